@@ -1,0 +1,439 @@
+//! Why did PostgreSQL reject a statement? Map a server error (SQLSTATE + message) and the
+//! statement to a [`Category`], a help text, and the objects the error says are missing.
+
+use crate::diagnostics::{Category, PgDetails};
+use crate::sql::{Statement, StatementKind};
+
+/// Schemas that only a hosted platform (Supabase) provides.
+const PLATFORM_SCHEMAS: &[&str] = &[
+    "auth",
+    "net",
+    "storage",
+    "realtime",
+    "supabase_functions",
+    "extensions",
+    "vault",
+    "graphql",
+    "graphql_public",
+    "pgsodium",
+];
+
+/// Object names (lowercase) that only a platform provides.
+const PLATFORM_OBJECTS: &[&str] = &["supabase_realtime", "authenticated", "anon", "service_role"];
+
+/// `(needle in the error message or statement, extension that provides it)`.
+/// Needles are matched against the lowercased names the error reports.
+const EXTENSION_PROVIDERS: &[(&str, &str)] = &[
+    ("cron", "pg_cron"),
+    ("pg_stat_statements", "pg_stat_statements"),
+    ("pg_stat_statements_reset", "pg_stat_statements"),
+    ("uuid_generate_v4", "uuid-ossp"),
+    ("uuid_generate_v1", "uuid-ossp"),
+    ("gen_salt", "pgcrypto"),
+    ("crypt", "pgcrypto"),
+    ("pgp_sym_encrypt", "pgcrypto"),
+    ("pgp_sym_decrypt", "pgcrypto"),
+    ("pgp_pub_encrypt", "pgcrypto"),
+    ("pgp_pub_decrypt", "pgcrypto"),
+    ("digest", "pgcrypto"),
+    ("hmac", "pgcrypto"),
+    ("encrypt", "pgcrypto"),
+    ("decrypt", "pgcrypto"),
+    ("gen_random_bytes", "pgcrypto"),
+    ("armor", "pgcrypto"),
+    ("citext", "citext"),
+    ("hstore", "hstore"),
+    ("ltree", "ltree"),
+    ("vector", "vector"),
+    ("halfvec", "vector"),
+    ("gin_trgm_ops", "pg_trgm"),
+    ("gist_trgm_ops", "pg_trgm"),
+    ("similarity", "pg_trgm"),
+    ("word_similarity", "pg_trgm"),
+    ("partman", "pg_partman"),
+    ("create_parent", "pg_partman"),
+    ("run_maintenance", "pg_partman"),
+    ("hypopg", "hypopg"),
+    ("hypopg_create_index", "hypopg"),
+    ("plpgsql_check_function", "plpgsql_check"),
+    ("earth", "earthdistance"),
+    ("ll_to_earth", "earthdistance"),
+    ("unaccent", "unaccent"),
+    ("geometry", "postgis"),
+    ("geography", "postgis"),
+    ("dblink", "dblink"),
+];
+
+/// Extensions that no Debian package provides here; say so instead of suggesting CREATE EXTENSION.
+pub const UNAVAILABLE_EXTENSION_NOTES: &[(&str, &str)] = &[
+    (
+        "vector",
+        "pgvector is not installable on this machine; store embeddings as `real[]` (or `bytea`) until it is",
+    ),
+    (
+        "postgis",
+        "PostGIS is not installed; `apt-get install postgresql-15-postgis-3` provides it",
+    ),
+    (
+        "citus",
+        "Citus is not installable here; distributed tables behave as plain tables",
+    ),
+];
+
+/// The outcome of categorizing one failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub category: Category,
+    pub help: String,
+    /// The extension whose absence caused the failure, when known.
+    pub extension: Option<String>,
+}
+
+/// Names (lowercase, unqualified) that a "does not exist" style error reports missing, with the
+/// schema when the message gave one. Used for cascades and forward references.
+pub fn missing_names(err: &PgDetails) -> Vec<(Option<String>, String)> {
+    let code = err.sqlstate.as_str();
+    let relevant = matches!(
+        code,
+        "42P01" | "42883" | "3F000" | "42704" | "42703" | "42P02" | "2BP01" | "42809"
+    ) || err.message.contains("does not exist");
+    if !relevant {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for quoted in quoted_names(&err.message) {
+        // `function foo(integer) does not exist` quotes nothing; handled below.
+        let (schema, name) = split_qualified(&quoted);
+        out.push((schema, name));
+    }
+    if code == "42883" {
+        if let Some(sig) = err
+            .message
+            .strip_prefix("function ")
+            .or_else(|| err.message.strip_prefix("procedure "))
+        {
+            let name = sig.split('(').next().unwrap_or(sig).trim();
+            out.push(split_qualified(name));
+        }
+    }
+    if let Some(table) = &err.table {
+        out.push((err.schema.clone(), table.to_lowercase()));
+    }
+    out.retain(|(_, n)| !n.is_empty());
+    out.dedup();
+    out
+}
+
+fn split_qualified(name: &str) -> (Option<String>, String) {
+    let name = name.trim().trim_matches('"');
+    match name.rsplit_once('.') {
+        Some((schema, n)) => (
+            Some(schema.trim_matches('"').to_lowercase()),
+            n.trim_matches('"').to_lowercase(),
+        ),
+        None => (None, name.to_lowercase()),
+    }
+}
+
+/// Every `"…"`-quoted word in a server message.
+pub fn quoted_names(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = message;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        out.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+fn extension_for(names: &[(Option<String>, String)], message: &str) -> Option<&'static str> {
+    let lower = message.to_lowercase();
+    if lower.contains("no default operator class for access method \"gist\"") {
+        return Some("btree_gist");
+    }
+    if lower.contains("no default operator class for access method \"gin\"") {
+        return Some("btree_gin");
+    }
+    for (schema, name) in names {
+        for (needle, ext) in EXTENSION_PROVIDERS {
+            if schema.as_deref() == Some(needle) || name == needle {
+                return Some(ext);
+            }
+        }
+    }
+    None
+}
+
+fn is_system_view(name: &str) -> bool {
+    name.starts_with("pg_stat")
+        || name.starts_with("pg_statio")
+        || name.starts_with("pg_catalog")
+        || name.starts_with("information_schema")
+        || matches!(
+            name,
+            "pg_class" | "pg_index" | "pg_indexes" | "pg_tables" | "pg_locks" | "pg_settings"
+                | "pg_roles" | "pg_namespace" | "pg_attribute" | "pg_constraint" | "pg_proc"
+        )
+}
+
+/// Categorize a rejected statement (that is neither a cascade nor a forward reference).
+pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
+    let names = missing_names(err);
+    let msg = err.message.as_str();
+    let lower_msg = msg.to_lowercase();
+    let stmt_lower = stmt.text.to_lowercase();
+    let verdict = |category: Category, help: String| Verdict {
+        category,
+        help,
+        extension: None,
+    };
+
+    // Missing extension objects come first: the same SQLSTATEs mean other things otherwise.
+    let platform_schema = names
+        .iter()
+        .filter_map(|(s, n)| {
+            s.as_deref()
+                .filter(|s| PLATFORM_SCHEMAS.contains(s))
+                .or_else(|| {
+                    (err.sqlstate == "3F000" && PLATFORM_SCHEMAS.contains(&n.as_str()))
+                        .then_some(n.as_str())
+                })
+        })
+        .next();
+    if let Some(schema) = platform_schema {
+        return verdict(
+            Category::PlatformObject,
+            format!(
+                "`{schema}` is provided by Supabase, not by PostgreSQL; `pgspec up` provides a compatibility shim where one exists, otherwise create it yourself"
+            ),
+        );
+    }
+    if names
+        .iter()
+        .any(|(_, n)| PLATFORM_OBJECTS.contains(&n.as_str()))
+    {
+        return verdict(
+            Category::PlatformObject,
+            "this object is created by Supabase, not by PostgreSQL; create it (e.g. `CREATE PUBLICATION supabase_realtime;`) or drop the statement outside Supabase".into(),
+        );
+    }
+    if let Some(ext) = extension_for(&names, msg) {
+        let unavailable = UNAVAILABLE_EXTENSION_NOTES.iter().find(|(e, _)| *e == ext);
+        let help = match unavailable {
+            Some((_, note)) => (*note).to_string(),
+            None => format!("add `CREATE EXTENSION IF NOT EXISTS {ext};` before this statement"),
+        };
+        return Verdict {
+            category: Category::MissingExtension,
+            help,
+            extension: Some(ext.to_string()),
+        };
+    }
+    if err.sqlstate == "58P01" || lower_msg.contains("extension control file") || lower_msg.contains("is not available") && stmt_lower.contains("extension") {
+        return verdict(
+            Category::MissingExtension,
+            "the extension is not installed on this server; install its package (e.g. `apt-get install postgresql-15-cron`) or remove the dependency".into(),
+        );
+    }
+
+    if lower_msg.contains("must include all partitioning columns") {
+        return verdict(
+            Category::PartitionKey,
+            "add the partition key column to the PRIMARY KEY / UNIQUE constraint (e.g. `PRIMARY KEY (id, created_at)`); note that uniqueness is then only enforced per partition key value".into(),
+        );
+    }
+    if lower_msg.contains("is not partitioned") {
+        return verdict(
+            Category::NotPartitioned,
+            "declare the parent with `PARTITION BY RANGE (...)` (or drop the `PARTITION OF` clause)".into(),
+        );
+    }
+    if lower_msg.contains("generation expression is not immutable")
+        || lower_msg.contains("generated column")
+    {
+        return verdict(
+            Category::GeneratedColumn,
+            "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger".into(),
+        );
+    }
+    if lower_msg.contains("must be marked immutable") {
+        return verdict(
+            Category::NonImmutable,
+            "index predicates and expressions must be IMMUTABLE: `now()`/`current_date` change over time; drop the time condition from the index predicate and keep it in the query".into(),
+        );
+    }
+    if lower_msg.contains("text search configuration") {
+        return verdict(
+            Category::MissingTsConfig,
+            "PostgreSQL ships no 'korean' text search configuration; use 'simple' (or install a Korean parser such as textsearch_ko)".into(),
+        );
+    }
+    if err.sqlstate == "42704" && lower_msg.starts_with("role ") {
+        return verdict(
+            Category::MissingRole,
+            "create the role first, e.g. `CREATE ROLE name NOLOGIN;`".into(),
+        );
+    }
+    if err.sqlstate == "3D000" || lower_msg.starts_with("database ") && lower_msg.contains("does not exist") {
+        return verdict(
+            Category::MissingDatabase,
+            "the document names a database that pgspec does not apply to; write database-level settings without a database name (they belong in deployment), or name the database with `--db`".into(),
+        );
+    }
+    if matches!(err.sqlstate.as_str(), "42P07" | "42710" | "42723" | "42P06" | "42712" | "42P04")
+        || lower_msg.contains("already exists")
+    {
+        return verdict(
+            Category::DuplicateObject,
+            "the document defines this object twice; remove one definition (or use `IF NOT EXISTS` / `CREATE OR REPLACE`)".into(),
+        );
+    }
+    if err.sqlstate == "42703" {
+        let system = names
+            .iter()
+            .any(|(_, n)| is_system_view(n))
+            || stmt
+                .facts
+                .references
+                .iter()
+                .any(|r| is_system_view(&r.name) || r.schema.as_deref() == Some("pg_catalog"))
+            || stmt_lower.contains("pg_stat_");
+        if system {
+            return verdict(
+                Category::SystemViewColumn,
+                "pg_stat_* views name their columns `relname` / `indexrelname` / `schemaname` (not `tablename` / `indexname`); see the PostgreSQL 15 docs for the view".into(),
+            );
+        }
+        if stmt.kind == StatementKind::Example && stmt.facts.param_count > 0 {
+            return verdict(Category::UndefinedColumn, "the example query uses a column the schema does not have".into());
+        }
+        return verdict(
+            Category::UndefinedColumn,
+            "add the column to the table definition, or fix the column name".into(),
+        );
+    }
+    if err.sqlstate == "42601" {
+        return syntax_verdict(stmt, err);
+    }
+    if err.sqlstate == "42P01" {
+        if names.iter().any(|(_, n)| is_system_view(n)) {
+            return verdict(Category::SystemViewColumn, "this system view does not exist in PostgreSQL 15".into());
+        }
+        return verdict(
+            Category::UndefinedTable,
+            "no statement of the document creates this table; add its CREATE TABLE (it may exist only in an ERD or a column table)".into(),
+        );
+    }
+    if err.sqlstate == "42883" {
+        return verdict(
+            Category::UndefinedFunction,
+            "no function with this name and argument types exists; define it before use or cast the arguments".into(),
+        );
+    }
+    if matches!(err.sqlstate.as_str(), "42P02" | "42P18" | "08P01") || lower_msg.contains("parameter $") {
+        return verdict(
+            Category::ExampleQuery,
+            "this statement uses bind parameters (`$1`); it is an example query, not schema — bind values or move it to an example block".into(),
+        );
+    }
+    if matches!(err.sqlstate.as_str(), "22P02" | "22007" | "22008" | "42804" | "42846" | "22023") {
+        if stmt.kind == StatementKind::Example {
+            return verdict(
+                Category::ExampleQuery,
+                "the example uses a placeholder where a typed value is needed; use a real literal or a `$n` parameter".into(),
+            );
+        }
+        return verdict(Category::DatatypeMismatch, "the value does not match the column's type".into());
+    }
+    if err.sqlstate == "42501" || lower_msg.contains("permission denied") || lower_msg.contains("must be superuser") || lower_msg.contains("must be owner") {
+        return verdict(
+            Category::Permission,
+            "pgspec applies document SQL as an unprivileged role; superuser-only statements (event triggers, ALTER SYSTEM, untrusted languages) cannot be checked".into(),
+        );
+    }
+    if matches!(err.sqlstate.as_str(), "3F000" | "42704") {
+        return verdict(
+            Category::UndefinedObject,
+            "no statement of the document creates this object".into(),
+        );
+    }
+    verdict(
+        Category::InvalidDefinition,
+        "PostgreSQL rejects this definition; see its message".into(),
+    )
+}
+
+fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
+    let at = err
+        .position
+        .map(|p| crate::postgres::char_position_to_byte(&stmt.text, p) as usize)
+        .unwrap_or(0)
+        .min(stmt.text.len());
+    let token: String = stmt.text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '(' && *c != ',')
+        .collect();
+    let upper = token.to_uppercase();
+    let head = stmt.text.trim_start().to_uppercase();
+    if head.starts_with("CREATE TABLE") && matches!(upper.as_str(), "INDEX" | "KEY" | "FULLTEXT" | "SPATIAL") {
+        return Verdict {
+            category: Category::InlineIndex,
+            help: "PostgreSQL has no inline `INDEX name (cols)` in CREATE TABLE; move it out as `CREATE INDEX name ON table (cols);` after the table".into(),
+            extension: None,
+        };
+    }
+    if token.starts_with("...") || token.starts_with('…') || token.chars().next().is_some_and(|c| !c.is_ascii()) {
+        return Verdict {
+            category: Category::NotSql,
+            help: "this is an elision or prose inside SQL; complete the statement or turn the placeholder into a comment".into(),
+            extension: None,
+        };
+    }
+    if stmt.facts.param_count > 0 || token.starts_with('$') || token.starts_with(':') || token.starts_with('<') || token.starts_with('{') {
+        return Verdict {
+            category: Category::ExampleQuery,
+            help: "placeholders like `:id`, `<value>` or `{x}` are not SQL; use `$1` parameters or literals".into(),
+            extension: None,
+        };
+    }
+    let help = if head.starts_with("UPDATE") && upper == "LIMIT" || head.starts_with("DELETE") && upper == "LIMIT" {
+        "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
+    } else if head.contains("DETACH PARTITION") || upper == "PARTITION" {
+        "check the partition clause syntax: `ALTER TABLE parent DETACH PARTITION child`".to_string()
+    } else {
+        format!("PostgreSQL's parser stops at `{}`; fix the clause (order, spelling or a missing comma)", token.chars().take(40).collect::<String>())
+    };
+    Verdict {
+        category: Category::Syntax,
+        help,
+        extension: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: &str, message: &str) -> PgDetails {
+        PgDetails {
+            sqlstate: code.into(),
+            message: message.into(),
+            ..PgDetails::default()
+        }
+    }
+
+    #[test]
+    fn missing_names_reads_quoted_and_function_names() {
+        assert_eq!(
+            missing_names(&err("42P01", "relation \"public.orders\" does not exist")),
+            vec![(Some("public".into()), "orders".into())]
+        );
+        assert_eq!(
+            missing_names(&err("42883", "function cron.schedule(unknown, unknown, unknown) does not exist")),
+            vec![(Some("cron".into()), "schedule".into())]
+        );
+        assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());
+    }
+}

@@ -1,0 +1,694 @@
+//! `check`: apply a document's statements to a scratch database one at a time, in document
+//! order, retry forward references, attribute cascades to their roots, and turn every server
+//! verdict into a [`Diagnostic`] at its document position.
+
+pub mod categorize;
+pub mod report;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::diagnostics::{Applicability, Category, Code, Diagnostic, Edit, Fix, Label, PgDetails, Severity};
+use crate::document::Document;
+use crate::postgres::{char_position_to_byte, ApplySession, ClusterError, Notice, Outcome};
+use crate::sql::{ObjectKind, Statement, StatementKind};
+use crate::text::TextRange;
+
+pub use categorize::{categorize, Verdict};
+pub use report::{CheckReport, StatementReport, Summary};
+
+/// What happened to a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementStatus {
+    /// Ran on the server without error.
+    Applied,
+    /// Rejected by the server (or, for examples/operations, failed to prepare).
+    Failed,
+    /// Failed only because an earlier statement failed.
+    Cascade,
+    /// Not run: unsafe, or transaction control that pgspec manages itself.
+    Skipped,
+    /// Not applied because of its kind (example query, operation, not-SQL); validated where possible.
+    NotAppliedKind,
+}
+
+/// Options for [`check`].
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Retry statements that failed on an object defined later in the document.
+    pub retry_forward_references: bool,
+    /// When a statement fails on an extension that is installed but never created, create it
+    /// (as the document's fix would) and continue, so the errors behind it are found too.
+    pub create_missing_extensions: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            retry_forward_references: true,
+            create_missing_extensions: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum State {
+    Pending,
+    Applied,
+    /// Applied after a retry round; `creator` is the later statement it needed.
+    AppliedLate { creator: Option<usize> },
+    Deferred(PgDetails),
+    Failed(PgDetails, Verdict),
+    Cascade { error: PgDetails, root: usize, via: usize },
+    Skipped(String),
+    NotAppliedKind,
+}
+
+/// Run `check` over already-extracted statements on an open session.
+///
+/// `diagnostics` from earlier stages (reader, splitter) are merged into the report.
+pub fn check(
+    doc: &Document,
+    statements: &[Statement],
+    earlier: Vec<Diagnostic>,
+    session: &mut ApplySession,
+    options: &CheckOptions,
+) -> Result<CheckReport, ClusterError> {
+    let mut engine = Engine::new(doc, statements, session, options)?;
+    engine.first_pass()?;
+    if options.retry_forward_references {
+        engine.retry_rounds()?;
+    }
+    engine.settle();
+    Ok(engine.finish(earlier))
+}
+
+struct Engine<'a> {
+    doc: &'a Document,
+    statements: &'a [Statement],
+    session: &'a mut ApplySession,
+    options: &'a CheckOptions,
+    states: Vec<State>,
+    notices: Vec<(usize, Notice)>,
+    /// lowercase unqualified name → statements that create an object of that name.
+    creators: HashMap<String, Vec<usize>>,
+    available_extensions: HashSet<String>,
+    /// Extensions pgspec created on the document's behalf, with the statement that needed each.
+    created_extensions: Vec<(String, usize)>,
+}
+
+impl<'a> Engine<'a> {
+    fn new(
+        doc: &'a Document,
+        statements: &'a [Statement],
+        session: &'a mut ApplySession,
+        options: &'a CheckOptions,
+    ) -> Result<Self, ClusterError> {
+        let mut creators: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, stmt) in statements.iter().enumerate() {
+            for obj in &stmt.facts.creates {
+                creators.entry(obj.name.clone()).or_default().push(i);
+            }
+        }
+        let available_extensions = session.available_extensions()?.into_iter().collect();
+        Ok(Self {
+            doc,
+            statements,
+            session,
+            options,
+            states: vec![State::Pending; statements.len()],
+            notices: Vec::new(),
+            creators,
+            available_extensions,
+            created_extensions: Vec::new(),
+        })
+    }
+
+    fn first_pass(&mut self) -> Result<(), ClusterError> {
+        for i in 0..self.statements.len() {
+            let state = self.run(i, false)?;
+            self.states[i] = state;
+        }
+        Ok(())
+    }
+
+    /// Retry deferred statements in document order until a round makes no progress.
+    fn retry_rounds(&mut self) -> Result<(), ClusterError> {
+        loop {
+            let mut progress = false;
+            for i in 0..self.statements.len() {
+                if !matches!(self.states[i], State::Deferred(_)) {
+                    continue;
+                }
+                let state = self.run(i, true)?;
+                if matches!(state, State::Applied) {
+                    progress = true;
+                    let creator = self.first_later_creator(i);
+                    self.states[i] = State::AppliedLate { creator };
+                } else if let State::Failed(err, _) | State::Deferred(err) = state {
+                    self.states[i] = State::Deferred(err);
+                } else {
+                    self.states[i] = state;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Turn statements still deferred into failures or cascades.
+    fn settle(&mut self) {
+        for i in 0..self.statements.len() {
+            if let State::Deferred(err) = &self.states[i] {
+                let err = err.clone();
+                self.states[i] = self.final_failure(i, err);
+            }
+        }
+    }
+
+    fn first_later_creator(&self, i: usize) -> Option<usize> {
+        let stmt = &self.statements[i];
+        stmt.facts
+            .references
+            .iter()
+            .filter_map(|r| self.creators.get(&r.name))
+            .flatten()
+            .copied()
+            .filter(|&j| j > i)
+            .min()
+    }
+
+    /// Run statement `i` according to its kind; returns its new state.
+    fn run(&mut self, i: usize, retry: bool) -> Result<State, ClusterError> {
+        let stmt = &self.statements[i];
+        if let Some(reason) = unsafe_reason(stmt) {
+            return Ok(State::Skipped(reason));
+        }
+        let outcome = match stmt.kind {
+            StatementKind::NotSql => return Ok(State::NotAppliedKind),
+            StatementKind::Schema | StatementKind::Data => self.apply_schema(stmt)?,
+            StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
+                Validation::Prepare => survive_lost_connection(self.session.prepare(&stmt.text))?,
+                Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
+                Validation::None => return Ok(State::NotAppliedKind),
+            },
+        };
+        let (error, notices) = match outcome {
+            Outcome::Applied { notices } => {
+                self.notices.extend(notices.into_iter().map(|n| (i, n)));
+                return Ok(if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) {
+                    State::Applied
+                } else {
+                    State::NotAppliedKind
+                });
+            }
+            Outcome::Failed { error, notices } => (error, notices),
+        };
+        self.notices.extend(notices.into_iter().map(|n| (i, n)));
+        if self.options.retry_forward_references && !retry && self.is_forward_reference(i, &error) {
+            return Ok(State::Deferred(error));
+        }
+        if retry {
+            return Ok(State::Deferred(error));
+        }
+        let state = self.final_failure(i, error);
+        // As if the document's safe fix were applied: create the missing extension, run again.
+        if let State::Failed(err, verdict) = &state {
+            if let Some(ext) = verdict.extension.clone() {
+                if self.options.create_missing_extensions && self.create_extension(&ext, i)? {
+                    let again = match stmt.kind {
+                        StatementKind::Schema | StatementKind::Data => Some(self.apply_schema(stmt)?),
+                        _ => match validation_mode(stmt) {
+                            Validation::Prepare => Some(self.session.prepare(&stmt.text)?),
+                            Validation::Execute => Some(self.session.apply(&stmt.text)?),
+                            Validation::None => None,
+                        },
+                    };
+                    let mut verdict = verdict.clone();
+                    if let Some(Outcome::Applied { .. }) = again {
+                        verdict.help = format!(
+                            "{}; pgspec checked the rest of the document as if it were there",
+                            verdict.help
+                        );
+                    }
+                    return Ok(State::Failed(err.clone(), verdict));
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    fn create_extension(&mut self, ext: &str, needed_by: usize) -> Result<bool, ClusterError> {
+        if !self.available_extensions.contains(ext) || self.created_extensions.iter().any(|(e, _)| e == ext) {
+            return Ok(false);
+        }
+        let sql = format!("CREATE EXTENSION IF NOT EXISTS \"{ext}\"");
+        match self.session.apply_as_superuser(&sql)? {
+            Outcome::Applied { .. } => {
+                self.created_extensions.push((ext.to_string(), needed_by));
+                Ok(true)
+            }
+            Outcome::Failed { .. } => Ok(false),
+        }
+    }
+
+    fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
+        survive_lost_connection(self.apply_schema_inner(stmt))
+    }
+
+    fn apply_schema_inner(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
+        if let Some(ext) = created_extension(stmt) {
+            if !self.available_extensions.contains(&ext) {
+                return Ok(Outcome::Failed {
+                    error: PgDetails {
+                        sqlstate: "58P01".into(),
+                        message: format!("extension \"{ext}\" is not available"),
+                        ..PgDetails::default()
+                    },
+                    notices: Vec::new(),
+                });
+            }
+            return self.session.apply_as_superuser(&stmt.text);
+        }
+        if runs_as_superuser(stmt) {
+            return self.session.apply_as_superuser(&stmt.text);
+        }
+        self.session.apply(&stmt.text)
+    }
+
+    /// Whether the error names an object that a later statement creates (or a deferred one).
+    fn is_forward_reference(&self, i: usize, err: &PgDetails) -> bool {
+        categorize::missing_names(err).iter().any(|(_, name)| {
+            self.creators.get(name).is_some_and(|cs| {
+                cs.iter().any(|&j| j > i || matches!(self.states[j], State::Deferred(_)))
+            })
+        })
+    }
+
+    fn final_failure(&self, i: usize, error: PgDetails) -> State {
+        for (_, name) in categorize::missing_names(&error) {
+            let Some(cs) = self.creators.get(&name) else { continue };
+            for &j in cs {
+                if j == i {
+                    continue;
+                }
+                match &self.states[j] {
+                    State::Failed(..) | State::Deferred(_) => {
+                        return State::Cascade { error, root: j, via: j };
+                    }
+                    State::Cascade { root, .. } => {
+                        return State::Cascade { error, root: *root, via: j };
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let verdict = categorize(&self.statements[i], &error);
+        State::Failed(error, verdict)
+    }
+
+    fn finish(self, earlier: Vec<Diagnostic>) -> CheckReport {
+        let mut diagnostics = earlier;
+        let mut reports = Vec::with_capacity(self.statements.len());
+        for (i, stmt) in self.statements.iter().enumerate() {
+            let (status, category, root) = match &self.states[i] {
+                State::Applied => (StatementStatus::Applied, None, None),
+                State::AppliedLate { creator } => {
+                    diagnostics.push(self.forward_reference(i, *creator));
+                    (StatementStatus::Applied, Some(Category::ForwardReference), *creator)
+                }
+                State::Failed(err, verdict) => {
+                    diagnostics.push(self.rejected(i, err, verdict));
+                    (StatementStatus::Failed, Some(verdict.category), None)
+                }
+                State::Cascade { error, root, via } => {
+                    diagnostics.push(self.cascade(i, error, *root, *via));
+                    (StatementStatus::Cascade, Some(Category::Cascade), Some(*root))
+                }
+                State::Skipped(reason) => {
+                    if !reason.is_empty() {
+                        diagnostics.push(
+                            Diagnostic::new(Code::UnsafeStatement, Category::UnsafeStatement, format!("not run: {reason}"), self.first_line(stmt))
+                                .help("pgspec never runs server-side programs, server file access or network calls from a document; run it yourself if you trust it"),
+                        );
+                    }
+                    (StatementStatus::Skipped, if reason.is_empty() { None } else { Some(Category::UnsafeStatement) }, None)
+                }
+                State::NotAppliedKind => {
+                    let category = match stmt.kind {
+                        StatementKind::NotSql => Some(Category::NotSql),
+                        _ => None,
+                    };
+                    (StatementStatus::NotAppliedKind, category, None)
+                }
+                State::Pending | State::Deferred(_) => (StatementStatus::Skipped, None, None),
+            };
+            reports.push(StatementReport::new(self.doc, stmt, status, category, root.map(|r| &self.statements[r])));
+        }
+        for (i, notice) in &self.notices {
+            if let Some(d) = self.notice(*i, notice) {
+                diagnostics.push(d);
+            }
+        }
+        diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
+        CheckReport::new(self.doc, reports, diagnostics)
+    }
+
+    /// The first line of a statement, for diagnostics without a server position.
+    fn first_line(&self, stmt: &Statement) -> TextRange {
+        let text = &self.doc.text;
+        let start = stmt.range.start as usize;
+        let line_end = text[start..]
+            .find('\n')
+            .map_or(stmt.range.end as usize, |n| start + n)
+            .min(stmt.range.end as usize)
+            .max(start);
+        TextRange::new(stmt.range.start, u32::try_from(line_end).unwrap_or(stmt.range.end))
+    }
+
+    /// Document range of the server's error position, widened to the token there.
+    fn error_range(&self, stmt: &Statement, err: &PgDetails) -> TextRange {
+        let Some(position) = err.position else {
+            return self.name_range(stmt, err).unwrap_or_else(|| self.first_line(stmt));
+        };
+        let byte = char_position_to_byte(&stmt.text, position);
+        let code_offset = stmt.code_range.start + byte;
+        let block = &self.doc.blocks[stmt.block];
+        let start = block.source_map.to_document(code_offset);
+        let text = &self.doc.text;
+        let token_len = text
+            .get(start as usize..)
+            .map_or(0, |rest| {
+                rest.char_indices()
+                    .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '"' || *c == '$'))
+                    .map_or(rest.len(), |(n, _)| n)
+            })
+            .max(text.get(start as usize..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8));
+        TextRange::new(start, start + u32::try_from(token_len).unwrap_or(0))
+    }
+
+    /// Where in the statement the object the error names appears (for errors without a position).
+    fn name_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
+        let mut names: Vec<String> = categorize::quoted_names(&err.message);
+        names.extend(err.constraint.clone());
+        names.extend(err.column.clone());
+        let lower = stmt.text.to_lowercase();
+        for name in names {
+            let needle = name.rsplit('.').next().unwrap_or(&name).to_lowercase();
+            if needle.len() < 2 {
+                continue;
+            }
+            let Some(at) = find_word(&lower, &needle) else { continue };
+            let code_start = stmt.code_range.start + u32::try_from(at).ok()?;
+            let code = TextRange::new(code_start, code_start + u32::try_from(needle.len()).ok()?);
+            return Some(self.doc.blocks[stmt.block].source_map.range_to_document(code));
+        }
+        None
+    }
+
+    fn line_of(&self, stmt: &Statement) -> u32 {
+        self.doc.line_index.line(stmt.range.start)
+    }
+
+    fn rejected(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let code = match stmt.kind {
+            StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
+            _ => Code::StatementRejected,
+        };
+        let mut d = Diagnostic::new(code, verdict.category, err.message.clone(), self.error_range(stmt, err))
+            .help(verdict.help.clone());
+        if code == Code::ExampleQueryRejected {
+            // An example that cannot run against the document's own schema is a document bug;
+            // one that only lacks bound values is not.
+            d.severity = if matches!(verdict.category, Category::ExampleQuery | Category::NotSql) {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+        }
+        if verdict.category == Category::NotSql {
+            d.severity = Severity::Warning;
+        }
+        d.notes.push(format!("{} statement at line {}, SQLSTATE {}", kind_name(stmt.kind), self.line_of(stmt), err.sqlstate));
+        if let Some(detail) = &err.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
+        }
+        if let Some(hint) = &err.hint {
+            d.notes.push(format!("postgres hint: {hint}"));
+        }
+        if verdict.category == Category::DuplicateObject {
+            if let Some(j) = self.earlier_creator(i, err) {
+                d.secondary.push(Label::with_message(self.first_line(&self.statements[j]), "first defined here"));
+            }
+        }
+        if let Some(ext) = &verdict.extension {
+            if self.available_extensions.contains(ext) {
+                let insert_at = stmt.range.start;
+                d.fix = Some(Fix {
+                    title: format!("create extension `{ext}` first"),
+                    applicability: Applicability::Safe,
+                    edits: vec![Edit {
+                        range: TextRange::empty(insert_at),
+                        replacement: format!("CREATE EXTENSION IF NOT EXISTS {};\n", quote_ident_if_needed(ext)),
+                    }],
+                });
+            }
+        }
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    fn earlier_creator(&self, i: usize, err: &PgDetails) -> Option<usize> {
+        categorize::quoted_names(&err.message)
+            .iter()
+            .filter_map(|n| self.creators.get(&n.to_lowercase()))
+            .flatten()
+            .copied()
+            .find(|&j| j < i)
+    }
+
+    fn cascade(&self, i: usize, err: &PgDetails, root: usize, via: usize) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let root_stmt = &self.statements[root];
+        let root_line = self.line_of(root_stmt);
+        let mut d = Diagnostic::new(
+            Code::Cascade,
+            Category::Cascade,
+            format!("fails only because the statement at line {root_line} failed"),
+            self.error_range(stmt, err),
+        )
+        .help(format!("fix the statement at line {root_line}; this one should then apply"))
+        .note(format!("postgres said: {} (SQLSTATE {})", err.message, err.sqlstate))
+        .secondary(Label::with_message(self.first_line(root_stmt), "root cause"));
+        if via != root {
+            d.notes.push(format!("via the statement at line {}", self.line_of(&self.statements[via])));
+        }
+        d.root = Some(root_stmt.range);
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    fn forward_reference(&self, i: usize, creator: Option<usize>) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let (message, secondary) = match creator {
+            Some(j) => {
+                let line = self.line_of(&self.statements[j]);
+                (
+                    format!("uses an object defined later at line {line}"),
+                    Some(Label::with_message(self.first_line(&self.statements[j]), "defined here")),
+                )
+            }
+            None => ("uses an object defined later in the document".to_string(), None),
+        };
+        let mut d = Diagnostic::new(Code::ForwardReference, Category::ForwardReference, message, self.first_line(stmt))
+            .help("the statement applied after reordering; move the definition above its first use");
+        d.secondary.extend(secondary);
+        d.root = creator.map(|j| self.statements[j].range);
+        d
+    }
+
+    fn notice(&self, i: usize, notice: &Notice) -> Option<Diagnostic> {
+        // Routine chatter (implicit index creation, IF NOT EXISTS skips) is not a finding.
+        let interesting = notice.severity == "WARNING"
+            || notice.sqlstate == "42622"
+            || notice.message.contains("truncated");
+        if !interesting {
+            return None;
+        }
+        let stmt = &self.statements[i];
+        let mut d = Diagnostic::new(Code::ServerNotice, Category::InvalidDefinition, notice.message.clone(), self.first_line(stmt));
+        if notice.sqlstate == "42622" || notice.message.contains("truncated") {
+            d = d.help("identifiers are limited to 63 bytes (a Hangul syllable takes 3); shorten the name so references to it match");
+        }
+        if let Some(detail) = &notice.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
+        }
+        Some(d)
+    }
+}
+
+/// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
+/// failed statement, not a reason to abandon the document: the session has reconnected.
+fn survive_lost_connection(result: Result<Outcome, ClusterError>) -> Result<Outcome, ClusterError> {
+    match result {
+        Err(ClusterError::ConnectionLost { message, .. }) => Ok(Outcome::Failed {
+            error: PgDetails {
+                sqlstate: "57P01".into(),
+                message: format!("the statement ended its own server connection: {message}"),
+                ..PgDetails::default()
+            },
+            notices: Vec::new(),
+        }),
+        other => other,
+    }
+}
+
+fn quote_ident_if_needed(name: &str) -> String {
+    if name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        name.to_string()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+fn find_word(haystack: &str, needle: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = haystack[from..].find(needle) {
+        let at = from + pos;
+        let before_ok = at == 0 || !is_ident_byte(bytes[at - 1]);
+        let after = at + needle.len();
+        let after_ok = after >= bytes.len() || !is_ident_byte(bytes[after]);
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        from = at + needle.len().max(1);
+        if from >= haystack.len() {
+            break;
+        }
+    }
+    None
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+pub(crate) fn kind_name(kind: StatementKind) -> &'static str {
+    match kind {
+        StatementKind::Schema => "schema",
+        StatementKind::Data => "data",
+        StatementKind::Example => "example",
+        StatementKind::Operation => "operation",
+        StatementKind::NotSql => "not-sql",
+    }
+}
+
+enum Validation {
+    /// Parse and analyze with the extended protocol; never executes.
+    Prepare,
+    /// Safe to execute in the scratch database (maintenance commands).
+    Execute,
+    /// Cannot be validated without side effects on the session.
+    None,
+}
+
+/// How to validate a statement that `check` does not apply.
+fn validation_mode(stmt: &Statement) -> Validation {
+    let head = first_words(&stmt.text, 2);
+    match head.first().map(String::as_str) {
+        Some("select" | "with" | "insert" | "update" | "delete" | "values" | "table" | "merge") => Validation::Prepare,
+        Some("analyze" | "analyse" | "refresh" | "reindex" | "cluster" | "vacuum") => Validation::Execute,
+        _ => Validation::None,
+    }
+}
+
+/// Lowercased first `n` words of the statement (identifier characters only).
+fn first_words(text: &str, n: usize) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The extension a `CREATE EXTENSION` statement creates.
+fn created_extension(stmt: &Statement) -> Option<String> {
+    if let Some(obj) = stmt.facts.creates.iter().find(|o| o.kind == ObjectKind::Extension) {
+        return Some(obj.name.clone());
+    }
+    let words = first_words(&stmt.text, 2);
+    if words.len() == 2 && words[0] == "create" && words[1] == "extension" {
+        let rest = stmt.text.splitn(3, char::is_whitespace).nth(2).unwrap_or("");
+        let mut tokens = rest.split_whitespace().map(|t| t.trim_end_matches(';'));
+        let mut name = tokens.next()?;
+        if name.eq_ignore_ascii_case("if") {
+            tokens.next();
+            tokens.next();
+            name = tokens.next()?;
+        }
+        return Some(name.trim_matches('"').to_lowercase());
+    }
+    None
+}
+
+/// Role statements the unprivileged role cannot run but that are harmless: run as superuser.
+fn runs_as_superuser(stmt: &Statement) -> bool {
+    let lower = stmt.text.to_lowercase();
+    let words = first_words(&lower, 3);
+    let role_stmt = matches!(
+        words.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["create", "role" | "user" | "group", ..] | ["alter", "role" | "user" | "group", ..]
+    );
+    // GRANT role TO role (membership, no ON clause).
+    let membership = words.first().is_some_and(|w| w == "grant" || w == "revoke") && !has_word(&lower, "on");
+    if !(role_stmt || membership) {
+        return false;
+    }
+    let dangerous = ["superuser", "replication", "bypassrls", "createrole"];
+    !dangerous.iter().any(|w| has_word(&lower, w)) && !lower.contains("pg_") && !has_word(&lower, "postgres")
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    find_word(text, word).is_some()
+}
+
+/// Why a statement must not run, if it must not: server programs, server files, network.
+fn unsafe_reason(stmt: &Statement) -> Option<String> {
+    let lower = stmt.text.to_lowercase();
+    let words = first_words(&lower, 1);
+    let first = words.first().map(String::as_str);
+    if first == Some("copy") {
+        if has_word(&lower, "program") {
+            return Some("`COPY … PROGRAM` runs a shell command on the server".into());
+        }
+        if !has_word(&lower, "stdin") && !has_word(&lower, "stdout") && (lower.contains("from '") || lower.contains("to '")) {
+            return Some("`COPY` to or from a server file".into());
+        }
+    }
+    if matches!(first, Some("alter")) && first_words(&lower, 2).get(1).is_some_and(|w| w == "system") {
+        return Some("`ALTER SYSTEM` changes the server's configuration".into());
+    }
+    if matches!(first, Some("load")) {
+        return Some("`LOAD` loads a shared library into the server".into());
+    }
+    if matches!(stmt.kind, StatementKind::Schema) && matches!(first, Some("create" | "alter" | "comment" | "grant" | "revoke")) {
+        // Definitions are not executed when created; function bodies run only when called.
+        return None;
+    }
+    for needle in ["net.http_", "http_post(", "http_get(", "dblink(", "dblink_exec(", "lo_import(", "lo_export(", "pg_read_file(", "pg_read_binary_file(", "pg_ls_dir(", "pg_file_write("] {
+        if lower.contains(needle) {
+            return Some(format!("it calls `{}` (network or server files)", needle.trim_end_matches('(')));
+        }
+    }
+    if matches!(first, Some("begin" | "commit" | "rollback" | "savepoint" | "release" | "end" | "start" | "abort" | "prepare")) {
+        // Transaction control: each statement already runs in its own transaction.
+        return Some(String::new());
+    }
+    None
+}

@@ -1,0 +1,209 @@
+//! The product of `check`: per-statement statuses, diagnostics and a summary, serializable as
+//! the stable JSON contract (`line`, `status`, `category`, `code`, `message`, …).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{kind_name, StatementStatus};
+use crate::diagnostics::{Category, Diagnostic, Fix, PgDetails, Severity};
+use crate::document::{Document, SourceEncoding};
+use crate::sql::{Statement, StatementKind};
+
+/// One statement's verdict, in document coordinates.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementReport {
+    pub index: usize,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub kind: StatementKind,
+    pub status: StatementStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// For cascades: the line of the root statement; for forward references: the definition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_line: Option<u32>,
+    /// The first line of the statement's text, for people reading the JSON.
+    pub summary: String,
+}
+
+impl StatementReport {
+    pub(crate) fn new(
+        doc: &Document,
+        stmt: &Statement,
+        status: StatementStatus,
+        category: Option<Category>,
+        root: Option<&Statement>,
+    ) -> Self {
+        let start = doc.line_index.line_col(&doc.text, stmt.range.start);
+        let end_line = doc.line_index.line(stmt.range.end.saturating_sub(1).max(stmt.range.start));
+        Self {
+            index: stmt.index,
+            line: start.line,
+            column: start.column,
+            end_line,
+            kind: stmt.kind,
+            status,
+            category,
+            root_line: root.map(|r| doc.line_index.line(r.range.start)),
+            summary: stmt.text.lines().next().unwrap_or("").chars().take(100).collect(),
+        }
+    }
+}
+
+/// Counts for the one-line summary.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub statements: usize,
+    pub applied: usize,
+    pub failed: usize,
+    pub cascades: usize,
+    pub skipped: usize,
+    pub not_applied_kind: usize,
+    pub forward_references: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Statements per kind.
+    pub kinds: BTreeMap<String, usize>,
+}
+
+/// A diagnostic flattened for JSON: positions as 1-based line / character column.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sqlstate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_line: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonLabel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<PgDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// A secondary position.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonLabel {
+    pub line: u32,
+    pub column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl JsonDiagnostic {
+    /// Flatten `d` against `doc`'s line index.
+    pub fn new(doc: &Document, d: &Diagnostic) -> Self {
+        let start = doc.line_index.line_col(&doc.text, d.primary.range.start);
+        let end = doc.line_index.line_col(&doc.text, d.primary.range.end);
+        Self {
+            code: d.code.as_str(),
+            name: d.code.name(),
+            severity: d.severity,
+            category: d.category,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            message: d.message.clone(),
+            sqlstate: d.postgres.as_ref().map(|p| p.sqlstate.clone()),
+            help: d.help.clone(),
+            notes: d.notes.clone(),
+            root_line: d.root.map(|r| doc.line_index.line(r.start)),
+            related: d
+                .secondary
+                .iter()
+                .map(|l| {
+                    let lc = doc.line_index.line_col(&doc.text, l.range.start);
+                    JsonLabel {
+                        line: lc.line,
+                        column: lc.column,
+                        message: l.message.clone(),
+                    }
+                })
+                .collect(),
+            postgres: d.postgres.clone(),
+            fix: d.fix.clone(),
+        }
+    }
+}
+
+/// Everything `check` found about one document.
+#[derive(Clone, Debug)]
+pub struct CheckReport {
+    pub statements: Vec<StatementReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    pub encoding: SourceEncoding,
+}
+
+impl CheckReport {
+    pub(crate) fn new(doc: &Document, statements: Vec<StatementReport>, diagnostics: Vec<Diagnostic>) -> Self {
+        let mut summary = Summary {
+            statements: statements.len(),
+            ..Summary::default()
+        };
+        for s in &statements {
+            match s.status {
+                StatementStatus::Applied => summary.applied += 1,
+                StatementStatus::Failed => summary.failed += 1,
+                StatementStatus::Cascade => summary.cascades += 1,
+                StatementStatus::Skipped => summary.skipped += 1,
+                StatementStatus::NotAppliedKind => summary.not_applied_kind += 1,
+            }
+            if s.category == Some(Category::ForwardReference) {
+                summary.forward_references += 1;
+            }
+            *summary.kinds.entry(kind_name(s.kind).to_string()).or_default() += 1;
+        }
+        for d in &diagnostics {
+            match d.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => {}
+            }
+        }
+        Self {
+            statements,
+            diagnostics,
+            summary,
+            encoding: doc.encoding.clone(),
+        }
+    }
+
+    /// The JSON object for this document (the `documents[]` entry of `--format json`).
+    pub fn to_json(&self, doc: &Document, path: &str) -> serde_json::Value {
+        let encoding = match &self.encoding {
+            SourceEncoding::Utf8 => serde_json::json!({"kind": "utf-8"}),
+            SourceEncoding::Repaired { codec, lines_repaired, lines_lossy } => serde_json::json!({
+                "kind": "repaired", "codec": codec, "lines_repaired": lines_repaired, "lines_lossy": lines_lossy
+            }),
+        };
+        serde_json::json!({
+            "path": path,
+            "encoding": encoding,
+            "summary": self.summary,
+            "statements": self.statements,
+            "diagnostics": self.diagnostics.iter().map(|d| JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Whether any diagnostic is at or above `level`.
+    pub fn has_findings(&self, level: Severity) -> bool {
+        self.diagnostics.iter().any(|d| d.severity >= level)
+    }
+}

@@ -1,0 +1,200 @@
+//! Rendering diagnostics for people: rustc-style (annotate-snippets) and concise one-liners.
+//! JSON lives with the reports that own the statement list (`check::report`).
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use super::{Diagnostic, Severity};
+use crate::text::{LineIndex, TextRange};
+
+/// How far (in lines) a secondary label may be from the primary one and still be drawn in the
+/// same excerpt; farther labels become notes, so a cascade does not print 300 lines.
+const MAX_EXCERPT_GAP: u32 = 12;
+
+/// The text a diagnostic points into.
+pub struct Source<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub line_index: &'a LineIndex,
+}
+
+/// Render `d` rustc-style. `styled` adds ANSI colours (for terminals).
+pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String {
+    let primary_line = source.line_index.line(d.primary.range.start);
+    let mut near = vec![(d.primary.range, d.primary.message.as_deref(), true)];
+    let mut far_notes = Vec::new();
+    for label in &d.secondary {
+        let line = source.line_index.line(label.range.start);
+        if line.abs_diff(primary_line) <= MAX_EXCERPT_GAP {
+            near.push((label.range, label.message.as_deref(), false));
+        } else {
+            far_notes.push(format!(
+                "line {line}: {}",
+                label.message.as_deref().unwrap_or("related")
+            ));
+        }
+    }
+    let first_line = near
+        .iter()
+        .map(|(r, _, _)| source.line_index.line(r.start))
+        .min()
+        .unwrap_or(primary_line);
+    let last_line = near
+        .iter()
+        .map(|(r, _, _)| source.line_index.line(r.end.max(r.start)))
+        .max()
+        .unwrap_or(primary_line);
+    let excerpt_start = source.line_index.line_start(first_line).unwrap_or(0) as usize;
+    let excerpt_end = source
+        .line_index
+        .line_start(last_line + 1)
+        .map_or(source.text.len(), |s| s as usize)
+        .min(source.text.len());
+    let excerpt = source
+        .text
+        .get(excerpt_start..excerpt_end)
+        .unwrap_or("")
+        .trim_end_matches(['\n', '\r']);
+
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    };
+    let id = format!("{}:{}", d.code.as_str(), d.code.name());
+    let mut snippet = Snippet::source(excerpt)
+        .line_start(first_line as usize)
+        .path(source.path)
+        .fold(true);
+    for (range, message, primary) in &near {
+        let span = clamp(*range, excerpt_start, excerpt.len());
+        let kind = if *primary {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        let annotation = kind.span(span);
+        snippet = snippet.annotation(match message {
+            Some(m) => annotation.label(*m),
+            None => annotation,
+        });
+    }
+    let mut groups = vec![level
+        .primary_title(d.message.as_str())
+        .id(id.as_str())
+        .element(snippet)];
+    let mut footers: Vec<(Level<'_>, String)> = Vec::new();
+    footers.push((
+        Level::NOTE,
+        format!("category: {}", d.category.as_str()),
+    ));
+    for note in d.notes.iter().chain(far_notes.iter()) {
+        footers.push((Level::NOTE, note.clone()));
+    }
+    if let Some(help) = &d.help {
+        footers.push((Level::HELP, help.clone()));
+    }
+    if let Some(fix) = &d.fix {
+        let applicability = match fix.applicability {
+            super::Applicability::Safe => "safe fix",
+            super::Applicability::Unsafe => "unsafe fix",
+            super::Applicability::DisplayOnly => "suggestion",
+        };
+        footers.push((Level::HELP, format!("{applicability}: {}", fix.title)));
+    }
+    for (level, text) in &footers {
+        groups.push(Group::with_title(level.clone().secondary_title(text.as_str())));
+    }
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Unicode);
+    renderer.render(&groups)
+}
+
+/// `path:line:col: severity[CODE] message (category)`.
+pub fn render_concise(source: &Source<'_>, d: &Diagnostic) -> String {
+    let lc = source.line_index.line_col(source.text, d.primary.range.start);
+    format!(
+        "{}:{}:{}: {}[{}] {} ({})",
+        source.path,
+        lc.line,
+        lc.column,
+        d.severity.as_str(),
+        d.code.as_str(),
+        d.message,
+        d.category.as_str()
+    )
+}
+
+/// GitHub Actions workflow command: `::error file=…,line=…,col=…,title=…::message`.
+pub fn render_github(source: &Source<'_>, d: &Diagnostic) -> String {
+    let lc = source.line_index.line_col(source.text, d.primary.range.start);
+    let end = source.line_index.line(d.primary.range.end);
+    let level = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    format!(
+        "::{level} file={},line={},endLine={},col={},title={} {}::{}",
+        escape(source.path).replace(',', "%2C"),
+        lc.line,
+        end,
+        lc.column,
+        d.code.as_str(),
+        d.code.name(),
+        escape(&d.message)
+    )
+}
+
+fn clamp(range: TextRange, excerpt_start: usize, excerpt_len: usize) -> std::ops::Range<usize> {
+    let start = (range.start as usize)
+        .saturating_sub(excerpt_start)
+        .min(excerpt_len);
+    let end = (range.end as usize)
+        .saturating_sub(excerpt_start)
+        .clamp(start, excerpt_len);
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{Category, Code};
+
+    #[test]
+    fn full_render_points_at_the_character_column_after_hangul() {
+        let text = "# 문서\n\nCREATE TABLE 주문 (id nosuchtype);\n";
+        let index = LineIndex::new(text);
+        let at = text.find("nosuchtype").expect("present") as u32;
+        let d = Diagnostic::new(
+            Code::StatementRejected,
+            Category::UndefinedObject,
+            "type \"nosuchtype\" does not exist",
+            TextRange::new(at, at + 10),
+        )
+        .help("define the type");
+        let source = Source {
+            path: "doc.md",
+            text,
+            line_index: &index,
+        };
+        let out = render_full(&source, &d, false);
+        assert!(out.contains("doc.md:3:"), "{out}");
+        assert!(out.contains("error[PG001:statement-rejected]"), "{out}");
+        assert!(out.contains("help: define the type"), "{out}");
+        let concise = render_concise(&source, &d);
+        assert_eq!(
+            concise,
+            "doc.md:3:21: error[PG001] type \"nosuchtype\" does not exist (undefined-object)"
+        );
+    }
+}

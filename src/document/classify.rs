@@ -1,0 +1,133 @@
+//! Whether a code block is SQL: by its language tag, or for untagged blocks by its content.
+
+/// Info-string languages that mean PostgreSQL SQL.
+pub(crate) const SQL_LANGS: &[&str] = &["sql", "postgres", "postgresql", "plpgsql", "psql", "pgsql", "pg"];
+
+/// Words a SQL statement of a design document starts with.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "CREATE", "ALTER", "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "DROP", "GRANT", "COMMENT", "DO", "BEGIN",
+    "EXPLAIN", "SET", "REVOKE", "TRUNCATE", "VACUUM", "ANALYZE", "REFRESH", "CALL", "COMMIT", "ROLLBACK",
+];
+
+/// Words that follow CREATE / ALTER / DROP in a real statement (as opposed to prose such as
+/// "Create a user for the app").
+const DDL_OBJECTS: &[&str] = &[
+    "OR", "TEMP", "TEMPORARY", "UNLOGGED", "UNIQUE", "MATERIALIZED", "TABLE", "INDEX", "VIEW", "FUNCTION", "PROCEDURE",
+    "TRIGGER", "SCHEMA", "EXTENSION", "TYPE", "SEQUENCE", "ROLE", "USER", "POLICY", "DOMAIN", "DATABASE", "AGGREGATE",
+    "RULE", "PUBLICATION", "SUBSCRIPTION", "COLLATION", "OPERATOR", "CAST", "SERVER", "FOREIGN", "EVENT", "STATISTICS",
+    "TEXT", "DEFAULT", "CONSTRAINT", "GLOBAL", "LOCAL", "RECURSIVE", "IF", "CONVERSION", "TABLESPACE", "OWNED",
+];
+
+/// Whether a block tagged `lang` (lowercase, possibly empty) holding `code` is SQL.
+pub(crate) fn is_sql(lang: &str, code: &str) -> bool {
+    if SQL_LANGS.contains(&lang) {
+        return true;
+    }
+    lang.is_empty() && looks_like_sql(code)
+}
+
+/// Heuristic for untagged blocks: the first line that is not blank or a comment starts with a
+/// statement keyword, and the block either terminates a statement with `;` or has an
+/// unmistakably SQL shape (`CREATE TABLE`, `INSERT INTO`, `SELECT … FROM`). ASCII-art trees and
+/// prose never start with a keyword followed by such a shape.
+fn looks_like_sql(code: &str) -> bool {
+    let Some(first) = first_code_line(code) else {
+        return false;
+    };
+    if !first.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    let mut words = first
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    let Some(keyword) = words.next().map(str::to_ascii_uppercase) else {
+        return false;
+    };
+    if !STATEMENT_KEYWORDS.contains(&keyword.as_str()) {
+        return false;
+    }
+    if code.lines().any(|l| l.trim_end().ends_with(';')) {
+        return true;
+    }
+    let second = words.next().map(str::to_ascii_uppercase).unwrap_or_default();
+    let upper = code.to_ascii_uppercase();
+    let has_word = |w: &str| {
+        upper
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|x| x == w)
+    };
+    match keyword.as_str() {
+        "CREATE" | "ALTER" | "DROP" => DDL_OBJECTS.contains(&second.as_str()),
+        "INSERT" => second == "INTO",
+        "DELETE" => second == "FROM",
+        "SELECT" => has_word("FROM"),
+        "WITH" => upper.contains(" AS (") || upper.contains(" AS("),
+        "UPDATE" => has_word("SET"),
+        _ => false,
+    }
+}
+
+/// The first line that is neither blank nor inside a `--` or `/* */` comment, trimmed.
+fn first_code_line(code: &str) -> Option<&str> {
+    let mut in_block_comment = false;
+    for line in code.lines() {
+        let mut rest = line.trim();
+        loop {
+            if in_block_comment {
+                match rest.find("*/") {
+                    Some(end) => {
+                        in_block_comment = false;
+                        rest = rest[end + 2..].trim_start();
+                    }
+                    None => {
+                        rest = "";
+                        break;
+                    }
+                }
+            } else if let Some(after) = rest.strip_prefix("/*") {
+                in_block_comment = true;
+                rest = after;
+            } else {
+                break;
+            }
+        }
+        if rest.is_empty() || rest.starts_with("--") {
+            continue;
+        }
+        return Some(rest);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_blocks_follow_the_tag() {
+        for lang in SQL_LANGS {
+            assert!(is_sql(lang, "whatever"));
+        }
+        assert!(!is_sql("typescript", "CREATE TABLE t (id int);"));
+        assert!(!is_sql("bash", "psql -c 'SELECT 1;'"));
+    }
+
+    #[test]
+    fn untagged_sql_is_recognised() {
+        assert!(is_sql("", "-- users\nCREATE TABLE users (id int);"));
+        assert!(is_sql("", "/* header\n comment */\ncreate index on t (a)"));
+        assert!(is_sql("", "SELECT id\nFROM users\nWHERE id = 1"));
+        assert!(is_sql("", "INSERT INTO t VALUES (1)"));
+        assert!(is_sql("", "BEGIN;\nCOMMIT;"));
+    }
+
+    #[test]
+    fn untagged_prose_and_diagrams_are_not_sql() {
+        assert!(!is_sql("", "Master Key (KMS)\n└── Data Encryption Key (DEK)\n    ├── PII DEK"));
+        assert!(!is_sql("", "Create a user for the application\nthen grant it access"));
+        assert!(!is_sql("", "users ──< orders ──< order_items"));
+        assert!(!is_sql("", ""));
+        assert!(!is_sql("", "-- only a comment"));
+        assert!(!is_sql("", "Update the config and restart"));
+    }
+}

@@ -1,0 +1,279 @@
+//! The `pgspec` command line: parses arguments, runs the pipeline stages a subcommand needs,
+//! renders their products and picks the exit code. The only place that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pgspec::check::CheckOptions;
+use pgspec::diagnostics::render::{render_concise, render_full, render_github, Source};
+use pgspec::diagnostics::Severity;
+use pgspec::pipeline;
+use pgspec::postgres::{Cluster, PgBinaries, Server};
+
+/// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
+///
+/// pgspec reads every ```sql block of a design document, applies it statement by statement to
+/// a real PostgreSQL (a private cluster it starts itself, or --db URL) and reports every
+/// problem at its document line, rustc-style, with a category and a help text.
+#[derive(Parser, Debug)]
+#[command(name = "pgspec", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  pgspec check docs/schema.md                 apply on the private cluster, report problems
+  pgspec check --format json docs/*.md        machine-readable, one entry per document
+  pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
+  pgspec cluster status                       where the private cluster lives, whether it runs
+
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply a document's SQL to a fresh scratch database and report every problem at its line.
+    ///
+    /// Schema and data statements are applied one by one in document order; statements that
+    /// use objects defined later are retried (and reported as forward references); statements
+    /// that fail only because an earlier one failed are reported once as cascades of their root.
+    /// Example queries and operations are prepared (never executed); not-SQL is reported.
+    Check(CheckArgs),
+    /// Manage the private PostgreSQL cluster pgspec starts for itself.
+    Cluster {
+        #[command(subcommand)]
+        action: ClusterAction,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+enum ClusterAction {
+    /// Print where the cluster lives and whether it runs.
+    Status,
+    /// Start it (initdb first if needed) and print its connection URL.
+    Start,
+    /// Stop it (data kept for reuse).
+    Stop,
+    /// Stop it and delete its directory.
+    Destroy,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServerArgs {
+    /// Directory of the PostgreSQL server binaries (initdb, pg_ctl); default: $PG_BIN,
+    /// `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
+    #[arg(long, value_name = "DIR", global = true)]
+    pg_bin: Option<PathBuf>,
+    /// Where the private cluster lives (default: $PGSPEC_HOME or /tmp/pgspec-<uid>).
+    #[arg(long, value_name = "DIR", global = true)]
+    cluster_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Design documents (Markdown); `-` reads standard input.
+    #[arg(required = true, value_name = "DOC")]
+    docs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster (postgresql://… URL). A scratch database
+    /// is created there for each document and dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Exit with 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Do not retry statements that use objects defined later in the document.
+    #[arg(long)]
+    no_reorder: bool,
+    /// Also show info-level findings (encoding repairs, cascades) in full/concise output.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Colour: auto (terminal only), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// rustc-style excerpts with carets, notes and help.
+    Full,
+    /// One line per finding: `path:line:col: severity[CODE] message (category)`.
+    Concise,
+    /// One JSON object: `documents[]` with `summary`, `statements[]`, `diagnostics[]`.
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("pgspec: error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => run_check(&args),
+        Command::Cluster { action, server } => run_cluster(action, &server),
+    }
+}
+
+fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
+    if let Some(url) = db {
+        return Ok(Server::Url(url.to_string()));
+    }
+    let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
+    let root = args.cluster_dir.clone().unwrap_or_else(Cluster::default_root);
+    let cluster = Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
+    Ok(Server::Embedded(cluster))
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("reading standard input")?;
+        return Ok(buf);
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn run_check(args: &CheckArgs) -> Result<ExitCode> {
+    // Read everything first: a missing file is a usage error before any server work.
+    let inputs = args
+        .docs
+        .iter()
+        .map(|p| read_input(p).map(|b| (p.display().to_string(), b)))
+        .collect::<Result<Vec<_>>>()?;
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let options = CheckOptions {
+        retry_forward_references: !args.no_reorder,
+        ..CheckOptions::default()
+    };
+    let styled = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let fail_level = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let mut failed = false;
+    let mut json_docs = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (path, bytes) in inputs {
+        let extracted = pipeline::extract(&bytes);
+        let (doc, report) = pipeline::check(extracted, &server, &options)
+            .with_context(|| format!("checking {path}"))?;
+        if let Some(level) = fail_level {
+            failed |= report.has_findings(level);
+        }
+        let source = Source {
+            path: &path,
+            text: &doc.text,
+            line_index: &doc.line_index,
+        };
+        let shown = report
+            .diagnostics
+            .iter()
+            .filter(|d| args.verbose || d.severity > Severity::Info || args.format == Format::Json);
+        match args.format {
+            Format::Json => json_docs.push(report.to_json(&doc, &path)),
+            Format::Full => {
+                for d in shown {
+                    writeln!(out, "{}\n", render_full(&source, d, styled))?;
+                }
+            }
+            Format::Concise => {
+                for d in shown {
+                    writeln!(out, "{}", render_concise(&source, d))?;
+                }
+            }
+            Format::Github => {
+                for d in shown {
+                    writeln!(out, "{}", render_github(&source, d))?;
+                }
+            }
+        }
+        if args.format != Format::Json {
+            let s = &report.summary;
+            writeln!(
+                out,
+                "{path}: {} statements: {} applied, {} failed, {} cascades, {} forward references, {} not applied (examples/operations/not-sql), {} skipped; {} errors, {} warnings",
+                s.statements, s.applied, s.failed, s.cascades, s.forward_references, s.not_applied_kind, s.skipped, s.errors, s.warnings
+            )?;
+        }
+    }
+    if args.format == Format::Json {
+        let value = serde_json::json!({
+            "tool": "pgspec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": "check",
+            "documents": json_docs,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
+    let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
+    let root = args.cluster_dir.clone().unwrap_or_else(Cluster::default_root);
+    match action {
+        ClusterAction::Start => {
+            let cluster = Cluster::ensure(&root, &bins)?;
+            println!("{}", cluster.url("postgres"));
+        }
+        ClusterAction::Status => {
+            println!("{}", Cluster::status(&root, &bins));
+        }
+        ClusterAction::Stop => {
+            Cluster::stop_at(&root, &bins)?;
+            println!("stopped the cluster at {}", root.display());
+        }
+        ClusterAction::Destroy => {
+            Cluster::destroy_at(&root, &bins)?;
+            println!("removed the cluster at {}", root.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,54 @@
+//! The stages a command needs, run in pipeline order: read → extract → apply/check.
+//! Stages never print; the binary renders what they return.
+
+use crate::check::{self, CheckOptions, CheckReport};
+use crate::diagnostics::Diagnostic;
+use crate::document::{self, Document};
+use crate::postgres::{ClusterError, ScratchDatabase, Server};
+use crate::sql::{self, Statement};
+
+/// A read and split document, before any server work.
+pub struct Extracted {
+    pub document: Document,
+    pub statements: Vec<Statement>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Read `bytes` and extract its statements.
+pub fn extract(bytes: &[u8]) -> Extracted {
+    let (document, mut diagnostics) = document::read(bytes);
+    let (statements, sql_diagnostics) = sql::extract(&document);
+    diagnostics.extend(sql_diagnostics);
+    if statements.is_empty() && !diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::UnreadableInput) {
+        diagnostics.push(
+            Diagnostic::new(
+                crate::diagnostics::Code::NoSqlFound,
+                crate::diagnostics::Category::Document,
+                "the document contains no SQL statement",
+                crate::text::TextRange::empty(0),
+            )
+            .help("pgspec reads SQL from fenced code blocks tagged ```sql (or untagged blocks that contain SQL)"),
+        );
+    }
+    Extracted {
+        document,
+        statements,
+        diagnostics,
+    }
+}
+
+/// Check an extracted document in a fresh scratch database on `server`.
+pub fn check(extracted: Extracted, server: &Server, options: &CheckOptions) -> Result<(Document, CheckReport), ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_check")?;
+    let mut session = scratch.session()?;
+    let report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics,
+        &mut session,
+        options,
+    )?;
+    drop(session);
+    drop(scratch);
+    Ok((extracted.document, report))
+}

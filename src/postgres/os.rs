@@ -1,0 +1,71 @@
+//! Small OS helpers without `libc`: the effective uid, user lookup, process liveness.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The effective uid of this process.
+pub(crate) fn euid() -> u32 {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        // "Uid:\treal\teffective\tsaved\tfs"
+        if let Some(line) = status.lines().find(|l| l.starts_with("Uid:")) {
+            if let Some(e) = line.split_whitespace().nth(2).and_then(|s| s.parse().ok()) {
+                return e;
+            }
+        }
+    }
+    command_number(Command::new("id").arg("-u")).unwrap_or(u32::MAX)
+}
+
+/// uid and gid of the OS user `name` (from /etc/passwd, else `id`).
+pub(crate) fn lookup_user(name: &str) -> Option<(u32, u32)> {
+    if let Ok(passwd) = std::fs::read_to_string("/etc/passwd") {
+        for line in passwd.lines() {
+            let mut fields = line.split(':');
+            if fields.next() != Some(name) {
+                continue;
+            }
+            let _password = fields.next();
+            let uid = fields.next().and_then(|s| s.parse().ok());
+            let gid = fields.next().and_then(|s| s.parse().ok());
+            if let (Some(uid), Some(gid)) = (uid, gid) {
+                return Some((uid, gid));
+            }
+        }
+    }
+    let uid = command_number(Command::new("id").args(["-u", name]))?;
+    let gid = command_number(Command::new("id").args(["-g", name]))?;
+    Some((uid, gid))
+}
+
+fn command_number(cmd: &mut Command) -> Option<u32> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Whether `/proc` can answer liveness questions on this system.
+pub(crate) fn has_procfs() -> bool {
+    Path::new("/proc/self").exists()
+}
+
+/// Whether process `pid` exists. Without `/proc` we cannot tell and answer `true`
+/// (callers use this to decide whether something is stale; never guess "dead").
+pub(crate) fn pid_alive(pid: u32) -> bool {
+    if !has_procfs() {
+        return true;
+    }
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// An identifier of this process's PID namespace ("pid:[4026531836]"), or "" if unknown.
+pub(crate) fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,367 @@
+//! Split SQL blocks into statements (exact for dollar quotes, E-strings, nested comments,
+//! BEGIN ATOMIC), classify each, and extract facts (objects created and referenced) with
+//! pg_query.
+//!
+//! OWNER: helper B (sql). Public interface below is the contract; keep it.
+//!
+//! Pipeline per SQL block: [`split`] (a hand-written lexer, exact for every quoting
+//! construct) → [`facts`] (pg_query parse: creates / references) → [`classify`] (kind).
+
+mod classify;
+mod facts;
+mod lexer;
+mod split;
+mod visit;
+
+use serde::Serialize;
+
+use crate::diagnostics::{Category, Code, Diagnostic};
+use crate::document::{CodeBlock, Document};
+use crate::text::TextRange;
+
+use split::Shape;
+
+pub use classify::is_placeholder;
+
+/// What a statement is for, which decides whether `check` applies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementKind {
+    /// DDL and other definitions: CREATE/ALTER/DROP/COMMENT/GRANT/REVOKE/DO/CREATE POLICY, …
+    Schema,
+    /// INSERT (or COPY FROM STDIN) of reference rows, with literal values only.
+    Data,
+    /// An illustrative SELECT/UPDATE/DELETE/INSERT/WITH/EXPLAIN, incl. `$1` parameters or
+    /// placeholder literals.
+    Example,
+    /// Operations: cron.schedule, ANALYZE, VACUUM, REFRESH, SET, SHOW, transaction control,
+    /// monitoring queries on pg_stat_* / catalogs, calls of maintenance functions.
+    Operation,
+    /// Shell commands, pseudo-code, `...` elisions.
+    NotSql,
+}
+
+/// A kind of database object, as far as dependency tracking needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectKind {
+    Relation,
+    Index,
+    Function,
+    Type,
+    Schema,
+    Extension,
+    Trigger,
+    Policy,
+    Role,
+    Other,
+}
+
+/// A named object; `name` is the unqualified name, lowercased unless it was quoted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct ObjectName {
+    pub kind: ObjectKind,
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+/// What pg_query tells about a statement (empty if it does not parse).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// Whether pg_query (PostgreSQL 18 grammar) parsed the statement.
+    pub parses: bool,
+    /// The parse error message, if any.
+    pub parse_error: Option<String>,
+    /// Objects this statement creates.
+    pub creates: Vec<ObjectName>,
+    /// Relations, functions, types it uses (not counting those it creates).
+    pub references: Vec<ObjectName>,
+    /// Number of `$n` parameters used.
+    pub param_count: u32,
+}
+
+/// One SQL statement found in the document.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    /// Position in document order (0-based).
+    pub index: usize,
+    /// Index of its code block in `Document::blocks`.
+    pub block: usize,
+    /// The statement text, from its first token through its terminating `;` if any.
+    pub text: String,
+    /// Range of `text` inside the block's `code`.
+    pub code_range: TextRange,
+    /// Range of the statement in the document.
+    pub range: TextRange,
+    pub kind: StatementKind,
+    pub facts: Facts,
+}
+
+/// Split and classify every statement of every SQL block, in document order.
+/// Unterminated strings/quotes/comments give SQL002; not-SQL lines give SQL001.
+pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
+    let mut statements = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (block_index, block) in doc.blocks.iter().enumerate() {
+        if block.is_sql {
+            extract_block(block_index, block, &mut statements, &mut diagnostics);
+        }
+    }
+    (statements, diagnostics)
+}
+
+/// Offsets in a block's code are far below 4 GiB (documents are size-limited on read).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn extract_block(
+    block_index: usize,
+    block: &CodeBlock,
+    statements: &mut Vec<Statement>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let code = block.code.as_str();
+    let to_doc = |start: usize, end: usize| {
+        block
+            .source_map
+            .range_to_document(TextRange::new(offset(start), offset(end)))
+    };
+    let split = split::split(code);
+    let mut block_diagnostics = Vec::new();
+    for u in &split.unterminated {
+        let range = to_doc(u.start, u.start + u.open_len);
+        block_diagnostics.push((
+            u.start,
+            Diagnostic::new(
+                Code::UnterminatedStatement,
+                Category::Syntax,
+                u.construct.message(),
+                range,
+            )
+            .label("opened here and never closed")
+            .help("close it; everything from here to the end of the code block was read as one statement"),
+        ));
+    }
+    for raw in &split.statements {
+        let text = &code[raw.start..raw.end];
+        let sql = &code[raw.start..raw.sql_end];
+        let parsed = if raw.shape == Shape::Meta {
+            facts::Parsed {
+                facts: Facts {
+                    parse_error: Some("a psql meta-command, not SQL".to_owned()),
+                    ..Facts::default()
+                },
+                stmt: None,
+            }
+        } else {
+            facts::analyze(sql, raw.max_param)
+        };
+        let kind = classify::classify(raw.shape, sql, parsed.stmt.as_ref(), &parsed.facts);
+        let range = to_doc(raw.start, raw.end);
+        if kind == StatementKind::NotSql {
+            block_diagnostics.push((raw.start, not_sql(raw.shape, text, range)));
+        }
+        statements.push(Statement {
+            index: statements.len(),
+            block: block_index,
+            text: text.to_owned(),
+            code_range: TextRange::new(offset(raw.start), offset(raw.end)),
+            range,
+            kind,
+            facts: parsed.facts,
+        });
+    }
+    block_diagnostics.sort_by_key(|(at, _)| *at);
+    diagnostics.extend(block_diagnostics.into_iter().map(|(_, d)| d));
+}
+
+/// SQL001 for a statement that is not SQL.
+fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
+    let first_line = text.lines().next().unwrap_or("").trim();
+    let mut snippet: String = first_line.chars().take(60).collect();
+    if snippet.len() < first_line.len() || text.lines().nth(1).is_some() {
+        snippet.push('…');
+    }
+    let elision = text
+        .chars()
+        .all(|c| c == '.' || c == '…' || c == ';' || c.is_whitespace());
+    if shape == Shape::Meta {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("psql meta-command `{snippet}` is not SQL"),
+            range,
+        )
+        .label("not run")
+        .help("pgspec runs SQL only; move it to a ```bash block or make it a SQL comment (`-- …`)")
+    } else if elision {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("elision `{snippet}` is not SQL"),
+            range,
+        )
+        .label("not run")
+        .help("write out the omitted SQL, or make the elision a SQL comment (`-- …`)")
+    } else {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("`{snippet}` is not SQL"),
+            range,
+        )
+        .label("not run")
+        .help("move it to a ```bash block or make it a SQL comment (`-- …`)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Severity;
+    use crate::document::{SourceEncoding, SourceMap};
+    use crate::text::LineIndex;
+
+    /// A document holding `blocks` (lang, code) as fenced blocks, each block's source map the
+    /// identity offset by where its code starts in the document text.
+    fn doc(blocks: &[(&str, &str)]) -> Document {
+        let mut text = String::from("# Design\n\n");
+        let mut code_blocks = Vec::new();
+        for (lang, code) in blocks {
+            let fence_start = offset(text.len());
+            text.push_str(&format!("```{lang}\n"));
+            let fence = TextRange::new(fence_start, offset(text.len() - 1));
+            let start = offset(text.len());
+            text.push_str(code);
+            text.push_str("\n```\n\nProse.\n\n");
+            code_blocks.push(CodeBlock {
+                lang: (*lang).to_owned(),
+                is_sql: matches!(*lang, "sql" | "postgresql"),
+                fence,
+                code: (*code).to_owned(),
+                source_map: SourceMap {
+                    segments: vec![(0, start, offset(code.len()))],
+                },
+                closed: true,
+            });
+        }
+        Document {
+            line_index: LineIndex::new(&text),
+            text,
+            blocks: code_blocks,
+            encoding: SourceEncoding::Utf8,
+        }
+    }
+
+    #[test]
+    fn statements_are_numbered_in_document_order_with_document_ranges() {
+        let d = doc(&[
+            ("sql", "-- users\nCREATE TABLE users (id int);\nINSERT INTO users VALUES (1);"),
+            ("bash", "psql -f schema.sql; echo done"),
+            ("sql", "SELECT * FROM users WHERE id = $1;"),
+        ]);
+        let (stmts, diags) = extract(&d);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(stmts.len(), 3);
+        let summary: Vec<_> = stmts.iter().map(|s| (s.index, s.block, s.kind)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, 0, StatementKind::Schema),
+                (1, 0, StatementKind::Data),
+                (2, 2, StatementKind::Example),
+            ]
+        );
+        for s in &stmts {
+            assert_eq!(&d.text[s.range.as_usize()], s.text);
+            assert_eq!(&d.blocks[s.block].code[s.code_range.as_usize()], s.text);
+        }
+        assert_eq!(stmts[0].text, "CREATE TABLE users (id int);");
+        assert_eq!(stmts[2].facts.param_count, 1);
+        assert!(stmts[0].facts.parses);
+    }
+
+    #[test]
+    fn unterminated_string_gives_sql002_at_the_opening_quote() {
+        let d = doc(&[("sql", "SELECT 1;\nINSERT INTO t VALUES ('oops);\nSELECT 2;")]);
+        let (stmts, diags) = extract(&d);
+        assert_eq!(stmts.len(), 2);
+        assert!(stmts[1].text.ends_with("SELECT 2;"), "runs to the block end");
+        assert_eq!(diags.len(), 1);
+        let diag = &diags[0];
+        assert_eq!(diag.code, Code::UnterminatedStatement);
+        assert_eq!(diag.category, Category::Syntax);
+        assert_eq!(diag.severity, Severity::Error);
+        assert_eq!(&d.text[diag.primary.range.as_usize()], "'");
+        let at = d.text.find("'oops").expect("present");
+        assert_eq!(diag.primary.range.start as usize, at);
+    }
+
+    #[test]
+    fn not_sql_gives_sql001_warnings() {
+        let d = doc(&[(
+            "sql",
+            "\\c app\npg_dump -t orders > backup.sql\n-- detach\nALTER TABLE orders DETACH PARTITION p;\n...\n",
+        )]);
+        let (stmts, diags) = extract(&d);
+        let kinds: Vec<_> = stmts.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                StatementKind::NotSql,
+                StatementKind::NotSql,
+                StatementKind::Schema,
+                StatementKind::NotSql
+            ]
+        );
+        assert_eq!(diags.len(), 3);
+        assert!(diags.iter().all(|d| d.code == Code::NotSql
+            && d.category == Category::NotSql
+            && d.severity == Severity::Warning
+            && d.help.as_deref().is_some_and(|h| h.contains("```bash") || h.contains("comment"))));
+        assert_eq!(diags[0].message, "psql meta-command `\\c app` is not SQL");
+        assert_eq!(diags[1].message, "`pg_dump -t orders > backup.sql` is not SQL");
+        assert_eq!(diags[2].message, "elision `...` is not SQL");
+        assert_eq!(&d.text[diags[1].primary.range.as_usize()], "pg_dump -t orders > backup.sql");
+    }
+
+    #[test]
+    fn non_sql_blocks_are_skipped() {
+        let d = doc(&[("typescript", "const a = 1;"), ("", "users\n└── orders")]);
+        let (stmts, diags) = extract(&d);
+        assert!(stmts.is_empty() && diags.is_empty());
+    }
+
+    #[test]
+    fn multi_segment_source_maps_are_respected() {
+        // A block inside a list item: each code line sits at a different document offset.
+        let text = "- item\n\n  ```sql\n  SELECT 1;\n  SELECT 'a\n  b';\n  ```\n";
+        let code = "SELECT 1;\nSELECT 'a\nb';";
+        let line = |needle: &str| offset(text.find(needle).expect("present"));
+        let block = CodeBlock {
+            lang: "sql".into(),
+            is_sql: true,
+            fence: TextRange::new(line("```sql"), line("```sql") + 6),
+            code: code.into(),
+            source_map: SourceMap {
+                segments: vec![
+                    (0, line("SELECT 1;"), 10),
+                    (10, line("SELECT 'a"), 10),
+                    (20, line("b';"), 3),
+                ],
+            },
+            closed: true,
+        };
+        let d = Document {
+            line_index: LineIndex::new(text),
+            text: text.into(),
+            blocks: vec![block],
+            encoding: SourceEncoding::Utf8,
+        };
+        let (stmts, _) = extract(&d);
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(&d.text[stmts[0].range.as_usize()], "SELECT 1;");
+        assert_eq!(&d.text[stmts[1].range.as_usize()], "SELECT 'a\n  b';");
+    }
+}

@@ -1,0 +1,224 @@
+//! `check` end to end on a real PostgreSQL: seeds, cascades, forward references, positions.
+
+use std::collections::HashMap;
+
+use pgspec::check::{CheckOptions, CheckReport, StatementStatus};
+use pgspec::diagnostics::{Category, Code, Severity};
+use pgspec::document::Document;
+use pgspec::pipeline;
+use pgspec::postgres::Server;
+
+use crate::postgres::shared_cluster;
+
+fn server() -> Server {
+    // `Server::Url` reuses the shared test cluster without taking ownership of it.
+    Server::Url(shared_cluster().url("postgres"))
+}
+
+pub(crate) fn check_bytes(bytes: &[u8]) -> (Document, CheckReport) {
+    pipeline::check(pipeline::extract(bytes), &server(), &CheckOptions::default()).expect("check runs")
+}
+
+fn check_text(text: &str) -> (Document, CheckReport) {
+    check_bytes(text.as_bytes())
+}
+
+fn seed(name: &str) -> Vec<u8> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
+    let entry = std::fs::read_dir(dir)
+        .expect("seeds dir")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(name))
+        .expect("seed exists");
+    std::fs::read(entry.path()).expect("read seed")
+}
+
+fn sql_doc(sql: &str) -> String {
+    format!("# Design\n\nSome prose.\n\n```sql\n{sql}\n```\n")
+}
+
+fn line_of(doc: &Document, needle: &str) -> u32 {
+    let at = doc.text.find(needle).unwrap_or_else(|| panic!("{needle} not in document"));
+    doc.line_index.line(u32::try_from(at).expect("small"))
+}
+
+#[test]
+fn clean_document_applies_everything_and_reports_nothing() {
+    let (_, report) = check_text(&sql_doc(
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+         CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users(id));\n\
+         CREATE INDEX orders_user_idx ON orders (user_id);\n\
+         INSERT INTO users VALUES (1, 'a@example.com');\n\
+         SELECT * FROM orders WHERE user_id = $1;",
+    ));
+    assert_eq!(report.summary.statements, 5);
+    assert_eq!(report.summary.applied, 4, "{:#?}", report.statements);
+    assert_eq!(report.summary.not_applied_kind, 1);
+    assert!(!report.has_findings(Severity::Warning), "{:#?}", report.diagnostics);
+}
+
+#[test]
+fn error_column_counts_characters_after_korean_text() {
+    // The server reports a 1-based *character* position; Hangul takes 3 bytes per syllable.
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE 주문 (주문번호 bigint, 상태 nosuchtype);",
+    ));
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::StatementRejected)
+        .expect("rejected");
+    let lc = doc.line_index.line_col(&doc.text, d.primary.range.start);
+    assert_eq!(lc.line, 6);
+    let line = doc.text.lines().nth(5).expect("line 6");
+    let expected = line[..line.find("nosuchtype").expect("in line")].chars().count() as u32 + 1;
+    assert_eq!(lc.column, expected, "column must count characters");
+    assert_eq!(lc.column, 34);
+    assert_eq!(&doc.text[d.primary.range.as_usize()], "nosuchtype");
+}
+
+#[test]
+fn cascade_points_at_its_root_and_is_not_an_error() {
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);\n\
+         CREATE INDEX events_created_idx ON events (created_at);\n\
+         ALTER TABLE events ENABLE ROW LEVEL SECURITY;",
+    ));
+    let root_line = line_of(&doc, "CREATE TABLE events");
+    let root = &report.statements[0];
+    assert_eq!(root.status, StatementStatus::Failed);
+    assert_eq!(root.category, Some(Category::PartitionKey));
+    for s in &report.statements[1..] {
+        assert_eq!(s.status, StatementStatus::Cascade, "{s:?}");
+        assert_eq!(s.root_line, Some(root_line));
+    }
+    let cascades: Vec<_> = report.diagnostics.iter().filter(|d| d.code == Code::Cascade).collect();
+    assert_eq!(cascades.len(), 2);
+    assert!(cascades.iter().all(|d| d.severity == Severity::Info));
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
+}
+
+#[test]
+fn forward_reference_applies_after_reordering_with_a_warning() {
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE audit_logs (id bigint PRIMARY KEY, user_id bigint REFERENCES users(id));\n\
+         CREATE TABLE users (id bigint PRIMARY KEY);",
+    ));
+    assert_eq!(report.summary.applied, 2, "{:#?}", report.diagnostics);
+    assert_eq!(report.summary.errors, 0);
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::ForwardReference)
+        .expect("forward reference reported");
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(d.message.contains(&format!("line {}", line_of(&doc, "CREATE TABLE users"))), "{}", d.message);
+}
+
+#[test]
+fn inline_index_and_not_partitioned_are_categorized() {
+    let (_, report) = check_text(&sql_doc(
+        "CREATE TABLE videos (id bigint PRIMARY KEY, title text, INDEX idx_title (title));\n\
+         CREATE TABLE sessions (id bigint PRIMARY KEY, created_at timestamptz);\n\
+         CREATE TABLE sessions_2025 PARTITION OF sessions FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+         CREATE INDEX s_recent ON sessions (created_at) WHERE created_at > now() - interval '1 day';",
+    ));
+    let cats: Vec<_> = report.statements.iter().map(|s| s.category).collect();
+    assert_eq!(
+        cats,
+        vec![Some(Category::InlineIndex), None, Some(Category::NotPartitioned), Some(Category::NonImmutable)]
+    );
+}
+
+#[test]
+fn missing_extension_is_created_and_checking_continues_behind_it() {
+    let (_, report) = check_text(&sql_doc(
+        "CREATE TABLE bookings (id bigint PRIMARY KEY, room uuid, during tstzrange,\n  EXCLUDE USING gist (room WITH =, during WITH &&));\n\
+         CREATE INDEX bookings_room ON bookings (room);",
+    ));
+    assert_eq!(report.statements[0].category, Some(Category::MissingExtension));
+    let d = report.diagnostics.iter().find(|d| d.category == Category::MissingExtension).expect("reported");
+    assert!(d.help.as_deref().unwrap_or("").contains("btree_gist"), "{d:?}");
+    assert!(d.fix.is_some());
+    // The table exists as if the fix were applied: the index applies, no cascade.
+    assert_eq!(report.statements[1].status, StatementStatus::Applied);
+}
+
+#[test]
+fn unsafe_statements_are_never_run() {
+    let (_, report) = check_text(&sql_doc(
+        "CREATE TABLE t (x text);\nCOPY t FROM PROGRAM 'touch /tmp/pgspec-pwned';\nCOPY t TO '/tmp/pgspec-out.csv';",
+    ));
+    assert_eq!(report.statements[1].status, StatementStatus::Skipped);
+    assert_eq!(report.statements[2].status, StatementStatus::Skipped);
+    assert!(!std::path::Path::new("/tmp/pgspec-pwned").exists());
+    assert_eq!(report.diagnostics.iter().filter(|d| d.code == Code::UnsafeStatement).count(), 2);
+}
+
+#[test]
+fn example_queries_are_prepared_not_executed() {
+    let (_, report) = check_text(&sql_doc(
+        "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\nDELETE FROM t WHERE id = $1;\nSELECT nosuchcol FROM t WHERE id = $1;",
+    ));
+    assert_eq!(report.statements[2].status, StatementStatus::NotAppliedKind);
+    assert_eq!(report.statements[3].status, StatementStatus::Failed);
+    assert_eq!(report.statements[3].category, Some(Category::UndefinedColumn));
+    let d = report.diagnostics.iter().find(|d| d.code == Code::ExampleQueryRejected).expect("reported");
+    assert_eq!(d.severity, Severity::Error);
+}
+
+#[test]
+fn empty_garbage_binary_and_huge_inputs_give_diagnostics_not_panics() {
+    let (_, empty) = check_bytes(b"");
+    assert_eq!(empty.summary.statements, 0);
+    assert!(empty.diagnostics.iter().any(|d| d.code == Code::NoSqlFound));
+
+    let binary: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let (_, bin) = check_bytes(&binary);
+    assert!(bin.diagnostics.iter().any(|d| d.code == Code::UnreadableInput), "{:#?}", bin.diagnostics);
+
+    let (_, garbage) = check_text("```sql\n$$ unterminated ' \" /* \n```\n```sql\n");
+    assert!(garbage.diagnostics.iter().any(|d| d.severity >= Severity::Warning));
+
+    // ~10 MB: prose plus one small SQL block repeated; every statement is accounted for.
+    let section = "## Section\n\nProse line that is long enough to matter for size purposes.\n\n```sql\nCREATE TABLE IF NOT EXISTS t (id int);\n```\n\n";
+    let huge = section.repeat(10 * 1024 * 1024 / section.len());
+    let extracted = pipeline::extract(huge.as_bytes());
+    assert_eq!(extracted.statements.len(), 10 * 1024 * 1024 / section.len());
+}
+
+/// Independent statement counts, made by applying each seed by hand on PostgreSQL 15
+/// (`shared/seed-findings.md`, table A).
+const SEED_STATEMENTS: &[(&str, usize)] = &[("000", 92), ("001", 101), ("002", 33), ("003", 62), ("004", 79)];
+
+#[test]
+fn every_seed_statement_gets_a_verdict_and_every_failure_a_diagnostic_at_its_line() {
+    for &(name, expected) in SEED_STATEMENTS {
+        let (doc, report) = check_bytes(&seed(name));
+        assert_eq!(report.summary.statements, expected, "seed {name}: statement count");
+        let mut by_line: HashMap<u32, Vec<_>> = HashMap::new();
+        for d in &report.diagnostics {
+            by_line.entry(doc.line_index.line(d.primary.range.start)).or_default().push(d);
+        }
+        for s in &report.statements {
+            if matches!(s.status, StatementStatus::Failed | StatementStatus::Cascade) {
+                let found = (s.line..=s.end_line).any(|l| {
+                    by_line.get(&l).is_some_and(|ds| ds.iter().any(|d| matches!(d.code, Code::StatementRejected | Code::ExampleQueryRejected | Code::Cascade)))
+                });
+                assert!(found, "seed {name}: no diagnostic for failed statement at line {}: {}", s.line, s.summary);
+                assert!(s.category.is_some(), "seed {name}: failed statement without category at line {}", s.line);
+            }
+            if s.status == StatementStatus::Cascade {
+                let root = s.root_line.expect("cascade has a root");
+                assert!(
+                    report.statements.iter().any(|r| r.line == root && r.status == StatementStatus::Failed),
+                    "seed {name}: cascade at {} points at {root}, which is not a failed statement",
+                    s.line
+                );
+            }
+        }
+        // Statuses add up: nothing is silently dropped.
+        let s = &report.summary;
+        assert_eq!(s.applied + s.failed + s.cascades + s.skipped + s.not_applied_kind, s.statements);
+    }
+}

@@ -1,0 +1,107 @@
+//! The `pgspec` binary: exit codes, JSON contract, human output, the embedded cluster.
+
+use std::process::{Command, Output};
+
+use crate::postgres::shared_cluster;
+
+fn pgspec(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgspec"));
+    cmd.args(args).env("NO_COLOR", "1");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn pgspec");
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        return child.wait_with_output().expect("wait");
+    }
+    cmd.output().expect("run pgspec")
+}
+
+fn write_doc(dir: &tempfile::TempDir, name: &str, sql: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, format!("# Doc\n\n```sql\n{sql}\n```\n")).expect("write doc");
+    path.display().to_string()
+}
+
+#[test]
+fn json_output_follows_the_contract_and_exit_code_is_1_on_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(
+        &dir,
+        "bad.md",
+        "CREATE TABLE a (id int PRIMARY KEY);\nCREATE INDEX ON missing_table (x);",
+    );
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc], None);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let d = &json["documents"][0];
+    assert_eq!(d["summary"]["statements"], 2);
+    assert_eq!(d["statements"][0]["status"], "applied");
+    assert_eq!(d["statements"][1]["status"], "failed");
+    assert_eq!(d["statements"][1]["line"], 5);
+    let diag = &d["diagnostics"][0];
+    for field in ["code", "severity", "category", "line", "column", "end_line", "message", "sqlstate", "help"] {
+        assert!(!diag[field].is_null(), "missing {field} in {diag}");
+    }
+    assert_eq!(diag["category"], "undefined-table");
+    assert_eq!(diag["sqlstate"], "42P01");
+    assert_eq!(diag["line"], 5);
+}
+
+#[test]
+fn clean_document_exits_0_and_prints_a_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(&dir, "ok.md", "CREATE TABLE a (id int PRIMARY KEY);");
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["check", "--db", &url, &doc], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 statements: 1 applied, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn human_output_shows_the_excerpt_caret_and_help() {
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(
+        &["check", "--db", &url, "-"],
+        Some("# x\n\n```sql\nCREATE TABLE v (id int, INDEX idx_v (id));\n```\n".as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("error[PG001:statement-rejected]"), "{stdout}");
+    assert!(stdout.contains("-:4:"), "{stdout}");
+    assert!(stdout.contains("category: inline-index"), "{stdout}");
+    assert!(stdout.contains("help:"), "{stdout}");
+}
+
+#[test]
+fn missing_file_and_unreachable_server_exit_2() {
+    let out = pgspec(&["check", "/nonexistent/doc.md"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(&dir, "ok.md", "SELECT 1;");
+    let out = pgspec(&["check", "--db", "postgresql://nobody@/db?host=/nonexistent-socket-dir", &doc], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn embedded_cluster_starts_on_first_use_and_is_reused() {
+    let home = tempfile::Builder::new().prefix("pgs").tempdir_in("/tmp").expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(&dir, "ok.md", "CREATE TABLE a (id int PRIMARY KEY);");
+    let home_str = home.path().display().to_string();
+    for _ in 0..2 {
+        let out = pgspec(&["check", "--cluster-dir", &home_str, &doc], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let status = pgspec(&["cluster", "status", "--cluster-dir", &home_str], None);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("running"), "{:?}", status);
+    let out = pgspec(&["cluster", "destroy", "--cluster-dir", &home_str], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!home.path().join("pg15").exists() || std::fs::read_dir(home.path()).map_or(true, |mut d| d.next().is_none()));
+}

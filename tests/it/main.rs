@@ -1,0 +1,3 @@
+mod postgres;
+mod document;
+mod sql;

@@ -1,0 +1,706 @@
+//! The postgres module against a real server: one temporary cluster per test binary, each
+//! test in its own scratch database.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use pgspec::postgres::{
+    char_position_to_byte, AppIdentity, Cluster, ClusterError, ClusterStatus, Outcome, PgBinaries,
+    ScratchDatabase, Server,
+};
+
+fn binaries() -> PgBinaries {
+    PgBinaries::locate(None)
+        .unwrap_or_else(|e| panic!("PostgreSQL server binaries are required for these tests: {e}"))
+}
+
+/// The temporary cluster shared by every test of this binary (stopped and removed by its
+/// watcher process when the test binary exits).
+pub fn shared_cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        Cluster::temporary(&binaries())
+            .unwrap_or_else(|e| panic!("cannot start a temporary cluster: {e}"))
+    })
+}
+
+/// The shared cluster as a URL server (how other test files use it).
+fn url_server() -> Server {
+    Server::Url(shared_cluster().url("postgres"))
+}
+
+/// The shared cluster as pgspec's embedded server: `ensure` finds it running and reuses it
+/// (the returned handle is not temporary, so dropping it leaves the server alone).
+fn embedded_server() -> Server {
+    let cluster = Cluster::ensure(&shared_cluster().root, &shared_cluster().bins)
+        .unwrap_or_else(|e| panic!("ensure on the running shared cluster: {e}"));
+    assert!(!cluster.temporary);
+    Server::Embedded(cluster)
+}
+
+fn scratch(server: &Server) -> ScratchDatabase {
+    ScratchDatabase::create(server, "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch database: {e}"))
+}
+
+fn applied(outcome: Outcome) -> Vec<pgspec::postgres::Notice> {
+    match outcome {
+        Outcome::Applied { notices } => notices,
+        Outcome::Failed { error, .. } => panic!("expected the statement to apply, got {error:?}"),
+    }
+}
+
+fn failed(outcome: Outcome) -> pgspec::diagnostics::PgDetails {
+    match outcome {
+        Outcome::Failed { error, .. } => error,
+        Outcome::Applied { .. } => panic!("expected the statement to fail"),
+    }
+}
+
+fn admin_strings(sql: &str) -> Vec<Vec<Option<String>>> {
+    let mut client = url_server()
+        .admin_client("postgres")
+        .expect("admin connection");
+    client
+        .simple_query(sql)
+        .expect("admin query")
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn database_exists(name: &str) -> bool {
+    !admin_strings(&format!(
+        "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+    ))
+    .is_empty()
+}
+
+fn role_exists(name: &str) -> bool {
+    !admin_strings(&format!("SELECT 1 FROM pg_roles WHERE rolname = '{name}'")).is_empty()
+}
+
+fn unique(tag: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{tag}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[test]
+fn applies_statements_as_the_unprivileged_role() {
+    let db = scratch(&url_server());
+    assert_eq!(
+        db.app_identity,
+        AppIdentity::Role("pgspec_apply".to_string())
+    );
+    let mut s = db.session().expect("session");
+    assert!(applied(
+        s.apply("CREATE TABLE t (id int PRIMARY KEY, name text)")
+            .expect("apply")
+    )
+    .is_empty());
+    applied(s.apply("INSERT INTO t VALUES (1, 'a')").expect("apply"));
+    let rows = s
+        .query_strings("SELECT tableowner FROM pg_tables WHERE tablename = 't'")
+        .expect("query");
+    assert_eq!(rows, vec![vec![Some("pgspec_apply".to_string())]]);
+    let rows = s
+        .query_strings("SELECT rolsuper::text FROM pg_roles WHERE rolname = 'pgspec_apply'")
+        .expect("query");
+    assert_eq!(rows, vec![vec![Some("false".to_string())]]);
+}
+
+#[test]
+fn error_position_maps_to_the_byte_after_hangul() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+
+    let sql = "CREATE TABLE 사용자 (이름 text, x nosuchtype)";
+    let error = failed(s.apply(sql).expect("apply"));
+    assert_eq!(error.sqlstate, "42704");
+    assert_eq!(error.message, "type \"nosuchtype\" does not exist");
+    let byte = char_position_to_byte(sql, error.position.expect("position")) as usize;
+    assert_eq!(byte, sql.find("nosuchtype").expect("present"));
+    assert_eq!(&sql[byte..byte + "nosuchtype".len()], "nosuchtype");
+
+    let sql = "SELECT '한글', 1 FROM FROM t";
+    let error = failed(s.apply(sql).expect("apply"));
+    assert_eq!(error.sqlstate, "42601");
+    let byte = char_position_to_byte(sql, error.position.expect("position")) as usize;
+    assert_eq!(byte, sql.rfind("FROM").expect("present"));
+
+    let sql = "SELECT '한글', nosuchcol FROM (SELECT 1) t";
+    let error = failed(s.apply(sql).expect("apply"));
+    assert_eq!(error.sqlstate, "42703");
+    let byte = char_position_to_byte(sql, error.position.expect("position")) as usize;
+    assert_eq!(byte, sql.find("nosuchcol").expect("present"));
+}
+
+#[test]
+fn error_fields_are_filled() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    applied(
+        s.apply("CREATE TABLE p (id int PRIMARY KEY)")
+            .expect("apply"),
+    );
+    applied(s.apply("INSERT INTO p VALUES (1)").expect("apply"));
+    let error = failed(s.apply("INSERT INTO p VALUES (1)").expect("apply"));
+    assert_eq!(error.sqlstate, "23505");
+    assert_eq!(
+        error.detail.as_deref(),
+        Some("Key (id)=(1) already exists.")
+    );
+    assert_eq!(error.schema.as_deref(), Some("public"));
+    assert_eq!(error.table.as_deref(), Some("p"));
+    assert_eq!(error.constraint.as_deref(), Some("p_pkey"));
+
+    let error = failed(s.apply("SELECT lower(1, 2)").expect("apply"));
+    assert_eq!(error.sqlstate, "42883");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("explicit type casts")),
+        "{error:?}"
+    );
+
+    // An error inside a function body: CONTEXT and the internal query are kept aside.
+    applied(
+        s.apply("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT nosuch FROM p); END $$")
+            .expect("apply"),
+    );
+    let error = failed(s.apply("SELECT f()").expect("apply"));
+    assert_eq!(error.sqlstate, "42703");
+    assert_eq!(error.position, None);
+    let context = s.last_error_context().expect("context");
+    assert!(
+        context
+            .context
+            .as_deref()
+            .is_some_and(|c| c.contains("PL/pgSQL function f()")),
+        "{context:?}"
+    );
+    assert_eq!(
+        context.internal_query.as_deref(),
+        Some("(SELECT nosuch FROM p)")
+    );
+    assert!(context.internal_position.is_some());
+}
+
+#[test]
+fn session_stays_usable_after_failures_and_open_transactions() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    failed(s.apply("SELECT 1/0").expect("apply"));
+    applied(s.apply("CREATE TABLE a (x int)").expect("apply"));
+
+    // A failure inside an explicit transaction block: rolled back, next statement fine.
+    failed(
+        s.apply("BEGIN; INSERT INTO a VALUES (1); SELECT 1/0")
+            .expect("apply"),
+    );
+    applied(s.apply("INSERT INTO a VALUES (2)").expect("apply"));
+
+    // A statement that opens a block: committed right away, so later failures don't poison it.
+    applied(s.apply("BEGIN").expect("apply"));
+    applied(s.apply("CREATE TABLE b (x int)").expect("apply"));
+    failed(s.apply("CREATE TABLE b (x int)").expect("apply"));
+    applied(s.apply("INSERT INTO b VALUES (3)").expect("apply"));
+    let notices = applied(s.apply("COMMIT").expect("apply"));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].sqlstate, "25P01"); // there is no transaction in progress
+
+    let rows = s
+        .query_strings("SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)");
+    assert_eq!(
+        rows.expect("query"),
+        vec![vec![Some("2".to_string()), Some("1".to_string())]]
+    );
+}
+
+#[test]
+fn notices_are_captured_per_statement() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    // 25 Hangul syllables = 75 bytes > NAMEDATALEN - 1.
+    let long = "가".repeat(25);
+    let notices = applied(
+        s.apply(&format!("CREATE TABLE {long} (id int)"))
+            .expect("apply"),
+    );
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].severity, "NOTICE");
+    assert_eq!(notices[0].sqlstate, "42622");
+    assert!(
+        notices[0].message.contains("will be truncated"),
+        "{notices:?}"
+    );
+
+    let notices = applied(s.apply("DROP TABLE IF EXISTS nosuch").expect("apply"));
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        notices[0].message,
+        "table \"nosuch\" does not exist, skipping"
+    );
+
+    let outcome = s
+        .apply("DO $$ BEGIN RAISE WARNING 'w' USING HINT = 'h'; RAISE EXCEPTION 'boom'; END $$")
+        .expect("apply");
+    assert_eq!(outcome.notices().len(), 1);
+    assert_eq!(outcome.notices()[0].severity, "WARNING");
+    assert_eq!(outcome.notices()[0].hint.as_deref(), Some("h"));
+    assert_eq!(outcome.error().expect("failed").message, "boom");
+
+    // Nothing left over for the next statement.
+    assert!(applied(s.apply("SELECT 1").expect("apply")).is_empty());
+}
+
+#[test]
+fn the_app_role_cannot_reach_the_server_host() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x text)").expect("apply"));
+    for sql in [
+        "COPY t FROM PROGRAM 'true'",
+        "COPY t TO PROGRAM 'cat'",
+        "COPY t FROM '/etc/passwd'",
+        "SELECT pg_read_file('/etc/passwd')",
+        "ALTER SYSTEM SET work_mem = '1GB'",
+        "CREATE ROLE sneaky SUPERUSER",
+        "SET SESSION AUTHORIZATION postgres",
+    ] {
+        let error = failed(s.apply(sql).unwrap_or_else(|e| panic!("{sql}: {e}")));
+        assert_eq!(error.sqlstate, "42501", "{sql}: {error:?}");
+    }
+    let error = failed(s.apply("SET ROLE postgres").expect("apply"));
+    assert_eq!(error.sqlstate, "42501", "{error:?}");
+    let error = failed(s.apply("CREATE DATABASE other").expect("apply"));
+    assert_eq!(error.sqlstate, "42501");
+    let error = failed(s.apply("CREATE EXTENSION plpgsql_check").expect("apply"));
+    assert!(
+        matches!(error.sqlstate.as_str(), "42501" | "0A000"),
+        "untrusted or missing extension: {error:?}"
+    );
+}
+
+#[test]
+fn prepare_infers_parameters_without_executing() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    applied(
+        s.apply("CREATE TABLE t (id int PRIMARY KEY, name text)")
+            .expect("apply"),
+    );
+    applied(s.apply("INSERT INTO t VALUES (1, '한')").expect("apply"));
+    applied(s.prepare("DELETE FROM t WHERE id = $1").expect("prepare"));
+    applied(
+        s.prepare("UPDATE t SET name = $2 WHERE id = $1")
+            .expect("prepare"),
+    );
+    assert_eq!(
+        s.query_strings("SELECT count(*), min(name) FROM t")
+            .expect("query"),
+        vec![vec![Some("1".to_string()), Some("한".to_string())]]
+    );
+    let sql = "SELECT '한글' FROM t WHERE nosuch = $1";
+    let error = failed(s.prepare(sql).expect("prepare"));
+    assert_eq!(error.sqlstate, "42703");
+    let byte = char_position_to_byte(sql, error.position.expect("position")) as usize;
+    assert_eq!(byte, sql.find("nosuch").expect("present"));
+    // Prepared statements are deallocated (pg_prepared_statements is per session: ask the
+    // app session itself, through a notice).
+    let notices = applied(
+        s.apply(
+            "DO $$ BEGIN RAISE NOTICE '%', (SELECT count(*) FROM pg_prepared_statements); END $$",
+        )
+        .expect("apply"),
+    );
+    assert_eq!(notices[0].message, "0");
+}
+
+#[test]
+fn scratch_database_is_dropped_on_drop() {
+    let db = scratch(&url_server());
+    let name = db.name.clone();
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    assert!(database_exists(&name));
+    // Dropped even while a session is still connected.
+    drop(db);
+    assert!(!database_exists(&name));
+    drop(s);
+}
+
+#[test]
+fn roles_created_as_superuser_are_dropped_with_the_scratch_database() {
+    let db = scratch(&url_server());
+    let role = unique("pgspec_test_role");
+    let mut s = db.session().expect("session");
+    applied(
+        s.apply_as_superuser(&format!("CREATE ROLE {role} NOLOGIN"))
+            .expect("apply"),
+    );
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    applied(
+        s.apply(&format!("GRANT SELECT ON t TO {role}"))
+            .expect("apply"),
+    );
+    assert_eq!(db.created_roles(), vec![role.clone()]);
+    assert!(role_exists(&role));
+    // A role that already existed is not recorded.
+    failed(
+        s.apply_as_superuser(&format!("CREATE ROLE {role}"))
+            .expect("apply"),
+    );
+    assert_eq!(db.created_roles(), vec![role.clone()]);
+    drop(s);
+    db.drop_now().expect("drop");
+    assert!(!role_exists(&role));
+}
+
+#[test]
+fn extensions_are_listed_and_created_as_superuser() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    let available = s.available_extensions().expect("available");
+    assert!(available.iter().any(|e| e == "plpgsql"), "{available:?}");
+    assert_eq!(
+        s.installed_extensions().expect("installed"),
+        vec!["plpgsql".to_string()]
+    );
+    if available.iter().any(|e| e == "pgcrypto") {
+        applied(
+            s.apply_as_superuser("CREATE EXTENSION pgcrypto")
+                .expect("apply"),
+        );
+        assert!(s
+            .installed_extensions()
+            .expect("installed")
+            .contains(&"pgcrypto".to_string()));
+        applied(
+            s.apply("SELECT gen_random_uuid(), crypt('x', gen_salt('bf', 4))")
+                .expect("apply"),
+        );
+    }
+}
+
+#[test]
+fn pg_cron_is_preloaded_but_lives_in_the_postgres_database() {
+    if !shared_cluster()
+        .bins
+        .preload_libraries()
+        .contains(&"pg_cron")
+    {
+        return; // pg_cron not installed here
+    }
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    assert!(s
+        .available_extensions()
+        .expect("available")
+        .contains(&"pg_cron".to_string()));
+    let error = failed(
+        s.apply_as_superuser("CREATE EXTENSION pg_cron")
+            .expect("apply"),
+    );
+    assert!(
+        error
+            .message
+            .contains("can only create extension in database postgres"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn server_settings_are_private_and_fast() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    let rows = s
+        .query_strings(
+            "SELECT current_setting('listen_addresses'), current_setting('fsync'), current_setting('shared_preload_libraries'), current_setting('server_encoding'), current_setting('lc_ctype')",
+        )
+        .expect("query");
+    let row = &rows[0];
+    assert_eq!(row[0].as_deref(), Some(""));
+    assert_eq!(row[1].as_deref(), Some("off"));
+    let preload = row[2].clone().unwrap_or_default();
+    for lib in shared_cluster().bins.preload_libraries() {
+        assert!(preload.contains(lib), "{lib} not preloaded: {preload}");
+    }
+    assert_eq!(row[3].as_deref(), Some("UTF8"));
+    assert!(
+        matches!(row[4].as_deref(), Some("C.UTF-8" | "C")),
+        "{row:?}"
+    );
+    let rows =
+        s.query_strings("SELECT datcollate FROM pg_database WHERE datname = current_database()");
+    assert!(rows.is_ok());
+}
+
+#[test]
+fn runaway_statements_are_cancelled() {
+    let mut db = scratch(&url_server());
+    db.statement_timeout = Duration::from_millis(500);
+    let mut s = db.session().expect("session");
+    let started = Instant::now();
+    let error = failed(s.apply("SELECT pg_sleep(30)").expect("apply"));
+    assert_eq!(error.sqlstate, "57014");
+    assert_eq!(
+        error.message,
+        "canceling statement due to statement timeout"
+    );
+    // pg_dump output starts with `SET statement_timeout = 0`: the watchdog still cancels.
+    applied(s.apply("SET statement_timeout = 0").expect("apply"));
+    let error = failed(s.apply("SELECT pg_sleep(30)").expect("apply"));
+    assert_eq!(error.sqlstate, "57014");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("pgspec cancelled")),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    applied(s.apply("SELECT 1").expect("apply"));
+}
+
+#[test]
+fn a_statement_that_ends_its_own_backend_leaves_the_session_usable() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    // The server ends the connection (FATAL 57P01): a tool error, but the session reconnects.
+    match s.apply("SELECT pg_terminate_backend(pg_backend_pid())") {
+        Err(ClusterError::ConnectionLost { database, .. }) => assert_eq!(database, db.name),
+        other => panic!("expected ConnectionLost, got {other:?}"),
+    }
+    applied(s.apply("INSERT INTO t VALUES (1)").expect("apply"));
+    // Session state can be reset explicitly.
+    applied(s.apply("SET search_path = nowhere").expect("apply"));
+    failed(s.apply("SELECT * FROM t").expect("apply"));
+    s.reset_app_session().expect("reset");
+    applied(s.apply("SELECT * FROM t").expect("apply"));
+}
+
+#[test]
+fn embedded_server_cleans_up_after_dead_runs() {
+    let server = embedded_server();
+    // A scratch database and role of a run whose process is gone (pid beyond pid_max).
+    let dead_db = unique("pgspec_dead");
+    let dead_role = unique("pgspec_dead_role");
+    let mut admin = server.admin_client("postgres").expect("admin");
+    let ns = std::fs::read_link("/proc/self/ns/pid").expect("pid namespace");
+    for sql in [
+        format!("CREATE DATABASE {dead_db}"),
+        format!(
+            "COMMENT ON DATABASE {dead_db} IS 'pgspec scratch database (pid 999999999, {})'",
+            ns.display()
+        ),
+        format!("CREATE ROLE {dead_role}"),
+        format!("COMMENT ON ROLE {dead_role} IS 'pgspec scratch role (database {dead_db})'"),
+    ] {
+        admin.batch_execute(&sql).expect("set up a dead run");
+    }
+    let db = scratch(&server);
+    assert!(!database_exists(&dead_db));
+    assert!(!role_exists(&dead_role));
+    // Live runs are left alone.
+    assert!(database_exists(&db.name));
+    assert!(db.url().contains(&db.name));
+    let mut s = db.session().expect("session");
+    applied(s.apply("SELECT 1").expect("apply"));
+}
+
+#[test]
+fn cluster_url_works_with_psql() {
+    let cluster = shared_cluster();
+    let url = cluster.url("postgres");
+    let Ok(out) = std::process::Command::new("psql")
+        .args([url.as_str(), "-XAtc", "SELECT current_user"])
+        .output()
+    else {
+        return; // no psql client installed
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "postgres");
+}
+
+/// Removes a cluster root on drop, even if the test panics.
+struct Destroy(PathBuf, PgBinaries);
+
+impl Drop for Destroy {
+    fn drop(&mut self) {
+        let _ = Cluster::destroy_at(&self.0, &self.1);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn ensure_initializes_reuses_stops_and_destroys() {
+    let bins = binaries();
+    let root = PathBuf::from(format!("/tmp/{}", unique("pgspec-e")));
+    let _guard = Destroy(root.clone(), bins.clone());
+    assert!(matches!(
+        Cluster::status(&root, &bins),
+        ClusterStatus::NotInitialized { .. }
+    ));
+
+    // Concurrent first calls: one initializes and starts, the others wait and reuse.
+    let started = Instant::now();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let (root, bins) = (root.clone(), bins.clone());
+            std::thread::spawn(move || Cluster::ensure(&root, &bins).map(|c| c.url("postgres")))
+        })
+        .collect();
+    let urls: Vec<String> = handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .expect("thread")
+                .unwrap_or_else(|e| panic!("ensure: {e}"))
+        })
+        .collect();
+    let first = started.elapsed();
+    assert!(urls.iter().all(|u| *u == urls[0]));
+
+    let started = Instant::now();
+    let cluster = Cluster::ensure(&root, &bins).expect("reuse");
+    let reuse = started.elapsed();
+    assert!(matches!(
+        Cluster::status(&root, &bins),
+        ClusterStatus::Running { .. }
+    ));
+    let server = Server::Embedded(cluster);
+    let started = Instant::now();
+    let db = scratch(&server);
+    let create = started.elapsed();
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    drop(s);
+    let started = Instant::now();
+    db.drop_now().expect("drop");
+    let drop_time = started.elapsed();
+    drop(server); // not temporary: keeps running
+    assert!(matches!(
+        Cluster::status(&root, &bins),
+        ClusterStatus::Running { .. }
+    ));
+
+    Cluster::stop_at(&root, &bins).expect("stop");
+    assert!(matches!(
+        Cluster::status(&root, &bins),
+        ClusterStatus::Stopped { .. }
+    ));
+    Cluster::stop_at(&root, &bins).expect("stopping a stopped cluster is fine");
+    let started = Instant::now();
+    let cluster = Cluster::ensure(&root, &bins).expect("restart");
+    let restart = started.elapsed();
+    cluster.stop().expect("stop");
+
+    // A server that cannot start: the error carries the end of the server log.
+    let conf = root.join(format!("pg{}/data/postgresql.conf", bins.major()));
+    let original = std::fs::read_to_string(&conf).expect("read conf");
+    std::fs::write(&conf, format!("{original}\nbogus_setting_for_pgspec = 1\n"))
+        .expect("write conf");
+    let error = Cluster::ensure(&root, &bins)
+        .expect_err("start must fail")
+        .to_string();
+    assert!(error.contains("last lines of"), "{error}");
+    assert!(error.contains("bogus_setting_for_pgspec"), "{error}");
+    std::fs::write(&conf, original).expect("restore conf");
+    let cluster = Cluster::ensure(&root, &bins).expect("starts again");
+    cluster.destroy().expect("destroy");
+    assert!(matches!(
+        Cluster::status(&root, &bins),
+        ClusterStatus::NotInitialized { .. }
+    ));
+    assert!(!root.exists());
+    eprintln!(
+        "timings: initdb+start {first:?}, reuse {reuse:?}, restart {restart:?}, scratch create {create:?}, scratch drop {drop_time:?}"
+    );
+}
+
+#[test]
+fn temporary_clusters_are_removed_on_drop() {
+    let bins = binaries();
+    let cluster = Cluster::temporary(&bins).expect("temporary");
+    let root = cluster.root.clone();
+    assert!(cluster.data_dir.join("PG_VERSION").is_file());
+    assert!(cluster.socket_dir.join(".s.PGSQL.5432").exists());
+    drop(cluster);
+    assert!(!root.exists());
+}
+
+/// `cargo test --test it postgres::timings -- --ignored --nocapture`
+#[test]
+#[ignore = "prints timings"]
+#[allow(clippy::print_stderr)]
+fn timings() {
+    let bins = binaries();
+    let t = Instant::now();
+    let cluster = Cluster::temporary(&bins).expect("temporary");
+    eprintln!("temporary cluster (initdb + start): {:?}", t.elapsed());
+    let server = Server::Url(cluster.url("postgres"));
+    for i in 0..3 {
+        let t = Instant::now();
+        let db = scratch(&server);
+        let create = t.elapsed();
+        let t = Instant::now();
+        let mut s = db.session().expect("session");
+        let session = t.elapsed();
+        let t = Instant::now();
+        for n in 0..100 {
+            applied(
+                s.apply(&format!("CREATE TABLE t{n} (id int PRIMARY KEY, v text)"))
+                    .expect("apply"),
+            );
+        }
+        let applies = t.elapsed() / 100;
+        let t = Instant::now();
+        for _ in 0..100 {
+            failed(s.apply("SELECT nosuch FROM t1").expect("apply"));
+        }
+        let failures = t.elapsed() / 100;
+        let t = Instant::now();
+        for _ in 0..100 {
+            applied(
+                s.prepare("SELECT * FROM t1 WHERE id = $1")
+                    .expect("prepare"),
+            );
+        }
+        let prepares = t.elapsed() / 100;
+        drop(s);
+        let t = Instant::now();
+        db.drop_now().expect("drop");
+        eprintln!(
+            "run {i}: scratch create {create:?}, session open {session:?}, apply {applies:?}/stmt, failed apply {failures:?}/stmt, prepare {prepares:?}/stmt, scratch drop {:?}",
+            t.elapsed()
+        );
+    }
+    let t = Instant::now();
+    drop(cluster);
+    eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
+}
