@@ -87,6 +87,9 @@ pub struct Verdict {
     pub help: String,
     /// The extension whose absence caused the failure, when known.
     pub extension: Option<String>,
+    /// Byte offset in the statement text of the real culprit, when it is not where the
+    /// server's parser stopped (an inline `INDEX` makes the parser stop at a later `DESC`).
+    pub focus: Option<usize>,
 }
 
 /// Names (lowercase, unqualified) that a "does not exist" style error reports missing, with the
@@ -188,7 +191,22 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         category,
         help,
         extension: None,
+        focus: None,
     };
+
+    // An inline `INDEX name (cols)` parses as a column of type `name`, so the server may report
+    // a syntax error at a later token or a missing type: either way it is the inline index.
+    let head = stmt_lower.trim_start();
+    if head.starts_with("create table") || head.starts_with("create unlogged table") {
+        if let Some(offset) = inline_index_offset(&stmt.text) {
+            return Verdict {
+                category: Category::InlineIndex,
+                help: "PostgreSQL has no inline `INDEX name (cols)` in CREATE TABLE; move it out as `CREATE INDEX name ON table (cols);` after the table".into(),
+                extension: None,
+                focus: Some(offset),
+            };
+        }
+    }
 
     // Missing extension objects come first: the same SQLSTATEs mean other things otherwise.
     let platform_schema = names
@@ -229,6 +247,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             category: Category::MissingExtension,
             help,
             extension: Some(ext.to_string()),
+            focus: None,
         };
     }
     if err.sqlstate == "58P01" || lower_msg.contains("extension control file") || lower_msg.contains("is not available") && stmt_lower.contains("extension") {
@@ -368,8 +387,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
     let at = err
         .position
-        .map(|p| crate::postgres::char_position_to_byte(&stmt.text, p) as usize)
-        .unwrap_or(0)
+        .map_or(0, |p| crate::postgres::char_position_to_byte(&stmt.text, p) as usize)
         .min(stmt.text.len());
     let token: String = stmt.text[at..]
         .chars()
@@ -377,39 +395,108 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
         .collect();
     let upper = token.to_uppercase();
     let head = stmt.text.trim_start().to_uppercase();
-    if head.starts_with("CREATE TABLE") && matches!(upper.as_str(), "INDEX" | "KEY" | "FULLTEXT" | "SPATIAL") {
-        return Verdict {
-            category: Category::InlineIndex,
-            help: "PostgreSQL has no inline `INDEX name (cols)` in CREATE TABLE; move it out as `CREATE INDEX name ON table (cols);` after the table".into(),
-            extension: None,
-        };
-    }
-    if token.starts_with("...") || token.starts_with('…') || token.chars().next().is_some_and(|c| !c.is_ascii()) {
-        return Verdict {
-            category: Category::NotSql,
-            help: "this is an elision or prose inside SQL; complete the statement or turn the placeholder into a comment".into(),
-            extension: None,
-        };
-    }
-    if stmt.facts.param_count > 0 || token.starts_with('$') || token.starts_with(':') || token.starts_with('<') || token.starts_with('{') {
-        return Verdict {
-            category: Category::ExampleQuery,
-            help: "placeholders like `:id`, `<value>` or `{x}` are not SQL; use `$1` parameters or literals".into(),
-            extension: None,
-        };
-    }
-    let help = if head.starts_with("UPDATE") && upper == "LIMIT" || head.starts_with("DELETE") && upper == "LIMIT" {
-        "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
-    } else if head.contains("DETACH PARTITION") || upper == "PARTITION" {
-        "check the partition clause syntax: `ALTER TABLE parent DETACH PARTITION child`".to_string()
-    } else {
-        format!("PostgreSQL's parser stops at `{}`; fix the clause (order, spelling or a missing comma)", token.chars().take(40).collect::<String>())
-    };
-    Verdict {
-        category: Category::Syntax,
+    let verdict = |category, help: String, focus| Verdict {
+        category,
         help,
         extension: None,
+        focus,
+    };
+    if token.starts_with("...")
+        || token.starts_with('…')
+        || token.chars().next().is_some_and(|c| !c.is_ascii())
+        || has_elision_comment(&stmt.text)
+    {
+        return verdict(
+            Category::NotSql,
+            "this statement elides part of its text (`...`); complete it, or mark the block as an illustration (e.g. ```text)".into(),
+            None,
+        );
     }
+    if stmt.facts.param_count > 0
+        || token.starts_with('$')
+        || token.starts_with(':')
+        || token.starts_with('<')
+        || token.starts_with('{')
+    {
+        return verdict(
+            Category::ExampleQuery,
+            "placeholders like `:id`, `<value>` or `{x}` are not SQL; use `$1` parameters or literals".into(),
+            None,
+        );
+    }
+    let help = if (head.starts_with("UPDATE") || head.starts_with("DELETE")) && upper == "LIMIT" {
+        "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
+    } else if head.contains("DETACH PARTITION") {
+        "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`".to_string()
+    } else {
+        format!(
+            "PostgreSQL's parser stops at `{}`; fix the clause (order, spelling or a missing comma)",
+            token.chars().take(40).collect::<String>()
+        )
+    };
+    verdict(Category::Syntax, help, None)
+}
+
+/// Byte offset of a MySQL-style `INDEX name (...)` / `KEY name (...)` table element.
+fn inline_index_offset(text: &str) -> Option<usize> {
+    // Blank out `--` comments (same length, so offsets stay valid) before looking backwards.
+    let lower: String = text
+        .to_ascii_lowercase()
+        .split_inclusive('\n')
+        .map(|line| match line.find("--") {
+            Some(i) => {
+                // Same byte length, so offsets into `text` stay valid.
+                let (code, comment) = line.split_at(i);
+                let body = comment.trim_end_matches('\n');
+                let newline = &comment[body.len()..];
+                format!("{code}{}{newline}", " ".repeat(body.len()))
+            }
+            None => line.to_string(),
+        })
+        .collect();
+    let bytes = lower.as_bytes();
+    for keyword in ["index", "key", "fulltext", "spatial"] {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(keyword) {
+            let at = from + pos;
+            from = at + keyword.len();
+            // An element starts after `(` or `,` (and whitespace/comments between).
+            let before = lower[..at].trim_end();
+            let starts_element = before.ends_with(',') || before.ends_with('(') || before.ends_with("unique");
+            let after_ok = bytes.get(at + keyword.len()).is_some_and(|b| b.is_ascii_whitespace() || *b == b'(');
+            let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+            if starts_element && after_ok && before_ok && !before.ends_with("primary") && names_an_index(&lower[from..]) {
+                return Some(at);
+            }
+        }
+    }
+    None
+}
+
+/// After `INDEX`/`KEY`: an optional name, then `(` — but not a column's type with a modifier
+/// (`key varchar(20)`) and not a plain column (`key text`).
+fn names_an_index(rest: &str) -> bool {
+    const PARAMETRIZED_TYPES: &[&str] = &[
+        "varchar", "char", "character", "numeric", "decimal", "bit", "varbit", "timestamp",
+        "timestamptz", "time", "timetz", "interval", "float", "double",
+    ];
+    let rest = rest.trim_start();
+    if rest.starts_with('(') {
+        return true;
+    }
+    let name_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"'))
+        .unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_len);
+    after.trim_start().starts_with('(') && !PARAMETRIZED_TYPES.contains(&name)
+}
+
+/// Whether a `--` comment in the statement is an elision (`-- ...`, `-- 기타 컬럼들...`).
+fn has_elision_comment(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.find("--")
+            .is_some_and(|i| line[i..].contains("...") || line[i..].contains('…'))
+    })
 }
 
 #[cfg(test)]
@@ -422,6 +509,18 @@ mod tests {
             message: message.into(),
             ..PgDetails::default()
         }
+    }
+
+    #[test]
+    fn inline_index_is_found_but_not_primary_key_or_columns_named_like_keys() {
+        let t = "CREATE TABLE s (\n  id int,\n  key_name text,\n  INDEX idx_s (id DESC)\n)";
+        assert_eq!(inline_index_offset(t), t.find("INDEX"));
+        let t = "CREATE TABLE s (\n  id int, -- 세션\n  -- 인덱스\n  INDEX idx_s (id DESC)\n)";
+        assert_eq!(inline_index_offset(t), t.find("INDEX"));
+        assert_eq!(inline_index_offset("CREATE TABLE s (id int, PRIMARY KEY (id))"), None);
+        assert_eq!(inline_index_offset("CREATE TABLE s (id int, key text)"), None);
+        assert_eq!(inline_index_offset("CREATE TABLE s (id int, key varchar(20))"), None);
+        assert_eq!(inline_index_offset("CREATE TABLE s (id int, KEY k_id (id))"), Some(24));
     }
 
     #[test]

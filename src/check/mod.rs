@@ -142,10 +142,18 @@ impl<'a> Engine<'a> {
                 if !matches!(self.states[i], State::Deferred(_)) {
                     continue;
                 }
+                let previous = match &self.states[i] {
+                    State::Deferred(err) => err.clone(),
+                    _ => PgDetails::default(),
+                };
                 let state = self.run(i, true)?;
-                if matches!(state, State::Applied) {
+                if matches!(state, State::NotAppliedKind) {
+                    // Examples and operations illustrate a finished schema: order is irrelevant.
                     progress = true;
-                    let creator = self.first_later_creator(i);
+                    self.states[i] = state;
+                } else if matches!(state, State::Applied) {
+                    progress = true;
+                    let creator = self.later_creator(i, &previous);
                     self.states[i] = State::AppliedLate { creator };
                 } else if let State::Failed(err, _) | State::Deferred(err) = state {
                     self.states[i] = State::Deferred(err);
@@ -170,16 +178,16 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn first_later_creator(&self, i: usize) -> Option<usize> {
-        let stmt = &self.statements[i];
-        stmt.facts
-            .references
+    /// The statement that creates what `err` said was missing: a later one, or an earlier one
+    /// that itself waited for a later definition (the latest such statement).
+    fn later_creator(&self, i: usize, err: &PgDetails) -> Option<usize> {
+        categorize::missing_names(err)
             .iter()
-            .filter_map(|r| self.creators.get(&r.name))
+            .filter_map(|(_, name)| self.creators.get(name))
             .flatten()
             .copied()
-            .filter(|&j| j > i)
-            .min()
+            .filter(|&j| j != i)
+            .max()
     }
 
     /// Run statement `i` according to its kind; returns its new state.
@@ -372,7 +380,11 @@ impl<'a> Engine<'a> {
 
     /// Document range of the server's error position, widened to the token there.
     fn error_range(&self, stmt: &Statement, err: &PgDetails) -> TextRange {
-        let Some(position) = err.position else {
+        let position = match self.focus_of(stmt, err) {
+            Some(focus) => Some(focus),
+            None => err.position,
+        };
+        let Some(position) = position else {
             return self.name_range(stmt, err).unwrap_or_else(|| self.first_line(stmt));
         };
         let byte = char_position_to_byte(&stmt.text, position);
@@ -389,6 +401,13 @@ impl<'a> Engine<'a> {
             })
             .max(text.get(start as usize..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8));
         TextRange::new(start, start + u32::try_from(token_len).unwrap_or(0))
+    }
+
+    /// The verdict's focus as a 1-based character position, like the server's.
+    fn focus_of(&self, stmt: &Statement, err: &PgDetails) -> Option<u32> {
+        let focus = categorize(stmt, err).focus?;
+        let chars = stmt.text.get(..focus)?.chars().count();
+        u32::try_from(chars + 1).ok()
     }
 
     /// Where in the statement the object the error names appears (for errors without a position).
@@ -499,7 +518,11 @@ impl<'a> Engine<'a> {
             Some(j) => {
                 let line = self.line_of(&self.statements[j]);
                 (
-                    format!("uses an object defined later at line {line}"),
+                    if j > i {
+                        format!("uses an object defined later at line {line}")
+                    } else {
+                        format!("uses an object from line {line}, which applies only after reordering")
+                    },
                     Some(Label::with_message(self.first_line(&self.statements[j]), "defined here")),
                 )
             }

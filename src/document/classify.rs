@@ -1,21 +1,68 @@
 //! Whether a code block is SQL: by its language tag, or for untagged blocks by its content.
 
 /// Info-string languages that mean PostgreSQL SQL.
-pub(crate) const SQL_LANGS: &[&str] = &["sql", "postgres", "postgresql", "plpgsql", "psql", "pgsql", "pg"];
+pub(crate) const SQL_LANGS: &[&str] = &[
+    "sql",
+    "postgres",
+    "postgresql",
+    "plpgsql",
+    "psql",
+    "pgsql",
+    "pg",
+];
 
 /// Words a SQL statement of a design document starts with.
 const STATEMENT_KEYWORDS: &[&str] = &[
-    "CREATE", "ALTER", "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "DROP", "GRANT", "COMMENT", "DO", "BEGIN",
-    "EXPLAIN", "SET", "REVOKE", "TRUNCATE", "VACUUM", "ANALYZE", "REFRESH", "CALL", "COMMIT", "ROLLBACK",
+    "CREATE", "ALTER", "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "DROP", "GRANT", "COMMENT",
+    "DO", "BEGIN", "EXPLAIN", "SET", "REVOKE", "TRUNCATE", "VACUUM", "ANALYZE", "REFRESH", "CALL",
+    "COMMIT", "ROLLBACK",
 ];
 
 /// Words that follow CREATE / ALTER / DROP in a real statement (as opposed to prose such as
 /// "Create a user for the app").
 const DDL_OBJECTS: &[&str] = &[
-    "OR", "TEMP", "TEMPORARY", "UNLOGGED", "UNIQUE", "MATERIALIZED", "TABLE", "INDEX", "VIEW", "FUNCTION", "PROCEDURE",
-    "TRIGGER", "SCHEMA", "EXTENSION", "TYPE", "SEQUENCE", "ROLE", "USER", "POLICY", "DOMAIN", "DATABASE", "AGGREGATE",
-    "RULE", "PUBLICATION", "SUBSCRIPTION", "COLLATION", "OPERATOR", "CAST", "SERVER", "FOREIGN", "EVENT", "STATISTICS",
-    "TEXT", "DEFAULT", "CONSTRAINT", "GLOBAL", "LOCAL", "RECURSIVE", "IF", "CONVERSION", "TABLESPACE", "OWNED",
+    "OR",
+    "TEMP",
+    "TEMPORARY",
+    "UNLOGGED",
+    "UNIQUE",
+    "MATERIALIZED",
+    "TABLE",
+    "INDEX",
+    "VIEW",
+    "FUNCTION",
+    "PROCEDURE",
+    "TRIGGER",
+    "SCHEMA",
+    "EXTENSION",
+    "TYPE",
+    "SEQUENCE",
+    "ROLE",
+    "USER",
+    "POLICY",
+    "DOMAIN",
+    "DATABASE",
+    "AGGREGATE",
+    "RULE",
+    "PUBLICATION",
+    "SUBSCRIPTION",
+    "COLLATION",
+    "OPERATOR",
+    "CAST",
+    "SERVER",
+    "FOREIGN",
+    "EVENT",
+    "STATISTICS",
+    "TEXT",
+    "DEFAULT",
+    "CONSTRAINT",
+    "GLOBAL",
+    "LOCAL",
+    "RECURSIVE",
+    "IF",
+    "CONVERSION",
+    "TABLESPACE",
+    "OWNED",
 ];
 
 /// Whether a block tagged `lang` (lowercase, possibly empty) holding `code` is SQL.
@@ -49,7 +96,10 @@ fn looks_like_sql(code: &str) -> bool {
     if code.lines().any(|l| l.trim_end().ends_with(';')) {
         return true;
     }
-    let second = words.next().map(str::to_ascii_uppercase).unwrap_or_default();
+    let second = words
+        .next()
+        .map(str::to_ascii_uppercase)
+        .unwrap_or_default();
     let upper = code.to_ascii_uppercase();
     let has_word = |w: &str| {
         upper
@@ -123,8 +173,14 @@ mod tests {
 
     #[test]
     fn untagged_prose_and_diagrams_are_not_sql() {
-        assert!(!is_sql("", "Master Key (KMS)\n└── Data Encryption Key (DEK)\n    ├── PII DEK"));
-        assert!(!is_sql("", "Create a user for the application\nthen grant it access"));
+        assert!(!is_sql(
+            "",
+            "Master Key (KMS)\n└── Data Encryption Key (DEK)\n    ├── PII DEK"
+        ));
+        assert!(!is_sql(
+            "",
+            "Create a user for the application\nthen grant it access"
+        ));
         assert!(!is_sql("", "users ──< orders ──< order_items"));
         assert!(!is_sql("", ""));
         assert!(!is_sql("", "-- only a comment"));

@@ -45,9 +45,14 @@ impl Decoded {
         Self {
             text: None,
             origin: Origin::Other,
-            diagnostics: vec![Diagnostic::new(Code::UnreadableInput, Category::Document, message, TextRange::empty(0))
-                .severity(Severity::Error)
-                .help(help)],
+            diagnostics: vec![Diagnostic::new(
+                Code::UnreadableInput,
+                Category::Document,
+                message,
+                TextRange::empty(0),
+            )
+            .severity(Severity::Error)
+            .help(help)],
         }
     }
 
@@ -81,7 +86,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.contains(&0) {
         return Decoded::unreadable(
-            "the input contains NUL bytes; it looks like a binary file, not a Markdown document".to_owned(),
+            "the input contains NUL bytes; it looks like a binary file, not a Markdown document"
+                .to_owned(),
             "pass the design document itself (a Markdown text file)",
         );
     }
@@ -105,7 +111,7 @@ fn decode_utf16_with_bom(bytes: &[u8]) -> Option<String> {
         [0xFE, 0xFF, ..] => false,
         _ => return None,
     };
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let units = bytes[2..].chunks_exact(2).map(|pair| {
@@ -255,7 +261,15 @@ mod tests {
 
     #[test]
     fn utf8_with_broken_bytes_is_decoded_lossily() {
-        let d = decode("한글 \u{00E9}\n".as_bytes().iter().copied().chain([0xFF, b'\n']).collect::<Vec<_>>().as_slice());
+        let d = decode(
+            "한글 \u{00E9}\n"
+                .as_bytes()
+                .iter()
+                .copied()
+                .chain([0xFF, b'\n'])
+                .collect::<Vec<_>>()
+                .as_slice(),
+        );
         let text = d.text.expect("readable");
         assert!(text.ends_with("\u{FFFD}\n"));
         assert_eq!(text.matches('\n').count(), 2);
@@ -267,7 +281,9 @@ mod tests {
     fn controls_and_nul_are_binary() {
         assert!(decode(b"abc\0def").text.is_none());
         assert!(decode(&[1, 2, 3, 4, 5, 6, b'a']).text.is_none());
-        let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80).collect();
+        let random: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80)
+            .collect();
         assert!(decode(&random).text.is_none());
     }
 }

@@ -85,7 +85,9 @@ struct Open {
 
 impl Open {
     fn fence_text(&self) -> String {
-        char::from(self.fence_char).to_string().repeat(self.fence_len)
+        char::from(self.fence_char)
+            .to_string()
+            .repeat(self.fence_len)
     }
 
     fn push_content(&mut self, line: &Line<'_>, from: usize) {
@@ -173,7 +175,13 @@ impl Scanner {
                         return;
                     }
                     // An opener with an info string: the open block was never closed.
-                    let next = new_open(&line, open.quote_depth, run, qcol - base, open.container_col);
+                    let next = new_open(
+                        &line,
+                        open.quote_depth,
+                        run,
+                        qcol - base,
+                        open.container_col,
+                    );
                     self.unclosed_by_next(open, &next);
                     self.open = Some(next);
                     return;
@@ -218,12 +226,21 @@ impl Scanner {
         };
         // Only these bytes can start a fence, a list item, a thematic break or a heading; any
         // other line is paragraph text (the common case, kept cheap).
-        let may_start_block = matches!(first, b'`' | b'~' | b'-' | b'*' | b'+' | b'_' | b'#' | b'0'..=b'9');
+        let may_start_block = matches!(
+            first,
+            b'`' | b'~' | b'-' | b'*' | b'+' | b'_' | b'#' | b'0'..=b'9'
+        );
         let starts_block = may_start_block
-            && (first == b'#' || fence_at(s, q).is_some() || list_marker(s, q, qcol, base).is_some());
+            && (first == b'#'
+                || fence_at(s, q).is_some()
+                || list_marker(s, q, qcol, base).is_some());
         let lazy = self.in_paragraph && !starts_block;
         if !lazy {
-            while self.lists.last().is_some_and(|&content| qcol - base < content) {
+            while self
+                .lists
+                .last()
+                .is_some_and(|&content| qcol - base < content)
+            {
                 self.lists.pop();
             }
         }
@@ -273,7 +290,10 @@ impl Scanner {
                     open.fence,
                 )
                 .label("this block is never closed")
-                .help(format!("close the block with {} after its last line", open.fence_text()))
+                .help(format!(
+                    "close the block with {} after its last line",
+                    open.fence_text()
+                ))
                 .note("the block runs to the end of the document"),
             );
             self.blocks.push(open.into_block(false));
@@ -310,14 +330,25 @@ impl Scanner {
                 open.fence,
             )
             .label("this block is never closed")
-            .help(format!("close the block with {} before line {n}", open.fence_text()))
-            .note(format!("the blockquote holding the block ends at line {n}, and the block with it")),
+            .help(format!(
+                "close the block with {} before line {n}",
+                open.fence_text()
+            ))
+            .note(format!(
+                "the blockquote holding the block ends at line {n}, and the block with it"
+            )),
         );
         self.blocks.push(open.into_block(false));
     }
 }
 
-fn new_open(line: &Line<'_>, quote_depth: usize, run: FenceRun<'_>, fence_col: usize, container_col: usize) -> Open {
+fn new_open(
+    line: &Line<'_>,
+    quote_depth: usize,
+    run: FenceRun<'_>,
+    fence_col: usize,
+    container_col: usize,
+) -> Open {
     Open {
         quote_depth,
         fence_char: run.char,
@@ -475,7 +506,12 @@ mod tests {
                 continue;
             }
             let at = b.source_map.to_document(offset(i)) as usize;
-            assert_eq!(text.as_bytes()[at], byte, "code byte {i} of {:?} maps to {at}", b.code);
+            assert_eq!(
+                text.as_bytes()[at],
+                byte,
+                "code byte {i} of {:?} maps to {at}",
+                b.code
+            );
         }
         for &(_, doc, len) in &b.source_map.segments {
             assert!((doc + len) as usize <= text.len());
@@ -564,7 +600,8 @@ mod tests {
 
     #[test]
     fn tilde_and_long_fences_close_only_with_their_own_kind() {
-        let text = "~~~~\n```\nnot a close\n~~~\n~~~~~\nafter\n````md\n```sql\nSELECT 1;\n```\n````\n";
+        let text =
+            "~~~~\n```\nnot a close\n~~~\n~~~~~\nafter\n````md\n```sql\nSELECT 1;\n```\n````\n";
         let (b, d) = blocks(text);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(b.len(), 2);
@@ -594,7 +631,10 @@ mod tests {
         assert_eq!(diag.code, Code::UnclosedCodeFence);
         assert_eq!(line_of(text, diag.primary.range.start), 3);
         assert_eq!(line_of(text, diag.secondary[0].range.start), 7);
-        assert_eq!(diag.help.as_deref(), Some("close the block with ``` before line 7"));
+        assert_eq!(
+            diag.help.as_deref(),
+            Some("close the block with ``` before line 7")
+        );
     }
 
     #[test]

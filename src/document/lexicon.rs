@@ -121,7 +121,12 @@ impl Lexicon {
             }
         }
         let mut rest: Vec<(char, (usize, usize))> = counts.into_iter().collect();
-        rest.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)).then(a.0.cmp(&b.0)));
+        rest.sort_by(|a, b| {
+            b.1 .0
+                .cmp(&a.1 .0)
+                .then(a.1 .1.cmp(&b.1 .1))
+                .then(a.0.cmp(&b.0))
+        });
         for (c, _) in rest {
             add(c, &mut rank);
         }

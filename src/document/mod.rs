@@ -22,7 +22,11 @@ pub enum SourceEncoding {
     Utf8,
     /// UTF-8 that had been decoded as `codec` (e.g. "windows-1252", "mac-roman") and re-encoded;
     /// reversed line by line. `lines_lossy` lines had lost bytes and hold a guess.
-    Repaired { codec: &'static str, lines_repaired: usize, lines_lossy: usize },
+    Repaired {
+        codec: &'static str,
+        lines_repaired: usize,
+        lines_lossy: usize,
+    },
 }
 
 /// A parsed document. `text` is what all [`TextRange`]s index.
@@ -134,4 +138,119 @@ fn empty_document() -> Document {
 /// so offsets always fit; saturating keeps this total anyway.
 pub(crate) fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{Code, Severity};
+
+    /// For every block, every non-newline byte of `code` is the document byte it maps to.
+    fn assert_exact(doc: &Document) {
+        for block in &doc.blocks {
+            for (i, byte) in block.code.bytes().enumerate() {
+                if byte != b'\n' {
+                    let at = block.source_map.to_document(offset(i)) as usize;
+                    assert_eq!(doc.text.as_bytes()[at], byte);
+                }
+            }
+        }
+    }
+
+    const MIXED: &str = "# 설계\n\n```sql\nCREATE TABLE a (id int); -- 주문\n```\n\n1. 목록:\n\n   ```sql\n   SELECT 1;\n     -- 들여쓰기\n   ```\n\n> ~~~postgresql\n> SELECT 2;\n> ~~~\n\n```\nMaster Key\n└── DEK\n```\n";
+
+    #[test]
+    fn source_maps_are_exact_across_containers() {
+        let (doc, diagnostics) = read(MIXED.as_bytes());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(doc.encoding, SourceEncoding::Utf8);
+        assert_eq!(doc.text, MIXED);
+        assert_eq!(doc.blocks.len(), 4);
+        assert_eq!(doc.blocks[1].code, "SELECT 1;\n  -- 들여쓰기");
+        assert_eq!(doc.blocks[2].code, "SELECT 2;");
+        let sql: Vec<bool> = doc.blocks.iter().map(|b| b.is_sql).collect();
+        assert_eq!(sql, [true, true, true, false]);
+        assert_exact(&doc);
+        let range = doc.blocks[1]
+            .source_map
+            .range_to_document(TextRange::new(0, 9));
+        assert_eq!(&doc.text[range.as_usize()], "SELECT 1;");
+    }
+
+    #[test]
+    fn unclosed_fences_are_recovered_end_to_end() {
+        let text = "```ts\nlet a = 1;\n```sql\nSELECT 1;\n```\n```sql\nSELECT 2;\n";
+        let (doc, diagnostics) = read(text.as_bytes());
+        assert_eq!(doc.blocks.len(), 3);
+        assert_eq!(
+            doc.blocks.iter().map(|b| b.closed).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        let lines: Vec<u32> = diagnostics
+            .iter()
+            .filter(|d| d.code == Code::UnclosedCodeFence)
+            .map(|d| doc.line_index.line(d.primary.range.start))
+            .collect();
+        assert_eq!(lines, [1, 6]);
+        assert_exact(&doc);
+    }
+
+    #[test]
+    fn empty_input_is_an_empty_document() {
+        let (doc, diagnostics) = read(b"");
+        assert!(doc.text.is_empty() && doc.blocks.is_empty() && diagnostics.is_empty());
+        assert_eq!(doc.line_index.line_count(), 1);
+    }
+
+    #[test]
+    fn binary_input_is_refused() {
+        let (doc, diagnostics) = read(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        assert!(doc.text.is_empty() && doc.blocks.is_empty());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::UnreadableInput);
+        assert_eq!(diagnostics[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_with_a_warning() {
+        let mut bytes = "```sql\nSELECT '한글';\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"-- \xC3\x28 broken\n```\n");
+        let (doc, diagnostics) = read(&bytes);
+        assert_eq!(doc.blocks.len(), 1);
+        assert!(doc.blocks[0].code.contains('\u{FFFD}'));
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::UnreadableInput);
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert_eq!(doc.line_index.line(diagnostics[0].primary.range.start), 3);
+        assert_exact(&doc);
+    }
+
+    #[test]
+    fn genuine_korean_is_not_taken_for_mojibake() {
+        let (doc, diagnostics) = read(MIXED.as_bytes());
+        assert_eq!(doc.encoding, SourceEncoding::Utf8);
+        assert!(!diagnostics.iter().any(|d| d.code == Code::MojibakeRepaired));
+    }
+
+    #[test]
+    fn mojibake_is_repaired_before_blocks_are_found() {
+        // "-- 주문 조회" mis-decoded as windows-1252.
+        let mojibake = "```sql\n-- ì£¼ë¬¸ ì¡°íšŒ\nSELECT 1;\n```\n";
+        let (doc, diagnostics) = read(mojibake.as_bytes());
+        assert!(matches!(
+            doc.encoding,
+            SourceEncoding::Repaired {
+                codec: "windows-1252",
+                lines_repaired: 1,
+                lines_lossy: 0
+            }
+        ));
+        assert_eq!(doc.blocks[0].code, "-- 주문 조회\nSELECT 1;");
+        let repaired = diagnostics
+            .iter()
+            .find(|d| d.code == Code::MojibakeRepaired)
+            .expect("DOC002");
+        assert_eq!(doc.line_index.line(repaired.primary.range.start), 2);
+        assert_exact(&doc);
+    }
 }

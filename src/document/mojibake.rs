@@ -19,62 +19,109 @@ use super::offset;
 
 /// windows-1252 bytes 0x80..=0xFF (`\0`: undefined).
 pub(crate) const WINDOWS_1252_DECODE: [char; 128] = [
-    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', // 0x80
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}', '\0', // 0x88
-    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', // 0x90
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}', '\u{0178}', // 0x98
-    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}', '\u{00A7}', // 0xA0
-    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}', '\u{00AF}', // 0xA8
-    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}', '\u{00B7}', // 0xB0
-    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}', '\u{00BF}', // 0xB8
-    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}', '\u{00C7}', // 0xC0
-    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}', '\u{00CF}', // 0xC8
-    '\u{00D0}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}', '\u{00D7}', // 0xD0
-    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{00DD}', '\u{00DE}', '\u{00DF}', // 0xD8
-    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}', '\u{00E7}', // 0xE0
-    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}', '\u{00EF}', // 0xE8
-    '\u{00F0}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}', '\u{00F7}', // 0xF0
-    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{00FD}', '\u{00FE}', '\u{00FF}', // 0xF8
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
+    '\u{2021}', // 0x80
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}',
+    '\0', // 0x88
+    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
+    '\u{2014}', // 0x90
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}',
+    '\u{0178}', // 0x98
+    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}',
+    '\u{00A7}', // 0xA0
+    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}',
+    '\u{00AF}', // 0xA8
+    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}',
+    '\u{00B7}', // 0xB0
+    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}',
+    '\u{00BF}', // 0xB8
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}',
+    '\u{00C7}', // 0xC0
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}',
+    '\u{00CF}', // 0xC8
+    '\u{00D0}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}',
+    '\u{00D7}', // 0xD0
+    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{00DD}', '\u{00DE}',
+    '\u{00DF}', // 0xD8
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}',
+    '\u{00E7}', // 0xE0
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}',
+    '\u{00EF}', // 0xE8
+    '\u{00F0}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}',
+    '\u{00F7}', // 0xF0
+    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{00FD}', '\u{00FE}',
+    '\u{00FF}', // 0xF8
 ];
 
 /// windows-1254 (Turkish) bytes 0x80..=0xFF (`\0`: undefined).
 const WINDOWS_1254_DECODE: [char; 128] = [
-    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', // 0x80
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
+    '\u{2021}', // 0x80
     '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\0', '\0', // 0x88
-    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', // 0x90
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\0', '\u{0178}', // 0x98
-    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}', '\u{00A7}', // 0xA0
-    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}', '\u{00AF}', // 0xA8
-    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}', '\u{00B7}', // 0xB0
-    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}', '\u{00BF}', // 0xB8
-    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}', '\u{00C7}', // 0xC0
-    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}', '\u{00CF}', // 0xC8
-    '\u{011E}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}', '\u{00D7}', // 0xD0
-    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{0130}', '\u{015E}', '\u{00DF}', // 0xD8
-    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}', '\u{00E7}', // 0xE0
-    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}', '\u{00EF}', // 0xE8
-    '\u{011F}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}', '\u{00F7}', // 0xF0
-    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{0131}', '\u{015F}', '\u{00FF}', // 0xF8
+    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
+    '\u{2014}', // 0x90
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\0',
+    '\u{0178}', // 0x98
+    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}',
+    '\u{00A7}', // 0xA0
+    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}',
+    '\u{00AF}', // 0xA8
+    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}',
+    '\u{00B7}', // 0xB0
+    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}',
+    '\u{00BF}', // 0xB8
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}',
+    '\u{00C7}', // 0xC0
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}',
+    '\u{00CF}', // 0xC8
+    '\u{011E}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}',
+    '\u{00D7}', // 0xD0
+    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{0130}', '\u{015E}',
+    '\u{00DF}', // 0xD8
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}',
+    '\u{00E7}', // 0xE0
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}',
+    '\u{00EF}', // 0xE8
+    '\u{011F}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}',
+    '\u{00F7}', // 0xF0
+    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{0131}', '\u{015F}',
+    '\u{00FF}', // 0xF8
 ];
 
 /// Mac OS Roman bytes 0x80..=0xFF.
 const MAC_ROMAN_DECODE: [char; 128] = [
-    '\u{00C4}', '\u{00C5}', '\u{00C7}', '\u{00C9}', '\u{00D1}', '\u{00D6}', '\u{00DC}', '\u{00E1}', // 0x80
-    '\u{00E0}', '\u{00E2}', '\u{00E4}', '\u{00E3}', '\u{00E5}', '\u{00E7}', '\u{00E9}', '\u{00E8}', // 0x88
-    '\u{00EA}', '\u{00EB}', '\u{00ED}', '\u{00EC}', '\u{00EE}', '\u{00EF}', '\u{00F1}', '\u{00F3}', // 0x90
-    '\u{00F2}', '\u{00F4}', '\u{00F6}', '\u{00F5}', '\u{00FA}', '\u{00F9}', '\u{00FB}', '\u{00FC}', // 0x98
-    '\u{2020}', '\u{00B0}', '\u{00A2}', '\u{00A3}', '\u{00A7}', '\u{2022}', '\u{00B6}', '\u{00DF}', // 0xA0
-    '\u{00AE}', '\u{00A9}', '\u{2122}', '\u{00B4}', '\u{00A8}', '\u{2260}', '\u{00C6}', '\u{00D8}', // 0xA8
-    '\u{221E}', '\u{00B1}', '\u{2264}', '\u{2265}', '\u{00A5}', '\u{00B5}', '\u{2202}', '\u{2211}', // 0xB0
-    '\u{220F}', '\u{03C0}', '\u{222B}', '\u{00AA}', '\u{00BA}', '\u{03A9}', '\u{00E6}', '\u{00F8}', // 0xB8
-    '\u{00BF}', '\u{00A1}', '\u{00AC}', '\u{221A}', '\u{0192}', '\u{2248}', '\u{2206}', '\u{00AB}', // 0xC0
-    '\u{00BB}', '\u{2026}', '\u{00A0}', '\u{00C0}', '\u{00C3}', '\u{00D5}', '\u{0152}', '\u{0153}', // 0xC8
-    '\u{2013}', '\u{2014}', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}', '\u{00F7}', '\u{25CA}', // 0xD0
-    '\u{00FF}', '\u{0178}', '\u{2044}', '\u{20AC}', '\u{2039}', '\u{203A}', '\u{FB01}', '\u{FB02}', // 0xD8
-    '\u{2021}', '\u{00B7}', '\u{201A}', '\u{201E}', '\u{2030}', '\u{00C2}', '\u{00CA}', '\u{00C1}', // 0xE0
-    '\u{00CB}', '\u{00C8}', '\u{00CD}', '\u{00CE}', '\u{00CF}', '\u{00CC}', '\u{00D3}', '\u{00D4}', // 0xE8
-    '\u{F8FF}', '\u{00D2}', '\u{00DA}', '\u{00DB}', '\u{00D9}', '\u{0131}', '\u{02C6}', '\u{02DC}', // 0xF0
-    '\u{00AF}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{00B8}', '\u{02DD}', '\u{02DB}', '\u{02C7}', // 0xF8
+    '\u{00C4}', '\u{00C5}', '\u{00C7}', '\u{00C9}', '\u{00D1}', '\u{00D6}', '\u{00DC}',
+    '\u{00E1}', // 0x80
+    '\u{00E0}', '\u{00E2}', '\u{00E4}', '\u{00E3}', '\u{00E5}', '\u{00E7}', '\u{00E9}',
+    '\u{00E8}', // 0x88
+    '\u{00EA}', '\u{00EB}', '\u{00ED}', '\u{00EC}', '\u{00EE}', '\u{00EF}', '\u{00F1}',
+    '\u{00F3}', // 0x90
+    '\u{00F2}', '\u{00F4}', '\u{00F6}', '\u{00F5}', '\u{00FA}', '\u{00F9}', '\u{00FB}',
+    '\u{00FC}', // 0x98
+    '\u{2020}', '\u{00B0}', '\u{00A2}', '\u{00A3}', '\u{00A7}', '\u{2022}', '\u{00B6}',
+    '\u{00DF}', // 0xA0
+    '\u{00AE}', '\u{00A9}', '\u{2122}', '\u{00B4}', '\u{00A8}', '\u{2260}', '\u{00C6}',
+    '\u{00D8}', // 0xA8
+    '\u{221E}', '\u{00B1}', '\u{2264}', '\u{2265}', '\u{00A5}', '\u{00B5}', '\u{2202}',
+    '\u{2211}', // 0xB0
+    '\u{220F}', '\u{03C0}', '\u{222B}', '\u{00AA}', '\u{00BA}', '\u{03A9}', '\u{00E6}',
+    '\u{00F8}', // 0xB8
+    '\u{00BF}', '\u{00A1}', '\u{00AC}', '\u{221A}', '\u{0192}', '\u{2248}', '\u{2206}',
+    '\u{00AB}', // 0xC0
+    '\u{00BB}', '\u{2026}', '\u{00A0}', '\u{00C0}', '\u{00C3}', '\u{00D5}', '\u{0152}',
+    '\u{0153}', // 0xC8
+    '\u{2013}', '\u{2014}', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}', '\u{00F7}',
+    '\u{25CA}', // 0xD0
+    '\u{00FF}', '\u{0178}', '\u{2044}', '\u{20AC}', '\u{2039}', '\u{203A}', '\u{FB01}',
+    '\u{FB02}', // 0xD8
+    '\u{2021}', '\u{00B7}', '\u{201A}', '\u{201E}', '\u{2030}', '\u{00C2}', '\u{00CA}',
+    '\u{00C1}', // 0xE0
+    '\u{00CB}', '\u{00C8}', '\u{00CD}', '\u{00CE}', '\u{00CF}', '\u{00CC}', '\u{00D3}',
+    '\u{00D4}', // 0xE8
+    '\u{F8FF}', '\u{00D2}', '\u{00DA}', '\u{00DB}', '\u{00D9}', '\u{0131}', '\u{02C6}',
+    '\u{02DC}', // 0xF0
+    '\u{00AF}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{00B8}', '\u{02DD}', '\u{02DB}',
+    '\u{02C7}', // 0xF8
 ];
 
 /// A single-byte codec that UTF-8 text may have been mis-decoded with.
@@ -266,7 +313,10 @@ fn decode_units(units: &[Unit], out: &mut LineDecode) {
             for (k, &p) in t.present[..t.n_present].iter().enumerate() {
                 bytes[k + 1] = p as u8;
             }
-            match std::str::from_utf8(&bytes[..len]).ok().and_then(|s| s.chars().next()) {
+            match std::str::from_utf8(&bytes[..len])
+                .ok()
+                .and_then(|s| s.chars().next())
+            {
                 Some(c) => {
                     out.pieces.push(Piece::Char(c));
                     out.complete += 1;
@@ -390,7 +440,11 @@ fn detect(text: &str) -> Option<usize> {
         }
     }
     // `max_by_key` keeps the last maximum; iterate in reverse so the first codec wins ties.
-    let (best, s) = stats.iter().enumerate().rev().max_by_key(|(_, s)| s.score())?;
+    let (best, s) = stats
+        .iter()
+        .enumerate()
+        .rev()
+        .max_by_key(|(_, s)| s.score())?;
     s.is_mojibake().then_some(best)
 }
 
@@ -398,7 +452,6 @@ fn apply(text: &str, codec: usize) -> Repair {
     let mut out = String::with_capacity(text.len());
     let mut units = Vec::new();
     let mut decoded = LineDecode::default();
-    let mut candidates = Vec::new();
     let mut budget = GUESS_BUDGET;
     let mut first_repaired: Option<TextRange> = None;
     let mut lossy_lines: Vec<(u32, TextRange)> = Vec::new();
@@ -422,7 +475,7 @@ fn apply(text: &str, codec: usize) -> Repair {
             kept_lines.push(line_no);
             continue;
         }
-        render(&decoded.pieces, CODECS[codec].lost, &mut candidates, &mut budget, &mut out);
+        render(&decoded.pieces, CODECS[codec].lost, &mut budget, &mut out);
         let range = TextRange::new(offset(start), offset(out.len()));
         lines_repaired += 1;
         first_repaired.get_or_insert(range);
@@ -496,7 +549,12 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 
 /// Up to 10 line numbers, then how many more.
 fn line_list(lines: &[u32]) -> String {
-    let mut s = lines.iter().take(10).map(u32::to_string).collect::<Vec<_>>().join(", ");
+    let mut s = lines
+        .iter()
+        .take(10)
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     if lines.len() > 10 {
         s.push_str(&format!(" and {} more", lines.len() - 10));
     }
@@ -505,19 +563,32 @@ fn line_list(lines: &[u32]) -> String {
 
 /// Append the decoded pieces to `out`, filling truncated sequences with the most plausible
 /// character (or U+FFFD).
-fn render(pieces: &[Piece], lost: &[u8], candidates: &mut Vec<char>, budget: &mut usize, out: &mut String) {
+fn render(pieces: &[Piece], lost: &[u8], budget: &mut usize, out: &mut String) {
+    let options: Vec<Vec<char>> = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Char(_) => Vec::new(),
+            Piece::Truncated(t) => {
+                let mut candidates = Vec::new();
+                enumerate_candidates(t, lost, &mut candidates, budget);
+                candidates
+            }
+        })
+        .collect();
     let mut prev: Option<char> = None;
     for (k, piece) in pieces.iter().enumerate() {
         let c = match piece {
             Piece::Char(c) => *c,
-            Piece::Truncated(t) => {
+            Piece::Truncated(_) => {
+                // A following truncated sequence is still undecided: any of its candidates may
+                // pair with this one (`데이터` when both `데` and `이` lost a byte).
                 let next = match pieces.get(k + 1) {
-                    Some(Piece::Char(c)) => Some(*c),
-                    _ => None,
+                    Some(Piece::Char(c)) => std::slice::from_ref(c),
+                    Some(Piece::Truncated(_)) => options[k + 1].as_slice(),
+                    None => &[],
                 };
-                candidates.clear();
-                enumerate_candidates(t, lost, candidates, budget);
-                best_guess(candidates, prev, next, lexicon::lexicon()).unwrap_or(char::REPLACEMENT_CHARACTER)
+                best_guess(&options[k], prev, next, lexicon::lexicon())
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
             }
         };
         out.push(c);
@@ -554,7 +625,10 @@ fn fill(
     }
     if slot == t.len - 1 {
         *budget -= 1;
-        if let Some(c) = std::str::from_utf8(&bytes[..t.len]).ok().and_then(|s| s.chars().next()) {
+        if let Some(c) = std::str::from_utf8(&bytes[..t.len])
+            .ok()
+            .and_then(|s| s.chars().next())
+        {
             if !out.contains(&c) {
                 out.push(c);
             }
@@ -574,10 +648,15 @@ fn fill(
     }
 }
 
-/// The candidate the lexicon finds most plausible between `prev` and `next`: a known two-syllable
+/// The candidate the lexicon finds most plausible between `prev` and one of `next`: a known two-syllable
 /// sequence with a neighbour weighs far more than the syllable's own frequency. Candidates the
 /// lexicon does not know are never chosen.
-fn best_guess(candidates: &[char], prev: Option<char>, next: Option<char>, lex: &Lexicon) -> Option<char> {
+fn best_guess(
+    candidates: &[char],
+    prev: Option<char>,
+    next: &[char],
+    lex: &Lexicon,
+) -> Option<char> {
     let weight = lex.len() as u64 + 1;
     candidates
         .iter()
@@ -587,7 +666,7 @@ fn best_guess(candidates: &[char], prev: Option<char>, next: Option<char>, lex: 
             if prev.is_some_and(|p| lex.is_pair(p, c)) {
                 score += 10 * weight;
             }
-            if next.is_some_and(|n| lex.is_pair(c, n)) {
+            if next.iter().any(|&n| lex.is_pair(c, n)) {
                 score += 10 * weight;
             }
             Some((score, c))
@@ -598,4 +677,159 @@ fn best_guess(candidates: &[char], prev: Option<char>, next: Option<char>, lex: 
             _ => Some((score, c)),
         })
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mis-decode `text` the way the seed documents were: UTF-8 bytes read with `table`, bytes the
+    /// table does not define dropped (or turned into U+FFFD with `replace`).
+    fn mis_decode(text: &str, table: &[char; 128], replace: bool) -> String {
+        let mut out = String::new();
+        for b in text.bytes() {
+            match b {
+                0..=0x7F => out.push(char::from(b)),
+                _ => match table[usize::from(b - 0x80)] {
+                    '\0' if replace => out.push(char::REPLACEMENT_CHARACTER),
+                    '\0' => {}
+                    c => out.push(c),
+                },
+            }
+        }
+        out
+    }
+
+    const KOREAN: &str = "# 주문 시스템 설계\n\n주문 테이블은 고객의 주문 정보를 저장한다.\nCREATE TABLE orders (id bigint);\n\n- 상태 값: 대기, 완료 ✅\n한국어 설명 → 끝\n";
+
+    #[test]
+    fn genuine_korean_utf8_is_not_mojibake() {
+        assert!(repair(KOREAN).is_none());
+        assert!(repair("간단한 문서 🔐 📊 — “quoted” × 3 · 완료\n").is_none());
+    }
+
+    #[test]
+    fn genuine_latin_text_is_not_mojibake() {
+        assert!(
+            repair("Café résumé naïve — “quoted” déjà vu\nÀ bientôt, Ångström ±5 °C\n").is_none()
+        );
+        assert!(repair("≤ ≥ ∞ π µ ° • – — … ‘’\n").is_none());
+    }
+
+    #[test]
+    fn one_quoted_mojibake_line_in_a_korean_document_is_left_alone() {
+        let text = format!(
+            "{KOREAN}깨진 예시: {}\n{KOREAN}",
+            mis_decode("안녕하세요", &WINDOWS_1252_DECODE, false)
+        );
+        assert!(repair(&text).is_none());
+    }
+
+    #[test]
+    fn windows_1252_mojibake_without_lost_bytes_reverses_exactly() {
+        let original = "# 주문 설계\n\nSELECT 1; -- 주문 조회\n결제 금액 × 3 • 완료\n";
+        let mojibake = mis_decode(original, &WINDOWS_1252_DECODE, false);
+        let r = repair(&mojibake).expect("detected");
+        assert_eq!(r.text, original);
+        assert_eq!(r.codec, "windows-1252");
+        assert_eq!(r.lines_repaired, 3);
+        assert_eq!(r.lines_lossy, 0);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].code, Code::MojibakeRepaired);
+        assert_eq!(r.diagnostics[0].primary.range.start, 0);
+    }
+
+    #[test]
+    fn mac_roman_mojibake_reverses_exactly() {
+        let original = "-- 매월 실행\nSELECT '완료';\n\n텍스트 ✅ 🐘\n";
+        let mojibake = mis_decode(original, &MAC_ROMAN_DECODE, false);
+        let r = repair(&mojibake).expect("detected");
+        assert_eq!(r.codec, "mac-roman");
+        assert_eq!(r.text, original);
+    }
+
+    #[test]
+    fn lost_bytes_are_guessed_and_reported() {
+        // `생` is EC 83 9D and `데` is EB 8D B0: windows-1252 drops 0x9D and 0x8D.
+        let original = "-- 주문 테이블 생성\n-- 이전 데이터 보관\nSELECT 1;\n-- 주문 정보\n";
+        let mojibake = mis_decode(original, &WINDOWS_1252_DECODE, false);
+        assert_eq!(mojibake.lines().count(), original.lines().count());
+        let r = repair(&mojibake).expect("detected");
+        assert_eq!(r.text, original);
+        assert_eq!(r.lines_lossy, 2);
+        let lost = r
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::MojibakeBytesLost)
+            .expect("DOC003");
+        assert_eq!(lost.severity, Severity::Warning);
+        assert_eq!(lost.primary.range.start, 0);
+        assert_eq!(lost.notes, ["lines with lost bytes: 1, 2"]);
+    }
+
+    #[test]
+    fn replacement_characters_stand_for_lost_bytes() {
+        let original = "-- 주문 테이블 생성\n-- 주문 정보 조회\n";
+        let mojibake = mis_decode(original, &WINDOWS_1252_DECODE, true);
+        assert!(mojibake.contains('\u{FFFD}'));
+        let r = repair(&mojibake).expect("detected");
+        assert_eq!(r.text, original);
+        assert_eq!(r.lines_lossy, 1);
+    }
+
+    #[test]
+    fn unguessable_bytes_become_replacement_characters() {
+        // Mac Roman defines every byte, so nothing is known about a byte missing from its
+        // mojibake: the truncated character becomes U+FFFD and the line counts as lossy.
+        let clean = mis_decode("-- 주문 정보 조회", &MAC_ROMAN_DECODE, false);
+        let broken: String = mis_decode("주문", &MAC_ROMAN_DECODE, false)
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, c)| c)
+            .collect();
+        let r = repair(&format!("{clean}\n{broken}\nplain")).expect("detected");
+        assert_eq!(r.text, "-- 주문 정보 조회\n\u{FFFD}문\nplain");
+        assert_eq!(r.lines_lossy, 1);
+    }
+
+    #[test]
+    fn windows_1254_is_told_apart_by_its_turkish_letters() {
+        // 🔐 is F0 9F 94 90: windows-1254 reads F0 as `ğ` and drops 0x90.
+        let original = "## 🔐 보안 설계\n주문 정보 조회\n";
+        let mojibake = mis_decode(original, &WINDOWS_1254_DECODE, false);
+        assert!(mojibake.starts_with("## ğ"));
+        let r = repair(&mojibake).expect("detected");
+        assert_eq!(r.codec, "windows-1254");
+        assert_eq!(r.text, original);
+    }
+
+    #[test]
+    fn every_table_character_passes_the_fast_filter() {
+        for codec in &CODECS {
+            for &c in codec.table.iter().filter(|c| **c != '\0') {
+                assert!(may_be_in_a_table(c), "{} {c:?}", codec.name);
+            }
+            for &(c, _) in codec.aliases {
+                assert!(may_be_in_a_table(c));
+            }
+        }
+    }
+
+    #[test]
+    fn candidates_cover_every_position_of_the_lost_byte() {
+        let t = Truncated {
+            lead: 0xEC,
+            present: [0x85, 0, 0],
+            n_present: 1,
+            len: 3,
+        };
+        let mut out = Vec::new();
+        let mut budget = 1000;
+        enumerate_candidates(&t, &[0x9E, 0x81], &mut out, &mut budget);
+        // EC 9E 85, EC 81 85 (missing last byte was 0x85's predecessor) and EC 85 9E, EC 85 81.
+        for c in ['입', '쁅', '셞', '셁'] {
+            assert!(out.contains(&c), "{c} missing from {out:?}");
+        }
+    }
 }

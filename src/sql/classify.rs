@@ -135,9 +135,10 @@ fn is_search_path_config(target: &protobuf::Node) -> bool {
     let Some(NodeEnum::FuncCall(call)) = t.val.as_ref().and_then(|v| v.node.as_ref()) else {
         return false;
     };
-    let name_is_set_config = call.funcname.last().is_some_and(|n| {
-        matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "set_config")
-    });
+    let name_is_set_config = call
+        .funcname
+        .last()
+        .is_some_and(|n| matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "set_config"));
     let first_arg_is_search_path = call.args.first().is_some_and(|a| {
         matches!(&a.node, Some(NodeEnum::AConst(c))
             if matches!(&c.val, Some(protobuf::a_const::Val::Sval(s)) if s.sval.eq_ignore_ascii_case("search_path")))
@@ -204,9 +205,7 @@ fn by_keywords(sql: &str, tokens: &[Token], example_values: bool) -> StatementKi
                 return K::Schema;
             }
             let schema = word(1);
-            let dotted = tokens
-                .get(2)
-                .is_some_and(|t| &sql[t.start..t.end] == ".");
+            let dotted = tokens.get(2).is_some_and(|t| &sql[t.start..t.end] == ".");
             if dotted && SYSTEM_SCHEMAS.contains(&schema.as_str()) {
                 return K::Operation;
             }
@@ -226,7 +225,12 @@ fn by_keywords(sql: &str, tokens: &[Token], example_values: bool) -> StatementKi
         }
         "with" | "update" | "delete" | "merge" | "explain" | "table" | "values" | "prepare"
         | "execute" | "declare" | "fetch" | "move" | "close" | "deallocate" => K::Example,
-        "" if tokens.first().is_some_and(|t| t.kind == TokenKind::OpenParen) => K::Example,
+        "" if tokens
+            .first()
+            .is_some_and(|t| t.kind == TokenKind::OpenParen) =>
+        {
+            K::Example
+        }
         w if is_statement_keyword(w) => K::Operation,
         _ => K::NotSql,
     }
@@ -242,8 +246,7 @@ pub fn is_placeholder(value: &str) -> bool {
     }
     let ident = |s: &str| {
         !s.is_empty()
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
     };
     if let Some(rest) = v.strip_prefix(':') {
@@ -328,8 +331,14 @@ mod tests {
             ("REVOKE ALL ON t FROM public;", Schema),
             ("DO $$ BEGIN RAISE NOTICE 'x'; END $$;", Schema),
             ("CREATE POLICY p ON t USING (owner = current_user);", Schema),
-            ("CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();", Schema),
-            ("CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING;", Schema),
+            (
+                "CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();",
+                Schema,
+            ),
+            (
+                "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING;",
+                Schema,
+            ),
             ("SECURITY LABEL FOR selinux ON TABLE t IS 'x';", Schema),
             ("SET search_path TO app, public;", Schema),
             ("SET LOCAL search_path = app", Schema),
@@ -337,7 +346,10 @@ mod tests {
             ("CREATE EXTENSION IF NOT EXISTS pg_cron;", Schema),
             // Data
             ("INSERT INTO roles (name) VALUES ('admin'), ('user');", Data),
-            ("INSERT INTO t (id, at) VALUES (1, now()) ON CONFLICT (id) DO NOTHING;", Data),
+            (
+                "INSERT INTO t (id, at) VALUES (1, now()) ON CONFLICT (id) DO NOTHING;",
+                Data,
+            ),
             ("INSERT INTO t SELECT id FROM s WHERE active;", Data),
             ("COPY t (a, b) FROM STDIN;", Data),
             ("INSERT INTO t VALUES (1, 'a', ...);", Data),
@@ -348,29 +360,65 @@ mod tests {
             ("SELECT * FROM orders WHERE id = '<order_id>';", Example),
             ("SELECT * FROM orders WHERE branch = 'xxx';", Example),
             ("SELECT * FROM orders WHERE id = '...';", Example),
-            ("SELECT * FROM orders WHERE deleted_at IS NULL AND ...;", Example),
+            (
+                "SELECT * FROM orders WHERE deleted_at IS NULL AND ...;",
+                Example,
+            ),
             ("INSERT INTO t (a) VALUES ($1) RETURNING id;", Example),
             ("INSERT INTO t (a) VALUES ('uuid');", Example),
-            ("UPDATE orders SET status = 'DONE' WHERE id = $1 AND version = $2;", Example),
+            (
+                "UPDATE orders SET status = 'DONE' WHERE id = $1 AND version = $2;",
+                Example,
+            ),
             ("DELETE FROM sessions WHERE expires_at < now();", Example),
-            ("WITH x AS (SELECT 1) SELECT * FROM x JOIN t ON true;", Example),
+            (
+                "WITH x AS (SELECT 1) SELECT * FROM x JOIN t ON true;",
+                Example,
+            ),
             ("EXPLAIN ANALYZE SELECT * FROM orders;", Example),
-            ("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;", Example),
+            (
+                "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;",
+                Example,
+            ),
             ("TABLE orders;", Example),
             ("VALUES (1), (2);", Example),
             ("SELECT count(*) FROM orders;", Example),
             ("SELECT * FROM get_orders(10);", Example),
-            ("UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;", Example),
+            (
+                "UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;",
+                Example,
+            ),
             // Operation
-            ("SELECT cron.schedule('nightly', '0 3 * * *', $$VACUUM t$$);", Operation),
+            (
+                "SELECT cron.schedule('nightly', '0 3 * * *', $$VACUUM t$$);",
+                Operation,
+            ),
             ("SELECT cron.unschedule('nightly');", Operation),
-            ("SELECT partman.create_parent('public.orders', 'created_at', '1 month');", Operation),
+            (
+                "SELECT partman.create_parent('public.orders', 'created_at', '1 month');",
+                Operation,
+            ),
             ("SELECT create_monthly_partitions();", Operation),
-            ("SELECT pg_size_pretty(pg_total_relation_size('orders'));", Operation),
-            ("SELECT relname, n_dead_tup FROM pg_stat_user_tables ORDER BY 2 DESC;", Operation),
-            ("SELECT * FROM pg_catalog.pg_indexes WHERE tablename = 'orders';", Operation),
-            ("SELECT table_name FROM information_schema.tables;", Operation),
-            ("SELECT a.x FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid;", Operation),
+            (
+                "SELECT pg_size_pretty(pg_total_relation_size('orders'));",
+                Operation,
+            ),
+            (
+                "SELECT relname, n_dead_tup FROM pg_stat_user_tables ORDER BY 2 DESC;",
+                Operation,
+            ),
+            (
+                "SELECT * FROM pg_catalog.pg_indexes WHERE tablename = 'orders';",
+                Operation,
+            ),
+            (
+                "SELECT table_name FROM information_schema.tables;",
+                Operation,
+            ),
+            (
+                "SELECT a.x FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid;",
+                Operation,
+            ),
             ("SELECT * FROM cron.job;", Operation),
             ("ANALYZE orders;", Operation),
             ("VACUUM (ANALYZE) orders;", Operation),
@@ -392,7 +440,10 @@ mod tests {
             ("CALL archive_old_orders();", Operation),
             ("COPY orders TO '/tmp/o.csv';", Operation),
             ("TRUNCATE audit_logs;", Operation),
-            ("SELECT cron.schedule('x', '* * * * *', 'SELECT 1' ...);", Operation),
+            (
+                "SELECT cron.schedule('x', '* * * * *', 'SELECT 1' ...);",
+                Operation,
+            ),
             // NotSql
             ("psql -f schema.sql", NotSql),
             ("pg_dump -t orders > backup.sql", NotSql),
@@ -402,6 +453,8 @@ mod tests {
             ("…", NotSql),
             ("→ 결과: 10 rows", NotSql),
             ("주문 테이블을 먼저 만든다", NotSql),
+            ("Create the users table before anything else", NotSql),
+            ("Select 1;", Example),
             ("\\c mydb", NotSql),
             ("\\i schema.sql", NotSql),
         ];
@@ -419,14 +472,37 @@ mod tests {
     #[test]
     fn placeholders() {
         for p in [
-            "uuid", "user-id", "...", "…", ":id", "<user_id>", "xxx", "XXXX", "{id}", "${id}",
-            "{{name}}", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "your-api-key", "order-uuid",
+            "uuid",
+            "user-id",
+            "...",
+            "…",
+            ":id",
+            "<user_id>",
+            "xxx",
+            "XXXX",
+            "{id}",
+            "${id}",
+            "{{name}}",
+            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+            "your-api-key",
+            "order-uuid",
         ] {
             assert!(is_placeholder(p), "{p}");
         }
         for v in [
-            "admin", "", "{}", "[]", "2025-01-01", "ACTIVE", "default_v1", "kms-dek-pii-v1-2025",
-            "a@example.com", "{\"a\": 1}", "x", "box", "korean",
+            "admin",
+            "",
+            "{}",
+            "[]",
+            "2025-01-01",
+            "ACTIVE",
+            "default_v1",
+            "kms-dek-pii-v1-2025",
+            "a@example.com",
+            "{\"a\": 1}",
+            "x",
+            "box",
+            "korean",
         ] {
             assert!(!is_placeholder(v), "{v}");
         }

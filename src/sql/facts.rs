@@ -315,7 +315,10 @@ mod tests {
         assert_eq!(f.creates, vec![o(Index, Some("public"), "idx_users_email")]);
         assert_eq!(
             f.references,
-            vec![o(Relation, Some("public"), "users"), o(Function, None, "lower")]
+            vec![
+                o(Relation, Some("public"), "users"),
+                o(Function, None, "lower")
+            ]
         );
     }
 
@@ -341,10 +344,14 @@ mod tests {
         assert_eq!(f.creates, vec![o(Trigger, None, "trg_orders_updated")]);
         assert_eq!(
             f.references,
-            vec![o(Relation, None, "orders"), o(Function, None, "set_updated_at")]
+            vec![
+                o(Relation, None, "orders"),
+                o(Function, None, "set_updated_at")
+            ]
         );
         // A trigger named like its function still references the function.
-        let f = facts("CREATE TRIGGER audit AFTER INSERT ON t FOR EACH ROW EXECUTE PROCEDURE audit()");
+        let f =
+            facts("CREATE TRIGGER audit AFTER INSERT ON t FOR EACH ROW EXECUTE PROCEDURE audit()");
         assert!(f.references.contains(&o(Function, None, "audit")));
     }
 
@@ -360,16 +367,35 @@ mod tests {
         let f = facts("CREATE OR REPLACE FUNCTION app.touch(t my_type) RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$");
         assert_eq!(f.creates, vec![o(Function, Some("app"), "touch")]);
         assert_eq!(f.references, vec![o(Type, None, "my_type")]);
-        assert_eq!(facts("CREATE TYPE mood AS ENUM ('a', 'b')").creates, vec![o(Type, None, "mood")]);
+        assert_eq!(
+            facts("CREATE TYPE mood AS ENUM ('a', 'b')").creates,
+            vec![o(Type, None, "mood")]
+        );
         let f = facts("CREATE TYPE addr AS (street text, city text)");
         assert_eq!(f.creates, vec![o(Type, None, "addr")]);
         assert!(f.references.is_empty(), "{:?}", f.references);
-        assert_eq!(facts("CREATE DOMAIN email AS citext CHECK (VALUE ~ '@')").creates, vec![o(Type, None, "email")]);
-        assert_eq!(facts("CREATE SCHEMA IF NOT EXISTS billing").creates, vec![o(Schema, None, "billing")]);
-        assert_eq!(facts("CREATE EXTENSION IF NOT EXISTS pgcrypto").creates, vec![o(Extension, None, "pgcrypto")]);
-        assert_eq!(facts("CREATE ROLE app_user LOGIN").creates, vec![o(Role, None, "app_user")]);
+        assert_eq!(
+            facts("CREATE DOMAIN email AS citext CHECK (VALUE ~ '@')").creates,
+            vec![o(Type, None, "email")]
+        );
+        assert_eq!(
+            facts("CREATE SCHEMA IF NOT EXISTS billing").creates,
+            vec![o(Schema, None, "billing")]
+        );
+        assert_eq!(
+            facts("CREATE EXTENSION IF NOT EXISTS pgcrypto").creates,
+            vec![o(Extension, None, "pgcrypto")]
+        );
+        assert_eq!(
+            facts("CREATE ROLE app_user LOGIN").creates,
+            vec![o(Role, None, "app_user")]
+        );
         assert_eq!(facts("CREATE USER bob").creates, vec![o(Role, None, "bob")]);
-        assert_eq!(facts("CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END").references, vec![o(Relation, None, "t")]);
+        assert_eq!(
+            facts("CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END")
+                .references,
+            vec![o(Relation, None, "t")]
+        );
     }
 
     #[test]
@@ -379,15 +405,28 @@ mod tests {
         let refs: HashSet<_> = f.references.iter().cloned().collect();
         assert_eq!(
             refs,
-            [o(Relation, None, "orders"), o(Relation, None, "users"), o(Function, None, "count")]
-                .into_iter()
-                .collect()
+            [
+                o(Relation, None, "orders"),
+                o(Relation, None, "users"),
+                o(Function, None, "count")
+            ]
+            .into_iter()
+            .collect()
         );
-        assert_eq!(facts("CREATE SEQUENCE s").creates, vec![o(Relation, None, "s")]);
-        assert_eq!(facts("CREATE VIEW v AS SELECT 1").creates, vec![o(Relation, None, "v")]);
+        assert_eq!(
+            facts("CREATE SEQUENCE s").creates,
+            vec![o(Relation, None, "s")]
+        );
+        assert_eq!(
+            facts("CREATE VIEW v AS SELECT 1").creates,
+            vec![o(Relation, None, "v")]
+        );
         let f = facts("UPDATE accounts SET n = n + 1 FROM ledger WHERE ledger.id = accounts.id");
         assert!(f.creates.is_empty());
-        assert_eq!(f.references, vec![o(Relation, None, "accounts"), o(Relation, None, "ledger")]);
+        assert_eq!(
+            f.references,
+            vec![o(Relation, None, "accounts"), o(Relation, None, "ledger")]
+        );
     }
 
     #[test]
@@ -396,21 +435,44 @@ mod tests {
         let refs: HashSet<_> = f.references.iter().cloned().collect();
         assert_eq!(
             refs,
-            [o(Relation, None, "orders"), o(Relation, None, "users"), o(Type, None, "order_state")]
-                .into_iter()
-                .collect()
+            [
+                o(Relation, None, "orders"),
+                o(Relation, None, "users"),
+                o(Type, None, "order_state")
+            ]
+            .into_iter()
+            .collect()
         );
-        assert_eq!(facts("COMMENT ON COLUMN app.users.email IS 'x'").references, vec![o(Relation, Some("app"), "users")]);
-        assert_eq!(facts("COMMENT ON TABLE users IS 'x'").references, vec![o(Relation, None, "users")]);
-        assert_eq!(facts("SELECT 'a'::mood, now()::timestamptz").references, vec![o(Type, None, "mood"), o(Function, None, "now")]);
-        assert_eq!(facts("ALTER TABLE a RENAME TO b").creates, vec![o(Relation, None, "b")]);
+        assert_eq!(
+            facts("COMMENT ON COLUMN app.users.email IS 'x'").references,
+            vec![o(Relation, Some("app"), "users")]
+        );
+        assert_eq!(
+            facts("COMMENT ON TABLE users IS 'x'").references,
+            vec![o(Relation, None, "users")]
+        );
+        assert_eq!(
+            facts("SELECT 'a'::mood, now()::timestamptz").references,
+            vec![o(Type, None, "mood"), o(Function, None, "now")]
+        );
+        assert_eq!(
+            facts("ALTER TABLE a RENAME TO b").creates,
+            vec![o(Relation, None, "b")]
+        );
     }
 
     #[test]
     fn parse_errors_are_reported() {
         let p = analyze("CREATE TABLE t (id int, ...)", 0);
         assert!(!p.facts.parses);
-        assert!(p.facts.parse_error.as_deref().is_some_and(|e| e.contains("syntax error")), "{:?}", p.facts.parse_error);
+        assert!(
+            p.facts
+                .parse_error
+                .as_deref()
+                .is_some_and(|e| e.contains("syntax error")),
+            "{:?}",
+            p.facts.parse_error
+        );
         assert!(p.stmt.is_none());
         // A NUL byte is not a crash.
         assert!(!analyze("SELECT '\0'", 0).facts.parses);

@@ -87,7 +87,9 @@ pub struct Statement {
     pub index: usize,
     /// Index of its code block in `Document::blocks`.
     pub block: usize,
-    /// The statement text, from its first token through its terminating `;` if any.
+    /// The statement text, from its first token through its terminating `;` if any. For
+    /// `COPY … FROM STDIN;` followed by inline data it runs through the `\.` line; for a psql
+    /// meta-command it is the command's line.
     pub text: String,
     /// Range of `text` inside the block's `code`.
     pub code_range: TextRange,
@@ -97,8 +99,9 @@ pub struct Statement {
     pub facts: Facts,
 }
 
-/// Split and classify every statement of every SQL block, in document order.
-/// Unterminated strings/quotes/comments give SQL002; not-SQL lines give SQL001.
+/// Split and classify every statement of every SQL block (`is_sql`), in document order.
+/// Unterminated strings/quotes/comments give SQL002; not-SQL statements (shell lines, prose,
+/// elisions, psql meta-commands) give SQL001. Never panics.
 pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
     let mut statements = Vec::new();
     let mut diagnostics = Vec::new();
@@ -257,7 +260,10 @@ mod tests {
     #[test]
     fn statements_are_numbered_in_document_order_with_document_ranges() {
         let d = doc(&[
-            ("sql", "-- users\nCREATE TABLE users (id int);\nINSERT INTO users VALUES (1);"),
+            (
+                "sql",
+                "-- users\nCREATE TABLE users (id int);\nINSERT INTO users VALUES (1);",
+            ),
             ("bash", "psql -f schema.sql; echo done"),
             ("sql", "SELECT * FROM users WHERE id = $1;"),
         ]);
@@ -287,7 +293,10 @@ mod tests {
         let d = doc(&[("sql", "SELECT 1;\nINSERT INTO t VALUES ('oops);\nSELECT 2;")]);
         let (stmts, diags) = extract(&d);
         assert_eq!(stmts.len(), 2);
-        assert!(stmts[1].text.ends_with("SELECT 2;"), "runs to the block end");
+        assert!(
+            stmts[1].text.ends_with("SELECT 2;"),
+            "runs to the block end"
+        );
         assert_eq!(diags.len(), 1);
         let diag = &diags[0];
         assert_eq!(diag.code, Code::UnterminatedStatement);
@@ -319,11 +328,19 @@ mod tests {
         assert!(diags.iter().all(|d| d.code == Code::NotSql
             && d.category == Category::NotSql
             && d.severity == Severity::Warning
-            && d.help.as_deref().is_some_and(|h| h.contains("```bash") || h.contains("comment"))));
+            && d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("```bash") || h.contains("comment"))));
         assert_eq!(diags[0].message, "psql meta-command `\\c app` is not SQL");
-        assert_eq!(diags[1].message, "`pg_dump -t orders > backup.sql` is not SQL");
+        assert_eq!(
+            diags[1].message,
+            "`pg_dump -t orders > backup.sql` is not SQL"
+        );
         assert_eq!(diags[2].message, "elision `...` is not SQL");
-        assert_eq!(&d.text[diags[1].primary.range.as_usize()], "pg_dump -t orders > backup.sql");
+        assert_eq!(
+            &d.text[diags[1].primary.range.as_usize()],
+            "pg_dump -t orders > backup.sql"
+        );
     }
 
     #[test]
@@ -331,6 +348,36 @@ mod tests {
         let d = doc(&[("typescript", "const a = 1;"), ("", "users\n└── orders")]);
         let (stmts, diags) = extract(&d);
         assert!(stmts.is_empty() && diags.is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Whatever the block holds, extraction neither panics nor produces ranges that do
+        /// not hold the statement text.
+        #[test]
+        fn extract_never_panics(code in "(?s).{0,200}", sqlish in proptest::collection::vec(
+            proptest::prelude::prop_oneof![
+                proptest::prelude::Just("CREATE TABLE t (id int"), proptest::prelude::Just(");"),
+                proptest::prelude::Just("SELECT $1"), proptest::prelude::Just("'"),
+                proptest::prelude::Just("$$"), proptest::prelude::Just("\\c x\n"),
+                proptest::prelude::Just("INSERT INTO t VALUES ('uuid')"),
+                proptest::prelude::Just(" "), proptest::prelude::Just("\n"),
+                proptest::prelude::Just("pg_dump x\n"), proptest::prelude::Just("/*"),
+            ],
+            0..12,
+        )) {
+            for code in [code, sqlish.concat()] {
+                let d = doc(&[("sql", &code)]);
+                let (stmts, diags) = extract(&d);
+                for s in &stmts {
+                    proptest::prop_assert_eq!(&d.text[s.range.as_usize()], s.text.as_str());
+                }
+                for diag in &diags {
+                    proptest::prop_assert!(d.text.get(diag.primary.range.as_usize()).is_some());
+                }
+            }
+        }
     }
 
     #[test]

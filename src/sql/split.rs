@@ -127,8 +127,9 @@ pub(crate) fn is_statement_keyword(word: &str) -> bool {
         .any(|k| k.eq_ignore_ascii_case(word))
 }
 
-/// Whether a word at the start of a line inside foreign text starts a new SQL statement.
-/// Capitalised words (`Update the table…`) are prose; SQL is written in upper or lower case.
+/// Whether a word starts SQL (at the start of a chunk, or of a line inside foreign text).
+/// Capitalised words (`Create the table first`) are prose; SQL is written in upper or lower
+/// case. (Prose that does parse, like `Select 1`, is still classified from its parse tree.)
 fn starts_sql_line(word: &str) -> bool {
     let mut chars = word.chars();
     let title_case = chars.next().is_some_and(|c| c.is_ascii_uppercase())
@@ -199,9 +200,9 @@ impl Current {
                 if self.paren_depth == 0 && self.is_create(&["function", "procedure"]) {
                     // psql's heuristic (psqlscan.l): BEGIN opens a body, CASE nests inside it,
                     // END closes either.
-                    if word.eq_ignore_ascii_case("begin") {
-                        self.begin_depth += 1;
-                    } else if word.eq_ignore_ascii_case("case") && self.begin_depth > 0 {
+                    let opens = word.eq_ignore_ascii_case("begin")
+                        || (word.eq_ignore_ascii_case("case") && self.begin_depth > 0);
+                    if opens {
                         self.begin_depth += 1;
                     } else if word.eq_ignore_ascii_case("end") {
                         self.begin_depth = self.begin_depth.saturating_sub(1);
@@ -334,7 +335,7 @@ pub(crate) fn split(code: &str) -> Split {
 
         let c = cur.get_or_insert_with(|| {
             let shape = match word {
-                Some(w) if is_statement_keyword(w) => Shape::Sql,
+                Some(w) if starts_sql_line(w) => Shape::Sql,
                 None if tok.kind == TokenKind::OpenParen => Shape::Sql,
                 _ => Shape::Foreign,
             };
@@ -467,30 +468,43 @@ mod tests {
         let code = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT 1;";
         assert_eq!(texts(code).len(), 2);
         // Elsewhere, a `;` inside unbalanced parentheses still ends the statement.
-        assert_eq!(
-            texts("CREATE TABLE t (id int;\nSELECT 1;").len(),
-            2
-        );
+        assert_eq!(texts("CREATE TABLE t (id int;\nSELECT 1;").len(), 2);
     }
 
     #[test]
     fn psql_meta_commands_are_their_own_statements() {
         let code = "\\c mydb\nCREATE TABLE t (id int);\n\\i other.sql  \nSELECT 1\n\\gset\n";
         // In shell text a backslash continues the line.
-        assert_eq!(texts("pg_dump -h db \\\n  -t x > y.sql"), vec!["pg_dump -h db \\\n  -t x > y.sql"]);
+        assert_eq!(
+            texts("pg_dump -h db \\\n  -t x > y.sql"),
+            vec!["pg_dump -h db \\\n  -t x > y.sql"]
+        );
         assert_eq!(
             texts(code),
-            vec!["\\c mydb", "CREATE TABLE t (id int);", "\\i other.sql", "SELECT 1", "\\gset"]
+            vec![
+                "\\c mydb",
+                "CREATE TABLE t (id int);",
+                "\\i other.sql",
+                "SELECT 1",
+                "\\gset"
+            ]
         );
         assert_eq!(
             shapes(code),
-            vec![Shape::Meta, Shape::Sql, Shape::Meta, Shape::Sql, Shape::Meta]
+            vec![
+                Shape::Meta,
+                Shape::Sql,
+                Shape::Meta,
+                Shape::Sql,
+                Shape::Meta
+            ]
         );
     }
 
     #[test]
     fn foreign_lines_end_before_the_next_sql_line() {
-        let code = "pg_dump -t orders > backup.sql\n-- then\nALTER TABLE orders DETACH PARTITION p;\n";
+        let code =
+            "pg_dump -t orders > backup.sql\n-- then\nALTER TABLE orders DETACH PARTITION p;\n";
         assert_eq!(
             texts(code),
             vec![
@@ -501,13 +515,25 @@ mod tests {
         assert_eq!(shapes(code), vec![Shape::Foreign, Shape::Sql]);
         // An apostrophe in prose does not open a string across lines, and capitalised prose
         // lines do not start statements.
+        assert_eq!(
+            texts("Create the users table first\nCREATE TABLE users (id int);"),
+            vec![
+                "Create the users table first",
+                "CREATE TABLE users (id int);"
+            ]
+        );
         let prose = "이건 don't\nUpdate the docs\nSELECT 1;";
-        assert_eq!(texts(prose), vec!["이건 don't\nUpdate the docs", "SELECT 1;"]);
+        assert_eq!(
+            texts(prose),
+            vec!["이건 don't\nUpdate the docs", "SELECT 1;"]
+        );
         assert!(split(prose).unterminated.is_empty());
         // `/*` in shell text is a glob, not a comment running to the end of the block.
         assert_eq!(
-            texts("rm -rf /backup/*
-SELECT 1;"),
+            texts(
+                "rm -rf /backup/*
+SELECT 1;"
+            ),
             vec!["rm -rf /backup/*", "SELECT 1;"]
         );
     }
@@ -517,7 +543,10 @@ SELECT 1;"),
         let code = "COPY t (a, b) FROM stdin;\n1\tx;y\n2\t'z\n\\.\nSELECT 1;";
         let s = split(code).statements;
         assert_eq!(s.len(), 2);
-        assert_eq!(&code[s[0].start..s[0].end], "COPY t (a, b) FROM stdin;\n1\tx;y\n2\t'z\n\\.");
+        assert_eq!(
+            &code[s[0].start..s[0].end],
+            "COPY t (a, b) FROM stdin;\n1\tx;y\n2\t'z\n\\."
+        );
         assert_eq!(&code[s[0].start..s[0].sql_end], "COPY t (a, b) FROM stdin;");
         // Without a `\.` line nothing is taken as data.
         assert_eq!(texts("COPY t FROM STDIN;\nSELECT 1;").len(), 2);
@@ -590,10 +619,19 @@ SELECT 1;"),
             assert!(code.is_char_boundary(s.sql_end));
             let text = &code[s.start..s.end];
             // PostgreSQL's whitespace is ASCII only (U+0085 or U+00A0 would be identifier bytes).
-            assert!(!text.starts_with([' ', '\t', '\n', '\r', '\x0b', '\x0c']), "{text:?}");
-            assert!(!text.starts_with("--") && !text.starts_with("/*"), "{text:?}");
+            assert!(
+                !text.starts_with([' ', '\t', '\n', '\r', '\x0b', '\x0c']),
+                "{text:?}"
+            );
+            assert!(
+                !text.starts_with("--") && !text.starts_with("/*"),
+                "{text:?}"
+            );
             let gap = &code[prev_end..s.start];
-            assert!(gap_is_trivia(gap), "gap {gap:?} before {text:?} in {code:?}");
+            assert!(
+                gap_is_trivia(gap),
+                "gap {gap:?} before {text:?} in {code:?}"
+            );
             prev_end = s.end;
         }
         let tail = &code[prev_end..];

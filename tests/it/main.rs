@@ -1,3 +1,5 @@
 mod postgres;
 mod document;
 mod sql;
+mod check;
+mod cli;

@@ -69,7 +69,14 @@ fn seed_statement_counts_match_an_independent_count() {
         let (doc, statements, _) = seed(name);
         let listing: Vec<String> = statements
             .iter()
-            .map(|s| format!("{:4} {:9} {}", line(&doc, s), kind_name(s.kind), s.text.lines().next().unwrap_or("")))
+            .map(|s| {
+                format!(
+                    "{:4} {:9} {}",
+                    line(&doc, s),
+                    kind_name(s.kind),
+                    s.text.lines().next().unwrap_or("")
+                )
+            })
             .collect();
         assert_eq!(
             statements.len(),
@@ -86,7 +93,10 @@ fn seed_statement_counts_match_an_independent_count() {
     assert_eq!(statements[pg_dump].kind, StatementKind::NotSql);
     assert_eq!(line(&doc, &statements[pg_dump]), 275);
     let next = &statements[pg_dump + 1];
-    assert_eq!(next.text, "ALTER TABLE orders DETACH PARTITION orders_2025_11;");
+    assert_eq!(
+        next.text,
+        "ALTER TABLE orders DETACH PARTITION orders_2025_11;"
+    );
     assert_eq!((next.kind, line(&doc, next)), (StatementKind::Schema, 277));
     assert!(diagnostics
         .iter()
@@ -131,8 +141,16 @@ fn seed_non_schema_statements_by_line() {
     let mut rows = Vec::new();
     for name in SEEDS {
         let (doc, statements, _) = seed(name);
-        for s in statements.iter().filter(|s| s.kind != StatementKind::Schema) {
-            rows.push(format!("{} {:4} {}", &name[..3], line(&doc, s), kind_name(s.kind)));
+        for s in statements
+            .iter()
+            .filter(|s| s.kind != StatementKind::Schema)
+        {
+            rows.push(format!(
+                "{} {:4} {}",
+                &name[..3],
+                line(&doc, s),
+                kind_name(s.kind)
+            ));
         }
     }
     let expected = "\
@@ -192,10 +210,16 @@ fn seed_statements_point_into_the_document() {
         let (doc, statements, _) = seed(name);
         for (i, s) in statements.iter().enumerate() {
             assert_eq!(s.index, i);
-            assert_eq!(&doc.text[s.range.as_usize()], s.text, "{name} statement {i}");
+            assert_eq!(
+                &doc.text[s.range.as_usize()],
+                s.text,
+                "{name} statement {i}"
+            );
             assert_eq!(&doc.blocks[s.block].code[s.code_range.as_usize()], s.text);
         }
-        assert!(statements.windows(2).all(|w| w[0].range.end <= w[1].range.start));
+        assert!(statements
+            .windows(2)
+            .all(|w| w[0].range.end <= w[1].range.start));
     }
 }
 
@@ -217,7 +241,11 @@ fn seed_facts_spot_checks() {
         .iter()
         .find(|s| s.text.starts_with("CREATE TABLE audit_logs_y2025m01"))
         .expect("partition");
-    assert!(partition.facts.references.iter().any(|r| r.name == "audit_logs"));
+    assert!(partition
+        .facts
+        .references
+        .iter()
+        .any(|r| r.name == "audit_logs"));
     let parsed = statements.iter().filter(|s| s.facts.parses).count();
     assert!(parsed >= 90, "{parsed} of {} parse", statements.len());
 }
@@ -240,5 +268,9 @@ fn seed_extraction_is_fast() {
     for doc in &docs {
         let _ = extract(doc);
     }
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
 }
