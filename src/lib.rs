@@ -10,5 +10,6 @@ pub mod diagnostics;
 pub mod document;
 pub mod pipeline;
 pub mod postgres;
+pub mod schema;
 pub mod sql;
 pub mod text;

@@ -158,15 +158,20 @@ fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
         return Ok(Server::Url(url.to_string()));
     }
     let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
-    let root = args.cluster_dir.clone().unwrap_or_else(Cluster::default_root);
-    let cluster = Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
+    let root = args
+        .cluster_dir
+        .clone()
+        .unwrap_or_else(Cluster::default_root);
+    let cluster =
+        Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
     Ok(Server::Embedded(cluster))
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("reading standard input")?;
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("reading standard input")?;
         return Ok(buf);
     }
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
@@ -252,12 +257,19 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
     let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
-    let root = args.cluster_dir.clone().unwrap_or_else(Cluster::default_root);
+    let root = args
+        .cluster_dir
+        .clone()
+        .unwrap_or_else(Cluster::default_root);
     match action {
         ClusterAction::Start => {
             let cluster = Cluster::ensure(&root, &bins)?;

@@ -19,7 +19,11 @@ pub fn extract(bytes: &[u8]) -> Extracted {
     let (document, mut diagnostics) = document::read(bytes);
     let (statements, sql_diagnostics) = sql::extract(&document);
     diagnostics.extend(sql_diagnostics);
-    if statements.is_empty() && !diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::UnreadableInput) {
+    if statements.is_empty()
+        && !diagnostics
+            .iter()
+            .any(|d| d.code == crate::diagnostics::Code::UnreadableInput)
+    {
         diagnostics.push(
             Diagnostic::new(
                 crate::diagnostics::Code::NoSqlFound,
@@ -38,7 +42,11 @@ pub fn extract(bytes: &[u8]) -> Extracted {
 }
 
 /// Check an extracted document in a fresh scratch database on `server`.
-pub fn check(extracted: Extracted, server: &Server, options: &CheckOptions) -> Result<(Document, CheckReport), ClusterError> {
+pub fn check(
+    extracted: Extracted,
+    server: &Server,
+    options: &CheckOptions,
+) -> Result<(Document, CheckReport), ClusterError> {
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
     let report = check::check(

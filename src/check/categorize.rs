@@ -176,8 +176,17 @@ fn is_system_view(name: &str) -> bool {
         || name.starts_with("information_schema")
         || matches!(
             name,
-            "pg_class" | "pg_index" | "pg_indexes" | "pg_tables" | "pg_locks" | "pg_settings"
-                | "pg_roles" | "pg_namespace" | "pg_attribute" | "pg_constraint" | "pg_proc"
+            "pg_class"
+                | "pg_index"
+                | "pg_indexes"
+                | "pg_tables"
+                | "pg_locks"
+                | "pg_settings"
+                | "pg_roles"
+                | "pg_namespace"
+                | "pg_attribute"
+                | "pg_constraint"
+                | "pg_proc"
         )
 }
 
@@ -250,7 +259,10 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             focus: None,
         };
     }
-    if err.sqlstate == "58P01" || lower_msg.contains("extension control file") || lower_msg.contains("is not available") && stmt_lower.contains("extension") {
+    if err.sqlstate == "58P01"
+        || lower_msg.contains("extension control file")
+        || lower_msg.contains("is not available") && stmt_lower.contains("extension")
+    {
         return verdict(
             Category::MissingExtension,
             "the extension is not installed on this server; install its package (e.g. `apt-get install postgresql-15-cron`) or remove the dependency".into(),
@@ -295,14 +307,18 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "create the role first, e.g. `CREATE ROLE name NOLOGIN;`".into(),
         );
     }
-    if err.sqlstate == "3D000" || lower_msg.starts_with("database ") && lower_msg.contains("does not exist") {
+    if err.sqlstate == "3D000"
+        || lower_msg.starts_with("database ") && lower_msg.contains("does not exist")
+    {
         return verdict(
             Category::MissingDatabase,
             "the document names a database that pgspec does not apply to; write database-level settings without a database name (they belong in deployment), or name the database with `--db`".into(),
         );
     }
-    if matches!(err.sqlstate.as_str(), "42P07" | "42710" | "42723" | "42P06" | "42712" | "42P04")
-        || lower_msg.contains("already exists")
+    if matches!(
+        err.sqlstate.as_str(),
+        "42P07" | "42710" | "42723" | "42P06" | "42712" | "42P04"
+    ) || lower_msg.contains("already exists")
     {
         return verdict(
             Category::DuplicateObject,
@@ -310,9 +326,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         );
     }
     if err.sqlstate == "42703" {
-        let system = names
-            .iter()
-            .any(|(_, n)| is_system_view(n))
+        let system = names.iter().any(|(_, n)| is_system_view(n))
             || stmt
                 .facts
                 .references
@@ -326,7 +340,10 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             );
         }
         if stmt.kind == StatementKind::Example && stmt.facts.param_count > 0 {
-            return verdict(Category::UndefinedColumn, "the example query uses a column the schema does not have".into());
+            return verdict(
+                Category::UndefinedColumn,
+                "the example query uses a column the schema does not have".into(),
+            );
         }
         return verdict(
             Category::UndefinedColumn,
@@ -338,7 +355,10 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     }
     if err.sqlstate == "42P01" {
         if names.iter().any(|(_, n)| is_system_view(n)) {
-            return verdict(Category::SystemViewColumn, "this system view does not exist in PostgreSQL 15".into());
+            return verdict(
+                Category::SystemViewColumn,
+                "this system view does not exist in PostgreSQL 15".into(),
+            );
         }
         return verdict(
             Category::UndefinedTable,
@@ -351,22 +371,34 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "no function with this name and argument types exists; define it before use or cast the arguments".into(),
         );
     }
-    if matches!(err.sqlstate.as_str(), "42P02" | "42P18" | "08P01") || lower_msg.contains("parameter $") {
+    if matches!(err.sqlstate.as_str(), "42P02" | "42P18" | "08P01")
+        || lower_msg.contains("parameter $")
+    {
         return verdict(
             Category::ExampleQuery,
             "this statement uses bind parameters (`$1`); it is an example query, not schema — bind values or move it to an example block".into(),
         );
     }
-    if matches!(err.sqlstate.as_str(), "22P02" | "22007" | "22008" | "42804" | "42846" | "22023") {
+    if matches!(
+        err.sqlstate.as_str(),
+        "22P02" | "22007" | "22008" | "42804" | "42846" | "22023"
+    ) {
         if stmt.kind == StatementKind::Example {
             return verdict(
                 Category::ExampleQuery,
                 "the example uses a placeholder where a typed value is needed; use a real literal or a `$n` parameter".into(),
             );
         }
-        return verdict(Category::DatatypeMismatch, "the value does not match the column's type".into());
+        return verdict(
+            Category::DatatypeMismatch,
+            "the value does not match the column's type".into(),
+        );
     }
-    if err.sqlstate == "42501" || lower_msg.contains("permission denied") || lower_msg.contains("must be superuser") || lower_msg.contains("must be owner") {
+    if err.sqlstate == "42501"
+        || lower_msg.contains("permission denied")
+        || lower_msg.contains("must be superuser")
+        || lower_msg.contains("must be owner")
+    {
         return verdict(
             Category::Permission,
             "pgspec applies document SQL as an unprivileged role; superuser-only statements (event triggers, ALTER SYSTEM, untrusted languages) cannot be checked".into(),
@@ -387,7 +419,9 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
     let at = err
         .position
-        .map_or(0, |p| crate::postgres::char_position_to_byte(&stmt.text, p) as usize)
+        .map_or(0, |p| {
+            crate::postgres::char_position_to_byte(&stmt.text, p) as usize
+        })
         .min(stmt.text.len());
     let token: String = stmt.text[at..]
         .chars()
@@ -427,7 +461,8 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
     let help = if (head.starts_with("UPDATE") || head.starts_with("DELETE")) && upper == "LIMIT" {
         "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
     } else if head.contains("DETACH PARTITION") {
-        "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`".to_string()
+        "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
+            .to_string()
     } else {
         format!(
             "PostgreSQL's parser stops at `{}`; fix the clause (order, spelling or a missing comma)",
@@ -438,22 +473,8 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
 }
 
 /// Byte offset of a MySQL-style `INDEX name (...)` / `KEY name (...)` table element.
-fn inline_index_offset(text: &str) -> Option<usize> {
-    // Blank out `--` comments (same length, so offsets stay valid) before looking backwards.
-    let lower: String = text
-        .to_ascii_lowercase()
-        .split_inclusive('\n')
-        .map(|line| match line.find("--") {
-            Some(i) => {
-                // Same byte length, so offsets into `text` stay valid.
-                let (code, comment) = line.split_at(i);
-                let body = comment.trim_end_matches('\n');
-                let newline = &comment[body.len()..];
-                format!("{code}{}{newline}", " ".repeat(body.len()))
-            }
-            None => line.to_string(),
-        })
-        .collect();
+pub(crate) fn inline_index_offset(text: &str) -> Option<usize> {
+    let lower = blank_comments(&text.to_ascii_lowercase());
     let bytes = lower.as_bytes();
     for keyword in ["index", "key", "fulltext", "spatial"] {
         let mut from = 0;
@@ -462,10 +483,19 @@ fn inline_index_offset(text: &str) -> Option<usize> {
             from = at + keyword.len();
             // An element starts after `(` or `,` (and whitespace/comments between).
             let before = lower[..at].trim_end();
-            let starts_element = before.ends_with(',') || before.ends_with('(') || before.ends_with("unique");
-            let after_ok = bytes.get(at + keyword.len()).is_some_and(|b| b.is_ascii_whitespace() || *b == b'(');
-            let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
-            if starts_element && after_ok && before_ok && !before.ends_with("primary") && names_an_index(&lower[from..]) {
+            let starts_element =
+                before.ends_with(',') || before.ends_with('(') || before.ends_with("unique");
+            let after_ok = bytes
+                .get(at + keyword.len())
+                .is_some_and(|b| b.is_ascii_whitespace() || *b == b'(');
+            let before_ok =
+                at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+            if starts_element
+                && after_ok
+                && before_ok
+                && !before.ends_with("primary")
+                && names_an_index(&lower[from..])
+            {
                 return Some(at);
             }
         }
@@ -473,12 +503,40 @@ fn inline_index_offset(text: &str) -> Option<usize> {
     None
 }
 
+/// `text` with every `--` comment replaced by spaces of the same byte length, so offsets into
+/// the original stay valid. (Quotes are not tracked: good enough for locating table elements.)
+pub(crate) fn blank_comments(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.find("--") {
+            Some(i) => {
+                let (code, comment) = line.split_at(i);
+                let body = comment.trim_end_matches('\n');
+                let newline = &comment[body.len()..];
+                format!("{code}{}{newline}", " ".repeat(body.len()))
+            }
+            None => line.to_string(),
+        })
+        .collect()
+}
+
 /// After `INDEX`/`KEY`: an optional name, then `(` — but not a column's type with a modifier
 /// (`key varchar(20)`) and not a plain column (`key text`).
 fn names_an_index(rest: &str) -> bool {
     const PARAMETRIZED_TYPES: &[&str] = &[
-        "varchar", "char", "character", "numeric", "decimal", "bit", "varbit", "timestamp",
-        "timestamptz", "time", "timetz", "interval", "float", "double",
+        "varchar",
+        "char",
+        "character",
+        "numeric",
+        "decimal",
+        "bit",
+        "varbit",
+        "timestamp",
+        "timestamptz",
+        "time",
+        "timetz",
+        "interval",
+        "float",
+        "double",
     ];
     let rest = rest.trim_start();
     if rest.starts_with('(') {
@@ -517,10 +575,22 @@ mod tests {
         assert_eq!(inline_index_offset(t), t.find("INDEX"));
         let t = "CREATE TABLE s (\n  id int, -- 세션\n  -- 인덱스\n  INDEX idx_s (id DESC)\n)";
         assert_eq!(inline_index_offset(t), t.find("INDEX"));
-        assert_eq!(inline_index_offset("CREATE TABLE s (id int, PRIMARY KEY (id))"), None);
-        assert_eq!(inline_index_offset("CREATE TABLE s (id int, key text)"), None);
-        assert_eq!(inline_index_offset("CREATE TABLE s (id int, key varchar(20))"), None);
-        assert_eq!(inline_index_offset("CREATE TABLE s (id int, KEY k_id (id))"), Some(24));
+        assert_eq!(
+            inline_index_offset("CREATE TABLE s (id int, PRIMARY KEY (id))"),
+            None
+        );
+        assert_eq!(
+            inline_index_offset("CREATE TABLE s (id int, key text)"),
+            None
+        );
+        assert_eq!(
+            inline_index_offset("CREATE TABLE s (id int, key varchar(20))"),
+            None
+        );
+        assert_eq!(
+            inline_index_offset("CREATE TABLE s (id int, KEY k_id (id))"),
+            Some(24)
+        );
     }
 
     #[test]
@@ -530,7 +600,10 @@ mod tests {
             vec![(Some("public".into()), "orders".into())]
         );
         assert_eq!(
-            missing_names(&err("42883", "function cron.schedule(unknown, unknown, unknown) does not exist")),
+            missing_names(&err(
+                "42883",
+                "function cron.schedule(unknown, unknown, unknown) does not exist"
+            )),
             vec![(Some("cron".into()), "schedule".into())]
         );
         assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());

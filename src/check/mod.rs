@@ -3,13 +3,14 @@
 //! verdict into a [`Diagnostic`] at its document position.
 
 pub mod categorize;
+pub mod fixes;
 pub mod report;
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::diagnostics::{Applicability, Category, Code, Diagnostic, Edit, Fix, Label, PgDetails, Severity};
+use crate::diagnostics::{Category, Code, Diagnostic, Fix, Label, PgDetails, Severity};
 use crate::document::Document;
 use crate::postgres::{char_position_to_byte, ApplySession, ClusterError, Notice, Outcome};
 use crate::sql::{ObjectKind, Statement, StatementKind};
@@ -39,16 +40,17 @@ pub enum StatementStatus {
 pub struct CheckOptions {
     /// Retry statements that failed on an object defined later in the document.
     pub retry_forward_references: bool,
-    /// When a statement fails on an extension that is installed but never created, create it
-    /// (as the document's fix would) and continue, so the errors behind it are found too.
-    pub create_missing_extensions: bool,
+    /// When a root cause has a safe fix (create a missing extension or role, move an inline
+    /// index out), apply it on the scratch database and continue, so the errors behind it are
+    /// found too.
+    pub apply_safe_fixes: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
         Self {
             retry_forward_references: true,
-            create_missing_extensions: true,
+            apply_safe_fixes: true,
         }
     }
 }
@@ -58,10 +60,16 @@ enum State {
     Pending,
     Applied,
     /// Applied after a retry round; `creator` is the later statement it needed.
-    AppliedLate { creator: Option<usize> },
+    AppliedLate {
+        creator: Option<usize>,
+    },
     Deferred(PgDetails),
     Failed(PgDetails, Verdict),
-    Cascade { error: PgDetails, root: usize, via: usize },
+    Cascade {
+        error: PgDetails,
+        root: usize,
+        via: usize,
+    },
     Skipped(String),
     NotAppliedKind,
 }
@@ -95,8 +103,12 @@ struct Engine<'a> {
     /// lowercase unqualified name → statements that create an object of that name.
     creators: HashMap<String, Vec<usize>>,
     available_extensions: HashSet<String>,
-    /// Extensions pgspec created on the document's behalf, with the statement that needed each.
-    created_extensions: Vec<(String, usize)>,
+    /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
+    prelude_done: HashSet<String>,
+    /// Safe fixes found for root causes, by statement.
+    fixes: HashMap<usize, Fix>,
+    /// The error a statement still gives once its root cause is fixed.
+    behind: HashMap<usize, (PgDetails, Verdict)>,
 }
 
 impl<'a> Engine<'a> {
@@ -122,7 +134,9 @@ impl<'a> Engine<'a> {
             notices: Vec::new(),
             creators,
             available_extensions,
-            created_extensions: Vec::new(),
+            prelude_done: HashSet::new(),
+            fixes: HashMap::new(),
+            behind: HashMap::new(),
         })
     }
 
@@ -208,11 +222,13 @@ impl<'a> Engine<'a> {
         let (error, notices) = match outcome {
             Outcome::Applied { notices } => {
                 self.notices.extend(notices.into_iter().map(|n| (i, n)));
-                return Ok(if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) {
-                    State::Applied
-                } else {
-                    State::NotAppliedKind
-                });
+                return Ok(
+                    if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) {
+                        State::Applied
+                    } else {
+                        State::NotAppliedKind
+                    },
+                );
             }
             Outcome::Failed { error, notices } => (error, notices),
         };
@@ -224,44 +240,78 @@ impl<'a> Engine<'a> {
             return Ok(State::Deferred(error));
         }
         let state = self.final_failure(i, error);
-        // As if the document's safe fix were applied: create the missing extension, run again.
         if let State::Failed(err, verdict) = &state {
-            if let Some(ext) = verdict.extension.clone() {
-                if self.options.create_missing_extensions && self.create_extension(&ext, i)? {
-                    let again = match stmt.kind {
-                        StatementKind::Schema | StatementKind::Data => Some(self.apply_schema(stmt)?),
-                        _ => match validation_mode(stmt) {
-                            Validation::Prepare => Some(self.session.prepare(&stmt.text)?),
-                            Validation::Execute => Some(self.session.apply(&stmt.text)?),
-                            Validation::None => None,
-                        },
-                    };
-                    let mut verdict = verdict.clone();
-                    if let Some(Outcome::Applied { .. }) = again {
-                        verdict.help = format!(
-                            "{}; pgspec checked the rest of the document as if it were there",
-                            verdict.help
-                        );
-                    }
-                    return Ok(State::Failed(err.clone(), verdict));
-                }
+            if self.options.apply_safe_fixes {
+                return self.as_if_fixed(i, err.clone(), verdict.clone());
             }
         }
         Ok(state)
     }
 
-    fn create_extension(&mut self, ext: &str, needed_by: usize) -> Result<bool, ClusterError> {
-        if !self.available_extensions.contains(ext) || self.created_extensions.iter().any(|(e, _)| e == ext) {
-            return Ok(false);
-        }
-        let sql = format!("CREATE EXTENSION IF NOT EXISTS \"{ext}\"");
-        match self.session.apply_as_superuser(&sql)? {
-            Outcome::Applied { .. } => {
-                self.created_extensions.push((ext.to_string(), needed_by));
-                Ok(true)
+    /// Apply the safe fix for a root cause on the scratch database and run the statement (or
+    /// its fixed text) again, so that what depends on it is checked too. The statement stays
+    /// `Failed`: the document still has the bug. A different error after the fix is recorded
+    /// as the error behind it.
+    fn as_if_fixed(
+        &mut self,
+        i: usize,
+        err: PgDetails,
+        mut verdict: Verdict,
+    ) -> Result<State, ClusterError> {
+        let stmt = &self.statements[i];
+        let Some(plan) = fixes::plan(self.doc, stmt, &err, &verdict, &self.available_extensions)
+        else {
+            return Ok(State::Failed(err, verdict));
+        };
+        for sql in &plan.superuser_before {
+            if !self.prelude_done.insert(sql.clone()) {
+                continue;
             }
-            Outcome::Failed { .. } => Ok(false),
+            if let Outcome::Failed { .. } = self.session.apply_as_superuser(sql)? {
+                return Ok(State::Failed(err, verdict));
+            }
         }
+        let text = plan
+            .replacement
+            .clone()
+            .unwrap_or_else(|| stmt.text.clone());
+        let again = match stmt.kind {
+            StatementKind::Schema | StatementKind::Data => {
+                Some(survive_lost_connection(self.session.apply(&text))?)
+            }
+            _ => match validation_mode(stmt) {
+                Validation::Prepare => Some(survive_lost_connection(self.session.prepare(&text))?),
+                Validation::Execute => Some(survive_lost_connection(self.session.apply(&text))?),
+                Validation::None => None,
+            },
+        };
+        match again {
+            Some(Outcome::Applied { .. }) => {
+                for sql in &plan.after {
+                    if let Outcome::Failed { error, .. } =
+                        survive_lost_connection(self.session.apply(sql))?
+                    {
+                        let behind = categorize(stmt, &error);
+                        self.behind.insert(i, (error, behind));
+                    }
+                }
+                verdict.help = format!(
+                    "{}; pgspec checked the rest of the document as if this were fixed",
+                    verdict.help
+                );
+            }
+            Some(Outcome::Failed { error, .. })
+                if error.sqlstate != err.sqlstate || error.message != err.message =>
+            {
+                let mut behind_stmt = stmt.clone();
+                behind_stmt.text = text;
+                let behind = categorize(&behind_stmt, &error);
+                self.behind.insert(i, (error, behind));
+            }
+            _ => {}
+        }
+        self.fixes.insert(i, plan.fix);
+        Ok(State::Failed(err, verdict))
     }
 
     fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
@@ -292,24 +342,35 @@ impl<'a> Engine<'a> {
     fn is_forward_reference(&self, i: usize, err: &PgDetails) -> bool {
         categorize::missing_names(err).iter().any(|(_, name)| {
             self.creators.get(name).is_some_and(|cs| {
-                cs.iter().any(|&j| j > i || matches!(self.states[j], State::Deferred(_)))
+                cs.iter()
+                    .any(|&j| j > i || matches!(self.states[j], State::Deferred(_)))
             })
         })
     }
 
     fn final_failure(&self, i: usize, error: PgDetails) -> State {
         for (_, name) in categorize::missing_names(&error) {
-            let Some(cs) = self.creators.get(&name) else { continue };
+            let Some(cs) = self.creators.get(&name) else {
+                continue;
+            };
             for &j in cs {
                 if j == i {
                     continue;
                 }
                 match &self.states[j] {
                     State::Failed(..) | State::Deferred(_) => {
-                        return State::Cascade { error, root: j, via: j };
+                        return State::Cascade {
+                            error,
+                            root: j,
+                            via: j,
+                        };
                     }
                     State::Cascade { root, .. } => {
-                        return State::Cascade { error, root: *root, via: j };
+                        return State::Cascade {
+                            error,
+                            root: *root,
+                            via: j,
+                        };
                     }
                     _ => {}
                 }
@@ -327,15 +388,26 @@ impl<'a> Engine<'a> {
                 State::Applied => (StatementStatus::Applied, None, None),
                 State::AppliedLate { creator } => {
                     diagnostics.push(self.forward_reference(i, *creator));
-                    (StatementStatus::Applied, Some(Category::ForwardReference), *creator)
+                    (
+                        StatementStatus::Applied,
+                        Some(Category::ForwardReference),
+                        *creator,
+                    )
                 }
                 State::Failed(err, verdict) => {
                     diagnostics.push(self.rejected(i, err, verdict));
+                    if let Some((behind, behind_verdict)) = self.behind.get(&i) {
+                        diagnostics.push(self.behind_fix(i, behind, behind_verdict));
+                    }
                     (StatementStatus::Failed, Some(verdict.category), None)
                 }
                 State::Cascade { error, root, via } => {
                     diagnostics.push(self.cascade(i, error, *root, *via));
-                    (StatementStatus::Cascade, Some(Category::Cascade), Some(*root))
+                    (
+                        StatementStatus::Cascade,
+                        Some(Category::Cascade),
+                        Some(*root),
+                    )
                 }
                 State::Skipped(reason) => {
                     if !reason.is_empty() {
@@ -344,7 +416,15 @@ impl<'a> Engine<'a> {
                                 .help("pgspec never runs server-side programs, server file access or network calls from a document; run it yourself if you trust it"),
                         );
                     }
-                    (StatementStatus::Skipped, if reason.is_empty() { None } else { Some(Category::UnsafeStatement) }, None)
+                    (
+                        StatementStatus::Skipped,
+                        if reason.is_empty() {
+                            None
+                        } else {
+                            Some(Category::UnsafeStatement)
+                        },
+                        None,
+                    )
                 }
                 State::NotAppliedKind => {
                     let category = match stmt.kind {
@@ -355,7 +435,13 @@ impl<'a> Engine<'a> {
                 }
                 State::Pending | State::Deferred(_) => (StatementStatus::Skipped, None, None),
             };
-            reports.push(StatementReport::new(self.doc, stmt, status, category, root.map(|r| &self.statements[r])));
+            reports.push(StatementReport::new(
+                self.doc,
+                stmt,
+                status,
+                category,
+                root.map(|r| &self.statements[r]),
+            ));
         }
         for (i, notice) in &self.notices {
             if let Some(d) = self.notice(*i, notice) {
@@ -375,7 +461,10 @@ impl<'a> Engine<'a> {
             .map_or(stmt.range.end as usize, |n| start + n)
             .min(stmt.range.end as usize)
             .max(start);
-        TextRange::new(stmt.range.start, u32::try_from(line_end).unwrap_or(stmt.range.end))
+        TextRange::new(
+            stmt.range.start,
+            u32::try_from(line_end).unwrap_or(stmt.range.end),
+        )
     }
 
     /// Document range of the server's error position, widened to the token there.
@@ -385,7 +474,9 @@ impl<'a> Engine<'a> {
             None => err.position,
         };
         let Some(position) = position else {
-            return self.name_range(stmt, err).unwrap_or_else(|| self.first_line(stmt));
+            return self
+                .name_range(stmt, err)
+                .unwrap_or_else(|| self.first_line(stmt));
         };
         let byte = char_position_to_byte(&stmt.text, position);
         let code_offset = stmt.code_range.start + byte;
@@ -396,10 +487,16 @@ impl<'a> Engine<'a> {
             .get(start as usize..)
             .map_or(0, |rest| {
                 rest.char_indices()
-                    .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '"' || *c == '$'))
+                    .find(|(_, c)| {
+                        !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '"' || *c == '$')
+                    })
                     .map_or(rest.len(), |(n, _)| n)
             })
-            .max(text.get(start as usize..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8));
+            .max(
+                text.get(start as usize..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(0, char::len_utf8),
+            );
         TextRange::new(start, start + u32::try_from(token_len).unwrap_or(0))
     }
 
@@ -421,10 +518,16 @@ impl<'a> Engine<'a> {
             if needle.len() < 2 {
                 continue;
             }
-            let Some(at) = find_word(&lower, &needle) else { continue };
+            let Some(at) = find_word(&lower, &needle) else {
+                continue;
+            };
             let code_start = stmt.code_range.start + u32::try_from(at).ok()?;
             let code = TextRange::new(code_start, code_start + u32::try_from(needle.len()).ok()?);
-            return Some(self.doc.blocks[stmt.block].source_map.range_to_document(code));
+            return Some(
+                self.doc.blocks[stmt.block]
+                    .source_map
+                    .range_to_document(code),
+            );
         }
         None
     }
@@ -439,8 +542,13 @@ impl<'a> Engine<'a> {
             StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
             _ => Code::StatementRejected,
         };
-        let mut d = Diagnostic::new(code, verdict.category, err.message.clone(), self.error_range(stmt, err))
-            .help(verdict.help.clone());
+        let mut d = Diagnostic::new(
+            code,
+            verdict.category,
+            err.message.clone(),
+            self.error_range(stmt, err),
+        )
+        .help(verdict.help.clone());
         if code == Code::ExampleQueryRejected {
             // An example that cannot run against the document's own schema is a document bug;
             // one that only lacks bound values is not.
@@ -453,7 +561,12 @@ impl<'a> Engine<'a> {
         if verdict.category == Category::NotSql {
             d.severity = Severity::Warning;
         }
-        d.notes.push(format!("{} statement at line {}, SQLSTATE {}", kind_name(stmt.kind), self.line_of(stmt), err.sqlstate));
+        d.notes.push(format!(
+            "{} statement at line {}, SQLSTATE {}",
+            kind_name(stmt.kind),
+            self.line_of(stmt),
+            err.sqlstate
+        ));
         if let Some(detail) = &err.detail {
             d.notes.push(format!("postgres detail: {detail}"));
         }
@@ -462,21 +575,38 @@ impl<'a> Engine<'a> {
         }
         if verdict.category == Category::DuplicateObject {
             if let Some(j) = self.earlier_creator(i, err) {
-                d.secondary.push(Label::with_message(self.first_line(&self.statements[j]), "first defined here"));
+                d.secondary.push(Label::with_message(
+                    self.first_line(&self.statements[j]),
+                    "first defined here",
+                ));
             }
         }
-        if let Some(ext) = &verdict.extension {
-            if self.available_extensions.contains(ext) {
-                let insert_at = stmt.range.start;
-                d.fix = Some(Fix {
-                    title: format!("create extension `{ext}` first"),
-                    applicability: Applicability::Safe,
-                    edits: vec![Edit {
-                        range: TextRange::empty(insert_at),
-                        replacement: format!("CREATE EXTENSION IF NOT EXISTS {};\n", quote_ident_if_needed(ext)),
-                    }],
-                });
-            }
+        d.fix = self.fixes.get(&i).cloned();
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    /// The error a statement still gives after its root cause's safe fix.
+    fn behind_fix(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let code = match stmt.kind {
+            StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
+            _ => Code::StatementRejected,
+        };
+        let mut d = Diagnostic::new(
+            code,
+            verdict.category,
+            err.message.clone(),
+            self.name_range(stmt, err)
+                .unwrap_or_else(|| self.first_line(stmt)),
+        )
+        .help(verdict.help.clone())
+        .note(format!(
+            "found after applying the fix above; SQLSTATE {}",
+            err.sqlstate
+        ));
+        if let Some(detail) = &err.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
         }
         d.postgres = Some(err.clone());
         d
@@ -501,11 +631,22 @@ impl<'a> Engine<'a> {
             format!("fails only because the statement at line {root_line} failed"),
             self.error_range(stmt, err),
         )
-        .help(format!("fix the statement at line {root_line}; this one should then apply"))
-        .note(format!("postgres said: {} (SQLSTATE {})", err.message, err.sqlstate))
-        .secondary(Label::with_message(self.first_line(root_stmt), "root cause"));
+        .help(format!(
+            "fix the statement at line {root_line}; this one should then apply"
+        ))
+        .note(format!(
+            "postgres said: {} (SQLSTATE {})",
+            err.message, err.sqlstate
+        ))
+        .secondary(Label::with_message(
+            self.first_line(root_stmt),
+            "root cause",
+        ));
         if via != root {
-            d.notes.push(format!("via the statement at line {}", self.line_of(&self.statements[via])));
+            d.notes.push(format!(
+                "via the statement at line {}",
+                self.line_of(&self.statements[via])
+            ));
         }
         d.root = Some(root_stmt.range);
         d.postgres = Some(err.clone());
@@ -521,15 +662,28 @@ impl<'a> Engine<'a> {
                     if j > i {
                         format!("uses an object defined later at line {line}")
                     } else {
-                        format!("uses an object from line {line}, which applies only after reordering")
+                        format!(
+                            "uses an object from line {line}, which applies only after reordering"
+                        )
                     },
-                    Some(Label::with_message(self.first_line(&self.statements[j]), "defined here")),
+                    Some(Label::with_message(
+                        self.first_line(&self.statements[j]),
+                        "defined here",
+                    )),
                 )
             }
-            None => ("uses an object defined later in the document".to_string(), None),
+            None => (
+                "uses an object defined later in the document".to_string(),
+                None,
+            ),
         };
-        let mut d = Diagnostic::new(Code::ForwardReference, Category::ForwardReference, message, self.first_line(stmt))
-            .help("the statement applied after reordering; move the definition above its first use");
+        let mut d = Diagnostic::new(
+            Code::ForwardReference,
+            Category::ForwardReference,
+            message,
+            self.first_line(stmt),
+        )
+        .help("the statement applied after reordering; move the definition above its first use");
         d.secondary.extend(secondary);
         d.root = creator.map(|j| self.statements[j].range);
         d
@@ -544,7 +698,12 @@ impl<'a> Engine<'a> {
             return None;
         }
         let stmt = &self.statements[i];
-        let mut d = Diagnostic::new(Code::ServerNotice, Category::InvalidDefinition, notice.message.clone(), self.first_line(stmt));
+        let mut d = Diagnostic::new(
+            Code::ServerNotice,
+            Category::InvalidDefinition,
+            notice.message.clone(),
+            self.first_line(stmt),
+        );
         if notice.sqlstate == "42622" || notice.message.contains("truncated") {
             d = d.help("identifiers are limited to 63 bytes (a Hangul syllable takes 3); shorten the name so references to it match");
         }
@@ -568,14 +727,6 @@ fn survive_lost_connection(result: Result<Outcome, ClusterError>) -> Result<Outc
             notices: Vec::new(),
         }),
         other => other,
-    }
-}
-
-fn quote_ident_if_needed(name: &str) -> String {
-    if name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-        name.to_string()
-    } else {
-        format!("\"{name}\"")
     }
 }
 
@@ -625,8 +776,12 @@ enum Validation {
 fn validation_mode(stmt: &Statement) -> Validation {
     let head = first_words(&stmt.text, 2);
     match head.first().map(String::as_str) {
-        Some("select" | "with" | "insert" | "update" | "delete" | "values" | "table" | "merge") => Validation::Prepare,
-        Some("analyze" | "analyse" | "refresh" | "reindex" | "cluster" | "vacuum") => Validation::Execute,
+        Some("select" | "with" | "insert" | "update" | "delete" | "values" | "table" | "merge") => {
+            Validation::Prepare
+        }
+        Some("analyze" | "analyse" | "refresh" | "reindex" | "cluster" | "vacuum") => {
+            Validation::Execute
+        }
         _ => Validation::None,
     }
 }
@@ -642,12 +797,21 @@ fn first_words(text: &str, n: usize) -> Vec<String> {
 
 /// The extension a `CREATE EXTENSION` statement creates.
 fn created_extension(stmt: &Statement) -> Option<String> {
-    if let Some(obj) = stmt.facts.creates.iter().find(|o| o.kind == ObjectKind::Extension) {
+    if let Some(obj) = stmt
+        .facts
+        .creates
+        .iter()
+        .find(|o| o.kind == ObjectKind::Extension)
+    {
         return Some(obj.name.clone());
     }
     let words = first_words(&stmt.text, 2);
     if words.len() == 2 && words[0] == "create" && words[1] == "extension" {
-        let rest = stmt.text.splitn(3, char::is_whitespace).nth(2).unwrap_or("");
+        let rest = stmt
+            .text
+            .splitn(3, char::is_whitespace)
+            .nth(2)
+            .unwrap_or("");
         let mut tokens = rest.split_whitespace().map(|t| t.trim_end_matches(';'));
         let mut name = tokens.next()?;
         if name.eq_ignore_ascii_case("if") {
@@ -665,16 +829,23 @@ fn runs_as_superuser(stmt: &Statement) -> bool {
     let lower = stmt.text.to_lowercase();
     let words = first_words(&lower, 3);
     let role_stmt = matches!(
-        words.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
         ["create", "role" | "user" | "group", ..] | ["alter", "role" | "user" | "group", ..]
     );
     // GRANT role TO role (membership, no ON clause).
-    let membership = words.first().is_some_and(|w| w == "grant" || w == "revoke") && !has_word(&lower, "on");
+    let membership =
+        words.first().is_some_and(|w| w == "grant" || w == "revoke") && !has_word(&lower, "on");
     if !(role_stmt || membership) {
         return false;
     }
     let dangerous = ["superuser", "replication", "bypassrls", "createrole"];
-    !dangerous.iter().any(|w| has_word(&lower, w)) && !lower.contains("pg_") && !has_word(&lower, "postgres")
+    !dangerous.iter().any(|w| has_word(&lower, w))
+        && !lower.contains("pg_")
+        && !has_word(&lower, "postgres")
 }
 
 fn has_word(text: &str, word: &str) -> bool {
@@ -690,26 +861,64 @@ fn unsafe_reason(stmt: &Statement) -> Option<String> {
         if has_word(&lower, "program") {
             return Some("`COPY … PROGRAM` runs a shell command on the server".into());
         }
-        if !has_word(&lower, "stdin") && !has_word(&lower, "stdout") && (lower.contains("from '") || lower.contains("to '")) {
+        if !has_word(&lower, "stdin")
+            && !has_word(&lower, "stdout")
+            && (lower.contains("from '") || lower.contains("to '"))
+        {
             return Some("`COPY` to or from a server file".into());
         }
     }
-    if matches!(first, Some("alter")) && first_words(&lower, 2).get(1).is_some_and(|w| w == "system") {
+    if matches!(first, Some("alter"))
+        && first_words(&lower, 2).get(1).is_some_and(|w| w == "system")
+    {
         return Some("`ALTER SYSTEM` changes the server's configuration".into());
     }
     if matches!(first, Some("load")) {
         return Some("`LOAD` loads a shared library into the server".into());
     }
-    if matches!(stmt.kind, StatementKind::Schema) && matches!(first, Some("create" | "alter" | "comment" | "grant" | "revoke")) {
+    if matches!(stmt.kind, StatementKind::Schema)
+        && matches!(
+            first,
+            Some("create" | "alter" | "comment" | "grant" | "revoke")
+        )
+    {
         // Definitions are not executed when created; function bodies run only when called.
         return None;
     }
-    for needle in ["net.http_", "http_post(", "http_get(", "dblink(", "dblink_exec(", "lo_import(", "lo_export(", "pg_read_file(", "pg_read_binary_file(", "pg_ls_dir(", "pg_file_write("] {
+    for needle in [
+        "net.http_",
+        "http_post(",
+        "http_get(",
+        "dblink(",
+        "dblink_exec(",
+        "lo_import(",
+        "lo_export(",
+        "pg_read_file(",
+        "pg_read_binary_file(",
+        "pg_ls_dir(",
+        "pg_file_write(",
+    ] {
         if lower.contains(needle) {
-            return Some(format!("it calls `{}` (network or server files)", needle.trim_end_matches('(')));
+            return Some(format!(
+                "it calls `{}` (network or server files)",
+                needle.trim_end_matches('(')
+            ));
         }
     }
-    if matches!(first, Some("begin" | "commit" | "rollback" | "savepoint" | "release" | "end" | "start" | "abort" | "prepare")) {
+    if matches!(
+        first,
+        Some(
+            "begin"
+                | "commit"
+                | "rollback"
+                | "savepoint"
+                | "release"
+                | "end"
+                | "start"
+                | "abort"
+                | "prepare"
+        )
+    ) {
         // Transaction control: each statement already runs in its own transaction.
         return Some(String::new());
     }

@@ -37,7 +37,9 @@ impl StatementReport {
         root: Option<&Statement>,
     ) -> Self {
         let start = doc.line_index.line_col(&doc.text, stmt.range.start);
-        let end_line = doc.line_index.line(stmt.range.end.saturating_sub(1).max(stmt.range.start));
+        let end_line = doc
+            .line_index
+            .line(stmt.range.end.saturating_sub(1).max(stmt.range.start));
         Self {
             index: stmt.index,
             line: start.line,
@@ -47,7 +49,14 @@ impl StatementReport {
             status,
             category,
             root_line: root.map(|r| doc.line_index.line(r.range.start)),
-            summary: stmt.text.lines().next().unwrap_or("").chars().take(100).collect(),
+            summary: stmt
+                .text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(100)
+                .collect(),
         }
     }
 }
@@ -152,7 +161,11 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub(crate) fn new(doc: &Document, statements: Vec<StatementReport>, diagnostics: Vec<Diagnostic>) -> Self {
+    pub(crate) fn new(
+        doc: &Document,
+        statements: Vec<StatementReport>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
         let mut summary = Summary {
             statements: statements.len(),
             ..Summary::default()
@@ -168,7 +181,10 @@ impl CheckReport {
             if s.category == Some(Category::ForwardReference) {
                 summary.forward_references += 1;
             }
-            *summary.kinds.entry(kind_name(s.kind).to_string()).or_default() += 1;
+            *summary
+                .kinds
+                .entry(kind_name(s.kind).to_string())
+                .or_default() += 1;
         }
         for d in &diagnostics {
             match d.severity {
@@ -189,7 +205,11 @@ impl CheckReport {
     pub fn to_json(&self, doc: &Document, path: &str) -> serde_json::Value {
         let encoding = match &self.encoding {
             SourceEncoding::Utf8 => serde_json::json!({"kind": "utf-8"}),
-            SourceEncoding::Repaired { codec, lines_repaired, lines_lossy } => serde_json::json!({
+            SourceEncoding::Repaired {
+                codec,
+                lines_repaired,
+                lines_lossy,
+            } => serde_json::json!({
                 "kind": "repaired", "codec": codec, "lines_repaired": lines_repaired, "lines_lossy": lines_lossy
             }),
         };

@@ -76,7 +76,11 @@ mod tests {
     fn codes_and_names_are_unique_and_round_trip() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert!(seen.insert(code.name()), "duplicate name {}", code.name());
             assert_eq!(Code::from_str_or_name(code.as_str()), Some(*code));
             assert_eq!(Code::from_str_or_name(code.name()), Some(*code));

@@ -186,7 +186,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's default severity and no extras.
-    pub fn new(code: Code, category: Category, message: impl Into<String>, range: TextRange) -> Self {
+    pub fn new(
+        code: Code,
+        category: Category,
+        message: impl Into<String>,
+        range: TextRange,
+    ) -> Self {
         Self {
             code,
             severity: code.default_severity(),

@@ -84,10 +84,7 @@ pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String 
         .id(id.as_str())
         .element(snippet)];
     let mut footers: Vec<(Level<'_>, String)> = Vec::new();
-    footers.push((
-        Level::NOTE,
-        format!("category: {}", d.category.as_str()),
-    ));
+    footers.push((Level::NOTE, format!("category: {}", d.category.as_str())));
     for note in d.notes.iter().chain(far_notes.iter()) {
         footers.push((Level::NOTE, note.clone()));
     }
@@ -103,7 +100,9 @@ pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String 
         footers.push((Level::HELP, format!("{applicability}: {}", fix.title)));
     }
     for (level, text) in &footers {
-        groups.push(Group::with_title(level.clone().secondary_title(text.as_str())));
+        groups.push(Group::with_title(
+            level.clone().secondary_title(text.as_str()),
+        ));
     }
     let renderer = if styled {
         Renderer::styled()
@@ -116,7 +115,9 @@ pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String 
 
 /// `path:line:col: severity[CODE] message (category)`.
 pub fn render_concise(source: &Source<'_>, d: &Diagnostic) -> String {
-    let lc = source.line_index.line_col(source.text, d.primary.range.start);
+    let lc = source
+        .line_index
+        .line_col(source.text, d.primary.range.start);
     format!(
         "{}:{}:{}: {}[{}] {} ({})",
         source.path,
@@ -131,7 +132,9 @@ pub fn render_concise(source: &Source<'_>, d: &Diagnostic) -> String {
 
 /// GitHub Actions workflow command: `::error file=…,line=…,col=…,title=…::message`.
 pub fn render_github(source: &Source<'_>, d: &Diagnostic) -> String {
-    let lc = source.line_index.line_col(source.text, d.primary.range.start);
+    let lc = source
+        .line_index
+        .line_col(source.text, d.primary.range.start);
     let end = source.line_index.line(d.primary.range.end);
     let level = match d.severity {
         Severity::Error => "error",

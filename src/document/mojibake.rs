@@ -18,110 +18,114 @@ use super::lexicon::{self, Lexicon};
 use super::offset;
 
 /// windows-1252 bytes 0x80..=0xFF (`\0`: undefined).
+#[rustfmt::skip]
 pub(crate) const WINDOWS_1252_DECODE: [char; 128] = [
-    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
-    '\u{2021}', // 0x80
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}',
-    '\0', // 0x88
-    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
-    '\u{2014}', // 0x90
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}',
-    '\u{0178}', // 0x98
-    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}',
-    '\u{00A7}', // 0xA0
-    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}',
-    '\u{00AF}', // 0xA8
-    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}',
-    '\u{00B7}', // 0xB0
-    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}',
-    '\u{00BF}', // 0xB8
-    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}',
-    '\u{00C7}', // 0xC0
-    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}',
-    '\u{00CF}', // 0xC8
-    '\u{00D0}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}',
-    '\u{00D7}', // 0xD0
-    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{00DD}', '\u{00DE}',
-    '\u{00DF}', // 0xD8
-    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}',
-    '\u{00E7}', // 0xE0
-    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}',
-    '\u{00EF}', // 0xE8
-    '\u{00F0}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}',
-    '\u{00F7}', // 0xF0
-    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{00FD}', '\u{00FE}',
-    '\u{00FF}', // 0xF8
+    // 0x80
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    // 0x88
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}', '\0',
+    // 0x90
+    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    // 0x98
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}', '\u{0178}',
+    // 0xA0
+    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}', '\u{00A7}',
+    // 0xA8
+    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}', '\u{00AF}',
+    // 0xB0
+    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}', '\u{00B7}',
+    // 0xB8
+    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}', '\u{00BF}',
+    // 0xC0
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}', '\u{00C7}',
+    // 0xC8
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}', '\u{00CF}',
+    // 0xD0
+    '\u{00D0}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}', '\u{00D7}',
+    // 0xD8
+    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{00DD}', '\u{00DE}', '\u{00DF}',
+    // 0xE0
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}', '\u{00E7}',
+    // 0xE8
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}', '\u{00EF}',
+    // 0xF0
+    '\u{00F0}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}', '\u{00F7}',
+    // 0xF8
+    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{00FD}', '\u{00FE}', '\u{00FF}',
 ];
 
 /// windows-1254 (Turkish) bytes 0x80..=0xFF (`\0`: undefined).
+#[rustfmt::skip]
 const WINDOWS_1254_DECODE: [char; 128] = [
-    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
-    '\u{2021}', // 0x80
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\0', '\0', // 0x88
-    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
-    '\u{2014}', // 0x90
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\0',
-    '\u{0178}', // 0x98
-    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}',
-    '\u{00A7}', // 0xA0
-    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}',
-    '\u{00AF}', // 0xA8
-    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}',
-    '\u{00B7}', // 0xB0
-    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}',
-    '\u{00BF}', // 0xB8
-    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}',
-    '\u{00C7}', // 0xC0
-    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}',
-    '\u{00CF}', // 0xC8
-    '\u{011E}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}',
-    '\u{00D7}', // 0xD0
-    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{0130}', '\u{015E}',
-    '\u{00DF}', // 0xD8
-    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}',
-    '\u{00E7}', // 0xE0
-    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}',
-    '\u{00EF}', // 0xE8
-    '\u{011F}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}',
-    '\u{00F7}', // 0xF0
-    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{0131}', '\u{015F}',
-    '\u{00FF}', // 0xF8
+    // 0x80
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    // 0x88
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\0', '\0',
+    // 0x90
+    '\0', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    // 0x98
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\0', '\u{0178}',
+    // 0xA0
+    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}', '\u{00A7}',
+    // 0xA8
+    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}', '\u{00AF}',
+    // 0xB0
+    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}', '\u{00B7}',
+    // 0xB8
+    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}', '\u{00BF}',
+    // 0xC0
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}', '\u{00C7}',
+    // 0xC8
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}', '\u{00CF}',
+    // 0xD0
+    '\u{011E}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}', '\u{00D7}',
+    // 0xD8
+    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{0130}', '\u{015E}', '\u{00DF}',
+    // 0xE0
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}', '\u{00E7}',
+    // 0xE8
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}', '\u{00EF}',
+    // 0xF0
+    '\u{011F}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}', '\u{00F7}',
+    // 0xF8
+    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{0131}', '\u{015F}', '\u{00FF}',
 ];
 
 /// Mac OS Roman bytes 0x80..=0xFF.
+#[rustfmt::skip]
 const MAC_ROMAN_DECODE: [char; 128] = [
-    '\u{00C4}', '\u{00C5}', '\u{00C7}', '\u{00C9}', '\u{00D1}', '\u{00D6}', '\u{00DC}',
-    '\u{00E1}', // 0x80
-    '\u{00E0}', '\u{00E2}', '\u{00E4}', '\u{00E3}', '\u{00E5}', '\u{00E7}', '\u{00E9}',
-    '\u{00E8}', // 0x88
-    '\u{00EA}', '\u{00EB}', '\u{00ED}', '\u{00EC}', '\u{00EE}', '\u{00EF}', '\u{00F1}',
-    '\u{00F3}', // 0x90
-    '\u{00F2}', '\u{00F4}', '\u{00F6}', '\u{00F5}', '\u{00FA}', '\u{00F9}', '\u{00FB}',
-    '\u{00FC}', // 0x98
-    '\u{2020}', '\u{00B0}', '\u{00A2}', '\u{00A3}', '\u{00A7}', '\u{2022}', '\u{00B6}',
-    '\u{00DF}', // 0xA0
-    '\u{00AE}', '\u{00A9}', '\u{2122}', '\u{00B4}', '\u{00A8}', '\u{2260}', '\u{00C6}',
-    '\u{00D8}', // 0xA8
-    '\u{221E}', '\u{00B1}', '\u{2264}', '\u{2265}', '\u{00A5}', '\u{00B5}', '\u{2202}',
-    '\u{2211}', // 0xB0
-    '\u{220F}', '\u{03C0}', '\u{222B}', '\u{00AA}', '\u{00BA}', '\u{03A9}', '\u{00E6}',
-    '\u{00F8}', // 0xB8
-    '\u{00BF}', '\u{00A1}', '\u{00AC}', '\u{221A}', '\u{0192}', '\u{2248}', '\u{2206}',
-    '\u{00AB}', // 0xC0
-    '\u{00BB}', '\u{2026}', '\u{00A0}', '\u{00C0}', '\u{00C3}', '\u{00D5}', '\u{0152}',
-    '\u{0153}', // 0xC8
-    '\u{2013}', '\u{2014}', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}', '\u{00F7}',
-    '\u{25CA}', // 0xD0
-    '\u{00FF}', '\u{0178}', '\u{2044}', '\u{20AC}', '\u{2039}', '\u{203A}', '\u{FB01}',
-    '\u{FB02}', // 0xD8
-    '\u{2021}', '\u{00B7}', '\u{201A}', '\u{201E}', '\u{2030}', '\u{00C2}', '\u{00CA}',
-    '\u{00C1}', // 0xE0
-    '\u{00CB}', '\u{00C8}', '\u{00CD}', '\u{00CE}', '\u{00CF}', '\u{00CC}', '\u{00D3}',
-    '\u{00D4}', // 0xE8
-    '\u{F8FF}', '\u{00D2}', '\u{00DA}', '\u{00DB}', '\u{00D9}', '\u{0131}', '\u{02C6}',
-    '\u{02DC}', // 0xF0
-    '\u{00AF}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{00B8}', '\u{02DD}', '\u{02DB}',
-    '\u{02C7}', // 0xF8
+    // 0x80
+    '\u{00C4}', '\u{00C5}', '\u{00C7}', '\u{00C9}', '\u{00D1}', '\u{00D6}', '\u{00DC}', '\u{00E1}',
+    // 0x88
+    '\u{00E0}', '\u{00E2}', '\u{00E4}', '\u{00E3}', '\u{00E5}', '\u{00E7}', '\u{00E9}', '\u{00E8}',
+    // 0x90
+    '\u{00EA}', '\u{00EB}', '\u{00ED}', '\u{00EC}', '\u{00EE}', '\u{00EF}', '\u{00F1}', '\u{00F3}',
+    // 0x98
+    '\u{00F2}', '\u{00F4}', '\u{00F6}', '\u{00F5}', '\u{00FA}', '\u{00F9}', '\u{00FB}', '\u{00FC}',
+    // 0xA0
+    '\u{2020}', '\u{00B0}', '\u{00A2}', '\u{00A3}', '\u{00A7}', '\u{2022}', '\u{00B6}', '\u{00DF}',
+    // 0xA8
+    '\u{00AE}', '\u{00A9}', '\u{2122}', '\u{00B4}', '\u{00A8}', '\u{2260}', '\u{00C6}', '\u{00D8}',
+    // 0xB0
+    '\u{221E}', '\u{00B1}', '\u{2264}', '\u{2265}', '\u{00A5}', '\u{00B5}', '\u{2202}', '\u{2211}',
+    // 0xB8
+    '\u{220F}', '\u{03C0}', '\u{222B}', '\u{00AA}', '\u{00BA}', '\u{03A9}', '\u{00E6}', '\u{00F8}',
+    // 0xC0
+    '\u{00BF}', '\u{00A1}', '\u{00AC}', '\u{221A}', '\u{0192}', '\u{2248}', '\u{2206}', '\u{00AB}',
+    // 0xC8
+    '\u{00BB}', '\u{2026}', '\u{00A0}', '\u{00C0}', '\u{00C3}', '\u{00D5}', '\u{0152}', '\u{0153}',
+    // 0xD0
+    '\u{2013}', '\u{2014}', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}', '\u{00F7}', '\u{25CA}',
+    // 0xD8
+    '\u{00FF}', '\u{0178}', '\u{2044}', '\u{20AC}', '\u{2039}', '\u{203A}', '\u{FB01}', '\u{FB02}',
+    // 0xE0
+    '\u{2021}', '\u{00B7}', '\u{201A}', '\u{201E}', '\u{2030}', '\u{00C2}', '\u{00CA}', '\u{00C1}',
+    // 0xE8
+    '\u{00CB}', '\u{00C8}', '\u{00CD}', '\u{00CE}', '\u{00CF}', '\u{00CC}', '\u{00D3}', '\u{00D4}',
+    // 0xF0
+    '\u{F8FF}', '\u{00D2}', '\u{00DA}', '\u{00DB}', '\u{00D9}', '\u{0131}', '\u{02C6}', '\u{02DC}',
+    // 0xF8
+    '\u{00AF}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{00B8}', '\u{02DD}', '\u{02DB}', '\u{02C7}',
 ];
 
 /// A single-byte codec that UTF-8 text may have been mis-decoded with.
@@ -170,27 +174,69 @@ const CODECS: [Codec; 3] = [
 type Unit = u16;
 const UNKNOWN: Unit = 0x100;
 
+/// Detection looks at this many non-ASCII lines at most: the verdict is statistical, and a
+/// mis-decoded document is mis-decoded throughout.
+const DETECTION_SAMPLE_LINES: usize = 20_000;
+
 /// Upper bound on candidate sequences tried while guessing lost bytes, so that adversarial input
 /// stays linear; past it, lost characters become U+FFFD.
 const GUESS_BUDGET: usize = 4_000_000;
 
-/// Sorted `(char, byte)` pairs for each codec, built once.
-fn reverse_tables() -> &'static [Vec<(char, u8)>; 3] {
-    static TABLES: OnceLock<[Vec<(char, u8)>; 3]> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        CODECS.each_ref().map(|codec| {
-            let mut pairs: Vec<(char, u8)> = codec
-                .table
-                .iter()
-                .zip(0x80u8..=0xFF)
-                .filter(|(c, _)| **c != '\0')
-                .map(|(c, b)| (*c, b))
-                .chain(codec.aliases.iter().copied())
-                .collect();
-            pairs.sort_unstable();
-            pairs
-        })
-    })
+/// A codec's table inverted: character → byte.
+struct Reverse {
+    /// Byte of U+0080..=U+00FF (index `c - 0x80`), the characters that dominate mojibake.
+    latin1: [Option<u8>; 128],
+    /// Sorted `(char, byte)` pairs for the other characters.
+    others: Vec<(char, u8)>,
+}
+
+impl Reverse {
+    fn new(codec: &Codec) -> Self {
+        let mut latin1 = [None; 128];
+        let mut others = Vec::new();
+        let pairs = codec
+            .table
+            .iter()
+            .copied()
+            .zip(0x80u8..=0xFF)
+            .filter(|(c, _)| *c != '\0');
+        for (c, b) in pairs.chain(codec.aliases.iter().copied()) {
+            match u32::from(c)
+                .checked_sub(0x80)
+                .and_then(|i| latin1.get_mut(i as usize))
+            {
+                Some(slot) => *slot = Some(b),
+                None => others.push((c, b)),
+            }
+        }
+        if codec.c1_is_byte {
+            for (b, slot) in (0x80u8..=0x9F).zip(latin1.iter_mut()) {
+                slot.get_or_insert(b);
+            }
+        }
+        others.sort_unstable();
+        Self { latin1, others }
+    }
+
+    fn byte(&self, c: char) -> Option<u8> {
+        match u32::from(c)
+            .checked_sub(0x80)
+            .and_then(|i| self.latin1.get(i as usize))
+        {
+            Some(b) => *b,
+            None => self
+                .others
+                .binary_search_by(|(k, _)| k.cmp(&c))
+                .ok()
+                .map(|i| self.others[i].1),
+        }
+    }
+}
+
+/// The inverted tables of [`CODECS`], built once.
+fn reverse_tables() -> &'static [Reverse; 3] {
+    static TABLES: OnceLock<[Reverse; 3]> = OnceLock::new();
+    TABLES.get_or_init(|| CODECS.each_ref().map(Reverse::new))
 }
 
 /// A cheap over-approximation of "some codec maps `c` to a byte": every table character is
@@ -203,7 +249,6 @@ fn may_be_in_a_table(c: char) -> bool {
 /// whether any character was actually mapped (otherwise the line is untouched by the codec).
 fn reverse_line(codec: usize, line: &str, units: &mut Vec<Unit>) -> bool {
     let table = &reverse_tables()[codec];
-    let c1_is_byte = CODECS[codec].c1_is_byte;
     units.clear();
     let mut changed = false;
     let mut buf = [0u8; 4];
@@ -212,11 +257,8 @@ fn reverse_line(codec: usize, line: &str, units: &mut Vec<Unit>) -> bool {
             units.push(c as Unit);
         } else if c == char::REPLACEMENT_CHARACTER {
             units.push(UNKNOWN);
-        } else if let Ok(i) = table.binary_search_by(|(k, _)| k.cmp(&c)) {
-            units.push(Unit::from(table[i].1));
-            changed = true;
-        } else if c1_is_byte && ('\u{80}'..='\u{9F}').contains(&c) {
-            units.push(c as Unit);
+        } else if let Some(b) = table.byte(c) {
+            units.push(Unit::from(b));
             changed = true;
         } else {
             units.extend(c.encode_utf8(&mut buf).bytes().map(Unit::from));
@@ -417,7 +459,11 @@ fn detect(text: &str) -> Option<usize> {
     let mut stats = [Stats::default(); 3];
     let mut units = Vec::new();
     let mut decoded = LineDecode::default();
-    for line in text.split('\n').filter(|l| !l.is_ascii()) {
+    for line in text
+        .split('\n')
+        .filter(|l| !l.is_ascii())
+        .take(DETECTION_SAMPLE_LINES)
+    {
         if !line.chars().any(may_be_in_a_table) {
             // Genuine text such as Hangul: no codec touches it. (Fast path for large documents.)
             for s in &mut stats {

@@ -16,7 +16,12 @@ fn server() -> Server {
 }
 
 pub(crate) fn check_bytes(bytes: &[u8]) -> (Document, CheckReport) {
-    pipeline::check(pipeline::extract(bytes), &server(), &CheckOptions::default()).expect("check runs")
+    pipeline::check(
+        pipeline::extract(bytes),
+        &server(),
+        &CheckOptions::default(),
+    )
+    .expect("check runs")
 }
 
 fn check_text(text: &str) -> (Document, CheckReport) {
@@ -38,7 +43,10 @@ fn sql_doc(sql: &str) -> String {
 }
 
 fn line_of(doc: &Document, needle: &str) -> u32 {
-    let at = doc.text.find(needle).unwrap_or_else(|| panic!("{needle} not in document"));
+    let at = doc
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in document"));
     doc.line_index.line(u32::try_from(at).expect("small"))
 }
 
@@ -54,7 +62,11 @@ fn clean_document_applies_everything_and_reports_nothing() {
     assert_eq!(report.summary.statements, 5);
     assert_eq!(report.summary.applied, 4, "{:#?}", report.statements);
     assert_eq!(report.summary.not_applied_kind, 1);
-    assert!(!report.has_findings(Severity::Warning), "{:#?}", report.diagnostics);
+    assert!(
+        !report.has_findings(Severity::Warning),
+        "{:#?}",
+        report.diagnostics
+    );
 }
 
 #[test]
@@ -71,7 +83,10 @@ fn error_column_counts_characters_after_korean_text() {
     let lc = doc.line_index.line_col(&doc.text, d.primary.range.start);
     assert_eq!(lc.line, 6);
     let line = doc.text.lines().nth(5).expect("line 6");
-    let expected = line[..line.find("nosuchtype").expect("in line")].chars().count() as u32 + 1;
+    let expected = line[..line.find("nosuchtype").expect("in line")]
+        .chars()
+        .count() as u32
+        + 1;
     assert_eq!(lc.column, expected, "column must count characters");
     assert_eq!(lc.column, 34);
     assert_eq!(&doc.text[d.primary.range.as_usize()], "nosuchtype");
@@ -92,7 +107,11 @@ fn cascade_points_at_its_root_and_is_not_an_error() {
         assert_eq!(s.status, StatementStatus::Cascade, "{s:?}");
         assert_eq!(s.root_line, Some(root_line));
     }
-    let cascades: Vec<_> = report.diagnostics.iter().filter(|d| d.code == Code::Cascade).collect();
+    let cascades: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Cascade)
+        .collect();
     assert_eq!(cascades.len(), 2);
     assert!(cascades.iter().all(|d| d.severity == Severity::Info));
     assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
@@ -112,7 +131,12 @@ fn forward_reference_applies_after_reordering_with_a_warning() {
         .find(|d| d.code == Code::ForwardReference)
         .expect("forward reference reported");
     assert_eq!(d.severity, Severity::Warning);
-    assert!(d.message.contains(&format!("line {}", line_of(&doc, "CREATE TABLE users"))), "{}", d.message);
+    assert!(
+        d.message
+            .contains(&format!("line {}", line_of(&doc, "CREATE TABLE users"))),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -126,7 +150,12 @@ fn inline_index_and_not_partitioned_are_categorized() {
     let cats: Vec<_> = report.statements.iter().map(|s| s.category).collect();
     assert_eq!(
         cats,
-        vec![Some(Category::InlineIndex), None, Some(Category::NotPartitioned), Some(Category::NonImmutable)]
+        vec![
+            Some(Category::InlineIndex),
+            None,
+            Some(Category::NotPartitioned),
+            Some(Category::NonImmutable)
+        ]
     );
 }
 
@@ -136,9 +165,19 @@ fn missing_extension_is_created_and_checking_continues_behind_it() {
         "CREATE TABLE bookings (id bigint PRIMARY KEY, room uuid, during tstzrange,\n  EXCLUDE USING gist (room WITH =, during WITH &&));\n\
          CREATE INDEX bookings_room ON bookings (room);",
     ));
-    assert_eq!(report.statements[0].category, Some(Category::MissingExtension));
-    let d = report.diagnostics.iter().find(|d| d.category == Category::MissingExtension).expect("reported");
-    assert!(d.help.as_deref().unwrap_or("").contains("btree_gist"), "{d:?}");
+    assert_eq!(
+        report.statements[0].category,
+        Some(Category::MissingExtension)
+    );
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.category == Category::MissingExtension)
+        .expect("reported");
+    assert!(
+        d.help.as_deref().unwrap_or("").contains("btree_gist"),
+        "{d:?}"
+    );
     assert!(d.fix.is_some());
     // The table exists as if the fix were applied: the index applies, no cascade.
     assert_eq!(report.statements[1].status, StatementStatus::Applied);
@@ -152,7 +191,14 @@ fn unsafe_statements_are_never_run() {
     assert_eq!(report.statements[1].status, StatementStatus::Skipped);
     assert_eq!(report.statements[2].status, StatementStatus::Skipped);
     assert!(!std::path::Path::new("/tmp/pgspec-pwned").exists());
-    assert_eq!(report.diagnostics.iter().filter(|d| d.code == Code::UnsafeStatement).count(), 2);
+    assert_eq!(
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::UnsafeStatement)
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -162,8 +208,15 @@ fn example_queries_are_prepared_not_executed() {
     ));
     assert_eq!(report.statements[2].status, StatementStatus::NotAppliedKind);
     assert_eq!(report.statements[3].status, StatementStatus::Failed);
-    assert_eq!(report.statements[3].category, Some(Category::UndefinedColumn));
-    let d = report.diagnostics.iter().find(|d| d.code == Code::ExampleQueryRejected).expect("reported");
+    assert_eq!(
+        report.statements[3].category,
+        Some(Category::UndefinedColumn)
+    );
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::ExampleQueryRejected)
+        .expect("reported");
     assert_eq!(d.severity, Severity::Error);
 }
 
@@ -173,12 +226,23 @@ fn empty_garbage_binary_and_huge_inputs_give_diagnostics_not_panics() {
     assert_eq!(empty.summary.statements, 0);
     assert!(empty.diagnostics.iter().any(|d| d.code == Code::NoSqlFound));
 
-    let binary: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let binary: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let (_, bin) = check_bytes(&binary);
-    assert!(bin.diagnostics.iter().any(|d| d.code == Code::UnreadableInput), "{:#?}", bin.diagnostics);
+    assert!(
+        bin.diagnostics
+            .iter()
+            .any(|d| d.code == Code::UnreadableInput),
+        "{:#?}",
+        bin.diagnostics
+    );
 
     let (_, garbage) = check_text("```sql\n$$ unterminated ' \" /* \n```\n```sql\n");
-    assert!(garbage.diagnostics.iter().any(|d| d.severity >= Severity::Warning));
+    assert!(garbage
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= Severity::Warning));
 
     // ~10 MB: prose plus one small SQL block repeated; every statement is accounted for.
     let section = "## Section\n\nProse line that is long enough to matter for size purposes.\n\n```sql\nCREATE TABLE IF NOT EXISTS t (id int);\n```\n\n";
@@ -191,29 +255,61 @@ fn empty_garbage_binary_and_huge_inputs_give_diagnostics_not_panics() {
 /// (`shared/seed-findings.md`, table A), plus the statements pgspec deliberately splits
 /// differently: in 002 the shell line `pg_dump … > backup.sql` (line 275) is its own not-SQL
 /// statement instead of swallowing the `ALTER TABLE … DETACH PARTITION` after it.
-const SEED_STATEMENTS: &[(&str, usize)] = &[("000", 92), ("001", 101), ("002", 33 + 1), ("003", 62), ("004", 79)];
+const SEED_STATEMENTS: &[(&str, usize)] = &[
+    ("000", 92),
+    ("001", 101),
+    ("002", 33 + 1),
+    ("003", 62),
+    ("004", 79),
+];
 
 #[test]
 fn every_seed_statement_gets_a_verdict_and_every_failure_a_diagnostic_at_its_line() {
     for &(name, expected) in SEED_STATEMENTS {
         let (doc, report) = check_bytes(&seed(name));
-        assert_eq!(report.summary.statements, expected, "seed {name}: statement count");
+        assert_eq!(
+            report.summary.statements, expected,
+            "seed {name}: statement count"
+        );
         let mut by_line: HashMap<u32, Vec<_>> = HashMap::new();
         for d in &report.diagnostics {
-            by_line.entry(doc.line_index.line(d.primary.range.start)).or_default().push(d);
+            by_line
+                .entry(doc.line_index.line(d.primary.range.start))
+                .or_default()
+                .push(d);
         }
         for s in &report.statements {
             if matches!(s.status, StatementStatus::Failed | StatementStatus::Cascade) {
                 let found = (s.line..=s.end_line).any(|l| {
-                    by_line.get(&l).is_some_and(|ds| ds.iter().any(|d| matches!(d.code, Code::StatementRejected | Code::ExampleQueryRejected | Code::Cascade)))
+                    by_line.get(&l).is_some_and(|ds| {
+                        ds.iter().any(|d| {
+                            matches!(
+                                d.code,
+                                Code::StatementRejected
+                                    | Code::ExampleQueryRejected
+                                    | Code::Cascade
+                            )
+                        })
+                    })
                 });
-                assert!(found, "seed {name}: no diagnostic for failed statement at line {}: {}", s.line, s.summary);
-                assert!(s.category.is_some(), "seed {name}: failed statement without category at line {}", s.line);
+                assert!(
+                    found,
+                    "seed {name}: no diagnostic for failed statement at line {}: {}",
+                    s.line, s.summary
+                );
+                assert!(
+                    s.category.is_some(),
+                    "seed {name}: failed statement without category at line {}",
+                    s.line
+                );
             }
             if s.status == StatementStatus::Cascade {
                 let root = s.root_line.expect("cascade has a root");
                 assert!(
-                    report.statements.iter().any(|r| r.line == root && r.status == StatementStatus::Failed),
+                    report
+                        .statements
+                        .iter()
+                        .any(|r| r.line == root && r.status == StatementStatus::Failed),
                     "seed {name}: cascade at {} points at {root}, which is not a failed statement",
                     s.line
                 );
@@ -221,7 +317,10 @@ fn every_seed_statement_gets_a_verdict_and_every_failure_a_diagnostic_at_its_lin
         }
         // Statuses add up: nothing is silently dropped.
         let s = &report.summary;
-        assert_eq!(s.applied + s.failed + s.cascades + s.skipped + s.not_applied_kind, s.statements);
+        assert_eq!(
+            s.applied + s.failed + s.cascades + s.skipped + s.not_applied_kind,
+            s.statements
+        );
     }
 }
 

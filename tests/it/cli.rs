@@ -13,7 +13,12 @@ fn pgspec(args: &[&str], stdin: Option<&[u8]>) -> Output {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().expect("spawn pgspec");
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
         return child.wait_with_output().expect("wait");
     }
     cmd.output().expect("run pgspec")
@@ -35,7 +40,12 @@ fn json_output_follows_the_contract_and_exit_code_is_1_on_errors() {
     );
     let url = shared_cluster().url("postgres");
     let out = pgspec(&["check", "--format", "json", "--db", &url, &doc], None);
-    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let d = &json["documents"][0];
     assert_eq!(d["summary"]["statements"], 2);
@@ -43,7 +53,9 @@ fn json_output_follows_the_contract_and_exit_code_is_1_on_errors() {
     assert_eq!(d["statements"][1]["status"], "failed");
     assert_eq!(d["statements"][1]["line"], 5);
     let diag = &d["diagnostics"][0];
-    for field in ["code", "severity", "category", "line", "column", "end_line", "message", "sqlstate", "help"] {
+    for field in [
+        "code", "severity", "category", "line", "column", "end_line", "message", "sqlstate", "help",
+    ] {
         assert!(!diag[field].is_null(), "missing {field} in {diag}");
     }
     assert_eq!(diag["category"], "undefined-table");
@@ -57,9 +69,17 @@ fn clean_document_exits_0_and_prints_a_summary() {
     let doc = write_doc(&dir, "ok.md", "CREATE TABLE a (id int PRIMARY KEY);");
     let url = shared_cluster().url("postgres");
     let out = pgspec(&["check", "--db", &url, &doc], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("1 statements: 1 applied, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("1 statements: 1 applied, 0 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -71,7 +91,10 @@ fn human_output_shows_the_excerpt_caret_and_help() {
     );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("error[PG001:statement-rejected]"), "{stdout}");
+    assert!(
+        stdout.contains("error[PG001:statement-rejected]"),
+        "{stdout}"
+    );
     assert!(stdout.contains("-:4:"), "{stdout}");
     assert!(stdout.contains("category: inline-index"), "{stdout}");
     assert!(stdout.contains("help:"), "{stdout}");
@@ -85,23 +108,56 @@ fn missing_file_and_unreachable_server_exit_2() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write_doc(&dir, "ok.md", "SELECT 1;");
-    let out = pgspec(&["check", "--db", "postgresql://nobody@/db?host=/nonexistent-socket-dir", &doc], None);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = pgspec(
+        &[
+            "check",
+            "--db",
+            "postgresql://nobody@/db?host=/nonexistent-socket-dir",
+            &doc,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn embedded_cluster_starts_on_first_use_and_is_reused() {
-    let home = tempfile::Builder::new().prefix("pgs").tempdir_in("/tmp").expect("tempdir");
+    let home = tempfile::Builder::new()
+        .prefix("pgs")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write_doc(&dir, "ok.md", "CREATE TABLE a (id int PRIMARY KEY);");
     let home_str = home.path().display().to_string();
     for _ in 0..2 {
         let out = pgspec(&["check", "--cluster-dir", &home_str, &doc], None);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let status = pgspec(&["cluster", "status", "--cluster-dir", &home_str], None);
-    assert!(String::from_utf8_lossy(&status.stdout).contains("running"), "{:?}", status);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("running"),
+        "{:?}",
+        status
+    );
     let out = pgspec(&["cluster", "destroy", "--cluster-dir", &home_str], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!home.path().join("pg15").exists() || std::fs::read_dir(home.path()).map_or(true, |mut d| d.next().is_none()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !home.path().join("pg15").exists()
+            || std::fs::read_dir(home.path()).map_or(true, |mut d| d.next().is_none())
+    );
 }

@@ -408,14 +408,3 @@ proptest! {
         assert_well_formed(&doc);
     }
 }
-
-#[test]
-#[ignore]
-fn zz_adversarial() {
-    let mut text = String::from("ì£¼ë¬¸ ì¡°íšŒ ğŸ”\n");
-    let line = "ğ ğ ğ ì£¼ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ ğ\n";
-    while text.len() < 10 * 1024 * 1024 { text.push_str(line); }
-    let t = std::time::Instant::now();
-    let (doc, d) = read(text.as_bytes());
-    eprintln!("adversarial: {:?} {:?} {}", t.elapsed(), doc.encoding, d.len());
-}

@@ -1,5 +1,5 @@
-mod postgres;
-mod document;
-mod sql;
 mod check;
 mod cli;
+mod document;
+mod postgres;
+mod sql;

@@ -1,0 +1,317 @@
+//! Safe fixes for root causes: the document edit a user would make, and how `check` applies it
+//! on the scratch database so the errors behind it are found too.
+
+use crate::diagnostics::{Applicability, Category, Edit, Fix, PgDetails};
+use crate::document::Document;
+use crate::sql::{ObjectKind, Statement};
+use crate::text::TextRange;
+
+use super::categorize::{blank_comments, inline_index_offset, quoted_names, Verdict};
+
+/// What to run instead of the failing statement, and the document edit that says the same.
+#[derive(Clone, Debug)]
+pub struct FixPlan {
+    pub fix: Fix,
+    /// Run as superuser before retrying (CREATE EXTENSION, CREATE ROLE … NOLOGIN).
+    pub superuser_before: Vec<String>,
+    /// Statement text to run instead of the original (None: the original again).
+    pub replacement: Option<String>,
+    /// Run after the replacement succeeds (the CREATE INDEX statements moved out).
+    pub after: Vec<String>,
+}
+
+/// A safe fix for the failure of `stmt`, if pgspec knows one.
+pub fn plan(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+    verdict: &Verdict,
+    available_extensions: &std::collections::HashSet<String>,
+) -> Option<FixPlan> {
+    match verdict.category {
+        Category::MissingExtension => {
+            let ext = verdict.extension.as_deref()?;
+            if !available_extensions.contains(ext) {
+                return None;
+            }
+            let sql = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext));
+            Some(FixPlan {
+                fix: insert_before(stmt, format!("create extension `{ext}` first"), &sql),
+                superuser_before: vec![sql],
+                replacement: None,
+                after: Vec::new(),
+            })
+        }
+        Category::MissingRole => {
+            let role = quoted_names(&err.message).into_iter().next()?;
+            if role.starts_with("pg_") || role.is_empty() {
+                return None;
+            }
+            let sql = format!("CREATE ROLE {} NOLOGIN", quote_ident(&role));
+            Some(FixPlan {
+                fix: insert_before(
+                    stmt,
+                    format!("create the role `{role}` (NOLOGIN) first"),
+                    &sql,
+                ),
+                superuser_before: vec![sql],
+                replacement: None,
+                after: Vec::new(),
+            })
+        }
+        Category::InlineIndex => inline_index_plan(doc, stmt),
+        _ => None,
+    }
+}
+
+fn insert_before(stmt: &Statement, title: String, sql: &str) -> Fix {
+    Fix {
+        title,
+        applicability: Applicability::Safe,
+        edits: vec![Edit {
+            range: TextRange::empty(stmt.range.start),
+            replacement: format!("{sql};\n"),
+        }],
+    }
+}
+
+/// Names that need no quoting stay bare, as a person would write them.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// One inline index element of a CREATE TABLE: `[UNIQUE] INDEX|KEY [name] (cols)`.
+struct InlineIndex {
+    /// Byte range in the statement text to delete (including the comma before it).
+    delete: std::ops::Range<usize>,
+    unique: bool,
+    name: Option<String>,
+    columns: String,
+}
+
+fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    // The statement does not parse (that is the bug), so pg_query facts may be empty.
+    let qualified = match stmt
+        .facts
+        .creates
+        .iter()
+        .find(|o| o.kind == ObjectKind::Relation)
+    {
+        Some(table) => match &table.schema {
+            Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&table.name)),
+            None => quote_ident(&table.name),
+        },
+        None => created_table_name(&stmt.text)?,
+    };
+    let mut text = stmt.text.clone();
+    let mut elements = Vec::new();
+    // Remove elements one at a time from the working copy, recording each against the original.
+    let mut removed = 0usize;
+    while let Some(element) = next_inline_index(&text) {
+        let original = element.delete.start + removed..element.delete.end + removed;
+        removed += element.delete.len();
+        text.replace_range(element.delete.clone(), "");
+        elements.push(InlineIndex {
+            delete: original,
+            ..element
+        });
+        if elements.len() > 64 {
+            return None;
+        }
+    }
+    if elements.is_empty() {
+        return None;
+    }
+    let creates: Vec<String> = elements
+        .iter()
+        .map(|e| {
+            format!(
+                "CREATE {}INDEX {}ON {qualified} ({})",
+                if e.unique { "UNIQUE " } else { "" },
+                e.name
+                    .as_deref()
+                    .map(|n| format!("{n} "))
+                    .unwrap_or_default(),
+                e.columns
+            )
+        })
+        .collect();
+    // Edits are document ranges; they are exact only where the statement is a verbatim slice of
+    // the document (not inside a list or quote whose prefixes were stripped).
+    let verbatim = doc.text.get(stmt.range.as_usize()) == Some(stmt.text.as_str());
+    let mut edits: Vec<Edit> = elements
+        .iter()
+        .map(|e| Edit {
+            range: TextRange::new(
+                stmt.range.start + u32::try_from(e.delete.start).unwrap_or(0),
+                stmt.range.start + u32::try_from(e.delete.end).unwrap_or(0),
+            ),
+            replacement: String::new(),
+        })
+        .collect();
+    let terminator = if stmt.text.trim_end().ends_with(';') {
+        ""
+    } else {
+        ";"
+    };
+    edits.push(Edit {
+        range: TextRange::empty(stmt.range.end),
+        replacement: format!(
+            "{terminator}\n{}",
+            creates
+                .iter()
+                .map(|c| format!("{c};"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    });
+    Some(FixPlan {
+        fix: Fix {
+            title: format!(
+                "move {} inline index{} out of CREATE TABLE as CREATE INDEX",
+                elements.len(),
+                if elements.len() == 1 { "" } else { "es" }
+            ),
+            applicability: if verbatim {
+                Applicability::Safe
+            } else {
+                Applicability::DisplayOnly
+            },
+            edits,
+        },
+        superuser_before: Vec::new(),
+        replacement: Some(text),
+        after: creates,
+    })
+}
+
+/// The table name of a `CREATE [UNLOGGED|TEMP] TABLE [IF NOT EXISTS] name` text, as written.
+fn created_table_name(text: &str) -> Option<String> {
+    let mut words = text.split_whitespace();
+    let mut saw_table = false;
+    for word in words.by_ref() {
+        if word.eq_ignore_ascii_case("table") {
+            saw_table = true;
+            break;
+        }
+    }
+    if !saw_table {
+        return None;
+    }
+    let mut name = words.next()?;
+    if name.eq_ignore_ascii_case("if") {
+        words.next();
+        words.next();
+        name = words.next()?;
+    }
+    let name = name.split('(').next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+fn next_inline_index(text: &str) -> Option<InlineIndex> {
+    let at = inline_index_offset(text)?;
+    let lower = blank_comments(&text.to_ascii_lowercase());
+    // Include a preceding `UNIQUE` and the comma before the element.
+    let before = lower[..at].trim_end();
+    let (unique, element_start) = if before.ends_with("unique") {
+        (true, before.len() - "unique".len())
+    } else {
+        (false, at)
+    };
+    let comma = lower[..element_start]
+        .rfind(|c: char| !c.is_whitespace())
+        .filter(|&i| lower.as_bytes()[i] == b',');
+    let open = at + lower[at..].find('(')?;
+    let keyword_end = at + lower[at..].find(|c: char| c.is_whitespace() || c == '(')?;
+    let name = text[keyword_end..open].trim();
+    let close = matching_paren(text, open)?;
+    let columns = text[open + 1..close].trim().to_string();
+    let delete = match comma {
+        Some(c) => c..close + 1,
+        // First element: delete it and the comma after it instead.
+        None => {
+            let after = text[close + 1..]
+                .find(|c: char| !c.is_whitespace())
+                .map(|i| close + 1 + i)
+                .filter(|&i| text.as_bytes()[i] == b',')
+                .map_or(close + 1, |i| i + 1);
+            element_start..after
+        }
+    };
+    Some(InlineIndex {
+        delete,
+        unique,
+        name: (!name.is_empty()).then(|| name.to_string()),
+        columns,
+    })
+}
+
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_indexes_are_cut_out_with_their_commas() {
+        let text = "CREATE TABLE s (\n  id int,\n  t timestamptz,\n  -- 인덱스\n  INDEX idx_s_t (id, t DESC),\n  UNIQUE KEY uk (t)\n);";
+        let first = next_inline_index(text).expect("found");
+        assert_eq!(first.name.as_deref(), Some("idx_s_t"));
+        assert_eq!(first.columns, "id, t DESC");
+        assert!(!first.unique);
+        let mut rest = text.to_string();
+        rest.replace_range(first.delete, "");
+        let second = next_inline_index(&rest).expect("second");
+        assert!(second.unique);
+        assert_eq!(second.name.as_deref(), Some("uk"));
+        rest.replace_range(second.delete, "");
+        assert_eq!(rest, "CREATE TABLE s (\n  id int,\n  t timestamptz\n);");
+        assert!(next_inline_index(&rest).is_none());
+    }
+
+    #[test]
+    fn created_table_name_reads_the_written_name() {
+        assert_eq!(
+            created_table_name("CREATE TABLE IF NOT EXISTS app.t(id int)").as_deref(),
+            Some("app.t")
+        );
+        assert_eq!(
+            created_table_name("create unlogged table s (x int)").as_deref(),
+            Some("s")
+        );
+        assert_eq!(created_table_name("CREATE INDEX x ON t (a)"), None);
+    }
+
+    #[test]
+    fn quote_ident_quotes_only_when_needed() {
+        assert_eq!(quote_ident("btree_gist"), "btree_gist");
+        assert_eq!(quote_ident("uuid-ossp"), "\"uuid-ossp\"");
+        assert_eq!(quote_ident("App"), "\"App\"");
+    }
+}
