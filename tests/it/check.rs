@@ -379,3 +379,21 @@ fn seed_root_causes_are_reported_at_their_lines_with_their_categories() {
     }
     assert!(missing.is_empty(), "not reported: {missing:#?}");
 }
+
+/// What a user sees for each seed, as it was when reviewed: concise diagnostics plus the
+/// summary. Changes in wording or categorization show up here for review.
+#[test]
+fn seed_reports_snapshot() {
+    use pgspec::diagnostics::render::{render_concise, Source};
+    for &(name, _) in SEED_STATEMENTS {
+        let (doc, report) = check_bytes(&seed(name));
+        let source = Source { path: name, text: &doc.text, line_index: &doc.line_index };
+        let mut out: Vec<String> = report.diagnostics.iter().map(|d| render_concise(&source, d)).collect();
+        let s = &report.summary;
+        out.push(format!(
+            "{} statements: {} applied, {} failed, {} cascades, {} forward references, {} not applied, {} skipped",
+            s.statements, s.applied, s.failed, s.cascades, s.forward_references, s.not_applied_kind, s.skipped
+        ));
+        insta::assert_snapshot!(format!("seed_{name}"), out.join("\n"));
+    }
+}
