@@ -397,7 +397,7 @@ impl<'a> Engine<'a> {
                 State::Failed(err, verdict) => {
                     diagnostics.push(self.rejected(i, err, verdict));
                     if let Some((behind, behind_verdict)) = self.behind.get(&i) {
-                        diagnostics.push(self.behind_fix(i, behind, behind_verdict));
+                        diagnostics.push(self.behind_fix(i, err, verdict, behind, behind_verdict));
                     }
                     (StatementStatus::Failed, Some(verdict.category), None)
                 }
@@ -587,7 +587,14 @@ impl<'a> Engine<'a> {
     }
 
     /// The error a statement still gives after its root cause's safe fix.
-    fn behind_fix(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
+    fn behind_fix(
+        &self,
+        i: usize,
+        root_err: &PgDetails,
+        root_verdict: &Verdict,
+        err: &PgDetails,
+        verdict: &Verdict,
+    ) -> Diagnostic {
         let stmt = &self.statements[i];
         let code = match stmt.kind {
             StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
@@ -601,10 +608,17 @@ impl<'a> Engine<'a> {
                 .unwrap_or_else(|| self.first_line(stmt)),
         )
         .help(verdict.help.clone())
-        .note(format!(
-            "found after applying the fix above; SQLSTATE {}",
-            err.sqlstate
-        ));
+        .note(format!("SQLSTATE {}", err.sqlstate));
+        let root_range = self.error_range(stmt, root_err);
+        let root_line = self.doc.line_index.line(root_range.start);
+        d.notes.insert(
+            0,
+            format!(
+                "found by applying the safe fix for the {} error at line {root_line} on the scratch database",
+                root_verdict.category.as_str()
+            ),
+        );
+        d.secondary.push(Label::with_message(root_range, "fixed first"));
         if let Some(detail) = &err.detail {
             d.notes.push(format!("postgres detail: {detail}"));
         }
