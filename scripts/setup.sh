@@ -8,7 +8,8 @@ need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15 postgresql-contrib)
 [ -e /usr/lib/postgresql/15/lib/pg_cron.so ] || need+=(postgresql-15-cron)
 [ -e /usr/lib/postgresql/15/lib/plpgsql_check.so ] || need+=(postgresql-15-plpgsql-check)
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+# bindgen (pg_query's build) needs libclang.so itself; libclang-cpp alone is not enough.
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 
 if [ ${#need[@]} -gt 0 ]; then

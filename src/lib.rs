@@ -8,6 +8,7 @@
 pub mod check;
 pub mod diagnostics;
 pub mod document;
+pub mod fix;
 pub mod pipeline;
 pub mod postgres;
 pub mod schema;

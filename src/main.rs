@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use pgspec::check::CheckOptions;
 use pgspec::diagnostics::render::{render_concise, render_full, render_github, Source};
-use pgspec::diagnostics::Severity;
+use pgspec::diagnostics::{Applicability, Severity};
+use pgspec::document::SourceEncoding;
+use pgspec::fix;
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 
@@ -32,6 +34,8 @@ Examples:
   pgspec check docs/schema.md                 apply on the private cluster, report problems
   pgspec check --format json docs/*.md        machine-readable, one entry per document
   pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
+  pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
+  pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
   pgspec cluster status                       where the private cluster lives, whether it runs
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
@@ -45,6 +49,15 @@ enum Command {
     /// that fail only because an earlier one failed are reported once as cascades of their root.
     /// Example queries and operations are prepared (never executed); not-SQL is reported.
     Check(CheckArgs),
+    /// Apply the safe fixes `check` finds to the document, in place.
+    ///
+    /// Only the edited spans change; prose, ERDs and tables stay byte-identical. A document
+    /// whose encoding was repaired on read is written back repaired (said on stderr). Running
+    /// it twice changes nothing the second time.
+    Fix(FixArgs),
+    /// Print the clean schema SQL the document describes: statements in the order they applied,
+    /// safe fixes applied, each preceded by a comment naming its document line.
+    Sql(SqlArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -105,6 +118,39 @@ struct CheckArgs {
     server: ServerArgs,
 }
 
+#[derive(clap::Args, Debug)]
+struct FixArgs {
+    /// The design document to fix (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Also apply behaviour-changing fixes (they need review).
+    #[arg(long = "unsafe")]
+    unsafe_fixes: bool,
+    /// Print a unified diff instead of writing the file.
+    #[arg(long)]
+    diff: bool,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct SqlArgs {
+    /// The design document (Markdown); `-` reads standard input.
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Write the SQL to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     /// rustc-style excerpts with carets, notes and help.
@@ -149,6 +195,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => run_check(&args),
+        Command::Fix(args) => run_fix(&args),
+        Command::Sql(args) => run_sql(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
 }
@@ -262,6 +310,67 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn run_fix(args: &FixArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let path = args.doc.display().to_string();
+    let (doc, report) =
+        pipeline::check(pipeline::extract(&bytes), &server, &CheckOptions::default())
+            .with_context(|| format!("checking {path}"))?;
+    let min = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let applied = fix::apply_fixes(&doc.text, &doc.line_index, &report.diagnostics, min);
+    let repaired = matches!(doc.encoding, SourceEncoding::Repaired { .. });
+    if args.diff {
+        print!("{}", fix::unified_diff(&path, &doc.text, &applied.text));
+    } else if !applied.fixes.is_empty() {
+        // Write next to the file, then rename: a crash never leaves half a document.
+        let tmp = args.doc.with_extension("pgspec-fix.tmp");
+        std::fs::write(&tmp, applied.text.as_bytes())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &args.doc).with_context(|| format!("replacing {path}"))?;
+    }
+    for (line, title) in &applied.fixes {
+        eprintln!("{path}:{line}: fixed: {title}");
+    }
+    if repaired && !applied.fixes.is_empty() && !args.diff {
+        eprintln!("{path}: note: the file's mis-decoded UTF-8 was repaired on read and is written back repaired");
+    }
+    let remaining = report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity >= Severity::Warning && d.fix.as_ref().is_none_or(|f| f.applicability < min)
+        })
+        .count();
+    eprintln!(
+        "{path}: {} fixes applied{}, {} overlapping skipped (run again), {remaining} findings need review (`pgspec check`)",
+        applied.fixes.len(),
+        if args.diff { " (shown as a diff, file unchanged)" } else { "" },
+        applied.skipped_overlapping
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let path = args.doc.display().to_string();
+    let (_, report) = pipeline::check(pipeline::extract(&bytes), &server, &CheckOptions::default())
+        .with_context(|| format!("checking {path}"))?;
+    let script = report.schema_script(&path);
+    match &args.output {
+        Some(out) => {
+            std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?
+        }
+        None => print!("{script}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {

@@ -17,7 +17,7 @@ use crate::sql::{ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
 pub use categorize::{categorize, Verdict};
-pub use report::{CheckReport, StatementReport, Summary};
+pub use report::{CheckReport, SqlEntry, StatementReport, Summary};
 
 /// What happened to a statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -103,6 +103,8 @@ struct Engine<'a> {
     /// lowercase unqualified name → statements that create an object of that name.
     creators: HashMap<String, Vec<usize>>,
     available_extensions: HashSet<String>,
+    /// What ran successfully, in order: the schema `pgspec sql` prints.
+    log: Vec<SqlEntry>,
     /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
     prelude_done: HashSet<String>,
     /// Safe fixes found for root causes, by statement.
@@ -135,6 +137,7 @@ impl<'a> Engine<'a> {
             creators,
             available_extensions,
             prelude_done: HashSet::new(),
+            log: Vec::new(),
             fixes: HashMap::new(),
             behind: HashMap::new(),
         })
@@ -143,9 +146,30 @@ impl<'a> Engine<'a> {
     fn first_pass(&mut self) -> Result<(), ClusterError> {
         for i in 0..self.statements.len() {
             let state = self.run(i, false)?;
+            self.log_if_applied(i, &state);
             self.states[i] = state;
         }
         Ok(())
+    }
+
+    /// Record a statement that belongs in the schema SQL: applied schema/data statements, and
+    /// cron schedules whose extension exists (they prepared without error).
+    fn log_if_applied(&mut self, i: usize, state: &State) {
+        let stmt = &self.statements[i];
+        let schedule = stmt.kind == StatementKind::Operation
+            && stmt.text.to_lowercase().contains("cron.schedule");
+        let keep = match state {
+            State::Applied => true,
+            State::NotAppliedKind => schedule,
+            _ => false,
+        };
+        if keep {
+            self.log.push(SqlEntry {
+                line: Some(self.line_of(stmt)),
+                note: None,
+                sql: stmt.text.clone(),
+            });
+        }
     }
 
     /// Retry deferred statements in document order until a round makes no progress.
@@ -168,6 +192,7 @@ impl<'a> Engine<'a> {
                 } else if matches!(state, State::Applied) {
                     progress = true;
                     let creator = self.later_creator(i, &previous);
+                    self.log_if_applied(i, &State::Applied);
                     self.states[i] = State::AppliedLate { creator };
                 } else if let State::Failed(err, _) | State::Deferred(err) = state {
                     self.states[i] = State::Deferred(err);
@@ -270,6 +295,11 @@ impl<'a> Engine<'a> {
             if let Outcome::Failed { .. } = self.session.apply_as_superuser(sql)? {
                 return Ok(State::Failed(err, verdict));
             }
+            self.log.push(SqlEntry::added(
+                sql,
+                format!("added by pgspec: {}", plan.fix.title),
+                self.line_of(stmt),
+            ));
         }
         let text = plan
             .replacement
@@ -287,12 +317,29 @@ impl<'a> Engine<'a> {
         };
         match again {
             Some(Outcome::Applied { .. }) => {
+                if stmt.kind == StatementKind::Schema || stmt.kind == StatementKind::Data {
+                    let note = plan
+                        .replacement
+                        .as_ref()
+                        .map(|_| format!("fixed: {}", plan.fix.title));
+                    self.log.push(SqlEntry {
+                        line: Some(self.line_of(stmt)),
+                        note,
+                        sql: text.clone(),
+                    });
+                }
                 for sql in &plan.after {
                     if let Outcome::Failed { error, .. } =
                         survive_lost_connection(self.session.apply(sql))?
                     {
                         let behind = categorize(stmt, &error);
                         self.behind.insert(i, (error, behind));
+                    } else {
+                        self.log.push(SqlEntry::added(
+                            sql,
+                            format!("moved out by pgspec: {}", plan.fix.title),
+                            self.line_of(stmt),
+                        ));
                     }
                 }
                 verdict.help = format!(
@@ -449,7 +496,9 @@ impl<'a> Engine<'a> {
             }
         }
         diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
-        CheckReport::new(self.doc, reports, diagnostics)
+        let mut report = CheckReport::new(self.doc, reports, diagnostics);
+        report.schema_sql = self.log;
+        report
     }
 
     /// The first line of a statement, for diagnostics without a server position.
@@ -618,7 +667,8 @@ impl<'a> Engine<'a> {
                 root_verdict.category.as_str()
             ),
         );
-        d.secondary.push(Label::with_message(root_range, "fixed first"));
+        d.secondary
+            .push(Label::with_message(root_range, "fixed first"));
         if let Some(detail) = &err.detail {
             d.notes.push(format!("postgres detail: {detail}"));
         }

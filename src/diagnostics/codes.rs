@@ -60,6 +60,8 @@ codes! {
     "PG004" => "example-query-rejected" => ExampleQueryRejected, Warning, "an example query does not prepare against the document's schema";
     "PG005" => "server-notice" => ServerNotice, Warning, "PostgreSQL raised a warning or notice while applying the statement";
     "PG006" => "unsafe-statement" => UnsafeStatement, Warning, "a statement pgspec does not run (server programs, server files, network, superuser-only)";
+    "ERD001" => "erd-syntax" => ErdSyntax, Warning, "a mermaid erDiagram line pgspec cannot read";
+    "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Warning, "a column table whose rows pgspec cannot read";
 }
 
 impl serde::Serialize for Code {

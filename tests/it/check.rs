@@ -15,7 +15,16 @@ fn server() -> Server {
     Server::Url(shared_cluster().url("postgres"))
 }
 
+/// Roles are cluster-wide: two seed checks creating the same role at the same time on the
+/// shared cluster would see each other's role. Tests that apply seeds hold this lock.
+pub(crate) fn seed_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub(crate) fn check_bytes(bytes: &[u8]) -> (Document, CheckReport) {
+    let _guard = seed_lock();
     pipeline::check(
         pipeline::extract(bytes),
         &server(),
@@ -387,8 +396,16 @@ fn seed_reports_snapshot() {
     use pgspec::diagnostics::render::{render_concise, Source};
     for &(name, _) in SEED_STATEMENTS {
         let (doc, report) = check_bytes(&seed(name));
-        let source = Source { path: name, text: &doc.text, line_index: &doc.line_index };
-        let mut out: Vec<String> = report.diagnostics.iter().map(|d| render_concise(&source, d)).collect();
+        let source = Source {
+            path: name,
+            text: &doc.text,
+            line_index: &doc.line_index,
+        };
+        let mut out: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| render_concise(&source, d))
+            .collect();
         let s = &report.summary;
         out.push(format!(
             "{} statements: {} applied, {} failed, {} cascades, {} forward references, {} not applied, {} skipped",

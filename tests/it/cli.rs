@@ -161,3 +161,105 @@ fn embedded_cluster_starts_on_first_use_and_is_reused() {
             || std::fs::read_dir(home.path()).map_or(true, |mut d| d.next().is_none())
     );
 }
+
+fn seed_path(prefix: &str) -> std::path::PathBuf {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
+    std::fs::read_dir(dir)
+        .expect("seeds")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .expect("seed")
+        .path()
+}
+
+#[test]
+fn fix_applies_safe_fixes_once_and_check_then_finds_none_of_them() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = dir.path().join("003.md");
+    std::fs::copy(seed_path("003"), &doc).expect("copy seed");
+    let doc_str = doc.display().to_string();
+    let before = std::fs::read_to_string(&doc).expect("read");
+
+    let out = pgspec(&["fix", "--db", &url, &doc_str], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let once = std::fs::read_to_string(&doc).expect("read");
+    assert_ne!(before, once, "seed 003 has inline indexes to move out");
+    // Only SQL changed: every line outside the edited CREATE TABLEs is identical.
+    assert!(once.contains(
+        "CREATE INDEX idx_session_user_time ON user_session_details (user_id, session_start DESC);"
+    ));
+    assert_eq!(
+        before.lines().filter(|l| l.starts_with('#')).count(),
+        once.lines().filter(|l| l.starts_with('#')).count()
+    );
+
+    let out = pgspec(&["fix", "--db", &url, &doc_str], None);
+    assert_eq!(out.status.code(), Some(0));
+    let twice = std::fs::read_to_string(&doc).expect("read");
+    assert_eq!(once, twice, "fix must be idempotent");
+
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc_str], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let diagnostics = json["documents"][0]["diagnostics"]
+        .as_array()
+        .expect("array");
+    assert!(
+        diagnostics.iter().all(|d| d["category"] != "inline-index"),
+        "inline indexes remain after fix"
+    );
+}
+
+#[test]
+fn sql_output_applies_cleanly_with_psql() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql_file = dir.path().join("schema.sql");
+    for seed in ["000", "001", "004"] {
+        let doc = seed_path(seed).display().to_string();
+        let out = pgspec(
+            &[
+                "sql",
+                "--db",
+                &url,
+                "-o",
+                &sql_file.display().to_string(),
+                &doc,
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // A cluster of its own: the script creates cluster-wide roles.
+        let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
+            .expect("temporary cluster");
+        let psql = shared_cluster().bins.bin_dir.join("psql");
+        let out = Command::new(&psql)
+            .args([
+                &target_cluster.url("postgres"),
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-f",
+                &sql_file.display().to_string(),
+            ])
+            .output()
+            .expect("psql");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "seed {seed}: pgspec sql output does not apply: {stderr}"
+        );
+    }
+}

@@ -1,0 +1,622 @@
+//! Facts in a column's free-text notes: `PK`, `FK → users.id`, `unique`, `default true`,
+//! `nullable` / `NOT NULL`, enumerated values (`` `ko` or `en` ``, `OPEN / LOCKED`,
+//! `'A', 'B', 'C'`), in English or Korean.
+//!
+//! Notes are prose, so the reader looks for fixed markers and takes only what follows them in a
+//! recognisable shape; anything else is left alone rather than guessed.
+
+/// What a note says about its column.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NoteFacts {
+    pub primary_key: bool,
+    pub unique: bool,
+    pub foreign_key: bool,
+    pub references: Option<(String, Option<String>)>,
+    pub not_null: Option<bool>,
+    pub default: Option<String>,
+    pub enum_values: Vec<String>,
+}
+
+impl NoteFacts {
+    /// Combine with facts from another cell of the same row (first one wins per fact).
+    pub fn merge(&mut self, other: NoteFacts) {
+        self.primary_key |= other.primary_key;
+        self.unique |= other.unique;
+        self.foreign_key |= other.foreign_key;
+        if self.references.is_none() {
+            self.references = other.references;
+        }
+        if self.not_null.is_none() {
+            self.not_null = other.not_null;
+        }
+        if self.default.is_none() {
+            self.default = other.default;
+        }
+        if self.enum_values.is_empty() {
+            self.enum_values = other.enum_values;
+        }
+    }
+}
+
+/// A token of a note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tok<'a> {
+    /// `` `code` `` (content).
+    Code(&'a str),
+    /// `'quoted'` or `"quoted"` (content).
+    Quoted(&'a str),
+    /// Letters, digits, `_`, `$`, and `.` / `-` between word characters (`users.id`, `non-null`).
+    Word(&'a str),
+    /// Any other non-space character (`->` is two tokens).
+    Punct(char),
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+/// Split a note into tokens.
+pub(crate) fn tokens(text: &str) -> Vec<Tok<'_>> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if c == '`' || c == '\'' || c == '"' {
+            let rest = &text[i + 1..];
+            match rest.find(c) {
+                Some(len) => {
+                    let inner = &rest[..len];
+                    out.push(if c == '`' {
+                        Tok::Code(inner)
+                    } else {
+                        Tok::Quoted(inner)
+                    });
+                    // Skip the content and the closing quote.
+                    let end = i + 1 + len + 1;
+                    while chars.peek().is_some_and(|&(j, _)| j < end) {
+                        chars.next();
+                    }
+                }
+                // An apostrophe in prose (`user's`) or an unclosed quote: punctuation.
+                None => out.push(Tok::Punct(c)),
+            }
+            continue;
+        }
+        if is_word_char(c) {
+            let mut end = i + c.len_utf8();
+            loop {
+                let rest = &text[end..];
+                let mut it = rest.chars();
+                match (it.next(), it.next()) {
+                    (Some(d), _) if is_word_char(d) => end += d.len_utf8(),
+                    (Some(d @ ('.' | '-')), Some(e)) if is_word_char(e) => {
+                        end += d.len_utf8();
+                    }
+                    _ => break,
+                }
+            }
+            while chars.peek().is_some_and(|&(j, _)| j < end) {
+                chars.next();
+            }
+            out.push(Tok::Word(&text[i..end]));
+            continue;
+        }
+        out.push(Tok::Punct(c));
+    }
+    out
+}
+
+fn word_lower(t: &Tok<'_>) -> Option<String> {
+    match t {
+        Tok::Word(w) => Some(w.to_lowercase()),
+        _ => None,
+    }
+}
+
+/// Whether the tokens at `i..` are the words of `phrase` (case-insensitive).
+fn phrase_at(toks: &[Tok<'_>], i: usize, phrase: &[&str]) -> bool {
+    phrase.iter().enumerate().all(|(k, p)| {
+        toks.get(i + k)
+            .and_then(word_lower)
+            .is_some_and(|w| w == *p)
+    })
+}
+
+fn any_phrase(toks: &[Tok<'_>], phrases: &[&[&str]]) -> bool {
+    (0..toks.len()).any(|i| phrases.iter().any(|p| phrase_at(toks, i, p)))
+}
+
+/// Words that follow a marker but are not a table name (`FK nullable`, `FK, unique`).
+const NOT_A_TARGET: &[&str] = &[
+    "nullable", "not", "null", "unique", "optional", "index", "indexed", "on", "cascade",
+    "default", "pk", "fk", "uk", "key", "required", "the", "a", "an", "to", "참조", "테이블",
+    "table", "delete", "update", "set", "no", "yes", "and", "or",
+];
+
+/// Read the facts of one note.
+pub(crate) fn parse_notes(text: &str) -> NoteFacts {
+    let toks = tokens(text);
+    let mut facts = NoteFacts {
+        primary_key: any_phrase(
+            &toks,
+            &[&["pk"], &["primary", "key"], &["기본키"], &["기본", "키"], &["주키"], &["pk,fk"]],
+        ),
+        unique: has_unique(&toks),
+        ..NoteFacts::default()
+    };
+    let (fk, target) = references(&toks);
+    facts.foreign_key = fk;
+    facts.references = target;
+    facts.not_null = nullability(&toks);
+    facts.default = default_value(text);
+    facts.enum_values = enum_values(&toks);
+    facts
+}
+
+fn has_unique(toks: &[Tok<'_>]) -> bool {
+    (0..toks.len()).any(|i| {
+        let Some(w) = toks.get(i).and_then(word_lower) else {
+            return false;
+        };
+        let negated = i > 0
+            && toks
+                .get(i - 1)
+                .and_then(word_lower)
+                .is_some_and(|p| p == "not" || p == "non");
+        match w.as_str() {
+            "unique" | "uk" | "uq" | "unq" | "유니크" | "고유" | "중복불가" => !negated,
+            "non-unique" => false,
+            "중복" => phrase_at(toks, i + 1, &["불가"]),
+            _ => false,
+        }
+    })
+}
+
+fn nullability(toks: &[Tok<'_>]) -> Option<bool> {
+    let not_null = any_phrase(
+        toks,
+        &[
+            &["not", "null"],
+            &["not-null"],
+            &["non-null"],
+            &["non", "null"],
+            &["never", "null"],
+            &["required"],
+            &["필수"],
+            &["notnull"],
+        ],
+    );
+    if not_null {
+        return Some(true);
+    }
+    let nullable = (0..toks.len()).any(|i| {
+        let Some(w) = toks.get(i).and_then(word_lower) else {
+            return false;
+        };
+        match w.as_str() {
+            "nullable" | "optional" | "선택" => true,
+            // A bare NULL ("NULL for OAuth users", "null 허용"); `not null` was handled above.
+            "null" => true,
+            _ => false,
+        }
+    });
+    nullable.then_some(false)
+}
+
+/// The `FK` marker and the referenced table/column, if named.
+fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
+    let mut fk = false;
+    for i in 0..toks.len() {
+        let w = toks.get(i).and_then(word_lower);
+        let (marker, next) = match (w.as_deref(), toks.get(i)) {
+            (Some("fk" | "references" | "refs" | "ref" | "외래키" | "참조키"), _) => (true, i + 1),
+            (Some("foreign"), _) if phrase_at(toks, i + 1, &["key"]) => (true, i + 2),
+            (Some("참조"), _) => (true, i + 1),
+            (_, Some(Tok::Punct('→' | '⇒' | '➜'))) => (false, i + 1),
+            (_, Some(Tok::Punct('-' | '='))) if toks.get(i + 1) == Some(&Tok::Punct('>')) => {
+                (false, i + 2)
+            }
+            _ => continue,
+        };
+        fk |= marker;
+        if let Some((table, column)) = target_at(toks, next) {
+            // A bare arrow is a reference only in `table.column` / `table(column)` shape.
+            if marker || column.is_some() {
+                return (true, Some((table, column)));
+            }
+        }
+        // Korean puts the target first: `users.id 참조`.
+        if w.as_deref() == Some("참조") {
+            let mut j = i;
+            while j > 0
+                && toks
+                    .get(j - 1)
+                    .and_then(word_lower)
+                    .is_some_and(|p| p == "테이블" || p == "table" || p == "의")
+            {
+                j -= 1;
+            }
+            if j > 0 {
+                if let Some(target) = target_at(toks, j - 1) {
+                    return (true, Some(target));
+                }
+            }
+        }
+    }
+    (fk, None)
+}
+
+/// A `table`, `table.column`, `schema.table.column` or `table(column)` target at `i`, after
+/// separators (`→`, `->`, `:`, `(`, `to`).
+fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)> {
+    let mut opened = false;
+    loop {
+        match toks.get(i)? {
+            Tok::Punct('→' | '⇒' | '➜' | '-' | '>' | '=' | ':') => {}
+            Tok::Punct('(') => opened = true,
+            Tok::Word(w) if matches!(w.to_lowercase().as_str(), "to" | "references" | "key") => {}
+            _ => break,
+        }
+        i += 1;
+    }
+    let name = match toks.get(i)? {
+        Tok::Word(w) | Tok::Code(w) => *w,
+        _ => return None,
+    };
+    let name = name.trim_matches('"');
+    let first = name.chars().next()?;
+    if !(first.is_alphabetic() || first == '_') || NOT_A_TARGET.contains(&name.to_lowercase().as_str())
+    {
+        return None;
+    }
+    if !name
+        .chars()
+        .all(|c| is_word_char(c) || c == '.' || c == '-')
+    {
+        return None;
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    let (table, column) = match parts.as_slice() {
+        [t] => (t.to_string(), None),
+        [t, c] => (t.to_string(), Some(c.to_string())),
+        [s, t, c] => (format!("{s}.{t}"), Some(c.to_string())),
+        _ => return None,
+    };
+    // `table(column)`, unless the parenthesis was the marker's own: `FK(users)`.
+    let column = column.or_else(|| {
+        if opened {
+            return None;
+        }
+        match (toks.get(i + 1), toks.get(i + 2), toks.get(i + 3)) {
+            (Some(Tok::Punct('(')), Some(Tok::Word(c) | Tok::Code(c)), Some(Tok::Punct(')'))) => {
+                Some(c.to_string())
+            }
+            _ => None,
+        }
+    });
+    Some((table.to_lowercase(), column.map(|c| c.to_lowercase())))
+}
+
+/// The value after `default` / `defaults to` / `기본값`, as written.
+fn default_value(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = None;
+    for marker in ["defaults to", "default", "기본값", "디폴트"] {
+        let mut search = 0;
+        while let Some(pos) = lower[search..].find(marker) {
+            let start = search + pos;
+            let end = start + marker.len();
+            let before_ok = lower[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_word_char(c));
+            let after_ok = marker.is_char_boundary(marker.len())
+                && lower[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+            if before_ok && after_ok {
+                from = Some(end);
+                break;
+            }
+            search = end;
+        }
+        if from.is_some() {
+            break;
+        }
+    }
+    let mut rest = &text[from?..];
+    // Skip `:`, `=`, `is`, `value`, `값`, `은`, `는` between the marker and the value.
+    loop {
+        let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=');
+        let lower = trimmed.to_ascii_lowercase();
+        let skip = ["value ", "is ", "값", "은 ", "는 ", "to "]
+            .iter()
+            .find(|w| lower.starts_with(**w))
+            .map(|w| w.len());
+        match skip {
+            Some(n) if trimmed.is_char_boundary(n) => rest = &trimmed[n..],
+            _ => {
+                rest = trimmed;
+                break;
+            }
+        }
+    }
+    let value = read_value(rest)?;
+    let lowered = value.to_lowercase();
+    if value.is_empty() || matches!(lowered.as_str(), "none" | "없음" | "-" | "n/a") {
+        return None;
+    }
+    Some(value)
+}
+
+/// One value: a quoted string, a code span's content, or a run up to a space or comma with
+/// parentheses kept balanced (`now()`, `gen_random_uuid()`); a sentence's final `.` dropped.
+fn read_value(s: &str) -> Option<String> {
+    let first = s.chars().next()?;
+    if first == '`' {
+        let inner = &s[1..];
+        return inner.find('`').map(|n| inner[..n].trim().to_string());
+    }
+    if first == '\'' {
+        // Through the closing quote; `''` is an escaped quote.
+        let bytes = s.as_bytes();
+        let mut i = 1;
+        while i < bytes.len() {
+            if bytes[i] == b'\'' {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                return Some(s[..=i].to_string());
+            }
+            i += 1;
+        }
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut end = s.len();
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            ')' => {
+                end = i;
+                break;
+            }
+            c if depth == 0 && (c.is_whitespace() || matches!(c, ',' | ';' | '|')) => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let value = s[..end].trim_end_matches(['.', ':']);
+    Some(value.to_string())
+}
+
+/// Words before a list that make it examples rather than the allowed values.
+const EXAMPLE_MARKERS: &[&str] = &["e.g", "eg", "ex", "example", "examples", "such", "like", "예", "예시", "예:"];
+
+/// Words that are keys or constraints, never enum values.
+const NOT_VALUES: &[&str] = &["PK", "FK", "UK", "NOT", "NULL", "UNIQUE", "DEFAULT", "ID"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemKind {
+    /// Backticked or quoted.
+    Literal,
+    /// An upper-case word (`OPEN`, `HQ_ADMIN`).
+    Upper,
+    /// Any word, only after an explicit marker (`one of`, `enum:`).
+    Any,
+}
+
+fn item(tok: &Tok<'_>, kind: ItemKind) -> Option<String> {
+    match (tok, kind) {
+        (Tok::Code(s) | Tok::Quoted(s), ItemKind::Literal | ItemKind::Any) => {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        }
+        (Tok::Word(w), ItemKind::Upper) => {
+            let upper = w.chars().any(|c| c.is_ascii_uppercase())
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && !NOT_VALUES.contains(w);
+            upper.then(|| w.to_string())
+        }
+        (Tok::Word(w), ItemKind::Any) => Some(w.to_string()),
+        _ => None,
+    }
+}
+
+/// Separator tokens between list items; `true` for a comma.
+fn separator(tok: &Tok<'_>) -> Option<bool> {
+    match tok {
+        Tok::Punct(',' | '、') => Some(true),
+        Tok::Punct('/' | '|') => Some(false),
+        Tok::Word(w) => matches!(
+            w.to_lowercase().as_str(),
+            "or" | "and" | "또는" | "혹은" | "및"
+        )
+        .then_some(false),
+        _ => None,
+    }
+}
+
+/// A list of at least two `kind` items from `start`: the values, the index after the list, and
+/// whether a comma separated any of them.
+fn list_at(toks: &[Tok<'_>], start: usize, kind: ItemKind) -> Option<(Vec<String>, usize, bool)> {
+    let mut values = vec![item(toks.get(start)?, kind)?];
+    let mut i = start + 1;
+    let mut comma = false;
+    loop {
+        let mut j = i;
+        let mut saw_sep = false;
+        while let Some(c) = toks.get(j).and_then(separator) {
+            comma |= c;
+            saw_sep = true;
+            j += 1;
+        }
+        match toks.get(j).and_then(|t| item(t, kind)) {
+            Some(v) if saw_sep => {
+                values.push(v);
+                i = j + 1;
+            }
+            _ => break,
+        }
+    }
+    (values.len() >= 2).then_some((values, i, comma))
+}
+
+/// The first enumeration of allowed values in a note.
+fn enum_values(toks: &[Tok<'_>]) -> Vec<String> {
+    for start in 0..toks.len() {
+        let examples_before = toks[..start].iter().any(|t| {
+            word_lower(t).is_some_and(|w| EXAMPLE_MARKERS.contains(&w.as_str()))
+        });
+        if examples_before {
+            break;
+        }
+        // After an explicit marker any word counts: `one of a, b`, `enum: a | b`, `값: a, b`.
+        let marker_end = {
+            let w = toks.get(start).and_then(word_lower);
+            match w.as_deref() {
+                Some("enum" | "values" | "값" | "허용값" | "가능값") => Some(start + 1),
+                Some("one") if phrase_at(toks, start + 1, &["of"]) => Some(start + 2),
+                _ => None,
+            }
+        };
+        if let Some(mut j) = marker_end {
+            while matches!(toks.get(j), Some(Tok::Punct(':' | '(' | '='))) {
+                j += 1;
+            }
+            if let Some((values, _, _)) = list_at(toks, j, ItemKind::Any) {
+                return values;
+            }
+        }
+        if let Some((values, _, _)) = list_at(toks, start, ItemKind::Literal) {
+            return values;
+        }
+        if let Some((values, end, comma)) = list_at(toks, start, ItemKind::Upper) {
+            // Comma lists of capitals are taken only in parentheses or as the whole note:
+            // `(HQ_ADMIN, BRANCH_MANAGER)`; `/` and `|` lists anywhere (`OPEN / LOCKED`).
+            let parenthesized = start > 0
+                && toks.get(start - 1) == Some(&Tok::Punct('('))
+                && toks.get(end) == Some(&Tok::Punct(')'));
+            let whole = start == 0
+                && toks[end..]
+                    .iter()
+                    .all(|t| matches!(t, Tok::Punct('.' | ';')));
+            if !comma || parenthesized || whole {
+                return values;
+            }
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(t: &str, c: Option<&str>) -> Option<(String, Option<String>)> {
+        Some((t.to_string(), c.map(str::to_string)))
+    }
+
+    #[test]
+    fn keys_and_references() {
+        let n = parse_notes("PK");
+        assert!(n.primary_key && !n.foreign_key);
+        let n = parse_notes("FK → users.id");
+        assert!(n.foreign_key);
+        assert_eq!(n.references, refs("users", Some("id")));
+        assert_eq!(parse_notes("FK(users)").references, refs("users", None));
+        assert_eq!(parse_notes("FK -> branches").references, refs("branches", None));
+        assert_eq!(
+            parse_notes("references users(id) on delete cascade").references,
+            refs("users", Some("id"))
+        );
+        assert_eq!(
+            parse_notes("REFERENCES auth.users.id").references,
+            refs("auth.users", Some("id"))
+        );
+        assert_eq!(parse_notes("users.id 참조").references, refs("users", Some("id")));
+        assert_eq!(parse_notes("외래키: `orders`").references, refs("orders", None));
+        let n = parse_notes("FK nullable");
+        assert!(n.foreign_key && n.references.is_none());
+        assert_eq!(n.not_null, Some(false));
+        assert_eq!(parse_notes("→ orders.id").references, refs("orders", Some("id")));
+        // A bare arrow to a single word is prose, not a reference.
+        let n = parse_notes("maps -> something");
+        assert!(!n.foreign_key && n.references.is_none());
+        assert!(parse_notes("PK, FK").foreign_key);
+        assert!(parse_notes("primary key").primary_key);
+        assert!(parse_notes("기본키").primary_key);
+        assert!(!parse_notes("primary contact").primary_key);
+    }
+
+    #[test]
+    fn unique_nullability_default() {
+        assert!(parse_notes("unique.").unique);
+        assert!(parse_notes("UK").unique);
+        assert!(parse_notes("중복 불가").unique);
+        assert!(!parse_notes("not unique").unique);
+        assert_eq!(parse_notes("NOT NULL").not_null, Some(true));
+        assert_eq!(parse_notes("필수").not_null, Some(true));
+        assert_eq!(parse_notes("nullable for HQ users.").not_null, Some(false));
+        assert_eq!(parse_notes("optional window.").not_null, Some(false));
+        assert_eq!(parse_notes("NULL 허용").not_null, Some(false));
+        assert_eq!(parse_notes("Argon2id.").not_null, None);
+        assert_eq!(parse_notes("default true").default.as_deref(), Some("true"));
+        assert_eq!(parse_notes("default Asia/Seoul.").default.as_deref(), Some("Asia/Seoul"));
+        assert_eq!(parse_notes("DEFAULT now()").default.as_deref(), Some("now()"));
+        assert_eq!(
+            parse_notes("defaults to 'pending', set by trigger").default.as_deref(),
+            Some("'pending'")
+        );
+        assert_eq!(parse_notes("기본값: `0`").default.as_deref(), Some("0"));
+        assert_eq!(parse_notes("default: gen_random_uuid()").default.as_deref(), Some("gen_random_uuid()"));
+        assert_eq!(parse_notes("(default 1)").default.as_deref(), Some("1"));
+        assert_eq!(parse_notes("no defaults here").default, None);
+    }
+
+    #[test]
+    fn enumerations() {
+        let e = |s: &str| parse_notes(s).enum_values;
+        assert_eq!(e("`ko` or `en`."), ["ko", "en"]);
+        assert_eq!(e("OPEN / LOCKED."), ["OPEN", "LOCKED"]);
+        assert_eq!(e("PENDING / SYNCED / CONFLICT / FAILED."), ["PENDING", "SYNCED", "CONFLICT", "FAILED"]);
+        assert_eq!(e("'A', 'B', 'C'"), ["A", "B", "C"]);
+        assert_eq!(e("one of active, inactive, banned"), ["active", "inactive", "banned"]);
+        assert_eq!(e("enum: draft | published"), ["draft", "published"]);
+        assert_eq!(e("(HQ_ADMIN, BRANCH_MANAGER, INSTALLER)"), ["HQ_ADMIN", "BRANCH_MANAGER", "INSTALLER"]);
+        assert_eq!(e("UNREAD/READ"), ["UNREAD", "READ"]);
+        assert_eq!(e("`a` 또는 `b`"), ["a", "b"]);
+        // Examples and prose are not enumerations.
+        assert!(e("e.g., C01, P01, A01.").is_empty());
+        assert!(e("e.g., [\"aircon\", \"premium\"]").is_empty());
+        assert!(e("Enum of manual states.").is_empty());
+        assert!(e("PK, FK").is_empty());
+        assert!(e("Uses SHA256, AES for keys").is_empty());
+        assert!(e("matches manual \"부서코드\".").is_empty());
+    }
+
+    #[test]
+    fn tokens_keep_dotted_names_and_split_arrows() {
+        assert_eq!(
+            tokens("FK->users.id, non-null 'x'"),
+            [
+                Tok::Word("FK"),
+                Tok::Punct('-'),
+                Tok::Punct('>'),
+                Tok::Word("users.id"),
+                Tok::Punct(','),
+                Tok::Word("non-null"),
+                Tok::Quoted("x"),
+            ]
+        );
+        assert_eq!(tokens("user's"), [Tok::Word("user"), Tok::Punct('\''), Tok::Word("s")]);
+    }
+}
