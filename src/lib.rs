@@ -14,3 +14,4 @@ pub mod postgres;
 pub mod schema;
 pub mod sql;
 pub mod text;
+pub mod up;

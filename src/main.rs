@@ -16,6 +16,7 @@ use pgspec::document::SourceEncoding;
 use pgspec::fix;
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
+use pgspec::up;
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -36,6 +37,8 @@ Examples:
   pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
   pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
   pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
+  pgspec up docs/schema.md                    a persistent database with the document applied; prints its URL
+  pgspec down docs/schema.md                  remove it again
   pgspec cluster status                       where the private cluster lives, whether it runs
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
@@ -58,6 +61,14 @@ enum Command {
     /// Print the clean schema SQL the document describes: statements in the order they applied,
     /// safe fixes applied, each preceded by a comment naming its document line.
     Sql(SqlArgs),
+    /// Bring the system up: a persistent database with the document applied (safe fixes
+    /// included), kept in the private cluster (or on --db), with its connection string.
+    ///
+    /// Running it again on an unchanged document does nothing; on a changed document it says so
+    /// (use --recreate to rebuild).
+    Up(UpArgs),
+    /// Remove the database `pgspec up` made for a document.
+    Down(UpArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -137,6 +148,27 @@ struct FixArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct UpArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>`).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Drop and rebuild the database if it exists.
+    #[arg(long)]
+    recreate: bool,
+    /// Output format: full (human) or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct SqlArgs {
     /// The design document (Markdown); `-` reads standard input.
     #[arg(value_name = "DOC")]
@@ -197,6 +229,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => run_check(&args),
         Command::Fix(args) => run_fix(&args),
         Command::Sql(args) => run_sql(&args),
+        Command::Up(args) => run_up(&args),
+        Command::Down(args) => run_down(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
 }
@@ -369,6 +403,113 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
             std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?
         }
         None => print!("{script}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_up(args: &UpArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let report = up::up(
+        pipeline::extract(&bytes),
+        &bytes,
+        &server,
+        &name,
+        args.recreate,
+    )
+    .with_context(|| format!("bringing up {path}"))?;
+    let failed_errors = report
+        .check
+        .as_ref()
+        .is_some_and(|(_, r)| r.has_findings(Severity::Error));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == Format::Json {
+        let value = serde_json::json!({
+            "tool": "pgspec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": "up",
+            "status": report.status,
+            "database": report.database,
+            "connection": report.connection,
+            "objects": report.objects,
+            "roles": report.roles,
+            "documents": report.check.as_ref().map(|(doc, r)| vec![r.to_json(doc, &path)]).unwrap_or_default(),
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        if let Some((doc, check)) = &report.check {
+            let source = Source {
+                path: &path,
+                text: &doc.text,
+                line_index: &doc.line_index,
+            };
+            let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            for d in check
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity >= Severity::Warning)
+            {
+                writeln!(out, "{}\n", render_full(&source, d, styled))?;
+            }
+            let s = &check.summary;
+            writeln!(
+                out,
+                "{path}: {} statements: {} applied, {} failed, {} cascades, {} not applied (examples/operations/not-sql), {} skipped",
+                s.statements, s.applied, s.failed, s.cascades, s.not_applied_kind, s.skipped
+            )?;
+        }
+        let verb = match report.status {
+            up::UpStatus::Created => "created",
+            up::UpStatus::Recreated => "recreated",
+            up::UpStatus::Unchanged => "up to date (document unchanged)",
+            up::UpStatus::NeedsMigration => "exists but the document changed since `pgspec up`: migrations are not implemented yet; run `pgspec up --recreate` to rebuild it",
+        };
+        writeln!(out, "database {}: {verb}", report.database)?;
+        writeln!(out, "connection: {}", report.connection)?;
+        let objects: Vec<String> = report
+            .objects
+            .iter()
+            .map(|o| match o.in_document {
+                Some(d) => format!("{} {} (document: {d})", o.kind, o.in_database),
+                None => format!("{} {}", o.kind, o.in_database),
+            })
+            .collect();
+        writeln!(out, "objects: {}", objects.join(", "))?;
+        if !report.roles.is_empty() {
+            writeln!(
+                out,
+                "roles created (cluster-wide): {}",
+                report.roles.join(", ")
+            )?;
+        }
+    }
+    Ok(
+        if failed_errors || report.status == up::UpStatus::NeedsMigration {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+fn run_down(args: &UpArgs) -> Result<ExitCode> {
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    if up::down(&server, &name)? {
+        println!("database {name}: removed");
+    } else {
+        println!("database {name}: does not exist (nothing to do)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -353,6 +353,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     if err.sqlstate == "42601" {
         return syntax_verdict(stmt, err);
     }
+    if err.sqlstate == "42830" {
+        return verdict(
+            Category::ForeignKeyTarget,
+            "the referenced columns are not a PRIMARY KEY or UNIQUE constraint; if the target is partitioned, its key includes the partition column: reference both columns (composite FK) or enforce the reference in the application — a human decision".into(),
+        );
+    }
     if err.sqlstate == "42P01" {
         if names.iter().any(|(_, n)| is_system_view(n)) {
             return verdict(

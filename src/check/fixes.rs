@@ -60,6 +60,7 @@ pub fn plan(
             })
         }
         Category::InlineIndex => inline_index_plan(doc, stmt),
+        Category::PartitionKey => partition_key_plan(doc, stmt),
         _ => None,
     }
 }
@@ -257,6 +258,222 @@ fn next_inline_index(text: &str) -> Option<InlineIndex> {
     })
 }
 
+/// Add the partition key to every PRIMARY KEY / UNIQUE constraint of a partitioned CREATE TABLE
+/// that lacks it. Behaviour-changing: uniqueness is then only enforced per partition-key value.
+fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let text = &stmt.text;
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let by = lower.rfind("partition by")?;
+    let key_open = by + lower[by..].find('(')?;
+    let key_close = matching_paren(&masked, key_open)?;
+    let key: Vec<String> = masked[key_open + 1..key_close]
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_string())
+        .collect();
+    // Only plain column keys: an expression key has no column to add.
+    if key
+        .iter()
+        .any(|c| c.is_empty() || !c.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+    {
+        return None;
+    }
+    let body_open = lower.find('(')?;
+    if body_open > by {
+        return None;
+    }
+    let body_close = matching_paren(&masked, body_open)?;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut added_constraints = Vec::new();
+    for element in split_top_level(&masked, body_open + 1, body_close) {
+        let el = lower[element.clone()].trim_start();
+        let el_start = element.start + (lower[element.clone()].len() - el.len());
+        let constraint_head = el.strip_prefix("constraint").map_or(0, |rest| {
+            let rest_trim = rest.trim_start();
+            let name_len = rest_trim
+                .find(char::is_whitespace)
+                .unwrap_or(rest_trim.len());
+            el.len() - rest_trim.len() + name_len
+        });
+        let after_name = el[constraint_head..].trim_start();
+        let kw_at = el_start + (el.len() - after_name.len());
+        if after_name.starts_with("primary key") || after_name.starts_with("unique") {
+            // Table constraint: extend its column list.
+            let open = kw_at + lower[kw_at..element.end].find('(')?;
+            let close = matching_paren(&masked, open)?;
+            let cols: Vec<String> = lower[open + 1..close]
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect();
+            let missing: Vec<&String> = key
+                .iter()
+                .filter(|k| !cols.contains(&k.to_lowercase()))
+                .collect();
+            if !missing.is_empty() {
+                let add: String = missing.iter().map(|k| format!(", {k}")).collect();
+                edits.push((close..close, add));
+            }
+            continue;
+        }
+        if ["check", "exclude", "foreign", "like"]
+            .iter()
+            .any(|k| after_name.starts_with(k))
+        {
+            continue;
+        }
+        // Column definition: move a column-level PRIMARY KEY / UNIQUE to a table constraint.
+        let column = el
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_string();
+        if key.iter().any(|k| k.eq_ignore_ascii_case(&column)) {
+            continue;
+        }
+        for (word, constraint) in [("primary key", "PRIMARY KEY"), ("unique", "UNIQUE")] {
+            if let Some(at) = find_keyword(&lower[element.clone()], word) {
+                let start = element.start + at;
+                // Take one preceding space along, so `id uuid PRIMARY KEY,` becomes `id uuid,`.
+                let from = if start > 0 && masked.as_bytes()[start - 1] == b' ' {
+                    start - 1
+                } else {
+                    start
+                };
+                edits.push((from..start + word.len(), String::new()));
+                added_constraints.push(format!("{constraint} ({column}, {})", key.join(", ")));
+            }
+        }
+    }
+    if edits.is_empty() && added_constraints.is_empty() {
+        return None;
+    }
+    if !added_constraints.is_empty() {
+        let indent = "\n    ";
+        let add: String = added_constraints
+            .iter()
+            .map(|c| format!(",{indent}{c}"))
+            .collect();
+        let insert_at = masked[..body_close].trim_end().len();
+        edits.push((insert_at..insert_at, add));
+    }
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut fixed = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (range, replacement) in &edits {
+        fixed.push_str(&text[at..range.start]);
+        fixed.push_str(replacement);
+        at = range.end;
+    }
+    fixed.push_str(&text[at..]);
+    let verbatim = doc.text.get(stmt.range.as_usize()) == Some(text.as_str());
+    Some(FixPlan {
+        fix: Fix {
+            title: format!(
+                "add the partition key ({}) to the table's PRIMARY KEY / UNIQUE constraints — uniqueness then holds only per {} value",
+                key.join(", "),
+                key.join(", ")
+            ),
+            applicability: if verbatim { Applicability::Unsafe } else { Applicability::DisplayOnly },
+            edits: edits
+                .into_iter()
+                .map(|(r, replacement)| Edit {
+                    range: TextRange::new(
+                        stmt.range.start + u32::try_from(r.start).unwrap_or(0),
+                        stmt.range.start + u32::try_from(r.end).unwrap_or(0),
+                    ),
+                    replacement,
+                })
+                .collect(),
+        },
+        superuser_before: Vec::new(),
+        replacement: Some(fixed),
+        after: Vec::new(),
+    })
+}
+
+/// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces
+/// (same byte length), so structure can be found with plain string search.
+fn mask_quotes_and_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\'' => {
+                out.push('\'');
+                while let Some((_, d)) = chars.next() {
+                    if d == '\'' {
+                        if chars.peek().is_some_and(|(_, e)| *e == '\'') {
+                            chars.next();
+                            out.push_str("  ");
+                            continue;
+                        }
+                        out.push('\'');
+                        break;
+                    }
+                    out.push_str(&" ".repeat(d.len_utf8()));
+                }
+            }
+            '-' if chars.peek().is_some_and(|(_, d)| *d == '-') => {
+                out.push(' ');
+                for (_, d) in chars.by_ref() {
+                    if d == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                    out.push_str(&" ".repeat(d.len_utf8()));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Byte ranges of the comma-separated elements between `start` and `end` at paren depth 0.
+fn split_top_level(masked: &str, start: usize, end: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut from = start;
+    for (i, c) in masked[start..end].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(from..start + i);
+                from = start + i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(from..end);
+    out
+}
+
+/// Offset of `word` in `text` at depth 0 and on word boundaries.
+fn find_keyword(text: &str, word: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 && text[i..].starts_with(word) => {
+                let before =
+                    i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+                let after = bytes
+                    .get(i + word.len())
+                    .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+                if before && after {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 fn matching_paren(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, c) in text[open..].char_indices() {
@@ -306,6 +523,35 @@ mod tests {
             Some("s")
         );
         assert_eq!(created_table_name("CREATE INDEX x ON t (a)"), None);
+    }
+
+    fn partition_fix(sql: &str) -> String {
+        let doc = crate::document::read(sql.as_bytes()).0;
+        let stmt = Statement {
+            index: 0,
+            block: 0,
+            text: sql.to_string(),
+            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            kind: crate::sql::StatementKind::Schema,
+            facts: crate::sql::Facts::default(),
+        };
+        partition_key_plan(&doc, &stmt)
+            .expect("plan")
+            .replacement
+            .expect("text")
+    }
+
+    #[test]
+    fn partition_key_is_added_to_primary_key_and_unique() {
+        assert_eq!(
+            partition_fix("CREATE TABLE o (\n    id uuid PRIMARY KEY,\n    no text UNIQUE NOT NULL,\n    created_at timestamptz NOT NULL\n) PARTITION BY RANGE (created_at);"),
+            "CREATE TABLE o (\n    id uuid,\n    no text NOT NULL,\n    created_at timestamptz NOT NULL,\n    PRIMARY KEY (id, created_at),\n    UNIQUE (no, created_at)\n) PARTITION BY RANGE (created_at);"
+        );
+        assert_eq!(
+            partition_fix("CREATE TABLE o (id int, d date, note text DEFAULT 'unique', CONSTRAINT pk PRIMARY KEY (id)) PARTITION BY RANGE (d)"),
+            "CREATE TABLE o (id int, d date, note text DEFAULT 'unique', CONSTRAINT pk PRIMARY KEY (id, d)) PARTITION BY RANGE (d)"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::diagnostics::{Category, Code, Diagnostic, Fix, Label, PgDetails, Severity};
+use crate::diagnostics::{
+    Applicability, Category, Code, Diagnostic, Fix, Label, PgDetails, Severity,
+};
 use crate::document::Document;
 use crate::postgres::{char_position_to_byte, ApplySession, ClusterError, Notice, Outcome};
 use crate::sql::{ObjectKind, Statement, StatementKind};
@@ -44,6 +46,9 @@ pub struct CheckOptions {
     /// index out), apply it on the scratch database and continue, so the errors behind it are
     /// found too.
     pub apply_safe_fixes: bool,
+    /// Also apply behaviour-changing fixes (partition key added to PRIMARY KEY/UNIQUE) on the
+    /// database: what `up` does, reporting each. `check` only attaches them to diagnostics.
+    pub apply_unsafe_fixes: bool,
 }
 
 impl Default for CheckOptions {
@@ -51,6 +56,7 @@ impl Default for CheckOptions {
         Self {
             retry_forward_references: true,
             apply_safe_fixes: true,
+            apply_unsafe_fixes: false,
         }
     }
 }
@@ -288,6 +294,10 @@ impl<'a> Engine<'a> {
         else {
             return Ok(State::Failed(err, verdict));
         };
+        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
+            self.fixes.insert(i, plan.fix);
+            return Ok(State::Failed(err, verdict));
+        }
         for sql in &plan.superuser_before {
             if !self.prelude_done.insert(sql.clone()) {
                 continue;

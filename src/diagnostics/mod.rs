@@ -77,6 +77,7 @@ categories! {
     Syntax => "syntax", "invalid SQL syntax or clause order";
     SystemViewColumn => "system-view-column", "a column name that a pg_stat_* / pg_catalog view does not have";
     ForwardReference => "forward-reference", "uses an object that the document defines later";
+    ForeignKeyTarget => "foreign-key-target", "a foreign key whose referenced columns have no unique constraint (e.g. the id of a partitioned table)";
     DatatypeMismatch => "datatype-mismatch", "a value or expression of the wrong type";
     InvalidDefinition => "invalid-definition", "a definition PostgreSQL rejects for another reason";
     Permission => "permission", "needs a privilege that the applying role does not have";

@@ -261,6 +261,34 @@ impl ScratchDatabase {
         lock(&self.created_roles).clone()
     }
 
+    /// Keep the database as `final_name` instead of dropping it (what `pgspec up` does once the
+    /// document applied): renamed, commented with `comment`, and the roles it created re-marked
+    /// so stale-run cleanup keeps them. Close every session on it first. Returns those roles.
+    pub fn promote(mut self, final_name: &str, comment: &str) -> Result<Vec<String>, ClusterError> {
+        let mut admin = connect(&self.maintenance, "the maintenance database")?;
+        let server_error = |e: postgres::Error| ClusterError::Server(error_text(&e));
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} RENAME TO {}; COMMENT ON DATABASE {} IS {}",
+                quote_ident(&self.name),
+                quote_ident(final_name),
+                quote_ident(final_name),
+                quote_literal(comment)
+            ))
+            .map_err(server_error)?;
+        self.dropped = true;
+        let roles = std::mem::take(&mut *lock(&self.created_roles));
+        for role in &roles {
+            let _ = admin.batch_execute(&format!(
+                "COMMENT ON ROLE {} IS {}",
+                quote_ident(role),
+                quote_literal(&format!("{ROLE_MARKER} (database {final_name})"))
+            ));
+        }
+        self.name = final_name.to_string();
+        Ok(roles)
+    }
+
     /// Drop the database and the roles this run created now, reporting failure
     /// (dropping the value does the same, silently).
     pub fn drop_now(mut self) -> Result<(), ClusterError> {

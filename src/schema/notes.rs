@@ -137,11 +137,14 @@ const NOT_A_TARGET: &[&str] = &[
 
 /// Read the facts of one note.
 pub(crate) fn parse_notes(text: &str) -> NoteFacts {
+    // A note is a sentence or two; a pathological cell is read only in part, which keeps the
+    // (quadratic in places) list search cheap.
+    let text = prefix(text, 4096);
     let toks = tokens(text);
     let mut facts = NoteFacts {
         primary_key: any_phrase(
             &toks,
-            &[&["pk"], &["primary", "key"], &["기본키"], &["기본", "키"], &["주키"], &["pk,fk"]],
+            &[&["pk"], &["primary", "key"], &["기본키"], &["기본", "키"], &["주키"]],
         ),
         unique: has_unique(&toks),
         ..NoteFacts::default()
@@ -153,6 +156,15 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     facts.default = default_value(text);
     facts.enum_values = enum_values(&toks);
     facts
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+pub(crate) fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn has_unique(toks: &[Tok<'_>]) -> bool {
@@ -312,8 +324,7 @@ fn default_value(text: &str) -> Option<String> {
                 .chars()
                 .next_back()
                 .is_none_or(|c| !is_word_char(c));
-            let after_ok = marker.is_char_boundary(marker.len())
-                && lower[end..]
+            let after_ok = lower[end..]
                     .chars()
                     .next()
                     .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
@@ -398,7 +409,9 @@ fn read_value(s: &str) -> Option<String> {
 }
 
 /// Words before a list that make it examples rather than the allowed values.
-const EXAMPLE_MARKERS: &[&str] = &["e.g", "eg", "ex", "example", "examples", "such", "like", "예", "예시", "예:"];
+const EXAMPLE_MARKERS: &[&str] = &[
+    "e.g", "eg", "ex", "example", "examples", "such", "like", "예", "예시", "예를",
+];
 
 /// Words that are keys or constraints, never enum values.
 const NOT_VALUES: &[&str] = &["PK", "FK", "UK", "NOT", "NULL", "UNIQUE", "DEFAULT", "ID"];
@@ -472,13 +485,13 @@ fn list_at(toks: &[Tok<'_>], start: usize, kind: ItemKind) -> Option<(Vec<String
 
 /// The first enumeration of allowed values in a note.
 fn enum_values(toks: &[Tok<'_>]) -> Vec<String> {
+    // Lists after "e.g." are examples, not the allowed values.
+    let stop = toks
+        .iter()
+        .position(|t| word_lower(t).is_some_and(|w| EXAMPLE_MARKERS.contains(&w.as_str())))
+        .unwrap_or(toks.len());
+    let toks = &toks[..stop];
     for start in 0..toks.len() {
-        let examples_before = toks[..start].iter().any(|t| {
-            word_lower(t).is_some_and(|w| EXAMPLE_MARKERS.contains(&w.as_str()))
-        });
-        if examples_before {
-            break;
-        }
         // After an explicit marker any word counts: `one of a, b`, `enum: a | b`, `값: a, b`.
         let marker_end = {
             let w = toks.get(start).and_then(word_lower);

@@ -263,3 +263,108 @@ fn sql_output_applies_cleanly_with_psql() {
         );
     }
 }
+
+#[test]
+fn up_creates_a_database_with_behaviour_changing_fixes_is_idempotent_and_down_removes_it() {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(
+        &dir,
+        "shop.md",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);\n\
+         CREATE TABLE orders_2026 PARTITION OF orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n\
+         CREATE INDEX orders_created_idx ON orders (created_at);",
+    );
+    let name = format!("pgspec_up_test_{}", std::process::id());
+    let out = pgspec(
+        &[
+            "up", "--db", &url, "--name", &name, "--format", "json", &doc,
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(json["status"], "created");
+    assert!(json["connection"]
+        .as_str()
+        .expect("connection")
+        .contains(&name));
+    let statements = json["documents"][0]["statements"]
+        .as_array()
+        .expect("statements");
+    // The partitioned table's PK lacks the partition key: reported, fixed (behaviour-changing),
+    // and everything behind it applies.
+    assert_eq!(statements[0]["status"], "failed");
+    assert_eq!(statements[1]["status"], "applied");
+    assert_eq!(statements[2]["status"], "applied");
+    let objects = json["objects"].as_array().expect("objects");
+    let count = |kind: &str| {
+        objects.iter().find(|o| o["kind"] == kind).expect("kind")["in_database"].clone()
+    };
+    assert_eq!(count("tables"), 1);
+    assert_eq!(count("partitions"), 1);
+
+    // The summary matches the catalog, read independently.
+    let psql = shared_cluster().bins.bin_dir.join("psql");
+    let target = url.replacen("/postgres?", &format!("/{name}?"), 1);
+    let q = Command::new(&psql)
+        .args([
+            &target,
+            "-Atc",
+            "SELECT count(*) FROM pg_class WHERE relispartition AND relkind = 'r'",
+        ])
+        .output()
+        .expect("psql");
+    assert_eq!(String::from_utf8_lossy(&q.stdout).trim(), "1");
+    let q = Command::new(&psql)
+        .args([&target, "-Atc", "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' AND conrelid = 'orders'::regclass"])
+        .output()
+        .expect("psql");
+    assert_eq!(
+        String::from_utf8_lossy(&q.stdout).trim(),
+        "PRIMARY KEY (id, created_at)"
+    );
+
+    let again = pgspec(
+        &[
+            "up", "--db", &url, "--name", &name, "--format", "json", &doc,
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json");
+    assert_eq!(json["status"], "unchanged");
+    assert_eq!(again.status.code(), Some(0));
+
+    std::fs::write(&doc, "# changed\n\n```sql\nCREATE TABLE t (id int);\n```\n").expect("write");
+    let changed = pgspec(
+        &[
+            "up", "--db", &url, "--name", &name, "--format", "json", &doc,
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&changed.stdout).expect("json");
+    assert_eq!(json["status"], "needs-migration");
+    assert_eq!(changed.status.code(), Some(1));
+
+    let down = pgspec(&["down", "--db", &url, "--name", &name, &doc], None);
+    assert_eq!(
+        down.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    let q = Command::new(&psql)
+        .args([
+            &url,
+            "-Atc",
+            &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'"),
+        ])
+        .output()
+        .expect("psql");
+    assert_eq!(String::from_utf8_lossy(&q.stdout).trim(), "0");
+}

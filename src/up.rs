@@ -1,0 +1,263 @@
+//! `up` / `down`: bring the system a document describes up as a persistent database, applied
+//! with every safe fix, and take it down again. Built on `check`: the document is applied to a
+//! scratch database, which is promoted (renamed and kept) once it is complete.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::check::{self, CheckOptions, CheckReport};
+use crate::document::Document;
+use crate::pipeline::Extracted;
+use crate::postgres::{ClusterError, ScratchDatabase, Server};
+use crate::sql::ObjectKind;
+
+/// Prefix of the comment `up` puts on the databases it owns.
+const UP_MARKER: &str = "pgspec up:";
+
+/// Whether `up` created the database, found it current, or found it stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpStatus {
+    Created,
+    Recreated,
+    Unchanged,
+    /// The document changed since the database was brought up: migrate, or `--recreate`.
+    NeedsMigration,
+}
+
+/// Catalog count next to what the document's statements create, for one kind of object.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectCount {
+    pub kind: String,
+    /// Objects of this kind in the database after `up`.
+    pub in_database: u64,
+    /// Statements of the document that create an object of this kind (None: not tracked).
+    pub in_document: Option<u64>,
+}
+
+/// The product of `up`.
+#[derive(Debug)]
+pub struct UpReport {
+    pub status: UpStatus,
+    pub database: String,
+    /// libpq URL of the database (no password).
+    pub connection: String,
+    pub objects: Vec<ObjectCount>,
+    /// Roles created for the document (cluster-wide).
+    pub roles: Vec<String>,
+    /// The apply report (absent when nothing was applied: unchanged / needs migration).
+    pub check: Option<(Document, CheckReport)>,
+}
+
+/// Stable 64-bit FNV-1a of the document bytes: the database remembers which text it was built
+/// from (`std`'s hasher is not stable across Rust releases).
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Database name for a document path: `pgspec_<stem>`, lowercase, at most 63 bytes.
+pub fn database_name_for(path: &str) -> String {
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().to_string());
+    let mut name: String = format!("pgspec_{stem}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.truncate(63);
+    name
+}
+
+/// The `up` comment of `database`, if it exists: `Some(None)` exists but not made by `up`.
+fn existing(server: &Server, database: &str) -> Result<Option<Option<String>>, ClusterError> {
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    let rows = admin
+        .query(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
+            &[&database],
+        )
+        .map_err(|e| ClusterError::Server(e.to_string()))?;
+    Ok(rows.first().map(|r| r.get::<_, Option<String>>(0)))
+}
+
+fn drop_database(server: &Server, database: &str) -> Result<(), ClusterError> {
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(database)
+        ))
+        .map_err(|e| ClusterError::Server(e.to_string()))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Bring the document up as `database` on `server`.
+pub fn up(
+    extracted: Extracted,
+    bytes: &[u8],
+    server: &Server,
+    database: &str,
+    recreate: bool,
+) -> Result<UpReport, ClusterError> {
+    let fingerprint = fingerprint(bytes);
+    let connection = server.url(database);
+    let mut status = UpStatus::Created;
+    if let Some(comment) = existing(server, database)? {
+        let ours = comment.as_deref().is_some_and(|c| c.starts_with(UP_MARKER));
+        if !ours && !recreate {
+            return Err(ClusterError::Server(format!(
+                "database {database} exists and was not made by `pgspec up`; choose another --name, or pass --recreate to replace it"
+            )));
+        }
+        let same = comment
+            .as_deref()
+            .is_some_and(|c| c.contains(&format!("document {fingerprint}")));
+        if !recreate {
+            return Ok(UpReport {
+                status: if same {
+                    UpStatus::Unchanged
+                } else {
+                    UpStatus::NeedsMigration
+                },
+                database: database.to_string(),
+                objects: count_objects_by_url(server, database, None)?,
+                connection,
+                roles: Vec::new(),
+                check: None,
+            });
+        }
+        drop_database(server, database)?;
+        status = UpStatus::Recreated;
+    }
+
+    let scratch = ScratchDatabase::create(server, "pgspec_up")?;
+    let mut session = scratch.session()?;
+    let report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics,
+        &mut session,
+        // `up` brings the system up: behaviour-changing fixes are applied too, and reported.
+        &CheckOptions {
+            apply_unsafe_fixes: true,
+            ..CheckOptions::default()
+        },
+    )?;
+    drop(session);
+    let comment = format!("{UP_MARKER} document {fingerprint}");
+    let roles = scratch.promote(database, &comment)?;
+    let objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
+    Ok(UpReport {
+        status,
+        database: database.to_string(),
+        connection,
+        objects,
+        roles,
+        check: Some((extracted.document, report)),
+    })
+}
+
+/// Drop the database `up` made (and nothing else: the name must carry `up`'s marker).
+pub fn down(server: &Server, database: &str) -> Result<bool, ClusterError> {
+    match existing(server, database)? {
+        None => Ok(false),
+        Some(comment) if comment.as_deref().is_some_and(|c| c.starts_with(UP_MARKER)) => {
+            drop_database(server, database)?;
+            Ok(true)
+        }
+        Some(_) => Err(ClusterError::Server(format!(
+            "database {database} was not made by `pgspec up`; refusing to drop it"
+        ))),
+    }
+}
+
+fn count_objects_by_url(
+    server: &Server,
+    database: &str,
+    statements: Option<&[crate::sql::Statement]>,
+) -> Result<Vec<ObjectCount>, ClusterError> {
+    let mut client = server.admin_client(database)?;
+    let rows = client
+        .simple_query(include_str!("postgres/catalog/object_counts.sql"))
+        .map_err(|e| ClusterError::Server(e.to_string()))?;
+    let mut document: BTreeMap<&str, u64> = BTreeMap::new();
+    if let Some(statements) = statements {
+        for stmt in statements {
+            for obj in &stmt.facts.creates {
+                let kind = match obj.kind {
+                    ObjectKind::Index => "indexes",
+                    ObjectKind::Function => "functions",
+                    ObjectKind::Trigger => "triggers",
+                    ObjectKind::Policy => "policies",
+                    ObjectKind::Schema => "schemas",
+                    ObjectKind::Extension => "extensions",
+                    ObjectKind::Type => "types",
+                    ObjectKind::Relation | ObjectKind::Role | ObjectKind::Other => continue,
+                };
+                *document.entry(kind).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for row in rows {
+        if let postgres::SimpleQueryMessage::Row(row) = row {
+            let kind = row.get(0).unwrap_or("").to_string();
+            let in_database = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let tracked = matches!(
+                kind.as_str(),
+                "indexes"
+                    | "functions"
+                    | "triggers"
+                    | "policies"
+                    | "schemas"
+                    | "extensions"
+                    | "types"
+            );
+            let in_document = statements
+                .filter(|_| tracked)
+                .map(|_| document.get(kind.as_str()).copied().unwrap_or(0));
+            out.push(ObjectCount {
+                kind,
+                in_database,
+                in_document,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_identifiers() {
+        assert_eq!(
+            database_name_for("docs/000_1c0bd65.txt"),
+            "pgspec_000_1c0bd65"
+        );
+        assert_eq!(database_name_for("My Doc.md"), "pgspec_my_doc");
+        assert!(database_name_for(&"x".repeat(100)).len() <= 63);
+    }
+
+    #[test]
+    fn fingerprint_is_stable() {
+        assert_eq!(fingerprint(b""), "cbf29ce484222325");
+        assert_ne!(fingerprint(b"a"), fingerprint(b"b"));
+    }
+}
