@@ -11,6 +11,7 @@ pub mod document;
 pub mod fix;
 pub mod pipeline;
 pub mod postgres;
+pub mod provision;
 pub mod schema;
 pub mod sql;
 pub mod text;

@@ -439,6 +439,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
             "connection": report.connection,
             "objects": report.objects,
             "roles": report.roles,
+            "provisioned": report.provisioned,
             "documents": report.check.as_ref().map(|(doc, r)| vec![r.to_json(doc, &path)]).unwrap_or_default(),
         });
         serde_json::to_writer_pretty(&mut out, &value)?;
@@ -482,6 +483,20 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
             })
             .collect();
         writeln!(out, "objects: {}", objects.join(", "))?;
+        for action in &report.provisioned {
+            let note = if action.note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", action.note)
+            };
+            let kind = serde_json::to_value(&action.kind)?;
+            writeln!(
+                out,
+                "provisioned: {} {}{note}",
+                kind.as_str().unwrap_or("action"),
+                action.object
+            )?;
+        }
         if !report.roles.is_empty() {
             writeln!(
                 out,

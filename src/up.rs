@@ -10,7 +10,11 @@ use crate::check::{self, CheckOptions, CheckReport};
 use crate::document::Document;
 use crate::pipeline::Extracted;
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
+use crate::provision::{self, ProvisionAction};
 use crate::sql::ObjectKind;
+
+/// Months after the current one that `up` makes sure have a partition.
+const PARTITION_MONTHS_AHEAD: u32 = 3;
 
 /// Prefix of the comment `up` puts on the databases it owns.
 const UP_MARKER: &str = "pgspec up:";
@@ -46,6 +50,8 @@ pub struct UpReport {
     pub objects: Vec<ObjectCount>,
     /// Roles created for the document (cluster-wide).
     pub roles: Vec<String>,
+    /// What pgspec added beyond the document: partitions, default partitions, platform shims.
+    pub provisioned: Vec<ProvisionAction>,
     /// The apply report (absent when nothing was applied: unchanged / needs migration).
     pub check: Option<(Document, CheckReport)>,
 }
@@ -138,6 +144,7 @@ pub fn up(
                 objects: count_objects_by_url(server, database, None)?,
                 connection,
                 roles: Vec::new(),
+                provisioned: Vec::new(),
                 check: None,
             });
         }
@@ -147,6 +154,13 @@ pub fn up(
 
     let scratch = ScratchDatabase::create(server, "pgspec_up")?;
     let mut session = scratch.session()?;
+    let mut provisioned = Vec::new();
+    // Supabase-only objects the document uses come from the shim, before the document runs.
+    if provision::needs_shim(extracted.statements.iter().map(|s| s.text.as_str())) {
+        provisioned.extend(provision::install_supabase_shim(&mut session)?);
+        // The shim sets the database's search_path; sessions pick it up on reconnect.
+        session.reset_app_session()?;
+    }
     let report = check::check(
         &extracted.document,
         &extracted.statements,
@@ -158,6 +172,14 @@ pub fn up(
             ..CheckOptions::default()
         },
     )?;
+    // Partitions so that an INSERT of today's rows (and the next months') succeeds.
+    let (year, month, _) = provision::today_utc();
+    provisioned.extend(provision::ensure_coverage(
+        &mut session,
+        (year, month),
+        PARTITION_MONTHS_AHEAD,
+        true,
+    )?);
     drop(session);
     let comment = format!("{UP_MARKER} document {fingerprint}");
     let roles = scratch.promote(database, &comment)?;
@@ -168,6 +190,7 @@ pub fn up(
         connection,
         objects,
         roles,
+        provisioned,
         check: Some((extracted.document, report)),
     })
 }

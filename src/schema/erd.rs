@@ -196,9 +196,8 @@ pub fn diagnostic(error: ErdError) -> Diagnostic {
 }
 
 /// The model's view of one diagram: a table per entity (in order of first appearance) and the
-/// relationships. Names are lowercased; an FK attribute's target comes from its comment
-/// (`"references users(id)"`) or, failing that, is inferred from its name (`user_id` → the
-/// one entity named `user` / `users`, preferring entities related to this one).
+/// relationships. Names are lowercased; an FK attribute's target is taken from its comment
+/// (`"references users(id)"`) when it names one ([`super::infer_references`] guesses the rest).
 pub fn to_schema(
     entities: &[ErdEntity],
     relationships: &[ErdRelationship],
@@ -211,11 +210,7 @@ pub fn to_schema(
             span: e.name_span,
             alias: e.alias.clone(),
             defined: e.block.is_some(),
-            columns: e
-                .attributes
-                .iter()
-                .map(|a| column(e, a, entities, relationships))
-                .collect(),
+            columns: e.attributes.iter().map(column).collect(),
         })
         .collect();
     let rels = relationships
@@ -233,12 +228,7 @@ pub fn to_schema(
     (tables, rels)
 }
 
-fn column(
-    entity: &ErdEntity,
-    a: &ErdAttribute,
-    entities: &[ErdEntity],
-    relationships: &[ErdRelationship],
-) -> DocColumn {
+fn column(a: &ErdAttribute) -> DocColumn {
     let has = |k: KeyKind| a.keys.iter().any(|key| key.kind == k);
     // mermaid's `type?` marks an optional attribute.
     let (ty, optional) = match a.ty.strip_suffix('?') {
@@ -251,12 +241,7 @@ fn column(
         .map(notes::parse_notes)
         .unwrap_or_default();
     let foreign_key = has(KeyKind::Foreign) || facts.references.is_some();
-    let references = facts.references.clone().or_else(|| {
-        has(KeyKind::Foreign)
-            .then(|| infer_target(entity, &a.name, entities, relationships))
-            .flatten()
-            .map(|t| (t, None))
-    });
+    let references = facts.references.clone();
     let enum_values = if ty.eq_ignore_ascii_case("enum") {
         facts.enum_values.clone()
     } else {
@@ -269,74 +254,19 @@ fn column(
         primary_key: has(KeyKind::Primary) || facts.primary_key,
         unique: has(KeyKind::Unique) || facts.unique,
         foreign_key,
-        not_null: if optional { Some(false) } else { facts.not_null },
+        not_null: if optional {
+            Some(false)
+        } else {
+            facts.not_null
+        },
         default: facts.default,
         references,
+        references_inferred: false,
         enum_values,
         comment: a.comment.clone(),
         span: a.name_span,
         type_span: a.ty_span,
     }
-}
-
-/// The entity an FK attribute `<stem>_id` points at: one whose name, singular or plural,
-/// equals the stem or ends it at an underscore (`uploaded_by_user_id` → `users`), or which
-/// ends with it (`job_id` → `generation_jobs`). Entities related to `entity` are tried first;
-/// only a unique match counts.
-fn infer_target(
-    entity: &ErdEntity,
-    column: &str,
-    entities: &[ErdEntity],
-    relationships: &[ErdRelationship],
-) -> Option<String> {
-    let column = column.to_lowercase();
-    let stem = column.strip_suffix("_id")?;
-    let related: Vec<&str> = relationships
-        .iter()
-        .filter_map(|r| {
-            if r.left == entity.name {
-                Some(r.right.as_str())
-            } else if r.right == entity.name {
-                Some(r.left.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let matches = |name: &str| -> bool {
-        let name = name.to_lowercase();
-        singular_forms(&name).iter().any(|form| {
-            stem == form
-                || stem.ends_with(&format!("_{form}"))
-                || form.ends_with(&format!("_{stem}"))
-        })
-    };
-    let unique = |names: Vec<&str>| -> Option<String> {
-        let mut found: Vec<String> = names
-            .into_iter()
-            .filter(|n| matches(n))
-            .map(str::to_lowercase)
-            .collect();
-        found.sort();
-        found.dedup();
-        (found.len() == 1).then(|| found.remove(0))
-    };
-    unique(related).or_else(|| unique(entities.iter().map(|e| e.name.as_str()).collect()))
-}
-
-/// A table name and its likely singulars (`categories` → `category`, `boxes` → `box`).
-fn singular_forms(name: &str) -> Vec<String> {
-    let mut forms = vec![name.to_string()];
-    if let Some(s) = name.strip_suffix("ies") {
-        forms.push(format!("{s}y"));
-    }
-    if let Some(s) = name.strip_suffix("es") {
-        forms.push(s.to_string());
-    }
-    if let Some(s) = name.strip_suffix('s') {
-        forms.push(s.to_string());
-    }
-    forms
 }
 
 /// The first significant line's range, if it is the `erDiagram` header (after optional front
@@ -499,7 +429,12 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn error_help(&mut self, range: TextRange, message: impl Into<String>, help: impl Into<String>) {
+    fn error_help(
+        &mut self,
+        range: TextRange,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.errors.push(ErdError {
             range,
             message: message.into(),
@@ -510,12 +445,13 @@ impl<'a> Parser<'a> {
     fn run(&mut self) {
         let code = self.code;
         let Some((header_start, header_end)) = header_line(code) else {
-            let first = lines(code)
-                .find(|(_, l)| !l.trim().is_empty())
-                .map_or(range(0, 0), |(s, l)| {
-                    let lead = l.len() - l.trim_start().len();
-                    range(s + lead, s + lead + l.trim().len())
-                });
+            let first =
+                lines(code)
+                    .find(|(_, l)| !l.trim().is_empty())
+                    .map_or(range(0, 0), |(s, l)| {
+                        let lead = l.len() - l.trim_start().len();
+                        range(s + lead, s + lead + l.trim().len())
+                    });
             self.error(first, "a mermaid ER diagram starts with `erDiagram`");
             return;
         };
@@ -709,10 +645,7 @@ impl<'a> Parser<'a> {
             *cur = save;
             return;
         }
-        while cur
-            .peek()
-            .is_some_and(|c| is_name_char(c) || c == ',')
-        {
+        while cur.peek().is_some_and(|c| is_name_char(c) || c == ',') {
             cur.bump();
         }
     }
@@ -825,13 +758,19 @@ impl<'a> Parser<'a> {
             self.error_help(
                 alias.span,
                 "an alias cannot be given in a relationship",
-                format!("declare it on its own line: `{}[\"{}\"]`", left.text, alias.text),
+                format!(
+                    "declare it on its own line: `{}[\"{}\"]`",
+                    left.text, alias.text
+                ),
             );
         }
         let Some((left_card, left_card_span)) = Self::cardinality(&mut cur) else {
             self.error_help(
                 cur.rest_range(),
-                format!("expected a relationship (`||--o{{`) or `{{` after `{}`", left.text),
+                format!(
+                    "expected a relationship (`||--o{{`) or `{{` after `{}`",
+                    left.text
+                ),
                 "write `A ||--o{ B : label`, or `A { type name }` for attributes",
             );
             return;
@@ -866,7 +805,10 @@ impl<'a> Parser<'a> {
             self.error_help(
                 a.span,
                 "an alias cannot be given in a relationship",
-                format!("declare it on its own line: `{}[\"{}\"]`", right.text, a.text),
+                format!(
+                    "declare it on its own line: `{}[\"{}\"]`",
+                    right.text, a.text
+                ),
             );
         }
         self.style_suffix(&mut cur);
@@ -921,7 +863,10 @@ impl<'a> Parser<'a> {
             cur.bump();
             let start = cur.pos;
             let Some(close) = cur.rest().find('"') else {
-                self.error(range(open, cur.end), "unclosed `\"` in a relationship label");
+                self.error(
+                    range(open, cur.end),
+                    "unclosed `\"` in a relationship label",
+                );
                 let text = cur.rest().trim_end().to_string();
                 return (Some(text.clone()), Some(range(start, start + text.len())));
             };
@@ -929,12 +874,19 @@ impl<'a> Parser<'a> {
             cur.pos += close + 1;
             let span = range(start, start + close);
             if !cur.at_end() {
-                self.error(cur.rest_range(), "unexpected text after the relationship label");
+                self.error(
+                    cur.rest_range(),
+                    "unexpected text after the relationship label",
+                );
             }
             return (Some(text), Some(span));
         }
         if cur.at_end() {
-            self.error_help(colon, "a relationship label cannot be empty", "write `: has` or `: \"\"`");
+            self.error_help(
+                colon,
+                "a relationship label cannot be empty",
+                "write `: has` or `: \"\"`",
+            );
             return (None, None);
         }
         let span = cur.rest_range();
@@ -975,7 +927,12 @@ impl<'a> Parser<'a> {
         }) || toks.get(before_close).is_some_and(|t| match t {
             BTok::Close(r) => {
                 before_close > 0
-                    && matches!(self.code.get(r.end as usize..).and_then(|s| s.chars().next()), Some('o' | '|'))
+                    && matches!(
+                        self.code
+                            .get(r.end as usize..)
+                            .and_then(|s| s.chars().next()),
+                        Some('o' | '|')
+                    )
             }
             _ => false,
         });
@@ -1005,7 +962,10 @@ impl<'a> Parser<'a> {
                     };
                 }
                 BTok::Word(r, _) if key_kind(self.text(r)).is_some() => {
-                    self.error(r, "a key (PK, FK, UK) must follow an attribute's type and name");
+                    self.error(
+                        r,
+                        "a key (PK, FK, UK) must follow an attribute's type and name",
+                    );
                     i += 1;
                 }
                 BTok::Word(..) => i = self.attribute(open.entity, &toks, i),
@@ -1057,8 +1017,14 @@ impl<'a> Parser<'a> {
                 let ty = joined(n - 1);
                 self.error_help(
                     ty_range,
-                    format!("mermaid reads only `{}` as the type of this attribute", self.text(words[0].0)),
-                    format!("write the type as one word, e.g. `{}`", ty.replace(' ', "_")),
+                    format!(
+                        "mermaid reads only `{}` as the type of this attribute",
+                        self.text(words[0].0)
+                    ),
+                    format!(
+                        "write the type as one word, e.g. `{}`",
+                        ty.replace(' ', "_")
+                    ),
                 );
                 (ty_range, n - 1)
             } else {
@@ -1094,7 +1060,11 @@ impl<'a> Parser<'a> {
                 Some(BTok::Word(r, _)) => match key_kind(self.text(*r)) {
                     Some(kind) => {
                         if !keys.is_empty() && !expect_key {
-                            self.error_help(*r, "keys must be separated by commas", "write `PK, FK`");
+                            self.error_help(
+                                *r,
+                                "keys must be separated by commas",
+                                "write `PK, FK`",
+                            );
                         }
                         keys.push(ErdKey { kind, span: *r });
                         expect_key = false;
@@ -1209,8 +1179,7 @@ fn block_tokens(mut cur: Cur<'_>) -> Vec<BTok> {
                 if c == '(' {
                     depth = 1;
                 }
-                loop {
-                    let Some(d) = cur.peek() else { break };
+                while let Some(d) = cur.peek() {
                     if depth > 0 {
                         if d == ')' {
                             depth -= 1;
@@ -1328,7 +1297,15 @@ erDiagram
         let labels: Vec<&str> = rels.iter().filter_map(|r| r.label.as_deref()).collect();
         assert_eq!(
             labels,
-            ["places", "contains", "uses for delivery", "has", "sold at", "allows", "drives"]
+            [
+                "places",
+                "contains",
+                "uses for delivery",
+                "has",
+                "sold at",
+                "allows",
+                "drives"
+            ]
         );
         // Spans are exact.
         for r in &rels {
@@ -1354,12 +1331,20 @@ erDiagram
 
         let customer = &entities[0];
         // The name span is the declaration with the block, not the first mention.
-        assert!(text(ALL, TextRange::new(customer.name_span.start, customer.name_span.end + 2)) == "CUSTOMER {");
+        assert!(
+            text(
+                ALL,
+                TextRange::new(customer.name_span.start, customer.name_span.end + 2)
+            ) == "CUSTOMER {"
+        );
         assert_eq!(customer.mentions.len(), 3);
         let attrs = &customer.attributes;
         assert_eq!(attrs.len(), 4);
         assert_eq!(attrs[0].comment.as_deref(), Some("the full name"));
-        assert_eq!(text(ALL, attrs[0].comment_span.expect("comment")), "the full name");
+        assert_eq!(
+            text(ALL, attrs[0].comment_span.expect("comment")),
+            "the full name"
+        );
         let kinds: Vec<KeyKind> = attrs[1].keys.iter().map(|k| k.kind).collect();
         assert_eq!(kinds, [KeyKind::Primary, KeyKind::Foreign]);
         assert_eq!(text(ALL, attrs[1].keys[1].span), "FK");
@@ -1409,25 +1394,44 @@ erDiagram
             .iter()
             .map(|e| (text(code, e.range), e.message.as_str()))
             .collect();
-        let has = |needle: &str, at: &str| {
-            messages
-                .iter()
-                .any(|(t, m)| m.contains(needle) && *t == at)
-        };
+        let has =
+            |needle: &str, at: &str| messages.iter().any(|(t, m)| m.contains(needle) && *t == at);
         assert!(has("must be quoted", "places order"), "{messages:#?}");
         assert!(has("needs a label", "PAYMENTS"), "{messages:#?}");
-        assert!(has("expected a relationship", "is garbage !!"), "{messages:#?}");
-        assert!(has("expected a relationship", "~~ ORDERS : x"), "{messages:#?}");
-        assert!(has("only `timestamp`", "timestamp with time zone"), "{messages:#?}");
+        assert!(
+            has("expected a relationship", "is garbage !!"),
+            "{messages:#?}"
+        );
+        assert!(
+            has("expected a relationship", "~~ ORDERS : x"),
+            "{messages:#?}"
+        );
+        assert!(
+            has("only `timestamp`", "timestamp with time zone"),
+            "{messages:#?}"
+        );
         assert!(has("separated by commas", "FK"), "{messages:#?}");
-        assert!(has("space inside parentheses", "decimal(10, 2)"), "{messages:#?}");
+        assert!(
+            has("space inside parentheses", "decimal(10, 2)"),
+            "{messages:#?}"
+        );
         assert!(has("needs a type and a name", "orphan"), "{messages:#?}");
         assert!(has("unclosed", "\"unclosed"), "{messages:#?}");
-        assert!(messages.iter().filter(|(t, m)| m.contains("never closed") && *t == "{").count() == 2, "{messages:#?}");
+        assert!(
+            messages
+                .iter()
+                .filter(|(t, m)| m.contains("never closed") && *t == "{")
+                .count()
+                == 2,
+            "{messages:#?}"
+        );
         assert_eq!(rels.len(), 3);
         assert_eq!(rels[0].label.as_deref(), Some("places order"));
         assert_eq!(rels[1].label, None);
-        let orders = entities.iter().find(|e| e.name == "ORDERS").expect("ORDERS");
+        let orders = entities
+            .iter()
+            .find(|e| e.name == "ORDERS")
+            .expect("ORDERS");
         let attrs: Vec<(&str, &str)> = orders
             .attributes
             .iter()
@@ -1487,6 +1491,16 @@ erDiagram
         let (entities, rels, errors) = parse_erd(code);
         assert!(errors.is_empty(), "{errors:?}");
         let (tables, rels) = to_schema(&entities, &rels);
+        let mut schema = crate::schema::DocSchema {
+            tables,
+            relationships: rels,
+        };
+        assert_eq!(schema.tables[1].columns[0].references, None);
+        crate::schema::infer_references(&mut schema, &[]);
+        let crate::schema::DocSchema {
+            tables,
+            relationships: rels,
+        } = schema;
         assert_eq!(tables[0].name, "users");
         assert_eq!(tables[1].name, "order_items");
         assert!(tables[0].defined && !tables[2].defined);
@@ -1495,7 +1509,10 @@ erDiagram
         assert!(users[0].primary_key);
         assert_eq!(users[1].pg_type.as_deref(), Some("text"));
         assert!(users[1].unique);
-        assert_eq!(users[2].pg_type.as_deref(), Some("timestamp without time zone"));
+        assert_eq!(
+            users[2].pg_type.as_deref(),
+            Some("timestamp without time zone")
+        );
         assert_eq!(users[3].pg_type, None);
         assert_eq!(users[3].enum_values, ["admin", "member"]);
         let items = &tables[1].columns;
@@ -1556,7 +1573,14 @@ erDiagram
             }
         }
         for r in &rels {
-            for s in [r.left_span, r.right_span, r.left_card_span, r.right_card_span, r.line_span, r.span] {
+            for s in [
+                r.left_span,
+                r.right_span,
+                r.left_card_span,
+                r.right_card_span,
+                r.line_span,
+                r.span,
+            ] {
                 assert!(ok(s));
             }
             assert!(r.label_span.is_none_or(ok));

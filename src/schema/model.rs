@@ -72,8 +72,11 @@ pub struct DocColumn {
     pub not_null: Option<bool>,
     /// The default expression as written (`true`, `now()`, `'pending'`).
     pub default: Option<String>,
-    /// Referenced table (lowercase) and column, when the document names them.
+    /// Referenced table (lowercase) and column, when the document names them, or the table
+    /// [`infer_references`] guessed for an `FK` column that names none.
     pub references: Option<(String, Option<String>)>,
+    /// Whether `references` is a guess from the column's name rather than the document's word.
+    pub references_inferred: bool,
     /// Allowed values, when the document enumerates them (`` `ko` or `en` ``, `OPEN / LOCKED`).
     pub enum_values: Vec<String>,
     /// The note / description / ERD comment text.
@@ -112,6 +115,92 @@ pub struct DocRelationship {
     pub label: Option<String>,
     /// The whole relationship statement.
     pub span: TextRange,
+}
+
+/// For every column marked `FK` without a target, guess the target from the column's name:
+/// `<stem>_id` refers to the one table (of `schema`, or of `known_tables`, e.g. those the SQL
+/// creates) whose name, or its singular, is the stem (`user_id` → `users`), else one that ends
+/// the stem at an underscore (`uploaded_by_user_id` → `users`), else one the stem ends
+/// (`job_id` → `generation_jobs`). Tables an ERD relates to the column's table are tried
+/// first. Only a unique match is taken; the guess is marked `references_inferred`.
+pub fn infer_references(schema: &mut DocSchema, known_tables: &[String]) {
+    let mut all: Vec<String> = schema
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .chain(known_tables.iter().map(|t| t.to_lowercase()))
+        .collect();
+    all.sort();
+    all.dedup();
+    let relationships = schema.relationships.clone();
+    for table in &mut schema.tables {
+        let mut related: Vec<String> = relationships
+            .iter()
+            .filter_map(|r| {
+                if r.left == table.name {
+                    Some(r.right.clone())
+                } else if r.right == table.name {
+                    Some(r.left.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        related.sort();
+        related.dedup();
+        for column in &mut table.columns {
+            if !column.foreign_key || column.references.is_some() {
+                continue;
+            }
+            let Some(stem) = column.name.strip_suffix("_id") else {
+                continue;
+            };
+            let target = [&related, &all]
+                .into_iter()
+                .find_map(|names| infer_among(stem, names));
+            if let Some(target) = target.flatten() {
+                column.references = Some((target, None));
+                column.references_inferred = true;
+            }
+        }
+    }
+}
+
+/// The target for `stem` among `names`: `Some(Some(t))` for a unique match in the first tier
+/// that matches at all, `Some(None)` when that tier is ambiguous, `None` when nothing matches.
+fn infer_among(stem: &str, names: &[String]) -> Option<Option<String>> {
+    let tiers: [&dyn Fn(&str) -> bool; 3] = [
+        &|form| stem == form,
+        &|form| stem.ends_with(&format!("_{form}")),
+        &|form| form.ends_with(&format!("_{stem}")),
+    ];
+    for tier in tiers {
+        let found: Vec<&String> = names
+            .iter()
+            .filter(|n| singular_forms(n).iter().any(|f| tier(f)))
+            .collect();
+        match found.as_slice() {
+            [] => continue,
+            [one] => return Some(Some((*one).clone())),
+            _ => return Some(None),
+        }
+    }
+    None
+}
+
+/// A table name and its likely singulars (`categories` → `category`, `boxes` → `box`).
+fn singular_forms(name: &str) -> Vec<String> {
+    let mut forms = vec![name.to_string()];
+    if let Some(s) = name.strip_suffix("ies") {
+        forms.push(format!("{s}y"));
+    }
+    if let Some(s) = name.strip_suffix("es") {
+        forms.push(s.to_string());
+    }
+    if let Some(s) = name.strip_suffix('s') {
+        forms.push(s.to_string());
+    }
+    forms
 }
 
 /// Put a document's type word into PostgreSQL's spelling, the one `format_type` prints
@@ -163,6 +252,13 @@ fn normalize_scalar(s: &str) -> Option<String> {
     };
     let words: Vec<&str> = words.split_whitespace().collect();
     let key = words.join(" ");
+    // PostGIS prints its modifiers as given (`geometry(Point,4326)`); keep them verbatim.
+    if key == "geometry" || key == "geography" {
+        return Some(match &modifiers {
+            None => key,
+            Some(m) => format!("{key}({})", m.join(",")),
+        });
+    }
     let numbers: Option<Vec<u32>> = match &modifiers {
         Some(m) => m.iter().map(|x| x.parse::<u32>().ok()).collect(),
         None => Some(Vec::new()),
@@ -227,14 +323,10 @@ fn normalize_scalar(s: &str) -> Option<String> {
         "inet" | "cidr" | "macaddr" | "macaddr8" | "tsvector" | "tsquery" | "xml" | "point"
         | "line" | "lseg" | "box" | "path" | "polygon" | "circle" | "oid" | "citext" | "ltree"
         | "hstore" | "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange"
-        | "daterange" | "int4multirange" | "int8multirange" | "nummultirange"
-        | "tsmultirange" | "tstzmultirange" | "datemultirange" | "pg_lsn" | "txid_snapshot"
-        | "pg_snapshot" => plain(&key),
-        // PostGIS prints its modifiers as given (`geometry(Point,4326)`); keep them verbatim.
-        "geometry" | "geography" => match &modifiers {
-            None => Some(key.clone()),
-            Some(m) => Some(format!("{key}({})", m.join(","))),
-        },
+        | "daterange" | "int4multirange" | "int8multirange" | "nummultirange" | "tsmultirange"
+        | "tstzmultirange" | "datemultirange" | "pg_lsn" | "txid_snapshot" | "pg_snapshot" => {
+            plain(&key)
+        }
         _ => None,
     }
 }
@@ -262,7 +354,10 @@ mod tests {
             ("timestamp", Some("timestamp without time zone")),
             ("timestamptz", Some("timestamp with time zone")),
             ("TIMESTAMP WITH TIME ZONE", Some("timestamp with time zone")),
-            ("timestamp(3) with time zone", Some("timestamp(3) with time zone")),
+            (
+                "timestamp(3) with time zone",
+                Some("timestamp(3) with time zone"),
+            ),
             ("timestamptz(6)", Some("timestamp(6) with time zone")),
             ("datetime", Some("timestamp without time zone")),
             ("text[]", Some("text[]")),
@@ -308,10 +403,81 @@ mod tests {
     }
 
     #[test]
+    fn fk_targets_are_inferred_from_names_in_tiers() {
+        let column = |name: &str| DocColumn {
+            name: name.into(),
+            foreign_key: true,
+            ..DocColumn::default()
+        };
+        let table = |name: &str, columns: Vec<DocColumn>| DocTable {
+            name: name.into(),
+            source: SourceKind::ColumnTable,
+            span: TextRange::default(),
+            alias: None,
+            defined: true,
+            columns,
+        };
+        let mut schema = DocSchema {
+            tables: vec![
+                table(
+                    "items",
+                    vec![
+                        column("order_id"),
+                        column("uploaded_by_user_id"),
+                        column("job_id"),
+                        column("category_id"),
+                        column("partner_id"),
+                        column("created_by"),
+                    ],
+                ),
+                table("orders", vec![]),
+                table("split_orders", vec![]),
+                table("users", vec![]),
+                table("generation_jobs", vec![]),
+                table("categories", vec![]),
+            ],
+            relationships: vec![],
+        };
+        infer_references(&mut schema, &[]);
+        let refs: Vec<Option<&str>> = schema.tables[0]
+            .columns
+            .iter()
+            .map(|c| c.references.as_ref().map(|r| r.0.as_str()))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                Some("orders"),
+                Some("users"),
+                Some("generation_jobs"),
+                Some("categories"),
+                None,
+                None
+            ]
+        );
+        assert!(schema.tables[0].columns[0].references_inferred);
+        infer_references(&mut schema, &["partners".to_string()]);
+        assert_eq!(
+            schema.tables[0].columns[4].references,
+            Some(("partners".into(), None))
+        );
+    }
+
+    #[test]
     fn normalize_type_never_panics_on_odd_input() {
         for raw in [
-            "[]", "[", ")(", "numeric(", "numeric)", "a[x]", "한글[]", "varchar(٣)", " array",
-            "text array array", "timestamp(99)", "float(0)",
+            "[]",
+            "[",
+            ")(",
+            "numeric(",
+            "numeric)",
+            "a[x]",
+            "한글[]",
+            "varchar(٣)",
+            " array",
+            "text array array",
+            "timestamp(99)",
+            "float(0)",
         ] {
             let _ = normalize_type(raw);
         }

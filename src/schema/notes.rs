@@ -130,9 +130,35 @@ fn any_phrase(toks: &[Tok<'_>], phrases: &[&[&str]]) -> bool {
 
 /// Words that follow a marker but are not a table name (`FK nullable`, `FK, unique`).
 const NOT_A_TARGET: &[&str] = &[
-    "nullable", "not", "null", "unique", "optional", "index", "indexed", "on", "cascade",
-    "default", "pk", "fk", "uk", "key", "required", "the", "a", "an", "to", "참조", "테이블",
-    "table", "delete", "update", "set", "no", "yes", "and", "or",
+    "nullable",
+    "not",
+    "null",
+    "unique",
+    "optional",
+    "index",
+    "indexed",
+    "on",
+    "cascade",
+    "default",
+    "pk",
+    "fk",
+    "uk",
+    "key",
+    "required",
+    "the",
+    "a",
+    "an",
+    "to",
+    "참조",
+    "테이블",
+    "table",
+    "delete",
+    "update",
+    "set",
+    "no",
+    "yes",
+    "and",
+    "or",
 ];
 
 /// Read the facts of one note.
@@ -144,7 +170,13 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     let mut facts = NoteFacts {
         primary_key: any_phrase(
             &toks,
-            &[&["pk"], &["primary", "key"], &["기본키"], &["기본", "키"], &["주키"]],
+            &[
+                &["pk"],
+                &["primary", "key"],
+                &["기본키"],
+                &["기본", "키"],
+                &["주키"],
+            ],
         ),
         unique: has_unique(&toks),
         ..NoteFacts::default()
@@ -223,7 +255,9 @@ fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
     for i in 0..toks.len() {
         let w = toks.get(i).and_then(word_lower);
         let (marker, next) = match (w.as_deref(), toks.get(i)) {
-            (Some("fk" | "references" | "refs" | "ref" | "외래키" | "참조키"), _) => (true, i + 1),
+            (Some("fk" | "references" | "refs" | "ref" | "외래키" | "참조키"), _) => {
+                (true, i + 1)
+            }
             (Some("foreign"), _) if phrase_at(toks, i + 1, &["key"]) => (true, i + 2),
             (Some("참조"), _) => (true, i + 1),
             (_, Some(Tok::Punct('→' | '⇒' | '➜'))) => (false, i + 1),
@@ -279,7 +313,8 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
     };
     let name = name.trim_matches('"');
     let first = name.chars().next()?;
-    if !(first.is_alphabetic() || first == '_') || NOT_A_TARGET.contains(&name.to_lowercase().as_str())
+    if !(first.is_alphabetic() || first == '_')
+        || NOT_A_TARGET.contains(&name.to_lowercase().as_str())
     {
         return None;
     }
@@ -325,9 +360,9 @@ fn default_value(text: &str) -> Option<String> {
                 .next_back()
                 .is_none_or(|c| !is_word_char(c));
             let after_ok = lower[end..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
             if before_ok && after_ok {
                 from = Some(end);
                 break;
@@ -546,7 +581,10 @@ mod tests {
         assert!(n.foreign_key);
         assert_eq!(n.references, refs("users", Some("id")));
         assert_eq!(parse_notes("FK(users)").references, refs("users", None));
-        assert_eq!(parse_notes("FK -> branches").references, refs("branches", None));
+        assert_eq!(
+            parse_notes("FK -> branches").references,
+            refs("branches", None)
+        );
         assert_eq!(
             parse_notes("references users(id) on delete cascade").references,
             refs("users", Some("id"))
@@ -555,12 +593,21 @@ mod tests {
             parse_notes("REFERENCES auth.users.id").references,
             refs("auth.users", Some("id"))
         );
-        assert_eq!(parse_notes("users.id 참조").references, refs("users", Some("id")));
-        assert_eq!(parse_notes("외래키: `orders`").references, refs("orders", None));
+        assert_eq!(
+            parse_notes("users.id 참조").references,
+            refs("users", Some("id"))
+        );
+        assert_eq!(
+            parse_notes("외래키: `orders`").references,
+            refs("orders", None)
+        );
         let n = parse_notes("FK nullable");
         assert!(n.foreign_key && n.references.is_none());
         assert_eq!(n.not_null, Some(false));
-        assert_eq!(parse_notes("→ orders.id").references, refs("orders", Some("id")));
+        assert_eq!(
+            parse_notes("→ orders.id").references,
+            refs("orders", Some("id"))
+        );
         // A bare arrow to a single word is prose, not a reference.
         let n = parse_notes("maps -> something");
         assert!(!n.foreign_key && n.references.is_none());
@@ -583,14 +630,25 @@ mod tests {
         assert_eq!(parse_notes("NULL 허용").not_null, Some(false));
         assert_eq!(parse_notes("Argon2id.").not_null, None);
         assert_eq!(parse_notes("default true").default.as_deref(), Some("true"));
-        assert_eq!(parse_notes("default Asia/Seoul.").default.as_deref(), Some("Asia/Seoul"));
-        assert_eq!(parse_notes("DEFAULT now()").default.as_deref(), Some("now()"));
         assert_eq!(
-            parse_notes("defaults to 'pending', set by trigger").default.as_deref(),
+            parse_notes("default Asia/Seoul.").default.as_deref(),
+            Some("Asia/Seoul")
+        );
+        assert_eq!(
+            parse_notes("DEFAULT now()").default.as_deref(),
+            Some("now()")
+        );
+        assert_eq!(
+            parse_notes("defaults to 'pending', set by trigger")
+                .default
+                .as_deref(),
             Some("'pending'")
         );
         assert_eq!(parse_notes("기본값: `0`").default.as_deref(), Some("0"));
-        assert_eq!(parse_notes("default: gen_random_uuid()").default.as_deref(), Some("gen_random_uuid()"));
+        assert_eq!(
+            parse_notes("default: gen_random_uuid()").default.as_deref(),
+            Some("gen_random_uuid()")
+        );
         assert_eq!(parse_notes("(default 1)").default.as_deref(), Some("1"));
         assert_eq!(parse_notes("no defaults here").default, None);
     }
@@ -600,11 +658,20 @@ mod tests {
         let e = |s: &str| parse_notes(s).enum_values;
         assert_eq!(e("`ko` or `en`."), ["ko", "en"]);
         assert_eq!(e("OPEN / LOCKED."), ["OPEN", "LOCKED"]);
-        assert_eq!(e("PENDING / SYNCED / CONFLICT / FAILED."), ["PENDING", "SYNCED", "CONFLICT", "FAILED"]);
+        assert_eq!(
+            e("PENDING / SYNCED / CONFLICT / FAILED."),
+            ["PENDING", "SYNCED", "CONFLICT", "FAILED"]
+        );
         assert_eq!(e("'A', 'B', 'C'"), ["A", "B", "C"]);
-        assert_eq!(e("one of active, inactive, banned"), ["active", "inactive", "banned"]);
+        assert_eq!(
+            e("one of active, inactive, banned"),
+            ["active", "inactive", "banned"]
+        );
         assert_eq!(e("enum: draft | published"), ["draft", "published"]);
-        assert_eq!(e("(HQ_ADMIN, BRANCH_MANAGER, INSTALLER)"), ["HQ_ADMIN", "BRANCH_MANAGER", "INSTALLER"]);
+        assert_eq!(
+            e("(HQ_ADMIN, BRANCH_MANAGER, INSTALLER)"),
+            ["HQ_ADMIN", "BRANCH_MANAGER", "INSTALLER"]
+        );
         assert_eq!(e("UNREAD/READ"), ["UNREAD", "READ"]);
         assert_eq!(e("`a` 또는 `b`"), ["a", "b"]);
         // Examples and prose are not enumerations.
@@ -630,6 +697,9 @@ mod tests {
                 Tok::Quoted("x"),
             ]
         );
-        assert_eq!(tokens("user's"), [Tok::Word("user"), Tok::Punct('\''), Tok::Word("s")]);
+        assert_eq!(
+            tokens("user's"),
+            [Tok::Word("user"), Tok::Punct('\''), Tok::Word("s")]
+        );
     }
 }

@@ -307,7 +307,13 @@ fn up_creates_a_database_with_behaviour_changing_fixes_is_idempotent_and_down_re
         objects.iter().find(|o| o["kind"] == kind).expect("kind")["in_database"].clone()
     };
     assert_eq!(count("tables"), 1);
-    assert_eq!(count("partitions"), 1);
+    let provisioned = json["provisioned"].as_array().expect("provisioned");
+    assert!(
+        provisioned
+            .iter()
+            .any(|a| a["kind"] == "default-partition-created"),
+        "{provisioned:?}"
+    );
 
     // The summary matches the catalog, read independently.
     let psql = shared_cluster().bins.bin_dir.join("psql");
@@ -320,7 +326,22 @@ fn up_creates_a_database_with_behaviour_changing_fixes_is_idempotent_and_down_re
         ])
         .output()
         .expect("psql");
-    assert_eq!(String::from_utf8_lossy(&q.stdout).trim(), "1");
+    assert_eq!(
+        String::from_utf8_lossy(&q.stdout).trim(),
+        count("partitions").to_string()
+    );
+    // Today's rows have a partition, whatever today is.
+    let q = Command::new(&psql)
+        .args([
+            &target,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-Atc",
+            "INSERT INTO orders VALUES (1, now()), (2, now() + interval '2 months') RETURNING 1",
+        ])
+        .output()
+        .expect("psql");
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
     let q = Command::new(&psql)
         .args([&target, "-Atc", "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' AND conrelid = 'orders'::regclass"])
         .output()

@@ -2,4 +2,6 @@ mod check;
 mod cli;
 mod document;
 mod postgres;
+mod provision;
+mod schema;
 mod sql;

@@ -1,0 +1,823 @@
+//! Provisioning against the real server: partition coverage and the Supabase shim, each test
+//! in its own scratch database on the shared cluster.
+
+use std::sync::Mutex;
+
+use pgspec::postgres::{ApplySession, Outcome, ScratchDatabase, Server};
+use pgspec::provision::{partitions, supabase, ActionKind, ProvisionAction};
+
+use crate::postgres::shared_cluster;
+
+fn scratch() -> ScratchDatabase {
+    let server = Server::Url(shared_cluster().url("postgres"));
+    ScratchDatabase::create(&server, "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch database: {e}"))
+}
+
+fn session(db: &ScratchDatabase) -> ApplySession {
+    db.session().unwrap_or_else(|e| panic!("session: {e}"))
+}
+
+/// Run as the app role; it must apply.
+fn apply(session: &mut ApplySession, sql: &str) {
+    match session.apply(sql).expect("apply") {
+        Outcome::Applied { .. } => {}
+        Outcome::Failed { error, .. } => panic!("expected `{sql}` to apply, got {error:?}"),
+    }
+}
+
+/// Run as the app role; it must fail. Returns the SQLSTATE.
+fn apply_fails(session: &mut ApplySession, sql: &str) -> String {
+    match session.apply(sql).expect("apply") {
+        Outcome::Applied { .. } => panic!("expected `{sql}` to fail"),
+        Outcome::Failed { error, .. } => error.sqlstate,
+    }
+}
+
+fn strings(session: &mut ApplySession, sql: &str) -> Vec<Vec<Option<String>>> {
+    session
+        .query_strings(sql)
+        .unwrap_or_else(|e| panic!("query `{sql}`: {e}"))
+}
+
+/// The first column of every row.
+fn column(session: &mut ApplySession, sql: &str) -> Vec<String> {
+    strings(session, sql)
+        .into_iter()
+        .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+        .collect()
+}
+
+fn value(session: &mut ApplySession, sql: &str) -> Option<String> {
+    strings(session, sql)
+        .into_iter()
+        .last()
+        .and_then(|r| r.into_iter().next().flatten())
+}
+
+fn partitions_of(session: &mut ApplySession, table: &str) -> Vec<String> {
+    column(
+        session,
+        &format!(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = '{table}'::regclass ORDER BY 1"
+        ),
+    )
+}
+
+/// The partition a row with this key lands in (inserted as the app role, then looked up).
+fn routed_to(session: &mut ApplySession, table: &str, id: i64, key: &str) -> String {
+    apply(
+        session,
+        &format!("INSERT INTO {table} (id, created_at) VALUES ({id}, '{key}')"),
+    );
+    value(
+        session,
+        &format!("SELECT tableoid::regclass::text FROM {table} WHERE id = {id}"),
+    )
+    .unwrap_or_default()
+}
+
+fn created(actions: &[ProvisionAction]) -> Vec<(ActionKind, String)> {
+    actions
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                ActionKind::PartitionCreated | ActionKind::DefaultPartitionCreated
+            )
+        })
+        .map(|a| (a.kind, a.object.clone()))
+        .collect()
+}
+
+fn monthly_2025(session: &mut ApplySession, table: &str, name: impl Fn(u32) -> String) {
+    for m in 1..=12u32 {
+        let (ny, nm) = if m == 12 { (2026, 1) } else { (2025, m + 1) };
+        apply(
+            session,
+            &format!(
+                "CREATE TABLE {} PARTITION OF {table} FOR VALUES FROM ('2025-{m:02}-01') TO ('{ny}-{nm:02}-01')",
+                name(m)
+            ),
+        );
+    }
+}
+
+#[test]
+fn monthly_partitions_follow_the_existing_pattern_and_are_idempotent() {
+    let db = scratch();
+    let mut s = session(&db);
+    apply(
+        &mut s,
+        "CREATE TABLE events (id bigint NOT NULL, created_at timestamptz NOT NULL, payload text, \
+         PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
+    );
+    monthly_2025(&mut s, "events", |m| format!("events_2025_{m:02}"));
+
+    // Before: a row dated in the window has nowhere to go.
+    assert_eq!(
+        partitions::uncovered_today(&mut s, (2026, 11, 23)).expect("uncovered"),
+        vec!["public.events".to_string()]
+    );
+    assert_eq!(
+        apply_fails(
+            &mut s,
+            "INSERT INTO events (id, created_at) VALUES (0, '2026-11-23')"
+        ),
+        "23514"
+    );
+
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 3, true).expect("coverage");
+    assert_eq!(
+        created(&actions),
+        vec![
+            (ActionKind::PartitionCreated, "public.events_2026_11".into()),
+            (ActionKind::PartitionCreated, "public.events_2026_12".into()),
+            (ActionKind::PartitionCreated, "public.events_2027_01".into()),
+            (ActionKind::PartitionCreated, "public.events_2027_02".into()),
+            (
+                ActionKind::DefaultPartitionCreated,
+                "public.events_default".into()
+            ),
+        ],
+        "{actions:#?}"
+    );
+    assert!(actions.iter().all(|a| a.sql.starts_with("CREATE TABLE")));
+    // JSON shape for the CLI.
+    let json = serde_json::to_value(&actions[0]).expect("json");
+    assert_eq!(json["kind"], "partition-created");
+    assert_eq!(json["object"], "public.events_2026_11");
+
+    assert_eq!(
+        routed_to(&mut s, "events", 1, "2026-11-23 12:00:00+00"),
+        "events_2026_11"
+    );
+    assert_eq!(
+        routed_to(&mut s, "events", 2, "2027-02-10"),
+        "events_2027_02"
+    );
+    // Outside the window, the DEFAULT partition takes the row.
+    assert_eq!(
+        routed_to(&mut s, "events", 3, "2026-05-05"),
+        "events_default"
+    );
+    // The partitions carry the parent's primary key.
+    assert_eq!(
+        apply_fails(
+            &mut s,
+            "INSERT INTO events (id, created_at) VALUES (1, '2026-11-23 12:00:00+00')"
+        ),
+        "23505"
+    );
+    // The app role owns what it created (no superuser fallback was needed).
+    assert_eq!(
+        value(
+            &mut s,
+            "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE relname = 'events_2026_11'"
+        ),
+        value(
+            &mut s,
+            "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE relname = 'events'"
+        )
+    );
+    assert!(partitions::uncovered_today(&mut s, (2026, 11, 23))
+        .expect("uncovered")
+        .is_empty());
+
+    let before = partitions_of(&mut s, "events");
+    let again = partitions::ensure_coverage(&mut s, (2026, 11), 3, true).expect("coverage");
+    assert!(created(&again).is_empty(), "{again:#?}");
+    assert_eq!(partitions_of(&mut s, "events"), before);
+}
+
+#[test]
+fn a_yearly_partition_covers_its_months() {
+    let db = scratch();
+    let mut s = session(&db);
+    apply(
+        &mut s,
+        "CREATE TABLE metrics (id bigint, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE metrics_2026 PARTITION OF metrics FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 3, false).expect("coverage");
+    // No monthly pattern to follow: pgspec's own names.
+    assert_eq!(
+        created(&actions),
+        vec![
+            (
+                ActionKind::PartitionCreated,
+                "public.metrics_y2027m01".into()
+            ),
+            (
+                ActionKind::PartitionCreated,
+                "public.metrics_y2027m02".into()
+            ),
+        ],
+        "{actions:#?}"
+    );
+    assert_eq!(
+        partitions_of(&mut s, "metrics"),
+        vec!["metrics_2026", "metrics_y2027m01", "metrics_y2027m02"]
+    );
+    assert_eq!(
+        routed_to(&mut s, "metrics", 1, "2027-01-31 23:59:59+00"),
+        "metrics_y2027m01"
+    );
+}
+
+#[test]
+fn partly_covered_months_get_only_the_rest() {
+    let db = scratch();
+    let mut s = session(&db);
+    apply(
+        &mut s,
+        "CREATE TABLE readings (id bigint, created_at timestamp NOT NULL) PARTITION BY RANGE (created_at)",
+    );
+    // Everything before 2026-11-15, and an arbitrary range in January.
+    apply(
+        &mut s,
+        "CREATE TABLE readings_old PARTITION OF readings FOR VALUES FROM (MINVALUE) TO ('2026-11-15')",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE readings_jan PARTITION OF readings FOR VALUES FROM ('2027-01-10') TO ('2027-01-20 12:00')",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 2, false).expect("coverage");
+    assert_eq!(
+        created(&actions),
+        vec![
+            (
+                ActionKind::PartitionCreated,
+                "public.readings_y2026m11_rest".into()
+            ),
+            (
+                ActionKind::PartitionCreated,
+                "public.readings_y2026m12".into()
+            ),
+            (
+                ActionKind::PartitionCreated,
+                "public.readings_y2027m01_rest".into()
+            ),
+            (
+                ActionKind::PartitionCreated,
+                "public.readings_y2027m01_rest_2".into()
+            ),
+        ],
+        "{actions:#?}"
+    );
+    assert!(
+        actions[0].note.contains("readings_old"),
+        "{}",
+        actions[0].note
+    );
+    let bounds = column(
+        &mut s,
+        "SELECT c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i \
+         JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'readings'::regclass ORDER BY 1",
+    );
+    assert!(bounds.contains(
+        &"readings_y2026m11_rest FOR VALUES FROM ('2026-11-15 00:00:00') TO ('2026-12-01 00:00:00')"
+            .to_string()
+    ), "{bounds:#?}");
+    assert!(bounds.contains(
+        &"readings_y2027m01_rest_2 FOR VALUES FROM ('2027-01-20 12:00:00') TO ('2027-02-01 00:00:00')"
+            .to_string()
+    ), "{bounds:#?}");
+    // A range up to MAXVALUE covers everything after it.
+    apply(
+        &mut s,
+        "CREATE TABLE open_ended (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE open_ended_all PARTITION OF open_ended FOR VALUES FROM ('2020-01-01') TO (MAXVALUE)",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 2, false).expect("coverage");
+    assert!(
+        !created(&actions)
+            .iter()
+            .any(|(_, o)| o.starts_with("public.open_ended")),
+        "{actions:#?}"
+    );
+}
+
+#[test]
+fn list_and_hash_partitioned_tables_are_left_alone() {
+    let db = scratch();
+    let mut s = session(&db);
+    apply(
+        &mut s,
+        "CREATE TABLE by_region (id bigint, region text NOT NULL) PARTITION BY LIST (region)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE by_region_kr PARTITION OF by_region FOR VALUES IN ('kr')",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE by_hash (id bigint NOT NULL) PARTITION BY HASH (id)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE by_id (id bigint NOT NULL) PARTITION BY RANGE (id)",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 3, true).expect("coverage");
+    assert!(created(&actions).is_empty(), "{actions:#?}");
+    let skipped: Vec<(&str, &str)> = actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Skipped)
+        .map(|a| (a.object.as_str(), a.note.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 3, "{skipped:#?}");
+    assert!(skipped
+        .iter()
+        .any(|(o, n)| *o == "public.by_region" && n.starts_with("LIST-partitioned")));
+    assert!(skipped
+        .iter()
+        .any(|(o, n)| *o == "public.by_hash" && n.starts_with("HASH-partitioned")));
+    assert!(skipped
+        .iter()
+        .any(|(o, n)| *o == "public.by_id" && n.contains("bigint")));
+    assert_eq!(partitions_of(&mut s, "by_region"), vec!["by_region_kr"]);
+}
+
+#[test]
+fn date_keys_with_a_composite_primary_key() {
+    let db = scratch();
+    let mut s = session(&db);
+    apply(
+        &mut s,
+        "CREATE TABLE orders (id bigint NOT NULL, created_at date NOT NULL, total numeric, \
+         PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 12), 1, false).expect("coverage");
+    assert_eq!(
+        created(&actions),
+        vec![
+            (
+                ActionKind::PartitionCreated,
+                "public.orders_y2026m12".into()
+            ),
+            (
+                ActionKind::PartitionCreated,
+                "public.orders_y2027m01".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        actions[0].sql,
+        "CREATE TABLE \"public\".\"orders_y2026m12\" PARTITION OF \"public\".\"orders\" FOR VALUES FROM ('2026-12-01') TO ('2027-01-01')"
+    );
+    assert_eq!(
+        routed_to(&mut s, "orders", 7, "2026-12-31"),
+        "orders_y2026m12"
+    );
+    assert_eq!(
+        apply_fails(
+            &mut s,
+            "INSERT INTO orders (id, created_at) VALUES (7, '2026-12-31')"
+        ),
+        "23505"
+    );
+    let pk_on_partition = value(
+        &mut s,
+        "SELECT count(*)::text FROM pg_index WHERE indrelid = 'orders_y2027m01'::regclass AND indisprimary",
+    );
+    assert_eq!(pk_on_partition.as_deref(), Some("1"));
+    assert_eq!(
+        partitions::uncovered_today(&mut s, (2027, 2, 1)).expect("uncovered"),
+        vec!["public.orders".to_string()]
+    );
+    assert!(partitions::uncovered_today(&mut s, (2027, 1, 31))
+        .expect("uncovered")
+        .is_empty());
+}
+
+#[test]
+fn sub_partitioned_tables() {
+    let db = scratch();
+    let mut s = session(&db);
+    // LIST on top, RANGE on a time column below: the RANGE level is provisioned.
+    apply(
+        &mut s,
+        "CREATE TABLE logs (id bigint, region text NOT NULL, logged_at timestamptz NOT NULL) \
+         PARTITION BY LIST (region)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE logs_kr PARTITION OF logs FOR VALUES IN ('kr') PARTITION BY RANGE (logged_at)",
+    );
+    // RANGE on top with sub-partitioned monthly partitions: the top level is provisioned, its
+    // partitions (ranged on the same column by their bound) are not.
+    apply(
+        &mut s,
+        "CREATE TABLE visits (id bigint NOT NULL, created_at timestamptz NOT NULL) \
+         PARTITION BY RANGE (created_at)",
+    );
+    apply(
+        &mut s,
+        "CREATE TABLE visits_202610 PARTITION OF visits FOR VALUES FROM ('2026-10-01') TO ('2026-11-01') \
+         PARTITION BY RANGE (created_at)",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 0, false).expect("coverage");
+    assert_eq!(
+        created(&actions),
+        vec![
+            (
+                ActionKind::PartitionCreated,
+                "public.logs_kr_y2026m11".into()
+            ),
+            (ActionKind::PartitionCreated, "public.visits_202611".into()),
+        ],
+        "{actions:#?}"
+    );
+    assert!(actions
+        .iter()
+        .any(|a| a.object == "public.logs" && a.kind == ActionKind::Skipped));
+    let visits = actions
+        .iter()
+        .find(|a| a.object == "public.visits_202611")
+        .expect("visits action");
+    assert!(visits.note.contains("sub-partitioned"), "{}", visits.note);
+    assert_eq!(partitions_of(&mut s, "visits_202610"), Vec::<String>::new());
+}
+
+/// Roles are cluster-wide: tests that install the shim run one at a time, so one scratch
+/// database dropping the roles it created cannot pull them from under another.
+static SHIM: Mutex<()> = Mutex::new(());
+
+fn install(session: &mut ApplySession) -> Vec<ProvisionAction> {
+    let actions = supabase::install(session).unwrap_or_else(|e| panic!("install: {e}"));
+    let skipped: Vec<&ProvisionAction> = actions
+        .iter()
+        .filter(|a| a.kind != ActionKind::ShimCreated)
+        .collect();
+    assert!(skipped.is_empty(), "{skipped:#?}");
+    actions
+}
+
+const ALICE: &str = "11111111-1111-1111-1111-111111111111";
+const BOB: &str = "22222222-2222-2222-2222-222222222222";
+
+#[test]
+fn supabase_shim_claims_and_row_level_security() {
+    let _guard = SHIM.lock().unwrap_or_else(|e| e.into_inner());
+    let db = scratch();
+    let mut s = session(&db);
+    let first = install(&mut s);
+    let second = install(&mut s);
+    assert_eq!(first.len(), second.len());
+    assert_eq!(
+        column(
+            &mut s,
+            "SELECT rolname::text FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role') \
+             AND NOT rolcanlogin AND NOT rolbypassrls AND NOT rolsuper ORDER BY 1"
+        ),
+        vec!["anon", "authenticated", "service_role"]
+    );
+    // Every shim object says so.
+    assert_eq!(
+        value(
+            &mut s,
+            "SELECT obj_description('auth.uid()'::regprocedure, 'pg_proc')"
+        )
+        .map(|d| d.starts_with("pgspec shim for Supabase:")),
+        Some(true)
+    );
+
+    // Claims as PostgREST sets them, on the app connection.
+    apply(
+        &mut s,
+        &format!(
+            r#"SET request.jwt.claims = '{{"sub":"{ALICE}","role":"authenticated","email":"a@example.com"}}'"#
+        ),
+    );
+    apply(
+        &mut s,
+        &format!(
+            "DO $$ BEGIN \
+               IF auth.uid() IS DISTINCT FROM '{ALICE}'::uuid THEN RAISE EXCEPTION 'uid %', auth.uid(); END IF; \
+               IF auth.role() IS DISTINCT FROM 'authenticated' THEN RAISE EXCEPTION 'role %', auth.role(); END IF; \
+               IF auth.email() IS DISTINCT FROM 'a@example.com' THEN RAISE EXCEPTION 'email'; END IF; \
+               IF auth.jwt() ->> 'sub' IS DISTINCT FROM '{ALICE}' THEN RAISE EXCEPTION 'jwt'; END IF; \
+             END $$"
+        ),
+    );
+    // Reset: the setting is now '' (not NULL) — still NULL, no error.
+    apply(&mut s, "RESET request.jwt.claims");
+    apply(
+        &mut s,
+        "DO $$ BEGIN \
+           IF auth.uid() IS NOT NULL OR auth.role() IS NOT NULL THEN RAISE EXCEPTION 'not null'; END IF; \
+           IF auth.jwt() <> '{}'::jsonb THEN RAISE EXCEPTION 'jwt %', auth.jwt(); END IF; \
+         END $$",
+    );
+    // Never set in this session (the admin connection).
+    assert_eq!(
+        value(
+            &mut s,
+            "SELECT (auth.uid() IS NULL AND auth.role() IS NULL)::text"
+        )
+        .as_deref(),
+        Some("true")
+    );
+
+    // RLS with auth.uid(), as the app role would write it for Supabase.
+    apply(
+        &mut s,
+        "CREATE TABLE notes (id serial PRIMARY KEY, user_id uuid NOT NULL, body text NOT NULL)",
+    );
+    apply(&mut s, "ALTER TABLE notes ENABLE ROW LEVEL SECURITY");
+    apply(
+        &mut s,
+        "CREATE POLICY own_notes ON notes FOR SELECT TO authenticated USING (user_id = auth.uid())",
+    );
+    apply(&mut s, "GRANT SELECT ON notes TO authenticated");
+    apply(
+        &mut s,
+        &format!(
+            "INSERT INTO notes (user_id, body) VALUES ('{ALICE}', 'a1'), ('{BOB}', 'b1'), ('{ALICE}', 'a2')"
+        ),
+    );
+    let as_user = |s: &mut ApplySession, sub: &str| -> Vec<String> {
+        column(
+            s,
+            &format!(
+                r#"BEGIN; SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = '{{"sub":"{sub}","role":"authenticated"}}'; SELECT body FROM notes ORDER BY body; COMMIT"#
+            ),
+        )
+    };
+    assert_eq!(as_user(&mut s, ALICE), vec!["a1", "a2"]);
+    assert_eq!(as_user(&mut s, BOB), vec!["b1"]);
+    // No claims: no rows, no error.
+    assert!(column(
+        &mut s,
+        "BEGIN; SET LOCAL ROLE authenticated; SELECT body FROM notes; COMMIT"
+    )
+    .is_empty());
+    // service_role has no BYPASSRLS here: policies apply to it too.
+    assert!(column(
+        &mut s,
+        "BEGIN; SET LOCAL ROLE service_role; SELECT body FROM notes; COMMIT"
+    )
+    .is_empty());
+}
+
+#[test]
+fn supabase_shim_objects_work_for_the_app_role() {
+    let _guard = SHIM.lock().unwrap_or_else(|e| e.into_inner());
+    let db = scratch();
+    let mut s = session(&db);
+    install(&mut s);
+
+    // The usual profile table with a sign-up trigger on auth.users.
+    apply(
+        &mut s,
+        "CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, \
+         full_name text)",
+    );
+    apply(
+        &mut s,
+        "CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER \
+         SET search_path = '' AS $$ BEGIN \
+           INSERT INTO public.profiles (id, full_name) VALUES (new.id, new.raw_user_meta_data ->> 'full_name'); \
+           RETURN new; END $$",
+    );
+    apply(
+        &mut s,
+        "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users \
+         FOR EACH ROW EXECUTE FUNCTION handle_new_user()",
+    );
+    apply(
+        &mut s,
+        &format!(
+            r#"INSERT INTO auth.users (id, email, raw_user_meta_data) VALUES ('{ALICE}', 'a@example.com', '{{"full_name":"Alice"}}')"#
+        ),
+    );
+    assert_eq!(
+        value(&mut s, "SELECT full_name FROM profiles").as_deref(),
+        Some("Alice")
+    );
+
+    // Realtime publication, owned by the database owner.
+    apply(
+        &mut s,
+        "ALTER PUBLICATION supabase_realtime ADD TABLE profiles",
+    );
+    assert_eq!(
+        column(
+            &mut s,
+            "SELECT tablename::text FROM pg_publication_tables WHERE pubname = 'supabase_realtime'"
+        ),
+        vec!["profiles"]
+    );
+
+    // Storage policies and helpers.
+    apply(
+        &mut s,
+        "INSERT INTO storage.buckets (id, name, public) VALUES ('avatars', 'avatars', true)",
+    );
+    apply(
+        &mut s,
+        "CREATE POLICY avatar_upload ON storage.objects FOR INSERT TO authenticated \
+         WITH CHECK (bucket_id = 'avatars' AND (storage.foldername(name))[1] = auth.uid()::text)",
+    );
+    assert_eq!(
+        value(
+            &mut s,
+            "SELECT storage.foldername('a/b/c.png')::text || ' ' || storage.filename('a/b/c.png') || ' ' || storage.extension('a/b/c.png')"
+        )
+        .as_deref(),
+        Some("{a,b} c.png png")
+    );
+
+    // pg_net: recorded, never sent.
+    let id = value(
+        &mut s,
+        "SELECT net.http_post('https://example.invalid', '{}')::text",
+    )
+    .expect("request id");
+    assert!(id.parse::<i64>().is_ok(), "{id}");
+    apply(
+        &mut s,
+        "CREATE FUNCTION notify_hook() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           PERFORM net.http_get(url := 'https://example.invalid/hook', params := jsonb_build_object('id', new.id)); \
+           RETURN new; END $$",
+    );
+    apply(
+        &mut s,
+        "CREATE TRIGGER hook AFTER INSERT ON profiles FOR EACH ROW EXECUTE FUNCTION notify_hook()",
+    );
+    apply(
+        &mut s,
+        &format!("INSERT INTO auth.users (id, email) VALUES ('{BOB}', 'b@example.com')"),
+    );
+    assert_eq!(
+        strings(
+            &mut s,
+            "SELECT method, url, body::text, headers::text FROM net.http_request_queue ORDER BY id"
+        ),
+        vec![
+            vec![
+                Some("POST".to_string()),
+                Some("https://example.invalid".to_string()),
+                Some("{}".to_string()),
+                Some(r#"{"Content-Type": "application/json"}"#.to_string()),
+            ],
+            vec![
+                Some("GET".to_string()),
+                Some("https://example.invalid/hook".to_string()),
+                None,
+                Some("{}".to_string()),
+            ],
+        ]
+    );
+    // The functions are plain SQL: no extension, nothing that could open a connection.
+    assert_eq!(
+        column(
+            &mut s,
+            "SELECT DISTINCT l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang \
+             WHERE p.pronamespace = 'net'::regnamespace"
+        ),
+        vec!["sql"]
+    );
+    assert_eq!(
+        value(&mut s, "SELECT count(*)::text FROM net._http_response").as_deref(),
+        Some("0")
+    );
+
+    // Default privileges: a table the app role creates now is readable by anon (RLS decides).
+    apply(&mut s, "CREATE TABLE public_posts (id int)");
+    assert_eq!(
+        value(
+            &mut s,
+            "SELECT has_table_privilege('anon', 'public_posts', 'SELECT')::text"
+        )
+        .as_deref(),
+        Some("true")
+    );
+    // `extensions` is on the search_path of new sessions.
+    s.reset_app_session().expect("reset");
+    apply(
+        &mut s,
+        "DO $$ BEGIN IF current_setting('search_path') NOT LIKE '%extensions%' THEN \
+           RAISE EXCEPTION 'search_path %', current_setting('search_path'); END IF; END $$",
+    );
+}
+
+#[test]
+fn needs_shim_on_a_supabase_document() {
+    let statements = [
+        "CREATE TABLE todos (id bigint, user_id uuid REFERENCES auth.users)",
+        "ALTER TABLE todos ENABLE ROW LEVEL SECURITY",
+    ];
+    assert!(supabase::needs_shim(statements.iter().copied()));
+    assert!(!supabase::needs_shim(
+        ["CREATE TABLE t (id int)"].iter().copied()
+    ));
+}
+
+#[test]
+fn timestamptz_month_boundaries_follow_the_existing_partitions_time_zone() {
+    let db = scratch();
+    let mut s = session(&db);
+    match s
+        .apply_as_superuser(&format!(
+            "ALTER DATABASE \"{}\" SET timezone = 'Asia/Seoul'",
+            db.name
+        ))
+        .expect("alter database")
+    {
+        Outcome::Applied { .. } => {}
+        Outcome::Failed { error, .. } => panic!("{error:?}"),
+    }
+    drop(s);
+    // New connections (app and admin) are in Seoul time.
+    let mut s = session(&db);
+    for table in ["local_months", "utc_months"] {
+        apply(
+            &mut s,
+            &format!(
+                "CREATE TABLE {table} (id bigint, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at)"
+            ),
+        );
+    }
+    // Written as local dates: month boundaries in Seoul.
+    apply(
+        &mut s,
+        "CREATE TABLE local_months_2026_10 PARTITION OF local_months FOR VALUES FROM ('2026-10-01') TO ('2026-11-01')",
+    );
+    // Written in UTC: month boundaries in UTC.
+    apply(
+        &mut s,
+        "CREATE TABLE utc_months_2026_10 PARTITION OF utc_months FOR VALUES FROM ('2026-10-01 00:00+00') TO ('2026-11-01 00:00+00')",
+    );
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 0, false).expect("coverage");
+    let sql_of = |object: &str| {
+        actions
+            .iter()
+            .find(|a| a.object == object)
+            .map(|a| (a.sql.clone(), a.note.clone()))
+            .unwrap_or_else(|| panic!("no action for {object}: {actions:#?}"))
+    };
+    let (local_sql, local_note) = sql_of("public.local_months_2026_11");
+    assert!(
+        local_sql.ends_with("FROM ('2026-11-01 00:00:00+09') TO ('2026-12-01 00:00:00+09')"),
+        "{local_sql}"
+    );
+    assert!(local_note.contains("TimeZone"), "{local_note}");
+    let (utc_sql, utc_note) = sql_of("public.utc_months_2026_11");
+    assert!(
+        utc_sql.ends_with("FROM ('2026-11-01 09:00:00+09') TO ('2026-12-01 09:00:00+09')"),
+        "{utc_sql}"
+    );
+    assert!(utc_note.contains("UTC"), "{utc_note}");
+}
+
+#[test]
+fn tables_the_app_role_does_not_own_get_partitions_as_superuser() {
+    let db = scratch();
+    let mut s = session(&db);
+    match s
+        .apply_as_superuser(
+            "CREATE TABLE admin_events (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
+        )
+        .expect("create as superuser")
+    {
+        Outcome::Applied { .. } => {}
+        Outcome::Failed { error, .. } => panic!("{error:?}"),
+    }
+    let actions = partitions::ensure_coverage(&mut s, (2026, 11), 0, true).expect("coverage");
+    assert_eq!(
+        created(&actions),
+        vec![
+            (
+                ActionKind::PartitionCreated,
+                "public.admin_events_y2026m11".into()
+            ),
+            (
+                ActionKind::DefaultPartitionCreated,
+                "public.admin_events_default".into()
+            ),
+        ],
+        "{actions:#?}"
+    );
+    assert!(
+        actions[0].note.contains("created as superuser"),
+        "{}",
+        actions[0].note
+    );
+    assert_eq!(
+        column(
+            &mut s,
+            "SELECT DISTINCT pg_get_userbyid(relowner)::text FROM pg_class \
+             WHERE relname LIKE 'admin\\_events%'"
+        )
+        .len(),
+        1
+    );
+}
