@@ -35,7 +35,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for r in &relationships {
-        for s in [r.left_span, r.right_span, r.left_card_span, r.right_card_span, r.line_span, r.span] {
+        for s in [
+            r.left_span,
+            r.right_span,
+            r.left_card_span,
+            r.right_card_span,
+            r.line_span,
+            r.span,
+        ] {
             assert!(ok(s));
         }
         assert!(r.label_span.is_none_or(ok));

@@ -1525,6 +1525,43 @@ let x = 1;
         assert_eq!(bold("**orders** are stored here"), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Table-shaped noise: never panics, every span is inside the text on boundaries.
+        #[test]
+        fn never_panics_and_spans_are_in_bounds(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "### users", "### 1. 주문 (orders)", "**orders**", "| Column | Type | Notes |",
+                    "| 컬럼명 | 타입 | 비고 |", "|---|---|---|", "| --- | :-: |", "| id | uuid PK | |",
+                    "| `x` | varchar(1 | FK → |", "| é | 한 | `a` or `b` |", "|", "||", "```", "```sql",
+                    "~~~", "Columns: `a`, `b` (", "컬럼: `가`, `b`", "", "> | a | b |", "| \\| | x |",
+                    "- `a`, `b`, `c`", "| ... | | |", "| a | int default | default |",
+                ]),
+                0..24,
+            ),
+        ) {
+            let text = lines.join("\n");
+            let (tables, diagnostics, doc) = read_tables(&text);
+            let ok = |r: TextRange| {
+                r.start <= r.end
+                    && (r.end as usize) <= doc.len()
+                    && doc.is_char_boundary(r.start as usize)
+                    && doc.is_char_boundary(r.end as usize)
+            };
+            for t in &tables {
+                proptest::prop_assert!(ok(t.span));
+                for c in &t.columns {
+                    proptest::prop_assert!(ok(c.span) && ok(c.type_span));
+                }
+            }
+            for d in &diagnostics {
+                proptest::prop_assert!(ok(d.primary.range));
+            }
+        }
+    }
+
     #[test]
     fn odd_input_never_panics() {
         for text in [
