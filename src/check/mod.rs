@@ -109,6 +109,7 @@ struct Engine<'a> {
     /// lowercase unqualified name → statements that create an object of that name.
     creators: HashMap<String, Vec<usize>>,
     available_extensions: HashSet<String>,
+    roles_before: HashSet<String>,
     /// What ran successfully, in order: the schema `pgspec sql` prints.
     log: Vec<SqlEntry>,
     /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
@@ -133,6 +134,13 @@ impl<'a> Engine<'a> {
             }
         }
         let available_extensions = session.available_extensions()?.into_iter().collect();
+        // Roles are cluster-wide: one that exists before this run (another document's `up`,
+        // the platform shim) is not the document's duplicate.
+        let roles_before = session
+            .query_strings("SELECT rolname FROM pg_roles")?
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect();
         Ok(Self {
             doc,
             statements,
@@ -142,6 +150,7 @@ impl<'a> Engine<'a> {
             notices: Vec::new(),
             creators,
             available_extensions,
+            roles_before,
             prelude_done: HashSet::new(),
             log: Vec::new(),
             fixes: HashMap::new(),
@@ -156,6 +165,19 @@ impl<'a> Engine<'a> {
             self.states[i] = state;
         }
         Ok(())
+    }
+
+    /// `CREATE ROLE x` failing only because `x` existed in the cluster before this run.
+    fn role_existed_before(&self, stmt: &Statement, err: &PgDetails) -> bool {
+        err.sqlstate == "42710"
+            && stmt
+                .facts
+                .creates
+                .iter()
+                .any(|o| o.kind == ObjectKind::Role)
+            && categorize::quoted_names(&err.message)
+                .first()
+                .is_some_and(|role| self.roles_before.contains(role))
     }
 
     /// Record a statement that belongs in the schema SQL: applied schema/data statements, and
@@ -249,6 +271,14 @@ impl<'a> Engine<'a> {
                 Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
                 Validation::None => return Ok(State::NotAppliedKind),
             },
+        };
+        let outcome = match outcome {
+            Outcome::Failed { error, .. } if self.role_existed_before(stmt, &error) => {
+                Outcome::Applied {
+                    notices: Vec::new(),
+                }
+            }
+            other => other,
         };
         let (error, notices) = match outcome {
             Outcome::Applied { notices } => {

@@ -414,3 +414,27 @@ fn seed_reports_snapshot() {
         insta::assert_snapshot!(format!("seed_{name}"), out.join("\n"));
     }
 }
+
+#[test]
+fn roles_that_exist_in_the_cluster_before_the_run_are_not_duplicates() {
+    let role = format!("pgspec_pre_role_{}", std::process::id());
+    let mut admin = pgspec::postgres::Server::Url(shared_cluster().url("postgres"))
+        .admin_client("postgres")
+        .expect("admin");
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} NOLOGIN"))
+        .expect("create role");
+    let fresh = format!("{role}_new");
+    let (_, report) = check_text(&sql_doc(&format!(
+        "CREATE ROLE {role};\nCREATE ROLE {fresh};\nCREATE ROLE {fresh};"
+    )));
+    admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+        .expect("drop role");
+    assert_eq!(report.statements[0].status, StatementStatus::Applied);
+    assert_eq!(report.statements[1].status, StatementStatus::Applied);
+    assert_eq!(
+        report.statements[2].category,
+        Some(Category::DuplicateObject)
+    );
+}
