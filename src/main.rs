@@ -489,7 +489,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
             } else {
                 format!(" ({})", action.note)
             };
-            let kind = serde_json::to_value(&action.kind)?;
+            let kind = serde_json::to_value(action.kind)?;
             writeln!(
                 out,
                 "provisioned: {} {}{note}",
