@@ -627,10 +627,7 @@ impl<'a> Engine<'a> {
 
     fn rejected(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
         let stmt = &self.statements[i];
-        let code = match stmt.kind {
-            StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
-            _ => Code::StatementRejected,
-        };
+        let code = rejection_code(stmt.kind);
         let mut d = Diagnostic::new(
             code,
             verdict.category,
@@ -685,10 +682,7 @@ impl<'a> Engine<'a> {
         verdict: &Verdict,
     ) -> Diagnostic {
         let stmt = &self.statements[i];
-        let code = match stmt.kind {
-            StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
-            _ => Code::StatementRejected,
-        };
+        let code = rejection_code(stmt.kind);
         let mut d = Diagnostic::new(
             code,
             verdict.category,
@@ -855,6 +849,14 @@ fn find_word(haystack: &str, needle: &str) -> Option<usize> {
 
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Rejections of statements check only validates (examples, operations) have their own code.
+fn rejection_code(kind: StatementKind) -> Code {
+    match kind {
+        StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
+        _ => Code::StatementRejected,
+    }
 }
 
 pub(crate) fn kind_name(kind: StatementKind) -> &'static str {
