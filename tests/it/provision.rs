@@ -1,8 +1,6 @@
 //! Provisioning against the real server: partition coverage and the Supabase shim, each test
 //! in its own scratch database on the shared cluster.
 
-use std::sync::Mutex;
-
 use pgspec::postgres::{ApplySession, Outcome, ScratchDatabase, Server};
 use pgspec::provision::{partitions, supabase, ActionKind, ProvisionAction};
 
@@ -446,10 +444,6 @@ fn sub_partitioned_tables() {
     assert_eq!(partitions_of(&mut s, "visits_202610"), Vec::<String>::new());
 }
 
-/// Roles are cluster-wide: tests that install the shim run one at a time, so one scratch
-/// database dropping the roles it created cannot pull them from under another.
-static SHIM: Mutex<()> = Mutex::new(());
-
 fn install(session: &mut ApplySession) -> Vec<ProvisionAction> {
     let actions = supabase::install(session).unwrap_or_else(|e| panic!("install: {e}"));
     let skipped: Vec<&ProvisionAction> = actions
@@ -465,7 +459,7 @@ const BOB: &str = "22222222-2222-2222-2222-222222222222";
 
 #[test]
 fn supabase_shim_claims_and_row_level_security() {
-    let _guard = SHIM.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = crate::check::seed_lock();
     let db = scratch();
     let mut s = session(&db);
     let first = install(&mut s);
@@ -569,7 +563,7 @@ fn supabase_shim_claims_and_row_level_security() {
 
 #[test]
 fn supabase_shim_objects_work_for_the_app_role() {
-    let _guard = SHIM.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = crate::check::seed_lock();
     let db = scratch();
     let mut s = session(&db);
     install(&mut s);
