@@ -168,6 +168,15 @@ struct UpArgs {
     server: ServerArgs,
 }
 
+impl UpArgs {
+    /// `--name`, or the name `up` derives from the document's file name.
+    fn database_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| up::database_name_for(&self.doc.display().to_string()))
+    }
+}
+
 #[derive(clap::Args, Debug)]
 struct SqlArgs {
     /// The design document (Markdown); `-` reads standard input.
@@ -410,10 +419,7 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
 fn run_up(args: &UpArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let path = args.doc.display().to_string();
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| up::database_name_for(&path));
+    let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
     let report = up::up(
         pipeline::extract(&bytes),
@@ -515,11 +521,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
 }
 
 fn run_down(args: &UpArgs) -> Result<ExitCode> {
-    let path = args.doc.display().to_string();
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| up::database_name_for(&path));
+    let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
     if up::down(&server, &name)? {
         println!("database {name}: removed");

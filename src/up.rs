@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::check::fixes::quote_ident;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::document::Document;
 use crate::pipeline::Extracted;
@@ -106,10 +107,6 @@ fn drop_database(server: &Server, database: &str) -> Result<(), ClusterError> {
             quote_ident(database)
         ))
         .map_err(|e| ClusterError::Server(e.to_string()))
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Bring the document up as `database` on `server`.

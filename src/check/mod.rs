@@ -557,11 +557,10 @@ impl<'a> Engine<'a> {
     }
 
     /// Document range of the server's error position, widened to the token there.
-    fn error_range(&self, stmt: &Statement, err: &PgDetails) -> TextRange {
-        let position = match self.focus_of(stmt, err) {
-            Some(focus) => Some(focus),
-            None => err.position,
-        };
+    /// `focus` (a byte offset from the verdict) wins over the server's position: the parser
+    /// may stop later than the real culprit.
+    fn error_range(&self, stmt: &Statement, err: &PgDetails, focus: Option<usize>) -> TextRange {
+        let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
         let Some(position) = position else {
             return self
                 .name_range(stmt, err)
@@ -587,13 +586,6 @@ impl<'a> Engine<'a> {
                     .map_or(0, char::len_utf8),
             );
         TextRange::new(start, start + u32::try_from(token_len).unwrap_or(0))
-    }
-
-    /// The verdict's focus as a 1-based character position, like the server's.
-    fn focus_of(&self, stmt: &Statement, err: &PgDetails) -> Option<u32> {
-        let focus = categorize(stmt, err).focus?;
-        let chars = stmt.text.get(..focus)?.chars().count();
-        u32::try_from(chars + 1).ok()
     }
 
     /// Where in the statement the object the error names appears (for errors without a position).
@@ -632,7 +624,7 @@ impl<'a> Engine<'a> {
             code,
             verdict.category,
             err.message.clone(),
-            self.error_range(stmt, err),
+            self.error_range(stmt, err, verdict.focus),
         )
         .help(verdict.help.clone());
         if code == Code::ExampleQueryRejected {
@@ -692,7 +684,7 @@ impl<'a> Engine<'a> {
         )
         .help(verdict.help.clone())
         .note(format!("SQLSTATE {}", err.sqlstate));
-        let root_range = self.error_range(stmt, root_err);
+        let root_range = self.error_range(stmt, root_err, root_verdict.focus);
         let root_line = self.doc.line_index.line(root_range.start);
         d.notes.insert(
             0,
@@ -727,7 +719,8 @@ impl<'a> Engine<'a> {
             Code::Cascade,
             Category::Cascade,
             format!("fails only because the statement at line {root_line} failed"),
-            self.error_range(stmt, err),
+            // A cascade has no verdict of its own; its culprit is located the same way.
+            self.error_range(stmt, err, categorize(stmt, err).focus),
         )
         .help(format!(
             "fix the statement at line {root_line}; this one should then apply"
@@ -810,6 +803,12 @@ impl<'a> Engine<'a> {
         }
         Some(d)
     }
+}
+
+/// A byte offset in the statement as a 1-based character position, like the server's.
+fn focus_position(stmt: &Statement, focus: usize) -> Option<u32> {
+    let chars = stmt.text.get(..focus)?.chars().count();
+    u32::try_from(chars + 1).ok()
 }
 
 /// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
