@@ -331,11 +331,7 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
         }
         if args.format != Format::Json {
             let s = &report.summary;
-            writeln!(
-                out,
-                "{path}: {} statements: {} applied, {} failed, {} cascades, {} forward references, {} not applied (examples/operations/not-sql), {} skipped; {} errors, {} warnings",
-                s.statements, s.applied, s.failed, s.cascades, s.forward_references, s.not_applied_kind, s.skipped, s.errors, s.warnings
-            )?;
+            writeln!(out, "{path}: {}", s.describe())?;
         }
     }
     if args.format == Format::Json {
@@ -466,11 +462,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 writeln!(out, "{}\n", render_full(&source, d, styled))?;
             }
             let s = &check.summary;
-            writeln!(
-                out,
-                "{path}: {} statements: {} applied, {} failed, {} cascades, {} not applied (examples/operations/not-sql), {} skipped",
-                s.statements, s.applied, s.failed, s.cascades, s.not_applied_kind, s.skipped
-            )?;
+            writeln!(out, "{path}: {}", s.describe())?;
         }
         let verb = match report.status {
             up::UpStatus::Created => "created",

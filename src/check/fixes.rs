@@ -1,6 +1,8 @@
 //! Safe fixes for root causes: the document edit a user would make, and how `check` applies it
 //! on the scratch database so the errors behind it are found too.
 
+use std::collections::HashSet;
+
 use crate::diagnostics::{Applicability, Category, Edit, Fix, PgDetails};
 use crate::document::Document;
 use crate::sql::{ObjectKind, Statement};
@@ -20,18 +22,34 @@ pub struct FixPlan {
     pub after: Vec<String>,
 }
 
-/// A safe fix for the failure of `stmt`, if pgspec knows one.
+/// What the fixes may need to know about the database they are planned for.
+#[derive(Clone, Debug, Default)]
+pub struct FixContext {
+    pub available_extensions: HashSet<String>,
+    /// Names (unqualified) of the partitioned tables that exist now; filled before planning
+    /// fixes of the categories [`needs_partitioned_tables`] names.
+    pub partitioned_tables: HashSet<String>,
+    /// The database the document is applied to.
+    pub database: String,
+}
+
+/// Whether planning a fix for `category` needs [`FixContext::partitioned_tables`].
+pub fn needs_partitioned_tables(category: Category) -> bool {
+    matches!(category, Category::ForeignKeyTarget)
+}
+
+/// A fix for the failure of `stmt`, if pgspec knows one.
 pub fn plan(
     doc: &Document,
     stmt: &Statement,
     err: &PgDetails,
     verdict: &Verdict,
-    available_extensions: &std::collections::HashSet<String>,
+    context: &FixContext,
 ) -> Option<FixPlan> {
     match verdict.category {
         Category::MissingExtension => {
             let ext = verdict.extension.as_deref()?;
-            if !available_extensions.contains(ext) {
+            if !context.available_extensions.contains(ext) {
                 return None;
             }
             let sql = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(ext));

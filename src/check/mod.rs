@@ -27,6 +27,9 @@ pub use report::{CheckReport, SqlEntry, StatementReport, Summary};
 pub enum StatementStatus {
     /// Ran on the server without error.
     Applied,
+    /// Rejected by the server as written; pgspec applied its fixed text instead (a safe fix,
+    /// or in `up` a behaviour-changing one). The diagnostic stays: the document has the bug.
+    Fixed,
     /// Rejected by the server (or, for examples/operations, failed to prepare).
     Failed,
     /// Failed only because an earlier statement failed.
@@ -108,7 +111,7 @@ struct Engine<'a> {
     notices: Vec<(usize, Notice)>,
     /// lowercase unqualified name → statements that create an object of that name.
     creators: HashMap<String, Vec<usize>>,
-    available_extensions: HashSet<String>,
+    fix_context: fixes::FixContext,
     roles_before: HashSet<String>,
     /// What ran successfully, in order: the schema `pgspec sql` prints.
     log: Vec<SqlEntry>,
@@ -118,6 +121,10 @@ struct Engine<'a> {
     fixes: HashMap<usize, Fix>,
     /// The error a statement still gives once its root cause is fixed.
     behind: HashMap<usize, (PgDetails, Verdict)>,
+    /// Fixes whose fixed text waits for a later definition, retried with it.
+    pending_fixes: HashMap<usize, (fixes::FixPlan, PgDetails, Verdict)>,
+    /// Statements whose fixed text applied (the database has them, the document not yet).
+    applied_fixes: HashSet<usize>,
 }
 
 impl<'a> Engine<'a> {
@@ -133,7 +140,11 @@ impl<'a> Engine<'a> {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
         }
-        let available_extensions = session.available_extensions()?.into_iter().collect();
+        let fix_context = fixes::FixContext {
+            available_extensions: session.available_extensions()?.into_iter().collect(),
+            partitioned_tables: HashSet::new(),
+            database: session.database().to_string(),
+        };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.
         let roles_before = session
@@ -149,12 +160,14 @@ impl<'a> Engine<'a> {
             states: vec![State::Pending; statements.len()],
             notices: Vec::new(),
             creators,
-            available_extensions,
+            fix_context,
             roles_before,
             prelude_done: HashSet::new(),
             log: Vec::new(),
             fixes: HashMap::new(),
             behind: HashMap::new(),
+            pending_fixes: HashMap::new(),
+            applied_fixes: HashSet::new(),
         })
     }
 
@@ -222,9 +235,12 @@ impl<'a> Engine<'a> {
                     let creator = self.later_creator(i, &previous);
                     self.log_if_applied(i, &State::Applied);
                     self.states[i] = State::AppliedLate { creator };
-                } else if let State::Failed(err, _) | State::Deferred(err) = state {
+                } else if let State::Deferred(err) = state {
                     self.states[i] = State::Deferred(err);
                 } else {
+                    // Failed for a reason of its own (its fix may have created objects others
+                    // wait for), or a cascade of a root that failed for good.
+                    progress = true;
                     self.states[i] = state;
                 }
             }
@@ -240,7 +256,17 @@ impl<'a> Engine<'a> {
         for i in 0..self.statements.len() {
             if let State::Deferred(err) = &self.states[i] {
                 let err = err.clone();
-                self.states[i] = self.final_failure(i, err);
+                self.states[i] = match self.pending_fixes.remove(&i) {
+                    // The statement's own bug stays the root cause; what its fixed text still
+                    // waits for is the error behind it.
+                    Some((plan, original, verdict)) => {
+                        let behind = categorize(&self.statements[i], &err);
+                        self.behind.insert(i, (err, behind));
+                        self.fixes.insert(i, plan.fix);
+                        State::Failed(original, verdict)
+                    }
+                    None => self.final_failure(i, err),
+                };
             }
         }
     }
@@ -259,6 +285,11 @@ impl<'a> Engine<'a> {
 
     /// Run statement `i` according to its kind; returns its new state.
     fn run(&mut self, i: usize, retry: bool) -> Result<State, ClusterError> {
+        if retry {
+            if let Some((plan, err, verdict)) = self.pending_fixes.remove(&i) {
+                return self.run_fixed(i, plan, err, verdict);
+            }
+        }
         let stmt = &self.statements[i];
         if let Some(reason) = unsafe_reason(stmt) {
             return Ok(State::Skipped(reason));
@@ -297,9 +328,11 @@ impl<'a> Engine<'a> {
         if self.options.retry_forward_references && !retry && self.is_forward_reference(i, &error) {
             return Ok(State::Deferred(error));
         }
-        if retry {
+        if retry && self.is_forward_reference(i, &error) {
             return Ok(State::Deferred(error));
         }
+        // A statement that waited for a later definition and now fails for another reason is
+        // a root cause of its own: it gets the same fixes as in the first pass.
         let state = self.final_failure(i, error);
         if let State::Failed(err, verdict) = &state {
             if self.options.apply_safe_fixes {
@@ -317,10 +350,21 @@ impl<'a> Engine<'a> {
         &mut self,
         i: usize,
         err: PgDetails,
-        mut verdict: Verdict,
+        verdict: Verdict,
     ) -> Result<State, ClusterError> {
+        if fixes::needs_partitioned_tables(verdict.category) {
+            self.fix_context.partitioned_tables = self
+                .session
+                .query_strings(
+                    "SELECT c.relname FROM pg_class c WHERE c.relkind = 'p' \
+                     AND c.relnamespace <> 'pg_catalog'::regnamespace",
+                )?
+                .into_iter()
+                .filter_map(|row| row.into_iter().next().flatten())
+                .collect();
+        }
         let stmt = &self.statements[i];
-        let Some(plan) = fixes::plan(self.doc, stmt, &err, &verdict, &self.available_extensions)
+        let Some(plan) = fixes::plan(self.doc, stmt, &err, &verdict, &self.fix_context)
         else {
             return Ok(State::Failed(err, verdict));
         };
@@ -341,6 +385,19 @@ impl<'a> Engine<'a> {
                 self.line_of(stmt),
             ));
         }
+        self.run_fixed(i, plan, err, verdict)
+    }
+
+    /// Run the fixed text of statement `i`. When the fixed text waits for a later definition,
+    /// the statement is deferred with its plan and retried like any forward reference.
+    fn run_fixed(
+        &mut self,
+        i: usize,
+        plan: fixes::FixPlan,
+        err: PgDetails,
+        mut verdict: Verdict,
+    ) -> Result<State, ClusterError> {
+        let stmt = &self.statements[i];
         let text = plan
             .replacement
             .clone()
@@ -386,6 +443,14 @@ impl<'a> Engine<'a> {
                     "{}; pgspec checked the rest of the document as if this were fixed",
                     verdict.help
                 );
+                self.applied_fixes.insert(i);
+            }
+            Some(Outcome::Failed { error, .. })
+                if self.options.retry_forward_references
+                    && self.is_forward_reference(i, &error) =>
+            {
+                self.pending_fixes.insert(i, (plan, err, verdict));
+                return Ok(State::Deferred(error));
             }
             Some(Outcome::Failed { error, .. })
                 if error.sqlstate != err.sqlstate || error.message != err.message =>
@@ -407,7 +472,7 @@ impl<'a> Engine<'a> {
 
     fn apply_schema_inner(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
         if let Some(ext) = created_extension(stmt) {
-            if !self.available_extensions.contains(&ext) {
+            if !self.fix_context.available_extensions.contains(&ext) {
                 return Ok(Outcome::Failed {
                     error: PgDetails {
                         sqlstate: "58P01".into(),
@@ -486,7 +551,12 @@ impl<'a> Engine<'a> {
                     if let Some((behind, behind_verdict)) = self.behind.get(&i) {
                         diagnostics.push(self.behind_fix(i, err, verdict, behind, behind_verdict));
                     }
-                    (StatementStatus::Failed, Some(verdict.category), None)
+                    let status = if self.applied_fixes.contains(&i) {
+                        StatementStatus::Fixed
+                    } else {
+                        StatementStatus::Failed
+                    };
+                    (status, Some(verdict.category), None)
                 }
                 State::Cascade { error, root, via } => {
                     diagnostics.push(self.cascade(i, error, *root, *via));

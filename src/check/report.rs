@@ -24,6 +24,9 @@ pub struct StatementReport {
     /// For cascades: the line of the root statement; for forward references: the definition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root_line: Option<u32>,
+    /// For failures pgspec cannot fix by itself: why a human must decide, and the options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
     /// The first line of the statement's text, for people reading the JSON.
     pub summary: String,
 }
@@ -49,6 +52,7 @@ impl StatementReport {
             status,
             category,
             root_line: root.map(|r| doc.line_index.line(r.range.start)),
+            decision: None,
             summary: stmt
                 .text
                 .lines()
@@ -66,7 +70,11 @@ impl StatementReport {
 pub struct Summary {
     pub statements: usize,
     pub applied: usize,
+    /// Rejected as written, applied with pgspec's fix.
+    pub fixed: usize,
     pub failed: usize,
+    /// Failed statements that need a human decision (each has a `decision`).
+    pub needs_decision: usize,
     pub cascades: usize,
     pub skipped: usize,
     pub not_applied_kind: usize,
@@ -75,6 +83,41 @@ pub struct Summary {
     pub warnings: usize,
     /// Statements per kind.
     pub kinds: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// The one-line human summary (without the path): what happened to the statements.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("{} applied", self.applied)];
+        if self.fixed > 0 {
+            parts.push(format!("{} applied with pgspec's fix", self.fixed));
+        }
+        let failed = if self.needs_decision > 0 {
+            format!(
+                "{} failed ({} need a human decision)",
+                self.failed, self.needs_decision
+            )
+        } else {
+            format!("{} failed", self.failed)
+        };
+        parts.push(failed);
+        parts.push(format!("{} cascades", self.cascades));
+        if self.forward_references > 0 {
+            parts.push(format!("{} forward references", self.forward_references));
+        }
+        parts.push(format!(
+            "{} not applied (examples/operations/not-sql)",
+            self.not_applied_kind
+        ));
+        parts.push(format!("{} skipped", self.skipped));
+        format!(
+            "{} statements: {}; {} errors, {} warnings",
+            self.statements,
+            parts.join(", "),
+            self.errors,
+            self.warnings
+        )
+    }
 }
 
 /// A diagnostic flattened for JSON: positions as 1-based line / character column.
@@ -195,6 +238,7 @@ impl CheckReport {
         for s in &statements {
             match s.status {
                 StatementStatus::Applied => summary.applied += 1,
+                StatementStatus::Fixed => summary.fixed += 1,
                 StatementStatus::Failed => summary.failed += 1,
                 StatementStatus::Cascade => summary.cascades += 1,
                 StatementStatus::Skipped => summary.skipped += 1,
@@ -202,6 +246,9 @@ impl CheckReport {
             }
             if s.category == Some(Category::ForwardReference) {
                 summary.forward_references += 1;
+            }
+            if s.decision.is_some() {
+                summary.needs_decision += 1;
             }
             *summary
                 .kinds
