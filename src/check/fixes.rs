@@ -8,6 +8,7 @@ use crate::document::Document;
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
+use super::rewrites;
 use super::categorize::{blank_comments, inline_index_offset, quoted_names, Verdict};
 
 /// What to run instead of the failing statement, and the document edit that says the same.
@@ -20,6 +21,8 @@ pub struct FixPlan {
     pub replacement: Option<String>,
     /// Run after the replacement succeeds (the CREATE INDEX statements moved out).
     pub after: Vec<String>,
+    /// How many fixes of the fixed text this plan already chains (bounded).
+    pub chained: u8,
 }
 
 /// What the fixes may need to know about the database they are planned for.
@@ -31,6 +34,8 @@ pub struct FixContext {
     pub partitioned_tables: HashSet<String>,
     /// The database the document is applied to.
     pub database: String,
+    /// For a duplicate definition: the statement that defined the object first.
+    pub earlier_definition: Option<Statement>,
 }
 
 /// Whether planning a fix for `category` needs [`FixContext::partitioned_tables`].
@@ -58,6 +63,7 @@ pub fn plan(
                 superuser_before: vec![sql],
                 replacement: None,
                 after: Vec::new(),
+                chained: 0,
             })
         }
         Category::MissingRole => {
@@ -75,10 +81,28 @@ pub fn plan(
                 superuser_before: vec![sql],
                 replacement: None,
                 after: Vec::new(),
+                chained: 0,
             })
         }
         Category::InlineIndex => inline_index_plan(doc, stmt),
         Category::PartitionKey => partition_key_plan(doc, stmt),
+        Category::ForeignKeyTarget => {
+            rewrites::drop_partitioned_reference(doc, stmt, err, &context.partitioned_tables)
+        }
+        Category::MissingTsConfig => rewrites::simple_ts_config(doc, stmt, err),
+        Category::NonImmutable => rewrites::drop_index_predicate(doc, stmt, err),
+        Category::MissingDatabase => {
+            rewrites::grant_on_this_database(doc, stmt, err, &context.database)
+        }
+        Category::SystemViewColumn => rewrites::stat_view_columns(doc, stmt, err),
+        Category::DuplicateObject => context
+            .earlier_definition
+            .as_ref()
+            .and_then(|earlier| rewrites::drop_identical_duplicate(doc, stmt, earlier)),
+        Category::Syntax if err.message.contains("WITH CHECK cannot be applied") => {
+            rewrites::drop_meaningless_with_check(doc, stmt)
+        }
+        Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
         _ => None,
     }
 }
@@ -212,6 +236,7 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         superuser_before: Vec::new(),
         replacement: Some(text),
         after: creates,
+        chained: 0,
     })
 }
 
@@ -407,12 +432,13 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         superuser_before: Vec::new(),
         replacement: Some(fixed),
         after: Vec::new(),
+        chained: 0,
     })
 }
 
 /// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces
 /// (same byte length), so structure can be found with plain string search.
-fn mask_quotes_and_comments(text: &str) -> String {
+pub(super) fn mask_quotes_and_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
@@ -492,7 +518,7 @@ fn find_keyword(text: &str, word: &str) -> Option<usize> {
     None
 }
 
-fn matching_paren(text: &str, open: usize) -> Option<usize> {
+pub(super) fn matching_paren(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, c) in text[open..].char_indices() {
         match c {

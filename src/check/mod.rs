@@ -5,6 +5,7 @@
 pub mod categorize;
 pub mod fixes;
 pub mod report;
+mod rewrites;
 
 use std::collections::{HashMap, HashSet};
 
@@ -144,6 +145,7 @@ impl<'a> Engine<'a> {
             available_extensions: session.available_extensions()?.into_iter().collect(),
             partitioned_tables: HashSet::new(),
             database: session.database().to_string(),
+            earlier_definition: None,
         };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.
@@ -352,6 +354,28 @@ impl<'a> Engine<'a> {
         err: PgDetails,
         verdict: Verdict,
     ) -> Result<State, ClusterError> {
+        let stmt = self.statements[i].clone();
+        let Some(plan) = self.plan_fix(i, &stmt, &err, &verdict)? else {
+            return Ok(State::Failed(err, verdict));
+        };
+        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
+            self.fixes.insert(i, plan.fix);
+            return Ok(State::Failed(err, verdict));
+        }
+        if !self.run_superuser_prelude(i, &plan)? {
+            return Ok(State::Failed(err, verdict));
+        }
+        self.run_fixed(i, plan, err, verdict)
+    }
+
+    /// The fix for `stmt` failing with `err`, if pgspec knows one and may apply it here.
+    fn plan_fix(
+        &mut self,
+        i: usize,
+        stmt: &Statement,
+        err: &PgDetails,
+        verdict: &Verdict,
+    ) -> Result<Option<fixes::FixPlan>, ClusterError> {
         if fixes::needs_partitioned_tables(verdict.category) {
             self.fix_context.partitioned_tables = self
                 .session
@@ -363,29 +387,38 @@ impl<'a> Engine<'a> {
                 .filter_map(|row| row.into_iter().next().flatten())
                 .collect();
         }
-        let stmt = &self.statements[i];
-        let Some(plan) = fixes::plan(self.doc, stmt, &err, &verdict, &self.fix_context)
-        else {
-            return Ok(State::Failed(err, verdict));
-        };
-        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
-            self.fixes.insert(i, plan.fix);
-            return Ok(State::Failed(err, verdict));
-        }
+        self.fix_context.earlier_definition = (verdict.category == Category::DuplicateObject)
+            .then(|| self.earlier_definition(i))
+            .flatten()
+            .map(|j| self.statements[j].clone());
+        let plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
+        Ok(plan.filter(|p| {
+            p.fix.applicability >= Applicability::Safe || self.options.apply_unsafe_fixes
+        }))
+    }
+
+    /// Run what a fix needs first as superuser (CREATE EXTENSION/ROLE), once each; false when
+    /// the server refused.
+    fn run_superuser_prelude(
+        &mut self,
+        i: usize,
+        plan: &fixes::FixPlan,
+    ) -> Result<bool, ClusterError> {
         for sql in &plan.superuser_before {
             if !self.prelude_done.insert(sql.clone()) {
                 continue;
             }
             if let Outcome::Failed { .. } = self.session.apply_as_superuser(sql)? {
-                return Ok(State::Failed(err, verdict));
+                return Ok(false);
             }
+            let line = self.line_of(&self.statements[i]);
             self.log.push(SqlEntry::added(
                 sql,
                 format!("added by pgspec: {}", plan.fix.title),
-                self.line_of(stmt),
+                line,
             ));
         }
-        self.run_fixed(i, plan, err, verdict)
+        Ok(true)
     }
 
     /// Run the fixed text of statement `i`. When the fixed text waits for a later definition,
@@ -403,6 +436,10 @@ impl<'a> Engine<'a> {
             .clone()
             .unwrap_or_else(|| stmt.text.clone());
         let again = match stmt.kind {
+            // The fix removes the statement (an identical repeat, a dropped foreign key).
+            _ if text.trim().is_empty() => Some(Outcome::Applied {
+                notices: Vec::new(),
+            }),
             StatementKind::Schema | StatementKind::Data => {
                 Some(survive_lost_connection(self.session.apply(&text))?)
             }
@@ -414,7 +451,9 @@ impl<'a> Engine<'a> {
         };
         match again {
             Some(Outcome::Applied { .. }) => {
-                if stmt.kind == StatementKind::Schema || stmt.kind == StatementKind::Data {
+                if (stmt.kind == StatementKind::Schema || stmt.kind == StatementKind::Data)
+                    && !text.trim().is_empty()
+                {
                     let note = plan
                         .replacement
                         .as_ref()
@@ -458,6 +497,27 @@ impl<'a> Engine<'a> {
                 let mut behind_stmt = stmt.clone();
                 behind_stmt.text = text;
                 let behind = categorize(&behind_stmt, &error);
+                // The fixed text has a second root cause with a fix of its own (the partition
+                // key added to a key, then a foreign key to a partitioned table): fix both.
+                if plan.chained < 3 {
+                    if let Some(next) = self.plan_fix(i, &behind_stmt, &error, &behind)? {
+                        let chained = fixes::FixPlan {
+                            fix: Fix {
+                                title: format!("{}; then {}", plan.fix.title, next.fix.title),
+                                applicability: plan.fix.applicability.min(next.fix.applicability),
+                                edits: plan.fix.edits.clone(),
+                            },
+                            superuser_before: Vec::new(),
+                            replacement: Some(next.replacement.clone().unwrap_or(behind_stmt.text.clone())),
+                            after: plan.after.iter().chain(&next.after).cloned().collect(),
+                            chained: plan.chained + 1,
+                        };
+                        if self.run_superuser_prelude(i, &next)? {
+                            self.behind.insert(i, (error, behind));
+                            return self.run_fixed(i, chained, err, verdict);
+                        }
+                    }
+                }
                 self.behind.insert(i, (error, behind));
             }
             _ => {}
@@ -490,6 +550,19 @@ impl<'a> Engine<'a> {
         self.session.apply(&stmt.text)
     }
 
+    /// The earlier statement that creates an object statement `i` creates too.
+    fn earlier_definition(&self, i: usize) -> Option<usize> {
+        let stmt = &self.statements[i];
+        stmt.facts
+            .creates
+            .iter()
+            .filter_map(|o| self.creators.get(&o.name))
+            .flatten()
+            .copied()
+            .filter(|&j| j < i)
+            .min()
+    }
+
     /// Whether the error names an object that a later statement creates (or a deferred one).
     fn is_forward_reference(&self, i: usize, err: &PgDetails) -> bool {
         categorize::missing_names(err).iter().any(|(_, name)| {
@@ -510,6 +583,8 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 match &self.states[j] {
+                    // A root that applied with its fix created what it should have.
+                    State::Failed(..) if self.applied_fixes.contains(&j) => {}
                     State::Failed(..) | State::Deferred(_) => {
                         return State::Cascade {
                             error,

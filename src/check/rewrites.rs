@@ -1,0 +1,624 @@
+//! Fixes that rewrite part of one statement: each finds its clause in the statement text and
+//! returns the edits; [`edit_plan`] turns them into the fixed text and the document edits.
+
+use std::ops::Range;
+
+use crate::diagnostics::{Applicability, Edit, Fix, PgDetails};
+use crate::document::Document;
+use crate::sql::Statement;
+use crate::text::TextRange;
+
+use super::categorize::quoted_names;
+use super::fixes::{mask_quotes_and_comments, matching_paren, quote_ident, FixPlan};
+
+/// Build a plan from statement-relative edits. Document edits are exact only where the
+/// statement is a verbatim slice of the document; elsewhere the fix is shown, not applied.
+pub(super) fn edit_plan(
+    doc: &Document,
+    stmt: &Statement,
+    title: String,
+    applicability: Applicability,
+    mut edits: Vec<(Range<usize>, String)>,
+) -> FixPlan {
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    let text = &stmt.text;
+    let mut fixed = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    for (range, replacement) in &edits {
+        fixed.push_str(&text[at..range.start]);
+        fixed.push_str(replacement);
+        at = range.end;
+    }
+    fixed.push_str(&text[at..]);
+    let verbatim = doc.text.get(stmt.range.as_usize()) == Some(text.as_str());
+    FixPlan {
+        fix: Fix {
+            title,
+            applicability: if verbatim {
+                applicability
+            } else {
+                Applicability::DisplayOnly
+            },
+            edits: edits
+                .into_iter()
+                .map(|(r, replacement)| Edit {
+                    range: TextRange::new(
+                        stmt.range.start + u32::try_from(r.start).unwrap_or(0),
+                        stmt.range.start + u32::try_from(r.end).unwrap_or(0),
+                    ),
+                    replacement,
+                })
+                .collect(),
+        },
+        superuser_before: Vec::new(),
+        replacement: Some(fixed),
+        after: Vec::new(),
+        chained: 0,
+    }
+}
+
+/// Byte offsets of `word` in `lower` (already lowercased and masked) on identifier boundaries.
+fn word_positions(lower: &str, word: &str) -> Vec<usize> {
+    let bytes = lower.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    lower
+        .match_indices(word)
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            (i == 0 || !is_ident(bytes[i - 1]))
+                && bytes.get(i + word.len()).is_none_or(|&b| !is_ident(b))
+        })
+        .collect()
+}
+
+/// Skip whitespace from `at`.
+fn skip_ws(text: &str, at: usize) -> usize {
+    at + text[at..].len() - text[at..].trim_start().len()
+}
+
+/// The identifier (possibly qualified, possibly quoted) starting at `at`: its end offset and its
+/// last component, lowercased unless quoted.
+fn identifier_at(text: &str, at: usize) -> Option<(usize, String)> {
+    let mut end = at;
+    loop {
+        let last;
+        let rest = &text[end..];
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let close = quoted.find('"')?;
+            last = quoted[..close].to_string();
+            end += close + 2;
+        } else {
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(rest.len());
+            if len == 0 {
+                return None;
+            }
+            last = rest[..len].to_lowercase();
+            end += len;
+        }
+        if text[end..].starts_with('.') {
+            end += 1;
+        } else {
+            return Some((end, last));
+        }
+    }
+}
+
+/// Drop the foreign keys to a partitioned table whose key (now) includes the partition
+/// column: behaviour-changing, the reference is no longer enforced.
+pub(super) fn drop_partitioned_reference(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+    partitioned: &std::collections::HashSet<String>,
+) -> Option<FixPlan> {
+    let target = quoted_names(&err.message).into_iter().last()?;
+    let target_lower = target.to_lowercase();
+    if !partitioned.contains(&target) && !partitioned.contains(&target_lower) {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let head = lower.trim_start();
+    let title = format!(
+        "drop the foreign key to partitioned table `{target}` — the reference is then not enforced; to keep it, add a column for {target}'s partition key and reference both columns (a composite foreign key)"
+    );
+    if head.starts_with("alter table") {
+        // The statement only adds the foreign key: drop it whole.
+        if !lower.contains("foreign key") {
+            return None;
+        }
+        let mut plan = edit_plan(
+            doc,
+            stmt,
+            title,
+            Applicability::Unsafe,
+            vec![(0..stmt.text.len(), String::new())],
+        );
+        plan.replacement = Some(String::new());
+        return Some(plan);
+    }
+    let body_open = lower.find('(')?;
+    let body_close = matching_paren(&masked, body_open)?;
+    let mut edits = Vec::new();
+    for at in word_positions(&lower, "references") {
+        if at < body_open || at > body_close {
+            continue;
+        }
+        let name_at = skip_ws(&lower, at + "references".len());
+        let (mut end, name) = identifier_at(&stmt.text, name_at)?;
+        if name != target_lower && name != target {
+            continue;
+        }
+        // Referenced columns, then the clause's options.
+        let next = skip_ws(&lower, end);
+        if lower[next..].starts_with('(') {
+            end = matching_paren(&masked, next)? + 1;
+        }
+        end = skip_reference_options(&lower, &masked, end);
+        // Table constraint `[CONSTRAINT n] FOREIGN KEY (…) REFERENCES …`: drop the element.
+        let element_start = lower[..at]
+            .rfind(',')
+            .filter(|&c| c > body_open)
+            .unwrap_or(body_open);
+        let element = &lower[element_start + 1..at];
+        if element.contains("foreign key") {
+            let (from, to) = if element_start == body_open {
+                // First element: take the comma after it instead.
+                let after = skip_ws(&lower, end);
+                let to = if lower[after..].starts_with(',') {
+                    after + 1
+                } else {
+                    end
+                };
+                (element_start + 1, to)
+            } else {
+                (element_start, end)
+            };
+            edits.push((from..to, String::new()));
+        } else {
+            // Column constraint: drop `REFERENCES …` and the space before it.
+            let from = if at > 0 && lower.as_bytes()[at - 1] == b' ' {
+                at - 1
+            } else {
+                at
+            };
+            edits.push((from..end, String::new()));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(doc, stmt, title, Applicability::Unsafe, edits))
+}
+
+/// The end of `ON DELETE …`, `ON UPDATE …`, `MATCH …`, `[NOT] DEFERRABLE`, `INITIALLY …` after
+/// a REFERENCES clause.
+fn skip_reference_options(lower: &str, masked: &str, mut end: usize) -> usize {
+    const ACTIONS: &[&str] = &[
+        "no action",
+        "restrict",
+        "cascade",
+        "set null",
+        "set default",
+    ];
+    loop {
+        let at = skip_ws(lower, end);
+        let rest = &lower[at..];
+        let consumed = if let Some(r) = rest
+            .strip_prefix("on delete")
+            .or_else(|| rest.strip_prefix("on update"))
+        {
+            let r_at = at + (rest.len() - r.len());
+            let a = skip_ws(lower, r_at);
+            match ACTIONS.iter().find(|act| lower[a..].starts_with(*act)) {
+                Some(act) => {
+                    let mut e = a + act.len();
+                    // PostgreSQL 15: `SET NULL (col, …)`.
+                    let p = skip_ws(lower, e);
+                    if act.starts_with("set") && lower[p..].starts_with('(') {
+                        e = matching_paren(masked, p).map_or(e, |c| c + 1);
+                    }
+                    Some(e)
+                }
+                None => None,
+            }
+        } else if let Some(r) = rest.strip_prefix("match ") {
+            let w = r.trim_start();
+            let len = w.find(|c: char| !c.is_alphabetic()).unwrap_or(w.len());
+            Some(at + (rest.len() - w.len()) + len)
+        } else if rest.starts_with("not deferrable") {
+            Some(at + "not deferrable".len())
+        } else if rest.starts_with("deferrable") {
+            Some(at + "deferrable".len())
+        } else if rest.starts_with("initially deferred") {
+            Some(at + "initially deferred".len())
+        } else if rest.starts_with("initially immediate") {
+            Some(at + "initially immediate".len())
+        } else {
+            None
+        };
+        match consumed {
+            Some(e) => end = e,
+            None => return end,
+        }
+    }
+}
+
+/// A text search configuration PostgreSQL does not ship ('korean') becomes 'simple':
+/// behaviour-changing, no stemming or stop words.
+pub(super) fn simple_ts_config(doc: &Document, stmt: &Statement, err: &PgDetails) -> Option<FixPlan> {
+    let config = quoted_names(&err.message).into_iter().next()?;
+    let needle = format!("'{}'", config.to_lowercase());
+    let lower = stmt.text.to_lowercase();
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let edits: Vec<(Range<usize>, String)> = lower
+        .match_indices(&needle)
+        // Only string literals in code, not words inside comments.
+        .filter(|(i, _)| masked.as_bytes().get(*i) == Some(&b'\''))
+        .map(|(i, _)| (i..i + needle.len(), "'simple'".to_string()))
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!("use the 'simple' text search configuration instead of '{config}' — words are then matched without language-specific stemming or stop words"),
+        Applicability::Unsafe,
+        edits,
+    ))
+}
+
+/// A partial index whose predicate calls a non-IMMUTABLE function (`now()`, `CURRENT_DATE`)
+/// loses its predicate: behaviour-changing, the index then covers every row.
+pub(super) fn drop_index_predicate(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Option<FixPlan> {
+    if !err.message.contains("index predicate") {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("create") || !lower.contains("index") {
+        return None;
+    }
+    // The WHERE at depth 0: the index predicate.
+    let mut depth = 0i32;
+    let mut at = None;
+    for (i, c) in lower.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 && word_positions(&lower[i..], "where").first() == Some(&0) => {
+                if i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() {
+                    at = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let at = at?;
+    let from = lower[..at].trim_end().len();
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    if end <= at {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "drop the index predicate — it calls a function that is not IMMUTABLE, so the index cannot be partial on it; the index then covers every row (keep the time condition in the queries)".into(),
+        Applicability::Unsafe,
+        vec![(from..end, String::new())],
+    ))
+}
+
+/// `GRANT … ON DATABASE other_name`: the document's database is the one pgspec applies it to.
+pub(super) fn grant_on_this_database(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+    database: &str,
+) -> Option<FixPlan> {
+    let named = quoted_names(&err.message).into_iter().next()?;
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let head = lower.trim_start();
+    if !(head.starts_with("grant") || head.starts_with("revoke") || head.starts_with("alter database") || head.starts_with("comment on database")) {
+        return None;
+    }
+    let edits: Vec<(Range<usize>, String)> = word_positions(&lower, &named.to_lowercase())
+        .into_iter()
+        .map(|i| (i..i + named.len(), quote_ident(database)))
+        .collect();
+    if edits.is_empty() || database.is_empty() {
+        return None;
+    }
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        format!("apply it to this database (`{database}`) instead of `{named}`, which the document names but never creates"),
+        Applicability::Unsafe,
+        edits,
+    );
+    // The document keeps its own database name; only the database pgspec made is different.
+    plan.fix.applicability = Applicability::DisplayOnly;
+    Some(plan)
+}
+
+/// A policy `FOR SELECT` / `FOR DELETE` with a `WITH CHECK` clause: the clause never applies to
+/// those commands, so removing it changes nothing.
+pub(super) fn drop_meaningless_with_check(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("create policy") {
+        return None;
+    }
+    let at = *word_positions(&lower, "with").iter().find(|&&i| {
+        lower[i + 4..].trim_start().starts_with("check")
+    })?;
+    let open = at + lower[at..].find('(')?;
+    let close = matching_paren(&masked, open)?;
+    let from = lower[..at].trim_end().len();
+    Some(edit_plan(
+        doc,
+        stmt,
+        "remove the WITH CHECK clause — PostgreSQL applies WITH CHECK only to INSERT and UPDATE, so it never applied to this policy's command".into(),
+        Applicability::Safe,
+        vec![(from..close + 1, String::new())],
+    ))
+}
+
+/// pg_stat_* views: `tablename` → `relname`, `indexname` → `indexrelname` (the names of
+/// pg_tables / pg_indexes, not of the statistics views).
+pub(super) fn stat_view_columns(doc: &Document, stmt: &Statement, err: &PgDetails) -> Option<FixPlan> {
+    let column = quoted_names(&err.message).into_iter().next()?;
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    // Only when the statement reads a statistics view and not the views that do have the names.
+    if !lower.contains("pg_stat") || lower.contains("pg_indexes") || lower.contains("pg_tables") {
+        return None;
+    }
+    let renames: &[(&str, &str)] = &[
+        ("tablename", "relname"),
+        ("indexname", "indexrelname"),
+        // pg_stat_statements before PostgreSQL 13.
+        ("total_time", "total_exec_time"),
+        ("mean_time", "mean_exec_time"),
+        ("min_time", "min_exec_time"),
+        ("max_time", "max_exec_time"),
+        ("stddev_time", "stddev_exec_time"),
+    ];
+    if !renames.iter().any(|(old, _)| *old == column) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    for (old, new) in renames {
+        for i in word_positions(&lower, old) {
+            // `x AS tablename` keeps its output name.
+            let before = lower[..i].trim_end();
+            if before.ends_with(" as") || before.ends_with('.') && !before.ends_with("s.") {
+                continue;
+            }
+            edits.push((i..i + old.len(), (*new).to_string()));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!("use the statistics views' column names (`{column}` → `{}`)", renames.iter().find(|(o, _)| *o == column).map_or("", |(_, n)| n)),
+        Applicability::Safe,
+        edits,
+    ))
+}
+
+/// `UPDATE … WHERE … LIMIT n` (MySQL) → `WHERE ctid IN (SELECT ctid FROM t WHERE … LIMIT n)`.
+pub(super) fn update_limit(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let head = lower.trim_start();
+    let is_update = head.starts_with("update");
+    if !is_update && !head.starts_with("delete") {
+        return None;
+    }
+    let limit_at = *word_positions(&lower, "limit").last()?;
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let limit = stmt.text[limit_at..end].trim().to_string();
+    let table_at = if is_update {
+        skip_ws(&lower, lower.find("update")? + "update".len())
+    } else {
+        let from = *word_positions(&lower, "from").first()?;
+        skip_ws(&lower, from + "from".len())
+    };
+    let (table_end, _) = identifier_at(&stmt.text, table_at)?;
+    let table = &stmt.text[table_at..table_end];
+    let where_at = word_positions(&lower, "where")
+        .into_iter()
+        .find(|&w| w < limit_at);
+    let condition = where_at.map(|w| stmt.text[w + "where".len()..limit_at].trim().to_string());
+    let from = where_at.unwrap_or_else(|| lower[..limit_at].trim_end().len());
+    let subquery = match &condition {
+        Some(c) => format!("WHERE ctid IN (SELECT ctid FROM {table} WHERE {c} {limit})"),
+        None => format!(" WHERE ctid IN (SELECT ctid FROM {table} {limit})"),
+    };
+    Some(edit_plan(
+        doc,
+        stmt,
+        "PostgreSQL has no UPDATE/DELETE … LIMIT: limit the rows with a ctid subquery".into(),
+        Applicability::Safe,
+        vec![(from..end, subquery)],
+    ))
+}
+
+/// The document defines the same object twice with the same text: the second one goes.
+pub(super) fn drop_identical_duplicate(
+    doc: &Document,
+    stmt: &Statement,
+    earlier: &Statement,
+) -> Option<FixPlan> {
+    if normalized(&stmt.text) != normalized(&earlier.text) {
+        return None;
+    }
+    let earlier_line = doc.line_index.line(earlier.range.start);
+    // Take the line break after the statement along, so no blank line is left behind.
+    let mut end = stmt.text.len();
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        format!("remove this repeated definition — line {earlier_line} already defines it identically"),
+        Applicability::Safe,
+        vec![(0..end, String::new())],
+    );
+    if plan.fix.applicability == Applicability::Safe {
+        let after = &doc.text[stmt.range.end as usize..];
+        if after.starts_with('\n') {
+            end = 1;
+        } else if after.starts_with("\r\n") {
+            end = 2;
+        } else {
+            end = 0;
+        }
+        if let Some(edit) = plan.fix.edits.first_mut() {
+            edit.range = TextRange::new(edit.range.start, edit.range.end + u32::try_from(end).unwrap_or(0));
+        }
+    }
+    plan.replacement = Some(String::new());
+    Some(plan)
+}
+
+/// Statement text without comments, case and whitespace differences, for comparing definitions.
+fn normalized(text: &str) -> String {
+    let masked = mask_quotes_and_comments(text);
+    // Comments are blanked in `masked`; string contents too, so keep those from `text`.
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = true;
+    for (m, t) in masked.chars().zip(text.chars()) {
+        let c = if m == ' ' && t != ' ' && !t.is_whitespace() { ' ' } else { t };
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.extend(c.to_lowercase());
+            last_space = false;
+        }
+    }
+    out.trim().trim_end_matches(';').trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmt(sql: &str) -> (Document, Statement) {
+        let doc = crate::document::read(sql.as_bytes()).0;
+        let stmt = Statement {
+            index: 0,
+            block: 0,
+            text: sql.to_string(),
+            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            kind: crate::sql::StatementKind::Schema,
+            facts: crate::sql::Facts::default(),
+        };
+        (doc, stmt)
+    }
+
+    fn err(message: &str) -> PgDetails {
+        PgDetails {
+            message: message.into(),
+            ..PgDetails::default()
+        }
+    }
+
+    fn fixed(plan: Option<FixPlan>) -> String {
+        plan.expect("a plan").replacement.expect("text")
+    }
+
+    #[test]
+    fn references_to_a_partitioned_table_are_dropped() {
+        let partitioned = ["orders".to_string()].into_iter().collect();
+        let e = err("there is no unique constraint matching given keys for referenced table \"orders\"");
+        let (doc, s) = stmt("CREATE TABLE h (\n    id uuid PRIMARY KEY,\n    order_id UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n    user_id uuid REFERENCES users(id)\n);");
+        assert_eq!(
+            fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+            "CREATE TABLE h (\n    id uuid PRIMARY KEY,\n    order_id UUID NOT NULL,\n    user_id uuid REFERENCES users(id)\n);"
+        );
+        let (doc, s) = stmt("CREATE TABLE p (id int, order_id uuid, CONSTRAINT fk FOREIGN KEY (order_id) REFERENCES public.orders (id) DEFERRABLE INITIALLY DEFERRED)");
+        assert_eq!(
+            fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+            "CREATE TABLE p (id int, order_id uuid)"
+        );
+        // Not partitioned: a human decides.
+        let none = std::collections::HashSet::new();
+        assert!(drop_partitioned_reference(&doc, &s, &e, &none).is_none());
+    }
+
+    #[test]
+    fn korean_text_search_becomes_simple_outside_comments() {
+        let (doc, s) = stmt("-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('korean', name));");
+        let e = err("text search configuration \"korean\" does not exist");
+        assert_eq!(
+            fixed(simple_ts_config(&doc, &s, &e)),
+            "-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('simple', name));"
+        );
+    }
+
+    #[test]
+    fn non_immutable_predicates_are_dropped() {
+        let (doc, s) = stmt("CREATE INDEX i ON jobs(created_at DESC)\n    WHERE created_at > CURRENT_DATE - INTERVAL '7 days';");
+        let e = err("functions in index predicate must be marked IMMUTABLE");
+        assert_eq!(
+            fixed(drop_index_predicate(&doc, &s, &e)),
+            "CREATE INDEX i ON jobs(created_at DESC);"
+        );
+        let e = err("functions in index expression must be marked IMMUTABLE");
+        assert!(drop_index_predicate(&doc, &s, &e).is_none());
+    }
+
+    #[test]
+    fn update_limit_becomes_a_ctid_subquery() {
+        let (doc, s) = stmt("UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;");
+        assert_eq!(
+            fixed(update_limit(&doc, &s)),
+            "UPDATE orders SET a = b WHERE ctid IN (SELECT ctid FROM orders WHERE a IS NULL LIMIT 1000);"
+        );
+    }
+
+    #[test]
+    fn with_check_leaves_select_policies() {
+        let (doc, s) = stmt("CREATE POLICY p ON t FOR SELECT USING (true) WITH CHECK (owner = auth.uid());");
+        assert_eq!(
+            fixed(drop_meaningless_with_check(&doc, &s)),
+            "CREATE POLICY p ON t FOR SELECT USING (true);"
+        );
+    }
+
+    #[test]
+    fn stat_views_get_their_column_names() {
+        let (doc, s) = stmt("SELECT schemaname, tablename, indexname, idx_scan FROM pg_stat_user_indexes ORDER BY tablename");
+        let e = err("column \"tablename\" does not exist");
+        assert_eq!(
+            fixed(stat_view_columns(&doc, &s, &e)),
+            "SELECT schemaname, relname, indexrelname, idx_scan FROM pg_stat_user_indexes ORDER BY relname"
+        );
+    }
+
+    #[test]
+    fn only_identical_duplicates_are_removed() {
+        let (doc, a) = stmt("CREATE INDEX i ON t(a);");
+        let (_, mut b) = stmt("create index i\n  ON t(a) -- again\n;");
+        b.range = a.range;
+        assert_eq!(fixed(drop_identical_duplicate(&doc, &b, &a)), "");
+        let (_, c) = stmt("CREATE INDEX i ON t(b);");
+        assert!(drop_identical_duplicate(&doc, &c, &a).is_none());
+    }
+}
