@@ -550,7 +550,8 @@ impl<'a> Engine<'a> {
         self.session.apply(&stmt.text)
     }
 
-    /// The earlier statement that creates an object statement `i` creates too.
+    /// The statement that already created an object statement `i` creates too (usually an
+    /// earlier one; a later one when `i` waited for a forward reference).
     fn earlier_definition(&self, i: usize) -> Option<usize> {
         let stmt = &self.statements[i];
         stmt.facts
@@ -559,7 +560,9 @@ impl<'a> Engine<'a> {
             .filter_map(|o| self.creators.get(&o.name))
             .flatten()
             .copied()
-            .filter(|&j| j < i)
+            .filter(|&j| {
+                j != i && matches!(self.states[j], State::Applied | State::AppliedLate { .. })
+            })
             .min()
     }
 
@@ -667,13 +670,21 @@ impl<'a> Engine<'a> {
                 }
                 State::Pending | State::Deferred(_) => (StatementStatus::Skipped, None, None),
             };
-            reports.push(StatementReport::new(
+            let mut report = StatementReport::new(
                 self.doc,
                 stmt,
                 status,
                 category,
                 root.map(|r| &self.statements[r]),
-            ));
+            );
+            if let State::Failed(err, verdict) = &self.states[i] {
+                if status == StatementStatus::Failed
+                    && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
+                {
+                    report.decision = Some(categorize::decision(verdict, err));
+                }
+            }
+            reports.push(report);
         }
         for (i, notice) in &self.notices {
             if let Some(d) = self.notice(*i, notice) {

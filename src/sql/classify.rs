@@ -20,16 +20,51 @@ pub(crate) fn classify(
     if shape == Shape::Meta {
         return StatementKind::NotSql;
     }
-    let tokens: Vec<Token> = tokenize(sql)
-        .into_iter()
+    let all_tokens = tokenize(sql);
+    let tokens: Vec<Token> = all_tokens
+        .iter()
         .filter(|t| !t.is_trivia())
+        .copied()
         .collect();
     let example_values = facts.param_count > 0 || has_placeholder(sql, &tokens);
     match stmt {
         Some(node) => by_tree(node, facts, example_values),
         None if shape == Shape::Foreign => StatementKind::NotSql,
+        // `CREATE TABLE users (...);`, a body ending in `-- ... the rest`, `CREATE INDEX name;`:
+        // an outline of SQL, not SQL a server could run.
+        None if elides(sql, &all_tokens) || is_name_only(sql, &tokens) => StatementKind::NotSql,
         None => by_keywords(sql, &tokens, example_values),
     }
+}
+
+/// Whether a statement that does not parse leaves part of itself out: `...` / `…` in the code
+/// or in a comment inside it.
+fn elides(sql: &str, all_tokens: &[Token]) -> bool {
+    let dots_in_code = all_tokens.windows(2).any(|w| {
+        w[0].end == w[1].start && &sql[w[0].start..w[0].end] == "." && &sql[w[1].start..w[1].end] == "."
+    });
+    dots_in_code
+        || all_tokens.iter().any(|t| {
+            let text = &sql[t.start..t.end];
+            matches!(
+                t.kind,
+                TokenKind::LineComment | TokenKind::BlockComment | TokenKind::Other
+            ) && (text.contains("...") || text.contains('…'))
+        })
+}
+
+/// `CREATE INDEX idx_users_email;`: a keyword pair and a name, the way naming conventions are
+/// written down.
+fn is_name_only(sql: &str, tokens: &[Token]) -> bool {
+    let words: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| t.kind != TokenKind::Semicolon)
+        .collect();
+    words.len() <= 3
+        && words.iter().all(|t| t.kind == TokenKind::Word)
+        && words
+            .first()
+            .is_some_and(|t| sql[t.start..t.end].eq_ignore_ascii_case("create"))
 }
 
 fn by_tree(node: &NodeEnum, facts: &Facts, example_values: bool) -> StatementKind {
