@@ -99,7 +99,27 @@ fn existing(server: &Server, database: &str) -> Result<Option<Option<String>>, C
     Ok(rows.first().map(|r| r.get::<_, Option<String>>(0)))
 }
 
+/// Cron jobs scheduled for the database, against the schedules the document declares.
+fn cron_job_count(
+    server: &Server,
+    database: &str,
+    statements: Option<&[crate::sql::Statement]>,
+) -> Result<ObjectCount, ClusterError> {
+    let in_document = statements.map(|st| {
+        st.iter()
+            .filter(|s| s.kind == crate::sql::StatementKind::Operation)
+            .filter(|s| crate::sql::cron::schedule_of(&s.text).is_some())
+            .count() as u64
+    });
+    Ok(ObjectCount {
+        kind: "cron_jobs".into(),
+        in_database: provision::cron::count_jobs(server, database)?.unwrap_or(0),
+        in_document,
+    })
+}
+
 fn drop_database(server: &Server, database: &str) -> Result<(), ClusterError> {
+    provision::cron::unschedule_jobs(server, database)?;
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
     admin
         .batch_execute(&format!(
@@ -131,6 +151,8 @@ pub fn up(
             .as_deref()
             .is_some_and(|c| c.contains(&format!("document {fingerprint}")));
         if !recreate {
+            let mut objects = count_objects_by_url(server, database, None)?;
+            objects.push(cron_job_count(server, database, None)?);
             return Ok(UpReport {
                 status: if same {
                     UpStatus::Unchanged
@@ -138,7 +160,7 @@ pub fn up(
                     UpStatus::NeedsMigration
                 },
                 database: database.to_string(),
-                objects: count_objects_by_url(server, database, None)?,
+                objects,
                 connection,
                 roles: Vec::new(),
                 provisioned: Vec::new(),
@@ -180,7 +202,17 @@ pub fn up(
     drop(session);
     let comment = format!("{UP_MARKER} document {fingerprint}");
     let roles = scratch.promote(database, &comment)?;
-    let objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
+    // The document's cron jobs whose timing and command checked out.
+    let jobs: Vec<(u32, crate::sql::cron::CronSchedule)> = extracted
+        .statements
+        .iter()
+        .zip(&report.statements)
+        .filter(|(_, r)| r.status == crate::check::StatementStatus::NotAppliedKind)
+        .filter_map(|(stmt, r)| crate::sql::cron::schedule_of(&stmt.text).map(|job| (r.line, job)))
+        .collect();
+    provisioned.extend(provision::cron::schedule_jobs(server, database, &jobs)?);
+    let mut objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
+    objects.push(cron_job_count(server, database, Some(&extracted.statements))?);
     Ok(UpReport {
         status,
         database: database.to_string(),

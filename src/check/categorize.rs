@@ -80,6 +80,9 @@ pub const UNAVAILABLE_EXTENSION_NOTES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Messages of cron-job validation failures start with this.
+pub const CRON_MESSAGE_PREFIX: &str = "cron job: ";
+
 /// The outcome of categorizing one failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
@@ -202,6 +205,14 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         extension: None,
         focus: None,
     };
+
+    if let Some(what) = msg.strip_prefix(CRON_MESSAGE_PREFIX) {
+        let _ = what;
+        return verdict(
+            Category::CronJob,
+            "pg_cron runs the job's command in the database on this schedule; fix the schedule or the command so that it runs on the document's schema".into(),
+        );
+    }
 
     // An inline `INDEX name (cols)` parses as a column of type `name`, so the server may report
     // a syntax error at a later token or a missing type: either way it is the inline index.

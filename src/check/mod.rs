@@ -299,6 +299,9 @@ impl<'a> Engine<'a> {
         let outcome = match stmt.kind {
             StatementKind::NotSql => return Ok(State::NotAppliedKind),
             StatementKind::Schema | StatementKind::Data => self.apply_schema(stmt)?,
+            StatementKind::Operation if crate::sql::cron::schedule_of(&stmt.text).is_some() => {
+                self.validate_cron_job(i)?
+            }
             StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
                 Validation::Prepare => survive_lost_connection(self.session.prepare(&stmt.text))?,
                 Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
@@ -526,6 +529,80 @@ impl<'a> Engine<'a> {
         Ok(State::Failed(err, verdict))
     }
 
+    /// A `cron.schedule(...)` is not run (that would schedule it): its timing is checked the way
+    /// pg_cron reads it and its command is prepared on the scratch database.
+    fn validate_cron_job(&mut self, i: usize) -> Result<Outcome, ClusterError> {
+        let stmt = &self.statements[i];
+        let failed = |message: String| Outcome::Failed {
+            error: PgDetails {
+                sqlstate: "22023".into(),
+                message: format!("{}{message}", categorize::CRON_MESSAGE_PREFIX),
+                ..PgDetails::default()
+            },
+            notices: Vec::new(),
+        };
+        let Some(job) = crate::sql::cron::schedule_of(&stmt.text) else {
+            return Ok(Outcome::Applied { notices: Vec::new() });
+        };
+        if !self.fix_context.available_extensions.contains("pg_cron") {
+            return Ok(failed(
+                "pg_cron is not installed on this server (`apt-get install postgresql-15-cron`), so the job cannot be scheduled".into(),
+            ));
+        }
+        if let Err(why) = crate::sql::cron::validate_schedule(&job.schedule) {
+            return Ok(failed(format!("the schedule {why}")));
+        }
+        let command = job.command.trim().trim_end_matches(';').trim().to_string();
+        let first = first_words(&command, 1);
+        let outcome = match first.first().map(String::as_str) {
+            Some("select" | "with" | "insert" | "update" | "delete" | "values") => {
+                survive_lost_connection(self.session.prepare(&command))?
+            }
+            Some("refresh" | "vacuum" | "analyze" | "call") => {
+                // Not preparable: check that what it names exists.
+                let name = command
+                    .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+                    .filter(|w| !w.is_empty())
+                    .filter(|w| {
+                        !matches!(
+                            w.to_ascii_lowercase().as_str(),
+                            "refresh" | "materialized" | "view" | "concurrently" | "vacuum"
+                                | "analyze" | "call" | "full" | "verbose"
+                        )
+                    })
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let probe = if first[0] == "call" {
+                    format!("SELECT {}::regproc", quote_literal(&name))
+                } else {
+                    format!("SELECT {}::regclass", quote_literal(&name))
+                };
+                if name.is_empty() {
+                    Outcome::Applied { notices: Vec::new() }
+                } else {
+                    survive_lost_connection(self.session.prepare(&probe))?
+                }
+            }
+            _ => Outcome::Applied { notices: Vec::new() },
+        };
+        Ok(match outcome {
+            Outcome::Failed { mut error, notices } => {
+                // The position is in the command's text, not the document's.
+                error.position = None;
+                if categorize::missing_names(&error).is_empty() {
+                    error.message = format!(
+                        "{}the command `{command}` fails: {}",
+                        categorize::CRON_MESSAGE_PREFIX,
+                        error.message
+                    );
+                }
+                Outcome::Failed { error, notices }
+            }
+            applied => applied,
+        })
+    }
+
     fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
         survive_lost_connection(self.apply_schema_inner(stmt))
     }
@@ -678,7 +755,14 @@ impl<'a> Engine<'a> {
                 root.map(|r| &self.statements[r]),
             );
             if let State::Failed(err, verdict) = &self.states[i] {
+                // A statement whose fix awaits review (check does not apply behaviour-changing
+                // fixes) has its proposed resolution; one without a fix, or whose fix did not
+                // bring it through, needs a person.
+                let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
+                    f.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes
+                });
                 if status == StatementStatus::Failed
+                    && !proposal_pending
                     && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
                 {
                     report.decision = Some(categorize::decision(verdict, err));
@@ -1184,4 +1268,9 @@ fn unsafe_reason(stmt: &Statement) -> Option<String> {
         return Some(String::new());
     }
     None
+}
+
+/// A SQL string literal.
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }

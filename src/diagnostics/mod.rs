@@ -75,6 +75,7 @@ categories! {
     NotSql => "not-sql", "pseudo-code, a shell command or an elision inside a SQL block";
     ExampleQuery => "example-query", "an illustrative query with bind parameters or placeholder literals";
     Syntax => "syntax", "invalid SQL syntax or clause order";
+    CronJob => "cron-job", "a pg_cron schedule whose timing pg_cron rejects or whose command fails on the document's schema";
     SystemViewColumn => "system-view-column", "a column name that a pg_stat_* / pg_catalog view does not have";
     ForwardReference => "forward-reference", "uses an object that the document defines later";
     ForeignKeyTarget => "foreign-key-target", "a foreign key whose referenced columns have no unique constraint (e.g. the id of a partitioned table)";

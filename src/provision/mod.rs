@@ -4,9 +4,11 @@
 //!
 //! - [`partitions`]: monthly partitions (and a DEFAULT partition) so that rows dated today and
 //!   in the coming months have somewhere to go.
+//! - [`cron`]: the document's pg_cron jobs, scheduled for the database `up` made.
 //! - [`supabase`]: a compatibility shim for objects only Supabase provides (`auth.uid()`,
 //!   `auth.users`, the `anon`/`authenticated`/`service_role` roles, `net.http_post`, …).
 
+pub mod cron;
 pub mod partitions;
 pub mod supabase;
 
@@ -25,6 +27,8 @@ pub enum ActionKind {
     DefaultPartitionCreated,
     /// A compatibility object for a hosted platform (Supabase) created or refreshed.
     ShimCreated,
+    /// A pg_cron job of the document scheduled for the database.
+    CronJobScheduled,
     /// Nothing done; `note` says why.
     Skipped,
 }

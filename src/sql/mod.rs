@@ -2,12 +2,11 @@
 //! BEGIN ATOMIC), classify each, and extract facts (objects created and referenced) with
 //! pg_query.
 //!
-//! OWNER: helper B (sql). Public interface below is the contract; keep it.
-//!
 //! Pipeline per SQL block: [`split`] (a hand-written lexer, exact for every quoting
 //! construct) → [`facts`] (pg_query parse: creates / references) → [`classify`] (kind).
 
 mod classify;
+pub mod cron;
 mod facts;
 mod lexer;
 mod split;
