@@ -191,6 +191,24 @@ pub fn up(
             ..CheckOptions::default()
         },
     )?;
+    // The document's own partition maintenance first: its partitions name the ones pgspec adds.
+    let maintenance = provision::maintenance::maintenance_functions(&extracted.statements);
+    let mut report = report;
+    for (action, error) in provision::maintenance::run(&mut session, &maintenance)? {
+        if let Some((error, context)) = error {
+            let f = maintenance.iter().find(|f| action.object == format!("{}()", f.name));
+            if let Some(f) = f {
+                report.add_function_failure(
+                    &extracted.document,
+                    &extracted.statements[f.statement],
+                    &action.object,
+                    &error,
+                    context.as_deref(),
+                );
+            }
+        }
+        provisioned.push(action);
+    }
     // Partitions so that an INSERT of today's rows (and the next months') succeeds.
     let (year, month, _) = provision::today_utc();
     provisioned.extend(provision::ensure_coverage(

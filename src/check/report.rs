@@ -332,8 +332,88 @@ impl CheckReport {
         out
     }
 
+    /// A function of the document that failed when called (by `up`): a finding at the
+    /// function's definition, with the server's error.
+    pub fn add_function_failure(
+        &mut self,
+        doc: &Document,
+        stmt: &Statement,
+        call: &str,
+        error: &PgDetails,
+        context: Option<&str>,
+    ) {
+        let range = context
+            .and_then(plpgsql_line)
+            .and_then(|n| body_line_range(doc, stmt, n))
+            .unwrap_or_else(|| first_line_range(doc, stmt));
+        let mut d = Diagnostic::new(
+            crate::diagnostics::Code::FunctionFailed,
+            Category::InvalidDefinition,
+            format!("{call} fails: {}", error.message),
+            range,
+        )
+        .label("fails here when called")
+        .help("the function applies but fails when it runs; fix its body (the server's error is above)");
+        if let Some(context) = context {
+            d = d.note(format!("postgres context: {context}"));
+        }
+        d.postgres = Some(error.clone());
+        self.summary.errors += 1;
+        self.diagnostics.push(d);
+        self.diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
+    }
+
     /// Whether any diagnostic is at or above `level`.
     pub fn has_findings(&self, level: Severity) -> bool {
         self.diagnostics.iter().any(|d| d.severity >= level)
     }
+}
+
+/// The line number in `PL/pgSQL function f() line 9 at EXECUTE`.
+pub fn plpgsql_line(context: &str) -> Option<u32> {
+    // The innermost PL/pgSQL frame; lines before it quote the failing SQL statement.
+    let first = context.lines().find(|l| l.contains("PL/pgSQL function"))?;
+    let at = first.find(" line ")?;
+    first[at + " line ".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The document range of line `n` (1-based, as PL/pgSQL counts) of a function body: line 1 is
+/// the line of the opening dollar quote.
+pub fn body_line_range(doc: &Document, stmt: &Statement, n: u32) -> Option<crate::text::TextRange> {
+    let text = &stmt.text;
+    let open = text.find("$$").or_else(|| {
+        // `$tag$`
+        let at = text.find('$')?;
+        let close = text[at + 1..].find('$')?;
+        text[at + 1..at + 1 + close]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_')
+            .then_some(at)
+    })?;
+    let offset = stmt.code_range.start + u32::try_from(open).ok()?;
+    let open_doc = doc.blocks[stmt.block].source_map.to_document(offset);
+    let line = doc.line_index.line(open_doc) + n - 1;
+    let start = doc.line_index.line_start(line)?;
+    let end = doc.text[start as usize..]
+        .find('\n')
+        .map_or(doc.text.len(), |e| start as usize + e);
+    // Without the indentation.
+    let indent = doc.text[start as usize..end].len() - doc.text[start as usize..end].trim_start().len();
+    Some(crate::text::TextRange::new(
+        start + u32::try_from(indent).ok()?,
+        u32::try_from(end).ok()?,
+    ))
+}
+
+fn first_line_range(doc: &Document, stmt: &Statement) -> crate::text::TextRange {
+    let start = stmt.range.start;
+    let line_end = doc.text[start as usize..]
+        .find('\n')
+        .map_or(stmt.range.end, |n| start + u32::try_from(n).unwrap_or(0))
+        .min(stmt.range.end);
+    crate::text::TextRange::new(start, line_end)
 }

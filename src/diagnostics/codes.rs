@@ -60,6 +60,7 @@ codes! {
     "PG004" => "example-query-rejected" => ExampleQueryRejected, Warning, "an example query does not prepare against the document's schema";
     "PG005" => "server-notice" => ServerNotice, Warning, "PostgreSQL raised a warning or notice while applying the statement";
     "PG006" => "unsafe-statement" => UnsafeStatement, Warning, "a statement pgspec does not run (server programs, server files, network, superuser-only)";
+    "PG007" => "function-failed" => FunctionFailed, Error, "a function the document defines fails when `up` calls it";
     "ERD001" => "erd-syntax" => ErdSyntax, Warning, "a mermaid erDiagram line pgspec cannot read";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Warning, "a column table whose rows pgspec cannot read";
 }

@@ -9,6 +9,7 @@
 //!   `auth.users`, the `anon`/`authenticated`/`service_role` roles, `net.http_post`, …).
 
 pub mod cron;
+pub mod maintenance;
 pub mod partitions;
 pub mod supabase;
 
@@ -27,6 +28,8 @@ pub enum ActionKind {
     DefaultPartitionCreated,
     /// A compatibility object for a hosted platform (Supabase) created or refreshed.
     ShimCreated,
+    /// A function of the document run once (partition maintenance).
+    FunctionRun,
     /// A pg_cron job of the document scheduled for the database.
     CronJobScheduled,
     /// Nothing done; `note` says why.
