@@ -400,9 +400,9 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let (_, report) = pipeline::check(pipeline::extract(&bytes), &server, &CheckOptions::default())
-        .with_context(|| format!("checking {path}"))?;
-    let script = report.schema_script(&path);
+    let built = pipeline::build(pipeline::extract(&bytes), &server)
+        .with_context(|| format!("building {path}"))?;
+    let script = up::system_script(&path, &built);
     match &args.output {
         Some(out) => {
             std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?

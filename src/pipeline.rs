@@ -60,3 +60,14 @@ pub fn check(
     drop(scratch);
     Ok((extracted.document, report))
 }
+
+/// Build the system an extracted document describes, as `up` would, in a scratch database
+/// that is dropped afterwards (for `pgspec sql`).
+pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_sql")?;
+    let mut session = scratch.session()?;
+    let built = crate::up::build(&extracted, &mut session)?;
+    drop(session);
+    drop(scratch);
+    Ok(built)
+}

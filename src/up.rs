@@ -10,7 +10,7 @@ use crate::check::fixes::quote_ident;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::document::Document;
 use crate::pipeline::Extracted;
-use crate::postgres::{ClusterError, ScratchDatabase, Server};
+use crate::postgres::{ApplySession, ClusterError, ScratchDatabase, Server};
 use crate::provision::{self, ProvisionAction};
 use crate::sql::ObjectKind;
 
@@ -173,50 +173,10 @@ pub fn up(
 
     let scratch = ScratchDatabase::create(server, "pgspec_up")?;
     let mut session = scratch.session()?;
-    let mut provisioned = Vec::new();
-    // Supabase-only objects the document uses come from the shim, before the document runs.
-    if provision::needs_shim(extracted.statements.iter().map(|s| s.text.as_str())) {
-        provisioned.extend(provision::install_supabase_shim(&mut session)?);
-        // The shim sets the database's search_path; sessions pick it up on reconnect.
-        session.reset_app_session()?;
-    }
-    let report = check::check(
-        &extracted.document,
-        &extracted.statements,
-        extracted.diagnostics,
-        &mut session,
-        // `up` brings the system up: behaviour-changing fixes are applied too, and reported.
-        &CheckOptions {
-            apply_unsafe_fixes: true,
-            ..CheckOptions::default()
-        },
-    )?;
-    // The document's own partition maintenance first: its partitions name the ones pgspec adds.
-    let maintenance = provision::maintenance::maintenance_functions(&extracted.statements);
-    let mut report = report;
-    for (action, error) in provision::maintenance::run(&mut session, &maintenance)? {
-        if let Some((error, context)) = error {
-            let f = maintenance.iter().find(|f| action.object == format!("{}()", f.name));
-            if let Some(f) = f {
-                report.add_function_failure(
-                    &extracted.document,
-                    &extracted.statements[f.statement],
-                    &action.object,
-                    &error,
-                    context.as_deref(),
-                );
-            }
-        }
-        provisioned.push(action);
-    }
-    // Partitions so that an INSERT of today's rows (and the next months') succeeds.
-    let (year, month, _) = provision::today_utc();
-    provisioned.extend(provision::ensure_coverage(
-        &mut session,
-        (year, month),
-        PARTITION_MONTHS_AHEAD,
-        true,
-    )?);
+    let Built {
+        report,
+        mut provisioned,
+    } = build(&extracted, &mut session)?;
     drop(session);
     let comment = format!("{UP_MARKER} document {fingerprint}");
     let roles = scratch.promote(database, &comment)?;
@@ -240,6 +200,151 @@ pub fn up(
         provisioned,
         check: Some((extracted.document, report)),
     })
+}
+
+/// What [`build`] made of a document on a database.
+pub struct Built {
+    pub report: CheckReport,
+    /// What pgspec added beyond the document, in the order it ran.
+    pub provisioned: Vec<ProvisionAction>,
+}
+
+/// Build the system on `session`'s (empty) database: the Supabase shim when the document needs
+/// it, the document with every fix (behaviour-changing ones reported), the document's own
+/// partition maintenance, then partitions covering today and the next months. `up` promotes
+/// the result; `sql` prints it.
+pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built, ClusterError> {
+    let mut provisioned = Vec::new();
+    // Supabase-only objects the document uses come from the shim, before the document runs.
+    if provision::needs_shim(extracted.statements.iter().map(|s| s.text.as_str())) {
+        provisioned.extend(provision::install_supabase_shim(session)?);
+        // The shim sets the database's search_path; sessions pick it up on reconnect.
+        session.reset_app_session()?;
+    }
+    let mut report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics.clone(),
+        session,
+        // `up` brings the system up: behaviour-changing fixes are applied too, and reported.
+        &CheckOptions {
+            apply_unsafe_fixes: true,
+            ..CheckOptions::default()
+        },
+    )?;
+    // The document's own partition maintenance first: its partitions name the ones pgspec adds.
+    let maintenance = provision::maintenance::maintenance_functions(&extracted.statements);
+    for (action, error) in provision::maintenance::run(session, &maintenance)? {
+        if let Some((error, context)) = error {
+            let f = maintenance
+                .iter()
+                .find(|f| action.object == format!("{}()", f.name));
+            if let Some(f) = f {
+                report.add_function_failure(
+                    &extracted.document,
+                    &extracted.statements[f.statement],
+                    &action.object,
+                    &error,
+                    context.as_deref(),
+                );
+            }
+        }
+        provisioned.push(action);
+    }
+    // Partitions so that an INSERT of today's rows (and the next months') succeeds.
+    let (year, month, _) = provision::today_utc();
+    provisioned.extend(provision::ensure_coverage(
+        session,
+        (year, month),
+        PARTITION_MONTHS_AHEAD,
+        true,
+    )?);
+    Ok(Built {
+        report,
+        provisioned,
+    })
+}
+
+/// The SQL that builds what [`build`] built, for `pgspec sql`: the shim, the document's
+/// statements as they applied (fixes applied, each after a comment naming its line), and the
+/// partitions pgspec added. The document's pg_cron jobs are scheduled only where the `cron`
+/// schema exists (pg_cron lives in one database per server).
+pub fn system_script(path: &str, built: &Built) -> String {
+    let mut out = format!(
+        "-- The system {path} describes, as `pgspec up` builds it (generated by pgspec).\n\
+         -- Statements in the order they applied on PostgreSQL, with pgspec's fixes (each fix is\n\
+         -- named; behaviour-changing ones say what changes). Example queries and not-SQL are left out.\n"
+    );
+    let shim: Vec<&ProvisionAction> = built
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == provision::ActionKind::ShimCreated)
+        .collect();
+    if !shim.is_empty() {
+        out.push_str("\n-- Supabase compatibility shim (pgspec): what the document needs from Supabase.\n");
+        for action in shim {
+            out.push_str(&format!("\n-- shim: {} ({})\n{}\n", action.object, action.note, action.sql.trim_end()));
+        }
+    }
+    for entry in &built.report.schema_sql {
+        out.push('\n');
+        match (entry.line, &entry.note) {
+            (Some(line), Some(note)) => out.push_str(&format!("-- line {line}: {note}\n")),
+            (Some(line), None) => out.push_str(&format!("-- line {line}\n")),
+            (None, Some(note)) => out.push_str(&format!("-- {note}\n")),
+            (None, None) => {}
+        }
+        let sql = entry.sql.trim_end().trim_end_matches(';').trim_end();
+        if crate::sql::cron::schedule_of(sql).is_some() {
+            out.push_str(&format!(
+                "DO $pgspec$ BEGIN\n  IF to_regnamespace('cron') IS NULL THEN\n    RAISE NOTICE 'pg_cron is not in this database: job not scheduled (pgspec up schedules it in the cron database)';\n  ELSE\n    PERFORM {};\n  END IF;\nEND $pgspec$;\n",
+                sql.trim_start().get(6..).unwrap_or(sql).trim_start()
+            ));
+        } else {
+            out.push_str(sql);
+            out.push_str(";\n");
+        }
+    }
+    let added: Vec<&ProvisionAction> = built
+        .provisioned
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                provision::ActionKind::FunctionRun
+                    | provision::ActionKind::PartitionCreated
+                    | provision::ActionKind::DefaultPartitionCreated
+            )
+        })
+        .collect();
+    if !added.is_empty() {
+        out.push_str("\n-- Added by pgspec so that today's rows and the next months' have a partition.\n");
+        for action in added {
+            out.push_str(&format!("\n-- {}: {}\n{};\n", action.object, action.note, action.sql.trim_end().trim_end_matches(';')));
+        }
+    }
+    let failed: Vec<&crate::check::StatementReport> = built
+        .report
+        .statements
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.status,
+                crate::check::StatementStatus::Failed | crate::check::StatementStatus::Cascade
+            ) && matches!(s.kind, crate::sql::StatementKind::Schema | crate::sql::StatementKind::Data)
+        })
+        .collect();
+    if !failed.is_empty() {
+        out.push_str(&format!(
+            "\n-- Not applied ({} statements; see `pgspec check`):\n",
+            failed.len()
+        ));
+        for s in failed {
+            let why = s.category.map_or("failed", crate::diagnostics::Category::as_str);
+            out.push_str(&format!("--   line {}: {} ({why})\n", s.line, s.summary));
+        }
+    }
+    out
 }
 
 /// Drop the database `up` made (and nothing else: the name must carry `up`'s marker).

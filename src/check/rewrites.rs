@@ -347,6 +347,20 @@ pub(super) fn grant_on_this_database(
     );
     // The document keeps its own database name; only the database pgspec made is different.
     plan.fix.applicability = Applicability::DisplayOnly;
+    // On the server the statement names whatever database it runs in (a scratch database that
+    // `up` renames, or the one `pgspec sql` is piped into): GRANTs follow the database's OID.
+    let mut template = String::new();
+    let mut at = 0;
+    for i in word_positions(&lower, &named.to_lowercase()) {
+        template.push_str(&stmt.text[at..i].replace('%', "%%"));
+        template.push_str("%I");
+        at = i + named.len();
+    }
+    template.push_str(&stmt.text[at..].replace('%', "%%"));
+    let template = template.trim().trim_end_matches(';').replace('\'', "''");
+    plan.replacement = Some(format!(
+        "DO $pgspec$ BEGIN EXECUTE format('{template}', current_database()); END $pgspec$"
+    ));
     Some(plan)
 }
 

@@ -5,3 +5,4 @@ mod postgres;
 mod provision;
 mod schema;
 mod sql;
+mod up;
