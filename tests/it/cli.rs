@@ -217,54 +217,6 @@ fn fix_applies_safe_fixes_once_and_check_then_finds_none_of_them() {
 }
 
 #[test]
-fn sql_output_applies_cleanly_with_psql() {
-    let _guard = crate::check::seed_lock();
-    let url = shared_cluster().url("postgres");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sql_file = dir.path().join("schema.sql");
-    for seed in ["000", "001", "004"] {
-        let doc = seed_path(seed).display().to_string();
-        let out = pgspec(
-            &[
-                "sql",
-                "--db",
-                &url,
-                "-o",
-                &sql_file.display().to_string(),
-                &doc,
-            ],
-            None,
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // A cluster of its own: the script creates cluster-wide roles.
-        let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
-            .expect("temporary cluster");
-        let psql = shared_cluster().bins.bin_dir.join("psql");
-        let out = Command::new(&psql)
-            .args([
-                &target_cluster.url("postgres"),
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-f",
-                &sql_file.display().to_string(),
-            ])
-            .output()
-            .expect("psql");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "seed {seed}: pgspec sql output does not apply: {stderr}"
-        );
-    }
-}
-
-#[test]
 fn up_creates_a_database_with_behaviour_changing_fixes_is_idempotent_and_down_removes_it() {
     let url = shared_cluster().url("postgres");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -295,15 +295,11 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
             .output()
             .expect("pgspec sql");
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let target = format!("pgspec_psql_{seed}");
-        let mut admin = client("postgres");
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {target} WITH (FORCE)"))
-            .expect("drop old target");
-        admin
-            .batch_execute(&format!("CREATE DATABASE {target}"))
-            .expect("create target");
-        let target_url = url.replacen("/postgres?", &format!("/{target}?"), 1);
+        // A cluster of its own: the script creates cluster-wide roles, which `up` runs of
+        // other tests may have created already in the shared one.
+        let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
+            .expect("temporary cluster");
+        let target_url = target_cluster.url("postgres");
         let out = Command::new(&psql)
             .args([&target_url, "-v", "ON_ERROR_STOP=1", "-q", "-f", &sql_file.display().to_string()])
             .output()
@@ -314,7 +310,10 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
             String::from_utf8_lossy(&out.stderr)
         );
         let (name, _) = bring_up(seed);
-        let from_psql = signature(&mut client(&target));
+        let mut target = Server::Url(target_url.clone())
+            .admin_client("postgres")
+            .expect("connect to the psql target");
+        let from_psql = signature(&mut target);
         let from_up = signature(&mut client(&name));
         let only_psql: Vec<&String> = from_psql.iter().filter(|s| !from_up.contains(s)).collect();
         let only_up: Vec<&String> = from_up.iter().filter(|s| !from_psql.contains(s)).collect();
@@ -323,8 +322,5 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
             "seed {seed}: only after psql: {only_psql:#?}\nonly after up: {only_up:#?}"
         );
         assert!(up::down(&server(), &name).expect("down"));
-        admin
-            .batch_execute(&format!("DROP DATABASE {target} WITH (FORCE)"))
-            .expect("drop target");
     }
 }
