@@ -392,7 +392,16 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         return None;
     }
     if !added_constraints.is_empty() {
-        let indent = "\n    ";
+        // Indent like the table's last element.
+        let before_close = masked[..body_close].trim_end();
+        let line_start = before_close.rfind('\n').map_or(0, |n| n + 1);
+        let width = before_close[line_start..].len() - before_close[line_start..].trim_start().len();
+        let indent = if line_start == 0 {
+            " ".to_string()
+        } else {
+            format!("\n{}", &before_close[line_start..line_start + width])
+        };
+        let indent = indent.as_str();
         let add: String = added_constraints
             .iter()
             .map(|c| format!(",{indent}{c}"))

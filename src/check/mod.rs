@@ -371,7 +371,7 @@ impl<'a> Engine<'a> {
         self.run_fixed(i, plan, err, verdict)
     }
 
-    /// The fix for `stmt` failing with `err`, if pgspec knows one and may apply it here.
+    /// The fix for `stmt` failing with `err`, if pgspec knows one.
     fn plan_fix(
         &mut self,
         i: usize,
@@ -394,10 +394,7 @@ impl<'a> Engine<'a> {
             .then(|| self.earlier_definition(i))
             .flatten()
             .map(|j| self.statements[j].clone());
-        let plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
-        Ok(plan.filter(|p| {
-            p.fix.applicability >= Applicability::Safe || self.options.apply_unsafe_fixes
-        }))
+        Ok(fixes::plan(self.doc, stmt, err, verdict, &self.fix_context))
     }
 
     /// Run what a fix needs first as superuser (CREATE EXTENSION/ROLE), once each; false when
@@ -503,7 +500,13 @@ impl<'a> Engine<'a> {
                 // The fixed text has a second root cause with a fix of its own (the partition
                 // key added to a key, then a foreign key to a partitioned table): fix both.
                 if plan.chained < 3 {
-                    if let Some(next) = self.plan_fix(i, &behind_stmt, &error, &behind)? {
+                    let next = self
+                        .plan_fix(i, &behind_stmt, &error, &behind)?
+                        .filter(|p| {
+                            p.fix.applicability >= Applicability::Safe
+                                || self.options.apply_unsafe_fixes
+                        });
+                    if let Some(next) = next {
                         let chained = fixes::FixPlan {
                             fix: Fix {
                                 title: format!("{}; then {}", plan.fix.title, next.fix.title),
@@ -759,7 +762,7 @@ impl<'a> Engine<'a> {
                 // fixes) has its proposed resolution; one without a fix, or whose fix did not
                 // bring it through, needs a person.
                 let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
-                    f.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes
+                    f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
                 });
                 if status == StatementStatus::Failed
                     && !proposal_pending

@@ -356,7 +356,10 @@ mod tests {
         let cases: &[(&str, StatementKind)] = &[
             // Schema
             ("CREATE TABLE t (id int PRIMARY KEY);", Schema),
-            ("CREATE TABLE t (id int, ...);", Schema),
+            // An outline of a statement is not SQL (`...` in the code or in a comment inside).
+            ("CREATE TABLE t (id int, ...);", NotSql),
+            ("CREATE TABLE t (\n  id int,\n  -- ... the rest\n);", NotSql),
+            ("CREATE INDEX idx_users_email;", NotSql),
             ("create index concurrently i on t (a);", Schema),
             ("ALTER TABLE orders ENABLE ROW LEVEL SECURITY;", Schema),
             ("ALTER TABLE orders_2025_11 DETACH PARTITION;", Schema),
@@ -387,7 +390,7 @@ mod tests {
             ),
             ("INSERT INTO t SELECT id FROM s WHERE active;", Data),
             ("COPY t (a, b) FROM STDIN;", Data),
-            ("INSERT INTO t VALUES (1, 'a', ...);", Data),
+            ("INSERT INTO t VALUES (1, 'a', ...);", NotSql),
             // Example
             ("SELECT * FROM orders WHERE id = $1;", Example),
             ("SELECT * FROM orders WHERE user_id = 'user-id';", Example),
@@ -397,7 +400,7 @@ mod tests {
             ("SELECT * FROM orders WHERE id = '...';", Example),
             (
                 "SELECT * FROM orders WHERE deleted_at IS NULL AND ...;",
-                Example,
+                NotSql,
             ),
             ("INSERT INTO t (a) VALUES ($1) RETURNING id;", Example),
             ("INSERT INTO t (a) VALUES ('uuid');", Example),
@@ -477,7 +480,7 @@ mod tests {
             ("TRUNCATE audit_logs;", Operation),
             (
                 "SELECT cron.schedule('x', '* * * * *', 'SELECT 1' ...);",
-                Operation,
+                NotSql,
             ),
             // NotSql
             ("psql -f schema.sql", NotSql),

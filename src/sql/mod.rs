@@ -188,6 +188,7 @@ fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
     let elision = text
         .chars()
         .all(|c| c == '.' || c == '…' || c == ';' || c.is_whitespace());
+    let outline = !elision && (text.contains("...") || text.contains('…'));
     if shape == Shape::Meta {
         Diagnostic::new(
             Code::NotSql,
@@ -197,6 +198,15 @@ fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
         )
         .label("not run")
         .help("pgspec runs SQL only; move it to a ```bash block or make it a SQL comment (`-- …`)")
+    } else if outline {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("`{snippet}` leaves part of the statement out (`...`): an outline, not SQL"),
+            range,
+        )
+        .label("not run")
+        .help("write the statement out in full, or mark the block as an illustration (e.g. ```text)")
     } else if elision {
         Diagnostic::new(
             Code::NotSql,
