@@ -190,7 +190,11 @@ pub fn up(
         .collect();
     provisioned.extend(provision::cron::schedule_jobs(server, database, &jobs)?);
     let mut objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
-    objects.push(cron_job_count(server, database, Some(&extracted.statements))?);
+    objects.push(cron_job_count(
+        server,
+        database,
+        Some(&extracted.statements),
+    )?);
     Ok(UpReport {
         status,
         database: database.to_string(),
@@ -281,9 +285,16 @@ pub fn system_script(path: &str, built: &Built) -> String {
         .filter(|a| a.kind == provision::ActionKind::ShimCreated)
         .collect();
     if !shim.is_empty() {
-        out.push_str("\n-- Supabase compatibility shim (pgspec): what the document needs from Supabase.\n");
+        out.push_str(
+            "\n-- Supabase compatibility shim (pgspec): what the document needs from Supabase.\n",
+        );
         for action in shim {
-            out.push_str(&format!("\n-- shim: {} ({})\n{}\n", action.object, action.note, action.sql.trim_end()));
+            out.push_str(&format!(
+                "\n-- shim: {} ({})\n{}\n",
+                action.object,
+                action.note,
+                action.sql.trim_end()
+            ));
         }
     }
     for entry in &built.report.schema_sql {
@@ -318,9 +329,16 @@ pub fn system_script(path: &str, built: &Built) -> String {
         })
         .collect();
     if !added.is_empty() {
-        out.push_str("\n-- Added by pgspec so that today's rows and the next months' have a partition.\n");
+        out.push_str(
+            "\n-- Added by pgspec so that today's rows and the next months' have a partition.\n",
+        );
         for action in added {
-            out.push_str(&format!("\n-- {}: {}\n{};\n", action.object, action.note, action.sql.trim_end().trim_end_matches(';')));
+            out.push_str(&format!(
+                "\n-- {}: {}\n{};\n",
+                action.object,
+                action.note,
+                action.sql.trim_end().trim_end_matches(';')
+            ));
         }
     }
     let failed: Vec<&crate::check::StatementReport> = built
@@ -331,7 +349,10 @@ pub fn system_script(path: &str, built: &Built) -> String {
             matches!(
                 s.status,
                 crate::check::StatementStatus::Failed | crate::check::StatementStatus::Cascade
-            ) && matches!(s.kind, crate::sql::StatementKind::Schema | crate::sql::StatementKind::Data)
+            ) && matches!(
+                s.kind,
+                crate::sql::StatementKind::Schema | crate::sql::StatementKind::Data
+            )
         })
         .collect();
     if !failed.is_empty() {
@@ -340,7 +361,9 @@ pub fn system_script(path: &str, built: &Built) -> String {
             failed.len()
         ));
         for s in failed {
-            let why = s.category.map_or("failed", crate::diagnostics::Category::as_str);
+            let why = s
+                .category
+                .map_or("failed", crate::diagnostics::Category::as_str);
             out.push_str(&format!("--   line {}: {} ({why})\n", s.line, s.summary));
         }
     }

@@ -8,8 +8,8 @@ use crate::document::Document;
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-use super::rewrites;
 use super::categorize::{blank_comments, inline_index_offset, quoted_names, Verdict};
+use super::rewrites;
 
 /// What to run instead of the failing statement, and the document edit that says the same.
 #[derive(Clone, Debug)]
@@ -395,7 +395,8 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         // Indent like the table's last element.
         let before_close = masked[..body_close].trim_end();
         let line_start = before_close.rfind('\n').map_or(0, |n| n + 1);
-        let width = before_close[line_start..].len() - before_close[line_start..].trim_start().len();
+        let width =
+            before_close[line_start..].len() - before_close[line_start..].trim_start().len();
         let indent = if line_start == 0 {
             " ".to_string()
         } else {

@@ -514,7 +514,9 @@ impl<'a> Engine<'a> {
                                 edits: plan.fix.edits.clone(),
                             },
                             superuser_before: Vec::new(),
-                            replacement: Some(next.replacement.clone().unwrap_or(behind_stmt.text.clone())),
+                            replacement: Some(
+                                next.replacement.clone().unwrap_or(behind_stmt.text.clone()),
+                            ),
                             after: plan.after.iter().chain(&next.after).cloned().collect(),
                             chained: plan.chained + 1,
                         };
@@ -545,7 +547,9 @@ impl<'a> Engine<'a> {
             notices: Vec::new(),
         };
         let Some(job) = crate::sql::cron::schedule_of(&stmt.text) else {
-            return Ok(Outcome::Applied { notices: Vec::new() });
+            return Ok(Outcome::Applied {
+                notices: Vec::new(),
+            });
         };
         if !self.fix_context.available_extensions.contains("pg_cron") {
             return Ok(failed(
@@ -569,8 +573,15 @@ impl<'a> Engine<'a> {
                     .filter(|w| {
                         !matches!(
                             w.to_ascii_lowercase().as_str(),
-                            "refresh" | "materialized" | "view" | "concurrently" | "vacuum"
-                                | "analyze" | "call" | "full" | "verbose"
+                            "refresh"
+                                | "materialized"
+                                | "view"
+                                | "concurrently"
+                                | "vacuum"
+                                | "analyze"
+                                | "call"
+                                | "full"
+                                | "verbose"
                         )
                     })
                     .next()
@@ -582,12 +593,16 @@ impl<'a> Engine<'a> {
                     format!("SELECT {}::regclass", quote_literal(&name))
                 };
                 if name.is_empty() {
-                    Outcome::Applied { notices: Vec::new() }
+                    Outcome::Applied {
+                        notices: Vec::new(),
+                    }
                 } else {
                     survive_lost_connection(self.session.prepare(&probe))?
                 }
             }
-            _ => Outcome::Applied { notices: Vec::new() },
+            _ => Outcome::Applied {
+                notices: Vec::new(),
+            },
         };
         Ok(match outcome {
             Outcome::Failed { mut error, notices } => {

@@ -360,7 +360,8 @@ impl CheckReport {
         d.postgres = Some(error.clone());
         self.summary.errors += 1;
         self.diagnostics.push(d);
-        self.diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
+        self.diagnostics
+            .sort_by_key(|d| (d.primary.range.start, d.code));
     }
 
     /// Whether any diagnostic is at or above `level`.
@@ -402,7 +403,8 @@ pub fn body_line_range(doc: &Document, stmt: &Statement, n: u32) -> Option<crate
         .find('\n')
         .map_or(doc.text.len(), |e| start as usize + e);
     // Without the indentation.
-    let indent = doc.text[start as usize..end].len() - doc.text[start as usize..end].trim_start().len();
+    let indent =
+        doc.text[start as usize..end].len() - doc.text[start as usize..end].trim_start().len();
     Some(crate::text::TextRange::new(
         start + u32::try_from(indent).ok()?,
         u32::try_from(end).ok()?,

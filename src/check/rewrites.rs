@@ -248,7 +248,11 @@ fn skip_reference_options(lower: &str, masked: &str, mut end: usize) -> usize {
 
 /// A text search configuration PostgreSQL does not ship ('korean') becomes 'simple':
 /// behaviour-changing, no stemming or stop words.
-pub(super) fn simple_ts_config(doc: &Document, stmt: &Statement, err: &PgDetails) -> Option<FixPlan> {
+pub(super) fn simple_ts_config(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Option<FixPlan> {
     let config = quoted_names(&err.message).into_iter().next()?;
     let needle = format!("'{}'", config.to_lowercase());
     let lower = stmt.text.to_lowercase();
@@ -328,7 +332,11 @@ pub(super) fn grant_on_this_database(
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
     let head = lower.trim_start();
-    if !(head.starts_with("grant") || head.starts_with("revoke") || head.starts_with("alter database") || head.starts_with("comment on database")) {
+    if !(head.starts_with("grant")
+        || head.starts_with("revoke")
+        || head.starts_with("alter database")
+        || head.starts_with("comment on database"))
+    {
         return None;
     }
     let edits: Vec<(Range<usize>, String)> = word_positions(&lower, &named.to_lowercase())
@@ -372,9 +380,9 @@ pub(super) fn drop_meaningless_with_check(doc: &Document, stmt: &Statement) -> O
     if !lower.trim_start().starts_with("create policy") {
         return None;
     }
-    let at = *word_positions(&lower, "with").iter().find(|&&i| {
-        lower[i + 4..].trim_start().starts_with("check")
-    })?;
+    let at = *word_positions(&lower, "with")
+        .iter()
+        .find(|&&i| lower[i + 4..].trim_start().starts_with("check"))?;
     let open = at + lower[at..].find('(')?;
     let close = matching_paren(&masked, open)?;
     let from = lower[..at].trim_end().len();
@@ -389,7 +397,11 @@ pub(super) fn drop_meaningless_with_check(doc: &Document, stmt: &Statement) -> O
 
 /// pg_stat_* views: `tablename` → `relname`, `indexname` → `indexrelname` (the names of
 /// pg_tables / pg_indexes, not of the statistics views).
-pub(super) fn stat_view_columns(doc: &Document, stmt: &Statement, err: &PgDetails) -> Option<FixPlan> {
+pub(super) fn stat_view_columns(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Option<FixPlan> {
     let column = quoted_names(&err.message).into_iter().next()?;
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
@@ -427,7 +439,13 @@ pub(super) fn stat_view_columns(doc: &Document, stmt: &Statement, err: &PgDetail
     Some(edit_plan(
         doc,
         stmt,
-        format!("use the statistics views' column names (`{column}` → `{}`)", renames.iter().find(|(o, _)| *o == column).map_or("", |(_, n)| n)),
+        format!(
+            "use the statistics views' column names (`{column}` → `{}`)",
+            renames
+                .iter()
+                .find(|(o, _)| *o == column)
+                .map_or("", |(_, n)| n)
+        ),
         Applicability::Safe,
         edits,
     ))
@@ -486,7 +504,9 @@ pub(super) fn drop_identical_duplicate(
     let mut plan = edit_plan(
         doc,
         stmt,
-        format!("remove this repeated definition — line {earlier_line} already defines it identically"),
+        format!(
+            "remove this repeated definition — line {earlier_line} already defines it identically"
+        ),
         Applicability::Safe,
         vec![(0..end, String::new())],
     );
@@ -500,7 +520,10 @@ pub(super) fn drop_identical_duplicate(
             end = 0;
         }
         if let Some(edit) = plan.fix.edits.first_mut() {
-            edit.range = TextRange::new(edit.range.start, edit.range.end + u32::try_from(end).unwrap_or(0));
+            edit.range = TextRange::new(
+                edit.range.start,
+                edit.range.end + u32::try_from(end).unwrap_or(0),
+            );
         }
     }
     plan.replacement = Some(String::new());
@@ -514,7 +537,11 @@ fn normalized(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = true;
     for (m, t) in masked.chars().zip(text.chars()) {
-        let c = if m == ' ' && t != ' ' && !t.is_whitespace() { ' ' } else { t };
+        let c = if m == ' ' && t != ' ' && !t.is_whitespace() {
+            ' '
+        } else {
+            t
+        };
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');
@@ -560,7 +587,9 @@ mod tests {
     #[test]
     fn references_to_a_partitioned_table_are_dropped() {
         let partitioned = ["orders".to_string()].into_iter().collect();
-        let e = err("there is no unique constraint matching given keys for referenced table \"orders\"");
+        let e = err(
+            "there is no unique constraint matching given keys for referenced table \"orders\"",
+        );
         let (doc, s) = stmt("CREATE TABLE h (\n    id uuid PRIMARY KEY,\n    order_id UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n    user_id uuid REFERENCES users(id)\n);");
         assert_eq!(
             fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
@@ -578,7 +607,9 @@ mod tests {
 
     #[test]
     fn korean_text_search_becomes_simple_outside_comments() {
-        let (doc, s) = stmt("-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('korean', name));");
+        let (doc, s) = stmt(
+            "-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('korean', name));",
+        );
         let e = err("text search configuration \"korean\" does not exist");
         assert_eq!(
             fixed(simple_ts_config(&doc, &s, &e)),
@@ -609,7 +640,8 @@ mod tests {
 
     #[test]
     fn with_check_leaves_select_policies() {
-        let (doc, s) = stmt("CREATE POLICY p ON t FOR SELECT USING (true) WITH CHECK (owner = auth.uid());");
+        let (doc, s) =
+            stmt("CREATE POLICY p ON t FOR SELECT USING (true) WITH CHECK (owner = auth.uid());");
         assert_eq!(
             fixed(drop_meaningless_with_check(&doc, &s)),
             "CREATE POLICY p ON t FOR SELECT USING (true);"

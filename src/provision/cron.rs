@@ -14,7 +14,11 @@ pub fn job_prefix(database: &str) -> String {
 }
 
 fn server_error(e: postgres::Error) -> ClusterError {
-    ClusterError::Server(e.to_string())
+    // The server's own message, not the driver's "db error".
+    match e.as_db_error() {
+        Some(db) => ClusterError::Server(db.message().to_string()),
+        None => ClusterError::Server(e.to_string()),
+    }
 }
 
 /// The cron database of the server, when pg_cron is loaded there.
@@ -78,7 +82,10 @@ pub fn schedule_jobs(
             job.name.clone().unwrap_or_else(|| format!("line-{line}"))
         );
         let sql = "SELECT cron.schedule_in_database($1, $2, $3, $4, $5, true)";
-        match client.query_one(sql, &[&name, &job.schedule, &job.command, &database, &owner]) {
+        match client.query_one(
+            sql,
+            &[&name, &job.schedule, &job.command, &database, &owner],
+        ) {
             Ok(_) => out.push(ProvisionAction::new(
                 ActionKind::CronJobScheduled,
                 name,
@@ -117,7 +124,10 @@ pub fn unschedule_jobs(server: &Server, database: &str) -> Result<usize, Cluster
     unschedule_jobs_with(&mut client, database)
 }
 
-fn unschedule_jobs_with(client: &mut postgres::Client, database: &str) -> Result<usize, ClusterError> {
+fn unschedule_jobs_with(
+    client: &mut postgres::Client,
+    database: &str,
+) -> Result<usize, ClusterError> {
     let pattern = format!("{}%", like_escape(&job_prefix(database)));
     let rows = client
         .query(
@@ -134,10 +144,16 @@ pub fn count_jobs(server: &Server, database: &str) -> Result<Option<u64>, Cluste
         return Ok(None);
     };
     let mut client = server.admin_client(&cron_db)?;
+    let installed: bool = client
+        .query_one("SELECT to_regclass('cron.job') IS NOT NULL", &[])
+        .map_err(server_error)?
+        .get(0);
+    if !installed {
+        return Ok(Some(0));
+    }
     let count: i64 = client
         .query_one(
-            "SELECT CASE WHEN to_regclass('cron.job') IS NULL THEN 0 ELSE \
-             (SELECT count(*) FROM cron.job WHERE database = $1) END",
+            "SELECT count(*) FROM cron.job WHERE database = $1",
             &[&database],
         )
         .map_err(server_error)?
@@ -146,7 +162,9 @@ pub fn count_jobs(server: &Server, database: &str) -> Result<Option<u64>, Cluste
 }
 
 fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn job_label(line: u32, job: &CronSchedule) -> String {

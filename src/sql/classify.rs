@@ -41,7 +41,9 @@ pub(crate) fn classify(
 /// or in a comment inside it.
 fn elides(sql: &str, all_tokens: &[Token]) -> bool {
     let dots_in_code = all_tokens.windows(2).any(|w| {
-        w[0].end == w[1].start && &sql[w[0].start..w[0].end] == "." && &sql[w[1].start..w[1].end] == "."
+        w[0].end == w[1].start
+            && &sql[w[0].start..w[0].end] == "."
+            && &sql[w[1].start..w[1].end] == "."
     });
     dots_in_code
         || all_tokens.iter().any(|t| {

@@ -22,7 +22,9 @@ pub fn schedule_of(sql: &str) -> Option<CronSchedule> {
     if !sql.to_ascii_lowercase().contains("cron.schedule") {
         return None;
     }
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0)).ok()?.ok()?;
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
     let raw = parsed.protobuf.stmts.first()?;
     let NodeEnum::SelectStmt(select) = raw.stmt.as_ref()?.node.as_ref()? else {
         return None;
@@ -46,7 +48,11 @@ pub fn schedule_of(sql: &str) -> Option<CronSchedule> {
         [schema, f] if schema == "cron" => f.as_str(),
         _ => return None,
     };
-    let args: Vec<Option<String>> = call.args.iter().map(|a| string_constant(a.node.as_ref())).collect();
+    let args: Vec<Option<String>> = call
+        .args
+        .iter()
+        .map(|a| string_constant(a.node.as_ref()))
+        .collect();
     let text = |i: usize| args.get(i).cloned().flatten();
     match (function, args.len()) {
         ("schedule", 2) => Some(CronSchedule {
@@ -87,7 +93,10 @@ fn string_constant(node: Option<&NodeEnum>) -> Option<String> {
 /// `N seconds` (1–59), or a `@` shorthand. Returns what is wrong otherwise.
 pub fn validate_schedule(schedule: &str) -> Result<(), String> {
     let s = schedule.trim().to_ascii_lowercase();
-    if let Some(n) = s.strip_suffix("seconds").or_else(|| s.strip_suffix("second")) {
+    if let Some(n) = s
+        .strip_suffix("seconds")
+        .or_else(|| s.strip_suffix("second"))
+    {
         return match n.trim().parse::<u32>() {
             Ok(1..=59) => Ok(()),
             _ => Err(format!("`{schedule}`: pg_cron accepts 1 to 59 seconds")),
@@ -97,7 +106,9 @@ pub fn validate_schedule(schedule: &str) -> Result<(), String> {
         return match s.as_str() {
             "@yearly" | "@annually" | "@monthly" | "@weekly" | "@daily" | "@midnight"
             | "@hourly" | "@reboot" => Ok(()),
-            _ => Err(format!("`{schedule}` is not a cron shorthand pg_cron knows")),
+            _ => Err(format!(
+                "`{schedule}` is not a cron shorthand pg_cron knows"
+            )),
         };
     }
     let fields: Vec<&str> = s.split_whitespace().collect();
@@ -163,22 +174,44 @@ mod tests {
                 database: None
             })
         );
-        let s = schedule_of("SELECT cron.schedule('0 0 1 * *', $$\n  SELECT g();\n$$);").expect("two args");
+        let s = schedule_of("SELECT cron.schedule('0 0 1 * *', $$\n  SELECT g();\n$$);")
+            .expect("two args");
         assert_eq!(s.name, None);
         assert_eq!(s.command.trim(), "SELECT g();");
-        let s = schedule_of("select cron.schedule_in_database('j', '5 seconds', 'VACUUM', 'app')").expect("in db");
+        let s = schedule_of("select cron.schedule_in_database('j', '5 seconds', 'VACUUM', 'app')")
+            .expect("in db");
         assert_eq!(s.database.as_deref(), Some("app"));
         assert_eq!(schedule_of("SELECT cron.unschedule('j')"), None);
-        assert_eq!(schedule_of("SELECT cron.schedule(name, '* * * * *', 'x')").map(|s| s.name), Some(None));
+        assert_eq!(
+            schedule_of("SELECT cron.schedule(name, '* * * * *', 'x')").map(|s| s.name),
+            Some(None)
+        );
         assert_eq!(schedule_of("SELECT cron.schedule("), None);
     }
 
     #[test]
     fn schedules_are_validated_like_pg_cron() {
-        for ok in ["0 2 * * *", "*/30 * * * *", "0 0 1 * *", "0 9-17 * * mon-fri", "30 seconds", "@daily", "0 0 $ * *", "0,30 * * jan,jul 0"] {
+        for ok in [
+            "0 2 * * *",
+            "*/30 * * * *",
+            "0 0 1 * *",
+            "0 9-17 * * mon-fri",
+            "30 seconds",
+            "@daily",
+            "0 0 $ * *",
+            "0,30 * * jan,jul 0",
+        ] {
             assert_eq!(validate_schedule(ok), Ok(()), "{ok}");
         }
-        for bad in ["0 2 * *", "61 * * * *", "* 24 * * *", "*/0 * * * *", "90 seconds", "@sometimes", "every day"] {
+        for bad in [
+            "0 2 * *",
+            "61 * * * *",
+            "* 24 * * *",
+            "*/0 * * * *",
+            "90 seconds",
+            "@sometimes",
+            "every day",
+        ] {
             assert!(validate_schedule(bad).is_err(), "{bad}");
         }
     }

@@ -206,7 +206,9 @@ fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
             range,
         )
         .label("not run")
-        .help("write the statement out in full, or mark the block as an illustration (e.g. ```text)")
+        .help(
+            "write the statement out in full, or mark the block as an illustration (e.g. ```text)",
+        )
     } else if elision {
         Diagnostic::new(
             Code::NotSql,

@@ -38,7 +38,12 @@ fn seed_fix_diffs_snapshot() {
         let dir = tempfile::tempdir().expect("tempdir");
         let doc = seed_copy(&dir, seed);
         let out = pgspec(&["fix", "--unsafe", "--diff", "--db", &url, &doc]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let diff = String::from_utf8_lossy(&out.stdout).replace(&doc, "DOC");
         insta::assert_snapshot!(format!("fix_diff_{seed}"), diff);
     }
@@ -52,11 +57,25 @@ fn fixed_seeds_keep_only_fixes_for_review_and_decisions_and_fix_converges() {
         let dir = tempfile::tempdir().expect("tempdir");
         let doc = seed_copy(&dir, seed);
         let out = pgspec(&["fix", "--db", &url, &doc]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let once = std::fs::read(&doc).expect("read");
         let out = pgspec(&["fix", "--db", &url, &doc]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(once, std::fs::read(&doc).expect("read"), "seed {seed}: fix twice != fix once");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            once,
+            std::fs::read(&doc).expect("read"),
+            "seed {seed}: fix twice != fix once"
+        );
 
         let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

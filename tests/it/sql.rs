@@ -127,10 +127,10 @@ fn seed_kind_table() {
     }
     let expected = "\
 000 total= 92 schema= 80 data=1 example=4 operation=7 not-sql=0
-001 total=101 schema= 94 data=0 example=4 operation=3 not-sql=0
-002 total= 34 schema= 23 data=0 example=4 operation=6 not-sql=1
+001 total=101 schema= 94 data=0 example=3 operation=3 not-sql=1
+002 total= 34 schema= 23 data=0 example=3 operation=6 not-sql=2
 003 total= 62 schema= 61 data=0 example=0 operation=1 not-sql=0
-004 total= 79 schema= 65 data=1 example=2 operation=7 not-sql=4";
+004 total= 79 schema= 62 data=1 example=2 operation=7 not-sql=7";
     assert_eq!(rows.join("\n"), expected);
 }
 
@@ -166,7 +166,7 @@ fn seed_non_schema_statements_by_line() {
 000 1114 example
 000 1125 example
 000 1160 example
-001  640 example
+001  640 not-sql
 001  688 example
 001  708 example
 001  717 operation
@@ -182,19 +182,22 @@ fn seed_non_schema_statements_by_line() {
 002  275 not-sql
 002  280 example
 002  306 example
-002  488 example
+002  488 not-sql
 002  524 example
 003  614 operation
 004  506 example
 004  521 example
 004  636 operation
+004  646 not-sql
 004  653 data
 004  656 operation
 004  716 operation
 004  731 operation
 004  746 operation
 004  761 operation
+004  795 not-sql
 004  798 not-sql
+004  801 not-sql
 004  804 not-sql
 004  805 not-sql
 004  806 not-sql

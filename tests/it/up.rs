@@ -114,7 +114,11 @@ fn every_seed_comes_up_leaving_only_human_decisions_and_its_counts_are_the_catal
                 .filter(|s| matches!(s.status, StatementStatus::Failed | StatementStatus::Cascade))
                 .map(|s| (s.line, s.category))
                 .collect();
-            let expected: Vec<u32> = if seed == "004" { vec![140, 216] } else { vec![] };
+            let expected: Vec<u32> = if seed == "004" {
+                vec![140, 216]
+            } else {
+                vec![]
+            };
             assert_eq!(
                 failed.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
                 expected,
@@ -165,8 +169,12 @@ fn today_is_covered(db: &mut postgres::Client) -> Vec<String> {
             *entry = true; // not a single-column time range: nothing to check here
             continue;
         }
-        let Some(constraint) = constraint else { continue };
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM (SELECT now() AS {column}) s WHERE {constraint})");
+        let Some(constraint) = constraint else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM (SELECT now() AS {column}) s WHERE {constraint})"
+        );
         // A key column of another type (date, bigint) makes the comparison fail: cast to it.
         let ok = db
             .query_one(&sql, &[])
@@ -193,7 +201,10 @@ fn the_documents_functions_run_after_up_and_today_has_a_partition() {
     assert_eq!(today_is_covered(&mut db), Vec::<String>::new());
     let mut tx = db.transaction().expect("tx");
     let row = tx
-        .query_one("SELECT old_group_id, new_group_id FROM rotate_encryption_keys()", &[])
+        .query_one(
+            "SELECT old_group_id, new_group_id FROM rotate_encryption_keys()",
+            &[],
+        )
         .expect("rotate_encryption_keys() runs");
     let old: Option<String> = row.get::<_, Option<uuid_text::Uuid>>(0).map(|u| u.0);
     let new: Option<String> = row.get::<_, Option<uuid_text::Uuid>>(1).map(|u| u.0);
@@ -291,17 +302,36 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
     for seed in SEEDS {
         let (path, _) = seed_bytes(seed);
         let out = Command::new(env!("CARGO_BIN_EXE_pgspec"))
-            .args(["sql", "--db", &url, "-o", &sql_file.display().to_string(), &path])
+            .args([
+                "sql",
+                "--db",
+                &url,
+                "-o",
+                &sql_file.display().to_string(),
+                &path,
+            ])
             .output()
             .expect("pgspec sql");
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // A cluster of its own: the script creates cluster-wide roles, which `up` runs of
         // other tests may have created already in the shared one.
         let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
             .expect("temporary cluster");
         let target_url = target_cluster.url("postgres");
         let out = Command::new(&psql)
-            .args([&target_url, "-v", "ON_ERROR_STOP=1", "-q", "-f", &sql_file.display().to_string()])
+            .args([
+                &target_url,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-f",
+                &sql_file.display().to_string(),
+            ])
             .output()
             .expect("psql");
         assert!(
