@@ -176,6 +176,7 @@ pub fn up(
     let Built {
         report,
         mut provisioned,
+        ..
     } = build(&extracted, &mut session)?;
     drop(session);
     let comment = format!("{UP_MARKER} document {fingerprint}");
@@ -209,6 +210,9 @@ pub fn up(
 /// What [`build`] made of a document on a database.
 pub struct Built {
     pub report: CheckReport,
+    /// Roles the built database grants to (privileges, policies) that no statement of the
+    /// document creates: a script of the system must create them first.
+    pub roles_used: Vec<String>,
     /// What pgspec added beyond the document, in the order it ran.
     pub provisioned: Vec<ProvisionAction>,
 }
@@ -263,8 +267,22 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
         PARTITION_MONTHS_AHEAD,
         true,
     )?);
+    let created: std::collections::HashSet<String> = extracted
+        .statements
+        .iter()
+        .flat_map(|s| &s.facts.creates)
+        .filter(|o| o.kind == ObjectKind::Role)
+        .map(|o| o.name.clone())
+        .collect();
+    let roles_used = session
+        .query_strings(include_str!("postgres/catalog/roles_granted_to.sql"))?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .filter(|r| !created.contains(r))
+        .collect();
     Ok(Built {
         report,
+        roles_used,
         provisioned,
     })
 }
@@ -297,7 +315,21 @@ pub fn system_script(path: &str, built: &Built) -> String {
             ));
         }
     }
+    if !built.roles_used.is_empty() {
+        out.push_str("\n-- Roles the document grants to but never creates (NOLOGIN; cluster-wide, kept if they exist).\n");
+        for role in &built.roles_used {
+            out.push_str(&format!(
+                "DO $pgspec$ BEGIN\n  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{}') THEN\n    CREATE ROLE {} NOLOGIN;\n  END IF;\nEND $pgspec$;\n",
+                role.replace('\'', "''"),
+                quote_ident(role)
+            ));
+        }
+    }
     for entry in &built.report.schema_sql {
+        // Created above already (guarded), whether or not this server had the role.
+        if entry.note.as_deref().is_some_and(|n| n.starts_with("added by pgspec: create the role")) {
+            continue;
+        }
         out.push('\n');
         match (entry.line, &entry.note) {
             (Some(line), Some(note)) => out.push_str(&format!("-- line {line}: {note}\n")),
