@@ -327,7 +327,11 @@ pub fn system_script(path: &str, built: &Built) -> String {
     }
     for entry in &built.report.schema_sql {
         // Created above already (guarded), whether or not this server had the role.
-        if entry.note.as_deref().is_some_and(|n| n.starts_with("added by pgspec: create the role")) {
+        if entry
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("added by pgspec: create the role"))
+        {
             continue;
         }
         out.push('\n');

@@ -40,7 +40,7 @@ pub struct FixContext {
 
 /// Whether planning a fix for `category` needs [`FixContext::partitioned_tables`].
 pub fn needs_partitioned_tables(category: Category) -> bool {
-    matches!(category, Category::ForeignKeyTarget)
+    matches!(category, Category::ForeignKeyTarget | Category::Syntax)
 }
 
 /// A fix for the failure of `stmt`, if pgspec knows one.
@@ -103,6 +103,9 @@ pub fn plan(
             rewrites::drop_meaningless_with_check(doc, stmt)
         }
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
+        Category::Syntax => {
+            rewrites::detach_partition_syntax(doc, stmt, &context.partitioned_tables)
+        }
         _ => None,
     }
 }

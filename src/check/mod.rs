@@ -305,7 +305,19 @@ impl<'a> Engine<'a> {
             StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
                 Validation::Prepare => survive_lost_connection(self.session.prepare(&stmt.text))?,
                 Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
-                Validation::None => return Ok(State::NotAppliedKind),
+                // Not run, but a statement that does not parse is still reported (the parser
+                // is PostgreSQL's own, through pg_query).
+                Validation::None => match &stmt.facts.parse_error {
+                    Some(message) if !stmt.facts.parses => Outcome::Failed {
+                        error: PgDetails {
+                            sqlstate: "42601".into(),
+                            message: message.clone(),
+                            ..PgDetails::default()
+                        },
+                        notices: Vec::new(),
+                    },
+                    _ => return Ok(State::NotAppliedKind),
+                },
             },
         };
         let outcome = match outcome {
@@ -389,6 +401,16 @@ impl<'a> Engine<'a> {
                 .into_iter()
                 .filter_map(|row| row.into_iter().next().flatten())
                 .collect();
+            // Tables the document declares partitioned, whether or not they applied yet.
+            let declared: Vec<String> = self
+                .statements
+                .iter()
+                .filter(|s| s.text.to_ascii_lowercase().contains("partition by"))
+                .flat_map(|s| &s.facts.creates)
+                .filter(|o| o.kind == ObjectKind::Relation)
+                .map(|o| o.name.clone())
+                .collect();
+            self.fix_context.partitioned_tables.extend(declared);
         }
         self.fix_context.earlier_definition = (verdict.category == Category::DuplicateObject)
             .then(|| self.earlier_definition(i))

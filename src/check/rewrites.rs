@@ -489,6 +489,51 @@ pub(super) fn update_limit(doc: &Document, stmt: &Statement) -> Option<FixPlan> 
     ))
 }
 
+/// `ALTER TABLE child DETACH PARTITION;` (the partition named as the table) →
+/// `ALTER TABLE parent DETACH PARTITION child;`, the parent being the partitioned table whose
+/// name the child's extends.
+pub(super) fn detach_partition_syntax(
+    doc: &Document,
+    stmt: &Statement,
+    partitioned: &std::collections::HashSet<String>,
+) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let head = lower.trim_start();
+    if !head.starts_with("alter table") {
+        return None;
+    }
+    let detach = *word_positions(&lower, "detach").first()?;
+    let after = lower[detach..].trim_start_matches("detach").trim_start();
+    let after = after.strip_prefix("partition")?.trim();
+    if !after.trim_end_matches(';').trim().is_empty() {
+        return None;
+    }
+    let table_at = skip_ws(&lower, lower.find("table")? + "table".len());
+    let table_at = if lower[table_at..].starts_with("if exists") {
+        skip_ws(&lower, table_at + "if exists".len())
+    } else {
+        table_at
+    };
+    let (table_end, child) = identifier_at(&stmt.text, table_at)?;
+    let parent = partitioned
+        .iter()
+        .filter(|p| child.starts_with(&format!("{p}_")))
+        .max_by_key(|p| p.len())?;
+    let child_text = stmt.text[table_at..table_end].to_string();
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!("name the partitioned table and the partition: `ALTER TABLE {parent} DETACH PARTITION {child_text}`"),
+        Applicability::Safe,
+        vec![
+            (table_at..table_end, quote_ident(parent)),
+            (end..end, format!(" {child_text}")),
+        ],
+    ))
+}
+
 /// The document defines the same object twice with the same text: the second one goes.
 pub(super) fn drop_identical_duplicate(
     doc: &Document,
@@ -656,6 +701,20 @@ mod tests {
             fixed(stat_view_columns(&doc, &s, &e)),
             "SELECT schemaname, relname, indexrelname, idx_scan FROM pg_stat_user_indexes ORDER BY relname"
         );
+    }
+
+    #[test]
+    fn detach_names_parent_and_partition() {
+        let partitioned = ["orders".to_string(), "order".to_string()]
+            .into_iter()
+            .collect();
+        let (doc, s) = stmt("ALTER TABLE orders_2025_11 DETACH PARTITION;");
+        assert_eq!(
+            fixed(detach_partition_syntax(&doc, &s, &partitioned)),
+            "ALTER TABLE orders DETACH PARTITION orders_2025_11;"
+        );
+        let (doc, s) = stmt("ALTER TABLE orders DETACH PARTITION orders_2025_11;");
+        assert!(detach_partition_syntax(&doc, &s, &partitioned).is_none());
     }
 
     #[test]

@@ -72,6 +72,16 @@ fn is_name_only(sql: &str, tokens: &[Token]) -> bool {
 fn by_tree(node: &NodeEnum, facts: &Facts, example_values: bool) -> StatementKind {
     use StatementKind as K;
     match node {
+        // Detaching a partition archives data: maintenance, not part of the schema.
+        NodeEnum::AlterTableStmt(s)
+            if s.cmds.iter().any(|c| {
+                matches!(&c.node, Some(NodeEnum::AlterTableCmd(cmd))
+                if cmd.subtype == protobuf::AlterTableType::AtDetachPartition as i32
+                    || cmd.subtype == protobuf::AlterTableType::AtDetachPartitionFinalize as i32)
+            }) =>
+        {
+            K::Operation
+        }
         NodeEnum::InsertStmt(_) if example_values => K::Example,
         NodeEnum::InsertStmt(_) => K::Data,
         NodeEnum::SelectStmt(s) => select_kind(s, facts, example_values),
@@ -217,6 +227,7 @@ fn by_keywords(sql: &str, tokens: &[Token], example_values: bool) -> StatementKi
     let first = word(0);
     match first.as_str() {
         "alter" if word(1) == "system" => K::Operation,
+        "alter" if sql.to_ascii_lowercase().contains("detach partition") => K::Operation,
         "create" | "alter" | "drop" | "comment" | "grant" | "revoke" | "do" | "security"
         | "import" | "reassign" => K::Schema,
         "insert" if example_values => K::Example,
@@ -364,7 +375,15 @@ mod tests {
             ("CREATE INDEX idx_users_email;", NotSql),
             ("create index concurrently i on t (a);", Schema),
             ("ALTER TABLE orders ENABLE ROW LEVEL SECURITY;", Schema),
-            ("ALTER TABLE orders_2025_11 DETACH PARTITION;", Schema),
+            ("ALTER TABLE orders_2025_11 DETACH PARTITION;", Operation),
+            (
+                "ALTER TABLE orders DETACH PARTITION orders_2025_11;",
+                Operation,
+            ),
+            (
+                "ALTER TABLE orders ATTACH PARTITION orders_2025_11 DEFAULT;",
+                Schema,
+            ),
             ("DROP TABLE IF EXISTS t CASCADE;", Schema),
             ("COMMENT ON TABLE t IS '설명';", Schema),
             ("GRANT SELECT ON t TO app;", Schema),

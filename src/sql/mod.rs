@@ -331,7 +331,7 @@ mod tests {
             vec![
                 StatementKind::NotSql,
                 StatementKind::NotSql,
-                StatementKind::Schema,
+                StatementKind::Operation,
                 StatementKind::NotSql
             ]
         );

@@ -128,7 +128,7 @@ fn seed_kind_table() {
     let expected = "\
 000 total= 92 schema= 80 data=1 example=4 operation=7 not-sql=0
 001 total=101 schema= 94 data=0 example=3 operation=3 not-sql=1
-002 total= 34 schema= 23 data=0 example=3 operation=6 not-sql=2
+002 total= 34 schema= 21 data=0 example=3 operation=8 not-sql=2
 003 total= 62 schema= 61 data=0 example=0 operation=1 not-sql=0
 004 total= 79 schema= 62 data=1 example=2 operation=7 not-sql=7";
     assert_eq!(rows.join("\n"), expected);
@@ -173,6 +173,7 @@ fn seed_non_schema_statements_by_line() {
 001  723 operation
 001  849 example
 001  878 operation
+002  134 operation
 002  252 operation
 002  253 operation
 002  254 operation
@@ -180,6 +181,7 @@ fn seed_non_schema_statements_by_line() {
 002  263 operation
 002  273 operation
 002  275 not-sql
+002  277 operation
 002  280 example
 002  306 example
 002  488 not-sql
