@@ -11,6 +11,7 @@ mod classify;
 mod facts;
 mod lexer;
 mod split;
+pub mod tables;
 mod visit;
 
 use serde::Serialize;
@@ -97,6 +98,34 @@ pub struct Statement {
     pub range: TextRange,
     pub kind: StatementKind,
     pub facts: Facts,
+    /// Set when pgspec wrote the statement itself (DDL synthesized from an ERD entity or a
+    /// column table that no SQL statement creates). Its `range` then points at that source, its
+    /// `block` and `code_range` mean nothing, and `fix` must never write it into the document.
+    pub generated: Option<GeneratedFrom>,
+}
+
+/// Where a statement pgspec generated comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GeneratedFrom {
+    /// `erd`, `column-table` or `prose`.
+    pub source_kind: String,
+    /// The table (lowercase) the source describes.
+    pub table: String,
+    /// 1-based document line of the source (entity name, table heading).
+    pub line: u32,
+}
+
+impl GeneratedFrom {
+    /// "the column table `users` at line 22".
+    pub fn describe(&self) -> String {
+        let what = match self.source_kind.as_str() {
+            "erd" => "the ERD entity",
+            "column-table" => "the column table",
+            "prose" => "the column list",
+            other => other,
+        };
+        format!("{what} `{}` at line {}", self.table, self.line)
+    }
 }
 
 /// Split and classify every statement of every SQL block (`is_sql`), in document order.
@@ -173,6 +202,7 @@ fn extract_block(
             range,
             kind,
             facts: parsed.facts,
+            generated: None,
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
