@@ -158,7 +158,7 @@ pub fn up(
         // The shim sets the database's search_path; sessions pick it up on reconnect.
         session.reset_app_session()?;
     }
-    let report = check::check(
+    let mut report = check::check(
         &extracted.document,
         &extracted.statements,
         extracted.diagnostics,
@@ -169,6 +169,7 @@ pub fn up(
             ..CheckOptions::default()
         },
     )?;
+    crate::pipeline::annotate_generated(&extracted.statements, &mut report);
     // Partitions so that an INSERT of today's rows (and the next months') succeeds.
     let (year, month, _) = provision::today_utc();
     provisioned.extend(provision::ensure_coverage(

@@ -8,6 +8,7 @@ pub mod column_tables;
 pub mod erd;
 pub mod model;
 mod notes;
+pub mod synth;
 
 pub use model::{
     infer_references, normalize_type, Cardinality, DocColumn, DocRelationship, DocSchema, DocTable,

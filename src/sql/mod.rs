@@ -142,6 +142,23 @@ pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
     (statements, diagnostics)
 }
 
+/// A statement pgspec wrote itself (see [`Statement::generated`]): classified as schema, with
+/// facts from the parser like any other, positioned at `range` (its source in the document).
+/// `index` is set by the caller once the statement has its place.
+pub fn generated_statement(text: String, range: TextRange, generated: GeneratedFrom) -> Statement {
+    let parsed = facts::analyze(&text, 0);
+    Statement {
+        index: 0,
+        block: 0,
+        code_range: TextRange::empty(0),
+        range,
+        kind: StatementKind::Schema,
+        facts: parsed.facts,
+        generated: Some(generated),
+        text,
+    }
+}
+
 /// Offsets in a block's code are far below 4 GiB (documents are size-limited on read).
 fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

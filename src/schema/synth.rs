@@ -1,0 +1,689 @@
+//! DDL synthesis: a `CREATE TABLE` for every table the document describes only outside SQL (an
+//! ERD entity, a column table, a prose column list), so that the statements that use it can be
+//! checked, and the missing columns of a table whose only SQL definition is a fragment.
+//!
+//! Generated statements are ordinary [`Statement`]s of kind schema with
+//! [`Statement::generated`] set and a range pointing at their source. They are placed before
+//! the first statement that uses the table (or where the source sits, if earlier), foreign-key
+//! targets first. A foreign key to a table the SQL creates is a separate `ALTER TABLE` after
+//! that table's `CREATE`, so that a key PostgreSQL refuses (a composite primary key on the
+//! target) costs that key only, not the table. Keys to tables that exist nowhere are left out
+//! (drift reports them).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::diagnostics::{Category, Code, Diagnostic, Label};
+use crate::document::Document;
+use crate::sql::tables::created_table;
+use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
+use crate::text::TextRange;
+
+use super::model::{DocColumn, DocSchema, DocTable, SourceKind};
+
+/// What synthesis did, for drift and the model command.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Synthesis {
+    /// Tables created from a non-SQL source: name → the source's kind and name span.
+    pub generated_tables: BTreeMap<String, (SourceKind, TextRange)>,
+    /// Columns added to a SQL fragment: table → column names.
+    pub added_columns: BTreeMap<String, Vec<String>>,
+}
+
+/// A table's merged description: the richest source first, columns of the other sources
+/// appended when the richest one lacks them.
+#[derive(Clone, Debug)]
+pub(crate) struct Merged<'a> {
+    pub table: &'a DocTable,
+    pub columns: Vec<&'a DocColumn>,
+}
+
+/// One merged description per defined table name, in document order of the chosen source.
+pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
+    let mut by_name: Vec<(&str, Vec<&DocTable>)> = Vec::new();
+    for t in schema
+        .tables
+        .iter()
+        .filter(|t| t.defined && !t.columns.is_empty())
+    {
+        match by_name.iter_mut().find(|(n, _)| *n == t.name) {
+            Some((_, v)) => v.push(t),
+            None => by_name.push((&t.name, vec![t])),
+        }
+    }
+    by_name
+        .into_iter()
+        .filter_map(|(_, mut sources)| {
+            // Richest source (column table > ERD > prose), then the one with most columns;
+            // stable, so the first in document order wins ties.
+            sources.sort_by(|a, b| {
+                b.source
+                    .cmp(&a.source)
+                    .then(b.columns.len().cmp(&a.columns.len()))
+            });
+            let table = *sources.first()?;
+            let mut columns: Vec<&DocColumn> = Vec::new();
+            for s in &sources {
+                for c in &s.columns {
+                    if !columns.iter().any(|k| k.name == c.name) {
+                        columns.push(c);
+                    }
+                }
+            }
+            Some(Merged { table, columns })
+        })
+        .collect()
+}
+
+/// Unqualified, lowercase.
+fn bare(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn source_kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Erd => "erd",
+        SourceKind::ColumnTable => "column-table",
+        SourceKind::Prose => "prose",
+    }
+}
+
+/// Statements that define relations, by unqualified name: the first creator's index.
+fn relation_creators(statements: &[Statement]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, s) in statements.iter().enumerate() {
+        if !matches!(s.kind, StatementKind::Schema | StatementKind::Data) {
+            continue;
+        }
+        for o in &s.facts.creates {
+            if o.kind == ObjectKind::Relation {
+                out.entry(o.name.to_lowercase()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+fn type_creators(statements: &[Statement]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, s) in statements.iter().enumerate() {
+        for o in &s.facts.creates {
+            if o.kind == ObjectKind::Type {
+                out.entry(o.name.to_lowercase()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// A statement to insert: before original statement `at`, in `phase` order, then creation
+/// order.
+struct Pending {
+    at: usize,
+    phase: u8,
+    seq: usize,
+    stmt: Statement,
+}
+
+/// Add generated statements to `statements` (see the module docs) and return the new list,
+/// renumbered, with a note (DRF010, info) for each fragment merged with its ERD entity or
+/// column table.
+pub fn synthesize(
+    doc: &Document,
+    schema: &DocSchema,
+    statements: Vec<Statement>,
+) -> (Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+    let mut synthesis = Synthesis::default();
+    let mut diagnostics = Vec::new();
+    let merged = merged_tables(schema);
+    if merged.is_empty() {
+        return (statements, synthesis, diagnostics);
+    }
+    let creators = relation_creators(&statements);
+    let types = type_creators(&statements);
+    let n = statements.len();
+    let line = |r: TextRange| doc.line_index.line(r.start);
+
+    // Which described tables to generate, and where each must go at the latest.
+    let to_generate: Vec<&Merged> = merged
+        .iter()
+        .filter(|m| !creators.contains_key(bare(&m.table.name)))
+        .collect();
+    let gen_names: HashSet<&str> = to_generate.iter().map(|m| bare(&m.table.name)).collect();
+    let mut pos: HashMap<&str, usize> = HashMap::new();
+    for m in &to_generate {
+        let name = bare(&m.table.name);
+        let first_use = statements
+            .iter()
+            .position(|s| {
+                s.facts
+                    .references
+                    .iter()
+                    .any(|r| r.kind == ObjectKind::Relation && r.name.to_lowercase() == name)
+            })
+            .unwrap_or(n);
+        let in_document = statements
+            .iter()
+            .position(|s| s.range.start > m.table.span.start)
+            .unwrap_or(n);
+        // A user-defined type the SQL creates must come first.
+        let after_types = m
+            .columns
+            .iter()
+            .filter_map(|c| types.get(&c.raw_type.trim().to_lowercase()))
+            .map(|&k| k + 1)
+            .max()
+            .unwrap_or(0);
+        pos.insert(name, first_use.min(in_document).max(after_types));
+    }
+
+    // Foreign keys between generated tables: inline when the target can come first, in an
+    // order found by depth-first search; an edge that closes a cycle becomes an ALTER.
+    let by_name: HashMap<&str, &Merged> =
+        to_generate.iter().map(|m| (bare(&m.table.name), *m)).collect();
+    let mut order: Vec<&str> = Vec::new();
+    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
+    let mut deferred_edges: HashSet<(String, String)> = HashSet::new();
+    fn visit<'a>(
+        name: &'a str,
+        by_name: &HashMap<&'a str, &'a Merged<'a>>,
+        state: &mut HashMap<&'a str, u8>,
+        order: &mut Vec<&'a str>,
+        deferred: &mut HashSet<(String, String)>,
+    ) {
+        state.insert(name, 1);
+        if let Some(m) = by_name.get(name) {
+            for c in &m.columns {
+                let Some((target, _)) = &c.references else {
+                    continue;
+                };
+                let Some((&t, _)) = by_name.get_key_value(bare(target)) else {
+                    continue;
+                };
+                if t == name {
+                    continue; // self-reference: inline is fine
+                }
+                match state.get(t) {
+                    None => visit(t, by_name, state, order, deferred),
+                    Some(1) => {
+                        deferred.insert((name.to_string(), c.name.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        state.insert(name, 2);
+        order.push(name);
+    }
+    for m in &to_generate {
+        let name = bare(&m.table.name);
+        if !state.contains_key(name) {
+            visit(
+                name,
+                &by_name,
+                &mut state,
+                &mut order,
+                &mut deferred_edges,
+            );
+        }
+    }
+    // Targets no later than what refers to them: propagate from dependents (later in `order`)
+    // back to their targets.
+    for &name in order.iter().rev() {
+        let p = pos[name];
+        for c in &by_name[name].columns {
+            if let Some((target, _)) = &c.references {
+                let t = bare(target);
+                if gen_names.contains(t)
+                    && t != name
+                    && !deferred_edges.contains(&(name.to_string(), c.name.clone()))
+                {
+                    if let Some(tp) = pos.get_mut(t) {
+                        *tp = (*tp).min(p);
+                    }
+                }
+            }
+        }
+    }
+
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut seq = 0usize;
+    let mut push = |at: usize, phase: u8, stmt: Statement, pending: &mut Vec<Pending>| {
+        pending.push(Pending {
+            at,
+            phase,
+            seq,
+            stmt,
+        });
+        seq += 1;
+    };
+    for &name in &order {
+        let m = by_name[name];
+        let p = pos[name];
+        let from = GeneratedFrom {
+            source_kind: source_kind_name(m.table.source).to_string(),
+            table: m.table.name.clone(),
+            line: line(m.table.span),
+        };
+        let mut lines = Vec::new();
+        let mut alters = Vec::new();
+        for c in &m.columns {
+            let mut def = column_definition(c, &types);
+            let pk_count = m.columns.iter().filter(|c| c.primary_key).count();
+            if c.primary_key && pk_count == 1 {
+                def.push_str(" PRIMARY KEY");
+            }
+            match fk_target(c, m, &by_name, &creators) {
+                Some(Target::Generated(t, col))
+                    if !deferred_edges.contains(&(name.to_string(), c.name.clone())) =>
+                {
+                    def.push_str(&format!(" REFERENCES {}", quote(&t)));
+                    if let Some(col) = col {
+                        def.push_str(&format!(" ({})", quote(&col)));
+                    }
+                }
+                Some(Target::Generated(t, col)) => {
+                    let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));
+                    alters.push((at, c, t, col));
+                }
+                Some(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
+                None => {}
+            }
+            lines.push(def);
+        }
+        let pks: Vec<String> = m
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| quote(&c.name))
+            .collect();
+        if pks.len() > 1 {
+            lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
+        }
+        let text = format!(
+            "CREATE TABLE {} (\n    {}\n);",
+            quote(&m.table.name),
+            lines.join(",\n    ")
+        );
+        synthesis
+            .generated_tables
+            .insert(name.to_string(), (m.table.source, m.table.span));
+        push(
+            p,
+            0,
+            generated_statement(text, m.table.span, from.clone()),
+            &mut pending,
+        );
+        for (at, c, t, col) in alters {
+            push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
+        }
+    }
+
+    // Fragments: a SQL table whose description has columns the statement lacks, when the
+    // statement elides columns or other statements use the missing ones.
+    for m in &merged {
+        let name = bare(&m.table.name);
+        let Some(&c_idx) = creators.get(name) else {
+            continue;
+        };
+        let creator = &statements[c_idx];
+        let Some(sql) = created_table(&creator.text) else {
+            continue;
+        };
+        if sql.copies_columns {
+            continue;
+        }
+        let missing: Vec<&DocColumn> = m
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !sql.columns.iter().any(|s| s.name == c.name))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let elided = has_elision(&creator.text);
+        let used_elsewhere: Vec<&str> = missing
+            .iter()
+            .filter(|c| {
+                statements.iter().enumerate().any(|(i, s)| {
+                    i != c_idx
+                        && s.facts.references.iter().any(|r| {
+                            r.kind == ObjectKind::Relation && r.name.to_lowercase() == name
+                        })
+                        && has_word(&s.text.to_lowercase(), &c.name)
+                })
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if !elided && used_elsewhere.is_empty() {
+            continue;
+        }
+        let from = GeneratedFrom {
+            source_kind: source_kind_name(m.table.source).to_string(),
+            table: m.table.name.clone(),
+            line: line(m.table.span),
+        };
+        let mut adds = Vec::new();
+        let mut alters = Vec::new();
+        for c in &missing {
+            let mut def = column_definition(c, &types);
+            if c.primary_key && sql.primary_key.is_empty() && !sql.partitioned {
+                def.push_str(" PRIMARY KEY");
+            }
+            adds.push(format!("ADD COLUMN IF NOT EXISTS {def}"));
+            match fk_target(c, m, &by_name, &creators) {
+                Some(Target::Generated(t, col)) => {
+                    let at = (c_idx + 1).max(pos.get(t.as_str()).copied().unwrap_or(0));
+                    alters.push((at, *c, t, col));
+                }
+                Some(Target::Sql(t, col, k)) => alters.push(((c_idx + 1).max(k + 1), *c, t, col)),
+                None => {}
+            }
+        }
+        let text = format!(
+            "ALTER TABLE {}\n    {};",
+            quote(&m.table.name),
+            adds.join(",\n    ")
+        );
+        synthesis.added_columns.insert(
+            name.to_string(),
+            missing.iter().map(|c| c.name.clone()).collect(),
+        );
+        diagnostics.push(fragment_note(
+            doc, creator, m, &missing, elided, &used_elsewhere,
+        ));
+        push(
+            c_idx + 1,
+            1,
+            generated_statement(text, m.table.span, from.clone()),
+            &mut pending,
+        );
+        for (at, c, t, col) in alters {
+            push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
+        }
+    }
+
+    pending.sort_by_key(|p| (p.at, p.phase, p.seq));
+    let mut out = Vec::with_capacity(n + pending.len());
+    let mut pending = pending.into_iter().peekable();
+    for (i, s) in statements.into_iter().enumerate() {
+        while let Some(p) = pending.next_if(|p| p.at <= i) {
+            out.push(p.stmt);
+        }
+        out.push(s);
+    }
+    out.extend(pending.map(|p| p.stmt));
+    for (i, s) in out.iter_mut().enumerate() {
+        s.index = i;
+    }
+    (out, synthesis, diagnostics)
+}
+
+enum Target {
+    /// A generated table and the referenced column (its single primary key when unnamed).
+    Generated(String, Option<String>),
+    /// A table the SQL creates, the column named (if any) and its creator's index.
+    Sql(String, Option<String>, usize),
+}
+
+fn fk_target(
+    c: &DocColumn,
+    own: &Merged,
+    generated: &HashMap<&str, &Merged>,
+    creators: &HashMap<String, usize>,
+) -> Option<Target> {
+    let (target, col) = c.references.as_ref()?;
+    let t = bare(target).to_string();
+    let _ = own;
+    if let Some(m) = generated.get(t.as_str()) {
+        // The referenced column must be unique in what pgspec generates.
+        let key = match col {
+            Some(col) => m
+                .columns
+                .iter()
+                .find(|k| k.name == *col)
+                .filter(|k| (k.primary_key && single_pk(m)) || k.unique)
+                .map(|k| k.name.clone()),
+            None => m
+                .columns
+                .iter()
+                .find(|k| k.primary_key)
+                .filter(|_| single_pk(m))
+                .map(|k| k.name.clone()),
+        }?;
+        return Some(Target::Generated(t, Some(key)));
+    }
+    if let Some(&k) = creators.get(&t) {
+        return Some(Target::Sql(t, col.clone(), k));
+    }
+    None
+}
+
+fn single_pk(m: &Merged) -> bool {
+    m.columns.iter().filter(|c| c.primary_key).count() == 1
+}
+
+fn foreign_key_alter(
+    table: &str,
+    c: &DocColumn,
+    target: &str,
+    col: Option<String>,
+    from: &GeneratedFrom,
+    doc: &Document,
+) -> Statement {
+    let col = col.map(|c| format!(" ({})", quote(&c))).unwrap_or_default();
+    let text = format!(
+        "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
+        quote(table),
+        quote(&c.name),
+        quote(target),
+        col
+    );
+    let from = GeneratedFrom {
+        line: doc.line_index.line(c.span.start),
+        ..from.clone()
+    };
+    generated_statement(text, c.span, from)
+}
+
+fn fragment_note(
+    doc: &Document,
+    creator: &Statement,
+    m: &Merged,
+    missing: &[&DocColumn],
+    elided: bool,
+    used: &[&str],
+) -> Diagnostic {
+    let source_line = doc.line_index.line(m.table.span.start);
+    let what = match m.table.source {
+        SourceKind::Erd => "ERD entity",
+        SourceKind::ColumnTable => "column table",
+        SourceKind::Prose => "column list",
+    };
+    let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
+    let why = if elided {
+        "it elides columns".to_string()
+    } else {
+        format!(
+            "other statements use {}",
+            used.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let first_line_end = creator.text.find('\n').map_or(creator.range.end, |n| {
+        creator.range.start + u32::try_from(n).unwrap_or(0)
+    });
+    let primary = if creator.generated.is_none() {
+        TextRange::new(creator.range.start, first_line_end.min(creator.range.end))
+    } else {
+        creator.range
+    };
+    Diagnostic::new(
+        Code::FragmentMerged,
+        Category::Drift,
+        format!(
+            "`CREATE TABLE {}` is a fragment: merged with the {what} at line {source_line}",
+            m.table.name
+        ),
+        primary,
+    )
+    .label(format!("{why}"))
+    .secondary(Label::with_message(
+        m.table.span,
+        format!("declares {}", names.join(", ")),
+    ))
+    .note(format!(
+        "pgspec added {} after this statement (generated, never written into the document)",
+        names.join(", ")
+    ))
+    .help(format!(
+        "write the whole table in SQL, or mark the statement as an excerpt of the {what}"
+    ))
+}
+
+/// An elision marker inside a statement: `...`, `…`, or a comment about other columns.
+fn has_elision(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("...")
+        || lower.contains('…')
+        || lower.lines().any(|l| {
+            l.trim_start().starts_with("--")
+                && (l.contains("기타")
+                    || l.contains("생략")
+                    || l.contains("other column")
+                    || l.contains("more column")
+                    || l.contains("etc"))
+        })
+}
+
+fn has_word(haystack: &str, word: &str) -> bool {
+    let bytes = haystack.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut from = 0;
+    while let Some(at) = haystack[from..].find(word) {
+        let start = from + at;
+        let end = start + word.len();
+        let before = start == 0 || !is_ident(bytes[start - 1]);
+        let after = end >= bytes.len() || !is_ident(bytes[end]);
+        if before && after {
+            return true;
+        }
+        from = end;
+        if from >= haystack.len() {
+            break;
+        }
+        while !haystack.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
+/// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
+fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
+    let raw = c.raw_type.trim();
+    let (ty, comment) = match &c.pg_type {
+        Some(t) => (t.clone(), None),
+        None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
+        None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
+        None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
+    };
+    let mut def = format!("{} {ty}", quote(&c.name));
+    if c.not_null == Some(true) && !c.primary_key {
+        def.push_str(" NOT NULL");
+    }
+    if c.unique && !c.primary_key {
+        def.push_str(" UNIQUE");
+    }
+    if let Some(default) = c.default.as_deref().and_then(|d| default_expression(d, &ty)) {
+        def.push_str(&format!(" DEFAULT {default}"));
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    if textual && c.enum_values.len() >= 2 {
+        let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
+        def.push_str(&format!(" CHECK ({} IN ({}))", quote(&c.name), values.join(", ")));
+    }
+    if let Some(comment) = comment {
+        def.push_str(&format!(" /* {} */", comment.replace("*/", "* /")));
+    }
+    def
+}
+
+/// A default as SQL: literals, `true`/`false`/`null`, and function calls are kept; other
+/// words are a string for textual columns (`default Asia/Seoul`) and dropped otherwise.
+fn default_expression(raw: &str, ty: &str) -> Option<String> {
+    let d = raw.trim().trim_end_matches('.').trim_matches('`').trim();
+    if d.is_empty() {
+        return None;
+    }
+    let lower = d.to_lowercase();
+    let numeric = d.parse::<f64>().is_ok();
+    let quoted = d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') && !d[1..d.len() - 1].contains('\'');
+    let keyword = matches!(
+        lower.as_str(),
+        "true" | "false" | "null" | "current_timestamp" | "current_date" | "current_time" | "localtimestamp"
+    );
+    let call = d.ends_with("()")
+        && d[..d.len() - 2]
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
+    if numeric || quoted || keyword || call {
+        return Some(d.to_string());
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    textual.then(|| literal(d.trim_matches(|c| c == '"' || c == '\'')))
+}
+
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// PostgreSQL's reserved key words (and those reserved as column names): they need quotes.
+const RESERVED: &[&str] = &[
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
+    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
+    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
+    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
+    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
+    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
+    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into",
+    "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit", "localtime",
+    "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull",
+    "null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
+    "overlay", "placing", "position", "precision", "primary", "real", "references", "returning",
+    "right", "row", "select", "session_user", "setof", "similar", "smallint", "some", "substring",
+    "symmetric", "system_user", "table", "tablesample", "then", "time", "timestamp", "to",
+    "trailing", "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar",
+    "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
+    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+    "xmlserialize", "xmltable",
+];
+
+/// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.
+/// `schema.table` keeps its dot.
+pub(crate) fn quote(name: &str) -> String {
+    name.split('.')
+        .map(|part| {
+            let plain = part
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !RESERVED.contains(&part);
+            if plain {
+                part.to_string()
+            } else {
+                format!("\"{}\"", part.replace('"', "\"\""))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
