@@ -45,8 +45,11 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
     for t in schema
         .tables
         .iter()
-        .filter(|t| t.defined && !t.columns.is_empty())
+        .filter(|t| t.defined && t.name.split('.').all(usable_name))
     {
+        if !t.columns.iter().any(|c| usable_name(&c.name)) {
+            continue;
+        }
         match by_name.iter_mut().find(|(n, _)| *n == t.name) {
             Some((_, v)) => v.push(t),
             None => by_name.push((&t.name, vec![t])),
@@ -66,7 +69,7 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
             let mut columns: Vec<&DocColumn> = Vec::new();
             for s in &sources {
                 for c in &s.columns {
-                    if !columns.iter().any(|k| k.name == c.name) {
+                    if usable_name(&c.name) && !columns.iter().any(|k| k.name == c.name) {
                         columns.push(c);
                     }
                 }
@@ -268,8 +271,15 @@ pub fn synthesize(
         };
         let mut lines = Vec::new();
         let mut alters = Vec::new();
+        let mut own_statements = Vec::new();
         for c in &m.columns {
             let mut def = column_definition(c, &types);
+            if extension_type(c) && !c.primary_key {
+                // A type from an extension the server may lack: its own statement, so that
+                // only this column fails.
+                own_statements.push((c, def));
+                continue;
+            }
             let pk_count = m.columns.iter().filter(|c| c.primary_key).count();
             if c.primary_key && pk_count == 1 {
                 def.push_str(" PRIMARY KEY");
@@ -280,7 +290,7 @@ pub fn synthesize(
                 {
                     def.push_str(&format!(" REFERENCES {}", quote(&t)));
                     if let Some(col) = col {
-                        def.push_str(&format!(" ({})", quote(&col)));
+                        def.push_str(&format!(" ({})", quote_part(&col)));
                     }
                 }
                 Some(Target::Generated(t, col)) => {
@@ -296,7 +306,7 @@ pub fn synthesize(
             .columns
             .iter()
             .filter(|c| c.primary_key)
-            .map(|c| quote(&c.name))
+            .map(|c| quote_part(&c.name))
             .collect();
         if pks.len() > 1 {
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
@@ -315,6 +325,14 @@ pub fn synthesize(
             generated_statement(text, m.table.span, from.clone()),
             &mut pending,
         );
+        for (c, def) in own_statements {
+            let from = GeneratedFrom {
+                line: line(c.span),
+                ..from.clone()
+            };
+            let text = format!("ALTER TABLE {} ADD COLUMN {def};", quote(&m.table.name));
+            push(p, 1, generated_statement(text, c.span, from), &mut pending);
+        }
         for (at, c, t, col) in alters {
             push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
         }
@@ -367,8 +385,13 @@ pub fn synthesize(
         };
         let mut adds = Vec::new();
         let mut alters = Vec::new();
+        let mut own_statements = Vec::new();
         for c in &missing {
             let mut def = column_definition(c, &types);
+            if extension_type(c) {
+                own_statements.push((*c, def));
+                continue;
+            }
             if c.primary_key && sql.primary_key.is_empty() && !sql.partitioned {
                 def.push_str(" PRIMARY KEY");
             }
@@ -394,12 +417,25 @@ pub fn synthesize(
         diagnostics.push(fragment_note(
             doc, creator, m, &missing, elided, &used_elsewhere,
         ));
-        push(
-            c_idx + 1,
-            1,
-            generated_statement(text, m.table.span, from.clone()),
-            &mut pending,
-        );
+        if !adds.is_empty() {
+            push(
+                c_idx + 1,
+                1,
+                generated_statement(text, m.table.span, from.clone()),
+                &mut pending,
+            );
+        }
+        for (c, def) in own_statements {
+            let from = GeneratedFrom {
+                line: line(c.span),
+                ..from.clone()
+            };
+            let text = format!(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {def};",
+                quote(&m.table.name)
+            );
+            push(c_idx + 1, 1, generated_statement(text, c.span, from), &mut pending);
+        }
         for (at, c, t, col) in alters {
             push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
         }
@@ -435,6 +471,9 @@ fn fk_target(
     creators: &HashMap<String, usize>,
 ) -> Option<Target> {
     let (target, col) = c.references.as_ref()?;
+    if !target.split('.').all(usable_name) || col.as_deref().is_some_and(|c| !usable_name(c)) {
+        return None;
+    }
     let t = bare(target).to_string();
     let _ = own;
     if let Some(m) = generated.get(t.as_str()) {
@@ -473,11 +512,11 @@ fn foreign_key_alter(
     from: &GeneratedFrom,
     doc: &Document,
 ) -> Statement {
-    let col = col.map(|c| format!(" ({})", quote(&c))).unwrap_or_default();
+    let col = col.map(|c| format!(" ({})", quote_part(&c))).unwrap_or_default();
     let text = format!(
         "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
         quote(table),
-        quote(&c.name),
+        quote_part(&c.name),
         quote(target),
         col
     );
@@ -545,6 +584,17 @@ fn fragment_note(
     ))
 }
 
+/// Whether the column's type comes from an extension (pgvector, PostGIS, citext, ltree, hstore).
+fn extension_type(c: &DocColumn) -> bool {
+    c.pg_type.as_deref().is_some_and(|t| {
+        let base = t.split(['(', '[']).next().unwrap_or(t);
+        matches!(
+            base,
+            "vector" | "halfvec" | "sparsevec" | "geometry" | "geography" | "citext" | "ltree" | "hstore"
+        )
+    })
+}
+
 /// An elision marker inside a statement: `...`, `…`, or a comment about other columns.
 fn has_elision(text: &str) -> bool {
     let lower = text.to_lowercase();
@@ -593,7 +643,7 @@ fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
         None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
         None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
     };
-    let mut def = format!("{} {ty}", quote(&c.name));
+    let mut def = format!("{} {ty}", quote_part(&c.name));
     if c.not_null == Some(true) && !c.primary_key {
         def.push_str(" NOT NULL");
     }
@@ -606,10 +656,12 @@ fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
     let textual = ty == "text" || ty.starts_with("character");
     if textual && c.enum_values.len() >= 2 {
         let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
-        def.push_str(&format!(" CHECK ({} IN ({}))", quote(&c.name), values.join(", ")));
+        def.push_str(&format!(" CHECK ({} IN ({}))", quote_part(&c.name), values.join(", ")));
     }
     if let Some(comment) = comment {
-        def.push_str(&format!(" /* {} */", comment.replace("*/", "* /")));
+        // Nested comments are legal in PostgreSQL: keep the type's text out of comment syntax.
+        let comment: String = comment.chars().filter(|c| *c != '*' && *c != '/').collect();
+        def.push_str(&format!(" /* {comment} */"));
     }
     def
 }
@@ -668,8 +720,18 @@ const RESERVED: &[&str] = &[
 /// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.
 /// `schema.table` keeps its dot.
 pub(crate) fn quote(name: &str) -> String {
-    name.split('.')
-        .map(|part| {
+    name.split('.').map(quote_part).collect::<Vec<_>>().join(".")
+}
+
+/// A name pgspec can write as an identifier: not empty, no control characters.
+fn usable_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_control)
+}
+
+/// One identifier, quoted when needed (a column name may contain a dot).
+fn quote_part(part: &str) -> String {
+    {
+        {
             let plain = part
                 .chars()
                 .next()
@@ -683,7 +745,6 @@ pub(crate) fn quote(name: &str) -> String {
             } else {
                 format!("\"{}\"", part.replace('"', "\"\""))
             }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
+        }
+    }
 }
