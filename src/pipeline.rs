@@ -5,6 +5,7 @@ use crate::check::{self, CheckOptions, CheckReport};
 use crate::diagnostics::Diagnostic;
 use crate::document::{self, Document};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
+use crate::schema::drift::{self, Catalog};
 use crate::schema::synth::{self, Synthesis};
 use crate::schema::{self, DocSchema};
 use crate::sql::{self, ObjectKind, Statement};
@@ -125,6 +126,27 @@ pub fn check(
         options,
     )?;
     annotate_generated(&extracted.statements, &mut report);
+    // Drift against what the SQL created; the statements' own text when the catalog cannot be
+    // read.
+    let catalog = Catalog::load(&mut session)
+        .unwrap_or_else(|_| Catalog::from_statements(&extracted.statements));
+    let drift = drift::drift(
+        &extracted.document,
+        &extracted.schema,
+        &extracted.synthesis,
+        &extracted.statements,
+        &catalog,
+        Some(&report),
+    );
+    if !drift.is_empty() {
+        let mut diagnostics = std::mem::take(&mut report.diagnostics);
+        diagnostics.extend(drift);
+        diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
+        let schema_sql = std::mem::take(&mut report.schema_sql);
+        let statements = std::mem::take(&mut report.statements);
+        report = CheckReport::new(&extracted.document, statements, diagnostics);
+        report.schema_sql = schema_sql;
+    }
     drop(session);
     drop(scratch);
     Ok((extracted.document, report))

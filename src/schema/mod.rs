@@ -5,6 +5,7 @@
 //! PostgreSQL's spelling ([`normalize_type`]). [`from_document`] runs both.
 
 pub mod column_tables;
+pub mod drift;
 pub mod erd;
 pub mod model;
 mod notes;

@@ -22,6 +22,8 @@ pub struct SqlTable {
     /// `LIKE other` or `PARTITION OF` / `INHERITS`: columns come from elsewhere, so the column
     /// list here is not the whole table.
     pub copies_columns: bool,
+    /// `PARTITION OF parent`: a partition, not a table of its own in the schema's design.
+    pub partition_of: bool,
     pub partitioned: bool,
 }
 
@@ -60,6 +62,7 @@ pub fn created_table(sql: &str) -> Option<SqlTable> {
         name: relation.relname.clone(),
         schema: (!relation.schemaname.is_empty()).then(|| relation.schemaname.clone()),
         copies_columns: !create.inh_relations.is_empty() || create.partbound.is_some(),
+        partition_of: create.partbound.is_some(),
         partitioned: create.partspec.is_some(),
         ..SqlTable::default()
     };
