@@ -6,6 +6,7 @@ use crate::diagnostics::Diagnostic;
 use crate::document::{self, Document};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
 use crate::schema::drift::{self, Catalog};
+use crate::schema::merged::{self, Model};
 use crate::schema::synth::{self, Synthesis};
 use crate::schema::{self, DocSchema};
 use crate::sql::{self, ObjectKind, Statement};
@@ -116,6 +117,29 @@ pub fn check(
     server: &Server,
     options: &CheckOptions,
 ) -> Result<(Document, CheckReport), ClusterError> {
+    let checked = check_all(extracted, server, options)?;
+    Ok((checked.document, checked.report))
+}
+
+/// Everything [`check_all`] produces: the report (drift included) and what it was computed
+/// from.
+pub struct Checked {
+    pub document: Document,
+    pub report: CheckReport,
+    pub statements: Vec<Statement>,
+    pub schema: DocSchema,
+    pub synthesis: Synthesis,
+    /// The scratch database's tables after the check, or the statements' (`live == false`)
+    /// when the catalog could not be read.
+    pub catalog: Catalog,
+}
+
+/// [`check`], keeping the catalog and the document schema (for `pgspec model`).
+pub fn check_all(
+    extracted: Extracted,
+    server: &Server,
+    options: &CheckOptions,
+) -> Result<Checked, ClusterError> {
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
     let mut report = check::check(
@@ -149,5 +173,29 @@ pub fn check(
     }
     drop(session);
     drop(scratch);
-    Ok((extracted.document, report))
+    Ok(Checked {
+        document: extracted.document,
+        report,
+        statements: extracted.statements,
+        schema: extracted.schema,
+        synthesis: extracted.synthesis,
+        catalog,
+    })
+}
+
+/// The merged schema model of a document: check it, then join the scratch database's catalog
+/// with the ERDs, column tables and prose.
+pub fn model(
+    extracted: Extracted,
+    server: &Server,
+) -> Result<(Model, Checked), ClusterError> {
+    let checked = check_all(extracted, server, &CheckOptions::default())?;
+    let model = merged::build(
+        &checked.document,
+        &checked.schema,
+        &checked.synthesis,
+        &checked.statements,
+        &checked.catalog,
+    );
+    Ok((model, checked))
 }

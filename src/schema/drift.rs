@@ -234,7 +234,7 @@ impl<'a> SqlSpans<'a> {
 
 /// The unqualified, lowercased name of a `CREATE [UNLOGGED|TEMP] TABLE [IF NOT EXISTS] name`
 /// text (comments before it skipped), for statements the parser cannot read.
-fn written_table_name(text: &str) -> Option<String> {
+pub(crate) fn written_table_name(text: &str) -> Option<String> {
     let code: String = text
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))

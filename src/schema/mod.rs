@@ -7,6 +7,7 @@
 pub mod column_tables;
 pub mod drift;
 pub mod erd;
+pub mod merged;
 pub mod model;
 mod notes;
 pub mod synth;
