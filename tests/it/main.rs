@@ -1,6 +1,7 @@
 mod check;
 mod cli;
 mod document;
+mod model;
 mod postgres;
 mod provision;
 mod schema;
