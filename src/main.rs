@@ -583,7 +583,11 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
             "{} ({}{}) [{}]",
             t.name,
             t.origin,
-            if t.in_database { "" } else { ", not in the database" },
+            if t.in_database {
+                ""
+            } else {
+                ", not in the database"
+            },
             sources(&t.sources)
         )?;
         for c in &t.columns {
@@ -608,7 +612,14 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
             if c.generated {
                 flags.push("generated".into());
             }
-            writeln!(out, "    {} {} {} [{}]", c.name, c.ty, flags.join(", "), sources(&c.sources))?;
+            writeln!(
+                out,
+                "    {} {} {} [{}]",
+                c.name,
+                c.ty,
+                flags.join(", "),
+                sources(&c.sources)
+            )?;
         }
     }
     for r in &model.relationships {
@@ -621,7 +632,13 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
             r.foreign_key.as_deref().unwrap_or("no foreign key")
         )?;
     }
-    writeln!(out, "{path}: {} tables, {} relationships, {} drift findings (`pgspec check` shows them)", model.tables.len(), model.relationships.len(), drift.len())?;
+    writeln!(
+        out,
+        "{path}: {} tables, {} relationships, {} drift findings (`pgspec check` shows them)",
+        model.tables.len(),
+        model.relationships.len(),
+        drift.len()
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

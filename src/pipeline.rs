@@ -185,10 +185,7 @@ pub fn check_all(
 
 /// The merged schema model of a document: check it, then join the scratch database's catalog
 /// with the ERDs, column tables and prose.
-pub fn model(
-    extracted: Extracted,
-    server: &Server,
-) -> Result<(Model, Checked), ClusterError> {
+pub fn model(extracted: Extracted, server: &Server) -> Result<(Model, Checked), ClusterError> {
     let checked = check_all(extracted, server, &CheckOptions::default())?;
     let model = merged::build(
         &checked.document,

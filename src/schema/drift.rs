@@ -142,26 +142,28 @@ impl Catalog {
             if t.copies_columns && t.columns.is_empty() {
                 continue;
             }
-            tables.entry(t.name.clone()).or_insert_with(|| CatalogTable {
-                columns: t
-                    .columns
-                    .iter()
-                    .map(|c| CatalogColumn {
-                        name: c.name.clone(),
-                        pg_type: match c.pg_type.as_str() {
-                            "serial" => "integer".into(),
-                            "bigserial" => "bigint".into(),
-                            "smallserial" => "smallint".into(),
-                            other => other.to_string(),
-                        },
-                        not_null: c.not_null || t.primary_key.contains(&c.name),
-                        default: c.has_default.then(String::new),
-                    })
-                    .collect(),
-                primary_key: t.primary_key.clone(),
-                unique: t.unique.clone(),
-                foreign_keys: t.foreign_keys.clone(),
-            });
+            tables
+                .entry(t.name.clone())
+                .or_insert_with(|| CatalogTable {
+                    columns: t
+                        .columns
+                        .iter()
+                        .map(|c| CatalogColumn {
+                            name: c.name.clone(),
+                            pg_type: match c.pg_type.as_str() {
+                                "serial" => "integer".into(),
+                                "bigserial" => "bigint".into(),
+                                "smallserial" => "smallint".into(),
+                                other => other.to_string(),
+                            },
+                            not_null: c.not_null || t.primary_key.contains(&c.name),
+                            default: c.has_default.then(String::new),
+                        })
+                        .collect(),
+                    primary_key: t.primary_key.clone(),
+                    unique: t.unique.clone(),
+                    foreign_keys: t.foreign_keys.clone(),
+                });
         }
         Catalog {
             tables,
@@ -233,7 +235,8 @@ impl<'a> SqlSpans<'a> {
 }
 
 /// The unqualified, lowercased name of a `CREATE [UNLOGGED|TEMP] TABLE [IF NOT EXISTS] name`
-/// text (comments before it skipped), for statements the parser cannot read.
+/// text (comments before it skipped), for statements the parser cannot read. Quoted names are
+/// lowercased too: drift compares names the way the descriptions write them.
 pub(crate) fn written_table_name(text: &str) -> Option<String> {
     let code: String = text
         .lines()
@@ -289,7 +292,9 @@ fn types_agree(doc_raw: &str, doc_type: &str, sql: &str) -> bool {
         let no_array = t.trim_end_matches("[]");
         match no_array.find('(') {
             Some(open) => {
-                let close = no_array[open..].find(')').map_or(no_array.len(), |c| open + c + 1);
+                let close = no_array[open..]
+                    .find(')')
+                    .map_or(no_array.len(), |c| open + c + 1);
                 format!("{}{}", &no_array[..open], &no_array[close..])
             }
             None => no_array.to_string(),
@@ -427,10 +432,7 @@ pub fn drift(
         let Some(table) = catalog.tables.get(name) else {
             continue;
         };
-        let added: &[String] = synthesis
-            .added_columns
-            .get(name)
-            .map_or(&[], Vec::as_slice);
+        let added: &[String] = synthesis.added_columns.get(name).map_or(&[], Vec::as_slice);
         columns_drift(doc, m, name, table, added, &sql, &mut out);
     }
 
@@ -452,7 +454,10 @@ fn bare(name: &str) -> &str {
 /// first column table's heading.
 fn description_anchor(doc: &Document, schema: &DocSchema) -> Option<(TextRange, String)> {
     if let Some(block) = doc.blocks.iter().find(|b| super::erd::is_erd_block(b)) {
-        return Some((first_line(doc, block.fence), "the ERD does not draw it".into()));
+        return Some((
+            first_line(doc, block.fence),
+            "the ERD does not draw it".into(),
+        ));
     }
     schema
         .tables
@@ -490,7 +495,10 @@ fn columns_drift(
             .label("declared here")
             .help("add the column to the CREATE TABLE, or remove it from the description");
             if let Some(at) = table_span {
-                d = d.secondary(Label::with_message(at, format!("`{name}` is created here without it")));
+                d = d.secondary(Label::with_message(
+                    at,
+                    format!("`{name}` is created here without it"),
+                ));
             }
             out.push(d);
             continue;
@@ -504,12 +512,22 @@ fn columns_drift(
                         "the {source} gives `{}.{}` the type `{}` but the SQL makes it `{}`",
                         m.table.name, c.name, c.raw_type, col.pg_type
                     ),
-                    if c.type_span.is_empty() { c.span } else { c.type_span },
+                    if c.type_span.is_empty() {
+                        c.span
+                    } else {
+                        c.type_span
+                    },
                 )
                 .label(format!("`{doc_type}` here"))
-                .help(format!("make both say `{}` (the SQL is what the database gets)", col.pg_type));
+                .help(format!(
+                    "make both say `{}` (the SQL is what the database gets)",
+                    col.pg_type
+                ));
                 if let Some(at) = sql.column(name, &c.name) {
-                    d = d.secondary(Label::with_message(at, format!("`{}` in the SQL", col.pg_type)));
+                    d = d.secondary(Label::with_message(
+                        at,
+                        format!("`{}` in the SQL", col.pg_type),
+                    ));
                 }
                 out.push(d);
             }
@@ -555,7 +573,11 @@ fn columns_drift(
     let mut doc_pk_sorted = doc_pk.clone();
     doc_pk_sorted.sort();
     if !doc_pk.is_empty() && !sql_pk.is_empty() && sql_pk != doc_pk_sorted {
-        let first = m.columns.iter().find(|c| c.primary_key).map_or(m.table.span, |c| c.span);
+        let first = m
+            .columns
+            .iter()
+            .find(|c| c.primary_key)
+            .map_or(m.table.span, |c| c.span);
         let mut d = Diagnostic::new(
             Code::KeyMismatch,
             Category::Drift,
@@ -674,7 +696,10 @@ fn relationships_drift(
             (None, Some(f)) => (left, lt, f, r.right_card, r.left_card),
             (None, None) => {
                 // The side that should hold the key: the "many" one.
-                let child = if matches!(r.right_card, Cardinality::ZeroOrMore | Cardinality::OneOrMore) {
+                let child = if matches!(
+                    r.right_card,
+                    Cardinality::ZeroOrMore | Cardinality::OneOrMore
+                ) {
                     right
                 } else {
                     left
@@ -683,13 +708,21 @@ fn relationships_drift(
                 let mut d = Diagnostic::new(
                     Code::RelationshipWithoutForeignKey,
                     Category::Drift,
-                    format!("the ERD relates `{}` to `{}` but the SQL has no foreign key between them", r.left, r.right),
+                    format!(
+                        "the ERD relates `{}` to `{}` but the SQL has no foreign key between them",
+                        r.left, r.right
+                    ),
                     r.span,
                 )
                 .label("drawn here")
-                .help(format!("add a REFERENCES {parent} column to `{child}`, or remove the relationship"));
+                .help(format!(
+                    "add a REFERENCES {parent} column to `{child}`, or remove the relationship"
+                ));
                 if let Some(at) = sql.table(child) {
-                    d = d.secondary(Label::with_message(at, format!("no key to `{parent}` here")));
+                    d = d.secondary(Label::with_message(
+                        at,
+                        format!("no key to `{parent}` here"),
+                    ));
                 }
                 out.push(d);
                 continue;
@@ -718,9 +751,10 @@ fn relationships_drift(
             _ => None,
         };
         if let Some(message) = problem {
-            let mut d = Diagnostic::new(Code::CardinalityMismatch, Category::Drift, message, r.span)
-                .label("cardinality drawn here")
-                .help("make the crow's feet match the key's nullability and uniqueness");
+            let mut d =
+                Diagnostic::new(Code::CardinalityMismatch, Category::Drift, message, r.span)
+                    .label("cardinality drawn here")
+                    .help("make the crow's feet match the key's nullability and uniqueness");
             if let Some(at) = fk.columns.first().and_then(|c| sql.column(child, c)) {
                 d = d.secondary(Label::with_message(at, "the foreign key column"));
             }
@@ -912,7 +946,7 @@ mod tests {
         assert_eq!(
             written_table_name("-- c\nCREATE TABLE IF NOT EXISTS app.\"T\"(id int, INDEX i (id))")
                 .as_deref(),
-            Some("T")
+            Some("t")
         );
         assert_eq!(
             written_table_name("create unlogged table s (x int").as_deref(),

@@ -114,7 +114,8 @@ pub fn build(
         statements.iter().find(|s| {
             s.generated.is_none()
                 && s.kind == StatementKind::Schema
-                && (s.facts
+                && (s
+                    .facts
                     .creates
                     .iter()
                     .any(|o| o.kind == ObjectKind::Relation && o.name.to_lowercase() == name)

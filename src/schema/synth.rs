@@ -183,8 +183,10 @@ pub fn synthesize(
 
     // Foreign keys between generated tables: inline when the target can come first, in an
     // order found by depth-first search; an edge that closes a cycle becomes an ALTER.
-    let by_name: HashMap<&str, &Merged> =
-        to_generate.iter().map(|m| (bare(&m.table.name), *m)).collect();
+    let by_name: HashMap<&str, &Merged> = to_generate
+        .iter()
+        .map(|m| (bare(&m.table.name), *m))
+        .collect();
     let mut order: Vec<&str> = Vec::new();
     let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
     let mut deferred_edges: HashSet<(String, String)> = HashSet::new();
@@ -222,13 +224,7 @@ pub fn synthesize(
     for m in &to_generate {
         let name = bare(&m.table.name);
         if !state.contains_key(name) {
-            visit(
-                name,
-                &by_name,
-                &mut state,
-                &mut order,
-                &mut deferred_edges,
-            );
+            visit(name, &by_name, &mut state, &mut order, &mut deferred_edges);
         }
     }
     // Targets no later than what refers to them: propagate from dependents (later in `order`)
@@ -334,7 +330,12 @@ pub fn synthesize(
             push(p, 1, generated_statement(text, c.span, from), &mut pending);
         }
         for (at, c, t, col) in alters {
-            push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
+            push(
+                at,
+                2,
+                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                &mut pending,
+            );
         }
     }
 
@@ -415,7 +416,12 @@ pub fn synthesize(
             missing.iter().map(|c| c.name.clone()).collect(),
         );
         diagnostics.push(fragment_note(
-            doc, creator, m, &missing, elided, &used_elsewhere,
+            doc,
+            creator,
+            m,
+            &missing,
+            elided,
+            &used_elsewhere,
         ));
         if !adds.is_empty() {
             push(
@@ -434,10 +440,20 @@ pub fn synthesize(
                 "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {def};",
                 quote(&m.table.name)
             );
-            push(c_idx + 1, 1, generated_statement(text, c.span, from), &mut pending);
+            push(
+                c_idx + 1,
+                1,
+                generated_statement(text, c.span, from),
+                &mut pending,
+            );
         }
         for (at, c, t, col) in alters {
-            push(at, 2, foreign_key_alter(&m.table.name, c, &t, col, &from, doc), &mut pending);
+            push(
+                at,
+                2,
+                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                &mut pending,
+            );
         }
     }
 
@@ -512,7 +528,9 @@ fn foreign_key_alter(
     from: &GeneratedFrom,
     doc: &Document,
 ) -> Statement {
-    let col = col.map(|c| format!(" ({})", quote_part(&c))).unwrap_or_default();
+    let col = col
+        .map(|c| format!(" ({})", quote_part(&c)))
+        .unwrap_or_default();
     let text = format!(
         "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
         quote(table),
@@ -570,7 +588,7 @@ fn fragment_note(
         ),
         primary,
     )
-    .label(format!("{why}"))
+    .label(why)
     .secondary(Label::with_message(
         m.table.span,
         format!("declares {}", names.join(", ")),
@@ -590,7 +608,14 @@ fn extension_type(c: &DocColumn) -> bool {
         let base = t.split(['(', '[']).next().unwrap_or(t);
         matches!(
             base,
-            "vector" | "halfvec" | "sparsevec" | "geometry" | "geography" | "citext" | "ltree" | "hstore"
+            "vector"
+                | "halfvec"
+                | "sparsevec"
+                | "geometry"
+                | "geography"
+                | "citext"
+                | "ltree"
+                | "hstore"
         )
     })
 }
@@ -650,13 +675,21 @@ fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
     if c.unique && !c.primary_key {
         def.push_str(" UNIQUE");
     }
-    if let Some(default) = c.default.as_deref().and_then(|d| default_expression(d, &ty)) {
+    if let Some(default) = c
+        .default
+        .as_deref()
+        .and_then(|d| default_expression(d, &ty))
+    {
         def.push_str(&format!(" DEFAULT {default}"));
     }
     let textual = ty == "text" || ty.starts_with("character");
     if textual && c.enum_values.len() >= 2 {
         let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
-        def.push_str(&format!(" CHECK ({} IN ({}))", quote_part(&c.name), values.join(", ")));
+        def.push_str(&format!(
+            " CHECK ({} IN ({}))",
+            quote_part(&c.name),
+            values.join(", ")
+        ));
     }
     if let Some(comment) = comment {
         // Nested comments are legal in PostgreSQL: keep the type's text out of comment syntax.
@@ -675,10 +708,19 @@ fn default_expression(raw: &str, ty: &str) -> Option<String> {
     }
     let lower = d.to_lowercase();
     let numeric = d.parse::<f64>().is_ok();
-    let quoted = d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') && !d[1..d.len() - 1].contains('\'');
+    let quoted = d.len() >= 2
+        && d.starts_with('\'')
+        && d.ends_with('\'')
+        && !d[1..d.len() - 1].contains('\'');
     let keyword = matches!(
         lower.as_str(),
-        "true" | "false" | "null" | "current_timestamp" | "current_date" | "current_time" | "localtimestamp"
+        "true"
+            | "false"
+            | "null"
+            | "current_timestamp"
+            | "current_date"
+            | "current_time"
+            | "localtimestamp"
     );
     let call = d.ends_with("()")
         && d[..d.len() - 2]
@@ -697,30 +739,167 @@ fn literal(s: &str) -> String {
 
 /// PostgreSQL's reserved key words (and those reserved as column names): they need quotes.
 const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
-    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
-    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
-    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
-    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
-    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
-    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
-    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into",
-    "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit", "localtime",
-    "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull",
-    "null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
-    "overlay", "placing", "position", "precision", "primary", "real", "references", "returning",
-    "right", "row", "select", "session_user", "setof", "similar", "smallint", "some", "substring",
-    "symmetric", "system_user", "table", "tablesample", "then", "time", "timestamp", "to",
-    "trailing", "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar",
-    "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
-    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
-    "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.
 /// `schema.table` keeps its dot.
 pub(crate) fn quote(name: &str) -> String {
-    name.split('.').map(quote_part).collect::<Vec<_>>().join(".")
+    name.split('.')
+        .map(quote_part)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// A name pgspec can write as an identifier: not empty, no control characters.
@@ -744,6 +923,229 @@ fn quote_part(part: &str) -> String {
                 part.to_string()
             } else {
                 format!("\"{}\"", part.replace('"', "\"\""))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document;
+    use crate::sql;
+
+    /// Extract `text` the way the pipeline does and synthesize.
+    fn run(text: &str) -> (Document, Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+        let (doc, _) = document::read(text.as_bytes());
+        let (statements, _) = sql::extract(&doc);
+        let (mut schema, _) = super::super::from_document(&doc);
+        let known: Vec<String> = statements
+            .iter()
+            .flat_map(|s| &s.facts.creates)
+            .map(|o| o.name.clone())
+            .collect();
+        super::super::infer_references(&mut schema, &known);
+        let (out, synthesis, diagnostics) = synthesize(&doc, &schema, statements);
+        (doc, out, synthesis, diagnostics)
+    }
+
+    fn texts(statements: &[Statement]) -> Vec<String> {
+        statements
+            .iter()
+            .map(|s| match &s.generated {
+                Some(g) => format!("[{} {}] {}", g.source_kind, g.line, s.text),
+                None => s.text.clone(),
+            })
+            .collect()
+    }
+
+    const DOC: &str = "# App
+
+```mermaid
+erDiagram
+    TEAMS ||--o{ MEMBERS : has
+    TEAMS {
+        bigint id PK
+        string name UK
+        vector embedding
+    }
+```
+
+### members
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | uuid | PK |
+| team_id | bigint | FK -> teams, not null |
+| role | varchar(10) | `owner` or `guest`, default guest |
+| order | int | default 0 |
+| mentor_id | uuid | FK -> members.id |
+| account_id | uuid | FK -> accounts |
+
+```sql
+CREATE INDEX members_team_idx ON members (team_id);
+CREATE TABLE accounts (id uuid PRIMARY KEY);
+```
+";
+
+    #[test]
+    fn tables_are_generated_targets_first_before_their_first_use() {
+        let (doc, statements, synthesis, diagnostics) = run(DOC);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(
+            texts(&statements),
+            [
+                "[erd 6] CREATE TABLE teams (\n    id bigint PRIMARY KEY,\n    name text UNIQUE\n);",
+                "[column-table 13] CREATE TABLE members (\n    id uuid PRIMARY KEY,\n    team_id bigint NOT NULL REFERENCES teams (id),\n    role character varying(10) DEFAULT 'guest' CHECK (role IN ('owner', 'guest')),\n    \"order\" integer DEFAULT 0,\n    mentor_id uuid REFERENCES members (id),\n    account_id uuid\n);",
+                // An extension's type waits for the tables in its own statement.
+                "[erd 9] ALTER TABLE teams ADD COLUMN embedding vector;",
+                "CREATE INDEX members_team_idx ON members (team_id);",
+                "CREATE TABLE accounts (id uuid PRIMARY KEY);",
+                "[column-table 21] ALTER TABLE members ADD FOREIGN KEY (account_id) REFERENCES accounts;",
+            ]
+        );
+        for (i, s) in statements.iter().enumerate() {
+            assert_eq!(s.index, i);
+            if s.generated.is_some() {
+                assert!(s.facts.parses, "{}", s.text);
+                assert_eq!(s.kind, StatementKind::Schema);
+            }
+        }
+        // Ranges point at the sources: the entity name, the heading word, the column name.
+        let at = |i: usize| &doc.text[statements[i].range.as_usize()];
+        assert_eq!(at(0), "TEAMS");
+        assert_eq!(at(1), "members");
+        assert_eq!(at(2), "embedding");
+        assert_eq!(at(5), "account_id");
+        assert_eq!(
+            synthesis.generated_tables.keys().collect::<Vec<_>>(),
+            ["members", "teams"]
+        );
+    }
+
+    #[test]
+    fn fragments_are_completed_only_when_elided_or_used() {
+        let erd = "```mermaid
+erDiagram
+    EVENTS {
+        uuid id PK
+        text kind
+        int score
+    }
+```
+";
+        // Used elsewhere: `kind` is indexed.
+        let (_, statements, synthesis, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (score int);\nCREATE INDEX ON events (kind);\n```\n"
+        ));
+        assert_eq!(
+            texts(&statements)[1],
+            "[erd 3] ALTER TABLE events\n    ADD COLUMN IF NOT EXISTS id uuid PRIMARY KEY,\n    ADD COLUMN IF NOT EXISTS kind text;"
+        );
+        assert_eq!(synthesis.added_columns["events"], ["id", "kind"]);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::FragmentMerged);
+        assert!(diagnostics[0].primary.message.as_deref() == Some("other statements use `kind`"));
+        // Elided: a comment says columns are left out.
+        let (_, statements, _, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (\n  score int\n  -- ...\n);\n```\n"
+        ));
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            diagnostics[0].primary.message.as_deref(),
+            Some("it elides columns")
+        );
+        // A complete table that simply lacks a column is drift, not a fragment.
+        let (_, statements, synthesis, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (id uuid PRIMARY KEY, score int);\n```\n"
+        ));
+        assert_eq!(statements.len(), 1);
+        assert!(synthesis.added_columns.is_empty() && diagnostics.is_empty());
+    }
+
+    #[test]
+    fn identifiers_and_defaults_are_written_as_sql() {
+        assert_eq!(quote("users"), "users");
+        assert_eq!(quote("user"), "\"user\"");
+        assert_eq!(quote("app.Order"), "app.\"Order\"");
+        assert_eq!(quote_part("a.b"), "\"a.b\"");
+        assert_eq!(quote_part("사용자"), "\"사용자\"");
+        let text = "text";
+        assert_eq!(default_expression("now()", text).as_deref(), Some("now()"));
+        assert_eq!(default_expression("`0`", "integer").as_deref(), Some("0"));
+        assert_eq!(
+            default_expression("'pending'", text).as_deref(),
+            Some("'pending'")
+        );
+        assert_eq!(
+            default_expression("true.", "boolean").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            default_expression("Asia/Seoul", "character varying(40)").as_deref(),
+            Some("'Asia/Seoul'")
+        );
+        assert_eq!(
+            default_expression("O'Brien", text).as_deref(),
+            Some("'O''Brien'")
+        );
+        assert_eq!(default_expression("next week", "date"), None);
+        assert_eq!(default_expression("", text), None);
+        assert!(has_elision(
+            "CREATE TABLE t (\n  a int\n  -- 기타 컬럼들...\n)"
+        ));
+        assert!(!has_elision("CREATE TABLE t (a int)"));
+        assert!(has_word("create index on t (kind)", "kind"));
+        assert!(!has_word("create index on t (kinds)", "kind"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Whatever ERD, column-table and SQL pieces a document holds, synthesis keeps the
+        /// document's statements in order, numbers all statements, points every generated one
+        /// at a range inside the text, and writes SQL that parses.
+        #[test]
+        fn synthesis_spans_cover_the_input_and_sql_parses(pieces in proptest::collection::vec(
+            proptest::prelude::prop_oneof![
+                proptest::prelude::Just("```mermaid\nerDiagram\n"),
+                proptest::prelude::Just("    A ||--o{ B : has\n"),
+                proptest::prelude::Just("    A {\n        uuid id PK\n        string name UK\n    }\n"),
+                proptest::prelude::Just("    B {\n        uuid id PK\n        uuid a_id FK\n        enum \"x\"\n    }\n"),
+                proptest::prelude::Just("    \"C d\" {\n        int[] v\n    }\n"),
+                proptest::prelude::Just("```\n"),
+                proptest::prelude::Just("\n### b\n| Column | Type | Notes |\n| --- | --- | --- |\n"),
+                proptest::prelude::Just("| c | varchar(3) | `x` or `y`, default x |\n"),
+                proptest::prelude::Just("| a_id | uuid | FK -> a |\n"),
+                proptest::prelude::Just("| 이름 | text | 기본값: '' |\n"),
+                proptest::prelude::Just("\n### a\nColumns: `id`, `order`.\n"),
+                proptest::prelude::Just("```sql\nCREATE TABLE a (name text);\nCREATE INDEX ON a (id);\nSELECT * FROM b;\n```\n"),
+                proptest::prelude::Just("```sql\nCREATE TABLE b (x int -- ...\n);\n```\n"),
+                proptest::prelude::Just("é\n"),
+            ],
+            0..16,
+        )) {
+            let text = pieces.concat();
+            let (doc, statements, _, diagnostics) = run(&text);
+            let (originals, _) = sql::extract(&doc);
+            let kept: Vec<&str> = statements
+                .iter()
+                .filter(|s| s.generated.is_none())
+                .map(|s| s.text.as_str())
+                .collect();
+            let expected: Vec<&str> = originals.iter().map(|s| s.text.as_str()).collect();
+            proptest::prop_assert_eq!(kept, expected);
+            for (i, s) in statements.iter().enumerate() {
+                proptest::prop_assert_eq!(s.index, i);
+                proptest::prop_assert!(doc.text.get(s.range.as_usize()).is_some());
+                if s.generated.is_some() {
+                    proptest::prop_assert!(s.facts.parses, "{}", s.text);
+                }
+            }
+            for d in &diagnostics {
+                proptest::prop_assert!(doc.text.get(d.primary.range.as_usize()).is_some());
+                for l in &d.secondary {
+                    proptest::prop_assert!(doc.text.get(l.range.as_usize()).is_some());
+                }
             }
         }
     }

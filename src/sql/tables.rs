@@ -52,7 +52,9 @@ pub struct SqlForeignKey {
 
 /// The table `sql` creates, if it is a `CREATE TABLE` with a column list that parses.
 pub fn created_table(sql: &str) -> Option<SqlTable> {
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0)).ok()?.ok()?;
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
     let raw = parsed.protobuf.stmts.into_iter().next()?;
     let Some(NodeEnum::CreateStmt(create)) = raw.stmt.and_then(|n| n.node) else {
         return None;
@@ -201,7 +203,14 @@ mod tests {
         let cols: Vec<(&str, &str, bool, bool)> = t
             .columns
             .iter()
-            .map(|c| (c.name.as_str(), c.pg_type.as_str(), c.not_null, c.has_default))
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.pg_type.as_str(),
+                    c.not_null,
+                    c.has_default,
+                )
+            })
             .collect();
         assert_eq!(
             cols,
@@ -229,8 +238,10 @@ mod tests {
         let t = created_table("CREATE TABLE p (LIKE v INCLUDING ALL) PARTITION BY RANGE (d)")
             .expect("table");
         assert!(t.copies_columns && t.partitioned);
-        assert!(created_table("CREATE TABLE o_1 PARTITION OF o FOR VALUES IN (1)")
-            .is_some_and(|t| t.copies_columns));
+        assert!(
+            created_table("CREATE TABLE o_1 PARTITION OF o FOR VALUES IN (1)")
+                .is_some_and(|t| t.copies_columns)
+        );
         assert!(created_table("CREATE INDEX i ON t (a)").is_none());
         assert!(created_table("CREATE TABLE (").is_none());
         assert!(created_table("").is_none());

@@ -40,7 +40,7 @@ fn line(doc: &Document, d: &Diagnostic) -> u32 {
     doc.line_index.line(d.primary.range.start)
 }
 
-fn with_code<'a>(report: &'a CheckReport, code: Code) -> Vec<&'a Diagnostic> {
+fn with_code(report: &CheckReport, code: Code) -> Vec<&Diagnostic> {
     report
         .diagnostics
         .iter()
@@ -140,7 +140,10 @@ fn generated_tables_apply_before_their_first_use_and_fragments_are_completed() {
     // The fragment note sits at the SQL and points at the ERD entity.
     let fragment = with_code(&report, Code::FragmentMerged);
     assert_eq!(fragment.len(), 1, "{:#?}", report.diagnostics);
-    assert_eq!(line(&doc, fragment[0]), line_of(&doc, "CREATE TABLE orders"));
+    assert_eq!(
+        line(&doc, fragment[0]),
+        line_of(&doc, "CREATE TABLE orders")
+    );
     assert_eq!(
         doc.line_index.line(fragment[0].secondary[0].range.start),
         line_of(&doc, "ORDERS {")
@@ -153,7 +156,7 @@ fn generated_tables_apply_before_their_first_use_and_fragments_are_completed() {
         .collect();
     let expected: BTreeSet<u32> = [
         line_of(&doc, "CUSTOMERS {"),
-        line_of(&doc, "### products") ,
+        line_of(&doc, "### products"),
         line_of(&doc, "### order_items"),
     ]
     .into();
@@ -168,9 +171,16 @@ fn generated_tables_apply_before_their_first_use_and_fragments_are_completed() {
         )),
         "{script}"
     );
-    assert!(script.contains("CHECK (kind IN ('tool', 'toy'))"), "{script}");
+    assert!(
+        script.contains("CHECK (kind IN ('tool', 'toy'))"),
+        "{script}"
+    );
     // Targets first: products and orders exist before order_items refers to them.
-    let at = |needle: &str| script.find(needle).unwrap_or_else(|| panic!("{needle}\n{script}"));
+    let at = |needle: &str| {
+        script
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{script}"))
+    };
     assert!(at("CREATE TABLE customers") < at("ALTER TABLE orders\n"));
     assert!(at("CREATE TABLE products") < at("CREATE TABLE order_items"));
     // No fix ever edits the ERD or the tables.
@@ -239,18 +249,54 @@ CREATE TABLE audit (id bigint);
     let l = |needle: &str| line_of(&doc, needle);
     let expected: BTreeSet<(Code, u32, Option<u32>)> = [
         // POSTS relates to TOPICS, which exists nowhere.
-        (Code::RelationshipToUndefinedEntity, l("POSTS }o--|| TOPICS"), Some(l("CREATE TABLE posts"))),
+        (
+            Code::RelationshipToUndefinedEntity,
+            l("POSTS }o--|| TOPICS"),
+            Some(l("CREATE TABLE posts")),
+        ),
         // USERS ||--o{ COMMENTS: no foreign key.
-        (Code::RelationshipWithoutForeignKey, l("USERS ||--o{ COMMENTS"), Some(l("CREATE TABLE comments"))),
+        (
+            Code::RelationshipWithoutForeignKey,
+            l("USERS ||--o{ COMMENTS"),
+            Some(l("CREATE TABLE comments")),
+        ),
         // `||` on the users side: every post has exactly one user, but user_id is nullable.
-        (Code::CardinalityMismatch, l("USERS ||--o{ POSTS"), Some(l("user_id uuid REFERENCES"))),
-        (Code::KeyMismatch, l("string email UK"), Some(l("email text NOT NULL"))),
-        (Code::TypeMismatch, l("timestamp created_at"), Some(l("created_at timestamptz"))),
-        (Code::ColumnNotInSql, l("text nickname"), Some(l("CREATE TABLE users"))),
+        (
+            Code::CardinalityMismatch,
+            l("USERS ||--o{ POSTS"),
+            Some(l("user_id uuid REFERENCES")),
+        ),
+        (
+            Code::KeyMismatch,
+            l("string email UK"),
+            Some(l("email text NOT NULL")),
+        ),
+        (
+            Code::TypeMismatch,
+            l("timestamp created_at"),
+            Some(l("created_at timestamptz")),
+        ),
+        (
+            Code::ColumnNotInSql,
+            l("text nickname"),
+            Some(l("CREATE TABLE users")),
+        ),
         (Code::ColumnNotInErd, l("bio text"), Some(l("USERS {"))),
-        (Code::ColumnNotInErd, l("post_id uuid"), Some(l("COMMENTS {"))),
-        (Code::ForeignKeyWithoutRelationship, l("post_id uuid"), Some(l("COMMENTS {"))),
-        (Code::TableNotInErd, l("CREATE TABLE audit"), Some(l("```mermaid"))),
+        (
+            Code::ColumnNotInErd,
+            l("post_id uuid"),
+            Some(l("COMMENTS {")),
+        ),
+        (
+            Code::ForeignKeyWithoutRelationship,
+            l("post_id uuid"),
+            Some(l("COMMENTS {")),
+        ),
+        (
+            Code::TableNotInErd,
+            l("CREATE TABLE audit"),
+            Some(l("```mermaid")),
+        ),
     ]
     .into();
     assert_eq!(found, expected, "{:#?}", report.diagnostics);
@@ -291,9 +337,15 @@ fn seed_002_up_creates_what_the_column_tables_and_prose_describe() {
             continue;
         }
         if d.category == Category::UndefinedTable {
-            let missing = d.postgres.as_ref().map(|p| p.message.clone()).unwrap_or_default();
+            let missing = d
+                .postgres
+                .as_ref()
+                .map(|p| p.message.clone())
+                .unwrap_or_default();
             assert!(
-                !described.iter().any(|t| missing.contains(&format!("\"{t}\""))),
+                !described
+                    .iter()
+                    .any(|t| missing.contains(&format!("\"{t}\""))),
                 "line {}: {missing}",
                 line(&doc, d)
             );
@@ -385,7 +437,10 @@ fn seed_003_erd_entities_exist_after_up_and_sql_only_tables_are_drift() {
         .into_iter()
         .find(|d| d.message.contains("video_interactions.created_at"))
         .expect("created_at drift");
-    assert_eq!(doc.line_index.line(created_at.secondary[0].range.start), erd);
+    assert_eq!(
+        doc.line_index.line(created_at.secondary[0].range.start),
+        erd
+    );
 }
 
 #[test]
@@ -402,7 +457,10 @@ fn seeds_001_and_004_erd_drift_at_both_lines() {
     let erd_line = line(&doc, created_at);
     assert!(erd_line > erd_users && erd_line < erd_users + 12);
     let sql_line = doc.line_index.line(created_at.secondary[0].range.start);
-    assert!(sql_line > line_of(&doc, "CREATE TABLE prod_pingvas.users"), "{sql_line}");
+    assert!(
+        sql_line > line_of(&doc, "CREATE TABLE prod_pingvas.users"),
+        "{sql_line}"
+    );
     assert_eq!(
         &doc.text[created_at.secondary[0].range.as_usize()],
         "created_at"
@@ -410,21 +468,25 @@ fn seeds_001_and_004_erd_drift_at_both_lines() {
 
     let bytes = seed("004");
     let (doc, report) = check_bytes(&bytes);
-    let undefined: Vec<(u32, u32, String)> = with_code(&report, Code::RelationshipToUndefinedEntity)
-        .iter()
-        .map(|d| {
-            (
-                line(&doc, d),
-                doc.line_index.line(d.secondary[0].range.start),
-                d.message.clone(),
-            )
-        })
-        .collect();
+    let undefined: Vec<(u32, u32, String)> =
+        with_code(&report, Code::RelationshipToUndefinedEntity)
+            .iter()
+            .map(|d| {
+                (
+                    line(&doc, d),
+                    doc.line_index.line(d.secondary[0].range.start),
+                    d.message.clone(),
+                )
+            })
+            .collect();
     assert_eq!(undefined.len(), 2, "{undefined:#?}");
     assert_eq!(undefined[0].0, line_of(&doc, "PERMISSIONS }o--|| REMOTES"));
     assert_eq!(undefined[0].1, line_of(&doc, "CREATE TABLE permissions"));
     assert!(undefined[0].2.contains("`remotes`"));
-    assert_eq!(undefined[1].0, line_of(&doc, "SCHEDULE_RULES ||--o{ SCHEDULED_JOBS"));
+    assert_eq!(
+        undefined[1].0,
+        line_of(&doc, "SCHEDULE_RULES ||--o{ SCHEDULED_JOBS")
+    );
     assert_eq!(undefined[1].1, line_of(&doc, "CREATE TABLE schedule_rules"));
     assert!(undefined[1].2.contains("`scheduled_jobs`"));
 }
@@ -446,7 +508,12 @@ fn model_json_exposes_tables_columns_keys_relationships_and_sources() {
         .arg(&path)
         .output()
         .expect("run pgspec");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["command"], "model");
     let model = &json["documents"][0]["model"];
