@@ -263,6 +263,7 @@ pub fn synthesize(
         let from = GeneratedFrom {
             source_kind: source_kind_name(m.table.source).to_string(),
             table: m.table.name.clone(),
+            column: None,
             line: line(m.table.span),
         };
         let mut lines = Vec::new();
@@ -324,6 +325,7 @@ pub fn synthesize(
         for (c, def) in own_statements {
             let from = GeneratedFrom {
                 line: line(c.span),
+                column: Some(c.name.clone()),
                 ..from.clone()
             };
             let text = format!("ALTER TABLE {} ADD COLUMN {def};", quote(&m.table.name));
@@ -382,6 +384,7 @@ pub fn synthesize(
         let from = GeneratedFrom {
             source_kind: source_kind_name(m.table.source).to_string(),
             table: m.table.name.clone(),
+            column: None,
             line: line(m.table.span),
         };
         let mut adds = Vec::new();
@@ -434,6 +437,7 @@ pub fn synthesize(
         for (c, def) in own_statements {
             let from = GeneratedFrom {
                 line: line(c.span),
+                column: Some(c.name.clone()),
                 ..from.clone()
             };
             let text = format!(
@@ -540,6 +544,7 @@ fn foreign_key_alter(
     );
     let from = GeneratedFrom {
         line: doc.line_index.line(c.span.start),
+        column: Some(c.name.clone()),
         ..from.clone()
     };
     generated_statement(text, c.span, from)

@@ -111,7 +111,10 @@ pub struct GeneratedFrom {
     pub source_kind: String,
     /// The table (lowercase) the source describes.
     pub table: String,
-    /// 1-based document line of the source (entity name, table heading).
+    /// For a statement about one column (its foreign key, an extension-typed column): the
+    /// column, whose row or attribute line `line` then is.
+    pub column: Option<String>,
+    /// 1-based document line of the source (entity name, table heading, column row).
     pub line: u32,
 }
 
@@ -124,7 +127,13 @@ impl GeneratedFrom {
             "prose" => "the column list",
             other => other,
         };
-        format!("{what} `{}` at line {}", self.table, self.line)
+        match &self.column {
+            Some(column) => format!(
+                "`{column}` of {what} `{}` (line {})",
+                self.table, self.line
+            ),
+            None => format!("{what} `{}` at line {}", self.table, self.line),
+        }
     }
 }
 
