@@ -61,7 +61,10 @@ impl StatementReport {
                 .chars()
                 .take(100)
                 .collect(),
-            generated: stmt.generated.as_ref().map(crate::sql::GeneratedFrom::describe),
+            generated: stmt
+                .generated
+                .as_ref()
+                .map(crate::sql::GeneratedFrom::describe),
         }
     }
 }

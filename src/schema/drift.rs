@@ -942,6 +942,64 @@ mod tests {
     }
 
     #[test]
+    fn without_a_server_the_create_table_texts_are_the_sql_side() {
+        let text = "```mermaid
+erDiagram
+    A ||--o{ B : has
+    A {
+        int id PK
+        timestamp at
+    }
+    B {
+        int id PK
+        int a_id FK
+    }
+```
+
+```sql
+CREATE TABLE a (id int PRIMARY KEY, at timestamptz, extra text);
+CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a);
+CREATE TABLE c (id int);
+```
+";
+        let (doc, _) = crate::document::read(text.as_bytes());
+        let (statements, _) = crate::sql::extract(&doc);
+        let (schema, _) = super::super::from_document(&doc);
+        let catalog = Catalog::from_statements(&statements);
+        assert!(!catalog.live);
+        assert_eq!(catalog.tables["b"].foreign_keys[0].target, "a");
+        let found: Vec<(Code, String, String)> = drift(
+            &doc,
+            &schema,
+            &Synthesis::default(),
+            &statements,
+            &catalog,
+            None,
+        )
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                doc.text[d.primary.range.as_usize()].to_string(),
+                doc.text[d.secondary[0].range.as_usize()].to_string(),
+            )
+        })
+        .collect();
+        assert_eq!(
+            found,
+            [
+                (Code::TypeMismatch, "timestamp".into(), "at".into()),
+                (Code::ColumnNotInErd, "extra".into(), "A".into()),
+                (
+                    Code::TableNotInErd,
+                    "CREATE TABLE c (id int);".into(),
+                    "```mermaid".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn written_table_name_reads_unparsable_statements() {
         assert_eq!(
             written_table_name("-- c\nCREATE TABLE IF NOT EXISTS app.\"T\"(id int, INDEX i (id))")

@@ -128,10 +128,7 @@ impl GeneratedFrom {
             other => other,
         };
         match &self.column {
-            Some(column) => format!(
-                "`{column}` of {what} `{}` (line {})",
-                self.table, self.line
-            ),
+            Some(column) => format!("`{column}` of {what} `{}` (line {})", self.table, self.line),
             None => format!("{what} `{}` at line {}", self.table, self.line),
         }
     }
