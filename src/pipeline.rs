@@ -153,7 +153,8 @@ pub fn check_all(
     // Drift against what the SQL created; the statements' own text when the catalog cannot be
     // read.
     let catalog = Catalog::load(&mut session)
-        .unwrap_or_else(|_| Catalog::from_statements(&extracted.statements));
+        .unwrap_or_else(|_| Catalog::from_statements(&extracted.statements))
+        .with_refused_tables(&extracted.statements);
     let drift = drift::drift(
         &extracted.document,
         &extracted.schema,

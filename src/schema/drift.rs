@@ -31,6 +31,8 @@ pub struct Catalog {
 /// A table of the [`Catalog`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CatalogTable {
+    /// Whether the table exists in the database (`false`: read from a statement's text).
+    pub in_database: bool,
     pub columns: Vec<CatalogColumn>,
     pub primary_key: Vec<String>,
     pub unique: Vec<Vec<String>>,
@@ -89,7 +91,10 @@ impl Catalog {
             }
             tables
                 .entry(table.clone())
-                .or_default()
+                .or_insert_with(|| CatalogTable {
+                    in_database: true,
+                    ..CatalogTable::default()
+                })
                 .columns
                 .push(CatalogColumn {
                     name: column.clone(),
@@ -145,6 +150,7 @@ impl Catalog {
             tables
                 .entry(t.name.clone())
                 .or_insert_with(|| CatalogTable {
+                    in_database: false,
                     columns: t
                         .columns
                         .iter()
@@ -169,6 +175,18 @@ impl Catalog {
             tables,
             live: false,
         }
+    }
+}
+
+impl Catalog {
+    /// Add the tables the document's `CREATE TABLE` statements define that the database lacks
+    /// (the server refused them): still the SQL's design, compared with the description.
+    #[must_use]
+    pub fn with_refused_tables(mut self, statements: &[Statement]) -> Catalog {
+        for (name, table) in Catalog::from_statements(statements).tables {
+            self.tables.entry(name).or_insert(table);
+        }
+        self
     }
 }
 

@@ -244,7 +244,7 @@ pub fn build(
                 });
             }
         }
-        let origin = match (live.is_some(), generated) {
+        let origin = match (live.is_some_and(|l| l.in_database), generated) {
             (true, true) => "generated",
             (true, false) => "sql",
             (false, _) if creator.is_some() => "sql",
@@ -253,7 +253,7 @@ pub fn build(
         tables.push(ModelTable {
             name: name.clone(),
             origin,
-            in_database: live.is_some(),
+            in_database: live.is_some_and(|l| l.in_database),
             sources,
             columns,
             primary_key: live.map(|l| l.primary_key.clone()).unwrap_or_default(),
