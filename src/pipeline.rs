@@ -38,6 +38,7 @@ pub fn extract(bytes: &[u8]) -> Extracted {
         .filter(|o| o.kind == ObjectKind::Relation)
         .map(|o| o.name.clone())
         .collect();
+    schema::align_names(&mut doc_schema, &sql_tables);
     schema::infer_references(&mut doc_schema, &sql_tables);
     let (statements, synthesis, synth_diagnostics) =
         synth::synthesize(&document, &doc_schema, statements);

@@ -560,11 +560,11 @@ impl<'a> Engine<'a> {
     /// `focus` (a byte offset from the verdict) wins over the server's position: the parser
     /// may stop later than the real culprit.
     fn error_range(&self, stmt: &Statement, err: &PgDetails, focus: Option<usize>) -> TextRange {
-        let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
         // A statement pgspec generated has no code block: its errors point at its source.
         if stmt.generated.is_some() {
             return self.first_line(stmt);
         }
+        let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
         let Some(position) = position else {
             return self
                 .name_range(stmt, err)

@@ -13,8 +13,8 @@ mod notes;
 pub mod synth;
 
 pub use model::{
-    infer_references, normalize_type, Cardinality, DocColumn, DocRelationship, DocSchema, DocTable,
-    SourceKind,
+    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
+    DocSchema, DocTable, SourceKind,
 };
 
 use crate::diagnostics::Diagnostic;

@@ -570,3 +570,38 @@ fn model_json_exposes_tables_columns_keys_relationships_and_sources() {
         .iter()
         .all(|d| d["category"] == "drift" && d["line"].as_u64().is_some()));
 }
+
+#[test]
+fn singular_entity_names_describe_the_plural_sql_tables() {
+    let text = "```mermaid
+erDiagram
+    CUSTOMER ||--o{ ORDER_ITEM : buys
+    CUSTOMER {
+        bigint id PK
+        timestamp created_at
+    }
+    ORDER_ITEM {
+        bigint id PK
+        bigint customer_id FK
+    }
+```
+
+```sql
+CREATE TABLE customers (id bigint PRIMARY KEY, created_at timestamptz);
+CREATE TABLE order_items (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers);
+```
+";
+    let (doc, report) = check_bytes(text.as_bytes());
+    assert!(
+        report.statements.iter().all(|s| s.generated.is_none()),
+        "{:#?}",
+        report.statements
+    );
+    let drift: Vec<(Code, u32)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.category == Category::Drift)
+        .map(|d| (d.code, line(&doc, d)))
+        .collect();
+    assert_eq!(drift, [(Code::TypeMismatch, line_of(&doc, "timestamp created_at"))]);
+}
