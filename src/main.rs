@@ -39,6 +39,7 @@ Examples:
   pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
   pgspec up docs/schema.md                    a persistent database with the document applied; prints its URL
   pgspec down docs/schema.md                  remove it again
+  pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
   pgspec cluster status                       where the private cluster lives, whether it runs
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
@@ -69,6 +70,10 @@ enum Command {
     Up(UpArgs),
     /// Remove the database `pgspec up` made for a document.
     Down(UpArgs),
+    /// Print the merged schema model: the tables the document's SQL (and the DDL pgspec
+    /// generates from ERDs and column tables) created, joined with what the ERDs, column tables
+    /// and prose say, each fact with its sources (kind and line), and the drift between them.
+    Model(ModelArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -178,6 +183,21 @@ impl UpArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct ModelArgs {
+    /// The design document (Markdown); `-` reads standard input.
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Output format: full (a table listing) or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct SqlArgs {
     /// The design document (Markdown); `-` reads standard input.
     #[arg(value_name = "DOC")]
@@ -240,6 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(args) => run_sql(&args),
         Command::Up(args) => run_up(&args),
         Command::Down(args) => run_down(&args),
+        Command::Model(args) => run_model(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
 }
@@ -510,6 +531,107 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
             ExitCode::SUCCESS
         },
     )
+}
+
+fn run_model(args: &ModelArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let path = args.doc.display().to_string();
+    let (model, checked) = pipeline::model(pipeline::extract(&bytes), &server)
+        .with_context(|| format!("checking {path}"))?;
+    let doc = &checked.document;
+    let drift: Vec<_> = checked
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.category == pgspec::diagnostics::Category::Drift)
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == Format::Json {
+        let value = serde_json::json!({
+            "tool": "pgspec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": "model",
+            "documents": [{
+                "path": path,
+                "model": model,
+                "diagnostics": drift.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+            }],
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sources = |s: &[pgspec::schema::merged::FactSource]| {
+        s.iter()
+            .map(|s| format!("{}:{}", s.kind, s.line))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for t in &model.tables {
+        writeln!(
+            out,
+            "{} ({}{}) [{}]",
+            t.name,
+            t.origin,
+            if t.in_database {
+                ""
+            } else {
+                ", not in the database"
+            },
+            sources(&t.sources)
+        )?;
+        for c in &t.columns {
+            let mut flags = Vec::new();
+            if c.primary_key {
+                flags.push("PK".to_string());
+            }
+            if c.unique {
+                flags.push("UK".to_string());
+            }
+            if let Some(r) = &c.references {
+                flags.push(format!("FK → {r}"));
+            }
+            match c.nullable {
+                Some(false) => flags.push("not null".into()),
+                Some(true) => {}
+                None => flags.push("nullability unknown".into()),
+            }
+            if let Some(d) = &c.default {
+                flags.push(format!("default {d}"));
+            }
+            if c.generated {
+                flags.push("generated".into());
+            }
+            writeln!(
+                out,
+                "    {} {} {} [{}]",
+                c.name,
+                c.ty,
+                flags.join(", "),
+                sources(&c.sources)
+            )?;
+        }
+    }
+    for r in &model.relationships {
+        writeln!(
+            out,
+            "relationship {} – {} (line {}): {}",
+            r.left,
+            r.right,
+            r.line,
+            r.foreign_key.as_deref().unwrap_or("no foreign key")
+        )?;
+    }
+    writeln!(
+        out,
+        "{path}: {} tables, {} relationships, {} drift findings (`pgspec check` shows them)",
+        model.tables.len(),
+        model.relationships.len(),
+        drift.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_down(args: &UpArgs) -> Result<ExitCode> {

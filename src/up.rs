@@ -240,6 +240,7 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
             ..CheckOptions::default()
         },
     )?;
+    crate::pipeline::annotate_generated(&extracted.statements, &mut report);
     // The document's own partition maintenance first: its partitions name the ones pgspec adds.
     let maintenance = provision::maintenance::maintenance_functions(&extracted.statements);
     for (action, error) in provision::maintenance::run(session, &maintenance)? {

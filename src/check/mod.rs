@@ -840,6 +840,10 @@ impl<'a> Engine<'a> {
     /// `focus` (a byte offset from the verdict) wins over the server's position: the parser
     /// may stop later than the real culprit.
     fn error_range(&self, stmt: &Statement, err: &PgDetails, focus: Option<usize>) -> TextRange {
+        // A statement pgspec generated has no code block: its errors point at its source.
+        if stmt.generated.is_some() {
+            return self.first_line(stmt);
+        }
         let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
         let Some(position) = position else {
             return self
@@ -870,6 +874,9 @@ impl<'a> Engine<'a> {
 
     /// Where in the statement the object the error names appears (for errors without a position).
     fn name_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
+        if stmt.generated.is_some() {
+            return None;
+        }
         let mut names: Vec<String> = categorize::quoted_names(&err.message);
         names.extend(err.constraint.clone());
         names.extend(err.column.clone());

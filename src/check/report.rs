@@ -29,6 +29,10 @@ pub struct StatementReport {
     pub decision: Option<String>,
     /// The first line of the statement's text, for people reading the JSON.
     pub summary: String,
+    /// For a statement pgspec generated from an ERD entity or a column table: its source
+    /// ("the column table `users` at line 22"). Absent for the document's own statements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
 }
 
 impl StatementReport {
@@ -61,6 +65,10 @@ impl StatementReport {
                 .chars()
                 .take(100)
                 .collect(),
+            generated: stmt
+                .generated
+                .as_ref()
+                .map(crate::sql::GeneratedFrom::describe),
         }
     }
 }

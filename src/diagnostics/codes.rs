@@ -63,6 +63,17 @@ codes! {
     "PG007" => "function-failed" => FunctionFailed, Error, "a function the document defines fails when `up` calls it";
     "ERD001" => "erd-syntax" => ErdSyntax, Warning, "a mermaid erDiagram line pgspec cannot read";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Warning, "a column table whose rows pgspec cannot read";
+    "DRF001" => "table-not-in-sql" => TableNotInSql, Warning, "a table the ERD or a column table describes that no SQL statement creates (pgspec generated it)";
+    "DRF002" => "table-not-in-erd" => TableNotInErd, Warning, "a table the SQL creates that the document's ERD or column tables do not describe";
+    "DRF003" => "column-not-in-sql" => ColumnNotInSql, Warning, "a column the ERD or a column table declares that the SQL table lacks";
+    "DRF004" => "column-not-in-erd" => ColumnNotInErd, Warning, "a column the SQL creates or uses that the table's ERD entity or column table does not declare";
+    "DRF005" => "type-mismatch" => TypeMismatch, Warning, "the ERD or column table gives a column another type than the SQL";
+    "DRF006" => "relationship-without-foreign-key" => RelationshipWithoutForeignKey, Warning, "an ERD relationship with no foreign key between the two tables";
+    "DRF007" => "foreign-key-without-relationship" => ForeignKeyWithoutRelationship, Warning, "a foreign key between two ERD entities that the ERD does not draw";
+    "DRF008" => "cardinality-mismatch" => CardinalityMismatch, Warning, "an ERD cardinality that the foreign key's nullability or uniqueness contradicts";
+    "DRF009" => "key-mismatch" => KeyMismatch, Warning, "PK/UK markers of the ERD or column table disagree with the SQL's keys";
+    "DRF010" => "fragment-merged" => FragmentMerged, Info, "a CREATE TABLE that is only a fragment was completed from the table's ERD entity or column table";
+    "DRF011" => "relationship-to-undefined-entity" => RelationshipToUndefinedEntity, Warning, "an ERD relationship to an entity that neither the ERD, a column table nor the SQL defines";
 }
 
 impl serde::Serialize for Code {

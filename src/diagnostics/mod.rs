@@ -84,6 +84,7 @@ categories! {
     Permission => "permission", "needs a privilege that the applying role does not have";
     UnsafeStatement => "unsafe-statement", "a statement pgspec refuses to run (server-side programs, files, network)";
     Document => "document", "a problem with the document itself (encoding, fences, size)";
+    Drift => "drift", "the ERD, column tables or prose and the SQL disagree about the schema";
 }
 
 impl Serialize for Category {

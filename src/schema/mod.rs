@@ -5,13 +5,16 @@
 //! PostgreSQL's spelling ([`normalize_type`]). [`from_document`] runs both.
 
 pub mod column_tables;
+pub mod drift;
 pub mod erd;
+pub mod merged;
 pub mod model;
 mod notes;
+pub mod synth;
 
 pub use model::{
-    infer_references, normalize_type, Cardinality, DocColumn, DocRelationship, DocSchema, DocTable,
-    SourceKind,
+    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
+    DocSchema, DocTable, SourceKind,
 };
 
 use crate::diagnostics::Diagnostic;

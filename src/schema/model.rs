@@ -117,6 +117,60 @@ pub struct DocRelationship {
     pub span: TextRange,
 }
 
+/// Give described tables the name of the SQL table they describe when the names differ only in
+/// number or underscores (`CUSTOMER` or `OrderItem` in an ERD, `customers` / `order_items` in
+/// SQL): entity names are often singular or CamelCase while tables are plural snake_case.
+/// Relationship ends and foreign-key targets follow. Only a unique match is taken; names the
+/// SQL creates exactly are left alone. After this, a table's `name` is the SQL's spelling.
+pub fn align_names(schema: &mut DocSchema, sql_tables: &[String]) {
+    let sql: Vec<String> = sql_tables.iter().map(|t| t.to_lowercase()).collect();
+    let squash = |s: &str| s.replace('_', "");
+    let resolve = |name: &str| -> Option<String> {
+        if sql.iter().any(|s| s == name) {
+            return None;
+        }
+        let mine: Vec<String> = singular_forms(&squash(name));
+        let mut found: Vec<&String> = sql
+            .iter()
+            .filter(|s| {
+                let theirs = singular_forms(&squash(s));
+                theirs.iter().any(|t| mine.contains(t))
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        match found.as_slice() {
+            [one] => Some((*one).clone()),
+            _ => None,
+        }
+    };
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for t in &mut schema.tables {
+        if let Some(to) = resolve(&t.name) {
+            renamed.push((t.name.clone(), to.clone()));
+            t.name = to;
+        }
+    }
+    let rename = |name: &mut String| {
+        if let Some((_, to)) = renamed.iter().find(|(from, _)| from == name) {
+            name.clone_from(to);
+        } else if let Some(to) = resolve(name) {
+            *name = to;
+        }
+    };
+    for r in &mut schema.relationships {
+        rename(&mut r.left);
+        rename(&mut r.right);
+    }
+    for t in &mut schema.tables {
+        for c in &mut t.columns {
+            if let Some((target, _)) = &mut c.references {
+                rename(target);
+            }
+        }
+    }
+}
+
 /// For every column marked `FK` without a target, guess the target from the column's name:
 /// `<stem>_id` refers to the one table (of `schema`, or of `known_tables`, e.g. those the SQL
 /// creates) whose name, or its singular, is the stem (`user_id` → `users`), else one that ends
@@ -460,6 +514,65 @@ mod tests {
         assert_eq!(
             schema.tables[0].columns[4].references,
             Some(("partners".into(), None))
+        );
+    }
+
+    #[test]
+    fn described_names_take_the_sql_spelling() {
+        let table = |name: &str, references: Option<&str>| DocTable {
+            name: name.into(),
+            source: SourceKind::Erd,
+            span: TextRange::default(),
+            alias: None,
+            defined: true,
+            columns: vec![DocColumn {
+                name: "x_id".into(),
+                references: references.map(|r| (r.to_string(), None)),
+                ..DocColumn::default()
+            }],
+        };
+        let mut schema = DocSchema {
+            tables: vec![
+                table("customer", None),
+                table("orderitem", Some("customer")),
+                table("category", None),
+                table("users", Some("user")),
+                table("audit", None),
+            ],
+            relationships: vec![DocRelationship {
+                left: "customer".into(),
+                right: "orderitem".into(),
+                left_card: Cardinality::ExactlyOne,
+                right_card: Cardinality::ZeroOrMore,
+                identifying: true,
+                label: None,
+                span: TextRange::default(),
+            }],
+        };
+        let sql = [
+            "customers",
+            "order_items",
+            "categories",
+            "users",
+            "audits",
+            "audit_logs",
+        ]
+        .map(String::from);
+        align_names(&mut schema, &sql);
+        let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["customers", "order_items", "categories", "users", "audits"]
+        );
+        assert_eq!(schema.relationships[0].left, "customers");
+        assert_eq!(schema.relationships[0].right, "order_items");
+        assert_eq!(
+            schema.tables[1].columns[0].references,
+            Some(("customers".into(), None))
+        );
+        assert_eq!(
+            schema.tables[3].columns[0].references,
+            Some(("users".into(), None))
         );
     }
 

@@ -10,6 +10,7 @@ pub mod cron;
 mod facts;
 mod lexer;
 mod split;
+pub mod tables;
 mod visit;
 
 use serde::Serialize;
@@ -96,6 +97,40 @@ pub struct Statement {
     pub range: TextRange,
     pub kind: StatementKind,
     pub facts: Facts,
+    /// Set when pgspec wrote the statement itself (DDL synthesized from an ERD entity or a
+    /// column table that no SQL statement creates). Its `range` then points at that source, its
+    /// `block` and `code_range` mean nothing, and `fix` must never write it into the document.
+    pub generated: Option<GeneratedFrom>,
+}
+
+/// Where a statement pgspec generated comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GeneratedFrom {
+    /// `erd`, `column-table` or `prose`.
+    pub source_kind: String,
+    /// The table (lowercase) the source describes.
+    pub table: String,
+    /// For a statement about one column (its foreign key, an extension-typed column): the
+    /// column, whose row or attribute line `line` then is.
+    pub column: Option<String>,
+    /// 1-based document line of the source (entity name, table heading, column row).
+    pub line: u32,
+}
+
+impl GeneratedFrom {
+    /// "the column table `users` at line 22".
+    pub fn describe(&self) -> String {
+        let what = match self.source_kind.as_str() {
+            "erd" => "the ERD entity",
+            "column-table" => "the column table",
+            "prose" => "the column list",
+            other => other,
+        };
+        match &self.column {
+            Some(column) => format!("`{column}` of {what} `{}` (line {})", self.table, self.line),
+            None => format!("{what} `{}` at line {}", self.table, self.line),
+        }
+    }
 }
 
 /// Split and classify every statement of every SQL block (`is_sql`), in document order.
@@ -110,6 +145,23 @@ pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
         }
     }
     (statements, diagnostics)
+}
+
+/// A statement pgspec wrote itself (see [`Statement::generated`]): classified as schema, with
+/// facts from the parser like any other, positioned at `range` (its source in the document).
+/// `index` is set by the caller once the statement has its place.
+pub fn generated_statement(text: String, range: TextRange, generated: GeneratedFrom) -> Statement {
+    let parsed = facts::analyze(&text, 0);
+    Statement {
+        index: 0,
+        block: 0,
+        code_range: TextRange::empty(0),
+        range,
+        kind: StatementKind::Schema,
+        facts: parsed.facts,
+        generated: Some(generated),
+        text,
+    }
 }
 
 /// Offsets in a block's code are far below 4 GiB (documents are size-limited on read).
@@ -172,6 +224,7 @@ fn extract_block(
             range,
             kind,
             facts: parsed.facts,
+            generated: None,
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);

@@ -276,8 +276,15 @@ const SEED_STATEMENTS: &[(&str, usize)] = &[
 fn every_seed_statement_gets_a_verdict_and_every_failure_a_diagnostic_at_its_line() {
     for &(name, expected) in SEED_STATEMENTS {
         let (doc, report) = check_bytes(&seed(name));
+        // The document's own statements; DDL pgspec generates from ERDs and column tables
+        // comes on top.
         assert_eq!(
-            report.summary.statements, expected,
+            report
+                .statements
+                .iter()
+                .filter(|s| s.generated.is_none())
+                .count(),
+            expected,
             "seed {name}: statement count"
         );
         let mut by_line: HashMap<u32, Vec<_>> = HashMap::new();

@@ -2,6 +2,7 @@ mod check;
 mod cli;
 mod document;
 mod fix;
+mod model;
 mod postgres;
 mod provision;
 mod schema;

@@ -1,0 +1,1162 @@
+//! DDL synthesis: a `CREATE TABLE` for every table the document describes only outside SQL (an
+//! ERD entity, a column table, a prose column list), so that the statements that use it can be
+//! checked, and the missing columns of a table whose only SQL definition is a fragment.
+//!
+//! Generated statements are ordinary [`Statement`]s of kind schema with
+//! [`Statement::generated`] set and a range pointing at their source. They are placed before
+//! the first statement that uses the table (or where the source sits, if earlier), foreign-key
+//! targets first. A foreign key to a table the SQL creates is a separate `ALTER TABLE` after
+//! that table's `CREATE`, so that a key PostgreSQL refuses (a composite primary key on the
+//! target) costs that key only, not the table. Keys to tables that exist nowhere are left out
+//! (drift reports them).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::diagnostics::{Category, Code, Diagnostic, Label};
+use crate::document::Document;
+use crate::sql::tables::created_table;
+use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
+use crate::text::TextRange;
+
+use super::model::{DocColumn, DocSchema, DocTable, SourceKind};
+
+/// What synthesis did, for drift and the model command.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Synthesis {
+    /// Tables created from a non-SQL source: name → the source's kind and name span.
+    pub generated_tables: BTreeMap<String, (SourceKind, TextRange)>,
+    /// Columns added to a SQL fragment: table → column names.
+    pub added_columns: BTreeMap<String, Vec<String>>,
+}
+
+/// A table's merged description: the richest source first, columns of the other sources
+/// appended when the richest one lacks them.
+#[derive(Clone, Debug)]
+pub(crate) struct Merged<'a> {
+    pub table: &'a DocTable,
+    pub columns: Vec<&'a DocColumn>,
+}
+
+/// One merged description per defined table name, in document order of the chosen source.
+pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
+    let mut by_name: Vec<(&str, Vec<&DocTable>)> = Vec::new();
+    for t in schema
+        .tables
+        .iter()
+        .filter(|t| t.defined && t.name.split('.').all(usable_name))
+    {
+        if !t.columns.iter().any(|c| usable_name(&c.name)) {
+            continue;
+        }
+        match by_name.iter_mut().find(|(n, _)| *n == t.name) {
+            Some((_, v)) => v.push(t),
+            None => by_name.push((&t.name, vec![t])),
+        }
+    }
+    by_name
+        .into_iter()
+        .filter_map(|(_, mut sources)| {
+            // Richest source (column table > ERD > prose), then the one with most columns;
+            // stable, so the first in document order wins ties.
+            sources.sort_by(|a, b| {
+                b.source
+                    .cmp(&a.source)
+                    .then(b.columns.len().cmp(&a.columns.len()))
+            });
+            let table = *sources.first()?;
+            let mut columns: Vec<&DocColumn> = Vec::new();
+            for s in &sources {
+                for c in &s.columns {
+                    if usable_name(&c.name) && !columns.iter().any(|k| k.name == c.name) {
+                        columns.push(c);
+                    }
+                }
+            }
+            Some(Merged { table, columns })
+        })
+        .collect()
+}
+
+/// Unqualified, lowercase.
+fn bare(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn source_kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Erd => "erd",
+        SourceKind::ColumnTable => "column-table",
+        SourceKind::Prose => "prose",
+    }
+}
+
+/// Statements that define relations, by unqualified name: the first creator's index.
+fn relation_creators(statements: &[Statement]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, s) in statements.iter().enumerate() {
+        if !matches!(s.kind, StatementKind::Schema | StatementKind::Data) {
+            continue;
+        }
+        for o in &s.facts.creates {
+            if o.kind == ObjectKind::Relation {
+                out.entry(o.name.to_lowercase()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+fn type_creators(statements: &[Statement]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, s) in statements.iter().enumerate() {
+        for o in &s.facts.creates {
+            if o.kind == ObjectKind::Type {
+                out.entry(o.name.to_lowercase()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// A statement to insert: before original statement `at`, in `phase` order, then creation
+/// order.
+struct Pending {
+    at: usize,
+    phase: u8,
+    seq: usize,
+    stmt: Statement,
+}
+
+/// Add generated statements to `statements` (see the module docs) and return the new list,
+/// renumbered, with a note (DRF010, info) for each fragment merged with its ERD entity or
+/// column table.
+pub fn synthesize(
+    doc: &Document,
+    schema: &DocSchema,
+    statements: Vec<Statement>,
+) -> (Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+    let mut synthesis = Synthesis::default();
+    let mut diagnostics = Vec::new();
+    let merged = merged_tables(schema);
+    if merged.is_empty() {
+        return (statements, synthesis, diagnostics);
+    }
+    let creators = relation_creators(&statements);
+    let types = type_creators(&statements);
+    let n = statements.len();
+    let line = |r: TextRange| doc.line_index.line(r.start);
+
+    // Which described tables to generate, and where each must go at the latest.
+    let to_generate: Vec<&Merged> = merged
+        .iter()
+        .filter(|m| !creators.contains_key(bare(&m.table.name)))
+        .collect();
+    let gen_names: HashSet<&str> = to_generate.iter().map(|m| bare(&m.table.name)).collect();
+    let mut pos: HashMap<&str, usize> = HashMap::new();
+    for m in &to_generate {
+        let name = bare(&m.table.name);
+        let first_use = statements
+            .iter()
+            .position(|s| {
+                s.facts
+                    .references
+                    .iter()
+                    .any(|r| r.kind == ObjectKind::Relation && r.name.to_lowercase() == name)
+            })
+            .unwrap_or(n);
+        let in_document = statements
+            .iter()
+            .position(|s| s.range.start > m.table.span.start)
+            .unwrap_or(n);
+        // A user-defined type the SQL creates must come first.
+        let after_types = m
+            .columns
+            .iter()
+            .filter_map(|c| types.get(&c.raw_type.trim().to_lowercase()))
+            .map(|&k| k + 1)
+            .max()
+            .unwrap_or(0);
+        pos.insert(name, first_use.min(in_document).max(after_types));
+    }
+
+    // Foreign keys between generated tables: inline when the target can come first, in an
+    // order found by depth-first search; an edge that closes a cycle becomes an ALTER.
+    let by_name: HashMap<&str, &Merged> = to_generate
+        .iter()
+        .map(|m| (bare(&m.table.name), *m))
+        .collect();
+    let mut order: Vec<&str> = Vec::new();
+    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 visiting, 2 done
+    let mut deferred_edges: HashSet<(String, String)> = HashSet::new();
+    fn visit<'a>(
+        name: &'a str,
+        by_name: &HashMap<&'a str, &'a Merged<'a>>,
+        state: &mut HashMap<&'a str, u8>,
+        order: &mut Vec<&'a str>,
+        deferred: &mut HashSet<(String, String)>,
+    ) {
+        state.insert(name, 1);
+        if let Some(m) = by_name.get(name) {
+            for c in &m.columns {
+                let Some((target, _)) = &c.references else {
+                    continue;
+                };
+                let Some((&t, _)) = by_name.get_key_value(bare(target)) else {
+                    continue;
+                };
+                if t == name {
+                    continue; // self-reference: inline is fine
+                }
+                match state.get(t) {
+                    None => visit(t, by_name, state, order, deferred),
+                    Some(1) => {
+                        deferred.insert((name.to_string(), c.name.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        state.insert(name, 2);
+        order.push(name);
+    }
+    for m in &to_generate {
+        let name = bare(&m.table.name);
+        if !state.contains_key(name) {
+            visit(name, &by_name, &mut state, &mut order, &mut deferred_edges);
+        }
+    }
+    // Targets no later than what refers to them: propagate from dependents (later in `order`)
+    // back to their targets.
+    for &name in order.iter().rev() {
+        let p = pos[name];
+        for c in &by_name[name].columns {
+            if let Some((target, _)) = &c.references {
+                let t = bare(target);
+                if gen_names.contains(t)
+                    && t != name
+                    && !deferred_edges.contains(&(name.to_string(), c.name.clone()))
+                {
+                    if let Some(tp) = pos.get_mut(t) {
+                        *tp = (*tp).min(p);
+                    }
+                }
+            }
+        }
+    }
+
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut seq = 0usize;
+    let mut push = |at: usize, phase: u8, stmt: Statement, pending: &mut Vec<Pending>| {
+        pending.push(Pending {
+            at,
+            phase,
+            seq,
+            stmt,
+        });
+        seq += 1;
+    };
+    for &name in &order {
+        let m = by_name[name];
+        let p = pos[name];
+        let from = GeneratedFrom {
+            source_kind: source_kind_name(m.table.source).to_string(),
+            table: m.table.name.clone(),
+            column: None,
+            line: line(m.table.span),
+        };
+        let mut lines = Vec::new();
+        let mut alters = Vec::new();
+        let mut own_statements = Vec::new();
+        for c in &m.columns {
+            let mut def = column_definition(c, &types);
+            if extension_type(c) && !c.primary_key {
+                // A type from an extension the server may lack: its own statement, so that
+                // only this column fails.
+                own_statements.push((c, def));
+                continue;
+            }
+            let pk_count = m.columns.iter().filter(|c| c.primary_key).count();
+            if c.primary_key && pk_count == 1 {
+                def.push_str(" PRIMARY KEY");
+            }
+            match fk_target(c, m, &by_name, &creators) {
+                Some(Target::Generated(t, col))
+                    if !deferred_edges.contains(&(name.to_string(), c.name.clone())) =>
+                {
+                    def.push_str(&format!(" REFERENCES {}", quote(&t)));
+                    if let Some(col) = col {
+                        def.push_str(&format!(" ({})", quote_part(&col)));
+                    }
+                }
+                Some(Target::Generated(t, col)) => {
+                    let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));
+                    alters.push((at, c, t, col));
+                }
+                Some(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
+                None => {}
+            }
+            lines.push(def);
+        }
+        let pks: Vec<String> = m
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| quote_part(&c.name))
+            .collect();
+        if pks.len() > 1 {
+            lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
+        }
+        let text = format!(
+            "CREATE TABLE {} (\n    {}\n);",
+            quote(&m.table.name),
+            lines.join(",\n    ")
+        );
+        synthesis
+            .generated_tables
+            .insert(name.to_string(), (m.table.source, m.table.span));
+        push(
+            p,
+            0,
+            generated_statement(text, m.table.span, from.clone()),
+            &mut pending,
+        );
+        for (c, def) in own_statements {
+            let from = GeneratedFrom {
+                line: line(c.span),
+                column: Some(c.name.clone()),
+                ..from.clone()
+            };
+            let text = format!("ALTER TABLE {} ADD COLUMN {def};", quote(&m.table.name));
+            push(p, 1, generated_statement(text, c.span, from), &mut pending);
+        }
+        for (at, c, t, col) in alters {
+            push(
+                at,
+                2,
+                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                &mut pending,
+            );
+        }
+    }
+
+    // Fragments: a SQL table whose description has columns the statement lacks, when the
+    // statement elides columns or other statements use the missing ones.
+    for m in &merged {
+        let name = bare(&m.table.name);
+        let Some(&c_idx) = creators.get(name) else {
+            continue;
+        };
+        let creator = &statements[c_idx];
+        let Some(sql) = created_table(&creator.text) else {
+            continue;
+        };
+        if sql.copies_columns {
+            continue;
+        }
+        let missing: Vec<&DocColumn> = m
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !sql.columns.iter().any(|s| s.name == c.name))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let elided = has_elision(&creator.text);
+        let used_elsewhere: Vec<&str> = missing
+            .iter()
+            .filter(|c| {
+                statements.iter().enumerate().any(|(i, s)| {
+                    i != c_idx
+                        && s.facts.references.iter().any(|r| {
+                            r.kind == ObjectKind::Relation && r.name.to_lowercase() == name
+                        })
+                        && has_word(&s.text.to_lowercase(), &c.name)
+                })
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if !elided && used_elsewhere.is_empty() {
+            continue;
+        }
+        let from = GeneratedFrom {
+            source_kind: source_kind_name(m.table.source).to_string(),
+            table: m.table.name.clone(),
+            column: None,
+            line: line(m.table.span),
+        };
+        let mut adds = Vec::new();
+        let mut alters = Vec::new();
+        let mut own_statements = Vec::new();
+        for c in &missing {
+            let mut def = column_definition(c, &types);
+            if extension_type(c) {
+                own_statements.push((*c, def));
+                continue;
+            }
+            if c.primary_key && sql.primary_key.is_empty() && !sql.partitioned {
+                def.push_str(" PRIMARY KEY");
+            }
+            adds.push(format!("ADD COLUMN IF NOT EXISTS {def}"));
+            match fk_target(c, m, &by_name, &creators) {
+                Some(Target::Generated(t, col)) => {
+                    let at = (c_idx + 1).max(pos.get(t.as_str()).copied().unwrap_or(0));
+                    alters.push((at, *c, t, col));
+                }
+                Some(Target::Sql(t, col, k)) => alters.push(((c_idx + 1).max(k + 1), *c, t, col)),
+                None => {}
+            }
+        }
+        let text = format!(
+            "ALTER TABLE {}\n    {};",
+            quote(&m.table.name),
+            adds.join(",\n    ")
+        );
+        synthesis.added_columns.insert(
+            name.to_string(),
+            missing.iter().map(|c| c.name.clone()).collect(),
+        );
+        diagnostics.push(fragment_note(
+            doc,
+            creator,
+            m,
+            &missing,
+            elided,
+            &used_elsewhere,
+        ));
+        if !adds.is_empty() {
+            push(
+                c_idx + 1,
+                1,
+                generated_statement(text, m.table.span, from.clone()),
+                &mut pending,
+            );
+        }
+        for (c, def) in own_statements {
+            let from = GeneratedFrom {
+                line: line(c.span),
+                column: Some(c.name.clone()),
+                ..from.clone()
+            };
+            let text = format!(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {def};",
+                quote(&m.table.name)
+            );
+            push(
+                c_idx + 1,
+                1,
+                generated_statement(text, c.span, from),
+                &mut pending,
+            );
+        }
+        for (at, c, t, col) in alters {
+            push(
+                at,
+                2,
+                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                &mut pending,
+            );
+        }
+    }
+
+    pending.sort_by_key(|p| (p.at, p.phase, p.seq));
+    let mut out = Vec::with_capacity(n + pending.len());
+    let mut pending = pending.into_iter().peekable();
+    for (i, s) in statements.into_iter().enumerate() {
+        while let Some(p) = pending.next_if(|p| p.at <= i) {
+            out.push(p.stmt);
+        }
+        out.push(s);
+    }
+    out.extend(pending.map(|p| p.stmt));
+    for (i, s) in out.iter_mut().enumerate() {
+        s.index = i;
+    }
+    (out, synthesis, diagnostics)
+}
+
+enum Target {
+    /// A generated table and the referenced column (its single primary key when unnamed).
+    Generated(String, Option<String>),
+    /// A table the SQL creates, the column named (if any) and its creator's index.
+    Sql(String, Option<String>, usize),
+}
+
+fn fk_target(
+    c: &DocColumn,
+    own: &Merged,
+    generated: &HashMap<&str, &Merged>,
+    creators: &HashMap<String, usize>,
+) -> Option<Target> {
+    let (target, col) = c.references.as_ref()?;
+    if !target.split('.').all(usable_name) || col.as_deref().is_some_and(|c| !usable_name(c)) {
+        return None;
+    }
+    let t = bare(target).to_string();
+    let _ = own;
+    if let Some(m) = generated.get(t.as_str()) {
+        // The referenced column must be unique in what pgspec generates.
+        let key = match col {
+            Some(col) => m
+                .columns
+                .iter()
+                .find(|k| k.name == *col)
+                .filter(|k| (k.primary_key && single_pk(m)) || k.unique)
+                .map(|k| k.name.clone()),
+            None => m
+                .columns
+                .iter()
+                .find(|k| k.primary_key)
+                .filter(|_| single_pk(m))
+                .map(|k| k.name.clone()),
+        }?;
+        return Some(Target::Generated(t, Some(key)));
+    }
+    if let Some(&k) = creators.get(&t) {
+        return Some(Target::Sql(t, col.clone(), k));
+    }
+    None
+}
+
+fn single_pk(m: &Merged) -> bool {
+    m.columns.iter().filter(|c| c.primary_key).count() == 1
+}
+
+fn foreign_key_alter(
+    table: &str,
+    c: &DocColumn,
+    target: &str,
+    col: Option<String>,
+    from: &GeneratedFrom,
+    doc: &Document,
+) -> Statement {
+    let col = col
+        .map(|c| format!(" ({})", quote_part(&c)))
+        .unwrap_or_default();
+    let text = format!(
+        "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
+        quote(table),
+        quote_part(&c.name),
+        quote(target),
+        col
+    );
+    let from = GeneratedFrom {
+        line: doc.line_index.line(c.span.start),
+        column: Some(c.name.clone()),
+        ..from.clone()
+    };
+    generated_statement(text, c.span, from)
+}
+
+fn fragment_note(
+    doc: &Document,
+    creator: &Statement,
+    m: &Merged,
+    missing: &[&DocColumn],
+    elided: bool,
+    used: &[&str],
+) -> Diagnostic {
+    let source_line = doc.line_index.line(m.table.span.start);
+    let what = match m.table.source {
+        SourceKind::Erd => "ERD entity",
+        SourceKind::ColumnTable => "column table",
+        SourceKind::Prose => "column list",
+    };
+    let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
+    let why = if elided {
+        "it elides columns".to_string()
+    } else {
+        format!(
+            "other statements use {}",
+            used.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let first_line_end = creator.text.find('\n').map_or(creator.range.end, |n| {
+        creator.range.start + u32::try_from(n).unwrap_or(0)
+    });
+    let primary = if creator.generated.is_none() {
+        TextRange::new(creator.range.start, first_line_end.min(creator.range.end))
+    } else {
+        creator.range
+    };
+    Diagnostic::new(
+        Code::FragmentMerged,
+        Category::Drift,
+        format!(
+            "`CREATE TABLE {}` is a fragment: merged with the {what} at line {source_line}",
+            m.table.name
+        ),
+        primary,
+    )
+    .label(why)
+    .secondary(Label::with_message(
+        m.table.span,
+        format!("declares {}", names.join(", ")),
+    ))
+    .note(format!(
+        "pgspec added {} after this statement (generated, never written into the document)",
+        names.join(", ")
+    ))
+    .help(format!(
+        "write the whole table in SQL, or mark the statement as an excerpt of the {what}"
+    ))
+}
+
+/// Whether the column's type comes from an extension (pgvector, PostGIS, citext, ltree, hstore).
+fn extension_type(c: &DocColumn) -> bool {
+    c.pg_type.as_deref().is_some_and(|t| {
+        let base = t.split(['(', '[']).next().unwrap_or(t);
+        matches!(
+            base,
+            "vector"
+                | "halfvec"
+                | "sparsevec"
+                | "geometry"
+                | "geography"
+                | "citext"
+                | "ltree"
+                | "hstore"
+        )
+    })
+}
+
+/// An elision marker inside a statement: `...`, `…`, or a comment about other columns.
+fn has_elision(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("...")
+        || lower.contains('…')
+        || lower.lines().any(|l| {
+            l.trim_start().starts_with("--")
+                && (l.contains("기타")
+                    || l.contains("생략")
+                    || l.contains("other column")
+                    || l.contains("more column")
+                    || l.contains("etc"))
+        })
+}
+
+fn has_word(haystack: &str, word: &str) -> bool {
+    let bytes = haystack.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut from = 0;
+    while let Some(at) = haystack[from..].find(word) {
+        let start = from + at;
+        let end = start + word.len();
+        let before = start == 0 || !is_ident(bytes[start - 1]);
+        let after = end >= bytes.len() || !is_ident(bytes[end]);
+        if before && after {
+            return true;
+        }
+        from = end;
+        if from >= haystack.len() {
+            break;
+        }
+        while !haystack.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
+/// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
+fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
+    let raw = c.raw_type.trim();
+    let (ty, comment) = match &c.pg_type {
+        Some(t) => (t.clone(), None),
+        None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
+        None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
+        None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
+    };
+    let mut def = format!("{} {ty}", quote_part(&c.name));
+    if c.not_null == Some(true) && !c.primary_key {
+        def.push_str(" NOT NULL");
+    }
+    if c.unique && !c.primary_key {
+        def.push_str(" UNIQUE");
+    }
+    if let Some(default) = c
+        .default
+        .as_deref()
+        .and_then(|d| default_expression(d, &ty))
+    {
+        def.push_str(&format!(" DEFAULT {default}"));
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    if textual && c.enum_values.len() >= 2 {
+        let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
+        def.push_str(&format!(
+            " CHECK ({} IN ({}))",
+            quote_part(&c.name),
+            values.join(", ")
+        ));
+    }
+    if let Some(comment) = comment {
+        // Nested comments are legal in PostgreSQL: keep the type's text out of comment syntax.
+        let comment: String = comment.chars().filter(|c| *c != '*' && *c != '/').collect();
+        def.push_str(&format!(" /* {comment} */"));
+    }
+    def
+}
+
+/// A default as SQL: literals, `true`/`false`/`null`, and function calls are kept; other
+/// words are a string for textual columns (`default Asia/Seoul`) and dropped otherwise.
+fn default_expression(raw: &str, ty: &str) -> Option<String> {
+    let d = raw.trim().trim_end_matches('.').trim_matches('`').trim();
+    if d.is_empty() {
+        return None;
+    }
+    let lower = d.to_lowercase();
+    let numeric = d.parse::<f64>().is_ok();
+    let quoted = d.len() >= 2
+        && d.starts_with('\'')
+        && d.ends_with('\'')
+        && !d[1..d.len() - 1].contains('\'');
+    let keyword = matches!(
+        lower.as_str(),
+        "true"
+            | "false"
+            | "null"
+            | "current_timestamp"
+            | "current_date"
+            | "current_time"
+            | "localtimestamp"
+    );
+    let call = d.ends_with("()")
+        && d[..d.len() - 2]
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
+    if numeric || quoted || keyword || call {
+        return Some(d.to_string());
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    textual.then(|| literal(d.trim_matches(|c| c == '"' || c == '\'')))
+}
+
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// PostgreSQL's reserved key words (and those reserved as column names): they need quotes.
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.
+/// `schema.table` keeps its dot.
+pub(crate) fn quote(name: &str) -> String {
+    name.split('.')
+        .map(quote_part)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A name pgspec can write as an identifier: not empty, no control characters.
+fn usable_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_control)
+}
+
+/// One identifier, quoted when needed (a column name may contain a dot).
+fn quote_part(part: &str) -> String {
+    {
+        {
+            let plain = part
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !RESERVED.contains(&part);
+            if plain {
+                part.to_string()
+            } else {
+                format!("\"{}\"", part.replace('"', "\"\""))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document;
+    use crate::sql;
+
+    /// Extract `text` the way the pipeline does and synthesize.
+    fn run(text: &str) -> (Document, Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+        let (doc, _) = document::read(text.as_bytes());
+        let (statements, _) = sql::extract(&doc);
+        let (mut schema, _) = super::super::from_document(&doc);
+        let known: Vec<String> = statements
+            .iter()
+            .flat_map(|s| &s.facts.creates)
+            .map(|o| o.name.clone())
+            .collect();
+        super::super::infer_references(&mut schema, &known);
+        let (out, synthesis, diagnostics) = synthesize(&doc, &schema, statements);
+        (doc, out, synthesis, diagnostics)
+    }
+
+    fn texts(statements: &[Statement]) -> Vec<String> {
+        statements
+            .iter()
+            .map(|s| match &s.generated {
+                Some(g) => format!("[{} {}] {}", g.source_kind, g.line, s.text),
+                None => s.text.clone(),
+            })
+            .collect()
+    }
+
+    const DOC: &str = "# App
+
+```mermaid
+erDiagram
+    TEAMS ||--o{ MEMBERS : has
+    TEAMS {
+        bigint id PK
+        string name UK
+        vector embedding
+    }
+```
+
+### members
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | uuid | PK |
+| team_id | bigint | FK -> teams, not null |
+| role | varchar(10) | `owner` or `guest`, default guest |
+| order | int | default 0 |
+| mentor_id | uuid | FK -> members.id |
+| account_id | uuid | FK -> accounts |
+
+```sql
+CREATE INDEX members_team_idx ON members (team_id);
+CREATE TABLE accounts (id uuid PRIMARY KEY);
+```
+";
+
+    #[test]
+    fn tables_are_generated_targets_first_before_their_first_use() {
+        let (doc, statements, synthesis, diagnostics) = run(DOC);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(
+            texts(&statements),
+            [
+                "[erd 6] CREATE TABLE teams (\n    id bigint PRIMARY KEY,\n    name text UNIQUE\n);",
+                "[column-table 13] CREATE TABLE members (\n    id uuid PRIMARY KEY,\n    team_id bigint NOT NULL REFERENCES teams (id),\n    role character varying(10) DEFAULT 'guest' CHECK (role IN ('owner', 'guest')),\n    \"order\" integer DEFAULT 0,\n    mentor_id uuid REFERENCES members (id),\n    account_id uuid\n);",
+                // An extension's type waits for the tables in its own statement.
+                "[erd 9] ALTER TABLE teams ADD COLUMN embedding vector;",
+                "CREATE INDEX members_team_idx ON members (team_id);",
+                "CREATE TABLE accounts (id uuid PRIMARY KEY);",
+                "[column-table 21] ALTER TABLE members ADD FOREIGN KEY (account_id) REFERENCES accounts;",
+            ]
+        );
+        for (i, s) in statements.iter().enumerate() {
+            assert_eq!(s.index, i);
+            if s.generated.is_some() {
+                assert!(s.facts.parses, "{}", s.text);
+                assert_eq!(s.kind, StatementKind::Schema);
+            }
+        }
+        // Ranges point at the sources: the entity name, the heading word, the column name.
+        let at = |i: usize| &doc.text[statements[i].range.as_usize()];
+        assert_eq!(at(0), "TEAMS");
+        assert_eq!(at(1), "members");
+        assert_eq!(at(2), "embedding");
+        assert_eq!(at(5), "account_id");
+        assert_eq!(
+            synthesis.generated_tables.keys().collect::<Vec<_>>(),
+            ["members", "teams"]
+        );
+    }
+
+    #[test]
+    fn fragments_are_completed_only_when_elided_or_used() {
+        let erd = "```mermaid
+erDiagram
+    EVENTS {
+        uuid id PK
+        text kind
+        int score
+    }
+```
+";
+        // Used elsewhere: `kind` is indexed.
+        let (_, statements, synthesis, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (score int);\nCREATE INDEX ON events (kind);\n```\n"
+        ));
+        assert_eq!(
+            texts(&statements)[1],
+            "[erd 3] ALTER TABLE events\n    ADD COLUMN IF NOT EXISTS id uuid PRIMARY KEY,\n    ADD COLUMN IF NOT EXISTS kind text;"
+        );
+        assert_eq!(synthesis.added_columns["events"], ["id", "kind"]);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::FragmentMerged);
+        assert!(diagnostics[0].primary.message.as_deref() == Some("other statements use `kind`"));
+        // Elided: a comment says columns are left out.
+        let (_, statements, _, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (\n  score int\n  -- ...\n);\n```\n"
+        ));
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            diagnostics[0].primary.message.as_deref(),
+            Some("it elides columns")
+        );
+        // A complete table that simply lacks a column is drift, not a fragment.
+        let (_, statements, synthesis, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE events (id uuid PRIMARY KEY, score int);\n```\n"
+        ));
+        assert_eq!(statements.len(), 1);
+        assert!(synthesis.added_columns.is_empty() && diagnostics.is_empty());
+    }
+
+    #[test]
+    fn identifiers_and_defaults_are_written_as_sql() {
+        assert_eq!(quote("users"), "users");
+        assert_eq!(quote("user"), "\"user\"");
+        assert_eq!(quote("app.Order"), "app.\"Order\"");
+        assert_eq!(quote_part("a.b"), "\"a.b\"");
+        assert_eq!(quote_part("사용자"), "\"사용자\"");
+        let text = "text";
+        assert_eq!(default_expression("now()", text).as_deref(), Some("now()"));
+        assert_eq!(default_expression("`0`", "integer").as_deref(), Some("0"));
+        assert_eq!(
+            default_expression("'pending'", text).as_deref(),
+            Some("'pending'")
+        );
+        assert_eq!(
+            default_expression("true.", "boolean").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            default_expression("Asia/Seoul", "character varying(40)").as_deref(),
+            Some("'Asia/Seoul'")
+        );
+        assert_eq!(
+            default_expression("O'Brien", text).as_deref(),
+            Some("'O''Brien'")
+        );
+        assert_eq!(default_expression("next week", "date"), None);
+        assert_eq!(default_expression("", text), None);
+        assert!(has_elision(
+            "CREATE TABLE t (\n  a int\n  -- 기타 컬럼들...\n)"
+        ));
+        assert!(!has_elision("CREATE TABLE t (a int)"));
+        assert!(has_word("create index on t (kind)", "kind"));
+        assert!(!has_word("create index on t (kinds)", "kind"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Whatever ERD, column-table and SQL pieces a document holds, synthesis keeps the
+        /// document's statements in order, numbers all statements, points every generated one
+        /// at a range inside the text, and writes SQL that parses.
+        #[test]
+        fn synthesis_spans_cover_the_input_and_sql_parses(pieces in proptest::collection::vec(
+            proptest::prelude::prop_oneof![
+                proptest::prelude::Just("```mermaid\nerDiagram\n"),
+                proptest::prelude::Just("    A ||--o{ B : has\n"),
+                proptest::prelude::Just("    A {\n        uuid id PK\n        string name UK\n    }\n"),
+                proptest::prelude::Just("    B {\n        uuid id PK\n        uuid a_id FK\n        enum \"x\"\n    }\n"),
+                proptest::prelude::Just("    \"C d\" {\n        int[] v\n    }\n"),
+                proptest::prelude::Just("```\n"),
+                proptest::prelude::Just("\n### b\n| Column | Type | Notes |\n| --- | --- | --- |\n"),
+                proptest::prelude::Just("| c | varchar(3) | `x` or `y`, default x |\n"),
+                proptest::prelude::Just("| a_id | uuid | FK -> a |\n"),
+                proptest::prelude::Just("| 이름 | text | 기본값: '' |\n"),
+                proptest::prelude::Just("\n### a\nColumns: `id`, `order`.\n"),
+                proptest::prelude::Just("```sql\nCREATE TABLE a (name text);\nCREATE INDEX ON a (id);\nSELECT * FROM b;\n```\n"),
+                proptest::prelude::Just("```sql\nCREATE TABLE b (x int -- ...\n);\n```\n"),
+                proptest::prelude::Just("é\n"),
+            ],
+            0..16,
+        )) {
+            let text = pieces.concat();
+            let (doc, statements, _, diagnostics) = run(&text);
+            let (originals, _) = sql::extract(&doc);
+            let kept: Vec<&str> = statements
+                .iter()
+                .filter(|s| s.generated.is_none())
+                .map(|s| s.text.as_str())
+                .collect();
+            let expected: Vec<&str> = originals.iter().map(|s| s.text.as_str()).collect();
+            proptest::prop_assert_eq!(kept, expected);
+            for (i, s) in statements.iter().enumerate() {
+                proptest::prop_assert_eq!(s.index, i);
+                proptest::prop_assert!(doc.text.get(s.range.as_usize()).is_some());
+                if s.generated.is_some() {
+                    proptest::prop_assert!(s.facts.parses, "{}", s.text);
+                }
+            }
+            // Drift over the same document (the statements' own tables as the SQL side).
+            let (schema, _) = super::super::from_document(&doc);
+            let (_, synthesis, _) = synthesize(&doc, &schema, statements.iter().filter(|s| s.generated.is_none()).cloned().collect());
+            let catalog = super::super::drift::Catalog::from_statements(&statements);
+            let drift = super::super::drift::drift(&doc, &schema, &synthesis, &statements, &catalog, None);
+            for d in diagnostics.iter().chain(&drift) {
+                proptest::prop_assert!(doc.text.get(d.primary.range.as_usize()).is_some());
+                for l in &d.secondary {
+                    proptest::prop_assert!(doc.text.get(l.range.as_usize()).is_some());
+                }
+            }
+        }
+    }
+}

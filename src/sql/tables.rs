@@ -1,0 +1,249 @@
+//! The tables a `CREATE TABLE` statement defines, read from pg_query's tree: columns with their
+//! types, nullability, keys and foreign keys. What the document's SQL *says*, before any server
+//! runs it (the schema stage compares it with the ERD and column tables when the catalog is not
+//! available, and synthesis uses it to tell a complete definition from a fragment).
+
+use pg_query::protobuf::{self, ConstrType};
+use pg_query::NodeEnum;
+use serde::Serialize;
+
+/// A table as one `CREATE TABLE` statement defines it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SqlTable {
+    /// Unqualified, lowercased unless quoted (PostgreSQL's folding, done by the parser).
+    pub name: String,
+    pub schema: Option<String>,
+    pub columns: Vec<SqlColumn>,
+    /// Columns of the primary key (column or table constraint), in key order.
+    pub primary_key: Vec<String>,
+    /// Column lists of UNIQUE constraints (column or table constraint).
+    pub unique: Vec<Vec<String>>,
+    pub foreign_keys: Vec<SqlForeignKey>,
+    /// `LIKE other` or `PARTITION OF` / `INHERITS`: columns come from elsewhere, so the column
+    /// list here is not the whole table.
+    pub copies_columns: bool,
+    /// `PARTITION OF parent`: a partition, not a table of its own in the schema's design.
+    pub partition_of: bool,
+    pub partitioned: bool,
+}
+
+/// A column of a [`SqlTable`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SqlColumn {
+    pub name: String,
+    /// The type in PostgreSQL's spelling where it is a built-in one
+    /// (`timestamp with time zone`), else the written name (`order_status`, `vector(1536)`).
+    pub pg_type: String,
+    pub not_null: bool,
+    pub has_default: bool,
+    /// Byte offset of the column name in the statement text.
+    pub offset: usize,
+}
+
+/// A foreign key of a [`SqlTable`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SqlForeignKey {
+    pub columns: Vec<String>,
+    /// Referenced table, unqualified and lowercased.
+    pub target: String,
+    /// Referenced columns (empty: the target's primary key).
+    pub target_columns: Vec<String>,
+}
+
+/// The table `sql` creates, if it is a `CREATE TABLE` with a column list that parses.
+pub fn created_table(sql: &str) -> Option<SqlTable> {
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
+    let raw = parsed.protobuf.stmts.into_iter().next()?;
+    let Some(NodeEnum::CreateStmt(create)) = raw.stmt.and_then(|n| n.node) else {
+        return None;
+    };
+    let relation = create.relation.as_ref()?;
+    let mut table = SqlTable {
+        name: relation.relname.clone(),
+        schema: (!relation.schemaname.is_empty()).then(|| relation.schemaname.clone()),
+        copies_columns: !create.inh_relations.is_empty() || create.partbound.is_some(),
+        partition_of: create.partbound.is_some(),
+        partitioned: create.partspec.is_some(),
+        ..SqlTable::default()
+    };
+    for elt in &create.table_elts {
+        match &elt.node {
+            Some(NodeEnum::ColumnDef(def)) => column(&mut table, def),
+            Some(NodeEnum::Constraint(c)) => constraint(&mut table, c, None),
+            Some(NodeEnum::TableLikeClause(_)) => table.copies_columns = true,
+            _ => {}
+        }
+    }
+    Some(table)
+}
+
+fn column(table: &mut SqlTable, def: &protobuf::ColumnDef) {
+    let mut col = SqlColumn {
+        name: def.colname.clone(),
+        pg_type: def.type_name.as_ref().map(type_name).unwrap_or_default(),
+        not_null: def.is_not_null,
+        has_default: def.raw_default.is_some(),
+        offset: usize::try_from(def.location).unwrap_or(0),
+    };
+    for c in &def.constraints {
+        if let Some(NodeEnum::Constraint(c)) = &c.node {
+            match ConstrType::try_from(c.contype) {
+                Ok(ConstrType::ConstrNotnull | ConstrType::ConstrPrimary) => col.not_null = true,
+                Ok(ConstrType::ConstrDefault | ConstrType::ConstrIdentity) => {
+                    col.has_default = true;
+                }
+                _ => {}
+            }
+            constraint(table, c, Some(&def.colname));
+        }
+    }
+    if is_serial(&col.pg_type) {
+        col.has_default = true;
+        col.not_null = true;
+    }
+    table.columns.push(col);
+}
+
+fn is_serial(ty: &str) -> bool {
+    matches!(ty, "serial" | "bigserial" | "smallserial")
+}
+
+fn constraint(table: &mut SqlTable, c: &protobuf::Constraint, column: Option<&str>) {
+    let keys = |nodes: &[protobuf::Node]| -> Vec<String> {
+        let named = names(nodes);
+        if named.is_empty() {
+            column.map(str::to_string).into_iter().collect()
+        } else {
+            named
+        }
+    };
+    match ConstrType::try_from(c.contype) {
+        Ok(ConstrType::ConstrPrimary) => table.primary_key = keys(&c.keys),
+        Ok(ConstrType::ConstrUnique) => table.unique.push(keys(&c.keys)),
+        Ok(ConstrType::ConstrForeign) => {
+            if let Some(target) = &c.pktable {
+                table.foreign_keys.push(SqlForeignKey {
+                    columns: keys(&c.fk_attrs),
+                    target: target.relname.clone(),
+                    target_columns: names(&c.pk_attrs),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn names(nodes: &[protobuf::Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A type name in PostgreSQL's spelling (`pg_catalog.int4` → `integer`, `varchar(64)` →
+/// `character varying(64)`), or as written for types pgspec does not know.
+fn type_name(t: &protobuf::TypeName) -> String {
+    let parts = names(&t.names);
+    let base = match parts.as_slice() {
+        [catalog, name] if catalog == "pg_catalog" => name.clone(),
+        _ => parts.join("."),
+    };
+    let mods: Vec<String> = t
+        .typmods
+        .iter()
+        .filter_map(|m| match &m.node {
+            Some(NodeEnum::AConst(c)) => match &c.val {
+                Some(protobuf::a_const::Val::Ival(i)) => Some(i.ival.to_string()),
+                Some(protobuf::a_const::Val::Sval(s)) => Some(s.sval.clone()),
+                _ => None,
+            },
+            Some(NodeEnum::ColumnRef(r)) => names(&r.fields).first().cloned(),
+            _ => None,
+        })
+        .collect();
+    let written = if mods.is_empty() {
+        base
+    } else {
+        format!("{base}({})", mods.join(","))
+    };
+    let arrays = "[]".repeat(t.array_bounds.len());
+    // `timestamptz(3)` arrives as `timestamptz` with a modifier; `interval` modifiers are
+    // field masks, not precisions, and are left as written.
+    let spelled = crate::schema::normalize_type(&written).unwrap_or(written);
+    format!("{spelled}{arrays}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_table_columns_keys_and_foreign_keys() {
+        let t = created_table(
+            "CREATE TABLE app.orders (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                no varchar(30) UNIQUE NOT NULL,
+                user_id integer REFERENCES users(id),
+                tags text[],
+                n serial,
+                created_at timestamptz NOT NULL,
+                amount numeric(10,2),
+                UNIQUE (user_id, created_at),
+                FOREIGN KEY (no) REFERENCES numbers
+            )",
+        )
+        .expect("a table");
+        assert_eq!(t.name, "orders");
+        assert_eq!(t.schema.as_deref(), Some("app"));
+        let cols: Vec<(&str, &str, bool, bool)> = t
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.pg_type.as_str(),
+                    c.not_null,
+                    c.has_default,
+                )
+            })
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("id", "uuid", true, true),
+                ("no", "character varying(30)", true, false),
+                ("user_id", "integer", false, false),
+                ("tags", "text[]", false, false),
+                ("n", "serial", true, true),
+                ("created_at", "timestamp with time zone", true, false),
+                ("amount", "numeric(10,2)", false, false),
+            ]
+        );
+        assert_eq!(t.primary_key, ["id"]);
+        assert_eq!(t.unique, [vec!["no"], vec!["user_id", "created_at"]]);
+        assert_eq!(t.foreign_keys.len(), 2);
+        assert_eq!(t.foreign_keys[0].target, "users");
+        assert_eq!(t.foreign_keys[0].columns, ["user_id"]);
+        assert_eq!(t.foreign_keys[1].target_columns, Vec::<String>::new());
+        assert!(!t.copies_columns && !t.partitioned);
+    }
+
+    #[test]
+    fn like_and_partitions_copy_columns_and_non_tables_are_none() {
+        let t = created_table("CREATE TABLE p (LIKE v INCLUDING ALL) PARTITION BY RANGE (d)")
+            .expect("table");
+        assert!(t.copies_columns && t.partitioned);
+        assert!(
+            created_table("CREATE TABLE o_1 PARTITION OF o FOR VALUES IN (1)")
+                .is_some_and(|t| t.copies_columns)
+        );
+        assert!(created_table("CREATE INDEX i ON t (a)").is_none());
+        assert!(created_table("CREATE TABLE (").is_none());
+        assert!(created_table("").is_none());
+    }
+}
