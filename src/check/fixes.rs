@@ -593,6 +593,7 @@ mod tests {
             kind: crate::sql::StatementKind::Schema,
             facts: crate::sql::Facts::default(),
             generated: None,
+            generated: None,
         };
         partition_key_plan(&doc, &stmt)
             .expect("plan")

@@ -614,6 +614,7 @@ mod tests {
             range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
             kind: crate::sql::StatementKind::Schema,
             facts: crate::sql::Facts::default(),
+            generated: None,
         };
         (doc, stmt)
     }

@@ -97,7 +97,10 @@ fn seed_statement_counts_match_an_independent_count() {
         next.text,
         "ALTER TABLE orders DETACH PARTITION orders_2025_11;"
     );
-    assert_eq!((next.kind, line(&doc, next)), (StatementKind::Operation, 277));
+    assert_eq!(
+        (next.kind, line(&doc, next)),
+        (StatementKind::Operation, 277)
+    );
     assert!(diagnostics
         .iter()
         .any(|d| d.code == Code::NotSql && d.primary.range == statements[pg_dump].range));
