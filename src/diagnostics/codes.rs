@@ -62,6 +62,10 @@ codes! {
     "PG006" => "unsafe-statement" => UnsafeStatement, Warning, "a statement pgspec does not run (server programs, server files, network, superuser-only)";
     "ERD001" => "erd-syntax" => ErdSyntax, Warning, "a mermaid erDiagram line pgspec cannot read";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Warning, "a column table whose rows pgspec cannot read";
+    "SEED001" => "constraint-not-satisfied" => ConstraintNotSatisfied, Warning, "a constraint rejected rows pgspec generated (it could not satisfy it)";
+    "SEED002" => "table-not-seeded" => TableNotSeeded, Warning, "a table received fewer rows than asked (a unique or foreign key limits it, or rows were rejected)";
+    "VER001" => "claim-failed" => ClaimFailed, Error, "a claim of the document does not hold on the seeded database";
+    "VER002" => "claim-skipped" => ClaimSkipped, Info, "a claim of the document could not be checked";
 }
 
 impl serde::Serialize for Code {

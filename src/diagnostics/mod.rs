@@ -83,6 +83,8 @@ categories! {
     Permission => "permission", "needs a privilege that the applying role does not have";
     UnsafeStatement => "unsafe-statement", "a statement pgspec refuses to run (server-side programs, files, network)";
     Document => "document", "a problem with the document itself (encoding, fences, size)";
+    Seed => "seed", "generating or loading synthetic rows";
+    Claim => "claim", "a claim of the document checked on the seeded database (query, plan, RLS, function, schedule, partition, constraint)";
 }
 
 impl Serialize for Category {
