@@ -724,7 +724,11 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             line_index: &doc.line_index,
         };
         let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        for d in &report.diagnostics {
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Warning)
+        {
             if args.format == Format::Concise {
                 writeln!(out, "{}", render_concise(&source, d))?;
             } else {

@@ -769,7 +769,15 @@ impl<'t> Generator<'t> {
         let rng = &mut self.rng;
         let names = self.names;
         let mut unique_done = false;
-        let mut s = if name.contains("email") {
+        let mut s = if ["hash", "token", "secret", "signature", "nonce", "salt", "digest", "fingerprint", "cipher", "encrypted"]
+            .iter()
+            .any(|w| name.contains(w))
+            || name.ends_with("_key")
+            || name == "key"
+        {
+            unique_done = true;
+            hex(rng, 48)
+        } else if name.contains("email") {
             unique_done = true;
             format!("{}{}@{}", names.handle(rng), seq, names.domain(rng))
         } else if name.contains("phone") || name.contains("mobile") || name.ends_with("tel") {
@@ -803,12 +811,6 @@ impl<'t> Generator<'t> {
             if names.korean { "Asia/Seoul".into() } else { "UTC".into() }
         } else if name.contains("color") || name.contains("colour") {
             format!("#{}", hex(rng, 6))
-        } else if ["hash", "token", "secret", "signature", "nonce", "salt", "key", "digest", "fingerprint", "iv", "cipher", "encrypted"]
-            .iter()
-            .any(|w| name.contains(w))
-        {
-            unique_done = true;
-            hex(rng, 48)
         } else if name.contains("user_agent") {
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()
         } else if name.contains("cron") {
@@ -906,10 +908,10 @@ fn semantic_range(name: &str) -> (f64, f64) {
         (1.0, 5.0)
     } else if n.contains("percent") || n.contains("progress") || n.contains("rate") || n.contains("ratio") {
         (0.0, 100.0)
-    } else if n.contains("price") || n.contains("amount") || n.contains("cost") || n.contains("total") || n.contains("balance") || n.contains("fee") || n.contains("subtotal") {
-        (100.0, 100_000.0)
     } else if n.contains("discount") || n.contains("tax") {
         (0.0, 50.0)
+    } else if n.contains("price") || n.contains("amount") || n.contains("cost") || n.contains("total") || n.contains("balance") || n.contains("fee") || n.contains("subtotal") {
+        (100.0, 100_000.0)
     } else if n.contains("version") {
         (1.0, 10.0)
     } else if n.contains("port") {
