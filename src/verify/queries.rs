@@ -383,9 +383,13 @@ pub fn run(
         let values = sample(app, &tables, &wanted);
         let mut text = query.clone();
         let mut unresolved_literal = None;
+        let mut replaced = serde_json::Map::new();
         for (lit, col) in &literals {
             match values.get(col) {
-                Some(v) => text = text.replacen(lit.as_str(), v, 1),
+                Some(v) => {
+                    replaced.insert(lit.clone(), Json::String(v.clone()));
+                    text = text.replacen(lit.as_str(), v, 1);
+                }
                 None => unresolved_literal = Some(lit.clone()),
             }
         }
@@ -405,7 +409,10 @@ pub fn run(
             }
         };
         let _ = tx.batch_execute("SET LOCAL statement_timeout = '30s'");
-        if let Err(e) = tx.batch_execute(&format!("PREPARE pgspec_verify_q AS {text}")) {
+        // Prepared statements outlive transactions; plans are cached, so each setting gets a
+        // fresh PREPARE.
+        let prepare = format!("DEALLOCATE ALL; PREPARE pgspec_verify_q AS {text}");
+        if let Err(e) = tx.batch_execute(&prepare) {
             let (code, msg) = first_error(&e);
             claim.status = Status::Fail;
             claim.reason = Some(format!("the query does not run: {msg}"));
@@ -470,13 +477,14 @@ pub fn run(
         plan_nodes(top.get("Plan").unwrap_or(&Json::Null), &mut chosen_nodes);
         claim.evidence = json!({
             "parameters": bound,
+            "placeholders": replaced,
             "rows": rows,
             "measured_ms": measured,
             "claimed_ms": pc.claimed_ms,
             "plan": summarize(&chosen_nodes),
         });
         if kind == ClaimKind::Explain {
-            let _ = tx.batch_execute("SET LOCAL enable_seqscan = off");
+            let _ = tx.batch_execute(&format!("SET LOCAL enable_seqscan = off; {prepare}"));
             let usable_nodes = match explain(&mut tx, false) {
                 Ok(p) => {
                     let mut n = Vec::new();
@@ -518,6 +526,7 @@ pub fn run(
             }
         }
         drop(tx);
+        let _ = app.batch_execute("DEALLOCATE ALL");
         claims.push(claim);
     }
     claims

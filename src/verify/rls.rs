@@ -25,6 +25,9 @@ pub struct Keyed {
     /// `current_setting` names the policies read (besides the JWT ones).
     pub settings: Vec<String>,
     pub rls_enabled: bool,
+    /// USING expressions of SELECT policies that do not key on the user (e.g. `is_public`):
+    /// rows they admit are shared on purpose.
+    pub shared: Vec<String>,
 }
 
 fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
@@ -56,7 +59,7 @@ fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
 pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
     let Ok(rows) = admin.query(
         "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.roles::text[], \
-         COALESCE(p.qual, '') || ' ' || COALESCE(p.with_check, ''), c.relrowsecurity \
+         COALESCE(p.qual, '') || ' ' || COALESCE(p.with_check, ''), c.relrowsecurity, p.cmd::text, p.qual \
          FROM pg_policies p JOIN pg_class c ON c.relname = p.tablename \
          JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname \
          ORDER BY 1, 2, 3",
@@ -65,10 +68,19 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         return Vec::new();
     };
     let mut out: Vec<Keyed> = Vec::new();
+    let keyed = |lower: &str| {
+        lower.contains("current_setting(") || lower.contains("auth.uid()") || lower.contains("request.jwt") || lower.contains("auth.jwt()")
+    };
+    let mut shared: Vec<(String, String, String)> = Vec::new();
     for r in &rows {
         let expr: String = r.get(4);
         let lower = expr.to_lowercase();
-        if !(lower.contains("current_setting(") || lower.contains("auth.uid()") || lower.contains("request.jwt") || lower.contains("auth.jwt()")) {
+        if !keyed(&lower) {
+            let cmd: String = r.get(6);
+            let qual: Option<String> = r.get(7);
+            if let Some(q) = qual.filter(|_| cmd == "SELECT" || cmd == "ALL") {
+                shared.push((r.get(0), r.get(1), q));
+            }
             continue;
         }
         let (schema, table): (String, String) = (r.get(0), r.get(1));
@@ -86,6 +98,7 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
                     column: None,
                     settings: Vec::new(),
                     rls_enabled: r.get(5),
+                    shared: Vec::new(),
                 });
                 out.last_mut().expect("invariant: just pushed")
             }
@@ -105,7 +118,24 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
             }
         }
     }
+    for (schema, table, qual) in shared {
+        if let Some(k) = out.iter_mut().find(|k| k.schema == schema && k.table == table) {
+            k.shared.push(qual);
+        }
+    }
     out
+}
+
+/// Run `sql` in a savepoint; its failure does not abort the transaction.
+fn try_exec(tx: &mut Transaction<'_>, sql: &str) -> Result<bool, postgres::Error> {
+    tx.batch_execute("SAVEPOINT optional")?;
+    if tx.batch_execute(sql).is_ok() {
+        tx.batch_execute("RELEASE SAVEPOINT optional")?;
+        Ok(true)
+    } else {
+        tx.batch_execute("ROLLBACK TO SAVEPOINT optional")?;
+        Ok(false)
+    }
 }
 
 fn count(tx: &mut Transaction<'_>, sql: &str) -> Result<i64, postgres::Error> {
@@ -183,9 +213,9 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                  GRANT SELECT, INSERT, UPDATE, DELETE ON {qt} TO {r}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
                 s = quote_ident(&table.schema)
             ))?;
-            let _ = tx.batch_execute(&format!("GRANT USAGE ON SCHEMA auth TO {r}"));
+            try_exec(&mut tx, &format!("GRANT USAGE ON SCHEMA auth TO {r}"))?;
             for role_name in &k.roles {
-                let _ = tx.batch_execute(&format!("GRANT {} TO {r}", quote_ident(role_name)));
+                try_exec(&mut tx, &format!("GRANT {} TO {r}", quote_ident(role_name)))?;
             }
             let mut per_user = Vec::new();
             let mut leaks = Vec::new();
@@ -199,7 +229,17 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 tx.batch_execute(&format!("SAVEPOINT as_user; SET LOCAL ROLE {r}"))?;
                 act_as(&mut tx, k, me)?;
                 let own = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text = {}", lit(me)))?;
-                let foreign = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)))?;
+                let shared = if k.shared.is_empty() {
+                    String::new()
+                } else {
+                    format!(" AND NOT COALESCE(({}), false)", k.shared.join(") OR ("))
+                };
+                let foreign = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{shared}", lit(me)))?;
+                let shared_rows = if shared.is_empty() {
+                    0
+                } else {
+                    count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)))? - foreign
+                };
                 tx.batch_execute("SAVEPOINT w")?;
                 let updated = tx
                     .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text = {}", lit(other)), &[])
@@ -252,12 +292,12 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                     leaks.push(format!("as {me}: INSERT of a row for {other} {inserted}"));
                 }
                 per_user.push(json!({
-                    "user": me, "own_rows_visible": own, "other_rows_visible": foreign,
+                    "user": me, "own_rows_visible": own, "other_rows_visible": foreign, "shared_rows_visible": shared_rows,
                     "update_other": updated, "delete_other": deleted, "insert_for_other": inserted,
                 }));
             }
             let mut c = claim.clone();
-            c.evidence = json!({ "column": column, "settings": k.settings, "rls_enabled": k.rls_enabled, "as": per_user });
+            c.evidence = json!({ "column": column, "settings": k.settings, "rls_enabled": k.rls_enabled, "shared_by": k.shared, "as": per_user });
             if !leaks.is_empty() {
                 c.status = Status::Fail;
                 c.reason = Some(leaks.join("; "));
