@@ -144,14 +144,21 @@ fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
     c
 }
 
-/// Node types and index names anywhere in an EXPLAIN (FORMAT JSON) plan.
+/// Node types and index names anywhere in an EXPLAIN (FORMAT JSON) plan. An index counts
+/// as serving the query only with an index condition (or when it provides the order); with
+/// sequential scans disabled any index can be read in full, which proves nothing.
 fn plan_nodes(plan: &Json, out: &mut Vec<(String, Option<String>)>) {
     if let Some(obj) = plan.as_object() {
         if let Some(t) = obj.get("Node Type").and_then(Json::as_str) {
-            out.push((
-                t.to_string(),
-                obj.get("Index Name").and_then(Json::as_str).map(str::to_string),
-            ));
+            let index = obj.get("Index Name").and_then(Json::as_str).map(str::to_string);
+            let index = index.map(|i| {
+                if obj.contains_key("Index Cond") {
+                    i
+                } else {
+                    format!("{i} (full scan)")
+                }
+            });
+            out.push((t.to_string(), index));
         }
         for v in obj.values() {
             plan_nodes(v, out);
@@ -163,9 +170,16 @@ fn plan_nodes(plan: &Json, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-fn satisfies(claim: &PlanClaim, nodes: &[(String, Option<String>)]) -> bool {
-    let index_nodes: Vec<&(String, Option<String>)> =
-        nodes.iter().filter(|(_, i)| i.is_some()).collect();
+fn satisfies(claim: &PlanClaim, nodes: &[(String, Option<String>)], ordered: bool) -> bool {
+    // A full index scan serves the query when it replaces a sort.
+    let sorted = nodes.iter().any(|(t, _)| t.contains("Sort"));
+    let serves = |i: &str| !i.ends_with(" (full scan)") || (ordered && !sorted);
+    let name = |i: &str| i.trim_end_matches(" (full scan)").to_string();
+    let index_nodes: Vec<(String, Option<String>)> = nodes
+        .iter()
+        .filter(|(_, i)| i.as_deref().is_some_and(serves))
+        .map(|(t, i)| (t.clone(), i.as_deref().map(name)))
+        .collect();
     if !claim.indexes.is_empty() {
         return index_nodes.iter().any(|(t, i)| {
             i.as_deref().is_some_and(|i| claim.indexes.iter().any(|c| c == i))
@@ -173,7 +187,7 @@ fn satisfies(claim: &PlanClaim, nodes: &[(String, Option<String>)]) -> bool {
         });
     }
     if claim.index_only {
-        return nodes.iter().any(|(t, _)| t == "Index Only Scan");
+        return index_nodes.iter().any(|(t, _)| t == "Index Only Scan");
     }
     !index_nodes.is_empty()
 }
@@ -493,8 +507,9 @@ pub fn run(
                 }
                 Err(_) => Vec::new(),
             };
-            let usable = satisfies(&pc, &usable_nodes);
-            let is_chosen = satisfies(&pc, &chosen_nodes);
+            let ordered = query.to_lowercase().contains("order by");
+            let usable = satisfies(&pc, &usable_nodes, ordered);
+            let is_chosen = satisfies(&pc, &chosen_nodes, ordered);
             let expected = if pc.indexes.is_empty() {
                 if pc.index_only { "an Index Only Scan".to_string() } else { "an index scan".to_string() }
             } else {

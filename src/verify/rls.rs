@@ -242,12 +242,12 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 };
                 tx.batch_execute("SAVEPOINT w")?;
                 let updated = tx
-                    .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text = {}", lit(other)), &[])
+                    .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)), &[])
                     .map(|n| n.to_string())
                     .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let deleted = tx
-                    .execute(&format!("DELETE FROM {qt} WHERE {qc}::text = {}", lit(other)), &[])
+                    .execute(&format!("DELETE FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)), &[])
                     .map(|n| n.to_string())
                     .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
@@ -283,10 +283,10 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                     leaks.push(format!("as {me}: SELECT sees {foreign} rows of other users"));
                 }
                 if updated.parse::<u64>().is_ok_and(|n| n > 0) {
-                    leaks.push(format!("as {me}: UPDATE changed {updated} rows of {other}"));
+                    leaks.push(format!("as {me}: UPDATE changed {updated} rows of other users"));
                 }
                 if deleted.parse::<u64>().is_ok_and(|n| n > 0) {
-                    leaks.push(format!("as {me}: DELETE removed {deleted} rows of {other}"));
+                    leaks.push(format!("as {me}: DELETE removed {deleted} rows of other users"));
                 }
                 if inserted.starts_with("inserted") || inserted.starts_with("passed") {
                     leaks.push(format!("as {me}: INSERT of a row for {other} {inserted}"));

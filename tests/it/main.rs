@@ -4,4 +4,5 @@ mod document;
 mod postgres;
 mod provision;
 mod schema;
+mod seed;
 mod sql;
