@@ -71,29 +71,32 @@ pub fn load_table(
     let types = vec![Type::BYTEA; gen.supplied.len()];
     while out.rows < want && gen.exhausted.is_none() {
         let n = usize::try_from((want - out.rows).min(batch_size as u64)).unwrap_or(batch_size);
-        let mut rows = Vec::with_capacity(n);
-        for _ in 0..n {
-            match gen.next_row(pools) {
-                Some(r) => rows.push(r),
-                None if gen.exhausted.is_some() => break,
-                None => {}
-            }
-        }
-        if rows.is_empty() {
-            break;
-        }
         let accepted = if gen.binary() {
-            match copy_batch(client, &copy_sql, &types, gen, &rows) {
-                Ok(()) => {
-                    out.copy_batches += 1;
-                    rows
-                }
-                Err(_) => {
-                    out.insert_batches += 1;
-                    insert_rows(client, gen, pools, rows, &mut out)?
-                }
+            // Rows stream into COPY as they are generated, so the server works while the next
+            // rows are made; they are kept for the INSERT fallback.
+            let (rows, copied) = copy_batch(client, &copy_sql, &types, gen, pools, n);
+            if rows.is_empty() {
+                break;
+            }
+            if copied.is_ok() {
+                out.copy_batches += 1;
+                rows
+            } else {
+                out.insert_batches += 1;
+                insert_rows(client, gen, pools, rows, &mut out)?
             }
         } else {
+            let mut rows = Vec::with_capacity(n);
+            for _ in 0..n {
+                match gen.next_row(pools) {
+                    Some(r) => rows.push(r),
+                    None if gen.exhausted.is_some() => break,
+                    None => {}
+                }
+            }
+            if rows.is_empty() {
+                break;
+            }
             out.insert_batches += 1;
             insert_rows(client, gen, pools, rows, &mut out)?
         };
@@ -140,21 +143,42 @@ fn copy_batch(
     client: &mut Client,
     sql: &str,
     types: &[Type],
-    gen: &Generator<'_>,
-    rows: &[Vec<Value>],
-) -> Result<(), postgres::Error> {
-    let sink = client.copy_in(sql)?;
+    gen: &mut Generator<'_>,
+    pools: &KeyPools,
+    n: usize,
+) -> (Vec<Vec<Value>>, Result<(), postgres::Error>) {
+    let mut rows = Vec::with_capacity(n);
+    let sink = match client.copy_in(sql) {
+        Ok(s) => s,
+        Err(e) => return (rows, Err(e)),
+    };
     let mut writer = BinaryCopyInWriter::new(sink, types);
-    let mut refs: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(gen.supplied.len());
-    for r in rows {
-        refs.clear();
-        for c in &gen.supplied {
-            refs.push(&r[*c]);
+    let mut failed = None;
+    for _ in 0..n {
+        let Some(r) = gen.next_row(pools) else {
+            if gen.exhausted.is_some() {
+                break;
+            }
+            continue;
+        };
+        if failed.is_none() {
+            if let Err(e) = writer.write_raw(gen.supplied.iter().map(|c| &r[*c])) {
+                failed = Some(e);
+            }
         }
-        writer.write(&refs)?;
+        rows.push(r);
     }
-    writer.finish()?;
-    Ok(())
+    if let Some(e) = failed {
+        // Dropping the writer without `finish` aborts the COPY.
+        drop(writer);
+        return (rows, Err(e));
+    }
+    if rows.is_empty() {
+        drop(writer);
+        return (rows, Ok(()));
+    }
+    let result = writer.finish().map(|_| ());
+    (rows, result)
 }
 
 fn insert_sql(gen: &Generator<'_>, rows: usize) -> String {

@@ -489,8 +489,6 @@ pub fn seed(
             }
         }
     }
-    // Planner statistics for what `verify` runs next.
-    let _ = admin.batch_execute("ANALYZE");
     Ok(SeedReport {
         database: database.to_string(),
         tables: reports,

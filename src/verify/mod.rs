@@ -127,6 +127,8 @@ pub fn verify(
     let mut app = seed::app_client(server, database)?;
     let mut admin = server.admin_client(database)?;
     let catalog = catalog::load(&mut admin)?;
+    // "Chosen" plans are the planner's choice on statistics of the seeded volume.
+    admin.batch_execute("ANALYZE")?;
     let indexes: Vec<String> = admin
         .query(
             "SELECT indexname::text FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
