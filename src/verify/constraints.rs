@@ -15,11 +15,21 @@ fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// Whether the server's constraint name is `constraint` (or, on a partitioned table, the
+/// partition's copy of it: `orders_pkey` → `orders_2025_01_pkey`).
+fn same_constraint(reported: &str, constraint: &str, table: &str) -> bool {
+    reported == constraint
+        || constraint
+            .strip_prefix(table)
+            .is_some_and(|suffix| !suffix.is_empty() && reported.starts_with(table) && reported.ends_with(suffix))
+}
+
 fn expect(
     app: &mut Client,
     sql: &str,
     codes: &[&str],
     constraint: &str,
+    table: &str,
 ) -> (Status, Option<String>, serde_json::Value) {
     let result = (|| -> Result<Result<u64, postgres::Error>, postgres::Error> {
         let mut tx = app.transaction()?;
@@ -35,7 +45,7 @@ fn expect(
             json!({"statement": sql, "rows": n}),
         ),
         Ok(Err(e)) => match e.as_db_error() {
-            Some(d) if codes.contains(&d.code().code()) && d.constraint().is_none_or(|c| c == constraint) => (
+            Some(d) if codes.contains(&d.code().code()) && d.constraint().is_none_or(|c| same_constraint(c, constraint, table)) => (
                 Status::Pass,
                 None,
                 json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
@@ -58,40 +68,51 @@ fn predicate_sql(def: &str) -> Option<String> {
 
 fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String {
     let qt = t.qualified();
+    // Every other unique set gets one of its columns changed, so that the target constraint
+    // is the one the duplicate meets: a column with a default (omitted), a nullable one (NULL),
+    // else one no CHECK mentions (a fresh value).
+    let mentioned = |i: usize| {
+        let name = &t.columns[i].name;
+        t.checks.iter().any(|c| c.definition.contains(name.as_str()))
+    };
+    let mut omit = Vec::new();
+    let mut null = Vec::new();
+    let mut fresh = Vec::new();
+    for u in &t.uniques {
+        let others: Vec<usize> = u.columns.iter().copied().filter(|c| !target.contains(c)).collect();
+        if others.is_empty() || others.iter().any(|c| omit.contains(c) || null.contains(c) || fresh.contains(c)) {
+            continue;
+        }
+        if let Some(c) = others.iter().copied().find(|c| t.columns[*c].has_default) {
+            omit.push(c);
+        } else if let Some(c) = others.iter().copied().find(|c| !t.columns[*c].not_null) {
+            null.push(c);
+        } else if let Some(c) = others.iter().copied().find(|c| !mentioned(*c)).or_else(|| others.first().copied()) {
+            fresh.push(c);
+        }
+    }
     let mut cols = Vec::new();
     let mut exprs = Vec::new();
     for (i, c) in t.columns.iter().enumerate() {
-        if c.generated {
+        if c.generated || omit.contains(&i) || (c.identity && !target.contains(&i)) {
             continue;
         }
         let q = quote_ident(&c.name);
-        let in_other_unique = !target.contains(&i)
-            && t.uniques.iter().any(|u| u.columns.contains(&i) && u.columns.iter().any(|x| !target.contains(x)));
-        if in_other_unique {
-            if c.has_default {
-                continue;
-            }
-            if !c.not_null {
-                cols.push(q);
-                exprs.push("NULL".into());
-                continue;
-            }
-            let e = match &c.ty {
+        let e = if null.contains(&i) {
+            "NULL".to_string()
+        } else if fresh.contains(&i) {
+            match &c.ty {
                 ColType::Text { .. } => format!("left(md5(random()::text), 12) || {q}"),
                 ColType::Uuid => "gen_random_uuid()".into(),
                 ColType::Int2 | ColType::Int4 | ColType::Int8 => format!("{q} + 1000000000"),
                 ColType::Timestamptz | ColType::Timestamp => format!("{q} + interval '1 microsecond'"),
                 _ => q.clone(),
-            };
-            cols.push(q);
-            exprs.push(e);
-            continue;
-        }
-        if c.identity && !target.contains(&i) {
-            continue;
-        }
-        cols.push(q.clone());
-        exprs.push(q);
+            }
+        } else {
+            q.clone()
+        };
+        cols.push(q);
+        exprs.push(e);
     }
     let not_null: Vec<String> = target.iter().map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name))).collect();
     let mut filter = not_null.join(" AND ");
@@ -125,7 +146,7 @@ pub fn run(
             let def = definitions.get(&(t.oid, u.name.clone())).cloned().unwrap_or_default();
             let predicate = if u.predicate.is_some() { predicate_sql(&def) } else { None };
             let sql = duplicate_sql(t, &u.columns, predicate.as_deref());
-            let (status, reason, evidence) = expect(app, &sql, &["23505", "23P01"], &u.name);
+            let (status, reason, evidence) = expect(app, &sql, &["23505", "23P01"], &u.name, &t.name);
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,
@@ -175,7 +196,7 @@ pub fn run(
                 qt = t.qualified()
             );
             let (line, range) = locate(t, &c.name);
-            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.name);
+            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.name, &t.name);
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,
@@ -188,4 +209,16 @@ pub fn run(
         }
     }
     claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_constraint;
+
+    #[test]
+    fn partition_copies_of_a_constraint_match() {
+        assert!(same_constraint("orders_pkey", "orders_pkey", "orders"));
+        assert!(same_constraint("orders_y2025m01_pkey", "orders_pkey", "orders"));
+        assert!(!same_constraint("orders_y2025m01_pkey", "orders_code_key", "orders"));
+    }
 }

@@ -28,6 +28,39 @@ pub struct Keyed {
     /// USING expressions of SELECT policies that do not key on the user (e.g. `is_public`):
     /// rows they admit are shared on purpose.
     pub shared: Vec<String>,
+    /// Every policy: (command, USING, keyed on the user).
+    pub all: Vec<(String, Option<String>, bool)>,
+}
+
+impl Keyed {
+    /// Conditions under which a row of another user is reachable on purpose for `cmd`: the
+    /// user-keyed policies' own other paths (a restaurant owner sees its restaurants' orders),
+    /// and for SELECT the shared ones.
+    fn explained(&self, cmd: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .all
+            .iter()
+            .filter(|(c, q, keyed)| *keyed && q.is_some() && (c == cmd || c == "ALL"))
+            .filter_map(|(_, q, _)| q.clone())
+            .collect();
+        if cmd == "SELECT" {
+            out.extend(self.shared.iter().cloned());
+        }
+        out
+    }
+
+    /// Whether an INSERT/ALL policy lets rows in without looking at the user.
+    fn unkeyed_insert(&self) -> bool {
+        self.all.iter().any(|(c, _, keyed)| !keyed && (c == "INSERT" || c == "ALL"))
+    }
+}
+
+fn not_explained(conds: &[String]) -> String {
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" AND NOT COALESCE(({}), false)", conds.join(") OR ("))
+    }
 }
 
 fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
@@ -72,13 +105,16 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         lower.contains("current_setting(") || lower.contains("auth.uid()") || lower.contains("request.jwt") || lower.contains("auth.jwt()")
     };
     let mut shared: Vec<(String, String, String)> = Vec::new();
+    let mut all: Vec<(String, String, String, Option<String>, bool)> = Vec::new();
     for r in &rows {
         let expr: String = r.get(4);
         let lower = expr.to_lowercase();
+        let cmd: String = r.get(6);
+        let qual: Option<String> = r.get(7);
+        all.push((r.get(0), r.get(1), cmd.clone(), qual.clone(), keyed(&lower)));
         if !keyed(&lower) {
-            let cmd: String = r.get(6);
-            let qual: Option<String> = r.get(7);
-            if let Some(q) = qual.filter(|_| cmd == "SELECT" || cmd == "ALL") {
+            // `USING (true)` shares nothing on purpose: it opens the table.
+            if let Some(q) = qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true") {
                 shared.push((r.get(0), r.get(1), q));
             }
             continue;
@@ -99,6 +135,7 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
                     settings: Vec::new(),
                     rls_enabled: r.get(5),
                     shared: Vec::new(),
+                    all: Vec::new(),
                 });
                 out.last_mut().expect("invariant: just pushed")
             }
@@ -121,6 +158,11 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
     for (schema, table, qual) in shared {
         if let Some(k) = out.iter_mut().find(|k| k.schema == schema && k.table == table) {
             k.shared.push(qual);
+        }
+    }
+    for (schema, table, cmd, qual, is_keyed) in all {
+        if let Some(k) = out.iter_mut().find(|k| k.schema == schema && k.table == table) {
+            k.all.push((cmd, qual, is_keyed));
         }
     }
     out
@@ -214,6 +256,8 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 s = quote_ident(&table.schema)
             ))?;
             try_exec(&mut tx, &format!("GRANT USAGE ON SCHEMA auth TO {r}"))?;
+            // Policies may read other tables (their own RLS still applies).
+            try_exec(&mut tx, &format!("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {r}", quote_ident(&table.schema)))?;
             for role_name in &k.roles {
                 try_exec(&mut tx, &format!("GRANT {} TO {r}", quote_ident(role_name)))?;
             }
@@ -229,11 +273,7 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 tx.batch_execute(&format!("SAVEPOINT as_user; SET LOCAL ROLE {r}"))?;
                 act_as(&mut tx, k, me)?;
                 let own = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text = {}", lit(me)))?;
-                let shared = if k.shared.is_empty() {
-                    String::new()
-                } else {
-                    format!(" AND NOT COALESCE(({}), false)", k.shared.join(") OR ("))
-                };
+                let shared = not_explained(&k.explained("SELECT"));
                 let foreign = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{shared}", lit(me)))?;
                 let shared_rows = if shared.is_empty() {
                     0
@@ -242,12 +282,12 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 };
                 tx.batch_execute("SAVEPOINT w")?;
                 let updated = tx
-                    .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)), &[])
+                    .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text IS DISTINCT FROM {}{}", lit(me), not_explained(&k.explained("UPDATE"))), &[])
                     .map(|n| n.to_string())
                     .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let deleted = tx
-                    .execute(&format!("DELETE FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)), &[])
+                    .execute(&format!("DELETE FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{}", lit(me), not_explained(&k.explained("DELETE"))), &[])
                     .map(|n| n.to_string())
                     .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
@@ -288,11 +328,11 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                 if deleted.parse::<u64>().is_ok_and(|n| n > 0) {
                     leaks.push(format!("as {me}: DELETE removed {deleted} rows of other users"));
                 }
-                if inserted.starts_with("inserted") || inserted.starts_with("passed") {
+                if (inserted.starts_with("inserted") || inserted.starts_with("passed")) && k.unkeyed_insert() {
                     leaks.push(format!("as {me}: INSERT of a row for {other} {inserted}"));
                 }
                 per_user.push(json!({
-                    "user": me, "own_rows_visible": own, "other_rows_visible": foreign, "shared_rows_visible": shared_rows,
+                    "user": me, "own_rows_visible": own, "other_rows_visible": foreign, "explained_rows_visible": shared_rows,
                     "update_other": updated, "delete_other": deleted, "insert_for_other": inserted,
                 }));
             }
