@@ -612,7 +612,12 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
     let mut progress = |p: &seed::Progress<'_>| {
         // One line per table; on a terminal it is rewritten while the table fills.
         if p.finished {
-            eprintln!("{}seeding {}: {} rows", if tty { "\r\x1b[2K" } else { "" }, p.table, p.done);
+            eprintln!(
+                "{}seeding {}: {} rows",
+                if tty { "\r\x1b[2K" } else { "" },
+                p.table,
+                p.done
+            );
         } else if tty {
             eprint!("\r\x1b[2Kseeding {}: {}/{} rows", p.table, p.done, p.total);
         }
@@ -703,7 +708,10 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let failed = report.claims.iter().any(|c| c.status == verify::Status::Fail);
+    let failed = report
+        .claims
+        .iter()
+        .any(|c| c.status == verify::Status::Fail);
     if args.format == Format::Json {
         let value = serde_json::json!({
             "tool": "pgspec",

@@ -263,7 +263,10 @@ impl Types<'_> {
                 fixed: false,
             }),
             1043 | 1042 => Some(ColType::Text {
-                max_len: usize::try_from(typmod - 4).ok().filter(|n| *n > 0).or(if type_oid == 1042 { Some(1) } else { None }),
+                max_len: usize::try_from(typmod - 4)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .or(if type_oid == 1042 { Some(1) } else { None }),
                 fixed: type_oid == 1042,
             }),
             2950 => Some(ColType::Uuid),
@@ -424,9 +427,9 @@ pub fn load(client: &mut Client) -> Result<Catalog, SeedError> {
             let col_name = t.columns[ci].name.clone();
             for def in checks {
                 let expr = expr::parse_check(&def, &|name| {
-                    (name == "value").then_some(ci).or_else(|| {
-                        (name == col_name).then_some(ci)
-                    })
+                    (name == "value")
+                        .then_some(ci)
+                        .or_else(|| (name == col_name).then_some(ci))
                 });
                 t.checks.push(Check {
                     name: format!("domain check on {col_name}"),
@@ -451,7 +454,9 @@ fn load_constraints(
     let rows = client.query(&sql, &[&oids]).map_err(|e| db(&e))?;
     for r in &rows {
         let rel: i64 = r.get(0);
-        let Some(&ti) = by_oid.get(&rel) else { continue };
+        let Some(&ti) = by_oid.get(&rel) else {
+            continue;
+        };
         let t = &mut tables[ti];
         let name: String = r.get(1);
         let kind: String = r.get(2);
@@ -542,7 +547,9 @@ fn load_partitions(
         .map_err(|e| db(&e))?;
     for r in &rows {
         let parent: i64 = r.get(0);
-        let Some(&ti) = by_oid.get(&parent) else { continue };
+        let Some(&ti) = by_oid.get(&parent) else {
+            continue;
+        };
         let t = &mut tables[ti];
         let bound: Option<String> = r.get(2);
         let keydef: Option<String> = r.get(3);
@@ -571,7 +578,10 @@ pub fn parse_bound(text: &str) -> PartitionBound {
     if upper.starts_with("FOR VALUES WITH") {
         return PartitionBound::Hash;
     }
-    if let Some(rest) = upper.strip_prefix("FOR VALUES IN").map(|_| &t["FOR VALUES IN".len()..]) {
+    if let Some(rest) = upper
+        .strip_prefix("FOR VALUES IN")
+        .map(|_| &t["FOR VALUES IN".len()..])
+    {
         return PartitionBound::List(literals(rest));
     }
     if upper.starts_with("FOR VALUES FROM") {
@@ -583,7 +593,8 @@ pub fn parse_bound(text: &str) -> PartitionBound {
         let first = |s: &str| {
             let lits = literals(s);
             let v = lits.into_iter().next()?;
-            (!v.eq_ignore_ascii_case("minvalue") && !v.eq_ignore_ascii_case("maxvalue")).then_some(v)
+            (!v.eq_ignore_ascii_case("minvalue") && !v.eq_ignore_ascii_case("maxvalue"))
+                .then_some(v)
         };
         return PartitionBound::Range(first(lo), first(hi));
     }

@@ -89,14 +89,10 @@ pub fn uuid_text(b: &[u8; 16]) -> String {
 type Lookup<'a> = dyn Fn(&str) -> Option<usize> + 'a;
 
 fn parse_first(sql: &str) -> Option<NodeEnum> {
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0)).ok()?.ok()?;
-    parsed
-        .protobuf
-        .stmts
-        .into_iter()
-        .next()?
-        .stmt?
-        .node
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
+    parsed.protobuf.stmts.into_iter().next()?.stmt?.node
 }
 
 /// Parse a scalar expression (e.g. an index predicate) over the named columns.
@@ -128,7 +124,9 @@ pub fn parse_exclusion(def: &str, lookup: &Lookup<'_>) -> (Vec<usize>, Vec<usize
     let sql = format!("ALTER TABLE t ADD CONSTRAINT c {def}");
     if let Some(NodeEnum::AlterTableStmt(stmt)) = parse_first(&sql) {
         for cmd in &stmt.cmds {
-            let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else { continue };
+            let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                continue;
+            };
             let Some(NodeEnum::Constraint(c)) = cmd.def.as_ref().and_then(|d| d.node.as_ref())
             else {
                 continue;
@@ -137,7 +135,9 @@ pub fn parse_exclusion(def: &str, lookup: &Lookup<'_>) -> (Vec<usize>, Vec<usize
                 predicate = Some(convert(w, lookup));
             }
             for ex in &c.exclusions {
-                let Some(NodeEnum::List(pair)) = ex.node.as_ref() else { continue };
+                let Some(NodeEnum::List(pair)) = ex.node.as_ref() else {
+                    continue;
+                };
                 let elem = pair.items.first().and_then(|n| n.node.as_ref());
                 let op = pair.items.get(1).and_then(|n| n.node.as_ref());
                 let col = match elem {
@@ -152,7 +152,7 @@ pub fn parse_exclusion(def: &str, lookup: &Lookup<'_>) -> (Vec<usize>, Vec<usize
                             Some(NodeEnum::String(s)) => Some(s.sval.clone()),
                             _ => None,
                         })
-                        .last()
+                        .next_back()
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
@@ -221,7 +221,10 @@ fn names(nodes: &[pg_query::protobuf::Node]) -> Vec<String> {
 }
 
 fn boxed(n: Option<&pg_query::protobuf::Node>, lookup: &Lookup<'_>) -> Box<Expr> {
-    Box::new(n.and_then(|n| n.node.as_ref()).map_or(Expr::Unknown, |n| convert(n, lookup)))
+    Box::new(
+        n.and_then(|n| n.node.as_ref())
+            .map_or(Expr::Unknown, |n| convert(n, lookup)),
+    )
 }
 
 fn list(n: Option<&pg_query::protobuf::Node>, lookup: &Lookup<'_>) -> Vec<Expr> {
@@ -258,7 +261,11 @@ fn like_to_regex(pattern: &str) -> String {
 }
 
 fn regex_expr(arg: Expr, pattern: &str, ci: bool, negated: bool, like: bool) -> Expr {
-    let source = if like { like_to_regex(pattern) } else { pattern.to_string() };
+    let source = if like {
+        like_to_regex(pattern)
+    } else {
+        pattern.to_string()
+    };
     match regex::RegexBuilder::new(&source)
         .case_insensitive(ci)
         .size_limit(1 << 20)
@@ -300,9 +307,18 @@ fn convert(node: &NodeEnum, lookup: &Lookup<'_>) -> Expr {
             let ty = tc
                 .type_name
                 .as_ref()
-                .map(|t| names(&t.names).last().cloned().unwrap_or_default().to_lowercase())
+                .map(|t| {
+                    names(&t.names)
+                        .last()
+                        .cloned()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                })
                 .unwrap_or_default();
-            let is_array = tc.type_name.as_ref().is_some_and(|t| !t.array_bounds.is_empty());
+            let is_array = tc
+                .type_name
+                .as_ref()
+                .is_some_and(|t| !t.array_bounds.is_empty());
             let inner = *boxed(tc.arg.as_deref(), lookup);
             if is_array {
                 // '{a,b}'::text[] → an array of strings.
@@ -348,7 +364,11 @@ fn convert(node: &NodeEnum, lookup: &Lookup<'_>) -> Expr {
             NullTestType::try_from(n.nulltesttype) == Ok(NullTestType::IsNotNull),
         ),
         NodeEnum::FuncCall(f) => {
-            let name = names(&f.funcname).last().cloned().unwrap_or_default().to_lowercase();
+            let name = names(&f.funcname)
+                .last()
+                .cloned()
+                .unwrap_or_default()
+                .to_lowercase();
             let args = f
                 .args
                 .iter()
@@ -378,7 +398,8 @@ fn convert(node: &NodeEnum, lookup: &Lookup<'_>) -> Expr {
                     if let ("~" | "~*" | "!~" | "!~*", Expr::Str(p)) = (op.as_str(), strip(&r)) {
                         return regex_expr(l, p, op.contains('*'), op.starts_with('!'), false);
                     }
-                    if let ("~~" | "~~*" | "!~~" | "!~~*", Expr::Str(p)) = (op.as_str(), strip(&r)) {
+                    if let ("~~" | "~~*" | "!~~" | "!~~*", Expr::Str(p)) = (op.as_str(), strip(&r))
+                    {
                         return regex_expr(l, p, op.contains('*'), op.starts_with('!'), true);
                     }
                     Expr::Op(op, Box::new(l), Box::new(r))
@@ -449,9 +470,11 @@ fn compare(a: &V, b: &V) -> Option<std::cmp::Ordering> {
 
 fn cast(v: V, ty: &str) -> V {
     match (v, ty) {
-        (V::Str(s), "int2" | "int4" | "int8" | "integer" | "bigint" | "smallint" | "numeric" | "float8" | "float4" | "real" | "decimal") => {
-            s.trim().parse().map_or(V::Unknown, V::Num)
-        }
+        (
+            V::Str(s),
+            "int2" | "int4" | "int8" | "integer" | "bigint" | "smallint" | "numeric" | "float8"
+            | "float4" | "real" | "decimal",
+        ) => s.trim().parse().map_or(V::Unknown, V::Num),
         (V::Str(s), "timestamp" | "timestamptz" | "date") =>
         {
             #[allow(clippy::cast_precision_loss)]
@@ -537,9 +560,9 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
             let vals: Vec<V> = items.iter().map(|i| eval(i, row)).collect();
             if vals.iter().any(|v| truth(v) == Some(false)) {
                 V::Bool(false)
-            } else if vals.iter().any(|v| *v == V::Unknown) {
+            } else if vals.contains(&V::Unknown) {
                 V::Unknown
-            } else if vals.iter().any(|v| *v == V::Null) {
+            } else if vals.contains(&V::Null) {
                 V::Null
             } else {
                 V::Bool(true)
@@ -549,9 +572,9 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
             let vals: Vec<V> = items.iter().map(|i| eval(i, row)).collect();
             if vals.iter().any(|v| truth(v) == Some(true)) {
                 V::Bool(true)
-            } else if vals.iter().any(|v| *v == V::Unknown) {
+            } else if vals.contains(&V::Unknown) {
                 V::Unknown
-            } else if vals.iter().any(|v| *v == V::Null) {
+            } else if vals.contains(&V::Null) {
                 V::Null
             } else {
                 V::Bool(false)
@@ -640,7 +663,7 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
         }
         Expr::Func(name, args) => {
             let vals: Vec<V> = args.iter().map(|a| eval(a, row)).collect();
-            if name != "coalesce" && vals.iter().any(|v| *v == V::Null) {
+            if name != "coalesce" && vals.contains(&V::Null) {
                 return V::Null;
             }
             #[allow(clippy::cast_precision_loss)]
@@ -724,7 +747,8 @@ fn literal(e: &Expr) -> Option<V> {
             Expr::Num(n) => Some(V::Num(-n)),
             _ => None,
         },
-        Expr::Now => {
+        Expr::Now =>
+        {
             #[allow(clippy::cast_precision_loss)]
             Some(V::Num(today_micros() as f64))
         }
@@ -760,7 +784,9 @@ pub fn hints(checks: &[&Expr], ncols: usize) -> Vec<Hints> {
         // `x IS NULL OR <condition on x>`: the condition holds whenever x is set.
         let c = match c {
             Expr::Or(items) if items.len() == 2 => {
-                let null_side = items.iter().position(|i| matches!(i, Expr::IsNull(_, false)));
+                let null_side = items
+                    .iter()
+                    .position(|i| matches!(i, Expr::IsNull(_, false)));
                 match null_side {
                     Some(p) => &items[1 - p],
                     None => c,
@@ -837,9 +863,10 @@ fn hint_one(c: &Expr, out: &mut [Hints]) {
                 (Expr::Col(i), _) => (*i, op.as_str(), b.as_ref()),
                 (_, Expr::Col(i)) => (*i, flip(op), a.as_ref()),
                 (Expr::Func(f, args), _) if is_len(f) => {
-                    if let (Some(Expr::Col(i)), Some(n)) =
-                        (args.first().map(strip), literal(b).as_ref().and_then(to_num))
-                    {
+                    if let (Some(Expr::Col(i)), Some(n)) = (
+                        args.first().map(strip),
+                        literal(b).as_ref().and_then(to_num),
+                    ) {
                         len_hint(&mut out[*i], op, n);
                     }
                     return;

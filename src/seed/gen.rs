@@ -147,7 +147,12 @@ impl<'t> Generator<'t> {
                 .find(|c| {
                     matches!(
                         table.columns[*c].ty,
-                        ColType::Text { .. } | ColType::Int2 | ColType::Int4 | ColType::Int8 | ColType::Uuid | ColType::Numeric { .. }
+                        ColType::Text { .. }
+                            | ColType::Int2
+                            | ColType::Int4
+                            | ColType::Int8
+                            | ColType::Uuid
+                            | ColType::Numeric { .. }
                     ) && hints[*c].choices.is_none()
                 })
                 .or_else(|| free.first().copied())
@@ -260,7 +265,11 @@ impl<'t> Generator<'t> {
 
     /// Column sets whose existing values must stay unique (for preloading from the table).
     pub fn unique_columns(&self) -> Vec<Vec<usize>> {
-        self.table.uniques.iter().map(|u| u.columns.clone()).collect()
+        self.table
+            .uniques
+            .iter()
+            .map(|u| u.columns.clone())
+            .collect()
     }
 
     /// Record existing values of unique set `i`.
@@ -399,7 +408,7 @@ impl<'t> Generator<'t> {
             }
             let fk = self.fks[fi].clone();
             let pool = pools.get(&fk.pool).map_or(&[][..], Vec::as_slice);
-            if !pool.is_empty() && !(fk.nullable && self.rng.chance(0.3)) {
+            if !(pool.is_empty() || fk.nullable && self.rng.chance(0.3)) {
                 let parent = &pool[usize::try_from(self.rng.below(pool.len() as u64)).unwrap_or(0)];
                 for (c, v) in fk.cols.iter().zip(parent) {
                     row[*c] = v.clone();
@@ -450,10 +459,11 @@ impl<'t> Generator<'t> {
         self.fks
             .iter()
             .any(|f| f.cols.contains(&ci) && f.mode != FkMode::Deferred)
-            || self
-                .fks
-                .iter()
-                .any(|f| f.cols.contains(&ci) && f.mode == FkMode::Deferred && !self.table.columns[ci].not_null)
+            || self.fks.iter().any(|f| {
+                f.cols.contains(&ci)
+                    && f.mode == FkMode::Deferred
+                    && !self.table.columns[ci].not_null
+            })
     }
 
     fn partition_value(&mut self, key: usize, row: &mut [Value]) {
@@ -470,7 +480,13 @@ impl<'t> Generator<'t> {
         }
         let ri = usize::try_from(self.rng.below(self.ranges.len() as u64)).unwrap_or(0);
         let (lo, hi) = self.ranges[ri];
-        let span_default = if is_int(&ty) { 1000 } else if ty == ColType::Date { 30 } else { 30 * DAY_MICROS };
+        let span_default = if is_int(&ty) {
+            1000
+        } else if ty == ColType::Date {
+            30
+        } else {
+            30 * DAY_MICROS
+        };
         let (lo, hi) = match (lo, hi) {
             (Some(l), Some(h)) => (l, h - 1),
             (Some(l), None) => (l, l + span_default),
@@ -495,14 +511,17 @@ impl<'t> Generator<'t> {
             return Value::Null;
         }
         let ty = col.ty.clone();
-        let time_like = matches!(ty, ColType::Timestamp | ColType::Timestamptz | ColType::Date);
+        let time_like = matches!(
+            ty,
+            ColType::Timestamp | ColType::Timestamptz | ColType::Date
+        );
         #[allow(clippy::cast_precision_loss)]
         let step = if time_like { DAY_MICROS as f64 } else { 1.0 };
         let mut lo: Option<f64> = None;
         let mut hi: Option<f64> = None;
         for (o, strict) in self.hints[ci].ge.clone() {
             if let Some(x) = row[o].as_f64() {
-                let x = if strict { x + step.min(1.0).max(1.0) } else { x };
+                let x = if strict { x + 1.0 } else { x };
                 lo = Some(lo.map_or(x, |l: f64| l.max(x)));
             }
         }
@@ -518,12 +537,6 @@ impl<'t> Generator<'t> {
             (Some(l), _) => l + spread,
             (None, Some(h)) => h - spread,
             (None, None) => return self.value(ci, attempt),
-        };
-        let x = if let ColType::Date = ty {
-            // from_f64 takes microseconds for dates; keep whole days at or past the bound.
-            x
-        } else {
-            x
         };
         from_f64(&ty, x)
     }
@@ -551,12 +564,19 @@ impl<'t> Generator<'t> {
             }
         }
         match &ty {
-            ColType::Bool => Value::Bool(if name.starts_with("is_active") || name == "active" || name.contains("enabled") {
-                self.rng.chance(0.85)
-            } else {
-                self.rng.chance(0.5)
-            }),
-            ColType::Int2 | ColType::Int4 | ColType::Int8 | ColType::Float4 | ColType::Float8 | ColType::Numeric { .. } => {
+            ColType::Bool => Value::Bool(
+                if name.starts_with("is_active") || name == "active" || name.contains("enabled") {
+                    self.rng.chance(0.85)
+                } else {
+                    self.rng.chance(0.5)
+                },
+            ),
+            ColType::Int2
+            | ColType::Int4
+            | ColType::Int8
+            | ColType::Float4
+            | ColType::Float8
+            | ColType::Numeric { .. } => {
                 if unique && is_int(&ty) {
                     #[allow(clippy::cast_possible_wrap)]
                     let v = self.int_base[ci] + seq as i64 - 1;
@@ -588,7 +608,9 @@ impl<'t> Generator<'t> {
                 .map_or(Value::Null, |l| Value::Text(l.clone())),
             ColType::Uuid => Value::Uuid(self.rng.uuid()),
             ColType::Timestamptz | ColType::Timestamp => Value::Timestamp(self.time(ci, &name)),
-            ColType::Date => Value::Date(i32::try_from(self.time(ci, &name).div_euclid(DAY_MICROS)).unwrap_or(0)),
+            ColType::Date => {
+                Value::Date(i32::try_from(self.time(ci, &name).div_euclid(DAY_MICROS)).unwrap_or(0))
+            }
             ColType::Time => Value::Time(self.rng.range(6 * 3600, 22 * 3600) * 1_000_000),
             ColType::Interval => Value::Interval {
                 micros: self.rng.range(1, 24 * 60) * 60_000_000,
@@ -597,7 +619,11 @@ impl<'t> Generator<'t> {
             },
             ColType::Json | ColType::Jsonb => {
                 let text = self.json(&name, seq, attempt);
-                if ty == ColType::Json { Value::Json(text) } else { Value::Jsonb(text) }
+                if ty == ColType::Json {
+                    Value::Json(text)
+                } else {
+                    Value::Jsonb(text)
+                }
             }
             ColType::Bytea => {
                 let mut b = self.rng.next_u64().to_be_bytes().to_vec();
@@ -615,7 +641,11 @@ impl<'t> Generator<'t> {
             }
             ColType::Array { elem, elem_oid } => {
                 let elem = (**elem).clone();
-                let count = if attempt % 2 == 1 { 1 } else { self.rng.below(4) };
+                let count = if attempt % 2 == 1 {
+                    1
+                } else {
+                    self.rng.below(4)
+                };
                 let mut items = Vec::new();
                 if let Some(subset) = h.subset_of.clone() {
                     for _ in 0..count.min(subset.len() as u64) {
@@ -628,39 +658,52 @@ impl<'t> Generator<'t> {
                     }
                 } else if writable(&elem) {
                     for _ in 0..count {
-                        items.push(self.scalar(&elem, &name));
+                        items.push(self.scalar(&elem));
                     }
                 }
-                Value::Array { elem_oid: *elem_oid, items }
+                Value::Array {
+                    elem_oid: *elem_oid,
+                    items,
+                }
             }
             ColType::Range { elem, elem_oid } => {
-                let lower = self.scalar(elem, &name);
+                let lower = self.scalar(elem);
                 let upper = match &lower {
-                    Value::I32(v) => Value::I32(v + 1 + i32::try_from(self.rng.below(100)).unwrap_or(0)),
-                    Value::I64(v) => Value::I64(v + 1 + i64::try_from(self.rng.below(100)).unwrap_or(0)),
-                    Value::Timestamp(t) => Value::Timestamp(t + (1 + self.rng.range(0, 7)) * 3_600_000_000),
-                    Value::Date(d) => Value::Date(d + 1 + i32::try_from(self.rng.below(14)).unwrap_or(0)),
-                    Value::Numeric { unscaled, scale } => Value::Numeric { unscaled: unscaled + 100, scale: *scale },
+                    Value::I32(v) => {
+                        Value::I32(v + 1 + i32::try_from(self.rng.below(100)).unwrap_or(0))
+                    }
+                    Value::I64(v) => {
+                        Value::I64(v + 1 + i64::try_from(self.rng.below(100)).unwrap_or(0))
+                    }
+                    Value::Timestamp(t) => {
+                        Value::Timestamp(t + (1 + self.rng.range(0, 7)) * 3_600_000_000)
+                    }
+                    Value::Date(d) => {
+                        Value::Date(d + 1 + i32::try_from(self.rng.below(14)).unwrap_or(0))
+                    }
+                    Value::Numeric { unscaled, scale } => Value::Numeric {
+                        unscaled: unscaled + 100,
+                        scale: *scale,
+                    },
                     _ => Value::Null,
                 };
                 if upper.is_null() {
                     return Value::Null;
                 }
                 let _ = elem_oid;
-                Value::Range { lower: Some(Box::new(lower)), upper: Some(Box::new(upper)) }
+                Value::Range {
+                    lower: Some(Box::new(lower)),
+                    upper: Some(Box::new(upper)),
+                }
             }
             ColType::Other(_) => other_text(col).map_or(Value::Null, Value::Text),
         }
     }
 
     /// A value of an element type (arrays, ranges), without column hints.
-    fn scalar(&mut self, ty: &ColType, name: &str) -> Value {
+    fn scalar(&mut self, ty: &ColType) -> Value {
         match ty {
-            ColType::Text { .. } => Value::Text(if name.contains("tag") {
-                self.names.words(&mut self.rng, 1)
-            } else {
-                self.names.words(&mut self.rng, 1)
-            }),
+            ColType::Text { .. } => Value::Text(self.names.words(&mut self.rng, 1)),
             ColType::Int2 => Value::I16(i16::try_from(self.rng.below(100)).unwrap_or(0)),
             ColType::Int4 => Value::I32(i32::try_from(self.rng.below(1000)).unwrap_or(0)),
             ColType::Int8 => Value::I64(i64::try_from(self.rng.below(1000)).unwrap_or(0)),
@@ -675,9 +718,14 @@ impl<'t> Generator<'t> {
             ColType::Timestamp | ColType::Timestamptz => {
                 Value::Timestamp(self.now - self.rng.range(0, 365 * DAY_MICROS))
             }
-            ColType::Date => Value::Date(i32::try_from((self.now / DAY_MICROS) - self.rng.range(0, 365)).unwrap_or(0)),
+            ColType::Date => Value::Date(
+                i32::try_from((self.now / DAY_MICROS) - self.rng.range(0, 365)).unwrap_or(0),
+            ),
             ColType::Bool => Value::Bool(self.rng.chance(0.5)),
-            ColType::Enum(labels) => self.rng.pick(labels).map_or(Value::Null, |l| Value::Text(l.clone())),
+            ColType::Enum(labels) => self
+                .rng
+                .pick(labels)
+                .map_or(Value::Null, |l| Value::Text(l.clone())),
             ColType::Jsonb => Value::Jsonb("{}".into()),
             ColType::Json => Value::Json("{}".into()),
             _ => Value::Null,
@@ -722,13 +770,27 @@ impl<'t> Generator<'t> {
     }
 
     fn time(&mut self, ci: usize, name: &str) -> i64 {
-        let future = ["expires", "expiry", "until", "due", "scheduled", "next_", "valid_to", "ends_at", "end_at", "deadline"]
-            .iter()
-            .any(|w| name.contains(w));
+        let future = [
+            "expires",
+            "expiry",
+            "until",
+            "due",
+            "scheduled",
+            "next_",
+            "valid_to",
+            "ends_at",
+            "end_at",
+            "deadline",
+        ]
+        .iter()
+        .any(|w| name.contains(w));
         let (mut lo, mut hi) = if future {
             (self.now, self.now + 90 * DAY_MICROS)
         } else if name.contains("birth") || name == "dob" {
-            (-50 * 365 * DAY_MICROS, -5 * 365 * DAY_MICROS + 5 * 365 * DAY_MICROS)
+            (
+                -50 * 365 * DAY_MICROS,
+                -5 * 365 * DAY_MICROS + 5 * 365 * DAY_MICROS,
+            )
         } else {
             (self.now - 365 * DAY_MICROS, self.now)
         };
@@ -748,7 +810,12 @@ impl<'t> Generator<'t> {
     }
 
     fn json(&mut self, name: &str, seq: u64, attempt: u32) -> String {
-        if attempt % 2 == 1 || name.contains("tags") || name.ends_with("_ids") || name.contains("items") || name.contains("list") {
+        if attempt % 2 == 1
+            || name.contains("tags")
+            || name.ends_with("_ids")
+            || name.contains("items")
+            || name.contains("list")
+        {
             return format!(
                 "[\"{}\", \"{}\"]",
                 self.names.words(&mut self.rng, 1),
@@ -763,15 +830,41 @@ impl<'t> Generator<'t> {
     fn text(&mut self, ci: usize, name: &str, unique: bool, seq: u64, attempt: u32) -> String {
         let h = self.hints[ci].clone();
         let table = self.table.name.to_lowercase();
-        let person_table = ["user", "customer", "member", "profile", "employee", "staff", "person", "author", "owner", "installer", "driver", "account", "patient", "student"]
-            .iter()
-            .any(|w| table.contains(w));
+        let person_table = [
+            "user",
+            "customer",
+            "member",
+            "profile",
+            "employee",
+            "staff",
+            "person",
+            "author",
+            "owner",
+            "installer",
+            "driver",
+            "account",
+            "patient",
+            "student",
+        ]
+        .iter()
+        .any(|w| table.contains(w));
         let rng = &mut self.rng;
         let names = self.names;
         let mut unique_done = false;
-        let mut s = if ["hash", "token", "secret", "signature", "nonce", "salt", "digest", "fingerprint", "cipher", "encrypted"]
-            .iter()
-            .any(|w| name.contains(w))
+        let mut s = if [
+            "hash",
+            "token",
+            "secret",
+            "signature",
+            "nonce",
+            "salt",
+            "digest",
+            "fingerprint",
+            "cipher",
+            "encrypted",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
             || name.ends_with("_key")
             || name == "key"
         {
@@ -784,31 +877,71 @@ impl<'t> Generator<'t> {
             names.phone(rng)
         } else if name.contains("first_name") || name.contains("given_name") {
             names.first_name(rng)
-        } else if name.contains("last_name") || name.contains("surname") || name.contains("family_name") {
+        } else if name.contains("last_name")
+            || name.contains("surname")
+            || name.contains("family_name")
+        {
             names.last_name(rng)
-        } else if name.contains("username") || name.contains("user_name") || name.contains("login") || name.contains("handle") || name == "nickname" {
+        } else if name.contains("username")
+            || name.contains("user_name")
+            || name.contains("login")
+            || name.contains("handle")
+            || name == "nickname"
+        {
             unique_done = true;
             format!("{}{}", names.handle(rng).replace('.', "_"), seq)
-        } else if name.contains("url") || name.contains("uri") || name.contains("link") || name.contains("website") || name.contains("endpoint") {
+        } else if name.contains("url")
+            || name.contains("uri")
+            || name.contains("link")
+            || name.contains("website")
+            || name.contains("endpoint")
+        {
             unique_done = true;
             format!("https://{}/{}/{}", names.domain(rng), table, seq)
-        } else if name.contains("path") || name.contains("image") || name.contains("avatar") || name.contains("thumbnail") || name.contains("photo") || name.contains("file") {
+        } else if name.contains("path")
+            || name.contains("image")
+            || name.contains("avatar")
+            || name.contains("thumbnail")
+            || name.contains("photo")
+            || name.contains("file")
+        {
             unique_done = true;
             format!("/files/{table}/{seq}.png")
         } else if name.ends_with("ip") || name.contains("ip_address") {
-            format!("10.{}.{}.{}", rng.below(256), rng.below(256), 1 + rng.below(254))
+            format!(
+                "10.{}.{}.{}",
+                rng.below(256),
+                rng.below(256),
+                1 + rng.below(254)
+            )
         } else if name.contains("address") {
             names.address(rng)
         } else if name.contains("city") {
             names.city(rng)
         } else if name.contains("country") {
-            if names.korean { "KR".into() } else { "US".into() }
+            if names.korean {
+                "KR".into()
+            } else {
+                "US".into()
+            }
         } else if name.contains("currency") {
-            if names.korean { "KRW".into() } else { "USD".into() }
+            if names.korean {
+                "KRW".into()
+            } else {
+                "USD".into()
+            }
         } else if name.contains("locale") || name.contains("language") || name == "lang" {
-            if names.korean { "ko-KR".into() } else { "en-US".into() }
+            if names.korean {
+                "ko-KR".into()
+            } else {
+                "en-US".into()
+            }
         } else if name.contains("timezone") || name == "tz" {
-            if names.korean { "Asia/Seoul".into() } else { "UTC".into() }
+            if names.korean {
+                "Asia/Seoul".into()
+            } else {
+                "UTC".into()
+            }
         } else if name.contains("color") || name.contains("colour") {
             format!("#{}", hex(rng, 6))
         } else if name.contains("user_agent") {
@@ -819,25 +952,75 @@ impl<'t> Generator<'t> {
             "image/png".into()
         } else if name.contains("version") {
             format!("1.{}.{}", rng.below(10), rng.below(20))
-        } else if name.ends_with("_no") || name.ends_with("_number") || name.ends_with("code") || name == "sku" || name.ends_with("_id") || name == "slug" {
+        } else if name.ends_with("_no")
+            || name.ends_with("_number")
+            || name.ends_with("code")
+            || name == "sku"
+            || name.ends_with("_id")
+            || name == "slug"
+        {
             unique_done = true;
-            let prefix: String = table.chars().filter(char::is_ascii_alphabetic).take(3).collect::<String>().to_uppercase();
-            format!("{}-{:06}", if prefix.is_empty() { "X".into() } else { prefix }, seq)
-        } else if name.contains("title") || name.contains("subject") || name.contains("headline") || name.contains("label") {
+            let prefix: String = table
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .take(3)
+                .collect::<String>()
+                .to_uppercase();
+            format!(
+                "{}-{:06}",
+                if prefix.is_empty() {
+                    "X".into()
+                } else {
+                    prefix
+                },
+                seq
+            )
+        } else if name.contains("title")
+            || name.contains("subject")
+            || name.contains("headline")
+            || name.contains("label")
+        {
             names.title(rng)
-        } else if ["description", "content", "body", "message", "text", "note", "comment", "bio", "summary", "reason", "detail", "prompt", "query"]
-            .iter()
-            .any(|w| name.contains(w))
+        } else if [
+            "description",
+            "content",
+            "body",
+            "message",
+            "text",
+            "note",
+            "comment",
+            "bio",
+            "summary",
+            "reason",
+            "detail",
+            "prompt",
+            "query",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
         {
             names.sentence(rng)
-        } else if name == "name" || name.ends_with("_name") || name == "display_name" || name == "full_name" {
-            if person_table || name.contains("customer") || name.contains("full") || name.contains("display") || name.contains("contact") || name.contains("recipient") {
+        } else if name == "name"
+            || name.ends_with("_name")
+            || name == "display_name"
+            || name == "full_name"
+        {
+            if person_table
+                || name.contains("customer")
+                || name.contains("full")
+                || name.contains("display")
+                || name.contains("contact")
+                || name.contains("recipient")
+            {
                 names.full_name(rng)
             } else {
                 names.title(rng)
             }
         } else if name.contains("status") || name.contains("state") {
-            (*rng.pick(&["active", "pending", "inactive"]).unwrap_or(&"active")).to_string()
+            (*rng
+                .pick(&["active", "pending", "inactive"])
+                .unwrap_or(&"active"))
+            .to_string()
         } else {
             names.words(rng, 2)
         };
@@ -863,7 +1046,14 @@ impl<'t> Generator<'t> {
                 let tail = seq.to_string();
                 let keep = max.saturating_sub(tail.len());
                 s = s.chars().take(keep).collect::<String>() + &tail;
-                s = s.chars().rev().take(max).collect::<Vec<_>>().into_iter().rev().collect();
+                s = s
+                    .chars()
+                    .rev()
+                    .take(max)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
             } else {
                 s = s.chars().take(max).collect();
             }
@@ -880,7 +1070,7 @@ impl<'t> Generator<'t> {
 /// of it), so Distinct foreign keys spread over parents.
 fn permute(k: u64, n: u64) -> u64 {
     const P: u64 = 2_654_435_761;
-    if n % P == 0 {
+    if n.is_multiple_of(P) {
         return k % n;
     }
     let r = (u128::from(k % n) * u128::from(P)) % u128::from(n);
@@ -889,7 +1079,14 @@ fn permute(k: u64, n: u64) -> u64 {
 
 fn null_rate(name: &str) -> f64 {
     let n = name.to_lowercase();
-    if n.contains("deleted") || n.contains("archived") || n.contains("cancelled") || n.contains("canceled") || n.contains("revoked") || n.contains("error") || n.contains("failed") {
+    if n.contains("deleted")
+        || n.contains("archived")
+        || n.contains("cancelled")
+        || n.contains("canceled")
+        || n.contains("revoked")
+        || n.contains("error")
+        || n.contains("failed")
+    {
         0.9
     } else if n.ends_with("_at") || n.contains("completed") || n.contains("started") {
         0.3
@@ -906,11 +1103,22 @@ fn semantic_range(name: &str) -> (f64, f64) {
         (18.0, 80.0)
     } else if n.contains("rating") || n.contains("stars") {
         (1.0, 5.0)
-    } else if n.contains("percent") || n.contains("progress") || n.contains("rate") || n.contains("ratio") {
+    } else if n.contains("percent")
+        || n.contains("progress")
+        || n.contains("rate")
+        || n.contains("ratio")
+    {
         (0.0, 100.0)
     } else if n.contains("discount") || n.contains("tax") {
         (0.0, 50.0)
-    } else if n.contains("price") || n.contains("amount") || n.contains("cost") || n.contains("total") || n.contains("balance") || n.contains("fee") || n.contains("subtotal") {
+    } else if n.contains("price")
+        || n.contains("amount")
+        || n.contains("cost")
+        || n.contains("total")
+        || n.contains("balance")
+        || n.contains("fee")
+        || n.contains("subtotal")
+    {
         (100.0, 100_000.0)
     } else if n.contains("version") {
         (1.0, 10.0)
@@ -918,9 +1126,16 @@ fn semantic_range(name: &str) -> (f64, f64) {
         (1024.0, 65535.0)
     } else if n.contains("priority") || n.contains("level") {
         (1.0, 10.0)
-    } else if n.contains("count") || n.contains("quantity") || n.contains("qty") || n.contains("attempt") || n.contains("retries") {
-        (0.0, 100.0)
-    } else if n.contains("order") || n.contains("position") || n.contains("rank") || n.contains("sort") {
+    } else if n.contains("count")
+        || n.contains("quantity")
+        || n.contains("qty")
+        || n.contains("attempt")
+        || n.contains("retries")
+        || n.contains("order")
+        || n.contains("position")
+        || n.contains("rank")
+        || n.contains("sort")
+    {
         (0.0, 100.0)
     } else if n.contains("lat") {
         (33.0, 38.5)
@@ -950,7 +1165,11 @@ fn type_limits(ty: &ColType) -> (f64, f64) {
 #[allow(clippy::cast_possible_truncation)]
 pub fn from_f64(ty: &ColType, x: f64) -> Value {
     let (tlo, thi) = type_limits(ty);
-    let x = if x.is_finite() { x.clamp(tlo, thi) } else { 0.0 };
+    let x = if x.is_finite() {
+        x.clamp(tlo, thi)
+    } else {
+        0.0
+    };
     match ty {
         ColType::Int2 => Value::I16(x.round() as i16),
         ColType::Int4 => Value::I32(x.round() as i32),
@@ -969,7 +1188,11 @@ pub fn from_f64(ty: &ColType, x: f64) -> Value {
             days: 0,
             months: 0,
         },
-        ColType::Text { .. } => Value::Text(if x.fract() == 0.0 { format!("{x:.0}") } else { x.to_string() }),
+        ColType::Text { .. } => Value::Text(if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            x.to_string()
+        }),
         _ => Value::Null,
     }
 }
@@ -981,14 +1204,18 @@ pub fn literal_value(ty: &ColType, v: &V) -> Value {
         (ColType::Text { .. }, V::Num(n)) => from_f64(ty, *n),
         (ColType::Bool, V::Bool(b)) => Value::Bool(*b),
         (ColType::Uuid, V::Str(s)) => parse_uuid(s).map_or(Value::Null, Value::Uuid),
-        (ColType::Timestamp | ColType::Timestamptz | ColType::Date, V::Str(s)) => {
+        (ColType::Timestamp | ColType::Timestamptz | ColType::Date, V::Str(s)) =>
+        {
             #[allow(clippy::cast_precision_loss)]
             parse_timestamp(s).map_or(Value::Null, |m| from_f64(ty, m as f64))
         }
         (ColType::Jsonb, V::Str(s)) => Value::Jsonb(s.clone()),
         (ColType::Json, V::Str(s)) => Value::Json(s.clone()),
         (_, V::Num(n)) => from_f64(ty, *n),
-        (_, V::Str(s)) => s.trim().parse::<f64>().map_or(Value::Text(s.clone()), |n| from_f64(ty, n)),
+        (_, V::Str(s)) => s
+            .trim()
+            .parse::<f64>()
+            .map_or(Value::Text(s.clone()), |n| from_f64(ty, n)),
         _ => Value::Null,
     }
 }
@@ -1008,7 +1235,10 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 fn disjoint_range(elem: &ColType, _oid: u32, seq: u64, now: i64) -> Value {
     let k = i64::try_from(seq).unwrap_or(0);
     let (lower, upper) = match elem {
-        ColType::Int4 => (Value::I32(i32::try_from(k * 10).unwrap_or(0)), Value::I32(i32::try_from(k * 10 + 5).unwrap_or(0))),
+        ColType::Int4 => (
+            Value::I32(i32::try_from(k * 10).unwrap_or(0)),
+            Value::I32(i32::try_from(k * 10 + 5).unwrap_or(0)),
+        ),
         ColType::Int8 => (Value::I64(k * 10), Value::I64(k * 10 + 5)),
         ColType::Date => {
             let d = i32::try_from(now / DAY_MICROS - 365 + k * 2).unwrap_or(0);
@@ -1034,7 +1264,10 @@ pub fn other_text(col: &Column) -> Option<String> {
             .trim_matches(|c| c == '(' || c == ')')
             .parse()
             .unwrap_or(3);
-        return Some(format!("[{}]", vec!["0.1"; dims.clamp(1, 16_000)].join(",")));
+        return Some(format!(
+            "[{}]",
+            vec!["0.1"; dims.clamp(1, 16_000)].join(",")
+        ));
     }
     Some(
         match t.as_str() {
@@ -1083,13 +1316,19 @@ pub fn from_regex(pattern: &str, case_insensitive: bool, rng: &mut Rng) -> Optio
                 let ranges: Vec<_> = c.ranges().iter().collect();
                 let ascii: Vec<_> = ranges
                     .iter()
-                    .filter(|r| r.start().is_ascii_alphanumeric() || r.end().is_ascii_alphanumeric())
+                    .filter(|r| {
+                        r.start().is_ascii_alphanumeric() || r.end().is_ascii_alphanumeric()
+                    })
                     .copied()
                     .collect();
                 let pool = if ascii.is_empty() { ranges } else { ascii };
                 if let Some(r) = rng.pick(&pool) {
                     let (s, e) = (u32::from(r.start()), u32::from(r.end()));
-                    let (s, e) = if r.start() <= 'a' && r.end() >= 'z' { (u32::from('a'), u32::from('z')) } else { (s, e.min(s + 200)) };
+                    let (s, e) = if r.start() <= 'a' && r.end() >= 'z' {
+                        (u32::from('a'), u32::from('z'))
+                    } else {
+                        (s, e.min(s + 200))
+                    };
                     let pick = s + u32::try_from(rng.below(u64::from(e - s + 1))).unwrap_or(0);
                     if let Some(ch) = char::from_u32(pick) {
                         out.push(ch);
@@ -1098,8 +1337,9 @@ pub fn from_regex(pattern: &str, case_insensitive: bool, rng: &mut Rng) -> Optio
             }
             HirKind::Class(Class::Bytes(c)) => {
                 if let Some(r) = rng.pick(c.ranges()) {
-                    let b = r.start() + u8::try_from(rng.below(u64::from(r.end() - r.start()) + 1)).unwrap_or(0);
-                    out.push(char::from(b.min(0x7e).max(0x20)));
+                    let b = r.start()
+                        + u8::try_from(rng.below(u64::from(r.end() - r.start()) + 1)).unwrap_or(0);
+                    out.push(char::from(b.clamp(0x20, 0x7e)));
                 }
             }
             HirKind::Repetition(rep) => {
@@ -1132,7 +1372,11 @@ mod tests {
     #[test]
     fn regex_generation_matches() {
         let mut rng = Rng::new(1, "t");
-        for p in ["^[A-Z]{3}-[0-9]{4}$", "^(red|green|blue)$", "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$"] {
+        for p in [
+            "^[A-Z]{3}-[0-9]{4}$",
+            "^(red|green|blue)$",
+            "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$",
+        ] {
             let re = regex::Regex::new(p).expect("valid");
             for _ in 0..20 {
                 let s = from_regex(p, false, &mut rng).expect("generates");

@@ -103,7 +103,10 @@ pub fn load_table(
         let got = accepted.len() as u64;
         out.rows += got;
         for cols in referenced {
-            let idx: Vec<usize> = cols.iter().filter_map(|a| gen.table.column_index(*a)).collect();
+            let idx: Vec<usize> = cols
+                .iter()
+                .filter_map(|a| gen.table.column_index(*a))
+                .collect();
             if idx.len() != cols.len() {
                 continue;
             }
@@ -187,7 +190,11 @@ fn insert_sql(gen: &Generator<'_>, rows: usize) -> String {
         "INSERT INTO {} ({}){} VALUES ",
         gen.table.qualified(),
         column_list(gen),
-        if identity { " OVERRIDING SYSTEM VALUE" } else { "" }
+        if identity {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        }
     );
     let mut p = 0;
     for r in 0..rows {
@@ -264,7 +271,8 @@ fn insert_rows(
                         drop(sp);
                         let (key, message) = match e.as_db_error() {
                             Some(db) => (
-                                db.constraint().map_or_else(|| db.message().to_string(), str::to_string),
+                                db.constraint()
+                                    .map_or_else(|| db.message().to_string(), str::to_string),
                                 db.message().to_string(),
                             ),
                             None => return Err(e),

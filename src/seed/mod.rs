@@ -209,7 +209,11 @@ fn requested(options: &SeedOptions, table: &Table) -> u64 {
     options
         .tables
         .get(&table.display_name())
-        .or_else(|| options.tables.get(&format!("{}.{}", table.schema, table.name)))
+        .or_else(|| {
+            options
+                .tables
+                .get(&format!("{}.{}", table.schema, table.name))
+        })
         .or_else(|| options.tables.get(&table.name))
         .copied()
         .unwrap_or(options.rows)
@@ -339,22 +343,19 @@ pub fn seed(
         } else {
             &mut admin
         };
-        let loaded = match load::load_table(client, &mut gen, &mut pools, &refs, want, progress)
-        {
+        let loaded = match load::load_table(client, &mut gen, &mut pools, &refs, want, progress) {
             Ok(l) => l,
             Err(e) => {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::TableNotSeeded,
-                        Category::Seed,
-                        format!(
-                            "table `{}` could not be seeded: {}",
-                            table.display_name(),
-                            crate::postgres::cluster::error_text(&e)
-                        ),
-                        locate_table(statements, table),
+                diagnostics.push(Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "table `{}` could not be seeded: {}",
+                        table.display_name(),
+                        crate::postgres::cluster::error_text(&e)
                     ),
-                );
+                    locate_table(statements, table),
+                ));
                 load::Loaded::default()
             }
         };
@@ -449,8 +450,14 @@ pub fn seed(
     // Cycles: point the deferred foreign keys at parents now that every table has rows.
     for t in &catalog.tables {
         for f in t.fks.iter().filter(|f| deferred.contains(&f.name)) {
-            let Some(parent) = by_oid.get(&f.ref_table) else { continue };
-            let child_cols: Vec<String> = f.columns.iter().map(|c| quote_ident(&t.columns[*c].name)).collect();
+            let Some(parent) = by_oid.get(&f.ref_table) else {
+                continue;
+            };
+            let child_cols: Vec<String> = f
+                .columns
+                .iter()
+                .map(|c| quote_ident(&t.columns[*c].name))
+                .collect();
             let parent_cols: Vec<String> = f
                 .ref_attnums
                 .iter()
@@ -471,7 +478,10 @@ pub fn seed(
                 pq = parent_cols.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", "),
             );
             let sql = if child_cols.len() == 1 {
-                sql.replace(&format!("SET ({})", child_cols[0]), &format!("SET {}", child_cols[0]))
+                sql.replace(
+                    &format!("SET ({})", child_cols[0]),
+                    &format!("SET {}", child_cols[0]),
+                )
             } else {
                 sql
             };
@@ -550,7 +560,10 @@ mod tests {
         let (order, deferred) = plan_order(&tables);
         assert_eq!(order, vec![2, 1, 0]);
         assert!(deferred.is_empty());
-        let cyclic = vec![table(1, "a", vec![(2, true)]), table(2, "b", vec![(1, true)])];
+        let cyclic = vec![
+            table(1, "a", vec![(2, true)]),
+            table(2, "b", vec![(1, true)]),
+        ];
         let (order, deferred) = plan_order(&cyclic);
         assert_eq!(order.len(), 2);
         assert_eq!(deferred.len(), 1);

@@ -147,9 +147,7 @@ impl Value {
             Value::I64(v) | Value::Timestamp(v) | Value::Time(v) => *v as f64,
             Value::F32(v) => f64::from(*v),
             Value::F64(v) => *v,
-            Value::Numeric { unscaled, scale } => {
-                *unscaled as f64 / 10f64.powi(i32::from(*scale))
-            }
+            Value::Numeric { unscaled, scale } => *unscaled as f64 / 10f64.powi(i32::from(*scale)),
             Value::Date(d) => f64::from(*d) * DAY_MICROS as f64,
             _ => return None,
         })
@@ -266,7 +264,10 @@ impl Rng {
     /// A generator for `seed` mixed with `salt` (e.g. a table name), so that each table's
     /// values do not depend on the order tables are seeded in.
     pub fn new(seed: u64, salt: &str) -> Self {
-        Rng(fnv(FNV_START ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), salt.as_bytes()))
+        Rng(fnv(
+            FNV_START ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            salt.as_bytes(),
+        ))
     }
 
     /// The next 64 random bits.
@@ -406,7 +407,10 @@ mod tests {
         let mut a = Rng::new(7, "users");
         let mut b = Rng::new(7, "users");
         assert_eq!(a.next_u64(), b.next_u64());
-        assert_ne!(Rng::new(7, "users").next_u64(), Rng::new(8, "users").next_u64());
+        assert_ne!(
+            Rng::new(7, "users").next_u64(),
+            Rng::new(8, "users").next_u64()
+        );
         for _ in 0..1000 {
             let v = a.range(-3, 3);
             assert!((-3..=3).contains(&v));

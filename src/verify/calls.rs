@@ -71,7 +71,9 @@ fn months_to_cover() -> Vec<(i64, String)> {
 
 /// Partitioned tables (range on a date/time key) and the months ahead none of their
 /// non-default partitions covers.
-fn uncovered(tx: &mut postgres::Transaction<'_>) -> Result<Vec<(String, Vec<String>)>, postgres::Error> {
+fn uncovered(
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<Vec<(String, Vec<String>)>, postgres::Error> {
     let rows = tx.query(
         "SELECT format('%I.%I', n.nspname, p.relname), pg_get_expr(c.relpartbound, c.oid)::text, \
          pg_get_partkeydef(p.oid)::text \
@@ -82,7 +84,8 @@ fn uncovered(tx: &mut postgres::Transaction<'_>) -> Result<Vec<(String, Vec<Stri
     )?;
     let mut tables: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     for r in &rows {
-        let (name, bound, key): (String, Option<String>, Option<String>) = (r.get(0), r.get(1), r.get(2));
+        let (name, bound, key): (String, Option<String>, Option<String>) =
+            (r.get(0), r.get(1), r.get(2));
         if !key.as_deref().is_some_and(|k| k.starts_with("RANGE")) {
             continue;
         }
@@ -116,8 +119,16 @@ fn uncovered(tx: &mut postgres::Transaction<'_>) -> Result<Vec<(String, Vec<Stri
         .collect())
 }
 
-fn partition_claim(tx: &mut postgres::Transaction<'_>, line: u32, range: TextRange, what: &str) -> Option<Claim> {
-    let before: i64 = tx.query_one("SELECT count(*) FROM pg_inherits", &[]).ok()?.get(0);
+fn partition_claim(
+    tx: &mut postgres::Transaction<'_>,
+    line: u32,
+    range: TextRange,
+    what: &str,
+) -> Option<Claim> {
+    let before: i64 = tx
+        .query_one("SELECT count(*) FROM pg_inherits", &[])
+        .ok()?
+        .get(0);
     let _ = before;
     let gaps = uncovered(tx).ok()?;
     let missing: Vec<String> = gaps
@@ -129,8 +140,13 @@ fn partition_claim(tx: &mut postgres::Transaction<'_>, line: u32, range: TextRan
         kind: ClaimKind::Partition,
         line,
         title: format!("after {what}, the next {MONTHS_AHEAD} months have partitions"),
-        status: if missing.is_empty() { Status::Pass } else { Status::Fail },
-        reason: (!missing.is_empty()).then(|| format!("months without a partition: {}", missing.join("; "))),
+        status: if missing.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        reason: (!missing.is_empty())
+            .then(|| format!("months without a partition: {}", missing.join("; "))),
         evidence: json!({ "tables": gaps.iter().map(|(t, m)| json!({"table": t, "missing_months": m})).collect::<Vec<_>>() }),
         range,
     })
@@ -159,7 +175,14 @@ fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
     let t = type_sql.to_lowercase();
     let v = match t.as_str() {
         "integer" | "bigint" | "smallint" | "numeric" | "real" | "double precision" => {
-            if base.contains("month") { "1" } else if base.contains("day") { "7" } else { "10" }.to_string()
+            if base.contains("month") {
+                "1"
+            } else if base.contains("day") {
+                "7"
+            } else {
+                "10"
+            }
+            .to_string()
         }
         "uuid" => "gen_random_uuid()".into(),
         "timestamp with time zone" | "timestamp without time zone" => "now()".into(),
@@ -188,11 +211,21 @@ fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
 
 /// Call every function and procedure the document creates.
 #[allow(clippy::too_many_lines)]
-pub fn functions(app: &mut Client, catalog: &Catalog, statements: &[Statement], line_of: &dyn Fn(TextRange) -> u32) -> Vec<Claim> {
+pub fn functions(
+    app: &mut Client,
+    catalog: &Catalog,
+    statements: &[Statement],
+    line_of: &dyn Fn(TextRange) -> u32,
+) -> Vec<Claim> {
     let mut claims = Vec::new();
     let mut seen = Vec::new();
     for s in statements {
-        for obj in s.facts.creates.iter().filter(|o| o.kind == ObjectKind::Function) {
+        for obj in s
+            .facts
+            .creates
+            .iter()
+            .filter(|o| o.kind == ObjectKind::Function)
+        {
             if seen.contains(&(obj.schema.clone(), obj.name.clone())) {
                 continue;
             }
@@ -209,7 +242,8 @@ pub fn functions(app: &mut Client, catalog: &Catalog, statements: &[Statement], 
             );
             let Ok(rows) = rows else { continue };
             for r in rows {
-                let (qualified, kind, result): (String, String, Option<String>) = (r.get(1), r.get(2), r.get(3));
+                let (qualified, kind, result): (String, String, Option<String>) =
+                    (r.get(1), r.get(2), r.get(3));
                 let result = result.unwrap_or_default();
                 let line = line_of(s.range);
                 let mut claim = Claim {
@@ -238,7 +272,9 @@ pub fn functions(app: &mut Client, catalog: &Catalog, statements: &[Statement], 
                         .map(|(n, _)| n.clone())
                         .collect()
                 };
-                let required = types.len().saturating_sub(usize::try_from(defaults).unwrap_or(0));
+                let required = types
+                    .len()
+                    .saturating_sub(usize::try_from(defaults).unwrap_or(0));
                 let args: Vec<String> = types
                     .iter()
                     .take(required)
@@ -257,8 +293,14 @@ pub fn functions(app: &mut Client, catalog: &Catalog, statements: &[Statement], 
                     let mut tx = app.transaction()?;
                     tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
                     let rows = tx.query(call.as_str(), &[])?;
-                    let value = rows.first().and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
-                    let part = if is_partition { partition_claim(&mut tx, line, s.range, &format!("calling {qualified}")) } else { None };
+                    let value = rows
+                        .first()
+                        .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
+                    let part = if is_partition {
+                        partition_claim(&mut tx, line, s.range, &format!("calling {qualified}"))
+                    } else {
+                        None
+                    };
                     Ok((value, part))
                 })();
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -284,7 +326,9 @@ pub fn functions(app: &mut Client, catalog: &Catalog, statements: &[Statement], 
 
 /// The command of a `cron.schedule(…)` call (its last string argument).
 pub fn cron_command(sql: &str) -> Option<(String, String)> {
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0)).ok()?.ok()?;
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
     let mut found = None;
     for (node, _, _, _) in parsed.protobuf.nodes() {
         if let pg_query::NodeRef::FuncCall(f) = node {
@@ -311,7 +355,11 @@ pub fn cron_command(sql: &str) -> Option<(String, String)> {
                 })
                 .collect();
             if strings.len() >= 2 {
-                let job = if strings.len() >= 3 { strings[0].clone() } else { String::new() };
+                let job = if strings.len() >= 3 {
+                    strings[0].clone()
+                } else {
+                    String::new()
+                };
                 found = strings.last().map(|c| (job, c.clone()));
             }
         }
@@ -320,15 +368,34 @@ pub fn cron_command(sql: &str) -> Option<(String, String)> {
 }
 
 /// Run every pg_cron job command once.
-pub fn schedules(app: &mut Client, statements: &[Statement], line_of: &dyn Fn(TextRange) -> u32) -> Vec<Claim> {
+pub fn schedules(
+    app: &mut Client,
+    statements: &[Statement],
+    line_of: &dyn Fn(TextRange) -> u32,
+) -> Vec<Claim> {
     let mut claims = Vec::new();
-    for s in statements.iter().filter(|s| s.text.to_lowercase().contains("cron.schedule")) {
-        let Some((job, command)) = cron_command(&s.text) else { continue };
+    for s in statements
+        .iter()
+        .filter(|s| s.text.to_lowercase().contains("cron.schedule"))
+    {
+        let Some((job, command)) = cron_command(&s.text) else {
+            continue;
+        };
         let line = line_of(s.range);
         let mut claim = Claim {
             kind: ClaimKind::Schedule,
             line,
-            title: format!("cron job {} runs: {}", if job.is_empty() { "(unnamed)" } else { &job }, command.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect::<String>()),
+            title: format!(
+                "cron job {} runs: {}",
+                if job.is_empty() { "(unnamed)" } else { &job },
+                command
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            ),
             status: Status::Pass,
             reason: None,
             evidence: json!({ "command": command }),
@@ -336,7 +403,10 @@ pub fn schedules(app: &mut Client, statements: &[Statement], line_of: &dyn Fn(Te
         };
         if let Some(what) = unsafe_command(&command) {
             claim.status = Status::Skipped;
-            claim.reason = Some(format!("pgspec does not run commands that use `{}`", what.trim()));
+            claim.reason = Some(format!(
+                "pgspec does not run commands that use `{}`",
+                what.trim()
+            ));
             claims.push(claim);
             continue;
         }
@@ -363,7 +433,9 @@ pub fn schedules(app: &mut Client, statements: &[Statement], line_of: &dyn Fn(Te
                 let (code, msg) = err_text(&e);
                 if code == "25001" {
                     claim.status = Status::Skipped;
-                    claim.reason = Some(format!("not run: {msg} (pgspec runs every claim in a rolled-back transaction)"));
+                    claim.reason = Some(format!(
+                        "not run: {msg} (pgspec runs every claim in a rolled-back transaction)"
+                    ));
                 } else {
                     claim.status = Status::Fail;
                     claim.reason = Some(msg.clone());
@@ -383,7 +455,9 @@ mod tests {
     #[test]
     fn cron_commands_are_read() {
         assert_eq!(
-            cron_command("SELECT cron.schedule('cleanup', '0 2 * * *', $$DELETE FROM s WHERE x < now()$$);"),
+            cron_command(
+                "SELECT cron.schedule('cleanup', '0 2 * * *', $$DELETE FROM s WHERE x < now()$$);"
+            ),
             Some(("cleanup".into(), "DELETE FROM s WHERE x < now()".into()))
         );
         assert_eq!(

@@ -19,9 +19,9 @@ fn lit(s: &str) -> String {
 /// partition's copy of it: `orders_pkey` → `orders_2025_01_pkey`).
 fn same_constraint(reported: &str, constraint: &str, table: &str) -> bool {
     reported == constraint
-        || constraint
-            .strip_prefix(table)
-            .is_some_and(|suffix| !suffix.is_empty() && reported.starts_with(table) && reported.ends_with(suffix))
+        || constraint.strip_prefix(table).is_some_and(|suffix| {
+            !suffix.is_empty() && reported.starts_with(table) && reported.ends_with(suffix)
+        })
 }
 
 fn expect(
@@ -37,25 +37,45 @@ fn expect(
         Ok(tx.execute(sql, &[]))
     })();
     match result {
-        Err(e) => (Status::Skipped, Some(crate::postgres::cluster::error_text(&e)), json!({"statement": sql})),
-        Ok(Ok(0)) => (Status::Skipped, Some("no row to test with".into()), json!({"statement": sql})),
+        Err(e) => (
+            Status::Skipped,
+            Some(crate::postgres::cluster::error_text(&e)),
+            json!({"statement": sql}),
+        ),
+        Ok(Ok(0)) => (
+            Status::Skipped,
+            Some("no row to test with".into()),
+            json!({"statement": sql}),
+        ),
         Ok(Ok(n)) => (
             Status::Fail,
-            Some(format!("the statement succeeded ({n} row): `{constraint}` did not reject it")),
+            Some(format!(
+                "the statement succeeded ({n} row): `{constraint}` did not reject it"
+            )),
             json!({"statement": sql, "rows": n}),
         ),
         Ok(Err(e)) => match e.as_db_error() {
-            Some(d) if codes.contains(&d.code().code()) && d.constraint().is_none_or(|c| same_constraint(c, constraint, table)) => (
-                Status::Pass,
-                None,
-                json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
-            ),
+            Some(d)
+                if codes.contains(&d.code().code())
+                    && d.constraint()
+                        .is_none_or(|c| same_constraint(c, constraint, table)) =>
+            {
+                (
+                    Status::Pass,
+                    None,
+                    json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
+                )
+            }
             Some(d) => (
                 Status::Skipped,
                 Some(format!("another error came first: {}", d.message())),
                 json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
             ),
-            None => (Status::Skipped, Some(e.to_string()), json!({"statement": sql})),
+            None => (
+                Status::Skipped,
+                Some(e.to_string()),
+                json!({"statement": sql}),
+            ),
         },
     }
 }
@@ -73,21 +93,37 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
     // else one no CHECK mentions (a fresh value).
     let mentioned = |i: usize| {
         let name = &t.columns[i].name;
-        t.checks.iter().any(|c| c.definition.contains(name.as_str()))
+        t.checks
+            .iter()
+            .any(|c| c.definition.contains(name.as_str()))
     };
     let mut omit = Vec::new();
     let mut null = Vec::new();
     let mut fresh = Vec::new();
     for u in &t.uniques {
-        let others: Vec<usize> = u.columns.iter().copied().filter(|c| !target.contains(c)).collect();
-        if others.is_empty() || others.iter().any(|c| omit.contains(c) || null.contains(c) || fresh.contains(c)) {
+        let others: Vec<usize> = u
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !target.contains(c))
+            .collect();
+        if others.is_empty()
+            || others
+                .iter()
+                .any(|c| omit.contains(c) || null.contains(c) || fresh.contains(c))
+        {
             continue;
         }
         if let Some(c) = others.iter().copied().find(|c| t.columns[*c].has_default) {
             omit.push(c);
         } else if let Some(c) = others.iter().copied().find(|c| !t.columns[*c].not_null) {
             null.push(c);
-        } else if let Some(c) = others.iter().copied().find(|c| !mentioned(*c)).or_else(|| others.first().copied()) {
+        } else if let Some(c) = others
+            .iter()
+            .copied()
+            .find(|c| !mentioned(*c))
+            .or_else(|| others.first().copied())
+        {
             fresh.push(c);
         }
     }
@@ -105,7 +141,9 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
                 ColType::Text { .. } => format!("left(md5(random()::text), 12) || {q}"),
                 ColType::Uuid => "gen_random_uuid()".into(),
                 ColType::Int2 | ColType::Int4 | ColType::Int8 => format!("{q} + 1000000000"),
-                ColType::Timestamptz | ColType::Timestamp => format!("{q} + interval '1 microsecond'"),
+                ColType::Timestamptz | ColType::Timestamp => {
+                    format!("{q} + interval '1 microsecond'")
+                }
                 _ => q.clone(),
             }
         } else {
@@ -114,7 +152,10 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
         cols.push(q);
         exprs.push(e);
     }
-    let not_null: Vec<String> = target.iter().map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name))).collect();
+    let not_null: Vec<String> = target
+        .iter()
+        .map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name)))
+        .collect();
     let mut filter = not_null.join(" AND ");
     if let Some(p) = predicate {
         filter = format!("{filter} AND ({p})");
@@ -123,7 +164,11 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
     format!(
         "INSERT INTO {qt} ({}){} SELECT {} FROM {qt} WHERE {filter} LIMIT 1",
         cols.join(", "),
-        if identity { " OVERRIDING SYSTEM VALUE" } else { "" },
+        if identity {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        },
         exprs.join(", ")
     )
 }
@@ -142,11 +187,23 @@ pub fn run(
         }
         for u in &t.uniques {
             let (line, range) = locate(t, &u.name);
-            let cols: Vec<&str> = u.columns.iter().map(|c| t.columns[*c].name.as_str()).collect();
-            let def = definitions.get(&(t.oid, u.name.clone())).cloned().unwrap_or_default();
-            let predicate = if u.predicate.is_some() { predicate_sql(&def) } else { None };
+            let cols: Vec<&str> = u
+                .columns
+                .iter()
+                .map(|c| t.columns[*c].name.as_str())
+                .collect();
+            let def = definitions
+                .get(&(t.oid, u.name.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let predicate = if u.predicate.is_some() {
+                predicate_sql(&def)
+            } else {
+                None
+            };
             let sql = duplicate_sql(t, &u.columns, predicate.as_deref());
-            let (status, reason, evidence) = expect(app, &sql, &["23505", "23P01"], &u.name, &t.name);
+            let (status, reason, evidence) =
+                expect(app, &sql, &["23505", "23P01"], &u.name, &t.name);
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,
@@ -155,7 +212,10 @@ pub fn run(
                     u.name,
                     cols.join(", "),
                     t.display_name(),
-                    predicate.as_deref().map(|p| format!(" where {p}")).unwrap_or_default()
+                    predicate
+                        .as_deref()
+                        .map(|p| format!(" where {p}"))
+                        .unwrap_or_default()
                 ),
                 status,
                 reason,
@@ -166,12 +226,18 @@ pub fn run(
         for c in &t.checks {
             let Some(e) = &c.expr else { continue };
             let h = expr::hints(&[e], t.columns.len());
-            let Some((ci, hint)) = h.iter().enumerate().find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some()) else {
+            let Some((ci, hint)) = h
+                .iter()
+                .enumerate()
+                .find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some())
+            else {
                 continue;
             };
             let col = &t.columns[ci];
             let bad = match (&col.ty, &hint.choices) {
-                (ColType::Text { max_len, .. }, Some(choices)) if choices.iter().all(|v| matches!(v, V::Str(_))) => {
+                (ColType::Text { max_len, .. }, Some(choices))
+                    if choices.iter().all(|v| matches!(v, V::Str(_))) =>
+                {
                     let mut v = "pgspec-invalid".to_string();
                     if let Some(m) = max_len {
                         v.truncate((*m).max(1));
@@ -181,13 +247,19 @@ pub fn run(
                     }
                     lit(&v)
                 }
-                (ColType::Int2 | ColType::Int4 | ColType::Int8 | ColType::Numeric { .. } | ColType::Float4 | ColType::Float8, None) => {
-                    match (hint.min, hint.max) {
-                        (Some((m, _)), _) => format!("{}", m - 1.0),
-                        (None, Some((m, _))) => format!("{}", m + 1.0),
-                        _ => continue,
-                    }
-                }
+                (
+                    ColType::Int2
+                    | ColType::Int4
+                    | ColType::Int8
+                    | ColType::Numeric { .. }
+                    | ColType::Float4
+                    | ColType::Float8,
+                    None,
+                ) => match (hint.min, hint.max) {
+                    (Some((m, _)), _) => format!("{}", m - 1.0),
+                    (None, Some((m, _))) => format!("{}", m + 1.0),
+                    _ => continue,
+                },
                 _ => continue,
             };
             let q = quote_ident(&col.name);
@@ -200,7 +272,12 @@ pub fn run(
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,
-                title: format!("`{}` rejects {} = {bad} in {}", c.name, col.name, t.display_name()),
+                title: format!(
+                    "`{}` rejects {} = {bad} in {}",
+                    c.name,
+                    col.name,
+                    t.display_name()
+                ),
                 status,
                 reason,
                 evidence,
@@ -218,7 +295,15 @@ mod tests {
     #[test]
     fn partition_copies_of_a_constraint_match() {
         assert!(same_constraint("orders_pkey", "orders_pkey", "orders"));
-        assert!(same_constraint("orders_y2025m01_pkey", "orders_pkey", "orders"));
-        assert!(!same_constraint("orders_y2025m01_pkey", "orders_code_key", "orders"));
+        assert!(same_constraint(
+            "orders_y2025m01_pkey",
+            "orders_pkey",
+            "orders"
+        ));
+        assert!(!same_constraint(
+            "orders_y2025m01_pkey",
+            "orders_code_key",
+            "orders"
+        ));
     }
 }

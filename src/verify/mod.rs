@@ -193,9 +193,21 @@ pub fn verify(
                 d = d.label(r.clone());
             }
             if let Some(obj) = c.evidence.as_object() {
-                for key in ["plan", "usable_plan", "measured_ms", "claimed_ms", "error", "statement", "call", "command"] {
+                for key in [
+                    "plan",
+                    "usable_plan",
+                    "measured_ms",
+                    "claimed_ms",
+                    "error",
+                    "statement",
+                    "call",
+                    "command",
+                ] {
                     if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
-                        d = d.note(format!("{key}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+                        d = d.note(format!(
+                            "{key}: {}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                        ));
                     }
                 }
             }

@@ -38,7 +38,9 @@ pub fn find(doc: &Document, statements: &[Statement]) -> Vec<FoundQuery> {
     let line_of = |offset: u32| doc.line_index.line(offset) as usize;
     let context = |start_line: usize, end_line: usize, prev_end: usize, next_start: usize| {
         let from = start_line.saturating_sub(6).max(prev_end + 1).max(1);
-        let to = (end_line + 8).min(next_start.saturating_sub(1)).min(lines.len());
+        let to = (end_line + 8)
+            .min(next_start.saturating_sub(1))
+            .min(lines.len());
         lines
             .get(from - 1..to)
             .map(|l| l.join("\n"))
@@ -131,7 +133,10 @@ fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
             c.indexes.push(name);
         }
     }
-    c.index_only = lower.contains("index only") || lower.contains("index-only") || lower.contains("covering") || lower.contains("커버링");
+    c.index_only = lower.contains("index only")
+        || lower.contains("index-only")
+        || lower.contains("covering")
+        || lower.contains("커버링");
     c.any_index = !c.indexes.is_empty()
         || c.index_only
         || lower.contains("index scan")
@@ -150,7 +155,10 @@ fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
 fn plan_nodes(plan: &Json, out: &mut Vec<(String, Option<String>)>) {
     if let Some(obj) = plan.as_object() {
         if let Some(t) = obj.get("Node Type").and_then(Json::as_str) {
-            let index = obj.get("Index Name").and_then(Json::as_str).map(str::to_string);
+            let index = obj
+                .get("Index Name")
+                .and_then(Json::as_str)
+                .map(str::to_string);
             let index = index.map(|i| {
                 if obj.contains_key("Index Cond") {
                     i
@@ -182,7 +190,8 @@ fn satisfies(claim: &PlanClaim, nodes: &[(String, Option<String>)], ordered: boo
         .collect();
     if !claim.indexes.is_empty() {
         return index_nodes.iter().any(|(t, i)| {
-            i.as_deref().is_some_and(|i| claim.indexes.iter().any(|c| c == i))
+            i.as_deref()
+                .is_some_and(|i| claim.indexes.iter().any(|c| c == i))
                 && (!claim.index_only || t == "Index Only Scan")
         });
     }
@@ -234,26 +243,54 @@ fn inner_query(text: &str) -> String {
     t
 }
 
+/// `$n` → the column it is compared with.
+type ParamColumns = Vec<(u32, String)>;
+/// Placeholder literal (as written) → the column it is compared with.
+type LiteralColumns = Vec<(String, String)>;
+
 /// Column names that `$n` parameters and placeholder literals stand for.
-fn bindings(query: &str) -> (Vec<(u32, String)>, Vec<(String, String)>) {
+fn bindings(query: &str) -> (ParamColumns, LiteralColumns) {
     static CMP: OnceLock<Regex> = OnceLock::new();
     static REV: OnceLock<Regex> = OnceLock::new();
     static ROW: OnceLock<Regex> = OnceLock::new();
     static LIT: OnceLock<Regex> = OnceLock::new();
     let mut params = Vec::new();
-    let col = |s: &str| s.rsplit('.').next().unwrap_or(s).trim_matches('"').to_lowercase();
-    for c in re(&CMP, r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b|\bILIKE\b|@>)\s*\$(\d+)"#).captures_iter(query) {
+    let col = |s: &str| {
+        s.rsplit('.')
+            .next()
+            .unwrap_or(s)
+            .trim_matches('"')
+            .to_lowercase()
+    };
+    for c in re(
+        &CMP,
+        r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b|\bILIKE\b|@>)\s*\$(\d+)"#,
+    )
+    .captures_iter(query)
+    {
         if let (Some(name), Some(n)) = (c.get(1), c.get(2).and_then(|n| n.as_str().parse().ok())) {
             params.push((n, col(name.as_str())));
         }
     }
-    for c in re(&REV, r#"\$(\d+)\s*(?:=|<=|>=|<|>)\s*([A-Za-z_][A-Za-z0-9_."]*)"#).captures_iter(query) {
+    for c in re(
+        &REV,
+        r#"\$(\d+)\s*(?:=|<=|>=|<|>)\s*([A-Za-z_][A-Za-z0-9_."]*)"#,
+    )
+    .captures_iter(query)
+    {
         if let (Some(n), Some(name)) = (c.get(1).and_then(|n| n.as_str().parse().ok()), c.get(2)) {
             params.push((n, col(name.as_str())));
         }
     }
-    for c in re(&ROW, r"\(([^()]+)\)\s*(?:=|<=|>=|<|>)\s*\(([^()]*\$\d+[^()]*)\)").captures_iter(query) {
-        let (Some(l), Some(r)) = (c.get(1), c.get(2)) else { continue };
+    for c in re(
+        &ROW,
+        r"\(([^()]+)\)\s*(?:=|<=|>=|<|>)\s*\(([^()]*\$\d+[^()]*)\)",
+    )
+    .captures_iter(query)
+    {
+        let (Some(l), Some(r)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
         for (name, p) in l.as_str().split(',').zip(r.as_str().split(',')) {
             if let Some(n) = p.trim().strip_prefix('$').and_then(|n| n.parse().ok()) {
                 params.push((n, col(name.trim())));
@@ -261,7 +298,12 @@ fn bindings(query: &str) -> (Vec<(u32, String)>, Vec<(String, String)>) {
         }
     }
     let mut literals = Vec::new();
-    for c in re(&LIT, r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>)\s*('(?:[^']|'')*')"#).captures_iter(query) {
+    for c in re(
+        &LIT,
+        r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>)\s*('(?:[^']|'')*')"#,
+    )
+    .captures_iter(query)
+    {
         if let (Some(name), Some(lit)) = (c.get(1), c.get(2)) {
             let inner = lit.as_str().trim_matches('\'');
             if is_placeholder(inner) {
@@ -292,8 +334,14 @@ fn sample(
         if cols.is_empty() {
             continue;
         }
-        let list: Vec<String> = cols.iter().map(|c| format!("{}::text", quote_ident(c))).collect();
-        let not_null: Vec<String> = cols.iter().map(|c| format!("{} IS NOT NULL", quote_ident(c))).collect();
+        let list: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{}::text", quote_ident(c)))
+            .collect();
+        let not_null: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+            .collect();
         let sql = format!(
             "SELECT {} FROM {} WHERE {} LIMIT 1",
             list.join(", "),
@@ -333,7 +381,9 @@ fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
     let Ok(parsed) = std::panic::catch_unwind(|| pg_query::parse(query, 0)) else {
         return Vec::new();
     };
-    let Ok(parsed) = parsed else { return Vec::new() };
+    let Ok(parsed) = parsed else {
+        return Vec::new();
+    };
     let names: Vec<(Option<String>, String)> = parsed
         .tables()
         .into_iter()
@@ -372,9 +422,19 @@ pub fn run(
     let mut claims = Vec::new();
     for q in queries {
         let query = inner_query(&q.text);
-        let title: String = query.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(80).collect();
+        let title: String = query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect();
         let pc = plan_claim(&q.context, catalog_indexes);
-        let kind = if pc.any_index { ClaimKind::Explain } else { ClaimKind::Query };
+        let kind = if pc.any_index {
+            ClaimKind::Explain
+        } else {
+            ClaimKind::Query
+        };
         let mut claim = Claim {
             kind,
             line: line_of(q.range),
@@ -458,21 +518,22 @@ pub fn run(
         } else {
             format!("EXECUTE pgspec_verify_q({})", args.join(", "))
         };
-        let explain = |tx: &mut postgres::Transaction<'_>, analyze: bool| -> Result<Json, postgres::Error> {
-            let sql = format!(
-                "EXPLAIN (FORMAT JSON{}) {exec}",
-                if analyze { ", ANALYZE" } else { "" }
-            );
-            let text = tx
-                .simple_query(&sql)?
-                .into_iter()
-                .find_map(|m| match m {
-                    postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
-        };
+        let explain =
+            |tx: &mut postgres::Transaction<'_>, analyze: bool| -> Result<Json, postgres::Error> {
+                let sql = format!(
+                    "EXPLAIN (FORMAT JSON{}) {exec}",
+                    if analyze { ", ANALYZE" } else { "" }
+                );
+                let text = tx
+                    .simple_query(&sql)?
+                    .into_iter()
+                    .find_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
+            };
         let chosen = match explain(&mut tx, true) {
             Ok(p) => p,
             Err(e) => {
@@ -486,7 +547,10 @@ pub fn run(
         };
         let top = &chosen[0];
         let measured = top.get("Execution Time").and_then(Json::as_f64);
-        let rows = top.get("Plan").and_then(|p| p.get("Actual Rows")).and_then(Json::as_f64);
+        let rows = top
+            .get("Plan")
+            .and_then(|p| p.get("Actual Rows"))
+            .and_then(Json::as_f64);
         let mut chosen_nodes = Vec::new();
         plan_nodes(top.get("Plan").unwrap_or(&Json::Null), &mut chosen_nodes);
         claim.evidence = json!({
@@ -511,11 +575,19 @@ pub fn run(
             let usable = satisfies(&pc, &usable_nodes, ordered);
             let is_chosen = satisfies(&pc, &chosen_nodes, ordered);
             let expected = if pc.indexes.is_empty() {
-                if pc.index_only { "an Index Only Scan".to_string() } else { "an index scan".to_string() }
+                if pc.index_only {
+                    "an Index Only Scan".to_string()
+                } else {
+                    "an index scan".to_string()
+                }
             } else {
                 format!(
                     "{} {}",
-                    if pc.index_only { "an Index Only Scan using" } else { "a scan using" },
+                    if pc.index_only {
+                        "an Index Only Scan using"
+                    } else {
+                        "a scan using"
+                    },
                     pc.indexes.join(" or ")
                 )
             };
@@ -529,7 +601,10 @@ pub fn run(
                 if !is_chosen {
                     claim.reason = Some(format!(
                         "{expected} is usable, but the planner chose {} at this volume",
-                        summarize(&chosen_nodes).first().cloned().unwrap_or_default()
+                        summarize(&chosen_nodes)
+                            .first()
+                            .cloned()
+                            .unwrap_or_default()
                     ));
                 }
             } else {
@@ -554,7 +629,10 @@ mod tests {
     #[test]
     fn explain_prefix_is_removed() {
         assert_eq!(inner_query("EXPLAIN ANALYZE\nSELECT 1;"), "SELECT 1");
-        assert_eq!(inner_query("EXPLAIN (ANALYZE, BUFFERS) SELECT 1"), "SELECT 1");
+        assert_eq!(
+            inner_query("EXPLAIN (ANALYZE, BUFFERS) SELECT 1"),
+            "SELECT 1"
+        );
         assert_eq!(inner_query("SELECT 1;"), "SELECT 1");
     }
 

@@ -51,7 +51,9 @@ impl Keyed {
 
     /// Whether an INSERT/ALL policy lets rows in without looking at the user.
     fn unkeyed_insert(&self) -> bool {
-        self.all.iter().any(|(c, _, keyed)| !keyed && (c == "INSERT" || c == "ALL"))
+        self.all
+            .iter()
+            .any(|(c, _, keyed)| !keyed && (c == "INSERT" || c == "ALL"))
     }
 }
 
@@ -69,12 +71,16 @@ fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
     static SET: OnceLock<Regex> = OnceLock::new();
     let identity = r"(?:current_setting\('([^']+)'|auth\.uid\(\)|auth\.jwt\(\)|\(?\s*\(?\s*current_setting\('([^']+)')";
     let fwd = FWD.get_or_init(|| {
-        Regex::new(&format!(r"([a-z_][a-z0-9_]*)\)?\s*=\s*[(\s]*(?:SELECT\s+)?{identity}")).expect("invariant: valid")
+        Regex::new(&format!(
+            r"([a-z_][a-z0-9_]*)\)?\s*=\s*[(\s]*(?:SELECT\s+)?{identity}"
+        ))
+        .expect("invariant: valid")
     });
     let rev = REV.get_or_init(|| {
         Regex::new(r"(?:current_setting\('[^']+'[^)]*\)|auth\.uid\(\))[)\s]*(?:::[a-z ]+[)\s]*)*=\s*\(?([a-z_][a-z0-9_]*)").expect("invariant: valid")
     });
-    let set = SET.get_or_init(|| Regex::new(r"current_setting\('([^']+)'").expect("invariant: valid"));
+    let set =
+        SET.get_or_init(|| Regex::new(r"current_setting\('([^']+)'").expect("invariant: valid"));
     let settings = set
         .captures_iter(expr)
         .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
@@ -102,7 +108,10 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
     };
     let mut out: Vec<Keyed> = Vec::new();
     let keyed = |lower: &str| {
-        lower.contains("current_setting(") || lower.contains("auth.uid()") || lower.contains("request.jwt") || lower.contains("auth.jwt()")
+        lower.contains("current_setting(")
+            || lower.contains("auth.uid()")
+            || lower.contains("request.jwt")
+            || lower.contains("auth.jwt()")
     };
     let mut shared: Vec<(String, String, String)> = Vec::new();
     let mut all: Vec<(String, String, String, Option<String>, bool)> = Vec::new();
@@ -114,7 +123,9 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         all.push((r.get(0), r.get(1), cmd.clone(), qual.clone(), keyed(&lower)));
         if !keyed(&lower) {
             // `USING (true)` shares nothing on purpose: it opens the table.
-            if let Some(q) = qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true") {
+            if let Some(q) =
+                qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true")
+            {
                 shared.push((r.get(0), r.get(1), q));
             }
             continue;
@@ -122,7 +133,9 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         let (schema, table): (String, String) = (r.get(0), r.get(1));
         let (column, settings) = owner_column(&lower);
         let roles: Vec<String> = r.get(3);
-        let idx = out.iter().position(|k| k.schema == schema && k.table == table);
+        let idx = out
+            .iter()
+            .position(|k| k.schema == schema && k.table == table);
         let k = match idx {
             Some(i) => &mut out[i],
             None => {
@@ -156,12 +169,18 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         }
     }
     for (schema, table, qual) in shared {
-        if let Some(k) = out.iter_mut().find(|k| k.schema == schema && k.table == table) {
+        if let Some(k) = out
+            .iter_mut()
+            .find(|k| k.schema == schema && k.table == table)
+        {
             k.shared.push(qual);
         }
     }
     for (schema, table, cmd, qual, is_keyed) in all {
-        if let Some(k) = out.iter_mut().find(|k| k.schema == schema && k.table == table) {
+        if let Some(k) = out
+            .iter_mut()
+            .find(|k| k.schema == schema && k.table == table)
+        {
             k.all.push((cmd, qual, is_keyed));
         }
     }
@@ -207,14 +226,24 @@ fn lit(s: &str) -> String {
 
 /// Check isolation on every keyed table.
 #[allow(clippy::too_many_lines)]
-pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange)) -> Vec<Claim> {
+pub fn run(
+    admin: &mut Client,
+    catalog: &Catalog,
+    keyed: &[Keyed],
+    line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
+) -> Vec<Claim> {
     let mut claims = Vec::new();
     for k in keyed {
         let (line, range) = line_of(k.policies.first().map_or("", String::as_str));
         let mut claim = Claim {
             kind: ClaimKind::Rls,
             line,
-            title: format!("users cannot cross rows of {}.{} ({})", k.schema, k.table, k.policies.join(", ")),
+            title: format!(
+                "users cannot cross rows of {}.{} ({})",
+                k.schema,
+                k.table,
+                k.policies.join(", ")
+            ),
             status: Status::Pass,
             reason: None,
             evidence: json!({}),
@@ -222,11 +251,17 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
         };
         let Some(column) = k.column.clone() else {
             claim.status = Status::Skipped;
-            claim.reason = Some("no policy compares a column with the user identity in a form pgspec reads".into());
+            claim.reason = Some(
+                "no policy compares a column with the user identity in a form pgspec reads".into(),
+            );
             claims.push(claim);
             continue;
         };
-        let Some(table) = catalog.tables.iter().find(|t| t.schema == k.schema && t.name == k.table) else {
+        let Some(table) = catalog
+            .tables
+            .iter()
+            .find(|t| t.schema == k.schema && t.name == k.table)
+        else {
             claim.status = Status::Skipped;
             claim.reason = Some("the table is not in the database".into());
             claims.push(claim);
@@ -238,14 +273,19 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
             let mut tx = admin.transaction()?;
             tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
             let users: Vec<String> = tx
-                .query(&format!("SELECT DISTINCT {qc}::text FROM {qt} WHERE {qc} IS NOT NULL LIMIT 2"), &[])?
+                .query(
+                    &format!("SELECT DISTINCT {qc}::text FROM {qt} WHERE {qc} IS NOT NULL LIMIT 2"),
+                    &[],
+                )?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
             if users.len() < 2 {
                 let mut c = claim.clone();
                 c.status = Status::Skipped;
-                c.reason = Some(format!("fewer than two distinct `{column}` values in the table (seed it first)"));
+                c.reason = Some(format!(
+                    "fewer than two distinct `{column}` values in the table (seed it first)"
+                ));
                 return Ok(c);
             }
             let role = format!("pgspec_verify_{}", std::process::id());
@@ -257,7 +297,13 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
             ))?;
             try_exec(&mut tx, &format!("GRANT USAGE ON SCHEMA auth TO {r}"))?;
             // Policies may read other tables (their own RLS still applies).
-            try_exec(&mut tx, &format!("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {r}", quote_ident(&table.schema)))?;
+            try_exec(
+                &mut tx,
+                &format!(
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {r}",
+                    quote_ident(&table.schema)
+                ),
+            )?;
             for role_name in &k.roles {
                 try_exec(&mut tx, &format!("GRANT {} TO {r}", quote_ident(role_name)))?;
             }
@@ -266,37 +312,88 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
             let insert_cols: Vec<String> = table
                 .columns
                 .iter()
-                .filter(|c| !c.generated && !c.identity && !(c.has_default && table.uniques.iter().any(|u| u.primary && u.columns.iter().any(|i| table.columns[*i].name == c.name))))
+                .filter(|c| {
+                    let defaulted_key = c.has_default
+                        && table.uniques.iter().any(|u| {
+                            u.primary && u.columns.iter().any(|i| table.columns[*i].name == c.name)
+                        });
+                    !c.generated && !c.identity && !defaulted_key
+                })
                 .map(|c| c.name.clone())
                 .collect();
             for (me, other) in [(&users[0], &users[1]), (&users[1], &users[0])] {
                 tx.batch_execute(&format!("SAVEPOINT as_user; SET LOCAL ROLE {r}"))?;
                 act_as(&mut tx, k, me)?;
-                let own = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text = {}", lit(me)))?;
+                let own = count(
+                    &mut tx,
+                    &format!("SELECT count(*) FROM {qt} WHERE {qc}::text = {}", lit(me)),
+                )?;
                 let shared = not_explained(&k.explained("SELECT"));
-                let foreign = count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{shared}", lit(me)))?;
+                let foreign = count(
+                    &mut tx,
+                    &format!(
+                        "SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{shared}",
+                        lit(me)
+                    ),
+                )?;
                 let shared_rows = if shared.is_empty() {
                     0
                 } else {
-                    count(&mut tx, &format!("SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}", lit(me)))? - foreign
+                    count(
+                        &mut tx,
+                        &format!(
+                            "SELECT count(*) FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}",
+                            lit(me)
+                        ),
+                    )? - foreign
                 };
                 tx.batch_execute("SAVEPOINT w")?;
                 let updated = tx
-                    .execute(&format!("UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text IS DISTINCT FROM {}{}", lit(me), not_explained(&k.explained("UPDATE"))), &[])
+                    .execute(
+                        &format!(
+                            "UPDATE {qt} SET {qc} = {qc} WHERE {qc}::text IS DISTINCT FROM {}{}",
+                            lit(me),
+                            not_explained(&k.explained("UPDATE"))
+                        ),
+                        &[],
+                    )
                     .map(|n| n.to_string())
-                    .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
+                    .unwrap_or_else(|e| {
+                        format!(
+                            "refused: {}",
+                            e.as_db_error()
+                                .map_or_else(|| e.to_string(), |d| d.message().to_string())
+                        )
+                    });
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let deleted = tx
-                    .execute(&format!("DELETE FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{}", lit(me), not_explained(&k.explained("DELETE"))), &[])
+                    .execute(
+                        &format!(
+                            "DELETE FROM {qt} WHERE {qc}::text IS DISTINCT FROM {}{}",
+                            lit(me),
+                            not_explained(&k.explained("DELETE"))
+                        ),
+                        &[],
+                    )
                     .map(|n| n.to_string())
-                    .unwrap_or_else(|e| format!("refused: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())));
+                    .unwrap_or_else(|e| {
+                        format!(
+                            "refused: {}",
+                            e.as_db_error()
+                                .map_or_else(|| e.to_string(), |d| d.message().to_string())
+                        )
+                    });
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let cols: Vec<String> = insert_cols.iter().map(|c| quote_ident(c)).collect();
                 let exprs: Vec<String> = insert_cols
                     .iter()
                     .map(|c| {
                         if *c == column {
-                            format!("{}::text::{}", lit(other), table.columns[table.column_named(c).unwrap_or(0)].type_sql)
+                            format!(
+                                "{}::text::{}",
+                                lit(other),
+                                table.columns[table.column_named(c).unwrap_or(0)].type_sql
+                            )
                         } else {
                             quote_ident(c)
                         }
@@ -313,22 +410,32 @@ pub fn run(admin: &mut Client, catalog: &Catalog, keyed: &[Keyed], line_of: &dyn
                     Ok(n) => format!("inserted {n}"),
                     Err(e) => match e.as_db_error() {
                         Some(d) if d.code().code() == "42501" => "denied".to_string(),
-                        Some(d) if d.code().code().starts_with("23") => format!("passed the policy, then: {}", d.message()),
+                        Some(d) if d.code().code().starts_with("23") => {
+                            format!("passed the policy, then: {}", d.message())
+                        }
                         Some(d) => format!("error: {}", d.message()),
                         None => format!("error: {e}"),
                     },
                 };
                 tx.batch_execute("ROLLBACK TO SAVEPOINT as_user")?;
                 if foreign > 0 {
-                    leaks.push(format!("as {me}: SELECT sees {foreign} rows of other users"));
+                    leaks.push(format!(
+                        "as {me}: SELECT sees {foreign} rows of other users"
+                    ));
                 }
                 if updated.parse::<u64>().is_ok_and(|n| n > 0) {
-                    leaks.push(format!("as {me}: UPDATE changed {updated} rows of other users"));
+                    leaks.push(format!(
+                        "as {me}: UPDATE changed {updated} rows of other users"
+                    ));
                 }
                 if deleted.parse::<u64>().is_ok_and(|n| n > 0) {
-                    leaks.push(format!("as {me}: DELETE removed {deleted} rows of other users"));
+                    leaks.push(format!(
+                        "as {me}: DELETE removed {deleted} rows of other users"
+                    ));
                 }
-                if (inserted.starts_with("inserted") || inserted.starts_with("passed")) && k.unkeyed_insert() {
+                if (inserted.starts_with("inserted") || inserted.starts_with("passed"))
+                    && k.unkeyed_insert()
+                {
                     leaks.push(format!("as {me}: INSERT of a row for {other} {inserted}"));
                 }
                 per_user.push(json!({
@@ -363,11 +470,19 @@ mod tests {
     #[test]
     fn policy_shapes() {
         assert_eq!(
-            owner_column("(user_id = (current_setting('app.current_user_id'::text))::uuid)").0.as_deref(),
+            owner_column("(user_id = (current_setting('app.current_user_id'::text))::uuid)")
+                .0
+                .as_deref(),
             Some("user_id")
         );
-        assert_eq!(owner_column("(user_id = auth.uid())").0.as_deref(), Some("user_id"));
-        assert_eq!(owner_column("(auth.uid() = owner_id)").0.as_deref(), Some("owner_id"));
+        assert_eq!(
+            owner_column("(user_id = auth.uid())").0.as_deref(),
+            Some("user_id")
+        );
+        assert_eq!(
+            owner_column("(auth.uid() = owner_id)").0.as_deref(),
+            Some("owner_id")
+        );
         assert_eq!(
             owner_column("(tenant_id = (SELECT current_setting('app.tenant'::text)::uuid))").1,
             vec!["app.tenant".to_string()]

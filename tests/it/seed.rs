@@ -39,8 +39,14 @@ fn up_and_seed(text: &str, options: &SeedOptions) -> (Server, String, SeedReport
     let name = unique_name("seed");
     {
         let _guard = seed_lock();
-        let report = up::up(pipeline::extract(text.as_bytes()), text.as_bytes(), &server, &name, true)
-            .expect("up runs");
+        let report = up::up(
+            pipeline::extract(text.as_bytes()),
+            text.as_bytes(),
+            &server,
+            &name,
+            true,
+        )
+        .expect("up runs");
         let (_, check) = report.check.as_ref().expect("applied");
         // pg_cron lives in the `postgres` database only; its calls are verify's business.
         let errors: Vec<_> = check
@@ -155,7 +161,11 @@ fn seeded_rows_satisfy_every_constraint() {
     // The server enforced every constraint on the way in: rows that arrived satisfy them.
     for t in &report.tables {
         assert!(t.rows > 0, "table {} received no rows: {t:?}", t.table);
-        assert!(t.rejected.is_empty(), "table {} had rejections: {t:?}", t.table);
+        assert!(
+            t.rejected.is_empty(),
+            "table {} had rejections: {t:?}",
+            t.table
+        );
     }
     assert!(
         !report
@@ -180,19 +190,27 @@ fn seeded_rows_satisfy_every_constraint() {
     assert!(count(&server, &name, "SELECT count(*) FROM orders_2026") > 0);
     // Computed column comparisons hold without the server's help: totals are exact.
     assert_eq!(
-        count(&server, &name, "SELECT count(*) FROM orders WHERE total <> subtotal - discount + tax"),
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM orders WHERE total <> subtotal - discount + tax"
+        ),
         0
     );
     // The identity sequence continues after the generated keys.
     let mut c = server.admin_client(&name).expect("connect");
-    c.batch_execute("INSERT INTO users (email, name, code) VALUES ('new@example.com', 'n', 'ABC-1234')")
-        .expect("a new row gets a fresh identity value");
+    c.batch_execute(
+        "INSERT INTO users (email, name, code) VALUES ('new@example.com', 'n', 'ABC-1234')",
+    )
+    .expect("a new row gets a fresh identity value");
     drop_db(&server, &name);
 }
 
 #[test]
 fn same_seed_gives_the_same_rows() {
-    let text = doc("CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n BETWEEN 1 AND 9));");
+    let text = doc(
+        "CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n BETWEEN 1 AND 9));",
+    );
     let opts = SeedOptions {
         rows: 200,
         seed: 7,
@@ -200,9 +218,12 @@ fn same_seed_gives_the_same_rows() {
     };
     let digest = |server: &Server, name: &str| -> String {
         let mut c = server.admin_client(name).expect("connect");
-        c.query_one("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t", &[])
-            .expect("digest")
-            .get(0)
+        c.query_one(
+            "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t",
+            &[],
+        )
+        .expect("digest")
+        .get(0)
     };
     let (s1, n1, _) = up_and_seed(&text, &opts);
     let (s2, n2, _) = up_and_seed(&text, &opts);
@@ -224,13 +245,21 @@ fn unsatisfiable_check_is_reported_not_hidden() {
             ..SeedOptions::default()
         },
     );
-    let odd = report.tables.iter().find(|t| t.table == "odd").expect("odd");
+    let odd = report
+        .tables
+        .iter()
+        .find(|t| t.table == "odd")
+        .expect("odd");
     assert_eq!(odd.rows, 0);
     assert!(report
         .diagnostics
         .iter()
         .any(|d| d.code == Code::TableNotSeeded && d.message.contains("odd")));
-    let fine = report.tables.iter().find(|t| t.table == "fine").expect("fine");
+    let fine = report
+        .tables
+        .iter()
+        .find(|t| t.table == "fine")
+        .expect("fine");
     assert_eq!(fine.rows, 50);
     drop_db(&server, &name);
 }
@@ -327,7 +356,11 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
     );
     let (server, name, _) = up_and_seed(&isolated, &opts);
     let report = run_verify(&server, &name, &isolated);
-    let rls: Vec<_> = report.claims.iter().filter(|c| c.kind == ClaimKind::Rls).collect();
+    let rls: Vec<_> = report
+        .claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Rls)
+        .collect();
     assert_eq!(rls.len(), 1, "{:#?}", report.claims);
     assert_eq!(rls[0].status, Status::Pass, "{:#?}", rls[0]);
     assert_eq!(rls[0].evidence["as"][0]["insert_for_other"], "denied");
@@ -357,6 +390,9 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
         .find(|c| c.kind == ClaimKind::Rls)
         .expect("rls claim");
     assert_eq!(rls.status, Status::Fail, "{rls:#?}");
-    assert!(rls.reason.as_deref().is_some_and(|r| r.contains("UPDATE")), "{rls:#?}");
+    assert!(
+        rls.reason.as_deref().is_some_and(|r| r.contains("UPDATE")),
+        "{rls:#?}"
+    );
     drop_db(&server, &name);
 }
