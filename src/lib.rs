@@ -13,6 +13,8 @@ pub mod pipeline;
 pub mod postgres;
 pub mod provision;
 pub mod schema;
+pub mod seed;
 pub mod sql;
 pub mod text;
 pub mod up;
+pub mod verify;

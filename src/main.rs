@@ -16,7 +16,9 @@ use pgspec::document::SourceEncoding;
 use pgspec::fix;
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
+use pgspec::seed;
 use pgspec::up;
+use pgspec::verify;
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -38,6 +40,8 @@ Examples:
   pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
   pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
   pgspec up docs/schema.md                    a persistent database with the document applied; prints its URL
+  pgspec seed --rows 10000 docs/schema.md     fill it with rows that satisfy its constraints
+  pgspec verify docs/schema.md                check the document's claims on the seeded data
   pgspec down docs/schema.md                  remove it again
   pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
   pgspec cluster status                       where the private cluster lives, whether it runs
@@ -69,6 +73,18 @@ enum Command {
     /// (use --recreate to rebuild).
     Up(UpArgs),
     /// Remove the database `pgspec up` made for a document.
+    /// Fill the database `pgspec up` made with synthetic rows that satisfy its constraints.
+    ///
+    /// Tables are filled parents first (foreign keys point at real rows; self references at
+    /// earlier rows; cycles get a second UPDATE pass), with values that honour the types,
+    /// NOT NULL, PRIMARY KEY/UNIQUE (also composite and partial), CHECK constraints (IN-lists,
+    /// bounds, regexes, column comparisons) and partition bounds, loaded with binary COPY.
+    /// Constraints pgspec could not satisfy are reported.
+    Seed(SeedArgs),
+    /// Check the document's claims on the seeded database: example queries run, claimed
+    /// indexes serve their queries, RLS isolates users, functions and cron commands run,
+    /// partitions stay covered, constraints reject what they claim to reject.
+    Verify(VerifyArgs),
     Down(UpArgs),
     /// Print the merged schema model: the tables the document's SQL (and the DDL pgspec
     /// generates from ERDs and column tables) created, joined with what the ERDs, column tables
@@ -198,6 +214,62 @@ struct ModelArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct SeedArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Rows per table.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    rows: u64,
+    /// Rows for one table (`name=N` or `schema.name=N`); repeatable.
+    #[arg(long = "table", value_name = "T=N", value_parser = parse_table_rows)]
+    tables: Vec<(String, u64)>,
+    /// Random seed: the same seed gives the same rows.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Output format: full (human) or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn parse_table_rows(s: &str) -> Result<(String, u64), String> {
+    let (t, n) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected TABLE=N, got `{s}`"))?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a row count"))?;
+    Ok((t.trim().to_string(), n))
+}
+
+#[derive(clap::Args, Debug)]
+struct VerifyArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Output format: full (human), concise or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct SqlArgs {
     /// The design document (Markdown); `-` reads standard input.
     #[arg(value_name = "DOC")]
@@ -260,6 +332,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(args) => run_sql(&args),
         Command::Up(args) => run_up(&args),
         Command::Down(args) => run_down(&args),
+        Command::Seed(args) => run_seed(&args),
+        Command::Verify(args) => run_verify(&args),
         Command::Model(args) => run_model(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
@@ -632,6 +706,183 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
         drift.len()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let extracted = pipeline::extract(&bytes);
+    let options = seed::SeedOptions {
+        rows: args.rows,
+        tables: args.tables.iter().cloned().collect(),
+        seed: args.seed,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |p: &seed::Progress<'_>| {
+        // One line per table; on a terminal it is rewritten while the table fills.
+        if p.finished {
+            eprintln!(
+                "{}seeding {}: {} rows",
+                if tty { "\r\x1b[2K" } else { "" },
+                p.table,
+                p.done
+            );
+        } else if tty {
+            eprint!("\r\x1b[2Kseeding {}: {}/{} rows", p.table, p.done, p.total);
+        }
+    };
+    let report = seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &options,
+        &mut progress,
+    )
+    .with_context(|| format!("seeding {path}"))?;
+    let doc = &extracted.document;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let errors = report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= Severity::Warning);
+    if args.format == Format::Json {
+        let value = serde_json::json!({
+            "tool": "pgspec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": "seed",
+            "database": report.database,
+            "connection": server.url(&report.database),
+            "total_rows": report.total_rows,
+            "seconds": report.seconds,
+            "rows_per_second": report.rows_per_second(),
+            "tables": report.tables,
+            "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        let source = Source {
+            path: &path,
+            text: &doc.text,
+            line_index: &doc.line_index,
+        };
+        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        for d in &report.diagnostics {
+            writeln!(out, "{}\n", render_full(&source, d, styled))?;
+        }
+        for t in &report.tables {
+            writeln!(
+                out,
+                "{:<40} {:>9} rows {:>10.0} rows/s  {}{}",
+                t.table,
+                t.rows,
+                t.rows_per_second,
+                t.method,
+                t.stopped
+                    .as_deref()
+                    .map(|s| format!("  (stopped: {s})"))
+                    .unwrap_or_default()
+            )?;
+        }
+        writeln!(
+            out,
+            "database {}: {} rows in {} tables, {:.1} s, {:.0} rows/s",
+            report.database,
+            report.total_rows,
+            report.tables.len(),
+            report.seconds,
+            report.rows_per_second()
+        )?;
+    }
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let extracted = pipeline::extract(&bytes);
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .with_context(|| format!("verifying {path}"))?;
+    let doc = &extracted.document;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let failed = report
+        .claims
+        .iter()
+        .any(|c| c.status == verify::Status::Fail);
+    if args.format == Format::Json {
+        let value = serde_json::json!({
+            "tool": "pgspec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": "verify",
+            "database": report.database,
+            "connection": server.url(&report.database),
+            "summary": report.summary(),
+            "claims": report.claims,
+            "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        let source = Source {
+            path: &path,
+            text: &doc.text,
+            line_index: &doc.line_index,
+        };
+        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Warning)
+        {
+            if args.format == Format::Concise {
+                writeln!(out, "{}", render_concise(&source, d))?;
+            } else {
+                writeln!(out, "{}\n", render_full(&source, d, styled))?;
+            }
+        }
+        for c in &report.claims {
+            writeln!(
+                out,
+                "{path}:{}: {:<10} {:<7} {}{}",
+                c.line,
+                c.kind.as_str(),
+                c.status.as_str(),
+                c.title,
+                c.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )?;
+        }
+        let s = report.summary();
+        writeln!(
+            out,
+            "{path}: {} claims: {} passed, {} failed, {} skipped",
+            s.claims, s.passed, s.failed, s.skipped
+        )?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_down(args: &UpArgs) -> Result<ExitCode> {

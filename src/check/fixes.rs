@@ -593,7 +593,6 @@ mod tests {
             kind: crate::sql::StatementKind::Schema,
             facts: crate::sql::Facts::default(),
             generated: None,
-            generated: None,
         };
         partition_key_plan(&doc, &stmt)
             .expect("plan")

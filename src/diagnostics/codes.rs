@@ -74,6 +74,10 @@ codes! {
     "DRF009" => "key-mismatch" => KeyMismatch, Warning, "PK/UK markers of the ERD or column table disagree with the SQL's keys";
     "DRF010" => "fragment-merged" => FragmentMerged, Info, "a CREATE TABLE that is only a fragment was completed from the table's ERD entity or column table";
     "DRF011" => "relationship-to-undefined-entity" => RelationshipToUndefinedEntity, Warning, "an ERD relationship to an entity that neither the ERD, a column table nor the SQL defines";
+    "SEED001" => "constraint-not-satisfied" => ConstraintNotSatisfied, Warning, "a constraint rejected rows pgspec generated (it could not satisfy it)";
+    "SEED002" => "table-not-seeded" => TableNotSeeded, Warning, "a table received fewer rows than asked (a unique or foreign key limits it, or rows were rejected)";
+    "VER001" => "claim-failed" => ClaimFailed, Error, "a claim of the document does not hold on the seeded database";
+    "VER002" => "claim-skipped" => ClaimSkipped, Info, "a claim of the document could not be checked";
 }
 
 impl serde::Serialize for Code {

@@ -85,6 +85,8 @@ categories! {
     UnsafeStatement => "unsafe-statement", "a statement pgspec refuses to run (server-side programs, files, network)";
     Document => "document", "a problem with the document itself (encoding, fences, size)";
     Drift => "drift", "the ERD, column tables or prose and the SQL disagree about the schema";
+    Seed => "seed", "generating or loading synthetic rows";
+    Claim => "claim", "a claim of the document checked on the seeded database (query, plan, RLS, function, schedule, partition, constraint)";
 }
 
 impl Serialize for Category {

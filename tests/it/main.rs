@@ -6,5 +6,6 @@ mod model;
 mod postgres;
 mod provision;
 mod schema;
+mod seed;
 mod sql;
 mod up;

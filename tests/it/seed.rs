@@ -1,0 +1,398 @@
+//! `seed` and `verify` end to end on a real PostgreSQL: `up` brings a fixture document up,
+//! `seed` fills it (the server enforces every constraint, so rows that arrive satisfy them),
+//! `verify` checks its claims — and fails where the document's claims do not hold.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use pgspec::diagnostics::{Code, Severity};
+use pgspec::pipeline;
+use pgspec::postgres::{Cluster, Server};
+use pgspec::seed::{self, SeedOptions, SeedReport};
+use pgspec::up;
+use pgspec::verify::{self, ClaimKind, Status, VerifyReport};
+
+use crate::check::seed_lock;
+use crate::postgres::shared_cluster;
+
+/// The shared cluster as pgspec's own server, so the document runs as the unprivileged role.
+fn server() -> Server {
+    let c = shared_cluster();
+    Server::Embedded(Cluster::ensure(&c.root, &c.bins).expect("the shared cluster runs"))
+}
+
+fn doc(sql: &str) -> String {
+    format!("# 설계 문서\n\n사용자와 주문을 저장합니다.\n\n```sql\n{sql}\n```\n")
+}
+
+fn unique_name(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "pgspec_t_{prefix}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `up` + `seed` of `text` into a fresh database; returns the server, database and report.
+fn up_and_seed(text: &str, options: &SeedOptions) -> (Server, String, SeedReport) {
+    let server = server();
+    let name = unique_name("seed");
+    {
+        let _guard = seed_lock();
+        let report = up::up(
+            pipeline::extract(text.as_bytes()),
+            text.as_bytes(),
+            &server,
+            &name,
+            true,
+        )
+        .expect("up runs");
+        let (_, check) = report.check.as_ref().expect("applied");
+        // pg_cron lives in the `postgres` database only; its calls are verify's business.
+        let errors: Vec<_> = check
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && !d.message.contains("cron"))
+            .collect();
+        assert!(errors.is_empty(), "fixture must apply cleanly: {errors:#?}");
+    }
+    let extracted = pipeline::extract(text.as_bytes());
+    let report = seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        options,
+        &mut |_| {},
+    )
+    .expect("seed runs");
+    (server, name, report)
+}
+
+fn run_verify(server: &Server, name: &str, text: &str) -> VerifyReport {
+    let extracted = pipeline::extract(text.as_bytes());
+    verify::verify(&extracted.document, &extracted.statements, server, name).expect("verify runs")
+}
+
+fn count(server: &Server, db: &str, sql: &str) -> i64 {
+    let mut c = server.admin_client(db).expect("connect");
+    c.query_one(sql, &[]).expect("query").get(0)
+}
+
+fn drop_db(server: &Server, name: &str) {
+    let _ = up::down(server, name);
+}
+
+const CONSTRAINED: &str = r"
+CREATE TYPE order_state AS ENUM ('new', 'paid', 'shipped');
+CREATE DOMAIN percent AS integer CHECK (VALUE BETWEEN 0 AND 100);
+
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email varchar(120) NOT NULL UNIQUE CHECK (email ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'),
+    name text NOT NULL,
+    role varchar(20) NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'admin', 'owner')),
+    referrer_id bigint REFERENCES users(id),
+    code char(8) NOT NULL CHECK (code ~ '^[A-Z]{3}-[0-9]{4}$'),
+    tags text[] NOT NULL DEFAULT '{}' CHECK (tags <@ ARRAY['vip', 'beta', 'staff']),
+    last_ip inet,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE teams (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name text NOT NULL,
+    lead_id bigint,
+    UNIQUE (name)
+);
+
+CREATE TABLE memberships (
+    team_id uuid NOT NULL REFERENCES teams(id),
+    user_id bigint NOT NULL REFERENCES users(id),
+    is_active boolean NOT NULL DEFAULT true,
+    score percent NOT NULL,
+    PRIMARY KEY (team_id, user_id)
+);
+CREATE UNIQUE INDEX one_active_membership ON memberships (user_id) WHERE is_active;
+
+-- a foreign-key cycle: teams.lead_id -> users, users.team_id -> teams
+ALTER TABLE teams ADD CONSTRAINT teams_lead_fk FOREIGN KEY (lead_id) REFERENCES users(id);
+ALTER TABLE users ADD COLUMN team_id uuid REFERENCES teams(id);
+
+CREATE TABLE orders (
+    id bigserial,
+    user_id bigint NOT NULL REFERENCES users(id),
+    state order_state NOT NULL,
+    subtotal numeric(12,2) NOT NULL CHECK (subtotal >= 0),
+    discount numeric(12,2) NOT NULL DEFAULT 0 CHECK (discount >= 0 AND discount <= 50),
+    tax numeric(12,2) NOT NULL CHECK (tax >= 0),
+    total numeric(12,2) NOT NULL,
+    quantity integer NOT NULL CHECK (quantity > 0 AND quantity <= 20),
+    paid_at timestamptz,
+    shipped_at timestamptz,
+    meta jsonb NOT NULL DEFAULT '{}',
+    total_with_fee numeric GENERATED ALWAYS AS (total + 1) STORED,
+    created_at timestamptz NOT NULL,
+    CHECK (total = subtotal - discount + tax),
+    CHECK (paid_at IS NULL OR paid_at >= created_at),
+    CHECK (shipped_at IS NULL OR shipped_at >= paid_at),
+    PRIMARY KEY (id, created_at)
+) PARTITION BY RANGE (created_at);
+CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE orders_2026 PARTITION OF orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+
+CREATE TABLE bookings (
+    id serial PRIMARY KEY,
+    room int NOT NULL CHECK (room BETWEEN 1 AND 5),
+    during tstzrange NOT NULL,
+    EXCLUDE USING gist (during WITH &&)
+);
+";
+
+#[test]
+fn seeded_rows_satisfy_every_constraint() {
+    let (server, name, report) = up_and_seed(
+        &doc(CONSTRAINED),
+        &SeedOptions {
+            rows: 1500,
+            ..SeedOptions::default()
+        },
+    );
+    // The server enforced every constraint on the way in: rows that arrived satisfy them.
+    for t in &report.tables {
+        assert!(t.rows > 0, "table {} received no rows: {t:?}", t.table);
+        assert!(
+            t.rejected.is_empty(),
+            "table {} had rejections: {t:?}",
+            t.table
+        );
+    }
+    assert!(
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::ConstraintNotSatisfied),
+        "{:#?}",
+        report.diagnostics
+    );
+    let rows = |t: &str| count(&server, &name, &format!("SELECT count(*) FROM {t}"));
+    assert_eq!(rows("users"), 1500);
+    assert_eq!(rows("orders"), 1500);
+    assert_eq!(rows("bookings"), 1500);
+    // Composite PK over two FKs plus a partial unique index: as many as the keys allow.
+    assert!(rows("memberships") > 100);
+    // Self reference and the FK cycle point at real rows.
+    assert!(count(&server, &name, "SELECT count(referrer_id) FROM users") > 0);
+    assert!(count(&server, &name, "SELECT count(team_id) FROM users") > 0);
+    assert!(count(&server, &name, "SELECT count(lead_id) FROM teams") > 0);
+    // Rows spread over the existing partitions.
+    assert!(count(&server, &name, "SELECT count(*) FROM orders_2025") > 0);
+    assert!(count(&server, &name, "SELECT count(*) FROM orders_2026") > 0);
+    // Computed column comparisons hold without the server's help: totals are exact.
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM orders WHERE total <> subtotal - discount + tax"
+        ),
+        0
+    );
+    // The identity sequence continues after the generated keys.
+    let mut c = server.admin_client(&name).expect("connect");
+    c.batch_execute(
+        "INSERT INTO users (email, name, code) VALUES ('new@example.com', 'n', 'ABC-1234')",
+    )
+    .expect("a new row gets a fresh identity value");
+    drop_db(&server, &name);
+}
+
+#[test]
+fn same_seed_gives_the_same_rows() {
+    let text = doc(
+        "CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n BETWEEN 1 AND 9));",
+    );
+    let opts = SeedOptions {
+        rows: 200,
+        seed: 7,
+        ..SeedOptions::default()
+    };
+    let digest = |server: &Server, name: &str| -> String {
+        let mut c = server.admin_client(name).expect("connect");
+        c.query_one(
+            "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t",
+            &[],
+        )
+        .expect("digest")
+        .get(0)
+    };
+    let (s1, n1, _) = up_and_seed(&text, &opts);
+    let (s2, n2, _) = up_and_seed(&text, &opts);
+    assert_eq!(digest(&s1, &n1), digest(&s2, &n2));
+    drop_db(&s1, &n1);
+    drop_db(&s2, &n2);
+}
+
+#[test]
+fn unsatisfiable_check_is_reported_not_hidden() {
+    let text = doc(
+        "CREATE TABLE odd (id int PRIMARY KEY, v int NOT NULL CHECK (v > 10 AND v < 5));\n\
+         CREATE TABLE fine (id int PRIMARY KEY);",
+    );
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 50,
+            ..SeedOptions::default()
+        },
+    );
+    let odd = report
+        .tables
+        .iter()
+        .find(|t| t.table == "odd")
+        .expect("odd");
+    assert_eq!(odd.rows, 0);
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::TableNotSeeded && d.message.contains("odd")));
+    let fine = report
+        .tables
+        .iter()
+        .find(|t| t.table == "fine")
+        .expect("fine");
+    assert_eq!(fine.rows, 50);
+    drop_db(&server, &name);
+}
+
+const INDEXED: &str = "
+CREATE TABLE events (
+    id bigint PRIMARY KEY,
+    account_id bigint NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('a', 'b', 'c')),
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX idx_events_account ON events (account_id, created_at DESC);
+```
+
+The account timeline uses `idx_events_account` (Index Scan, 200ms → 5ms):
+
+```sql
+SELECT id, created_at FROM events WHERE account_id = $1 ORDER BY created_at DESC LIMIT 20;
+```
+
+Searching by kind also uses idx_events_account (Index Scan):
+
+```sql
+SELECT id FROM events WHERE kind = $1 AND id > 10;
+";
+
+#[test]
+fn verify_passes_a_servable_index_claim_and_fails_one_the_index_cannot_serve() {
+    let text = doc(INDEXED);
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 5000,
+            ..SeedOptions::default()
+        },
+    );
+    let report = run_verify(&server, &name, &text);
+    let explains: Vec<_> = report
+        .claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Explain)
+        .collect();
+    assert_eq!(explains.len(), 2, "{:#?}", report.claims);
+    let timeline = explains[0];
+    assert_eq!(timeline.status, Status::Pass, "{timeline:#?}");
+    assert_eq!(timeline.evidence["usable"], true);
+    assert_eq!(timeline.evidence["claimed_ms"], 5.0);
+    assert!(timeline.evidence["measured_ms"].is_number());
+    let by_kind = explains[1];
+    assert_eq!(by_kind.status, Status::Fail, "{by_kind:#?}");
+    assert_eq!(by_kind.evidence["usable"], false);
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::ClaimFailed && d.severity == Severity::Error));
+    // Constraint claims: the CHECK IN-list and the primary key reject what they should.
+    assert!(report
+        .claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Constraint)
+        .all(|c| c.status == Status::Pass));
+    drop_db(&server, &name);
+}
+
+fn rls_doc(update_policy: &str) -> String {
+    doc(&format!(
+        "CREATE TABLE notes (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    body text NOT NULL,
+    is_public boolean NOT NULL DEFAULT false
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_select_own ON notes FOR SELECT
+    USING (user_id = current_setting('app.current_user_id')::uuid);
+CREATE POLICY notes_select_public ON notes FOR SELECT USING (is_public);
+CREATE POLICY notes_insert_own ON notes FOR INSERT
+    WITH CHECK (user_id = current_setting('app.current_user_id')::uuid);
+{update_policy}
+CREATE FUNCTION note_count(p_user_id uuid) RETURNS bigint LANGUAGE sql AS
+    $$ SELECT count(*) FROM notes WHERE user_id = p_user_id $$;
+SELECT cron.schedule('purge', '0 3 * * *', $$DELETE FROM notes WHERE body = 'x'$$);"
+    ))
+}
+
+#[test]
+fn verify_proves_rls_isolation_and_catches_a_leak() {
+    let opts = SeedOptions {
+        rows: 300,
+        ..SeedOptions::default()
+    };
+    let isolated = rls_doc(
+        "CREATE POLICY notes_update_own ON notes FOR UPDATE USING (user_id = current_setting('app.current_user_id')::uuid);",
+    );
+    let (server, name, _) = up_and_seed(&isolated, &opts);
+    let report = run_verify(&server, &name, &isolated);
+    let rls: Vec<_> = report
+        .claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Rls)
+        .collect();
+    assert_eq!(rls.len(), 1, "{:#?}", report.claims);
+    assert_eq!(rls[0].status, Status::Pass, "{:#?}", rls[0]);
+    assert_eq!(rls[0].evidence["as"][0]["insert_for_other"], "denied");
+    let function = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Function)
+        .expect("function claim");
+    assert_eq!(function.status, Status::Pass, "{function:#?}");
+    let schedule = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Schedule)
+        .expect("schedule claim");
+    assert_eq!(schedule.status, Status::Pass, "{schedule:#?}");
+    // Claims ran in rolled-back transactions: the data is unchanged.
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM notes"), 300);
+    drop_db(&server, &name);
+
+    // An UPDATE policy that forgets the user lets anyone change anyone's notes.
+    let leaky = rls_doc("CREATE POLICY notes_update_any ON notes FOR UPDATE USING (true);");
+    let (server, name, _) = up_and_seed(&leaky, &opts);
+    let report = run_verify(&server, &name, &leaky);
+    let rls = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Rls)
+        .expect("rls claim");
+    assert_eq!(rls.status, Status::Fail, "{rls:#?}");
+    assert!(
+        rls.reason.as_deref().is_some_and(|r| r.contains("UPDATE")),
+        "{rls:#?}"
+    );
+    drop_db(&server, &name);
+}
