@@ -3,7 +3,9 @@
 
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::Severity;
 use crate::document::{self, Document};
+use crate::lint::{self, LintConfig};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
 use crate::sql::{self, Statement};
 
@@ -56,6 +58,43 @@ pub fn check(
         &mut session,
         options,
     )?;
+    drop(session);
+    drop(scratch);
+    Ok((extracted.document, report))
+}
+
+/// [`check`], then the lint rules over the same scratch database (while it still holds what
+/// `check` applied). Rule findings are appended to the report's diagnostics and counted in its
+/// summary; `pgspec check` and `pgspec lint` use this.
+pub fn check_and_lint(
+    extracted: Extracted,
+    server: &Server,
+    options: &CheckOptions,
+    config: &LintConfig,
+) -> Result<(Document, CheckReport), ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_check")?;
+    let mut session = scratch.session()?;
+    let mut report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics,
+        &mut session,
+        options,
+    )?;
+    let findings = lint::lint(
+        &extracted.document,
+        &extracted.statements,
+        &mut session,
+        config,
+    )?;
+    for d in &findings {
+        match d.severity {
+            Severity::Error => report.summary.errors += 1,
+            Severity::Warning => report.summary.warnings += 1,
+            Severity::Info => {}
+        }
+    }
+    report.diagnostics.extend(findings);
     drop(session);
     drop(scratch);
     Ok((extracted.document, report))

@@ -83,6 +83,13 @@ categories! {
     Permission => "permission", "needs a privilege that the applying role does not have";
     UnsafeStatement => "unsafe-statement", "a statement pgspec refuses to run (server-side programs, files, network)";
     Document => "document", "a problem with the document itself (encoding, fences, size)";
+    Constraint => "constraint", "a value, INSERT or CHECK that conflicts with a column's constraints at run time";
+    Rls => "rls", "row level security: policies, enabling, settings they read";
+    Plpgsql => "plpgsql", "a function, procedure or trigger body that fails or misbehaves at run time";
+    Hygiene => "hygiene", "schema hygiene: indexes, keys, types, identifiers";
+    Schedule => "schedule", "pg_cron jobs and materialized view refreshes";
+    Cache => "cache", "a cache (Redis) section of the document";
+    Suppression => "suppression", "a `pgspec-ignore` comment";
 }
 
 impl Serialize for Category {
