@@ -50,7 +50,9 @@ pub fn find(doc: &Document, statements: &[Statement]) -> Vec<Suppression> {
             rest = &rest["-file".len()..];
         }
         let rest = rest.trim_start_matches(':');
+        // `-->` closes the Markdown comment; a second `--` starts a trailing remark.
         let rest = rest.split("-->").next().unwrap_or("");
+        let rest = rest.split(" --").next().unwrap_or("");
         let selectors: Vec<String> = rest
             .split(|c: char| c == ',' || c.is_whitespace())
             .map(|s| s.trim_matches(|c: char| c == ':' || c == '`'))

@@ -1,6 +1,7 @@
 mod check;
 mod cli;
 mod document;
+mod lint;
 mod postgres;
 mod provision;
 mod schema;

@@ -8,6 +8,7 @@ use crate::lint::{diagnostic, unqualified, Rule};
 pub(super) fn run(ctx: &mut Context<'_>) {
     let indexes: Vec<_> = ctx.catalog.indexes.iter().filter(|i| !i.on_partition).collect();
     let mut found = Vec::new();
+    let mut reported: Vec<&str> = Vec::new();
     for (n, a) in indexes.iter().enumerate() {
         for b in &indexes[..n] {
             if a.table != b.table || a.keys != b.keys || a.predicate != b.predicate || a.method != b.method {
@@ -22,6 +23,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                     format!("the index of constraint `{}`", i.constraint)
                 }
             };
+            if reported.contains(&dup.name.as_str()) {
+                continue;
+            }
+            reported.push(&dup.name);
             let table = unqualified(&dup.table).to_owned();
             let dup_name = if dup.constraint.is_empty() { &dup.name } else { &dup.constraint };
             let Some(range) = ctx.locate(&table, dup_name) else { continue };

@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::diagnostics::Severity;
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{ast, diagnostic, find_word, Rule};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
 
@@ -62,6 +62,14 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         for row in rows {
             let get = |i: usize| row.get(i).cloned().flatten();
             let message = get(1).unwrap_or_default();
+            // A table the document creates but that failed to apply is `check`'s finding
+            // (with its root cause), not the function's.
+            if get(7).as_deref() == Some("42P01") {
+                let missing = message.split('"').nth(1).unwrap_or_default();
+                if ctx.creator(crate::sql::ObjectKind::Relation, missing).is_some() {
+                    continue;
+                }
+            }
             let level = get(4).unwrap_or_default();
             let range = body_range(ctx, &body, get(0).and_then(|l| l.parse().ok()), get(6), get(5).and_then(|p| p.parse().ok()));
             let mut d = diagnostic(
@@ -112,13 +120,32 @@ fn body_range(
         return ctx.stmt_head(body.stmt);
     };
     if let (Some(q), Some(pos)) = (query, position) {
+        let word_len = |s: &str| {
+            s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(s.len())
+        };
         if let Some(qat) = body.text.get(start..).and_then(|t| t.find(&q)).map(|p| p + start) {
             let at = qat + ast::char_to_byte(&q, pos.saturating_sub(1));
-            let len = body.text[at..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .unwrap_or(0)
-                .max(1);
+            let len = word_len(&body.text[at..]).max(1);
             return ctx.range(body.stmt, body.offset + at, len);
+        }
+        // plpgsql_check reports `SELECT … INTO x` without its INTO clause, so the query is not
+        // verbatim in the body: find the word at the position instead.
+        let qpos = ast::char_to_byte(&q, pos.saturating_sub(1));
+        let word = &q[qpos..qpos + word_len(&q[qpos..])];
+        if let Some(at) = find_word(&body.text, word, start) {
+            // The same word earlier in the query (`key_name = key_name`): skip as many.
+            let mut at = at;
+            let before = q[..qpos].matches(word).count();
+            for _ in 0..before {
+                match find_word(&body.text, word, at + word.len()) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            if !word.is_empty() {
+                return ctx.range(body.stmt, body.offset + at, word.len());
+            }
         }
     }
     let text = &body.text[start..];
