@@ -18,12 +18,26 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         }
         names.sort();
         names.dedup();
-        for name in names.into_iter().filter(|n| n.len() > 63) {
-            let range = ctx
-                .statements[i]
-                .text
-                .find(&name)
-                .map_or_else(|| ctx.stmt_head(i), |at| ctx.range(i, at, name.len()));
+        // PostgreSQL's scanner (and so pg_query) already truncated the names in the tree: a
+        // name of 60+ bytes may be the head of a longer identifier in the text.
+        let text = &ctx.statements[i].text;
+        let mut long: Vec<(usize, String)> = Vec::new();
+        for name in names.iter().filter(|n| n.len() >= 60) {
+            let mut from = 0;
+            while let Some(p) = text.get(from..).and_then(|t| t.find(name.as_str())) {
+                let at = from + p;
+                let run: String = text[at..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                    .collect();
+                if run.len() > 63 && !long.iter().any(|(_, n)| *n == run) {
+                    long.push((at, run));
+                }
+                from = at + name.len();
+            }
+        }
+        for (at, name) in long {
+            let range = ctx.range(i, at, name.len());
             let cut: String = {
                 let mut end = 63;
                 while !name.is_char_boundary(end) {
