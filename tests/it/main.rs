@@ -4,5 +4,6 @@ mod document;
 mod lint;
 mod postgres;
 mod provision;
+mod sarif;
 mod schema;
 mod sql;
