@@ -10,7 +10,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pgspec::check::CheckOptions;
-use pgspec::diagnostics::render::{render_concise, render_full, render_github, render_sarif, Source};
+use pgspec::diagnostics::render::{
+    render_concise, render_full, render_github, render_sarif, Source,
+};
 use pgspec::diagnostics::{Applicability, Code, Diagnostic, Severity};
 use pgspec::document::SourceEncoding;
 use pgspec::fix;
@@ -379,9 +381,19 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
-            report.diagnostics.retain(|d| matches!(d.code, Code::Lint(_)));
-            report.summary.errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-            report.summary.warnings = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+            report
+                .diagnostics
+                .retain(|d| matches!(d.code, Code::Lint(_)));
+            report.summary.errors = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            report.summary.warnings = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count();
         }
         if let Some(level) = fail_level {
             failed |= report.has_findings(level);
@@ -391,14 +403,11 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
             text: &doc.text,
             line_index: &doc.line_index,
         };
-        let shown = report
-            .diagnostics
-            .iter()
-            .filter(|d| {
-                args.verbose
-                    || d.severity > Severity::Info
-                    || matches!(args.format, Format::Json | Format::Sarif)
-            });
+        let shown = report.diagnostics.iter().filter(|d| {
+            args.verbose
+                || d.severity > Severity::Info
+                || matches!(args.format, Format::Json | Format::Sarif)
+        });
         match args.format {
             Format::Json => json_docs.push(report.to_json(&doc, &path)),
             Format::Sarif => {

@@ -199,12 +199,16 @@ pub fn render_sarif(files: &[(Source<'_>, Vec<&Diagnostic>)], version: &str) -> 
         if path == "-" {
             "stdin".to_owned()
         } else {
-            path.replace('\\', "/").replace('%', "%25").replace(' ', "%20")
+            path.replace('\\', "/")
+                .replace('%', "%25")
+                .replace(' ', "%20")
         }
     };
     let region = |source: &Source<'_>, range: TextRange| {
         let start = source.line_index.line_col(source.text, range.start);
-        let end = source.line_index.line_col(source.text, range.end.max(range.start));
+        let end = source
+            .line_index
+            .line_col(source.text, range.end.max(range.start));
         json!({
             "startLine": start.line,
             "startColumn": start.column,

@@ -6,7 +6,9 @@ use serde_json::Value;
 /// Parse `sql` into the JSON form of pg_query's protobuf tree; `None` if it does not parse.
 pub(crate) fn parse(sql: &str) -> Option<Value> {
     // pg_query has a few `panic!`s on shapes PostgreSQL never produces; never take the run down.
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0)).ok()?.ok()?;
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
     serde_json::to_value(&parsed.protobuf).ok()
 }
 
@@ -148,7 +150,9 @@ pub(crate) fn relname(body: &Value) -> Option<String> {
 
 /// The byte offset of character position `chars` (0-based) in `text`.
 pub(crate) fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(b, _)| b)
 }
 
 #[cfg(test)]

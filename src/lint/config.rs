@@ -164,7 +164,14 @@ fn path_matches(glob: &str, path: &Path, base: Option<&Path>) -> bool {
         return true;
     }
     let absolute = std::fs::canonicalize(path).ok();
-    let base = base.and_then(|b| std::fs::canonicalize(if b.as_os_str().is_empty() { Path::new(".") } else { b }).ok());
+    let base = base.and_then(|b| {
+        std::fs::canonicalize(if b.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            b
+        })
+        .ok()
+    });
     match (absolute, base) {
         (Some(a), Some(b)) => a
             .strip_prefix(&b)

@@ -116,7 +116,13 @@ impl<'a> Context<'a> {
     fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
         let asts: Vec<Option<Value>> = statements
             .iter()
-            .map(|s| if s.facts.parses { ast::parse(&s.text) } else { None })
+            .map(|s| {
+                if s.facts.parses {
+                    ast::parse(&s.text)
+                } else {
+                    None
+                }
+            })
             .collect();
         let mut tables = catalog.tables.clone();
         for (_, t) in model::document_tables(&asts) {
@@ -189,7 +195,7 @@ impl<'a> Context<'a> {
                 .any(|o| o.kind == kind && o.name.eq_ignore_ascii_case(name))
         });
         if kind == ObjectKind::Function {
-            found.last().map(|s| s.index)
+            found.next_back().map(|s| s.index)
         } else {
             found.next().map(|s| s.index)
         }
@@ -240,7 +246,11 @@ pub(crate) fn find_word(text: &str, word: &str, from: usize) -> Option<usize> {
     }
     let lower = text.to_lowercase();
     // Lowercasing may change byte lengths for some scripts; only search when it does not.
-    let hay = if lower.len() == text.len() { lower.as_str() } else { text };
+    let hay = if lower.len() == text.len() {
+        lower.as_str()
+    } else {
+        text
+    };
     let needle = word.to_lowercase();
     let ident = |c: char| c.is_alphanumeric() || c == '_';
     let mut start = from;
@@ -336,7 +346,8 @@ fn body_queries(body: &Body) -> Vec<Query> {
                 "CREATE FUNCTION pgspec_lint_body() RETURNS void AS $pgspec_lint$\n{}\n$pgspec_lint$ LANGUAGE plpgsql",
                 body.text
             );
-            let Ok(Ok(tree)) = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped)) else {
+            let Ok(Ok(tree)) = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
+            else {
                 return out;
             };
             let mut queries = Vec::new();
@@ -352,7 +363,11 @@ fn body_queries(body: &Body) -> Vec<Query> {
                     .and_then(|l| line_starts.get(l))
                     .copied()
                     .unwrap_or(0);
-                let Some(at) = body.text.get(from..).and_then(|t| t.find(&q)).map(|p| p + from)
+                let Some(at) = body
+                    .text
+                    .get(from..)
+                    .and_then(|t| t.find(&q))
+                    .map(|p| p + from)
                 else {
                     continue;
                 };
@@ -383,9 +398,11 @@ fn collect_plpgsql_queries(value: &Value, line: usize, out: &mut Vec<(usize, Str
                 .unwrap_or(line);
             if let Some(q) = obj.get("PLpgSQL_expr").and_then(|e| e["query"].as_str()) {
                 let head = q.trim_start().to_ascii_lowercase();
-                if ["insert", "update", "delete", "select", "with", "refresh", "merge"]
-                    .iter()
-                    .any(|k| head.starts_with(k))
+                if [
+                    "insert", "update", "delete", "select", "with", "refresh", "merge",
+                ]
+                .iter()
+                .any(|k| head.starts_with(k))
                 {
                     out.push((line, q.to_owned()));
                 }

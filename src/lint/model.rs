@@ -164,7 +164,9 @@ impl Catalog {
                 at: None,
             });
         }
-        for row in session.query_strings(include_str!("../postgres/catalog/lint_constraints.sql"))? {
+        for row in
+            session.query_strings(include_str!("../postgres/catalog/lint_constraints.sql"))?
+        {
             catalog.constraints.push(Constraint {
                 table: qualified(&text(&row, 0), &text(&row, 1)),
                 name: text(&row, 2),
@@ -274,7 +276,11 @@ pub(crate) fn document_tables(asts: &[Option<Value>]) -> Vec<(usize, Table)> {
                         .unwrap_or("public")
                         .to_owned(),
                     name,
-                    kind: if body["partspec"].is_object() { 'p' } else { 'r' },
+                    kind: if body["partspec"].is_object() {
+                        'p'
+                    } else {
+                        'r'
+                    },
                     is_partition: body["partbound"].is_object(),
                     rls: false,
                     columns,
@@ -288,7 +294,11 @@ pub(crate) fn document_tables(asts: &[Option<Value>]) -> Vec<(usize, Table)> {
 
 fn document_column(col: &Value) -> Column {
     let type_names = ast::names(&col["type_name"]["names"]);
-    let type_name = type_names.last().cloned().unwrap_or_default().to_lowercase();
+    let type_name = type_names
+        .last()
+        .cloned()
+        .unwrap_or_default()
+        .to_lowercase();
     let max_len = if matches!(type_name.as_str(), "varchar" | "bpchar") {
         col["type_name"]["typmods"]
             .as_array()
@@ -299,7 +309,10 @@ fn document_column(col: &Value) -> Column {
         None
     };
     let mut not_null = col["is_not_null"].as_bool().unwrap_or(false);
-    let mut has_default = matches!(type_name.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2");
+    let mut has_default = matches!(
+        type_name.as_str(),
+        "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+    );
     for con in col["constraints"].as_array().into_iter().flatten() {
         if let Some(("Constraint", c)) = ast::node(con) {
             match c["contype"].as_i64() {

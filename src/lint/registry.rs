@@ -93,10 +93,24 @@ mod tests {
             assert_eq!(Rule::from_code_or_name(rule.code()), Some(*rule));
             assert_eq!(Rule::from_code_or_name(rule.name()), Some(*rule));
             let docs = rule.docs();
-            for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix safety", "## Peers"] {
-                assert!(docs.contains(section), "{} docs lack {section}", rule.name());
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix safety",
+                "## Peers",
+            ] {
+                assert!(
+                    docs.contains(section),
+                    "{} docs lack {section}",
+                    rule.name()
+                );
             }
-            assert!(docs.starts_with(&format!("# {} ({})", rule.name(), rule.code())), "{} docs title", rule.name());
+            assert!(
+                docs.starts_with(&format!("# {} ({})", rule.name(), rule.code())),
+                "{} docs title",
+                rule.name()
+            );
         }
     }
 }

@@ -96,7 +96,8 @@ fn next_target(
 ) -> Option<(u32, u32)> {
     let j = (i + 1..lines.len()).find(|&j| {
         let l = lines[j].trim();
-        !l.is_empty() && !(l.contains("pgspec-ignore") && (l.starts_with("--") || l.starts_with("<!--")))
+        !l.is_empty()
+            && !(l.contains("pgspec-ignore") && (l.starts_with("--") || l.starts_with("<!--")))
     })?;
     let line = u32::try_from(j + 1).ok()?;
     if let Some(stmt) = statements
@@ -172,13 +173,12 @@ pub fn apply(
                 if used[si][k] {
                     continue;
                 }
-                let known = Code::from_str_or_name(selector)
-                    .or_else(|| {
-                        Rule::ALL
-                            .iter()
-                            .find(|r| selects(selector, Code::Lint(**r)))
-                            .map(|r| Code::Lint(*r))
-                    });
+                let known = Code::from_str_or_name(selector).or_else(|| {
+                    Rule::ALL
+                        .iter()
+                        .find(|r| selects(selector, Code::Lint(**r)))
+                        .map(|r| Code::Lint(*r))
+                });
                 // A rule switched off by configuration cannot fire; its suppression is not stale.
                 if known.is_some_and(|c| !enabled(c)) {
                     continue;
@@ -188,8 +188,9 @@ pub fn apply(
                     None => format!("`pgspec-ignore {selector}`: unknown code or rule name"),
                 };
                 kept.push(
-                    super::diagnostic(Rule::UnusedSuppression, message, s.range)
-                        .help("remove the comment (or the code from it); `pgspec rule` lists the codes"),
+                    super::diagnostic(Rule::UnusedSuppression, message, s.range).help(
+                        "remove the comment (or the code from it); `pgspec rule` lists the codes",
+                    ),
                 );
             }
         }

@@ -41,13 +41,16 @@ pub(crate) fn lint_bytes(bytes: &[u8], config: &LintConfig) -> (Document, Vec<Di
 fn expectations(text: &str) -> BTreeMap<(u32, String), usize> {
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
-        let Some(at) = line.find("expect:") else { continue };
+        let Some(at) = line.find("expect:") else {
+            continue;
+        };
         for code in line[at + "expect:".len()..]
             .split(|c: char| c == ',' || c.is_whitespace())
             .take_while(|t| t.is_empty() || t.starts_with("LNT"))
             .filter(|t| !t.is_empty())
         {
-            *out.entry((u32::try_from(i + 1).expect("small"), code.to_owned())).or_default() += 1;
+            *out.entry((u32::try_from(i + 1).expect("small"), code.to_owned()))
+                .or_default() += 1;
         }
     }
     out
@@ -69,8 +72,7 @@ fn run_fixture(name: &str) {
     let expected = expectations(&text);
     let got = found(&doc, &diagnostics);
     assert_eq!(
-        got,
-        expected,
+        got, expected,
         "{name}: findings (left) differ from the `expect:` comments (right):\n{diagnostics:#?}"
     );
     for d in &diagnostics {
@@ -127,11 +129,20 @@ fixtures! {
 
 #[test]
 fn config_ignore_and_select_drop_rules() {
-    let text = std::fs::read_to_string(fixture_dir().join("prefer-timestamptz.md")).expect("fixture");
-    let ignore = LintConfig::parse("[lint]\nignore = [\"prefer-timestamptz\"]\n", std::path::Path::new("pgspec.toml")).expect("valid");
+    let text =
+        std::fs::read_to_string(fixture_dir().join("prefer-timestamptz.md")).expect("fixture");
+    let ignore = LintConfig::parse(
+        "[lint]\nignore = [\"prefer-timestamptz\"]\n",
+        std::path::Path::new("pgspec.toml"),
+    )
+    .expect("valid");
     let (_, diagnostics) = lint_bytes(text.as_bytes(), &ignore);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    let select = LintConfig::parse("[lint]\nselect = [\"LNT4\"]\n[lint.per-file-ignores]\n\"legacy/*.md\" = [\"LNT404\"]\n", std::path::Path::new("pgspec.toml")).expect("valid");
+    let select = LintConfig::parse(
+        "[lint]\nselect = [\"LNT4\"]\n[lint.per-file-ignores]\n\"legacy/*.md\" = [\"LNT404\"]\n",
+        std::path::Path::new("pgspec.toml"),
+    )
+    .expect("valid");
     let (_, diagnostics) = lint_bytes(text.as_bytes(), &select);
     assert_eq!(diagnostics.len(), 1);
     let legacy = select.for_document(std::path::Path::new("legacy/a.md"));
@@ -160,7 +171,13 @@ fn line_of(doc: &Document, needle: &str, nth: usize) -> u32 {
     doc.line_index.line(u32::try_from(at).expect("small"))
 }
 
-fn assert_finding(doc: &Document, diagnostics: &[Diagnostic], code: &str, line: u32, message_part: &str) {
+fn assert_finding(
+    doc: &Document,
+    diagnostics: &[Diagnostic],
+    code: &str,
+    line: u32,
+    message_part: &str,
+) {
     let hit = diagnostics.iter().find(|d| {
         d.code.as_str() == code
             && doc.line_index.line(d.primary.range.start) == line
@@ -169,9 +186,19 @@ fn assert_finding(doc: &Document, diagnostics: &[Diagnostic], code: &str, line: 
     let hit = hit.unwrap_or_else(|| {
         let have: Vec<String> = diagnostics
             .iter()
-            .map(|d| format!("{}:{} {}", doc.line_index.line(d.primary.range.start), d.code.as_str(), d.message))
+            .map(|d| {
+                format!(
+                    "{}:{} {}",
+                    doc.line_index.line(d.primary.range.start),
+                    d.code.as_str(),
+                    d.message
+                )
+            })
             .collect();
-        panic!("no {code} at line {line} mentioning {message_part:?}; found:\n{}", have.join("\n"))
+        panic!(
+            "no {code} at line {line} mentioning {message_part:?}; found:\n{}",
+            have.join("\n")
+        )
     });
     assert!(hit.help.is_some(), "{code} at {line} has no help");
 }
@@ -180,40 +207,128 @@ fn assert_finding(doc: &Document, diagnostics: &[Diagnostic], code: &str, line: 
 fn seed_000_key_rotation_and_amount_check() {
     let (doc, d) = lint_bytes(&seed("000"), &LintConfig::default());
     // finalize_key_rotation(): findings at the lines inside its body.
-    assert_finding(&doc, &d, "LNT101", line_of(&doc, "'KEY_ROTATION_COMPLETED'", 0), "ck_audit_logs_action");
-    assert_finding(&doc, &d, "LNT102", line_of(&doc, "gen_random_uuid()::text,", 0), "trace_id");
-    assert_finding(&doc, &d, "LNT103", line_of(&doc, "INSERT INTO audit_logs (", 0), "ip_address_encrypted");
-    assert_finding(&doc, &d, "LNT104", line_of(&doc, "CONSTRAINT ck_orders_amounts", 0), "discount_amount");
+    assert_finding(
+        &doc,
+        &d,
+        "LNT101",
+        line_of(&doc, "'KEY_ROTATION_COMPLETED'", 0),
+        "ck_audit_logs_action",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT102",
+        line_of(&doc, "gen_random_uuid()::text,", 0),
+        "trace_id",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT103",
+        line_of(&doc, "INSERT INTO audit_logs (", 0),
+        "ip_address_encrypted",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT104",
+        line_of(&doc, "CONSTRAINT ck_orders_amounts", 0),
+        "discount_amount",
+    );
 }
 
 #[test]
 fn seed_001_images_policies() {
     let (doc, d) = lint_bytes(&seed("001"), &LintConfig::default());
-    assert_finding(&doc, &d, "LNT203", line_of(&doc, "CREATE POLICY images_select_own", 0), "INSERT");
-    assert_finding(&doc, &d, "LNT204", line_of(&doc, "USING (user_id = current_setting('app.current_user_id')::UUID);", 0), "missing_ok");
+    assert_finding(
+        &doc,
+        &d,
+        "LNT203",
+        line_of(&doc, "CREATE POLICY images_select_own", 0),
+        "INSERT",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT204",
+        line_of(
+            &doc,
+            "USING (user_id = current_setting('app.current_user_id')::UUID);",
+            0,
+        ),
+        "missing_ok",
+    );
 }
 
 #[test]
 fn seed_002_order_states_rls_and_redis() {
     let (doc, d) = lint_bytes(&seed("002"), &LintConfig::default());
-    assert_finding(&doc, &d, "LNT101", line_of(&doc, "SET status = 'COMPLETED'", 0), "chk_order_status");
-    assert_finding(&doc, &d, "LNT201", line_of(&doc, "ALTER TABLE orders ENABLE ROW LEVEL SECURITY", 0), "orders");
-    assert_finding(&doc, &d, "LNT601", line_of(&doc, "`orders:list:*`", 0), "orders:list:*");
+    assert_finding(
+        &doc,
+        &d,
+        "LNT101",
+        line_of(&doc, "SET status = 'COMPLETED'", 0),
+        "chk_order_status",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT201",
+        line_of(&doc, "ALTER TABLE orders ENABLE ROW LEVEL SECURITY", 0),
+        "orders",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT601",
+        line_of(&doc, "`orders:list:*`", 0),
+        "orders:list:*",
+    );
 }
 
 #[test]
 fn seed_003_ambiguous_key_name_and_rls_on_one_table() {
     let (doc, d) = lint_bytes(&seed("003"), &LintConfig::default());
-    assert_finding(&doc, &d, "LNT301", line_of(&doc, "WHERE key_name = key_name", 0), "ambiguous");
-    assert_finding(&doc, &d, "LNT301", line_of(&doc, "WHERE key_name = key_name", 1), "ambiguous");
+    assert_finding(
+        &doc,
+        &d,
+        "LNT301",
+        line_of(&doc, "WHERE key_name = key_name", 0),
+        "ambiguous",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT301",
+        line_of(&doc, "WHERE key_name = key_name", 1),
+        "ambiguous",
+    );
     let without_rls = d.iter().filter(|x| x.code.as_str() == "LNT202").count();
-    assert_eq!(without_rls, 3, "RLS is enabled on 1 of the 4 tables with policies");
+    assert_eq!(
+        without_rls, 3,
+        "RLS is enabled on 1 of the 4 tables with policies"
+    );
 }
 
 #[test]
 fn seed_004_audit_trigger_and_duplicates() {
     let (doc, d) = lint_bytes(&seed("004"), &LintConfig::default());
-    assert_finding(&doc, &d, "LNT302", line_of(&doc, "NEW.id::VARCHAR", 0), "NEW");
-    assert_finding(&doc, &d, "LNT401", line_of(&doc, "CREATE INDEX idx_users_email ON users(email);", 0), "users_email_key");
-    assert!(d.iter().any(|x| x.code.as_str() == "LNT407"), "duplicate constraints");
+    assert_finding(
+        &doc,
+        &d,
+        "LNT302",
+        line_of(&doc, "NEW.id::VARCHAR", 0),
+        "NEW",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT401",
+        line_of(&doc, "CREATE INDEX idx_users_email ON users(email);", 0),
+        "users_email_key",
+    );
+    assert!(
+        d.iter().any(|x| x.code.as_str() == "LNT407"),
+        "duplicate constraints"
+    );
 }

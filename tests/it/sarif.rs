@@ -10,7 +10,10 @@ use serde_json::Value;
 use crate::postgres::shared_cluster;
 
 fn schema() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sarif-schema-2.1.0.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sarif-schema-2.1.0.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema JSON")
 }
 
@@ -35,7 +38,11 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
     }
     match &schema["type"] {
         Value::String(t) if !type_ok(value, t) => errors.push(format!("{path}: not a {t}")),
-        Value::Array(ts) if !ts.iter().any(|t| t.as_str().is_some_and(|t| type_ok(value, t))) => {
+        Value::Array(ts)
+            if !ts
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| type_ok(value, t))) =>
+        {
             errors.push(format!("{path}: none of {ts:?}"));
         }
         _ => {}
@@ -109,7 +116,13 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
         }
         if schema["items"].is_object() {
             for (i, item) in items.iter().enumerate() {
-                validate(root, &schema["items"], item, &format!("{path}[{i}]"), errors);
+                validate(
+                    root,
+                    &schema["items"],
+                    item,
+                    &format!("{path}[{i}]"),
+                    errors,
+                );
             }
         }
     }
@@ -126,8 +139,16 @@ fn errors_of(log: &Value) -> Vec<String> {
 fn the_validator_rejects_what_the_schema_forbids() {
     let bad = serde_json::json!({"version": "2.0.0", "runs": [{"tool": {"driver": {}}, "results": [{"level": "fatal", "message": {"text": "x"}}]}], "extra": 1});
     let errors = errors_of(&bad);
-    for part in ["$.version", "$.extra", "driver: missing required `name`", "results[0].level"] {
-        assert!(errors.iter().any(|e| e.contains(part)), "{part} not in {errors:#?}");
+    for part in [
+        "$.version",
+        "$.extra",
+        "driver: missing required `name`",
+        "results[0].level",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(part)),
+            "{part} not in {errors:#?}"
+        );
     }
 }
 
@@ -144,21 +165,46 @@ fn check_format_sarif_validates_against_the_sarif_2_1_0_schema() {
     for command in ["check", "lint"] {
         let _guard = crate::check::seed_lock();
         let out = Command::new(env!("CARGO_BIN_EXE_pgspec"))
-            .args([command, "--format", "sarif", "--db", &url, &path.display().to_string()])
+            .args([
+                command,
+                "--format",
+                "sarif",
+                "--db",
+                &url,
+                &path.display().to_string(),
+            ])
             .output()
             .expect("run pgspec");
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let log: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
         let errors = errors_of(&log);
         assert!(errors.is_empty(), "{command}: {errors:#?}");
         let results = log["runs"][0]["results"].as_array().expect("results");
-        let ids: Vec<&str> = results.iter().filter_map(|r| r["ruleId"].as_str()).collect();
+        let ids: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r["ruleId"].as_str())
+            .collect();
         for id in ["LNT101", "LNT404", "LNT601"] {
             assert!(ids.contains(&id), "{command}: {id} not in {ids:?}");
         }
-        assert_eq!(ids.contains(&"PG001"), command == "check", "{command}: {ids:?}");
-        let lnt101 = results.iter().find(|r| r["ruleId"] == "LNT101").expect("LNT101");
-        assert_eq!(lnt101["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+        assert_eq!(
+            ids.contains(&"PG001"),
+            command == "check",
+            "{command}: {ids:?}"
+        );
+        let lnt101 = results
+            .iter()
+            .find(|r| r["ruleId"] == "LNT101")
+            .expect("LNT101");
+        assert_eq!(
+            lnt101["locations"][0]["physicalLocation"]["region"]["startLine"],
+            5
+        );
     }
 }
 
@@ -166,23 +212,54 @@ fn check_format_sarif_validates_against_the_sarif_2_1_0_schema() {
 fn lint_findings_go_through_github_annotations_and_rule_explains() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("doc.md");
-    std::fs::write(&path, "# Doc\n\n```sql\nCREATE TABLE t (id bigint PRIMARY KEY, at timestamp);\n```\n").expect("write");
+    std::fs::write(
+        &path,
+        "# Doc\n\n```sql\nCREATE TABLE t (id bigint PRIMARY KEY, at timestamp);\n```\n",
+    )
+    .expect("write");
     let url = shared_cluster().url("postgres");
     let out = {
         let _guard = crate::check::seed_lock();
         Command::new(env!("CARGO_BIN_EXE_pgspec"))
-            .args(["lint", "--format", "github", "--fail-on", "warning", "--db", &url, &path.display().to_string()])
+            .args([
+                "lint",
+                "--format",
+                "github",
+                "--fail-on",
+                "warning",
+                "--db",
+                &url,
+                &path.display().to_string(),
+            ])
             .output()
             .expect("run pgspec")
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains(",line=4,") && stdout.contains("title=LNT404 prefer-timestamptz"), "{stdout}");
-    let rule = Command::new(env!("CARGO_BIN_EXE_pgspec")).args(["rule", "LNT404"]).output().expect("run");
+    assert!(
+        stdout.contains(",line=4,") && stdout.contains("title=LNT404 prefer-timestamptz"),
+        "{stdout}"
+    );
+    let rule = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(["rule", "LNT404"])
+        .output()
+        .expect("run");
     let text = String::from_utf8_lossy(&rule.stdout);
-    assert!(text.contains("## Why is this bad?") && text.contains("squawk"), "{text}");
-    let list = Command::new(env!("CARGO_BIN_EXE_pgspec")).args(["rule"]).output().expect("run");
-    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), pgspec::lint::Rule::ALL.len());
-    let unknown = Command::new(env!("CARGO_BIN_EXE_pgspec")).args(["rule", "LNT999"]).output().expect("run");
+    assert!(
+        text.contains("## Why is this bad?") && text.contains("squawk"),
+        "{text}"
+    );
+    let list = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(["rule"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout).lines().count(),
+        pgspec::lint::Rule::ALL.len()
+    );
+    let unknown = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(["rule", "LNT999"])
+        .output()
+        .expect("run");
     assert_eq!(unknown.status.code(), Some(2));
 }

@@ -34,8 +34,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         if nullable.is_empty() {
             continue;
         }
-        let shown = nullable.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
-        let name = check.name.as_deref().map_or(String::new(), |n| format!(" `{n}`"));
+        let shown = nullable
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let name = check
+            .name
+            .as_deref()
+            .map_or(String::new(), |n| format!(" `{n}`"));
         found.push(
             diagnostic(
                 Rule::CheckBypassedByNull,

@@ -6,7 +6,12 @@ use crate::lint::{diagnostic, Rule};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::ObjectKind;
 
-const COMMANDS: &[(char, char, &str)] = &[('r', 'r', "SELECT"), ('a', 'a', "INSERT"), ('w', 'w', "UPDATE"), ('d', 'd', "DELETE")];
+const COMMANDS: &[(char, char, &str)] = &[
+    ('r', 'r', "SELECT"),
+    ('a', 'a', "INSERT"),
+    ('w', 'w', "UPDATE"),
+    ('d', 'd', "DELETE"),
+];
 
 pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
     let state = rls(ctx);

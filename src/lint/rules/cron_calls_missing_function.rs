@@ -12,14 +12,18 @@ pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
         let Some(tree) = tree else { continue };
         for call in ast::find_all(tree, "FuncCall") {
             let parts = ast::names(&call["funcname"]);
-            let is_cron = parts.last().is_some_and(|n| n.eq_ignore_ascii_case("schedule") || n.eq_ignore_ascii_case("schedule_in_database"))
-                && parts.len() == 2
+            let is_cron = parts.last().is_some_and(|n| {
+                n.eq_ignore_ascii_case("schedule") || n.eq_ignore_ascii_case("schedule_in_database")
+            }) && parts.len() == 2
                 && parts[0].eq_ignore_ascii_case("cron");
             if !is_cron {
                 continue;
             }
             // The command is the last string argument (cron.schedule(name, schedule, command)).
-            if let Some((command, at)) = call["args"].as_array().and_then(|a| a.iter().rev().find_map(ast::string_constant)) {
+            if let Some((command, at)) = call["args"]
+                .as_array()
+                .and_then(|a| a.iter().rev().find_map(ast::string_constant))
+            {
                 out.push((i, at, command));
             }
         }
@@ -30,7 +34,9 @@ pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
 pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
     let mut found = Vec::new();
     for (stmt, at, command) in cron_commands(ctx) {
-        let Some(tree) = ast::parse(&command) else { continue };
+        let Some(tree) = ast::parse(&command) else {
+            continue;
+        };
         for call in ast::find_all(&tree, "FuncCall") {
             let parts = ast::names(&call["funcname"]);
             let Some(name) = parts.last() else { continue };
@@ -49,8 +55,10 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
                 continue;
             }
             let text = &ctx.statements[stmt].text;
-            let range = find_word(text, name, at)
-                .map_or_else(|| ctx.range(stmt, at, 1), |p| ctx.range(stmt, p, name.len()));
+            let range = find_word(text, name, at).map_or_else(
+                || ctx.range(stmt, at, 1),
+                |p| ctx.range(stmt, p, name.len()),
+            );
             let full = parts.join(".");
             found.push(
                 diagnostic(

@@ -17,7 +17,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 continue;
             }
             for call in ast::find_all(body, "FuncCall") {
-                let Some(name) = ast::func_name(call) else { continue };
+                let Some(name) = ast::func_name(call) else {
+                    continue;
+                };
                 if name != "current_setting" {
                     helpers.insert(name);
                     continue;
@@ -32,7 +34,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     }
     // Helper functions the policies call (auth_user_id() and the like).
     for q in &ctx.queries {
-        let Some(function) = &q.function else { continue };
+        let Some(function) = &q.function else {
+            continue;
+        };
         if !helpers.contains(function) {
             continue;
         }

@@ -14,14 +14,22 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .collect();
     let mut found = Vec::new();
     for (n, a) in constraints.iter().enumerate() {
-        let Some(b) = constraints[..n].iter().find(|b| b.table == a.table && b.kind == a.kind && b.definition == a.definition) else {
+        let Some(b) = constraints[..n]
+            .iter()
+            .find(|b| b.table == a.table && b.kind == a.kind && b.definition == a.definition)
+        else {
             continue;
         };
         let table = unqualified(&a.table).to_owned();
-        let Some(range) = ctx.locate(&table, &a.name) else { continue };
+        let Some(range) = ctx.locate(&table, &a.name) else {
+            continue;
+        };
         let mut d = diagnostic(
             Rule::DuplicateConstraint,
-            format!("constraint `{}` on `{table}` duplicates `{}` ({})", a.name, b.name, a.definition),
+            format!(
+                "constraint `{}` on `{table}` duplicates `{}` ({})",
+                a.name, b.name, a.definition
+            ),
             range,
         )
         .help(format!("drop `{}`", a.name));

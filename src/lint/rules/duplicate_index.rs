@@ -6,16 +6,29 @@ use crate::diagnostics::Label;
 use crate::lint::{diagnostic, unqualified, Rule};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
-    let indexes: Vec<_> = ctx.catalog.indexes.iter().filter(|i| !i.on_partition).collect();
+    let indexes: Vec<_> = ctx
+        .catalog
+        .indexes
+        .iter()
+        .filter(|i| !i.on_partition)
+        .collect();
     let mut found = Vec::new();
     let mut reported: Vec<&str> = Vec::new();
     for (n, a) in indexes.iter().enumerate() {
         for b in &indexes[..n] {
-            if a.table != b.table || a.keys != b.keys || a.predicate != b.predicate || a.method != b.method {
+            if a.table != b.table
+                || a.keys != b.keys
+                || a.predicate != b.predicate
+                || a.method != b.method
+            {
                 continue;
             }
             // Report the plain index (the constraint's index is the one to keep).
-            let (dup, kept) = if a.constraint.is_empty() || !b.constraint.is_empty() { (*a, *b) } else { (*b, *a) };
+            let (dup, kept) = if a.constraint.is_empty() || !b.constraint.is_empty() {
+                (*a, *b)
+            } else {
+                (*b, *a)
+            };
             let what = |i: &crate::lint::model::Index| {
                 if i.constraint.is_empty() {
                     format!("index `{}`", i.name)
@@ -28,15 +41,32 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             }
             reported.push(&dup.name);
             let table = unqualified(&dup.table).to_owned();
-            let dup_name = if dup.constraint.is_empty() { &dup.name } else { &dup.constraint };
-            let Some(range) = ctx.locate(&table, dup_name) else { continue };
+            let dup_name = if dup.constraint.is_empty() {
+                &dup.name
+            } else {
+                &dup.constraint
+            };
+            let Some(range) = ctx.locate(&table, dup_name) else {
+                continue;
+            };
             let mut d = diagnostic(
                 Rule::DuplicateIndex,
-                format!("{} duplicates {} on `{table} ({})`", what(dup), what(kept), dup.keys.join(", ")),
+                format!(
+                    "{} duplicates {} on `{table} ({})`",
+                    what(dup),
+                    what(kept),
+                    dup.keys.join(", ")
+                ),
                 range,
             )
-            .help(format!("drop `{dup_name}`; every write maintains both indexes for nothing"));
-            let kept_name = if kept.constraint.is_empty() { &kept.name } else { &kept.constraint };
+            .help(format!(
+                "drop `{dup_name}`; every write maintains both indexes for nothing"
+            ));
+            let kept_name = if kept.constraint.is_empty() {
+                &kept.name
+            } else {
+                &kept.constraint
+            };
             if let Some(r) = ctx.locate(&table, kept_name).filter(|r| *r != range) {
                 d = d.secondary(Label::with_message(r, "same keys"));
             }

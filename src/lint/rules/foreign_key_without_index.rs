@@ -6,7 +6,12 @@ use crate::lint::{diagnostic, unqualified, Rule};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for fk in ctx.catalog.constraints.iter().filter(|c| c.kind == 'f' && !c.on_partition && !c.inherited) {
+    for fk in ctx
+        .catalog
+        .constraints
+        .iter()
+        .filter(|c| c.kind == 'f' && !c.on_partition && !c.inherited)
+    {
         let covered = ctx.catalog.indexes.iter().any(|i| {
             i.table == fk.table && i.keys.len() >= fk.columns.len() && {
                 let mut head: Vec<&String> = i.keys[..fk.columns.len()].iter().collect();
@@ -22,8 +27,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         let table = unqualified(&fk.table).to_owned();
         let Some(range) = ctx.locate(&table, &fk.name).filter(|_| true).and_then(|r| {
             // Constraint names are usually generated; point at the column instead.
-            let named = ctx.statements.iter().any(|s| crate::lint::find_word(&s.text, &fk.name, 0).is_some());
-            if named { Some(r) } else { ctx.locate(&table, &fk.columns[0]) }
+            let named = ctx
+                .statements
+                .iter()
+                .any(|s| crate::lint::find_word(&s.text, &fk.name, 0).is_some());
+            if named {
+                Some(r)
+            } else {
+                ctx.locate(&table, &fk.columns[0])
+            }
         }) else {
             continue;
         };
@@ -31,7 +43,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         found.push(
             diagnostic(
                 Rule::ForeignKeyWithoutIndex,
-                format!("foreign key `{}` on `{table} ({cols})` has no index", fk.name),
+                format!(
+                    "foreign key `{}` on `{table} ({cols})` has no index",
+                    fk.name
+                ),
                 range,
             )
             .help(format!("add `CREATE INDEX ON {table} ({cols});`")),

@@ -5,7 +5,15 @@
 use super::Context;
 use crate::lint::{ast, diagnostic, Rule};
 
-const NAME_FIELDS: &[&str] = &["relname", "colname", "conname", "idxname", "policy_name", "trigname", "schemaname"];
+const NAME_FIELDS: &[&str] = &[
+    "relname",
+    "colname",
+    "conname",
+    "idxname",
+    "policy_name",
+    "trigname",
+    "schemaname",
+];
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
@@ -48,10 +56,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             found.push(
                 diagnostic(
                     Rule::IdentifierTooLong,
-                    format!("identifier is {} bytes; PostgreSQL truncates it to 63 (`{cut}`)", name.len()),
+                    format!(
+                        "identifier is {} bytes; PostgreSQL truncates it to 63 (`{cut}`)",
+                        name.len()
+                    ),
                     range,
                 )
-                .help("shorten the name to 63 bytes or fewer (non-ASCII letters take 2–3 bytes each)"),
+                .help(
+                    "shorten the name to 63 bytes or fewer (non-ASCII letters take 2–3 bytes each)",
+                ),
             );
         }
     }

@@ -35,8 +35,16 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 .as_u64()
                 .and_then(|l| usize::try_from(l).ok())
                 .unwrap_or(0);
-            let shown = missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
-            let plural = if missing.len() == 1 { "column" } else { "columns" };
+            let shown = missing
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let plural = if missing.len() == 1 {
+                "column"
+            } else {
+                "columns"
+            };
             let mut d = diagnostic(
                 Rule::InsertOmitsNotNull,
                 format!("INSERT into `{table_name}` omits NOT NULL {plural} {shown} without a default"),

@@ -106,7 +106,8 @@ pub(super) fn writes<'q>(ctx: &'q Context<'_>) -> Vec<Write<'q>> {
                 let Some(("List", list)) = ast::node(row) else {
                     continue;
                 };
-                for (value, column) in list["items"].as_array().into_iter().flatten().zip(&columns) {
+                for (value, column) in list["items"].as_array().into_iter().flatten().zip(&columns)
+                {
                     out.push(Write {
                         query: qi,
                         table: table.clone(),
@@ -171,7 +172,10 @@ pub(super) fn document_checks<'a>(ctx: &'a Context<'_>) -> Vec<DocCheck<'a>> {
                     out.push(DocCheck {
                         stmt: i,
                         table: table.clone(),
-                        name: con["conname"].as_str().filter(|s| !s.is_empty()).map(str::to_owned),
+                        name: con["conname"]
+                            .as_str()
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned),
                         expr: &con["raw_expr"],
                         at: ast::location(con).unwrap_or(0),
                     });
@@ -220,10 +224,15 @@ pub(super) fn allowed_values(expr: &Value) -> BTreeMap<String, Vec<String>> {
         };
         let items: Vec<&Value> = match (e["kind"].as_i64(), ast::strip_casts(&e["rexpr"])) {
             (Some(7), Some(("List", l))) => l["items"].as_array().into_iter().flatten().collect(),
-            (Some(2), Some(("AArrayExpr", a))) => a["elements"].as_array().into_iter().flatten().collect(),
+            (Some(2), Some(("AArrayExpr", a))) => {
+                a["elements"].as_array().into_iter().flatten().collect()
+            }
             _ => return,
         };
-        let values: Option<Vec<String>> = items.iter().map(|v| ast::constant(v).map(|c| c.0)).collect();
+        let values: Option<Vec<String>> = items
+            .iter()
+            .map(|v| ast::constant(v).map(|c| c.0))
+            .collect();
         if let Some(values) = values {
             out.entry(column).or_default().extend(values);
         }

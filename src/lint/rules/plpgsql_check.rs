@@ -22,18 +22,33 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         "SELECT (SELECT count(*) FROM pg_available_extensions WHERE name = 'plpgsql_check')::text, \
                 (SELECT count(*) FROM pg_extension WHERE extname = 'plpgsql_check')::text",
     )?;
-    let flag = |i: usize| available.first().and_then(|r| r.get(i).cloned().flatten()).as_deref() == Some("1");
+    let flag = |i: usize| {
+        available
+            .first()
+            .and_then(|r| r.get(i).cloned().flatten())
+            .as_deref()
+            == Some("1")
+    };
     if !flag(0) {
         return Ok(());
     }
     let installed_before = flag(1);
-    if !installed_before && !session.apply_as_superuser("CREATE EXTENSION plpgsql_check")?.is_applied() {
+    if !installed_before
+        && !session
+            .apply_as_superuser("CREATE EXTENSION plpgsql_check")?
+            .is_applied()
+    {
         return Ok(());
     }
     for f in &functions {
         // A trigger function is checked against a table one of its triggers is on.
         let relid = if f.returns_trigger {
-            match ctx.catalog.triggers.iter().find(|t| t.function_oid == f.oid) {
+            match ctx
+                .catalog
+                .triggers
+                .iter()
+                .find(|t| t.function_oid == f.oid)
+            {
                 Some(t) => t.table_oid.clone(),
                 None => continue,
             }
@@ -66,19 +81,30 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
             // (with its root cause), not the function's.
             if get(7).as_deref() == Some("42P01") {
                 let missing = message.split('"').nth(1).unwrap_or_default();
-                if ctx.creator(crate::sql::ObjectKind::Relation, missing).is_some() {
+                if ctx
+                    .creator(crate::sql::ObjectKind::Relation, missing)
+                    .is_some()
+                {
                     continue;
                 }
             }
             let level = get(4).unwrap_or_default();
-            let range = body_range(ctx, &body, get(0).and_then(|l| l.parse().ok()), get(6), get(5).and_then(|p| p.parse().ok()));
+            let range = body_range(
+                ctx,
+                &body,
+                get(0).and_then(|l| l.parse().ok()),
+                get(6),
+                get(5).and_then(|p| p.parse().ok()),
+            );
             let mut d = diagnostic(
                 Rule::PlpgsqlCheck,
                 format!("in `{}`: {message}", f.name),
                 range,
             )
             .label("plpgsql_check")
-            .help("fix the body: the function is created without error but this fails when it runs");
+            .help(
+                "fix the body: the function is created without error but this fails when it runs",
+            );
             if level.contains("warning") {
                 d = d.severity(Severity::Warning);
             }
@@ -124,7 +150,12 @@ fn body_range(
             s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
                 .unwrap_or(s.len())
         };
-        if let Some(qat) = body.text.get(start..).and_then(|t| t.find(&q)).map(|p| p + start) {
+        if let Some(qat) = body
+            .text
+            .get(start..)
+            .and_then(|t| t.find(&q))
+            .map(|p| p + start)
+        {
             let at = qat + ast::char_to_byte(&q, pos.saturating_sub(1));
             let len = word_len(&body.text[at..]).max(1);
             return ctx.range(body.stmt, body.offset + at, len);
@@ -151,5 +182,9 @@ fn body_range(
     let text = &body.text[start..];
     let line_text = text.split('\n').next().unwrap_or("");
     let indent = line_text.len() - line_text.trim_start().len();
-    ctx.range(body.stmt, body.offset + start + indent, line_text.trim().len())
+    ctx.range(
+        body.stmt,
+        body.offset + start + indent,
+        line_text.trim().len(),
+    )
 }

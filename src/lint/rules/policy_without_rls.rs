@@ -24,7 +24,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .help(format!("add `ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;` (policies {} are ignored until then)", names.join(", ")));
         for (_, s, name) in policies.iter().skip(1) {
             if let Some(s) = s {
-                d = d.secondary(Label::with_message(ctx.stmt_head(*s), format!("policy `{name}`")));
+                d = d.secondary(Label::with_message(
+                    ctx.stmt_head(*s),
+                    format!("policy `{name}`"),
+                ));
             }
         }
         ctx.push(d);

@@ -7,7 +7,11 @@ use crate::sql::ObjectKind;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for table in ctx.tables.iter().filter(|t| !t.is_partition && matches!(t.kind, 'r' | 'p')) {
+    for table in ctx
+        .tables
+        .iter()
+        .filter(|t| !t.is_partition && matches!(t.kind, 'r' | 'p'))
+    {
         let Some(stmt) = ctx.creator(ObjectKind::Relation, &table.name) else {
             continue;
         };

@@ -16,9 +16,16 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         while let Some(pos) = lower[from..].find(verb) {
             let open = from + pos + verb.len() - 1;
             from = open + 1;
-            let Some(close) = matching_paren(text, open) else { continue };
+            let Some(close) = matching_paren(text, open) else {
+                continue;
+            };
             for (at, len) in glob_literals(&text[open + 1..close]) {
-                found.push((open + 1 + at, len, verb.trim_matches(|c| c == '.' || c == '(').to_ascii_uppercase()));
+                found.push((
+                    open + 1 + at,
+                    len,
+                    verb.trim_matches(|c| c == '.' || c == '(')
+                        .to_ascii_uppercase(),
+                ));
             }
         }
     }
@@ -43,7 +50,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     found.dedup();
     for (at, len, verb) in found {
         let pattern = &text[at..at + len];
-        let range = TextRange::new(u32::try_from(at).unwrap_or(0), u32::try_from(at + len).unwrap_or(0));
+        let range = TextRange::new(
+            u32::try_from(at).unwrap_or(0),
+            u32::try_from(at + len).unwrap_or(0),
+        );
         ctx.push(
             diagnostic(Rule::RedisDelGlob, format!("Redis {verb} is given the pattern {pattern}, which it does not expand"), range)
                 .label("a glob, not a key")

@@ -17,20 +17,36 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             continue;
         }
         let Some(longer) = indexes.iter().find(|b| {
-            b.table == a.table && b.keys.len() > a.keys.len() && b.keys[..a.keys.len()] == a.keys[..]
+            b.table == a.table
+                && b.keys.len() > a.keys.len()
+                && b.keys[..a.keys.len()] == a.keys[..]
         }) else {
             continue;
         };
         let table = unqualified(&a.table).to_owned();
-        let Some(range) = ctx.locate(&table, &a.name) else { continue };
-        let by = if longer.constraint.is_empty() { &longer.name } else { &longer.constraint };
+        let Some(range) = ctx.locate(&table, &a.name) else {
+            continue;
+        };
+        let by = if longer.constraint.is_empty() {
+            &longer.name
+        } else {
+            &longer.constraint
+        };
         found.push(
             diagnostic(
                 Rule::RedundantIndex,
-                format!("index `{}` on `{table} ({})` is a prefix of `{by}` ({})", a.name, a.keys.join(", "), longer.keys.join(", ")),
+                format!(
+                    "index `{}` on `{table} ({})` is a prefix of `{by}` ({})",
+                    a.name,
+                    a.keys.join(", "),
+                    longer.keys.join(", ")
+                ),
                 range,
             )
-            .help(format!("drop `{}` unless it is much smaller and hot; `{by}` serves the same lookups", a.name)),
+            .help(format!(
+                "drop `{}` unless it is much smaller and hot; `{by}` serves the same lookups",
+                a.name
+            )),
         );
     }
     for d in found {

@@ -18,7 +18,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         }
     }
     for (stmt, at, command) in cron_commands(ctx) {
-        let Some(tree) = ast::parse(&command) else { continue };
+        let Some(tree) = ast::parse(&command) else {
+            continue;
+        };
         for (kind, body, _) in ast::statements(&tree) {
             if kind == "RefreshMatViewStmt" && body["concurrent"].as_bool() == Some(true) {
                 if let Some(view) = ast::relname(body) {
@@ -29,7 +31,11 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     }
     let mut found = Vec::new();
     for (stmt, at, view) in refreshes {
-        let in_catalog = ctx.catalog.tables.iter().any(|t| t.name == view && t.kind == 'm');
+        let in_catalog = ctx
+            .catalog
+            .tables
+            .iter()
+            .any(|t| t.name == view && t.kind == 'm');
         let unique = ctx
             .catalog
             .indexes
@@ -40,7 +46,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             continue;
         }
         let text = &ctx.statements[stmt].text;
-        let range = crate::lint::find_word(text, &view, at).map_or_else(|| ctx.range(stmt, at, 1), |p| ctx.range(stmt, p, view.len()));
+        let range = crate::lint::find_word(text, &view, at).map_or_else(
+            || ctx.range(stmt, at, 1),
+            |p| ctx.range(stmt, p, view.len()),
+        );
         found.push(
             diagnostic(
                 Rule::RefreshConcurrentlyWithoutUniqueIndex,

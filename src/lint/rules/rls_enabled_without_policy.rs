@@ -11,10 +11,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         if state.policies.get(table).is_some_and(|p| !p.is_empty()) {
             continue;
         }
-        let Some(range) = stmt
-            .map(|s| ctx.stmt_head(s))
-            .or_else(|| ctx.creator(ObjectKind::Relation, table).map(|s| ctx.stmt_head(s)))
-        else {
+        let Some(range) = stmt.map(|s| ctx.stmt_head(s)).or_else(|| {
+            ctx.creator(ObjectKind::Relation, table)
+                .map(|s| ctx.stmt_head(s))
+        }) else {
             continue;
         };
         ctx.push(

@@ -14,9 +14,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         let Some(stmt) = ctx.creator(ObjectKind::Function, &f.name) else {
             continue;
         };
-        let range = ctx
-            .find_word(stmt, "security definer")
-            .map_or_else(|| ctx.stmt_head(stmt), |at| ctx.range(stmt, at, "SECURITY DEFINER".len()));
+        let range = ctx.find_word(stmt, "security definer").map_or_else(
+            || ctx.stmt_head(stmt),
+            |at| ctx.range(stmt, at, "SECURITY DEFINER".len()),
+        );
         found.push(
             diagnostic(
                 Rule::SecurityDefinerWithoutSearchPath,

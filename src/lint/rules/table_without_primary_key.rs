@@ -7,9 +7,16 @@ use crate::sql::ObjectKind;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for table in ctx.tables.iter().filter(|t| !t.is_partition && matches!(t.kind, 'r' | 'p')) {
+    for table in ctx
+        .tables
+        .iter()
+        .filter(|t| !t.is_partition && matches!(t.kind, 'r' | 'p'))
+    {
         let has_pk = if table.from_catalog {
-            ctx.catalog.constraints.iter().any(|c| c.kind == 'p' && unqualified(&c.table) == table.name)
+            ctx.catalog
+                .constraints
+                .iter()
+                .any(|c| c.kind == 'p' && unqualified(&c.table) == table.name)
         } else {
             true // tables that failed to apply are judged by `check`; no catalog to ask
         };

@@ -12,7 +12,14 @@ fn branches_on_tg_op(src: &str) -> bool {
     while let Some(at) = find_word(&lower, "tg_op", from) {
         let after = lower[at + 5..].trim_start();
         let before = lower[..at].trim_end();
-        if after.starts_with('=') || after.starts_with("<>") || after.starts_with("!=") || after.starts_with("in ") || after.starts_with("in(") || before.ends_with("case") || before.ends_with('=') {
+        if after.starts_with('=')
+            || after.starts_with("<>")
+            || after.starts_with("!=")
+            || after.starts_with("in ")
+            || after.starts_with("in(")
+            || before.ends_with("case")
+            || before.ends_with('=')
+        {
             return true;
         }
         from = at + 5;
@@ -36,21 +43,35 @@ fn first_field_access(src: &str, row: &str) -> Option<usize> {
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for body in ctx.bodies.iter().filter(|b| b.language == "plpgsql" && !b.name.is_empty()) {
+    for body in ctx
+        .bodies
+        .iter()
+        .filter(|b| b.language == "plpgsql" && !b.name.is_empty())
+    {
         let triggers: Vec<_> = ctx
             .catalog
             .functions
             .iter()
             .filter(|f| f.name == body.name && f.returns_trigger)
-            .flat_map(|f| ctx.catalog.triggers.iter().filter(move |t| t.function_oid == f.oid))
+            .flat_map(|f| {
+                ctx.catalog
+                    .triggers
+                    .iter()
+                    .filter(move |t| t.function_oid == f.oid)
+            })
             .collect();
         let records_tg_op = find_word(&body.text, "tg_op", 0).is_some();
-        let on_delete = triggers.iter().any(|t| t.on_delete) || (triggers.is_empty() && records_tg_op);
-        let on_insert = triggers.iter().any(|t| t.on_insert) || (triggers.is_empty() && records_tg_op);
+        let on_delete =
+            triggers.iter().any(|t| t.on_delete) || (triggers.is_empty() && records_tg_op);
+        let on_insert =
+            triggers.iter().any(|t| t.on_insert) || (triggers.is_empty() && records_tg_op);
         if branches_on_tg_op(&body.text) {
             continue;
         }
-        for (fires, row, event, other) in [(on_delete, "new", "DELETE", "OLD"), (on_insert, "old", "INSERT", "NEW")] {
+        for (fires, row, event, other) in [
+            (on_delete, "new", "DELETE", "OLD"),
+            (on_insert, "old", "INSERT", "NEW"),
+        ] {
             if !fires {
                 continue;
             }
@@ -60,7 +81,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             let why = if triggers.is_empty() {
                 "records TG_OP, so it is meant for DELETE too".to_owned()
             } else {
-                let names: Vec<String> = triggers.iter().map(|t| format!("`{}` on `{}`", t.name, t.table)).collect();
+                let names: Vec<String> = triggers
+                    .iter()
+                    .map(|t| format!("`{}` on `{}`", t.name, t.table))
+                    .collect();
                 format!("fires for {event} ({})", names.join(", "))
             };
             let upper = row.to_ascii_uppercase();

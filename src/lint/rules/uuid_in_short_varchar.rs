@@ -3,7 +3,14 @@
 use super::{query_range, writes, Context};
 use crate::lint::{ast, diagnostic, Rule};
 
-const UUID_FUNCTIONS: &[&str] = &["gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "uuid_generate_v7", "uuidv4", "uuidv7"];
+const UUID_FUNCTIONS: &[&str] = &[
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "uuid_generate_v1",
+    "uuid_generate_v7",
+    "uuidv4",
+    "uuidv7",
+];
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();

@@ -11,7 +11,13 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     for check in document_checks(ctx) {
         for (column, values) in allowed_values(check.expr) {
             let range = ctx.range(check.stmt, check.at, "CHECK".len());
-            lists.push((check.table.clone(), column, values, check.name.clone(), range));
+            lists.push((
+                check.table.clone(),
+                column,
+                values,
+                check.name.clone(),
+                range,
+            ));
         }
     }
     let mut found = Vec::new();
@@ -57,7 +63,11 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 )
                 .help(format!(
                     "use one of {} or add the label with ALTER TYPE … ADD VALUE",
-                    col.enum_labels.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
+                    col.enum_labels
+                        .iter()
+                        .map(|v| format!("'{v}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         }
