@@ -168,7 +168,10 @@ mod tests {
         let exprs = find_all(&tree, "AExpr");
         assert_eq!(exprs.len(), 1);
         assert_eq!(column_ref(&exprs[0]["lexpr"]).as_deref(), Some("s"));
-        let list: Vec<String> = exprs[0]["rexpr"]["List"]["items"]
+        let Some(("List", list)) = node(&exprs[0]["rexpr"]) else {
+            panic!("IN list: {}", exprs[0]["rexpr"]);
+        };
+        let list: Vec<String> = list["items"]
             .as_array()
             .expect("list")
             .iter()
