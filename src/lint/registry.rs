@@ -75,8 +75,10 @@ rules! {
     "LNT405" => "identifier-too-long" => IdentifierTooLong, Hygiene, Warning, "an identifier longer than 63 bytes, which PostgreSQL truncates";
     "LNT406" => "table-without-primary-key" => TableWithoutPrimaryKey, Hygiene, Warning, "a table without a primary key";
     "LNT407" => "duplicate-constraint" => DuplicateConstraint, Hygiene, Warning, "two constraints with the same definition on the same table";
+    "LNT408" => "partition-coverage" => PartitionCoverage, Hygiene, Warning, "a range-partitioned table with no partition for today's rows, or no DEFAULT partition";
     "LNT501" => "cron-calls-missing-function" => CronCallsMissingFunction, Schedule, Error, "a pg_cron job calls a function that does not exist";
     "LNT502" => "refresh-concurrently-without-unique-index" => RefreshConcurrentlyWithoutUniqueIndex, Schedule, Error, "`REFRESH MATERIALIZED VIEW CONCURRENTLY` on a view without a unique index";
+    "LNT503" => "matview-never-refreshed" => MatviewNeverRefreshed, Schedule, Warning, "a materialized view the document never refreshes (no REFRESH, no cron job)";
     "LNT601" => "redis-del-glob" => RedisDelGlob, Cache, Error, "a Redis DEL is given a glob pattern, which DEL does not expand";
 }
 

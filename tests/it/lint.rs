@@ -125,6 +125,8 @@ fixtures! {
     fixture_cron_calls_missing_function => "cron-calls-missing-function";
     fixture_refresh_concurrently_without_unique_index => "refresh-concurrently-without-unique-index";
     fixture_redis_del_glob => "redis-del-glob";
+    fixture_partition_coverage => "partition-coverage";
+    fixture_matview_never_refreshed => "matview-never-refreshed";
 }
 
 #[test]
@@ -331,4 +333,28 @@ fn seed_004_audit_trigger_and_duplicates() {
         d.iter().any(|x| x.code.as_str() == "LNT407"),
         "duplicate constraints"
     );
+}
+
+/// The first fenced example of a rule's docs page.
+fn docs_example(docs: &str) -> (String, String) {
+    let start = docs.find("## Example\n```").expect("example section") + "## Example\n".len();
+    let rest = &docs[start..];
+    let lang_end = rest.find('\n').expect("fence line");
+    let lang = rest[3..lang_end].to_owned();
+    let body_end = rest[lang_end..].find("\n```").expect("closing fence") + lang_end;
+    (lang, rest[lang_end + 1..body_end].to_owned())
+}
+
+#[test]
+fn every_rule_docs_example_fires_its_rule() {
+    for rule in Rule::ALL {
+        let (lang, body) = docs_example(rule.docs());
+        let doc = format!("# {}\n\n```{lang}\n{body}\n```\n", rule.name());
+        let (_, diagnostics) = lint_bytes(doc.as_bytes(), &LintConfig::default());
+        assert!(
+            diagnostics.iter().any(|d| d.code == Code::Lint(*rule)),
+            "the example of {} does not fire it:\n{doc}\n{diagnostics:#?}",
+            rule.name()
+        );
+    }
 }

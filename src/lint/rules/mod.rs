@@ -10,6 +10,8 @@ mod duplicate_index;
 mod foreign_key_without_index;
 mod identifier_too_long;
 mod insert_omits_not_null;
+mod matview_never_refreshed;
+mod partition_coverage;
 mod plpgsql_check;
 mod policy_without_rls;
 mod prefer_timestamptz;
@@ -58,6 +60,8 @@ pub(super) fn run(
         Rule::IdentifierTooLong => identifier_too_long::run(ctx),
         Rule::TableWithoutPrimaryKey => table_without_primary_key::run(ctx),
         Rule::DuplicateConstraint => duplicate_constraint::run(ctx),
+        Rule::PartitionCoverage => partition_coverage::run(ctx, session)?,
+        Rule::MatviewNeverRefreshed => matview_never_refreshed::run(ctx),
         Rule::CronCallsMissingFunction => cron_calls_missing_function::run(ctx, session)?,
         Rule::RefreshConcurrentlyWithoutUniqueIndex => {
             refresh_concurrently_without_unique_index::run(ctx);
