@@ -65,6 +65,7 @@ rules! {
     "LNT202" => "policy-without-rls" => PolicyWithoutRls, Rls, Error, "a table has policies but row level security is not enabled, so they are ignored";
     "LNT203" => "command-without-policy" => CommandWithoutPolicy, Rls, Warning, "a table with row level security has policies, but none for one of the commands";
     "LNT204" => "current-setting-without-missing-ok" => CurrentSettingWithoutMissingOk, Rls, Warning, "a policy calls `current_setting(name)` without `missing_ok`, which raises when the setting is absent";
+    "LNT205" => "policy-compares-different-ids" => PolicyComparesDifferentIds, Rls, Error, "a policy compares an id with a column that holds another kind of id (user id vs auth id), as the document's own comparisons and foreign keys show";
     "LNT301" => "plpgsql-check" => PlpgsqlCheck, Plpgsql, Error, "plpgsql_check found an error in a PL/pgSQL function body";
     "LNT302" => "trigger-reads-missing-row" => TriggerReadsMissingRow, Plpgsql, Error, "a trigger function reads NEW in a DELETE trigger or OLD in an INSERT trigger";
     "LNT303" => "security-definer-without-search-path" => SecurityDefinerWithoutSearchPath, Plpgsql, Warning, "a SECURITY DEFINER function without `SET search_path`";

@@ -126,6 +126,7 @@ fixtures! {
     fixture_refresh_concurrently_without_unique_index => "refresh-concurrently-without-unique-index";
     fixture_redis_del_glob => "redis-del-glob";
     fixture_partition_coverage => "partition-coverage";
+    fixture_policy_compares_different_ids => "policy-compares-different-ids";
     fixture_matview_never_refreshed => "matview-never-refreshed";
 }
 
@@ -304,6 +305,15 @@ fn seed_003_ambiguous_key_name_and_rls_on_one_table() {
         "LNT301",
         line_of(&doc, "WHERE key_name = key_name", 1),
         "ambiguous",
+    );
+    // The trial limit compares video_interactions.user_id (a users.id) with auth.uid(), which
+    // the document's other policies compare with users.auth_id.
+    assert_finding(
+        &doc,
+        &d,
+        "LNT205",
+        line_of(&doc, "WHERE user_id = auth.uid()", 0),
+        "users.auth_id",
     );
     let without_rls = d.iter().filter(|x| x.code.as_str() == "LNT202").count();
     assert_eq!(

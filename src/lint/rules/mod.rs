@@ -13,6 +13,7 @@ mod insert_omits_not_null;
 mod matview_never_refreshed;
 mod partition_coverage;
 mod plpgsql_check;
+mod policy_compares_different_ids;
 mod policy_without_rls;
 mod prefer_timestamptz;
 mod redis_del_glob;
@@ -50,6 +51,7 @@ pub(super) fn run(
         Rule::PolicyWithoutRls => policy_without_rls::run(ctx),
         Rule::CommandWithoutPolicy => command_without_policy::run(ctx, session)?,
         Rule::CurrentSettingWithoutMissingOk => current_setting_without_missing_ok::run(ctx),
+        Rule::PolicyComparesDifferentIds => policy_compares_different_ids::run(ctx),
         Rule::PlpgsqlCheck => plpgsql_check::run(ctx, session)?,
         Rule::TriggerReadsMissingRow => trigger_reads_missing_row::run(ctx),
         Rule::SecurityDefinerWithoutSearchPath => security_definer_without_search_path::run(ctx),
