@@ -18,6 +18,21 @@ type ForeignKeys = BTreeMap<(String, String), (String, String)>;
 
 fn foreign_keys(ctx: &Context<'_>) -> ForeignKeys {
     let mut out = ForeignKeys::new();
+    // What the ERD and column tables say, for tables whose SQL is partial; SQL wins below.
+    let (schema, _) = crate::schema::from_document(ctx.doc);
+    for table in &schema.tables {
+        for col in &table.columns {
+            if let Some((target, column)) = &col.references {
+                out.insert(
+                    (table.name.clone(), col.name.clone()),
+                    (
+                        target.clone(),
+                        column.clone().unwrap_or_else(|| "id".to_owned()),
+                    ),
+                );
+            }
+        }
+    }
     for tree in ctx.asts.iter().flatten() {
         for (kind, body, _) in ast::statements(tree) {
             if kind != "CreateStmt" && kind != "AlterTableStmt" {
@@ -64,6 +79,8 @@ fn foreign_keys(ctx: &Context<'_>) -> ForeignKeys {
 struct Comparison {
     key: String,
     domain: (String, String),
+    /// Whether `domain` comes from a foreign key (a known kind of id) rather than the column.
+    via_fk: bool,
     column: (String, String),
     stmt: usize,
     at: usize,
@@ -122,10 +139,11 @@ fn collect(value: &Value, table: &str, stmt: usize, fks: &ForeignKeys, out: &mut
                             [] => continue,
                         };
                         let column = (t, c);
-                        let domain = fks.get(&column).cloned().unwrap_or_else(|| column.clone());
+                        let domain = fks.get(&column).cloned();
                         out.push(Comparison {
                             key,
-                            domain,
+                            domain: domain.clone().unwrap_or_else(|| column.clone()),
+                            via_fk: domain.is_some(),
                             column,
                             stmt,
                             at: ast::location(col).unwrap_or(0),
@@ -184,7 +202,8 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             if domain == main || uses.len() >= main_uses.len() {
                 continue;
             }
-            for c in uses {
+            // Only a column whose kind the document states (a foreign key) is evidence.
+            for c in uses.iter().filter(|c| c.via_fk) {
                 let range = ctx.range(c.stmt, c.at, c.column.1.len());
                 let example = main_uses[0];
                 let example_range: TextRange =
@@ -200,10 +219,14 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                     )
                     .label(format!("holds a `{}.{}`", domain.0, domain.1))
                     .secondary(Label::with_message(example_range, format!("`{key}` is a `{}.{}` here", main.0, main.1)))
-                    .help(format!(
-                        "map one id to the other, e.g. `{} = (SELECT {} FROM {} WHERE {} = {key})`",
-                        c.column.1, domain.1, main.0, main.1
-                    )),
+                    .help(if domain.0 == main.0 {
+                        format!(
+                            "map one id to the other: `{} = (SELECT {} FROM {} WHERE {} = {key})`",
+                            c.column.1, domain.1, main.0, main.1
+                        )
+                    } else {
+                        format!("compare `{}` with an id of its own kind (`{}.{}`)", c.column.1, domain.0, domain.1)
+                    }),
                 );
             }
         }
