@@ -486,9 +486,22 @@ fn run_fix(args: &FixArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let (doc, report) =
-        pipeline::check(pipeline::extract(&bytes), &server, &CheckOptions::default())
-            .with_context(|| format!("checking {path}"))?;
+    // Lint findings carry fixes too (all behaviour-changing, so only with --unsafe).
+    let dir = args
+        .doc
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let config = LintConfig::discover(&dir)?
+        .unwrap_or_default()
+        .for_document(&args.doc);
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(&bytes),
+        &server,
+        &CheckOptions::default(),
+        &config,
+    )
+    .with_context(|| format!("checking {path}"))?;
     let min = if args.unsafe_fixes {
         Applicability::Unsafe
     } else {

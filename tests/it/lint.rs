@@ -368,3 +368,85 @@ fn every_rule_docs_example_fires_its_rule() {
         );
     }
 }
+
+/// Every finding of `bytes` (check and lint).
+fn all_findings(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {
+    let _guard = seed_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(bytes),
+        &server,
+        &CheckOptions::default(),
+        &LintConfig::default(),
+    )
+    .expect("check and lint run");
+    (doc, report.diagnostics)
+}
+
+/// Apply `rule`'s fixes to a fixture, re-run everything on the real server and assert: the
+/// rule no longer fires, no new server error appears, and a second pass changes nothing.
+fn assert_fix_converges(fixture: &str, rule: Rule) {
+    use pgspec::diagnostics::Applicability;
+    let text =
+        std::fs::read_to_string(fixture_dir().join(format!("{fixture}.md"))).expect("fixture");
+    let (doc, before) = all_findings(text.as_bytes());
+    let server_errors = |d: &[Diagnostic]| {
+        d.iter()
+            .filter(|x| x.code.as_str().starts_with("PG"))
+            .count()
+    };
+    let mine: Vec<Diagnostic> = before
+        .iter()
+        .filter(|d| d.code == Code::Lint(rule))
+        .cloned()
+        .collect();
+    assert!(
+        !mine.is_empty() && mine.iter().all(|d| d.fix.is_some()),
+        "{fixture}: {mine:#?}"
+    );
+    let fixed = pgspec::fix::apply_fixes(&doc.text, &doc.line_index, &mine, Applicability::Unsafe);
+    assert_eq!(
+        fixed.fixes.len(),
+        mine.len(),
+        "{fixture}: every fix applies"
+    );
+    let (doc2, after) = all_findings(fixed.text.as_bytes());
+    assert!(
+        !after.iter().any(|d| d.code == Code::Lint(rule)),
+        "{fixture}: {} still fires after its fixes:\n{}",
+        rule.code(),
+        fixed.text
+    );
+    assert!(
+        server_errors(&after) <= server_errors(&before),
+        "{fixture}: new server errors:\n{after:#?}"
+    );
+    let again: Vec<Diagnostic> = after
+        .into_iter()
+        .filter(|d| d.code == Code::Lint(rule))
+        .collect();
+    let second =
+        pgspec::fix::apply_fixes(&doc2.text, &doc2.line_index, &again, Applicability::Unsafe);
+    assert_eq!(
+        second.text, fixed.text,
+        "{fixture}: a second pass changes nothing"
+    );
+}
+
+#[test]
+fn prefer_timestamptz_fix_converges() {
+    assert_fix_converges("prefer-timestamptz", Rule::PreferTimestamptz);
+}
+
+#[test]
+fn current_setting_fix_converges() {
+    assert_fix_converges(
+        "current-setting-without-missing-ok",
+        Rule::CurrentSettingWithoutMissingOk,
+    );
+}
+
+#[test]
+fn foreign_key_index_fix_converges() {
+    assert_fix_converges("foreign-key-without-index", Rule::ForeignKeyWithoutIndex);
+}

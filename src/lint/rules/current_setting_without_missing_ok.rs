@@ -5,7 +5,29 @@
 use std::collections::HashSet;
 
 use super::Context;
+use crate::diagnostics::{Applicability, Edit, Fix};
 use crate::lint::{ast, diagnostic, Rule};
+
+/// Byte offset of the `)` closing the call that starts at `at` in `text`.
+fn closing_paren(text: &str, at: usize) -> Option<usize> {
+    let open = at + text.get(at..)?.find('(')?;
+    let mut depth = 0usize;
+    let mut quote = false;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
@@ -57,6 +79,17 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         )
         .label("raises if the setting is not set")
         .help("write `current_setting('…', true)` (NULL when unset, so the policy matches no rows) and cast with NULLIF(…, '') where needed");
+        if let Some(close) = closing_paren(&ctx.statements[stmt].text, at) {
+            // Unsafe: an unset setting now gives NULL (no rows) instead of an error.
+            d = d.fix(Fix {
+                title: "pass `missing_ok => true` to `current_setting`".to_owned(),
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    range: ctx.range(stmt, close, 0),
+                    replacement: ", true".to_owned(),
+                }],
+            });
+        }
         if let Some(f) = via {
             d = d.note(format!("`{f}()` is called by a row level security policy"));
         }

@@ -2,7 +2,9 @@
 //! row scans the whole referencing table, and joins on the key cannot use an index.
 
 use super::Context;
+use crate::diagnostics::{Applicability, Edit, Fix};
 use crate::lint::{diagnostic, unqualified, Rule};
+use crate::text::TextRange;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
@@ -40,17 +42,37 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             continue;
         };
         let cols = fk.columns.join(", ");
-        found.push(
-            diagnostic(
-                Rule::ForeignKeyWithoutIndex,
-                format!(
-                    "foreign key `{}` on `{table} ({cols})` has no index",
-                    fk.name
-                ),
-                range,
-            )
-            .help(format!("add `CREATE INDEX ON {table} ({cols});`")),
-        );
+        let mut d = diagnostic(
+            Rule::ForeignKeyWithoutIndex,
+            format!(
+                "foreign key `{}` on `{table} ({cols})` has no index",
+                fk.name
+            ),
+            range,
+        )
+        .help(format!("add `CREATE INDEX ON {table} ({cols});`"));
+        // The index goes right after the statement that declares the key, in the same block.
+        if let Some(stmt) = ctx.statements.iter().find(|s| {
+            s.range.start <= range.start
+                && range.start < s.range.end
+                && s.text.trim_end().ends_with(';')
+        }) {
+            let qualified = if fk.table.contains('.') {
+                fk.table.clone()
+            } else {
+                table.clone()
+            };
+            d = d.fix(Fix {
+                title: format!("add an index on `{table} ({cols})`"),
+                // Unsafe only in cost: building the index locks writes on a large table.
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    range: TextRange::empty(stmt.range.end),
+                    replacement: format!("\nCREATE INDEX ON {qualified} ({cols});"),
+                }],
+            });
+        }
+        found.push(d);
     }
     for d in found {
         ctx.push(d);
