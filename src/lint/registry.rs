@@ -116,4 +116,17 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_readme_lists_every_rule() {
+        let readme = include_str!("../../README.md");
+        for rule in Rule::ALL {
+            assert!(
+                readme.contains(&format!("| `{}` | `{}` |", rule.code(), rule.name())),
+                "README lacks {} {}",
+                rule.code(),
+                rule.name()
+            );
+        }
+    }
 }

@@ -58,7 +58,8 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         };
         for col in &table.columns {
             let plain = if table.from_catalog {
-                col.type_name.starts_with("timestamp") && col.type_name.ends_with("without time zone")
+                col.type_name.starts_with("timestamp")
+                    && col.type_name.ends_with("without time zone")
             } else {
                 col.type_name == "timestamp"
             };
