@@ -147,7 +147,7 @@ fn config_ignore_and_select_drop_rules() {
     )
     .expect("valid");
     let (_, diagnostics) = lint_bytes(text.as_bytes(), &select);
-    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
     let legacy = select.for_document(std::path::Path::new("legacy/a.md"));
     let (_, diagnostics) = lint_bytes(text.as_bytes(), &legacy);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");

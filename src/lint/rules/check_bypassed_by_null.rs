@@ -1,5 +1,5 @@
-//! LNT104: a CHECK over several columns passes (is NULL, not false) when a nullable column in
-//! it is NULL, so the invariant it states is not enforced.
+//! LNT104: a CHECK over several columns passes (is NULL, not false) when a nullable term of its
+//! arithmetic is NULL, so the invariant it states is not enforced.
 
 use super::{document_checks, Context};
 use crate::lint::{ast, diagnostic, Rule};
@@ -27,8 +27,23 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         let Some(table) = ctx.tables.iter().find(|t| t.name == check.table) else {
             continue;
         };
+        // Only terms of arithmetic (`subtotal - discount`) count: a nullable bound in a plain
+        // comparison (`ends_at > starts_at`) usually means "open-ended" on purpose.
+        let mut in_arithmetic: Vec<String> = Vec::new();
+        for e in ast::find_all(check.expr, "AExpr") {
+            let op = ast::names(&e["name"]).pop().unwrap_or_default();
+            if !matches!(op.as_str(), "+" | "-" | "*" | "/" | "%" | "||") {
+                continue;
+            }
+            for c in ast::find_all(e, "ColumnRef") {
+                if let Some(name) = ast::last_name(&c["fields"]) {
+                    in_arithmetic.push(name);
+                }
+            }
+        }
         let nullable: Vec<&String> = columns
             .iter()
+            .filter(|c| in_arithmetic.contains(c))
             .filter(|c| table.column(c).is_some_and(|col| !col.not_null))
             .collect();
         if nullable.is_empty() {

@@ -15,12 +15,8 @@ const COMMANDS: &[(char, char, &str)] = &[
 
 pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
     let state = rls(ctx);
-    // Grants from the catalog: table → [(role, privilege letters)] (aclitem `role=arwd/grantor`).
-    let rows = session.query_strings(
-        "SELECT c.relname, a.grantee::regrole::text, a.privilege_type \
-         FROM pg_class c, LATERAL aclexplode(c.relacl) a \
-         WHERE c.relrowsecurity AND a.grantee <> c.relowner AND a.grantee <> 0",
-    )?;
+    // Grants from the catalog: rows of (table, grantee, privilege).
+    let rows = session.query_strings(include_str!("../../postgres/catalog/lint_grants.sql"))?;
     for (table, stmt) in &state.enabled {
         let Some(policies) = state.policies.get(table).filter(|p| !p.is_empty()) else {
             continue;
