@@ -81,12 +81,16 @@ pub fn check_and_lint(
         &mut session,
         options,
     )?;
-    let findings = lint::lint(
-        &extracted.document,
+    let findings = lint::drop_server_duplicates(
+        lint::lint(
+            &extracted.document,
+            &extracted.statements,
+            &mut session,
+            config,
+        )?,
+        &report.diagnostics,
         &extracted.statements,
-        &mut session,
-        config,
-    )?;
+    );
     for d in &findings {
         match d.severity {
             Severity::Error => report.summary.errors += 1,
@@ -94,7 +98,18 @@ pub fn check_and_lint(
             Severity::Info => {}
         }
     }
-    report.diagnostics.extend(findings);
+    // Rule findings (sorted by position) go between check's findings by position, keeping
+    // check's own order.
+    let mut merged = Vec::with_capacity(report.diagnostics.len() + findings.len());
+    let mut pending = findings.into_iter().peekable();
+    for d in std::mem::take(&mut report.diagnostics) {
+        while let Some(l) = pending.next_if(|l| l.primary.range.start < d.primary.range.start) {
+            merged.push(l);
+        }
+        merged.push(d);
+    }
+    merged.extend(pending);
+    report.diagnostics = merged;
     drop(session);
     drop(scratch);
     Ok((extracted.document, report))

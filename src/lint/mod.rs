@@ -67,6 +67,48 @@ pub fn lint(
     Ok(kept)
 }
 
+/// Drop the rule findings the server already reported: a value or INSERT finding inside a
+/// statement `check` ran and PostgreSQL rejected with a data error (class 22 or 23) is the
+/// same problem as the `PG001` there.
+pub fn drop_server_duplicates(
+    findings: Vec<Diagnostic>,
+    server: &[Diagnostic],
+    statements: &[Statement],
+) -> Vec<Diagnostic> {
+    let rejected: Vec<TextRange> = server
+        .iter()
+        .filter(|d| {
+            d.postgres
+                .as_ref()
+                .is_some_and(|p| p.sqlstate.starts_with("22") || p.sqlstate.starts_with("23"))
+        })
+        .filter_map(|d| {
+            statements
+                .iter()
+                .find(|s| {
+                    s.range.start <= d.primary.range.start
+                        && d.primary.range.start < s.range.end.max(s.range.start + 1)
+                })
+                .map(|s| s.range)
+        })
+        .collect();
+    findings
+        .into_iter()
+        .filter(|d| {
+            let data_rule = matches!(
+                d.code,
+                Code::Lint(
+                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
+                )
+            );
+            !(data_rule
+                && rejected
+                    .iter()
+                    .any(|r| r.start <= d.primary.range.start && d.primary.range.start < r.end))
+        })
+        .collect()
+}
+
 fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut seen = HashSet::new();
     diagnostics
