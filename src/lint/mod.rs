@@ -55,6 +55,26 @@ pub fn lint(
         .into_iter()
         .filter(|d| matches!(d.code, Code::Lint(r) if enabled(r)))
         .collect();
+    // plpgsql_check also sees some bad constants (an enum label); the specific rule says more.
+    let specific: HashSet<u32> = found
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.code,
+                Code::Lint(
+                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
+                )
+            )
+        })
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    let found: Vec<Diagnostic> = found
+        .into_iter()
+        .filter(|d| {
+            d.code != Code::Lint(Rule::PlpgsqlCheck)
+                || !specific.contains(&doc.line_index.line(d.primary.range.start))
+        })
+        .collect();
     let suppressions = suppress::find(doc, statements);
     let mut kept = suppress::apply(
         doc,
