@@ -450,3 +450,14 @@ fn current_setting_fix_converges() {
 fn foreign_key_index_fix_converges() {
     assert_fix_converges("foreign-key-without-index", Rule::ForeignKeyWithoutIndex);
 }
+
+#[test]
+fn the_clean_fixture_applies_without_any_finding() {
+    let text = std::fs::read_to_string(fixture_dir().join("clean.md")).expect("fixture");
+    let (_, all) = all_findings(text.as_bytes());
+    let shown: Vec<&Diagnostic> = all
+        .iter()
+        .filter(|d| d.severity > pgspec::diagnostics::Severity::Info)
+        .collect();
+    assert!(shown.is_empty(), "{shown:#?}");
+}
