@@ -158,7 +158,7 @@ fn check_format_sarif_validates_against_the_sarif_2_1_0_schema() {
     let path = dir.path().join("doc.md");
     std::fs::write(
         &path,
-        "# Doc\n\n```sql\nCREATE TABLE t (id bigint PRIMARY KEY, at timestamp, s text CHECK (s IN ('a')));\nINSERT INTO t (id, s) VALUES (1, 'b');\nCREATE INDEX ON missing_table (x);\n```\n\n```ts\nawait redis.del(`t:*`);\n```\n",
+        "# Doc\n\n```sql\nCREATE TABLE t (id bigint PRIMARY KEY, at timestamp, s text CHECK (s IN ('a')));\nUPDATE t SET s = 'b' WHERE id = $1;\nCREATE INDEX ON missing_table (x);\n```\n\n```ts\nawait redis.del(`t:*`);\n```\n",
     )
     .expect("write");
     let url = shared_cluster().url("postgres");
