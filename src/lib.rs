@@ -9,6 +9,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod document;
 pub mod fix;
+pub mod lint;
 pub mod pipeline;
 pub mod postgres;
 pub mod provision;

@@ -10,10 +10,13 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pgspec::check::CheckOptions;
-use pgspec::diagnostics::render::{render_concise, render_full, render_github, Source};
-use pgspec::diagnostics::{Applicability, Severity};
+use pgspec::diagnostics::render::{
+    render_concise, render_full, render_github, render_sarif, Source,
+};
+use pgspec::diagnostics::{Applicability, Code, Diagnostic, Severity};
 use pgspec::document::SourceEncoding;
 use pgspec::fix;
+use pgspec::lint::{LintConfig, Rule};
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 use pgspec::seed;
@@ -36,6 +39,8 @@ const EXAMPLES: &str = "\
 Examples:
   pgspec check docs/schema.md                 apply on the private cluster, report problems
   pgspec check --format json docs/*.md        machine-readable, one entry per document
+  pgspec lint --format sarif docs/schema.md   only the lint rules' findings, as SARIF 2.1.0 for code scanning
+  pgspec rule LNT201                          explain a lint rule (`pgspec rule` lists them all)
   pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
   pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
   pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
@@ -57,6 +62,19 @@ enum Command {
     /// that fail only because an earlier one failed are reported once as cascades of their root.
     /// Example queries and operations are prepared (never executed); not-SQL is reported.
     Check(CheckArgs),
+    /// Apply the document like `check` and report only the lint rules' findings: values that
+    /// violate CHECKs, RLS gaps, PL/pgSQL errors (plpgsql_check), schema hygiene, schedules.
+    ///
+    /// Rules are selected in `pgspec.toml` (`[lint] select/ignore/per-file-ignores`, found
+    /// from the document's directory upwards, or --config) and suppressed inline with
+    /// `-- pgspec-ignore CODE` (SQL) or `<!-- pgspec-ignore CODE -->` (Markdown).
+    Lint(CheckArgs),
+    /// Explain a lint rule (by code or name); without an argument, list every rule.
+    Rule {
+        /// A rule code (`LNT201`) or name (`rls-enabled-without-policy`).
+        #[arg(value_name = "CODE|NAME")]
+        rule: Option<String>,
+    },
     /// Apply the safe fixes `check` finds to the document, in place.
     ///
     /// Only the edited spans change; prose, ERDs and tables stay byte-identical. A document
@@ -146,6 +164,9 @@ struct CheckArgs {
     /// Colour: auto (terminal only), always, never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Lint configuration (default: the nearest pgspec.toml from each document's directory up).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -294,6 +315,8 @@ enum Format {
     Json,
     /// GitHub Actions annotations (`::error file=…,line=…::…`).
     Github,
+    /// SARIF 2.1.0 (one run, every document), for code scanning.
+    Sarif,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -327,7 +350,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check(args) => run_check(&args),
+        Command::Check(args) => run_check(&args, false),
+        Command::Lint(args) => run_check(&args, true),
+        Command::Rule { rule } => run_rule(rule.as_deref()),
         Command::Fix(args) => run_fix(&args),
         Command::Sql(args) => run_sql(&args),
         Command::Up(args) => run_up(&args),
@@ -363,12 +388,67 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn run_check(args: &CheckArgs) -> Result<ExitCode> {
+/// The lint configuration for `doc`: --config, else the nearest pgspec.toml, else defaults.
+fn lint_config_for(args: &CheckArgs, doc: &Path) -> Result<LintConfig> {
+    let config = match &args.config {
+        Some(path) => LintConfig::load(path)?,
+        None => {
+            let dir = if doc == Path::new("-") {
+                std::env::current_dir()?
+            } else {
+                doc.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            };
+            LintConfig::discover(&dir)?.unwrap_or_default()
+        }
+    };
+    Ok(config.for_document(doc))
+}
+
+fn run_rule(rule: Option<&str>) -> Result<ExitCode> {
+    let Some(name) = rule else {
+        for r in Rule::ALL {
+            println!(
+                "{}  {:<42} {:<8} {:<11} {}",
+                r.code(),
+                r.name(),
+                r.default_severity().as_str(),
+                r.category().as_str(),
+                r.summary()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    match Rule::from_code_or_name(name) {
+        Some(r) => {
+            println!(
+                "{}\n\ncode: {}  name: {}  category: {}  default severity: {}",
+                r.docs().trim_end(),
+                r.code(),
+                r.name(),
+                r.category().as_str(),
+                r.default_severity().as_str()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            anyhow::bail!("no rule `{name}` (run `pgspec rule` to list them)")
+        }
+    }
+}
+
+fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     // Read everything first: a missing file is a usage error before any server work.
     let inputs = args
         .docs
         .iter()
         .map(|p| read_input(p).map(|b| (p.display().to_string(), b)))
+        .collect::<Result<Vec<_>>>()?;
+    let configs = args
+        .docs
+        .iter()
+        .map(|p| lint_config_for(args, p))
         .collect::<Result<Vec<_>>>()?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let options = CheckOptions {
@@ -388,12 +468,28 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
     };
     let mut failed = false;
     let mut json_docs = Vec::new();
+    let mut sarif_docs = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for (path, bytes) in inputs {
+    for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
         let extracted = pipeline::extract(&bytes);
-        let (doc, report) = pipeline::check(extracted, &server, &options)
+        let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
+        if lint_only {
+            report
+                .diagnostics
+                .retain(|d| matches!(d.code, Code::Lint(_)));
+            report.summary.errors = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            report.summary.warnings = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count();
+        }
         if let Some(level) = fail_level {
             failed |= report.has_findings(level);
         }
@@ -402,12 +498,17 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
             text: &doc.text,
             line_index: &doc.line_index,
         };
-        let shown = report
-            .diagnostics
-            .iter()
-            .filter(|d| args.verbose || d.severity > Severity::Info || args.format == Format::Json);
+        let shown = report.diagnostics.iter().filter(|d| {
+            args.verbose
+                || d.severity > Severity::Info
+                || matches!(args.format, Format::Json | Format::Sarif)
+        });
         match args.format {
             Format::Json => json_docs.push(report.to_json(&doc, &path)),
+            Format::Sarif => {
+                let kept: Vec<Diagnostic> = shown.cloned().collect();
+                sarif_docs.push((path.clone(), doc.clone(), kept));
+            }
             Format::Full => {
                 for d in shown {
                     writeln!(out, "{}\n", render_full(&source, d, styled))?;
@@ -424,7 +525,16 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
                 }
             }
         }
-        if args.format != Format::Json {
+        if lint_only && !matches!(args.format, Format::Json | Format::Sarif) {
+            let s = &report.summary;
+            writeln!(
+                out,
+                "{path}: {} lint findings: {} errors, {} warnings",
+                report.diagnostics.len(),
+                s.errors,
+                s.warnings
+            )?;
+        } else if !matches!(args.format, Format::Json | Format::Sarif) {
             let s = &report.summary;
             writeln!(out, "{path}: {}", s.describe())?;
         }
@@ -433,10 +543,27 @@ fn run_check(args: &CheckArgs) -> Result<ExitCode> {
         let value = serde_json::json!({
             "tool": "pgspec",
             "version": env!("CARGO_PKG_VERSION"),
-            "command": "check",
+            "command": if lint_only { "lint" } else { "check" },
             "documents": json_docs,
         });
         serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    }
+    if args.format == Format::Sarif {
+        let files: Vec<(Source<'_>, Vec<&Diagnostic>)> = sarif_docs
+            .iter()
+            .map(|(path, doc, diagnostics)| {
+                (
+                    Source {
+                        path,
+                        text: &doc.text,
+                        line_index: &doc.line_index,
+                    },
+                    diagnostics.iter().collect(),
+                )
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
         writeln!(out)?;
     }
     Ok(if failed {
@@ -450,9 +577,22 @@ fn run_fix(args: &FixArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let (doc, report) =
-        pipeline::check(pipeline::extract(&bytes), &server, &CheckOptions::default())
-            .with_context(|| format!("checking {path}"))?;
+    // Lint findings carry fixes too (all behaviour-changing, so only with --unsafe).
+    let dir = args
+        .doc
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let config = LintConfig::discover(&dir)?
+        .unwrap_or_default()
+        .for_document(&args.doc);
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(&bytes),
+        &server,
+        &CheckOptions::default(),
+        &config,
+    )
+    .with_context(|| format!("checking {path}"))?;
     let min = if args.unsafe_fixes {
         Applicability::Unsafe
     } else {

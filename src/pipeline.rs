@@ -3,7 +3,9 @@
 
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::Severity;
 use crate::document::{self, Document};
+use crate::lint::{self, LintConfig};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
 use crate::schema::drift::{self, Catalog};
 use crate::schema::merged::{self, Model};
@@ -208,4 +210,56 @@ pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, 
     drop(session);
     drop(scratch);
     Ok(built)
+}
+
+/// [`check`], then the lint rules over the same scratch database (while it still holds what
+/// `check` applied). Rule findings are appended to the report's diagnostics and counted in its
+/// summary; `pgspec check` and `pgspec lint` use this.
+pub fn check_and_lint(
+    extracted: Extracted,
+    server: &Server,
+    options: &CheckOptions,
+    config: &LintConfig,
+) -> Result<(Document, CheckReport), ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_check")?;
+    let mut session = scratch.session()?;
+    let mut report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics,
+        &mut session,
+        options,
+    )?;
+    let findings = lint::drop_server_duplicates(
+        lint::lint(
+            &extracted.document,
+            &extracted.statements,
+            &mut session,
+            config,
+        )?,
+        &report.diagnostics,
+        &extracted.statements,
+    );
+    for d in &findings {
+        match d.severity {
+            Severity::Error => report.summary.errors += 1,
+            Severity::Warning => report.summary.warnings += 1,
+            Severity::Info => {}
+        }
+    }
+    // Rule findings (sorted by position) go between check's findings by position, keeping
+    // check's own order.
+    let mut merged = Vec::with_capacity(report.diagnostics.len() + findings.len());
+    let mut pending = findings.into_iter().peekable();
+    for d in std::mem::take(&mut report.diagnostics) {
+        while let Some(l) = pending.next_if(|l| l.primary.range.start < d.primary.range.start) {
+            merged.push(l);
+        }
+        merged.push(d);
+    }
+    merged.extend(pending);
+    report.diagnostics = merged;
+    drop(session);
+    drop(scratch);
+    Ok((extracted.document, report))
 }

@@ -9,37 +9,39 @@ macro_rules! codes {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
             $(#[doc = $summary] $variant,)*
+            /// A lint rule's finding (`LNT###`); the rule registry lives in `crate::lint`.
+            Lint(crate::lint::Rule),
         }
 
         impl Code {
-            /// Every code, in table order.
+            /// Every code of this table, in table order (lint rules: `crate::lint::Rule::ALL`).
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The stable code, e.g. `PG001`.
             pub fn as_str(self) -> &'static str {
-                match self { $(Code::$variant => $code,)* }
+                match self { $(Code::$variant => $code,)* Code::Lint(rule) => rule.code() }
             }
 
             /// The kebab-case name, e.g. `statement-rejected`.
             pub fn name(self) -> &'static str {
-                match self { $(Code::$variant => $name,)* }
+                match self { $(Code::$variant => $name,)* Code::Lint(rule) => rule.name() }
             }
 
             /// Severity unless a diagnostic overrides it.
             pub fn default_severity(self) -> Severity {
-                match self { $(Code::$variant => Severity::$severity,)* }
+                match self { $(Code::$variant => Severity::$severity,)* Code::Lint(rule) => rule.default_severity() }
             }
 
             /// One-line summary of what the code reports.
             pub fn summary(self) -> &'static str {
-                match self { $(Code::$variant => $summary,)* }
+                match self { $(Code::$variant => $summary,)* Code::Lint(rule) => rule.summary() }
             }
 
             /// Look a code up by its code or its name.
             pub fn from_str_or_name(s: &str) -> Option<Code> {
                 match s {
                     $($code | $name => Some(Code::$variant),)*
-                    _ => None,
+                    _ => crate::lint::Rule::from_code_or_name(s).map(Code::Lint),
                 }
             }
         }

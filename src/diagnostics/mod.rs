@@ -87,6 +87,13 @@ categories! {
     Drift => "drift", "the ERD, column tables or prose and the SQL disagree about the schema";
     Seed => "seed", "generating or loading synthetic rows";
     Claim => "claim", "a claim of the document checked on the seeded database (query, plan, RLS, function, schedule, partition, constraint)";
+    Constraint => "constraint", "a value, INSERT or CHECK that conflicts with a column's constraints at run time";
+    Rls => "rls", "row level security: policies, enabling, settings they read";
+    Plpgsql => "plpgsql", "a function, procedure or trigger body that fails or misbehaves at run time";
+    Hygiene => "hygiene", "schema hygiene: indexes, keys, types, identifiers";
+    Schedule => "schedule", "pg_cron jobs and materialized view refreshes";
+    Cache => "cache", "a cache (Redis) section of the document";
+    Suppression => "suppression", "a `pgspec-ignore` comment";
 }
 
 impl Serialize for Category {

@@ -158,6 +158,122 @@ pub fn render_github(source: &Source<'_>, d: &Diagnostic) -> String {
     )
 }
 
+/// SARIF 2.1.0 log (one run) for the diagnostics of several documents: `files` pairs each
+/// document's [`Source`] with the diagnostics to report. Columns are character columns
+/// (`columnKind: unicodeCodePoints`), as everywhere in pgspec. `version` is pgspec's version.
+pub fn render_sarif(files: &[(Source<'_>, Vec<&Diagnostic>)], version: &str) -> serde_json::Value {
+    use serde_json::json;
+
+    let mut codes: Vec<super::Code> = Vec::new();
+    for (_, diagnostics) in files {
+        for d in diagnostics {
+            if !codes.contains(&d.code) {
+                codes.push(d.code);
+            }
+        }
+    }
+    codes.sort();
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            let mut rule = json!({
+                "id": c.as_str(),
+                "name": c.name(),
+                "shortDescription": {"text": c.summary()},
+                "defaultConfiguration": {"level": level(c.default_severity())},
+            });
+            if let super::Code::Lint(r) = c {
+                rule["fullDescription"] = json!({"text": r.summary()});
+                rule["help"] = json!({"text": r.docs(), "markdown": r.docs()});
+                rule["properties"] = json!({"category": r.category().as_str()});
+            }
+            rule
+        })
+        .collect();
+    let uri = |path: &str| {
+        if path == "-" {
+            "stdin".to_owned()
+        } else {
+            path.replace('\\', "/")
+                .replace('%', "%25")
+                .replace(' ', "%20")
+        }
+    };
+    let region = |source: &Source<'_>, range: TextRange| {
+        let start = source.line_index.line_col(source.text, range.start);
+        let end = source
+            .line_index
+            .line_col(source.text, range.end.max(range.start));
+        json!({
+            "startLine": start.line,
+            "startColumn": start.column,
+            "endLine": end.line.max(start.line),
+            "endColumn": if end.line > start.line { end.column } else { end.column.max(start.column) },
+        })
+    };
+    let mut results = Vec::new();
+    for (source, diagnostics) in files {
+        for d in diagnostics {
+            let rule_index = codes.iter().position(|c| *c == d.code).unwrap_or(0);
+            let location = json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri(source.path)},
+                    "region": region(source, d.primary.range),
+                }
+            });
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let mut result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rule_index,
+                "level": level(d.severity),
+                "message": {"text": text},
+                "locations": [location],
+                "properties": {"category": d.category.as_str()},
+            });
+            if !d.secondary.is_empty() {
+                result["relatedLocations"] = d
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        json!({
+                            "id": i,
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri(source.path)},
+                                "region": region(source, l.range),
+                            },
+                            "message": {"text": l.message.clone().unwrap_or_else(|| "related".to_owned())},
+                        })
+                    })
+                    .collect();
+            }
+            results.push(result);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pgspec",
+                "version": version,
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
 fn clamp(range: TextRange, excerpt_start: usize, excerpt_len: usize) -> std::ops::Range<usize> {
     let start = (range.start as usize)
         .saturating_sub(excerpt_start)

@@ -1,0 +1,486 @@
+//! `pgspec lint`: rules over the real catalog of the scratch database after `check` applied
+//! the document, and over the document itself (statements, function bodies, other code
+//! blocks). The bugs they find apply cleanly and fail at run time.
+//!
+//! Rules are registered in [`registry`] (one table: code, name, category, severity); each
+//! lives in `rules/<name>.rs`; explanations live in `docs/rules/<name>.md`.
+
+mod ast;
+pub mod config;
+mod model;
+pub mod registry;
+mod rules;
+pub mod suppress;
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::document::Document;
+use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::{ObjectKind, Statement};
+use crate::text::TextRange;
+
+pub use config::{ConfigError, LintConfig};
+pub use registry::Rule;
+
+use model::{Catalog, Table};
+
+/// A lint diagnostic with the rule's code, category and default severity.
+pub(crate) fn diagnostic(rule: Rule, message: impl Into<String>, range: TextRange) -> Diagnostic {
+    Diagnostic::new(Code::Lint(rule), rule.category(), message, range)
+}
+
+/// Run every enabled rule over `doc` and the catalog `session` holds (after `check`), apply
+/// the document's `pgspec-ignore` comments and report unused ones. Diagnostics are sorted by
+/// position.
+pub fn lint(
+    doc: &Document,
+    statements: &[Statement],
+    session: &mut ApplySession,
+    config: &LintConfig,
+) -> Result<Vec<Diagnostic>, ClusterError> {
+    let path = config.document.clone();
+    let enabled = |rule: Rule| config.enabled(rule, path.as_deref());
+    if !Rule::ALL.iter().any(|r| enabled(*r)) {
+        return Ok(Vec::new());
+    }
+    let catalog = Catalog::load(session)?;
+    let mut ctx = Context::new(doc, statements, catalog);
+    for rule in Rule::ALL {
+        if enabled(*rule) {
+            rules::run(*rule, &mut ctx, session)?;
+        }
+    }
+    let found: Vec<Diagnostic> = ctx
+        .out
+        .into_iter()
+        .filter(|d| matches!(d.code, Code::Lint(r) if enabled(r)))
+        .collect();
+    // plpgsql_check also sees some bad constants (an enum label); the specific rule says more.
+    let specific: HashSet<u32> = found
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.code,
+                Code::Lint(
+                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
+                )
+            )
+        })
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    let found: Vec<Diagnostic> = found
+        .into_iter()
+        .filter(|d| {
+            d.code != Code::Lint(Rule::PlpgsqlCheck)
+                || !specific.contains(&doc.line_index.line(d.primary.range.start))
+        })
+        .collect();
+    let suppressions = suppress::find(doc, statements);
+    let mut kept = suppress::apply(
+        doc,
+        &suppressions,
+        dedup(found),
+        enabled(Rule::UnusedSuppression),
+        &|code| matches!(code, Code::Lint(r) if enabled(r)),
+    );
+    kept.sort_by_key(|d| (d.primary.range.start, d.code));
+    Ok(kept)
+}
+
+/// Drop the rule findings the server already reported: a value or INSERT finding inside a
+/// statement `check` ran and PostgreSQL rejected with a data error (class 22 or 23) is the
+/// same problem as the `PG001` there.
+pub fn drop_server_duplicates(
+    findings: Vec<Diagnostic>,
+    server: &[Diagnostic],
+    statements: &[Statement],
+) -> Vec<Diagnostic> {
+    let rejected: Vec<TextRange> = server
+        .iter()
+        .filter(|d| {
+            d.postgres
+                .as_ref()
+                .is_some_and(|p| p.sqlstate.starts_with("22") || p.sqlstate.starts_with("23"))
+        })
+        .filter_map(|d| {
+            statements
+                .iter()
+                .find(|s| {
+                    s.range.start <= d.primary.range.start
+                        && d.primary.range.start < s.range.end.max(s.range.start + 1)
+                })
+                .map(|s| s.range)
+        })
+        .collect();
+    findings
+        .into_iter()
+        .filter(|d| {
+            let data_rule = matches!(
+                d.code,
+                Code::Lint(
+                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
+                )
+            );
+            !(data_rule
+                && rejected
+                    .iter()
+                    .any(|r| r.start <= d.primary.range.start && d.primary.range.start < r.end))
+        })
+        .collect()
+}
+
+fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = HashSet::new();
+    diagnostics
+        .into_iter()
+        .filter(|d| seen.insert((d.code, d.primary.range, d.message.clone())))
+        .collect()
+}
+
+/// A function body (or DO block) of the document.
+#[derive(Clone, Debug)]
+pub(crate) struct Body {
+    pub stmt: usize,
+    /// Lowercase function name (`""` for DO).
+    pub name: String,
+    pub language: String,
+    /// Byte offset of the body in the statement's text.
+    pub offset: usize,
+    pub text: String,
+}
+
+/// A SQL statement the document runs: a top-level statement or one inside a function body.
+#[derive(Clone, Debug)]
+pub(crate) struct Query {
+    pub stmt: usize,
+    /// Byte offset of the query in the statement's text.
+    pub offset: usize,
+    pub tree: Value,
+    /// The function it is written in, if any.
+    pub function: Option<String>,
+}
+
+/// What rules see.
+pub(crate) struct Context<'a> {
+    pub doc: &'a Document,
+    pub statements: &'a [Statement],
+    /// pg_query trees of the statements (JSON), `None` where a statement does not parse.
+    pub asts: Vec<Option<Value>>,
+    pub catalog: Catalog,
+    /// Catalog tables plus the document's tables that are not in the catalog.
+    pub tables: Vec<Table>,
+    pub bodies: Vec<Body>,
+    pub queries: Vec<Query>,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
+        let asts: Vec<Option<Value>> = statements
+            .iter()
+            .map(|s| {
+                if s.facts.parses {
+                    ast::parse(&s.text)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut tables = catalog.tables.clone();
+        for (_, t) in model::document_tables(&asts) {
+            if catalog.table(&t.name).is_none() && !tables.iter().any(|x| x.name == t.name) {
+                tables.push(t);
+            }
+        }
+        let bodies = function_bodies(statements, &asts);
+        let mut queries = Vec::new();
+        for (i, tree) in asts.iter().enumerate() {
+            if let Some(tree) = tree {
+                queries.push(Query {
+                    stmt: i,
+                    offset: 0,
+                    tree: tree.clone(),
+                    function: None,
+                });
+            }
+        }
+        for body in &bodies {
+            queries.extend(body_queries(body));
+        }
+        Self {
+            doc,
+            statements,
+            asts,
+            catalog,
+            tables,
+            bodies,
+            queries,
+            out: Vec::new(),
+        }
+    }
+
+    /// Record a finding.
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    /// Document offset of byte `at` of statement `stmt`'s text.
+    pub(crate) fn offset(&self, stmt: usize, at: usize) -> u32 {
+        let s = &self.statements[stmt];
+        let at = at.min(s.text.len());
+        let code = s.code_range.start + u32::try_from(at).unwrap_or(0);
+        self.doc.blocks[s.block].source_map.to_document(code)
+    }
+
+    /// Document range of `len` bytes at byte `at` of statement `stmt`'s text.
+    pub(crate) fn range(&self, stmt: usize, at: usize, len: usize) -> TextRange {
+        let start = self.offset(stmt, at);
+        let end = self.offset(stmt, at + len).max(start);
+        TextRange::new(start, end)
+    }
+
+    /// The first line of statement `stmt`.
+    pub(crate) fn stmt_head(&self, stmt: usize) -> TextRange {
+        let text = &self.statements[stmt].text;
+        let len = text.find('\n').unwrap_or(text.len());
+        self.range(stmt, 0, len)
+    }
+
+    /// The statement that creates an object named `name` (lowercase, unqualified) of `kind`;
+    /// the last one for functions (CREATE OR REPLACE wins), the first otherwise.
+    pub(crate) fn creator(&self, kind: ObjectKind, name: &str) -> Option<usize> {
+        let name = unqualified(name);
+        let mut found = self.statements.iter().filter(|s| {
+            s.facts
+                .creates
+                .iter()
+                .any(|o| o.kind == kind && o.name.eq_ignore_ascii_case(name))
+        });
+        if kind == ObjectKind::Function {
+            found.next_back().map(|s| s.index)
+        } else {
+            found.next().map(|s| s.index)
+        }
+    }
+
+    /// Byte offset of `word` (case-insensitive, on identifier boundaries) in statement `stmt`.
+    pub(crate) fn find_word(&self, stmt: usize, word: &str) -> Option<usize> {
+        find_word(&self.statements[stmt].text, word, 0)
+    }
+
+    /// Where the document defines `name` (an index, constraint or column) on `table`: the
+    /// statement that names it, at the name; else the table's CREATE statement.
+    pub(crate) fn locate(&self, table: &str, name: &str) -> Option<TextRange> {
+        let table_stmt = self.creator(ObjectKind::Relation, table);
+        let candidates = self
+            .creator(ObjectKind::Index, name)
+            .into_iter()
+            .chain(table_stmt)
+            .chain(
+                self.statements
+                    .iter()
+                    .filter(|s| {
+                        s.facts
+                            .references
+                            .iter()
+                            .any(|r| r.name.eq_ignore_ascii_case(unqualified(table)))
+                    })
+                    .map(|s| s.index),
+            );
+        for stmt in candidates {
+            if let Some(at) = self.find_word(stmt, name) {
+                return Some(self.range(stmt, at, name.len()));
+            }
+        }
+        table_stmt.map(|s| self.stmt_head(s))
+    }
+}
+
+/// `public.users` → `users`.
+pub(crate) fn unqualified(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name).trim_matches('"')
+}
+
+/// Byte offset of `word` in `text` from `from`, case-insensitive, not inside a longer identifier.
+pub(crate) fn find_word(text: &str, word: &str, from: usize) -> Option<usize> {
+    if word.is_empty() {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    // Lowercasing may change byte lengths for some scripts; only search when it does not.
+    let hay = if lower.len() == text.len() {
+        lower.as_str()
+    } else {
+        text
+    };
+    let needle = word.to_lowercase();
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut start = from;
+    while let Some(pos) = hay.get(start..).and_then(|h| h.find(&needle)) {
+        let at = start + pos;
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        if !before.is_some_and(ident) && !after.is_some_and(ident) {
+            return Some(at);
+        }
+        start = at + needle.len().max(1);
+    }
+    None
+}
+
+/// The option `name` of a CREATE FUNCTION / DO statement: a string or the first of a list.
+fn def_elem_string(options: &Value, name: &str) -> Option<String> {
+    for opt in options.as_array().into_iter().flatten() {
+        let Some(("DefElem", d)) = ast::node(opt) else {
+            continue;
+        };
+        if d["defname"].as_str() != Some(name) {
+            continue;
+        }
+        return match ast::node(&d["arg"]) {
+            Some(("String", s)) => s["sval"].as_str().map(str::to_owned),
+            Some(("List", l)) => ast::names(&l["items"]).into_iter().next(),
+            _ => None,
+        };
+    }
+    None
+}
+
+fn function_bodies(statements: &[Statement], asts: &[Option<Value>]) -> Vec<Body> {
+    let mut out = Vec::new();
+    for (i, tree) in asts.iter().enumerate() {
+        let Some(tree) = tree else { continue };
+        for (kind, body, _) in ast::statements(tree) {
+            let (name, options) = match kind {
+                "CreateFunctionStmt" => (
+                    ast::last_name(&body["funcname"])
+                        .unwrap_or_default()
+                        .to_lowercase(),
+                    &body["options"],
+                ),
+                "DoStmt" => (String::new(), &body["args"]),
+                _ => continue,
+            };
+            let Some(text) = def_elem_string(options, "as") else {
+                continue;
+            };
+            let language = def_elem_string(options, "language")
+                .unwrap_or_else(|| "plpgsql".to_owned())
+                .to_lowercase();
+            // The body is verbatim between its dollar quotes; a body in '…' quotes with doubled
+            // quotes is not found and is skipped (positions would be wrong).
+            let Some(offset) = statements[i].text.find(&text) else {
+                continue;
+            };
+            out.push(Body {
+                stmt: i,
+                name,
+                language,
+                offset,
+                text,
+            });
+        }
+    }
+    out
+}
+
+/// The SQL statements inside a function body, with their offsets in the statement's text.
+fn body_queries(body: &Body) -> Vec<Query> {
+    let function = Some(if body.name.is_empty() {
+        "DO block".to_owned()
+    } else {
+        body.name.clone()
+    });
+    let mut out = Vec::new();
+    match body.language.as_str() {
+        "sql" => {
+            if let Some(tree) = ast::parse(&body.text) {
+                out.push(Query {
+                    stmt: body.stmt,
+                    offset: body.offset,
+                    tree,
+                    function,
+                });
+            }
+        }
+        "plpgsql" => {
+            let wrapped = format!(
+                "CREATE FUNCTION pgspec_lint_body() RETURNS void AS $pgspec_lint$\n{}\n$pgspec_lint$ LANGUAGE plpgsql",
+                body.text
+            );
+            let Ok(Ok(tree)) = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
+            else {
+                return out;
+            };
+            let mut queries = Vec::new();
+            collect_plpgsql_queries(&tree, 0, &mut queries);
+            queries.sort_by_key(|(line, _)| *line);
+            let line_starts: Vec<usize> = std::iter::once(0)
+                .chain(body.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            for (line, q) in queries {
+                // `line` counts from the wrapper's opening line, which is the body's line 0.
+                let from = line
+                    .checked_sub(2)
+                    .and_then(|l| line_starts.get(l))
+                    .copied()
+                    .unwrap_or(0);
+                let Some(at) = body
+                    .text
+                    .get(from..)
+                    .and_then(|t| t.find(&q))
+                    .map(|p| p + from)
+                else {
+                    continue;
+                };
+                if let Some(tree) = ast::parse(&q) {
+                    out.push(Query {
+                        stmt: body.stmt,
+                        offset: body.offset + at,
+                        tree,
+                        function: function.clone(),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Every `PLpgSQL_expr.query` that is a whole SQL statement (not an expression such as
+/// `x > 0`), with the line number of the PL/pgSQL statement it belongs to.
+fn collect_plpgsql_queries(value: &Value, line: usize, out: &mut Vec<(usize, String)>) {
+    match value {
+        Value::Object(obj) => {
+            let line = obj
+                .get("lineno")
+                .and_then(Value::as_u64)
+                .and_then(|l| usize::try_from(l).ok())
+                .unwrap_or(line);
+            if let Some(q) = obj.get("PLpgSQL_expr").and_then(|e| e["query"].as_str()) {
+                let head = q.trim_start().to_ascii_lowercase();
+                if [
+                    "insert", "update", "delete", "select", "with", "refresh", "merge",
+                ]
+                .iter()
+                .any(|k| head.starts_with(k))
+                {
+                    out.push((line, q.to_owned()));
+                }
+            }
+            for v in obj.values() {
+                collect_plpgsql_queries(v, line, out);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                collect_plpgsql_queries(v, line, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,80 @@
+//! LNT403: a foreign key whose columns no index starts with: deleting or updating a referenced
+//! row scans the whole referencing table, and joins on the key cannot use an index.
+
+use super::Context;
+use crate::diagnostics::{Applicability, Edit, Fix};
+use crate::lint::{diagnostic, unqualified, Rule};
+use crate::text::TextRange;
+
+pub(super) fn run(ctx: &mut Context<'_>) {
+    let mut found = Vec::new();
+    for fk in ctx
+        .catalog
+        .constraints
+        .iter()
+        .filter(|c| c.kind == 'f' && !c.on_partition && !c.inherited)
+    {
+        let covered = ctx.catalog.indexes.iter().any(|i| {
+            i.table == fk.table && i.keys.len() >= fk.columns.len() && {
+                let mut head: Vec<&String> = i.keys[..fk.columns.len()].iter().collect();
+                let mut cols: Vec<&String> = fk.columns.iter().collect();
+                head.sort();
+                cols.sort();
+                head == cols
+            }
+        });
+        if covered || fk.columns.is_empty() {
+            continue;
+        }
+        let table = unqualified(&fk.table).to_owned();
+        let Some(range) = ctx.locate(&table, &fk.name).filter(|_| true).and_then(|r| {
+            // Constraint names are usually generated; point at the column instead.
+            let named = ctx
+                .statements
+                .iter()
+                .any(|s| crate::lint::find_word(&s.text, &fk.name, 0).is_some());
+            if named {
+                Some(r)
+            } else {
+                ctx.locate(&table, &fk.columns[0])
+            }
+        }) else {
+            continue;
+        };
+        let cols = fk.columns.join(", ");
+        let mut d = diagnostic(
+            Rule::ForeignKeyWithoutIndex,
+            format!(
+                "foreign key `{}` on `{table} ({cols})` has no index",
+                fk.name
+            ),
+            range,
+        )
+        .help(format!("add `CREATE INDEX ON {table} ({cols});`"));
+        // The index goes right after the statement that declares the key, in the same block.
+        if let Some(stmt) = ctx.statements.iter().find(|s| {
+            s.range.start <= range.start
+                && range.start < s.range.end
+                && s.text.trim_end().ends_with(';')
+        }) {
+            let qualified = if fk.table.contains('.') {
+                fk.table.clone()
+            } else {
+                table.clone()
+            };
+            d = d.fix(Fix {
+                title: format!("add an index on `{table} ({cols})`"),
+                // Unsafe only in cost: building the index locks writes on a large table.
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    range: TextRange::empty(stmt.range.end),
+                    replacement: format!("\nCREATE INDEX ON {qualified} ({cols});"),
+                }],
+            });
+        }
+        found.push(d);
+    }
+    for d in found {
+        ctx.push(d);
+    }
+}

@@ -1,0 +1,463 @@
+//! `pgspec lint` on a real PostgreSQL: one Markdown fixture per rule under
+//! tests/fixtures/lint/ (bad cases carry `expect: CODE` on the line the finding lands on, good
+//! cases carry nothing), a clean document on which no rule fires, and the seed findings.
+
+use std::collections::BTreeMap;
+
+use pgspec::check::CheckOptions;
+use pgspec::diagnostics::{Code, Diagnostic};
+use pgspec::document::Document;
+use pgspec::lint::{LintConfig, Rule};
+use pgspec::pipeline;
+use pgspec::postgres::Server;
+
+use crate::check::seed_lock;
+use crate::postgres::shared_cluster;
+
+fn fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
+}
+
+/// Check and lint `bytes`; only the rule findings.
+pub(crate) fn lint_bytes(bytes: &[u8], config: &LintConfig) -> (Document, Vec<Diagnostic>) {
+    let _guard = seed_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(bytes),
+        &server,
+        &CheckOptions::default(),
+        config,
+    )
+    .expect("check and lint run");
+    let lint = report
+        .diagnostics
+        .into_iter()
+        .filter(|d| matches!(d.code, Code::Lint(_)))
+        .collect();
+    (doc, lint)
+}
+
+/// `(line, code)` → count, from `expect: CODE[, CODE]` comments.
+fn expectations(text: &str) -> BTreeMap<(u32, String), usize> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find("expect:") else {
+            continue;
+        };
+        for code in line[at + "expect:".len()..]
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .take_while(|t| t.is_empty() || t.starts_with("LNT"))
+            .filter(|t| !t.is_empty())
+        {
+            *out.entry((u32::try_from(i + 1).expect("small"), code.to_owned()))
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+fn found(doc: &Document, diagnostics: &[Diagnostic]) -> BTreeMap<(u32, String), usize> {
+    let mut out = BTreeMap::new();
+    for d in diagnostics {
+        let line = doc.line_index.line(d.primary.range.start);
+        *out.entry((line, d.code.as_str().to_owned())).or_default() += 1;
+    }
+    out
+}
+
+fn run_fixture(name: &str) {
+    let path = fixture_dir().join(format!("{name}.md"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (doc, diagnostics) = lint_bytes(text.as_bytes(), &LintConfig::default());
+    let expected = expectations(&text);
+    let got = found(&doc, &diagnostics);
+    assert_eq!(
+        got, expected,
+        "{name}: findings (left) differ from the `expect:` comments (right):\n{diagnostics:#?}"
+    );
+    for d in &diagnostics {
+        assert!(d.help.is_some(), "{name}: {} has no help", d.message);
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_with_a_positive_and_a_negative_case() {
+    for rule in Rule::ALL {
+        let path = fixture_dir().join(format!("{}.md", rule.name()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("missing fixture {}", path.display()));
+        assert!(
+            expectations(&text).keys().any(|(_, c)| c == rule.code()),
+            "{} fixture expects no {} finding",
+            rule.name(),
+            rule.code()
+        );
+    }
+}
+
+macro_rules! fixtures {
+    ($($test:ident => $name:literal;)*) => {
+        $(#[test] fn $test() { run_fixture($name); })*
+    };
+}
+
+fixtures! {
+    fixture_clean => "clean";
+    fixture_unused_suppression => "unused-suppression";
+    fixture_value_violates_check => "value-violates-check";
+    fixture_uuid_in_short_varchar => "uuid-in-short-varchar";
+    fixture_insert_omits_not_null => "insert-omits-not-null";
+    fixture_check_bypassed_by_null => "check-bypassed-by-null";
+    fixture_rls_enabled_without_policy => "rls-enabled-without-policy";
+    fixture_policy_without_rls => "policy-without-rls";
+    fixture_command_without_policy => "command-without-policy";
+    fixture_current_setting_without_missing_ok => "current-setting-without-missing-ok";
+    fixture_plpgsql_check => "plpgsql-check";
+    fixture_trigger_reads_missing_row => "trigger-reads-missing-row";
+    fixture_security_definer_without_search_path => "security-definer-without-search-path";
+    fixture_duplicate_index => "duplicate-index";
+    fixture_redundant_index => "redundant-index";
+    fixture_foreign_key_without_index => "foreign-key-without-index";
+    fixture_prefer_timestamptz => "prefer-timestamptz";
+    fixture_identifier_too_long => "identifier-too-long";
+    fixture_table_without_primary_key => "table-without-primary-key";
+    fixture_duplicate_constraint => "duplicate-constraint";
+    fixture_cron_calls_missing_function => "cron-calls-missing-function";
+    fixture_refresh_concurrently_without_unique_index => "refresh-concurrently-without-unique-index";
+    fixture_redis_del_glob => "redis-del-glob";
+    fixture_partition_coverage => "partition-coverage";
+    fixture_policy_compares_different_ids => "policy-compares-different-ids";
+    fixture_matview_never_refreshed => "matview-never-refreshed";
+}
+
+#[test]
+fn config_ignore_and_select_drop_rules() {
+    let text =
+        std::fs::read_to_string(fixture_dir().join("prefer-timestamptz.md")).expect("fixture");
+    let ignore = LintConfig::parse(
+        "[lint]\nignore = [\"prefer-timestamptz\"]\n",
+        std::path::Path::new("pgspec.toml"),
+    )
+    .expect("valid");
+    let (_, diagnostics) = lint_bytes(text.as_bytes(), &ignore);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let select = LintConfig::parse(
+        "[lint]\nselect = [\"LNT4\"]\n[lint.per-file-ignores]\n\"legacy/*.md\" = [\"LNT404\"]\n",
+        std::path::Path::new("pgspec.toml"),
+    )
+    .expect("valid");
+    let (_, diagnostics) = lint_bytes(text.as_bytes(), &select);
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
+    let legacy = select.for_document(std::path::Path::new("legacy/a.md"));
+    let (_, diagnostics) = lint_bytes(text.as_bytes(), &legacy);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+}
+
+fn seed(name: &str) -> Vec<u8> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
+    let entry = std::fs::read_dir(dir)
+        .expect("seeds dir")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(name))
+        .expect("seed exists");
+    std::fs::read(entry.path()).expect("read seed")
+}
+
+/// The 1-based line of the `nth` (0-based) line containing `needle`.
+fn line_of(doc: &Document, needle: &str, nth: usize) -> u32 {
+    let at = doc
+        .text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} not in document"))
+        .0;
+    doc.line_index.line(u32::try_from(at).expect("small"))
+}
+
+fn assert_finding(
+    doc: &Document,
+    diagnostics: &[Diagnostic],
+    code: &str,
+    line: u32,
+    message_part: &str,
+) {
+    let hit = diagnostics.iter().find(|d| {
+        d.code.as_str() == code
+            && doc.line_index.line(d.primary.range.start) == line
+            && d.message.contains(message_part)
+    });
+    let hit = hit.unwrap_or_else(|| {
+        let have: Vec<String> = diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {}",
+                    doc.line_index.line(d.primary.range.start),
+                    d.code.as_str(),
+                    d.message
+                )
+            })
+            .collect();
+        panic!(
+            "no {code} at line {line} mentioning {message_part:?}; found:\n{}",
+            have.join("\n")
+        )
+    });
+    assert!(hit.help.is_some(), "{code} at {line} has no help");
+}
+
+#[test]
+fn seed_000_key_rotation_and_amount_check() {
+    let (doc, d) = lint_bytes(&seed("000"), &LintConfig::default());
+    // finalize_key_rotation(): findings at the lines inside its body.
+    assert_finding(
+        &doc,
+        &d,
+        "LNT101",
+        line_of(&doc, "'KEY_ROTATION_COMPLETED'", 0),
+        "ck_audit_logs_action",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT102",
+        line_of(&doc, "gen_random_uuid()::text,", 0),
+        "trace_id",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT103",
+        line_of(&doc, "INSERT INTO audit_logs (", 0),
+        "ip_address_encrypted",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT104",
+        line_of(&doc, "CONSTRAINT ck_orders_amounts", 0),
+        "discount_amount",
+    );
+}
+
+#[test]
+fn seed_001_images_policies() {
+    let (doc, d) = lint_bytes(&seed("001"), &LintConfig::default());
+    assert_finding(
+        &doc,
+        &d,
+        "LNT203",
+        line_of(&doc, "CREATE POLICY images_select_own", 0),
+        "INSERT",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT204",
+        line_of(
+            &doc,
+            "USING (user_id = current_setting('app.current_user_id')::UUID);",
+            0,
+        ),
+        "missing_ok",
+    );
+}
+
+#[test]
+fn seed_002_order_states_rls_and_redis() {
+    let (doc, d) = lint_bytes(&seed("002"), &LintConfig::default());
+    assert_finding(
+        &doc,
+        &d,
+        "LNT101",
+        line_of(&doc, "SET status = 'COMPLETED'", 0),
+        "chk_order_status",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT201",
+        line_of(&doc, "ALTER TABLE orders ENABLE ROW LEVEL SECURITY", 0),
+        "orders",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT601",
+        line_of(&doc, "`orders:list:*`", 0),
+        "orders:list:*",
+    );
+}
+
+#[test]
+fn seed_003_ambiguous_key_name_and_rls_on_one_table() {
+    let (doc, d) = lint_bytes(&seed("003"), &LintConfig::default());
+    assert_finding(
+        &doc,
+        &d,
+        "LNT301",
+        line_of(&doc, "WHERE key_name = key_name", 0),
+        "ambiguous",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT301",
+        line_of(&doc, "WHERE key_name = key_name", 1),
+        "ambiguous",
+    );
+    // The trial limit compares video_interactions.user_id (a users.id) with auth.uid(), which
+    // the document's other policies compare with users.auth_id.
+    assert_finding(
+        &doc,
+        &d,
+        "LNT205",
+        line_of(&doc, "WHERE user_id = auth.uid()", 0),
+        "users.auth_id",
+    );
+    let without_rls = d.iter().filter(|x| x.code.as_str() == "LNT202").count();
+    assert_eq!(
+        without_rls, 3,
+        "RLS is enabled on 1 of the 4 tables with policies"
+    );
+}
+
+#[test]
+fn seed_004_audit_trigger_and_duplicates() {
+    let (doc, d) = lint_bytes(&seed("004"), &LintConfig::default());
+    assert_finding(
+        &doc,
+        &d,
+        "LNT302",
+        line_of(&doc, "NEW.id::VARCHAR", 0),
+        "NEW",
+    );
+    assert_finding(
+        &doc,
+        &d,
+        "LNT401",
+        line_of(&doc, "CREATE INDEX idx_users_email ON users(email);", 0),
+        "users_email_key",
+    );
+    assert!(
+        d.iter().any(|x| x.code.as_str() == "LNT407"),
+        "duplicate constraints"
+    );
+}
+
+/// The first fenced example of a rule's docs page.
+fn docs_example(docs: &str) -> (String, String) {
+    let start = docs.find("## Example\n```").expect("example section") + "## Example\n".len();
+    let rest = &docs[start..];
+    let lang_end = rest.find('\n').expect("fence line");
+    let lang = rest[3..lang_end].to_owned();
+    let body_end = rest[lang_end..].find("\n```").expect("closing fence") + lang_end;
+    (lang, rest[lang_end + 1..body_end].to_owned())
+}
+
+#[test]
+fn every_rule_docs_example_fires_its_rule() {
+    for rule in Rule::ALL {
+        let (lang, body) = docs_example(rule.docs());
+        let doc = format!("# {}\n\n```{lang}\n{body}\n```\n", rule.name());
+        let (_, diagnostics) = lint_bytes(doc.as_bytes(), &LintConfig::default());
+        assert!(
+            diagnostics.iter().any(|d| d.code == Code::Lint(*rule)),
+            "the example of {} does not fire it:\n{doc}\n{diagnostics:#?}",
+            rule.name()
+        );
+    }
+}
+
+/// Every finding of `bytes` (check and lint).
+fn all_findings(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {
+    let _guard = seed_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(bytes),
+        &server,
+        &CheckOptions::default(),
+        &LintConfig::default(),
+    )
+    .expect("check and lint run");
+    (doc, report.diagnostics)
+}
+
+/// Apply `rule`'s fixes to a fixture, re-run everything on the real server and assert: the
+/// rule no longer fires, no new server error appears, and a second pass changes nothing.
+fn assert_fix_converges(fixture: &str, rule: Rule) {
+    use pgspec::diagnostics::Applicability;
+    let text =
+        std::fs::read_to_string(fixture_dir().join(format!("{fixture}.md"))).expect("fixture");
+    let (doc, before) = all_findings(text.as_bytes());
+    let server_errors = |d: &[Diagnostic]| {
+        d.iter()
+            .filter(|x| x.code.as_str().starts_with("PG"))
+            .count()
+    };
+    let mine: Vec<Diagnostic> = before
+        .iter()
+        .filter(|d| d.code == Code::Lint(rule))
+        .cloned()
+        .collect();
+    assert!(
+        !mine.is_empty() && mine.iter().all(|d| d.fix.is_some()),
+        "{fixture}: {mine:#?}"
+    );
+    let fixed = pgspec::fix::apply_fixes(&doc.text, &doc.line_index, &mine, Applicability::Unsafe);
+    assert_eq!(
+        fixed.fixes.len(),
+        mine.len(),
+        "{fixture}: every fix applies"
+    );
+    let (doc2, after) = all_findings(fixed.text.as_bytes());
+    assert!(
+        !after.iter().any(|d| d.code == Code::Lint(rule)),
+        "{fixture}: {} still fires after its fixes:\n{}",
+        rule.code(),
+        fixed.text
+    );
+    assert!(
+        server_errors(&after) <= server_errors(&before),
+        "{fixture}: new server errors:\n{after:#?}"
+    );
+    let again: Vec<Diagnostic> = after
+        .into_iter()
+        .filter(|d| d.code == Code::Lint(rule))
+        .collect();
+    let second =
+        pgspec::fix::apply_fixes(&doc2.text, &doc2.line_index, &again, Applicability::Unsafe);
+    assert_eq!(
+        second.text, fixed.text,
+        "{fixture}: a second pass changes nothing"
+    );
+}
+
+#[test]
+fn prefer_timestamptz_fix_converges() {
+    assert_fix_converges("prefer-timestamptz", Rule::PreferTimestamptz);
+}
+
+#[test]
+fn current_setting_fix_converges() {
+    assert_fix_converges(
+        "current-setting-without-missing-ok",
+        Rule::CurrentSettingWithoutMissingOk,
+    );
+}
+
+#[test]
+fn foreign_key_index_fix_converges() {
+    assert_fix_converges("foreign-key-without-index", Rule::ForeignKeyWithoutIndex);
+}
+
+#[test]
+fn the_clean_fixture_applies_without_any_finding() {
+    let text = std::fs::read_to_string(fixture_dir().join("clean.md")).expect("fixture");
+    let (_, all) = all_findings(text.as_bytes());
+    let shown: Vec<&Diagnostic> = all
+        .iter()
+        .filter(|d| d.severity > pgspec::diagnostics::Severity::Info)
+        .collect();
+    assert!(shown.is_empty(), "{shown:#?}");
+}
