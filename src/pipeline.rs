@@ -120,7 +120,7 @@ pub fn check(
     server: &Server,
     options: &CheckOptions,
 ) -> Result<(Document, CheckReport), ClusterError> {
-    let checked = check_all(extracted, server, options)?;
+    let checked = check_all(extracted, server, options, None)?;
     Ok((checked.document, checked.report))
 }
 
@@ -137,11 +137,13 @@ pub struct Checked {
     pub catalog: Catalog,
 }
 
-/// [`check`], keeping the catalog and the document schema (for `pgspec model`).
+/// [`check`] with drift (and the lint rules when `lint` is given), keeping the catalog and the
+/// document schema (for `pgspec model`).
 pub fn check_all(
     extracted: Extracted,
     server: &Server,
     options: &CheckOptions,
+    lint: Option<&LintConfig>,
 ) -> Result<Checked, ClusterError> {
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
@@ -175,6 +177,19 @@ pub fn check_all(
         report = CheckReport::new(&extracted.document, statements, diagnostics);
         report.schema_sql = schema_sql;
     }
+    if let Some(config) = lint {
+        let findings = lint::drop_server_duplicates(
+            lint::lint(
+                &extracted.document,
+                &extracted.statements,
+                &mut session,
+                config,
+            )?,
+            &report.diagnostics,
+            &extracted.statements,
+        );
+        merge_lint_findings(&mut report, findings);
+    }
     drop(session);
     drop(scratch);
     Ok(Checked {
@@ -190,7 +205,7 @@ pub fn check_all(
 /// The merged schema model of a document: check it, then join the scratch database's catalog
 /// with the ERDs, column tables and prose.
 pub fn model(extracted: Extracted, server: &Server) -> Result<(Model, Checked), ClusterError> {
-    let checked = check_all(extracted, server, &CheckOptions::default())?;
+    let checked = check_all(extracted, server, &CheckOptions::default(), None)?;
     let model = merged::build(
         &checked.document,
         &checked.schema,
@@ -213,33 +228,20 @@ pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, 
 }
 
 /// [`check`], then the lint rules over the same scratch database (while it still holds what
-/// `check` applied). Rule findings are appended to the report's diagnostics and counted in its
-/// summary; `pgspec check` and `pgspec lint` use this.
+/// `check` applied). Rule findings join the report's diagnostics by position and are counted
+/// in its summary; `pgspec check` and `pgspec lint` use this.
 pub fn check_and_lint(
     extracted: Extracted,
     server: &Server,
     options: &CheckOptions,
     config: &LintConfig,
 ) -> Result<(Document, CheckReport), ClusterError> {
-    let scratch = ScratchDatabase::create(server, "pgspec_check")?;
-    let mut session = scratch.session()?;
-    let mut report = check::check(
-        &extracted.document,
-        &extracted.statements,
-        extracted.diagnostics,
-        &mut session,
-        options,
-    )?;
-    let findings = lint::drop_server_duplicates(
-        lint::lint(
-            &extracted.document,
-            &extracted.statements,
-            &mut session,
-            config,
-        )?,
-        &report.diagnostics,
-        &extracted.statements,
-    );
+    let checked = check_all(extracted, server, options, Some(config))?;
+    Ok((checked.document, checked.report))
+}
+
+/// Rule findings merged into the report: by position, keeping check's own order, counted.
+fn merge_lint_findings(report: &mut CheckReport, findings: Vec<Diagnostic>) {
     for d in &findings {
         match d.severity {
             Severity::Error => report.summary.errors += 1,
@@ -247,8 +249,6 @@ pub fn check_and_lint(
             Severity::Info => {}
         }
     }
-    // Rule findings (sorted by position) go between check's findings by position, keeping
-    // check's own order.
     let mut merged = Vec::with_capacity(report.diagnostics.len() + findings.len());
     let mut pending = findings.into_iter().peekable();
     for d in std::mem::take(&mut report.diagnostics) {
@@ -259,7 +259,4 @@ pub fn check_and_lint(
     }
     merged.extend(pending);
     report.diagnostics = merged;
-    drop(session);
-    drop(scratch);
-    Ok((extracted.document, report))
 }
