@@ -630,7 +630,16 @@ mod tests {
 /// Why pgspec leaves a failed schema statement to a person: the choices the document leaves
 /// open, by category. Every failed schema statement without an applied fix gets one.
 pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
-    let names = quoted_names(&err.message);
+    let mut names = quoted_names(&err.message);
+    // `column tk.valid_from does not exist` quotes nothing.
+    if names.is_empty() {
+        if let Some(rest) = err.message.strip_prefix("column ") {
+            if let Some(name) = rest.strip_suffix(" does not exist") {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.extend(err.column.clone());
     let name = names.first().map_or("it", String::as_str);
     match verdict.category {
         Category::NotPartitioned => format!(

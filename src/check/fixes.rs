@@ -244,7 +244,7 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
 }
 
 /// The table name of a `CREATE [UNLOGGED|TEMP] TABLE [IF NOT EXISTS] name` text, as written.
-fn created_table_name(text: &str) -> Option<String> {
+pub(super) fn created_table_name(text: &str) -> Option<String> {
     let mut words = text.split_whitespace();
     let mut saw_table = false;
     for word in words.by_ref() {

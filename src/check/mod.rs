@@ -140,6 +140,19 @@ impl<'a> Engine<'a> {
             for obj in &stmt.facts.creates {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
+            // A CREATE TABLE that does not parse (an inline INDEX) still names its table, so
+            // what uses the table is its cascade.
+            if !stmt.facts.parses {
+                if let Some(name) = fixes::created_table_name(&stmt.text) {
+                    let name = name.rsplit('.').next().unwrap_or(&name);
+                    let name = if name.starts_with('"') {
+                        name.trim_matches('"').to_string()
+                    } else {
+                        name.to_lowercase()
+                    };
+                    creators.entry(name).or_default().push(i);
+                }
+            }
         }
         let fix_context = fixes::FixContext {
             available_extensions: session.available_extensions()?.into_iter().collect(),
@@ -805,6 +818,12 @@ impl<'a> Engine<'a> {
                     && !proposal_pending
                     && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
                 {
+                    // When a fix went through but the fixed text failed again, that second
+                    // error is what a person has to decide about.
+                    let (err, verdict) = match self.behind.get(&i) {
+                        Some((behind, behind_verdict)) => (behind, behind_verdict),
+                        None => (err, verdict),
+                    };
                     report.decision = Some(categorize::decision(verdict, err));
                 }
             }
