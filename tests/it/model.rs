@@ -603,5 +603,8 @@ CREATE TABLE order_items (id bigint PRIMARY KEY, customer_id bigint NOT NULL REF
         .filter(|d| d.category == Category::Drift)
         .map(|d| (d.code, line(&doc, d)))
         .collect();
-    assert_eq!(drift, [(Code::TypeMismatch, line_of(&doc, "timestamp created_at"))]);
+    assert_eq!(
+        drift,
+        [(Code::TypeMismatch, line_of(&doc, "timestamp created_at"))]
+    );
 }
