@@ -365,6 +365,18 @@ pub fn synthesize(
             continue;
         }
         let elided = has_elision(&creator.text);
+        // Columns of the other tables a statement uses: a name one of them has (`id` in a
+        // join) says nothing about this table.
+        let other_columns = |s: &Statement| -> HashSet<String> {
+            s.facts
+                .references
+                .iter()
+                .filter(|r| r.kind == ObjectKind::Relation && r.name.to_lowercase() != name)
+                .filter_map(|r| creators.get(&r.name.to_lowercase()))
+                .filter_map(|&k| created_table(&statements[k].text))
+                .flat_map(|t| t.columns.into_iter().map(|c| c.name))
+                .collect()
+        };
         let used_elsewhere: Vec<&str> = missing
             .iter()
             .filter(|c| {
@@ -374,6 +386,7 @@ pub fn synthesize(
                             r.kind == ObjectKind::Relation && r.name.to_lowercase() == name
                         })
                         && has_word(&s.text.to_lowercase(), &c.name)
+                        && !other_columns(s).contains(&c.name)
                 })
             })
             .map(|c| c.name.as_str())
@@ -1059,6 +1072,12 @@ erDiagram
             diagnostics[0].primary.message.as_deref(),
             Some("it elides columns")
         );
+        // A name another table of the statement has is no evidence.
+        let (_, statements, _, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE kinds (kind text);\nCREATE TABLE events (score int);\nCREATE VIEW v AS SELECT k.kind FROM events e JOIN kinds k ON true;\n```\n"
+        ));
+        assert_eq!(statements.len(), 3);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         // A complete table that simply lacks a column is drift, not a fragment.
         let (_, statements, synthesis, diagnostics) = run(&format!(
             "{erd}\n```sql\nCREATE TABLE events (id uuid PRIMARY KEY, score int);\n```\n"
