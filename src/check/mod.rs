@@ -142,7 +142,13 @@ impl<'a> Engine<'a> {
             }
             // A CREATE TABLE that does not parse (an inline INDEX) still names its table, so
             // what uses the table is its cascade.
-            if !stmt.facts.parses {
+            if !stmt.facts.parses
+                && stmt
+                    .text
+                    .trim_start()
+                    .get(..6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+            {
                 if let Some(name) = fixes::created_table_name(&stmt.text) {
                     let name = name.rsplit('.').next().unwrap_or(&name);
                     let name = if name.starts_with('"') {
