@@ -654,6 +654,9 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         Category::GeneratedColumn => {
             "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()
         }
+        Category::ForeignKeyTarget if names.is_empty() => {
+            "the foreign key's columns do not match the referenced table's primary key (a partitioned table's key includes the partition column): list the referenced columns, reference a UNIQUE constraint, or enforce the reference in the application".into()
+        }
         Category::ForeignKeyTarget => format!(
             "the referenced columns of `{name}` are not unique: add a UNIQUE constraint to them or reference the primary key"
         ),

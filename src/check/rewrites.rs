@@ -113,13 +113,29 @@ pub(super) fn drop_partitioned_reference(
     err: &PgDetails,
     partitioned: &std::collections::HashSet<String>,
 ) -> Option<FixPlan> {
-    let target = quoted_names(&err.message).into_iter().last()?;
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    // The server names the table ("… for referenced table \"orders\""), or not ("number of
+    // referencing and referenced columns for foreign key disagree"): then the partitioned
+    // tables the statement references are the candidates.
+    let referenced: Vec<String> = word_positions(&lower, "references")
+        .into_iter()
+        .filter_map(|at| identifier_at(&stmt.text, skip_ws(&lower, at + "references".len())))
+        .map(|(_, name)| name)
+        .collect();
+    let target = quoted_names(&err.message)
+        .into_iter()
+        .last()
+        .or_else(|| {
+            referenced
+                .iter()
+                .find(|n| partitioned.contains(*n))
+                .cloned()
+        })?;
     let target_lower = target.to_lowercase();
     if !partitioned.contains(&target) && !partitioned.contains(&target_lower) {
         return None;
     }
-    let masked = mask_quotes_and_comments(&stmt.text);
-    let lower = masked.to_ascii_lowercase();
     let head = lower.trim_start();
     let title = format!(
         "drop the foreign key to partitioned table `{target}` — the reference is then not enforced; to keep it, add a column for {target}'s partition key and reference both columns (a composite foreign key)"
@@ -649,6 +665,16 @@ mod tests {
         // Not partitioned: a human decides.
         let none = std::collections::HashSet::new();
         assert!(drop_partitioned_reference(&doc, &s, &e, &none).is_none());
+    }
+
+    #[test]
+    fn unnamed_targets_are_found_in_the_statement() {
+        let partitioned = ["orders".to_string()].into_iter().collect();
+        let e = err("number of referencing and referenced columns for foreign key disagree");
+        let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;");
+        assert_eq!(fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)), "");
+        let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (branch_id) REFERENCES branches;");
+        assert!(drop_partitioned_reference(&doc, &s, &e, &partitioned).is_none());
     }
 
     #[test]
