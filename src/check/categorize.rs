@@ -574,6 +574,57 @@ fn has_elision_comment(text: &str) -> bool {
     })
 }
 
+/// Why pgspec leaves a failed schema statement to a person: the choices the document leaves
+/// open, by category. Every failed schema statement without an applied fix gets one.
+pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
+    let mut names = quoted_names(&err.message);
+    // `column tk.valid_from does not exist` quotes nothing.
+    if names.is_empty() {
+        if let Some(rest) = err.message.strip_prefix("column ") {
+            if let Some(name) = rest.strip_suffix(" does not exist") {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.extend(err.column.clone());
+    let name = names.first().map_or("it", String::as_str);
+    match verdict.category {
+        Category::NotPartitioned => format!(
+            "the document creates partitions of `{name}` but declares `{name}` without PARTITION BY: either partition the parent (its primary key then has to include the partition key) or drop these partitions — the design must say which"
+        ),
+        Category::DuplicateObject => format!(
+            "the document defines `{name}` twice with different definitions: keep the one the design means and remove or rename the other"
+        ),
+        Category::InvalidDefinition if err.message.contains("multiple primary keys") => {
+            "the table declares two primary keys: choose one and make the other a UNIQUE constraint".into()
+        }
+        Category::GeneratedColumn => {
+            "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()
+        }
+        Category::ForeignKeyTarget if names.is_empty() => {
+            "the foreign key's columns do not match the referenced table's primary key (a partitioned table's key includes the partition column): list the referenced columns, reference a UNIQUE constraint, or enforce the reference in the application".into()
+        }
+        Category::ForeignKeyTarget => format!(
+            "the referenced columns of `{name}` are not unique: add a UNIQUE constraint to them or reference the primary key"
+        ),
+        Category::UndefinedTable => format!(
+            "no schema source of the document (SQL, ERD or column table) defines `{name}`: add its definition"
+        ),
+        Category::UndefinedColumn => format!(
+            "no schema source of the document declares the column `{name}`: add it to the table's definition or correct the name"
+        ),
+        Category::MissingExtension => verdict.help.clone(),
+        Category::PlatformObject => verdict.help.clone(),
+        Category::NotSql => {
+            "the statement is an outline, not complete SQL: write it out or mark the block as an illustration".into()
+        }
+        _ => format!(
+            "PostgreSQL rejects the statement as written and pgspec knows no fix that keeps the design's meaning: {}",
+            verdict.help
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,56 +675,5 @@ mod tests {
             vec![(Some("cron".into()), "schedule".into())]
         );
         assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());
-    }
-}
-
-/// Why pgspec leaves a failed schema statement to a person: the choices the document leaves
-/// open, by category. Every failed schema statement without an applied fix gets one.
-pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
-    let mut names = quoted_names(&err.message);
-    // `column tk.valid_from does not exist` quotes nothing.
-    if names.is_empty() {
-        if let Some(rest) = err.message.strip_prefix("column ") {
-            if let Some(name) = rest.strip_suffix(" does not exist") {
-                names.push(name.to_string());
-            }
-        }
-    }
-    names.extend(err.column.clone());
-    let name = names.first().map_or("it", String::as_str);
-    match verdict.category {
-        Category::NotPartitioned => format!(
-            "the document creates partitions of `{name}` but declares `{name}` without PARTITION BY: either partition the parent (its primary key then has to include the partition key) or drop these partitions — the design must say which"
-        ),
-        Category::DuplicateObject => format!(
-            "the document defines `{name}` twice with different definitions: keep the one the design means and remove or rename the other"
-        ),
-        Category::InvalidDefinition if err.message.contains("multiple primary keys") => {
-            "the table declares two primary keys: choose one and make the other a UNIQUE constraint".into()
-        }
-        Category::GeneratedColumn => {
-            "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()
-        }
-        Category::ForeignKeyTarget if names.is_empty() => {
-            "the foreign key's columns do not match the referenced table's primary key (a partitioned table's key includes the partition column): list the referenced columns, reference a UNIQUE constraint, or enforce the reference in the application".into()
-        }
-        Category::ForeignKeyTarget => format!(
-            "the referenced columns of `{name}` are not unique: add a UNIQUE constraint to them or reference the primary key"
-        ),
-        Category::UndefinedTable => format!(
-            "no schema source of the document (SQL, ERD or column table) defines `{name}`: add its definition"
-        ),
-        Category::UndefinedColumn => format!(
-            "no schema source of the document declares the column `{name}`: add it to the table's definition or correct the name"
-        ),
-        Category::MissingExtension => verdict.help.clone(),
-        Category::PlatformObject => verdict.help.clone(),
-        Category::NotSql => {
-            "the statement is an outline, not complete SQL: write it out or mark the block as an illustration".into()
-        }
-        _ => format!(
-            "PostgreSQL rejects the statement as written and pgspec knows no fix that keeps the design's meaning: {}",
-            verdict.help
-        ),
     }
 }

@@ -611,7 +611,7 @@ impl<'a> Engine<'a> {
                 let name = command
                     .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
                     .filter(|w| !w.is_empty())
-                    .filter(|w| {
+                    .find(|w| {
                         !matches!(
                             w.to_ascii_lowercase().as_str(),
                             "refresh"
@@ -625,7 +625,6 @@ impl<'a> Engine<'a> {
                                 | "verbose"
                         )
                     })
-                    .next()
                     .unwrap_or("")
                     .to_string();
                 let probe = if first[0] == "call" {

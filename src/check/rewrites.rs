@@ -123,15 +123,12 @@ pub(super) fn drop_partitioned_reference(
         .filter_map(|at| identifier_at(&stmt.text, skip_ws(&lower, at + "references".len())))
         .map(|(_, name)| name)
         .collect();
-    let target = quoted_names(&err.message)
-        .into_iter()
-        .last()
-        .or_else(|| {
-            referenced
-                .iter()
-                .find(|n| partitioned.contains(*n))
-                .cloned()
-        })?;
+    let target = quoted_names(&err.message).into_iter().last().or_else(|| {
+        referenced
+            .iter()
+            .find(|n| partitioned.contains(*n))
+            .cloned()
+    })?;
     let target_lower = target.to_lowercase();
     if !partitioned.contains(&target) && !partitioned.contains(&target_lower) {
         return None;
@@ -313,11 +310,12 @@ pub(super) fn drop_index_predicate(
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
-            _ if depth == 0 && word_positions(&lower[i..], "where").first() == Some(&0) => {
-                if i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() {
-                    at = Some(i);
-                    break;
-                }
+            _ if depth == 0
+                && word_positions(&lower[i..], "where").first() == Some(&0)
+                && (i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric()) =>
+            {
+                at = Some(i);
+                break;
             }
             _ => {}
         }
@@ -672,7 +670,10 @@ mod tests {
         let partitioned = ["orders".to_string()].into_iter().collect();
         let e = err("number of referencing and referenced columns for foreign key disagree");
         let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;");
-        assert_eq!(fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)), "");
+        assert_eq!(
+            fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+            ""
+        );
         let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (branch_id) REFERENCES branches;");
         assert!(drop_partitioned_reference(&doc, &s, &e, &partitioned).is_none());
     }
@@ -771,7 +772,10 @@ mod more_tests {
             facts: crate::sql::Facts::default(),
             generated: None,
         };
-        let e = PgDetails { message: "functions in index predicate must be marked IMMUTABLE".into(), ..PgDetails::default() };
+        let e = PgDetails {
+            message: "functions in index predicate must be marked IMMUTABLE".into(),
+            ..PgDetails::default()
+        };
         let plan = drop_index_predicate(&doc, &stmt, &e).expect("plan");
         assert_eq!(plan.replacement.as_deref(), Some("CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"));
     }

@@ -48,12 +48,15 @@ pub fn maintenance_functions(statements: &[Statement]) -> Vec<MaintenanceFunctio
         .collect()
 }
 
+/// A maintenance call that failed: the server's error and its PL/pgSQL context line.
+pub type Failure = (PgDetails, Option<String>);
+
 /// Call each function once as the application role. A function that fails is a finding of
 /// the document: its error is returned with the action.
 pub fn run(
     session: &mut ApplySession,
     functions: &[MaintenanceFunction],
-) -> Result<Vec<(ProvisionAction, Option<(PgDetails, Option<String>)>)>, ClusterError> {
+) -> Result<Vec<(ProvisionAction, Option<Failure>)>, ClusterError> {
     let mut out = Vec::new();
     for f in functions {
         let sql = format!("SELECT {}()", f.name);
