@@ -829,7 +829,17 @@ impl<'a> Engine<'a> {
                         Some((behind, behind_verdict)) => (behind, behind_verdict),
                         None => (err, verdict),
                     };
-                    report.decision = Some(categorize::decision(verdict, err));
+                    let decision = categorize::decision(verdict, err);
+                    // Said where people read it too: on the statement's diagnostic.
+                    let start = stmt.range.start;
+                    if let Some(d) = diagnostics.iter_mut().rev().find(|d| {
+                        matches!(d.code, Code::StatementRejected | Code::ExampleQueryRejected)
+                            && stmt.range.contains(d.primary.range.start)
+                            || d.primary.range.start == start
+                    }) {
+                        d.notes.push(format!("needs a human decision: {decision}"));
+                    }
+                    report.decision = Some(decision);
                 }
             }
             reports.push(report);
