@@ -196,6 +196,7 @@ pub fn verify(
                 for key in [
                     "plan",
                     "usable_plan",
+                    "index_definitions",
                     "measured_ms",
                     "claimed_ms",
                     "error",
