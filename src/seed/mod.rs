@@ -337,12 +337,21 @@ pub fn seed(
             }
         }
         let refs = referenced.get(&table.oid).cloned().unwrap_or_default();
-        // Objects pgspec itself provisioned (platform shims) belong to the administrator.
-        let client = if table.owner == APPLY_ROLE || !server.is_embedded() {
-            &mut app
-        } else {
-            &mut admin
-        };
+        // Tables pgspec provisioned (platform shims) belong to the administrator; the document
+        // may have put triggers on them, so they are loaded by the document's own role too,
+        // with a grant that lasts as long as the load.
+        let borrowed = server.is_embedded() && table.owner != APPLY_ROLE;
+        let grants = format!(
+            "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT SELECT, INSERT, UPDATE ON {t} TO {a}; \
+             GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
+            s = quote_ident(&table.schema),
+            t = table.qualified(),
+            a = quote_ident(APPLY_ROLE)
+        );
+        if borrowed {
+            let _ = admin.batch_execute(&grants);
+        }
+        let client = &mut app;
         let loaded = match load::load_table(client, &mut gen, &mut pools, &refs, want, progress) {
             Ok(l) => l,
             Err(e) => {
@@ -371,6 +380,13 @@ pub fn seed(
                     &[seq],
                 );
             }
+        }
+        if borrowed {
+            let _ = admin.batch_execute(
+                &grants
+                    .replace("GRANT ", "REVOKE ")
+                    .replace(" TO ", " FROM "),
+            );
         }
         total += loaded.rows;
         let method = match (loaded.copy_batches > 0, loaded.insert_batches > 0) {
