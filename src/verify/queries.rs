@@ -453,6 +453,15 @@ pub fn run(
             evidence: json!({}),
             range: q.range,
         };
+        if let Some(what) = super::calls::unsafe_command(&query) {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "pgspec does not run statements that use `{}`",
+                what.trim()
+            ));
+            claims.push(claim);
+            continue;
+        }
         if query.contains("...") || query.contains('…') {
             claim.status = Status::Skipped;
             claim.reason = Some("the query is elided (`...`)".into());

@@ -405,15 +405,34 @@ fn seed_and_verify_report_json_and_exit_codes() {
     );
     let name = format!("pgspec_cli_seed_{}", std::process::id());
     let up = pgspec(&["up", "--db", &url, "--name", &name, &doc], None);
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
     let seed = pgspec(
         &[
-            "seed", "--db", &url, "--name", &name, "--rows", "500", "--table", "notes=700",
-            "--format", "json", &doc,
+            "seed",
+            "--db",
+            &url,
+            "--name",
+            &name,
+            "--rows",
+            "500",
+            "--table",
+            "notes=700",
+            "--format",
+            "json",
+            &doc,
         ],
         None,
     );
-    assert_eq!(seed.status.code(), Some(0), "{}", String::from_utf8_lossy(&seed.stderr));
+    assert_eq!(
+        seed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&seed.stdout).expect("seed json");
     assert_eq!(json["command"], "seed");
     assert_eq!(json["total_rows"], 700);
@@ -423,10 +442,17 @@ fn seed_and_verify_report_json_and_exit_codes() {
 
     // The claimed index cannot serve a query on `body`: verify fails and exits 1.
     let verify = pgspec(
-        &["verify", "--db", &url, "--name", &name, "--format", "json", &doc],
+        &[
+            "verify", "--db", &url, "--name", &name, "--format", "json", &doc,
+        ],
         None,
     );
-    assert_eq!(verify.status.code(), Some(1), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert_eq!(
+        verify.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&verify.stdout).expect("verify json");
     assert_eq!(json["command"], "verify");
     let claims = json["claims"].as_array().expect("claims");
