@@ -581,13 +581,13 @@ impl<'t> Generator<'t> {
             | ColType::Float4
             | ColType::Float8
             | ColType::Numeric { .. } => {
-                if unique && is_int(&ty) {
+                if unique && is_int(ty) {
                     #[allow(clippy::cast_possible_wrap)]
                     let v = self.int_base[ci] + seq as i64 - 1;
-                    return from_f64(&ty, v as f64);
+                    return from_f64(ty, v as f64);
                 }
-                let (lo, hi) = self.numeric_bounds(ci, &ty, &name);
-                let x = if is_int(&ty) {
+                let (lo, hi) = self.numeric_bounds(ci, ty, &name);
+                let x = if is_int(ty) {
                     #[allow(clippy::cast_possible_truncation)]
                     {
                         self.rng.range(lo.ceil() as i64, hi.floor() as i64) as f64
@@ -595,12 +595,12 @@ impl<'t> Generator<'t> {
                 } else {
                     lo + (hi - lo) * self.rng.unit()
                 };
-                let mut v = from_f64(&ty, x);
+                let mut v = from_f64(ty, x);
                 if unique {
                     // Unique non-integers: the counter in the fraction keeps values distinct.
                     #[allow(clippy::cast_precision_loss)]
                     if let ColType::Numeric { .. } | ColType::Float4 | ColType::Float8 = ty {
-                        v = from_f64(&ty, lo + seq as f64);
+                        v = from_f64(ty, lo + seq as f64);
                     }
                 }
                 v
