@@ -248,6 +248,10 @@ struct SeedArgs {
     /// Random seed: the same seed gives the same rows.
     #[arg(long, default_value_t = 42, value_name = "S")]
     seed: u64,
+    /// Use the row counts the document states for the tables it names ("1M users",
+    /// "orders: 5M"); --table still wins, --rows fills the rest.
+    #[arg(long)]
+    volumes: bool,
     /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
@@ -861,6 +865,7 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         rows: args.rows,
         tables: args.tables.iter().cloned().collect(),
         seed: args.seed,
+        document_volumes: args.volumes,
     };
     let tty = std::io::stderr().is_terminal();
     let mut progress = |p: &seed::Progress<'_>| {

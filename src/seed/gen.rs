@@ -2,6 +2,7 @@
 //! foreign keys (from pools of parent keys), the unique sets and the partition bounds.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::catalog::{ColType, Column, PartitionBound, Table};
 use super::expr::{self, Expr, Hints, V};
@@ -51,9 +52,9 @@ pub struct Generator<'t> {
     pub supplied: Vec<usize>,
     /// Supplied columns whose type pgspec writes as text with a cast (`$n::text::type`).
     pub text_cast: Vec<bool>,
-    hints: Vec<Hints>,
+    hints: Arc<Vec<Hints>>,
     checks: Vec<(String, Expr)>,
-    fks: Vec<FkPlan>,
+    fks: Arc<Vec<FkPlan>>,
     fk_col: Vec<bool>,
     unique_col: Vec<bool>,
     order: Vec<usize>,
@@ -237,9 +238,9 @@ impl<'t> Generator<'t> {
             now,
             supplied,
             text_cast,
-            hints,
+            hints: Arc::new(hints),
             checks,
-            fks,
+            fks: Arc::new(fks),
             fk_col,
             unique_col,
             order,
@@ -329,8 +330,8 @@ impl<'t> Generator<'t> {
         let mut row = vec![Value::Null; n];
         self.seq += 1;
         // Foreign keys first: other values may depend on them.
-        for fi in 0..self.fks.len() {
-            let fk = self.fks[fi].clone();
+        let fks = Arc::clone(&self.fks);
+        for fk in fks.iter() {
             match fk.mode {
                 FkMode::Deferred => {}
                 FkMode::SelfRef => {} // after the row's own key is known
@@ -402,11 +403,10 @@ impl<'t> Generator<'t> {
                 _ => self.value(ci, attempt),
             };
         }
-        for fi in 0..self.fks.len() {
-            if self.fks[fi].mode != FkMode::SelfRef {
+        for fk in fks.iter() {
+            if fk.mode != FkMode::SelfRef {
                 continue;
             }
-            let fk = self.fks[fi].clone();
             let pool = pools.get(&fk.pool).map_or(&[][..], Vec::as_slice);
             if !(pool.is_empty() || fk.nullable && self.rng.chance(0.3)) {
                 let parent = &pool[usize::try_from(self.rng.below(pool.len() as u64)).unwrap_or(0)];
@@ -505,12 +505,14 @@ impl<'t> Generator<'t> {
     }
 
     fn dependent_value(&mut self, ci: usize, row: &[Value], attempt: u32) -> Value {
-        let col = &self.table.columns[ci];
-        let nullable = !col.not_null && !self.hints[ci].not_null;
+        let table = self.table;
+        let hints = Arc::clone(&self.hints);
+        let col = &table.columns[ci];
+        let nullable = !col.not_null && !hints[ci].not_null;
         if nullable && self.rng.chance(null_rate(&col.name)) {
             return Value::Null;
         }
-        let ty = col.ty.clone();
+        let ty = &col.ty;
         let time_like = matches!(
             ty,
             ColType::Timestamp | ColType::Timestamptz | ColType::Date
@@ -519,13 +521,13 @@ impl<'t> Generator<'t> {
         let step = if time_like { DAY_MICROS as f64 } else { 1.0 };
         let mut lo: Option<f64> = None;
         let mut hi: Option<f64> = None;
-        for (o, strict) in self.hints[ci].ge.clone() {
+        for &(o, strict) in &hints[ci].ge {
             if let Some(x) = row[o].as_f64() {
                 let x = if strict { x + 1.0 } else { x };
                 lo = Some(lo.map_or(x, |l: f64| l.max(x)));
             }
         }
-        for (o, strict) in self.hints[ci].le.clone() {
+        for &(o, strict) in &hints[ci].le {
             if let Some(x) = row[o].as_f64() {
                 let x = if strict { x - 1.0 } else { x };
                 hi = Some(hi.map_or(x, |h: f64| h.min(x)));
@@ -538,23 +540,25 @@ impl<'t> Generator<'t> {
             (None, Some(h)) => h - spread,
             (None, None) => return self.value(ci, attempt),
         };
-        from_f64(&ty, x)
+        from_f64(ty, x)
     }
 
     /// A fresh value for column `ci` from its type, name and hints.
     fn value(&mut self, ci: usize, attempt: u32) -> Value {
-        let col: &Column = &self.table.columns[ci];
-        let h = &self.hints[ci];
+        let table = self.table;
+        let hints = Arc::clone(&self.hints);
+        let col: &Column = &table.columns[ci];
+        let h = &hints[ci];
         let nullable = !col.not_null && !h.not_null && !self.unique_col[ci];
         if nullable && self.rng.chance(null_rate(&col.name)) {
             return Value::Null;
         }
-        if let Some(choices) = h.choices.clone() {
-            if let Some(v) = self.rng.pick(&choices).cloned() {
-                return literal_value(&col.ty, &v);
+        if let Some(choices) = &h.choices {
+            if let Some(v) = self.rng.pick(choices) {
+                return literal_value(&col.ty, v);
             }
         }
-        let ty = col.ty.clone();
+        let ty = &col.ty;
         let name = col.name.to_lowercase();
         let unique = self.unique_col[ci];
         let seq = self.seq;
@@ -577,13 +581,13 @@ impl<'t> Generator<'t> {
             | ColType::Float4
             | ColType::Float8
             | ColType::Numeric { .. } => {
-                if unique && is_int(&ty) {
+                if unique && is_int(ty) {
                     #[allow(clippy::cast_possible_wrap)]
                     let v = self.int_base[ci] + seq as i64 - 1;
-                    return from_f64(&ty, v as f64);
+                    return from_f64(ty, v as f64);
                 }
-                let (lo, hi) = self.numeric_bounds(ci, &ty, &name);
-                let x = if is_int(&ty) {
+                let (lo, hi) = self.numeric_bounds(ci, ty, &name);
+                let x = if is_int(ty) {
                     #[allow(clippy::cast_possible_truncation)]
                     {
                         self.rng.range(lo.ceil() as i64, hi.floor() as i64) as f64
@@ -591,12 +595,12 @@ impl<'t> Generator<'t> {
                 } else {
                     lo + (hi - lo) * self.rng.unit()
                 };
-                let mut v = from_f64(&ty, x);
+                let mut v = from_f64(ty, x);
                 if unique {
                     // Unique non-integers: the counter in the fraction keeps values distinct.
                     #[allow(clippy::cast_precision_loss)]
                     if let ColType::Numeric { .. } | ColType::Float4 | ColType::Float8 = ty {
-                        v = from_f64(&ty, lo + seq as f64);
+                        v = from_f64(ty, lo + seq as f64);
                     }
                 }
                 v
@@ -619,7 +623,7 @@ impl<'t> Generator<'t> {
             },
             ColType::Json | ColType::Jsonb => {
                 let text = self.json(&name, seq, attempt);
-                if ty == ColType::Json {
+                if *ty == ColType::Json {
                     Value::Json(text)
                 } else {
                     Value::Jsonb(text)
@@ -631,7 +635,7 @@ impl<'t> Generator<'t> {
                 Value::Bytes(b)
             }
             ColType::Inet | ColType::Cidr => {
-                let cidr = ty == ColType::Cidr;
+                let cidr = *ty == ColType::Cidr;
                 let x = self.rng.next_u64().to_be_bytes();
                 Value::Inet {
                     addr: [10, x[0], x[1], if cidr { 0 } else { x[2].max(1) }],
@@ -828,7 +832,8 @@ impl<'t> Generator<'t> {
 
     #[allow(clippy::too_many_lines)]
     fn text(&mut self, ci: usize, name: &str, unique: bool, seq: u64, attempt: u32) -> String {
-        let h = self.hints[ci].clone();
+        let hints = Arc::clone(&self.hints);
+        let h = &hints[ci];
         let table = self.table.name.to_lowercase();
         let person_table = [
             "user",

@@ -11,6 +11,7 @@ pub mod gen;
 pub mod load;
 pub mod names;
 pub mod values;
+pub mod volumes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
@@ -58,6 +59,8 @@ pub struct SeedOptions {
     /// Random seed: the same seed gives the same rows (on the same day: timestamps are
     /// relative to today).
     pub seed: u64,
+    /// Use the row counts the document states for the tables it names ("1M users").
+    pub document_volumes: bool,
 }
 
 impl Default for SeedOptions {
@@ -66,6 +69,7 @@ impl Default for SeedOptions {
             rows: 1000,
             tables: BTreeMap::new(),
             seed: 42,
+            document_volumes: false,
         }
     }
 }
@@ -205,7 +209,7 @@ fn plan_order(tables: &[Table]) -> (Vec<usize>, Vec<String>) {
     (order, deferred)
 }
 
-fn requested(options: &SeedOptions, table: &Table) -> u64 {
+fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
     options
         .tables
         .get(&table.display_name())
@@ -215,6 +219,7 @@ fn requested(options: &SeedOptions, table: &Table) -> u64 {
                 .get(&format!("{}.{}", table.schema, table.name))
         })
         .or_else(|| options.tables.get(&table.name))
+        .or_else(|| stated.get(&table.name))
         .copied()
         .unwrap_or(options.rows)
 }
@@ -271,6 +276,12 @@ pub fn seed(
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();
     let (order, deferred) = plan_order(&catalog.tables);
+    let stated = if options.document_volumes {
+        let names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+        volumes::stated(&document.text, &names)
+    } else {
+        BTreeMap::new()
+    };
 
     // Which key columns of which table children point at.
     let mut referenced: HashMap<i64, Vec<Vec<i16>>> = HashMap::new();
@@ -302,7 +313,7 @@ pub fn seed(
     let mut total = 0;
     for &ti in &order {
         let table = &catalog.tables[ti];
-        let want = requested(options, table);
+        let want = requested(options, &stated, table);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         // Existing rows: keep unique values unique and integer keys above them.
         let existing: i64 = admin
@@ -337,12 +348,21 @@ pub fn seed(
             }
         }
         let refs = referenced.get(&table.oid).cloned().unwrap_or_default();
-        // Objects pgspec itself provisioned (platform shims) belong to the administrator.
-        let client = if table.owner == APPLY_ROLE || !server.is_embedded() {
-            &mut app
-        } else {
-            &mut admin
-        };
+        // Tables pgspec provisioned (platform shims) belong to the administrator; the document
+        // may have put triggers on them, so they are loaded by the document's own role too,
+        // with a grant that lasts as long as the load.
+        let borrowed = server.is_embedded() && table.owner != APPLY_ROLE;
+        let grants = format!(
+            "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT SELECT, INSERT, UPDATE ON {t} TO {a}; \
+             GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
+            s = quote_ident(&table.schema),
+            t = table.qualified(),
+            a = quote_ident(APPLY_ROLE)
+        );
+        if borrowed {
+            let _ = admin.batch_execute(&grants);
+        }
+        let client = &mut app;
         let loaded = match load::load_table(client, &mut gen, &mut pools, &refs, want, progress) {
             Ok(l) => l,
             Err(e) => {
@@ -371,6 +391,13 @@ pub fn seed(
                     &[seq],
                 );
             }
+        }
+        if borrowed {
+            let _ = admin.batch_execute(
+                &grants
+                    .replace("GRANT ", "REVOKE ")
+                    .replace(" TO ", " FROM "),
+            );
         }
         total += loaded.rows;
         let method = match (loaded.copy_batches > 0, loaded.insert_batches > 0) {

@@ -131,10 +131,16 @@ impl Value {
     /// A stable hash of the binary encoding: equal values of a column hash equally, whether
     /// generated or read back from the server.
     pub fn hash_into(&self, h: &mut u64) {
-        let mut buf = BytesMut::new();
-        self.encode(&mut buf);
-        *h = fnv(*h, &[u8::from(!self.is_null())]);
-        *h = fnv(*h, &buf);
+        thread_local! {
+            static BUF: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::with_capacity(256));
+        }
+        BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            self.encode(&mut buf);
+            *h = fnv(*h, &[u8::from(!self.is_null())]);
+            *h = fnv(*h, &buf);
+        });
     }
 
     /// The value as a number, for CHECK evaluation (timestamps in microseconds, dates in days

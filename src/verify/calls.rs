@@ -18,8 +18,14 @@ const MONTHS_AHEAD: i64 = 2;
 /// Network, server-file and program access pgspec never runs from a document.
 pub fn unsafe_command(sql: &str) -> Option<&'static str> {
     let lower = sql.to_lowercase();
+    // COPY reads or writes server files or runs programs (and FROM STDIN would wait forever).
+    let copy = lower
+        .split(';')
+        .any(|part| part.split_whitespace().next() == Some("copy"));
+    if copy {
+        return Some("COPY");
+    }
     [
-        "program",
         "net.http_",
         "http_post(",
         "http_get(",
@@ -31,7 +37,6 @@ pub fn unsafe_command(sql: &str) -> Option<&'static str> {
         "pg_ls_dir",
         "pg_file_write",
         "alter system",
-        "copy ",
     ]
     .into_iter()
     .find(|n| lower.contains(n))
@@ -463,6 +468,20 @@ mod tests {
         assert_eq!(
             cron_command("SELECT cron.schedule('0 0 1 * *', 'SELECT f()')"),
             Some((String::new(), "SELECT f()".into()))
+        );
+    }
+
+    #[test]
+    fn unsafe_commands_are_recognised() {
+        assert_eq!(unsafe_command("COPY t FROM PROGRAM 'id'"), Some("COPY"));
+        assert_eq!(unsafe_command("SELECT 1; copy t to '/tmp/x'"), Some("COPY"));
+        assert_eq!(
+            unsafe_command("SELECT net.http_post('x')"),
+            Some("net.http_")
+        );
+        assert_eq!(
+            unsafe_command("SELECT * FROM jobs WHERE type = 'copy'"),
+            None
         );
     }
 

@@ -168,7 +168,13 @@ pub fn verify(
     let found = queries::find(document, statements);
     claims.extend(queries::run(&mut app, &catalog, &found, &indexes, &line_of));
     let keyed = rls::keyed_tables(&mut admin);
-    claims.extend(rls::run(&mut admin, &catalog, &keyed, &locate_policy));
+    claims.extend(rls::run(
+        &mut admin,
+        &mut app,
+        &catalog,
+        &keyed,
+        &locate_policy,
+    ));
     claims.extend(calls::functions(&mut app, &catalog, statements, &line_of));
     claims.extend(calls::schedules(&mut app, statements, &line_of));
     claims.extend(constraints::run(&mut app, &catalog, &definitions, &locate));
@@ -196,6 +202,7 @@ pub fn verify(
                 for key in [
                     "plan",
                     "usable_plan",
+                    "index_definitions",
                     "measured_ms",
                     "claimed_ms",
                     "error",

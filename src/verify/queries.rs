@@ -403,6 +403,15 @@ fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
         .collect()
 }
 
+fn app_definitions(tx: &mut postgres::Transaction<'_>, names: &[String]) -> Vec<String> {
+    tx.query(
+        "SELECT indexdef FROM pg_indexes WHERE lower(indexname) = ANY($1)",
+        &[&names],
+    )
+    .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+    .unwrap_or_default()
+}
+
 fn first_error(e: &postgres::Error) -> (String, String) {
     match e.as_db_error() {
         Some(db) => (db.code().code().to_string(), db.message().to_string()),
@@ -444,6 +453,15 @@ pub fn run(
             evidence: json!({}),
             range: q.range,
         };
+        if let Some(what) = super::calls::unsafe_command(&query) {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "pgspec does not run statements that use `{}`",
+                what.trim()
+            ));
+            claims.push(claim);
+            continue;
+        }
         if query.contains("...") || query.contains('…') {
             claim.status = Status::Skipped;
             claim.reason = Some("the query is elided (`...`)".into());
@@ -562,6 +580,36 @@ pub fn run(
             "plan": summarize(&chosen_nodes),
         });
         if kind == ClaimKind::Explain {
+            // "Usable": the named index serves the query once sequential scans and the
+            // other (non-constraint) indexes of its tables are out of the way — dropped inside
+            // this transaction, which is rolled back.
+            let mut set_aside = Vec::new();
+            if !pc.indexes.is_empty() {
+                let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
+                let others: Vec<String> = tx
+                    .query(
+                        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i \
+                         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                         WHERE i.indrelid = ANY($1::int8[]::oid[]) AND NOT c.relispartition \
+                         AND lower(c.relname) <> ALL($2) \
+                         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                        &[&oids, &pc.indexes],
+                    )
+                    .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+                    .unwrap_or_default();
+                for idx in others {
+                    let ok = tx
+                        .batch_execute(&format!(
+                            "SAVEPOINT aside; DROP INDEX {idx}; RELEASE SAVEPOINT aside"
+                        ))
+                        .is_ok();
+                    if ok {
+                        set_aside.push(idx);
+                    } else {
+                        let _ = tx.batch_execute("ROLLBACK TO SAVEPOINT aside");
+                    }
+                }
+            }
             let _ = tx.batch_execute(&format!("SET LOCAL enable_seqscan = off; {prepare}"));
             let usable_nodes = match explain(&mut tx, false) {
                 Ok(p) => {
@@ -596,6 +644,13 @@ pub fn run(
                 obj.insert("usable".into(), Json::Bool(usable));
                 obj.insert("chosen".into(), Json::Bool(is_chosen));
                 obj.insert("usable_plan".into(), json!(summarize(&usable_nodes)));
+                obj.insert("indexes_set_aside".into(), json!(set_aside));
+                if !pc.indexes.is_empty() {
+                    // The definition often says why (a partial index whose predicate the
+                    // query does not imply).
+                    let defs: Vec<String> = app_definitions(&mut tx, &pc.indexes);
+                    obj.insert("index_definitions".into(), json!(defs));
+                }
             }
             if usable {
                 if !is_chosen {
@@ -610,7 +665,7 @@ pub fn run(
             } else {
                 claim.status = Status::Fail;
                 claim.reason = Some(format!(
-                    "no plan uses {expected}, even with sequential scans disabled (plan: {})",
+                    "no plan uses {expected}, even with sequential scans disabled and the other indexes set aside (plan: {})",
                     summarize(&usable_nodes).join(", ")
                 ));
             }

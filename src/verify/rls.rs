@@ -187,18 +187,6 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
     out
 }
 
-/// Run `sql` in a savepoint; its failure does not abort the transaction.
-fn try_exec(tx: &mut Transaction<'_>, sql: &str) -> Result<bool, postgres::Error> {
-    tx.batch_execute("SAVEPOINT optional")?;
-    if tx.batch_execute(sql).is_ok() {
-        tx.batch_execute("RELEASE SAVEPOINT optional")?;
-        Ok(true)
-    } else {
-        tx.batch_execute("ROLLBACK TO SAVEPOINT optional")?;
-        Ok(false)
-    }
-}
-
 fn count(tx: &mut Transaction<'_>, sql: &str) -> Result<i64, postgres::Error> {
     tx.query_one(sql, &[]).map(|r| r.get(0))
 }
@@ -228,11 +216,15 @@ fn lit(s: &str) -> String {
 #[allow(clippy::too_many_lines)]
 pub fn run(
     admin: &mut Client,
+    app: &mut Client,
     catalog: &Catalog,
     keyed: &[Keyed],
     line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
+    let app_user: String = app
+        .query_one("SELECT current_user::text", &[])
+        .map_or_else(|_| String::new(), |r| r.get(0));
     for k in keyed {
         let (line, range) = line_of(k.policies.first().map_or("", String::as_str));
         let mut claim = Claim {
@@ -269,8 +261,43 @@ pub fn run(
         };
         let qt = table.qualified();
         let qc = quote_ident(&column);
+        // The acting role exists (committed) only for this check: the superuser creates it and
+        // lets the document's own role switch to it, so the policies and everything they call
+        // run on the unprivileged connection, from which no RESET ROLE leads anywhere higher.
+        let role = format!("pgspec_verify_{}_{}", std::process::id(), claims.len());
+        let r = quote_ident(&role);
+        let s_q = quote_ident(&table.schema);
+        let setup = admin.batch_execute(&format!(
+            "CREATE ROLE {r} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; GRANT {r} TO {}",
+            quote_ident(&app_user)
+        ));
+        if let Err(e) = setup {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "cannot create a role to act as: {}",
+                crate::postgres::cluster::error_text(&e)
+            ));
+            claims.push(claim);
+            continue;
+        }
+        for grant in [
+            format!("GRANT USAGE ON SCHEMA {s_q} TO {r}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {qt} TO {r}"),
+            // Policies may read other tables (their own RLS still applies).
+            format!("GRANT SELECT ON ALL TABLES IN SCHEMA {s_q} TO {r}"),
+            format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s_q} TO {r}"),
+            format!("GRANT USAGE ON SCHEMA auth TO {r}"),
+        ]
+        .into_iter()
+        .chain(
+            k.roles
+                .iter()
+                .map(|role_name| format!("GRANT {} TO {r}", quote_ident(role_name))),
+        ) {
+            let _ = admin.batch_execute(&grant);
+        }
         let result = (|| -> Result<Claim, postgres::Error> {
-            let mut tx = admin.transaction()?;
+            let mut tx = app.transaction()?;
             tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
             let users: Vec<String> = tx
                 .query(
@@ -287,25 +314,6 @@ pub fn run(
                     "fewer than two distinct `{column}` values in the table (seed it first)"
                 ));
                 return Ok(c);
-            }
-            let role = format!("pgspec_verify_{}", std::process::id());
-            let r = quote_ident(&role);
-            tx.batch_execute(&format!(
-                "CREATE ROLE {r} NOLOGIN NOSUPERUSER NOBYPASSRLS; GRANT USAGE ON SCHEMA {s} TO {r}; \
-                 GRANT SELECT, INSERT, UPDATE, DELETE ON {qt} TO {r}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
-                s = quote_ident(&table.schema)
-            ))?;
-            try_exec(&mut tx, &format!("GRANT USAGE ON SCHEMA auth TO {r}"))?;
-            // Policies may read other tables (their own RLS still applies).
-            try_exec(
-                &mut tx,
-                &format!(
-                    "GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {r}",
-                    quote_ident(&table.schema)
-                ),
-            )?;
-            for role_name in &k.roles {
-                try_exec(&mut tx, &format!("GRANT {} TO {r}", quote_ident(role_name)))?;
             }
             let mut per_user = Vec::new();
             let mut leaks = Vec::new();
@@ -451,6 +459,7 @@ pub fn run(
             }
             Ok(c)
         })();
+        let _ = admin.batch_execute(&format!("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}"));
         claims.push(match result {
             Ok(c) => c,
             Err(e) => {

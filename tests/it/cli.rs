@@ -341,3 +341,87 @@ fn up_creates_a_database_with_behaviour_changing_fixes_is_idempotent_and_down_re
         .expect("psql");
     assert_eq!(String::from_utf8_lossy(&q.stdout).trim(), "0");
 }
+
+#[test]
+fn seed_and_verify_report_json_and_exit_codes() {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(
+        &dir,
+        "notes.md",
+        "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
+         kind text NOT NULL CHECK (kind IN ('memo', 'todo')), body text NOT NULL);\n\
+         CREATE INDEX idx_notes_kind ON notes (kind);\n\
+         -- uses idx_notes_kind (Index Scan)\n\
+         SELECT id FROM notes WHERE body = $1;",
+    );
+    let name = format!("pgspec_cli_seed_{}", std::process::id());
+    let up = pgspec(&["up", "--db", &url, "--name", &name, &doc], None);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let seed = pgspec(
+        &[
+            "seed",
+            "--db",
+            &url,
+            "--name",
+            &name,
+            "--rows",
+            "500",
+            "--table",
+            "notes=700",
+            "--format",
+            "json",
+            &doc,
+        ],
+        None,
+    );
+    assert_eq!(
+        seed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&seed.stdout).expect("seed json");
+    assert_eq!(json["command"], "seed");
+    assert_eq!(json["total_rows"], 700);
+    assert_eq!(json["tables"][0]["table"], "notes");
+    assert_eq!(json["tables"][0]["method"], "copy");
+    assert!(json["rows_per_second"].as_f64().is_some_and(|r| r > 0.0));
+
+    // The claimed index cannot serve a query on `body`: verify fails and exits 1.
+    let verify = pgspec(
+        &[
+            "verify", "--db", &url, "--name", &name, "--format", "json", &doc,
+        ],
+        None,
+    );
+    assert_eq!(
+        verify.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&verify.stdout).expect("verify json");
+    assert_eq!(json["command"], "verify");
+    let claims = json["claims"].as_array().expect("claims");
+    let explain = claims
+        .iter()
+        .find(|c| c["kind"] == "explain")
+        .expect("explain claim");
+    assert_eq!(explain["status"], "fail");
+    assert!(explain["line"].as_u64().is_some());
+    assert!(claims
+        .iter()
+        .any(|c| c["kind"] == "constraint" && c["status"] == "pass"));
+    assert!(json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .any(|d| d["code"] == "VER001" && d["line"].as_u64().is_some()));
+    let down = pgspec(&["down", "--db", &url, "--name", &name, &doc], None);
+    assert!(down.status.success());
+}
