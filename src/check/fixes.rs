@@ -413,40 +413,17 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         let insert_at = masked[..body_close].trim_end().len();
         edits.push((insert_at..insert_at, add));
     }
-    edits.sort_by_key(|(r, _)| (r.start, r.end));
-    let mut fixed = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (range, replacement) in &edits {
-        fixed.push_str(&text[at..range.start]);
-        fixed.push_str(replacement);
-        at = range.end;
-    }
-    fixed.push_str(&text[at..]);
-    let verbatim = doc.text.get(stmt.range.as_usize()) == Some(text.as_str());
-    Some(FixPlan {
-        fix: Fix {
-            title: format!(
-                "add the partition key ({}) to the table's PRIMARY KEY / UNIQUE constraints — uniqueness then holds only per {} value",
-                key.join(", "),
-                key.join(", ")
-            ),
-            applicability: if verbatim { Applicability::Unsafe } else { Applicability::DisplayOnly },
-            edits: edits
-                .into_iter()
-                .map(|(r, replacement)| Edit {
-                    range: TextRange::new(
-                        stmt.range.start + u32::try_from(r.start).unwrap_or(0),
-                        stmt.range.start + u32::try_from(r.end).unwrap_or(0),
-                    ),
-                    replacement,
-                })
-                .collect(),
-        },
-        superuser_before: Vec::new(),
-        replacement: Some(fixed),
-        after: Vec::new(),
-        chained: 0,
-    })
+    Some(rewrites::edit_plan(
+        doc,
+        stmt,
+        format!(
+            "add the partition key ({}) to the table's PRIMARY KEY / UNIQUE constraints — uniqueness then holds only per {} value",
+            key.join(", "),
+            key.join(", ")
+        ),
+        Applicability::Unsafe,
+        edits,
+    ))
 }
 
 /// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces

@@ -754,29 +754,14 @@ mod tests {
         let (_, c) = stmt("CREATE INDEX i ON t(b);");
         assert!(drop_identical_duplicate(&doc, &c, &a).is_none());
     }
-}
-#[cfg(test)]
-mod more_tests {
-    use super::*;
+
     #[test]
     fn predicate_after_include_is_dropped() {
-        let sql = "CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category)\nWHERE valid_until > NOW();";
-        let doc = crate::document::read(sql.as_bytes()).0;
-        let stmt = Statement {
-            index: 0,
-            block: 0,
-            text: sql.to_string(),
-            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
-            range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
-            kind: crate::sql::StatementKind::Schema,
-            facts: crate::sql::Facts::default(),
-            generated: None,
-        };
-        let e = PgDetails {
-            message: "functions in index predicate must be marked IMMUTABLE".into(),
-            ..PgDetails::default()
-        };
-        let plan = drop_index_predicate(&doc, &stmt, &e).expect("plan");
-        assert_eq!(plan.replacement.as_deref(), Some("CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"));
+        let (doc, s) = stmt("CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category)\nWHERE valid_until > NOW();");
+        let e = err("functions in index predicate must be marked IMMUTABLE");
+        assert_eq!(
+            fixed(drop_index_predicate(&doc, &s, &e)),
+            "CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"
+        );
     }
 }
