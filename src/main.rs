@@ -462,7 +462,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let styled = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => stdout_is_styled(),
     };
     let fail_level = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -544,12 +544,10 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         }
     }
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "tool": "pgspec",
-            "version": env!("CARGO_PKG_VERSION"),
-            "command": if lint_only { "lint" } else { "check" },
-            "documents": json_docs,
-        });
+        let value = json_envelope(
+            if lint_only { "lint" } else { "check" },
+            serde_json::json!({ "documents": json_docs }),
+        );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     }
@@ -671,18 +669,18 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "tool": "pgspec",
-            "version": env!("CARGO_PKG_VERSION"),
-            "command": "up",
-            "status": report.status,
-            "database": report.database,
-            "connection": report.connection,
-            "objects": report.objects,
-            "roles": report.roles,
-            "provisioned": report.provisioned,
-            "documents": report.check.as_ref().map(|(doc, r)| vec![r.to_json(doc, &path)]).unwrap_or_default(),
-        });
+        let value = json_envelope(
+            "up",
+            serde_json::json!({
+                "status": report.status,
+                "database": report.database,
+                "connection": report.connection,
+                "objects": report.objects,
+                "roles": report.roles,
+                "provisioned": report.provisioned,
+                "documents": report.check.as_ref().map(|(doc, r)| vec![r.to_json(doc, &path)]).unwrap_or_default(),
+            }),
+        );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
@@ -692,7 +690,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 text: &doc.text,
                 line_index: &doc.line_index,
             };
-            let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let styled = stdout_is_styled();
             for d in check
                 .diagnostics
                 .iter()
@@ -767,16 +765,16 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "tool": "pgspec",
-            "version": env!("CARGO_PKG_VERSION"),
-            "command": "model",
-            "documents": [{
-                "path": path,
-                "model": model,
-                "diagnostics": drift.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
-            }],
-        });
+        let value = json_envelope(
+            "model",
+            serde_json::json!({
+                "documents": [{
+                    "path": path,
+                    "model": model,
+                    "diagnostics": drift.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+                }],
+            }),
+        );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -898,18 +896,18 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         .iter()
         .any(|d| d.severity >= Severity::Warning);
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "tool": "pgspec",
-            "version": env!("CARGO_PKG_VERSION"),
-            "command": "seed",
-            "database": report.database,
-            "connection": server.url(&report.database),
-            "total_rows": report.total_rows,
-            "seconds": report.seconds,
-            "rows_per_second": report.rows_per_second(),
-            "tables": report.tables,
-            "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
-        });
+        let value = json_envelope(
+            "seed",
+            serde_json::json!({
+                "database": report.database,
+                "connection": server.url(&report.database),
+                "total_rows": report.total_rows,
+                "seconds": report.seconds,
+                "rows_per_second": report.rows_per_second(),
+                "tables": report.tables,
+                "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+            }),
+        );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
@@ -918,7 +916,7 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             text: &doc.text,
             line_index: &doc.line_index,
         };
-        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let styled = stdout_is_styled();
         for d in &report.diagnostics {
             writeln!(out, "{}\n", render_full(&source, d, styled))?;
         }
@@ -972,16 +970,16 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
         .iter()
         .any(|c| c.status == verify::Status::Fail);
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "tool": "pgspec",
-            "version": env!("CARGO_PKG_VERSION"),
-            "command": "verify",
-            "database": report.database,
-            "connection": server.url(&report.database),
-            "summary": report.summary(),
-            "claims": report.claims,
-            "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
-        });
+        let value = json_envelope(
+            "verify",
+            serde_json::json!({
+                "database": report.database,
+                "connection": server.url(&report.database),
+                "summary": report.summary(),
+                "claims": report.claims,
+                "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+            }),
+        );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
@@ -990,7 +988,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             text: &doc.text,
             line_index: &doc.line_index,
         };
-        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let styled = stdout_is_styled();
         for d in report
             .diagnostics
             .iter()
@@ -1065,4 +1063,22 @@ fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON every command prints: the tool, its version and the command, then `fields`.
+fn json_envelope(command: &str, fields: serde_json::Value) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "tool": "pgspec",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+    });
+    if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
+        map.extend(extra);
+    }
+    value
+}
+
+/// Colour when standard output is a terminal and NO_COLOR is unset.
+fn stdout_is_styled() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
