@@ -81,16 +81,21 @@ enum Command {
     /// whose encoding was repaired on read is written back repaired (said on stderr). Running
     /// it twice changes nothing the second time.
     Fix(FixArgs),
-    /// Print the clean schema SQL the document describes: statements in the order they applied,
-    /// safe fixes applied, each preceded by a comment naming its document line.
+    /// Print the SQL of the system as `up` builds it (`pgspec sql DOC | psql` rebuilds it).
+    ///
+    /// Statements in the order they applied, with pgspec's fixes, each after a comment naming
+    /// its document line; plus the Supabase shim, roles the document grants to but never
+    /// creates, the partitions pgspec adds and the cron jobs (guarded by the `cron` schema).
     Sql(SqlArgs),
-    /// Bring the system up: a persistent database with the document applied (safe fixes
-    /// included), kept in the private cluster (or on --db), with its connection string.
+    /// Bring the system up: a persistent database with the document applied and its URL.
+    ///
+    /// Safe and behaviour-changing fixes are applied (each reported), the document's own
+    /// partition maintenance runs, partitions cover today and the next months, the document's
+    /// pg_cron jobs are scheduled; kept in the private cluster (or on --db).
     ///
     /// Running it again on an unchanged document does nothing; on a changed document it says so
     /// (use --recreate to rebuild).
     Up(UpArgs),
-    /// Remove the database `pgspec up` made for a document.
     /// Fill the database `pgspec up` made with synthetic rows that satisfy its constraints.
     ///
     /// Tables are filled parents first (foreign keys point at real rows; self references at
@@ -103,6 +108,7 @@ enum Command {
     /// indexes serve their queries, RLS isolates users, functions and cron commands run,
     /// partitions stay covered, constraints reject what they claim to reject.
     Verify(VerifyArgs),
+    /// Remove the database `pgspec up` made for a document (and unschedule its cron jobs).
     Down(UpArgs),
     /// Print the merged schema model: the tables the document's SQL (and the DDL pgspec
     /// generates from ERDs and column tables) created, joined with what the ERDs, column tables
