@@ -503,11 +503,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         if let Some(level) = fail_level {
             failed |= report.has_findings(level);
         }
-        let source = Source {
-            path: &path,
-            text: &doc.text,
-            line_index: &doc.line_index,
-        };
+        let source = Source::of(&path, &doc);
         let shown = report.diagnostics.iter().filter(|d| {
             args.verbose
                 || d.severity > Severity::Info
@@ -560,16 +556,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     if args.format == Format::Sarif {
         let files: Vec<(Source<'_>, Vec<&Diagnostic>)> = sarif_docs
             .iter()
-            .map(|(path, doc, diagnostics)| {
-                (
-                    Source {
-                        path,
-                        text: &doc.text,
-                        line_index: &doc.line_index,
-                    },
-                    diagnostics.iter().collect(),
-                )
-            })
+            .map(|(path, doc, diagnostics)| (Source::of(path, doc), diagnostics.iter().collect()))
             .collect();
         serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
         writeln!(out)?;
@@ -691,11 +678,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
         writeln!(out)?;
     } else {
         if let Some((doc, check)) = &report.check {
-            let source = Source {
-                path: &path,
-                text: &doc.text,
-                line_index: &doc.line_index,
-            };
+            let source = Source::of(&path, doc);
             let styled = stdout_is_styled();
             for d in check
                 .diagnostics
@@ -777,7 +760,7 @@ fn run_model(args: &ModelArgs) -> Result<ExitCode> {
                 "documents": [{
                     "path": path,
                     "model": model,
-                    "diagnostics": drift.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+                    "diagnostics": json_diagnostics(doc, drift.iter().copied()),
                 }],
             }),
         );
@@ -911,17 +894,13 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
                 "seconds": report.seconds,
                 "rows_per_second": report.rows_per_second(),
                 "tables": report.tables,
-                "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+                "diagnostics": json_diagnostics(doc, &report.diagnostics),
             }),
         );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let source = Source {
-            path: &path,
-            text: &doc.text,
-            line_index: &doc.line_index,
-        };
+        let source = Source::of(&path, doc);
         let styled = stdout_is_styled();
         for d in &report.diagnostics {
             writeln!(out, "{}\n", render_full(&source, d, styled))?;
@@ -983,17 +962,13 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
                 "connection": server.url(&report.database),
                 "summary": report.summary(),
                 "claims": report.claims,
-                "diagnostics": report.diagnostics.iter().map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d)).collect::<Vec<_>>(),
+                "diagnostics": json_diagnostics(doc, &report.diagnostics),
             }),
         );
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let source = Source {
-            path: &path,
-            text: &doc.text,
-            line_index: &doc.line_index,
-        };
+        let source = Source::of(&path, doc);
         let styled = stdout_is_styled();
         for d in report
             .diagnostics
@@ -1087,4 +1062,15 @@ fn json_envelope(command: &str, fields: serde_json::Value) -> serde_json::Value 
 /// Colour when standard output is a terminal and NO_COLOR is unset.
 fn stdout_is_styled() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Diagnostics in the JSON contract (`line`, `column`, `code`, …), positions from `doc`.
+fn json_diagnostics<'a>(
+    doc: &pgspec::document::Document,
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+) -> Vec<pgspec::check::report::JsonDiagnostic> {
+    diagnostics
+        .into_iter()
+        .map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d))
+        .collect()
 }

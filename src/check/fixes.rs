@@ -560,17 +560,7 @@ mod tests {
     }
 
     fn partition_fix(sql: &str) -> String {
-        let doc = crate::document::read(sql.as_bytes()).0;
-        let stmt = Statement {
-            index: 0,
-            block: 0,
-            text: sql.to_string(),
-            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
-            range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
-            kind: crate::sql::StatementKind::Schema,
-            facts: crate::sql::Facts::default(),
-            generated: None,
-        };
+        let (doc, stmt) = super::rewrites::tests::stmt(sql);
         partition_key_plan(&doc, &stmt)
             .expect("plan")
             .replacement

@@ -615,10 +615,11 @@ fn normalized(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn stmt(sql: &str) -> (Document, Statement) {
+    /// A one-statement document whose statement is all of `sql` (fixes' unit tests).
+    pub(in crate::check) fn stmt(sql: &str) -> (Document, Statement) {
         let doc = crate::document::read(sql.as_bytes()).0;
         let stmt = Statement {
             index: 0,

@@ -365,14 +365,7 @@ pub fn run(
                         ),
                         &[],
                     )
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|e| {
-                        format!(
-                            "refused: {}",
-                            e.as_db_error()
-                                .map_or_else(|| e.to_string(), |d| d.message().to_string())
-                        )
-                    });
+                    .map_or_else(|e| refused(&e), |n| n.to_string());
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let deleted = tx
                     .execute(
@@ -383,14 +376,7 @@ pub fn run(
                         ),
                         &[],
                     )
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|e| {
-                        format!(
-                            "refused: {}",
-                            e.as_db_error()
-                                .map_or_else(|| e.to_string(), |d| d.message().to_string())
-                        )
-                    });
+                    .map_or_else(|e| refused(&e), |n| n.to_string());
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let cols: Vec<String> = insert_cols.iter().map(|c| quote_ident(c)).collect();
                 let exprs: Vec<String> = insert_cols
@@ -470,6 +456,15 @@ pub fn run(
         });
     }
     claims
+}
+
+/// What a write the server refused says in the evidence: `refused: <the server's message>`.
+fn refused(e: &postgres::Error) -> String {
+    format!(
+        "refused: {}",
+        e.as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_string())
+    )
 }
 
 #[cfg(test)]

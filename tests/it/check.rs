@@ -38,13 +38,7 @@ fn check_text(text: &str) -> (Document, CheckReport) {
 }
 
 fn seed(name: &str) -> Vec<u8> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
-    let entry = std::fs::read_dir(dir)
-        .expect("seeds dir")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(name))
-        .expect("seed exists");
-    std::fs::read(entry.path()).expect("read seed")
+    std::fs::read(crate::seed_file("original", name)).expect("read seed")
 }
 
 fn sql_doc(sql: &str) -> String {

@@ -163,13 +163,7 @@ fn embedded_cluster_starts_on_first_use_and_is_reused() {
 }
 
 fn seed_path(prefix: &str) -> std::path::PathBuf {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
-    std::fs::read_dir(dir)
-        .expect("seeds")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .expect("seed")
-        .path()
+    crate::seed_file("original", prefix)
 }
 
 #[test]

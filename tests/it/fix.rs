@@ -14,17 +14,7 @@ fn pgspec(args: &[&str]) -> std::process::Output {
 }
 
 fn seed_copy(dir: &tempfile::TempDir, prefix: &str) -> String {
-    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/original");
-    let source = std::fs::read_dir(&seeds)
-        .expect("seeds")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix))
-        })
-        .expect("seed");
+    let source = crate::seed_file("original", prefix);
     let target = dir.path().join(format!("{prefix}.md"));
     std::fs::copy(&source, &target).expect("copy seed");
     target.display().to_string()

@@ -154,13 +154,7 @@ fn config_ignore_and_select_drop_rules() {
 }
 
 fn seed(name: &str) -> Vec<u8> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/original");
-    let entry = std::fs::read_dir(dir)
-        .expect("seeds dir")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(name))
-        .expect("seed exists");
-    std::fs::read(entry.path()).expect("read seed")
+    std::fs::read(crate::seed_file("original", name)).expect("read seed")
 }
 
 /// The 1-based line of the `nth` (0-based) line containing `needle`.

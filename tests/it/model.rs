@@ -19,13 +19,7 @@ fn server() -> Server {
 }
 
 fn seed(name: &str) -> Vec<u8> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/repaired");
-    let entry = std::fs::read_dir(dir)
-        .expect("seeds dir")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(name))
-        .expect("seed exists");
-    std::fs::read(entry.path()).expect("read seed")
+    std::fs::read(crate::seed_file("repaired", name)).expect("read seed")
 }
 
 fn line_of(doc: &Document, needle: &str) -> u32 {

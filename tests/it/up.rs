@@ -13,17 +13,7 @@ use crate::postgres::shared_cluster;
 const SEEDS: [&str; 5] = ["000", "001", "002", "003", "004"];
 
 fn seed_bytes(prefix: &str) -> (String, Vec<u8>) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/original");
-    let path = std::fs::read_dir(&dir)
-        .expect("seeds dir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix))
-        })
-        .expect("seed file");
+    let path = crate::seed_file("original", prefix);
     let bytes = std::fs::read(&path).expect("read seed");
     (path.display().to_string(), bytes)
 }
