@@ -571,6 +571,32 @@ impl ApplySession {
         }
     }
 
+    /// Run pgspec's own query on the document's connection, as the document's role: for
+    /// queries whose evaluation may run document code (plans, checks of function bodies).
+    /// Rows as text; the statement is bounded like any other.
+    pub fn query_as_document(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+        if let Some(after) = self.watchdog_after {
+            self.watchdog.arm(self.app.client.cancel_token(), after);
+        }
+        let result = simple_rows(&mut self.app.client, sql);
+        self.watchdog.disarm();
+        self.app.take_notices();
+        match result {
+            Ok(rows) => Ok(rows),
+            Err(e) => {
+                if self.app.client.is_closed() {
+                    self.app.reconnect()?;
+                } else {
+                    self.app.settle_transaction();
+                }
+                Err(ClusterError::Server(format!(
+                    "{} (in pgspec's query `{sql}`)",
+                    error_text(&e)
+                )))
+            }
+        }
+    }
+
     /// Start the app connection afresh (drops session state a statement changed: settings,
     /// search_path, temporary tables, prepared statements).
     pub fn reset_app_session(&mut self) -> Result<(), ClusterError> {
