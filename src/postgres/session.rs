@@ -34,7 +34,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
 /// Marks roles a scratch run created (COMMENT ON ROLE).
-const ROLE_MARKER: &str = "pgspec scratch role";
+pub const ROLE_MARKER: &str = "pgspec scratch role";
 
 /// A NOTICE/WARNING the server raised while running a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -436,6 +436,9 @@ fn assess_node(stmt: &NodeEnum) -> Safety {
                 r.subname
             ))
         }
+        NodeEnum::CommentStmt(c) if c.objtype == ObjectType::ObjectDatabase as i32 => {
+            Safety::Refused("`COMMENT ON DATABASE`: pgspec keeps its record of the database there".into())
+        }
         NodeEnum::AlterOwnerStmt(o) if o.object_type == ObjectType::ObjectDatabase as i32 => {
             Safety::Refused("`ALTER DATABASE … OWNER TO`: pgspec owns the database".into())
         }
@@ -855,6 +858,8 @@ mod tests {
         refused("DROP DATABASE other");
         refused("ALTER DATABASE other RENAME TO x");
         refused("ALTER DATABASE other OWNER TO me");
+        refused("COMMENT ON DATABASE mine IS 'pgspec up: document 0'");
+        assert_eq!(assess("COMMENT ON TABLE t IS 'x'"), Safety::Document);
         refused("ALTER DATABASE mine SET default_transaction_read_only = on");
         assert_eq!(assess("ALTER DATABASE mine SET timezone = 'UTC'"), Safety::Document);
     }
