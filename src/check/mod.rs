@@ -1278,10 +1278,6 @@ fn first_words(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-
-
-
-
 /// A SQL string literal.
 fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))

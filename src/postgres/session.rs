@@ -436,7 +436,10 @@ impl ApplySession {
             .collect::<Vec<_>>()
             .join(", ");
         let owner_note = if foreign.iter().any(|r| *r == self.owner) {
-            format!(" ({} is the role pgspec runs this database's document as)", self.owner)
+            format!(
+                " ({} is the role pgspec runs this database's document as)",
+                self.owner
+            )
         } else {
             String::new()
         };
@@ -452,7 +455,9 @@ impl ApplySession {
     /// tracked, so the run's cleanup drops exactly the roles it made.
     pub fn apply_privileged(&mut self, op: &PrivilegedOp) -> Result<Outcome, ClusterError> {
         if let PrivilegeCheck::Refuse(reason) = self.privilege_check(op)? {
-            return Err(ClusterError::Server(format!("pgspec refused a privileged operation: {reason}")));
+            return Err(ClusterError::Server(format!(
+                "pgspec refused a privileged operation: {reason}"
+            )));
         }
         let sql = match op {
             PrivilegedOp::CreateExtension { name, schema, .. } => {
@@ -460,10 +465,11 @@ impl ApplySession {
                 let mut op = op.clone();
                 if schema.is_none() && !fixed_schema {
                     // Where the document's own CREATE EXTENSION would have put it.
-                    let current = simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
-                        .ok()
-                        .and_then(|rows| rows.into_iter().next())
-                        .and_then(|row| row.into_iter().next().flatten());
+                    let current =
+                        simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next())
+                            .and_then(|row| row.into_iter().next().flatten());
                     if let PrivilegedOp::CreateExtension { schema, .. } = &mut op {
                         *schema = current;
                     }
@@ -517,7 +523,11 @@ impl ApplySession {
         Ok((flag(0), flag(1)))
     }
 
-    fn memberships_exist(&mut self, roles: &[String], members: &[String]) -> Result<bool, ClusterError> {
+    fn memberships_exist(
+        &mut self,
+        roles: &[String],
+        members: &[String],
+    ) -> Result<bool, ClusterError> {
         for role in roles {
             for member in members {
                 let rows = self.query_strings(&format!(
@@ -574,7 +584,10 @@ impl ApplySession {
     /// Run pgspec's own query on the document's connection, as the document's role: for
     /// queries whose evaluation may run document code (plans, checks of function bodies).
     /// Rows as text; the statement is bounded like any other.
-    pub fn query_as_document(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+    pub fn query_as_document(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
         if let Some(after) = self.watchdog_after {
             self.watchdog.arm(self.app.client.cancel_token(), after);
         }

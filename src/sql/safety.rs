@@ -97,7 +97,10 @@ pub enum Safety {
     TransactionControl,
     /// Run this operation, rebuilt by pgspec, on a privileged connection. `dropped` lists what
     /// pgspec left out of the document's statement (superuser-only attributes), for a warning.
-    Privileged { op: PrivilegedOp, dropped: Vec<String> },
+    Privileged {
+        op: PrivilegedOp,
+        dropped: Vec<String>,
+    },
 }
 
 /// A privileged operation pgspec runs for a document, built from validated parts only.
@@ -180,7 +183,8 @@ impl PrivilegedOp {
                 .chain(&options.admins)
                 .map(String::as_str)
                 .collect(),
-            PrivilegedOp::AlterRoleSet { name, .. } | PrivilegedOp::RenameRole { from: name, .. } => {
+            PrivilegedOp::AlterRoleSet { name, .. }
+            | PrivilegedOp::RenameRole { from: name, .. } => {
                 vec![name.as_str()]
             }
             PrivilegedOp::Membership { roles, members, .. } => {
@@ -363,11 +367,10 @@ pub fn assess(sql: &str) -> Safety {
                 match assess_node(stmt) {
                     Safety::Document | Safety::TransactionControl => {}
                     Safety::Refused(reason) => return Safety::Refused(reason),
-                    Safety::Privileged { .. } => {
-                        return Safety::Refused(
-                            "a role or extension statement combined with others in one statement text".into(),
-                        )
-                    }
+                    Safety::Privileged { .. } => return Safety::Refused(
+                        "a role or extension statement combined with others in one statement text"
+                            .into(),
+                    ),
                 }
             }
             Safety::Document
@@ -400,14 +403,16 @@ fn assess_node(stmt: &NodeEnum) -> Safety {
             "`ALTER DATABASE {}`: pgspec owns the database's properties",
             d.dbname
         )),
-        NodeEnum::AlterDatabaseSetStmt(d) => match d.setstmt.as_ref().map(|s| s.name.to_lowercase()) {
-            Some(name) if REFUSED_SETTINGS.contains(&name.as_str()) => Safety::Refused(format!(
-                "`ALTER DATABASE … SET {name}` would stop later runs from working"
-            )),
-            // Its own database it may configure (it owns it); another it cannot: the server
-            // says so, as the document's role.
-            _ => Safety::Document,
-        },
+        NodeEnum::AlterDatabaseSetStmt(d) => {
+            match d.setstmt.as_ref().map(|s| s.name.to_lowercase()) {
+                Some(name) if REFUSED_SETTINGS.contains(&name.as_str()) => Safety::Refused(
+                    format!("`ALTER DATABASE … SET {name}` would stop later runs from working"),
+                ),
+                // Its own database it may configure (it owns it); another it cannot: the server
+                // says so, as the document's role.
+                _ => Safety::Document,
+            }
+        }
         NodeEnum::CreateExtensionStmt(e) => create_extension(e),
         NodeEnum::CreatePlangStmt(l) => Safety::Refused(format!(
             "`CREATE LANGUAGE {}`: procedural languages come from extensions pgspec creates",
@@ -437,7 +442,9 @@ fn assess_node(stmt: &NodeEnum) -> Safety {
             ))
         }
         NodeEnum::CommentStmt(c) if c.objtype == ObjectType::ObjectDatabase as i32 => {
-            Safety::Refused("`COMMENT ON DATABASE`: pgspec keeps its record of the database there".into())
+            Safety::Refused(
+                "`COMMENT ON DATABASE`: pgspec keeps its record of the database there".into(),
+            )
         }
         NodeEnum::AlterOwnerStmt(o) if o.object_type == ObjectType::ObjectDatabase as i32 => {
             Safety::Refused("`ALTER DATABASE … OWNER TO`: pgspec owns the database".into())
@@ -541,7 +548,9 @@ fn create_extension(e: &protobuf::CreateExtensionStmt) -> Safety {
 fn create_role(r: &protobuf::CreateRoleStmt) -> Safety {
     let name = r.role.clone();
     if name.starts_with("pg_") {
-        return Safety::Refused(format!("role names starting with `pg_` are reserved (`{name}`)"));
+        return Safety::Refused(format!(
+            "role names starting with `pg_` are reserved (`{name}`)"
+        ));
     }
     // CREATE USER logs in unless told otherwise; CREATE ROLE/GROUP do not.
     let login_default = r.stmt_type == protobuf::RoleStmtType::RolestmtUser as i32;
@@ -626,9 +635,9 @@ fn alter_role_set(r: &protobuf::AlterRoleSetStmt) -> Safety {
                 values,
             }
         }
-        Ok(VariableSetKind::VarSetDefault | VariableSetKind::VarReset) => RoleSetting::Reset {
-            name: setting_name,
-        },
+        Ok(VariableSetKind::VarSetDefault | VariableSetKind::VarReset) => {
+            RoleSetting::Reset { name: setting_name }
+        }
         Ok(VariableSetKind::VarResetAll) => RoleSetting::ResetAll,
         _ => return Safety::Refused("an ALTER ROLE … SET form pgspec does not run".into()),
     };
@@ -846,7 +855,9 @@ mod tests {
         refused("SELECT net.http_post('http://x')");
         // A definition does not run what it names; the role's rights decide when it runs.
         assert_eq!(
-            assess("CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT pg_read_file('x') $$"),
+            assess(
+                "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT pg_read_file('x') $$"
+            ),
             Safety::Document
         );
     }
@@ -861,7 +872,10 @@ mod tests {
         refused("COMMENT ON DATABASE mine IS 'pgspec up: document 0'");
         assert_eq!(assess("COMMENT ON TABLE t IS 'x'"), Safety::Document);
         refused("ALTER DATABASE mine SET default_transaction_read_only = on");
-        assert_eq!(assess("ALTER DATABASE mine SET timezone = 'UTC'"), Safety::Document);
+        assert_eq!(
+            assess("ALTER DATABASE mine SET timezone = 'UTC'"),
+            Safety::Document
+        );
     }
 
     #[test]
@@ -884,8 +898,12 @@ mod tests {
 
     #[test]
     fn superuser_attributes_are_left_out_and_reported() {
-        let (op, dropped) = privileged_op("CREATE ROLE admin SUPERUSER BYPASSRLS LOGIN PASSWORD 'x'");
-        assert_eq!(dropped, vec!["SUPERUSER".to_string(), "BYPASSRLS".to_string()]);
+        let (op, dropped) =
+            privileged_op("CREATE ROLE admin SUPERUSER BYPASSRLS LOGIN PASSWORD 'x'");
+        assert_eq!(
+            dropped,
+            vec!["SUPERUSER".to_string(), "BYPASSRLS".to_string()]
+        );
         let sql = op.to_sql("db");
         assert_eq!(
             sql,
@@ -910,7 +928,8 @@ mod tests {
             op.to_sql("db"),
             "CREATE ROLE \"a\"\"; DROP ROLE postgres; --\" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOLOGIN"
         );
-        let (op, _) = privileged_op("ALTER ROLE app IN DATABASE whatever SET search_path TO app, public");
+        let (op, _) =
+            privileged_op("ALTER ROLE app IN DATABASE whatever SET search_path TO app, public");
         assert_eq!(
             op.to_sql("scratch"),
             "ALTER ROLE app IN DATABASE scratch SET search_path TO 'app', 'public'"
@@ -936,7 +955,8 @@ mod tests {
 
     #[test]
     fn extensions_are_rebuilt_and_risky_ones_refused() {
-        let (op, _) = privileged_op("create extension if not exists \"pg_cron\" with schema cron cascade");
+        let (op, _) =
+            privileged_op("create extension if not exists \"pg_cron\" with schema cron cascade");
         assert_eq!(
             op.to_sql("db"),
             "CREATE EXTENSION IF NOT EXISTS pg_cron SCHEMA cron CASCADE"
