@@ -1,0 +1,283 @@
+//! The one registry on a real PostgreSQL: every code pgspec can print has a docs page whose
+//! examples run through the real pipeline. A block of the Example section whose info string
+//! says `bad` must produce the page's code, one that says `good` must not. `sql`/`typescript`
+//! blocks become a one-block document; `markdown` blocks are the whole document. A further word
+//! names the stage that reports the code when `check` cannot: `up` (the library's `up`),
+//! `seed` (`up`, then `seed`), `verify` (`up`, `seed`, then `verify`); `windows-1252` writes
+//! the document in that encoding. `no-run` skips a block; its page must say why.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use pgspec::check::CheckOptions;
+use pgspec::diagnostics::{Code, Diagnostic, Rule};
+use pgspec::lint::LintConfig;
+use pgspec::pipeline;
+use pgspec::postgres::{Cluster, Server};
+use pgspec::seed::{self, SeedOptions};
+use pgspec::up;
+use pgspec::verify;
+
+use crate::check::seed_lock;
+use crate::postgres::shared_cluster;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Check,
+    Up,
+    Seed,
+    Verify,
+}
+
+/// One fenced block of a page's Example section.
+#[derive(Debug)]
+struct Example {
+    lang: String,
+    bad: bool,
+    stage: Stage,
+    windows_1252: bool,
+    no_run: bool,
+    body: String,
+    /// 1-based line of the opening fence in the page.
+    line: usize,
+}
+
+/// The labelled blocks of the `## Example` section of `docs` (nested fences stay in bodies).
+fn examples(docs: &str) -> Vec<Example> {
+    let start = docs.find("## Example\n").expect("an Example section");
+    let first_line = docs[..start].lines().count() + 1;
+    let section = &docs[start..];
+    let end = section[1..].find("\n## ").map_or(section.len(), |e| e + 1);
+    let lines: Vec<&str> = section[..end].lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let ticks = line.len() - line.trim_start_matches('`').len();
+        if ticks < 3 {
+            i += 1;
+            continue;
+        }
+        let fence = &line[..ticks];
+        let words: Vec<&str> = line[ticks..].split_whitespace().collect();
+        let close = (i + 1..lines.len())
+            .find(|&j| lines[j].trim_end() == fence)
+            .unwrap_or_else(|| panic!("unclosed example fence: {line}"));
+        let body = lines[i + 1..close].join("\n");
+        if words.iter().any(|w| *w == "bad" || *w == "good" || *w == "no-run") {
+            let has = |w: &str| words.contains(&w);
+            out.push(Example {
+                lang: words.first().copied().unwrap_or("").to_owned(),
+                bad: has("bad"),
+                stage: if has("verify") {
+                    Stage::Verify
+                } else if has("seed") {
+                    Stage::Seed
+                } else if has("up") {
+                    Stage::Up
+                } else {
+                    Stage::Check
+                },
+                windows_1252: has("windows-1252"),
+                no_run: has("no-run"),
+                body,
+                line: first_line + i,
+            });
+        }
+        i = close + 1;
+    }
+    out
+}
+
+/// The document an example stands for, as bytes.
+fn document(rule: Rule, ex: &Example) -> Vec<u8> {
+    let text = if ex.lang == "markdown" {
+        format!("{}\n", ex.body)
+    } else {
+        format!("# {}\n\n```{}\n{}\n```\n", rule.name(), ex.lang, ex.body)
+    };
+    if ex.windows_1252 {
+        // Latin-1 letters have the same byte in windows-1252.
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).expect("a windows-1252 example is Latin-1"))
+            .collect()
+    } else {
+        text.into_bytes()
+    }
+}
+
+/// The shared cluster as pgspec's own server (the document runs as the unprivileged role).
+fn own_server() -> Server {
+    let c = shared_cluster();
+    Server::Embedded(Cluster::ensure(&c.root, &c.bins).expect("the shared cluster runs"))
+}
+
+fn unique_name() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "pgspec_t_rule_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Every diagnostic the example's stage (and the stages before it) reports.
+fn run(bytes: &[u8], stage: Stage) -> Vec<Diagnostic> {
+    if stage == Stage::Check {
+        let _guard = seed_lock();
+        let server = Server::Url(shared_cluster().url("postgres"));
+        let (_, report) = pipeline::check_and_lint(
+            pipeline::extract(bytes),
+            &server,
+            &CheckOptions::default(),
+            &LintConfig::default(),
+        )
+        .expect("check and lint run");
+        return report.diagnostics;
+    }
+    let server = own_server();
+    let name = unique_name();
+    let mut found = Vec::new();
+    {
+        let _guard = seed_lock();
+        let report = up::up(pipeline::extract(bytes), bytes, &server, &name, true)
+            .expect("up runs");
+        if let Some((_, check)) = report.check {
+            found.extend(check.diagnostics);
+        }
+    }
+    if stage != Stage::Up {
+        let extracted = pipeline::extract(bytes);
+        let options = SeedOptions {
+            rows: 50,
+            ..SeedOptions::default()
+        };
+        let report = seed::seed(
+            &extracted.document,
+            &extracted.statements,
+            &server,
+            &name,
+            &options,
+            &mut |_| {},
+        )
+        .expect("seed runs");
+        found.extend(report.diagnostics);
+        if stage == Stage::Verify {
+            let report =
+                verify::verify(&extracted.document, &extracted.statements, &server, &name)
+                    .expect("verify runs");
+            found.extend(report.diagnostics);
+        }
+    }
+    let _ = up::down(&server, &name);
+    found
+}
+
+fn describe(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("  {} {}", d.code.as_str(), d.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Run every example of `rules`; a list of what went wrong.
+fn check_pages(rules: &[Rule]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for &rule in rules {
+        let docs = rule.docs();
+        let examples = examples(docs);
+        if !examples.iter().any(|e| e.bad) {
+            failures.push(format!("{}: no `bad` example", rule.code()));
+        }
+        for ex in &examples {
+            if ex.no_run {
+                if !docs.contains("Not run by the docs test:") {
+                    failures.push(format!(
+                        "{}: a `no-run` example without a \"Not run by the docs test:\" reason",
+                        rule.code()
+                    ));
+                }
+                continue;
+            }
+            let found = run(&document(rule, ex), ex.stage);
+            let fired = found.iter().any(|d| d.code == rule);
+            if fired != ex.bad {
+                failures.push(format!(
+                    "{} ({}) example at docs line {}: {} {} but found:\n{}",
+                    rule.code(),
+                    rule.name(),
+                    ex.line,
+                    if ex.bad { "bad" } else { "good" },
+                    if ex.bad {
+                        "must produce it"
+                    } else {
+                        "must not produce it"
+                    },
+                    describe(&found)
+                ));
+            }
+        }
+    }
+    failures
+}
+
+fn assert_pages(prefixes: &[&str]) {
+    let rules: Vec<Rule> = Rule::ALL
+        .iter()
+        .copied()
+        .filter(|r| prefixes.iter().any(|p| r.code().starts_with(p)))
+        .collect();
+    assert!(!rules.is_empty());
+    let failures = check_pages(&rules);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_code_is_covered_by_one_of_the_docs_tests() {
+    let families = ["DOC", "SQL", "PG", "ERD", "DRF", "LNT", "SEED", "VER"];
+    for rule in Rule::ALL {
+        assert!(
+            families.iter().any(|f| rule.code().starts_with(f)),
+            "{} has a prefix no docs test runs",
+            rule.code()
+        );
+    }
+}
+
+#[test]
+fn document_and_syntax_docs_examples() {
+    assert_pages(&["DOC", "SQL", "ERD"]);
+}
+
+#[test]
+fn server_docs_examples() {
+    assert_pages(&["PG"]);
+}
+
+#[test]
+fn drift_docs_examples() {
+    assert_pages(&["DRF"]);
+}
+
+#[test]
+fn lint_docs_examples() {
+    assert_pages(&["LNT"]);
+}
+
+#[test]
+fn seed_and_verify_docs_examples() {
+    assert_pages(&["SEED", "VER"]);
+}
+
+#[test]
+fn the_examples_parser_reads_labels_and_nested_fences() {
+    let page = "# x (X1)\n\n## Example\n````markdown bad windows-1252\n# d\n\n```sql\nSELECT 1;\n```\n````\n\n```sql good seed\nSELECT 2;\n```\n\n## Fix safety\n```sql bad\nnot an example\n```\n";
+    let found = examples(page);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].bad && found[0].windows_1252 && found[0].lang == "markdown");
+    assert_eq!(found[0].body, "# d\n\n```sql\nSELECT 1;\n```");
+    assert_eq!(found[0].line, 4);
+    assert!(!found[1].bad && found[1].stage == Stage::Seed && found[1].body == "SELECT 2;");
+    let code: Code = Rule::StatementRejected;
+    assert_eq!(code.as_str(), "PG001");
+}
