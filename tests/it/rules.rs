@@ -281,3 +281,250 @@ fn the_examples_parser_reads_labels_and_nested_fences() {
     let code: Code = Rule::StatementRejected;
     assert_eq!(code.as_str(), "PG001");
 }
+
+// --- `pgspec rule`, `pgspec.toml` and `pgspec-ignore` for every code ---------------------
+
+fn pgspec(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pgspec")
+}
+
+#[test]
+fn rule_lists_and_explains_every_code() {
+    let list = pgspec(&["rule"]);
+    assert_eq!(list.status.code(), Some(0));
+    let listed = String::from_utf8_lossy(&list.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), Rule::ALL.len(), "{listed}");
+    for (line, rule) in lines.iter().zip(Rule::ALL) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[..2], [rule.code(), rule.name()], "{line}");
+    }
+    for rule in Rule::ALL {
+        for key in [rule.code(), rule.name()] {
+            let out = pgspec(&["rule", key]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "pgspec rule {key}: {text}");
+            assert!(
+                text.starts_with(&format!("# {} ({})", rule.name(), rule.code()))
+                    && text.contains("## Example")
+                    && text.contains(&format!(
+                        "phase: {}",
+                        rule.phase().as_str()
+                    )),
+                "pgspec rule {key}:\n{text}"
+            );
+        }
+    }
+    let lowercase = pgspec(&["rule", "drf002"]);
+    assert!(String::from_utf8_lossy(&lowercase.stdout).starts_with("# table-not-in-erd (DRF002)"));
+    assert_eq!(pgspec(&["rule", "PG999"]).status.code(), Some(2));
+}
+
+/// Check (and lint) `text` with `config`; `(line, code)` of every finding, and the summary's
+/// error and warning counts.
+fn findings(text: &str, config: &LintConfig) -> (Vec<(u32, &'static str)>, usize, usize) {
+    let _guard = seed_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(text.as_bytes()),
+        &server,
+        &CheckOptions::default(),
+        config,
+    )
+    .expect("check and lint run");
+    let found = report
+        .diagnostics
+        .iter()
+        .map(|d| (doc.line_index.line(d.primary.range.start), d.code.as_str()))
+        .collect();
+    let count = |s| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
+    assert_eq!(
+        (report.summary.errors, report.summary.warnings),
+        (
+            count(pgspec::diagnostics::Severity::Error),
+            count(pgspec::diagnostics::Severity::Warning)
+        ),
+        "the summary counts what is reported"
+    );
+    (found, report.summary.errors, report.summary.warnings)
+}
+
+fn config(toml: &str) -> LintConfig {
+    LintConfig::parse(toml, std::path::Path::new("pgspec.toml")).expect("valid config")
+}
+
+fn codes(found: &[(u32, &'static str)]) -> Vec<&'static str> {
+    let mut c: Vec<&str> = found.iter().map(|(_, c)| *c).collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// A document with a server error (PG001), a forward reference (PG003), drift (DRF002,
+/// DRF003) and a lint finding (LNT404).
+const MIXED: &str = "# Shop
+
+```mermaid
+erDiagram
+    USERS {
+        bigint id PK
+        text email
+    }
+```
+
+```sql
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), placed_at timestamp);
+CREATE TABLE users (id bigint PRIMARY KEY);
+CREATE INDEX ON orders (user_id);
+CREATE TABLE audit (id bigint PRIMARY KEY, at timestamptz, missing_ref bigint REFERENCES nowhere (id));
+```
+";
+
+#[test]
+fn config_selects_and_ignores_every_code_in_check_output() {
+    let (all, errors, _) = findings(MIXED, &LintConfig::default());
+    let all_codes = codes(&all);
+    for code in ["PG001", "PG003", "DRF002", "DRF003", "LNT404"] {
+        assert!(all_codes.contains(&code), "{code} in {all:?}");
+    }
+    assert!(errors >= 1);
+
+    let (ignored, errors_ignored, _) =
+        findings(MIXED, &config("[lint]\nignore = [\"PG001\", \"forward-reference\", \"DRF\"]\n"));
+    let ignored_codes = codes(&ignored);
+    for code in ["PG001", "PG003", "DRF002", "DRF003"] {
+        assert!(!ignored_codes.contains(&code), "{code} in {ignored:?}");
+    }
+    assert!(ignored_codes.contains(&"LNT404"), "{ignored:?}");
+    assert_eq!(errors_ignored, 0, "{ignored:?}");
+
+    let (selected, _, _) = findings(MIXED, &config("[lint]\nselect = [\"DRF\"]\n"));
+    let selected_codes = codes(&selected);
+    assert!(
+        !selected_codes.is_empty() && selected_codes.iter().all(|c| c.starts_with("DRF")),
+        "{selected:?}"
+    );
+
+    let per_file = config("[lint]\n[lint.per-file-ignores]\n\"legacy/*.md\" = [\"PG\"]\n");
+    let (legacy, _, _) = findings(
+        MIXED,
+        &per_file.for_document(std::path::Path::new("legacy/shop.md")),
+    );
+    assert!(!codes(&legacy).iter().any(|c| c.starts_with("PG")), "{legacy:?}");
+}
+
+#[test]
+fn pgspec_ignore_suppresses_every_code_and_unused_ones_are_reported() {
+    let text = "# Shop
+
+<!-- pgspec-ignore: column-not-in-sql -->
+```mermaid
+erDiagram
+    USERS {
+        bigint id PK
+        text email
+    }
+```
+
+<!-- pgspec-ignore table-not-in-erd -->
+```sql
+-- pgspec-ignore forward-reference
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), placed_at timestamptz);
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- pgspec-ignore PG003
+CREATE INDEX ON orders (user_id);
+-- pgspec-ignore PG001, LNT404
+CREATE TABLE audit (id bigint PRIMARY KEY, missing_ref bigint REFERENCES nowhere (id));
+```
+";
+    let (found, errors, _) = findings(text, &LintConfig::default());
+    let found_codes = codes(&found);
+    for code in ["PG001", "PG003", "DRF002", "DRF003"] {
+        assert!(!found_codes.contains(&code), "{code} in {found:?}");
+    }
+    assert_eq!(errors, 0, "{found:?}");
+    // `LNT404` on the audit table suppresses nothing (it has no timestamp column).
+    let unused: Vec<u32> = found
+        .iter()
+        .filter(|(_, c)| *c == "LNT001")
+        .map(|(l, _)| *l)
+        .collect();
+    assert_eq!(unused, [19], "{found:?}");
+
+    // Without the findings they were written for, every kind of suppression is reported.
+    let clean = "# Shop
+
+<!-- pgspec-ignore: column-not-in-sql -->
+```mermaid
+erDiagram
+    USERS {
+        bigint id PK
+    }
+```
+
+<!-- pgspec-ignore DRF002 -->
+```sql
+-- pgspec-ignore statement-rejected
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- pgspec-ignore-file PG003
+-- pgspec-ignore NOPE123
+CREATE INDEX ON users (id);
+```
+";
+    let (found, _, _) = findings(clean, &LintConfig::default());
+    let unused: Vec<u32> = found
+        .iter()
+        .filter(|(_, c)| *c == "LNT001")
+        .map(|(l, _)| *l)
+        .collect();
+    assert_eq!(unused, [3, 11, 13, 15, 16], "{found:?}");
+    // A suppression of a code the configuration switches off is not stale.
+    let (found, _, _) = findings(clean, &config("[lint]\nignore = [\"PG\", \"DRF\"]\n"));
+    let unused: Vec<u32> = found
+        .iter()
+        .filter(|(_, c)| *c == "LNT001")
+        .map(|(l, _)| *l)
+        .collect();
+    assert_eq!(unused, [16], "{found:?}");
+}
+
+#[test]
+fn check_and_lint_commands_read_pgspec_toml_for_every_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = dir.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "# Doc\n\n```sql\nCREATE TABLE a (id bigint PRIMARY KEY, b_id bigint REFERENCES b (id));\n```\n",
+    )
+    .expect("write doc");
+    let doc = doc.display().to_string();
+    let url = shared_cluster().url("postgres");
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--format", "concise", "--db", &url];
+        all.extend_from_slice(args);
+        all.push(&doc);
+        pgspec(&all)
+    };
+    let before = check(&[]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&before.stdout).contains("PG001"));
+    std::fs::write(
+        dir.path().join("pgspec.toml"),
+        "[lint]\nignore = [\"statement-rejected\", \"LNT\"]\n",
+    )
+    .expect("write config");
+    let after = check(&[]);
+    let stdout = String::from_utf8_lossy(&after.stdout);
+    assert_eq!(after.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("PG001") && stdout.contains("0 errors"), "{stdout}");
+}
