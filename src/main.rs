@@ -484,9 +484,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
-            report
-                .diagnostics
-                .retain(|d| d.code.is_lint());
+            report.diagnostics.retain(|d| d.code.is_lint());
             report.summary.errors = report
                 .diagnostics
                 .iter()

@@ -261,7 +261,8 @@ fn select_and_suppress(
     let before = std::mem::take(&mut report.diagnostics);
     let selected: Vec<Diagnostic> = before.iter().filter(|d| enabled(d.code)).cloned().collect();
     let kept = lint::suppress::filter(doc, &suppressions, &mut usage, selected);
-    let count = |ds: &[Diagnostic], level: Severity| ds.iter().filter(|d| d.severity == level).count();
+    let count =
+        |ds: &[Diagnostic], level: Severity| ds.iter().filter(|d| d.severity == level).count();
     report.summary.errors = report
         .summary
         .errors
@@ -272,8 +273,7 @@ fn select_and_suppress(
         .saturating_sub(count(&before, Severity::Warning) - count(&kept, Severity::Warning));
     report.diagnostics = kept;
     let findings = lint::suppress::filter(doc, &suppressions, &mut usage, findings);
-    let mut findings =
-        lint::drop_server_duplicates(findings, &report.diagnostics, statements);
+    let mut findings = lint::drop_server_duplicates(findings, &report.diagnostics, statements);
     if enabled(crate::diagnostics::Code::UnusedSuppression) {
         findings.extend(lint::suppress::unused(&suppressions, &usage, &enabled));
         findings.sort_by_key(|d| (d.primary.range.start, d.code));

@@ -228,7 +228,8 @@ mod tests {
         assert!(!config.enabled(Rule::UnclosedCodeFence, None));
         assert!(config.enabled(Rule::StatementRejected, None));
         assert!(config.enabled(Rule::PreferTimestamptz, None));
-        let only = LintConfig::parse("[lint]\nselect = [\"SEED\"]\n", Path::new("p")).expect("valid");
+        let only =
+            LintConfig::parse("[lint]\nselect = [\"SEED\"]\n", Path::new("p")).expect("valid");
         assert!(only.enabled(Rule::TableNotSeeded, None));
         assert!(!only.enabled(Rule::ClaimFailed, None));
     }

@@ -21,8 +21,8 @@ use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-pub use config::{ConfigError, LintConfig};
 pub use crate::diagnostics::Rule;
+pub use config::{ConfigError, LintConfig};
 
 use model::{Catalog, Table};
 

@@ -365,11 +365,7 @@ fn assert_fix_converges(fixture: &str, rule: Rule) {
             .filter(|x| x.code.as_str().starts_with("PG"))
             .count()
     };
-    let mine: Vec<Diagnostic> = before
-        .iter()
-        .filter(|d| d.code == rule)
-        .cloned()
-        .collect();
+    let mine: Vec<Diagnostic> = before.iter().filter(|d| d.code == rule).cloned().collect();
     assert!(
         !mine.is_empty() && mine.iter().all(|d| d.fix.is_some()),
         "{fixture}: {mine:#?}"
@@ -391,10 +387,7 @@ fn assert_fix_converges(fixture: &str, rule: Rule) {
         server_errors(&after) <= server_errors(&before),
         "{fixture}: new server errors:\n{after:#?}"
     );
-    let again: Vec<Diagnostic> = after
-        .into_iter()
-        .filter(|d| d.code == rule)
-        .collect();
+    let again: Vec<Diagnostic> = after.into_iter().filter(|d| d.code == rule).collect();
     let second =
         pgspec::fix::apply_fixes(&doc2.text, &doc2.line_index, &again, Applicability::Unsafe);
     assert_eq!(

@@ -63,7 +63,10 @@ fn examples(docs: &str) -> Vec<Example> {
             .find(|&j| lines[j].trim_end() == fence)
             .unwrap_or_else(|| panic!("unclosed example fence: {line}"));
         let body = lines[i + 1..close].join("\n");
-        if words.iter().any(|w| *w == "bad" || *w == "good" || *w == "no-run") {
+        if words
+            .iter()
+            .any(|w| *w == "bad" || *w == "good" || *w == "no-run")
+        {
             let has = |w: &str| words.contains(&w);
             out.push(Example {
                 lang: words.first().copied().unwrap_or("").to_owned(),
@@ -139,8 +142,8 @@ fn run(bytes: &[u8], stage: Stage) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     {
         let _guard = seed_lock();
-        let report = up::up(pipeline::extract(bytes), bytes, &server, &name, true)
-            .expect("up runs");
+        let report =
+            up::up(pipeline::extract(bytes), bytes, &server, &name, true).expect("up runs");
         if let Some((_, check)) = report.check {
             found.extend(check.diagnostics);
         }
@@ -162,9 +165,8 @@ fn run(bytes: &[u8], stage: Stage) -> Vec<Diagnostic> {
         .expect("seed runs");
         found.extend(report.diagnostics);
         if stage == Stage::Verify {
-            let report =
-                verify::verify(&extracted.document, &extracted.statements, &server, &name)
-                    .expect("verify runs");
+            let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+                .expect("verify runs");
             found.extend(report.diagnostics);
         }
     }
@@ -311,10 +313,7 @@ fn rule_lists_and_explains_every_code() {
             assert!(
                 text.starts_with(&format!("# {} ({})", rule.name(), rule.code()))
                     && text.contains("## Example")
-                    && text.contains(&format!(
-                        "phase: {}",
-                        rule.phase().as_str()
-                    )),
+                    && text.contains(&format!("phase: {}", rule.phase().as_str())),
                 "pgspec rule {key}:\n{text}"
             );
         }
@@ -399,8 +398,10 @@ fn config_selects_and_ignores_every_code_in_check_output() {
     }
     assert!(errors >= 1);
 
-    let (ignored, errors_ignored, _) =
-        findings(MIXED, &config("[lint]\nignore = [\"PG001\", \"forward-reference\", \"DRF\"]\n"));
+    let (ignored, errors_ignored, _) = findings(
+        MIXED,
+        &config("[lint]\nignore = [\"PG001\", \"forward-reference\", \"DRF\"]\n"),
+    );
     let ignored_codes = codes(&ignored);
     for code in ["PG001", "PG003", "DRF002", "DRF003"] {
         assert!(!ignored_codes.contains(&code), "{code} in {ignored:?}");
@@ -420,7 +421,10 @@ fn config_selects_and_ignores_every_code_in_check_output() {
         MIXED,
         &per_file.for_document(std::path::Path::new("legacy/shop.md")),
     );
-    assert!(!codes(&legacy).iter().any(|c| c.starts_with("PG")), "{legacy:?}");
+    assert!(
+        !codes(&legacy).iter().any(|c| c.starts_with("PG")),
+        "{legacy:?}"
+    );
 }
 
 #[test]
@@ -526,5 +530,8 @@ fn check_and_lint_commands_read_pgspec_toml_for_every_code() {
     let after = check(&[]);
     let stdout = String::from_utf8_lossy(&after.stdout);
     assert_eq!(after.status.code(), Some(0), "{stdout}");
-    assert!(!stdout.contains("PG001") && stdout.contains("0 errors"), "{stdout}");
+    assert!(
+        !stdout.contains("PG001") && stdout.contains("0 errors"),
+        "{stdout}"
+    );
 }
