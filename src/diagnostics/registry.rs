@@ -152,6 +152,15 @@ impl Rule {
     }
 }
 
+impl std::str::FromStr for Rule {
+    type Err = String;
+
+    /// A code or a name, as [`Rule::from_code_or_name`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Rule::from_code_or_name(s).ok_or_else(|| format!("no rule `{s}`"))
+    }
+}
+
 impl serde::Serialize for Rule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())
@@ -238,6 +247,8 @@ mod tests {
             );
         }
         assert_eq!(Rule::from_code_or_name("PG999"), None);
+        assert_eq!("table-not-in-erd".parse(), Ok(Rule::TableNotInErd));
+        assert!("nope".parse::<Rule>().is_err());
     }
 
     #[test]

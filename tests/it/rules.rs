@@ -4,12 +4,13 @@
 //! blocks become a one-block document; `markdown` blocks are the whole document. A further word
 //! names the stage that reports the code when `check` cannot: `up` (the library's `up`),
 //! `seed` (`up`, then `seed`), `verify` (`up`, `seed`, then `verify`); `windows-1252` writes
-//! the document in that encoding. `no-run` skips a block; its page must say why.
+//! the document in that encoding. `no-run` skips a block; its page must say why. The findings
+//! of a `bad` example also keep the registry's fix availability honest.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use pgspec::check::CheckOptions;
-use pgspec::diagnostics::{Code, Diagnostic, Rule};
+use pgspec::diagnostics::{Code, Diagnostic, FixAvailability, Rule};
 use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, Server};
@@ -203,6 +204,20 @@ fn check_pages(rules: &[Rule]) -> Vec<String> {
             }
             let found = run(&document(rule, ex), ex.stage);
             let fired = found.iter().any(|d| d.code == rule);
+            let mine = found.iter().filter(|d| d.code == rule);
+            let fixed = mine.clone().filter(|d| d.fix.is_some()).count();
+            let wrong_fix = match rule.fix_availability() {
+                FixAvailability::Never => fixed > 0,
+                FixAvailability::Always => fixed < mine.count(),
+                FixAvailability::Sometimes => false,
+            };
+            if wrong_fix {
+                failures.push(format!(
+                    "{}: fix availability is {} but {fixed} of its findings carry a fix",
+                    rule.code(),
+                    rule.fix_availability().as_str()
+                ));
+            }
             if fired != ex.bad {
                 failures.push(format!(
                     "{} ({}) example at docs line {}: {} {} but found:\n{}",
