@@ -137,8 +137,9 @@ pub struct Checked {
     pub catalog: Catalog,
 }
 
-/// [`check`] with drift (and the lint rules when `lint` is given), keeping the catalog and the
-/// document schema (for `pgspec model`).
+/// [`check`] with drift, keeping the catalog and the document schema (for `pgspec model`).
+/// When `lint` is given, the lint rules run too, and its selection and the document's
+/// `pgspec-ignore` comments apply to every finding, whatever its code.
 pub fn check_all(
     extracted: Extracted,
     server: &Server,
@@ -231,7 +232,8 @@ pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, 
 
 /// [`check`], then the lint rules over the same scratch database (while it still holds what
 /// `check` applied). Rule findings join the report's diagnostics by position and are counted
-/// in its summary; `pgspec check` and `pgspec lint` use this.
+/// in its summary; `config` and the document's suppressions decide which findings of any code
+/// are kept. `pgspec check`, `pgspec lint` and `pgspec fix` use this.
 pub fn check_and_lint(
     extracted: Extracted,
     server: &Server,
