@@ -430,20 +430,24 @@ fn run_rule(rule: Option<&str>) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    let Some(r) = Rule::from_code_or_name(name) else {
-        anyhow::bail!("no rule `{name}` (run `pgspec rule` to list them)")
-    };
-    println!(
-        "{}\n\ncode: {}  name: {}  phase: {}  category: {}  default severity: {}  fix: {}",
-        r.docs().trim_end(),
-        r.code(),
-        r.name(),
-        r.phase().as_str(),
-        r.category().as_str(),
-        r.default_severity().as_str(),
-        r.fix_availability().as_str()
-    );
-    Ok(ExitCode::SUCCESS)
+    match Rule::from_code_or_name(name) {
+        Some(r) => {
+            println!(
+                "{}\n\ncode: {}  name: {}  phase: {}  category: {}  default severity: {}  fix: {}",
+                r.docs().trim_end(),
+                r.code(),
+                r.name(),
+                r.phase().as_str(),
+                r.category().as_str(),
+                r.default_severity().as_str(),
+                r.fix_availability().as_str()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            anyhow::bail!("no rule `{name}` (run `pgspec rule` to list them)")
+        }
+    }
 }
 
 fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
