@@ -13,7 +13,7 @@ use pgspec::check::CheckOptions;
 use pgspec::diagnostics::render::{
     render_concise, render_full, render_github, render_sarif, Source,
 };
-use pgspec::diagnostics::{Applicability, Code, Diagnostic, Severity};
+use pgspec::diagnostics::{Applicability, Diagnostic, Severity};
 use pgspec::document::SourceEncoding;
 use pgspec::fix;
 use pgspec::lint::{LintConfig, Rule};
@@ -420,7 +420,7 @@ fn run_rule(rule: Option<&str>) -> Result<ExitCode> {
     let Some(name) = rule else {
         for r in Rule::ALL {
             println!(
-                "{}  {:<42} {:<8} {:<11} {}",
+                "{:<7} {:<42} {:<8} {:<18} {}",
                 r.code(),
                 r.name(),
                 r.default_severity().as_str(),
@@ -433,12 +433,14 @@ fn run_rule(rule: Option<&str>) -> Result<ExitCode> {
     match Rule::from_code_or_name(name) {
         Some(r) => {
             println!(
-                "{}\n\ncode: {}  name: {}  category: {}  default severity: {}",
+                "{}\n\ncode: {}  name: {}  phase: {}  category: {}  default severity: {}  fix: {}",
                 r.docs().trim_end(),
                 r.code(),
                 r.name(),
+                r.phase().as_str(),
                 r.category().as_str(),
-                r.default_severity().as_str()
+                r.default_severity().as_str(),
+                r.fix_availability().as_str()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -486,9 +488,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
-            report
-                .diagnostics
-                .retain(|d| matches!(d.code, Code::Lint(_)));
+            report.diagnostics.retain(|d| d.code.is_lint());
             report.summary.errors = report
                 .diagnostics
                 .iter()

@@ -137,8 +137,9 @@ pub struct Checked {
     pub catalog: Catalog,
 }
 
-/// [`check`] with drift (and the lint rules when `lint` is given), keeping the catalog and the
-/// document schema (for `pgspec model`).
+/// [`check`] with drift, keeping the catalog and the document schema (for `pgspec model`).
+/// When `lint` is given, the lint rules run too, and its selection and the document's
+/// `pgspec-ignore` comments apply to every finding, whatever its code.
 pub fn check_all(
     extracted: Extracted,
     server: &Server,
@@ -178,17 +179,19 @@ pub fn check_all(
         report.schema_sql = schema_sql;
     }
     if let Some(config) = lint {
-        let findings = lint::drop_server_duplicates(
-            lint::lint(
-                &extracted.document,
-                &extracted.statements,
-                &mut session,
-                config,
-            )?,
-            &report.diagnostics,
+        let findings = lint::lint(
+            &extracted.document,
             &extracted.statements,
+            &mut session,
+            config,
+        )?;
+        select_and_suppress(
+            &extracted.document,
+            &extracted.statements,
+            config,
+            &mut report,
+            findings,
         );
-        merge_lint_findings(&mut report, findings);
     }
     drop(session);
     drop(scratch);
@@ -229,7 +232,8 @@ pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, 
 
 /// [`check`], then the lint rules over the same scratch database (while it still holds what
 /// `check` applied). Rule findings join the report's diagnostics by position and are counted
-/// in its summary; `pgspec check` and `pgspec lint` use this.
+/// in its summary; `config` and the document's suppressions decide which findings of any code
+/// are kept. `pgspec check`, `pgspec lint` and `pgspec fix` use this.
 pub fn check_and_lint(
     extracted: Extracted,
     server: &Server,
@@ -238,6 +242,45 @@ pub fn check_and_lint(
 ) -> Result<(Document, CheckReport), ClusterError> {
     let checked = check_all(extracted, server, options, Some(config))?;
     Ok((checked.document, checked.report))
+}
+
+/// `pgspec.toml` and the document's `pgspec-ignore` comments, over every finding of the
+/// document (server verdicts, document and drift findings, lint findings alike): codes the
+/// configuration switches off are dropped, suppressed findings are dropped, the lint findings
+/// the server already reported are dropped, and an `LNT001` is added for every suppression that
+/// covered nothing. The summary's counts follow.
+fn select_and_suppress(
+    doc: &Document,
+    statements: &[Statement],
+    config: &LintConfig,
+    report: &mut CheckReport,
+    findings: Vec<Diagnostic>,
+) {
+    let path = config.document.as_deref();
+    let enabled = |code: crate::diagnostics::Code| config.enabled(code, path);
+    let suppressions = lint::suppress::find(doc, statements);
+    let mut usage = lint::suppress::Usage::new(&suppressions);
+    let before = std::mem::take(&mut report.diagnostics);
+    let selected: Vec<Diagnostic> = before.iter().filter(|d| enabled(d.code)).cloned().collect();
+    let kept = lint::suppress::filter(doc, &suppressions, &mut usage, selected);
+    let count =
+        |ds: &[Diagnostic], level: Severity| ds.iter().filter(|d| d.severity == level).count();
+    report.summary.errors = report
+        .summary
+        .errors
+        .saturating_sub(count(&before, Severity::Error) - count(&kept, Severity::Error));
+    report.summary.warnings = report
+        .summary
+        .warnings
+        .saturating_sub(count(&before, Severity::Warning) - count(&kept, Severity::Warning));
+    report.diagnostics = kept;
+    let findings = lint::suppress::filter(doc, &suppressions, &mut usage, findings);
+    let mut findings = lint::drop_server_duplicates(findings, &report.diagnostics, statements);
+    if enabled(crate::diagnostics::Code::UnusedSuppression) {
+        findings.extend(lint::suppress::unused(&suppressions, &usage, &enabled));
+        findings.sort_by_key(|d| (d.primary.range.start, d.code));
+    }
+    merge_lint_findings(report, findings);
 }
 
 /// Rule findings merged into the report: by position, keeping check's own order, counted.

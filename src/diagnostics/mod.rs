@@ -1,12 +1,15 @@
 //! Diagnostics as data: a finding about the user's document, with spans in document
 //! coordinates. Rendering (terminal, JSON) lives in [`render`]; nothing here prints.
 
-pub mod codes;
+pub mod registry;
 pub mod render;
 
 use serde::Serialize;
 
-pub use codes::Code;
+pub use registry::{FixAvailability, Phase, Rule};
+
+/// A diagnostic's code: a rule of the one [`registry`] (every code pgspec prints is one).
+pub type Code = Rule;
 
 use crate::text::TextRange;
 

@@ -198,11 +198,9 @@ pub fn render_sarif(files: &[(Source<'_>, Vec<&Diagnostic>)], version: &str) -> 
                 "shortDescription": {"text": c.summary()},
                 "defaultConfiguration": {"level": level(c.default_severity())},
             });
-            if let super::Code::Lint(r) = c {
-                rule["fullDescription"] = json!({"text": r.summary()});
-                rule["help"] = json!({"text": r.docs(), "markdown": r.docs()});
-                rule["properties"] = json!({"category": r.category().as_str()});
-            }
+            rule["fullDescription"] = json!({"text": c.summary()});
+            rule["help"] = json!({"text": c.docs(), "markdown": c.docs()});
+            rule["properties"] = json!({"category": c.category().as_str()});
             rule
         })
         .collect();

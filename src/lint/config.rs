@@ -1,5 +1,6 @@
-//! `pgspec.toml`: which rules run. Selectors are codes (`LNT201`), names
-//! (`rls-enabled-without-policy`), code prefixes (`LNT2`) or `ALL`.
+//! `pgspec.toml`: which codes are reported, by `check` and `lint` alike (every code pgspec
+//! prints is a rule of the one registry). Selectors are codes (`LNT201`, `PG003`), names
+//! (`rls-enabled-without-policy`), code prefixes (`LNT2`, `DRF`) or `ALL`.
 //!
 //! ```toml
 //! [lint]
@@ -21,9 +22,9 @@ pub const CONFIG_FILE: &str = "pgspec.toml";
 /// Rule selection for one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LintConfig {
-    /// Rules to run (empty = all).
+    /// Codes to report (empty = all).
     pub select: Vec<String>,
-    /// Rules never to run.
+    /// Codes never to report.
     pub ignore: Vec<String>,
     /// `(glob, selectors)`: rules ignored for documents whose path matches the glob.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
@@ -88,7 +89,7 @@ impl LintConfig {
         {
             if !is_valid_selector(selector) {
                 return Err(invalid(format!(
-                    "unknown rule selector `{selector}` (use a code like LNT201, a prefix like LNT2, a rule name, or ALL; `pgspec rule` lists them)"
+                    "unknown rule selector `{selector}` (use a code like LNT201 or PG003, a prefix like LNT2 or DRF, a rule name, or ALL; `pgspec rule` lists them)"
                 )));
             }
         }
@@ -126,7 +127,8 @@ impl LintConfig {
         }
     }
 
-    /// Whether `rule` runs on the document at `path` (as given on the command line).
+    /// Whether `rule` runs (and its findings are reported) on the document at `path` (as given
+    /// on the command line).
     pub fn enabled(&self, rule: Rule, path: Option<&Path>) -> bool {
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, rule));
         if !selected || self.ignore.iter().any(|s| matches(s, rule)) {
@@ -146,14 +148,7 @@ fn is_valid_selector(selector: &str) -> bool {
 
 /// Whether a selector names `rule`: `ALL`, its code, its name, or a prefix of its code.
 fn matches(selector: &str, rule: Rule) -> bool {
-    let s = selector.trim();
-    s.eq_ignore_ascii_case("ALL")
-        || s.eq_ignore_ascii_case(rule.name())
-        || (s.len() >= 3
-            && rule
-                .code()
-                .to_ascii_uppercase()
-                .starts_with(&s.to_ascii_uppercase()))
+    selector.trim().eq_ignore_ascii_case("ALL") || rule.selected_by(selector)
 }
 
 /// `glob` against `path` as given and relative to the config's directory.
@@ -219,6 +214,24 @@ mod tests {
             Rule::RlsEnabledWithoutPolicy,
             Some(Path::new("legacy/x/a.md"))
         ));
+    }
+
+    #[test]
+    fn selects_every_code_not_only_lint_rules() {
+        let config = LintConfig::parse(
+            "[lint]\nignore = [\"PG003\", \"DRF\", \"unclosed-code-fence\"]\n",
+            Path::new("pgspec.toml"),
+        )
+        .expect("valid");
+        assert!(!config.enabled(Rule::ForwardReference, None));
+        assert!(!config.enabled(Rule::TableNotInErd, None));
+        assert!(!config.enabled(Rule::UnclosedCodeFence, None));
+        assert!(config.enabled(Rule::StatementRejected, None));
+        assert!(config.enabled(Rule::PreferTimestamptz, None));
+        let only =
+            LintConfig::parse("[lint]\nselect = [\"SEED\"]\n", Path::new("p")).expect("valid");
+        assert!(only.enabled(Rule::TableNotSeeded, None));
+        assert!(!only.enabled(Rule::ClaimFailed, None));
     }
 
     #[test]

@@ -2,13 +2,12 @@
 //! the document, and over the document itself (statements, function bodies, other code
 //! blocks). The bugs they find apply cleanly and fail at run time.
 //!
-//! Rules are registered in [`registry`] (one table: code, name, category, severity); each
-//! lives in `rules/<name>.rs`; explanations live in `docs/rules/<name>.md`.
+//! Rules are registered in the one registry of every code (`crate::diagnostics::registry`);
+//! each lives in `rules/<name>.rs`; explanations live in `docs/rules/<name>.md`.
 
 mod ast;
 pub mod config;
 mod model;
-pub mod registry;
 mod rules;
 pub mod suppress;
 
@@ -16,25 +15,25 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
+pub use crate::diagnostics::Rule;
 pub use config::{ConfigError, LintConfig};
-pub use registry::Rule;
 
 use model::{Catalog, Table};
 
 /// A lint diagnostic with the rule's code, category and default severity.
 pub(crate) fn diagnostic(rule: Rule, message: impl Into<String>, range: TextRange) -> Diagnostic {
-    Diagnostic::new(Code::Lint(rule), rule.category(), message, range)
+    Diagnostic::new(rule, rule.category(), message, range)
 }
 
-/// Run every enabled rule over `doc` and the catalog `session` holds (after `check`), apply
-/// the document's `pgspec-ignore` comments and report unused ones. Diagnostics are sorted by
-/// position.
+/// Run every enabled rule over `doc` and the catalog `session` holds (after `check`).
+/// Diagnostics are sorted by position. Suppressions are applied by the caller, over these and
+/// every other finding of the document ([`suppress`]).
 pub fn lint(
     doc: &Document,
     statements: &[Statement],
@@ -42,8 +41,12 @@ pub fn lint(
     config: &LintConfig,
 ) -> Result<Vec<Diagnostic>, ClusterError> {
     let path = config.document.clone();
-    let enabled = |rule: Rule| config.enabled(rule, path.as_deref());
-    if !Rule::ALL.iter().any(|r| enabled(*r)) {
+    let enabled = |rule: Rule| rule.is_lint() && config.enabled(rule, path.as_deref());
+    // The suppression pass reports LNT001; it needs no catalog.
+    if !Rule::ALL
+        .iter()
+        .any(|r| *r != Rule::UnusedSuppression && enabled(*r))
+    {
         return Ok(Vec::new());
     }
     let catalog = Catalog::load(session)?;
@@ -53,41 +56,29 @@ pub fn lint(
             rules::run(*rule, &mut ctx, session)?;
         }
     }
-    let found: Vec<Diagnostic> = ctx
-        .out
-        .into_iter()
-        .filter(|d| matches!(d.code, Code::Lint(r) if enabled(r)))
-        .collect();
+    let found: Vec<Diagnostic> = ctx.out.into_iter().filter(|d| enabled(d.code)).collect();
     // plpgsql_check also sees some bad constants (an enum label); the specific rule says more.
     let specific: HashSet<u32> = found
         .iter()
         .filter(|d| {
             matches!(
                 d.code,
-                Code::Lint(
-                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
-                )
+                Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
             )
         })
         .map(|d| doc.line_index.line(d.primary.range.start))
         .collect();
-    let found: Vec<Diagnostic> = found
-        .into_iter()
-        .filter(|d| {
-            d.code != Code::Lint(Rule::PlpgsqlCheck)
-                || !specific.contains(&doc.line_index.line(d.primary.range.start))
-        })
-        .collect();
-    let suppressions = suppress::find(doc, statements);
-    let mut kept = suppress::apply(
-        doc,
-        &suppressions,
-        dedup(found),
-        enabled(Rule::UnusedSuppression),
-        &|code| matches!(code, Code::Lint(r) if enabled(r)),
+    let mut found: Vec<Diagnostic> = dedup(
+        found
+            .into_iter()
+            .filter(|d| {
+                d.code != Rule::PlpgsqlCheck
+                    || !specific.contains(&doc.line_index.line(d.primary.range.start))
+            })
+            .collect(),
     );
-    kept.sort_by_key(|d| (d.primary.range.start, d.code));
-    Ok(kept)
+    found.sort_by_key(|d| (d.primary.range.start, d.code));
+    Ok(found)
 }
 
 /// Drop the rule findings the server already reported: a value or INSERT finding inside a
@@ -120,9 +111,7 @@ pub fn drop_server_duplicates(
         .filter(|d| {
             let data_rule = matches!(
                 d.code,
-                Code::Lint(
-                    Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
-                )
+                Rule::ValueViolatesCheck | Rule::UuidInShortVarchar | Rule::InsertOmitsNotNull
             );
             !(data_rule
                 && rejected

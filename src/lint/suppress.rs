@@ -2,7 +2,8 @@
 //! `<!-- pgspec-ignore CODE -->` in Markdown apply to the next statement (or line, or code
 //! block); written after code on the same line they apply to that line;
 //! `pgspec-ignore-file CODE` anywhere applies to the whole document. Codes, names and code
-//! prefixes are accepted. A suppression that matches nothing is reported (`LNT001`).
+//! prefixes of every code pgspec prints are accepted (`PG001`, `table-not-in-erd`, `DRF`), for
+//! `check` and `lint` alike. A suppression that matches nothing is reported (`LNT001`).
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::document::Document;
@@ -109,6 +110,13 @@ fn next_target(
             .line(stmt.range.end.saturating_sub(1).max(stmt.range.start));
         return Some((line, end));
     }
+    if lines[j].trim_start().starts_with('|') {
+        let last = (j..lines.len())
+            .take_while(|&k| lines[k].trim_start().starts_with('|'))
+            .last()
+            .unwrap_or(j);
+        return Some((line, u32::try_from(last + 1).ok()?));
+    }
     if let Some(block) = doc
         .blocks
         .iter()
@@ -124,30 +132,30 @@ fn next_target(
     Some((line, line))
 }
 
-/// Whether a selector names `code` (code, name, or a prefix of an `LNT` code of 4+ characters).
-fn selects(selector: &str, code: Code) -> bool {
-    selector.eq_ignore_ascii_case(code.as_str())
-        || selector.eq_ignore_ascii_case(code.name())
-        || (selector.len() >= 4
-            && code
-                .as_str()
-                .to_ascii_uppercase()
-                .starts_with(&selector.to_ascii_uppercase()))
+/// Which selectors of which suppressions covered a finding so far.
+#[derive(Clone, Debug)]
+pub struct Usage(Vec<Vec<bool>>);
+
+impl Usage {
+    /// Nothing used yet.
+    pub fn new(suppressions: &[Suppression]) -> Self {
+        Self(
+            suppressions
+                .iter()
+                .map(|s| vec![false; s.selectors.len()])
+                .collect(),
+        )
+    }
 }
 
-/// Drop the diagnostics a suppression covers; return the kept ones and an `LNT001` for every
-/// selector that covered nothing (when `report_unused`).
-pub fn apply(
+/// Drop the diagnostics (of any code) a suppression covers, recording in `usage` which
+/// selectors matched.
+pub fn filter(
     doc: &Document,
     suppressions: &[Suppression],
+    usage: &mut Usage,
     diagnostics: Vec<Diagnostic>,
-    report_unused: bool,
-    enabled: &dyn Fn(Code) -> bool,
 ) -> Vec<Diagnostic> {
-    let mut used: Vec<Vec<bool>> = suppressions
-        .iter()
-        .map(|s| vec![false; s.selectors.len()])
-        .collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
         let line = doc.line_index.line(d.primary.range.start);
@@ -157,8 +165,8 @@ pub fn apply(
                 continue;
             }
             for (k, selector) in s.selectors.iter().enumerate() {
-                if selects(selector, d.code) {
-                    used[si][k] = true;
+                if d.code.selected_by(selector) {
+                    usage.0[si][k] = true;
                     suppressed = true;
                 }
             }
@@ -167,33 +175,41 @@ pub fn apply(
             kept.push(d);
         }
     }
-    if report_unused {
-        for (si, s) in suppressions.iter().enumerate() {
-            for (k, selector) in s.selectors.iter().enumerate() {
-                if used[si][k] {
-                    continue;
-                }
-                let known = Code::from_str_or_name(selector).or_else(|| {
-                    Rule::ALL
-                        .iter()
-                        .find(|r| selects(selector, Code::Lint(**r)))
-                        .map(|r| Code::Lint(*r))
-                });
-                // A rule switched off by configuration cannot fire; its suppression is not stale.
-                if known.is_some_and(|c| !enabled(c)) {
-                    continue;
-                }
-                let message = match known {
-                    Some(_) => format!("`pgspec-ignore {selector}` suppresses nothing"),
-                    None => format!("`pgspec-ignore {selector}`: unknown code or rule name"),
-                };
-                kept.push(
-                    super::diagnostic(Rule::UnusedSuppression, message, s.range).help(
-                        "remove the comment (or the code from it); `pgspec rule` lists the codes",
-                    ),
-                );
+    kept
+}
+
+/// An `LNT001` for every selector that covered nothing. A selector whose codes are all
+/// switched off by configuration is not stale (those codes cannot be reported).
+pub fn unused(
+    suppressions: &[Suppression],
+    usage: &Usage,
+    enabled: &dyn Fn(Code) -> bool,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (si, s) in suppressions.iter().enumerate() {
+        for (k, selector) in s.selectors.iter().enumerate() {
+            if usage.0[si][k] {
+                continue;
             }
+            let named: Vec<Code> = Code::ALL
+                .iter()
+                .copied()
+                .filter(|c| c.selected_by(selector))
+                .collect();
+            if !named.is_empty() && !named.iter().any(|c| enabled(*c)) {
+                continue;
+            }
+            let message = if named.is_empty() {
+                format!("`pgspec-ignore {selector}`: unknown code or rule name")
+            } else {
+                format!("`pgspec-ignore {selector}` suppresses nothing")
+            };
+            out.push(
+                super::diagnostic(Rule::UnusedSuppression, message, s.range).help(
+                    "remove the comment (or the code from it); `pgspec rule` lists the codes",
+                ),
+            );
         }
     }
-    kept
+    out
 }

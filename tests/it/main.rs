@@ -6,6 +6,7 @@ mod lint;
 mod model;
 mod postgres;
 mod provision;
+mod rules;
 mod sarif;
 mod schema;
 mod seed;
