@@ -4,10 +4,12 @@
 //! OWNER: helper C (postgres). Public interface below is the contract; keep it.
 
 pub mod cluster;
+pub mod deadline;
 pub mod error;
 mod os;
 pub mod session;
 
 pub use cluster::{Cluster, ClusterError, ClusterStatus, PgBinaries, Server};
+pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
 pub use session::{AppIdentity, ApplySession, Notice, Outcome, ScratchDatabase};

@@ -8,19 +8,21 @@
 //! superuser connection ([`ApplySession::apply_as_superuser`]).
 //!
 //! Every statement runs under `statement_timeout`/`lock_timeout`; a client-side watchdog
-//! cancels a statement that outlives the timeout (the document may `SET statement_timeout = 0`,
-//! as pg_dump output does).
+//! ([`Deadline`]) cancels a statement that outlives the timeout (the document may
+//! `SET statement_timeout = 0`, as pg_dump output does) and terminates its backend when it
+//! ignores the cancel request.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use postgres::{CancelToken, Client, NoTls, SimpleQueryMessage};
+use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use crate::diagnostics::PgDetails;
 
 use super::cluster::error_text;
+use super::deadline::{backend_pid, Deadline, Stop};
 use super::error::{notice, pg_details, ErrorContext};
 use super::{os, ClusterError, Server};
 
@@ -249,7 +251,7 @@ impl ScratchDatabase {
             admin,
             database: self.name.clone(),
             created_roles: Arc::clone(&self.created_roles),
-            watchdog: Watchdog::start(),
+            deadline: Deadline::new(Some(self.maintenance.clone())),
             watchdog_after: watchdog_after(self.statement_timeout),
             last_error_context: None,
         })
@@ -343,7 +345,7 @@ pub struct ApplySession {
     admin: Conn,
     database: String,
     created_roles: Arc<Mutex<Vec<String>>>,
-    watchdog: Watchdog,
+    deadline: Deadline,
     watchdog_after: Option<Duration>,
     last_error_context: Option<ErrorContext>,
 }
@@ -456,13 +458,29 @@ impl ApplySession {
         };
         conn.take_notices(); // stale ones (setup, earlier housekeeping)
         if let Some(after) = self.watchdog_after {
-            self.watchdog.arm(conn.client.cancel_token(), after);
+            self.deadline
+                .arm(conn.client.cancel_token(), conn.pid, after);
         }
         let result = match mode {
             Mode::Execute => conn.client.batch_execute(sql),
             Mode::Prepare => conn.client.prepare(sql).map(drop),
         };
-        let cancelled = self.watchdog.disarm();
+        let stopped = self.deadline.disarm();
+        if let Some(stop @ Stop::Terminated { .. }) = stopped {
+            // The statement ignored the cancel request and its backend was ended: a failed
+            // statement (the document's fault), on a fresh connection.
+            conn.reconnect()?;
+            self.last_error_context = None;
+            return Ok(Outcome::Failed {
+                error: PgDetails {
+                    sqlstate: "57014".to_string(),
+                    message: "canceling statement: it outlived its time bound and ignored the cancel request".to_string(),
+                    hint: Some(stop.to_string()),
+                    ..PgDetails::default()
+                },
+                notices: Vec::new(),
+            });
+        }
         let notices = conn.take_notices();
         self.last_error_context = None;
         let outcome = match &result {
@@ -470,13 +488,8 @@ impl ApplySession {
             Err(e) => match e.as_db_error() {
                 Some(db) => {
                     let mut error = pg_details(db);
-                    if cancelled && error.hint.is_none() {
-                        if let Some(after) = self.watchdog_after {
-                            error.hint = Some(format!(
-                                "pgspec cancelled the statement after {:.1} s",
-                                after.as_secs_f64()
-                            ));
-                        }
+                    if let (Some(stop), None) = (stopped, &error.hint) {
+                        error.hint = Some(stop.to_string());
                     }
                     let context = ErrorContext::from_db_error(db);
                     self.last_error_context = (!context.is_empty()).then_some(context);
@@ -520,6 +533,8 @@ impl ApplySession {
 /// One connection with its notice buffer and how to recreate it.
 struct Conn {
     client: Client,
+    /// The backend's process id (for pg_terminate_backend), recorded at connect.
+    pid: Option<i32>,
     config: postgres::Config,
     setup: String,
     notices: Arc<Mutex<Vec<Notice>>>,
@@ -530,8 +545,9 @@ impl Conn {
         let notices = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&notices);
         config.notice_callback(move |db| lock(&sink).push(notice(&db)));
-        let client = Self::connect(&config, &setup)?;
+        let mut client = Self::connect(&config, &setup)?;
         Ok(Conn {
+            pid: backend_pid(&mut client),
             client,
             config,
             setup,
@@ -556,7 +572,8 @@ impl Conn {
         let started = Instant::now();
         loop {
             match Self::connect(&self.config, &self.setup) {
-                Ok(client) => {
+                Ok(mut client) => {
+                    self.pid = backend_pid(&mut client);
                     self.client = client;
                     self.take_notices();
                     return Ok(());
@@ -596,89 +613,6 @@ impl Conn {
             }
         }
         self.take_notices();
-    }
-}
-
-/// Cancels the running statement of a connection once a deadline passes.
-struct Watchdog {
-    shared: Arc<WatchShared>,
-}
-
-struct WatchShared {
-    state: Mutex<WatchState>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct WatchState {
-    armed: Option<(Instant, CancelToken)>,
-    fired: bool,
-    shutdown: bool,
-}
-
-impl Watchdog {
-    fn start() -> Self {
-        let shared = Arc::new(WatchShared {
-            state: Mutex::new(WatchState::default()),
-            wake: Condvar::new(),
-        });
-        let thread_shared = Arc::clone(&shared);
-        // Without the thread, statement_timeout alone still applies.
-        let _ = std::thread::Builder::new()
-            .name("pgspec-watchdog".to_string())
-            .spawn(move || watch(&thread_shared));
-        Watchdog { shared }
-    }
-
-    fn arm(&self, token: CancelToken, after: Duration) {
-        let mut state = lock(&self.shared.state);
-        state.armed = Some((Instant::now() + after, token));
-        state.fired = false;
-        self.shared.wake.notify_all();
-    }
-
-    /// Disarm; true if it cancelled the statement.
-    fn disarm(&self) -> bool {
-        let mut state = lock(&self.shared.state);
-        state.armed = None;
-        std::mem::take(&mut state.fired)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        lock(&self.shared.state).shutdown = true;
-        self.shared.wake.notify_all();
-    }
-}
-
-fn watch(shared: &WatchShared) {
-    let mut state = lock(&shared.state);
-    loop {
-        if state.shutdown {
-            return;
-        }
-        let deadline = state.armed.as_ref().map(|(d, _)| *d);
-        match deadline {
-            None => state = shared.wake.wait(state).unwrap_or_else(|e| e.into_inner()),
-            Some(deadline) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    // Cancel while holding the lock, so `disarm` (statement over) cannot be
-                    // followed by the next statement before the cancel request was sent.
-                    if let Some((_, token)) = state.armed.take() {
-                        state.fired = true;
-                        let _ = token.cancel_query(NoTls);
-                    }
-                } else {
-                    state = shared
-                        .wake
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        }
     }
 }
 

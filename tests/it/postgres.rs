@@ -704,3 +704,99 @@ fn timings() {
     drop(cluster);
     eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
 }
+
+/// A loop that swallows every cancel request: only pg_terminate_backend ends it.
+const STUBBORN_LOOP: &str = "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); \
+     EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$";
+
+#[test]
+fn a_deadline_terminates_a_statement_that_ignores_cancel() {
+    use pgspec::postgres::{Deadline, Stop, TERMINATE_GRACE};
+    let server = url_server();
+    let deadline = Deadline::for_server(&server).expect("deadline");
+    let mut client = server.admin_client("postgres").expect("client");
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .expect("set");
+    let started = Instant::now();
+    let bounded = deadline.run(&mut client, Duration::from_millis(300), |c| {
+        c.batch_execute(STUBBORN_LOOP)
+    });
+    let took = started.elapsed();
+    assert!(bounded.value.is_err(), "the loop cannot succeed");
+    assert!(
+        matches!(bounded.stopped, Some(Stop::Terminated { .. })),
+        "{:?}",
+        bounded.stopped
+    );
+    assert!(
+        took < Duration::from_millis(300) + TERMINATE_GRACE + Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(client.is_closed() || client.batch_execute("SELECT 1").is_err());
+
+    // A statement that ends in time is left alone, and a cancel that works is just a cancel.
+    let mut client = server.admin_client("postgres").expect("client");
+    let quick = deadline.run(&mut client, Duration::from_secs(5), |c| {
+        c.batch_execute("SELECT pg_sleep(0.1)")
+    });
+    assert!(quick.value.is_ok() && quick.stopped.is_none(), "{quick:?}");
+    let slow = deadline.run(&mut client, Duration::from_millis(200), |c| {
+        c.batch_execute("SELECT pg_sleep(30)")
+    });
+    assert!(
+        matches!(slow.stopped, Some(Stop::Cancelled { .. })),
+        "{:?}",
+        slow.stopped
+    );
+    assert_eq!(
+        slow.value.expect_err("cancelled").code().map(|c| c.code()),
+        Some("57014")
+    );
+    client.batch_execute("SELECT 1").expect("still usable");
+}
+
+#[test]
+fn the_session_terminates_a_statement_that_ignores_cancel() {
+    let mut db = scratch(&url_server());
+    db.statement_timeout = Duration::from_millis(300);
+    let mut s = db.session().expect("session");
+    let started = Instant::now();
+    let error = failed(s.apply(STUBBORN_LOOP).expect("apply"));
+    assert_eq!(error.sqlstate, "57014");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("terminated")),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // A trigger that lifts its own timeout and spins: same end.
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    applied(
+        s.apply(
+            "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             SET LOCAL statement_timeout = 0; LOOP BEGIN PERFORM pg_sleep(1); \
+             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+        )
+        .expect("apply"),
+    );
+    applied(
+        s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
+            .expect("apply"),
+    );
+    let started = Instant::now();
+    let error = failed(s.apply("INSERT INTO t VALUES (1)").expect("apply"));
+    assert_eq!(error.sqlstate, "57014", "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    applied(s.apply("SELECT count(*) FROM t").expect("apply"));
+}
