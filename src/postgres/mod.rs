@@ -6,10 +6,15 @@
 pub mod cluster;
 pub mod deadline;
 pub mod error;
+pub mod limits;
 mod os;
 pub mod session;
 
-pub use cluster::{Cluster, ClusterError, ClusterStatus, PgBinaries, Server};
+pub use cluster::{
+    admin_options, app_options, application_name, Cluster, ClusterError, ClusterStatus, PgBinaries,
+    Server,
+};
 pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
+pub use limits::Limits;
 pub use session::{AppIdentity, ApplySession, Notice, Outcome, ScratchDatabase};

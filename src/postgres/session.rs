@@ -28,10 +28,9 @@ use super::{os, ClusterError, Server};
 
 /// The unprivileged role that runs the document's SQL and owns scratch databases.
 pub const APPLY_ROLE: &str = "pgspec_apply";
-/// Default `statement_timeout` of both sessions.
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default `lock_timeout` of both sessions.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+pub use super::limits::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT};
+/// The search_path of pgspec's superuser connections (also in their startup options).
+const ADMIN_SEARCH_PATH: &str = "pg_catalog, pg_temp";
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
 /// Marks roles a scratch run created (COMMENT ON ROLE).
@@ -197,12 +196,12 @@ impl ScratchDatabase {
 
         let mut scratch = ScratchDatabase {
             url: server.url(&name),
-            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            statement_timeout: super::limits::get().statement_timeout,
+            lock_timeout: super::limits::get().lock_timeout,
             app_identity: AppIdentity::User(admin_user.clone()),
             maintenance,
             admin: server.config(&name)?,
-            app: server.config(&name)?,
+            app: server.app_config(&name)?,
             force_drop: version_num >= 130_000,
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
@@ -366,7 +365,20 @@ impl ApplySession {
     /// the scratch database.
     pub fn apply_as_superuser(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
         let before = self.role_names()?;
-        let outcome = self.run(true, sql, Mode::Execute)?;
+        // The superuser connection's search_path is pg_catalog, pg_temp; objects a vetted
+        // statement creates without a schema (CREATE EXTENSION) go where the document's own
+        // would: its role's current schema. pg_catalog stays first (implicitly).
+        let schema = self.app_creation_schema();
+        let _ = self.admin.client.batch_execute(&format!(
+            "SET search_path = {}, pg_temp",
+            quote_ident(&schema)
+        ));
+        let outcome = self.run(true, sql, Mode::Execute);
+        let _ = self
+            .admin
+            .client
+            .batch_execute(&format!("SET search_path = {ADMIN_SEARCH_PATH}"));
+        let outcome = outcome?;
         if let Ok(after) = self.role_names() {
             let mut new: Vec<&String> = after.difference(&before).collect();
             new.sort();
@@ -417,6 +429,47 @@ impl ApplySession {
                 )))
             }
         }
+    }
+
+    /// The schema the document's role creates unqualified objects in (`current_schema()` on
+    /// the app connection), `public` if it has none.
+    fn app_creation_schema(&mut self) -> String {
+        let schema = simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
+            .ok()
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| row.into_iter().next().flatten());
+        self.app.take_notices();
+        schema.unwrap_or_else(|| "public".to_string())
+    }
+
+    /// Run a query as the document's role (the app connection, simple protocol, under the
+    /// statement bound) and return every row's values as text. For pgspec's queries that
+    /// touch the document's objects (its functions, views, tables): those must never run on
+    /// the superuser connection, where a view body or a function would run as superuser.
+    pub fn app_query_strings(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+        let conn = &mut self.app;
+        conn.take_notices();
+        if let Some(after) = self.watchdog_after {
+            self.deadline
+                .arm(conn.client.cancel_token(), conn.pid, after);
+        }
+        let result = simple_rows(&mut conn.client, sql);
+        let stopped = self.deadline.disarm();
+        if conn.client.is_closed() {
+            conn.reconnect()?;
+        } else {
+            conn.settle_transaction();
+        }
+        result.map_err(|e| {
+            let mut text = format!("{} (in pgspec's query `{sql}`)", error_text(&e));
+            if let Some(stop) = stopped {
+                text.push_str(&format!("; {stop}"));
+            }
+            ClusterError::Server(text)
+        })
     }
 
     /// Start the app connection afresh (drops session state a statement changed: settings,

@@ -223,8 +223,9 @@ fn session_stays_usable_after_failures_and_open_transactions() {
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0].sqlstate, "25P01"); // there is no transaction in progress
 
-    let rows = s
-        .query_strings("SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)");
+    let rows = s.app_query_strings(
+        "SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)",
+    );
     assert_eq!(
         rows.expect("query"),
         vec![vec![Some("2".to_string()), Some("1".to_string())]]
@@ -311,7 +312,7 @@ fn prepare_infers_parameters_without_executing() {
             .expect("prepare"),
     );
     assert_eq!(
-        s.query_strings("SELECT count(*), min(name) FROM t")
+        s.app_query_strings("SELECT count(*), min(name) FROM t")
             .expect("query"),
         vec![vec![Some("1".to_string()), Some("한".to_string())]]
     );

@@ -19,8 +19,8 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         return Ok(());
     }
     let available = session.query_strings(
-        "SELECT (SELECT count(*) FROM pg_available_extensions WHERE name = 'plpgsql_check')::text, \
-                (SELECT count(*) FROM pg_extension WHERE extname = 'plpgsql_check')::text",
+        "SELECT (SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = 'plpgsql_check')::text, \
+                (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname = 'plpgsql_check')::text",
     )?;
     let flag = |i: usize| {
         available
@@ -40,6 +40,20 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
     {
         return Ok(());
     }
+    // Where the extension lives, so the call names it and no function of the document's
+    // can stand in for it.
+    let schema = session
+        .query_strings(
+            "SELECT n.nspname::text FROM pg_catalog.pg_extension e \
+             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname = 'plpgsql_check'",
+        )?
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten());
+    let Some(schema) = schema else {
+        return Ok(());
+    };
     for f in &functions {
         // A trigger function is checked against a table one of its triggers is on.
         let relid = if f.returns_trigger {
@@ -55,13 +69,19 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         } else {
             "0".to_owned()
         };
+        // As the document's role: plpgsql_check prepares the body's queries (views expand,
+        // constant calls of the document's functions may be evaluated while planning), which
+        // must not happen as superuser; and the body resolves names on the document's
+        // search_path, as it will when it runs.
         let sql = format!(
             "SELECT lineno::text, message, detail, hint, level, position::text, query, sqlstate \
-             FROM plpgsql_check_function_tb({}::oid::regprocedure, {relid}::oid::regclass, \
+             FROM {}.plpgsql_check_function_tb({}::pg_catalog.oid::pg_catalog.regprocedure, \
+             {relid}::pg_catalog.oid::pg_catalog.regclass, \
              fatal_errors => false, other_warnings => false, extra_warnings => false, performance_warnings => false)",
+            crate::postgres::session::quote_ident(&schema),
             f.oid
         );
-        let Ok(rows) = session.query_strings(&sql) else {
+        let Ok(rows) = session.app_query_strings(&sql) else {
             continue;
         };
         let Some(body) = ctx
