@@ -3,6 +3,8 @@
 //!
 //! OWNER: helper C (postgres). Public interface below is the contract; keep it.
 
+#[cfg(test)]
+mod catalog_audit;
 pub mod cluster;
 pub mod deadline;
 pub mod error;

@@ -801,3 +801,110 @@ fn the_session_terminates_a_statement_that_ignores_cancel() {
     );
     applied(s.apply("SELECT count(*) FROM t").expect("apply"));
 }
+
+/// A document's trap for pgspec's catalog queries: a schema first on the database's
+/// search_path with views named like catalogs, a function and an `=` operator for `oid`, all
+/// recording every call in `evil.calls`.
+const SEARCH_PATH_TRAP: &[&str] = &[
+    "CREATE SCHEMA evil",
+    "CREATE TABLE evil.calls (what text)",
+    "GRANT ALL ON evil.calls TO PUBLIC",
+    "CREATE FUNCTION evil.spy(what text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS \
+     $$ BEGIN INSERT INTO evil.calls VALUES (what); RETURN true; END $$",
+    "CREATE VIEW evil.pg_class AS SELECT c.* FROM pg_catalog.pg_class c WHERE evil.spy('pg_class')",
+    "CREATE VIEW evil.pg_namespace AS SELECT n.* FROM pg_catalog.pg_namespace n WHERE evil.spy('pg_namespace')",
+    "CREATE VIEW evil.pg_roles AS SELECT r.* FROM pg_catalog.pg_roles r WHERE evil.spy('pg_roles')",
+    "CREATE VIEW evil.pg_database AS SELECT d.* FROM pg_catalog.pg_database d WHERE evil.spy('pg_database')",
+    "CREATE FUNCTION evil.format_type(oid, integer) RETURNS text LANGUAGE sql VOLATILE AS \
+     $$ SELECT CASE WHEN evil.spy('format_type') THEN pg_catalog.format_type($1, $2) END $$",
+    "CREATE FUNCTION evil.oideq(oid, oid) RETURNS boolean LANGUAGE sql VOLATILE AS \
+     $$ SELECT evil.spy('=') AND pg_catalog.oideq($1, $2) $$",
+    "CREATE OPERATOR evil.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = evil.oideq)",
+    "CREATE TABLE public.t (id int PRIMARY KEY, v text)",
+];
+
+fn trap_calls(server: &Server, database: &str) -> Vec<String> {
+    let mut c = server.admin_client(database).expect("admin");
+    c.query("SELECT what FROM evil.calls ORDER BY 1", &[])
+        .expect("calls")
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
+    let server = url_server();
+    let db = scratch(&server);
+    let mut s = db.session().expect("session");
+    for sql in SEARCH_PATH_TRAP {
+        applied(s.apply(sql).expect("apply"));
+    }
+    applied(
+        s.apply(&format!(
+            "ALTER DATABASE \"{}\" SET search_path = evil, pg_catalog, public",
+            db.name
+        ))
+        .expect("apply"),
+    );
+    drop(s);
+
+    // The trap works on a connection that takes the database's settings: the document's
+    // own role (and every client that does not pin search_path) walks into it.
+    let mut app = crate::data_client(&server, &db.name);
+    let row = app
+        .query_one(
+            "SELECT current_setting('search_path'), count(*) FROM pg_class WHERE oid = 'public.t'::regclass",
+            &[],
+        )
+        .expect("app query");
+    assert_eq!(row.get::<_, String>(0), "evil, pg_catalog, public");
+    assert!(
+        !trap_calls(&server, &db.name).is_empty(),
+        "the trap is armed"
+    );
+    app.batch_execute("TRUNCATE evil.calls").expect("reset");
+
+    // pgspec's privileged connections pin search_path in their startup options, which win
+    // over database and role settings.
+    let mut admin = server.admin_client(&db.name).expect("admin");
+    let path: String = admin
+        .query_one("SELECT current_setting('search_path')", &[])
+        .expect("show")
+        .get(0);
+    assert_eq!(path, "pg_catalog,pg_temp");
+
+    // Every catalog query pgspec runs, on a fresh session of the trapped database.
+    let mut s = db.session().expect("session");
+    let files = [
+        include_str!("../../src/postgres/catalog/drift_columns.sql"),
+        include_str!("../../src/postgres/catalog/drift_foreign_keys.sql"),
+        include_str!("../../src/postgres/catalog/drift_keys.sql"),
+        include_str!("../../src/postgres/catalog/lint_columns.sql"),
+        include_str!("../../src/postgres/catalog/lint_constraints.sql"),
+        include_str!("../../src/postgres/catalog/lint_functions.sql"),
+        include_str!("../../src/postgres/catalog/lint_grants.sql"),
+        include_str!("../../src/postgres/catalog/lint_indexes.sql"),
+        include_str!("../../src/postgres/catalog/lint_partitions.sql"),
+        include_str!("../../src/postgres/catalog/lint_policies.sql"),
+        include_str!("../../src/postgres/catalog/lint_triggers.sql"),
+        include_str!("../../src/postgres/catalog/object_counts.sql"),
+        include_str!("../../src/postgres/catalog/roles_granted_to.sql"),
+        include_str!("../../src/seed/catalog.sql"),
+        include_str!("../../src/provision/partitions.sql"),
+    ];
+    for sql in files {
+        s.query_strings(sql)
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    }
+    s.available_extensions().expect("extensions");
+    s.installed_extensions().expect("extensions");
+    let tables = pgspec::schema::drift::Catalog::load(&mut s).expect("drift catalog");
+    drop(tables);
+    let seed_catalog = pgspec::seed::catalog::load(&mut admin).expect("seed catalog");
+    assert!(
+        seed_catalog.tables.iter().any(|t| t.name == "t"),
+        "the catalog is read correctly"
+    );
+    assert_eq!(trap_calls(&server, &db.name), Vec::<String>::new());
+}
