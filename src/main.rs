@@ -1033,6 +1033,7 @@ fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
         }
         ClusterAction::Status => {
             println!("{}", Cluster::status(&root, &bins));
+            println!("sandbox: {}", Cluster::sandbox_at(&root, &bins));
         }
         ClusterAction::Stop => {
             Cluster::stop_at(&root, &bins)?;

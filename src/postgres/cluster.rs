@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use super::limits::{self, Limits};
 use super::os;
+use super::sandbox::{self, SandboxStatus};
 
 /// The port of the private cluster. Only names the socket file (`.s.PGSQL.5432`): no TCP.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -710,6 +711,19 @@ impl Cluster {
         }
     }
 
+    /// Whether this cluster's server runs in the sandbox (bubblewrap), and if not, why.
+    pub fn sandbox(&self) -> SandboxStatus {
+        sandbox::status(&self.layout.base, &self.layout.pid_file())
+    }
+
+    /// Whether the server of the cluster at `root` runs in the sandbox, and if not, why.
+    pub fn sandbox_at(root: &Path, bins: &PgBinaries) -> SandboxStatus {
+        match Layout::new(root, bins) {
+            Ok(layout) => sandbox::status(&layout.base, &layout.pid_file()),
+            Err(e) => SandboxStatus::Inactive(e.to_string()),
+        }
+    }
+
     /// Stop the cluster at `root` if it runs.
     pub fn stop_at(root: &Path, bins: &PgBinaries) -> Result<(), ClusterError> {
         let layout = Layout::new(root, bins)?;
@@ -930,16 +944,38 @@ fn start(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<(), Clust
     run_as.chown(&tmp)?;
     fs::rename(&tmp, &conf)
         .map_err(|e| ClusterError::io(format!("writing {}", conf.display()), e))?;
-    let out = run_tool(
-        run_as
-            .command(&bins.tool("pg_ctl"), &layout.base)
-            .arg("-D")
+    let pg_ctl_start = |cmd: &mut Command| {
+        cmd.arg("-D")
             .arg(&layout.data)
             .arg("-l")
             .arg(&layout.log)
-            .args(["-w", "-t", "60", "-s", "start"]),
-        "pg_ctl start",
-    )?;
+            .args(["-w", "-t", "60", "-s", "start"]);
+    };
+    let why_not = match sandbox_for(layout, bins, run_as) {
+        Ok(bwrap) => {
+            let install = install_dir(bins);
+            let mut cmd = run_as.command(&bwrap, &layout.base);
+            cmd.args(sandbox::args(&layout.base, &install))
+                .arg(bins.tool("pg_ctl"));
+            pg_ctl_start(&mut cmd);
+            let out = run_tool(&mut cmd, "pg_ctl start (in bubblewrap)")?;
+            if out.status.success() {
+                sandbox::record(&layout.base, &SandboxStatus::Active);
+                return Ok(());
+            }
+            // Whatever half-started goes; then start without the sandbox.
+            let _ = stop(layout, bins, run_as, "immediate");
+            format!(
+                "the server did not start inside bubblewrap: {}",
+                output_text(&out)
+            )
+        }
+        Err(why) => why,
+    };
+    let mut cmd = run_as.command(&bins.tool("pg_ctl"), &layout.base);
+    pg_ctl_start(&mut cmd);
+    let out = run_tool(&mut cmd, "pg_ctl start")?;
+    sandbox::record(&layout.base, &SandboxStatus::Inactive(why_not));
     if out.status.success() {
         return Ok(());
     }
@@ -952,6 +988,26 @@ fn start(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<(), Clust
             log_tail(&layout.log, 20)
         ),
     ))
+}
+
+/// `bwrap` if the server can run in the sandbox here (probed as the server user), else why not.
+fn sandbox_for(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<PathBuf, String> {
+    let bwrap = sandbox::bwrap()?;
+    sandbox::probe(
+        &bwrap,
+        &layout.base,
+        &install_dir(bins),
+        &bins.tool("postgres"),
+        |program| run_as.command(program, &layout.base),
+    )?;
+    Ok(bwrap)
+}
+
+/// The installation the binaries belong to (`/usr/lib/postgresql/15` for its `bin`).
+fn install_dir(bins: &PgBinaries) -> PathBuf {
+    bins.bin_dir
+        .parent()
+        .map_or_else(|| bins.bin_dir.clone(), Path::to_path_buf)
 }
 
 fn run_tool(cmd: &mut Command, what: &str) -> Result<Output, ClusterError> {

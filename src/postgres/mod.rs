@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod error;
 pub mod limits;
 mod os;
+pub mod sandbox;
 pub mod session;
 
 pub use cluster::{
@@ -19,4 +20,5 @@ pub use cluster::{
 pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
 pub use limits::Limits;
+pub use sandbox::SandboxStatus;
 pub use session::{AppIdentity, ApplySession, Notice, Outcome, ScratchDatabase};

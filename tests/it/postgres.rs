@@ -908,3 +908,55 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     );
     assert_eq!(trap_calls(&server, &db.name), Vec::<String>::new());
 }
+
+#[test]
+fn the_sandboxed_server_writes_nothing_outside_its_directory_and_has_no_network() {
+    use pgspec::postgres::SandboxStatus;
+    let cluster = shared_cluster();
+    if let SandboxStatus::Inactive(why) = cluster.sandbox() {
+        eprintln!("skipped: the sandbox is not available here: {why}");
+        return;
+    }
+    let mut admin = url_server().admin_client("postgres").expect("admin");
+    // As the cluster's superuser (pgspec's own test, not a document): a server-side file
+    // write to /tmp lands in the sandbox's private /tmp, not in the real one.
+    let canary = format!("/tmp/pgspec-canary-{}", std::process::id());
+    let _ = admin.batch_execute(&format!("COPY (SELECT 1) TO '{canary}'"));
+    assert!(
+        !std::path::Path::new(&canary).exists(),
+        "{canary} was created outside the sandbox"
+    );
+    // Everywhere else outside the cluster's directory the filesystem is read-only.
+    let error = admin
+        .batch_execute("COPY (SELECT 1) TO '/pgspec-canary'")
+        .expect_err("/ is read-only");
+    assert!(
+        error
+            .as_db_error()
+            .is_some_and(|e| e.message().contains("Read-only file system")),
+        "{error}"
+    );
+    // Inside its own directory the server writes as usual.
+    let inside = cluster
+        .data_dir
+        .parent()
+        .expect("base directory")
+        .join("canary-inside");
+    admin
+        .batch_execute(&format!("COPY (SELECT 1) TO '{}'", inside.display()))
+        .expect("the cluster's own directory is writable");
+    assert!(inside.exists());
+    let _ = std::fs::remove_file(&inside);
+    // No network interface but loopback.
+    let rows = admin
+        .simple_query(
+            "CREATE TEMP TABLE net (l text); COPY net FROM PROGRAM 'cat /proc/net/dev'; \
+             SELECT pg_catalog.count(*)::text FROM net WHERE l LIKE '%:%' AND l NOT LIKE '%lo:%'",
+        )
+        .expect("read /proc/net/dev");
+    let count = rows.iter().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+        _ => None,
+    });
+    assert_eq!(count.as_deref(), Some("0"), "interfaces besides lo");
+}
