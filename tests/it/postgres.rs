@@ -910,6 +910,7 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // says why it is skipped
 fn the_sandboxed_server_writes_nothing_outside_its_directory_and_has_no_network() {
     use pgspec::postgres::SandboxStatus;
     let cluster = shared_cluster();
