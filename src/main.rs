@@ -33,6 +33,14 @@ use pgspec::verify;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Bound on the whole command, in seconds (0: none). When it passes, pgspec ends its
+    /// statements on the server and exits with 2.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 600)]
+    timeout: u64,
+    /// Bound on each statement of the document, in seconds (0: none); pgspec cancels a
+    /// statement that outlives it, and ends its server process if it ignores the cancel.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
+    statement_timeout: u64,
 }
 
 const EXAMPLES: &str = "\
@@ -346,6 +354,7 @@ enum Color {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    bound_time(&cli);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -356,6 +365,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// --statement-timeout for every connection, --timeout for the whole command.
+fn bound_time(cli: &Cli) {
+    use std::time::Duration;
+    pgspec::postgres::limits::set(pgspec::postgres::Limits {
+        statement_timeout: Duration::from_secs(cli.statement_timeout),
+        ..pgspec::postgres::Limits::default()
+    });
+    let limit = cli.timeout;
+    pgspec::postgres::CommandTimer::start(Duration::from_secs(limit), move || {
+        eprintln!("pgspec: error: the command did not finish within --timeout {limit} s; pgspec ended its statements on the server");
+        std::process::exit(2);
+    });
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -376,7 +399,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
     if let Some(url) = db {
-        return Ok(Server::Url(url.to_string()));
+        let server = Server::Url(url.to_string());
+        server.terminate_orphans();
+        return Ok(server);
     }
     let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
     let root = args
@@ -385,7 +410,9 @@ fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
         .unwrap_or_else(Cluster::default_root);
     let cluster =
         Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
-    Ok(Server::Embedded(cluster))
+    let server = Server::Embedded(cluster);
+    server.terminate_orphans();
+    Ok(server)
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {

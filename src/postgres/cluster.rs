@@ -25,6 +25,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::limits::{self, Limits};
+use super::orphans::{self, application_name};
 use super::os;
 use super::sandbox::{self, SandboxStatus};
 
@@ -1135,14 +1136,25 @@ impl Server {
     /// queries: startup options win over database and role settings) and bound its time
     /// ([`admin_options`]). Never run the document's code on it.
     pub fn config(&self, dbname: &str) -> Result<postgres::Config, ClusterError> {
-        match self {
-            Server::Embedded(cluster) => Ok(cluster.config(dbname)),
+        let config = match self {
+            Server::Embedded(cluster) => cluster.config(dbname),
             Server::Url(url) => {
                 let mut config = url_config(url, dbname)?;
                 let options = admin_options(url_check_interval(url));
                 append_options(&mut config, &options);
-                Ok(config)
+                config
             }
+        };
+        orphans::remember_server(&config);
+        Ok(config)
+    }
+
+    /// End the backends that pgspec processes of this PID namespace left behind when they
+    /// died (see [`orphans`](super::orphans)); how many. Best effort.
+    pub fn terminate_orphans(&self) -> usize {
+        match self.admin_client(&self.maintenance_dbname()) {
+            Ok(mut admin) => orphans::terminate_orphans(&mut admin),
+            Err(_) => 0,
         }
     }
 
@@ -1280,11 +1292,6 @@ fn url_check_interval(url: &str) -> bool {
         .is_none_or(|version| version >= 140_000);
     known.push((url.to_string(), supported));
     supported
-}
-
-/// `pgspec/<pid>`: the `application_name` of every connection this process opens.
-pub fn application_name() -> String {
-    format!("pgspec/{}", std::process::id())
 }
 
 /// Startup options of pgspec's administrative connections: `search_path` fixed to

@@ -961,3 +961,110 @@ fn the_sandboxed_server_writes_nothing_outside_its_directory_and_has_no_network(
     });
     assert_eq!(count.as_deref(), Some("0"), "interfaces besides lo");
 }
+
+/// Backends of pgspec process `pid` (application_name `pgspec/<pid>/…`) that run `needle`.
+fn backends_of(pid: u32, needle: &str) -> usize {
+    admin_strings(&format!(
+        "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'pgspec/{pid}/%' \
+         AND state <> 'idle' AND query LIKE '%{needle}%'"
+    ))
+    .len()
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    done()
+}
+
+/// A document whose only statement runs for ten minutes, and turns off the server's check
+/// that its client is still there when `stubborn`.
+fn sleeping_doc(dir: &tempfile::TempDir, marker: &str, stubborn: bool) -> String {
+    let path = dir.path().join("sleep.md");
+    let check = if stubborn {
+        "PERFORM set_config('client_connection_check_interval', '0', true); "
+    } else {
+        ""
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "# Doc\n\n```sql\nDO $$ BEGIN {check}PERFORM pg_sleep(600); PERFORM '{marker}'; END $$;\n```\n"
+        ),
+    )
+    .expect("write doc");
+    path.display().to_string()
+}
+
+fn spawn_check(doc: &str, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(extra)
+        .args(["check", "--db", &shared_cluster().url("postgres"), doc])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pgspec")
+}
+
+#[test]
+fn the_backends_of_a_killed_pgspec_stop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Killed: the server notices the closed connection within a second or two.
+    let doc = sleeping_doc(&dir, "killed-plain", false);
+    let mut child = spawn_check(&doc, &["--statement-timeout", "0"]);
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(30), || backends_of(pid, "killed-plain")
+            == 1),
+        "the statement runs"
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert!(
+        wait_until(Duration::from_secs(5), || backends_of(pid, "killed-plain")
+            == 0),
+        "the backend of a killed pgspec keeps running"
+    );
+
+    // A statement that turned the check off outlives its pgspec, until the next run.
+    let doc = sleeping_doc(&dir, "killed-stubborn", true);
+    let mut child = spawn_check(&doc, &["--statement-timeout", "0"]);
+    let pid = child.id();
+    assert!(wait_until(Duration::from_secs(30), || {
+        backends_of(pid, "killed-stubborn") == 1
+    }));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(backends_of(pid, "killed-stubborn"), 1, "still running");
+    assert!(url_server().terminate_orphans() >= 1);
+    assert!(wait_until(Duration::from_secs(5), || {
+        backends_of(pid, "killed-stubborn") == 0
+    }));
+}
+
+#[test]
+fn the_timeout_option_bounds_a_whole_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = sleeping_doc(&dir, "timeout-bound", true);
+    let started = Instant::now();
+    let child = spawn_check(&doc, &["--timeout", "3", "--statement-timeout", "0"]);
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--timeout 3 s"), "{stderr}");
+    // It ended its own statement on the way out (that one turned the client check off).
+    assert!(
+        wait_until(Duration::from_secs(3), || backends_of(pid, "timeout-bound")
+            == 0),
+        "the statement outlived pgspec"
+    );
+}
