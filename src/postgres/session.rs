@@ -439,7 +439,10 @@ impl ApplySession {
             .and_then(|rows| rows.into_iter().next())
             .and_then(|row| row.into_iter().next().flatten());
         self.app.take_notices();
-        schema.unwrap_or_else(|| "public".to_string())
+        // Never a system schema (the document may have put pg_catalog first on its path).
+        schema
+            .filter(|s| !s.starts_with("pg_") && s != "information_schema")
+            .unwrap_or_else(|| "public".to_string())
     }
 
     /// Run a query as the document's role (the app connection, simple protocol, under the

@@ -873,6 +873,20 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
         .expect("show")
         .get(0);
     assert_eq!(path, "pg_catalog,pg_temp");
+    // Both kinds of connection are bounded from their first statement on, and the server
+    // checks that pgspec is still there while it runs one.
+    let bounds =
+        "SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout') \
+                  || ' ' || current_setting('client_connection_check_interval')";
+    let admin_bounds: String = admin.query_one(bounds, &[]).expect("bounds").get(0);
+    assert_eq!(admin_bounds, "1min 10s 1s");
+    let app_bounds: String = app.query_one(bounds, &[]).expect("bounds").get(0);
+    assert_eq!(app_bounds, "15s 10s 1s");
+    let app_name: String = admin
+        .query_one("SELECT current_setting('application_name')", &[])
+        .expect("name")
+        .get(0);
+    assert_eq!(app_name, pgspec::postgres::application_name());
 
     // Every catalog query pgspec runs, on a fresh session of the trapped database.
     let mut s = db.session().expect("session");
