@@ -133,8 +133,14 @@ enum Command {
 
 #[derive(Subcommand, Debug, Clone, Copy)]
 enum ClusterAction {
-    /// Print where the cluster lives and whether it runs.
-    Status,
+    /// Print where the cluster lives, whether it runs, and whether its server runs in the
+    /// sandbox (bubblewrap: no network, read-only filesystem outside the cluster directory).
+    Status {
+        /// `json`: one object with `state`, `data_dir`, `url`, `detail` and
+        /// `sandbox {active, detail}`; any other format prints text.
+        #[arg(long, value_enum, default_value_t = Format::Full)]
+        format: Format,
+    },
     /// Start it (initdb first if needed) and print its connection URL.
     Start,
     /// Stop it (data kept for reuse).
@@ -1058,9 +1064,32 @@ fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
             let cluster = Cluster::ensure(&root, &bins)?;
             println!("{}", cluster.url("postgres"));
         }
-        ClusterAction::Status => {
-            println!("{}", Cluster::status(&root, &bins));
-            println!("sandbox: {}", Cluster::sandbox_at(&root, &bins));
+        ClusterAction::Status { format } => {
+            let status = Cluster::status(&root, &bins);
+            let sandbox = Cluster::sandbox_at(&root, &bins);
+            if format == Format::Json {
+                use pgspec::postgres::ClusterStatus as S;
+                let (state, data_dir, url) = match &status {
+                    S::NotInitialized { data_dir } => ("not-initialized", data_dir, None),
+                    S::Stopped { data_dir } => ("stopped", data_dir, None),
+                    S::Running { data_dir, url } => ("running", data_dir, Some(url)),
+                    S::Unreachable { data_dir, .. } => ("unreachable", data_dir, None),
+                };
+                let value = json_envelope(
+                    "cluster status",
+                    serde_json::json!({
+                        "state": state,
+                        "data_dir": data_dir,
+                        "url": url,
+                        "detail": status.to_string(),
+                        "sandbox": {"active": sandbox.is_active(), "detail": sandbox.to_string()},
+                    }),
+                );
+                println!("{value:#}");
+            } else {
+                println!("{status}");
+                println!("sandbox: {sandbox}");
+            }
         }
         ClusterAction::Stop => {
             Cluster::stop_at(&root, &bins)?;
