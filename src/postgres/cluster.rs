@@ -1451,6 +1451,34 @@ mod tests {
     }
 
     #[test]
+    fn privileged_connections_pin_search_path_after_the_urls_own_options() {
+        let server = Server::Url(
+            "postgresql://u@/app?host=/nonexistent&options=-c%20work_mem%3D8MB".to_string(),
+        );
+        let admin = server.config("scratch").expect("config");
+        let options = admin.get_options().expect("options");
+        assert!(
+            options.starts_with(
+                "-c work_mem=8MB -c search_path=pg_catalog,pg_temp -c statement_timeout="
+            ),
+            "{options}"
+        );
+        assert!(options.contains(" -c lock_timeout="), "{options}");
+        assert_eq!(admin.get_dbname(), Some("scratch"));
+        assert_eq!(
+            admin.get_application_name(),
+            Some(application_name().as_str())
+        );
+        let app = server.app_config("scratch").expect("config");
+        let options = app.get_options().expect("options");
+        assert!(
+            options.starts_with("-c work_mem=8MB -c statement_timeout="),
+            "{options}"
+        );
+        assert!(!options.contains("search_path"), "{options}");
+    }
+
+    #[test]
     fn rewrites_and_redacts_urls() {
         assert_eq!(
             replace_url_dbname(
