@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use crate::diagnostics::PgDetails;
+use crate::sql::safety::PrivilegedOp;
 
 use super::cluster::error_text;
 use super::deadline::{backend_pid, Deadline, Stop};
@@ -29,12 +30,10 @@ use super::{os, ClusterError, Server};
 /// The unprivileged role that runs the document's SQL and owns scratch databases.
 pub const APPLY_ROLE: &str = "pgspec_apply";
 pub use super::limits::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT};
-/// The search_path of pgspec's superuser connections (also in their startup options).
-const ADMIN_SEARCH_PATH: &str = "pg_catalog, pg_temp";
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
 /// Marks roles a scratch run created (COMMENT ON ROLE).
-const ROLE_MARKER: &str = "pgspec scratch role";
+pub const ROLE_MARKER: &str = "pgspec scratch role";
 
 /// A NOTICE/WARNING the server raised while running a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +79,17 @@ impl Outcome {
     pub fn is_applied(&self) -> bool {
         matches!(self, Outcome::Applied { .. })
     }
+}
+
+/// Whether pgspec may run a privileged operation for the document in this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivilegeCheck {
+    Run,
+    /// The operation asks for what is already there (a membership between roles that existed
+    /// before the run): nothing to run, nothing changed.
+    AlreadyInPlace,
+    /// Never run, with the reason.
+    Refuse(String),
 }
 
 /// Who runs the document's SQL on the app connection.
@@ -245,10 +255,15 @@ impl ScratchDatabase {
             _ => settings,
         };
         let app = Conn::open(self.app.clone(), app_setup)?;
+        let owner = match &self.app_identity {
+            AppIdentity::Role(role) | AppIdentity::SetRole { role, .. } => role.clone(),
+            AppIdentity::User(user) => user.clone(),
+        };
         Ok(ApplySession {
             app,
             admin,
             database: self.name.clone(),
+            owner,
             created_roles: Arc::clone(&self.created_roles),
             deadline: Deadline::new(Some(self.maintenance.clone())),
             watchdog_after: watchdog_after(self.statement_timeout),
@@ -343,6 +358,8 @@ pub struct ApplySession {
     app: Conn,
     admin: Conn,
     database: String,
+    /// The role the document's SQL runs as (owner of the database).
+    owner: String,
     created_roles: Arc<Mutex<Vec<String>>>,
     deadline: Deadline,
     watchdog_after: Option<Duration>,
@@ -361,24 +378,14 @@ impl ApplySession {
         self.run(false, sql, Mode::Execute)
     }
 
-    /// Run one vetted statement as superuser. Roles it creates are recorded and dropped with
+    /// Run SQL that pgspec itself wrote (never document text: that goes through
+    /// [`Self::apply_privileged`]) as superuser. Roles it creates are recorded and dropped with
     /// the scratch database.
     pub fn apply_as_superuser(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
         let before = self.role_names()?;
-        // The superuser connection's search_path is pg_catalog, pg_temp; objects a vetted
-        // statement creates without a schema (CREATE EXTENSION) go where the document's own
-        // would: its role's current schema. pg_catalog stays first (implicitly).
-        let schema = self.app_creation_schema();
-        let _ = self.admin.client.batch_execute(&format!(
-            "SET search_path = {}, pg_temp",
-            quote_ident(&schema)
-        ));
-        let outcome = self.run(true, sql, Mode::Execute);
-        let _ = self
-            .admin
-            .client
-            .batch_execute(&format!("SET search_path = {ADMIN_SEARCH_PATH}"));
-        let outcome = outcome?;
+        // The connection's search_path is pg_catalog, pg_temp: pgspec's SQL names the schema
+        // of everything it creates.
+        let outcome = self.run(true, sql, Mode::Execute)?;
         if let Ok(after) = self.role_names() {
             let mut new: Vec<&String> = after.difference(&before).collect();
             new.sort();
@@ -394,6 +401,147 @@ impl ApplySession {
             self.admin.take_notices();
         }
         Ok(outcome)
+    }
+
+    /// Whether pgspec may run `op` for the document in this run: every role it touches must
+    /// have been created by this run (the run's owner role may only receive a membership).
+    /// A membership that is already in place between roles that existed before is nothing to do.
+    pub fn privilege_check(&mut self, op: &PrivilegedOp) -> Result<PrivilegeCheck, ClusterError> {
+        let created = lock(&self.created_roles).clone();
+        let changed = op.roles_changed();
+        let mut foreign = Vec::new();
+        for role in op.roles_from_run() {
+            let ours = created.iter().any(|c| c == role);
+            let owner = role == self.owner && !changed.contains(&role);
+            if !ours && !owner {
+                foreign.push(role);
+            }
+        }
+        if foreign.is_empty() {
+            return Ok(PrivilegeCheck::Run);
+        }
+        if let PrivilegedOp::Membership {
+            grant: true,
+            roles,
+            members,
+            ..
+        } = op
+        {
+            if self.memberships_exist(roles, members)? {
+                return Ok(PrivilegeCheck::AlreadyInPlace);
+            }
+        }
+        let list = foreign
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let owner_note = if foreign.iter().any(|r| *r == self.owner) {
+            format!(
+                " ({} is the role pgspec runs this database's document as)",
+                self.owner
+            )
+        } else {
+            String::new()
+        };
+        Ok(PrivilegeCheck::Refuse(format!(
+            "it changes {list}{owner_note}, which this run did not create; pgspec changes only roles the document created in this run"
+        )))
+    }
+
+    /// Run a privileged operation pgspec built for the document (see [`crate::sql::safety`]),
+    /// after [`Self::privilege_check`] allowed it. Installed *trusted* extensions are created
+    /// as the document's own role; everything else on the administrative connection, whose
+    /// `search_path` the document cannot influence. Roles it creates, renames or drops are
+    /// tracked, so the run's cleanup drops exactly the roles it made.
+    pub fn apply_privileged(&mut self, op: &PrivilegedOp) -> Result<Outcome, ClusterError> {
+        if let PrivilegeCheck::Refuse(reason) = self.privilege_check(op)? {
+            return Err(ClusterError::Server(format!(
+                "pgspec refused a privileged operation: {reason}"
+            )));
+        }
+        let sql = match op {
+            PrivilegedOp::CreateExtension { name, schema, .. } => {
+                let (trusted, fixed_schema) = self.extension_control(name)?;
+                let mut op = op.clone();
+                if schema.is_none() && !fixed_schema {
+                    // Where the document's own CREATE EXTENSION would have put it (the
+                    // administrative connection's own search_path is pg_catalog, pg_temp).
+                    let current = self.app_creation_schema();
+                    if let PrivilegedOp::CreateExtension { schema, .. } = &mut op {
+                        *schema = Some(current);
+                    }
+                }
+                let sql = op.to_sql(&self.database);
+                if trusted {
+                    return self.run(false, &sql, Mode::Execute);
+                }
+                sql
+            }
+            _ => op.to_sql(&self.database),
+        };
+        let outcome = self.run(true, &sql, Mode::Execute)?;
+        if outcome.is_applied() {
+            let mut created = lock(&self.created_roles);
+            match op {
+                PrivilegedOp::CreateRole { name, .. } => created.push(name.clone()),
+                PrivilegedOp::RenameRole { from, to } => {
+                    for role in created.iter_mut().filter(|r| *r == from) {
+                        role.clone_from(to);
+                    }
+                }
+                PrivilegedOp::DropRole { names, .. } => created.retain(|r| !names.contains(r)),
+                _ => {}
+            }
+            drop(created);
+            if let Some(role) = op.created_role() {
+                let marker = format!("{ROLE_MARKER} (database {})", self.database);
+                let _ = self.admin.client.batch_execute(&format!(
+                    "COMMENT ON ROLE {} IS {}",
+                    quote_ident(role),
+                    quote_literal(&marker)
+                ));
+                self.admin.take_notices();
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Whether an installed extension is trusted (its owner role may create it) and whether
+    /// its control file fixes its schema.
+    fn extension_control(&mut self, name: &str) -> Result<(bool, bool), ClusterError> {
+        let rows = self.query_strings(&format!(
+            "SELECT v.trusted, v.schema IS NOT NULL FROM pg_catalog.pg_available_extension_versions v \
+             JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version \
+             WHERE v.name = {}",
+            quote_literal(name)
+        ))?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
+        Ok((flag(0), flag(1)))
+    }
+
+    fn memberships_exist(
+        &mut self,
+        roles: &[String],
+        members: &[String],
+    ) -> Result<bool, ClusterError> {
+        for role in roles {
+            for member in members {
+                let rows = self.query_strings(&format!(
+                    "SELECT 1 FROM pg_catalog.pg_auth_members m \
+                     JOIN pg_catalog.pg_roles r ON r.oid = m.roleid \
+                     JOIN pg_catalog.pg_roles u ON u.oid = m.member \
+                     WHERE r.rolname = {} AND u.rolname = {}",
+                    quote_literal(role),
+                    quote_literal(member)
+                ))?;
+                if rows.is_empty() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Prepare (parse + analyze, never execute) an example query as the app role, with
@@ -445,11 +593,11 @@ impl ApplySession {
             .unwrap_or_else(|| "public".to_string())
     }
 
-    /// Run a query as the document's role (the app connection, simple protocol, under the
-    /// statement bound) and return every row's values as text. For pgspec's queries that
-    /// touch the document's objects (its functions, views, tables): those must never run on
-    /// the superuser connection, where a view body or a function would run as superuser.
-    pub fn app_query_strings(
+    /// Run pgspec's own query on the document's connection, as the document's role: for
+    /// queries whose evaluation may run document code (plans, checks of function bodies,
+    /// views, the document's tables), which must never run on the superuser connection.
+    /// Rows as text; the statement is bounded like any other.
+    pub fn query_as_document(
         &mut self,
         sql: &str,
     ) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
@@ -479,6 +627,11 @@ impl ApplySession {
     /// search_path, temporary tables, prepared statements).
     pub fn reset_app_session(&mut self) -> Result<(), ClusterError> {
         self.app.reconnect()
+    }
+
+    /// The role the document's SQL runs as.
+    pub fn owner_role(&self) -> &str {
+        &self.owner
     }
 
     /// The scratch database's name.

@@ -208,6 +208,24 @@ fn act_as(tx: &mut Transaction<'_>, k: &Keyed, user: &str) -> Result<(), postgre
     tx.batch_execute(&sql)
 }
 
+/// The roles of `roles` the acting role may be given: made by pgspec for a document (marked),
+/// not superusers, not predefined.
+fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
+    if roles.is_empty() {
+        return Vec::new();
+    }
+    admin
+        .query(
+            "SELECT r.rolname::text FROM pg_catalog.pg_roles r \
+             WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]) AND NOT r.rolsuper \
+             AND NOT r.rolbypassrls AND r.rolname OPERATOR(pg_catalog.!~) '^pg_' \
+             AND pg_catalog.starts_with(pg_catalog.shobj_description(r.oid, 'pg_authid'), $2)",
+            &[&roles, &crate::postgres::session::ROLE_MARKER],
+        )
+        .map(|rows| rows.iter().map(|row| row.get(0)).collect())
+        .unwrap_or_default()
+}
+
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -290,7 +308,10 @@ pub fn run(
         ]
         .into_iter()
         .chain(
-            k.roles
+            // Only roles the document created: membership in any other (a superuser, a
+            // predefined `pg_*` role, a role of another database) would let the document's
+            // code switch to it with SET ROLE inside this check.
+            granted_roles(admin, &k.roles)
                 .iter()
                 .map(|role_name| format!("GRANT {} TO {r}", quote_ident(role_name))),
         ) {

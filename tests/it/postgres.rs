@@ -223,7 +223,7 @@ fn session_stays_usable_after_failures_and_open_transactions() {
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0].sqlstate, "25P01"); // there is no transaction in progress
 
-    let rows = s.app_query_strings(
+    let rows = s.query_as_document(
         "SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)",
     );
     assert_eq!(
@@ -312,7 +312,7 @@ fn prepare_infers_parameters_without_executing() {
             .expect("prepare"),
     );
     assert_eq!(
-        s.app_query_strings("SELECT count(*), min(name) FROM t")
+        s.query_as_document("SELECT count(*), min(name) FROM t")
             .expect("query"),
         vec![vec![Some("1".to_string()), Some("한".to_string())]]
     );
@@ -384,7 +384,7 @@ fn extensions_are_listed_and_created_as_superuser() {
     );
     if available.iter().any(|e| e == "pgcrypto") {
         applied(
-            s.apply_as_superuser("CREATE EXTENSION pgcrypto")
+            s.apply_as_superuser("CREATE EXTENSION pgcrypto SCHEMA public")
                 .expect("apply"),
         );
         assert!(s

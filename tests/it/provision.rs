@@ -34,7 +34,7 @@ fn apply_fails(session: &mut ApplySession, sql: &str) -> String {
 
 fn strings(session: &mut ApplySession, sql: &str) -> Vec<Vec<Option<String>>> {
     session
-        .app_query_strings(sql)
+        .query_as_document(sql)
         .unwrap_or_else(|e| panic!("query `{sql}`: {e}"))
 }
 
@@ -786,7 +786,7 @@ fn tables_the_app_role_does_not_own_get_partitions_as_superuser() {
     let mut s = session(&db);
     match s
         .apply_as_superuser(
-            "CREATE TABLE admin_events (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
+            "CREATE TABLE public.admin_events (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
         )
         .expect("create as superuser")
     {
