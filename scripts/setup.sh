@@ -11,6 +11,9 @@ need=()
 # bindgen (pg_query's build) needs libclang.so itself; libclang-cpp alone is not enough.
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
+# The private cluster's server runs in a bubblewrap sandbox (no network, read-only /) when
+# bwrap is there; pgspec works without it and `pgspec cluster status` says so.
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

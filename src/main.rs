@@ -33,6 +33,14 @@ use pgspec::verify;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Bound on the whole command, in seconds (0: none). When it passes, pgspec ends its
+    /// statements on the server and exits with 2.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 600)]
+    timeout: u64,
+    /// Bound on each statement of the document, in seconds (0: none); pgspec cancels a
+    /// statement that outlives it, and ends its server process if it ignores the cancel.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
+    statement_timeout: u64,
 }
 
 const EXAMPLES: &str = "\
@@ -125,8 +133,14 @@ enum Command {
 
 #[derive(Subcommand, Debug, Clone, Copy)]
 enum ClusterAction {
-    /// Print where the cluster lives and whether it runs.
-    Status,
+    /// Print where the cluster lives, whether it runs, and whether its server runs in the
+    /// sandbox (bubblewrap: no network, read-only filesystem outside the cluster directory).
+    Status {
+        /// `json`: one object with `state`, `data_dir`, `url`, `detail` and
+        /// `sandbox {active, detail}`; any other format prints text.
+        #[arg(long, value_enum, default_value_t = Format::Full)]
+        format: Format,
+    },
     /// Start it (initdb first if needed) and print its connection URL.
     Start,
     /// Stop it (data kept for reuse).
@@ -346,6 +360,7 @@ enum Color {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    bound_time(&cli);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -356,6 +371,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// --statement-timeout for every connection, --timeout for the whole command.
+fn bound_time(cli: &Cli) {
+    use std::time::Duration;
+    pgspec::postgres::limits::set(pgspec::postgres::Limits {
+        statement_timeout: Duration::from_secs(cli.statement_timeout),
+        ..pgspec::postgres::Limits::default()
+    });
+    let limit = cli.timeout;
+    pgspec::postgres::CommandTimer::start(Duration::from_secs(limit), move || {
+        eprintln!("pgspec: error: the command did not finish within --timeout {limit} s; pgspec ended its statements on the server");
+        std::process::exit(2);
+    });
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -376,7 +405,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
     if let Some(url) = db {
-        return Ok(Server::Url(url.to_string()));
+        let server = Server::Url(url.to_string());
+        server.terminate_orphans();
+        return Ok(server);
     }
     let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
     let root = args
@@ -385,7 +416,9 @@ fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
         .unwrap_or_else(Cluster::default_root);
     let cluster =
         Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
-    Ok(Server::Embedded(cluster))
+    let server = Server::Embedded(cluster);
+    server.terminate_orphans();
+    Ok(server)
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -1031,8 +1064,32 @@ fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
             let cluster = Cluster::ensure(&root, &bins)?;
             println!("{}", cluster.url("postgres"));
         }
-        ClusterAction::Status => {
-            println!("{}", Cluster::status(&root, &bins));
+        ClusterAction::Status { format } => {
+            let status = Cluster::status(&root, &bins);
+            let sandbox = Cluster::sandbox_at(&root, &bins);
+            if format == Format::Json {
+                use pgspec::postgres::ClusterStatus as S;
+                let (state, data_dir, url) = match &status {
+                    S::NotInitialized { data_dir } => ("not-initialized", data_dir, None),
+                    S::Stopped { data_dir } => ("stopped", data_dir, None),
+                    S::Running { data_dir, url } => ("running", data_dir, Some(url)),
+                    S::Unreachable { data_dir, .. } => ("unreachable", data_dir, None),
+                };
+                let value = json_envelope(
+                    "cluster status",
+                    serde_json::json!({
+                        "state": state,
+                        "data_dir": data_dir,
+                        "url": url,
+                        "detail": status.to_string(),
+                        "sandbox": {"active": sandbox.is_active(), "detail": sandbox.to_string()},
+                    }),
+                );
+                println!("{value:#}");
+            } else {
+                println!("{status}");
+                println!("sandbox: {sandbox}");
+            }
         }
         ClusterAction::Stop => {
             Cluster::stop_at(&root, &bins)?;

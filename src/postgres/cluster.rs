@@ -21,9 +21,13 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::limits::{self, Limits};
+use super::orphans::{self, application_name};
 use super::os;
+use super::sandbox::{self, SandboxStatus};
 
 /// The port of the private cluster. Only names the socket file (`.s.PGSQL.5432`): no TCP.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -32,6 +36,8 @@ pub const SUPERUSER: &str = "postgres";
 /// `sun_path` holds 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH: usize = 107;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a busy backend of pgspec checks that pgspec is still connected.
+const CLIENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 const LOCK_WAIT: Duration = Duration::from_secs(180);
 /// Libraries preloaded when the installation has them (so the cluster also starts without).
 const PRELOAD_CANDIDATES: &[&str] = &["pg_cron", "pg_stat_statements"];
@@ -590,17 +596,37 @@ impl Cluster {
         )
     }
 
-    /// Client configuration for `dbname` as the superuser, over the unix socket.
+    /// Client configuration for `dbname` as the superuser, over the unix socket, with the
+    /// startup options of pgspec's administrative connections ([`admin_options`]).
     pub fn config(&self, dbname: &str) -> postgres::Config {
+        let mut config = self.base_config(dbname);
+        config.options(&admin_options(self.check_interval()));
+        config
+    }
+
+    /// Client configuration for `dbname` for the document's code ([`app_options`]); the
+    /// caller sets the document's role as `user`.
+    pub fn app_config(&self, dbname: &str) -> postgres::Config {
+        let mut config = self.base_config(dbname);
+        config.options(&app_options(self.check_interval()));
+        config
+    }
+
+    fn base_config(&self, dbname: &str) -> postgres::Config {
         let mut config = postgres::Config::new();
         config
             .host_path(&self.socket_dir)
             .port(self.port)
             .user(SUPERUSER)
             .dbname(dbname)
-            .application_name("pgspec")
+            .application_name(&application_name())
             .connect_timeout(CONNECT_TIMEOUT);
         config
+    }
+
+    /// Whether this server knows `client_connection_check_interval` (PostgreSQL 14+).
+    fn check_interval(&self) -> bool {
+        self.bins.major().parse::<u32>().is_ok_and(|m| m >= 14)
     }
 
     /// Connect once (to `postgres`) and close.
@@ -683,6 +709,19 @@ impl Cluster {
             Err(_) => ClusterStatus::Stopped {
                 data_dir: layout.data.clone(),
             },
+        }
+    }
+
+    /// Whether this cluster's server runs in the sandbox (bubblewrap), and if not, why.
+    pub fn sandbox(&self) -> SandboxStatus {
+        sandbox::status(&self.layout.base, &self.layout.pid_file())
+    }
+
+    /// Whether the server of the cluster at `root` runs in the sandbox, and if not, why.
+    pub fn sandbox_at(root: &Path, bins: &PgBinaries) -> SandboxStatus {
+        match Layout::new(root, bins) {
+            Ok(layout) => sandbox::status(&layout.base, &layout.pid_file()),
+            Err(e) => SandboxStatus::Inactive(e.to_string()),
         }
     }
 
@@ -906,16 +945,38 @@ fn start(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<(), Clust
     run_as.chown(&tmp)?;
     fs::rename(&tmp, &conf)
         .map_err(|e| ClusterError::io(format!("writing {}", conf.display()), e))?;
-    let out = run_tool(
-        run_as
-            .command(&bins.tool("pg_ctl"), &layout.base)
-            .arg("-D")
+    let pg_ctl_start = |cmd: &mut Command| {
+        cmd.arg("-D")
             .arg(&layout.data)
             .arg("-l")
             .arg(&layout.log)
-            .args(["-w", "-t", "60", "-s", "start"]),
-        "pg_ctl start",
-    )?;
+            .args(["-w", "-t", "60", "-s", "start"]);
+    };
+    let why_not = match sandbox_for(layout, bins, run_as) {
+        Ok(bwrap) => {
+            let install = install_dir(bins);
+            let mut cmd = run_as.command(&bwrap, &layout.base);
+            cmd.args(sandbox::args(&layout.base, &install))
+                .arg(bins.tool("pg_ctl"));
+            pg_ctl_start(&mut cmd);
+            let out = run_tool(&mut cmd, "pg_ctl start (in bubblewrap)")?;
+            if out.status.success() {
+                sandbox::record(&layout.base, &SandboxStatus::Active);
+                return Ok(());
+            }
+            // Whatever half-started goes; then start without the sandbox.
+            let _ = stop(layout, bins, run_as, "immediate");
+            format!(
+                "the server did not start inside bubblewrap: {}",
+                output_text(&out)
+            )
+        }
+        Err(why) => why,
+    };
+    let mut cmd = run_as.command(&bins.tool("pg_ctl"), &layout.base);
+    pg_ctl_start(&mut cmd);
+    let out = run_tool(&mut cmd, "pg_ctl start")?;
+    sandbox::record(&layout.base, &SandboxStatus::Inactive(why_not));
     if out.status.success() {
         return Ok(());
     }
@@ -928,6 +989,26 @@ fn start(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<(), Clust
             log_tail(&layout.log, 20)
         ),
     ))
+}
+
+/// `bwrap` if the server can run in the sandbox here (probed as the server user), else why not.
+fn sandbox_for(layout: &Layout, bins: &PgBinaries, run_as: &RunAs) -> Result<PathBuf, String> {
+    let bwrap = sandbox::bwrap()?;
+    sandbox::probe(
+        &bwrap,
+        &layout.base,
+        &install_dir(bins),
+        &bins.tool("postgres"),
+        |program| run_as.command(program, &layout.base),
+    )?;
+    Ok(bwrap)
+}
+
+/// The installation the binaries belong to (`/usr/lib/postgresql/15` for its `bin`).
+fn install_dir(bins: &PgBinaries) -> PathBuf {
+    bins.bin_dir
+        .parent()
+        .map_or_else(|| bins.bin_dir.clone(), Path::to_path_buf)
 }
 
 fn run_tool(cmd: &mut Command, what: &str) -> Result<Output, ClusterError> {
@@ -1049,55 +1130,45 @@ impl Server {
     /// Client configuration for `dbname` as the administrative user (the cluster's superuser,
     /// or the URL's user). URL servers: missing host/user/password fall back to libpq's
     /// environment variables and defaults.
+    ///
+    /// Its startup options fix `search_path = pg_catalog, pg_temp` (a document's
+    /// `ALTER DATABASE … SET search_path` or `ALTER ROLE … SET` cannot reach pgspec's own
+    /// queries: startup options win over database and role settings) and bound its time
+    /// ([`admin_options`]). Never run the document's code on it.
     pub fn config(&self, dbname: &str) -> Result<postgres::Config, ClusterError> {
-        match self {
-            Server::Embedded(cluster) => Ok(cluster.config(dbname)),
+        let config = match self {
+            Server::Embedded(cluster) => cluster.config(dbname),
             Server::Url(url) => {
-                let mut config =
-                    postgres::Config::from_str(url).map_err(|e| ClusterError::Connect {
-                        target: redact_url(url),
-                        message: format!("invalid connection string: {}", error_text(&e)),
-                    })?;
-                if config.get_hosts().is_empty() {
-                    match std::env::var("PGHOST").ok().filter(|h| !h.is_empty()) {
-                        Some(h) if h.starts_with('/') => {
-                            config.host_path(h);
-                        }
-                        Some(h) => {
-                            config.host(&h);
-                        }
-                        None if Path::new("/var/run/postgresql").is_dir() => {
-                            config.host_path("/var/run/postgresql");
-                        }
-                        None => {
-                            config.host("localhost");
-                        }
-                    }
-                }
-                if config.get_ports().is_empty() {
-                    if let Some(port) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
-                        config.port(port);
-                    }
-                }
-                if config.get_user().is_none() {
-                    let user = ["PGUSER", "USER", "LOGNAME"]
-                        .iter()
-                        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-                        .unwrap_or_else(|| SUPERUSER.to_string());
-                    config.user(&user);
-                }
-                if config.get_password().is_none() {
-                    if let Ok(password) = std::env::var("PGPASSWORD") {
-                        config.password(password);
-                    }
-                }
-                if config.get_application_name().is_none() {
-                    config.application_name("pgspec");
-                }
-                if config.get_connect_timeout().is_none() {
-                    config.connect_timeout(CONNECT_TIMEOUT);
-                }
-                config.dbname(dbname);
+                let mut config = url_config(url, dbname)?;
+                let options = admin_options(url_check_interval(url));
+                append_options(&mut config, &options);
+                config
+            }
+        };
+        orphans::remember_server(&config);
+        Ok(config)
+    }
+
+    /// End the backends that pgspec processes of this PID namespace left behind when they
+    /// died (see [`orphans`](super::orphans)); how many. Best effort.
+    pub fn terminate_orphans(&self) -> usize {
+        match self.admin_client(&self.maintenance_dbname()) {
+            Ok(mut admin) => orphans::terminate_orphans(&mut admin),
+            Err(_) => 0,
+        }
+    }
+
+    /// Client configuration for `dbname` for the document's code: the same server and
+    /// credentials as [`Server::config`] (set another `user` and drop the password for the
+    /// document's role), with time bounds but without pgspec's search_path, which documents
+    /// do not expect ([`app_options`]).
+    pub fn app_config(&self, dbname: &str) -> Result<postgres::Config, ClusterError> {
+        match self {
+            Server::Embedded(cluster) => Ok(cluster.app_config(dbname)),
+            Server::Url(url) => {
+                let mut config = url_config(url, dbname)?;
+                let options = app_options(url_check_interval(url));
+                append_options(&mut config, &options);
                 Ok(config)
             }
         }
@@ -1142,6 +1213,132 @@ impl Server {
     pub fn describe(&self, dbname: &str) -> String {
         self.url(dbname)
     }
+}
+
+/// The client configuration a URL describes, for `dbname`, with libpq's fallbacks for
+/// what it leaves out, `application_name` `pgspec/<pid>` and a connect timeout.
+fn url_config(url: &str, dbname: &str) -> Result<postgres::Config, ClusterError> {
+    let mut config = postgres::Config::from_str(url).map_err(|e| ClusterError::Connect {
+        target: redact_url(url),
+        message: format!("invalid connection string: {}", error_text(&e)),
+    })?;
+    if config.get_hosts().is_empty() {
+        match std::env::var("PGHOST").ok().filter(|h| !h.is_empty()) {
+            Some(h) if h.starts_with('/') => {
+                config.host_path(h);
+            }
+            Some(h) => {
+                config.host(&h);
+            }
+            None if Path::new("/var/run/postgresql").is_dir() => {
+                config.host_path("/var/run/postgresql");
+            }
+            None => {
+                config.host("localhost");
+            }
+        }
+    }
+    if config.get_ports().is_empty() {
+        if let Some(port) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
+            config.port(port);
+        }
+    }
+    if config.get_user().is_none() {
+        let user = ["PGUSER", "USER", "LOGNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| SUPERUSER.to_string());
+        config.user(&user);
+    }
+    if config.get_password().is_none() {
+        if let Ok(password) = std::env::var("PGPASSWORD") {
+            config.password(password);
+        }
+    }
+    // pgspec's connections name the process, so a later run can find the backends a killed
+    // run left behind (see `terminate_orphans`).
+    config.application_name(&application_name());
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.dbname(dbname);
+    Ok(config)
+}
+
+/// Whether the server at `url` knows `client_connection_check_interval` (PostgreSQL 14+);
+/// asked once per process and URL. An unknown setting in the startup options would make
+/// every connection fail, so servers that cannot be asked are assumed to be recent.
+fn url_check_interval(url: &str) -> bool {
+    static KNOWN: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, supported)) = known.iter().find(|(u, _)| u == url) {
+        return *supported;
+    }
+    let supported = url_config(url, &Server::Url(url.to_string()).maintenance_dbname())
+        .ok()
+        .and_then(|config| config.connect(postgres::NoTls).ok())
+        .and_then(|mut client| {
+            client
+                .simple_query("SHOW server_version_num")
+                .ok()?
+                .into_iter()
+                .find_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(row) => {
+                        row.get(0).and_then(|v| v.parse::<u32>().ok())
+                    }
+                    _ => None,
+                })
+        })
+        .is_none_or(|version| version >= 140_000);
+    known.push((url.to_string(), supported));
+    supported
+}
+
+/// Startup options of pgspec's administrative connections: `search_path` fixed to
+/// `pg_catalog, pg_temp`, statement and lock timeouts, and (PostgreSQL 14+) a periodic check
+/// that the client is still there, so a backend whose pgspec died stops.
+pub fn admin_options(check_interval: bool) -> String {
+    let limits = limits::get();
+    let mut options = String::from("-c search_path=pg_catalog,pg_temp");
+    options.push_str(&bound_options(
+        limits.admin_statement_timeout(),
+        limits,
+        check_interval,
+    ));
+    options
+}
+
+/// Startup options of the connections that run the document's code: the time bounds of
+/// [`admin_options`], the document's own search_path.
+pub fn app_options(check_interval: bool) -> String {
+    let limits = limits::get();
+    bound_options(limits.statement_timeout, limits, check_interval)
+        .trim_start()
+        .to_string()
+}
+
+fn bound_options(statement_timeout: Duration, limits: Limits, check_interval: bool) -> String {
+    let mut options = format!(
+        " -c statement_timeout={} -c lock_timeout={}",
+        statement_timeout.as_millis(),
+        limits.lock_timeout.as_millis()
+    );
+    if check_interval {
+        options.push_str(&format!(
+            " -c client_connection_check_interval={}",
+            CLIENT_CHECK_INTERVAL.as_millis()
+        ));
+    }
+    options
+}
+
+/// Add `options` after those `config` already has (later `-c` settings win).
+fn append_options(config: &mut postgres::Config, options: &str) {
+    let all = match config.get_options().filter(|o| !o.trim().is_empty()) {
+        Some(existing) => format!("{existing} {options}"),
+        None => options.to_string(),
+    };
+    config.options(&all);
 }
 
 /// `url` with `dbname` as its database (URL or key=value form).
@@ -1251,6 +1448,34 @@ mod tests {
         assert!(Layout::new(&PathBuf::from(format!("/tmp/{}", "x".repeat(100))), &bins).is_err());
         assert!(Layout::new(Path::new("/tmp/a b"), &bins).is_err());
         assert!(Layout::new(Path::new("/tmp/pgspec-1000"), &bins).is_ok());
+    }
+
+    #[test]
+    fn privileged_connections_pin_search_path_after_the_urls_own_options() {
+        let server = Server::Url(
+            "postgresql://u@/app?host=/nonexistent&options=-c%20work_mem%3D8MB".to_string(),
+        );
+        let admin = server.config("scratch").expect("config");
+        let options = admin.get_options().expect("options");
+        assert!(
+            options.starts_with(
+                "-c work_mem=8MB -c search_path=pg_catalog,pg_temp -c statement_timeout="
+            ),
+            "{options}"
+        );
+        assert!(options.contains(" -c lock_timeout="), "{options}");
+        assert_eq!(admin.get_dbname(), Some("scratch"));
+        assert_eq!(
+            admin.get_application_name(),
+            Some(application_name().as_str())
+        );
+        let app = server.app_config("scratch").expect("config");
+        let options = app.get_options().expect("options");
+        assert!(
+            options.starts_with("-c work_mem=8MB -c statement_timeout="),
+            "{options}"
+        );
+        assert!(!options.contains("search_path"), "{options}");
     }
 
     #[test]

@@ -3,11 +3,23 @@
 //!
 //! OWNER: helper C (postgres). Public interface below is the contract; keep it.
 
+#[cfg(test)]
+mod catalog_audit;
 pub mod cluster;
+pub mod deadline;
 pub mod error;
+pub mod limits;
+pub mod orphans;
 mod os;
+pub mod sandbox;
 pub mod session;
 
-pub use cluster::{Cluster, ClusterError, ClusterStatus, PgBinaries, Server};
+pub use cluster::{
+    admin_options, app_options, Cluster, ClusterError, ClusterStatus, PgBinaries, Server,
+};
+pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
+pub use limits::Limits;
+pub use orphans::{application_name, CommandTimer};
+pub use sandbox::SandboxStatus;
 pub use session::{AppIdentity, ApplySession, Notice, Outcome, PrivilegeCheck, ScratchDatabase};

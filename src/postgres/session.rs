@@ -8,29 +8,28 @@
 //! superuser connection ([`ApplySession::apply_as_superuser`]).
 //!
 //! Every statement runs under `statement_timeout`/`lock_timeout`; a client-side watchdog
-//! cancels a statement that outlives the timeout (the document may `SET statement_timeout = 0`,
-//! as pg_dump output does).
+//! ([`Deadline`]) cancels a statement that outlives the timeout (the document may
+//! `SET statement_timeout = 0`, as pg_dump output does) and terminates its backend when it
+//! ignores the cancel request.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use postgres::{CancelToken, Client, NoTls, SimpleQueryMessage};
+use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use crate::diagnostics::PgDetails;
 use crate::sql::safety::PrivilegedOp;
 
 use super::cluster::error_text;
+use super::deadline::{backend_pid, Deadline, Stop};
 use super::error::{notice, pg_details, ErrorContext};
 use super::{os, ClusterError, Server};
 
 /// The unprivileged role that runs the document's SQL and owns scratch databases.
 pub const APPLY_ROLE: &str = "pgspec_apply";
-/// Default `statement_timeout` of both sessions.
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default `lock_timeout` of both sessions.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+pub use super::limits::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT};
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
 /// Marks roles a scratch run created (COMMENT ON ROLE).
@@ -207,12 +206,12 @@ impl ScratchDatabase {
 
         let mut scratch = ScratchDatabase {
             url: server.url(&name),
-            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            statement_timeout: super::limits::get().statement_timeout,
+            lock_timeout: super::limits::get().lock_timeout,
             app_identity: AppIdentity::User(admin_user.clone()),
             maintenance,
             admin: server.config(&name)?,
-            app: server.config(&name)?,
+            app: server.app_config(&name)?,
             force_drop: version_num >= 130_000,
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
@@ -266,7 +265,7 @@ impl ScratchDatabase {
             database: self.name.clone(),
             owner,
             created_roles: Arc::clone(&self.created_roles),
-            watchdog: Watchdog::start(),
+            deadline: Deadline::new(Some(self.maintenance.clone())),
             watchdog_after: watchdog_after(self.statement_timeout),
             last_error_context: None,
         })
@@ -362,7 +361,7 @@ pub struct ApplySession {
     /// The role the document's SQL runs as (owner of the database).
     owner: String,
     created_roles: Arc<Mutex<Vec<String>>>,
-    watchdog: Watchdog,
+    deadline: Deadline,
     watchdog_after: Option<Duration>,
     last_error_context: Option<ErrorContext>,
 }
@@ -384,6 +383,8 @@ impl ApplySession {
     /// the scratch database.
     pub fn apply_as_superuser(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
         let before = self.role_names()?;
+        // The connection's search_path is pg_catalog, pg_temp: pgspec's SQL names the schema
+        // of everything it creates.
         let outcome = self.run(true, sql, Mode::Execute)?;
         if let Ok(after) = self.role_names() {
             let mut new: Vec<&String> = after.difference(&before).collect();
@@ -464,14 +465,11 @@ impl ApplySession {
                 let (trusted, fixed_schema) = self.extension_control(name)?;
                 let mut op = op.clone();
                 if schema.is_none() && !fixed_schema {
-                    // Where the document's own CREATE EXTENSION would have put it.
-                    let current =
-                        simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
-                            .ok()
-                            .and_then(|rows| rows.into_iter().next())
-                            .and_then(|row| row.into_iter().next().flatten());
+                    // Where the document's own CREATE EXTENSION would have put it (the
+                    // administrative connection's own search_path is pg_catalog, pg_temp).
+                    let current = self.app_creation_schema();
                     if let PrivilegedOp::CreateExtension { schema, .. } = &mut op {
-                        *schema = current;
+                        *schema = Some(current);
                     }
                 }
                 let sql = op.to_sql(&self.database);
@@ -581,33 +579,48 @@ impl ApplySession {
         }
     }
 
+    /// The schema the document's role creates unqualified objects in (`current_schema()` on
+    /// the app connection), `public` if it has none.
+    fn app_creation_schema(&mut self) -> String {
+        let schema = simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
+            .ok()
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| row.into_iter().next().flatten());
+        self.app.take_notices();
+        // Never a system schema (the document may have put pg_catalog first on its path).
+        schema
+            .filter(|s| !s.starts_with("pg_") && s != "information_schema")
+            .unwrap_or_else(|| "public".to_string())
+    }
+
     /// Run pgspec's own query on the document's connection, as the document's role: for
-    /// queries whose evaluation may run document code (plans, checks of function bodies).
+    /// queries whose evaluation may run document code (plans, checks of function bodies,
+    /// views, the document's tables), which must never run on the superuser connection.
     /// Rows as text; the statement is bounded like any other.
     pub fn query_as_document(
         &mut self,
         sql: &str,
     ) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+        let conn = &mut self.app;
+        conn.take_notices();
         if let Some(after) = self.watchdog_after {
-            self.watchdog.arm(self.app.client.cancel_token(), after);
+            self.deadline
+                .arm(conn.client.cancel_token(), conn.pid, after);
         }
-        let result = simple_rows(&mut self.app.client, sql);
-        self.watchdog.disarm();
-        self.app.take_notices();
-        match result {
-            Ok(rows) => Ok(rows),
-            Err(e) => {
-                if self.app.client.is_closed() {
-                    self.app.reconnect()?;
-                } else {
-                    self.app.settle_transaction();
-                }
-                Err(ClusterError::Server(format!(
-                    "{} (in pgspec's query `{sql}`)",
-                    error_text(&e)
-                )))
+        let result = simple_rows(&mut conn.client, sql);
+        let stopped = self.deadline.disarm();
+        if conn.client.is_closed() {
+            conn.reconnect()?;
+        } else {
+            conn.settle_transaction();
+        }
+        result.map_err(|e| {
+            let mut text = format!("{} (in pgspec's query `{sql}`)", error_text(&e));
+            if let Some(stop) = stopped {
+                text.push_str(&format!("; {stop}"));
             }
-        }
+            ClusterError::Server(text)
+        })
     }
 
     /// Start the app connection afresh (drops session state a statement changed: settings,
@@ -654,13 +667,29 @@ impl ApplySession {
         };
         conn.take_notices(); // stale ones (setup, earlier housekeeping)
         if let Some(after) = self.watchdog_after {
-            self.watchdog.arm(conn.client.cancel_token(), after);
+            self.deadline
+                .arm(conn.client.cancel_token(), conn.pid, after);
         }
         let result = match mode {
             Mode::Execute => conn.client.batch_execute(sql),
             Mode::Prepare => conn.client.prepare(sql).map(drop),
         };
-        let cancelled = self.watchdog.disarm();
+        let stopped = self.deadline.disarm();
+        if let Some(stop @ Stop::Terminated { .. }) = stopped {
+            // The statement ignored the cancel request and its backend was ended: a failed
+            // statement (the document's fault), on a fresh connection.
+            conn.reconnect()?;
+            self.last_error_context = None;
+            return Ok(Outcome::Failed {
+                error: PgDetails {
+                    sqlstate: "57014".to_string(),
+                    message: "canceling statement: it outlived its time bound and ignored the cancel request".to_string(),
+                    hint: Some(stop.to_string()),
+                    ..PgDetails::default()
+                },
+                notices: Vec::new(),
+            });
+        }
         let notices = conn.take_notices();
         self.last_error_context = None;
         let outcome = match &result {
@@ -668,13 +697,8 @@ impl ApplySession {
             Err(e) => match e.as_db_error() {
                 Some(db) => {
                     let mut error = pg_details(db);
-                    if cancelled && error.hint.is_none() {
-                        if let Some(after) = self.watchdog_after {
-                            error.hint = Some(format!(
-                                "pgspec cancelled the statement after {:.1} s",
-                                after.as_secs_f64()
-                            ));
-                        }
+                    if let (Some(stop), None) = (stopped, &error.hint) {
+                        error.hint = Some(stop.to_string());
                     }
                     let context = ErrorContext::from_db_error(db);
                     self.last_error_context = (!context.is_empty()).then_some(context);
@@ -718,6 +742,8 @@ impl ApplySession {
 /// One connection with its notice buffer and how to recreate it.
 struct Conn {
     client: Client,
+    /// The backend's process id (for pg_terminate_backend), recorded at connect.
+    pid: Option<i32>,
     config: postgres::Config,
     setup: String,
     notices: Arc<Mutex<Vec<Notice>>>,
@@ -728,8 +754,9 @@ impl Conn {
         let notices = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&notices);
         config.notice_callback(move |db| lock(&sink).push(notice(&db)));
-        let client = Self::connect(&config, &setup)?;
+        let mut client = Self::connect(&config, &setup)?;
         Ok(Conn {
+            pid: backend_pid(&mut client),
             client,
             config,
             setup,
@@ -754,7 +781,8 @@ impl Conn {
         let started = Instant::now();
         loop {
             match Self::connect(&self.config, &self.setup) {
-                Ok(client) => {
+                Ok(mut client) => {
+                    self.pid = backend_pid(&mut client);
                     self.client = client;
                     self.take_notices();
                     return Ok(());
@@ -794,89 +822,6 @@ impl Conn {
             }
         }
         self.take_notices();
-    }
-}
-
-/// Cancels the running statement of a connection once a deadline passes.
-struct Watchdog {
-    shared: Arc<WatchShared>,
-}
-
-struct WatchShared {
-    state: Mutex<WatchState>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct WatchState {
-    armed: Option<(Instant, CancelToken)>,
-    fired: bool,
-    shutdown: bool,
-}
-
-impl Watchdog {
-    fn start() -> Self {
-        let shared = Arc::new(WatchShared {
-            state: Mutex::new(WatchState::default()),
-            wake: Condvar::new(),
-        });
-        let thread_shared = Arc::clone(&shared);
-        // Without the thread, statement_timeout alone still applies.
-        let _ = std::thread::Builder::new()
-            .name("pgspec-watchdog".to_string())
-            .spawn(move || watch(&thread_shared));
-        Watchdog { shared }
-    }
-
-    fn arm(&self, token: CancelToken, after: Duration) {
-        let mut state = lock(&self.shared.state);
-        state.armed = Some((Instant::now() + after, token));
-        state.fired = false;
-        self.shared.wake.notify_all();
-    }
-
-    /// Disarm; true if it cancelled the statement.
-    fn disarm(&self) -> bool {
-        let mut state = lock(&self.shared.state);
-        state.armed = None;
-        std::mem::take(&mut state.fired)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        lock(&self.shared.state).shutdown = true;
-        self.shared.wake.notify_all();
-    }
-}
-
-fn watch(shared: &WatchShared) {
-    let mut state = lock(&shared.state);
-    loop {
-        if state.shutdown {
-            return;
-        }
-        let deadline = state.armed.as_ref().map(|(d, _)| *d);
-        match deadline {
-            None => state = shared.wake.wait(state).unwrap_or_else(|e| e.into_inner()),
-            Some(deadline) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    // Cancel while holding the lock, so `disarm` (statement over) cannot be
-                    // followed by the next statement before the cancel request was sent.
-                    if let Some((_, token)) = state.armed.take() {
-                        state.fired = true;
-                        let _ = token.cancel_query(NoTls);
-                    }
-                } else {
-                    state = shared
-                        .wake
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        }
     }
 }
 

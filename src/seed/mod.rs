@@ -118,7 +118,7 @@ impl SeedReport {
 /// cluster's unprivileged apply role), else as the administrative user.
 pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> {
     if server.is_embedded() {
-        let mut config = server.config(database)?;
+        let mut config = server.app_config(database)?;
         config.user(APPLY_ROLE);
         if let Ok(c) = config.connect(NoTls) {
             return Ok(c);

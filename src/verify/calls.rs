@@ -80,10 +80,12 @@ fn uncovered(
     tx: &mut postgres::Transaction<'_>,
 ) -> Result<Vec<(String, Vec<String>)>, postgres::Error> {
     let rows = tx.query(
-        "SELECT format('%I.%I', n.nspname, p.relname), pg_get_expr(c.relpartbound, c.oid)::text, \
-         pg_get_partkeydef(p.oid)::text \
-         FROM pg_class p JOIN pg_namespace n ON n.oid = p.relnamespace \
-         JOIN pg_inherits i ON i.inhparent = p.oid JOIN pg_class c ON c.oid = i.inhrelid \
+        "SELECT pg_catalog.format('%I.%I', n.nspname, p.relname), \
+         pg_catalog.pg_get_expr(c.relpartbound, c.oid)::text, \
+         pg_catalog.pg_get_partkeydef(p.oid)::text \
+         FROM pg_catalog.pg_class p JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace \
+         JOIN pg_catalog.pg_inherits i ON i.inhparent = p.oid \
+         JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
          WHERE p.relkind = 'p' AND n.nspname NOT IN ('pg_catalog', 'cron')",
         &[],
     )?;
@@ -131,7 +133,10 @@ fn partition_claim(
     what: &str,
 ) -> Option<Claim> {
     let before: i64 = tx
-        .query_one("SELECT count(*) FROM pg_inherits", &[])
+        .query_one(
+            "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits",
+            &[],
+        )
         .ok()?
         .get(0);
     let _ = before;
@@ -236,11 +241,11 @@ pub fn functions(
             }
             seen.push((obj.schema.clone(), obj.name.clone()));
             let rows = app.query(
-                "SELECT p.oid::int8, format('%I.%I', n.nspname, p.proname), p.prokind::text, \
-                 pg_get_function_result(p.oid), COALESCE(p.proargnames, '{}')::text[], \
-                 ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) t), p.pronargdefaults::int4, \
-                 COALESCE(p.proargmodes::text[], '{}') \
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                "SELECT p.oid::int8, pg_catalog.format('%I.%I', n.nspname, p.proname), p.prokind::text, \
+                 pg_catalog.pg_get_function_result(p.oid), COALESCE(p.proargnames, '{}')::text[], \
+                 ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM pg_catalog.unnest(p.proargtypes::oid[]) t), \
+                 p.pronargdefaults::int4, COALESCE(p.proargmodes::text[], '{}') \
+                 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
                  WHERE p.proname = $1 AND ($2::text IS NULL OR n.nspname = $2) \
                  AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
                 &[&obj.name, &obj.schema],

@@ -405,7 +405,7 @@ fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
 
 fn app_definitions(tx: &mut postgres::Transaction<'_>, names: &[String]) -> Vec<String> {
     tx.query(
-        "SELECT indexdef FROM pg_indexes WHERE lower(indexname) = ANY($1)",
+        "SELECT indexdef FROM pg_catalog.pg_indexes WHERE pg_catalog.lower(indexname) = ANY($1)",
         &[&names],
     )
     .map(|rows| rows.iter().map(|r| r.get(0)).collect())
@@ -514,7 +514,7 @@ pub fn run(
         }
         let types: Vec<String> = tx
             .query(
-                "SELECT unnest(parameter_types)::text FROM pg_prepared_statements WHERE name = 'pgspec_verify_q'",
+                "SELECT pg_catalog.unnest(parameter_types)::text FROM pg_catalog.pg_prepared_statements WHERE name = 'pgspec_verify_q'",
                 &[],
             )
             .map(|rows| rows.iter().map(|r| r.get(0)).collect())
@@ -588,11 +588,12 @@ pub fn run(
                 let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
                 let others: Vec<String> = tx
                     .query(
-                        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i \
-                         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i \
+                         JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+                         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                          WHERE i.indrelid = ANY($1::int8[]::oid[]) AND NOT c.relispartition \
-                         AND lower(c.relname) <> ALL($2) \
-                         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                         AND pg_catalog.lower(c.relname) <> ALL($2) \
+                         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)",
                         &[&oids, &pc.indexes],
                     )
                     .map(|rows| rows.iter().map(|r| r.get(0)).collect())

@@ -419,3 +419,56 @@ fn seed_and_verify_report_json_and_exit_codes() {
     let down = pgspec(&["down", "--db", &url, "--name", &name, &doc], None);
     assert!(down.status.success());
 }
+
+#[test]
+fn cluster_status_says_whether_the_sandbox_is_active() {
+    // The shared test cluster: the sandbox is on wherever bubblewrap works.
+    let shared = shared_cluster();
+    let root = shared.root.display().to_string();
+    let out = pgspec(
+        &[
+            "cluster",
+            "status",
+            "--format",
+            "json",
+            "--cluster-dir",
+            &root,
+        ],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(value["command"], "cluster status");
+    assert_eq!(value["state"], "running");
+    assert_eq!(value["sandbox"]["active"], shared.sandbox().is_active());
+    assert_eq!(value["sandbox"]["detail"], shared.sandbox().to_string());
+
+    // Turned off: the server runs as before and the status says why.
+    let home = tempfile::Builder::new()
+        .prefix("pgs")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    let home_str = home.path().display().to_string();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(args)
+            .args(["--cluster-dir", &home_str])
+            .env("PGSPEC_SANDBOX", "off")
+            .output()
+            .expect("run pgspec")
+    };
+    let out = run(&["cluster", "start"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["cluster", "status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("sandbox: inactive: turned off (PGSPEC_SANDBOX=off)"),
+        "{text}"
+    );
+    let out = run(&["cluster", "destroy"]);
+    assert_eq!(out.status.code(), Some(0));
+}

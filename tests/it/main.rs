@@ -25,3 +25,16 @@ pub fn seed_file(dir: &str, prefix: &str) -> std::path::PathBuf {
         .expect("seed exists")
         .path()
 }
+
+/// A connection to `database` as the server's administrative user but with the database's
+/// own search_path (pgspec's administrative connections pin theirs to pg_catalog): for tests
+/// that read the trusted documents' tables directly.
+pub fn data_client(server: &pgspec::postgres::Server, database: &str) -> ::postgres::Client {
+    server
+        .app_config(database)
+        .and_then(|c| {
+            c.connect(::postgres::NoTls)
+                .map_err(|e| pgspec::postgres::ClusterError::Server(e.to_string()))
+        })
+        .unwrap_or_else(|e| panic!("connect to {database}: {e}"))
+}

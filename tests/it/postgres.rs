@@ -223,8 +223,9 @@ fn session_stays_usable_after_failures_and_open_transactions() {
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0].sqlstate, "25P01"); // there is no transaction in progress
 
-    let rows = s
-        .query_strings("SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)");
+    let rows = s.query_as_document(
+        "SELECT (SELECT string_agg(x::text, ',') FROM a), (SELECT count(*) FROM b)",
+    );
     assert_eq!(
         rows.expect("query"),
         vec![vec![Some("2".to_string()), Some("1".to_string())]]
@@ -311,7 +312,7 @@ fn prepare_infers_parameters_without_executing() {
             .expect("prepare"),
     );
     assert_eq!(
-        s.query_strings("SELECT count(*), min(name) FROM t")
+        s.query_as_document("SELECT count(*), min(name) FROM t")
             .expect("query"),
         vec![vec![Some("1".to_string()), Some("한".to_string())]]
     );
@@ -383,7 +384,7 @@ fn extensions_are_listed_and_created_as_superuser() {
     );
     if available.iter().any(|e| e == "pgcrypto") {
         applied(
-            s.apply_as_superuser("CREATE EXTENSION pgcrypto")
+            s.apply_as_superuser("CREATE EXTENSION pgcrypto SCHEMA public")
                 .expect("apply"),
         );
         assert!(s
@@ -703,4 +704,381 @@ fn timings() {
     let t = Instant::now();
     drop(cluster);
     eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
+}
+
+/// A loop that swallows every cancel request: only pg_terminate_backend ends it.
+const STUBBORN_LOOP: &str = "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); \
+     EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$";
+
+#[test]
+fn a_deadline_terminates_a_statement_that_ignores_cancel() {
+    use pgspec::postgres::{Deadline, Stop, TERMINATE_GRACE};
+    let server = url_server();
+    let deadline = Deadline::for_server(&server).expect("deadline");
+    let mut client = server.admin_client("postgres").expect("client");
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .expect("set");
+    let started = Instant::now();
+    let bounded = deadline.run(&mut client, Duration::from_millis(300), |c| {
+        c.batch_execute(STUBBORN_LOOP)
+    });
+    let took = started.elapsed();
+    assert!(bounded.value.is_err(), "the loop cannot succeed");
+    assert!(
+        matches!(bounded.stopped, Some(Stop::Terminated { .. })),
+        "{:?}",
+        bounded.stopped
+    );
+    assert!(
+        took < Duration::from_millis(300) + TERMINATE_GRACE + Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(client.is_closed() || client.batch_execute("SELECT 1").is_err());
+
+    // A statement that ends in time is left alone, and a cancel that works is just a cancel.
+    let mut client = server.admin_client("postgres").expect("client");
+    let quick = deadline.run(&mut client, Duration::from_secs(5), |c| {
+        c.batch_execute("SELECT pg_sleep(0.1)")
+    });
+    assert!(quick.value.is_ok() && quick.stopped.is_none(), "{quick:?}");
+    let slow = deadline.run(&mut client, Duration::from_millis(200), |c| {
+        c.batch_execute("SELECT pg_sleep(30)")
+    });
+    assert!(
+        matches!(slow.stopped, Some(Stop::Cancelled { .. })),
+        "{:?}",
+        slow.stopped
+    );
+    assert_eq!(
+        slow.value.expect_err("cancelled").code().map(|c| c.code()),
+        Some("57014")
+    );
+    client.batch_execute("SELECT 1").expect("still usable");
+}
+
+#[test]
+fn the_session_terminates_a_statement_that_ignores_cancel() {
+    let mut db = scratch(&url_server());
+    db.statement_timeout = Duration::from_millis(300);
+    let mut s = db.session().expect("session");
+    let started = Instant::now();
+    let error = failed(s.apply(STUBBORN_LOOP).expect("apply"));
+    assert_eq!(error.sqlstate, "57014");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("terminated")),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // A trigger that lifts its own timeout and spins: same end.
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    applied(
+        s.apply(
+            "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             SET LOCAL statement_timeout = 0; LOOP BEGIN PERFORM pg_sleep(1); \
+             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+        )
+        .expect("apply"),
+    );
+    applied(
+        s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
+            .expect("apply"),
+    );
+    let started = Instant::now();
+    let error = failed(s.apply("INSERT INTO t VALUES (1)").expect("apply"));
+    assert_eq!(error.sqlstate, "57014", "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    applied(s.apply("SELECT count(*) FROM t").expect("apply"));
+}
+
+/// A document's trap for pgspec's catalog queries: a schema first on the database's
+/// search_path with views named like catalogs, a function and an `=` operator for `oid`, all
+/// recording every call in `evil.calls`.
+const SEARCH_PATH_TRAP: &[&str] = &[
+    "CREATE SCHEMA evil",
+    "CREATE TABLE evil.calls (what text)",
+    "GRANT ALL ON evil.calls TO PUBLIC",
+    "CREATE FUNCTION evil.spy(what text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS \
+     $$ BEGIN INSERT INTO evil.calls VALUES (what); RETURN true; END $$",
+    "CREATE VIEW evil.pg_class AS SELECT c.* FROM pg_catalog.pg_class c WHERE evil.spy('pg_class')",
+    "CREATE VIEW evil.pg_namespace AS SELECT n.* FROM pg_catalog.pg_namespace n WHERE evil.spy('pg_namespace')",
+    "CREATE VIEW evil.pg_roles AS SELECT r.* FROM pg_catalog.pg_roles r WHERE evil.spy('pg_roles')",
+    "CREATE VIEW evil.pg_database AS SELECT d.* FROM pg_catalog.pg_database d WHERE evil.spy('pg_database')",
+    "CREATE FUNCTION evil.format_type(oid, integer) RETURNS text LANGUAGE sql VOLATILE AS \
+     $$ SELECT CASE WHEN evil.spy('format_type') THEN pg_catalog.format_type($1, $2) END $$",
+    "CREATE FUNCTION evil.oideq(oid, oid) RETURNS boolean LANGUAGE sql VOLATILE AS \
+     $$ SELECT evil.spy('=') AND pg_catalog.oideq($1, $2) $$",
+    "CREATE OPERATOR evil.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = evil.oideq)",
+    "CREATE TABLE public.t (id int PRIMARY KEY, v text)",
+];
+
+fn trap_calls(server: &Server, database: &str) -> Vec<String> {
+    let mut c = server.admin_client(database).expect("admin");
+    c.query("SELECT what FROM evil.calls ORDER BY 1", &[])
+        .expect("calls")
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
+    let server = url_server();
+    let db = scratch(&server);
+    let mut s = db.session().expect("session");
+    for sql in SEARCH_PATH_TRAP {
+        applied(s.apply(sql).expect("apply"));
+    }
+    applied(
+        s.apply(&format!(
+            "ALTER DATABASE \"{}\" SET search_path = evil, pg_catalog, public",
+            db.name
+        ))
+        .expect("apply"),
+    );
+    drop(s);
+
+    // The trap works on a connection that takes the database's settings: the document's
+    // own role (and every client that does not pin search_path) walks into it.
+    let mut app = crate::data_client(&server, &db.name);
+    let row = app
+        .query_one(
+            "SELECT current_setting('search_path'), count(*) FROM pg_class WHERE oid = 'public.t'::regclass",
+            &[],
+        )
+        .expect("app query");
+    assert_eq!(row.get::<_, String>(0), "evil, pg_catalog, public");
+    assert!(
+        !trap_calls(&server, &db.name).is_empty(),
+        "the trap is armed"
+    );
+    app.batch_execute("TRUNCATE evil.calls").expect("reset");
+
+    // pgspec's privileged connections pin search_path in their startup options, which win
+    // over database and role settings.
+    let mut admin = server.admin_client(&db.name).expect("admin");
+    let path: String = admin
+        .query_one("SELECT current_setting('search_path')", &[])
+        .expect("show")
+        .get(0);
+    assert_eq!(path, "pg_catalog,pg_temp");
+    // Both kinds of connection are bounded from their first statement on, and the server
+    // checks that pgspec is still there while it runs one.
+    let bounds =
+        "SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout') \
+                  || ' ' || current_setting('client_connection_check_interval')";
+    let admin_bounds: String = admin.query_one(bounds, &[]).expect("bounds").get(0);
+    assert_eq!(admin_bounds, "1min 10s 1s");
+    let app_bounds: String = app.query_one(bounds, &[]).expect("bounds").get(0);
+    assert_eq!(app_bounds, "15s 10s 1s");
+    let app_name: String = admin
+        .query_one("SELECT current_setting('application_name')", &[])
+        .expect("name")
+        .get(0);
+    assert_eq!(app_name, pgspec::postgres::application_name());
+
+    // Every catalog query pgspec runs, on a fresh session of the trapped database.
+    let mut s = db.session().expect("session");
+    let files = [
+        include_str!("../../src/postgres/catalog/drift_columns.sql"),
+        include_str!("../../src/postgres/catalog/drift_foreign_keys.sql"),
+        include_str!("../../src/postgres/catalog/drift_keys.sql"),
+        include_str!("../../src/postgres/catalog/lint_columns.sql"),
+        include_str!("../../src/postgres/catalog/lint_constraints.sql"),
+        include_str!("../../src/postgres/catalog/lint_functions.sql"),
+        include_str!("../../src/postgres/catalog/lint_grants.sql"),
+        include_str!("../../src/postgres/catalog/lint_indexes.sql"),
+        include_str!("../../src/postgres/catalog/lint_partitions.sql"),
+        include_str!("../../src/postgres/catalog/lint_policies.sql"),
+        include_str!("../../src/postgres/catalog/lint_triggers.sql"),
+        include_str!("../../src/postgres/catalog/object_counts.sql"),
+        include_str!("../../src/postgres/catalog/roles_granted_to.sql"),
+        include_str!("../../src/seed/catalog.sql"),
+        include_str!("../../src/provision/partitions.sql"),
+    ];
+    for sql in files {
+        s.query_strings(sql)
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    }
+    s.available_extensions().expect("extensions");
+    s.installed_extensions().expect("extensions");
+    let tables = pgspec::schema::drift::Catalog::load(&mut s).expect("drift catalog");
+    drop(tables);
+    let seed_catalog = pgspec::seed::catalog::load(&mut admin).expect("seed catalog");
+    assert!(
+        seed_catalog.tables.iter().any(|t| t.name == "t"),
+        "the catalog is read correctly"
+    );
+    assert_eq!(trap_calls(&server, &db.name), Vec::<String>::new());
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // says why it is skipped
+fn the_sandboxed_server_writes_nothing_outside_its_directory_and_has_no_network() {
+    use pgspec::postgres::SandboxStatus;
+    let cluster = shared_cluster();
+    if let SandboxStatus::Inactive(why) = cluster.sandbox() {
+        eprintln!("skipped: the sandbox is not available here: {why}");
+        return;
+    }
+    let mut admin = url_server().admin_client("postgres").expect("admin");
+    // As the cluster's superuser (pgspec's own test, not a document): a server-side file
+    // write to /tmp lands in the sandbox's private /tmp, not in the real one.
+    let canary = format!("/tmp/pgspec-canary-{}", std::process::id());
+    let _ = admin.batch_execute(&format!("COPY (SELECT 1) TO '{canary}'"));
+    assert!(
+        !std::path::Path::new(&canary).exists(),
+        "{canary} was created outside the sandbox"
+    );
+    // Everywhere else outside the cluster's directory the filesystem is read-only.
+    let error = admin
+        .batch_execute("COPY (SELECT 1) TO '/pgspec-canary'")
+        .expect_err("/ is read-only");
+    assert!(
+        error
+            .as_db_error()
+            .is_some_and(|e| e.message().contains("Read-only file system")),
+        "{error}"
+    );
+    // Inside its own directory the server writes as usual.
+    let inside = cluster
+        .data_dir
+        .parent()
+        .expect("base directory")
+        .join("canary-inside");
+    admin
+        .batch_execute(&format!("COPY (SELECT 1) TO '{}'", inside.display()))
+        .expect("the cluster's own directory is writable");
+    assert!(inside.exists());
+    let _ = std::fs::remove_file(&inside);
+    // No network interface but loopback.
+    let rows = admin
+        .simple_query(
+            "CREATE TEMP TABLE net (l text); COPY net FROM PROGRAM 'cat /proc/net/dev'; \
+             SELECT pg_catalog.count(*)::text FROM net WHERE l LIKE '%:%' AND l NOT LIKE '%lo:%'",
+        )
+        .expect("read /proc/net/dev");
+    let count = rows.iter().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+        _ => None,
+    });
+    assert_eq!(count.as_deref(), Some("0"), "interfaces besides lo");
+}
+
+/// Backends of pgspec process `pid` (application_name `pgspec/<pid>/…`) that run `needle`.
+fn backends_of(pid: u32, needle: &str) -> usize {
+    admin_strings(&format!(
+        "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'pgspec/{pid}/%' \
+         AND state <> 'idle' AND query LIKE '%{needle}%'"
+    ))
+    .len()
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    done()
+}
+
+/// A document whose only statement runs for ten minutes, and turns off the server's check
+/// that its client is still there when `stubborn`.
+fn sleeping_doc(dir: &tempfile::TempDir, marker: &str, stubborn: bool) -> String {
+    let path = dir.path().join("sleep.md");
+    let check = if stubborn {
+        "PERFORM set_config('client_connection_check_interval', '0', true); "
+    } else {
+        ""
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "# Doc\n\n```sql\nDO $$ BEGIN {check}PERFORM pg_sleep(600); PERFORM '{marker}'; END $$;\n```\n"
+        ),
+    )
+    .expect("write doc");
+    path.display().to_string()
+}
+
+fn spawn_check(doc: &str, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(extra)
+        .args(["check", "--db", &shared_cluster().url("postgres"), doc])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pgspec")
+}
+
+#[test]
+fn the_backends_of_a_killed_pgspec_stop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Killed: the server notices the closed connection within a second or two.
+    let doc = sleeping_doc(&dir, "killed-plain", false);
+    let mut child = spawn_check(&doc, &["--statement-timeout", "0"]);
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(30), || backends_of(pid, "killed-plain")
+            == 1),
+        "the statement runs"
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert!(
+        wait_until(Duration::from_secs(5), || backends_of(pid, "killed-plain")
+            == 0),
+        "the backend of a killed pgspec keeps running"
+    );
+
+    // A statement that turned the check off outlives its pgspec, until the next run.
+    let doc = sleeping_doc(&dir, "killed-stubborn", true);
+    let mut child = spawn_check(&doc, &["--statement-timeout", "0"]);
+    let pid = child.id();
+    assert!(wait_until(Duration::from_secs(30), || {
+        backends_of(pid, "killed-stubborn") == 1
+    }));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(backends_of(pid, "killed-stubborn"), 1, "still running");
+    assert!(url_server().terminate_orphans() >= 1);
+    assert!(wait_until(Duration::from_secs(5), || {
+        backends_of(pid, "killed-stubborn") == 0
+    }));
+}
+
+#[test]
+fn the_timeout_option_bounds_a_whole_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = sleeping_doc(&dir, "timeout-bound", true);
+    let started = Instant::now();
+    let child = spawn_check(&doc, &["--timeout", "3", "--statement-timeout", "0"]);
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--timeout 3 s"), "{stderr}");
+    // It ended its own statement on the way out (that one turned the client check off).
+    assert!(
+        wait_until(Duration::from_secs(3), || backends_of(pid, "timeout-bound")
+            == 0),
+        "the statement outlived pgspec"
+    );
 }

@@ -34,7 +34,7 @@ fn apply_fails(session: &mut ApplySession, sql: &str) -> String {
 
 fn strings(session: &mut ApplySession, sql: &str) -> Vec<Vec<Option<String>>> {
     session
-        .query_strings(sql)
+        .query_as_document(sql)
         .unwrap_or_else(|e| panic!("query `{sql}`: {e}"))
 }
 
@@ -537,11 +537,19 @@ fn supabase_shim_claims_and_row_level_security() {
             "INSERT INTO notes (user_id, body) VALUES ('{ALICE}', 'a1'), ('{BOB}', 'b1'), ('{ALICE}', 'a2')"
         ),
     );
+    // As superuser (only a superuser may SET ROLE to every role), table named by schema.
+    let column = |s: &mut ApplySession, sql: &str| -> Vec<String> {
+        s.query_strings(sql)
+            .unwrap_or_else(|e| panic!("query `{sql}`: {e}"))
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+            .collect()
+    };
     let as_user = |s: &mut ApplySession, sub: &str| -> Vec<String> {
         column(
             s,
             &format!(
-                r#"BEGIN; SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = '{{"sub":"{sub}","role":"authenticated"}}'; SELECT body FROM notes ORDER BY body; COMMIT"#
+                r#"BEGIN; SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = '{{"sub":"{sub}","role":"authenticated"}}'; SELECT body FROM public.notes ORDER BY body; COMMIT"#
             ),
         )
     };
@@ -550,13 +558,13 @@ fn supabase_shim_claims_and_row_level_security() {
     // No claims: no rows, no error.
     assert!(column(
         &mut s,
-        "BEGIN; SET LOCAL ROLE authenticated; SELECT body FROM notes; COMMIT"
+        "BEGIN; SET LOCAL ROLE authenticated; SELECT body FROM public.notes; COMMIT"
     )
     .is_empty());
     // service_role has no BYPASSRLS here: policies apply to it too.
     assert!(column(
         &mut s,
-        "BEGIN; SET LOCAL ROLE service_role; SELECT body FROM notes; COMMIT"
+        "BEGIN; SET LOCAL ROLE service_role; SELECT body FROM public.notes; COMMIT"
     )
     .is_empty());
 }
@@ -778,7 +786,7 @@ fn tables_the_app_role_does_not_own_get_partitions_as_superuser() {
     let mut s = session(&db);
     match s
         .apply_as_superuser(
-            "CREATE TABLE admin_events (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
+            "CREATE TABLE public.admin_events (id bigint, created_at date NOT NULL) PARTITION BY RANGE (created_at)",
         )
         .expect("create as superuser")
     {

@@ -75,7 +75,7 @@ fn run_verify(server: &Server, name: &str, text: &str) -> VerifyReport {
 }
 
 fn count(server: &Server, db: &str, sql: &str) -> i64 {
-    let mut c = server.admin_client(db).expect("connect");
+    let mut c = crate::data_client(server, db);
     c.query_one(sql, &[]).expect("query").get(0)
 }
 
@@ -198,7 +198,7 @@ fn seeded_rows_satisfy_every_constraint() {
         0
     );
     // The identity sequence continues after the generated keys.
-    let mut c = server.admin_client(&name).expect("connect");
+    let mut c = crate::data_client(&server, &name);
     c.batch_execute(
         "INSERT INTO users (email, name, code) VALUES ('new@example.com', 'n', 'ABC-1234')",
     )
@@ -217,7 +217,7 @@ fn same_seed_gives_the_same_rows() {
         ..SeedOptions::default()
     };
     let digest = |server: &Server, name: &str| -> String {
-        let mut c = server.admin_client(name).expect("connect");
+        let mut c = crate::data_client(server, name);
         c.query_one(
             "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t",
             &[],

@@ -23,9 +23,7 @@ fn server() -> Server {
 }
 
 fn client(database: &str) -> postgres::Client {
-    server()
-        .admin_client(database)
-        .unwrap_or_else(|e| panic!("connect to {database}: {e}"))
+    crate::data_client(&server(), database)
 }
 
 /// Bring a seed up as `pgspec_uptest_<seed>` (recreated) and return the report.
@@ -334,7 +332,11 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
             .admin_client("postgres")
             .expect("connect to the psql target");
         let from_psql = signature(&mut target);
-        let from_up = signature(&mut client(&name));
+        let from_up = signature(
+            &mut server()
+                .admin_client(&name)
+                .expect("connect to the up database"),
+        );
         let only_psql: Vec<&String> = from_psql.iter().filter(|s| !from_up.contains(s)).collect();
         let only_up: Vec<&String> = from_up.iter().filter(|s| !from_psql.contains(s)).collect();
         assert!(
@@ -390,7 +392,7 @@ fn every_seed_is_seeded_and_its_claims_are_verified() {
             );
         }
         // Rows dated now have a partition of their own in every time-partitioned table.
-        let mut db = server.admin_client(&name).expect("connect");
+        let mut db = crate::data_client(&server, &name);
         let tables = db
             .query(
                 "SELECT p.oid::regclass::text, a.attname FROM pg_partitioned_table pt \

@@ -4,8 +4,8 @@
 SELECT n.nspname, c.relname, t.tgname, t.tgfoid::text,
        (t.tgtype & 1 <> 0)::text, (t.tgtype & 4 <> 0)::text, (t.tgtype & 8 <> 0)::text,
        (t.tgtype & 16 <> 0)::text, c.oid::text
-FROM pg_trigger t
-JOIN pg_class c ON c.oid = t.tgrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND t.tgparentid = 0
 ORDER BY n.nspname, c.relname, t.tgname

@@ -1,16 +1,16 @@
 -- Roles the current database grants privileges to or names in policies, other than superusers,
 -- built-in roles and pgspec's own. For `pgspec sql`: a script of the system creates them first.
 SELECT DISTINCT r.rolname
-FROM pg_roles r
+FROM pg_catalog.pg_roles r
 WHERE r.oid IN (
-        SELECT unnest(polroles) FROM pg_policy
-        UNION SELECT (aclexplode(relacl)).grantee FROM pg_class WHERE relacl IS NOT NULL
-        UNION SELECT (aclexplode(nspacl)).grantee FROM pg_namespace WHERE nspacl IS NOT NULL
-        UNION SELECT (aclexplode(proacl)).grantee FROM pg_proc WHERE proacl IS NOT NULL
-        UNION SELECT (aclexplode(typacl)).grantee FROM pg_type WHERE typacl IS NOT NULL
-        UNION SELECT (aclexplode(defaclacl)).grantee FROM pg_default_acl
-        UNION SELECT (aclexplode(datacl)).grantee FROM pg_database
-            WHERE datname = current_database() AND datacl IS NOT NULL
+        SELECT pg_catalog.unnest(polroles) FROM pg_catalog.pg_policy
+        UNION SELECT (pg_catalog.aclexplode(relacl)).grantee FROM pg_catalog.pg_class WHERE relacl IS NOT NULL
+        UNION SELECT (pg_catalog.aclexplode(nspacl)).grantee FROM pg_catalog.pg_namespace WHERE nspacl IS NOT NULL
+        UNION SELECT (pg_catalog.aclexplode(proacl)).grantee FROM pg_catalog.pg_proc WHERE proacl IS NOT NULL
+        UNION SELECT (pg_catalog.aclexplode(typacl)).grantee FROM pg_catalog.pg_type WHERE typacl IS NOT NULL
+        UNION SELECT (pg_catalog.aclexplode(defaclacl)).grantee FROM pg_catalog.pg_default_acl
+        UNION SELECT (pg_catalog.aclexplode(datacl)).grantee FROM pg_catalog.pg_database
+            WHERE datname = pg_catalog.current_database() AND datacl IS NOT NULL
     )
   AND NOT r.rolsuper
   AND r.rolname !~ '^pg_'
