@@ -200,7 +200,7 @@ struct UpArgs {
     /// The design document (Markdown).
     #[arg(value_name = "DOC")]
     doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>`).
+    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Drop and rebuild the database if it exists.
@@ -258,7 +258,7 @@ struct SeedArgs {
     /// "orders: 5M"); --table still wins, --rows fills the rest.
     #[arg(long)]
     volumes: bool,
-    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Output format: full (human) or json.
@@ -287,7 +287,7 @@ struct VerifyArgs {
     /// The design document (Markdown).
     #[arg(value_name = "DOC")]
     doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Output format: full (human), concise or json.
@@ -386,6 +386,11 @@ fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
     let cluster =
         Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
     Ok(Server::Embedded(cluster))
+}
+
+/// The document's path for `up`'s identity check (none for standard input).
+fn document_path(path: &Path) -> Option<String> {
+    (path != Path::new("-")).then(|| path.display().to_string())
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -647,12 +652,15 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
     let path = args.doc.display().to_string();
     let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    let report = up::up(
+    let report = up::up_with(
         pipeline::extract(&bytes),
         &bytes,
         &server,
         &name,
-        args.recreate,
+        &up::UpOptions {
+            recreate: args.recreate,
+            document: document_path(&args.doc),
+        },
     )
     .with_context(|| format!("bringing up {path}"))?;
     let failed_errors = report
@@ -847,6 +855,8 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| up::database_name_for(&path));
     let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("seeding {path}"))?;
     let extracted = pipeline::extract(&bytes);
     let options = seed::SeedOptions {
         rows: args.rows,
@@ -944,6 +954,8 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| up::database_name_for(&path));
     let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("verifying {path}"))?;
     let extracted = pipeline::extract(&bytes);
     let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
         .with_context(|| format!("verifying {path}"))?;
@@ -1012,7 +1024,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
 fn run_down(args: &UpArgs) -> Result<ExitCode> {
     let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    if up::down(&server, &name)? {
+    if up::down_for(&server, &name, document_path(&args.doc).as_deref())? {
         println!("database {name}: removed");
     } else {
         println!("database {name}: does not exist (nothing to do)");
