@@ -764,3 +764,59 @@ fn timings() {
     drop(cluster);
     eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
 }
+
+/// The shared cluster as a URL server logging in as `user`.
+fn url_server_as(user: &str) -> Server {
+    let url = shared_cluster().url("postgres");
+    Server::Url(url.replacen("postgres@", &format!("{user}@"), 1))
+}
+
+#[test]
+fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else() {
+    // May create roles and databases: pgspec makes a role for the run and drops it again.
+    let creator = unique("own_creator");
+    admin_strings(&format!("CREATE ROLE {creator} LOGIN CREATEDB CREATEROLE"));
+    let db = ScratchDatabase::create(&url_server_as(&creator), "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch as a role creator: {e}"));
+    let owner = db.owner_role().to_string();
+    assert_ne!(owner, creator);
+    assert_eq!(db.app_identity, AppIdentity::Role(owner.clone()));
+    let mut s = db.session().expect("session");
+    let rows = s.query_strings("SELECT 1").expect("query");
+    assert_eq!(rows.len(), 1);
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    drop(s);
+    db.drop_now().expect("drop");
+    assert!(!role_exists(&owner), "the run's role is dropped");
+
+    // May create databases only, and owns a database of its own: refused.
+    let holder = unique("own_holder");
+    let holders_db = unique("own_holders_db");
+    admin_strings(&format!("CREATE ROLE {holder} LOGIN CREATEDB"));
+    admin_strings(&format!("CREATE DATABASE {holders_db} OWNER {holder}"));
+    let error = ScratchDatabase::create(&url_server_as(&holder), "pgspec_test")
+        .expect_err("a user that owns a database must not run the document");
+    assert!(
+        error.to_string().contains("owns objects this run did not create"),
+        "{error}"
+    );
+    // Nothing left behind by the refusal.
+    assert!(admin_strings(&format!(
+        "SELECT datname FROM pg_database WHERE datdba = '{holder}'::regrole AND datname <> '{holders_db}'"
+    ))
+    .is_empty());
+
+    // Owns nothing and has no privileged attribute: it runs the document itself (said so).
+    let plain = unique("own_plain");
+    admin_strings(&format!("CREATE ROLE {plain} LOGIN CREATEDB"));
+    let db = ScratchDatabase::create(&url_server_as(&plain), "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch as a plain user: {e}"));
+    assert_eq!(db.app_identity, AppIdentity::User(plain.clone()));
+    assert!(db.app_identity.note().is_some());
+    db.drop_now().expect("drop");
+
+    admin_strings(&format!("DROP DATABASE {holders_db}"));
+    for role in [creator, holder, plain] {
+        admin_strings(&format!("DROP ROLE {role}"));
+    }
+}
