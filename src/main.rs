@@ -642,7 +642,15 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
         Some(out) => {
             std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?
         }
-        None => print!("{script}"),
+        None => {
+            // `pgspec sql DOC | head` closes the pipe early: not an error.
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(script.as_bytes()).and_then(|()| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

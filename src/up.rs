@@ -620,6 +620,7 @@ pub fn down_for(
     };
     drop_database(server, database)?;
     let owner = (made.owner == owner_role_for(database)).then_some(made.owner.as_str());
+    // A role another database still uses (its document granted to it) stays.
     crate::postgres::session::drop_database_roles(server, database, owner)?;
     Ok(true)
 }

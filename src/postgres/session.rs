@@ -1204,12 +1204,13 @@ fn fail_swap_for_tests() -> bool {
 
 /// Drop what `up` made for `database` besides the database itself: the roles its document
 /// created (marked for it) and its owner role `owner` when no other database uses it.
-/// Returns the roles dropped; roles still in use elsewhere are left and named in the error.
+/// Returns the roles dropped and, for each role still in use elsewhere (another database
+/// grants it privileges), why it was kept.
 pub fn drop_database_roles(
     server: &Server,
     database: &str,
     owner: Option<&str>,
-) -> Result<Vec<String>, ClusterError> {
+) -> Result<(Vec<String>, Vec<String>), ClusterError> {
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
     let marked = simple_rows(
         &mut admin,
@@ -1248,14 +1249,7 @@ pub fn drop_database_roles(
             Err(e) => failed.push(format!("{role}: {}", error_text(&e))),
         }
     }
-    if failed.is_empty() {
-        Ok(dropped)
-    } else {
-        Err(ClusterError::Server(format!(
-            "roles kept (still in use): {}",
-            failed.join("; ")
-        )))
-    }
+    Ok((dropped, failed))
 }
 
 /// CREATE DATABASE, owned by `owner` when possible. Returns whether it is.
