@@ -854,8 +854,8 @@ fn describe(config: &postgres::Config) -> String {
     )
 }
 
-/// A copy of `config` without its password (and user).
-fn without_password(config: &postgres::Config) -> postgres::Config {
+/// A copy of `config` without its password, user and startup options.
+pub(crate) fn without_password(config: &postgres::Config) -> postgres::Config {
     let mut copy = postgres::Config::new();
     for host in config.get_hosts() {
         match host {
@@ -872,9 +872,8 @@ fn without_password(config: &postgres::Config) -> postgres::Config {
     if let Some(dbname) = config.get_dbname() {
         copy.dbname(dbname);
     }
-    if let Some(options) = config.get_options() {
-        copy.options(options);
-    }
+    // Not the startup options: pgspec's settings for its own privileged connections (a fixed
+    // search_path, …) are not the document's.
     if let Some(name) = config.get_application_name() {
         copy.application_name(name);
     }

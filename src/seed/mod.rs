@@ -150,7 +150,8 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
             "the owner role {owner} of database {database} cannot log in (NOLOGIN)"
         )));
     }
-    let mut config = server.config(database)?;
+    // Not the administrator's password or startup options.
+    let mut config = crate::postgres::session::without_password(&server.config(database)?);
     config.user(&owner);
     if !server.is_embedded() {
         // Only a role `up` made for this database gets a new password (pgspec never learns
