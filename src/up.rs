@@ -693,7 +693,10 @@ mod tests {
         let long = database_name_for(&"x".repeat(100));
         assert_eq!(long.len(), 63);
         // Same stem, other folder: another database.
-        assert_ne!(database_name_for("a/schema.md"), database_name_for("b/schema.md"));
+        assert_ne!(
+            database_name_for("a/schema.md"),
+            database_name_for("b/schema.md")
+        );
     }
 
     #[test]
@@ -703,7 +706,10 @@ mod tests {
         assert!(!comment.contains(['\n', '\r', '\u{2028}']), "{comment}");
         assert_eq!(comment, "a\\n\\! touch /tmp/x\\r\\! id\\u{2028}");
         let quoted = dollar_quoted("x $pgspec$ \\! y $pgspec1$");
-        assert!(quoted.starts_with("$pgspec2$") && quoted.ends_with("$pgspec2$"), "{quoted}");
+        assert!(
+            quoted.starts_with("$pgspec2$") && quoted.ends_with("$pgspec2$"),
+            "{quoted}"
+        );
         assert_eq!(terminated("SELECT 1 -- note"), "SELECT 1 -- note\n;\n");
         assert_eq!(terminated("SELECT 1"), "SELECT 1;\n");
         assert_eq!(quote_literal("it's"), "'it''s'");

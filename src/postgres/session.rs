@@ -291,7 +291,11 @@ impl ScratchDatabase {
                     return Ok(scratch);
                 }
                 Err(e) => {
-                    let why = format!("pgspec cannot log in as {}: {}", scratch.owner, error_text(&e));
+                    let why = format!(
+                        "pgspec cannot log in as {}: {}",
+                        scratch.owner,
+                        error_text(&e)
+                    );
                     return Err(ClusterError::Server(refusal(&why)));
                 }
             }
@@ -991,14 +995,15 @@ fn create_run_role(
         os::pid_namespace()
     );
     let password = password.map_or_else(String::new, |p| format!(" PASSWORD {}", quote_literal(p)));
-    admin.batch_execute(&format!(
+    admin
+        .batch_execute(&format!(
         "BEGIN; CREATE ROLE {r} {OWNER_ATTRIBUTES}{password}; COMMENT ON ROLE {r} IS {m}; COMMIT",
         r = quote_ident(role),
         m = quote_literal(&marker)
     ))
-    .inspect_err(|_| {
-        let _ = admin.batch_execute("ROLLBACK");
-    })?;
+        .inspect_err(|_| {
+            let _ = admin.batch_execute("ROLLBACK");
+        })?;
     if !superuser {
         // CREATE DATABASE … OWNER needs membership for a user that is not a superuser.
         let _ = admin.batch_execute(&format!("GRANT {} TO CURRENT_USER", quote_ident(role)));
@@ -1043,7 +1048,8 @@ fn ensure_owner_role(
         ),
     )
     .map_err(text)?;
-    let password_sql = password.map_or_else(String::new, |p| format!(" PASSWORD {}", quote_literal(p)));
+    let password_sql =
+        password.map_or_else(String::new, |p| format!(" PASSWORD {}", quote_literal(p)));
     match found.first() {
         None => {
             admin
@@ -1066,11 +1072,9 @@ fn ensure_owner_role(
                 .map_err(text)?;
             revoke_stray_memberships(admin, role, database);
         }
-        Some(_) => {
-            return Err(format!(
-                "a role {role} exists that pgspec did not make for {database}; pgspec leaves it alone"
-            ))
-        }
+        Some(_) => return Err(format!(
+            "a role {role} exists that pgspec did not make for {database}; pgspec leaves it alone"
+        )),
     }
     if !superuser {
         let _ = admin.batch_execute(&format!("GRANT {} TO CURRENT_USER", quote_ident(role)));

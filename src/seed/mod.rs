@@ -156,7 +156,8 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
     if !server.is_embedded() {
         // Only a role `up` made for this database gets a new password (pgspec never learns
         // other roles' passwords, and never changes them).
-        if comment.as_deref() != Some(crate::postgres::session::up_owner_marker(database).as_str()) {
+        if comment.as_deref() != Some(crate::postgres::session::up_owner_marker(database).as_str())
+        {
             return Err(refuse(format!(
                 "database {database} is owned by {owner}, which pgspec did not make for it"
             )));

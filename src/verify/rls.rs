@@ -212,10 +212,7 @@ fn act_as(tx: &mut Transaction<'_>, k: &Keyed, user: &str) -> Result<(), postgre
 /// for a document (marked so), without privileged attributes and member of no role pgspec did
 /// not create. A policy `TO pg_read_server_files` or `TO` a user's own role lends nothing.
 fn grantable(admin: &mut Client, role: &str) -> bool {
-    let marked = format!(
-        "{} (database %",
-        crate::postgres::session::ROLE_MARKER
-    );
+    let marked = format!("{} (database %", crate::postgres::session::ROLE_MARKER);
     admin
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r \

@@ -80,7 +80,8 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-const TABLE: &str = "CREATE TABLE items (id bigint PRIMARY KEY, who text NOT NULL DEFAULT current_user);";
+const TABLE: &str =
+    "CREATE TABLE items (id bigint PRIMARY KEY, who text NOT NULL DEFAULT current_user);";
 
 #[test]
 fn two_schema_md_in_different_folders_get_their_own_databases_and_owners() {
@@ -88,10 +89,19 @@ fn two_schema_md_in_different_folders_get_their_own_databases_and_owners() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = write_doc(&dir.path().join("a"), "schema.md", TABLE);
     let b = write_doc(&dir.path().join("b"), "schema.md", TABLE);
-    let db_a = up(&a, &[])["database"].as_str().expect("database").to_string();
-    let db_b = up(&b, &[])["database"].as_str().expect("database").to_string();
+    let db_a = up(&a, &[])["database"]
+        .as_str()
+        .expect("database")
+        .to_string();
+    let db_b = up(&b, &[])["database"]
+        .as_str()
+        .expect("database")
+        .to_string();
     assert_ne!(db_a, db_b);
-    assert!(db_a.starts_with("pgspec_schema_") && db_a.len() <= 63, "{db_a}");
+    assert!(
+        db_a.starts_with("pgspec_schema_") && db_a.len() <= 63,
+        "{db_a}"
+    );
     let (owner_a, owner_b) = (owner_of(&db_a), owner_of(&db_b));
     assert_ne!(owner_a, owner_b, "each database has its own owner");
     assert!(owner_a.starts_with("pgspec_owner_"), "{owner_a}");
@@ -135,7 +145,10 @@ fn down_drops_the_roles_the_document_created() {
     assert!(role_exists(&role));
     let out = pgspec(&["down", "--db", &url, &doc], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!role_exists(&role), "the document's role goes with its database");
+    assert!(
+        !role_exists(&role),
+        "the document's role goes with its database"
+    );
 }
 
 #[test]
@@ -155,7 +168,10 @@ fn a_documents_check_cannot_drop_or_rename_another_documents_database() {
         ),
     );
     let _ = pgspec(&["check", "--db", &url, "--format", "json", &attacker], &[]);
-    assert!(database_exists(&victim), "another document's check dropped it");
+    assert!(
+        database_exists(&victim),
+        "another document's check dropped it"
+    );
     assert!(owner_of(&victim).starts_with("pgspec_owner_"));
     let _ = pgspec(&["down", "--db", &url, &victim_doc], &[]);
 }
@@ -173,7 +189,9 @@ fn seed_and_verify_refuse_a_database_up_did_not_make() {
         .batch_execute(&format!("CREATE DATABASE {appdb}"))
         .expect("create the user's database");
     admin(&appdb)
-        .batch_execute("CREATE TABLE items (id bigint PRIMARY KEY, who text NOT NULL DEFAULT current_user)")
+        .batch_execute(
+            "CREATE TABLE items (id bigint PRIMARY KEY, who text NOT NULL DEFAULT current_user)",
+        )
         .expect("the user's table");
     for command in ["seed", "verify", "down"] {
         let out = pgspec(&[command, "--db", &url, "--name", &appdb, &doc], &[]);
@@ -222,7 +240,11 @@ fn seed_and_verify_never_fall_back_to_the_administrator() {
         let command = args[0];
         let out = pgspec(&args, &[]);
         assert_ne!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
-        assert!(stderr(&out).contains("cannot log in"), "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot log in"),
+            "{command}: {}",
+            stderr(&out)
+        );
     }
     let rows: i64 = admin(&database)
         .query_one("SELECT count(*) FROM items", &[])
@@ -273,7 +295,11 @@ fn recreate_keeps_the_old_database_until_the_new_one_is_in_place() {
         .expect("the old database is intact")
         .get(0);
     assert_eq!(kept, 1);
-    assert_eq!(scratch_databases(), scratch_before, "the half-built database is gone");
+    assert_eq!(
+        scratch_databases(),
+        scratch_before,
+        "the half-built database is gone"
+    );
 
     let report = up(&doc, &["--recreate"]);
     assert_eq!(report["status"], "recreated", "{report}");
@@ -289,7 +315,9 @@ fn recreate_keeps_the_old_database_until_the_new_one_is_in_place() {
     assert_eq!(tables, vec!["things".to_string()]);
     assert!(owner_of(&database).starts_with("pgspec_owner_"));
     assert!(
-        !scratch_databases().iter().any(|d| d.starts_with("pgspec_old")),
+        !scratch_databases()
+            .iter()
+            .any(|d| d.starts_with("pgspec_old")),
         "the old database is dropped once replaced"
     );
     let _ = pgspec(&["down", "--db", &url, &doc], &[]);
@@ -305,7 +333,9 @@ fn scratch_databases() -> Vec<String> {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    names.retain(|n| n.contains(&format!("_{}_", std::process::id())) || n.starts_with("pgspec_old"));
+    names.retain(|n| {
+        n.contains(&format!("_{}_", std::process::id())) || n.starts_with("pgspec_old")
+    });
     names.sort();
     names
 }
@@ -333,13 +363,20 @@ fn sql_output_piped_into_psql_runs_no_meta_command() {
     let doc = write_doc(dir.path(), "hostile\n\\! touch canary #.md", &sql);
     let script = dir.path().join("system.sql");
     let out = pgspec(
-        &["sql", "--db", &url(), "-o", &script.display().to_string(), &doc],
+        &[
+            "sql",
+            "--db",
+            &url(),
+            "-o",
+            &script.display().to_string(),
+            &doc,
+        ],
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // A cluster of its own: the script creates a cluster-wide role.
-    let target = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
-        .expect("temporary cluster");
+    let target =
+        pgspec::postgres::Cluster::temporary(&shared_cluster().bins).expect("temporary cluster");
     let psql = shared_cluster().bins.bin_dir.join("psql");
     let out = Command::new(&psql)
         .args([
@@ -366,5 +403,8 @@ fn sql_output_piped_into_psql_runs_no_meta_command() {
             "psql ran a meta-command from the document (canary {n})"
         );
     }
-    assert!(!dir.path().join("canary").exists(), "the path ended its comment");
+    assert!(
+        !dir.path().join("canary").exists(),
+        "the path ended its comment"
+    );
 }

@@ -170,7 +170,10 @@ fn cleanup_drops_the_roles_it_created_by_oid_not_by_name() {
     admin_strings(&format!("ALTER ROLE {bystander} RENAME TO {made}"));
     drop(s);
     db.drop_now().expect("drop");
-    assert!(!role_exists(&renamed), "the created role (renamed) is dropped");
+    assert!(
+        !role_exists(&renamed),
+        "the created role (renamed) is dropped"
+    );
     assert!(role_exists(&made), "the role that took its name is kept");
     admin_strings(&format!("DROP ROLE {made}"));
 }
@@ -580,7 +583,10 @@ fn embedded_server_cleans_up_after_dead_runs() {
     let db = scratch(&server);
     assert!(!database_exists(&dead_db));
     assert!(!role_exists(&dead_role));
-    assert!(!role_exists(&dead_owner), "the dead run's owner role is dropped");
+    assert!(
+        !role_exists(&dead_owner),
+        "the dead run's owner role is dropped"
+    );
     // Live runs are left alone.
     assert!(database_exists(&db.name));
     assert!(db.url().contains(&db.name));
@@ -797,7 +803,9 @@ fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else()
     let error = ScratchDatabase::create(&url_server_as(&holder), "pgspec_test")
         .expect_err("a user that owns a database must not run the document");
     assert!(
-        error.to_string().contains("owns objects this run did not create"),
+        error
+            .to_string()
+            .contains("owns objects this run did not create"),
         "{error}"
     );
     // Nothing left behind by the refusal.
