@@ -526,6 +526,13 @@ impl ApplySession {
         &self.owner
     }
 
+    /// OIDs of the roles this run created so far (through [`Self::apply_as_superuser`]): the
+    /// only roles besides [`Self::owner_role`] that a document may alter, grant or drop. By
+    /// OID, because the document may rename them.
+    pub fn created_role_oids(&self) -> Vec<u32> {
+        lock(&self.created_roles).iter().map(|(oid, _)| *oid).collect()
+    }
+
     /// Prepare (parse + analyze, never execute) an example query as the app role, with
     /// parameter types inferred; deallocates it.
     pub fn prepare(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
@@ -1064,10 +1071,11 @@ fn ensure_owner_role(
                 .map_err(text)?;
         }
         Some(row) if row.first().cloned().flatten().as_deref() == Some(marker.as_str()) => {
+            // Settings a document gave its owner role (ALTER ROLE CURRENT_USER SET …) go too.
             admin
                 .batch_execute(&format!(
-                    "ALTER ROLE {} {OWNER_ATTRIBUTES}{password_sql}",
-                    quote_ident(role)
+                    "ALTER ROLE {r} {OWNER_ATTRIBUTES}{password_sql}; ALTER ROLE {r} RESET ALL",
+                    r = quote_ident(role)
                 ))
                 .map_err(text)?;
             revoke_stray_memberships(admin, role, database);
