@@ -530,7 +530,10 @@ impl ApplySession {
     /// only roles besides [`Self::owner_role`] that a document may alter, grant or drop. By
     /// OID, because the document may rename them.
     pub fn created_role_oids(&self) -> Vec<u32> {
-        lock(&self.created_roles).iter().map(|(oid, _)| *oid).collect()
+        lock(&self.created_roles)
+            .iter()
+            .map(|(oid, _)| *oid)
+            .collect()
     }
 
     /// Prepare (parse + analyze, never execute) an example query as the app role, with
@@ -1080,9 +1083,11 @@ fn ensure_owner_role(
                 .map_err(text)?;
             revoke_stray_memberships(admin, role, database);
         }
-        Some(_) => return Err(format!(
+        Some(_) => {
+            return Err(format!(
             "a role {role} exists that pgspec did not make for {database}; pgspec leaves it alone"
-        )),
+        ))
+        }
     }
     if !superuser {
         let _ = admin.batch_execute(&format!("GRANT {} TO CURRENT_USER", quote_ident(role)));

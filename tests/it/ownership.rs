@@ -360,6 +360,15 @@ fn sql_output_piped_into_psql_runs_no_meta_command() {
         c4 = c(4),
         c5 = c(5),
     );
+    // A partition-maintenance function (called by `up`, printed by `sql`) with a hostile name;
+    // its name is matched on lowercased text, so the canary path is lowercase.
+    let c6 = format!("/tmp/pgspec_own_canary6_{}", std::process::id());
+    let _ = std::fs::remove_file(&c6);
+    let sql = format!(
+        "{sql}\nCREATE TABLE ev (at date NOT NULL) PARTITION BY RANGE (at);\n\
+         CREATE FUNCTION \"mk\n\\! touch {c6} #\"() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN \
+         EXECUTE 'CREATE TABLE IF NOT EXISTS ev_2000 PARTITION OF ev FOR VALUES FROM (''2000-01-01'') TO (''2000-02-01'')'; END $f$;"
+    );
     let doc = write_doc(dir.path(), "hostile\n\\! touch canary #.md", &sql);
     let script = dir.path().join("system.sql");
     let out = pgspec(
@@ -406,5 +415,14 @@ fn sql_output_piped_into_psql_runs_no_meta_command() {
     assert!(
         !dir.path().join("canary").exists(),
         "the path ended its comment"
+    );
+    let script_text = std::fs::read_to_string(&script).expect("script");
+    assert!(
+        script_text.contains("SELECT \"mk\n"),
+        "the maintenance call is in the script: {script_text}"
+    );
+    assert!(
+        !std::path::Path::new(&c6).exists(),
+        "psql ran a meta-command from a function name"
     );
 }
