@@ -121,21 +121,7 @@ fn insert_before(stmt: &Statement, title: String, sql: &str) -> Fix {
     }
 }
 
-/// Names that need no quoting stay bare, as a person would write them.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub use crate::sql::quote::quote_ident;
 
 /// One inline index element of a CREATE TABLE: `[UNIQUE] INDEX|KEY [name] (cols)`.
 struct InlineIndex {

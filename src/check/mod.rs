@@ -15,7 +15,10 @@ use crate::diagnostics::{
     Applicability, Category, Code, Diagnostic, Fix, Label, PgDetails, Severity,
 };
 use crate::document::Document;
-use crate::postgres::{char_position_to_byte, ApplySession, ClusterError, Notice, Outcome};
+use crate::postgres::{
+    char_position_to_byte, ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck,
+};
+use crate::sql::safety::{self, PrivilegedOp, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -126,6 +129,8 @@ struct Engine<'a> {
     pending_fixes: HashMap<usize, (fixes::FixPlan, PgDetails, Verdict)>,
     /// Statements whose fixed text applied (the database has them, the document not yet).
     applied_fixes: HashSet<usize>,
+    /// What pgspec left out of a privileged statement it ran (superuser-only role attributes).
+    left_out: HashMap<usize, Vec<String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -189,6 +194,7 @@ impl<'a> Engine<'a> {
             behind: HashMap::new(),
             pending_fixes: HashMap::new(),
             applied_fixes: HashSet::new(),
+            left_out: HashMap::new(),
         })
     }
 
@@ -312,12 +318,41 @@ impl<'a> Engine<'a> {
             }
         }
         let stmt = &self.statements[i];
-        if let Some(reason) = unsafe_reason(stmt) {
-            return Ok(State::Skipped(reason));
+        if stmt.kind == StatementKind::NotSql {
+            return Ok(State::NotAppliedKind);
+        }
+        let privileged = match safety::assess(&stmt.text) {
+            Safety::Refused(reason) => return Ok(State::Skipped(reason)),
+            Safety::TransactionControl => return Ok(State::Skipped(String::new())),
+            Safety::Privileged { op, dropped }
+                if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) =>
+            {
+                Some((op, dropped))
+            }
+            _ => None,
+        };
+        if let Some(job) = crate::sql::cron::schedule_of(&stmt.text) {
+            if let Safety::Refused(reason) = safety::assess(&job.command) {
+                return Ok(State::Skipped(format!("the cron job's command: {reason}")));
+            }
         }
         let outcome = match stmt.kind {
             StatementKind::NotSql => return Ok(State::NotAppliedKind),
-            StatementKind::Schema | StatementKind::Data => self.apply_schema(stmt)?,
+            StatementKind::Schema | StatementKind::Data => match privileged {
+                Some((op, dropped)) => match self.session.privilege_check(&op)? {
+                    PrivilegeCheck::Refuse(reason) => return Ok(State::Skipped(reason)),
+                    PrivilegeCheck::AlreadyInPlace => Outcome::Applied {
+                        notices: Vec::new(),
+                    },
+                    PrivilegeCheck::Run => {
+                        if !dropped.is_empty() {
+                            self.left_out.insert(i, dropped);
+                        }
+                        self.apply_privileged(&op)?
+                    }
+                },
+                None => self.apply_schema(stmt)?,
+            },
             StatementKind::Operation if crate::sql::cron::schedule_of(&stmt.text).is_some() => {
                 self.validate_cron_job(i)?
             }
@@ -449,7 +484,15 @@ impl<'a> Engine<'a> {
             if !self.prelude_done.insert(sql.clone()) {
                 continue;
             }
-            if let Outcome::Failed { .. } = self.session.apply_as_superuser(sql)? {
+            // What a fix needs first is pgspec's own text, yet it goes through the same gate
+            // as the document's: only a privileged operation the run may do.
+            let Safety::Privileged { op, .. } = safety::assess(sql) else {
+                return Ok(false);
+            };
+            if self.session.privilege_check(&op)? != PrivilegeCheck::Run {
+                return Ok(false);
+            }
+            if let Outcome::Failed { .. } = self.apply_privileged(&op)? {
                 return Ok(false);
             }
             let line = self.line_of(&self.statements[i]);
@@ -476,6 +519,11 @@ impl<'a> Engine<'a> {
             .replacement
             .clone()
             .unwrap_or_else(|| stmt.text.clone());
+        if !matches!(safety::assess(&text), Safety::Document) {
+            // A fixed text is derived from the document's: it runs as the document or not at all.
+            self.fixes.insert(i, plan.fix);
+            return Ok(State::Failed(err, verdict));
+        }
         let again = match stmt.kind {
             // The fix removes the statement (an identical repeat, a dropped foreign key).
             _ if text.trim().is_empty() => Some(Outcome::Applied {
@@ -662,27 +710,25 @@ impl<'a> Engine<'a> {
     }
 
     fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
-        survive_lost_connection(self.apply_schema_inner(stmt))
+        survive_lost_connection(self.session.apply(&stmt.text))
     }
 
-    fn apply_schema_inner(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
-        if let Some(ext) = created_extension(stmt) {
-            if !self.fix_context.available_extensions.contains(&ext) {
+    /// A privileged operation pgspec rebuilt from the statement (an extension that is not
+    /// installed is reported as such, without asking the server).
+    fn apply_privileged(&mut self, op: &PrivilegedOp) -> Result<Outcome, ClusterError> {
+        if let PrivilegedOp::CreateExtension { name, .. } = op {
+            if !self.fix_context.available_extensions.contains(name) {
                 return Ok(Outcome::Failed {
                     error: PgDetails {
                         sqlstate: "58P01".into(),
-                        message: format!("extension \"{ext}\" is not available"),
+                        message: format!("extension \"{name}\" is not available"),
                         ..PgDetails::default()
                     },
                     notices: Vec::new(),
                 });
             }
-            return self.session.apply_as_superuser(&stmt.text);
         }
-        if runs_as_superuser(stmt) {
-            return self.session.apply_as_superuser(&stmt.text);
-        }
-        self.session.apply(&stmt.text)
+        survive_lost_connection(self.session.apply_privileged(op))
     }
 
     /// The statement that already created an object statement `i` creates too (usually an
@@ -749,6 +795,17 @@ impl<'a> Engine<'a> {
         let mut diagnostics = earlier;
         let mut reports = Vec::with_capacity(self.statements.len());
         for (i, stmt) in self.statements.iter().enumerate() {
+            if let Some(left_out) = self.left_out.get(&i) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnsafeStatement,
+                        Category::UnsafeStatement,
+                        format!("run without {}: only a superuser may give that, and pgspec never does for a document", left_out.join(", ")),
+                        self.first_line(stmt),
+                    )
+                    .help("grant what the role needs on the objects it uses instead; give superuser attributes yourself on a server you control"),
+                );
+            }
             let (status, category, root) = match &self.states[i] {
                 State::Applied => (StatementStatus::Applied, None, None),
                 State::AppliedLate { creator } => {
@@ -783,7 +840,7 @@ impl<'a> Engine<'a> {
                     if !reason.is_empty() {
                         diagnostics.push(
                             Diagnostic::new(Code::UnsafeStatement, Category::UnsafeStatement, format!("not run: {reason}"), self.first_line(stmt))
-                                .help("pgspec never runs server-side programs, server file access or network calls from a document; run it yourself if you trust it"),
+                                .help("pgspec never runs this for a document: it reaches outside the database pgspec made (server programs, files, network, other databases or roles, server settings); run it yourself on a server you control if you trust it"),
                         );
                     }
                     (
@@ -1219,136 +1276,6 @@ fn first_words(text: &str, n: usize) -> Vec<String> {
         .take(n)
         .map(str::to_lowercase)
         .collect()
-}
-
-/// The extension a `CREATE EXTENSION` statement creates.
-fn created_extension(stmt: &Statement) -> Option<String> {
-    if let Some(obj) = stmt
-        .facts
-        .creates
-        .iter()
-        .find(|o| o.kind == ObjectKind::Extension)
-    {
-        return Some(obj.name.clone());
-    }
-    let words = first_words(&stmt.text, 2);
-    if words.len() == 2 && words[0] == "create" && words[1] == "extension" {
-        let rest = stmt
-            .text
-            .splitn(3, char::is_whitespace)
-            .nth(2)
-            .unwrap_or("");
-        let mut tokens = rest.split_whitespace().map(|t| t.trim_end_matches(';'));
-        let mut name = tokens.next()?;
-        if name.eq_ignore_ascii_case("if") {
-            tokens.next();
-            tokens.next();
-            name = tokens.next()?;
-        }
-        return Some(name.trim_matches('"').to_lowercase());
-    }
-    None
-}
-
-/// Role statements the unprivileged role cannot run but that are harmless: run as superuser.
-fn runs_as_superuser(stmt: &Statement) -> bool {
-    let lower = stmt.text.to_lowercase();
-    let words = first_words(&lower, 3);
-    let role_stmt = matches!(
-        words
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["create", "role" | "user" | "group", ..] | ["alter", "role" | "user" | "group", ..]
-    );
-    // GRANT role TO role (membership, no ON clause).
-    let membership =
-        words.first().is_some_and(|w| w == "grant" || w == "revoke") && !has_word(&lower, "on");
-    if !(role_stmt || membership) {
-        return false;
-    }
-    let dangerous = ["superuser", "replication", "bypassrls", "createrole"];
-    !dangerous.iter().any(|w| has_word(&lower, w))
-        && !lower.contains("pg_")
-        && !has_word(&lower, "postgres")
-}
-
-fn has_word(text: &str, word: &str) -> bool {
-    find_word(text, word).is_some()
-}
-
-/// Why a statement must not run, if it must not: server programs, server files, network.
-fn unsafe_reason(stmt: &Statement) -> Option<String> {
-    let lower = stmt.text.to_lowercase();
-    let words = first_words(&lower, 1);
-    let first = words.first().map(String::as_str);
-    if first == Some("copy") {
-        if has_word(&lower, "program") {
-            return Some("`COPY … PROGRAM` runs a shell command on the server".into());
-        }
-        if !has_word(&lower, "stdin")
-            && !has_word(&lower, "stdout")
-            && (lower.contains("from '") || lower.contains("to '"))
-        {
-            return Some("`COPY` to or from a server file".into());
-        }
-    }
-    if matches!(first, Some("alter"))
-        && first_words(&lower, 2).get(1).is_some_and(|w| w == "system")
-    {
-        return Some("`ALTER SYSTEM` changes the server's configuration".into());
-    }
-    if matches!(first, Some("load")) {
-        return Some("`LOAD` loads a shared library into the server".into());
-    }
-    if matches!(stmt.kind, StatementKind::Schema)
-        && matches!(
-            first,
-            Some("create" | "alter" | "comment" | "grant" | "revoke")
-        )
-    {
-        // Definitions are not executed when created; function bodies run only when called.
-        return None;
-    }
-    for needle in [
-        "net.http_",
-        "http_post(",
-        "http_get(",
-        "dblink(",
-        "dblink_exec(",
-        "lo_import(",
-        "lo_export(",
-        "pg_read_file(",
-        "pg_read_binary_file(",
-        "pg_ls_dir(",
-        "pg_file_write(",
-    ] {
-        if lower.contains(needle) {
-            return Some(format!(
-                "it calls `{}` (network or server files)",
-                needle.trim_end_matches('(')
-            ));
-        }
-    }
-    if matches!(
-        first,
-        Some(
-            "begin"
-                | "commit"
-                | "rollback"
-                | "savepoint"
-                | "release"
-                | "end"
-                | "start"
-                | "abort"
-                | "prepare"
-        )
-    ) {
-        // Transaction control: each statement already runs in its own transaction.
-        return Some(String::new());
-    }
-    None
 }
 
 /// A SQL string literal.

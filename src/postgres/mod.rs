@@ -10,4 +10,6 @@ pub mod session;
 
 pub use cluster::{Cluster, ClusterError, ClusterStatus, PgBinaries, Server};
 pub use error::{char_position_to_byte, ErrorContext};
-pub use session::{AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, ScratchDatabase};
+pub use session::{
+    AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, PrivilegeCheck, ScratchDatabase,
+};

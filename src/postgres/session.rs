@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use postgres::{CancelToken, Client, NoTls, SimpleQueryMessage};
 
 use crate::diagnostics::PgDetails;
+use crate::sql::safety::PrivilegedOp;
 
 use super::cluster::error_text;
 use super::error::{notice, pg_details, ErrorContext};
@@ -36,7 +37,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
 /// Marks roles a scratch run created (COMMENT ON ROLE), with the database they belong to.
-pub(crate) const ROLE_MARKER: &str = "pgspec scratch role";
+pub const ROLE_MARKER: &str = "pgspec scratch role";
 /// Marks the owner role of one run's database, with the run's pid (dropped when it dies).
 const RUN_OWNER_MARKER: &str = "pgspec run owner";
 /// Marks the owner role of a database `up` made (dropped by `down`).
@@ -86,6 +87,17 @@ impl Outcome {
     pub fn is_applied(&self) -> bool {
         matches!(self, Outcome::Applied { .. })
     }
+}
+
+/// Whether pgspec may run a privileged operation for the document in this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivilegeCheck {
+    Run,
+    /// The operation asks for what is already there (a membership between roles that existed
+    /// before the run): nothing to run, nothing changed.
+    AlreadyInPlace,
+    /// Never run, with the reason.
+    Refuse(String),
 }
 
 /// Who runs the document's SQL on the app connection.
@@ -477,6 +489,7 @@ pub struct ApplySession {
     app: Conn,
     admin: Conn,
     database: String,
+    /// The role the document's SQL runs as (owner of the database).
     owner: String,
     created_roles: Arc<Mutex<Vec<(u32, String)>>>,
     watchdog: Watchdog,
@@ -496,7 +509,8 @@ impl ApplySession {
         self.run(false, sql, Mode::Execute)
     }
 
-    /// Run one vetted statement as superuser. Roles it creates are recorded and dropped with
+    /// Run SQL that pgspec itself wrote (never document text: that goes through
+    /// [`Self::apply_privileged`]) as superuser. Roles it creates are recorded and dropped with
     /// the scratch database.
     pub fn apply_as_superuser(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
         let before = self.role_oids()?;
@@ -536,6 +550,173 @@ impl ApplySession {
             .collect()
     }
 
+    /// Whether pgspec may run `op` for the document in this run: every role it touches must
+    /// have been created by this run (the run's owner role may only receive a membership).
+    /// A membership that is already in place between roles that existed before is nothing to do.
+    pub fn privilege_check(&mut self, op: &PrivilegedOp) -> Result<PrivilegeCheck, ClusterError> {
+        let created = lock(&self.created_roles).clone();
+        let changed = op.roles_changed();
+        let mut foreign = Vec::new();
+        for role in op.roles_from_run() {
+            let ours = created.iter().any(|(_, c)| c == role);
+            let owner = role == self.owner && !changed.contains(&role);
+            if !ours && !owner {
+                foreign.push(role);
+            }
+        }
+        if foreign.is_empty() {
+            return Ok(PrivilegeCheck::Run);
+        }
+        if let PrivilegedOp::Membership {
+            grant: true,
+            roles,
+            members,
+            ..
+        } = op
+        {
+            if self.memberships_exist(roles, members)? {
+                return Ok(PrivilegeCheck::AlreadyInPlace);
+            }
+        }
+        let list = foreign
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let owner_note = if foreign.iter().any(|r| *r == self.owner) {
+            format!(
+                " ({} is the role pgspec runs this database's document as)",
+                self.owner
+            )
+        } else {
+            String::new()
+        };
+        Ok(PrivilegeCheck::Refuse(format!(
+            "it changes {list}{owner_note}, which this run did not create; pgspec changes only roles the document created in this run"
+        )))
+    }
+
+    /// Run a privileged operation pgspec built for the document (see [`crate::sql::safety`]),
+    /// after [`Self::privilege_check`] allowed it. Installed *trusted* extensions are created
+    /// as the document's own role; everything else on the administrative connection, whose
+    /// `search_path` the document cannot influence. Roles it creates, renames or drops are
+    /// tracked, so the run's cleanup drops exactly the roles it made.
+    pub fn apply_privileged(&mut self, op: &PrivilegedOp) -> Result<Outcome, ClusterError> {
+        if let PrivilegeCheck::Refuse(reason) = self.privilege_check(op)? {
+            return Err(ClusterError::Server(format!(
+                "pgspec refused a privileged operation: {reason}"
+            )));
+        }
+        let sql = match op {
+            PrivilegedOp::CreateExtension { name, schema, .. } => {
+                let (trusted, fixed_schema) = self.extension_control(name)?;
+                let mut op = op.clone();
+                if schema.is_none() && !fixed_schema {
+                    // Where the document's own CREATE EXTENSION would have put it.
+                    let current =
+                        simple_rows(&mut self.app.client, "SELECT pg_catalog.current_schema()")
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next())
+                            .and_then(|row| row.into_iter().next().flatten());
+                    if let PrivilegedOp::CreateExtension { schema, .. } = &mut op {
+                        *schema = current;
+                    }
+                }
+                let sql = op.to_sql(&self.database);
+                if trusted {
+                    return self.run(false, &sql, Mode::Execute);
+                }
+                sql
+            }
+            _ => op.to_sql(&self.database),
+        };
+        let outcome = self.run(true, &sql, Mode::Execute)?;
+        if outcome.is_applied() {
+            // Recorded by OID: cleanup drops the role this run made whatever its name then.
+            let oid = match op {
+                PrivilegedOp::CreateRole { name, .. } => self.role_oid(name)?,
+                _ => None,
+            };
+            let mut created = lock(&self.created_roles);
+            match op {
+                PrivilegedOp::CreateRole { name, .. } => {
+                    if let Some(oid) = oid {
+                        created.push((oid, name.clone()));
+                    }
+                }
+                PrivilegedOp::RenameRole { from, to } => {
+                    for (_, role) in created.iter_mut().filter(|(_, r)| r == from) {
+                        role.clone_from(to);
+                    }
+                }
+                PrivilegedOp::DropRole { names, .. } => {
+                    created.retain(|(_, r)| !names.contains(r));
+                }
+                _ => {}
+            }
+            drop(created);
+            if let Some(role) = op.created_role() {
+                let marker = format!("{ROLE_MARKER} (database {})", self.database);
+                let _ = self.admin.client.batch_execute(&format!(
+                    "COMMENT ON ROLE {} IS {}",
+                    quote_ident(role),
+                    quote_literal(&marker)
+                ));
+                self.admin.take_notices();
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Whether an installed extension is trusted (its owner role may create it) and whether
+    /// its control file fixes its schema.
+    fn extension_control(&mut self, name: &str) -> Result<(bool, bool), ClusterError> {
+        let rows = self.query_strings(&format!(
+            "SELECT v.trusted, v.schema IS NOT NULL FROM pg_catalog.pg_available_extension_versions v \
+             JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version \
+             WHERE v.name = {}",
+            quote_literal(name)
+        ))?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
+        Ok((flag(0), flag(1)))
+    }
+
+    fn role_oid(&mut self, name: &str) -> Result<Option<u32>, ClusterError> {
+        Ok(self
+            .query_strings(&format!(
+                "SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {}",
+                quote_literal(name)
+            ))?
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten())
+            .and_then(|v| v.parse().ok()))
+    }
+
+    fn memberships_exist(
+        &mut self,
+        roles: &[String],
+        members: &[String],
+    ) -> Result<bool, ClusterError> {
+        for role in roles {
+            for member in members {
+                let rows = self.query_strings(&format!(
+                    "SELECT 1 FROM pg_catalog.pg_auth_members m \
+                     JOIN pg_catalog.pg_roles r ON r.oid = m.roleid \
+                     JOIN pg_catalog.pg_roles u ON u.oid = m.member \
+                     WHERE r.rolname = {} AND u.rolname = {}",
+                    quote_literal(role),
+                    quote_literal(member)
+                ))?;
+                if rows.is_empty() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
     /// Prepare (parse + analyze, never execute) an example query as the app role, with
     /// parameter types inferred; deallocates it.
     pub fn prepare(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
@@ -562,6 +743,35 @@ impl ApplySession {
             Err(e) => {
                 if self.admin.client.is_closed() {
                     self.admin.reconnect()?;
+                }
+                Err(ClusterError::Server(format!(
+                    "{} (in pgspec's query `{sql}`)",
+                    error_text(&e)
+                )))
+            }
+        }
+    }
+
+    /// Run pgspec's own query on the document's connection, as the document's role: for
+    /// queries whose evaluation may run document code (plans, checks of function bodies).
+    /// Rows as text; the statement is bounded like any other.
+    pub fn query_as_document(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+        if let Some(after) = self.watchdog_after {
+            self.watchdog.arm(self.app.client.cancel_token(), after);
+        }
+        let result = simple_rows(&mut self.app.client, sql);
+        self.watchdog.disarm();
+        self.app.take_notices();
+        match result {
+            Ok(rows) => Ok(rows),
+            Err(e) => {
+                if self.app.client.is_closed() {
+                    self.app.reconnect()?;
+                } else {
+                    self.app.settle_transaction();
                 }
                 Err(ClusterError::Server(format!(
                     "{} (in pgspec's query `{sql}`)",

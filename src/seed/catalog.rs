@@ -153,10 +153,7 @@ impl Table {
     }
 }
 
-/// Identifier quoting as PostgreSQL's `quote_ident` does.
-pub fn quote_ident(name: &str) -> String {
-    crate::check::fixes::quote_ident(name)
-}
+pub use crate::sql::quote::quote_ident;
 
 /// Everything the seeder reads from the catalog.
 #[derive(Clone, Debug, Default)]

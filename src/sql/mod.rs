@@ -9,6 +9,8 @@ mod classify;
 pub mod cron;
 mod facts;
 mod lexer;
+pub mod quote;
+pub mod safety;
 mod split;
 pub mod tables;
 mod visit;

@@ -17,7 +17,23 @@ use super::{ObjectKind, ObjectName};
 
 /// References found in `node`, in source order, without common-table-expression names.
 pub(crate) fn references<T: Serialize>(node: &T) -> Vec<ObjectName> {
-    let mut sink = Sink::default();
+    walk(node, Sink::default())
+}
+
+/// Every function call in `node`, those spelled `pg_catalog.f` included (safety decisions
+/// must see them; dependency tracking ignores them).
+pub(crate) fn function_calls<T: Serialize>(node: &T) -> Vec<ObjectName> {
+    let sink = Sink {
+        keep_catalog_functions: true,
+        ..Sink::default()
+    };
+    walk(node, sink)
+        .into_iter()
+        .filter(|o| o.kind == ObjectKind::Function)
+        .collect()
+}
+
+fn walk<T: Serialize>(node: &T, mut sink: Sink) -> Vec<ObjectName> {
     // The visitor never fails on its own; an error could only come from a foreign
     // `Serialize` impl, and then the references found so far are still right.
     let _ = node.serialize(Visit { sink: &mut sink });
@@ -36,6 +52,7 @@ pub(crate) fn references<T: Serialize>(node: &T) -> Vec<ObjectName> {
 struct Sink {
     found: Vec<(i64, ObjectName)>,
     ctes: HashSet<String>,
+    keep_catalog_functions: bool,
 }
 
 /// The visitor's error type (never produced by the visitor itself).
@@ -175,7 +192,9 @@ impl ser::SerializeStruct for StructVisit<'_> {
             )),
             // Functions the grammar qualifies itself (EXTRACT, OVERLAY, …) are built in.
             Capture::FuncCall { names, location }
-                if names.len() < 2 || names[names.len() - 2] != "pg_catalog" =>
+                if self.sink.keep_catalog_functions
+                    || names.len() < 2
+                    || names[names.len() - 2] != "pg_catalog" =>
             {
                 qualified(ObjectKind::Function, &names).map(|o| (location, o))
             }

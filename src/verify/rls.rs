@@ -208,23 +208,22 @@ fn act_as(tx: &mut Transaction<'_>, k: &Keyed, user: &str) -> Result<(), postgre
     tx.batch_execute(&sql)
 }
 
-/// Whether the role a policy names may be lent to the acting role: only a role pgspec created
-/// for a document (marked so), without privileged attributes and member of no role pgspec did
-/// not create. A policy `TO pg_read_server_files` or `TO` a user's own role lends nothing.
-fn grantable(admin: &mut Client, role: &str) -> bool {
-    let marked = format!("{} (database %", crate::postgres::session::ROLE_MARKER);
+/// The roles of `roles` the acting role may be given: made by pgspec for a document (marked),
+/// not superusers, not predefined.
+fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
+    if roles.is_empty() {
+        return Vec::new();
+    }
     admin
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r \
-             WHERE r.rolname OPERATOR(pg_catalog.=) $1 \
-             AND NOT (r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls) \
-             AND pg_catalog.shobj_description(r.oid, 'pg_authid') LIKE $2 \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles g \
-               WHERE g.oid OPERATOR(pg_catalog.<>) r.oid AND pg_catalog.pg_has_role(r.oid, g.oid, 'MEMBER') \
-               AND (pg_catalog.shobj_description(g.oid, 'pg_authid') NOT LIKE $2) IS NOT FALSE))",
-            &[&role, &marked],
+        .query(
+            "SELECT r.rolname::text FROM pg_catalog.pg_roles r \
+             WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]) AND NOT r.rolsuper \
+             AND NOT r.rolbypassrls AND r.rolname OPERATOR(pg_catalog.!~) '^pg_' \
+             AND pg_catalog.starts_with(pg_catalog.shobj_description(r.oid, 'pg_authid'), $2)",
+            &[&roles, &crate::postgres::session::ROLE_MARKER],
         )
-        .is_ok_and(|row| row.get::<_, bool>(0))
+        .map(|rows| rows.iter().map(|row| row.get(0)).collect())
+        .unwrap_or_default()
 }
 
 fn lit(s: &str) -> String {
@@ -299,11 +298,6 @@ pub fn run(
             claims.push(claim);
             continue;
         }
-        let lent: Vec<&String> = k
-            .roles
-            .iter()
-            .filter(|role_name| grantable(admin, role_name))
-            .collect();
         for grant in [
             format!("GRANT USAGE ON SCHEMA {s_q} TO {r}"),
             format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {qt} TO {r}"),
@@ -314,7 +308,11 @@ pub fn run(
         ]
         .into_iter()
         .chain(
-            lent.iter()
+            // Only roles the document created: membership in any other (a superuser, a
+            // predefined `pg_*` role, a role of another database) would let the document's
+            // code switch to it with SET ROLE inside this check.
+            granted_roles(admin, &k.roles)
+                .iter()
                 .map(|role_name| format!("GRANT {} TO {r}", quote_ident(role_name))),
         ) {
             let _ = admin.batch_execute(&grant);

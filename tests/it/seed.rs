@@ -396,3 +396,26 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
     );
     drop_db(&server, &name);
 }
+
+#[test]
+fn columns_and_tables_named_by_keywords_are_filled() {
+    // Every name pgspec writes into its own SQL goes through one keyword-aware quoting.
+    let text = doc(
+        r#"CREATE TABLE "order" (id int PRIMARY KEY, "order" int NOT NULL, "user" text NOT NULL, "Select" text);"#,
+    );
+    let opts = SeedOptions {
+        rows: 30,
+        ..SeedOptions::default()
+    };
+    let (server, name, report) = up_and_seed(&text, &opts);
+    assert_eq!(report.total_rows, 30, "{:#?}", report.diagnostics);
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            r#"SELECT count(*) FROM "order" WHERE "order" IS NOT NULL AND "user" IS NOT NULL"#
+        ),
+        30
+    );
+    drop_db(&server, &name);
+}

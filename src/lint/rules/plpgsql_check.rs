@@ -7,6 +7,9 @@ use crate::lint::{ast, diagnostic, find_word, Rule};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
 
+/// Where pgspec installs plpgsql_check when the document did not.
+const LINT_SCHEMA: &str = "pgspec_plpgsql_check";
+
 pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
     let functions: Vec<_> = ctx
         .catalog
@@ -33,13 +36,31 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         return Ok(());
     }
     let installed_before = flag(1);
+    // pgspec's copy lives in a schema of its own that the document cannot write to, and the
+    // checks run as the document's role: plpgsql_check prepares the bodies' queries, and
+    // planning may evaluate the document's functions.
     if !installed_before
         && !session
-            .apply_as_superuser("CREATE EXTENSION plpgsql_check")?
+            .apply_as_superuser(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {LINT_SCHEMA}; \
+                 CREATE EXTENSION plpgsql_check SCHEMA {LINT_SCHEMA}; \
+                 GRANT USAGE ON SCHEMA {LINT_SCHEMA} TO {}",
+                crate::sql::quote::quote_ident(session.owner_role())
+            ))?
             .is_applied()
     {
         return Ok(());
     }
+    let schema = session
+        .query_strings(
+            "SELECT n.nspname FROM pg_catalog.pg_extension e \
+             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname = 'plpgsql_check'",
+        )?
+        .into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next().flatten())
+        .unwrap_or_else(|| LINT_SCHEMA.to_owned());
     for f in &functions {
         // A trigger function is checked against a table one of its triggers is on.
         let relid = if f.returns_trigger {
@@ -57,11 +78,12 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         };
         let sql = format!(
             "SELECT lineno::text, message, detail, hint, level, position::text, query, sqlstate \
-             FROM plpgsql_check_function_tb({}::oid::regprocedure, {relid}::oid::regclass, \
+             FROM {}.plpgsql_check_function_tb({}::pg_catalog.oid::pg_catalog.regprocedure, {relid}::pg_catalog.oid::pg_catalog.regclass, \
              fatal_errors => false, other_warnings => false, extra_warnings => false, performance_warnings => false)",
+            crate::sql::quote::quote_ident(&schema),
             f.oid
         );
-        let Ok(rows) = session.query_strings(&sql) else {
+        let Ok(rows) = session.query_as_document(&sql) else {
             continue;
         };
         let Some(body) = ctx
@@ -122,7 +144,9 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
     }
     if !installed_before {
         // Leave the database as `check` made it.
-        session.apply_as_superuser("DROP EXTENSION IF EXISTS plpgsql_check")?;
+        session.apply_as_superuser(&format!(
+            "DROP EXTENSION IF EXISTS plpgsql_check; DROP SCHEMA IF EXISTS {LINT_SCHEMA}"
+        ))?;
     }
     Ok(())
 }

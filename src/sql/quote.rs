@@ -1,0 +1,91 @@
+//! Quoting for SQL that pgspec writes itself (privileged operations, fixes, seed statements,
+//! printed scripts): the one place that decides how a name or a value becomes SQL text.
+
+use pg_query::protobuf::KeywordKind;
+
+/// A name as SQL: bare when PostgreSQL would read it back unchanged (lowercase, not a
+/// keyword other than an unreserved one), double-quoted otherwise — as the server's own
+/// `quote_ident` does. A column named `order` becomes `"order"`.
+pub fn quote_ident(name: &str) -> String {
+    let simple = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if simple && !is_keyword(name) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A string literal. Standard-conforming: backslashes are ordinary characters.
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Text that is safe inside a one-line `--` comment of a printed script: line breaks and
+/// other control characters are escaped, so document text can never end the comment (and
+/// start a psql meta-command on the next line).
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}' => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `word` is a keyword PostgreSQL does not accept bare as a name everywhere.
+fn is_keyword(word: &str) -> bool {
+    let Ok(result) = pg_query::scan(word) else {
+        return true;
+    };
+    match result.tokens.as_slice() {
+        [token] => !matches!(
+            KeywordKind::try_from(token.keyword_kind),
+            Ok(KeywordKind::NoKeyword | KeywordKind::UnreservedKeyword)
+        ),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_only_when_needed() {
+        assert_eq!(quote_ident("users"), "users");
+        assert_eq!(quote_ident("order"), "\"order\"");
+        assert_eq!(quote_ident("user"), "\"user\"");
+        assert_eq!(quote_ident("select"), "\"select\"");
+        // Unreserved keywords are plain names.
+        assert_eq!(quote_ident("name"), "name");
+        assert_eq!(quote_ident("Users"), "\"Users\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("a b"), "\"a b\"");
+        assert_eq!(quote_ident(""), "\"\"");
+    }
+
+    #[test]
+    fn literals_double_their_quotes() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "'a\\b'");
+    }
+
+    #[test]
+    fn comments_cannot_be_ended_by_document_text() {
+        let text = comment_text("t\n\\! touch /tmp/x\r\u{2028}");
+        assert!(!text.contains('\n') && !text.contains('\r'), "{text}");
+        assert_eq!(text, "t\\n\\! touch /tmp/x\\r\\u{2028}");
+    }
+}

@@ -1,0 +1,990 @@
+//! What pgspec may do with a statement, decided on PostgreSQL's own parse tree (pg_query),
+//! never on its words: unicode escapes (`U&"\0070g_…"`), quoting and case folding are already
+//! resolved there.
+//!
+//! Three answers ([`Safety`]):
+//! - **run as the document**: the statement runs on the connection of the database's
+//!   unprivileged owner role, where PostgreSQL itself enforces the document's rights. Dynamic
+//!   SQL (`DO`, `EXECUTE`, function bodies) cannot be inspected and only ever runs here.
+//! - **refused**: never sent to the server (programs, server files, server configuration,
+//!   other databases, pgspec's own or pre-existing roles).
+//! - **privileged**: what only a superuser can do for the document — create an installed,
+//!   untrusted extension; create, change or drop a role — rebuilt by pgspec from validated parts
+//!   ([`PrivilegedOp`]), with an allowlist of role attributes. The document's text never reaches
+//!   a privileged connection. Which roles a privileged operation may touch (only those this run
+//!   created) is checked against the live run by the caller ([`PrivilegedOp::roles_from_run`]).
+
+use pg_query::protobuf::{self, ObjectType, RoleSpecType, VariableSetKind};
+use pg_query::NodeEnum;
+
+use super::quote::{quote_ident, quote_literal};
+
+/// Role attributes only a superuser may give; pgspec creates roles without them.
+const SUPERUSER_ATTRIBUTES: [(&str, &str); 5] = [
+    ("superuser", "SUPERUSER"),
+    ("createdb", "CREATEDB"),
+    ("createrole", "CREATEROLE"),
+    ("isreplication", "REPLICATION"),
+    ("bypassrls", "BYPASSRLS"),
+];
+
+/// Extensions pgspec never creates for a document: untrusted languages and server file access.
+const REFUSED_EXTENSIONS: [&str; 8] = [
+    "adminpack",
+    "file_fdw",
+    "plperlu",
+    "plpython3u",
+    "plpythonu",
+    "plpython2u",
+    "pltclu",
+    "old_snapshot",
+];
+
+/// Functions that reach outside the database (server files, programs, network) or act on
+/// other sessions and the server itself. Matched on the unqualified name from the tree.
+const REFUSED_FUNCTIONS: [&str; 30] = [
+    "lo_import",
+    "lo_export",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_dir",
+    "pg_stat_file",
+    "pg_file_write",
+    "pg_file_rename",
+    "pg_file_unlink",
+    "pg_file_sync",
+    "pg_logdir_ls",
+    "pg_ls_logdir",
+    "pg_ls_waldir",
+    "pg_ls_tmpdir",
+    "pg_ls_archive_statusdir",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_promote",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "pg_backup_start",
+    "pg_backup_stop",
+    "dblink",
+    "dblink_exec",
+    "dblink_connect",
+    "dblink_connect_u",
+    "http_get",
+    "http_post",
+];
+
+/// Settings a document may not give its database or its roles: they would break later runs
+/// (pgspec's own connections must be able to write) or load code into the server.
+const REFUSED_SETTINGS: [&str; 6] = [
+    "default_transaction_read_only",
+    "transaction_read_only",
+    "session_preload_libraries",
+    "local_preload_libraries",
+    "shared_preload_libraries",
+    "session_replication_role",
+];
+
+/// What pgspec may do with one statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Safety {
+    /// Run it as the document's own (unprivileged) role.
+    Document,
+    /// Never run it; the reason, for the diagnostic.
+    Refused(String),
+    /// Transaction control: each statement already runs in its own transaction.
+    TransactionControl,
+    /// Run this operation, rebuilt by pgspec, on a privileged connection. `dropped` lists what
+    /// pgspec left out of the document's statement (superuser-only attributes), for a warning.
+    Privileged {
+        op: PrivilegedOp,
+        dropped: Vec<String>,
+    },
+}
+
+/// A privileged operation pgspec runs for a document, built from validated parts only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivilegedOp {
+    /// `CREATE EXTENSION` of an installed extension that is not trusted.
+    CreateExtension {
+        name: String,
+        schema: Option<String>,
+        version: Option<String>,
+        cascade: bool,
+    },
+    /// `CREATE ROLE` with allowlisted options.
+    CreateRole { name: String, options: RoleOptions },
+    /// `ALTER ROLE` of a role this run created, allowlisted options.
+    AlterRole { name: String, options: RoleOptions },
+    /// `ALTER ROLE name [IN DATABASE current] SET/RESET setting`.
+    AlterRoleSet {
+        name: String,
+        in_database: bool,
+        setting: RoleSetting,
+    },
+    /// `GRANT`/`REVOKE` role membership between roles this run created.
+    Membership {
+        grant: bool,
+        roles: Vec<String>,
+        members: Vec<String>,
+        admin: bool,
+    },
+    /// `DROP ROLE` of roles this run created.
+    DropRole { names: Vec<String>, if_exists: bool },
+    /// `ALTER ROLE old RENAME TO new` of a role this run created.
+    RenameRole { from: String, to: String },
+}
+
+/// The allowlisted options of CREATE/ALTER ROLE.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleOptions {
+    pub login: Option<bool>,
+    pub inherit: Option<bool>,
+    pub connection_limit: Option<i32>,
+    pub valid_until: Option<String>,
+    /// `Some(None)`: `PASSWORD NULL`.
+    pub password: Option<Option<String>>,
+    /// `IN ROLE …`: roles the new role becomes a member of.
+    pub in_roles: Vec<String>,
+    /// `ROLE …`: roles that become members of the new role.
+    pub members: Vec<String>,
+    /// `ADMIN …`: members with the admin option.
+    pub admins: Vec<String>,
+}
+
+/// A setting of `ALTER ROLE … SET`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleSetting {
+    /// `SET name TO value, …` (values already as SQL literals).
+    Set { name: String, values: Vec<String> },
+    /// `SET name TO DEFAULT` / `RESET name`.
+    Reset { name: String },
+    /// `RESET ALL`.
+    ResetAll,
+}
+
+impl PrivilegedOp {
+    /// Roles that must have been created by this run (or be the run's owner role) for the
+    /// operation to be allowed: pgspec never changes a role that existed before the run.
+    pub fn roles_from_run(&self) -> Vec<&str> {
+        match self {
+            PrivilegedOp::CreateExtension { .. } => Vec::new(),
+            PrivilegedOp::CreateRole { options, .. } => options
+                .in_roles
+                .iter()
+                .chain(&options.members)
+                .chain(&options.admins)
+                .map(String::as_str)
+                .collect(),
+            PrivilegedOp::AlterRole { name, options } => std::iter::once(name)
+                .chain(&options.in_roles)
+                .chain(&options.members)
+                .chain(&options.admins)
+                .map(String::as_str)
+                .collect(),
+            PrivilegedOp::AlterRoleSet { name, .. }
+            | PrivilegedOp::RenameRole { from: name, .. } => {
+                vec![name.as_str()]
+            }
+            PrivilegedOp::Membership { roles, members, .. } => {
+                roles.iter().chain(members).map(String::as_str).collect()
+            }
+            PrivilegedOp::DropRole { names, .. } => names.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// Roles among [`Self::roles_from_run`] that are changed themselves (not only granted to):
+    /// these may not be the run's owner role either.
+    pub fn roles_changed(&self) -> Vec<&str> {
+        match self {
+            PrivilegedOp::AlterRole { name, .. }
+            | PrivilegedOp::AlterRoleSet { name, .. }
+            | PrivilegedOp::RenameRole { from: name, .. } => vec![name.as_str()],
+            PrivilegedOp::DropRole { names, .. } => names.iter().map(String::as_str).collect(),
+            // Granting a role of this run to the owner changes the owner: it gains that role.
+            PrivilegedOp::Membership { roles, .. } => roles.iter().map(String::as_str).collect(),
+            PrivilegedOp::CreateExtension { .. } | PrivilegedOp::CreateRole { .. } => Vec::new(),
+        }
+    }
+
+    /// The role this operation creates, if any.
+    pub fn created_role(&self) -> Option<&str> {
+        match self {
+            PrivilegedOp::CreateRole { name, .. } => Some(name),
+            PrivilegedOp::RenameRole { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
+    /// The SQL pgspec runs, from the validated parts only (every name quoted, every value a
+    /// literal). `database` is the run's database (for `IN DATABASE`); `schema` the schema an
+    /// extension without `SCHEMA` goes into (the document's current schema).
+    pub fn to_sql(&self, database: &str) -> String {
+        match self {
+            PrivilegedOp::CreateExtension {
+                name,
+                schema,
+                version,
+                cascade,
+            } => {
+                let mut sql = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(name));
+                if let Some(schema) = schema {
+                    sql.push_str(&format!(" SCHEMA {}", quote_ident(schema)));
+                }
+                if let Some(version) = version {
+                    sql.push_str(&format!(" VERSION {}", quote_literal(version)));
+                }
+                if *cascade {
+                    sql.push_str(" CASCADE");
+                }
+                sql
+            }
+            PrivilegedOp::CreateRole { name, options } => {
+                format!("CREATE ROLE {}{}", quote_ident(name), options.to_sql(true))
+            }
+            PrivilegedOp::AlterRole { name, options } => {
+                format!("ALTER ROLE {}{}", quote_ident(name), options.to_sql(false))
+            }
+            PrivilegedOp::AlterRoleSet {
+                name,
+                in_database,
+                setting,
+            } => {
+                let mut sql = format!("ALTER ROLE {}", quote_ident(name));
+                if *in_database {
+                    sql.push_str(&format!(" IN DATABASE {}", quote_ident(database)));
+                }
+                match setting {
+                    RoleSetting::Set { name, values } => sql.push_str(&format!(
+                        " SET {} TO {}",
+                        quote_ident(name),
+                        values.join(", ")
+                    )),
+                    RoleSetting::Reset { name } => {
+                        sql.push_str(&format!(" RESET {}", quote_ident(name)));
+                    }
+                    RoleSetting::ResetAll => sql.push_str(" RESET ALL"),
+                }
+                sql
+            }
+            PrivilegedOp::Membership {
+                grant,
+                roles,
+                members,
+                admin,
+            } => {
+                let roles = quoted_list(roles);
+                let members = quoted_list(members);
+                if *grant {
+                    let admin = if *admin { " WITH ADMIN OPTION" } else { "" };
+                    format!("GRANT {roles} TO {members}{admin}")
+                } else {
+                    let admin = if *admin { "ADMIN OPTION FOR " } else { "" };
+                    format!("REVOKE {admin}{roles} FROM {members}")
+                }
+            }
+            PrivilegedOp::DropRole { names, if_exists } => format!(
+                "DROP ROLE {}{}",
+                if *if_exists { "IF EXISTS " } else { "" },
+                quoted_list(names)
+            ),
+            PrivilegedOp::RenameRole { from, to } => format!(
+                "ALTER ROLE {} RENAME TO {}",
+                quote_ident(from),
+                quote_ident(to)
+            ),
+        }
+    }
+}
+
+impl RoleOptions {
+    fn to_sql(&self, create: bool) -> String {
+        let mut sql = String::new();
+        // Stated explicitly, so a role pgspec creates never inherits a default it did not choose.
+        if create {
+            sql.push_str(" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS");
+        }
+        if let Some(login) = self.login {
+            sql.push_str(if login { " LOGIN" } else { " NOLOGIN" });
+        }
+        if let Some(inherit) = self.inherit {
+            sql.push_str(if inherit { " INHERIT" } else { " NOINHERIT" });
+        }
+        if let Some(limit) = self.connection_limit {
+            sql.push_str(&format!(" CONNECTION LIMIT {limit}"));
+        }
+        if let Some(until) = &self.valid_until {
+            sql.push_str(&format!(" VALID UNTIL {}", quote_literal(until)));
+        }
+        match &self.password {
+            Some(Some(password)) => {
+                sql.push_str(&format!(" PASSWORD {}", quote_literal(password)));
+            }
+            Some(None) => sql.push_str(" PASSWORD NULL"),
+            None => {}
+        }
+        for (keyword, roles) in [
+            ("IN ROLE", &self.in_roles),
+            ("ROLE", &self.members),
+            ("ADMIN", &self.admins),
+        ] {
+            if !roles.is_empty() {
+                sql.push_str(&format!(" {keyword} {}", quoted_list(roles)));
+            }
+        }
+        sql
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What pgspec may do with `sql` (one statement). A statement that does not parse runs as the
+/// document (the server rejects it, with its own message).
+pub fn assess(sql: &str) -> Safety {
+    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| pg_query::parse(sql, 0)) else {
+        return Safety::Document;
+    };
+    let stmts: Vec<NodeEnum> = parsed
+        .protobuf
+        .stmts
+        .into_iter()
+        .filter_map(|raw| raw.stmt.and_then(|node| node.node))
+        .collect();
+    match stmts.as_slice() {
+        [] => Safety::Document,
+        [one] => assess_node(one),
+        many => {
+            // Several statements in one text: any refusal refuses all; privileged operations
+            // are only ever run one at a time.
+            for stmt in many {
+                match assess_node(stmt) {
+                    Safety::Document | Safety::TransactionControl => {}
+                    Safety::Refused(reason) => return Safety::Refused(reason),
+                    Safety::Privileged { .. } => return Safety::Refused(
+                        "a role or extension statement combined with others in one statement text"
+                            .into(),
+                    ),
+                }
+            }
+            Safety::Document
+        }
+    }
+}
+
+fn assess_node(stmt: &NodeEnum) -> Safety {
+    if let Some(reason) = refused_anywhere(stmt) {
+        return Safety::Refused(reason);
+    }
+    match stmt {
+        NodeEnum::TransactionStmt(_) => Safety::TransactionControl,
+        NodeEnum::CopyStmt(copy) => copy_safety(copy),
+        NodeEnum::AlterSystemStmt(_) => {
+            Safety::Refused("`ALTER SYSTEM` changes the server's configuration".into())
+        }
+        NodeEnum::LoadStmt(_) => {
+            Safety::Refused("`LOAD` loads a shared library into the server".into())
+        }
+        NodeEnum::DropdbStmt(d) => Safety::Refused(format!(
+            "`DROP DATABASE {}`: a document may not drop a database",
+            d.dbname
+        )),
+        NodeEnum::CreatedbStmt(d) => Safety::Refused(format!(
+            "`CREATE DATABASE {}`: pgspec makes the document's database itself",
+            d.dbname
+        )),
+        NodeEnum::AlterDatabaseStmt(d) => Safety::Refused(format!(
+            "`ALTER DATABASE {}`: pgspec owns the database's properties",
+            d.dbname
+        )),
+        NodeEnum::AlterDatabaseSetStmt(d) => {
+            match d.setstmt.as_ref().map(|s| s.name.to_lowercase()) {
+                Some(name) if REFUSED_SETTINGS.contains(&name.as_str()) => Safety::Refused(
+                    format!("`ALTER DATABASE … SET {name}` would stop later runs from working"),
+                ),
+                // Its own database it may configure (it owns it); another it cannot: the server
+                // says so, as the document's role.
+                _ => Safety::Document,
+            }
+        }
+        NodeEnum::CreateExtensionStmt(e) => create_extension(e),
+        NodeEnum::CreatePlangStmt(l) => Safety::Refused(format!(
+            "`CREATE LANGUAGE {}`: procedural languages come from extensions pgspec creates",
+            l.plname
+        )),
+        NodeEnum::CreateRoleStmt(r) => create_role(r),
+        NodeEnum::AlterRoleStmt(r) => alter_role(r),
+        NodeEnum::AlterRoleSetStmt(r) => alter_role_set(r),
+        NodeEnum::GrantRoleStmt(g) => grant_role(g),
+        NodeEnum::DropRoleStmt(d) => match role_names(&d.roles, "DROP ROLE") {
+            Ok(names) => privileged(PrivilegedOp::DropRole {
+                names,
+                if_exists: d.missing_ok,
+            }),
+            Err(reason) => Safety::Refused(reason),
+        },
+        NodeEnum::RenameStmt(r) if r.rename_type == ObjectType::ObjectRole as i32 => {
+            privileged(PrivilegedOp::RenameRole {
+                from: r.subname.clone(),
+                to: r.newname.clone(),
+            })
+        }
+        NodeEnum::RenameStmt(r) if r.rename_type == ObjectType::ObjectDatabase as i32 => {
+            Safety::Refused(format!(
+                "`ALTER DATABASE {} RENAME`: pgspec owns the database's name",
+                r.subname
+            ))
+        }
+        NodeEnum::CommentStmt(c) if c.objtype == ObjectType::ObjectDatabase as i32 => {
+            Safety::Refused(
+                "`COMMENT ON DATABASE`: pgspec keeps its record of the database there".into(),
+            )
+        }
+        NodeEnum::AlterOwnerStmt(o) if o.object_type == ObjectType::ObjectDatabase as i32 => {
+            Safety::Refused("`ALTER DATABASE … OWNER TO`: pgspec owns the database".into())
+        }
+        NodeEnum::VariableSetStmt(s)
+            if matches!(s.name.as_str(), "session_authorization" | "role")
+                && s.kind == VariableSetKind::VarSetValue as i32 =>
+        {
+            // SET ROLE only reaches roles the document's role is a member of: harmless.
+            Safety::Document
+        }
+        _ => Safety::Document,
+    }
+}
+
+fn privileged(op: PrivilegedOp) -> Safety {
+    Safety::Privileged {
+        op,
+        dropped: Vec::new(),
+    }
+}
+
+/// Function calls anywhere in the tree that reach outside the database. Definitions whose
+/// expressions do not run when created (function bodies, defaults, policies, triggers, views)
+/// are left to the document's role: PostgreSQL refuses those functions to it when they run.
+fn refused_anywhere(stmt: &NodeEnum) -> Option<String> {
+    let definition = matches!(
+        stmt,
+        NodeEnum::CreateFunctionStmt(_)
+            | NodeEnum::CreateStmt(_)
+            | NodeEnum::AlterTableStmt(_)
+            | NodeEnum::ViewStmt(_)
+            | NodeEnum::CreatePolicyStmt(_)
+            | NodeEnum::AlterPolicyStmt(_)
+            | NodeEnum::CreateTrigStmt(_)
+            | NodeEnum::RuleStmt(_)
+            | NodeEnum::CreateDomainStmt(_)
+            | NodeEnum::CommentStmt(_)
+            | NodeEnum::GrantStmt(_)
+    );
+    if definition {
+        return None;
+    }
+    super::visit::function_calls(stmt)
+        .into_iter()
+        .find_map(|f| {
+            let name = f.name.to_lowercase();
+            let schema = f.schema.as_deref().map(str::to_lowercase);
+            if REFUSED_FUNCTIONS.contains(&name.as_str()) {
+                Some(format!(
+                    "it calls `{name}`, which reaches outside the database (server files, programs, network, other sessions)"
+                ))
+            } else if schema.as_deref() == Some("net") && name.starts_with("http_") {
+                Some(format!("it calls `net.{name}` (network)"))
+            } else {
+                None
+            }
+        })
+}
+
+fn copy_safety(copy: &protobuf::CopyStmt) -> Safety {
+    if copy.is_program {
+        return Safety::Refused("`COPY … PROGRAM` runs a shell command on the server".into());
+    }
+    if !copy.filename.is_empty() {
+        return Safety::Refused(format!(
+            "`COPY` {} the server file `{}`",
+            if copy.is_from { "from" } else { "to" },
+            copy.filename.escape_debug()
+        ));
+    }
+    Safety::Document
+}
+
+fn create_extension(e: &protobuf::CreateExtensionStmt) -> Safety {
+    let name = e.extname.clone();
+    if REFUSED_EXTENSIONS.contains(&name.as_str()) {
+        return Safety::Refused(format!(
+            "extension `{name}` gives access to server files or an untrusted language"
+        ));
+    }
+    let mut schema = None;
+    let mut version = None;
+    let mut cascade = false;
+    for option in defelems(&e.options) {
+        match option.defname.as_str() {
+            "schema" => schema = string_arg(option),
+            "new_version" => version = string_arg(option),
+            "cascade" => cascade = bool_arg(option).unwrap_or(true),
+            _ => {}
+        }
+    }
+    privileged(PrivilegedOp::CreateExtension {
+        name,
+        schema,
+        version,
+        cascade,
+    })
+}
+
+fn create_role(r: &protobuf::CreateRoleStmt) -> Safety {
+    let name = r.role.clone();
+    if name.starts_with("pg_") {
+        return Safety::Refused(format!(
+            "role names starting with `pg_` are reserved (`{name}`)"
+        ));
+    }
+    // CREATE USER logs in unless told otherwise; CREATE ROLE/GROUP do not.
+    let login_default = r.stmt_type == protobuf::RoleStmtType::RolestmtUser as i32;
+    match role_options(&r.options, "CREATE ROLE") {
+        Ok((mut options, dropped)) => {
+            if options.login.is_none() {
+                options.login = Some(login_default);
+            }
+            Safety::Privileged {
+                op: PrivilegedOp::CreateRole { name, options },
+                dropped,
+            }
+        }
+        Err(reason) => Safety::Refused(reason),
+    }
+}
+
+fn alter_role(r: &protobuf::AlterRoleStmt) -> Safety {
+    let name = match role_spec(r.role.as_ref(), "ALTER ROLE") {
+        Ok(name) => name,
+        Err(reason) => return Safety::Refused(reason),
+    };
+    // ALTER GROUP g ADD/DROP USER u: membership of `u` in `g` (action +1 adds, -1 drops).
+    let members: Vec<&protobuf::DefElem> = defelems(&r.options)
+        .filter(|d| d.defname == "rolemembers")
+        .collect();
+    if let [option] = members.as_slice() {
+        return match spec_list(option, "ALTER GROUP") {
+            Ok(members) => privileged(PrivilegedOp::Membership {
+                grant: r.action >= 0,
+                roles: vec![name],
+                members,
+                admin: false,
+            }),
+            Err(reason) => Safety::Refused(reason),
+        };
+    }
+    match role_options(&r.options, "ALTER ROLE") {
+        Ok((options, dropped)) => Safety::Privileged {
+            op: PrivilegedOp::AlterRole { name, options },
+            dropped,
+        },
+        Err(reason) => Safety::Refused(reason),
+    }
+}
+
+fn alter_role_set(r: &protobuf::AlterRoleSetStmt) -> Safety {
+    if r.role.is_none() {
+        return Safety::Refused(
+            "`ALTER ROLE ALL SET` changes every role of the server, including ones pgspec did not create"
+                .into(),
+        );
+    }
+    let name = match role_spec(r.role.as_ref(), "ALTER ROLE … SET") {
+        Ok(name) => name,
+        Err(reason) => return Safety::Refused(reason),
+    };
+    let Some(set) = &r.setstmt else {
+        return Safety::Refused("ALTER ROLE … SET without a setting".into());
+    };
+    let setting_name = set.name.to_lowercase();
+    if REFUSED_SETTINGS.contains(&setting_name.as_str()) {
+        return Safety::Refused(format!(
+            "`ALTER ROLE … SET {setting_name}` would stop later runs from working or load code into the server"
+        ));
+    }
+    let setting = match VariableSetKind::try_from(set.kind) {
+        Ok(VariableSetKind::VarSetValue) => {
+            let mut values = Vec::new();
+            for arg in &set.args {
+                match constant(arg) {
+                    Some(v) => values.push(v),
+                    None => {
+                        return Safety::Refused(
+                            "ALTER ROLE … SET with a value pgspec cannot read as a constant".into(),
+                        )
+                    }
+                }
+            }
+            RoleSetting::Set {
+                name: setting_name,
+                values,
+            }
+        }
+        Ok(VariableSetKind::VarSetDefault | VariableSetKind::VarReset) => {
+            RoleSetting::Reset { name: setting_name }
+        }
+        Ok(VariableSetKind::VarResetAll) => RoleSetting::ResetAll,
+        _ => return Safety::Refused("an ALTER ROLE … SET form pgspec does not run".into()),
+    };
+    privileged(PrivilegedOp::AlterRoleSet {
+        name,
+        // A database other than the run's is refused by the caller; naming any database
+        // confines the setting to the run's.
+        in_database: !r.database.is_empty(),
+        setting,
+    })
+}
+
+fn grant_role(g: &protobuf::GrantRoleStmt) -> Safety {
+    let mut roles = Vec::new();
+    for node in &g.granted_roles {
+        match node.node.as_ref() {
+            Some(NodeEnum::AccessPriv(p)) if !p.priv_name.is_empty() => {
+                roles.push(p.priv_name.clone());
+            }
+            _ => return Safety::Refused("a role grant pgspec cannot read".into()),
+        }
+    }
+    let members = match role_names(&g.grantee_roles, "GRANT") {
+        Ok(m) => m,
+        Err(reason) => return Safety::Refused(reason),
+    };
+    if let Some(role) = roles.iter().find(|r| r.starts_with("pg_")) {
+        return Safety::Refused(format!(
+            "membership in the predefined role `{role}` gives the server's own powers (files, programs, other sessions)"
+        ));
+    }
+    let mut admin = false;
+    let mut dropped = Vec::new();
+    for option in defelems(&g.opt) {
+        match option.defname.as_str() {
+            "admin" => admin = bool_arg(option).unwrap_or(true),
+            other => dropped.push(format!("WITH {} option", other.to_uppercase())),
+        }
+    }
+    if g.grantor.is_some() {
+        dropped.push("GRANTED BY".into());
+    }
+    Safety::Privileged {
+        op: PrivilegedOp::Membership {
+            grant: g.is_grant,
+            roles,
+            members,
+            admin,
+        },
+        dropped,
+    }
+}
+
+/// The allowlisted options, and the superuser-only attributes that were left out.
+fn role_options(
+    options: &[protobuf::Node],
+    what: &str,
+) -> Result<(RoleOptions, Vec<String>), String> {
+    let mut out = RoleOptions::default();
+    let mut dropped = Vec::new();
+    for option in defelems(options) {
+        let name = option.defname.as_str();
+        if let Some((_, keyword)) = SUPERUSER_ATTRIBUTES.iter().find(|(n, _)| *n == name) {
+            if bool_arg(option).unwrap_or(true) {
+                dropped.push((*keyword).to_string());
+            }
+            continue;
+        }
+        match name {
+            "canlogin" => out.login = bool_arg(option),
+            "inherit" => out.inherit = bool_arg(option),
+            "connectionlimit" => out.connection_limit = int_arg(option),
+            "validUntil" => out.valid_until = string_arg(option),
+            "password" => out.password = Some(string_arg(option)),
+            "addroleto" => out.in_roles = spec_list(option, what)?,
+            "rolemembers" => out.members = spec_list(option, what)?,
+            "adminmembers" => out.admins = spec_list(option, what)?,
+            "sysid" => {}
+            other => return Err(format!("{what} option `{other}` is not one pgspec runs")),
+        }
+    }
+    if let Some(role) = out
+        .in_roles
+        .iter()
+        .chain(&out.members)
+        .chain(&out.admins)
+        .find(|r| r.starts_with("pg_"))
+    {
+        return Err(format!(
+            "membership in the predefined role `{role}` gives the server's own powers"
+        ));
+    }
+    Ok((out, dropped))
+}
+
+fn spec_list(option: &protobuf::DefElem, what: &str) -> Result<Vec<String>, String> {
+    match option.arg.as_ref().and_then(|a| a.node.as_ref()) {
+        Some(NodeEnum::List(list)) => role_names(&list.items, what),
+        _ => Err(format!("{what}: a role list pgspec cannot read")),
+    }
+}
+
+fn role_names(nodes: &[protobuf::Node], what: &str) -> Result<Vec<String>, String> {
+    nodes
+        .iter()
+        .map(|n| match n.node.as_ref() {
+            Some(NodeEnum::RoleSpec(spec)) => role_spec(Some(spec), what),
+            _ => Err(format!("{what}: a role pgspec cannot read")),
+        })
+        .collect()
+}
+
+/// A role named by the statement. `CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE` and `PUBLIC`
+/// are pgspec's own role or every role: refused.
+fn role_spec(spec: Option<&protobuf::RoleSpec>, what: &str) -> Result<String, String> {
+    let Some(spec) = spec else {
+        return Err(format!("{what} without a role"));
+    };
+    match RoleSpecType::try_from(spec.roletype) {
+        Ok(RoleSpecType::RolespecCstring) => Ok(spec.rolename.clone()),
+        Ok(RoleSpecType::RolespecPublic) => Err(format!("{what} PUBLIC: every role of the server")),
+        _ => Err(format!(
+            "{what} of the current user: that is pgspec's role for this database, not the document's"
+        )),
+    }
+}
+
+fn defelems(nodes: &[protobuf::Node]) -> impl Iterator<Item = &protobuf::DefElem> {
+    nodes.iter().filter_map(|n| match n.node.as_ref() {
+        Some(NodeEnum::DefElem(d)) => Some(&**d),
+        _ => None,
+    })
+}
+
+fn arg(option: &protobuf::DefElem) -> Option<&NodeEnum> {
+    option.arg.as_ref().and_then(|a| a.node.as_ref())
+}
+
+fn bool_arg(option: &protobuf::DefElem) -> Option<bool> {
+    match arg(option)? {
+        NodeEnum::Boolean(b) => Some(b.boolval),
+        NodeEnum::Integer(i) => Some(i.ival != 0),
+        NodeEnum::String(s) => Some(matches!(s.sval.as_str(), "true" | "on" | "1")),
+        _ => None,
+    }
+}
+
+fn int_arg(option: &protobuf::DefElem) -> Option<i32> {
+    match arg(option)? {
+        NodeEnum::Integer(i) => Some(i.ival),
+        _ => None,
+    }
+}
+
+fn string_arg(option: &protobuf::DefElem) -> Option<String> {
+    match arg(option)? {
+        NodeEnum::String(s) => Some(s.sval.clone()),
+        NodeEnum::Integer(i) => Some(i.ival.to_string()),
+        NodeEnum::Float(f) => Some(f.fval.clone()),
+        _ => None,
+    }
+}
+
+/// A constant of a SET statement, as an SQL literal.
+fn constant(node: &protobuf::Node) -> Option<String> {
+    match node.node.as_ref()? {
+        NodeEnum::AConst(c) => match c.val.as_ref()? {
+            protobuf::a_const::Val::Sval(s) => Some(quote_literal(&s.sval)),
+            protobuf::a_const::Val::Ival(i) => Some(i.ival.to_string()),
+            protobuf::a_const::Val::Fval(f) => {
+                // A float's text is digits, sign, dot and exponent only; quote it anyway.
+                Some(quote_literal(&f.fval))
+            }
+            protobuf::a_const::Val::Boolval(b) => Some(b.boolval.to_string()),
+            protobuf::a_const::Val::Bsval(_) => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(sql: &str) -> String {
+        match assess(sql) {
+            Safety::Refused(reason) => reason,
+            other => panic!("{sql}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn privileged_op(sql: &str) -> (PrivilegedOp, Vec<String>) {
+        match assess(sql) {
+            Safety::Privileged { op, dropped } => (op, dropped),
+            other => panic!("{sql}: expected a privileged operation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn copy_to_programs_and_files_is_refused_in_any_spelling() {
+        refused("COPY t TO PROGRAM 'touch /tmp/x'");
+        refused("copy (select 1) to program $$touch /tmp/x$$");
+        refused("COPY t FROM '/etc/passwd'");
+        refused("COPY t TO E'/tmp/\\x41'");
+        assert_eq!(assess("COPY t FROM STDIN"), Safety::Document);
+        assert_eq!(assess("COPY t TO STDOUT"), Safety::Document);
+    }
+
+    #[test]
+    fn server_functions_are_refused_wherever_they_are_called() {
+        refused("SELECT pg_read_file('/etc/passwd')");
+        refused("SELECT * FROM (SELECT lo_export(1, '/tmp/x')) s");
+        refused("INSERT INTO t SELECT pg_catalog.pg_ls_dir('.')");
+        refused("CREATE TABLE x AS SELECT pg_read_file('/etc/passwd')");
+        refused("SELECT net.http_post('http://x')");
+        // A definition does not run what it names; the role's rights decide when it runs.
+        assert_eq!(
+            assess(
+                "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT pg_read_file('x') $$"
+            ),
+            Safety::Document
+        );
+    }
+
+    #[test]
+    fn server_configuration_and_other_databases_are_refused() {
+        refused("ALTER SYSTEM SET fsync = off");
+        refused("LOAD 'auto_explain'");
+        refused("DROP DATABASE other");
+        refused("ALTER DATABASE other RENAME TO x");
+        refused("ALTER DATABASE other OWNER TO me");
+        refused("COMMENT ON DATABASE mine IS 'pgspec up: document 0'");
+        assert_eq!(assess("COMMENT ON TABLE t IS 'x'"), Safety::Document);
+        refused("ALTER DATABASE mine SET default_transaction_read_only = on");
+        assert_eq!(
+            assess("ALTER DATABASE mine SET timezone = 'UTC'"),
+            Safety::Document
+        );
+    }
+
+    #[test]
+    fn unicode_escaped_predefined_roles_are_refused() {
+        let reason = refused(r#"GRANT U&"\0070g_execute_server_program" TO pgspec_apply"#);
+        assert!(reason.contains("pg_execute_server_program"), "{reason}");
+        refused("GRANT pg_read_server_files TO current_user WITH ADMIN OPTION");
+        refused("CREATE ROLE x IN ROLE pg_write_server_files");
+        refused("CREATE ROLE pg_mine");
+    }
+
+    #[test]
+    fn current_user_all_and_public_are_refused() {
+        refused("ALTER ROLE current_user NOLOGIN");
+        refused("ALTER USER CURRENT_ROLE SUPERUSER");
+        refused("ALTER ROLE session_user SET search_path = evil");
+        refused("ALTER ROLE ALL SET default_transaction_read_only = on");
+        refused("ALTER ROLE app SET session_preload_libraries = 'x'");
+    }
+
+    #[test]
+    fn superuser_attributes_are_left_out_and_reported() {
+        let (op, dropped) =
+            privileged_op("CREATE ROLE admin SUPERUSER BYPASSRLS LOGIN PASSWORD 'x'");
+        assert_eq!(
+            dropped,
+            vec!["SUPERUSER".to_string(), "BYPASSRLS".to_string()]
+        );
+        let sql = op.to_sql("db");
+        assert_eq!(
+            sql,
+            "CREATE ROLE admin NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS LOGIN PASSWORD 'x'"
+        );
+        let (op, _) = op_of("CREATE USER u");
+        assert!(op.to_sql("db").contains(" LOGIN"));
+        let (op, dropped) = op_of("ALTER ROLE app CREATEROLE CONNECTION LIMIT 3");
+        assert_eq!(dropped, vec!["CREATEROLE".to_string()]);
+        assert_eq!(op.to_sql("db"), "ALTER ROLE app CONNECTION LIMIT 3");
+        assert_eq!(op.roles_from_run(), vec!["app"]);
+    }
+
+    fn op_of(sql: &str) -> (PrivilegedOp, Vec<String>) {
+        privileged_op(sql)
+    }
+
+    #[test]
+    fn names_are_rebuilt_quoted_never_copied() {
+        let (op, _) = privileged_op("CREATE ROLE \"a\"\"; DROP ROLE postgres; --\"");
+        assert_eq!(
+            op.to_sql("db"),
+            "CREATE ROLE \"a\"\"; DROP ROLE postgres; --\" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOLOGIN"
+        );
+        let (op, _) =
+            privileged_op("ALTER ROLE app IN DATABASE whatever SET search_path TO app, public");
+        assert_eq!(
+            op.to_sql("scratch"),
+            "ALTER ROLE app IN DATABASE scratch SET search_path TO 'app', 'public'"
+        );
+    }
+
+    #[test]
+    fn memberships_name_every_role_they_touch() {
+        let (op, _) = privileged_op("GRANT reader, writer TO app WITH ADMIN OPTION");
+        assert_eq!(op.roles_from_run(), vec!["reader", "writer", "app"]);
+        assert_eq!(
+            op.to_sql("db"),
+            "GRANT reader, writer TO app WITH ADMIN OPTION"
+        );
+        let (op, _) = privileged_op("REVOKE reader FROM app");
+        assert_eq!(op.to_sql("db"), "REVOKE reader FROM app");
+        let (op, _) = privileged_op("DROP ROLE IF EXISTS a, b");
+        assert_eq!(op.to_sql("db"), "DROP ROLE IF EXISTS a, b");
+        let (op, _) = privileged_op("ALTER ROLE a RENAME TO b");
+        assert_eq!(op.roles_from_run(), vec!["a"]);
+        assert_eq!(op.created_role(), Some("b"));
+    }
+
+    #[test]
+    fn extensions_are_rebuilt_and_risky_ones_refused() {
+        let (op, _) =
+            privileged_op("create extension if not exists \"pg_cron\" with schema cron cascade");
+        assert_eq!(
+            op.to_sql("db"),
+            "CREATE EXTENSION IF NOT EXISTS pg_cron SCHEMA cron CASCADE"
+        );
+        refused("CREATE EXTENSION plpython3u");
+        refused("CREATE EXTENSION file_fdw");
+        refused("CREATE LANGUAGE plperlu");
+    }
+
+    #[test]
+    fn several_statements_in_one_text_are_never_privileged() {
+        refused("CREATE ROLE a; GRANT pg_read_server_files TO a");
+        refused("SELECT 1; COPY t TO PROGRAM 'x'");
+        assert_eq!(assess("SELECT 1; SELECT 2"), Safety::Document);
+    }
+
+    #[test]
+    fn ordinary_statements_run_as_the_document() {
+        for sql in [
+            "CREATE TABLE t (id int)",
+            "DO $$ BEGIN EXECUTE 'COPY t TO PROGRAM ''x'''; END $$",
+            "GRANT SELECT ON t TO app",
+            "SET ROLE app",
+            "not sql at all",
+        ] {
+            assert_eq!(assess(sql), Safety::Document, "{sql}");
+        }
+        assert_eq!(assess("BEGIN"), Safety::TransactionControl);
+        assert_eq!(assess("COMMIT"), Safety::TransactionControl);
+    }
+}
