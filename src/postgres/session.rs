@@ -1078,7 +1078,7 @@ fn describe(config: &postgres::Config) -> String {
     )
 }
 
-/// A copy of `config` without its password, user and startup options.
+/// A copy of `config` without its password (and user).
 pub(crate) fn without_password(config: &postgres::Config) -> postgres::Config {
     let mut copy = postgres::Config::new();
     for host in config.get_hosts() {
@@ -1096,8 +1096,11 @@ pub(crate) fn without_password(config: &postgres::Config) -> postgres::Config {
     if let Some(dbname) = config.get_dbname() {
         copy.dbname(dbname);
     }
-    // Not the startup options: pgspec's settings for its own privileged connections (a fixed
-    // search_path, …) are not the document's.
+    // Startup options are kept: build `config` from the server's configuration for document
+    // connections, never from the administrative one (whose search_path is pgspec's).
+    if let Some(options) = config.get_options() {
+        copy.options(options);
+    }
     if let Some(name) = config.get_application_name() {
         copy.application_name(name);
     }
