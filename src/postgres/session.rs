@@ -387,10 +387,18 @@ impl ScratchDatabase {
         let current = role_names_by_oid(&mut admin, &roles);
         let mut sql = String::from("BEGIN; ");
         if let Some(aside) = &aside {
+            // Marked as this run's scratch database: if the run dies before dropping it, the
+            // next run's stale cleanup does.
+            let marker = format!(
+                "{DATABASE_MARKER} (pid {}, {})",
+                std::process::id(),
+                os::pid_namespace()
+            );
             sql.push_str(&format!(
-                "ALTER DATABASE {} RENAME TO {}; ",
-                quote_ident(final_name),
-                quote_ident(aside)
+                "ALTER DATABASE {a0} RENAME TO {a}; COMMENT ON DATABASE {a} IS {m}; ",
+                a0 = quote_ident(final_name),
+                a = quote_ident(aside),
+                m = quote_literal(&marker)
             ));
         }
         sql.push_str(&format!(
