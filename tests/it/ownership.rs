@@ -426,3 +426,66 @@ fn sql_output_piped_into_psql_runs_no_meta_command() {
         "psql ran a meta-command from a function name"
     );
 }
+
+#[test]
+fn an_interrupted_recreate_leaves_the_old_database_intact() {
+    let url = url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = write_doc(dir.path(), "killed.md", TABLE);
+    let database = up(&doc, &[])["database"]
+        .as_str()
+        .expect("database")
+        .to_string();
+    admin(&database)
+        .batch_execute("INSERT INTO items (id) VALUES (42)")
+        .expect("a row of the old database");
+    // The new version takes a while to build; the run is killed in the middle.
+    std::fs::write(
+        &doc,
+        "# Doc\n\n```sql\nCREATE TABLE things (id bigint PRIMARY KEY);\n\
+         DO $$ BEGIN PERFORM pg_sleep(4); END $$;\n```\n",
+    )
+    .expect("change the document");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(["up", "--db", &url, "--recreate", &doc])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn pgspec");
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    // Killed once its scratch database exists (the build is under way).
+    let building = format!("pgspec\\_up\\_{pid}\\_%");
+    while started.elapsed() < std::time::Duration::from_secs(20)
+        && admin("postgres")
+            .query_opt(
+                "SELECT 1 FROM pg_database WHERE datname LIKE $1",
+                &[&building],
+            )
+            .expect("query")
+            .is_none()
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let kept: i64 = admin(&database)
+        .query_one("SELECT count(*) FROM items WHERE id = 42", &[])
+        .expect("the old database is intact")
+        .get(0);
+    assert_eq!(kept, 1);
+    // The killed run's half-built database (a URL server has no stale-run cleanup).
+    for row in admin("postgres")
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE $1",
+            &[&building],
+        )
+        .expect("query")
+    {
+        let name: String = row.get(0);
+        let _ = admin("postgres")
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+    }
+    let _ = pgspec(&["down", "--db", &url, &doc], &[]);
+}
