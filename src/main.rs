@@ -214,7 +214,7 @@ struct UpArgs {
     /// The design document (Markdown).
     #[arg(value_name = "DOC")]
     doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>`).
+    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Drop and rebuild the database if it exists.
@@ -272,7 +272,7 @@ struct SeedArgs {
     /// "orders: 5M"); --table still wins, --rows fills the rest.
     #[arg(long)]
     volumes: bool,
-    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Output format: full (human) or json.
@@ -301,7 +301,7 @@ struct VerifyArgs {
     /// The design document (Markdown).
     #[arg(value_name = "DOC")]
     doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>`, the one `pgspec up` made).
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Output format: full (human), concise or json.
@@ -419,6 +419,11 @@ fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
     let server = Server::Embedded(cluster);
     server.terminate_orphans();
     Ok(server)
+}
+
+/// The document's path for `up`'s identity check (none for standard input).
+fn document_path(path: &Path) -> Option<String> {
+    (path != Path::new("-")).then(|| path.display().to_string())
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -670,7 +675,15 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
         Some(out) => {
             std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?
         }
-        None => print!("{script}"),
+        None => {
+            // `pgspec sql DOC | head` closes the pipe early: not an error.
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(script.as_bytes()).and_then(|()| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -680,12 +693,15 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
     let path = args.doc.display().to_string();
     let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    let report = up::up(
+    let report = up::up_with(
         pipeline::extract(&bytes),
         &bytes,
         &server,
         &name,
-        args.recreate,
+        &up::UpOptions {
+            recreate: args.recreate,
+            document: document_path(&args.doc),
+        },
     )
     .with_context(|| format!("bringing up {path}"))?;
     let failed_errors = report
@@ -880,6 +896,8 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| up::database_name_for(&path));
     let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("seeding {path}"))?;
     let extracted = pipeline::extract(&bytes);
     let options = seed::SeedOptions {
         rows: args.rows,
@@ -977,6 +995,8 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| up::database_name_for(&path));
     let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("verifying {path}"))?;
     let extracted = pipeline::extract(&bytes);
     let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
         .with_context(|| format!("verifying {path}"))?;
@@ -1045,7 +1065,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
 fn run_down(args: &UpArgs) -> Result<ExitCode> {
     let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    if up::down(&server, &name)? {
+    if up::down_for(&server, &name, document_path(&args.doc).as_deref())? {
         println!("database {name}: removed");
     } else {
         println!("database {name}: does not exist (nothing to do)");

@@ -10,6 +10,7 @@ use crate::check::fixes::quote_ident;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::document::Document;
 use crate::pipeline::Extracted;
+use crate::postgres::session::OwnerSpec;
 use crate::postgres::{ApplySession, ClusterError, ScratchDatabase, Server};
 use crate::provision::{self, ProvisionAction};
 use crate::sql::ObjectKind;
@@ -68,12 +69,31 @@ pub fn fingerprint(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
-/// Database name for a document path: `pgspec_<stem>`, lowercase, at most 63 bytes.
+/// The document's canonical path (symlinks and `..` resolved; relative to the current
+/// directory when the file does not exist), as text: what names its database.
+fn canonical_path(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    std::fs::canonicalize(p)
+        .or_else(|_| std::env::current_dir().map(|d| d.join(p)))
+        .unwrap_or_else(|_| p.to_path_buf())
+        .to_string_lossy()
+        .to_string()
+}
+
+/// Identity of a document file: the fingerprint of its canonical path. `up` writes it into the
+/// database's comment; `seed`, `verify` and `down` compare it before they touch the database.
+pub fn document_id(path: &str) -> String {
+    fingerprint(canonical_path(path).as_bytes())
+}
+
+/// Database name for a document path: `pgspec_<stem>_<hash>`, the readable file stem (lowercase,
+/// other characters as `_`) and 8 hex digits of its canonical path, so that two `schema.md`
+/// in different folders get different databases. At most 63 bytes.
 pub fn database_name_for(path: &str) -> String {
     let stem = std::path::Path::new(path)
         .file_stem()
         .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().to_string());
-    let mut name: String = format!("pgspec_{stem}")
+    let mut readable: String = format!("pgspec_{stem}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -83,16 +103,79 @@ pub fn database_name_for(path: &str) -> String {
             }
         })
         .collect();
-    name.truncate(63);
-    name
+    let hash = &document_id(path)[..8];
+    readable.truncate(63 - 1 - hash.len());
+    format!("{readable}_{hash}")
 }
 
-/// The `up` comment of `database`, if it exists: `Some(None)` exists but not made by `up`.
+/// The role that owns the database `up` makes as `database`: `pgspec_owner_<hash of the name>`.
+pub fn owner_role_for(database: &str) -> String {
+    format!("pgspec_owner_{}", fingerprint(database.as_bytes()))
+}
+
+/// The comment `up` puts on a database it made.
+fn up_comment(fingerprint: &str, document: Option<&str>) -> String {
+    match document {
+        Some(id) => format!("{UP_MARKER} document {fingerprint} path {id}"),
+        None => format!("{UP_MARKER} document {fingerprint}"),
+    }
+}
+
+/// A database `up` made, as its catalog says.
+#[derive(Clone, Debug)]
+pub struct UpDatabase {
+    /// The role that owns it (`pg_database.datdba`).
+    pub owner: String,
+    /// `up`'s comment on it.
+    pub comment: String,
+}
+
+/// The database `up` made as `database`, checked before `seed`, `verify` and `down` touch it:
+/// `Ok(None)` when it does not exist; an error when `up` did not make it, or made it from a
+/// document at another path than `document` (when both are known).
+pub fn made_by_up(
+    server: &Server,
+    database: &str,
+    document: Option<&str>,
+) -> Result<Option<UpDatabase>, ClusterError> {
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    let rows = admin
+        .query(
+            "SELECT pg_catalog.shobj_description(oid, 'pg_database'), pg_catalog.pg_get_userbyid(datdba)::text \
+             FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
+            &[&database],
+        )
+        .map_err(|e| ClusterError::Server(e.to_string()))?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let comment: Option<String> = row.get(0);
+    let owner: String = row.get(1);
+    let Some(comment) = comment.filter(|c| c.starts_with(UP_MARKER)) else {
+        return Err(ClusterError::Server(format!(
+            "database {database} was not made by `pgspec up`; pgspec leaves it alone (choose another --name)"
+        )));
+    };
+    if let (Some(path), Some((_, made_from))) = (document, comment.split_once(" path ")) {
+        let id = document_id(path);
+        if made_from.trim() != id {
+            return Err(ClusterError::Server(format!(
+                "database {database} was made by `pgspec up` from another document (not {}); \
+                 pass that document, or --name for this one's own database",
+                canonical_path(path)
+            )));
+        }
+    }
+    Ok(Some(UpDatabase { owner, comment }))
+}
+
+/// The comment of `database`, if it exists: `Some(None)` exists without one.
 fn existing(server: &Server, database: &str) -> Result<Option<Option<String>>, ClusterError> {
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
     let rows = admin
         .query(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
+            "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database \
+             WHERE datname OPERATOR(pg_catalog.=) $1",
             &[&database],
         )
         .map_err(|e| ClusterError::Server(e.to_string()))?;
@@ -129,6 +212,16 @@ fn drop_database(server: &Server, database: &str) -> Result<(), ClusterError> {
         .map_err(|e| ClusterError::Server(e.to_string()))
 }
 
+/// How `up` runs.
+#[derive(Clone, Debug, Default)]
+pub struct UpOptions {
+    /// Rebuild the database if it exists (built aside, swapped in when complete).
+    pub recreate: bool,
+    /// The document's path: its identity goes into the database's comment, so `seed`,
+    /// `verify` and `down` of another document refuse the database.
+    pub document: Option<String>,
+}
+
 /// Bring the document up as `database` on `server`.
 pub fn up(
     extracted: Extracted,
@@ -137,20 +230,48 @@ pub fn up(
     database: &str,
     recreate: bool,
 ) -> Result<UpReport, ClusterError> {
+    up_with(
+        extracted,
+        bytes,
+        server,
+        database,
+        &UpOptions {
+            recreate,
+            document: None,
+        },
+    )
+}
+
+/// Bring the document up as `database` on `server`. The database is built under a temporary
+/// name, owned by `database`'s own owner role ([`owner_role_for`]); only once it is complete is
+/// it renamed into place (an existing one, with `recreate`, renamed aside in the same
+/// transaction and then dropped), so an interrupted or failed run leaves the old one intact.
+pub fn up_with(
+    extracted: Extracted,
+    bytes: &[u8],
+    server: &Server,
+    database: &str,
+    options: &UpOptions,
+) -> Result<UpReport, ClusterError> {
     let fingerprint = fingerprint(bytes);
+    let document_id = options.document.as_deref().map(document_id);
     let connection = server.url(database);
     let mut status = UpStatus::Created;
     if let Some(comment) = existing(server, database)? {
         let ours = comment.as_deref().is_some_and(|c| c.starts_with(UP_MARKER));
-        if !ours && !recreate {
+        if !ours && !options.recreate {
             return Err(ClusterError::Server(format!(
                 "database {database} exists and was not made by `pgspec up`; choose another --name, or pass --recreate to replace it"
             )));
         }
+        if ours {
+            // Another document's database of the same name: never touched.
+            made_by_up(server, database, options.document.as_deref())?;
+        }
         let same = comment
             .as_deref()
             .is_some_and(|c| c.contains(&format!("document {fingerprint}")));
-        if !recreate {
+        if !options.recreate {
             let mut objects = count_objects_by_url(server, database, None)?;
             objects.push(cron_job_count(server, database, None)?);
             return Ok(UpReport {
@@ -167,11 +288,14 @@ pub fn up(
                 check: None,
             });
         }
-        drop_database(server, database)?;
         status = UpStatus::Recreated;
     }
 
-    let scratch = ScratchDatabase::create(server, "pgspec_up")?;
+    let owner = OwnerSpec::Persistent {
+        role: owner_role_for(database),
+        database: database.to_string(),
+    };
+    let scratch = ScratchDatabase::create_owned(server, "pgspec_up", &owner)?;
     let mut session = scratch.session()?;
     let Built {
         report,
@@ -179,8 +303,13 @@ pub fn up(
         ..
     } = build(&extracted, &mut session)?;
     drop(session);
-    let comment = format!("{UP_MARKER} document {fingerprint}");
-    let roles = scratch.promote(database, &comment)?;
+    let comment = up_comment(&fingerprint, document_id.as_deref());
+    let (roles, aside) = scratch.promote(database, &comment)?;
+    if let Some(old) = aside {
+        // The old database's jobs ran under this name: they go, the document's come next.
+        provision::cron::unschedule_jobs(server, database)?;
+        drop_database(server, &old)?;
+    }
     // The document's cron jobs whose timing and command checked out.
     let jobs: Vec<(u32, crate::sql::cron::CronSchedule)> = extracted
         .statements
@@ -292,11 +421,70 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
 /// statements as they applied (fixes applied, each after a comment naming its line), and the
 /// partitions pgspec added. The document's pg_cron jobs are scheduled only where the `cron`
 /// schema exists (pg_cron lives in one database per server).
+/// `text` made safe inside a `--` comment of a script run by psql: line breaks (which end the
+/// comment, after which a document's text would be SQL or a psql meta-command such as `\!`)
+/// and every other control character are written as escapes.
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `body` between dollar quotes whose tag it does not contain (psql ends a dollar-quoted string
+/// at the first closing tag, wherever it is, so a document's text must never contain the tag).
+fn dollar_quoted(body: &str) -> String {
+    let mut n = 0u32;
+    loop {
+        let tag = if n == 0 {
+            "$pgspec$".to_string()
+        } else {
+            format!("$pgspec{n}$")
+        };
+        if !body.contains(&tag) {
+            return format!("{tag}{body}{tag}");
+        }
+        n += 1;
+    }
+}
+
+/// A statement followed by `;` and a line break; on a line of its own when the statement's
+/// last line holds a `--` comment, which would swallow the `;`.
+fn terminated(sql: &str) -> String {
+    let last_line = sql.rsplit('\n').next().unwrap_or(sql);
+    if last_line.contains("--") {
+        format!("{sql}\n;\n")
+    } else {
+        format!("{sql};\n")
+    }
+}
+
+/// A string literal read the same whatever `standard_conforming_strings` says.
+fn quote_literal(s: &str) -> String {
+    if s.contains('\\') {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
 pub fn system_script(path: &str, built: &Built) -> String {
+    let path = comment_text(path);
     let mut out = format!(
         "-- The system {path} describes, as `pgspec up` builds it (generated by pgspec).\n\
          -- Statements in the order they applied on PostgreSQL, with pgspec's fixes (each fix is\n\
-         -- named; behaviour-changing ones say what changes). Example queries and not-SQL are left out.\n"
+         -- named; behaviour-changing ones say what changes). Example queries and not-SQL are left out.\n\
+         -- psql reads string literals as the server does only with standard_conforming_strings on.\n\
+         SET standard_conforming_strings = on;\n"
     );
     let shim: Vec<&ProvisionAction> = built
         .provisioned
@@ -310,8 +498,8 @@ pub fn system_script(path: &str, built: &Built) -> String {
         for action in shim {
             out.push_str(&format!(
                 "\n-- shim: {} ({})\n{}\n",
-                action.object,
-                action.note,
+                comment_text(&action.object),
+                comment_text(&action.note),
                 action.sql.trim_end()
             ));
         }
@@ -319,11 +507,12 @@ pub fn system_script(path: &str, built: &Built) -> String {
     if !built.roles_used.is_empty() {
         out.push_str("\n-- Roles the document grants to but never creates (NOLOGIN; cluster-wide, kept if they exist).\n");
         for role in &built.roles_used {
-            out.push_str(&format!(
-                "DO $pgspec$ BEGIN\n  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{}') THEN\n    CREATE ROLE {} NOLOGIN;\n  END IF;\nEND $pgspec$;\n",
-                role.replace('\'', "''"),
+            let block = format!(
+                " BEGIN\n  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {}) THEN\n    CREATE ROLE {} NOLOGIN;\n  END IF;\nEND ",
+                quote_literal(role),
                 quote_ident(role)
-            ));
+            );
+            out.push_str(&format!("DO {};\n", dollar_quoted(&block)));
         }
     }
     for entry in &built.report.schema_sql {
@@ -337,20 +526,22 @@ pub fn system_script(path: &str, built: &Built) -> String {
         }
         out.push('\n');
         match (entry.line, &entry.note) {
-            (Some(line), Some(note)) => out.push_str(&format!("-- line {line}: {note}\n")),
+            (Some(line), Some(note)) => {
+                out.push_str(&format!("-- line {line}: {}\n", comment_text(note)));
+            }
             (Some(line), None) => out.push_str(&format!("-- line {line}\n")),
-            (None, Some(note)) => out.push_str(&format!("-- {note}\n")),
+            (None, Some(note)) => out.push_str(&format!("-- {}\n", comment_text(note))),
             (None, None) => {}
         }
         let sql = entry.sql.trim_end().trim_end_matches(';').trim_end();
         if crate::sql::cron::schedule_of(sql).is_some() {
-            out.push_str(&format!(
-                "DO $pgspec$ BEGIN\n  IF to_regnamespace('cron') IS NULL THEN\n    RAISE NOTICE 'pg_cron is not in this database: job not scheduled (pgspec up schedules it in the cron database)';\n  ELSE\n    PERFORM {};\n  END IF;\nEND $pgspec$;\n",
+            let block = format!(
+                " BEGIN\n  IF pg_catalog.to_regnamespace('cron') IS NULL THEN\n    RAISE NOTICE 'pg_cron is not in this database: job not scheduled (pgspec up schedules it in the cron database)';\n  ELSE\n    PERFORM {}\n;\n  END IF;\nEND ",
                 sql.trim_start().get(6..).unwrap_or(sql).trim_start()
-            ));
+            );
+            out.push_str(&format!("DO {};\n", dollar_quoted(&block)));
         } else {
-            out.push_str(sql);
-            out.push_str(";\n");
+            out.push_str(&terminated(sql));
         }
     }
     let added: Vec<&ProvisionAction> = built
@@ -371,10 +562,10 @@ pub fn system_script(path: &str, built: &Built) -> String {
         );
         for action in added {
             out.push_str(&format!(
-                "\n-- {}: {}\n{};\n",
-                action.object,
-                action.note,
-                action.sql.trim_end().trim_end_matches(';')
+                "\n-- {}: {}\n{}",
+                comment_text(&action.object),
+                comment_text(&action.note),
+                terminated(action.sql.trim_end().trim_end_matches(';'))
             ));
         }
     }
@@ -401,24 +592,37 @@ pub fn system_script(path: &str, built: &Built) -> String {
             let why = s
                 .category
                 .map_or("failed", crate::diagnostics::Category::as_str);
-            out.push_str(&format!("--   line {}: {} ({why})\n", s.line, s.summary));
+            out.push_str(&format!(
+                "--   line {}: {} ({why})\n",
+                s.line,
+                comment_text(&s.summary)
+            ));
         }
     }
     out
 }
 
-/// Drop the database `up` made (and nothing else: the name must carry `up`'s marker).
+/// Drop the database `up` made (and nothing else: the name must carry `up`'s marker and, when
+/// `document` is given, that document's identity), its cron jobs, the roles its document
+/// created and its owner role. False when it does not exist.
 pub fn down(server: &Server, database: &str) -> Result<bool, ClusterError> {
-    match existing(server, database)? {
-        None => Ok(false),
-        Some(comment) if comment.as_deref().is_some_and(|c| c.starts_with(UP_MARKER)) => {
-            drop_database(server, database)?;
-            Ok(true)
-        }
-        Some(_) => Err(ClusterError::Server(format!(
-            "database {database} was not made by `pgspec up`; refusing to drop it"
-        ))),
-    }
+    down_for(server, database, None)
+}
+
+/// [`down`], refusing a database `up` made from a document at another path than `document`.
+pub fn down_for(
+    server: &Server,
+    database: &str,
+    document: Option<&str>,
+) -> Result<bool, ClusterError> {
+    let Some(made) = made_by_up(server, database, document)? else {
+        return Ok(false);
+    };
+    drop_database(server, database)?;
+    let owner = (made.owner == owner_role_for(database)).then_some(made.owner.as_str());
+    // A role another database still uses (its document granted to it) stays.
+    crate::postgres::session::drop_database_roles(server, database, owner)?;
+    Ok(true)
 }
 
 fn count_objects_by_url(
@@ -482,12 +686,34 @@ mod tests {
 
     #[test]
     fn database_names_are_identifiers() {
-        assert_eq!(
-            database_name_for("docs/000_1c0bd65.txt"),
-            "pgspec_000_1c0bd65"
+        let name = database_name_for("docs/000_1c0bd65.txt");
+        assert!(name.starts_with("pgspec_000_1c0bd65_"), "{name}");
+        assert_eq!(name.len(), "pgspec_000_1c0bd65_".len() + 8);
+        assert!(database_name_for("My Doc.md").starts_with("pgspec_my_doc_"));
+        let long = database_name_for(&"x".repeat(100));
+        assert_eq!(long.len(), 63);
+        // Same stem, other folder: another database.
+        assert_ne!(
+            database_name_for("a/schema.md"),
+            database_name_for("b/schema.md")
         );
-        assert_eq!(database_name_for("My Doc.md"), "pgspec_my_doc");
-        assert!(database_name_for(&"x".repeat(100)).len() <= 63);
+    }
+
+    #[test]
+    fn printed_text_cannot_leave_its_comment_or_quote() {
+        let hostile = "a\n\\! touch /tmp/x\r\\! id\u{2028}";
+        let comment = comment_text(hostile);
+        assert!(!comment.contains(['\n', '\r', '\u{2028}']), "{comment}");
+        assert_eq!(comment, "a\\n\\! touch /tmp/x\\r\\! id\\u{2028}");
+        let quoted = dollar_quoted("x $pgspec$ \\! y $pgspec1$");
+        assert!(
+            quoted.starts_with("$pgspec2$") && quoted.ends_with("$pgspec2$"),
+            "{quoted}"
+        );
+        assert_eq!(terminated("SELECT 1 -- note"), "SELECT 1 -- note\n;\n");
+        assert_eq!(terminated("SELECT 1"), "SELECT 1;\n");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
     }
 
     #[test]

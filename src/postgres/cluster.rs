@@ -1318,8 +1318,10 @@ pub fn app_options(check_interval: bool) -> String {
 }
 
 fn bound_options(statement_timeout: Duration, limits: Limits, check_interval: bool) -> String {
+    // Writable whatever a document set for its database or role (`ALTER ROLE current_user
+    // SET default_transaction_read_only = on` from dynamic SQL would stop every later run).
     let mut options = format!(
-        " -c statement_timeout={} -c lock_timeout={}",
+        " -c statement_timeout={} -c lock_timeout={} -c default_transaction_read_only=off",
         statement_timeout.as_millis(),
         limits.lock_timeout.as_millis()
     );

@@ -22,4 +22,6 @@ pub use error::{char_position_to_byte, ErrorContext};
 pub use limits::Limits;
 pub use orphans::{application_name, CommandTimer};
 pub use sandbox::SandboxStatus;
-pub use session::{AppIdentity, ApplySession, Notice, Outcome, PrivilegeCheck, ScratchDatabase};
+pub use session::{
+    AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, PrivilegeCheck, ScratchDatabase,
+};

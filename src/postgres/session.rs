@@ -1,9 +1,11 @@
 //! Scratch databases and applying statements one at a time.
 //!
-//! Security model: the document's SQL runs as `pgspec_apply`, a LOGIN role without any
-//! attribute (NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS) that owns the
-//! scratch database, over its own connection (not `SET ROLE`/`SET SESSION AUTHORIZATION`,
-//! which the document could undo). PostgreSQL itself then refuses `COPY … PROGRAM`, server
+//! Security model: the document's SQL runs as the database's owner role, a LOGIN role without
+//! any attribute (NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS) that owns
+//! this one database and nothing else — a role of the run (`pgspec_run_…`, dropped with the
+//! scratch database) or `up`'s `pgspec_owner_<hash>` of the database it made — over its own
+//! login (not `SET ROLE`/`SET SESSION AUTHORIZATION`, which the document could undo), so one
+//! document's SQL cannot drop or change another document's database. PostgreSQL itself then refuses `COPY … PROGRAM`, server
 //! file access, `ALTER SYSTEM`, untrusted languages. Only statements pgspec vetted run on the
 //! superuser connection ([`ApplySession::apply_as_superuser`]).
 //!
@@ -12,7 +14,7 @@
 //! `SET statement_timeout = 0`, as pg_dump output does) and terminates its backend when it
 //! ignores the cancel request.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,13 +29,18 @@ use super::deadline::{backend_pid, Deadline, Stop};
 use super::error::{notice, pg_details, ErrorContext};
 use super::{os, ClusterError, Server};
 
-/// The unprivileged role that runs the document's SQL and owns scratch databases.
+/// The role that owned every scratch database before each database got an owner of its own
+/// ([`ScratchDatabase::owner_role`], [`ApplySession::owner_role`]). No longer created.
 pub const APPLY_ROLE: &str = "pgspec_apply";
 pub use super::limits::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT};
 /// Marks scratch databases (COMMENT ON DATABASE) so a later run can drop those of dead runs.
 const DATABASE_MARKER: &str = "pgspec scratch database";
-/// Marks roles a scratch run created (COMMENT ON ROLE).
+/// Marks roles a scratch run created (COMMENT ON ROLE), with the database they belong to.
 pub const ROLE_MARKER: &str = "pgspec scratch role";
+/// Marks the owner role of one run's database, with the run's pid (dropped when it dies).
+const RUN_OWNER_MARKER: &str = "pgspec run owner";
+/// Marks the owner role of a database `up` made (dropped by `down`).
+const UP_OWNER_MARKER: &str = "pgspec up owner";
 
 /// A NOTICE/WARNING the server raised while running a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,33 +102,39 @@ pub enum PrivilegeCheck {
 /// Who runs the document's SQL on the app connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppIdentity {
-    /// Its own login as the unprivileged role: the embedded cluster, and URL servers that
-    /// let `pgspec_apply` log in with the URL's credentials.
+    /// Its own login as the database's owner role (always on the embedded cluster).
     Role(String),
-    /// The URL's `user` after `SET ROLE role`: the document's SQL could `RESET ROLE`.
-    SetRole { user: String, role: String },
-    /// The URL's user itself: pgspec could not create or use the unprivileged role.
+    /// The URL's user itself: pgspec could not create a role for the run, and the user is no
+    /// superuser, may not create roles, belongs to no role and owns nothing else.
     User(String),
 }
 
 impl AppIdentity {
-    /// Whether the document's SQL runs without any way back to the administrative user.
+    /// Whether the document's SQL runs as a role pgspec made for it.
     pub fn is_isolated(&self) -> bool {
         matches!(self, AppIdentity::Role(_))
     }
 
-    /// A sentence for the user when isolation is weaker than on the embedded cluster.
+    /// A sentence for the user when the document's SQL does not run as a role of its own.
     pub fn note(&self) -> Option<String> {
         match self {
             AppIdentity::Role(_) => None,
-            AppIdentity::SetRole { user, role } => Some(format!(
-                "statements run as {user} after SET ROLE {role}: pgspec could not log in as {role} on this server"
-            )),
             AppIdentity::User(user) => Some(format!(
-                "statements run as {user} with all its privileges: pgspec could not create or use the unprivileged role {APPLY_ROLE} on this server"
+                "statements run as {user}: pgspec could not create a role for this run on this server ({user} owns nothing else and has no privileged attribute)"
             )),
         }
     }
+}
+
+/// Who owns a database pgspec makes (and runs the document's SQL in it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerSpec {
+    /// A LOGIN role of this run only (unique name, no attributes), dropped with the database:
+    /// `check`, `sql`, `model`, the scratch build of `up`.
+    Run,
+    /// A role that outlives the run (`up`'s `pgspec_owner_<hash>`): created if missing, marked
+    /// as `up`'s owner of `database`, stripped of attributes and stray memberships when reused.
+    Persistent { role: String, database: String },
 }
 
 /// A database created for one run and dropped (with the roles the run created) on drop.
@@ -139,7 +152,12 @@ pub struct ScratchDatabase {
     admin: postgres::Config,
     app: postgres::Config,
     force_drop: bool,
-    created_roles: Arc<Mutex<Vec<String>>>,
+    /// The role that owns the database.
+    owner: String,
+    /// OID of the owner when this run created it only for itself (dropped with the database).
+    run_owner: Option<u32>,
+    /// Roles this run created (OID, name at creation), dropped by OID with the database.
+    created_roles: Arc<Mutex<Vec<(u32, String)>>>,
     dropped: bool,
 }
 
@@ -148,14 +166,30 @@ impl std::fmt::Debug for ScratchDatabase {
         f.debug_struct("ScratchDatabase")
             .field("name", &self.name)
             .field("url", &self.url)
+            .field("owner", &self.owner)
             .field("app_identity", &self.app_identity)
             .finish_non_exhaustive()
     }
 }
 
 impl ScratchDatabase {
-    /// Create a fresh, uniquely named database on `server` owned by the unprivileged apply role.
+    /// Create a fresh, uniquely named database on `server`, owned by a role of this run only.
     pub fn create(server: &Server, prefix: &str) -> Result<Self, ClusterError> {
+        Self::create_owned(server, prefix, &OwnerSpec::Run)
+    }
+
+    /// Create a fresh, uniquely named database on `server` owned as `owner` says. The
+    /// document's SQL runs over the owner's own login (unix socket on the embedded cluster; a
+    /// password pgspec sets for this run on a URL server). On a URL server where that login is
+    /// impossible, the URL's user runs the document only if it could not harm anything else
+    /// (no superuser or role-creating attribute, no membership, owns nothing); otherwise this
+    /// refuses with an explanation.
+    #[allow(clippy::too_many_lines)]
+    pub fn create_owned(
+        server: &Server,
+        prefix: &str,
+        owner_spec: &OwnerSpec,
+    ) -> Result<Self, ClusterError> {
         let maintenance_db = server.maintenance_dbname();
         let maintenance = server.config(&maintenance_db)?;
         let mut admin = connect(&maintenance, &server.describe(&maintenance_db))?;
@@ -168,7 +202,7 @@ impl ScratchDatabase {
             .map_err(server_error)?;
         let info = simple_rows(
             &mut admin,
-            "SELECT current_setting('server_version_num'), (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_user",
+            "SELECT pg_catalog.current_setting('server_version_num'), (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) current_user), current_user",
         )
         .map_err(server_error)?;
         let info = info.first().cloned().unwrap_or_default();
@@ -184,15 +218,43 @@ impl ScratchDatabase {
         if server.is_embedded() {
             cleanup_stale(&mut admin);
         }
-        let role_ok = ensure_apply_role(&mut admin, superuser);
-
+        // A password only matters where the server asks for one (never on the embedded
+        // cluster's socket); it lives in this process only.
+        let password = (!server.is_embedded()).then(random_password);
         let name = unique_name(prefix);
-        let owner = create_database(&mut admin, &name, role_ok).map_err(|e| {
-            ClusterError::Server(format!(
-                "cannot create the scratch database {name}: {}",
-                error_text(&e)
-            ))
-        })?;
+        let (owner, run_owner) = match owner_spec {
+            OwnerSpec::Run => {
+                let role = unique_name("pgspec_run");
+                match create_run_role(&mut admin, &role, password.as_deref(), superuser) {
+                    Ok(oid) => (Some(role), Some(oid)),
+                    Err(_) => (None, None),
+                }
+            }
+            OwnerSpec::Persistent { role, database } => {
+                ensure_owner_role(&mut admin, role, database, password.as_deref(), superuser)
+                    .map_err(|e| {
+                        ClusterError::Server(format!(
+                            "cannot prepare the owner role {role} of {database}: {e}"
+                        ))
+                    })?;
+                (Some(role.clone()), None)
+            }
+        };
+        let drop_run_owner = |admin: &mut Client| {
+            if let (Some(role), Some(_)) = (&owner, run_owner) {
+                let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(role)));
+            }
+        };
+        let owned = match create_database(&mut admin, &name, owner.as_deref()) {
+            Ok(owned) => owned,
+            Err(e) => {
+                drop_run_owner(&mut admin);
+                return Err(ClusterError::Server(format!(
+                    "cannot create the scratch database {name}: {}",
+                    error_text(&e)
+                )));
+            }
+        };
         let marker = format!(
             "{DATABASE_MARKER} (pid {}, {})",
             std::process::id(),
@@ -203,7 +265,11 @@ impl ScratchDatabase {
             quote_ident(&name),
             quote_literal(&marker)
         ));
-
+        let owner_name = if owned {
+            owner.clone().unwrap_or_default()
+        } else {
+            admin_user.clone()
+        };
         let mut scratch = ScratchDatabase {
             url: server.url(&name),
             statement_timeout: super::limits::get().statement_timeout,
@@ -213,30 +279,51 @@ impl ScratchDatabase {
             admin: server.config(&name)?,
             app: server.app_config(&name)?,
             force_drop: version_num >= 130_000,
+            owner: owner_name,
+            run_owner: if owned { run_owner } else { None },
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
             name,
         };
-        if owner {
+        if !owned {
+            drop_run_owner(&mut admin);
+        }
+        if owned {
             // Never offer the URL user's password for another role.
             let mut as_role = without_password(&scratch.app);
-            as_role.user(APPLY_ROLE);
-            if server.is_embedded() || as_role.connect(NoTls).is_ok() {
-                scratch.app = as_role;
-                scratch.app_identity = AppIdentity::Role(APPLY_ROLE.to_string());
-            } else if scratch
-                .admin
-                .connect(NoTls)
-                .and_then(|mut c| c.batch_execute(&format!("SET ROLE {}", quote_ident(APPLY_ROLE))))
-                .is_ok()
-            {
-                scratch.app_identity = AppIdentity::SetRole {
-                    user: admin_user,
-                    role: APPLY_ROLE.to_string(),
-                };
+            as_role.user(&scratch.owner);
+            if let Some(p) = &password {
+                as_role.password(p.as_bytes());
+            }
+            match as_role.connect(NoTls) {
+                Ok(_) => {
+                    scratch.app = as_role;
+                    scratch.app_identity = AppIdentity::Role(scratch.owner.clone());
+                    return Ok(scratch);
+                }
+                Err(e) => {
+                    let why = format!(
+                        "pgspec cannot log in as {}: {}",
+                        scratch.owner,
+                        error_text(&e)
+                    );
+                    return Err(ClusterError::Server(refusal(&why)));
+                }
             }
         }
+        // No role of its own: the URL's user runs the document, if it cannot harm anything.
+        if let Some(why) = user_is_unsafe(&mut admin, &scratch.name) {
+            let _ = scratch.cleanup();
+            return Err(ClusterError::Server(refusal(&format!(
+                "pgspec could not create a role for this run, and {admin_user} {why}"
+            ))));
+        }
         Ok(scratch)
+    }
+
+    /// The role that owns the database and runs the document's SQL.
+    pub fn owner_role(&self) -> &str {
+        &self.owner
     }
 
     /// URL of the scratch database (without a password).
@@ -248,22 +335,12 @@ impl ScratchDatabase {
     pub fn session(&self) -> Result<ApplySession, ClusterError> {
         let settings = timeout_settings(self.statement_timeout, self.lock_timeout);
         let admin = Conn::open(self.admin.clone(), settings.clone())?;
-        let app_setup = match &self.app_identity {
-            AppIdentity::SetRole { role, .. } => {
-                format!("{settings}; SET ROLE {}", quote_ident(role))
-            }
-            _ => settings,
-        };
-        let app = Conn::open(self.app.clone(), app_setup)?;
-        let owner = match &self.app_identity {
-            AppIdentity::Role(role) | AppIdentity::SetRole { role, .. } => role.clone(),
-            AppIdentity::User(user) => user.clone(),
-        };
+        let app = Conn::open(self.app.clone(), settings)?;
         Ok(ApplySession {
             app,
             admin,
             database: self.name.clone(),
-            owner,
+            owner: self.owner.clone(),
             created_roles: Arc::clone(&self.created_roles),
             deadline: Deadline::new(Some(self.maintenance.clone())),
             watchdog_after: watchdog_after(self.statement_timeout),
@@ -271,38 +348,94 @@ impl ScratchDatabase {
         })
     }
 
-    /// Names of the roles created through [`ApplySession::apply_as_superuser`] so far
-    /// (dropped with the database).
+    /// Names (at creation) of the roles created through [`ApplySession::apply_as_superuser`]
+    /// so far (dropped with the database).
     pub fn created_roles(&self) -> Vec<String> {
-        lock(&self.created_roles).clone()
+        lock(&self.created_roles)
+            .iter()
+            .map(|(_, name)| name.clone())
+            .collect()
     }
 
     /// Keep the database as `final_name` instead of dropping it (what `pgspec up` does once the
     /// document applied): renamed, commented with `comment`, and the roles it created re-marked
-    /// so stale-run cleanup keeps them. Close every session on it first. Returns those roles.
-    pub fn promote(mut self, final_name: &str, comment: &str) -> Result<Vec<String>, ClusterError> {
+    /// as belonging to `final_name`. When a database `final_name` exists already it is renamed
+    /// aside in the same transaction, so either the new database is in place or nothing
+    /// changed; the old one is returned by its new name for the caller to drop. Close every
+    /// session on both first. Returns the created roles (names as they are now) and the
+    /// old database's new name.
+    pub fn promote(
+        mut self,
+        final_name: &str,
+        comment: &str,
+    ) -> Result<(Vec<String>, Option<String>), ClusterError> {
         let mut admin = connect(&self.maintenance, "the maintenance database")?;
         let server_error = |e: postgres::Error| ClusterError::Server(error_text(&e));
-        admin
-            .batch_execute(&format!(
-                "ALTER DATABASE {} RENAME TO {}; COMMENT ON DATABASE {} IS {}",
-                quote_ident(&self.name),
-                quote_ident(final_name),
-                quote_ident(final_name),
-                quote_literal(comment)
-            ))
-            .map_err(server_error)?;
-        self.dropped = true;
+        let exists = !simple_rows(
+            &mut admin,
+            &format!(
+                "SELECT 1 FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) {}",
+                quote_literal(final_name)
+            ),
+        )
+        .map_err(server_error)?
+        .is_empty();
+        let aside = exists.then(|| unique_name("pgspec_old"));
         let roles = std::mem::take(&mut *lock(&self.created_roles));
-        for role in &roles {
-            let _ = admin.batch_execute(&format!(
-                "COMMENT ON ROLE {} IS {}",
+        // Roles by their current names (the document may have renamed them).
+        let current = role_names_by_oid(&mut admin, &roles);
+        let mut sql = String::from("BEGIN; ");
+        if let Some(aside) = &aside {
+            // Marked as this run's scratch database: if the run dies before dropping it, the
+            // next run's stale cleanup does.
+            let marker = format!(
+                "{DATABASE_MARKER} (pid {}, {})",
+                std::process::id(),
+                os::pid_namespace()
+            );
+            sql.push_str(&format!(
+                "ALTER DATABASE {a0} RENAME TO {a}; COMMENT ON DATABASE {a} IS {m}; ",
+                a0 = quote_ident(final_name),
+                a = quote_ident(aside),
+                m = quote_literal(&marker)
+            ));
+        }
+        sql.push_str(&format!(
+            "ALTER DATABASE {} RENAME TO {}; COMMENT ON DATABASE {} IS {}; ",
+            quote_ident(&self.name),
+            quote_ident(final_name),
+            quote_ident(final_name),
+            quote_literal(comment)
+        ));
+        for (_, role) in &current {
+            sql.push_str(&format!(
+                "COMMENT ON ROLE {} IS {}; ",
                 quote_ident(role),
                 quote_literal(&format!("{ROLE_MARKER} (database {final_name})"))
             ));
         }
+        sql.push_str("COMMIT");
+        let busy: Vec<&str> = if exists {
+            vec![self.name.as_str(), final_name]
+        } else {
+            vec![self.name.as_str()]
+        };
+        let result = if fail_swap_for_tests() {
+            Err(ClusterError::Server(format!(
+                "cannot rename {} to {final_name}: failure simulated by PGSPEC_TEST_FAIL_SWAP",
+                self.name
+            )))
+        } else {
+            execute_terminating(&mut admin, &sql, &busy).map_err(server_error)
+        };
+        if let Err(e) = result {
+            // Dropped with the database on drop (the old one is untouched).
+            *lock(&self.created_roles) = roles;
+            return Err(e);
+        }
+        self.dropped = true;
         self.name = final_name.to_string();
-        Ok(roles)
+        Ok((current.into_iter().map(|(_, n)| n).collect(), aside))
     }
 
     /// Drop the database and the roles this run created now, reporting failure
@@ -320,9 +453,14 @@ impl ScratchDatabase {
         drop_database(&mut admin, &self.name, self.force_drop).map_err(|e| {
             ClusterError::Server(format!("cannot drop {}: {}", self.name, error_text(&e)))
         })?;
-        let roles = std::mem::take(&mut *lock(&self.created_roles));
+        let mut roles = std::mem::take(&mut *lock(&self.created_roles));
+        if let Some(oid) = self.run_owner {
+            roles.push((oid, self.owner.clone()));
+        }
+        // By OID: a role the document renamed is still the one this run created, and a role
+        // that took the old name is not.
         let mut failed = Vec::new();
-        for role in roles {
+        for (_, role) in role_names_by_oid(&mut admin, &roles) {
             if let Err(e) =
                 admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(&role)))
             {
@@ -360,7 +498,7 @@ pub struct ApplySession {
     database: String,
     /// The role the document's SQL runs as (owner of the database).
     owner: String,
-    created_roles: Arc<Mutex<Vec<String>>>,
+    created_roles: Arc<Mutex<Vec<(u32, String)>>>,
     deadline: Deadline,
     watchdog_after: Option<Duration>,
     last_error_context: Option<ErrorContext>,
@@ -382,25 +520,43 @@ impl ApplySession {
     /// [`Self::apply_privileged`]) as superuser. Roles it creates are recorded and dropped with
     /// the scratch database.
     pub fn apply_as_superuser(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
-        let before = self.role_names()?;
+        let before = self.role_oids()?;
         // The connection's search_path is pg_catalog, pg_temp: pgspec's SQL names the schema
         // of everything it creates.
         let outcome = self.run(true, sql, Mode::Execute)?;
-        if let Ok(after) = self.role_names() {
-            let mut new: Vec<&String> = after.difference(&before).collect();
+        if let Ok(after) = self.role_oids() {
+            let mut new: Vec<(u32, String)> = after
+                .into_iter()
+                .filter(|(oid, _)| !before.contains_key(oid))
+                .collect();
             new.sort();
-            for role in new {
-                lock(&self.created_roles).push(role.clone());
+            for (oid, role) in new {
                 let marker = format!("{ROLE_MARKER} (database {})", self.database);
                 let _ = self.admin.client.batch_execute(&format!(
                     "COMMENT ON ROLE {} IS {}",
-                    quote_ident(role),
+                    quote_ident(&role),
                     quote_literal(&marker)
                 ));
+                lock(&self.created_roles).push((oid, role));
             }
             self.admin.take_notices();
         }
         Ok(outcome)
+    }
+
+    /// The role that owns the database and runs the document's SQL (`apply`, `prepare`).
+    pub fn owner_role(&self) -> &str {
+        &self.owner
+    }
+
+    /// OIDs of the roles this run created so far (through [`Self::apply_as_superuser`]): the
+    /// only roles besides [`Self::owner_role`] that a document may alter, grant or drop. By
+    /// OID, because the document may rename them.
+    pub fn created_role_oids(&self) -> Vec<u32> {
+        lock(&self.created_roles)
+            .iter()
+            .map(|(oid, _)| *oid)
+            .collect()
     }
 
     /// Whether pgspec may run `op` for the document in this run: every role it touches must
@@ -411,7 +567,7 @@ impl ApplySession {
         let changed = op.roles_changed();
         let mut foreign = Vec::new();
         for role in op.roles_from_run() {
-            let ours = created.iter().any(|c| c == role);
+            let ours = created.iter().any(|(_, c)| c == role);
             let owner = role == self.owner && !changed.contains(&role);
             if !ours && !owner {
                 foreign.push(role);
@@ -482,15 +638,26 @@ impl ApplySession {
         };
         let outcome = self.run(true, &sql, Mode::Execute)?;
         if outcome.is_applied() {
+            // Recorded by OID: cleanup drops the role this run made whatever its name then.
+            let oid = match op {
+                PrivilegedOp::CreateRole { name, .. } => self.role_oid(name)?,
+                _ => None,
+            };
             let mut created = lock(&self.created_roles);
             match op {
-                PrivilegedOp::CreateRole { name, .. } => created.push(name.clone()),
+                PrivilegedOp::CreateRole { name, .. } => {
+                    if let Some(oid) = oid {
+                        created.push((oid, name.clone()));
+                    }
+                }
                 PrivilegedOp::RenameRole { from, to } => {
-                    for role in created.iter_mut().filter(|r| *r == from) {
+                    for (_, role) in created.iter_mut().filter(|(_, r)| r == from) {
                         role.clone_from(to);
                     }
                 }
-                PrivilegedOp::DropRole { names, .. } => created.retain(|r| !names.contains(r)),
+                PrivilegedOp::DropRole { names, .. } => {
+                    created.retain(|(_, r)| !names.contains(r));
+                }
                 _ => {}
             }
             drop(created);
@@ -519,6 +686,18 @@ impl ApplySession {
         let row = rows.into_iter().next().unwrap_or_default();
         let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
         Ok((flag(0), flag(1)))
+    }
+
+    fn role_oid(&mut self, name: &str) -> Result<Option<u32>, ClusterError> {
+        Ok(self
+            .query_strings(&format!(
+                "SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {}",
+                quote_literal(name)
+            ))?
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten())
+            .and_then(|v| v.parse().ok()))
     }
 
     fn memberships_exist(
@@ -629,11 +808,6 @@ impl ApplySession {
         self.app.reconnect()
     }
 
-    /// The role the document's SQL runs as.
-    pub fn owner_role(&self) -> &str {
-        &self.owner
-    }
-
     /// The scratch database's name.
     pub fn database(&self) -> &str {
         &self.database
@@ -652,10 +826,14 @@ impl ApplySession {
             .collect())
     }
 
-    fn role_names(&mut self) -> Result<HashSet<String>, ClusterError> {
+    fn role_oids(&mut self) -> Result<HashMap<u32, String>, ClusterError> {
         Ok(self
-            .names("SELECT rolname FROM pg_roles")?
+            .query_strings("SELECT oid, rolname FROM pg_catalog.pg_roles")?
             .into_iter()
+            .filter_map(|row| {
+                let oid = row.first().cloned().flatten()?.parse().ok()?;
+                Some((oid, row.get(1).cloned().flatten()?))
+            })
             .collect())
     }
 
@@ -854,7 +1032,7 @@ fn describe(config: &postgres::Config) -> String {
 }
 
 /// A copy of `config` without its password (and user).
-fn without_password(config: &postgres::Config) -> postgres::Config {
+pub(crate) fn without_password(config: &postgres::Config) -> postgres::Config {
     let mut copy = postgres::Config::new();
     for host in config.get_hosts() {
         match host {
@@ -871,6 +1049,8 @@ fn without_password(config: &postgres::Config) -> postgres::Config {
     if let Some(dbname) = config.get_dbname() {
         copy.dbname(dbname);
     }
+    // Startup options are kept: build `config` from the server's configuration for document
+    // connections, never from the administrative one (whose search_path is pgspec's).
     if let Some(options) = config.get_options() {
         copy.options(options);
     }
@@ -944,71 +1124,329 @@ fn unique_name(prefix: &str) -> String {
     name
 }
 
-/// Make sure the apply role exists with no attributes. False if it does not exist after
-/// (no privilege to create it).
-fn ensure_apply_role(admin: &mut Client, superuser: bool) -> bool {
-    let check = format!(
-        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls OR NOT rolcanlogin FROM pg_roles WHERE rolname = {}",
-        quote_literal(APPLY_ROLE)
-    );
-    let attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
-    match simple_rows(admin, &check) {
-        Ok(rows) if rows.is_empty() => {
-            // Two runs may race here: the loser's CREATE fails, the role exists either way.
-            let _ = admin.batch_execute(&format!(
-                "CREATE ROLE {} {attributes}",
-                quote_ident(APPLY_ROLE)
-            ));
-        }
-        Ok(rows) if rows[0].first().cloned().flatten().as_deref() == Some("t") => {
-            let _ = admin.batch_execute(&format!(
-                "ALTER ROLE {} {attributes}",
-                quote_ident(APPLY_ROLE)
-            ));
-        }
-        _ => {}
+/// Attributes of every owner role: it can log in, and nothing more.
+const OWNER_ATTRIBUTES: &str =
+    "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
+
+/// 32 hex digits from the OS's random source (a clock-and-pid mix where there is none).
+pub(crate) fn random_password() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
+    if !filled {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let mix = nanos ^ (u128::from(std::process::id()) << 64);
+        bytes = mix.to_le_bytes();
     }
-    let exists = simple_rows(admin, &check).is_ok_and(|rows| !rows.is_empty());
-    if exists && superuser {
-        // Memberships a crashed or misbehaving run left behind (roles of scratch runs are
-        // dropped with their database; any other membership could lend privileges).
-        let query = format!(
-            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid \
-             WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = {}) \
-             AND NOT EXISTS (SELECT 1 FROM pg_shdescription d WHERE d.objoid = g.oid \
-             AND d.classoid = 'pg_authid'::regclass AND d.description LIKE {})",
-            quote_literal(APPLY_ROLE),
-            quote_literal(&format!("{ROLE_MARKER}%"))
-        );
-        if let Ok(rows) = simple_rows(admin, &query) {
-            for group in rows
-                .into_iter()
-                .filter_map(|r| r.into_iter().next().flatten())
-            {
-                let _ = admin.batch_execute(&format!(
-                    "REVOKE {} FROM {}",
-                    quote_ident(&group),
-                    quote_ident(APPLY_ROLE)
-                ));
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why pgspec will not run the document, and what the user can do.
+fn refusal(why: &str) -> String {
+    format!(
+        "{why}. pgspec runs a document's SQL only as a role of its own that owns nothing else \
+         (never as the URL's user when it is a superuser, may create roles, belongs to other \
+         roles or owns objects). Use a URL whose user has CREATEROLE and CREATEDB and a server \
+         that lets pgspec's roles (pgspec_run_*, pgspec_owner_*) log in with a password, or a \
+         user that owns nothing; or leave out --db to use pgspec's private cluster"
+    )
+}
+
+/// Create the LOGIN role that owns one run's database, marked so that a later run drops it
+/// if this process dies. Returns its OID.
+fn create_run_role(
+    admin: &mut Client,
+    role: &str,
+    password: Option<&str>,
+    superuser: bool,
+) -> Result<u32, postgres::Error> {
+    let marker = format!(
+        "{RUN_OWNER_MARKER} (pid {}, {})",
+        std::process::id(),
+        os::pid_namespace()
+    );
+    let password = password.map_or_else(String::new, |p| format!(" PASSWORD {}", quote_literal(p)));
+    admin
+        .batch_execute(&format!(
+        "BEGIN; CREATE ROLE {r} {OWNER_ATTRIBUTES}{password}; COMMENT ON ROLE {r} IS {m}; COMMIT",
+        r = quote_ident(role),
+        m = quote_literal(&marker)
+    ))
+        .inspect_err(|_| {
+            let _ = admin.batch_execute("ROLLBACK");
+        })?;
+    if !superuser {
+        // CREATE DATABASE … OWNER needs membership for a user that is not a superuser.
+        let _ = admin.batch_execute(&format!("GRANT {} TO CURRENT_USER", quote_ident(role)));
+    }
+    let rows = simple_rows(
+        admin,
+        &format!(
+            "SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {}",
+            quote_literal(role)
+        ),
+    )?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The comment on `up`'s owner role of `database`.
+pub(crate) fn up_owner_marker(database: &str) -> String {
+    format!("{UP_OWNER_MARKER} (database {database})")
+}
+
+/// Make sure `up`'s owner role `role` of `database` exists, is pgspec's (a role of that name
+/// that pgspec did not make is refused), has no attribute but LOGIN, and belongs to no role
+/// other than the ones `up` created for `database`.
+fn ensure_owner_role(
+    admin: &mut Client,
+    role: &str,
+    database: &str,
+    password: Option<&str>,
+    superuser: bool,
+) -> Result<(), String> {
+    let text = |e: postgres::Error| error_text(&e);
+    let marker = up_owner_marker(database);
+    let found = simple_rows(
+        admin,
+        &format!(
+            "SELECT pg_catalog.shobj_description(oid, 'pg_authid') FROM pg_catalog.pg_roles \
+             WHERE rolname OPERATOR(pg_catalog.=) {}",
+            quote_literal(role)
+        ),
+    )
+    .map_err(text)?;
+    let password_sql =
+        password.map_or_else(String::new, |p| format!(" PASSWORD {}", quote_literal(p)));
+    match found.first() {
+        None => {
+            admin
+                .batch_execute(&format!(
+                    "BEGIN; CREATE ROLE {r} {OWNER_ATTRIBUTES}{password_sql}; COMMENT ON ROLE {r} IS {m}; COMMIT",
+                    r = quote_ident(role),
+                    m = quote_literal(&marker)
+                ))
+                .inspect_err(|_| {
+                    let _ = admin.batch_execute("ROLLBACK");
+                })
+                .map_err(text)?;
+        }
+        Some(row) if row.first().cloned().flatten().as_deref() == Some(marker.as_str()) => {
+            // Settings a document gave its owner role (ALTER ROLE CURRENT_USER SET …) go too.
+            admin
+                .batch_execute(&format!(
+                    "ALTER ROLE {r} {OWNER_ATTRIBUTES}{password_sql}; ALTER ROLE {r} RESET ALL",
+                    r = quote_ident(role)
+                ))
+                .map_err(text)?;
+            revoke_stray_memberships(admin, role, database);
+        }
+        Some(_) => {
+            return Err(format!(
+            "a role {role} exists that pgspec did not make for {database}; pgspec leaves it alone"
+        ))
+        }
+    }
+    if !superuser {
+        let _ = admin.batch_execute(&format!("GRANT {} TO CURRENT_USER", quote_ident(role)));
+    }
+    Ok(())
+}
+
+/// Revoke `role`'s memberships in roles other than the ones created for `database`.
+fn revoke_stray_memberships(admin: &mut Client, role: &str, database: &str) {
+    let query = format!(
+        "SELECT g.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g \
+         ON g.oid OPERATOR(pg_catalog.=) m.roleid \
+         WHERE m.member OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {}) \
+         AND pg_catalog.shobj_description(g.oid, 'pg_authid') IS DISTINCT FROM {}",
+        quote_literal(role),
+        quote_literal(&format!("{ROLE_MARKER} (database {database})"))
+    );
+    if let Ok(rows) = simple_rows(admin, &query) {
+        for group in rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+        {
+            let _ = admin.batch_execute(&format!(
+                "REVOKE {} FROM {}",
+                quote_ident(&group),
+                quote_ident(role)
+            ));
+        }
+    }
+}
+
+/// Why the connection's user must not run a document's code (None: it could harm nothing
+/// but the database `scratch` it just made).
+fn user_is_unsafe(admin: &mut Client, scratch: &str) -> Option<String> {
+    let sql = format!(
+        "SELECT r.rolsuper, r.rolcreaterole OR r.rolreplication OR r.rolbypassrls, \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m WHERE m.member OPERATOR(pg_catalog.=) r.oid), \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::pg_catalog.regclass \
+           AND d.refobjid OPERATOR(pg_catalog.=) r.oid AND d.deptype OPERATOR(pg_catalog.=) 'o' \
+           AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::pg_catalog.regclass \
+             AND d.objid OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) {}))) \
+         FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user",
+        quote_literal(scratch)
+    );
+    let rows = match simple_rows(admin, &sql) {
+        Ok(rows) => rows,
+        Err(e) => return Some(format!("could not be examined ({})", error_text(&e))),
+    };
+    let row = rows.first()?;
+    let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
+    if flag(0) {
+        Some("is a superuser".into())
+    } else if flag(1) {
+        Some("may create roles, replicate or bypass row level security".into())
+    } else if flag(2) {
+        Some("is a member of other roles".into())
+    } else if flag(3) {
+        Some("owns objects this run did not create".into())
+    } else {
+        None
+    }
+}
+
+/// Current names of the roles with these OIDs (those that still exist).
+fn role_names_by_oid(admin: &mut Client, roles: &[(u32, String)]) -> Vec<(u32, String)> {
+    if roles.is_empty() {
+        return Vec::new();
+    }
+    let list = roles
+        .iter()
+        .map(|(oid, _)| oid.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    simple_rows(
+        admin,
+        &format!("SELECT oid, rolname FROM pg_catalog.pg_roles WHERE oid OPERATOR(pg_catalog.=) ANY ('{{{list}}}'::pg_catalog.oid[])"),
+    )
+    .unwrap_or_default()
+    .into_iter()
+    .filter_map(|r| {
+        let oid = r.first().cloned().flatten()?.parse().ok()?;
+        let name = r.get(1).cloned().flatten()?;
+        Some((oid, name))
+    })
+    .collect()
+}
+
+/// End every other session on `database`.
+fn terminate_sessions(admin: &mut Client, database: &str) {
+    let _ = admin.batch_execute(&format!(
+        "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity \
+         WHERE datname OPERATOR(pg_catalog.=) {} AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
+        quote_literal(database)
+    ));
+}
+
+/// Run `sql` (one transaction), ending the sessions on `busy` databases first and again
+/// while the server says they are still being accessed.
+fn execute_terminating(
+    admin: &mut Client,
+    sql: &str,
+    busy: &[&str],
+) -> Result<(), postgres::Error> {
+    let mut attempt = 0;
+    loop {
+        for database in busy {
+            terminate_sessions(admin, database);
+        }
+        match admin.batch_execute(sql) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let _ = admin.batch_execute("ROLLBACK");
+                // 55006: still being accessed by other users (terminated backends not gone yet).
+                if attempt < 50 && e.code().is_some_and(|c| c.code() == "55006") {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                } else {
+                    return Err(e);
+                }
             }
         }
     }
-    exists
 }
 
-/// CREATE DATABASE, owned by the apply role when possible. Returns whether it is.
+/// Tests make the final rename of `up --recreate` fail with `PGSPEC_TEST_FAIL_SWAP=1`, to
+/// check that the old database survives.
+fn fail_swap_for_tests() -> bool {
+    std::env::var_os("PGSPEC_TEST_FAIL_SWAP").is_some_and(|v| v == "1")
+}
+
+/// Drop what `up` made for `database` besides the database itself: the roles its document
+/// created (marked for it) and its owner role `owner` when no other database uses it.
+/// Returns the roles dropped and, for each role still in use elsewhere (another database
+/// grants it privileges), why it was kept.
+pub fn drop_database_roles(
+    server: &Server,
+    database: &str,
+    owner: Option<&str>,
+) -> Result<(Vec<String>, Vec<String>), ClusterError> {
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    let marked = simple_rows(
+        &mut admin,
+        &format!(
+            "SELECT rolname FROM pg_catalog.pg_roles \
+             WHERE pg_catalog.shobj_description(oid, 'pg_authid') OPERATOR(pg_catalog.=) {} ORDER BY 1",
+            quote_literal(&format!("{ROLE_MARKER} (database {database})"))
+        ),
+    )
+    .map_err(|e| ClusterError::Server(error_text(&e)))?;
+    let mut roles: Vec<String> = marked
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    if let Some(owner) = owner {
+        let ours = simple_rows(
+            &mut admin,
+            &format!(
+                "SELECT 1 FROM pg_catalog.pg_roles r WHERE rolname OPERATOR(pg_catalog.=) {} \
+                 AND pg_catalog.shobj_description(r.oid, 'pg_authid') OPERATOR(pg_catalog.=) {} \
+                 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d WHERE d.datdba OPERATOR(pg_catalog.=) r.oid)",
+                quote_literal(owner),
+                quote_literal(&up_owner_marker(database))
+            ),
+        )
+        .map_err(|e| ClusterError::Server(error_text(&e)))?;
+        if !ours.is_empty() {
+            roles.push(owner.to_string());
+        }
+    }
+    let mut dropped = Vec::new();
+    let mut failed = Vec::new();
+    for role in roles {
+        match admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(&role))) {
+            Ok(()) => dropped.push(role),
+            Err(e) => failed.push(format!("{role}: {}", error_text(&e))),
+        }
+    }
+    Ok((dropped, failed))
+}
+
+/// CREATE DATABASE, owned by `owner` when possible. Returns whether it is.
 fn create_database(
     admin: &mut Client,
     name: &str,
-    with_owner: bool,
+    owner: Option<&str>,
 ) -> Result<bool, postgres::Error> {
     let base = format!(
         "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
         quote_ident(name)
     );
-    let owner = format!(" OWNER {}", quote_ident(APPLY_ROLE));
     let mut attempts: Vec<(String, bool)> = Vec::new();
-    if with_owner {
+    if let Some(owner) = owner {
+        let owner = format!(" OWNER {}", quote_ident(owner));
         attempts.push((format!("{base}{owner}"), true));
         attempts.push((format!("{base}{owner} LC_COLLATE 'C' LC_CTYPE 'C'"), true));
     }
@@ -1084,6 +1522,29 @@ fn cleanup_stale(admin: &mut Client) {
             };
             if ns == namespace && !os::pid_alive(pid) {
                 let _ = drop_database(admin, name, true);
+            }
+        }
+    }
+    let owners = format!(
+        "SELECT r.rolname, s.description FROM pg_catalog.pg_roles r JOIN pg_catalog.pg_shdescription s \
+         ON s.objoid OPERATOR(pg_catalog.=) r.oid AND s.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::pg_catalog.regclass \
+         WHERE s.description LIKE {}",
+        quote_literal(&format!("{RUN_OWNER_MARKER} (pid %"))
+    );
+    if let Ok(rows) = simple_rows(admin, &owners) {
+        for row in rows {
+            let (Some(Some(name)), Some(Some(description))) = (row.first(), row.get(1)) else {
+                continue;
+            };
+            let Some((pid, ns)) = description
+                .strip_prefix(&format!("{RUN_OWNER_MARKER} (pid "))
+                .and_then(|r| r.strip_suffix(')'))
+                .and_then(|r| r.split_once(", "))
+            else {
+                continue;
+            };
+            if ns == namespace && pid.parse::<u32>().is_ok_and(|pid| !os::pid_alive(pid)) {
+                let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(name)));
             }
         }
     }

@@ -14,6 +14,8 @@ use super::{ActionKind, ProvisionAction};
 pub struct MaintenanceFunction {
     /// Schema-qualified when the document qualified it.
     pub name: String,
+    /// `name` with each part quoted, for the call pgspec runs and prints.
+    pub call: String,
     /// Index of the defining statement.
     pub statement: usize,
 }
@@ -37,10 +39,15 @@ pub fn maintenance_functions(statements: &[Statement]) -> Vec<MaintenanceFunctio
             if !rest.trim_start_matches('"').starts_with("()") {
                 return None;
             }
+            let quote = crate::postgres::session::quote_ident;
             Some(MaintenanceFunction {
                 name: match &f.schema {
                     Some(schema) => format!("{schema}.{}", f.name),
                     None => f.name.clone(),
+                },
+                call: match &f.schema {
+                    Some(schema) => format!("{}.{}", quote(schema), quote(&f.name)),
+                    None => quote(&f.name),
                 },
                 statement: i,
             })
@@ -59,7 +66,7 @@ pub fn run(
 ) -> Result<Vec<(ProvisionAction, Option<Failure>)>, ClusterError> {
     let mut out = Vec::new();
     for f in functions {
-        let sql = format!("SELECT {}()", f.name);
+        let sql = format!("SELECT {}()", f.call);
         match session.apply(&sql)? {
             Outcome::Applied { .. } => out.push((
                 ProvisionAction::new(

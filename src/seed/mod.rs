@@ -21,7 +21,6 @@ use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic};
 use crate::document::Document;
-use crate::postgres::session::APPLY_ROLE;
 use crate::postgres::{ClusterError, Server};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -114,17 +113,69 @@ impl SeedReport {
     }
 }
 
-/// A connection to `database` as the role that owns the document's objects (the embedded
-/// cluster's unprivileged apply role), else as the administrative user.
+/// A connection to `database` (made by `pgspec up`) as the role that owns it and the
+/// document's objects, over that role's own login: the only identity under which pgspec runs
+/// the document's code (triggers, defaults, CHECKs, views, functions) during `seed` and
+/// `verify`. There is no fallback: when the owner is a privileged role or cannot log in,
+/// this is an error.
 pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> {
-    if server.is_embedded() {
-        let mut config = server.app_config(database)?;
-        config.user(APPLY_ROLE);
-        if let Ok(c) = config.connect(NoTls) {
-            return Ok(c);
-        }
+    let Some(made) = crate::up::made_by_up(server, database, None)? else {
+        return Err(SeedError::MissingDatabase(database.to_string()));
+    };
+    let owner = made.owner;
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    let rows = admin.query(
+        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls, rolcanlogin, \
+         pg_catalog.shobj_description(oid, 'pg_authid') \
+         FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1",
+        &[&owner],
+    )?;
+    let refuse = |why: String| {
+        SeedError::Server(format!(
+            "{why}; pgspec runs the document's code only as the database's own unprivileged owner role, never as an administrator (run `pgspec up --recreate` to rebuild the database with one)"
+        ))
+    };
+    let Some(row) = rows.first() else {
+        return Err(refuse(format!("the owner of database {database} is gone")));
+    };
+    let (privileged, can_login, comment): (bool, bool, Option<String>) =
+        (row.get(0), row.get(1), row.get(2));
+    if privileged {
+        return Err(refuse(format!(
+            "database {database} is owned by {owner}, a role with privileged attributes"
+        )));
     }
-    Ok(server.admin_client(database)?)
+    if !can_login {
+        return Err(refuse(format!(
+            "the owner role {owner} of database {database} cannot log in (NOLOGIN)"
+        )));
+    }
+    // Not the administrator's password or startup options.
+    let mut config = crate::postgres::session::without_password(&server.app_config(database)?);
+    config.user(&owner);
+    if !server.is_embedded() {
+        // Only a role `up` made for this database gets a new password (pgspec never learns
+        // other roles' passwords, and never changes them).
+        if comment.as_deref() != Some(crate::postgres::session::up_owner_marker(database).as_str())
+        {
+            return Err(refuse(format!(
+                "database {database} is owned by {owner}, which pgspec did not make for it"
+            )));
+        }
+        let password = crate::postgres::session::random_password();
+        admin.batch_execute(&format!(
+            "ALTER ROLE {} PASSWORD {}",
+            quote_ident(&owner),
+            crate::postgres::session::quote_literal(&password)
+        ))?;
+        config.password(password.as_bytes());
+    }
+    config.connect(NoTls).map_err(|e| {
+        refuse(format!(
+            "cannot log in to {database} as its owner role {owner}: {}",
+            crate::postgres::cluster::error_text(&e)
+        ))
+    })
 }
 
 /// Whether `database` exists on `server`.
@@ -273,6 +324,9 @@ pub fn seed(
     app.batch_execute(setup)?;
     admin.batch_execute(setup)?;
     let catalog: Catalog = catalog::load(&mut admin)?;
+    // Everything that reads or writes the document's tables runs as their owner (`app`): a
+    // table's defaults, triggers, CHECKs and RLS policies are the document's code.
+    let owner: String = app.query_one("SELECT CURRENT_USER::text", &[])?.get(0);
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();
     let (order, deferred) = plan_order(&catalog.tables);
@@ -303,7 +357,7 @@ pub fn seed(
             if cols.len() != attnums.len() {
                 continue;
             }
-            let rows = raw_rows(&mut admin, &select_columns(t, &cols, 200_000));
+            let rows = raw_rows(&mut app, &select_columns(t, &cols, 200_000));
             pools.insert((*oid, attnums.clone()), rows);
         }
     }
@@ -316,12 +370,15 @@ pub fn seed(
         let want = requested(options, &stated, table);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         // Existing rows: keep unique values unique and integer keys above them.
-        let existing: i64 = admin
-            .query_one(&format!("SELECT count(*) FROM {}", table.qualified()), &[])
+        let existing: i64 = app
+            .query_one(
+                &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
+                &[],
+            )
             .map_or(0, |r| r.get(0));
         if existing > 0 {
             for (ui, cols) in gen.unique_columns().iter().enumerate() {
-                for row in raw_rows(&mut admin, &select_columns(table, cols, 1_000_000)) {
+                for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000)) {
                     gen.preload_unique(ui, &row);
                 }
             }
@@ -330,7 +387,7 @@ pub fn seed(
                     c.ty,
                     catalog::ColType::Int2 | catalog::ColType::Int4 | catalog::ColType::Int8
                 ) {
-                    let max: Option<i64> = admin
+                    let max: Option<i64> = app
                         .query_one(
                             &format!(
                                 "SELECT max({})::int8 FROM {}",
@@ -351,13 +408,13 @@ pub fn seed(
         // Tables pgspec provisioned (platform shims) belong to the administrator; the document
         // may have put triggers on them, so they are loaded by the document's own role too,
         // with a grant that lasts as long as the load.
-        let borrowed = server.is_embedded() && table.owner != APPLY_ROLE;
+        let borrowed = table.owner != owner;
         let grants = format!(
             "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT SELECT, INSERT, UPDATE ON {t} TO {a}; \
              GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
             s = quote_ident(&table.schema),
             t = table.qualified(),
-            a = quote_ident(APPLY_ROLE)
+            a = quote_ident(&owner)
         );
         if borrowed {
             let _ = admin.batch_execute(&grants);
@@ -573,7 +630,7 @@ mod tests {
             partition_key: None,
             partitions: Vec::new(),
             force_rls: false,
-            owner: APPLY_ROLE.into(),
+            owner: "pgspec_owner_test".into(),
         }
     }
 

@@ -4,6 +4,7 @@ mod document;
 mod fix;
 mod lint;
 mod model;
+mod ownership;
 mod postgres;
 mod provision;
 mod rules;

@@ -101,11 +101,11 @@ fn unique(tag: &str) -> String {
 #[test]
 fn applies_statements_as_the_unprivileged_role() {
     let db = scratch(&url_server());
-    assert_eq!(
-        db.app_identity,
-        AppIdentity::Role("pgspec_apply".to_string())
-    );
+    let owner = db.owner_role().to_string();
+    assert!(owner.starts_with("pgspec_run_"), "{owner}");
+    assert_eq!(db.app_identity, AppIdentity::Role(owner.clone()));
     let mut s = db.session().expect("session");
+    assert_eq!(s.owner_role(), owner);
     assert!(applied(
         s.apply("CREATE TABLE t (id int PRIMARY KEY, name text)")
             .expect("apply")
@@ -115,11 +115,67 @@ fn applies_statements_as_the_unprivileged_role() {
     let rows = s
         .query_strings("SELECT tableowner FROM pg_tables WHERE tablename = 't'")
         .expect("query");
-    assert_eq!(rows, vec![vec![Some("pgspec_apply".to_string())]]);
+    assert_eq!(rows, vec![vec![Some(owner.clone())]]);
     let rows = s
-        .query_strings("SELECT rolsuper::text FROM pg_roles WHERE rolname = 'pgspec_apply'")
+        .query_strings(&format!(
+            "SELECT rolsuper::text, rolcreaterole::text, rolcreatedb::text, rolcanlogin::text \
+             FROM pg_roles WHERE rolname = '{owner}'"
+        ))
         .expect("query");
-    assert_eq!(rows, vec![vec![Some("false".to_string())]]);
+    let f = || Some("false".to_string());
+    assert_eq!(rows, vec![vec![f(), f(), f(), Some("true".to_string())]]);
+    drop(s);
+    db.drop_now().expect("drop");
+    // The run's owner goes with its database.
+    assert!(!role_exists(&owner));
+}
+
+#[test]
+fn each_scratch_database_has_its_own_owner_and_one_cannot_drop_another() {
+    let server = url_server();
+    let victim = scratch(&server);
+    let attacker = scratch(&server);
+    assert_ne!(victim.owner_role(), attacker.owner_role());
+    let mut s = attacker.session().expect("session");
+    let error = failed(
+        s.apply(&format!("DROP DATABASE {}", victim.name))
+            .expect("apply"),
+    );
+    assert_eq!(error.sqlstate, "42501", "{error:?}");
+    let error = failed(
+        s.apply(&format!("ALTER DATABASE {} RENAME TO stolen", victim.name))
+            .expect("apply"),
+    );
+    assert_eq!(error.sqlstate, "42501", "{error:?}");
+    assert!(database_exists(&victim.name));
+}
+
+#[test]
+fn cleanup_drops_the_roles_it_created_by_oid_not_by_name() {
+    let db = scratch(&url_server());
+    let made = unique("pgspec_test_made");
+    let renamed = unique("pgspec_test_renamed");
+    // A role the run did not create, which takes the created role's old name.
+    let bystander = unique("pgspec_test_bystander");
+    admin_strings(&format!("CREATE ROLE {bystander} NOLOGIN"));
+    let mut s = db.session().expect("session");
+    applied(
+        s.apply_as_superuser(&format!("CREATE ROLE {made} NOLOGIN"))
+            .expect("apply"),
+    );
+    applied(
+        s.apply_as_superuser(&format!("ALTER ROLE {made} RENAME TO {renamed}"))
+            .expect("apply"),
+    );
+    admin_strings(&format!("ALTER ROLE {bystander} RENAME TO {made}"));
+    drop(s);
+    db.drop_now().expect("drop");
+    assert!(
+        !role_exists(&renamed),
+        "the created role (renamed) is dropped"
+    );
+    assert!(role_exists(&made), "the role that took its name is kept");
+    admin_strings(&format!("DROP ROLE {made}"));
 }
 
 #[test]
@@ -506,10 +562,16 @@ fn embedded_server_cleans_up_after_dead_runs() {
     // A scratch database and role of a run whose process is gone (pid beyond pid_max).
     let dead_db = unique("pgspec_dead");
     let dead_role = unique("pgspec_dead_role");
+    let dead_owner = unique("pgspec_run_dead");
     let mut admin = server.admin_client("postgres").expect("admin");
     let ns = std::fs::read_link("/proc/self/ns/pid").expect("pid namespace");
     for sql in [
-        format!("CREATE DATABASE {dead_db}"),
+        format!("CREATE ROLE {dead_owner} LOGIN"),
+        format!(
+            "COMMENT ON ROLE {dead_owner} IS 'pgspec run owner (pid 999999999, {})'",
+            ns.display()
+        ),
+        format!("CREATE DATABASE {dead_db} OWNER {dead_owner}"),
         format!(
             "COMMENT ON DATABASE {dead_db} IS 'pgspec scratch database (pid 999999999, {})'",
             ns.display()
@@ -522,6 +584,10 @@ fn embedded_server_cleans_up_after_dead_runs() {
     let db = scratch(&server);
     assert!(!database_exists(&dead_db));
     assert!(!role_exists(&dead_role));
+    assert!(
+        !role_exists(&dead_owner),
+        "the dead run's owner role is dropped"
+    );
     // Live runs are left alone.
     assert!(database_exists(&db.name));
     assert!(db.url().contains(&db.name));
@@ -1081,4 +1147,62 @@ fn the_timeout_option_bounds_a_whole_command() {
             == 0),
         "the statement outlived pgspec"
     );
+}
+
+/// The shared cluster as a URL server logging in as `user`.
+fn url_server_as(user: &str) -> Server {
+    let url = shared_cluster().url("postgres");
+    Server::Url(url.replacen("postgres@", &format!("{user}@"), 1))
+}
+
+#[test]
+fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else() {
+    // May create roles and databases: pgspec makes a role for the run and drops it again.
+    let creator = unique("own_creator");
+    admin_strings(&format!("CREATE ROLE {creator} LOGIN CREATEDB CREATEROLE"));
+    let db = ScratchDatabase::create(&url_server_as(&creator), "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch as a role creator: {e}"));
+    let owner = db.owner_role().to_string();
+    assert_ne!(owner, creator);
+    assert_eq!(db.app_identity, AppIdentity::Role(owner.clone()));
+    let mut s = db.session().expect("session");
+    let rows = s.query_strings("SELECT 1").expect("query");
+    assert_eq!(rows.len(), 1);
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    drop(s);
+    db.drop_now().expect("drop");
+    assert!(!role_exists(&owner), "the run's role is dropped");
+
+    // May create databases only, and owns a database of its own: refused.
+    let holder = unique("own_holder");
+    let holders_db = unique("own_holders_db");
+    admin_strings(&format!("CREATE ROLE {holder} LOGIN CREATEDB"));
+    admin_strings(&format!("CREATE DATABASE {holders_db} OWNER {holder}"));
+    let error = ScratchDatabase::create(&url_server_as(&holder), "pgspec_test")
+        .expect_err("a user that owns a database must not run the document");
+    assert!(
+        error
+            .to_string()
+            .contains("owns objects this run did not create"),
+        "{error}"
+    );
+    // Nothing left behind by the refusal.
+    assert!(admin_strings(&format!(
+        "SELECT datname FROM pg_database WHERE datdba = '{holder}'::regrole AND datname <> '{holders_db}'"
+    ))
+    .is_empty());
+
+    // Owns nothing and has no privileged attribute: it runs the document itself (said so).
+    let plain = unique("own_plain");
+    admin_strings(&format!("CREATE ROLE {plain} LOGIN CREATEDB"));
+    let db = ScratchDatabase::create(&url_server_as(&plain), "pgspec_test")
+        .unwrap_or_else(|e| panic!("scratch as a plain user: {e}"));
+    assert_eq!(db.app_identity, AppIdentity::User(plain.clone()));
+    assert!(db.app_identity.note().is_some());
+    db.drop_now().expect("drop");
+
+    admin_strings(&format!("DROP DATABASE {holders_db}"));
+    for role in [creator, holder, plain] {
+        admin_strings(&format!("DROP ROLE {role}"));
+    }
 }
