@@ -20,10 +20,10 @@ fn url() -> String {
     shared_cluster().url("postgres")
 }
 
+/// The test's own superuser connection, with the default search_path (it reads and writes
+/// the documents' tables, which pgspec's administrative connections never see unqualified).
 fn admin(database: &str) -> postgres::Client {
-    pgspec::postgres::Server::Url(url())
-        .admin_client(database)
-        .unwrap_or_else(|e| panic!("connect to {database}: {e}"))
+    crate::data_client(&pgspec::postgres::Server::Url(url()), database)
 }
 
 fn write_doc(dir: &std::path::Path, name: &str, sql: &str) -> String {
