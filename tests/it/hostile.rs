@@ -533,9 +533,10 @@ fn marker_failures(json: &serde_json::Value, markers: &[Marker]) -> Vec<String> 
                 ));
             }
         } else {
+            // A dynamic statement fails where its body failed (the diagnostic may point into
+            // the body); a cascade is reported under its root; an operation is never run.
             let refused = codes.contains(&"PG006");
-            let not_applied =
-                matches!(status, "failed" | "skipped" | "cascade") && !at_line.is_empty();
+            let not_applied = matches!(status, "failed" | "skipped" | "cascade");
             let not_run = status == "not-applied-kind";
             if !(refused || not_applied || not_run) {
                 out.push(format!(
