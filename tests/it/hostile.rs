@@ -470,8 +470,19 @@ fn run_program(
     })
 }
 
+/// The pgspec binary under test: this build's, or `$PGSPEC_HOSTILE_BIN` (to run the suite
+/// against another build).
+fn pgspec_binary() -> PathBuf {
+    std::env::var_os("PGSPEC_HOSTILE_BIN")
+        .filter(|v| !v.is_empty())
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_pgspec")),
+            PathBuf::from,
+        )
+}
+
 fn run_bounded(args: &[&str], stdin: Option<&[u8]>, bound: Duration) -> Result<Run, String> {
-    run_program(Path::new(env!("CARGO_BIN_EXE_pgspec")), args, stdin, bound)
+    run_program(&pgspec_binary(), args, stdin, bound)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,12 +589,16 @@ impl Case {
     }
 
     fn new(name: &str, env: EnvRef) -> Case {
+        // Short, so that a name the document builds from it (and PostgreSQL truncates to 63
+        // bytes, or pgspec extends into partition names) still starts with it.
         let canary = PathBuf::from(format!(
-            "/tmp/pgspec-canary-{}-{}",
-            name.replace('_', "-"),
+            "/tmp/{}-{}",
+            canary_prefix(name),
             std::process::id()
         ));
-        let _ = std::fs::remove_file(&canary);
+        for stale in canaries(name) {
+            let _ = std::fs::remove_file(stale);
+        }
         Case {
             name: name.to_string(),
             canary,
@@ -756,12 +771,12 @@ impl Case {
             f.extend(after_checks(&self, user));
         }
         self.failures.extend(f);
-        if self.canary.exists() {
+        for found in canaries(&self.name) {
             self.failures.push(format!(
                 "the canary {} exists: the document ran a command or wrote a file",
-                self.canary.display()
+                found.display()
             ));
-            let _ = std::fs::remove_file(&self.canary);
+            let _ = std::fs::remove_file(&found);
         }
         if !self.failures.is_empty() {
             panic!(
@@ -771,6 +786,27 @@ impl Case {
             );
         }
     }
+}
+
+/// `pgspec-canary-<8 hex digits of the case name>`.
+fn canary_prefix(case: &str) -> String {
+    let hash = case.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("pgspec-canary-{hash:08x}")
+}
+
+/// Every file in /tmp whose name starts with the case's canary prefix.
+fn canaries(case: &str) -> Vec<PathBuf> {
+    let prefix = canary_prefix(case);
+    std::fs::read_dir("/tmp")
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn database_exists(cluster: &Cluster, db: &str) -> bool {
