@@ -78,13 +78,12 @@ impl Env {
         let cluster = Cluster::temporary(&binaries())
             .unwrap_or_else(|e| panic!("cannot start a temporary cluster: {e}"));
         {
-            let mut admin = admin(&cluster, "postgres");
+            let mut su = admin(&cluster, "postgres");
             for sql in USER_SETUP {
-                admin
-                    .batch_execute(sql)
+                su.batch_execute(sql)
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
-            let mut db = admin_client(&cluster, "userdb");
+            let mut db = admin(&cluster, "userdb");
             for sql in USER_ROWS {
                 db.batch_execute(sql)
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -155,19 +154,17 @@ impl std::ops::Deref for EnvRef {
 
 /// A superuser connection immune to anything a document sets (search_path, read-only
 /// defaults, timeouts).
-fn admin_client(cluster: &Cluster, db: &str) -> postgres::Client {
+fn try_admin(cluster: &Cluster, db: &str) -> Result<postgres::Client, postgres::Error> {
     let mut config = cluster.config(db);
     config.options(
         "-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=off \
          -c statement_timeout=20s -c lock_timeout=10s",
     );
-    config
-        .connect(postgres::NoTls)
-        .unwrap_or_else(|e| panic!("connect to {db} as the superuser: {e}"))
+    config.connect(postgres::NoTls)
 }
 
 fn admin(cluster: &Cluster, db: &str) -> postgres::Client {
-    admin_client(cluster, db)
+    try_admin(cluster, db).unwrap_or_else(|e| panic!("connect to {db} as the superuser: {e}"))
 }
 
 /// Rows of a simple query as text.
@@ -725,9 +722,17 @@ impl Case {
             return;
         };
         let throwaway = format!("hostile_psql_{}_{}", self.name, std::process::id());
-        let mut c = admin(&self.env.cluster, "postgres");
-        c.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&throwaway)))
-            .unwrap_or_else(|e| panic!("create {throwaway}: {e}"));
+        let created = try_admin(&self.env.cluster, "postgres").and_then(|mut c| {
+            c.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&throwaway)))
+                .map(|()| c)
+        });
+        let mut c = match created {
+            Ok(c) => c,
+            Err(e) => {
+                f.push(format!("cannot create a database for psql: {e}"));
+                return;
+            }
+        };
         let psql = binaries().tool("psql");
         let url = self.env.cluster.url(&throwaway);
         if let Err(e) = run_program(
@@ -810,8 +815,11 @@ fn canaries(case: &str) -> Vec<PathBuf> {
 }
 
 fn database_exists(cluster: &Cluster, db: &str) -> bool {
+    let Ok(mut c) = try_admin(cluster, "postgres") else {
+        return false; // the after-checks report a cluster that refuses its superuser
+    };
     !text_rows(
-        &mut admin(cluster, "postgres"),
+        &mut c,
         &format!(
             "SELECT 1 FROM pg_catalog.pg_database WHERE datname = {}",
             quote_literal(db)
@@ -909,6 +917,11 @@ fn after_checks(case: &Case, env: &Env) -> Failures {
         .expect("name")
         .to_string_lossy()
         .into_owned();
+    if let Err(e) = try_admin(&env.cluster, "postgres") {
+        return vec![format!(
+            "{which} no longer accepts its superuser (nothing else could be checked): {e}"
+        )];
+    }
     let mut f = backends_left(&env.cluster, &tag);
     let now = Snapshot::take(&env.cluster);
     for change in env.baseline.changes(&now, env.exclusive) {
