@@ -756,19 +756,24 @@ impl Case {
     fn pipeline(&mut self, fixture_name: &str) {
         let (doc, text) = self.doc(fixture_name);
         let this = &*self;
-        let (mut a, b) = std::thread::scope(|s| {
-            let side = s.spawn(|| {
+        let found = std::thread::scope(|s| {
+            let check = s.spawn(|| {
                 let mut f = Vec::new();
                 this.check(&mut f, &doc, &text, None);
+                f
+            });
+            let psql = s.spawn(|| {
+                let mut f = Vec::new();
                 this.sql_into_psql(&mut f, &doc);
                 f
             });
             let mut f = Vec::new();
             this.lifecycle(&mut f, &doc);
-            (f, side.join().expect("check thread"))
+            f.extend(check.join().expect("check thread"));
+            f.extend(psql.join().expect("psql thread"));
+            f
         });
-        a.extend(b);
-        self.failures.extend(a);
+        self.failures.extend(found);
     }
 
     /// The checks every case ends with; panics with every failure found.
