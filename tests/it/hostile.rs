@@ -163,8 +163,15 @@ fn try_admin(cluster: &Cluster, db: &str) -> Result<postgres::Client, postgres::
     config.connect(postgres::NoTls)
 }
 
+/// A client error with the server's message (`postgres::Error` alone says only "db error").
+fn pg_error(e: &postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
 fn admin(cluster: &Cluster, db: &str) -> postgres::Client {
-    try_admin(cluster, db).unwrap_or_else(|e| panic!("connect to {db} as the superuser: {e}"))
+    try_admin(cluster, db)
+        .unwrap_or_else(|e| panic!("connect to {db} as the superuser: {}", pg_error(&e)))
 }
 
 /// Rows of a simple query as text.
@@ -281,9 +288,9 @@ impl Snapshot {
                         _ => None,
                     })
                     .unwrap_or_default(),
-                Err(e) => format!("unreadable: {e}"),
+                Err(e) => format!("unreadable: {}", pg_error(&e)),
             },
-            Err(e) => format!("cannot connect: {e}"),
+            Err(e) => format!("cannot connect: {}", pg_error(&e)),
         };
         Snapshot {
             roles,
@@ -731,7 +738,10 @@ impl Case {
         let mut c = match created {
             Ok(c) => c,
             Err(e) => {
-                f.push(format!("cannot create a database for psql: {e}"));
+                f.push(format!(
+                    "cannot create a database for psql: {}",
+                    pg_error(&e)
+                ));
                 return;
             }
         };
@@ -875,7 +885,7 @@ fn superuser_objects(cluster: &Cluster, db: &str) -> Failures {
                 )]
             }
         }
-        Err(e) => vec![format!("reading owners in {db}: {e}")],
+        Err(e) => vec![format!("reading owners in {db}: {}", pg_error(&e))],
     }
 }
 
@@ -926,7 +936,8 @@ fn after_checks(case: &Case, env: &Env) -> Failures {
         .into_owned();
     if let Err(e) = try_admin(&env.cluster, "postgres") {
         return vec![format!(
-            "{which} no longer accepts its superuser (nothing else could be checked): {e}"
+            "{which} no longer accepts its superuser (nothing else could be checked): {}",
+            pg_error(&e)
         )];
     }
     let mut f = backends_left(&env.cluster, &tag);
