@@ -412,13 +412,18 @@ fn run_program(
     args: &[&str],
     stdin: Option<&[u8]>,
     bound: Duration,
+    cwd: Option<&Path>,
 ) -> Result<Run, String> {
     let shown = format!(
         "`{} {}`",
         program.file_name().unwrap_or_default().to_string_lossy(),
         args.join(" ")
     );
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    if let Some(dir) = cwd {
+        command.current_dir(dir);
+    }
+    let mut child = command
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("PGOPTIONS")
@@ -486,7 +491,7 @@ fn pgspec_binary() -> PathBuf {
 }
 
 fn run_bounded(args: &[&str], stdin: Option<&[u8]>, bound: Duration) -> Result<Run, String> {
-    run_program(&pgspec_binary(), args, stdin, bound)
+    run_program(&pgspec_binary(), args, stdin, bound, None)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -747,13 +752,28 @@ impl Case {
         };
         let psql = binaries().tool("psql");
         let url = self.env.cluster.url(&throwaway);
+        // psql runs in an empty directory: a `\! touch a b c` that escaped leaves files there.
+        let cwd = tempfile::tempdir_in(self.dir.path()).expect("tempdir");
         if let Err(e) = run_program(
             &psql,
             &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url],
             Some(&sql.stdout),
             BOUND,
+            Some(cwd.path()),
         ) {
             f.push(format!("psql: {e}"));
+        }
+        let created: Vec<String> = std::fs::read_dir(cwd.path())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !created.is_empty() {
+            f.push(format!(
+                "`pgspec sql | psql` ran a shell command: it created {created:?} in psql's directory"
+            ));
         }
         let _ = c.batch_execute(&format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
