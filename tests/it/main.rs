@@ -2,6 +2,7 @@ mod check;
 mod cli;
 mod document;
 mod fix;
+mod hostile;
 mod lint;
 mod model;
 mod ownership;
