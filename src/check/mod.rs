@@ -321,7 +321,7 @@ impl<'a> Engine<'a> {
         if stmt.kind == StatementKind::NotSql {
             return Ok(State::NotAppliedKind);
         }
-        let privileged = match safety::assess(&stmt.text) {
+        let privileged = match safety::assess_in(&stmt.text, Some(self.session.database())) {
             Safety::Refused(reason) => return Ok(State::Skipped(reason)),
             Safety::TransactionControl => return Ok(State::Skipped(String::new())),
             Safety::Privileged { op, dropped }

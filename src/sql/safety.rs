@@ -348,6 +348,11 @@ fn quoted_list(names: &[String]) -> String {
 /// What pgspec may do with `sql` (one statement). A statement that does not parse runs as the
 /// document (the server rejects it, with its own message).
 pub fn assess(sql: &str) -> Safety {
+    assess_in(sql, None)
+}
+
+/// [`assess`] for a run in `database`: statements naming another database are refused too.
+pub fn assess_in(sql: &str, database: Option<&str>) -> Safety {
     let Ok(Ok(parsed)) = std::panic::catch_unwind(|| pg_query::parse(sql, 0)) else {
         return Safety::Document;
     };
@@ -359,12 +364,12 @@ pub fn assess(sql: &str) -> Safety {
         .collect();
     match stmts.as_slice() {
         [] => Safety::Document,
-        [one] => assess_node(one),
+        [one] => assess_node(one, database),
         many => {
             // Several statements in one text: any refusal refuses all; privileged operations
             // are only ever run one at a time.
             for stmt in many {
-                match assess_node(stmt) {
+                match assess_node(stmt, database) {
                     Safety::Document | Safety::TransactionControl => {}
                     Safety::Refused(reason) => return Safety::Refused(reason),
                     Safety::Privileged { .. } => return Safety::Refused(
@@ -378,7 +383,7 @@ pub fn assess(sql: &str) -> Safety {
     }
 }
 
-fn assess_node(stmt: &NodeEnum) -> Safety {
+fn assess_node(stmt: &NodeEnum, database: Option<&str>) -> Safety {
     if let Some(reason) = refused_anywhere(stmt) {
         return Safety::Refused(reason);
     }
@@ -408,8 +413,11 @@ fn assess_node(stmt: &NodeEnum) -> Safety {
                 Some(name) if REFUSED_SETTINGS.contains(&name.as_str()) => Safety::Refused(
                     format!("`ALTER DATABASE … SET {name}` would stop later runs from working"),
                 ),
-                // Its own database it may configure (it owns it); another it cannot: the server
-                // says so, as the document's role.
+                // Its own database it may configure (it owns it); another never.
+                _ if database.is_some_and(|db| db != d.dbname) => Safety::Refused(format!(
+                    "`ALTER DATABASE {} SET`: a database other than the one pgspec made for this document",
+                    d.dbname
+                )),
                 _ => Safety::Document,
             }
         }
@@ -822,6 +830,13 @@ fn constant(node: &protobuf::Node) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn refused_in(sql: &str, database: &str) -> String {
+        match assess_in(sql, Some(database)) {
+            Safety::Refused(reason) => reason,
+            other => panic!("{sql}: expected a refusal, got {other:?}"),
+        }
+    }
+
     fn refused(sql: &str) -> String {
         match assess(sql) {
             Safety::Refused(reason) => reason,
@@ -873,9 +888,10 @@ mod tests {
         assert_eq!(assess("COMMENT ON TABLE t IS 'x'"), Safety::Document);
         refused("ALTER DATABASE mine SET default_transaction_read_only = on");
         assert_eq!(
-            assess("ALTER DATABASE mine SET timezone = 'UTC'"),
+            assess_in("ALTER DATABASE mine SET timezone = 'UTC'", Some("mine")),
             Safety::Document
         );
+        refused_in("ALTER DATABASE postgres SET search_path = evil", "mine");
     }
 
     #[test]
