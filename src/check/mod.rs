@@ -131,6 +131,8 @@ struct Engine<'a> {
     applied_fixes: HashSet<usize>,
     /// What pgspec left out of a privileged statement it ran (superuser-only role attributes).
     left_out: HashMap<usize, Vec<String>>,
+    /// The statement pgspec ran instead of the document's text (privileged operations).
+    privileged_text: HashMap<usize, String>,
 }
 
 impl<'a> Engine<'a> {
@@ -195,6 +197,7 @@ impl<'a> Engine<'a> {
             pending_fixes: HashMap::new(),
             applied_fixes: HashSet::new(),
             left_out: HashMap::new(),
+            privileged_text: HashMap::new(),
         })
     }
 
@@ -232,10 +235,17 @@ impl<'a> Engine<'a> {
             _ => false,
         };
         if keep {
+            let (note, sql) = match self.privileged_text.get(&i) {
+                Some(sql) => (
+                    Some("run by pgspec as rebuilt from the document's statement".to_string()),
+                    format!("{sql};"),
+                ),
+                None => (None, stmt.text.clone()),
+            };
             self.log.push(SqlEntry {
                 line: Some(self.line_of(stmt)),
-                note: None,
-                sql: stmt.text.clone(),
+                note,
+                sql,
             });
         }
     }
@@ -348,6 +358,9 @@ impl<'a> Engine<'a> {
                         if !dropped.is_empty() {
                             self.left_out.insert(i, dropped);
                         }
+                        // What ran is pgspec's rebuilt statement, and that is what `sql` prints.
+                        self.privileged_text
+                            .insert(i, op.to_sql(self.session.database()));
                         self.apply_privileged(&op)?
                     }
                 },
