@@ -75,7 +75,7 @@ pub fn extract(bytes: &[u8]) -> Extracted {
 pub fn annotate_generated(statements: &[Statement], report: &mut CheckReport) {
     let generated: Vec<(&Statement, &sql::GeneratedFrom)> = statements
         .iter()
-        .filter_map(|s| s.generated.as_ref().map(|g| (s, g)))
+        .filter_map(|s| s.generated().map(|g| (s, g)))
         .collect();
     if generated.is_empty() {
         return;

@@ -483,7 +483,17 @@ impl<'a> Engine<'a> {
             .then(|| self.earlier_definition(i))
             .flatten()
             .map(|j| self.statements[j].clone());
-        Ok(fixes::plan(self.doc, stmt, err, verdict, &self.fix_context))
+        let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
+        if let (Some(plan), Some(from)) = (plan.as_mut(), stmt.generated()) {
+            // The fixed text still applies on the database; the document has no SQL to edit.
+            plan.fix.edits.clear();
+            plan.fix.title = format!(
+                "{} (pgspec generated this table from {}: make the change there)",
+                plan.fix.title,
+                from.describe()
+            );
+        }
+        Ok(plan)
     }
 
     /// Run what a fix needs first as superuser (CREATE EXTENSION/ROLE), once each; false when
@@ -945,7 +955,7 @@ impl<'a> Engine<'a> {
     /// may stop later than the real culprit.
     fn error_range(&self, stmt: &Statement, err: &PgDetails, focus: Option<usize>) -> TextRange {
         // A statement pgspec generated has no code block: its errors point at its source.
-        if stmt.generated.is_some() {
+        if !stmt.is_written() {
             return self.first_line(stmt);
         }
         let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
@@ -955,9 +965,9 @@ impl<'a> Engine<'a> {
                 .unwrap_or_else(|| self.first_line(stmt));
         };
         let byte = char_position_to_byte(&stmt.text, position);
-        let code_offset = stmt.code_range.start + byte;
-        let block = &self.doc.blocks[stmt.block];
-        let start = block.source_map.to_document(code_offset);
+        let Some(start) = stmt.document_offset(self.doc, byte as usize) else {
+            return self.first_line(stmt);
+        };
         let text = &self.doc.text;
         let token_len = text
             .get(start as usize..)
@@ -978,7 +988,7 @@ impl<'a> Engine<'a> {
 
     /// Where in the statement the object the error names appears (for errors without a position).
     fn name_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
-        if stmt.generated.is_some() {
+        if stmt.generated().is_some() {
             return None;
         }
         let mut names: Vec<String> = categorize::quoted_names(&err.message);
@@ -993,13 +1003,7 @@ impl<'a> Engine<'a> {
             let Some(at) = find_word(&lower, &needle) else {
                 continue;
             };
-            let code_start = stmt.code_range.start + u32::try_from(at).ok()?;
-            let code = TextRange::new(code_start, code_start + u32::try_from(needle.len()).ok()?);
-            return Some(
-                self.doc.blocks[stmt.block]
-                    .source_map
-                    .range_to_document(code),
-            );
+            return Some(stmt.document_range(self.doc, at, needle.len()));
         }
         None
     }

@@ -65,10 +65,7 @@ impl StatementReport {
                 .chars()
                 .take(100)
                 .collect(),
-            generated: stmt
-                .generated
-                .as_ref()
-                .map(crate::sql::GeneratedFrom::describe),
+            generated: stmt.generated().map(crate::sql::GeneratedFrom::describe),
         }
     }
 }
@@ -403,8 +400,7 @@ pub fn body_line_range(doc: &Document, stmt: &Statement, n: u32) -> Option<crate
             .all(|c| c.is_alphanumeric() || c == '_')
             .then_some(at)
     })?;
-    let offset = stmt.code_range.start + u32::try_from(open).ok()?;
-    let open_doc = doc.blocks[stmt.block].source_map.to_document(offset);
+    let open_doc = stmt.document_offset(doc, open)?;
     let line = doc.line_index.line(open_doc) + n - 1;
     let start = doc.line_index.line_start(line)?;
     let end = doc.text[start as usize..]

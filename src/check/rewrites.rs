@@ -623,13 +623,14 @@ pub(super) mod tests {
         let doc = crate::document::read(sql.as_bytes()).0;
         let stmt = Statement {
             index: 0,
-            block: 0,
+            origin: crate::sql::Origin::Document {
+                block: 0,
+                code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            },
             text: sql.to_string(),
-            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
             range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
             kind: crate::sql::StatementKind::Schema,
             facts: crate::sql::Facts::default(),
-            generated: None,
         };
         (doc, stmt)
     }

@@ -211,24 +211,37 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Record a finding.
-    pub(crate) fn push(&mut self, d: Diagnostic) {
+    /// Record a finding. A fix whose edits would land on the source of a statement pgspec
+    /// generated (an ERD attribute, a column-table row) is not an edit of SQL: it is dropped,
+    /// with a note saying where to make the change.
+    pub(crate) fn push(&mut self, mut d: Diagnostic) {
+        let generated = d.fix.as_ref().and_then(|fix| {
+            self.statements.iter().find_map(|s| {
+                let from = s.generated()?;
+                let sources = std::iter::once(s.range).chain(from.parts.iter().map(|(_, r)| *r));
+                // Inclusive: an insertion right after the source (a statement "after" the
+                // generated one) lands in the description too.
+                let touched = sources.into_iter().any(|r| {
+                    fix.edits
+                        .iter()
+                        .any(|e| e.range.start <= r.end && r.start <= e.range.end)
+                });
+                touched.then(|| from.describe())
+            })
+        });
+        if let Some(source) = generated {
+            let title = d.fix.take().map(|f| f.title).unwrap_or_default();
+            d = d.note(format!(
+                "pgspec generated this table from {source}: make the change there ({title})"
+            ));
+        }
         self.out.push(d);
     }
 
-    /// Document offset of byte `at` of statement `stmt`'s text.
-    pub(crate) fn offset(&self, stmt: usize, at: usize) -> u32 {
-        let s = &self.statements[stmt];
-        let at = at.min(s.text.len());
-        let code = s.code_range.start + u32::try_from(at).unwrap_or(0);
-        self.doc.blocks[s.block].source_map.to_document(code)
-    }
-
-    /// Document range of `len` bytes at byte `at` of statement `stmt`'s text.
+    /// Document range of `len` bytes at byte `at` of statement `stmt`'s text (a generated
+    /// statement: its source, the ERD attribute or column-table row).
     pub(crate) fn range(&self, stmt: usize, at: usize, len: usize) -> TextRange {
-        let start = self.offset(stmt, at);
-        let end = self.offset(stmt, at + len).max(start);
-        TextRange::new(start, end)
+        self.statements[stmt].document_range(self.doc, at, len)
     }
 
     /// The first line of statement `stmt`.

@@ -137,7 +137,7 @@ impl Catalog {
     /// the fallback when no database is at hand.
     pub fn from_statements(statements: &[Statement]) -> Catalog {
         let mut tables = BTreeMap::new();
-        for s in statements.iter().filter(|s| s.generated.is_none()) {
+        for s in statements.iter().filter(|s| s.generated().is_none()) {
             if !matches!(s.kind, StatementKind::Schema) {
                 continue;
             }
@@ -202,7 +202,7 @@ impl<'a> SqlSpans<'a> {
     fn new(doc: &'a Document, statements: &'a [Statement]) -> Self {
         let mut creators = HashMap::new();
         for (i, s) in statements.iter().enumerate() {
-            if s.generated.is_some() || !matches!(s.kind, StatementKind::Schema) {
+            if s.generated().is_some() || !matches!(s.kind, StatementKind::Schema) {
                 continue;
             }
             for o in &s.facts.creates {
@@ -240,12 +240,8 @@ impl<'a> SqlSpans<'a> {
         let at = created_table(&stmt.text)
             .and_then(|t| t.columns.into_iter().find(|c| c.name == column))
             .and_then(|c| {
-                let start = stmt.code_range.start + u32::try_from(c.offset).ok()?;
-                let end = start + u32::try_from(column.len()).ok()?;
-                let block = self.doc.blocks.get(stmt.block)?;
-                let range = block
-                    .source_map
-                    .range_to_document(TextRange::new(start, end));
+                stmt.is_written().then_some(())?;
+                let range = stmt.document_range(self.doc, c.offset, column.len());
                 (self.doc.text.get(range.as_usize())?.to_lowercase() == column).then_some(range)
             });
         Some(at.unwrap_or_else(|| first_line(self.doc, stmt.range)))
@@ -386,7 +382,7 @@ pub fn drift(
         .note("pgspec generated a CREATE TABLE from this description so the statements using the table could be checked")
         .help("add its CREATE TABLE to the document's SQL (`pgspec sql` prints the generated one)");
         if let Some(user) = statements.iter().find(|s| {
-            s.generated.is_none()
+            s.generated().is_none()
                 && s.facts
                     .references
                     .iter()
@@ -406,7 +402,7 @@ pub fn drift(
     // What the SQL created, and the tables its CREATE TABLE statements define even where the
     // server refused them (they are still part of the SQL's design).
     let mut sql_tables: Vec<String> = catalog.tables.keys().cloned().collect();
-    for s in statements.iter().filter(|s| s.generated.is_none()) {
+    for s in statements.iter().filter(|s| s.generated().is_none()) {
         let name = match created_table(&s.text) {
             Some(t) if !t.partition_of => Some(t.name),
             Some(_) => None,
@@ -854,7 +850,7 @@ fn used_columns_drift(
             continue;
         };
         let Some(stmt) = statements.iter().find(|s| {
-            s.generated.is_none()
+            s.generated().is_none()
                 && s.range.start <= d.primary.range.start
                 && d.primary.range.start <= s.range.end
         }) else {

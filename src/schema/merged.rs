@@ -112,7 +112,7 @@ pub fn build(
     // The document's own CREATE TABLE per table (first one), for SQL source lines.
     let sql_creator = |name: &str| -> Option<&Statement> {
         statements.iter().find(|s| {
-            s.generated.is_none()
+            s.generated().is_none()
                 && s.kind == StatementKind::Schema
                 && (s
                     .facts
@@ -176,11 +176,7 @@ pub fn build(
                         .columns
                         .iter()
                         .find(|k| k.name == c.name)
-                        .and_then(|k| {
-                            let off = s.code_range.start + u32::try_from(k.offset).ok()?;
-                            let block = doc.blocks.get(s.block)?;
-                            Some(block.source_map.to_document(off))
-                        })
+                        .and_then(|k| s.document_offset(doc, k.offset))
                         .unwrap_or(s.range.start);
                     col_sources.push(FactSource {
                         kind: "sql",

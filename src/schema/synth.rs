@@ -265,8 +265,11 @@ pub fn synthesize(
             table: m.table.name.clone(),
             column: None,
             line: line(m.table.span),
+            parts: Vec::new(),
         };
         let mut lines = Vec::new();
+        // The row each line of `lines` comes from.
+        let mut line_sources = Vec::new();
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
         for c in &m.columns {
@@ -298,6 +301,7 @@ pub fn synthesize(
                 None => {}
             }
             lines.push(def);
+            line_sources.push(c.span);
         }
         let pks: Vec<String> = m
             .columns
@@ -308,11 +312,17 @@ pub fn synthesize(
         if pks.len() > 1 {
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
         }
-        let text = format!(
-            "CREATE TABLE {} (\n    {}\n);",
-            quote(&m.table.name),
-            lines.join(",\n    ")
-        );
+        let head = format!("CREATE TABLE {} (\n    ", quote(&m.table.name));
+        let text = format!("{head}{}\n);", lines.join(",\n    "));
+        let mut at = head.len();
+        let mut parts = Vec::new();
+        for (def, source) in lines.iter().zip(&line_sources) {
+            let start = u32::try_from(at).unwrap_or(u32::MAX);
+            let end = u32::try_from(at + def.len()).unwrap_or(u32::MAX);
+            parts.push((TextRange::new(start, end), *source));
+            at += def.len() + ",\n    ".len();
+        }
+        let from = GeneratedFrom { parts, ..from };
         synthesis
             .generated_tables
             .insert(name.to_string(), (m.table.source, m.table.span));
@@ -326,6 +336,7 @@ pub fn synthesize(
             let from = GeneratedFrom {
                 line: line(c.span),
                 column: Some(c.name.clone()),
+                parts: Vec::new(),
                 ..from.clone()
             };
             let text = format!("ALTER TABLE {} ADD COLUMN {def};", quote(&m.table.name));
@@ -399,6 +410,7 @@ pub fn synthesize(
             table: m.table.name.clone(),
             column: None,
             line: line(m.table.span),
+            parts: Vec::new(),
         };
         let mut adds = Vec::new();
         let mut alters = Vec::new();
@@ -451,6 +463,7 @@ pub fn synthesize(
             let from = GeneratedFrom {
                 line: line(c.span),
                 column: Some(c.name.clone()),
+                parts: Vec::new(),
                 ..from.clone()
             };
             let text = format!(
@@ -558,6 +571,7 @@ fn foreign_key_alter(
     let from = GeneratedFrom {
         line: doc.line_index.line(c.span.start),
         column: Some(c.name.clone()),
+        parts: Vec::new(),
         ..from.clone()
     };
     generated_statement(text, c.span, from)
@@ -592,7 +606,7 @@ fn fragment_note(
     let first_line_end = creator.text.find('\n').map_or(creator.range.end, |n| {
         creator.range.start + u32::try_from(n).unwrap_or(0)
     });
-    let primary = if creator.generated.is_none() {
+    let primary = if creator.generated().is_none() {
         TextRange::new(creator.range.start, first_line_end.min(creator.range.end))
     } else {
         creator.range
@@ -970,7 +984,7 @@ mod tests {
     fn texts(statements: &[Statement]) -> Vec<String> {
         statements
             .iter()
-            .map(|s| match &s.generated {
+            .map(|s| match s.generated() {
                 Some(g) => format!("[{} {}] {}", g.source_kind, g.line, s.text),
                 None => s.text.clone(),
             })
@@ -1023,7 +1037,7 @@ CREATE TABLE accounts (id uuid PRIMARY KEY);
         );
         for (i, s) in statements.iter().enumerate() {
             assert_eq!(s.index, i);
-            if s.generated.is_some() {
+            if s.generated().is_some() {
                 assert!(s.facts.parses, "{}", s.text);
                 assert_eq!(s.kind, StatementKind::Schema);
             }
@@ -1153,7 +1167,7 @@ erDiagram
             let (originals, _) = sql::extract(&doc);
             let kept: Vec<&str> = statements
                 .iter()
-                .filter(|s| s.generated.is_none())
+                .filter(|s| s.generated().is_none())
                 .map(|s| s.text.as_str())
                 .collect();
             let expected: Vec<&str> = originals.iter().map(|s| s.text.as_str()).collect();
@@ -1161,13 +1175,13 @@ erDiagram
             for (i, s) in statements.iter().enumerate() {
                 proptest::prop_assert_eq!(s.index, i);
                 proptest::prop_assert!(doc.text.get(s.range.as_usize()).is_some());
-                if s.generated.is_some() {
+                if s.generated().is_some() {
                     proptest::prop_assert!(s.facts.parses, "{}", s.text);
                 }
             }
             // Drift over the same document (the statements' own tables as the SQL side).
             let (schema, _) = super::super::from_document(&doc);
-            let (_, synthesis, _) = synthesize(&doc, &schema, statements.iter().filter(|s| s.generated.is_none()).cloned().collect());
+            let (_, synthesis, _) = synthesize(&doc, &schema, statements.iter().filter(|s| s.generated().is_none()).cloned().collect());
             let catalog = super::super::drift::Catalog::from_statements(&statements);
             let drift = super::super::drift::drift(&doc, &schema, &synthesis, &statements, &catalog, None);
             for d in diagnostics.iter().chain(&drift) {

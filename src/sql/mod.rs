@@ -87,22 +87,76 @@ pub struct Facts {
 pub struct Statement {
     /// Position in document order (0-based).
     pub index: usize,
-    /// Index of its code block in `Document::blocks`.
-    pub block: usize,
+    /// Where the text comes from: a code block of the document, or pgspec (from an ERD entity
+    /// or a column table). Only the first has positions inside a code block.
+    pub origin: Origin,
     /// The statement text, from its first token through its terminating `;` if any. For
     /// `COPY … FROM STDIN;` followed by inline data it runs through the `\.` line; for a psql
     /// meta-command it is the command's line.
     pub text: String,
-    /// Range of `text` inside the block's `code`.
-    pub code_range: TextRange,
-    /// Range of the statement in the document.
+    /// Range of the statement in the document; for a generated statement, its source (the
+    /// ERD attribute, column-table row or prose line).
     pub range: TextRange,
     pub kind: StatementKind,
     pub facts: Facts,
-    /// Set when pgspec wrote the statement itself (DDL synthesized from an ERD entity or a
-    /// column table that no SQL statement creates). Its `range` then points at that source, its
-    /// `block` and `code_range` mean nothing, and `fix` must never write it into the document.
-    pub generated: Option<GeneratedFrom>,
+}
+
+/// Where a statement's text comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Written in the document: its code block (index in `Document::blocks`) and the range of
+    /// the text inside that block's `code`.
+    Document { block: usize, code_range: TextRange },
+    /// Written by pgspec (DDL synthesized from an ERD entity or a column table that no SQL
+    /// statement creates). It has no position inside a code block, so no finding can land in
+    /// one and `fix` can never write it into the document.
+    Generated(GeneratedFrom),
+}
+
+impl Statement {
+    /// Where pgspec generated it from, if it did.
+    pub fn generated(&self) -> Option<&GeneratedFrom> {
+        match &self.origin {
+            Origin::Generated(from) => Some(from),
+            Origin::Document { .. } => None,
+        }
+    }
+
+    /// Whether the document itself has this text (findings and fixes may point into it).
+    pub fn is_written(&self) -> bool {
+        matches!(self.origin, Origin::Document { .. })
+    }
+
+    /// The document offset of byte `at` of the text: `None` for a generated statement (its
+    /// text is nowhere in the document; its source is [`Statement::range`]).
+    pub fn document_offset(&self, doc: &Document, at: usize) -> Option<u32> {
+        let Origin::Document { block, code_range } = &self.origin else {
+            return None;
+        };
+        let at = u32::try_from(at.min(self.text.len())).ok()?;
+        let block = doc.blocks.get(*block)?;
+        Some(block.source_map.to_document(code_range.start + at))
+    }
+
+    /// The document range of `len` bytes at byte `at` of the text; for a generated statement
+    /// the source of the part that holds `at` (a column's row), else its whole source.
+    pub fn document_range(&self, doc: &Document, at: usize, len: usize) -> TextRange {
+        if let Origin::Generated(from) = &self.origin {
+            let at = u32::try_from(at).unwrap_or(u32::MAX);
+            return from
+                .parts
+                .iter()
+                .find(|(part, _)| part.start <= at && at < part.end)
+                .map_or(self.range, |(_, source)| *source);
+        }
+        match (
+            self.document_offset(doc, at),
+            self.document_offset(doc, at + len),
+        ) {
+            (Some(start), Some(end)) => TextRange::new(start, end.max(start)),
+            _ => self.range,
+        }
+    }
 }
 
 /// Where a statement pgspec generated comes from.
@@ -117,6 +171,10 @@ pub struct GeneratedFrom {
     pub column: Option<String>,
     /// 1-based document line of the source (entity name, table heading, column row).
     pub line: u32,
+    /// Parts of the generated text with their own source: a column's definition line → its
+    /// ERD attribute or column-table row. Findings inside a part point at that row.
+    #[serde(skip)]
+    pub parts: Vec<(TextRange, TextRange)>,
 }
 
 impl GeneratedFrom {
@@ -149,19 +207,17 @@ pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
     (statements, diagnostics)
 }
 
-/// A statement pgspec wrote itself (see [`Statement::generated`]): classified as schema, with
+/// A statement pgspec wrote itself ([`Origin::Generated`]): classified as schema, with
 /// facts from the parser like any other, positioned at `range` (its source in the document).
 /// `index` is set by the caller once the statement has its place.
 pub fn generated_statement(text: String, range: TextRange, generated: GeneratedFrom) -> Statement {
     let parsed = facts::analyze(&text, 0);
     Statement {
         index: 0,
-        block: 0,
-        code_range: TextRange::empty(0),
+        origin: Origin::Generated(generated),
         range,
         kind: StatementKind::Schema,
         facts: parsed.facts,
-        generated: Some(generated),
         text,
     }
 }
@@ -220,13 +276,14 @@ fn extract_block(
         }
         statements.push(Statement {
             index: statements.len(),
-            block: block_index,
+            origin: Origin::Document {
+                block: block_index,
+                code_range: TextRange::new(offset(raw.start), offset(raw.end)),
+            },
             text: text.to_owned(),
-            code_range: TextRange::new(offset(raw.start), offset(raw.end)),
             range,
             kind,
             facts: parsed.facts,
-            generated: None,
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
@@ -336,7 +393,11 @@ mod tests {
         let (stmts, diags) = extract(&d);
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(stmts.len(), 3);
-        let summary: Vec<_> = stmts.iter().map(|s| (s.index, s.block, s.kind)).collect();
+        let block = |s: &Statement| match &s.origin {
+            Origin::Document { block, .. } => *block,
+            Origin::Generated(_) => usize::MAX,
+        };
+        let summary: Vec<_> = stmts.iter().map(|s| (s.index, block(s), s.kind)).collect();
         assert_eq!(
             summary,
             vec![
@@ -347,7 +408,10 @@ mod tests {
         );
         for s in &stmts {
             assert_eq!(&d.text[s.range.as_usize()], s.text);
-            assert_eq!(&d.blocks[s.block].code[s.code_range.as_usize()], s.text);
+            let Origin::Document { block, code_range } = &s.origin else {
+                panic!("a statement of the document is written in it");
+            };
+            assert_eq!(&d.blocks[*block].code[code_range.as_usize()], s.text);
         }
         assert_eq!(stmts[0].text, "CREATE TABLE users (id int);");
         assert_eq!(stmts[2].facts.param_count, 1);

@@ -802,7 +802,9 @@ impl Case {
                 .map(|r| r.get(0))
                 .unwrap_or(false);
             if privileged {
-                f.push(format!("`pgspec sql | psql` created the privileged role {role}"));
+                f.push(format!(
+                    "`pgspec sql | psql` created the privileged role {role}"
+                ));
             }
             let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(role)));
         }

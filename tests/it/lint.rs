@@ -424,3 +424,40 @@ fn the_clean_fixture_applies_without_any_finding() {
         .collect();
     assert!(shown.is_empty(), "{shown:#?}");
 }
+
+/// A document whose tables are only described (a column table, an ERD): the findings on the
+/// generated CREATE TABLE point at the row that declares the column, with or without an
+/// unrelated SQL block before it, and no fix writes SQL into the description.
+#[test]
+fn findings_on_generated_tables_point_at_their_source_row_and_never_write_there() {
+    use pgspec::diagnostics::Applicability;
+    let table = "## users\n\n| column | type | constraints | description |\n|---|---|---|---|\n| id | bigint | PK | id |\n| email | varchar(255) | NOT NULL | mail |\n| created_at | timestamp | NOT NULL | when |\n";
+    let erd = "```mermaid\nerDiagram\n    ORDERS {\n        bigint id PK\n        timestamp placed_at\n    }\n```\n";
+    for prefix in ["", "# Notes\n\n```sql\nSELECT 1;\n```\n\n"] {
+        let text = format!("{prefix}# Design\n\n{table}\n{erd}");
+        let (doc, findings) = all_findings(text.as_bytes());
+        for (column, row) in [
+            ("users.created_at", "| created_at |"),
+            ("orders.placed_at", "timestamp placed_at"),
+        ] {
+            let finding = findings
+                .iter()
+                .find(|d| d.code == Rule::PreferTimestamptz && d.message.contains(column))
+                .unwrap_or_else(|| panic!("LNT404 on {column}: {findings:#?}"));
+            let expected = text.lines().position(|l| l.contains(row)).expect("row") as u32 + 1;
+            assert_eq!(
+                doc.line_index.line(finding.primary.range.start),
+                expected,
+                "{column} with prefix {prefix:?}"
+            );
+            assert!(finding.fix.is_none(), "{finding:#?}");
+        }
+        let fixed =
+            pgspec::fix::apply_fixes(&doc.text, &doc.line_index, &findings, Applicability::Unsafe);
+        assert!(
+            !fixed.text.contains("timestamptz"),
+            "a fix wrote SQL into the description:\n{}",
+            fixed.text
+        );
+    }
+}

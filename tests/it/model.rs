@@ -615,7 +615,7 @@ fn fuzz_regressions_generate_sql_that_parses() {
         let generated: Vec<_> = extracted
             .statements
             .iter()
-            .filter(|s| s.generated.is_some())
+            .filter(|s| s.generated().is_some())
             .collect();
         assert!(!generated.is_empty());
         for s in generated {
