@@ -541,7 +541,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         if let Some(level) = fail_level {
             failed |= report.has_findings(level);
         }
-        let source = Source::of(&path, &doc);
+        let source = doc.source(&path);
         let shown = report.diagnostics.iter().filter(|d| {
             args.verbose
                 || d.severity > Severity::Info
@@ -594,7 +594,7 @@ fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     if args.format == Format::Sarif {
         let files: Vec<(Source<'_>, Vec<&Diagnostic>)> = sarif_docs
             .iter()
-            .map(|(path, doc, diagnostics)| (Source::of(path, doc), diagnostics.iter().collect()))
+            .map(|(path, doc, diagnostics)| (doc.source(path), diagnostics.iter().collect()))
             .collect();
         serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
         writeln!(out)?;
@@ -668,7 +668,7 @@ fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let built = pipeline::build(pipeline::extract(&bytes), &server)
+    let built = up::build_in_scratch(&pipeline::extract(&bytes), &server)
         .with_context(|| format!("building {path}"))?;
     let script = up::system_script(&path, &built);
     match &args.output {
@@ -727,7 +727,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
         writeln!(out)?;
     } else {
         if let Some((doc, check)) = &report.check {
-            let source = Source::of(&path, doc);
+            let source = doc.source(&path);
             let styled = stdout_is_styled();
             for d in check
                 .diagnostics
@@ -951,7 +951,7 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let source = Source::of(&path, doc);
+        let source = doc.source(&path);
         let styled = stdout_is_styled();
         for d in &report.diagnostics {
             writeln!(out, "{}\n", render_full(&source, d, styled))?;
@@ -1021,7 +1021,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let source = Source::of(&path, doc);
+        let source = doc.source(&path);
         let styled = stdout_is_styled();
         for d in report
             .diagnostics

@@ -219,17 +219,6 @@ pub fn model(extracted: Extracted, server: &Server) -> Result<(Model, Checked), 
     Ok((model, checked))
 }
 
-/// Build the system an extracted document describes, as `up` would, in a scratch database
-/// that is dropped afterwards (for `pgspec sql`).
-pub fn build(extracted: Extracted, server: &Server) -> Result<crate::up::Built, ClusterError> {
-    let scratch = ScratchDatabase::create(server, "pgspec_sql")?;
-    let mut session = scratch.session()?;
-    let built = crate::up::build(&extracted, &mut session)?;
-    drop(session);
-    drop(scratch);
-    Ok(built)
-}
-
 /// [`check`], then the lint rules over the same scratch database (while it still holds what
 /// `check` applied). Rule findings join the report's diagnostics by position and are counted
 /// in its summary; `config` and the document's suppressions decide which findings of any code

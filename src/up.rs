@@ -417,6 +417,17 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
     })
 }
 
+/// Build the system an extracted document describes, as `up` would, in a scratch database
+/// that is dropped afterwards (for `pgspec sql`).
+pub fn build_in_scratch(extracted: &Extracted, server: &Server) -> Result<Built, ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_sql")?;
+    let mut session = scratch.session()?;
+    let built = build(extracted, &mut session)?;
+    drop(session);
+    drop(scratch);
+    Ok(built)
+}
+
 /// The SQL that builds what [`build`] built, for `pgspec sql`: the shim, the document's
 /// statements as they applied (fixes applied, each after a comment naming its line), and the
 /// partitions pgspec added. The document's pg_cron jobs are scheduled only where the `cron`

@@ -9,21 +9,9 @@ use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
 use super::categorize::{blank_comments, inline_index_offset, quoted_names, Verdict};
+pub use super::plan::FixPlan;
+use super::plan::{mask_quotes_and_comments, matching_paren};
 use super::rewrites;
-
-/// What to run instead of the failing statement, and the document edit that says the same.
-#[derive(Clone, Debug)]
-pub struct FixPlan {
-    pub fix: Fix,
-    /// Run as superuser before retrying (CREATE EXTENSION, CREATE ROLE … NOLOGIN).
-    pub superuser_before: Vec<String>,
-    /// Statement text to run instead of the original (None: the original again).
-    pub replacement: Option<String>,
-    /// Run after the replacement succeeds (the CREATE INDEX statements moved out).
-    pub after: Vec<String>,
-    /// How many fixes of the fixed text this plan already chains (bounded).
-    pub chained: u8,
-}
 
 /// What the fixes may need to know about the database they are planned for.
 #[derive(Clone, Debug, Default)]
@@ -412,45 +400,6 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
     ))
 }
 
-/// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces
-/// (same byte length), so structure can be found with plain string search.
-pub(super) fn mask_quotes_and_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '\'' => {
-                out.push('\'');
-                while let Some((_, d)) = chars.next() {
-                    if d == '\'' {
-                        if chars.peek().is_some_and(|(_, e)| *e == '\'') {
-                            chars.next();
-                            out.push_str("  ");
-                            continue;
-                        }
-                        out.push('\'');
-                        break;
-                    }
-                    out.push_str(&" ".repeat(d.len_utf8()));
-                }
-            }
-            '-' if chars.peek().is_some_and(|(_, d)| *d == '-') => {
-                out.push(' ');
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                    out.push_str(&" ".repeat(d.len_utf8()));
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Byte ranges of the comma-separated elements between `start` and `end` at paren depth 0.
 fn split_top_level(masked: &str, start: usize, end: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut depth = 0i32;
@@ -486,23 +435,6 @@ fn find_keyword(text: &str, word: &str) -> Option<usize> {
                     .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
                 if before && after {
                     return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-pub(super) fn matching_paren(text: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text[open..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(open + i);
                 }
             }
             _ => {}

@@ -4,6 +4,7 @@
 
 pub mod categorize;
 pub mod fixes;
+mod plan;
 pub mod report;
 mod rewrites;
 

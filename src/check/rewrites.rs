@@ -9,7 +9,8 @@ use crate::sql::Statement;
 use crate::text::TextRange;
 
 use super::categorize::quoted_names;
-use super::fixes::{mask_quotes_and_comments, matching_paren, quote_ident, FixPlan};
+use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
+use crate::sql::quote::quote_ident;
 
 /// Build a plan from statement-relative edits. Document edits are exact only where the
 /// statement is a verbatim slice of the document; elsewhere the fix is shown, not applied.

@@ -18,17 +18,6 @@ pub struct Source<'a> {
     pub line_index: &'a LineIndex,
 }
 
-impl<'a> Source<'a> {
-    /// The source of a read document, shown as `path`.
-    pub fn of(path: &'a str, doc: &'a crate::document::Document) -> Self {
-        Source {
-            path,
-            text: &doc.text,
-            line_index: &doc.line_index,
-        }
-    }
-}
-
 /// Render `d` rustc-style. `styled` adds ANSI colours (for terminals).
 pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String {
     let primary_line = source.line_index.line(d.primary.range.start);

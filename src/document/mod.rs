@@ -86,6 +86,17 @@ impl SourceMap {
     }
 }
 
+impl Document {
+    /// This document as a renderer's source, shown as `path`.
+    pub fn source<'a>(&'a self, path: &'a str) -> crate::diagnostics::render::Source<'a> {
+        crate::diagnostics::render::Source {
+            path,
+            text: &self.text,
+            line_index: &self.line_index,
+        }
+    }
+}
+
 /// Read a document from raw bytes. Never panics; problems become diagnostics
 /// (DOC001 unclosed fence, DOC002/DOC003 mojibake, DOC004 unreadable input).
 pub fn read(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {

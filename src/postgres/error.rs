@@ -5,7 +5,16 @@ use postgres::error::{DbError, ErrorPosition, Severity};
 
 use crate::diagnostics::PgDetails;
 
-use super::session::Notice;
+/// A NOTICE/WARNING the server raised while running a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// "NOTICE", "WARNING", …
+    pub severity: String,
+    pub sqlstate: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
 
 /// Byte offset in `text` of the server's 1-based character `position`
 /// (clamped to the end of `text`). Position 0 ("no position") maps to 0.

@@ -26,6 +26,7 @@ use crate::sql::safety::PrivilegedOp;
 
 use super::cluster::error_text;
 use super::deadline::{backend_pid, Deadline, Stop};
+pub use super::error::Notice;
 use super::error::{notice, pg_details, ErrorContext};
 use super::{os, ClusterError, Server};
 
@@ -41,17 +42,6 @@ pub const ROLE_MARKER: &str = "pgspec scratch role";
 const RUN_OWNER_MARKER: &str = "pgspec run owner";
 /// Marks the owner role of a database `up` made (dropped by `down`).
 const UP_OWNER_MARKER: &str = "pgspec up owner";
-
-/// A NOTICE/WARNING the server raised while running a statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    /// "NOTICE", "WARNING", …
-    pub severity: String,
-    pub sqlstate: String,
-    pub message: String,
-    pub detail: Option<String>,
-    pub hint: Option<String>,
-}
 
 /// The server's verdict on one statement.
 #[derive(Clone, Debug, PartialEq, Eq)]

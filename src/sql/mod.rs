@@ -13,6 +13,7 @@ pub mod quote;
 pub mod safety;
 mod split;
 pub mod tables;
+pub mod types;
 mod visit;
 
 use serde::Serialize;

@@ -174,7 +174,7 @@ fn type_name(t: &protobuf::TypeName) -> String {
     let arrays = "[]".repeat(t.array_bounds.len());
     // `timestamptz(3)` arrives as `timestamptz` with a modifier; `interval` modifiers are
     // field masks, not precisions, and are left as written.
-    let spelled = crate::schema::normalize_type(&written).unwrap_or(written);
+    let spelled = super::types::normalize_type(&written).unwrap_or(written);
     format!("{spelled}{arrays}")
 }
 
