@@ -479,14 +479,7 @@ fn terminated(sql: &str) -> String {
     }
 }
 
-/// A string literal read the same whatever `standard_conforming_strings` says.
-fn quote_literal(s: &str) -> String {
-    if s.contains('\\') {
-        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
-}
+use crate::sql::quote::quote_literal_any_mode as quote_literal;
 
 pub fn system_script(path: &str, built: &Built) -> String {
     let path = comment_text(path);

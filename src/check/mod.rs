@@ -1296,7 +1296,4 @@ fn first_words(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// A SQL string literal.
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
+use crate::sql::quote::quote_literal;

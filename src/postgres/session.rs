@@ -1084,13 +1084,7 @@ fn simple_rows(
         .collect())
 }
 
-pub(crate) fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-pub(crate) fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+pub(crate) use crate::sql::quote::{quote_ident, quote_literal};
 
 /// `<prefix>_<pid>_<counter>_<nanos>`, lowercase, at most 63 bytes.
 fn unique_name(prefix: &str) -> String {

@@ -26,6 +26,16 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A string literal read the same whatever `standard_conforming_strings` says (for scripts
+/// pgspec prints, which may run with any server and client setting).
+pub fn quote_literal_any_mode(text: &str) -> String {
+    if text.contains('\\') {
+        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        quote_literal(text)
+    }
+}
+
 /// Text that is safe inside a one-line `--` comment of a printed script: line breaks and
 /// other control characters are escaped, so document text can never end the comment (and
 /// start a psql meta-command on the next line).
@@ -80,6 +90,12 @@ mod tests {
     fn literals_double_their_quotes() {
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_literal("a\\b"), "'a\\b'");
+    }
+
+    #[test]
+    fn literals_for_printed_scripts_read_the_same_in_any_mode() {
+        assert_eq!(quote_literal_any_mode("a\\b'"), "E'a\\\\b'''");
+        assert_eq!(quote_literal_any_mode("ab"), "'ab'");
     }
 
     #[test]

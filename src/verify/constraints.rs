@@ -11,9 +11,7 @@ use crate::text::TextRange;
 
 use super::{Claim, ClaimKind, Status};
 
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+use crate::sql::quote::quote_literal as lit;
 
 /// Whether the server's constraint name is `constraint` (or, on a partitioned table, the
 /// partition's copy of it: `orders_pkey` → `orders_2025_01_pkey`).

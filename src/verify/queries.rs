@@ -314,9 +314,7 @@ fn bindings(query: &str) -> (ParamColumns, LiteralColumns) {
     (params, literals)
 }
 
-fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+use crate::sql::quote::quote_literal;
 
 /// A real value (as a SQL literal) for each column name, sampled from one row of a table the
 /// query reads, so that conjunctive predicates match that row.

@@ -226,9 +226,7 @@ fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+use crate::sql::quote::quote_literal as lit;
 
 /// Check isolation on every keyed table.
 #[allow(clippy::too_many_lines)]
