@@ -966,7 +966,13 @@ fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
                 t.method,
                 t.stopped
                     .as_deref()
-                    .map(|s| format!("  (stopped: {s})"))
+                    .map(|s| {
+                        if s.starts_with("stopped") {
+                            format!("  ({s})")
+                        } else {
+                            format!("  (stopped: {s})")
+                        }
+                    })
                     .unwrap_or_default()
             )?;
         }

@@ -3,12 +3,13 @@
 //! constraint that rejected it is counted.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::Client;
 
+use super::bounded::{self, DocumentConnection, Stopped};
 use super::catalog::quote_ident;
 use super::gen::{Generator, KeyPools};
 use super::values::Value;
@@ -17,6 +18,10 @@ use super::values::Value;
 const BATCH: usize = 20_000;
 /// Retries of a row the server rejected.
 const ROW_RETRIES: u32 = 2;
+/// Time a COPY statement may take per row, on top of the statement bound.
+pub const COPY_PER_ROW: Duration = Duration::from_millis(1);
+/// Time the INSERT fallback may take per row (with its retries), on top of the statement bound.
+pub const INSERT_PER_ROW: Duration = Duration::from_millis(5);
 
 /// What happened to one table.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +34,8 @@ pub struct Loaded {
     pub rejected: HashMap<String, u64>,
     /// The first server message per rejecting constraint.
     pub messages: HashMap<String, String>,
+    /// A statement that ran past its bound and was stopped (the table's loading stopped there).
+    pub stopped: Option<Stopped>,
 }
 
 /// Progress of one table, for the binary's progress line.
@@ -51,13 +58,13 @@ fn column_list(gen: &Generator<'_>) -> String {
 /// Fill `gen`'s table with up to `want` rows; returns the rows' referenced keys through
 /// `on_rows` (called with every accepted batch).
 pub fn load_table(
-    client: &mut Client,
+    conn: &mut DocumentConnection<'_>,
     gen: &mut Generator<'_>,
     pools: &mut KeyPools,
     referenced: &[Vec<i16>],
     want: u64,
     progress: &mut dyn FnMut(&Progress<'_>),
-) -> Result<Loaded, postgres::Error> {
+) -> Result<Loaded, super::SeedError> {
     let started = Instant::now();
     let mut out = Loaded::default();
     let display = gen.table.display_name();
@@ -74,7 +81,21 @@ pub fn load_table(
         let accepted = if gen.binary() {
             // Rows stream into COPY as they are generated, so the server works while the next
             // rows are made; they are kept for the INSERT fallback.
-            let (rows, copied) = copy_batch(client, &copy_sql, &types, gen, pools, n);
+            let bound = bounded::bound_for_rows(n, COPY_PER_ROW);
+            let ran = conn.run(bound, |c| {
+                let set = bounded::set_statement_timeout(false, bound);
+                let out = match c.batch_execute(&set) {
+                    Ok(()) => copy_batch(c, &copy_sql, &types, gen, pools, n),
+                    Err(e) => (Vec::new(), Err(e)),
+                };
+                let _ = c.batch_execute("RESET statement_timeout");
+                out
+            })?;
+            if let Some(stop) = ran.stop(ran.value.1.as_ref().err()) {
+                out.stopped = Some(stop);
+                break;
+            }
+            let (rows, copied) = ran.value;
             if rows.is_empty() {
                 break;
             }
@@ -83,7 +104,10 @@ pub fn load_table(
                 rows
             } else {
                 out.insert_batches += 1;
-                insert_rows(client, gen, pools, rows, &mut out)?
+                match insert_bounded(conn, gen, pools, rows, &mut out)? {
+                    Some(accepted) => accepted,
+                    None => break,
+                }
             }
         } else {
             let mut rows = Vec::with_capacity(n);
@@ -98,7 +122,10 @@ pub fn load_table(
                 break;
             }
             out.insert_batches += 1;
-            insert_rows(client, gen, pools, rows, &mut out)?
+            match insert_bounded(conn, gen, pools, rows, &mut out)? {
+                Some(accepted) => accepted,
+                None => break,
+            }
         };
         let got = accepted.len() as u64;
         out.rows += got;
@@ -140,6 +167,27 @@ pub fn load_table(
         finished: true,
     });
     Ok(out)
+}
+
+/// [`insert_rows`] under the watchdog; `None` when it was stopped (recorded in `out`).
+fn insert_bounded(
+    conn: &mut DocumentConnection<'_>,
+    gen: &mut Generator<'_>,
+    pools: &KeyPools,
+    rows: Vec<Vec<Value>>,
+    out: &mut Loaded,
+) -> Result<Option<Vec<Vec<Value>>>, super::SeedError> {
+    // Each statement of the fallback (a chunk of rows, one row, the COMMIT that runs deferred
+    // triggers) gets the bound of a chunk's rows.
+    let bound = bounded::bound_for_rows(rows.len().min(chunk_rows(gen)), INSERT_PER_ROW);
+    let ran = conn.run_each(bound, |c, tick| {
+        insert_rows(c, tick, bound, gen, pools, rows, out)
+    })?;
+    if let Some(stop) = ran.stop(ran.value.as_ref().err()) {
+        out.stopped = Some(stop);
+        return Ok(None);
+    }
+    Ok(Some(ran.value?))
 }
 
 fn copy_batch(
@@ -228,18 +276,26 @@ fn params<'r>(gen: &Generator<'_>, rows: &'r [Vec<Value>]) -> Vec<&'r (dyn ToSql
     out
 }
 
+/// Rows per multi-row INSERT.
+fn chunk_rows(gen: &Generator<'_>) -> usize {
+    (30_000 / gen.supplied.len().max(1)).clamp(1, 500)
+}
+
 /// INSERT `rows` in chunks; rows of a failing chunk one by one, each rejected row
 /// regenerated up to `ROW_RETRIES` times. Returns the rows that went in.
 fn insert_rows(
     client: &mut Client,
+    tick: &bounded::Ticker<'_>,
+    bound: Option<Duration>,
     gen: &mut Generator<'_>,
     pools: &KeyPools,
     rows: Vec<Vec<Value>>,
     out: &mut Loaded,
 ) -> Result<Vec<Vec<Value>>, postgres::Error> {
-    let per_chunk = (30_000 / gen.supplied.len().max(1)).clamp(1, 500);
+    let per_chunk = chunk_rows(gen);
     let mut accepted = Vec::with_capacity(rows.len());
     let mut tx = client.transaction()?;
+    tx.batch_execute(&bounded::set_statement_timeout(true, bound))?;
     let mut consecutive_rejects = 0u32;
     for chunk in rows.chunks(per_chunk) {
         if consecutive_rejects > 200 {
@@ -247,11 +303,17 @@ fn insert_rows(
         }
         let sql = insert_sql(gen, chunk.len());
         let mut sp = tx.transaction()?;
-        if sp.execute(sql.as_str(), &params(gen, chunk)).is_ok() {
-            sp.commit()?;
-            accepted.extend(chunk.iter().cloned());
-            consecutive_rejects = 0;
-            continue;
+        tick.next();
+        match sp.execute(sql.as_str(), &params(gen, chunk)) {
+            Ok(_) => {
+                sp.commit()?;
+                accepted.extend(chunk.iter().cloned());
+                consecutive_rejects = 0;
+                continue;
+            }
+            // Stopped, not rejected: no row of it is worth retrying.
+            Err(e) if bounded::is_stop(&e) => return Err(e),
+            Err(_) => {}
         }
         drop(sp);
         let one = insert_sql(gen, 1);
@@ -260,6 +322,7 @@ fn insert_rows(
             let mut tries = 0;
             loop {
                 let mut sp = tx.transaction()?;
+                tick.next();
                 match sp.execute(one.as_str(), &params(gen, std::slice::from_ref(&row))) {
                     Ok(_) => {
                         sp.commit()?;
@@ -267,6 +330,7 @@ fn insert_rows(
                         consecutive_rejects = 0;
                         break;
                     }
+                    Err(e) if bounded::is_stop(&e) => return Err(e),
                     Err(e) => {
                         drop(sp);
                         let (key, message) = match e.as_db_error() {
@@ -296,6 +360,7 @@ fn insert_rows(
             }
         }
     }
+    tick.next();
     tx.commit()?;
     Ok(accepted)
 }

@@ -5,6 +5,7 @@
 //! bounds. Rows go in with binary COPY; a batch the server rejects goes through INSERTs with
 //! per-row retries, and every constraint that still rejects rows is reported.
 
+pub mod bounded;
 pub mod catalog;
 pub mod expr;
 pub mod gen;
@@ -27,6 +28,7 @@ use crate::text::TextRange;
 
 pub use load::Progress;
 
+use bounded::{statement_bound, DocumentConnection};
 use catalog::{quote_ident, Catalog, Table};
 use gen::{Generator, KeyPools};
 use values::Value;
@@ -292,15 +294,27 @@ fn select_columns(table: &Table, cols: &[usize], limit: u64) -> String {
     )
 }
 
-fn raw_rows(client: &mut Client, sql: &str) -> Vec<Vec<Value>> {
-    client.query(sql, &[]).map_or_else(
+/// The rows of `sql` on the document's connection, within the statement bound (none when it
+/// fails or is stopped).
+fn raw_rows(app: &mut DocumentConnection<'_>, sql: &str) -> Result<Vec<Vec<Value>>, SeedError> {
+    let ran = app.run(statement_bound(), |c| c.query(sql, &[]))?;
+    Ok(ran.value.map_or_else(
         |_| Vec::new(),
         |rows| {
             rows.iter()
                 .map(|r| (0..r.len()).map(|i| r.get::<_, Value>(i)).collect())
                 .collect()
         },
-    )
+    ))
+}
+
+/// One value of `sql` on the document's connection, within the statement bound.
+fn one_value<T: for<'a> postgres::types::FromSql<'a>>(
+    app: &mut DocumentConnection<'_>,
+    sql: &str,
+) -> Result<Option<T>, SeedError> {
+    let ran = app.run(statement_bound(), |c| c.query_one(sql, &[]))?;
+    Ok(ran.value.ok().and_then(|r| r.try_get::<_, T>(0).ok()))
 }
 
 /// Fill `database` (made by `pgspec up`) according to `options`.
@@ -317,16 +331,21 @@ pub fn seed(
         return Err(SeedError::MissingDatabase(database.to_string()));
     }
     let started = Instant::now();
-    let mut app = app_client(server, database)?;
+    // Bulk loading: no synchronous commit wait. Every statement on the document's connection
+    // runs under a watchdog, with a bound that grows with the rows it writes.
+    let setup = "SET synchronous_commit = off";
+    let mut app = DocumentConnection::open(server, database, setup)?;
     let mut admin = server.admin_client(database)?;
-    // Bulk loading: no synchronous commit wait; no statement timeout from the role.
-    let setup = "SET synchronous_commit = off; SET statement_timeout = 0";
-    app.batch_execute(setup)?;
     admin.batch_execute(setup)?;
     let catalog: Catalog = catalog::load(&mut admin)?;
     // Everything that reads or writes the document's tables runs as their owner (`app`): a
     // table's defaults, triggers, CHECKs and RLS policies are the document's code.
-    let owner: String = app.query_one("SELECT CURRENT_USER::text", &[])?.get(0);
+    let owner: String = app
+        .run(statement_bound(), |c| {
+            c.query_one("SELECT CURRENT_USER::text", &[])
+        })?
+        .value?
+        .get(0);
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();
     let (order, deferred) = plan_order(&catalog.tables);
@@ -357,12 +376,13 @@ pub fn seed(
             if cols.len() != attnums.len() {
                 continue;
             }
-            let rows = raw_rows(&mut app, &select_columns(t, &cols, 200_000));
+            let rows = raw_rows(&mut app, &select_columns(t, &cols, 200_000))?;
             pools.insert((*oid, attnums.clone()), rows);
         }
     }
 
     let mut reports = Vec::new();
+    let mut rows_of: HashMap<i64, u64> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut total = 0;
     for &ti in &order {
@@ -370,15 +390,14 @@ pub fn seed(
         let want = requested(options, &stated, table);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         // Existing rows: keep unique values unique and integer keys above them.
-        let existing: i64 = app
-            .query_one(
-                &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
-                &[],
-            )
-            .map_or(0, |r| r.get(0));
+        let existing: i64 = one_value(
+            &mut app,
+            &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
+        )?
+        .unwrap_or(0);
         if existing > 0 {
             for (ui, cols) in gen.unique_columns().iter().enumerate() {
-                for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000)) {
+                for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000))? {
                     gen.preload_unique(ui, &row);
                 }
             }
@@ -387,17 +406,15 @@ pub fn seed(
                     c.ty,
                     catalog::ColType::Int2 | catalog::ColType::Int4 | catalog::ColType::Int8
                 ) {
-                    let max: Option<i64> = app
-                        .query_one(
-                            &format!(
-                                "SELECT max({})::int8 FROM {}",
-                                quote_ident(&c.name),
-                                table.qualified()
-                            ),
-                            &[],
-                        )
-                        .ok()
-                        .and_then(|r| r.get(0));
+                    let max: Option<i64> = one_value::<Option<i64>>(
+                        &mut app,
+                        &format!(
+                            "SELECT max({})::int8 FROM {}",
+                            quote_ident(&c.name),
+                            table.qualified()
+                        ),
+                    )?
+                    .flatten();
                     if let Some(m) = max {
                         gen.int_base[ci] = m + 1;
                     }
@@ -419,17 +436,19 @@ pub fn seed(
         if borrowed {
             let _ = admin.batch_execute(&grants);
         }
-        let client = &mut app;
-        let loaded = match load::load_table(client, &mut gen, &mut pools, &refs, want, progress) {
+        let loaded = match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, progress) {
             Ok(l) => l,
             Err(e) => {
+                let text = match &e {
+                    SeedError::Server(t) => t.clone(),
+                    other => other.to_string(),
+                };
                 diagnostics.push(Diagnostic::new(
                     Code::TableNotSeeded,
                     Category::Seed,
                     format!(
-                        "table `{}` could not be seeded: {}",
+                        "table `{}` could not be seeded: {text}",
                         table.display_name(),
-                        crate::postgres::cluster::error_text(&e)
                     ),
                     locate_table(statements, table),
                 ));
@@ -439,14 +458,12 @@ pub fn seed(
         // Sequences continue after the generated keys.
         for c in &table.columns {
             if let Some(seq) = &c.sequence {
-                let _ = client.execute(
-                    &format!(
-                        "SELECT setval($1::text::regclass, GREATEST(COALESCE((SELECT max({})::int8 FROM {}), 0), 1))",
-                        quote_ident(&c.name),
-                        table.qualified()
-                    ),
-                    &[seq],
+                let sql = format!(
+                    "SELECT setval($1::text::regclass, GREATEST(COALESCE((SELECT max({})::int8 FROM {}), 0), 1))",
+                    quote_ident(&c.name),
+                    table.qualified()
                 );
+                app.run(statement_bound(), |client| client.execute(&sql, &[seq]))?;
             }
         }
         if borrowed {
@@ -462,13 +479,22 @@ pub fn seed(
             (false, true) => "insert",
             _ => "copy",
         };
-        let stopped = gen.exhausted.as_ref().map(|x| {
-            if x.constraint.is_empty() {
-                x.reason.clone()
-            } else {
-                format!("`{}`: {}", x.constraint, x.reason)
-            }
-        });
+        // A statement that ran past its bound (the table's triggers, defaults or constraints
+        // loop or crawl) stops the table first.
+        let stopped = loaded
+            .stopped
+            .as_ref()
+            .map(|s| format!("{s} (the table's triggers, defaults or constraints take that long)"))
+            .or_else(|| {
+                gen.exhausted.as_ref().map(|x| {
+                    if x.constraint.is_empty() {
+                        x.reason.clone()
+                    } else {
+                        format!("`{}`: {}", x.constraint, x.reason)
+                    }
+                })
+            });
+        rows_of.insert(table.oid, existing.max(0).unsigned_abs() + loaded.rows);
         let range = locate_table(statements, table);
         for (constraint, n) in &loaded.rejected {
             let mut d = Diagnostic::new(
@@ -508,7 +534,7 @@ pub fn seed(
                 range,
             );
             // A limit the schema itself sets (one row per parent) is information, not a fault.
-            let d = if loaded.rows > 0 && loaded.rejected.is_empty() {
+            let d = if loaded.rows > 0 && loaded.rejected.is_empty() && loaded.stopped.is_none() {
                 d.severity(crate::diagnostics::Severity::Info)
             } else {
                 d
@@ -569,14 +595,28 @@ pub fn seed(
             } else {
                 sql
             };
-            if let Err(e) = app.batch_execute(&sql) {
+            // One UPDATE of every row of the child: its bound grows with them.
+            let rows =
+                usize::try_from(rows_of.get(&t.oid).copied().unwrap_or(0)).unwrap_or(usize::MAX);
+            let bound = bounded::bound_for_rows(rows, load::COPY_PER_ROW);
+            let ran = app.run(bound, |c| {
+                let set = bounded::set_statement_timeout(false, bound);
+                let r = c.batch_execute(&format!("{set}; {sql}"));
+                let _ = c.batch_execute("RESET statement_timeout");
+                r
+            })?;
+            let failure = match (ran.stop(ran.value.as_ref().err()), &ran.value) {
+                (Some(stop), _) => Some(stop.to_string()),
+                (None, Err(e)) => Some(crate::postgres::cluster::error_text(e)),
+                (None, Ok(())) => None,
+            };
+            if let Some(why) = failure {
                 diagnostics.push(Diagnostic::new(
                     Code::ConstraintNotSatisfied,
                     Category::Seed,
                     format!(
-                        "`{}` (part of a foreign-key cycle) stayed NULL: {}",
+                        "`{}` (part of a foreign-key cycle) stayed NULL: {why}",
                         f.name,
-                        crate::postgres::cluster::error_text(&e)
                     ),
                     locate_table(statements, t),
                 ));

@@ -2,8 +2,9 @@
 //! job commands run once; partition-maintenance leaves the next months covered. Everything in
 //! a rolled-back transaction, as the role that owns the document's objects.
 
-use postgres::Client;
 use serde_json::json;
+
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
 use crate::seed::catalog::{parse_bound, quote_ident, Catalog, PartitionBound};
 use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
@@ -40,6 +41,35 @@ pub fn unsafe_command(sql: &str) -> Option<&'static str> {
     ]
     .into_iter()
     .find(|n| lower.contains(n))
+}
+
+/// Why a bounded claim has no outcome of its own.
+pub struct NoOutcome {
+    pub status: Status,
+    /// `stopped after 15.5 s: …`, or why the connection could not be made.
+    pub reason: String,
+}
+
+/// The outcome of a bounded claim, or why there is none: it was stopped (a claim that does
+/// not finish within the statement bound fails), or no connection could be made (skipped).
+pub fn stop_of<T>(
+    ran: Result<bounded::Ran<Result<T, postgres::Error>>, crate::seed::SeedError>,
+) -> Result<Result<T, postgres::Error>, NoOutcome> {
+    match ran {
+        Ok(ran) => match ran.stop(ran.value.as_ref().err()) {
+            // The cancel crossed the statement's end: its result stands.
+            Some(stop) if ran.value.is_ok() && !stop.terminated => Ok(ran.value),
+            Some(stop) => Err(NoOutcome {
+                status: Status::Fail,
+                reason: stop.to_string(),
+            }),
+            None => Ok(ran.value),
+        },
+        Err(e) => Err(NoOutcome {
+            status: Status::Skipped,
+            reason: format!("was not run: {e}"),
+        }),
+    }
 }
 
 fn err_text(e: &postgres::Error) -> (String, String) {
@@ -222,7 +252,7 @@ fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
 /// Call every function and procedure the document creates.
 #[allow(clippy::too_many_lines)]
 pub fn functions(
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     catalog: &Catalog,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
@@ -240,7 +270,7 @@ pub fn functions(
                 continue;
             }
             seen.push((obj.schema.clone(), obj.name.clone()));
-            let rows = app.query(
+            let rows = app.run(statement_bound(), |app| app.query(
                 "SELECT p.oid::int8, pg_catalog.format('%I.%I', n.nspname, p.proname), p.prokind::text, \
                  pg_catalog.pg_get_function_result(p.oid), COALESCE(p.proargnames, '{}')::text[], \
                  ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM pg_catalog.unnest(p.proargtypes::oid[]) t), \
@@ -249,8 +279,10 @@ pub fn functions(
                  WHERE p.proname = $1 AND ($2::text IS NULL OR n.nspname = $2) \
                  AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
                 &[&obj.name, &obj.schema],
-            );
-            let Ok(rows) = rows else { continue };
+            ));
+            let Some(Ok(rows)) = rows.ok().map(|ran| ran.value) else {
+                continue;
+            };
             for r in rows {
                 let (qualified, kind, result): (String, String, Option<String>) =
                     (r.get(1), r.get(2), r.get(3));
@@ -299,21 +331,39 @@ pub fn functions(
                 claim.title = format!("{qualified}({}) runs", types.join(", "));
                 let is_partition = qualified.to_lowercase().contains("partition");
                 let started = std::time::Instant::now();
-                let outcome = (|| -> Result<(Option<String>, Option<Claim>), postgres::Error> {
-                    let mut tx = app.transaction()?;
-                    tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
-                    let rows = tx.query(call.as_str(), &[])?;
-                    let value = rows
-                        .first()
-                        .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
-                    let part = if is_partition {
-                        partition_claim(&mut tx, line, s.range, &format!("calling {qualified}"))
-                    } else {
-                        None
-                    };
-                    Ok((value, part))
-                })();
+                let ran = app.run_each(
+                    statement_bound(),
+                    |app, tick| -> Result<(Option<String>, Option<Claim>), postgres::Error> {
+                        tick.next();
+                        let mut tx = app.transaction()?;
+                        tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+                        tick.next();
+                        let rows = tx.query(call.as_str(), &[])?;
+                        let value = rows
+                            .first()
+                            .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
+                        tick.next();
+                        let part = if is_partition {
+                            partition_claim(&mut tx, line, s.range, &format!("calling {qualified}"))
+                        } else {
+                            None
+                        };
+                        tick.next();
+                        drop(tx);
+                        Ok((value, part))
+                    },
+                );
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
+                let outcome = match stop_of(ran) {
+                    Ok(outcome) => outcome,
+                    Err(why) => {
+                        claim.status = why.status;
+                        claim.reason = Some(format!("the call {}", why.reason));
+                        claim.evidence = json!({ "call": call, "stopped": why.reason, "ms": ms });
+                        claims.push(claim);
+                        continue;
+                    }
+                };
                 match outcome {
                     Ok((value, part)) => {
                         claim.evidence = json!({ "call": call, "result": value.map(|v| v.chars().take(200).collect::<String>()), "ms": ms });
@@ -379,7 +429,7 @@ pub fn cron_command(sql: &str) -> Option<(String, String)> {
 
 /// Run every pg_cron job command once.
 pub fn schedules(
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
 ) -> Vec<Claim> {
@@ -422,17 +472,36 @@ pub fn schedules(
         }
         let is_partition = command.to_lowercase().contains("partition");
         let started = std::time::Instant::now();
-        let outcome = (|| -> Result<Option<Claim>, postgres::Error> {
-            let mut tx = app.transaction()?;
-            tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
-            tx.batch_execute(&command)?;
-            Ok(if is_partition {
-                partition_claim(&mut tx, line, s.range, &format!("the job {job}"))
-            } else {
-                None
-            })
-        })();
+        let ran = app.run_each(
+            statement_bound(),
+            |app, tick| -> Result<Option<Claim>, postgres::Error> {
+                tick.next();
+                let mut tx = app.transaction()?;
+                tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+                tick.next();
+                tx.batch_execute(&command)?;
+                tick.next();
+                let part = if is_partition {
+                    partition_claim(&mut tx, line, s.range, &format!("the job {job}"))
+                } else {
+                    None
+                };
+                tick.next();
+                drop(tx);
+                Ok(part)
+            },
+        );
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let outcome = match stop_of(ran) {
+            Ok(outcome) => outcome,
+            Err(why) => {
+                claim.status = why.status;
+                claim.reason = Some(format!("the job {}", why.reason));
+                claim.evidence = json!({ "command": command, "stopped": why.reason, "ms": ms });
+                claims.push(claim);
+                continue;
+            }
+        };
         match outcome {
             Ok(part) => {
                 claim.evidence = json!({ "command": command, "ms": ms });

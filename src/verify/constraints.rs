@@ -2,8 +2,9 @@
 //! constraint, unique index or equality EXCLUDE constraint is declared (partial ones with a row
 //! inside their predicate), and an out-of-list or out-of-range value where a CHECK names one.
 
-use postgres::Client;
 use serde_json::json;
+
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
 use crate::seed::catalog::{quote_ident, Catalog, ColType, Table};
 use crate::seed::expr::{self, V};
@@ -23,17 +24,53 @@ fn same_constraint(reported: &str, constraint: &str, table: &str) -> bool {
 }
 
 fn expect(
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     sql: &str,
     codes: &[&str],
     constraint: &str,
     table: &str,
 ) -> (Status, Option<String>, serde_json::Value) {
-    let result = (|| -> Result<Result<u64, postgres::Error>, postgres::Error> {
-        let mut tx = app.transaction()?;
-        tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
-        Ok(tx.execute(sql, &[]))
-    })();
+    let ran = app.run_each(
+        statement_bound(),
+        |app, tick| -> Result<Result<u64, postgres::Error>, postgres::Error> {
+            tick.next();
+            let mut tx = app.transaction()?;
+            tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+            tick.next();
+            let done = tx.execute(sql, &[]);
+            tick.next();
+            drop(tx);
+            Ok(done)
+        },
+    );
+    // A statement stopped at its bound (a trigger that loops) leaves the claim unchecked.
+    let stopped = match &ran {
+        Ok(r) => r.stop(
+            r.value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref().err())
+                .or(r.value.as_ref().err()),
+        ),
+        Err(_) => None,
+    };
+    if let Some(stop) = stopped {
+        return (
+            Status::Skipped,
+            Some(format!("the statement {stop}")),
+            json!({"statement": sql}),
+        );
+    }
+    let result = match ran {
+        Ok(r) => r.value,
+        Err(e) => {
+            return (
+                Status::Skipped,
+                Some(format!("was not run: {e}")),
+                json!({"statement": sql}),
+            )
+        }
+    };
     match result {
         Err(e) => (
             Status::Skipped,
@@ -173,7 +210,7 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
 
 /// Claims for the unique and CHECK constraints of every table.
 pub fn run(
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     catalog: &Catalog,
     definitions: &std::collections::HashMap<(i64, String), String>,
     locate: &dyn Fn(&Table, &str) -> (u32, TextRange),

@@ -16,9 +16,13 @@ use serde::Serialize;
 use crate::diagnostics::{Category, Code, Diagnostic};
 use crate::document::Document;
 use crate::postgres::Server;
+use crate::seed::bounded::{self, DocumentConnection};
 use crate::seed::{self, catalog, SeedError};
 use crate::sql::Statement;
 use crate::text::TextRange;
+
+/// Time ANALYZE may take per table, on top of the statement bound.
+const ANALYZE_PER_TABLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What kind of claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -124,12 +128,32 @@ pub fn verify(
     if !seed::database_exists(server, database)? {
         return Err(SeedError::MissingDatabase(database.to_string()));
     }
-    let mut app = seed::app_client(server, database)?;
+    // Every statement on the document's connection runs under a watchdog (the statement
+    // bound, `--statement-timeout`); a terminated connection is replaced.
+    let mut app = DocumentConnection::open(server, database, "")?;
     let mut admin = server.admin_client(database)?;
     let catalog = catalog::load(&mut admin)?;
     // "Chosen" plans are the planner's choice on statistics of the seeded volume. ANALYZE
     // evaluates the document's index expressions: as the owner of the tables, never as admin.
-    app.batch_execute("ANALYZE")?;
+    // Its bound grows with the tables; stopped, verify goes on with the statistics there are.
+    let bound = bounded::bound_for_rows(catalog.tables.len(), ANALYZE_PER_TABLE);
+    let analyzed = app.run(bound, |c| {
+        let set = bounded::set_statement_timeout(false, bound);
+        let r = c.batch_execute(&format!("{set}; ANALYZE"));
+        let _ = c.batch_execute("RESET statement_timeout");
+        r
+    })?;
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    if let Some(stop) = analyzed.stop(analyzed.value.as_ref().err()) {
+        diagnostics.push(Diagnostic::new(
+            Code::ClaimSkipped,
+            Category::Claim,
+            format!("ANALYZE {stop}; plans are judged on the statistics there are"),
+            TextRange::empty(0),
+        ));
+    } else {
+        analyzed.value?;
+    }
     let indexes: Vec<String> = admin
         .query(
             "SELECT indexname::text FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
@@ -181,47 +205,43 @@ pub fn verify(
     claims.extend(constraints::run(&mut app, &catalog, &definitions, &locate));
     claims.sort_by_key(|c| c.line);
 
-    let diagnostics = claims
-        .iter()
-        .filter(|c| c.status != Status::Pass)
-        .map(|c| {
-            let (code, verb) = if c.status == Status::Fail {
-                (Code::ClaimFailed, "does not hold")
-            } else {
-                (Code::ClaimSkipped, "could not be checked")
-            };
-            let mut d = Diagnostic::new(
-                code,
-                Category::Claim,
-                format!("{} claim {verb}: {}", c.kind.as_str(), c.title),
-                c.range,
-            );
-            if let Some(r) = &c.reason {
-                d = d.label(r.clone());
-            }
-            if let Some(obj) = c.evidence.as_object() {
-                for key in [
-                    "plan",
-                    "usable_plan",
-                    "index_definitions",
-                    "measured_ms",
-                    "claimed_ms",
-                    "error",
-                    "statement",
-                    "call",
-                    "command",
-                ] {
-                    if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
-                        d = d.note(format!(
-                            "{key}: {}",
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                        ));
-                    }
+    diagnostics.extend(claims.iter().filter(|c| c.status != Status::Pass).map(|c| {
+        let (code, verb) = if c.status == Status::Fail {
+            (Code::ClaimFailed, "does not hold")
+        } else {
+            (Code::ClaimSkipped, "could not be checked")
+        };
+        let mut d = Diagnostic::new(
+            code,
+            Category::Claim,
+            format!("{} claim {verb}: {}", c.kind.as_str(), c.title),
+            c.range,
+        );
+        if let Some(r) = &c.reason {
+            d = d.label(r.clone());
+        }
+        if let Some(obj) = c.evidence.as_object() {
+            for key in [
+                "plan",
+                "usable_plan",
+                "index_definitions",
+                "measured_ms",
+                "claimed_ms",
+                "error",
+                "statement",
+                "call",
+                "command",
+            ] {
+                if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
+                    d = d.note(format!(
+                        "{key}: {}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                    ));
                 }
             }
-            d
-        })
-        .collect();
+        }
+        d
+    }));
     Ok(VerifyReport {
         database: database.to_string(),
         claims,

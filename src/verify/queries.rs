@@ -6,11 +6,11 @@
 
 use std::sync::OnceLock;
 
-use postgres::Client;
 use regex::Regex;
 use serde_json::{json, Value as Json};
 
 use crate::document::Document;
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::catalog::{quote_ident, Catalog, Table};
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;
@@ -319,7 +319,7 @@ use crate::sql::quote::quote_literal;
 /// A real value (as a SQL literal) for each column name, sampled from one row of a table the
 /// query reads, so that conjunctive predicates match that row.
 fn sample(
-    client: &mut Client,
+    app: &mut DocumentConnection<'_>,
     tables: &[&Table],
     columns: &[String],
 ) -> std::collections::HashMap<String, String> {
@@ -346,7 +346,11 @@ fn sample(
             t.qualified(),
             not_null.join(" AND ")
         );
-        if let Ok(rows) = client.query(sql.as_str(), &[]) {
+        let rows = app
+            .run(statement_bound(), |c| c.query(sql.as_str(), &[]))
+            .ok()
+            .and_then(|ran| ran.value.ok());
+        if let Some(rows) = rows {
             if let Some(r) = rows.first() {
                 for (i, c) in cols.iter().enumerate() {
                     if let Ok(Some(v)) = r.try_get::<_, Option<String>>(i) {
@@ -420,7 +424,7 @@ fn first_error(e: &postgres::Error) -> (String, String) {
 /// Run every found query; the ones whose context names an index become `explain` claims.
 #[allow(clippy::too_many_lines)]
 pub fn run(
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     catalog: &Catalog,
     queries: &[FoundQuery],
     catalog_indexes: &[String],
@@ -489,189 +493,216 @@ pub fn run(
             claims.push(claim);
             continue;
         }
-        let mut tx = match app.transaction() {
-            Ok(t) => t,
-            Err(e) => {
-                claim.status = Status::Skipped;
-                claim.reason = Some(first_error(&e).1);
-                claims.push(claim);
-                continue;
-            }
-        };
-        let _ = tx.batch_execute("SET LOCAL statement_timeout = '30s'");
-        // Prepared statements outlive transactions; plans are cached, so each setting gets a
-        // fresh PREPARE.
-        let prepare = format!("DEALLOCATE ALL; PREPARE pgspec_verify_q AS {text}");
-        if let Err(e) = tx.batch_execute(&prepare) {
-            let (code, msg) = first_error(&e);
-            claim.status = Status::Fail;
-            claim.reason = Some(format!("the query does not run: {msg}"));
-            claim.evidence = json!({ "sqlstate": code, "error": msg });
-            claims.push(claim);
-            continue;
-        }
-        let types: Vec<String> = tx
-            .query(
-                "SELECT pg_catalog.unnest(parameter_types)::text FROM pg_catalog.pg_prepared_statements WHERE name = 'pgspec_verify_q'",
-                &[],
-            )
-            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-            .unwrap_or_default();
-        let mut args = Vec::new();
-        let mut bound = serde_json::Map::new();
-        for (i, ty) in types.iter().enumerate() {
-            let n = u32::try_from(i + 1).unwrap_or(0);
-            let v = params
-                .iter()
-                .find(|(p, _)| *p == n)
-                .and_then(|(_, c)| values.get(c).cloned())
-                .unwrap_or_else(|| default_for(ty));
-            bound.insert(format!("${n}"), Json::String(v.clone()));
-            args.push(format!("{v}::{ty}"));
-        }
-        let exec = if args.is_empty() {
-            "EXECUTE pgspec_verify_q".to_string()
-        } else {
-            format!("EXECUTE pgspec_verify_q({})", args.join(", "))
-        };
-        let explain =
-            |tx: &mut postgres::Transaction<'_>, analyze: bool| -> Result<Json, postgres::Error> {
-                let sql = format!(
-                    "EXPLAIN (FORMAT JSON{}) {exec}",
-                    if analyze { ", ANALYZE" } else { "" }
-                );
-                let text = tx
-                    .simple_query(&sql)?
-                    .into_iter()
-                    .find_map(|m| match m {
-                        postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
+        let unbounded = claim.clone();
+        let ran = app.run_each(statement_bound(), |app, tick| -> Claim {
+            let mut claim = claim;
+            let mut tx = match app.transaction() {
+                Ok(t) => t,
+                Err(e) => {
+                    claim.status = Status::Skipped;
+                    claim.reason = Some(first_error(&e).1);
+                    return claim;
+                }
             };
-        let chosen = match explain(&mut tx, true) {
-            Ok(p) => p,
-            Err(e) => {
+            tick.next();
+            let _ = tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()));
+            // Prepared statements outlive transactions; plans are cached, so each setting gets a
+            // fresh PREPARE.
+            let prepare = format!("DEALLOCATE ALL; PREPARE pgspec_verify_q AS {text}");
+            tick.next();
+            if let Err(e) = tx.batch_execute(&prepare) {
                 let (code, msg) = first_error(&e);
                 claim.status = Status::Fail;
-                claim.reason = Some(format!("the query fails: {msg}"));
-                claim.evidence = json!({ "sqlstate": code, "error": msg, "parameters": bound });
-                claims.push(claim);
-                continue;
+                claim.reason = Some(format!("the query does not run: {msg}"));
+                claim.evidence = json!({ "sqlstate": code, "error": msg });
+                return claim;
             }
-        };
-        let top = &chosen[0];
-        let measured = top.get("Execution Time").and_then(Json::as_f64);
-        let rows = top
-            .get("Plan")
-            .and_then(|p| p.get("Actual Rows"))
-            .and_then(Json::as_f64);
-        let mut chosen_nodes = Vec::new();
-        plan_nodes(top.get("Plan").unwrap_or(&Json::Null), &mut chosen_nodes);
-        claim.evidence = json!({
-            "parameters": bound,
-            "placeholders": replaced,
-            "rows": rows,
-            "measured_ms": measured,
-            "claimed_ms": pc.claimed_ms,
-            "plan": summarize(&chosen_nodes),
-        });
-        if kind == ClaimKind::Explain {
-            // "Usable": the named index serves the query once sequential scans and the
-            // other (non-constraint) indexes of its tables are out of the way — dropped inside
-            // this transaction, which is rolled back.
-            let mut set_aside = Vec::new();
-            if !pc.indexes.is_empty() {
-                let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
-                let others: Vec<String> = tx
-                    .query(
-                        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i \
-                         JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
-                         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                         WHERE i.indrelid = ANY($1::int8[]::oid[]) AND NOT c.relispartition \
-                         AND pg_catalog.lower(c.relname) <> ALL($2) \
-                         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)",
-                        &[&oids, &pc.indexes],
-                    )
-                    .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-                    .unwrap_or_default();
-                for idx in others {
-                    let ok = tx
-                        .batch_execute(&format!(
-                            "SAVEPOINT aside; DROP INDEX {idx}; RELEASE SAVEPOINT aside"
-                        ))
-                        .is_ok();
-                    if ok {
-                        set_aside.push(idx);
-                    } else {
-                        let _ = tx.batch_execute("ROLLBACK TO SAVEPOINT aside");
+            tick.next();
+            let types: Vec<String> = tx
+                .query(
+                    "SELECT pg_catalog.unnest(parameter_types)::text FROM pg_catalog.pg_prepared_statements WHERE name = 'pgspec_verify_q'",
+                    &[],
+                )
+                .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+                .unwrap_or_default();
+            let mut args = Vec::new();
+            let mut bound = serde_json::Map::new();
+            for (i, ty) in types.iter().enumerate() {
+                let n = u32::try_from(i + 1).unwrap_or(0);
+                let v = params
+                    .iter()
+                    .find(|(p, _)| *p == n)
+                    .and_then(|(_, c)| values.get(c).cloned())
+                    .unwrap_or_else(|| default_for(ty));
+                bound.insert(format!("${n}"), Json::String(v.clone()));
+                args.push(format!("{v}::{ty}"));
+            }
+            let exec = if args.is_empty() {
+                "EXECUTE pgspec_verify_q".to_string()
+            } else {
+                format!("EXECUTE pgspec_verify_q({})", args.join(", "))
+            };
+            let explain =
+                |tx: &mut postgres::Transaction<'_>, analyze: bool| -> Result<Json, postgres::Error> {
+                    let sql = format!(
+                        "EXPLAIN (FORMAT JSON{}) {exec}",
+                        if analyze { ", ANALYZE" } else { "" }
+                    );
+                    let text = tx
+                        .simple_query(&sql)?
+                        .into_iter()
+                        .find_map(|m| match m {
+                            postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
+                };
+            tick.next();
+            let chosen = match explain(&mut tx, true) {
+                Ok(p) => p,
+                Err(e) => {
+                    let (code, msg) = first_error(&e);
+                    claim.status = Status::Fail;
+                    claim.reason = Some(format!("the query fails: {msg}"));
+                    claim.evidence = json!({ "sqlstate": code, "error": msg, "parameters": bound });
+                    return claim;
+                }
+            };
+            let top = &chosen[0];
+            let measured = top.get("Execution Time").and_then(Json::as_f64);
+            let rows = top
+                .get("Plan")
+                .and_then(|p| p.get("Actual Rows"))
+                .and_then(Json::as_f64);
+            let mut chosen_nodes = Vec::new();
+            plan_nodes(top.get("Plan").unwrap_or(&Json::Null), &mut chosen_nodes);
+            claim.evidence = json!({
+                "parameters": bound,
+                "placeholders": replaced,
+                "rows": rows,
+                "measured_ms": measured,
+                "claimed_ms": pc.claimed_ms,
+                "plan": summarize(&chosen_nodes),
+            });
+            if kind == ClaimKind::Explain {
+                // "Usable": the named index serves the query once sequential scans and the
+                // other (non-constraint) indexes of its tables are out of the way — dropped inside
+                // this transaction, which is rolled back.
+                let mut set_aside = Vec::new();
+                if !pc.indexes.is_empty() {
+                    let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
+                    tick.next();
+                    let others: Vec<String> = tx
+                        .query(
+                            "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i \
+                             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+                             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                             WHERE i.indrelid = ANY($1::int8[]::oid[]) AND NOT c.relispartition \
+                             AND pg_catalog.lower(c.relname) <> ALL($2) \
+                             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)",
+                            &[&oids, &pc.indexes],
+                        )
+                        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+                        .unwrap_or_default();
+                    for idx in others {
+                        tick.next();
+                        let ok = tx
+                            .batch_execute(&format!(
+                                "SAVEPOINT aside; DROP INDEX {idx}; RELEASE SAVEPOINT aside"
+                            ))
+                            .is_ok();
+                        if ok {
+                            set_aside.push(idx);
+                        } else {
+                            let _ = tx.batch_execute("ROLLBACK TO SAVEPOINT aside");
+                        }
                     }
                 }
-            }
-            let _ = tx.batch_execute(&format!("SET LOCAL enable_seqscan = off; {prepare}"));
-            let usable_nodes = match explain(&mut tx, false) {
-                Ok(p) => {
-                    let mut n = Vec::new();
-                    plan_nodes(p[0].get("Plan").unwrap_or(&Json::Null), &mut n);
-                    n
-                }
-                Err(_) => Vec::new(),
-            };
-            let ordered = query.to_lowercase().contains("order by");
-            let usable = satisfies(&pc, &usable_nodes, ordered);
-            let is_chosen = satisfies(&pc, &chosen_nodes, ordered);
-            let expected = if pc.indexes.is_empty() {
-                if pc.index_only {
-                    "an Index Only Scan".to_string()
-                } else {
-                    "an index scan".to_string()
-                }
-            } else {
-                format!(
-                    "{} {}",
+                tick.next();
+                let _ = tx.batch_execute(&format!("SET LOCAL enable_seqscan = off; {prepare}"));
+                tick.next();
+                let usable_nodes = match explain(&mut tx, false) {
+                    Ok(p) => {
+                        let mut n = Vec::new();
+                        plan_nodes(p[0].get("Plan").unwrap_or(&Json::Null), &mut n);
+                        n
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let ordered = query.to_lowercase().contains("order by");
+                let usable = satisfies(&pc, &usable_nodes, ordered);
+                let is_chosen = satisfies(&pc, &chosen_nodes, ordered);
+                let expected = if pc.indexes.is_empty() {
                     if pc.index_only {
-                        "an Index Only Scan using"
+                        "an Index Only Scan".to_string()
                     } else {
-                        "a scan using"
-                    },
-                    pc.indexes.join(" or ")
-                )
-            };
-            if let Some(obj) = claim.evidence.as_object_mut() {
-                obj.insert("expected".into(), Json::String(expected.clone()));
-                obj.insert("usable".into(), Json::Bool(usable));
-                obj.insert("chosen".into(), Json::Bool(is_chosen));
-                obj.insert("usable_plan".into(), json!(summarize(&usable_nodes)));
-                obj.insert("indexes_set_aside".into(), json!(set_aside));
-                if !pc.indexes.is_empty() {
-                    // The definition often says why (a partial index whose predicate the
-                    // query does not imply).
-                    let defs: Vec<String> = app_definitions(&mut tx, &pc.indexes);
-                    obj.insert("index_definitions".into(), json!(defs));
+                        "an index scan".to_string()
+                    }
+                } else {
+                    format!(
+                        "{} {}",
+                        if pc.index_only {
+                            "an Index Only Scan using"
+                        } else {
+                            "a scan using"
+                        },
+                        pc.indexes.join(" or ")
+                    )
+                };
+                if let Some(obj) = claim.evidence.as_object_mut() {
+                    obj.insert("expected".into(), Json::String(expected.clone()));
+                    obj.insert("usable".into(), Json::Bool(usable));
+                    obj.insert("chosen".into(), Json::Bool(is_chosen));
+                    obj.insert("usable_plan".into(), json!(summarize(&usable_nodes)));
+                    obj.insert("indexes_set_aside".into(), json!(set_aside));
+                    if !pc.indexes.is_empty() {
+                        // The definition often says why (a partial index whose predicate the
+                        // query does not imply).
+                        tick.next();
+                        let defs: Vec<String> = app_definitions(&mut tx, &pc.indexes);
+                        obj.insert("index_definitions".into(), json!(defs));
+                    }
                 }
-            }
-            if usable {
-                if !is_chosen {
+                if usable {
+                    if !is_chosen {
+                        claim.reason = Some(format!(
+                            "{expected} is usable, but the planner chose {} at this volume",
+                            summarize(&chosen_nodes)
+                                .first()
+                                .cloned()
+                                .unwrap_or_default()
+                        ));
+                    }
+                } else {
+                    claim.status = Status::Fail;
                     claim.reason = Some(format!(
-                        "{expected} is usable, but the planner chose {} at this volume",
-                        summarize(&chosen_nodes)
-                            .first()
-                            .cloned()
-                            .unwrap_or_default()
+                        "no plan uses {expected}, even with sequential scans disabled and the other indexes set aside (plan: {})",
+                        summarize(&usable_nodes).join(", ")
                     ));
                 }
-            } else {
-                claim.status = Status::Fail;
-                claim.reason = Some(format!(
-                    "no plan uses {expected}, even with sequential scans disabled and the other indexes set aside (plan: {})",
-                    summarize(&usable_nodes).join(", ")
-                ));
             }
-        }
-        drop(tx);
-        let _ = app.batch_execute("DEALLOCATE ALL");
-        claims.push(claim);
+            drop(tx);
+            tick.next();
+            let _ = app.batch_execute("DEALLOCATE ALL");
+            claim
+        });
+        claims.push(match ran {
+            Ok(ran) => {
+                let mut claim = ran.value;
+                if let Some(stop) = &ran.stopped {
+                    claim.status = Status::Fail;
+                    claim.reason = Some(format!("the query {stop}"));
+                }
+                claim
+            }
+            Err(e) => {
+                let mut claim = unbounded;
+                claim.status = Status::Skipped;
+                claim.reason = Some(e.to_string());
+                claim
+            }
+        });
     }
     claims
 }

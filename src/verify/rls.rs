@@ -9,6 +9,7 @@ use postgres::{Client, Transaction};
 use regex::Regex;
 use serde_json::json;
 
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::catalog::{quote_ident, Catalog};
 
 use super::{Claim, ClaimKind, Status};
@@ -232,15 +233,19 @@ use crate::sql::quote::quote_literal as lit;
 #[allow(clippy::too_many_lines)]
 pub fn run(
     admin: &mut Client,
-    app: &mut Client,
+    app: &mut DocumentConnection<'_>,
     catalog: &Catalog,
     keyed: &[Keyed],
     line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
     let app_user: String = app
-        .query_one("SELECT current_user::text", &[])
-        .map_or_else(|_| String::new(), |r| r.get(0));
+        .run(statement_bound(), |c| {
+            c.query_one("SELECT current_user::text", &[])
+        })
+        .ok()
+        .and_then(|ran| ran.value.ok())
+        .map_or_else(String::new, |r| r.get(0));
     for k in keyed {
         let (line, range) = line_of(k.policies.first().map_or("", String::as_str));
         let mut claim = Claim {
@@ -315,9 +320,11 @@ pub fn run(
         ) {
             let _ = admin.batch_execute(&grant);
         }
-        let result = (|| -> Result<Claim, postgres::Error> {
+        let ran = app.run_each(statement_bound(), |app, tick| -> Result<Claim, postgres::Error> {
+            tick.next();
             let mut tx = app.transaction()?;
-            tx.batch_execute("SET LOCAL statement_timeout = '30s'")?;
+            tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+            tick.next();
             let users: Vec<String> = tx
                 .query(
                     &format!("SELECT DISTINCT {qc}::text FROM {qt} WHERE {qc} IS NOT NULL LIMIT 2"),
@@ -349,13 +356,17 @@ pub fn run(
                 .map(|c| c.name.clone())
                 .collect();
             for (me, other) in [(&users[0], &users[1]), (&users[1], &users[0])] {
+                tick.next();
                 tx.batch_execute(&format!("SAVEPOINT as_user; SET LOCAL ROLE {r}"))?;
+                tick.next();
                 act_as(&mut tx, k, me)?;
+                tick.next();
                 let own = count(
                     &mut tx,
                     &format!("SELECT count(*) FROM {qt} WHERE {qc}::text = {}", lit(me)),
                 )?;
                 let shared = not_explained(&k.explained("SELECT"));
+                tick.next();
                 let foreign = count(
                     &mut tx,
                     &format!(
@@ -366,6 +377,7 @@ pub fn run(
                 let shared_rows = if shared.is_empty() {
                     0
                 } else {
+                    tick.next();
                     count(
                         &mut tx,
                         &format!(
@@ -374,7 +386,9 @@ pub fn run(
                         ),
                     )? - foreign
                 };
+                tick.next();
                 tx.batch_execute("SAVEPOINT w")?;
+                tick.next();
                 let updated = tx
                     .execute(
                         &format!(
@@ -385,7 +399,9 @@ pub fn run(
                         &[],
                     )
                     .map_or_else(|e| refused(&e), |n| n.to_string());
+                tick.next();
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
+                tick.next();
                 let deleted = tx
                     .execute(
                         &format!(
@@ -396,6 +412,7 @@ pub fn run(
                         &[],
                     )
                     .map_or_else(|e| refused(&e), |n| n.to_string());
+                tick.next();
                 tx.batch_execute("ROLLBACK TO SAVEPOINT w")?;
                 let cols: Vec<String> = insert_cols.iter().map(|c| quote_ident(c)).collect();
                 let exprs: Vec<String> = insert_cols
@@ -418,6 +435,7 @@ pub fn run(
                     exprs.join(", "),
                     lit(me)
                 );
+                tick.next();
                 let inserted = match tx.execute(insert_sql.as_str(), &[]) {
                     Ok(0) => "no own row to copy".to_string(),
                     Ok(n) => format!("inserted {n}"),
@@ -430,6 +448,7 @@ pub fn run(
                         None => format!("error: {e}"),
                     },
                 };
+                tick.next();
                 tx.batch_execute("ROLLBACK TO SAVEPOINT as_user")?;
                 if foreign > 0 {
                     leaks.push(format!(
@@ -463,7 +482,17 @@ pub fn run(
                 c.reason = Some(leaks.join("; "));
             }
             Ok(c)
-        })();
+        });
+        let result = match super::calls::stop_of(ran) {
+            Ok(result) => result,
+            Err(why) => {
+                let mut c = claim.clone();
+                // Isolation that cannot be shown within the bound is not shown.
+                c.status = Status::Skipped;
+                c.reason = Some(format!("the check {}", why.reason));
+                Ok(c)
+            }
+        };
         let _ = admin.batch_execute(&format!("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}"));
         claims.push(match result {
             Ok(c) => c,

@@ -264,6 +264,147 @@ fn unsatisfiable_check_is_reported_not_hidden() {
     drop_db(&server, &name);
 }
 
+/// Backends of `db` still running a statement (other than the asking one), after a short wait.
+fn busy_backends(server: &Server, db: &str) -> Vec<String> {
+    let mut c = crate::data_client(server, "postgres");
+    let started = std::time::Instant::now();
+    loop {
+        let rows: Vec<String> = c
+            .query(
+                "SELECT left(query, 60) FROM pg_catalog.pg_stat_activity \
+                 WHERE datname = $1 AND state <> 'idle' AND pid <> pg_catalog.pg_backend_pid()",
+                &[&db],
+            )
+            .expect("pg_stat_activity")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if rows.is_empty() || started.elapsed() > std::time::Duration::from_secs(5) {
+            return rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A trigger that loops, swallows cancels and lifts its own statement_timeout: the table's COPY
+/// is stopped within the statement bound (15 s by default) and its backend terminated; seed
+/// reports it on that table and goes on with the next one, on a new connection.
+#[test]
+fn looping_trigger_stops_within_the_bound_and_is_reported() {
+    let text = doc(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10,2) NOT NULL);\n\
+         CREATE FUNCTION enrich_order() RETURNS trigger LANGUAGE plpgsql SET statement_timeout = 0 AS $$\n\
+         BEGIN\n\
+           LOOP\n\
+             BEGIN\n\
+               PERFORM pg_sleep(0.1);\n\
+             EXCEPTION WHEN query_canceled THEN NULL;\n\
+             END;\n\
+           END LOOP;\n\
+           RETURN NEW;\n\
+         END $$;\n\
+         CREATE TRIGGER orders_enrich BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION enrich_order();\n\
+         CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL);",
+    );
+    let started = std::time::Instant::now();
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 20,
+            ..SeedOptions::default()
+        },
+    );
+    let took = started.elapsed();
+    // 15 s statement bound, then the cancel (swallowed) and the terminate 2 s later.
+    assert!(
+        took < std::time::Duration::from_secs(40),
+        "seed took {took:?}"
+    );
+    let orders = report
+        .tables
+        .iter()
+        .find(|t| t.table == "orders")
+        .expect("orders");
+    assert_eq!(orders.rows, 0);
+    let why = orders.stopped.as_deref().unwrap_or_default();
+    assert!(why.starts_with("stopped after "), "{why}");
+    let diagnostic = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::TableNotSeeded && d.message.contains("orders"))
+        .expect("the stopped table is reported");
+    assert!(
+        diagnostic.message.contains("stopped after"),
+        "{}",
+        diagnostic.message
+    );
+    let customers = report
+        .tables
+        .iter()
+        .find(|t| t.table == "customers")
+        .expect("customers");
+    assert_eq!(customers.rows, 20, "seed goes on after the stopped table");
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM customers"), 20);
+    let left = busy_backends(&server, &name);
+    assert!(left.is_empty(), "backends still busy: {left:?}");
+    drop_db(&server, &name);
+}
+
+/// A function verify calls that loops and swallows cancels: its claim fails as stopped, and the
+/// claims after it are still checked on a new connection.
+#[test]
+fn looping_function_fails_its_claim_and_verify_goes_on() {
+    let text = doc(
+        "CREATE TABLE sales (id int PRIMARY KEY, amount numeric(10,2) NOT NULL);\n\
+         CREATE FUNCTION spin_total() RETURNS numeric LANGUAGE plpgsql SET statement_timeout = 0 AS $$\n\
+         BEGIN\n\
+           LOOP\n\
+             BEGIN\n\
+               PERFORM pg_sleep(0.1);\n\
+             EXCEPTION WHEN query_canceled THEN NULL;\n\
+             END;\n\
+           END LOOP;\n\
+         END $$;\n\
+         CREATE FUNCTION sales_total() RETURNS numeric LANGUAGE sql AS $$ SELECT coalesce(sum(amount), 0) FROM sales $$;",
+    );
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 20,
+            ..SeedOptions::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let report = run_verify(&server, &name, &text);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(40),
+        "verify took {took:?}"
+    );
+    let function = |n: &str| {
+        report
+            .claims
+            .iter()
+            .find(|c| c.kind == ClaimKind::Function && c.title.contains(n))
+            .unwrap_or_else(|| panic!("a claim for {n}: {:#?}", report.claims))
+            .clone()
+    };
+    let spin = function("spin_total");
+    assert_eq!(spin.status, Status::Fail, "{spin:#?}");
+    assert!(
+        spin.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("stopped after"),
+        "{spin:#?}"
+    );
+    let total = function("sales_total");
+    assert_eq!(total.status, Status::Pass, "{total:#?}");
+    let left = busy_backends(&server, &name);
+    assert!(left.is_empty(), "backends still busy: {left:?}");
+    drop_db(&server, &name);
+}
+
 const INDEXED: &str = "
 CREATE TABLE events (
     id bigint PRIMARY KEY,
