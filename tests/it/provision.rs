@@ -368,7 +368,7 @@ fn date_keys_with_a_composite_primary_key() {
     );
     assert_eq!(
         actions[0].sql,
-        "CREATE TABLE \"public\".\"orders_y2026m12\" PARTITION OF \"public\".\"orders\" FOR VALUES FROM ('2026-12-01') TO ('2027-01-01')"
+        "CREATE TABLE public.orders_y2026m12 PARTITION OF public.orders FOR VALUES FROM ('2026-12-01') TO ('2027-01-01')"
     );
     assert_eq!(
         routed_to(&mut s, "orders", 7, "2026-12-31"),
