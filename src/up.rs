@@ -2,6 +2,7 @@
 //! with every safe fix, and take it down again. Built on `check`: the document is applied to a
 //! scratch database, which is promoted (renamed and kept) once it is complete.
 
+use crate::sql::quote::{comment_text, quote_literal_any_mode as quote_literal};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -428,29 +429,6 @@ pub fn build_in_scratch(extracted: &Extracted, server: &Server) -> Result<Built,
     Ok(built)
 }
 
-/// The SQL that builds what [`build`] built, for `pgspec sql`: the shim, the document's
-/// statements as they applied (fixes applied, each after a comment naming its line), and the
-/// partitions pgspec added. The document's pg_cron jobs are scheduled only where the `cron`
-/// schema exists (pg_cron lives in one database per server).
-/// `text` made safe inside a `--` comment of a script run by psql: line breaks (which end the
-/// comment, after which a document's text would be SQL or a psql meta-command such as `\!`)
-/// and every other control character are written as escapes.
-pub fn comment_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push(' '),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `body` between dollar quotes whose tag it does not contain (psql ends a dollar-quoted string
 /// at the first closing tag, wherever it is, so a document's text must never contain the tag).
 fn dollar_quoted(body: &str) -> String {
@@ -479,8 +457,10 @@ fn terminated(sql: &str) -> String {
     }
 }
 
-use crate::sql::quote::quote_literal_any_mode as quote_literal;
-
+/// The SQL that builds what [`build`] built, for `pgspec sql`: the shim, the document's
+/// statements as they applied (fixes applied, each after a comment naming its line), and the
+/// partitions pgspec added. The document's pg_cron jobs are scheduled only where the `cron`
+/// schema exists (pg_cron lives in one database per server).
 pub fn system_script(path: &str, built: &Built) -> String {
     let path = comment_text(path);
     let mut out = format!(

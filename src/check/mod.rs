@@ -8,6 +8,7 @@ mod plan;
 pub mod report;
 mod rewrites;
 
+use crate::sql::quote::quote_literal;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -1295,5 +1296,3 @@ fn first_words(text: &str, n: usize) -> Vec<String> {
         .map(str::to_lowercase)
         .collect()
 }
-
-use crate::sql::quote::quote_literal;

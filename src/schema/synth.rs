@@ -10,6 +10,7 @@
 //! target) costs that key only, not the table. Keys to tables that exist nowhere are left out
 //! (drift reports them).
 
+use crate::sql::quote::quote_literal as literal;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
@@ -764,8 +765,6 @@ fn default_expression(raw: &str, ty: &str) -> Option<String> {
     let textual = ty == "text" || ty.starts_with("character");
     textual.then(|| literal(d.trim_matches(|c| c == '"' || c == '\'')))
 }
-
-use crate::sql::quote::quote_literal as literal;
 
 /// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.
 /// `schema.table` keeps its dot.

@@ -45,8 +45,9 @@ pub fn comment_text(text: &str) -> String {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}' => {
-                out.push_str(&c.escape_unicode().to_string());
+            '\t' => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
             }
             c => out.push(c),
         }
@@ -103,5 +104,6 @@ mod tests {
         let text = comment_text("t\n\\! touch /tmp/x\r\u{2028}");
         assert!(!text.contains('\n') && !text.contains('\r'), "{text}");
         assert_eq!(text, "t\\n\\! touch /tmp/x\\r\\u{2028}");
+        assert_eq!(comment_text("a\tb\u{7}"), "a b\\u{0007}");
     }
 }

@@ -4,6 +4,7 @@
 //! them names an index or a scan type, checked for that plan: "usable" (sequential scans off)
 //! and "chosen" (the planner's own choice on ANALYZEd data).
 
+use crate::sql::quote::quote_literal;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -313,8 +314,6 @@ fn bindings(query: &str) -> (ParamColumns, LiteralColumns) {
     }
     (params, literals)
 }
-
-use crate::sql::quote::quote_literal;
 
 /// A real value (as a SQL literal) for each column name, sampled from one row of a table the
 /// query reads, so that conjunctive predicates match that row.

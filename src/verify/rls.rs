@@ -3,6 +3,7 @@
 //! users (a fresh non-superuser role created inside the rolled-back transaction, plus the
 //! setting) and prove that neither can SELECT, UPDATE, DELETE or INSERT the other's rows.
 
+use crate::sql::quote::quote_literal as lit;
 use std::sync::OnceLock;
 
 use postgres::{Client, Transaction};
@@ -226,8 +227,6 @@ fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
         .map(|rows| rows.iter().map(|row| row.get(0)).collect())
         .unwrap_or_default()
 }
-
-use crate::sql::quote::quote_literal as lit;
 
 /// Check isolation on every keyed table.
 #[allow(clippy::too_many_lines)]
