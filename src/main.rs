@@ -23,6 +23,10 @@ use pgspec::seed;
 use pgspec::up;
 use pgspec::verify;
 
+mod printer;
+
+use printer::{json_diagnostics, json_envelope, stdout_is_styled};
+
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
 /// pgspec reads every ```sql block of a design document, applies it statement by statement to
@@ -1121,33 +1125,4 @@ fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The JSON every command prints: the tool, its version and the command, then `fields`.
-fn json_envelope(command: &str, fields: serde_json::Value) -> serde_json::Value {
-    let mut value = serde_json::json!({
-        "tool": "pgspec",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-    });
-    if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
-        map.extend(extra);
-    }
-    value
-}
-
-/// Colour when standard output is a terminal and NO_COLOR is unset.
-fn stdout_is_styled() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
-/// Diagnostics in the JSON contract (`line`, `column`, `code`, …), positions from `doc`.
-fn json_diagnostics<'a>(
-    doc: &pgspec::document::Document,
-    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
-) -> Vec<pgspec::check::report::JsonDiagnostic> {
-    diagnostics
-        .into_iter()
-        .map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d))
-        .collect()
 }
