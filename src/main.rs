@@ -18,13 +18,15 @@ use pgspec::document::SourceEncoding;
 use pgspec::fix;
 use pgspec::lint::{LintConfig, Rule};
 use pgspec::pipeline;
-use pgspec::postgres::{Cluster, PgBinaries, Server};
 use pgspec::seed;
 use pgspec::up;
 use pgspec::verify;
 
+mod commands;
 mod printer;
 
+use commands::cluster::{run_cluster, ClusterAction};
+use commands::{document_path, read_input, server_for, Format, ServerArgs};
 use printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
@@ -133,35 +135,6 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
-}
-
-#[derive(Subcommand, Debug, Clone, Copy)]
-enum ClusterAction {
-    /// Print where the cluster lives, whether it runs, and whether its server runs in the
-    /// sandbox (bubblewrap: no network, read-only filesystem outside the cluster directory).
-    Status {
-        /// `json`: one object with `state`, `data_dir`, `url`, `detail` and
-        /// `sandbox {active, detail}`; any other format prints text.
-        #[arg(long, value_enum, default_value_t = Format::Full)]
-        format: Format,
-    },
-    /// Start it (initdb first if needed) and print its connection URL.
-    Start,
-    /// Stop it (data kept for reuse).
-    Stop,
-    /// Stop it and delete its directory.
-    Destroy,
-}
-
-#[derive(clap::Args, Debug)]
-struct ServerArgs {
-    /// Directory of the PostgreSQL server binaries (initdb, pg_ctl); default: $PG_BIN,
-    /// `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
-    #[arg(long, value_name = "DIR", global = true)]
-    pg_bin: Option<PathBuf>,
-    /// Where the private cluster lives (default: $PGSPEC_HOME or /tmp/pgspec-<uid>).
-    #[arg(long, value_name = "DIR", global = true)]
-    cluster_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -333,20 +306,6 @@ struct SqlArgs {
     server: ServerArgs,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    /// rustc-style excerpts with carets, notes and help.
-    Full,
-    /// One line per finding: `path:line:col: severity[CODE] message (category)`.
-    Concise,
-    /// One JSON object: `documents[]` with `summary`, `statements[]`, `diagnostics[]`.
-    Json,
-    /// GitHub Actions annotations (`::error file=…,line=…::…`).
-    Github,
-    /// SARIF 2.1.0 (one run, every document), for code scanning.
-    Sarif,
-}
-
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum FailOn {
     Error,
@@ -405,39 +364,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model(args) => run_model(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
-}
-
-fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
-    if let Some(url) = db {
-        let server = Server::Url(url.to_string());
-        server.terminate_orphans();
-        return Ok(server);
-    }
-    let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
-    let root = args
-        .cluster_dir
-        .clone()
-        .unwrap_or_else(Cluster::default_root);
-    let cluster =
-        Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
-    let server = Server::Embedded(cluster);
-    server.terminate_orphans();
-    Ok(server)
-}
-
-/// The document's path for `up`'s identity check (none for standard input).
-fn document_path(path: &Path) -> Option<String> {
-    (path != Path::new("-")).then(|| path.display().to_string())
-}
-
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading standard input")?;
-        return Ok(buf);
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// The lint configuration for `doc`: --config, else the nearest pgspec.toml, else defaults.
@@ -1073,56 +999,6 @@ fn run_down(args: &UpArgs) -> Result<ExitCode> {
         println!("database {name}: removed");
     } else {
         println!("database {name}: does not exist (nothing to do)");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<ExitCode> {
-    let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
-    let root = args
-        .cluster_dir
-        .clone()
-        .unwrap_or_else(Cluster::default_root);
-    match action {
-        ClusterAction::Start => {
-            let cluster = Cluster::ensure(&root, &bins)?;
-            println!("{}", cluster.url("postgres"));
-        }
-        ClusterAction::Status { format } => {
-            let status = Cluster::status(&root, &bins);
-            let sandbox = Cluster::sandbox_at(&root, &bins);
-            if format == Format::Json {
-                use pgspec::postgres::ClusterStatus as S;
-                let (state, data_dir, url) = match &status {
-                    S::NotInitialized { data_dir } => ("not-initialized", data_dir, None),
-                    S::Stopped { data_dir } => ("stopped", data_dir, None),
-                    S::Running { data_dir, url } => ("running", data_dir, Some(url)),
-                    S::Unreachable { data_dir, .. } => ("unreachable", data_dir, None),
-                };
-                let value = json_envelope(
-                    "cluster status",
-                    serde_json::json!({
-                        "state": state,
-                        "data_dir": data_dir,
-                        "url": url,
-                        "detail": status.to_string(),
-                        "sandbox": {"active": sandbox.is_active(), "detail": sandbox.to_string()},
-                    }),
-                );
-                println!("{value:#}");
-            } else {
-                println!("{status}");
-                println!("sandbox: {sandbox}");
-            }
-        }
-        ClusterAction::Stop => {
-            Cluster::stop_at(&root, &bins)?;
-            println!("stopped the cluster at {}", root.display());
-        }
-        ClusterAction::Destroy => {
-            Cluster::destroy_at(&root, &bins)?;
-            println!("removed the cluster at {}", root.display());
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
