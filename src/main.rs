@@ -16,7 +16,7 @@ use pgspec::diagnostics::render::{
 use pgspec::diagnostics::{Applicability, Diagnostic, Severity};
 use pgspec::document::SourceEncoding;
 use pgspec::fix;
-use pgspec::lint::{LintConfig, Rule};
+use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 use pgspec::seed;
 use pgspec::up;
@@ -26,6 +26,7 @@ mod commands;
 mod printer;
 
 use commands::cluster::{run_cluster, ClusterAction};
+use commands::rule::run_rule;
 use commands::{document_path, read_input, server_for, Format, ServerArgs};
 use printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
@@ -382,40 +383,6 @@ fn lint_config_for(args: &CheckArgs, doc: &Path) -> Result<LintConfig> {
         }
     };
     Ok(config.for_document(doc))
-}
-
-fn run_rule(rule: Option<&str>) -> Result<ExitCode> {
-    let Some(name) = rule else {
-        for r in Rule::ALL {
-            println!(
-                "{:<7} {:<42} {:<8} {:<18} {}",
-                r.code(),
-                r.name(),
-                r.default_severity().as_str(),
-                r.category().as_str(),
-                r.summary()
-            );
-        }
-        return Ok(ExitCode::SUCCESS);
-    };
-    match Rule::from_code_or_name(name) {
-        Some(r) => {
-            println!(
-                "{}\n\ncode: {}  name: {}  phase: {}  category: {}  default severity: {}  fix: {}",
-                r.docs().trim_end(),
-                r.code(),
-                r.name(),
-                r.phase().as_str(),
-                r.category().as_str(),
-                r.default_severity().as_str(),
-                r.fix_availability().as_str()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            anyhow::bail!("no rule `{name}` (run `pgspec rule` to list them)")
-        }
-    }
 }
 
 fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {

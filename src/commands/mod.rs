@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 
 pub(crate) mod cluster;
+pub(crate) mod rule;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ServerArgs {
