@@ -8,6 +8,7 @@ use clap::ValueEnum;
 
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 
+pub(crate) mod check;
 pub(crate) mod cluster;
 pub(crate) mod rule;
 
