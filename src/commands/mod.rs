@@ -10,6 +10,7 @@ use pgspec::postgres::{Cluster, PgBinaries, Server};
 
 pub(crate) mod check;
 pub(crate) mod cluster;
+pub(crate) mod fix;
 pub(crate) mod rule;
 
 #[derive(clap::Args, Debug)]
