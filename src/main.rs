@@ -23,6 +23,7 @@ use commands::check::{run_check, CheckArgs};
 use commands::cluster::{run_cluster, ClusterAction};
 use commands::fix::{run_fix, FixArgs};
 use commands::rule::run_rule;
+use commands::sql::{run_sql, SqlArgs};
 use commands::{document_path, read_input, server_for, Format, ServerArgs};
 use printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
@@ -239,21 +240,6 @@ struct VerifyArgs {
     server: ServerArgs,
 }
 
-#[derive(clap::Args, Debug)]
-struct SqlArgs {
-    /// The design document (Markdown); `-` reads standard input.
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Write the SQL to this file instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     bound_time(&cli);
@@ -297,30 +283,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model(args) => run_model(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
-}
-
-fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    let path = args.doc.display().to_string();
-    let built = up::build_in_scratch(&pipeline::extract(&bytes), &server)
-        .with_context(|| format!("building {path}"))?;
-    let script = up::system_script(&path, &built);
-    match &args.output {
-        Some(out) => {
-            std::fs::write(out, script).with_context(|| format!("writing {}", out.display()))?
-        }
-        None => {
-            // `pgspec sql DOC | head` closes the pipe early: not an error.
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(script.as_bytes()).and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
-                }
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn run_up(args: &UpArgs) -> Result<ExitCode> {

@@ -12,6 +12,7 @@ pub(crate) mod check;
 pub(crate) mod cluster;
 pub(crate) mod fix;
 pub(crate) mod rule;
+pub(crate) mod sql;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ServerArgs {
