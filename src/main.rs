@@ -22,6 +22,7 @@ mod printer;
 use commands::check::{run_check, CheckArgs};
 use commands::cluster::{run_cluster, ClusterAction};
 use commands::fix::{run_fix, FixArgs};
+use commands::model::{run_model, ModelArgs};
 use commands::rule::run_rule;
 use commands::sql::{run_sql, SqlArgs};
 use commands::up::{run_down, run_up, UpArgs};
@@ -137,21 +138,6 @@ enum Command {
 }
 
 #[derive(clap::Args, Debug)]
-struct ModelArgs {
-    /// The design document (Markdown); `-` reads standard input.
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Output format: full (a table listing) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
-}
-
-#[derive(clap::Args, Debug)]
 struct SeedArgs {
     /// The design document (Markdown).
     #[arg(value_name = "DOC")]
@@ -254,107 +240,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model(args) => run_model(&args),
         Command::Cluster { action, server } => run_cluster(action, &server),
     }
-}
-
-fn run_model(args: &ModelArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    let path = args.doc.display().to_string();
-    let (model, checked) = pipeline::model(pipeline::extract(&bytes), &server)
-        .with_context(|| format!("checking {path}"))?;
-    let doc = &checked.document;
-    let drift: Vec<_> = checked
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.category == pgspec::diagnostics::Category::Drift)
-        .collect();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.format == Format::Json {
-        let value = json_envelope(
-            "model",
-            serde_json::json!({
-                "documents": [{
-                    "path": path,
-                    "model": model,
-                    "diagnostics": json_diagnostics(doc, drift.iter().copied()),
-                }],
-            }),
-        );
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let sources = |s: &[pgspec::schema::merged::FactSource]| {
-        s.iter()
-            .map(|s| format!("{}:{}", s.kind, s.line))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    for t in &model.tables {
-        writeln!(
-            out,
-            "{} ({}{}) [{}]",
-            t.name,
-            t.origin,
-            if t.in_database {
-                ""
-            } else {
-                ", not in the database"
-            },
-            sources(&t.sources)
-        )?;
-        for c in &t.columns {
-            let mut flags = Vec::new();
-            if c.primary_key {
-                flags.push("PK".to_string());
-            }
-            if c.unique {
-                flags.push("UK".to_string());
-            }
-            if let Some(r) = &c.references {
-                flags.push(format!("FK → {r}"));
-            }
-            match c.nullable {
-                Some(false) => flags.push("not null".into()),
-                Some(true) => {}
-                None => flags.push("nullability unknown".into()),
-            }
-            if let Some(d) = &c.default {
-                flags.push(format!("default {d}"));
-            }
-            if c.generated {
-                flags.push("generated".into());
-            }
-            writeln!(
-                out,
-                "    {} {} {} [{}]",
-                c.name,
-                c.ty,
-                flags.join(", "),
-                sources(&c.sources)
-            )?;
-        }
-    }
-    for r in &model.relationships {
-        writeln!(
-            out,
-            "relationship {} – {} (line {}): {}",
-            r.left,
-            r.right,
-            r.line,
-            r.foreign_key.as_deref().unwrap_or("no foreign key")
-        )?;
-    }
-    writeln!(
-        out,
-        "{path}: {} tables, {} relationships, {} drift findings (`pgspec check` shows them)",
-        model.tables.len(),
-        model.relationships.len(),
-        drift.len()
-    )?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn run_seed(args: &SeedArgs) -> Result<ExitCode> {

@@ -11,6 +11,7 @@ use pgspec::postgres::{Cluster, PgBinaries, Server};
 pub(crate) mod check;
 pub(crate) mod cluster;
 pub(crate) mod fix;
+pub(crate) mod model;
 pub(crate) mod rule;
 pub(crate) mod sql;
 pub(crate) mod up;
