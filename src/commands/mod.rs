@@ -13,6 +13,7 @@ pub(crate) mod cluster;
 pub(crate) mod fix;
 pub(crate) mod model;
 pub(crate) mod rule;
+pub(crate) mod seed;
 pub(crate) mod sql;
 pub(crate) mod up;
 
