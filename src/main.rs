@@ -1,33 +1,18 @@
 //! The `pgspec` command line: parses arguments, runs the pipeline stages a subcommand needs,
-//! renders their products and picks the exit code. The only place that prints.
+//! renders their products and picks the exit code. The binary is the only place that prints:
+//! here the arguments, the global bounds and the dispatch; `commands/` one module per command
+//! (its arguments, its run function, its human layout); `printer` the output helpers they share.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
-
-use pgspec::diagnostics::render::{render_concise, render_full};
-use pgspec::diagnostics::Severity;
-use pgspec::pipeline;
-use pgspec::up;
-use pgspec::verify;
 
 mod commands;
 mod printer;
 
-use commands::check::{run_check, CheckArgs};
-use commands::cluster::{run_cluster, ClusterAction};
-use commands::fix::{run_fix, FixArgs};
-use commands::model::{run_model, ModelArgs};
-use commands::rule::run_rule;
-use commands::seed::{run_seed, SeedArgs};
-use commands::sql::{run_sql, SqlArgs};
-use commands::up::{run_down, run_up, UpArgs};
-use commands::{document_path, read_input, server_for, Format, ServerArgs};
-use printer::{json_diagnostics, json_envelope, stdout_is_styled};
+use commands::{check, cluster, fix, model, rule, seed, sql, up, verify, ServerArgs};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -75,14 +60,14 @@ enum Command {
     /// use objects defined later are retried (and reported as forward references); statements
     /// that fail only because an earlier one failed are reported once as cascades of their root.
     /// Example queries and operations are prepared (never executed); not-SQL is reported.
-    Check(CheckArgs),
+    Check(check::CheckArgs),
     /// Apply the document like `check` and report only the lint rules' findings: values that
     /// violate CHECKs, RLS gaps, PL/pgSQL errors (plpgsql_check), schema hygiene, schedules.
     ///
     /// Rules are selected in `pgspec.toml` (`[lint] select/ignore/per-file-ignores`, found
     /// from the document's directory upwards, or --config) and suppressed inline with
     /// `-- pgspec-ignore CODE` (SQL) or `<!-- pgspec-ignore CODE -->` (Markdown).
-    Lint(CheckArgs),
+    Lint(check::CheckArgs),
     /// Explain a lint rule (by code or name); without an argument, list every rule.
     Rule {
         /// A rule code (`LNT201`) or name (`rls-enabled-without-policy`).
@@ -94,13 +79,13 @@ enum Command {
     /// Only the edited spans change; prose, ERDs and tables stay byte-identical. A document
     /// whose encoding was repaired on read is written back repaired (said on stderr). Running
     /// it twice changes nothing the second time.
-    Fix(FixArgs),
+    Fix(fix::FixArgs),
     /// Print the SQL of the system as `up` builds it (`pgspec sql DOC | psql` rebuilds it).
     ///
     /// Statements in the order they applied, with pgspec's fixes, each after a comment naming
     /// its document line; plus the Supabase shim, roles the document grants to but never
     /// creates, the partitions pgspec adds and the cron jobs (guarded by the `cron` schema).
-    Sql(SqlArgs),
+    Sql(sql::SqlArgs),
     /// Bring the system up: a persistent database with the document applied and its URL.
     ///
     /// Safe and behaviour-changing fixes are applied (each reported), the document's own
@@ -109,7 +94,7 @@ enum Command {
     ///
     /// Running it again on an unchanged document does nothing; on a changed document it says so
     /// (use --recreate to rebuild).
-    Up(UpArgs),
+    Up(up::UpArgs),
     /// Fill the database `pgspec up` made with synthetic rows that satisfy its constraints.
     ///
     /// Tables are filled parents first (foreign keys point at real rows; self references at
@@ -117,42 +102,24 @@ enum Command {
     /// NOT NULL, PRIMARY KEY/UNIQUE (also composite and partial), CHECK constraints (IN-lists,
     /// bounds, regexes, column comparisons) and partition bounds, loaded with binary COPY.
     /// Constraints pgspec could not satisfy are reported.
-    Seed(SeedArgs),
+    Seed(seed::SeedArgs),
     /// Check the document's claims on the seeded database: example queries run, claimed
     /// indexes serve their queries, RLS isolates users, functions and cron commands run,
     /// partitions stay covered, constraints reject what they claim to reject.
-    Verify(VerifyArgs),
+    Verify(verify::VerifyArgs),
     /// Remove the database `pgspec up` made for a document (and unschedule its cron jobs).
-    Down(UpArgs),
+    Down(up::UpArgs),
     /// Print the merged schema model: the tables the document's SQL (and the DDL pgspec
     /// generates from ERDs and column tables) created, joined with what the ERDs, column tables
     /// and prose say, each fact with its sources (kind and line), and the drift between them.
-    Model(ModelArgs),
+    Model(model::ModelArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
-        action: ClusterAction,
+        action: cluster::ClusterAction,
         #[command(flatten)]
         server: ServerArgs,
     },
-}
-
-#[derive(clap::Args, Debug)]
-struct VerifyArgs {
-    /// The design document (Markdown).
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
-    /// Output format: full (human), concise or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
 }
 
 fn main() -> ExitCode {
@@ -186,91 +153,16 @@ fn bound_time(cli: &Cli) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check(args) => run_check(&args, false),
-        Command::Lint(args) => run_check(&args, true),
-        Command::Rule { rule } => run_rule(rule.as_deref()),
-        Command::Fix(args) => run_fix(&args),
-        Command::Sql(args) => run_sql(&args),
-        Command::Up(args) => run_up(&args),
-        Command::Down(args) => run_down(&args),
-        Command::Seed(args) => run_seed(&args),
-        Command::Verify(args) => run_verify(&args),
-        Command::Model(args) => run_model(&args),
-        Command::Cluster { action, server } => run_cluster(action, &server),
+        Command::Check(args) => check::run_check(&args, false),
+        Command::Lint(args) => check::run_check(&args, true),
+        Command::Rule { rule } => rule::run_rule(rule.as_deref()),
+        Command::Fix(args) => fix::run_fix(&args),
+        Command::Sql(args) => sql::run_sql(&args),
+        Command::Up(args) => up::run_up(&args),
+        Command::Down(args) => up::run_down(&args),
+        Command::Seed(args) => seed::run_seed(&args),
+        Command::Verify(args) => verify::run_verify(&args),
+        Command::Model(args) => model::run_model(&args),
+        Command::Cluster { action, server } => cluster::run_cluster(action, &server),
     }
-}
-
-fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let path = args.doc.display().to_string();
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| up::database_name_for(&path));
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
-        .with_context(|| format!("verifying {path}"))?;
-    let extracted = pipeline::extract(&bytes);
-    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
-        .with_context(|| format!("verifying {path}"))?;
-    let doc = &extracted.document;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let failed = report
-        .claims
-        .iter()
-        .any(|c| c.status == verify::Status::Fail);
-    if args.format == Format::Json {
-        let value = json_envelope(
-            "verify",
-            serde_json::json!({
-                "database": report.database,
-                "connection": server.url(&report.database),
-                "summary": report.summary(),
-                "claims": report.claims,
-                "diagnostics": json_diagnostics(doc, &report.diagnostics),
-            }),
-        );
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
-    } else {
-        let source = doc.source(&path);
-        let styled = stdout_is_styled();
-        for d in report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity >= Severity::Warning)
-        {
-            if args.format == Format::Concise {
-                writeln!(out, "{}", render_concise(&source, d))?;
-            } else {
-                writeln!(out, "{}\n", render_full(&source, d, styled))?;
-            }
-        }
-        for c in &report.claims {
-            writeln!(
-                out,
-                "{path}:{}: {:<10} {:<7} {}{}",
-                c.line,
-                c.kind.as_str(),
-                c.status.as_str(),
-                c.title,
-                c.reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            )?;
-        }
-        let s = report.summary();
-        writeln!(
-            out,
-            "{path}: {} claims: {} passed, {} failed, {} skipped",
-            s.claims, s.passed, s.failed, s.skipped
-        )?;
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

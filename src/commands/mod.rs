@@ -16,6 +16,7 @@ pub(crate) mod rule;
 pub(crate) mod seed;
 pub(crate) mod sql;
 pub(crate) mod up;
+pub(crate) mod verify;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ServerArgs {
