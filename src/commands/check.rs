@@ -1,0 +1,201 @@
+//! `pgspec check` and `pgspec lint`: apply documents and report their findings.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+use pgspec::check::CheckOptions;
+use pgspec::diagnostics::render::{
+    render_concise, render_full, render_github, render_sarif, Source,
+};
+use pgspec::diagnostics::{Diagnostic, Severity};
+use pgspec::lint::LintConfig;
+use pgspec::pipeline;
+
+use super::{read_input, server_for, Format, ServerArgs};
+use crate::printer::{json_envelope, stdout_is_styled};
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// Design documents (Markdown); `-` reads standard input.
+    #[arg(required = true, value_name = "DOC")]
+    docs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster (postgresql://… URL). A scratch database
+    /// is created there for each document and dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Exit with 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Do not retry statements that use objects defined later in the document.
+    #[arg(long)]
+    no_reorder: bool,
+    /// Also show info-level findings (encoding repairs, cascades) in full/concise output.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Colour: auto (terminal only), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Lint configuration (default: the nearest pgspec.toml from each document's directory up).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The lint configuration for `doc`: --config, else the nearest pgspec.toml, else defaults.
+fn lint_config_for(args: &CheckArgs, doc: &Path) -> Result<LintConfig> {
+    let config = match &args.config {
+        Some(path) => LintConfig::load(path)?,
+        None => {
+            let dir = if doc == Path::new("-") {
+                std::env::current_dir()?
+            } else {
+                doc.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            };
+            LintConfig::discover(&dir)?.unwrap_or_default()
+        }
+    };
+    Ok(config.for_document(doc))
+}
+
+pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
+    // Read everything first: a missing file is a usage error before any server work.
+    let inputs = args
+        .docs
+        .iter()
+        .map(|p| read_input(p).map(|b| (p.display().to_string(), b)))
+        .collect::<Result<Vec<_>>>()?;
+    let configs = args
+        .docs
+        .iter()
+        .map(|p| lint_config_for(args, p))
+        .collect::<Result<Vec<_>>>()?;
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let options = CheckOptions {
+        retry_forward_references: !args.no_reorder,
+        ..CheckOptions::default()
+    };
+    let styled = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => stdout_is_styled(),
+    };
+    let fail_level = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let mut failed = false;
+    let mut json_docs = Vec::new();
+    let mut sarif_docs = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
+        let extracted = pipeline::extract(&bytes);
+        let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
+            .with_context(|| format!("checking {path}"))?;
+        if lint_only {
+            report.diagnostics.retain(|d| d.code.is_lint());
+            report.summary.errors = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            report.summary.warnings = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count();
+        }
+        if let Some(level) = fail_level {
+            failed |= report.has_findings(level);
+        }
+        let source = doc.source(&path);
+        let shown = report.diagnostics.iter().filter(|d| {
+            args.verbose
+                || d.severity > Severity::Info
+                || matches!(args.format, Format::Json | Format::Sarif)
+        });
+        match args.format {
+            Format::Json => json_docs.push(report.to_json(&doc, &path)),
+            Format::Sarif => {
+                let kept: Vec<Diagnostic> = shown.cloned().collect();
+                sarif_docs.push((path.clone(), doc.clone(), kept));
+            }
+            Format::Full => {
+                for d in shown {
+                    writeln!(out, "{}\n", render_full(&source, d, styled))?;
+                }
+            }
+            Format::Concise => {
+                for d in shown {
+                    writeln!(out, "{}", render_concise(&source, d))?;
+                }
+            }
+            Format::Github => {
+                for d in shown {
+                    writeln!(out, "{}", render_github(&source, d))?;
+                }
+            }
+        }
+        if lint_only && !matches!(args.format, Format::Json | Format::Sarif) {
+            let s = &report.summary;
+            writeln!(
+                out,
+                "{path}: {} lint findings: {} errors, {} warnings",
+                report.diagnostics.len(),
+                s.errors,
+                s.warnings
+            )?;
+        } else if !matches!(args.format, Format::Json | Format::Sarif) {
+            let s = &report.summary;
+            writeln!(out, "{path}: {}", s.describe())?;
+        }
+    }
+    if args.format == Format::Json {
+        let value = json_envelope(
+            if lint_only { "lint" } else { "check" },
+            serde_json::json!({ "documents": json_docs }),
+        );
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    }
+    if args.format == Format::Sarif {
+        let files: Vec<(Source<'_>, Vec<&Diagnostic>)> = sarif_docs
+            .iter()
+            .map(|(path, doc, diagnostics)| (doc.source(path), diagnostics.iter().collect()))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
+        writeln!(out)?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,163 @@
+//! `pgspec seed`: fill the database `up` made with rows that satisfy its constraints.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use pgspec::diagnostics::render::render_full;
+use pgspec::diagnostics::Severity;
+use pgspec::pipeline;
+use pgspec::seed;
+use pgspec::up;
+
+use super::{document_path, read_input, server_for, Format, ServerArgs};
+use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct SeedArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Rows per table.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    rows: u64,
+    /// Rows for one table (`name=N` or `schema.name=N`); repeatable.
+    #[arg(long = "table", value_name = "T=N", value_parser = parse_table_rows)]
+    tables: Vec<(String, u64)>,
+    /// Random seed: the same seed gives the same rows.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// Use the row counts the document states for the tables it names ("1M users",
+    /// "orders: 5M"); --table still wins, --rows fills the rest.
+    #[arg(long)]
+    volumes: bool,
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Output format: full (human) or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn parse_table_rows(s: &str) -> Result<(String, u64), String> {
+    let (t, n) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected TABLE=N, got `{s}`"))?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a row count"))?;
+    Ok((t.trim().to_string(), n))
+}
+
+pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("seeding {path}"))?;
+    let extracted = pipeline::extract(&bytes);
+    let options = seed::SeedOptions {
+        rows: args.rows,
+        tables: args.tables.iter().cloned().collect(),
+        seed: args.seed,
+        document_volumes: args.volumes,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |p: &seed::Progress<'_>| {
+        // One line per table; on a terminal it is rewritten while the table fills.
+        if p.finished {
+            eprintln!(
+                "{}seeding {}: {} rows",
+                if tty { "\r\x1b[2K" } else { "" },
+                p.table,
+                p.done
+            );
+        } else if tty {
+            eprint!("\r\x1b[2Kseeding {}: {}/{} rows", p.table, p.done, p.total);
+        }
+    };
+    let report = seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &options,
+        &mut progress,
+    )
+    .with_context(|| format!("seeding {path}"))?;
+    let doc = &extracted.document;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let errors = report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= Severity::Warning);
+    if args.format == Format::Json {
+        let value = json_envelope(
+            "seed",
+            serde_json::json!({
+                "database": report.database,
+                "connection": server.url(&report.database),
+                "total_rows": report.total_rows,
+                "seconds": report.seconds,
+                "rows_per_second": report.rows_per_second(),
+                "tables": report.tables,
+                "diagnostics": json_diagnostics(doc, &report.diagnostics),
+            }),
+        );
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        let source = doc.source(&path);
+        let styled = stdout_is_styled();
+        for d in &report.diagnostics {
+            writeln!(out, "{}\n", render_full(&source, d, styled))?;
+        }
+        for t in &report.tables {
+            writeln!(
+                out,
+                "{:<40} {:>9} rows {:>10.0} rows/s  {}{}",
+                t.table,
+                t.rows,
+                t.rows_per_second,
+                t.method,
+                t.stopped
+                    .as_deref()
+                    .map(|s| {
+                        if s.starts_with("stopped") {
+                            format!("  ({s})")
+                        } else {
+                            format!("  (stopped: {s})")
+                        }
+                    })
+                    .unwrap_or_default()
+            )?;
+        }
+        writeln!(
+            out,
+            "database {}: {} rows in {} tables, {:.1} s, {:.0} rows/s",
+            report.database,
+            report.total_rows,
+            report.tables.len(),
+            report.seconds,
+            report.rows_per_second()
+        )?;
+    }
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,155 @@
+//! `pgspec up` and `pgspec down`: bring a document's database up, remove it again.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use pgspec::diagnostics::render::render_full;
+use pgspec::diagnostics::Severity;
+use pgspec::pipeline;
+use pgspec::up;
+
+use super::{document_path, read_input, server_for, Format, ServerArgs};
+use crate::printer::{json_envelope, stdout_is_styled};
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct UpArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Drop and rebuild the database if it exists.
+    #[arg(long)]
+    recreate: bool,
+    /// Output format: full (human) or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+impl UpArgs {
+    /// `--name`, or the name `up` derives from the document's file name.
+    fn database_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| up::database_name_for(&self.doc.display().to_string()))
+    }
+}
+
+pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args.database_name();
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    let report = up::up_with(
+        pipeline::extract(&bytes),
+        &bytes,
+        &server,
+        &name,
+        &up::UpOptions {
+            recreate: args.recreate,
+            document: document_path(&args.doc),
+        },
+    )
+    .with_context(|| format!("bringing up {path}"))?;
+    let failed_errors = report
+        .check
+        .as_ref()
+        .is_some_and(|(_, r)| r.has_findings(Severity::Error));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == Format::Json {
+        let value = json_envelope(
+            "up",
+            serde_json::json!({
+                "status": report.status,
+                "database": report.database,
+                "connection": report.connection,
+                "objects": report.objects,
+                "roles": report.roles,
+                "provisioned": report.provisioned,
+                "documents": report.check.as_ref().map(|(doc, r)| vec![r.to_json(doc, &path)]).unwrap_or_default(),
+            }),
+        );
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        if let Some((doc, check)) = &report.check {
+            let source = doc.source(&path);
+            let styled = stdout_is_styled();
+            for d in check
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity >= Severity::Warning)
+            {
+                writeln!(out, "{}\n", render_full(&source, d, styled))?;
+            }
+            let s = &check.summary;
+            writeln!(out, "{path}: {}", s.describe())?;
+        }
+        let verb = match report.status {
+            up::UpStatus::Created => "created",
+            up::UpStatus::Recreated => "recreated",
+            up::UpStatus::Unchanged => "up to date (document unchanged)",
+            up::UpStatus::NeedsMigration => "exists but the document changed since `pgspec up`: migrations are not implemented yet; run `pgspec up --recreate` to rebuild it",
+        };
+        writeln!(out, "database {}: {verb}", report.database)?;
+        writeln!(out, "connection: {}", report.connection)?;
+        let objects: Vec<String> = report
+            .objects
+            .iter()
+            .map(|o| match o.in_document {
+                Some(d) => format!("{} {} (document: {d})", o.kind, o.in_database),
+                None => format!("{} {}", o.kind, o.in_database),
+            })
+            .collect();
+        writeln!(out, "objects: {}", objects.join(", "))?;
+        for action in &report.provisioned {
+            let note = if action.note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", action.note)
+            };
+            let kind = serde_json::to_value(action.kind)?;
+            writeln!(
+                out,
+                "provisioned: {} {}{note}",
+                kind.as_str().unwrap_or("action"),
+                action.object
+            )?;
+        }
+        if !report.roles.is_empty() {
+            writeln!(
+                out,
+                "roles created (cluster-wide): {}",
+                report.roles.join(", ")
+            )?;
+        }
+    }
+    Ok(
+        if failed_errors || report.status == up::UpStatus::NeedsMigration {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+pub(crate) fn run_down(args: &UpArgs) -> Result<ExitCode> {
+    let name = args.database_name();
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    if up::down_for(&server, &name, document_path(&args.doc).as_deref())? {
+        println!("database {name}: removed");
+    } else {
+        println!("database {name}: does not exist (nothing to do)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,109 @@
+//! `pgspec verify`: check the document's claims on the seeded database.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use pgspec::diagnostics::render::{render_concise, render_full};
+use pgspec::diagnostics::Severity;
+use pgspec::pipeline;
+use pgspec::up;
+use pgspec::verify;
+
+use super::{document_path, read_input, server_for, Format, ServerArgs};
+use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Output format: full (human), concise or json.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
+    let bytes = read_input(&args.doc)?;
+    let path = args.doc.display().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| up::database_name_for(&path));
+    let server = server_for(args.db.as_deref(), &args.server)?;
+    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
+        .with_context(|| format!("verifying {path}"))?;
+    let extracted = pipeline::extract(&bytes);
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .with_context(|| format!("verifying {path}"))?;
+    let doc = &extracted.document;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let failed = report
+        .claims
+        .iter()
+        .any(|c| c.status == verify::Status::Fail);
+    if args.format == Format::Json {
+        let value = json_envelope(
+            "verify",
+            serde_json::json!({
+                "database": report.database,
+                "connection": server.url(&report.database),
+                "summary": report.summary(),
+                "claims": report.claims,
+                "diagnostics": json_diagnostics(doc, &report.diagnostics),
+            }),
+        );
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        let source = doc.source(&path);
+        let styled = stdout_is_styled();
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Warning)
+        {
+            if args.format == Format::Concise {
+                writeln!(out, "{}", render_concise(&source, d))?;
+            } else {
+                writeln!(out, "{}\n", render_full(&source, d, styled))?;
+            }
+        }
+        for c in &report.claims {
+            writeln!(
+                out,
+                "{path}:{}: {:<10} {:<7} {}{}",
+                c.line,
+                c.kind.as_str(),
+                c.status.as_str(),
+                c.title,
+                c.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )?;
+        }
+        let s = report.summary();
+        writeln!(
+            out,
+            "{path}: {} claims: {} passed, {} failed, {} skipped",
+            s.claims, s.passed, s.failed, s.skipped
+        )?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
