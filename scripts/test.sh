@@ -7,7 +7,7 @@ export INSTA_UPDATE=no
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test 2>&1 | tee "$log"
+cargo test --workspace 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary.

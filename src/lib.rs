@@ -4,10 +4,15 @@
 //! [`sql`] splits and classifies the SQL statements, [`postgres`] runs a private cluster and
 //! applies statements on it, [`check`] turns server verdicts into [`diagnostics`], which are
 //! rendered at the edge. Nothing in the library prints.
+//!
+//! The first stages are crates of their own (`pgspec_diagnostics`, the ground floor;
+//! `pgspec_document`), re-exported here under their module names, so the compiler holds
+//! that they depend on nothing later in the pipeline.
 
 pub mod check;
-pub mod diagnostics;
-pub mod document;
+pub use pgspec_diagnostics as diagnostics;
+pub use pgspec_diagnostics::text;
+pub use pgspec_document as document;
 pub mod fix;
 pub mod lint;
 pub mod pipeline;
@@ -16,6 +21,5 @@ pub mod provision;
 pub mod schema;
 pub mod seed;
 pub mod sql;
-pub mod text;
 pub mod up;
 pub mod verify;

@@ -14,6 +14,7 @@ mod schema;
 mod seed;
 mod sql;
 mod up;
+mod workspace;
 
 /// The seed document whose file name starts with `prefix` (`"003"`), in `seeds/<dir>/`.
 pub fn seed_file(dir: &str, prefix: &str) -> std::path::PathBuf {

@@ -285,7 +285,7 @@ fn clamp(range: TextRange, excerpt_start: usize, excerpt_len: usize) -> std::ops
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::{Category, Code};
+    use crate::{Category, Code};
 
     #[test]
     fn full_render_points_at_the_character_column_after_hangul() {

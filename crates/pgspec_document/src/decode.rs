@@ -4,8 +4,8 @@
 //! Every path keeps the number of `\n` characters unchanged, so line numbers computed on the
 //! decoded text refer to the file as given.
 
-use crate::diagnostics::{Category, Code, Diagnostic, Severity};
-use crate::text::TextRange;
+use pgspec_diagnostics::text::TextRange;
+use pgspec_diagnostics::{Category, Code, Diagnostic, Severity};
 
 use super::mojibake::WINDOWS_1252_DECODE;
 use super::offset;

@@ -11,8 +11,8 @@
 
 use std::sync::OnceLock;
 
-use crate::diagnostics::{Category, Code, Diagnostic, Severity};
-use crate::text::TextRange;
+use pgspec_diagnostics::text::TextRange;
+use pgspec_diagnostics::{Category, Code, Diagnostic, Severity};
 
 use super::lexicon::{self, Lexicon};
 use super::offset;

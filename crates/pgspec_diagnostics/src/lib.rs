@@ -3,6 +3,7 @@
 
 pub mod registry;
 pub mod render;
+pub mod text;
 
 use serde::Serialize;
 

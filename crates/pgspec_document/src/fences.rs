@@ -14,8 +14,8 @@
 //!
 //! Line-based scanning keeps the source map exact: every content line becomes one segment.
 
-use crate::diagnostics::{Category, Code, Diagnostic, Label};
-use crate::text::TextRange;
+use pgspec_diagnostics::text::TextRange;
+use pgspec_diagnostics::{Category, Code, Diagnostic, Label};
 
 use super::classify;
 use super::{offset, CodeBlock, SourceMap};

@@ -12,8 +12,8 @@ mod fences;
 mod lexicon;
 mod mojibake;
 
-use crate::diagnostics::Diagnostic;
-use crate::text::{LineIndex, TextRange};
+use pgspec_diagnostics::text::{LineIndex, TextRange};
+use pgspec_diagnostics::Diagnostic;
 
 /// How the input bytes were turned into text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +88,8 @@ impl SourceMap {
 
 impl Document {
     /// This document as a renderer's source, shown as `path`.
-    pub fn source<'a>(&'a self, path: &'a str) -> crate::diagnostics::render::Source<'a> {
-        crate::diagnostics::render::Source {
+    pub fn source<'a>(&'a self, path: &'a str) -> pgspec_diagnostics::render::Source<'a> {
+        pgspec_diagnostics::render::Source {
             path,
             text: &self.text,
             line_index: &self.line_index,
@@ -147,14 +147,14 @@ fn empty_document() -> Document {
 
 /// A byte offset as `u32`. Inputs are capped at 64 MiB and decoding at most triples their size,
 /// so offsets always fit; saturating keeps this total anyway.
-pub(crate) fn offset(n: usize) -> u32 {
+pub fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::{Code, Severity};
+    use pgspec_diagnostics::{Code, Severity};
 
     /// For every block, every non-newline byte of `code` is the document byte it maps to.
     fn assert_exact(doc: &Document) {

@@ -108,7 +108,7 @@ macro_rules! rules {
 
             /// The full explanation (Markdown), as `pgspec rule CODE` prints it.
             pub fn docs(self) -> &'static str {
-                match self { $(Rule::$variant => include_str!(concat!("../../docs/rules/", $name, ".md")),)* }
+                match self { $(Rule::$variant => include_str!(concat!("../../../docs/rules/", $name, ".md")),)* }
             }
         }
     };
@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn the_readme_lists_every_rule() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         for rule in Rule::ALL {
             assert!(
                 readme.contains(&format!("| `{}` | `{}` |", rule.code(), rule.name())),

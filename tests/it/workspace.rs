@@ -1,0 +1,91 @@
+//! The workspace follows the pipeline: a crate depends only on crates of earlier stages, and
+//! the server and parser libraries stay in the crates that own those concepts. Read from
+//! `cargo metadata`, so a new dependency that breaks the order fails here.
+
+use std::collections::BTreeMap;
+
+/// Workspace crates in pipeline order (earlier first). The root `pgspec` still holds the later
+/// stages as modules; each stage that becomes a crate takes its place before it.
+const PIPELINE: &[&str] = &["pgspec_diagnostics", "pgspec_document", "pgspec"];
+
+/// Which workspace crates may depend on these libraries (the SQL parser, the server client).
+const OWNERS: &[(&str, &[&str])] = &[("pg_query", &["pgspec"]), ("postgres", &["pgspec"])];
+
+fn metadata() -> serde_json::Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
+}
+
+/// Workspace crate → its normal (non-dev) dependencies.
+fn dependencies() -> BTreeMap<String, Vec<String>> {
+    let meta = metadata();
+    meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .expect("dependencies")
+                .iter()
+                .filter(|d| d["kind"].is_null())
+                .map(|d| d["name"].as_str().expect("name").to_string())
+                .collect();
+            (p["name"].as_str().expect("name").to_string(), deps)
+        })
+        .collect()
+}
+
+#[test]
+fn crates_depend_only_on_earlier_stages() {
+    let deps = dependencies();
+    let members: Vec<&String> = deps.keys().collect();
+    for name in &members {
+        assert!(
+            PIPELINE.contains(&name.as_str()),
+            "{name} is not placed in the pipeline order of tests/it/workspace.rs"
+        );
+    }
+    for (i, name) in PIPELINE.iter().enumerate() {
+        let Some(own) = deps.get(*name) else {
+            panic!("workspace crate {name} is missing: {members:?}");
+        };
+        for dep in own.iter().filter(|d| d.starts_with("pgspec")) {
+            let at = PIPELINE.iter().position(|p| p == dep);
+            assert!(
+                at.is_some_and(|j| j < i),
+                "{name} depends on {dep}, which is not an earlier stage of the pipeline"
+            );
+        }
+    }
+}
+
+#[test]
+fn parser_and_server_libraries_stay_in_their_crates() {
+    for (name, own) in dependencies() {
+        for (library, owners) in OWNERS {
+            if own.iter().any(|d| d == library) {
+                assert!(
+                    owners.contains(&name.as_str()),
+                    "{name} depends on {library}; only {owners:?} may"
+                );
+            }
+        }
+    }
+}
