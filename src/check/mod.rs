@@ -21,7 +21,7 @@ use crate::postgres::{
     char_position_to_byte, ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck,
 };
 use crate::sql::safety::{self, PrivilegedOp, Safety};
-use crate::sql::{ObjectKind, Statement, StatementKind};
+use crate::sql::{ObjectKind, Statement, StatementKind, TopKind};
 use crate::text::TextRange;
 
 pub use categorize::{categorize, Verdict};
@@ -230,7 +230,7 @@ impl<'a> Engine<'a> {
     fn log_if_applied(&mut self, i: usize, state: &State) {
         let stmt = &self.statements[i];
         let schedule = stmt.kind == StatementKind::Operation
-            && stmt.text.to_lowercase().contains("cron.schedule");
+            && crate::sql::cron::schedule_of(&stmt.text).is_some();
         let keep = match state {
             State::Applied => true,
             State::NotAppliedKind => schedule,
@@ -474,7 +474,7 @@ impl<'a> Engine<'a> {
             let declared: Vec<String> = self
                 .statements
                 .iter()
-                .filter(|s| s.text.to_ascii_lowercase().contains("partition by"))
+                .filter(|s| s.facts.partitioned)
                 .flat_map(|s| &s.facts.creates)
                 .filter(|o| o.kind == ObjectKind::Relation)
                 .map(|o| o.name.clone())
@@ -1274,8 +1274,16 @@ enum Validation {
     None,
 }
 
-/// How to validate a statement that `check` does not apply.
+/// How to validate a statement that `check` does not apply: from its parse tree; by its first
+/// word only when the text does not parse (the server then gives the error).
 fn validation_mode(stmt: &Statement) -> Validation {
+    if stmt.facts.parses {
+        return match stmt.facts.top {
+            TopKind::Query => Validation::Prepare,
+            TopKind::Maintenance => Validation::Execute,
+            TopKind::Call | TopKind::Other => Validation::None,
+        };
+    }
     let head = first_words(&stmt.text, 2);
     match head.first().map(String::as_str) {
         Some("select" | "with" | "insert" | "update" | "delete" | "values" | "table" | "merge") => {

@@ -64,9 +64,30 @@ pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
             .collect(),
     );
     facts.creates = dedup(creates);
+    if let Some(first) = stmts.first() {
+        facts.top = top_kind(first);
+        facts.partitioned = matches!(first, NodeEnum::CreateStmt(s) if s.partspec.is_some());
+    }
     Parsed {
         facts,
         stmt: stmts.into_iter().next(),
+    }
+}
+
+fn top_kind(stmt: &NodeEnum) -> super::TopKind {
+    use super::TopKind;
+    match stmt {
+        NodeEnum::SelectStmt(_)
+        | NodeEnum::InsertStmt(_)
+        | NodeEnum::UpdateStmt(_)
+        | NodeEnum::DeleteStmt(_)
+        | NodeEnum::MergeStmt(_) => TopKind::Query,
+        NodeEnum::VacuumStmt(_)
+        | NodeEnum::RefreshMatViewStmt(_)
+        | NodeEnum::ReindexStmt(_)
+        | NodeEnum::ClusterStmt(_) => TopKind::Maintenance,
+        NodeEnum::CallStmt(_) => TopKind::Call,
+        _ => TopKind::Other,
     }
 }
 

@@ -81,6 +81,26 @@ pub struct Facts {
     pub references: Vec<ObjectName>,
     /// Number of `$n` parameters used.
     pub param_count: u32,
+    /// What the (first) statement is, as far as `check` needs to know how to validate it.
+    #[serde(skip)]
+    pub top: TopKind,
+    /// A `CREATE TABLE … PARTITION BY`.
+    #[serde(skip)]
+    pub partitioned: bool,
+}
+
+/// The kind of a parsed statement's top node, for deciding how to validate what is not applied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TopKind {
+    /// SELECT / VALUES / TABLE / INSERT / UPDATE / DELETE / MERGE, with or without WITH.
+    Query,
+    /// ANALYZE, VACUUM, REFRESH MATERIALIZED VIEW, REINDEX, CLUSTER.
+    Maintenance,
+    /// CALL of a procedure.
+    Call,
+    /// Anything else, or text that does not parse.
+    #[default]
+    Other,
 }
 
 /// One SQL statement found in the document.
