@@ -6,13 +6,14 @@
 //! rendered at the edge. Nothing in the library prints.
 //!
 //! The first stages are crates of their own (`pgspec_diagnostics`, the ground floor;
-//! `pgspec_document`), re-exported here under their module names, so the compiler holds
-//! that they depend on nothing later in the pipeline.
+//! `pgspec_document`; `pgspec_sql`), re-exported here under their module names, so the
+//! compiler holds that they depend on nothing later in the pipeline.
 
 pub mod check;
 pub use pgspec_diagnostics as diagnostics;
 pub use pgspec_diagnostics::text;
 pub use pgspec_document as document;
+pub use pgspec_sql as sql;
 pub mod fix;
 pub mod lint;
 pub mod pipeline;
@@ -20,6 +21,5 @@ pub mod postgres;
 pub mod provision;
 pub mod schema;
 pub mod seed;
-pub mod sql;
 pub mod up;
 pub mod verify;

@@ -351,8 +351,8 @@ fn string_value(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::facts::analyze;
-    use crate::sql::split::split;
+    use crate::facts::analyze;
+    use crate::split::split;
     use StatementKind::*;
 
     fn kind_of(sql: &str) -> StatementKind {

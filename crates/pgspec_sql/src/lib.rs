@@ -18,9 +18,9 @@ mod visit;
 
 use serde::Serialize;
 
-use crate::diagnostics::{Category, Code, Diagnostic};
-use crate::document::{CodeBlock, Document};
-use crate::text::TextRange;
+use pgspec_diagnostics::text::TextRange;
+use pgspec_diagnostics::{Category, Code, Diagnostic};
+use pgspec_document::{CodeBlock, Document};
 
 use split::Shape;
 
@@ -366,9 +366,9 @@ fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::Severity;
-    use crate::document::{SourceEncoding, SourceMap};
-    use crate::text::LineIndex;
+    use pgspec_diagnostics::text::LineIndex;
+    use pgspec_diagnostics::Severity;
+    use pgspec_document::{SourceEncoding, SourceMap};
 
     /// A document holding `blocks` (lang, code) as fenced blocks, each block's source map the
     /// identity offset by where its code starts in the document text.
