@@ -135,6 +135,9 @@ struct Engine<'a> {
     left_out: HashMap<usize, Vec<String>>,
     /// The statement pgspec ran instead of the document's text (privileged operations).
     privileged_text: HashMap<usize, String>,
+    /// What pgspec may do with each statement, decided once from its parse tree (retries and
+    /// second passes ask again without parsing again).
+    safety: Vec<Safety>,
 }
 
 impl<'a> Engine<'a> {
@@ -182,6 +185,10 @@ impl<'a> Engine<'a> {
             .into_iter()
             .filter_map(|row| row.into_iter().next().flatten())
             .collect();
+        let safety = statements
+            .iter()
+            .map(|s| statement_safety(s, session.database()))
+            .collect();
         Ok(Self {
             doc,
             statements,
@@ -200,6 +207,7 @@ impl<'a> Engine<'a> {
             applied_fixes: HashSet::new(),
             left_out: HashMap::new(),
             privileged_text: HashMap::new(),
+            safety,
         })
     }
 
@@ -330,10 +338,7 @@ impl<'a> Engine<'a> {
             }
         }
         let stmt = &self.statements[i];
-        if stmt.kind == StatementKind::NotSql {
-            return Ok(State::NotAppliedKind);
-        }
-        let privileged = match safety::assess_in(&stmt.text, Some(self.session.database())) {
+        let privileged = match self.safety[i].clone() {
             Safety::Refused(reason) => return Ok(State::Skipped(reason)),
             Safety::TransactionControl => return Ok(State::Skipped(String::new())),
             Safety::Privileged { op, dropped }
@@ -343,11 +348,6 @@ impl<'a> Engine<'a> {
             }
             _ => None,
         };
-        if let Some(job) = crate::sql::cron::schedule_of(&stmt.text) {
-            if let Safety::Refused(reason) = safety::assess(&job.command) {
-                return Ok(State::Skipped(format!("the cron job's command: {reason}")));
-            }
-        }
         let outcome = match stmt.kind {
             StatementKind::NotSql => return Ok(State::NotAppliedKind),
             StatementKind::Schema | StatementKind::Data => match privileged {
@@ -544,7 +544,10 @@ impl<'a> Engine<'a> {
             .replacement
             .clone()
             .unwrap_or_else(|| stmt.text.clone());
-        if !matches!(safety::assess(&text), Safety::Document) {
+        if !matches!(
+            safety::assess_in(&text, Some(self.session.database())),
+            Safety::Document
+        ) {
             // A fixed text is derived from the document's: it runs as the document or not at all.
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
@@ -1272,6 +1275,25 @@ enum Validation {
     Execute,
     /// Cannot be validated without side effects on the session.
     None,
+}
+
+/// What pgspec may do with a statement of the document in `database`: not-SQL is never run;
+/// a cron schedule whose command would be refused is refused itself.
+fn statement_safety(stmt: &Statement, database: &str) -> Safety {
+    if stmt.kind == StatementKind::NotSql {
+        return Safety::Document;
+    }
+    match safety::assess_in(&stmt.text, Some(database)) {
+        Safety::Document => match crate::sql::cron::schedule_of(&stmt.text)
+            .map(|job| safety::assess(&job.command))
+        {
+            Some(Safety::Refused(reason)) => {
+                Safety::Refused(format!("the cron job's command: {reason}"))
+            }
+            _ => Safety::Document,
+        },
+        other => other,
+    }
 }
 
 /// How to validate a statement that `check` does not apply: from its parse tree; by its first

@@ -19,35 +19,36 @@ pub(crate) struct Parsed {
     pub stmt: Option<NodeEnum>,
 }
 
+/// The top-level statement nodes of `sql`, or the parser's message. Never panics.
+pub(crate) fn parse_nodes(sql: &str) -> Result<Vec<NodeEnum>, String> {
+    // pg_query post-processes the tree in Rust with a few `panic!`s on shapes PostgreSQL never
+    // produces; a panic must still not take the whole run down.
+    match std::panic::catch_unwind(|| pg_query::parse(sql, 0)) {
+        Ok(Ok(parsed)) => Ok(parsed
+            .protobuf
+            .stmts
+            .into_iter()
+            .filter_map(|raw| raw.stmt.and_then(|node| node.node))
+            .collect()),
+        Ok(Err(pg_query::Error::Parse(message))) => Err(message),
+        Ok(Err(other)) => Err(other.to_string()),
+        Err(_) => Err("the SQL parser failed on this statement".to_owned()),
+    }
+}
+
 /// Parse `sql` and gather its facts. `param_count` comes from the lexer.
 pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
     let mut facts = Facts {
         param_count,
         ..Facts::default()
     };
-    // pg_query post-processes the tree in Rust with a few `panic!`s on shapes PostgreSQL never
-    // produces; a panic must still not take the whole run down.
-    let parsed = match std::panic::catch_unwind(|| pg_query::parse(sql, 0)) {
-        Ok(Ok(parsed)) => parsed,
-        Ok(Err(pg_query::Error::Parse(message))) => {
+    let stmts = match parse_nodes(sql) {
+        Ok(stmts) => stmts,
+        Err(message) => {
             facts.parse_error = Some(message);
             return Parsed { facts, stmt: None };
         }
-        Ok(Err(other)) => {
-            facts.parse_error = Some(other.to_string());
-            return Parsed { facts, stmt: None };
-        }
-        Err(_) => {
-            facts.parse_error = Some("the SQL parser failed on this statement".to_owned());
-            return Parsed { facts, stmt: None };
-        }
     };
-    let stmts: Vec<NodeEnum> = parsed
-        .protobuf
-        .stmts
-        .into_iter()
-        .filter_map(|raw| raw.stmt.and_then(|node| node.node))
-        .collect();
     facts.parses = true;
 
     let mut creates = Vec::new();

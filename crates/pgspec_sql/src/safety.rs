@@ -353,15 +353,9 @@ pub fn assess(sql: &str) -> Safety {
 
 /// [`assess`] for a run in `database`: statements naming another database are refused too.
 pub fn assess_in(sql: &str, database: Option<&str>) -> Safety {
-    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| pg_query::parse(sql, 0)) else {
+    let Ok(stmts) = super::facts::parse_nodes(sql) else {
         return Safety::Document;
     };
-    let stmts: Vec<NodeEnum> = parsed
-        .protobuf
-        .stmts
-        .into_iter()
-        .filter_map(|raw| raw.stmt.and_then(|node| node.node))
-        .collect();
     match stmts.as_slice() {
         [] => Safety::Document,
         [one] => assess_node(one, database),
