@@ -2,8 +2,8 @@
 //! parses, from its first keywords when it does not (a statement that starts like SQL keeps a
 //! SQL kind even with a syntax error, so the server can report the error with a position).
 
-use pg_query::protobuf;
-use pg_query::NodeEnum;
+use crate::ast::pb as protobuf;
+use crate::ast::NodeEnum;
 
 use super::lexer::{tokenize, Token, TokenKind};
 use super::split::{is_statement_keyword, Shape};
@@ -361,7 +361,7 @@ mod tests {
         let raw = &sp.statements[0];
         let text = &sql[raw.start..raw.sql_end];
         let parsed = analyze(text, raw.max_param);
-        classify(raw.shape, text, parsed.stmt.as_ref(), &parsed.facts)
+        classify(raw.shape, text, parsed.first(), &parsed.facts)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! pg_cron schedules a document declares: `SELECT cron.schedule([name,] schedule, command)` and
 //! `cron.schedule_in_database(name, schedule, command, database)`, read from the parse tree.
 
-use pg_query::NodeEnum;
+use crate::ast::{self, NodeEnum, ParseTree};
 
 /// One `cron.schedule(...)` call with constant arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,17 +16,18 @@ pub struct CronSchedule {
     pub database: Option<String>,
 }
 
-/// The schedule a statement declares, if it is a `cron.schedule` call with constant text
-/// arguments. Never panics.
+/// The schedule a text declares, if it is a `cron.schedule` call with constant text
+/// arguments. For text that is not a statement of the document (those keep their tree: use
+/// [`crate::Statement::cron_schedule`]). Never panics.
 pub fn schedule_of(sql: &str) -> Option<CronSchedule> {
-    if !sql.to_ascii_lowercase().contains("cron.schedule") {
-        return None;
-    }
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
-        .ok()?
-        .ok()?;
-    let raw = parsed.protobuf.stmts.first()?;
-    let NodeEnum::SelectStmt(select) = raw.stmt.as_ref()?.node.as_ref()? else {
+    schedule_in(&*ast::parse(sql)?)
+}
+
+/// The schedule the (first) statement of a tree declares: a `SELECT` whose one target is a
+/// call of `cron.schedule` or `cron.schedule_in_database` with constant text arguments,
+/// however the call is spelled (`CRON.Schedule`, `"cron"."schedule"`, comments inside).
+pub fn schedule_in(tree: &ParseTree) -> Option<CronSchedule> {
+    let NodeEnum::SelectStmt(select) = ast::first(tree)? else {
         return None;
     };
     let target = select.target_list.first()?;
@@ -77,16 +78,9 @@ pub fn schedule_of(sql: &str) -> Option<CronSchedule> {
     }
 }
 
+/// A (possibly cast: `'…'::text`) string constant.
 fn string_constant(node: Option<&NodeEnum>) -> Option<String> {
-    match node? {
-        NodeEnum::AConst(c) => match c.val.as_ref()? {
-            pg_query::protobuf::a_const::Val::Sval(s) => Some(s.sval.clone()),
-            _ => None,
-        },
-        // `'…'::text`
-        NodeEnum::TypeCast(cast) => string_constant(cast.arg.as_ref()?.node.as_ref()),
-        _ => None,
-    }
+    ast::string_constant(node?).map(str::to_owned)
 }
 
 /// Whether pg_cron accepts `schedule`: five fields of numbers, ranges, lists, steps and names,

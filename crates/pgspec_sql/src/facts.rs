@@ -6,33 +6,24 @@
 //! functions, `COMMENT ON` targets).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use pg_query::protobuf::{self, ObjectType};
-use pg_query::NodeEnum;
+use crate::ast::pb::{self as protobuf, ObjectType};
+use crate::ast::{self, NodeEnum, ParseTree};
 
 use super::{Facts, ObjectKind, ObjectName};
 
 /// The outcome of parsing one statement.
 pub(crate) struct Parsed {
     pub facts: Facts,
-    /// The first top-level statement node, when the text parsed.
-    pub stmt: Option<NodeEnum>,
+    /// The tree, when the text parsed (kept on the statement).
+    pub tree: Option<Arc<ParseTree>>,
 }
 
-/// The top-level statement nodes of `sql`, or the parser's message. Never panics.
-pub(crate) fn parse_nodes(sql: &str) -> Result<Vec<NodeEnum>, String> {
-    // pg_query post-processes the tree in Rust with a few `panic!`s on shapes PostgreSQL never
-    // produces; a panic must still not take the whole run down.
-    match std::panic::catch_unwind(|| pg_query::parse(sql, 0)) {
-        Ok(Ok(parsed)) => Ok(parsed
-            .protobuf
-            .stmts
-            .into_iter()
-            .filter_map(|raw| raw.stmt.and_then(|node| node.node))
-            .collect()),
-        Ok(Err(pg_query::Error::Parse(message))) => Err(message),
-        Ok(Err(other)) => Err(other.to_string()),
-        Err(_) => Err("the SQL parser failed on this statement".to_owned()),
+impl Parsed {
+    /// The first top-level statement node, when the text parsed.
+    pub fn first(&self) -> Option<&NodeEnum> {
+        self.tree.as_deref().and_then(ast::first)
     }
 }
 
@@ -42,18 +33,28 @@ pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
         param_count,
         ..Facts::default()
     };
-    let stmts = match parse_nodes(sql) {
-        Ok(stmts) => stmts,
+    match ast::parse_tree(sql) {
+        Ok(tree) => {
+            let tree = Arc::new(tree);
+            facts_of(&tree, &mut facts);
+            Parsed {
+                facts,
+                tree: Some(tree),
+            }
+        }
         Err(message) => {
             facts.parse_error = Some(message);
-            return Parsed { facts, stmt: None };
+            Parsed { facts, tree: None }
         }
-    };
-    facts.parses = true;
+    }
+}
 
+/// The facts of a parsed text.
+fn facts_of(tree: &ParseTree, facts: &mut Facts) {
+    facts.parses = true;
     let mut creates = Vec::new();
     let mut references = Vec::new();
-    for stmt in &stmts {
+    for stmt in ast::top_nodes(tree) {
         created_by(stmt, None, &mut creates);
         references.extend(super::visit::references(stmt));
         typed_references(stmt, &mut references);
@@ -65,13 +66,9 @@ pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
             .collect(),
     );
     facts.creates = dedup(creates);
-    if let Some(first) = stmts.first() {
+    if let Some(first) = ast::first(tree) {
         facts.top = top_kind(first);
         facts.partitioned = matches!(first, NodeEnum::CreateStmt(s) if s.partspec.is_some());
-    }
-    Parsed {
-        facts,
-        stmt: stmts.into_iter().next(),
     }
 }
 
@@ -495,7 +492,7 @@ mod tests {
             "{:?}",
             p.facts.parse_error
         );
-        assert!(p.stmt.is_none());
+        assert!(p.tree.is_none());
         // A NUL byte is not a crash.
         assert!(!analyze("SELECT '\0'", 0).facts.parses);
     }

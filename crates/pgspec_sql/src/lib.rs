@@ -5,6 +5,7 @@
 //! Pipeline per SQL block: [`split`] (a hand-written lexer, exact for every quoting
 //! construct) → [`facts`] (pg_query parse: creates / references) → [`classify`] (kind).
 
+pub mod ast;
 mod classify;
 pub mod cron;
 mod facts;
@@ -15,6 +16,8 @@ mod split;
 pub mod tables;
 pub mod types;
 mod visit;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -120,6 +123,9 @@ pub struct Statement {
     pub range: TextRange,
     pub kind: StatementKind,
     pub facts: Facts,
+    /// PostgreSQL's parse tree of the text, parsed once when the statement was made; `None`
+    /// when the text does not parse. Shared, so cloning a statement does not copy it.
+    ast: Option<Arc<ast::ParseTree>>,
 }
 
 /// Where a statement's text comes from.
@@ -135,6 +141,54 @@ pub enum Origin {
 }
 
 impl Statement {
+    /// The parse tree of [`Statement::text`] (kept from when the statement was made: never
+    /// parsed again); `None` when the text does not parse.
+    pub fn ast(&self) -> Option<&ast::ParseTree> {
+        self.ast.as_deref()
+    }
+
+    /// The first top-level node of the tree.
+    pub fn first_node(&self) -> Option<&ast::NodeEnum> {
+        self.ast().and_then(ast::first)
+    }
+
+    /// What the (first) statement does, from the tree; `None` when the text does not parse.
+    pub fn command(&self) -> Option<ast::Command> {
+        self.first_node().map(ast::command)
+    }
+
+    /// The same statement with another text (a fix's replacement): parsed, with its facts and
+    /// tree, at the same place, of the same kind.
+    #[must_use]
+    pub fn with_text(&self, text: String) -> Statement {
+        let parsed = facts::analyze(&text, self.facts.param_count);
+        Statement {
+            text,
+            facts: parsed.facts,
+            ast: parsed.tree,
+            ..self.clone()
+        }
+    }
+
+    /// What pgspec may do with this statement in `database` ([`safety::assess_in`]), from its
+    /// kept tree. Text that does not parse runs as the document (the server rejects it).
+    pub fn safety(&self, database: Option<&str>) -> safety::Safety {
+        match self.ast() {
+            Some(tree) => safety::assess_tree(tree, database),
+            None => safety::Safety::Document,
+        }
+    }
+
+    /// The pg_cron job this statement schedules, from its kept tree.
+    pub fn cron_schedule(&self) -> Option<cron::CronSchedule> {
+        self.ast().and_then(cron::schedule_in)
+    }
+
+    /// The table this statement creates with its columns, from its kept tree.
+    pub fn created_table(&self) -> Option<tables::SqlTable> {
+        self.ast().and_then(tables::created_table_in)
+    }
+
     /// Where pgspec generated it from, if it did.
     pub fn generated(&self) -> Option<&GeneratedFrom> {
         match &self.origin {
@@ -239,6 +293,7 @@ pub fn generated_statement(text: String, range: TextRange, generated: GeneratedF
         range,
         kind: StatementKind::Schema,
         facts: parsed.facts,
+        ast: parsed.tree,
         text,
     }
 }
@@ -285,12 +340,12 @@ fn extract_block(
                     parse_error: Some("a psql meta-command, not SQL".to_owned()),
                     ..Facts::default()
                 },
-                stmt: None,
+                tree: None,
             }
         } else {
             facts::analyze(sql, raw.max_param)
         };
-        let kind = classify::classify(raw.shape, sql, parsed.stmt.as_ref(), &parsed.facts);
+        let kind = classify::classify(raw.shape, sql, parsed.first(), &parsed.facts);
         let range = to_doc(raw.start, raw.end);
         if kind == StatementKind::NotSql {
             block_diagnostics.push((raw.start, not_sql(raw.shape, text, range)));
@@ -305,6 +360,7 @@ fn extract_block(
             range,
             kind,
             facts: parsed.facts,
+            ast: parsed.tree,
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
@@ -492,6 +548,71 @@ mod tests {
             &d.text[diags[1].primary.range.as_usize()],
             "pg_dump -t orders > backup.sql"
         );
+    }
+
+    #[test]
+    fn each_statement_is_parsed_once_and_its_tree_kept() {
+        let d = doc(&[(
+            "sql",
+            "CREATE TABLE jobs (id int PRIMARY KEY, note text);\n\
+             SELECT cron.schedule('nightly', '0 3 * * *', $$VACUUM jobs$$);\n\
+             \\c app\n\
+             CREATE TABLE broken (id int, INDEX (id));",
+        )]);
+        let before = ast::parse_count();
+        let (stmts, _) = extract(&d);
+        // Three texts are SQL (the meta-command is not given to the parser): three parses.
+        assert_eq!(ast::parse_count(), before + 3);
+        let after_extract = ast::parse_count();
+        // Everything later asks the kept tree.
+        assert!(stmts[0].ast().is_some());
+        assert_eq!(stmts[0].created_table().map(|t| t.name), Some("jobs".to_owned()));
+        assert_eq!(stmts[0].safety(Some("app")), safety::Safety::Document);
+        let job = stmts[1].cron_schedule().expect("a schedule");
+        assert_eq!(job.command, "VACUUM jobs");
+        assert_eq!(stmts[1].command(), Some(ast::Command::Select));
+        assert!(stmts[2].ast().is_none() && stmts[3].ast().is_none());
+        assert_eq!(stmts[3].created_table(), None);
+        let copy = stmts[0].clone();
+        assert!(std::ptr::eq(
+            copy.ast().expect("kept"),
+            stmts[0].ast().expect("kept")
+        ));
+        assert_eq!(ast::parse_count(), after_extract);
+        // A new text (a fix's replacement) is parsed, once.
+        let fixed = stmts[3].with_text("CREATE TABLE broken (id int);".to_owned());
+        assert_eq!(ast::parse_count(), after_extract + 1);
+        assert_eq!(fixed.created_table().map(|t| t.name), Some("broken".to_owned()));
+    }
+
+    #[test]
+    fn a_large_document_keeps_its_trees_cheaply() {
+        // 3,000 statements, as a long design document might hold: extraction stays fast and
+        // the kept trees stay small (pg_query's protobuf form, shared by clones).
+        let mut code = String::new();
+        for i in 0..1_000 {
+            code.push_str(&format!(
+                "CREATE TABLE t{i} (id bigint PRIMARY KEY, owner bigint REFERENCES t0(id), note text NOT NULL DEFAULT '');\n\
+                 CREATE INDEX t{i}_owner ON t{i} (owner) WHERE note <> '';\n\
+                 INSERT INTO t{i} (id, owner, note) VALUES (1, 1, 'x');\n"
+            ));
+        }
+        let d = doc(&[("sql", &code)]);
+        let started = std::time::Instant::now();
+        let (stmts, diags) = extract(&d);
+        let took = started.elapsed();
+        assert!(diags.is_empty());
+        assert_eq!(stmts.len(), 3_000);
+        assert!(stmts.iter().all(|s| s.ast().is_some()));
+        // The JSON rendering of the trees, a rough proxy for their size in memory: a few KiB
+        // per statement.
+        let json_bytes: usize = stmts
+            .iter()
+            .filter_map(Statement::ast)
+            .map(|t| serde_json::to_vec(t).map_or(0, |v| v.len()))
+            .sum();
+        assert!(json_bytes < 3_000 * 8_192, "{json_bytes} bytes of trees as JSON");
+        assert!(took < std::time::Duration::from_secs(30), "{took:?}");
     }
 
     #[test]

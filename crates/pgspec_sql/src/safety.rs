@@ -14,8 +14,8 @@
 //!   a privileged connection. Which roles a privileged operation may touch (only those this run
 //!   created) is checked against the live run by the caller ([`PrivilegedOp::roles_from_run`]).
 
-use pg_query::protobuf::{self, ObjectType, RoleSpecType, VariableSetKind};
-use pg_query::NodeEnum;
+use crate::ast::pb::{self as protobuf, ObjectType, RoleSpecType, VariableSetKind};
+use crate::ast::NodeEnum;
 
 use super::quote::{quote_ident, quote_literal};
 
@@ -352,10 +352,18 @@ pub fn assess(sql: &str) -> Safety {
 }
 
 /// [`assess`] for a run in `database`: statements naming another database are refused too.
+/// For text that is not a statement of the document (a fix's replacement, pgspec's own); a
+/// statement keeps its tree: use [`crate::Statement::safety`].
 pub fn assess_in(sql: &str, database: Option<&str>) -> Safety {
-    let Ok(stmts) = super::facts::parse_nodes(sql) else {
-        return Safety::Document;
-    };
+    match crate::ast::parse_tree(sql) {
+        Ok(tree) => assess_tree(&tree, database),
+        Err(_) => Safety::Document,
+    }
+}
+
+/// [`assess_in`] on a parsed text.
+pub fn assess_tree(tree: &crate::ast::ParseTree, database: Option<&str>) -> Safety {
+    let stmts: Vec<&NodeEnum> = crate::ast::top_nodes(tree).collect();
     match stmts.as_slice() {
         [] => Safety::Document,
         [one] => assess_node(one, database),

@@ -3,8 +3,8 @@
 //! runs it (the schema stage compares it with the ERD and column tables when the catalog is not
 //! available, and synthesis uses it to tell a complete definition from a fragment).
 
-use pg_query::protobuf::{self, ConstrType};
-use pg_query::NodeEnum;
+use crate::ast::pb::{self as protobuf, ConstrType};
+use crate::ast::NodeEnum;
 use serde::Serialize;
 
 /// A table as one `CREATE TABLE` statement defines it.
@@ -50,13 +50,16 @@ pub struct SqlForeignKey {
     pub target_columns: Vec<String>,
 }
 
-/// The table `sql` creates, if it is a `CREATE TABLE` with a column list that parses.
+/// The table `sql` creates, if it is a `CREATE TABLE` with a column list that parses. For
+/// text that is not a statement of the document (those keep their tree: use
+/// [`crate::Statement::created_table`]).
 pub fn created_table(sql: &str) -> Option<SqlTable> {
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
-        .ok()?
-        .ok()?;
-    let raw = parsed.protobuf.stmts.into_iter().next()?;
-    let Some(NodeEnum::CreateStmt(create)) = raw.stmt.and_then(|n| n.node) else {
+    created_table_in(&*crate::ast::parse(sql)?)
+}
+
+/// The table the (first) statement of a tree creates, if it is a `CREATE TABLE`.
+pub fn created_table_in(tree: &crate::ast::ParseTree) -> Option<SqlTable> {
+    let Some(NodeEnum::CreateStmt(create)) = crate::ast::first(tree) else {
         return None;
     };
     let relation = create.relation.as_ref()?;

@@ -1,0 +1,237 @@
+//! The parse tree PostgreSQL's own parser (pg_query) gives for a text, kept once per statement
+//! ([`crate::Statement::ast`]), and the typed helpers the rest of pgspec reads it with.
+//!
+//! This is the one place that calls the parser: [`parse`] for text that is not a statement of
+//! the document (a catalog expression, a query found in prose, a cron job's command, a
+//! function body), and the statement extraction for the document's statements. The tree types
+//! are pg_query's protobuf types, re-exported here ([`pb`], [`NodeEnum`]) so that no other crate
+//! depends on pg_query.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+pub use pg_query::protobuf as pb;
+pub use pg_query::NodeEnum;
+
+/// The tree of one text: its top-level statements (`stmts`), each with its node.
+pub type ParseTree = pb::ParseResult;
+
+thread_local! {
+    /// How many texts this thread gave the parser (see [`parse_count`]).
+    static PARSES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many texts the current thread has given PostgreSQL's parser so far. Tests use it to
+/// show that a statement is parsed once and its tree reused (a count per thread, so tests
+/// running in parallel do not see each other's parses).
+pub fn parse_count() -> usize {
+    PARSES.with(Cell::get)
+}
+
+/// Parse `sql` (any number of statements), or the parser's message. Never panics.
+pub(crate) fn parse_tree(sql: &str) -> Result<ParseTree, String> {
+    PARSES.with(|n| n.set(n.get() + 1));
+    // pg_query post-processes the tree in Rust with a few `panic!`s on shapes PostgreSQL never
+    // produces; a panic must still not take the whole run down.
+    match std::panic::catch_unwind(|| pg_query::parse(sql, 0)) {
+        Ok(Ok(parsed)) => Ok(parsed.protobuf),
+        Ok(Err(pg_query::Error::Parse(message))) => Err(message),
+        Ok(Err(other)) => Err(other.to_string()),
+        Err(_) => Err("the SQL parser failed on this statement".to_owned()),
+    }
+}
+
+/// The tree of a text that is not one of the document's statements (those keep theirs);
+/// `None` if it does not parse.
+pub fn parse(sql: &str) -> Option<Arc<ParseTree>> {
+    parse_tree(sql).ok().map(Arc::new)
+}
+
+/// The top-level statement nodes of a tree, in order.
+pub fn top_nodes(tree: &ParseTree) -> impl Iterator<Item = &NodeEnum> {
+    tree.stmts
+        .iter()
+        .filter_map(|raw| raw.stmt.as_ref().and_then(|node| node.node.as_ref()))
+}
+
+/// The first top-level statement node of a tree.
+pub fn first(tree: &ParseTree) -> Option<&NodeEnum> {
+    top_nodes(tree).next()
+}
+
+/// The node inside a `Node` wrapper.
+pub fn node(n: &pb::Node) -> Option<&NodeEnum> {
+    n.node.as_ref()
+}
+
+/// The `sval`s of a list of `String` nodes (a qualified name, `["public", "users"]`).
+pub fn names(nodes: &[pb::Node]) -> Vec<&str> {
+    nodes
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last name of a list of `String` nodes (`users` of `public.users`).
+pub fn last_name(nodes: &[pb::Node]) -> Option<&str> {
+    names(nodes).pop()
+}
+
+/// The node without its type casts: `'x'::text` → `'x'`.
+pub fn strip_casts(mut n: &NodeEnum) -> &NodeEnum {
+    while let NodeEnum::TypeCast(cast) = n {
+        match cast.arg.as_deref().and_then(node) {
+            Some(inner) => n = inner,
+            None => break,
+        }
+    }
+    n
+}
+
+/// The text of a (possibly cast) string literal.
+pub fn string_constant(n: &NodeEnum) -> Option<&str> {
+    match strip_casts(n) {
+        NodeEnum::AConst(c) if !c.isnull => match c.val.as_ref()? {
+            pb::a_const::Val::Sval(s) => Some(s.sval.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A function call's name, lowercased, with its schema when it is written (`cron.schedule`).
+pub fn function_name(call: &pb::FuncCall) -> Vec<String> {
+    names(&call.funcname)
+        .into_iter()
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// What a statement does, as far as deciding how to run or validate it needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// SELECT / VALUES / TABLE, with or without WITH.
+    Select,
+    /// INSERT / UPDATE / DELETE / MERGE.
+    Modify,
+    /// REFRESH MATERIALIZED VIEW.
+    Refresh,
+    /// VACUUM or ANALYZE.
+    Vacuum,
+    /// REINDEX or CLUSTER.
+    Reindex,
+    /// CALL of a procedure.
+    Call,
+    /// Anything else.
+    Other,
+}
+
+/// The [`Command`] of a top-level node.
+pub fn command(stmt: &NodeEnum) -> Command {
+    match stmt {
+        NodeEnum::SelectStmt(_) => Command::Select,
+        NodeEnum::InsertStmt(_)
+        | NodeEnum::UpdateStmt(_)
+        | NodeEnum::DeleteStmt(_)
+        | NodeEnum::MergeStmt(_) => Command::Modify,
+        NodeEnum::RefreshMatViewStmt(_) => Command::Refresh,
+        NodeEnum::VacuumStmt(_) => Command::Vacuum,
+        NodeEnum::ReindexStmt(_) | NodeEnum::ClusterStmt(_) => Command::Reindex,
+        NodeEnum::CallStmt(_) => Command::Call,
+        _ => Command::Other,
+    }
+}
+
+/// The object a maintenance or CALL statement names: the materialized view REFRESH refreshes,
+/// the first relation VACUUM/ANALYZE names, the procedure CALL calls: its name as
+/// `regclass`/`regproc` input (each part quoted where it needs it, schema as written).
+/// `None` when it names none (`VACUUM;`).
+pub fn maintenance_target(stmt: &NodeEnum) -> Option<String> {
+    use crate::quote::quote_ident;
+    let qualified = |schema: &str, name: &str| {
+        if schema.is_empty() {
+            quote_ident(name)
+        } else {
+            format!("{}.{}", quote_ident(schema), quote_ident(name))
+        }
+    };
+    match stmt {
+        NodeEnum::RefreshMatViewStmt(r) => r
+            .relation
+            .as_ref()
+            .map(|rv| qualified(&rv.schemaname, &rv.relname)),
+        NodeEnum::VacuumStmt(v) => v.rels.iter().find_map(|r| match node(r)? {
+            NodeEnum::VacuumRelation(vr) => vr
+                .relation
+                .as_ref()
+                .map(|rv| qualified(&rv.schemaname, &rv.relname)),
+            _ => None,
+        }),
+        NodeEnum::CallStmt(c) => c
+            .funccall
+            .as_ref()
+            .map(|f| {
+                names(&f.funcname)
+                    .into_iter()
+                    .map(quote_ident)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_counts_and_returns_the_statements() {
+        let before = parse_count();
+        let tree = parse("SELECT 1; VACUUM ANALYZE public.t").expect("parses");
+        assert_eq!(parse_count(), before + 1);
+        let commands: Vec<Command> = top_nodes(&tree).map(command).collect();
+        assert_eq!(commands, [Command::Select, Command::Vacuum]);
+        assert!(parse("SELEC 1").is_none());
+        assert_eq!(parse_count(), before + 2);
+    }
+
+    #[test]
+    fn maintenance_targets_come_from_the_tree() {
+        let target = |sql: &str| {
+            let tree = parse(sql).expect("parses");
+            first(&tree).and_then(maintenance_target)
+        };
+        assert_eq!(
+            target("REFRESH MATERIALIZED VIEW CONCURRENTLY \"Daily\".stats").as_deref(),
+            Some("\"Daily\".stats")
+        );
+        assert_eq!(target("vacuum (verbose) orders").as_deref(), Some("orders"));
+        assert_eq!(target("CALL app.prune(30)").as_deref(), Some("app.prune"));
+        assert_eq!(target("VACUUM"), None);
+    }
+
+    #[test]
+    fn constants_and_names() {
+        let tree = parse("SELECT cron.schedule('x'::text, 5)").expect("parses");
+        let Some(NodeEnum::SelectStmt(select)) = first(&tree) else {
+            panic!("a SELECT");
+        };
+        let Some(NodeEnum::ResTarget(target)) = select.target_list.first().and_then(node) else {
+            panic!("a target");
+        };
+        let Some(NodeEnum::FuncCall(call)) = target.val.as_deref().and_then(node) else {
+            panic!("a call");
+        };
+        assert_eq!(function_name(call), ["cron", "schedule"]);
+        let args: Vec<Option<&str>> = call
+            .args
+            .iter()
+            .map(|a| node(a).and_then(string_constant))
+            .collect();
+        assert_eq!(args, [Some("x"), None]);
+    }
+}
