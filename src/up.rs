@@ -192,7 +192,7 @@ fn cron_job_count(
     let in_document = statements.map(|st| {
         st.iter()
             .filter(|s| s.kind == crate::sql::StatementKind::Operation)
-            .filter(|s| crate::sql::cron::schedule_of(&s.text).is_some())
+            .filter(|s| s.cron_schedule().is_some())
             .count() as u64
     });
     Ok(ObjectCount {
@@ -317,7 +317,7 @@ pub fn up_with(
         .iter()
         .zip(&report.statements)
         .filter(|(_, r)| r.status == crate::check::StatementStatus::NotAppliedKind)
-        .filter_map(|(stmt, r)| crate::sql::cron::schedule_of(&stmt.text).map(|job| (r.line, job)))
+        .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
         .collect();
     provisioned.extend(provision::cron::schedule_jobs(server, database, &jobs)?);
     let mut objects = count_objects_by_url(server, database, Some(&extracted.statements))?;

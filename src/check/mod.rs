@@ -21,6 +21,7 @@ use crate::postgres::{
     char_position_to_byte, ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck,
 };
 use crate::sql::safety::{self, PrivilegedOp, Safety};
+use crate::sql::ast::Command;
 use crate::sql::{ObjectKind, Statement, StatementKind, TopKind};
 use crate::text::TextRange;
 
@@ -237,8 +238,8 @@ impl<'a> Engine<'a> {
     /// cron schedules whose extension exists (they prepared without error).
     fn log_if_applied(&mut self, i: usize, state: &State) {
         let stmt = &self.statements[i];
-        let schedule = stmt.kind == StatementKind::Operation
-            && crate::sql::cron::schedule_of(&stmt.text).is_some();
+        let schedule =
+            stmt.kind == StatementKind::Operation && stmt.cron_schedule().is_some();
         let keep = match state {
             State::Applied => true,
             State::NotAppliedKind => schedule,
@@ -368,7 +369,7 @@ impl<'a> Engine<'a> {
                 },
                 None => self.apply_schema(stmt)?,
             },
-            StatementKind::Operation if crate::sql::cron::schedule_of(&stmt.text).is_some() => {
+            StatementKind::Operation if stmt.cron_schedule().is_some() => {
                 self.validate_cron_job(i)?
             }
             StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
@@ -611,8 +612,7 @@ impl<'a> Engine<'a> {
             Some(Outcome::Failed { error, .. })
                 if error.sqlstate != err.sqlstate || error.message != err.message =>
             {
-                let mut behind_stmt = stmt.clone();
-                behind_stmt.text = text;
+                let behind_stmt = stmt.with_text(text);
                 let behind = categorize(&behind_stmt, &error);
                 // The fixed text has a second root cause with a fix of its own (the partition
                 // key added to a key, then a foreign key to a partitioned table): fix both.
@@ -663,7 +663,7 @@ impl<'a> Engine<'a> {
             },
             notices: Vec::new(),
         };
-        let Some(job) = crate::sql::cron::schedule_of(&stmt.text) else {
+        let Some(job) = stmt.cron_schedule() else {
             return Ok(Outcome::Applied {
                 notices: Vec::new(),
             });
@@ -677,47 +677,44 @@ impl<'a> Engine<'a> {
             return Ok(failed(format!("the schedule {why}")));
         }
         let command = job.command.trim().trim_end_matches(';').trim().to_string();
-        let first = first_words(&command, 1);
-        let outcome = match first.first().map(String::as_str) {
-            Some("select" | "with" | "insert" | "update" | "delete" | "values") => {
-                survive_lost_connection(self.session.prepare(&command))?
-            }
-            Some("refresh" | "vacuum" | "analyze" | "call") => {
+        // The command is text inside a string literal, so it has a tree of its own: what it
+        // does decides how it is checked, whatever comments, casing or quoting it is written in.
+        let tree = crate::sql::ast::parse(&command);
+        let prepare = |session: &mut ApplySession| survive_lost_connection(session.prepare(&command));
+        let outcome = match tree.as_deref().and_then(crate::sql::ast::first) {
+            Some(node) => match crate::sql::ast::command(node) {
+                Command::Select | Command::Modify => prepare(&mut *self.session)?,
                 // Not preparable: check that what it names exists.
-                let name = command
-                    .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
-                    .filter(|w| !w.is_empty())
-                    .find(|w| {
-                        !matches!(
-                            w.to_ascii_lowercase().as_str(),
-                            "refresh"
-                                | "materialized"
-                                | "view"
-                                | "concurrently"
-                                | "vacuum"
-                                | "analyze"
-                                | "call"
-                                | "full"
-                                | "verbose"
-                        )
-                    })
-                    .unwrap_or("")
-                    .to_string();
-                let probe = if first[0] == "call" {
-                    format!("SELECT {}::regproc", quote_literal(&name))
-                } else {
-                    format!("SELECT {}::regclass", quote_literal(&name))
-                };
-                if name.is_empty() {
-                    Outcome::Applied {
-                        notices: Vec::new(),
+                kind @ (Command::Refresh | Command::Vacuum | Command::Call) => {
+                    match crate::sql::ast::maintenance_target(node) {
+                        Some(name) => {
+                            let cast = if kind == Command::Call {
+                                "regproc"
+                            } else {
+                                "regclass"
+                            };
+                            let probe = format!("SELECT {}::{cast}", quote_literal(&name));
+                            survive_lost_connection(self.session.prepare(&probe))?
+                        }
+                        None => Outcome::Applied {
+                            notices: Vec::new(),
+                        },
                     }
-                } else {
-                    survive_lost_connection(self.session.prepare(&probe))?
                 }
-            }
-            _ => Outcome::Applied {
-                notices: Vec::new(),
+                Command::Reindex | Command::Other => Outcome::Applied {
+                    notices: Vec::new(),
+                },
+            },
+            // A command that does not parse has no tree; one that starts like a query is
+            // prepared all the same, so the server reports its syntax error (first words only
+            // for text that does not parse).
+            None => match first_words(&command, 1).first().map(String::as_str) {
+                Some("select" | "with" | "insert" | "update" | "delete" | "values") => {
+                    prepare(&mut *self.session)?
+                }
+                _ => Outcome::Applied {
+                    notices: Vec::new(),
+                },
             },
         };
         Ok(match outcome {
@@ -1283,8 +1280,9 @@ fn statement_safety(stmt: &Statement, database: &str) -> Safety {
     if stmt.kind == StatementKind::NotSql {
         return Safety::Document;
     }
-    match safety::assess_in(&stmt.text, Some(database)) {
-        Safety::Document => match crate::sql::cron::schedule_of(&stmt.text)
+    match stmt.safety(Some(database)) {
+        Safety::Document => match stmt
+            .cron_schedule()
             .map(|job| safety::assess(&job.command))
         {
             Some(Safety::Refused(reason)) => {

@@ -622,17 +622,16 @@ pub(super) mod tests {
     /// A one-statement document whose statement is all of `sql` (fixes' unit tests).
     pub(in crate::check) fn stmt(sql: &str) -> (Document, Statement) {
         let doc = crate::document::read(sql.as_bytes()).0;
-        let stmt = Statement {
-            index: 0,
-            origin: crate::sql::Origin::Document {
+        let stmt = Statement::new(
+            0,
+            crate::sql::Origin::Document {
                 block: 0,
                 code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
             },
-            text: sql.to_string(),
-            range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
-            kind: crate::sql::StatementKind::Schema,
-            facts: crate::sql::Facts::default(),
-        };
+            sql.to_string(),
+            TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            crate::sql::StatementKind::Schema,
+        );
         (doc, stmt)
     }
 

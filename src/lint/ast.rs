@@ -1,15 +1,22 @@
-//! pg_query parse trees as JSON values, and the few walks the rules need. JSON (through the
-//! protobuf types' `Serialize`) reaches every node type, which pg_query's typed `nodes()` does not.
+//! Parse trees (kept by `pgspec_sql`: a statement's own, or one `pgspec_sql` parsed for a
+//! function body's query) in their JSON form, and the few walks the rules need.
+//!
+//! Still to do (issue 11): the rules read the JSON rendering of the typed tree by key names;
+//! they should read the typed tree through `pgspec_sql::ast` helpers instead.
 
 use serde_json::Value;
 
-/// Parse `sql` into the JSON form of pg_query's protobuf tree; `None` if it does not parse.
+use crate::sql::ast::ParseTree;
+
+/// The JSON form of a tree.
+pub(crate) fn json(tree: &ParseTree) -> Option<Value> {
+    serde_json::to_value(tree).ok()
+}
+
+/// Parse `sql` (text that is not a statement of the document: a cron job's command, a SQL
+/// function's body) through `pgspec_sql`, in JSON form; `None` if it does not parse.
 pub(crate) fn parse(sql: &str) -> Option<Value> {
-    // pg_query has a few `panic!`s on shapes PostgreSQL never produces; never take the run down.
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
-        .ok()?
-        .ok()?;
-    serde_json::to_value(&parsed.protobuf).ok()
+    json(&*crate::sql::ast::parse(sql)?)
 }
 
 /// The top-level statement nodes of a parse: `(node type, body, stmt_location)`.

@@ -156,7 +156,7 @@ pub(crate) struct Query {
 pub(crate) struct Context<'a> {
     pub doc: &'a Document,
     pub statements: &'a [Statement],
-    /// pg_query trees of the statements (JSON), `None` where a statement does not parse.
+    /// The statements' kept trees (JSON form), `None` where a statement does not parse.
     pub asts: Vec<Option<Value>>,
     pub catalog: Catalog,
     /// Catalog tables plus the document's tables that are not in the catalog.
@@ -168,15 +168,10 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
+        // The statements' kept trees (never parsed again), in the JSON form the rules read.
         let asts: Vec<Option<Value>> = statements
             .iter()
-            .map(|s| {
-                if s.facts.parses {
-                    ast::parse(&s.text)
-                } else {
-                    None
-                }
-            })
+            .map(|s| s.ast().and_then(ast::json))
             .collect();
         let mut tables = catalog.tables.clone();
         for (_, t) in model::document_tables(&asts) {
@@ -409,24 +404,16 @@ fn body_queries(body: &Body) -> Vec<Query> {
             }
         }
         "plpgsql" => {
-            let wrapped = format!(
-                "CREATE FUNCTION pgspec_lint_body() RETURNS void AS $pgspec_lint$\n{}\n$pgspec_lint$ LANGUAGE plpgsql",
-                body.text
-            );
-            let Ok(Ok(tree)) = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
-            else {
+            let Some(queries) = crate::sql::ast::plpgsql_queries(&body.text) else {
                 return out;
             };
-            let mut queries = Vec::new();
-            collect_plpgsql_queries(&tree, 0, &mut queries);
-            queries.sort_by_key(|(line, _)| *line);
             let line_starts: Vec<usize> = std::iter::once(0)
                 .chain(body.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect();
-            for (line, q) in queries {
-                // `line` counts from the wrapper's opening line, which is the body's line 0.
+            for (line, q, tree) in queries {
+                // `line` is the body's line (1-based) of the PL/pgSQL statement.
                 let from = line
-                    .checked_sub(2)
+                    .checked_sub(1)
                     .and_then(|l| line_starts.get(l))
                     .copied()
                     .unwrap_or(0);
@@ -438,7 +425,7 @@ fn body_queries(body: &Body) -> Vec<Query> {
                 else {
                     continue;
                 };
-                if let Some(tree) = ast::parse(&q) {
+                if let Some(tree) = ast::json(&tree) {
                     out.push(Query {
                         stmt: body.stmt,
                         offset: body.offset + at,
@@ -451,38 +438,4 @@ fn body_queries(body: &Body) -> Vec<Query> {
         _ => {}
     }
     out
-}
-
-/// Every `PLpgSQL_expr.query` that is a whole SQL statement (not an expression such as
-/// `x > 0`), with the line number of the PL/pgSQL statement it belongs to.
-fn collect_plpgsql_queries(value: &Value, line: usize, out: &mut Vec<(usize, String)>) {
-    match value {
-        Value::Object(obj) => {
-            let line = obj
-                .get("lineno")
-                .and_then(Value::as_u64)
-                .and_then(|l| usize::try_from(l).ok())
-                .unwrap_or(line);
-            if let Some(q) = obj.get("PLpgSQL_expr").and_then(|e| e["query"].as_str()) {
-                let head = q.trim_start().to_ascii_lowercase();
-                if [
-                    "insert", "update", "delete", "select", "with", "refresh", "merge",
-                ]
-                .iter()
-                .any(|k| head.starts_with(k))
-                {
-                    out.push((line, q.to_owned()));
-                }
-            }
-            for v in obj.values() {
-                collect_plpgsql_queries(v, line, out);
-            }
-        }
-        Value::Array(items) => {
-            for v in items {
-                collect_plpgsql_queries(v, line, out);
-            }
-        }
-        _ => {}
-    }
 }

@@ -13,7 +13,7 @@ use crate::check::CheckReport;
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError};
-use crate::sql::tables::{created_table, SqlForeignKey};
+use crate::sql::tables::SqlForeignKey;
 use crate::sql::{ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -141,7 +141,7 @@ impl Catalog {
             if !matches!(s.kind, StatementKind::Schema) {
                 continue;
             }
-            let Some(t) = created_table(&s.text) else {
+            let Some(t) = s.created_table() else {
                 continue;
             };
             if t.copies_columns && t.columns.is_empty() {
@@ -211,7 +211,7 @@ impl<'a> SqlSpans<'a> {
                 }
             }
             if !s.facts.parses {
-                // MySQL-isms (inline INDEX) keep pg_query from reading the name; the server
+                // MySQL-isms (inline INDEX) keep the parser from reading the name; the server
                 // may still have created the table after check's safe fix.
                 if let Some(name) = written_table_name(&s.text) {
                     creators.entry(name).or_insert(i);
@@ -237,7 +237,7 @@ impl<'a> SqlSpans<'a> {
     /// The column's name in the `CREATE TABLE`, else the statement's first line.
     fn column(&self, table: &str, column: &str) -> Option<TextRange> {
         let stmt = self.creator(table)?;
-        let at = created_table(&stmt.text)
+        let at = stmt.created_table()
             .and_then(|t| t.columns.into_iter().find(|c| c.name == column))
             .and_then(|c| {
                 stmt.is_written().then_some(())?;
@@ -403,7 +403,7 @@ pub fn drift(
     // server refused them (they are still part of the SQL's design).
     let mut sql_tables: Vec<String> = catalog.tables.keys().cloned().collect();
     for s in statements.iter().filter(|s| s.generated().is_none()) {
-        let name = match created_table(&s.text) {
+        let name = match s.created_table() {
             Some(t) if !t.partition_of => Some(t.name),
             Some(_) => None,
             None if !s.facts.parses => written_table_name(&s.text)

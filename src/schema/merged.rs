@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::document::Document;
-use crate::sql::tables::created_table;
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
 use super::drift::Catalog;
@@ -155,7 +154,7 @@ pub fn build(
                 line: line(t.span.start),
             });
         }
-        let sql_columns = creator.and_then(|s| created_table(&s.text).map(|t| (s, t)));
+        let sql_columns = creator.and_then(|s| s.created_table().map(|t| (s, t)));
         let mut columns: Vec<ModelColumn> = Vec::new();
         if let Some(live) = live {
             for c in &live.columns {

@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
-use crate::sql::tables::created_table;
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -361,7 +360,7 @@ pub fn synthesize(
             continue;
         };
         let creator = &statements[c_idx];
-        let Some(sql) = created_table(&creator.text) else {
+        let Some(sql) = creator.created_table() else {
             continue;
         };
         if sql.copies_columns {
@@ -385,7 +384,7 @@ pub fn synthesize(
                 .iter()
                 .filter(|r| r.kind == ObjectKind::Relation && r.name.to_lowercase() != name)
                 .filter_map(|r| creators.get(&r.name.to_lowercase()))
-                .filter_map(|&k| created_table(&statements[k].text))
+                .filter_map(|&k| statements[k].created_table())
                 .flat_map(|t| t.columns.into_iter().map(|c| c.name))
                 .collect()
         };

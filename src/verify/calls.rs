@@ -384,49 +384,6 @@ pub fn functions(
     claims
 }
 
-/// The command of a `cron.schedule(…)` call (its last string argument).
-pub fn cron_command(sql: &str) -> Option<(String, String)> {
-    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
-        .ok()?
-        .ok()?;
-    let mut found = None;
-    for (node, _, _, _) in parsed.protobuf.nodes() {
-        if let pg_query::NodeRef::FuncCall(f) = node {
-            let name: Vec<String> = f
-                .funcname
-                .iter()
-                .filter_map(|n| match n.node.as_ref() {
-                    Some(pg_query::NodeEnum::String(s)) => Some(s.sval.clone()),
-                    _ => None,
-                })
-                .collect();
-            if name.last().map(String::as_str) != Some("schedule") {
-                continue;
-            }
-            let strings: Vec<String> = f
-                .args
-                .iter()
-                .filter_map(|a| match a.node.as_ref() {
-                    Some(pg_query::NodeEnum::AConst(c)) => match &c.val {
-                        Some(pg_query::protobuf::a_const::Val::Sval(s)) => Some(s.sval.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect();
-            if strings.len() >= 2 {
-                let job = if strings.len() >= 3 {
-                    strings[0].clone()
-                } else {
-                    String::new()
-                };
-                found = strings.last().map(|c| (job, c.clone()));
-            }
-        }
-    }
-    found
-}
-
 /// Run every pg_cron job command once.
 pub fn schedules(
     app: &mut DocumentConnection<'_>,
@@ -434,13 +391,12 @@ pub fn schedules(
     line_of: &dyn Fn(TextRange) -> u32,
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
-    for s in statements
-        .iter()
-        .filter(|s| s.text.to_lowercase().contains("cron.schedule"))
-    {
-        let Some((job, command)) = cron_command(&s.text) else {
+    for s in statements {
+        // The job, from the statement's kept tree.
+        let Some(schedule) = s.cron_schedule() else {
             continue;
         };
+        let (job, command) = (schedule.name.unwrap_or_default(), schedule.command);
         let line = line_of(s.range);
         let mut claim = Claim {
             kind: ClaimKind::Schedule,
@@ -530,20 +486,6 @@ pub fn schedules(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cron_commands_are_read() {
-        assert_eq!(
-            cron_command(
-                "SELECT cron.schedule('cleanup', '0 2 * * *', $$DELETE FROM s WHERE x < now()$$);"
-            ),
-            Some(("cleanup".into(), "DELETE FROM s WHERE x < now()".into()))
-        );
-        assert_eq!(
-            cron_command("SELECT cron.schedule('0 0 1 * *', 'SELECT f()')"),
-            Some((String::new(), "SELECT f()".into()))
-        );
-    }
 
     #[test]
     fn unsafe_commands_are_recognised() {

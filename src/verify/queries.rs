@@ -379,19 +379,9 @@ fn default_for(type_name: &str) -> String {
 
 /// Referenced tables of a query, by name.
 fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
-    let Ok(parsed) = std::panic::catch_unwind(|| pg_query::parse(query, 0)) else {
-        return Vec::new();
-    };
-    let Ok(parsed) = parsed else {
-        return Vec::new();
-    };
-    let names: Vec<(Option<String>, String)> = parsed
-        .tables()
+    let names: Vec<(Option<String>, String)> = crate::sql::relations_in(query)
         .into_iter()
-        .map(|t| match t.rsplit_once('.') {
-            Some((s, n)) => (Some(s.to_string()), n.to_string()),
-            None => (None, t),
-        })
+        .map(|o| (o.schema, o.name))
         .collect();
     catalog
         .tables

@@ -184,6 +184,66 @@ pub fn maintenance_target(stmt: &NodeEnum) -> Option<String> {
     }
 }
 
+/// The SQL statements a PL/pgSQL function body runs (not its expressions such as `x > 0`),
+/// each with the line of the PL/pgSQL statement it belongs to (1 = the body's first line) and
+/// its tree; `None` when the body does not compile.
+///
+/// pg_query gives a PL/pgSQL function only as JSON (it has no typed form for it), so this is
+/// the one walk over JSON by key names; what each embedded query is comes from its own tree.
+pub fn plpgsql_queries(body: &str) -> Option<Vec<(usize, String, Arc<ParseTree>)>> {
+    let wrapped = format!(
+        "CREATE FUNCTION pgspec_lint_body() RETURNS void AS $pgspec_lint$\n{body}\n$pgspec_lint$ LANGUAGE plpgsql"
+    );
+    PARSES.with(|n| n.set(n.get() + 1));
+    let json = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
+        .ok()?
+        .ok()?;
+    let mut texts = Vec::new();
+    collect_plpgsql_queries(&json, 0, &mut texts);
+    texts.sort_by_key(|(line, _)| *line);
+    Some(
+        texts
+            .into_iter()
+            .filter_map(|(line, text)| {
+                let tree = parse(&text)?;
+                let runs = matches!(
+                    first(&tree).map(command),
+                    Some(Command::Select | Command::Modify | Command::Refresh)
+                );
+                // The wrapper's opening line is line 1, the body's first line line 2.
+                runs.then(|| (line.saturating_sub(1), text, tree))
+            })
+            .collect(),
+    )
+}
+
+/// Every `PLpgSQL_expr.query` below `value`, with the line number of the PL/pgSQL statement
+/// it belongs to.
+fn collect_plpgsql_queries(value: &serde_json::Value, line: usize, out: &mut Vec<(usize, String)>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(obj) => {
+            let line = obj
+                .get("lineno")
+                .and_then(Value::as_u64)
+                .and_then(|l| usize::try_from(l).ok())
+                .unwrap_or(line);
+            if let Some(q) = obj.get("PLpgSQL_expr").and_then(|e| e["query"].as_str()) {
+                out.push((line, q.to_owned()));
+            }
+            for v in obj.values() {
+                collect_plpgsql_queries(v, line, out);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                collect_plpgsql_queries(v, line, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +257,24 @@ mod tests {
         assert_eq!(commands, [Command::Select, Command::Vacuum]);
         assert!(parse("SELEC 1").is_none());
         assert_eq!(parse_count(), before + 2);
+    }
+
+    #[test]
+    fn plpgsql_bodies_give_their_statements_not_their_expressions() {
+        let body = "DECLARE n int;\nBEGIN\n  IF n > 0 THEN\n    -- tidy\n    delete from t where id = n;\n  END IF;\n  n := 1;\n  PERFORM pg_notify('c', 'x');\nEND";
+        let found: Vec<(usize, String)> = plpgsql_queries(body)
+            .expect("compiles")
+            .into_iter()
+            .map(|(line, text, _)| (line, text))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (5, "delete from t where id = n".to_owned()),
+                (8, "SELECT pg_notify('c', 'x')".to_owned())
+            ]
+        );
+        assert!(plpgsql_queries("BEGIN nonsense END").is_none());
     }
 
     #[test]

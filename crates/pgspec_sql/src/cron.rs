@@ -184,6 +184,23 @@ mod tests {
     }
 
     #[test]
+    fn schedules_are_read_from_the_tree_however_spelled() {
+        // Words would miss these: quoted and mixed-case names, a comment between the parts.
+        for sql in [
+            "SELECT \"cron\".\"schedule\"('j', '@daily', 'VACUUM t')",
+            "SeLeCt CRON.Schedule('j', '@daily', 'VACUUM t')",
+            "SELECT cron /* the extension */ . schedule('j', '@daily', 'VACUUM t')",
+            "-- nightly\nSELECT cron.schedule('j', '@daily', E'VACUUM t')",
+        ] {
+            let job = schedule_of(sql).unwrap_or_else(|| panic!("a schedule: {sql}"));
+            assert_eq!(job.command, "VACUUM t", "{sql}");
+        }
+        // Words would find these: a string mentioning it, another schema's function.
+        assert_eq!(schedule_of("SELECT 'cron.schedule(1, 2)'"), None);
+        assert_eq!(schedule_of("SELECT app.schedule('j', '@daily', 'x')"), None);
+    }
+
+    #[test]
     fn schedules_are_validated_like_pg_cron() {
         for ok in [
             "0 2 * * *",

@@ -8,6 +8,7 @@
 pub mod ast;
 mod classify;
 pub mod cron;
+pub mod expr;
 mod facts;
 mod lexer;
 pub mod quote;
@@ -141,6 +142,27 @@ pub enum Origin {
 }
 
 impl Statement {
+    /// A statement of `kind` with `text` at `origin`/`range`, parsed (facts and tree) here.
+    /// Extraction makes the document's statements; this is for a statement made elsewhere.
+    pub fn new(
+        index: usize,
+        origin: Origin,
+        text: String,
+        range: TextRange,
+        kind: StatementKind,
+    ) -> Statement {
+        let parsed = facts::analyze(&text, 0);
+        Statement {
+            index,
+            origin,
+            text,
+            range,
+            kind,
+            facts: parsed.facts,
+            ast: parsed.tree,
+        }
+    }
+
     /// The parse tree of [`Statement::text`] (kept from when the statement was made: never
     /// parsed again); `None` when the text does not parse.
     pub fn ast(&self) -> Option<&ast::ParseTree> {
@@ -296,6 +318,19 @@ pub fn generated_statement(text: String, range: TextRange, generated: GeneratedF
         ast: parsed.tree,
         text,
     }
+}
+
+/// The relations a text that is not one of the document's statements uses (a query found in
+/// prose, a function body's query), anywhere in its tree, common-table-expression names left
+/// out; empty if it does not parse. A statement of the document has them in its facts.
+pub fn relations_in(sql: &str) -> Vec<ObjectName> {
+    let Some(tree) = ast::parse(sql) else {
+        return Vec::new();
+    };
+    ast::top_nodes(&tree)
+        .flat_map(visit::references)
+        .filter(|o| o.kind == ObjectKind::Relation)
+        .collect()
 }
 
 /// Offsets in a block's code are far below 4 GiB (documents are size-limited on read).

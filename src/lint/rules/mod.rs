@@ -274,10 +274,12 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
                     let Some(table) = ast::relname(body) else {
                         continue;
                     };
-                    // AT_EnableRowSecurity = 55, AT_ForceRowSecurity = 57 in pg_query's enum.
-                    let enables = ast::find_all(body, "AlterTableCmd")
-                        .iter()
-                        .any(|c| matches!(c["subtype"].as_i64(), Some(55 | 57)));
+                    let enables = ast::find_all(body, "AlterTableCmd").iter().any(|c| {
+                        use crate::sql::ast::pb::AlterTableType as T;
+                        c["subtype"].as_i64().is_some_and(|t| {
+                            t == T::AtEnableRowSecurity as i64 || t == T::AtForceRowSecurity as i64
+                        })
+                    });
                     if enables {
                         let slot = enabled.entry(table).or_insert(None);
                         slot.get_or_insert(i);
