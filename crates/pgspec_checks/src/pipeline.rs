@@ -3,7 +3,6 @@
 
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::diagnostics::Diagnostic;
-use crate::diagnostics::Severity;
 use crate::document::{self, Document};
 use crate::lint::{self, LintConfig};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
@@ -173,10 +172,7 @@ pub fn check_all(
         let mut diagnostics = std::mem::take(&mut report.diagnostics);
         diagnostics.extend(drift);
         diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
-        let schema_sql = std::mem::take(&mut report.schema_sql);
-        let statements = std::mem::take(&mut report.statements);
-        report = CheckReport::new(&extracted.document, statements, diagnostics);
-        report.schema_sql = schema_sql;
+        report.set_diagnostics(diagnostics);
     }
     if let Some(config) = lint {
         let findings = lint::lint(
@@ -249,20 +245,12 @@ fn select_and_suppress(
     let enabled = |code: crate::diagnostics::Code| config.enabled(code, path);
     let suppressions = lint::suppress::find(doc, statements);
     let mut usage = lint::suppress::Usage::new(&suppressions);
-    let before = std::mem::take(&mut report.diagnostics);
-    let selected: Vec<Diagnostic> = before.iter().filter(|d| enabled(d.code)).cloned().collect();
+    let selected: Vec<Diagnostic> = std::mem::take(&mut report.diagnostics)
+        .into_iter()
+        .filter(|d| enabled(d.code))
+        .collect();
     let kept = lint::suppress::filter(doc, &suppressions, &mut usage, selected);
-    let count =
-        |ds: &[Diagnostic], level: Severity| ds.iter().filter(|d| d.severity == level).count();
-    report.summary.errors = report
-        .summary
-        .errors
-        .saturating_sub(count(&before, Severity::Error) - count(&kept, Severity::Error));
-    report.summary.warnings = report
-        .summary
-        .warnings
-        .saturating_sub(count(&before, Severity::Warning) - count(&kept, Severity::Warning));
-    report.diagnostics = kept;
+    report.set_diagnostics(kept);
     let findings = lint::suppress::filter(doc, &suppressions, &mut usage, findings);
     let mut findings = lint::drop_server_duplicates(findings, &report.diagnostics, statements);
     if enabled(crate::diagnostics::Code::UnusedSuppression) {
@@ -272,15 +260,8 @@ fn select_and_suppress(
     merge_lint_findings(report, findings);
 }
 
-/// Rule findings merged into the report: by position, keeping check's own order, counted.
+/// Rule findings merged into the report: by position, keeping check's own order.
 fn merge_lint_findings(report: &mut CheckReport, findings: Vec<Diagnostic>) {
-    for d in &findings {
-        match d.severity {
-            Severity::Error => report.summary.errors += 1,
-            Severity::Warning => report.summary.warnings += 1,
-            Severity::Info => {}
-        }
-    }
     let mut merged = Vec::with_capacity(report.diagnostics.len() + findings.len());
     let mut pending = findings.into_iter().peekable();
     for d in std::mem::take(&mut report.diagnostics) {
@@ -290,5 +271,5 @@ fn merge_lint_findings(report: &mut CheckReport, findings: Vec<Diagnostic>) {
         merged.push(d);
     }
     merged.extend(pending);
-    report.diagnostics = merged;
+    report.set_diagnostics(merged);
 }

@@ -91,6 +91,13 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The error and warning counts of `diagnostics`: the one place they are computed.
+    fn count_findings(&mut self, diagnostics: &[Diagnostic]) {
+        let count = |level: Severity| diagnostics.iter().filter(|d| d.severity == level).count();
+        self.errors = count(Severity::Error);
+        self.warnings = count(Severity::Warning);
+    }
+
     /// The one-line human summary (without the path): what happened to the statements.
     pub fn describe(&self) -> String {
         let mut parts = vec![format!("{} applied", self.applied)];
@@ -260,13 +267,7 @@ impl CheckReport {
                 .entry(kind_name(s.kind).to_string())
                 .or_default() += 1;
         }
-        for d in &diagnostics {
-            match d.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => {}
-            }
-        }
+        summary.count_findings(&diagnostics);
         Self {
             statements,
             diagnostics,
@@ -370,6 +371,13 @@ impl CheckReport {
     }
 
     /// Whether any diagnostic is at or above `level`.
+    /// Replace the findings (after drift, lint, selection or suppression); the summary's
+    /// counts follow.
+    pub fn set_diagnostics(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.summary.count_findings(&diagnostics);
+        self.diagnostics = diagnostics;
+    }
+
     pub fn has_findings(&self, level: Severity) -> bool {
         self.diagnostics.iter().any(|d| d.severity >= level)
     }
