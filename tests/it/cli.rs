@@ -528,11 +528,11 @@ fn exit_code_and_format_matrix_covers_every_command() {
             assert!(stderr.contains("possible values"), "{args:?}: {stderr}");
         }
     }
-    for (format, args) in [("sarif", vec!["cluster", "status"])] {
-        let mut args = args;
-        args.extend(["--format", format]);
-        assert_eq!(code(&args).0, Some(2), "{args:?}");
-    }
+    assert_eq!(
+        code(&["cluster", "status", "--format", "sarif"]).0,
+        Some(2),
+        "cluster status has no sarif"
+    );
 
     // Every format a judging command has, on a document with an error: 1, and 0 with
     // --fail-on never.
