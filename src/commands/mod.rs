@@ -2,10 +2,12 @@
 //! server options, the output format, reading a document, finding the server).
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
+use pgspec::diagnostics::Severity;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 
 pub(crate) mod check;
@@ -41,6 +43,55 @@ pub(crate) enum Format {
     Github,
     /// SARIF 2.1.0 (one run, every document), for code scanning.
     Sarif,
+}
+
+/// The formats of the commands that build or report rather than judge a document line by
+/// line (`up`, `down`, `seed`, `model`, `cluster status`): a human layout or one JSON object.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportFormat {
+    /// The human layout.
+    Full,
+    /// One JSON object (the `tool`, `version`, `command` envelope and the command's fields).
+    Json,
+}
+
+/// `verify`'s formats: its findings can also be one line each.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VerifyFormat {
+    /// rustc-style excerpts for the findings, then one line per claim.
+    Full,
+    /// One line per finding and per claim.
+    Concise,
+    /// One JSON object: `claims[]`, `diagnostics[]`, `summary`.
+    Json,
+}
+
+/// `--fail-on`: the severity from which a finding makes the command exit with 1.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailOn {
+    Error,
+    Warning,
+    Info,
+    /// Findings never change the exit code (the default of the commands that build).
+    Never,
+}
+
+impl FailOn {
+    /// The exit code of a command that did its job: 1 when one of `severities` is at or above
+    /// this level, else 0. (2, when pgspec could not do the job, is decided by the caller.)
+    pub(crate) fn exit_code(self, severities: impl IntoIterator<Item = Severity>) -> ExitCode {
+        let level = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            FailOn::Never => return ExitCode::SUCCESS,
+        };
+        if severities.into_iter().any(|s| s >= level) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 pub(crate) fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {

@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use pgspec::diagnostics::render::render_full;
-use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
 use pgspec::seed;
 use pgspec::up;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{document_path, read_input, server_for, FailOn, ReportFormat, ServerArgs};
 use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
@@ -36,9 +35,14 @@ pub(crate) struct SeedArgs {
     /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// Output format: full (human) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
+    /// Exit with 1 when a finding (a constraint pgspec could not satisfy, a table it could
+    /// not fill) is at or above this severity; by default the exit code says only whether
+    /// seeding ran.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -100,11 +104,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let errors = report
-        .diagnostics
-        .iter()
-        .any(|d| d.severity >= Severity::Warning);
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let value = json_envelope(
             "seed",
             serde_json::json!({
@@ -155,9 +155,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             report.rows_per_second()
         )?;
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(args
+        .fail_on
+        .exit_code(report.diagnostics.iter().map(|d| d.severity)))
 }

@@ -11,7 +11,7 @@ use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
 use pgspec::up;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{document_path, read_input, server_for, FailOn, ReportFormat, ServerArgs};
 use crate::printer::{json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
@@ -25,9 +25,13 @@ pub(crate) struct UpArgs {
     /// Drop and rebuild the database if it exists.
     #[arg(long)]
     recreate: bool,
-    /// Output format: full (human) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
+    /// Exit with 1 when the document has a finding at or above this severity (by default the
+    /// findings are printed and the exit code says only whether the database was built).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -60,13 +64,9 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
         },
     )
     .with_context(|| format!("bringing up {path}"))?;
-    let failed_errors = report
-        .check
-        .as_ref()
-        .is_some_and(|(_, r)| r.has_findings(Severity::Error));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let value = json_envelope(
             "up",
             serde_json::json!({
@@ -134,19 +134,33 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
             )?;
         }
     }
-    Ok(
-        if failed_errors || report.status == up::UpStatus::NeedsMigration {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    if report.status == up::UpStatus::NeedsMigration {
+        // The database is not the document's: the job is not done.
+        eprintln!(
+            "pgspec: error: database {} was built from an earlier version of {path}; migrations are not implemented yet: `pgspec up --recreate {path}` rebuilds it (its rows are lost)",
+            report.database
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(args.fail_on.exit_code(
+        report
+            .check
+            .iter()
+            .flat_map(|(_, r)| r.diagnostics.iter().map(|d| d.severity)),
+    ))
 }
 
 pub(crate) fn run_down(args: &UpArgs) -> Result<ExitCode> {
     let name = args.database_name();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    if up::down_for(&server, &name, document_path(&args.doc).as_deref())? {
+    let removed = up::down_for(&server, &name, document_path(&args.doc).as_deref())?;
+    if args.format == ReportFormat::Json {
+        let value = json_envelope(
+            "down",
+            serde_json::json!({ "database": name, "removed": removed }),
+        );
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else if removed {
         println!("database {name}: removed");
     } else {
         println!("database {name}: does not exist (nothing to do)");

@@ -12,7 +12,7 @@ use pgspec::pipeline;
 use pgspec::up;
 use pgspec::verify;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{document_path, read_input, server_for, FailOn, ServerArgs, VerifyFormat};
 use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
@@ -23,9 +23,12 @@ pub(crate) struct VerifyArgs {
     /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// Output format: full (human), concise or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Full)]
+    format: VerifyFormat,
+    /// Exit with 1 when a finding is at or above this severity (a failed claim is an error).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -49,11 +52,7 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let failed = report
-        .claims
-        .iter()
-        .any(|c| c.status == verify::Status::Fail);
-    if args.format == Format::Json {
+    if args.format == VerifyFormat::Json {
         let value = json_envelope(
             "verify",
             serde_json::json!({
@@ -74,7 +73,7 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             .iter()
             .filter(|d| d.severity >= Severity::Warning)
         {
-            if args.format == Format::Concise {
+            if args.format == VerifyFormat::Concise {
                 writeln!(out, "{}", render_concise(&source, d))?;
             } else {
                 writeln!(out, "{}\n", render_full(&source, d, styled))?;
@@ -101,9 +100,12 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             s.claims, s.passed, s.failed, s.skipped
         )?;
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let failed_claims = report
+        .claims
+        .iter()
+        .filter(|c| c.status == verify::Status::Fail)
+        .map(|_| Severity::Error);
+    Ok(args
+        .fail_on
+        .exit_code(failed_claims.chain(report.diagnostics.iter().map(|d| d.severity))))
 }
