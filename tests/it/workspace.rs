@@ -19,17 +19,8 @@ const PIPELINE: &[&str] = &[
 ];
 
 /// Which workspace crates may depend on these libraries (the SQL parser, the server client).
-/// (lint, check, seed and verify still parse text themselves; that moves behind `pgspec_sql`.)
 const OWNERS: &[(&str, &[&str])] = &[
-    (
-        "pg_query",
-        &[
-            "pgspec_sql",
-            "pgspec_checks",
-            "pgspec_seed",
-            "pgspec_verify",
-        ],
-    ),
+    ("pg_query", &["pgspec_sql"]),
     ("postgres", &["pgspec_postgres"]),
 ];
 
