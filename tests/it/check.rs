@@ -438,3 +438,65 @@ fn roles_that_exist_in_the_cluster_before_the_run_are_not_duplicates() {
         Some(Category::DuplicateObject)
     );
 }
+
+#[test]
+fn cron_job_commands_are_checked_by_what_their_tree_says_they_do() {
+    // Words would mislead on each: a comment first (the first word is `nightly`), odd casing
+    // and a quoted name, `"cron"."schedule"` (not the text `cron.schedule`).
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE jobs (id int PRIMARY KEY);\n\
+         SELECT cron.schedule('tidy', '0 3 * * *', $$-- nightly\ndelete from nosuch_table$$);\n\
+         SELECT CRON.Schedule('refresh', '0 4 * * *', $$ /* hourly */ REFRESH MATERIALIZED VIEW \"Nosuch_View\"$$);\n\
+         SELECT \"cron\".\"schedule\"('vacuum', '0 5 * * *', $$VACUUM jobs$$);",
+    ));
+    let status: Vec<StatementStatus> = report.statements.iter().map(|s| s.status).collect();
+    assert_eq!(
+        status[1],
+        StatementStatus::Failed,
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_eq!(
+        status[2],
+        StatementStatus::Failed,
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_ne!(
+        status[3],
+        StatementStatus::Failed,
+        "{:#?}",
+        report.diagnostics
+    );
+    // Each finding lies inside its statement's lines.
+    let inside = |needle: &str| {
+        let line = line_of(&doc, needle);
+        let stmt = report
+            .statements
+            .iter()
+            .find(|s| s.line <= line && line <= s.end_line)
+            .expect("a statement holds it");
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                let at = doc.line_index.line(d.primary.range.start);
+                stmt.line <= at && at <= stmt.end_line
+            })
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        inside("'tidy'").iter().any(|m| m.contains("nosuch_table")),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(
+        inside("'refresh'")
+            .iter()
+            .any(|m| m.contains("Nosuch_View")),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(inside("'vacuum'").is_empty(), "{:#?}", report.diagnostics);
+}

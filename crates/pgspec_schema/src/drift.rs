@@ -236,7 +236,8 @@ impl<'a> SqlSpans<'a> {
     /// The column's name in the `CREATE TABLE`, else the statement's first line.
     fn column(&self, table: &str, column: &str) -> Option<TextRange> {
         let stmt = self.creator(table)?;
-        let at = stmt.created_table()
+        let at = stmt
+            .created_table()
             .and_then(|t| t.columns.into_iter().find(|c| c.name == column))
             .and_then(|c| {
                 stmt.is_written().then_some(())?;

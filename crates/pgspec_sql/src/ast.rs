@@ -170,16 +170,13 @@ pub fn maintenance_target(stmt: &NodeEnum) -> Option<String> {
                 .map(|rv| qualified(&rv.schemaname, &rv.relname)),
             _ => None,
         }),
-        NodeEnum::CallStmt(c) => c
-            .funccall
-            .as_ref()
-            .map(|f| {
-                names(&f.funcname)
-                    .into_iter()
-                    .map(quote_ident)
-                    .collect::<Vec<_>>()
-                    .join(".")
-            }),
+        NodeEnum::CallStmt(c) => c.funccall.as_ref().map(|f| {
+            names(&f.funcname)
+                .into_iter()
+                .map(quote_ident)
+                .collect::<Vec<_>>()
+                .join(".")
+        }),
         _ => None,
     }
 }

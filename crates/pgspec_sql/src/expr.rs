@@ -46,7 +46,6 @@ pub enum Expr {
     Unknown,
 }
 
-
 /// Resolves a column name to its index in the row.
 pub type Lookup<'a> = dyn Fn(&str) -> Option<usize> + 'a;
 
@@ -409,7 +408,6 @@ fn convert(node: &NodeEnum, lookup: &Lookup<'_>) -> Expr {
     }
 }
 
-
 fn strip(e: &Expr) -> &Expr {
     match e {
         Expr::Cast(inner, _) => strip(inner),
@@ -436,18 +434,32 @@ mod tests {
         let Expr::InList(column, items, false) = e else {
             panic!("an IN list: {e:?}");
         };
-        assert!(matches!(*column, Expr::Cast(ref c, ref t) if matches!(**c, Expr::Col(0)) && t == "text"));
+        assert!(
+            matches!(*column, Expr::Cast(ref c, ref t) if matches!(**c, Expr::Col(0)) && t == "text")
+        );
         assert_eq!(items.len(), 2);
-        let e = parse_check("CHECK (((steps > 0) AND (steps <= 150))) NOT VALID", &l).expect("parses");
+        let e =
+            parse_check("CHECK (((steps > 0) AND (steps <= 150))) NOT VALID", &l).expect("parses");
         let Expr::And(parts) = e else {
             panic!("a conjunction: {e:?}");
         };
-        assert!(matches!(&parts[0], Expr::Op(op, a, b) if op == ">" && matches!(**a, Expr::Col(1)) && matches!(**b, Expr::Num(n) if n == 0.0)));
+        assert!(
+            matches!(&parts[0], Expr::Op(op, a, b) if op == ">" && matches!(**a, Expr::Col(1)) && matches!(**b, Expr::Num(n) if n == 0.0))
+        );
         let e = parse_check("CHECK ((email ~* '^[a-z]+@x$'::text))", &l).expect("parses");
-        assert!(matches!(e, Expr::Regex { case_insensitive: true, negated: false, .. }));
+        assert!(matches!(
+            e,
+            Expr::Regex {
+                case_insensitive: true,
+                negated: false,
+                ..
+            }
+        ));
         assert!(parse_check("CHECK ((", &l).is_none());
         // An unknown column is not a column.
-        assert!(matches!(parse_expr("nope > 1", &l), Some(Expr::Op(_, a, _)) if matches!(*a, Expr::Unknown)));
+        assert!(
+            matches!(parse_expr("nope > 1", &l), Some(Expr::Op(_, a, _)) if matches!(*a, Expr::Unknown))
+        );
     }
 
     #[test]

@@ -601,7 +601,10 @@ mod tests {
         let after_extract = ast::parse_count();
         // Everything later asks the kept tree.
         assert!(stmts[0].ast().is_some());
-        assert_eq!(stmts[0].created_table().map(|t| t.name), Some("jobs".to_owned()));
+        assert_eq!(
+            stmts[0].created_table().map(|t| t.name),
+            Some("jobs".to_owned())
+        );
         assert_eq!(stmts[0].safety(Some("app")), safety::Safety::Document);
         let job = stmts[1].cron_schedule().expect("a schedule");
         assert_eq!(job.command, "VACUUM jobs");
@@ -617,7 +620,10 @@ mod tests {
         // A new text (a fix's replacement) is parsed, once.
         let fixed = stmts[3].with_text("CREATE TABLE broken (id int);".to_owned());
         assert_eq!(ast::parse_count(), after_extract + 1);
-        assert_eq!(fixed.created_table().map(|t| t.name), Some("broken".to_owned()));
+        assert_eq!(
+            fixed.created_table().map(|t| t.name),
+            Some("broken".to_owned())
+        );
     }
 
     #[test]
@@ -646,7 +652,10 @@ mod tests {
             .filter_map(Statement::ast)
             .map(|t| serde_json::to_vec(t).map_or(0, |v| v.len()))
             .sum();
-        assert!(json_bytes < 3_000 * 8_192, "{json_bytes} bytes of trees as JSON");
+        assert!(
+            json_bytes < 3_000 * 8_192,
+            "{json_bytes} bytes of trees as JSON"
+        );
         assert!(took < std::time::Duration::from_secs(30), "{took:?}");
     }
 

@@ -20,8 +20,8 @@ use crate::document::Document;
 use crate::postgres::{
     char_position_to_byte, ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck,
 };
-use crate::sql::safety::{self, PrivilegedOp, Safety};
 use crate::sql::ast::Command;
+use crate::sql::safety::{self, PrivilegedOp, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind, TopKind};
 use crate::text::TextRange;
 
@@ -238,8 +238,7 @@ impl<'a> Engine<'a> {
     /// cron schedules whose extension exists (they prepared without error).
     fn log_if_applied(&mut self, i: usize, state: &State) {
         let stmt = &self.statements[i];
-        let schedule =
-            stmt.kind == StatementKind::Operation && stmt.cron_schedule().is_some();
+        let schedule = stmt.kind == StatementKind::Operation && stmt.cron_schedule().is_some();
         let keep = match state {
             State::Applied => true,
             State::NotAppliedKind => schedule,
@@ -680,7 +679,8 @@ impl<'a> Engine<'a> {
         // The command is text inside a string literal, so it has a tree of its own: what it
         // does decides how it is checked, whatever comments, casing or quoting it is written in.
         let tree = crate::sql::ast::parse(&command);
-        let prepare = |session: &mut ApplySession| survive_lost_connection(session.prepare(&command));
+        let prepare =
+            |session: &mut ApplySession| survive_lost_connection(session.prepare(&command));
         let outcome = match tree.as_deref().and_then(crate::sql::ast::first) {
             Some(node) => match crate::sql::ast::command(node) {
                 Command::Select | Command::Modify => prepare(&mut *self.session)?,
@@ -1281,10 +1281,7 @@ fn statement_safety(stmt: &Statement, database: &str) -> Safety {
         return Safety::Document;
     }
     match stmt.safety(Some(database)) {
-        Safety::Document => match stmt
-            .cron_schedule()
-            .map(|job| safety::assess(&job.command))
-        {
+        Safety::Document => match stmt.cron_schedule().map(|job| safety::assess(&job.command)) {
             Some(Safety::Refused(reason)) => {
                 Safety::Refused(format!("the cron job's command: {reason}"))
             }
