@@ -565,11 +565,7 @@ fn exit_code_and_format_matrix_covers_every_command() {
         assert_eq!(status, Some(0), "up --format {format}: {stderr}");
     }
     let (status, stderr) = run("up", &["--recreate"]);
-    assert_eq!(
-        status,
-        Some(0),
-        "up --recreate builds despite the error: {stderr}"
-    );
+    assert_eq!(status, Some(0), "up --recreate builds despite the error: {stderr}");
     for format in ["full", "json"] {
         let (status, stderr) = run("seed", &["--rows", "50", "--format", format]);
         assert_eq!(status, Some(0), "seed --format {format}: {stderr}");
