@@ -5,6 +5,7 @@
 
 use crate::diagnostics::PgDetails;
 use crate::postgres::{ApplySession, ClusterError, Outcome};
+use crate::sql::ast::NodeEnum;
 use crate::sql::{ObjectKind, Statement};
 
 use super::{ActionKind, ProvisionAction};
@@ -25,6 +26,8 @@ pub fn maintenance_functions(statements: &[Statement]) -> Vec<MaintenanceFunctio
     statements
         .iter()
         .enumerate()
+        // The partitions are made by dynamic SQL inside the body (`EXECUTE format('CREATE TABLE
+        // %I PARTITION OF …')`): text in a string, which no tree reaches.
         .filter(|(_, s)| s.text.to_ascii_lowercase().contains("partition of"))
         .filter_map(|(i, s)| {
             let f = s
@@ -32,11 +35,11 @@ pub fn maintenance_functions(statements: &[Statement]) -> Vec<MaintenanceFunctio
                 .creates
                 .iter()
                 .find(|o| o.kind == ObjectKind::Function)?;
-            // `name()` with nothing between the parentheses.
-            let after = s.text.to_ascii_lowercase();
-            let at = after.find(&f.name)? + f.name.len();
-            let rest = after[at..].trim_start();
-            if !rest.trim_start_matches('"').starts_with("()") {
+            // `name()` with no parameters at all, from the tree.
+            let Some(NodeEnum::CreateFunctionStmt(def)) = s.first_node() else {
+                return None;
+            };
+            if !def.parameters.is_empty() {
                 return None;
             }
             let quote = crate::sql::quote::quote_ident;

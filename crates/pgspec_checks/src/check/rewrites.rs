@@ -5,12 +5,55 @@ use std::ops::Range;
 
 use crate::diagnostics::{Applicability, Edit, Fix, PgDetails};
 use crate::document::Document;
-use crate::sql::Statement;
+use crate::sql::ast::{pb, NodeEnum};
+use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
 use super::categorize::quoted_names;
 use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
 use crate::sql::quote::quote_ident;
+
+/// Whether `stmt` is what `tree` accepts of its (first) parsed statement; for text that does not
+/// parse (a fix's own input often does not), what `words` says of its text (lowercase, comments
+/// and quotes masked, leading space trimmed): words only where there is no tree.
+fn statement_is(
+    stmt: &Statement,
+    tree: impl Fn(&NodeEnum) -> bool,
+    words: impl Fn(&str) -> bool,
+) -> bool {
+    match stmt.first_node() {
+        Some(node) => tree(node),
+        None => words(
+            mask_quotes_and_comments(&stmt.text)
+                .to_ascii_lowercase()
+                .trim_start(),
+        ),
+    }
+}
+
+/// Words for [`statement_is`]: the text starts with one of `prefixes`.
+fn starts(prefixes: &'static [&'static str]) -> impl Fn(&str) -> bool {
+    move |head| prefixes.iter().any(|p| head.starts_with(p))
+}
+
+/// Whether an `ALTER TABLE` adds a foreign key (a table constraint or a column's
+/// `REFERENCES`).
+fn adds_foreign_key(alter: &pb::AlterTableStmt) -> bool {
+    let foreign = |n: &pb::Node| {
+        matches!(&n.node, Some(NodeEnum::Constraint(c))
+            if c.contype == pb::ConstrType::ConstrForeign as i32)
+    };
+    alter.cmds.iter().any(|cmd| {
+        let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+            return false;
+        };
+        match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+            Some(NodeEnum::Constraint(c)) => c.contype == pb::ConstrType::ConstrForeign as i32,
+            Some(NodeEnum::ColumnDef(col)) => col.constraints.iter().any(foreign),
+            _ => false,
+        }
+    })
+}
 
 /// Build a plan from statement-relative edits. Document edits are exact only where the
 /// statement is a verbatim slice of the document; elsewhere the fix is shown, not applied.
@@ -134,13 +177,20 @@ pub(super) fn drop_partitioned_reference(
     if !partitioned.contains(&target) && !partitioned.contains(&target_lower) {
         return None;
     }
-    let head = lower.trim_start();
     let title = format!(
         "drop the foreign key to partitioned table `{target}` — the reference is then not enforced; to keep it, add a column for {target}'s partition key and reference both columns (a composite foreign key)"
     );
-    if head.starts_with("alter table") {
+    if statement_is(
+        stmt,
+        |n| matches!(n, NodeEnum::AlterTableStmt(_)),
+        starts(&["alter table"]),
+    ) {
         // The statement only adds the foreign key: drop it whole.
-        if !lower.contains("foreign key") {
+        let adds = match stmt.first_node() {
+            Some(NodeEnum::AlterTableStmt(alter)) => adds_foreign_key(alter),
+            _ => lower.contains("foreign key"),
+        };
+        if !adds {
             return None;
         }
         let mut plan = edit_plan(
@@ -301,7 +351,11 @@ pub(super) fn drop_index_predicate(
     }
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    if !lower.trim_start().starts_with("create") || !lower.contains("index") {
+    if !statement_is(
+        stmt,
+        |n| matches!(n, NodeEnum::IndexStmt(_)),
+        |head| head.starts_with("create") && head.contains("index"),
+    ) {
         return None;
     }
     // The WHERE at depth 0: the index predicate.
@@ -346,12 +400,21 @@ pub(super) fn grant_on_this_database(
     let named = quoted_names(&err.message).into_iter().next()?;
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    let head = lower.trim_start();
-    if !(head.starts_with("grant")
-        || head.starts_with("revoke")
-        || head.starts_with("alter database")
-        || head.starts_with("comment on database"))
-    {
+    let about_a_database = |n: &NodeEnum| match n {
+        NodeEnum::GrantStmt(_)
+        | NodeEnum::GrantRoleStmt(_)
+        | NodeEnum::AlterDatabaseStmt(_)
+        | NodeEnum::AlterDatabaseSetStmt(_)
+        | NodeEnum::AlterDatabaseRefreshCollStmt(_) => true,
+        NodeEnum::CommentStmt(c) => c.objtype == pb::ObjectType::ObjectDatabase as i32,
+        NodeEnum::AlterOwnerStmt(o) => o.object_type == pb::ObjectType::ObjectDatabase as i32,
+        _ => false,
+    };
+    if !statement_is(
+        stmt,
+        about_a_database,
+        starts(&["grant", "revoke", "alter database", "comment on database"]),
+    ) {
         return None;
     }
     let edits: Vec<(Range<usize>, String)> = word_positions(&lower, &named.to_lowercase())
@@ -392,7 +455,11 @@ pub(super) fn grant_on_this_database(
 pub(super) fn drop_meaningless_with_check(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    if !lower.trim_start().starts_with("create policy") {
+    if !statement_is(
+        stmt,
+        |n| matches!(n, NodeEnum::CreatePolicyStmt(_)),
+        starts(&["create policy"]),
+    ) {
         return None;
     }
     let at = *word_positions(&lower, "with")
@@ -420,8 +487,19 @@ pub(super) fn stat_view_columns(
     let column = quoted_names(&err.message).into_iter().next()?;
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    // Only when the statement reads a statistics view and not the views that do have the names.
-    if !lower.contains("pg_stat") || lower.contains("pg_indexes") || lower.contains("pg_tables") {
+    // Only when the statement reads a statistics view and not the views that do have the names
+    // (the relations it reads, from its tree; words only for text that does not parse).
+    let reads = |name: &str| -> bool {
+        if stmt.facts.parses {
+            stmt.facts
+                .references
+                .iter()
+                .any(|r| r.kind == ObjectKind::Relation && r.name.starts_with(name))
+        } else {
+            lower.contains(name)
+        }
+    };
+    if !reads("pg_stat") || reads("pg_indexes") || reads("pg_tables") {
         return None;
     }
     let renames: &[(&str, &str)] = &[
@@ -470,6 +548,7 @@ pub(super) fn stat_view_columns(
 pub(super) fn update_limit(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
+    // `UPDATE … LIMIT` does not parse (that is the error), so there is no tree: first words.
     let head = lower.trim_start();
     let is_update = head.starts_with("update");
     if !is_update && !head.starts_with("delete") {
@@ -514,6 +593,7 @@ pub(super) fn detach_partition_syntax(
 ) -> Option<FixPlan> {
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
+    // `DETACH PARTITION;` without a name does not parse (that is the error): first words.
     let head = lower.trim_start();
     if !head.starts_with("alter table") {
         return None;
