@@ -515,6 +515,68 @@ fn refused_anywhere(stmt: &NodeEnum) -> Option<String> {
         })
 }
 
+/// What in `sql` (a query or cron command `verify` would run) reaches outside the database:
+/// `COPY`, `ALTER SYSTEM`, or a call of a network, server-file or large-object function;
+/// the label names it in `verify`'s reason. From the tree (wherever the call is, however it is
+/// spelled); words only for text that does not parse.
+pub fn outside_access(sql: &str) -> Option<&'static str> {
+    let Ok(tree) = crate::ast::parse_tree(sql) else {
+        return outside_access_by_words(sql);
+    };
+    for stmt in crate::ast::top_nodes(&tree) {
+        match stmt {
+            NodeEnum::CopyStmt(_) => return Some("COPY"),
+            NodeEnum::AlterSystemStmt(_) => return Some("alter system"),
+            _ => {}
+        }
+        for f in super::visit::function_calls(stmt) {
+            let name = f.name.to_lowercase();
+            let schema = f.schema.as_deref().map(str::to_lowercase);
+            let label = match name.as_str() {
+                _ if schema.as_deref() == Some("net") && name.starts_with("http_") => "net.http_",
+                "http_post" => "http_post(",
+                "http_get" => "http_get(",
+                _ if name.starts_with("dblink") => "dblink",
+                "lo_import" => "lo_import",
+                "lo_export" => "lo_export",
+                "pg_read_file" => "pg_read_file",
+                "pg_read_binary_file" => "pg_read_binary_file",
+                "pg_ls_dir" => "pg_ls_dir",
+                "pg_file_write" => "pg_file_write",
+                _ => continue,
+            };
+            return Some(label);
+        }
+    }
+    None
+}
+
+/// [`outside_access`] for text without a tree: its words.
+fn outside_access_by_words(sql: &str) -> Option<&'static str> {
+    let lower = sql.to_lowercase();
+    let copy = lower
+        .split(';')
+        .any(|part| part.split_whitespace().next() == Some("copy"));
+    if copy {
+        return Some("COPY");
+    }
+    [
+        "net.http_",
+        "http_post(",
+        "http_get(",
+        "dblink",
+        "lo_import",
+        "lo_export",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_file_write",
+        "alter system",
+    ]
+    .into_iter()
+    .find(|n| lower.contains(n))
+}
+
 fn copy_safety(copy: &protobuf::CopyStmt) -> Safety {
     if copy.is_program {
         return Safety::Refused("`COPY … PROGRAM` runs a shell command on the server".into());
@@ -1004,5 +1066,23 @@ mod tests {
         }
         assert_eq!(assess("BEGIN"), Safety::TransactionControl);
         assert_eq!(assess("COMMIT"), Safety::TransactionControl);
+    }
+
+    #[test]
+    fn outside_access_comes_from_the_tree() {
+        assert_eq!(outside_access("COPY t FROM PROGRAM 'id'"), Some("COPY"));
+        assert_eq!(outside_access("SELECT 1; copy t to '/tmp/x'"), Some("COPY"));
+        assert_eq!(outside_access("SELECT net.http_post('x')"), Some("net.http_"));
+        assert_eq!(
+            outside_access("SELECT * FROM t WHERE id = (SELECT net . http_get('u'))"),
+            Some("net.http_")
+        );
+        assert_eq!(outside_access("select Pg_Read_File('/etc/passwd')"), Some("pg_read_file"));
+        assert_eq!(outside_access("-- copy\nALTER SYSTEM SET work_mem = '1MB'"), Some("alter system"));
+        // Words would refuse these: the names are data or comments, not calls.
+        assert_eq!(outside_access("SELECT * FROM jobs WHERE type = 'copy'"), None);
+        assert_eq!(outside_access("SELECT 'dblink' AS how -- pg_read_file"), None);
+        // Text that does not parse: its words.
+        assert_eq!(outside_access("COPY t FROM PROGRAM"), Some("COPY"));
     }
 }

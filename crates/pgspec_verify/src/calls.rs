@@ -16,31 +16,10 @@ use super::{Claim, ClaimKind, Status};
 /// Months after the current one that must have a partition.
 const MONTHS_AHEAD: i64 = 2;
 
-/// Network, server-file and program access pgspec never runs from a document.
+/// Network, server-file and program access pgspec never runs from a document (from the
+/// command's tree: `pgspec_sql`'s [`crate::sql::safety::outside_access`]).
 pub fn unsafe_command(sql: &str) -> Option<&'static str> {
-    let lower = sql.to_lowercase();
-    // COPY reads or writes server files or runs programs (and FROM STDIN would wait forever).
-    let copy = lower
-        .split(';')
-        .any(|part| part.split_whitespace().next() == Some("copy"));
-    if copy {
-        return Some("COPY");
-    }
-    [
-        "net.http_",
-        "http_post(",
-        "http_get(",
-        "dblink",
-        "lo_import",
-        "lo_export",
-        "pg_read_file",
-        "pg_read_binary_file",
-        "pg_ls_dir",
-        "pg_file_write",
-        "alter system",
-    ]
-    .into_iter()
-    .find(|n| lower.contains(n))
+    crate::sql::safety::outside_access(sql)
 }
 
 /// Why a bounded claim has no outcome of its own.
