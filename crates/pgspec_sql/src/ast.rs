@@ -10,6 +10,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+pub use crate::visit::{walk, NodeRef};
 pub use pg_query::protobuf as pb;
 pub use pg_query::NodeEnum;
 
@@ -272,6 +273,27 @@ mod tests {
             ]
         );
         assert!(plpgsql_queries("BEGIN nonsense END").is_none());
+    }
+
+    #[test]
+    fn the_walk_reaches_every_node_type() {
+        // Calls hide in a policy's expression inside a sublink inside a CASE, in a column
+        // default, in a partition bound, in a window definition.
+        let tree = parse(
+            "CREATE TABLE t (a int DEFAULT f1(), b int CHECK (CASE WHEN a > 0 THEN EXISTS (SELECT f2() OVER (PARTITION BY f3())) ELSE true END));\
+             CREATE POLICY p ON t USING (a = ANY (SELECT f4()));\
+             CREATE TABLE t1 PARTITION OF t2 FOR VALUES FROM (f5()) TO (MAXVALUE);",
+        )
+        .expect("parses");
+        let mut calls = Vec::new();
+        for stmt in top_nodes(&tree) {
+            for node in walk(stmt.to_ref()) {
+                if let NodeRef::FuncCall(call) = node {
+                    calls.extend(function_name(call));
+                }
+            }
+        }
+        assert_eq!(calls, ["f1", "f2", "f3", "f4", "f5"]);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! construct) → [`facts`] (pg_query parse: creates / references) → [`classify`] (kind).
 
 pub mod ast;
+#[rustfmt::skip]
+mod children;
 mod classify;
 pub mod cron;
 pub mod expr;

@@ -1072,16 +1072,31 @@ mod tests {
     fn outside_access_comes_from_the_tree() {
         assert_eq!(outside_access("COPY t FROM PROGRAM 'id'"), Some("COPY"));
         assert_eq!(outside_access("SELECT 1; copy t to '/tmp/x'"), Some("COPY"));
-        assert_eq!(outside_access("SELECT net.http_post('x')"), Some("net.http_"));
+        assert_eq!(
+            outside_access("SELECT net.http_post('x')"),
+            Some("net.http_")
+        );
         assert_eq!(
             outside_access("SELECT * FROM t WHERE id = (SELECT net . http_get('u'))"),
             Some("net.http_")
         );
-        assert_eq!(outside_access("select Pg_Read_File('/etc/passwd')"), Some("pg_read_file"));
-        assert_eq!(outside_access("-- copy\nALTER SYSTEM SET work_mem = '1MB'"), Some("alter system"));
+        assert_eq!(
+            outside_access("select Pg_Read_File('/etc/passwd')"),
+            Some("pg_read_file")
+        );
+        assert_eq!(
+            outside_access("-- copy\nALTER SYSTEM SET work_mem = '1MB'"),
+            Some("alter system")
+        );
         // Words would refuse these: the names are data or comments, not calls.
-        assert_eq!(outside_access("SELECT * FROM jobs WHERE type = 'copy'"), None);
-        assert_eq!(outside_access("SELECT 'dblink' AS how -- pg_read_file"), None);
+        assert_eq!(
+            outside_access("SELECT * FROM jobs WHERE type = 'copy'"),
+            None
+        );
+        assert_eq!(
+            outside_access("SELECT 'dblink' AS how -- pg_read_file"),
+            None
+        );
         // Text that does not parse: its words.
         assert_eq!(outside_access("COPY t FROM PROGRAM"), Some("COPY"));
     }

@@ -1,4 +1,8 @@
-//! Find the relations, functions and types a parsed statement uses, anywhere in its tree.
+//! The one walker over the tree: [`walk`] visits every node (typed, through the generated
+//! [`super::children`]); and the references a parsed statement uses, anywhere in its tree.
+//!
+//! [`walk`] is what rules and helpers use to find nodes of a type below a node. The reference
+//! finder below predates it:
 //!
 //! pg_query's tree has ~270 node types and references hide in almost all of them, so instead
 //! of a hand-written walk over every type this drives the tree's `serde::Serialize`
@@ -15,9 +19,25 @@ use serde_json::Value;
 
 use super::{ObjectKind, ObjectName};
 
+pub use pg_query::NodeRef;
+
+/// Every node at and below `root`, pre-order, in field order.
+pub fn walk<'a>(root: NodeRef<'a>) -> Vec<NodeRef<'a>> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    let mut children = Vec::new();
+    while let Some(node) = stack.pop() {
+        found.push(node);
+        children.clear();
+        super::children::children(node, &mut children);
+        stack.extend(children.drain(..).rev());
+    }
+    found
+}
+
 /// References found in `node`, in source order, without common-table-expression names.
 pub(crate) fn references<T: Serialize>(node: &T) -> Vec<ObjectName> {
-    walk(node, Sink::default())
+    serde_walk(node, Sink::default())
 }
 
 /// Every function call in `node`, those spelled `pg_catalog.f` included (safety decisions
@@ -27,13 +47,13 @@ pub(crate) fn function_calls<T: Serialize>(node: &T) -> Vec<ObjectName> {
         keep_catalog_functions: true,
         ..Sink::default()
     };
-    walk(node, sink)
+    serde_walk(node, sink)
         .into_iter()
         .filter(|o| o.kind == ObjectKind::Function)
         .collect()
 }
 
-fn walk<T: Serialize>(node: &T, mut sink: Sink) -> Vec<ObjectName> {
+fn serde_walk<T: Serialize>(node: &T, mut sink: Sink) -> Vec<ObjectName> {
     // The visitor never fails on its own; an error could only come from a foreign
     // `Serialize` impl, and then the references found so far are still right.
     let _ = node.serialize(Visit { sink: &mut sink });
