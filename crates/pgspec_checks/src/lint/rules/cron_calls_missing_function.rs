@@ -2,28 +2,37 @@
 //! exist: the job is scheduled without error and fails every time it runs.
 
 use super::Context;
-use crate::lint::{ast, diagnostic, find_word, Rule};
+use crate::lint::{diagnostic, find_word, Rule};
 use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::ast::{self, NodeEnum, NodeRef};
 
-/// `(statement, byte offset of the command literal, command text)` of every cron.schedule call.
+/// `(statement, byte offset of the command literal, command text)` of every cron.schedule call,
+/// wherever the statement calls it.
 pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for call in ast::find_all(tree, "FuncCall") {
-            let parts = ast::names(&call["funcname"]);
-            let is_cron = parts.last().is_some_and(|n| {
-                n.eq_ignore_ascii_case("schedule") || n.eq_ignore_ascii_case("schedule_in_database")
-            }) && parts.len() == 2
-                && parts[0].eq_ignore_ascii_case("cron");
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for node in ast::top_nodes(tree).flat_map(|top| ast::walk(top.to_ref())) {
+            let NodeRef::FuncCall(call) = node else {
+                continue;
+            };
+            let is_cron = matches!(
+                ast::function_name(call).as_slice(),
+                [schema, f] if schema == "cron" && (f == "schedule" || f == "schedule_in_database")
+            );
             if !is_cron {
                 continue;
             }
             // The command is the last string argument (cron.schedule(name, schedule, command)).
-            if let Some((command, at)) = call["args"]
-                .as_array()
-                .and_then(|a| a.iter().rev().find_map(ast::string_constant))
-            {
+            let command = call.args.iter().rev().find_map(|a| {
+                let arg = ast::node(a)?;
+                let text = ast::string_constant(arg)?;
+                let NodeEnum::AConst(c) = ast::strip_casts(arg) else {
+                    return None;
+                };
+                Some((text.to_owned(), usize::try_from(c.location).unwrap_or(0)))
+            });
+            if let Some((command, at)) = command {
                 out.push((i, at, command));
             }
         }
@@ -37,8 +46,15 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         let Some(tree) = ast::parse(&command) else {
             continue;
         };
-        for call in ast::find_all(&tree, "FuncCall") {
-            let parts = ast::names(&call["funcname"]);
+        let calls = ast::top_nodes(&tree).flat_map(|top| ast::walk(top.to_ref()));
+        for call in calls {
+            let NodeRef::FuncCall(call) = call else {
+                continue;
+            };
+            let parts: Vec<String> = ast::names(&call.funcname)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             let Some(name) = parts.last() else { continue };
             let schema = (parts.len() > 1).then(|| parts[0].clone());
             let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));

@@ -3,30 +3,23 @@
 //! Hangul takes 3 bytes a syllable: 22 syllables are already too long.
 
 use super::Context;
-use crate::lint::{ast, diagnostic, Rule};
-
-const NAME_FIELDS: &[&str] = &[
-    "relname",
-    "colname",
-    "conname",
-    "idxname",
-    "policy_name",
-    "trigname",
-    "schemaname",
-];
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeRef};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
         let mut names: Vec<String> = Vec::new();
-        collect(tree, &mut names);
+        for top in ast::top_nodes(tree) {
+            collect(top.to_ref(), &mut names);
+        }
         for stmt in &ctx.statements[i].facts.creates {
             names.push(stmt.name.clone());
         }
         names.sort();
         names.dedup();
-        // PostgreSQL's scanner (and so pg_query) already truncated the names in the tree: a
+        // PostgreSQL's scanner (and so the kept tree) already truncated the names: a
         // name of 60+ bytes may be the head of a longer identifier in the text.
         let text = &ctx.statements[i].text;
         let mut long: Vec<(usize, String)> = Vec::new();
@@ -73,14 +66,27 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     }
 }
 
-fn collect(value: &serde_json::Value, out: &mut Vec<String>) {
-    ast::walk(value, &mut |_, body| {
-        if let Some(obj) = body.as_object() {
-            for field in NAME_FIELDS {
-                if let Some(s) = obj.get(*field).and_then(|v| v.as_str()) {
-                    out.push(s.to_owned());
-                }
-            }
-        }
-    });
+/// The names a statement gives objects (relations, columns, constraints, indexes, policies,
+/// triggers, schemas), anywhere in its tree.
+fn collect(root: NodeRef<'_>, out: &mut Vec<String>) {
+    for node in ast::walk(root) {
+        let names: &[&String] = match node {
+            NodeRef::RangeVar(n) => &[&n.relname, &n.schemaname],
+            NodeRef::RangeTableFuncCol(n) => &[&n.colname],
+            NodeRef::ColumnDef(n) => &[&n.colname],
+            NodeRef::WithCheckOption(n) => &[&n.relname],
+            NodeRef::InferClause(n) => &[&n.conname],
+            NodeRef::CreateSchemaStmt(n) => &[&n.schemaname],
+            NodeRef::AtalterConstraint(n) => &[&n.conname],
+            NodeRef::Constraint(n) => &[&n.conname],
+            NodeRef::CreatePolicyStmt(n) => &[&n.policy_name],
+            NodeRef::AlterPolicyStmt(n) => &[&n.policy_name],
+            NodeRef::CreateTrigStmt(n) => &[&n.trigname],
+            NodeRef::CreateEventTrigStmt(n) => &[&n.trigname],
+            NodeRef::AlterEventTrigStmt(n) => &[&n.trigname],
+            NodeRef::IndexStmt(n) => &[&n.idxname],
+            _ => &[],
+        };
+        out.extend(names.iter().filter(|n| !n.is_empty()).map(|n| (*n).clone()));
+    }
 }
