@@ -55,6 +55,24 @@ pub fn top_nodes(tree: &ParseTree) -> impl Iterator<Item = &NodeEnum> {
         .filter_map(|raw| raw.stmt.as_ref().and_then(|node| node.node.as_ref()))
 }
 
+/// The top-level statement nodes of a tree with the byte offset each starts at in the text.
+pub fn top_nodes_at(tree: &ParseTree) -> impl Iterator<Item = (&NodeEnum, usize)> {
+    tree.stmts.iter().filter_map(|raw| {
+        let node = raw.stmt.as_ref()?.node.as_ref()?;
+        Some((node, usize::try_from(raw.stmt_location).unwrap_or(0)))
+    })
+}
+
+/// Every node of a tree (all its statements), pre-order: [`walk`] from each top node.
+pub fn all_nodes(tree: &ParseTree) -> impl Iterator<Item = NodeRef<'_>> {
+    top_nodes(tree).flat_map(|top| walk(top.to_ref()))
+}
+
+/// A node's byte offset in the parsed text (`location`), when the parser recorded one.
+pub fn offset(location: i32) -> Option<usize> {
+    usize::try_from(location).ok()
+}
+
 /// The first top-level statement node of a tree.
 pub fn first(tree: &ParseTree) -> Option<&NodeEnum> {
     top_nodes(tree).next()

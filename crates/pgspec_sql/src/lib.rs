@@ -171,6 +171,11 @@ impl Statement {
         self.ast.as_deref()
     }
 
+    /// The kept tree itself, shared (for holding it beside the statement).
+    pub fn shared_ast(&self) -> Option<Arc<ast::ParseTree>> {
+        self.ast.clone()
+    }
+
     /// The first top-level node of the tree.
     pub fn first_node(&self) -> Option<&ast::NodeEnum> {
         self.ast().and_then(ast::first)

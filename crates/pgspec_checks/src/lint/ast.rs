@@ -13,12 +13,6 @@ pub(crate) fn json(tree: &ParseTree) -> Option<Value> {
     serde_json::to_value(tree).ok()
 }
 
-/// Parse `sql` (text that is not a statement of the document: a cron job's command, a SQL
-/// function's body) through `pgspec_sql`, in JSON form; `None` if it does not parse.
-pub(crate) fn parse(sql: &str) -> Option<Value> {
-    json(&*crate::sql::ast::parse(sql)?)
-}
-
 /// The top-level statement nodes of a parse: `(node type, body, stmt_location)`.
 pub(crate) fn statements(tree: &Value) -> Vec<(&str, &Value, usize)> {
     let mut out = Vec::new();
@@ -168,7 +162,9 @@ mod tests {
 
     #[test]
     fn finds_in_lists_and_constants() {
-        let tree = parse("ALTER TABLE t ADD CONSTRAINT c CHECK (s IN ('a', 'b'))").expect("parses");
+        let tree = crate::sql::ast::parse("ALTER TABLE t ADD CONSTRAINT c CHECK (s IN ('a', 'b'))")
+            .and_then(|t| json(&t))
+            .expect("parses");
         let stmts = statements(&tree);
         assert_eq!(stmts[0].0, "AlterTableStmt");
         assert_eq!(relname(stmts[0].1).as_deref(), Some("t"));

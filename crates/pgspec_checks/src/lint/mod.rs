@@ -12,12 +12,14 @@ mod rules;
 pub mod suppress;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::ast::ParseTree;
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
@@ -148,6 +150,8 @@ pub(crate) struct Query {
     /// Byte offset of the query in the statement's text.
     pub offset: usize,
     pub tree: Value,
+    /// The same tree, typed (the statement's kept one, or the body query's).
+    pub ast: Arc<ParseTree>,
     /// The function it is written in, if any.
     pub function: Option<String>,
 }
@@ -181,12 +185,13 @@ impl<'a> Context<'a> {
         }
         let bodies = function_bodies(statements, &asts);
         let mut queries = Vec::new();
-        for (i, tree) in asts.iter().enumerate() {
-            if let Some(tree) = tree {
+        for (i, (tree, stmt)) in asts.iter().zip(statements).enumerate() {
+            if let (Some(tree), Some(ast)) = (tree, stmt.shared_ast()) {
                 queries.push(Query {
                     stmt: i,
                     offset: 0,
                     tree: tree.clone(),
+                    ast,
                     function: None,
                 });
             }
@@ -394,13 +399,16 @@ fn body_queries(body: &Body) -> Vec<Query> {
     let mut out = Vec::new();
     match body.language.as_str() {
         "sql" => {
-            if let Some(tree) = ast::parse(&body.text) {
-                out.push(Query {
-                    stmt: body.stmt,
-                    offset: body.offset,
-                    tree,
-                    function,
-                });
+            if let Some(ast) = crate::sql::ast::parse(&body.text) {
+                if let Some(tree) = ast::json(&ast) {
+                    out.push(Query {
+                        stmt: body.stmt,
+                        offset: body.offset,
+                        tree,
+                        ast,
+                        function,
+                    });
+                }
             }
         }
         "plpgsql" => {
@@ -410,7 +418,7 @@ fn body_queries(body: &Body) -> Vec<Query> {
             let line_starts: Vec<usize> = std::iter::once(0)
                 .chain(body.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect();
-            for (line, q, tree) in queries {
+            for (line, q, ast) in queries {
                 // `line` is the body's line (1-based) of the PL/pgSQL statement.
                 let from = line
                     .checked_sub(1)
@@ -425,11 +433,12 @@ fn body_queries(body: &Body) -> Vec<Query> {
                 else {
                     continue;
                 };
-                if let Some(tree) = ast::json(&tree) {
+                if let Some(tree) = ast::json(&ast) {
                     out.push(Query {
                         stmt: body.stmt,
                         offset: body.offset + at,
                         tree,
+                        ast,
                         function: function.clone(),
                     });
                 }

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use super::Context;
 use crate::diagnostics::{Applicability, Edit, Fix};
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeEnum, NodeRef};
 
 /// Byte offset of the `)` closing the call that starts at `at` in `text`.
 fn closing_paren(text: &str, at: usize) -> Option<usize> {
@@ -32,24 +33,30 @@ fn closing_paren(text: &str, at: usize) -> Option<usize> {
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
     let mut helpers: HashSet<String> = HashSet::new();
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for (kind, body, _) in ast::statements(tree) {
-            if kind != "CreatePolicyStmt" && kind != "AlterPolicyStmt" {
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in ast::top_nodes(tree) {
+            if !matches!(
+                top,
+                NodeEnum::CreatePolicyStmt(_) | NodeEnum::AlterPolicyStmt(_)
+            ) {
                 continue;
             }
-            for call in ast::find_all(body, "FuncCall") {
-                let Some(name) = ast::func_name(call) else {
+            for node in ast::walk(top.to_ref()) {
+                let NodeRef::FuncCall(call) = node else {
+                    continue;
+                };
+                let Some(name) = ast::last_name(&call.funcname).map(str::to_lowercase) else {
                     continue;
                 };
                 if name != "current_setting" {
                     helpers.insert(name);
                     continue;
                 }
-                if call["args"].as_array().map_or(0, Vec::len) != 1 {
+                if call.args.len() != 1 {
                     continue;
                 }
-                let at = ast::location(call).unwrap_or(0);
+                let at = ast::offset(call.location).unwrap_or(0);
                 found.push((i, at, name.len(), None::<String>));
             }
         }
@@ -62,11 +69,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         if !helpers.contains(function) {
             continue;
         }
-        for call in ast::find_all(&q.tree, "FuncCall") {
-            if ast::func_name(call).as_deref() == Some("current_setting")
-                && call["args"].as_array().map_or(0, Vec::len) == 1
+        for node in ast::all_nodes(&q.ast) {
+            let NodeRef::FuncCall(call) = node else {
+                continue;
+            };
+            if ast::last_name(&call.funcname)
+                .is_some_and(|n| n.eq_ignore_ascii_case("current_setting"))
+                && call.args.len() == 1
             {
-                let at = q.offset + ast::location(call).unwrap_or(0);
+                let at = q.offset + ast::offset(call.location).unwrap_or(0);
                 found.push((q.stmt, at, "current_setting".len(), Some(function.clone())));
             }
         }

@@ -3,7 +3,8 @@
 
 use super::Context;
 use crate::diagnostics::{Applicability, Edit, Fix};
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeRef};
 use crate::sql::ObjectKind;
 use crate::text::TextRange;
 
@@ -11,11 +12,12 @@ use crate::text::TextRange;
 /// spelled `timestamp`, `timestamp(n)` or `timestamp [(n)] without time zone`, with the
 /// `timestamptz` spelling that replaces it.
 fn type_edit(ctx: &Context<'_>, stmt: usize, column: &str) -> Option<(TextRange, String)> {
-    let tree = ctx.asts[stmt].as_ref()?;
-    let col = ast::find_all(tree, "ColumnDef")
-        .into_iter()
-        .find(|c| c["colname"].as_str() == Some(column))?;
-    let at = ast::location(&col["type_name"])?;
+    let tree = ctx.statements[stmt].ast()?;
+    let col = ast::all_nodes(tree).find_map(|n| match n {
+        NodeRef::ColumnDef(c) if c.colname == column => Some(c),
+        _ => None,
+    })?;
+    let at = ast::offset(col.type_name.as_ref()?.location)?;
     let text = &ctx.statements[stmt].text;
     let rest = text.get(at..)?;
     let lower = rest.to_ascii_lowercase();

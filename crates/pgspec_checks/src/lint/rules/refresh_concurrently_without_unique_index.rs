@@ -3,17 +3,28 @@
 
 use super::cron_calls_missing_function::cron_commands;
 use super::Context;
-use crate::lint::{ast, diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, unqualified, Rule};
+use crate::sql::ast::{self, NodeEnum};
+
+/// The view a `REFRESH MATERIALIZED VIEW CONCURRENTLY` refreshes.
+fn concurrent_refresh(node: &NodeEnum) -> Option<String> {
+    match node {
+        NodeEnum::RefreshMatViewStmt(r) if r.concurrent => r
+            .relation
+            .as_ref()
+            .map(|rv| rv.relname.clone())
+            .filter(|n| !n.is_empty()),
+        _ => None,
+    }
+}
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     // (statement, byte offset of the REFRESH in the statement's text, view name)
     let mut refreshes: Vec<(usize, usize, String)> = Vec::new();
     for q in &ctx.queries {
-        for (kind, body, location) in ast::statements(&q.tree) {
-            if kind == "RefreshMatViewStmt" && body["concurrent"].as_bool() == Some(true) {
-                if let Some(view) = ast::relname(body) {
-                    refreshes.push((q.stmt, q.offset + location, view));
-                }
+        for (node, location) in ast::top_nodes_at(&q.ast) {
+            if let Some(view) = concurrent_refresh(node) {
+                refreshes.push((q.stmt, q.offset + location, view));
             }
         }
     }
@@ -21,11 +32,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         let Some(tree) = ast::parse(&command) else {
             continue;
         };
-        for (kind, body, _) in ast::statements(&tree) {
-            if kind == "RefreshMatViewStmt" && body["concurrent"].as_bool() == Some(true) {
-                if let Some(view) = ast::relname(body) {
-                    refreshes.push((stmt, at, view));
-                }
+        for node in ast::top_nodes(&tree) {
+            if let Some(view) = concurrent_refresh(node) {
+                refreshes.push((stmt, at, view));
             }
         }
     }
@@ -67,12 +76,14 @@ pub(super) fn run(ctx: &mut Context<'_>) {
 
 /// Whether the document creates a unique index without predicate on `view`.
 fn document_unique_index(ctx: &Context<'_>, view: &str) -> bool {
-    ctx.asts.iter().flatten().any(|tree| {
-        ast::statements(tree).iter().any(|(kind, body, _)| {
-            *kind == "IndexStmt"
-                && body["unique"].as_bool() == Some(true)
-                && body["where_clause"].is_null()
-                && ast::relname(body).as_deref() == Some(view)
+    ctx.statements
+        .iter()
+        .filter_map(|s| s.ast())
+        .flat_map(ast::top_nodes)
+        .any(|node| {
+            matches!(node, NodeEnum::IndexStmt(i)
+                if i.unique
+                    && i.where_clause.is_none()
+                    && i.relation.as_ref().is_some_and(|r| r.relname == view))
         })
-    })
 }
