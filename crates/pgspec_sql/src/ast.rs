@@ -121,6 +121,40 @@ pub fn string_constant(n: &NodeEnum) -> Option<&str> {
     }
 }
 
+/// The text of a (possibly cast) string or number literal (`'a'`, `42`, `1.5`), with the
+/// literal's byte offset in the parsed text.
+pub fn constant(n: &NodeEnum) -> Option<(String, usize)> {
+    let NodeEnum::AConst(c) = strip_casts(n) else {
+        return None;
+    };
+    if c.isnull {
+        return None;
+    }
+    let text = match c.val.as_ref()? {
+        pb::a_const::Val::Sval(s) => s.sval.clone(),
+        pb::a_const::Val::Ival(i) => i.ival.to_string(),
+        pb::a_const::Val::Fval(f) => f.fval.clone(),
+        _ => return None,
+    };
+    Some((text, offset(c.location).unwrap_or(0)))
+}
+
+/// A (possibly cast) string literal's text with its byte offset in the parsed text.
+pub fn string_constant_at(n: &NodeEnum) -> Option<(&str, usize)> {
+    let NodeEnum::AConst(c) = strip_casts(n) else {
+        return None;
+    };
+    Some((string_constant(n)?, offset(c.location).unwrap_or(0)))
+}
+
+/// The column a (possibly cast) column reference names (its last name part).
+pub fn column_ref(n: &NodeEnum) -> Option<&str> {
+    match strip_casts(n) {
+        NodeEnum::ColumnRef(c) => last_name(&c.fields),
+        _ => None,
+    }
+}
+
 /// A function call's name, lowercased, with its schema when it is written (`cron.schedule`).
 pub fn function_name(call: &pb::FuncCall) -> Vec<String> {
     names(&call.funcname)
@@ -348,5 +382,14 @@ mod tests {
             .map(|a| node(a).and_then(string_constant))
             .collect();
         assert_eq!(args, [Some("x"), None]);
+        let consts: Vec<Option<(String, usize)>> = call
+            .args
+            .iter()
+            .map(|a| node(a).and_then(constant))
+            .collect();
+        assert_eq!(
+            consts,
+            [Some(("x".to_owned(), 21)), Some(("5".to_owned(), 32))]
+        );
     }
 }

@@ -133,17 +133,6 @@ pub(crate) fn string_constant(value: &Value) -> Option<(String, usize)> {
     (kind == "AConst").then(|| (s.to_owned(), location(body).unwrap_or(0)))
 }
 
-/// The column name of a (possibly cast) `ColumnRef` (its last field).
-pub(crate) fn column_ref(value: &Value) -> Option<String> {
-    let (kind, body) = strip_casts(value)?;
-    (kind == "ColumnRef").then(|| last_name(&body["fields"]))?
-}
-
-/// The function name (last part, lowercase) of a `FuncCall` body.
-pub(crate) fn func_name(body: &Value) -> Option<String> {
-    last_name(&body["funcname"]).map(|n| n.to_lowercase())
-}
-
 /// `relation.relname` of a statement body (CreateStmt, AlterTableStmt, InsertStmt, …).
 pub(crate) fn relname(body: &Value) -> Option<String> {
     body["relation"]["relname"].as_str().map(str::to_owned)
@@ -170,7 +159,6 @@ mod tests {
         assert_eq!(relname(stmts[0].1).as_deref(), Some("t"));
         let exprs = find_all(&tree, "AExpr");
         assert_eq!(exprs.len(), 1);
-        assert_eq!(column_ref(&exprs[0]["lexpr"]).as_deref(), Some("s"));
         let Some(("List", list)) = node(&exprs[0]["rexpr"]) else {
             panic!("IN list: {}", exprs[0]["rexpr"]);
         };

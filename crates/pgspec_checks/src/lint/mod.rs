@@ -149,8 +149,7 @@ pub(crate) struct Query {
     pub stmt: usize,
     /// Byte offset of the query in the statement's text.
     pub offset: usize,
-    pub tree: Value,
-    /// The same tree, typed (the statement's kept one, or the body query's).
+    /// Its tree (the statement's kept one, or the body query's).
     pub ast: Arc<ParseTree>,
     /// The function it is written in, if any.
     pub function: Option<String>,
@@ -185,12 +184,11 @@ impl<'a> Context<'a> {
         }
         let bodies = function_bodies(statements, &asts);
         let mut queries = Vec::new();
-        for (i, (tree, stmt)) in asts.iter().zip(statements).enumerate() {
-            if let (Some(tree), Some(ast)) = (tree, stmt.shared_ast()) {
+        for (i, stmt) in statements.iter().enumerate() {
+            if let Some(ast) = stmt.shared_ast() {
                 queries.push(Query {
                     stmt: i,
                     offset: 0,
-                    tree: tree.clone(),
                     ast,
                     function: None,
                 });
@@ -400,15 +398,12 @@ fn body_queries(body: &Body) -> Vec<Query> {
     match body.language.as_str() {
         "sql" => {
             if let Some(ast) = crate::sql::ast::parse(&body.text) {
-                if let Some(tree) = ast::json(&ast) {
-                    out.push(Query {
-                        stmt: body.stmt,
-                        offset: body.offset,
-                        tree,
-                        ast,
-                        function,
-                    });
-                }
+                out.push(Query {
+                    stmt: body.stmt,
+                    offset: body.offset,
+                    ast,
+                    function,
+                });
             }
         }
         "plpgsql" => {
@@ -433,15 +428,12 @@ fn body_queries(body: &Body) -> Vec<Query> {
                 else {
                     continue;
                 };
-                if let Some(tree) = ast::json(&ast) {
-                    out.push(Query {
-                        stmt: body.stmt,
-                        offset: body.offset + at,
-                        tree,
-                        ast,
-                        function: function.clone(),
-                    });
-                }
+                out.push(Query {
+                    stmt: body.stmt,
+                    offset: body.offset + at,
+                    ast,
+                    function: function.clone(),
+                });
             }
         }
         _ => {}

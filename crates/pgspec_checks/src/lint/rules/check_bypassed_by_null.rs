@@ -2,23 +2,35 @@
 //! arithmetic is NULL, so the invariant it states is not enforced.
 
 use super::{document_checks, Context};
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeRef};
+
+/// The columns a node references (below it), in order.
+fn column_refs(root: NodeRef<'_>) -> Vec<String> {
+    ast::walk(root)
+        .into_iter()
+        .filter_map(|n| match n {
+            NodeRef::ColumnRef(c) => ast::last_name(&c.fields).map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
     for check in document_checks(ctx) {
         // A NULL test or COALESCE means the author thought about NULL.
-        if !ast::find_all(check.expr, "NullTest").is_empty()
-            || !ast::find_all(check.expr, "CoalesceExpr").is_empty()
+        let nodes = ast::walk(check.expr.to_ref());
+        if nodes
+            .iter()
+            .any(|n| matches!(n, NodeRef::NullTest(_) | NodeRef::CoalesceExpr(_)))
         {
             continue;
         }
         let mut columns: Vec<String> = Vec::new();
-        for c in ast::find_all(check.expr, "ColumnRef") {
-            if let Some(name) = ast::last_name(&c["fields"]) {
-                if !columns.contains(&name) {
-                    columns.push(name);
-                }
+        for name in column_refs(check.expr.to_ref()) {
+            if !columns.contains(&name) {
+                columns.push(name);
             }
         }
         if columns.len() < 2 {
@@ -30,16 +42,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         // Only terms of arithmetic (`subtotal - discount`) count: a nullable bound in a plain
         // comparison (`ends_at > starts_at`) usually means "open-ended" on purpose.
         let mut in_arithmetic: Vec<String> = Vec::new();
-        for e in ast::find_all(check.expr, "AExpr") {
-            let op = ast::names(&e["name"]).pop().unwrap_or_default();
-            if !matches!(op.as_str(), "+" | "-" | "*" | "/" | "%" | "||") {
+        for node in &nodes {
+            let NodeRef::AExpr(e) = node else {
+                continue;
+            };
+            let op = ast::last_name(&e.name).unwrap_or_default();
+            if !matches!(op, "+" | "-" | "*" | "/" | "%" | "||") {
                 continue;
             }
-            for c in ast::find_all(e, "ColumnRef") {
-                if let Some(name) = ast::last_name(&c["fields"]) {
-                    in_arithmetic.push(name);
-                }
-            }
+            in_arithmetic.extend(column_refs(*node));
         }
         let nullable: Vec<&String> = columns
             .iter()

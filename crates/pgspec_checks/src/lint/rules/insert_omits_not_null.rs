@@ -1,20 +1,27 @@
 //! LNT103: an INSERT with a column list leaves out a NOT NULL column that has no default.
 
 use super::{query_range, Context};
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeEnum, NodeRef};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
     for (qi, q) in ctx.queries.iter().enumerate() {
-        for insert in ast::find_all(&q.tree, "InsertStmt") {
-            let Some(table_name) = ast::relname(insert) else {
+        for node in ast::all_nodes(&q.ast) {
+            let NodeRef::InsertStmt(insert) = node else {
                 continue;
             };
-            let listed: Vec<&str> = insert["cols"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| ast::node(c).and_then(|(_, r)| r["name"].as_str()))
+            let Some(relation) = insert.relation.as_ref() else {
+                continue;
+            };
+            let table_name = relation.relname.clone();
+            let listed: Vec<&str> = insert
+                .cols
+                .iter()
+                .filter_map(|c| match ast::node(c) {
+                    Some(NodeEnum::ResTarget(r)) => Some(r.name.as_str()),
+                    _ => None,
+                })
                 .collect();
             if listed.is_empty() {
                 continue;
@@ -31,10 +38,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             if missing.is_empty() {
                 continue;
             }
-            let at = insert["relation"]["location"]
-                .as_u64()
-                .and_then(|l| usize::try_from(l).ok())
-                .unwrap_or(0);
+            let at = ast::offset(relation.location).unwrap_or(0);
             let shown = missing
                 .iter()
                 .map(|c| format!("`{c}`"))

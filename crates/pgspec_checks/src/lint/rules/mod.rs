@@ -28,9 +28,8 @@ mod value_violates_check;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::{ast, Context, Rule};
+use crate::sql::ast::{self as sql_ast, pb, NodeEnum, NodeRef};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
 
@@ -81,7 +80,7 @@ pub(super) struct Write<'q> {
     pub query: usize,
     pub table: String,
     pub column: String,
-    pub value: &'q Value,
+    pub value: &'q NodeEnum,
 }
 
 /// Every `INSERT … VALUES` and `UPDATE … SET` value of every query (top-level statements and
@@ -89,58 +88,64 @@ pub(super) struct Write<'q> {
 pub(super) fn writes<'q>(ctx: &'q Context<'_>) -> Vec<Write<'q>> {
     let mut out = Vec::new();
     for (qi, q) in ctx.queries.iter().enumerate() {
-        for insert in ast::find_all(&q.tree, "InsertStmt") {
-            let Some(table) = ast::relname(insert) else {
-                continue;
-            };
-            let mut columns: Vec<String> = insert["cols"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| match ast::node(c) {
-                    Some(("ResTarget", r)) => r["name"].as_str().map(str::to_owned),
-                    _ => None,
-                })
-                .collect();
-            if columns.is_empty() {
-                if let Some(t) = ctx.tables.iter().find(|t| t.name == table) {
-                    columns = t.columns.iter().map(|c| c.name.clone()).collect();
+        for node in sql_ast::all_nodes(&q.ast) {
+            match node {
+                NodeRef::InsertStmt(insert) => {
+                    let Some(table) = insert.relation.as_ref().map(|r| r.relname.clone()) else {
+                        continue;
+                    };
+                    let mut columns: Vec<String> = insert
+                        .cols
+                        .iter()
+                        .filter_map(|c| match sql_ast::node(c) {
+                            Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    if columns.is_empty() {
+                        if let Some(t) = ctx.tables.iter().find(|t| t.name == table) {
+                            columns = t.columns.iter().map(|c| c.name.clone()).collect();
+                        }
+                    }
+                    let Some(NodeEnum::SelectStmt(select)) =
+                        insert.select_stmt.as_deref().and_then(sql_ast::node)
+                    else {
+                        continue;
+                    };
+                    for row in &select.values_lists {
+                        let Some(NodeEnum::List(list)) = sql_ast::node(row) else {
+                            continue;
+                        };
+                        let values = list.items.iter().filter_map(sql_ast::node);
+                        for (value, column) in values.zip(&columns) {
+                            out.push(Write {
+                                query: qi,
+                                table: table.clone(),
+                                column: column.clone(),
+                                value,
+                            });
+                        }
+                    }
                 }
-            }
-            let Some(("SelectStmt", select)) = ast::node(&insert["select_stmt"]) else {
-                continue;
-            };
-            for row in select["values_lists"].as_array().into_iter().flatten() {
-                let Some(("List", list)) = ast::node(row) else {
-                    continue;
-                };
-                for (value, column) in list["items"].as_array().into_iter().flatten().zip(&columns)
-                {
-                    out.push(Write {
-                        query: qi,
-                        table: table.clone(),
-                        column: column.clone(),
-                        value,
-                    });
+                NodeRef::UpdateStmt(update) => {
+                    let Some(table) = update.relation.as_ref().map(|r| r.relname.clone()) else {
+                        continue;
+                    };
+                    for target in &update.target_list {
+                        let Some(NodeEnum::ResTarget(r)) = sql_ast::node(target) else {
+                            continue;
+                        };
+                        if let Some(value) = r.val.as_deref().and_then(sql_ast::node) {
+                            out.push(Write {
+                                query: qi,
+                                table: table.clone(),
+                                column: r.name.clone(),
+                                value,
+                            });
+                        }
+                    }
                 }
-            }
-        }
-        for update in ast::find_all(&q.tree, "UpdateStmt") {
-            let Some(table) = ast::relname(update) else {
-                continue;
-            };
-            for target in update["target_list"].as_array().into_iter().flatten() {
-                let Some(("ResTarget", r)) = ast::node(target) else {
-                    continue;
-                };
-                if let Some(column) = r["name"].as_str() {
-                    out.push(Write {
-                        query: qi,
-                        table: table.clone(),
-                        column: column.to_owned(),
-                        value: &r["val"],
-                    });
-                }
+                _ => {}
             }
         }
     }
@@ -158,7 +163,7 @@ pub(super) struct DocCheck<'a> {
     pub stmt: usize,
     pub table: String,
     pub name: Option<String>,
-    pub expr: &'a Value,
+    pub expr: &'a NodeEnum,
     /// Byte offset of the constraint in the statement's text.
     pub at: usize,
 }
@@ -166,50 +171,52 @@ pub(super) struct DocCheck<'a> {
 /// Every CHECK constraint of the document, applied or not.
 pub(super) fn document_checks<'a>(ctx: &'a Context<'_>) -> Vec<DocCheck<'a>> {
     let mut out = Vec::new();
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for (kind, body, _) in ast::statements(tree) {
-            if kind != "CreateStmt" && kind != "AlterTableStmt" {
-                continue;
-            }
-            let Some(table) = ast::relname(body) else {
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in sql_ast::top_nodes(tree) {
+            let (relation, table_level): (_, Vec<&'a pb::Node>) = match top {
+                NodeEnum::CreateStmt(c) => (c.relation.as_ref(), c.table_elts.iter().collect()),
+                NodeEnum::AlterTableStmt(a) => (
+                    a.relation.as_ref(),
+                    a.cmds
+                        .iter()
+                        .filter_map(|c| match sql_ast::node(c) {
+                            Some(NodeEnum::AlterTableCmd(cmd)) => cmd.def.as_deref(),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            let Some(table) = relation.map(|r| r.relname.clone()) else {
                 continue;
             };
-            let mut push = |con: &'a Value| {
-                if con["contype"].as_i64() == Some(6) {
-                    out.push(DocCheck {
-                        stmt: i,
-                        table: table.clone(),
-                        name: con["conname"]
-                            .as_str()
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned),
-                        expr: &con["raw_expr"],
-                        at: ast::location(con).unwrap_or(0),
-                    });
+            let mut push = |con: &'a pb::Constraint| {
+                if con.contype != pb::ConstrType::ConstrCheck as i32 {
+                    return;
                 }
+                let Some(expr) = con.raw_expr.as_deref().and_then(sql_ast::node) else {
+                    return;
+                };
+                out.push(DocCheck {
+                    stmt: i,
+                    table: table.clone(),
+                    name: (!con.conname.is_empty()).then(|| con.conname.clone()),
+                    expr,
+                    at: sql_ast::offset(con.location).unwrap_or(0),
+                });
             };
-            for col in ast::find_all(body, "ColumnDef") {
-                for con in col["constraints"].as_array().into_iter().flatten() {
-                    if let Some(("Constraint", c)) = ast::node(con) {
-                        push(c);
+            for node in sql_ast::walk(top.to_ref()) {
+                if let NodeRef::ColumnDef(col) = node {
+                    for con in &col.constraints {
+                        if let Some(NodeEnum::Constraint(c)) = sql_ast::node(con) {
+                            push(c);
+                        }
                     }
                 }
             }
-            let table_level: Vec<&'a Value> = body["table_elts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .chain(
-                    body["cmds"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| ast::node(c).map(|(_, b)| &b["def"])),
-                )
-                .collect();
             for elt in table_level {
-                if let Some(("Constraint", c)) = ast::node(elt) {
+                if let Some(NodeEnum::Constraint(c)) = sql_ast::node(elt) {
                     push(c);
                 }
             }
@@ -220,33 +227,35 @@ pub(super) fn document_checks<'a>(ctx: &'a Context<'_>) -> Vec<DocCheck<'a>> {
 
 /// `column IN ('a', 'b')` and `column = ANY (ARRAY['a', 'b'])` lists inside a CHECK
 /// expression: column → allowed values.
-pub(super) fn allowed_values(expr: &Value) -> BTreeMap<String, Vec<String>> {
+pub(super) fn allowed_values(expr: &NodeEnum) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut consider = |e: &Value| {
-        let name = ast::names(&e["name"]);
-        if name.first().map(String::as_str) != Some("=") {
-            return;
-        }
-        let Some(column) = ast::column_ref(&e["lexpr"]) else {
-            return;
+    for node in sql_ast::walk(expr.to_ref()) {
+        let NodeRef::AExpr(e) = node else {
+            continue;
         };
-        let items: Vec<&Value> = match (e["kind"].as_i64(), ast::strip_casts(&e["rexpr"])) {
-            (Some(7), Some(("List", l))) => l["items"].as_array().into_iter().flatten().collect(),
-            (Some(2), Some(("AArrayExpr", a))) => {
-                a["elements"].as_array().into_iter().flatten().collect()
-            }
-            _ => return,
+        if sql_ast::names(&e.name).first() != Some(&"=") {
+            continue;
+        }
+        let Some(column) = e.lexpr.as_deref().and_then(sql_ast::node).and_then(sql_ast::column_ref)
+        else {
+            continue;
+        };
+        let Some(rexpr) = e.rexpr.as_deref().and_then(sql_ast::node) else {
+            continue;
+        };
+        let kind = pb::AExprKind::try_from(e.kind).unwrap_or(pb::AExprKind::Undefined);
+        let items: &[pb::Node] = match (kind, sql_ast::strip_casts(rexpr)) {
+            (pb::AExprKind::AexprIn, NodeEnum::List(l)) => &l.items,
+            (pb::AExprKind::AexprOpAny, NodeEnum::AArrayExpr(a)) => &a.elements,
+            _ => continue,
         };
         let values: Option<Vec<String>> = items
             .iter()
-            .map(|v| ast::constant(v).map(|c| c.0))
+            .map(|v| sql_ast::node(v).and_then(sql_ast::constant).map(|c| c.0))
             .collect();
         if let Some(values) = values {
-            out.entry(column).or_default().extend(values);
+            out.entry(column.to_owned()).or_default().extend(values);
         }
-    };
-    for e in ast::find_all(expr, "AExpr") {
-        consider(e);
     }
     out
 }

@@ -1,7 +1,8 @@
 //! LNT102: a uuid (36 characters as text) is written into a varchar(n < 36) column.
 
 use super::{query_range, writes, Context};
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, NodeEnum};
 
 const UUID_FUNCTIONS: &[&str] = &[
     "gen_random_uuid",
@@ -15,10 +16,10 @@ const UUID_FUNCTIONS: &[&str] = &[
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
     for w in writes(ctx) {
-        let Some(("FuncCall", call)) = ast::strip_casts(w.value) else {
+        let NodeEnum::FuncCall(call) = ast::strip_casts(w.value) else {
             continue;
         };
-        let Some(name) = ast::func_name(call) else {
+        let Some(name) = ast::last_name(&call.funcname).map(str::to_lowercase) else {
             continue;
         };
         if !UUID_FUNCTIONS.contains(&name.as_str()) {
@@ -35,7 +36,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         let Some(max) = col.max_len.filter(|m| *m < 36) else {
             continue;
         };
-        let at = ast::location(call).unwrap_or(0);
+        let at = ast::offset(call.location).unwrap_or(0);
         found.push(
             diagnostic(
                 Rule::UuidInShortVarchar,

@@ -3,7 +3,8 @@
 
 use super::{allowed_values, document_checks, query_range, writes, Context};
 use crate::diagnostics::Label;
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     // (table, column) → (allowed values, constraint name, document range of the CHECK).
@@ -22,9 +23,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     }
     let mut found = Vec::new();
     for w in writes(ctx) {
-        let Some((value, at)) = ast::string_constant(w.value) else {
+        let Some((value, at)) = ast::string_constant_at(w.value) else {
             continue;
         };
+        let value = value.to_owned();
         let range = query_range(ctx, w.query, at, value.len() + 2);
         let quoted = format!("'{value}'");
         let column = format!("{}.{}", w.table, w.column);
