@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-pub use crate::visit::{walk, NodeRef};
+pub use crate::visit::{children, walk, NodeRef};
 pub use pg_query::protobuf as pb;
 pub use pg_query::NodeEnum;
 

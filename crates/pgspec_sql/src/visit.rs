@@ -21,6 +21,14 @@ use super::{ObjectKind, ObjectName};
 
 pub use pg_query::NodeRef;
 
+/// The nodes directly below `node`, in field order (for walks that keep context on the way
+/// down; [`walk`] for all of them).
+pub fn children(node: NodeRef<'_>) -> Vec<NodeRef<'_>> {
+    let mut out = Vec::new();
+    super::children::children(node, &mut out);
+    out
+}
+
 /// Every node at and below `root`, pre-order, in field order.
 pub fn walk<'a>(root: NodeRef<'a>) -> Vec<NodeRef<'a>> {
     let mut found = Vec::new();

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::diagnostics::Diagnostic;
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError};
-use crate::sql::ast::ParseTree;
+use crate::sql::ast::{self as sql_ast, pb, NodeEnum, ParseTree};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
@@ -159,8 +159,6 @@ pub(crate) struct Query {
 pub(crate) struct Context<'a> {
     pub doc: &'a Document,
     pub statements: &'a [Statement],
-    /// The statements' kept trees (JSON form), `None` where a statement does not parse.
-    pub asts: Vec<Option<Value>>,
     pub catalog: Catalog,
     /// Catalog tables plus the document's tables that are not in the catalog.
     pub tables: Vec<Table>,
@@ -171,7 +169,8 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
-        // The statements' kept trees (never parsed again), in the JSON form the rules read.
+        // The statements' kept trees (never parsed again), in the JSON form the document's
+        // tables are still read in (model.rs, which the catalog work rewrites).
         let asts: Vec<Option<Value>> = statements
             .iter()
             .map(|s| s.ast().and_then(ast::json))
@@ -182,7 +181,7 @@ impl<'a> Context<'a> {
                 tables.push(t);
             }
         }
-        let bodies = function_bodies(statements, &asts);
+        let bodies = function_bodies(statements);
         let mut queries = Vec::new();
         for (i, stmt) in statements.iter().enumerate() {
             if let Some(ast) = stmt.shared_ast() {
@@ -200,7 +199,6 @@ impl<'a> Context<'a> {
         Self {
             doc,
             statements,
-            asts,
             catalog,
             tables,
             bodies,
@@ -332,36 +330,35 @@ pub(crate) fn find_word(text: &str, word: &str, from: usize) -> Option<usize> {
 }
 
 /// The option `name` of a CREATE FUNCTION / DO statement: a string or the first of a list.
-fn def_elem_string(options: &Value, name: &str) -> Option<String> {
-    for opt in options.as_array().into_iter().flatten() {
-        let Some(("DefElem", d)) = ast::node(opt) else {
-            continue;
+fn def_elem_string(options: &[pb::Node], name: &str) -> Option<String> {
+    options.iter().find_map(|opt| {
+        let Some(NodeEnum::DefElem(d)) = sql_ast::node(opt) else {
+            return None;
         };
-        if d["defname"].as_str() != Some(name) {
-            continue;
+        if d.defname != name {
+            return None;
         }
-        return match ast::node(&d["arg"]) {
-            Some(("String", s)) => s["sval"].as_str().map(str::to_owned),
-            Some(("List", l)) => ast::names(&l["items"]).into_iter().next(),
+        match d.arg.as_deref().and_then(sql_ast::node) {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            Some(NodeEnum::List(l)) => sql_ast::names(&l.items).first().map(|s| (*s).to_owned()),
             _ => None,
-        };
-    }
-    None
+        }
+    })
 }
 
-fn function_bodies(statements: &[Statement], asts: &[Option<Value>]) -> Vec<Body> {
+fn function_bodies(statements: &[Statement]) -> Vec<Body> {
     let mut out = Vec::new();
-    for (i, tree) in asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for (kind, body, _) in ast::statements(tree) {
-            let (name, options) = match kind {
-                "CreateFunctionStmt" => (
-                    ast::last_name(&body["funcname"])
+    for (i, stmt) in statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in sql_ast::top_nodes(tree) {
+            let (name, options) = match top {
+                NodeEnum::CreateFunctionStmt(f) => (
+                    sql_ast::last_name(&f.funcname)
                         .unwrap_or_default()
                         .to_lowercase(),
-                    &body["options"],
+                    &f.options,
                 ),
-                "DoStmt" => (String::new(), &body["args"]),
+                NodeEnum::DoStmt(d) => (String::new(), &d.args),
                 _ => continue,
             };
             let Some(text) = def_elem_string(options, "as") else {
@@ -372,7 +369,7 @@ fn function_bodies(statements: &[Statement], asts: &[Option<Value>]) -> Vec<Body
                 .to_lowercase();
             // The body is verbatim between its dollar quotes; a body in '…' quotes with doubled
             // quotes is not found and is skipped (positions would be wrong).
-            let Some(offset) = statements[i].text.find(&text) else {
+            let Some(offset) = stmt.text.find(&text) else {
                 continue;
             };
             out.push(Body {

@@ -28,7 +28,7 @@ mod value_violates_check;
 
 use std::collections::BTreeMap;
 
-use super::{ast, Context, Rule};
+use super::{Context, Rule};
 use crate::sql::ast::{self as sql_ast, pb, NodeEnum, NodeRef};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
@@ -275,38 +275,38 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
             enabled.insert(t.name.clone(), None);
         }
     }
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for (kind, body, _) in ast::statements(tree) {
-            match kind {
-                "AlterTableStmt" => {
-                    let Some(table) = ast::relname(body) else {
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in sql_ast::top_nodes(tree) {
+            match top {
+                NodeEnum::AlterTableStmt(alter) => {
+                    let Some(table) = alter.relation.as_ref().map(|r| r.relname.clone()) else {
                         continue;
                     };
-                    let enables = ast::find_all(body, "AlterTableCmd").iter().any(|c| {
-                        use crate::sql::ast::pb::AlterTableType as T;
-                        c["subtype"].as_i64().is_some_and(|t| {
-                            t == T::AtEnableRowSecurity as i64 || t == T::AtForceRowSecurity as i64
-                        })
+                    let enables = sql_ast::walk(top.to_ref()).into_iter().any(|n| {
+                        use pb::AlterTableType as T;
+                        matches!(n, NodeRef::AlterTableCmd(c)
+                            if c.subtype == T::AtEnableRowSecurity as i32
+                                || c.subtype == T::AtForceRowSecurity as i32)
                     });
                     if enables {
                         let slot = enabled.entry(table).or_insert(None);
                         slot.get_or_insert(i);
                     }
                 }
-                "CreatePolicyStmt" => {
-                    let Some(table) = body["table"]["relname"].as_str() else {
+                NodeEnum::CreatePolicyStmt(policy) => {
+                    let Some(table) = policy.table.as_ref().map(|r| r.relname.clone()) else {
                         continue;
                     };
-                    let command = match body["cmd_name"].as_str().unwrap_or("all") {
+                    let command = match policy.cmd_name.as_str() {
                         "select" => 'r',
                         "insert" => 'a',
                         "update" => 'w',
                         "delete" => 'd',
                         _ => '*',
                     };
-                    let name = body["policy_name"].as_str().unwrap_or_default().to_owned();
-                    let list = policies.entry(table.to_owned()).or_default();
+                    let name = policy.policy_name.clone();
+                    let list = policies.entry(table).or_default();
                     if !list.iter().any(|(_, _, n)| *n == name) {
                         list.push((command, Some(i), name));
                     }

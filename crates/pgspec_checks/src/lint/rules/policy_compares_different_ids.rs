@@ -6,11 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::Context;
 use crate::diagnostics::Label;
-use crate::lint::{ast, diagnostic, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::sql::ast::{self, pb, NodeEnum, NodeRef};
 use crate::text::TextRange;
 
 /// `(table, column)` → the `(table, column)` it references.
@@ -33,41 +32,54 @@ fn foreign_keys(ctx: &Context<'_>) -> ForeignKeys {
             }
         }
     }
-    for tree in ctx.asts.iter().flatten() {
-        for (kind, body, _) in ast::statements(tree) {
-            if kind != "CreateStmt" && kind != "AlterTableStmt" {
-                continue;
-            }
-            let Some(table) = ast::relname(body) else {
+    let foreign = pb::ConstrType::ConstrForeign as i32;
+    let last_or_id = |names: &[pb::Node]| {
+        ast::last_name(names).map_or_else(|| "id".to_owned(), str::to_owned)
+    };
+    for tree in ctx.statements.iter().filter_map(|s| s.ast()) {
+        for top in ast::top_nodes(tree) {
+            let relation = match top {
+                NodeEnum::CreateStmt(c) => c.relation.as_ref(),
+                NodeEnum::AlterTableStmt(a) => a.relation.as_ref(),
+                _ => continue,
+            };
+            let Some(table) = relation.map(|r| r.relname.clone()) else {
                 continue;
             };
-            for col in ast::find_all(body, "ColumnDef") {
-                let Some(name) = col["colname"].as_str() else {
+            let nodes = ast::walk(top.to_ref());
+            for node in &nodes {
+                let NodeRef::ColumnDef(col) = node else {
                     continue;
                 };
-                for con in ast::find_all(&col["constraints"], "Constraint") {
-                    if con["contype"].as_i64() == Some(10) {
-                        if let Some(target) = con["pktable"]["relname"].as_str() {
-                            let pk = ast::names(&con["pk_attrs"])
-                                .pop()
-                                .unwrap_or_else(|| "id".to_owned());
-                            out.insert((table.clone(), name.to_owned()), (target.to_owned(), pk));
-                        }
+                for con in col.constraints.iter().filter_map(ast::node) {
+                    let NodeEnum::Constraint(con) = con else {
+                        continue;
+                    };
+                    if con.contype != foreign {
+                        continue;
+                    }
+                    if let Some(target) = con.pktable.as_ref().map(|t| t.relname.clone()) {
+                        let pk = last_or_id(&con.pk_attrs);
+                        out.insert((table.clone(), col.colname.clone()), (target, pk));
                     }
                 }
             }
-            for con in ast::find_all(body, "Constraint") {
-                if con["contype"].as_i64() != Some(10) {
-                    continue;
-                }
-                let fk = ast::names(&con["fk_attrs"]);
-                let pk = ast::names(&con["pk_attrs"]);
-                let Some(target) = con["pktable"]["relname"].as_str() else {
+            for node in &nodes {
+                let NodeRef::Constraint(con) = node else {
                     continue;
                 };
-                if fk.len() == 1 {
-                    let pk = pk.first().cloned().unwrap_or_else(|| "id".to_owned());
-                    out.insert((table.clone(), fk[0].clone()), (target.to_owned(), pk));
+                if con.contype != foreign {
+                    continue;
+                }
+                let fk = ast::names(&con.fk_attrs);
+                let Some(target) = con.pktable.as_ref().map(|t| t.relname.clone()) else {
+                    continue;
+                };
+                if let [fk] = fk.as_slice() {
+                    let pk = ast::names(&con.pk_attrs)
+                        .first()
+                        .map_or_else(|| "id".to_owned(), |p| (*p).to_owned());
+                    out.insert((table.clone(), (*fk).to_owned()), (target, pk));
                 }
             }
         }
@@ -87,97 +99,92 @@ struct Comparison {
 }
 
 /// A readable key for an id expression: `auth.uid()`, `current_setting('app.user_id')`.
-fn id_expression(value: &Value) -> Option<String> {
-    let (kind, body) = ast::strip_casts(value)?;
-    if kind != "FuncCall" {
+fn id_expression(value: &NodeEnum) -> Option<String> {
+    let NodeEnum::FuncCall(call) = ast::strip_casts(value) else {
         return None;
-    }
-    let name = ast::names(&body["funcname"]).join(".");
-    let args: Vec<String> = body["args"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    };
+    let name = ast::names(&call.funcname).join(".");
+    let args: Vec<String> = call
+        .args
+        .iter()
         .take(1)
-        .filter_map(|a| ast::string_constant(a).map(|(s, _)| format!("'{s}'")))
+        .filter_map(|a| ast::node(a).and_then(ast::string_constant))
+        .map(|s| format!("'{s}'"))
         .collect();
     Some(format!("{name}({})", args.join(", ")))
 }
 
-/// Walk `value` collecting comparisons; `table` is the relation unqualified columns belong to.
-fn collect(value: &Value, table: &str, stmt: usize, fks: &ForeignKeys, out: &mut Vec<Comparison>) {
-    match value {
-        Value::Object(obj) => {
-            let mut table = table.to_owned();
-            if let Some(select) = obj.get("SelectStmt") {
-                let from: Vec<&Value> = select["from_clause"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                if let [only] = from.as_slice() {
-                    if let Some(("RangeVar", rv)) = ast::node(only) {
-                        if let Some(name) = rv["relname"].as_str() {
-                            name.clone_into(&mut table);
-                        }
-                    }
-                }
-            }
-            if let Some(e) = obj.get("AExpr") {
-                if ast::names(&e["name"]).first().map(String::as_str) == Some("=")
-                    && e["kind"].as_i64() == Some(1)
-                {
-                    for (left, right) in [(&e["lexpr"], &e["rexpr"]), (&e["rexpr"], &e["lexpr"])] {
-                        let (Some(key), Some(("ColumnRef", col))) =
-                            (id_expression(left), ast::strip_casts(right))
-                        else {
-                            continue;
-                        };
-                        let fields = ast::names(&col["fields"]);
-                        let (t, c) = match fields.as_slice() {
-                            [c] => (table.clone(), c.clone()),
-                            [.., t, c] => (t.clone(), c.clone()),
-                            [] => continue,
-                        };
-                        let column = (t, c);
-                        let domain = fks.get(&column).cloned();
-                        out.push(Comparison {
-                            key,
-                            domain: domain.clone().unwrap_or_else(|| column.clone()),
-                            via_fk: domain.is_some(),
-                            column,
-                            stmt,
-                            at: ast::location(col).unwrap_or(0),
-                        });
-                    }
-                }
-            }
-            for v in obj.values() {
-                collect(v, &table, stmt, fks, out);
+/// Walk `node` collecting comparisons; `table` is the relation unqualified columns belong to
+/// (a sub-SELECT over one table changes it for what is below).
+fn collect(
+    node: NodeRef<'_>,
+    table: &str,
+    stmt: usize,
+    fks: &ForeignKeys,
+    out: &mut Vec<Comparison>,
+) {
+    let mut table = table.to_owned();
+    if let NodeRef::SelectStmt(select) = node {
+        if let [only] = select.from_clause.as_slice() {
+            if let Some(NodeEnum::RangeVar(rv)) = ast::node(only) {
+                table.clone_from(&rv.relname);
             }
         }
-        Value::Array(items) => {
-            for v in items {
-                collect(v, table, stmt, fks, out);
+    }
+    if let NodeRef::AExpr(e) = node {
+        if ast::names(&e.name).first() == Some(&"=")
+            && e.kind == pb::AExprKind::AexprOp as i32
+        {
+            let lexpr = e.lexpr.as_deref().and_then(ast::node);
+            let rexpr = e.rexpr.as_deref().and_then(ast::node);
+            for (left, right) in [(lexpr, rexpr), (rexpr, lexpr)] {
+                let (Some(key), Some(NodeEnum::ColumnRef(col))) = (
+                    left.and_then(id_expression),
+                    right.map(ast::strip_casts),
+                ) else {
+                    continue;
+                };
+                let fields = ast::names(&col.fields);
+                let (t, c) = match fields.as_slice() {
+                    [c] => (table.clone(), (*c).to_owned()),
+                    [.., t, c] => ((*t).to_owned(), (*c).to_owned()),
+                    [] => continue,
+                };
+                let column = (t, c);
+                let domain = fks.get(&column).cloned();
+                out.push(Comparison {
+                    key,
+                    domain: domain.clone().unwrap_or_else(|| column.clone()),
+                    via_fk: domain.is_some(),
+                    column,
+                    stmt,
+                    at: ast::offset(col.location).unwrap_or(0),
+                });
             }
         }
-        _ => {}
+    }
+    for child in ast::children(node) {
+        collect(child, &table, stmt, fks, out);
     }
 }
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let fks = foreign_keys(ctx);
     let mut comparisons = Vec::new();
-    for (i, tree) in ctx.asts.iter().enumerate() {
-        let Some(tree) = tree else { continue };
-        for (kind, body, _) in ast::statements(tree) {
-            if kind != "CreatePolicyStmt" {
-                continue;
-            }
-            let Some(table) = body["table"]["relname"].as_str() else {
+    for (i, stmt) in ctx.statements.iter().enumerate() {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in ast::top_nodes(tree) {
+            let NodeEnum::CreatePolicyStmt(policy) = top else {
                 continue;
             };
-            collect(&body["qual"], table, i, &fks, &mut comparisons);
-            collect(&body["with_check"], table, i, &fks, &mut comparisons);
+            let Some(table) = policy.table.as_ref().map(|t| t.relname.as_str()) else {
+                continue;
+            };
+            for expr in [&policy.qual, &policy.with_check] {
+                if let Some(expr) = expr.as_deref().and_then(ast::node) {
+                    collect(expr.to_ref(), table, i, &fks, &mut comparisons);
+                }
+            }
         }
     }
     let mut by_key: BTreeMap<&str, BTreeMap<&(String, String), Vec<&Comparison>>> = BTreeMap::new();
