@@ -109,9 +109,10 @@ mod tests {
 
     #[test]
     fn statements_names_and_constants() {
-        let tree = crate::sql::ast::parse("CREATE TABLE public.t (s text DEFAULT 'a'::text, n int)")
-            .and_then(|t| json(&t))
-            .expect("parses");
+        let tree =
+            crate::sql::ast::parse("CREATE TABLE public.t (s text DEFAULT 'a'::text, n int)")
+                .and_then(|t| json(&t))
+                .expect("parses");
         let stmts = statements(&tree);
         assert_eq!(stmts[0].0, "CreateStmt");
         assert_eq!(relname(stmts[0].1).as_deref(), Some("t"));
@@ -121,7 +122,10 @@ mod tests {
         let Some(("Constraint", default)) = node(&col["constraints"][0]) else {
             panic!("a default: {col}");
         };
-        assert_eq!(constant(&default["raw_expr"]).map(|c| c.0).as_deref(), Some("a"));
+        assert_eq!(
+            constant(&default["raw_expr"]).map(|c| c.0).as_deref(),
+            Some("a")
+        );
         assert_eq!(names(&col["type_name"]["names"]), ["text"]);
     }
 }

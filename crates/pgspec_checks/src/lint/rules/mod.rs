@@ -29,8 +29,8 @@ mod value_violates_check;
 use std::collections::BTreeMap;
 
 use super::{Context, Rule};
-use crate::sql::ast::{self as sql_ast, pb, NodeEnum, NodeRef};
 use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::ast::{self as sql_ast, pb, NodeEnum, NodeRef};
 use crate::text::TextRange;
 
 /// Run one rule.
@@ -236,7 +236,11 @@ pub(super) fn allowed_values(expr: &NodeEnum) -> BTreeMap<String, Vec<String>> {
         if sql_ast::names(&e.name).first() != Some(&"=") {
             continue;
         }
-        let Some(column) = e.lexpr.as_deref().and_then(sql_ast::node).and_then(sql_ast::column_ref)
+        let Some(column) = e
+            .lexpr
+            .as_deref()
+            .and_then(sql_ast::node)
+            .and_then(sql_ast::column_ref)
         else {
             continue;
         };

@@ -33,9 +33,8 @@ fn foreign_keys(ctx: &Context<'_>) -> ForeignKeys {
         }
     }
     let foreign = pb::ConstrType::ConstrForeign as i32;
-    let last_or_id = |names: &[pb::Node]| {
-        ast::last_name(names).map_or_else(|| "id".to_owned(), str::to_owned)
-    };
+    let last_or_id =
+        |names: &[pb::Node]| ast::last_name(names).map_or_else(|| "id".to_owned(), str::to_owned);
     for tree in ctx.statements.iter().filter_map(|s| s.ast()) {
         for top in ast::top_nodes(tree) {
             let relation = match top {
@@ -132,16 +131,13 @@ fn collect(
         }
     }
     if let NodeRef::AExpr(e) = node {
-        if ast::names(&e.name).first() == Some(&"=")
-            && e.kind == pb::AExprKind::AexprOp as i32
-        {
+        if ast::names(&e.name).first() == Some(&"=") && e.kind == pb::AExprKind::AexprOp as i32 {
             let lexpr = e.lexpr.as_deref().and_then(ast::node);
             let rexpr = e.rexpr.as_deref().and_then(ast::node);
             for (left, right) in [(lexpr, rexpr), (rexpr, lexpr)] {
-                let (Some(key), Some(NodeEnum::ColumnRef(col))) = (
-                    left.and_then(id_expression),
-                    right.map(ast::strip_casts),
-                ) else {
+                let (Some(key), Some(NodeEnum::ColumnRef(col))) =
+                    (left.and_then(id_expression), right.map(ast::strip_casts))
+                else {
                     continue;
                 };
                 let fields = ast::names(&col.fields);
