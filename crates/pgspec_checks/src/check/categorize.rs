@@ -2,6 +2,7 @@
 //! statement to a [`Category`], a help text, and the objects the error says are missing.
 
 use crate::diagnostics::{Category, PgDetails};
+use crate::sql::ast::{pb, NodeEnum};
 use crate::sql::{Statement, StatementKind};
 
 /// Schemas that only a hosted platform (Supabase) provides.
@@ -216,8 +217,15 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 
     // An inline `INDEX name (cols)` parses as a column of type `name`, so the server may report
     // a syntax error at a later token or a missing type: either way it is the inline index.
-    let head = stmt_lower.trim_start();
-    if head.starts_with("create table") || head.starts_with("create unlogged table") {
+    let creates_table = match stmt.first_node() {
+        Some(node) => matches!(node, NodeEnum::CreateStmt(_)),
+        // Without a tree (the usual case: the inline index is what does not parse), words.
+        None => {
+            let head = stmt_lower.trim_start();
+            head.starts_with("create table") || head.starts_with("create unlogged table")
+        }
+    };
+    if creates_table {
         if let Some(offset) = inline_index_offset(&stmt.text) {
             return Verdict {
                 category: Category::InlineIndex,
@@ -272,7 +280,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     }
     if err.sqlstate == "58P01"
         || lower_msg.contains("extension control file")
-        || lower_msg.contains("is not available") && stmt_lower.contains("extension")
+        || lower_msg.contains("is not available") && about_extension(stmt, &stmt_lower)
     {
         return verdict(
             Category::MissingExtension,
@@ -343,7 +351,8 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
                 .references
                 .iter()
                 .any(|r| is_system_view(&r.name) || r.schema.as_deref() == Some("pg_catalog"))
-            || stmt_lower.contains("pg_stat_");
+            // The references above come from the tree; words only for text without one.
+            || (!stmt.facts.parses && stmt_lower.contains("pg_stat_"));
         if system {
             return verdict(
                 Category::SystemViewColumn,
@@ -433,6 +442,25 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     )
 }
 
+/// Whether the statement is about an extension (CREATE / ALTER / DROP EXTENSION, or COMMENT
+/// ON EXTENSION): from its tree; words only for text without one.
+fn about_extension(stmt: &Statement, stmt_lower: &str) -> bool {
+    match stmt.first_node() {
+        Some(node) => match node {
+            NodeEnum::CreateExtensionStmt(_)
+            | NodeEnum::AlterExtensionStmt(_)
+            | NodeEnum::AlterExtensionContentsStmt(_) => true,
+            NodeEnum::DropStmt(d) => d.remove_type == pb::ObjectType::ObjectExtension as i32,
+            NodeEnum::CommentStmt(c) => c.objtype == pb::ObjectType::ObjectExtension as i32,
+            _ => false,
+        },
+        None => stmt_lower.contains("extension"),
+    }
+}
+
+/// A syntax error's verdict. The server rejected the text's syntax, so there is usually no tree
+/// (pg_query's grammar is PostgreSQL 18's, the server's may be older): its help is worded from
+/// the text.
 fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
     let at = err
         .position
