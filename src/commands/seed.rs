@@ -12,7 +12,7 @@ use pgspec::seed;
 use pgspec::up;
 
 use super::{document_path, read_input, server_for, FailOn, ReportFormat, ServerArgs};
-use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
+use crate::printer::{json_diagnostics, json_envelope, next_step, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct SeedArgs {
@@ -154,6 +154,15 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             report.seconds,
             report.rows_per_second()
         )?;
+        let why = "the document's claims on these rows";
+        let step = next_step(
+            "verify",
+            &path,
+            args.db.as_deref(),
+            args.name.as_deref(),
+            why,
+        );
+        writeln!(out, "{step}")?;
     }
     Ok(args
         .fail_on

@@ -12,7 +12,7 @@ use pgspec::pipeline;
 use pgspec::up;
 
 use super::{document_path, read_input, server_for, FailOn, ReportFormat, ServerArgs};
-use crate::printer::{json_envelope, stdout_is_styled};
+use crate::printer::{json_envelope, next_step, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct UpArgs {
@@ -132,6 +132,11 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 "roles created (cluster-wide): {}",
                 report.roles.join(", ")
             )?;
+        }
+        if report.status != up::UpStatus::NeedsMigration {
+            let why = "rows that satisfy the constraints";
+            let step = next_step("seed", &path, args.db.as_deref(), args.name.as_deref(), why);
+            writeln!(out, "{step}")?;
         }
     }
     if report.status == up::UpStatus::NeedsMigration {

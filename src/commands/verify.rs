@@ -13,7 +13,7 @@ use pgspec::up;
 use pgspec::verify;
 
 use super::{document_path, read_input, server_for, FailOn, ServerArgs, VerifyFormat};
-use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
+use crate::printer::{json_diagnostics, json_envelope, next_step, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct VerifyArgs {
@@ -99,6 +99,21 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             "{path}: {} claims: {} passed, {} failed, {} skipped",
             s.claims, s.passed, s.failed, s.skipped
         )?;
+        let (db, name) = (args.db.as_deref(), args.name.as_deref());
+        let step = if s.failed > 0 {
+            next_step("verify", &path, db, name, "after correcting the document or the claims that failed; `pgspec up --recreate` rebuilds the database")
+        } else if s.claims > 0 && s.passed == 0 {
+            next_step("seed", &path, db, name, "claims on data need rows first")
+        } else {
+            next_step(
+                "down",
+                &path,
+                db,
+                name,
+                "the claims hold; down removes the database when you are done",
+            )
+        };
+        writeln!(out, "{step}")?;
     }
     let failed_claims = report
         .claims
