@@ -16,7 +16,7 @@ use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 
 use super::{read_input, server_for, FailOn, Format, ServerArgs};
-use crate::printer::{json_envelope, stdout_is_styled};
+use crate::printer::{json_envelope, next_step, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct CheckArgs {
@@ -72,6 +72,52 @@ fn lint_config_for(args: &CheckArgs, doc: &Path) -> Result<LintConfig> {
         }
     };
     Ok(config.for_document(doc))
+}
+
+/// What to run after `check` (or `lint`): the fixes when there are some, else `up`.
+fn next_after_check(report: &pgspec::check::CheckReport, path: &str, db: Option<&str>) -> String {
+    use pgspec::diagnostics::Applicability;
+    let fixable = |level: Applicability| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == level))
+            .count()
+    };
+    let (safe, unsafe_) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
+    if safe > 0 {
+        next_step(
+            "fix",
+            path,
+            db,
+            None,
+            &format!("applies {safe} safe fixes; --diff shows them first"),
+        )
+    } else if unsafe_ > 0 {
+        next_step(
+            "fix --unsafe --diff",
+            path,
+            db,
+            None,
+            &format!("{unsafe_} fixes that change behaviour, to review"),
+        )
+    } else if report.has_findings(Severity::Error) {
+        next_step(
+            "check",
+            path,
+            db,
+            None,
+            "after editing the statements above",
+        )
+    } else {
+        next_step(
+            "up",
+            path,
+            db,
+            None,
+            "a persistent database with the document applied",
+        )
+    }
 }
 
 pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
@@ -159,6 +205,13 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         } else if !matches!(args.format, Format::Json | Format::Sarif) {
             let s = &report.summary;
             writeln!(out, "{path}: {}", s.describe())?;
+        }
+        if !matches!(args.format, Format::Json | Format::Sarif) {
+            writeln!(
+                out,
+                "{}",
+                next_after_check(&report, &path, args.db.as_deref())
+            )?;
         }
     }
     if args.format == Format::Json {

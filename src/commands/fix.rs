@@ -90,5 +90,14 @@ pub(crate) fn run_fix(args: &FixArgs) -> Result<ExitCode> {
         if args.diff { " (shown as a diff, file unchanged)" } else { "" },
         applied.skipped_overlapping
     );
+    let why = if args.diff {
+        "after applying them (without --diff)"
+    } else {
+        "re-checks the fixed document"
+    };
+    eprintln!(
+        "{}",
+        crate::printer::next_step("check", &path, args.db.as_deref(), None, why)
+    );
     Ok(args.fail_on.exit_code(unfixed))
 }

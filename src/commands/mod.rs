@@ -31,6 +31,64 @@ pub(crate) struct ServerArgs {
     cluster_dir: Option<PathBuf>,
 }
 
+/// The document and the database `pgspec up` makes for it: what `up`, `down`, `seed` and
+/// `verify` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DatabaseArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    pub(crate) doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`, the one
+    /// `pgspec up` makes for the document).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+}
+
+impl DatabaseArgs {
+    /// The document's path as messages show it.
+    pub(crate) fn path(&self) -> String {
+        self.doc.display().to_string()
+    }
+
+    /// `--name`, or the name `up` derives from the document's path.
+    pub(crate) fn database_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| pgspec::up::database_name_for(&self.path()))
+    }
+
+    /// The server (`--db` or the private cluster).
+    pub(crate) fn server(&self) -> Result<Server> {
+        server_for(self.db.as_deref(), &self.server)
+    }
+
+    /// The server and the database, once it is sure that `pgspec up` made that database for
+    /// this document (`doing` names the command in the error: "seeding DOC").
+    pub(crate) fn made_by_up(&self, doing: &str) -> Result<(Server, String)> {
+        let server = self.server()?;
+        let name = self.database_name();
+        pgspec::up::made_by_up(&server, &name, document_path(&self.doc).as_deref())
+            .with_context(|| format!("{doing} {}", self.path()))?;
+        Ok((server, name))
+    }
+
+    /// The last line of the human output: `pgspec <command>` on the same document and database.
+    pub(crate) fn next_step(&self, command: &str, why: &str) -> String {
+        crate::printer::next_step(
+            command,
+            &self.path(),
+            self.db.as_deref(),
+            self.name.as_deref(),
+            why,
+        )
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
     /// rustc-style excerpts with carets, notes and help.

@@ -1,7 +1,6 @@
 //! `pgspec up` and `pgspec down`: bring a document's database up, remove it again.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -11,17 +10,13 @@ use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
 use pgspec::up;
 
-use super::{document_path, read_input, server_for, FailOn, ReportFormat, ServerArgs};
+use super::{document_path, read_input, DatabaseArgs, FailOn, ReportFormat};
 use crate::printer::{json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct UpArgs {
-    /// The design document (Markdown).
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
+    #[command(flatten)]
+    target: DatabaseArgs,
     /// Drop and rebuild the database if it exists.
     #[arg(long)]
     recreate: bool,
@@ -32,27 +27,14 @@ pub(crate) struct UpArgs {
     /// findings are printed and the exit code says only whether the database was built).
     #[arg(long, value_enum, default_value_t = FailOn::Never)]
     fail_on: FailOn,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
-}
-
-impl UpArgs {
-    /// `--name`, or the name `up` derives from the document's file name.
-    fn database_name(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| up::database_name_for(&self.doc.display().to_string()))
-    }
 }
 
 pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let path = args.doc.display().to_string();
-    let name = args.database_name();
-    let server = server_for(args.db.as_deref(), &args.server)?;
+    let target = &args.target;
+    let bytes = read_input(&target.doc)?;
+    let path = target.path();
+    let name = target.database_name();
+    let server = target.server()?;
     let report = up::up_with(
         pipeline::extract(&bytes),
         &bytes,
@@ -60,7 +42,7 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
         &name,
         &up::UpOptions {
             recreate: args.recreate,
-            document: document_path(&args.doc),
+            document: document_path(&target.doc),
         },
     )
     .with_context(|| format!("bringing up {path}"))?;
@@ -133,6 +115,10 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 report.roles.join(", ")
             )?;
         }
+        if report.status != up::UpStatus::NeedsMigration {
+            let why = "rows that satisfy the constraints";
+            writeln!(out, "{}", target.next_step("seed", why))?;
+        }
     }
     if report.status == up::UpStatus::NeedsMigration {
         // The database is not the document's: the job is not done.
@@ -151,9 +137,10 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
 }
 
 pub(crate) fn run_down(args: &UpArgs) -> Result<ExitCode> {
-    let name = args.database_name();
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    let removed = up::down_for(&server, &name, document_path(&args.doc).as_deref())?;
+    let target = &args.target;
+    let name = target.database_name();
+    let server = target.server()?;
+    let removed = up::down_for(&server, &name, document_path(&target.doc).as_deref())?;
     if args.format == ReportFormat::Json {
         let value = json_envelope(
             "down",

@@ -565,7 +565,11 @@ fn exit_code_and_format_matrix_covers_every_command() {
         assert_eq!(status, Some(0), "up --format {format}: {stderr}");
     }
     let (status, stderr) = run("up", &["--recreate"]);
-    assert_eq!(status, Some(0), "up --recreate builds despite the error: {stderr}");
+    assert_eq!(
+        status,
+        Some(0),
+        "up --recreate builds despite the error: {stderr}"
+    );
     for format in ["full", "json"] {
         let (status, stderr) = run("seed", &["--rows", "50", "--format", format]);
         assert_eq!(status, Some(0), "seed --format {format}: {stderr}");
@@ -625,4 +629,67 @@ fn exit_code_and_format_matrix_covers_every_command() {
     std::fs::write(&binary, b"\x00\x01\x02\xff\xfe").expect("write");
     let binary = binary.display().to_string();
     assert_eq!(code(&["check", "--db", &url, &binary]).0, Some(2));
+}
+
+/// The last line of each command's human output names the command to run next.
+#[test]
+fn every_command_ends_with_the_next_step() {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clean = write_doc(
+        &dir,
+        "clean.md",
+        "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL);",
+    );
+    let fixable = write_doc(
+        &dir,
+        "fixable.md",
+        "CREATE TABLE t (id int PRIMARY KEY, INDEX idx_t_id (id));",
+    );
+    let name = format!("pgspec_cli_next_{}", std::process::id());
+    let last_line = |args: &[&str], stderr: bool| {
+        let out = pgspec(args, None);
+        let text =
+            String::from_utf8_lossy(if stderr { &out.stderr } else { &out.stdout }).into_owned();
+        text.lines().last().unwrap_or_default().to_string()
+    };
+    let expect = |line: String, command: &str, doc: &str| {
+        assert!(
+            line.starts_with(&format!("next: pgspec {command}")) && line.contains(doc),
+            "expected `next: pgspec {command} … {doc}`, got {line:?}"
+        );
+    };
+    expect(
+        last_line(&["check", "--db", &url, &clean], false),
+        "up",
+        &clean,
+    );
+    expect(
+        last_line(&["check", "--db", &url, &fixable], false),
+        "fix",
+        &fixable,
+    );
+    expect(
+        last_line(&["lint", "--db", &url, &clean], false),
+        "up",
+        &clean,
+    );
+    let named = ["--db", url.as_str(), "--name", name.as_str()];
+    let with = |cmd: &'static str| -> Vec<&str> {
+        let mut v = vec![cmd];
+        v.extend(named);
+        v.push(clean.as_str());
+        v
+    };
+    let up = last_line(&with("up"), false);
+    expect(up.clone(), "seed --db URL --name", &clean);
+    assert!(!up.contains(&url), "the URL is not repeated: {up}");
+    expect(last_line(&with("seed"), false), "verify", &clean);
+    expect(last_line(&with("verify"), false), "down", &clean);
+    expect(
+        last_line(&["fix", "--db", &url, "--diff", &fixable], true),
+        "check",
+        &fixable,
+    );
+    pgspec(&with("down"), None);
 }
