@@ -47,7 +47,7 @@ for variant,ty in sorted(variants):
             if mm and mm.group(1) in types_with_variant:
                 v=types_with_variant[mm.group(1)]
                 boxed=t.startswith('Option<Box<')
-                acc='|c| NodeRef::%s(c%s)'%(v, '.as_ref()' if boxed else '')
+                acc=('|c| NodeRef::%s(c.as_ref())'%v) if boxed else ('NodeRef::%s'%v)
                 stmts.append(f"            out.extend(n.{fr}.as_ref().map({acc}));")
             elif mm:
                 print("unhandled", ty, f, t, file=sys.stderr)

@@ -43,14 +43,14 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.collname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterDatabaseSetStmt(n) => {
-            out.extend(n.setstmt.as_ref().map(|c| NodeRef::VariableSetStmt(c)));
+            out.extend(n.setstmt.as_ref().map(NodeRef::VariableSetStmt));
         }
         NodeRef::AlterDatabaseStmt(n) => {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterDefaultPrivilegesStmt(n) => {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.action.as_ref().map(|c| NodeRef::GrantStmt(c)));
+            out.extend(n.action.as_ref().map(NodeRef::GrantStmt));
         }
         NodeRef::AlterDomainStmt(n) => {
             out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -73,16 +73,16 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterFunctionStmt(n) => {
-            out.extend(n.func.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
+            out.extend(n.func.as_ref().map(NodeRef::ObjectWithArgs));
             out.extend(n.actions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterObjectDependsStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.extname.as_ref().map(|c| NodeRef::String(c)));
+            out.extend(n.extname.as_ref().map(NodeRef::String));
         }
         NodeRef::AlterObjectSchemaStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterOpFamilyStmt(n) => {
@@ -90,16 +90,16 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterOperatorStmt(n) => {
-            out.extend(n.opername.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
+            out.extend(n.opername.as_ref().map(NodeRef::ObjectWithArgs));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterOwnerStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.newowner.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.newowner.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::AlterPolicyStmt(n) => {
-            out.extend(n.table.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.table.as_ref().map(NodeRef::RangeVar));
             out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.with_check.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -109,15 +109,15 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.pubobjects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterRoleSetStmt(n) => {
-            out.extend(n.role.as_ref().map(|c| NodeRef::RoleSpec(c)));
-            out.extend(n.setstmt.as_ref().map(|c| NodeRef::VariableSetStmt(c)));
+            out.extend(n.role.as_ref().map(NodeRef::RoleSpec));
+            out.extend(n.setstmt.as_ref().map(NodeRef::VariableSetStmt));
         }
         NodeRef::AlterRoleStmt(n) => {
-            out.extend(n.role.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.role.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterSeqStmt(n) => {
-            out.extend(n.sequence.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.sequence.as_ref().map(NodeRef::RangeVar));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterStatsStmt(n) => {
@@ -129,10 +129,10 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterSystemStmt(n) => {
-            out.extend(n.setstmt.as_ref().map(|c| NodeRef::VariableSetStmt(c)));
+            out.extend(n.setstmt.as_ref().map(NodeRef::VariableSetStmt));
         }
         NodeRef::AlterTableCmd(n) => {
-            out.extend(n.newowner.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.newowner.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.def.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterTableMoveAllStmt(n) => {
@@ -142,7 +142,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterTableStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.cmds.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterTsconfigurationStmt(n) => {
@@ -159,7 +159,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlterUserMappingStmt(n) => {
-            out.extend(n.user.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::AlternativeSubPlan(n) => {
@@ -203,7 +203,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.result.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::ClusterStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CoalesceExpr(n) => {
@@ -230,10 +230,10 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::ColumnDef(n) => {
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.raw_default.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.cooked_default.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.identity_sequence.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.identity_sequence.as_ref().map(NodeRef::RangeVar));
             out.extend(n.coll_clause.as_ref().map(|c| NodeRef::CollateClause(c.as_ref())));
             out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.fdwoptions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -247,7 +247,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         NodeRef::CommonTableExpr(n) => {
             out.extend(n.aliascolnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.ctequery.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.search_clause.as_ref().map(|c| NodeRef::CtesearchClause(c)));
+            out.extend(n.search_clause.as_ref().map(NodeRef::CtesearchClause));
             out.extend(n.cycle_clause.as_ref().map(|c| NodeRef::CtecycleClause(c.as_ref())));
             out.extend(n.ctecolnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.ctecoltypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -255,7 +255,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.ctecolcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CompositeTypeStmt(n) => {
-            out.extend(n.typevar.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.typevar.as_ref().map(NodeRef::RangeVar));
             out.extend(n.coldeflist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::Constraint(n) => {
@@ -265,7 +265,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.exclusions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.pktable.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.pktable.as_ref().map(NodeRef::RangeVar));
             out.extend(n.fk_attrs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.pk_attrs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.fk_del_set_cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -279,7 +279,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CopyStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.attlist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -289,9 +289,9 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.handler_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateCastStmt(n) => {
-            out.extend(n.sourcetype.as_ref().map(|c| NodeRef::TypeName(c)));
-            out.extend(n.targettype.as_ref().map(|c| NodeRef::TypeName(c)));
-            out.extend(n.func.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
+            out.extend(n.sourcetype.as_ref().map(NodeRef::TypeName));
+            out.extend(n.targettype.as_ref().map(NodeRef::TypeName));
+            out.extend(n.func.as_ref().map(NodeRef::ObjectWithArgs));
         }
         NodeRef::CreateConversionStmt(n) => {
             out.extend(n.conversion_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -299,7 +299,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::CreateDomainStmt(n) => {
             out.extend(n.domainname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.coll_clause.as_ref().map(|c| NodeRef::CollateClause(c.as_ref())));
             out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
@@ -322,26 +322,26 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateForeignTableStmt(n) => {
-            out.extend(n.base_stmt.as_ref().map(|c| NodeRef::CreateStmt(c)));
+            out.extend(n.base_stmt.as_ref().map(NodeRef::CreateStmt));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateFunctionStmt(n) => {
             out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.parameters.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.return_type.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.return_type.as_ref().map(NodeRef::TypeName));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.sql_body.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateOpClassItem(n) => {
-            out.extend(n.name.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
+            out.extend(n.name.as_ref().map(NodeRef::ObjectWithArgs));
             out.extend(n.order_family.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.class_args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.storedtype.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.storedtype.as_ref().map(NodeRef::TypeName));
         }
         NodeRef::CreateOpClassStmt(n) => {
             out.extend(n.opclassname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.opfamilyname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.datatype.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.datatype.as_ref().map(NodeRef::TypeName));
             out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateOpFamilyStmt(n) => {
@@ -353,7 +353,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.plvalidator.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreatePolicyStmt(n) => {
-            out.extend(n.table.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.table.as_ref().map(NodeRef::RangeVar));
             out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.with_check.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -370,11 +370,11 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateSchemaStmt(n) => {
-            out.extend(n.authrole.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.authrole.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.schema_elts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateSeqStmt(n) => {
-            out.extend(n.sequence.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.sequence.as_ref().map(NodeRef::RangeVar));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateStatsStmt(n) => {
@@ -384,12 +384,12 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.table_elts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.inh_relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.partbound.as_ref().map(|c| NodeRef::PartitionBoundSpec(c)));
-            out.extend(n.partspec.as_ref().map(|c| NodeRef::PartitionSpec(c)));
-            out.extend(n.of_typename.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.partbound.as_ref().map(NodeRef::PartitionBoundSpec));
+            out.extend(n.partspec.as_ref().map(NodeRef::PartitionSpec));
+            out.extend(n.of_typename.as_ref().map(NodeRef::TypeName));
             out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.nnconstraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -403,25 +403,25 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.into.as_ref().map(|c| NodeRef::IntoClause(c.as_ref())));
         }
         NodeRef::CreateTableSpaceStmt(n) => {
-            out.extend(n.owner.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.owner.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreateTransformStmt(n) => {
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
-            out.extend(n.fromsql.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
-            out.extend(n.tosql.as_ref().map(|c| NodeRef::ObjectWithArgs(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
+            out.extend(n.fromsql.as_ref().map(NodeRef::ObjectWithArgs));
+            out.extend(n.tosql.as_ref().map(NodeRef::ObjectWithArgs));
         }
         NodeRef::CreateTrigStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.when_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.transition_rels.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.constrrel.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.constrrel.as_ref().map(NodeRef::RangeVar));
         }
         NodeRef::CreateUserMappingStmt(n) => {
-            out.extend(n.user.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::CreatedbStmt(n) => {
@@ -450,11 +450,11 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.definition.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::DeleteStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.using_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning_clause.as_ref().map(|c| NodeRef::ReturningClause(c)));
-            out.extend(n.with_clause.as_ref().map(|c| NodeRef::WithClause(c)));
+            out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
+            out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::DistinctExpr(n) => {
             out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -473,7 +473,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.objects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::DropUserMappingStmt(n) => {
-            out.extend(n.user.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::DropdbStmt(n) => {
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -511,20 +511,20 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::FunctionParameter(n) => {
-            out.extend(n.arg_type.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.arg_type.as_ref().map(NodeRef::TypeName));
             out.extend(n.defexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::GrantRoleStmt(n) => {
             out.extend(n.granted_roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.grantee_roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.opt.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.grantor.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.grantor.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::GrantStmt(n) => {
             out.extend(n.objects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.privileges.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.grantees.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.grantor.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.grantor.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::GroupingFunc(n) => {
             out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -545,7 +545,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.opclassopts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::IndexStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.index_params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.index_including_params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -561,17 +561,17 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::InsertStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.select_stmt.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning_clause.as_ref().map(|c| NodeRef::ReturningClause(c)));
-            out.extend(n.with_clause.as_ref().map(|c| NodeRef::WithClause(c)));
+            out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
+            out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::IntList(n) => {
             out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::IntoClause(n) => {
-            out.extend(n.rel.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.rel.as_ref().map(NodeRef::RangeVar));
             out.extend(n.col_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.view_query.as_ref().map(|c| NodeRef::Query(c.as_ref())));
@@ -580,12 +580,12 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.larg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.rarg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.using_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.join_using_alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.join_using_alias.as_ref().map(NodeRef::Alias));
             out.extend(n.quals.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::JsonAggConstructor(n) => {
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
             out.extend(n.agg_filter.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.agg_order.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.over.as_ref().map(|c| NodeRef::WindowDef(c.as_ref())));
@@ -598,12 +598,12 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::JsonArrayConstructor(n) => {
             out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonArrayQueryConstructor(n) => {
             out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonBehavior(n) => {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -613,14 +613,14 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.func.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.coercion.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning.as_ref().map(|c| NodeRef::JsonReturning(c)));
+            out.extend(n.returning.as_ref().map(NodeRef::JsonReturning));
         }
         NodeRef::JsonExpr(n) => {
             out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.formatted_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
             out.extend(n.path_spec.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning.as_ref().map(|c| NodeRef::JsonReturning(c)));
+            out.extend(n.returning.as_ref().map(NodeRef::JsonReturning));
             out.extend(n.passing_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.passing_values.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
@@ -630,13 +630,13 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.context_item.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
             out.extend(n.pathspec.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.passing.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
         }
         NodeRef::JsonIsPredicate(n) => {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonKeyValue(n) => {
             out.extend(n.key.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -647,26 +647,26 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::JsonObjectConstructor(n) => {
             out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonOutput(n) => {
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
-            out.extend(n.returning.as_ref().map(|c| NodeRef::JsonReturning(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
+            out.extend(n.returning.as_ref().map(NodeRef::JsonReturning));
         }
         NodeRef::JsonParseExpr(n) => {
             out.extend(n.expr.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonReturning(n) => {
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonScalarExpr(n) => {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonSerializeExpr(n) => {
             out.extend(n.expr.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
-            out.extend(n.output.as_ref().map(|c| NodeRef::JsonOutput(c)));
+            out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonTable(n) => {
             out.extend(n.context_item.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
@@ -674,19 +674,19 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.passing.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::JsonTableColumn(n) => {
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.pathspec.as_ref().map(|c| NodeRef::JsonTablePathSpec(c.as_ref())));
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
             out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
         }
         NodeRef::JsonTablePathScan(n) => {
             out.extend(n.plan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.path.as_ref().map(|c| NodeRef::JsonTablePath(c)));
+            out.extend(n.path.as_ref().map(NodeRef::JsonTablePath));
             out.extend(n.child.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::JsonTablePathSpec(n) => {
@@ -700,7 +700,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         NodeRef::JsonValueExpr(n) => {
             out.extend(n.raw_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.formatted_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.format.as_ref().map(|c| NodeRef::JsonFormat(c)));
+            out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::List(n) => {
             out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -717,12 +717,12 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.update_colnos.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::MergeStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.source_relation.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.join_condition.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.merge_when_clauses.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning_clause.as_ref().map(|c| NodeRef::ReturningClause(c)));
-            out.extend(n.with_clause.as_ref().map(|c| NodeRef::WithClause(c)));
+            out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
+            out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::MergeSupportFunc(n) => {
             out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -787,8 +787,8 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.upperdatums.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::PartitionCmd(n) => {
-            out.extend(n.name.as_ref().map(|c| NodeRef::RangeVar(c)));
-            out.extend(n.bound.as_ref().map(|c| NodeRef::PartitionBoundSpec(c)));
+            out.extend(n.name.as_ref().map(NodeRef::RangeVar));
+            out.extend(n.bound.as_ref().map(NodeRef::PartitionBoundSpec));
         }
         NodeRef::PartitionElem(n) => {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -813,7 +813,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.pubtable.as_ref().map(|c| NodeRef::PublicationTable(c.as_ref())));
         }
         NodeRef::PublicationTable(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
@@ -843,22 +843,22 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::RangeFunction(n) => {
             out.extend(n.functions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
             out.extend(n.coldeflist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RangeSubselect(n) => {
             out.extend(n.subquery.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RangeTableFunc(n) => {
             out.extend(n.docexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.rowexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.namespaces.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RangeTableFuncCol(n) => {
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.colexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.coldefexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
@@ -869,13 +869,13 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.repeatable.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RangeTblEntry(n) => {
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
-            out.extend(n.eref.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
+            out.extend(n.eref.as_ref().map(NodeRef::Alias));
             out.extend(n.subquery.as_ref().map(|c| NodeRef::Query(c.as_ref())));
             out.extend(n.joinaliasvars.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.joinleftcols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.joinrightcols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.join_using_alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.join_using_alias.as_ref().map(NodeRef::Alias));
             out.extend(n.functions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.tablefunc.as_ref().map(|c| NodeRef::TableFunc(c.as_ref())));
             out.extend(n.values_lists.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -893,20 +893,20 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.funccolcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RangeVar(n) => {
-            out.extend(n.alias.as_ref().map(|c| NodeRef::Alias(c)));
+            out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RawStmt(n) => {
             out.extend(n.stmt.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::ReassignOwnedStmt(n) => {
             out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.newrole.as_ref().map(|c| NodeRef::RoleSpec(c)));
+            out.extend(n.newrole.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::RefreshMatViewStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
         }
         NodeRef::ReindexStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RelabelType(n) => {
@@ -914,7 +914,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RenameStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::ResTarget(n) => {
@@ -946,7 +946,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.colnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::RuleStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.actions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
@@ -971,7 +971,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.limit_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.limit_count.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.locking_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.with_clause.as_ref().map(|c| NodeRef::WithClause(c)));
+            out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
             out.extend(n.larg.as_ref().map(|c| NodeRef::SelectStmt(c.as_ref())));
             out.extend(n.rarg.as_ref().map(|c| NodeRef::SelectStmt(c.as_ref())));
         }
@@ -1033,7 +1033,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.plan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::TableLikeClause(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
         }
         NodeRef::TableSampleClause(n) => {
             out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -1051,7 +1051,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::TypeCast(n) => {
             out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
         }
         NodeRef::TypeName(n) => {
             out.extend(n.names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -1059,15 +1059,15 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.array_bounds.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::UpdateStmt(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.from_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.returning_clause.as_ref().map(|c| NodeRef::ReturningClause(c)));
-            out.extend(n.with_clause.as_ref().map(|c| NodeRef::WithClause(c)));
+            out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
+            out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::VacuumRelation(n) => {
-            out.extend(n.relation.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
             out.extend(n.va_cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::VacuumStmt(n) => {
@@ -1081,7 +1081,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
         }
         NodeRef::ViewStmt(n) => {
-            out.extend(n.view.as_ref().map(|c| NodeRef::RangeVar(c)));
+            out.extend(n.view.as_ref().map(NodeRef::RangeVar));
             out.extend(n.aliases.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
             out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
@@ -1122,7 +1122,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::XmlSerialize(n) => {
             out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.type_name.as_ref().map(|c| NodeRef::TypeName(c)));
+            out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
         }
         _ => {}
     }
