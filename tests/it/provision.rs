@@ -823,3 +823,20 @@ fn tables_the_app_role_does_not_own_get_partitions_as_superuser() {
         1
     );
 }
+
+#[test]
+fn the_schema_script_performs_a_cron_schedule_from_its_tree() {
+    // `SELECT ALL …`: the call starts where the tree says, not six bytes in.
+    let doc = "# Jobs\n\n```sql\nCREATE TABLE jobs (id int PRIMARY KEY);\nSELECT ALL cron.schedule('tidy', '0 3 * * *', $$VACUUM jobs$$);\n```\n";
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let built = {
+        let _guard = crate::check::seed_lock();
+        pgspec::up::build_in_scratch(&pgspec::pipeline::extract(doc.as_bytes()), &server)
+            .unwrap_or_else(|e| panic!("builds: {e}"))
+    };
+    let script = pgspec::up::system_script("jobs.md", &built);
+    assert!(
+        script.contains("PERFORM cron.schedule('tidy', '0 3 * * *', $$VACUUM jobs$$)"),
+        "{script}"
+    );
+}

@@ -518,10 +518,10 @@ pub fn system_script(path: &str, built: &Built) -> String {
             (None, None) => {}
         }
         let sql = entry.sql.trim_end().trim_end_matches(';').trim_end();
-        if crate::sql::cron::schedule_of(sql).is_some() {
+        // The call, from the schedule's tree (whatever comment or casing its SELECT has).
+        if let Some(call) = crate::sql::cron::scheduled_call(sql) {
             let block = format!(
-                " BEGIN\n  IF pg_catalog.to_regnamespace('cron') IS NULL THEN\n    RAISE NOTICE 'pg_cron is not in this database: job not scheduled (pgspec up schedules it in the cron database)';\n  ELSE\n    PERFORM {}\n;\n  END IF;\nEND ",
-                sql.trim_start().get(6..).unwrap_or(sql).trim_start()
+                " BEGIN\n  IF pg_catalog.to_regnamespace('cron') IS NULL THEN\n    RAISE NOTICE 'pg_cron is not in this database: job not scheduled (pgspec up schedules it in the cron database)';\n  ELSE\n    PERFORM {call}\n;\n  END IF;\nEND "
             );
             out.push_str(&format!("DO {};\n", dollar_quoted(&block)));
         } else {

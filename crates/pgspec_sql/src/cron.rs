@@ -23,6 +23,21 @@ pub fn schedule_of(sql: &str) -> Option<CronSchedule> {
     schedule_in(&*ast::parse(sql)?)
 }
 
+/// When `sql` is a schedule ([`schedule_of`]), the text of its `cron.schedule(…)` call: the
+/// SELECT's target, from the tree's position for it (comments and casing before it do not
+/// matter). For running the call as `PERFORM …` in PL/pgSQL.
+pub fn scheduled_call(sql: &str) -> Option<&str> {
+    let tree = ast::parse(sql)?;
+    schedule_in(&tree)?;
+    let NodeEnum::SelectStmt(select) = ast::first(&tree)? else {
+        return None;
+    };
+    let NodeEnum::ResTarget(target) = ast::node(select.target_list.first()?)? else {
+        return None;
+    };
+    sql.get(ast::offset(target.location)?..).map(str::trim)
+}
+
 /// The schedule the (first) statement of a tree declares: a `SELECT` whose one target is a
 /// call of `cron.schedule` or `cron.schedule_in_database` with constant text arguments,
 /// however the call is spelled (`CRON.Schedule`, `"cron"."schedule"`, comments inside).
@@ -195,6 +210,11 @@ mod tests {
             let job = schedule_of(sql).unwrap_or_else(|| panic!("a schedule: {sql}"));
             assert_eq!(job.command, "VACUUM t", "{sql}");
         }
+        assert_eq!(
+            scheduled_call("/* nightly */ select CRON.schedule('j', '@daily', 'VACUUM t')"),
+            Some("CRON.schedule('j', '@daily', 'VACUUM t')")
+        );
+        assert_eq!(scheduled_call("SELECT 1"), None);
         // Words would find these: a string mentioning it, another schema's function.
         assert_eq!(schedule_of("SELECT 'cron.schedule(1, 2)'"), None);
         assert_eq!(schedule_of("SELECT app.schedule('j', '@daily', 'x')"), None);
