@@ -191,8 +191,16 @@ pub fn verify(
         let range = statements
             .iter()
             .find(|s| {
-                let lower = s.text.to_lowercase();
-                lower.contains("create policy") && s.text.contains(name)
+                // The statement that creates the policy, from its facts; words only for text
+                // that does not parse.
+                if s.facts.parses {
+                    s.facts
+                        .creates
+                        .iter()
+                        .any(|o| o.kind == crate::sql::ObjectKind::Policy && o.name == name)
+                } else {
+                    s.text.to_lowercase().contains("create policy") && s.text.contains(name)
+                }
             })
             .map_or(TextRange::empty(0), |s| s.range);
         (line_of(range), range)
