@@ -177,6 +177,7 @@ impl<'a> Engine<'a> {
             partitioned_tables: HashSet::new(),
             database: session.database().to_string(),
             earlier_definition: None,
+            referenced_by: fixes::FixContext::foreign_key_targets(statements),
         };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.

@@ -1,4 +1,5 @@
 mod check;
+mod converge;
 mod cli;
 mod document;
 mod fix;
