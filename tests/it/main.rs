@@ -3,6 +3,7 @@ mod converge;
 mod cli;
 mod document;
 mod fix;
+mod generated;
 mod hostile;
 mod lint;
 mod model;
