@@ -957,21 +957,21 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     // Every catalog query pgspec runs, on a fresh session of the trapped database.
     let mut s = db.session().expect("session");
     let files = [
-        include_str!("../../src/postgres/catalog/drift_columns.sql"),
-        include_str!("../../src/postgres/catalog/drift_foreign_keys.sql"),
-        include_str!("../../src/postgres/catalog/drift_keys.sql"),
-        include_str!("../../src/postgres/catalog/lint_columns.sql"),
-        include_str!("../../src/postgres/catalog/lint_constraints.sql"),
-        include_str!("../../src/postgres/catalog/lint_functions.sql"),
-        include_str!("../../src/postgres/catalog/lint_grants.sql"),
-        include_str!("../../src/postgres/catalog/lint_indexes.sql"),
-        include_str!("../../src/postgres/catalog/lint_partitions.sql"),
-        include_str!("../../src/postgres/catalog/lint_policies.sql"),
-        include_str!("../../src/postgres/catalog/lint_triggers.sql"),
-        include_str!("../../src/postgres/catalog/object_counts.sql"),
-        include_str!("../../src/postgres/catalog/roles_granted_to.sql"),
-        include_str!("../../src/seed/catalog.sql"),
-        include_str!("../../src/provision/partitions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/drift_columns.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/drift_foreign_keys.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/drift_keys.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_columns.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_constraints.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_functions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_grants.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_indexes.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_partitions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_policies.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/lint_triggers.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/object_counts.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/roles_granted_to.sql"),
+        include_str!("../../crates/pgspec_seed/src/catalog.sql"),
+        include_str!("../../crates/pgspec_provision/src/partitions.sql"),
     ];
     for sql in files {
         s.query_strings(sql)

@@ -1,0 +1,91 @@
+//! LNT408: a range-partitioned table (on a date or timestamp key) with no partition that holds
+//! today's rows and no DEFAULT partition: every INSERT of a current row fails ("no partition of
+//! relation found for row"). A table whose partitions cover today but that has no DEFAULT
+//! partition is reported at Info: inserts start failing when time passes the last partition.
+
+use super::Context;
+use crate::diagnostics::Severity;
+use crate::lint::{diagnostic, Rule};
+use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::ObjectKind;
+
+/// `FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')` → the two quoted values.
+fn range_bounds(bound: &str) -> Option<(String, String)> {
+    let from = bound.split("FROM (").nth(1)?;
+    let to = bound.split(" TO (").nth(1)?;
+    let value = |s: &str| {
+        let s = s.trim_start();
+        if s.starts_with("MINVALUE") {
+            Some(String::new())
+        } else if s.starts_with("MAXVALUE") {
+            Some("\u{10ffff}".to_owned())
+        } else {
+            s.strip_prefix('\'')
+                .and_then(|r| r.split('\'').next())
+                .map(str::to_owned)
+        }
+    };
+    Some((value(from)?, value(to)?))
+}
+
+pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
+    let rows = session.query_strings(crate::postgres::catalog_queries::LINT_PARTITIONS)?;
+    // parent → (strategy, key type, today, [bounds])
+    let mut parents: Vec<(String, String, String, String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let get = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+        let name = get(1);
+        if parents.last().is_none_or(|p| p.0 != name) {
+            parents.push((name.clone(), get(2), get(3), get(6), Vec::new()));
+        }
+        if !get(4).is_empty() {
+            if let Some(p) = parents.last_mut() {
+                p.4.push(get(5));
+            }
+        }
+    }
+    for (table, strategy, key_type, today, bounds) in parents {
+        let time_key = key_type == "date" || key_type.starts_with("timestamp");
+        if strategy != "r" || !time_key {
+            continue;
+        }
+        // A DEFAULT partition takes every row; a partition up to MAXVALUE never runs out.
+        let ranges: Vec<(String, String)> = bounds.iter().filter_map(|b| range_bounds(b)).collect();
+        if bounds.iter().any(|b| b == "DEFAULT")
+            || ranges.iter().any(|(_, to)| to.starts_with('\u{10ffff}'))
+        {
+            continue;
+        }
+        let covers_today = ranges.iter().any(|(from, to)| {
+            let day = |s: &str| s.get(..10).unwrap_or(s).to_owned();
+            day(from) <= today && today < day(to)
+        });
+        let Some(stmt) = ctx.creator(ObjectKind::Relation, &table) else {
+            continue;
+        };
+        let at = ctx.find_word(stmt, "partition by").map_or_else(
+            || ctx.stmt_head(stmt),
+            |at| ctx.range(stmt, at, "PARTITION BY".len()),
+        );
+        let d = if covers_today {
+            diagnostic(
+                Rule::PartitionCoverage,
+                format!("partitioned table `{table}` has no DEFAULT partition"),
+                at,
+            )
+            .severity(Severity::Info)
+            .help(format!("add `CREATE TABLE {table}_default PARTITION OF {table} DEFAULT;` and create future partitions ahead of time (pg_partman or a cron job)"))
+        } else {
+            diagnostic(
+                Rule::PartitionCoverage,
+                format!("no partition of `{table}` holds rows for today ({today}) and there is no DEFAULT partition"),
+                at,
+            )
+            .label("inserts of current rows fail")
+            .help(format!("create the partition for the current period (and the next ones) or a DEFAULT partition; as written INSERT fails with \"no partition of relation \\\"{table}\\\" found for row\""))
+            .note(format!("{} partitions, none covering {today}", bounds.len()))
+        };
+        ctx.push(d);
+    }
+    Ok(())
+}
