@@ -114,8 +114,7 @@ fn assert_fix_writes_nothing(doc: &Document, found: &[Diagnostic]) {
     for min in [Applicability::Safe, Applicability::Unsafe] {
         let fixed = pgspec::fix::apply_fixes(&doc.text, &doc.line_index, found, min);
         assert_eq!(
-            fixed.text,
-            doc.text,
+            fixed.text, doc.text,
             "a fix wrote into the description: {:?}",
             fixed.fixes
         );
@@ -147,7 +146,12 @@ fn assert_column_tables(text: &str) {
         "{found:#?}"
     );
     assert_eq!(
-        lines(&doc, &found, Code::ForeignKeyWithoutIndex, "members (team_id)"),
+        lines(
+            &doc,
+            &found,
+            Code::ForeignKeyWithoutIndex,
+            "members (team_id)"
+        ),
         at("| team_id |"),
         "{found:#?}"
     );
@@ -197,7 +201,12 @@ fn erd_only_findings_point_at_their_attribute_lines() {
         "{found:#?}"
     );
     assert_eq!(
-        lines(&doc, &found, Code::ForeignKeyWithoutIndex, "members (team_id)"),
+        lines(
+            &doc,
+            &found,
+            Code::ForeignKeyWithoutIndex,
+            "members (team_id)"
+        ),
         at("bigint team_id FK"),
         "{found:#?}"
     );

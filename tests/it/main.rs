@@ -1,6 +1,6 @@
 mod check;
-mod converge;
 mod cli;
+mod converge;
 mod document;
 mod fix;
 mod generated;

@@ -413,8 +413,8 @@ fn partition_key_plan(
         let insert_at = masked[..body_close].trim_end().len();
         edits.push((insert_at..insert_at, add));
     }
-    let referencing = crate::sql::tables::created_table(text)
-        .and_then(|t| referenced_by.get(&t.name).cloned());
+    let referencing =
+        crate::sql::tables::created_table(text).and_then(|t| referenced_by.get(&t.name).cloned());
     let mut plan = rewrites::edit_plan(
         doc,
         stmt,
