@@ -1,3 +1,4 @@
+use super::names::{derive_template, NameTemplate};
 use super::*;
 
 fn point(literal: &str, epoch: f64) -> Point {
