@@ -1,5 +1,5 @@
 //! Which table a heading or a bold line names: `### orders`, `### 1. orders (주문)`,
-//! `### Table: users`, `**users** table`, `### 사용자 테이블 (users)`.
+//! `### Table: users`, `**orders**`, `Table: orders`, `### 사용자 테이블 (users)`.
 
 use super::Line;
 use crate::document::offset;
