@@ -1,3 +1,5 @@
+use super::binaries::parse_version;
+use super::server::{redact_url, replace_url_dbname};
 use super::*;
 
 #[test]
