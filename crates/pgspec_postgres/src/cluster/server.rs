@@ -35,7 +35,7 @@ impl Server {
     }
 
     /// End the backends that pgspec processes of this PID namespace left behind when they
-    /// died (see [`orphans`](super::orphans)); how many. Best effort.
+    /// died (see [`orphans`](crate::orphans)); how many. Best effort.
     pub fn terminate_orphans(&self) -> usize {
         match self.admin_client(&self.maintenance_dbname()) {
             Ok(mut admin) => orphans::terminate_orphans(&mut admin),
