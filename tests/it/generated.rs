@@ -1,9 +1,10 @@
 //! Findings on the statements pgspec generates from ERDs and column tables point at the source
 //! of what they are about: a column's ERD attribute line or column-table row, else the entity
-//! or the table's heading; whichever stage found them (the server, lint, drift). And `pgspec
-//! fix` never writes SQL into an ERD or a table. Checked on a column-table-only document, an
-//! ERD-only document, and one with an unrelated SQL block before its column tables (where the
-//! generated statements once borrowed the SQL block's position).
+//! or the table's heading, the column's name in a prose column list; whichever stage found them
+//! (the server, lint, drift). And `pgspec fix` never writes SQL into an ERD or a table. Checked
+//! on a column-table-only document, an ERD-only document, one with an unrelated SQL block before
+//! its column tables (where the generated statements once borrowed the SQL block's position),
+//! and prose column lists.
 
 use pgspec::check::CheckOptions;
 use pgspec::diagnostics::{Applicability, Code, Diagnostic};
@@ -215,5 +216,32 @@ fn erd_only_findings_point_at_their_attribute_lines() {
         at("    TEAMS {"),
         "{found:#?}"
     );
+    assert_fix_writes_nothing(&doc, &found);
+}
+
+#[test]
+fn prose_findings_point_at_their_column_in_the_line() {
+    let text = "# Design\n\n### users\n\nColumns: `id` (bigint, PK), `created_at` (timestamp), `team_id` (bigint, FK -> teams.id)\n\n### teams\n\nColumns: `id` (bigint, PK), `name` (text)\n";
+    let (doc, found) = check(text);
+    let column = |needle: &str| {
+        let at = text.find(needle).expect("column in the text");
+        doc.line_index.line(u32::try_from(at).expect("small"))
+    };
+    let at = |code: Code, about: &str| {
+        found
+            .iter()
+            .find(|d| d.code == code && d.message.contains(about))
+            .unwrap_or_else(|| panic!("{} on {about}: {found:#?}", code.as_str()))
+            .primary
+            .range
+    };
+    let timestamp = at(Code::PreferTimestamptz, "users.created_at");
+    assert_eq!(
+        &text[timestamp.start as usize..timestamp.end as usize],
+        "created_at"
+    );
+    assert_eq!(doc.line_index.line(timestamp.start), column("`created_at`"));
+    let fk = at(Code::ForeignKeyWithoutIndex, "users (team_id)");
+    assert_eq!(&text[fk.start as usize..fk.end as usize], "team_id");
     assert_fix_writes_nothing(&doc, &found);
 }
