@@ -1,4 +1,4 @@
-//! Findings on the statements pgspec generates from ERDs and column tables point at the source
+//! Findings on the statements pgspec generates from ERDs, column tables and prose point at the source
 //! of what they are about: a column's ERD attribute line or column-table row, else the entity
 //! or the table's heading, the column's name in a prose column list; whichever stage found them
 //! (the server, lint, drift). And `pgspec fix` never writes SQL into an ERD or a table. Checked
