@@ -1,7 +1,9 @@
 mod check;
 mod cli;
+mod converge;
 mod document;
 mod fix;
+mod generated;
 mod hostile;
 mod lint;
 mod model;
