@@ -3,6 +3,7 @@
 //!
 //! OWNER: helper C (postgres). Public interface below is the contract; keep it.
 
+pub mod catalog;
 #[cfg(test)]
 mod catalog_audit;
 pub mod cluster;

@@ -1,4 +1,5 @@
 mod check;
+mod catalog;
 mod cli;
 mod document;
 mod fix;

@@ -968,8 +968,8 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
         include_str!("../../src/postgres/catalog/lint_partitions.sql"),
         include_str!("../../src/postgres/catalog/lint_policies.sql"),
         include_str!("../../src/postgres/catalog/lint_triggers.sql"),
-        include_str!("../../src/postgres/catalog/object_counts.sql"),
-        include_str!("../../src/postgres/catalog/roles_granted_to.sql"),
+        include_str!("../../src/postgres/catalog/queries/object_counts.sql"),
+        include_str!("../../src/postgres/catalog/queries/roles_granted_to.sql"),
         include_str!("../../src/seed/catalog.sql"),
         include_str!("../../src/provision/partitions.sql"),
     ];
@@ -981,9 +981,14 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     s.installed_extensions().expect("extensions");
     let tables = pgspec::schema::drift::Catalog::load(&mut s).expect("drift catalog");
     drop(tables);
-    let seed_catalog = pgspec::seed::catalog::load(&mut admin).expect("seed catalog");
+    let catalog = s.catalog().expect("the one catalog, on the session");
     assert!(
-        seed_catalog.tables.iter().any(|t| t.name == "t"),
+        catalog.tables.iter().any(|t| t.name == "t"),
+        "the catalog is read correctly"
+    );
+    let catalog = pgspec::postgres::catalog::Catalog::load(&mut admin).expect("the one catalog");
+    assert!(
+        catalog.tables.iter().any(|t| t.name == "t"),
         "the catalog is read correctly"
     );
     assert_eq!(trap_calls(&server, &db.name), Vec::<String>::new());
