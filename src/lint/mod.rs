@@ -24,20 +24,23 @@ use crate::text::TextRange;
 pub use crate::diagnostics::Rule;
 pub use config::{ConfigError, LintConfig};
 
-use model::{Catalog, Table};
+use crate::postgres::catalog::Catalog;
+use model::Table;
 
 /// A lint diagnostic with the rule's code, category and default severity.
 pub(crate) fn diagnostic(rule: Rule, message: impl Into<String>, range: TextRange) -> Diagnostic {
     Diagnostic::new(rule, rule.category(), message, range)
 }
 
-/// Run every enabled rule over `doc` and the catalog `session` holds (after `check`).
+/// Run every enabled rule over `doc` and `catalog`, the one catalog of the database `session`
+/// holds (after `check`).
 /// Diagnostics are sorted by position. Suppressions are applied by the caller, over these and
 /// every other finding of the document ([`suppress`]).
 pub fn lint(
     doc: &Document,
     statements: &[Statement],
     session: &mut ApplySession,
+    catalog: &Catalog,
     config: &LintConfig,
 ) -> Result<Vec<Diagnostic>, ClusterError> {
     let path = config.document.clone();
@@ -49,7 +52,6 @@ pub fn lint(
     {
         return Ok(Vec::new());
     }
-    let catalog = Catalog::load(session)?;
     let mut ctx = Context::new(doc, statements, catalog);
     for rule in Rule::ALL {
         if enabled(*rule) {
@@ -158,7 +160,7 @@ pub(crate) struct Context<'a> {
     pub statements: &'a [Statement],
     /// pg_query trees of the statements (JSON), `None` where a statement does not parse.
     pub asts: Vec<Option<Value>>,
-    pub catalog: Catalog,
+    pub catalog: &'a Catalog,
     /// Catalog tables plus the document's tables that are not in the catalog.
     pub tables: Vec<Table>,
     pub bodies: Vec<Body>,
@@ -167,7 +169,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
+    fn new(doc: &'a Document, statements: &'a [Statement], catalog: &'a Catalog) -> Self {
         let asts: Vec<Option<Value>> = statements
             .iter()
             .map(|s| {
@@ -178,9 +180,9 @@ impl<'a> Context<'a> {
                 }
             })
             .collect();
-        let mut tables = catalog.tables.clone();
-        for (_, t) in model::document_tables(&asts) {
-            if catalog.table(&t.name).is_none() && !tables.iter().any(|x| x.name == t.name) {
+        let mut tables = model::catalog_tables(catalog);
+        for (_, t) in model::document_tables(statements) {
+            if catalog.find_table(&t.name).is_none() && !tables.iter().any(|x| x.name == t.name) {
                 tables.push(t);
             }
         }

@@ -957,20 +957,23 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     // Every catalog query pgspec runs, on a fresh session of the trapped database.
     let mut s = db.session().expect("session");
     let files = [
-        include_str!("../../src/postgres/catalog/drift_columns.sql"),
-        include_str!("../../src/postgres/catalog/drift_foreign_keys.sql"),
-        include_str!("../../src/postgres/catalog/drift_keys.sql"),
-        include_str!("../../src/postgres/catalog/lint_columns.sql"),
-        include_str!("../../src/postgres/catalog/lint_constraints.sql"),
-        include_str!("../../src/postgres/catalog/lint_functions.sql"),
-        include_str!("../../src/postgres/catalog/lint_grants.sql"),
-        include_str!("../../src/postgres/catalog/lint_indexes.sql"),
-        include_str!("../../src/postgres/catalog/lint_partitions.sql"),
-        include_str!("../../src/postgres/catalog/lint_policies.sql"),
-        include_str!("../../src/postgres/catalog/lint_triggers.sql"),
+        include_str!("../../src/postgres/catalog/queries/schemas.sql"),
+        include_str!("../../src/postgres/catalog/queries/extensions.sql"),
+        include_str!("../../src/postgres/catalog/queries/types.sql"),
+        include_str!("../../src/postgres/catalog/queries/column_types.sql"),
+        include_str!("../../src/postgres/catalog/queries/sequences.sql"),
+        include_str!("../../src/postgres/catalog/queries/tables.sql"),
+        include_str!("../../src/postgres/catalog/queries/views.sql"),
+        include_str!("../../src/postgres/catalog/queries/columns.sql"),
+        include_str!("../../src/postgres/catalog/queries/constraints.sql"),
+        include_str!("../../src/postgres/catalog/queries/indexes.sql"),
+        include_str!("../../src/postgres/catalog/queries/functions.sql"),
+        include_str!("../../src/postgres/catalog/queries/routine_names.sql"),
+        include_str!("../../src/postgres/catalog/queries/triggers.sql"),
+        include_str!("../../src/postgres/catalog/queries/policies.sql"),
+        include_str!("../../src/postgres/catalog/queries/privileges.sql"),
         include_str!("../../src/postgres/catalog/queries/object_counts.sql"),
         include_str!("../../src/postgres/catalog/queries/roles_granted_to.sql"),
-        include_str!("../../src/seed/catalog.sql"),
         include_str!("../../src/provision/partitions.sql"),
     ];
     for sql in files {
@@ -979,8 +982,6 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     }
     s.available_extensions().expect("extensions");
     s.installed_extensions().expect("extensions");
-    let tables = pgspec::schema::drift::Catalog::load(&mut s).expect("drift catalog");
-    drop(tables);
     let catalog = s.catalog().expect("the one catalog, on the session");
     assert!(
         catalog.tables.iter().any(|t| t.name == "t"),

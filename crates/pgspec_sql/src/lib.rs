@@ -5,6 +5,7 @@
 //! Pipeline per SQL block: [`split`] (a hand-written lexer, exact for every quoting
 //! construct) → [`facts`] (pg_query parse: creates / references) → [`classify`] (kind).
 
+pub mod catalog_text;
 mod classify;
 pub mod cron;
 mod facts;

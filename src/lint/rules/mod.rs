@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{ast, Context, Rule};
+use crate::postgres::catalog::PolicyCommand;
 use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
 
@@ -49,7 +50,7 @@ pub(super) fn run(
         Rule::CheckBypassedByNull => check_bypassed_by_null::run(ctx),
         Rule::RlsEnabledWithoutPolicy => rls_enabled_without_policy::run(ctx),
         Rule::PolicyWithoutRls => policy_without_rls::run(ctx),
-        Rule::CommandWithoutPolicy => command_without_policy::run(ctx, session)?,
+        Rule::CommandWithoutPolicy => command_without_policy::run(ctx),
         Rule::CurrentSettingWithoutMissingOk => current_setting_without_missing_ok::run(ctx),
         Rule::PolicyComparesDifferentIds => policy_compares_different_ids::run(ctx),
         Rule::PlpgsqlCheck => plpgsql_check::run(ctx, session)?,
@@ -62,9 +63,9 @@ pub(super) fn run(
         Rule::IdentifierTooLong => identifier_too_long::run(ctx),
         Rule::TableWithoutPrimaryKey => table_without_primary_key::run(ctx),
         Rule::DuplicateConstraint => duplicate_constraint::run(ctx),
-        Rule::PartitionCoverage => partition_coverage::run(ctx, session)?,
+        Rule::PartitionCoverage => partition_coverage::run(ctx),
         Rule::MatviewNeverRefreshed => matview_never_refreshed::run(ctx),
-        Rule::CronCallsMissingFunction => cron_calls_missing_function::run(ctx, session)?,
+        Rule::CronCallsMissingFunction => cron_calls_missing_function::run(ctx),
         Rule::RefreshConcurrentlyWithoutUniqueIndex => {
             refresh_concurrently_without_unique_index::run(ctx);
         }
@@ -262,7 +263,7 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
     let mut enabled: BTreeMap<String, Option<usize>> = BTreeMap::new();
     let mut policies: BTreeMap<String, Vec<(char, Option<usize>, String)>> = BTreeMap::new();
     for t in &ctx.catalog.tables {
-        if t.rls {
+        if t.rls_enabled {
             enabled.insert(t.name.clone(), None);
         }
     }
@@ -305,11 +306,22 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
         }
     }
     for p in &ctx.catalog.policies {
-        let table = super::unqualified(&p.table).to_owned();
-        let list = policies.entry(table).or_default();
+        let list = policies.entry(p.table.clone()).or_default();
         if !list.iter().any(|(_, _, n)| *n == p.name) {
-            list.push((p.command, None, p.name.clone()));
+            list.push((command_letter(p.command), None, p.name.clone()));
         }
     }
     Rls { enabled, policies }
+}
+
+/// `polcmd`'s letter for a policy command (`r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE,
+/// `*` ALL), as the document's policies are keyed.
+fn command_letter(command: PolicyCommand) -> char {
+    match command {
+        PolicyCommand::Select => 'r',
+        PolicyCommand::Insert => 'a',
+        PolicyCommand::Update => 'w',
+        PolicyCommand::Delete => 'd',
+        PolicyCommand::All => '*',
+    }
 }

@@ -70,11 +70,11 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
                 .iter()
                 .find(|t| t.function_oid == f.oid)
             {
-                Some(t) => t.table_oid.clone(),
+                Some(t) => t.table_oid,
                 None => continue,
             }
         } else {
-            "0".to_owned()
+            0
         };
         let sql = format!(
             "SELECT lineno::text, message, detail, hint, level, position::text, query, sqlstate \
@@ -90,7 +90,7 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
             .bodies
             .iter()
             .rev()
-            .find(|b| b.name == f.name && b.text == f.source)
+            .find(|b| b.name == f.name && b.text == f.body)
             .or_else(|| ctx.bodies.iter().rev().find(|b| b.name == f.name))
             .cloned()
         else {
