@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::catalog::{ColType, Column, PartitionBound, Table};
+use super::plan::{ColType, Column, PartitionBound, Table};
 use super::expr::{self, Expr, Hints, V};
 use super::names::{hex, Names};
 use super::values::{parse_timestamp, Rng, Value, DAY_MICROS};

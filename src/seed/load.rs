@@ -10,7 +10,7 @@ use postgres::types::{ToSql, Type};
 use postgres::Client;
 
 use super::bounded::{self, DocumentConnection, Stopped};
-use super::catalog::quote_ident;
+use super::plan::quote_ident;
 use super::gen::{Generator, KeyPools};
 use super::values::Value;
 

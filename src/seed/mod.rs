@@ -6,7 +6,7 @@
 //! per-row retries, and every constraint that still rejects rows is reported.
 
 pub mod bounded;
-pub mod catalog;
+pub mod plan;
 pub mod expr;
 pub mod gen;
 pub mod load;
@@ -29,7 +29,7 @@ use crate::text::TextRange;
 pub use load::Progress;
 
 use bounded::{statement_bound, DocumentConnection};
-use catalog::{quote_ident, Catalog, Table};
+use plan::{quote_ident, Plan, Table};
 use gen::{Generator, KeyPools};
 use values::Value;
 
@@ -337,7 +337,7 @@ pub fn seed(
     let mut app = DocumentConnection::open(server, database, setup)?;
     let mut admin = server.admin_client(database)?;
     admin.batch_execute(setup)?;
-    let catalog: Catalog = catalog::load(&mut admin)?;
+    let catalog = Plan::from_catalog(&crate::postgres::catalog::Catalog::load(&mut admin)?);
     // Everything that reads or writes the document's tables runs as their owner (`app`): a
     // table's defaults, triggers, CHECKs and RLS policies are the document's code.
     let owner: String = app
@@ -404,7 +404,7 @@ pub fn seed(
             for (ci, c) in table.columns.iter().enumerate() {
                 if matches!(
                     c.ty,
-                    catalog::ColType::Int2 | catalog::ColType::Int4 | catalog::ColType::Int8
+                    plan::ColType::Int2 | plan::ColType::Int4 | plan::ColType::Int8
                 ) {
                     let max: Option<i64> = one_value::<Option<i64>>(
                         &mut app,
@@ -635,7 +635,7 @@ pub fn seed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use catalog::{ColType, Column, ForeignKey};
+    use plan::{ColType, Column, ForeignKey};
 
     fn table(oid: i64, name: &str, fks: Vec<(i64, bool)>) -> Table {
         Table {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
-use crate::seed::catalog::{parse_bound, quote_ident, Catalog, PartitionBound};
+use crate::seed::plan::{parse_bound, quote_ident, Plan, PartitionBound};
 use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -194,7 +194,7 @@ fn partition_claim(
 
 /// An argument expression for a parameter: a real value of a column with the parameter's
 /// name (without `p_`/`in_`/`_`), else a plain value of its type.
-fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
+fn argument(catalog: &Plan, name: &str, type_sql: &str) -> String {
     let base = name
         .trim_start_matches("p_")
         .trim_start_matches("in_")
@@ -253,7 +253,7 @@ fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
 #[allow(clippy::too_many_lines)]
 pub fn functions(
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
 ) -> Vec<Claim> {

@@ -12,7 +12,7 @@ use serde_json::{json, Value as Json};
 
 use crate::document::Document;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
-use crate::seed::catalog::{quote_ident, Catalog, Table};
+use crate::seed::plan::{quote_ident, Plan, Table};
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -378,7 +378,7 @@ fn default_for(type_name: &str) -> String {
 }
 
 /// Referenced tables of a query, by name.
-fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
+fn tables_of<'c>(catalog: &'c Plan, query: &str) -> Vec<&'c Table> {
     let Ok(parsed) = std::panic::catch_unwind(|| pg_query::parse(query, 0)) else {
         return Vec::new();
     };
@@ -424,7 +424,7 @@ fn first_error(e: &postgres::Error) -> (String, String) {
 #[allow(clippy::too_many_lines)]
 pub fn run(
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     queries: &[FoundQuery],
     catalog_indexes: &[String],
     line_of: &dyn Fn(TextRange) -> u32,

@@ -11,7 +11,7 @@ use regex::Regex;
 use serde_json::json;
 
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
-use crate::seed::catalog::{quote_ident, Catalog};
+use crate::seed::plan::{quote_ident, Plan};
 
 use super::{Claim, ClaimKind, Status};
 
@@ -233,7 +233,7 @@ fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
 pub fn run(
     admin: &mut Client,
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     keyed: &[Keyed],
     line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
 ) -> Vec<Claim> {
