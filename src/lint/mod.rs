@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
 use crate::document::Document;
+use crate::postgres::plpgsql_check::{plpgsql_check, PlpgsqlFinding};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -53,9 +54,15 @@ pub fn lint(
         return Ok(Vec::new());
     }
     let mut ctx = Context::new(doc, statements, catalog);
+    // The one rule that needs the server's help: plpgsql_check runs (in the postgres module)
+    // before the rules, which only read its findings.
+    if enabled(Rule::PlpgsqlCheck) {
+        ctx.plpgsql_check =
+            plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
+    }
     for rule in Rule::ALL {
         if enabled(*rule) {
-            rules::run(*rule, &mut ctx, session)?;
+            rules::run(*rule, &mut ctx);
         }
     }
     let found: Vec<Diagnostic> = ctx.out.into_iter().filter(|d| enabled(d.code)).collect();
@@ -165,6 +172,8 @@ pub(crate) struct Context<'a> {
     pub tables: Vec<Table>,
     pub bodies: Vec<Body>,
     pub queries: Vec<Query>,
+    /// plpgsql_check's findings by function oid (`None`: not run, or not available).
+    pub plpgsql_check: Option<Vec<(u32, Vec<PlpgsqlFinding>)>>,
     out: Vec<Diagnostic>,
 }
 
@@ -209,6 +218,7 @@ impl<'a> Context<'a> {
             tables,
             bodies,
             queries,
+            plpgsql_check: None,
             out: Vec::new(),
         }
     }

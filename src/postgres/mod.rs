@@ -12,6 +12,7 @@ pub mod error;
 pub mod limits;
 pub mod orphans;
 mod os;
+pub mod plpgsql_check;
 pub mod sandbox;
 pub mod session;
 

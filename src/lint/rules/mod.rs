@@ -30,17 +30,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub(super) use plpgsql_check::targets as plpgsql_check_targets;
+
 use super::{ast, Context, Rule};
 use crate::postgres::catalog::PolicyCommand;
-use crate::postgres::{ApplySession, ClusterError};
 use crate::text::TextRange;
 
-/// Run one rule.
-pub(super) fn run(
-    rule: Rule,
-    ctx: &mut Context<'_>,
-    session: &mut ApplySession,
-) -> Result<(), ClusterError> {
+/// Run one rule (rules read the catalog and the statements; none does I/O).
+pub(super) fn run(rule: Rule, ctx: &mut Context<'_>) {
     match rule {
         // Reported by the suppression pass, after every rule ran.
         Rule::UnusedSuppression => {}
@@ -53,7 +50,7 @@ pub(super) fn run(
         Rule::CommandWithoutPolicy => command_without_policy::run(ctx),
         Rule::CurrentSettingWithoutMissingOk => current_setting_without_missing_ok::run(ctx),
         Rule::PolicyComparesDifferentIds => policy_compares_different_ids::run(ctx),
-        Rule::PlpgsqlCheck => plpgsql_check::run(ctx, session)?,
+        Rule::PlpgsqlCheck => plpgsql_check::run(ctx),
         Rule::TriggerReadsMissingRow => trigger_reads_missing_row::run(ctx),
         Rule::SecurityDefinerWithoutSearchPath => security_definer_without_search_path::run(ctx),
         Rule::DuplicateIndex => duplicate_index::run(ctx),
@@ -73,7 +70,6 @@ pub(super) fn run(
         // Not a lint rule: reported by the stage that owns it (document, check, drift, …).
         _ => {}
     }
-    Ok(())
 }
 
 /// One value the document writes into a column.
