@@ -26,8 +26,69 @@ mod tests {
         ("privileges.sql", include_str!("catalog/queries/privileges.sql")),
         ("object_counts.sql", include_str!("catalog/queries/object_counts.sql")),
         ("roles_granted_to.sql", include_str!("catalog/queries/roles_granted_to.sql")),
-        ("provision/partitions.sql", include_str!("../provision/partitions.sql")),
+        ("partitions.sql", include_str!("catalog/queries/partitions.sql")),
     ];
+
+    /// Rust files whose string literals starting with `SELECT` are pgspec's catalog SQL.
+    const RUST_FILES: &[(&str, &str)] = &[
+        ("catalog/mod.rs", include_str!("catalog/mod.rs")),
+        ("catalog/probes.rs", include_str!("catalog/probes.rs")),
+        ("catalog/server.rs", include_str!("catalog/server.rs")),
+        ("plpgsql_check.rs", include_str!("plpgsql_check.rs")),
+    ];
+
+    /// The `"SELECT …"` literals of Rust source `text`, line continuations joined and
+    /// `format!` placeholders replaced by a literal.
+    fn select_literals(text: &str) -> Vec<String> {
+        text.split("\"SELECT ")
+            .skip(1)
+            .map(|rest| {
+                let body = rest.split_once("\",").map_or(rest, |(b, _)| b);
+                let body = body.split_once("\")").map_or(body, |(b, _)| b);
+                let mut sql = String::from("SELECT ");
+                let mut lines = body.split('\n');
+                if let Some(first) = lines.next() {
+                    sql.push_str(first.trim_end_matches('\\'));
+                }
+                for line in lines {
+                    sql.push(' ');
+                    sql.push_str(line.trim().trim_end_matches('\\'));
+                }
+                let sql = sql.replace("'{}'", "'\u{1}'");
+                let mut out = String::new();
+                let mut in_placeholder = false;
+                for c in sql.chars() {
+                    match c {
+                        '{' => in_placeholder = true,
+                        '}' if in_placeholder => {
+                            in_placeholder = false;
+                            out.push_str("pgspec_placeholder");
+                        }
+                        _ if in_placeholder => {}
+                        _ => out.push(c),
+                    }
+                }
+                out.replace('\u{1}', "{}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inline_catalog_sql_names_the_schema_of_every_relation_and_function() {
+        let mut problems = Vec::new();
+        let mut seen = 0;
+        for (file, text) in RUST_FILES {
+            for sql in select_literals(text) {
+                seen += 1;
+                let names = unqualified_names(&sql).unwrap_or_else(|e| panic!("{file}: {e}\n{sql}"));
+                if !names.is_empty() {
+                    problems.push(format!("{file}: {}: {sql}", names.join(", ")));
+                }
+            }
+        }
+        assert!(seen >= 15, "the audit sees the inline queries ({seen})");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 
     /// Every `.sql` file under `catalog/queries/` is in [`FILES`] (a new query is audited).
     #[test]

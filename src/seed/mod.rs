@@ -126,22 +126,17 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
     };
     let owner = made.owner;
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    let rows = admin.query(
-        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls, rolcanlogin, \
-         pg_catalog.shobj_description(oid, 'pg_authid') \
-         FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1",
-        &[&owner],
-    )?;
+    let standing = crate::postgres::catalog::probes::role_standing(&mut admin, &owner)?;
     let refuse = |why: String| {
         SeedError::Server(format!(
             "{why}; pgspec runs the document's code only as the database's own unprivileged owner role, never as an administrator (run `pgspec up --recreate` to rebuild the database with one)"
         ))
     };
-    let Some(row) = rows.first() else {
+    let Some(standing) = standing else {
         return Err(refuse(format!("the owner of database {database} is gone")));
     };
-    let (privileged, can_login, comment): (bool, bool, Option<String>) =
-        (row.get(0), row.get(1), row.get(2));
+    let (privileged, can_login, comment) =
+        (standing.privileged, standing.can_login, standing.comment);
     if privileged {
         return Err(refuse(format!(
             "database {database} is owned by {owner}, a role with privileged attributes"
@@ -183,9 +178,9 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
 /// Whether `database` exists on `server`.
 pub fn database_exists(server: &Server, database: &str) -> Result<bool, SeedError> {
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    Ok(!admin
-        .query("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])?
-        .is_empty())
+    Ok(crate::postgres::catalog::probes::database_exists(
+        &mut admin, database,
+    )?)
 }
 
 /// Where a table is created in the document (its CREATE TABLE statement), or the start.

@@ -305,3 +305,152 @@ fn the_catalog_holds_every_kind_of_object_typed() {
 
     assert_eq!(c.today.len(), 10, "YYYY-MM-DD: {}", c.today);
 }
+
+/// Catalog relations whose reading belongs to the postgres module.
+const CATALOG_RELATIONS: &str = "pg_class|pg_namespace|pg_attribute|pg_attrdef|pg_constraint|pg_index|pg_indexes|pg_proc|pg_type|pg_enum|pg_range|pg_policy|pg_policies|pg_trigger|pg_roles|pg_authid|pg_user|pg_extension|pg_available_extensions|pg_depend|pg_inherits|pg_partitioned_table|pg_database|pg_tables|pg_views|pg_matviews|pg_sequence|pg_sequences|pg_description|pg_prepared_statements|pg_language|pg_am|pg_collation|pg_publication";
+
+/// Catalog SQL allowed outside the postgres module: (file, relation, why). Not reads of
+/// pgspec's: SQL text it writes for the database to run.
+const ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "provision/supabase.sql",
+        "",
+        "the Supabase shim: a provisioning script pgspec applies (its DO blocks look roles up)",
+    ),
+    (
+        "up.rs",
+        "pg_roles",
+        "the `pgspec sql` script's DO block that creates a role only if it does not exist",
+    ),
+];
+
+/// `text` without its `#[cfg(test)]` module (tests may hold catalog SQL as document text).
+fn without_tests(text: &str) -> &str {
+    text.find("#[cfg(test)]\nmod tests").map_or(text, |at| &text[..at])
+}
+
+/// The string literals of Rust source `text` (plain and raw), escapes left as written.
+fn string_literals(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                // A char literal ('"', '\'') or a lifetime: skip the quoted char only.
+                if bytes.get(i + 2) == Some(&b'\'') {
+                    i += 3;
+                } else if bytes.get(i + 1) == Some(&b'\\') && bytes.get(i + 3) == Some(&b'\'') {
+                    i += 4;
+                } else {
+                    i += 1;
+                }
+            }
+            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) =>
+            {
+                let hashes = bytes[i + 1..].iter().take_while(|b| **b == b'#').count();
+                let start = i + 2 + hashes;
+                if bytes.get(start - 1) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let end = text[start..].find(&close).map_or(text.len(), |e| start + e);
+                out.push(text[start..end].to_owned());
+                i = end + close.len();
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    if bytes[j] == b'\\' {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                out.push(text[start..j.min(text.len())].to_owned());
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Catalog queries in `sql`: a FROM or JOIN of a catalog relation or of information_schema.
+fn catalog_reads(sql: &str) -> Vec<String> {
+    let pattern = regex::Regex::new(&format!(
+        r"(?i)\b(?:from|join)\s+(?:pg_catalog\s*\.\s*)?((?:{CATALOG_RELATIONS})\b|information_schema\s*\.\s*\w+)"
+    ))
+    .expect("valid");
+    pattern
+        .captures_iter(sql)
+        .map(|c| c[1].to_lowercase())
+        .collect()
+}
+
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !matches!(name, "tests" | "target" | "postgres" | "pgspec_postgres") {
+                sources(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs" || e == "sql") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_catalog_sql_outside_the_postgres_module() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    sources(&root.join("crates"), &mut files);
+    assert!(files.len() > 20, "the scan sees the sources");
+    let mut found = Vec::new();
+    for path in files {
+        let shown = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+        if ALLOWED.iter().any(|(f, r, _)| shown.ends_with(f) && r.is_empty()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let reads: Vec<String> = if shown.ends_with(".sql") {
+            catalog_reads(&text)
+        } else {
+            string_literals(without_tests(&text))
+                .iter()
+                .flat_map(|s| catalog_reads(s))
+                .collect()
+        };
+        let reads: Vec<String> = reads
+            .into_iter()
+            .filter(|r| !ALLOWED.iter().any(|(f, a, _)| shown.ends_with(f) && a == r))
+            .collect();
+        if !reads.is_empty() {
+            found.push(format!("{shown}: {}", reads.join(", ")));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "catalog SQL outside the postgres module (move it to a function there):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_sees_catalog_sql_in_string_literals() {
+    let rust = r##"let a = "SELECT 1 FROM pg_catalog.pg_class c"; let b = r#"x JOIN pg_roles r"#; let c = '"'; let d = "FROM information_schema.tables";"##;
+    let reads: Vec<String> = string_literals(rust).iter().flat_map(|s| catalog_reads(s)).collect();
+    assert_eq!(reads, ["pg_class", "pg_roles", "information_schema.tables"]);
+    assert!(catalog_reads("SELECT relname FROM orders -- pg_class").is_empty());
+    assert!(catalog_reads("pg_class, pg_namespace").is_empty(), "names alone are not queries");
+}

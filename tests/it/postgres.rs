@@ -974,7 +974,7 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
         include_str!("../../src/postgres/catalog/queries/privileges.sql"),
         include_str!("../../src/postgres/catalog/queries/object_counts.sql"),
         include_str!("../../src/postgres/catalog/queries/roles_granted_to.sql"),
-        include_str!("../../src/provision/partitions.sql"),
+        include_str!("../../src/postgres/catalog/queries/partitions.sql"),
     ];
     for sql in files {
         s.query_strings(sql)

@@ -21,6 +21,7 @@ mod functions;
 mod indexes;
 mod policies;
 mod privileges;
+pub mod probes;
 mod schemas;
 mod sequences;
 mod server;
@@ -42,7 +43,10 @@ pub use policies::{Policy, PolicyCommand};
 pub use privileges::Privilege;
 pub use schemas::{Extension, Schema};
 pub use sequences::{OwnedBy, Sequence};
-pub use server::{database_comment_and_owner, object_counts, roles_granted_to};
+pub use server::{
+    database_comment_and_owner, names_in_schema, object_counts, partition_rows,
+    partitioned_table_names, role_names, roles_granted_to,
+};
 pub use tables::{PartitionOf, PartitionStrategy, Partitioning, Table, TableKind};
 pub use triggers::{Trigger, TriggerEvents, TriggerTiming};
 pub use types::{ColumnType, DomainCheck, Type, TypeKind};

@@ -48,3 +48,50 @@ pub fn object_counts(server: &Server, database: &str) -> Result<Vec<(String, u64
         })
         .collect())
 }
+
+/// Rows of a pgspec query on the session's superuser connection, the first column of each.
+fn first_column(session: &mut ApplySession, sql: &str) -> Result<Vec<String>, ClusterError> {
+    Ok(session
+        .query_strings(sql)?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect())
+}
+
+/// Names of every role of the cluster.
+pub fn role_names(session: &mut ApplySession) -> Result<Vec<String>, ClusterError> {
+    first_column(session, "SELECT rolname FROM pg_catalog.pg_roles")
+}
+
+/// Names of the partitioned tables of the session's database (outside pg_catalog).
+pub fn partitioned_table_names(session: &mut ApplySession) -> Result<Vec<String>, ClusterError> {
+    first_column(
+        session,
+        "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relkind = 'p' \
+         AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace",
+    )
+}
+
+/// Names of the relations and types in `schema` (a CREATE TABLE also creates a row type of
+/// the same name).
+pub fn names_in_schema(
+    session: &mut ApplySession,
+    schema: &str,
+) -> Result<std::collections::BTreeSet<String>, ClusterError> {
+    let sql = format!(
+        "SELECT c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
+         ON n.oid = c.relnamespace WHERE n.nspname = {schema} \
+         UNION SELECT t.typname::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n \
+         ON n.oid = t.typnamespace WHERE n.nspname = {schema}",
+        schema = crate::sql::quote::quote_literal(schema)
+    );
+    Ok(first_column(session, &sql)?.into_iter().collect())
+}
+
+/// The partitioned tables and their partitions, for partition maintenance (`up`): the rows
+/// of `queries/partitions.sql` as text.
+pub fn partition_rows(
+    session: &mut ApplySession,
+) -> Result<Vec<Vec<Option<String>>>, ClusterError> {
+    session.query_strings(include_str!("queries/partitions.sql"))
+}
