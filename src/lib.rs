@@ -1,25 +1,23 @@
 //! pgspec: turn a PostgreSQL design document into a working, verified database.
 //!
-//! The modules follow the pipeline: [`document`] reads the Markdown (with encoding repair),
-//! [`sql`] splits and classifies the SQL statements, [`postgres`] runs a private cluster and
-//! applies statements on it, [`check`] turns server verdicts into [`diagnostics`], which are
-//! rendered at the edge. Nothing in the library prints.
-//!
-//! The first stages are crates of their own (`pgspec_diagnostics`, the ground floor;
-//! `pgspec_document`; `pgspec_sql`), re-exported here under their module names, so the
-//! compiler holds that they depend on nothing later in the pipeline.
+//! Every stage is a crate of its own, in pipeline order: `pgspec_diagnostics` (the ground
+//! floor: positions, diagnostics, the one code registry, renderers, fix application),
+//! `pgspec_document` (Markdown, encodings, fences), `pgspec_sql` (statements, their origin,
+//! facts and safety from PostgreSQL's parser), `pgspec_postgres` (the only crate that talks to
+//! a server), `pgspec_schema` (what the document claims outside SQL and its drift),
+//! `pgspec_checks` (apply engine, lint, the check pipeline), `pgspec_provision` (up, down,
+//! sql), `pgspec_seed` and `pgspec_verify`. The compiler holds that each depends only on
+//! earlier ones. This library names them under their stage names for the binary and the
+//! tests; nothing in the library prints.
 
-pub mod check;
+pub use pgspec_checks::{check, lint, pipeline};
 pub use pgspec_diagnostics as diagnostics;
-pub use pgspec_diagnostics::text;
+pub use pgspec_diagnostics::{fix, text};
 pub use pgspec_document as document;
+pub use pgspec_postgres as postgres;
+pub use pgspec_provision as provision;
+pub use pgspec_provision::up;
+pub use pgspec_schema as schema;
+pub use pgspec_seed as seed;
 pub use pgspec_sql as sql;
-pub mod fix;
-pub mod lint;
-pub mod pipeline;
-pub mod postgres;
-pub mod provision;
-pub mod schema;
-pub mod seed;
-pub mod up;
-pub mod verify;
+pub use pgspec_verify as verify;

@@ -33,3 +33,26 @@ pub(crate) fn json_diagnostics<'a>(
         .map(|d| pgspec::check::report::JsonDiagnostic::new(doc, d))
         .collect()
 }
+
+/// The last line of a command's human output: the command to run next, with the document and
+/// the `--db`/`--name` the user gave (a URL is not repeated: it may hold a password).
+pub(crate) fn next_step(
+    command: &str,
+    doc: &str,
+    db: Option<&str>,
+    name: Option<&str>,
+    why: &str,
+) -> String {
+    let mut line = format!("next: pgspec {command}");
+    if db.is_some() {
+        line.push_str(" --db URL");
+    }
+    if let Some(name) = name {
+        line.push_str(&format!(" --name {name}"));
+    }
+    line.push_str(&format!(" {doc}"));
+    if !why.is_empty() {
+        line.push_str(&format!("   ({why})"));
+    }
+    line
+}

@@ -11,12 +11,12 @@ use pgspec::check::CheckOptions;
 use pgspec::diagnostics::render::{
     render_concise, render_full, render_github, render_sarif, Source,
 };
-use pgspec::diagnostics::{Diagnostic, Severity};
+use pgspec::diagnostics::{Code, Diagnostic, Severity};
 use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 
-use super::{read_input, server_for, Format, ServerArgs};
-use crate::printer::{json_envelope, stdout_is_styled};
+use super::{read_input, server_for, FailOn, Format, ServerArgs};
+use crate::printer::{json_envelope, next_step, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct CheckArgs {
@@ -50,14 +50,6 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
-enum FailOn {
-    Error,
-    Warning,
-    Info,
-    Never,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
 enum Color {
     Auto,
     Always,
@@ -82,6 +74,52 @@ fn lint_config_for(args: &CheckArgs, doc: &Path) -> Result<LintConfig> {
     Ok(config.for_document(doc))
 }
 
+/// What to run after `check` (or `lint`): the fixes when there are some, else `up`.
+fn next_after_check(report: &pgspec::check::CheckReport, path: &str, db: Option<&str>) -> String {
+    use pgspec::diagnostics::Applicability;
+    let fixable = |level: Applicability| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == level))
+            .count()
+    };
+    let (safe, unsafe_) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
+    if safe > 0 {
+        next_step(
+            "fix",
+            path,
+            db,
+            None,
+            &format!("applies {safe} safe fixes; --diff shows them first"),
+        )
+    } else if unsafe_ > 0 {
+        next_step(
+            "fix --unsafe --diff",
+            path,
+            db,
+            None,
+            &format!("{unsafe_} fixes that change behaviour, to review"),
+        )
+    } else if report.has_findings(Severity::Error) {
+        next_step(
+            "check",
+            path,
+            db,
+            None,
+            "after editing the statements above",
+        )
+    } else {
+        next_step(
+            "up",
+            path,
+            db,
+            None,
+            "a persistent database with the document applied",
+        )
+    }
+}
+
 pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     // Read everything first: a missing file is a usage error before any server work.
     let inputs = args
@@ -104,13 +142,9 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         Color::Never => false,
         Color::Auto => stdout_is_styled(),
     };
-    let fail_level = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let mut failed = false;
+    let mut severities = Vec::new();
+    // A file that is not a document (binary, unreadable): pgspec could not do the job.
+    let mut unreadable = false;
     let mut json_docs = Vec::new();
     let mut sarif_docs = Vec::new();
     let stdout = std::io::stdout();
@@ -120,21 +154,17 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
-            report.diagnostics.retain(|d| d.code.is_lint());
-            report.summary.errors = report
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            report.summary.warnings = report
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
+            let lint = std::mem::take(&mut report.diagnostics)
+                .into_iter()
+                .filter(|d| d.code.is_lint())
+                .collect();
+            report.set_diagnostics(lint);
         }
-        if let Some(level) = fail_level {
-            failed |= report.has_findings(level);
-        }
+        severities.extend(report.diagnostics.iter().map(|d| d.severity));
+        unreadable |= report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::UnreadableInput);
         let source = doc.source(&path);
         let shown = report.diagnostics.iter().filter(|d| {
             args.verbose
@@ -176,6 +206,13 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
             let s = &report.summary;
             writeln!(out, "{path}: {}", s.describe())?;
         }
+        if !matches!(args.format, Format::Json | Format::Sarif) {
+            writeln!(
+                out,
+                "{}",
+                next_after_check(&report, &path, args.db.as_deref())
+            )?;
+        }
     }
     if args.format == Format::Json {
         let value = json_envelope(
@@ -193,9 +230,8 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
         writeln!(out)?;
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if unreadable {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(args.fail_on.exit_code(severities))
 }

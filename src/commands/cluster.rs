@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use pgspec::postgres::{Cluster, PgBinaries};
 
-use super::{Format, ServerArgs};
+use super::{ReportFormat, ServerArgs};
 use crate::printer::json_envelope;
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -16,9 +16,9 @@ pub(crate) enum ClusterAction {
     /// sandbox (bubblewrap: no network, read-only filesystem outside the cluster directory).
     Status {
         /// `json`: one object with `state`, `data_dir`, `url`, `detail` and
-        /// `sandbox {active, detail}`; any other format prints text.
-        #[arg(long, value_enum, default_value_t = Format::Full)]
-        format: Format,
+        /// `sandbox {active, detail}`.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+        format: ReportFormat,
     },
     /// Start it (initdb first if needed) and print its connection URL.
     Start,
@@ -42,7 +42,7 @@ pub(crate) fn run_cluster(action: ClusterAction, args: &ServerArgs) -> Result<Ex
         ClusterAction::Status { format } => {
             let status = Cluster::status(&root, &bins);
             let sandbox = Cluster::sandbox_at(&root, &bins);
-            if format == Format::Json {
+            if format == ReportFormat::Json {
                 use pgspec::postgres::ClusterStatus as S;
                 let (state, data_dir, url) = match &status {
                     S::NotInitialized { data_dir } => ("not-initialized", data_dir, None),

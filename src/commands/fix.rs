@@ -12,7 +12,7 @@ use pgspec::fix;
 use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 
-use super::{read_input, server_for, ServerArgs};
+use super::{read_input, server_for, FailOn, ServerArgs};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct FixArgs {
@@ -25,6 +25,9 @@ pub(crate) struct FixArgs {
     /// Print a unified diff instead of writing the file.
     #[arg(long)]
     diff: bool,
+    /// Exit with 1 when a finding this run did not fix is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -74,18 +77,27 @@ pub(crate) fn run_fix(args: &FixArgs) -> Result<ExitCode> {
     if repaired && !applied.fixes.is_empty() && !args.diff {
         eprintln!("{path}: note: the file's mis-decoded UTF-8 was repaired on read and is written back repaired");
     }
-    let remaining = report
+    let unfixed: Vec<Severity> = report
         .diagnostics
         .iter()
-        .filter(|d| {
-            d.severity >= Severity::Warning && d.fix.as_ref().is_none_or(|f| f.applicability < min)
-        })
-        .count();
+        .filter(|d| d.fix.as_ref().is_none_or(|f| f.applicability < min))
+        .map(|d| d.severity)
+        .collect();
+    let remaining = unfixed.iter().filter(|s| **s >= Severity::Warning).count();
     eprintln!(
         "{path}: {} fixes applied{}, {} overlapping skipped (run again), {remaining} findings need review (`pgspec check`)",
         applied.fixes.len(),
         if args.diff { " (shown as a diff, file unchanged)" } else { "" },
         applied.skipped_overlapping
     );
-    Ok(ExitCode::SUCCESS)
+    let why = if args.diff {
+        "after applying them (without --diff)"
+    } else {
+        "re-checks the fixed document"
+    };
+    eprintln!(
+        "{}",
+        crate::printer::next_step("check", &path, args.db.as_deref(), None, why)
+    );
+    Ok(args.fail_on.exit_code(unfixed))
 }

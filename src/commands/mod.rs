@@ -2,10 +2,12 @@
 //! server options, the output format, reading a document, finding the server).
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
+use pgspec::diagnostics::Severity;
 use pgspec::postgres::{Cluster, PgBinaries, Server};
 
 pub(crate) mod check;
@@ -29,6 +31,64 @@ pub(crate) struct ServerArgs {
     cluster_dir: Option<PathBuf>,
 }
 
+/// The document and the database `pgspec up` makes for it: what `up`, `down`, `seed` and
+/// `verify` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DatabaseArgs {
+    /// The design document (Markdown).
+    #[arg(value_name = "DOC")]
+    pub(crate) doc: PathBuf,
+    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`, the one
+    /// `pgspec up` makes for the document).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Use this server instead of the private cluster.
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+}
+
+impl DatabaseArgs {
+    /// The document's path as messages show it.
+    pub(crate) fn path(&self) -> String {
+        self.doc.display().to_string()
+    }
+
+    /// `--name`, or the name `up` derives from the document's path.
+    pub(crate) fn database_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| pgspec::up::database_name_for(&self.path()))
+    }
+
+    /// The server (`--db` or the private cluster).
+    pub(crate) fn server(&self) -> Result<Server> {
+        server_for(self.db.as_deref(), &self.server)
+    }
+
+    /// The server and the database, once it is sure that `pgspec up` made that database for
+    /// this document (`doing` names the command in the error: "seeding DOC").
+    pub(crate) fn made_by_up(&self, doing: &str) -> Result<(Server, String)> {
+        let server = self.server()?;
+        let name = self.database_name();
+        pgspec::up::made_by_up(&server, &name, document_path(&self.doc).as_deref())
+            .with_context(|| format!("{doing} {}", self.path()))?;
+        Ok((server, name))
+    }
+
+    /// The last line of the human output: `pgspec <command>` on the same document and database.
+    pub(crate) fn next_step(&self, command: &str, why: &str) -> String {
+        crate::printer::next_step(
+            command,
+            &self.path(),
+            self.db.as_deref(),
+            self.name.as_deref(),
+            why,
+        )
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
     /// rustc-style excerpts with carets, notes and help.
@@ -41,6 +101,55 @@ pub(crate) enum Format {
     Github,
     /// SARIF 2.1.0 (one run, every document), for code scanning.
     Sarif,
+}
+
+/// The formats of the commands that build or report rather than judge a document line by
+/// line (`up`, `down`, `seed`, `model`, `cluster status`): a human layout or one JSON object.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportFormat {
+    /// The human layout.
+    Full,
+    /// One JSON object (the `tool`, `version`, `command` envelope and the command's fields).
+    Json,
+}
+
+/// `verify`'s formats: its findings can also be one line each.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VerifyFormat {
+    /// rustc-style excerpts for the findings, then one line per claim.
+    Full,
+    /// One line per finding and per claim.
+    Concise,
+    /// One JSON object: `claims[]`, `diagnostics[]`, `summary`.
+    Json,
+}
+
+/// `--fail-on`: the severity from which a finding makes the command exit with 1.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailOn {
+    Error,
+    Warning,
+    Info,
+    /// Findings never change the exit code (the default of the commands that build).
+    Never,
+}
+
+impl FailOn {
+    /// The exit code of a command that did its job: 1 when one of `severities` is at or above
+    /// this level, else 0. (2, when pgspec could not do the job, is decided by the caller.)
+    pub(crate) fn exit_code(self, severities: impl IntoIterator<Item = Severity>) -> ExitCode {
+        let level = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            FailOn::Never => return ExitCode::SUCCESS,
+        };
+        if severities.into_iter().any(|s| s >= level) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 pub(crate) fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {

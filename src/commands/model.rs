@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 
 use pgspec::pipeline;
 
-use super::{read_input, server_for, Format, ServerArgs};
+use super::{read_input, server_for, ReportFormat, ServerArgs};
 use crate::printer::{json_diagnostics, json_envelope};
 
 #[derive(clap::Args, Debug)]
@@ -17,8 +17,8 @@ pub(crate) struct ModelArgs {
     #[arg(value_name = "DOC")]
     doc: PathBuf,
     /// Output format: full (a table listing) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -41,7 +41,7 @@ pub(crate) fn run_model(args: &ModelArgs) -> Result<ExitCode> {
         .collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let value = json_envelope(
             "model",
             serde_json::json!({

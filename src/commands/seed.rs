@@ -1,25 +1,21 @@
 //! `pgspec seed`: fill the database `up` made with rows that satisfy its constraints.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
 use pgspec::diagnostics::render::render_full;
-use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
 use pgspec::seed;
-use pgspec::up;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{read_input, DatabaseArgs, FailOn, ReportFormat};
 use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct SeedArgs {
-    /// The design document (Markdown).
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
+    #[command(flatten)]
+    target: DatabaseArgs,
     /// Rows per table.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     rows: u64,
@@ -33,17 +29,14 @@ pub(crate) struct SeedArgs {
     /// "orders: 5M"); --table still wins, --rows fills the rest.
     #[arg(long)]
     volumes: bool,
-    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
-    /// Output format: full (human) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
+    /// Exit with 1 when a finding (a constraint pgspec could not satisfy, a table it could
+    /// not fill) is at or above this severity; by default the exit code says only whether
+    /// seeding ran.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
 }
 
 fn parse_table_rows(s: &str) -> Result<(String, u64), String> {
@@ -58,15 +51,9 @@ fn parse_table_rows(s: &str) -> Result<(String, u64), String> {
 }
 
 pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let path = args.doc.display().to_string();
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| up::database_name_for(&path));
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
-        .with_context(|| format!("seeding {path}"))?;
+    let bytes = read_input(&args.target.doc)?;
+    let path = args.target.path();
+    let (server, name) = args.target.made_by_up("seeding")?;
     let extracted = pipeline::extract(&bytes);
     let options = seed::SeedOptions {
         rows: args.rows,
@@ -100,11 +87,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let errors = report
-        .diagnostics
-        .iter()
-        .any(|d| d.severity >= Severity::Warning);
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let value = json_envelope(
             "seed",
             serde_json::json!({
@@ -154,10 +137,10 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             report.seconds,
             report.rows_per_second()
         )?;
+        let why = "the document's claims on these rows";
+        writeln!(out, "{}", args.target.next_step("verify", why))?;
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(args
+        .fail_on
+        .exit_code(report.diagnostics.iter().map(|d| d.severity)))
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use pgspec::pipeline;
 use pgspec::up;
 
-use super::{read_input, server_for, ServerArgs};
+use super::{read_input, server_for, FailOn, ServerArgs};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct SqlArgs {
@@ -19,6 +19,10 @@ pub(crate) struct SqlArgs {
     /// Write the SQL to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Exit with 1 when the document has a finding at or above this severity (by default
+    /// the exit code says only whether the SQL was printed).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
     /// Use this server instead of the private cluster.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
@@ -47,5 +51,7 @@ pub(crate) fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(args
+        .fail_on
+        .exit_code(built.report.diagnostics.iter().map(|d| d.severity)))
 }

@@ -1,7 +1,6 @@
 //! `pgspec up` and `pgspec down`: bring a document's database up, remove it again.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -11,44 +10,31 @@ use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
 use pgspec::up;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{document_path, read_input, DatabaseArgs, FailOn, ReportFormat};
 use crate::printer::{json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct UpArgs {
-    /// The design document (Markdown).
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>_<hash of the file's path>`).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
+    #[command(flatten)]
+    target: DatabaseArgs,
     /// Drop and rebuild the database if it exists.
     #[arg(long)]
     recreate: bool,
-    /// Output format: full (human) or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    #[command(flatten)]
-    server: ServerArgs,
-}
-
-impl UpArgs {
-    /// `--name`, or the name `up` derives from the document's file name.
-    fn database_name(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| up::database_name_for(&self.doc.display().to_string()))
-    }
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
+    /// Exit with 1 when the document has a finding at or above this severity (by default the
+    /// findings are printed and the exit code says only whether the database was built).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
 }
 
 pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let path = args.doc.display().to_string();
-    let name = args.database_name();
-    let server = server_for(args.db.as_deref(), &args.server)?;
+    let target = &args.target;
+    let bytes = read_input(&target.doc)?;
+    let path = target.path();
+    let name = target.database_name();
+    let server = target.server()?;
     let report = up::up_with(
         pipeline::extract(&bytes),
         &bytes,
@@ -56,17 +42,13 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
         &name,
         &up::UpOptions {
             recreate: args.recreate,
-            document: document_path(&args.doc),
+            document: document_path(&target.doc),
         },
     )
     .with_context(|| format!("bringing up {path}"))?;
-    let failed_errors = report
-        .check
-        .as_ref()
-        .is_some_and(|(_, r)| r.has_findings(Severity::Error));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let value = json_envelope(
             "up",
             serde_json::json!({
@@ -133,20 +115,39 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 report.roles.join(", ")
             )?;
         }
+        if report.status != up::UpStatus::NeedsMigration {
+            let why = "rows that satisfy the constraints";
+            writeln!(out, "{}", target.next_step("seed", why))?;
+        }
     }
-    Ok(
-        if failed_errors || report.status == up::UpStatus::NeedsMigration {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    if report.status == up::UpStatus::NeedsMigration {
+        // The database is not the document's: the job is not done.
+        eprintln!(
+            "pgspec: error: database {} was built from an earlier version of {path}; migrations are not implemented yet: `pgspec up --recreate {path}` rebuilds it (its rows are lost)",
+            report.database
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(args.fail_on.exit_code(
+        report
+            .check
+            .iter()
+            .flat_map(|(_, r)| r.diagnostics.iter().map(|d| d.severity)),
+    ))
 }
 
 pub(crate) fn run_down(args: &UpArgs) -> Result<ExitCode> {
-    let name = args.database_name();
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    if up::down_for(&server, &name, document_path(&args.doc).as_deref())? {
+    let target = &args.target;
+    let name = target.database_name();
+    let server = target.server()?;
+    let removed = up::down_for(&server, &name, document_path(&target.doc).as_deref())?;
+    if args.format == ReportFormat::Json {
+        let value = json_envelope(
+            "down",
+            serde_json::json!({ "database": name, "removed": removed }),
+        );
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else if removed {
         println!("database {name}: removed");
     } else {
         println!("database {name}: does not exist (nothing to do)");

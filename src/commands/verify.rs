@@ -1,7 +1,6 @@
 //! `pgspec verify`: check the document's claims on the seeded database.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -9,51 +8,34 @@ use anyhow::{Context, Result};
 use pgspec::diagnostics::render::{render_concise, render_full};
 use pgspec::diagnostics::Severity;
 use pgspec::pipeline;
-use pgspec::up;
 use pgspec::verify;
 
-use super::{document_path, read_input, server_for, Format, ServerArgs};
+use super::{read_input, DatabaseArgs, FailOn, VerifyFormat};
 use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct VerifyArgs {
-    /// The design document (Markdown).
-    #[arg(value_name = "DOC")]
-    doc: PathBuf,
-    /// Database name (default: `pgspec_<file stem>_<hash of its path>`, the one `pgspec up` made).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
-    /// Output format: full (human), concise or json.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
-    /// Use this server instead of the private cluster.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
     #[command(flatten)]
-    server: ServerArgs,
+    target: DatabaseArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Full)]
+    format: VerifyFormat,
+    /// Exit with 1 when a finding is at or above this severity (a failed claim is an error).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
 }
 
 pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let bytes = read_input(&args.doc)?;
-    let path = args.doc.display().to_string();
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| up::database_name_for(&path));
-    let server = server_for(args.db.as_deref(), &args.server)?;
-    up::made_by_up(&server, &name, document_path(&args.doc).as_deref())
-        .with_context(|| format!("verifying {path}"))?;
+    let bytes = read_input(&args.target.doc)?;
+    let path = args.target.path();
+    let (server, name) = args.target.made_by_up("verifying")?;
     let extracted = pipeline::extract(&bytes);
     let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
         .with_context(|| format!("verifying {path}"))?;
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let failed = report
-        .claims
-        .iter()
-        .any(|c| c.status == verify::Status::Fail);
-    if args.format == Format::Json {
+    if args.format == VerifyFormat::Json {
         let value = json_envelope(
             "verify",
             serde_json::json!({
@@ -74,7 +56,7 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             .iter()
             .filter(|d| d.severity >= Severity::Warning)
         {
-            if args.format == Format::Concise {
+            if args.format == VerifyFormat::Concise {
                 writeln!(out, "{}", render_concise(&source, d))?;
             } else {
                 writeln!(out, "{}\n", render_full(&source, d, styled))?;
@@ -100,10 +82,25 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
             "{path}: {} claims: {} passed, {} failed, {} skipped",
             s.claims, s.passed, s.failed, s.skipped
         )?;
+        let target = &args.target;
+        let step = if s.failed > 0 {
+            target.next_step("verify", "after correcting the document or the claims that failed; `pgspec up --recreate` rebuilds the database")
+        } else if s.claims > 0 && s.passed == 0 {
+            target.next_step("seed", "claims on data need rows first")
+        } else {
+            target.next_step(
+                "down",
+                "the claims hold; down removes the database when you are done",
+            )
+        };
+        writeln!(out, "{step}")?;
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let failed_claims = report
+        .claims
+        .iter()
+        .filter(|c| c.status == verify::Status::Fail)
+        .map(|_| Severity::Error);
+    Ok(args
+        .fail_on
+        .exit_code(failed_claims.chain(report.diagnostics.iter().map(|d| d.severity))))
 }

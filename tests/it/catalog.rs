@@ -313,12 +313,12 @@ const CATALOG_RELATIONS: &str = "pg_class|pg_namespace|pg_attribute|pg_attrdef|p
 /// pgspec's: SQL text it writes for the database to run.
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
-        "provision/supabase.sql",
+        "pgspec_provision/src/supabase.sql",
         "",
         "the Supabase shim: a provisioning script pgspec applies (its DO blocks look roles up)",
     ),
     (
-        "up.rs",
+        "pgspec_provision/src/up.rs",
         "pg_roles",
         "the `pgspec sql` script's DO block that creates a role only if it does not exist",
     ),
@@ -385,14 +385,37 @@ fn string_literals(text: &str) -> Vec<String> {
 
 /// Catalog queries in `sql`: a FROM or JOIN of a catalog relation or of information_schema.
 fn catalog_reads(sql: &str) -> Vec<String> {
-    let pattern = regex::Regex::new(&format!(
-        r"(?i)\b(?:from|join)\s+(?:pg_catalog\s*\.\s*)?((?:{CATALOG_RELATIONS})\b|information_schema\s*\.\s*\w+)"
-    ))
-    .expect("valid");
-    pattern
-        .captures_iter(sql)
-        .map(|c| c[1].to_lowercase())
-        .collect()
+    let lower = sql.to_lowercase();
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let relations: Vec<&str> = CATALOG_RELATIONS.split('|').collect();
+    let mut found = Vec::new();
+    for keyword in ["from", "join"] {
+        for (at, _) in lower.match_indices(keyword) {
+            let before = lower[..at].chars().next_back();
+            let rest = &lower[at + keyword.len()..];
+            if before.is_some_and(word) || !rest.starts_with(char::is_whitespace) {
+                continue;
+            }
+            let rest = rest.trim_start();
+            let rest = rest
+                .strip_prefix("pg_catalog")
+                .map(|r| r.trim_start())
+                .and_then(|r| r.strip_prefix('.'))
+                .map_or(rest, str::trim_start);
+            let name: String = rest.chars().take_while(|c| word(*c)).collect();
+            if name == "information_schema" {
+                let after = rest[name.len()..].trim_start();
+                if let Some(view) = after.strip_prefix('.') {
+                    let view: String = view.trim_start().chars().take_while(|c| word(*c)).collect();
+                    found.push((at, format!("information_schema.{view}")));
+                }
+            } else if relations.contains(&name.as_str()) {
+                found.push((at, name));
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, name)| name).collect()
 }
 
 fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

@@ -4,20 +4,33 @@
 
 use std::collections::BTreeMap;
 
-/// Workspace crates in pipeline order (earlier first). The root `pgspec` still holds the later
-/// stages as modules; each stage that becomes a crate takes its place before it.
+/// Workspace crates in pipeline order (earlier first); the root `pgspec` is the binary.
 const PIPELINE: &[&str] = &[
     "pgspec_diagnostics",
     "pgspec_document",
     "pgspec_sql",
+    "pgspec_postgres",
+    "pgspec_schema",
+    "pgspec_checks",
+    "pgspec_provision",
+    "pgspec_seed",
+    "pgspec_verify",
     "pgspec",
 ];
 
 /// Which workspace crates may depend on these libraries (the SQL parser, the server client).
-/// (The root still parses in lint, check, seed and verify; those move behind `pgspec_sql`.)
+/// (lint, check, seed and verify still parse text themselves; that moves behind `pgspec_sql`.)
 const OWNERS: &[(&str, &[&str])] = &[
-    ("pg_query", &["pgspec_sql", "pgspec"]),
-    ("postgres", &["pgspec"]),
+    (
+        "pg_query",
+        &[
+            "pgspec_sql",
+            "pgspec_checks",
+            "pgspec_seed",
+            "pgspec_verify",
+        ],
+    ),
+    ("postgres", &["pgspec_postgres"]),
 ];
 
 fn metadata() -> serde_json::Value {

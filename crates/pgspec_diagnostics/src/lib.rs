@@ -1,6 +1,7 @@
 //! Diagnostics as data: a finding about the user's document, with spans in document
 //! coordinates. Rendering (terminal, JSON) lives in [`render`]; nothing here prints.
 
+pub mod fix;
 pub mod registry;
 pub mod render;
 pub mod text;

@@ -1,0 +1,58 @@
+//! Schema facts the document states outside SQL (ERD, column tables) and the model they share.
+//!
+//! [`erd`] reads mermaid `erDiagram` blocks, [`column_tables`] reads Markdown column tables and
+//! prose column lists; both produce [`DocTable`]s of one [`DocSchema`], with types in
+//! PostgreSQL's spelling ([`normalize_type`]). [`from_document`] runs both.
+
+// Earlier stages under their stage names, so paths read `crate::sql::…` as they did when
+// the stages were modules of one crate.
+use pgspec_diagnostics as diagnostics;
+use pgspec_diagnostics::text;
+use pgspec_document as document;
+use pgspec_postgres as postgres;
+use pgspec_sql as sql;
+
+pub mod column_tables;
+pub mod drift;
+pub mod erd;
+pub mod merged;
+pub mod model;
+mod notes;
+pub mod synth;
+
+pub use model::{
+    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
+    DocSchema, DocTable, SourceKind,
+};
+
+use crate::diagnostics::Diagnostic;
+use crate::document::Document;
+
+/// Everything the document says about its schema outside SQL: every ER diagram's entities and
+/// relationships, every column table and prose column list, tables in document order. ERD001
+/// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
+/// `FK` columns that name no target get one guessed by [`infer_references`] among the
+/// document's non-SQL tables.
+pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
+    let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
+    let (column_tables, column_diagnostics) = column_tables::from_document(doc);
+    tables.extend(column_tables);
+    // Document order, with a diagram's entities together at their block and in diagram order
+    // (the sort is stable).
+    let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
+    tables.sort_by_key(|t| match t.source {
+        SourceKind::Erd => {
+            let i = block_starts.partition_point(|&s| s <= t.span.start);
+            i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
+        }
+        SourceKind::ColumnTable | SourceKind::Prose => t.span.start,
+    });
+    diagnostics.extend(column_diagnostics);
+    diagnostics.sort_by_key(|d| d.primary.range.start);
+    let mut schema = DocSchema {
+        tables,
+        relationships,
+    };
+    infer_references(&mut schema, &[]);
+    (schema, diagnostics)
+}

@@ -1,0 +1,699 @@
+//! `pgspec seed`: fill the database `pgspec up` made with synthetic rows that satisfy its
+//! constraints: types, NOT NULL, PRIMARY KEY / UNIQUE (composite and partial), foreign keys in
+//! dependency order (self references from earlier rows, cycles by a second UPDATE pass), CHECK
+//! constraints (IN-lists, bounds, regexes, column comparisons, computed totals), partition
+//! bounds. Rows go in with binary COPY; a batch the server rejects goes through INSERTs with
+//! per-row retries, and every constraint that still rejects rows is reported.
+
+// Earlier stages under their stage names, so paths read `crate::sql::…` as they did when
+// the stages were modules of one crate.
+use pgspec_diagnostics as diagnostics;
+use pgspec_diagnostics::text;
+use pgspec_document as document;
+use pgspec_postgres as postgres;
+use pgspec_provision::up;
+use pgspec_sql as sql;
+
+pub mod bounded;
+pub mod plan;
+pub mod expr;
+pub mod gen;
+pub mod load;
+pub mod names;
+pub mod values;
+pub mod volumes;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use crate::postgres::client::{Client, NoTls};
+use serde::Serialize;
+
+use crate::diagnostics::{Category, Code, Diagnostic};
+use crate::document::Document;
+use crate::postgres::{ClusterError, Server};
+use crate::sql::{ObjectKind, Statement};
+use crate::text::TextRange;
+
+pub use load::Progress;
+
+use bounded::{statement_bound, DocumentConnection};
+use plan::{quote_ident, Plan, Table};
+use gen::{Generator, KeyPools};
+use values::Value;
+
+/// The seeder failed to run (not a finding about the document).
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("server error: {0}")]
+    Server(String),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("database {0} does not exist; run `pgspec up` first")]
+    MissingDatabase(String),
+}
+
+impl From<crate::postgres::client::Error> for SeedError {
+    fn from(e: crate::postgres::client::Error) -> Self {
+        SeedError::Server(crate::postgres::cluster::error_text(&e))
+    }
+}
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct SeedOptions {
+    /// Rows per table (unless `tables` names it).
+    pub rows: u64,
+    /// Per-table row counts, by `name` or `schema.name`.
+    pub tables: BTreeMap<String, u64>,
+    /// Random seed: the same seed gives the same rows (on the same day: timestamps are
+    /// relative to today).
+    pub seed: u64,
+    /// Use the row counts the document states for the tables it names ("1M users").
+    pub document_volumes: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        Self {
+            rows: 1000,
+            tables: BTreeMap::new(),
+            seed: 42,
+            document_volumes: false,
+        }
+    }
+}
+
+/// One table's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableReport {
+    pub table: String,
+    pub requested: u64,
+    pub rows: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+    /// `copy`, `insert` or `copy+insert`.
+    pub method: String,
+    /// Rows the server rejected, by constraint.
+    pub rejected: BTreeMap<String, u64>,
+    /// Why the table stopped early, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// The product of `seed`.
+#[derive(Debug)]
+pub struct SeedReport {
+    pub database: String,
+    pub tables: Vec<TableReport>,
+    pub total_rows: u64,
+    pub seconds: f64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SeedReport {
+    /// Rows per second over the whole run.
+    pub fn rows_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            #[allow(clippy::cast_precision_loss)]
+            let r = self.total_rows as f64 / self.seconds;
+            r
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A connection to `database` (made by `pgspec up`) as the role that owns it and the
+/// document's objects, over that role's own login: the only identity under which pgspec runs
+/// the document's code (triggers, defaults, CHECKs, views, functions) during `seed` and
+/// `verify`. There is no fallback: when the owner is a privileged role or cannot log in,
+/// this is an error.
+pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> {
+    let Some(made) = crate::up::made_by_up(server, database, None)? else {
+        return Err(SeedError::MissingDatabase(database.to_string()));
+    };
+    let owner = made.owner;
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    let standing = crate::postgres::catalog::probes::role_standing(&mut admin, &owner)?;
+    let refuse = |why: String| {
+        SeedError::Server(format!(
+            "{why}; pgspec runs the document's code only as the database's own unprivileged owner role, never as an administrator (run `pgspec up --recreate` to rebuild the database with one)"
+        ))
+    };
+    let Some(standing) = standing else {
+        return Err(refuse(format!("the owner of database {database} is gone")));
+    };
+    let (privileged, can_login, comment) =
+        (standing.privileged, standing.can_login, standing.comment);
+    if privileged {
+        return Err(refuse(format!(
+            "database {database} is owned by {owner}, a role with privileged attributes"
+        )));
+    }
+    if !can_login {
+        return Err(refuse(format!(
+            "the owner role {owner} of database {database} cannot log in (NOLOGIN)"
+        )));
+    }
+    // Not the administrator's password or startup options.
+    let mut config = crate::postgres::session::without_password(&server.app_config(database)?);
+    config.user(&owner);
+    if !server.is_embedded() {
+        // Only a role `up` made for this database gets a new password (pgspec never learns
+        // other roles' passwords, and never changes them).
+        if comment.as_deref() != Some(crate::postgres::session::up_owner_marker(database).as_str())
+        {
+            return Err(refuse(format!(
+                "database {database} is owned by {owner}, which pgspec did not make for it"
+            )));
+        }
+        let password = crate::postgres::session::random_password();
+        admin.batch_execute(&format!(
+            "ALTER ROLE {} PASSWORD {}",
+            quote_ident(&owner),
+            crate::sql::quote::quote_literal(&password)
+        ))?;
+        config.password(password.as_bytes());
+    }
+    config.connect(NoTls).map_err(|e| {
+        refuse(format!(
+            "cannot log in to {database} as its owner role {owner}: {}",
+            crate::postgres::cluster::error_text(&e)
+        ))
+    })
+}
+
+/// Whether `database` exists on `server`.
+pub fn database_exists(server: &Server, database: &str) -> Result<bool, SeedError> {
+    let mut admin = server.admin_client(&server.maintenance_dbname())?;
+    Ok(crate::postgres::catalog::probes::database_exists(
+        &mut admin, database,
+    )?)
+}
+
+/// Where a table is created in the document (its CREATE TABLE statement), or the start.
+pub fn locate_table(statements: &[Statement], table: &Table) -> TextRange {
+    statements
+        .iter()
+        .find(|s| {
+            s.facts.creates.iter().any(|o| {
+                o.kind == ObjectKind::Relation
+                    && o.name == table.name
+                    && o.schema.as_deref().is_none_or(|sc| sc == table.schema)
+            })
+        })
+        .map_or(TextRange::empty(0), |s| s.range)
+}
+
+fn locate_constraint(statements: &[Statement], table: &Table, constraint: &str) -> TextRange {
+    statements
+        .iter()
+        .find(|s| s.text.contains(constraint))
+        .map_or_else(|| locate_table(statements, table), |s| s.range)
+}
+
+/// FK-topological order of the tables; FKs that close a cycle are returned to be deferred
+/// (nullable ones preferred).
+fn plan_order(tables: &[Table]) -> (Vec<usize>, Vec<String>) {
+    let idx: HashMap<i64, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
+    let mut done = vec![false; tables.len()];
+    let mut order = Vec::new();
+    let mut deferred: HashSet<String> = HashSet::new();
+    while order.len() < tables.len() {
+        let ready = (0..tables.len()).find(|&i| {
+            !done[i]
+                && tables[i].fks.iter().all(|f| {
+                    f.ref_table == tables[i].oid
+                        || deferred.contains(&f.name)
+                        || idx.get(&f.ref_table).is_none_or(|&p| done[p])
+                })
+        });
+        if let Some(i) = ready {
+            done[i] = true;
+            order.push(i);
+            continue;
+        }
+        // A cycle: defer the pending FKs of one table, preferring one whose FKs are nullable.
+        let pending = |i: usize| {
+            tables[i]
+                .fks
+                .iter()
+                .filter(|f| {
+                    f.ref_table != tables[i].oid
+                        && !deferred.contains(&f.name)
+                        && idx.get(&f.ref_table).is_some_and(|&p| !done[p])
+                })
+                .collect::<Vec<_>>()
+        };
+        let candidates: Vec<usize> = (0..tables.len()).filter(|&i| !done[i]).collect();
+        let pick = candidates
+            .iter()
+            .copied()
+            .find(|&i| {
+                pending(i)
+                    .iter()
+                    .all(|f| f.columns.iter().all(|c| !tables[i].columns[*c].not_null))
+            })
+            .or_else(|| candidates.first().copied());
+        let Some(i) = pick else { break };
+        for f in pending(i) {
+            deferred.insert(f.name.clone());
+        }
+    }
+    let mut deferred: Vec<String> = deferred.into_iter().collect();
+    deferred.sort();
+    (order, deferred)
+}
+
+fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
+    options
+        .tables
+        .get(&table.display_name())
+        .or_else(|| {
+            options
+                .tables
+                .get(&format!("{}.{}", table.schema, table.name))
+        })
+        .or_else(|| options.tables.get(&table.name))
+        .or_else(|| stated.get(&table.name))
+        .copied()
+        .unwrap_or(options.rows)
+}
+
+fn select_columns(table: &Table, cols: &[usize], limit: u64) -> String {
+    let list = cols
+        .iter()
+        .map(|c| quote_ident(&table.columns[*c].name))
+        .collect::<Vec<_>>();
+    let not_null = list
+        .iter()
+        .map(|c| format!("{c} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "SELECT {} FROM {} WHERE {not_null} LIMIT {limit}",
+        list.join(", "),
+        table.qualified()
+    )
+}
+
+/// The rows of `sql` on the document's connection, within the statement bound (none when it
+/// fails or is stopped).
+fn raw_rows(app: &mut DocumentConnection<'_>, sql: &str) -> Result<Vec<Vec<Value>>, SeedError> {
+    let ran = app.run(statement_bound(), |c| c.query(sql, &[]))?;
+    Ok(ran.value.map_or_else(
+        |_| Vec::new(),
+        |rows| {
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.get::<_, Value>(i)).collect())
+                .collect()
+        },
+    ))
+}
+
+/// One value of `sql` on the document's connection, within the statement bound.
+fn one_value<T: for<'a> crate::postgres::client::types::FromSql<'a>>(
+    app: &mut DocumentConnection<'_>,
+    sql: &str,
+) -> Result<Option<T>, SeedError> {
+    let ran = app.run(statement_bound(), |c| c.query_one(sql, &[]))?;
+    Ok(ran.value.ok().and_then(|r| r.try_get::<_, T>(0).ok()))
+}
+
+/// Fill `database` (made by `pgspec up`) according to `options`.
+#[allow(clippy::too_many_lines)]
+pub fn seed(
+    document: &Document,
+    statements: &[Statement],
+    server: &Server,
+    database: &str,
+    options: &SeedOptions,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<SeedReport, SeedError> {
+    if !database_exists(server, database)? {
+        return Err(SeedError::MissingDatabase(database.to_string()));
+    }
+    let started = Instant::now();
+    // Bulk loading: no synchronous commit wait. Every statement on the document's connection
+    // runs under a watchdog, with a bound that grows with the rows it writes.
+    let setup = "SET synchronous_commit = off";
+    let mut app = DocumentConnection::open(server, database, setup)?;
+    let mut admin = server.admin_client(database)?;
+    admin.batch_execute(setup)?;
+    let catalog = Plan::from_catalog(&crate::postgres::catalog::Catalog::load(&mut admin)?);
+    // Everything that reads or writes the document's tables runs as their owner (`app`): a
+    // table's defaults, triggers, CHECKs and RLS policies are the document's code.
+    let owner: String = app
+        .run(statement_bound(), |c| {
+            c.query_one("SELECT CURRENT_USER::text", &[])
+        })?
+        .value?
+        .get(0);
+    let korean = names::is_korean(&document.text);
+    let now = values::today_micros();
+    let (order, deferred) = plan_order(&catalog.tables);
+    let stated = if options.document_volumes {
+        let names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+        volumes::stated(&document.text, &names)
+    } else {
+        BTreeMap::new()
+    };
+
+    // Which key columns of which table children point at.
+    let mut referenced: HashMap<i64, Vec<Vec<i16>>> = HashMap::new();
+    for t in &catalog.tables {
+        for f in &t.fks {
+            let e = referenced.entry(f.ref_table).or_default();
+            if !e.contains(&f.ref_attnums) {
+                e.push(f.ref_attnums.clone());
+            }
+        }
+    }
+    let by_oid: HashMap<i64, &Table> = catalog.tables.iter().map(|t| (t.oid, t)).collect();
+    let mut pools: KeyPools = HashMap::new();
+    // Rows the document itself inserted (reference data) are parents too.
+    for (oid, sets) in &referenced {
+        let Some(t) = by_oid.get(oid) else { continue };
+        for attnums in sets {
+            let cols: Vec<usize> = attnums.iter().filter_map(|a| t.column_index(*a)).collect();
+            if cols.len() != attnums.len() {
+                continue;
+            }
+            let rows = raw_rows(&mut app, &select_columns(t, &cols, 200_000))?;
+            pools.insert((*oid, attnums.clone()), rows);
+        }
+    }
+
+    let mut reports = Vec::new();
+    let mut rows_of: HashMap<i64, u64> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    let mut total = 0;
+    for &ti in &order {
+        let table = &catalog.tables[ti];
+        let want = requested(options, &stated, table);
+        let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
+        // Existing rows: keep unique values unique and integer keys above them.
+        let existing: i64 = one_value(
+            &mut app,
+            &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
+        )?
+        .unwrap_or(0);
+        if existing > 0 {
+            for (ui, cols) in gen.unique_columns().iter().enumerate() {
+                for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000))? {
+                    gen.preload_unique(ui, &row);
+                }
+            }
+            for (ci, c) in table.columns.iter().enumerate() {
+                if matches!(
+                    c.ty,
+                    plan::ColType::Int2 | plan::ColType::Int4 | plan::ColType::Int8
+                ) {
+                    let max: Option<i64> = one_value::<Option<i64>>(
+                        &mut app,
+                        &format!(
+                            "SELECT max({})::int8 FROM {}",
+                            quote_ident(&c.name),
+                            table.qualified()
+                        ),
+                    )?
+                    .flatten();
+                    if let Some(m) = max {
+                        gen.int_base[ci] = m + 1;
+                    }
+                }
+            }
+        }
+        let refs = referenced.get(&table.oid).cloned().unwrap_or_default();
+        // Tables pgspec provisioned (platform shims) belong to the administrator; the document
+        // may have put triggers on them, so they are loaded by the document's own role too,
+        // with a grant that lasts as long as the load.
+        let borrowed = table.owner != owner;
+        let grants = format!(
+            "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT SELECT, INSERT, UPDATE ON {t} TO {a}; \
+             GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
+            s = quote_ident(&table.schema),
+            t = table.qualified(),
+            a = quote_ident(&owner)
+        );
+        if borrowed {
+            let _ = admin.batch_execute(&grants);
+        }
+        let loaded = match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, progress) {
+            Ok(l) => l,
+            Err(e) => {
+                let text = match &e {
+                    SeedError::Server(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                diagnostics.push(Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "table `{}` could not be seeded: {text}",
+                        table.display_name(),
+                    ),
+                    locate_table(statements, table),
+                ));
+                load::Loaded::default()
+            }
+        };
+        // Sequences continue after the generated keys.
+        for c in &table.columns {
+            if let Some(seq) = &c.sequence {
+                let sql = format!(
+                    "SELECT setval($1::text::regclass, GREATEST(COALESCE((SELECT max({})::int8 FROM {}), 0), 1))",
+                    quote_ident(&c.name),
+                    table.qualified()
+                );
+                app.run(statement_bound(), |client| client.execute(&sql, &[seq]))?;
+            }
+        }
+        if borrowed {
+            let _ = admin.batch_execute(
+                &grants
+                    .replace("GRANT ", "REVOKE ")
+                    .replace(" TO ", " FROM "),
+            );
+        }
+        total += loaded.rows;
+        let method = match (loaded.copy_batches > 0, loaded.insert_batches > 0) {
+            (true, true) => "copy+insert",
+            (false, true) => "insert",
+            _ => "copy",
+        };
+        // A statement that ran past its bound (the table's triggers, defaults or constraints
+        // loop or crawl) stops the table first.
+        let stopped = loaded
+            .stopped
+            .as_ref()
+            .map(|s| format!("{s} (the table's triggers, defaults or constraints take that long)"))
+            .or_else(|| {
+                gen.exhausted.as_ref().map(|x| {
+                    if x.constraint.is_empty() {
+                        x.reason.clone()
+                    } else {
+                        format!("`{}`: {}", x.constraint, x.reason)
+                    }
+                })
+            });
+        rows_of.insert(table.oid, existing.max(0).unsigned_abs() + loaded.rows);
+        let range = locate_table(statements, table);
+        for (constraint, n) in &loaded.rejected {
+            let mut d = Diagnostic::new(
+                Code::ConstraintNotSatisfied,
+                Category::Seed,
+                format!(
+                    "`{constraint}` rejected {n} generated rows of `{}`",
+                    table.display_name()
+                ),
+                locate_constraint(statements, table, constraint),
+            )
+            .help("pgspec could not generate values this constraint accepts; check that it can be satisfied, or seed the table with explicit rows");
+            if let Some(m) = loaded.messages.get(constraint) {
+                d = d.note(format!("postgres: {m}"));
+            }
+            if let Some(c) = table.checks.iter().find(|c| &c.name == constraint) {
+                d = d.note(format!("constraint: {}", c.definition));
+            }
+            diagnostics.push(d);
+        }
+        if loaded.rows < want {
+            let why = stopped.clone().unwrap_or_else(|| {
+                if loaded.rejected.is_empty() {
+                    "the generator produced no more rows".into()
+                } else {
+                    "the server rejected the remaining rows".into()
+                }
+            });
+            let d = Diagnostic::new(
+                Code::TableNotSeeded,
+                Category::Seed,
+                format!(
+                    "table `{}` received {} of {want} rows: {why}",
+                    table.display_name(),
+                    loaded.rows
+                ),
+                range,
+            );
+            // A limit the schema itself sets (one row per parent) is information, not a fault.
+            let d = if loaded.rows > 0 && loaded.rejected.is_empty() && loaded.stopped.is_none() {
+                d.severity(crate::diagnostics::Severity::Info)
+            } else {
+                d
+            };
+            diagnostics.push(d);
+        }
+        reports.push(TableReport {
+            table: table.display_name(),
+            requested: want,
+            rows: loaded.rows,
+            seconds: loaded.seconds,
+            #[allow(clippy::cast_precision_loss)]
+            rows_per_second: if loaded.seconds > 0.0 {
+                loaded.rows as f64 / loaded.seconds
+            } else {
+                0.0
+            },
+            method: method.to_string(),
+            rejected: loaded.rejected.into_iter().collect(),
+            stopped,
+        });
+    }
+    // Cycles: point the deferred foreign keys at parents now that every table has rows.
+    for t in &catalog.tables {
+        for f in t.fks.iter().filter(|f| deferred.contains(&f.name)) {
+            let Some(parent) = by_oid.get(&f.ref_table) else {
+                continue;
+            };
+            let child_cols: Vec<String> = f
+                .columns
+                .iter()
+                .map(|c| quote_ident(&t.columns[*c].name))
+                .collect();
+            let parent_cols: Vec<String> = f
+                .ref_attnums
+                .iter()
+                .filter_map(|a| parent.column_index(*a))
+                .map(|c| quote_ident(&parent.columns[c].name))
+                .collect();
+            if parent_cols.len() != child_cols.len() {
+                continue;
+            }
+            let sql = format!(
+                "WITH p AS (SELECT {pc}, (row_number() OVER ()) - 1 AS rn FROM {pt}), n AS (SELECT count(*) AS n FROM p) \
+                 UPDATE {ct} c SET ({cc}) = (SELECT {pq} FROM p, n WHERE p.rn = abs(hashtext(c.ctid::text || c.tableoid::text)) % n.n) \
+                 WHERE abs(hashtext(c.ctid::text)) % 10 < 8 AND (SELECT n FROM n) > 0",
+                pc = parent_cols.join(", "),
+                pt = parent.qualified(),
+                ct = t.qualified(),
+                cc = child_cols.join(", "),
+                pq = parent_cols.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", "),
+            );
+            let sql = if child_cols.len() == 1 {
+                sql.replace(
+                    &format!("SET ({})", child_cols[0]),
+                    &format!("SET {}", child_cols[0]),
+                )
+            } else {
+                sql
+            };
+            // One UPDATE of every row of the child: its bound grows with them.
+            let rows =
+                usize::try_from(rows_of.get(&t.oid).copied().unwrap_or(0)).unwrap_or(usize::MAX);
+            let bound = bounded::bound_for_rows(rows, load::COPY_PER_ROW);
+            let ran = app.run(bound, |c| {
+                let set = bounded::set_statement_timeout(false, bound);
+                let r = c.batch_execute(&format!("{set}; {sql}"));
+                let _ = c.batch_execute("RESET statement_timeout");
+                r
+            })?;
+            let failure = match (ran.stop(ran.value.as_ref().err()), &ran.value) {
+                (Some(stop), _) => Some(stop.to_string()),
+                (None, Err(e)) => Some(crate::postgres::cluster::error_text(e)),
+                (None, Ok(())) => None,
+            };
+            if let Some(why) = failure {
+                diagnostics.push(Diagnostic::new(
+                    Code::ConstraintNotSatisfied,
+                    Category::Seed,
+                    format!(
+                        "`{}` (part of a foreign-key cycle) stayed NULL: {why}",
+                        f.name,
+                    ),
+                    locate_table(statements, t),
+                ));
+            }
+        }
+    }
+    Ok(SeedReport {
+        database: database.to_string(),
+        tables: reports,
+        total_rows: total,
+        seconds: started.elapsed().as_secs_f64(),
+        diagnostics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plan::{ColType, Column, ForeignKey};
+
+    fn table(oid: i64, name: &str, fks: Vec<(i64, bool)>) -> Table {
+        Table {
+            oid,
+            schema: "public".into(),
+            name: name.into(),
+            columns: vec![Column {
+                attnum: 1,
+                name: "x".into(),
+                ty: ColType::Int4,
+                type_sql: "integer".into(),
+                not_null: false,
+                has_default: false,
+                identity: false,
+                generated: false,
+                sequence: None,
+                default_expr: None,
+            }],
+            checks: Vec::new(),
+            uniques: Vec::new(),
+            fks: fks
+                .into_iter()
+                .enumerate()
+                .map(|(i, (r, _))| ForeignKey {
+                    name: format!("{name}_fk{i}"),
+                    columns: vec![0],
+                    ref_table: r,
+                    ref_attnums: vec![1],
+                })
+                .collect(),
+            disjoint: Vec::new(),
+            partition_key: None,
+            partitions: Vec::new(),
+            force_rls: false,
+            owner: "pgspec_owner_test".into(),
+        }
+    }
+
+    #[test]
+    fn parents_come_first_and_cycles_are_deferred() {
+        let tables = vec![
+            table(3, "c", vec![(2, true)]),
+            table(2, "b", vec![(1, true)]),
+            table(1, "a", vec![(1, true)]),
+        ];
+        let (order, deferred) = plan_order(&tables);
+        assert_eq!(order, vec![2, 1, 0]);
+        assert!(deferred.is_empty());
+        let cyclic = vec![
+            table(1, "a", vec![(2, true)]),
+            table(2, "b", vec![(1, true)]),
+        ];
+        let (order, deferred) = plan_order(&cyclic);
+        assert_eq!(order.len(), 2);
+        assert_eq!(deferred.len(), 1);
+    }
+}

@@ -1,0 +1,560 @@
+//! Functions and procedures the document defines, called with plausible arguments; pg_cron
+//! job commands run once; partition-maintenance leaves the next months covered. Everything in
+//! a rolled-back transaction, as the role that owns the document's objects.
+
+use serde_json::json;
+
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
+
+use crate::postgres::catalog::probes;
+use crate::seed::plan::{parse_bound, quote_ident, Plan, PartitionBound};
+use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
+use crate::sql::{ObjectKind, Statement};
+use crate::text::TextRange;
+
+use super::{Claim, ClaimKind, Status};
+
+/// Months after the current one that must have a partition.
+const MONTHS_AHEAD: i64 = 2;
+
+/// Network, server-file and program access pgspec never runs from a document.
+pub fn unsafe_command(sql: &str) -> Option<&'static str> {
+    let lower = sql.to_lowercase();
+    // COPY reads or writes server files or runs programs (and FROM STDIN would wait forever).
+    let copy = lower
+        .split(';')
+        .any(|part| part.split_whitespace().next() == Some("copy"));
+    if copy {
+        return Some("COPY");
+    }
+    [
+        "net.http_",
+        "http_post(",
+        "http_get(",
+        "dblink",
+        "lo_import",
+        "lo_export",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_file_write",
+        "alter system",
+    ]
+    .into_iter()
+    .find(|n| lower.contains(n))
+}
+
+/// Why a bounded claim has no outcome of its own.
+pub struct NoOutcome {
+    pub status: Status,
+    /// `stopped after 15.5 s: …`, or why the connection could not be made.
+    pub reason: String,
+}
+
+/// The outcome of a bounded claim, or why there is none: it was stopped (a claim that does
+/// not finish within the statement bound fails), or no connection could be made (skipped).
+pub fn stop_of<T>(
+    ran: Result<bounded::Ran<Result<T, crate::postgres::client::Error>>, crate::seed::SeedError>,
+) -> Result<Result<T, crate::postgres::client::Error>, NoOutcome> {
+    match ran {
+        Ok(ran) => match ran.stop(ran.value.as_ref().err()) {
+            // The cancel crossed the statement's end: its result stands.
+            Some(stop) if ran.value.is_ok() && !stop.terminated => Ok(ran.value),
+            Some(stop) => Err(NoOutcome {
+                status: Status::Fail,
+                reason: stop.to_string(),
+            }),
+            None => Ok(ran.value),
+        },
+        Err(e) => Err(NoOutcome {
+            status: Status::Skipped,
+            reason: format!("was not run: {e}"),
+        }),
+    }
+}
+
+fn err_text(e: &crate::postgres::client::Error) -> (String, String) {
+    match e.as_db_error() {
+        Some(d) => (d.code().code().to_string(), d.message().to_string()),
+        None => (String::new(), crate::postgres::cluster::error_text(e)),
+    }
+}
+
+/// The next months' first instants (microseconds since 2000-01-01) that must be covered.
+fn months_to_cover() -> Vec<(i64, String)> {
+    let today = crate::seed::values::today_micros() / DAY_MICROS;
+    // Find the civil year/month of today by stepping from 2000-01.
+    let (mut y, mut m) = (2000i64, 1i64);
+    while days_from_civil(y, m, 1) <= today {
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    // (y, m) is next month.
+    let mut out = Vec::new();
+    for _ in 0..MONTHS_AHEAD {
+        out.push((days_from_civil(y, m, 1) * DAY_MICROS, format!("{y}-{m:02}")));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    out
+}
+
+/// Partitioned tables (range on a date/time key) and the months ahead none of their
+/// non-default partitions covers.
+fn uncovered(
+    tx: &mut crate::postgres::client::Transaction<'_>,
+) -> Result<Vec<(String, Vec<String>)>, crate::postgres::client::Error> {
+    let rows = probes::partition_bounds(tx)?;
+    let mut tables: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
+    for r in &rows {
+        let (name, bound, key): (String, Option<String>, Option<String>) =
+            r.clone();
+        if !key.as_deref().is_some_and(|k| k.starts_with("RANGE")) {
+            continue;
+        }
+        let idx = match tables.iter().position(|(n, _)| *n == name) {
+            Some(i) => i,
+            None => {
+                tables.push((name, Vec::new()));
+                tables.len() - 1
+            }
+        };
+        if let Some(PartitionBound::Range(lo, hi)) = bound.as_deref().map(parse_bound) {
+            let lo = lo.as_deref().and_then(parse_timestamp);
+            let hi = hi.as_deref().and_then(parse_timestamp);
+            if let (Some(l), Some(h)) = (lo, hi) {
+                tables[idx].1.push((l, h));
+            }
+        }
+    }
+    let months = months_to_cover();
+    Ok(tables
+        .into_iter()
+        .filter(|(_, ranges)| !ranges.is_empty())
+        .map(|(n, ranges)| {
+            let missing = months
+                .iter()
+                .filter(|(t, _)| !ranges.iter().any(|(l, h)| l <= t && t < h))
+                .map(|(_, label)| label.clone())
+                .collect();
+            (n, missing)
+        })
+        .collect())
+}
+
+fn partition_claim(
+    tx: &mut crate::postgres::client::Transaction<'_>,
+    line: u32,
+    range: TextRange,
+    what: &str,
+) -> Option<Claim> {
+    let before: i64 = probes::inheritance_count(tx).ok()?;
+    let _ = before;
+    let gaps = uncovered(tx).ok()?;
+    let missing: Vec<String> = gaps
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(t, m)| format!("{t}: {}", m.join(", ")))
+        .collect();
+    Some(Claim {
+        kind: ClaimKind::Partition,
+        line,
+        title: format!("after {what}, the next {MONTHS_AHEAD} months have partitions"),
+        status: if missing.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        reason: (!missing.is_empty())
+            .then(|| format!("months without a partition: {}", missing.join("; "))),
+        evidence: json!({ "tables": gaps.iter().map(|(t, m)| json!({"table": t, "missing_months": m})).collect::<Vec<_>>() }),
+        range,
+    })
+}
+
+/// An argument expression for a parameter: a real value of a column with the parameter's
+/// name (without `p_`/`in_`/`_`), else a plain value of its type.
+fn argument(catalog: &Plan, name: &str, type_sql: &str) -> String {
+    let base = name
+        .trim_start_matches("p_")
+        .trim_start_matches("in_")
+        .trim_start_matches("arg_")
+        .trim_start_matches('_')
+        .to_lowercase();
+    for t in &catalog.tables {
+        for c in &t.columns {
+            if (c.name == base || (base == "id" && c.name == "id")) && c.type_sql == type_sql {
+                return format!(
+                    "(SELECT {col} FROM {tab} WHERE {col} IS NOT NULL LIMIT 1)",
+                    col = quote_ident(&c.name),
+                    tab = t.qualified()
+                );
+            }
+        }
+    }
+    let t = type_sql.to_lowercase();
+    let v = match t.as_str() {
+        "integer" | "bigint" | "smallint" | "numeric" | "real" | "double precision" => {
+            if base.contains("month") {
+                "1"
+            } else if base.contains("day") {
+                "7"
+            } else {
+                "10"
+            }
+            .to_string()
+        }
+        "uuid" => "gen_random_uuid()".into(),
+        "timestamp with time zone" | "timestamp without time zone" => "now()".into(),
+        "date" => "current_date".into(),
+        "boolean" => "true".into(),
+        "jsonb" | "json" => "'{}'".into(),
+        "interval" => "'7 days'".into(),
+        "text" | "character varying" => {
+            if base.contains("table") {
+                // Partition helpers take a table name: the first partitioned table.
+                catalog
+                    .tables
+                    .iter()
+                    .find(|t| !t.partitions.is_empty())
+                    .map_or_else(|| "'test'".into(), |t| format!("'{}'", t.name))
+            } else if base.contains("email") {
+                "'verify@example.com'".into()
+            } else {
+                "'test'".into()
+            }
+        }
+        _ => "NULL".into(),
+    };
+    format!("{v}::{type_sql}")
+}
+
+/// Call every function and procedure the document creates.
+#[allow(clippy::too_many_lines)]
+pub fn functions(
+    app: &mut DocumentConnection<'_>,
+    catalog: &Plan,
+    statements: &[Statement],
+    line_of: &dyn Fn(TextRange) -> u32,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    let mut seen = Vec::new();
+    for s in statements {
+        for obj in s
+            .facts
+            .creates
+            .iter()
+            .filter(|o| o.kind == ObjectKind::Function)
+        {
+            if seen.contains(&(obj.schema.clone(), obj.name.clone())) {
+                continue;
+            }
+            seen.push((obj.schema.clone(), obj.name.clone()));
+            let rows = app.run(statement_bound(), |app| {
+                probes::routines_named(app, &obj.name, obj.schema.as_deref())
+            });
+            let Some(Ok(rows)) = rows.ok().map(|ran| ran.value) else {
+                continue;
+            };
+            for r in rows {
+                let (qualified, kind, result) = (r.qualified, r.kind, r.result);
+                let result = result.unwrap_or_default();
+                let line = line_of(s.range);
+                let mut claim = Claim {
+                    kind: ClaimKind::Function,
+                    line,
+                    title: format!("{qualified}(…) runs"),
+                    status: Status::Pass,
+                    reason: None,
+                    evidence: json!({}),
+                    range: s.range,
+                };
+                if result == "trigger" || result == "event_trigger" || kind == "a" || kind == "w" {
+                    continue;
+                }
+                let names = r.arg_names;
+                let types = r.arg_types;
+                let defaults = r.n_defaults;
+                let modes = r.arg_modes;
+                let in_names: Vec<String> = if modes.is_empty() {
+                    names.clone()
+                } else {
+                    names
+                        .iter()
+                        .zip(modes.iter())
+                        .filter(|(_, m)| matches!(m.as_str(), "i" | "b" | "v"))
+                        .map(|(n, _)| n.clone())
+                        .collect()
+                };
+                let required = types
+                    .len()
+                    .saturating_sub(usize::try_from(defaults).unwrap_or(0));
+                let args: Vec<String> = types
+                    .iter()
+                    .take(required)
+                    .enumerate()
+                    .map(|(i, t)| argument(catalog, in_names.get(i).map_or("", String::as_str), t))
+                    .collect();
+                let call = if kind == "p" {
+                    format!("CALL {qualified}({})", args.join(", "))
+                } else {
+                    format!("SELECT ({qualified}({}))::text", args.join(", "))
+                };
+                claim.title = format!("{qualified}({}) runs", types.join(", "));
+                let is_partition = qualified.to_lowercase().contains("partition");
+                let started = std::time::Instant::now();
+                let ran =
+                    app.run_each(
+                        statement_bound(),
+                        |app,
+                         tick|
+                         -> Result<
+                            (Option<String>, Option<Claim>),
+                            crate::postgres::client::Error,
+                        > {
+                            tick.next();
+                            let mut tx = app.transaction()?;
+                            tx.batch_execute(&bounded::set_statement_timeout(
+                                true,
+                                statement_bound(),
+                            ))?;
+                            tick.next();
+                            let rows = tx.query(call.as_str(), &[])?;
+                            let value = rows
+                                .first()
+                                .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
+                            tick.next();
+                            let part = if is_partition {
+                                partition_claim(
+                                    &mut tx,
+                                    line,
+                                    s.range,
+                                    &format!("calling {qualified}"),
+                                )
+                            } else {
+                                None
+                            };
+                            tick.next();
+                            drop(tx);
+                            Ok((value, part))
+                        },
+                    );
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                let outcome = match stop_of(ran) {
+                    Ok(outcome) => outcome,
+                    Err(why) => {
+                        claim.status = why.status;
+                        claim.reason = Some(format!("the call {}", why.reason));
+                        claim.evidence = json!({ "call": call, "stopped": why.reason, "ms": ms });
+                        claims.push(claim);
+                        continue;
+                    }
+                };
+                match outcome {
+                    Ok((value, part)) => {
+                        claim.evidence = json!({ "call": call, "result": value.map(|v| v.chars().take(200).collect::<String>()), "ms": ms });
+                        claims.push(claim);
+                        claims.extend(part);
+                    }
+                    Err(e) => {
+                        let (code, msg) = err_text(&e);
+                        claim.status = Status::Fail;
+                        claim.reason = Some(msg.clone());
+                        claim.evidence = json!({ "call": call, "sqlstate": code, "error": msg });
+                        claims.push(claim);
+                    }
+                }
+            }
+        }
+    }
+    claims
+}
+
+/// The command of a `cron.schedule(…)` call (its last string argument).
+pub fn cron_command(sql: &str) -> Option<(String, String)> {
+    let parsed = std::panic::catch_unwind(|| pg_query::parse(sql, 0))
+        .ok()?
+        .ok()?;
+    let mut found = None;
+    for (node, _, _, _) in parsed.protobuf.nodes() {
+        if let pg_query::NodeRef::FuncCall(f) = node {
+            let name: Vec<String> = f
+                .funcname
+                .iter()
+                .filter_map(|n| match n.node.as_ref() {
+                    Some(pg_query::NodeEnum::String(s)) => Some(s.sval.clone()),
+                    _ => None,
+                })
+                .collect();
+            if name.last().map(String::as_str) != Some("schedule") {
+                continue;
+            }
+            let strings: Vec<String> = f
+                .args
+                .iter()
+                .filter_map(|a| match a.node.as_ref() {
+                    Some(pg_query::NodeEnum::AConst(c)) => match &c.val {
+                        Some(pg_query::protobuf::a_const::Val::Sval(s)) => Some(s.sval.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if strings.len() >= 2 {
+                let job = if strings.len() >= 3 {
+                    strings[0].clone()
+                } else {
+                    String::new()
+                };
+                found = strings.last().map(|c| (job, c.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// Run every pg_cron job command once.
+pub fn schedules(
+    app: &mut DocumentConnection<'_>,
+    statements: &[Statement],
+    line_of: &dyn Fn(TextRange) -> u32,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for s in statements
+        .iter()
+        .filter(|s| s.text.to_lowercase().contains("cron.schedule"))
+    {
+        let Some((job, command)) = cron_command(&s.text) else {
+            continue;
+        };
+        let line = line_of(s.range);
+        let mut claim = Claim {
+            kind: ClaimKind::Schedule,
+            line,
+            title: format!(
+                "cron job {} runs: {}",
+                if job.is_empty() { "(unnamed)" } else { &job },
+                command
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            ),
+            status: Status::Pass,
+            reason: None,
+            evidence: json!({ "command": command }),
+            range: s.range,
+        };
+        if let Some(what) = unsafe_command(&command) {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "pgspec does not run commands that use `{}`",
+                what.trim()
+            ));
+            claims.push(claim);
+            continue;
+        }
+        let is_partition = command.to_lowercase().contains("partition");
+        let started = std::time::Instant::now();
+        let ran = app.run_each(
+            statement_bound(),
+            |app, tick| -> Result<Option<Claim>, crate::postgres::client::Error> {
+                tick.next();
+                let mut tx = app.transaction()?;
+                tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+                tick.next();
+                tx.batch_execute(&command)?;
+                tick.next();
+                let part = if is_partition {
+                    partition_claim(&mut tx, line, s.range, &format!("the job {job}"))
+                } else {
+                    None
+                };
+                tick.next();
+                drop(tx);
+                Ok(part)
+            },
+        );
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let outcome = match stop_of(ran) {
+            Ok(outcome) => outcome,
+            Err(why) => {
+                claim.status = why.status;
+                claim.reason = Some(format!("the job {}", why.reason));
+                claim.evidence = json!({ "command": command, "stopped": why.reason, "ms": ms });
+                claims.push(claim);
+                continue;
+            }
+        };
+        match outcome {
+            Ok(part) => {
+                claim.evidence = json!({ "command": command, "ms": ms });
+                claims.push(claim);
+                claims.extend(part);
+            }
+            Err(e) => {
+                let (code, msg) = err_text(&e);
+                if code == "25001" {
+                    claim.status = Status::Skipped;
+                    claim.reason = Some(format!(
+                        "not run: {msg} (pgspec runs every claim in a rolled-back transaction)"
+                    ));
+                } else {
+                    claim.status = Status::Fail;
+                    claim.reason = Some(msg.clone());
+                }
+                claim.evidence = json!({ "command": command, "sqlstate": code, "error": msg });
+                claims.push(claim);
+            }
+        }
+    }
+    claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_commands_are_read() {
+        assert_eq!(
+            cron_command(
+                "SELECT cron.schedule('cleanup', '0 2 * * *', $$DELETE FROM s WHERE x < now()$$);"
+            ),
+            Some(("cleanup".into(), "DELETE FROM s WHERE x < now()".into()))
+        );
+        assert_eq!(
+            cron_command("SELECT cron.schedule('0 0 1 * *', 'SELECT f()')"),
+            Some((String::new(), "SELECT f()".into()))
+        );
+    }
+
+    #[test]
+    fn unsafe_commands_are_recognised() {
+        assert_eq!(unsafe_command("COPY t FROM PROGRAM 'id'"), Some("COPY"));
+        assert_eq!(unsafe_command("SELECT 1; copy t to '/tmp/x'"), Some("COPY"));
+        assert_eq!(
+            unsafe_command("SELECT net.http_post('x')"),
+            Some("net.http_")
+        );
+        assert_eq!(
+            unsafe_command("SELECT * FROM jobs WHERE type = 'copy'"),
+            None
+        );
+    }
+
+    #[test]
+    fn months_ahead_are_future() {
+        let m = months_to_cover();
+        assert_eq!(m.len(), 2);
+        assert!(m[0].0 > crate::seed::values::today_micros());
+    }
+}

@@ -1,0 +1,350 @@
+//! Constraints reject what they claim to reject: a duplicate of a real row where a UNIQUE
+//! constraint, unique index or equality EXCLUDE constraint is declared (partial ones with a row
+//! inside their predicate), and an out-of-list or out-of-range value where a CHECK names one.
+
+use serde_json::json;
+
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
+
+use crate::seed::plan::{quote_ident, Plan, ColType, Table};
+use crate::seed::expr::{self, V};
+use crate::text::TextRange;
+
+use super::{Claim, ClaimKind, Status};
+
+use crate::sql::quote::quote_literal as lit;
+
+/// Whether the server's constraint name is `constraint` (or, on a partitioned table, the
+/// partition's copy of it: `orders_pkey` → `orders_2025_01_pkey`).
+fn same_constraint(reported: &str, constraint: &str, table: &str) -> bool {
+    reported == constraint
+        || constraint.strip_prefix(table).is_some_and(|suffix| {
+            !suffix.is_empty() && reported.starts_with(table) && reported.ends_with(suffix)
+        })
+}
+
+fn expect(
+    app: &mut DocumentConnection<'_>,
+    sql: &str,
+    codes: &[&str],
+    constraint: &str,
+    table: &str,
+) -> (Status, Option<String>, serde_json::Value) {
+    let ran =
+        app.run_each(
+            statement_bound(),
+            |app,
+             tick|
+             -> Result<
+                Result<u64, crate::postgres::client::Error>,
+                crate::postgres::client::Error,
+            > {
+                tick.next();
+                let mut tx = app.transaction()?;
+                tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+                tick.next();
+                let done = tx.execute(sql, &[]);
+                tick.next();
+                drop(tx);
+                Ok(done)
+            },
+        );
+    // A statement stopped at its bound (a trigger that loops) leaves the claim unchecked.
+    let stopped = match &ran {
+        Ok(r) => r.stop(
+            r.value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref().err())
+                .or(r.value.as_ref().err()),
+        ),
+        Err(_) => None,
+    };
+    if let Some(stop) = stopped {
+        return (
+            Status::Skipped,
+            Some(format!("the statement {stop}")),
+            json!({"statement": sql}),
+        );
+    }
+    let result = match ran {
+        Ok(r) => r.value,
+        Err(e) => {
+            return (
+                Status::Skipped,
+                Some(format!("was not run: {e}")),
+                json!({"statement": sql}),
+            )
+        }
+    };
+    match result {
+        Err(e) => (
+            Status::Skipped,
+            Some(crate::postgres::cluster::error_text(&e)),
+            json!({"statement": sql}),
+        ),
+        Ok(Ok(0)) => (
+            Status::Skipped,
+            Some("no row to test with".into()),
+            json!({"statement": sql}),
+        ),
+        Ok(Ok(n)) => (
+            Status::Fail,
+            Some(format!(
+                "the statement succeeded ({n} row): `{constraint}` did not reject it"
+            )),
+            json!({"statement": sql, "rows": n}),
+        ),
+        Ok(Err(e)) => match e.as_db_error() {
+            Some(d)
+                if codes.contains(&d.code().code())
+                    && d.constraint()
+                        .is_none_or(|c| same_constraint(c, constraint, table)) =>
+            {
+                (
+                    Status::Pass,
+                    None,
+                    json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
+                )
+            }
+            Some(d) => (
+                Status::Skipped,
+                Some(format!("another error came first: {}", d.message())),
+                json!({"statement": sql, "sqlstate": d.code().code(), "error": d.message(), "constraint": d.constraint()}),
+            ),
+            None => (
+                Status::Skipped,
+                Some(e.to_string()),
+                json!({"statement": sql}),
+            ),
+        },
+    }
+}
+
+fn predicate_sql(def: &str) -> Option<String> {
+    // `… WHERE (pred)` at the end of an index or EXCLUDE definition.
+    let at = def.rfind(" WHERE ")?;
+    Some(def[at + 7..].trim().to_string())
+}
+
+fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String {
+    let qt = t.qualified();
+    // Every other unique set gets one of its columns changed, so that the target constraint
+    // is the one the duplicate meets: a column with a default (omitted), a nullable one (NULL),
+    // else one no CHECK mentions (a fresh value).
+    let mentioned = |i: usize| {
+        let name = &t.columns[i].name;
+        t.checks
+            .iter()
+            .any(|c| c.definition.contains(name.as_str()))
+    };
+    let mut omit = Vec::new();
+    let mut null = Vec::new();
+    let mut fresh = Vec::new();
+    for u in &t.uniques {
+        let others: Vec<usize> = u
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !target.contains(c))
+            .collect();
+        if others.is_empty()
+            || others
+                .iter()
+                .any(|c| omit.contains(c) || null.contains(c) || fresh.contains(c))
+        {
+            continue;
+        }
+        if let Some(c) = others.iter().copied().find(|c| t.columns[*c].has_default) {
+            omit.push(c);
+        } else if let Some(c) = others.iter().copied().find(|c| !t.columns[*c].not_null) {
+            null.push(c);
+        } else if let Some(c) = others
+            .iter()
+            .copied()
+            .find(|c| !mentioned(*c))
+            .or_else(|| others.first().copied())
+        {
+            fresh.push(c);
+        }
+    }
+    let mut cols = Vec::new();
+    let mut exprs = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        if c.generated || omit.contains(&i) || (c.identity && !target.contains(&i)) {
+            continue;
+        }
+        let q = quote_ident(&c.name);
+        let e = if null.contains(&i) {
+            "NULL".to_string()
+        } else if fresh.contains(&i) {
+            match &c.ty {
+                ColType::Text { .. } => format!("left(md5(random()::text), 12) || {q}"),
+                ColType::Uuid => "gen_random_uuid()".into(),
+                ColType::Int2 | ColType::Int4 | ColType::Int8 => format!("{q} + 1000000000"),
+                ColType::Timestamptz | ColType::Timestamp => {
+                    format!("{q} + interval '1 microsecond'")
+                }
+                _ => q.clone(),
+            }
+        } else {
+            q.clone()
+        };
+        cols.push(q);
+        exprs.push(e);
+    }
+    let not_null: Vec<String> = target
+        .iter()
+        .map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name)))
+        .collect();
+    let mut filter = not_null.join(" AND ");
+    if let Some(p) = predicate {
+        filter = format!("{filter} AND ({p})");
+    }
+    let identity = target.iter().any(|i| t.columns[*i].identity);
+    format!(
+        "INSERT INTO {qt} ({}){} SELECT {} FROM {qt} WHERE {filter} LIMIT 1",
+        cols.join(", "),
+        if identity {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        },
+        exprs.join(", ")
+    )
+}
+
+/// Claims for the unique and CHECK constraints of every table.
+pub fn run(
+    app: &mut DocumentConnection<'_>,
+    catalog: &Plan,
+    definitions: &std::collections::HashMap<(i64, String), String>,
+    locate: &dyn Fn(&Table, &str) -> (u32, TextRange),
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for t in &catalog.tables {
+        if t.schema == "auth" || t.schema == "storage" || t.schema == "net" {
+            continue;
+        }
+        for u in &t.uniques {
+            let (line, range) = locate(t, &u.name);
+            let cols: Vec<&str> = u
+                .columns
+                .iter()
+                .map(|c| t.columns[*c].name.as_str())
+                .collect();
+            let def = definitions
+                .get(&(t.oid, u.name.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let predicate = if u.predicate.is_some() {
+                predicate_sql(&def)
+            } else {
+                None
+            };
+            let sql = duplicate_sql(t, &u.columns, predicate.as_deref());
+            let (status, reason, evidence) =
+                expect(app, &sql, &["23505", "23P01"], &u.name, &t.name);
+            claims.push(Claim {
+                kind: ClaimKind::Constraint,
+                line,
+                title: format!(
+                    "`{}` rejects a duplicate ({}) in {}{}",
+                    u.name,
+                    cols.join(", "),
+                    t.display_name(),
+                    predicate
+                        .as_deref()
+                        .map(|p| format!(" where {p}"))
+                        .unwrap_or_default()
+                ),
+                status,
+                reason,
+                evidence,
+                range,
+            });
+        }
+        for c in &t.checks {
+            let Some(e) = &c.expr else { continue };
+            let h = expr::hints(&[e], t.columns.len());
+            let Some((ci, hint)) = h
+                .iter()
+                .enumerate()
+                .find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some())
+            else {
+                continue;
+            };
+            let col = &t.columns[ci];
+            let bad = match (&col.ty, &hint.choices) {
+                (ColType::Text { max_len, .. }, Some(choices))
+                    if choices.iter().all(|v| matches!(v, V::Str(_))) =>
+                {
+                    let mut v = "pgspec-invalid".to_string();
+                    if let Some(m) = max_len {
+                        v.truncate((*m).max(1));
+                    }
+                    if choices.contains(&V::Str(v.clone())) {
+                        continue;
+                    }
+                    lit(&v)
+                }
+                (
+                    ColType::Int2
+                    | ColType::Int4
+                    | ColType::Int8
+                    | ColType::Numeric { .. }
+                    | ColType::Float4
+                    | ColType::Float8,
+                    None,
+                ) => match (hint.min, hint.max) {
+                    (Some((m, _)), _) => format!("{}", m - 1.0),
+                    (None, Some((m, _))) => format!("{}", m + 1.0),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let q = quote_ident(&col.name);
+            let sql = format!(
+                "WITH one AS (SELECT tableoid, ctid FROM {qt} LIMIT 1) UPDATE {qt} SET {q} = {bad} FROM one WHERE {qt}.tableoid = one.tableoid AND {qt}.ctid = one.ctid",
+                qt = t.qualified()
+            );
+            let (line, range) = locate(t, &c.name);
+            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.name, &t.name);
+            claims.push(Claim {
+                kind: ClaimKind::Constraint,
+                line,
+                title: format!(
+                    "`{}` rejects {} = {bad} in {}",
+                    c.name,
+                    col.name,
+                    t.display_name()
+                ),
+                status,
+                reason,
+                evidence,
+                range,
+            });
+        }
+    }
+    claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_constraint;
+
+    #[test]
+    fn partition_copies_of_a_constraint_match() {
+        assert!(same_constraint("orders_pkey", "orders_pkey", "orders"));
+        assert!(same_constraint(
+            "orders_y2025m01_pkey",
+            "orders_pkey",
+            "orders"
+        ));
+        assert!(!same_constraint(
+            "orders_y2025m01_pkey",
+            "orders_code_key",
+            "orders"
+        ));
+    }
+}

@@ -1,0 +1,255 @@
+//! `pgspec verify`: run the claims a document makes on the seeded database, each in a
+//! rolled-back transaction, and report pass / fail / skipped with the evidence: example
+//! queries ([`queries`]), the plans the text around them claims, RLS isolation ([`rls`]),
+//! functions, cron job commands and partition maintenance ([`calls`]), and constraints
+//! ([`constraints`]).
+
+// Earlier stages under their stage names, so paths read `crate::sql::…` as they did when
+// the stages were modules of one crate.
+use pgspec_diagnostics as diagnostics;
+use pgspec_diagnostics::text;
+use pgspec_document as document;
+use pgspec_postgres as postgres;
+use pgspec_seed as seed;
+use pgspec_sql as sql;
+
+pub mod calls;
+pub mod constraints;
+pub mod queries;
+pub mod rls;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::diagnostics::{Category, Code, Diagnostic};
+use crate::document::Document;
+use crate::postgres::Server;
+use crate::seed::bounded::{self, DocumentConnection};
+use crate::postgres::catalog::Catalog;
+use crate::seed::{plan, SeedError};
+use crate::sql::Statement;
+use crate::text::TextRange;
+
+/// Time ANALYZE may take per table, on top of the statement bound.
+const ANALYZE_PER_TABLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What kind of claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimKind {
+    Query,
+    Explain,
+    Rls,
+    Function,
+    Schedule,
+    Partition,
+    Constraint,
+}
+
+impl ClaimKind {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Query => "query",
+            ClaimKind::Explain => "explain",
+            ClaimKind::Rls => "rls",
+            ClaimKind::Function => "function",
+            ClaimKind::Schedule => "schedule",
+            ClaimKind::Partition => "partition",
+            ClaimKind::Constraint => "constraint",
+        }
+    }
+}
+
+/// The verdict on a claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skipped,
+}
+
+impl Status {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One claim and its verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    /// 1-based document line.
+    pub line: u32,
+    pub title: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub evidence: serde_json::Value,
+    /// Where the claim is in the document.
+    #[serde(skip)]
+    pub range: TextRange,
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub claims: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+/// The product of `verify`.
+#[derive(Debug)]
+pub struct VerifyReport {
+    pub database: String,
+    pub claims: Vec<Claim>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl VerifyReport {
+    /// Claim counts by status.
+    pub fn summary(&self) -> Summary {
+        let count = |s| self.claims.iter().filter(|c| c.status == s).count();
+        Summary {
+            claims: self.claims.len(),
+            passed: count(Status::Pass),
+            failed: count(Status::Fail),
+            skipped: count(Status::Skipped),
+        }
+    }
+}
+
+/// Check every claim of the document on `database`.
+pub fn verify(
+    document: &Document,
+    statements: &[Statement],
+    server: &Server,
+    database: &str,
+) -> Result<VerifyReport, SeedError> {
+    if !seed::database_exists(server, database)? {
+        return Err(SeedError::MissingDatabase(database.to_string()));
+    }
+    // Every statement on the document's connection runs under a watchdog (the statement
+    // bound, `--statement-timeout`); a terminated connection is replaced.
+    let mut app = DocumentConnection::open(server, database, "")?;
+    let mut admin = server.admin_client(database)?;
+    // The one catalog, read once; the seeder's plan is derived from it.
+    let db = Catalog::load(&mut admin)?;
+    let catalog = plan::Plan::from_catalog(&db);
+    // "Chosen" plans are the planner's choice on statistics of the seeded volume. ANALYZE
+    // evaluates the document's index expressions: as the owner of the tables, never as admin.
+    // Its bound grows with the tables; stopped, verify goes on with the statistics there are.
+    let bound = bounded::bound_for_rows(catalog.tables.len(), ANALYZE_PER_TABLE);
+    let analyzed = app.run(bound, |c| {
+        let set = bounded::set_statement_timeout(false, bound);
+        let r = c.batch_execute(&format!("{set}; ANALYZE"));
+        let _ = c.batch_execute("RESET statement_timeout");
+        r
+    })?;
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    if let Some(stop) = analyzed.stop(analyzed.value.as_ref().err()) {
+        diagnostics.push(Diagnostic::new(
+            Code::ClaimSkipped,
+            Category::Claim,
+            format!("ANALYZE {stop}; plans are judged on the statistics there are"),
+            TextRange::empty(0),
+        ));
+    } else {
+        analyzed.value?;
+    }
+    let indexes: Vec<String> = db.indexes.iter().map(|i| i.name.to_lowercase()).collect();
+    // Definitions of constraints and indexes by (table oid, name).
+    let mut definitions: HashMap<(i64, String), String> = HashMap::new();
+    for k in &db.constraints {
+        definitions.insert((i64::from(k.table_oid), k.name.clone()), k.definition.clone());
+    }
+    for i in &db.indexes {
+        definitions.insert((i64::from(i.table_oid), i.name.clone()), i.definition.clone());
+    }
+    let line_of = |range: TextRange| document.line_index.line(range.start);
+    let locate = |table: &plan::Table, name: &str| {
+        let range = statements
+            .iter()
+            .find(|s| !name.is_empty() && s.text.contains(name))
+            .map_or_else(|| seed::locate_table(statements, table), |s| s.range);
+        (line_of(range), range)
+    };
+    let locate_policy = |name: &str| {
+        let range = statements
+            .iter()
+            .find(|s| {
+                let lower = s.text.to_lowercase();
+                lower.contains("create policy") && s.text.contains(name)
+            })
+            .map_or(TextRange::empty(0), |s| s.range);
+        (line_of(range), range)
+    };
+
+    let mut claims = Vec::new();
+    let found = queries::find(document, statements);
+    claims.extend(queries::run(&mut app, &catalog, &found, &indexes, &line_of));
+    let keyed = rls::keyed_tables(&mut admin);
+    claims.extend(rls::run(
+        &mut admin,
+        &mut app,
+        &catalog,
+        &keyed,
+        &locate_policy,
+    ));
+    claims.extend(calls::functions(&mut app, &catalog, statements, &line_of));
+    claims.extend(calls::schedules(&mut app, statements, &line_of));
+    claims.extend(constraints::run(&mut app, &catalog, &definitions, &locate));
+    claims.sort_by_key(|c| c.line);
+
+    diagnostics.extend(claims.iter().filter(|c| c.status != Status::Pass).map(|c| {
+        let (code, verb) = if c.status == Status::Fail {
+            (Code::ClaimFailed, "does not hold")
+        } else {
+            (Code::ClaimSkipped, "could not be checked")
+        };
+        let mut d = Diagnostic::new(
+            code,
+            Category::Claim,
+            format!("{} claim {verb}: {}", c.kind.as_str(), c.title),
+            c.range,
+        );
+        if let Some(r) = &c.reason {
+            d = d.label(r.clone());
+        }
+        if let Some(obj) = c.evidence.as_object() {
+            for key in [
+                "plan",
+                "usable_plan",
+                "index_definitions",
+                "measured_ms",
+                "claimed_ms",
+                "error",
+                "statement",
+                "call",
+                "command",
+            ] {
+                if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
+                    d = d.note(format!(
+                        "{key}: {}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                    ));
+                }
+            }
+        }
+        d
+    }));
+    Ok(VerifyReport {
+        database: database.to_string(),
+        claims,
+        diagnostics,
+    })
+}

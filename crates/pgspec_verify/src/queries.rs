@@ -1,0 +1,728 @@
+//! Example queries: found in SQL blocks (statements of kind Example) and in other code blocks
+//! (SQL inside TypeScript/Python snippets); parameters and placeholder literals bound to real
+//! values sampled from the seeded tables; run under EXPLAIN ANALYZE; and, where the text around
+//! them names an index or a scan type, checked for that plan: "usable" (sequential scans off)
+//! and "chosen" (the planner's own choice on ANALYZEd data).
+
+use crate::sql::quote::quote_literal;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::{json, Value as Json};
+
+use crate::document::Document;
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
+use crate::postgres::catalog::probes;
+use crate::seed::plan::{quote_ident, Plan, Table};
+use crate::sql::{is_placeholder, Statement, StatementKind};
+use crate::text::TextRange;
+
+use super::{Claim, ClaimKind, Status};
+
+/// A query found in the document.
+#[derive(Clone, Debug)]
+pub struct FoundQuery {
+    pub text: String,
+    pub range: TextRange,
+    /// Text around the query (its comments, the lines before and after).
+    pub context: String,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("invariant: the pattern is valid"))
+}
+
+/// Queries of the document: Example statements, and SELECT/WITH statements inside code
+/// blocks that are not SQL blocks.
+pub fn find(doc: &Document, statements: &[Statement]) -> Vec<FoundQuery> {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = doc.text.lines().collect();
+    let line_of = |offset: u32| doc.line_index.line(offset) as usize;
+    let context = |start_line: usize, end_line: usize, prev_end: usize, next_start: usize| {
+        let from = start_line.saturating_sub(6).max(prev_end + 1).max(1);
+        let to = (end_line + 8)
+            .min(next_start.saturating_sub(1))
+            .min(lines.len());
+        lines
+            .get(from - 1..to)
+            .map(|l| l.join("\n"))
+            .unwrap_or_default()
+    };
+    for (i, s) in statements.iter().enumerate() {
+        let lower = s.text.trim_start().to_lowercase();
+        let is_query = s.kind == StatementKind::Example
+            || (s.kind == StatementKind::Operation
+                && (lower.starts_with("explain") || lower.starts_with("select"))
+                && !lower.contains("cron.")
+                && !lower.contains("pg_stat")
+                && !lower.contains("pg_catalog")
+                && !lower.contains("pg_size")
+                && !lower.contains("pg_tables")
+                && !lower.contains("information_schema"));
+        if !is_query {
+            continue;
+        }
+        let prev_end = i
+            .checked_sub(1)
+            .and_then(|p| statements.get(p))
+            .map_or(0, |p| line_of(p.range.end));
+        let next_start = statements
+            .get(i + 1)
+            .map_or(usize::MAX, |n| line_of(n.range.start));
+        out.push(FoundQuery {
+            text: s.text.clone(),
+            range: s.range,
+            context: context(
+                line_of(s.range.start),
+                line_of(s.range.end),
+                prev_end,
+                next_start,
+            ),
+        });
+    }
+    // SQL inside other code blocks (TypeScript, Python, plain text).
+    for block in doc.blocks.iter().filter(|b| !b.is_sql) {
+        let code = &block.code;
+        let mut offset = 0usize;
+        let mut start: Option<usize> = None;
+        for line in code.split_inclusive('\n') {
+            let t = line.trim_start();
+            if start.is_none() && (t.starts_with("SELECT") || t.starts_with("WITH ")) {
+                start = Some(offset + (line.len() - t.len()));
+            }
+            offset += line.len();
+            if let Some(st) = start {
+                let trimmed = line.trim_end();
+                if let Some(semi) = trimmed.rfind(';').filter(|_| trimmed.ends_with(';')) {
+                    let end = offset - line.len() + semi + 1;
+                    let text = code[st..end].to_string();
+                    let range = block.source_map.range_to_document(TextRange::new(
+                        u32::try_from(st).unwrap_or(0),
+                        u32::try_from(end).unwrap_or(0),
+                    ));
+                    let (sl, el) = (line_of(range.start), line_of(range.end));
+                    out.push(FoundQuery {
+                        text,
+                        range,
+                        context: context(sl, el, 0, usize::MAX),
+                    });
+                    start = None;
+                }
+            }
+        }
+    }
+    out.sort_by_key(|q| q.range.start);
+    out
+}
+
+/// What the context claims about the plan.
+#[derive(Clone, Debug, Default)]
+struct PlanClaim {
+    indexes: Vec<String>,
+    index_only: bool,
+    any_index: bool,
+    claimed_ms: Option<f64>,
+}
+
+fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
+    static IDX: OnceLock<Regex> = OnceLock::new();
+    static MS: OnceLock<Regex> = OnceLock::new();
+    let lower = context.to_lowercase();
+    let mut c = PlanClaim::default();
+    for m in re(&IDX, r"\b[A-Za-z_][A-Za-z0-9_]*\b").find_iter(context) {
+        let name = m.as_str().to_lowercase();
+        if catalog_indexes.contains(&name) && !c.indexes.contains(&name) {
+            c.indexes.push(name);
+        }
+    }
+    c.index_only = lower.contains("index only")
+        || lower.contains("index-only")
+        || lower.contains("covering")
+        || lower.contains("커버링");
+    c.any_index = !c.indexes.is_empty()
+        || c.index_only
+        || lower.contains("index scan")
+        || lower.contains("bitmap")
+        || lower.contains("인덱스");
+    c.claimed_ms = re(&MS, r"(?i)(\d+(?:\.\d+)?)\s*ms\b")
+        .captures_iter(context)
+        .filter_map(|cap| cap.get(1)?.as_str().parse().ok())
+        .last();
+    c
+}
+
+/// Node types and index names anywhere in an EXPLAIN (FORMAT JSON) plan. An index counts
+/// as serving the query only with an index condition (or when it provides the order); with
+/// sequential scans disabled any index can be read in full, which proves nothing.
+fn plan_nodes(plan: &Json, out: &mut Vec<(String, Option<String>)>) {
+    if let Some(obj) = plan.as_object() {
+        if let Some(t) = obj.get("Node Type").and_then(Json::as_str) {
+            let index = obj
+                .get("Index Name")
+                .and_then(Json::as_str)
+                .map(str::to_string);
+            let index = index.map(|i| {
+                if obj.contains_key("Index Cond") {
+                    i
+                } else {
+                    format!("{i} (full scan)")
+                }
+            });
+            out.push((t.to_string(), index));
+        }
+        for v in obj.values() {
+            plan_nodes(v, out);
+        }
+    } else if let Some(arr) = plan.as_array() {
+        for v in arr {
+            plan_nodes(v, out);
+        }
+    }
+}
+
+fn satisfies(claim: &PlanClaim, nodes: &[(String, Option<String>)], ordered: bool) -> bool {
+    // A full index scan serves the query when it replaces a sort.
+    let sorted = nodes.iter().any(|(t, _)| t.contains("Sort"));
+    let serves = |i: &str| !i.ends_with(" (full scan)") || (ordered && !sorted);
+    let name = |i: &str| i.trim_end_matches(" (full scan)").to_string();
+    let index_nodes: Vec<(String, Option<String>)> = nodes
+        .iter()
+        .filter(|(_, i)| i.as_deref().is_some_and(serves))
+        .map(|(t, i)| (t.clone(), i.as_deref().map(name)))
+        .collect();
+    if !claim.indexes.is_empty() {
+        return index_nodes.iter().any(|(t, i)| {
+            i.as_deref()
+                .is_some_and(|i| claim.indexes.iter().any(|c| c == i))
+                && (!claim.index_only || t == "Index Only Scan")
+        });
+    }
+    if claim.index_only {
+        return index_nodes.iter().any(|(t, _)| t == "Index Only Scan");
+    }
+    !index_nodes.is_empty()
+}
+
+fn summarize(nodes: &[(String, Option<String>)]) -> Vec<String> {
+    nodes
+        .iter()
+        .map(|(t, i)| match i {
+            Some(i) => format!("{t} using {i}"),
+            None => t.clone(),
+        })
+        .collect()
+}
+
+/// The query without a leading `EXPLAIN [ANALYZE] [(…)]` and trailing `;`.
+fn inner_query(text: &str) -> String {
+    let mut t = text.trim().trim_end_matches(';').trim().to_string();
+    loop {
+        let lower = t.to_lowercase();
+        if let Some(rest) = lower.strip_prefix("explain") {
+            let mut rest_start = t.len() - rest.len();
+            let r = t[rest_start..].trim_start();
+            rest_start = t.len() - r.len();
+            if r.starts_with('(') {
+                if let Some(close) = r.find(')') {
+                    rest_start += close + 1;
+                }
+            } else {
+                for word in ["analyze", "analyse", "verbose", "costs", "buffers"] {
+                    if r.to_lowercase().starts_with(word) {
+                        rest_start += word.len();
+                        break;
+                    }
+                }
+            }
+            t = t[rest_start..].trim().to_string();
+            if t.len() == text.len() {
+                break;
+            }
+            continue;
+        }
+        break;
+    }
+    t
+}
+
+/// `$n` → the column it is compared with.
+type ParamColumns = Vec<(u32, String)>;
+/// Placeholder literal (as written) → the column it is compared with.
+type LiteralColumns = Vec<(String, String)>;
+
+/// Column names that `$n` parameters and placeholder literals stand for.
+fn bindings(query: &str) -> (ParamColumns, LiteralColumns) {
+    static CMP: OnceLock<Regex> = OnceLock::new();
+    static REV: OnceLock<Regex> = OnceLock::new();
+    static ROW: OnceLock<Regex> = OnceLock::new();
+    static LIT: OnceLock<Regex> = OnceLock::new();
+    let mut params = Vec::new();
+    let col = |s: &str| {
+        s.rsplit('.')
+            .next()
+            .unwrap_or(s)
+            .trim_matches('"')
+            .to_lowercase()
+    };
+    for c in re(
+        &CMP,
+        r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b|\bILIKE\b|@>)\s*\$(\d+)"#,
+    )
+    .captures_iter(query)
+    {
+        if let (Some(name), Some(n)) = (c.get(1), c.get(2).and_then(|n| n.as_str().parse().ok())) {
+            params.push((n, col(name.as_str())));
+        }
+    }
+    for c in re(
+        &REV,
+        r#"\$(\d+)\s*(?:=|<=|>=|<|>)\s*([A-Za-z_][A-Za-z0-9_."]*)"#,
+    )
+    .captures_iter(query)
+    {
+        if let (Some(n), Some(name)) = (c.get(1).and_then(|n| n.as_str().parse().ok()), c.get(2)) {
+            params.push((n, col(name.as_str())));
+        }
+    }
+    for c in re(
+        &ROW,
+        r"\(([^()]+)\)\s*(?:=|<=|>=|<|>)\s*\(([^()]*\$\d+[^()]*)\)",
+    )
+    .captures_iter(query)
+    {
+        let (Some(l), Some(r)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        for (name, p) in l.as_str().split(',').zip(r.as_str().split(',')) {
+            if let Some(n) = p.trim().strip_prefix('$').and_then(|n| n.parse().ok()) {
+                params.push((n, col(name.trim())));
+            }
+        }
+    }
+    let mut literals = Vec::new();
+    for c in re(
+        &LIT,
+        r#"(?i)([A-Za-z_][A-Za-z0-9_."]*)\s*(?:=|<>|!=|<=|>=|<|>)\s*('(?:[^']|'')*')"#,
+    )
+    .captures_iter(query)
+    {
+        if let (Some(name), Some(lit)) = (c.get(1), c.get(2)) {
+            let inner = lit.as_str().trim_matches('\'');
+            if is_placeholder(inner) {
+                literals.push((lit.as_str().to_string(), col(name.as_str())));
+            }
+        }
+    }
+    (params, literals)
+}
+
+/// A real value (as a SQL literal) for each column name, sampled from one row of a table the
+/// query reads, so that conjunctive predicates match that row.
+fn sample(
+    app: &mut DocumentConnection<'_>,
+    tables: &[&Table],
+    columns: &[String],
+) -> std::collections::HashMap<String, String> {
+    let mut found = std::collections::HashMap::new();
+    for t in tables {
+        let cols: Vec<&String> = columns
+            .iter()
+            .filter(|c| !found.contains_key(*c) && t.column_named(c).is_some())
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{}::text", quote_ident(c)))
+            .collect();
+        let not_null: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} LIMIT 1",
+            list.join(", "),
+            t.qualified(),
+            not_null.join(" AND ")
+        );
+        let rows = app
+            .run(statement_bound(), |c| c.query(sql.as_str(), &[]))
+            .ok()
+            .and_then(|ran| ran.value.ok());
+        if let Some(rows) = rows {
+            if let Some(r) = rows.first() {
+                for (i, c) in cols.iter().enumerate() {
+                    if let Ok(Some(v)) = r.try_get::<_, Option<String>>(i) {
+                        found.insert((*c).clone(), quote_literal(&v));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn default_for(type_name: &str) -> String {
+    let t = type_name.to_lowercase();
+    match t.as_str() {
+        "integer" | "bigint" | "smallint" | "numeric" | "real" | "double precision" => "1".into(),
+        "uuid" => "gen_random_uuid()".into(),
+        "timestamp with time zone" | "timestamp without time zone" => "now()".into(),
+        "date" => "current_date".into(),
+        "boolean" => "true".into(),
+        "jsonb" | "json" => format!("'{{}}'::{t}"),
+        "interval" => "'1 day'::interval".into(),
+        _ if t.ends_with("[]") => format!("'{{}}'::{t}"),
+        _ => "'test'".into(),
+    }
+}
+
+/// Referenced tables of a query, by name.
+fn tables_of<'c>(catalog: &'c Plan, query: &str) -> Vec<&'c Table> {
+    let Ok(parsed) = std::panic::catch_unwind(|| pg_query::parse(query, 0)) else {
+        return Vec::new();
+    };
+    let Ok(parsed) = parsed else {
+        return Vec::new();
+    };
+    let names: Vec<(Option<String>, String)> = parsed
+        .tables()
+        .into_iter()
+        .map(|t| match t.rsplit_once('.') {
+            Some((s, n)) => (Some(s.to_string()), n.to_string()),
+            None => (None, t),
+        })
+        .collect();
+    catalog
+        .tables
+        .iter()
+        .filter(|t| {
+            names
+                .iter()
+                .any(|(s, n)| *n == t.name && s.as_deref().is_none_or(|s| s == t.schema))
+        })
+        .collect()
+}
+
+fn app_definitions(
+    tx: &mut crate::postgres::client::Transaction<'_>,
+    names: &[String],
+) -> Vec<String> {
+    probes::index_definitions(tx, names).unwrap_or_default()
+}
+
+fn first_error(e: &crate::postgres::client::Error) -> (String, String) {
+    match e.as_db_error() {
+        Some(db) => (db.code().code().to_string(), db.message().to_string()),
+        None => (String::new(), crate::postgres::cluster::error_text(e)),
+    }
+}
+
+/// Run every found query; the ones whose context names an index become `explain` claims.
+#[allow(clippy::too_many_lines)]
+pub fn run(
+    app: &mut DocumentConnection<'_>,
+    catalog: &Plan,
+    queries: &[FoundQuery],
+    catalog_indexes: &[String],
+    line_of: &dyn Fn(TextRange) -> u32,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for q in queries {
+        let query = inner_query(&q.text);
+        let title: String = query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect();
+        let pc = plan_claim(&q.context, catalog_indexes);
+        let kind = if pc.any_index {
+            ClaimKind::Explain
+        } else {
+            ClaimKind::Query
+        };
+        let mut claim = Claim {
+            kind,
+            line: line_of(q.range),
+            title,
+            status: Status::Pass,
+            reason: None,
+            evidence: json!({}),
+            range: q.range,
+        };
+        if let Some(what) = super::calls::unsafe_command(&query) {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "pgspec does not run statements that use `{}`",
+                what.trim()
+            ));
+            claims.push(claim);
+            continue;
+        }
+        if query.contains("...") || query.contains('…') {
+            claim.status = Status::Skipped;
+            claim.reason = Some("the query is elided (`...`)".into());
+            claims.push(claim);
+            continue;
+        }
+        let tables = tables_of(catalog, &query);
+        let (params, literals) = bindings(&query);
+        let mut wanted: Vec<String> = params.iter().map(|(_, c)| c.clone()).collect();
+        wanted.extend(literals.iter().map(|(_, c)| c.clone()));
+        let values = sample(app, &tables, &wanted);
+        let mut text = query.clone();
+        let mut unresolved_literal = None;
+        let mut replaced = serde_json::Map::new();
+        for (lit, col) in &literals {
+            match values.get(col) {
+                Some(v) => {
+                    replaced.insert(lit.clone(), Json::String(v.clone()));
+                    text = text.replacen(lit.as_str(), v, 1);
+                }
+                None => unresolved_literal = Some(lit.clone()),
+            }
+        }
+        if let Some(lit) = unresolved_literal {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!("placeholder literal {lit} has no sampled value"));
+            claims.push(claim);
+            continue;
+        }
+        let unbounded = claim.clone();
+        let ran = app.run_each(statement_bound(), |app, tick| -> Claim {
+            let mut claim = claim;
+            let mut tx = match app.transaction() {
+                Ok(t) => t,
+                Err(e) => {
+                    claim.status = Status::Skipped;
+                    claim.reason = Some(first_error(&e).1);
+                    return claim;
+                }
+            };
+            tick.next();
+            let _ = tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()));
+            // Prepared statements outlive transactions; plans are cached, so each setting gets a
+            // fresh PREPARE.
+            let prepare = format!("DEALLOCATE ALL; PREPARE pgspec_verify_q AS {text}");
+            tick.next();
+            if let Err(e) = tx.batch_execute(&prepare) {
+                let (code, msg) = first_error(&e);
+                claim.status = Status::Fail;
+                claim.reason = Some(format!("the query does not run: {msg}"));
+                claim.evidence = json!({ "sqlstate": code, "error": msg });
+                return claim;
+            }
+            tick.next();
+            let types: Vec<String> =
+                probes::prepared_parameter_types(&mut tx, "pgspec_verify_q").unwrap_or_default();
+            let mut args = Vec::new();
+            let mut bound = serde_json::Map::new();
+            for (i, ty) in types.iter().enumerate() {
+                let n = u32::try_from(i + 1).unwrap_or(0);
+                let v = params
+                    .iter()
+                    .find(|(p, _)| *p == n)
+                    .and_then(|(_, c)| values.get(c).cloned())
+                    .unwrap_or_else(|| default_for(ty));
+                bound.insert(format!("${n}"), Json::String(v.clone()));
+                args.push(format!("{v}::{ty}"));
+            }
+            let exec = if args.is_empty() {
+                "EXECUTE pgspec_verify_q".to_string()
+            } else {
+                format!("EXECUTE pgspec_verify_q({})", args.join(", "))
+            };
+            let explain =
+                |tx: &mut crate::postgres::client::Transaction<'_>, analyze: bool| -> Result<Json, crate::postgres::client::Error> {
+                    let sql = format!(
+                        "EXPLAIN (FORMAT JSON{}) {exec}",
+                        if analyze { ", ANALYZE" } else { "" }
+                    );
+                    let text = tx
+                        .simple_query(&sql)?
+                        .into_iter()
+                        .find_map(|m| match m {
+                            crate::postgres::client::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
+                };
+            tick.next();
+            let chosen = match explain(&mut tx, true) {
+                Ok(p) => p,
+                Err(e) => {
+                    let (code, msg) = first_error(&e);
+                    claim.status = Status::Fail;
+                    claim.reason = Some(format!("the query fails: {msg}"));
+                    claim.evidence = json!({ "sqlstate": code, "error": msg, "parameters": bound });
+                    return claim;
+                }
+            };
+            let top = &chosen[0];
+            let measured = top.get("Execution Time").and_then(Json::as_f64);
+            let rows = top
+                .get("Plan")
+                .and_then(|p| p.get("Actual Rows"))
+                .and_then(Json::as_f64);
+            let mut chosen_nodes = Vec::new();
+            plan_nodes(top.get("Plan").unwrap_or(&Json::Null), &mut chosen_nodes);
+            claim.evidence = json!({
+                "parameters": bound,
+                "placeholders": replaced,
+                "rows": rows,
+                "measured_ms": measured,
+                "claimed_ms": pc.claimed_ms,
+                "plan": summarize(&chosen_nodes),
+            });
+            if kind == ClaimKind::Explain {
+                // "Usable": the named index serves the query once sequential scans and the
+                // other (non-constraint) indexes of its tables are out of the way — dropped inside
+                // this transaction, which is rolled back.
+                let mut set_aside = Vec::new();
+                if !pc.indexes.is_empty() {
+                    let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
+                    tick.next();
+                    let others: Vec<String> =
+                        probes::other_indexes(&mut tx, &oids, &pc.indexes).unwrap_or_default();
+                    for idx in others {
+                        tick.next();
+                        let ok = tx
+                            .batch_execute(&format!(
+                                "SAVEPOINT aside; DROP INDEX {idx}; RELEASE SAVEPOINT aside"
+                            ))
+                            .is_ok();
+                        if ok {
+                            set_aside.push(idx);
+                        } else {
+                            let _ = tx.batch_execute("ROLLBACK TO SAVEPOINT aside");
+                        }
+                    }
+                }
+                tick.next();
+                let _ = tx.batch_execute(&format!("SET LOCAL enable_seqscan = off; {prepare}"));
+                tick.next();
+                let usable_nodes = match explain(&mut tx, false) {
+                    Ok(p) => {
+                        let mut n = Vec::new();
+                        plan_nodes(p[0].get("Plan").unwrap_or(&Json::Null), &mut n);
+                        n
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let ordered = query.to_lowercase().contains("order by");
+                let usable = satisfies(&pc, &usable_nodes, ordered);
+                let is_chosen = satisfies(&pc, &chosen_nodes, ordered);
+                let expected = if pc.indexes.is_empty() {
+                    if pc.index_only {
+                        "an Index Only Scan".to_string()
+                    } else {
+                        "an index scan".to_string()
+                    }
+                } else {
+                    format!(
+                        "{} {}",
+                        if pc.index_only {
+                            "an Index Only Scan using"
+                        } else {
+                            "a scan using"
+                        },
+                        pc.indexes.join(" or ")
+                    )
+                };
+                if let Some(obj) = claim.evidence.as_object_mut() {
+                    obj.insert("expected".into(), Json::String(expected.clone()));
+                    obj.insert("usable".into(), Json::Bool(usable));
+                    obj.insert("chosen".into(), Json::Bool(is_chosen));
+                    obj.insert("usable_plan".into(), json!(summarize(&usable_nodes)));
+                    obj.insert("indexes_set_aside".into(), json!(set_aside));
+                    if !pc.indexes.is_empty() {
+                        // The definition often says why (a partial index whose predicate the
+                        // query does not imply).
+                        tick.next();
+                        let defs: Vec<String> = app_definitions(&mut tx, &pc.indexes);
+                        obj.insert("index_definitions".into(), json!(defs));
+                    }
+                }
+                if usable {
+                    if !is_chosen {
+                        claim.reason = Some(format!(
+                            "{expected} is usable, but the planner chose {} at this volume",
+                            summarize(&chosen_nodes)
+                                .first()
+                                .cloned()
+                                .unwrap_or_default()
+                        ));
+                    }
+                } else {
+                    claim.status = Status::Fail;
+                    claim.reason = Some(format!(
+                        "no plan uses {expected}, even with sequential scans disabled and the other indexes set aside (plan: {})",
+                        summarize(&usable_nodes).join(", ")
+                    ));
+                }
+            }
+            drop(tx);
+            tick.next();
+            let _ = app.batch_execute("DEALLOCATE ALL");
+            claim
+        });
+        claims.push(match ran {
+            Ok(ran) => {
+                let mut claim = ran.value;
+                if let Some(stop) = &ran.stopped {
+                    claim.status = Status::Fail;
+                    claim.reason = Some(format!("the query {stop}"));
+                }
+                claim
+            }
+            Err(e) => {
+                let mut claim = unbounded;
+                claim.status = Status::Skipped;
+                claim.reason = Some(e.to_string());
+                claim
+            }
+        });
+    }
+    claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explain_prefix_is_removed() {
+        assert_eq!(inner_query("EXPLAIN ANALYZE\nSELECT 1;"), "SELECT 1");
+        assert_eq!(
+            inner_query("EXPLAIN (ANALYZE, BUFFERS) SELECT 1"),
+            "SELECT 1"
+        );
+        assert_eq!(inner_query("SELECT 1;"), "SELECT 1");
+    }
+
+    #[test]
+    fn parameters_map_to_columns() {
+        let (p, l) = bindings(
+            "SELECT * FROM jobs WHERE user_id = $1 AND (created_at, id) < ($2, $3) AND status = 'uuid'",
+        );
+        assert!(p.contains(&(1, "user_id".into())));
+        assert!(p.contains(&(2, "created_at".into())));
+        assert!(p.contains(&(3, "id".into())));
+        assert_eq!(l, vec![("'uuid'".to_string(), "status".to_string())]);
+    }
+
+    #[test]
+    fn plan_claims_name_indexes_and_times() {
+        let c = plan_claim(
+            "-- Index Scan using idx_jobs_user\n-- Execution Time: 0.5 ms",
+            &["idx_jobs_user".into()],
+        );
+        assert_eq!(c.indexes, vec!["idx_jobs_user".to_string()]);
+        assert!(c.any_index);
+        assert_eq!(c.claimed_ms, Some(0.5));
+    }
+}
