@@ -103,11 +103,21 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(c, via_session, "both connections read the same catalog");
 
     // Schemas and extensions (citext's and btree_gist's objects are not the user's).
-    let app = c.schemas.iter().find(|s| s.name == "app").expect("schema app");
+    let app = c
+        .schemas
+        .iter()
+        .find(|s| s.name == "app")
+        .expect("schema app");
     assert_eq!(app.comment.as_deref(), Some("the application"));
     assert!(c.schemas.iter().any(|s| s.name == "public"));
-    assert!(!c.schemas.iter().any(|s| s.name.starts_with("pg_") || s.name == "information_schema"));
-    assert!(c.extensions.iter().any(|e| e.name == "citext" && e.schema == "public"));
+    assert!(!c
+        .schemas
+        .iter()
+        .any(|s| s.name.starts_with("pg_") || s.name == "information_schema"));
+    assert!(c
+        .extensions
+        .iter()
+        .any(|e| e.name == "citext" && e.schema == "public"));
     assert!(!c.functions.iter().any(|f| f.name.starts_with("citext")));
     assert!(!c.types.iter().any(|t| t.name == "citext"));
     assert!(!c.functions.iter().any(|f| f.name.starts_with("gbt_")));
@@ -116,12 +126,23 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     let ty = |name: &str| &c.types.iter().find(|t| t.name == name).expect(name).kind;
     assert_eq!(
         ty("status"),
-        &TypeKind::Enum { labels: vec!["new".into(), "paid".into(), "shipped".into()] }
+        &TypeKind::Enum {
+            labels: vec!["new".into(), "paid".into(), "shipped".into()]
+        }
     );
-    let TypeKind::Domain { base, not_null, default, checks } = ty("qty") else {
+    let TypeKind::Domain {
+        base,
+        not_null,
+        default,
+        checks,
+    } = ty("qty")
+    else {
         panic!("qty is a domain")
     };
-    assert_eq!((base.as_str(), *not_null, default.as_deref()), ("integer", true, Some("1")));
+    assert_eq!(
+        (base.as_str(), *not_null, default.as_deref()),
+        ("integer", true, Some("1"))
+    );
     assert_eq!(checks[0].name, "qty_positive");
     assert_eq!(checks[0].definition, "CHECK ((VALUE > 0))");
     assert_eq!(
@@ -130,24 +151,51 @@ fn the_catalog_holds_every_kind_of_object_typed() {
             attributes: vec![("a".into(), "integer".into()), ("b".into(), "text".into())]
         }
     );
-    assert_eq!(ty("floatrange"), &TypeKind::Range { subtype: "double precision".into() });
-    assert!(!c.types.iter().any(|t| t.name == "customers"), "a table's row type is not listed");
+    assert_eq!(
+        ty("floatrange"),
+        &TypeKind::Range {
+            subtype: "double precision".into()
+        }
+    );
+    assert!(
+        !c.types.iter().any(|t| t.name == "customers"),
+        "a table's row type is not listed"
+    );
 
     // Sequences: the serial's, the identity's, and a free one.
     let seq = |name: &str| c.sequences.iter().find(|s| s.name == name).expect(name);
     let invoice = seq("invoice_no");
-    assert_eq!((invoice.data_type.as_str(), invoice.start, invoice.increment), ("integer", 100, 5));
+    assert_eq!(
+        (invoice.data_type.as_str(), invoice.start, invoice.increment),
+        ("integer", 100, 5)
+    );
     assert!(invoice.owned_by.is_none());
     let serial = seq("orders_id_seq").owned_by.as_ref().expect("owned");
-    assert_eq!((serial.table.as_str(), serial.column.as_str(), serial.identity), ("orders", "id", false));
-    assert!(seq("customers_id_seq").owned_by.as_ref().expect("owned").identity);
+    assert_eq!(
+        (
+            serial.table.as_str(),
+            serial.column.as_str(),
+            serial.identity
+        ),
+        ("orders", "id", false)
+    );
+    assert!(
+        seq("customers_id_seq")
+            .owned_by
+            .as_ref()
+            .expect("owned")
+            .identity
+    );
 
     // Tables, partitions, RLS, columns.
     let customers = c.table("app", "customers").expect("customers");
     assert_eq!(customers.kind, TableKind::Ordinary);
     assert!(customers.rls_enabled && customers.rls_forced);
     assert_eq!(customers.comment.as_deref(), Some("who buys"));
-    assert_eq!(c.find_table("app.customers").map(|t| t.oid), Some(customers.oid));
+    assert_eq!(
+        c.find_table("app.customers").map(|t| t.oid),
+        Some(customers.oid)
+    );
     let col = |name: &str| customers.column(name).expect(name);
     assert_eq!(col("id").identity, Some(Identity::Always));
     assert!(col("id").not_null && col("id").has_default() && col("id").default.is_none());
@@ -158,12 +206,19 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(col("name").collation.as_deref(), Some("C"));
     assert_eq!(col("code").collation, None);
     assert!(!col("code").not_null && !col("code").has_default());
-    assert_eq!(col("lower_name").generated.as_deref(), Some("lower((name)::text)"));
+    assert_eq!(
+        col("lower_name").generated.as_deref(),
+        Some("lower((name)::text)")
+    );
     assert_eq!(col("lower_name").default, None);
     assert_eq!(col("created_at").type_name, "timestamp with time zone");
     assert_eq!(col("created_at").default.as_deref(), Some("now()"));
     assert_eq!(
-        customers.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        customers
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
         ["id", "email", "name", "code", "lower_name", "created_at"]
     );
 
@@ -175,23 +230,43 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(p.columns, ["placed_at"]);
     let id = orders.column("id").expect("id");
     assert_eq!(id.sequence.as_deref(), Some("app.orders_id_seq"));
-    assert_eq!(id.default.as_deref(), Some("nextval('app.orders_id_seq'::regclass)"));
-    assert_eq!(orders.column("qty").map(|c| c.type_name.as_str()), Some("app.qty"));
-    assert_eq!(orders.column("tags").map(|c| c.type_name.as_str()), Some("text[]"));
+    assert_eq!(
+        id.default.as_deref(),
+        Some("nextval('app.orders_id_seq'::regclass)")
+    );
+    assert_eq!(
+        orders.column("qty").map(|c| c.type_name.as_str()),
+        Some("app.qty")
+    );
+    assert_eq!(
+        orders.column("tags").map(|c| c.type_name.as_str()),
+        Some("text[]")
+    );
     let mut parts: Vec<(&str, &str)> = c
         .partitions_of(orders.oid)
-        .map(|t| (t.name.as_str(), t.partition_of.as_ref().map_or("", |p| p.bound.as_str())))
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.partition_of.as_ref().map_or("", |p| p.bound.as_str()),
+            )
+        })
         .collect();
     parts.sort_unstable();
     assert_eq!(
         parts,
         [
-            ("orders_2026", "FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2027-01-01 00:00:00+00')"),
+            (
+                "orders_2026",
+                "FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2027-01-01 00:00:00+00')"
+            ),
             ("orders_default", "DEFAULT"),
         ]
     );
     let part = c.table("app", "orders_2026").expect("partition");
-    assert_eq!(part.partition_of.as_ref().map(|p| p.parent_name.as_str()), Some("orders"));
+    assert_eq!(
+        part.partition_of.as_ref().map(|p| p.parent_name.as_str()),
+        Some("orders")
+    );
     assert!(part.partitioning.is_none());
 
     // Column types resolve through domains, arrays and ranges, built-in ones included.
@@ -200,15 +275,29 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(c.column_types[&qty.base].sql, "integer");
     assert_eq!(qty.domain_checks, ["CHECK ((VALUE > 0))"]);
     let tags = &c.column_types[&orders.column("tags").expect("tags").type_oid];
-    assert_eq!((tags.category, c.column_types[&tags.element].sql.as_str()), ('A', "text"));
+    assert_eq!(
+        (tags.category, c.column_types[&tags.element].sql.as_str()),
+        ('A', "text")
+    );
     let status = &c.column_types[&orders.column("status").expect("status").type_oid];
     assert_eq!(status.enum_labels, ["new", "paid", "shipped"]);
-    let during = c.table("app", "bookings").and_then(|t| t.column("during")).expect("during");
+    let during = c
+        .table("app", "bookings")
+        .and_then(|t| t.column("during"))
+        .expect("during");
     let range = &c.column_types[&during.type_oid];
-    assert_eq!(c.column_types[&range.range_subtype].sql, "timestamp with time zone");
+    assert_eq!(
+        c.column_types[&range.range_subtype].sql,
+        "timestamp with time zone"
+    );
 
     // Constraints.
-    let con = |name: &str| c.constraints.iter().find(|k| k.name == name && !k.on_partition).expect(name);
+    let con = |name: &str| {
+        c.constraints
+            .iter()
+            .find(|k| k.name == name && !k.on_partition)
+            .expect(name)
+    };
     let pk = con("orders_pkey");
     assert_eq!(pk.kind, ConstraintKind::PrimaryKey);
     assert_eq!(pk.columns, ["id", "placed_at"]);
@@ -219,7 +308,10 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     let r = fk.references.as_ref().expect("references");
     assert_eq!((r.schema.as_str(), r.table.as_str()), ("app", "customers"));
     assert_eq!(r.columns, ["id"]);
-    assert_eq!((r.on_delete, r.on_update), (ForeignKeyAction::Cascade, ForeignKeyAction::Restrict));
+    assert_eq!(
+        (r.on_delete, r.on_update),
+        (ForeignKeyAction::Cascade, ForeignKeyAction::Restrict)
+    );
     let check = con("orders_qty_small");
     assert_eq!(check.kind, ConstraintKind::Check);
     assert!(check.validated);
@@ -232,10 +324,10 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     let exclusion = con("no_overlap");
     assert_eq!(exclusion.kind, ConstraintKind::Exclusion);
     assert_eq!(exclusion.columns, ["room", "during"]);
-    assert!(c
-        .constraints
-        .iter()
-        .any(|k| k.table == "orders_2026" && k.on_partition && k.inherited && k.kind == ConstraintKind::ForeignKey));
+    assert!(c.constraints.iter().any(|k| k.table == "orders_2026"
+        && k.on_partition
+        && k.inherited
+        && k.kind == ConstraintKind::ForeignKey));
 
     // Indexes.
     let idx = |name: &str| c.indexes.iter().find(|i| i.name == name).expect(name);
@@ -246,17 +338,35 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(partial.predicate.as_deref(), Some("code IS NOT NULL"));
     assert_eq!(partial.method, "btree");
     assert!(!partial.unique && partial.constraint.is_none());
-    assert!(partial.definition.starts_with("CREATE INDEX customers_code_idx ON app.customers USING btree"));
+    assert!(partial
+        .definition
+        .starts_with("CREATE INDEX customers_code_idx ON app.customers USING btree"));
     assert!(idx("customers_name_key").unique && idx("customers_name_key").constraint.is_none());
     assert!(idx("customers_pkey").primary);
-    assert_eq!(idx("customers_pkey").constraint.as_deref(), Some("customers_pkey"));
+    assert_eq!(
+        idx("customers_pkey").constraint.as_deref(),
+        Some("customers_pkey")
+    );
     assert_eq!(idx("no_overlap").method, "gist");
 
     // Views and materialized views.
-    let view = c.views.iter().find(|v| v.name == "paid_orders").expect("view");
-    assert!(!view.materialized && view.definition.contains("WHERE orders.status = 'paid'::app.status"));
+    let view = c
+        .views
+        .iter()
+        .find(|v| v.name == "paid_orders")
+        .expect("view");
+    assert!(
+        !view.materialized
+            && view
+                .definition
+                .contains("WHERE orders.status = 'paid'::app.status")
+    );
     assert_eq!(view.columns.len(), 2);
-    let matview = c.views.iter().find(|v| v.name == "order_totals").expect("matview");
+    let matview = c
+        .views
+        .iter()
+        .find(|v| v.name == "order_totals")
+        .expect("matview");
     assert!(matview.materialized && !matview.populated);
 
     // Functions.
@@ -272,26 +382,57 @@ fn the_catalog_holds_every_kind_of_object_typed() {
     assert_eq!(add.argument_types, ["integer", "integer"]);
     assert_eq!(add.argument_names, ["a", "b"]);
     assert_eq!(add.result.as_deref(), Some("integer"));
-    assert_eq!((add.volatility, add.strict, add.kind), (Volatility::Immutable, true, FunctionKind::Function));
-    assert_eq!((f("noop").kind, f("noop").result.as_deref()), (FunctionKind::Procedure, None));
-    assert!(c.routine_names.contains(&("pg_catalog".to_owned(), "now".to_owned())));
-    assert!(c.routine_names.contains(&("app".to_owned(), "add".to_owned())));
+    assert_eq!(
+        (add.volatility, add.strict, add.kind),
+        (Volatility::Immutable, true, FunctionKind::Function)
+    );
+    assert_eq!(
+        (f("noop").kind, f("noop").result.as_deref()),
+        (FunctionKind::Procedure, None)
+    );
+    assert!(c
+        .routine_names
+        .contains(&("pg_catalog".to_owned(), "now".to_owned())));
+    assert!(c
+        .routine_names
+        .contains(&("app".to_owned(), "add".to_owned())));
 
     // Triggers.
-    let t = c.triggers.iter().find(|t| t.name == "customers_touch").expect("trigger");
+    let t = c
+        .triggers
+        .iter()
+        .find(|t| t.name == "customers_touch")
+        .expect("trigger");
     assert_eq!((t.timing, t.for_each_row), (TriggerTiming::Before, true));
     assert!(t.events.insert && t.events.update && !t.events.delete && !t.events.truncate);
-    assert_eq!((t.function_schema.as_str(), t.function_name.as_str()), ("app", "touch"));
+    assert_eq!(
+        (t.function_schema.as_str(), t.function_name.as_str()),
+        ("app", "touch")
+    );
     assert_eq!(t.function_oid, touch.oid);
 
     // Policies.
-    let own = c.policies.iter().find(|p| p.name == "own_rows").expect("policy");
-    assert_eq!((own.command, own.permissive), (PolicyCommand::Update, false));
+    let own = c
+        .policies
+        .iter()
+        .find(|p| p.name == "own_rows")
+        .expect("policy");
+    assert_eq!(
+        (own.command, own.permissive),
+        (PolicyCommand::Update, false)
+    );
     assert_eq!(own.roles, ["catalog_reader_test"]);
     assert_eq!(own.using.as_deref(), Some("email::text = CURRENT_USER"));
     assert_eq!(own.with_check.as_deref(), Some("code IS NULL"));
-    let read = c.policies.iter().find(|p| p.name == "read_all").expect("policy");
-    assert_eq!((read.command, read.permissive, read.roles.as_slice()), (PolicyCommand::Select, true, &["public".to_owned()][..]));
+    let read = c
+        .policies
+        .iter()
+        .find(|p| p.name == "read_all")
+        .expect("policy");
+    assert_eq!(
+        (read.command, read.permissive, read.roles.as_slice()),
+        (PolicyCommand::Select, true, &["public".to_owned()][..])
+    );
 
     // Privileges, table and column, with the grant option.
     let granted: Vec<(Option<&str>, &str, bool)> = c
@@ -300,8 +441,18 @@ fn the_catalog_holds_every_kind_of_object_typed() {
         .filter(|p| p.grantee == "catalog_reader_test")
         .map(|p| (p.column.as_deref(), p.privilege.as_str(), p.grantable))
         .collect();
-    assert_eq!(granted, [(None, "INSERT", true), (None, "SELECT", true), (Some("code"), "UPDATE", false)]);
-    assert!(c.privileges.iter().any(|p| p.relation == "customers" && p.to_owner && p.column.is_none()));
+    assert_eq!(
+        granted,
+        [
+            (None, "INSERT", true),
+            (None, "SELECT", true),
+            (Some("code"), "UPDATE", false)
+        ]
+    );
+    assert!(c
+        .privileges
+        .iter()
+        .any(|p| p.relation == "customers" && p.to_owner && p.column.is_none()));
 
     assert_eq!(c.today.len(), 10, "YYYY-MM-DD: {}", c.today);
 }
@@ -326,7 +477,8 @@ const ALLOWED: &[(&str, &str, &str)] = &[
 
 /// `text` without its `#[cfg(test)]` module (tests may hold catalog SQL as document text).
 fn without_tests(text: &str) -> &str {
-    text.find("#[cfg(test)]\nmod tests").map_or(text, |at| &text[..at])
+    text.find("#[cfg(test)]\nmod tests")
+        .map_or(text, |at| &text[..at])
 }
 
 /// The string literals of Rust source `text` (plain and raw), escapes left as written.
@@ -441,8 +593,15 @@ fn no_catalog_sql_outside_the_postgres_module() {
     assert!(files.len() > 20, "the scan sees the sources");
     let mut found = Vec::new();
     for path in files {
-        let shown = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
-        if ALLOWED.iter().any(|(f, r, _)| shown.ends_with(f) && r.is_empty()) {
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        if ALLOWED
+            .iter()
+            .any(|(f, r, _)| shown.ends_with(f) && r.is_empty())
+        {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable");
@@ -472,8 +631,14 @@ fn no_catalog_sql_outside_the_postgres_module() {
 #[test]
 fn the_scan_sees_catalog_sql_in_string_literals() {
     let rust = r##"let a = "SELECT 1 FROM pg_catalog.pg_class c"; let b = r#"x JOIN pg_roles r"#; let c = '"'; let d = "FROM information_schema.tables";"##;
-    let reads: Vec<String> = string_literals(rust).iter().flat_map(|s| catalog_reads(s)).collect();
+    let reads: Vec<String> = string_literals(rust)
+        .iter()
+        .flat_map(|s| catalog_reads(s))
+        .collect();
     assert_eq!(reads, ["pg_class", "pg_roles", "information_schema.tables"]);
     assert!(catalog_reads("SELECT relname FROM orders -- pg_class").is_empty());
-    assert!(catalog_reads("pg_class, pg_namespace").is_empty(), "names alone are not queries");
+    assert!(
+        catalog_reads("pg_class, pg_namespace").is_empty(),
+        "names alone are not queries"
+    );
 }

@@ -1,5 +1,5 @@
-mod check;
 mod catalog;
+mod check;
 mod cli;
 mod document;
 mod fix;

@@ -161,7 +161,10 @@ pub fn check_all(
     let db_catalog = session.catalog();
     let catalog = db_catalog
         .as_ref()
-        .map_or_else(|_| SqlSide::from_statements(&extracted.statements), SqlSide::from_catalog)
+        .map_or_else(
+            |_| SqlSide::from_statements(&extracted.statements),
+            SqlSide::from_catalog,
+        )
         .with_refused_tables(&extracted.statements);
     let drift = drift::drift(
         &extracted.document,

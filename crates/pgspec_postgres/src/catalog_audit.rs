@@ -10,23 +10,53 @@ mod tests {
     /// Every SQL file of pgspec's own that runs on a privileged connection.
     const FILES: &[(&str, &str)] = &[
         ("schemas.sql", include_str!("catalog/queries/schemas.sql")),
-        ("extensions.sql", include_str!("catalog/queries/extensions.sql")),
+        (
+            "extensions.sql",
+            include_str!("catalog/queries/extensions.sql"),
+        ),
         ("types.sql", include_str!("catalog/queries/types.sql")),
-        ("column_types.sql", include_str!("catalog/queries/column_types.sql")),
-        ("sequences.sql", include_str!("catalog/queries/sequences.sql")),
+        (
+            "column_types.sql",
+            include_str!("catalog/queries/column_types.sql"),
+        ),
+        (
+            "sequences.sql",
+            include_str!("catalog/queries/sequences.sql"),
+        ),
         ("tables.sql", include_str!("catalog/queries/tables.sql")),
         ("views.sql", include_str!("catalog/queries/views.sql")),
         ("columns.sql", include_str!("catalog/queries/columns.sql")),
-        ("constraints.sql", include_str!("catalog/queries/constraints.sql")),
+        (
+            "constraints.sql",
+            include_str!("catalog/queries/constraints.sql"),
+        ),
         ("indexes.sql", include_str!("catalog/queries/indexes.sql")),
-        ("functions.sql", include_str!("catalog/queries/functions.sql")),
-        ("routine_names.sql", include_str!("catalog/queries/routine_names.sql")),
+        (
+            "functions.sql",
+            include_str!("catalog/queries/functions.sql"),
+        ),
+        (
+            "routine_names.sql",
+            include_str!("catalog/queries/routine_names.sql"),
+        ),
         ("triggers.sql", include_str!("catalog/queries/triggers.sql")),
         ("policies.sql", include_str!("catalog/queries/policies.sql")),
-        ("privileges.sql", include_str!("catalog/queries/privileges.sql")),
-        ("object_counts.sql", include_str!("catalog/queries/object_counts.sql")),
-        ("roles_granted_to.sql", include_str!("catalog/queries/roles_granted_to.sql")),
-        ("partitions.sql", include_str!("catalog/queries/partitions.sql")),
+        (
+            "privileges.sql",
+            include_str!("catalog/queries/privileges.sql"),
+        ),
+        (
+            "object_counts.sql",
+            include_str!("catalog/queries/object_counts.sql"),
+        ),
+        (
+            "roles_granted_to.sql",
+            include_str!("catalog/queries/roles_granted_to.sql"),
+        ),
+        (
+            "partitions.sql",
+            include_str!("catalog/queries/partitions.sql"),
+        ),
     ];
 
     /// Rust files whose string literals starting with `SELECT` are pgspec's catalog SQL.
@@ -80,7 +110,8 @@ mod tests {
         for (file, text) in RUST_FILES {
             for sql in select_literals(text) {
                 seen += 1;
-                let names = unqualified_names(&sql).unwrap_or_else(|e| panic!("{file}: {e}\n{sql}"));
+                let names =
+                    unqualified_names(&sql).unwrap_or_else(|e| panic!("{file}: {e}\n{sql}"));
                 if !names.is_empty() {
                     problems.push(format!("{file}: {}: {sql}", names.join(", ")));
                 }
@@ -100,7 +131,11 @@ mod tests {
             .find(|d| d.is_dir())
             .expect("the catalog's queries directory");
         for entry in std::fs::read_dir(queries).expect("readable") {
-            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
             assert!(
                 FILES.iter().any(|(f, _)| *f == name),
                 "{name} is not in the audit's list"

@@ -25,13 +25,16 @@ pub struct PlpgsqlFinding {
     pub sqlstate: Option<String>,
 }
 
+/// plpgsql_check's findings, by function oid.
+pub type PlpgsqlFindings = Vec<(u32, Vec<PlpgsqlFinding>)>;
+
 /// Check each `(function oid, relation oid)` (the relation a trigger function's trigger is on,
 /// 0 for other functions) with plpgsql_check. `None` when the server does not have the
 /// extension (or it cannot be installed); a function whose check fails to run has no entry.
 pub fn plpgsql_check(
     session: &mut ApplySession,
     targets: &[(u32, u32)],
-) -> Result<Option<Vec<(u32, Vec<PlpgsqlFinding>)>>, ClusterError> {
+) -> Result<Option<PlpgsqlFindings>, ClusterError> {
     if targets.is_empty() {
         return Ok(Some(Vec::new()));
     }

@@ -164,8 +164,10 @@ pub fn made_by_up(
 
 /// The comment of `database`, if it exists: `Some(None)` exists without one.
 fn existing(server: &Server, database: &str) -> Result<Option<Option<String>>, ClusterError> {
-    Ok(crate::postgres::catalog::database_comment_and_owner(server, database)?
-        .map(|(comment, _)| comment))
+    Ok(
+        crate::postgres::catalog::database_comment_and_owner(server, database)?
+            .map(|(comment, _)| comment),
+    )
 }
 
 /// Cron jobs scheduled for the database, against the schedules the document declares.

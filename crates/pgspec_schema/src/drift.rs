@@ -83,10 +83,12 @@ impl SqlSide {
         let mut owner: HashMap<u32, String> = HashMap::new();
         for t in &in_order {
             owner.insert(t.oid, t.name.clone());
-            let entry = tables.entry(t.name.clone()).or_insert_with(|| SqlSideTable {
-                in_database: true,
-                ..SqlSideTable::default()
-            });
+            let entry = tables
+                .entry(t.name.clone())
+                .or_insert_with(|| SqlSideTable {
+                    in_database: true,
+                    ..SqlSideTable::default()
+                });
             for c in &t.columns {
                 if entry.column(&c.name).is_some() {
                     continue;
@@ -103,7 +105,12 @@ impl SqlSide {
             let t = catalog.table_by_oid(table_oid)?;
             attnums
                 .iter()
-                .map(|a| t.columns.iter().find(|c| c.attnum == *a).map(|c| c.name.clone()))
+                .map(|a| {
+                    t.columns
+                        .iter()
+                        .find(|c| c.attnum == *a)
+                        .map(|c| c.name.clone())
+                })
                 .collect()
         };
         for i in &catalog.indexes {

@@ -15,11 +15,11 @@ use pgspec_provision::up;
 use pgspec_sql as sql;
 
 pub mod bounded;
-pub mod plan;
 pub mod expr;
 pub mod gen;
 pub mod load;
 pub mod names;
+pub mod plan;
 pub mod values;
 pub mod volumes;
 
@@ -38,8 +38,8 @@ use crate::text::TextRange;
 pub use load::Progress;
 
 use bounded::{statement_bound, DocumentConnection};
-use plan::{quote_ident, Plan, Table};
 use gen::{Generator, KeyPools};
+use plan::{quote_ident, Plan, Table};
 use values::Value;
 
 /// The seeder failed to run (not a finding about the document).

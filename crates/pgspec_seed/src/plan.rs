@@ -375,7 +375,11 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
     for (_, entry) in entries {
         match entry {
             Entry::Constraint(k) => {
-                let cols: Vec<usize> = k.attnums.iter().filter_map(|a| t.column_index(*a)).collect();
+                let cols: Vec<usize> = k
+                    .attnums
+                    .iter()
+                    .filter_map(|a| t.column_index(*a))
+                    .collect();
                 let lookup = |n: &str| t.column_named(n);
                 match k.kind {
                     ConstraintKind::Check => {
@@ -426,8 +430,11 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
             }
             Entry::UniqueIndex(i) => {
                 let lookup = |n: &str| t.column_named(n);
-                let mut cols: Vec<usize> =
-                    i.attnums.iter().filter_map(|a| t.column_index(*a)).collect();
+                let mut cols: Vec<usize> = i
+                    .attnums
+                    .iter()
+                    .filter_map(|a| t.column_index(*a))
+                    .collect();
                 if i.attnums.contains(&0) {
                     // Expression keys: uniqueness of the raw columns they use is stronger.
                     cols.extend(expr::index_expression_columns(&i.definition, &lookup));

@@ -34,7 +34,10 @@ mod tests {
     fn unqualified_relations_and_functions_are_named() {
         assert_eq!(
             unqualified_names("SELECT format_type(a.atttypid, NULL) FROM pg_attribute a"),
-            Ok(vec!["function format_type".to_owned(), "relation pg_attribute".to_owned()])
+            Ok(vec![
+                "function format_type".to_owned(),
+                "relation pg_attribute".to_owned()
+            ])
         );
         assert_eq!(
             unqualified_names(

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
 use crate::postgres::catalog::probes;
-use crate::seed::plan::{parse_bound, quote_ident, Plan, PartitionBound};
+use crate::seed::plan::{parse_bound, quote_ident, PartitionBound, Plan};
 use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -113,8 +113,7 @@ fn uncovered(
     let rows = probes::partition_bounds(tx)?;
     let mut tables: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     for r in &rows {
-        let (name, bound, key): (String, Option<String>, Option<String>) =
-            r.clone();
+        let (name, bound, key): (String, Option<String>, Option<String>) = r.clone();
         if !key.as_deref().is_some_and(|k| k.starts_with("RANGE")) {
             continue;
         }

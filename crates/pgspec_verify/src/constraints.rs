@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
-use crate::seed::plan::{quote_ident, Plan, ColType, Table};
 use crate::seed::expr::{self, V};
+use crate::seed::plan::{quote_ident, ColType, Plan, Table};
 use crate::text::TextRange;
 
 use super::{Claim, ClaimKind, Status};

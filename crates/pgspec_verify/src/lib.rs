@@ -24,9 +24,9 @@ use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic};
 use crate::document::Document;
+use crate::postgres::catalog::Catalog;
 use crate::postgres::Server;
 use crate::seed::bounded::{self, DocumentConnection};
-use crate::postgres::catalog::Catalog;
 use crate::seed::{plan, SeedError};
 use crate::sql::Statement;
 use crate::text::TextRange;
@@ -170,10 +170,16 @@ pub fn verify(
     // Definitions of constraints and indexes by (table oid, name).
     let mut definitions: HashMap<(i64, String), String> = HashMap::new();
     for k in &db.constraints {
-        definitions.insert((i64::from(k.table_oid), k.name.clone()), k.definition.clone());
+        definitions.insert(
+            (i64::from(k.table_oid), k.name.clone()),
+            k.definition.clone(),
+        );
     }
     for i in &db.indexes {
-        definitions.insert((i64::from(i.table_oid), i.name.clone()), i.definition.clone());
+        definitions.insert(
+            (i64::from(i.table_oid), i.name.clone()),
+            i.definition.clone(),
+        );
     }
     let line_of = |range: TextRange| document.line_index.line(range.start);
     let locate = |table: &plan::Table, name: &str| {

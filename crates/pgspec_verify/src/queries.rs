@@ -11,8 +11,8 @@ use regex::Regex;
 use serde_json::{json, Value as Json};
 
 use crate::document::Document;
-use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::postgres::catalog::probes;
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::plan::{quote_ident, Plan, Table};
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;

@@ -10,8 +10,8 @@ use crate::postgres::client::{Client, Transaction};
 use regex::Regex;
 use serde_json::json;
 
-use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::postgres::catalog::probes;
+use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::plan::{quote_ident, Plan};
 
 use super::{Claim, ClaimKind, Status};
@@ -115,7 +115,13 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         let lower = r.expressions.to_lowercase();
         let cmd = r.command.clone();
         let qual = r.using.clone();
-        all.push((r.schema.clone(), r.table.clone(), cmd.clone(), qual.clone(), keyed(&lower)));
+        all.push((
+            r.schema.clone(),
+            r.table.clone(),
+            cmd.clone(),
+            qual.clone(),
+            keyed(&lower),
+        ));
         if !keyed(&lower) {
             // `USING (true)` shares nothing on purpose: it opens the table.
             if let Some(q) =

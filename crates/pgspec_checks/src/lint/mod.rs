@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
 use crate::document::Document;
-use crate::postgres::plpgsql_check::{plpgsql_check, PlpgsqlFinding};
+use crate::postgres::plpgsql_check::{plpgsql_check, PlpgsqlFindings};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -57,8 +57,7 @@ pub fn lint(
     // The one rule that needs the server's help: plpgsql_check runs (in the postgres module)
     // before the rules, which only read its findings.
     if enabled(Rule::PlpgsqlCheck) {
-        ctx.plpgsql_check =
-            plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
+        ctx.plpgsql_check = plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
     }
     for rule in Rule::ALL {
         if enabled(*rule) {
@@ -173,7 +172,7 @@ pub(crate) struct Context<'a> {
     pub bodies: Vec<Body>,
     pub queries: Vec<Query>,
     /// plpgsql_check's findings by function oid (`None`: not run, or not available).
-    pub plpgsql_check: Option<Vec<(u32, Vec<PlpgsqlFinding>)>>,
+    pub plpgsql_check: Option<PlpgsqlFindings>,
     out: Vec<Diagnostic>,
 }
 

@@ -72,16 +72,26 @@ pub(crate) fn catalog_tables(catalog: &Catalog) -> Vec<Table> {
                 TableKind::Foreign => 'f',
             },
             is_partition: t.is_partition(),
-            columns: t.columns.iter().map(|c| catalog_column(catalog, c)).collect(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| catalog_column(catalog, c))
+                .collect(),
             from_catalog: true,
         })
-        .chain(catalog.views.iter().map(|v| Table {
-            schema: v.schema.clone(),
-            name: v.name.clone(),
-            kind: if v.materialized { 'm' } else { 'v' },
-            is_partition: false,
-            columns: v.columns.iter().map(|c| catalog_column(catalog, c)).collect(),
-            from_catalog: true,
+        .chain(catalog.views.iter().map(|v| {
+            Table {
+                schema: v.schema.clone(),
+                name: v.name.clone(),
+                kind: if v.materialized { 'm' } else { 'v' },
+                is_partition: false,
+                columns: v
+                    .columns
+                    .iter()
+                    .map(|c| catalog_column(catalog, c))
+                    .collect(),
+                from_catalog: true,
+            }
         }))
         .collect();
     out.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -127,7 +137,7 @@ pub(crate) fn document_tables(statements: &[Statement]) -> Vec<(usize, Table)> {
                 name: t.name.clone(),
                 kind: if t.partitioned { 'p' } else { 'r' },
                 is_partition: t.partition_of,
-                    columns,
+                columns,
                 from_catalog: false,
             },
         ));

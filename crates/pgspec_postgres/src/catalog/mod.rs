@@ -118,9 +118,7 @@ impl Catalog {
         for v in &mut views {
             v.columns = by_relation.remove(&v.oid).unwrap_or_default();
         }
-        let today: String = client
-            .query_one("SELECT CURRENT_DATE::text", &[])?
-            .get(0);
+        let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
         Ok(Catalog {
             schemas: schemas::load(client)?,
             extensions: schemas::load_extensions(client)?,

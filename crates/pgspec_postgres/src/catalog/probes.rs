@@ -59,10 +59,13 @@ pub fn other_indexes(
         .collect())
 }
 
-/// Every partition of a partitioned table now: `(schema.parent, bound, parent's key)`.
+/// A partition now: `(schema.parent, bound, parent's key)`.
+pub type PartitionLink = (String, Option<String>, Option<String>);
+
+/// Every partition of a partitioned table now.
 pub fn partition_bounds(
     client: &mut impl GenericClient,
-) -> Result<Vec<(String, Option<String>, Option<String>)>, postgres::Error> {
+) -> Result<Vec<PartitionLink>, postgres::Error> {
     Ok(client
         .query(
             "SELECT pg_catalog.format('%I.%I', n.nspname, p.relname), \
@@ -82,7 +85,10 @@ pub fn partition_bounds(
 /// How many inheritance links (partitions included) the database has now.
 pub fn inheritance_count(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
     Ok(client
-        .query_one("SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits", &[])?
+        .query_one(
+            "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits",
+            &[],
+        )?
         .get(0))
 }
 

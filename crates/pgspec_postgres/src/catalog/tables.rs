@@ -98,14 +98,14 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
                 owner: r.get(4),
                 rls_enabled: r.get(5),
                 rls_forced: r.get(6),
-                partition_of: parent_name.filter(|_| r.get::<_, bool>(7)).map(|parent_name| {
-                    PartitionOf {
+                partition_of: parent_name
+                    .filter(|_| r.get::<_, bool>(7))
+                    .map(|parent_name| PartitionOf {
                         parent_oid: 0,
                         parent_schema: r.get(8),
                         parent_name,
                         bound: r.get::<_, Option<String>>(10).unwrap_or_default(),
-                    }
-                }),
+                    }),
                 partitioning: strategy.map(|s| Partitioning {
                     strategy: match s.as_str() {
                         "l" => PartitionStrategy::List,

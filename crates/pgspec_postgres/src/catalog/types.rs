@@ -19,7 +19,9 @@ pub struct Type {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TypeKind {
     /// Labels in sort order.
-    Enum { labels: Vec<String> },
+    Enum {
+        labels: Vec<String>,
+    },
     Domain {
         /// `format_type` of the base type with its typmod.
         base: String,
@@ -28,8 +30,12 @@ pub enum TypeKind {
         checks: Vec<DomainCheck>,
     },
     /// Attributes as `(name, format_type)`, in order.
-    Composite { attributes: Vec<(String, String)> },
-    Range { subtype: String },
+    Composite {
+        attributes: Vec<(String, String)>,
+    },
+    Range {
+        subtype: String,
+    },
 }
 
 /// A CHECK constraint of a domain.

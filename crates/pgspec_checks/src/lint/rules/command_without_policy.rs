@@ -22,7 +22,11 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .privileges
         .iter()
         .filter(|p| p.column.is_none() && !p.to_owner && p.grantee != "PUBLIC")
-        .filter(|p| catalog.table_by_oid(p.relation_oid).is_some_and(|t| t.rls_enabled))
+        .filter(|p| {
+            catalog
+                .table_by_oid(p.relation_oid)
+                .is_some_and(|t| t.rls_enabled)
+        })
         .collect();
     for (table, stmt) in &state.enabled {
         let Some(policies) = state.policies.get(table).filter(|p| !p.is_empty()) else {

@@ -40,9 +40,11 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             let parts = ast::names(&call["funcname"]);
             let Some(name) = parts.last() else { continue };
             let schema = (parts.len() > 1).then(|| parts[0].clone());
-            let exists = ctx.catalog.routine_names.iter().any(|(s, n)| {
-                n == name && schema.as_ref().is_none_or(|schema| schema == s)
-            });
+            let exists = ctx
+                .catalog
+                .routine_names
+                .iter()
+                .any(|(s, n)| n == name && schema.as_ref().is_none_or(|schema| schema == s));
             if exists {
                 continue;
             }

@@ -14,10 +14,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .collect();
     let mut found = Vec::new();
     for (n, a) in constraints.iter().enumerate() {
-        let Some(b) = constraints[..n]
-            .iter()
-            .find(|b| b.table_oid == a.table_oid && b.kind == a.kind && b.definition == a.definition)
-        else {
+        let Some(b) = constraints[..n].iter().find(|b| {
+            b.table_oid == a.table_oid && b.kind == a.kind && b.definition == a.definition
+        }) else {
             continue;
         };
         let table = a.table.clone();
