@@ -642,3 +642,19 @@ fn the_scan_sees_catalog_sql_in_string_literals() {
         "names alone are not queries"
     );
 }
+
+/// A table whose CREATE TABLE the server refused is not in the catalog; lint still sees it
+/// from the statement (typed, through pgspec_sql), with its columns spelled as PostgreSQL
+/// spells types.
+#[test]
+fn lint_sees_a_refused_table_from_its_statement() {
+    let text = "# Events\n\n```sql\nCREATE TABLE events (\n    id bigint PRIMARY KEY,\n    happened_at timestamp NOT NULL,\n    kind no_such_type\n);\n```\n";
+    let (doc, diagnostics) =
+        crate::lint::lint_bytes(text.as_bytes(), &pgspec::lint::LintConfig::default());
+    let flagged: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "LNT404")
+        .map(|d| &doc.text[d.primary.range.start as usize..d.primary.range.end as usize])
+        .collect();
+    assert_eq!(flagged, ["happened_at"], "{diagnostics:#?}");
+}
