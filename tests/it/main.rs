@@ -1,8 +1,10 @@
 mod catalog;
 mod check;
 mod cli;
+mod converge;
 mod document;
 mod fix;
+mod generated;
 mod hostile;
 mod lint;
 mod model;

@@ -22,7 +22,7 @@ use crate::check::seed_lock;
 use crate::postgres::shared_cluster;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
+pub(crate) enum Stage {
     Check,
     Up,
     Seed,
@@ -31,19 +31,19 @@ enum Stage {
 
 /// One fenced block of a page's Example section.
 #[derive(Debug)]
-struct Example {
+pub(crate) struct Example {
     lang: String,
-    bad: bool,
-    stage: Stage,
+    pub(crate) bad: bool,
+    pub(crate) stage: Stage,
     windows_1252: bool,
-    no_run: bool,
+    pub(crate) no_run: bool,
     body: String,
     /// 1-based line of the opening fence in the page.
-    line: usize,
+    pub(crate) line: usize,
 }
 
 /// The labelled blocks of the `## Example` section of `docs` (nested fences stay in bodies).
-fn examples(docs: &str) -> Vec<Example> {
+pub(crate) fn examples(docs: &str) -> Vec<Example> {
     let start = docs.find("## Example\n").expect("an Example section");
     let first_line = docs[..start].lines().count() + 1;
     let section = &docs[start..];
@@ -93,7 +93,7 @@ fn examples(docs: &str) -> Vec<Example> {
 }
 
 /// The document an example stands for, as bytes.
-fn document(rule: Rule, ex: &Example) -> Vec<u8> {
+pub(crate) fn document(rule: Rule, ex: &Example) -> Vec<u8> {
     let text = if ex.lang == "markdown" {
         format!("{}\n", ex.body)
     } else {

@@ -79,6 +79,49 @@ pub fn created_table(sql: &str) -> Option<SqlTable> {
     Some(table)
 }
 
+/// The foreign keys `sql` declares, with the table that holds each: those of a `CREATE TABLE`
+/// and those an `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY` adds.
+pub fn declared_foreign_keys(sql: &str) -> Vec<(String, SqlForeignKey)> {
+    if let Some(table) = created_table(sql) {
+        return table
+            .foreign_keys
+            .into_iter()
+            .map(|fk| (table.name.clone(), fk))
+            .collect();
+    }
+    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| pg_query::parse(sql, 0)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for raw in parsed.protobuf.stmts {
+        let Some(NodeEnum::AlterTableStmt(alter)) = raw.stmt.and_then(|n| n.node) else {
+            continue;
+        };
+        let Some(relation) = alter.relation.as_ref() else {
+            continue;
+        };
+        let mut table = SqlTable {
+            name: relation.relname.clone(),
+            ..SqlTable::default()
+        };
+        for cmd in &alter.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
+            if let Some(NodeEnum::Constraint(c)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
+                constraint(&mut table, c, None);
+            }
+        }
+        out.extend(
+            table
+                .foreign_keys
+                .into_iter()
+                .map(|fk| (table.name.clone(), fk)),
+        );
+    }
+    out
+}
+
 fn column(table: &mut SqlTable, def: &protobuf::ColumnDef) {
     let mut col = SqlColumn {
         name: def.colname.clone(),
@@ -181,6 +224,26 @@ fn type_name(t: &protobuf::TypeName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn foreign_keys_of_create_and_alter_table() {
+        let fks = |sql| -> Vec<(String, String)> {
+            declared_foreign_keys(sql)
+                .into_iter()
+                .map(|(t, fk)| (t, fk.target))
+                .collect()
+        };
+        assert_eq!(
+            fks("CREATE TABLE items (id int, order_id uuid REFERENCES orders (id))"),
+            [("items".to_owned(), "orders".to_owned())]
+        );
+        assert_eq!(
+            fks("ALTER TABLE items ADD CONSTRAINT f FOREIGN KEY (order_id) REFERENCES public.orders"),
+            [("items".to_owned(), "orders".to_owned())]
+        );
+        assert!(fks("ALTER TABLE items ADD COLUMN x int").is_empty());
+        assert!(fks("CREATE TABLE p PARTITION OF orders FOR VALUES IN (1)").is_empty());
+    }
 
     #[test]
     fn create_table_columns_keys_and_foreign_keys() {

@@ -1,7 +1,7 @@
 //! Safe fixes for root causes: the document edit a user would make, and how `check` applies it
 //! on the scratch database so the errors behind it are found too.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::{Applicability, Category, Edit, Fix, PgDetails};
 use crate::document::Document;
@@ -24,6 +24,25 @@ pub struct FixContext {
     pub database: String,
     /// For a duplicate definition: the statement that defined the object first.
     pub earlier_definition: Option<Statement>,
+    /// Tables (unqualified) that a foreign key of the document (written or generated)
+    /// references → the first table whose foreign key does.
+    pub referenced_by: HashMap<String, String>,
+}
+
+impl FixContext {
+    /// Which table of `statements` references which (see [`FixContext::referenced_by`]).
+    pub fn foreign_key_targets(statements: &[Statement]) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        for (table, fk) in statements
+            .iter()
+            .flat_map(|s| crate::sql::tables::declared_foreign_keys(&s.text))
+        {
+            if fk.target != table {
+                out.entry(fk.target).or_insert(table);
+            }
+        }
+        out
+    }
 }
 
 /// Whether planning a fix for `category` needs [`FixContext::partitioned_tables`].
@@ -73,7 +92,7 @@ pub fn plan(
             })
         }
         Category::InlineIndex => inline_index_plan(doc, stmt),
-        Category::PartitionKey => partition_key_plan(doc, stmt),
+        Category::PartitionKey => partition_key_plan(doc, stmt, &context.referenced_by),
         Category::ForeignKeyTarget => {
             rewrites::drop_partitioned_reference(doc, stmt, err, &context.partitioned_tables)
         }
@@ -280,7 +299,14 @@ fn next_inline_index(text: &str) -> Option<InlineIndex> {
 
 /// Add the partition key to every PRIMARY KEY / UNIQUE constraint of a partitioned CREATE TABLE
 /// that lacks it. Behaviour-changing: uniqueness is then only enforced per partition-key value.
-fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+/// The partition key added to the table's PRIMARY KEY / UNIQUE constraints. When a foreign key
+/// of the document references the table, that key changes under the reference (which then
+/// fails, and the next fix would drop it): the fix is shown, not applied.
+fn partition_key_plan(
+    doc: &Document,
+    stmt: &Statement,
+    referenced_by: &HashMap<String, String>,
+) -> Option<FixPlan> {
     let text = &stmt.text;
     let masked = mask_quotes_and_comments(text);
     let lower = masked.to_ascii_lowercase();
@@ -387,7 +413,9 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         let insert_at = masked[..body_close].trim_end().len();
         edits.push((insert_at..insert_at, add));
     }
-    Some(rewrites::edit_plan(
+    let referencing =
+        crate::sql::tables::created_table(text).and_then(|t| referenced_by.get(&t.name).cloned());
+    let mut plan = rewrites::edit_plan(
         doc,
         stmt,
         format!(
@@ -397,7 +425,14 @@ fn partition_key_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         ),
         Applicability::Unsafe,
         edits,
-    ))
+    );
+    if let Some(from) = referencing {
+        plan.fix.applicability = Applicability::DisplayOnly;
+        plan.fix.title.push_str(&format!(
+            "; `{from}` references this table by a foreign key, which would then need the partition key too"
+        ));
+    }
+    Some(plan)
 }
 
 fn split_top_level(masked: &str, start: usize, end: usize) -> Vec<std::ops::Range<usize>> {
@@ -479,7 +514,7 @@ mod tests {
 
     fn partition_fix(sql: &str) -> String {
         let (doc, stmt) = super::rewrites::tests::stmt(sql);
-        partition_key_plan(&doc, &stmt)
+        partition_key_plan(&doc, &stmt, &HashMap::new())
             .expect("plan")
             .replacement
             .expect("text")

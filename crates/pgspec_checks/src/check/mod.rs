@@ -177,6 +177,7 @@ impl<'a> Engine<'a> {
             partitioned_tables: HashSet::new(),
             database: session.database().to_string(),
             earlier_definition: None,
+            referenced_by: fixes::FixContext::foreign_key_targets(statements),
         };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.
@@ -952,11 +953,17 @@ impl<'a> Engine<'a> {
     /// `focus` (a byte offset from the verdict) wins over the server's position: the parser
     /// may stop later than the real culprit.
     fn error_range(&self, stmt: &Statement, err: &PgDetails, focus: Option<usize>) -> TextRange {
-        // A statement pgspec generated has no code block: its errors point at its source.
-        if !stmt.is_written() {
-            return self.first_line(stmt);
-        }
         let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
+        // A statement pgspec generated has no code block: its errors point at the source of the
+        // part they are in (a column's ERD attribute or column-table row), else at its source.
+        if !stmt.is_written() {
+            let at = position.map(|p| char_position_to_byte(&stmt.text, p) as usize);
+            return at
+                .map(|at| stmt.document_range(self.doc, at, 0))
+                .or_else(|| self.name_range(stmt, err))
+                .filter(|r| *r != stmt.range)
+                .unwrap_or_else(|| self.first_line(stmt));
+        }
         let Some(position) = position else {
             return self
                 .name_range(stmt, err)
@@ -985,13 +992,16 @@ impl<'a> Engine<'a> {
     }
 
     /// Where in the statement the object the error names appears (for errors without a position).
+    /// For a generated statement, the names in the server's detail count too (`Key columns
+    /// "user_id" and "id" are of incompatible types`): the range is then the row of the column
+    /// the text names.
     fn name_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
-        if stmt.generated().is_some() {
-            return None;
-        }
         let mut names: Vec<String> = categorize::quoted_names(&err.message);
         names.extend(err.constraint.clone());
         names.extend(err.column.clone());
+        if stmt.generated().is_some() {
+            names.extend(err.detail.iter().flat_map(|d| categorize::quoted_names(d)));
+        }
         let lower = stmt.text.to_lowercase();
         for name in names {
             let needle = name.rsplit('.').next().unwrap_or(&name).to_lowercase();
@@ -1001,7 +1011,12 @@ impl<'a> Engine<'a> {
             let Some(at) = find_word(&lower, &needle) else {
                 continue;
             };
-            return Some(stmt.document_range(self.doc, at, needle.len()));
+            let range = stmt.document_range(self.doc, at, needle.len());
+            if stmt.generated().is_some() && range == stmt.range {
+                // Not inside a column's part (the table name in the head): try the next name.
+                continue;
+            }
+            return Some(range);
         }
         None
     }

@@ -1,0 +1,169 @@
+//! The PostgreSQL installation pgspec runs: `--pg-bin`, `$PG_BIN`, `pg_config --bindir`, the
+//! usual install locations or `PATH`; with its version, tools and preloadable libraries.
+
+use super::*;
+
+/// Located PostgreSQL server binaries (`initdb`, `pg_ctl`, `postgres`).
+#[derive(Clone, Debug)]
+pub struct PgBinaries {
+    pub bin_dir: PathBuf,
+    /// e.g. "15.18"
+    pub version: String,
+}
+
+impl PgBinaries {
+    /// Find binaries: `explicit` (--pg-bin), then `$PG_BIN`, then `pg_config --bindir`, then
+    /// the highest `/usr/lib/postgresql/*/bin` (and other common install locations, then `PATH`).
+    pub fn locate(explicit: Option<&Path>) -> Result<Self, ClusterError> {
+        if let Some(dir) = explicit {
+            return Self::from_dir(dir).ok_or_else(|| ClusterError::BinariesNotFound {
+                searched: format!("{} (--pg-bin)", dir.display()),
+            });
+        }
+        if let Some(dir) = std::env::var_os("PG_BIN").filter(|v| !v.is_empty()) {
+            let dir = PathBuf::from(dir);
+            return Self::from_dir(&dir).ok_or_else(|| ClusterError::BinariesNotFound {
+                searched: format!("{} ($PG_BIN)", dir.display()),
+            });
+        }
+        let mut searched = Vec::new();
+        match Command::new("pg_config")
+            .arg("--bindir")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+        {
+            Ok(out) if out.status.success() => {
+                let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                if let Some(bins) = Self::from_dir(&dir) {
+                    return Ok(bins);
+                }
+                searched.push(format!("{} (pg_config --bindir)", dir.display()));
+            }
+            _ => searched.push("pg_config (not on PATH)".to_string()),
+        }
+        let mut candidates = versioned_dirs(Path::new("/usr/lib/postgresql"), "", "bin");
+        candidates.extend(versioned_dirs(Path::new("/usr"), "pgsql-", "bin"));
+        candidates.push(PathBuf::from("/usr/local/pgsql/bin"));
+        if let Some(path) = std::env::var_os("PATH") {
+            candidates.extend(std::env::split_paths(&path).filter(|d| d.join("initdb").is_file()));
+        }
+        for dir in &candidates {
+            if let Some(bins) = Self::from_dir(dir) {
+                return Ok(bins);
+            }
+        }
+        searched.push(
+            "/usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, /usr/local/pgsql/bin, PATH".to_string(),
+        );
+        Err(ClusterError::BinariesNotFound {
+            searched: searched.join(", "),
+        })
+    }
+
+    /// `dir` if it holds initdb, pg_ctl and a `postgres` that reports its version.
+    fn from_dir(dir: &Path) -> Option<Self> {
+        if !["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|t| dir.join(t).is_file())
+        {
+            return None;
+        }
+        let out = Command::new(dir.join("postgres"))
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let version = parse_version(&String::from_utf8_lossy(&out.stdout))?;
+        Some(PgBinaries {
+            bin_dir: dir.to_path_buf(),
+            version,
+        })
+    }
+
+    /// The major version ("15" for "15.18").
+    pub fn major(&self) -> &str {
+        let end = self
+            .version
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(self.version.len());
+        &self.version[..end]
+    }
+
+    /// Path of the tool `name` in `bin_dir`.
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.bin_dir.join(name)
+    }
+
+    /// The directory of loadable modules (`pg_config --pkglibdir` of this installation).
+    pub fn pkglibdir(&self) -> Option<PathBuf> {
+        let pg_config = self.tool("pg_config");
+        if pg_config.is_file() {
+            if let Ok(out) = Command::new(&pg_config)
+                .arg("--pkglibdir")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+            {
+                let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                if out.status.success() && dir.is_dir() {
+                    return Some(dir);
+                }
+            }
+        }
+        // Debian layout: /usr/lib/postgresql/15/{bin,lib}.
+        let lib = self.bin_dir.parent()?.join("lib");
+        lib.join("plpgsql.so").is_file().then_some(lib)
+    }
+
+    /// Which of the libraries pgspec preloads (pg_cron, pg_stat_statements) are installed.
+    pub fn preload_libraries(&self) -> Vec<&'static str> {
+        let Some(dir) = self.pkglibdir() else {
+            return Vec::new();
+        };
+        PRELOAD_CANDIDATES
+            .iter()
+            .copied()
+            .filter(|lib| {
+                dir.join(format!("{lib}.so")).is_file()
+                    || dir.join(format!("{lib}.dylib")).is_file()
+            })
+            .collect()
+    }
+}
+
+/// The version token of `postgres --version` ("postgres (PostgreSQL) 15.18 (Debian …)").
+pub(super) fn parse_version(output: &str) -> Option<String> {
+    output
+        .split_whitespace()
+        .find(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|t| {
+            t.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_string()
+        })
+}
+
+/// `<parent>/<prefix><version>/<sub>` directories, highest version first.
+pub(super) fn versioned_dirs(parent: &Path, prefix: &str, sub: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(Vec<u32>, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = name.strip_prefix(prefix)?;
+            let key: Vec<u32> = version
+                .split('.')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            Some((key, e.path().join(sub)))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, p)| p).collect()
+}

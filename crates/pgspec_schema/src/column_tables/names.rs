@@ -1,0 +1,222 @@
+//! Which table a heading or a bold line names: `### orders`, `### 1. orders (주문)`,
+//! `### Table: users`, `**orders**`, `Table: orders`, `### 사용자 테이블 (users)`.
+
+use super::Line;
+use crate::document::offset;
+use crate::text::TextRange;
+
+/// An ASCII identifier (optionally schema-qualified) at the start of `s`: its length.
+pub(super) fn ascii_ident_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    loop {
+        let start = i;
+        if !bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            return if start == 0 { 0 } else { start - 1 };
+        }
+        while bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+        {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'.')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            i += 1;
+            continue;
+        }
+        return i;
+    }
+}
+
+/// Words that name a heading's or bold line's topic, not a table.
+pub(super) const NOT_TABLE_NAMES: &[&str] = &[
+    "columns",
+    "column",
+    "fields",
+    "schema",
+    "constraints",
+    "indexes",
+    "indices",
+    "index",
+    "notes",
+    "note",
+    "description",
+    "example",
+    "examples",
+    "attributes",
+    "table",
+    "tables",
+    "structure",
+    "overview",
+    "summary",
+    "purpose",
+    "relationships",
+    "relations",
+    "keys",
+];
+
+/// The table a heading names: `### orders`, `### 1. orders (주문)`, `` #### `waste_pickups`
+/// table ``, `### Table: users`, `### 사용자 테이블 (users)`.
+pub(super) fn heading_table_name(line: Line<'_>) -> Option<(String, TextRange)> {
+    let t = line.text.trim_start();
+    let lead = line.text.len() - t.len();
+    let hashes = t.bytes().take_while(|&b| b == b'#').count();
+    let body = &t[hashes..];
+    // A closing sequence of `#`s is not part of the heading.
+    let body = body.trim_end();
+    let body = body.trim_end_matches('#');
+    let base = line.start + lead + hashes;
+    name_in_title(body, base, true)
+}
+
+/// The table a line names by itself in bold: `**orders**`, `` **`orders`** (주문) ``,
+/// `**Table: orders**`, or a plain `Table: orders` / `테이블: orders`.
+pub(super) fn bold_table_name(line: Line<'_>) -> Option<(String, TextRange)> {
+    let t = line.text.trim();
+    let lead = line.text.len() - line.text.trim_start().len();
+    let base = line.start + lead;
+    for marker in ["**", "__"] {
+        if let Some(inner) = t.strip_prefix(marker) {
+            let close = inner.find(marker)?;
+            let after = inner[close + marker.len()..].trim();
+            let tail_ok = after.is_empty()
+                || after.starts_with(['(', '-', '–', '—', ':'])
+                || after.starts_with('（');
+            if !tail_ok {
+                return None;
+            }
+            return name_in_title(&inner[..close], base + marker.len(), false);
+        }
+    }
+    let lower = t.to_ascii_lowercase();
+    for prefix in ["table:", "테이블:"] {
+        if lower.starts_with(prefix) {
+            return name_in_title(t, base, false);
+        }
+    }
+    None
+}
+
+/// The table name in a heading's or bold line's text that starts at document offset `base`.
+pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(String, TextRange)> {
+    let mut p = 0usize;
+    let skip_ws = |p: &mut usize| {
+        while text[*p..].starts_with([' ', '\t']) {
+            *p += 1;
+        }
+    };
+    skip_ws(&mut p);
+    // Emoji and bold markers before the title.
+    while let Some(c) = text[p..].chars().next() {
+        if c.is_alphanumeric() || matches!(c, '`' | '_' | '"' | '(') {
+            break;
+        }
+        p += c.len_utf8();
+    }
+    // Numbering: `1.`, `4.1.1`, `2)`, `A.`.
+    let rest = &text[p..];
+    let digits = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.' || *b == b')')
+        .count();
+    if digits > 0 && rest.as_bytes()[0].is_ascii_digit() && rest[digits..].starts_with([' ', '\t'])
+    {
+        p += digits;
+    } else if rest.len() >= 3
+        && rest.as_bytes()[0].is_ascii_uppercase()
+        && rest.as_bytes()[1] == b'.'
+        && rest.as_bytes()[2] == b' '
+    {
+        p += 2;
+    }
+    skip_ws(&mut p);
+    let lower = text[p..].to_ascii_lowercase();
+    for prefix in ["table:", "테이블:"] {
+        if lower.starts_with(prefix) {
+            p += prefix.len();
+            skip_ws(&mut p);
+        }
+    }
+    let trimmed = text[p..].trim_start_matches('*');
+    p = text.len() - trimmed.len();
+    // The name: backticked, quoted or bare ASCII.
+    let (name_start, name_len, after) = match trimmed.chars().next() {
+        Some(q @ ('`' | '"')) => {
+            let inner = &trimmed[1..];
+            let close = inner.find(q)?;
+            let len = ascii_ident_len(&inner[..close]);
+            if len == 0 || len != close {
+                return None;
+            }
+            (p + 1, len, p + 1 + close + 1)
+        }
+        _ => {
+            let len = ascii_ident_len(trimmed);
+            if len == 0 {
+                return parenthesized_name(text, base);
+            }
+            (p, len, p + len)
+        }
+    };
+    let name = &text[name_start..name_start + name_len];
+    let tail = text[after..].trim_start_matches(['*', '`', '"']).trim();
+    let tail_lower = tail.to_lowercase();
+    let tail_ok = tail.is_empty()
+        || tail.starts_with(['(', '-', '–', '—', ':', '（'])
+        || tail_lower == "table"
+        || tail_lower.starts_with("table ")
+        || tail_lower.starts_with("table(")
+        || tail_lower.starts_with("tables")
+        || tail_lower.starts_with("테이블");
+    if !tail_ok {
+        return if heading {
+            parenthesized_name(text, base)
+        } else {
+            None
+        };
+    }
+    let lower = name.to_lowercase();
+    if NOT_TABLE_NAMES.contains(&lower.as_str()) {
+        return None;
+    }
+    let start = base + name_start;
+    Some((
+        lower,
+        TextRange::new(offset(start), offset(start + name_len)),
+    ))
+}
+
+/// `사용자 테이블 (users)`: a title without ASCII words, naming the table in parentheses.
+pub(super) fn parenthesized_name(text: &str, base: usize) -> Option<(String, TextRange)> {
+    let t = text.trim_end();
+    let inner_end = t.len().checked_sub(1).filter(|_| t.ends_with(')'))?;
+    let open = t[..inner_end].rfind('(')?;
+    let before = &t[..open];
+    if before
+        .split_whitespace()
+        .any(|w| w.bytes().any(|b| b.is_ascii_alphabetic()) && !w.eq_ignore_ascii_case("table"))
+    {
+        return None;
+    }
+    let inner = &t[open + 1..inner_end];
+    let lead = inner.len() - inner.trim_start().len();
+    let candidate = inner.trim().trim_matches('`');
+    let len = ascii_ident_len(candidate);
+    if len == 0 || len != candidate.len() {
+        return None;
+    }
+    let tick = usize::from(inner.trim().starts_with('`'));
+    let start = base + open + 1 + lead + tick;
+    let lower = candidate.to_lowercase();
+    if NOT_TABLE_NAMES.contains(&lower.as_str()) {
+        return None;
+    }
+    Some((lower, TextRange::new(offset(start), offset(start + len))))
+}

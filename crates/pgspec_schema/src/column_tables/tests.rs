@@ -1,0 +1,369 @@
+use super::*;
+use crate::document::read;
+
+fn read_tables(text: &str) -> (Vec<DocTable>, Vec<Diagnostic>, String) {
+    let (doc, _) = read(text.as_bytes());
+    let (tables, diagnostics) = from_document(&doc);
+    (tables, diagnostics, doc.text)
+}
+
+fn at(text: &str, r: TextRange) -> &str {
+    &text[r.as_usize()]
+}
+
+const ENGLISH: &str = "# Schema
+
+### users
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | uuid PK | |
+| username | varchar(64) unique | VPN-synchronized. |
+| `locale` | varchar(5) | `ko` or `en`. |
+| branch_id | uuid FK -> branches | nullable for HQ users. |
+| is_active | boolean default true | |
+| status | varchar(10) | OPEN / LOCKED. |
+| kind | text | 'A', 'B', 'C' |
+| owner_id | uuid | FK → users.id, NOT NULL |
+| group_id | uuid | references groups(id) |
+| created_at | timestamp with time zone | default now() |
+| ... | | |
+| the user's score | int | |
+
+#### `waste_pickups` table
+| Field | Data Type | Description |
+|-------|-----------|-------------|
+| id | bigint | PK |
+
+**order_lines**
+| Name | Type | Constraints |
+|:-----|:----:|------------:|
+| qty | int | NOT NULL |
+
+### Indexes
+| Name | Type | Columns |
+| --- | --- | --- |
+| idx_a | btree | a |
+";
+
+#[test]
+fn english_column_tables_with_notes() {
+    let (tables, diagnostics, text) = read_tables(ENGLISH);
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["users", "waste_pickups", "order_lines"]);
+    assert!(tables.iter().all(|t| t.source == SourceKind::ColumnTable));
+    assert_eq!(at(&text, tables[0].span), "users");
+    assert_eq!(at(&text, tables[1].span), "waste_pickups");
+    assert_eq!(at(&text, tables[2].span), "order_lines");
+    let u = &tables[0].columns;
+    let col = |n: &str| {
+        u.iter()
+            .find(|c| c.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert!(col("id").primary_key);
+    assert_eq!(col("id").pg_type.as_deref(), Some("uuid"));
+    assert_eq!(at(&text, col("id").type_span), "uuid");
+    assert!(col("username").unique);
+    assert_eq!(
+        col("username").pg_type.as_deref(),
+        Some("character varying(64)")
+    );
+    assert_eq!(
+        col("username").comment.as_deref(),
+        Some("VPN-synchronized.")
+    );
+    assert_eq!(col("locale").enum_values, ["ko", "en"]);
+    assert_eq!(at(&text, col("locale").span), "locale");
+    let b = col("branch_id");
+    assert!(b.foreign_key);
+    assert_eq!(b.references, Some(("branches".into(), None)));
+    assert_eq!(b.not_null, Some(false));
+    assert_eq!(col("is_active").default.as_deref(), Some("true"));
+    assert_eq!(col("status").enum_values, ["OPEN", "LOCKED"]);
+    assert_eq!(col("kind").enum_values, ["A", "B", "C"]);
+    let o = col("owner_id");
+    assert_eq!(o.references, Some(("users".into(), Some("id".into()))));
+    assert_eq!(o.not_null, Some(true));
+    assert_eq!(
+        col("group_id").references,
+        Some(("groups".into(), Some("id".into())))
+    );
+    let c = col("created_at");
+    assert_eq!(c.pg_type.as_deref(), Some("timestamp with time zone"));
+    assert_eq!(at(&text, c.type_span), "timestamp with time zone");
+    assert_eq!(c.default.as_deref(), Some("now()"));
+    assert_eq!(u.len(), 10);
+    // The elision row is skipped; the sentence row is reported.
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, Code::ColumnTableUnreadable);
+    assert_eq!(at(&text, diagnostics[0].primary.range), "the user's score");
+    assert_eq!(tables[1].columns[0].pg_type.as_deref(), Some("bigint"));
+    assert!(tables[1].columns[0].primary_key);
+    assert_eq!(tables[2].columns[0].not_null, Some(true));
+}
+
+const KOREAN: &str = "## 테이블 정의
+
+### 1. orders (주문)
+| 컬럼명 | 데이터 타입 | 제약조건 | 설명 |
+|---|---|---|---|
+| id | BIGSERIAL | PK | 주문 ID |
+| user_id | BIGINT | FK(users), NOT NULL | 사용자 |
+| status | VARCHAR(20) | 기본값 'pending' | 'pending', 'paid', 'shipped' 중 하나 |
+
+### 2.1 사용자 테이블 (users)
+| 필드 | 타입 | NULL 허용 | 기본값 | 비고 |
+|---|---|---|---|---|
+| email | TEXT | N | - | 중복 불가 |
+| nickname | varchar(30) | Y | `'anon'` | |
+
+### 3. 결제
+컬럼: `id`, `order_id` (uuid), `method` (CARD/BANK), `paid_at`
+
+```sql
+-- | Column | Type |
+```
+
+```markdown
+### not_a_table
+| Column | Type |
+| --- | --- |
+| x | int |
+```
+";
+
+#[test]
+fn korean_column_tables() {
+    let (tables, diagnostics, text) = read_tables(KOREAN);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["orders", "users"]);
+    assert_eq!(at(&text, tables[0].span), "orders");
+    assert_eq!(at(&text, tables[1].span), "users");
+    let o = &tables[0].columns;
+    assert_eq!(o[0].pg_type.as_deref(), Some("bigserial"));
+    assert!(o[0].primary_key);
+    assert_eq!(o[0].comment.as_deref(), Some("PK; 주문 ID"));
+    assert_eq!(o[1].references, Some(("users".into(), None)));
+    assert_eq!(o[1].not_null, Some(true));
+    assert_eq!(o[2].default.as_deref(), Some("'pending'"));
+    assert_eq!(o[2].enum_values, ["pending", "paid", "shipped"]);
+    let u = &tables[1].columns;
+    assert_eq!(u[0].not_null, Some(true));
+    assert!(u[0].unique);
+    assert_eq!(u[0].default, None);
+    assert_eq!(u[1].not_null, Some(false));
+    assert_eq!(u[1].default.as_deref(), Some("'anon'"));
+}
+
+#[test]
+fn prose_lists_under_table_headings() {
+    let text = "### appointments
+Track changes. Columns: `id`, `order_id`, `old_date`, `changed_by`.
+
+### notifications
+Stores alerts with `id`, `user_id`, `payload` (jsonb), `status` (UNREAD/READ), timestamps.
+
+### exports
+Columns: id, type, created_by
+
+### roles & user_roles
+Columns: `a`, `b`, `c`
+
+### reports
+Mentions `a` and `b` only.
+
+### 주문 (orders)
+컬럼: `id`, `total`
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    assert!(diagnostics.is_empty());
+    let summary: Vec<(&str, Vec<&str>)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.columns.iter().map(|c| c.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "appointments",
+                vec!["id", "order_id", "old_date", "changed_by"]
+            ),
+            ("notifications", vec!["id", "user_id", "payload", "status"]),
+            ("exports", vec!["id", "type", "created_by"]),
+            ("orders", vec!["id", "total"]),
+        ]
+    );
+    assert!(tables.iter().all(|t| t.source == SourceKind::Prose));
+    let n = &tables[1].columns;
+    assert_eq!(n[2].pg_type.as_deref(), Some("jsonb"));
+    assert_eq!(at(&doc, n[2].type_span), "jsonb");
+    assert_eq!(n[3].enum_values, ["UNREAD", "READ"]);
+    assert_eq!(at(&doc, n[1].span), "user_id");
+    assert_eq!(at(&doc, tables[3].span), "orders");
+}
+
+#[test]
+fn a_column_table_wins_over_prose_and_unnamed_tables_are_reported() {
+    let text = "### users
+Columns: `id`, `email`, `name`.
+| Column | Type |
+| --- | --- |
+| id | uuid |
+
+Some text.
+
+| Column | Type |
+| --- | --- |
+| x | int |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    // The second table sits in the same section: it takes the heading's name too.
+    assert_eq!(tables.len(), 2);
+    assert!(tables.iter().all(|t| t.source == SourceKind::ColumnTable));
+    assert!(diagnostics.is_empty());
+
+    let text = "Intro.
+
+| Column | Type |
+| --- | --- |
+| x | int |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(tables.is_empty());
+    assert_eq!(diagnostics.len(), 1);
+    assert!(diagnostics[0].message.contains("without a table name"));
+}
+
+#[test]
+fn rows_cut_off_from_their_table_are_reattached() {
+    let text = "### history
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | uuid PK | |
+
+```ts
+let x = 1;
+| previous_status | varchar(20) | |
+| changed_by | uuid FK -> users | |
+
+### next
+| a | b |
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    let names: Vec<&str> = tables[0].columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "previous_status", "changed_by"]);
+    assert_eq!(
+        tables[0].columns[2].references,
+        Some(("users".into(), None))
+    );
+    let orphan = diagnostics
+        .iter()
+        .find(|d| d.message.contains("separated from their header"))
+        .expect("orphan diagnostic");
+    assert!(at(&doc, orphan.primary.range).starts_with("| previous_status"));
+    assert_eq!(orphan.secondary.len(), 1);
+}
+
+#[test]
+fn heading_names() {
+    let name = |t: &str| {
+        heading_table_name(Line { start: 0, text: t }).map(|(n, r)| (n, at(t, r).to_string()))
+    };
+    let some = |n: &str, s: &str| Some((n.to_string(), s.to_string()));
+    assert_eq!(name("### orders"), some("orders", "orders"));
+    assert_eq!(name("### 1. orders (주문)"), some("orders", "orders"));
+    assert_eq!(
+        name("#### `waste_pickups` table"),
+        some("waste_pickups", "waste_pickups")
+    );
+    assert_eq!(name("### 2. Sessions Table"), some("sessions", "Sessions"));
+    assert_eq!(
+        name("### Table: public.users"),
+        some("public.users", "public.users")
+    );
+    assert_eq!(
+        name("### 4.1.2 사용자 테이블 (users)"),
+        some("users", "users")
+    );
+    assert_eq!(name("### 📦 **orders**"), some("orders", "orders"));
+    assert_eq!(name("### users 테이블"), some("users", "users"));
+    assert_eq!(name("### Table Definitions"), None);
+    assert_eq!(name("### roles & user_roles"), None);
+    assert_eq!(name("### Backup Schedule"), None);
+    assert_eq!(name("### Indexes"), None);
+    assert_eq!(name("### Covering Index (복합 인덱스)"), None);
+    assert_eq!(name("### B. 네이밍 컨벤션"), None);
+    let bold = |t: &str| bold_table_name(Line { start: 0, text: t }).map(|(n, _)| n);
+    assert_eq!(bold("**orders**"), Some("orders".into()));
+    assert_eq!(bold("**`orders`** (주문)"), Some("orders".into()));
+    assert_eq!(bold("**Table: orders**"), Some("orders".into()));
+    assert_eq!(bold("Table: `orders`"), Some("orders".into()));
+    assert_eq!(bold("**Columns**"), None);
+    assert_eq!(bold("**목적**: 대량 데이터"), None);
+    assert_eq!(bold("**orders** are stored here"), None);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// Table-shaped noise: never panics, every span is inside the text on boundaries.
+    #[test]
+    fn never_panics_and_spans_are_in_bounds(
+        lines in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "### users", "### 1. 주문 (orders)", "**orders**", "| Column | Type | Notes |",
+                "| 컬럼명 | 타입 | 비고 |", "|---|---|---|", "| --- | :-: |", "| id | uuid PK | |",
+                "| `x` | varchar(1 | FK → |", "| é | 한 | `a` or `b` |", "|", "||", "```", "```sql",
+                "~~~", "Columns: `a`, `b` (", "컬럼: `가`, `b`", "", "> | a | b |", "| \\| | x |",
+                "- `a`, `b`, `c`", "| ... | | |", "| a | int default | default |",
+            ]),
+            0..24,
+        ),
+    ) {
+        let text = lines.join("\n");
+        let (tables, diagnostics, doc) = read_tables(&text);
+        let ok = |r: TextRange| {
+            r.start <= r.end
+                && (r.end as usize) <= doc.len()
+                && doc.is_char_boundary(r.start as usize)
+                && doc.is_char_boundary(r.end as usize)
+        };
+        for t in &tables {
+            proptest::prop_assert!(ok(t.span));
+            for c in &t.columns {
+                proptest::prop_assert!(ok(c.span) && ok(c.type_span));
+            }
+        }
+        for d in &diagnostics {
+            proptest::prop_assert!(ok(d.primary.range));
+        }
+    }
+}
+
+#[test]
+fn odd_input_never_panics() {
+    for text in [
+        "|",
+        "||",
+        "|-|",
+        "| a |\n|---|",
+        "### x\n| Column | Type |\n|---|---|\n| `x | y |",
+        "### x\n| Column | Type |\n|---|---|\n|",
+        "### 한\n컬럼: `",
+        "### x\nColumns: `a` (",
+        "**",
+        "**x",
+        "### `",
+        "### (",
+        "### x\n| Column | Type |\n|---|---|\n| \\| | \\",
+        "| x | int |\n| y | text |",
+    ] {
+        let _ = read_tables(text);
+    }
+}

@@ -1,0 +1,230 @@
+use super::*;
+use crate::document;
+use crate::sql;
+
+/// Extract `text` the way the pipeline does and synthesize.
+fn run(text: &str) -> (Document, Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+    let (doc, _) = document::read(text.as_bytes());
+    let (statements, _) = sql::extract(&doc);
+    let (mut schema, _) = super::super::from_document(&doc);
+    let known: Vec<String> = statements
+        .iter()
+        .flat_map(|s| &s.facts.creates)
+        .map(|o| o.name.clone())
+        .collect();
+    super::super::infer_references(&mut schema, &known);
+    let (out, synthesis, diagnostics) = synthesize(&doc, &schema, statements);
+    (doc, out, synthesis, diagnostics)
+}
+
+fn texts(statements: &[Statement]) -> Vec<String> {
+    statements
+        .iter()
+        .map(|s| match s.generated() {
+            Some(g) => format!("[{} {}] {}", g.source_kind, g.line, s.text),
+            None => s.text.clone(),
+        })
+        .collect()
+}
+
+const DOC: &str = "# App
+
+```mermaid
+erDiagram
+    TEAMS ||--o{ MEMBERS : has
+    TEAMS {
+        bigint id PK
+        string name UK
+        vector embedding
+    }
+```
+
+### members
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | uuid | PK |
+| team_id | bigint | FK -> teams, not null |
+| role | varchar(10) | `owner` or `guest`, default guest |
+| order | int | default 0 |
+| mentor_id | uuid | FK -> members.id |
+| account_id | uuid | FK -> accounts |
+
+```sql
+CREATE INDEX members_team_idx ON members (team_id);
+CREATE TABLE accounts (id uuid PRIMARY KEY);
+```
+";
+
+#[test]
+fn tables_are_generated_targets_first_before_their_first_use() {
+    let (doc, statements, synthesis, diagnostics) = run(DOC);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(
+            texts(&statements),
+            [
+                "[erd 6] CREATE TABLE teams (\n    id bigint PRIMARY KEY,\n    name text UNIQUE\n);",
+                "[column-table 13] CREATE TABLE members (\n    id uuid PRIMARY KEY,\n    team_id bigint NOT NULL REFERENCES teams (id),\n    role character varying(10) DEFAULT 'guest' CHECK (role IN ('owner', 'guest')),\n    \"order\" integer DEFAULT 0,\n    mentor_id uuid REFERENCES members (id),\n    account_id uuid\n);",
+                // An extension's type waits for the tables in its own statement.
+                "[erd 9] ALTER TABLE teams ADD COLUMN embedding vector;",
+                "CREATE INDEX members_team_idx ON members (team_id);",
+                "CREATE TABLE accounts (id uuid PRIMARY KEY);",
+                "[column-table 21] ALTER TABLE members ADD FOREIGN KEY (account_id) REFERENCES accounts;",
+            ]
+        );
+    for (i, s) in statements.iter().enumerate() {
+        assert_eq!(s.index, i);
+        if s.generated().is_some() {
+            assert!(s.facts.parses, "{}", s.text);
+            assert_eq!(s.kind, StatementKind::Schema);
+        }
+    }
+    // Ranges point at the sources: the entity name, the heading word, the column name.
+    let at = |i: usize| &doc.text[statements[i].range.as_usize()];
+    assert_eq!(at(0), "TEAMS");
+    assert_eq!(at(1), "members");
+    assert_eq!(at(2), "embedding");
+    assert_eq!(at(5), "account_id");
+    assert_eq!(
+        synthesis.generated_tables.keys().collect::<Vec<_>>(),
+        ["members", "teams"]
+    );
+}
+
+#[test]
+fn fragments_are_completed_only_when_elided_or_used() {
+    let erd = "```mermaid
+erDiagram
+    EVENTS {
+        uuid id PK
+        text kind
+        int score
+    }
+```
+";
+    // Used elsewhere: `kind` is indexed.
+    let (_, statements, synthesis, diagnostics) = run(&format!(
+        "{erd}\n```sql\nCREATE TABLE events (score int);\nCREATE INDEX ON events (kind);\n```\n"
+    ));
+    assert_eq!(
+            texts(&statements)[1],
+            "[erd 3] ALTER TABLE events\n    ADD COLUMN IF NOT EXISTS id uuid PRIMARY KEY,\n    ADD COLUMN IF NOT EXISTS kind text;"
+        );
+    assert_eq!(synthesis.added_columns["events"], ["id", "kind"]);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code, Code::FragmentMerged);
+    assert!(diagnostics[0].primary.message.as_deref() == Some("other statements use `kind`"));
+    // Elided: a comment says columns are left out.
+    let (_, statements, _, diagnostics) = run(&format!(
+        "{erd}\n```sql\nCREATE TABLE events (\n  score int\n  -- ...\n);\n```\n"
+    ));
+    assert_eq!(statements.len(), 2);
+    assert_eq!(
+        diagnostics[0].primary.message.as_deref(),
+        Some("it elides columns")
+    );
+    // A name another table of the statement has is no evidence.
+    let (_, statements, _, diagnostics) = run(&format!(
+            "{erd}\n```sql\nCREATE TABLE kinds (kind text);\nCREATE TABLE events (score int);\nCREATE VIEW v AS SELECT k.kind FROM events e JOIN kinds k ON true;\n```\n"
+        ));
+    assert_eq!(statements.len(), 3);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    // A complete table that simply lacks a column is drift, not a fragment.
+    let (_, statements, synthesis, diagnostics) = run(&format!(
+        "{erd}\n```sql\nCREATE TABLE events (id uuid PRIMARY KEY, score int);\n```\n"
+    ));
+    assert_eq!(statements.len(), 1);
+    assert!(synthesis.added_columns.is_empty() && diagnostics.is_empty());
+}
+
+#[test]
+fn identifiers_and_defaults_are_written_as_sql() {
+    assert_eq!(quote("users"), "users");
+    assert_eq!(quote("user"), "\"user\"");
+    assert_eq!(quote("app.Order"), "app.\"Order\"");
+    assert_eq!(quote_part("a.b"), "\"a.b\"");
+    assert_eq!(quote_part("사용자"), "\"사용자\"");
+    let text = "text";
+    assert_eq!(default_expression("now()", text).as_deref(), Some("now()"));
+    assert_eq!(default_expression("`0`", "integer").as_deref(), Some("0"));
+    assert_eq!(
+        default_expression("'pending'", text).as_deref(),
+        Some("'pending'")
+    );
+    assert_eq!(
+        default_expression("true.", "boolean").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        default_expression("Asia/Seoul", "character varying(40)").as_deref(),
+        Some("'Asia/Seoul'")
+    );
+    assert_eq!(
+        default_expression("O'Brien", text).as_deref(),
+        Some("'O''Brien'")
+    );
+    assert_eq!(default_expression("next week", "date"), None);
+    assert_eq!(default_expression("", text), None);
+    assert!(has_elision(
+        "CREATE TABLE t (\n  a int\n  -- 기타 컬럼들...\n)"
+    ));
+    assert!(!has_elision("CREATE TABLE t (a int)"));
+    assert!(has_word("create index on t (kind)", "kind"));
+    assert!(!has_word("create index on t (kinds)", "kind"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Whatever ERD, column-table and SQL pieces a document holds, synthesis keeps the
+    /// document's statements in order, numbers all statements, points every generated one
+    /// at a range inside the text, and writes SQL that parses.
+    #[test]
+    fn synthesis_spans_cover_the_input_and_sql_parses(pieces in proptest::collection::vec(
+        proptest::prelude::prop_oneof![
+            proptest::prelude::Just("```mermaid\nerDiagram\n"),
+            proptest::prelude::Just("    A ||--o{ B : has\n"),
+            proptest::prelude::Just("    A {\n        uuid id PK\n        string name UK\n    }\n"),
+            proptest::prelude::Just("    B {\n        uuid id PK\n        uuid a_id FK\n        enum \"x\"\n    }\n"),
+            proptest::prelude::Just("    \"C d\" {\n        int[] v\n    }\n"),
+            proptest::prelude::Just("```\n"),
+            proptest::prelude::Just("\n### b\n| Column | Type | Notes |\n| --- | --- | --- |\n"),
+            proptest::prelude::Just("| c | varchar(3) | `x` or `y`, default x |\n"),
+            proptest::prelude::Just("| a_id | uuid | FK -> a |\n"),
+            proptest::prelude::Just("| 이름 | text | 기본값: '' |\n"),
+            proptest::prelude::Just("\n### a\nColumns: `id`, `order`.\n"),
+            proptest::prelude::Just("```sql\nCREATE TABLE a (name text);\nCREATE INDEX ON a (id);\nSELECT * FROM b;\n```\n"),
+            proptest::prelude::Just("```sql\nCREATE TABLE b (x int -- ...\n);\n```\n"),
+            proptest::prelude::Just("é\n"),
+        ],
+        0..16,
+    )) {
+        let text = pieces.concat();
+        let (doc, statements, _, diagnostics) = run(&text);
+        let (originals, _) = sql::extract(&doc);
+        let kept: Vec<&str> = statements
+            .iter()
+            .filter(|s| s.generated().is_none())
+            .map(|s| s.text.as_str())
+            .collect();
+        let expected: Vec<&str> = originals.iter().map(|s| s.text.as_str()).collect();
+        proptest::prop_assert_eq!(kept, expected);
+        for (i, s) in statements.iter().enumerate() {
+            proptest::prop_assert_eq!(s.index, i);
+            proptest::prop_assert!(doc.text.get(s.range.as_usize()).is_some());
+            if s.generated().is_some() {
+                proptest::prop_assert!(s.facts.parses, "{}", s.text);
+            }
+        }
+        // Drift over the same document (the statements' own tables as the SQL side).
+        let (schema, _) = super::super::from_document(&doc);
+        let (_, synthesis, _) = synthesize(&doc, &schema, statements.iter().filter(|s| s.generated().is_none()).cloned().collect());
+        let catalog = super::super::drift::SqlSide::from_statements(&statements);
+        let drift = super::super::drift::drift(&doc, &schema, &synthesis, &statements, &catalog, None);
+        for d in diagnostics.iter().chain(&drift) {
+            proptest::prop_assert!(doc.text.get(d.primary.range.as_usize()).is_some());
+            for l in &d.secondary {
+                proptest::prop_assert!(doc.text.get(l.range.as_usize()).is_some());
+            }
+        }
+    }
+}
