@@ -1,3 +1,4 @@
+mod catalog;
 mod check;
 mod cli;
 mod converge;

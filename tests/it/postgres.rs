@@ -957,21 +957,24 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     // Every catalog query pgspec runs, on a fresh session of the trapped database.
     let mut s = db.session().expect("session");
     let files = [
-        include_str!("../../crates/pgspec_postgres/src/catalog/drift_columns.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/drift_foreign_keys.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/drift_keys.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_columns.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_constraints.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_functions.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_grants.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_indexes.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_partitions.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_policies.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/lint_triggers.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/object_counts.sql"),
-        include_str!("../../crates/pgspec_postgres/src/catalog/roles_granted_to.sql"),
-        include_str!("../../crates/pgspec_seed/src/catalog.sql"),
-        include_str!("../../crates/pgspec_provision/src/partitions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/schemas.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/extensions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/types.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/column_types.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/sequences.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/tables.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/views.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/columns.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/constraints.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/indexes.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/functions.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/routine_names.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/triggers.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/policies.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/privileges.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/object_counts.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/roles_granted_to.sql"),
+        include_str!("../../crates/pgspec_postgres/src/catalog/queries/partitions.sql"),
     ];
     for sql in files {
         s.query_strings(sql)
@@ -979,11 +982,14 @@ fn a_documents_search_path_never_reaches_pgspecs_privileged_connections() {
     }
     s.available_extensions().expect("extensions");
     s.installed_extensions().expect("extensions");
-    let tables = pgspec::schema::drift::Catalog::load(&mut s).expect("drift catalog");
-    drop(tables);
-    let seed_catalog = pgspec::seed::catalog::load(&mut admin).expect("seed catalog");
+    let catalog = s.catalog().expect("the one catalog, on the session");
     assert!(
-        seed_catalog.tables.iter().any(|t| t.name == "t"),
+        catalog.tables.iter().any(|t| t.name == "t"),
+        "the catalog is read correctly"
+    );
+    let catalog = pgspec::postgres::catalog::Catalog::load(&mut admin).expect("the one catalog");
+    assert!(
+        catalog.tables.iter().any(|t| t.name == "t"),
         "the catalog is read correctly"
     );
     assert_eq!(trap_calls(&server, &db.name), Vec::<String>::new());

@@ -6,7 +6,7 @@ use crate::diagnostics::Diagnostic;
 use crate::document::{self, Document};
 use crate::lint::{self, LintConfig};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
-use crate::schema::drift::{self, Catalog};
+use crate::schema::drift::{self, SqlSide};
 use crate::schema::merged::{self, Model};
 use crate::schema::synth::{self, Synthesis};
 use crate::schema::{self, DocSchema};
@@ -148,7 +148,7 @@ pub struct Checked {
     pub synthesis: Synthesis,
     /// The scratch database's tables after the check, or the statements' (`live == false`)
     /// when the catalog could not be read.
-    pub catalog: Catalog,
+    pub catalog: SqlSide,
 }
 
 /// [`check`] with drift, keeping the catalog and the document schema (for `pgspec model`).
@@ -172,8 +172,14 @@ pub fn check_all(
     annotate_generated(&extracted.statements, &mut report);
     // Drift against what the SQL created; the statements' own text when the catalog cannot be
     // read.
-    let catalog = Catalog::load(&mut session)
-        .unwrap_or_else(|_| Catalog::from_statements(&extracted.statements))
+    // The one catalog, read once: drift's SQL side and lint's rules both come from it.
+    let db_catalog = session.catalog();
+    let catalog = db_catalog
+        .as_ref()
+        .map_or_else(
+            |_| SqlSide::from_statements(&extracted.statements),
+            SqlSide::from_catalog,
+        )
         .with_refused_tables(&extracted.statements);
     let drift = drift::drift(
         &extracted.document,
@@ -194,6 +200,7 @@ pub fn check_all(
             &extracted.document,
             &extracted.statements,
             &mut session,
+            &db_catalog?,
             config,
         )?;
         select_and_suppress(

@@ -11,15 +11,16 @@ use pgspec_sql as sql;
 /// The client library, for the stages that run queries on connections this crate opens.
 pub use ::postgres as client;
 
+pub mod catalog;
 #[cfg(test)]
 mod catalog_audit;
-pub mod catalog_queries;
 pub mod cluster;
 pub mod deadline;
 pub mod error;
 pub mod limits;
 pub mod orphans;
 mod os;
+pub mod plpgsql_check;
 pub mod sandbox;
 pub mod session;
 

@@ -412,6 +412,22 @@ impl ApplySession {
         }
     }
 
+    /// Run pgspec's own typed catalog reads on the superuser connection (search_path
+    /// `pg_catalog, pg_temp`): for [`crate::postgres::catalog`], never for document text.
+    pub(crate) fn with_admin<T>(
+        &mut self,
+        read: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, ClusterError> {
+        let result = read(&mut self.admin.client);
+        self.admin.take_notices();
+        result.map_err(|e| {
+            if self.admin.client.is_closed() {
+                let _ = self.admin.reconnect();
+            }
+            ClusterError::Server(format!("{} (in pgspec's catalog query)", error_text(&e)))
+        })
+    }
+
     /// The schema the document's role creates unqualified objects in (`current_schema()` on
     /// the app connection), `public` if it has none.
     fn app_creation_schema(&mut self) -> String {

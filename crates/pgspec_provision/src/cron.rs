@@ -67,13 +67,8 @@ pub fn schedule_jobs(
         .batch_execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
         .map_err(server_error)?;
     unschedule_jobs_with(&mut client, database)?;
-    let owner: String = client
-        .query_one(
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1",
-            &[&database],
-        )
-        .map_err(server_error)?
-        .get(0);
+    let owner = crate::postgres::catalog::probes::database_owner(&mut client, database)
+        .map_err(server_error)?;
     let mut out = Vec::new();
     for (line, job) in jobs {
         let name = format!(
@@ -111,13 +106,8 @@ pub fn unschedule_jobs(server: &Server, database: &str) -> Result<usize, Cluster
         return Ok(0);
     };
     let mut client = server.admin_client(&cron_db)?;
-    let installed: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron')",
-            &[],
-        )
-        .map_err(server_error)?
-        .get(0);
+    let installed = crate::postgres::catalog::probes::extension_installed(&mut client, "pg_cron")
+        .map_err(server_error)?;
     if !installed {
         return Ok(0);
     }

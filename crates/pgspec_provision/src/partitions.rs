@@ -29,9 +29,6 @@ use names::{choose_template, fit_identifier};
 
 mod bounds;
 use bounds::{gaps, parse_bound, BoundValue, Interval, PartBound, Point};
-
-/// Every partitioned table with its key and its partitions (see the file's header).
-const CATALOG_QUERY: &str = include_str!("partitions.sql");
 /// PostgreSQL truncates longer identifiers (NAMEDATALEN - 1 bytes).
 const MAX_IDENTIFIER_BYTES: usize = 63;
 /// SQLSTATE insufficient_privilege: the only failure worth retrying as superuser.
@@ -204,7 +201,7 @@ impl Table {
 fn load_tables(session: &mut ApplySession) -> Result<Vec<Table>, ClusterError> {
     let mut tables: Vec<Table> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for row in session.query_strings(CATALOG_QUERY)? {
+    for row in crate::postgres::catalog::partition_rows(session)? {
         let col = |i: usize| row.get(i).cloned().flatten();
         let Some(oid) = col(0) else { continue };
         let position = *index.entry(oid).or_insert_with(|| {
@@ -541,18 +538,7 @@ fn names_in_schema(
     session: &mut ApplySession,
     schema: &str,
 ) -> Result<BTreeSet<String>, ClusterError> {
-    let sql = format!(
-        "SELECT c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
-         ON n.oid = c.relnamespace WHERE n.nspname = {schema} \
-         UNION SELECT t.typname::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n \
-         ON n.oid = t.typnamespace WHERE n.nspname = {schema}",
-        schema = quote_literal(schema)
-    );
-    Ok(session
-        .query_strings(&sql)?
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect())
+    crate::postgres::catalog::names_in_schema(session, schema)
 }
 
 /// `name`, or `name_2`, `name_3`, … (fitted to 63 bytes) if taken.

@@ -139,19 +139,11 @@ pub fn made_by_up(
     database: &str,
     document: Option<&str>,
 ) -> Result<Option<UpDatabase>, ClusterError> {
-    let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    let rows = admin
-        .query(
-            "SELECT pg_catalog.shobj_description(oid, 'pg_database'), pg_catalog.pg_get_userbyid(datdba)::text \
-             FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1",
-            &[&database],
-        )
-        .map_err(|e| ClusterError::Server(e.to_string()))?;
-    let Some(row) = rows.first() else {
+    let Some((comment, owner)) =
+        crate::postgres::catalog::database_comment_and_owner(server, database)?
+    else {
         return Ok(None);
     };
-    let comment: Option<String> = row.get(0);
-    let owner: String = row.get(1);
     let Some(comment) = comment.filter(|c| c.starts_with(UP_MARKER)) else {
         return Err(ClusterError::Server(format!(
             "database {database} was not made by `pgspec up`; pgspec leaves it alone (choose another --name)"
@@ -172,15 +164,10 @@ pub fn made_by_up(
 
 /// The comment of `database`, if it exists: `Some(None)` exists without one.
 fn existing(server: &Server, database: &str) -> Result<Option<Option<String>>, ClusterError> {
-    let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    let rows = admin
-        .query(
-            "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database \
-             WHERE datname OPERATOR(pg_catalog.=) $1",
-            &[&database],
-        )
-        .map_err(|e| ClusterError::Server(e.to_string()))?;
-    Ok(rows.first().map(|r| r.get::<_, Option<String>>(0)))
+    Ok(
+        crate::postgres::catalog::database_comment_and_owner(server, database)?
+            .map(|(comment, _)| comment),
+    )
 }
 
 /// Cron jobs scheduled for the database, against the schedules the document declares.
@@ -405,10 +392,8 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
         .filter(|o| o.kind == ObjectKind::Role)
         .map(|o| o.name.clone())
         .collect();
-    let roles_used = session
-        .query_strings(crate::postgres::catalog_queries::ROLES_GRANTED_TO)?
+    let roles_used = crate::postgres::catalog::roles_granted_to(session)?
         .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
         .filter(|r| !created.contains(r))
         .collect();
     Ok(Built {
@@ -614,10 +599,7 @@ fn count_objects_by_url(
     database: &str,
     statements: Option<&[crate::sql::Statement]>,
 ) -> Result<Vec<ObjectCount>, ClusterError> {
-    let mut client = server.admin_client(database)?;
-    let rows = client
-        .simple_query(crate::postgres::catalog_queries::OBJECT_COUNTS)
-        .map_err(|e| ClusterError::Server(e.to_string()))?;
+    let rows = crate::postgres::catalog::object_counts(server, database)?;
     let mut document: BTreeMap<&str, u64> = BTreeMap::new();
     if let Some(statements) = statements {
         for stmt in statements {
@@ -637,10 +619,8 @@ fn count_objects_by_url(
         }
     }
     let mut out = Vec::new();
-    for row in rows {
-        if let crate::postgres::client::SimpleQueryMessage::Row(row) = row {
-            let kind = row.get(0).unwrap_or("").to_string();
-            let in_database = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    for (kind, in_database) in rows {
+        {
             let tracked = matches!(
                 kind.as_str(),
                 "indexes"

@@ -1,7 +1,7 @@
 //! Drift: where the document's ERDs, column tables and prose disagree with its SQL (DRF001–
 //! DRF011, category `drift`). The SQL side is what the SQL actually created: the scratch
-//! database's catalog after `check` ([`Catalog::load`]), or, without a server, what the
-//! `CREATE TABLE` statements say ([`Catalog::from_statements`]). Tables and columns pgspec
+//! database's one catalog after `check` ([`SqlSide::from_catalog`]), or, without a server, what the
+//! `CREATE TABLE` statements say ([`SqlSide::from_statements`]). Tables and columns pgspec
 //! generated itself ([`Synthesis`]) count as missing from the SQL. Every finding carries both
 //! spans: the primary label on one side, a secondary label on the other.
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
-use crate::postgres::{ApplySession, ClusterError};
+use crate::postgres::catalog::{Catalog as DbCatalog, ConstraintKind, TableKind};
 use crate::sql::tables::SqlForeignKey;
 use crate::sql::{ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
@@ -19,28 +19,30 @@ use crate::text::TextRange;
 use super::model::{Cardinality, DocColumn, DocSchema, SourceKind};
 use super::synth::{merged_tables, Merged, Synthesis};
 
-/// The SQL side of the comparison: tables by unqualified name.
+/// The SQL side of the comparison: tables by unqualified name, derived from the one
+/// [`crate::postgres::catalog::Catalog`] ([`SqlSide::from_catalog`]) or, without a server,
+/// from the statements' text ([`SqlSide::from_statements`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Catalog {
-    pub tables: BTreeMap<String, CatalogTable>,
+pub struct SqlSide {
+    pub tables: BTreeMap<String, SqlSideTable>,
     /// Whether this came from a live database (`false`: from the statements' text).
     pub live: bool,
 }
 
-/// A table of the [`Catalog`].
+/// A table of the [`SqlSide`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct CatalogTable {
+pub struct SqlSideTable {
     /// Whether the table exists in the database (`false`: read from a statement's text).
     pub in_database: bool,
-    pub columns: Vec<CatalogColumn>,
+    pub columns: Vec<SqlSideColumn>,
     pub primary_key: Vec<String>,
     pub unique: Vec<Vec<String>>,
     pub foreign_keys: Vec<SqlForeignKey>,
 }
 
-/// A column of a [`CatalogTable`].
+/// A column of a [`SqlSideTable`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct CatalogColumn {
+pub struct SqlSideColumn {
     pub name: String,
     /// As `format_type` prints it.
     pub pg_type: String,
@@ -48,8 +50,8 @@ pub struct CatalogColumn {
     pub default: Option<String>,
 }
 
-impl CatalogTable {
-    fn column(&self, name: &str) -> Option<&CatalogColumn> {
+impl SqlSideTable {
+    fn column(&self, name: &str) -> Option<&SqlSideColumn> {
         self.columns.iter().find(|c| c.name == name)
     }
 
@@ -67,74 +69,91 @@ impl CatalogTable {
     }
 }
 
-const COLUMNS_SQL: &str = crate::postgres::catalog_queries::DRIFT_COLUMNS;
-const KEYS_SQL: &str = crate::postgres::catalog_queries::DRIFT_KEYS;
-const FOREIGN_KEYS_SQL: &str = crate::postgres::catalog_queries::DRIFT_FOREIGN_KEYS;
-
-fn split_list(s: Option<&String>) -> Vec<String> {
-    s.map(|s| s.split(',').map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-impl Catalog {
-    /// The tables of the session's database (public schema first when names repeat).
-    pub fn load(session: &mut ApplySession) -> Result<Catalog, ClusterError> {
-        let mut tables: BTreeMap<String, CatalogTable> = BTreeMap::new();
-        let mut seen_columns: HashSet<(String, String)> = HashSet::new();
-        for row in session.query_strings(COLUMNS_SQL)? {
-            let (Some(Some(table)), Some(Some(column))) = (row.first(), row.get(1)) else {
-                continue;
-            };
-            if !seen_columns.insert((table.clone(), column.clone())) {
+impl SqlSide {
+    /// The ordinary and partitioned tables of `catalog` (partitions are not tables of the
+    /// design), by unqualified name; where names repeat across schemas, `public`'s come first.
+    pub fn from_catalog(catalog: &DbCatalog) -> SqlSide {
+        let mut tables: BTreeMap<String, SqlSideTable> = BTreeMap::new();
+        let mut in_order: Vec<&crate::postgres::catalog::Table> = catalog
+            .tables
+            .iter()
+            .filter(|t| t.kind != TableKind::Foreign && !t.is_partition())
+            .collect();
+        in_order.sort_by_key(|t| (t.schema != "public", t.schema.clone(), t.name.clone()));
+        let mut owner: HashMap<u32, String> = HashMap::new();
+        for t in &in_order {
+            owner.insert(t.oid, t.name.clone());
+            let entry = tables
+                .entry(t.name.clone())
+                .or_insert_with(|| SqlSideTable {
+                    in_database: true,
+                    ..SqlSideTable::default()
+                });
+            for c in &t.columns {
+                if entry.column(&c.name).is_some() {
+                    continue;
+                }
+                entry.columns.push(SqlSideColumn {
+                    name: c.name.clone(),
+                    pg_type: c.type_name.clone(),
+                    not_null: c.not_null,
+                    default: c.default.clone().or_else(|| c.generated.clone()),
+                });
+            }
+        }
+        let column_names = |table_oid: u32, attnums: &[i16]| -> Option<Vec<String>> {
+            let t = catalog.table_by_oid(table_oid)?;
+            attnums
+                .iter()
+                .map(|a| {
+                    t.columns
+                        .iter()
+                        .find(|c| c.attnum == *a)
+                        .map(|c| c.name.clone())
+                })
+                .collect()
+        };
+        for i in &catalog.indexes {
+            if !(i.primary || i.unique) || i.predicate.is_some() || i.attnums.contains(&0) {
                 continue;
             }
-            tables
-                .entry(table.clone())
-                .or_insert_with(|| CatalogTable {
-                    in_database: true,
-                    ..CatalogTable::default()
-                })
-                .columns
-                .push(CatalogColumn {
-                    name: column.clone(),
-                    pg_type: row.get(2).cloned().flatten().unwrap_or_default(),
-                    not_null: row.get(3).cloned().flatten().as_deref() == Some("true"),
-                    default: row.get(4).cloned().flatten(),
-                });
-        }
-        for row in session.query_strings(KEYS_SQL)? {
-            let Some(Some(table)) = row.first() else {
+            let Some(t) = owner.get(&i.table_oid).and_then(|n| tables.get_mut(n)) else {
                 continue;
             };
-            let Some(t) = tables.get_mut(table) else {
+            let Some(cols) = column_names(i.table_oid, &i.attnums) else {
                 continue;
             };
-            let cols = split_list(row.get(2).and_then(Option::as_ref));
-            if row.get(1).cloned().flatten().as_deref() == Some("p") {
+            if i.primary {
                 t.primary_key = cols;
             } else {
                 t.unique.push(cols);
             }
         }
-        for row in session.query_strings(FOREIGN_KEYS_SQL)? {
-            let Some(Some(table)) = row.first() else {
-                continue;
-            };
-            let Some(t) = tables.get_mut(table) else {
+        let mut fks: Vec<&crate::postgres::catalog::Constraint> = catalog
+            .constraints
+            .iter()
+            .filter(|k| k.kind == ConstraintKind::ForeignKey && !k.on_partition && !k.inherited)
+            .collect();
+        fks.sort_by_key(|k| k.oid);
+        for k in fks {
+            let (Some(t), Some(r)) = (
+                owner.get(&k.table_oid).and_then(|n| tables.get_mut(n)),
+                k.references.as_ref(),
+            ) else {
                 continue;
             };
             t.foreign_keys.push(SqlForeignKey {
-                columns: split_list(row.get(1).and_then(Option::as_ref)),
-                target: row.get(2).cloned().flatten().unwrap_or_default(),
-                target_columns: split_list(row.get(3).and_then(Option::as_ref)),
+                columns: k.columns.clone(),
+                target: r.table.clone(),
+                target_columns: r.columns.clone(),
             });
         }
-        Ok(Catalog { tables, live: true })
+        SqlSide { tables, live: true }
     }
 
     /// What the document's own `CREATE TABLE` statements say (generated statements excluded):
     /// the fallback when no database is at hand.
-    pub fn from_statements(statements: &[Statement]) -> Catalog {
+    pub fn from_statements(statements: &[Statement]) -> SqlSide {
         let mut tables = BTreeMap::new();
         for s in statements.iter().filter(|s| s.generated().is_none()) {
             if !matches!(s.kind, StatementKind::Schema) {
@@ -148,12 +167,12 @@ impl Catalog {
             }
             tables
                 .entry(t.name.clone())
-                .or_insert_with(|| CatalogTable {
+                .or_insert_with(|| SqlSideTable {
                     in_database: false,
                     columns: t
                         .columns
                         .iter()
-                        .map(|c| CatalogColumn {
+                        .map(|c| SqlSideColumn {
                             name: c.name.clone(),
                             pg_type: match c.pg_type.as_str() {
                                 "serial" => "integer".into(),
@@ -170,19 +189,19 @@ impl Catalog {
                     foreign_keys: t.foreign_keys.clone(),
                 });
         }
-        Catalog {
+        SqlSide {
             tables,
             live: false,
         }
     }
 }
 
-impl Catalog {
+impl SqlSide {
     /// Add the tables the document's `CREATE TABLE` statements define that the database lacks
     /// (the server refused them): still the SQL's design, compared with the description.
     #[must_use]
-    pub fn with_refused_tables(mut self, statements: &[Statement]) -> Catalog {
-        for (name, table) in Catalog::from_statements(statements).tables {
+    pub fn with_refused_tables(mut self, statements: &[Statement]) -> SqlSide {
+        for (name, table) in SqlSide::from_statements(statements).tables {
             self.tables.entry(name).or_insert(table);
         }
         self
@@ -350,7 +369,7 @@ pub fn drift(
     schema: &DocSchema,
     synthesis: &Synthesis,
     statements: &[Statement],
-    catalog: &Catalog,
+    catalog: &SqlSide,
     server_findings: Option<&[Diagnostic]>,
 ) -> Vec<Diagnostic> {
     let merged = merged_tables(schema);
@@ -484,7 +503,7 @@ fn columns_drift(
     doc: &Document,
     m: &Merged,
     name: &str,
-    table: &CatalogTable,
+    table: &SqlSideTable,
     added: &[String],
     sql: &SqlSpans,
     out: &mut Vec<Diagnostic>,
@@ -615,7 +634,7 @@ fn key_drift(
     _doc: &Document,
     m: &Merged,
     c: &DocColumn,
-    table: &CatalogTable,
+    table: &SqlSideTable,
     name: &str,
     sql: &SqlSpans,
     out: &mut Vec<Diagnostic>,
@@ -650,7 +669,7 @@ fn relationships_drift(
     doc: &Document,
     schema: &DocSchema,
     synthesis: &Synthesis,
-    catalog: &Catalog,
+    catalog: &SqlSide,
     sql: &SqlSpans,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -979,7 +998,7 @@ CREATE TABLE c (id int);
         let (doc, _) = crate::document::read(text.as_bytes());
         let (statements, _) = crate::sql::extract(&doc);
         let (schema, _) = super::super::from_document(&doc);
-        let catalog = Catalog::from_statements(&statements);
+        let catalog = SqlSide::from_statements(&statements);
         assert!(!catalog.live);
         assert_eq!(catalog.tables["b"].foreign_keys[0].target, "a");
         let found: Vec<(Code, String, String)> = drift(

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::document::Document;
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
-use super::drift::Catalog;
+use super::drift::SqlSide;
 use super::model::{Cardinality, DocSchema, SourceKind};
 use super::synth::Synthesis;
 
@@ -105,7 +105,7 @@ pub fn build(
     schema: &DocSchema,
     synthesis: &Synthesis,
     statements: &[Statement],
-    catalog: &Catalog,
+    catalog: &SqlSide,
 ) -> Model {
     let line = |offset: u32| doc.line_index.line(offset);
     // The document's own CREATE TABLE per table (first one), for SQL source lines.

@@ -4,9 +4,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::catalog::{ColType, Column, PartitionBound, Table};
 use super::expr::{self, Expr, Hints, V};
 use super::names::{hex, Names};
+use super::plan::{ColType, Column, PartitionBound, Table};
 use super::values::{parse_timestamp, Rng, Value, DAY_MICROS};
 
 /// Attempts per row before pgspec gives the row up.

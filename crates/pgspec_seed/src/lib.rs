@@ -15,11 +15,11 @@ use pgspec_provision::up;
 use pgspec_sql as sql;
 
 pub mod bounded;
-pub mod catalog;
 pub mod expr;
 pub mod gen;
 pub mod load;
 pub mod names;
+pub mod plan;
 pub mod values;
 pub mod volumes;
 
@@ -38,8 +38,8 @@ use crate::text::TextRange;
 pub use load::Progress;
 
 use bounded::{statement_bound, DocumentConnection};
-use catalog::{quote_ident, Catalog, Table};
 use gen::{Generator, KeyPools};
+use plan::{quote_ident, Plan, Table};
 use values::Value;
 
 /// The seeder failed to run (not a finding about the document).
@@ -135,22 +135,17 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
     };
     let owner = made.owner;
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    let rows = admin.query(
-        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls, rolcanlogin, \
-         pg_catalog.shobj_description(oid, 'pg_authid') \
-         FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1",
-        &[&owner],
-    )?;
+    let standing = crate::postgres::catalog::probes::role_standing(&mut admin, &owner)?;
     let refuse = |why: String| {
         SeedError::Server(format!(
             "{why}; pgspec runs the document's code only as the database's own unprivileged owner role, never as an administrator (run `pgspec up --recreate` to rebuild the database with one)"
         ))
     };
-    let Some(row) = rows.first() else {
+    let Some(standing) = standing else {
         return Err(refuse(format!("the owner of database {database} is gone")));
     };
-    let (privileged, can_login, comment): (bool, bool, Option<String>) =
-        (row.get(0), row.get(1), row.get(2));
+    let (privileged, can_login, comment) =
+        (standing.privileged, standing.can_login, standing.comment);
     if privileged {
         return Err(refuse(format!(
             "database {database} is owned by {owner}, a role with privileged attributes"
@@ -192,9 +187,9 @@ pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> 
 /// Whether `database` exists on `server`.
 pub fn database_exists(server: &Server, database: &str) -> Result<bool, SeedError> {
     let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    Ok(!admin
-        .query("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])?
-        .is_empty())
+    Ok(crate::postgres::catalog::probes::database_exists(
+        &mut admin, database,
+    )?)
 }
 
 /// Where a table is created in the document (its CREATE TABLE statement), or the start.
@@ -346,7 +341,7 @@ pub fn seed(
     let mut app = DocumentConnection::open(server, database, setup)?;
     let mut admin = server.admin_client(database)?;
     admin.batch_execute(setup)?;
-    let catalog: Catalog = catalog::load(&mut admin)?;
+    let catalog = Plan::from_catalog(&crate::postgres::catalog::Catalog::load(&mut admin)?);
     // Everything that reads or writes the document's tables runs as their owner (`app`): a
     // table's defaults, triggers, CHECKs and RLS policies are the document's code.
     let owner: String = app
@@ -413,7 +408,7 @@ pub fn seed(
             for (ci, c) in table.columns.iter().enumerate() {
                 if matches!(
                     c.ty,
-                    catalog::ColType::Int2 | catalog::ColType::Int4 | catalog::ColType::Int8
+                    plan::ColType::Int2 | plan::ColType::Int4 | plan::ColType::Int8
                 ) {
                     let max: Option<i64> = one_value::<Option<i64>>(
                         &mut app,
@@ -644,7 +639,7 @@ pub fn seed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use catalog::{ColType, Column, ForeignKey};
+    use plan::{ColType, Column, ForeignKey};
 
     fn table(oid: i64, name: &str, fks: Vec<(i64, bool)>) -> Table {
         Table {

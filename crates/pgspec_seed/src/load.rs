@@ -10,8 +10,8 @@ use crate::postgres::client::types::{ToSql, Type};
 use crate::postgres::client::Client;
 
 use super::bounded::{self, DocumentConnection, Stopped};
-use super::catalog::quote_ident;
 use super::gen::{Generator, KeyPools};
+use super::plan::quote_ident;
 use super::values::Value;
 
 /// Rows per COPY statement.

@@ -8,6 +8,7 @@
 pub mod ast;
 #[rustfmt::skip]
 mod children;
+pub mod catalog_text;
 mod classify;
 pub mod cron;
 pub mod expr;

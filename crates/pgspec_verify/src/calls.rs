@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
-use crate::seed::catalog::{parse_bound, quote_ident, Catalog, PartitionBound};
+use crate::postgres::catalog::probes;
+use crate::seed::plan::{parse_bound, quote_ident, PartitionBound, Plan};
 use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
@@ -88,20 +89,10 @@ fn months_to_cover() -> Vec<(i64, String)> {
 fn uncovered(
     tx: &mut crate::postgres::client::Transaction<'_>,
 ) -> Result<Vec<(String, Vec<String>)>, crate::postgres::client::Error> {
-    let rows = tx.query(
-        "SELECT pg_catalog.format('%I.%I', n.nspname, p.relname), \
-         pg_catalog.pg_get_expr(c.relpartbound, c.oid)::text, \
-         pg_catalog.pg_get_partkeydef(p.oid)::text \
-         FROM pg_catalog.pg_class p JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace \
-         JOIN pg_catalog.pg_inherits i ON i.inhparent = p.oid \
-         JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
-         WHERE p.relkind = 'p' AND n.nspname NOT IN ('pg_catalog', 'cron')",
-        &[],
-    )?;
+    let rows = probes::partition_bounds(tx)?;
     let mut tables: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     for r in &rows {
-        let (name, bound, key): (String, Option<String>, Option<String>) =
-            (r.get(0), r.get(1), r.get(2));
+        let (name, bound, key): (String, Option<String>, Option<String>) = r.clone();
         if !key.as_deref().is_some_and(|k| k.starts_with("RANGE")) {
             continue;
         }
@@ -141,13 +132,7 @@ fn partition_claim(
     range: TextRange,
     what: &str,
 ) -> Option<Claim> {
-    let before: i64 = tx
-        .query_one(
-            "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits",
-            &[],
-        )
-        .ok()?
-        .get(0);
+    let before: i64 = probes::inheritance_count(tx).ok()?;
     let _ = before;
     let gaps = uncovered(tx).ok()?;
     let missing: Vec<String> = gaps
@@ -173,7 +158,7 @@ fn partition_claim(
 
 /// An argument expression for a parameter: a real value of a column with the parameter's
 /// name (without `p_`/`in_`/`_`), else a plain value of its type.
-fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
+fn argument(catalog: &Plan, name: &str, type_sql: &str) -> String {
     let base = name
         .trim_start_matches("p_")
         .trim_start_matches("in_")
@@ -232,7 +217,7 @@ fn argument(catalog: &Catalog, name: &str, type_sql: &str) -> String {
 #[allow(clippy::too_many_lines)]
 pub fn functions(
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
 ) -> Vec<Claim> {
@@ -249,22 +234,14 @@ pub fn functions(
                 continue;
             }
             seen.push((obj.schema.clone(), obj.name.clone()));
-            let rows = app.run(statement_bound(), |app| app.query(
-                "SELECT p.oid::int8, pg_catalog.format('%I.%I', n.nspname, p.proname), p.prokind::text, \
-                 pg_catalog.pg_get_function_result(p.oid), COALESCE(p.proargnames, '{}')::text[], \
-                 ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM pg_catalog.unnest(p.proargtypes::oid[]) t), \
-                 p.pronargdefaults::int4, COALESCE(p.proargmodes::text[], '{}') \
-                 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE p.proname = $1 AND ($2::text IS NULL OR n.nspname = $2) \
-                 AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
-                &[&obj.name, &obj.schema],
-            ));
+            let rows = app.run(statement_bound(), |app| {
+                probes::routines_named(app, &obj.name, obj.schema.as_deref())
+            });
             let Some(Ok(rows)) = rows.ok().map(|ran| ran.value) else {
                 continue;
             };
             for r in rows {
-                let (qualified, kind, result): (String, String, Option<String>) =
-                    (r.get(1), r.get(2), r.get(3));
+                let (qualified, kind, result) = (r.qualified, r.kind, r.result);
                 let result = result.unwrap_or_default();
                 let line = line_of(s.range);
                 let mut claim = Claim {
@@ -279,10 +256,10 @@ pub fn functions(
                 if result == "trigger" || result == "event_trigger" || kind == "a" || kind == "w" {
                     continue;
                 }
-                let names: Vec<String> = r.get(4);
-                let types: Vec<String> = r.get(5);
-                let defaults: i32 = r.get(6);
-                let modes: Vec<String> = r.get(7);
+                let names = r.arg_names;
+                let types = r.arg_types;
+                let defaults = r.n_defaults;
+                let modes = r.arg_modes;
                 let in_names: Vec<String> = if modes.is_empty() {
                     names.clone()
                 } else {

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
-use crate::seed::catalog::{quote_ident, Catalog, ColType, Table};
 use crate::seed::expr::{self, V};
+use crate::seed::plan::{quote_ident, ColType, Plan, Table};
 use crate::text::TextRange;
 
 use super::{Claim, ClaimKind, Status};
@@ -217,7 +217,7 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
 /// Claims for the unique and CHECK constraints of every table.
 pub fn run(
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     definitions: &std::collections::HashMap<(i64, String), String>,
     locate: &dyn Fn(&Table, &str) -> (u32, TextRange),
 ) -> Vec<Claim> {

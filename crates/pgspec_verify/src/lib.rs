@@ -24,9 +24,10 @@ use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic};
 use crate::document::Document;
+use crate::postgres::catalog::Catalog;
 use crate::postgres::Server;
 use crate::seed::bounded::{self, DocumentConnection};
-use crate::seed::{catalog, SeedError};
+use crate::seed::{plan, SeedError};
 use crate::sql::Statement;
 use crate::text::TextRange;
 
@@ -141,7 +142,9 @@ pub fn verify(
     // bound, `--statement-timeout`); a terminated connection is replaced.
     let mut app = DocumentConnection::open(server, database, "")?;
     let mut admin = server.admin_client(database)?;
-    let catalog = catalog::load(&mut admin)?;
+    // The one catalog, read once; the seeder's plan is derived from it.
+    let db = Catalog::load(&mut admin)?;
+    let catalog = plan::Plan::from_catalog(&db);
     // "Chosen" plans are the planner's choice on statistics of the seeded volume. ANALYZE
     // evaluates the document's index expressions: as the owner of the tables, never as admin.
     // Its bound grows with the tables; stopped, verify goes on with the statistics there are.
@@ -163,24 +166,23 @@ pub fn verify(
     } else {
         analyzed.value?;
     }
-    let indexes: Vec<String> = admin
-        .query(
-            "SELECT indexname::text FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
-            &[],
-        )?
-        .iter()
-        .map(|r| r.get::<_, String>(0).to_lowercase())
-        .collect();
+    let indexes: Vec<String> = db.indexes.iter().map(|i| i.name.to_lowercase()).collect();
+    // Definitions of constraints and indexes by (table oid, name).
     let mut definitions: HashMap<(i64, String), String> = HashMap::new();
-    for r in admin.query(
-        "SELECT conrelid::int8, conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid <> 0 \
-         UNION ALL SELECT indrelid::int8, c.relname::text, pg_get_indexdef(indexrelid) FROM pg_index JOIN pg_class c ON c.oid = indexrelid",
-        &[],
-    )? {
-        definitions.insert((r.get(0), r.get(1)), r.get(2));
+    for k in &db.constraints {
+        definitions.insert(
+            (i64::from(k.table_oid), k.name.clone()),
+            k.definition.clone(),
+        );
+    }
+    for i in &db.indexes {
+        definitions.insert(
+            (i64::from(i.table_oid), i.name.clone()),
+            i.definition.clone(),
+        );
     }
     let line_of = |range: TextRange| document.line_index.line(range.start);
-    let locate = |table: &catalog::Table, name: &str| {
+    let locate = |table: &plan::Table, name: &str| {
         let range = statements
             .iter()
             .find(|s| !name.is_empty() && s.text.contains(name))

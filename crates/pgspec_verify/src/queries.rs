@@ -11,8 +11,9 @@ use regex::Regex;
 use serde_json::{json, Value as Json};
 
 use crate::document::Document;
+use crate::postgres::catalog::probes;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
-use crate::seed::catalog::{quote_ident, Catalog, Table};
+use crate::seed::plan::{quote_ident, Plan, Table};
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -378,7 +379,7 @@ fn default_for(type_name: &str) -> String {
 }
 
 /// Referenced tables of a query, by name.
-fn tables_of<'c>(catalog: &'c Catalog, query: &str) -> Vec<&'c Table> {
+fn tables_of<'c>(catalog: &'c Plan, query: &str) -> Vec<&'c Table> {
     let names: Vec<(Option<String>, String)> = crate::sql::relations_in(query)
         .into_iter()
         .map(|o| (o.schema, o.name))
@@ -398,12 +399,7 @@ fn app_definitions(
     tx: &mut crate::postgres::client::Transaction<'_>,
     names: &[String],
 ) -> Vec<String> {
-    tx.query(
-        "SELECT indexdef FROM pg_catalog.pg_indexes WHERE pg_catalog.lower(indexname) = ANY($1)",
-        &[&names],
-    )
-    .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-    .unwrap_or_default()
+    probes::index_definitions(tx, names).unwrap_or_default()
 }
 
 fn first_error(e: &crate::postgres::client::Error) -> (String, String) {
@@ -417,7 +413,7 @@ fn first_error(e: &crate::postgres::client::Error) -> (String, String) {
 #[allow(clippy::too_many_lines)]
 pub fn run(
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     queries: &[FoundQuery],
     catalog_indexes: &[String],
     line_of: &dyn Fn(TextRange) -> u32,
@@ -510,13 +506,8 @@ pub fn run(
                 return claim;
             }
             tick.next();
-            let types: Vec<String> = tx
-                .query(
-                    "SELECT pg_catalog.unnest(parameter_types)::text FROM pg_catalog.pg_prepared_statements WHERE name = 'pgspec_verify_q'",
-                    &[],
-                )
-                .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-                .unwrap_or_default();
+            let types: Vec<String> =
+                probes::prepared_parameter_types(&mut tx, "pgspec_verify_q").unwrap_or_default();
             let mut args = Vec::new();
             let mut bound = serde_json::Map::new();
             for (i, ty) in types.iter().enumerate() {
@@ -585,18 +576,8 @@ pub fn run(
                 if !pc.indexes.is_empty() {
                     let oids: Vec<i64> = tables.iter().map(|t| t.oid).collect();
                     tick.next();
-                    let others: Vec<String> = tx
-                        .query(
-                            "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i \
-                             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
-                             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                             WHERE i.indrelid = ANY($1::int8[]::oid[]) AND NOT c.relispartition \
-                             AND pg_catalog.lower(c.relname) <> ALL($2) \
-                             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)",
-                            &[&oids, &pc.indexes],
-                        )
-                        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-                        .unwrap_or_default();
+                    let others: Vec<String> =
+                        probes::other_indexes(&mut tx, &oids, &pc.indexes).unwrap_or_default();
                     for idx in others {
                         tick.next();
                         let ok = tx

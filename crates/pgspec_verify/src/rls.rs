@@ -10,8 +10,9 @@ use crate::postgres::client::{Client, Transaction};
 use regex::Regex;
 use serde_json::json;
 
+use crate::postgres::catalog::probes;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
-use crate::seed::catalog::{quote_ident, Catalog};
+use crate::seed::plan::{quote_ident, Plan};
 
 use super::{Claim, ClaimKind, Status};
 
@@ -98,14 +99,7 @@ fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
 
 /// Tables with policies keyed on a user setting.
 pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
-    let Ok(rows) = admin.query(
-        "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.roles::text[], \
-         COALESCE(p.qual, '') || ' ' || COALESCE(p.with_check, ''), c.relrowsecurity, p.cmd::text, p.qual \
-         FROM pg_policies p JOIN pg_class c ON c.relname = p.tablename \
-         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname \
-         ORDER BY 1, 2, 3",
-        &[],
-    ) else {
+    let Ok(rows) = probes::policies(admin) else {
         return Vec::new();
     };
     let mut out: Vec<Keyed> = Vec::new();
@@ -117,24 +111,29 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
     };
     let mut shared: Vec<(String, String, String)> = Vec::new();
     let mut all: Vec<(String, String, String, Option<String>, bool)> = Vec::new();
-    for r in &rows {
-        let expr: String = r.get(4);
-        let lower = expr.to_lowercase();
-        let cmd: String = r.get(6);
-        let qual: Option<String> = r.get(7);
-        all.push((r.get(0), r.get(1), cmd.clone(), qual.clone(), keyed(&lower)));
+    for r in rows {
+        let lower = r.expressions.to_lowercase();
+        let cmd = r.command.clone();
+        let qual = r.using.clone();
+        all.push((
+            r.schema.clone(),
+            r.table.clone(),
+            cmd.clone(),
+            qual.clone(),
+            keyed(&lower),
+        ));
         if !keyed(&lower) {
             // `USING (true)` shares nothing on purpose: it opens the table.
             if let Some(q) =
                 qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true")
             {
-                shared.push((r.get(0), r.get(1), q));
+                shared.push((r.schema.clone(), r.table.clone(), q));
             }
             continue;
         }
-        let (schema, table): (String, String) = (r.get(0), r.get(1));
+        let (schema, table) = (r.schema.clone(), r.table.clone());
         let (column, settings) = owner_column(&lower);
-        let roles: Vec<String> = r.get(3);
+        let roles = r.roles.clone();
         let idx = out
             .iter()
             .position(|k| k.schema == schema && k.table == table);
@@ -148,14 +147,14 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
                     roles: Vec::new(),
                     column: None,
                     settings: Vec::new(),
-                    rls_enabled: r.get(5),
+                    rls_enabled: r.rls_enabled,
                     shared: Vec::new(),
                     all: Vec::new(),
                 });
                 out.last_mut().expect("invariant: just pushed")
             }
         };
-        k.policies.push(r.get(2));
+        k.policies.push(r.name.clone());
         for role in roles {
             if role != "public" && !k.roles.contains(&role) {
                 k.roles.push(role);
@@ -220,16 +219,7 @@ fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
     if roles.is_empty() {
         return Vec::new();
     }
-    admin
-        .query(
-            "SELECT r.rolname::text FROM pg_catalog.pg_roles r \
-             WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]) AND NOT r.rolsuper \
-             AND NOT r.rolbypassrls AND r.rolname OPERATOR(pg_catalog.!~) '^pg_' \
-             AND pg_catalog.starts_with(pg_catalog.shobj_description(r.oid, 'pg_authid'), $2)",
-            &[&roles, &crate::postgres::session::ROLE_MARKER],
-        )
-        .map(|rows| rows.iter().map(|row| row.get(0)).collect())
-        .unwrap_or_default()
+    probes::marked_roles(admin, roles, crate::postgres::session::ROLE_MARKER).unwrap_or_default()
 }
 
 /// Check isolation on every keyed table.
@@ -237,7 +227,7 @@ fn granted_roles(admin: &mut Client, roles: &[String]) -> Vec<String> {
 pub fn run(
     admin: &mut Client,
     app: &mut DocumentConnection<'_>,
-    catalog: &Catalog,
+    catalog: &Plan,
     keyed: &[Keyed],
     line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
 ) -> Vec<Claim> {

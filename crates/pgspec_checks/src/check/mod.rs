@@ -182,10 +182,8 @@ impl<'a> Engine<'a> {
         };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.
-        let roles_before = session
-            .query_strings("SELECT rolname FROM pg_roles")?
+        let roles_before = crate::postgres::catalog::role_names(session)?
             .into_iter()
-            .filter_map(|row| row.into_iter().next().flatten())
             .collect();
         let safety = statements
             .iter()
@@ -462,15 +460,10 @@ impl<'a> Engine<'a> {
         verdict: &Verdict,
     ) -> Result<Option<fixes::FixPlan>, ClusterError> {
         if fixes::needs_partitioned_tables(verdict.category) {
-            self.fix_context.partitioned_tables = self
-                .session
-                .query_strings(
-                    "SELECT c.relname FROM pg_class c WHERE c.relkind = 'p' \
-                     AND c.relnamespace <> 'pg_catalog'::regnamespace",
-                )?
-                .into_iter()
-                .filter_map(|row| row.into_iter().next().flatten())
-                .collect();
+            self.fix_context.partitioned_tables =
+                crate::postgres::catalog::partitioned_table_names(self.session)?
+                    .into_iter()
+                    .collect();
             // Tables the document declares partitioned, whether or not they applied yet.
             let declared: Vec<String> = self
                 .statements

@@ -5,7 +5,6 @@
 //! Rules are registered in the one registry of every code (`crate::diagnostics::registry`);
 //! each lives in `rules/<name>.rs`; explanations live in `docs/rules/<name>.md`.
 
-mod ast;
 pub mod config;
 mod model;
 mod rules;
@@ -14,10 +13,9 @@ pub mod suppress;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::diagnostics::Diagnostic;
 use crate::document::Document;
+use crate::postgres::plpgsql_check::{plpgsql_check, PlpgsqlFindings};
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::ast::{self as sql_ast, pb, NodeEnum, ParseTree};
 use crate::sql::{ObjectKind, Statement};
@@ -26,20 +24,23 @@ use crate::text::TextRange;
 pub use crate::diagnostics::Rule;
 pub use config::{ConfigError, LintConfig};
 
-use model::{Catalog, Table};
+use crate::postgres::catalog::Catalog;
+use model::Table;
 
 /// A lint diagnostic with the rule's code, category and default severity.
 pub(crate) fn diagnostic(rule: Rule, message: impl Into<String>, range: TextRange) -> Diagnostic {
     Diagnostic::new(rule, rule.category(), message, range)
 }
 
-/// Run every enabled rule over `doc` and the catalog `session` holds (after `check`).
+/// Run every enabled rule over `doc` and `catalog`, the one catalog of the database `session`
+/// holds (after `check`).
 /// Diagnostics are sorted by position. Suppressions are applied by the caller, over these and
 /// every other finding of the document ([`suppress`]).
 pub fn lint(
     doc: &Document,
     statements: &[Statement],
     session: &mut ApplySession,
+    catalog: &Catalog,
     config: &LintConfig,
 ) -> Result<Vec<Diagnostic>, ClusterError> {
     let path = config.document.clone();
@@ -51,11 +52,15 @@ pub fn lint(
     {
         return Ok(Vec::new());
     }
-    let catalog = Catalog::load(session)?;
     let mut ctx = Context::new(doc, statements, catalog);
+    // The one rule that needs the server's help: plpgsql_check runs (in the postgres module)
+    // before the rules, which only read its findings.
+    if enabled(Rule::PlpgsqlCheck) {
+        ctx.plpgsql_check = plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
+    }
     for rule in Rule::ALL {
         if enabled(*rule) {
-            rules::run(*rule, &mut ctx, session)?;
+            rules::run(*rule, &mut ctx);
         }
     }
     let found: Vec<Diagnostic> = ctx.out.into_iter().filter(|d| enabled(d.code)).collect();
@@ -159,25 +164,21 @@ pub(crate) struct Query {
 pub(crate) struct Context<'a> {
     pub doc: &'a Document,
     pub statements: &'a [Statement],
-    pub catalog: Catalog,
+    pub catalog: &'a Catalog,
     /// Catalog tables plus the document's tables that are not in the catalog.
     pub tables: Vec<Table>,
     pub bodies: Vec<Body>,
     pub queries: Vec<Query>,
+    /// plpgsql_check's findings by function oid (`None`: not run, or not available).
+    pub plpgsql_check: Option<PlpgsqlFindings>,
     out: Vec<Diagnostic>,
 }
 
 impl<'a> Context<'a> {
-    fn new(doc: &'a Document, statements: &'a [Statement], catalog: Catalog) -> Self {
-        // The statements' kept trees (never parsed again), in the JSON form the document's
-        // tables are still read in (model.rs, which the catalog work rewrites).
-        let asts: Vec<Option<Value>> = statements
-            .iter()
-            .map(|s| s.ast().and_then(ast::json))
-            .collect();
-        let mut tables = catalog.tables.clone();
-        for (_, t) in model::document_tables(&asts) {
-            if catalog.table(&t.name).is_none() && !tables.iter().any(|x| x.name == t.name) {
+    fn new(doc: &'a Document, statements: &'a [Statement], catalog: &'a Catalog) -> Self {
+        let mut tables = model::catalog_tables(catalog);
+        for (_, t) in model::document_tables(statements) {
+            if catalog.find_table(&t.name).is_none() && !tables.iter().any(|x| x.name == t.name) {
                 tables.push(t);
             }
         }
@@ -203,6 +204,7 @@ impl<'a> Context<'a> {
             tables,
             bodies,
             queries,
+            plpgsql_check: None,
             out: Vec::new(),
         }
     }

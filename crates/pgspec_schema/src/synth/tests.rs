@@ -218,7 +218,7 @@ proptest::proptest! {
         // Drift over the same document (the statements' own tables as the SQL side).
         let (schema, _) = super::super::from_document(&doc);
         let (_, synthesis, _) = synthesize(&doc, &schema, statements.iter().filter(|s| s.generated().is_none()).cloned().collect());
-        let catalog = super::super::drift::Catalog::from_statements(&statements);
+        let catalog = super::super::drift::SqlSide::from_statements(&statements);
         let drift = super::super::drift::drift(&doc, &schema, &synthesis, &statements, &catalog, None);
         for d in diagnostics.iter().chain(&drift) {
             proptest::prop_assert!(doc.text.get(d.primary.range.as_usize()).is_some());

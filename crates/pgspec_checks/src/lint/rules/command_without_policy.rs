@@ -3,7 +3,7 @@
 
 use super::{rls, Context};
 use crate::lint::{diagnostic, Rule};
-use crate::postgres::{ApplySession, ClusterError};
+use crate::postgres::catalog::Privilege;
 use crate::sql::ObjectKind;
 
 const COMMANDS: &[(char, char, &str)] = &[
@@ -13,10 +13,21 @@ const COMMANDS: &[(char, char, &str)] = &[
     ('d', 'd', "DELETE"),
 ];
 
-pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
+pub(super) fn run(ctx: &mut Context<'_>) {
     let state = rls(ctx);
-    // Grants from the catalog: rows of (table, grantee, privilege).
-    let rows = session.query_strings(crate::postgres::catalog_queries::LINT_GRANTS)?;
+    // Table privileges on tables with row level security, granted to roles other than the
+    // owner.
+    let catalog = ctx.catalog;
+    let grants: Vec<&Privilege> = catalog
+        .privileges
+        .iter()
+        .filter(|p| p.column.is_none() && !p.to_owner && p.grantee != "PUBLIC")
+        .filter(|p| {
+            catalog
+                .table_by_oid(p.relation_oid)
+                .is_some_and(|t| t.rls_enabled)
+        })
+        .collect();
     for (table, stmt) in &state.enabled {
         let Some(policies) = state.policies.get(table).filter(|p| !p.is_empty()) else {
             continue;
@@ -25,11 +36,10 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
             if policies.iter().any(|(c, _, _)| c == letter || *c == '*') {
                 continue;
             }
-            let grantees: Vec<String> = rows
+            let grantees: Vec<String> = grants
                 .iter()
-                .filter(|r| r.first().cloned().flatten().as_deref() == Some(table.as_str()))
-                .filter(|r| r.get(2).cloned().flatten().as_deref() == Some(*command))
-                .filter_map(|r| r.get(1).cloned().flatten())
+                .filter(|p| p.relation == *table && p.privilege == *command)
+                .map(|p| p.grantee.clone())
                 .collect();
             if grantees.is_empty() {
                 continue;
@@ -56,5 +66,4 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
             );
         }
     }
-    Ok(())
 }

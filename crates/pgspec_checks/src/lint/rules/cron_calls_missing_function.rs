@@ -3,7 +3,6 @@
 
 use super::Context;
 use crate::lint::{diagnostic, find_word, Rule};
-use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::ast::{self, NodeEnum, NodeRef};
 
 /// `(statement, byte offset of the command literal, command text)` of every cron.schedule call,
@@ -40,7 +39,7 @@ pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
     out
 }
 
-pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
+pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
     for (stmt, at, command) in cron_commands(ctx) {
         let Some(tree) = ast::parse(&command) else {
@@ -57,16 +56,11 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
                 .collect();
             let Some(name) = parts.last() else { continue };
             let schema = (parts.len() > 1).then(|| parts[0].clone());
-            let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
-            let sql = match &schema {
-                Some(s) => format!("SELECT count(*)::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = {} AND n.nspname = {}", quote(name), quote(s)),
-                None => format!("SELECT count(*)::text FROM pg_proc WHERE proname = {}", quote(name)),
-            };
-            let exists = session
-                .query_strings(&sql)?
-                .first()
-                .and_then(|r| r.first().cloned().flatten())
-                .is_some_and(|n| n != "0");
+            let exists = ctx
+                .catalog
+                .routine_names
+                .iter()
+                .any(|(s, n)| n == name && schema.as_ref().is_none_or(|schema| schema == s));
             if exists {
                 continue;
             }
@@ -90,5 +84,4 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
     for d in found {
         ctx.push(d);
     }
-    Ok(())
 }

@@ -3,24 +3,23 @@
 
 use super::Context;
 use crate::diagnostics::Label;
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let constraints: Vec<_> = ctx
         .catalog
         .constraints
         .iter()
-        .filter(|c| !c.on_partition && !c.inherited && c.kind != 'n')
+        .filter(|c| !c.on_partition && !c.inherited)
         .collect();
     let mut found = Vec::new();
     for (n, a) in constraints.iter().enumerate() {
-        let Some(b) = constraints[..n]
-            .iter()
-            .find(|b| b.table == a.table && b.kind == a.kind && b.definition == a.definition)
-        else {
+        let Some(b) = constraints[..n].iter().find(|b| {
+            b.table_oid == a.table_oid && b.kind == a.kind && b.definition == a.definition
+        }) else {
             continue;
         };
-        let table = unqualified(&a.table).to_owned();
+        let table = a.table.clone();
         let Some(range) = ctx.locate(&table, &a.name) else {
             continue;
         };

@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::diagnostics::Label;
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let indexes: Vec<_> = ctx
@@ -16,7 +16,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     let mut reported: Vec<&str> = Vec::new();
     for (n, a) in indexes.iter().enumerate() {
         for b in &indexes[..n] {
-            if a.table != b.table
+            if a.table_oid != b.table_oid
                 || a.keys != b.keys
                 || a.predicate != b.predicate
                 || a.method != b.method
@@ -24,28 +24,21 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 continue;
             }
             // Report the plain index (the constraint's index is the one to keep).
-            let (dup, kept) = if a.constraint.is_empty() || !b.constraint.is_empty() {
+            let (dup, kept) = if a.constraint.is_none() || b.constraint.is_some() {
                 (*a, *b)
             } else {
                 (*b, *a)
             };
-            let what = |i: &crate::lint::model::Index| {
-                if i.constraint.is_empty() {
-                    format!("index `{}`", i.name)
-                } else {
-                    format!("the index of constraint `{}`", i.constraint)
-                }
+            let what = |i: &crate::postgres::catalog::Index| match &i.constraint {
+                None => format!("index `{}`", i.name),
+                Some(c) => format!("the index of constraint `{c}`"),
             };
             if reported.contains(&dup.name.as_str()) {
                 continue;
             }
             reported.push(&dup.name);
-            let table = unqualified(&dup.table).to_owned();
-            let dup_name = if dup.constraint.is_empty() {
-                &dup.name
-            } else {
-                &dup.constraint
-            };
+            let table = dup.table.clone();
+            let dup_name = dup.constraint.as_ref().unwrap_or(&dup.name);
             let Some(range) = ctx.locate(&table, dup_name) else {
                 continue;
             };
@@ -62,11 +55,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             .help(format!(
                 "drop `{dup_name}`; every write maintains both indexes for nothing"
             ));
-            let kept_name = if kept.constraint.is_empty() {
-                &kept.name
-            } else {
-                &kept.constraint
-            };
+            let kept_name = kept.constraint.as_ref().unwrap_or(&kept.name);
             if let Some(r) = ctx.locate(&table, kept_name).filter(|r| *r != range) {
                 d = d.secondary(Label::with_message(r, "same keys"));
             }

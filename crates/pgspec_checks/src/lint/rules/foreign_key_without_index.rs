@@ -3,7 +3,8 @@
 
 use super::Context;
 use crate::diagnostics::{Applicability, Edit, Fix};
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::postgres::catalog::ConstraintKind;
 use crate::text::TextRange;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
@@ -12,10 +13,10 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .catalog
         .constraints
         .iter()
-        .filter(|c| c.kind == 'f' && !c.on_partition && !c.inherited)
+        .filter(|c| c.kind == ConstraintKind::ForeignKey && !c.on_partition && !c.inherited)
     {
         let covered = ctx.catalog.indexes.iter().any(|i| {
-            i.table == fk.table && i.keys.len() >= fk.columns.len() && {
+            i.table_oid == fk.table_oid && i.keys.len() >= fk.columns.len() && {
                 let mut head: Vec<&String> = i.keys[..fk.columns.len()].iter().collect();
                 let mut cols: Vec<&String> = fk.columns.iter().collect();
                 head.sort();
@@ -26,7 +27,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         if covered || fk.columns.is_empty() {
             continue;
         }
-        let table = unqualified(&fk.table).to_owned();
+        let table = fk.table.clone();
         let Some(range) = ctx.locate(&table, &fk.name).filter(|_| true).and_then(|r| {
             // Constraint names are usually generated; point at the column instead.
             let named = ctx
@@ -57,11 +58,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 && range.start < s.range.end
                 && s.text.trim_end().ends_with(';')
         }) {
-            let qualified = if fk.table.contains('.') {
-                fk.table.clone()
-            } else {
-                table.clone()
-            };
+            let qualified = fk.display_table();
             d = d.fix(Fix {
                 title: format!("add an index on `{table} ({cols})`"),
                 // Unsafe only in cost: building the index locks writes on a large table.

@@ -8,7 +8,7 @@ use crate::sql::ObjectKind;
 pub(super) fn run(ctx: &mut Context<'_>) {
     let text = ctx.doc.text.to_lowercase();
     let mut found = Vec::new();
-    for view in ctx.catalog.tables.iter().filter(|t| t.kind == 'm') {
+    for view in ctx.catalog.views.iter().filter(|v| v.materialized) {
         let name = view.name.to_lowercase();
         let mut refreshed = false;
         let mut from = 0;

@@ -28,17 +28,15 @@ mod value_violates_check;
 
 use std::collections::BTreeMap;
 
+pub(super) use plpgsql_check::targets as plpgsql_check_targets;
+
 use super::{Context, Rule};
-use crate::postgres::{ApplySession, ClusterError};
+use crate::postgres::catalog::PolicyCommand;
 use crate::sql::ast::{self as sql_ast, pb, NodeEnum, NodeRef};
 use crate::text::TextRange;
 
-/// Run one rule.
-pub(super) fn run(
-    rule: Rule,
-    ctx: &mut Context<'_>,
-    session: &mut ApplySession,
-) -> Result<(), ClusterError> {
+/// Run one rule (rules read the catalog and the statements; none does I/O).
+pub(super) fn run(rule: Rule, ctx: &mut Context<'_>) {
     match rule {
         // Reported by the suppression pass, after every rule ran.
         Rule::UnusedSuppression => {}
@@ -48,10 +46,10 @@ pub(super) fn run(
         Rule::CheckBypassedByNull => check_bypassed_by_null::run(ctx),
         Rule::RlsEnabledWithoutPolicy => rls_enabled_without_policy::run(ctx),
         Rule::PolicyWithoutRls => policy_without_rls::run(ctx),
-        Rule::CommandWithoutPolicy => command_without_policy::run(ctx, session)?,
+        Rule::CommandWithoutPolicy => command_without_policy::run(ctx),
         Rule::CurrentSettingWithoutMissingOk => current_setting_without_missing_ok::run(ctx),
         Rule::PolicyComparesDifferentIds => policy_compares_different_ids::run(ctx),
-        Rule::PlpgsqlCheck => plpgsql_check::run(ctx, session)?,
+        Rule::PlpgsqlCheck => plpgsql_check::run(ctx),
         Rule::TriggerReadsMissingRow => trigger_reads_missing_row::run(ctx),
         Rule::SecurityDefinerWithoutSearchPath => security_definer_without_search_path::run(ctx),
         Rule::DuplicateIndex => duplicate_index::run(ctx),
@@ -61,9 +59,9 @@ pub(super) fn run(
         Rule::IdentifierTooLong => identifier_too_long::run(ctx),
         Rule::TableWithoutPrimaryKey => table_without_primary_key::run(ctx),
         Rule::DuplicateConstraint => duplicate_constraint::run(ctx),
-        Rule::PartitionCoverage => partition_coverage::run(ctx, session)?,
+        Rule::PartitionCoverage => partition_coverage::run(ctx),
         Rule::MatviewNeverRefreshed => matview_never_refreshed::run(ctx),
-        Rule::CronCallsMissingFunction => cron_calls_missing_function::run(ctx, session)?,
+        Rule::CronCallsMissingFunction => cron_calls_missing_function::run(ctx),
         Rule::RefreshConcurrentlyWithoutUniqueIndex => {
             refresh_concurrently_without_unique_index::run(ctx);
         }
@@ -71,7 +69,6 @@ pub(super) fn run(
         // Not a lint rule: reported by the stage that owns it (document, check, drift, …).
         _ => {}
     }
-    Ok(())
 }
 
 /// One value the document writes into a column.
@@ -275,7 +272,7 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
     let mut enabled: BTreeMap<String, Option<usize>> = BTreeMap::new();
     let mut policies: BTreeMap<String, Vec<(char, Option<usize>, String)>> = BTreeMap::new();
     for t in &ctx.catalog.tables {
-        if t.rls {
+        if t.rls_enabled {
             enabled.insert(t.name.clone(), None);
         }
     }
@@ -320,11 +317,22 @@ pub(super) fn rls(ctx: &Context<'_>) -> Rls {
         }
     }
     for p in &ctx.catalog.policies {
-        let table = super::unqualified(&p.table).to_owned();
-        let list = policies.entry(table).or_default();
+        let list = policies.entry(p.table.clone()).or_default();
         if !list.iter().any(|(_, _, n)| *n == p.name) {
-            list.push((p.command, None, p.name.clone()));
+            list.push((command_letter(p.command), None, p.name.clone()));
         }
     }
     Rls { enabled, policies }
+}
+
+/// `polcmd`'s letter for a policy command (`r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE,
+/// `*` ALL), as the document's policies are keyed.
+fn command_letter(command: PolicyCommand) -> char {
+    match command {
+        PolicyCommand::Select => 'r',
+        PolicyCommand::Insert => 'a',
+        PolicyCommand::Update => 'w',
+        PolicyCommand::Delete => 'd',
+        PolicyCommand::All => '*',
+    }
 }

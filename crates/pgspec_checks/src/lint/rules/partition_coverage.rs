@@ -6,7 +6,7 @@
 use super::Context;
 use crate::diagnostics::Severity;
 use crate::lint::{diagnostic, Rule};
-use crate::postgres::{ApplySession, ClusterError};
+use crate::postgres::catalog::PartitionStrategy;
 use crate::sql::ObjectKind;
 
 /// `FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')` → the two quoted values.
@@ -28,37 +28,38 @@ fn range_bounds(bound: &str) -> Option<(String, String)> {
     Some((value(from)?, value(to)?))
 }
 
-pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
-    let rows = session.query_strings(crate::postgres::catalog_queries::LINT_PARTITIONS)?;
-    // parent → (strategy, key type, today, [bounds])
-    let mut parents: Vec<(String, String, String, String, Vec<String>)> = Vec::new();
-    for row in rows {
-        let get = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-        let name = get(1);
-        if parents.last().is_none_or(|p| p.0 != name) {
-            parents.push((name.clone(), get(2), get(3), get(6), Vec::new()));
-        }
-        if !get(4).is_empty() {
-            if let Some(p) = parents.last_mut() {
-                p.4.push(get(5));
-            }
-        }
-    }
-    for (table, strategy, key_type, today, bounds) in parents {
+pub(super) fn run(ctx: &mut Context<'_>) {
+    let catalog = ctx.catalog;
+    let today = &catalog.today;
+    for parent in catalog.tables.iter().filter(|t| !t.is_partition()) {
+        let Some(partitioning) = &parent.partitioning else {
+            continue;
+        };
+        let table = parent.name.clone();
+        // The first key column's type.
+        let key_type = partitioning
+            .columns
+            .first()
+            .and_then(|c| parent.column(c))
+            .map_or("", |c| c.type_name.as_str());
         let time_key = key_type == "date" || key_type.starts_with("timestamp");
-        if strategy != "r" || !time_key {
+        if partitioning.strategy != PartitionStrategy::Range || !time_key {
             continue;
         }
+        let mut bounds: Vec<&str> = catalog
+            .partitions_of(parent.oid)
+            .filter_map(|p| p.partition_of.as_ref().map(|p| p.bound.as_str()))
+            .collect();
+        bounds.sort_unstable();
         // A DEFAULT partition takes every row; a partition up to MAXVALUE never runs out.
         let ranges: Vec<(String, String)> = bounds.iter().filter_map(|b| range_bounds(b)).collect();
-        if bounds.iter().any(|b| b == "DEFAULT")
-            || ranges.iter().any(|(_, to)| to.starts_with('\u{10ffff}'))
+        if bounds.contains(&"DEFAULT") || ranges.iter().any(|(_, to)| to.starts_with('\u{10ffff}'))
         {
             continue;
         }
         let covers_today = ranges.iter().any(|(from, to)| {
             let day = |s: &str| s.get(..10).unwrap_or(s).to_owned();
-            day(from) <= today && today < day(to)
+            day(from) <= *today && *today < day(to)
         });
         let Some(stmt) = ctx.creator(ObjectKind::Relation, &table) else {
             continue;
@@ -87,5 +88,4 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
         };
         ctx.push(d);
     }
-    Ok(())
 }

@@ -1,107 +1,60 @@
-//! LNT301: run the plpgsql_check extension (when the server has it) on every PL/pgSQL
-//! function the document created, and report its findings at the line inside the body.
+//! LNT301: the plpgsql_check extension's findings (when the server has it) on every PL/pgSQL
+//! function the document created, reported at the line inside the body. The extension runs in
+//! the postgres module ([`crate::postgres::plpgsql_check`]) before the rules; this rule only
+//! reads its findings.
 
 use super::Context;
 use crate::diagnostics::Severity;
-use crate::lint::{ast, diagnostic, find_word, Rule};
-use crate::postgres::{ApplySession, ClusterError};
+use crate::lint::{diagnostic, find_word, Rule};
+use crate::postgres::catalog::Catalog;
 use crate::text::TextRange;
 
-/// Where pgspec installs plpgsql_check when the document did not.
-const LINT_SCHEMA: &str = "pgspec_plpgsql_check";
-
-pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(), ClusterError> {
-    let functions: Vec<_> = ctx
-        .catalog
+/// The functions plpgsql_check should see: every PL/pgSQL function of the catalog with the
+/// relation to check it against (a trigger function: a table one of its triggers is on; 0 for
+/// other functions; a trigger function without a trigger is not checked).
+pub(crate) fn targets(catalog: &Catalog) -> Vec<(u32, u32)> {
+    catalog
         .functions
         .iter()
         .filter(|f| f.language == "plpgsql")
-        .cloned()
-        .collect();
-    if functions.is_empty() {
-        return Ok(());
-    }
-    let available = session.query_strings(
-        "SELECT (SELECT count(*) FROM pg_available_extensions WHERE name = 'plpgsql_check')::text, \
-                (SELECT count(*) FROM pg_extension WHERE extname = 'plpgsql_check')::text",
-    )?;
-    let flag = |i: usize| {
-        available
-            .first()
-            .and_then(|r| r.get(i).cloned().flatten())
-            .as_deref()
-            == Some("1")
-    };
-    if !flag(0) {
-        return Ok(());
-    }
-    let installed_before = flag(1);
-    // pgspec's copy lives in a schema of its own that the document cannot write to, and the
-    // checks run as the document's role: plpgsql_check prepares the bodies' queries, and
-    // planning may evaluate the document's functions.
-    if !installed_before
-        && !session
-            .apply_as_superuser(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {LINT_SCHEMA}; \
-                 CREATE EXTENSION plpgsql_check SCHEMA {LINT_SCHEMA}; \
-                 GRANT USAGE ON SCHEMA {LINT_SCHEMA} TO {}",
-                crate::sql::quote::quote_ident(session.owner_role())
-            ))?
-            .is_applied()
-    {
-        return Ok(());
-    }
-    let schema = session
-        .query_strings(
-            "SELECT n.nspname FROM pg_catalog.pg_extension e \
-             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
-             WHERE e.extname = 'plpgsql_check'",
-        )?
-        .into_iter()
-        .next()
-        .and_then(|row| row.into_iter().next().flatten())
-        .unwrap_or_else(|| LINT_SCHEMA.to_owned());
-    for f in &functions {
-        // A trigger function is checked against a table one of its triggers is on.
-        let relid = if f.returns_trigger {
-            match ctx
-                .catalog
-                .triggers
-                .iter()
-                .find(|t| t.function_oid == f.oid)
-            {
-                Some(t) => t.table_oid.clone(),
-                None => continue,
+        .filter_map(|f| {
+            if f.returns_trigger {
+                catalog
+                    .triggers
+                    .iter()
+                    .find(|t| t.function_oid == f.oid)
+                    .map(|t| (f.oid, t.table_oid))
+            } else {
+                Some((f.oid, 0))
             }
-        } else {
-            "0".to_owned()
-        };
-        let sql = format!(
-            "SELECT lineno::text, message, detail, hint, level, position::text, query, sqlstate \
-             FROM {}.plpgsql_check_function_tb({}::pg_catalog.oid::pg_catalog.regprocedure, {relid}::pg_catalog.oid::pg_catalog.regclass, \
-             fatal_errors => false, other_warnings => false, extra_warnings => false, performance_warnings => false)",
-            crate::sql::quote::quote_ident(&schema),
-            f.oid
-        );
-        let Ok(rows) = session.query_as_document(&sql) else {
+        })
+        .collect()
+}
+
+pub(super) fn run(ctx: &mut Context<'_>) {
+    let Some(checked) = ctx.plpgsql_check.take() else {
+        return;
+    };
+    let catalog = ctx.catalog;
+    for (oid, rows) in checked {
+        let Some(f) = catalog.functions.iter().find(|f| f.oid == oid) else {
             continue;
         };
         let Some(body) = ctx
             .bodies
             .iter()
             .rev()
-            .find(|b| b.name == f.name && b.text == f.source)
+            .find(|b| b.name == f.name && b.text == f.body)
             .or_else(|| ctx.bodies.iter().rev().find(|b| b.name == f.name))
             .cloned()
         else {
             continue;
         };
         for row in rows {
-            let get = |i: usize| row.get(i).cloned().flatten();
-            let message = get(1).unwrap_or_default();
+            let message = &row.message;
             // A table the document creates but that failed to apply is `check`'s finding
             // (with its root cause), not the function's.
-            if get(7).as_deref() == Some("42P01") {
+            if row.sqlstate.as_deref() == Some("42P01") {
                 let missing = message.split('"').nth(1).unwrap_or_default();
                 if ctx
                     .creator(crate::sql::ObjectKind::Relation, missing)
@@ -110,14 +63,7 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
                     continue;
                 }
             }
-            let level = get(4).unwrap_or_default();
-            let range = body_range(
-                ctx,
-                &body,
-                get(0).and_then(|l| l.parse().ok()),
-                get(6),
-                get(5).and_then(|p| p.parse().ok()),
-            );
+            let range = body_range(ctx, &body, row.lineno, row.query.clone(), row.position);
             let mut d = diagnostic(
                 Rule::PlpgsqlCheck,
                 format!("in `{}`: {message}", f.name),
@@ -127,28 +73,21 @@ pub(super) fn run(ctx: &mut Context<'_>, session: &mut ApplySession) -> Result<(
             .help(
                 "fix the body: the function is created without error but this fails when it runs",
             );
-            if level.contains("warning") {
+            if row.level.contains("warning") {
                 d = d.severity(Severity::Warning);
             }
-            if let Some(s) = get(7).filter(|s| !s.is_empty()) {
+            if let Some(s) = row.sqlstate.as_ref().filter(|s| !s.is_empty()) {
                 d = d.note(format!("SQLSTATE {s}"));
             }
-            if let Some(detail) = get(2) {
+            if let Some(detail) = &row.detail {
                 d = d.note(format!("plpgsql_check detail: {detail}"));
             }
-            if let Some(hint) = get(3) {
+            if let Some(hint) = &row.hint {
                 d = d.note(format!("plpgsql_check hint: {hint}"));
             }
             ctx.push(d);
         }
     }
-    if !installed_before {
-        // Leave the database as `check` made it.
-        session.apply_as_superuser(&format!(
-            "DROP EXTENSION IF EXISTS plpgsql_check; DROP SCHEMA IF EXISTS {LINT_SCHEMA}"
-        ))?;
-    }
-    Ok(())
 }
 
 /// The document range of line `lineno` of a function body (1-based; line 1 starts right after
@@ -180,13 +119,13 @@ fn body_range(
             .and_then(|t| t.find(&q))
             .map(|p| p + start)
         {
-            let at = qat + ast::char_to_byte(&q, pos.saturating_sub(1));
+            let at = qat + char_to_byte(&q, pos);
             let len = word_len(&body.text[at..]).max(1);
             return ctx.range(body.stmt, body.offset + at, len);
         }
         // plpgsql_check reports `SELECT … INTO x` without its INTO clause, so the query is not
         // verbatim in the body: find the word at the position instead.
-        let qpos = ast::char_to_byte(&q, pos.saturating_sub(1));
+        let qpos = char_to_byte(&q, pos);
         let word = &q[qpos..qpos + word_len(&q[qpos..])];
         if let Some(at) = find_word(&body.text, word, start) {
             // The same word earlier in the query (`key_name = key_name`): skip as many.
@@ -211,4 +150,10 @@ fn body_range(
         body.offset + start + indent,
         line_text.trim().len(),
     )
+}
+
+/// The byte offset of 1-based character `position` in `text` (plpgsql_check counts characters).
+fn char_to_byte(text: &str, position: usize) -> usize {
+    let position = u32::try_from(position).unwrap_or(u32::MAX);
+    crate::postgres::char_position_to_byte(text, position) as usize
 }

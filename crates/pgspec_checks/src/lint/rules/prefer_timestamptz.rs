@@ -59,12 +59,11 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             continue;
         };
         for col in &table.columns {
-            let plain = if table.from_catalog {
-                col.type_name.starts_with("timestamp")
-                    && col.type_name.ends_with("without time zone")
-            } else {
-                col.type_name == "timestamp"
-            };
+            // Catalog and document columns are both spelled as PostgreSQL prints types
+            // (`timestamp(3) without time zone`).
+            let plain = col.type_name == "timestamp"
+                || (col.type_name.starts_with("timestamp")
+                    && col.type_name.ends_with("without time zone"));
             if !plain {
                 continue;
             }

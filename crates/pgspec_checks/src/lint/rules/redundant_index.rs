@@ -2,36 +2,32 @@
 //! longer index serves the same lookups.
 
 use super::Context;
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let indexes: Vec<_> = ctx
         .catalog
         .indexes
         .iter()
-        .filter(|i| !i.on_partition && i.method == "btree" && i.predicate.is_empty())
+        .filter(|i| !i.on_partition && i.method == "btree" && i.predicate.is_none())
         .collect();
     let mut found = Vec::new();
     for a in &indexes {
-        if a.unique || !a.constraint.is_empty() {
+        if a.unique || a.constraint.is_some() {
             continue;
         }
         let Some(longer) = indexes.iter().find(|b| {
-            b.table == a.table
+            b.table_oid == a.table_oid
                 && b.keys.len() > a.keys.len()
                 && b.keys[..a.keys.len()] == a.keys[..]
         }) else {
             continue;
         };
-        let table = unqualified(&a.table).to_owned();
+        let table = a.table.clone();
         let Some(range) = ctx.locate(&table, &a.name) else {
             continue;
         };
-        let by = if longer.constraint.is_empty() {
-            &longer.name
-        } else {
-            &longer.constraint
-        };
+        let by = longer.constraint.as_ref().unwrap_or(&longer.name);
         found.push(
             diagnostic(
                 Rule::RedundantIndex,

@@ -3,7 +3,7 @@
 
 use super::cron_calls_missing_function::cron_commands;
 use super::Context;
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
 use crate::sql::ast::{self, NodeEnum};
 
 /// The view a `REFRESH MATERIALIZED VIEW CONCURRENTLY` refreshes.
@@ -42,14 +42,14 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     for (stmt, at, view) in refreshes {
         let in_catalog = ctx
             .catalog
-            .tables
+            .views
             .iter()
-            .any(|t| t.name == view && t.kind == 'm');
+            .any(|v| v.name == view && v.materialized);
         let unique = ctx
             .catalog
             .indexes
             .iter()
-            .any(|i| unqualified(&i.table) == view && i.unique && i.predicate.is_empty())
+            .any(|i| i.table == view && i.unique && i.predicate.is_none())
             || (!in_catalog && document_unique_index(ctx, &view));
         if unique {
             continue;

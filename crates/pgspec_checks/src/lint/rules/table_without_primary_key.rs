@@ -2,7 +2,8 @@
 //! replication, ORMs), and duplicates go unnoticed.
 
 use super::Context;
-use crate::lint::{diagnostic, unqualified, Rule};
+use crate::lint::{diagnostic, Rule};
+use crate::postgres::catalog::ConstraintKind;
 use crate::sql::ObjectKind;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
@@ -16,7 +17,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             ctx.catalog
                 .constraints
                 .iter()
-                .any(|c| c.kind == 'p' && unqualified(&c.table) == table.name)
+                .any(|c| c.kind == ConstraintKind::PrimaryKey && c.table == table.name)
         } else {
             true // tables that failed to apply are judged by `check`; no catalog to ask
         };

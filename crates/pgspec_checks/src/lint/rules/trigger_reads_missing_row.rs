@@ -62,9 +62,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             .collect();
         let records_tg_op = find_word(&body.text, "tg_op", 0).is_some();
         let on_delete =
-            triggers.iter().any(|t| t.on_delete) || (triggers.is_empty() && records_tg_op);
+            triggers.iter().any(|t| t.events.delete) || (triggers.is_empty() && records_tg_op);
         let on_insert =
-            triggers.iter().any(|t| t.on_insert) || (triggers.is_empty() && records_tg_op);
+            triggers.iter().any(|t| t.events.insert) || (triggers.is_empty() && records_tg_op);
         if branches_on_tg_op(&body.text) {
             continue;
         }

@@ -1,0 +1,202 @@
+//! The one catalog: what the database holds after the document was applied, read once with
+//! the queries in `queries/*.sql` (every relation and function `pg_catalog.`-qualified, so
+//! nothing a document created can stand in for them) and typed here. One file per object kind
+//! (the idea of postgres-language-server's schema cache); complete enough to compare two
+//! databases (schemas, extensions, types, sequences, tables and partitions, columns,
+//! constraints, indexes, views and materialized views, functions, triggers, policies,
+//! privileges, comments).
+//!
+//! Scope: the user's objects. Not pg_catalog, information_schema, pg_toast*, pg_temp*, cron
+//! (pg_cron's schema), pgspec's own helper schemas (`pgspec_*`), nor anything an extension
+//! created (its members in pg_depend). Comments are on the objects they describe
+//! (`comment` fields). Every consumer (lint, drift, seed, verify) reads this type; none runs
+//! catalog SQL of its own.
+//!
+//! Reading the catalog runs no document code: the queries call only pg_catalog functions that
+//! deparse (`pg_get_expr`, `pg_get_viewdef`, …) and never read a document's view or table.
+
+mod columns;
+mod constraints;
+mod functions;
+mod indexes;
+mod policies;
+mod privileges;
+pub mod probes;
+mod schemas;
+mod sequences;
+mod server;
+mod tables;
+mod triggers;
+mod types;
+mod views;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use postgres::Client;
+use serde::Serialize;
+
+pub use columns::{Column, Identity};
+pub use constraints::{Constraint, ConstraintKind, ForeignKeyAction, References};
+pub use functions::{Function, FunctionKind, Volatility};
+pub use indexes::Index;
+pub use policies::{Policy, PolicyCommand};
+pub use privileges::Privilege;
+pub use schemas::{Extension, Schema};
+pub use sequences::{OwnedBy, Sequence};
+pub use server::{
+    database_comment_and_owner, names_in_schema, object_counts, partition_rows,
+    partitioned_table_names, role_names, roles_granted_to,
+};
+pub use tables::{PartitionOf, PartitionStrategy, Partitioning, Table, TableKind};
+pub use triggers::{Trigger, TriggerEvents, TriggerTiming};
+pub use types::{ColumnType, DomainCheck, Type, TypeKind};
+pub use views::View;
+
+use super::{ApplySession, ClusterError};
+
+/// Everything pgspec reads from a database's catalog. Loaded once ([`Catalog::load`],
+/// [`ApplySession::catalog`]); every field is typed (a flag is a `bool`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    pub schemas: Vec<Schema>,
+    pub extensions: Vec<Extension>,
+    pub types: Vec<Type>,
+    pub sequences: Vec<Sequence>,
+    /// Ordinary, partitioned and foreign tables, partitions included, each with its columns.
+    pub tables: Vec<Table>,
+    /// Views and materialized views, each with its columns.
+    pub views: Vec<View>,
+    pub constraints: Vec<Constraint>,
+    pub indexes: Vec<Index>,
+    pub functions: Vec<Function>,
+    pub triggers: Vec<Trigger>,
+    pub policies: Vec<Policy>,
+    pub privileges: Vec<Privilege>,
+    /// Every type a column uses, built-in ones included, and the types they go through
+    /// (array elements, domain bases, range subtypes), by oid.
+    pub column_types: BTreeMap<u32, ColumnType>,
+    /// `(schema, name)` of every function or procedure a call could name, system and extension
+    /// ones included.
+    pub routine_names: BTreeSet<(String, String)>,
+    /// The server's `current_date` when the catalog was read (`YYYY-MM-DD`).
+    pub today: String,
+}
+
+fn io(e: &postgres::Error) -> ClusterError {
+    ClusterError::Server(format!(
+        "{} (in pgspec's catalog query)",
+        super::cluster::error_text(e)
+    ))
+}
+
+impl Catalog {
+    /// Read the catalog of the database `client` is connected to.
+    pub fn load(client: &mut Client) -> Result<Catalog, ClusterError> {
+        Self::read(client).map_err(|e| io(&e))
+    }
+
+    fn read(client: &mut Client) -> Result<Catalog, postgres::Error> {
+        let mut tables = tables::load(client)?;
+        let mut views = views::load(client)?;
+        let mut by_relation: BTreeMap<u32, Vec<Column>> = BTreeMap::new();
+        for (relation, column) in columns::load(client)? {
+            by_relation.entry(relation).or_default().push(column);
+        }
+        for t in &mut tables {
+            t.columns = by_relation.remove(&t.oid).unwrap_or_default();
+        }
+        let oids: BTreeMap<(String, String), u32> = tables
+            .iter()
+            .map(|t| ((t.schema.clone(), t.name.clone()), t.oid))
+            .collect();
+        for t in &mut tables {
+            if let Some(p) = &mut t.partition_of {
+                let key = (p.parent_schema.clone(), p.parent_name.clone());
+                p.parent_oid = oids.get(&key).copied().unwrap_or(0);
+            }
+        }
+        for v in &mut views {
+            v.columns = by_relation.remove(&v.oid).unwrap_or_default();
+        }
+        let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
+        Ok(Catalog {
+            schemas: schemas::load(client)?,
+            extensions: schemas::load_extensions(client)?,
+            types: types::load(client)?,
+            sequences: sequences::load(client)?,
+            tables,
+            views,
+            constraints: constraints::load(client)?,
+            indexes: indexes::load(client)?,
+            functions: functions::load(client)?,
+            triggers: triggers::load(client)?,
+            policies: policies::load(client)?,
+            privileges: privileges::load(client)?,
+            column_types: types::load_column_types(client)?,
+            routine_names: functions::load_routine_names(client)?,
+            today,
+        })
+    }
+
+    /// The table `schema.name`.
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// The table written `name` or `schema.name` (an unqualified name is looked up in
+    /// `public`, then in any schema).
+    pub fn find_table(&self, written: &str) -> Option<&Table> {
+        match written.split_once('.') {
+            Some((schema, name)) => self.table(schema, name),
+            None => self
+                .table("public", written)
+                .or_else(|| self.tables.iter().find(|t| t.name == written)),
+        }
+    }
+
+    /// The table with this oid.
+    pub fn table_by_oid(&self, oid: u32) -> Option<&Table> {
+        self.tables.iter().find(|t| t.oid == oid)
+    }
+
+    /// The partitions of the table with this oid (direct children), by name.
+    pub fn partitions_of(&self, oid: u32) -> impl Iterator<Item = &Table> {
+        self.tables
+            .iter()
+            .filter(move |t| t.partition_of.as_ref().is_some_and(|p| p.parent_oid == oid))
+    }
+
+    /// Constraints of the table with this oid.
+    pub fn constraints_of(&self, oid: u32) -> impl Iterator<Item = &Constraint> {
+        self.constraints.iter().filter(move |c| c.table_oid == oid)
+    }
+
+    /// Indexes of the table with this oid.
+    pub fn indexes_of(&self, oid: u32) -> impl Iterator<Item = &Index> {
+        self.indexes.iter().filter(move |i| i.table_oid == oid)
+    }
+}
+
+impl ApplySession {
+    /// The catalog of the scratch database, read on the superuser connection (whose
+    /// search_path is `pg_catalog, pg_temp`).
+    pub fn catalog(&mut self) -> Result<Catalog, ClusterError> {
+        self.with_admin(Catalog::read)
+    }
+}
+
+/// `name` when `schema` is `public`, else `schema.name`: how messages name an object.
+pub fn display_name(schema: &str, name: &str) -> String {
+    if schema == "public" {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// The single character of a `"char"` column read as text (`' '` when empty).
+fn letter(s: &str) -> char {
+    s.chars().next().unwrap_or(' ')
+}

@@ -1,0 +1,25 @@
+-- The user's functions and procedures: oid, schema, name, kind (f/p/a/w), identity
+-- arguments, argument types and names, result, returns trigger, language, volatility (i/s/v),
+-- SECURITY DEFINER, STRICT, SET options (proconfig, e.g. search_path=...), body (prosrc),
+-- comment. Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
+SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
+       pg_catalog.pg_get_function_identity_arguments(p.oid),
+       ARRAY(SELECT pg_catalog.format_type(u.t, NULL)
+             FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(t, ord)
+             ORDER BY u.ord),
+       coalesce(p.proargnames, '{}')::text[],
+       CASE WHEN p.prokind <> 'p' THEN pg_catalog.pg_get_function_result(p.oid) END,
+       (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype),
+       l.lanname::text, p.provolatile::text, p.prosecdef, p.proisstrict,
+       coalesce(p.proconfig, '{}'), p.prosrc, pg_catalog.obj_description(p.oid, 'pg_proc')
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE true
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'cron')
+  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+  AND n.nspname NOT LIKE 'pgspec\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY n.nspname, p.proname, p.oid
