@@ -1,0 +1,147 @@
+use super::*;
+
+/// A one-statement document whose statement is all of `sql` (fixes' unit tests).
+pub(in crate::check) fn stmt(sql: &str) -> (Document, Statement) {
+    let doc = crate::document::read(sql.as_bytes()).0;
+    let stmt = Statement::new(
+        0,
+        crate::sql::Origin::Document {
+            block: 0,
+            code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+        },
+        sql.to_string(),
+        TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+        crate::sql::StatementKind::Schema,
+    );
+    (doc, stmt)
+}
+
+fn err(message: &str) -> PgDetails {
+    PgDetails {
+        message: message.into(),
+        ..PgDetails::default()
+    }
+}
+
+fn fixed(plan: Option<FixPlan>) -> String {
+    plan.expect("a plan").replacement.expect("text")
+}
+
+#[test]
+fn references_to_a_partitioned_table_are_dropped() {
+    let partitioned = ["orders".to_string()].into_iter().collect();
+    let e =
+        err("there is no unique constraint matching given keys for referenced table \"orders\"");
+    let (doc, s) = stmt("CREATE TABLE h (\n    id uuid PRIMARY KEY,\n    order_id UUID NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n    user_id uuid REFERENCES users(id)\n);");
+    assert_eq!(
+        fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+        "CREATE TABLE h (\n    id uuid PRIMARY KEY,\n    order_id UUID NOT NULL,\n    user_id uuid REFERENCES users(id)\n);"
+    );
+    let (doc, s) = stmt("CREATE TABLE p (id int, order_id uuid, CONSTRAINT fk FOREIGN KEY (order_id) REFERENCES public.orders (id) DEFERRABLE INITIALLY DEFERRED)");
+    assert_eq!(
+        fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+        "CREATE TABLE p (id int, order_id uuid)"
+    );
+    // Not partitioned: a human decides.
+    let none = std::collections::HashSet::new();
+    assert!(drop_partitioned_reference(&doc, &s, &e, &none).is_none());
+}
+
+#[test]
+fn unnamed_targets_are_found_in_the_statement() {
+    let partitioned = ["orders".to_string()].into_iter().collect();
+    let e = err("number of referencing and referenced columns for foreign key disagree");
+    let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;");
+    assert_eq!(
+        fixed(drop_partitioned_reference(&doc, &s, &e, &partitioned)),
+        ""
+    );
+    let (doc, s) = stmt("ALTER TABLE lines ADD FOREIGN KEY (branch_id) REFERENCES branches;");
+    assert!(drop_partitioned_reference(&doc, &s, &e, &partitioned).is_none());
+}
+
+#[test]
+fn korean_text_search_becomes_simple_outside_comments() {
+    let (doc, s) =
+        stmt("-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('korean', name));");
+    let e = err("text search configuration \"korean\" does not exist");
+    assert_eq!(
+        fixed(simple_ts_config(&doc, &s, &e)),
+        "-- 'korean' parser\nCREATE INDEX i ON r USING GIN (to_tsvector('simple', name));"
+    );
+}
+
+#[test]
+fn non_immutable_predicates_are_dropped() {
+    let (doc, s) = stmt("CREATE INDEX i ON jobs(created_at DESC)\n    WHERE created_at > CURRENT_DATE - INTERVAL '7 days';");
+    let e = err("functions in index predicate must be marked IMMUTABLE");
+    assert_eq!(
+        fixed(drop_index_predicate(&doc, &s, &e)),
+        "CREATE INDEX i ON jobs(created_at DESC);"
+    );
+    let e = err("functions in index expression must be marked IMMUTABLE");
+    assert!(drop_index_predicate(&doc, &s, &e).is_none());
+}
+
+#[test]
+fn update_limit_becomes_a_ctid_subquery() {
+    let (doc, s) = stmt("UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;");
+    assert_eq!(
+        fixed(update_limit(&doc, &s)),
+        "UPDATE orders SET a = b WHERE ctid IN (SELECT ctid FROM orders WHERE a IS NULL LIMIT 1000);"
+    );
+}
+
+#[test]
+fn with_check_leaves_select_policies() {
+    let (doc, s) =
+        stmt("CREATE POLICY p ON t FOR SELECT USING (true) WITH CHECK (owner = auth.uid());");
+    assert_eq!(
+        fixed(drop_meaningless_with_check(&doc, &s)),
+        "CREATE POLICY p ON t FOR SELECT USING (true);"
+    );
+}
+
+#[test]
+fn stat_views_get_their_column_names() {
+    let (doc, s) = stmt("SELECT schemaname, tablename, indexname, idx_scan FROM pg_stat_user_indexes ORDER BY tablename");
+    let e = err("column \"tablename\" does not exist");
+    assert_eq!(
+        fixed(stat_view_columns(&doc, &s, &e)),
+        "SELECT schemaname, relname, indexrelname, idx_scan FROM pg_stat_user_indexes ORDER BY relname"
+    );
+}
+
+#[test]
+fn detach_names_parent_and_partition() {
+    let partitioned = ["orders".to_string(), "order".to_string()]
+        .into_iter()
+        .collect();
+    let (doc, s) = stmt("ALTER TABLE orders_2025_11 DETACH PARTITION;");
+    assert_eq!(
+        fixed(detach_partition_syntax(&doc, &s, &partitioned)),
+        "ALTER TABLE orders DETACH PARTITION orders_2025_11;"
+    );
+    let (doc, s) = stmt("ALTER TABLE orders DETACH PARTITION orders_2025_11;");
+    assert!(detach_partition_syntax(&doc, &s, &partitioned).is_none());
+}
+
+#[test]
+fn only_identical_duplicates_are_removed() {
+    let (doc, a) = stmt("CREATE INDEX i ON t(a);");
+    let (_, mut b) = stmt("create index i\n  ON t(a) -- again\n;");
+    b.range = a.range;
+    assert_eq!(fixed(drop_identical_duplicate(&doc, &b, &a)), "");
+    let (_, c) = stmt("CREATE INDEX i ON t(b);");
+    assert!(drop_identical_duplicate(&doc, &c, &a).is_none());
+}
+
+#[test]
+fn predicate_after_include_is_dropped() {
+    let (doc, s) = stmt("CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category)\nWHERE valid_until > NOW();");
+    let e = err("functions in index predicate must be marked IMMUTABLE");
+    assert_eq!(
+        fixed(drop_index_predicate(&doc, &s, &e)),
+        "CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"
+    );
+}
