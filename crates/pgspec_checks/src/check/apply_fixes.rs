@@ -1,0 +1,200 @@
+//! Checking the rest of a document as if a root cause were fixed: plan the fix, run its fixed
+//! text on the scratch database, and chain a second fix when the fixed text fails again.
+
+use crate::diagnostics::{Applicability, Category, Fix, PgDetails};
+use crate::postgres::{ClusterError, Outcome};
+use crate::sql::safety::{self, Safety};
+use crate::sql::{ObjectKind, Statement, StatementKind};
+
+use super::categorize::{categorize, Verdict};
+use super::engine::{survive_lost_connection, Engine, State};
+use super::fixes;
+use super::report::SqlEntry;
+use super::validation::{validation_mode, Validation};
+
+impl Engine<'_> {
+    /// Apply the safe fix for a root cause on the scratch database and run the statement (or
+    /// its fixed text) again, so that what depends on it is checked too. The statement stays
+    /// `Failed`: the document still has the bug. A different error after the fix is recorded
+    /// as the error behind it.
+    pub(super) fn as_if_fixed(
+        &mut self,
+        i: usize,
+        err: PgDetails,
+        verdict: Verdict,
+    ) -> Result<State, ClusterError> {
+        let stmt = self.statements[i].clone();
+        let Some(plan) = self.plan_fix(i, &stmt, &err, &verdict)? else {
+            return Ok(State::Failed(err, verdict));
+        };
+        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
+            self.fixes.insert(i, plan.fix);
+            return Ok(State::Failed(err, verdict));
+        }
+        if !self.run_superuser_prelude(i, &plan)? {
+            return Ok(State::Failed(err, verdict));
+        }
+        self.run_fixed(i, plan, err, verdict)
+    }
+
+    /// The fix for `stmt` failing with `err`, if pgspec knows one.
+    fn plan_fix(
+        &mut self,
+        i: usize,
+        stmt: &Statement,
+        err: &PgDetails,
+        verdict: &Verdict,
+    ) -> Result<Option<fixes::FixPlan>, ClusterError> {
+        if fixes::needs_partitioned_tables(verdict.category) {
+            self.fix_context.partitioned_tables =
+                crate::postgres::catalog::partitioned_table_names(self.session)?
+                    .into_iter()
+                    .collect();
+            // Tables the document declares partitioned, whether or not they applied yet.
+            let declared: Vec<String> = self
+                .statements
+                .iter()
+                .filter(|s| s.facts.partitioned)
+                .flat_map(|s| &s.facts.creates)
+                .filter(|o| o.kind == ObjectKind::Relation)
+                .map(|o| o.name.clone())
+                .collect();
+            self.fix_context.partitioned_tables.extend(declared);
+        }
+        self.fix_context.earlier_definition = (verdict.category == Category::DuplicateObject)
+            .then(|| self.earlier_definition(i))
+            .flatten()
+            .map(|j| self.statements[j].clone());
+        let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
+        if let (Some(plan), Some(from)) = (plan.as_mut(), stmt.generated()) {
+            // The fixed text still applies on the database; the document has no SQL to edit.
+            plan.fix.edits.clear();
+            plan.fix.title = format!(
+                "{} (pgspec generated this table from {}: make the change there)",
+                plan.fix.title,
+                from.describe()
+            );
+        }
+        Ok(plan)
+    }
+
+    /// Run the fixed text of statement `i`. When the fixed text waits for a later definition,
+    /// the statement is deferred with its plan and retried like any forward reference.
+    pub(super) fn run_fixed(
+        &mut self,
+        i: usize,
+        plan: fixes::FixPlan,
+        err: PgDetails,
+        mut verdict: Verdict,
+    ) -> Result<State, ClusterError> {
+        let stmt = &self.statements[i];
+        let text = plan
+            .replacement
+            .clone()
+            .unwrap_or_else(|| stmt.text.clone());
+        if !matches!(
+            safety::assess_in(&text, Some(self.session.database())),
+            Safety::Document
+        ) {
+            // A fixed text is derived from the document's: it runs as the document or not at all.
+            self.fixes.insert(i, plan.fix);
+            return Ok(State::Failed(err, verdict));
+        }
+        let again = match stmt.kind {
+            // The fix removes the statement (an identical repeat, a dropped foreign key).
+            _ if text.trim().is_empty() => Some(Outcome::Applied {
+                notices: Vec::new(),
+            }),
+            StatementKind::Schema | StatementKind::Data => {
+                Some(survive_lost_connection(self.session.apply(&text))?)
+            }
+            _ => match validation_mode(stmt) {
+                Validation::Prepare => Some(survive_lost_connection(self.session.prepare(&text))?),
+                Validation::Execute => Some(survive_lost_connection(self.session.apply(&text))?),
+                Validation::None => None,
+            },
+        };
+        match again {
+            Some(Outcome::Applied { .. }) => {
+                if (stmt.kind == StatementKind::Schema || stmt.kind == StatementKind::Data)
+                    && !text.trim().is_empty()
+                {
+                    let note = plan
+                        .replacement
+                        .as_ref()
+                        .map(|_| format!("fixed: {}", plan.fix.title));
+                    self.log.push(SqlEntry {
+                        line: Some(self.line_of(stmt)),
+                        note,
+                        sql: text.clone(),
+                    });
+                }
+                for sql in &plan.after {
+                    if let Outcome::Failed { error, .. } =
+                        survive_lost_connection(self.session.apply(sql))?
+                    {
+                        let behind = categorize(stmt, &error);
+                        self.behind.insert(i, (error, behind));
+                    } else {
+                        self.log.push(SqlEntry::added(
+                            sql,
+                            format!("moved out by pgspec: {}", plan.fix.title),
+                            self.line_of(stmt),
+                        ));
+                    }
+                }
+                verdict.help = format!(
+                    "{}; pgspec checked the rest of the document as if this were fixed",
+                    verdict.help
+                );
+                self.applied_fixes.insert(i);
+            }
+            Some(Outcome::Failed { error, .. })
+                if self.options.retry_forward_references
+                    && self.is_forward_reference(i, &error) =>
+            {
+                self.pending_fixes.insert(i, (plan, err, verdict));
+                return Ok(State::Deferred(error));
+            }
+            Some(Outcome::Failed { error, .. })
+                if error.sqlstate != err.sqlstate || error.message != err.message =>
+            {
+                let behind_stmt = stmt.with_text(text);
+                let behind = categorize(&behind_stmt, &error);
+                // The fixed text has a second root cause with a fix of its own (the partition
+                // key added to a key, then a foreign key to a partitioned table): fix both.
+                if plan.chained < 3 {
+                    let next = self
+                        .plan_fix(i, &behind_stmt, &error, &behind)?
+                        .filter(|p| {
+                            p.fix.applicability >= Applicability::Safe
+                                || self.options.apply_unsafe_fixes
+                        });
+                    if let Some(next) = next {
+                        let chained = fixes::FixPlan {
+                            fix: Fix {
+                                title: format!("{}; then {}", plan.fix.title, next.fix.title),
+                                applicability: plan.fix.applicability.min(next.fix.applicability),
+                                edits: plan.fix.edits.clone(),
+                            },
+                            superuser_before: Vec::new(),
+                            replacement: Some(
+                                next.replacement.clone().unwrap_or(behind_stmt.text.clone()),
+                            ),
+                            after: plan.after.iter().chain(&next.after).cloned().collect(),
+                            chained: plan.chained + 1,
+                        };
+                        if self.run_superuser_prelude(i, &next)? {
+                            self.behind.insert(i, (error, behind));
+                            return self.run_fixed(i, chained, err, verdict);
+                        }
+                    }
+                }
+                self.behind.insert(i, (error, behind));
+            }
+            _ => {}
+        }
+        self.fixes.insert(i, plan.fix);
+        Ok(State::Failed(err, verdict))
+    }
+}

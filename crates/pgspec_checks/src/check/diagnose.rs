@@ -1,0 +1,339 @@
+//! Turning the engine's verdicts into diagnostics and the check report: rejections, errors
+//! found behind a fix, cascades, forward references and server notices.
+
+use crate::diagnostics::{Applicability, Category, Code, Diagnostic, Label, PgDetails, Severity};
+use crate::postgres::Notice;
+use crate::sql::StatementKind;
+
+use super::categorize::{self, categorize, Verdict};
+use super::engine::{Engine, State};
+use super::report::{CheckReport, StatementReport};
+use super::StatementStatus;
+
+impl Engine<'_> {
+    pub(super) fn finish(self, earlier: Vec<Diagnostic>) -> CheckReport {
+        let mut diagnostics = earlier;
+        let mut reports = Vec::with_capacity(self.statements.len());
+        for (i, stmt) in self.statements.iter().enumerate() {
+            if let Some(left_out) = self.left_out.get(&i) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnsafeStatement,
+                        Category::UnsafeStatement,
+                        format!("run without {}: only a superuser may give that, and pgspec never does for a document", left_out.join(", ")),
+                        self.first_line(stmt),
+                    )
+                    .help("grant what the role needs on the objects it uses instead; give superuser attributes yourself on a server you control"),
+                );
+            }
+            let (status, category, root) = match &self.states[i] {
+                State::Applied => (StatementStatus::Applied, None, None),
+                State::AppliedLate { creator } => {
+                    diagnostics.push(self.forward_reference(i, *creator));
+                    (
+                        StatementStatus::Applied,
+                        Some(Category::ForwardReference),
+                        *creator,
+                    )
+                }
+                State::Failed(err, verdict) => {
+                    diagnostics.push(self.rejected(i, err, verdict));
+                    if let Some((behind, behind_verdict)) = self.behind.get(&i) {
+                        diagnostics.push(self.behind_fix(i, err, verdict, behind, behind_verdict));
+                    }
+                    let status = if self.applied_fixes.contains(&i) {
+                        StatementStatus::Fixed
+                    } else {
+                        StatementStatus::Failed
+                    };
+                    (status, Some(verdict.category), None)
+                }
+                State::Cascade { error, root, via } => {
+                    diagnostics.push(self.cascade(i, error, *root, *via));
+                    (
+                        StatementStatus::Cascade,
+                        Some(Category::Cascade),
+                        Some(*root),
+                    )
+                }
+                State::Skipped(reason) => {
+                    if !reason.is_empty() {
+                        diagnostics.push(
+                            Diagnostic::new(Code::UnsafeStatement, Category::UnsafeStatement, format!("not run: {reason}"), self.first_line(stmt))
+                                .help("pgspec never runs this for a document: it reaches outside the database pgspec made (server programs, files, network, other databases or roles, server settings); run it yourself on a server you control if you trust it"),
+                        );
+                    }
+                    (
+                        StatementStatus::Skipped,
+                        if reason.is_empty() {
+                            None
+                        } else {
+                            Some(Category::UnsafeStatement)
+                        },
+                        None,
+                    )
+                }
+                State::NotAppliedKind => {
+                    let category = match stmt.kind {
+                        StatementKind::NotSql => Some(Category::NotSql),
+                        _ => None,
+                    };
+                    (StatementStatus::NotAppliedKind, category, None)
+                }
+                State::Pending | State::Deferred(_) => (StatementStatus::Skipped, None, None),
+            };
+            let mut report = StatementReport::new(
+                self.doc,
+                stmt,
+                status,
+                category,
+                root.map(|r| &self.statements[r]),
+            );
+            if let State::Failed(err, verdict) = &self.states[i] {
+                // A statement whose fix awaits review (check does not apply behaviour-changing
+                // fixes) has its proposed resolution; one without a fix, or whose fix did not
+                // bring it through, needs a person.
+                let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
+                    f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
+                });
+                if status == StatementStatus::Failed
+                    && !proposal_pending
+                    && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
+                {
+                    // When a fix went through but the fixed text failed again, that second
+                    // error is what a person has to decide about.
+                    let (err, verdict) = match self.behind.get(&i) {
+                        Some((behind, behind_verdict)) => (behind, behind_verdict),
+                        None => (err, verdict),
+                    };
+                    let decision = categorize::decision(verdict, err);
+                    // Said where people read it too: on the statement's diagnostic.
+                    let start = stmt.range.start;
+                    if let Some(d) = diagnostics.iter_mut().rev().find(|d| {
+                        matches!(d.code, Code::StatementRejected | Code::ExampleQueryRejected)
+                            && stmt.range.contains(d.primary.range.start)
+                            || d.primary.range.start == start
+                    }) {
+                        d.notes.push(format!("needs a human decision: {decision}"));
+                    }
+                    report.decision = Some(decision);
+                }
+            }
+            reports.push(report);
+        }
+        for (i, notice) in &self.notices {
+            if let Some(d) = self.notice(*i, notice) {
+                diagnostics.push(d);
+            }
+        }
+        diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
+        let mut report = CheckReport::new(self.doc, reports, diagnostics);
+        report.schema_sql = self.log;
+        report
+    }
+
+    fn rejected(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let code = rejection_code(stmt.kind);
+        let mut d = Diagnostic::new(
+            code,
+            verdict.category,
+            err.message.clone(),
+            self.error_range(stmt, err, verdict.focus),
+        )
+        .help(verdict.help.clone());
+        if code == Code::ExampleQueryRejected {
+            // An example that cannot run against the document's own schema is a document bug;
+            // one that only lacks bound values is not.
+            d.severity = if matches!(verdict.category, Category::ExampleQuery | Category::NotSql) {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+        }
+        if verdict.category == Category::NotSql {
+            d.severity = Severity::Warning;
+        }
+        d.notes.push(format!(
+            "{} statement at line {}, SQLSTATE {}",
+            kind_name(stmt.kind),
+            self.line_of(stmt),
+            err.sqlstate
+        ));
+        if let Some(detail) = &err.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
+        }
+        if let Some(hint) = &err.hint {
+            d.notes.push(format!("postgres hint: {hint}"));
+        }
+        if verdict.category == Category::DuplicateObject {
+            if let Some(j) = self.earlier_creator(i, err) {
+                d.secondary.push(Label::with_message(
+                    self.first_line(&self.statements[j]),
+                    "first defined here",
+                ));
+            }
+        }
+        d.fix = self.fixes.get(&i).cloned();
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    /// The error a statement still gives after its root cause's safe fix.
+    fn behind_fix(
+        &self,
+        i: usize,
+        root_err: &PgDetails,
+        root_verdict: &Verdict,
+        err: &PgDetails,
+        verdict: &Verdict,
+    ) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let code = rejection_code(stmt.kind);
+        let mut d = Diagnostic::new(
+            code,
+            verdict.category,
+            err.message.clone(),
+            self.name_range(stmt, err)
+                .unwrap_or_else(|| self.first_line(stmt)),
+        )
+        .help(verdict.help.clone())
+        .note(format!("SQLSTATE {}", err.sqlstate));
+        let root_range = self.error_range(stmt, root_err, root_verdict.focus);
+        let root_line = self.doc.line_index.line(root_range.start);
+        d.notes.insert(
+            0,
+            format!(
+                "found by applying the safe fix for the {} error at line {root_line} on the scratch database",
+                root_verdict.category.as_str()
+            ),
+        );
+        d.secondary
+            .push(Label::with_message(root_range, "fixed first"));
+        if let Some(detail) = &err.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
+        }
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    fn earlier_creator(&self, i: usize, err: &PgDetails) -> Option<usize> {
+        categorize::quoted_names(&err.message)
+            .iter()
+            .filter_map(|n| self.creators.get(&n.to_lowercase()))
+            .flatten()
+            .copied()
+            .find(|&j| j < i)
+    }
+
+    fn cascade(&self, i: usize, err: &PgDetails, root: usize, via: usize) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let root_stmt = &self.statements[root];
+        let root_line = self.line_of(root_stmt);
+        let mut d = Diagnostic::new(
+            Code::Cascade,
+            Category::Cascade,
+            format!("fails only because the statement at line {root_line} failed"),
+            // A cascade has no verdict of its own; its culprit is located the same way.
+            self.error_range(stmt, err, categorize(stmt, err).focus),
+        )
+        .help(format!(
+            "fix the statement at line {root_line}; this one should then apply"
+        ))
+        .note(format!(
+            "postgres said: {} (SQLSTATE {})",
+            err.message, err.sqlstate
+        ))
+        .secondary(Label::with_message(
+            self.first_line(root_stmt),
+            "root cause",
+        ));
+        if via != root {
+            d.notes.push(format!(
+                "via the statement at line {}",
+                self.line_of(&self.statements[via])
+            ));
+        }
+        d.root = Some(root_stmt.range);
+        d.postgres = Some(err.clone());
+        d
+    }
+
+    fn forward_reference(&self, i: usize, creator: Option<usize>) -> Diagnostic {
+        let stmt = &self.statements[i];
+        let (message, secondary) = match creator {
+            Some(j) => {
+                let line = self.line_of(&self.statements[j]);
+                (
+                    if j > i {
+                        format!("uses an object defined later at line {line}")
+                    } else {
+                        format!(
+                            "uses an object from line {line}, which applies only after reordering"
+                        )
+                    },
+                    Some(Label::with_message(
+                        self.first_line(&self.statements[j]),
+                        "defined here",
+                    )),
+                )
+            }
+            None => (
+                "uses an object defined later in the document".to_string(),
+                None,
+            ),
+        };
+        let mut d = Diagnostic::new(
+            Code::ForwardReference,
+            Category::ForwardReference,
+            message,
+            self.first_line(stmt),
+        )
+        .help("the statement applied after reordering; move the definition above its first use");
+        d.secondary.extend(secondary);
+        d.root = creator.map(|j| self.statements[j].range);
+        d
+    }
+
+    fn notice(&self, i: usize, notice: &Notice) -> Option<Diagnostic> {
+        // Routine chatter (implicit index creation, IF NOT EXISTS skips) is not a finding.
+        let interesting = notice.severity == "WARNING"
+            || notice.sqlstate == "42622"
+            || notice.message.contains("truncated");
+        if !interesting {
+            return None;
+        }
+        let stmt = &self.statements[i];
+        let mut d = Diagnostic::new(
+            Code::ServerNotice,
+            Category::InvalidDefinition,
+            notice.message.clone(),
+            self.first_line(stmt),
+        );
+        if notice.sqlstate == "42622" || notice.message.contains("truncated") {
+            d = d.help("identifiers are limited to 63 bytes (a Hangul syllable takes 3); shorten the name so references to it match");
+        }
+        if let Some(detail) = &notice.detail {
+            d.notes.push(format!("postgres detail: {detail}"));
+        }
+        Some(d)
+    }
+}
+
+/// Rejections of statements check only validates (examples, operations) have their own code.
+fn rejection_code(kind: StatementKind) -> Code {
+    match kind {
+        StatementKind::Example | StatementKind::Operation => Code::ExampleQueryRejected,
+        _ => Code::StatementRejected,
+    }
+}
+
+pub(crate) fn kind_name(kind: StatementKind) -> &'static str {
+    match kind {
+        StatementKind::Schema => "schema",
+        StatementKind::Data => "data",
+        StatementKind::Example => "example",
+        StatementKind::Operation => "operation",
+        StatementKind::NotSql => "not-sql",
+    }
+}

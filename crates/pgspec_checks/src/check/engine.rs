@@ -1,0 +1,438 @@
+//! The engine's state and apply loop: what each statement's state is, the first pass in
+//! document order, retry rounds for forward references, and how a failure becomes a root
+//! cause or a cascade of one.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostics::{Fix, PgDetails};
+use crate::document::Document;
+use crate::postgres::{ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck};
+use crate::sql::safety::Safety;
+use crate::sql::{ObjectKind, Statement, StatementKind};
+
+use super::categorize::{self, categorize, Verdict};
+use super::fixes;
+use super::privileged::statement_safety;
+use super::report::SqlEntry;
+use super::validation::{validation_mode, Validation};
+use super::CheckOptions;
+
+#[derive(Clone, Debug)]
+pub(super) enum State {
+    Pending,
+    Applied,
+    /// Applied after a retry round; `creator` is the later statement it needed.
+    AppliedLate {
+        creator: Option<usize>,
+    },
+    Deferred(PgDetails),
+    Failed(PgDetails, Verdict),
+    Cascade {
+        error: PgDetails,
+        root: usize,
+        via: usize,
+    },
+    Skipped(String),
+    NotAppliedKind,
+}
+
+pub(super) struct Engine<'a> {
+    pub(super) doc: &'a Document,
+    pub(super) statements: &'a [Statement],
+    pub(super) session: &'a mut ApplySession,
+    pub(super) options: &'a CheckOptions,
+    pub(super) states: Vec<State>,
+    pub(super) notices: Vec<(usize, Notice)>,
+    /// lowercase unqualified name → statements that create an object of that name.
+    pub(super) creators: HashMap<String, Vec<usize>>,
+    pub(super) fix_context: fixes::FixContext,
+    roles_before: HashSet<String>,
+    /// What ran successfully, in order: the schema `pgspec sql` prints.
+    pub(super) log: Vec<SqlEntry>,
+    /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
+    pub(super) prelude_done: HashSet<String>,
+    /// Safe fixes found for root causes, by statement.
+    pub(super) fixes: HashMap<usize, Fix>,
+    /// The error a statement still gives once its root cause is fixed.
+    pub(super) behind: HashMap<usize, (PgDetails, Verdict)>,
+    /// Fixes whose fixed text waits for a later definition, retried with it.
+    pub(super) pending_fixes: HashMap<usize, (fixes::FixPlan, PgDetails, Verdict)>,
+    /// Statements whose fixed text applied (the database has them, the document not yet).
+    pub(super) applied_fixes: HashSet<usize>,
+    /// What pgspec left out of a privileged statement it ran (superuser-only role attributes).
+    pub(super) left_out: HashMap<usize, Vec<String>>,
+    /// The statement pgspec ran instead of the document's text (privileged operations).
+    privileged_text: HashMap<usize, String>,
+    /// What pgspec may do with each statement, decided once from its parse tree (retries and
+    /// second passes ask again without parsing again).
+    safety: Vec<Safety>,
+}
+
+impl<'a> Engine<'a> {
+    pub(super) fn new(
+        doc: &'a Document,
+        statements: &'a [Statement],
+        session: &'a mut ApplySession,
+        options: &'a CheckOptions,
+    ) -> Result<Self, ClusterError> {
+        let mut creators: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, stmt) in statements.iter().enumerate() {
+            for obj in &stmt.facts.creates {
+                creators.entry(obj.name.clone()).or_default().push(i);
+            }
+            // A CREATE TABLE that does not parse (an inline INDEX) still names its table, so
+            // what uses the table is its cascade.
+            if !stmt.facts.parses
+                && stmt
+                    .text
+                    .trim_start()
+                    .get(..6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+            {
+                if let Some(name) = fixes::created_table_name(&stmt.text) {
+                    let name = name.rsplit('.').next().unwrap_or(&name);
+                    let name = if name.starts_with('"') {
+                        name.trim_matches('"').to_string()
+                    } else {
+                        name.to_lowercase()
+                    };
+                    creators.entry(name).or_default().push(i);
+                }
+            }
+        }
+        let fix_context = fixes::FixContext {
+            available_extensions: session.available_extensions()?.into_iter().collect(),
+            partitioned_tables: HashSet::new(),
+            database: session.database().to_string(),
+            earlier_definition: None,
+            referenced_by: fixes::FixContext::foreign_key_targets(statements),
+        };
+        // Roles are cluster-wide: one that exists before this run (another document's `up`,
+        // the platform shim) is not the document's duplicate.
+        let roles_before = crate::postgres::catalog::role_names(session)?
+            .into_iter()
+            .collect();
+        let safety = statements
+            .iter()
+            .map(|s| statement_safety(s, session.database()))
+            .collect();
+        Ok(Self {
+            doc,
+            statements,
+            session,
+            options,
+            states: vec![State::Pending; statements.len()],
+            notices: Vec::new(),
+            creators,
+            fix_context,
+            roles_before,
+            prelude_done: HashSet::new(),
+            log: Vec::new(),
+            fixes: HashMap::new(),
+            behind: HashMap::new(),
+            pending_fixes: HashMap::new(),
+            applied_fixes: HashSet::new(),
+            left_out: HashMap::new(),
+            privileged_text: HashMap::new(),
+            safety,
+        })
+    }
+
+    pub(super) fn first_pass(&mut self) -> Result<(), ClusterError> {
+        for i in 0..self.statements.len() {
+            let state = self.run(i, false)?;
+            self.log_if_applied(i, &state);
+            self.states[i] = state;
+        }
+        Ok(())
+    }
+
+    /// `CREATE ROLE x` failing only because `x` existed in the cluster before this run.
+    fn role_existed_before(&self, stmt: &Statement, err: &PgDetails) -> bool {
+        err.sqlstate == "42710"
+            && stmt
+                .facts
+                .creates
+                .iter()
+                .any(|o| o.kind == ObjectKind::Role)
+            && categorize::quoted_names(&err.message)
+                .first()
+                .is_some_and(|role| self.roles_before.contains(role))
+    }
+
+    /// Record a statement that belongs in the schema SQL: applied schema/data statements, and
+    /// cron schedules whose extension exists (they prepared without error).
+    fn log_if_applied(&mut self, i: usize, state: &State) {
+        let stmt = &self.statements[i];
+        let schedule = stmt.kind == StatementKind::Operation && stmt.cron_schedule().is_some();
+        let keep = match state {
+            State::Applied => true,
+            State::NotAppliedKind => schedule,
+            _ => false,
+        };
+        if keep {
+            let (note, sql) = match self.privileged_text.get(&i) {
+                Some(sql) => (
+                    Some("run by pgspec as rebuilt from the document's statement".to_string()),
+                    format!("{sql};"),
+                ),
+                None => (None, stmt.text.clone()),
+            };
+            self.log.push(SqlEntry {
+                line: Some(self.line_of(stmt)),
+                note,
+                sql,
+            });
+        }
+    }
+
+    /// Retry deferred statements in document order until a round makes no progress.
+    pub(super) fn retry_rounds(&mut self) -> Result<(), ClusterError> {
+        loop {
+            let mut progress = false;
+            for i in 0..self.statements.len() {
+                if !matches!(self.states[i], State::Deferred(_)) {
+                    continue;
+                }
+                let previous = match &self.states[i] {
+                    State::Deferred(err) => err.clone(),
+                    _ => PgDetails::default(),
+                };
+                let state = self.run(i, true)?;
+                if matches!(state, State::NotAppliedKind) {
+                    // Examples and operations illustrate a finished schema: order is irrelevant.
+                    progress = true;
+                    self.states[i] = state;
+                } else if matches!(state, State::Applied) {
+                    progress = true;
+                    let creator = self.later_creator(i, &previous);
+                    self.log_if_applied(i, &State::Applied);
+                    self.states[i] = State::AppliedLate { creator };
+                } else if let State::Deferred(err) = state {
+                    self.states[i] = State::Deferred(err);
+                } else {
+                    // Failed for a reason of its own (its fix may have created objects others
+                    // wait for), or a cascade of a root that failed for good.
+                    progress = true;
+                    self.states[i] = state;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Turn statements still deferred into failures or cascades.
+    pub(super) fn settle(&mut self) {
+        for i in 0..self.statements.len() {
+            if let State::Deferred(err) = &self.states[i] {
+                let err = err.clone();
+                self.states[i] = match self.pending_fixes.remove(&i) {
+                    // The statement's own bug stays the root cause; what its fixed text still
+                    // waits for is the error behind it.
+                    Some((plan, original, verdict)) => {
+                        let behind = categorize(&self.statements[i], &err);
+                        self.behind.insert(i, (err, behind));
+                        self.fixes.insert(i, plan.fix);
+                        State::Failed(original, verdict)
+                    }
+                    None => self.final_failure(i, err),
+                };
+            }
+        }
+    }
+
+    /// The statement that creates what `err` said was missing: a later one, or an earlier one
+    /// that itself waited for a later definition (the latest such statement).
+    fn later_creator(&self, i: usize, err: &PgDetails) -> Option<usize> {
+        categorize::missing_names(err)
+            .iter()
+            .filter_map(|(_, name)| self.creators.get(name))
+            .flatten()
+            .copied()
+            .filter(|&j| j != i)
+            .max()
+    }
+
+    /// Run statement `i` according to its kind; returns its new state.
+    fn run(&mut self, i: usize, retry: bool) -> Result<State, ClusterError> {
+        if retry {
+            if let Some((plan, err, verdict)) = self.pending_fixes.remove(&i) {
+                return self.run_fixed(i, plan, err, verdict);
+            }
+        }
+        let stmt = &self.statements[i];
+        let privileged = match self.safety[i].clone() {
+            Safety::Refused(reason) => return Ok(State::Skipped(reason)),
+            Safety::TransactionControl => return Ok(State::Skipped(String::new())),
+            Safety::Privileged { op, dropped }
+                if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) =>
+            {
+                Some((op, dropped))
+            }
+            _ => None,
+        };
+        let outcome = match stmt.kind {
+            StatementKind::NotSql => return Ok(State::NotAppliedKind),
+            StatementKind::Schema | StatementKind::Data => match privileged {
+                Some((op, dropped)) => match self.session.privilege_check(&op)? {
+                    PrivilegeCheck::Refuse(reason) => return Ok(State::Skipped(reason)),
+                    PrivilegeCheck::AlreadyInPlace => Outcome::Applied {
+                        notices: Vec::new(),
+                    },
+                    PrivilegeCheck::Run => {
+                        if !dropped.is_empty() {
+                            self.left_out.insert(i, dropped);
+                        }
+                        // What ran is pgspec's rebuilt statement, and that is what `sql` prints.
+                        self.privileged_text
+                            .insert(i, op.to_sql(self.session.database()));
+                        self.apply_privileged(&op)?
+                    }
+                },
+                None => self.apply_schema(stmt)?,
+            },
+            StatementKind::Operation if stmt.cron_schedule().is_some() => {
+                self.validate_cron_job(i)?
+            }
+            StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
+                Validation::Prepare => survive_lost_connection(self.session.prepare(&stmt.text))?,
+                Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
+                // Not run, but a statement that does not parse is still reported (the parser
+                // is PostgreSQL's own, through pg_query).
+                Validation::None => match &stmt.facts.parse_error {
+                    Some(message) if !stmt.facts.parses => Outcome::Failed {
+                        error: PgDetails {
+                            sqlstate: "42601".into(),
+                            message: message.clone(),
+                            ..PgDetails::default()
+                        },
+                        notices: Vec::new(),
+                    },
+                    _ => return Ok(State::NotAppliedKind),
+                },
+            },
+        };
+        let outcome = match outcome {
+            Outcome::Failed { error, .. } if self.role_existed_before(stmt, &error) => {
+                Outcome::Applied {
+                    notices: Vec::new(),
+                }
+            }
+            other => other,
+        };
+        let (error, notices) = match outcome {
+            Outcome::Applied { notices } => {
+                self.notices.extend(notices.into_iter().map(|n| (i, n)));
+                return Ok(
+                    if matches!(stmt.kind, StatementKind::Schema | StatementKind::Data) {
+                        State::Applied
+                    } else {
+                        State::NotAppliedKind
+                    },
+                );
+            }
+            Outcome::Failed { error, notices } => (error, notices),
+        };
+        self.notices.extend(notices.into_iter().map(|n| (i, n)));
+        if self.options.retry_forward_references && !retry && self.is_forward_reference(i, &error) {
+            return Ok(State::Deferred(error));
+        }
+        if retry && self.is_forward_reference(i, &error) {
+            return Ok(State::Deferred(error));
+        }
+        // A statement that waited for a later definition and now fails for another reason is
+        // a root cause of its own: it gets the same fixes as in the first pass.
+        let state = self.final_failure(i, error);
+        if let State::Failed(err, verdict) = &state {
+            if self.options.apply_safe_fixes {
+                return self.as_if_fixed(i, err.clone(), verdict.clone());
+            }
+        }
+        Ok(state)
+    }
+
+    fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
+        survive_lost_connection(self.session.apply(&stmt.text))
+    }
+
+    /// The statement that already created an object statement `i` creates too (usually an
+    /// earlier one; a later one when `i` waited for a forward reference).
+    pub(super) fn earlier_definition(&self, i: usize) -> Option<usize> {
+        let stmt = &self.statements[i];
+        stmt.facts
+            .creates
+            .iter()
+            .filter_map(|o| self.creators.get(&o.name))
+            .flatten()
+            .copied()
+            .filter(|&j| {
+                j != i && matches!(self.states[j], State::Applied | State::AppliedLate { .. })
+            })
+            .min()
+    }
+
+    /// Whether the error names an object that a later statement creates (or a deferred one).
+    pub(super) fn is_forward_reference(&self, i: usize, err: &PgDetails) -> bool {
+        categorize::missing_names(err).iter().any(|(_, name)| {
+            self.creators.get(name).is_some_and(|cs| {
+                cs.iter()
+                    .any(|&j| j > i || matches!(self.states[j], State::Deferred(_)))
+            })
+        })
+    }
+
+    fn final_failure(&self, i: usize, error: PgDetails) -> State {
+        for (_, name) in categorize::missing_names(&error) {
+            let Some(cs) = self.creators.get(&name) else {
+                continue;
+            };
+            for &j in cs {
+                if j == i {
+                    continue;
+                }
+                match &self.states[j] {
+                    // A root that applied with its fix created what it should have.
+                    State::Failed(..) if self.applied_fixes.contains(&j) => {}
+                    State::Failed(..) | State::Deferred(_) => {
+                        return State::Cascade {
+                            error,
+                            root: j,
+                            via: j,
+                        };
+                    }
+                    State::Cascade { root, .. } => {
+                        return State::Cascade {
+                            error,
+                            root: *root,
+                            via: j,
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let verdict = categorize(&self.statements[i], &error);
+        State::Failed(error, verdict)
+    }
+}
+
+/// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
+/// failed statement, not a reason to abandon the document: the session has reconnected.
+pub(super) fn survive_lost_connection(
+    result: Result<Outcome, ClusterError>,
+) -> Result<Outcome, ClusterError> {
+    match result {
+        Err(ClusterError::ConnectionLost { message, .. }) => Ok(Outcome::Failed {
+            error: PgDetails {
+                sqlstate: "57P01".into(),
+                message: format!("the statement ended its own server connection: {message}"),
+                ..PgDetails::default()
+            },
+            notices: Vec::new(),
+        }),
+        other => other,
+    }
+}

@@ -1,0 +1,137 @@
+//! Where a diagnostic points in the document: a statement's first line, the token at the
+//! server's error position, or the name the error mentions.
+
+use crate::diagnostics::PgDetails;
+use crate::postgres::char_position_to_byte;
+use crate::sql::Statement;
+use crate::text::TextRange;
+
+use super::categorize;
+use super::engine::Engine;
+
+impl Engine<'_> {
+    /// The first line of a statement, for diagnostics without a server position.
+    pub(super) fn first_line(&self, stmt: &Statement) -> TextRange {
+        let text = &self.doc.text;
+        let start = stmt.range.start as usize;
+        let line_end = text[start..]
+            .find('\n')
+            .map_or(stmt.range.end as usize, |n| start + n)
+            .min(stmt.range.end as usize)
+            .max(start);
+        TextRange::new(
+            stmt.range.start,
+            u32::try_from(line_end).unwrap_or(stmt.range.end),
+        )
+    }
+
+    /// Document range of the server's error position, widened to the token there.
+    /// `focus` (a byte offset from the verdict) wins over the server's position: the parser
+    /// may stop later than the real culprit.
+    pub(super) fn error_range(
+        &self,
+        stmt: &Statement,
+        err: &PgDetails,
+        focus: Option<usize>,
+    ) -> TextRange {
+        let position = focus.and_then(|f| focus_position(stmt, f)).or(err.position);
+        // A statement pgspec generated has no code block: its errors point at the source of the
+        // part they are in (a column's ERD attribute or column-table row), else at its source.
+        if !stmt.is_written() {
+            let at = position.map(|p| char_position_to_byte(&stmt.text, p) as usize);
+            return at
+                .map(|at| stmt.document_range(self.doc, at, 0))
+                .or_else(|| self.name_range(stmt, err))
+                .filter(|r| *r != stmt.range)
+                .unwrap_or_else(|| self.first_line(stmt));
+        }
+        let Some(position) = position else {
+            return self
+                .name_range(stmt, err)
+                .unwrap_or_else(|| self.first_line(stmt));
+        };
+        let byte = char_position_to_byte(&stmt.text, position);
+        let Some(start) = stmt.document_offset(self.doc, byte as usize) else {
+            return self.first_line(stmt);
+        };
+        let text = &self.doc.text;
+        let token_len = text
+            .get(start as usize..)
+            .map_or(0, |rest| {
+                rest.char_indices()
+                    .find(|(_, c)| {
+                        !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '"' || *c == '$')
+                    })
+                    .map_or(rest.len(), |(n, _)| n)
+            })
+            .max(
+                text.get(start as usize..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(0, char::len_utf8),
+            );
+        TextRange::new(start, start + u32::try_from(token_len).unwrap_or(0))
+    }
+
+    /// Where in the statement the object the error names appears (for errors without a position).
+    /// For a generated statement, the names in the server's detail count too (`Key columns
+    /// "user_id" and "id" are of incompatible types`): the range is then the row of the column
+    /// the text names.
+    pub(super) fn name_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
+        let mut names: Vec<String> = categorize::quoted_names(&err.message);
+        names.extend(err.constraint.clone());
+        names.extend(err.column.clone());
+        if stmt.generated().is_some() {
+            names.extend(err.detail.iter().flat_map(|d| categorize::quoted_names(d)));
+        }
+        let lower = stmt.text.to_lowercase();
+        for name in names {
+            let needle = name.rsplit('.').next().unwrap_or(&name).to_lowercase();
+            if needle.len() < 2 {
+                continue;
+            }
+            let Some(at) = find_word(&lower, &needle) else {
+                continue;
+            };
+            let range = stmt.document_range(self.doc, at, needle.len());
+            if stmt.generated().is_some() && range == stmt.range {
+                // Not inside a column's part (the table name in the head): try the next name.
+                continue;
+            }
+            return Some(range);
+        }
+        None
+    }
+
+    pub(super) fn line_of(&self, stmt: &Statement) -> u32 {
+        self.doc.line_index.line(stmt.range.start)
+    }
+}
+
+/// A byte offset in the statement as a 1-based character position, like the server's.
+fn focus_position(stmt: &Statement, focus: usize) -> Option<u32> {
+    let chars = stmt.text.get(..focus)?.chars().count();
+    u32::try_from(chars + 1).ok()
+}
+
+fn find_word(haystack: &str, needle: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = haystack[from..].find(needle) {
+        let at = from + pos;
+        let before_ok = at == 0 || !is_ident_byte(bytes[at - 1]);
+        let after = at + needle.len();
+        let after_ok = after >= bytes.len() || !is_ident_byte(bytes[after]);
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        from = at + needle.len().max(1);
+        if from >= haystack.len() {
+            break;
+        }
+    }
+    None
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
