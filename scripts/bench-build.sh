@@ -3,14 +3,16 @@
 # fresh clone with an empty target directory (so each pays the whole build, pg_query's C part
 # included):
 #   scripts/bench-build.sh [BASE [HEAD]]      (defaults: 8e8d7c4, the build before the workspace; HEAD)
-#   STEPS="release tests" scripts/bench-build.sh …   (release: `cargo build --release`;
-#                                                      tests: `scripts/test.sh`, a cold run of every test)
+#   STEPS="release testbuild tests" scripts/bench-build.sh …
+#       release: `cargo build --release`; testbuild: compiling every test, cold (what the layout
+#       changes); tests: `scripts/test.sh`, a cold run of every test (which also grows with the
+#       number of tests)
 # Prints wall-clock and CPU (user+sys) seconds per step and revision, and HEAD/BASE ratios.
 # Not part of `cargo test`: it takes minutes and needs the machine to itself to mean anything.
 set -euo pipefail
 base=${1:-8e8d7c4}
 head=${2:-HEAD}
-steps=${STEPS:-release tests}
+steps=${STEPS:-release testbuild tests}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/pgspec-bench-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -24,6 +26,7 @@ for rev in "$base" "$head"; do
         git -C "$dir" checkout -q "$sha"
         case $step in
             release) cmd="cargo build --release --locked" ;;
+            testbuild) cmd="cargo test --workspace --locked --no-run" ;;
             tests) cmd="bash scripts/test.sh" ;;
             *) echo "unknown step $step" >&2; exit 2 ;;
         esac
