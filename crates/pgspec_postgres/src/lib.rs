@@ -20,6 +20,7 @@ pub mod error;
 pub mod limits;
 pub mod orphans;
 mod os;
+pub mod owner_login;
 pub mod plpgsql_check;
 pub mod sandbox;
 pub mod session;
@@ -31,6 +32,7 @@ pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
 pub use limits::Limits;
 pub use orphans::{application_name, CommandTimer};
+pub use owner_login::owner_login;
 pub use sandbox::SandboxStatus;
 pub use session::{
     AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, PrivilegeCheck, ScratchDatabase,

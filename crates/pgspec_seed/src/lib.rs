@@ -26,7 +26,7 @@ pub mod volumes;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
-use crate::postgres::client::{Client, NoTls};
+use crate::postgres::client::Client;
 use serde::Serialize;
 
 use crate::diagnostics::{Category, Code, Diagnostic};
@@ -125,63 +125,12 @@ impl SeedReport {
 }
 
 /// A connection to `database` (made by `pgspec up`) as the role that owns it and the
-/// document's objects, over that role's own login: the only identity under which pgspec runs
-/// the document's code (triggers, defaults, CHECKs, views, functions) during `seed` and
-/// `verify`. There is no fallback: when the owner is a privileged role or cannot log in,
-/// this is an error.
+/// document's objects ([`crate::postgres::owner_login`]: never an administrator).
 pub fn app_client(server: &Server, database: &str) -> Result<Client, SeedError> {
     let Some(made) = crate::up::made_by_up(server, database, None)? else {
         return Err(SeedError::MissingDatabase(database.to_string()));
     };
-    let owner = made.owner;
-    let mut admin = server.admin_client(&server.maintenance_dbname())?;
-    let standing = crate::postgres::catalog::probes::role_standing(&mut admin, &owner)?;
-    let refuse = |why: String| {
-        SeedError::Server(format!(
-            "{why}; pgspec runs the document's code only as the database's own unprivileged owner role, never as an administrator (run `pgspec up --recreate` to rebuild the database with one)"
-        ))
-    };
-    let Some(standing) = standing else {
-        return Err(refuse(format!("the owner of database {database} is gone")));
-    };
-    let (privileged, can_login, comment) =
-        (standing.privileged, standing.can_login, standing.comment);
-    if privileged {
-        return Err(refuse(format!(
-            "database {database} is owned by {owner}, a role with privileged attributes"
-        )));
-    }
-    if !can_login {
-        return Err(refuse(format!(
-            "the owner role {owner} of database {database} cannot log in (NOLOGIN)"
-        )));
-    }
-    // Not the administrator's password or startup options.
-    let mut config = crate::postgres::session::without_password(&server.app_config(database)?);
-    config.user(&owner);
-    if !server.is_embedded() {
-        // Only a role `up` made for this database gets a new password (pgspec never learns
-        // other roles' passwords, and never changes them).
-        if comment.as_deref() != Some(crate::postgres::session::up_owner_marker(database).as_str())
-        {
-            return Err(refuse(format!(
-                "database {database} is owned by {owner}, which pgspec did not make for it"
-            )));
-        }
-        let password = crate::postgres::session::random_password();
-        admin.batch_execute(&format!(
-            "ALTER ROLE {} PASSWORD {}",
-            quote_ident(&owner),
-            crate::sql::quote::quote_literal(&password)
-        ))?;
-        config.password(password.as_bytes());
-    }
-    config.connect(NoTls).map_err(|e| {
-        refuse(format!(
-            "cannot log in to {database} as its owner role {owner}: {}",
-            crate::postgres::cluster::error_text(&e)
-        ))
-    })
+    Ok(crate::postgres::owner_login(server, database, &made.owner)?)
 }
 
 /// Whether `database` exists on `server`.

@@ -84,20 +84,17 @@ pub fn created_table_in(tree: &crate::ast::ParseTree) -> Option<SqlTable> {
 
 /// The foreign keys `sql` declares, with the table that holds each: those of a `CREATE TABLE`
 /// and those an `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY` adds.
-pub fn declared_foreign_keys(sql: &str) -> Vec<(String, SqlForeignKey)> {
-    if let Some(table) = created_table(sql) {
+pub fn declared_foreign_keys(tree: &crate::ast::ParseTree) -> Vec<(String, SqlForeignKey)> {
+    if let Some(table) = created_table_in(tree) {
         return table
             .foreign_keys
             .into_iter()
             .map(|fk| (table.name.clone(), fk))
             .collect();
     }
-    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| pg_query::parse(sql, 0)) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for raw in parsed.protobuf.stmts {
-        let Some(NodeEnum::AlterTableStmt(alter)) = raw.stmt.and_then(|n| n.node) else {
+    for node in crate::ast::top_nodes(tree) {
+        let NodeEnum::AlterTableStmt(alter) = node else {
             continue;
         };
         let Some(relation) = alter.relation.as_ref() else {
@@ -231,7 +228,7 @@ mod tests {
     #[test]
     fn foreign_keys_of_create_and_alter_table() {
         let fks = |sql| -> Vec<(String, String)> {
-            declared_foreign_keys(sql)
+            declared_foreign_keys(&crate::ast::parse(sql).expect("parses"))
                 .into_iter()
                 .map(|(t, fk)| (t, fk.target))
                 .collect()

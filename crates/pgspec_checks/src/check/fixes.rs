@@ -35,7 +35,8 @@ impl FixContext {
         let mut out = HashMap::new();
         for (table, fk) in statements
             .iter()
-            .flat_map(|s| crate::sql::tables::declared_foreign_keys(&s.text))
+            .filter_map(Statement::ast)
+            .flat_map(crate::sql::tables::declared_foreign_keys)
         {
             if fk.target != table {
                 out.entry(fk.target).or_insert(table);
@@ -413,8 +414,9 @@ fn partition_key_plan(
         let insert_at = masked[..body_close].trim_end().len();
         edits.push((insert_at..insert_at, add));
     }
-    let referencing =
-        crate::sql::tables::created_table(text).and_then(|t| referenced_by.get(&t.name).cloned());
+    let referencing = stmt
+        .created_table()
+        .and_then(|t| referenced_by.get(&t.name).cloned());
     let mut plan = rewrites::edit_plan(
         doc,
         stmt,

@@ -4,7 +4,6 @@
 //! read with pgspec_sql's typed [`created_table`]. Nothing here loads anything or parses SQL.
 
 use crate::postgres::catalog::{self, Catalog, TableKind};
-use crate::sql::tables::created_table;
 use crate::sql::Statement;
 
 /// A column, from the catalog or from a `CREATE TABLE` of the document.
@@ -114,7 +113,7 @@ pub(crate) fn document_tables(statements: &[Statement]) -> Vec<(usize, Table)> {
         if !s.facts.parses {
             continue;
         }
-        let Some(t) = created_table(&s.text) else {
+        let Some(t) = s.created_table() else {
             continue;
         };
         let columns = t
