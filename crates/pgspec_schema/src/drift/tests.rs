@@ -1,0 +1,118 @@
+//! Drift's unit tests: type agreement, the SQL side without a server, and the text readers.
+
+use crate::diagnostics::Code;
+
+use super::super::synth::Synthesis;
+use super::compare::{missing_column, types_agree};
+use super::{drift, written_table_name, SqlSide};
+
+#[test]
+fn types_agree_up_to_what_the_description_says() {
+    let agree = |raw: &str, sql: &str| {
+        let doc = super::super::normalize_type(raw).expect("a type");
+        types_agree(raw, &doc, sql)
+    };
+    assert!(agree("timestamptz", "timestamp with time zone"));
+    assert!(!agree("timestamp", "timestamp with time zone"));
+    assert!(agree("varchar", "character varying(64)"));
+    assert!(!agree("varchar(32)", "character varying(64)"));
+    assert!(agree("string", "character varying(50)"));
+    assert!(agree("string", "text"));
+    assert!(!agree("text", "integer"));
+    assert!(agree("decimal", "numeric(10,2)"));
+    assert!(agree("serial", "integer"));
+    assert!(agree("vector", "vector(1536)"));
+    assert!(!agree("text[]", "text"));
+    assert!(agree("string[]", "text[]"));
+    assert!(!agree("int", "bigint"));
+}
+
+#[test]
+fn without_a_server_the_create_table_texts_are_the_sql_side() {
+    let text = "```mermaid
+erDiagram
+    A ||--o{ B : has
+    A {
+        int id PK
+        timestamp at
+    }
+    B {
+        int id PK
+        int a_id FK
+    }
+```
+
+```sql
+CREATE TABLE a (id int PRIMARY KEY, at timestamptz, extra text);
+CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a);
+CREATE TABLE c (id int);
+```
+";
+    let (doc, _) = crate::document::read(text.as_bytes());
+    let (statements, _) = crate::sql::extract(&doc);
+    let (schema, _) = super::super::from_document(&doc);
+    let catalog = SqlSide::from_statements(&statements);
+    assert!(!catalog.live);
+    assert_eq!(catalog.tables["b"].foreign_keys[0].target, "a");
+    let found: Vec<(Code, String, String)> = drift(
+        &doc,
+        &schema,
+        &Synthesis::default(),
+        &statements,
+        &catalog,
+        None,
+    )
+    .iter()
+    .map(|d| {
+        (
+            d.code,
+            doc.text[d.primary.range.as_usize()].to_string(),
+            doc.text[d.secondary[0].range.as_usize()].to_string(),
+        )
+    })
+    .collect();
+    assert_eq!(
+        found,
+        [
+            (Code::TypeMismatch, "timestamp".into(), "at".into()),
+            (Code::ColumnNotInErd, "extra".into(), "A".into()),
+            (
+                Code::TableNotInErd,
+                "CREATE TABLE c (id int);".into(),
+                "```mermaid".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn written_table_name_reads_unparsable_statements() {
+    assert_eq!(
+        written_table_name("-- c\nCREATE TABLE IF NOT EXISTS app.\"T\"(id int, INDEX i (id))")
+            .as_deref(),
+        Some("t")
+    );
+    assert_eq!(
+        written_table_name("create unlogged table s (x int").as_deref(),
+        Some("s")
+    );
+    assert_eq!(written_table_name("CREATE INDEX x ON t (a)"), None);
+    assert_eq!(written_table_name(""), None);
+}
+
+#[test]
+fn missing_column_reads_server_messages() {
+    assert_eq!(
+        missing_column("column \"created_at\" does not exist").as_deref(),
+        Some("created_at")
+    );
+    assert_eq!(
+        missing_column("column v.score does not exist").as_deref(),
+        Some("score")
+    );
+    assert_eq!(
+        missing_column("column \"created_at\" named in partition key does not exist").as_deref(),
+        Some("created_at")
+    );
+    assert_eq!(missing_column("relation \"x\" does not exist"), None);
+}

@@ -1,0 +1,511 @@
+//! A value for one column from its type, its name (realistic ranges and null rates) and its
+//! CHECK hints; element values for arrays and ranges; numbers and CHECK literals as values of
+//! a column type; text for the types pgspec writes with a cast.
+
+use std::sync::Arc;
+
+use crate::expr::V;
+use crate::plan::{ColType, Column};
+use crate::values::{parse_timestamp, Value, DAY_MICROS};
+
+use super::{is_int, writable, Generator};
+
+impl Generator<'_> {
+    /// A fresh value for column `ci` from its type, name and hints.
+    pub(super) fn value(&mut self, ci: usize, attempt: u32) -> Value {
+        let table = self.table;
+        let hints = Arc::clone(&self.hints);
+        let col: &Column = &table.columns[ci];
+        let h = &hints[ci];
+        let nullable = !col.not_null && !h.not_null && !self.unique_col[ci];
+        if nullable && self.rng.chance(null_rate(&col.name)) {
+            return Value::Null;
+        }
+        if let Some(choices) = &h.choices {
+            if let Some(v) = self.rng.pick(choices) {
+                return literal_value(&col.ty, v);
+            }
+        }
+        let ty = &col.ty;
+        let name = col.name.to_lowercase();
+        let unique = self.unique_col[ci];
+        let seq = self.seq;
+        if self.table.disjoint.contains(&ci) {
+            if let ColType::Range { elem, elem_oid } = &ty {
+                return disjoint_range(elem, *elem_oid, seq, self.now);
+            }
+        }
+        match &ty {
+            ColType::Bool => Value::Bool(
+                if name.starts_with("is_active") || name == "active" || name.contains("enabled") {
+                    self.rng.chance(0.85)
+                } else {
+                    self.rng.chance(0.5)
+                },
+            ),
+            ColType::Int2
+            | ColType::Int4
+            | ColType::Int8
+            | ColType::Float4
+            | ColType::Float8
+            | ColType::Numeric { .. } => {
+                if unique && is_int(ty) {
+                    #[allow(clippy::cast_possible_wrap)]
+                    let v = self.int_base[ci] + seq as i64 - 1;
+                    return from_f64(ty, v as f64);
+                }
+                let (lo, hi) = self.numeric_bounds(ci, ty, &name);
+                let x = if is_int(ty) {
+                    #[allow(clippy::cast_possible_truncation)]
+                    {
+                        self.rng.range(lo.ceil() as i64, hi.floor() as i64) as f64
+                    }
+                } else {
+                    lo + (hi - lo) * self.rng.unit()
+                };
+                let mut v = from_f64(ty, x);
+                if unique {
+                    // Unique non-integers: the counter in the fraction keeps values distinct.
+                    #[allow(clippy::cast_precision_loss)]
+                    if let ColType::Numeric { .. } | ColType::Float4 | ColType::Float8 = ty {
+                        v = from_f64(ty, lo + seq as f64);
+                    }
+                }
+                v
+            }
+            ColType::Text { .. } => Value::Text(self.text(ci, &name, unique, seq, attempt)),
+            ColType::Enum(labels) => self
+                .rng
+                .pick(labels)
+                .map_or(Value::Null, |l| Value::Text(l.clone())),
+            ColType::Uuid => Value::Uuid(self.rng.uuid()),
+            ColType::Timestamptz | ColType::Timestamp => Value::Timestamp(self.time(ci, &name)),
+            ColType::Date => {
+                Value::Date(i32::try_from(self.time(ci, &name).div_euclid(DAY_MICROS)).unwrap_or(0))
+            }
+            ColType::Time => Value::Time(self.rng.range(6 * 3600, 22 * 3600) * 1_000_000),
+            ColType::Interval => Value::Interval {
+                micros: self.rng.range(1, 24 * 60) * 60_000_000,
+                days: 0,
+                months: 0,
+            },
+            ColType::Json | ColType::Jsonb => {
+                let text = self.json(&name, seq, attempt);
+                if *ty == ColType::Json {
+                    Value::Json(text)
+                } else {
+                    Value::Jsonb(text)
+                }
+            }
+            ColType::Bytea => {
+                let mut b = self.rng.next_u64().to_be_bytes().to_vec();
+                b.extend(self.rng.next_u64().to_be_bytes());
+                Value::Bytes(b)
+            }
+            ColType::Inet | ColType::Cidr => {
+                let cidr = *ty == ColType::Cidr;
+                let x = self.rng.next_u64().to_be_bytes();
+                Value::Inet {
+                    addr: [10, x[0], x[1], if cidr { 0 } else { x[2].max(1) }],
+                    bits: if cidr { 24 } else { 32 },
+                    cidr,
+                }
+            }
+            ColType::Array { elem, elem_oid } => {
+                let elem = (**elem).clone();
+                let count = if attempt % 2 == 1 {
+                    1
+                } else {
+                    self.rng.below(4)
+                };
+                let mut items = Vec::new();
+                if let Some(subset) = h.subset_of.clone() {
+                    for _ in 0..count.min(subset.len() as u64) {
+                        if let Some(v) = self.rng.pick(&subset).cloned() {
+                            let v = literal_value(&elem, &v);
+                            if !items.contains(&v) {
+                                items.push(v);
+                            }
+                        }
+                    }
+                } else if writable(&elem) {
+                    for _ in 0..count {
+                        items.push(self.scalar(&elem));
+                    }
+                }
+                Value::Array {
+                    elem_oid: *elem_oid,
+                    items,
+                }
+            }
+            ColType::Range { elem, elem_oid } => {
+                let lower = self.scalar(elem);
+                let upper = match &lower {
+                    Value::I32(v) => {
+                        Value::I32(v + 1 + i32::try_from(self.rng.below(100)).unwrap_or(0))
+                    }
+                    Value::I64(v) => {
+                        Value::I64(v + 1 + i64::try_from(self.rng.below(100)).unwrap_or(0))
+                    }
+                    Value::Timestamp(t) => {
+                        Value::Timestamp(t + (1 + self.rng.range(0, 7)) * 3_600_000_000)
+                    }
+                    Value::Date(d) => {
+                        Value::Date(d + 1 + i32::try_from(self.rng.below(14)).unwrap_or(0))
+                    }
+                    Value::Numeric { unscaled, scale } => Value::Numeric {
+                        unscaled: unscaled + 100,
+                        scale: *scale,
+                    },
+                    _ => Value::Null,
+                };
+                if upper.is_null() {
+                    return Value::Null;
+                }
+                let _ = elem_oid;
+                Value::Range {
+                    lower: Some(Box::new(lower)),
+                    upper: Some(Box::new(upper)),
+                }
+            }
+            ColType::Other(_) => other_text(col).map_or(Value::Null, Value::Text),
+        }
+    }
+
+    /// A value of an element type (arrays, ranges), without column hints.
+    fn scalar(&mut self, ty: &ColType) -> Value {
+        match ty {
+            ColType::Text { .. } => Value::Text(self.names.words(&mut self.rng, 1)),
+            ColType::Int2 => Value::I16(i16::try_from(self.rng.below(100)).unwrap_or(0)),
+            ColType::Int4 => Value::I32(i32::try_from(self.rng.below(1000)).unwrap_or(0)),
+            ColType::Int8 => Value::I64(i64::try_from(self.rng.below(1000)).unwrap_or(0)),
+            ColType::Float4 => Value::F32(1.0),
+            #[allow(clippy::cast_precision_loss)]
+            ColType::Float8 => Value::F64(self.rng.below(1000) as f64 / 10.0),
+            ColType::Numeric { scale, .. } => Value::Numeric {
+                unscaled: i128::from(self.rng.below(100_000)),
+                scale: *scale,
+            },
+            ColType::Uuid => Value::Uuid(self.rng.uuid()),
+            ColType::Timestamp | ColType::Timestamptz => {
+                Value::Timestamp(self.now - self.rng.range(0, 365 * DAY_MICROS))
+            }
+            ColType::Date => Value::Date(
+                i32::try_from((self.now / DAY_MICROS) - self.rng.range(0, 365)).unwrap_or(0),
+            ),
+            ColType::Bool => Value::Bool(self.rng.chance(0.5)),
+            ColType::Enum(labels) => self
+                .rng
+                .pick(labels)
+                .map_or(Value::Null, |l| Value::Text(l.clone())),
+            ColType::Jsonb => Value::Jsonb("{}".into()),
+            ColType::Json => Value::Json("{}".into()),
+            _ => Value::Null,
+        }
+    }
+
+    fn numeric_bounds(&self, ci: usize, ty: &ColType, name: &str) -> (f64, f64) {
+        let (mut lo, mut hi) = semantic_range(name);
+        if let ColType::Int2 = ty {
+            hi = hi.min(100.0);
+        }
+        let h = &self.hints[ci];
+        let unit = match ty {
+            ColType::Numeric { scale, .. } => 10f64.powi(-i32::from(*scale)),
+            ColType::Float4 | ColType::Float8 => 0.001,
+            _ => 1.0,
+        };
+        if let Some((m, strict)) = h.min {
+            let m = if strict { m + unit } else { m };
+            if m > hi {
+                hi = m + (hi - lo).max(10.0);
+            }
+            lo = lo.max(m);
+        }
+        if let Some((m, strict)) = h.max {
+            let m = if strict { m - unit } else { m };
+            if m < lo {
+                lo = m - (hi - lo).max(10.0).min(m.abs().max(10.0));
+                if h.min.is_some() {
+                    lo = lo.max(h.min.map_or(lo, |(x, s)| if s { x + unit } else { x }));
+                }
+            }
+            hi = hi.min(m);
+        }
+        let (tlo, thi) = type_limits(ty);
+        lo = lo.clamp(tlo, thi);
+        hi = hi.clamp(tlo, thi);
+        if hi < lo {
+            hi = lo;
+        }
+        (lo, hi)
+    }
+
+    fn time(&mut self, ci: usize, name: &str) -> i64 {
+        let future = [
+            "expires",
+            "expiry",
+            "until",
+            "due",
+            "scheduled",
+            "next_",
+            "valid_to",
+            "ends_at",
+            "end_at",
+            "deadline",
+        ]
+        .iter()
+        .any(|w| name.contains(w));
+        let (mut lo, mut hi) = if future {
+            (self.now, self.now + 90 * DAY_MICROS)
+        } else if name.contains("birth") || name == "dob" {
+            (
+                -50 * 365 * DAY_MICROS,
+                -5 * 365 * DAY_MICROS + 5 * 365 * DAY_MICROS,
+            )
+        } else {
+            (self.now - 365 * DAY_MICROS, self.now)
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            let h = &self.hints[ci];
+            if let Some((m, _)) = h.min {
+                lo = lo.max(m as i64 + 1);
+                hi = hi.max(lo + DAY_MICROS);
+            }
+            if let Some((m, _)) = h.max {
+                hi = hi.min(m as i64 - 1);
+                lo = lo.min(hi - DAY_MICROS);
+            }
+        }
+        self.rng.range(lo, hi)
+    }
+
+    fn json(&mut self, name: &str, seq: u64, attempt: u32) -> String {
+        if attempt % 2 == 1
+            || name.contains("tags")
+            || name.ends_with("_ids")
+            || name.contains("items")
+            || name.contains("list")
+        {
+            return format!(
+                "[\"{}\", \"{}\"]",
+                self.names.words(&mut self.rng, 1),
+                self.names.words(&mut self.rng, 1)
+            );
+        }
+        let word = self.names.words(&mut self.rng, 1);
+        format!("{{\"source\": \"pgspec\", \"n\": {seq}, \"label\": \"{word}\"}}")
+    }
+}
+
+pub(super) fn null_rate(name: &str) -> f64 {
+    let n = name.to_lowercase();
+    if n.contains("deleted")
+        || n.contains("archived")
+        || n.contains("cancelled")
+        || n.contains("canceled")
+        || n.contains("revoked")
+        || n.contains("error")
+        || n.contains("failed")
+    {
+        0.9
+    } else if n.ends_with("_at") || n.contains("completed") || n.contains("started") {
+        0.3
+    } else {
+        0.1
+    }
+}
+
+fn semantic_range(name: &str) -> (f64, f64) {
+    let n = name.to_lowercase();
+    if n.contains("year") {
+        (2000.0, 2026.0)
+    } else if n == "age" || n.ends_with("_age") {
+        (18.0, 80.0)
+    } else if n.contains("rating") || n.contains("stars") {
+        (1.0, 5.0)
+    } else if n.contains("percent")
+        || n.contains("progress")
+        || n.contains("rate")
+        || n.contains("ratio")
+    {
+        (0.0, 100.0)
+    } else if n.contains("discount") || n.contains("tax") {
+        (0.0, 50.0)
+    } else if n.contains("price")
+        || n.contains("amount")
+        || n.contains("cost")
+        || n.contains("total")
+        || n.contains("balance")
+        || n.contains("fee")
+        || n.contains("subtotal")
+    {
+        (100.0, 100_000.0)
+    } else if n.contains("version") {
+        (1.0, 10.0)
+    } else if n.contains("port") {
+        (1024.0, 65535.0)
+    } else if n.contains("priority") || n.contains("level") {
+        (1.0, 10.0)
+    } else if n.contains("count")
+        || n.contains("quantity")
+        || n.contains("qty")
+        || n.contains("attempt")
+        || n.contains("retries")
+        || n.contains("order")
+        || n.contains("position")
+        || n.contains("rank")
+        || n.contains("sort")
+    {
+        (0.0, 100.0)
+    } else if n.contains("lat") {
+        (33.0, 38.5)
+    } else if n.contains("lng") || n.contains("lon") {
+        (126.0, 129.5)
+    } else {
+        (0.0, 1000.0)
+    }
+}
+
+fn type_limits(ty: &ColType) -> (f64, f64) {
+    match ty {
+        ColType::Int2 => (f64::from(i16::MIN), f64::from(i16::MAX)),
+        ColType::Int4 => (f64::from(i32::MIN), f64::from(i32::MAX)),
+        ColType::Numeric {
+            precision: Some(p),
+            scale,
+        } => {
+            let m = 10f64.powi(i32::from(*p) - i32::from(*scale)) - 10f64.powi(-i32::from(*scale));
+            (-m, m)
+        }
+        _ => (-9e15, 9e15),
+    }
+}
+
+/// A number as a value of column type `ty` (timestamps in microseconds).
+#[allow(clippy::cast_possible_truncation)]
+pub fn from_f64(ty: &ColType, x: f64) -> Value {
+    let (tlo, thi) = type_limits(ty);
+    let x = if x.is_finite() {
+        x.clamp(tlo, thi)
+    } else {
+        0.0
+    };
+    match ty {
+        ColType::Int2 => Value::I16(x.round() as i16),
+        ColType::Int4 => Value::I32(x.round() as i32),
+        ColType::Int8 => Value::I64(x.round() as i64),
+        ColType::Float4 => Value::F32(x as f32),
+        ColType::Float8 => Value::F64(x),
+        ColType::Numeric { scale, .. } => Value::Numeric {
+            unscaled: (x * 10f64.powi(i32::from(*scale))).round() as i128,
+            scale: *scale,
+        },
+        ColType::Timestamp | ColType::Timestamptz => Value::Timestamp(x as i64),
+        ColType::Date => Value::Date((x / DAY_MICROS as f64).ceil() as i32),
+        ColType::Time => Value::Time((x as i64).rem_euclid(DAY_MICROS)),
+        ColType::Interval => Value::Interval {
+            micros: x as i64,
+            days: 0,
+            months: 0,
+        },
+        ColType::Text { .. } => Value::Text(if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            x.to_string()
+        }),
+        _ => Value::Null,
+    }
+}
+
+/// A CHECK literal as a value of column type `ty`.
+pub fn literal_value(ty: &ColType, v: &V) -> Value {
+    match (ty, v) {
+        (ColType::Text { .. } | ColType::Enum(_), V::Str(s)) => Value::Text(s.clone()),
+        (ColType::Text { .. }, V::Num(n)) => from_f64(ty, *n),
+        (ColType::Bool, V::Bool(b)) => Value::Bool(*b),
+        (ColType::Uuid, V::Str(s)) => parse_uuid(s).map_or(Value::Null, Value::Uuid),
+        (ColType::Timestamp | ColType::Timestamptz | ColType::Date, V::Str(s)) =>
+        {
+            #[allow(clippy::cast_precision_loss)]
+            parse_timestamp(s).map_or(Value::Null, |m| from_f64(ty, m as f64))
+        }
+        (ColType::Jsonb, V::Str(s)) => Value::Jsonb(s.clone()),
+        (ColType::Json, V::Str(s)) => Value::Json(s.clone()),
+        (_, V::Num(n)) => from_f64(ty, *n),
+        (_, V::Str(s)) => s
+            .trim()
+            .parse::<f64>()
+            .map_or(Value::Text(s.clone()), |n| from_f64(ty, n)),
+        _ => Value::Null,
+    }
+}
+
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let hexs: String = s.chars().filter(char::is_ascii_hexdigit).collect();
+    if hexs.len() != 32 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    for (i, byte) in b.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hexs[i * 2..i * 2 + 2], 16).ok()?;
+    }
+    Some(b)
+}
+
+fn disjoint_range(elem: &ColType, _oid: u32, seq: u64, now: i64) -> Value {
+    let k = i64::try_from(seq).unwrap_or(0);
+    let (lower, upper) = match elem {
+        ColType::Int4 => (
+            Value::I32(i32::try_from(k * 10).unwrap_or(0)),
+            Value::I32(i32::try_from(k * 10 + 5).unwrap_or(0)),
+        ),
+        ColType::Int8 => (Value::I64(k * 10), Value::I64(k * 10 + 5)),
+        ColType::Date => {
+            let d = i32::try_from(now / DAY_MICROS - 365 + k * 2).unwrap_or(0);
+            (Value::Date(d), Value::Date(d + 1))
+        }
+        _ => {
+            let t = now - 365 * DAY_MICROS + k * 7_200_000_000;
+            (Value::Timestamp(t), Value::Timestamp(t + 3_600_000_000))
+        }
+    };
+    Value::Range {
+        lower: Some(Box::new(lower)),
+        upper: Some(Box::new(upper)),
+    }
+}
+
+/// Text for a type pgspec cannot write in binary, used with `::text::type`.
+pub fn other_text(col: &Column) -> Option<String> {
+    let t = col.type_sql.to_lowercase();
+    if t.starts_with("vector") {
+        let dims: usize = t
+            .trim_start_matches("vector")
+            .trim_matches(|c| c == '(' || c == ')')
+            .parse()
+            .unwrap_or(3);
+        return Some(format!(
+            "[{}]",
+            vec!["0.1"; dims.clamp(1, 16_000)].join(",")
+        ));
+    }
+    Some(
+        match t.as_str() {
+            "tsvector" => "'pgspec' 'seed'",
+            "tsquery" => "pgspec",
+            "money" => "12.34",
+            "point" => "(1,2)",
+            "xml" => "<seed/>",
+            "hstore" => "a=>1",
+            "ltree" => "root.seed",
+            "macaddr" => "08:00:2b:01:02:03",
+            "bit(1)" | "bit varying" | "varbit" => "1",
+            "time with time zone" => "12:00:00+00",
+            "int4multirange" => "{[1,3)}",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}

@@ -1,0 +1,373 @@
+//! Row generation for one table: values that honour the column types, the CHECK hints, the
+//! foreign keys (from pools of parent keys), the unique sets and the partition bounds.
+//!
+//! The generator's plan lives here; the rest of it in the submodules: [`rows`] assembles one
+//! row (foreign keys, partition key, dependent and computed columns, CHECKs, unique sets),
+//! [`column_values`] makes a value for a column from its type, name and hints, and [`text`]
+//! makes text values (from the column's name, or from a CHECK's regex).
+
+mod column_values;
+mod rows;
+mod text;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::expr::{self, Expr, Hints};
+use super::names::Names;
+use super::plan::{ColType, PartitionBound, Table};
+use super::values::{parse_timestamp, Rng, Value, DAY_MICROS};
+
+pub use column_values::{from_f64, literal_value, other_text};
+pub use text::from_regex;
+
+use rows::hash_values;
+
+/// Attempts per row before pgspec gives the row up.
+const ATTEMPTS: u32 = 24;
+
+/// Parent keys by (table oid, referenced attnums): the rows children may point at.
+pub type KeyPools = HashMap<(i64, Vec<i16>), Vec<Vec<Value>>>;
+
+#[derive(Clone, Debug, PartialEq)]
+enum FkMode {
+    Random,
+    /// The FK columns are unique in this table: each parent row at most once.
+    Distinct,
+    /// Points into this table itself.
+    SelfRef,
+    /// Part of a cycle: NULL now, set by an UPDATE once every table is loaded.
+    Deferred,
+}
+
+#[derive(Clone, Debug)]
+struct FkPlan {
+    name: String,
+    cols: Vec<usize>,
+    pool: (i64, Vec<i16>),
+    nullable: bool,
+    mode: FkMode,
+}
+
+/// Why a table stopped before reaching its row count.
+#[derive(Clone, Debug)]
+pub struct Exhausted {
+    pub constraint: String,
+    pub reason: String,
+}
+
+/// Generates the rows of one table.
+pub struct Generator<'t> {
+    pub table: &'t Table,
+    names: Names,
+    rng: Rng,
+    now: i64,
+    /// Columns written, in COPY order.
+    pub supplied: Vec<usize>,
+    /// Supplied columns whose type pgspec writes as text with a cast (`$n::text::type`).
+    pub text_cast: Vec<bool>,
+    hints: Arc<Vec<Hints>>,
+    checks: Vec<(String, Expr)>,
+    fks: Arc<Vec<FkPlan>>,
+    fk_col: Vec<bool>,
+    unique_col: Vec<bool>,
+    order: Vec<usize>,
+    dependent: Vec<usize>,
+    computed: Vec<usize>,
+    unique_sets: Vec<HashSet<u64>>,
+    /// Counter that makes by-construction unique values unique (grows with every attempt).
+    seq: u64,
+    distinct_next: u64,
+    /// First value for integer key columns (above what the table holds).
+    pub int_base: Vec<i64>,
+    ranges: Vec<(Option<i64>, Option<i64>)>,
+    lists: Vec<Vec<String>>,
+    /// Rejected attempts per constraint name.
+    pub check_failures: HashMap<String, u64>,
+    pub exhausted: Option<Exhausted>,
+    consecutive_failures: u32,
+    last_failure: String,
+}
+
+fn is_int(t: &ColType) -> bool {
+    matches!(t, ColType::Int2 | ColType::Int4 | ColType::Int8)
+}
+
+/// Whether pgspec can write this type in binary.
+pub fn writable(t: &ColType) -> bool {
+    match t {
+        ColType::Other(_) => false,
+        ColType::Array { elem, .. } | ColType::Range { elem, .. } => writable(elem),
+        _ => true,
+    }
+}
+
+impl<'t> Generator<'t> {
+    /// Plan the generation of `table`'s rows. `deferred` names FKs to leave NULL (cycles).
+    pub fn new(table: &'t Table, seed: u64, korean: bool, now: i64, deferred: &[String]) -> Self {
+        let n = table.columns.len();
+        let checks: Vec<(String, Expr)> = table
+            .checks
+            .iter()
+            .filter_map(|c| c.expr.clone().map(|e| (c.name.clone(), e)))
+            .collect();
+        let mut hints = expr::hints(&checks.iter().map(|(_, e)| e).collect::<Vec<_>>(), n);
+        for (i, c) in table.columns.iter().enumerate() {
+            if let ColType::Text {
+                max_len: Some(m), ..
+            } = c.ty
+            {
+                hints[i].max_len = Some(hints[i].max_len.map_or(m, |h| h.min(m)));
+            }
+        }
+        let mut fk_col = vec![false; n];
+        let mut fks = Vec::new();
+        for fk in &table.fks {
+            let nullable = fk.columns.iter().all(|c| !table.columns[*c].not_null);
+            let unique = table.uniques.iter().any(|u| {
+                u.predicate.is_none()
+                    && !u.columns.is_empty()
+                    && u.columns.iter().all(|c| fk.columns.contains(c))
+            });
+            let mode = if deferred.contains(&fk.name) {
+                FkMode::Deferred
+            } else if fk.ref_table == table.oid {
+                FkMode::SelfRef
+            } else if unique {
+                FkMode::Distinct
+            } else {
+                FkMode::Random
+            };
+            for c in &fk.columns {
+                fk_col[*c] = true;
+            }
+            fks.push(FkPlan {
+                name: fk.name.clone(),
+                cols: fk.columns.clone(),
+                pool: (fk.ref_table, fk.ref_attnums.clone()),
+                nullable,
+                mode,
+            });
+        }
+        // Unique by construction: single-column sets, and one free column of composite sets.
+        let mut unique_col = vec![false; n];
+        for u in &table.uniques {
+            if u.columns.iter().all(|c| fk_col[*c]) {
+                continue;
+            }
+            let free: Vec<usize> = u.columns.iter().copied().filter(|c| !fk_col[*c]).collect();
+            if let Some(best) = free
+                .iter()
+                .copied()
+                .find(|c| {
+                    matches!(
+                        table.columns[*c].ty,
+                        ColType::Text { .. }
+                            | ColType::Int2
+                            | ColType::Int4
+                            | ColType::Int8
+                            | ColType::Uuid
+                            | ColType::Numeric { .. }
+                    ) && hints[*c].choices.is_none()
+                })
+                .or_else(|| free.first().copied())
+            {
+                unique_col[best] = true;
+            }
+        }
+        let mut supplied = Vec::new();
+        let mut text_cast = Vec::new();
+        for (i, c) in table.columns.iter().enumerate() {
+            if c.generated {
+                continue;
+            }
+            if writable(&c.ty) {
+                supplied.push(i);
+                text_cast.push(false);
+            } else if c.not_null && !c.has_default && other_text(c).is_some() {
+                supplied.push(i);
+                text_cast.push(true);
+            }
+        }
+        // Generation order: plain columns, then columns bounded by other columns, then computed.
+        let mut order = Vec::new();
+        let mut dependent = Vec::new();
+        let mut computed = Vec::new();
+        for &i in &supplied {
+            if hints[i].equals.is_some() {
+                computed.push(i);
+            } else if !hints[i].ge.is_empty() || !hints[i].le.is_empty() {
+                dependent.push(i);
+            } else {
+                order.push(i);
+            }
+        }
+        // Dependencies among dependents: those whose bounds are placed go first.
+        let mut placed: Vec<usize> = order.clone();
+        let mut sorted = Vec::new();
+        for _ in 0..dependent.len() {
+            for &d in &dependent {
+                if sorted.contains(&d) {
+                    continue;
+                }
+                let ready = hints[d]
+                    .ge
+                    .iter()
+                    .chain(hints[d].le.iter())
+                    .all(|(o, _)| placed.contains(o) || !dependent.contains(o));
+                if ready {
+                    sorted.push(d);
+                    placed.push(d);
+                }
+            }
+        }
+        for &d in &dependent {
+            if !sorted.contains(&d) {
+                sorted.push(d);
+            }
+        }
+        let mut ranges = Vec::new();
+        let mut lists = Vec::new();
+        for (_, b) in &table.partitions {
+            match b {
+                PartitionBound::Range(lo, hi) => {
+                    let key_ty = table.partition_key.map(|k| &table.columns[k].ty);
+                    let conv = |s: &Option<String>| {
+                        s.as_deref().and_then(|s| match key_ty {
+                            Some(t) if is_int(t) => s.parse::<i64>().ok(),
+                            Some(ColType::Date) => parse_timestamp(s).map(|m| m / DAY_MICROS),
+                            _ => parse_timestamp(s),
+                        })
+                    };
+                    ranges.push((conv(lo), conv(hi)));
+                }
+                PartitionBound::List(items) => lists.push(items.clone()),
+                _ => {}
+            }
+        }
+        Generator {
+            table,
+            names: Names { korean },
+            rng: Rng::new(seed, &table.qualified()),
+            now,
+            supplied,
+            text_cast,
+            hints: Arc::new(hints),
+            checks,
+            fks: Arc::new(fks),
+            fk_col,
+            unique_col,
+            order,
+            dependent: sorted,
+            computed,
+            unique_sets: vec![HashSet::new(); table.uniques.len()],
+            seq: 0,
+            distinct_next: 0,
+            int_base: vec![1; n],
+            ranges,
+            lists,
+            check_failures: HashMap::new(),
+            exhausted: None,
+            consecutive_failures: 0,
+            last_failure: String::new(),
+        }
+    }
+
+    /// Whether the table can go through binary COPY (every supplied column has a binary form).
+    pub fn binary(&self) -> bool {
+        !self.text_cast.iter().any(|t| *t)
+    }
+
+    /// Column sets whose existing values must stay unique (for preloading from the table).
+    pub fn unique_columns(&self) -> Vec<Vec<usize>> {
+        self.table
+            .uniques
+            .iter()
+            .map(|u| u.columns.clone())
+            .collect()
+    }
+
+    /// Record existing values of unique set `i`.
+    pub fn preload_unique(&mut self, i: usize, values: &[Value]) {
+        if values.iter().any(Value::is_null) {
+            return;
+        }
+        let h = hash_values(values.iter());
+        if let Some(set) = self.unique_sets.get_mut(i) {
+            set.insert(h);
+        }
+    }
+
+    /// The names of the FKs left NULL for a later UPDATE.
+    pub fn deferred_fks(&self) -> Vec<String> {
+        self.fks
+            .iter()
+            .filter(|f| f.mode == FkMode::Deferred)
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
+    /// The next row (all columns; unsupplied ones NULL), or None when the table cannot take
+    /// more rows (see `exhausted`).
+    pub fn next_row(&mut self, pools: &KeyPools) -> Option<Vec<Value>> {
+        if self.exhausted.is_some() {
+            return None;
+        }
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            match self.attempt(pools, attempt) {
+                Ok(row) => {
+                    self.consecutive_failures = 0;
+                    return Some(row);
+                }
+                Err(Some(stop)) => {
+                    self.exhausted = Some(stop);
+                    return None;
+                }
+                Err(None) => {}
+            }
+            last = self.last_failure.clone();
+        }
+        self.consecutive_failures += 1;
+        if self.consecutive_failures >= 50 {
+            self.exhausted = Some(Exhausted {
+                constraint: last.clone(),
+                reason: format!("{ATTEMPTS} attempts per row failed for 50 rows in a row"),
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_regex;
+    use super::rows::permute;
+    use crate::values::Rng;
+
+    #[test]
+    fn regex_generation_matches() {
+        let mut rng = Rng::new(1, "t");
+        for p in [
+            "^[A-Z]{3}-[0-9]{4}$",
+            "^(red|green|blue)$",
+            "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$",
+        ] {
+            let re = regex::Regex::new(p).expect("valid");
+            for _ in 0..20 {
+                let s = from_regex(p, false, &mut rng).expect("generates");
+                assert!(re.is_match(&s), "{s} !~ {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn permutation_visits_each_parent_once() {
+        for n in [1u64, 2, 7, 100, 1000] {
+            let mut seen: Vec<u64> = (0..n).map(|k| permute(k, n)).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len() as u64, n);
+        }
+    }
+}
