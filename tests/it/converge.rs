@@ -37,24 +37,7 @@ const MAX_PASSES: usize = 3;
 /// Findings that fixes are known to add, not fixed yet: the document, the fix level, the start
 /// of the problem as the test reports it, and why. The test fails when one no longer occurs (so
 /// the entry goes with the fix).
-const KNOWN_EXCEPTIONS: &[(&str, Applicability, &str, &str)] = &[
-    // "drop the index predicate" (check/rewrites.rs, PG001 on a partial index whose predicate
-    // is not IMMUTABLE) turns `idx_job_logs_cleanup ON job_logs(created_at) WHERE …` into a
-    // full index on the column another index already covers; LNT401's fix then removes the
-    // duplicate in the next pass. The rewrite cannot see the document's other indexes.
-    (
-        "seeds/original/004",
-        Applicability::Unsafe,
-        "LNT401 at line 232 is new",
-        "dropping a predicate can duplicate another index",
-    ),
-    (
-        "seeds/repaired/004",
-        Applicability::Unsafe,
-        "LNT401 at line 232 is new",
-        "dropping a predicate can duplicate another index",
-    ),
-];
+const KNOWN_EXCEPTIONS: &[(&str, Applicability, &str, &str)] = &[];
 
 struct Case {
     name: String,

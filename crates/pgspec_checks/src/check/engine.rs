@@ -106,6 +106,7 @@ impl<'a> Engine<'a> {
             database: session.database().to_string(),
             earlier_definition: None,
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
+            plain_indexes: fixes::FixContext::plain_indexes(statements),
         };
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.

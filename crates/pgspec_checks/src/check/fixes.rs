@@ -27,9 +27,22 @@ pub struct FixContext {
     /// Tables (unqualified) that a foreign key of the document (written or generated)
     /// references → the first table whose foreign key does.
     pub referenced_by: HashMap<String, String>,
+    /// The document's plain (non-partial) indexes: statement, table, key columns.
+    pub plain_indexes: Vec<(Statement, String, Vec<String>)>,
 }
 
 impl FixContext {
+    /// The plain indexes of `statements` (see [`FixContext::plain_indexes`]).
+    pub fn plain_indexes(statements: &[Statement]) -> Vec<(Statement, String, Vec<String>)> {
+        statements
+            .iter()
+            .filter(|s| {
+                matches!(s.first_node(), Some(crate::sql::ast::NodeEnum::IndexStmt(i)) if i.where_clause.is_none())
+            })
+            .filter_map(|s| rewrites::index_key(s).map(|(t, k)| (s.clone(), t, k)))
+            .collect()
+    }
+
     /// Which table of `statements` references which (see [`FixContext::referenced_by`]).
     pub fn foreign_key_targets(statements: &[Statement]) -> HashMap<String, String> {
         let mut out = HashMap::new();
@@ -98,7 +111,9 @@ pub fn plan(
             rewrites::drop_partitioned_reference(doc, stmt, err, &context.partitioned_tables)
         }
         Category::MissingTsConfig => rewrites::simple_ts_config(doc, stmt, err),
-        Category::NonImmutable => rewrites::drop_index_predicate(doc, stmt, err),
+        Category::NonImmutable => {
+            rewrites::drop_index_predicate(doc, stmt, err, &context.plain_indexes)
+        }
         Category::MissingDatabase => {
             rewrites::grant_on_this_database(doc, stmt, err, &context.database)
         }

@@ -339,15 +339,52 @@ pub(super) fn simple_ts_config(
     ))
 }
 
+/// An index's table and key columns, from its tree (`None` for expression keys, whose
+/// equality the words do not decide).
+pub(super) fn index_key(stmt: &Statement) -> Option<(String, Vec<String>)> {
+    let Some(NodeEnum::IndexStmt(index)) = stmt.first_node() else {
+        return None;
+    };
+    let table = index.relation.as_ref()?.relname.clone();
+    let mut keys = Vec::new();
+    for param in &index.index_params {
+        let Some(NodeEnum::IndexElem(elem)) = param.node.as_ref() else {
+            return None;
+        };
+        if elem.name.is_empty() {
+            return None;
+        }
+        keys.push(elem.name.clone());
+    }
+    Some((table, keys))
+}
+
 /// A partial index whose predicate calls a non-IMMUTABLE function (`now()`, `CURRENT_DATE`)
-/// loses its predicate: behaviour-changing, the index then covers every row.
+/// loses its predicate: behaviour-changing, the index then covers every row. When a plain index
+/// of the document (`plain_indexes`: statement, table, key columns) already covers those
+/// columns, the index goes instead: without its predicate it would be that index again.
 pub(super) fn drop_index_predicate(
     doc: &Document,
     stmt: &Statement,
     err: &PgDetails,
+    plain_indexes: &[(Statement, String, Vec<String>)],
 ) -> Option<FixPlan> {
     if !err.message.contains("index predicate") {
         return None;
+    }
+    if let Some((table, keys)) = index_key(stmt) {
+        if let Some((other, _, _)) = plain_indexes
+            .iter()
+            .find(|(other, t, k)| *t == table && *k == keys && other.range != stmt.range)
+        {
+            let line = doc.line_index.line(other.range.start);
+            return Some(remove_statement(
+                doc,
+                stmt,
+                format!("remove this index — its predicate calls a function that is not IMMUTABLE, and without it the index would cover the same columns of `{table}` as the index at line {line}"),
+                Applicability::Unsafe,
+            ));
+        }
     }
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
@@ -639,18 +676,33 @@ pub(super) fn drop_identical_duplicate(
         return None;
     }
     let earlier_line = doc.line_index.line(earlier.range.start);
-    // Take the line break after the statement along, so no blank line is left behind.
-    let mut end = stmt.text.len();
-    let mut plan = edit_plan(
+    Some(remove_statement(
         doc,
         stmt,
         format!(
             "remove this repeated definition — line {earlier_line} already defines it identically"
         ),
         Applicability::Safe,
+    ))
+}
+
+/// A fix that removes the whole statement (and the line break after it, so no blank line is
+/// left behind); checking goes on as if it were not there.
+fn remove_statement(
+    doc: &Document,
+    stmt: &Statement,
+    title: String,
+    applicability: Applicability,
+) -> FixPlan {
+    let mut end = stmt.text.len();
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        title,
+        applicability,
         vec![(0..end, String::new())],
     );
-    if plan.fix.applicability == Applicability::Safe {
+    if plan.fix.applicability == applicability {
         let after = &doc.text[stmt.range.end as usize..];
         if after.starts_with('\n') {
             end = 1;
@@ -667,7 +719,7 @@ pub(super) fn drop_identical_duplicate(
         }
     }
     plan.replacement = Some(String::new());
-    Some(plan)
+    plan
 }
 
 /// Statement text without comments, case and whitespace differences, for comparing definitions.

@@ -76,11 +76,36 @@ fn non_immutable_predicates_are_dropped() {
     let (doc, s) = stmt("CREATE INDEX i ON jobs(created_at DESC)\n    WHERE created_at > CURRENT_DATE - INTERVAL '7 days';");
     let e = err("functions in index predicate must be marked IMMUTABLE");
     assert_eq!(
-        fixed(drop_index_predicate(&doc, &s, &e)),
+        fixed(drop_index_predicate(&doc, &s, &e, &[])),
         "CREATE INDEX i ON jobs(created_at DESC);"
     );
     let e = err("functions in index expression must be marked IMMUTABLE");
-    assert!(drop_index_predicate(&doc, &s, &e).is_none());
+    assert!(drop_index_predicate(&doc, &s, &e, &[]).is_none());
+}
+
+#[test]
+fn a_predicate_whose_removal_duplicates_an_index_removes_the_index() {
+    let (doc, s) = stmt("CREATE INDEX i ON jobs(created_at) WHERE created_at > CURRENT_DATE;");
+    let (_, mut plain) = stmt("CREATE INDEX j ON jobs(created_at);");
+    // Elsewhere in the document.
+    plain.range = TextRange::new(500, 530);
+    let plain_indexes = [(plain, "jobs".to_string(), vec!["created_at".to_string()])];
+    let e = err("functions in index predicate must be marked IMMUTABLE");
+    let plan = drop_index_predicate(&doc, &s, &e, &plain_indexes).expect("a plan");
+    assert_eq!(plan.replacement.as_deref(), Some(""));
+    assert!(
+        plan.fix.title.starts_with("remove this index"),
+        "{}",
+        plan.fix.title
+    );
+    assert_eq!(plan.fix.applicability, Applicability::Unsafe);
+    // Another table's index, or other columns: the predicate goes as before.
+    let (_, other) = stmt("CREATE INDEX k ON runs(created_at);");
+    let elsewhere = [(other, "runs".to_string(), vec!["created_at".to_string()])];
+    assert_eq!(
+        fixed(drop_index_predicate(&doc, &s, &e, &elsewhere)),
+        "CREATE INDEX i ON jobs(created_at);"
+    );
 }
 
 #[test]
@@ -141,7 +166,7 @@ fn predicate_after_include_is_dropped() {
     let (doc, s) = stmt("CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category)\nWHERE valid_until > NOW();");
     let e = err("functions in index predicate must be marked IMMUTABLE");
     assert_eq!(
-        fixed(drop_index_predicate(&doc, &s, &e)),
+        fixed(drop_index_predicate(&doc, &s, &e, &[])),
         "CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"
     );
 }
