@@ -17,9 +17,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/pgspec-bench-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# Resolved once: HEAD may move while this runs.
+b=$(git -C "$repo" rev-parse --short "$base")
+h=$(git -C "$repo" rev-parse --short "$head")
 declare -A wall cpu
-for rev in "$base" "$head"; do
-    sha=$(git -C "$repo" rev-parse --short "$rev")
+for sha in "$b" "$h"; do
     for step in $steps; do
         dir="$work/$sha-$step"
         git clone -q --no-hardlinks "$repo" "$dir"
@@ -40,13 +42,12 @@ for rev in "$base" "$head"; do
         read -r w u s <"$work/time"
         wall[$sha-$step]=$w
         cpu[$sha-$step]=$(echo "$u + $s" | bc)
+        echo "$sha $step: ${w} s wall, ${cpu[$sha-$step]} s cpu" >&2
         grep -E "passed, .* failed" "$work/$sha-$step.log" | tail -1 >&2 || true
         rm -rf "$dir"
     done
 done
 
-b=$(git -C "$repo" rev-parse --short "$base")
-h=$(git -C "$repo" rev-parse --short "$head")
 printf "%-8s %-10s %10s %10s\n" step revision wall_s cpu_s
 for step in $steps; do
     for sha in "$b" "$h"; do
