@@ -39,9 +39,9 @@ for variant,ty in sorted(variants):
         t=t.replace('::prost::alloc::boxed::Box<','Box<').replace('::prost::alloc::vec::Vec<','Vec<').replace('::core::option::Option<','Option<')
         fr=f if f not in ('type',) else 'r#type'
         if t=='Vec<Node>':
-            stmts.append(f"            out.extend(n.{fr}.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));")
+            stmts.append(f"            list(out, &n.{fr});")
         elif t in ('Option<Box<Node>>','Option<Node>'):
-            stmts.append(f"            out.extend(n.{fr}.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));")
+            stmts.append(f"            one(out, &n.{fr});")
         else:
             mm=re.fullmatch(r'Option<(?:Box<)?([A-Za-z0-9]+)>?>',t)
             if mm and mm.group(1) in types_with_variant:
@@ -64,5 +64,20 @@ for variant,ty in sorted(variants):
 out.append("        _ => {}")
 out.append("    }")
 out.append("}")
+out.append("""
+/// The nodes of a list field.
+fn list<'a>(out: &mut Vec<NodeRef<'a>>, nodes: &'a [pg_query::protobuf::Node]) {
+    out.extend(nodes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+}
+
+/// The node of an optional field (boxed or not).
+fn one<'a, N: std::borrow::Borrow<pg_query::protobuf::Node>>(
+    out: &mut Vec<NodeRef<'a>>,
+    node: &'a Option<N>,
+) {
+    if let Some(node) = node.as_ref().and_then(|c| c.borrow().node.as_ref()) {
+        out.push(node.to_ref());
+    }
+}""")
 print("\n".join(out))
 print("missing", missing, file=sys.stderr)

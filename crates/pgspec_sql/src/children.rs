@@ -9,104 +9,104 @@ use pg_query::NodeRef;
 pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
     match node {
         NodeRef::AArrayExpr(n) => {
-            out.extend(n.elements.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.elements);
         }
         NodeRef::AExpr(n) => {
-            out.extend(n.name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.lexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.name);
+            one(out, &n.lexpr);
+            one(out, &n.rexpr);
         }
         NodeRef::AIndices(n) => {
-            out.extend(n.lidx.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.uidx.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.lidx);
+            one(out, &n.uidx);
         }
         NodeRef::AIndirection(n) => {
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.indirection.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.arg);
+            list(out, &n.indirection);
         }
         NodeRef::AccessPriv(n) => {
-            out.extend(n.cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.cols);
         }
         NodeRef::Aggref(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggargtypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggdirectargs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggorder.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggdistinct.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggfilter.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.aggargtypes);
+            list(out, &n.aggdirectargs);
+            list(out, &n.args);
+            list(out, &n.aggorder);
+            list(out, &n.aggdistinct);
+            one(out, &n.aggfilter);
         }
         NodeRef::Alias(n) => {
-            out.extend(n.colnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.colnames);
         }
         NodeRef::AlterCollationStmt(n) => {
-            out.extend(n.collname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.collname);
         }
         NodeRef::AlterDatabaseSetStmt(n) => {
             out.extend(n.setstmt.as_ref().map(NodeRef::VariableSetStmt));
         }
         NodeRef::AlterDatabaseStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterDefaultPrivilegesStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
             out.extend(n.action.as_ref().map(NodeRef::GrantStmt));
         }
         NodeRef::AlterDomainStmt(n) => {
-            out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.def.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.type_name);
+            one(out, &n.def);
         }
         NodeRef::AlterEnumStmt(n) => {
-            out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.type_name);
         }
         NodeRef::AlterExtensionContentsStmt(n) => {
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
         }
         NodeRef::AlterExtensionStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterFdwStmt(n) => {
-            out.extend(n.func_options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.func_options);
+            list(out, &n.options);
         }
         NodeRef::AlterForeignServerStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterFunctionStmt(n) => {
             out.extend(n.func.as_ref().map(NodeRef::ObjectWithArgs));
-            out.extend(n.actions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.actions);
         }
         NodeRef::AlterObjectDependsStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
             out.extend(n.extname.as_ref().map(NodeRef::String));
         }
         NodeRef::AlterObjectSchemaStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
         }
         NodeRef::AlterOpFamilyStmt(n) => {
-            out.extend(n.opfamilyname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.opfamilyname);
+            list(out, &n.items);
         }
         NodeRef::AlterOperatorStmt(n) => {
             out.extend(n.opername.as_ref().map(NodeRef::ObjectWithArgs));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterOwnerStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
             out.extend(n.newowner.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::AlterPolicyStmt(n) => {
             out.extend(n.table.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.with_check.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
+            one(out, &n.qual);
+            one(out, &n.with_check);
         }
         NodeRef::AlterPublicationStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.pubobjects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
+            list(out, &n.pubobjects);
         }
         NodeRef::AlterRoleSetStmt(n) => {
             out.extend(n.role.as_ref().map(NodeRef::RoleSpec));
@@ -114,179 +114,179 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::AlterRoleStmt(n) => {
             out.extend(n.role.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterSeqStmt(n) => {
             out.extend(n.sequence.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterStatsStmt(n) => {
-            out.extend(n.defnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.stxstattarget.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.defnames);
+            one(out, &n.stxstattarget);
         }
         NodeRef::AlterSubscriptionStmt(n) => {
-            out.extend(n.publication.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.publication);
+            list(out, &n.options);
         }
         NodeRef::AlterSystemStmt(n) => {
             out.extend(n.setstmt.as_ref().map(NodeRef::VariableSetStmt));
         }
         NodeRef::AlterTableCmd(n) => {
             out.extend(n.newowner.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.def.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.def);
         }
         NodeRef::AlterTableMoveAllStmt(n) => {
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
         }
         NodeRef::AlterTableSpaceOptionsStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlterTableStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.cmds.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.cmds);
         }
         NodeRef::AlterTsconfigurationStmt(n) => {
-            out.extend(n.cfgname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.tokentype.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.dicts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.cfgname);
+            list(out, &n.tokentype);
+            list(out, &n.dicts);
         }
         NodeRef::AlterTsdictionaryStmt(n) => {
-            out.extend(n.dictname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.dictname);
+            list(out, &n.options);
         }
         NodeRef::AlterTypeStmt(n) => {
-            out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.type_name);
+            list(out, &n.options);
         }
         NodeRef::AlterUserMappingStmt(n) => {
             out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::AlternativeSubPlan(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.subplans.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.subplans);
         }
         NodeRef::ArrayCoerceExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.elemexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
+            one(out, &n.elemexpr);
         }
         NodeRef::ArrayExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.elements.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.elements);
         }
         NodeRef::BoolExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::BooleanTest(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::CallStmt(n) => {
             out.extend(n.funccall.as_ref().map(|c| NodeRef::FuncCall(c.as_ref())));
             out.extend(n.funcexpr.as_ref().map(|c| NodeRef::FuncExpr(c.as_ref())));
-            out.extend(n.outargs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.outargs);
         }
         NodeRef::CaseExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.defresult.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
+            list(out, &n.args);
+            one(out, &n.defresult);
         }
         NodeRef::CaseTestExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::CaseWhen(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.result.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.expr);
+            one(out, &n.result);
         }
         NodeRef::ClusterStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.params);
         }
         NodeRef::CoalesceExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::CoerceToDomain(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::CoerceToDomainValue(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::CoerceViaIo(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::CollateClause(n) => {
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.collname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.arg);
+            list(out, &n.collname);
         }
         NodeRef::CollateExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::ColumnDef(n) => {
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
-            out.extend(n.raw_default.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.cooked_default.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.raw_default);
+            one(out, &n.cooked_default);
             out.extend(n.identity_sequence.as_ref().map(NodeRef::RangeVar));
             out.extend(n.coll_clause.as_ref().map(|c| NodeRef::CollateClause(c.as_ref())));
-            out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.fdwoptions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.constraints);
+            list(out, &n.fdwoptions);
         }
         NodeRef::ColumnRef(n) => {
-            out.extend(n.fields.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.fields);
         }
         NodeRef::CommentStmt(n) => {
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
         }
         NodeRef::CommonTableExpr(n) => {
-            out.extend(n.aliascolnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.ctequery.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.aliascolnames);
+            one(out, &n.ctequery);
             out.extend(n.search_clause.as_ref().map(NodeRef::CtesearchClause));
             out.extend(n.cycle_clause.as_ref().map(|c| NodeRef::CtecycleClause(c.as_ref())));
-            out.extend(n.ctecolnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.ctecoltypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.ctecoltypmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.ctecolcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.ctecolnames);
+            list(out, &n.ctecoltypes);
+            list(out, &n.ctecoltypmods);
+            list(out, &n.ctecolcollations);
         }
         NodeRef::CompositeTypeStmt(n) => {
             out.extend(n.typevar.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.coldeflist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.coldeflist);
         }
         NodeRef::Constraint(n) => {
-            out.extend(n.raw_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.keys.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.including.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.exclusions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.raw_expr);
+            list(out, &n.keys);
+            list(out, &n.including);
+            list(out, &n.exclusions);
+            list(out, &n.options);
+            one(out, &n.where_clause);
             out.extend(n.pktable.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.fk_attrs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.pk_attrs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.fk_del_set_cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.old_conpfeqop.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.fk_attrs);
+            list(out, &n.pk_attrs);
+            list(out, &n.fk_del_set_cols);
+            list(out, &n.old_conpfeqop);
         }
         NodeRef::ConstraintsSetStmt(n) => {
-            out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.constraints);
         }
         NodeRef::ConvertRowtypeExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::CopyStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.attlist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.query);
+            list(out, &n.attlist);
+            list(out, &n.options);
+            one(out, &n.where_clause);
         }
         NodeRef::CreateAmStmt(n) => {
-            out.extend(n.handler_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.handler_name);
         }
         NodeRef::CreateCastStmt(n) => {
             out.extend(n.sourcetype.as_ref().map(NodeRef::TypeName));
@@ -294,117 +294,117 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.func.as_ref().map(NodeRef::ObjectWithArgs));
         }
         NodeRef::CreateConversionStmt(n) => {
-            out.extend(n.conversion_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.func_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.conversion_name);
+            list(out, &n.func_name);
         }
         NodeRef::CreateDomainStmt(n) => {
-            out.extend(n.domainname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.domainname);
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.coll_clause.as_ref().map(|c| NodeRef::CollateClause(c.as_ref())));
-            out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.constraints);
         }
         NodeRef::CreateEnumStmt(n) => {
-            out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.vals.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.type_name);
+            list(out, &n.vals);
         }
         NodeRef::CreateEventTrigStmt(n) => {
-            out.extend(n.whenclause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.whenclause);
+            list(out, &n.funcname);
         }
         NodeRef::CreateExtensionStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateFdwStmt(n) => {
-            out.extend(n.func_options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.func_options);
+            list(out, &n.options);
         }
         NodeRef::CreateForeignServerStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateForeignTableStmt(n) => {
             out.extend(n.base_stmt.as_ref().map(NodeRef::CreateStmt));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateFunctionStmt(n) => {
-            out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.parameters.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.funcname);
+            list(out, &n.parameters);
             out.extend(n.return_type.as_ref().map(NodeRef::TypeName));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.sql_body.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
+            one(out, &n.sql_body);
         }
         NodeRef::CreateOpClassItem(n) => {
             out.extend(n.name.as_ref().map(NodeRef::ObjectWithArgs));
-            out.extend(n.order_family.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.class_args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.order_family);
+            list(out, &n.class_args);
             out.extend(n.storedtype.as_ref().map(NodeRef::TypeName));
         }
         NodeRef::CreateOpClassStmt(n) => {
-            out.extend(n.opclassname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opfamilyname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.opclassname);
+            list(out, &n.opfamilyname);
             out.extend(n.datatype.as_ref().map(NodeRef::TypeName));
-            out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.items);
         }
         NodeRef::CreateOpFamilyStmt(n) => {
-            out.extend(n.opfamilyname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.opfamilyname);
         }
         NodeRef::CreatePlangStmt(n) => {
-            out.extend(n.plhandler.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.plinline.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.plvalidator.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.plhandler);
+            list(out, &n.plinline);
+            list(out, &n.plvalidator);
         }
         NodeRef::CreatePolicyStmt(n) => {
             out.extend(n.table.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.with_check.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
+            one(out, &n.qual);
+            one(out, &n.with_check);
         }
         NodeRef::CreatePublicationStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.pubobjects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
+            list(out, &n.pubobjects);
         }
         NodeRef::CreateRangeStmt(n) => {
-            out.extend(n.type_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.type_name);
+            list(out, &n.params);
         }
         NodeRef::CreateRoleStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateSchemaStmt(n) => {
             out.extend(n.authrole.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.schema_elts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.schema_elts);
         }
         NodeRef::CreateSeqStmt(n) => {
             out.extend(n.sequence.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateStatsStmt(n) => {
-            out.extend(n.defnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.stat_types.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.defnames);
+            list(out, &n.stat_types);
+            list(out, &n.exprs);
+            list(out, &n.relations);
         }
         NodeRef::CreateStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.table_elts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.inh_relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.table_elts);
+            list(out, &n.inh_relations);
             out.extend(n.partbound.as_ref().map(NodeRef::PartitionBoundSpec));
             out.extend(n.partspec.as_ref().map(NodeRef::PartitionSpec));
             out.extend(n.of_typename.as_ref().map(NodeRef::TypeName));
-            out.extend(n.constraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.nnconstraints.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.constraints);
+            list(out, &n.nnconstraints);
+            list(out, &n.options);
         }
         NodeRef::CreateSubscriptionStmt(n) => {
-            out.extend(n.publication.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.publication);
+            list(out, &n.options);
         }
         NodeRef::CreateTableAsStmt(n) => {
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.query);
             out.extend(n.into.as_ref().map(|c| NodeRef::IntoClause(c.as_ref())));
         }
         NodeRef::CreateTableSpaceStmt(n) => {
             out.extend(n.owner.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreateTransformStmt(n) => {
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
@@ -413,181 +413,181 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::CreateTrigStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.when_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.transition_rels.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.funcname);
+            list(out, &n.args);
+            list(out, &n.columns);
+            one(out, &n.when_clause);
+            list(out, &n.transition_rels);
             out.extend(n.constrrel.as_ref().map(NodeRef::RangeVar));
         }
         NodeRef::CreateUserMappingStmt(n) => {
             out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CreatedbStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::CtecycleClause(n) => {
-            out.extend(n.cycle_col_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.cycle_mark_value.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.cycle_mark_default.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.cycle_col_list);
+            one(out, &n.cycle_mark_value);
+            one(out, &n.cycle_mark_default);
         }
         NodeRef::CtesearchClause(n) => {
-            out.extend(n.search_col_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.search_col_list);
         }
         NodeRef::CurrentOfExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::DeclareCursorStmt(n) => {
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.query);
         }
         NodeRef::DefElem(n) => {
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.arg);
         }
         NodeRef::DefineStmt(n) => {
-            out.extend(n.defnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.definition.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.defnames);
+            list(out, &n.args);
+            list(out, &n.definition);
         }
         NodeRef::DeleteStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.using_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.using_clause);
+            one(out, &n.where_clause);
             out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
             out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::DistinctExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::DoStmt(n) => {
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.args);
         }
         NodeRef::DropOwnedStmt(n) => {
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
         }
         NodeRef::DropRoleStmt(n) => {
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
         }
         NodeRef::DropStmt(n) => {
-            out.extend(n.objects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.objects);
         }
         NodeRef::DropUserMappingStmt(n) => {
             out.extend(n.user.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::DropdbStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::ExecuteStmt(n) => {
-            out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.params);
         }
         NodeRef::ExplainStmt(n) => {
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.query);
+            list(out, &n.options);
         }
         NodeRef::FieldSelect(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::FieldStore(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.newvals.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.fieldnums.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
+            list(out, &n.newvals);
+            list(out, &n.fieldnums);
         }
         NodeRef::FromExpr(n) => {
-            out.extend(n.fromlist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.quals.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.fromlist);
+            one(out, &n.quals);
         }
         NodeRef::FuncCall(n) => {
-            out.extend(n.funcname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.agg_order.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.agg_filter.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.funcname);
+            list(out, &n.args);
+            list(out, &n.agg_order);
+            one(out, &n.agg_filter);
             out.extend(n.over.as_ref().map(|c| NodeRef::WindowDef(c.as_ref())));
         }
         NodeRef::FuncExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::FunctionParameter(n) => {
             out.extend(n.arg_type.as_ref().map(NodeRef::TypeName));
-            out.extend(n.defexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.defexpr);
         }
         NodeRef::GrantRoleStmt(n) => {
-            out.extend(n.granted_roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.grantee_roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opt.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.granted_roles);
+            list(out, &n.grantee_roles);
+            list(out, &n.opt);
             out.extend(n.grantor.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::GrantStmt(n) => {
-            out.extend(n.objects.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.privileges.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.grantees.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.objects);
+            list(out, &n.privileges);
+            list(out, &n.grantees);
             out.extend(n.grantor.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::GroupingFunc(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.refs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
+            list(out, &n.refs);
         }
         NodeRef::GroupingSet(n) => {
-            out.extend(n.content.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.content);
         }
         NodeRef::ImportForeignSchemaStmt(n) => {
-            out.extend(n.table_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.table_list);
+            list(out, &n.options);
         }
         NodeRef::IndexElem(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.collation.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opclass.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opclassopts.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
+            list(out, &n.collation);
+            list(out, &n.opclass);
+            list(out, &n.opclassopts);
         }
         NodeRef::IndexStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.index_params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.index_including_params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.exclude_op_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.index_params);
+            list(out, &n.index_including_params);
+            list(out, &n.options);
+            one(out, &n.where_clause);
+            list(out, &n.exclude_op_names);
         }
         NodeRef::InferClause(n) => {
-            out.extend(n.index_elems.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.index_elems);
+            one(out, &n.where_clause);
         }
         NodeRef::InferenceElem(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.expr);
         }
         NodeRef::InsertStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.select_stmt.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.cols);
+            one(out, &n.select_stmt);
             out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
             out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::IntList(n) => {
-            out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.items);
         }
         NodeRef::IntoClause(n) => {
             out.extend(n.rel.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.col_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.col_names);
+            list(out, &n.options);
             out.extend(n.view_query.as_ref().map(|c| NodeRef::Query(c.as_ref())));
         }
         NodeRef::JoinExpr(n) => {
-            out.extend(n.larg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rarg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.using_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.larg);
+            one(out, &n.rarg);
+            list(out, &n.using_clause);
             out.extend(n.join_using_alias.as_ref().map(NodeRef::Alias));
-            out.extend(n.quals.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.quals);
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::JsonAggConstructor(n) => {
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
-            out.extend(n.agg_filter.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.agg_order.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.agg_filter);
+            list(out, &n.agg_order);
             out.extend(n.over.as_ref().map(|c| NodeRef::WindowDef(c.as_ref())));
         }
         NodeRef::JsonArgument(n) => {
@@ -597,56 +597,56 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.arg.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
         }
         NodeRef::JsonArrayConstructor(n) => {
-            out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.exprs);
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonArrayQueryConstructor(n) => {
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.query);
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonBehavior(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
         }
         NodeRef::JsonConstructorExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.func.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coercion.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
+            one(out, &n.func);
+            one(out, &n.coercion);
             out.extend(n.returning.as_ref().map(NodeRef::JsonReturning));
         }
         NodeRef::JsonExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.formatted_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.formatted_expr);
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
-            out.extend(n.path_spec.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.path_spec);
             out.extend(n.returning.as_ref().map(NodeRef::JsonReturning));
-            out.extend(n.passing_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.passing_values.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.passing_names);
+            list(out, &n.passing_values);
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
         }
         NodeRef::JsonFuncExpr(n) => {
             out.extend(n.context_item.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
-            out.extend(n.pathspec.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.passing.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.pathspec);
+            list(out, &n.passing);
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
         }
         NodeRef::JsonIsPredicate(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonKeyValue(n) => {
-            out.extend(n.key.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.key);
             out.extend(n.value.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
         }
         NodeRef::JsonObjectAgg(n) => {
             out.extend(n.arg.as_ref().map(|c| NodeRef::JsonKeyValue(c.as_ref())));
         }
         NodeRef::JsonObjectConstructor(n) => {
-            out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.exprs);
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonOutput(n) => {
@@ -661,7 +661,7 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::JsonScalarExpr(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
             out.extend(n.output.as_ref().map(NodeRef::JsonOutput));
         }
         NodeRef::JsonSerializeExpr(n) => {
@@ -671,8 +671,8 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         NodeRef::JsonTable(n) => {
             out.extend(n.context_item.as_ref().map(|c| NodeRef::JsonValueExpr(c.as_ref())));
             out.extend(n.pathspec.as_ref().map(|c| NodeRef::JsonTablePathSpec(c.as_ref())));
-            out.extend(n.passing.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.passing);
+            list(out, &n.columns);
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
@@ -680,226 +680,226 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
             out.extend(n.pathspec.as_ref().map(|c| NodeRef::JsonTablePathSpec(c.as_ref())));
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
-            out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.columns);
             out.extend(n.on_empty.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
             out.extend(n.on_error.as_ref().map(|c| NodeRef::JsonBehavior(c.as_ref())));
         }
         NodeRef::JsonTablePathScan(n) => {
-            out.extend(n.plan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.plan);
             out.extend(n.path.as_ref().map(NodeRef::JsonTablePath));
-            out.extend(n.child.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.child);
         }
         NodeRef::JsonTablePathSpec(n) => {
-            out.extend(n.string.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.string);
         }
         NodeRef::JsonTableSiblingJoin(n) => {
-            out.extend(n.plan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.lplan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rplan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.plan);
+            one(out, &n.lplan);
+            one(out, &n.rplan);
         }
         NodeRef::JsonValueExpr(n) => {
-            out.extend(n.raw_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.formatted_expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.raw_expr);
+            one(out, &n.formatted_expr);
             out.extend(n.format.as_ref().map(NodeRef::JsonFormat));
         }
         NodeRef::List(n) => {
-            out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.items);
         }
         NodeRef::LockStmt(n) => {
-            out.extend(n.relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.relations);
         }
         NodeRef::LockingClause(n) => {
-            out.extend(n.locked_rels.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.locked_rels);
         }
         NodeRef::MergeAction(n) => {
-            out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.update_colnos.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.qual);
+            list(out, &n.target_list);
+            list(out, &n.update_colnos);
         }
         NodeRef::MergeStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.source_relation.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.join_condition.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.merge_when_clauses.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.source_relation);
+            one(out, &n.join_condition);
+            list(out, &n.merge_when_clauses);
             out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
             out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::MergeSupportFunc(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::MergeWhenClause(n) => {
-            out.extend(n.condition.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.values.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.condition);
+            list(out, &n.target_list);
+            list(out, &n.values);
         }
         NodeRef::MinMaxExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::MultiAssignRef(n) => {
-            out.extend(n.source.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.source);
         }
         NodeRef::NamedArgExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::NextValueExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::NullIfExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::NullTest(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::ObjectWithArgs(n) => {
-            out.extend(n.objname.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.objargs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.objfuncargs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.objname);
+            list(out, &n.objargs);
+            list(out, &n.objfuncargs);
         }
         NodeRef::OidList(n) => {
-            out.extend(n.items.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.items);
         }
         NodeRef::OnConflictClause(n) => {
             out.extend(n.infer.as_ref().map(|c| NodeRef::InferClause(c.as_ref())));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.target_list);
+            one(out, &n.where_clause);
         }
         NodeRef::OnConflictExpr(n) => {
-            out.extend(n.arbiter_elems.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arbiter_where.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.on_conflict_set.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.on_conflict_where.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.excl_rel_tlist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.arbiter_elems);
+            one(out, &n.arbiter_where);
+            list(out, &n.on_conflict_set);
+            one(out, &n.on_conflict_where);
+            list(out, &n.excl_rel_tlist);
         }
         NodeRef::OpExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::Param(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::PartitionBoundSpec(n) => {
-            out.extend(n.listdatums.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.lowerdatums.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.upperdatums.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.listdatums);
+            list(out, &n.lowerdatums);
+            list(out, &n.upperdatums);
         }
         NodeRef::PartitionCmd(n) => {
             out.extend(n.name.as_ref().map(NodeRef::RangeVar));
             out.extend(n.bound.as_ref().map(NodeRef::PartitionBoundSpec));
         }
         NodeRef::PartitionElem(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.collation.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opclass.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
+            list(out, &n.collation);
+            list(out, &n.opclass);
         }
         NodeRef::PartitionRangeDatum(n) => {
-            out.extend(n.value.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.value);
         }
         NodeRef::PartitionSpec(n) => {
-            out.extend(n.part_params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.part_params);
         }
         NodeRef::PlassignStmt(n) => {
-            out.extend(n.indirection.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.indirection);
             out.extend(n.val.as_ref().map(|c| NodeRef::SelectStmt(c.as_ref())));
         }
         NodeRef::PrepareStmt(n) => {
-            out.extend(n.argtypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.argtypes);
+            one(out, &n.query);
         }
         NodeRef::PublicationObjSpec(n) => {
             out.extend(n.pubtable.as_ref().map(|c| NodeRef::PublicationTable(c.as_ref())));
         }
         NodeRef::PublicationTable(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.where_clause);
+            list(out, &n.columns);
         }
         NodeRef::Query(n) => {
-            out.extend(n.utility_stmt.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.cte_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rtable.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rteperminfos.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.utility_stmt);
+            list(out, &n.cte_list);
+            list(out, &n.rtable);
+            list(out, &n.rteperminfos);
             out.extend(n.jointree.as_ref().map(|c| NodeRef::FromExpr(c.as_ref())));
-            out.extend(n.merge_action_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.merge_join_condition.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.merge_action_list);
+            one(out, &n.merge_join_condition);
+            list(out, &n.target_list);
             out.extend(n.on_conflict.as_ref().map(|c| NodeRef::OnConflictExpr(c.as_ref())));
-            out.extend(n.returning_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.group_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.grouping_sets.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.having_qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.window_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.distinct_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.sort_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.limit_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.limit_count.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.row_marks.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.set_operations.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.constraint_deps.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.with_check_options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.returning_list);
+            list(out, &n.group_clause);
+            list(out, &n.grouping_sets);
+            one(out, &n.having_qual);
+            list(out, &n.window_clause);
+            list(out, &n.distinct_clause);
+            list(out, &n.sort_clause);
+            one(out, &n.limit_offset);
+            one(out, &n.limit_count);
+            list(out, &n.row_marks);
+            one(out, &n.set_operations);
+            list(out, &n.constraint_deps);
+            list(out, &n.with_check_options);
         }
         NodeRef::RangeFunction(n) => {
-            out.extend(n.functions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.functions);
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
-            out.extend(n.coldeflist.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.coldeflist);
         }
         NodeRef::RangeSubselect(n) => {
-            out.extend(n.subquery.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.subquery);
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RangeTableFunc(n) => {
-            out.extend(n.docexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rowexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.namespaces.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.columns.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.docexpr);
+            one(out, &n.rowexpr);
+            list(out, &n.namespaces);
+            list(out, &n.columns);
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RangeTableFuncCol(n) => {
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
-            out.extend(n.colexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coldefexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.colexpr);
+            one(out, &n.coldefexpr);
         }
         NodeRef::RangeTableSample(n) => {
-            out.extend(n.relation.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.method.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.repeatable.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.relation);
+            list(out, &n.method);
+            list(out, &n.args);
+            one(out, &n.repeatable);
         }
         NodeRef::RangeTblEntry(n) => {
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
             out.extend(n.eref.as_ref().map(NodeRef::Alias));
             out.extend(n.subquery.as_ref().map(|c| NodeRef::Query(c.as_ref())));
-            out.extend(n.joinaliasvars.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.joinleftcols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.joinrightcols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.joinaliasvars);
+            list(out, &n.joinleftcols);
+            list(out, &n.joinrightcols);
             out.extend(n.join_using_alias.as_ref().map(NodeRef::Alias));
-            out.extend(n.functions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.functions);
             out.extend(n.tablefunc.as_ref().map(|c| NodeRef::TableFunc(c.as_ref())));
-            out.extend(n.values_lists.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coltypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coltypmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.groupexprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.security_quals.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.values_lists);
+            list(out, &n.coltypes);
+            list(out, &n.coltypmods);
+            list(out, &n.colcollations);
+            list(out, &n.groupexprs);
+            list(out, &n.security_quals);
         }
         NodeRef::RangeTblFunction(n) => {
-            out.extend(n.funcexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.funccolnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.funccoltypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.funccoltypmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.funccolcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.funcexpr);
+            list(out, &n.funccolnames);
+            list(out, &n.funccoltypes);
+            list(out, &n.funccoltypmods);
+            list(out, &n.funccolcollations);
         }
         NodeRef::RangeVar(n) => {
             out.extend(n.alias.as_ref().map(NodeRef::Alias));
         }
         NodeRef::RawStmt(n) => {
-            out.extend(n.stmt.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.stmt);
         }
         NodeRef::ReassignOwnedStmt(n) => {
-            out.extend(n.roles.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.roles);
             out.extend(n.newrole.as_ref().map(NodeRef::RoleSpec));
         }
         NodeRef::RefreshMatViewStmt(n) => {
@@ -907,223 +907,238 @@ pub(super) fn children<'a>(node: NodeRef<'a>, out: &mut Vec<NodeRef<'a>>) {
         }
         NodeRef::ReindexStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.params.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.params);
         }
         NodeRef::RelabelType(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::RenameStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
         }
         NodeRef::ResTarget(n) => {
-            out.extend(n.indirection.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.val.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.indirection);
+            one(out, &n.val);
         }
         NodeRef::ReturnStmt(n) => {
-            out.extend(n.returnval.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.returnval);
         }
         NodeRef::ReturningClause(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.exprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
+            list(out, &n.exprs);
         }
         NodeRef::ReturningExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.retexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.retexpr);
         }
         NodeRef::RowCompareExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opnos.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.opfamilies.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.inputcollids.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.largs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rargs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.opnos);
+            list(out, &n.opfamilies);
+            list(out, &n.inputcollids);
+            list(out, &n.largs);
+            list(out, &n.rargs);
         }
         NodeRef::RowExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
+            list(out, &n.colnames);
         }
         NodeRef::RuleStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.actions.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.where_clause);
+            list(out, &n.actions);
         }
         NodeRef::ScalarArrayOpExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
         }
         NodeRef::SecLabelStmt(n) => {
-            out.extend(n.object.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.object);
         }
         NodeRef::SelectStmt(n) => {
-            out.extend(n.distinct_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.distinct_clause);
             out.extend(n.into_clause.as_ref().map(|c| NodeRef::IntoClause(c.as_ref())));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.from_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.group_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.having_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.window_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.values_lists.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.sort_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.limit_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.limit_count.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.locking_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.target_list);
+            list(out, &n.from_clause);
+            one(out, &n.where_clause);
+            list(out, &n.group_clause);
+            one(out, &n.having_clause);
+            list(out, &n.window_clause);
+            list(out, &n.values_lists);
+            list(out, &n.sort_clause);
+            one(out, &n.limit_offset);
+            one(out, &n.limit_count);
+            list(out, &n.locking_clause);
             out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
             out.extend(n.larg.as_ref().map(|c| NodeRef::SelectStmt(c.as_ref())));
             out.extend(n.rarg.as_ref().map(|c| NodeRef::SelectStmt(c.as_ref())));
         }
         NodeRef::SetOperationStmt(n) => {
-            out.extend(n.larg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rarg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.col_types.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.col_typmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.col_collations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.group_clauses.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.larg);
+            one(out, &n.rarg);
+            list(out, &n.col_types);
+            list(out, &n.col_typmods);
+            list(out, &n.col_collations);
+            list(out, &n.group_clauses);
         }
         NodeRef::SetToDefault(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::SortBy(n) => {
-            out.extend(n.node.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.use_op.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.node);
+            list(out, &n.use_op);
         }
         NodeRef::SqlvalueFunction(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::StatsElem(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
         }
         NodeRef::SubLink(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.testexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.oper_name.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.subselect.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.testexpr);
+            list(out, &n.oper_name);
+            one(out, &n.subselect);
         }
         NodeRef::SubPlan(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.testexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.param_ids.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.set_param.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.par_param.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.testexpr);
+            list(out, &n.param_ids);
+            list(out, &n.set_param);
+            list(out, &n.par_param);
+            list(out, &n.args);
         }
         NodeRef::SubscriptingRef(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.refupperindexpr.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.reflowerindexpr.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.refexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.refassgnexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.refupperindexpr);
+            list(out, &n.reflowerindexpr);
+            one(out, &n.refexpr);
+            one(out, &n.refassgnexpr);
         }
         NodeRef::TableFunc(n) => {
-            out.extend(n.ns_uris.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.ns_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.docexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rowexpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colnames.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coltypes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coltypmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colcollations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colexprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.coldefexprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.colvalexprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.passingvalexprs.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.plan.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.ns_uris);
+            list(out, &n.ns_names);
+            one(out, &n.docexpr);
+            one(out, &n.rowexpr);
+            list(out, &n.colnames);
+            list(out, &n.coltypes);
+            list(out, &n.coltypmods);
+            list(out, &n.colcollations);
+            list(out, &n.colexprs);
+            list(out, &n.coldefexprs);
+            list(out, &n.colvalexprs);
+            list(out, &n.passingvalexprs);
+            one(out, &n.plan);
         }
         NodeRef::TableLikeClause(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
         }
         NodeRef::TableSampleClause(n) => {
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.repeatable.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.args);
+            one(out, &n.repeatable);
         }
         NodeRef::TargetEntry(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.expr);
         }
         NodeRef::TransactionStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
         }
         NodeRef::TruncateStmt(n) => {
-            out.extend(n.relations.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.relations);
         }
         NodeRef::TypeCast(n) => {
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.arg);
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
         }
         NodeRef::TypeName(n) => {
-            out.extend(n.names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.typmods.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.array_bounds.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.names);
+            list(out, &n.typmods);
+            list(out, &n.array_bounds);
         }
         NodeRef::UpdateStmt(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.target_list.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.where_clause.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.from_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.target_list);
+            one(out, &n.where_clause);
+            list(out, &n.from_clause);
             out.extend(n.returning_clause.as_ref().map(NodeRef::ReturningClause));
             out.extend(n.with_clause.as_ref().map(NodeRef::WithClause));
         }
         NodeRef::VacuumRelation(n) => {
             out.extend(n.relation.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.va_cols.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.va_cols);
         }
         NodeRef::VacuumStmt(n) => {
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.rels.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.options);
+            list(out, &n.rels);
         }
         NodeRef::Var(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
         }
         NodeRef::VariableSetStmt(n) => {
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.args);
         }
         NodeRef::ViewStmt(n) => {
             out.extend(n.view.as_ref().map(NodeRef::RangeVar));
-            out.extend(n.aliases.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.query.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.options.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.aliases);
+            one(out, &n.query);
+            list(out, &n.options);
         }
         NodeRef::WindowClause(n) => {
-            out.extend(n.partition_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.order_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.start_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.end_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.partition_clause);
+            list(out, &n.order_clause);
+            one(out, &n.start_offset);
+            one(out, &n.end_offset);
         }
         NodeRef::WindowDef(n) => {
-            out.extend(n.partition_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.order_clause.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.start_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.end_offset.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.partition_clause);
+            list(out, &n.order_clause);
+            one(out, &n.start_offset);
+            one(out, &n.end_offset);
         }
         NodeRef::WindowFunc(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.aggfilter.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.run_condition.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.args);
+            one(out, &n.aggfilter);
+            list(out, &n.run_condition);
         }
         NodeRef::WindowFuncRunCondition(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            one(out, &n.arg);
         }
         NodeRef::WithCheckOption(n) => {
-            out.extend(n.qual.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.qual);
         }
         NodeRef::WithClause(n) => {
-            out.extend(n.ctes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            list(out, &n.ctes);
         }
         NodeRef::XmlExpr(n) => {
-            out.extend(n.xpr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.named_args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.arg_names.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
-            out.extend(n.args.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.xpr);
+            list(out, &n.named_args);
+            list(out, &n.arg_names);
+            list(out, &n.args);
         }
         NodeRef::XmlSerialize(n) => {
-            out.extend(n.expr.as_ref().and_then(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+            one(out, &n.expr);
             out.extend(n.type_name.as_ref().map(NodeRef::TypeName));
         }
         _ => {}
+    }
+}
+
+/// The nodes of a list field.
+fn list<'a>(out: &mut Vec<NodeRef<'a>>, nodes: &'a [pg_query::protobuf::Node]) {
+    out.extend(nodes.iter().filter_map(|c| c.node.as_ref()).map(pg_query::NodeEnum::to_ref));
+}
+
+/// The node of an optional field (boxed or not).
+fn one<'a, N: std::borrow::Borrow<pg_query::protobuf::Node>>(
+    out: &mut Vec<NodeRef<'a>>,
+    node: &'a Option<N>,
+) {
+    if let Some(node) = node.as_ref().and_then(|c| c.borrow().node.as_ref()) {
+        out.push(node.to_ref());
     }
 }
