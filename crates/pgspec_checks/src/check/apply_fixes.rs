@@ -7,9 +7,9 @@ use crate::sql::safety::{self, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
 use super::categorize::{categorize, Verdict};
-use super::engine::{survive_lost_connection, Engine, State};
 use super::fixes;
 use super::report::SqlEntry;
+use super::state::{survive_lost_connection, Engine, State};
 use super::validation::{validation_mode, Validation};
 
 impl Engine<'_> {

@@ -6,8 +6,8 @@ use crate::postgres::Notice;
 use crate::sql::StatementKind;
 
 use super::categorize::{self, categorize, Verdict};
-use super::engine::{Engine, State};
 use super::report::{CheckReport, StatementReport};
+use super::state::{Engine, State};
 use super::StatementStatus;
 
 impl Engine<'_> {

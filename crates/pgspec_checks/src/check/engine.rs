@@ -1,72 +1,22 @@
-//! The engine's state and apply loop: what each statement's state is, the first pass in
-//! document order, retry rounds for forward references, and how a failure becomes a root
-//! cause or a cascade of one.
+//! The engine's apply loop: the first pass in document order, retry rounds for forward
+//! references, and how a failure becomes a root cause or a cascade of one (the state it works
+//! on is in `state`).
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostics::{Fix, PgDetails};
+use crate::diagnostics::PgDetails;
 use crate::document::Document;
-use crate::postgres::{ApplySession, ClusterError, Notice, Outcome, PrivilegeCheck};
+use crate::postgres::{ApplySession, ClusterError, Outcome, PrivilegeCheck};
 use crate::sql::safety::Safety;
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
-use super::categorize::{self, categorize, Verdict};
+use super::categorize::{self, categorize};
 use super::fixes;
 use super::privileged::statement_safety;
 use super::report::SqlEntry;
+use super::state::{survive_lost_connection, Engine, State};
 use super::validation::{validation_mode, Validation};
 use super::CheckOptions;
-
-#[derive(Clone, Debug)]
-pub(super) enum State {
-    Pending,
-    Applied,
-    /// Applied after a retry round; `creator` is the later statement it needed.
-    AppliedLate {
-        creator: Option<usize>,
-    },
-    Deferred(PgDetails),
-    Failed(PgDetails, Verdict),
-    Cascade {
-        error: PgDetails,
-        root: usize,
-        via: usize,
-    },
-    Skipped(String),
-    NotAppliedKind,
-}
-
-pub(super) struct Engine<'a> {
-    pub(super) doc: &'a Document,
-    pub(super) statements: &'a [Statement],
-    pub(super) session: &'a mut ApplySession,
-    pub(super) options: &'a CheckOptions,
-    pub(super) states: Vec<State>,
-    pub(super) notices: Vec<(usize, Notice)>,
-    /// lowercase unqualified name → statements that create an object of that name.
-    pub(super) creators: HashMap<String, Vec<usize>>,
-    pub(super) fix_context: fixes::FixContext,
-    roles_before: HashSet<String>,
-    /// What ran successfully, in order: the schema `pgspec sql` prints.
-    pub(super) log: Vec<SqlEntry>,
-    /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
-    pub(super) prelude_done: HashSet<String>,
-    /// Safe fixes found for root causes, by statement.
-    pub(super) fixes: HashMap<usize, Fix>,
-    /// The error a statement still gives once its root cause is fixed.
-    pub(super) behind: HashMap<usize, (PgDetails, Verdict)>,
-    /// Fixes whose fixed text waits for a later definition, retried with it.
-    pub(super) pending_fixes: HashMap<usize, (fixes::FixPlan, PgDetails, Verdict)>,
-    /// Statements whose fixed text applied (the database has them, the document not yet).
-    pub(super) applied_fixes: HashSet<usize>,
-    /// What pgspec left out of a privileged statement it ran (superuser-only role attributes).
-    pub(super) left_out: HashMap<usize, Vec<String>>,
-    /// The statement pgspec ran instead of the document's text (privileged operations).
-    privileged_text: HashMap<usize, String>,
-    /// What pgspec may do with each statement, decided once from its parse tree (retries and
-    /// second passes ask again without parsing again).
-    safety: Vec<Safety>,
-}
 
 impl<'a> Engine<'a> {
     pub(super) fn new(
@@ -417,23 +367,5 @@ impl<'a> Engine<'a> {
         }
         let verdict = categorize(&self.statements[i], &error);
         State::Failed(error, verdict)
-    }
-}
-
-/// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
-/// failed statement, not a reason to abandon the document: the session has reconnected.
-pub(super) fn survive_lost_connection(
-    result: Result<Outcome, ClusterError>,
-) -> Result<Outcome, ClusterError> {
-    match result {
-        Err(ClusterError::ConnectionLost { message, .. }) => Ok(Outcome::Failed {
-            error: PgDetails {
-                sqlstate: "57P01".into(),
-                message: format!("the statement ended its own server connection: {message}"),
-                ..PgDetails::default()
-            },
-            notices: Vec::new(),
-        }),
-        other => other,
     }
 }

@@ -7,7 +7,7 @@ use crate::sql::Statement;
 use crate::text::TextRange;
 
 use super::categorize;
-use super::engine::Engine;
+use super::state::Engine;
 
 impl Engine<'_> {
     /// The first line of a statement, for diagnostics without a server position.

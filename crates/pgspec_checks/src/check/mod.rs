@@ -12,6 +12,7 @@ mod plan;
 mod privileged;
 pub mod report;
 mod rewrites;
+mod state;
 mod validation;
 
 use serde::Serialize;
@@ -21,7 +22,7 @@ use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError};
 use crate::sql::Statement;
 
-use engine::Engine;
+use state::Engine;
 
 pub use categorize::{categorize, Verdict};
 pub(crate) use diagnose::kind_name;

@@ -7,9 +7,9 @@ use crate::postgres::{ClusterError, Outcome, PrivilegeCheck};
 use crate::sql::safety::{self, PrivilegedOp, Safety};
 use crate::sql::{Statement, StatementKind};
 
-use super::engine::{survive_lost_connection, Engine};
 use super::fixes;
 use super::report::SqlEntry;
+use super::state::{survive_lost_connection, Engine};
 
 impl Engine<'_> {
     /// Run what a fix needs first as superuser (CREATE EXTENSION/ROLE), once each; false when

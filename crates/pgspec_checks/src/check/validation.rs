@@ -8,7 +8,7 @@ use crate::sql::quote::quote_literal;
 use crate::sql::{Statement, TopKind};
 
 use super::categorize;
-use super::engine::{survive_lost_connection, Engine};
+use super::state::{survive_lost_connection, Engine};
 
 impl Engine<'_> {
     /// A `cron.schedule(...)` is not run (that would schedule it): its timing is checked the way
