@@ -27,19 +27,19 @@ pub struct FixContext {
     /// Tables (unqualified) that a foreign key of the document (written or generated)
     /// references → the first table whose foreign key does.
     pub referenced_by: HashMap<String, String>,
-    /// The document's plain (non-partial) indexes: statement, table, key columns.
-    pub plain_indexes: Vec<(Statement, String, Vec<String>)>,
+    /// The document's plain (non-partial) indexes: where the statement is, table, key columns.
+    pub plain_indexes: Vec<(TextRange, String, Vec<String>)>,
 }
 
 impl FixContext {
     /// The plain indexes of `statements` (see [`FixContext::plain_indexes`]).
-    pub fn plain_indexes(statements: &[Statement]) -> Vec<(Statement, String, Vec<String>)> {
+    pub fn plain_indexes(statements: &[Statement]) -> Vec<(TextRange, String, Vec<String>)> {
         statements
             .iter()
             .filter(|s| {
                 matches!(s.first_node(), Some(crate::sql::ast::NodeEnum::IndexStmt(i)) if i.where_clause.is_none())
             })
-            .filter_map(|s| rewrites::index_key(s).map(|(t, k)| (s.clone(), t, k)))
+            .filter_map(|s| rewrites::index_key(s).map(|(t, k)| (s.range, t, k)))
             .collect()
     }
 

@@ -361,13 +361,13 @@ pub(super) fn index_key(stmt: &Statement) -> Option<(String, Vec<String>)> {
 
 /// A partial index whose predicate calls a non-IMMUTABLE function (`now()`, `CURRENT_DATE`)
 /// loses its predicate: behaviour-changing, the index then covers every row. When a plain index
-/// of the document (`plain_indexes`: statement, table, key columns) already covers those
+/// of the document (`plain_indexes`: statement range, table, key columns) already covers those
 /// columns, the index goes instead: without its predicate it would be that index again.
 pub(super) fn drop_index_predicate(
     doc: &Document,
     stmt: &Statement,
     err: &PgDetails,
-    plain_indexes: &[(Statement, String, Vec<String>)],
+    plain_indexes: &[(TextRange, String, Vec<String>)],
 ) -> Option<FixPlan> {
     if !err.message.contains("index predicate") {
         return None;
@@ -375,9 +375,9 @@ pub(super) fn drop_index_predicate(
     if let Some((table, keys)) = index_key(stmt) {
         if let Some((other, _, _)) = plain_indexes
             .iter()
-            .find(|(other, t, k)| *t == table && *k == keys && other.range != stmt.range)
+            .find(|(other, t, k)| *t == table && *k == keys && *other != stmt.range)
         {
-            let line = doc.line_index.line(other.range.start);
+            let line = doc.line_index.line(other.start);
             return Some(remove_statement(
                 doc,
                 stmt,
