@@ -60,9 +60,7 @@ impl Assignment {
     fn choose() -> Self {
         let pool = pool();
         let mut users = lock_ignoring_poison(&pool.users);
-        let index = (0..pool.size)
-            .min_by_key(|&i| users[i])
-            .unwrap_or_default();
+        let index = (0..pool.size).min_by_key(|&i| users[i]).unwrap_or_default();
         users[index] += 1;
         Assignment(index)
     }

@@ -306,8 +306,8 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds(seed: &str) {
     );
     // A cluster of its own: the script creates cluster-wide roles, which `up` runs of
     // other tests may have created already in the shared one.
-    let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
-        .expect("temporary cluster");
+    let target_cluster =
+        pgspec::postgres::Cluster::temporary(&shared_cluster().bins).expect("temporary cluster");
     let target_url = target_cluster.url("postgres");
     let out = Command::new(&psql)
         .args([
