@@ -216,31 +216,38 @@ fn header_role(cell: &str) -> Role {
     match norm.as_str() {
         "column" | "columns" | "column name" | "column_name" | "col" | "컬럼" | "컬럼명"
         | "칼럼" | "칼럼명" | "컬럼 이름" | "필드명" | "열" | "열 이름" | "물리명"
-        | "컬럼 (물리명)" | "컬럼(물리명)" | "속성명" => Role::Name(true),
-        "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성" => {
-            Role::Name(false)
-        }
+        | "컬럼 (물리명)" | "컬럼(물리명)" | "속성명"
+        // Japanese, Chinese (simplified and traditional)
+        | "カラム名" | "カラム" | "列名" | "物理名" | "カラム物理名" | "フィールド名" | "字段名"
+        | "字段" | "字段名称" | "列名称" | "欄位" | "欄位名稱" | "欄位名" | "栏位" | "栏位名"
+        | "column名" => Role::Name(true),
+        "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성"
+        | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性" => Role::Name(false),
         "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type"
         | "postgres type" | "postgresql type" | "column type" | "type (length)" | "타입"
         | "자료형" | "데이터 타입" | "데이터타입" | "데이터 형식" | "데이터형" | "형식"
-        | "유형" | "타입(길이)" | "자료형(길이)" => Role::Type,
+        | "유형" | "타입(길이)" | "자료형(길이)" | "データ型" | "型" | "データタイプ" | "タイプ"
+        | "型(桁数)" | "データ型(桁数)" | "数据类型" | "类型" | "字段类型" | "資料型態"
+        | "資料類型" | "型態" | "類型" | "数据类型(长度)" => Role::Type,
         "notes" | "note" | "description" | "desc" | "constraints" | "constraint" | "comment"
         | "comments" | "remarks" | "remark" | "details" | "detail" | "options" | "modifiers"
         | "properties" | "extra" | "설명" | "비고" | "제약" | "제약조건" | "제약 조건" | "참고"
-        | "메모" | "내용" | "의미" | "용도" | "논리명" | "한글명" | "설명/제약" => {
-            Role::Notes
-        }
-        "key" | "keys" | "pk" | "pk/fk" | "key type" | "키" | "pk/fk/uk" => Role::Key,
+        | "메모" | "내용" | "의미" | "용도" | "논리명" | "한글명" | "설명/제약" | "説明" | "備考"
+        | "制約" | "概要" | "内容" | "論理名" | "コメント" | "制約・備考" | "说明" | "描述"
+        | "备注" | "约束" | "注释" | "含义" | "說明" | "描述說明" | "備註" | "約束" | "註解"
+        | "意味" | "用途" => Role::Notes,
+        "key" | "keys" | "pk" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵"
+        | "主键" => Role::Key,
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
-        | "허용" => Role::Nullable,
-        "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" => {
-            Role::NotNull
-        }
-        "default" | "default value" | "기본값" | "디폴트" => Role::Default,
-        "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" => {
-            Role::References
-        }
-        "unique" | "uk" | "유니크" | "고유" => Role::Unique,
+        | "허용" | "null許可" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
+        | "可空" | "允許空值" | "允许null" => Role::Nullable,
+        "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
+        | "是否必填" | "必填" | "not null制約" => Role::NotNull,
+        "default" | "default value" | "기본값" | "디폴트" | "デフォルト" | "デフォルト値" | "初期値"
+        | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" => Role::Default,
+        "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" | "参照"
+        | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" => Role::References,
+        "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" => Role::Unique,
         _ => Role::Other,
     }
 }
@@ -249,12 +256,10 @@ fn header_role(cell: &str) -> Role {
 fn yes_no(cell: &str) -> Option<bool> {
     let t = cell.trim().trim_matches(['*', '`']).to_lowercase();
     match t.as_str() {
-        "y" | "yes" | "o" | "✓" | "✔" | "✅" | "true" | "1" | "예" | "v" | "○" | "◯" | "●" => {
-            Some(true)
-        }
-        "n" | "no" | "x" | "✗" | "✘" | "❌" | "false" | "0" | "아니오" | "아니요" => {
-            Some(false)
-        }
+        "y" | "yes" | "o" | "✓" | "✔" | "✅" | "true" | "1" | "예" | "v" | "○" | "◯" | "●"
+        | "是" | "はい" | "可" => Some(true),
+        "n" | "no" | "x" | "✗" | "✘" | "❌" | "false" | "0" | "아니오" | "아니요" | "否"
+        | "いいえ" | "不可" | "×" => Some(false),
         _ => None,
     }
 }

@@ -367,3 +367,67 @@ fn odd_input_never_panics() {
         let _ = read_tables(text);
     }
 }
+
+#[test]
+fn japanese_and_chinese_column_tables_and_headings() {
+    let text = "# 設計書
+
+### 2.1. users テーブル
+
+| カラム名 | データ型 | 制約 | 説明 |
+|---|---|---|---|
+| id | BIGSERIAL | PRIMARY KEY | ユーザーID |
+| email | VARCHAR(255) | NOT NULL, UNIQUE | メール |
+| team_id | BIGINT | NULL不可、teams.idを参照 | |
+| score | INTEGER | デフォルト値：0 | |
+
+### 2.2 用户表（accounts）
+
+| 字段名 | 数据类型 | 是否为空 | 默认值 | 说明 |
+|---|---|---|---|---|
+| id | uuid | 否 | gen_random_uuid() | 主键 |
+| owner_id | uuid | 否 | | 外键，关联 users.id |
+| note | text | 是 | | |
+
+**テーブル名：logs**
+
+| 列名 | 型 | 備考 |
+|---|---|---|
+| id | bigint | 主キー |
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["users", "accounts", "logs"]);
+    assert_eq!(at(&doc, tables[1].span), "accounts");
+    let col = |t: usize, n: &str| {
+        tables[t]
+            .columns
+            .iter()
+            .find(|c| c.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+            .clone()
+    };
+    assert!(col(0, "id").primary_key);
+    assert_eq!(
+        col(0, "email").pg_type.as_deref(),
+        Some("character varying(255)")
+    );
+    assert!(col(0, "email").unique);
+    assert_eq!(col(0, "email").not_null, Some(true));
+    assert_eq!(col(0, "team_id").not_null, Some(true));
+    assert_eq!(
+        col(0, "team_id").references,
+        Some(("teams".into(), Some("id".into())))
+    );
+    assert_eq!(col(0, "score").default.as_deref(), Some("0"));
+    assert!(col(1, "id").primary_key);
+    assert_eq!(col(1, "id").not_null, Some(true));
+    assert_eq!(col(1, "id").default.as_deref(), Some("gen_random_uuid()"));
+    assert_eq!(
+        col(1, "owner_id").references,
+        Some(("users".into(), Some("id".into())))
+    );
+    assert_eq!(col(1, "note").not_null, Some(false));
+    assert!(col(2, "id").primary_key);
+}
