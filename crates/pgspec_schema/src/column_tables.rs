@@ -14,7 +14,7 @@ use crate::text::TextRange;
 use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
 
 mod prose;
-use prose::prose_columns;
+use prose::{bullet_column, prose_columns};
 
 mod rows;
 use rows::{row_column, split_type, RowResult};
@@ -271,8 +271,10 @@ struct Section {
     name: Option<(String, TextRange)>,
     /// Names of the column tables read in this section.
     column_tables: Vec<String>,
-    /// The prose table being collected for the heading's name.
+    /// The prose table being collected for the heading's name (or the bold line's).
     prose: Option<DocTable>,
+    /// A bold line naming a table inside the section: lists after it describe that table.
+    bold_owner: Option<(String, TextRange)>,
 }
 
 /// The last column table read: its index in `tables`, header cell count and header range.
@@ -313,6 +315,8 @@ impl<'d> Reader<'d> {
                 continue;
             }
             if let Some((name, range)) = bold_table_name(line) {
+                self.flush_prose();
+                self.section.bold_owner = Some((name.clone(), range));
                 self.bold = Some((name, range, i));
                 i += 1;
                 continue;
@@ -330,9 +334,15 @@ impl<'d> Reader<'d> {
     /// The section ends: its prose list becomes a table unless a column table of the same
     /// name says more.
     fn finish_section(&mut self) {
-        let section = std::mem::take(&mut self.section);
-        if let Some(prose) = section.prose {
-            if !section.column_tables.contains(&prose.name) {
+        self.flush_prose();
+        self.section = Section::default();
+    }
+
+    /// The prose table collected so far becomes a table, unless a column table of the same
+    /// name says more.
+    fn flush_prose(&mut self) {
+        if let Some(prose) = self.section.prose.take() {
+            if !self.section.column_tables.contains(&prose.name) {
                 self.tables.push(prose);
             }
         }
@@ -546,10 +556,18 @@ impl<'d> Reader<'d> {
 
     /// A prose column list in a section whose heading names a table.
     fn prose(&mut self, line: Line<'_>) {
-        let Some((name, span)) = self.section.name.clone() else {
+        let Some((name, span)) = self
+            .section
+            .bold_owner
+            .clone()
+            .or_else(|| self.section.name.clone())
+        else {
             return;
         };
-        let items = prose_columns(line);
+        let items = match bullet_column(line) {
+            Some(column) => vec![column],
+            None => prose_columns(line),
+        };
         if items.is_empty() {
             return;
         }

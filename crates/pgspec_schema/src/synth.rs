@@ -273,7 +273,8 @@ pub fn synthesize(
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
         for c in &m.columns {
-            let mut def = column_definition(c, &types);
+            let inherited = referenced_type(c, &merged, &statements, &creators);
+            let mut def = column_definition(c, &types, inherited);
             if extension_type(c) && !c.primary_key {
                 // A type from an extension the server may lack: its own statement, so that
                 // only this column fails.
@@ -416,7 +417,8 @@ pub fn synthesize(
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
         for c in &missing {
-            let mut def = column_definition(c, &types);
+            let inherited = referenced_type(c, &merged, &statements, &creators);
+            let mut def = column_definition(c, &types, inherited);
             if extension_type(c) {
                 own_statements.push((*c, def));
                 continue;
@@ -501,6 +503,48 @@ pub fn synthesize(
         s.index = i;
     }
     (out, synthesis, diagnostics)
+}
+
+/// The type of the column a foreign-key column without a type of its own refers to (a
+/// `serial` key's integer type): `user_id (FK -> users.id)` is a `uuid` when `users.id` is.
+fn referenced_type(
+    c: &DocColumn,
+    merged: &[Merged],
+    statements: &[Statement],
+    creators: &HashMap<String, usize>,
+) -> Option<String> {
+    if !c.raw_type.trim().is_empty() {
+        return None;
+    }
+    let (target, col) = c.references.as_ref()?;
+    let t = bare(target);
+    let integer = |ty: &str| {
+        match ty {
+            "serial" => "integer",
+            "bigserial" => "bigint",
+            "smallserial" => "smallint",
+            other => other,
+        }
+        .to_string()
+    };
+    if let Some(m) = merged.iter().find(|m| bare(&m.table.name) == t) {
+        let key = match col {
+            Some(col) => m.columns.iter().find(|k| k.name == *col),
+            None => m.columns.iter().find(|k| k.primary_key),
+        }?;
+        return key.pg_type.as_deref().map(integer);
+    }
+    let sql = statements.get(*creators.get(t)?)?.created_table()?;
+    let name = match col {
+        Some(col) => col.clone(),
+        None => sql
+            .primary_key
+            .first()
+            .filter(|_| sql.primary_key.len() == 1)?
+            .clone(),
+    };
+    let key = sql.columns.iter().find(|k| k.name == name)?;
+    Some(integer(&key.pg_type))
 }
 
 enum Target {
@@ -692,10 +736,15 @@ fn has_word(haystack: &str, word: &str) -> bool {
 
 /// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
 /// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
-fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
+fn column_definition(
+    c: &DocColumn,
+    types: &HashMap<String, usize>,
+    inherited: Option<String>,
+) -> String {
     let raw = c.raw_type.trim();
     let (ty, comment) = match &c.pg_type {
         Some(t) => (t.clone(), None),
+        None if raw.is_empty() && inherited.is_some() => (inherited.unwrap_or_default(), None),
         None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
         None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
         None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),

@@ -431,3 +431,71 @@ fn japanese_and_chinese_column_tables_and_headings() {
     assert_eq!(col(1, "note").not_null, Some(false));
     assert!(col(2, "id").primary_key);
 }
+
+#[test]
+fn bullet_lists_of_columns_with_types_and_keys_in_parentheses() {
+    let text = "# API
+
+## posts
+- `id` (uuid, PK)
+- `user_id` (FK -> users.id)
+- `status` (text): `draft` | `published`
+- `score`: numeric(10, 2), default 0
+- The post must have a title.
+- `note` is free text
+
+**tags**
+- **id**: bigint, primary key
+- **label** — varchar(40), unique
+* post_id uuid FK → posts.id
+
+## comments
+Columns: `id` (bigint, PK), `body` (text)
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["posts", "tags", "comments"]);
+    let cols = |t: usize| -> Vec<(String, Option<String>)> {
+        tables[t]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.pg_type.clone()))
+            .collect()
+    };
+    let s = |n: &str, t: Option<&str>| (n.to_string(), t.map(str::to_string));
+    assert_eq!(
+        cols(0),
+        [
+            s("id", Some("uuid")),
+            s("user_id", None),
+            s("status", Some("text")),
+            s("score", Some("numeric(10,2)"))
+        ]
+    );
+    let posts = &tables[0].columns;
+    assert!(posts[0].primary_key);
+    assert_eq!(at(&doc, posts[0].type_span), "uuid");
+    assert_eq!(
+        posts[1].references,
+        Some(("users".into(), Some("id".into())))
+    );
+    assert_eq!(posts[2].enum_values, ["draft", "published"]);
+    assert_eq!(posts[3].default.as_deref(), Some("0"));
+    assert_eq!(
+        cols(1),
+        [
+            s("id", Some("bigint")),
+            s("label", Some("character varying(40)")),
+            s("post_id", Some("uuid"))
+        ]
+    );
+    assert!(tables[1].columns[1].unique);
+    assert_eq!(
+        tables[1].columns[2].references,
+        Some(("posts".into(), Some("id".into())))
+    );
+    // ``Columns: `id` (bigint, PK)`` keeps the type before the key.
+    assert_eq!(cols(2), [s("id", Some("bigint")), s("body", Some("text"))]);
+    assert!(tables[2].columns[0].primary_key);
+}
