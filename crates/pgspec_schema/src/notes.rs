@@ -60,7 +60,8 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c.is_whitespace() {
+        // `\|` in a Markdown table cell is an escaped pipe: the pipe is what is meant.
+        if c.is_whitespace() || (c == '\\' && chars.peek().is_some_and(|&(_, n)| n == '|')) {
             continue;
         }
         if c == '`' || c == '\'' || c == '"' {
@@ -160,6 +161,9 @@ const NOT_A_TARGET: &[&str] = &[
     "and",
     "or",
 ];
+
+/// Schemas whose name before a dot means `schema.table` rather than `table.column`.
+const KNOWN_SCHEMAS: &[&str] = &["public", "auth", "storage", "extensions", "private"];
 
 /// Read the facts of one note.
 pub(crate) fn parse_notes(text: &str) -> NoteFacts {
@@ -410,6 +414,8 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
     let parts: Vec<&str> = name.split('.').collect();
     let (table, column) = match parts.as_slice() {
         [t] => (t.to_string(), None),
+        // `auth.users`: a schema and a table, not a table and a column.
+        [s, t] if KNOWN_SCHEMAS.contains(&s.to_lowercase().as_str()) => (format!("{s}.{t}"), None),
         [t, c] => (t.to_string(), Some(c.to_string())),
         [s, t, c] => (format!("{s}.{t}"), Some(c.to_string())),
         _ => return None,
@@ -539,6 +545,33 @@ fn read_value(s: &str) -> Option<String> {
     }
     let value = s[..end].trim_end_matches(['.', ':']);
     Some(value.to_string())
+}
+
+/// The values of a note that is nothing but a list of words (`admin | member`, `draft, sent`,
+/// `` `a` / `b` ``): read when the column's type says it is an enumeration (`ENUM`), where
+/// lower-case words are values too.
+pub(crate) fn listed_values(text: &str) -> Vec<String> {
+    let text = text.replace("\\|", "|");
+    let pieces: Vec<&str> = text
+        .split(['|', '/', ',', '、', '，'])
+        .map(|p| {
+            p.trim()
+                .trim_end_matches('.')
+                .trim_matches(['`', '\'', '"'])
+                .trim()
+        })
+        .collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+            && p.split_whitespace().count() == 1
+    };
+    if pieces.len() >= 2 && pieces.iter().all(word) {
+        pieces.into_iter().map(str::to_string).collect()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Words before a list that make it examples rather than the allowed values.
@@ -690,6 +723,10 @@ mod tests {
         assert_eq!(
             parse_notes("REFERENCES auth.users.id").references,
             refs("auth.users", Some("id"))
+        );
+        assert_eq!(
+            parse_notes("FOREIGN KEY to auth.users").references,
+            refs("auth.users", None)
         );
         assert_eq!(
             parse_notes("users.id 참조").references,

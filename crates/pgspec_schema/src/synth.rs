@@ -272,8 +272,13 @@ pub fn synthesize(
         let mut line_sources = Vec::new();
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
+        let mut untyped = Vec::new();
         for c in &m.columns {
             let inherited = referenced_type(c, &merged, &statements, &creators);
+            if c.raw_type.trim().is_empty() && inherited.is_none() {
+                untyped.push(*c);
+            }
+            diagnostics.extend(type_finding(c, m.table.source, &types));
             let mut def = column_definition(c, &types, inherited);
             if extension_type(c) && !c.primary_key {
                 // A type from an extension the server may lack: its own statement, so that
@@ -313,6 +318,7 @@ pub fn synthesize(
         if pks.len() > 1 {
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
         }
+        diagnostics.extend(untyped_finding(m, &untyped));
         let head = format!("CREATE TABLE {} (\n    ", quote(&m.table.name));
         let text = format!("{head}{}\n);", lines.join(",\n    "));
         let mut at = head.len();
@@ -547,6 +553,100 @@ fn referenced_type(
     Some(integer(&key.pg_type))
 }
 
+/// Whether a type word is an enumeration without a type of its own: `enum`, `ENUM('a', 'b')`.
+fn is_enum_word(raw: &str) -> bool {
+    let lower = raw.trim().to_ascii_lowercase();
+    lower == "enum" || (lower.starts_with("enum") && lower[4..].trim_start().starts_with('('))
+}
+
+/// ERD003 for a generated column whose type is not PostgreSQL's: another system's spelling
+/// (not in an ERD, where mermaid's generic words are the convention), an unknown word, MySQL's
+/// `ENUM(…)`, a bare `enum` without values. The finding names the type pgspec chose.
+fn type_finding(
+    c: &DocColumn,
+    source: SourceKind,
+    types: &HashMap<String, usize>,
+) -> Option<Diagnostic> {
+    let raw = c.raw_type.trim();
+    if raw.is_empty() || types.contains_key(&raw.to_lowercase()) {
+        return None;
+    }
+    let name = &c.name;
+    let (message, help) = if is_enum_word(raw) {
+        let inline = raw.contains('(');
+        if c.enum_values.len() >= 2 && !inline {
+            return None;
+        }
+        if c.enum_values.len() >= 2 {
+            let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
+            (
+                format!(
+                    "`{raw}` is MySQL's enumeration, not a PostgreSQL type; pgspec created `{name}` as `text` with CHECK ({name} IN ({}))",
+                    values.join(", ")
+                ),
+                "in PostgreSQL, create the type (`CREATE TYPE … AS ENUM (…)`) and name it, or write `text` and list the values in the notes".to_string(),
+            )
+        } else {
+            (
+                format!("`{raw}` names no type and no values are listed; pgspec created `{name}` as `text`"),
+                "list the values in the notes (`admin | member`) or create the type in SQL and name it".to_string(),
+            )
+        }
+    } else {
+        match &c.pg_type {
+            Some(chosen) if crate::sql::types::is_foreign_spelling(raw) => {
+                if source == SourceKind::Erd {
+                    return None;
+                }
+                (
+                    format!("`{raw}` is not a PostgreSQL type; pgspec read it as `{chosen}`"),
+                    format!("write `{chosen}` (or the PostgreSQL type meant) in the document"),
+                )
+            }
+            Some(_) => return None,
+            None => (
+                format!("`{raw}` is not a PostgreSQL type; pgspec created `{name}` as `text`"),
+                "write a PostgreSQL type (`text`, `integer`, `numeric(10,2)`, `timestamptz`, …), or create the type in SQL".to_string(),
+            ),
+        }
+    };
+    let range = if c.type_span.is_empty() {
+        c.span
+    } else {
+        c.type_span
+    };
+    Some(
+        Diagnostic::new(Code::TypeNotPostgres, Category::Document, message, range)
+            .label("not a PostgreSQL type")
+            .help(help),
+    )
+}
+
+/// ERD003 once per generated table for its columns that have no type at all (nor a referenced
+/// column to take one from): they are created as `text`.
+fn untyped_finding(m: &Merged, untyped: &[&DocColumn]) -> Option<Diagnostic> {
+    let first = untyped.first()?;
+    let names: Vec<String> = untyped.iter().map(|c| format!("`{}`", c.name)).collect();
+    let mut d = Diagnostic::new(
+        Code::TypeNotPostgres,
+        Category::Document,
+        format!(
+            "{} of `{}` {} no type; pgspec created {} as `text`",
+            names.join(", "),
+            m.table.name,
+            if untyped.len() == 1 { "has" } else { "have" },
+            if untyped.len() == 1 { "it" } else { "them" },
+        ),
+        first.span,
+    )
+    .label("no type given")
+    .help("give each column its type (`id` (bigint, PK), a Type column in a table)");
+    for c in &untyped[1..] {
+        d = d.secondary(Label::new(c.span));
+    }
+    Some(d)
+}
+
 enum Target {
     /// A generated table and the referenced column (its single primary key when unnamed).
     Generated(String, Option<String>),
@@ -747,6 +847,7 @@ fn column_definition(
         None if raw.is_empty() && inherited.is_some() => (inherited.unwrap_or_default(), None),
         None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
         None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
+        None if is_enum_word(raw) && c.enum_values.len() >= 2 => ("text".to_string(), None),
         None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
     };
     let mut def = format!("{} {ty}", quote_part(&c.name));

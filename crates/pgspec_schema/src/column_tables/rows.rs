@@ -105,6 +105,13 @@ pub(super) fn row_column(
     if enum_values.is_empty() {
         enum_values = inline_enum(&raw_type);
     }
+    if enum_values.is_empty() && raw_type.trim().eq_ignore_ascii_case("enum") {
+        enum_values = comments
+            .iter()
+            .map(|c| notes::listed_values(c))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+    }
     let pg_type = normalize_type(&raw_type);
     RowResult::Column(Box::new(DocColumn {
         name,

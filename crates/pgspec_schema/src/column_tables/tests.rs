@@ -499,3 +499,19 @@ Columns: `id` (bigint, PK), `body` (text)
     assert_eq!(cols(2), [s("id", Some("bigint")), s("body", Some("text"))]);
     assert!(tables[2].columns[0].primary_key);
 }
+
+#[test]
+fn enum_type_with_values_in_the_notes() {
+    let text = "### memberships
+| Column | Type | Notes |
+| --- | --- | --- |
+| role | ENUM | admin \\| member |
+| kind | enum('a', 'b') | |
+| tone | ENUM | the user's tone |
+";
+    let (tables, _, _) = read_tables(text);
+    let c = &tables[0].columns;
+    assert_eq!(c[0].enum_values, ["admin", "member"]);
+    assert_eq!(c[1].enum_values, ["a", "b"]);
+    assert!(c[2].enum_values.is_empty());
+}
