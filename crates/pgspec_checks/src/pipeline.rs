@@ -42,6 +42,10 @@ pub fn extract(bytes: &[u8]) -> Extracted {
         .filter(|o| o.kind == ObjectKind::Relation)
         .map(|o| o.name.clone())
         .collect();
+    // A table guessed from a sentence says nothing next to the SQL that creates it.
+    doc_schema
+        .tables
+        .retain(|t| !t.inferred || !sql_tables.iter().any(|s| s.eq_ignore_ascii_case(&t.name)));
     schema::align_names(&mut doc_schema, &sql_tables);
     schema::infer_references(&mut doc_schema, &sql_tables);
     stage::enter("synth");

@@ -14,7 +14,7 @@ use crate::text::TextRange;
 use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
 
 mod prose;
-use prose::{bullet_column, prose_columns};
+use prose::{bullet_column, prose_columns, sentence_columns};
 
 mod rows;
 use rows::{row_column, split_type, RowResult};
@@ -35,6 +35,7 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
         section: Section::default(),
         bold: None,
         last_column_table: None,
+        sentences: Vec::new(),
     };
     reader.run();
     let Reader {
@@ -275,6 +276,8 @@ struct Section {
     prose: Option<DocTable>,
     /// A bold line naming a table inside the section: lists after it describe that table.
     bold_owner: Option<(String, TextRange)>,
+    /// The first line (index) of a sentence naming the table's columns.
+    sentence: Option<usize>,
 }
 
 /// The last column table read: its index in `tables`, header cell count and header range.
@@ -294,6 +297,8 @@ struct Reader<'d> {
     /// A bold line naming a table (`**orders**`) and its line index.
     bold: Option<(String, TextRange, usize)>,
     last_column_table: Option<LastTable>,
+    /// Sections described only by a sentence naming columns: the table and the line.
+    sentences: Vec<(String, TextRange, usize)>,
 }
 
 impl<'d> Reader<'d> {
@@ -329,11 +334,54 @@ impl<'d> Reader<'d> {
             i += 1;
         }
         self.finish_section();
+        self.inferred_tables();
+    }
+
+    /// Tables of sections described only by a sentence naming their columns, `…_id` columns
+    /// typed like the document's other keys.
+    fn inferred_tables(&mut self) {
+        let mut key_types: Vec<String> = self
+            .tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .filter(|c| c.primary_key)
+            .filter_map(|c| c.pg_type.clone())
+            .map(|t| match t.as_str() {
+                "serial" => "integer".to_string(),
+                "bigserial" => "bigint".to_string(),
+                _ => t,
+            })
+            .collect();
+        key_types.sort();
+        let key_type = key_types
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| run.len())
+            .map_or_else(|| "bigint".to_string(), |run| run[0].clone());
+        for (name, span, at) in std::mem::take(&mut self.sentences) {
+            let Some(columns) = sentence_columns(self.lines[at], &key_type) else {
+                continue;
+            };
+            self.tables.push(DocTable {
+                name,
+                source: SourceKind::Prose,
+                span,
+                alias: None,
+                defined: true,
+                columns,
+                inferred: true,
+            });
+        }
     }
 
     /// The section ends: its prose list becomes a table unless a column table of the same
     /// name says more.
     fn finish_section(&mut self) {
+        let said_more = self.section.prose.is_some() || !self.section.column_tables.is_empty();
+        if let (Some(at), Some((name, span)), false) =
+            (self.section.sentence, self.section.name.clone(), said_more)
+        {
+            self.sentences.push((name, span, at));
+        }
         self.flush_prose();
         self.section = Section::default();
     }
@@ -450,6 +498,7 @@ impl<'d> Reader<'d> {
             alias: None,
             defined: true,
             columns,
+            inferred: false,
         });
     }
 
@@ -568,6 +617,13 @@ impl<'d> Reader<'d> {
             Some(column) => vec![column],
             None => prose_columns(line),
         };
+        if items.is_empty()
+            && self.section.sentence.is_none()
+            && self.section.bold_owner.is_none()
+            && sentence_columns(line, "bigint").is_some()
+        {
+            self.section.sentence = self.lines.iter().position(|l| l.start == line.start);
+        }
         if items.is_empty() {
             return;
         }
@@ -578,6 +634,7 @@ impl<'d> Reader<'d> {
             alias: None,
             defined: true,
             columns: Vec::new(),
+            inferred: false,
         });
         for c in items {
             if !table.columns.iter().any(|x| x.name == c.name) {

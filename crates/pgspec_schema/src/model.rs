@@ -52,6 +52,10 @@ pub struct DocTable {
     /// of a relationship is mentioned but not defined (its `columns` are empty).
     pub defined: bool,
     pub columns: Vec<DocColumn>,
+    /// Read from a sentence that names the table's columns, with types guessed from the
+    /// names (ERD004): weaker than any other description of the same table.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 /// A column as the document describes it. Facts the source does not state stay `None` / `false`.
@@ -277,6 +281,7 @@ mod tests {
             alias: None,
             defined: true,
             columns,
+            inferred: false,
         };
         let mut schema = DocSchema {
             tables: vec![
@@ -332,6 +337,7 @@ mod tests {
             span: TextRange::default(),
             alias: None,
             defined: true,
+            inferred: false,
             columns: vec![DocColumn {
                 name: "x_id".into(),
                 references: references.map(|r| (r.to_string(), None)),

@@ -275,7 +275,7 @@ pub fn synthesize(
         let mut untyped = Vec::new();
         for c in &m.columns {
             let inherited = referenced_type(c, &merged, &statements, &creators);
-            if c.raw_type.trim().is_empty() && inherited.is_none() {
+            if c.raw_type.trim().is_empty() && c.pg_type.is_none() && inherited.is_none() {
                 untyped.push(*c);
             }
             diagnostics.extend(type_finding(c, m.table.source, &types));
@@ -319,6 +319,9 @@ pub fn synthesize(
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
         }
         diagnostics.extend(untyped_finding(m, &untyped));
+        if m.table.inferred {
+            diagnostics.push(inferred_note(m));
+        }
         let head = format!("CREATE TABLE {} (\n    ", quote(&m.table.name));
         let text = format!("{head}{}\n);", lines.join(",\n    "));
         let mut at = head.len();
@@ -361,7 +364,7 @@ pub fn synthesize(
 
     // Fragments: a SQL table whose description has columns the statement lacks, when the
     // statement elides columns or other statements use the missing ones.
-    for m in &merged {
+    for m in merged.iter().filter(|m| !m.table.inferred) {
         let name = bare(&m.table.name);
         let Some(&c_idx) = creators.get(name) else {
             continue;
@@ -620,6 +623,35 @@ fn type_finding(
             .label("not a PostgreSQL type")
             .help(help),
     )
+}
+
+/// ERD004: a table read from a sentence, with the columns and types pgspec guessed.
+fn inferred_note(m: &Merged) -> Diagnostic {
+    let columns: Vec<String> = m
+        .columns
+        .iter()
+        .map(|c| format!("`{}` {}", c.name, c.pg_type.as_deref().unwrap_or("text")))
+        .collect();
+    let mut d = Diagnostic::new(
+        Code::TableInferred,
+        Category::Document,
+        format!(
+            "pgspec read table `{}` from a sentence: {}",
+            m.table.name,
+            columns.join(", ")
+        ),
+        m.table.span,
+    )
+    .label("described only in a sentence")
+    .note("the column names are the sentence's words in snake case; the types are guessed from the names")
+    .help("confirm the columns and types, or write the table as a column table or SQL");
+    if let (Some(first), Some(last)) = (m.columns.first(), m.columns.last()) {
+        d = d.secondary(Label::with_message(
+            first.span.cover(last.span),
+            "the columns named here",
+        ));
+    }
+    d
 }
 
 /// ERD003 once per generated table for its columns that have no type at all (nor a referenced

@@ -186,6 +186,12 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         }
     };
     let name = &text[name_start..name_start + name_len];
+    // `At-Rest Encryption`: a hyphenated word, not a name and a dash.
+    if text[after..].starts_with('-')
+        && text[after + 1..].starts_with(|c: char| c.is_alphanumeric())
+    {
+        return None;
+    }
     let tail = text[after..].trim_start_matches(['*', '`', '"']).trim();
     let tail_lower = tail.to_lowercase();
     let tail_ok = tail.is_empty()

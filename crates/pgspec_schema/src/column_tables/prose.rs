@@ -278,6 +278,17 @@ pub(super) fn bullet_column(line: Line<'_>) -> Option<DocColumn> {
     };
     // Offsets into `described` match the document only up to the parenthesis' end.
     describe(&mut column, &described, line.start + at);
+    // A bullet that gives neither a type nor a key or constraint is a note about something
+    // (`- S3: SSE-KMS`, `` - `roles` (lookup) ``), not a column.
+    let says_something = !column.raw_type.is_empty()
+        || column.primary_key
+        || column.unique
+        || column.foreign_key
+        || column.not_null.is_some()
+        || column.default.is_some();
+    if !says_something {
+        return None;
+    }
     if !text.is_char_boundary(at) || column.type_span.end as usize > line.start + text.len() {
         column.type_span = TextRange::empty(span.end);
     }
@@ -364,4 +375,171 @@ pub(super) fn list_items(text: &str, from: usize, marked: bool) -> Vec<ListItem<
         break;
     }
     items
+}
+
+/// Words after which a sentence lists what a table records ("log capturing table name, …").
+const RECORDS: &[&str] = &[
+    "capturing",
+    "captures",
+    "with",
+    "storing",
+    "stores",
+    "containing",
+    "contains",
+    "recording",
+    "records",
+    "tracking",
+    "tracks",
+    "holding",
+    "holds",
+    "including",
+    "includes",
+    "of",
+];
+
+/// Type words that may end an item (`diff json`): the column is the words before it.
+const ITEM_TYPES: &[(&str, &str)] = &[
+    ("json", "jsonb"),
+    ("jsonb", "jsonb"),
+    ("text", "text"),
+    ("uuid", "uuid"),
+    ("timestamp", "timestamp with time zone"),
+    ("date", "date"),
+    ("flag", "boolean"),
+];
+
+/// The columns a sentence names, for a section whose heading names a table and that says
+/// nothing else about its columns: "Generic change log capturing table name, record id, diff
+/// json, actor, timestamp." → `table_name`, `record_id`, `diff` (jsonb), `actor`, `timestamp`.
+/// A comma list of at least three items of one to three plain words, after a word like
+/// "capturing" or "with", ending the sentence. Types are guessed from the names (`key_type`
+/// for `…_id`); the caller reports the table as inferred.
+pub(super) fn sentence_columns(line: Line<'_>, key_type: &str) -> Option<Vec<DocColumn>> {
+    let text = notes::prefix(line.text, 2048);
+    if text.contains(['`', '|']) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    // The last trigger word before the list's first comma.
+    let first_comma = lower.find(',')?;
+    let (trigger_end, _) = RECORDS
+        .iter()
+        .filter_map(|w| {
+            let mut found = None;
+            let mut from = 0;
+            while let Some(i) = lower[from..first_comma].find(w) {
+                let at = from + i;
+                let end = at + w.len();
+                let before = lower[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| c == ' ' || c == ':');
+                let after = lower[end..].starts_with(' ');
+                if before && after {
+                    found = Some((end, at));
+                }
+                from = end;
+            }
+            found
+        })
+        .max()?;
+    let list = &text[trigger_end..];
+    let sentence_end = list.find(['.', ';', '(']).unwrap_or(list.len());
+    if !list[sentence_end..]
+        .trim_start_matches(['.', ';'])
+        .trim()
+        .is_empty()
+        && list[sentence_end..].starts_with('(')
+    {
+        return None;
+    }
+    let list_text = &list[..sentence_end];
+    let mut items: Vec<(usize, &str)> = Vec::new();
+    let mut from = 0;
+    for piece in list_text.split(',') {
+        let start = from;
+        from += piece.len() + 1;
+        let piece_trimmed = piece.trim_start();
+        let lead = piece.len() - piece_trimmed.len();
+        let piece_trimmed = piece_trimmed
+            .strip_prefix("and ")
+            .or_else(|| piece_trimmed.strip_prefix("or "))
+            .unwrap_or(piece_trimmed);
+        let lead = lead + (piece.trim_start().len() - piece_trimmed.len());
+        let item = piece_trimmed.trim_end();
+        // `a and b` as the last item: two items.
+        match item.split_once(" and ") {
+            Some((a, b)) => {
+                items.push((start + lead, a));
+                let b_at = start + lead + a.len() + " and ".len();
+                items.push((b_at, b.trim()));
+            }
+            None => items.push((start + lead, item)),
+        }
+    }
+    let plain = |s: &str| {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        (1..=3).contains(&words.len())
+            && words
+                .iter()
+                .all(|w| w.chars().all(|c| c.is_ascii_alphabetic()) && w.len() <= 20)
+    };
+    if items.len() < 3 || !items.iter().all(|(_, s)| plain(s)) {
+        return None;
+    }
+    let mut columns: Vec<DocColumn> = Vec::new();
+    for (at, item) in items {
+        let words: Vec<String> = item
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let (name_words, ty) = match ITEM_TYPES
+            .iter()
+            .find(|(w, _)| words.last().is_some_and(|l| l == w))
+        {
+            Some((_, ty)) if words.len() > 1 => (&words[..words.len() - 1], Some(*ty)),
+            _ => (&words[..], None),
+        };
+        let name = name_words.join("_");
+        let ty = ty.unwrap_or_else(|| guessed_type(&name, key_type));
+        // The span covers the name's words, not a type word after them.
+        let named = if name_words.len() < words.len() {
+            item.rfind(' ').map_or(item, |i| item[..i].trim_end())
+        } else {
+            item
+        };
+        let s = line.start + trigger_end + at;
+        let span = TextRange::new(offset(s), offset(s + named.len()));
+        if columns.iter().any(|c| c.name == name) {
+            continue;
+        }
+        // The type is pgspec's guess, not a word of the document: no `raw_type`.
+        columns.push(DocColumn {
+            name,
+            pg_type: normalize_type(ty),
+            span,
+            type_span: TextRange::empty(span.end),
+            ..DocColumn::default()
+        });
+    }
+    Some(columns)
+}
+
+/// A column type from a column's name: `…_id` the document's key type, `…_at` / `timestamp`
+/// a `timestamptz`, counts `integer`, flags `boolean`, else `text`.
+fn guessed_type<'a>(name: &str, key_type: &'a str) -> &'a str {
+    if name == "id" || name.ends_with("_id") {
+        key_type
+    } else if name.ends_with("_at") || matches!(name, "timestamp" | "created" | "updated" | "time")
+    {
+        "timestamp with time zone"
+    } else if name.ends_with("_count") || name == "count" {
+        "integer"
+    } else if name.starts_with("is_") || name.starts_with("has_") {
+        "boolean"
+    } else if name.ends_with("_date") || name == "date" {
+        "date"
+    } else {
+        "text"
+    }
 }
