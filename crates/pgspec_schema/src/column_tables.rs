@@ -11,7 +11,7 @@ use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::{offset, Document};
 use crate::text::TextRange;
 
-use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
+use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
 
 mod prose;
 use prose::{bullet_column, prose_columns, sentence_columns};
@@ -21,6 +21,9 @@ use rows::{row_column, split_type, RowResult};
 
 mod names;
 use names::{bold_table_name, heading_table_name};
+
+mod keys;
+use keys::stated_key;
 
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
@@ -278,6 +281,8 @@ struct Section {
     bold_owner: Option<(String, TextRange)>,
     /// The first line (index) of a sentence naming the table's columns.
     sentence: Option<usize>,
+    /// Keys stated before the section's list or prose table was complete.
+    keys: Vec<StatedKey>,
 }
 
 /// The last column table read: its index in `tables`, header cell count and header range.
@@ -301,7 +306,29 @@ struct Reader<'d> {
     sentences: Vec<(String, TextRange, usize)>,
 }
 
+/// A key stated in a line that also names the table's columns by their types is a column
+/// bullet (`` - `email` (text) unique ``), not a key.
+fn names_a_type(key: &StatedKey) -> bool {
+    key.columns.iter().any(|c| normalize_type(c).is_some())
+}
+
 impl<'d> Reader<'d> {
+    /// A line stating a key of the section's table: kept with the table (the last column
+    /// table of the section, else its list or prose table, once read). Whether it was one.
+    fn key_line(&mut self, line: Line<'_>) -> bool {
+        let Some(key) = stated_key(line).filter(|k| !names_a_type(k)) else {
+            return false;
+        };
+        let in_section = self
+            .last_column_table
+            .filter(|_| !self.section.column_tables.is_empty());
+        match in_section {
+            Some(last) => self.tables[last.index].keys.push(key),
+            None => self.section.keys.push(key),
+        }
+        true
+    }
+
     fn run(&mut self) {
         let mut i = 0;
         while i < self.lines.len() {
@@ -316,6 +343,10 @@ impl<'d> Reader<'d> {
                 self.finish_section();
                 self.section.name = heading_table_name(line);
                 self.bold = None;
+                i += 1;
+                continue;
+            }
+            if self.key_line(line) {
                 i += 1;
                 continue;
             }
@@ -369,6 +400,7 @@ impl<'d> Reader<'d> {
                 defined: true,
                 columns,
                 inferred: true,
+                keys: Vec::new(),
             });
         }
     }
@@ -389,7 +421,8 @@ impl<'d> Reader<'d> {
     /// The prose table collected so far becomes a table, unless a column table of the same
     /// name says more.
     fn flush_prose(&mut self) {
-        if let Some(prose) = self.section.prose.take() {
+        if let Some(mut prose) = self.section.prose.take() {
+            prose.keys.append(&mut self.section.keys);
             if !self.section.column_tables.contains(&prose.name) {
                 self.tables.push(prose);
             }
@@ -499,6 +532,7 @@ impl<'d> Reader<'d> {
             defined: true,
             columns,
             inferred: false,
+            keys: Vec::new(),
         });
     }
 
@@ -635,6 +669,7 @@ impl<'d> Reader<'d> {
             defined: true,
             columns: Vec::new(),
             inferred: false,
+            keys: Vec::new(),
         });
         for c in items {
             if !table.columns.iter().any(|x| x.name == c.name) {

@@ -216,6 +216,7 @@ pub fn to_schema(
             defined: e.block.is_some(),
             columns: e.attributes.iter().map(column).collect(),
             inferred: false,
+            keys: Vec::new(),
         })
         .collect();
     let rels = relationships

@@ -22,7 +22,7 @@ pub mod synth;
 
 pub use model::{
     align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
-    DocSchema, DocTable, SourceKind,
+    DocSchema, DocTable, SourceKind, StatedKey,
 };
 
 use crate::diagnostics::Diagnostic;

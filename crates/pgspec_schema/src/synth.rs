@@ -20,7 +20,7 @@ use crate::document::Document;
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
-use super::model::{DocColumn, DocSchema, DocTable, SourceKind};
+use super::model::{DocColumn, DocSchema, DocTable, SourceKind, StatedKey};
 
 /// What synthesis did, for drift and the model command.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -37,6 +37,8 @@ pub struct Synthesis {
 pub(crate) struct Merged<'a> {
     pub table: &'a DocTable,
     pub columns: Vec<&'a DocColumn>,
+    /// The keys every source states apart from its columns, each once.
+    pub keys: Vec<&'a StatedKey>,
 }
 
 /// One merged description per defined table name, in document order of the chosen source.
@@ -74,7 +76,22 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
                     }
                 }
             }
-            Some(Merged { table, columns })
+            let mut keys: Vec<&StatedKey> = Vec::new();
+            for s in &sources {
+                for k in &s.keys {
+                    if !keys
+                        .iter()
+                        .any(|x| x.columns == k.columns && x.primary == k.primary)
+                    {
+                        keys.push(k);
+                    }
+                }
+            }
+            Some(Merged {
+                table,
+                columns,
+                keys,
+            })
         })
         .collect()
 }
@@ -317,6 +334,22 @@ pub fn synthesize(
             .collect();
         if pks.len() > 1 {
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
+            line_sources.push(m.table.span);
+        }
+        // Keys stated apart from the columns, over columns the table has; a stated primary
+        // key only when no column is marked as one.
+        for key in &m.keys {
+            let known = key
+                .columns
+                .iter()
+                .all(|k| m.columns.iter().any(|c| c.name == *k));
+            if !known || (key.primary && !pks.is_empty()) {
+                continue;
+            }
+            let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
+            let kind = if key.primary { "PRIMARY KEY" } else { "UNIQUE" };
+            lines.push(format!("{kind} ({})", columns.join(", ")));
+            line_sources.push(key.span);
         }
         diagnostics.extend(untyped_finding(m, &untyped));
         if m.table.inferred {

@@ -515,3 +515,40 @@ fn enum_type_with_values_in_the_notes() {
     assert_eq!(c[1].enum_values, ["a", "b"]);
     assert!(c[2].enum_values.is_empty());
 }
+
+#[test]
+fn keys_stated_under_a_table_or_list_belong_to_it() {
+    let text = "### memberships
+| Column | Type | Notes |
+| --- | --- | --- |
+| org_id | uuid | |
+| user_id | uuid | |
+
+**Unique Constraint:** (org_id, user_id)
+
+### order_lines
+- `order_id` (uuid, FK -> orders.id)
+- `line_no` (int)
+- Primary key: (order_id, line_no)
+- UNIQUE (`order_id`, `sku`)
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let keys = |t: usize| -> Vec<(bool, Vec<String>)> {
+        tables[t]
+            .keys
+            .iter()
+            .map(|k| (k.primary, k.columns.clone()))
+            .collect()
+    };
+    let v = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(keys(0), [(false, v(&["org_id", "user_id"]))]);
+    assert_eq!(tables[1].columns.len(), 2);
+    assert_eq!(
+        keys(1),
+        [
+            (true, v(&["order_id", "line_no"])),
+            (false, v(&["order_id", "sku"]))
+        ]
+    );
+}
