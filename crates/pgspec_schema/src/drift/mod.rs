@@ -63,10 +63,11 @@ pub fn drift(
     let line = |r: TextRange| doc.line_index.line(r.start);
 
     // DRF001: described, never created by SQL; one note for the document, not one per table.
-    let only_described: Vec<_> = merged
+    let mut only_described: Vec<_> = merged
         .iter()
         .filter(|m| generated.contains_key(bare(&m.table.name)))
         .collect();
+    only_described.sort_by_key(|m| m.table.span.start);
     if let Some(first) = only_described.first() {
         let listed: Vec<String> = only_described
             .iter()
