@@ -52,7 +52,10 @@ pub fn extract(bytes: &[u8]) -> Extracted {
     let (statements, synthesis, synth_diagnostics) =
         synth::synthesize(&document, &doc_schema, statements);
     diagnostics.extend(synth_diagnostics);
+    // A document that states its schema only in tables, lists or diagrams is complete: DRF001
+    // lists what pgspec generated from it, so "no SQL" would only repeat that.
     if no_sql
+        && synthesis.generated_tables.is_empty()
         && !diagnostics
             .iter()
             .any(|d| d.code == crate::diagnostics::Code::UnreadableInput)

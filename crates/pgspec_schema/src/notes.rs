@@ -617,7 +617,7 @@ fn separator(tok: &Tok<'_>) -> Option<bool> {
         Tok::Punct('/' | '|') => Some(false),
         Tok::Word(w) => matches!(
             w.to_lowercase().as_str(),
-            "or" | "and" | "또는" | "혹은" | "및"
+            "or" | "and" | "또는" | "혹은" | "및" | "または" | "又は" | "或" | "或者" | "和"
         )
         .then_some(false),
         _ => None,
