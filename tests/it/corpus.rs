@@ -349,3 +349,70 @@ corpus! {
     zh_bullets,
     zh_traditional,
 }
+
+/// Lines of the shapes the readers look for, and text that broke renderers before.
+fn document_soup() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let line = prop_oneof![
+        proptest::sample::select(vec![
+            "### 2.1. users テーブル",
+            "### 用户表（users）",
+            "### 1.1 사용자 테이블 (users)",
+            "**Table: orders**",
+            "**テーブル名：logs**",
+            "| カラム名 | データ型 | 制約 | 説明 |",
+            "| 字段名 | 数据类型 | 是否为空 | 默认值 | 说明 |",
+            "| Column | Type | Notes |",
+            "|---|---|---|",
+            "| id | bigint | PK |",
+            "| user_id | uuid | FK → users.id, NOT NULL |",
+            "| role | ENUM | admin \\| member |",
+            "| kind | ENUM('a','b') | |",
+            "| 名前 | 型 | 一意 |",
+            "- `id` (uuid, PK)",
+            "- `user_id`（bigint、外部キー（users.id）、必須）",
+            "- **email**: text, unique",
+            "* id uuid PK",
+            "Columns: `id` (bigint, PK), `body` (text)",
+            "Generic change log capturing table name, record id, diff json, actor, timestamp.",
+            "**Unique Constraint:** (org_id, user_id)",
+            "联合主键 (a, b)",
+            "ユニーク制約：（a、b）",
+            "```mermaid",
+            "erDiagram",
+            "    USERS { timestamp_with_time_zone created_at \"{NOT_NULL}\" }",
+            "    USERS ||--o{ POSTS : writes",
+            "```sql",
+            "CREATE TABLE t (id int PRIMARY KEY, x txet);",
+            "INSERT INTO t VALUES ('[USER_ID]');",
+            "```",
+            "┌──────┐ │ 一 │ └──────┘",
+            "👩‍💻 e\u{301}\u{308} \t tab\r",
+            "",
+        ])
+        .prop_map(str::to_owned),
+        any::<String>(),
+    ];
+    proptest::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// Any text goes through every reader (document, SQL, ERD, column tables, lists, prose,
+    /// synthesis) and every renderer of what they report, without a panic.
+    #[test]
+    fn any_document_is_read_and_its_findings_rendered(text in document_soup()) {
+        use pgspec::diagnostics::render::{render_concise, render_full, render_github, render_sarif};
+        let extracted = pgspec::pipeline::extract(text.as_bytes());
+        let source = extracted.document.source("문서 ┃.md");
+        for d in &extracted.diagnostics {
+            let _ = render_full(&source, d, false);
+            let _ = render_full(&source, d, true);
+            let _ = render_concise(&source, d);
+            let _ = render_github(&source, d);
+        }
+        let all: Vec<&pgspec::diagnostics::Diagnostic> = extracted.diagnostics.iter().collect();
+        let _ = render_sarif(&[(source, all)], "0");
+    }
+}
