@@ -223,6 +223,21 @@ fn run_corpus(name: &str) {
         );
     }
 
+    // Fixes, safe and unsafe, edit the document's SQL only: never a table, list, diagram or
+    // prose that pgspec generated statements from.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join(format!("{name}.md"));
+    std::fs::copy(doc, &copy).expect("copy");
+    let copy = copy.to_str().expect("utf-8 path");
+    run_ok(&["fix", "--unsafe", "--db", &url, copy]);
+    let original = std::fs::read_to_string(doc).expect("read");
+    let fixed = std::fs::read_to_string(copy).expect("read fixed");
+    assert_eq!(
+        outside_sql(&original),
+        outside_sql(&fixed),
+        "{name}: a fix edited text outside the SQL blocks"
+    );
+
     let database = format!("corpus_{name}");
     run_ok(&["up", "--db", &url, "--name", &database, "--recreate", doc]);
     let server = pgspec::postgres::Server::Url(url.clone());
@@ -290,6 +305,27 @@ fn run_corpus(name: &str) {
         "seed", "--db", &url, "--name", &database, "--rows", "20", doc,
     ]);
     run_ok(&["down", "--db", &url, "--name", &database, doc]);
+}
+
+/// The lines of a document outside its ```sql blocks (fences included in the blocks).
+fn outside_sql(text: &str) -> Vec<&str> {
+    let mut in_sql = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let fence = line.trim_start().starts_with("```");
+        if fence && !in_sql && line.trim_start()[3..].trim().eq_ignore_ascii_case("sql") {
+            in_sql = true;
+            continue;
+        }
+        if fence && in_sql {
+            in_sql = false;
+            continue;
+        }
+        if !in_sql {
+            out.push(line);
+        }
+    }
+    out
 }
 
 macro_rules! corpus {
