@@ -365,6 +365,7 @@ corpus! {
     en_sql_only,
     en_column_tables,
     en_mermaid_erd,
+    en_erd_type_names,
     en_bullets,
     en_bold_definitions,
     en_bold_tables,
