@@ -382,6 +382,8 @@ corpus! {
     ja_column_tables,
     ja_nullable_columns,
     ja_bullets_keys,
+    ja_definition_sheet,
+    ko_definition_sheet,
     zh_column_tables,
     zh_bullets,
     zh_traditional,

@@ -203,6 +203,12 @@ enum Role {
     Default,
     References,
     Unique,
+    /// A primary-key mark (`PK`, `主キー`) whose cells are yes/no marks (`○`, `Y`).
+    PrimaryKey,
+    /// The type's length or precision (`長さ`, `桁数`, `길이`, `Length`): `50`, `10,2`.
+    Length,
+    /// The scale of a numeric type, apart from its precision (`精度` beside `桁数`).
+    Scale,
     Other,
 }
 
@@ -227,7 +233,8 @@ fn header_role(cell: &str) -> Role {
         | "column名" => Role::Name(true),
         "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성"
         | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性" => Role::Name(false),
-        "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type"
+        "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type" | "型/型名"
+        | "型名" | "データ型名"
         | "postgres type" | "postgresql type" | "column type" | "type (length)" | "타입"
         | "자료형" | "데이터 타입" | "데이터타입" | "데이터 형식" | "데이터형" | "형식"
         | "유형" | "타입(길이)" | "자료형(길이)" | "データ型" | "型" | "データタイプ" | "タイプ"
@@ -239,11 +246,17 @@ fn header_role(cell: &str) -> Role {
         | "메모" | "내용" | "의미" | "용도" | "논리명" | "한글명" | "설명/제약" | "説明" | "備考"
         | "制約" | "概要" | "内容" | "論理名" | "コメント" | "制約・備考" | "说明" | "描述"
         | "备注" | "约束" | "注释" | "含义" | "說明" | "描述說明" | "備註" | "約束" | "註解"
-        | "意味" | "用途" => Role::Notes,
-        "key" | "keys" | "pk" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵"
-        | "主键" => Role::Key,
+        | "意味" | "用途" | "定義内容" | "説明/備考" => Role::Notes,
+        "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" => {
+            Role::Key
+        }
+        "pk" | "主キー" | "主キー(pk)" | "主キー（pk）" | "主键" | "主鍵" | "기본키" | "pk 여부"
+        | "pk여부" | "primary key" => Role::PrimaryKey,
+        "length" | "size" | "len" | "長さ" | "桁数" | "長さ/桁数" | "桁" | "길이" | "크기"
+        | "사이즈" | "长度" | "長度" => Role::Length,
+        "精度" | "scale" | "小数桁" | "小数位" | "소수점" => Role::Scale,
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
-        | "허용" | "null許可" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
+        | "허용" | "null許可" | "null許容" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
         | "可空" | "允許空值" | "允许null" => Role::Nullable,
         "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
         | "是否必填" | "必填" | "not null制約" => Role::NotNull,
