@@ -387,6 +387,7 @@ corpus! {
     zh_column_tables,
     zh_bullets,
     zh_traditional,
+    zh_plain_titles,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -124,7 +124,20 @@ pub(super) fn bold_table_name(line: Line<'_>) -> Option<(String, TextRange)> {
             return name_in_title(&inner[..close], base + marker.len(), false);
         }
     }
-    table_prefix_len(t).and_then(|_| name_in_title(t, base, false))
+    if table_prefix_len(t).is_some() {
+        return name_in_title(t, base, false);
+    }
+    // `用户表(Users)`, `顧客テーブル（customers）`: a plain title line that says "table" in
+    // its own language and names the table in parentheses.
+    let before = t.split(['(', '（']).next().unwrap_or("");
+    if ["테이블", "テーブル", "表"]
+        .iter()
+        .any(|w| before.contains(w))
+        && t.chars().count() <= 60
+    {
+        return parenthesized_name(t, base);
+    }
+    None
 }
 
 /// The table name in a heading's or bold line's text that starts at document offset `base`.

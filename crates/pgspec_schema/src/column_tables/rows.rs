@@ -163,7 +163,13 @@ fn with_length(raw_type: &str, length: Option<&str>, scale: Option<&str>) -> Str
         Some(scale) => format!("{},{}", length.trim(), scale.trim()),
         None => length.trim().to_string(),
     };
-    format!("{raw_type}({modifiers})")
+    let sized = format!("{raw_type}({modifiers})");
+    // `DATETIME` + `19` (a display width) means no modifier PostgreSQL has.
+    if normalize_type(&sized).is_some() {
+        sized
+    } else {
+        raw_type.to_string()
+    }
 }
 
 /// `enum('a','b')` / `ENUM(a, b)` written as the type.
