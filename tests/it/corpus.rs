@@ -369,6 +369,7 @@ corpus! {
     en_bullets,
     en_bold_definitions,
     en_bold_tables,
+    en_stated_references,
     en_prose_sentence,
     en_mixed,
     en_placeholders,

@@ -23,7 +23,7 @@ mod names;
 use names::{bold_table_name, heading_table_name};
 
 mod keys;
-use keys::stated_key;
+use keys::{stated_key, stated_reference};
 
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
@@ -297,6 +297,19 @@ struct Section {
     sentence: Option<usize>,
     /// Keys stated before the section's list or prose table was complete.
     keys: Vec<StatedKey>,
+    /// References stated apart from the rows, likewise: column and target.
+    references: Vec<(String, (String, Option<String>))>,
+}
+
+/// A reference stated apart from the rows, given to the table's column of that name.
+fn refer(table: &mut DocTable, column: &str, target: (String, Option<String>)) {
+    if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
+        c.foreign_key = true;
+        if c.references.is_none() || c.references_inferred {
+            c.references = Some(target);
+            c.references_inferred = false;
+        }
+    }
 }
 
 /// The last column table read: its index in `tables`, header cell count and header range.
@@ -330,6 +343,16 @@ impl<'d> Reader<'d> {
     /// A line stating a key of the section's table: kept with the table (the last column
     /// table of the section, else its list or prose table, once read). Whether it was one.
     fn key_line(&mut self, line: Line<'_>) -> bool {
+        if let Some((column, target)) = stated_reference(line) {
+            let in_section = self
+                .last_column_table
+                .filter(|_| !self.section.column_tables.is_empty());
+            match in_section {
+                Some(last) => refer(&mut self.tables[last.index], &column, target),
+                None => self.section.references.push((column, target)),
+            }
+            return true;
+        }
         let Some(key) = stated_key(line).filter(|k| !names_a_type(k)) else {
             return false;
         };
@@ -437,6 +460,9 @@ impl<'d> Reader<'d> {
     fn flush_prose(&mut self) {
         if let Some(mut prose) = self.section.prose.take() {
             prose.keys.append(&mut self.section.keys);
+            for (column, target) in std::mem::take(&mut self.section.references) {
+                refer(&mut prose, &column, target);
+            }
             if !self.section.column_tables.contains(&prose.name) {
                 self.tables.push(prose);
             }

@@ -95,6 +95,54 @@ pub(super) fn stated_key(line: Line<'_>) -> Option<StatedKey> {
     })
 }
 
+/// A reference a line states apart from the rows: `FOREIGN KEY (org_id) REFERENCES orgs(id)`,
+/// `**Foreign key:** author_id → users.id`, `外部キー：user_id → users.id`,
+/// `외래키: member_id → members.id`. The column and its target.
+pub(super) fn stated_reference(line: Line<'_>) -> Option<(String, (String, Option<String>))> {
+    let text = line.text.trim().trim_start_matches(['-', '*', '+']).trim();
+    if text.len() > 200 || text.starts_with('|') {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    let markers = [
+        "foreign key",
+        "fk",
+        "外部キー",
+        "外键",
+        "外鍵",
+        "외래키",
+        "references",
+    ];
+    let marker_at = markers.iter().filter_map(|m| lower.find(m)).min()?;
+    // The column: in parentheses after the marker (`FOREIGN KEY (org_id)`), or the first name
+    // after a `:` label (`Foreign key: author_id → …`).
+    let after_marker = &text[marker_at..];
+    let (column, rest) = if let Some(open) = after_marker.find(['(', '（']) {
+        let inner_start = open
+            + after_marker[open..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
+        let close = after_marker[inner_start..].find([')', '）'])? + inner_start;
+        let name = after_marker[inner_start..close].trim().trim_matches('`');
+        (name, &after_marker[close..])
+    } else {
+        let colon = after_marker.find([':', '：'])?;
+        let rest = after_marker[colon..]
+            .trim_start_matches([':', '：', '*', ' '])
+            .trim_start_matches('`');
+        let len = ascii_ident_len(rest);
+        (&rest[..len], &rest[len..])
+    };
+    if column.is_empty() || ascii_ident_len(column) != column.len() || column.contains('.') {
+        return None;
+    }
+    let facts =
+        crate::notes::parse_notes(&format!("FK {}", rest.trim_start_matches([')', '）', '`'])));
+    let target = facts.references?;
+    Some((column.to_lowercase(), target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +177,26 @@ mod tests {
             None
         );
         assert_eq!(key("- `email` (text, unique)"), None);
+    }
+
+    #[test]
+    fn references_stated_apart_from_the_rows() {
+        let r = |text: &str| stated_reference(Line { start: 0, text });
+        let to = |c: &str, t: &str, k: Option<&str>| {
+            Some((c.to_string(), (t.to_string(), k.map(str::to_string))))
+        };
+        assert_eq!(
+            r("- FOREIGN KEY (org_id) REFERENCES orgs(id)"),
+            to("org_id", "orgs", Some("id"))
+        );
+        assert_eq!(
+            r("**Foreign key:** author_id → users.id"),
+            to("author_id", "users", Some("id"))
+        );
+        assert_eq!(
+            r("外部キー：user_id → users.id"),
+            to("user_id", "users", Some("id"))
+        );
+        assert_eq!(r("The FK index is created later."), None);
     }
 }
