@@ -367,6 +367,7 @@ corpus! {
     en_mermaid_erd,
     en_erd_type_names,
     en_bullets,
+    en_definition_list,
     en_bold_definitions,
     en_bold_tables,
     en_stated_references,

@@ -14,7 +14,7 @@ use crate::text::TextRange;
 use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
 
 mod prose;
-use prose::{bullet_column, prose_columns, sentence_columns};
+use prose::{bullet_column, definition_column, prose_columns, sentence_columns};
 
 mod rows;
 use rows::{row_column, split_type, RowResult};
@@ -383,6 +383,18 @@ impl<'d> Reader<'d> {
                 i += 1;
                 continue;
             }
+            // A definition-list term (`**id**` then `: bigint, primary key`) before a bold
+            // line could take it for a table's name.
+            let definition = self
+                .lines
+                .get(i + 1)
+                .filter(|_| self.markdown.get(i + 1) == Some(&true))
+                .and_then(|d| definition_column(line, *d));
+            if let Some(column) = definition {
+                self.add_prose_columns(vec![column]);
+                i += 2;
+                continue;
+            }
             if self.key_line(line) {
                 i += 1;
                 continue;
@@ -679,14 +691,9 @@ impl<'d> Reader<'d> {
 
     /// A prose column list in a section whose heading names a table.
     fn prose(&mut self, line: Line<'_>) {
-        let Some((name, span)) = self
-            .section
-            .bold_owner
-            .clone()
-            .or_else(|| self.section.name.clone())
-        else {
+        if self.owner().is_none() {
             return;
-        };
+        }
         let items = match bullet_column(line) {
             Some(column) => vec![column],
             None => prose_columns(line),
@@ -698,9 +705,26 @@ impl<'d> Reader<'d> {
         {
             self.section.sentence = self.lines.iter().position(|l| l.start == line.start);
         }
+        self.add_prose_columns(items);
+    }
+
+    /// The table lists and prose in this part of the section describe: the bold line's, else
+    /// the heading's.
+    fn owner(&self) -> Option<(String, TextRange)> {
+        self.section
+            .bold_owner
+            .clone()
+            .or_else(|| self.section.name.clone())
+    }
+
+    /// Columns of the section's list or prose table (a name already there is kept).
+    fn add_prose_columns(&mut self, items: Vec<DocColumn>) {
         if items.is_empty() {
             return;
         }
+        let Some((name, span)) = self.owner() else {
+            return;
+        };
         let table = self.section.prose.get_or_insert_with(|| DocTable {
             name,
             source: SourceKind::Prose,

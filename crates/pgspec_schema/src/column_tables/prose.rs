@@ -543,3 +543,42 @@ fn guessed_type<'a>(name: &str, key_type: &'a str) -> &'a str {
         "text"
     }
 }
+
+/// A definition-list entry (`` `email` `` on one line, `: text, unique, not null` on the next)
+/// that describes one column: the name alone on its line, then a type or a key or constraint.
+pub(super) fn definition_column(term: Line<'_>, definition: Line<'_>) -> Option<DocColumn> {
+    let t = term.text.trim();
+    let lead = term.text.len() - term.text.trim_start().len();
+    let inner = t.trim_matches(['*', '`']);
+    let len = ascii_ident_len(inner);
+    if len == 0 || len != inner.len() || inner.contains('.') || t.len() > 80 {
+        return None;
+    }
+    let d = definition.text.trim_start();
+    let body = d.strip_prefix(':').or_else(|| d.strip_prefix('：'))?;
+    if !body.starts_with([' ', '\t']) && !d.starts_with('：') {
+        return None;
+    }
+    let described = body.trim();
+    let at = definition.start
+        + (definition.text.len() - d.len())
+        + (d.len() - body.len())
+        + (body.len() - body.trim_start().len());
+    let s = term.start + lead + t.find(inner).unwrap_or(0);
+    let span = TextRange::new(offset(s), offset(s + len));
+    let mut column = DocColumn {
+        name: inner.to_lowercase(),
+        span,
+        type_span: TextRange::empty(span.end),
+        comment: Some(described.to_string()),
+        ..DocColumn::default()
+    };
+    describe(&mut column, described, at);
+    let says_something = !column.raw_type.is_empty()
+        || column.primary_key
+        || column.unique
+        || column.foreign_key
+        || column.not_null.is_some()
+        || column.default.is_some();
+    says_something.then_some(column)
+}
