@@ -42,11 +42,12 @@ pub fn extract(bytes: &[u8]) -> Extracted {
         .filter(|o| o.kind == ObjectKind::Relation)
         .map(|o| o.name.clone())
         .collect();
-    // A table guessed from a sentence says nothing next to the SQL that creates it.
+    schema::align_names(&mut doc_schema, &sql_tables);
+    // A table guessed from a sentence says nothing next to the SQL that creates it (under its
+    // own name or the one alignment gave it).
     doc_schema
         .tables
         .retain(|t| !t.inferred || !sql_tables.iter().any(|s| s.eq_ignore_ascii_case(&t.name)));
-    schema::align_names(&mut doc_schema, &sql_tables);
     schema::infer_references(&mut doc_schema, &sql_tables);
     stage::enter("synth");
     let (statements, synthesis, synth_diagnostics) =
