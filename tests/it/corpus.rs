@@ -184,6 +184,11 @@ fn run_corpus(name: &str) {
             _ => {}
         }
     }
+    // The other commands that read a document without keeping a database.
+    run_ok(&["lint", "--db", &url, doc]);
+    run_ok(&["sql", "--db", &url, doc]);
+    run_ok(&["model", "--db", &url, doc]);
+    run_ok(&["model", "--db", &url, "--format", "json", doc]);
     let found: Vec<(String, u64, String)> = diagnostics
         .iter()
         .map(|d| {
