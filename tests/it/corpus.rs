@@ -95,7 +95,7 @@ fn strings(v: Option<&toml::Value>) -> Vec<String> {
 fn expectation(name: &str) -> Expectation {
     let path = corpus_dir().join(format!("{name}.expect.toml"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let value: toml::Value = text.parse().unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let value: toml::Table = text.parse().unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let tables = value
         .get("tables")
         .and_then(toml::Value::as_table)
