@@ -10,6 +10,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod panic;
 mod printer;
 
 use commands::{check, cluster, fix, model, rule, seed, sql, up, verify, ServerArgs};
@@ -123,10 +124,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    panic::install();
     let cli = Cli::parse();
     bound_time(&cli);
-    match run(cli) {
+    panic::guarded(|| match run(cli) {
         Ok(code) => code,
+        Err(err) if panic::is_broken_pipe_error(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pgspec: error: {err}");
             for cause in err.chain().skip(1) {
@@ -134,7 +137,7 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
-    }
+    })
 }
 
 /// --statement-timeout for every connection, --timeout for the whole command.

@@ -150,6 +150,7 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
+        pgspec::diagnostics::stage::document(&path);
         let extracted = pipeline::extract(&bytes);
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
@@ -165,6 +166,7 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
             .diagnostics
             .iter()
             .any(|d| d.code == Code::UnreadableInput);
+        pgspec::diagnostics::stage::enter("render");
         let source = doc.source(&path);
         let shown = report.diagnostics.iter().filter(|d| {
             args.verbose

@@ -4,6 +4,7 @@
 pub mod fix;
 pub mod registry;
 pub mod render;
+pub mod stage;
 pub mod text;
 
 use serde::Serialize;

@@ -280,6 +280,7 @@ pub fn seed(
     options: &SeedOptions,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<SeedReport, SeedError> {
+    diagnostics::stage::enter("seed");
     if !database_exists(server, database)? {
         return Err(SeedError::MissingDatabase(database.to_string()));
     }
