@@ -443,26 +443,27 @@ fn cron_job_commands_are_checked_by_what_their_tree_says_they_do() {
     // Words would mislead on each: a comment first (the first word is `nightly`), odd casing
     // and a quoted name, `"cron"."schedule"` (not the text `cron.schedule`).
     let (doc, report) = check_text(&sql_doc(
-        "CREATE TABLE jobs (id int PRIMARY KEY);\n\
+        "CREATE EXTENSION pg_cron;\n\
+         CREATE TABLE jobs (id int PRIMARY KEY);\n\
          SELECT cron.schedule('tidy', '0 3 * * *', $$-- nightly\ndelete from nosuch_table$$);\n\
          SELECT CRON.Schedule('refresh', '0 4 * * *', $$ /* hourly */ REFRESH MATERIALIZED VIEW \"Nosuch_View\"$$);\n\
          SELECT \"cron\".\"schedule\"('vacuum', '0 5 * * *', $$VACUUM jobs$$);",
     ));
     let status: Vec<StatementStatus> = report.statements.iter().map(|s| s.status).collect();
     assert_eq!(
-        status[1],
-        StatementStatus::Failed,
-        "{:#?}",
-        report.diagnostics
-    );
-    assert_eq!(
         status[2],
         StatementStatus::Failed,
         "{:#?}",
         report.diagnostics
     );
-    assert_ne!(
+    assert_eq!(
         status[3],
+        StatementStatus::Failed,
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_ne!(
+        status[4],
         StatementStatus::Failed,
         "{:#?}",
         report.diagnostics
@@ -498,4 +499,55 @@ fn cron_job_commands_are_checked_by_what_their_tree_says_they_do() {
         report.diagnostics
     );
     assert!(inside("'vacuum'").is_empty(), "{:#?}", report.diagnostics);
+}
+
+/// `cron.schedule(...)` without `CREATE EXTENSION pg_cron` fails on any server (its database has
+/// no `cron` schema): a missing-extension finding at the call, whose safe fix adds the
+/// extension; with the extension the document's own `CREATE EXTENSION pg_cron` applies (the
+/// server's pg_cron serves the scratch database from its cron database).
+#[test]
+fn cron_jobs_need_the_documents_own_create_extension() {
+    let job = "SELECT cron.schedule('tidy', '0 3 * * *', $$DELETE FROM jobs$$);";
+    let (doc, report) = check_text(&sql_doc(&format!(
+        "CREATE TABLE jobs (id int PRIMARY KEY);\n{job}"
+    )));
+    let finding = report
+        .diagnostics
+        .iter()
+        .find(|d| d.category == Category::MissingExtension)
+        .unwrap_or_else(|| panic!("a missing-extension finding: {:#?}", report.diagnostics));
+    assert_eq!(
+        doc.line_index.line(finding.primary.range.start),
+        line_of(&doc, "cron.schedule")
+    );
+    let fix = finding.fix.as_ref().expect("a fix");
+    assert!(
+        fix.edits.iter().any(|e| e
+            .replacement
+            .contains("CREATE EXTENSION IF NOT EXISTS pg_cron")),
+        "{fix:#?}"
+    );
+
+    let (_, report) = check_text(&sql_doc(&format!(
+        "CREATE EXTENSION IF NOT EXISTS pg_cron;\nCREATE TABLE jobs (id int PRIMARY KEY);\n{job}"
+    )));
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(report.statements[0].status, StatementStatus::Applied);
+}
+
+/// Seeds 000, 003 and 004 schedule pg_cron jobs without creating the extension: each gets the
+/// missing-extension finding at its first `cron.schedule`, and only there (the fix adds it once).
+#[test]
+fn seeds_that_schedule_jobs_without_pg_cron_are_told_at_the_first_job() {
+    for name in ["000", "003", "004"] {
+        let (doc, report) = check_bytes(&seed(name));
+        let first_job = line_of(&doc, "SELECT cron.schedule(");
+        let lines: Vec<u32> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.category == Category::MissingExtension && d.message.contains("cron"))
+            .map(|d| doc.line_index.line(d.primary.range.start))
+            .collect();
+        assert_eq!(lines, vec![first_job], "seed {name}");
+    }
 }

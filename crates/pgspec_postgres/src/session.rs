@@ -216,7 +216,15 @@ impl ApplySession {
     /// Whether pgspec may run `op` for the document in this run: every role it touches must
     /// have been created by this run (the run's owner role may only receive a membership).
     /// A membership that is already in place between roles that existed before is nothing to do.
+    /// `CREATE EXTENSION pg_cron` where the server's pg_cron already serves this database from
+    /// its cron database (the private cluster preloads it; jobs run here through
+    /// `cron.schedule_in_database`) is in place: the extension can exist only in that database.
     pub fn privilege_check(&mut self, op: &PrivilegedOp) -> Result<PrivilegeCheck, ClusterError> {
+        if let PrivilegedOp::CreateExtension { name, .. } = op {
+            if name == "pg_cron" && self.cron_database()?.is_some_and(|db| db != self.database) {
+                return Ok(PrivilegeCheck::AlreadyInPlace);
+            }
+        }
         let created = lock(&self.created_roles).clone();
         let changed = op.roles_changed();
         let mut foreign = Vec::new();
@@ -352,6 +360,16 @@ impl ApplySession {
             .next()
             .and_then(|row| row.into_iter().next().flatten())
             .and_then(|v| v.parse().ok()))
+    }
+
+    /// The database pg_cron keeps its jobs in, when the server has pg_cron loaded.
+    fn cron_database(&mut self) -> Result<Option<String>, ClusterError> {
+        let rows =
+            self.query_strings("SELECT pg_catalog.current_setting('cron.database_name', true)")?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten()))
     }
 
     fn memberships_exist(

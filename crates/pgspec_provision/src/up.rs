@@ -304,7 +304,13 @@ pub fn up_with(
         .statements
         .iter()
         .zip(&report.statements)
-        .filter(|(_, r)| r.status == crate::check::StatementStatus::NotAppliedKind)
+        .filter(|(_, r)| {
+            matches!(
+                r.status,
+                crate::check::StatementStatus::NotAppliedKind
+                    | crate::check::StatementStatus::Fixed
+            )
+        })
         .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
         .collect();
     provisioned.extend(crate::cron::schedule_jobs(server, database, &jobs)?);

@@ -108,6 +108,10 @@ impl Engine<'_> {
             StatementKind::Schema | StatementKind::Data => {
                 Some(survive_lost_connection(self.session.apply(&text))?)
             }
+            // A schedule is validated again, now that the fix created what it needs.
+            StatementKind::Operation if stmt.cron_schedule().is_some() => {
+                Some(self.validate_cron_job(i)?)
+            }
             _ => match validation_mode(stmt) {
                 Validation::Prepare => Some(survive_lost_connection(self.session.prepare(&text))?),
                 Validation::Execute => Some(survive_lost_connection(self.session.apply(&text))?),
@@ -116,7 +120,12 @@ impl Engine<'_> {
         };
         match again {
             Some(Outcome::Applied { .. }) => {
-                if (stmt.kind == StatementKind::Schema || stmt.kind == StatementKind::Data)
+                let stmt = &self.statements[i];
+                let schedule =
+                    stmt.kind == StatementKind::Operation && stmt.cron_schedule().is_some();
+                if (stmt.kind == StatementKind::Schema
+                    || stmt.kind == StatementKind::Data
+                    || schedule)
                     && !text.trim().is_empty()
                 {
                     let note = plan

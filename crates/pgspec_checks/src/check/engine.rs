@@ -78,6 +78,7 @@ impl<'a> Engine<'a> {
             fix_context,
             roles_before,
             prelude_done: HashSet::new(),
+            cron_declared: false,
             log: Vec::new(),
             fixes: HashMap::new(),
             behind: HashMap::new(),
@@ -230,9 +231,12 @@ impl<'a> Engine<'a> {
             StatementKind::Schema | StatementKind::Data => match privileged {
                 Some((op, dropped)) => match self.session.privilege_check(&op)? {
                     PrivilegeCheck::Refuse(reason) => return Ok(State::Skipped(reason)),
-                    PrivilegeCheck::AlreadyInPlace => Outcome::Applied {
-                        notices: Vec::new(),
-                    },
+                    PrivilegeCheck::AlreadyInPlace => {
+                        self.note_in_place(&op);
+                        Outcome::Applied {
+                            notices: Vec::new(),
+                        }
+                    }
                     PrivilegeCheck::Run => {
                         if !dropped.is_empty() {
                             self.left_out.insert(i, dropped);

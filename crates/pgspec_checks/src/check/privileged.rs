@@ -28,11 +28,14 @@ impl Engine<'_> {
             let Safety::Privileged { op, .. } = safety::assess(sql) else {
                 return Ok(false);
             };
-            if self.session.privilege_check(&op)? != PrivilegeCheck::Run {
-                return Ok(false);
-            }
-            if let Outcome::Failed { .. } = self.apply_privileged(&op)? {
-                return Ok(false);
+            match self.session.privilege_check(&op)? {
+                PrivilegeCheck::Refuse(_) => return Ok(false),
+                PrivilegeCheck::AlreadyInPlace => self.note_in_place(&op),
+                PrivilegeCheck::Run => {
+                    if let Outcome::Failed { .. } = self.apply_privileged(&op)? {
+                        return Ok(false);
+                    }
+                }
             }
             let line = self.line_of(&self.statements[i]);
             self.log.push(SqlEntry::added(
@@ -42,6 +45,14 @@ impl Engine<'_> {
             ));
         }
         Ok(true)
+    }
+
+    /// Remember what an operation found in place means for later statements: the server's
+    /// pg_cron serves the document from now on.
+    pub(super) fn note_in_place(&mut self, op: &PrivilegedOp) {
+        if matches!(op, PrivilegedOp::CreateExtension { name, .. } if name == "pg_cron") {
+            self.cron_declared = true;
+        }
     }
 
     /// A privileged operation pgspec rebuilt from the statement (an extension that is not

@@ -51,6 +51,9 @@ pub(super) struct Engine<'a> {
     pub(super) log: Vec<SqlEntry>,
     /// Superuser statements pgspec ran on the document's behalf (CREATE EXTENSION/ROLE), once each.
     pub(super) prelude_done: HashSet<String>,
+    /// The document (or a fix) created pg_cron before the statement being run: its
+    /// `cron.schedule(...)` calls have a `cron` schema on a normal server.
+    pub(super) cron_declared: bool,
     /// Safe fixes found for root causes, by statement.
     pub(super) fixes: HashMap<usize, Fix>,
     /// The error a statement still gives once its root cause is fixed.

@@ -37,6 +37,12 @@ impl Engine<'_> {
                 "pg_cron is not installed on this server (`apt-get install postgresql-15-cron`), so the job cannot be scheduled".into(),
             ));
         }
+        if !self.cron_declared {
+            // Without `CREATE EXTENSION pg_cron` the document's database has no `cron` schema on
+            // any server: the server says so, and the fix adds the extension.
+            let text = stmt.text.clone();
+            return survive_lost_connection(self.session.prepare(&text));
+        }
         if let Err(why) = crate::sql::cron::validate_schedule(&job.schedule) {
             return Ok(failed(format!("the schedule {why}")));
         }
@@ -89,8 +95,7 @@ impl Engine<'_> {
                 if categorize::missing_names(&error).is_empty() {
                     error.message = format!(
                         "{}the command `{command}` fails: {}",
-                        CRON_MESSAGE_PREFIX,
-                        error.message
+                        CRON_MESSAGE_PREFIX, error.message
                     );
                 }
                 Outcome::Failed { error, notices }
