@@ -639,7 +639,7 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         Category::UndefinedColumn => format!(
             "no schema source of the document declares the column `{name}`: add it to the table's definition or correct the name"
         ),
-        Category::MissingExtension => verdict.help.clone(),
+        Category::MissingExtension | Category::ForwardReference => verdict.help.clone(),
         Category::PlatformObject => verdict.help.clone(),
         Category::NotSql => {
             "the statement is an outline, not complete SQL: write it out or mark the block as an illustration".into()

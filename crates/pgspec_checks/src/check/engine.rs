@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostics::PgDetails;
+use crate::diagnostics::{Category, PgDetails};
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError, Outcome, PrivilegeCheck};
 use crate::sql::safety::Safety;
@@ -176,11 +176,33 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Turn statements still deferred into failures or cascades.
+    /// Turn statements still deferred into failures or cascades. Statements that still wait
+    /// after the last round wait for each other (each waits for a statement that waits): the
+    /// first of them is reported as the root, with the statement it waits for, and the others
+    /// cascade from it.
     pub(super) fn settle(&mut self) {
+        let mut cycle_root_found = false;
         for i in 0..self.statements.len() {
             if let State::Deferred(err) = &self.states[i] {
                 let err = err.clone();
+                if !cycle_root_found && !self.pending_fixes.contains_key(&i) {
+                    if let State::Cascade { root, .. } = self.final_failure(i, err.clone()) {
+                        if matches!(self.states[root], State::Deferred(_)) {
+                            cycle_root_found = true;
+                            let mut verdict = categorize(&self.statements[i], &err);
+                            verdict.category = Category::ForwardReference;
+                            verdict.help = format!(
+                                "the statement at line {} waits for this one, and this one for it: \
+                                 neither can run first; create this table without the FOREIGN KEY \
+                                 and add it after both exist (`ALTER TABLE … ADD CONSTRAINT … \
+                                 FOREIGN KEY …`)",
+                                self.line_of(&self.statements[root])
+                            );
+                            self.states[i] = State::Failed(err, verdict);
+                            continue;
+                        }
+                    }
+                }
                 self.states[i] = match self.pending_fixes.remove(&i) {
                     // The statement's own bug stays the root cause; what its fixed text still
                     // waits for is the error behind it.
