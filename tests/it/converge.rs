@@ -307,27 +307,31 @@ fn lint_docs_examples_fixes_converge() {
     assert_converge(&docs_cases(&["LNT"]));
 }
 
-#[test]
-fn lint_fixture_fixes_converge() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixtures dir")
+/// Every Markdown document in the project directory `dir`, by name.
+fn markdown_cases(dir: &str) -> Vec<Case> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut paths: Vec<_> = std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
     paths.sort();
-    let cases: Vec<Case> = paths
+    paths
         .iter()
         .map(|p| Case {
             name: format!(
-                "tests/fixtures/lint/{}",
+                "{dir}/{}",
                 p.file_name().unwrap_or_default().to_string_lossy()
             ),
-            bytes: std::fs::read(p).expect("read fixture"),
+            bytes: std::fs::read(p).expect("read document"),
         })
-        .collect();
-    assert_converge(&cases);
+        .collect()
+}
+
+#[test]
+fn lint_fixture_fixes_converge() {
+    assert_converge(&markdown_cases("tests/fixtures/lint"));
 }
 
 /// The seeds as received and as repaired, in two tests that run side by side.
@@ -354,23 +358,5 @@ fn repaired_seed_fixes_converge() {
 
 #[test]
 fn corpus_document_fixes_converge() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus dir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    paths.sort();
-    let cases: Vec<Case> = paths
-        .iter()
-        .map(|p| Case {
-            name: format!(
-                "tests/corpus/{}",
-                p.file_name().unwrap_or_default().to_string_lossy()
-            ),
-            bytes: std::fs::read(p).expect("read corpus document"),
-        })
-        .collect();
-    assert_converge(&cases);
+    assert_converge(&markdown_cases("tests/corpus"));
 }

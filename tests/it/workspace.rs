@@ -29,16 +29,12 @@ const OWNERS: &[(&str, &[&str])] = &[
 /// as an outside client (hostile-document checks read what a document did from outside).
 const TEST_CLIENTS: &[(&str, &str)] = &[("pgspec", "postgres")];
 
-fn metadata() -> serde_json::Value {
+/// `cargo metadata` with these arguments, as JSON.
+fn cargo_metadata(args: &[&str]) -> serde_json::Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .arg("metadata")
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -48,6 +44,10 @@ fn metadata() -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
+}
+
+fn metadata() -> serde_json::Value {
+    cargo_metadata(&["--format-version", "1", "--no-deps", "--offline"])
 }
 
 /// Workspace crate → its dependencies: `(name, is a dev-dependency)`.
@@ -121,7 +121,6 @@ const ONE_VERSION_ONLY: &[&str] = &["syn", "thiserror", "thiserror-impl"];
 
 #[test]
 fn the_build_compiles_one_version_of_each_heavy_macro_crate() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Resolved for this machine's platform (a wasm-only dependency may pull another syn).
     let host = std::process::Command::new("rustc")
         .args(["--print", "host-tuple"])
@@ -129,22 +128,11 @@ fn the_build_compiles_one_version_of_each_heavy_macro_crate() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let mut args = vec!["metadata", "--format-version", "1", "--offline"];
+    let mut args = vec!["--format-version", "1", "--offline"];
     if let Some(host) = &host {
         args.extend(["--filter-platform", host]);
     }
-    let out = std::process::Command::new(cargo)
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let meta = cargo_metadata(&args);
     // Packages in the resolved graph (metadata's package list has every package of the lock).
     let resolved: Vec<&str> = meta["resolve"]["nodes"]
         .as_array()
