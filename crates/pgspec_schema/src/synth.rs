@@ -10,17 +10,21 @@
 //! target) costs that key only, not the table. Keys to tables that exist nowhere are left out
 //! (drift reports them).
 
-use crate::sql::quote::quote_literal as literal;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::diagnostics::{Category, Code, Diagnostic, Label};
+use crate::diagnostics::Diagnostic;
 use crate::document::Document;
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
 use super::model::{DocColumn, DocSchema, DocTable, SourceKind, StatedKey};
+
+mod columns;
+mod findings;
+use columns::column_definition;
+use findings::{fragment_note, inferred_note, type_finding, untyped_finding};
 
 /// What synthesis did, for drift and the model command.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -595,123 +599,6 @@ fn is_enum_word(raw: &str) -> bool {
     lower == "enum" || (lower.starts_with("enum") && lower[4..].trim_start().starts_with('('))
 }
 
-/// ERD003 for a generated column whose type is not PostgreSQL's: another system's spelling
-/// (not in an ERD, where mermaid's generic words are the convention), an unknown word, MySQL's
-/// `ENUM(…)`, a bare `enum` without values. The finding names the type pgspec chose.
-fn type_finding(
-    c: &DocColumn,
-    source: SourceKind,
-    types: &HashMap<String, usize>,
-) -> Option<Diagnostic> {
-    let raw = c.raw_type.trim();
-    if raw.is_empty() || types.contains_key(&raw.to_lowercase()) {
-        return None;
-    }
-    let name = &c.name;
-    let (message, help) = if is_enum_word(raw) {
-        let inline = raw.contains('(');
-        if c.enum_values.len() >= 2 && !inline {
-            return None;
-        }
-        if c.enum_values.len() >= 2 {
-            let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
-            (
-                format!(
-                    "`{raw}` is MySQL's enumeration, not a PostgreSQL type; pgspec created `{name}` as `text` with CHECK ({name} IN ({}))",
-                    values.join(", ")
-                ),
-                "in PostgreSQL, create the type (`CREATE TYPE … AS ENUM (…)`) and name it, or write `text` and list the values in the notes".to_string(),
-            )
-        } else {
-            (
-                format!("`{raw}` names no type and no values are listed; pgspec created `{name}` as `text`"),
-                "list the values in the notes (`admin | member`) or create the type in SQL and name it".to_string(),
-            )
-        }
-    } else {
-        match &c.pg_type {
-            Some(chosen) if crate::sql::types::is_foreign_spelling(raw) => {
-                if source == SourceKind::Erd {
-                    return None;
-                }
-                (
-                    format!("`{raw}` is not a PostgreSQL type; pgspec read it as `{chosen}`"),
-                    format!("write `{chosen}` (or the PostgreSQL type meant) in the document"),
-                )
-            }
-            Some(_) => return None,
-            None => (
-                format!("`{raw}` is not a PostgreSQL type; pgspec created `{name}` as `text`"),
-                "write a PostgreSQL type (`text`, `integer`, `numeric(10,2)`, `timestamptz`, …), or create the type in SQL".to_string(),
-            ),
-        }
-    };
-    let range = if c.type_span.is_empty() {
-        c.span
-    } else {
-        c.type_span
-    };
-    Some(
-        Diagnostic::new(Code::TypeNotPostgres, Category::Document, message, range)
-            .label("not a PostgreSQL type")
-            .help(help),
-    )
-}
-
-/// ERD004: a table read from a sentence, with the columns and types pgspec guessed.
-fn inferred_note(m: &Merged) -> Diagnostic {
-    let columns: Vec<String> = m
-        .columns
-        .iter()
-        .map(|c| format!("`{}` {}", c.name, c.pg_type.as_deref().unwrap_or("text")))
-        .collect();
-    let mut d = Diagnostic::new(
-        Code::TableInferred,
-        Category::Document,
-        format!(
-            "pgspec read table `{}` from a sentence: {}",
-            m.table.name,
-            columns.join(", ")
-        ),
-        m.table.span,
-    )
-    .label("described only in a sentence")
-    .note("the column names are the sentence's words in snake case; the types are guessed from the names")
-    .help("confirm the columns and types, or write the table as a column table or SQL");
-    if let (Some(first), Some(last)) = (m.columns.first(), m.columns.last()) {
-        d = d.secondary(Label::with_message(
-            first.span.cover(last.span),
-            "the columns named here",
-        ));
-    }
-    d
-}
-
-/// ERD003 once per generated table for its columns that have no type at all (nor a referenced
-/// column to take one from): they are created as `text`.
-fn untyped_finding(m: &Merged, untyped: &[&DocColumn]) -> Option<Diagnostic> {
-    let first = untyped.first()?;
-    let names: Vec<String> = untyped.iter().map(|c| format!("`{}`", c.name)).collect();
-    let mut d = Diagnostic::new(
-        Code::TypeNotPostgres,
-        Category::Document,
-        format!(
-            "{} of `{}` {} no type; pgspec created {} as `text`",
-            names.join(", "),
-            m.table.name,
-            if untyped.len() == 1 { "has" } else { "have" },
-            if untyped.len() == 1 { "it" } else { "them" },
-        ),
-        first.span,
-    )
-    .label("no type given")
-    .help("give each column its type (`id` (bigint, PK), a Type column in a table)");
-    for c in &untyped[1..] {
-        d = d.secondary(Label::new(c.span));
-    }
-    Some(d)
-}
-
 enum Target {
     /// A generated table and the referenced column (its single primary key when unnamed).
     Generated(String, Option<String>),
@@ -786,63 +673,6 @@ fn foreign_key_alter(
     generated_statement(text, c.span, from)
 }
 
-fn fragment_note(
-    doc: &Document,
-    creator: &Statement,
-    m: &Merged,
-    missing: &[&DocColumn],
-    elided: bool,
-    used: &[&str],
-) -> Diagnostic {
-    let source_line = doc.line_index.line(m.table.span.start);
-    let what = match m.table.source {
-        SourceKind::Erd => "ERD entity",
-        SourceKind::ColumnTable => "column table",
-        SourceKind::Prose => "column list",
-    };
-    let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
-    let why = if elided {
-        "it elides columns".to_string()
-    } else {
-        format!(
-            "other statements use {}",
-            used.iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let first_line_end = creator.text.find('\n').map_or(creator.range.end, |n| {
-        creator.range.start + u32::try_from(n).unwrap_or(0)
-    });
-    let primary = if creator.generated().is_none() {
-        TextRange::new(creator.range.start, first_line_end.min(creator.range.end))
-    } else {
-        creator.range
-    };
-    Diagnostic::new(
-        Code::FragmentMerged,
-        Category::Drift,
-        format!(
-            "`CREATE TABLE {}` is a fragment: merged with the {what} at line {source_line}",
-            m.table.name
-        ),
-        primary,
-    )
-    .label(why)
-    .secondary(Label::with_message(
-        m.table.span,
-        format!("declares {}", names.join(", ")),
-    ))
-    .note(format!(
-        "pgspec added {} after this statement (generated, never written into the document)",
-        names.join(", ")
-    ))
-    .help(format!(
-        "write the whole table in SQL, or mark the statement as an excerpt of the {what}"
-    ))
-}
-
 /// Whether the column's type comes from an extension (pgvector, PostGIS, citext, ltree, hstore).
 fn extension_type(c: &DocColumn) -> bool {
     c.pg_type.as_deref().is_some_and(|t| {
@@ -897,87 +727,6 @@ fn has_word(haystack: &str, word: &str) -> bool {
         }
     }
     false
-}
-
-/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
-/// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
-fn column_definition(
-    c: &DocColumn,
-    types: &HashMap<String, usize>,
-    inherited: Option<String>,
-) -> String {
-    let raw = c.raw_type.trim();
-    let (ty, comment) = match &c.pg_type {
-        Some(t) => (t.clone(), None),
-        None if raw.is_empty() && inherited.is_some() => (inherited.unwrap_or_default(), None),
-        None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
-        None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
-        None if is_enum_word(raw) && c.enum_values.len() >= 2 => ("text".to_string(), None),
-        None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
-    };
-    let mut def = format!("{} {ty}", quote_part(&c.name));
-    if c.not_null == Some(true) && !c.primary_key {
-        def.push_str(" NOT NULL");
-    }
-    if c.unique && !c.primary_key {
-        def.push_str(" UNIQUE");
-    }
-    if let Some(default) = c
-        .default
-        .as_deref()
-        .and_then(|d| default_expression(d, &ty))
-    {
-        def.push_str(&format!(" DEFAULT {default}"));
-    }
-    let textual = ty == "text" || ty.starts_with("character");
-    if textual && c.enum_values.len() >= 2 {
-        let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
-        def.push_str(&format!(
-            " CHECK ({} IN ({}))",
-            quote_part(&c.name),
-            values.join(", ")
-        ));
-    }
-    if let Some(comment) = comment {
-        // Nested comments are legal in PostgreSQL: keep the type's text out of comment syntax.
-        let comment: String = comment.chars().filter(|c| *c != '*' && *c != '/').collect();
-        def.push_str(&format!(" /* {comment} */"));
-    }
-    def
-}
-
-/// A default as SQL: literals, `true`/`false`/`null`, and function calls are kept; other
-/// words are a string for textual columns (`default Asia/Seoul`) and dropped otherwise.
-fn default_expression(raw: &str, ty: &str) -> Option<String> {
-    let d = raw.trim().trim_end_matches('.').trim_matches('`').trim();
-    if d.is_empty() {
-        return None;
-    }
-    let lower = d.to_lowercase();
-    let numeric = d.parse::<f64>().is_ok();
-    let quoted = d.len() >= 2
-        && d.starts_with('\'')
-        && d.ends_with('\'')
-        && !d[1..d.len() - 1].contains('\'');
-    let keyword = matches!(
-        lower.as_str(),
-        "true"
-            | "false"
-            | "null"
-            | "current_timestamp"
-            | "current_date"
-            | "current_time"
-            | "localtimestamp"
-    );
-    let call = d.ends_with("()")
-        && d[..d.len() - 2]
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
-    if numeric || quoted || keyword || call {
-        return Some(d.to_string());
-    }
-    let textual = ty == "text" || ty.starts_with("character");
-    textual.then(|| literal(d.trim_matches(|c| c == '"' || c == '\'')))
 }
 
 /// An identifier as SQL: bare when PostgreSQL would read it back unchanged, quoted otherwise.

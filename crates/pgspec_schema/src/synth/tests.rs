@@ -1,4 +1,6 @@
+use super::columns::default_expression;
 use super::*;
+use crate::diagnostics::Code;
 use crate::document;
 use crate::sql;
 

@@ -1,0 +1,89 @@
+//! One generated column as SQL: its type, keys, default and enumerated values.
+
+use std::collections::HashMap;
+
+use crate::sql::quote::quote_literal as literal;
+
+use super::super::model::DocColumn;
+use super::{is_enum_word, quote_part};
+
+/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
+/// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
+pub(super) fn column_definition(
+    c: &DocColumn,
+    types: &HashMap<String, usize>,
+    inherited: Option<String>,
+) -> String {
+    let raw = c.raw_type.trim();
+    let (ty, comment) = match &c.pg_type {
+        Some(t) => (t.clone(), None),
+        None if raw.is_empty() && inherited.is_some() => (inherited.unwrap_or_default(), None),
+        None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
+        None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
+        None if is_enum_word(raw) && c.enum_values.len() >= 2 => ("text".to_string(), None),
+        None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
+    };
+    let mut def = format!("{} {ty}", quote_part(&c.name));
+    if c.not_null == Some(true) && !c.primary_key {
+        def.push_str(" NOT NULL");
+    }
+    if c.unique && !c.primary_key {
+        def.push_str(" UNIQUE");
+    }
+    if let Some(default) = c
+        .default
+        .as_deref()
+        .and_then(|d| default_expression(d, &ty))
+    {
+        def.push_str(&format!(" DEFAULT {default}"));
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    if textual && c.enum_values.len() >= 2 {
+        let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
+        def.push_str(&format!(
+            " CHECK ({} IN ({}))",
+            quote_part(&c.name),
+            values.join(", ")
+        ));
+    }
+    if let Some(comment) = comment {
+        // Nested comments are legal in PostgreSQL: keep the type's text out of comment syntax.
+        let comment: String = comment.chars().filter(|c| *c != '*' && *c != '/').collect();
+        def.push_str(&format!(" /* {comment} */"));
+    }
+    def
+}
+
+/// A default as SQL: literals, `true`/`false`/`null`, and function calls are kept; other
+/// words are a string for textual columns (`default Asia/Seoul`) and dropped otherwise.
+pub(super) fn default_expression(raw: &str, ty: &str) -> Option<String> {
+    let d = raw.trim().trim_end_matches('.').trim_matches('`').trim();
+    if d.is_empty() {
+        return None;
+    }
+    let lower = d.to_lowercase();
+    let numeric = d.parse::<f64>().is_ok();
+    let quoted = d.len() >= 2
+        && d.starts_with('\'')
+        && d.ends_with('\'')
+        && !d[1..d.len() - 1].contains('\'');
+    let keyword = matches!(
+        lower.as_str(),
+        "true"
+            | "false"
+            | "null"
+            | "current_timestamp"
+            | "current_date"
+            | "current_time"
+            | "localtimestamp"
+    );
+    let call = d.ends_with("()")
+        && d[..d.len() - 2]
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
+    if numeric || quoted || keyword || call {
+        return Some(d.to_string());
+    }
+    let textual = ty == "text" || ty.starts_with("character");
+    textual.then(|| literal(d.trim_matches(|c| c == '"' || c == '\'')))
+}
