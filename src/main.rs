@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod printer;
+mod progress;
 
 use commands::{check, cluster, fix, model, rule, seed, sql, up, verify, ServerArgs};
 

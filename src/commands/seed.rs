@@ -1,6 +1,6 @@
 //! `pgspec seed`: fill the database `up` made with rows that satisfy its constraints.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -32,6 +32,10 @@ pub(crate) struct SeedArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
     format: ReportFormat,
+    /// No progress on standard error (the plan, a bar per table on a terminal, a line per
+    /// table otherwise).
+    #[arg(long, short)]
+    quiet: bool,
     /// Exit with 1 when a finding (a constraint pgspec could not satisfy, a table it could
     /// not fill) is at or above this severity; by default the exit code says only whether
     /// seeding ran.
@@ -61,20 +65,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         seed: args.seed,
         document_volumes: args.volumes,
     };
-    let tty = std::io::stderr().is_terminal();
-    let mut progress = |p: &seed::Progress<'_>| {
-        // One line per table; on a terminal it is rewritten while the table fills.
-        if p.finished {
-            eprintln!(
-                "{}seeding {}: {} rows",
-                if tty { "\r\x1b[2K" } else { "" },
-                p.table,
-                p.done
-            );
-        } else if tty {
-            eprint!("\r\x1b[2Kseeding {}: {}/{} rows", p.table, p.done, p.total);
-        }
-    };
+    let mut progress = crate::progress::SeedBars::new(args.quiet, args.volumes);
     let report = seed::seed(
         &extracted.document,
         &extracted.statements,

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use pgspec::diagnostics::{Code, Severity};
 use pgspec::pipeline;
 use pgspec::postgres::{Cluster, Server};
-use pgspec::seed::{self, SeedOptions, SeedReport};
+use pgspec::seed::{
+    self, PlannedTable, Progress, SeedOptions, SeedProgress, SeedReport, TableReport,
+};
 use pgspec::up;
 use pgspec::verify::{self, ClaimKind, Status, VerifyReport};
 
@@ -35,6 +37,15 @@ fn unique_name(prefix: &str) -> String {
 
 /// `up` + `seed` of `text` into a fresh database; returns the server, database and report.
 fn up_and_seed(text: &str, options: &SeedOptions) -> (Server, String, SeedReport) {
+    up_and_seed_watched(text, options, &mut pgspec::seed::NoProgress)
+}
+
+/// [`up_and_seed`], with `progress` hearing the seeding.
+fn up_and_seed_watched(
+    text: &str,
+    options: &SeedOptions,
+    progress: &mut dyn SeedProgress,
+) -> (Server, String, SeedReport) {
     let server = server();
     let name = unique_name("seed");
     {
@@ -63,7 +74,7 @@ fn up_and_seed(text: &str, options: &SeedOptions) -> (Server, String, SeedReport
         &server,
         &name,
         options,
-        &mut |_| {},
+        progress,
     )
     .expect("seed runs");
     (server, name, report)
@@ -558,5 +569,72 @@ fn columns_and_tables_named_by_keywords_are_filled() {
         ),
         30
     );
+    drop_db(&server, &name);
+}
+
+/// Everything `seed` told its progress sink, in order.
+#[derive(Default)]
+struct Recording {
+    plan: Vec<PlannedTable>,
+    /// (table, rows so far, rows asked, finished)
+    rows: Vec<(String, u64, u64, bool)>,
+    done: Vec<String>,
+}
+
+impl SeedProgress for Recording {
+    fn plan(&mut self, tables: &[PlannedTable]) {
+        assert!(self.rows.is_empty(), "the plan comes before the first row");
+        self.plan = tables.to_vec();
+    }
+    fn rows(&mut self, p: &Progress<'_>) {
+        assert_eq!(
+            self.plan.get(p.index).map(|t| t.table.as_str()),
+            Some(p.table)
+        );
+        assert_eq!(p.tables, self.plan.len());
+        self.rows
+            .push((p.table.to_string(), p.done, p.total, p.finished));
+    }
+    fn table_done(&mut self, report: &TableReport) {
+        self.done.push(report.table.clone());
+    }
+}
+
+#[test]
+fn seed_reports_the_plan_and_progress_inside_a_long_table() {
+    let text = doc(
+        "CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE events (id bigint PRIMARY KEY, kind_id int NOT NULL REFERENCES kinds(id), at timestamptz NOT NULL, body text);",
+    );
+    let options = SeedOptions {
+        rows: 10,
+        tables: [("events".to_string(), 50_000)].into_iter().collect(),
+        ..SeedOptions::default()
+    };
+    let mut seen = Recording::default();
+    let (server, name, report) = up_and_seed_watched(&text, &options, &mut seen);
+    let planned: Vec<(&str, u64)> = seen
+        .plan
+        .iter()
+        .map(|t| (t.table.as_str(), t.rows))
+        .collect();
+    assert_eq!(
+        planned,
+        vec![("kinds", 10), ("events", 50_000)],
+        "parents first"
+    );
+    assert_eq!(seen.done, vec!["kinds", "events"]);
+    let events: Vec<&(String, u64, u64, bool)> =
+        seen.rows.iter().filter(|r| r.0 == "events").collect();
+    // Inside the table: reports before it is finished, growing, short of the total.
+    let inside: Vec<u64> = events.iter().filter(|r| !r.3).map(|r| r.1).collect();
+    assert!(
+        inside.iter().filter(|&&d| d > 0 && d < 50_000).count() >= 2,
+        "progress inside the table: {inside:?}"
+    );
+    assert!(inside.windows(2).all(|w| w[0] < w[1]), "{inside:?}");
+    let last = events.last().expect("events reported");
+    assert_eq!((last.1, last.2, last.3), (50_000, 50_000, true));
+    assert_eq!(report.total_rows, 50_010);
     drop_db(&server, &name);
 }

@@ -20,6 +20,7 @@ pub mod gen;
 pub mod load;
 pub mod names;
 pub mod plan;
+pub mod progress;
 pub mod values;
 pub mod volumes;
 
@@ -35,7 +36,7 @@ use crate::postgres::{ClusterError, Server};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-pub use load::Progress;
+pub use progress::{NoProgress, PlannedTable, Progress, SeedProgress};
 
 use bounded::{statement_bound, DocumentConnection};
 use gen::{Generator, KeyPools};
@@ -278,7 +279,7 @@ pub fn seed(
     server: &Server,
     database: &str,
     options: &SeedOptions,
-    progress: &mut dyn FnMut(&Progress<'_>),
+    progress: &mut dyn SeedProgress,
 ) -> Result<SeedReport, SeedError> {
     if !database_exists(server, database)? {
         return Err(SeedError::MissingDatabase(database.to_string()));
@@ -334,13 +335,22 @@ pub fn seed(
         }
     }
 
+    let planned: Vec<PlannedTable> = order
+        .iter()
+        .map(|&ti| PlannedTable {
+            table: catalog.tables[ti].display_name(),
+            rows: requested(options, &stated, &catalog.tables[ti]),
+        })
+        .collect();
+    progress.plan(&planned);
+
     let mut reports = Vec::new();
     let mut rows_of: HashMap<i64, u64> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut total = 0;
-    for &ti in &order {
+    for (position, &ti) in order.iter().enumerate() {
         let table = &catalog.tables[ti];
-        let want = requested(options, &stated, table);
+        let want = planned[position].rows;
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         // Existing rows: keep unique values unique and integer keys above them.
         let existing: i64 = one_value(
@@ -389,25 +399,37 @@ pub fn seed(
         if borrowed {
             let _ = admin.batch_execute(&grants);
         }
-        let loaded = match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, progress) {
-            Ok(l) => l,
-            Err(e) => {
-                let text = match &e {
-                    SeedError::Server(t) => t.clone(),
-                    other => other.to_string(),
-                };
-                diagnostics.push(Diagnostic::new(
-                    Code::TableNotSeeded,
-                    Category::Seed,
-                    format!(
-                        "table `{}` could not be seeded: {text}",
-                        table.display_name(),
-                    ),
-                    locate_table(statements, table),
-                ));
-                load::Loaded::default()
-            }
+        let mut on_batch = |done: u64, seconds: f64, finished: bool| {
+            progress.rows(&Progress {
+                table: &planned[position].table,
+                index: position,
+                tables: planned.len(),
+                done,
+                total: want,
+                seconds,
+                finished,
+            });
         };
+        let loaded =
+            match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, &mut on_batch) {
+                Ok(l) => l,
+                Err(e) => {
+                    let text = match &e {
+                        SeedError::Server(t) => t.clone(),
+                        other => other.to_string(),
+                    };
+                    diagnostics.push(Diagnostic::new(
+                        Code::TableNotSeeded,
+                        Category::Seed,
+                        format!(
+                            "table `{}` could not be seeded: {text}",
+                            table.display_name(),
+                        ),
+                        locate_table(statements, table),
+                    ));
+                    load::Loaded::default()
+                }
+            };
         // Sequences continue after the generated keys.
         for c in &table.columns {
             if let Some(seq) = &c.sequence {
@@ -494,7 +516,7 @@ pub fn seed(
             };
             diagnostics.push(d);
         }
-        reports.push(TableReport {
+        let report = TableReport {
             table: table.display_name(),
             requested: want,
             rows: loaded.rows,
@@ -508,7 +530,9 @@ pub fn seed(
             method: method.to_string(),
             rejected: loaded.rejected.into_iter().collect(),
             stopped,
-        });
+        };
+        progress.table_done(&report);
+        reports.push(report);
     }
     // Cycles: point the deferred foreign keys at parents now that every table has rows.
     for t in &catalog.tables {
