@@ -638,3 +638,133 @@ fn seed_reports_the_plan_and_progress_inside_a_long_table() {
     assert_eq!(report.total_rows, 50_010);
     drop_db(&server, &name);
 }
+
+#[test]
+fn seed_with_truncate_twice_gives_the_same_rows_and_a_rerun_adds_nothing() {
+    let text = doc(
+        "CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL UNIQUE, tier text NOT NULL CHECK (tier IN ('free', 'pro')));\n\
+         CREATE TABLE invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), total numeric(10,2) NOT NULL CHECK (total >= 0));",
+    );
+    let options = SeedOptions {
+        rows: 300,
+        ..SeedOptions::default()
+    };
+    let (server, name, first) = up_and_seed(&text, &options);
+    assert_eq!(first.total_rows, 600);
+    let digest = || -> (i64, i64, String) {
+        let mut c = crate::data_client(&server, &name);
+        let row = c
+            .query_one(
+                "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM invoices), \
+                 md5((SELECT string_agg(c::text, ',' ORDER BY id) FROM customers c) \
+                     || (SELECT string_agg(i::text, ',' ORDER BY id) FROM invoices i))",
+                &[],
+            )
+            .expect("digest");
+        (row.get(0), row.get(1), row.get(2))
+    };
+    let seeded = digest();
+    let again = |truncate: bool| {
+        let extracted = pipeline::extract(text.as_bytes());
+        seed::seed(
+            &extracted.document,
+            &extracted.statements,
+            &server,
+            &name,
+            &SeedOptions {
+                truncate,
+                ..options.clone()
+            },
+            &mut pgspec::seed::NoProgress,
+        )
+        .expect("seed runs")
+    };
+    // Every table holds its rows already: nothing to add, nothing changes.
+    let rerun = again(false);
+    assert_eq!(rerun.total_rows, 0, "{:?}", rerun.tables);
+    assert!(rerun.tables.iter().all(|t| t.existing == 300));
+    assert_eq!(digest(), seeded);
+    // Emptied first, the same seed gives the same rows (sequences restart too).
+    for _ in 0..2 {
+        let report = again(true);
+        assert_eq!(report.total_rows, 600);
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+        assert_eq!(digest(), seeded);
+    }
+    drop_db(&server, &name);
+}
+
+#[test]
+fn a_seed_killed_mid_table_is_finished_by_running_it_again() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("events.md");
+    std::fs::write(
+        &path,
+        doc("CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL UNIQUE);\n\
+             CREATE TABLE events (id bigint PRIMARY KEY, kind_id int NOT NULL REFERENCES kinds(id), at timestamptz NOT NULL, body text);"),
+    )
+    .expect("write doc");
+    let doc_path = path.display().to_string();
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let name = unique_name("killed");
+    let pgspec = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgspec"));
+        cmd.args(args)
+            .args(["--db", &url, "--name", &name, &doc_path])
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    let up = pgspec(&["up"]).output().expect("up");
+    assert_eq!(
+        up.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let server = Server::Url(url.clone());
+    let events = || -> i64 {
+        let mut c = crate::data_client(&server, &name);
+        c.query_one("SELECT count(*) FROM events", &[])
+            .expect("count")
+            .get(0)
+    };
+    let seed_args = ["seed", "--rows", "20", "--table", "events=150000"];
+    let mut child = pgspec(&seed_args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn seed");
+    let started = Instant::now();
+    while events() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no batch of events arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill seed");
+    let _ = child.wait();
+    let left = events();
+    assert!(left > 0 && left < 150_000, "killed mid-table: {left} rows");
+
+    let rerun = pgspec(&seed_args).output().expect("seed again");
+    let stdout = String::from_utf8_lossy(&rerun.stdout);
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert!(stdout.contains("already held rows"), "{stdout}");
+    assert_eq!(events(), 150_000, "{stdout}");
+    let mut c = crate::data_client(&server, &name);
+    let kinds: i64 = c
+        .query_one("SELECT count(*) FROM kinds", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(kinds, 20);
+    drop(c);
+    let _ = pgspec(&["down"]).output();
+}

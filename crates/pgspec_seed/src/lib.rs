@@ -63,7 +63,8 @@ impl From<crate::postgres::client::Error> for SeedError {
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct SeedOptions {
-    /// Rows per table (unless `tables` names it).
+    /// Rows each table should hold (unless `tables` names it); rows it holds already count,
+    /// so running again after a seed that stopped fills only what is missing.
     pub rows: u64,
     /// Per-table row counts, by `name` or `schema.name`.
     pub tables: BTreeMap<String, u64>,
@@ -72,6 +73,9 @@ pub struct SeedOptions {
     pub seed: u64,
     /// Use the row counts the document states for the tables it names ("1M users").
     pub document_volumes: bool,
+    /// Empty every table first (TRUNCATE … RESTART IDENTITY), so the same seed gives the
+    /// same rows again.
+    pub truncate: bool,
 }
 
 impl Default for SeedOptions {
@@ -81,6 +85,7 @@ impl Default for SeedOptions {
             tables: BTreeMap::new(),
             seed: 42,
             document_volumes: false,
+            truncate: false,
         }
     }
 }
@@ -90,7 +95,10 @@ impl Default for SeedOptions {
 pub struct TableReport {
     pub table: String,
     pub requested: u64,
+    /// Rows this run added.
     pub rows: u64,
+    /// Rows the table held before this run (they count towards `requested`).
+    pub existing: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
     /// `copy`, `insert` or `copy+insert`.
@@ -271,6 +279,52 @@ fn one_value<T: for<'a> crate::postgres::client::types::FromSql<'a>>(
     Ok(ran.value.ok().and_then(|r| r.try_get::<_, T>(0).ok()))
 }
 
+/// Empty `tables` in one TRUNCATE as the document's role (`owner`), restarting their
+/// sequences; tables pgspec provisioned are lent to it for the statement, as for loading.
+fn truncate_tables(
+    app: &mut DocumentConnection<'_>,
+    admin: &mut Client,
+    tables: &[Table],
+    owner: &str,
+) -> Result<(), SeedError> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let lend: Vec<String> = tables
+        .iter()
+        .filter(|t| t.owner != owner)
+        .map(|t| {
+            format!(
+                "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT TRUNCATE ON {t} TO {a}; \
+                 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
+                s = quote_ident(&t.schema),
+                t = t.qualified(),
+                a = quote_ident(owner)
+            )
+        })
+        .collect();
+    for grant in &lend {
+        admin.batch_execute(grant)?;
+    }
+    let list: Vec<String> = tables.iter().map(Table::qualified).collect();
+    let sql = format!("TRUNCATE TABLE {} RESTART IDENTITY", list.join(", "));
+    let bound = bounded::bound_for_rows(tables.len().saturating_mul(1000), load::COPY_PER_ROW);
+    let ran = app.run(bound, |c| c.batch_execute(&sql));
+    for grant in &lend {
+        let _ = admin.batch_execute(&grant.replace("GRANT ", "REVOKE ").replace(" TO ", " FROM "));
+    }
+    let ran = ran?;
+    if let Some(stop) = ran.stop(ran.value.as_ref().err()) {
+        return Err(SeedError::Server(format!("emptying the tables: {stop}")));
+    }
+    ran.value.map_err(|e| {
+        SeedError::Server(format!(
+            "emptying the tables: {}",
+            crate::postgres::cluster::error_text(&e)
+        ))
+    })
+}
+
 /// Fill `database` (made by `pgspec up`) according to `options`.
 #[allow(clippy::too_many_lines)]
 pub fn seed(
@@ -300,6 +354,10 @@ pub fn seed(
         })?
         .value?
         .get(0);
+    // Before the keys of existing rows are read: they are gone afterwards.
+    if options.truncate {
+        truncate_tables(&mut app, &mut admin, &catalog.tables, &owner)?;
+    }
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();
     let (order, deferred) = plan_order(&catalog.tables);
@@ -335,13 +393,20 @@ pub fn seed(
         }
     }
 
-    let planned: Vec<PlannedTable> = order
-        .iter()
-        .map(|&ti| PlannedTable {
-            table: catalog.tables[ti].display_name(),
-            rows: requested(options, &stated, &catalog.tables[ti]),
-        })
-        .collect();
+    let mut planned = Vec::with_capacity(order.len());
+    for &ti in &order {
+        let table = &catalog.tables[ti];
+        let existing: i64 = one_value(
+            &mut app,
+            &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
+        )?
+        .unwrap_or(0);
+        planned.push(PlannedTable {
+            table: table.display_name(),
+            rows: requested(options, &stated, table),
+            existing: existing.max(0).unsigned_abs(),
+        });
+    }
     progress.plan(&planned);
 
     let mut reports = Vec::new();
@@ -351,14 +416,12 @@ pub fn seed(
     for (position, &ti) in order.iter().enumerate() {
         let table = &catalog.tables[ti];
         let want = planned[position].rows;
+        let existing = planned[position].existing;
+        let to_add = want.saturating_sub(existing);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         // Existing rows: keep unique values unique and integer keys above them.
-        let existing: i64 = one_value(
-            &mut app,
-            &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
-        )?
-        .unwrap_or(0);
-        if existing > 0 {
+        if existing > 0 && to_add > 0 {
+            gen.continue_after(options.seed, existing);
             for (ui, cols) in gen.unique_columns().iter().enumerate() {
                 for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000))? {
                     gen.preload_unique(ui, &row);
@@ -404,14 +467,14 @@ pub fn seed(
                 table: &planned[position].table,
                 index: position,
                 tables: planned.len(),
-                done,
+                done: existing + done,
                 total: want,
                 seconds,
                 finished,
             });
         };
         let loaded =
-            match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, &mut on_batch) {
+            match load::load_table(&mut app, &mut gen, &mut pools, &refs, to_add, &mut on_batch) {
                 Ok(l) => l,
                 Err(e) => {
                     let text = match &e {
@@ -469,7 +532,7 @@ pub fn seed(
                     }
                 })
             });
-        rows_of.insert(table.oid, existing.max(0).unsigned_abs() + loaded.rows);
+        rows_of.insert(table.oid, existing + loaded.rows);
         let range = locate_table(statements, table);
         for (constraint, n) in &loaded.rejected {
             let mut d = Diagnostic::new(
@@ -490,7 +553,7 @@ pub fn seed(
             }
             diagnostics.push(d);
         }
-        if loaded.rows < want {
+        if loaded.rows < to_add {
             let why = stopped.clone().unwrap_or_else(|| {
                 if loaded.rejected.is_empty() {
                     "the generator produced no more rows".into()
@@ -502,9 +565,9 @@ pub fn seed(
                 Code::TableNotSeeded,
                 Category::Seed,
                 format!(
-                    "table `{}` received {} of {want} rows: {why}",
+                    "table `{}` has {} of {want} rows: {why}",
                     table.display_name(),
-                    loaded.rows
+                    existing + loaded.rows
                 ),
                 range,
             );
@@ -520,6 +583,7 @@ pub fn seed(
             table: table.display_name(),
             requested: want,
             rows: loaded.rows,
+            existing,
             seconds: loaded.seconds,
             #[allow(clippy::cast_precision_loss)]
             rows_per_second: if loaded.seconds > 0.0 {

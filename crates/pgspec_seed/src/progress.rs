@@ -8,8 +8,11 @@ use super::TableReport;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedTable {
     pub table: String,
-    /// Rows asked for (`--rows`, `--table`, or the document's stated volume).
+    /// Rows the table should hold (`--rows`, `--table`, or the document's stated volume).
     pub rows: u64,
+    /// Rows it holds before this run (the document's own, or an earlier seed's): they count
+    /// towards `rows`.
+    pub existing: u64,
 }
 
 /// Rows of one table so far.
@@ -19,6 +22,7 @@ pub struct Progress<'a> {
     /// Position of the table in the plan (0-based) and the number of tables.
     pub index: usize,
     pub tables: usize,
+    /// Rows the table holds now (those it held before this run included) and should hold.
     pub done: u64,
     pub total: u64,
     /// Seconds since the table's first row.
