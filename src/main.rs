@@ -126,6 +126,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     bound_time(&cli);
+    stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -148,8 +149,62 @@ fn bound_time(cli: &Cli) {
     let limit = cli.timeout;
     pgspec::postgres::CommandTimer::start(Duration::from_secs(limit), move || {
         eprintln!("pgspec: error: the command did not finish within --timeout {limit} s; pgspec ended its statements on the server");
+        report_cleanup();
         std::process::exit(2);
     });
+}
+
+/// What is left when `command` is interrupted, beyond the scratch databases pgspec removes.
+fn what_an_interruption_leaves(command: &Command) -> &'static str {
+    match command {
+        Command::Seed(_) => {
+            "the rows loaded so far stay: run the same `pgspec seed` again to finish (it fills only \
+             what is missing), or add --truncate to start over"
+        }
+        Command::Up(_) => {
+            "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
+        }
+        _ => "",
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP: remove the run's scratch databases and the roles it created,
+/// say so and what the interruption leaves, and exit with 128 + the signal's number. A second
+/// signal while that runs exits at once.
+fn stop_cleanly_on_signals(leaves: &'static str) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut received = signals.forever();
+        let Some(first) = received.next() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            eprintln!("\npgspec: interrupted; cleaning up (a second Ctrl-C exits at once)");
+            report_cleanup();
+            if !leaves.is_empty() {
+                eprintln!("pgspec: {leaves}");
+            }
+            std::process::exit(128 + first);
+        });
+        if let Some(second) = received.next() {
+            eprintln!("pgspec: stopped without cleaning up");
+            std::process::exit(128 + second);
+        }
+    });
+}
+
+/// Drop the scratch databases of this run that still exist, and say which.
+fn report_cleanup() {
+    let (dropped, failed) = pgspec::postgres::session::drop_live_scratch_databases();
+    for name in dropped {
+        eprintln!("pgspec: removed the scratch database {name} and the roles this run created");
+    }
+    for why in failed {
+        eprintln!("pgspec: could not remove a scratch database: {why}");
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

@@ -1212,3 +1212,64 @@ fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else()
         admin_strings(&format!("DROP ROLE {role}"));
     }
 }
+
+/// The scratch databases and run roles of pgspec process `pid` (their names carry it).
+fn scratch_of(pid: u32) -> (Vec<String>, Vec<String>) {
+    let names = |sql: String| -> Vec<String> {
+        admin_strings(&sql)
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect()
+    };
+    (
+        names(format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'pgspec\\_check\\_{pid}\\_%'"
+        )),
+        names(format!(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'pgspec\\_run\\_{pid}\\_%'"
+        )),
+    )
+}
+
+#[test]
+fn an_interrupted_check_removes_its_scratch_database_and_says_so() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let doc = sleeping_doc(&dir, &format!("interrupted-{signal}"), false);
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(["--statement-timeout", "0"])
+            .args(["check", "--db", &shared_cluster().url("postgres"), &doc])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn pgspec");
+        let pid = child.id();
+        assert!(
+            wait_until(Duration::from_secs(30), || backends_of(
+                pid,
+                &format!("interrupted-{signal}")
+            ) == 1),
+            "the statement runs"
+        );
+        let (databases, roles) = scratch_of(pid);
+        assert_eq!(
+            (databases.len(), roles.len()),
+            (1, 1),
+            "a scratch database and its run role"
+        );
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains("pgspec: interrupted"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("removed the scratch database {}", databases[0])),
+            "{stderr}"
+        );
+        assert_eq!(scratch_of(pid), (vec![], vec![]), "nothing is left behind");
+    }
+}
