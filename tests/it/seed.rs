@@ -768,3 +768,114 @@ fn a_seed_killed_mid_table_is_finished_by_running_it_again() {
     drop(c);
     let _ = pgspec(&["down"]).output();
 }
+
+/// Stops and removes a private cluster on drop, even if the test panics.
+struct PrivateCluster(std::path::PathBuf);
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(["cluster", "destroy", "--cluster-dir"])
+            .arg(&self.0)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_server_that_stops_mid_seed_is_named_and_a_rerun_finishes() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let root = std::env::temp_dir().join(unique_name("stopped"));
+    let cluster = PrivateCluster(root.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("stops.md");
+    std::fs::write(
+        &path,
+        doc("CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL UNIQUE);\n\
+             CREATE TABLE events (id bigint PRIMARY KEY, kind_id int NOT NULL REFERENCES kinds(id), at timestamptz NOT NULL, body text);\n\
+             CREATE TABLE later (id int PRIMARY KEY, v text UNIQUE);"),
+    )
+    .expect("write doc");
+    let pgspec = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgspec"));
+        cmd.args(args)
+            .arg("--cluster-dir")
+            .arg(&cluster.0)
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    let doc_path = path.display().to_string();
+    let up = pgspec(&["up", &doc_path]).output().expect("up");
+    assert_eq!(
+        up.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let bins = shared_cluster().bins.clone();
+    let server = Server::Embedded(Cluster::ensure(&root, &bins).expect("the private cluster runs"));
+    let database = up::database_name_for(&doc_path);
+    let events = || -> Option<i64> {
+        let mut c = server
+            .app_config(&database)
+            .ok()?
+            .connect(::postgres::NoTls)
+            .ok()?;
+        c.query_one("SELECT count(*) FROM events", &[])
+            .ok()
+            .map(|r| r.get(0))
+    };
+    let seed_args = [
+        "seed",
+        "--rows",
+        "10",
+        "--table",
+        "events=600000",
+        &doc_path,
+    ];
+    let child = pgspec(&seed_args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn seed");
+    let started = Instant::now();
+    while events().unwrap_or(0) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no batch of events arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stop = pgspec(&["cluster", "stop"]).output().expect("cluster stop");
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    let out = child.wait_with_output().expect("seed ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the server stopped while `events` was being filled"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run the same `pgspec seed` to finish"),
+        "{stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("generator produced no more rows"),
+        "no finding blames the generator"
+    );
+
+    // Started again, the same command fills what is missing.
+    let rerun = pgspec(&seed_args).output().expect("seed again");
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(events(), Some(600_000));
+}

@@ -52,6 +52,9 @@ pub enum SeedError {
     Cluster(#[from] ClusterError),
     #[error("database {0} does not exist; run `pgspec up` first")]
     MissingDatabase(String),
+    /// The server went away (stopped, crashed, unreachable) during the run.
+    #[error("the server stopped{during}: {why}; the rows loaded so far stay: start the server again (`pgspec cluster start` for the private cluster) and run the same `pgspec seed` to finish")]
+    ServerStopped { during: String, why: String },
 }
 
 impl From<crate::postgres::client::Error> for SeedError {
@@ -325,9 +328,43 @@ fn truncate_tables(
     })
 }
 
-/// Fill `database` (made by `pgspec up`) according to `options`.
-#[allow(clippy::too_many_lines)]
+/// Why `server` cannot be reached now, if it cannot: what tells a server that stopped from a
+/// statement that failed.
+fn server_stopped(server: &Server) -> Option<String> {
+    match server.admin_client(&server.maintenance_dbname()) {
+        Ok(mut c) => c
+            .simple_query("SELECT 1")
+            .err()
+            .map(|e| crate::postgres::cluster::error_text(&e)),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Fill `database` (made by `pgspec up`) according to `options`. When the server stops
+/// meanwhile the run ends with [`SeedError::ServerStopped`] (the rows loaded so far stay,
+/// and running it again fills only what is missing).
 pub fn seed(
+    document: &Document,
+    statements: &[Statement],
+    server: &Server,
+    database: &str,
+    options: &SeedOptions,
+    progress: &mut dyn SeedProgress,
+) -> Result<SeedReport, SeedError> {
+    match fill(document, statements, server, database, options, progress) {
+        Err(e) if !matches!(e, SeedError::ServerStopped { .. }) => match server_stopped(server) {
+            Some(why) => Err(SeedError::ServerStopped {
+                during: String::new(),
+                why,
+            }),
+            None => Err(e),
+        },
+        done => done,
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn fill(
     document: &Document,
     statements: &[Statement],
     server: &Server,
@@ -477,6 +514,12 @@ pub fn seed(
             match load::load_table(&mut app, &mut gen, &mut pools, &refs, to_add, &mut on_batch) {
                 Ok(l) => l,
                 Err(e) => {
+                    if let Some(why) = server_stopped(server) {
+                        return Err(SeedError::ServerStopped {
+                            during: format!(" while `{}` was being filled", table.display_name()),
+                            why,
+                        });
+                    }
                     let text = match &e {
                         SeedError::Server(t) => t.clone(),
                         other => other.to_string(),
@@ -493,6 +536,18 @@ pub fn seed(
                     load::Loaded::default()
                 }
             };
+        if loaded.stopped.is_some() {
+            if let Some(why) = server_stopped(server) {
+                return Err(SeedError::ServerStopped {
+                    during: format!(
+                        " while `{}` was being filled ({} of {want} rows)",
+                        table.display_name(),
+                        existing + loaded.rows
+                    ),
+                    why,
+                });
+            }
+        }
         // Sequences continue after the generated keys.
         for c in &table.columns {
             if let Some(seq) = &c.sequence {
