@@ -1279,8 +1279,8 @@ fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else()
     }
 }
 
-/// The scratch databases and run roles of pgspec process `pid` (their names carry it).
-fn scratch_of(pid: u32) -> (Vec<String>, Vec<String>) {
+/// The scratch databases (`prefix_<pid>_…`) and run roles of pgspec process `pid`.
+fn scratch_of(prefix: &str, pid: u32) -> (Vec<String>, Vec<String>) {
     let names = |sql: String| -> Vec<String> {
         admin_strings(&sql)
             .into_iter()
@@ -1289,7 +1289,8 @@ fn scratch_of(pid: u32) -> (Vec<String>, Vec<String>) {
     };
     (
         names(format!(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'pgspec\\_check\\_{pid}\\_%'"
+            "SELECT datname FROM pg_database WHERE datname LIKE '{}\\_{pid}\\_%'",
+            prefix.replace('_', "\\_")
         )),
         names(format!(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE 'pgspec\\_run\\_{pid}\\_%'"
@@ -1298,13 +1299,24 @@ fn scratch_of(pid: u32) -> (Vec<String>, Vec<String>) {
 }
 
 #[test]
-fn an_interrupted_check_removes_its_scratch_database_and_says_so() {
-    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+fn an_interrupted_check_or_up_removes_its_scratch_database_and_says_so() {
+    let name = format!("pgspec_interrupted_up_{}", std::process::id());
+    for (command, prefix, signal, code) in [
+        ("check", "pgspec_check", "INT", 130),
+        ("check", "pgspec_check", "TERM", 143),
+        ("up", "pgspec_up", "INT", 130),
+    ] {
         let dir = tempfile::tempdir().expect("tempdir");
-        let doc = sleeping_doc(&dir, &format!("interrupted-{signal}"), false);
+        let doc = sleeping_doc(&dir, &format!("interrupted-{command}-{signal}"), false);
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
             .args(["--statement-timeout", "0"])
-            .args(["check", "--db", &shared_cluster().url("postgres"), &doc])
+            .args([command, "--db", &shared_cluster().url("postgres")])
+            .args(if command == "up" {
+                vec!["--name", name.as_str()]
+            } else {
+                vec![]
+            })
+            .arg(&doc)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -1313,15 +1325,17 @@ fn an_interrupted_check_removes_its_scratch_database_and_says_so() {
         assert!(
             wait_until(Duration::from_secs(30), || backends_of(
                 pid,
-                &format!("interrupted-{signal}")
+                &format!("interrupted-{command}-{signal}")
             ) == 1),
             "the statement runs"
         );
-        let (databases, roles) = scratch_of(pid);
+        let (databases, roles) = scratch_of(prefix, pid);
+        // `up`'s database is owned by the persistent owner role of the database it builds.
+        let run_roles = usize::from(command == "check");
         assert_eq!(
             (databases.len(), roles.len()),
-            (1, 1),
-            "a scratch database and its run role"
+            (1, run_roles),
+            "{command}: a scratch database and its run role"
         );
         let sent = std::process::Command::new("kill")
             .args([&format!("-{signal}"), &pid.to_string()])
@@ -1336,6 +1350,17 @@ fn an_interrupted_check_removes_its_scratch_database_and_says_so() {
             stderr.contains(&format!("removed the scratch database {}", databases[0])),
             "{stderr}"
         );
-        assert_eq!(scratch_of(pid), (vec![], vec![]), "nothing is left behind");
+        assert_eq!(
+            scratch_of(prefix, pid),
+            (vec![], vec![]),
+            "{command}: nothing is left behind"
+        );
+        if command == "up" {
+            assert!(stderr.contains("run `pgspec up` again"), "{stderr}");
+            let made = admin_strings(&format!(
+                "SELECT datname FROM pg_database WHERE datname = '{name}'"
+            ));
+            assert!(made.is_empty(), "no database {name} was made");
+        }
     }
 }
