@@ -52,7 +52,11 @@ impl SeedProgress for SeedBars {
         eprintln!("seeding {} tables, {} rows", tables.len(), HumanCount(rows));
         if self.show_plan {
             for t in tables {
-                eprintln!("  {:<40} {:>12} rows", t.table, HumanCount(t.rows).to_string());
+                eprintln!(
+                    "  {:<40} {:>12} rows",
+                    t.table,
+                    HumanCount(t.rows).to_string()
+                );
             }
         }
     }
