@@ -88,3 +88,38 @@ impl SeedProgress for SeedBars {
         eprintln!("seeded {}: {} rows", report.table, HumanCount(report.rows));
     }
 }
+
+/// Documents with at least this many statements get a bar while `check` applies them.
+const LONG_DOCUMENT: usize = 200;
+
+/// `check`'s progress through a long document's statements, as a bar on a terminal (none
+/// otherwise, or with fewer than [`LONG_DOCUMENT`] statements).
+pub(crate) fn statement_bar(path: &str) -> Option<pgspec::check::StatementProgress> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::hidden();
+    let prefix = format!("applying {path}");
+    Some(pgspec::check::StatementProgress(std::sync::Arc::new(
+        move |done, total| {
+            if total < LONG_DOCUMENT {
+                return;
+            }
+            if bar.is_hidden() && done < total {
+                let style = ProgressStyle::with_template(
+                    "{prefix} {human_pos}/{human_len} statements [{wide_bar}]",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_length(total as u64);
+                bar.set_prefix(prefix.clone());
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_position(done as u64);
+            if done == total {
+                bar.finish_and_clear();
+            }
+        },
+    )))
+}

@@ -157,6 +157,10 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let mut out = stdout.lock();
     for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
         let extracted = pipeline::extract(&bytes);
+        let options = CheckOptions {
+            progress: crate::progress::statement_bar(&path),
+            ..options.clone()
+        };
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
