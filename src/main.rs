@@ -196,9 +196,20 @@ fn stop_cleanly_on_signals(leaves: &'static str) {
     });
 }
 
-/// Drop the scratch databases of this run that still exist, and say which.
+/// Drop the scratch databases of this run that still exist, and say which; given up after
+/// [`CLEANUP_BOUND`] (a server that hangs must not keep an interrupted run alive).
 fn report_cleanup() {
-    let (dropped, failed) = pgspec::postgres::session::drop_live_scratch_databases();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(pgspec::postgres::session::drop_live_scratch_databases());
+    });
+    let Ok((dropped, failed)) = receiver.recv_timeout(CLEANUP_BOUND) else {
+        eprintln!(
+            "pgspec: the server did not answer within {} s; scratch databases may be left (the next run on the private cluster removes them)",
+            CLEANUP_BOUND.as_secs()
+        );
+        return;
+    };
     for name in dropped {
         eprintln!("pgspec: removed the scratch database {name} and the roles this run created");
     }
@@ -206,6 +217,9 @@ fn report_cleanup() {
         eprintln!("pgspec: could not remove a scratch database: {why}");
     }
 }
+
+/// How long an interrupted run waits for its scratch databases to be dropped.
+const CLEANUP_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
