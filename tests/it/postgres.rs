@@ -1219,6 +1219,9 @@ fn the_timeout_option_bounds_a_whole_command() {
             == 0),
         "the statement outlived pgspec"
     );
+    // And removed its scratch database and run role.
+    assert!(stderr.contains("removed the scratch database"), "{stderr}");
+    assert_eq!(scratch_of("pgspec_check", pid), (vec![], vec![]));
 }
 
 /// The shared cluster as a URL server logging in as `user`.
