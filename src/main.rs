@@ -10,6 +10,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod panic;
 mod printer;
 mod progress;
 
@@ -124,11 +125,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    panic::install();
     let cli = Cli::parse();
     bound_time(&cli);
     stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
-    match run(cli) {
+    panic::guarded(|| match run(cli) {
         Ok(code) => code,
+        Err(err) if panic::is_broken_pipe_error(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pgspec: error: {err}");
             for cause in err.chain().skip(1) {
@@ -136,7 +139,7 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
-    }
+    })
 }
 
 /// --statement-timeout for every connection, --timeout for the whole command.

@@ -156,6 +156,7 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
+        pgspec::diagnostics::stage::document(&path);
         let extracted = pipeline::extract(&bytes);
         let options = CheckOptions {
             progress: crate::progress::statement_bar(&path),
@@ -175,6 +176,7 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
             .diagnostics
             .iter()
             .any(|d| d.code == Code::UnreadableInput);
+        pgspec::diagnostics::stage::enter("render");
         let source = doc.source(&path);
         let shown = report.diagnostics.iter().filter(|d| {
             args.verbose

@@ -176,6 +176,7 @@ pub(crate) fn document_path(path: &Path) -> Option<String> {
 }
 
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
+    pgspec::diagnostics::stage::document(&path.display().to_string());
     if path == Path::new("-") {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)

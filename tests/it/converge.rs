@@ -351,3 +351,26 @@ fn original_seed_fixes_converge() {
 fn repaired_seed_fixes_converge() {
     assert_seed_fixes_converge("repaired");
 }
+
+#[test]
+fn corpus_document_fixes_converge() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    let cases: Vec<Case> = paths
+        .iter()
+        .map(|p| Case {
+            name: format!(
+                "tests/corpus/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            bytes: std::fs::read(p).expect("read corpus document"),
+        })
+        .collect();
+    assert_converge(&cases);
+}

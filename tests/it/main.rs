@@ -2,6 +2,7 @@ mod catalog;
 mod check;
 mod cli;
 mod converge;
+mod corpus;
 mod document;
 mod fix;
 mod generated;

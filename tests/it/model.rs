@@ -142,11 +142,12 @@ fn generated_tables_apply_before_their_first_use_and_fragments_are_completed() {
         doc.line_index.line(fragment[0].secondary[0].range.start),
         line_of(&doc, "ORDERS {")
     );
-    // Generated tables are drift (DRF001) at their description, with the SQL's use as the
-    // second span.
-    let not_in_sql: BTreeSet<u32> = with_code(&report, Code::TableNotInSql)
-        .iter()
-        .map(|d| line(&doc, d))
+    // Generated tables are one note (DRF001) labelling each description.
+    let notes = with_code(&report, Code::TableNotInSql);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    let not_in_sql: BTreeSet<u32> = std::iter::once(notes[0].primary.range)
+        .chain(notes[0].secondary.iter().map(|l| l.range))
+        .map(|r| doc.line_index.line(r.start))
         .collect();
     let expected: BTreeSet<u32> = [
         line_of(&doc, "CUSTOMERS {"),

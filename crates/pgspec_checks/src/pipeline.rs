@@ -2,7 +2,7 @@
 //! Stages never print; the binary renders what they return.
 
 use crate::check::{self, CheckOptions, CheckReport};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{stage, Diagnostic};
 use crate::document::{self, Document};
 use crate::lint::{self, LintConfig};
 use crate::postgres::{ClusterError, ScratchDatabase, Server};
@@ -27,10 +27,13 @@ pub struct Extracted {
 
 /// Read `bytes` and extract its statements.
 pub fn extract(bytes: &[u8]) -> Extracted {
+    stage::enter("read");
     let (document, mut diagnostics) = document::read(bytes);
+    stage::enter("sql");
     let (statements, sql_diagnostics) = sql::extract(&document);
     diagnostics.extend(sql_diagnostics);
     let no_sql = statements.is_empty();
+    stage::enter("schema");
     let (mut doc_schema, schema_diagnostics) = schema::from_document(&document);
     diagnostics.extend(schema_diagnostics);
     let sql_tables: Vec<String> = statements
@@ -40,11 +43,20 @@ pub fn extract(bytes: &[u8]) -> Extracted {
         .map(|o| o.name.clone())
         .collect();
     schema::align_names(&mut doc_schema, &sql_tables);
+    // A table guessed from a sentence says nothing next to the SQL that creates it (under its
+    // own name or the one alignment gave it).
+    doc_schema
+        .tables
+        .retain(|t| !t.inferred || !sql_tables.iter().any(|s| s.eq_ignore_ascii_case(&t.name)));
     schema::infer_references(&mut doc_schema, &sql_tables);
+    stage::enter("synth");
     let (statements, synthesis, synth_diagnostics) =
         synth::synthesize(&document, &doc_schema, statements);
     diagnostics.extend(synth_diagnostics);
+    // A document that states its schema only in tables, lists or diagrams is complete: DRF001
+    // lists what pgspec generated from it, so "no SQL" would only repeat that.
     if no_sql
+        && synthesis.generated_tables.is_empty()
         && !diagnostics
             .iter()
             .any(|d| d.code == crate::diagnostics::Code::UnreadableInput)
@@ -160,6 +172,7 @@ pub fn check_all(
     options: &CheckOptions,
     lint: Option<&LintConfig>,
 ) -> Result<Checked, ClusterError> {
+    stage::enter("check");
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
     let mut report = check::check(
@@ -181,6 +194,7 @@ pub fn check_all(
             SqlSide::from_catalog,
         )
         .with_refused_tables(&extracted.statements);
+    stage::enter("drift");
     let drift = drift::drift(
         &extracted.document,
         &extracted.schema,
@@ -196,6 +210,7 @@ pub fn check_all(
         report.set_diagnostics(diagnostics);
     }
     if let Some(config) = lint {
+        stage::enter("lint");
         let findings = lint::lint(
             &extracted.document,
             &extracted.statements,

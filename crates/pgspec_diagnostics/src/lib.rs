@@ -5,6 +5,7 @@ pub mod fix;
 pub mod group;
 pub mod registry;
 pub mod render;
+pub mod stage;
 pub mod text;
 
 use serde::Serialize;

@@ -187,7 +187,9 @@ rules! {
     "PG007" => "function-failed" => FunctionFailed, Apply, InvalidDefinition, Error, Never, "a function the document defines fails when `up` calls it";
     "ERD001" => "erd-syntax" => ErdSyntax, Document, Document, Warning, Never, "a mermaid erDiagram line pgspec cannot read";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Document, Document, Warning, Never, "a column table whose rows pgspec cannot read";
-    "DRF001" => "table-not-in-sql" => TableNotInSql, Claims, Drift, Warning, Never, "a table the ERD or a column table describes that no SQL statement creates (pgspec generated it)";
+    "ERD003" => "type-not-postgres" => TypeNotPostgres, Document, Document, Warning, Never, "a column described outside SQL has no type, or one PostgreSQL does not have (another system's spelling, a typo); pgspec names the type it chose";
+    "ERD004" => "table-inferred" => TableInferred, Document, Document, Info, Never, "a table pgspec read from a sentence naming its columns, with types guessed from the names; confirm it";
+    "DRF001" => "table-not-in-sql" => TableNotInSql, Claims, Drift, Info, Never, "tables the ERD, column tables or lists describe that no SQL statement creates (pgspec generated them): one note per document";
     "DRF002" => "table-not-in-erd" => TableNotInErd, Claims, Drift, Warning, Never, "a table the SQL creates that the document's ERD or column tables do not describe";
     "DRF003" => "column-not-in-sql" => ColumnNotInSql, Claims, Drift, Warning, Never, "a column the ERD or a column table declares that the SQL table lacks";
     "DRF004" => "column-not-in-erd" => ColumnNotInErd, Claims, Drift, Warning, Never, "a column the SQL creates or uses that the table's ERD entity or column table does not declare";

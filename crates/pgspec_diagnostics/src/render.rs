@@ -67,7 +67,7 @@ pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String 
         .path(source.path)
         .fold(true);
     for (range, message, primary) in &near {
-        let span = clamp(*range, excerpt_start, excerpt.len());
+        let span = clamp(*range, excerpt, excerpt_start);
         let kind = if *primary {
             AnnotationKind::Primary
         } else {
@@ -272,13 +272,23 @@ pub fn render_sarif(files: &[(Source<'_>, Vec<&Diagnostic>)], version: &str) -> 
     })
 }
 
-fn clamp(range: TextRange, excerpt_start: usize, excerpt_len: usize) -> std::ops::Range<usize> {
-    let start = (range.start as usize)
+/// `range` as byte offsets into the excerpt, inside it and on character boundaries: a range
+/// from a stage with a bug (or into a line the excerpt trims) must not make the renderer slice
+/// inside a character.
+fn clamp(range: TextRange, excerpt: &str, excerpt_start: usize) -> std::ops::Range<usize> {
+    let len = excerpt.len();
+    let mut start = (range.start as usize)
         .saturating_sub(excerpt_start)
-        .min(excerpt_len);
-    let end = (range.end as usize)
+        .min(len);
+    while !excerpt.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (range.end as usize)
         .saturating_sub(excerpt_start)
-        .clamp(start, excerpt_len);
+        .clamp(start, len);
+    while !excerpt.is_char_boundary(end) {
+        end += 1;
+    }
     start..end
 }
 
@@ -286,6 +296,65 @@ fn clamp(range: TextRange, excerpt_start: usize, excerpt_len: usize) -> std::ops
 mod tests {
     use super::*;
     use crate::{Category, Code};
+
+    use proptest::prelude::*;
+
+    /// Text made of the characters that broke renderers before: CJK, Hangul, emoji (with ZWJ
+    /// and variation selectors), combining marks, box drawing, tabs, CR, LF, and ASCII.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("一".to_string()),
+            Just("주문".to_string()),
+            Just("テーブル".to_string()),
+            Just("👩‍💻".to_string()),
+            Just("✅\u{fe0f}".to_string()),
+            Just("e\u{301}\u{308}".to_string()),
+            Just("┌─┬─┐│└┘".to_string()),
+            Just("\t".to_string()),
+            Just("\r\n".to_string()),
+            Just("\n".to_string()),
+            Just("\r".to_string()),
+            Just("\u{200b}".to_string()),
+            Just("|".to_string()),
+            "[a-z ;(),]{0,6}",
+            any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Every renderer, on any UTF-8 text and any ranges (even past the end or inside a
+        /// character, as a stage with a bug could produce), returns without panicking.
+        #[test]
+        fn every_renderer_survives_any_text_and_range(
+            text in hostile_text(),
+            raw in proptest::collection::vec((0u32..400, 0u32..40), 1..4),
+            message in hostile_text(),
+        ) {
+            let index = LineIndex::new(&text);
+            let range = |(start, len): (u32, u32)| TextRange { start, end: start + len };
+            let mut d = Diagnostic::new(
+                Code::StatementRejected,
+                Category::UndefinedObject,
+                message.clone(),
+                range(raw[0]),
+            )
+            .label(message.clone())
+            .note(message.clone())
+            .help(message.clone());
+            for r in &raw[1..] {
+                d = d.secondary(crate::Label::with_message(range(*r), message.clone()));
+            }
+            let source = Source { path: "문서 ┃.md", text: &text, line_index: &index };
+            let _ = render_full(&source, &d, false);
+            let _ = render_full(&source, &d, true);
+            let _ = render_concise(&source, &d);
+            let _ = render_github(&source, &d);
+            let _ = render_sarif(&[(source, vec![&d])], "0");
+        }
+    }
 
     #[test]
     fn full_render_points_at_the_character_column_after_hangul() {

@@ -241,6 +241,7 @@ pub fn up_with(
     database: &str,
     options: &UpOptions,
 ) -> Result<UpReport, ClusterError> {
+    crate::diagnostics::stage::enter("up");
     let fingerprint = fingerprint(bytes);
     let document_id = options.document.as_deref().map(document_id);
     let connection = server.url(database);

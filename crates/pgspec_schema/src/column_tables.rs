@@ -11,16 +11,19 @@ use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::{offset, Document};
 use crate::text::TextRange;
 
-use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
+use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
 
 mod prose;
-use prose::prose_columns;
+use prose::{bullet_column, definition_column, prose_columns, sentence_columns};
 
 mod rows;
 use rows::{row_column, split_type, RowResult};
 
 mod names;
 use names::{bold_table_name, heading_table_name};
+
+mod keys;
+use keys::{stated_key, stated_reference};
 
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
@@ -35,6 +38,7 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
         section: Section::default(),
         bold: None,
         last_column_table: None,
+        sentences: Vec::new(),
     };
     reader.run();
     let Reader {
@@ -199,6 +203,12 @@ enum Role {
     Default,
     References,
     Unique,
+    /// A primary-key mark (`PK`, `主キー`) whose cells are yes/no marks (`○`, `Y`).
+    PrimaryKey,
+    /// The type's length or precision (`長さ`, `桁数`, `길이`, `Length`): `50`, `10,2`.
+    Length,
+    /// The scale of a numeric type, apart from its precision (`精度` beside `桁数`).
+    Scale,
     Other,
 }
 
@@ -216,31 +226,46 @@ fn header_role(cell: &str) -> Role {
     match norm.as_str() {
         "column" | "columns" | "column name" | "column_name" | "col" | "컬럼" | "컬럼명"
         | "칼럼" | "칼럼명" | "컬럼 이름" | "필드명" | "열" | "열 이름" | "물리명"
-        | "컬럼 (물리명)" | "컬럼(물리명)" | "속성명" => Role::Name(true),
-        "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성" => {
-            Role::Name(false)
-        }
-        "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type"
+        | "컬럼 (물리명)" | "컬럼(물리명)" | "속성명"
+        // Japanese, Chinese (simplified and traditional)
+        | "カラム名" | "カラム" | "列名" | "物理名" | "カラム物理名" | "フィールド名" | "字段名"
+        | "字段" | "字段名称" | "列名称" | "欄位" | "欄位名稱" | "欄位名" | "栏位" | "栏位名"
+        | "column名" => Role::Name(true),
+        "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성"
+        | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性" => Role::Name(false),
+        "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type" | "型/型名"
+        | "型名" | "データ型名"
         | "postgres type" | "postgresql type" | "column type" | "type (length)" | "타입"
         | "자료형" | "데이터 타입" | "데이터타입" | "데이터 형식" | "데이터형" | "형식"
-        | "유형" | "타입(길이)" | "자료형(길이)" => Role::Type,
+        | "유형" | "타입(길이)" | "자료형(길이)" | "データ型" | "型" | "データタイプ" | "タイプ"
+        | "型(桁数)" | "データ型(桁数)" | "数据类型" | "类型" | "字段类型" | "資料型態"
+        | "資料類型" | "型態" | "類型" | "数据类型(长度)" => Role::Type,
         "notes" | "note" | "description" | "desc" | "constraints" | "constraint" | "comment"
         | "comments" | "remarks" | "remark" | "details" | "detail" | "options" | "modifiers"
         | "properties" | "extra" | "설명" | "비고" | "제약" | "제약조건" | "제약 조건" | "참고"
-        | "메모" | "내용" | "의미" | "용도" | "논리명" | "한글명" | "설명/제약" => {
-            Role::Notes
+        | "메모" | "내용" | "의미" | "용도" | "논리명" | "한글명" | "설명/제약" | "説明" | "備考"
+        | "制約" | "概要" | "内容" | "論理名" | "コメント" | "制約・備考" | "说明" | "描述"
+        | "备注" | "约束" | "注释" | "含义" | "說明" | "描述說明" | "備註" | "約束" | "註解"
+        | "意味" | "用途" | "定義内容" | "説明/備考" | "中文名" | "字段说明" | "备注说明"
+        | "字段描述" => Role::Notes,
+        "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" => {
+            Role::Key
         }
-        "key" | "keys" | "pk" | "pk/fk" | "key type" | "키" | "pk/fk/uk" => Role::Key,
+        "pk" | "主キー" | "主キー(pk)" | "主キー（pk）" | "主键" | "主鍵" | "기본키" | "pk 여부"
+        | "pk여부" | "primary key" => Role::PrimaryKey,
+        "length" | "size" | "len" | "長さ" | "桁数" | "長さ/桁数" | "桁" | "길이" | "크기"
+        | "사이즈" | "长度" | "長度" => Role::Length,
+        "精度" | "scale" | "小数桁" | "小数位" | "소수점" => Role::Scale,
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
-        | "허용" => Role::Nullable,
-        "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" => {
-            Role::NotNull
-        }
-        "default" | "default value" | "기본값" | "디폴트" => Role::Default,
-        "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" => {
-            Role::References
-        }
-        "unique" | "uk" | "유니크" | "고유" => Role::Unique,
+        | "허용" | "null許可" | "null許容" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
+        | "可空" | "允許空值" | "允许null" => Role::Nullable,
+        "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
+        | "是否必填" | "必填" | "not null制約" => Role::NotNull,
+        "default" | "default value" | "기본값" | "디폴트" | "デフォルト" | "デフォルト値" | "初期値"
+        | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" => Role::Default,
+        "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" | "参照"
+        | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" => Role::References,
+        "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" => Role::Unique,
         _ => Role::Other,
     }
 }
@@ -249,12 +274,10 @@ fn header_role(cell: &str) -> Role {
 fn yes_no(cell: &str) -> Option<bool> {
     let t = cell.trim().trim_matches(['*', '`']).to_lowercase();
     match t.as_str() {
-        "y" | "yes" | "o" | "✓" | "✔" | "✅" | "true" | "1" | "예" | "v" | "○" | "◯" | "●" => {
-            Some(true)
-        }
-        "n" | "no" | "x" | "✗" | "✘" | "❌" | "false" | "0" | "아니오" | "아니요" => {
-            Some(false)
-        }
+        "y" | "yes" | "o" | "✓" | "✔" | "✅" | "true" | "1" | "예" | "v" | "○" | "◯" | "●"
+        | "是" | "はい" | "可" => Some(true),
+        "n" | "no" | "x" | "✗" | "✘" | "❌" | "false" | "0" | "아니오" | "아니요" | "否"
+        | "いいえ" | "不可" | "×" => Some(false),
         _ => None,
     }
 }
@@ -266,8 +289,27 @@ struct Section {
     name: Option<(String, TextRange)>,
     /// Names of the column tables read in this section.
     column_tables: Vec<String>,
-    /// The prose table being collected for the heading's name.
+    /// The prose table being collected for the heading's name (or the bold line's).
     prose: Option<DocTable>,
+    /// A bold line naming a table inside the section: lists after it describe that table.
+    bold_owner: Option<(String, TextRange)>,
+    /// The first line (index) of a sentence naming the table's columns.
+    sentence: Option<usize>,
+    /// Keys stated before the section's list or prose table was complete.
+    keys: Vec<StatedKey>,
+    /// References stated apart from the rows, likewise: column and target.
+    references: Vec<(String, (String, Option<String>))>,
+}
+
+/// A reference stated apart from the rows, given to the table's column of that name.
+fn refer(table: &mut DocTable, column: &str, target: (String, Option<String>)) {
+    if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
+        c.foreign_key = true;
+        if c.references.is_none() || c.references_inferred {
+            c.references = Some(target);
+            c.references_inferred = false;
+        }
+    }
 }
 
 /// The last column table read: its index in `tables`, header cell count and header range.
@@ -287,9 +329,43 @@ struct Reader<'d> {
     /// A bold line naming a table (`**orders**`) and its line index.
     bold: Option<(String, TextRange, usize)>,
     last_column_table: Option<LastTable>,
+    /// Sections described only by a sentence naming columns: the table and the line.
+    sentences: Vec<(String, TextRange, usize)>,
+}
+
+/// A key stated in a line that also names the table's columns by their types is a column
+/// bullet (`` - `email` (text) unique ``), not a key.
+fn names_a_type(key: &StatedKey) -> bool {
+    key.columns.iter().any(|c| normalize_type(c).is_some())
 }
 
 impl<'d> Reader<'d> {
+    /// A line stating a key of the section's table: kept with the table (the last column
+    /// table of the section, else its list or prose table, once read). Whether it was one.
+    fn key_line(&mut self, line: Line<'_>) -> bool {
+        if let Some((column, target)) = stated_reference(line) {
+            let in_section = self
+                .last_column_table
+                .filter(|_| !self.section.column_tables.is_empty());
+            match in_section {
+                Some(last) => refer(&mut self.tables[last.index], &column, target),
+                None => self.section.references.push((column, target)),
+            }
+            return true;
+        }
+        let Some(key) = stated_key(line).filter(|k| !names_a_type(k)) else {
+            return false;
+        };
+        let in_section = self
+            .last_column_table
+            .filter(|_| !self.section.column_tables.is_empty());
+        match in_section {
+            Some(last) => self.tables[last.index].keys.push(key),
+            None => self.section.keys.push(key),
+        }
+        true
+    }
+
     fn run(&mut self) {
         let mut i = 0;
         while i < self.lines.len() {
@@ -307,7 +383,25 @@ impl<'d> Reader<'d> {
                 i += 1;
                 continue;
             }
+            // A definition-list term (`**id**` then `: bigint, primary key`) before a bold
+            // line could take it for a table's name.
+            let definition = self
+                .lines
+                .get(i + 1)
+                .filter(|_| self.markdown.get(i + 1) == Some(&true))
+                .and_then(|d| definition_column(line, *d));
+            if let Some(column) = definition {
+                self.add_prose_columns(vec![column]);
+                i += 2;
+                continue;
+            }
+            if self.key_line(line) {
+                i += 1;
+                continue;
+            }
             if let Some((name, range)) = bold_table_name(line) {
+                self.flush_prose();
+                self.section.bold_owner = Some((name.clone(), range));
                 self.bold = Some((name, range, i));
                 i += 1;
                 continue;
@@ -320,14 +414,68 @@ impl<'d> Reader<'d> {
             i += 1;
         }
         self.finish_section();
+        self.inferred_tables();
+    }
+
+    /// Tables of sections described only by a sentence naming their columns, `…_id` columns
+    /// typed like the document's other keys.
+    fn inferred_tables(&mut self) {
+        let mut key_types: Vec<String> = self
+            .tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .filter(|c| c.primary_key)
+            .filter_map(|c| c.pg_type.clone())
+            .map(|t| match t.as_str() {
+                "serial" => "integer".to_string(),
+                "bigserial" => "bigint".to_string(),
+                _ => t,
+            })
+            .collect();
+        key_types.sort();
+        let key_type = key_types
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| run.len())
+            .map_or_else(|| "bigint".to_string(), |run| run[0].clone());
+        for (name, span, at) in std::mem::take(&mut self.sentences) {
+            let Some(columns) = sentence_columns(self.lines[at], &key_type) else {
+                continue;
+            };
+            self.tables.push(DocTable {
+                name,
+                source: SourceKind::Prose,
+                span,
+                alias: None,
+                defined: true,
+                columns,
+                inferred: true,
+                keys: Vec::new(),
+            });
+        }
     }
 
     /// The section ends: its prose list becomes a table unless a column table of the same
     /// name says more.
     fn finish_section(&mut self) {
-        let section = std::mem::take(&mut self.section);
-        if let Some(prose) = section.prose {
-            if !section.column_tables.contains(&prose.name) {
+        let said_more = self.section.prose.is_some() || !self.section.column_tables.is_empty();
+        if let (Some(at), Some((name, span)), false) =
+            (self.section.sentence, self.section.name.clone(), said_more)
+        {
+            self.sentences.push((name, span, at));
+        }
+        self.flush_prose();
+        self.section = Section::default();
+    }
+
+    /// The prose table collected so far becomes a table, unless a column table of the same
+    /// name says more.
+    fn flush_prose(&mut self) {
+        if let Some(mut prose) = self.section.prose.take() {
+            prose.keys.append(&mut self.section.keys);
+            for (column, target) in std::mem::take(&mut self.section.references) {
+                refer(&mut prose, &column, target);
+            }
+            if !self.section.column_tables.contains(&prose.name) {
                 self.tables.push(prose);
             }
         }
@@ -435,6 +583,8 @@ impl<'d> Reader<'d> {
             alias: None,
             defined: true,
             columns,
+            inferred: false,
+            keys: Vec::new(),
         });
     }
 
@@ -541,13 +691,40 @@ impl<'d> Reader<'d> {
 
     /// A prose column list in a section whose heading names a table.
     fn prose(&mut self, line: Line<'_>) {
-        let Some((name, span)) = self.section.name.clone() else {
+        if self.owner().is_none() {
             return;
+        }
+        let items = match bullet_column(line) {
+            Some(column) => vec![column],
+            None => prose_columns(line),
         };
-        let items = prose_columns(line);
+        if items.is_empty()
+            && self.section.sentence.is_none()
+            && self.section.bold_owner.is_none()
+            && sentence_columns(line, "bigint").is_some()
+        {
+            self.section.sentence = self.lines.iter().position(|l| l.start == line.start);
+        }
+        self.add_prose_columns(items);
+    }
+
+    /// The table lists and prose in this part of the section describe: the bold line's, else
+    /// the heading's.
+    fn owner(&self) -> Option<(String, TextRange)> {
+        self.section
+            .bold_owner
+            .clone()
+            .or_else(|| self.section.name.clone())
+    }
+
+    /// Columns of the section's list or prose table (a name already there is kept).
+    fn add_prose_columns(&mut self, items: Vec<DocColumn>) {
         if items.is_empty() {
             return;
         }
+        let Some((name, span)) = self.owner() else {
+            return;
+        };
         let table = self.section.prose.get_or_insert_with(|| DocTable {
             name,
             source: SourceKind::Prose,
@@ -555,6 +732,8 @@ impl<'d> Reader<'d> {
             alias: None,
             defined: true,
             columns: Vec::new(),
+            inferred: false,
+            keys: Vec::new(),
         });
         for c in items {
             if !table.columns.iter().any(|x| x.name == c.name) {

@@ -215,6 +215,8 @@ pub fn to_schema(
             alias: e.alias.clone(),
             defined: e.block.is_some(),
             columns: e.attributes.iter().map(column).collect(),
+            inferred: false,
+            keys: Vec::new(),
         })
         .collect();
     let rels = relationships

@@ -22,7 +22,7 @@ pub mod synth;
 
 pub use model::{
     align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
-    DocSchema, DocTable, SourceKind,
+    DocSchema, DocTable, SourceKind, StatedKey,
 };
 
 use crate::diagnostics::Diagnostic;
@@ -47,6 +47,13 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         }
         SourceKind::ColumnTable | SourceKind::Prose => t.span.start,
     });
+    // A table guessed from a sentence gives way to any other description of it.
+    let described: Vec<String> = tables
+        .iter()
+        .filter(|t| !t.inferred && t.defined)
+        .map(|t| t.name.clone())
+        .collect();
+    tables.retain(|t| !t.inferred || !described.contains(&t.name));
     diagnostics.extend(column_diagnostics);
     diagnostics.sort_by_key(|d| d.primary.range.start);
     let mut schema = DocSchema {

@@ -52,6 +52,24 @@ pub struct DocTable {
     /// of a relationship is mentioned but not defined (its `columns` are empty).
     pub defined: bool,
     pub columns: Vec<DocColumn>,
+    /// Read from a sentence that names the table's columns, with types guessed from the
+    /// names (ERD004): weaker than any other description of the same table.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
+    /// Keys stated apart from the columns (`**Unique Constraint:** (org_id, user_id)`,
+    /// `복합 기본키: (a, b)`), in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<StatedKey>,
+}
+
+/// A key a line states over several columns of its table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatedKey {
+    pub primary: bool,
+    /// Lowercased column names, in key order.
+    pub columns: Vec<String>,
+    /// The line's text.
+    pub span: TextRange,
 }
 
 /// A column as the document describes it. Facts the source does not state stay `None` / `false`.
@@ -277,6 +295,8 @@ mod tests {
             alias: None,
             defined: true,
             columns,
+            inferred: false,
+            keys: Vec::new(),
         };
         let mut schema = DocSchema {
             tables: vec![
@@ -332,6 +352,8 @@ mod tests {
             span: TextRange::default(),
             alias: None,
             defined: true,
+            inferred: false,
+            keys: Vec::new(),
             columns: vec![DocColumn {
                 name: "x_id".into(),
                 references: references.map(|r| (r.to_string(), None)),

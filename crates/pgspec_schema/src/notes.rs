@@ -60,7 +60,8 @@ pub(crate) fn tokens(text: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c.is_whitespace() {
+        // `\|` in a Markdown table cell is an escaped pipe: the pipe is what is meant.
+        if c.is_whitespace() || (c == '\\' && chars.peek().is_some_and(|&(_, n)| n == '|')) {
             continue;
         }
         if c == '`' || c == '\'' || c == '"' {
@@ -161,11 +162,14 @@ const NOT_A_TARGET: &[&str] = &[
     "or",
 ];
 
+/// Schemas whose name before a dot means `schema.table` rather than `table.column`.
+const KNOWN_SCHEMAS: &[&str] = &["public", "auth", "storage", "extensions", "private"];
+
 /// Read the facts of one note.
 pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     // A note is a sentence or two; a pathological cell is read only in part, which keeps the
     // (quadratic in places) list search cheap.
-    let text = prefix(text, 4096);
+    let text = &space_scripts(prefix(text, 4096));
     let toks = tokens(text);
     let mut facts = NoteFacts {
         primary_key: any_phrase(
@@ -184,10 +188,79 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     let (fk, target) = references(&toks);
     facts.foreign_key = fk;
     facts.references = target;
-    facts.not_null = nullability(&toks);
+    let cjk = cjk_markers(text);
+    facts.primary_key |= cjk.primary_key;
+    facts.unique |= cjk.unique;
+    facts.foreign_key |= cjk.foreign_key;
+    facts.not_null = cjk.not_null.or_else(|| nullability(&toks));
     facts.default = default_value(text);
     facts.enum_values = enum_values(&toks);
     facts
+}
+
+/// `text` with a space between a run of ASCII word characters and a run of other letters
+/// (`users.idを参照` → `users.id を 参照`, `NULL不可` → `NULL 不可`): Japanese and Chinese
+/// write markers and names without spaces, and the tokens need them apart.
+fn space_scripts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev: Option<bool> = None;
+    for c in text.chars() {
+        let kind = is_word_char(c).then(|| c.is_ascii());
+        if let (Some(a), Some(b)) = (prev, kind) {
+            if a != b {
+                out.push(' ');
+            }
+        }
+        prev = kind;
+        out.push(c);
+    }
+    out
+}
+
+/// Japanese and Chinese key and nullability words, found anywhere in the note (they are not
+/// separated from the words around them).
+fn cjk_markers(text: &str) -> NoteFacts {
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let lower = squeezed.to_lowercase();
+    let has_squeezed = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let not_null = if has_squeezed(&[
+        "必須",
+        "非空",
+        "不可为空",
+        "不能为空",
+        "不可為空",
+        "不能為空",
+        "null不可",
+        "null禁止",
+        "null不允许",
+        "不允许null",
+        "不允许为空",
+    ]) {
+        Some(true)
+    } else if has_squeezed(&[
+        "null可",
+        "null許可",
+        "null许可",
+        "可空",
+        "允许为空",
+        "允许null",
+        "允許空",
+        "可为空",
+        "可為空",
+        "任意",
+    ]) {
+        Some(false)
+    } else {
+        None
+    };
+    NoteFacts {
+        primary_key: has(&["主キー", "主键", "主鍵", "プライマリキー"]),
+        unique: has(&["ユニーク", "一意", "唯一"]) && !has(&["非唯一", "一意でない"]),
+        foreign_key: has(&["外部キー", "外键", "外鍵"]),
+        not_null,
+        ..NoteFacts::default()
+    }
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
@@ -230,6 +303,7 @@ fn nullability(toks: &[Tok<'_>]) -> Option<bool> {
             &["required"],
             &["필수"],
             &["notnull"],
+            &["not_null"],
         ],
     );
     if not_null {
@@ -253,13 +327,23 @@ fn nullability(toks: &[Tok<'_>]) -> Option<bool> {
 fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
     let mut fk = false;
     for i in 0..toks.len() {
-        let w = toks.get(i).and_then(word_lower);
+        // Japanese binds the particle to the marker: `を参照`, `の外部キー`.
+        let w = toks.get(i).and_then(word_lower).map(|w| {
+            ["参照", "外部キー"]
+                .into_iter()
+                .find(|m| w.ends_with(m))
+                .map_or(w, str::to_owned)
+        });
         let (marker, next) = match (w.as_deref(), toks.get(i)) {
-            (Some("fk" | "references" | "refs" | "ref" | "외래키" | "참조키"), _) => {
-                (true, i + 1)
-            }
+            (
+                Some(
+                    "fk" | "references" | "refs" | "ref" | "외래키" | "참조키" | "外部キー"
+                    | "外键" | "外鍵" | "关联" | "關聯" | "引用",
+                ),
+                _,
+            ) => (true, i + 1),
             (Some("foreign"), _) if phrase_at(toks, i + 1, &["key"]) => (true, i + 2),
-            (Some("참조"), _) => (true, i + 1),
+            (Some("참조" | "参照" | "参考"), _) => (true, i + 1),
             (_, Some(Tok::Punct('→' | '⇒' | '➜'))) => (false, i + 1),
             (_, Some(Tok::Punct('-' | '='))) if toks.get(i + 1) == Some(&Tok::Punct('>')) => {
                 (false, i + 2)
@@ -273,14 +357,16 @@ fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
                 return (true, Some((table, column)));
             }
         }
-        // Korean puts the target first: `users.id 참조`.
-        if w.as_deref() == Some("참조") {
+        // Korean and Japanese put the target first: `users.id 참조`, `users.id を参照`.
+        if matches!(w.as_deref(), Some("참조" | "参照")) {
             let mut j = i;
             while j > 0
-                && toks
-                    .get(j - 1)
-                    .and_then(word_lower)
-                    .is_some_and(|p| p == "테이블" || p == "table" || p == "의")
+                && toks.get(j - 1).and_then(word_lower).is_some_and(|p| {
+                    matches!(
+                        p.as_str(),
+                        "테이블" | "table" | "의" | "を" | "の" | "テーブル"
+                    )
+                })
             {
                 j -= 1;
             }
@@ -301,7 +387,8 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
     loop {
         match toks.get(i)? {
             Tok::Punct('→' | '⇒' | '➜' | '-' | '>' | '=' | ':') => {}
-            Tok::Punct('(') => opened = true,
+            Tok::Punct('(' | '（') => opened = true,
+            Tok::Punct('：') => {}
             Tok::Word(w) if matches!(w.to_lowercase().as_str(), "to" | "references" | "key") => {}
             _ => break,
         }
@@ -327,6 +414,8 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
     let parts: Vec<&str> = name.split('.').collect();
     let (table, column) = match parts.as_slice() {
         [t] => (t.to_string(), None),
+        // `auth.users`: a schema and a table, not a table and a column.
+        [s, t] if KNOWN_SCHEMAS.contains(&s.to_lowercase().as_str()) => (format!("{s}.{t}"), None),
         [t, c] => (t.to_string(), Some(c.to_string())),
         [s, t, c] => (format!("{s}.{t}"), Some(c.to_string())),
         _ => return None,
@@ -350,7 +439,20 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
 fn default_value(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut from = None;
-    for marker in ["defaults to", "default", "기본값", "디폴트"] {
+    for marker in [
+        "defaults to",
+        "default",
+        "기본값",
+        "디폴트",
+        "デフォルト値",
+        "デフォルト",
+        "初期値",
+        "默认值",
+        "默认",
+        "默認值",
+        "預設值",
+        "缺省值",
+    ] {
         let mut search = 0;
         while let Some(pos) = lower[search..].find(marker) {
             let start = search + pos;
@@ -376,7 +478,9 @@ fn default_value(text: &str) -> Option<String> {
     let mut rest = &text[from?..];
     // Skip `:`, `=`, `is`, `value`, `값`, `은`, `는` between the marker and the value.
     loop {
-        let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=');
+        let trimmed = rest.trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | '=' | '：' | 'は' | '为' | '為')
+        });
         let lower = trimmed.to_ascii_lowercase();
         let skip = ["value ", "is ", "값", "은 ", "는 ", "to "]
             .iter()
@@ -443,6 +547,33 @@ fn read_value(s: &str) -> Option<String> {
     Some(value.to_string())
 }
 
+/// The values of a note that is nothing but a list of words (`admin | member`, `draft, sent`,
+/// `` `a` / `b` ``): read when the column's type says it is an enumeration (`ENUM`), where
+/// lower-case words are values too.
+pub(crate) fn listed_values(text: &str) -> Vec<String> {
+    let text = text.replace("\\|", "|");
+    let pieces: Vec<&str> = text
+        .split(['|', '/', ',', '、', '，'])
+        .map(|p| {
+            p.trim()
+                .trim_end_matches('.')
+                .trim_matches(['`', '\'', '"'])
+                .trim()
+        })
+        .collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+            && p.split_whitespace().count() == 1
+    };
+    if pieces.len() >= 2 && pieces.iter().all(word) {
+        pieces.into_iter().map(str::to_string).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Words before a list that make it examples rather than the allowed values.
 const EXAMPLE_MARKERS: &[&str] = &[
     "e.g", "eg", "ex", "example", "examples", "such", "like", "예", "예시", "예를",
@@ -486,7 +617,7 @@ fn separator(tok: &Tok<'_>) -> Option<bool> {
         Tok::Punct('/' | '|') => Some(false),
         Tok::Word(w) => matches!(
             w.to_lowercase().as_str(),
-            "or" | "and" | "또는" | "혹은" | "및"
+            "or" | "and" | "또는" | "혹은" | "및" | "または" | "又は" | "或" | "或者" | "和"
         )
         .then_some(false),
         _ => None,
@@ -594,6 +725,10 @@ mod tests {
             refs("auth.users", Some("id"))
         );
         assert_eq!(
+            parse_notes("FOREIGN KEY to auth.users").references,
+            refs("auth.users", None)
+        );
+        assert_eq!(
             parse_notes("users.id 참조").references,
             refs("users", Some("id"))
         );
@@ -651,6 +786,39 @@ mod tests {
         );
         assert_eq!(parse_notes("(default 1)").default.as_deref(), Some("1"));
         assert_eq!(parse_notes("no defaults here").default, None);
+    }
+
+    #[test]
+    fn japanese_and_chinese_notes() {
+        let n = parse_notes("NOT NULL, FOREIGN KEY (users.id)");
+        assert_eq!(n.references, refs("users", Some("id")));
+        assert_eq!(n.not_null, Some(true));
+        assert!(parse_notes("主キー").primary_key);
+        assert!(parse_notes("主键，自增").primary_key);
+        assert!(parse_notes("ユニーク制約").unique);
+        assert!(parse_notes("唯一").unique);
+        assert_eq!(parse_notes("NULL不可").not_null, Some(true));
+        assert_eq!(parse_notes("NULL 可").not_null, Some(false));
+        assert_eq!(parse_notes("非空").not_null, Some(true));
+        assert_eq!(parse_notes("可为空").not_null, Some(false));
+        assert_eq!(
+            parse_notes("users.idを参照").references,
+            refs("users", Some("id"))
+        );
+        assert_eq!(
+            parse_notes("外键，关联 orders.id").references,
+            refs("orders", Some("id"))
+        );
+        assert_eq!(
+            parse_notes("外部キー（teams.id）").references,
+            refs("teams", Some("id"))
+        );
+        assert_eq!(parse_notes("デフォルト値：0").default.as_deref(), Some("0"));
+        assert_eq!(
+            parse_notes("默认值为 now()").default.as_deref(),
+            Some("now()")
+        );
+        assert_eq!(parse_notes("{NOT_NULL}").not_null, Some(true));
     }
 
     #[test]

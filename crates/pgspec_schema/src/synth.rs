@@ -20,7 +20,7 @@ use crate::document::Document;
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement, StatementKind};
 use crate::text::TextRange;
 
-use super::model::{DocColumn, DocSchema, DocTable, SourceKind};
+use super::model::{DocColumn, DocSchema, DocTable, SourceKind, StatedKey};
 
 /// What synthesis did, for drift and the model command.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -37,6 +37,8 @@ pub struct Synthesis {
 pub(crate) struct Merged<'a> {
     pub table: &'a DocTable,
     pub columns: Vec<&'a DocColumn>,
+    /// The keys every source states apart from its columns, each once.
+    pub keys: Vec<&'a StatedKey>,
 }
 
 /// One merged description per defined table name, in document order of the chosen source.
@@ -74,7 +76,22 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
                     }
                 }
             }
-            Some(Merged { table, columns })
+            let mut keys: Vec<&StatedKey> = Vec::new();
+            for s in &sources {
+                for k in &s.keys {
+                    if !keys
+                        .iter()
+                        .any(|x| x.columns == k.columns && x.primary == k.primary)
+                    {
+                        keys.push(k);
+                    }
+                }
+            }
+            Some(Merged {
+                table,
+                columns,
+                keys,
+            })
         })
         .collect()
 }
@@ -272,8 +289,14 @@ pub fn synthesize(
         let mut line_sources = Vec::new();
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
+        let mut untyped = Vec::new();
         for c in &m.columns {
-            let mut def = column_definition(c, &types);
+            let inherited = referenced_type(c, &merged, &statements, &creators);
+            if c.raw_type.trim().is_empty() && c.pg_type.is_none() && inherited.is_none() {
+                untyped.push(*c);
+            }
+            diagnostics.extend(type_finding(c, m.table.source, &types));
+            let mut def = column_definition(c, &types, inherited);
             if extension_type(c) && !c.primary_key {
                 // A type from an extension the server may lack: its own statement, so that
                 // only this column fails.
@@ -311,6 +334,26 @@ pub fn synthesize(
             .collect();
         if pks.len() > 1 {
             lines.push(format!("PRIMARY KEY ({})", pks.join(", ")));
+            line_sources.push(m.table.span);
+        }
+        // Keys stated apart from the columns, over columns the table has; a stated primary
+        // key only when no column is marked as one.
+        for key in &m.keys {
+            let known = key
+                .columns
+                .iter()
+                .all(|k| m.columns.iter().any(|c| c.name == *k));
+            if !known || (key.primary && !pks.is_empty()) {
+                continue;
+            }
+            let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
+            let kind = if key.primary { "PRIMARY KEY" } else { "UNIQUE" };
+            lines.push(format!("{kind} ({})", columns.join(", ")));
+            line_sources.push(key.span);
+        }
+        diagnostics.extend(untyped_finding(m, &untyped));
+        if m.table.inferred {
+            diagnostics.push(inferred_note(m));
         }
         let head = format!("CREATE TABLE {} (\n    ", quote(&m.table.name));
         let text = format!("{head}{}\n);", lines.join(",\n    "));
@@ -354,7 +397,7 @@ pub fn synthesize(
 
     // Fragments: a SQL table whose description has columns the statement lacks, when the
     // statement elides columns or other statements use the missing ones.
-    for m in &merged {
+    for m in merged.iter().filter(|m| !m.table.inferred) {
         let name = bare(&m.table.name);
         let Some(&c_idx) = creators.get(name) else {
             continue;
@@ -416,7 +459,8 @@ pub fn synthesize(
         let mut alters = Vec::new();
         let mut own_statements = Vec::new();
         for c in &missing {
-            let mut def = column_definition(c, &types);
+            let inherited = referenced_type(c, &merged, &statements, &creators);
+            let mut def = column_definition(c, &types, inherited);
             if extension_type(c) {
                 own_statements.push((*c, def));
                 continue;
@@ -501,6 +545,171 @@ pub fn synthesize(
         s.index = i;
     }
     (out, synthesis, diagnostics)
+}
+
+/// The type of the column a foreign-key column without a type of its own refers to (a
+/// `serial` key's integer type): `user_id (FK -> users.id)` is a `uuid` when `users.id` is.
+fn referenced_type(
+    c: &DocColumn,
+    merged: &[Merged],
+    statements: &[Statement],
+    creators: &HashMap<String, usize>,
+) -> Option<String> {
+    if !c.raw_type.trim().is_empty() {
+        return None;
+    }
+    let (target, col) = c.references.as_ref()?;
+    let t = bare(target);
+    let integer = |ty: &str| {
+        match ty {
+            "serial" => "integer",
+            "bigserial" => "bigint",
+            "smallserial" => "smallint",
+            other => other,
+        }
+        .to_string()
+    };
+    if let Some(m) = merged.iter().find(|m| bare(&m.table.name) == t) {
+        let key = match col {
+            Some(col) => m.columns.iter().find(|k| k.name == *col),
+            None => m.columns.iter().find(|k| k.primary_key),
+        }?;
+        return key.pg_type.as_deref().map(integer);
+    }
+    let sql = statements.get(*creators.get(t)?)?.created_table()?;
+    let name = match col {
+        Some(col) => col.clone(),
+        None => sql
+            .primary_key
+            .first()
+            .filter(|_| sql.primary_key.len() == 1)?
+            .clone(),
+    };
+    let key = sql.columns.iter().find(|k| k.name == name)?;
+    Some(integer(&key.pg_type))
+}
+
+/// Whether a type word is an enumeration without a type of its own: `enum`, `ENUM('a', 'b')`.
+fn is_enum_word(raw: &str) -> bool {
+    let lower = raw.trim().to_ascii_lowercase();
+    lower == "enum" || (lower.starts_with("enum") && lower[4..].trim_start().starts_with('('))
+}
+
+/// ERD003 for a generated column whose type is not PostgreSQL's: another system's spelling
+/// (not in an ERD, where mermaid's generic words are the convention), an unknown word, MySQL's
+/// `ENUM(…)`, a bare `enum` without values. The finding names the type pgspec chose.
+fn type_finding(
+    c: &DocColumn,
+    source: SourceKind,
+    types: &HashMap<String, usize>,
+) -> Option<Diagnostic> {
+    let raw = c.raw_type.trim();
+    if raw.is_empty() || types.contains_key(&raw.to_lowercase()) {
+        return None;
+    }
+    let name = &c.name;
+    let (message, help) = if is_enum_word(raw) {
+        let inline = raw.contains('(');
+        if c.enum_values.len() >= 2 && !inline {
+            return None;
+        }
+        if c.enum_values.len() >= 2 {
+            let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
+            (
+                format!(
+                    "`{raw}` is MySQL's enumeration, not a PostgreSQL type; pgspec created `{name}` as `text` with CHECK ({name} IN ({}))",
+                    values.join(", ")
+                ),
+                "in PostgreSQL, create the type (`CREATE TYPE … AS ENUM (…)`) and name it, or write `text` and list the values in the notes".to_string(),
+            )
+        } else {
+            (
+                format!("`{raw}` names no type and no values are listed; pgspec created `{name}` as `text`"),
+                "list the values in the notes (`admin | member`) or create the type in SQL and name it".to_string(),
+            )
+        }
+    } else {
+        match &c.pg_type {
+            Some(chosen) if crate::sql::types::is_foreign_spelling(raw) => {
+                if source == SourceKind::Erd {
+                    return None;
+                }
+                (
+                    format!("`{raw}` is not a PostgreSQL type; pgspec read it as `{chosen}`"),
+                    format!("write `{chosen}` (or the PostgreSQL type meant) in the document"),
+                )
+            }
+            Some(_) => return None,
+            None => (
+                format!("`{raw}` is not a PostgreSQL type; pgspec created `{name}` as `text`"),
+                "write a PostgreSQL type (`text`, `integer`, `numeric(10,2)`, `timestamptz`, …), or create the type in SQL".to_string(),
+            ),
+        }
+    };
+    let range = if c.type_span.is_empty() {
+        c.span
+    } else {
+        c.type_span
+    };
+    Some(
+        Diagnostic::new(Code::TypeNotPostgres, Category::Document, message, range)
+            .label("not a PostgreSQL type")
+            .help(help),
+    )
+}
+
+/// ERD004: a table read from a sentence, with the columns and types pgspec guessed.
+fn inferred_note(m: &Merged) -> Diagnostic {
+    let columns: Vec<String> = m
+        .columns
+        .iter()
+        .map(|c| format!("`{}` {}", c.name, c.pg_type.as_deref().unwrap_or("text")))
+        .collect();
+    let mut d = Diagnostic::new(
+        Code::TableInferred,
+        Category::Document,
+        format!(
+            "pgspec read table `{}` from a sentence: {}",
+            m.table.name,
+            columns.join(", ")
+        ),
+        m.table.span,
+    )
+    .label("described only in a sentence")
+    .note("the column names are the sentence's words in snake case; the types are guessed from the names")
+    .help("confirm the columns and types, or write the table as a column table or SQL");
+    if let (Some(first), Some(last)) = (m.columns.first(), m.columns.last()) {
+        d = d.secondary(Label::with_message(
+            first.span.cover(last.span),
+            "the columns named here",
+        ));
+    }
+    d
+}
+
+/// ERD003 once per generated table for its columns that have no type at all (nor a referenced
+/// column to take one from): they are created as `text`.
+fn untyped_finding(m: &Merged, untyped: &[&DocColumn]) -> Option<Diagnostic> {
+    let first = untyped.first()?;
+    let names: Vec<String> = untyped.iter().map(|c| format!("`{}`", c.name)).collect();
+    let mut d = Diagnostic::new(
+        Code::TypeNotPostgres,
+        Category::Document,
+        format!(
+            "{} of `{}` {} no type; pgspec created {} as `text`",
+            names.join(", "),
+            m.table.name,
+            if untyped.len() == 1 { "has" } else { "have" },
+            if untyped.len() == 1 { "it" } else { "them" },
+        ),
+        first.span,
+    )
+    .label("no type given")
+    .help("give each column its type (`id` (bigint, PK), a Type column in a table)");
+    for c in &untyped[1..] {
+        d = d.secondary(Label::new(c.span));
+    }
+    Some(d)
 }
 
 enum Target {
@@ -692,12 +901,18 @@ fn has_word(haystack: &str, word: &str) -> bool {
 
 /// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
 /// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
-fn column_definition(c: &DocColumn, types: &HashMap<String, usize>) -> String {
+fn column_definition(
+    c: &DocColumn,
+    types: &HashMap<String, usize>,
+    inherited: Option<String>,
+) -> String {
     let raw = c.raw_type.trim();
     let (ty, comment) = match &c.pg_type {
         Some(t) => (t.clone(), None),
+        None if raw.is_empty() && inherited.is_some() => (inherited.unwrap_or_default(), None),
         None if types.contains_key(&raw.to_lowercase()) => (raw.to_lowercase(), None),
         None if raw.is_empty() => ("text".to_string(), Some("no type given".to_string())),
+        None if is_enum_word(raw) && c.enum_values.len() >= 2 => ("text".to_string(), None),
         None => ("text".to_string(), Some(format!("type `{raw}` unknown"))),
     };
     let mut def = format!("{} {ty}", quote_part(&c.name));

@@ -372,6 +372,7 @@ fn fill(
     options: &SeedOptions,
     progress: &mut dyn SeedProgress,
 ) -> Result<SeedReport, SeedError> {
+    diagnostics::stage::enter("seed");
     if !database_exists(server, database)? {
         return Err(SeedError::MissingDatabase(database.to_string()));
     }

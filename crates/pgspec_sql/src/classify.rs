@@ -312,6 +312,13 @@ pub fn is_placeholder(value: &str) -> bool {
             return true;
         }
     }
+    // '[USER_ID]', '[project ref]' (not a JSON array: words, no quotes or digits alone).
+    if let Some(inner) = v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let words = inner.replace(' ', "_");
+        if ident(&words) && inner.chars().any(char::is_alphabetic) {
+            return true;
+        }
+    }
     // 'xxx', 'XXXX', 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'.
     let xs = lower.chars().filter(|&c| c == 'x').count();
     if xs >= 3 && lower.chars().all(|c| c == 'x' || c == '-') {
@@ -332,6 +339,33 @@ pub fn is_placeholder(value: &str) -> bool {
             || lower.ends_with("-uuid")
             || lower.starts_with("your-")
             || lower.starts_with("your_"))
+}
+
+/// `sql` with each placeholder string literal (`'[USER_ID]'`, `'<uuid>'`) replaced by `NULL`,
+/// padded with spaces to the literal's length so that the server's error positions still point
+/// into the original text: an example is prepared for what it shows, not for its stand-ins
+/// (`'[USER_ID]'` is no uuid, and saying so would blame the author for an illustration).
+/// Literals shorter than `NULL` stay.
+pub fn without_placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
+    let literals: Vec<Token> = tokenize(sql)
+        .into_iter()
+        .filter(|t| t.kind == TokenKind::String)
+        .filter(|t| t.end - t.start >= 4 && is_placeholder(&string_value(&sql[t.start..t.end])))
+        .collect();
+    if literals.is_empty() {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for t in literals {
+        out.push_str(&sql[at..t.start]);
+        out.push_str("NULL");
+        let width = sql[t.start..t.end].chars().count();
+        out.extend(std::iter::repeat_n(' ', width - 4));
+        at = t.end;
+    }
+    out.push_str(&sql[at..]);
+    std::borrow::Cow::Owned(out)
 }
 
 fn has_placeholder(sql: &str, tokens: &[Token]) -> bool {
@@ -529,6 +563,17 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_become_null_of_the_same_width() {
+        let sql = "INSERT INTO m (id, org) VALUES ('[USER_ID]', 'acme');";
+        let out = without_placeholders(sql);
+        assert_eq!(out, "INSERT INTO m (id, org) VALUES (NULL       , 'acme');");
+        assert!(matches!(
+            without_placeholders("SELECT 'a';"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
     fn placeholders() {
         for p in [
             "uuid",
@@ -545,6 +590,9 @@ mod tests {
             "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
             "your-api-key",
             "order-uuid",
+            "[USER_ID]",
+            "[project ref]",
+            "your-project-ref",
         ] {
             assert!(is_placeholder(p), "{p}");
         }
@@ -562,6 +610,8 @@ mod tests {
             "x",
             "box",
             "korean",
+            "[1, 2]",
+            "[\"a\"]",
         ] {
             assert!(!is_placeholder(v), "{v}");
         }

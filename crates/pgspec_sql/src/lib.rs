@@ -31,7 +31,7 @@ use pgspec_document::{CodeBlock, Document};
 
 use split::Shape;
 
-pub use classify::is_placeholder;
+pub use classify::{is_placeholder, without_placeholders};
 
 /// What a statement is for, which decides whether `check` applies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -123,11 +123,57 @@ fn normalize_scalar(s: &str) -> Option<String> {
         | "line" | "lseg" | "box" | "path" | "polygon" | "circle" | "oid" | "citext" | "ltree"
         | "hstore" | "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange"
         | "daterange" | "int4multirange" | "int8multirange" | "nummultirange" | "tsmultirange"
-        | "tstzmultirange" | "datemultirange" | "pg_lsn" | "txid_snapshot" | "pg_snapshot" => {
-            plain(&key)
-        }
+        | "tstzmultirange" | "datemultirange" | "pg_lsn" | "txid_snapshot" | "pg_snapshot"
+        | "name" => plain(&key),
+        // Mermaid attribute types are one word: `timestamp_with_time_zone`, `double_precision`.
+        _ if key.contains('_') => normalize_scalar(&s.replace('_', " ")),
         _ => None,
     }
+}
+
+/// Whether `raw`, which [`normalize_type`] reads, is spelled as another system spells it and
+/// PostgreSQL would refuse (`datetime`, `nvarchar(40)`, `tinyint`, `string`, `long`,
+/// `timestamp_with_time_zone`): the document is then wrong for PostgreSQL even though pgspec
+/// knows what it means.
+pub fn is_foreign_spelling(raw: &str) -> bool {
+    let lower = raw.trim().to_lowercase();
+    let base = lower
+        .split(['(', '['])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches(" array");
+    let key = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let foreign = matches!(
+        key.as_str(),
+        "string"
+            | "str"
+            | "tinytext"
+            | "mediumtext"
+            | "longtext"
+            | "clob"
+            | "nvarchar"
+            | "varchar2"
+            | "nvarchar2"
+            | "mediumint"
+            | "tinyint"
+            | "long"
+            | "number"
+            | "double"
+            | "datetime"
+            | "datetimetz"
+            | "guid"
+            | "blob"
+            | "binary"
+            | "bytes"
+            | "varbinary"
+            | "longblob"
+    );
+    let underscored = key.contains('_')
+        && normalize_type(&lower).is_some()
+        && normalize_type(&lower.replace('_', " ")).is_some()
+        && !matches!(key.as_str(), "pg_lsn" | "txid_snapshot" | "pg_snapshot");
+    normalize_type(raw).is_some() && (foreign || underscored)
 }
 
 /// `timestamp(3) with time zone`: PostgreSQL puts the precision after the first word.
@@ -189,6 +235,10 @@ mod tests {
             ("  Double   Precision ", Some("double precision")),
             ("geometry(Point, 4326)", Some("geometry(point,4326)")),
             ("varchar(n)", None),
+            ("timestamp_with_time_zone", Some("timestamp with time zone")),
+            ("double_precision", Some("double precision")),
+            ("character_varying(40)", Some("character varying(40)")),
+            ("name", Some("name")),
             ("uuid pk", None),
             ("order_status", None),
             ("", None),
@@ -198,6 +248,30 @@ mod tests {
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_type(raw).as_deref(), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn other_systems_spellings_are_known_as_such() {
+        for raw in [
+            "datetime",
+            "NVARCHAR(40)",
+            "tinyint",
+            "string",
+            "timestamp_with_time_zone",
+        ] {
+            assert!(is_foreign_spelling(raw), "{raw}");
+        }
+        for raw in [
+            "timestamptz",
+            "varchar(40)",
+            "int",
+            "text[]",
+            "pg_lsn",
+            "name",
+            "order_status",
+        ] {
+            assert!(!is_foreign_spelling(raw), "{raw}");
         }
     }
 

@@ -135,6 +135,7 @@ pub fn verify(
     server: &Server,
     database: &str,
 ) -> Result<VerifyReport, SeedError> {
+    diagnostics::stage::enter("verify");
     if !seed::database_exists(server, database)? {
         return Err(SeedError::MissingDatabase(database.to_string()));
     }

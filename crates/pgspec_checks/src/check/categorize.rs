@@ -81,9 +81,6 @@ pub const UNAVAILABLE_EXTENSION_NOTES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Messages of cron-job validation failures start with this.
-pub const CRON_MESSAGE_PREFIX: &str = "cron job: ";
-
 /// The outcome of categorizing one failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
@@ -207,8 +204,9 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         focus: None,
     };
 
-    if let Some(what) = msg.strip_prefix(CRON_MESSAGE_PREFIX) {
-        let _ = what;
+    // A `cron.schedule(...)` is validated, never run: what fails is its timing, pg_cron itself
+    // or its command (a command naming what does not exist is categorized by those names).
+    if stmt.cron_schedule().is_some() && names.is_empty() {
         return verdict(
             Category::CronJob,
             "pg_cron runs the job's command in the database on this schedule; fix the schedule or the command so that it runs on the document's schema".into(),

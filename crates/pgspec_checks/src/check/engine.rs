@@ -253,7 +253,10 @@ impl<'a> Engine<'a> {
                 self.validate_cron_job(i)?
             }
             StatementKind::Example | StatementKind::Operation => match validation_mode(stmt) {
-                Validation::Prepare => survive_lost_connection(self.session.prepare(&stmt.text))?,
+                Validation::Prepare => survive_lost_connection(
+                    self.session
+                        .prepare(&crate::sql::without_placeholders(&stmt.text)),
+                )?,
                 Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
                 // Not run, but a statement that does not parse is still reported (the parser
                 // is PostgreSQL's own, through pg_query).

@@ -10,6 +10,10 @@ use crate::sql::{Statement, TopKind};
 use super::categorize;
 use super::state::{survive_lost_connection, Engine};
 
+/// Messages of cron-job validation failures start with this (the reader's cue; the category
+/// comes from the statement's tree).
+const CRON_MESSAGE_PREFIX: &str = "cron job: ";
+
 impl Engine<'_> {
     /// A `cron.schedule(...)` is not run (that would schedule it): its timing is checked the way
     /// pg_cron reads it and its command is prepared on the scratch database.
@@ -18,7 +22,7 @@ impl Engine<'_> {
         let failed = |message: String| Outcome::Failed {
             error: PgDetails {
                 sqlstate: "22023".into(),
-                message: format!("{}{message}", categorize::CRON_MESSAGE_PREFIX),
+                message: format!("{}{message}", CRON_MESSAGE_PREFIX),
                 ..PgDetails::default()
             },
             notices: Vec::new(),
@@ -85,7 +89,7 @@ impl Engine<'_> {
                 if categorize::missing_names(&error).is_empty() {
                     error.message = format!(
                         "{}the command `{command}` fails: {}",
-                        categorize::CRON_MESSAGE_PREFIX,
+                        CRON_MESSAGE_PREFIX,
                         error.message
                     );
                 }

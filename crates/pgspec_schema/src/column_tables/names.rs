@@ -35,6 +35,35 @@ pub(super) fn ascii_ident_len(s: &str) -> usize {
     }
 }
 
+/// What may start a title before the table's name (`Table: users`, `テーブル名：users`).
+const TABLE_PREFIXES: &[&str] = &[
+    "table:",
+    "table name:",
+    "테이블:",
+    "테이블명:",
+    "テーブル:",
+    "テーブル名:",
+    "表:",
+    "表名:",
+    "数据表:",
+    "資料表:",
+];
+
+/// The length of a [`TABLE_PREFIXES`] word and its colon (ASCII or full-width) at the start
+/// of `text`.
+fn table_prefix_len(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    TABLE_PREFIXES.iter().find_map(|p| {
+        let word = p.trim_end_matches(':');
+        let rest = lower.strip_prefix(word)?;
+        let colon = [':', '：'].into_iter().find(|c| rest.starts_with(*c))?;
+        Some(word.len() + colon.len_utf8())
+    })
+}
+
+/// Words for "table" that may follow a table's name in a title (`users テーブル`, `users表`).
+const TABLE_WORDS: &[&str] = &["테이블", "テーブル", "表", "数据表", "資料表", "（"];
+
 /// Words that name a heading's or bold line's topic, not a table.
 pub(super) const NOT_TABLE_NAMES: &[&str] = &[
     "columns",
@@ -95,11 +124,18 @@ pub(super) fn bold_table_name(line: Line<'_>) -> Option<(String, TextRange)> {
             return name_in_title(&inner[..close], base + marker.len(), false);
         }
     }
-    let lower = t.to_ascii_lowercase();
-    for prefix in ["table:", "테이블:"] {
-        if lower.starts_with(prefix) {
-            return name_in_title(t, base, false);
-        }
+    if table_prefix_len(t).is_some() {
+        return name_in_title(t, base, false);
+    }
+    // `用户表(Users)`, `顧客テーブル（customers）`: a plain title line that says "table" in
+    // its own language and names the table in parentheses.
+    let before = t.split(['(', '（']).next().unwrap_or("");
+    if ["테이블", "テーブル", "表"]
+        .iter()
+        .any(|w| before.contains(w))
+        && t.chars().count() <= 60
+    {
+        return parenthesized_name(t, base);
     }
     None
 }
@@ -137,12 +173,9 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         p += 2;
     }
     skip_ws(&mut p);
-    let lower = text[p..].to_ascii_lowercase();
-    for prefix in ["table:", "테이블:"] {
-        if lower.starts_with(prefix) {
-            p += prefix.len();
-            skip_ws(&mut p);
-        }
+    if let Some(len) = table_prefix_len(&text[p..]) {
+        p += len;
+        skip_ws(&mut p);
     }
     let trimmed = text[p..].trim_start_matches('*');
     p = text.len() - trimmed.len();
@@ -166,6 +199,12 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         }
     };
     let name = &text[name_start..name_start + name_len];
+    // `At-Rest Encryption`: a hyphenated word, not a name and a dash.
+    if text[after..].starts_with('-')
+        && text[after + 1..].starts_with(|c: char| c.is_alphanumeric())
+    {
+        return None;
+    }
     let tail = text[after..].trim_start_matches(['*', '`', '"']).trim();
     let tail_lower = tail.to_lowercase();
     let tail_ok = tail.is_empty()
@@ -174,7 +213,7 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         || tail_lower.starts_with("table ")
         || tail_lower.starts_with("table(")
         || tail_lower.starts_with("tables")
-        || tail_lower.starts_with("테이블");
+        || TABLE_WORDS.iter().any(|w| tail_lower.starts_with(w));
     if !tail_ok {
         return if heading {
             parenthesized_name(text, base)
@@ -196,8 +235,16 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
 /// `사용자 테이블 (users)`: a title without ASCII words, naming the table in parentheses.
 pub(super) fn parenthesized_name(text: &str, base: usize) -> Option<(String, TextRange)> {
     let t = text.trim_end();
-    let inner_end = t.len().checked_sub(1).filter(|_| t.ends_with(')'))?;
-    let open = t[..inner_end].rfind('(')?;
+    let (inner_end, open) = if t.ends_with(')') {
+        let end = t.len() - 1;
+        (end, t[..end].rfind('(')?)
+    } else if t.ends_with('）') {
+        let end = t.len() - '）'.len_utf8();
+        (end, t[..end].rfind('（')?)
+    } else {
+        return None;
+    };
+    let open_len = t[open..].chars().next().map_or(1, char::len_utf8);
     let before = &t[..open];
     if before
         .split_whitespace()
@@ -205,7 +252,7 @@ pub(super) fn parenthesized_name(text: &str, base: usize) -> Option<(String, Tex
     {
         return None;
     }
-    let inner = &t[open + 1..inner_end];
+    let inner = &t[open + open_len..inner_end];
     let lead = inner.len() - inner.trim_start().len();
     let candidate = inner.trim().trim_matches('`');
     let len = ascii_ident_len(candidate);
@@ -213,7 +260,7 @@ pub(super) fn parenthesized_name(text: &str, base: usize) -> Option<(String, Tex
         return None;
     }
     let tick = usize::from(inner.trim().starts_with('`'));
-    let start = base + open + 1 + lead + tick;
+    let start = base + open + open_len + lead + tick;
     let lower = candidate.to_lowercase();
     if NOT_TABLE_NAMES.contains(&lower.as_str()) {
         return None;

@@ -55,6 +55,8 @@ pub(super) fn row_column(
     }
     let mut comments = Vec::new();
     let mut explicit = NoteFacts::default();
+    let mut length: Option<String> = None;
+    let mut scale: Option<String> = None;
     for (k, role) in roles.iter().enumerate() {
         let Some(cell) = cells.get(k) else { continue };
         let text = cell.text.trim();
@@ -67,6 +69,12 @@ pub(super) fn row_column(
                 facts.merge(notes::parse_notes(text));
             }
             Role::Key => facts.merge(notes::parse_notes(text)),
+            Role::PrimaryKey => match yes_no(text) {
+                Some(yes) => explicit.primary_key = yes,
+                None => facts.merge(notes::parse_notes(text)),
+            },
+            Role::Length => length = Some(text.trim_matches('`').to_string()),
+            Role::Scale => scale = Some(text.trim_matches('`').to_string()),
             Role::Nullable => match yes_no(text) {
                 Some(yes) => explicit.not_null = Some(!yes),
                 None => facts.merge(notes::parse_notes(text)),
@@ -105,7 +113,14 @@ pub(super) fn row_column(
     if enum_values.is_empty() {
         enum_values = inline_enum(&raw_type);
     }
-    let pg_type = normalize_type(&raw_type);
+    if enum_values.is_empty() && raw_type.trim().eq_ignore_ascii_case("enum") {
+        enum_values = comments
+            .iter()
+            .map(|c| notes::listed_values(c))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+    }
+    let pg_type = normalize_type(&with_length(&raw_type, length.as_deref(), scale.as_deref()));
     RowResult::Column(Box::new(DocColumn {
         name,
         raw_type,
@@ -122,6 +137,39 @@ pub(super) fn row_column(
         span,
         type_span,
     }))
+}
+
+/// The type with the length (and scale) a separate cell gives (`varchar` + `50` →
+/// `varchar(50)`, `numeric` + `10` + `2` → `numeric(10,2)`); as written when the type already
+/// has its modifiers or the cells hold no numbers (`-`, empty).
+fn with_length(raw_type: &str, length: Option<&str>, scale: Option<&str>) -> String {
+    let numbers = |s: &str| {
+        let s = s.trim();
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ',' | ' '))
+    };
+    let Some(length) = length.filter(|l| numbers(l)) else {
+        return raw_type.to_string();
+    };
+    if raw_type.contains('(') || raw_type.trim().is_empty() {
+        return raw_type.to_string();
+    }
+    let takes_modifier = normalize_type(&format!("{raw_type}(1)")).is_some();
+    if !takes_modifier {
+        return raw_type.to_string();
+    }
+    let modifiers = match scale.filter(|s| numbers(s) && !length.contains(',')) {
+        Some(scale) => format!("{},{}", length.trim(), scale.trim()),
+        None => length.trim().to_string(),
+    };
+    let sized = format!("{raw_type}({modifiers})");
+    // `DATETIME` + `19` (a display width) means no modifier PostgreSQL has.
+    if normalize_type(&sized).is_some() {
+        sized
+    } else {
+        raw_type.to_string()
+    }
 }
 
 /// `enum('a','b')` / `ENUM(a, b)` written as the type.

@@ -367,3 +367,188 @@ fn odd_input_never_panics() {
         let _ = read_tables(text);
     }
 }
+
+#[test]
+fn japanese_and_chinese_column_tables_and_headings() {
+    let text = "# 設計書
+
+### 2.1. users テーブル
+
+| カラム名 | データ型 | 制約 | 説明 |
+|---|---|---|---|
+| id | BIGSERIAL | PRIMARY KEY | ユーザーID |
+| email | VARCHAR(255) | NOT NULL, UNIQUE | メール |
+| team_id | BIGINT | NULL不可、teams.idを参照 | |
+| score | INTEGER | デフォルト値：0 | |
+
+### 2.2 用户表（accounts）
+
+| 字段名 | 数据类型 | 是否为空 | 默认值 | 说明 |
+|---|---|---|---|---|
+| id | uuid | 否 | gen_random_uuid() | 主键 |
+| owner_id | uuid | 否 | | 外键，关联 users.id |
+| note | text | 是 | | |
+
+**テーブル名：logs**
+
+| 列名 | 型 | 備考 |
+|---|---|---|
+| id | bigint | 主キー |
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["users", "accounts", "logs"]);
+    assert_eq!(at(&doc, tables[1].span), "accounts");
+    let col = |t: usize, n: &str| {
+        tables[t]
+            .columns
+            .iter()
+            .find(|c| c.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+            .clone()
+    };
+    assert!(col(0, "id").primary_key);
+    assert_eq!(
+        col(0, "email").pg_type.as_deref(),
+        Some("character varying(255)")
+    );
+    assert!(col(0, "email").unique);
+    assert_eq!(col(0, "email").not_null, Some(true));
+    assert_eq!(col(0, "team_id").not_null, Some(true));
+    assert_eq!(
+        col(0, "team_id").references,
+        Some(("teams".into(), Some("id".into())))
+    );
+    assert_eq!(col(0, "score").default.as_deref(), Some("0"));
+    assert!(col(1, "id").primary_key);
+    assert_eq!(col(1, "id").not_null, Some(true));
+    assert_eq!(col(1, "id").default.as_deref(), Some("gen_random_uuid()"));
+    assert_eq!(
+        col(1, "owner_id").references,
+        Some(("users".into(), Some("id".into())))
+    );
+    assert_eq!(col(1, "note").not_null, Some(false));
+    assert!(col(2, "id").primary_key);
+}
+
+#[test]
+fn bullet_lists_of_columns_with_types_and_keys_in_parentheses() {
+    let text = "# API
+
+## posts
+- `id` (uuid, PK)
+- `user_id` (FK -> users.id)
+- `status` (text): `draft` | `published`
+- `score`: numeric(10, 2), default 0
+- The post must have a title.
+- `note` is free text
+
+**tags**
+- **id**: bigint, primary key
+- **label** — varchar(40), unique
+* post_id uuid FK → posts.id
+
+## comments
+Columns: `id` (bigint, PK), `body` (text)
+";
+    let (tables, diagnostics, doc) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["posts", "tags", "comments"]);
+    let cols = |t: usize| -> Vec<(String, Option<String>)> {
+        tables[t]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.pg_type.clone()))
+            .collect()
+    };
+    let s = |n: &str, t: Option<&str>| (n.to_string(), t.map(str::to_string));
+    assert_eq!(
+        cols(0),
+        [
+            s("id", Some("uuid")),
+            s("user_id", None),
+            s("status", Some("text")),
+            s("score", Some("numeric(10,2)"))
+        ]
+    );
+    let posts = &tables[0].columns;
+    assert!(posts[0].primary_key);
+    assert_eq!(at(&doc, posts[0].type_span), "uuid");
+    assert_eq!(
+        posts[1].references,
+        Some(("users".into(), Some("id".into())))
+    );
+    assert_eq!(posts[2].enum_values, ["draft", "published"]);
+    assert_eq!(posts[3].default.as_deref(), Some("0"));
+    assert_eq!(
+        cols(1),
+        [
+            s("id", Some("bigint")),
+            s("label", Some("character varying(40)")),
+            s("post_id", Some("uuid"))
+        ]
+    );
+    assert!(tables[1].columns[1].unique);
+    assert_eq!(
+        tables[1].columns[2].references,
+        Some(("posts".into(), Some("id".into())))
+    );
+    // ``Columns: `id` (bigint, PK)`` keeps the type before the key.
+    assert_eq!(cols(2), [s("id", Some("bigint")), s("body", Some("text"))]);
+    assert!(tables[2].columns[0].primary_key);
+}
+
+#[test]
+fn enum_type_with_values_in_the_notes() {
+    let text = "### memberships
+| Column | Type | Notes |
+| --- | --- | --- |
+| role | ENUM | admin \\| member |
+| kind | enum('a', 'b') | |
+| tone | ENUM | the user's tone |
+";
+    let (tables, _, _) = read_tables(text);
+    let c = &tables[0].columns;
+    assert_eq!(c[0].enum_values, ["admin", "member"]);
+    assert_eq!(c[1].enum_values, ["a", "b"]);
+    assert!(c[2].enum_values.is_empty());
+}
+
+#[test]
+fn keys_stated_under_a_table_or_list_belong_to_it() {
+    let text = "### memberships
+| Column | Type | Notes |
+| --- | --- | --- |
+| org_id | uuid | |
+| user_id | uuid | |
+
+**Unique Constraint:** (org_id, user_id)
+
+### order_lines
+- `order_id` (uuid, FK -> orders.id)
+- `line_no` (int)
+- Primary key: (order_id, line_no)
+- UNIQUE (`order_id`, `sku`)
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let keys = |t: usize| -> Vec<(bool, Vec<String>)> {
+        tables[t]
+            .keys
+            .iter()
+            .map(|k| (k.primary, k.columns.clone()))
+            .collect()
+    };
+    let v = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(keys(0), [(false, v(&["org_id", "user_id"]))]);
+    assert_eq!(tables[1].columns.len(), 2);
+    assert_eq!(
+        keys(1),
+        [
+            (true, v(&["order_id", "line_no"])),
+            (false, v(&["order_id", "sku"]))
+        ]
+    );
+}

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
-use crate::sql::{ObjectKind, Statement};
+use crate::sql::Statement;
 use crate::text::TextRange;
 
 use super::model::{DocSchema, SourceKind};
@@ -62,36 +62,46 @@ pub fn drift(
     let generated = &synthesis.generated_tables;
     let line = |r: TextRange| doc.line_index.line(r.start);
 
-    // DRF001: described, never created by SQL.
-    for m in &merged {
-        let name = bare(&m.table.name);
-        if !generated.contains_key(name) {
-            continue;
-        }
+    // DRF001: described, never created by SQL; one note for the document, not one per table.
+    let mut only_described: Vec<_> = merged
+        .iter()
+        .filter(|m| generated.contains_key(bare(&m.table.name)))
+        .collect();
+    only_described.sort_by_key(|m| m.table.span.start);
+    if let Some(first) = only_described.first() {
+        let listed: Vec<String> = only_described
+            .iter()
+            .map(|m| {
+                format!(
+                    "`{}` ({}, line {})",
+                    m.table.name,
+                    what(m.table.source),
+                    line(m.table.span)
+                )
+            })
+            .collect();
+        let count = only_described.len();
         let mut d = Diagnostic::new(
             Code::TableNotInSql,
             Category::Drift,
-            format!(
-                "table `{}` is described by the {} but no SQL statement creates it",
-                m.table.name,
-                what(m.table.source)
-            ),
-            m.table.span,
+            if count == 1 {
+                format!(
+                    "pgspec generated table {} from the description: no SQL statement creates it",
+                    listed[0]
+                )
+            } else {
+                format!(
+                    "pgspec generated {count} tables from their descriptions (no SQL statement creates them): {}",
+                    listed.join(", ")
+                )
+            },
+            first.table.span,
         )
         .label("described here only")
-        .note("pgspec generated a CREATE TABLE from this description so the statements using the table could be checked")
-        .help("add its CREATE TABLE to the document's SQL (`pgspec sql` prints the generated one)");
-        if let Some(user) = statements.iter().find(|s| {
-            s.generated().is_none()
-                && s.facts
-                    .references
-                    .iter()
-                    .any(|r| r.kind == ObjectKind::Relation && r.name.to_lowercase() == name)
-        }) {
-            d = d.secondary(Label::with_message(
-                first_line(doc, user.range),
-                "the SQL uses it here",
-            ));
+        .note("the generated CREATE TABLE statements let the rest of the document be checked and brought up")
+        .help("add the tables' CREATE TABLE to the document's SQL if it is meant to hold them (`pgspec sql` prints the generated ones)");
+        for m in &only_described[1..] {
+            d = d.secondary(Label::with_message(m.table.span, "described here only"));
         }
         out.push(d);
     }
