@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod panic;
 mod printer;
+mod progress;
 
 use commands::{check, cluster, fix, model, rule, seed, sql, up, verify, ServerArgs};
 
@@ -127,6 +128,7 @@ fn main() -> ExitCode {
     panic::install();
     let cli = Cli::parse();
     bound_time(&cli);
+    stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
     panic::guarded(|| match run(cli) {
         Ok(code) => code,
         Err(err) if panic::is_broken_pipe_error(&err) => ExitCode::SUCCESS,
@@ -150,9 +152,77 @@ fn bound_time(cli: &Cli) {
     let limit = cli.timeout;
     pgspec::postgres::CommandTimer::start(Duration::from_secs(limit), move || {
         eprintln!("pgspec: error: the command did not finish within --timeout {limit} s; pgspec ended its statements on the server");
+        report_cleanup();
         std::process::exit(2);
     });
 }
+
+/// What is left when `command` is interrupted, beyond the scratch databases pgspec removes.
+fn what_an_interruption_leaves(command: &Command) -> &'static str {
+    match command {
+        Command::Seed(_) => {
+            "the rows loaded so far stay: run the same `pgspec seed` again to finish (it fills only \
+             what is missing), or add --truncate to start over"
+        }
+        Command::Up(_) => {
+            "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
+        }
+        _ => "",
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP: remove the run's scratch databases and the roles it created,
+/// say so and what the interruption leaves, and exit with 128 + the signal's number. A second
+/// signal while that runs exits at once.
+fn stop_cleanly_on_signals(leaves: &'static str) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut received = signals.forever();
+        let Some(first) = received.next() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            eprintln!("\npgspec: interrupted; cleaning up (a second Ctrl-C exits at once)");
+            report_cleanup();
+            if !leaves.is_empty() {
+                eprintln!("pgspec: {leaves}");
+            }
+            std::process::exit(128 + first);
+        });
+        if let Some(second) = received.next() {
+            eprintln!("pgspec: stopped without cleaning up");
+            std::process::exit(128 + second);
+        }
+    });
+}
+
+/// Drop the scratch databases of this run that still exist, and say which; given up after
+/// [`CLEANUP_BOUND`] (a server that hangs must not keep an interrupted run alive).
+fn report_cleanup() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(pgspec::postgres::session::drop_live_scratch_databases());
+    });
+    let Ok((dropped, failed)) = receiver.recv_timeout(CLEANUP_BOUND) else {
+        eprintln!(
+            "pgspec: the server did not answer within {} s; scratch databases may be left (the next run on the private cluster removes them)",
+            CLEANUP_BOUND.as_secs()
+        );
+        return;
+    };
+    for name in dropped {
+        eprintln!("pgspec: removed the scratch database {name} and the roles this run created");
+    }
+    for why in failed {
+        eprintln!("pgspec: could not remove a scratch database: {why}");
+    }
+}
+
+/// How long an interrupted run waits for its scratch databases to be dropped.
+const CLEANUP_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {

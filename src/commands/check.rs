@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 
 use pgspec::check::CheckOptions;
+use pgspec::diagnostics::group::render_grouped;
 use pgspec::diagnostics::render::{
     render_concise, render_full, render_github, render_sarif, Source,
 };
@@ -17,6 +18,9 @@ use pgspec::pipeline;
 
 use super::{read_input, server_for, FailOn, Format, ServerArgs};
 use crate::printer::{json_envelope, next_step, stdout_is_styled};
+
+/// Lines the default human output of one document takes at most (`--verbose`: no bound).
+const MAX_LINES: usize = 120;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct CheckArgs {
@@ -36,7 +40,9 @@ pub(crate) struct CheckArgs {
     /// Do not retry statements that use objects defined later in the document.
     #[arg(long)]
     no_reorder: bool,
-    /// Also show info-level findings (encoding repairs, cascades) in full/concise output.
+    /// Show every finding in full, one by one, info-level ones too (encoding repairs,
+    /// cascades); by default findings that share a cause are shown as one, errors first, in
+    /// at most 120 lines per document.
     #[arg(long, short)]
     verbose: bool,
     /// Colour: auto (terminal only), always, never.
@@ -152,6 +158,10 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
         pgspec::diagnostics::stage::document(&path);
         let extracted = pipeline::extract(&bytes);
+        let options = CheckOptions {
+            progress: crate::progress::statement_bar(&path),
+            ..options.clone()
+        };
         let (doc, mut report) = pipeline::check_and_lint(extracted, &server, &options, config)
             .with_context(|| format!("checking {path}"))?;
         if lint_only {
@@ -179,10 +189,19 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
                 let kept: Vec<Diagnostic> = shown.cloned().collect();
                 sarif_docs.push((path.clone(), doc.clone(), kept));
             }
-            Format::Full => {
+            Format::Full if args.verbose => {
                 for d in shown {
                     writeln!(out, "{}\n", render_full(&source, d, styled))?;
                 }
+            }
+            Format::Full => {
+                // Grouped by cause within the budget; the summary and next step follow.
+                let budget = MAX_LINES - 2;
+                write!(
+                    out,
+                    "{}",
+                    render_grouped(&source, &report.diagnostics, styled, budget)
+                )?;
             }
             Format::Concise => {
                 for d in shown {

@@ -1,6 +1,6 @@
 //! `pgspec seed`: fill the database `up` made with rows that satisfy its constraints.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -16,7 +16,8 @@ use crate::printer::{json_diagnostics, json_envelope, stdout_is_styled};
 pub(crate) struct SeedArgs {
     #[command(flatten)]
     target: DatabaseArgs,
-    /// Rows per table.
+    /// Rows each table should hold. Rows a table holds already count, so running `seed`
+    /// again after a run that stopped fills only what is missing.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     rows: u64,
     /// Rows for one table (`name=N` or `schema.name=N`); repeatable.
@@ -32,6 +33,15 @@ pub(crate) struct SeedArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
     format: ReportFormat,
+    /// Empty every table of the database first (TRUNCATE … RESTART IDENTITY): the same
+    /// --seed then gives the same rows. Rows the document's own INSERTs added go too
+    /// (`pgspec up --recreate` brings them back).
+    #[arg(long)]
+    truncate: bool,
+    /// No progress on standard error (the plan, a bar per table on a terminal, a line per
+    /// table otherwise).
+    #[arg(long, short)]
+    quiet: bool,
     /// Exit with 1 when a finding (a constraint pgspec could not satisfy, a table it could
     /// not fill) is at or above this severity; by default the exit code says only whether
     /// seeding ran.
@@ -60,21 +70,9 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
         tables: args.tables.iter().cloned().collect(),
         seed: args.seed,
         document_volumes: args.volumes,
+        truncate: args.truncate,
     };
-    let tty = std::io::stderr().is_terminal();
-    let mut progress = |p: &seed::Progress<'_>| {
-        // One line per table; on a terminal it is rewritten while the table fills.
-        if p.finished {
-            eprintln!(
-                "{}seeding {}: {} rows",
-                if tty { "\r\x1b[2K" } else { "" },
-                p.table,
-                p.done
-            );
-        } else if tty {
-            eprint!("\r\x1b[2Kseeding {}: {}/{} rows", p.table, p.done, p.total);
-        }
-    };
+    let mut progress = crate::progress::SeedBars::new(args.quiet, args.volumes);
     let report = seed::seed(
         &extracted.document,
         &extracted.statements,
@@ -109,9 +107,14 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             writeln!(out, "{}\n", render_full(&source, d, styled))?;
         }
         for t in &report.tables {
+            let had = if t.existing > 0 {
+                format!("  (had {}, now {})", t.existing, t.existing + t.rows)
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{:<40} {:>9} rows {:>10.0} rows/s  {}{}",
+                "{:<40} {:>9} rows {:>10.0} rows/s  {}{had}{}",
                 t.table,
                 t.rows,
                 t.rows_per_second,
@@ -126,6 +129,23 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
                         }
                     })
                     .unwrap_or_default()
+            )?;
+        }
+        let held: Vec<&seed::TableReport> =
+            report.tables.iter().filter(|t| t.existing > 0).collect();
+        if !held.is_empty() {
+            let complete = held.iter().filter(|t| t.existing >= t.requested).count();
+            writeln!(
+                out,
+                "{} of {} tables already held rows (the document's own, or those of an earlier seed that stopped); \
+                 each was filled up to its count{}; --truncate empties the tables first",
+                held.len(),
+                report.tables.len(),
+                if complete > 0 {
+                    format!(", {complete} needed nothing")
+                } else {
+                    String::new()
+                }
             )?;
         }
         writeln!(

@@ -592,3 +592,34 @@ fn tables_that_reference_each_other_are_an_error_at_the_first() {
         ]
     );
 }
+
+#[test]
+fn check_reports_its_progress_through_the_statements() {
+    use std::sync::{Arc, Mutex};
+    let sql: String = (0..250)
+        .map(|i| format!("CREATE TABLE progress_{i} (id int PRIMARY KEY);\n"))
+        .collect();
+    let heard: Arc<Mutex<Vec<(usize, usize)>>> = Arc::default();
+    let sink = Arc::clone(&heard);
+    let options = CheckOptions {
+        progress: Some(pgspec::check::StatementProgress(Arc::new(
+            move |done, total| {
+                sink.lock().expect("lock").push((done, total));
+            },
+        ))),
+        ..CheckOptions::default()
+    };
+    let (_, report) = {
+        let _guard = seed_lock();
+        pipeline::check(
+            pipeline::extract(sql_doc(&sql).as_bytes()),
+            &server(),
+            &options,
+        )
+        .expect("check runs")
+    };
+    assert_eq!(report.summary.applied, 250);
+    let heard = heard.lock().expect("lock").clone();
+    let expected: Vec<(usize, usize)> = (1..=250).map(|done| (done, 250)).collect();
+    assert_eq!(heard, expected, "one report after every statement");
+}

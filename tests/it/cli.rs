@@ -693,3 +693,109 @@ fn every_command_ends_with_the_next_step() {
     );
     pgspec(&with("down"), None);
 }
+
+/// `name` with every `pgspec_check_<digits and underscores>` (a run's scratch database) as
+/// `pgspec_check_RUN`, so a snapshot does not change from run to run.
+fn redact_scratch_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("pgspec_check_") {
+        out.push_str(&rest[..at]);
+        out.push_str("pgspec_check_RUN");
+        rest = rest[at + "pgspec_check_".len()..]
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a person sees by default on seed 001 (83 findings): at most 120 lines, errors first
+/// and in full, findings that share a cause folded into one with their lines; `--verbose`
+/// keeps every finding, and JSON is the same whichever way the human output is laid out.
+#[test]
+fn check_of_seed_001_is_short_errors_first_and_grouped_by_cause() {
+    let url = shared_cluster().url("postgres");
+    let doc = crate::seed_file("repaired", "001");
+    let relative = doc
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .expect("inside the project")
+        .display()
+        .to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "--db", url.as_str()];
+        args.extend(extra);
+        args.push(relative.as_str());
+        let out = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run pgspec");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        redact_scratch_names(&String::from_utf8_lossy(&out.stdout))
+    };
+    let grouped = run(&[]);
+    let lines: Vec<&str> = grouped.lines().collect();
+    assert!(lines.len() <= 120, "{} lines:\n{grouped}", lines.len());
+    assert!(lines[0].starts_with("error["), "errors first: {}", lines[0]);
+    let first_warning = lines
+        .iter()
+        .position(|l| l.contains("warning["))
+        .expect("warnings");
+    assert!(
+        !lines[first_warning..]
+            .iter()
+            .any(|l| l.starts_with("error[")),
+        "no error after the first warning"
+    );
+    // 24 columns share one type choice of the ERD: one finding with their lines.
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l
+                .contains("the type `timestamp` but the SQL makes it `timestamp with time zone`"))
+            .count(),
+        1
+    );
+    assert!(lines
+        .last()
+        .is_some_and(|l| l.starts_with("next: pgspec fix")));
+    insta::assert_snapshot!("check_seed_001_default", grouped);
+
+    let verbose = run(&["--verbose"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--format", "json"])).expect("valid JSON");
+    let reported = json["documents"][0]["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .clone();
+    // The footer counts what it folded and hid; JSON keeps every one of them.
+    let footer = lines
+        .iter()
+        .find(|l| l.contains(" findings from "))
+        .expect("a footer line");
+    let number_before = |marker: &str| -> usize {
+        let head = &footer[..footer.find(marker).expect("marker in footer")];
+        head.rsplit([' ', ','])
+            .find(|w| !w.is_empty())
+            .and_then(|w| w.parse().ok())
+            .expect("a number")
+    };
+    assert_eq!(
+        reported.len(),
+        number_before(" findings from") + number_before(" info findings hidden"),
+        "{footer}"
+    );
+    for code in ["DRF005", "DRF004", "PG003", "PG001", "LNT401", "LNT402"] {
+        assert_eq!(
+            verbose.matches(&format!("[{code}:")).count(),
+            reported.iter().filter(|d| d["code"] == code).count(),
+            "--verbose shows every {code} finding"
+        );
+    }
+}

@@ -1219,6 +1219,9 @@ fn the_timeout_option_bounds_a_whole_command() {
             == 0),
         "the statement outlived pgspec"
     );
+    // And removed its scratch database and run role.
+    assert!(stderr.contains("removed the scratch database"), "{stderr}");
+    assert_eq!(scratch_of("pgspec_check", pid), (vec![], vec![]));
 }
 
 /// The shared cluster as a URL server logging in as `user`.
@@ -1276,5 +1279,91 @@ fn with_a_url_the_document_never_runs_as_a_user_that_could_harm_something_else()
     admin_strings(&format!("DROP DATABASE {holders_db}"));
     for role in [creator, holder, plain] {
         admin_strings(&format!("DROP ROLE {role}"));
+    }
+}
+
+/// The scratch databases (`prefix_<pid>_…`) and run roles of pgspec process `pid`.
+fn scratch_of(prefix: &str, pid: u32) -> (Vec<String>, Vec<String>) {
+    let names = |sql: String| -> Vec<String> {
+        admin_strings(&sql)
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect()
+    };
+    (
+        names(format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE '{}\\_{pid}\\_%'",
+            prefix.replace('_', "\\_")
+        )),
+        names(format!(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'pgspec\\_run\\_{pid}\\_%'"
+        )),
+    )
+}
+
+#[test]
+fn an_interrupted_check_or_up_removes_its_scratch_database_and_says_so() {
+    let name = format!("pgspec_interrupted_up_{}", std::process::id());
+    for (command, prefix, signal, code) in [
+        ("check", "pgspec_check", "INT", 130),
+        ("check", "pgspec_check", "TERM", 143),
+        ("up", "pgspec_up", "INT", 130),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let doc = sleeping_doc(&dir, &format!("interrupted-{command}-{signal}"), false);
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(["--statement-timeout", "0"])
+            .args([command, "--db", &shared_cluster().url("postgres")])
+            .args(if command == "up" {
+                vec!["--name", name.as_str()]
+            } else {
+                vec![]
+            })
+            .arg(&doc)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn pgspec");
+        let pid = child.id();
+        assert!(
+            wait_until(Duration::from_secs(30), || backends_of(
+                pid,
+                &format!("interrupted-{command}-{signal}")
+            ) == 1),
+            "the statement runs"
+        );
+        let (databases, roles) = scratch_of(prefix, pid);
+        // `up`'s database is owned by the persistent owner role of the database it builds.
+        let run_roles = usize::from(command == "check");
+        assert_eq!(
+            (databases.len(), roles.len()),
+            (1, run_roles),
+            "{command}: a scratch database and its run role"
+        );
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains("pgspec: interrupted"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("removed the scratch database {}", databases[0])),
+            "{stderr}"
+        );
+        assert_eq!(
+            scratch_of(prefix, pid),
+            (vec![], vec![]),
+            "{command}: nothing is left behind"
+        );
+        if command == "up" {
+            assert!(stderr.contains("run `pgspec up` again"), "{stderr}");
+            let made = admin_strings(&format!(
+                "SELECT datname FROM pg_database WHERE datname = '{name}'"
+            ));
+            assert!(made.is_empty(), "no database {name} was made");
+        }
     }
 }

@@ -161,7 +161,7 @@ fn run(bytes: &[u8], stage: Stage) -> Vec<Diagnostic> {
             &server,
             &name,
             &options,
-            &mut |_| {},
+            &mut pgspec::seed::NoProgress,
         )
         .expect("seed runs");
         found.extend(report.diagnostics);

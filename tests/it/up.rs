@@ -406,7 +406,7 @@ fn every_seed_is_seeded_and_its_claims_are_verified() {
             &server,
             &name,
             &options,
-            &mut |_| {},
+            &mut pgspec::seed::NoProgress,
         )
         .unwrap_or_else(|e| panic!("seed {prefix}: {e}"));
         for table in &report.tables {

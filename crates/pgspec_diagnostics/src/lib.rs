@@ -2,6 +2,7 @@
 //! coordinates. Rendering (terminal, JSON) lives in [`render`]; nothing here prints.
 
 pub mod fix;
+pub mod group;
 pub mod registry;
 pub mod render;
 pub mod stage;
@@ -200,6 +201,10 @@ pub struct Diagnostic {
     /// For cascades and forward references: the statement this one depends on.
     pub root: Option<TextRange>,
     pub fix: Option<Fix>,
+    /// What findings of one code share when a single decision explains them all (the type
+    /// pair of an ERD's type choice): such findings are shown as one, with their lines.
+    /// Not part of the JSON contract.
+    pub cause: Option<String>,
 }
 
 impl Diagnostic {
@@ -222,6 +227,7 @@ impl Diagnostic {
             postgres: None,
             root: None,
             fix: None,
+            cause: None,
         }
     }
 
@@ -257,6 +263,13 @@ impl Diagnostic {
     #[must_use]
     pub fn secondary(mut self, label: Label) -> Self {
         self.secondary.push(label);
+        self
+    }
+
+    /// Name what this finding shares with others of its code (see [`Diagnostic::cause`]).
+    #[must_use]
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
         self
     }
 

@@ -38,7 +38,7 @@ use admin::{
     unique_name, user_is_unsafe,
 };
 pub use admin::{drop_database_roles, random_password, up_owner_marker};
-pub use scratch::ScratchDatabase;
+pub use scratch::{drop_live_scratch_databases, ScratchDatabase};
 
 /// The role that owned every scratch database before each database got an owner of its own
 /// ([`ScratchDatabase::owner_role`], [`ApplySession::owner_role`]). No longer created.

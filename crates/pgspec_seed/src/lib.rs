@@ -20,6 +20,7 @@ pub mod gen;
 pub mod load;
 pub mod names;
 pub mod plan;
+pub mod progress;
 pub mod values;
 pub mod volumes;
 
@@ -35,7 +36,7 @@ use crate::postgres::{ClusterError, Server};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-pub use load::Progress;
+pub use progress::{NoProgress, PlannedTable, Progress, SeedProgress};
 
 use bounded::{statement_bound, DocumentConnection};
 use gen::{Generator, KeyPools};
@@ -51,6 +52,9 @@ pub enum SeedError {
     Cluster(#[from] ClusterError),
     #[error("database {0} does not exist; run `pgspec up` first")]
     MissingDatabase(String),
+    /// The server went away (stopped, crashed, unreachable) during the run.
+    #[error("the server stopped{during}: {why}; the rows loaded so far stay: start the server again (`pgspec cluster start` for the private cluster) and run the same `pgspec seed` to finish")]
+    ServerStopped { during: String, why: String },
 }
 
 impl From<crate::postgres::client::Error> for SeedError {
@@ -62,7 +66,8 @@ impl From<crate::postgres::client::Error> for SeedError {
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct SeedOptions {
-    /// Rows per table (unless `tables` names it).
+    /// Rows each table should hold (unless `tables` names it); rows it holds already count,
+    /// so running again after a seed that stopped fills only what is missing.
     pub rows: u64,
     /// Per-table row counts, by `name` or `schema.name`.
     pub tables: BTreeMap<String, u64>,
@@ -71,6 +76,9 @@ pub struct SeedOptions {
     pub seed: u64,
     /// Use the row counts the document states for the tables it names ("1M users").
     pub document_volumes: bool,
+    /// Empty every table first (TRUNCATE … RESTART IDENTITY), so the same seed gives the
+    /// same rows again.
+    pub truncate: bool,
 }
 
 impl Default for SeedOptions {
@@ -80,6 +88,7 @@ impl Default for SeedOptions {
             tables: BTreeMap::new(),
             seed: 42,
             document_volumes: false,
+            truncate: false,
         }
     }
 }
@@ -89,7 +98,10 @@ impl Default for SeedOptions {
 pub struct TableReport {
     pub table: String,
     pub requested: u64,
+    /// Rows this run added.
     pub rows: u64,
+    /// Rows the table held before this run (they count towards `requested`).
+    pub existing: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
     /// `copy`, `insert` or `copy+insert`.
@@ -270,15 +282,95 @@ fn one_value<T: for<'a> crate::postgres::client::types::FromSql<'a>>(
     Ok(ran.value.ok().and_then(|r| r.try_get::<_, T>(0).ok()))
 }
 
-/// Fill `database` (made by `pgspec up`) according to `options`.
-#[allow(clippy::too_many_lines)]
+/// Empty `tables` in one TRUNCATE as the document's role (`owner`), restarting their
+/// sequences; tables pgspec provisioned are lent to it for the statement, as for loading.
+fn truncate_tables(
+    app: &mut DocumentConnection<'_>,
+    admin: &mut Client,
+    tables: &[Table],
+    owner: &str,
+) -> Result<(), SeedError> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let lend: Vec<String> = tables
+        .iter()
+        .filter(|t| t.owner != owner)
+        .map(|t| {
+            format!(
+                "GRANT USAGE ON SCHEMA {s} TO {a}; GRANT TRUNCATE ON {t} TO {a}; \
+                 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {a}",
+                s = quote_ident(&t.schema),
+                t = t.qualified(),
+                a = quote_ident(owner)
+            )
+        })
+        .collect();
+    for grant in &lend {
+        admin.batch_execute(grant)?;
+    }
+    let list: Vec<String> = tables.iter().map(Table::qualified).collect();
+    let sql = format!("TRUNCATE TABLE {} RESTART IDENTITY", list.join(", "));
+    let bound = bounded::bound_for_rows(tables.len().saturating_mul(1000), load::COPY_PER_ROW);
+    let ran = app.run(bound, |c| c.batch_execute(&sql));
+    for grant in &lend {
+        let _ = admin.batch_execute(&grant.replace("GRANT ", "REVOKE ").replace(" TO ", " FROM "));
+    }
+    let ran = ran?;
+    if let Some(stop) = ran.stop(ran.value.as_ref().err()) {
+        return Err(SeedError::Server(format!("emptying the tables: {stop}")));
+    }
+    ran.value.map_err(|e| {
+        SeedError::Server(format!(
+            "emptying the tables: {}",
+            crate::postgres::cluster::error_text(&e)
+        ))
+    })
+}
+
+/// Why `server` cannot be reached now, if it cannot: what tells a server that stopped from a
+/// statement that failed.
+fn server_stopped(server: &Server) -> Option<String> {
+    match server.admin_client(&server.maintenance_dbname()) {
+        Ok(mut c) => c
+            .simple_query("SELECT 1")
+            .err()
+            .map(|e| crate::postgres::cluster::error_text(&e)),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Fill `database` (made by `pgspec up`) according to `options`. When the server stops
+/// meanwhile the run ends with [`SeedError::ServerStopped`] (the rows loaded so far stay,
+/// and running it again fills only what is missing).
 pub fn seed(
     document: &Document,
     statements: &[Statement],
     server: &Server,
     database: &str,
     options: &SeedOptions,
-    progress: &mut dyn FnMut(&Progress<'_>),
+    progress: &mut dyn SeedProgress,
+) -> Result<SeedReport, SeedError> {
+    match fill(document, statements, server, database, options, progress) {
+        Err(e) if !matches!(e, SeedError::ServerStopped { .. }) => match server_stopped(server) {
+            Some(why) => Err(SeedError::ServerStopped {
+                during: String::new(),
+                why,
+            }),
+            None => Err(e),
+        },
+        done => done,
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn fill(
+    document: &Document,
+    statements: &[Statement],
+    server: &Server,
+    database: &str,
+    options: &SeedOptions,
+    progress: &mut dyn SeedProgress,
 ) -> Result<SeedReport, SeedError> {
     diagnostics::stage::enter("seed");
     if !database_exists(server, database)? {
@@ -300,6 +392,10 @@ pub fn seed(
         })?
         .value?
         .get(0);
+    // Before the keys of existing rows are read: they are gone afterwards.
+    if options.truncate {
+        truncate_tables(&mut app, &mut admin, &catalog.tables, &owner)?;
+    }
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();
     let (order, deferred) = plan_order(&catalog.tables);
@@ -335,21 +431,35 @@ pub fn seed(
         }
     }
 
-    let mut reports = Vec::new();
-    let mut rows_of: HashMap<i64, u64> = HashMap::new();
-    let mut diagnostics = Vec::new();
-    let mut total = 0;
+    let mut planned = Vec::with_capacity(order.len());
     for &ti in &order {
         let table = &catalog.tables[ti];
-        let want = requested(options, &stated, table);
-        let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
-        // Existing rows: keep unique values unique and integer keys above them.
         let existing: i64 = one_value(
             &mut app,
             &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
         )?
         .unwrap_or(0);
-        if existing > 0 {
+        planned.push(PlannedTable {
+            table: table.display_name(),
+            rows: requested(options, &stated, table),
+            existing: existing.max(0).unsigned_abs(),
+        });
+    }
+    progress.plan(&planned);
+
+    let mut reports = Vec::new();
+    let mut rows_of: HashMap<i64, u64> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    let mut total = 0;
+    for (position, &ti) in order.iter().enumerate() {
+        let table = &catalog.tables[ti];
+        let want = planned[position].rows;
+        let existing = planned[position].existing;
+        let to_add = want.saturating_sub(existing);
+        let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
+        // Existing rows: keep unique values unique and integer keys above them.
+        if existing > 0 && to_add > 0 {
+            gen.continue_after(options.seed, existing);
             for (ui, cols) in gen.unique_columns().iter().enumerate() {
                 for row in raw_rows(&mut app, &select_columns(table, cols, 1_000_000))? {
                     gen.preload_unique(ui, &row);
@@ -390,25 +500,55 @@ pub fn seed(
         if borrowed {
             let _ = admin.batch_execute(&grants);
         }
-        let loaded = match load::load_table(&mut app, &mut gen, &mut pools, &refs, want, progress) {
-            Ok(l) => l,
-            Err(e) => {
-                let text = match &e {
-                    SeedError::Server(t) => t.clone(),
-                    other => other.to_string(),
-                };
-                diagnostics.push(Diagnostic::new(
-                    Code::TableNotSeeded,
-                    Category::Seed,
-                    format!(
-                        "table `{}` could not be seeded: {text}",
-                        table.display_name(),
-                    ),
-                    locate_table(statements, table),
-                ));
-                load::Loaded::default()
-            }
+        let mut on_batch = |done: u64, seconds: f64, finished: bool| {
+            progress.rows(&Progress {
+                table: &planned[position].table,
+                index: position,
+                tables: planned.len(),
+                done: existing + done,
+                total: want,
+                seconds,
+                finished,
+            });
         };
+        let loaded =
+            match load::load_table(&mut app, &mut gen, &mut pools, &refs, to_add, &mut on_batch) {
+                Ok(l) => l,
+                Err(e) => {
+                    if let Some(why) = server_stopped(server) {
+                        return Err(SeedError::ServerStopped {
+                            during: format!(" while `{}` was being filled", table.display_name()),
+                            why,
+                        });
+                    }
+                    let text = match &e {
+                        SeedError::Server(t) => t.clone(),
+                        other => other.to_string(),
+                    };
+                    diagnostics.push(Diagnostic::new(
+                        Code::TableNotSeeded,
+                        Category::Seed,
+                        format!(
+                            "table `{}` could not be seeded: {text}",
+                            table.display_name(),
+                        ),
+                        locate_table(statements, table),
+                    ));
+                    load::Loaded::default()
+                }
+            };
+        if loaded.stopped.is_some() {
+            if let Some(why) = server_stopped(server) {
+                return Err(SeedError::ServerStopped {
+                    during: format!(
+                        " while `{}` was being filled ({} of {want} rows)",
+                        table.display_name(),
+                        existing + loaded.rows
+                    ),
+                    why,
+                });
+            }
+        }
         // Sequences continue after the generated keys.
         for c in &table.columns {
             if let Some(seq) = &c.sequence {
@@ -448,7 +588,7 @@ pub fn seed(
                     }
                 })
             });
-        rows_of.insert(table.oid, existing.max(0).unsigned_abs() + loaded.rows);
+        rows_of.insert(table.oid, existing + loaded.rows);
         let range = locate_table(statements, table);
         for (constraint, n) in &loaded.rejected {
             let mut d = Diagnostic::new(
@@ -469,7 +609,7 @@ pub fn seed(
             }
             diagnostics.push(d);
         }
-        if loaded.rows < want {
+        if loaded.rows < to_add {
             let why = stopped.clone().unwrap_or_else(|| {
                 if loaded.rejected.is_empty() {
                     "the generator produced no more rows".into()
@@ -481,9 +621,9 @@ pub fn seed(
                 Code::TableNotSeeded,
                 Category::Seed,
                 format!(
-                    "table `{}` received {} of {want} rows: {why}",
+                    "table `{}` has {} of {want} rows: {why}",
                     table.display_name(),
-                    loaded.rows
+                    existing + loaded.rows
                 ),
                 range,
             );
@@ -495,10 +635,11 @@ pub fn seed(
             };
             diagnostics.push(d);
         }
-        reports.push(TableReport {
+        let report = TableReport {
             table: table.display_name(),
             requested: want,
             rows: loaded.rows,
+            existing,
             seconds: loaded.seconds,
             #[allow(clippy::cast_precision_loss)]
             rows_per_second: if loaded.seconds > 0.0 {
@@ -509,7 +650,9 @@ pub fn seed(
             method: method.to_string(),
             rejected: loaded.rejected.into_iter().collect(),
             stopped,
-        });
+        };
+        progress.table_done(&report);
+        reports.push(report);
     }
     // Cycles: point the deferred foreign keys at parents now that every table has rows.
     for t in &catalog.tables {

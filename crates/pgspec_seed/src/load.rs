@@ -38,15 +38,6 @@ pub struct Loaded {
     pub stopped: Option<Stopped>,
 }
 
-/// Progress of one table, for the binary's progress line.
-#[derive(Clone, Debug)]
-pub struct Progress<'a> {
-    pub table: &'a str,
-    pub done: u64,
-    pub total: u64,
-    pub finished: bool,
-}
-
 fn column_list(gen: &Generator<'_>) -> String {
     gen.supplied
         .iter()
@@ -55,19 +46,19 @@ fn column_list(gen: &Generator<'_>) -> String {
         .join(", ")
 }
 
-/// Fill `gen`'s table with up to `want` rows; returns the rows' referenced keys through
-/// `on_rows` (called with every accepted batch).
+/// Fill `gen`'s table with up to `want` rows, adding the keys children point at to `pools`.
+/// `progress` hears the rows so far and the seconds since the start after every batch, and
+/// once more (`true`) when the table is finished.
 pub fn load_table(
     conn: &mut DocumentConnection<'_>,
     gen: &mut Generator<'_>,
     pools: &mut KeyPools,
     referenced: &[Vec<i16>],
     want: u64,
-    progress: &mut dyn FnMut(&Progress<'_>),
+    progress: &mut dyn FnMut(u64, f64, bool),
 ) -> Result<Loaded, super::SeedError> {
     let started = Instant::now();
     let mut out = Loaded::default();
-    let display = gen.table.display_name();
     let self_ref = gen.table.fks.iter().any(|f| f.ref_table == gen.table.oid);
     let mut batch_size = if self_ref { 200 } else { BATCH };
     let copy_sql = format!(
@@ -145,12 +136,7 @@ pub fn load_table(
                 }
             }
         }
-        progress(&Progress {
-            table: &display,
-            done: out.rows,
-            total: want,
-            finished: false,
-        });
+        progress(out.rows, started.elapsed().as_secs_f64(), false);
         if got == 0 {
             // Every row of a batch rejected: more of the same will not help.
             break;
@@ -160,12 +146,7 @@ pub fn load_table(
         }
     }
     out.seconds = started.elapsed().as_secs_f64();
-    progress(&Progress {
-        table: &display,
-        done: out.rows,
-        total: want,
-        finished: true,
-    });
+    progress(out.rows, out.seconds, true);
     Ok(out)
 }
 

@@ -91,10 +91,14 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn first_pass(&mut self) -> Result<(), ClusterError> {
-        for i in 0..self.statements.len() {
+        let total = self.statements.len();
+        for i in 0..total {
             let state = self.run(i, false)?;
             self.log_if_applied(i, &state);
             self.states[i] = state;
+            if let Some(progress) = &self.options.progress {
+                (progress.0)(i + 1, total);
+            }
         }
         Ok(())
     }

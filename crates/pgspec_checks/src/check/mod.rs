@@ -59,6 +59,19 @@ pub struct CheckOptions {
     /// Also apply behaviour-changing fixes (partition key added to PRIMARY KEY/UNIQUE) on the
     /// database: what `up` does, reporting each. `check` only attaches them to diagnostics.
     pub apply_unsafe_fixes: bool,
+    /// Hears the statements applied so far and their number, after each statement of the
+    /// first pass (for a progress bar on long documents).
+    pub progress: Option<StatementProgress>,
+}
+
+/// A callback with the statements applied so far and the document's number of statements.
+#[derive(Clone)]
+pub struct StatementProgress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for StatementProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatementProgress")
+    }
 }
 
 impl Default for CheckOptions {
@@ -67,6 +80,7 @@ impl Default for CheckOptions {
             retry_forward_references: true,
             apply_safe_fixes: true,
             apply_unsafe_fixes: false,
+            progress: None,
         }
     }
 }

@@ -4,6 +4,70 @@
 use super::admin::{execute_terminating, fail_swap_for_tests, role_names_by_oid};
 use super::*;
 
+/// What it takes to drop a scratch database from another thread: the registry of the ones
+/// this process has neither dropped nor promoted yet, for a run that is interrupted.
+struct Live {
+    name: String,
+    maintenance: postgres::Config,
+    force_drop: bool,
+    owner: String,
+    run_owner: Option<u32>,
+    created_roles: Arc<Mutex<Vec<(u32, String)>>>,
+}
+
+/// The scratch databases of this process that still exist. `promote` holds the lock while it
+/// renames, so an interruption never drops a database that has just become `up`'s.
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
+
+/// Drop every scratch database this process created and has neither dropped nor promoted,
+/// with the roles it created, for a run that is being interrupted (Ctrl-C, SIGTERM, its
+/// --timeout). Returns the names of the databases dropped, and the errors of those that
+/// could not be (the server stopped, say).
+pub fn drop_live_scratch_databases() -> (Vec<String>, Vec<String>) {
+    let mut live = lock(&LIVE);
+    let mut dropped = Vec::new();
+    let mut failed = Vec::new();
+    for l in live.drain(..) {
+        let mut roles = std::mem::take(&mut *lock(&l.created_roles));
+        if let Some(oid) = l.run_owner {
+            roles.push((oid, l.owner.clone()));
+        }
+        match drop_scratch(&l.maintenance, &l.name, l.force_drop, &roles) {
+            Ok(()) => dropped.push(l.name),
+            Err(e) => failed.push(format!("{}: {e}", l.name)),
+        }
+    }
+    (dropped, failed)
+}
+
+/// Drop database `name` and the roles in `roles` (by OID: a role the document renamed is
+/// still the one this run created, and a role that took the old name is not).
+fn drop_scratch(
+    maintenance: &postgres::Config,
+    name: &str,
+    force_drop: bool,
+    roles: &[(u32, String)],
+) -> Result<(), ClusterError> {
+    let mut admin = connect(maintenance, "the maintenance database")?;
+    drop_database(&mut admin, name, force_drop)
+        .map_err(|e| ClusterError::Server(format!("cannot drop {name}: {}", error_text(&e))))?;
+    let mut failed = Vec::new();
+    for (_, role) in role_names_by_oid(&mut admin, roles) {
+        if let Err(e) = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(&role)))
+        {
+            failed.push(format!("{role}: {}", error_text(&e)));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ClusterError::Server(format!(
+            "cannot drop roles: {}",
+            failed.join("; ")
+        )))
+    }
+}
+
 /// A database created for one run and dropped (with the roles the run created) on drop.
 pub struct ScratchDatabase {
     pub name: String,
@@ -155,6 +219,7 @@ impl ScratchDatabase {
         if !owned {
             drop_run_owner(&mut admin);
         }
+        scratch.register();
         if owned {
             // Never offer the URL user's password for another role.
             let mut as_role = without_password(&scratch.app);
@@ -186,6 +251,18 @@ impl ScratchDatabase {
             ))));
         }
         Ok(scratch)
+    }
+
+    /// Known to [`drop_live_scratch_databases`] until it is dropped or promoted.
+    fn register(&self) {
+        lock(&LIVE).push(Live {
+            name: self.name.clone(),
+            maintenance: self.maintenance.clone(),
+            force_drop: self.force_drop,
+            owner: self.owner.clone(),
+            run_owner: self.run_owner,
+            created_roles: Arc::clone(&self.created_roles),
+        });
     }
 
     /// The role that owns the database and runs the document's SQL.
@@ -236,6 +313,9 @@ impl ScratchDatabase {
         final_name: &str,
         comment: &str,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
+        // Held to the end: an interruption meanwhile waits, then finds the database promoted
+        // (or still a scratch database, if the rename failed).
+        let mut live = lock(&LIVE);
         let mut admin = connect(&self.maintenance, "the maintenance database")?;
         let server_error = |e: postgres::Error| ClusterError::Server(error_text(&e));
         let exists = !simple_rows(
@@ -301,6 +381,8 @@ impl ScratchDatabase {
             return Err(e);
         }
         self.dropped = true;
+        live.retain(|l| l.name != self.name);
+        drop(live);
         self.name = final_name.to_string();
         Ok((current.into_iter().map(|(_, n)| n).collect(), aside))
     }
@@ -316,32 +398,12 @@ impl ScratchDatabase {
             return Ok(());
         }
         self.dropped = true;
-        let mut admin = connect(&self.maintenance, "the maintenance database")?;
-        drop_database(&mut admin, &self.name, self.force_drop).map_err(|e| {
-            ClusterError::Server(format!("cannot drop {}: {}", self.name, error_text(&e)))
-        })?;
+        lock(&LIVE).retain(|l| l.name != self.name);
         let mut roles = std::mem::take(&mut *lock(&self.created_roles));
         if let Some(oid) = self.run_owner {
             roles.push((oid, self.owner.clone()));
         }
-        // By OID: a role the document renamed is still the one this run created, and a role
-        // that took the old name is not.
-        let mut failed = Vec::new();
-        for (_, role) in role_names_by_oid(&mut admin, &roles) {
-            if let Err(e) =
-                admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(&role)))
-            {
-                failed.push(format!("{role}: {}", error_text(&e)));
-            }
-        }
-        if failed.is_empty() {
-            Ok(())
-        } else {
-            Err(ClusterError::Server(format!(
-                "cannot drop roles: {}",
-                failed.join("; ")
-            )))
-        }
+        drop_scratch(&self.maintenance, &self.name, self.force_drop, &roles)
     }
 }
 

@@ -69,7 +69,9 @@ pub(super) fn columns_drift(
                 .help(format!(
                     "make both say `{}` (the SQL is what the database gets)",
                     col.pg_type
-                ));
+                ))
+                // One type choice repeated on many columns is one decision.
+                .cause(format!("{source}: {doc_type} -> {}", col.pg_type));
                 if let Some(at) = sql.column(name, &c.name) {
                     d = d.secondary(Label::with_message(
                         at,

@@ -287,6 +287,18 @@ impl<'t> Generator<'t> {
             .collect()
     }
 
+    /// Continue a table that already holds `rows` rows (the document's own, or those of an
+    /// earlier seed that stopped): the counters that make values unique start after them and
+    /// the random stream is another one, so new rows do not repeat the old rows' keys.
+    pub fn continue_after(&mut self, seed: u64, rows: u64) {
+        self.seq = rows;
+        self.distinct_next = rows;
+        self.rng = Rng::new(
+            seed ^ rows.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            &self.table.qualified(),
+        );
+    }
+
     /// Record existing values of unique set `i`.
     pub fn preload_unique(&mut self, i: usize, values: &[Value]) {
         if values.iter().any(Value::is_null) {
