@@ -3,6 +3,8 @@
 # fresh clone with an empty target directory (so each pays the whole build, pg_query's C part
 # included):
 #   scripts/bench-build.sh [BASE [HEAD]]      (defaults: 8e8d7c4, the build before the workspace; HEAD)
+#   scripts/bench-build.sh HEAD HEAD          one revision only (no ratio): to compare with figures
+#                                             recorded earlier on the same, idle machine
 #   STEPS="release testbuild tests" scripts/bench-build.sh …
 #       release: `cargo build --release`; testbuild: compiling every test, cold (what the layout
 #       changes); tests: `scripts/test.sh`, a cold run of every test (which also grows with the
@@ -21,7 +23,9 @@ trap 'rm -rf "$work"' EXIT
 b=$(git -C "$repo" rev-parse --short "$base")
 h=$(git -C "$repo" rev-parse --short "$head")
 declare -A wall cpu
-for sha in "$b" "$h"; do
+revisions="$b $h"
+[ "$b" = "$h" ] && revisions=$h
+for sha in $revisions; do
     for step in $steps; do
         dir="$work/$sha-$step"
         git clone -q --no-hardlinks "$repo" "$dir"
@@ -50,9 +54,10 @@ done
 
 printf "%-8s %-10s %10s %10s\n" step revision wall_s cpu_s
 for step in $steps; do
-    for sha in "$b" "$h"; do
+    for sha in $revisions; do
         printf "%-8s %-10s %10.1f %10.1f\n" "$step" "$sha" "${wall[$sha-$step]}" "${cpu[$sha-$step]}"
     done
+    [ "$b" = "$h" ] && continue
     printf "%-8s %-10s %10.2f %10.2f\n" "$step" "ratio" \
         "$(echo "${wall[$h-$step]} / ${wall[$b-$step]}" | bc -l)" \
         "$(echo "${cpu[$h-$step]} / ${cpu[$b-$step]}" | bc -l)"
