@@ -376,134 +376,155 @@ fn sql_piped_into_psql_builds_the_catalog_that_up_builds_004() {
     sql_piped_into_psql_builds_the_catalog_that_up_builds("004");
 }
 
-/// `up`, `seed` and `verify` on every seed: each table `up` created gets rows (or a SEED
+/// `up`, `seed` and `verify` on a seed (one test per seed, run side by side): each table `up` created gets rows (or a SEED
 /// diagnostic names why not), the claims the issue names are checked, and rows dated now land
 /// in a partition of their own (an UPDATE of the partition key moves a seeded row there).
-#[test]
-fn every_seed_is_seeded_and_its_claims_are_verified() {
+fn is_seeded_and_its_claims_are_verified(prefix: &str) {
     use pgspec::seed::{self, SeedOptions};
     use pgspec::verify::{self, ClaimKind, Status};
+    // Held throughout: `down` drops roles that another seed's `up` on this cluster may share.
+    let _guard = crate::check::seed_lock();
     let c = shared_cluster();
     let server = Server::Embedded(
         pgspec::postgres::Cluster::ensure(&c.root, &c.bins).expect("the shared cluster runs"),
     );
-    for prefix in SEEDS {
-        let (_, bytes) = seed_bytes(prefix);
-        let name = format!("pgspec_seedtest_{prefix}");
-        {
-            let _guard = crate::check::seed_lock();
-            up::up(pipeline::extract(&bytes), &bytes, &server, &name, true)
-                .unwrap_or_else(|e| panic!("up {prefix}: {e}"));
-        }
-        let extracted = pipeline::extract(&bytes);
-        let options = SeedOptions {
-            rows: 300,
-            ..SeedOptions::default()
-        };
-        let report = seed::seed(
-            &extracted.document,
-            &extracted.statements,
-            &server,
-            &name,
-            &options,
-            &mut pgspec::seed::NoProgress,
-        )
-        .unwrap_or_else(|e| panic!("seed {prefix}: {e}"));
-        for table in &report.tables {
-            let explained = report.diagnostics.iter().any(|d| {
-                d.message
-                    .contains(table.table.rsplit('.').next().unwrap_or(""))
-            });
-            assert!(
-                table.rows > 0 || explained,
-                "seed {prefix}: {} received no rows and no diagnostic says why",
-                table.table
-            );
-        }
-        // Rows dated now have a partition of their own in every time-partitioned table.
-        let mut db = crate::data_client(&server, &name);
-        let tables = db
-            .query(
-                "SELECT p.oid::regclass::text, a.attname FROM pg_partitioned_table pt \
-                 JOIN pg_class p ON p.oid = pt.partrelid \
-                 JOIN pg_attribute a ON a.attrelid = p.oid AND a.attnum = pt.partattrs[0] \
-                 WHERE pt.partstrat = 'r' AND pt.partnatts = 1 AND NOT p.relispartition \
-                 AND a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) \
-                 AND NOT a.attgenerated <> ''",
-                &[],
-            )
-            .expect("partitioned tables");
-        for row in tables {
-            let (table, column): (String, String) = (row.get(0), row.get(1));
-            let mut tx = db.transaction().expect("tx");
-            let moved = tx.query_opt(
-                &format!(
-                    "UPDATE {table} SET {column} = now() WHERE (tableoid, ctid) = \
-                     (SELECT tableoid, ctid FROM {table} LIMIT 1) RETURNING tableoid::regclass::text"
-                ),
-                &[],
-            );
-            // The row reached a partition: it is in it, or that partition's CHECK (a rule of
-            // the document relating the date to other columns) refused the moved row.
-            let partition = match moved {
-                Ok(Some(r)) => Some(r.get::<_, String>(0)),
-                Ok(None) => None,
-                Err(e) if e.code() == Some(&postgres::error::SqlState::CHECK_VIOLATION) => {
-                    e.as_db_error().and_then(|d| d.table()).map(str::to_string)
-                }
-                Err(e) => panic!("seed {prefix}: a row of {table} dated now: {e:?}"),
-            };
-            if let Some(partition) = partition {
-                assert!(
-                    !partition.ends_with("_default"),
-                    "seed {prefix}: a row of {table} dated now lands in {partition}"
-                );
-            }
-            tx.rollback().expect("rollback");
-        }
-        drop(db);
-
-        let verified = verify::verify(&extracted.document, &extracted.statements, &server, &name)
-            .unwrap_or_else(|e| panic!("verify {prefix}: {e}"));
-        let claims = |kind: ClaimKind| verified.claims.iter().filter(move |c| c.kind == kind);
-        match prefix {
-            "000" | "001" => {
-                let rls: Vec<_> = claims(ClaimKind::Rls).collect();
-                assert!(!rls.is_empty(), "seed {prefix}: no RLS claim");
-                assert!(
-                    rls.iter().all(|c| c.status == Status::Pass),
-                    "seed {prefix}: {rls:#?}"
-                );
-            }
-            _ => {}
-        }
-        if prefix == "000" {
-            for f in [
-                "rotate_encryption_keys",
-                "reencrypt_table_batch",
-                "finalize_key_rotation",
-            ] {
-                assert!(
-                    claims(ClaimKind::Function).any(|c| c.title.contains(f)),
-                    "seed 000: no claim for {f}"
-                );
-            }
-            // The document's own bug is a failed claim, not a hidden one.
-            assert!(claims(ClaimKind::Function)
-                .any(|c| c.title.contains("finalize_key_rotation") && c.status == Status::Fail));
-        }
-        if prefix == "002" {
-            assert!(
-                claims(ClaimKind::Explain).any(|c| c.evidence.get("chosen").is_some()),
-                "seed 002: no covering-index claim with usable/chosen evidence"
-            );
-        }
-        if prefix == "004" {
-            assert!(
-                claims(ClaimKind::Explain).any(|c| c.title.to_lowercase().contains("jobs")),
-                "seed 004: the keyset pagination claim is missing"
-            );
-        }
-        assert!(up::down(&server, &name).expect("down"));
+    let (_, bytes) = seed_bytes(prefix);
+    let name = format!("pgspec_seedtest_{prefix}");
+    up::up(pipeline::extract(&bytes), &bytes, &server, &name, true)
+        .unwrap_or_else(|e| panic!("up {prefix}: {e}"));
+    let extracted = pipeline::extract(&bytes);
+    let options = SeedOptions {
+        rows: 300,
+        ..SeedOptions::default()
+    };
+    let report = seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &options,
+        &mut pgspec::seed::NoProgress,
+    )
+    .unwrap_or_else(|e| panic!("seed {prefix}: {e}"));
+    for table in &report.tables {
+        let explained = report.diagnostics.iter().any(|d| {
+            d.message
+                .contains(table.table.rsplit('.').next().unwrap_or(""))
+        });
+        assert!(
+            table.rows > 0 || explained,
+            "seed {prefix}: {} received no rows and no diagnostic says why",
+            table.table
+        );
     }
+    // Rows dated now have a partition of their own in every time-partitioned table.
+    let mut db = crate::data_client(&server, &name);
+    let tables = db
+        .query(
+            "SELECT p.oid::regclass::text, a.attname FROM pg_partitioned_table pt \
+             JOIN pg_class p ON p.oid = pt.partrelid \
+             JOIN pg_attribute a ON a.attrelid = p.oid AND a.attnum = pt.partattrs[0] \
+             WHERE pt.partstrat = 'r' AND pt.partnatts = 1 AND NOT p.relispartition \
+             AND a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) \
+             AND NOT a.attgenerated <> ''",
+            &[],
+        )
+        .expect("partitioned tables");
+    for row in tables {
+        let (table, column): (String, String) = (row.get(0), row.get(1));
+        let mut tx = db.transaction().expect("tx");
+        let moved = tx.query_opt(
+            &format!(
+                "UPDATE {table} SET {column} = now() WHERE (tableoid, ctid) = \
+                 (SELECT tableoid, ctid FROM {table} LIMIT 1) RETURNING tableoid::regclass::text"
+            ),
+            &[],
+        );
+        // The row reached a partition: it is in it, or that partition's CHECK (a rule of
+        // the document relating the date to other columns) refused the moved row.
+        let partition = match moved {
+            Ok(Some(r)) => Some(r.get::<_, String>(0)),
+            Ok(None) => None,
+            Err(e) if e.code() == Some(&postgres::error::SqlState::CHECK_VIOLATION) => {
+                e.as_db_error().and_then(|d| d.table()).map(str::to_string)
+            }
+            Err(e) => panic!("seed {prefix}: a row of {table} dated now: {e:?}"),
+        };
+        if let Some(partition) = partition {
+            assert!(
+                !partition.ends_with("_default"),
+                "seed {prefix}: a row of {table} dated now lands in {partition}"
+            );
+        }
+        tx.rollback().expect("rollback");
+    }
+    drop(db);
+
+    let verified = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .unwrap_or_else(|e| panic!("verify {prefix}: {e}"));
+    let claims = |kind: ClaimKind| verified.claims.iter().filter(move |c| c.kind == kind);
+    match prefix {
+        "000" | "001" => {
+            let rls: Vec<_> = claims(ClaimKind::Rls).collect();
+            assert!(!rls.is_empty(), "seed {prefix}: no RLS claim");
+            assert!(
+                rls.iter().all(|c| c.status == Status::Pass),
+                "seed {prefix}: {rls:#?}"
+            );
+        }
+        _ => {}
+    }
+    if prefix == "000" {
+        for f in [
+            "rotate_encryption_keys",
+            "reencrypt_table_batch",
+            "finalize_key_rotation",
+        ] {
+            assert!(
+                claims(ClaimKind::Function).any(|c| c.title.contains(f)),
+                "seed 000: no claim for {f}"
+            );
+        }
+        // The document's own bug is a failed claim, not a hidden one.
+        assert!(claims(ClaimKind::Function)
+            .any(|c| c.title.contains("finalize_key_rotation") && c.status == Status::Fail));
+    }
+    if prefix == "002" {
+        assert!(
+            claims(ClaimKind::Explain).any(|c| c.evidence.get("chosen").is_some()),
+            "seed 002: no covering-index claim with usable/chosen evidence"
+        );
+    }
+    if prefix == "004" {
+        assert!(
+            claims(ClaimKind::Explain).any(|c| c.title.to_lowercase().contains("jobs")),
+            "seed 004: the keyset pagination claim is missing"
+        );
+    }
+    assert!(up::down(&server, &name).expect("down"));
+}
+
+#[test]
+fn seed_000_is_seeded_and_its_claims_are_verified() {
+    is_seeded_and_its_claims_are_verified("000");
+}
+
+#[test]
+fn seed_001_is_seeded_and_its_claims_are_verified() {
+    is_seeded_and_its_claims_are_verified("001");
+}
+
+#[test]
+fn seed_002_is_seeded_and_its_claims_are_verified() {
+    is_seeded_and_its_claims_are_verified("002");
+}
+
+#[test]
+fn seed_003_is_seeded_and_its_claims_are_verified() {
+    is_seeded_and_its_claims_are_verified("003");
+}
+
+#[test]
+fn seed_004_is_seeded_and_its_claims_are_verified() {
+    is_seeded_and_its_claims_are_verified("004");
 }
