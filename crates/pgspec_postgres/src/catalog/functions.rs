@@ -30,6 +30,9 @@ pub struct Function {
     /// The body (prosrc).
     pub body: String,
     pub comment: Option<String>,
+    /// `CREATE OR REPLACE FUNCTION …` as pg_get_functiondef prints it (`None` for an
+    /// aggregate, which it cannot print).
+    pub definition: Option<String>,
 }
 
 /// `prokind`.
@@ -93,6 +96,7 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error
                 config: r.get(13),
                 body: r.get(14),
                 comment: r.get(15),
+                definition: r.get(16),
             }
         })
         .collect())

@@ -90,6 +90,14 @@ fn io(e: &postgres::Error) -> ClusterError {
 }
 
 impl Catalog {
+    /// Read the catalog of database `dbname` on `server`, on its administrative connection
+    /// (whose search_path is `pg_catalog, pg_temp`, so every name of the user's is printed
+    /// schema-qualified).
+    pub fn load_database(server: &super::Server, dbname: &str) -> Result<Catalog, ClusterError> {
+        let mut client = server.admin_client(dbname)?;
+        Catalog::load(&mut client)
+    }
+
     /// Read the catalog of the database `client` is connected to.
     pub fn load(client: &mut Client) -> Result<Catalog, ClusterError> {
         Self::read(client).map_err(|e| io(&e))

@@ -1,7 +1,7 @@
 -- The user's functions and procedures: oid, schema, name, kind (f/p/a/w), identity
 -- arguments, argument types and names, result, returns trigger, language, volatility (i/s/v),
 -- SECURITY DEFINER, STRICT, SET options (proconfig, e.g. search_path=...), body (prosrc),
--- comment. Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
+-- comment, the whole definition (pg_get_functiondef; none for an aggregate). Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
 SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
        pg_catalog.pg_get_function_identity_arguments(p.oid),
        ARRAY(SELECT pg_catalog.format_type(u.t, NULL)
@@ -11,7 +11,8 @@ SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
        CASE WHEN p.prokind <> 'p' THEN pg_catalog.pg_get_function_result(p.oid) END,
        (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype),
        l.lanname::text, p.provolatile::text, p.prosecdef, p.proisstrict,
-       coalesce(p.proconfig, '{}'), p.prosrc, pg_catalog.obj_description(p.oid, 'pg_proc')
+       coalesce(p.proconfig, '{}'), p.prosrc, pg_catalog.obj_description(p.oid, 'pg_proc'),
+       CASE WHEN p.prokind <> 'a' THEN pg_catalog.pg_get_functiondef(p.oid) END
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -1,6 +1,7 @@
 -- The user's tables (ordinary, partitioned, foreign; partitions included): oid, schema,
 -- name, relkind, owner, row level security enabled and forced, the parent and bound of a
--- partition, the strategy, key definition and key columns of a partitioned table, comment.
+-- partition, the strategy, key definition and key columns of a partitioned table, comment,
+-- replica identity (d/n/f/i), storage options (reloptions).
 -- Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
 SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_catalog.pg_get_userbyid(c.relowner)::text, c.relrowsecurity, c.relforcerowsecurity,
@@ -12,7 +13,8 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
              FROM pg_catalog.unnest(pt.partattrs::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
              ORDER BY k.ord),
-       pg_catalog.obj_description(c.oid, 'pg_class')
+       pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
+       coalesce(c.reloptions, '{}')
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
