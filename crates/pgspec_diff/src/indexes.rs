@@ -1,0 +1,153 @@
+//! Indexes that no constraint owns: dropped, renamed, created (CONCURRENTLY on tables that
+//! exist and can take it).
+
+use pgspec_diagnostics::Rule;
+use pgspec_postgres::catalog::{Index, TableKind};
+
+use crate::names::{ident, qualified};
+use crate::{hazard, Phase, Planner};
+
+/// Indexes a diff looks at: not a constraint's, not a partition's copy of its parent's.
+fn own(i: &Index) -> bool {
+    i.constraint.is_none() && i.parent.is_none()
+}
+
+/// The definition without the index's own name.
+fn shape(i: &Index) -> String {
+    i.definition
+        .replacen(&format!("INDEX {} ON ", ident(&i.name)), "INDEX ON ", 1)
+}
+
+fn relation_goes(p: &Planner<'_>, i: &Index) -> bool {
+    p.to.table(&i.schema, &i.table).is_none()
+        && !p
+            .to
+            .views
+            .iter()
+            .any(|v| v.schema == i.schema && v.name == i.table)
+}
+
+pub(crate) fn drops(p: &mut Planner<'_>) {
+    let to = p.to;
+    let mut renames = Vec::new();
+    let mut dropped = Vec::new();
+    for f in p.from.indexes.iter().filter(|i| own(i)) {
+        if relation_goes(p, f) {
+            continue;
+        }
+        let same = to
+            .indexes
+            .iter()
+            .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f));
+        if same {
+            continue;
+        }
+        let renamed = to.indexes.iter().find(|t| {
+            own(t)
+                && t.schema == f.schema
+                && t.table == f.table
+                && shape(t) == shape(f)
+                && !p
+                    .from
+                    .indexes
+                    .iter()
+                    .any(|x| x.schema == t.schema && x.name == t.name)
+                && !renames.iter().any(|(_, n): &(u32, String)| *n == t.name)
+        });
+        match renamed {
+            Some(t) => renames.push((f.oid, t.name.clone())),
+            None => dropped.push(f.oid),
+        }
+    }
+    for (oid, name) in renames {
+        if let Some(i) = p.from.indexes.iter_mut().find(|i| i.oid == oid) {
+            let sql = format!(
+                "ALTER INDEX {} RENAME TO {}",
+                qualified(&i.schema, &i.name),
+                ident(&name)
+            );
+            i.definition = i.definition.replacen(
+                &format!("INDEX {} ON ", ident(&i.name)),
+                &format!("INDEX {} ON ", ident(&name)),
+                1,
+            );
+            i.name = name;
+            p.push(Phase::DropIndexes, sql);
+        }
+    }
+    for oid in &dropped {
+        if let Some(i) = p.from.indexes.iter().find(|i| i.oid == *oid) {
+            let sql = format!("DROP INDEX {}", qualified(&i.schema, &i.name));
+            let h = hazard(
+                Rule::MigrationDropsIndex,
+                format!(
+                    "index {} on {} is dropped: queries that used it slow down",
+                    i.name,
+                    i.display_table()
+                ),
+            );
+            p.push_hazard(Phase::DropIndexes, sql, vec![h]);
+        }
+    }
+    p.from.indexes.retain(|i| !dropped.contains(&i.oid));
+}
+
+pub(crate) fn adds(p: &mut Planner<'_>) {
+    let to = p.to;
+    for t in to.indexes.iter().filter(|i| own(i)) {
+        if p.from
+            .indexes
+            .iter()
+            .any(|f| f.schema == t.schema && f.name == t.name)
+        {
+            continue;
+        }
+        let relation = qualified(&t.schema, &t.table);
+        let on_view = to
+            .views
+            .iter()
+            .any(|v| v.schema == t.schema && v.name == t.table);
+        // On a partitioned table the index is created on every partition too.
+        let definition = t.definition.replacen(" ON ONLY ", " ON ", 1);
+        if on_view {
+            let new_view = p.created.contains(&relation);
+            let hazards = if new_view {
+                Vec::new()
+            } else {
+                vec![build(t, "while writes wait")]
+            };
+            p.push_hazard(Phase::ViewIndexes, definition, hazards);
+            continue;
+        }
+        let new_table = p.created.contains(&relation);
+        let partitioned = to
+            .table(&t.schema, &t.table)
+            .is_some_and(|x| x.kind == TableKind::Partitioned);
+        if new_table {
+            p.push(Phase::Indexes, definition);
+        } else if partitioned {
+            p.push_hazard(
+                Phase::Indexes,
+                definition,
+                vec![build(t, "on every partition while writes wait (SHARE lock; a partitioned table cannot build CONCURRENTLY)")],
+            );
+        } else {
+            p.push_with(
+                Phase::Indexes,
+                definition.replacen("INDEX ", "INDEX CONCURRENTLY ", 1),
+                vec![build(
+                    t,
+                    "CONCURRENTLY: writes go on, but it reads the table twice and leaves an invalid index if it fails",
+                )],
+                false,
+            );
+        }
+    }
+}
+
+fn build(i: &Index, how: &str) -> crate::Hazard {
+    hazard(
+        Rule::MigrationBuildsIndex,
+        format!("index {} is built on {} {how}", i.name, i.display_table()),
+    )
+}
