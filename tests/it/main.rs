@@ -2,6 +2,7 @@ mod catalog;
 mod check;
 mod cli;
 mod converge;
+mod diff;
 mod document;
 mod fix;
 mod generated;

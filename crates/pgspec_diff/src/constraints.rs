@@ -112,9 +112,10 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             continue;
         }
         let references_dropped = f.references.as_ref().is_some_and(|r| {
-            f.index
-                .as_ref()
-                .is_some_and(|i| dropped_keys.contains(&(r.schema.clone(), i.clone())))
+            f.index.as_ref().is_some_and(|i| {
+                dropped_keys.contains(&(r.schema.clone(), i.clone()))
+                    || crate::indexes::changes(p, &r.schema, i)
+            })
         });
         let keep = !references_dropped
             && to.constraints.iter().any(|t| {
@@ -188,10 +189,10 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
             .find(|f| same_place(f, t) && f.name == t.name)
         {
             if !f.validated && t.validated {
-                p.push_hazard(
+                // VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on.
+                p.push(
                     phase,
                     format!("ALTER TABLE {table} VALIDATE CONSTRAINT {}", ident(&t.name)),
-                    vec![validation(t)],
                 );
             }
             continue;
@@ -207,10 +208,9 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
             && matches!(t.kind, ConstraintKind::Check | ConstraintKind::ForeignKey);
         if two_steps {
             p.push(phase, format!("{add} {} NOT VALID", shape(t)));
-            p.push_hazard(
+            p.push(
                 phase,
                 format!("ALTER TABLE {table} VALIDATE CONSTRAINT {}", ident(&t.name)),
-                vec![validation(t)],
             );
             continue;
         }

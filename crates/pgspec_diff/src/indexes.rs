@@ -27,6 +27,22 @@ fn relation_goes(p: &Planner<'_>, i: &Index) -> bool {
             .any(|v| v.schema == i.schema && v.name == i.table)
 }
 
+/// Whether the plan drops the plain index `schema.name` of FROM (it goes, or changes).
+pub(crate) fn changes(p: &Planner<'_>, schema: &str, name: &str) -> bool {
+    let Some(f) = p
+        .from
+        .indexes
+        .iter()
+        .find(|i| own(i) && i.schema == schema && i.name == name)
+    else {
+        return false;
+    };
+    !p.to
+        .indexes
+        .iter()
+        .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f))
+}
+
 pub(crate) fn drops(p: &mut Planner<'_>) {
     let to = p.to;
     let mut renames = Vec::new();

@@ -6,7 +6,7 @@
 //!
 //! Order: drops of what changed or went away (views, triggers, policies, foreign keys,
 //! constraints, indexes, recreated tables) first; then schemas, extensions, types, sequences,
-//! functions, tables and columns, constraints (foreign keys last), indexes, views in dependency
+//! functions, tables and columns, constraints, indexes, foreign keys, views in dependency
 //! order, triggers and policies; then the drops of removed tables, functions, sequences, types,
 //! extensions and schemas; comments and privileges last.
 
@@ -126,8 +126,9 @@ enum Phase {
     Columns,
     DropColumns,
     Constraints,
-    ForeignKeys,
+    // After the indexes: a foreign key may reference a unique index that is no constraint.
     Indexes,
+    ForeignKeys,
     SequenceOwners,
     LateFunctions,
     Views,

@@ -1,7 +1,8 @@
 -- The user's functions and procedures: oid, schema, name, kind (f/p/a/w), identity
 -- arguments, argument types and names, result, returns trigger, language, volatility (i/s/v),
 -- SECURITY DEFINER, STRICT, SET options (proconfig, e.g. search_path=...), body (prosrc),
--- comment, the whole definition (pg_get_functiondef; none for an aggregate). Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
+-- comment, the whole definition (pg_get_functiondef; none for an aggregate). Scope as in schemas.sql; extension members
+-- and the constructors PostgreSQL makes for a range type (internal dependants) excluded. Tested on PostgreSQL 15.
 SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
        pg_catalog.pg_get_function_identity_arguments(p.oid),
        ARRAY(SELECT pg_catalog.format_type(u.t, NULL)
@@ -22,5 +23,5 @@ WHERE true
   AND n.nspname NOT LIKE 'pgspec\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                    AND d.objid = p.oid AND d.deptype = 'e')
+                    AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
 ORDER BY n.nspname, p.proname, p.oid
