@@ -135,7 +135,7 @@ for suite, group, path, meta in cases():
         break
     res = {"case": cid, "suite": suite, "group": group,
            "expects_error": "expected_error" in meta}
-    a, b = "pgspec_peer_a", "pgspec_peer_b"
+    a, b = f"pgspec_peer_a_{os.getpid()}", f"pgspec_peer_b_{os.getpid()}"
     ensure_roles(meta.get("roles", []))
     recreate(a); recreate(b)
     ra = psql(a, "-f", str(path / "a.sql"))
@@ -183,7 +183,7 @@ for suite, group, path, meta in cases():
         res["expected_hazards"] = meta.get("expected_hazards", [])
     results.append(res)
     print(cid, res["status"], *(res.get("why") or [])[:2], file=sys.stderr)
-drop("pgspec_peer_a"); drop("pgspec_peer_b")
+drop(f"pgspec_peer_a_{os.getpid()}"); drop(f"pgspec_peer_b_{os.getpid()}")
 
 with open(out / "results.jsonl", "w") as f:
     for r in results:

@@ -156,11 +156,12 @@ fn rewriting_default(expr: &str) -> bool {
 
 /// The ALTERs that turn `from`'s columns into `to`'s (same table in both).
 pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
+    let name = qualified(&to.schema, &to.name);
     if to.is_partition() {
-        // A partition's columns are its parent's.
+        // A partition's columns are its parent's; only their defaults and NOT NULL are its own.
+        partition_columns(p, &name, from, to);
         return;
     }
-    let name = qualified(&to.schema, &to.name);
     let catalog = p.to;
     for c in &to.columns {
         let Some(f) = from.column(&c.name) else {
@@ -199,6 +200,56 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
                     format!("column {name}.{} is dropped with its values", f.name),
                 )],
             );
+        }
+    }
+}
+
+/// Defaults and NOT NULL of a partition's columns. ALTER on the parent recurses to its
+/// partitions, so the partition starts from the parent's new value where that changes.
+fn partition_columns(p: &mut Planner<'_>, name: &str, from: &Table, to: &Table) {
+    let (Some(fp), Some(tp)) = (&from.partition_of, &to.partition_of) else {
+        return;
+    };
+    let parent_from = p.from.table(&fp.parent_schema, &fp.parent_name).cloned();
+    let parent_to = p.to.table(&tp.parent_schema, &tp.parent_name);
+    let (Some(parent_from), Some(parent_to)) = (parent_from, parent_to) else {
+        return;
+    };
+    for c in &to.columns {
+        let (Some(f), Some(pf), Some(pt)) = (
+            from.column(&c.name),
+            parent_from.column(&c.name),
+            parent_to.column(&c.name),
+        ) else {
+            continue;
+        };
+        let prefix = format!("ALTER TABLE {name} ALTER COLUMN {}", ident(&c.name));
+        let default = if pf.default == pt.default {
+            f.default.clone()
+        } else {
+            pt.default.clone()
+        };
+        if default != c.default {
+            match &c.default {
+                Some(d) => p.push(Phase::Columns, format!("{prefix} SET DEFAULT {d}")),
+                None => p.push(Phase::Columns, format!("{prefix} DROP DEFAULT")),
+            }
+        }
+        let not_null = if pf.not_null == pt.not_null {
+            f.not_null
+        } else {
+            pt.not_null
+        };
+        if not_null != c.not_null {
+            if c.not_null {
+                p.push_hazard(
+                    Phase::Columns,
+                    format!("{prefix} SET NOT NULL"),
+                    vec![not_null_scan(name, &c.name)],
+                );
+            } else {
+                p.push(Phase::Columns, format!("{prefix} DROP NOT NULL"));
+            }
         }
     }
 }

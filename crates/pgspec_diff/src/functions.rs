@@ -56,13 +56,13 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
                     || text.contains(&format!("SETOF {r}"))
             })
         };
-        f.argument_types.iter().any(|t| mentions(t))
+        // A SQL-standard body is parsed at creation: the tables it reads must exist.
+        f.sql_body
+            || f.argument_types.iter().any(|t| mentions(t))
             || f.result.as_deref().is_some_and(mentions)
-            || f.definition
-                .as_deref()
-                .is_some_and(|d| d.contains("BEGIN ATOMIC"))
     };
     let mut forgotten = Vec::new();
+    let mut creates: Vec<(Phase, String, Vec<String>, crate::Statement)> = Vec::new();
     for t in &to.functions {
         let phase = if late(t) {
             Phase::LateFunctions
@@ -106,20 +106,87 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
                 forgotten.push(f.oid);
             }
         }
-        p.push(phase, definition.trim_end().to_string());
+        creates.push((
+            phase,
+            signature(t),
+            t.uses_functions.clone(),
+            crate::Statement {
+                sql: definition.trim_end().to_string(),
+                hazards: Vec::new(),
+                transactional: true,
+            },
+        ));
     }
-    for f in &p.from.functions {
-        if !to.functions.iter().any(|t| same_routine(f, t)) {
-            forgotten.push(f.oid);
-            p.statements
-                .entry(Phase::DropFunctions)
-                .or_default()
-                .push(crate::Statement {
-                    sql: drop_sql(f),
-                    hazards: Vec::new(),
-                    transactional: true,
-                });
+    // Callees first: PostgreSQL resolves the calls of a SQL-standard body when it is created.
+    let names: BTreeSet<String> = creates.iter().map(|c| c.1.clone()).collect();
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    while !creates.is_empty() {
+        let before = creates.len();
+        let mut i = 0;
+        while i < creates.len() {
+            let ready = creates[i]
+                .2
+                .iter()
+                .all(|d| !names.contains(d) || placed.contains(d));
+            if ready {
+                let (phase, name, _, statement) = creates.remove(i);
+                placed.insert(name);
+                p.statements.entry(phase).or_default().push(statement);
+            } else {
+                i += 1;
+            }
+        }
+        if creates.len() == before {
+            for (phase, _, _, statement) in creates.drain(..) {
+                p.statements.entry(phase).or_default().push(statement);
+            }
         }
     }
+    let mut removed: Vec<Function> = p
+        .from
+        .functions
+        .iter()
+        .filter(|f| !to.functions.iter().any(|t| same_routine(f, t)))
+        .cloned()
+        .collect();
+    // Callers before their callees.
+    let mut ordered = Vec::new();
+    while !removed.is_empty() {
+        let before = removed.len();
+        let names: BTreeSet<String> = removed.iter().map(signature).collect();
+        let (free, rest): (Vec<Function>, Vec<Function>) = removed.into_iter().partition(|f| {
+            !names
+                .iter()
+                .any(|n| *n != signature(f) && uses(&p.from, n, &signature(f)))
+        });
+        removed = rest;
+        if free.is_empty() {
+            ordered.append(&mut removed);
+        }
+        ordered.extend(free);
+        if removed.len() == before {
+            ordered.append(&mut removed);
+        }
+    }
+    for f in ordered {
+        forgotten.push(f.oid);
+        p.statements
+            .entry(Phase::DropFunctions)
+            .or_default()
+            .push(crate::Statement {
+                sql: drop_sql(&f),
+                hazards: Vec::new(),
+                transactional: true,
+            });
+    }
     p.from.functions.retain(|f| !forgotten.contains(&f.oid));
+}
+
+/// Whether the function `caller` (a signature) depends on `callee`.
+fn uses(catalog: &pgspec_postgres::catalog::Catalog, caller: &str, callee: &str) -> bool {
+    catalog
+        .functions
+        .iter()
+        .find(|f| signature(f) == caller)
+        .is_some_and(|f| f.uses_functions.iter().any(|u| u == callee))
 }

@@ -47,6 +47,7 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
     let to = p.to;
     let mut renames = Vec::new();
     let mut dropped = Vec::new();
+    let mut attaches = Vec::new();
     for f in p.from.indexes.iter().filter(|i| own(i)) {
         if relation_goes(p, f) {
             continue;
@@ -56,6 +57,17 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             .iter()
             .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f));
         if same {
+            continue;
+        }
+        // A partition's own index that TO attaches to the partitioned table's index.
+        let attached = to.indexes.iter().find(|t| {
+            t.parent.is_some() && t.schema == f.schema && t.name == f.name && shape(t) == shape(f)
+        });
+        if let Some(t) = attached {
+            attaches.push((
+                t.parent.clone().unwrap_or_default(),
+                qualified(&t.schema, &t.name),
+            ));
             continue;
         }
         let renamed = to.indexes.iter().find(|t| {
@@ -91,6 +103,12 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             p.push(Phase::DropIndexes, sql);
         }
     }
+    for (parent, child) in attaches {
+        p.push(
+            Phase::Indexes,
+            format!("ALTER INDEX {parent} ATTACH PARTITION {child}"),
+        );
+    }
     for oid in &dropped {
         if let Some(i) = p.from.indexes.iter().find(|i| i.oid == *oid) {
             let sql = format!("DROP INDEX {}", qualified(&i.schema, &i.name));
@@ -105,7 +123,17 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             p.push_hazard(Phase::DropIndexes, sql, vec![h]);
         }
     }
-    p.from.indexes.retain(|i| !dropped.contains(&i.oid));
+    // A partitioned index takes its partitions' copies with it.
+    let parents: Vec<String> = p
+        .from
+        .indexes
+        .iter()
+        .filter(|i| dropped.contains(&i.oid))
+        .map(|i| qualified(&i.schema, &i.name))
+        .collect();
+    p.from.indexes.retain(|i| {
+        !dropped.contains(&i.oid) && !i.parent.as_ref().is_some_and(|x| parents.contains(x))
+    });
 }
 
 pub(crate) fn adds(p: &mut Planner<'_>) {
@@ -123,8 +151,13 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
             .views
             .iter()
             .any(|v| v.schema == t.schema && v.name == t.table);
-        // On a partitioned table the index is created on every partition too.
-        let definition = t.definition.replacen(" ON ONLY ", " ON ", 1);
+        // On a partitioned table the index is created on every partition too, unless TO's is
+        // still invalid (created ON ONLY, not every partition's index attached yet).
+        let definition = if t.valid {
+            t.definition.replacen(" ON ONLY ", " ON ", 1)
+        } else {
+            t.definition.clone()
+        };
         if on_view {
             let new_view = p.created.contains(&relation);
             let hazards = if new_view {

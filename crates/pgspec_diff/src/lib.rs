@@ -7,8 +7,8 @@
 //! Order: drops of what changed or went away (views, triggers, policies, foreign keys,
 //! constraints, indexes, recreated tables) first; then schemas, extensions, types, sequences,
 //! functions, tables and columns, constraints, indexes, foreign keys, views in dependency
-//! order, triggers and policies; then the drops of removed tables, functions, sequences, types,
-//! extensions and schemas; comments and privileges last.
+//! order, triggers and policies; then the drops of removed functions, sequences, types,
+//! extensions and schemas (removed tables go with the first drops); comments and privileges last.
 
 mod columns;
 mod constraints;
@@ -117,6 +117,8 @@ enum Phase {
     DropConstraints,
     DropIndexes,
     DropRecreatedTables,
+    // Early: a new object may take the name of one that goes (an index, a key).
+    DropTables,
     CreateSchemas,
     CreateExtensions,
     Types,
@@ -136,7 +138,6 @@ enum Phase {
     Triggers,
     Policies,
     RowSecurity,
-    DropTables,
     DropFunctions,
     DropSequences,
     DropTypes,

@@ -221,7 +221,10 @@ pub(crate) fn tables(p: &mut Planner<'_>) {
         p.created.insert(table_name(t));
         table_settings(p, None, t);
     }
-    for t in &to.tables {
+    let mut existing: Vec<&Table> = to.tables.iter().collect();
+    // Parents first: their ALTERs recurse to the partitions.
+    existing.sort_by_key(|t| depth(to, t));
+    for t in existing {
         let Some(from) = p.from_table(&t.schema, &t.name).cloned() else {
             continue;
         };

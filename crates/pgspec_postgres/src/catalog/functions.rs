@@ -33,6 +33,10 @@ pub struct Function {
     /// `CREATE OR REPLACE FUNCTION …` as pg_get_functiondef prints it (`None` for an
     /// aggregate, which it cannot print).
     pub definition: Option<String>,
+    /// A SQL-standard body (`BEGIN ATOMIC … END` or `RETURN …`), parsed when it is created.
+    pub sql_body: bool,
+    /// The user's functions PostgreSQL records it depends on, `schema.name(arguments)`.
+    pub uses_functions: Vec<String>,
 }
 
 /// `prokind`.
@@ -97,6 +101,8 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error
                 body: r.get(14),
                 comment: r.get(15),
                 definition: r.get(16),
+                sql_body: r.get(17),
+                uses_functions: r.get(18),
             }
         })
         .collect())
