@@ -331,8 +331,8 @@ fn print_plan(args: &DiffArgs, plan: &Plan, notes: &[String]) -> Result<()> {
             "diff",
             serde_json::json!({
                 "status": if plan.is_empty() { "no_changes" } else { "changes" },
-                "from": args.from_label(),
-                "to": args.to_label(),
+                "from": args.label_of_from(),
+                "to": args.label_of_to(),
                 "statements": json_statements(plan),
                 "notes": notes,
             }),
@@ -377,8 +377,8 @@ fn refuse(args: &DiffArgs, refusals: &[Refusal]) -> Result<ExitCode> {
             "diff",
             serde_json::json!({
                 "status": "refused",
-                "from": args.from_label(),
-                "to": args.to_label(),
+                "from": args.label_of_from(),
+                "to": args.label_of_to(),
                 "statements": [],
                 "refusals": refusals.iter().map(|r| serde_json::json!({
                     "code": code.code(),
@@ -412,11 +412,11 @@ impl DiffArgs {
         }
     }
 
-    fn from_label(&self) -> String {
+    fn label_of_from(&self) -> String {
         Self::label(&self.from)
     }
 
-    fn to_label(&self) -> String {
+    fn label_of_to(&self) -> String {
         Self::label(&self.to)
     }
 }

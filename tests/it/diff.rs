@@ -265,6 +265,7 @@ fn every_group_of_pairs_has_a_test() {
 /// when `../shared/peer-cases` is absent. Each one round-trips or is refused: never a plan that
 /// fails or diverges.
 #[test]
+#[allow(clippy::print_stderr)] // the skip is said where the test runner shows it
 fn peer_cases_sample() {
     let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peer-cases");
     let schema_diff = peers.join("pg-schema-diff");

@@ -12,7 +12,7 @@ fn table_name(t: &Table) -> String {
 }
 
 impl Planner<'_> {
-    pub(crate) fn from_table(&self, schema: &str, name: &str) -> Option<&Table> {
+    pub(crate) fn table_before(&self, schema: &str, name: &str) -> Option<&Table> {
         self.from.table(schema, name)
     }
 
@@ -51,7 +51,7 @@ impl Planner<'_> {
             );
         }
         self.from.constraints.retain(|c| {
-            c.table_oid != oid && !c.references.as_ref().is_some_and(|r| r.table_oid == oid)
+            c.table_oid != oid && c.references.as_ref().is_none_or(|r| r.table_oid != oid)
         });
         self.from.indexes.retain(|i| i.table_oid != oid);
         self.from.triggers.retain(|t| t.table_oid != oid);
@@ -71,7 +71,7 @@ impl Planner<'_> {
 pub(crate) fn recreations(p: &mut Planner<'_>) {
     let mut drops = Vec::new();
     for to in &p.to.tables {
-        let Some(from) = p.from_table(&to.schema, &to.name) else {
+        let Some(from) = p.table_before(&to.schema, &to.name) else {
             continue;
         };
         if to.kind == TableKind::Foreign || from.kind == TableKind::Foreign {
@@ -205,7 +205,7 @@ pub(crate) fn tables(p: &mut Planner<'_>) {
     let mut new: Vec<&Table> = to
         .tables
         .iter()
-        .filter(|t| p.from_table(&t.schema, &t.name).is_none())
+        .filter(|t| p.table_before(&t.schema, &t.name).is_none())
         .collect();
     new.sort_by_key(|t| depth(to, t));
     for t in new {
@@ -225,7 +225,7 @@ pub(crate) fn tables(p: &mut Planner<'_>) {
     // Parents first: their ALTERs recurse to the partitions.
     existing.sort_by_key(|t| depth(to, t));
     for t in existing {
-        let Some(from) = p.from_table(&t.schema, &t.name).cloned() else {
+        let Some(from) = p.table_before(&t.schema, &t.name).cloned() else {
             continue;
         };
         partition_membership(p, &from, t);
