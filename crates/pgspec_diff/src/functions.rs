@@ -57,7 +57,7 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
             })
         };
         // A SQL-standard body is parsed at creation: the tables it reads must exist.
-        f.sql_body
+        f.uses_relations.iter().any(|r| new_relations.contains(r))
             || f.argument_types.iter().any(|t| mentions(t))
             || f.result.as_deref().is_some_and(mentions)
     };

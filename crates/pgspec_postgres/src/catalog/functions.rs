@@ -37,6 +37,8 @@ pub struct Function {
     pub sql_body: bool,
     /// The user's functions PostgreSQL records it depends on, `schema.name(arguments)`.
     pub uses_functions: Vec<String>,
+    /// The relations PostgreSQL records it depends on (a SQL-standard body's), `schema.name`.
+    pub uses_relations: Vec<String>,
 }
 
 /// `prokind`.
@@ -103,6 +105,7 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error
                 definition: r.get(16),
                 sql_body: r.get(17),
                 uses_functions: r.get(18),
+                uses_relations: r.get(19),
             }
         })
         .collect())

@@ -3,7 +3,8 @@
 -- SECURITY DEFINER, STRICT, SET options (proconfig, e.g. search_path=...), body (prosrc),
 -- comment, the whole definition (pg_get_functiondef; none for an aggregate), whether the body
 -- is SQL-standard (parsed at creation: BEGIN ATOMIC or RETURN), the user's functions it
--- depends on (`schema.name(identity arguments)`, quoted as identifiers). Scope as in schemas.sql; extension members
+-- depends on (`schema.name(identity arguments)`, quoted as identifiers) and the relations (a
+-- SQL-standard body's tables and views, `schema.name`). Scope as in schemas.sql; extension members
 -- and the constructors PostgreSQL makes for a range type (internal dependants) excluded. Tested on PostgreSQL 15.
 SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
        pg_catalog.pg_get_function_identity_arguments(p.oid),
@@ -24,7 +25,13 @@ SELECT p.oid, n.nspname::text, p.proname::text, p.prokind::text,
              JOIN pg_catalog.pg_namespace dn ON dn.oid = dp.pronamespace
              WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
                AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid <> p.oid
-               AND dn.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1)
+               AND dn.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1),
+       ARRAY(SELECT DISTINCT pg_catalog.format('%I.%I', dn.nspname, dc.relname)
+             FROM pg_catalog.pg_depend d
+             JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
+             JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
+             WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass ORDER BY 1)
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
