@@ -235,7 +235,22 @@ fn validate(
     }
     let after = session.catalog().map_err(|e| e.to_string())?;
     drop(rebuilt);
-    match diff::plan(&after, to, options) {
+    // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
+    // not a difference.
+    let mut owners: Vec<String> = from
+        .catalog
+        .tables
+        .iter()
+        .map(|t| t.owner.clone())
+        .chain(from.catalog.views.iter().map(|v| v.owner.clone()))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    let options = diff::Options {
+        ignore_grantees: owners,
+        ..options.clone()
+    };
+    match diff::plan(&after, to, &options) {
         Ok(rest) if rest.is_empty() => Ok(None),
         Ok(rest) => Ok(Some(
             rest.statements
@@ -264,6 +279,7 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     let options = diff::Options {
         schemas: args.schema.clone(),
         exclude_schemas: args.exclude_schema.clone(),
+        ignore_grantees: Vec::new(),
     };
     let mut servers = Servers { args, server: None };
     let sides = read_side(&args.from, &mut servers)

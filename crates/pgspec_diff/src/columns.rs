@@ -164,6 +164,10 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
     }
     let catalog = p.to;
     for c in &to.columns {
+        if !c.local {
+            // An inherited column follows its parent's ALTERs.
+            continue;
+        }
         let Some(f) = from.column(&c.name) else {
             let mut hazards = Vec::new();
             if c.generated.is_some()
@@ -190,7 +194,7 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
         };
         alter_column(p, &name, from, to, f, c);
     }
-    for f in &from.columns {
+    for f in from.columns.iter().filter(|f| f.local) {
         if to.column(&f.name).is_none() {
             p.push_hazard(
                 Phase::DropColumns,
@@ -317,7 +321,19 @@ fn alter_column(
         }
         let mut hazards: Vec<Hazard> = Vec::new();
         if f.type_name != c.type_name {
-            sql.push_str(&format!(" USING {col}::{}", c.type_name));
+            // No cast between two enums, nor from most types to an enum: go through text.
+            let is_enum = |catalog: &Catalog, type_name: &str| {
+                catalog.types.iter().any(|t| {
+                    matches!(t.kind, pgspec_postgres::catalog::TypeKind::Enum { .. })
+                        && qualified(&t.schema, &t.name) == type_name
+                })
+            };
+            let via_text = if is_enum(&p.from, &f.type_name) || is_enum(catalog, &c.type_name) {
+                "::text"
+            } else {
+                ""
+            };
+            sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name));
             let (narrows, rewrites) = type_change(&f.type_name, &c.type_name);
             if narrows {
                 hazards.push(hazard(

@@ -98,6 +98,9 @@ impl Plan {
 pub struct Options {
     pub schemas: Vec<String>,
     pub exclude_schemas: Vec<String>,
+    /// Roles whose privileges are not compared: the owners of the original sides when a copy
+    /// (owned by another role) stands in for one.
+    pub ignore_grantees: Vec<String>,
 }
 
 impl Options {
@@ -160,6 +163,7 @@ struct Planner<'a> {
     created: BTreeSet<String>,
     /// Columns whose type changes, `(relation, column)`.
     retyped: BTreeSet<(String, String)>,
+    ignore_grantees: Vec<String>,
 }
 
 impl Planner<'_> {
@@ -212,6 +216,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
         recreated: BTreeSet::new(),
         created: BTreeSet::new(),
         retyped: BTreeSet::new(),
+        ignore_grantees: options.ignore_grantees.clone(),
     };
     // Decisions that remove objects from the working FROM come first: recreated tables,
     // then the views that must be dropped (they depend on what changes).
@@ -258,6 +263,7 @@ fn scoped(catalog: &Catalog, options: &Options) -> Catalog {
     let mut c = catalog.clone();
     let keep = |s: &str| options.includes(s);
     c.schemas.retain(|x| keep(&x.name));
+    c.collations.retain(|x| keep(&x.schema));
     c.types.retain(|x| keep(&x.schema));
     c.sequences.retain(|x| keep(&x.schema));
     c.tables.retain(|x| keep(&x.schema));

@@ -21,10 +21,23 @@ fn key(p: &Privilege) -> Key {
     )
 }
 
-fn grants(c: &Catalog) -> Vec<(Key, bool)> {
+/// The relation's owner in `c`.
+fn owner<'c>(c: &'c Catalog, schema: &str, relation: &str) -> Option<&'c str> {
+    c.table(schema, relation).map(|t| t.owner.as_str()).or_else(|| {
+        c.views
+            .iter()
+            .find(|v| v.schema == schema && v.name == relation)
+            .map(|v| v.owner.as_str())
+    })
+}
+
+/// Grants in `c`, leaving out what either side's owner of the relation holds (a scratch
+/// database and a live one have different owners).
+fn grants(c: &Catalog, other: &Catalog, ignore: &[String]) -> Vec<(Key, bool)> {
     c.privileges
         .iter()
-        .filter(|p| !p.to_owner)
+        .filter(|p| !p.to_owner && !ignore.contains(&p.grantee))
+        .filter(|p| owner(other, &p.schema, &p.relation) != Some(p.grantee.as_str()))
         .map(|p| (key(p), p.grantable))
         .collect()
 }
@@ -60,8 +73,8 @@ fn grantee(k: &Key) -> String {
 
 pub(crate) fn diff(p: &mut Planner<'_>) {
     let to = p.to;
-    let before = grants(&p.from);
-    let after = grants(to);
+    let before = grants(&p.from, to, &p.ignore_grantees);
+    let after = grants(to, &p.from, &p.ignore_grantees);
     let before_keys: BTreeSet<&Key> = before.iter().map(|(k, _)| k).collect();
     let mut out = Vec::new();
     for (k, grantable) in &after {

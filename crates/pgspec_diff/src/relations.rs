@@ -164,6 +164,51 @@ pub(crate) fn schemas_and_extensions(p: &mut Planner<'_>) {
             }
         }
     }
+    for c in &to.collations {
+        match p
+            .from
+            .collations
+            .iter()
+            .find(|f| f.schema == c.schema && f.name == c.name)
+        {
+            None => {
+                let mut options = match c.provider {
+                    'i' => vec!["provider = icu".to_string(), format!("locale = {}", literal(&c.locale))],
+                    _ => vec![
+                        "provider = libc".to_string(),
+                        format!("lc_collate = {}", literal(&c.locale)),
+                        format!("lc_ctype = {}", literal(&c.ctype)),
+                    ],
+                };
+                if !c.deterministic {
+                    options.push("deterministic = false".into());
+                }
+                p.push(
+                    Phase::CreateExtensions,
+                    format!(
+                        "CREATE COLLATION {} ({})",
+                        qualified(&c.schema, &c.name),
+                        options.join(", ")
+                    ),
+                );
+            }
+            Some(f) if f != c => p.refuse(
+                qualified(&c.schema, &c.name),
+                "changing a collation's definition is not supported yet",
+            ),
+            Some(_) => {}
+        }
+    }
+    let gone: Vec<String> = p
+        .from
+        .collations
+        .iter()
+        .filter(|f| !to.collations.iter().any(|c| c.schema == f.schema && c.name == f.name))
+        .map(|f| qualified(&f.schema, &f.name))
+        .collect();
+    for c in gone {
+        p.push(Phase::DropTypes, format!("DROP COLLATION {c}"));
+    }
     let dropped: Vec<String> = p
         .from
         .extensions
@@ -183,20 +228,26 @@ pub(crate) fn schemas_and_extensions(p: &mut Planner<'_>) {
     }
 }
 
-/// Depth of a table in its partition tree (0: not a partition).
+/// Depth of a table under its partition and inheritance parents (0: none).
 fn depth(catalog: &pgspec_postgres::catalog::Catalog, t: &Table) -> usize {
-    let mut d = 0;
-    let mut current = t;
-    while let Some(parent) = &current.partition_of {
-        match catalog.table(&parent.parent_schema, &parent.parent_name) {
-            Some(pt) if d < 32 => {
-                d += 1;
-                current = pt;
-            }
-            _ => break,
+    fn go(catalog: &pgspec_postgres::catalog::Catalog, t: &Table, level: usize) -> usize {
+        if level > 32 {
+            return level;
         }
+        let mut parents: Vec<&Table> = Vec::new();
+        if let Some(po) = &t.partition_of {
+            parents.extend(catalog.table(&po.parent_schema, &po.parent_name));
+        }
+        for name in &t.inherits {
+            parents.extend(catalog.tables.iter().find(|x| qualified(&x.schema, &x.name) == *name));
+        }
+        parents
+            .iter()
+            .map(|pt| 1 + go(catalog, pt, level + 1))
+            .max()
+            .unwrap_or(0)
     }
-    d
+    go(catalog, t, 0)
 }
 
 /// Tables: created, attached or detached, altered column by column, dropped.
@@ -267,7 +318,8 @@ pub(crate) fn tables(p: &mut Planner<'_>) {
 
 fn create_table(p: &Planner<'_>, t: &Table) -> String {
     let name = table_name(t);
-    let mut sql = format!("CREATE TABLE {name}");
+    let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
+    let mut sql = format!("CREATE {unlogged}TABLE {name}");
     if let Some(po) = &t.partition_of {
         sql.push_str(&format!(
             " PARTITION OF {} {}",
@@ -275,9 +327,11 @@ fn create_table(p: &Planner<'_>, t: &Table) -> String {
             po.bound
         ));
     } else {
+        // Inherited columns come from the parents.
         let columns: Vec<String> = t
             .columns
             .iter()
+            .filter(|c| c.local || t.inherits.is_empty())
             .map(|c| format!("    {}", crate::columns::definition(p.to, t, c)))
             .collect();
         if columns.is_empty() {
@@ -285,6 +339,9 @@ fn create_table(p: &Planner<'_>, t: &Table) -> String {
         } else {
             sql.push_str(&format!(" (\n{}\n)", columns.join(",\n")));
         }
+    }
+    if !t.inherits.is_empty() {
+        sql.push_str(&format!(" INHERITS ({})", t.inherits.join(", ")));
     }
     if let Some(k) = &t.partitioning {
         sql.push_str(&format!(" PARTITION BY {}", k.key));
@@ -343,6 +400,22 @@ fn table_settings(p: &mut Planner<'_>, from: Option<&Table>, t: &Table) {
             f.options.clone(),
         )
     });
+    if let Some(f) = from {
+        if f.unlogged != t.unlogged {
+            let how = if t.unlogged { "UNLOGGED" } else { "LOGGED" };
+            p.push_hazard(
+                Phase::Columns,
+                format!("ALTER TABLE {name} SET {how}"),
+                vec![hazard(
+                    Rule::MigrationRewritesTable,
+                    format!("SET {how} rewrites {name} under an ACCESS EXCLUSIVE lock"),
+                )],
+            );
+        }
+        if f.inherits != t.inherits {
+            p.refuse(&name, "changing the tables a table INHERITS from is not supported yet");
+        }
+    }
     if rls != t.rls_enabled {
         let verb = if t.rls_enabled { "ENABLE" } else { "DISABLE" };
         p.push(

@@ -16,6 +16,10 @@ mod tests {
         ),
         ("types.sql", include_str!("catalog/queries/types.sql")),
         (
+            "collations.sql",
+            include_str!("catalog/queries/collations.sql"),
+        ),
+        (
             "column_types.sql",
             include_str!("catalog/queries/column_types.sql"),
         ),

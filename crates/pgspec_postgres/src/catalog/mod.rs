@@ -2,7 +2,7 @@
 //! the queries in `queries/*.sql` (every relation and function `pg_catalog.`-qualified, so
 //! nothing a document created can stand in for them) and typed here. One file per object kind
 //! (the idea of postgres-language-server's schema cache); complete enough to compare two
-//! databases (schemas, extensions, types, sequences, tables and partitions, columns,
+//! databases (schemas, extensions, collations, types, sequences, tables and partitions, columns,
 //! constraints, indexes, views and materialized views, functions, triggers, policies,
 //! privileges, comments).
 //!
@@ -41,7 +41,7 @@ pub use functions::{Function, FunctionKind, Volatility};
 pub use indexes::Index;
 pub use policies::{Policy, PolicyCommand};
 pub use privileges::Privilege;
-pub use schemas::{Extension, Schema};
+pub use schemas::{Collation, Extension, Schema};
 pub use sequences::{OwnedBy, Sequence};
 pub use server::{
     database_comment_and_owner, names_in_schema, object_counts, partition_rows,
@@ -60,6 +60,7 @@ use super::{ApplySession, ClusterError};
 pub struct Catalog {
     pub schemas: Vec<Schema>,
     pub extensions: Vec<Extension>,
+    pub collations: Vec<Collation>,
     pub types: Vec<Type>,
     pub sequences: Vec<Sequence>,
     /// Ordinary, partitioned and foreign tables, partitions included, each with its columns.
@@ -130,6 +131,7 @@ impl Catalog {
         Ok(Catalog {
             schemas: schemas::load(client)?,
             extensions: schemas::load_extensions(client)?,
+            collations: schemas::load_collations(client)?,
             types: types::load(client)?,
             sequences: sequences::load(client)?,
             tables,
