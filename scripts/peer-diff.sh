@@ -136,7 +136,8 @@ for suite, group, path, meta in cases():
     res = {"case": cid, "suite": suite, "group": group,
            "expects_error": "expected_error" in meta}
     a, b = f"pgspec_peer_a_{os.getpid()}", f"pgspec_peer_b_{os.getpid()}"
-    ensure_roles(meta.get("roles", []))
+    # migra's own test set-up creates this role for its rls fixture.
+    ensure_roles(meta.get("roles", []) + (["schemainspect_test_role"] if suite == "migra" else []))
     recreate(a); recreate(b)
     ra = psql(a, "-f", str(path / "a.sql"))
     rb = psql(b, "-f", str(path / "b.sql"))

@@ -450,8 +450,8 @@ fn the_command_prints_a_validated_plan_and_follows_the_exit_codes() {
 #[test]
 fn the_command_refuses_what_it_cannot_express_with_exit_2() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let a = write(dir.path(), "a.sql", "CREATE TYPE m AS ENUM ('x', 'y');\n");
-    let b = write(dir.path(), "b.sql", "CREATE TYPE m AS ENUM ('y', 'x');\n");
+    let a = write(dir.path(), "a.sql", "CREATE DOMAIN m AS integer;\n");
+    let b = write(dir.path(), "b.sql", "CREATE DOMAIN m AS text;\n");
     let url = shared_cluster().url("postgres");
     let out = pgspec(&["diff", "--db", &url, "--format", "json", &a, &b]);
     assert_eq!(out.status.code(), Some(2));

@@ -70,6 +70,23 @@ fn identity_clause(catalog: &Catalog, t: &Table, c: &Column, identity: Identity)
 /// Columns whose type or collation changes, or that are dropped: views over them must be
 /// dropped and created again.
 pub(crate) fn retyped_columns(p: &mut Planner<'_>) {
+    for t in &p.to.types {
+        let pgspec_postgres::catalog::TypeKind::Enum { labels: new } = &t.kind else {
+            continue;
+        };
+        let Some(pgspec_postgres::catalog::TypeKind::Enum { labels: old }) = p
+            .from
+            .types
+            .iter()
+            .find(|f| f.schema == t.schema && f.name == t.name)
+            .map(|f| &f.kind)
+        else {
+            continue;
+        };
+        if !crate::types::labels_only_added(old, new) {
+            p.rebuilt_enums.insert(qualified(&t.schema, &t.name));
+        }
+    }
     let mut out = Vec::new();
     for t in &p.to.tables {
         let Some(from) = p.from.table(&t.schema, &t.name) else {
@@ -83,6 +100,7 @@ pub(crate) fn retyped_columns(p: &mut Planner<'_>) {
                     tc.type_name != fc.type_name
                         || tc.collation != fc.collation
                         || tc.generated != fc.generated
+                        || p.rebuilt_enums.contains(base_type(&tc.type_name))
                 }
             };
             if changed {
@@ -91,6 +109,11 @@ pub(crate) fn retyped_columns(p: &mut Planner<'_>) {
         }
     }
     p.retyped.extend(out);
+}
+
+/// A type name without its array brackets.
+pub(crate) fn base_type(type_name: &str) -> &str {
+    type_name.trim_end_matches("[]")
 }
 
 /// Whether changing a column from `from` to `to` may fail or lose values, and whether it
@@ -304,7 +327,8 @@ fn alter_column(
             return;
         }
     }
-    let retype = f.type_name != c.type_name || f.collation != c.collation;
+    let rebuilt = p.rebuilt_enums.contains(base_type(&c.type_name));
+    let retype = f.type_name != c.type_name || f.collation != c.collation || rebuilt;
     let mut default_before = f.default.clone();
     if retype && f.default.is_some() {
         p.push(Phase::Columns, format!("{prefix} DROP DEFAULT"));
@@ -320,7 +344,7 @@ fn alter_column(
             sql.push_str(&format!(" COLLATE {}", ident(coll)));
         }
         let mut hazards: Vec<Hazard> = Vec::new();
-        if f.type_name != c.type_name {
+        if f.type_name != c.type_name || rebuilt {
             // No cast between two enums, nor from most types to an enum: go through text.
             let is_enum = |catalog: &Catalog, type_name: &str| {
                 catalog.types.iter().any(|t| {
@@ -328,13 +352,19 @@ fn alter_column(
                         && qualified(&t.schema, &t.name) == type_name
                 })
             };
-            let via_text = if is_enum(&p.from, &f.type_name) || is_enum(catalog, &c.type_name) {
+            let via_text = if is_enum(&p.from, base_type(&f.type_name))
+                || is_enum(catalog, base_type(&c.type_name))
+            {
                 "::text"
             } else {
                 ""
             };
             sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name));
-            let (narrows, rewrites) = type_change(&f.type_name, &c.type_name);
+            let (narrows, rewrites) = if rebuilt {
+                (true, true)
+            } else {
+                type_change(&f.type_name, &c.type_name)
+            };
             if narrows {
                 hazards.push(hazard(
                     Rule::MigrationNarrowsType,

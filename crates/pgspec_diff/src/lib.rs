@@ -163,6 +163,9 @@ struct Planner<'a> {
     created: BTreeSet<String>,
     /// Columns whose type changes, `(relation, column)`.
     retyped: BTreeSet<(String, String)>,
+    /// Enums whose labels are removed or reordered: renamed aside, created again, their
+    /// columns converted through text, the old type dropped.
+    rebuilt_enums: BTreeSet<String>,
     ignore_grantees: Vec<String>,
 }
 
@@ -216,6 +219,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
         recreated: BTreeSet::new(),
         created: BTreeSet::new(),
         retyped: BTreeSet::new(),
+        rebuilt_enums: BTreeSet::new(),
         ignore_grantees: options.ignore_grantees.clone(),
     };
     // Decisions that remove objects from the working FROM come first: recreated tables,

@@ -23,12 +23,14 @@ fn key(p: &Privilege) -> Key {
 
 /// The relation's owner in `c`.
 fn owner<'c>(c: &'c Catalog, schema: &str, relation: &str) -> Option<&'c str> {
-    c.table(schema, relation).map(|t| t.owner.as_str()).or_else(|| {
-        c.views
-            .iter()
-            .find(|v| v.schema == schema && v.name == relation)
-            .map(|v| v.owner.as_str())
-    })
+    c.table(schema, relation)
+        .map(|t| t.owner.as_str())
+        .or_else(|| {
+            c.views
+                .iter()
+                .find(|v| v.schema == schema && v.name == relation)
+                .map(|v| v.owner.as_str())
+        })
 }
 
 /// Grants in `c`, leaving out what either side's owner of the relation holds (a scratch

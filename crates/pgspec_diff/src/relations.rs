@@ -173,7 +173,10 @@ pub(crate) fn schemas_and_extensions(p: &mut Planner<'_>) {
         {
             None => {
                 let mut options = match c.provider {
-                    'i' => vec!["provider = icu".to_string(), format!("locale = {}", literal(&c.locale))],
+                    'i' => vec![
+                        "provider = icu".to_string(),
+                        format!("locale = {}", literal(&c.locale)),
+                    ],
                     _ => vec![
                         "provider = libc".to_string(),
                         format!("lc_collate = {}", literal(&c.locale)),
@@ -203,7 +206,11 @@ pub(crate) fn schemas_and_extensions(p: &mut Planner<'_>) {
         .from
         .collations
         .iter()
-        .filter(|f| !to.collations.iter().any(|c| c.schema == f.schema && c.name == f.name))
+        .filter(|f| {
+            !to.collations
+                .iter()
+                .any(|c| c.schema == f.schema && c.name == f.name)
+        })
         .map(|f| qualified(&f.schema, &f.name))
         .collect();
     for c in gone {
@@ -239,7 +246,12 @@ fn depth(catalog: &pgspec_postgres::catalog::Catalog, t: &Table) -> usize {
             parents.extend(catalog.table(&po.parent_schema, &po.parent_name));
         }
         for name in &t.inherits {
-            parents.extend(catalog.tables.iter().find(|x| qualified(&x.schema, &x.name) == *name));
+            parents.extend(
+                catalog
+                    .tables
+                    .iter()
+                    .find(|x| qualified(&x.schema, &x.name) == *name),
+            );
         }
         parents
             .iter()
@@ -413,7 +425,10 @@ fn table_settings(p: &mut Planner<'_>, from: Option<&Table>, t: &Table) {
             );
         }
         if f.inherits != t.inherits {
-            p.refuse(&name, "changing the tables a table INHERITS from is not supported yet");
+            p.refuse(
+                &name,
+                "changing the tables a table INHERITS from is not supported yet",
+            );
         }
     }
     if rls != t.rls_enabled {

@@ -107,20 +107,48 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
     }
 }
 
+/// Whether `new` keeps every label of `old` in the same order (so ADD VALUE gets there).
+pub(crate) fn labels_only_added(old: &[String], new: &[String]) -> bool {
+    let mut kept = new.iter().filter(|l| old.contains(l));
+    !old.iter().any(|l| !new.contains(l)) && old.iter().all(|l| kept.next() == Some(l))
+}
+
 fn alter(p: &mut Planner<'_>, f: &Type, t: &Type) {
     let name = qualified(&t.schema, &t.name);
     match (&f.kind, &t.kind) {
+        (TypeKind::Enum { labels: old }, TypeKind::Enum { labels: new })
+            if p.rebuilt_enums.contains(&name) =>
+        {
+            // Labels removed or reordered: the old type is renamed aside, the new one created,
+            // the columns converted through text (columns.rs), the old type dropped.
+            let aside = format!("{}__pgspec_old", t.name);
+            p.push(
+                Phase::Types,
+                format!("ALTER TYPE {name} RENAME TO {}", ident(&aside)),
+            );
+            let removed: Vec<String> = old
+                .iter()
+                .filter(|l| !new.contains(l))
+                .map(|l| literal(l))
+                .collect();
+            let hazards = if removed.is_empty() {
+                Vec::new()
+            } else {
+                vec![hazard(
+                    Rule::MigrationNarrowsType,
+                    format!(
+                        "{name} loses the labels {}: converting a column that holds one fails",
+                        removed.join(", ")
+                    ),
+                )]
+            };
+            p.push_hazard(Phase::Types, create(t), hazards);
+            p.push(
+                Phase::DropTypes,
+                format!("DROP TYPE {}", qualified(&t.schema, &aside)),
+            );
+        }
         (TypeKind::Enum { labels: old }, TypeKind::Enum { labels: new }) => {
-            // Labels can be added anywhere; removing or reordering them needs every column
-            // that uses the type rebuilt.
-            let mut kept = new.iter().filter(|l| old.contains(l));
-            if old.iter().any(|l| !new.contains(l)) || !old.iter().all(|l| kept.next() == Some(l)) {
-                p.refuse(
-                    &name,
-                    "removing or reordering enum labels needs the type and every column that uses it rebuilt, which is not supported yet",
-                );
-                return;
-            }
             for (i, label) in new.iter().enumerate() {
                 if old.contains(label) {
                     continue;

@@ -1,1 +1,0 @@
-CREATE TYPE mood AS ENUM ('sad', 'happy');
