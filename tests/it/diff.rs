@@ -80,7 +80,9 @@ impl Db {
         Catalog::load_database(&server, &self.name).expect("read the catalog")
     }
 
-    /// `pg_dump --schema-only` without comments, settings and blank lines.
+    /// `pg_dump --schema-only` without comments, settings and blank lines, as its statements
+    /// sorted (the order pg_dump prints objects in says nothing about the schema: it follows
+    /// their oids where names tie).
     fn dump(&self) -> Vec<String> {
         let out = Command::new(bin("pg_dump"))
             .args(["--schema-only", "-d", &self.url()])
@@ -102,7 +104,19 @@ impl Db {
                     || l.starts_with("\\restrict")
                     || l.starts_with("\\unrestrict"))
             })
-            .map(str::to_owned)
+            .fold(Vec::<String>::new(), |mut statements, line| {
+                match statements.last_mut() {
+                    Some(last) if !last.ends_with(';') => {
+                        last.push('\n');
+                        last.push_str(line);
+                    }
+                    _ => statements.push(line.to_owned()),
+                }
+                statements
+            })
+            .into_iter()
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect()
     }
 }

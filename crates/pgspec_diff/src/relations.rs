@@ -333,11 +333,32 @@ fn create_table(p: &Planner<'_>, t: &Table) -> String {
     let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
     let mut sql = format!("CREATE {unlogged}TABLE {name}");
     if let Some(po) = &t.partition_of {
+        // The partition's own NOT NULL and defaults, where they differ from its parent's.
+        let parent = p.to.table(&po.parent_schema, &po.parent_name);
+        let options: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let pc = parent.and_then(|x| x.column(&c.name));
+                let mut o = Vec::new();
+                if c.not_null && !pc.is_some_and(|x| x.not_null) {
+                    o.push("NOT NULL".to_string());
+                }
+                if c.default.is_some() && c.default != pc.and_then(|x| x.default.clone()) {
+                    o.push(format!("DEFAULT {}", c.default.clone().unwrap_or_default()));
+                }
+                (!o.is_empty())
+                    .then(|| format!("    {} WITH OPTIONS {}", ident(&c.name), o.join(" ")))
+            })
+            .collect();
         sql.push_str(&format!(
-            " PARTITION OF {} {}",
-            qualified(&po.parent_schema, &po.parent_name),
-            po.bound
+            " PARTITION OF {}",
+            qualified(&po.parent_schema, &po.parent_name)
         ));
+        if !options.is_empty() {
+            sql.push_str(&format!(" (\n{}\n)", options.join(",\n")));
+        }
+        sql.push_str(&format!(" {}", po.bound));
     } else {
         // Inherited columns come from the parents.
         let columns: Vec<String> = t
