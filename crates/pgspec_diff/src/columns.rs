@@ -470,3 +470,30 @@ fn not_null_scan(table: &str, column: &str) -> Hazard {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::type_change;
+
+    #[test]
+    fn widening_is_neither_narrowing_nor_always_a_rewrite() {
+        assert_eq!(
+            type_change("character varying(20)", "character varying(200)"),
+            (false, false)
+        );
+        assert_eq!(type_change("character varying(20)", "text"), (false, false));
+        assert_eq!(type_change("integer", "bigint"), (false, true));
+        assert_eq!(type_change("numeric(10,2)", "numeric"), (false, false));
+    }
+
+    #[test]
+    fn narrowing_and_unknown_changes_are_marked() {
+        assert_eq!(
+            type_change("character varying(200)", "character varying(20)"),
+            (true, true)
+        );
+        assert_eq!(type_change("text", "character varying(5)"), (true, false));
+        assert_eq!(type_change("bigint", "integer"), (true, true));
+        assert_eq!(type_change("text", "integer"), (true, true));
+    }
+}

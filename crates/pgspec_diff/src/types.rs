@@ -260,3 +260,33 @@ fn alter(p: &mut Planner<'_>, f: &Type, t: &Type) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::labels_only_added;
+
+    fn labels(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn labels_added_anywhere_keep_the_type() {
+        assert!(labels_only_added(
+            &labels(&["a", "c"]),
+            &labels(&["a", "b", "c"])
+        ));
+        assert!(labels_only_added(
+            &labels(&["b"]),
+            &labels(&["a", "b", "c"])
+        ));
+    }
+
+    #[test]
+    fn labels_removed_or_reordered_rebuild_it() {
+        assert!(!labels_only_added(&labels(&["a", "b"]), &labels(&["a"])));
+        assert!(!labels_only_added(
+            &labels(&["a", "b"]),
+            &labels(&["b", "a"])
+        ));
+    }
+}
