@@ -241,6 +241,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
     relations::triggers_and_policies_adds(&mut p);
     relations::comments(&mut p);
     privileges::diff(&mut p);
+    unmodelled(&mut p);
     if !p.refusals.is_empty() {
         return Err(p.refusals);
     }
@@ -260,6 +261,55 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
         statements.extend(phase);
     }
     Ok(Plan { statements })
+}
+
+/// What the catalog does not model must be the same on both sides.
+fn unmodelled(p: &mut Planner<'_>) {
+    let to = p.to;
+    // Roles that own objects on either side: a scratch database and a live one have different
+    // owners, and what an owner holds is not a difference.
+    let owners: BTreeSet<&str> = p
+        .from
+        .tables
+        .iter()
+        .chain(&to.tables)
+        .map(|t| t.owner.as_str())
+        .chain(
+            p.from
+                .views
+                .iter()
+                .chain(&to.views)
+                .map(|v| v.owner.as_str()),
+        )
+        .chain(p.ignore_grantees.iter().map(String::as_str))
+        .collect();
+    let ignored = |line: &String| {
+        owners.iter().any(|g| {
+            line.ends_with(&format!(" to {g}"))
+                || line.ends_with(&format!(" to {g} with grant option"))
+        })
+    };
+    let gone: Vec<&String> = p
+        .from
+        .unmodelled
+        .iter()
+        .filter(|l| !to.unmodelled.contains(l) && !ignored(l))
+        .collect();
+    let new: Vec<&String> = to
+        .unmodelled
+        .iter()
+        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l))
+        .collect();
+    let mut refusals = Vec::new();
+    for l in gone {
+        refusals.push(format!("only in FROM: {l}"));
+    }
+    for l in new {
+        refusals.push(format!("only in TO: {l}"));
+    }
+    for r in refusals {
+        p.refuse("not compared yet", r);
+    }
 }
 
 /// The catalog without the schemas `options` leaves out.

@@ -81,6 +81,10 @@ pub struct Catalog {
     pub routine_names: BTreeSet<(String, String)>,
     /// The server's `current_date` when the catalog was read (`YYYY-MM-DD`).
     pub today: String,
+    /// Facts this catalog does not model yet (rules, privileges on functions, schemas and
+    /// types, default privileges, comments on indexes and constraints, …), one line each,
+    /// sorted: what `pgspec diff` refuses to leave out when they differ.
+    pub unmodelled: Vec<String>,
 }
 
 fn io(e: &postgres::Error) -> ClusterError {
@@ -128,6 +132,11 @@ impl Catalog {
             v.columns = by_relation.remove(&v.oid).unwrap_or_default();
         }
         let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
+        let unmodelled = client
+            .query(include_str!("queries/unmodelled.sql"), &[])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         Ok(Catalog {
             schemas: schemas::load(client)?,
             extensions: schemas::load_extensions(client)?,
@@ -145,6 +154,7 @@ impl Catalog {
             column_types: types::load_column_types(client)?,
             routine_names: functions::load_routine_names(client)?,
             today,
+            unmodelled,
         })
     }
 
