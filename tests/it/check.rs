@@ -15,12 +15,11 @@ fn server() -> Server {
     Server::Url(shared_cluster().url("postgres"))
 }
 
-/// Roles are cluster-wide: two seed checks creating the same role at the same time on the
-/// shared cluster would see each other's role. Tests that apply seeds hold this lock.
+/// Roles are cluster-wide: two seed checks creating the same role at the same time on one
+/// cluster would see each other's role. Tests that apply seeds hold this lock (on their own
+/// test cluster; other test threads have theirs).
 pub(crate) fn seed_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    crate::postgres::role_lock()
 }
 
 pub(crate) fn check_bytes(bytes: &[u8]) -> (Document, CheckReport) {

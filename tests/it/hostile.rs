@@ -585,6 +585,8 @@ struct Case {
     env: EnvRef,
     /// A second cluster for `--db` runs (the user's server), if the case uses one.
     user: Option<Box<Env>>,
+    /// `--statement-timeout` of every pgspec run (None: pgspec's default).
+    statement_timeout: Option<String>,
     failures: Failures,
 }
 
@@ -616,6 +618,7 @@ impl Case {
             dir: tempfile::tempdir().expect("tempdir"),
             env,
             user: None,
+            statement_timeout: None,
             failures: Vec::new(),
         }
     }
@@ -623,6 +626,13 @@ impl Case {
     /// Start the second cluster (the user's server for `--db`).
     fn with_user_server(mut self) -> Case {
         self.user = Some(Box::new(Env::start(true, false)));
+        self
+    }
+
+    /// Bound each statement of the document to `seconds` in every run: a case whose document
+    /// loops proves the same bound holds, without waiting out the default one in each command.
+    fn with_statement_timeout(mut self, seconds: u32) -> Case {
+        self.statement_timeout = Some(seconds.to_string());
         self
     }
 
@@ -660,6 +670,9 @@ impl Case {
         let mut all: Vec<&str> = args.to_vec();
         if !args.contains(&"--db") {
             all.extend(["--cluster-dir", &root]);
+        }
+        if let Some(seconds) = &self.statement_timeout {
+            all.extend(["--statement-timeout", seconds]);
         }
         match run_bounded(&all, None, BOUND) {
             Ok(run) => {
@@ -1030,6 +1043,13 @@ fn shared_case(name: &str) {
     case.finish();
 }
 
+/// A shared case whose document loops: every statement bounded to 2 seconds.
+fn looping_case(name: &str) {
+    let mut case = Case::shared(name).with_statement_timeout(2);
+    case.pipeline(name);
+    case.finish();
+}
+
 fn isolated_case(name: &str) {
     let mut case = Case::isolated(name);
     case.pipeline(name);
@@ -1261,7 +1281,7 @@ fn escape_10_bricked_cluster() {
 /// COPY: seed finishes within its bound and no backend keeps spinning.
 #[test]
 fn escape_11_trigger_loop_during_seed() {
-    shared_case("escape_11_trigger_loop_during_seed");
+    looping_case("escape_11_trigger_loop_during_seed");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1436,22 +1456,22 @@ fn alter_other_database() {
 
 #[test]
 fn loop_statement() {
-    shared_case("loop_statement");
+    looping_case("loop_statement");
 }
 
 #[test]
 fn loop_function() {
-    shared_case("loop_function");
+    looping_case("loop_function");
 }
 
 #[test]
 fn loop_catches_cancel() {
-    shared_case("loop_catches_cancel");
+    looping_case("loop_catches_cancel");
 }
 
 #[test]
 fn loop_in_verified_function() {
-    shared_case("loop_in_verified_function");
+    looping_case("loop_in_verified_function");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use pgspec::postgres::{
@@ -16,14 +16,80 @@ fn binaries() -> PgBinaries {
         .unwrap_or_else(|e| panic!("PostgreSQL server binaries are required for these tests: {e}"))
 }
 
-/// The temporary cluster shared by every test of this binary (stopped and removed by its
-/// watcher process when the test binary exits).
+/// The most temporary clusters the tests start (one per test thread, up to this).
+const MAX_CLUSTERS: usize = 4;
+
+/// Temporary clusters for this test binary (each stopped and removed by its watcher process when
+/// the binary exits). Roles are cluster-wide, so two tests applying documents that create the
+/// same role must not share a cluster at the same time ([`role_lock`]); with one cluster per
+/// test thread such tests run side by side instead of one after the other.
+struct ClusterPool {
+    size: usize,
+    clusters: [OnceLock<Cluster>; MAX_CLUSTERS],
+    role_locks: [Mutex<()>; MAX_CLUSTERS],
+    /// How many live test threads use each cluster.
+    users: Mutex<[usize; MAX_CLUSTERS]>,
+}
+
+fn pool() -> &'static ClusterPool {
+    static POOL: OnceLock<ClusterPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+            .unwrap_or(1);
+        ClusterPool {
+            size: threads.clamp(1, MAX_CLUSTERS),
+            clusters: Default::default(),
+            role_locks: Default::default(),
+            users: Mutex::new([0; MAX_CLUSTERS]),
+        }
+    })
+}
+
+fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The cluster a test thread uses, chosen once per thread (the least used one), so every
+/// helper a test calls reaches the same cluster; released when the thread ends.
+struct Assignment(usize);
+
+impl Assignment {
+    fn choose() -> Self {
+        let pool = pool();
+        let mut users = lock_ignoring_poison(&pool.users);
+        let index = (0..pool.size).min_by_key(|&i| users[i]).unwrap_or_default();
+        users[index] += 1;
+        Assignment(index)
+    }
+}
+
+impl Drop for Assignment {
+    fn drop(&mut self) {
+        lock_ignoring_poison(&pool().users)[self.0] -= 1;
+    }
+}
+
+thread_local! {
+    static ASSIGNED: Assignment = Assignment::choose();
+}
+
+/// The temporary cluster of this test (shared with whatever other test runs on it).
 pub fn shared_cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
+    let index = ASSIGNED.with(|a| a.0);
+    pool().clusters[index].get_or_init(|| {
         Cluster::temporary(&binaries())
             .unwrap_or_else(|e| panic!("cannot start a temporary cluster: {e}"))
     })
+}
+
+/// Held by tests whose documents create roles: no other such test uses this test's cluster
+/// meanwhile.
+pub fn role_lock() -> MutexGuard<'static, ()> {
+    let index = ASSIGNED.with(|a| a.0);
+    lock_ignoring_poison(&pool().role_locks[index])
 }
 
 /// The shared cluster as a URL server (how other test files use it).

@@ -280,71 +280,94 @@ fn signature(client: &mut postgres::Client) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn sql_piped_into_psql_builds_the_catalog_that_up_builds() {
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds(seed: &str) {
     let _guard = crate::check::seed_lock();
     let url = shared_cluster().url("postgres");
     let dir = tempfile::tempdir().expect("tempdir");
     let sql_file = dir.path().join("system.sql");
     let psql = shared_cluster().bins.bin_dir.join("psql");
-    for seed in SEEDS {
-        let (path, _) = seed_bytes(seed);
-        let out = Command::new(env!("CARGO_BIN_EXE_pgspec"))
-            .args([
-                "sql",
-                "--db",
-                &url,
-                "-o",
-                &sql_file.display().to_string(),
-                &path,
-            ])
-            .output()
-            .expect("pgspec sql");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // A cluster of its own: the script creates cluster-wide roles, which `up` runs of
-        // other tests may have created already in the shared one.
-        let target_cluster = pgspec::postgres::Cluster::temporary(&shared_cluster().bins)
-            .expect("temporary cluster");
-        let target_url = target_cluster.url("postgres");
-        let out = Command::new(&psql)
-            .args([
-                &target_url,
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-f",
-                &sql_file.display().to_string(),
-            ])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "seed {seed}: `pgspec sql` output does not apply: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (name, _) = bring_up(seed);
-        let mut target = Server::Url(target_url.clone())
-            .admin_client("postgres")
-            .expect("connect to the psql target");
-        let from_psql = signature(&mut target);
-        let from_up = signature(
-            &mut server()
-                .admin_client(&name)
-                .expect("connect to the up database"),
-        );
-        let only_psql: Vec<&String> = from_psql.iter().filter(|s| !from_up.contains(s)).collect();
-        let only_up: Vec<&String> = from_up.iter().filter(|s| !from_psql.contains(s)).collect();
-        assert!(
-            only_psql.is_empty() && only_up.is_empty(),
-            "seed {seed}: only after psql: {only_psql:#?}\nonly after up: {only_up:#?}"
-        );
-        assert!(up::down(&server(), &name).expect("down"));
-    }
+    let (path, _) = seed_bytes(seed);
+    let out = Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args([
+            "sql",
+            "--db",
+            &url,
+            "-o",
+            &sql_file.display().to_string(),
+            &path,
+        ])
+        .output()
+        .expect("pgspec sql");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A cluster of its own: the script creates cluster-wide roles, which `up` runs of
+    // other tests may have created already in the shared one.
+    let target_cluster =
+        pgspec::postgres::Cluster::temporary(&shared_cluster().bins).expect("temporary cluster");
+    let target_url = target_cluster.url("postgres");
+    let out = Command::new(&psql)
+        .args([
+            &target_url,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-f",
+            &sql_file.display().to_string(),
+        ])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "seed {seed}: `pgspec sql` output does not apply: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (name, _) = bring_up(seed);
+    let mut target = Server::Url(target_url.clone())
+        .admin_client("postgres")
+        .expect("connect to the psql target");
+    let from_psql = signature(&mut target);
+    let from_up = signature(
+        &mut server()
+            .admin_client(&name)
+            .expect("connect to the up database"),
+    );
+    let only_psql: Vec<&String> = from_psql.iter().filter(|s| !from_up.contains(s)).collect();
+    let only_up: Vec<&String> = from_up.iter().filter(|s| !from_psql.contains(s)).collect();
+    assert!(
+        only_psql.is_empty() && only_up.is_empty(),
+        "seed {seed}: only after psql: {only_psql:#?}\nonly after up: {only_up:#?}"
+    );
+    assert!(up::down(&server(), &name).expect("down"));
+}
+
+// One test per seed: each starts a cluster of its own for psql, and they run side by side.
+#[test]
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds_000() {
+    sql_piped_into_psql_builds_the_catalog_that_up_builds("000");
+}
+
+#[test]
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds_001() {
+    sql_piped_into_psql_builds_the_catalog_that_up_builds("001");
+}
+
+#[test]
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds_002() {
+    sql_piped_into_psql_builds_the_catalog_that_up_builds("002");
+}
+
+#[test]
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds_003() {
+    sql_piped_into_psql_builds_the_catalog_that_up_builds("003");
+}
+
+#[test]
+fn sql_piped_into_psql_builds_the_catalog_that_up_builds_004() {
+    sql_piped_into_psql_builds_the_catalog_that_up_builds("004");
 }
 
 /// `up`, `seed` and `verify` on every seed: each table `up` created gets rows (or a SEED

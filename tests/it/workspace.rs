@@ -114,3 +114,64 @@ fn parser_and_server_libraries_stay_in_their_crates() {
         }
     }
 }
+
+/// Crates whose every extra version is a whole extra compile on a cold build: `syn` alone is
+/// among the slowest dependencies (tens of seconds of CPU). Cargo.lock holds releases of
+/// serde, clap, async-trait and thiserror that share pg_query's `syn` 2.
+const ONE_VERSION_ONLY: &[&str] = &["syn", "thiserror", "thiserror-impl"];
+
+#[test]
+fn the_build_compiles_one_version_of_each_heavy_macro_crate() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Resolved for this machine's platform (a wasm-only dependency may pull another syn).
+    let host = std::process::Command::new("rustc")
+        .args(["--print", "host-tuple"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let mut args = vec!["metadata", "--format-version", "1", "--offline"];
+    if let Some(host) = &host {
+        args.extend(["--filter-platform", host]);
+    }
+    let out = std::process::Command::new(cargo)
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    // Packages in the resolved graph (metadata's package list has every package of the lock).
+    let resolved: Vec<&str> = meta["resolve"]["nodes"]
+        .as_array()
+        .expect("resolve nodes")
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        let (Some(name), Some(version), Some(id)) =
+            (p["name"].as_str(), p["version"].as_str(), p["id"].as_str())
+        else {
+            continue;
+        };
+        if ONE_VERSION_ONLY.contains(&name) && resolved.contains(&id) {
+            versions.entry(name).or_default().push(version);
+        }
+    }
+    for name in ONE_VERSION_ONLY {
+        let found = versions.get(name).cloned().unwrap_or_default();
+        assert!(
+            found.len() <= 1,
+            "{name} is compiled in {} versions ({found:?}): pin the newer dependents in \
+             Cargo.lock (`cargo update -p CRATE --precise VERSION`) to the release that shares \
+             the older one, or move every dependent to the newer one",
+            found.len()
+        );
+    }
+}
