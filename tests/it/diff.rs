@@ -323,6 +323,8 @@ fn peer_cases_sample() {
                 })
                 .unwrap_or_default();
             ran += 1;
+            // Cases that create roles do not share the cluster with other such tests.
+            let _roles = (!roles.is_empty()).then(crate::postgres::role_lock);
             if let Some(f) = peer_round_trip(&case, &roles) {
                 failures.push(f);
             }

@@ -1,9 +1,10 @@
 -- Facts of the user's schemas that the typed catalog does not model yet, one line of text
 -- each, for `pgspec diff` to refuse when they differ rather than leave them out silently: rules
 -- (not a view's own), privileges on functions (and EXECUTE revoked from PUBLIC), schemas and
--- types (what their owner holds left out), default privileges, comments on indexes, constraints, triggers, policies and sequences,
--- extended statistics, event triggers, publications, non-default column storage, compression
--- and statistics targets, and table access methods other than heap. Scope as in schemas.sql.
+-- types (what their owner holds left out), default privileges, comments on indexes,
+-- constraints, triggers, policies and sequences, extended statistics, event triggers,
+-- publications, non-default column storage, compression and statistics targets, and table
+-- access methods other than heap. Scope as in schemas.sql; extension members excluded.
 -- Tested on PostgreSQL 15.
 WITH user_ns AS (
     SELECT n.oid, n.nspname
@@ -22,6 +23,9 @@ SELECT pg_catalog.format('privilege %s on function %I.%I(%s) to %s%s', a.privile
 FROM pg_catalog.pg_proc p JOIN user_ns ns ON ns.oid = p.pronamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
 WHERE a.grantee <> p.proowner
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
 UNION ALL
 SELECT pg_catalog.format('function %I.%I(%s): EXECUTE revoked from PUBLIC', ns.nspname, p.proname,
                          pg_catalog.pg_get_function_identity_arguments(p.oid))
@@ -29,6 +33,9 @@ FROM pg_catalog.pg_proc p JOIN user_ns ns ON ns.oid = p.pronamespace
 WHERE p.proacl IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) a
                   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
 UNION ALL
 SELECT pg_catalog.format('privilege %s on schema %I to %s%s', a.privilege_type, ns.nspname,
                          CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END,
@@ -42,6 +49,9 @@ SELECT pg_catalog.format('privilege %s on type %I.%I to %s', a.privilege_type, n
 FROM pg_catalog.pg_type t JOIN user_ns ns ON ns.oid = t.typnamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(t.typacl) a
 WHERE a.grantee <> t.typowner
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
 UNION ALL
 SELECT pg_catalog.format('default privileges (%s) in %s: %s', d.defaclobjtype,
                          coalesce((SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = d.defaclnamespace), 'every schema'),
@@ -53,6 +63,9 @@ SELECT pg_catalog.format('comment on %s %I.%I: %s',
 FROM pg_catalog.pg_class c JOIN user_ns ns ON ns.oid = c.relnamespace
 JOIN pg_catalog.pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0
 WHERE c.relkind IN ('i', 'I', 'S')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
 UNION ALL
 SELECT pg_catalog.format('comment on constraint %I of %I.%I: %s', k.conname, ns.nspname,
                          coalesce(c.relname::text, t.typname::text), dsc.description)
