@@ -172,6 +172,18 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
         let partitioned = to
             .table(&t.schema, &t.table)
             .is_some_and(|x| x.kind == TableKind::Partitioned);
+        if partitioned {
+            // TO's partitions' own copies first, under TO's names: creating the partitioned
+            // index then attaches them instead of building copies with generated names.
+            let parent = qualified(&t.schema, &t.name);
+            for child in to
+                .indexes
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(parent.as_str()) && c.constraint.is_none())
+            {
+                p.push(Phase::Indexes, child.definition.clone());
+            }
+        }
         if new_table {
             p.push(Phase::Indexes, definition);
         } else if partitioned {

@@ -401,8 +401,9 @@ fn partition_membership(p: &mut Planner<'_>, from: &Table, to: &Table) {
         return;
     }
     if let Some(a) = &from.partition_of {
+        // Early: its old parent may be dropped, and would take it along.
         p.push(
-            Phase::Tables,
+            Phase::DropIndexes,
             format!(
                 "ALTER TABLE {} DETACH PARTITION {name}",
                 qualified(&a.parent_schema, &a.parent_name)

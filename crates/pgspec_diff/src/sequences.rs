@@ -66,8 +66,21 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
                 }
             }
         }
-        let before = existing.as_ref().and_then(|f| f.owned_by.as_ref());
-        if before != s.owned_by.as_ref() {
+        let mut before = existing.as_ref().and_then(|f| f.owned_by.clone());
+        // A sequence whose owning table or column goes away would go with it: it is released
+        // first, and owned again below.
+        let owner_goes = before.as_ref().is_some_and(|o| {
+            to.table(&o.schema, &o.table)
+                .is_none_or(|t| t.column(&o.column).is_none())
+        });
+        if owner_goes && before != s.owned_by {
+            p.push(
+                Phase::DropViews,
+                format!("ALTER SEQUENCE {name} OWNED BY NONE"),
+            );
+            before = None;
+        }
+        if before.as_ref() != s.owned_by.as_ref() {
             p.push(
                 Phase::SequenceOwners,
                 format!(
