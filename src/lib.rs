@@ -5,6 +5,7 @@
 //! `pgspec_document` (Markdown, encodings, fences), `pgspec_sql` (statements, their origin,
 //! facts and safety from PostgreSQL's parser), `pgspec_postgres` (the only crate that talks to
 //! a server), `pgspec_schema` (what the document claims outside SQL and its drift),
+//! `pgspec_diff` (the migration from one catalog to another),
 //! `pgspec_checks` (apply engine, lint, the check pipeline), `pgspec_provision` (up, down,
 //! sql), `pgspec_seed` and `pgspec_verify`. The compiler holds that each depends only on
 //! earlier ones. This library names them under their stage names for the binary and the
@@ -13,6 +14,7 @@
 pub use pgspec_checks::{check, lint, pipeline};
 pub use pgspec_diagnostics as diagnostics;
 pub use pgspec_diagnostics::{fix, text};
+pub use pgspec_diff as diff;
 pub use pgspec_document as document;
 pub use pgspec_postgres as postgres;
 pub use pgspec_provision as provision;

@@ -14,7 +14,7 @@ mod panic;
 mod printer;
 mod progress;
 
-use commands::{check, cluster, fix, model, rule, seed, sql, up, verify, ServerArgs};
+use commands::{check, cluster, diff, fix, model, rule, seed, sql, up, verify, ServerArgs};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -50,6 +50,7 @@ Examples:
   pgspec verify docs/schema.md                check the document's claims on the seeded data
   pgspec down docs/schema.md                  remove it again
   pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
+  pgspec diff postgres://me@/app docs/schema.md  the SQL that brings a database to the document, with hazards
   pgspec cluster status                       where the private cluster lives, whether it runs
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
@@ -115,6 +116,14 @@ enum Command {
     /// generates from ERDs and column tables) created, joined with what the ERDs, column tables
     /// and prose say, each fact with its sources (kind and line), and the drift between them.
     Model(model::ModelArgs),
+    /// Print the SQL that brings FROM's schema in step with TO's, each statement with its
+    /// hazards.
+    ///
+    /// FROM and TO are database URLs or documents (Markdown, or a `.sql` file read as one SQL
+    /// block, applied to a scratch database as `check` applies it). The plan is ordered so
+    /// that it applies (`psql -v ON_ERROR_STOP=1 -f`), tried on a scratch copy of FROM and
+    /// compared with TO before it is printed; what pgspec cannot express is refused (exit 2).
+    Diff(diff::DiffArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -236,6 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Seed(args) => seed::run_seed(&args),
         Command::Verify(args) => verify::run_verify(&args),
         Command::Model(args) => model::run_model(&args),
+        Command::Diff(args) => diff::run_diff(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),
     }
 }

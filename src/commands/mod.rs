@@ -12,6 +12,7 @@ use pgspec::postgres::{Cluster, PgBinaries, Server};
 
 pub(crate) mod check;
 pub(crate) mod cluster;
+pub(crate) mod diff;
 pub(crate) mod fix;
 pub(crate) mod model;
 pub(crate) mod rule;

@@ -3,6 +3,7 @@ mod check;
 mod cli;
 mod converge;
 mod corpus;
+mod diff;
 mod document;
 mod fix;
 mod generated;

@@ -27,6 +27,8 @@ pub(crate) enum Stage {
     Up,
     Seed,
     Verify,
+    /// `pgspec diff` from the lines before `-- to` to the lines after it (crate::diff).
+    Diff,
 }
 
 /// One fenced block of a page's Example section.
@@ -72,7 +74,9 @@ pub(crate) fn examples(docs: &str) -> Vec<Example> {
             out.push(Example {
                 lang: words.first().copied().unwrap_or("").to_owned(),
                 bad: has("bad"),
-                stage: if has("verify") {
+                stage: if has("diff") {
+                    Stage::Diff
+                } else if has("verify") {
                     Stage::Verify
                 } else if has("seed") {
                     Stage::Seed
@@ -202,7 +206,11 @@ fn check_pages(rules: &[Rule]) -> Vec<String> {
                 }
                 continue;
             }
-            let found = run(&document(rule, ex), ex.stage);
+            let found = if ex.stage == Stage::Diff {
+                crate::diff::example_findings(&ex.body)
+            } else {
+                run(&document(rule, ex), ex.stage)
+            };
             let fired = found.iter().any(|d| d.code == rule);
             let mine = found.iter().filter(|d| d.code == rule);
             let fixed = mine.clone().filter(|d| d.fix.is_some()).count();
@@ -251,7 +259,9 @@ fn assert_pages(prefixes: &[&str]) {
 
 #[test]
 fn every_code_is_covered_by_one_of_the_docs_tests() {
-    let families = ["DOC", "SQL", "PG", "ERD", "DRF", "LNT", "SEED", "VER"];
+    let families = [
+        "DOC", "SQL", "PG", "ERD", "DRF", "LNT", "SEED", "VER", "DIF",
+    ];
     for rule in Rule::ALL {
         assert!(
             families.iter().any(|f| rule.code().starts_with(f)),
@@ -279,6 +289,11 @@ fn drift_docs_examples() {
 #[test]
 fn lint_docs_examples() {
     assert_pages(&["LNT"]);
+}
+
+#[test]
+fn diff_docs_examples() {
+    assert_pages(&["DIF"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@ const PIPELINE: &[&str] = &[
     "pgspec_sql",
     "pgspec_postgres",
     "pgspec_schema",
+    "pgspec_diff",
     "pgspec_checks",
     "pgspec_provision",
     "pgspec_seed",

@@ -310,3 +310,33 @@ fn merge_lint_findings(report: &mut CheckReport, findings: Vec<Diagnostic>) {
     merged.extend(pending);
     report.set_diagnostics(merged);
 }
+
+/// A document applied as `check` applies it, in a scratch database that stays open (for
+/// `pgspec diff`, which reads its catalog and may try a plan on it).
+pub struct Applied {
+    pub document: Document,
+    pub report: CheckReport,
+    pub session: crate::postgres::ApplySession,
+    /// Dropped (with the roles the run created) when this is dropped, after the session.
+    pub scratch: ScratchDatabase,
+}
+
+/// Apply an extracted document to a fresh scratch database on `server` (safe fixes, forward
+/// references retried; no lint, no provisioning) and keep the database open.
+pub fn apply_in_scratch(extracted: Extracted, server: &Server) -> Result<Applied, ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_diff")?;
+    let mut session = scratch.session()?;
+    let report = check::check(
+        &extracted.document,
+        &extracted.statements,
+        extracted.diagnostics,
+        &mut session,
+        &CheckOptions::default(),
+    )?;
+    Ok(Applied {
+        document: extracted.document,
+        report,
+        session,
+        scratch,
+    })
+}

@@ -101,6 +101,7 @@ categories! {
     Schedule => "schedule", "pg_cron jobs and materialized view refreshes";
     Cache => "cache", "a cache (Redis) section of the document";
     Suppression => "suppression", "a `pgspec-ignore` comment";
+    Migration => "migration", "a statement of a migration plan (`pgspec diff`): data loss, locks, rewrites, index builds, or a change pgspec cannot express";
 }
 
 impl Serialize for Category {

@@ -22,6 +22,8 @@ pub enum Phase {
     Claims,
     /// Seeded data and the document's claims checked on it.
     Data,
+    /// A migration plan between two schemas (`pgspec diff`).
+    Migration,
 }
 
 impl Phase {
@@ -34,6 +36,7 @@ impl Phase {
             Phase::Catalog => "catalog",
             Phase::Claims => "claims",
             Phase::Data => "data",
+            Phase::Migration => "migration",
         }
     }
 }
@@ -204,6 +207,14 @@ rules! {
     "SEED002" => "table-not-seeded" => TableNotSeeded, Data, Seed, Warning, Never, "a table received fewer rows than asked (a unique or foreign key limits it, or rows were rejected)";
     "VER001" => "claim-failed" => ClaimFailed, Data, Claim, Error, Never, "a claim of the document does not hold on the seeded database";
     "VER002" => "claim-skipped" => ClaimSkipped, Data, Claim, Info, Never, "a claim of the document could not be checked";
+    "DIF001" => "migration-drops-data" => MigrationDropsData, Migration, Migration, Warning, Never, "a migration statement drops a table, column, attribute or extension, and the values it holds";
+    "DIF002" => "migration-narrows-type" => MigrationNarrowsType, Migration, Migration, Warning, Never, "a migration changes a column to a type that may reject or change existing values";
+    "DIF003" => "migration-rewrites-table" => MigrationRewritesTable, Migration, Migration, Warning, Never, "a migration statement rewrites a table under an ACCESS EXCLUSIVE lock";
+    "DIF004" => "migration-builds-index" => MigrationBuildsIndex, Migration, Migration, Warning, Never, "a migration builds an index on a table that already exists";
+    "DIF005" => "migration-drops-index" => MigrationDropsIndex, Migration, Migration, Warning, Never, "a migration drops an index that queries may rely on";
+    "DIF006" => "migration-validation-scan" => MigrationValidationScan, Migration, Migration, Warning, Never, "a migration statement scans every row to validate a constraint, NOT NULL or partition bound";
+    "DIF007" => "migration-untracked-change" => MigrationUntrackedChange, Migration, Migration, Warning, Never, "a migration changes something whose dependants PostgreSQL does not track (a function dropped and created again, an extension update)";
+    "DIF008" => "migration-refused" => MigrationRefused, Migration, Migration, Error, Never, "pgspec cannot express a change between the two schemas, so it prints no plan";
     "LNT001" => "unused-suppression" => UnusedSuppression, Document, Suppression, Warning, Never, "a `pgspec-ignore` comment that suppresses nothing";
     "LNT101" => "value-violates-check" => ValueViolatesCheck, Catalog, Constraint, Error, Never, "a value the document writes is outside the CHECK list, enum or length of its column";
     "LNT102" => "uuid-in-short-varchar" => UuidInShortVarchar, Catalog, Constraint, Error, Never, "a uuid (36 characters as text) is written into a varchar shorter than 36";
@@ -314,6 +325,7 @@ mod tests {
                 "PG" => Some(Phase::Apply),
                 "DRF" => Some(Phase::Claims),
                 "SEED" | "VER" => Some(Phase::Data),
+                "DIF" => Some(Phase::Migration),
                 _ => None,
             };
             if let Some(phase) = expected {

@@ -16,6 +16,14 @@ mod tests {
         ),
         ("types.sql", include_str!("catalog/queries/types.sql")),
         (
+            "unmodelled.sql",
+            include_str!("catalog/queries/unmodelled.sql"),
+        ),
+        (
+            "collations.sql",
+            include_str!("catalog/queries/collations.sql"),
+        ),
+        (
             "column_types.sql",
             include_str!("catalog/queries/column_types.sql"),
         ),

@@ -23,6 +23,8 @@ pub struct Column {
     /// The sequence a serial or identity column draws from, schema-qualified.
     pub sequence: Option<String>,
     pub comment: Option<String>,
+    /// Defined on the relation itself (`false`: only inherited from a parent).
+    pub local: bool,
 }
 
 /// `GENERATED ALWAYS` or `BY DEFAULT AS IDENTITY`.
@@ -81,6 +83,7 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<(u32, Column)>, postgres::
                     collation: r.get(10),
                     sequence: r.get(11),
                     comment: r.get(12),
+                    local: r.get(13),
                 },
             )
         })

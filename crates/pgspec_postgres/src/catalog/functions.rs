@@ -30,6 +30,15 @@ pub struct Function {
     /// The body (prosrc).
     pub body: String,
     pub comment: Option<String>,
+    /// `CREATE OR REPLACE FUNCTION …` as pg_get_functiondef prints it (`None` for an
+    /// aggregate, which it cannot print).
+    pub definition: Option<String>,
+    /// A SQL-standard body (`BEGIN ATOMIC … END` or `RETURN …`), parsed when it is created.
+    pub sql_body: bool,
+    /// The user's functions PostgreSQL records it depends on, `schema.name(arguments)`.
+    pub uses_functions: Vec<String>,
+    /// The relations PostgreSQL records it depends on (a SQL-standard body's), `schema.name`.
+    pub uses_relations: Vec<String>,
 }
 
 /// `prokind`.
@@ -93,6 +102,10 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error
                 config: r.get(13),
                 body: r.get(14),
                 comment: r.get(15),
+                definition: r.get(16),
+                sql_body: r.get(17),
+                uses_functions: r.get(18),
+                uses_relations: r.get(19),
             }
         })
         .collect())

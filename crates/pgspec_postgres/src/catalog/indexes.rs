@@ -30,6 +30,10 @@ pub struct Index {
     /// Its table is a partition.
     pub on_partition: bool,
     pub valid: bool,
+    /// The table's replica identity (`REPLICA IDENTITY USING INDEX`).
+    pub replica_identity: bool,
+    /// The partitioned table's index this partition's index is attached to.
+    pub parent: Option<String>,
 }
 
 impl Index {
@@ -59,6 +63,8 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Index>, postgres::Error> {
             constraint: r.get(13),
             on_partition: r.get(14),
             valid: r.get(15),
+            replica_identity: r.get(16),
+            parent: r.get(17),
         })
         .collect())
 }

@@ -2,7 +2,7 @@
 //! the queries in `queries/*.sql` (every relation and function `pg_catalog.`-qualified, so
 //! nothing a document created can stand in for them) and typed here. One file per object kind
 //! (the idea of postgres-language-server's schema cache); complete enough to compare two
-//! databases (schemas, extensions, types, sequences, tables and partitions, columns,
+//! databases (schemas, extensions, collations, types, sequences, tables and partitions, columns,
 //! constraints, indexes, views and materialized views, functions, triggers, policies,
 //! privileges, comments).
 //!
@@ -41,7 +41,7 @@ pub use functions::{Function, FunctionKind, Volatility};
 pub use indexes::Index;
 pub use policies::{Policy, PolicyCommand};
 pub use privileges::Privilege;
-pub use schemas::{Extension, Schema};
+pub use schemas::{Collation, Extension, Schema};
 pub use sequences::{OwnedBy, Sequence};
 pub use server::{
     database_comment_and_owner, names_in_schema, object_counts, partition_rows,
@@ -60,6 +60,7 @@ use super::{ApplySession, ClusterError};
 pub struct Catalog {
     pub schemas: Vec<Schema>,
     pub extensions: Vec<Extension>,
+    pub collations: Vec<Collation>,
     pub types: Vec<Type>,
     pub sequences: Vec<Sequence>,
     /// Ordinary, partitioned and foreign tables, partitions included, each with its columns.
@@ -80,6 +81,10 @@ pub struct Catalog {
     pub routine_names: BTreeSet<(String, String)>,
     /// The server's `current_date` when the catalog was read (`YYYY-MM-DD`).
     pub today: String,
+    /// Facts this catalog does not model yet (rules, privileges on functions, schemas and
+    /// types, default privileges, comments on indexes and constraints, …), one line each,
+    /// sorted: what `pgspec diff` refuses to leave out when they differ.
+    pub unmodelled: Vec<String>,
 }
 
 fn io(e: &postgres::Error) -> ClusterError {
@@ -90,6 +95,14 @@ fn io(e: &postgres::Error) -> ClusterError {
 }
 
 impl Catalog {
+    /// Read the catalog of database `dbname` on `server`, on its administrative connection
+    /// (whose search_path is `pg_catalog, pg_temp`, so every name of the user's is printed
+    /// schema-qualified).
+    pub fn load_database(server: &super::Server, dbname: &str) -> Result<Catalog, ClusterError> {
+        let mut client = server.admin_client(dbname)?;
+        Catalog::load(&mut client)
+    }
+
     /// Read the catalog of the database `client` is connected to.
     pub fn load(client: &mut Client) -> Result<Catalog, ClusterError> {
         Self::read(client).map_err(|e| io(&e))
@@ -119,9 +132,15 @@ impl Catalog {
             v.columns = by_relation.remove(&v.oid).unwrap_or_default();
         }
         let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
+        let unmodelled = client
+            .query(include_str!("queries/unmodelled.sql"), &[])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         Ok(Catalog {
             schemas: schemas::load(client)?,
             extensions: schemas::load_extensions(client)?,
+            collations: schemas::load_collations(client)?,
             types: types::load(client)?,
             sequences: sequences::load(client)?,
             tables,
@@ -135,6 +154,7 @@ impl Catalog {
             column_types: types::load_column_types(client)?,
             routine_names: functions::load_routine_names(client)?,
             today,
+            unmodelled,
         })
     }
 

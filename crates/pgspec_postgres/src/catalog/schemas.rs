@@ -20,6 +20,34 @@ pub struct Extension {
     pub version: String,
 }
 
+/// A collation of the user's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Collation {
+    pub schema: String,
+    pub name: String,
+    /// `c` libc, `i` ICU, `d` default.
+    pub provider: char,
+    /// LC_COLLATE, or the ICU locale.
+    pub locale: String,
+    pub ctype: String,
+    pub deterministic: bool,
+}
+
+pub(super) fn load_collations(client: &mut Client) -> Result<Vec<Collation>, postgres::Error> {
+    Ok(client
+        .query(include_str!("queries/collations.sql"), &[])?
+        .iter()
+        .map(|r| Collation {
+            schema: r.get(0),
+            name: r.get(1),
+            provider: super::letter(&r.get::<_, String>(2)),
+            locale: r.get(3),
+            ctype: r.get(4),
+            deterministic: r.get(5),
+        })
+        .collect())
+}
+
 pub(super) fn load(client: &mut Client) -> Result<Vec<Schema>, postgres::Error> {
     Ok(client
         .query(include_str!("queries/schemas.sql"), &[])?

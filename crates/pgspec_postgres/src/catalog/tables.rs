@@ -22,6 +22,13 @@ pub struct Table {
     pub partitioning: Option<Partitioning>,
     pub columns: Vec<Column>,
     pub comment: Option<String>,
+    /// `relreplident`: `d` default, `n` nothing, `f` full, `i` index.
+    pub replica_identity: char,
+    /// Storage parameters (`fillfactor=70`).
+    pub options: Vec<String>,
+    pub unlogged: bool,
+    /// Parents of a table created with INHERITS (not a partition's parent), in order.
+    pub inherits: Vec<String>,
 }
 
 /// `relkind` of a table.
@@ -117,6 +124,10 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
                 }),
                 columns: Vec::new(),
                 comment: r.get(14),
+                replica_identity: super::letter(&r.get::<_, String>(15)),
+                options: r.get(16),
+                unlogged: r.get(17),
+                inherits: r.get(18),
             }
         })
         .collect())

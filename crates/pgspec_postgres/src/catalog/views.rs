@@ -19,6 +19,12 @@ pub struct View {
     pub owner: String,
     pub columns: Vec<Column>,
     pub comment: Option<String>,
+    /// `WITH (…)` options (`check_option=local`, `security_barrier=true`).
+    pub options: Vec<String>,
+    /// Relations its query reads, `schema.name` with identifiers quoted as needed.
+    pub uses_relations: Vec<String>,
+    /// The user's functions its query calls, `schema.name(identity arguments)`.
+    pub uses_functions: Vec<String>,
 }
 
 impl View {
@@ -41,6 +47,9 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<View>, postgres::Error> {
             owner: r.get(6),
             columns: Vec::new(),
             comment: r.get(7),
+            options: r.get(8),
+            uses_relations: r.get(9),
+            uses_functions: r.get(10),
         })
         .collect())
 }

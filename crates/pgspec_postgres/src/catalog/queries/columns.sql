@@ -1,7 +1,8 @@
 -- Columns of the user's tables, views and materialized views: relation oid, attnum, name,
 -- type oid and typmod, type as format_type prints it, NOT NULL, default expression, generated
 -- (s) and identity (a/d) markers, a collation other than the type's, the owned sequence
--- (serial or identity), comment. Scope as in tables.sql. Tested on PostgreSQL 15.
+-- (serial or identity), comment, defined on the relation itself (not only inherited).
+-- Scope as in tables.sql. Tested on PostgreSQL 15.
 SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, a.atttypmod,
        pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated::text, a.attidentity::text,
@@ -9,7 +10,7 @@ SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, a.atttypmod,
         WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
        CASE WHEN c.relkind IN ('r', 'p')
             THEN pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname) END,
-       pg_catalog.col_description(a.attrelid, a.attnum)
+       pg_catalog.col_description(a.attrelid, a.attnum), a.attislocal
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

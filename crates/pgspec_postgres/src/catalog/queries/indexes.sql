@@ -1,7 +1,8 @@
 -- Indexes of the user's tables and materialized views: oid, table oid, schema, table, name,
 -- definition (pg_get_indexdef), unique, primary, access method, key columns or expressions
 -- in order, key attnums (0 for an expression), INCLUDE columns, partial predicate, the
--- constraint it backs, whether its table is a partition, valid. Scope as in tables.sql.
+-- constraint it backs, whether its table is a partition, valid, the table's replica identity, the
+-- partitioned index it is attached to (`schema.name`, quoted as needed). Scope as in tables.sql.
 -- Tested on PostgreSQL 15.
 SELECT x.indexrelid, x.indrelid, n.nspname::text, t.relname::text, i.relname::text,
        pg_catalog.pg_get_indexdef(x.indexrelid), x.indisunique, x.indisprimary, am.amname::text,
@@ -14,7 +15,11 @@ SELECT x.indexrelid, x.indrelid, n.nspname::text, t.relname::text, i.relname::te
        (SELECT k.conname::text FROM pg_catalog.pg_constraint k
         WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')
         LIMIT 1),
-       t.relispartition, x.indisvalid
+       t.relispartition, x.indisvalid, x.indisreplident,
+       (SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname) FROM pg_catalog.pg_inherits ih
+        JOIN pg_catalog.pg_class pc ON pc.oid = ih.inhparent
+        JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE ih.inhrelid = x.indexrelid)
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = x.indrelid

@@ -1,6 +1,8 @@
 -- The user's tables (ordinary, partitioned, foreign; partitions included): oid, schema,
 -- name, relkind, owner, row level security enabled and forced, the parent and bound of a
--- partition, the strategy, key definition and key columns of a partitioned table, comment.
+-- partition, the strategy, key definition and key columns of a partitioned table, comment,
+-- replica identity (d/n/f/i), storage options (reloptions), UNLOGGED, the parents it INHERITS
+-- from (not a partition's; `schema.name`, quoted as identifiers).
 -- Scope as in schemas.sql; extension members excluded. Tested on PostgreSQL 15.
 SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_catalog.pg_get_userbyid(c.relowner)::text, c.relrowsecurity, c.relforcerowsecurity,
@@ -12,7 +14,13 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
              FROM pg_catalog.unnest(pt.partattrs::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
              ORDER BY k.ord),
-       pg_catalog.obj_description(c.oid, 'pg_class')
+       pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
+       coalesce(c.reloptions, '{}'), (c.relpersistence = 'u'),
+       ARRAY(SELECT pg_catalog.format('%I.%I', pn2.nspname, p2.relname)
+             FROM pg_catalog.pg_inherits i2
+             JOIN pg_catalog.pg_class p2 ON p2.oid = i2.inhparent
+             JOIN pg_catalog.pg_namespace pn2 ON pn2.oid = p2.relnamespace
+             WHERE i2.inhrelid = c.oid AND NOT c.relispartition ORDER BY i2.inhseqno)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid

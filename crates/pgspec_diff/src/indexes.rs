@@ -1,0 +1,214 @@
+//! Indexes that no constraint owns: dropped, renamed, created (CONCURRENTLY on tables that
+//! exist and can take it).
+
+use pgspec_diagnostics::Rule;
+use pgspec_postgres::catalog::{Index, TableKind};
+
+use crate::names::{ident, qualified};
+use crate::{hazard, Phase, Planner};
+
+/// Indexes a diff looks at: not a constraint's, not a partition's copy of its parent's.
+fn own(i: &Index) -> bool {
+    i.constraint.is_none() && i.parent.is_none()
+}
+
+/// The definition without the index's own name.
+fn shape(i: &Index) -> String {
+    i.definition
+        .replacen(&format!("INDEX {} ON ", ident(&i.name)), "INDEX ON ", 1)
+}
+
+fn relation_goes(p: &Planner<'_>, i: &Index) -> bool {
+    p.to.table(&i.schema, &i.table).is_none()
+        && !p
+            .to
+            .views
+            .iter()
+            .any(|v| v.schema == i.schema && v.name == i.table)
+}
+
+/// Whether the plan drops the plain index `schema.name` of FROM (it goes, or changes).
+pub(crate) fn changes(p: &Planner<'_>, schema: &str, name: &str) -> bool {
+    let Some(f) = p
+        .from
+        .indexes
+        .iter()
+        .find(|i| own(i) && i.schema == schema && i.name == name)
+    else {
+        return false;
+    };
+    !p.to
+        .indexes
+        .iter()
+        .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f))
+}
+
+pub(crate) fn drops(p: &mut Planner<'_>) {
+    let to = p.to;
+    let mut renames = Vec::new();
+    let mut dropped = Vec::new();
+    let mut attaches = Vec::new();
+    for f in p.from.indexes.iter().filter(|i| own(i)) {
+        if relation_goes(p, f) {
+            continue;
+        }
+        let same = to
+            .indexes
+            .iter()
+            .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f));
+        if same {
+            continue;
+        }
+        // A partition's own index that TO attaches to the partitioned table's index.
+        let attached = to.indexes.iter().find(|t| {
+            t.parent.is_some() && t.schema == f.schema && t.name == f.name && shape(t) == shape(f)
+        });
+        if let Some(t) = attached {
+            attaches.push((
+                t.parent.clone().unwrap_or_default(),
+                qualified(&t.schema, &t.name),
+            ));
+            continue;
+        }
+        let renamed = to.indexes.iter().find(|t| {
+            own(t)
+                && t.schema == f.schema
+                && t.table == f.table
+                && shape(t) == shape(f)
+                && !p
+                    .from
+                    .indexes
+                    .iter()
+                    .any(|x| x.schema == t.schema && x.name == t.name)
+                && !renames.iter().any(|(_, n): &(u32, String)| *n == t.name)
+        });
+        match renamed {
+            Some(t) => renames.push((f.oid, t.name.clone())),
+            None => dropped.push(f.oid),
+        }
+    }
+    for (oid, name) in renames {
+        if let Some(i) = p.from.indexes.iter_mut().find(|i| i.oid == oid) {
+            let sql = format!(
+                "ALTER INDEX {} RENAME TO {}",
+                qualified(&i.schema, &i.name),
+                ident(&name)
+            );
+            i.definition = i.definition.replacen(
+                &format!("INDEX {} ON ", ident(&i.name)),
+                &format!("INDEX {} ON ", ident(&name)),
+                1,
+            );
+            i.name = name;
+            p.push(Phase::DropIndexes, sql);
+        }
+    }
+    for (parent, child) in attaches {
+        p.push(
+            Phase::Indexes,
+            format!("ALTER INDEX {parent} ATTACH PARTITION {child}"),
+        );
+    }
+    for oid in &dropped {
+        if let Some(i) = p.from.indexes.iter().find(|i| i.oid == *oid) {
+            let sql = format!("DROP INDEX {}", qualified(&i.schema, &i.name));
+            let h = hazard(
+                Rule::MigrationDropsIndex,
+                format!(
+                    "index {} on {} is dropped: queries that used it slow down",
+                    i.name,
+                    i.display_table()
+                ),
+            );
+            p.push_hazard(Phase::DropIndexes, sql, vec![h]);
+        }
+    }
+    // A partitioned index takes its partitions' copies with it.
+    let parents: Vec<String> = p
+        .from
+        .indexes
+        .iter()
+        .filter(|i| dropped.contains(&i.oid))
+        .map(|i| qualified(&i.schema, &i.name))
+        .collect();
+    p.from.indexes.retain(|i| {
+        !dropped.contains(&i.oid) && !i.parent.as_ref().is_some_and(|x| parents.contains(x))
+    });
+}
+
+pub(crate) fn adds(p: &mut Planner<'_>) {
+    let to = p.to;
+    for t in to.indexes.iter().filter(|i| own(i)) {
+        if p.from
+            .indexes
+            .iter()
+            .any(|f| f.schema == t.schema && f.name == t.name)
+        {
+            continue;
+        }
+        let relation = qualified(&t.schema, &t.table);
+        let on_view = to
+            .views
+            .iter()
+            .any(|v| v.schema == t.schema && v.name == t.table);
+        // On a partitioned table the index is created on every partition too, unless TO's is
+        // still invalid (created ON ONLY, not every partition's index attached yet).
+        let definition = if t.valid {
+            t.definition.replacen(" ON ONLY ", " ON ", 1)
+        } else {
+            t.definition.clone()
+        };
+        if on_view {
+            let new_view = p.created.contains(&relation);
+            let hazards = if new_view {
+                Vec::new()
+            } else {
+                vec![build(t, "while writes wait")]
+            };
+            p.push_hazard(Phase::ViewIndexes, definition, hazards);
+            continue;
+        }
+        let new_table = p.created.contains(&relation);
+        let partitioned = to
+            .table(&t.schema, &t.table)
+            .is_some_and(|x| x.kind == TableKind::Partitioned);
+        if partitioned {
+            // TO's partitions' own copies first, under TO's names: creating the partitioned
+            // index then attaches them instead of building copies with generated names.
+            let parent = qualified(&t.schema, &t.name);
+            for child in to
+                .indexes
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(parent.as_str()) && c.constraint.is_none())
+            {
+                p.push(Phase::Indexes, child.definition.clone());
+            }
+        }
+        if new_table {
+            p.push(Phase::Indexes, definition);
+        } else if partitioned {
+            p.push_hazard(
+                Phase::Indexes,
+                definition,
+                vec![build(t, "on every partition while writes wait (SHARE lock; a partitioned table cannot build CONCURRENTLY)")],
+            );
+        } else {
+            p.push_with(
+                Phase::Indexes,
+                definition.replacen("INDEX ", "INDEX CONCURRENTLY ", 1),
+                vec![build(
+                    t,
+                    "CONCURRENTLY: writes go on, but it reads the table twice and leaves an invalid index if it fails",
+                )],
+                false,
+            );
+        }
+    }
+}
+
+fn build(i: &Index, how: &str) -> crate::Hazard {
+    hazard(
+        Rule::MigrationBuildsIndex,
+        format!("index {} is built on {} {how}", i.name, i.display_table()),
+    )
+}

@@ -1,0 +1,332 @@
+//! The migration that brings a database in step with a desired schema, computed catalog to
+//! catalog: both sides are the one typed [`Catalog`] of pgspec_postgres (read from a live
+//! database, or from a scratch database a document was applied to), and the plan is the
+//! ordered SQL that turns FROM into TO, each statement with its hazards (codes of the one
+//! registry). What it cannot express is refused, with the reason, never left out silently.
+//!
+//! Order: drops of what changed or went away (views, triggers, policies, foreign keys,
+//! constraints, indexes, recreated tables) first; then schemas, extensions, types, sequences,
+//! functions, tables and columns, constraints, indexes, foreign keys, views in dependency
+//! order, triggers and policies; then the drops of removed functions, sequences, types,
+//! extensions and schemas (removed tables go with the first drops); comments and privileges last.
+
+mod columns;
+mod constraints;
+mod functions;
+mod indexes;
+mod names;
+mod privileges;
+mod relations;
+mod sequences;
+mod types;
+mod views;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgspec_diagnostics::Rule;
+use pgspec_postgres::catalog::Catalog;
+use serde::Serialize;
+
+pub use names::qualified;
+
+/// One statement of a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// Executable SQL, without the closing `;`.
+    pub sql: String,
+    /// What running it risks (data loss, locks, rewrites, index builds).
+    pub hazards: Vec<Hazard>,
+    /// `false` for a statement PostgreSQL refuses inside a transaction block
+    /// (`CREATE INDEX CONCURRENTLY`, a new enum label that a later statement uses).
+    pub transactional: bool,
+}
+
+/// A risk of one statement, as a code of the registry with a message naming the object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub code: Rule,
+    pub message: String,
+}
+
+/// Something the plan cannot express: the object and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub object: String,
+    pub message: String,
+}
+
+/// The migration from one catalog to another.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub statements: Vec<Statement>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// The plan as a script `psql -v ON_ERROR_STOP=1 -f` runs: each statement after one
+    /// comment line per hazard (the text made safe for a one-line comment).
+    pub fn script(&self) -> String {
+        let mut out = String::new();
+        for s in &self.statements {
+            for h in &s.hazards {
+                out.push_str(&format!(
+                    "-- hazard {} {}: {}\n",
+                    h.code.code(),
+                    h.code.name(),
+                    pgspec_sql::quote::comment_text(&h.message)
+                ));
+            }
+            if !s.transactional {
+                out.push_str("-- runs outside a transaction block\n");
+            }
+            let last_line = s.sql.rsplit('\n').next().unwrap_or(&s.sql);
+            if last_line.contains("--") {
+                out.push_str(&format!("{}\n;\n", s.sql));
+            } else {
+                out.push_str(&format!("{};\n", s.sql));
+            }
+        }
+        out
+    }
+}
+
+/// Which schemas a diff looks at (empty `schemas`: every schema of the user's).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub schemas: Vec<String>,
+    pub exclude_schemas: Vec<String>,
+    /// Roles whose privileges are not compared: the owners of the original sides when a copy
+    /// (owned by another role) stands in for one.
+    pub ignore_grantees: Vec<String>,
+}
+
+impl Options {
+    fn includes(&self, schema: &str) -> bool {
+        (self.schemas.is_empty() || self.schemas.iter().any(|s| s == schema))
+            && !self.exclude_schemas.iter().any(|s| s == schema)
+    }
+}
+
+/// The stages of a plan, in the order their statements run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    DropViews,
+    DropTriggers,
+    DropPolicies,
+    DropForeignKeys,
+    DropConstraints,
+    DropIndexes,
+    DropRecreatedTables,
+    // Early: a new object may take the name of one that goes (an index, a key).
+    DropTables,
+    CreateSchemas,
+    CreateExtensions,
+    Types,
+    Sequences,
+    Functions,
+    Tables,
+    Columns,
+    DropColumns,
+    Constraints,
+    // After the indexes: a foreign key may reference a unique index that is no constraint.
+    Indexes,
+    ForeignKeys,
+    SequenceOwners,
+    LateFunctions,
+    Views,
+    ViewIndexes,
+    Triggers,
+    Policies,
+    RowSecurity,
+    DropFunctions,
+    DropSequences,
+    DropTypes,
+    DropExtensions,
+    DropSchemas,
+    Comments,
+    Privileges,
+}
+
+/// Builds a plan: `from` is a working copy of FROM from which every object the plan drops is
+/// removed (so that the later stages see it as absent and create it again when TO has it).
+struct Planner<'a> {
+    from: Catalog,
+    to: &'a Catalog,
+    statements: BTreeMap<Phase, Vec<Statement>>,
+    refusals: Vec<Refusal>,
+    /// Relations (quoted `schema.name`) dropped and created again.
+    recreated: BTreeSet<String>,
+    /// Relations the plan creates (new or recreated).
+    created: BTreeSet<String>,
+    /// Columns whose type changes, `(relation, column)`.
+    retyped: BTreeSet<(String, String)>,
+    /// Enums whose labels are removed or reordered: renamed aside, created again, their
+    /// columns converted through text, the old type dropped.
+    rebuilt_enums: BTreeSet<String>,
+    ignore_grantees: Vec<String>,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, phase: Phase, sql: impl Into<String>) {
+        self.push_with(phase, sql, Vec::new(), true);
+    }
+
+    fn push_hazard(&mut self, phase: Phase, sql: impl Into<String>, hazards: Vec<Hazard>) {
+        self.push_with(phase, sql, hazards, true);
+    }
+
+    fn push_with(
+        &mut self,
+        phase: Phase,
+        sql: impl Into<String>,
+        hazards: Vec<Hazard>,
+        transactional: bool,
+    ) {
+        self.statements.entry(phase).or_default().push(Statement {
+            sql: sql.into(),
+            hazards,
+            transactional,
+        });
+    }
+
+    fn refuse(&mut self, object: impl Into<String>, message: impl Into<String>) {
+        self.refusals.push(Refusal {
+            object: object.into(),
+            message: message.into(),
+        });
+    }
+}
+
+pub(crate) fn hazard(code: Rule, message: impl Into<String>) -> Hazard {
+    Hazard {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The plan that turns `from` into `to`, or what it cannot express.
+pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec<Refusal>> {
+    let from = scoped(from, options);
+    let to = scoped(to, options);
+    let mut p = Planner {
+        from,
+        to: &to,
+        statements: BTreeMap::new(),
+        refusals: Vec::new(),
+        recreated: BTreeSet::new(),
+        created: BTreeSet::new(),
+        retyped: BTreeSet::new(),
+        rebuilt_enums: BTreeSet::new(),
+        ignore_grantees: options.ignore_grantees.clone(),
+    };
+    // Decisions that remove objects from the working FROM come first: recreated tables,
+    // then the views that must be dropped (they depend on what changes).
+    relations::recreations(&mut p);
+    columns::retyped_columns(&mut p);
+    views::drop_changed(&mut p);
+    constraints::drops(&mut p);
+    indexes::drops(&mut p);
+    relations::triggers_and_policies_drops(&mut p);
+    relations::schemas_and_extensions(&mut p);
+    types::diff(&mut p);
+    sequences::diff(&mut p);
+    functions::diff(&mut p);
+    relations::tables(&mut p);
+    constraints::adds(&mut p);
+    indexes::adds(&mut p);
+    views::creates(&mut p);
+    relations::triggers_and_policies_adds(&mut p);
+    relations::comments(&mut p);
+    privileges::diff(&mut p);
+    unmodelled(&mut p);
+    if !p.refusals.is_empty() {
+        return Err(p.refusals);
+    }
+    let mut statements = Vec::new();
+    let creates_functions = p.statements.iter().any(|(phase, s)| {
+        matches!(phase, Phase::Functions | Phase::LateFunctions) && !s.is_empty()
+    });
+    if creates_functions {
+        // As pg_dump does: function bodies may name objects created later in the plan.
+        statements.push(Statement {
+            sql: "SET check_function_bodies = false".into(),
+            hazards: Vec::new(),
+            transactional: true,
+        });
+    }
+    for (_, phase) in p.statements {
+        statements.extend(phase);
+    }
+    Ok(Plan { statements })
+}
+
+/// What the catalog does not model must be the same on both sides.
+fn unmodelled(p: &mut Planner<'_>) {
+    let to = p.to;
+    // Roles that own objects on either side: a scratch database and a live one have different
+    // owners, and what an owner holds is not a difference.
+    let owners: BTreeSet<&str> = p
+        .from
+        .tables
+        .iter()
+        .chain(&to.tables)
+        .map(|t| t.owner.as_str())
+        .chain(
+            p.from
+                .views
+                .iter()
+                .chain(&to.views)
+                .map(|v| v.owner.as_str()),
+        )
+        .chain(p.ignore_grantees.iter().map(String::as_str))
+        .collect();
+    let ignored = |line: &String| {
+        owners.iter().any(|g| {
+            line.ends_with(&format!(" to {g}"))
+                || line.ends_with(&format!(" to {g} with grant option"))
+        })
+    };
+    let gone: Vec<&String> = p
+        .from
+        .unmodelled
+        .iter()
+        .filter(|l| !to.unmodelled.contains(l) && !ignored(l))
+        .collect();
+    let new: Vec<&String> = to
+        .unmodelled
+        .iter()
+        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l))
+        .collect();
+    let mut refusals = Vec::new();
+    for l in gone {
+        refusals.push(format!("only in FROM: {l}"));
+    }
+    for l in new {
+        refusals.push(format!("only in TO: {l}"));
+    }
+    for r in refusals {
+        p.refuse("not compared yet", r);
+    }
+}
+
+/// The catalog without the schemas `options` leaves out.
+fn scoped(catalog: &Catalog, options: &Options) -> Catalog {
+    let mut c = catalog.clone();
+    let keep = |s: &str| options.includes(s);
+    c.schemas.retain(|x| keep(&x.name));
+    c.collations.retain(|x| keep(&x.schema));
+    c.types.retain(|x| keep(&x.schema));
+    c.sequences.retain(|x| keep(&x.schema));
+    c.tables.retain(|x| keep(&x.schema));
+    c.views.retain(|x| keep(&x.schema));
+    c.constraints.retain(|x| keep(&x.schema));
+    c.indexes.retain(|x| keep(&x.schema));
+    c.functions.retain(|x| keep(&x.schema));
+    c.triggers.retain(|x| keep(&x.schema));
+    c.policies.retain(|x| keep(&x.schema));
+    c.privileges.retain(|x| keep(&x.schema));
+    c
+}

@@ -1,0 +1,292 @@
+//! The user's types: enums (labels added in place), domains, composite and range types.
+
+use pgspec_diagnostics::Rule;
+use pgspec_postgres::catalog::{Type, TypeKind};
+
+use crate::names::{ident, literal, qualified};
+use crate::{hazard, Phase, Planner};
+
+fn rank(t: &Type) -> u8 {
+    match t.kind {
+        TypeKind::Enum { .. } => 0,
+        TypeKind::Range { .. } => 1,
+        TypeKind::Domain { .. } => 2,
+        TypeKind::Composite { .. } => 3,
+    }
+}
+
+fn create(t: &Type) -> String {
+    let name = qualified(&t.schema, &t.name);
+    match &t.kind {
+        TypeKind::Enum { labels } => {
+            let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
+            format!("CREATE TYPE {name} AS ENUM ({})", labels.join(", "))
+        }
+        TypeKind::Range { subtype } => {
+            format!("CREATE TYPE {name} AS RANGE (SUBTYPE = {subtype})")
+        }
+        TypeKind::Domain {
+            base,
+            not_null,
+            default,
+            checks,
+        } => {
+            let mut sql = format!("CREATE DOMAIN {name} AS {base}");
+            if let Some(d) = default {
+                sql.push_str(&format!(" DEFAULT {d}"));
+            }
+            if *not_null {
+                sql.push_str(" NOT NULL");
+            }
+            for c in checks {
+                sql.push_str(&format!(" CONSTRAINT {} {}", ident(&c.name), c.definition));
+            }
+            sql
+        }
+        TypeKind::Composite { attributes } => {
+            let attributes: Vec<String> = attributes
+                .iter()
+                .map(|(n, t)| format!("{} {t}", ident(n)))
+                .collect();
+            format!("CREATE TYPE {name} AS ({})", attributes.join(", "))
+        }
+    }
+}
+
+pub(crate) fn diff(p: &mut Planner<'_>) {
+    let to = p.to;
+    let mut new: Vec<&Type> = to
+        .types
+        .iter()
+        .filter(|t| {
+            !p.from
+                .types
+                .iter()
+                .any(|f| f.schema == t.schema && f.name == t.name)
+        })
+        .collect();
+    new.sort_by_key(|t| rank(t));
+    for t in new {
+        p.push(Phase::Types, create(t));
+    }
+    for t in &to.types {
+        let Some(f) = p
+            .from
+            .types
+            .iter()
+            .find(|f| f.schema == t.schema && f.name == t.name)
+            .cloned()
+        else {
+            continue;
+        };
+        if f.kind != t.kind {
+            alter(p, &f, t);
+        }
+    }
+    let removed: Vec<Type> = p
+        .from
+        .types
+        .iter()
+        .filter(|f| {
+            !to.types
+                .iter()
+                .any(|t| f.schema == t.schema && f.name == t.name)
+        })
+        .cloned()
+        .collect();
+    for f in removed {
+        let kind = if matches!(f.kind, TypeKind::Domain { .. }) {
+            "DOMAIN"
+        } else {
+            "TYPE"
+        };
+        p.push(
+            Phase::DropTypes,
+            format!("DROP {kind} {}", qualified(&f.schema, &f.name)),
+        );
+    }
+}
+
+/// Whether `new` keeps every label of `old` in the same order (so ADD VALUE gets there).
+pub(crate) fn labels_only_added(old: &[String], new: &[String]) -> bool {
+    let mut kept = new.iter().filter(|l| old.contains(l));
+    !old.iter().any(|l| !new.contains(l)) && old.iter().all(|l| kept.next() == Some(l))
+}
+
+fn alter(p: &mut Planner<'_>, f: &Type, t: &Type) {
+    let name = qualified(&t.schema, &t.name);
+    match (&f.kind, &t.kind) {
+        (TypeKind::Enum { labels: old }, TypeKind::Enum { labels: new })
+            if p.rebuilt_enums.contains(&name) =>
+        {
+            // Labels removed or reordered: the old type is renamed aside, the new one created,
+            // the columns converted through text (columns.rs), the old type dropped.
+            let aside = format!("{}__pgspec_old", t.name);
+            p.push(
+                Phase::Types,
+                format!("ALTER TYPE {name} RENAME TO {}", ident(&aside)),
+            );
+            let removed: Vec<String> = old
+                .iter()
+                .filter(|l| !new.contains(l))
+                .map(|l| literal(l))
+                .collect();
+            let hazards = if removed.is_empty() {
+                Vec::new()
+            } else {
+                vec![hazard(
+                    Rule::MigrationNarrowsType,
+                    format!(
+                        "{name} loses the labels {}: converting a column that holds one fails",
+                        removed.join(", ")
+                    ),
+                )]
+            };
+            p.push_hazard(Phase::Types, create(t), hazards);
+            p.push(
+                Phase::DropTypes,
+                format!("DROP TYPE {}", qualified(&t.schema, &aside)),
+            );
+        }
+        (TypeKind::Enum { labels: old }, TypeKind::Enum { labels: new }) => {
+            for (i, label) in new.iter().enumerate() {
+                if old.contains(label) {
+                    continue;
+                }
+                let place = match i.checked_sub(1).and_then(|j| new.get(j)) {
+                    Some(prev) => format!(" AFTER {}", literal(prev)),
+                    None => match new.iter().find(|l| old.contains(l)) {
+                        Some(next) => format!(" BEFORE {}", literal(next)),
+                        None => String::new(),
+                    },
+                };
+                p.push_with(
+                    Phase::Types,
+                    format!("ALTER TYPE {name} ADD VALUE {}{place}", literal(label)),
+                    Vec::new(),
+                    false,
+                );
+            }
+        }
+        (
+            TypeKind::Domain {
+                base: b1,
+                not_null: n1,
+                default: d1,
+                checks: c1,
+            },
+            TypeKind::Domain {
+                base: b2,
+                not_null: n2,
+                default: d2,
+                checks: c2,
+            },
+        ) => {
+            if b1 != b2 {
+                p.refuse(
+                    &name,
+                    "changing the base type of a domain is not supported yet",
+                );
+                return;
+            }
+            if d1 != d2 {
+                match d2 {
+                    Some(d) => p.push(Phase::Types, format!("ALTER DOMAIN {name} SET DEFAULT {d}")),
+                    None => p.push(Phase::Types, format!("ALTER DOMAIN {name} DROP DEFAULT")),
+                }
+            }
+            for c in c1 {
+                if !c2.contains(c) {
+                    p.push(
+                        Phase::Types,
+                        format!("ALTER DOMAIN {name} DROP CONSTRAINT {}", ident(&c.name)),
+                    );
+                }
+            }
+            for c in c2 {
+                if !c1.contains(c) {
+                    p.push_hazard(
+                        Phase::Types,
+                        format!(
+                            "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
+                            ident(&c.name),
+                            c.definition
+                        ),
+                        vec![hazard(
+                            Rule::MigrationValidationScan,
+                            format!(
+                                "the new check {} of domain {name} scans every column that uses it",
+                                c.name
+                            ),
+                        )],
+                    );
+                }
+            }
+            if n1 != n2 {
+                let verb = if *n2 { "SET" } else { "DROP" };
+                p.push(Phase::Types, format!("ALTER DOMAIN {name} {verb} NOT NULL"));
+            }
+        }
+        (TypeKind::Composite { attributes: a1 }, TypeKind::Composite { attributes: a2 }) => {
+            for (n, ty) in a2 {
+                match a1.iter().find(|(m, _)| m == n) {
+                    None => p.push(
+                        Phase::Types,
+                        format!("ALTER TYPE {name} ADD ATTRIBUTE {} {ty}", ident(n)),
+                    ),
+                    Some((_, old)) if old != ty => p.push(
+                        Phase::Types,
+                        format!("ALTER TYPE {name} ALTER ATTRIBUTE {} TYPE {ty}", ident(n)),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            for (n, _) in a1 {
+                if !a2.iter().any(|(m, _)| m == n) {
+                    p.push_hazard(
+                        Phase::Types,
+                        format!("ALTER TYPE {name} DROP ATTRIBUTE {}", ident(n)),
+                        vec![hazard(
+                            Rule::MigrationDropsData,
+                            format!("attribute {n} of {name} is dropped with its values"),
+                        )],
+                    );
+                }
+            }
+        }
+        _ => p.refuse(
+            &name,
+            "changing the kind of a type (or a range type's definition) is not supported yet",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::labels_only_added;
+
+    fn labels(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn labels_added_anywhere_keep_the_type() {
+        assert!(labels_only_added(
+            &labels(&["a", "c"]),
+            &labels(&["a", "b", "c"])
+        ));
+        assert!(labels_only_added(
+            &labels(&["b"]),
+            &labels(&["a", "b", "c"])
+        ));
+    }
+
+    #[test]
+    fn labels_removed_or_reordered_rebuild_it() {
+        assert!(!labels_only_added(&labels(&["a", "b"]), &labels(&["a"])));
+        assert!(!labels_only_added(
+            &labels(&["a", "b"]),
+            &labels(&["b", "a"])
+        ));
+    }
+}

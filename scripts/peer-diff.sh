@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The round-trip property of `pgspec diff` on the peers' own test cases (data read at run time
+# from ../shared/peer-cases or the directory given; never copied into this repository):
+#   scripts/peer-diff.sh [PEER_DIR]
+#   SUITES="pg-schema-diff migra" FILTER=enum LIMIT=20 OUT=/tmp/peer-diff scripts/peer-diff.sh
+# For each case: build A and B with psql in databases of pgspec's private cluster (creating the
+# roles the case names), run `pgspec diff --format json <A's URL> b.sql`, apply its statements to
+# A with psql (ON_ERROR_STOP), compare the normalised `pg_dump --schema-only` of A and B (its
+# statements without comments and settings, sorted: strict, then ignoring the order of columns), and run `pgspec diff <A's URL> b.sql` again: it must print
+# nothing. Prints one Markdown table per suite (rows per group) and the hazard precision and
+# recall against pg-schema-diff's expected hazards; per-case results go to $OUT/results.jsonl.
+# Not part of `cargo test`: it takes many minutes. PGSPEC names the binary (default: the release
+# build if present, else the debug build).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+peers=${1:-$repo/../shared/peer-cases}
+if [ ! -d "$peers" ]; then
+    echo "peer cases not found at $peers (give the directory as the first argument)" >&2
+    exit 2
+fi
+if [ -z "${PGSPEC:-}" ]; then
+    if [ -x "$repo/target/release/pgspec" ]; then PGSPEC=$repo/target/release/pgspec; else PGSPEC=$repo/target/debug/pgspec; fi
+fi
+out=${OUT:-$(mktemp -d /tmp/pgspec-peer-diff.XXXXXX)}
+mkdir -p "$out"
+url=$("$PGSPEC" cluster status | sed -n 's/^running ([^)]*): //p')
+if [ -z "$url" ]; then
+    "$PGSPEC" cluster start >/dev/null 2>&1 || true
+    url=$("$PGSPEC" cluster status | sed -n 's/^running ([^)]*): //p')
+fi
+[ -n "$url" ] || { echo "the private cluster does not run" >&2; exit 2; }
+echo "pgspec: $PGSPEC; cluster: $url; results: $out/results.jsonl" >&2
+
+PEERS=$peers PGSPEC=$PGSPEC CLUSTER_URL=$url OUT=$out SUITES=${SUITES:-pg-schema-diff migra} \
+FILTER=${FILTER:-} LIMIT=${LIMIT:-0} exec python3 - <<'PY'
+import json, os, re, statistics, subprocess, sys, time
+from collections import defaultdict
+from pathlib import Path
+
+peers = Path(os.environ["PEERS"])
+pgspec = os.environ["PGSPEC"]
+cluster = os.environ["CLUSTER_URL"]
+out = Path(os.environ["OUT"])
+suites = os.environ["SUITES"].split()
+flt = os.environ["FILTER"]
+limit = int(os.environ["LIMIT"])
+
+def db_url(name):
+    return re.sub(r"/postgres\?", f"/{name}?", cluster, count=1)
+
+ADMIN = db_url("postgres")
+
+def run(args, timeout=180, **kw):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", "timeout")
+
+def psql(db, *args):
+    return run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url(db), *args])
+
+def recreate(db):
+    psql("postgres", "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    r = psql("postgres", "-c", f'CREATE DATABASE "{db}"')
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+
+def drop(db):
+    psql("postgres", "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+def ensure_roles(roles):
+    for role in roles:
+        psql("postgres", "-c",
+             f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+             f"THEN CREATE ROLE \"{role}\"; END IF; END$$")
+
+def dump(db):
+    r = run(["pg_dump", "--schema-only", "-d", db_url(db)])
+    lines = []
+    for line in r.stdout.splitlines():
+        s = line.rstrip()
+        if not s or s.startswith("--") or s.startswith("SET ") or s.startswith("\\restrict") \
+                or s.startswith("\\unrestrict") or s.startswith("SELECT pg_catalog.set_config"):
+            continue
+        lines.append(s)
+    # As statements, sorted: pg_dump's order among objects whose names tie follows their oids,
+    # which says nothing about the schema.
+    statements, current = [], []
+    for s in lines:
+        current.append(s)
+        if s.endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return sorted(statements)
+
+def without_column_order(statements):
+    def columns_sorted(st):
+        lines = st.split("\n")
+        if lines[0].startswith("CREATE TABLE ") and lines[0].endswith("("):
+            end = next((i for i, l in enumerate(lines) if l.startswith(")")), len(lines))
+            return "\n".join([lines[0]] + sorted(l.rstrip(",") for l in lines[1:end]) + lines[end:])
+        return st
+    return sorted(columns_sorted(st) for st in statements)
+
+# pg-schema-diff hazard names -> pgspec codes.
+HAZARDS = {
+    "DELETES_DATA": {"DIF001", "DIF002"},
+    "ACQUIRES_ACCESS_EXCLUSIVE_LOCK": {"DIF003", "DIF006"},
+    "IMPACTS_DATABASE_PERFORMANCE": {"DIF003", "DIF004"},
+    "INDEX_BUILD": {"DIF004"},
+    "INDEX_DROPPED": {"DIF005"},
+    "HAS_UNTRACKABLE_DEPENDENCIES": {"DIF007"},
+    "UPGRADING_EXTENSION_VERSION": {"DIF007"},
+}
+
+def cases():
+    if "pg-schema-diff" in suites:
+        for meta in sorted((peers / "pg-schema-diff").glob("*/*/meta.json")):
+            m = json.loads(meta.read_text())
+            yield "pg-schema-diff", meta.parent.parent.name, meta.parent, m
+    if "migra" in suites:
+        for d in sorted((peers / "migra" / "FIXTURES").iterdir()):
+            if (d / "a.sql").exists():
+                yield "migra", "fixtures", d, {}
+
+results = []
+n = 0
+for suite, group, path, meta in cases():
+    cid = f"{suite}/{group}/{path.name}"
+    if flt and flt not in cid:
+        continue
+    if "plan_factory" in meta:
+        continue  # tests of the peer's own API (schema sources), not of a diff
+    n += 1
+    if limit and n > limit:
+        break
+    res = {"case": cid, "suite": suite, "group": group,
+           "expects_error": "expected_error" in meta}
+    a, b = f"pgspec_peer_a_{os.getpid()}", f"pgspec_peer_b_{os.getpid()}"
+    # migra's own test set-up creates this role for its rls fixture.
+    ensure_roles(meta.get("roles", []) + (["schemainspect_test_role"] if suite == "migra" else []))
+    recreate(a); recreate(b)
+    ra = psql(a, "-f", str(path / "a.sql"))
+    rb = psql(b, "-f", str(path / "b.sql"))
+    if ra.returncode or rb.returncode:
+        res["status"] = "setup-error"
+        res["why"] = (ra.stderr or rb.stderr).strip().splitlines()[-1:] 
+        results.append(res); print(cid, res["status"], file=sys.stderr); continue
+    t0 = time.monotonic()
+    r = run([pgspec, "diff", "--format", "json", db_url(a), str(path / "b.sql")])
+    res["seconds"] = round(time.monotonic() - t0, 3)
+    if r.returncode == 2:
+        res["status"] = "refused"
+        res["why"] = [l for l in r.stderr.splitlines() if "error" in l][:3]
+    elif r.returncode != 0:
+        res["status"] = "crash"
+        res["why"] = r.stderr.strip().splitlines()[-3:]
+    else:
+        plan = json.loads(r.stdout)
+        stmts = plan.get("statements", [])
+        res["statements"] = len(stmts)
+        res["hazards"] = sorted({h["code"] for s in stmts for h in s["hazards"]})
+        sql = "".join(s["sql"] + "\n;\n" for s in stmts)
+        (out / "plan.sql").write_text(sql)
+        ap = psql(a, "-f", str(out / "plan.sql"))
+        if ap.returncode:
+            res["status"] = "apply-failed"
+            res["why"] = ap.stderr.strip().splitlines()[-2:]
+        else:
+            da, db = dump(a), dump(b)
+            if da == db:
+                res["status"] = "pass"
+            elif without_column_order(da) == without_column_order(db):
+                res["status"] = "pass-column-order"
+            else:
+                res["status"] = "diverged"
+                sa, sb = set(da), set(db)
+                res["why"] = [("-" + x.replace("\n", " ")) for x in da if x not in sb][:3] + [("+" + x.replace("\n", " ")) for x in db if x not in sa][:3]
+            again = run([pgspec, "diff", db_url(a), str(path / "b.sql")])
+            res["rediff_empty"] = again.returncode == 0 and again.stdout.strip() == ""
+            if res["status"].startswith("pass") and not res["rediff_empty"]:
+                res["status"] = "rediff-not-empty"
+                res["why"] = (again.stdout.strip().splitlines() + again.stderr.strip().splitlines())[:4]
+    if meta.get("expected_hazards") is not None or suite == "pg-schema-diff":
+        res["expected_hazards"] = meta.get("expected_hazards", [])
+    results.append(res)
+    print(cid, res["status"], *(res.get("why") or [])[:2], file=sys.stderr)
+drop(f"pgspec_peer_a_{os.getpid()}"); drop(f"pgspec_peer_b_{os.getpid()}")
+
+with open(out / "results.jsonl", "w") as f:
+    for r in results:
+        f.write(json.dumps(r) + "\n")
+
+COLS = ["pass", "pass-column-order", "refused", "apply-failed", "diverged", "rediff-not-empty", "crash", "setup-error"]
+for suite in suites:
+    rows = [r for r in results if r["suite"] == suite]
+    if not rows:
+        continue
+    print(f"\n### {suite}\n")
+    print("| group | cases | " + " | ".join(COLS) + " |")
+    print("|---|---:|" + "---:|" * len(COLS))
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r["group"]].append(r)
+    for g in sorted(groups) + ["**all**"]:
+        rs = rows if g == "**all**" else groups[g]
+        counts = [sum(1 for r in rs if r["status"] == c) for c in COLS]
+        print(f"| {g} | {len(rs)} | " + " | ".join(str(c) for c in counts) + " |")
+    plan_cases = [r for r in rows if not r["expects_error"] and r["status"] != "setup-error"]
+    strict = sum(1 for r in plan_cases if r["status"] == "pass")
+    loose = sum(1 for r in plan_cases if r["status"] in ("pass", "pass-column-order"))
+    if plan_cases:
+        print(f"\ncases that expect a plan: {len(plan_cases)}; strict pass {strict} "
+              f"({100 * strict / len(plan_cases):.1f}%); column order aside {loose} "
+              f"({100 * loose / len(plan_cases):.1f}%); refused {sum(1 for r in plan_cases if r['status'] == 'refused')}; "
+              f"diverged without a refusal {sum(1 for r in plan_cases if r['status'] in ('diverged', 'rediff-not-empty', 'apply-failed'))}")
+    err_cases = [r for r in rows if r["expects_error"]]
+    if err_cases:
+        ok = sum(1 for r in err_cases if r["status"] in ("refused", "pass", "pass-column-order"))
+        print(f"cases that expect an error: {len(err_cases)}; refused or correct {ok}")
+    secs = [r["seconds"] for r in rows if "seconds" in r]
+    if secs:
+        print(f"median `pgspec diff` time per case (validation included): {statistics.median(secs):.2f} s")
+    if suite == "pg-schema-diff":
+        tp = fp = fn = 0
+        for r in rows:
+            if r["status"] not in ("pass", "pass-column-order") or "expected_hazards" not in r:
+                continue
+            ours = set(r.get("hazards", []))
+            for h in r["expected_hazards"]:
+                if h not in HAZARDS:
+                    continue
+                if HAZARDS[h] & ours:
+                    tp += 1
+                else:
+                    fn += 1
+            mapped = set().union(*[HAZARDS[h] for h in r["expected_hazards"] if h in HAZARDS]) if r["expected_hazards"] else set()
+            fp += len(ours - mapped)
+        if tp + fp and tp + fn:
+            print(f"hazards on passing cases (expected classes pgspec has a code for): precision {100 * tp / (tp + fp):.0f}% "
+                  f"({tp}/{tp + fp}), recall {100 * tp / (tp + fn):.0f}% ({tp}/{tp + fn})")
+PY

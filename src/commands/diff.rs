@@ -1,0 +1,438 @@
+//! `pgspec diff FROM TO`: the SQL that brings FROM's schema in step with TO's. Each side is a
+//! database URL or a design document (Markdown, or a `.sql` file read as one SQL block), which
+//! is applied to a scratch database as `check` applies it. Before printing, the plan is tried
+//! on a scratch copy of FROM and the result compared with TO.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use pgspec::diagnostics::{Rule, Severity};
+use pgspec::diff::{self, Plan, Refusal};
+use pgspec::pipeline::{self, Applied};
+use pgspec::postgres::catalog::Catalog;
+use pgspec::postgres::{ScratchDatabase, Server};
+
+use super::{read_input, server_for, ReportFormat, ServerArgs};
+use crate::printer::json_envelope;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct DiffArgs {
+    /// The schema to migrate from: a database URL (`postgres://…`) or a document.
+    #[arg(value_name = "FROM")]
+    from: String,
+    /// The schema to migrate to: a database URL or a document (`.md`, or `.sql` read as one
+    /// SQL block).
+    #[arg(value_name = "TO")]
+    to: String,
+    /// Output format: the migration SQL, or one JSON object with its statements and hazards.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
+    format: ReportFormat,
+    /// Exit with 1 when there are changes.
+    #[arg(long)]
+    exit_code: bool,
+    /// Do not try the plan on a scratch copy of FROM before printing it.
+    #[arg(long)]
+    no_validate: bool,
+    /// Only these schemas (repeatable).
+    #[arg(long, value_name = "NAME")]
+    schema: Vec<String>,
+    /// Leave these schemas out (repeatable).
+    #[arg(long, value_name = "NAME")]
+    exclude_schema: Vec<String>,
+    /// The server for the scratch databases (documents, validation) instead of the private
+    /// cluster.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn is_url(side: &str) -> bool {
+    side.starts_with("postgres://") || side.starts_with("postgresql://")
+}
+
+/// A side read: its catalog, and the scratch database a document was applied to.
+struct Side {
+    catalog: Catalog,
+    applied: Option<Applied>,
+}
+
+/// The document bytes; a `.sql` file becomes a one-block Markdown document.
+fn document_bytes(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read_input(path)?;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+    {
+        let text = String::from_utf8_lossy(&bytes);
+        let longest = text
+            .lines()
+            .map(|l| l.len() - l.trim_start_matches('`').len())
+            .max()
+            .unwrap_or(0);
+        let fence = "`".repeat(longest.max(2) + 1);
+        return Ok(format!("{fence}sql\n{text}\n{fence}\n").into_bytes());
+    }
+    Ok(bytes)
+}
+
+struct Servers<'a> {
+    args: &'a DiffArgs,
+    server: Option<Server>,
+}
+
+impl Servers<'_> {
+    fn get(&mut self) -> Result<&Server> {
+        if self.server.is_none() {
+            self.server = Some(server_for(self.args.db.as_deref(), &self.args.server)?);
+        }
+        Ok(self.server.as_ref().expect("set above"))
+    }
+}
+
+fn read_side(side: &str, servers: &mut Servers<'_>) -> Result<Side, String> {
+    if is_url(side) {
+        let server = Server::Url(side.to_string());
+        let catalog =
+            Catalog::load_database(&server, &server.maintenance_dbname()).map_err(|e| {
+                format!(
+                    "reading the catalog of {}: {e}",
+                    server.describe(&server.maintenance_dbname())
+                )
+            })?;
+        return Ok(Side {
+            catalog,
+            applied: None,
+        });
+    }
+    let path = PathBuf::from(side);
+    let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
+    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let mut applied = pipeline::apply_in_scratch(pipeline::extract(&bytes), server)
+        .map_err(|e| format!("applying {side}: {e}"))?;
+    let errors: Vec<String> = applied
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .map(|d| {
+            // A `.sql` file is wrapped in one fence: its lines are one lower.
+            let shift = u32::from(
+                path.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
+            );
+            let line = applied
+                .document
+                .source(side)
+                .line_index
+                .line(d.primary.range.start)
+                .saturating_sub(shift);
+            format!("line {line}: {} {}", d.code.as_str(), d.message)
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "{side} does not apply cleanly ({} error{}; `pgspec check {side}` shows them): {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let catalog = applied
+        .session
+        .catalog()
+        .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
+    Ok(Side {
+        catalog,
+        applied: Some(applied),
+    })
+}
+
+/// Why a plan did not run on a scratch copy.
+struct Failed {
+    message: String,
+    /// The server refused a privilege the scratch database's unprivileged owner lacks (an
+    /// untrusted extension): says nothing about the plan.
+    privilege: bool,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Run `plan` on `session`; the first statement that fails, with the server's error.
+fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result<(), Failed> {
+    for (i, s) in plan.statements.iter().enumerate() {
+        let outcome = session.apply(&s.sql).map_err(|e| Failed {
+            message: e.to_string(),
+            privilege: false,
+        })?;
+        if let Some(e) = outcome.error() {
+            return Err(Failed {
+                privilege: e.sqlstate == "42501",
+                message: format!(
+                    "statement {} (`{}`) failed: {}",
+                    i + 1,
+                    s.sql.lines().next().unwrap_or(""),
+                    e.message
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The objects still different after `plan` ran on a copy of FROM, or why that could not be
+/// tried. `Ok(None)`: validated.
+fn validate(
+    from: &mut Side,
+    to: &Catalog,
+    plan: &Plan,
+    options: &diff::Options,
+    servers: &mut Servers<'_>,
+) -> Result<Option<Vec<Refusal>>, String> {
+    // A scratch copy of FROM: the document's own scratch database, or one rebuilt from the
+    // live database's catalog by the same planner.
+    let mut rebuilt: Option<(ScratchDatabase, pgspec::postgres::ApplySession)> = None;
+    let session = match &mut from.applied {
+        Some(applied) => &mut applied.session,
+        None => {
+            let server = servers.get().map_err(|e| format!("{e:#}"))?;
+            let scratch =
+                ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
+            let mut session = scratch.session().map_err(|e| e.to_string())?;
+            let empty = session.catalog().map_err(|e| e.to_string())?;
+            let copy = diff::plan(&empty, &from.catalog, options)
+                .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
+            run_plan(&mut session, &copy).map_err(|e| format!("copying FROM: {e}"))?;
+            let copied = session.catalog().map_err(|e| e.to_string())?;
+            match diff::plan(&copied, &from.catalog, options) {
+                Ok(rest) if rest.is_empty() => {}
+                _ => return Err("the copy of FROM differs from FROM".into()),
+            }
+            rebuilt = Some((scratch, session));
+            &mut rebuilt.as_mut().expect("set above").1
+        }
+    };
+    if let Err(e) = run_plan(session, plan) {
+        if e.privilege {
+            return Err(format!("the scratch database's owner may not run it: {e}"));
+        }
+        return Ok(Some(vec![refusal(
+            "validation",
+            format!("the plan does not apply to a copy of FROM: {e}"),
+        )]));
+    }
+    let after = session.catalog().map_err(|e| e.to_string())?;
+    drop(rebuilt);
+    // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
+    // not a difference.
+    let mut owners: Vec<String> = from
+        .catalog
+        .tables
+        .iter()
+        .map(|t| t.owner.clone())
+        .chain(from.catalog.views.iter().map(|v| v.owner.clone()))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    let options = diff::Options {
+        ignore_grantees: owners,
+        ..options.clone()
+    };
+    match diff::plan(&after, to, &options) {
+        Ok(rest) if rest.is_empty() => Ok(None),
+        Ok(rest) => Ok(Some(
+            rest.statements
+                .iter()
+                .map(|s| Refusal {
+                    object: "validation".into(),
+                    message: format!(
+                        "after the plan ran on a copy of FROM, this still differs from TO: {}",
+                        s.sql.lines().next().unwrap_or("")
+                    ),
+                })
+                .collect(),
+        )),
+        Err(r) => Ok(Some(r)),
+    }
+}
+
+fn describe_refusals(r: &[Refusal]) -> String {
+    r.iter()
+        .map(|x| format!("{}: {}", x.object, x.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
+    let options = diff::Options {
+        schemas: args.schema.clone(),
+        exclude_schemas: args.exclude_schema.clone(),
+        ignore_grantees: Vec::new(),
+    };
+    let mut servers = Servers { args, server: None };
+    let sides = read_side(&args.from, &mut servers)
+        .map_err(|e| vec![refusal("FROM", e)])
+        .and_then(|from| {
+            read_side(&args.to, &mut servers)
+                .map(|to| (from, to))
+                .map_err(|e| vec![refusal("TO", e)])
+        });
+    let (mut from, to) = match sides {
+        Ok(sides) => sides,
+        Err(refusals) => return refuse(args, &refusals),
+    };
+    let plan = match diff::plan(&from.catalog, &to.catalog, &options) {
+        Ok(plan) => plan,
+        Err(refusals) => return refuse(args, &refusals),
+    };
+    let mut notes = Vec::new();
+    if !args.no_validate && !plan.is_empty() {
+        match validate(&mut from, &to.catalog, &plan, &options, &mut servers) {
+            Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
+            Ok(Some(refusals)) => return refuse(args, &refusals),
+            // Said on stderr (and in the JSON notes), never silently.
+            Err(why) => notes.push(format!("not validated: {why}")),
+        }
+    }
+    print_plan(args, &plan, &notes)?;
+    Ok(if args.exit_code && !plan.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn refusal(object: &str, message: String) -> Refusal {
+    Refusal {
+        object: object.into(),
+        message,
+    }
+}
+
+fn json_statements(plan: &Plan) -> serde_json::Value {
+    plan.statements
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "sql": s.sql,
+                "transactional": s.transactional,
+                "hazards": s.hazards.iter().map(|h| serde_json::json!({
+                    "code": h.code.code(),
+                    "name": h.code.name(),
+                    "message": h.message,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+fn print_plan(args: &DiffArgs, plan: &Plan, notes: &[String]) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let hazards: usize = plan.statements.iter().map(|s| s.hazards.len()).sum();
+    if args.format == ReportFormat::Json {
+        let value = json_envelope(
+            "diff",
+            serde_json::json!({
+                "status": if plan.is_empty() { "no_changes" } else { "changes" },
+                "from": args.label_of_from(),
+                "to": args.label_of_to(),
+                "statements": json_statements(plan),
+                "notes": notes,
+            }),
+        );
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    write_ignoring_broken_pipe(&mut out, plan.script().as_bytes())?;
+    let summary = if plan.is_empty() {
+        "no changes".to_string()
+    } else {
+        format!(
+            "{} statement{}, {hazards} hazard{}",
+            plan.statements.len(),
+            if plan.statements.len() == 1 { "" } else { "s" },
+            if hazards == 1 { "" } else { "s" }
+        )
+    };
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
+    eprintln!("pgspec diff: {summary}{notes}");
+    Ok(())
+}
+
+fn write_ignoring_broken_pipe(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("writing the plan");
+        }
+    }
+    Ok(())
+}
+
+fn refuse(args: &DiffArgs, refusals: &[Refusal]) -> Result<ExitCode> {
+    let code = Rule::MigrationRefused;
+    if args.format == ReportFormat::Json {
+        let value = json_envelope(
+            "diff",
+            serde_json::json!({
+                "status": "refused",
+                "from": args.label_of_from(),
+                "to": args.label_of_to(),
+                "statements": [],
+                "refusals": refusals.iter().map(|r| serde_json::json!({
+                    "code": code.code(),
+                    "name": code.name(),
+                    "object": r.object,
+                    "message": r.message,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    }
+    for r in refusals {
+        eprintln!(
+            "pgspec: error[{}]: {}: {}",
+            code.code(),
+            r.object,
+            r.message
+        );
+    }
+    eprintln!("pgspec diff: no plan printed");
+    Ok(ExitCode::from(2))
+}
+
+impl DiffArgs {
+    /// A side as the output names it (a URL without its password).
+    fn label(side: &str) -> String {
+        if is_url(side) {
+            Server::Url(side.to_string()).url(&Server::Url(side.to_string()).maintenance_dbname())
+        } else {
+            side.to_string()
+        }
+    }
+
+    fn label_of_from(&self) -> String {
+        Self::label(&self.from)
+    }
+
+    fn label_of_to(&self) -> String {
+        Self::label(&self.to)
+    }
+}

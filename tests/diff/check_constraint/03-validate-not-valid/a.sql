@@ -1,0 +1,2 @@
+CREATE TABLE t (qty int);
+ALTER TABLE t ADD CONSTRAINT qty_ok CHECK (qty > 0) NOT VALID;

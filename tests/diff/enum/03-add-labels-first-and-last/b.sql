@@ -1,0 +1,1 @@
+CREATE TYPE size AS ENUM ('s', 'm', 'l', 'xl');

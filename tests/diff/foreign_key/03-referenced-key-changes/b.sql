@@ -1,0 +1,2 @@
+CREATE TABLE p (id int, code text, CONSTRAINT p_key UNIQUE (id) INCLUDE (code));
+CREATE TABLE c (p_id int REFERENCES p (id));

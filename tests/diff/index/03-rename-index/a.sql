@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+CREATE INDEX t_a ON t (a);

@@ -1,0 +1,1 @@
+CREATE TABLE m (at date, v int) PARTITION BY RANGE (at);

@@ -1,0 +1,2 @@
+CREATE TABLE m (k int) PARTITION BY HASH (k);
+CREATE TABLE m_0 (k int);

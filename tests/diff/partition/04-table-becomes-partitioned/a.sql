@@ -1,0 +1,1 @@
+CREATE TABLE events (at date, v int);

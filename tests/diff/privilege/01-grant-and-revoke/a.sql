@@ -1,0 +1,2 @@
+CREATE TABLE t (a int, b int);
+GRANT SELECT ON t TO PUBLIC;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id int);
+CREATE SEQUENCE t_ids;

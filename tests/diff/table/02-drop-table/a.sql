@@ -1,0 +1,1 @@
+CREATE TABLE temp_import (id int, payload jsonb);

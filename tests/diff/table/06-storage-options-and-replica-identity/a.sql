@@ -1,0 +1,1 @@
+CREATE TABLE q (id int PRIMARY KEY, v text);

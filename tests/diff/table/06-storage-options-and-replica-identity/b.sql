@@ -1,0 +1,2 @@
+CREATE TABLE q (id int PRIMARY KEY, v text) WITH (fillfactor = 70);
+ALTER TABLE q REPLICA IDENTITY FULL;

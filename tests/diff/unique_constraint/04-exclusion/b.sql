@@ -1,0 +1,1 @@
+CREATE TABLE booking (room int, during tsrange, EXCLUDE USING gist (during WITH &&));

@@ -1,0 +1,2 @@
+CREATE TABLE t (a bigint);
+CREATE VIEW v AS SELECT a FROM t;
