@@ -518,6 +518,10 @@ fn exit_code_and_format_matrix_covers_every_command() {
             &["full", "json"],
         ),
         (with_db("down"), &["full", "json"]),
+        (
+            vec!["diff".into(), "--db".into(), url.clone(), doc.clone()],
+            &["full", "json"],
+        ),
     ];
     for (command, formats) in &commands {
         for format in all.iter().filter(|f| !formats.contains(f)) {
@@ -602,6 +606,27 @@ fn exit_code_and_format_matrix_covers_every_command() {
         .0,
         Some(1)
     );
+    // diff: 0 with a plan, 1 with --exit-code only when there are changes, 2 when a side does
+    // not apply cleanly (the matrix document has an error).
+    let clean = write_doc(&dir, "clean.md", "CREATE TABLE t (id int PRIMARY KEY);");
+    let more = write_doc(
+        &dir,
+        "more.md",
+        "CREATE TABLE t (id int PRIMARY KEY, name text);",
+    );
+    for format in ["full", "json"] {
+        let (status, stderr) = code(&["diff", "--db", &url, "--format", format, &clean, &more]);
+        assert_eq!(status, Some(0), "diff --format {format}: {stderr}");
+    }
+    assert_eq!(
+        code(&["diff", "--db", &url, "--exit-code", &clean, &clean]).0,
+        Some(0)
+    );
+    assert_eq!(
+        code(&["diff", "--db", &url, "--exit-code", &clean, &more]).0,
+        Some(1)
+    );
+    assert_eq!(code(&["diff", "--db", &url, &doc, &clean]).0, Some(2));
     // fix --diff changes nothing; the rejected index has no fix, so it stays a finding.
     assert_eq!(code(&["fix", "--db", &url, "--diff", &doc]).0, Some(0));
     assert_eq!(
