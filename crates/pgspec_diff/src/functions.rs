@@ -170,14 +170,7 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
     }
     for f in ordered {
         forgotten.push(f.oid);
-        p.statements
-            .entry(Phase::DropFunctions)
-            .or_default()
-            .push(crate::Statement {
-                sql: drop_sql(&f),
-                hazards: Vec::new(),
-                transactional: true,
-            });
+        crate::push_plain(&mut p.statements, Phase::DropFunctions, drop_sql(&f));
     }
     p.from.functions.retain(|f| !forgotten.contains(&f.oid));
 }

@@ -171,7 +171,7 @@ struct Planner<'a> {
 
 impl Planner<'_> {
     fn push(&mut self, phase: Phase, sql: impl Into<String>) {
-        self.push_with(phase, sql, Vec::new(), true);
+        push_plain(&mut self.statements, phase, sql);
     }
 
     fn push_hazard(&mut self, phase: Phase, sql: impl Into<String>, hazards: Vec<Hazard>) {
@@ -198,6 +198,20 @@ impl Planner<'_> {
             message: message.into(),
         });
     }
+}
+
+/// One transactional statement without hazards in `phase`: [`Planner::push`] for a loop that
+/// reads FROM's catalog while it pushes (it borrows the statements alone, not the planner).
+fn push_plain(
+    statements: &mut BTreeMap<Phase, Vec<Statement>>,
+    phase: Phase,
+    sql: impl Into<String>,
+) {
+    statements.entry(phase).or_default().push(Statement {
+        sql: sql.into(),
+        hazards: Vec::new(),
+        transactional: true,
+    });
 }
 
 pub(crate) fn hazard(code: Rule, message: impl Into<String>) -> Hazard {

@@ -522,18 +522,15 @@ pub(crate) fn triggers_and_policies_drops(p: &mut Planner<'_>) {
             .is_some_and(|t| t.definition == f.definition);
         if !same {
             dropped.push(f.oid);
-            p.statements
-                .entry(Phase::DropTriggers)
-                .or_default()
-                .push(crate::Statement {
-                    sql: format!(
-                        "DROP TRIGGER {} ON {}",
-                        ident(&f.name),
-                        qualified(&f.schema, &f.table)
-                    ),
-                    hazards: Vec::new(),
-                    transactional: true,
-                });
+            crate::push_plain(
+                &mut p.statements,
+                Phase::DropTriggers,
+                format!(
+                    "DROP TRIGGER {} ON {}",
+                    ident(&f.name),
+                    qualified(&f.schema, &f.table)
+                ),
+            );
         }
     }
     p.from.triggers.retain(|t| !dropped.contains(&t.oid));
@@ -552,18 +549,15 @@ pub(crate) fn triggers_and_policies_drops(p: &mut Planner<'_>) {
             });
         if !same {
             dropped.push(f.oid);
-            p.statements
-                .entry(Phase::DropPolicies)
-                .or_default()
-                .push(crate::Statement {
-                    sql: format!(
-                        "DROP POLICY {} ON {}",
-                        ident(&f.name),
-                        qualified(&f.schema, &f.table)
-                    ),
-                    hazards: Vec::new(),
-                    transactional: true,
-                });
+            crate::push_plain(
+                &mut p.statements,
+                Phase::DropPolicies,
+                format!(
+                    "DROP POLICY {} ON {}",
+                    ident(&f.name),
+                    qualified(&f.schema, &f.table)
+                ),
+            );
         }
     }
     p.from.policies.retain(|t| !dropped.contains(&t.oid));

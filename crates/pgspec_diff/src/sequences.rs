@@ -104,14 +104,11 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
                 .is_none_or(|t| t.column(&o.column).is_none())
         });
         if !goes_with_owner {
-            p.statements
-                .entry(Phase::DropSequences)
-                .or_default()
-                .push(crate::Statement {
-                    sql: format!("DROP SEQUENCE {}", qualified(&f.schema, &f.name)),
-                    hazards: Vec::new(),
-                    transactional: true,
-                });
+            crate::push_plain(
+                &mut p.statements,
+                Phase::DropSequences,
+                format!("DROP SEQUENCE {}", qualified(&f.schema, &f.name)),
+            );
         }
     }
 }
