@@ -11,6 +11,7 @@ mod hostile;
 mod lint;
 mod model;
 mod ownership;
+mod platform;
 mod postgres;
 mod provision;
 mod rules;

@@ -194,6 +194,10 @@ pub(super) fn settings(layout: &Layout, bins: &PgBinaries) -> String {
     ));
     if libs.contains(&"pg_cron") {
         s.push_str("cron.database_name = 'postgres'\n");
+        // pg_cron's launcher connects to run each job; the default `localhost` needs TCP, and
+        // this cluster listens only on its socket, so jobs never ran. A host that starts with
+        // `/` is a socket directory to libpq.
+        s.push_str(&format!("cron.host = '{}'\n", layout.run.display()));
     }
     s
 }
