@@ -73,5 +73,58 @@ fn a_job_up_schedules_really_runs() {
         .query_one("SELECT by_role FROM ticks LIMIT 1", &[])
         .expect("by_role")
         .get(0);
-    assert_eq!(by, up::owner_role_for(database), "runs as the database's owner");
+    assert_eq!(
+        by,
+        up::owner_role_for(database),
+        "runs as the database's owner"
+    );
+}
+
+/// Settings the document's code reads and never sets get a stated placeholder, typed by the
+/// cast the code applies, so its triggers run; a setting the document sets, or reads with
+/// `missing_ok`, gets none.
+#[test]
+fn settings_read_and_never_set_get_a_stated_placeholder() {
+    let database = "pgspec_platform_settings";
+    let doc = "# Trends\n\n```sql\n\
+        CREATE TABLE trends (id serial PRIMARY KEY, keyword text NOT NULL, tenant int);\n\
+        CREATE TABLE notices (id serial PRIMARY KEY, header text, who text);\n\
+        CREATE FUNCTION notify_trend() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+        BEGIN\n\
+          INSERT INTO notices (header, who) VALUES (current_setting('app.api_key'), current_setting('jwt.claims.role', true));\n\
+          NEW.tenant := current_setting('app.tenant_id')::int;\n\
+          PERFORM set_config('app.mode', 'trigger', true);\n\
+          RETURN NEW;\n\
+        END;\n$$;\n\
+        CREATE TRIGGER trends_notify BEFORE INSERT ON trends FOR EACH ROW EXECUTE FUNCTION notify_trend();\n\
+        SELECT current_setting('app.mode');\n```\n";
+    let report = bring_up(doc, database);
+    let placeholders: Vec<(String, String)> = report
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == pgspec::provision::ActionKind::SettingPlaceholder)
+        .map(|a| (a.object.clone(), a.note.clone()))
+        .collect();
+    let names: Vec<&str> = placeholders.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["app.api_key", "app.tenant_id"], "{placeholders:?}");
+    assert!(placeholders[1].1.contains("read as int4") && placeholders[1].1.contains("'0'"));
+    let mut db = crate::data_client(&server(), database);
+    db.batch_execute("INSERT INTO trends (keyword) VALUES ('rust')")
+        .expect("the trigger runs with the placeholders");
+    let row = db
+        .query_one("SELECT t.tenant, n.header FROM trends t, notices n", &[])
+        .expect("one row each");
+    assert_eq!(row.get::<_, Option<i32>>(0), Some(0));
+    assert_eq!(
+        row.get::<_, Option<String>>(1).as_deref(),
+        Some("pgspec-placeholder")
+    );
+    // The application's own SET still decides.
+    db.batch_execute("SET app.tenant_id = '7'; INSERT INTO trends (keyword) VALUES ('go')")
+        .expect("insert with the application's setting");
+    let tenant: Option<i32> = db
+        .query_one("SELECT tenant FROM trends WHERE keyword = 'go'", &[])
+        .expect("row")
+        .get(0);
+    assert_eq!(tenant, Some(7));
 }

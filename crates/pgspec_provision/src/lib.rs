@@ -7,6 +7,7 @@
 //! - [`cron`]: the document's pg_cron jobs, scheduled for the database `up` made.
 //! - [`supabase`]: a compatibility shim for objects only Supabase provides (`auth.uid()`,
 //!   `auth.users`, the `anon`/`authenticated`/`service_role` roles, `net.http_post`, …).
+//! - [`settings`]: placeholder values for custom settings the document reads and never sets.
 
 // Earlier stages under their stage names, so paths read `crate::sql::…` as they did when
 // the stages were modules of one crate.
@@ -21,6 +22,7 @@ pub mod up;
 pub mod cron;
 pub mod maintenance;
 pub mod partitions;
+pub mod settings;
 pub mod supabase;
 
 use serde::Serialize;
@@ -42,6 +44,8 @@ pub enum ActionKind {
     FunctionRun,
     /// A pg_cron job of the document scheduled for the database.
     CronJobScheduled,
+    /// A placeholder value for a custom setting the document's code reads and never sets.
+    SettingPlaceholder,
     /// Nothing done; `note` says why.
     Skipped,
 }

@@ -353,6 +353,10 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
         // The shim sets the database's search_path; sessions pick it up on reconnect.
         session.reset_app_session()?;
     }
+    provisioned.extend(crate::settings::set_placeholders(
+        &extracted.statements,
+        session,
+    )?);
     let mut report = check::check(
         &extracted.document,
         &extracted.statements,
@@ -519,6 +523,18 @@ pub fn system_script(path: &str, built: &Built) -> String {
         } else {
             out.push_str(&terminated(sql));
         }
+    }
+    for action in built
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == crate::ActionKind::SettingPlaceholder)
+    {
+        out.push_str(&format!(
+            "\n-- setting {}: {}\n{};\n",
+            action.object,
+            comment_text(&action.note),
+            action.sql
+        ));
     }
     let added: Vec<&ProvisionAction> = built
         .provisioned

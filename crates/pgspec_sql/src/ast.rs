@@ -267,6 +267,43 @@ pub fn plpgsql_queries(body: &str) -> Option<Vec<(usize, String, Arc<ParseTree>)
     )
 }
 
+/// Every expression and statement of a PL/pgSQL body as a tree (`x := f(y)` as `SELECT f(y)`,
+/// `IF a > b` as `SELECT a > b`), for walks that look for calls anywhere in a body; empty when
+/// the body does not compile.
+pub fn plpgsql_expressions(body: &str) -> Vec<Arc<ParseTree>> {
+    // PL/pgSQL checks RETURN against the return type: `RETURN;` needs void, `RETURN NEW` a
+    // value (not `trigger`: pg_query writes broken JSON for it), `RETURN NEXT` a set.
+    // A trigger's NEW, OLD and TG_* are declared in an outer block around the body.
+    let body = body.trim_end().trim_end_matches(';');
+    let Some(json) = ["void", "record", "SETOF record"].iter().find_map(|returns| {
+        let wrapped = format!(
+            "CREATE FUNCTION pgspec_lint_body() RETURNS {returns} AS $pgspec_lint$\n\
+             DECLARE new record; old record; tg_op text; tg_name text; tg_when text; tg_level text; \
+             tg_table_name text; tg_table_schema text; tg_relname text; tg_relid oid; tg_nargs int; tg_argv text[];\n\
+             BEGIN\n{body};\nEND\n$pgspec_lint$ LANGUAGE plpgsql"
+        );
+        PARSES.with(|n| n.set(n.get() + 1));
+        std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
+            .ok()?
+            .ok()
+    }) else {
+        return Vec::new();
+    };
+    let mut texts = Vec::new();
+    collect_plpgsql_queries(&json, 0, &mut texts);
+    texts
+        .into_iter()
+        .filter_map(|(_, text)| {
+            // An assignment's text is `target := expression` (PostgreSQL 14 and later).
+            let expression = match text.split_once(":=") {
+                Some((_, rhs)) if parse(&text).is_none() => rhs.to_owned(),
+                _ => text.clone(),
+            };
+            parse(&expression).or_else(|| parse(&format!("SELECT {expression}")))
+        })
+        .collect()
+}
+
 /// Every `PLpgSQL_expr.query` below `value`, with the line number of the PL/pgSQL statement
 /// it belongs to.
 fn collect_plpgsql_queries(value: &serde_json::Value, line: usize, out: &mut Vec<(usize, String)>) {

@@ -16,6 +16,7 @@ mod facts;
 mod lexer;
 pub mod quote;
 pub mod safety;
+pub mod settings;
 mod split;
 pub mod tables;
 pub mod types;
