@@ -128,3 +128,122 @@ fn settings_read_and_never_set_get_a_stated_placeholder() {
         .get(0);
     assert_eq!(tenant, Some(7));
 }
+
+fn check(doc: &str) -> pgspec::check::CheckReport {
+    crate::check::check_bytes(doc.as_bytes()).1
+}
+
+fn statuses(report: &pgspec::check::CheckReport) -> Vec<(u32, pgspec::check::StatementStatus)> {
+    report
+        .statements
+        .iter()
+        .map(|s| (s.line, s.status))
+        .collect()
+}
+
+fn up_statuses(report: &up::UpReport) -> Vec<(u32, pgspec::check::StatementStatus)> {
+    statuses(&report.check.as_ref().expect("up checked the document").1)
+}
+
+fn provided(report: &up::UpReport) -> Vec<String> {
+    report
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == pgspec::provision::ActionKind::ShimCreated)
+        .map(|a| a.object.clone())
+        .collect()
+}
+
+/// A Supabase document: Supabase's own objects it uses (auth.users, auth.uid(), the roles,
+/// supabase_realtime) are provided for `check` as for `up` — no error, one note that says
+/// what was provided — and nothing it does not use (no `net`, no `storage`).
+#[test]
+fn supabase_objects_the_document_uses_are_provided_for_check_and_up_alike() {
+    let doc = "# Notes\n\n```sql\n\
+        CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users (id), display_name text);\n\
+        ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n\
+        CREATE POLICY own_profile ON profiles FOR SELECT TO authenticated USING (id = auth.uid());\n\
+        GRANT SELECT ON profiles TO anon;\n\
+        ALTER PUBLICATION supabase_realtime ADD TABLE profiles;\n```\n";
+    let checked = check(doc);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == pgspec::diagnostics::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let notes: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == pgspec::diagnostics::Code::PlatformProvided)
+        .collect();
+    assert_eq!(notes.len(), 1, "{:#?}", checked.diagnostics);
+    for object in [
+        "auth.users",
+        "auth.uid()",
+        "supabase_realtime",
+        "authenticated",
+    ] {
+        assert!(notes[0].message.contains(object), "{}", notes[0].message);
+    }
+    assert!(!notes[0].message.contains("net") && !notes[0].message.contains("storage"));
+    let report = {
+        let _roles = crate::check::seed_lock();
+        bring_up(doc, "pgspec_platform_supabase")
+    };
+    assert_eq!(up_statuses(&report), statuses(&checked));
+    let provided = provided(&report);
+    assert!(provided.contains(&"auth.users".to_string()), "{provided:?}");
+    assert!(
+        !provided
+            .iter()
+            .any(|p| p.contains("net") || p.contains("storage")),
+        "{provided:?}"
+    );
+}
+
+/// A document with its own `auth` schema keeps it: nothing of Supabase's is put in it, every
+/// statement applies in `check` and in `up` (which used to replace it and fail four of them),
+/// and the table `up` built is the document's.
+#[test]
+fn a_documents_own_auth_schema_is_not_replaced() {
+    let doc = "# Own auth\n\n```sql\n\
+        CREATE SCHEMA auth;\n\
+        CREATE TABLE auth.users (id uuid PRIMARY KEY, email text NOT NULL UNIQUE, password_hash text NOT NULL);\n\
+        CREATE TABLE auth.sessions (id bigserial PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id), token text NOT NULL);\n\
+        CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE\n  AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;\n\
+        CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users (id), display_name text);\n\
+        ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n\
+        CREATE POLICY own_profile ON profiles FOR SELECT TO authenticated USING (id = auth.uid());\n```\n";
+    let checked = check(doc);
+    assert!(
+        checked
+            .statements
+            .iter()
+            .all(|s| s.status == pgspec::check::StatementStatus::Applied),
+        "{:#?}",
+        checked.statements
+    );
+    let report = {
+        let _roles = crate::check::seed_lock();
+        bring_up(doc, "pgspec_platform_own_auth")
+    };
+    assert_eq!(up_statuses(&report), statuses(&checked));
+    let provided = provided(&report);
+    assert!(
+        !provided
+            .iter()
+            .any(|p| p == "schema auth" || p.starts_with("auth.")),
+        "{provided:?}"
+    );
+    let mut db = crate::data_client(&server(), "pgspec_platform_own_auth");
+    let columns: i64 = db
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns \
+             WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'password_hash'",
+            &[],
+        )
+        .expect("columns")
+        .get(0);
+    assert_eq!(columns, 1, "auth.users is the document's table");
+}

@@ -445,7 +445,7 @@ fn sub_partitioned_tables() {
 }
 
 fn install(session: &mut ApplySession) -> Vec<ProvisionAction> {
-    let actions = supabase::install(session).unwrap_or_else(|e| panic!("install: {e}"));
+    let actions = supabase::install_all(session).unwrap_or_else(|e| panic!("install: {e}"));
     let skipped: Vec<&ProvisionAction> = actions
         .iter()
         .filter(|a| a.kind != ActionKind::ShimCreated)

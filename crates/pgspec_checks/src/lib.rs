@@ -14,3 +14,4 @@ use pgspec_sql as sql;
 pub mod check;
 pub mod lint;
 pub mod pipeline;
+pub mod platform;

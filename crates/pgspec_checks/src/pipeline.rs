@@ -175,10 +175,17 @@ pub fn check_all(
     stage::enter("check");
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
+    // The platform objects the document uses and does not define, as `up` provides them.
+    let provided = crate::platform::supabase::install(&mut session, &extracted.statements)?;
+    let mut diagnostics = extracted.diagnostics;
+    diagnostics.extend(crate::platform::supabase::provided_note(
+        &extracted.statements,
+        &provided,
+    ));
     let mut report = check::check(
         &extracted.document,
         &extracted.statements,
-        extracted.diagnostics,
+        diagnostics,
         &mut session,
         options,
     )?;

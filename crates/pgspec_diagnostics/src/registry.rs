@@ -240,6 +240,7 @@ rules! {
     "LNT502" => "refresh-concurrently-without-unique-index" => RefreshConcurrentlyWithoutUniqueIndex, Catalog, Schedule, Error, Never, "`REFRESH MATERIALIZED VIEW CONCURRENTLY` on a view without a unique index";
     "LNT503" => "matview-never-refreshed" => MatviewNeverRefreshed, Syntax, Schedule, Warning, Never, "a materialized view the document never refreshes (no REFRESH, no cron job)";
     "LNT601" => "redis-del-glob" => RedisDelGlob, Document, Cache, Error, Never, "a Redis DEL is given a glob pattern, which DEL does not expand";
+    "PG008" => "platform-provided" => PlatformProvided, Apply, PlatformObject, Info, Never, "objects of a hosted platform (Supabase) that the document uses and does not define, provided by pgspec's layer";
 }
 
 #[cfg(test)]

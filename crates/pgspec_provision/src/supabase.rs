@@ -1,285 +1,51 @@
-//! A compatibility shim for objects that only Supabase provides, so a document written for
-//! Supabase applies to a plain PostgreSQL and behaves the same where it matters.
-//!
-//! What is shimmed, and how (all in [`shim_sql`], idempotent, run as superuser; every object
-//! carries a comment starting with `pgspec shim for Supabase:`):
-//!
-//! - Roles `anon`, `authenticated`, `service_role` (NOLOGIN NOINHERIT), with Supabase's grants
-//!   on schema `public` (existing tables, sequences, functions, and default privileges of the
-//!   database owner), so `GRANT … TO authenticated` and `CREATE POLICY … TO authenticated`
-//!   apply and RLS policies decide what each role sees. **`service_role` does not get
-//!   BYPASSRLS**: that attribute is a privilege pgspec does not hand out, so policies apply to
-//!   `service_role` here while Supabase skips them.
-//! - Schema `auth`: table `auth.users` (the columns documents reference; owner-level
-//!   privileges for the database owner, so foreign keys to it and the usual "create a profile
-//!   on sign-up" trigger work) and `auth.uid()`, `auth.role()`, `auth.email()`, `auth.jwt()`
-//!   reading the claims exactly where PostgREST puts them: `request.jwt.claims` (the claims
-//!   JSON, set per transaction) and the older per-claim `request.jwt.claim.<name>` settings.
-//!   Unset (or reset to the empty string after a transaction) gives NULL, and `'{}'` for
-//!   `auth.jwt()`, never an error.
-//! - Schema `extensions` (where Supabase installs extensions), usable by everyone and added to
-//!   the database's `search_path` (`"$user", public, extensions`, as on Supabase) for sessions
-//!   opened afterwards.
-//! - Publication `supabase_realtime`, empty and owned by the database owner so the document's
-//!   `ALTER PUBLICATION supabase_realtime ADD TABLE …` works. Nothing subscribes to it.
-//! - Schema `net` (pg_net): `net.http_post`, `net.http_get`, `net.http_delete` with pg_net's
-//!   signatures and defaults are a working fallback that **never touches the network**: they
-//!   record the request in `net.http_request_queue` and return its id, so triggers that call
-//!   them succeed and the requests can be inspected. `net._http_response` exists and stays
-//!   empty.
-//! - Schema `storage` (metadata only): `storage.buckets`, `storage.objects` (RLS enabled, owned
-//!   by the database owner so the document can write policies on them) and
-//!   `storage.foldername()`, `storage.filename()`, `storage.extension()`.
-//!
-//! What cannot be shimmed: pgvector's `vector` type is an extension written in C; when the
-//! server does not have it installed there is no SQL stand-in with its operators and indexes
-//! ([`VECTOR_FALLBACK`] is the advice to give). Realtime delivery, file contents in Storage,
-//! Edge Functions, GoTrue's sign-up/sign-in behaviour, Vault and `supabase_functions` webhooks
-//! are services outside the database and are not provided.
-//!
-//! Roles are cluster-wide: the ones the shim creates on a scratch database's server are
-//! recorded by [`ApplySession::apply_as_superuser`] and dropped with the scratch database.
+//! The Supabase layer for `up`: the same sections `check` installs
+//! ([`pgspec_checks::platform::supabase`]), reported as provisioning actions.
 
-use crate::postgres::{ApplySession, ClusterError, Outcome};
+pub use pgspec_checks::platform::supabase::{
+    needs_shim, sections_for, shim_sql, Provided, Section, VECTOR_FALLBACK,
+};
+
+use crate::postgres::{ApplySession, ClusterError};
+use crate::sql::Statement;
 
 use super::{ActionKind, ProvisionAction};
 
-const SHIM_SQL: &str = include_str!("supabase.sql");
-/// Starts a section of [`SHIM_SQL`]: `-- pgspec:section <object>: <what it is>`.
-const SECTION_MARKER: &str = "-- pgspec:section ";
-
-/// The advice for a `vector(n)` column when the server has no pgvector.
-pub const VECTOR_FALLBACK: &str = "pgvector's `vector` type is not installed on this server and cannot be shimmed; to apply the rest of the schema, declare the column as `real[]` (same values, no vector operators or HNSW/IVFFlat indexes), or install pgvector (`apt-get install postgresql-<major>-pgvector`)";
-
-/// The whole shim as one SQL script (valid for psql too).
-pub fn shim_sql() -> &'static str {
-    SHIM_SQL
+/// Install the sections `statements` use and do not define, as actions: created, or skipped
+/// with PostgreSQL's refusal.
+pub fn install(
+    session: &mut ApplySession,
+    statements: &[Statement],
+) -> Result<Vec<ProvisionAction>, ClusterError> {
+    Ok(
+        pgspec_checks::platform::supabase::install(session, statements)?
+            .into_iter()
+            .map(action)
+            .collect(),
+    )
 }
 
-/// One part of the shim, run as one batch and reported as one action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Section {
-    object: &'static str,
-    note: &'static str,
-    sql: &'static str,
+/// Install every section (the whole shim), as actions.
+pub fn install_all(session: &mut ApplySession) -> Result<Vec<ProvisionAction>, ClusterError> {
+    Ok(pgspec_checks::platform::supabase::install_all(session)?
+        .into_iter()
+        .map(action)
+        .collect())
 }
 
-/// The sections of [`SHIM_SQL`] in order (the text before the first one is the file's header).
-fn sections() -> Vec<Section> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in SHIM_SQL.split_inclusive('\n') {
-        if line.starts_with(SECTION_MARKER) {
-            starts.push(offset);
-        }
-        offset += line.len();
+/// A provided section as a provisioning action.
+pub fn action(provided: Provided) -> ProvisionAction {
+    let Section { object, note, sql } = provided.section;
+    let mut note = note.to_string();
+    for warning in &provided.warnings {
+        note.push_str(&format!("; server warning: {warning}"));
     }
-    starts
-        .iter()
-        .enumerate()
-        .map(|(i, &start)| {
-            let end = starts.get(i + 1).copied().unwrap_or(SHIM_SQL.len());
-            let sql = &SHIM_SQL[start..end];
-            let header = sql.lines().next().unwrap_or_default();
-            let header = header.strip_prefix(SECTION_MARKER).unwrap_or(header);
-            let (object, note) = header.split_once(": ").unwrap_or((header, ""));
-            Section {
-                object: object.trim(),
-                note: note.trim(),
-                sql,
-            }
-        })
-        .collect()
-}
-
-/// Install (or refresh) the shim as superuser, section by section; a section PostgreSQL
-/// refuses becomes a [`ActionKind::Skipped`] action with the server's message, and the
-/// sections after it still run. Running it again changes nothing but reports the same
-/// actions.
-pub fn install(session: &mut ApplySession) -> Result<Vec<ProvisionAction>, ClusterError> {
-    let mut actions = Vec::new();
-    for section in sections() {
-        let outcome = session.apply_as_superuser(section.sql)?;
-        let mut note = section.note.to_string();
-        // CREATE PUBLICATION warns when wal_level is not logical; worth passing on.
-        for notice in outcome.notices() {
-            if notice.severity == "WARNING" {
-                note.push_str(&format!("; server warning: {}", notice.message));
-            }
-        }
-        actions.push(match outcome {
-            Outcome::Applied { .. } => {
-                ProvisionAction::new(ActionKind::ShimCreated, section.object, section.sql, note)
-            }
-            Outcome::Failed { error, .. } => ProvisionAction::new(
-                ActionKind::Skipped,
-                section.object,
-                section.sql,
-                format!("PostgreSQL refused it: {}; {note}", error.message),
-            ),
-        });
-    }
-    Ok(actions)
-}
-
-/// Whether SQL texts use Supabase-only objects: `auth.uid()` / `auth.users` and the other
-/// `auth` functions, `net.http_*`, `supabase_realtime`, `storage.objects` / `storage.buckets`,
-/// or grants and policies `TO anon` / `TO authenticated` / `TO service_role`. A heuristic over
-/// the text (quotes around identifiers and line breaks do not matter).
-pub fn needs_shim<'a>(mut sql_texts: impl Iterator<Item = &'a str>) -> bool {
-    sql_texts.any(uses_supabase)
-}
-
-/// `(needle, whether the needle must end at a word boundary)`; every needle must start at one.
-const MARKERS: &[(&str, bool)] = &[
-    ("auth.uid", true),
-    ("auth.role", true),
-    ("auth.jwt", true),
-    ("auth.email", true),
-    ("auth.users", true),
-    ("net.http_", false),
-    ("supabase_realtime", true),
-    ("storage.objects", true),
-    ("storage.buckets", true),
-    ("storage.foldername", true),
-    ("to anon", true),
-    ("to authenticated", true),
-    ("to service_role", true),
-];
-
-fn uses_supabase(text: &str) -> bool {
-    let normalized = normalize(text);
-    MARKERS
-        .iter()
-        .any(|(needle, boundary_after)| contains_word(&normalized, needle, *boundary_after))
-}
-
-/// Lowercase, without double quotes, whitespace runs as one space, no space around `.`.
-fn normalize(text: &str) -> String {
-    let lowered = text.to_lowercase().replace('"', "");
-    let mut out = String::with_capacity(lowered.len());
-    let mut pending_space = false;
-    for c in lowered.chars() {
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && c != '.' && !out.ends_with('.') && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
-    }
-    out
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
-}
-
-fn contains_word(haystack: &str, needle: &str, boundary_after: bool) -> bool {
-    haystack.match_indices(needle).any(|(start, _)| {
-        let before_ok = !haystack[..start].ends_with(is_word_char);
-        let after_ok =
-            !boundary_after || !haystack[start + needle.len()..].starts_with(is_word_char);
-        before_ok && after_ok
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sections_cover_the_script() {
-        let sections = sections();
-        let objects: Vec<&str> = sections.iter().map(|s| s.object).collect();
-        assert_eq!(
-            objects,
-            vec![
-                "anon, authenticated, service_role",
-                "schema public",
-                "schema extensions",
-                "schema auth",
-                "auth.users",
-                "auth.uid(), auth.role(), auth.email(), auth.jwt()",
-                "publication supabase_realtime",
-                "schema net",
-                "schema storage",
-            ]
-        );
-        assert!(sections.iter().all(|s| !s.note.is_empty()));
-        // Only the header comment precedes the first section; the sections are the rest.
-        let first = SHIM_SQL
-            .find(&format!("\n{SECTION_MARKER}"))
-            .map_or(0, |i| i + 1);
-        assert!(SHIM_SQL[..first]
-            .lines()
-            .all(|l| l.trim().is_empty() || l.starts_with("--")));
-        let joined: String = sections.iter().map(|s| s.sql).collect();
-        assert_eq!(joined, &SHIM_SQL[first..]);
-    }
-
-    #[test]
-    fn shim_never_grants_bypassrls_and_comments_its_objects() {
-        for line in SHIM_SQL.lines() {
-            if !line.trim_start().starts_with("--") {
-                assert!(!line.to_uppercase().contains("BYPASSRLS"), "{line}");
-            }
-        }
-        let upper = SHIM_SQL.to_uppercase();
-        for (created, commented) in [
-            ("CREATE SCHEMA IF NOT EXISTS", "COMMENT ON SCHEMA"),
-            ("CREATE TABLE IF NOT EXISTS", "COMMENT ON TABLE"),
-            ("CREATE OR REPLACE FUNCTION", "COMMENT ON FUNCTION"),
-            ("CREATE PUBLICATION", "COMMENT ON PUBLICATION"),
-        ] {
-            assert_eq!(
-                upper.matches(created).count(),
-                upper.matches(commented).count(),
-                "{created}"
-            );
-        }
-        // No extension (pg_net, http, dblink) that could reach the network.
-        assert!(!upper.contains("CREATE EXTENSION"));
-    }
-
-    #[test]
-    fn detects_supabase_usage() {
-        let yes = [
-            "CREATE POLICY p ON notes USING (user_id = auth.uid())",
-            "create policy p on notes using (user_id = \"auth\".\"uid\"())",
-            "ALTER TABLE profiles ADD FOREIGN KEY (id) REFERENCES auth.users (id)",
-            "SELECT net.http_post(url := 'https://x', body := '{}')",
-            "ALTER PUBLICATION supabase_realtime ADD TABLE messages",
-            "GRANT SELECT ON notes TO\n    authenticated",
-            "GRANT SELECT ON notes TO anon, authenticated",
-            "CREATE POLICY p ON notes FOR SELECT TO authenticated USING (true)",
-            "CREATE POLICY p ON storage.objects FOR INSERT WITH CHECK (true)",
-            "SELECT (auth.jwt() ->> 'role')",
-        ];
-        for sql in yes {
-            assert!(needs_shim(std::iter::once(sql)), "{sql}");
-        }
-        let no = [
-            "CREATE TABLE oauth.users_tokens (id int)",
-            "CREATE TABLE myauth.users (id int)",
-            "GRANT SELECT ON notes TO anonymous_readers",
-            "GRANT SELECT ON notes TO app_user",
-            "CREATE TABLE t (authenticated boolean)",
-            "SELECT 1",
-        ];
-        for sql in no {
-            assert!(!needs_shim(std::iter::once(sql)), "{sql}");
-        }
-        assert!(needs_shim(["SELECT 1", "SELECT auth.uid()"].into_iter()));
-        assert!(!needs_shim(std::iter::empty()));
-    }
-
-    #[test]
-    fn normalization() {
-        assert_eq!(normalize("A  \n B"), "a b");
-        assert_eq!(normalize("auth . uid ()"), "auth.uid ()");
-        assert_eq!(normalize("  \"Auth\".\"Users\""), "auth.users");
+    match provided.refused {
+        None => ProvisionAction::new(ActionKind::ShimCreated, object, sql, note),
+        Some(refusal) => ProvisionAction::new(
+            ActionKind::Skipped,
+            object,
+            sql,
+            format!("PostgreSQL refused it: {refusal}; {note}"),
+        ),
     }
 }

@@ -348,11 +348,8 @@ pub struct Built {
 pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built, ClusterError> {
     let mut provisioned = Vec::new();
     // Supabase-only objects the document uses come from the shim, before the document runs.
-    if crate::needs_shim(extracted.statements.iter().map(|s| s.text.as_str())) {
-        provisioned.extend(crate::install_supabase_shim(session)?);
-        // The shim sets the database's search_path; sessions pick it up on reconnect.
-        session.reset_app_session()?;
-    }
+    // Only what the document uses and does not define; `check` installs the same.
+    provisioned.extend(crate::supabase::install(session, &extracted.statements)?);
     provisioned.extend(crate::settings::set_placeholders(
         &extracted.statements,
         session,

@@ -29,7 +29,9 @@ pub fn unset_settings_read(statements: &[Statement]) -> Vec<SettingRead> {
     let mut set = Vec::new();
     for (i, stmt) in statements.iter().enumerate() {
         let Some(tree) = stmt.ast() else { continue };
-        for tree in std::iter::once(tree).chain(bodies(tree).iter().map(|t| t.as_ref())) {
+        for tree in
+            std::iter::once(tree).chain(function_body_trees(tree).iter().map(|t| t.as_ref()))
+        {
             scan(tree, &mut |found| match found {
                 Found::Read { name, cast } => {
                     if let Some(known) = reads.get_mut(&name) {
@@ -75,8 +77,9 @@ pub fn is_custom_setting_name(name: &str) -> bool {
     ident(prefix) && rest.split('.').all(ident)
 }
 
-/// The trees of the function bodies and DO blocks in `tree` (SQL and PL/pgSQL).
-fn bodies(tree: &ParseTree) -> Vec<std::sync::Arc<ParseTree>> {
+/// The trees of the function bodies and DO blocks in `tree` (SQL and PL/pgSQL; a PL/pgSQL
+/// body's expressions and statements each as its own tree).
+pub fn function_body_trees(tree: &ParseTree) -> Vec<std::sync::Arc<ParseTree>> {
     let mut out = Vec::new();
     for top in ast::top_nodes(tree) {
         let options = match top {
