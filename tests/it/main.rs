@@ -10,6 +10,7 @@ mod generated;
 mod hostile;
 mod lint;
 mod model;
+mod names;
 mod ownership;
 mod platform;
 mod postgres;

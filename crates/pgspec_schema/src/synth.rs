@@ -129,6 +129,27 @@ fn relation_creators(statements: &[Statement]) -> HashMap<String, usize> {
     out
 }
 
+/// Relations the SQL creates in a named schema (`CREATE TABLE shop.orders`), by unqualified
+/// name: the name generated DDL must use for them (`shop.orders`).
+fn relation_sql_names(statements: &[Statement]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for s in statements {
+        if !matches!(s.kind, StatementKind::Schema | StatementKind::Data) {
+            continue;
+        }
+        for o in &s.facts.creates {
+            if o.kind == ObjectKind::Relation {
+                out.entry(o.name.to_lowercase())
+                    .or_insert_with(|| match &o.schema {
+                        Some(schema) if !schema.is_empty() => format!("{schema}.{}", o.name),
+                        _ => o.name.clone(),
+                    });
+            }
+        }
+    }
+    out
+}
+
 fn type_creators(statements: &[Statement]) -> HashMap<String, usize> {
     let mut out = HashMap::new();
     for (i, s) in statements.iter().enumerate() {
@@ -165,6 +186,7 @@ pub fn synthesize(
         return (statements, synthesis, diagnostics);
     }
     let creators = relation_creators(&statements);
+    let sql_names = relation_sql_names(&statements);
     let types = type_creators(&statements);
     let n = statements.len();
     let line = |r: TextRange| doc.line_index.line(r.start);
@@ -201,6 +223,42 @@ pub fn synthesize(
             .unwrap_or(0);
         pos.insert(name, first_use.min(in_document).max(after_types));
     }
+    // A described table the SQL only uses as `schema.table` (in an index, a view, a foreign
+    // key) is generated in that schema, after the statement that creates the schema.
+    let mut generated_names: HashMap<&str, String> = HashMap::new();
+    for m in &to_generate {
+        let name = bare(&m.table.name);
+        if m.table.name.contains('.') {
+            continue;
+        }
+        let used_in = statements.iter().find_map(|s| {
+            s.facts.references.iter().find_map(|r| {
+                (r.kind == ObjectKind::Relation && r.name.to_lowercase() == name)
+                    .then(|| r.schema.clone())
+                    .flatten()
+                    .filter(|schema| !schema.is_empty() && schema != "public")
+            })
+        });
+        let Some(schema) = used_in else { continue };
+        let schema_creator = statements.iter().position(|s| {
+            s.facts
+                .creates
+                .iter()
+                .any(|o| o.kind == ObjectKind::Schema && o.name == schema)
+        });
+        if let Some(k) = schema_creator {
+            generated_names.insert(name, format!("{schema}.{name}"));
+            if let Some(p) = pos.get_mut(name) {
+                *p = (*p).max(k + 1);
+            }
+        }
+    }
+    let generated_name = |m: &Merged| -> String {
+        generated_names
+            .get(bare(&m.table.name))
+            .cloned()
+            .unwrap_or_else(|| m.table.name.clone())
+    };
 
     // Foreign keys between generated tables: inline when the target can come first, in an
     // order found by depth-first search; an edge that closes a cycle becomes an ALTER.
@@ -311,10 +369,11 @@ pub fn synthesize(
             if c.primary_key && pk_count == 1 {
                 def.push_str(" PRIMARY KEY");
             }
-            match fk_target(c, m, &by_name, &creators) {
+            match fk_target(c, m, &by_name, &creators, &sql_names) {
                 Some(Target::Generated(t, col))
                     if !deferred_edges.contains(&(name.to_string(), c.name.clone())) =>
                 {
+                    let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     def.push_str(&format!(" REFERENCES {}", quote(&t)));
                     if let Some(col) = col {
                         def.push_str(&format!(" ({})", quote_part(&col)));
@@ -322,6 +381,7 @@ pub fn synthesize(
                 }
                 Some(Target::Generated(t, col)) => {
                     let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));
+                    let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     alters.push((at, c, t, col));
                 }
                 Some(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
@@ -359,7 +419,7 @@ pub fn synthesize(
         if m.table.inferred {
             diagnostics.push(inferred_note(m));
         }
-        let head = format!("CREATE TABLE {} (\n    ", quote(&m.table.name));
+        let head = format!("CREATE TABLE {} (\n    ", quote(&generated_name(m)));
         let text = format!("{head}{}\n);", lines.join(",\n    "));
         let mut at = head.len();
         let mut parts = Vec::new();
@@ -386,14 +446,17 @@ pub fn synthesize(
                 parts: Vec::new(),
                 ..from.clone()
             };
-            let text = format!("ALTER TABLE {} ADD COLUMN {def};", quote(&m.table.name));
+            let text = format!(
+                "ALTER TABLE {} ADD COLUMN {def};",
+                quote(&generated_name(m))
+            );
             push(p, 1, generated_statement(text, c.span, from), &mut pending);
         }
         for (at, c, t, col) in alters {
             push(
                 at,
                 2,
-                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                foreign_key_alter(&generated_name(m), c, &t, col, &from, doc),
                 &mut pending,
             );
         }
@@ -407,6 +470,11 @@ pub fn synthesize(
             continue;
         };
         let creator = &statements[c_idx];
+        // The table as the SQL names it (`shop.orders`), not as the ERD does.
+        let table = sql_names
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| m.table.name.clone());
         let Some(sql) = creator.created_table() else {
             continue;
         };
@@ -473,9 +541,10 @@ pub fn synthesize(
                 def.push_str(" PRIMARY KEY");
             }
             adds.push(format!("ADD COLUMN IF NOT EXISTS {def}"));
-            match fk_target(c, m, &by_name, &creators) {
+            match fk_target(c, m, &by_name, &creators, &sql_names) {
                 Some(Target::Generated(t, col)) => {
                     let at = (c_idx + 1).max(pos.get(t.as_str()).copied().unwrap_or(0));
+                    let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     alters.push((at, *c, t, col));
                 }
                 Some(Target::Sql(t, col, k)) => alters.push(((c_idx + 1).max(k + 1), *c, t, col)),
@@ -484,7 +553,7 @@ pub fn synthesize(
         }
         let text = format!(
             "ALTER TABLE {}\n    {};",
-            quote(&m.table.name),
+            quote(&table),
             adds.join(",\n    ")
         );
         synthesis.added_columns.insert(
@@ -516,7 +585,7 @@ pub fn synthesize(
             };
             let text = format!(
                 "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {def};",
-                quote(&m.table.name)
+                quote(&table)
             );
             push(
                 c_idx + 1,
@@ -529,7 +598,7 @@ pub fn synthesize(
             push(
                 at,
                 2,
-                foreign_key_alter(&m.table.name, c, &t, col, &from, doc),
+                foreign_key_alter(&table, c, &t, col, &from, doc),
                 &mut pending,
             );
         }
@@ -611,6 +680,7 @@ fn fk_target(
     own: &Merged,
     generated: &HashMap<&str, &Merged>,
     creators: &HashMap<String, usize>,
+    sql_names: &HashMap<String, String>,
 ) -> Option<Target> {
     let (target, col) = c.references.as_ref()?;
     if !target.split('.').all(usable_name) || col.as_deref().is_some_and(|c| !usable_name(c)) {
@@ -637,7 +707,8 @@ fn fk_target(
         return Some(Target::Generated(t, Some(key)));
     }
     if let Some(&k) = creators.get(&t) {
-        return Some(Target::Sql(t, col.clone(), k));
+        let name = sql_names.get(&t).cloned().unwrap_or(t);
+        return Some(Target::Sql(name, col.clone(), k));
     }
     None
 }
