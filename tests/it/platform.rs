@@ -247,3 +247,52 @@ fn a_documents_own_auth_schema_is_not_replaced() {
         .get(0);
     assert_eq!(columns, 1, "auth.users is the document's table");
 }
+
+/// Statements PostgreSQL refuses inside a transaction block get its real error when the
+/// document wraps them in its own `BEGIN … COMMIT` (psql would fail there; pgspec applies each
+/// statement in its own transaction and used to pass them), and on a partitioned parent the
+/// server's own refusal; outside a block the same statement applies.
+#[test]
+fn statements_refused_in_a_transaction_block_get_postgresqls_error() {
+    let doc = "# Tx\n\n```sql\n\
+        BEGIN;\n\
+        CREATE TABLE plain (id int PRIMARY KEY, at date);\n\
+        CREATE INDEX CONCURRENTLY plain_at_idx ON plain (at);\n\
+        COMMIT;\n\
+        CREATE INDEX CONCURRENTLY plain_at_idx2 ON plain (at);\n\
+        CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+        CREATE INDEX CONCURRENTLY events_at_idx ON events (at);\n```\n";
+    let (document, report) = crate::check::check_bytes(doc.as_bytes());
+    let status = |line: u32| {
+        report
+            .statements
+            .iter()
+            .find(|s| s.line == line)
+            .map(|s| s.status)
+            .unwrap_or_else(|| panic!("no statement at {line}: {:#?}", report.statements))
+    };
+    let error_at = |line: u32| {
+        report
+            .diagnostics
+            .iter()
+            .find(|d| {
+                d.code == pgspec::diagnostics::Code::StatementRejected
+                    && document.line_index.line(d.primary.range.start) == line
+            })
+            .map(|d| d.message.clone())
+    };
+    use pgspec::check::StatementStatus::{Applied, Failed};
+    assert_eq!(status(6), Failed);
+    assert_eq!(
+        error_at(6).as_deref(),
+        Some("CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+    );
+    assert_eq!(status(5), Applied);
+    assert_eq!(status(8), Applied, "outside the block it applies");
+    assert_eq!(status(10), Failed);
+    assert!(
+        error_at(10).is_some_and(|m| m.contains("cannot create index on partitioned table")),
+        "{:#?}",
+        report.diagnostics
+    );
+}

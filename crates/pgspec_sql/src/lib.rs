@@ -19,6 +19,7 @@ pub mod safety;
 pub mod settings;
 mod split;
 pub mod tables;
+pub mod transactions;
 pub mod types;
 mod visit;
 

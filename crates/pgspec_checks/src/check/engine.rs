@@ -87,6 +87,9 @@ impl<'a> Engine<'a> {
             left_out: HashMap::new(),
             privileged_text: HashMap::new(),
             safety,
+            in_document_transaction: crate::sql::transactions::inside_document_transaction(
+                statements,
+            ),
         })
     }
 
@@ -273,7 +276,7 @@ impl<'a> Engine<'a> {
                         self.apply_privileged(&op)?
                     }
                 },
-                None => self.apply_schema(stmt)?,
+                None => self.apply_schema(i)?,
             },
             StatementKind::Operation if stmt.cron_schedule().is_some() => {
                 self.validate_cron_job(i)?
@@ -338,7 +341,17 @@ impl<'a> Engine<'a> {
         Ok(state)
     }
 
-    fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
+    fn apply_schema(&mut self, i: usize) -> Result<Outcome, ClusterError> {
+        let stmt = &self.statements[i];
+        // Inside the document's own BEGIN … COMMIT, a statement PostgreSQL refuses in a
+        // transaction block gets the server's own error, as psql would: after `SELECT 1` in
+        // one query string (an implicit block) the server refuses it before doing anything.
+        if self.in_document_transaction[i]
+            && crate::sql::transactions::refused_in_transaction_block(stmt)
+        {
+            let text = format!("SELECT 1; {}", stmt.text);
+            return survive_lost_connection(self.session.apply(&text));
+        }
         survive_lost_connection(self.session.apply(&stmt.text))
     }
 

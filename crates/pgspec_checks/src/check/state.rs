@@ -69,6 +69,8 @@ pub(super) struct Engine<'a> {
     /// What pgspec may do with each statement, decided once from its parse tree (retries and
     /// second passes ask again without parsing again).
     pub(super) safety: Vec<Safety>,
+    /// Whether each statement sits inside the document's own `BEGIN … COMMIT`.
+    pub(super) in_document_transaction: Vec<bool>,
 }
 
 /// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
