@@ -296,3 +296,52 @@ fn statements_refused_in_a_transaction_block_get_postgresqls_error() {
         report.diagnostics
     );
 }
+
+/// A role attribute only a superuser may give (BYPASSRLS, CREATEDB) is left out with a
+/// warning instead of failing the statement, so everything granted to the role applies; the
+/// role never gets the attribute.
+#[test]
+fn superuser_only_role_attributes_do_not_fail_the_statement() {
+    let doc = "# Roles\n\n```sql\n\
+        CREATE TABLE notes (id int PRIMARY KEY, body text);\n\
+        CREATE ROLE pgspec_platform_admin WITH NOLOGIN BYPASSRLS CREATEDB;\n\
+        GRANT SELECT ON notes TO pgspec_platform_admin;\n```\n";
+    let (_, report) = crate::check::check_bytes(doc.as_bytes());
+    assert!(
+        report
+            .statements
+            .iter()
+            .all(|s| s.status == pgspec::check::StatementStatus::Applied),
+        "{:#?}",
+        report.statements
+    );
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == pgspec::diagnostics::Code::UnsafeStatement)
+        .expect("a warning says what was left out");
+    assert!(warning.message.contains("BYPASSRLS"), "{}", warning.message);
+    let report = {
+        let _roles = crate::check::seed_lock();
+        bring_up(doc, "pgspec_platform_roles")
+    };
+    let mut db = crate::data_client(&server(), "pgspec_platform_roles");
+    let row = db
+        .query_one(
+            "SELECT rolbypassrls, rolcreatedb, has_table_privilege('pgspec_platform_admin', 'notes', 'SELECT') \
+             FROM pg_roles WHERE rolname = 'pgspec_platform_admin'",
+            &[],
+        )
+        .expect("the role exists");
+    assert_eq!(
+        (
+            row.get::<_, bool>(0),
+            row.get::<_, bool>(1),
+            row.get::<_, bool>(2)
+        ),
+        (false, false, true),
+        "{:?}",
+        report.roles
+    );
+    pgspec::up::down(&server(), "pgspec_platform_roles").expect("down");
+}
