@@ -128,6 +128,7 @@ fixtures! {
     fixture_partition_coverage => "partition-coverage";
     fixture_policy_compares_different_ids => "policy-compares-different-ids";
     fixture_matview_never_refreshed => "matview-never-refreshed";
+    fixture_before_trigger_returns_null => "before-trigger-returns-null";
 }
 
 #[test]

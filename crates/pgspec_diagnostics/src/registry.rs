@@ -241,6 +241,7 @@ rules! {
     "LNT503" => "matview-never-refreshed" => MatviewNeverRefreshed, Syntax, Schedule, Warning, Never, "a materialized view the document never refreshes (no REFRESH, no cron job)";
     "LNT601" => "redis-del-glob" => RedisDelGlob, Document, Cache, Error, Never, "a Redis DEL is given a glob pattern, which DEL does not expand";
     "PG008" => "platform-provided" => PlatformProvided, Apply, PlatformObject, Info, Never, "objects of a hosted platform (Supabase) that the document uses and does not define, provided by pgspec's layer";
+    "LNT304" => "before-trigger-returns-null" => BeforeTriggerReturnsNull, Catalog, Plpgsql, Error, Never, "a BEFORE row trigger on INSERT or UPDATE whose function returns NULL on the path every row takes, so PostgreSQL silently skips the rows";
 }
 
 #[cfg(test)]

@@ -304,6 +304,85 @@ pub fn plpgsql_expressions(body: &str) -> Vec<Arc<ParseTree>> {
         .collect()
 }
 
+/// The `RETURN` statements of a PL/pgSQL body: each one's line (1 = the body's first line)
+/// and expression text (`NULL`, `x + 1`; `variable` for a variable such as `NEW`), and
+/// whether the body's own
+/// block ends with one (the path every row that gets through the body takes). `None` when the
+/// body does not compile.
+pub fn plpgsql_returns(body: &str) -> Option<PlpgsqlReturns> {
+    // Trigger variables declared around the body (see `plpgsql_expressions`), which becomes a
+    // nested block: line 4 of the wrapper is the body's first line.
+    let trimmed = body.trim_end().trim_end_matches(';');
+    let wrapped = format!(
+        "CREATE FUNCTION pgspec_lint_body() RETURNS record AS $pgspec_lint$\n\
+         DECLARE new record; old record; tg_op text; tg_name text; tg_when text; tg_level text; \
+         tg_table_name text; tg_table_schema text; tg_relname text; tg_relid oid; tg_nargs int; tg_argv text[];\n\
+         BEGIN\n{trimmed};\nEND\n$pgspec_lint$ LANGUAGE plpgsql"
+    );
+    PARSES.with(|n| n.set(n.get() + 1));
+    let json = std::panic::catch_unwind(|| pg_query::parse_plpgsql(&wrapped))
+        .ok()?
+        .ok()?;
+    let mut all = Vec::new();
+    collect_returns(&json, &mut all);
+    let body_line = |line: u64| usize::try_from(line).unwrap_or(0).saturating_sub(3);
+    let all: Vec<(usize, String)> = all.into_iter().map(|(l, e)| (body_line(l), e)).collect();
+    // function → action (the wrapper's block) → its one statement (the body's block).
+    let inner = json
+        .pointer("/0/PLpgSQL_function/action/PLpgSQL_stmt_block/body/0/PLpgSQL_stmt_block/body")
+        .and_then(serde_json::Value::as_array);
+    let ends_with = inner
+        .and_then(|stmts| stmts.last())
+        .and_then(|last| last.get("PLpgSQL_stmt_return"))
+        .map(|ret| {
+            let (line, expr) = return_of(ret);
+            (body_line(line), expr)
+        });
+    Some(PlpgsqlReturns { all, ends_with })
+}
+
+/// What [`plpgsql_returns`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlpgsqlReturns {
+    pub all: Vec<(usize, String)>,
+    pub ends_with: Option<(usize, String)>,
+}
+
+/// A `PLpgSQL_stmt_return`'s line and expression.
+fn return_of(ret: &serde_json::Value) -> (u64, String) {
+    let line = ret
+        .get("lineno")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    // `RETURN NEW` returns a variable, which pg_query's JSON leaves out; a bare `RETURN` does
+    // not compile in the record-returning wrapper.
+    let expr = ret
+        .pointer("/expr/PLpgSQL_expr/query")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| "variable".to_owned(), |q| q.trim().to_owned());
+    (line, expr)
+}
+
+fn collect_returns(value: &serde_json::Value, out: &mut Vec<(u64, String)>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(obj) => {
+            if let Some(ret) = obj.get("PLpgSQL_stmt_return") {
+                out.push(return_of(ret));
+            }
+            for v in obj.values() {
+                collect_returns(v, out);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                collect_returns(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Every `PLpgSQL_expr.query` below `value`, with the line number of the PL/pgSQL statement
 /// it belongs to.
 fn collect_plpgsql_queries(value: &serde_json::Value, line: usize, out: &mut Vec<(usize, String)>) {
@@ -344,6 +423,21 @@ mod tests {
         assert_eq!(commands, [Command::Select, Command::Vacuum]);
         assert!(parse("SELEC 1").is_none());
         assert_eq!(parse_count(), before + 2);
+    }
+
+    #[test]
+    fn plpgsql_returns_and_the_last_one() {
+        let body = "\nBEGIN\n  IF NEW.x IS NULL THEN\n    RETURN NEW;\n  END IF;\n  NEW.y := 1;\n  RETURN NULL;\nEND;\n";
+        let found = plpgsql_returns(body).expect("compiles");
+        assert_eq!(
+            found.all,
+            [(4, "variable".to_owned()), (7, "NULL".to_owned())]
+        );
+        assert_eq!(found.ends_with, Some((7, "NULL".to_owned())));
+        let found =
+            plpgsql_returns("BEGIN IF TG_OP = 'X' THEN RETURN NULL; END IF; RETURN NEW; END")
+                .expect("compiles");
+        assert_eq!(found.ends_with.map(|(_, e)| e).as_deref(), Some("variable"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One module per rule; [`run`] dispatches from the registry. Helpers shared by several rules
 //! (the writes a document performs, its CHECK constraints, its RLS declarations) live here.
 
+mod before_trigger_returns_null;
 mod check_bypassed_by_null;
 mod command_without_policy;
 mod cron_calls_missing_function;
@@ -66,6 +67,7 @@ pub(super) fn run(rule: Rule, ctx: &mut Context<'_>) {
             refresh_concurrently_without_unique_index::run(ctx);
         }
         Rule::RedisDelGlob => redis_del_glob::run(ctx),
+        Rule::BeforeTriggerReturnsNull => before_trigger_returns_null::run(ctx),
         // Not a lint rule: reported by the stage that owns it (document, check, drift, …).
         _ => {}
     }
