@@ -345,3 +345,64 @@ fn superuser_only_role_attributes_do_not_fail_the_statement() {
     );
     pgspec::up::down(&server(), "pgspec_platform_roles").expect("down");
 }
+
+/// `verify` calls the document's functions after `seed` and reports a failure at the failing
+/// line inside the body (from the server's PL/pgSQL context), not at the CREATE FUNCTION.
+#[test]
+fn verify_reports_a_failing_function_at_the_failing_line_of_its_body() {
+    let database = "pgspec_platform_verify";
+    let doc = "# Points\n\n```sql\n\
+        CREATE TABLE accounts (id bigint PRIMARY KEY, points int NOT NULL DEFAULT 0);\n\
+        CREATE FUNCTION average_points(p_id bigint) RETURNS int LANGUAGE plpgsql AS $$\n\
+        DECLARE total int;\n\
+        BEGIN\n\
+          SELECT points INTO total FROM accounts WHERE id = p_id;\n\
+          RETURN total / (SELECT count(*) - count(*) FROM accounts);\n\
+        END;\n$$;\n```\n";
+    {
+        let _roles = crate::check::seed_lock();
+        bring_up(doc, database);
+    }
+    let extracted = pipeline::extract(doc.as_bytes());
+    let options = pgspec::seed::SeedOptions {
+        rows: 20,
+        ..pgspec::seed::SeedOptions::default()
+    };
+    pgspec::seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server(),
+        database,
+        &options,
+        &mut pgspec::seed::NoProgress,
+    )
+    .expect("seed runs");
+    let report = pgspec::verify::verify(
+        &extracted.document,
+        &extracted.statements,
+        &server(),
+        database,
+    )
+    .expect("verify runs");
+    let claim = report
+        .claims
+        .iter()
+        .find(|c| c.title.contains("average_points"))
+        .unwrap_or_else(|| panic!("{:#?}", report.claims));
+    assert_eq!(claim.status, pgspec::verify::Status::Fail, "{claim:#?}");
+    let failing_line = u32::try_from(
+        doc.lines()
+            .position(|l| l.contains("RETURN total /"))
+            .unwrap()
+            + 1,
+    )
+    .unwrap();
+    assert_eq!(claim.line, failing_line, "{claim:#?}");
+    assert!(
+        claim.reason.as_deref().is_some_and(
+            |r| r.contains("division by zero") && r.contains("line 5 of the function's body")
+        ),
+        "{claim:#?}"
+    );
+    pgspec::up::down(&server(), database).expect("down");
+}

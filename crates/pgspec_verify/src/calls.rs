@@ -210,12 +210,64 @@ fn argument(catalog: &Plan, name: &str, type_sql: &str) -> String {
     format!("{v}::{type_sql}")
 }
 
+/// The PL/pgSQL line of `function` in the server's error context (`PL/pgSQL function
+/// add_points(bigint,integer) line 3 at SQL statement`), the frame of that function when
+/// several are listed (innermost first).
+fn failing_body_line(context: &str, function: &str) -> Option<usize> {
+    context.lines().find_map(|frame| {
+        let rest = frame.trim().strip_prefix("PL/pgSQL function ")?;
+        let (name, rest) = rest.split_once('(')?;
+        let name = name.rsplit('.').next()?.trim_matches('"');
+        if !name.eq_ignore_ascii_case(function) {
+            return None;
+        }
+        let after = rest.split_once(") line ")?.1;
+        after.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// The document range of line `line` (1 = the line the body starts on) of the body of the
+/// function `stmt` creates, trimmed; `None` when the body is not in the statement's text
+/// verbatim (a quoted body with doubled quotes).
+fn body_line_range(
+    document: &crate::document::Document,
+    stmt: &Statement,
+    line: usize,
+) -> Option<TextRange> {
+    use crate::sql::ast::{self, NodeEnum};
+    let tree = stmt.ast()?;
+    let body = ast::top_nodes(tree).find_map(|top| match top {
+        NodeEnum::CreateFunctionStmt(f) => f.options.iter().find_map(|o| match ast::node(o)? {
+            NodeEnum::DefElem(d) if d.defname == "as" => {
+                match d.arg.as_deref().and_then(ast::node)? {
+                    NodeEnum::List(l) => ast::names(&l.items).first().map(|s| (*s).to_owned()),
+                    NodeEnum::String(s) => Some(s.sval.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }),
+        _ => None,
+    })?;
+    let start = stmt.text.find(&body)?;
+    let line_start: usize = body
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let text = body.get(line_start..)?.lines().next()?;
+    let indent = text.len() - text.trim_start().len();
+    let at = start + line_start + indent;
+    Some(stmt.document_range(document, at, text.trim().len()))
+}
+
 /// Call every function and procedure the document creates.
 #[allow(clippy::too_many_lines)]
 pub fn functions(
     app: &mut DocumentConnection<'_>,
     catalog: &Plan,
     statements: &[Statement],
+    document: &crate::document::Document,
     line_of: &dyn Fn(TextRange) -> u32,
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
@@ -341,7 +393,17 @@ pub fn functions(
                         let (code, msg) = err_text(&e);
                         claim.status = Status::Fail;
                         claim.reason = Some(msg.clone());
-                        claim.evidence = json!({ "call": call, "sqlstate": code, "error": msg });
+                        // At the failing line of the body, when the server says which.
+                        let context = e.as_db_error().and_then(|d| d.where_()).unwrap_or("");
+                        if let Some((body_line, range)) = failing_body_line(context, &obj.name)
+                            .and_then(|l| Some((l, body_line_range(document, s, l)?)))
+                        {
+                            claim.range = range;
+                            claim.line = line_of(range);
+                            claim.reason =
+                                Some(format!("{msg} (line {body_line} of the function's body)"));
+                        }
+                        claim.evidence = json!({ "call": call, "sqlstate": code, "error": msg, "context": context });
                         claims.push(claim);
                     }
                 }
@@ -453,6 +515,18 @@ pub fn schedules(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_failing_line_of_the_functions_own_frame() {
+        let context = "PL/pgSQL function helper(integer) line 2 at RAISE\nSQL statement \"SELECT helper(1)\"\nPL/pgSQL function public.add_points(bigint,integer) line 5 at PERFORM";
+        assert_eq!(failing_body_line(context, "add_points"), Some(5));
+        assert_eq!(failing_body_line(context, "helper"), Some(2));
+        assert_eq!(failing_body_line(context, "other"), None);
+        assert_eq!(
+            failing_body_line("SQL function \"f\" statement 1", "f"),
+            None
+        );
+    }
 
     #[test]
     fn unsafe_commands_are_recognised() {

@@ -220,7 +220,9 @@ pub fn verify(
         &keyed,
         &locate_policy,
     ));
-    claims.extend(calls::functions(&mut app, &catalog, statements, &line_of));
+    claims.extend(calls::functions(
+        &mut app, &catalog, statements, document, &line_of,
+    ));
     claims.extend(calls::schedules(&mut app, statements, &line_of));
     claims.extend(constraints::run(&mut app, &catalog, &definitions, &locate));
     claims.sort_by_key(|c| c.line);
