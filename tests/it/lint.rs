@@ -129,6 +129,7 @@ fixtures! {
     fixture_policy_compares_different_ids => "policy-compares-different-ids";
     fixture_matview_never_refreshed => "matview-never-refreshed";
     fixture_before_trigger_returns_null => "before-trigger-returns-null";
+    fixture_security_definer_writes_any_row => "security-definer-writes-any-row";
 }
 
 #[test]

@@ -242,6 +242,7 @@ rules! {
     "LNT601" => "redis-del-glob" => RedisDelGlob, Document, Cache, Error, Never, "a Redis DEL is given a glob pattern, which DEL does not expand";
     "PG008" => "platform-provided" => PlatformProvided, Apply, PlatformObject, Info, Never, "objects of a hosted platform (Supabase) that the document uses and does not define, provided by pgspec's layer";
     "LNT304" => "before-trigger-returns-null" => BeforeTriggerReturnsNull, Catalog, Plpgsql, Error, Never, "a BEFORE row trigger on INSERT or UPDATE whose function returns NULL on the path every row takes, so PostgreSQL silently skips the rows";
+    "LNT305" => "security-definer-writes-any-row" => SecurityDefinerWritesAnyRow, Catalog, Rls, Error, Never, "a SECURITY DEFINER function every role may call that updates or deletes rows of a table with row level security without tying them to the caller";
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod redundant_index;
 mod refresh_concurrently_without_unique_index;
 mod rls_enabled_without_policy;
 mod security_definer_without_search_path;
+mod security_definer_writes_any_row;
 mod table_without_primary_key;
 mod trigger_reads_missing_row;
 mod uuid_in_short_varchar;
@@ -68,6 +69,7 @@ pub(super) fn run(rule: Rule, ctx: &mut Context<'_>) {
         }
         Rule::RedisDelGlob => redis_del_glob::run(ctx),
         Rule::BeforeTriggerReturnsNull => before_trigger_returns_null::run(ctx),
+        Rule::SecurityDefinerWritesAnyRow => security_definer_writes_any_row::run(ctx),
         // Not a lint rule: reported by the stage that owns it (document, check, drift, …).
         _ => {}
     }
