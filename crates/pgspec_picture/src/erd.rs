@@ -50,7 +50,8 @@ pub struct ErdColumn {
     pub nullable: Option<bool>,
     /// A description (ERD, column table, prose) claims it and the database lacks it.
     pub missing: bool,
-    /// Drift findings about this column (`DRF…: message`), from the lines that describe it.
+    /// Drift findings about this column (`DRF…: message`) at a line that states it (its
+    /// SQL, ERD, column-table or prose line).
     pub drift: Vec<String>,
 }
 
@@ -76,8 +77,10 @@ pub struct ErdEdge {
     pub label: String,
     /// `false`: the ERD draws it (at `line`) but the database has no foreign key for it.
     pub foreign_key: bool,
-    /// The ERD line of a relationship without a foreign key (0 for foreign keys).
+    /// The ERD line that draws it (0: a foreign key no ERD line draws).
     pub line: u32,
+    /// Drift findings about the relationship (`DRF008: …`, at its ERD line).
+    pub drift: Vec<String>,
 }
 
 /// Which relations the document itself creates (partitions pgspec adds are told apart by it).
@@ -195,6 +198,7 @@ impl Erd {
                     label: fk.columns.join(", "),
                     foreign_key: true,
                     line: 0,
+                    drift: Vec::new(),
                 });
             }
         }
@@ -203,7 +207,9 @@ impl Erd {
             .iter()
             .filter(|r| r.foreign_key.is_none())
         {
-            let (from, to) = (top(bare(&r.left)), top(bare(&r.right)));
+            // `LEFT ||--o{ RIGHT`: the right side is the one with many rows, as a foreign
+            // key's table is; kept that way round so mermaid writes the line as the ERD did.
+            let (from, to) = (top(bare(&r.right)), top(bare(&r.left)));
             for name in [&from, &to] {
                 if !known.contains(name) {
                     referenced.insert(name.clone());
@@ -212,12 +218,33 @@ impl Erd {
             edges.push(ErdEdge {
                 from,
                 to,
-                from_cardinality: r.left_cardinality,
-                to_cardinality: r.right_cardinality,
+                from_cardinality: r.right_cardinality,
+                to_cardinality: r.left_cardinality,
                 label: r.label.clone().unwrap_or_default(),
                 foreign_key: false,
                 line: r.line,
+                drift: drift_at.get(&r.line).cloned().unwrap_or_default(),
             });
+        }
+        // An ERD line that a foreign key implements: the key's edge carries the line's drift
+        // (the ERD says exactly one, the column is nullable).
+        for r in &model.relationships {
+            let Some(fk) = &r.foreign_key else { continue };
+            let Some(found) = drift_at.get(&r.line) else {
+                continue;
+            };
+            let (child, parent) = fk.split_once(" → ").unwrap_or_default();
+            let child_table = child.split('.').next().unwrap_or_default();
+            let columns = child.split_once('.').map(|(_, c)| c.replace(',', ", "));
+            if let Some(edge) = edges.iter_mut().find(|e| {
+                e.foreign_key
+                    && e.from == child_table
+                    && e.to == top(parent)
+                    && columns.as_deref().is_none_or(|c| c == e.label)
+            }) {
+                edge.line = r.line;
+                edge.drift.extend(found.iter().cloned());
+            }
         }
         for name in referenced {
             known.insert(name.clone());
@@ -247,7 +274,11 @@ impl Erd {
             .flat_map(|t| &t.columns)
             .filter(|c| c.missing || !c.drift.is_empty())
             .count()
-            + self.edges.iter().filter(|e| !e.foreign_key).count()
+            + self
+                .edges
+                .iter()
+                .filter(|e| !e.foreign_key || !e.drift.is_empty())
+                .count()
     }
 }
 
@@ -267,7 +298,7 @@ fn table(t: &ModelTable, drift_at: &BTreeMap<u32, Vec<String>>) -> ErdTable {
             let mut drift: Vec<String> = c
                 .sources
                 .iter()
-                .filter(|s| s.kind != "sql" && s.kind != "generated")
+                .filter(|s| s.kind != "generated")
                 .filter_map(|s| drift_at.get(&s.line))
                 .flatten()
                 .cloned()

@@ -84,7 +84,7 @@ pub fn to_mermaid(erd: &Erd) -> String {
         let mut notes = Vec::new();
         if !t.built {
             notes.push(if t.origin == "referenced" {
-                "outside the document"
+                "no table of the document defines it"
             } else {
                 "not in the database"
             });
@@ -127,11 +127,18 @@ pub fn to_mermaid(erd: &Erd) -> String {
             out.push_str("    }\n");
         }
         if let Some(key) = &t.partitioning {
+            // The document's partitions only: the ones pgspec adds follow today's date.
+            let own: Vec<&str> = t
+                .partitions
+                .iter()
+                .filter(|p| p.from_document)
+                .map(|p| p.name.as_str())
+                .collect();
             let _ = writeln!(
                 out,
-                "    %% {name}: partitioned by {}, {} partitions",
+                "    %% {name}: partitioned by {}; the document's partitions: {}",
                 comment(key),
-                t.partitions.len()
+                comment(&own.join(", "))
             );
         }
         if !notes.is_empty() {
@@ -139,16 +146,20 @@ pub fn to_mermaid(erd: &Erd) -> String {
         }
     }
     for e in &erd.edges {
-        // Mermaid reads `A ||--o{ B` as "one A has zero or more B": the parent goes left.
+        // Mermaid reads `A ||--o{ B` as "one A has zero or more B": the `to` side (a foreign
+        // key's parent, an ERD line's left side) goes left.
         let (a, b) = (&names[e.to.as_str()], &names[e.from.as_str()]);
         let line = if e.foreign_key { "--" } else { ".." };
-        let label = if e.foreign_key {
+        let mut label = if e.foreign_key {
             e.label.clone()
         } else if e.label.is_empty() {
             format!("no foreign key (ERD line {})", e.line)
         } else {
             format!("{} - no foreign key (ERD line {})", e.label, e.line)
         };
+        for d in &e.drift {
+            let _ = write!(label, " / DRIFT {}", crate::text::shorten(d, MERMAID_NOTE));
+        }
         let _ = writeln!(
             out,
             "    {a} {}{line}{} {b} : {}",
