@@ -198,6 +198,9 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
         Command::Up(_) => {
             "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
         }
+        Command::Report(_) => {
+            "the report's database (pgspec_report_<pid>_<hash>) may be left: `pgspec down --name NAME DOC` removes it"
+        }
         _ => "",
     }
 }

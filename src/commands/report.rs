@@ -67,6 +67,7 @@ pub(crate) fn run_report(args: &ReportArgs) -> Result<ExitCode> {
         rows: args.rows,
         seed: args.seed,
         lint: lint_config(args)?,
+        document: super::document_path(&args.doc),
     };
     let mut gathered = gather::report(&bytes, &path, &server, &options)
         .with_context(|| format!("making the report of {path}"))?;

@@ -125,6 +125,8 @@ fn chromium() -> Option<&'static Path> {
         .as_deref()
 }
 
+// The skip is said on stderr: a test that did not run must not look like one that passed.
+#[allow(clippy::print_stderr)]
 fn skip_without_chromium() -> Option<&'static Path> {
     let found = chromium();
     if found.is_none() {
@@ -451,6 +453,7 @@ fn every_field_of_the_page_is_escaped() {
 /// A drawing of a table whose name is markup: Graphviz draws it as text and the allowlist
 /// lets the drawing through.
 #[test]
+#[allow(clippy::print_stderr)]
 fn graphviz_draws_markup_names_as_text() {
     if Command::new("dot").arg("-V").output().is_err() {
         eprintln!("SKIPPED: Graphviz's dot is not installed (scripts/setup.sh installs it)");

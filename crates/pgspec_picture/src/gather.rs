@@ -83,6 +83,9 @@ pub struct ReportOptions {
     pub seed: u64,
     /// The lint selection `check` uses for this document.
     pub lint: LintConfig,
+    /// The document's path (none for standard input): the report's database remembers it,
+    /// so `pgspec down --name DATABASE DOC` removes one that an interruption left.
+    pub document: Option<String>,
 }
 
 /// The gathered report: the page's content, the ERD (for the layout step at the edge), and
@@ -132,21 +135,26 @@ pub fn report(
         &database,
         &UpOptions {
             recreate: true,
-            document: None,
+            document: options.document.clone(),
         },
     );
     let result = built.map_err(SeedError::from).and_then(|built| {
         times.push(("up", lap.elapsed().as_secs_f64()));
         later_stages(bytes, server, &database, options, &built, &mut times)
     });
-    let removed = up::down_for(server, &database, None);
+    let removed = up::down_for(server, &database, options.document.as_deref());
     let (erd, mut page) = result?;
     removed?;
     page.path = path.to_string();
-    page.findings = check
+    // Errors first, then warnings, each in document order.
+    let mut shown: Vec<&Diagnostic> = check
         .diagnostics
         .iter()
         .filter(|d| d.category != Category::Drift && d.severity >= Severity::Warning)
+        .collect();
+    shown.sort_by_key(|d| (std::cmp::Reverse(d.severity), d.primary.range.start));
+    page.findings = shown
+        .into_iter()
         .map(|d| finding(&document, path, d))
         .collect();
     page.drift = check

@@ -119,6 +119,7 @@ nav a { color:var(--info); }
 .figure span { color:var(--muted); font-size:.85rem; }
 .scroll { overflow:auto; border:1px solid var(--line); border-radius:6px; background:#fff; max-height:80vh; }
 .scroll svg { display:block; }
+.drawing svg { width:100%; height:auto; }
 pre { background:var(--panel); padding:.6rem; border-radius:6px; overflow-x:auto; font-size:.8rem; line-height:1.35; margin:.4rem 0; }
 article { border-left:4px solid var(--line); padding:.4rem .7rem; margin:.7rem 0; background:#fcfcfd; }
 article.error, article.fail { border-color:var(--error); }
@@ -148,9 +149,9 @@ pub fn to_html(report: &ReportPage) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <title>pgspec report: {path}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<header><p class=\"muted\">pgspec report</p><h1>{path}</h1><p class=\"muted\">{}</p></header>\n",
+        "<header><p class=\"muted\">pgspec report</p><h1>{path}</h1><p class=\"muted\">{}</p></header>",
         escape_html(&report.ran)
     );
     h.push_str(
@@ -205,7 +206,9 @@ fn erd(h: &mut String, report: &ReportPage) {
     h.push_str("<h2 id=\"erd\">ERD: what the document builds</h2>\n");
     match &report.svg {
         Ok(svg) => {
-            let _ = writeln!(h, "<div class=\"scroll\">{svg}</div>");
+            // Fitted to the page's width: the whole picture at once (pinch or zoom to read a
+            // corner on a phone).
+            let _ = writeln!(h, "<div class=\"scroll drawing\">{svg}</div>");
             h.push_str(
                 "<p class=\"legend\">PK primary key · FK foreign key · UK unique · * not null · \
                  crow's feet: many, bar: one, circle: optional · <i>red</i>: drift (a column \
