@@ -32,6 +32,7 @@ use super::{os, ClusterError, Server};
 
 mod admin;
 mod scratch;
+mod spare;
 
 use admin::{
     cleanup_stale, create_database, create_run_role, drop_database, ensure_owner_role, refusal,
