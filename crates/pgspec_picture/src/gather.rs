@@ -286,6 +286,9 @@ fn later_stages(
                     },
                 })
                 .collect();
+            // Failed claims first: they are what the page is read for.
+            page.claims
+                .sort_by_key(|c| (c.status != "fail", c.status != "pass", c.line));
         }
         Err(e) => page.notes.push(format!("verify did not run: {e}")),
     }

@@ -119,7 +119,7 @@ nav a { color:var(--info); }
 .figure span { color:var(--muted); font-size:.85rem; }
 .scroll { overflow:auto; border:1px solid var(--line); border-radius:6px; background:#fff; max-height:80vh; }
 .scroll svg { display:block; }
-.drawing svg { width:100%; height:auto; }
+.drawing svg { max-width:100%; height:auto; }
 pre { background:var(--panel); padding:.6rem; border-radius:6px; overflow-x:auto; font-size:.8rem; line-height:1.35; margin:.4rem 0; }
 article { border-left:4px solid var(--line); padding:.4rem .7rem; margin:.7rem 0; background:#fcfcfd; }
 article.error, article.fail { border-color:var(--error); }
