@@ -532,3 +532,60 @@ fn erd_text_is_stable_and_complete() {
         assert!(drawn.contains(t.name.as_str()), "{} not drawn", t.name);
     }
 }
+
+/// README's exit-code contract for the two commands: `erd` refuses a format it does not have
+/// with 2 before any work and exits 0 with a picture; `report` exits 0 when the page was made
+/// despite an error in the document, and 1 with `--fail-on error`.
+#[test]
+fn erd_and_report_follow_the_exit_code_contract() {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = dir.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "```sql\nCREATE TABLE notes (id int PRIMARY KEY);\nCREATE INDEX idx_nope ON no_such_table (x);\n```\n",
+    )
+    .expect("write");
+    let doc = doc.display().to_string();
+    for format in ["json", "full", "sarif"] {
+        let out = pgspec(&["erd", "--db", &url, "--format", format, &doc]);
+        assert_eq!(out.status.code(), Some(2), "erd --format {format}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("possible values"));
+    }
+    for format in ["mermaid", "dot"] {
+        let out = pgspec(&["erd", "--db", &url, "--format", format, &doc]);
+        assert_eq!(out.status.code(), Some(0), "erd --format {format}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("notes"));
+    }
+    let page = dir.path().join("r.html").display().to_string();
+    let out = pgspec(&["report", "--db", &url, "--rows", "3", "-o", &page, &doc]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = pgspec(&[
+        "report",
+        "--db",
+        &url,
+        "--rows",
+        "3",
+        "--fail-on",
+        "error",
+        "-o",
+        &page,
+        &doc,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(
+        html.contains("relation &quot;no_such_table&quot; does not exist"),
+        "the error is on the page"
+    );
+}
