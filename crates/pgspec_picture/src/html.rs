@@ -350,9 +350,9 @@ fn claims(h: &mut String, report: &ReportPage) {
 }
 
 /// Row height and label width of the row chart, in SVG units.
-const BAR: u64 = 20;
+const BAR: u64 = 22;
 const LABEL_WIDTH: u64 = 220;
-const CHART_WIDTH: u64 = 640;
+const CHART_WIDTH: u64 = 560;
 
 fn rows(h: &mut String, report: &ReportPage) {
     let total: u64 = report.rows.iter().map(|(_, n)| n).sum();
@@ -376,7 +376,7 @@ fn rows(h: &mut String, report: &ReportPage) {
     let bar_space = CHART_WIDTH - LABEL_WIDTH - 70;
     let _ = writeln!(
         h,
-        "<div class=\"scroll\" style=\"max-height:none\"><svg role=\"img\" aria-label=\"rows seeded per table\" viewBox=\"0 0 {CHART_WIDTH} {height}\" width=\"100%\" style=\"min-width:22rem\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">"
+        "<div class=\"scroll\" style=\"max-height:none\"><svg role=\"img\" aria-label=\"rows seeded per table\" viewBox=\"0 0 {CHART_WIDTH} {height}\" width=\"100%\" style=\"min-width:22rem\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"14\">"
     );
     for (i, (table, n)) in report.rows.iter().enumerate() {
         let y = BAR * i as u64 + 2;
@@ -386,7 +386,7 @@ fn rows(h: &mut String, report: &ReportPage) {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL_WIDTH}\" y=\"{}\" width=\"{w}\" height=\"{}\" fill=\"#2e86c1\"></rect><text x=\"{}\" y=\"{}\">{n}</text>",
             LABEL_WIDTH - 6,
             y + 14,
-            escape_html(&shorten(table, 30)),
+            escape_html(&shorten(table, 26)),
             y + 3,
             BAR - 6,
             LABEL_WIDTH + w + 4,
