@@ -176,3 +176,68 @@ fn label(t: &ErdTable) -> String {
     s.push_str("</table>");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::erd::{ErdColumn, ErdEdge, ErdTable};
+
+    fn column(name: &str, ty: &str) -> ErdColumn {
+        ErdColumn {
+            name: name.into(),
+            ty: ty.into(),
+            primary_key: false,
+            foreign_key: false,
+            unique: false,
+            nullable: Some(true),
+            missing: false,
+            drift: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn document_text_is_escaped_and_names_are_ours() {
+        let evil = ErdTable {
+            name: "\"];<script>x</script>".into(),
+            built: true,
+            origin: "sql",
+            columns: vec![column("a>b", "text"), column("ref", "int")],
+            partitioning: Some("RANGE (\"<t>\")".into()),
+            partitions: Vec::new(),
+        };
+        let other = ErdTable {
+            name: "other".into(),
+            built: false,
+            origin: "described",
+            columns: Vec::new(),
+            partitioning: None,
+            partitions: Vec::new(),
+        };
+        let erd = Erd {
+            tables: vec![evil, other],
+            edges: vec![ErdEdge {
+                from: "\"];<script>x</script>".into(),
+                to: "other".into(),
+                from_cardinality: Cardinality::ZeroOrMore,
+                to_cardinality: Cardinality::ZeroOrOne,
+                label: "ref".into(),
+                foreign_key: true,
+                line: 0,
+                drift: Vec::new(),
+            }],
+        };
+        let dot = to_dot(&erd);
+        assert!(
+            dot.contains("<b>&quot;];&lt;script&gt;x&lt;/script&gt;</b>"),
+            "{dot}"
+        );
+        assert!(dot.contains("a&gt;b"));
+        assert!(dot.contains("partitioned by RANGE (&quot;&lt;t&gt;&quot;)"));
+        assert!(!dot.contains("<script"));
+        assert!(
+            dot.contains("  t0:c1:e -> t1 [arrowtail=crowodot, arrowhead=teeodot];"),
+            "{dot}"
+        );
+        assert!(dot.contains("(not in the database)"));
+    }
+}

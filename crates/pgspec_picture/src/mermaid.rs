@@ -170,3 +170,74 @@ pub fn to_mermaid(erd: &Erd) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::erd::{ErdColumn, ErdEdge, ErdTable};
+
+    fn table(name: &str, columns: &[(&str, &str)]) -> ErdTable {
+        ErdTable {
+            name: name.into(),
+            built: true,
+            origin: "sql",
+            columns: columns
+                .iter()
+                .map(|(n, t)| ErdColumn {
+                    name: (*n).into(),
+                    ty: (*t).into(),
+                    primary_key: *n == "id",
+                    foreign_key: false,
+                    unique: false,
+                    nullable: Some(true),
+                    missing: false,
+                    drift: Vec::new(),
+                })
+                .collect(),
+            partitioning: None,
+            partitions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn names_types_and_comments_stay_inside_mermaids_grammar() {
+        let mut a = table(
+            "order lines",
+            &[("id", "bigint"), ("unit price", "numeric(10,2)")],
+        );
+        a.columns[1].drift = vec!["DRF005: the ERD says \"float\"; <b>".into()];
+        let b = table("order-lines", &[("id", "character varying(20)")]);
+        let c = table("9\"x", &[]);
+        let erd = Erd {
+            tables: vec![a, b, c],
+            edges: vec![ErdEdge {
+                from: "order-lines".into(),
+                to: "order lines".into(),
+                from_cardinality: Cardinality::ZeroOrMore,
+                to_cardinality: Cardinality::ExactlyOne,
+                label: "id".into(),
+                foreign_key: true,
+                line: 0,
+                drift: Vec::new(),
+            }],
+        };
+        let text = to_mermaid(&erd);
+        assert_eq!(
+            text,
+            "erDiagram\n    order_lines {\n        bigint id PK\n        numeric(10_2) unit_price \"DRIFT DRF005: the ERD says 'float'' 'b'\"\n    }\n    order-lines {\n        character_varying(20) id PK\n    }\n    _9_x {\n    }\n    order_lines ||--o{ order-lines : \"id\"\n"
+        );
+    }
+
+    #[test]
+    fn names_that_collide_once_reduced_get_a_suffix() {
+        let erd = Erd {
+            tables: vec![table("a b", &[]), table("a_b", &[])],
+            edges: Vec::new(),
+        };
+        let text = to_mermaid(&erd);
+        assert!(
+            text.contains("    a_b {") && text.contains("    a_b_2 {"),
+            "{text}"
+        );
+    }
+}
