@@ -623,6 +623,31 @@ fn a_statement_that_ends_its_own_backend_leaves_the_session_usable() {
 }
 
 #[test]
+fn document_statements_never_leave_a_transaction_block_open() {
+    let server = embedded_server();
+    let db = scratch(&server);
+    let mut s = db.session().expect("session");
+    let (doc, _) = pgspec::document::read(
+        b"```sql\nCREATE TABLE t (id int);\nSTART TRANSACTION;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\n```\n",
+    );
+    let (statements, _) = pgspec::sql::extract(&doc);
+    assert_eq!(statements.len(), 4);
+    for stmt in &statements[..3] {
+        applied(s.apply_statement(stmt).expect("apply"));
+    }
+    // The block START TRANSACTION opened was committed after that statement, so the row is
+    // there whatever the next statement does (were the block still open, the division by
+    // zero would abort it and take the row along).
+    failed(s.apply_statement(&statements[3]).expect("apply"));
+    s.reset_app_session().expect("reset");
+    assert_eq!(
+        s.query_strings("SELECT count(*)::text FROM public.t")
+            .expect("count"),
+        [[Some("1".to_string())]]
+    );
+}
+
+#[test]
 fn embedded_server_cleans_up_after_dead_runs() {
     let server = embedded_server();
     // A scratch database and role of a run whose process is gone (pid beyond pid_max).
