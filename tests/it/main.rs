@@ -12,6 +12,7 @@ mod lint;
 mod model;
 mod names;
 mod ownership;
+mod pictures;
 mod platform;
 mod postgres;
 mod provision;
