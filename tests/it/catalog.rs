@@ -464,7 +464,7 @@ const CATALOG_RELATIONS: &str = "pg_class|pg_namespace|pg_attribute|pg_attrdef|p
 /// pgspec's: SQL text it writes for the database to run.
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
-        "pgspec_provision/src/supabase.sql",
+        "pgspec_checks/src/platform/supabase.sql",
         "",
         "the Supabase shim: a provisioning script pgspec applies (its DO blocks look roles up)",
     ),
