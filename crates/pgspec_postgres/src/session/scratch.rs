@@ -158,6 +158,7 @@ impl ScratchDatabase {
 
         if server.is_embedded() {
             cleanup_stale(&mut admin);
+            spare::drop_unusable(&mut admin);
         }
         // A password only matters where the server asks for one (never on the embedded
         // cluster's socket); it lives in this process only.
