@@ -552,47 +552,6 @@ fn seeds_that_schedule_jobs_without_pg_cron_are_told_at_the_first_job() {
     }
 }
 
-/// Two tables that reference each other wait for each other: the first is reported as the
-/// root (an error with what to do, naming the other's line), the rest cascade from it, and the
-/// check does not pass silently.
-#[test]
-fn tables_that_reference_each_other_are_an_error_at_the_first() {
-    let (doc, report) = check_text(&sql_doc(
-        "CREATE TABLE teams (id int PRIMARY KEY, captain_id int REFERENCES players(id));\n\
-         CREATE TABLE players (id int PRIMARY KEY, team_id int NOT NULL REFERENCES teams(id));\n\
-         CREATE INDEX players_team ON players (team_id);",
-    ));
-    let errors: Vec<_> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    assert_eq!(errors.len(), 1, "{:#?}", report.diagnostics);
-    assert_eq!(
-        doc.line_index.line(errors[0].primary.range.start),
-        line_of(&doc, "CREATE TABLE teams")
-    );
-    assert_eq!(errors[0].category, Category::ForwardReference);
-    let players = line_of(&doc, "CREATE TABLE players").to_string();
-    assert!(
-        errors[0]
-            .help
-            .as_deref()
-            .is_some_and(|h| h.contains(&format!("line {players}"))),
-        "{:#?}",
-        errors[0]
-    );
-    let status: Vec<StatementStatus> = report.statements.iter().map(|s| s.status).collect();
-    assert_eq!(
-        status,
-        vec![
-            StatementStatus::Failed,
-            StatementStatus::Cascade,
-            StatementStatus::Cascade
-        ]
-    );
-}
-
 #[test]
 fn check_reports_its_progress_through_the_statements() {
     use std::sync::{Arc, Mutex};

@@ -87,6 +87,8 @@ impl<'a> Engine<'a> {
             left_out: HashMap::new(),
             privileged_text: HashMap::new(),
             safety,
+            cycle_broken: HashSet::new(),
+            moved_constraints: Vec::new(),
         })
     }
 
@@ -163,7 +165,11 @@ impl<'a> Engine<'a> {
                     progress = true;
                     let creator = self.later_creator(i, &previous);
                     self.log_if_applied(i, &State::Applied);
-                    self.states[i] = State::AppliedLate { creator };
+                    self.states[i] = if self.applied_by_breaking_cycle(i, creator) {
+                        State::Applied
+                    } else {
+                        State::AppliedLate { creator }
+                    };
                 } else if let State::Deferred(err) = state {
                     self.states[i] = State::Deferred(err);
                 } else {
@@ -368,7 +374,7 @@ impl<'a> Engine<'a> {
         })
     }
 
-    fn final_failure(&self, i: usize, error: PgDetails) -> State {
+    pub(super) fn final_failure(&self, i: usize, error: PgDetails) -> State {
         for (_, name) in categorize::missing_names(&error) {
             let Some(cs) = self.creators.get(&name) else {
                 continue;

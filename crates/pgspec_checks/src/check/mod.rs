@@ -4,6 +4,7 @@
 
 mod apply_fixes;
 pub mod categorize;
+mod cycles;
 mod diagnose;
 mod engine;
 pub mod fixes;
@@ -99,6 +100,10 @@ pub fn check(
     engine.first_pass()?;
     if options.retry_forward_references {
         engine.retry_rounds()?;
+        while options.apply_safe_fixes && engine.break_cycle()? {
+            engine.retry_rounds()?;
+            engine.run_moved_constraints()?;
+        }
     }
     engine.settle();
     Ok(engine.finish(earlier))

@@ -749,3 +749,144 @@ fn normalized(text: &str) -> String {
 
 #[cfg(test)]
 pub(super) mod tests;
+
+/// Tables that reference each other: the foreign keys of a `CREATE TABLE` to `targets` (tables
+/// created by statements that wait for this one) leave the statement and come back as
+/// `ALTER TABLE … ADD … FOREIGN KEY …` after `insert_after` (the end of the last statement
+/// they wait for), once both tables exist. Safe: the database ends up with the same
+/// constraints. The plan's `after` holds the ALTER statements, run by the caller when their
+/// targets exist.
+pub(super) fn move_foreign_keys_out(
+    doc: &Document,
+    stmt: &Statement,
+    targets: &std::collections::HashSet<String>,
+    insert_after: u32,
+) -> Option<FixPlan> {
+    let Some(NodeEnum::CreateStmt(create)) = stmt.first_node() else {
+        return None;
+    };
+    let relation = create.relation.as_ref()?;
+    let table = match relation.schemaname.as_str() {
+        "" => quote_ident(&relation.relname),
+        schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.relname)),
+    };
+    let text = &stmt.text;
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let body_open = lower.find('(')?;
+    let body_close = matching_paren(&masked, body_open)?;
+    let to_target = |c: &pb::Constraint| {
+        c.contype == pb::ConstrType::ConstrForeign as i32
+            && c.pktable
+                .as_ref()
+                .is_some_and(|t| targets.contains(&t.relname))
+    };
+    // (constraint, the column it is written on for a column constraint)
+    let mut found: Vec<(&pb::Constraint, Option<&str>)> = Vec::new();
+    for element in &create.table_elts {
+        match &element.node {
+            Some(NodeEnum::ColumnDef(col)) => {
+                for c in &col.constraints {
+                    if let Some(NodeEnum::Constraint(c)) = &c.node {
+                        if to_target(c) {
+                            found.push((c, Some(col.colname.as_str())));
+                        }
+                    }
+                }
+            }
+            Some(NodeEnum::Constraint(c)) if to_target(c) => found.push((c, None)),
+            _ => {}
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut alters = Vec::new();
+    for (c, column) in found {
+        let start = usize::try_from(c.location).ok()?;
+        if start <= body_open || start >= body_close {
+            return None;
+        }
+        let head = &lower[start..];
+        let named = head.starts_with("constraint");
+        let references = *word_positions(&lower, "references")
+            .iter()
+            .find(|&&at| at >= start)?;
+        let name_at = skip_ws(&lower, references + "references".len());
+        let (mut end, _) = identifier_at(text, name_at)?;
+        let next = skip_ws(&lower, end);
+        if lower[next..].starts_with('(') {
+            end = matching_paren(&masked, next)? + 1;
+        }
+        end = skip_reference_options(&lower, &masked, end);
+        let clause = match column {
+            // `col type [CONSTRAINT n] REFERENCES t (c) …` → `[CONSTRAINT n] FOREIGN KEY (col)
+            // REFERENCES t (c) …`
+            Some(column) => {
+                if !(named || head.starts_with("references")) {
+                    return None;
+                }
+                format!(
+                    "{}FOREIGN KEY ({}) {}",
+                    if named {
+                        format!("{} ", text[start..references].trim_end())
+                    } else {
+                        String::new()
+                    },
+                    quote_ident(column),
+                    &text[references..end]
+                )
+            }
+            None => {
+                if !(named || head.starts_with("foreign")) {
+                    return None;
+                }
+                text[start..end].to_string()
+            }
+        };
+        alters.push(format!("ALTER TABLE {table} ADD {clause};"));
+        let range = if column.is_some() {
+            // Drop the clause and the space before it.
+            let from = text[..start].trim_end().len();
+            from..end
+        } else {
+            let before = lower[..start].trim_end();
+            if before.ends_with(',') {
+                before.len() - 1..end
+            } else {
+                // The first element: take the comma after it instead.
+                let after = skip_ws(&lower, end);
+                if !lower[after..].starts_with(',') {
+                    return None;
+                }
+                start..skip_ws(&lower, after + 1)
+            }
+        };
+        edits.push((range, String::new()));
+    }
+    let targets_named: Vec<String> = {
+        let mut t: Vec<String> = targets.iter().cloned().collect();
+        t.sort();
+        t
+    };
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        format!(
+            "create `{}` without its FOREIGN KEY to `{}` and add it with ALTER TABLE once both tables exist",
+            relation.relname,
+            targets_named.join("`, `")
+        ),
+        Applicability::Safe,
+        edits,
+    );
+    if plan.fix.applicability == Applicability::Safe {
+        plan.fix.edits.push(Edit {
+            range: TextRange::empty(insert_after),
+            replacement: alters.iter().map(|a| format!("\n{a}")).collect::<String>(),
+        });
+    }
+    plan.after = alters;
+    Some(plan)
+}
