@@ -149,3 +149,55 @@ fn fixed_reference_cycles_apply_in_document_order_with_every_constraint() {
         .count();
     assert_eq!(foreign_keys, 5, "{:#?}", report.schema_sql);
 }
+
+/// A root cause with a behaviour-changing fix (the partition key missing from the primary key)
+/// does not hide the independent errors of the statements that depend on it: each is reported
+/// at its line, as found assuming the fix, and none is a cascade.
+#[test]
+fn errors_behind_a_root_cause_are_each_reported_at_their_line() {
+    let (doc, report) = check_fixture("behind_root.md");
+    let root = line_of(&doc, "CREATE TABLE events (");
+    let expected = [
+        (line_of(&doc, "acount_id"), Category::UndefinedColumn),
+        (line_of(&doc, "created_att"), Category::UndefinedColumn),
+        (line_of(&doc, "kind = 1"), Category::UndefinedFunction),
+        (
+            line_of(&doc, "INSERT INTO events"),
+            Category::InvalidDefinition,
+        ),
+    ];
+    assert_eq!(report.summary.cascades, 0, "{:#?}", report.statements);
+    for (line, category) in expected {
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| {
+                d.severity == Severity::Error && doc.line_index.line(d.primary.range.start) == line
+            })
+            .unwrap_or_else(|| panic!("no error at line {line}: {:#?}", report.diagnostics));
+        assert_eq!(d.category, category, "{d:#?}");
+        assert!(
+            d.notes.iter().any(|n| n
+                .starts_with("found assuming add the partition key (created_at)")
+                && n.ends_with(&format!("at line {root}"))),
+            "{d:#?}"
+        );
+    }
+    let root_error = report
+        .diagnostics
+        .iter()
+        .find(|d| doc.line_index.line(d.primary.range.start) == root)
+        .expect("the root cause");
+    assert_eq!(root_error.category, Category::PartitionKey);
+    let help = root_error.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("checked what depends on it assuming"),
+        "{help}"
+    );
+    assert!(!help.contains("as if this were fixed"), "{help}");
+    // check does not pretend the statement applied: the document still has the bug.
+    assert_eq!(
+        status_at(&doc, &report, "CREATE TABLE events ("),
+        StatementStatus::Failed
+    );
+}

@@ -27,7 +27,7 @@ impl Engine<'_> {
         let Some(plan) = self.plan_fix(i, &stmt, &err, &verdict)? else {
             return Ok(State::Failed(err, verdict));
         };
-        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
+        if !self.may_apply(&plan.fix) {
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
         }
@@ -35,6 +35,19 @@ impl Engine<'_> {
             return Ok(State::Failed(err, verdict));
         }
         self.run_fixed(i, plan, err, verdict)
+    }
+
+    /// Whether pgspec applies `fix` on the database: safe fixes always; behaviour-changing fixes
+    /// and assumptions in `up`, and in `check` to go on behind the root cause (unless told not
+    /// to assume: `up --strict`).
+    fn may_apply(&self, fix: &crate::diagnostics::Fix) -> bool {
+        match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Assumption => self.options.assume,
+            Applicability::Unsafe | Applicability::DisplayOnly => {
+                self.options.apply_unsafe_fixes || self.options.assume
+            }
+        }
     }
 
     /// The fix for `stmt` failing with `err`, if pgspec knows one.
@@ -152,11 +165,31 @@ impl Engine<'_> {
                         ));
                     }
                 }
-                verdict.help = format!(
-                    "{}; pgspec checked the rest of the document as if this were fixed",
-                    verdict.help
-                );
-                self.applied_fixes.insert(i);
+                let applicability = plan.fix.applicability;
+                if applicability >= Applicability::Safe
+                    || (self.options.apply_unsafe_fixes
+                        && applicability != Applicability::Assumption)
+                {
+                    verdict.help = format!(
+                        "{}; pgspec checked the rest of the document as if this were fixed",
+                        verdict.help
+                    );
+                    self.applied_fixes.insert(i);
+                } else {
+                    // Applied only so that what depends on it is checked (or, in `up`, built):
+                    // the document still needs a person's decision or review.
+                    verdict.help = format!(
+                        "{}; pgspec {} assuming: {}",
+                        verdict.help,
+                        if self.options.apply_unsafe_fixes {
+                            "brought the rest of the document up"
+                        } else {
+                            "checked what depends on it"
+                        },
+                        plan.fix.title
+                    );
+                    self.assumed.insert(i, plan.fix.title.clone());
+                }
             }
             Some(Outcome::Failed { error, .. })
                 if self.options.retry_forward_references
@@ -175,10 +208,7 @@ impl Engine<'_> {
                 if plan.chained < 3 {
                     let next = self
                         .plan_fix(i, &behind_stmt, &error, &behind)?
-                        .filter(|p| {
-                            p.fix.applicability >= Applicability::Safe
-                                || self.options.apply_unsafe_fixes
-                        });
+                        .filter(|p| self.may_apply(&p.fix));
                     if let Some(next) = next {
                         let chained = fixes::FixPlan {
                             fix: Fix {

@@ -14,7 +14,9 @@ impl Engine<'_> {
     pub(super) fn finish(self, earlier: Vec<Diagnostic>) -> CheckReport {
         let mut diagnostics = earlier;
         let mut reports = Vec::with_capacity(self.statements.len());
+        let behind_assumption = self.behind_assumptions();
         for (i, stmt) in self.statements.iter().enumerate() {
+            let found_before = diagnostics.len();
             if let Some(left_out) = self.left_out.get(&i) {
                 diagnostics.push(
                     Diagnostic::new(
@@ -43,6 +45,14 @@ impl Engine<'_> {
                     }
                     let status = if self.applied_fixes.contains(&i) {
                         StatementStatus::Fixed
+                    } else if self.assumed.contains_key(&i)
+                        && self.options.apply_unsafe_fixes
+                        && self
+                            .fixes
+                            .get(&i)
+                            .is_some_and(|f| f.applicability == Applicability::Assumption)
+                    {
+                        StatementStatus::Assumed
                     } else {
                         StatementStatus::Failed
                     };
@@ -96,7 +106,7 @@ impl Engine<'_> {
                 let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
                     f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
                 });
-                if status == StatementStatus::Failed
+                if matches!(status, StatementStatus::Failed | StatementStatus::Assumed)
                     && !proposal_pending
                     && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
                 {
@@ -119,6 +129,16 @@ impl Engine<'_> {
                     report.decision = Some(decision);
                 }
             }
+            if let Some(&j) = behind_assumption.get(&i) {
+                let note = format!(
+                    "found assuming {} at line {}",
+                    self.assumed[&j],
+                    self.line_of(&self.statements[j])
+                );
+                for d in &mut diagnostics[found_before..] {
+                    d.notes.push(note.clone());
+                }
+            }
             reports.push(report);
         }
         for (i, notice) in &self.notices {
@@ -130,6 +150,48 @@ impl Engine<'_> {
         let mut report = CheckReport::new(self.doc, reports, diagnostics);
         report.schema_sql = self.log;
         report
+    }
+
+    /// For each statement that depends (directly, or through statements that depend) on one
+    /// the database holds only as pgspec assumed it: that statement.
+    fn behind_assumptions(&self) -> std::collections::HashMap<usize, usize> {
+        let mut made_by: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for &j in self.assumed.keys() {
+            for o in &self.statements[j].facts.creates {
+                made_by.insert(o.name.as_str(), j);
+            }
+        }
+        let mut behind = std::collections::HashMap::new();
+        for (k, stmt) in self.statements.iter().enumerate() {
+            if self.assumed.contains_key(&k) {
+                continue;
+            }
+            // A function body is a string to the parser: the names its words use stand for the
+            // references the tree does not list.
+            let in_body = || {
+                let lower = stmt.text.to_lowercase();
+                made_by
+                    .iter()
+                    .filter(|(name, _)| !name.is_empty() && lower.contains("$$"))
+                    .filter(|(name, _)| word_in(&lower, name))
+                    .map(|(_, &j)| j)
+                    .min()
+            };
+            let Some(j) = stmt
+                .facts
+                .references
+                .iter()
+                .find_map(|o| made_by.get(o.name.as_str()).copied())
+                .or_else(in_body)
+            else {
+                continue;
+            };
+            behind.insert(k, j);
+            for o in &stmt.facts.creates {
+                made_by.entry(o.name.as_str()).or_insert(j);
+            }
+        }
+        behind
     }
 
     fn rejected(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
@@ -336,4 +398,13 @@ pub(crate) fn kind_name(kind: StatementKind) -> &'static str {
         StatementKind::Operation => "operation",
         StatementKind::NotSql => "not-sql",
     }
+}
+
+/// Whether `word` occurs in `text` on identifier boundaries.
+fn word_in(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(is_ident)
+            && !text[at + word.len()..].chars().next().is_some_and(is_ident)
+    })
 }

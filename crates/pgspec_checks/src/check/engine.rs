@@ -88,6 +88,7 @@ impl<'a> Engine<'a> {
             privileged_text: HashMap::new(),
             safety,
             cycle_broken: HashSet::new(),
+            assumed: HashMap::new(),
             moved_constraints: Vec::new(),
         })
     }
@@ -385,7 +386,8 @@ impl<'a> Engine<'a> {
                 }
                 match &self.states[j] {
                     // A root that applied with its fix created what it should have.
-                    State::Failed(..) if self.applied_fixes.contains(&j) => {}
+                    State::Failed(..)
+                        if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) => {}
                     State::Failed(..) | State::Deferred(_) => {
                         return State::Cascade {
                             error,

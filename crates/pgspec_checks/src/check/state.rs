@@ -72,6 +72,10 @@ pub(super) struct Engine<'a> {
     /// Statements whose foreign keys into a reference cycle pgspec moved into ALTER TABLE
     /// statements, and those statements (owner, SQL) while they wait for both tables.
     pub(super) cycle_broken: HashSet<usize>,
+    /// Statements the database holds in a form the document does not say, chosen by pgspec
+    /// (an assumption, or in `check` a behaviour-changing fix): what the statements behind them
+    /// report is found assuming it. The fix title says what was assumed.
+    pub(super) assumed: HashMap<usize, String>,
     pub(super) moved_constraints: Vec<(usize, String)>,
 }
 
