@@ -79,6 +79,9 @@ impl Engine<'_> {
             .flatten()
             .map(|j| self.statements[j].clone());
         let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
+        if plan.is_none() && self.options.assume {
+            return self.plan_assumption(i, stmt, err, verdict);
+        }
         if let (Some(plan), Some(from)) = (plan.as_mut(), stmt.generated()) {
             // The fixed text still applies on the database; the document has no SQL to edit.
             plan.fix.edits.clear();
@@ -113,6 +116,25 @@ impl Engine<'_> {
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
         }
+        for sql in &plan.before {
+            let ran = matches!(
+                safety::assess_in(sql, Some(self.session.database())),
+                Safety::Document
+            ) && matches!(
+                survive_lost_connection(self.session.apply(sql))?,
+                Outcome::Applied { .. }
+            );
+            if !ran {
+                self.fixes.insert(i, plan.fix);
+                return Ok(State::Failed(err, verdict));
+            }
+            self.log.push(SqlEntry::added(
+                sql,
+                format!("added by pgspec: {}", plan.fix.title),
+                self.line_of(stmt),
+            ));
+        }
+        let stmt = &self.statements[i];
         let again = match stmt.kind {
             // The fix removes the statement (an identical repeat, a dropped foreign key).
             _ if text.trim().is_empty() => Some(Outcome::Applied {
@@ -213,10 +235,19 @@ impl Engine<'_> {
                         let chained = fixes::FixPlan {
                             fix: Fix {
                                 title: format!("{}; then {}", plan.fix.title, next.fix.title),
-                                applicability: plan.fix.applicability.min(next.fix.applicability),
+                                // The next fix is planned on pgspec's text, not the
+                                // document's, so it is only shown: as a step of the chain it
+                                // counts for what it changes.
+                                applicability: plan.fix.applicability.min(
+                                    match next.fix.applicability {
+                                        Applicability::DisplayOnly => Applicability::Unsafe,
+                                        other => other,
+                                    },
+                                ),
                                 edits: plan.fix.edits.clone(),
                             },
                             superuser_before: Vec::new(),
+                            before: next.before.clone(),
                             replacement: Some(
                                 next.replacement.clone().unwrap_or(behind_stmt.text.clone()),
                             ),

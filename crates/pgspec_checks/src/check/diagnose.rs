@@ -266,7 +266,12 @@ impl Engine<'_> {
         d.notes.insert(
             0,
             format!(
-                "found by applying the safe fix for the {} error at line {root_line} on the scratch database",
+                "found by applying {} for the {} error at line {root_line} on the scratch database",
+                match self.fixes.get(&i).map(|f| f.applicability) {
+                    Some(Applicability::Assumption) => "pgspec's assumption",
+                    Some(Applicability::Safe) | None => "the safe fix",
+                    Some(_) => "the behaviour-changing fix",
+                },
                 root_verdict.category.as_str()
             ),
         );

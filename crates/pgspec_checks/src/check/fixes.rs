@@ -82,6 +82,7 @@ pub fn plan(
             Some(FixPlan {
                 fix: insert_before(stmt, format!("create extension `{ext}` first"), &sql),
                 superuser_before: vec![sql],
+                before: Vec::new(),
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
@@ -100,6 +101,7 @@ pub fn plan(
                     &sql,
                 ),
                 superuser_before: vec![sql],
+                before: Vec::new(),
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
@@ -246,6 +248,7 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
             edits,
         },
         superuser_before: Vec::new(),
+        before: Vec::new(),
         replacement: Some(text),
         after: creates,
         chained: 0,
@@ -444,7 +447,11 @@ fn partition_key_plan(
         edits,
     );
     if let Some(from) = referencing {
-        plan.fix.applicability = Applicability::DisplayOnly;
+        // The references to it then fail: whether to add the key to them, drop them, or not
+        // partition the table is for a person to decide; this is what pgspec assumes meanwhile.
+        if plan.fix.applicability == Applicability::Unsafe {
+            plan.fix.applicability = Applicability::Assumption;
+        }
         plan.fix.title.push_str(&format!(
             "; `{from}` references this table by a foreign key, which would then need the partition key too"
         ));

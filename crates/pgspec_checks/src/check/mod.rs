@@ -3,6 +3,7 @@
 //! verdict into a [`Diagnostic`] at its document position.
 
 mod apply_fixes;
+mod assumptions;
 pub mod categorize;
 mod cycles;
 mod diagnose;

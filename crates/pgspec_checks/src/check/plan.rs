@@ -9,6 +9,8 @@ pub struct FixPlan {
     pub fix: Fix,
     /// Run as superuser before retrying (CREATE EXTENSION, CREATE ROLE … NOLOGIN).
     pub superuser_before: Vec<String>,
+    /// Run as the document before retrying (the column an assumption adds to a table).
+    pub before: Vec<String>,
     /// Statement text to run instead of the original (None: the original again).
     pub replacement: Option<String>,
     /// Run after the replacement succeeds (the CREATE INDEX statements moved out).
