@@ -201,3 +201,216 @@ fn errors_behind_a_root_cause_are_each_reported_at_their_line() {
         StatementStatus::Failed
     );
 }
+
+/// The lines of the statements `decisions.md` needs a person's decision for, by a word in them.
+const DECISIONS: [&str; 5] = [
+    "CREATE TABLE products",
+    "CREATE VIEW product_names",
+    "CREATE TABLE price_changes",
+    "CREATE INDEX visits_recent",
+    "CREATE TABLE daily_sales_2026",
+];
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `up` takes the least surprising choice for every decision, builds every relation the
+/// document describes, and lists each choice: status `assumed`, the alternatives in
+/// `decision`, and in JSON the edit it stands for. An error behind an assumption is still
+/// reported, as found assuming it.
+#[test]
+fn up_assumes_where_a_person_must_decide_and_builds_every_relation() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.md");
+    std::fs::copy(fixture("decisions.md"), &path).expect("copy");
+    let path = path.display().to_string();
+    let name = "pgspec_applying_decisions";
+    let out = pgspec(&[
+        "up",
+        "--recreate",
+        "--format",
+        "json",
+        "--db",
+        &url,
+        "--name",
+        name,
+        &path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json = json_of(&out);
+    let document = &json["documents"][0];
+    let doc = pgspec::pipeline::extract(&std::fs::read(&path).expect("read")).document;
+    for needle in DECISIONS {
+        let line = u64::from(line_of(&doc, needle));
+        let statement = document["statements"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .find(|s| s["line"] == line)
+            .unwrap_or_else(|| panic!("no statement at line {line}"));
+        assert_eq!(statement["status"], "assumed", "{statement}");
+        assert!(statement["decision"].is_string(), "{statement}");
+        let end = statement["end_line"].as_u64().expect("end_line");
+        let fix = document["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| (line..=end).contains(&d["line"].as_u64().unwrap_or(0)))
+            .find_map(|d| d.get("fix").filter(|f| f["applicability"] == "assumption"))
+            .unwrap_or_else(|| panic!("no assumption at line {line}: {document}"));
+        assert!(!fix["edits"].as_array().expect("edits").is_empty(), "{fix}");
+    }
+    assert_eq!(document["summary"]["assumed"], 5, "{}", document["summary"]);
+    // The view behind the assumed table still has its own error, said to be found under it.
+    let view = u64::from(line_of(&doc, "CREATE VIEW sales_2026"));
+    let behind = document["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["line"] == view && d["severity"] == "error")
+        .unwrap_or_else(|| panic!("no error at line {view}"));
+    let partition = line_of(&doc, "CREATE TABLE daily_sales_2026");
+    assert!(
+        behind["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n
+                .as_str()
+                .is_some_and(|n| n.starts_with("found assuming")
+                    && n.ends_with(&format!("at line {partition}")))),
+        "{behind}"
+    );
+    // Every relation is there, as assumed.
+    let mut client = crate::data_client(&pgspec::postgres::Server::Url(url.clone()), name);
+    for relation in [
+        "products",
+        "product_names",
+        "price_changes",
+        "price_changes_product_day",
+        "visits",
+        "visits_recent",
+        "daily_sales",
+        "daily_sales_2026",
+    ] {
+        let found: Option<String> = client
+            .query_one("SELECT to_regclass($1)::text", &[&relation])
+            .expect("query")
+            .get(0);
+        assert_eq!(found.as_deref(), Some(relation));
+    }
+    let unique_sku: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'products'::regclass \
+             AND contype = 'u' AND pg_get_constraintdef(oid) = 'UNIQUE (sku)'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(unique_sku, 1);
+    let generated: String = client
+        .query_one(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a \
+             ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+             WHERE d.adrelid = 'price_changes'::regclass AND a.attname = 'changed_on'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    assert!(generated.contains("'UTC'"), "{generated}");
+    let bot: String = client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 'visits'::regclass AND attname = 'is_bot'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(bot, "boolean");
+    drop(client);
+    let down = pgspec(&["down", "--db", &url, "--name", name, &path]);
+    assert_eq!(down.status.code(), Some(0), "{down:?}");
+}
+
+/// `up --strict` refuses where a person must decide: nothing is built.
+#[test]
+fn up_strict_refuses_where_a_person_must_decide() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let path = fixture("decisions.md").display().to_string();
+    let name = "pgspec_applying_strict";
+    let out = pgspec(&[
+        "up", "--strict", "--format", "json", "--db", &url, "--name", name, &path,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let json = json_of(&out);
+    assert_eq!(json["status"], "refused", "{json}");
+    let statuses: Vec<&str> = json["documents"][0]["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .filter_map(|s| s["status"].as_str())
+        .collect();
+    assert!(!statuses.contains(&"assumed"), "{statuses:?}");
+    let mut admin = crate::data_client(&pgspec::postgres::Server::Url(url.clone()), "postgres");
+    let exists: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(exists, 0);
+}
+
+/// `fix --assume` writes the assumptions into the document: checked again, only the error that
+/// was behind them is left.
+#[test]
+fn fix_assume_writes_the_assumptions_into_the_document() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.md");
+    std::fs::copy(fixture("decisions.md"), &path).expect("copy");
+    let path = path.display().to_string();
+    let plain = pgspec(&["fix", "--unsafe", "--db", &url, &path]);
+    assert_eq!(plain.status.code(), Some(0), "{plain:?}");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        std::fs::read(fixture("decisions.md")).expect("read"),
+        "--unsafe alone writes no assumption"
+    );
+    let out = pgspec(&["fix", "--assume", "--db", &url, &path]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let fixed = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        fixed.contains("  UNIQUE (sku),\n  nmae text\n);"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("date((changed_at AT TIME ZONE 'UTC'))"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("CREATE TABLE daily_sales_2026 (LIKE daily_sales INCLUDING ALL);"),
+        "{fixed}"
+    );
+    drop(_guard);
+    let (doc, report) = check_bytes(fixed.as_bytes());
+    let errors: Vec<u32> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![line_of(&doc, "CREATE VIEW sales_2026")],
+        "{:#?}",
+        report.diagnostics
+    );
+}

@@ -163,9 +163,6 @@ impl Engine<'_> {
         }
         let mut behind = std::collections::HashMap::new();
         for (k, stmt) in self.statements.iter().enumerate() {
-            if self.assumed.contains_key(&k) {
-                continue;
-            }
             // A function body is a string to the parser: the names its words use stand for the
             // references the tree does not list.
             let in_body = || {
@@ -181,8 +178,9 @@ impl Engine<'_> {
                 .facts
                 .references
                 .iter()
-                .find_map(|o| made_by.get(o.name.as_str()).copied())
+                .find_map(|o| made_by.get(o.name.as_str()).copied().filter(|&j| j != k))
                 .or_else(in_body)
+                .filter(|&j| j != k)
             else {
                 continue;
             };
