@@ -481,3 +481,47 @@ fn up_creates_every_relation_each_seed_describes() {
     assert!(missing.is_empty(), "{missing:#?}");
     assert!(assumed > 0);
 }
+
+/// A statement pgspec does not run (a COPY from a server file) is never the hidden cause of an
+/// error blamed on the author: the row that needs it says it depends on it, as a cascade of
+/// that statement. An error of the author's own next to it is still an error.
+#[test]
+fn what_needs_a_statement_pgspec_did_not_run_says_so() {
+    let (doc, report) = check_fixture("blame.md");
+    let copy = line_of(&doc, "COPY plans");
+    let row = line_of(&doc, "VALUES (1, 1)");
+    let statement = report
+        .statements
+        .iter()
+        .find(|s| {
+            s.line
+                == line_of(
+                    &doc,
+                    "INSERT INTO subscriptions (id, plan_id) VALUES (1, 1)",
+                )
+        })
+        .expect("the row");
+    assert_eq!(statement.status, StatementStatus::Cascade, "{statement:?}");
+    assert_eq!(statement.root_line, Some(copy));
+    let at_row: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| doc.line_index.line(d.primary.range.start) == row)
+        .collect();
+    assert_eq!(at_row.len(), 1, "{at_row:#?}");
+    assert!(at_row[0].severity < Severity::Warning, "{:#?}", at_row[0]);
+    assert_eq!(
+        at_row[0].message,
+        format!("fails only because pgspec did not run the statement at line {copy}, which it depends on")
+    );
+    let own = line_of(&doc, "VALUES (2, 'two')");
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error
+                && doc.line_index.line(d.primary.range.start) == own),
+        "{:#?}",
+        report.diagnostics
+    );
+}

@@ -295,23 +295,42 @@ impl Engine<'_> {
         let stmt = &self.statements[i];
         let root_stmt = &self.statements[root];
         let root_line = self.line_of(root_stmt);
+        // A root pgspec chose not to run is pgspec's doing, not the document's bug.
+        let not_run = matches!(self.states[root], State::Skipped(_));
+        let (message, help) = if not_run {
+            (
+                format!(
+                    "fails only because pgspec did not run the statement at line {root_line}, which it depends on"
+                ),
+                format!(
+                    "pgspec does not run the statement at line {root_line} for a document (see the finding there); where you run it yourself, this one should apply"
+                ),
+            )
+        } else {
+            (
+                format!("fails only because the statement at line {root_line} failed"),
+                format!("fix the statement at line {root_line}; this one should then apply"),
+            )
+        };
         let mut d = Diagnostic::new(
             Code::Cascade,
             Category::Cascade,
-            format!("fails only because the statement at line {root_line} failed"),
+            message,
             // A cascade has no verdict of its own; its culprit is located the same way.
             self.error_range(stmt, err, categorize(stmt, err).focus),
         )
-        .help(format!(
-            "fix the statement at line {root_line}; this one should then apply"
-        ))
+        .help(help)
         .note(format!(
             "postgres said: {} (SQLSTATE {})",
             err.message, err.sqlstate
         ))
         .secondary(Label::with_message(
             self.first_line(root_stmt),
-            "root cause",
+            if not_run {
+                "not run by pgspec"
+            } else {
+                "root cause"
+            },
         ));
         if via != root {
             d.notes.push(format!(

@@ -375,6 +375,28 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// A foreign key violation on rows of a table that an earlier statement pgspec did not run
+    /// (a `COPY` from a server file, refused) would have filled: that statement.
+    fn skipped_rows_needed(&self, i: usize, error: &PgDetails) -> Option<usize> {
+        if error.sqlstate != "23503" {
+            return None;
+        }
+        // `Key (plan_id)=(1) is not present in table "plans".`
+        let table = error
+            .detail
+            .as_deref()
+            .filter(|d| d.contains("is not present in table"))
+            .and_then(|d| categorize::quoted_names(d).into_iter().last())?;
+        (0..i).rev().find(|&j| {
+            matches!(&self.states[j], State::Skipped(reason) if !reason.is_empty())
+                && self.statements[j]
+                    .facts
+                    .references
+                    .iter()
+                    .any(|o| o.kind == ObjectKind::Relation && o.name == table)
+        })
+    }
+
     pub(super) fn final_failure(&self, i: usize, error: PgDetails) -> State {
         for (_, name) in categorize::missing_names(&error) {
             let Some(cs) = self.creators.get(&name) else {
@@ -402,9 +424,24 @@ impl<'a> Engine<'a> {
                             via: j,
                         };
                     }
+                    // pgspec chose not to run what creates it: not the author's error here.
+                    State::Skipped(reason) if !reason.is_empty() => {
+                        return State::Cascade {
+                            error,
+                            root: j,
+                            via: j,
+                        };
+                    }
                     _ => {}
                 }
             }
+        }
+        if let Some(j) = self.skipped_rows_needed(i, &error) {
+            return State::Cascade {
+                error,
+                root: j,
+                via: j,
+            };
         }
         let verdict = categorize(&self.statements[i], &error);
         State::Failed(error, verdict)
