@@ -188,9 +188,9 @@ impl Engine<'_> {
                     }
                 }
                 let applicability = plan.fix.applicability;
-                if applicability >= Applicability::Safe
-                    || (self.options.apply_unsafe_fixes
-                        && applicability != Applicability::Assumption)
+                let assumption = plan.assumed || applicability == Applicability::Assumption;
+                if !assumption
+                    && (applicability >= Applicability::Safe || self.options.apply_unsafe_fixes)
                 {
                     verdict.help = format!(
                         "{}; pgspec checked the rest of the document as if this were fixed",
@@ -211,6 +211,9 @@ impl Engine<'_> {
                         plan.fix.title
                     );
                     self.assumed.insert(i, plan.fix.title.clone());
+                    if assumption {
+                        self.assumptions.insert(i);
+                    }
                 }
             }
             Some(Outcome::Failed { error, .. })
@@ -238,9 +241,12 @@ impl Engine<'_> {
                                 // The next fix is planned on pgspec's text, not the
                                 // document's, so it is only shown: as a step of the chain it
                                 // counts for what it changes.
+                                // An assumption as a later step changes no edit: it makes
+                                // the statement assumed instead.
                                 applicability: plan.fix.applicability.min(
                                     match next.fix.applicability {
                                         Applicability::DisplayOnly => Applicability::Unsafe,
+                                        Applicability::Assumption => Applicability::Safe,
                                         other => other,
                                     },
                                 ),
@@ -253,6 +259,9 @@ impl Engine<'_> {
                             ),
                             after: plan.after.iter().chain(&next.after).cloned().collect(),
                             chained: plan.chained + 1,
+                            assumed: plan.assumed
+                                || next.assumed
+                                || next.fix.applicability == Applicability::Assumption,
                         };
                         if self.run_superuser_prelude(i, &next)? {
                             self.behind.insert(i, (error, behind));

@@ -169,6 +169,7 @@ impl Engine<'_> {
             replacement: None,
             after: Vec::new(),
             chained: 0,
+            assumed: false,
         }))
     }
 }

@@ -45,13 +45,7 @@ impl Engine<'_> {
                     }
                     let status = if self.applied_fixes.contains(&i) {
                         StatementStatus::Fixed
-                    } else if self.assumed.contains_key(&i)
-                        && self.options.apply_unsafe_fixes
-                        && self
-                            .fixes
-                            .get(&i)
-                            .is_some_and(|f| f.applicability == Applicability::Assumption)
-                    {
+                    } else if self.assumptions.contains(&i) && self.options.apply_unsafe_fixes {
                         StatementStatus::Assumed
                     } else {
                         StatementStatus::Failed
@@ -103,9 +97,10 @@ impl Engine<'_> {
                 // A statement whose fix awaits review (check does not apply behaviour-changing
                 // fixes) has its proposed resolution; one without a fix, or whose fix did not
                 // bring it through, needs a person.
-                let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
-                    f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
-                });
+                let proposal_pending = !self.assumptions.contains(&i)
+                    && self.fixes.get(&i).is_some_and(|f| {
+                        f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
+                    });
                 if matches!(status, StatementStatus::Failed | StatementStatus::Assumed)
                     && !proposal_pending
                     && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
@@ -116,7 +111,13 @@ impl Engine<'_> {
                         Some((behind, behind_verdict)) => (behind, behind_verdict),
                         None => (err, verdict),
                     };
-                    let decision = categorize::decision(verdict, err);
+                    // The decision is the person's: without what pgspec did meanwhile (added to
+                    // the help after "; pgspec …").
+                    let mut own = verdict.clone();
+                    if let Some(at) = own.help.find("; pgspec ") {
+                        own.help.truncate(at);
+                    }
+                    let decision = categorize::decision(&own, err);
                     // Said where people read it too: on the statement's diagnostic.
                     let start = stmt.range.start;
                     if let Some(d) = diagnostics.iter_mut().rev().find(|d| {
@@ -135,8 +136,18 @@ impl Engine<'_> {
                     self.assumed[&j],
                     self.line_of(&self.statements[j])
                 );
+                // A behaviour-changing fix found only under an assumption holds only with it:
+                // it is written with it (`fix --assume`), not before a person decides.
+                let under_assumption = self.assumptions.contains(&j);
                 for d in &mut diagnostics[found_before..] {
                     d.notes.push(note.clone());
+                    if let Some(fix) = d
+                        .fix
+                        .as_mut()
+                        .filter(|f| under_assumption && f.applicability == Applicability::Unsafe)
+                    {
+                        fix.applicability = Applicability::Assumption;
+                    }
                 }
             }
             reports.push(report);

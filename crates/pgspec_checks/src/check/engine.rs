@@ -89,6 +89,7 @@ impl<'a> Engine<'a> {
             safety,
             cycle_broken: HashSet::new(),
             assumed: HashMap::new(),
+            assumptions: HashSet::new(),
             moved_constraints: Vec::new(),
         })
     }

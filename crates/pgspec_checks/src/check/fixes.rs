@@ -86,6 +86,7 @@ pub fn plan(
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
+                assumed: false,
             })
         }
         Category::MissingRole => {
@@ -105,6 +106,7 @@ pub fn plan(
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
+                assumed: false,
             })
         }
         Category::InlineIndex => inline_index_plan(doc, stmt),
@@ -252,6 +254,7 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         replacement: Some(text),
         after: creates,
         chained: 0,
+        assumed: false,
     })
 }
 

@@ -17,6 +17,8 @@ pub struct FixPlan {
     pub after: Vec<String>,
     /// How many fixes of the fixed text this plan already chains (bounded).
     pub chained: u8,
+    /// A later step of the chain is an assumption (the edits, of the first step, are not).
+    pub assumed: bool,
 }
 
 /// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces

@@ -99,6 +99,7 @@ pub(super) fn edit_plan(
         replacement: Some(fixed),
         after: Vec::new(),
         chained: 0,
+        assumed: false,
     }
 }
 

@@ -76,6 +76,9 @@ pub(super) struct Engine<'a> {
     /// (an assumption, or in `check` a behaviour-changing fix): what the statements behind them
     /// report is found assuming it. The fix title says what was assumed.
     pub(super) assumed: HashMap<usize, String>,
+    /// Those of [`Engine::assumed`] that stand for a person's decision (an assumption), not a
+    /// behaviour-changing fix.
+    pub(super) assumptions: HashSet<usize>,
     pub(super) moved_constraints: Vec<(usize, String)>,
 }
 
