@@ -1092,8 +1092,8 @@ pub(super) fn json_path_as_json(doc: &Document, stmt: &Statement) -> Option<FixP
         // The operand after this arrow, then another arrow: this one must give json.
         let rest = &masked[at + 3..];
         let operand = rest.trim_start();
-        let len = if operand.starts_with('\'') {
-            operand[1..].find('\'').map(|e| e + 2)?
+        let len = if let Some(quoted) = operand.strip_prefix('\'') {
+            quoted.find('\'').map(|e| e + 2)?
         } else {
             operand
                 .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
