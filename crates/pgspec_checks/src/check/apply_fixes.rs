@@ -163,10 +163,17 @@ impl Engine<'_> {
                     || schedule)
                     && !text.trim().is_empty()
                 {
+                    // An assumption's title says "assume …" itself.
+                    let prefix =
+                        if plan.assumed || plan.fix.applicability == Applicability::Assumption {
+                            ""
+                        } else {
+                            "fixed: "
+                        };
                     let note = plan
                         .replacement
                         .as_ref()
-                        .map(|_| format!("fixed: {}", plan.fix.title));
+                        .map(|_| format!("{prefix}{}", plan.fix.title));
                     self.log.push(SqlEntry {
                         line: Some(self.line_of(stmt)),
                         note,
