@@ -195,6 +195,23 @@ fn errors_behind_a_root_cause_are_each_reported_at_their_line() {
         "{help}"
     );
     assert!(!help.contains("as if this were fixed"), "{help}");
+    // A column name one letter from the table's own column (or one PostgreSQL suggests) is
+    // assumed to be a typo of it, not a new column.
+    for (needle, meant) in [("acount_id", "account_id"), ("created_att", "created_at")] {
+        let line = line_of(&doc, needle);
+        let fix = report
+            .diagnostics
+            .iter()
+            .filter(|d| doc.line_index.line(d.primary.range.start) == line)
+            .find_map(|d| d.fix.as_ref())
+            .unwrap_or_else(|| panic!("no fix at line {line}"));
+        assert_eq!(fix.applicability, Applicability::Assumption, "{fix:?}");
+        assert!(
+            fix.title
+                .starts_with(&format!("assume `{needle}` means `{meant}`")),
+            "{fix:?}"
+        );
+    }
     // check does not pretend the statement applied: the document still has the bug.
     assert_eq!(
         status_at(&doc, &report, "CREATE TABLE events ("),
@@ -387,10 +404,9 @@ fn fix_assume_writes_the_assumptions_into_the_document() {
     let out = pgspec(&["fix", "--assume", "--db", &url, &path]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let fixed = std::fs::read_to_string(&path).expect("read");
-    assert!(
-        fixed.contains("  UNIQUE (sku),\n  nmae text\n);"),
-        "{fixed}"
-    );
+    assert!(fixed.contains("  UNIQUE (sku)\n);"), "{fixed}");
+    // PostgreSQL's own hint names the column the typo means.
+    assert!(fixed.contains("SELECT id, name FROM products;"), "{fixed}");
     assert!(
         fixed.contains("date((changed_at AT TIME ZONE 'UTC'))"),
         "{fixed}"

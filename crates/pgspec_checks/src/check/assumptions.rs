@@ -73,6 +73,14 @@ impl Engine<'_> {
         let Some((qualifier, column)) = missing_column(&err.message) else {
             return Ok(None);
         };
+        // A name PostgreSQL knows a near match for is a typo of it, not a new column.
+        if let Some(plan) = err
+            .hint
+            .as_deref()
+            .and_then(|hint| rewrites::hinted_column(self.doc, stmt, &column, hint))
+        {
+            return Ok(Some(plan));
+        }
         let Some(table) = qualifier
             .map(|q| alias_target(stmt, &q).unwrap_or(q))
             .or_else(|| quoted_relation(&err.message))
@@ -105,6 +113,19 @@ impl Engine<'_> {
         let Some(found) = catalog.find_table(&table) else {
             return Ok(None);
         };
+        // A near twin of a column the table has is a typo of it.
+        let twins: Vec<&str> = found
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|c| column.len() >= 4 && edit_distance(c, &column) == 1)
+            .collect();
+        if let [twin] = twins.as_slice() {
+            let why = format!("the column of `{}` it is one letter away from", found.name);
+            if let Some(plan) = rewrites::renamed_column(self.doc, stmt, &column, twin, &why) {
+                return Ok(Some(plan));
+            }
+        }
         // An index names all its columns: every one the table lacks is added at once.
         let mut columns = vec![column];
         if let Some(NodeEnum::IndexStmt(_)) = stmt.first_node() {
@@ -446,8 +467,33 @@ fn inferred_type(column: &str, catalog: &Catalog) -> String {
     }
 }
 
+/// Insertions, deletions and substitutions that turn `a` into `b` (characters).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn edit_distance_counts_single_letter_typos() {
+        assert_eq!(super::edit_distance("account_id", "acount_id"), 1);
+        assert_eq!(super::edit_distance("created_at", "created_att"), 1);
+        assert_eq!(super::edit_distance("is_read", "is_bot"), 4);
+    }
+
     use super::*;
 
     #[test]

@@ -1143,3 +1143,52 @@ pub(super) fn aggregate_without_distinct(doc: &Document, stmt: &Statement) -> Op
         edits,
     ))
 }
+
+/// A column name PostgreSQL itself suggests a correction for (`Perhaps you meant to reference
+/// the column "events.created_at"`): the statement with the suggested name.
+pub(super) fn hinted_column(
+    doc: &Document,
+    stmt: &Statement,
+    missing: &str,
+    hint: &str,
+) -> Option<FixPlan> {
+    if !hint.starts_with("Perhaps you meant to reference the column") {
+        return None;
+    }
+    let suggested = quoted_names(hint).into_iter().next()?;
+    let column = suggested.rsplit('.').next()?.to_string();
+    renamed_column(doc, stmt, missing, &column, "as PostgreSQL suggests")
+}
+
+/// The statement with the column `missing` written `column` (a typo of it), saying `why`.
+pub(super) fn renamed_column(
+    doc: &Document,
+    stmt: &Statement,
+    missing: &str,
+    column: &str,
+    why: &str,
+) -> Option<FixPlan> {
+    if column.is_empty() || column == missing {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_lowercase();
+    if lower.len() != masked.len() {
+        return None;
+    }
+    let edits: Vec<(Range<usize>, String)> = word_positions(&lower, &missing.to_lowercase())
+        .into_iter()
+        .filter(|&at| stmt.text[at..].starts_with(missing))
+        .map(|at| (at..at + missing.len(), quote_ident(column)))
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!("assume `{missing}` means `{column}`, {why}"),
+        Applicability::Assumption,
+        edits,
+    ))
+}
