@@ -12,6 +12,7 @@ mod hostile;
 mod lint;
 mod model;
 mod ownership;
+mod pictures;
 mod postgres;
 mod provision;
 mod rules;
