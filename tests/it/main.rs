@@ -1,3 +1,4 @@
+mod applying;
 mod catalog;
 mod check;
 mod cli;
