@@ -14,7 +14,7 @@ mod panic;
 mod printer;
 mod progress;
 
-use commands::{check, cluster, diff, fix, model, rule, seed, sql, up, verify, ServerArgs};
+use commands::{check, cluster, diff, fix, migrate, model, rule, seed, sql, up, verify, ServerArgs};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -124,6 +124,8 @@ enum Command {
     /// that it applies (`psql -v ON_ERROR_STOP=1 -f`), tried on a scratch copy of FROM and
     /// compared with TO before it is printed; what pgspec cannot express is refused (exit 2).
     Diff(diff::DiffArgs),
+    /// Versioned migrations beside the document: `new`, `apply`, `status`, `down`, `hash`.
+    Migrate(migrate::MigrateArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -246,6 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run_verify(&args),
         Command::Model(args) => model::run_model(&args),
         Command::Diff(args) => diff::run_diff(&args),
+        Command::Migrate(args) => migrate::run_migrate(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),
     }
 }

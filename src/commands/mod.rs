@@ -14,6 +14,7 @@ pub(crate) mod check;
 pub(crate) mod cluster;
 pub(crate) mod diff;
 pub(crate) mod fix;
+pub(crate) mod migrate;
 pub(crate) mod model;
 pub(crate) mod rule;
 pub(crate) mod seed;
