@@ -32,6 +32,10 @@ enum Action {
         /// A few words for the file name (`0002_<slug>.sql`).
         #[arg(long, value_name = "SLUG", default_value = "change")]
         name: String,
+        /// Refuse a document with a failing statement (default: leave it out, as `up` does,
+        /// and say so).
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -197,7 +201,12 @@ impl Servers {
 
 pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
     match &args.action {
-        Action::New { doc, name, common } => run_new(doc, name, common),
+        Action::New {
+            doc,
+            name,
+            strict,
+            common,
+        } => run_new(doc, name, *strict, common),
         Action::Apply {
             doc,
             dry_run,
@@ -223,10 +232,10 @@ pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
     }
 }
 
-fn run_new(doc: &Path, name: &str, common: &Common) -> Result<ExitCode> {
+fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<ExitCode> {
     let dir = common.dir(Some(doc));
     let server = server_for(None, &common.server)?;
-    let written = migrate::new_migration(&dir, doc, name, &server).map_err(|e| anyhow!(e.message))?;
+    let written = migrate::new_migration(&dir, doc, name, &server, strict).map_err(|e| anyhow!(e.message))?;
     if common.format == ReportFormat::Json {
         let value = json_envelope(
             "migrate new",
@@ -246,6 +255,9 @@ fn run_new(doc: &Path, name: &str, common: &Common) -> Result<ExitCode> {
         ),
         Some(w) => {
             println!("{}", w.path.display());
+            for l in &w.left_out {
+                eprintln!("pgspec migrate new: warning: left out, as `pgspec up` leaves it out: {l}");
+            }
             let hazards = if w.hazards.is_empty() {
                 String::new()
             } else {

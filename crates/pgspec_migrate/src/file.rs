@@ -233,6 +233,32 @@ pub fn render(version: u32, slug: &str, document: &str, up: &Plan, down: &Plan) 
     out
 }
 
+/// The text of a first migration: the document's script (its own statements, as `pgspec up`
+/// ran them) as the up section, and the plan back to an empty database as the down section.
+pub fn render_first(version: u32, slug: &str, document: &str, script: &str, down: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "-- pgspec migration {version:04} {slug}");
+    let _ = writeln!(
+        out,
+        "-- Written by `pgspec migrate new` from {}: its statements as `pgspec up` runs them.",
+        pgspec_sql::quote::comment_text(document)
+    );
+    let _ = writeln!(
+        out,
+        "-- Edit it before it is applied, never after (run `pgspec migrate hash` after an edit)."
+    );
+    out.push_str(UP);
+    out.push('\n');
+    out.push_str(script);
+    if !script.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(DOWN);
+    out.push('\n');
+    section(&mut out, down);
+    out
+}
+
 fn section(out: &mut String, plan: &Plan) {
     let mut in_transaction = true;
     for s in &plan.statements {

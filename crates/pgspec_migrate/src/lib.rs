@@ -13,6 +13,7 @@ pub mod ledger;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use pgspec_checks::check::CheckOptions;
 use pgspec_checks::pipeline;
 use pgspec_diagnostics::{Rule, Severity};
 use pgspec_diff::{Options, Plan, Refusal};
@@ -295,51 +296,110 @@ impl Scratch {
 // ---------------------------------------------------------------------------------------------
 // migrate new
 
-/// A document read into a scratch database: its catalog.
-pub fn document_catalog(path: &Path, server: &Server) -> Result<Catalog, Error> {
+/// A fenced SQL block: a `.sql` file or a migration's text read as a one-block document.
+fn as_document(text: &str) -> Vec<u8> {
+    let longest = text
+        .lines()
+        .map(|l| l.len() - l.trim_start_matches('`').len())
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
+}
+
+/// The errors of a check report, `line N: CODE message`.
+fn report_errors(
+    report: &pgspec_checks::check::CheckReport,
+    document: &pgspec_document::Document,
+    label: &str,
+    shift: u32,
+) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .map(|d| {
+            let line = document
+                .source(label)
+                .line_index
+                .line(d.primary.range.start)
+                .saturating_sub(shift);
+            format!("line {line}: {} {}", d.code.as_str(), d.message)
+        })
+        .collect()
+}
+
+/// A document built on a scratch database as `pgspec up` builds it (fixes, partitions,
+/// platform shims): its catalog, the SQL script of what was built (`pgspec sql`), and the
+/// errors of the statements left out (as `up` leaves them out), `line N: CODE message`.
+pub struct BuiltDocument {
+    pub catalog: Catalog,
+    pub script: String,
+    pub left_out: Vec<String>,
+}
+
+pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::new(format!("reading {label}: {e}")))?;
     let is_sql = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
     let bytes = if is_sql {
-        let text = String::from_utf8_lossy(&bytes);
-        let longest = text
-            .lines()
-            .map(|l| l.len() - l.trim_start_matches('`').len())
-            .max()
-            .unwrap_or(0);
-        let fence = "`".repeat(longest.max(2) + 1);
-        format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
+        as_document(&String::from_utf8_lossy(&bytes))
     } else {
         bytes
     };
-    let mut applied = pipeline::apply_in_scratch(pipeline::extract(&bytes), server)
-        .map_err(|e| Error::new(format!("applying {label}: {e}")))?;
-    let errors: Vec<String> = applied
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .map(|d| {
-            let line = applied
-                .document
-                .source(&label)
-                .line_index
-                .line(d.primary.range.start)
-                .saturating_sub(u32::from(is_sql));
-            format!("line {line}: {} {}", d.code.as_str(), d.message)
-        })
-        .collect();
-    if !errors.is_empty() {
-        return Err(Error::new(format!(
-            "{label} does not apply cleanly ({} error{}; `pgspec check {label}` shows them): {}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
-        )));
+    let extracted = pipeline::extract(&bytes);
+    let mut s = Scratch::empty(server)?;
+    let built = pgspec_provision::up::build(&extracted, &mut s.session)
+        .map_err(|e| Error::new(format!("building {label}: {e}")))?;
+    let left_out = report_errors(&built.report, &extracted.document, &label, u32::from(is_sql));
+    Ok(BuiltDocument {
+        catalog: s.catalog()?,
+        script: pgspec_provision::up::system_script(&label, &built),
+        left_out,
+    })
+}
+
+/// The state `files` build, on a fresh scratch database: each file's up section run by the
+/// engine that applies documents (statement by statement, privileged statements such as
+/// CREATE EXTENSION through pgspec's own path), no fixes. `after_each(i, scratch)` is called
+/// after file `i`; `false` stops there.
+fn build_files(
+    files: &[MigrationFile],
+    server: &Server,
+    after_each: &mut dyn FnMut(usize, &mut Scratch) -> Result<bool, Error>,
+) -> Result<Scratch, Error> {
+    let mut s = Scratch::empty(server)?;
+    let options = CheckOptions {
+        retry_forward_references: false,
+        apply_safe_fixes: false,
+        apply_unsafe_fixes: false,
+        progress: None,
+    };
+    for (i, f) in files.iter().enumerate() {
+        let text: Vec<&str> = f.up.iter().map(|st| st.sql.as_str()).collect();
+        let extracted = pipeline::extract(&as_document(&text.join("\n")));
+        let report = pgspec_checks::check::check(
+            &extracted.document,
+            &extracted.statements,
+            extracted.diagnostics,
+            &mut s.session,
+            &options,
+        )?;
+        let errors = report_errors(&report, &extracted.document, &f.file_name, 1);
+        if !errors.is_empty() {
+            return Err(Error::new(format!(
+                "{} does not build on a scratch database after the files before it (lines of its up section): {}",
+                f.file_name,
+                errors.into_iter().take(3).collect::<Vec<_>>().join("; ")
+            )));
+        }
+        if !after_each(i, &mut s)? {
+            break;
+        }
     }
-    Ok(applied.session.catalog()?)
+    Ok(s)
 }
 
 /// A migration file `migrate new` wrote.
@@ -351,15 +411,20 @@ pub struct Written {
     pub down_statements: usize,
     /// Hazard codes of the up section (`DIF001`, …), one per hazard.
     pub hazards: Vec<String>,
+    /// The document's statements that failed and are not part of the migration (as `up`
+    /// leaves them out).
+    pub left_out: Vec<String>,
 }
 
 /// Write the next migration: from the state the files of `dir` build to the document's schema
 /// (up) and back (down), both tried on a scratch database first. `Ok(None)`: no change.
+/// `strict`: a document with a failing statement is refused instead of migrated without it.
 pub fn new_migration(
     dir: &Path,
     document: &Path,
     name: &str,
     server: &Server,
+    strict: bool,
 ) -> Result<Option<Written>, Error> {
     let files = read_dir(dir)?;
     let stale = ledger::differences(dir, &files)?;
@@ -370,21 +435,27 @@ pub fn new_migration(
             stale.join("; ")
         )));
     }
-    let mut built = Scratch::empty(server)?;
-    for f in &files {
-        built.run_steps(f, &f.up).map_err(|e| {
-            Error::new(format!(
-                "the existing migrations do not build: {}",
-                e.message.replace(
-                    "fails on a scratch copy of the target's schema",
-                    "fails on a scratch database"
-                )
-            ))
-        })?;
-    }
+    let mut built = build_files(&files, server, &mut |_, _| Ok(true))
+        .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;
     let from = built.catalog()?;
-    let to = document_catalog(document, server)?;
+    let BuiltDocument {
+        catalog: to,
+        script,
+        left_out,
+    } = build_document(document, server)?;
+    if strict && !left_out.is_empty() {
+        return Err(Error::new(format!(
+            "{} does not apply cleanly ({} error{}; `pgspec check` shows them): {}",
+            document.display(),
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+            left_out.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+        )));
+    }
     let options = compare_options(&from, &to);
+    if files.is_empty() {
+        return first_migration(dir, document, name, server, &to, &from, &script, left_out);
+    }
     let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
         Error::new(format!(
             "pgspec cannot express the change yet ({}): {}",
@@ -426,25 +497,109 @@ pub fn new_migration(
     let file_name = format!("{version:04}_{slug}.sql");
     let text = file::render(version, &slug, &document.display().to_string(), &up, &down);
     let parsed = file::parse(&file_name, text.as_bytes())?;
+    let mut written = write_new(
+        dir,
+        files,
+        parsed,
+        &text,
+        version,
+        up.statements.len(),
+        &down,
+        left_out,
+    )?;
+    written.hazards = up
+        .statements
+        .iter()
+        .flat_map(|s| s.hazards.iter().map(|h| h.code.code().to_string()))
+        .collect();
+    Ok(Some(written))
+}
+
+/// The first migration: the document's own statements as `pgspec up` ran them (the script
+/// `pgspec sql` prints), so that it equals a database `up` made; its down section drops what
+/// it made (diff back to the empty database).
+#[allow(clippy::too_many_arguments)]
+fn first_migration(
+    dir: &Path,
+    document: &Path,
+    name: &str,
+    server: &Server,
+    to: &Catalog,
+    empty: &Catalog,
+    script: &str,
+    left_out: Vec<String>,
+) -> Result<Option<Written>, Error> {
+    if differences(empty, to).is_empty() {
+        return Ok(None);
+    }
+    // Facts the catalog does not model (privileges on a schema, comments on constraints) go
+    // with the objects the down section drops; the trial below shows none is left.
+    let mut without_facts = to.clone();
+    without_facts.unmodelled.clear();
+    let down = pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
+        Error::new(format!(
+            "pgspec cannot express the way back to an empty database ({}): {}",
+            Rule::MigrationRefused.code(),
+            refusals_text(&r)
+        ))
+    })?;
+    let text = file::render_first(1, &file::slug(name), &document.display().to_string(), script, &down);
+    let file_name = format!("{:04}_{}.sql", 1, file::slug(name));
+    let parsed = file::parse(&file_name, text.as_bytes())?;
+    // The trial: the file builds the document's schema, and its down section empties it.
+    let mut s = build_files(std::slice::from_ref(&parsed), server, &mut |_, _| Ok(true))?;
+    let after = s.catalog()?;
+    let left = differences(&after, to);
+    if !left.is_empty() {
+        return Err(Error::new(format!(
+            "the document's script does not rebuild its schema on a scratch database: {}",
+            left.join("; ")
+        )));
+    }
+    s.run_steps(&parsed, &parsed.down)?;
+    let after_down = s.catalog()?;
+    let left = differences(&after_down, empty);
+    if !left.is_empty() {
+        return Err(Error::new(format!(
+            "after the down section ran on a scratch database, this is left: {}",
+            left.join("; ")
+        )));
+    }
+    write_new(dir, Vec::new(), parsed, &text, 1, 0, &down, left_out).map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_new(
+    dir: &Path,
+    files: Vec<MigrationFile>,
+    parsed: MigrationFile,
+    text: &str,
+    version: u32,
+    up_statements: usize,
+    down: &Plan,
+    left_out: Vec<String>,
+) -> Result<Written, Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
-    let path = dir.join(&file_name);
-    std::fs::write(&path, &text)
+    let path = dir.join(&parsed.file_name);
+    std::fs::write(&path, text)
         .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+    let up_statements = if up_statements == 0 {
+        parsed.up.len()
+    } else {
+        up_statements
+    };
     let mut all = files;
     all.push(parsed);
     ledger::write(dir, &all)?;
-    Ok(Some(Written {
+    Ok(Written {
         path,
         version,
-        up_statements: up.statements.len(),
+        up_statements,
         down_statements: down.statements.len(),
-        hazards: up
-            .statements
-            .iter()
-            .flat_map(|s| s.hazards.iter().map(|h| h.code.code().to_string()))
-            .collect(),
-    }))
+        hazards: Vec::new(),
+        left_out,
+    })
 }
 
 fn run_plan(scratch: &mut Scratch, plan: &Plan) -> Result<(), String> {
@@ -585,43 +740,48 @@ fn baseline(
     target: &Catalog,
     server: &Server,
 ) -> Result<Option<(usize, Scratch)>, Error> {
-    let mut scratch = Scratch::empty(server)?;
-    let empty = scratch.catalog()?;
+    let empty = Scratch::empty(server)?.catalog()?;
     if differences(&empty, target).is_empty() {
         return Ok(None);
     }
-    let mut first_difference = Vec::new();
     let mut matched = None;
-    for (i, f) in files.iter().enumerate() {
-        scratch.run_steps(f, &f.up).map_err(|e| {
-            Error::new(format!(
-                "the migrations do not build on a scratch database: {}",
-                e.message
-            ))
-        })?;
-        let now = scratch.catalog()?;
-        let left = differences(&now, target);
+    let mut first_difference = Vec::new();
+    let scratch = build_files(files, server, &mut |i, s| {
+        let left = differences(&s.catalog()?, target);
         if left.is_empty() {
             matched = Some(i + 1);
-        } else if i == 0 {
-            first_difference.clone_from(&left);
+            return Ok(false);
         }
-        if matched.is_some() && !left.is_empty() {
-            break;
+        if i == 0 {
+            first_difference = left;
         }
-    }
+        Ok(true)
+    })
+    .map_err(|e| Error::new(format!("the migrations do not build: {e}")))?;
     let Some(k) = matched else {
         return Err(Error::new(format!(
-            "the database has a schema but no migration history, and no prefix of the migrations builds that schema (after the first file, still to change: {}); write a first migration that equals it (`pgspec migrate new` on the document it was made from)",
+            "the database has a schema but no migration history, and no prefix of the migrations builds that schema (after the first file, still to change: {}); write a first migration that equals it (`pgspec migrate new` on the document it was made from, into an empty directory)",
             first_difference.into_iter().take(5).collect::<Vec<_>>().join("; ")
         )));
     };
-    // The scratch database went one file past k: rebuild it at k.
-    let mut at_k = Scratch::empty(server)?;
-    for f in &files[..k] {
-        at_k.run_steps(f, &f.up)?;
+    Ok(Some((k, scratch)))
+}
+
+/// A scratch database with the target's schema: the applied files built again when they
+/// give exactly the target's schema, else a copy made from the target's catalog. The second
+/// value: how the target drifted from its applied files (empty: it did not).
+fn copy_of_target(
+    applied_files: &[MigrationFile],
+    catalog: &Catalog,
+    server: &Server,
+) -> Result<(Scratch, Vec<String>), Error> {
+    let mut built = build_files(applied_files, server, &mut |_, _| Ok(true))?;
+    let drift = differences(&built.catalog()?, catalog);
+    if drift.is_empty() {
+        return Ok((built, drift));
     }
-    Ok(Some((k, at_k)))
+    drop(built);
+    Ok((Scratch::copy_of(server, catalog)?, drift))
 }
 
 /// Apply the pending files of `dir` to the target, in order, under the migration lock.
@@ -689,11 +849,24 @@ fn apply_locked(
     if options.validate && !pending.is_empty() {
         let mut s = match scratch.take() {
             Some(s) => s,
-            None => Scratch::copy_of(scratch_server, &catalog).map_err(|e| {
-                Error::new(format!(
-                    "{e} (--no-validate applies without the trial run)"
-                ))
-            })?,
+            None => {
+                let applied_files: Vec<MigrationFile> = files
+                    .iter()
+                    .filter(|f| applied.iter().any(|r| r.version == f.version))
+                    .cloned()
+                    .collect();
+                let (s, drift) = copy_of_target(&applied_files, &catalog, scratch_server)
+                    .map_err(|e| {
+                        Error::new(format!("{e} (--no-validate applies without the trial run)"))
+                    })?;
+                if !drift.is_empty() {
+                    report.notes.push(format!(
+                        "the database differs from what its applied migrations build (changed by hand?): {}",
+                        drift.into_iter().take(5).collect::<Vec<_>>().join("; ")
+                    ));
+                }
+                s
+            }
         };
         for f in &pending {
             s.run_steps(f, &f.up)?;
@@ -803,9 +976,19 @@ fn down_locked(
     }
     if options.validate {
         let catalog = target.catalog()?;
-        let mut s = Scratch::copy_of(scratch_server, &catalog).map_err(|e| {
-            Error::new(format!("{e} (--no-validate reverts without the trial run)"))
-        })?;
+        let applied_files: Vec<MigrationFile> = files
+            .iter()
+            .filter(|f| applied.iter().any(|r| r.version == f.version))
+            .cloned()
+            .collect();
+        let (mut s, drift) = copy_of_target(&applied_files, &catalog, scratch_server)
+            .map_err(|e| Error::new(format!("{e} (--no-validate reverts without the trial run)")))?;
+        if !drift.is_empty() {
+            report.notes.push(format!(
+                "the database differs from what its applied migrations build (changed by hand?): {}",
+                drift.into_iter().take(5).collect::<Vec<_>>().join("; ")
+            ));
+        }
         let mut before = catalog;
         for f in &chosen {
             s.run_steps(f, &f.down)?;
