@@ -9,6 +9,7 @@ mod fix;
 mod generated;
 mod hostile;
 mod lint;
+mod migrate;
 mod model;
 mod ownership;
 mod postgres;
