@@ -164,7 +164,10 @@ fn migrate_a_failing_statement_halfway_leaves_the_database_unchanged_and_unrecor
         "{}",
         text(&out)
     );
-    assert!(!f.exists("public.u") && !f.exists("public.v"), "half a file stayed");
+    assert!(
+        !f.exists("public.u") && !f.exists("public.v"),
+        "half a file stayed"
+    );
     assert_eq!(f.scalar("SELECT count(*) FROM public.t"), 10);
     assert_eq!(
         f.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_big'"),
@@ -176,7 +179,9 @@ fn migrate_a_failing_statement_halfway_leaves_the_database_unchanged_and_unrecor
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.lines().any(|l| l.starts_with("0002_bad.sql") && l.contains("pending")),
+        stdout
+            .lines()
+            .any(|l| l.starts_with("0002_bad.sql") && l.contains("pending")),
         "{}",
         text(&out)
     );
@@ -244,8 +249,7 @@ fn migrate_two_concurrent_applies_never_apply_a_file_twice() {
     ];
     for out in &outs {
         let clean_wait = out.status.code() == Some(0);
-        let clear_refusal =
-            out.status.code() == Some(2) && stderr(out).contains("migration lock");
+        let clear_refusal = out.status.code() == Some(2) && stderr(out).contains("migration lock");
         assert!(clean_wait || clear_refusal, "{}", text(out));
     }
     let applied_by: usize = outs
@@ -396,7 +400,9 @@ fn migrate_kill_9_during_apply_leaves_a_state_the_next_run_reports_and_continues
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        stdout.lines().any(|l| l.starts_with("0001_base.sql") && l.contains("applied"))
+        stdout
+            .lines()
+            .any(|l| l.starts_with("0001_base.sql") && l.contains("applied"))
             && stdout
                 .lines()
                 .any(|l| l.starts_with("0002_slow.sql") && l.contains("pending")),
@@ -411,12 +417,14 @@ fn migrate_kill_9_during_apply_leaves_a_state_the_next_run_reports_and_continues
     assert_eq!(f.scalar("SELECT sum(x) FROM public.t"), sum_before + 20);
 }
 
+/// Per table (`schema.name`): its row count and a checksum of its rows.
+type Sums = BTreeMap<String, (i64, String)>;
+/// Per table: the quoted columns a checksum reads.
+type Columns = BTreeMap<String, Vec<String>>;
+
 /// Row count and a checksum of the rows of every table of the user's schemas, over the
 /// columns `columns` lists (the columns before the edit), or all when absent.
-fn snapshot(
-    database: &str,
-    columns: Option<&BTreeMap<String, Vec<String>>>,
-) -> (BTreeMap<String, (i64, String)>, BTreeMap<String, Vec<String>>) {
+fn snapshot(database: &str, columns: Option<&Columns>) -> (Sums, Columns) {
     let mut c = client(database);
     let tables: Vec<(String, String)> = c
         .query(
@@ -514,7 +522,10 @@ fn migrate_data_survives_an_edited_seed_001() {
     );
 
     let check = "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 150)";
-    assert!(original.contains(check), "seed 001 changed; adjust the edit");
+    assert!(
+        original.contains(check),
+        "seed 001 changed; adjust the edit"
+    );
     let edited = original.replace(
         check,
         "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 300)",
@@ -575,11 +586,22 @@ fn migrate_data_survives_an_edited_seed_001() {
     let out = pgspec(&["migrate", "down", &doc_s]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(stderr(&out).contains("loses data"), "{}", text(&out));
-    let out = pgspec(&["migrate", "down", &doc_s, "1", "--allow-hazards", "data-loss"]);
+    let out = pgspec(&[
+        "migrate",
+        "down",
+        &doc_s,
+        "1",
+        "--allow-hazards",
+        "data-loss",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (back, _) = snapshot(&database, Some(&columns));
     for (table, sum) in &before {
-        assert_eq!(back.get(table), Some(sum), "rows of {table} changed on the way back");
+        assert_eq!(
+            back.get(table),
+            Some(sum),
+            "rows of {table} changed on the way back"
+        );
     }
     assert!(!back.contains_key("prod_pingvas.tags"));
     let out = pgspec(&["migrate", "status", &doc_s]);

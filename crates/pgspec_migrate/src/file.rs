@@ -73,7 +73,11 @@ pub fn slug(name: &str) -> String {
         s = s.replace("__", "_");
     }
     let s = s.trim_matches('_').to_string();
-    let mut s = if s.is_empty() { "change".to_string() } else { s };
+    let mut s = if s.is_empty() {
+        "change".to_string()
+    } else {
+        s
+    };
     s.truncate(60);
     s
 }

@@ -58,7 +58,10 @@ pub fn differences(dir: &Path, files: &[MigrationFile]) -> Result<Vec<String>, E
         match recorded.iter().find(|(name, _)| *name == f.file_name) {
             None => out.push(format!("{} is not in the ledger", f.file_name)),
             Some((_, hash)) if *hash != f.checksum => {
-                out.push(format!("{} changed since the ledger was written", f.file_name));
+                out.push(format!(
+                    "{} changed since the ledger was written",
+                    f.file_name
+                ));
             }
             Some(_) => {}
         }
@@ -69,7 +72,10 @@ pub fn differences(dir: &Path, files: &[MigrationFile]) -> Result<Vec<String>, E
         }
     }
     if out.is_empty() {
-        let body: String = recorded.iter().map(|(n, h)| format!("{n} h1:{h}\n")).collect();
+        let body: String = recorded
+            .iter()
+            .map(|(n, h)| format!("{n} h1:{h}\n"))
+            .collect();
         if total.trim_start_matches("h1:") != sha256_hex(body.as_bytes()) {
             out.push("the ledger's first line is not the hash of its other lines (a merge left it stale?)".into());
         } else {
@@ -105,8 +111,11 @@ mod tests {
         let edited = file("0002_b.sql", "-- pgspec:up\nCREATE TABLE b (y int);\n");
         let d = differences(dir.path(), &[a.clone(), edited]).expect("read");
         assert_eq!(d, vec!["0002_b.sql changed since the ledger was written"]);
-        let d = differences(dir.path(), &[a.clone()]).expect("read");
-        assert_eq!(d, vec!["0002_b.sql is in the ledger but not in the directory"]);
+        let d = differences(dir.path(), std::slice::from_ref(&a)).expect("read");
+        assert_eq!(
+            d,
+            vec!["0002_b.sql is in the ledger but not in the directory"]
+        );
         let c = file("0003_c.sql", "-- pgspec:up\nCREATE TABLE c (x int);\n");
         let d = differences(dir.path(), &[a, b, c]).expect("read");
         assert_eq!(d, vec!["0003_c.sql is not in the ledger"]);
@@ -117,7 +126,7 @@ mod tests {
         let a = file("0001_a.sql", "-- pgspec:up\nCREATE TABLE a (x int);\n");
         let b = file("0002_b.sql", "-- pgspec:up\nCREATE TABLE b (x int);\n");
         let c = file("0002_c.sql", "-- pgspec:up\nCREATE TABLE c (x int);\n");
-        let one = render(&[a.clone()]);
+        let one = render(std::slice::from_ref(&a));
         let with_b = render(&[a.clone(), b]);
         let with_c = render(&[a, c]);
         let first = |s: &str| s.lines().next().unwrap_or("").to_string();

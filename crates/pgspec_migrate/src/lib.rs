@@ -120,9 +120,7 @@ pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
         .map(|f| {
             let row = applied.iter().find(|r| r.version == f.version);
             let state = match row {
-                Some(r) if r.checksum == f.checksum && r.file_name == f.file_name => {
-                    State::Applied
-                }
+                Some(r) if r.checksum == f.checksum && r.file_name == f.file_name => State::Applied,
                 Some(_) => State::Edited,
                 None if last_applied.is_some_and(|v| v > f.version) => State::OutOfOrder,
                 None => State::Pending,
@@ -219,7 +217,10 @@ fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
             .iter()
             .map(|s| s.sql.lines().next().unwrap_or("").to_string())
             .collect(),
-        Err(r) => r.iter().map(|x| format!("{}: {}", x.object, x.message)).collect(),
+        Err(r) => r
+            .iter()
+            .map(|x| format!("{}: {}", x.object, x.message))
+            .collect(),
     }
 }
 
@@ -244,8 +245,8 @@ impl Scratch {
     fn copy_of(server: &Server, catalog: &Catalog) -> Result<Scratch, Error> {
         let mut s = Scratch::empty(server)?;
         let empty = s.session.catalog()?;
-        let build = pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog))
-            .map_err(|r| {
+        let build =
+            pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog)).map_err(|r| {
                 Error::new(format!(
                     "the target's schema cannot be copied to a scratch database: {}",
                     refusals_text(&r)
@@ -253,7 +254,9 @@ impl Scratch {
             })?;
         for st in &build.statements {
             s.run(&st.sql).map_err(|e| {
-                Error::new(format!("copying the target's schema to a scratch database: {e}"))
+                Error::new(format!(
+                    "copying the target's schema to a scratch database: {e}"
+                ))
             })?;
         }
         let copied = s.session.catalog()?;
@@ -353,7 +356,12 @@ pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Err
     let mut s = Scratch::empty(server)?;
     let built = pgspec_provision::up::build(&extracted, &mut s.session)
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
-    let left_out = report_errors(&built.report, &extracted.document, &label, u32::from(is_sql));
+    let left_out = report_errors(
+        &built.report,
+        &extracted.document,
+        &label,
+        u32::from(is_sql),
+    );
     Ok(BuiltDocument {
         catalog: s.catalog()?,
         script: pgspec_provision::up::system_script(&label, &built),
@@ -449,7 +457,12 @@ pub fn new_migration(
             document.display(),
             left_out.len(),
             if left_out.len() == 1 { "" } else { "s" },
-            left_out.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+            left_out
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
         )));
     }
     let options = compare_options(&from, &to);
@@ -536,14 +549,21 @@ fn first_migration(
     // with the objects the down section drops; the trial below shows none is left.
     let mut without_facts = to.clone();
     without_facts.unmodelled.clear();
-    let down = pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
-        Error::new(format!(
-            "pgspec cannot express the way back to an empty database ({}): {}",
-            Rule::MigrationRefused.code(),
-            refusals_text(&r)
-        ))
-    })?;
-    let text = file::render_first(1, &file::slug(name), &document.display().to_string(), script, &down);
+    let down =
+        pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
+            Error::new(format!(
+                "pgspec cannot express the way back to an empty database ({}): {}",
+                Rule::MigrationRefused.code(),
+                refusals_text(&r)
+            ))
+        })?;
+    let text = file::render_first(
+        1,
+        &file::slug(name),
+        &document.display().to_string(),
+        script,
+        &down,
+    );
     let file_name = format!("{:04}_{}.sql", 1, file::slug(name));
     let parsed = file::parse(&file_name, text.as_bytes())?;
     // The trial: the file builds the document's schema, and its down section empties it.
@@ -706,7 +726,8 @@ fn run_on_target(
                 .map_err(|e| apply_failed(file, i, &e))?;
         }
         finish(&mut tx, start.elapsed())?;
-        tx.commit().map_err(|e| apply_failed(file, steps.len(), &e))?;
+        tx.commit()
+            .map_err(|e| apply_failed(file, steps.len(), &e))?;
         return Ok(start.elapsed());
     }
     for (i, s) in steps.iter().enumerate() {
@@ -855,8 +876,8 @@ fn apply_locked(
                     .filter(|f| applied.iter().any(|r| r.version == f.version))
                     .cloned()
                     .collect();
-                let (s, drift) = copy_of_target(&applied_files, &catalog, scratch_server)
-                    .map_err(|e| {
+                let (s, drift) =
+                    copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
                         Error::new(format!("{e} (--no-validate applies without the trial run)"))
                     })?;
                 if !drift.is_empty() {
@@ -981,8 +1002,10 @@ fn down_locked(
             .filter(|f| applied.iter().any(|r| r.version == f.version))
             .cloned()
             .collect();
-        let (mut s, drift) = copy_of_target(&applied_files, &catalog, scratch_server)
-            .map_err(|e| Error::new(format!("{e} (--no-validate reverts without the trial run)")))?;
+        let (mut s, drift) =
+            copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
+                Error::new(format!("{e} (--no-validate reverts without the trial run)"))
+            })?;
         if !drift.is_empty() {
             report.notes.push(format!(
                 "the database differs from what its applied migrations build (changed by hand?): {}",
