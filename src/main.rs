@@ -14,7 +14,9 @@ mod panic;
 mod printer;
 mod progress;
 
-use commands::{check, cluster, diff, fix, migrate, model, rule, seed, sql, up, verify, ServerArgs};
+use commands::{
+    check, cluster, diff, fix, migrate, model, rule, seed, sql, up, verify, ServerArgs,
+};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///

@@ -235,7 +235,8 @@ pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
 fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<ExitCode> {
     let dir = common.dir(Some(doc));
     let server = server_for(None, &common.server)?;
-    let written = migrate::new_migration(&dir, doc, name, &server, strict).map_err(|e| anyhow!(e.message))?;
+    let written =
+        migrate::new_migration(&dir, doc, name, &server, strict).map_err(|e| anyhow!(e.message))?;
     if common.format == ReportFormat::Json {
         let value = json_envelope(
             "migrate new",
@@ -256,7 +257,9 @@ fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<Exit
         Some(w) => {
             println!("{}", w.path.display());
             for l in &w.left_out {
-                eprintln!("pgspec migrate new: warning: left out, as `pgspec up` leaves it out: {l}");
+                eprintln!(
+                    "pgspec migrate new: warning: left out, as `pgspec up` leaves it out: {l}"
+                );
             }
             let hazards = if w.hazards.is_empty() {
                 String::new()
