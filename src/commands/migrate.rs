@@ -416,10 +416,14 @@ fn finish(
 
 fn run_status(doc: Option<&Path>, common: &Common) -> Result<ExitCode> {
     let dir = common.dir(doc);
-    let servers = Servers::open(doc, common)?;
+    let mut servers = Servers::open(doc, common)?;
+    servers.scratch(&common.server)?;
     let mut target = servers.target()?;
-    let status = migrate::status(&dir, &mut target).map_err(|e| anyhow!(e.message))?;
-    let problem = !status.ledger.is_empty()
+    let status = migrate::status(&dir, &mut target, Some(servers.scratch_server()))
+        .map_err(|e| anyhow!(e.message))?;
+    let drifted = status.drift.as_ref().is_some_and(|d| !d.is_empty());
+    let problem = drifted
+        || !status.ledger.is_empty()
         || status
             .entries
             .iter()
@@ -431,6 +435,7 @@ fn run_status(doc: Option<&Path>, common: &Common) -> Result<ExitCode> {
                 "status": if problem { "problems" } else { "ok" },
                 "migrations": status.entries,
                 "ledger": status.ledger,
+                "drift": status.drift,
             }),
         );
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -459,6 +464,18 @@ fn run_status(doc: Option<&Path>, common: &Common) -> Result<ExitCode> {
         }
         for l in &status.ledger {
             eprintln!("pgspec migrate status: ledger: {l}");
+        }
+        match &status.drift {
+            Some(d) if !d.is_empty() => {
+                eprintln!("pgspec migrate status: the database drifted from its applied migrations (changed by hand?); to bring it back:");
+                for l in d {
+                    eprintln!("  {l}");
+                }
+            }
+            Some(_) => {}
+            None => eprintln!(
+                "pgspec migrate status: drift not checked (an applied file is edited or missing)"
+            ),
         }
         let count = |s: State| status.entries.iter().filter(|e| e.state == s).count();
         eprintln!(

@@ -611,3 +611,47 @@ fn migrate_data_survives_an_edited_seed_001() {
         .any(|l| l.starts_with("0002_edit.sql") && l.contains("pending")));
     let _ = Path::new(&doc_s);
 }
+
+#[test]
+fn migrate_a_statement_pgspec_never_runs_is_refused_from_the_parse_tree_even_without_the_trial() {
+    let f = Fixture::new("hostile");
+    f.write(
+        "0001_base.sql",
+        "CREATE TABLE public.t (x integer);\nCOPY public.t FROM PROGRAM 'id -u';",
+        "DROP TABLE public.t;",
+    );
+    let out = f.migrate("apply", &["--no-validate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("0001_base.sql step 1: pgspec never runs `COPY"),
+        "{}",
+        text(&out)
+    );
+    assert!(!f.exists("public.t"));
+    assert_eq!(f.versions(), Vec::<i32>::new());
+}
+
+#[test]
+fn migrate_status_reports_a_change_made_by_hand_as_drift() {
+    let f = Fixture::new("drift");
+    f.write(
+        "0001_base.sql",
+        "CREATE TABLE public.t (x integer);",
+        "DROP TABLE public.t;",
+    );
+    let out = f.migrate("apply", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = f.migrate("status", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    client(&f.name)
+        .batch_execute("ALTER TABLE public.t ADD COLUMN by_hand text")
+        .expect("alter by hand");
+    let out = f.migrate("status", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("drifted") && err.contains("DROP COLUMN by_hand"),
+        "{}",
+        text(&out)
+    );
+}

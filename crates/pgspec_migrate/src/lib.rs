@@ -650,15 +650,40 @@ pub struct Status {
     pub entries: Vec<Entry>,
     /// How the ledger differs from the files (empty: it matches).
     pub ledger: Vec<String>,
+    /// What the database has that its applied files do not build, or lacks (the statements
+    /// that would bring the database to them); `None` when not compared (no scratch server,
+    /// or an applied file is edited or missing).
+    pub drift: Option<Vec<String>>,
 }
 
-pub fn status(dir: &Path, target: &mut Target<'_>) -> Result<Status, Error> {
+/// The files against the history; with `scratch_server`, also the database's schema against
+/// the state its applied files build (drift: a change made by hand).
+pub fn status(
+    dir: &Path,
+    target: &mut Target<'_>,
+    scratch_server: Option<&Server>,
+) -> Result<Status, Error> {
     let files = read_dir(dir)?;
     let ledger = ledger::differences(dir, &files)?;
     let applied = history::read(&mut target.client)?;
+    let entries = compare(&files, &applied);
+    let drift = match scratch_server {
+        Some(server) if history_problems(&entries).is_empty() => {
+            let applied_files: Vec<MigrationFile> = files
+                .iter()
+                .filter(|f| applied.iter().any(|r| r.version == f.version))
+                .cloned()
+                .collect();
+            let mut built = build_files(&applied_files, server, &mut |_, _| Ok(true))?;
+            let built = built.catalog()?;
+            Some(differences(&target.catalog()?, &built))
+        }
+        _ => None,
+    };
     Ok(Status {
-        entries: compare(&files, &applied),
+        entries,
         ledger,
+        drift,
     })
 }
 
@@ -690,6 +715,27 @@ pub struct Report {
     /// Said to the user: the lock was busy, validation skipped, …
     pub notes: Vec<String>,
     pub validated: bool,
+}
+
+/// Statements pgspec never runs for a document (a program run by the server, a file read or
+/// written, a setting that loads code, another database touched …) are refused in a migration
+/// file too, from the parse tree of each statement, before anything runs: a file is written
+/// from a document, and a document is hostile input.
+fn screen(file: &MigrationFile, steps: &[Step], database: &str) -> Result<(), Error> {
+    for (i, step) in steps.iter().enumerate() {
+        let extracted = pipeline::extract(&as_document(&step.sql));
+        for st in &extracted.statements {
+            if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
+                return Err(Error::new(format!(
+                    "{} step {}: pgspec never runs `{}`: {why}",
+                    file.file_name,
+                    i + 1,
+                    st.text.lines().next().unwrap_or("")
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A failure while a file ran on the target: the database is as before that file (its
@@ -855,6 +901,9 @@ fn apply_locked(
     if pending.is_empty() {
         return Ok(report);
     }
+    for f in &pending {
+        screen(f, &f.up, &target.database)?;
+    }
     let catalog = target.catalog()?;
     let mut scratch = None;
     let mut baseline_count = 0;
@@ -994,6 +1043,9 @@ fn down_locked(
         .collect();
     if chosen.is_empty() {
         return Ok(report);
+    }
+    for f in &chosen {
+        screen(f, &f.down, &target.database)?;
     }
     if options.validate {
         let catalog = target.catalog()?;
