@@ -235,8 +235,10 @@ pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
 fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<ExitCode> {
     let dir = common.dir(Some(doc));
     let server = server_for(None, &common.server)?;
-    let written =
-        migrate::new_migration(&dir, doc, name, &server, strict).map_err(|e| anyhow!(e.message))?;
+    let written = match migrate::new_migration(&dir, doc, name, &server, strict) {
+        Ok(w) => w,
+        Err(e) => return finish("migrate new", Err(e), common.format),
+    };
     if common.format == ReportFormat::Json {
         let value = json_envelope(
             "migrate new",

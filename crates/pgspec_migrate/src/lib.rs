@@ -605,7 +605,12 @@ fn write_new(
     std::fs::write(&path, text)
         .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
     let up_statements = if up_statements == 0 {
-        parsed.up.len()
+        parsed
+            .up
+            .iter()
+            .filter_map(|st| pgspec_sql::ast::parse(&st.sql))
+            .map(|tree| pgspec_sql::ast::top_nodes(&tree).count())
+            .sum()
     } else {
         up_statements
     };
