@@ -12,6 +12,7 @@ mod lint;
 mod migrate;
 mod model;
 mod ownership;
+mod pictures;
 mod postgres;
 mod provision;
 mod rules;

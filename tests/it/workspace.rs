@@ -17,6 +17,7 @@ const PIPELINE: &[&str] = &[
     "pgspec_seed",
     "pgspec_verify",
     "pgspec_migrate",
+    "pgspec_picture",
     "pgspec",
 ];
 
