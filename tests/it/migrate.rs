@@ -5,7 +5,6 @@
 //! row still there, with the catalog of a fresh `up` of the edited document.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -483,17 +482,30 @@ fn catalog(database: &str) -> Catalog {
     Catalog::load_database(&server, database).expect("read the catalog")
 }
 
-/// Seed 001 (the repaired corpus): `migrate new` on the document writes the first migration,
+/// An edit of a seed document: a CHECK changed in place, and a block that adds a column, an
+/// index and a table.
+struct Edit {
+    seed: &'static str,
+    check_from: &'static str,
+    check_to: &'static str,
+    later: &'static str,
+    /// The new table, `schema.name`.
+    new_table: &'static str,
+    /// Pieces the written migration holds.
+    pieces: &'static [&'static str],
+}
+
+/// A seed of the repaired corpus: `migrate new` on the document writes the first migration,
 /// `up` + `seed` fill the database (the migration is recorded as its baseline); the document
 /// gains a column, a changed CHECK, an index and a table; `migrate new` + `migrate apply`
 /// bring the database along, every row stays, and the catalog equals a fresh `up` of the
-/// edited document. `migrate down` then refuses to lose the new table's data unless allowed.
-#[test]
-fn migrate_data_survives_an_edited_seed_001() {
+/// edited document. `migrate down` then refuses to lose the new table's data unless allowed,
+/// and the rows are still there after it.
+fn data_survives(edit: &Edit) {
     let _guard = crate::check::seed_lock();
     let work = tempfile::tempdir().expect("tempdir");
     let doc = work.path().join("schema.md");
-    let original = std::fs::read_to_string(crate::seed_file("repaired", "001")).expect("seed");
+    let original = std::fs::read_to_string(crate::seed_file("repaired", edit.seed)).expect("seed");
     std::fs::write(&doc, &original).expect("write doc");
     let doc_s = doc.display().to_string();
     let database = pgspec::up::database_name_for(&doc_s);
@@ -521,30 +533,21 @@ fn migrate_data_survives_an_edited_seed_001() {
         "the seed loaded no rows: {before:?}"
     );
 
-    let check = "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 150)";
     assert!(
-        original.contains(check),
-        "seed 001 changed; adjust the edit"
+        original.contains(edit.check_from),
+        "seed {} changed; adjust the edit",
+        edit.seed
     );
-    let edited = original.replace(
-        check,
-        "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 300)",
-    ) + "\n\n## Later changes\n\n```sql\n\
-         ALTER TABLE prod_pingvas.users ADD COLUMN nickname TEXT;\n\
-         CREATE INDEX images_format_idx ON prod_pingvas.images (format);\n\
-         CREATE TABLE prod_pingvas.tags (\n    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    label TEXT NOT NULL UNIQUE\n);\n\
-         ```\n";
+    let edited = original.replace(edit.check_from, edit.check_to)
+        + "\n\n## Later changes\n\n```sql\n"
+        + edit.later
+        + "\n```\n";
     std::fs::write(&doc, edited).expect("edit doc");
     let out = pgspec(&["migrate", "new", &doc_s, "--name", "edit"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let written = std::fs::read_to_string(work.path().join("migrations/0002_edit.sql"))
         .unwrap_or_else(|e| panic!("0002_edit.sql: {e}\n{}", text(&out)));
-    for piece in [
-        "ADD COLUMN nickname",
-        "steps <= 300",
-        "images_format_idx",
-        "CREATE TABLE prod_pingvas.tags",
-    ] {
+    for piece in edit.pieces {
         assert!(written.contains(piece), "{piece} missing from:\n{written}");
     }
     let out = pgspec(&["migrate", "apply", &doc_s]);
@@ -560,7 +563,7 @@ fn migrate_data_survives_an_edited_seed_001() {
     for (table, sum) in &before {
         assert_eq!(after.get(table), Some(sum), "rows of {table} changed");
     }
-    assert_eq!(after.get("prod_pingvas.tags").map(|s| s.0), Some(0));
+    assert_eq!(after.get(edit.new_table).map(|s| s.0), Some(0));
 
     let out = pgspec(&["up", &doc_s, "--name", &fresh]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -569,6 +572,7 @@ fn migrate_data_survives_an_edited_seed_001() {
         .iter()
         .flat_map(|c| c.tables.iter().map(|t| t.owner.clone()))
         .collect();
+    owners.sort();
     owners.dedup();
     let options = Options {
         exclude_schemas: vec!["pgspec_migrate".into()],
@@ -603,13 +607,51 @@ fn migrate_data_survives_an_edited_seed_001() {
             "rows of {table} changed on the way back"
         );
     }
-    assert!(!back.contains_key("prod_pingvas.tags"));
+    assert!(!back.contains_key(edit.new_table));
     let out = pgspec(&["migrate", "status", &doc_s]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout)
         .lines()
         .any(|l| l.starts_with("0002_edit.sql") && l.contains("pending")));
-    let _ = Path::new(&doc_s);
+}
+
+#[test]
+fn migrate_data_survives_an_edited_seed_001() {
+    data_survives(&Edit {
+        seed: "001",
+        check_from: "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 150)",
+        check_to: "steps INTEGER NOT NULL DEFAULT 20 CHECK (steps > 0 AND steps <= 300)",
+        later: "ALTER TABLE prod_pingvas.users ADD COLUMN nickname TEXT;\n\
+                CREATE INDEX images_format_idx ON prod_pingvas.images (format);\n\
+                CREATE TABLE prod_pingvas.tags (\n    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    label TEXT NOT NULL UNIQUE\n);",
+        new_table: "prod_pingvas.tags",
+        pieces: &[
+            "ADD COLUMN nickname",
+            "steps <= 300",
+            "images_format_idx",
+            "CREATE TABLE prod_pingvas.tags",
+        ],
+    });
+}
+
+/// Seed 002 has a partitioned table (with the partitions `up` adds for today).
+#[test]
+fn migrate_data_survives_an_edited_seed_002() {
+    data_survives(&Edit {
+        seed: "002",
+        check_from: "CHECK (version > 0);",
+        check_to: "CHECK (version >= 1);",
+        later: "ALTER TABLE settlement_periods ADD COLUMN note TEXT;\n\
+                CREATE INDEX idx_settlement_periods_note ON settlement_periods (note);\n\
+                CREATE TABLE tags (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL UNIQUE);",
+        new_table: "public.tags",
+        pieces: &[
+            "ADD COLUMN note",
+            "version >= 1",
+            "idx_settlement_periods_note",
+            "CREATE TABLE public.tags",
+        ],
+    });
 }
 
 #[test]
