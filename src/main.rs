@@ -200,6 +200,7 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
         Command::Up(_) => {
             "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
         }
+        Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
         Command::Report(_) => {
             "the report's database (pgspec_report_<pid>_<hash>) may be left: `pgspec down --name NAME DOC` removes it"
         }

@@ -1125,3 +1125,64 @@ fn down_locked(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, sql: &str) -> MigrationFile {
+        file::parse(name, format!("-- pgspec:up\n{sql}\n").as_bytes()).expect("parses")
+    }
+
+    fn row(f: &MigrationFile) -> AppliedRow {
+        AppliedRow {
+            version: f.version,
+            file_name: f.file_name.clone(),
+            checksum: f.checksum.clone(),
+            applied_at: "2026-01-01".into(),
+            duration_ms: 1,
+            baseline: false,
+        }
+    }
+
+    #[test]
+    fn files_and_history_give_each_file_its_state() {
+        let a = file("0001_a.sql", "CREATE TABLE a (x int);");
+        let b = file("0002_b.sql", "CREATE TABLE b (x int);");
+        let c = file("0003_c.sql", "CREATE TABLE c (x int);");
+        let d = file("0004_d.sql", "CREATE TABLE d (x int);");
+        let edited_a = file("0001_a.sql", "CREATE TABLE a (x bigint);");
+        let states = |files: &[MigrationFile], applied: &[AppliedRow]| {
+            compare(files, applied)
+                .into_iter()
+                .map(|e| (e.version, e.state))
+                .collect::<Vec<_>>()
+        };
+        // b slipped in before an applied c; d is new; a as applied.
+        assert_eq!(
+            states(
+                &[a.clone(), b.clone(), c.clone(), d.clone()],
+                &[row(&a), row(&c)]
+            ),
+            vec![
+                (1, State::Applied),
+                (2, State::OutOfOrder),
+                (3, State::Applied),
+                (4, State::Pending)
+            ]
+        );
+        // a edited, c gone.
+        assert_eq!(
+            states(&[edited_a, d.clone()], &[row(&a), row(&c)]),
+            vec![(1, State::Edited), (3, State::Missing), (4, State::Pending)]
+        );
+        // A file renamed keeps its version but not its record.
+        let renamed = file("0001_renamed.sql", "CREATE TABLE a (x int);");
+        assert_eq!(
+            states(std::slice::from_ref(&renamed), &[row(&a)]),
+            vec![(1, State::Edited)]
+        );
+        let problems = history_problems(&compare(&[renamed], &[row(&a)]));
+        assert!(problems[0].contains("as 0001_a.sql"), "{problems:?}");
+    }
+}
