@@ -13,13 +13,13 @@ pub mod ledger;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pgspec_checks::check::CheckOptions;
 use pgspec_checks::pipeline;
 use pgspec_diagnostics::{Rule, Severity};
 use pgspec_diff::{Options, Plan, Refusal};
 use pgspec_postgres::catalog::Catalog;
 use pgspec_postgres::client::Client;
-use pgspec_postgres::{ApplySession, ClusterError, ScratchDatabase, Server};
+use pgspec_postgres::{ApplySession, ClusterError, PrivilegeCheck, ScratchDatabase, Server};
+use pgspec_sql::safety::Safety;
 
 pub use file::{MigrationFile, Step};
 pub use history::AppliedRow;
@@ -339,6 +339,8 @@ pub struct BuiltDocument {
     pub catalog: Catalog,
     pub script: String,
     pub left_out: Vec<String>,
+    /// Roles the document grants to but never creates (`up` creates them, cluster-wide).
+    pub roles_used: Vec<String>,
 }
 
 pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
@@ -366,42 +368,82 @@ pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Err
         catalog: s.catalog()?,
         script: pgspec_provision::up::system_script(&label, &built),
         left_out,
+        roles_used: built.roles_used.clone(),
     })
 }
 
-/// The state `files` build, on a fresh scratch database: each file's up section run by the
-/// engine that applies documents (statement by statement, privileged statements such as
-/// CREATE EXTENSION through pgspec's own path), no fixes. `after_each(i, scratch)` is called
-/// after file `i`; `false` stops there.
+/// The state `files` build, on a fresh scratch database: every statement of each file's up
+/// section runs, as the database's unprivileged owner, except the privileged ones pgspec
+/// rebuilds for a document (an untrusted extension, an allowlisted role), which run through
+/// pgspec's own privileged path; what pgspec never runs is refused. `after_each(i, scratch)`
+/// is called after file `i`; `false` stops there.
+/// `roles`: roles the files grant to without creating them, created first when missing (as
+/// `up` creates them beside the database it makes; dropped with the scratch database).
 fn build_files(
     files: &[MigrationFile],
     server: &Server,
+    roles: &[String],
     after_each: &mut dyn FnMut(usize, &mut Scratch) -> Result<bool, Error>,
 ) -> Result<Scratch, Error> {
     let mut s = Scratch::empty(server)?;
-    let options = CheckOptions {
-        retry_forward_references: false,
-        apply_safe_fixes: false,
-        apply_unsafe_fixes: false,
-        progress: None,
-    };
+    let database = s.session.database().to_string();
+    for role in roles {
+        let op = pgspec_sql::safety::PrivilegedOp::CreateRole {
+            name: role.clone(),
+            options: pgspec_sql::safety::RoleOptions {
+                login: Some(false),
+                ..Default::default()
+            },
+        };
+        // A role that exists already (the cluster's own) is left as it is.
+        let _ = s.session.apply_privileged(&op)?;
+    }
     for (i, f) in files.iter().enumerate() {
         let text: Vec<&str> = f.up.iter().map(|st| st.sql.as_str()).collect();
         let extracted = pipeline::extract(&as_document(&text.join("\n")));
-        let report = pgspec_checks::check::check(
-            &extracted.document,
-            &extracted.statements,
-            extracted.diagnostics,
-            &mut s.session,
-            &options,
-        )?;
-        let errors = report_errors(&report, &extracted.document, &f.file_name, 1);
-        if !errors.is_empty() {
-            return Err(Error::new(format!(
-                "{} does not build on a scratch database after the files before it (lines of its up section): {}",
-                f.file_name,
-                errors.into_iter().take(3).collect::<Vec<_>>().join("; ")
-            )));
+        for st in &extracted.statements {
+            let outcome = match st.safety(Some(&database)) {
+                Safety::Refused(why) => {
+                    return Err(Error::new(format!(
+                        "{}: pgspec never runs `{}`: {why}",
+                        f.file_name,
+                        st.text.lines().next().unwrap_or("")
+                    )))
+                }
+                Safety::TransactionControl => continue,
+                Safety::Privileged { op, .. } => match s.session.privilege_check(&op)? {
+                    PrivilegeCheck::Run => {
+                        let outcome = s.session.apply_privileged(&op)?;
+                        // A role is cluster-wide: one the file creates may exist already
+                        // (`up` keeps the roles it made), as it does beside the target.
+                        let exists =
+                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
+                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
+                        if exists {
+                            continue;
+                        }
+                        outcome
+                    }
+                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
+                    PrivilegeCheck::AlreadyInPlace => continue,
+                    PrivilegeCheck::Refuse(why) => {
+                        return Err(Error::new(format!(
+                            "{}: pgspec does not run `{}` on a scratch database: {why}",
+                            f.file_name,
+                            st.text.lines().next().unwrap_or("")
+                        )))
+                    }
+                },
+                Safety::Document => s.session.apply(&st.text)?,
+            };
+            if let Some(e) = outcome.error() {
+                return Err(Error::new(format!(
+                    "{} does not build on a scratch database after the files before it: `{}`: {}",
+                    f.file_name,
+                    st.text.lines().next().unwrap_or(""),
+                    e.message
+                )));
+            }
         }
         if !after_each(i, &mut s)? {
             break;
@@ -422,6 +464,8 @@ pub struct Written {
     /// The document's statements that failed and are not part of the migration (as `up`
     /// leaves them out).
     pub left_out: Vec<String>,
+    /// What the trial could not show.
+    pub notes: Vec<String>,
 }
 
 /// Write the next migration: from the state the files of `dir` build to the document's schema
@@ -443,14 +487,15 @@ pub fn new_migration(
             stale.join("; ")
         )));
     }
-    let mut built = build_files(&files, server, &mut |_, _| Ok(true))
-        .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;
-    let from = built.catalog()?;
     let BuiltDocument {
         catalog: to,
         script,
         left_out,
+        roles_used,
     } = build_document(document, server)?;
+    let mut built = build_files(&files, server, &roles_used, &mut |_, _| Ok(true))
+        .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;
+    let from = built.catalog()?;
     if strict && !left_out.is_empty() {
         return Err(Error::new(format!(
             "{} does not apply cleanly ({} error{}; `pgspec check` shows them): {}",
@@ -467,7 +512,17 @@ pub fn new_migration(
     }
     let options = compare_options(&from, &to);
     if files.is_empty() {
-        return first_migration(dir, document, name, server, &to, &from, &script, left_out);
+        return first_migration(
+            dir,
+            document,
+            name,
+            server,
+            &to,
+            &from,
+            &script,
+            &roles_used,
+            left_out,
+        );
     }
     let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
         Error::new(format!(
@@ -540,6 +595,7 @@ fn first_migration(
     to: &Catalog,
     empty: &Catalog,
     script: &str,
+    roles_used: &[String],
     left_out: Vec<String>,
 ) -> Result<Option<Written>, Error> {
     if differences(empty, to).is_empty() {
@@ -567,7 +623,12 @@ fn first_migration(
     let file_name = format!("{:04}_{}.sql", 1, file::slug(name));
     let parsed = file::parse(&file_name, text.as_bytes())?;
     // The trial: the file builds the document's schema, and its down section empties it.
-    let mut s = build_files(std::slice::from_ref(&parsed), server, &mut |_, _| Ok(true))?;
+    let mut s = build_files(
+        std::slice::from_ref(&parsed),
+        server,
+        roles_used,
+        &mut |_, _| Ok(true),
+    )?;
     let after = s.catalog()?;
     let left = differences(&after, to);
     if !left.is_empty() {
@@ -576,16 +637,29 @@ fn first_migration(
             left.join("; ")
         )));
     }
-    s.run_steps(&parsed, &parsed.down)?;
-    let after_down = s.catalog()?;
-    let left = differences(&after_down, empty);
-    if !left.is_empty() {
-        return Err(Error::new(format!(
-            "after the down section ran on a scratch database, this is left: {}",
-            left.join("; ")
-        )));
+    // The down section of a first file empties the database; as the owner it cannot drop
+    // what pgspec created with privileges (an untrusted extension): the file is still written,
+    // and the warning says why that section was not tried to the end.
+    let mut notes = Vec::new();
+    match s.run_steps(&parsed, &parsed.down) {
+        Ok(()) => {
+            let after_down = s.catalog()?;
+            let left = differences(&after_down, empty);
+            if !left.is_empty() {
+                return Err(Error::new(format!(
+                    "after the down section ran on a scratch database, this is left: {}",
+                    left.join("; ")
+                )));
+            }
+        }
+        Err(e) => notes.push(format!(
+            "its down section (which empties the database) does not run as the database's owner: {}",
+            e.message
+        )),
     }
-    write_new(dir, Vec::new(), parsed, &text, 1, 0, &down, left_out).map(Some)
+    let mut written = write_new(dir, Vec::new(), parsed, &text, 1, 0, &down, left_out)?;
+    written.notes = notes;
+    Ok(Some(written))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -624,6 +698,7 @@ fn write_new(
         down_statements: down.statements.len(),
         hazards: Vec::new(),
         left_out,
+        notes: Vec::new(),
     })
 }
 
@@ -679,7 +754,7 @@ pub fn status(
                 .filter(|f| applied.iter().any(|r| r.version == f.version))
                 .cloned()
                 .collect();
-            let mut built = build_files(&applied_files, server, &mut |_, _| Ok(true))?;
+            let mut built = build_files(&applied_files, server, &[], &mut |_, _| Ok(true))?;
             let built = built.catalog()?;
             Some(differences(&target.catalog()?, &built))
         }
@@ -818,7 +893,7 @@ fn baseline(
     }
     let mut matched = None;
     let mut first_difference = Vec::new();
-    let scratch = build_files(files, server, &mut |i, s| {
+    let scratch = build_files(files, server, &[], &mut |i, s| {
         let left = differences(&s.catalog()?, target);
         if left.is_empty() {
             matched = Some(i + 1);
@@ -847,7 +922,7 @@ fn copy_of_target(
     catalog: &Catalog,
     server: &Server,
 ) -> Result<(Scratch, Vec<String>), Error> {
-    let mut built = build_files(applied_files, server, &mut |_, _| Ok(true))?;
+    let mut built = build_files(applied_files, server, &[], &mut |_, _| Ok(true))?;
     let drift = differences(&built.catalog()?, catalog);
     if drift.is_empty() {
         return Ok((built, drift));
