@@ -654,6 +654,26 @@ fn migrate_data_survives_an_edited_seed_002() {
     });
 }
 
+/// Seed 000: partitions, pg_cron, an untrusted extension, roles it only grants to.
+#[test]
+fn migrate_data_survives_an_edited_seed_000() {
+    data_survives(&Edit {
+        seed: "000",
+        check_from: "CONSTRAINT ck_payments_amounts CHECK (net_amount = amount - fee)",
+        check_to: "CONSTRAINT ck_payments_amounts CHECK (net_amount = amount - fee OR fee IS NULL)",
+        later: "ALTER TABLE payments ADD COLUMN note TEXT;\n\
+                CREATE INDEX idx_payments_note ON payments (note);\n\
+                CREATE TABLE tags (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL UNIQUE);",
+        new_table: "public.tags",
+        pieces: &[
+            "ADD COLUMN note",
+            "fee IS NULL",
+            "idx_payments_note",
+            "CREATE TABLE public.tags",
+        ],
+    });
+}
+
 /// Seed 004 has partitions made by its own maintenance function, pg_cron and an untrusted
 /// extension (the first file's script creates them through pgspec's privileged path).
 #[test]
