@@ -12,7 +12,7 @@ use crate::seed::values::{days_since_epoch, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 /// Months after the current one that must have a partition.
 const MONTHS_AHEAD: i64 = 2;
@@ -217,8 +217,8 @@ pub fn functions(
     catalog: &Plan,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     let mut seen = Vec::new();
     for s in statements {
         for obj in s
@@ -348,7 +348,6 @@ pub fn functions(
             }
         }
     }
-    claims
 }
 
 /// Run every pg_cron job command once.
@@ -356,8 +355,8 @@ pub fn schedules(
     app: &mut DocumentConnection<'_>,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     for s in statements {
         // The job, from the statement's kept tree.
         let Some(schedule) = s.cron_schedule() else {
@@ -447,7 +446,6 @@ pub fn schedules(
             }
         }
     }
-    claims
 }
 
 #[cfg(test)]
