@@ -10,6 +10,7 @@ mod fix;
 mod generated;
 mod hostile;
 mod lint;
+mod migrate;
 mod model;
 mod ownership;
 mod pictures;
