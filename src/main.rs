@@ -15,7 +15,7 @@ mod printer;
 mod progress;
 
 use commands::{
-    check, cluster, diff, erd, fix, model, report, rule, seed, sql, up, verify, ServerArgs,
+    check, cluster, diff, erd, fix, migrate, model, report, rule, seed, sql, up, verify, ServerArgs,
 };
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
@@ -128,6 +128,8 @@ enum Command {
     /// that it applies (`psql -v ON_ERROR_STOP=1 -f`), tried on a scratch copy of FROM and
     /// compared with TO before it is printed; what pgspec cannot express is refused (exit 2).
     Diff(diff::DiffArgs),
+    /// Versioned migrations beside the document: `new`, `apply`, `status`, `down`, `hash`.
+    Migrate(migrate::MigrateArgs),
     /// Draw the ERD of what the document really builds: the tables `up` makes with their
     /// columns, keys and types, foreign keys as edges with their cardinality, partitions
     /// folded under their parent, and drift in red (a column an ERD, column table or prose
@@ -198,6 +200,7 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
         Command::Up(_) => {
             "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
         }
+        Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
         Command::Report(_) => {
             "the report's database (pgspec_report_<pid>_<hash>) may be left: `pgspec down --name NAME DOC` removes it"
         }
@@ -271,6 +274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run_verify(&args),
         Command::Model(args) => model::run_model(&args),
         Command::Diff(args) => diff::run_diff(&args),
+        Command::Migrate(args) => migrate::run_migrate(&args),
         Command::Erd(args) => erd::run_erd(&args),
         Command::Report(args) => report::run_report(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),

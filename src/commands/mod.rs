@@ -15,6 +15,7 @@ pub(crate) mod cluster;
 pub(crate) mod diff;
 pub(crate) mod erd;
 pub(crate) mod fix;
+pub(crate) mod migrate;
 pub(crate) mod model;
 pub(crate) mod report;
 pub(crate) mod rule;

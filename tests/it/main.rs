@@ -1,3 +1,4 @@
+mod applying;
 mod catalog;
 mod check;
 mod cli;
@@ -9,6 +10,7 @@ mod fix;
 mod generated;
 mod hostile;
 mod lint;
+mod migrate;
 mod model;
 mod names;
 mod ownership;

@@ -136,6 +136,7 @@ pub fn report(
         &UpOptions {
             recreate: true,
             document: options.document.clone(),
+            ..UpOptions::default()
         },
     );
     let result = built.map_err(SeedError::from).and_then(|built| {

@@ -12,7 +12,7 @@ use crate::seed::values::{days_since_epoch, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 /// Months after the current one that must have a partition.
 const MONTHS_AHEAD: i64 = 2;
@@ -269,8 +269,8 @@ pub fn functions(
     statements: &[Statement],
     document: &crate::document::Document,
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     let mut seen = Vec::new();
     for s in statements {
         for obj in s
@@ -410,7 +410,6 @@ pub fn functions(
             }
         }
     }
-    claims
 }
 
 /// Run every pg_cron job command once.
@@ -418,8 +417,8 @@ pub fn schedules(
     app: &mut DocumentConnection<'_>,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     for s in statements {
         // The job, from the statement's kept tree.
         let Some(schedule) = s.cron_schedule() else {
@@ -509,7 +508,6 @@ pub fn schedules(
             }
         }
     }
-    claims
 }
 
 #[cfg(test)]

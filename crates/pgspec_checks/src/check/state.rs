@@ -71,6 +71,17 @@ pub(super) struct Engine<'a> {
     pub(super) safety: Vec<Safety>,
     /// Whether each statement sits inside the document's own `BEGIN … COMMIT`.
     pub(super) in_document_transaction: Vec<bool>,
+    /// Statements whose foreign keys into a reference cycle pgspec moved into ALTER TABLE
+    /// statements, and those statements (owner, SQL) while they wait for both tables.
+    pub(super) cycle_broken: HashSet<usize>,
+    /// Statements the database holds in a form the document does not say, chosen by pgspec
+    /// (an assumption, or in `check` a behaviour-changing fix): what the statements behind them
+    /// report is found assuming it. The fix title says what was assumed.
+    pub(super) assumed: HashMap<usize, String>,
+    /// Those of [`Engine::assumed`] that stand for a person's decision (an assumption), not a
+    /// behaviour-changing fix.
+    pub(super) assumptions: HashSet<usize>,
+    pub(super) moved_constraints: Vec<(usize, String)>,
 }
 
 /// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a
