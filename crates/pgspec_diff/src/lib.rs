@@ -17,6 +17,7 @@ mod indexes;
 mod names;
 mod privileges;
 mod relations;
+mod renames;
 mod sequences;
 mod types;
 mod views;
@@ -28,6 +29,7 @@ use pgspec_postgres::catalog::Catalog;
 use serde::Serialize;
 
 pub use names::qualified;
+pub use renames::{renames, Rename, RenameKind};
 
 /// One statement of a plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
