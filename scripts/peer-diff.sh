@@ -44,6 +44,8 @@ out = Path(os.environ["OUT"])
 suites = os.environ["SUITES"].split()
 flt = os.environ["FILTER"]
 limit = int(os.environ["LIMIT"])
+# The peers' cases expect a drop and an add where pgspec offers a rename: --no-renames by default.
+RENAMES = os.environ.get("RENAMES", "--no-renames")
 
 def db_url(name):
     return re.sub(r"/postgres\?", f"/{name}?", cluster, count=1)
@@ -149,7 +151,7 @@ for suite, group, path, meta in cases():
         res["why"] = (ra.stderr or rb.stderr).strip().splitlines()[-1:] 
         results.append(res); print(cid, res["status"], file=sys.stderr); continue
     t0 = time.monotonic()
-    r = run([pgspec, "diff", "--format", "json", db_url(a), str(path / "b.sql")])
+    r = run([pgspec, "diff", "--format", "json", RENAMES, db_url(a), str(path / "b.sql")])
     res["seconds"] = round(time.monotonic() - t0, 3)
     if r.returncode == 2:
         res["status"] = "refused"
@@ -160,6 +162,8 @@ for suite, group, path, meta in cases():
     else:
         plan = json.loads(r.stdout)
         stmts = plan.get("statements", [])
+        res["rename_candidates"] = any("renames" in n for n in plan.get("notes", []))
+        res["not_validated"] = [n for n in plan.get("notes", []) if n.startswith("not validated")]
         res["statements"] = len(stmts)
         res["hazards"] = sorted({h["code"] for s in stmts for h in s["hazards"]})
         sql = "".join(s["sql"] + "\n;\n" for s in stmts)

@@ -335,6 +335,20 @@ fn validate(
         ignore_grantees: from.owners.clone(),
         ..options.clone()
     };
+    let attachments = diff::partition_copies_differ(&after, to, &options);
+    if !attachments.is_empty() {
+        return Ok(Some(
+            attachments
+                .into_iter()
+                .map(|m| {
+                    refusal(
+                        "validation",
+                        format!("after the plan ran on a copy of FROM: {m}"),
+                    )
+                })
+                .collect(),
+        ));
+    }
     match diff::plan(&after, to, &options) {
         Ok(rest) if rest.is_empty() => Ok(None),
         Ok(rest) => Ok(Some(

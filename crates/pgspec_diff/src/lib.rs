@@ -28,6 +28,7 @@ use pgspec_diagnostics::Rule;
 use pgspec_postgres::catalog::Catalog;
 use serde::Serialize;
 
+pub use indexes::partition_copies_differ;
 pub use names::qualified;
 pub use renames::{renames, Rename, RenameKind};
 
@@ -132,6 +133,9 @@ enum Phase {
     Tables,
     Columns,
     DropColumns,
+    // A child's column its parent drops (taking the inherited copy along) that TO declares
+    // on the child itself.
+    ReAddedColumns,
     Constraints,
     // After the indexes: a foreign key may reference a unique index that is no constraint.
     Indexes,
