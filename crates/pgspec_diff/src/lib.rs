@@ -11,6 +11,7 @@
 //! extensions and schemas (removed tables go with the first drops); comments and privileges last.
 
 mod columns;
+mod comments;
 mod constraints;
 mod functions;
 mod indexes;
@@ -260,6 +261,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
     views::creates(&mut p);
     relations::triggers_and_policies_adds(&mut p);
     relations::comments(&mut p);
+    comments::diff(&mut p);
     privileges::diff(&mut p);
     unmodelled(&mut p);
     if !p.refusals.is_empty() {
@@ -313,12 +315,12 @@ fn unmodelled(p: &mut Planner<'_>) {
         .from
         .unmodelled
         .iter()
-        .filter(|l| !to.unmodelled.contains(l) && !ignored(l))
+        .filter(|l| !to.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
     let new: Vec<&String> = to
         .unmodelled
         .iter()
-        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l))
+        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
     let mut refusals = Vec::new();
     for l in gone {
