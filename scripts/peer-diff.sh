@@ -5,6 +5,7 @@
 #   SUITES="pg-schema-diff migra" FILTER=enum LIMIT=20 OUT=/tmp/peer-diff scripts/peer-diff.sh
 #   SUITES="sqldef sqldef-reverse" scripts/peer-diff.sh     # sqldef's psqldef YAML cases, both ways
 #   SPEED=1 RUNS=5 scripts/peer-diff.sh                     # and time migra beside pgspec
+#   STRIDE=3 SUITES=sqldef scripts/peer-diff.sh             # every third case only
 # For each case: build A and B with psql in databases of pgspec's private cluster (creating the
 # roles the case names), run `pgspec diff --format json <A's URL> b.sql`, apply its statements to
 # A with psql (ON_ERROR_STOP), compare the normalised `pg_dump --schema-only` of A and B (its
@@ -34,7 +35,7 @@ fi
 echo "pgspec: $PGSPEC; cluster: $url; results: $out/results.jsonl" >&2
 
 PEERS=$peers PGSPEC=$PGSPEC CLUSTER_URL=$url OUT=$out SUITES=${SUITES:-pg-schema-diff migra} \
-FILTER=${FILTER:-} LIMIT=${LIMIT:-0} SPEED=${SPEED:-0} RUNS=${RUNS:-5} RENAMES=${RENAMES:---no-renames} \
+FILTER=${FILTER:-} LIMIT=${LIMIT:-0} SPEED=${SPEED:-0} STRIDE=${STRIDE:-1} RUNS=${RUNS:-5} RENAMES=${RENAMES:---no-renames} \
 exec python3 - <<'PY'
 import json, os, re, statistics, subprocess, sys, time
 from collections import defaultdict
@@ -185,9 +186,15 @@ def time_migra(a, b):
 
 results = []
 n = 0
+# STRIDE=k: every k-th case of each suite, in file order (a fixed sample when time is short).
+stride = int(os.environ.get("STRIDE", "1"))
+seen = defaultdict(int)
 for suite, group, path, meta in cases():
     cid = f"{suite}/{group}/{path.name}"
     if flt and flt not in cid:
+        continue
+    seen[suite] += 1
+    if (seen[suite] - 1) % stride:
         continue
     if "plan_factory" in meta:
         continue  # tests of the peer's own API (schema sources), not of a diff
