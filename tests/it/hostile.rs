@@ -262,8 +262,12 @@ impl Snapshot {
         .collect();
         let databases = text_rows(
             &mut c,
+            // Spare databases pgspec makes for the next run (its own: the superuser's and closed
+            // to connections, so no document reaches them) come and go between snapshots.
             "SELECT datname, concat_ws(',', pg_catalog.pg_get_userbyid(datdba), datallowconn, \
-             datconnlimit, datistemplate) FROM pg_catalog.pg_database",
+             datconnlimit, datistemplate) FROM pg_catalog.pg_database \
+             WHERE NOT (datname LIKE 'pgspec\\_spare\\_%' AND NOT datallowconn \
+             AND datdba = 'postgres'::regrole)",
         )
         .into_iter()
         .map(|r| (r[0].clone(), r[1].clone()))

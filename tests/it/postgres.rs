@@ -623,6 +623,31 @@ fn a_statement_that_ends_its_own_backend_leaves_the_session_usable() {
 }
 
 #[test]
+fn document_statements_never_leave_a_transaction_block_open() {
+    let server = embedded_server();
+    let db = scratch(&server);
+    let mut s = db.session().expect("session");
+    let (doc, _) = pgspec::document::read(
+        b"```sql\nCREATE TABLE t (id int);\nSTART TRANSACTION;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\n```\n",
+    );
+    let (statements, _) = pgspec::sql::extract(&doc);
+    assert_eq!(statements.len(), 4);
+    for stmt in &statements[..3] {
+        applied(s.apply_statement(stmt).expect("apply"));
+    }
+    // The block START TRANSACTION opened was committed after that statement, so the row is
+    // there whatever the next statement does (were the block still open, the division by
+    // zero would abort it and take the row along).
+    failed(s.apply_statement(&statements[3]).expect("apply"));
+    s.reset_app_session().expect("reset");
+    assert_eq!(
+        s.query_strings("SELECT count(*)::text FROM public.t")
+            .expect("count"),
+        [[Some("1".to_string())]]
+    );
+}
+
+#[test]
 fn embedded_server_cleans_up_after_dead_runs() {
     let server = embedded_server();
     // A scratch database and role of a run whose process is gone (pid beyond pid_max).
@@ -785,6 +810,63 @@ fn temporary_clusters_are_removed_on_drop() {
     assert!(cluster.socket_dir.join(".s.PGSQL.5432").exists());
     drop(cluster);
     assert!(!root.exists());
+}
+
+#[test]
+fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
+    // A cluster of its own: no other test takes its spares meanwhile.
+    let cluster = Cluster::temporary(&binaries()).expect("temporary");
+    let server = Server::Embedded(cluster);
+    let rows = |sql: &str| -> Vec<String> {
+        let mut admin = server.admin_client("postgres").expect("admin");
+        admin
+            .query(sql, &[])
+            .expect("query")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect()
+    };
+    let closed_spares = || {
+        rows(
+            "SELECT oid::text FROM pg_database WHERE datname LIKE 'pgspec\\_spare\\_%' \
+              AND NOT datallowconn AND datdba = 'postgres'::regrole",
+        )
+    };
+    assert!(closed_spares().is_empty());
+    // The first run creates its database and, meanwhile, a spare for the next one.
+    ScratchDatabase::create(&server, "pgspec_test")
+        .expect("scratch")
+        .drop_now()
+        .expect("drop");
+    let spares = closed_spares();
+    assert_eq!(spares.len(), 1, "one closed spare owned by the superuser");
+    // Something named like a spare but open to connections: never taken, dropped as stale.
+    let decoy = unique("pgspec_spare_decoy");
+    server
+        .admin_client("postgres")
+        .expect("admin")
+        .batch_execute(&format!("CREATE DATABASE {decoy}"))
+        .expect("decoy");
+    let db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    let taken = rows(&format!(
+        "SELECT concat_ws(',', oid, datallowconn::text, pg_get_userbyid(datdba)) FROM pg_database \
+         WHERE datname = '{}'",
+        db.name
+    ));
+    assert_eq!(
+        taken,
+        [format!("{},true,{}", spares[0], db.owner_role())],
+        "the spare, renamed, open, owned by the run's role"
+    );
+    assert!(rows(&format!(
+        "SELECT datname::text FROM pg_database WHERE datname = '{decoy}'"
+    ))
+    .is_empty());
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (id int)").expect("apply"));
+    drop(s);
+    db.drop_now().expect("drop");
+    assert_eq!(closed_spares().len(), 1, "the next spare is made");
 }
 
 /// `cargo test --test it postgres::timings -- --ignored --nocapture`

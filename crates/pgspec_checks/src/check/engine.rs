@@ -283,7 +283,7 @@ impl<'a> Engine<'a> {
                     self.session
                         .prepare(&crate::sql::without_placeholders(&stmt.text)),
                 )?,
-                Validation::Execute => survive_lost_connection(self.session.apply(&stmt.text))?,
+                Validation::Execute => survive_lost_connection(self.session.apply_statement(stmt))?,
                 // Not run, but a statement that does not parse is still reported (the parser
                 // is PostgreSQL's own, through pg_query).
                 Validation::None => match &stmt.facts.parse_error {
@@ -339,7 +339,7 @@ impl<'a> Engine<'a> {
     }
 
     fn apply_schema(&mut self, stmt: &Statement) -> Result<Outcome, ClusterError> {
-        survive_lost_connection(self.session.apply(&stmt.text))
+        survive_lost_connection(self.session.apply_statement(stmt))
     }
 
     /// The statement that already created an object statement `i` creates too (usually an

@@ -61,7 +61,8 @@ impl PgBinaries {
         })
     }
 
-    /// `dir` if it holds initdb, pg_ctl and a `postgres` that reports its version.
+    /// `dir` if it holds initdb, pg_ctl and a `postgres`, with the version its `pg_config`
+    /// reports, or else `postgres` itself.
     fn from_dir(dir: &Path) -> Option<Self> {
         if !["initdb", "pg_ctl", "postgres"]
             .iter()
@@ -69,16 +70,24 @@ impl PgBinaries {
         {
             return None;
         }
-        let out = Command::new(dir.join("postgres"))
-            .arg("--version")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        let version = parse_version(&String::from_utf8_lossy(&out.stdout))?;
+        // The installation's own pg_config answers in ~1 ms; `postgres --version` loads the
+        // server's shared libraries first (~50 ms), which every command would pay.
+        let version = ["pg_config", "postgres"]
+            .iter()
+            .map(|tool| dir.join(tool))
+            .filter(|tool| tool.is_file())
+            .find_map(|tool| {
+                let out = Command::new(tool)
+                    .arg("--version")
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null())
+                    .output()
+                    .ok()?;
+                if !out.status.success() {
+                    return None;
+                }
+                parse_version(&String::from_utf8_lossy(&out.stdout))
+            })?;
         Some(PgBinaries {
             bin_dir: dir.to_path_buf(),
             version,

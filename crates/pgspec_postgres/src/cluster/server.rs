@@ -190,6 +190,10 @@ pub fn admin_options(check_interval: bool) -> String {
         limits,
         check_interval,
     ));
+    // No JIT for pgspec's own catalog queries: their row estimates are wild (recursive
+    // CTEs), which crosses `jit_above_cost` and spends ~0.4 s compiling a query that reads a
+    // few hundred catalog rows.
+    options.push_str(" -c jit=off");
     options
 }
 

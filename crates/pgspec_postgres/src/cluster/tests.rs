@@ -68,6 +68,7 @@ fn privileged_connections_pin_search_path_after_the_urls_own_options() {
         "{options}"
     );
     assert!(options.contains(" -c lock_timeout="), "{options}");
+    assert!(options.ends_with(" -c jit=off"), "{options}");
     assert_eq!(admin.get_dbname(), Some("scratch"));
     assert_eq!(
         admin.get_application_name(),

@@ -342,8 +342,18 @@ pub(super) fn create_database(
     name: &str,
     owner: Option<&str>,
 ) -> Result<bool, postgres::Error> {
+    create_database_with(admin, name, owner, "")
+}
+
+/// [`create_database`] with more options (`options`, e.g. " ALLOW_CONNECTIONS false").
+pub(super) fn create_database_with(
+    admin: &mut Client,
+    name: &str,
+    owner: Option<&str>,
+    options: &str,
+) -> Result<bool, postgres::Error> {
     let base = format!(
-        "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
+        "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'{options}",
         quote_ident(name)
     );
     let mut attempts: Vec<(String, bool)> = Vec::new();
@@ -402,6 +412,7 @@ pub(super) fn drop_database(
 /// Drop scratch databases of pgspec runs that died (same PID namespace, process gone) and
 /// roles of scratch databases that no longer exist. Best effort.
 pub(super) fn cleanup_stale(admin: &mut Client) {
+    super::spare::drop_unusable(admin);
     let namespace = os::pid_namespace();
     if namespace.is_empty() || !os::has_procfs() {
         return;

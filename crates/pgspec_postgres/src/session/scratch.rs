@@ -90,6 +90,8 @@ pub struct ScratchDatabase {
     /// Roles this run created (OID, name at creation), dropped by OID with the database.
     pub(super) created_roles: Arc<Mutex<Vec<(u32, String)>>>,
     pub(super) dropped: bool,
+    /// The thread making a spare database for the next run (joined before this one goes).
+    pub(super) spare_maker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ScratchDatabase {
@@ -176,7 +178,15 @@ impl ScratchDatabase {
                 let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(role)));
             }
         };
-        let owned = match create_database(&mut admin, &name, owner.as_deref()) {
+        // A spare made by an earlier run is renamed into place; else created now.
+        let spare = (server.is_embedded() && superuser)
+            .then(|| spare::take(&mut admin, &name, owner.as_deref()))
+            .flatten();
+        let created = match spare {
+            Some(owned) => Ok(owned),
+            None => create_database(&mut admin, &name, owner.as_deref()),
+        };
+        let owned = match created {
             Ok(owned) => owned,
             Err(e) => {
                 drop_run_owner(&mut admin);
@@ -206,7 +216,7 @@ impl ScratchDatabase {
             statement_timeout: crate::limits::get().statement_timeout,
             lock_timeout: crate::limits::get().lock_timeout,
             app_identity: AppIdentity::User(admin_user.clone()),
-            maintenance,
+            maintenance: maintenance.clone(),
             admin: server.config(&name)?,
             app: server.app_config(&name)?,
             force_drop: version_num >= 130_000,
@@ -214,6 +224,9 @@ impl ScratchDatabase {
             run_owner: if owned { run_owner } else { None },
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
+            // The next run's spare is made while this one works on its document.
+            spare_maker: (server.is_embedded() && superuser)
+                .then(|| spare::replenish(maintenance.clone())),
             name,
         };
         if !owned {
@@ -313,6 +326,7 @@ impl ScratchDatabase {
         final_name: &str,
         comment: &str,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
+        self.join_spare_maker();
         // Held to the end: an interruption meanwhile waits, then finds the database promoted
         // (or still a scratch database, if the rename failed).
         let mut live = lock(&LIVE);
@@ -393,7 +407,15 @@ impl ScratchDatabase {
         self.cleanup()
     }
 
+    /// Wait for the spare being made (so the process never ends in the middle of it).
+    fn join_spare_maker(&mut self) {
+        if let Some(maker) = self.spare_maker.take() {
+            let _ = maker.join();
+        }
+    }
+
     fn cleanup(&mut self) -> Result<(), ClusterError> {
+        self.join_spare_maker();
         if self.dropped {
             return Ok(());
         }
