@@ -6,6 +6,7 @@
 #   SUITES="sqldef sqldef-reverse" scripts/peer-diff.sh     # sqldef's psqldef YAML cases, both ways
 #   SPEED=1 RUNS=5 scripts/peer-diff.sh                     # and time migra beside pgspec
 #   STRIDE=3 SUITES=sqldef scripts/peer-diff.sh             # every third case only
+#   SPEED=1 SUITES=none scripts/peer-diff.sh                # the generated pairs alone
 # For each case: build A and B with psql in databases of pgspec's private cluster (creating the
 # roles the case names), run `pgspec diff --format json <A's URL> b.sql`, apply its statements to
 # A with psql (ON_ERROR_STOP), compare the normalised `pg_dump --schema-only` of A and B (its
@@ -349,7 +350,7 @@ if speed:
             order = ["pgspec", "migra"] if i % 2 == 0 else ["migra", "pgspec"]
             for tool in order:
                 if tool == "pgspec":
-                    r, secs = timed([pgspec, "diff", "--format", "json", db_url(a), str(d / "b.sql")])
+                    r, secs = timed([pgspec, "diff", "--format", "json", RENAMES, db_url(a), str(d / "b.sql")])
                     if r.returncode == 0:
                         ours.append(secs)
                 else:
