@@ -275,7 +275,8 @@ fn every_group_of_pairs_has_a_test() {
 }
 
 /// A fixed sample of the peers' cases (the first three of every pg-schema-diff group that expect
-/// a plan, and the migra fixtures named in `MIGRA_SAMPLE`), read at run time; skipped with a message
+/// a plan, the migra fixtures named in `MIGRA_SAMPLE` and the sqldef cases in `SQLDEF_SAMPLE`,
+/// both ways), read at run time; skipped with a message
 /// when `../shared/peer-cases` is absent. Each one round-trips or is refused: never a plan that
 /// fails or diverges.
 #[test]
@@ -342,6 +343,27 @@ fn peer_cases_sample() {
             failures.push(f);
         }
     }
+    // sqldef's psqldef cases, both ways (desired → current is the rollback).
+    let sqldef = peers.join("sqldef").join("psqldef");
+    for (file, name) in SQLDEF_SAMPLE {
+        let text = std::fs::read_to_string(sqldef.join(format!("tests_{file}.yml")))
+            .unwrap_or_else(|e| panic!("sqldef {file}: {e}"));
+        let (current, desired) =
+            sqldef_case(&text, name).unwrap_or_else(|| panic!("sqldef {file}: no case {name}"));
+        assert!(
+            desired.contains("CREATE") && current != desired,
+            "sqldef {file}/{name} was not read: {current:?} → {desired:?}"
+        );
+        for (a, b) in [(&current, &desired), (&desired, &current)] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::write(dir.path().join("a.sql"), a).expect("write a.sql");
+            std::fs::write(dir.path().join("b.sql"), b).expect("write b.sql");
+            ran += 1;
+            if let Some(f) = peer_round_trip(dir.path(), &[]) {
+                failures.push(format!("sqldef {file}/{name}: {f}"));
+            }
+        }
+    }
     assert!(ran >= 60, "only {ran} peer cases sampled");
     assert!(
         failures.is_empty(),
@@ -362,6 +384,72 @@ const MIGRA_SAMPLE: &[&str] = &[
     "seq",
     "triggers2",
 ];
+
+/// sqldef cases in the sample, `(file after tests_, case)`, each run both ways.
+const SQLDEF_SAMPLE: &[(&str, &str)] = &[
+    ("comments", "Comment"),
+    ("constraints", "ParseAllAnyCheckConstraint"),
+    ("datatypes", "CreateTableChangeDefaultBoolean"),
+    ("dependency_ordering", "ViewDependsOnView_MultipleJoins"),
+    ("domains", "CreateDomainWithConstraints"),
+    ("identity", "RemoveIdentityFromColumn"),
+    ("indices", "CreateIndexWithBoolExpr"),
+    ("partition", "PartitionByList"),
+];
+
+/// `current` and `desired` of one case of a psqldef YAML file (empty when left out). Reads only
+/// what those files use for them: a case is a top-level `Name:` key, its SQL a `key: |` block
+/// scalar indented under it, or `""`.
+fn sqldef_case(text: &str, name: &str) -> Option<(String, String)> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| l.trim_end() != format!("{name}:"));
+    lines.next()?;
+    let mut fields: std::collections::BTreeMap<String, String> = Default::default();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in lines {
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            break;
+        }
+        let field = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.split_once(':'));
+        if let Some((key, value)) = field {
+            if let Some((k, body)) = current.take() {
+                fields.insert(k, block(&body));
+            }
+            if value.trim().starts_with('|') {
+                current = Some((key.to_string(), Vec::new()));
+            }
+            continue;
+        }
+        if let Some((_, body)) = current.as_mut() {
+            body.push(line);
+        }
+    }
+    if let Some((k, body)) = current {
+        fields.insert(k, block(&body));
+    }
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    Some((get("current"), get("desired")))
+}
+
+/// A YAML block scalar's lines without their common indentation.
+fn block(lines: &[&str]) -> String {
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
 
 /// Peer cases whose failure is known and listed in BENCHMARKS.md (kept out of the sample so it
 /// guards what works; the script measures them all).
@@ -560,6 +648,23 @@ CREATE INDEX people_nick_idx ON people (nick);
 CREATE TABLE posts (id int PRIMARY KEY, writer int REFERENCES people (id), body text);
 CREATE VIEW recent AS SELECT p.id, u.email FROM posts p JOIN people u ON u.id = p.writer;
 ";
+
+#[test]
+fn sqldef_cases_are_read_from_their_yaml() {
+    let text = "First:\n  current: |\n    CREATE TABLE a (x int);\n\n    CREATE INDEX ON a (x);\n  desired: \"\"\n  up: |\n    DROP TABLE a;\nSecond:\n  desired: |\n      CREATE TABLE b ();\n";
+    assert_eq!(
+        sqldef_case(text, "First"),
+        Some((
+            "CREATE TABLE a (x int);\n\nCREATE INDEX ON a (x);\n".to_string(),
+            String::new()
+        ))
+    );
+    assert_eq!(
+        sqldef_case(text, "Second"),
+        Some((String::new(), "CREATE TABLE b ();\n".to_string()))
+    );
+    assert_eq!(sqldef_case(text, "Third"), None);
+}
 
 #[test]
 fn a_table_or_column_that_looks_renamed_is_offered_never_dropped_silently() {
