@@ -454,22 +454,11 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
                 .iter()
                 .flat_map(|c| c.statements.clone())
                 .collect();
-            notes.push(format!(
-                "renamed (--renames): {}",
-                candidates
-                    .iter()
-                    .map(diff::Rename::describe)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            notes.push(format!("renamed (--renames): {}", listed(&candidates)));
         } else if args.no_renames {
             notes.push(format!(
                 "dropped and added, not renamed (--no-renames): {}",
-                candidates
-                    .iter()
-                    .map(diff::Rename::describe)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                listed(&candidates)
             ));
         } else {
             let offers: Vec<Refusal> = candidates
@@ -513,6 +502,19 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The candidates for a one-line note: the first five, then how many more.
+fn listed(candidates: &[diff::Rename]) -> String {
+    let mut names: Vec<String> = candidates
+        .iter()
+        .take(5)
+        .map(diff::Rename::describe)
+        .collect();
+    if candidates.len() > 5 {
+        names.push(format!("and {} more", candidates.len() - 5));
+    }
+    names.join(", ")
 }
 
 /// Run the renames on a scratch copy of FROM and make that copy's catalog FROM: the rest of
