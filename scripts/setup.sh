@@ -14,6 +14,8 @@ command -v cc >/dev/null 2>&1 || need+=(build-essential)
 # The private cluster's server runs in a bubblewrap sandbox (no network, read-only /) when
 # bwrap is there; pgspec works without it and `pgspec cluster status` says so.
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# `pgspec erd -o x.svg` and the report's ERD are laid out by Graphviz's dot.
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -16,6 +16,8 @@ pub use pgspec_diagnostics as diagnostics;
 pub use pgspec_diagnostics::{fix, text};
 pub use pgspec_diff as diff;
 pub use pgspec_document as document;
+pub use pgspec_migrate as migrate;
+pub use pgspec_picture as picture;
 pub use pgspec_postgres as postgres;
 pub use pgspec_provision as provision;
 pub use pgspec_provision::up;

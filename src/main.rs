@@ -14,7 +14,9 @@ mod panic;
 mod printer;
 mod progress;
 
-use commands::{check, cluster, diff, fix, model, rule, seed, sql, up, verify, ServerArgs};
+use commands::{
+    check, cluster, diff, erd, fix, migrate, model, report, rule, seed, sql, up, verify, ServerArgs,
+};
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
 ///
@@ -51,6 +53,8 @@ Examples:
   pgspec down docs/schema.md                  remove it again
   pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
   pgspec diff postgres://me@/app docs/schema.md  the SQL that brings a database to the document, with hazards
+  pgspec erd docs/schema.md -o erd.svg        the ERD of what the document builds (--format mermaid|dot)
+  pgspec report docs/schema.md -o report.html one self-contained page: ERD, findings, claims, drift, rows
   pgspec cluster status                       where the private cluster lives, whether it runs
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
@@ -124,6 +128,26 @@ enum Command {
     /// that it applies (`psql -v ON_ERROR_STOP=1 -f`), tried on a scratch copy of FROM and
     /// compared with TO before it is printed; what pgspec cannot express is refused (exit 2).
     Diff(diff::DiffArgs),
+    /// Versioned migrations beside the document: `new`, `apply`, `status`, `down`, `hash`.
+    Migrate(migrate::MigrateArgs),
+    /// Draw the ERD of what the document really builds: the tables `up` makes with their
+    /// columns, keys and types, foreign keys as edges with their cardinality, partitions
+    /// folded under their parent, and drift in red (a column an ERD, column table or prose
+    /// claims that the database lacks; a relationship an ERD draws without a foreign key).
+    ///
+    /// The document is built as `up` builds it on a scratch database (dropped afterwards).
+    /// SVG is laid out by Graphviz's `dot` (Debian package graphviz); without it pgspec says so
+    /// and writes the DOT and mermaid text instead.
+    Erd(erd::ErdArgs),
+    /// Make one self-contained HTML page about the document: the ERD, every finding with its
+    /// excerpt and fix, what `up` did beyond the document (fixes, assumptions, partitions),
+    /// the verified claims with their evidence, drift, figures and a chart of seeded rows.
+    ///
+    /// It runs `check` (as `pgspec check` does, lint included), then `up`, `seed` (--rows per
+    /// table) and `verify` on a database of the report's own (`pgspec_report_<pid>_<hash>`),
+    /// which it removes at the end; the database `pgspec up` keeps is never touched. The page
+    /// has no script and loads nothing; everything from the document is shown as text.
+    Report(report::ReportArgs),
     /// Manage the private PostgreSQL cluster pgspec starts for itself.
     Cluster {
         #[command(subcommand)]
@@ -175,6 +199,10 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
         }
         Command::Up(_) => {
             "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
+        }
+        Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
+        Command::Report(_) => {
+            "the report's database (pgspec_report_<pid>_<hash>) may be left: `pgspec down --name NAME DOC` removes it"
         }
         _ => "",
     }
@@ -246,6 +274,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run_verify(&args),
         Command::Model(args) => model::run_model(&args),
         Command::Diff(args) => diff::run_diff(&args),
+        Command::Migrate(args) => migrate::run_migrate(&args),
+        Command::Erd(args) => erd::run_erd(&args),
+        Command::Report(args) => report::run_report(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),
     }
 }

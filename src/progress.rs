@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pgspec::seed::{PlannedTable, Progress, SeedProgress, TableReport};
+use pgspec::verify::{Claim, ClaimKind, VerifyProgress};
 
 /// `seed`'s progress on standard error.
 pub(crate) struct SeedBars {
@@ -122,4 +123,55 @@ pub(crate) fn statement_bar(path: &str) -> Option<pgspec::check::StatementProgre
             }
         },
     )))
+}
+
+/// `verify`'s progress, claim by claim, as a spinner line on a terminal (nothing otherwise, or
+/// with `--quiet`): which group of claims it is on, how many were judged, the last one.
+pub(crate) struct ClaimSpinner {
+    bar: Option<ProgressBar>,
+    group: &'static str,
+}
+
+impl ClaimSpinner {
+    pub(crate) fn new(quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} verify: {prefix} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { bar, group: "" }
+    }
+}
+
+impl VerifyProgress for ClaimSpinner {
+    fn group(&mut self, kind: ClaimKind) {
+        self.group = kind.as_str();
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} claims…", self.group));
+        }
+    }
+
+    fn claim(&mut self, claim: &Claim, judged: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(format!("{judged} judged"));
+            bar.set_message(format!(
+                "{} {}: {}",
+                claim.kind.as_str(),
+                claim.status.as_str(),
+                claim.title.chars().take(60).collect::<String>()
+            ));
+        }
+    }
+}
+
+impl Drop for ClaimSpinner {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -107,6 +107,17 @@ fn next_after_check(report: &pgspec::check::CheckReport, path: &str, db: Option<
             None,
             &format!("{unsafe_} fixes that change behaviour, to review"),
         )
+    } else if fixable(Applicability::Assumption) > 0 {
+        next_step(
+            "fix --assume --diff",
+            path,
+            db,
+            None,
+            &format!(
+                "{} decisions with the choice pgspec assumes, to review",
+                fixable(Applicability::Assumption)
+            ),
+        )
     } else if report.has_findings(Severity::Error) {
         next_step(
             "check",

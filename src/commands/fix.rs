@@ -22,6 +22,10 @@ pub(crate) struct FixArgs {
     /// Also apply behaviour-changing fixes (they need review).
     #[arg(long = "unsafe")]
     unsafe_fixes: bool,
+    /// Also write the choices pgspec assumes where a person must decide (what `up` applies
+    /// and lists as assumed), and the behaviour-changing fixes.
+    #[arg(long)]
+    assume: bool,
     /// Print a unified diff instead of writing the file.
     #[arg(long)]
     diff: bool,
@@ -55,7 +59,9 @@ pub(crate) fn run_fix(args: &FixArgs) -> Result<ExitCode> {
         &config,
     )
     .with_context(|| format!("checking {path}"))?;
-    let min = if args.unsafe_fixes {
+    let min = if args.assume {
+        Applicability::Assumption
+    } else if args.unsafe_fixes {
         Applicability::Unsafe
     } else {
         Applicability::Safe

@@ -20,6 +20,10 @@ pub(crate) struct UpArgs {
     /// Drop and rebuild the database if it exists.
     #[arg(long)]
     recreate: bool,
+    /// Where a person must decide how to repair a statement, refuse (build nothing) instead
+    /// of applying pgspec's assumption.
+    #[arg(long)]
+    strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
     format: ReportFormat,
@@ -43,6 +47,7 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
         &up::UpOptions {
             recreate: args.recreate,
             document: document_path(&target.doc),
+            strict: args.strict,
         },
     )
     .with_context(|| format!("bringing up {path}"))?;
@@ -76,12 +81,19 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
             }
             let s = &check.summary;
             writeln!(out, "{path}: {}", s.describe())?;
+            for (line, assumed, decision) in assumptions(doc, check) {
+                writeln!(out, "assumed at line {line}: {assumed}")?;
+                if let Some(decision) = decision {
+                    writeln!(out, "  a person must decide: {decision}")?;
+                }
+            }
         }
         let verb = match report.status {
             up::UpStatus::Created => "created",
             up::UpStatus::Recreated => "recreated",
             up::UpStatus::Unchanged => "up to date (document unchanged)",
             up::UpStatus::NeedsMigration => "exists but the document changed since `pgspec up`: migrations are not implemented yet; run `pgspec up --recreate` to rebuild it",
+            up::UpStatus::Refused => "not built (--strict: the statements above need a person's decision)",
         };
         writeln!(out, "database {}: {verb}", report.database)?;
         writeln!(out, "connection: {}", report.connection)?;
@@ -115,10 +127,23 @@ pub(crate) fn run_up(args: &UpArgs) -> Result<ExitCode> {
                 report.roles.join(", ")
             )?;
         }
-        if report.status != up::UpStatus::NeedsMigration {
+        if !matches!(
+            report.status,
+            up::UpStatus::NeedsMigration | up::UpStatus::Refused
+        ) {
             let why = "rows that satisfy the constraints";
             writeln!(out, "{}", target.next_step("seed", why))?;
         }
+    }
+    if report.status == up::UpStatus::Refused {
+        eprintln!(
+            "pgspec: error: {path} needs a person's decision in {} statements; `pgspec up` without --strict assumes the least surprising choice for each and lists it",
+            report
+                .check
+                .as_ref()
+                .map_or(0, |(_, r)| r.summary.needs_decision)
+        );
+        return Ok(ExitCode::from(1));
     }
     if report.status == up::UpStatus::NeedsMigration {
         // The database is not the document's: the job is not done.
@@ -153,4 +178,29 @@ pub(crate) fn run_down(args: &UpArgs) -> Result<ExitCode> {
         println!("database {name}: does not exist (nothing to do)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The statements `up` applied on an assumption: line, what was assumed, the alternatives.
+fn assumptions(
+    doc: &pgspec::document::Document,
+    check: &pgspec::check::CheckReport,
+) -> Vec<(u32, String, Option<String>)> {
+    check
+        .statements
+        .iter()
+        .filter(|s| s.status == pgspec::check::StatementStatus::Assumed)
+        .map(|s| {
+            let assumed = check
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    let line = doc.line_index.line(d.primary.range.start);
+                    (s.line..=s.end_line).contains(&line)
+                })
+                .filter_map(|d| d.fix.as_ref())
+                .find(|f| f.applicability == pgspec::diagnostics::Applicability::Assumption)
+                .map(|f| f.title.clone());
+            (s.line, assumed.unwrap_or_default(), s.decision.clone())
+        })
+        .collect()
 }

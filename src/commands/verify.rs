@@ -23,6 +23,9 @@ pub(crate) struct VerifyArgs {
     /// Exit with 1 when a finding is at or above this severity (a failed claim is an error).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
+    /// No progress line on standard error (there is none when it is not a terminal).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
@@ -30,8 +33,16 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
     let path = args.target.path();
     let (server, name) = args.target.made_by_up("verifying")?;
     let extracted = pipeline::extract(&bytes);
-    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
-        .with_context(|| format!("verifying {path}"))?;
+    let mut progress = crate::progress::ClaimSpinner::new(args.quiet);
+    let report = verify::verify_with_progress(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &mut progress,
+    )
+    .with_context(|| format!("verifying {path}"))?;
+    drop(progress);
     let doc = &extracted.document;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

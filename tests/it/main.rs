@@ -1,3 +1,4 @@
+mod applying;
 mod catalog;
 mod check;
 mod cli;
@@ -9,8 +10,10 @@ mod fix;
 mod generated;
 mod hostile;
 mod lint;
+mod migrate;
 mod model;
 mod ownership;
+mod pictures;
 mod postgres;
 mod provision;
 mod rules;

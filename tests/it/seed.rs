@@ -438,6 +438,76 @@ Searching by kind also uses idx_events_account (Index Scan):
 SELECT id FROM events WHERE kind = $1 AND id > 10;
 ";
 
+/// What a progress sink heard: the groups announced, then each claim with its running count.
+#[derive(Default)]
+struct HeardClaims {
+    events: Vec<String>,
+}
+
+impl verify::VerifyProgress for HeardClaims {
+    fn group(&mut self, kind: ClaimKind) {
+        self.events.push(format!("group {}", kind.as_str()));
+    }
+
+    fn claim(&mut self, claim: &verify::Claim, judged: usize) {
+        self.events
+            .push(format!("{judged} {} {}", claim.kind.as_str(), claim.title));
+    }
+}
+
+#[test]
+fn verify_tells_its_progress_claim_by_claim() {
+    let text = doc(INDEXED);
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 200,
+            ..SeedOptions::default()
+        },
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let mut heard = HeardClaims::default();
+    let report = verify::verify_with_progress(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &mut heard,
+    )
+    .expect("verify runs");
+    drop_db(&server, &name);
+    assert!(report.claims.len() >= 2, "{:#?}", report.claims);
+    // Each claim was told as it was judged, numbered 1, 2, …, inside the group it belongs to.
+    let told: Vec<&String> = heard
+        .events
+        .iter()
+        .filter(|e| !e.starts_with("group "))
+        .collect();
+    assert_eq!(told.len(), report.claims.len(), "{:#?}", heard.events);
+    for (i, event) in told.iter().enumerate() {
+        assert!(event.starts_with(&format!("{} ", i + 1)), "{event}");
+    }
+    let first_query_group = heard
+        .events
+        .iter()
+        .position(|e| e == "group query")
+        .expect("the query group is announced");
+    let first_claim = heard
+        .events
+        .iter()
+        .position(|e| !e.starts_with("group "))
+        .expect("a claim");
+    assert!(first_query_group < first_claim, "{:#?}", heard.events);
+    for claim in &report.claims {
+        assert!(
+            told.iter().any(|e| e.ends_with(&claim.title)),
+            "{} was not told: {:#?}",
+            claim.title,
+            heard.events
+        );
+    }
+}
+
 #[test]
 fn verify_passes_a_servable_index_claim_and_fails_one_the_index_cannot_serve() {
     let text = doc(INDEXED);

@@ -102,16 +102,18 @@ fn every_seed_comes_up_leaving_only_human_decisions_and_its_counts_are_the_catal
                 .filter(|s| matches!(s.status, StatementStatus::Failed | StatementStatus::Cascade))
                 .map(|s| (s.line, s.category))
                 .collect();
-            let expected: Vec<u32> = if seed == "004" {
-                vec![140, 216]
-            } else {
-                vec![]
-            };
-            assert_eq!(
-                failed.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
-                expected,
-                "seed {seed}: {failed:?}"
-            );
+            assert_eq!(failed, vec![], "seed {seed}");
+            // Seed 004's partitions of tables declared unpartitioned need a person's decision:
+            // `up` assumes them tables of their own, and says so.
+            if seed == "004" {
+                let assumed: Vec<u32> = check
+                    .statements
+                    .iter()
+                    .filter(|s| s.status == StatementStatus::Assumed)
+                    .map(|s| s.line)
+                    .collect();
+                assert_eq!(assumed, vec![140, 216], "seed {seed}");
+            }
         }
         let mut db = client(&name);
         for (kind, in_catalog) in catalog_counts(&mut db) {

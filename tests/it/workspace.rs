@@ -16,6 +16,8 @@ const PIPELINE: &[&str] = &[
     "pgspec_provision",
     "pgspec_seed",
     "pgspec_verify",
+    "pgspec_migrate",
+    "pgspec_picture",
     "pgspec",
 ];
 

@@ -186,7 +186,7 @@ pub fn check_all(
     // Drift against what the SQL created; the statements' own text when the catalog cannot be
     // read.
     // The one catalog, read once: drift's SQL side and lint's rules both come from it.
-    let db_catalog = session.catalog();
+    let db_catalog = session.modelled_catalog();
     let catalog = db_catalog
         .as_ref()
         .map_or_else(

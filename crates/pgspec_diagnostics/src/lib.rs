@@ -141,6 +141,9 @@ impl Label {
 pub enum Applicability {
     /// Only shown; a human must decide.
     DisplayOnly,
+    /// A human must decide; this is the choice pgspec assumes meanwhile (`up` applies it and
+    /// says so, `check` checks what depends on it under it, `fix --assume` writes it).
+    Assumption,
     /// Changes the schema's behaviour; needs review.
     Unsafe,
     /// Meaning unchanged.

@@ -96,6 +96,7 @@ pub fn render_full(source: &Source<'_>, d: &Diagnostic, styled: bool) -> String 
             super::Applicability::Safe => "safe fix",
             super::Applicability::Unsafe => "unsafe fix",
             super::Applicability::DisplayOnly => "suggestion",
+            super::Applicability::Assumption => "assumed",
         };
         footers.push((Level::HELP, format!("{applicability}: {}", fix.title)));
     }

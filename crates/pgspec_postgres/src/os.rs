@@ -38,6 +38,11 @@ pub(crate) fn lookup_user(name: &str) -> Option<(u32, u32)> {
 }
 
 fn command_number(cmd: &mut Command) -> Option<u32> {
+    command_output(cmd)?.parse().ok()
+}
+
+/// What `cmd` prints on standard output, trimmed, when it succeeds (no input, errors unread).
+pub(crate) fn command_output(cmd: &mut Command) -> Option<String> {
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -46,7 +51,7 @@ fn command_number(cmd: &mut Command) -> Option<u32> {
     if !out.status.success() {
         return None;
     }
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Whether `/proc` can answer liveness questions on this system.

@@ -17,7 +17,6 @@
 //! explicit offset, so they mean the same instant whatever the app session's `TimeZone`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::postgres::{ApplySession, ClusterError, Outcome};
 use crate::sql::quote::{quote_ident, quote_literal};
@@ -103,25 +102,14 @@ pub fn uncovered_today(
 
 /// Today's date in UTC as `(year, month, day)`, from the system clock.
 pub fn today_utc() -> (i32, u32, u32) {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    civil_from_days((seconds / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    (
+        i32::from(today.year()),
+        u32::try_from(today.month()).unwrap_or(1),
+        u32::try_from(today.day()).unwrap_or(1),
+    )
 }
 
 /// The months `start ..= start + months_ahead`. A month outside 1–12 is clamped.

@@ -31,6 +31,9 @@ pub enum UpStatus {
     Unchanged,
     /// The document changed since the database was brought up: migrate, or `--recreate`.
     NeedsMigration,
+    /// `--strict`: a statement needs a person's decision, so nothing was built (the check
+    /// report says which and the alternatives).
+    Refused,
 }
 
 /// Catalog count next to what the document's statements create, for one kind of object.
@@ -208,6 +211,8 @@ pub struct UpOptions {
     /// The document's path: its identity goes into the database's comment, so `seed`,
     /// `verify` and `down` of another document refuse the database.
     pub document: Option<String>,
+    /// Refuse instead of assuming where a person must decide (`up --strict`).
+    pub strict: bool,
 }
 
 /// Bring the document up as `database` on `server`.
@@ -226,6 +231,7 @@ pub fn up(
         &UpOptions {
             recreate,
             document: None,
+            strict: false,
         },
     )
 }
@@ -290,8 +296,20 @@ pub fn up_with(
         report,
         mut provisioned,
         ..
-    } = build(&extracted, &mut session)?;
+    } = build_with(&extracted, &mut session, !options.strict)?;
     drop(session);
+    if options.strict && report.summary.needs_decision > 0 {
+        // Dropping the scratch database leaves everything as it was.
+        return Ok(UpReport {
+            status: UpStatus::Refused,
+            database: database.to_string(),
+            connection,
+            objects: Vec::new(),
+            roles: Vec::new(),
+            provisioned: Vec::new(),
+            check: Some((extracted.document, report)),
+        });
+    }
     let comment = up_comment(&fingerprint, document_id.as_deref());
     let (roles, aside) = scratch.promote(database, &comment)?;
     if let Some(old) = aside {
@@ -346,6 +364,16 @@ pub struct Built {
 /// partition maintenance, then partitions covering today and the next months. `up` promotes
 /// the result; `sql` prints it.
 pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built, ClusterError> {
+    build_with(extracted, session, true)
+}
+
+/// [`build`], with or without pgspec's assumptions where a person must decide (without them,
+/// such a statement fails and what depends on it cascades).
+pub fn build_with(
+    extracted: &Extracted,
+    session: &mut ApplySession,
+    assume: bool,
+) -> Result<Built, ClusterError> {
     let mut provisioned = Vec::new();
     // Supabase-only objects the document uses come from the shim, before the document runs.
     if crate::needs_shim(extracted.statements.iter().map(|s| s.text.as_str())) {
@@ -361,6 +389,7 @@ pub fn build(extracted: &Extracted, session: &mut ApplySession) -> Result<Built,
         // `up` brings the system up: behaviour-changing fixes are applied too, and reported.
         &CheckOptions {
             apply_unsafe_fixes: true,
+            assume,
             ..CheckOptions::default()
         },
     )?;

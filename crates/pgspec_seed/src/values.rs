@@ -5,6 +5,7 @@ use std::error::Error;
 
 use crate::postgres::client::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use bytes::{BufMut, BytesMut};
+use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 pub const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
@@ -262,27 +263,25 @@ impl<'a> FromSql<'a> for Value {
     }
 }
 
-/// SplitMix64: small, fast, and the same sequence on every platform (`--seed`).
+/// The seeded generator: PCG (rand_pcg keeps its sequence stable, so a `--seed` gives the same
+/// rows on every platform and build) behind the few draws the generator makes, with rand's
+/// unbiased ranges.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(rand_pcg::Pcg64Mcg);
 
 impl Rng {
     /// A generator for `seed` mixed with `salt` (e.g. a table name), so that each table's
     /// values do not depend on the order tables are seeded in.
     pub fn new(seed: u64, salt: &str) -> Self {
-        Rng(fnv(
+        Rng(rand_pcg::Pcg64Mcg::seed_from_u64(fnv(
             FNV_START ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
             salt.as_bytes(),
-        ))
+        )))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n` (0 when `n` is 0).
@@ -290,7 +289,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            self.next_u64() % n
+            self.0.random_range(0..n)
         }
     }
 
@@ -299,15 +298,12 @@ impl Rng {
         if hi <= lo {
             return lo;
         }
-        let span = hi.abs_diff(lo).saturating_add(1);
-        lo.wrapping_add_unsigned(self.below(span))
+        self.0.random_range(lo..=hi)
     }
 
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let v = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        v
+        self.0.random::<f64>()
     }
 
     /// True with probability `p`.
@@ -340,7 +336,7 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     let y: i64 = parts.next()?.parse().ok()?;
     let m: i64 = parts.next()?.parse().ok()?;
     let d: i64 = parts.next()?.parse().ok()?;
-    let mut micros = days_from_civil(y, m, d) * DAY_MICROS;
+    let mut micros = days_from_civil(y, m, d)? * DAY_MICROS;
     if let Some(time) = s.get(11..19) {
         let mut t = time.split(':');
         let h: i64 = t.next()?.parse().ok()?;
@@ -351,15 +347,24 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     Some(micros)
 }
 
-/// Days since 2000-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468 - 10_957
+/// PostgreSQL's epoch: its dates and timestamps count from this day.
+pub const PG_EPOCH: jiff::civil::Date = jiff::civil::date(2000, 1, 1);
+
+/// Days since 2000-01-01 of the date `y-m-d`; None when the calendar has no such day.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let date = jiff::civil::Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()?;
+    Some(days_since_epoch(date))
+}
+
+/// Days since 2000-01-01 of `date`.
+pub fn days_since_epoch(date: jiff::civil::Date) -> i64 {
+    date.since(PG_EPOCH)
+        .map_or(0, |span| i64::from(span.get_days()))
 }
 
 /// Now, in microseconds since 2000-01-01, truncated to the day (so that one day's runs with the
@@ -403,8 +408,10 @@ mod tests {
 
     #[test]
     fn dates_are_days_since_2000() {
-        assert_eq!(days_from_civil(2000, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 60);
+        assert_eq!(days_from_civil(2000, 1, 1), Some(0));
+        assert_eq!(days_from_civil(2000, 3, 1), Some(60));
+        assert_eq!(days_from_civil(1999, 12, 31), Some(-1));
+        assert_eq!(days_from_civil(2023, 2, 29), None);
         assert_eq!(parse_timestamp("2000-01-02"), Some(DAY_MICROS));
     }
 

@@ -8,11 +8,11 @@ use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 
 use crate::postgres::catalog::probes;
 use crate::seed::plan::{parse_bound, quote_ident, PartitionBound, Plan};
-use crate::seed::values::{days_from_civil, parse_timestamp, DAY_MICROS};
+use crate::seed::values::{days_since_epoch, parse_timestamp, DAY_MICROS};
 use crate::sql::{ObjectKind, Statement};
 use crate::text::TextRange;
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 /// Months after the current one that must have a partition.
 const MONTHS_AHEAD: i64 = 2;
@@ -59,27 +59,24 @@ fn err_text(e: &crate::postgres::client::Error) -> (String, String) {
     }
 }
 
-/// The next months' first instants (microseconds since 2000-01-01) that must be covered.
+/// The next months' first instants (microseconds since 2000-01-01) that must be covered,
+/// from next month on.
 fn months_to_cover() -> Vec<(i64, String)> {
-    let today = crate::seed::values::today_micros() / DAY_MICROS;
-    // Find the civil year/month of today by stepping from 2000-01.
-    let (mut y, mut m) = (2000i64, 1i64);
-    while days_from_civil(y, m, 1) <= today {
-        m += 1;
-        if m > 12 {
-            m = 1;
-            y += 1;
-        }
-    }
-    // (y, m) is next month.
+    use jiff::ToSpan as _;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let mut month = today.first_of_month();
     let mut out = Vec::new();
     for _ in 0..MONTHS_AHEAD {
-        out.push((days_from_civil(y, m, 1) * DAY_MICROS, format!("{y}-{m:02}")));
-        m += 1;
-        if m > 12 {
-            m = 1;
-            y += 1;
-        }
+        let Ok(next) = month.checked_add(1.month()) else {
+            break;
+        };
+        month = next;
+        out.push((
+            days_since_epoch(month) * DAY_MICROS,
+            format!("{}-{:02}", month.year(), month.month()),
+        ));
     }
     out
 }
@@ -220,8 +217,8 @@ pub fn functions(
     catalog: &Plan,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     let mut seen = Vec::new();
     for s in statements {
         for obj in s
@@ -351,7 +348,6 @@ pub fn functions(
             }
         }
     }
-    claims
 }
 
 /// Run every pg_cron job command once.
@@ -359,8 +355,8 @@ pub fn schedules(
     app: &mut DocumentConnection<'_>,
     statements: &[Statement],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     for s in statements {
         // The job, from the statement's kept tree.
         let Some(schedule) = s.cron_schedule() else {
@@ -450,7 +446,6 @@ pub fn schedules(
             }
         }
     }
-    claims
 }
 
 #[cfg(test)]

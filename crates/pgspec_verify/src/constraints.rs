@@ -10,7 +10,7 @@ use crate::seed::expr::{self, V};
 use crate::seed::plan::{quote_ident, ColType, Plan, Table};
 use crate::text::TextRange;
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 use crate::sql::quote::quote_literal as lit;
 
@@ -220,8 +220,8 @@ pub fn run(
     catalog: &Plan,
     definitions: &std::collections::HashMap<(i64, String), String>,
     locate: &dyn Fn(&Table, &str) -> (u32, TextRange),
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     for t in &catalog.tables {
         if t.schema == "auth" || t.schema == "storage" || t.schema == "net" {
             continue;
@@ -326,7 +326,6 @@ pub fn run(
             });
         }
     }
-    claims
 }
 
 #[cfg(test)]

@@ -128,12 +128,81 @@ impl VerifyReport {
     }
 }
 
+/// Receives `verify`'s progress. Data only: the binary renders it (a bar on a terminal).
+pub trait VerifyProgress {
+    /// A group of claims starts (example queries, RLS, functions, cron jobs, constraints).
+    fn group(&mut self, _kind: ClaimKind) {}
+    /// A claim was judged; `judged` claims so far.
+    fn claim(&mut self, _claim: &Claim, _judged: usize) {}
+}
+
+/// Progress nobody watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl VerifyProgress for NoProgress {}
+
+/// The claims judged so far, each told to whoever watches as it is added.
+pub struct Claims<'p> {
+    list: Vec<Claim>,
+    progress: &'p mut dyn VerifyProgress,
+}
+
+impl<'p> Claims<'p> {
+    fn new(progress: &'p mut dyn VerifyProgress) -> Self {
+        Claims {
+            list: Vec::new(),
+            progress,
+        }
+    }
+
+    fn group(&mut self, kind: ClaimKind) {
+        self.progress.group(kind);
+    }
+
+    /// Add a judged claim.
+    pub fn push(&mut self, claim: Claim) {
+        self.list.push(claim);
+        if let Some(claim) = self.list.last() {
+            self.progress.claim(claim, self.list.len());
+        }
+    }
+
+    /// Add judged claims, in order.
+    pub fn extend(&mut self, claims: impl IntoIterator<Item = Claim>) {
+        for claim in claims {
+            self.push(claim);
+        }
+    }
+
+    /// How many claims were judged so far.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether no claim was judged yet.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
 /// Check every claim of the document on `database`.
 pub fn verify(
     document: &Document,
     statements: &[Statement],
     server: &Server,
     database: &str,
+) -> Result<VerifyReport, SeedError> {
+    verify_with_progress(document, statements, server, database, &mut NoProgress)
+}
+
+/// [`verify`], telling `progress` about every claim as it is judged.
+pub fn verify_with_progress(
+    document: &Document,
+    statements: &[Statement],
+    server: &Server,
+    database: &str,
+    progress: &mut dyn VerifyProgress,
 ) -> Result<VerifyReport, SeedError> {
     diagnostics::stage::enter("verify");
     if !seed::database_exists(server, database)? {
@@ -209,20 +278,27 @@ pub fn verify(
         (line_of(range), range)
     };
 
-    let mut claims = Vec::new();
+    let mut judged = Claims::new(progress);
     let found = queries::find(document, statements);
-    claims.extend(queries::run(&mut app, &catalog, &found, &indexes, &line_of));
+    judged.group(ClaimKind::Query);
+    queries::run(&mut app, &catalog, &found, &indexes, &line_of, &mut judged);
     let keyed = rls::keyed_tables(&mut admin);
-    claims.extend(rls::run(
+    judged.group(ClaimKind::Rls);
+    rls::run(
         &mut admin,
         &mut app,
         &catalog,
         &keyed,
         &locate_policy,
-    ));
-    claims.extend(calls::functions(&mut app, &catalog, statements, &line_of));
-    claims.extend(calls::schedules(&mut app, statements, &line_of));
-    claims.extend(constraints::run(&mut app, &catalog, &definitions, &locate));
+        &mut judged,
+    );
+    judged.group(ClaimKind::Function);
+    calls::functions(&mut app, &catalog, statements, &line_of, &mut judged);
+    judged.group(ClaimKind::Schedule);
+    calls::schedules(&mut app, statements, &line_of, &mut judged);
+    judged.group(ClaimKind::Constraint);
+    constraints::run(&mut app, &catalog, &definitions, &locate, &mut judged);
+    let mut claims = judged.list;
     claims.sort_by_key(|c| c.line);
 
     diagnostics.extend(claims.iter().filter(|c| c.status != Status::Pass).map(|c| {

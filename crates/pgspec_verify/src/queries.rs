@@ -17,7 +17,7 @@ use crate::seed::plan::{quote_ident, Plan, Table};
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 /// A query found in the document.
 #[derive(Clone, Debug)]
@@ -417,8 +417,8 @@ pub fn run(
     queries: &[FoundQuery],
     catalog_indexes: &[String],
     line_of: &dyn Fn(TextRange) -> u32,
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     for q in queries {
         let query = inner_query(&q.text);
         let title: String = query
@@ -677,7 +677,6 @@ pub fn run(
             }
         });
     }
-    claims
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::postgres::catalog::probes;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::plan::{quote_ident, Plan};
 
-use super::{Claim, ClaimKind, Status};
+use super::{Claim, ClaimKind, Claims, Status};
 
 /// A policy-protected table and how its policies identify the user.
 #[derive(Clone, Debug)]
@@ -230,8 +230,8 @@ pub fn run(
     catalog: &Plan,
     keyed: &[Keyed],
     line_of: &dyn Fn(&str) -> (u32, crate::text::TextRange),
-) -> Vec<Claim> {
-    let mut claims = Vec::new();
+    claims: &mut Claims<'_>,
+) {
     let app_user: String = app
         .run(statement_bound(), |c| {
             c.query_one("SELECT current_user::text", &[])
@@ -496,7 +496,6 @@ pub fn run(
             }
         });
     }
-    claims
 }
 
 /// What a write the server refused says in the evidence: `refused: <the server's message>`.

@@ -27,7 +27,7 @@ impl Engine<'_> {
         let Some(plan) = self.plan_fix(i, &stmt, &err, &verdict)? else {
             return Ok(State::Failed(err, verdict));
         };
-        if plan.fix.applicability < Applicability::Safe && !self.options.apply_unsafe_fixes {
+        if !self.may_apply(&plan.fix) {
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
         }
@@ -35,6 +35,19 @@ impl Engine<'_> {
             return Ok(State::Failed(err, verdict));
         }
         self.run_fixed(i, plan, err, verdict)
+    }
+
+    /// Whether pgspec applies `fix` on the database: safe fixes always; behaviour-changing fixes
+    /// and assumptions in `up`, and in `check` to go on behind the root cause (unless told not
+    /// to assume: `up --strict`).
+    fn may_apply(&self, fix: &crate::diagnostics::Fix) -> bool {
+        match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Assumption => self.options.assume,
+            Applicability::Unsafe | Applicability::DisplayOnly => {
+                self.options.apply_unsafe_fixes || self.options.assume
+            }
+        }
     }
 
     /// The fix for `stmt` failing with `err`, if pgspec knows one.
@@ -66,6 +79,9 @@ impl Engine<'_> {
             .flatten()
             .map(|j| self.statements[j].clone());
         let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
+        if plan.is_none() && self.options.assume {
+            return self.plan_assumption(i, stmt, err, verdict);
+        }
         if let (Some(plan), Some(from)) = (plan.as_mut(), stmt.generated()) {
             // The fixed text still applies on the database; the document has no SQL to edit.
             plan.fix.edits.clear();
@@ -100,6 +116,25 @@ impl Engine<'_> {
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
         }
+        for sql in &plan.before {
+            let ran = matches!(
+                safety::assess_in(sql, Some(self.session.database())),
+                Safety::Document
+            ) && matches!(
+                survive_lost_connection(self.session.apply(sql))?,
+                Outcome::Applied { .. }
+            );
+            if !ran {
+                self.fixes.insert(i, plan.fix);
+                return Ok(State::Failed(err, verdict));
+            }
+            self.log.push(SqlEntry::added(
+                sql,
+                format!("added by pgspec: {}", plan.fix.title),
+                self.line_of(stmt),
+            ));
+        }
+        let stmt = &self.statements[i];
         let again = match stmt.kind {
             // The fix removes the statement (an identical repeat, a dropped foreign key).
             _ if text.trim().is_empty() => Some(Outcome::Applied {
@@ -128,10 +163,17 @@ impl Engine<'_> {
                     || schedule)
                     && !text.trim().is_empty()
                 {
+                    // An assumption's title says "assume …" itself.
+                    let prefix =
+                        if plan.assumed || plan.fix.applicability == Applicability::Assumption {
+                            ""
+                        } else {
+                            "fixed: "
+                        };
                     let note = plan
                         .replacement
                         .as_ref()
-                        .map(|_| format!("fixed: {}", plan.fix.title));
+                        .map(|_| format!("{prefix}{}", plan.fix.title));
                     self.log.push(SqlEntry {
                         line: Some(self.line_of(stmt)),
                         note,
@@ -152,11 +194,34 @@ impl Engine<'_> {
                         ));
                     }
                 }
-                verdict.help = format!(
-                    "{}; pgspec checked the rest of the document as if this were fixed",
-                    verdict.help
-                );
-                self.applied_fixes.insert(i);
+                let applicability = plan.fix.applicability;
+                let assumption = plan.assumed || applicability == Applicability::Assumption;
+                if !assumption
+                    && (applicability >= Applicability::Safe || self.options.apply_unsafe_fixes)
+                {
+                    verdict.help = format!(
+                        "{}; pgspec checked the rest of the document as if this were fixed",
+                        verdict.help
+                    );
+                    self.applied_fixes.insert(i);
+                } else {
+                    // Applied only so that what depends on it is checked (or, in `up`, built):
+                    // the document still needs a person's decision or review.
+                    verdict.help = format!(
+                        "{}; pgspec {} assuming: {}",
+                        verdict.help,
+                        if self.options.apply_unsafe_fixes {
+                            "brought the rest of the document up"
+                        } else {
+                            "checked what depends on it"
+                        },
+                        plan.fix.title
+                    );
+                    self.assumed.insert(i, plan.fix.title.clone());
+                    if assumption {
+                        self.assumptions.insert(i);
+                    }
+                }
             }
             Some(Outcome::Failed { error, .. })
                 if self.options.retry_forward_references
@@ -175,23 +240,35 @@ impl Engine<'_> {
                 if plan.chained < 3 {
                     let next = self
                         .plan_fix(i, &behind_stmt, &error, &behind)?
-                        .filter(|p| {
-                            p.fix.applicability >= Applicability::Safe
-                                || self.options.apply_unsafe_fixes
-                        });
+                        .filter(|p| self.may_apply(&p.fix));
                     if let Some(next) = next {
                         let chained = fixes::FixPlan {
                             fix: Fix {
                                 title: format!("{}; then {}", plan.fix.title, next.fix.title),
-                                applicability: plan.fix.applicability.min(next.fix.applicability),
+                                // The next fix is planned on pgspec's text, not the
+                                // document's, so it is only shown: as a step of the chain it
+                                // counts for what it changes.
+                                // An assumption as a later step changes no edit: it makes
+                                // the statement assumed instead.
+                                applicability: plan.fix.applicability.min(
+                                    match next.fix.applicability {
+                                        Applicability::DisplayOnly => Applicability::Unsafe,
+                                        Applicability::Assumption => Applicability::Safe,
+                                        other => other,
+                                    },
+                                ),
                                 edits: plan.fix.edits.clone(),
                             },
                             superuser_before: Vec::new(),
+                            before: next.before.clone(),
                             replacement: Some(
                                 next.replacement.clone().unwrap_or(behind_stmt.text.clone()),
                             ),
                             after: plan.after.iter().chain(&next.after).cloned().collect(),
                             chained: plan.chained + 1,
+                            assumed: plan.assumed
+                                || next.assumed
+                                || next.fix.applicability == Applicability::Assumption,
                         };
                         if self.run_superuser_prelude(i, &next)? {
                             self.behind.insert(i, (error, behind));

@@ -624,6 +624,9 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         Category::InvalidDefinition if err.message.contains("multiple primary keys") => {
             "the table declares two primary keys: choose one and make the other a UNIQUE constraint".into()
         }
+        Category::PartitionKey => {
+            "the table is partitioned, but a PRIMARY KEY / UNIQUE constraint lacks the partition key: add the partition key to the constraint (uniqueness then holds per partition key value, and foreign keys to the table must name it too), or do not partition the table".into()
+        }
         Category::GeneratedColumn => {
             "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()
         }

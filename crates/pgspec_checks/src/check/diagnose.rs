@@ -14,7 +14,9 @@ impl Engine<'_> {
     pub(super) fn finish(self, earlier: Vec<Diagnostic>) -> CheckReport {
         let mut diagnostics = earlier;
         let mut reports = Vec::with_capacity(self.statements.len());
+        let behind_assumption = self.behind_assumptions();
         for (i, stmt) in self.statements.iter().enumerate() {
+            let found_before = diagnostics.len();
             if let Some(left_out) = self.left_out.get(&i) {
                 diagnostics.push(
                     Diagnostic::new(
@@ -43,6 +45,8 @@ impl Engine<'_> {
                     }
                     let status = if self.applied_fixes.contains(&i) {
                         StatementStatus::Fixed
+                    } else if self.assumptions.contains(&i) && self.options.apply_unsafe_fixes {
+                        StatementStatus::Assumed
                     } else {
                         StatementStatus::Failed
                     };
@@ -93,10 +97,11 @@ impl Engine<'_> {
                 // A statement whose fix awaits review (check does not apply behaviour-changing
                 // fixes) has its proposed resolution; one without a fix, or whose fix did not
                 // bring it through, needs a person.
-                let proposal_pending = self.fixes.get(&i).is_some_and(|f| {
-                    f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
-                });
-                if status == StatementStatus::Failed
+                let proposal_pending = !self.assumptions.contains(&i)
+                    && self.fixes.get(&i).is_some_and(|f| {
+                        f.applicability == Applicability::Unsafe && !self.options.apply_unsafe_fixes
+                    });
+                if matches!(status, StatementStatus::Failed | StatementStatus::Assumed)
                     && !proposal_pending
                     && matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
                 {
@@ -106,7 +111,13 @@ impl Engine<'_> {
                         Some((behind, behind_verdict)) => (behind, behind_verdict),
                         None => (err, verdict),
                     };
-                    let decision = categorize::decision(verdict, err);
+                    // The decision is the person's: without what pgspec did meanwhile (added to
+                    // the help after "; pgspec …").
+                    let mut own = verdict.clone();
+                    if let Some(at) = own.help.find("; pgspec ") {
+                        own.help.truncate(at);
+                    }
+                    let decision = categorize::decision(&own, err);
                     // Said where people read it too: on the statement's diagnostic.
                     let start = stmt.range.start;
                     if let Some(d) = diagnostics.iter_mut().rev().find(|d| {
@@ -117,6 +128,26 @@ impl Engine<'_> {
                         d.notes.push(format!("needs a human decision: {decision}"));
                     }
                     report.decision = Some(decision);
+                }
+            }
+            if let Some(&j) = behind_assumption.get(&i) {
+                let note = format!(
+                    "found assuming {} at line {}",
+                    self.assumed[&j],
+                    self.line_of(&self.statements[j])
+                );
+                // A behaviour-changing fix found only under an assumption holds only with it:
+                // it is written with it (`fix --assume`), not before a person decides.
+                let under_assumption = self.assumptions.contains(&j);
+                for d in &mut diagnostics[found_before..] {
+                    d.notes.push(note.clone());
+                    if let Some(fix) = d
+                        .fix
+                        .as_mut()
+                        .filter(|f| under_assumption && f.applicability == Applicability::Unsafe)
+                    {
+                        fix.applicability = Applicability::Assumption;
+                    }
                 }
             }
             reports.push(report);
@@ -130,6 +161,46 @@ impl Engine<'_> {
         let mut report = CheckReport::new(self.doc, reports, diagnostics);
         report.schema_sql = self.log;
         report
+    }
+
+    /// For each statement that depends (directly, or through statements that depend) on one
+    /// the database holds only as pgspec assumed it: that statement.
+    fn behind_assumptions(&self) -> std::collections::HashMap<usize, usize> {
+        let mut made_by: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for &j in self.assumed.keys() {
+            for o in &self.statements[j].facts.creates {
+                made_by.insert(o.name.as_str(), j);
+            }
+        }
+        let mut behind = std::collections::HashMap::new();
+        for (k, stmt) in self.statements.iter().enumerate() {
+            // A function body is a string to the parser: the names its words use stand for the
+            // references the tree does not list.
+            let in_body = || {
+                let lower = stmt.text.to_lowercase();
+                made_by
+                    .iter()
+                    .filter(|(name, _)| !name.is_empty() && lower.contains("$$"))
+                    .filter(|(name, _)| word_in(&lower, name))
+                    .map(|(_, &j)| j)
+                    .min()
+            };
+            let Some(j) = stmt
+                .facts
+                .references
+                .iter()
+                .find_map(|o| made_by.get(o.name.as_str()).copied().filter(|&j| j != k))
+                .or_else(in_body)
+                .filter(|&j| j != k)
+            else {
+                continue;
+            };
+            behind.insert(k, j);
+            for o in &stmt.facts.creates {
+                made_by.entry(o.name.as_str()).or_insert(j);
+            }
+        }
+        behind
     }
 
     fn rejected(&self, i: usize, err: &PgDetails, verdict: &Verdict) -> Diagnostic {
@@ -204,7 +275,12 @@ impl Engine<'_> {
         d.notes.insert(
             0,
             format!(
-                "found by applying the safe fix for the {} error at line {root_line} on the scratch database",
+                "found by applying {} for the {} error at line {root_line} on the scratch database",
+                match self.fixes.get(&i).map(|f| f.applicability) {
+                    Some(Applicability::Assumption) => "pgspec's assumption",
+                    Some(Applicability::Safe) | None => "the safe fix",
+                    Some(_) => "the behaviour-changing fix",
+                },
                 root_verdict.category.as_str()
             ),
         );
@@ -230,23 +306,42 @@ impl Engine<'_> {
         let stmt = &self.statements[i];
         let root_stmt = &self.statements[root];
         let root_line = self.line_of(root_stmt);
+        // A root pgspec chose not to run is pgspec's doing, not the document's bug.
+        let not_run = matches!(self.states[root], State::Skipped(_));
+        let (message, help) = if not_run {
+            (
+                format!(
+                    "fails only because pgspec did not run the statement at line {root_line}, which it depends on"
+                ),
+                format!(
+                    "pgspec does not run the statement at line {root_line} for a document (see the finding there); where you run it yourself, this one should apply"
+                ),
+            )
+        } else {
+            (
+                format!("fails only because the statement at line {root_line} failed"),
+                format!("fix the statement at line {root_line}; this one should then apply"),
+            )
+        };
         let mut d = Diagnostic::new(
             Code::Cascade,
             Category::Cascade,
-            format!("fails only because the statement at line {root_line} failed"),
+            message,
             // A cascade has no verdict of its own; its culprit is located the same way.
             self.error_range(stmt, err, categorize(stmt, err).focus),
         )
-        .help(format!(
-            "fix the statement at line {root_line}; this one should then apply"
-        ))
+        .help(help)
         .note(format!(
             "postgres said: {} (SQLSTATE {})",
             err.message, err.sqlstate
         ))
         .secondary(Label::with_message(
             self.first_line(root_stmt),
-            "root cause",
+            if not_run {
+                "not run by pgspec"
+            } else {
+                "root cause"
+            },
         ));
         if via != root {
             d.notes.push(format!(
@@ -336,4 +431,13 @@ pub(crate) fn kind_name(kind: StatementKind) -> &'static str {
         StatementKind::Operation => "operation",
         StatementKind::NotSql => "not-sql",
     }
+}
+
+/// Whether `word` occurs in `text` on identifier boundaries.
+fn word_in(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(is_ident)
+            && !text[at + word.len()..].chars().next().is_some_and(is_ident)
+    })
 }

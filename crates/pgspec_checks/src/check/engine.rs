@@ -87,6 +87,10 @@ impl<'a> Engine<'a> {
             left_out: HashMap::new(),
             privileged_text: HashMap::new(),
             safety,
+            cycle_broken: HashSet::new(),
+            assumed: HashMap::new(),
+            assumptions: HashSet::new(),
+            moved_constraints: Vec::new(),
         })
     }
 
@@ -163,7 +167,11 @@ impl<'a> Engine<'a> {
                     progress = true;
                     let creator = self.later_creator(i, &previous);
                     self.log_if_applied(i, &State::Applied);
-                    self.states[i] = State::AppliedLate { creator };
+                    self.states[i] = if self.applied_by_breaking_cycle(i, creator) {
+                        State::Applied
+                    } else {
+                        State::AppliedLate { creator }
+                    };
                 } else if let State::Deferred(err) = state {
                     self.states[i] = State::Deferred(err);
                 } else {
@@ -368,7 +376,29 @@ impl<'a> Engine<'a> {
         })
     }
 
-    fn final_failure(&self, i: usize, error: PgDetails) -> State {
+    /// A foreign key violation on rows of a table that an earlier statement pgspec did not run
+    /// (a `COPY` from a server file, refused) would have filled: that statement.
+    fn skipped_rows_needed(&self, i: usize, error: &PgDetails) -> Option<usize> {
+        if error.sqlstate != "23503" {
+            return None;
+        }
+        // `Key (plan_id)=(1) is not present in table "plans".`
+        let table = error
+            .detail
+            .as_deref()
+            .filter(|d| d.contains("is not present in table"))
+            .and_then(|d| categorize::quoted_names(d).into_iter().last())?;
+        (0..i).rev().find(|&j| {
+            matches!(&self.states[j], State::Skipped(reason) if !reason.is_empty())
+                && self.statements[j]
+                    .facts
+                    .references
+                    .iter()
+                    .any(|o| o.kind == ObjectKind::Relation && o.name == table)
+        })
+    }
+
+    pub(super) fn final_failure(&self, i: usize, error: PgDetails) -> State {
         for (_, name) in categorize::missing_names(&error) {
             let Some(cs) = self.creators.get(&name) else {
                 continue;
@@ -379,7 +409,8 @@ impl<'a> Engine<'a> {
                 }
                 match &self.states[j] {
                     // A root that applied with its fix created what it should have.
-                    State::Failed(..) if self.applied_fixes.contains(&j) => {}
+                    State::Failed(..)
+                        if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) => {}
                     State::Failed(..) | State::Deferred(_) => {
                         return State::Cascade {
                             error,
@@ -394,9 +425,24 @@ impl<'a> Engine<'a> {
                             via: j,
                         };
                     }
+                    // pgspec chose not to run what creates it: not the author's error here.
+                    State::Skipped(reason) if !reason.is_empty() => {
+                        return State::Cascade {
+                            error,
+                            root: j,
+                            via: j,
+                        };
+                    }
                     _ => {}
                 }
             }
+        }
+        if let Some(j) = self.skipped_rows_needed(i, &error) {
+            return State::Cascade {
+                error,
+                root: j,
+                via: j,
+            };
         }
         let verdict = categorize(&self.statements[i], &error);
         State::Failed(error, verdict)

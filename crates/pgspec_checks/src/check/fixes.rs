@@ -82,9 +82,11 @@ pub fn plan(
             Some(FixPlan {
                 fix: insert_before(stmt, format!("create extension `{ext}` first"), &sql),
                 superuser_before: vec![sql],
+                before: Vec::new(),
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
+                assumed: false,
             })
         }
         Category::MissingRole => {
@@ -100,9 +102,11 @@ pub fn plan(
                     &sql,
                 ),
                 superuser_before: vec![sql],
+                before: Vec::new(),
                 replacement: None,
                 after: Vec::new(),
                 chained: 0,
+                assumed: false,
             })
         }
         Category::InlineIndex => inline_index_plan(doc, stmt),
@@ -246,9 +250,11 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
             edits,
         },
         superuser_before: Vec::new(),
+        before: Vec::new(),
         replacement: Some(text),
         after: creates,
         chained: 0,
+        assumed: false,
     })
 }
 
@@ -444,7 +450,11 @@ fn partition_key_plan(
         edits,
     );
     if let Some(from) = referencing {
-        plan.fix.applicability = Applicability::DisplayOnly;
+        // The references to it then fail: whether to add the key to them, drop them, or not
+        // partition the table is for a person to decide; this is what pgspec assumes meanwhile.
+        if plan.fix.applicability == Applicability::Unsafe {
+            plan.fix.applicability = Applicability::Assumption;
+        }
         plan.fix.title.push_str(&format!(
             "; `{from}` references this table by a foreign key, which would then need the partition key too"
         ));

@@ -3,7 +3,9 @@
 //! verdict into a [`Diagnostic`] at its document position.
 
 mod apply_fixes;
+mod assumptions;
 pub mod categorize;
+mod cycles;
 mod diagnose;
 mod engine;
 pub mod fixes;
@@ -37,6 +39,10 @@ pub enum StatementStatus {
     /// Rejected by the server as written; pgspec applied its fixed text instead (a safe fix,
     /// or in `up` a behaviour-changing one). The diagnostic stays: the document has the bug.
     Fixed,
+    /// Rejected by the server as written, and a person must decide how to repair it: `up`
+    /// applied the least surprising choice (the diagnostic's fix, of applicability
+    /// `assumption`, with the alternatives in `decision`).
+    Assumed,
     /// Rejected by the server (or, for examples/operations, failed to prepare).
     Failed,
     /// Failed only because an earlier statement failed.
@@ -59,6 +65,10 @@ pub struct CheckOptions {
     /// Also apply behaviour-changing fixes (partition key added to PRIMARY KEY/UNIQUE) on the
     /// database: what `up` does, reporting each. `check` only attaches them to diagnostics.
     pub apply_unsafe_fixes: bool,
+    /// Where a person must decide, go on with pgspec's assumption (and, in `check`, with a
+    /// behaviour-changing fix) on the scratch database, so the statements behind the root
+    /// cause are checked too; their findings say what was assumed. `up --strict` turns it off.
+    pub assume: bool,
     /// Hears the statements applied so far and their number, after each statement of the
     /// first pass (for a progress bar on long documents).
     pub progress: Option<StatementProgress>,
@@ -80,6 +90,7 @@ impl Default for CheckOptions {
             retry_forward_references: true,
             apply_safe_fixes: true,
             apply_unsafe_fixes: false,
+            assume: true,
             progress: None,
         }
     }
@@ -99,6 +110,10 @@ pub fn check(
     engine.first_pass()?;
     if options.retry_forward_references {
         engine.retry_rounds()?;
+        while options.apply_safe_fixes && engine.break_cycle()? {
+            engine.retry_rounds()?;
+            engine.run_moved_constraints()?;
+        }
     }
     engine.settle();
     Ok(engine.finish(earlier))

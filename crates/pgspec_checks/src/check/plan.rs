@@ -9,12 +9,16 @@ pub struct FixPlan {
     pub fix: Fix,
     /// Run as superuser before retrying (CREATE EXTENSION, CREATE ROLE … NOLOGIN).
     pub superuser_before: Vec<String>,
+    /// Run as the document before retrying (the column an assumption adds to a table).
+    pub before: Vec<String>,
     /// Statement text to run instead of the original (None: the original again).
     pub replacement: Option<String>,
     /// Run after the replacement succeeds (the CREATE INDEX statements moved out).
     pub after: Vec<String>,
     /// How many fixes of the fixed text this plan already chains (bounded).
     pub chained: u8,
+    /// A later step of the chain is an assumption (the edits, of the first step, are not).
+    pub assumed: bool,
 }
 
 /// `text` with quoted strings, quoted identifiers' contents and comments replaced by spaces

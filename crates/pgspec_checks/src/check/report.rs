@@ -77,6 +77,9 @@ pub struct Summary {
     pub applied: usize,
     /// Rejected as written, applied with pgspec's fix.
     pub fixed: usize,
+    /// Rejected as written, applied (by `up`) with the choice pgspec assumed for a decision
+    /// a person has to make.
+    pub assumed: usize,
     pub failed: usize,
     /// Failed statements that need a human decision (each has a `decision`).
     pub needs_decision: usize,
@@ -103,6 +106,12 @@ impl Summary {
         let mut parts = vec![format!("{} applied", self.applied)];
         if self.fixed > 0 {
             parts.push(format!("{} applied with pgspec's fix", self.fixed));
+        }
+        if self.assumed > 0 {
+            parts.push(format!(
+                "{} applied on an assumption (a person must decide)",
+                self.assumed
+            ));
         }
         let failed = if self.needs_decision > 0 {
             format!(
@@ -251,6 +260,7 @@ impl CheckReport {
             match s.status {
                 StatementStatus::Applied => summary.applied += 1,
                 StatementStatus::Fixed => summary.fixed += 1,
+                StatementStatus::Assumed => summary.assumed += 1,
                 StatementStatus::Failed => summary.failed += 1,
                 StatementStatus::Cascade => summary.cascades += 1,
                 StatementStatus::Skipped => summary.skipped += 1,
@@ -259,7 +269,7 @@ impl CheckReport {
             if s.category == Some(Category::ForwardReference) {
                 summary.forward_references += 1;
             }
-            if s.decision.is_some() {
+            if s.decision.is_some() && s.status == StatementStatus::Failed {
                 summary.needs_decision += 1;
             }
             *summary

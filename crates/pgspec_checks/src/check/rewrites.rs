@@ -95,9 +95,11 @@ pub(super) fn edit_plan(
                 .collect(),
         },
         superuser_before: Vec::new(),
+        before: Vec::new(),
         replacement: Some(fixed),
         after: Vec::new(),
         chained: 0,
+        assumed: false,
     }
 }
 
@@ -749,3 +751,444 @@ fn normalized(text: &str) -> String {
 
 #[cfg(test)]
 pub(super) mod tests;
+
+/// Tables that reference each other: the foreign keys of a `CREATE TABLE` to `targets` (tables
+/// created by statements that wait for this one) leave the statement and come back as
+/// `ALTER TABLE … ADD … FOREIGN KEY …` after `insert_after` (the end of the last statement
+/// they wait for), once both tables exist. Safe: the database ends up with the same
+/// constraints. The plan's `after` holds the ALTER statements, run by the caller when their
+/// targets exist.
+pub(super) fn move_foreign_keys_out(
+    doc: &Document,
+    stmt: &Statement,
+    targets: &std::collections::HashSet<String>,
+    insert_after: u32,
+) -> Option<FixPlan> {
+    let Some(NodeEnum::CreateStmt(create)) = stmt.first_node() else {
+        return None;
+    };
+    let relation = create.relation.as_ref()?;
+    let table = match relation.schemaname.as_str() {
+        "" => quote_ident(&relation.relname),
+        schema => format!("{}.{}", quote_ident(schema), quote_ident(&relation.relname)),
+    };
+    let text = &stmt.text;
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let body_open = lower.find('(')?;
+    let body_close = matching_paren(&masked, body_open)?;
+    let to_target = |c: &pb::Constraint| {
+        c.contype == pb::ConstrType::ConstrForeign as i32
+            && c.pktable
+                .as_ref()
+                .is_some_and(|t| targets.contains(&t.relname))
+    };
+    // (constraint, the column it is written on for a column constraint)
+    let mut found: Vec<(&pb::Constraint, Option<&str>)> = Vec::new();
+    for element in &create.table_elts {
+        match &element.node {
+            Some(NodeEnum::ColumnDef(col)) => {
+                for c in &col.constraints {
+                    if let Some(NodeEnum::Constraint(c)) = &c.node {
+                        if to_target(c) {
+                            found.push((c, Some(col.colname.as_str())));
+                        }
+                    }
+                }
+            }
+            Some(NodeEnum::Constraint(c)) if to_target(c) => found.push((c, None)),
+            _ => {}
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut alters = Vec::new();
+    for (c, column) in found {
+        let start = usize::try_from(c.location).ok()?;
+        if start <= body_open || start >= body_close {
+            return None;
+        }
+        let head = &lower[start..];
+        let named = head.starts_with("constraint");
+        let references = *word_positions(&lower, "references")
+            .iter()
+            .find(|&&at| at >= start)?;
+        let name_at = skip_ws(&lower, references + "references".len());
+        let (mut end, _) = identifier_at(text, name_at)?;
+        let next = skip_ws(&lower, end);
+        if lower[next..].starts_with('(') {
+            end = matching_paren(&masked, next)? + 1;
+        }
+        end = skip_reference_options(&lower, &masked, end);
+        let clause = match column {
+            // `col type [CONSTRAINT n] REFERENCES t (c) …` → `[CONSTRAINT n] FOREIGN KEY (col)
+            // REFERENCES t (c) …`
+            Some(column) => {
+                if !(named || head.starts_with("references")) {
+                    return None;
+                }
+                format!(
+                    "{}FOREIGN KEY ({}) {}",
+                    if named {
+                        format!("{} ", text[start..references].trim_end())
+                    } else {
+                        String::new()
+                    },
+                    quote_ident(column),
+                    &text[references..end]
+                )
+            }
+            None => {
+                if !(named || head.starts_with("foreign")) {
+                    return None;
+                }
+                text[start..end].to_string()
+            }
+        };
+        alters.push(format!("ALTER TABLE {table} ADD {clause};"));
+        let range = if column.is_some() {
+            // Drop the clause and the space before it.
+            let from = text[..start].trim_end().len();
+            from..end
+        } else {
+            let before = lower[..start].trim_end();
+            if before.ends_with(',') {
+                before.len() - 1..end
+            } else {
+                // The first element: take the comma after it instead.
+                let after = skip_ws(&lower, end);
+                if !lower[after..].starts_with(',') {
+                    return None;
+                }
+                start..skip_ws(&lower, after + 1)
+            }
+        };
+        edits.push((range, String::new()));
+    }
+    let targets_named: Vec<String> = {
+        let mut t: Vec<String> = targets.iter().cloned().collect();
+        t.sort();
+        t
+    };
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        format!(
+            "create `{}` without its FOREIGN KEY to `{}` and add it with ALTER TABLE once both tables exist",
+            relation.relname,
+            targets_named.join("`, `")
+        ),
+        Applicability::Safe,
+        edits,
+    );
+    if plan.fix.applicability == Applicability::Safe {
+        plan.fix.edits.push(Edit {
+            range: TextRange::empty(insert_after),
+            replacement: alters.iter().map(|a| format!("\n{a}")).collect::<String>(),
+        });
+    }
+    plan.after = alters;
+    Some(plan)
+}
+
+/// A generated column whose expression depends on the session time zone (a `timestamptz`
+/// column read as a date or hour): the same expression on the column's time at `'UTC'`.
+pub(super) fn generated_at_utc(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let table = stmt.created_table()?;
+    let zoned: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.pg_type.as_str(),
+                "timestamptz" | "timestamp with time zone"
+            )
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let mut edits = Vec::new();
+    let mut changed = Vec::new();
+    for at in word_positions(&lower, "generated") {
+        let rest = &lower[at..];
+        let Some(as_at) = rest.find(" as ").filter(|&p| rest[..p].contains("always")) else {
+            continue;
+        };
+        let open = at + as_at + rest[as_at..].find('(')?;
+        let close = matching_paren(&masked, open)?;
+        for column in &zoned {
+            for found in word_positions(&lower[open..close], column) {
+                let from = open + found;
+                let to = from + column.len();
+                // Already at a named zone.
+                if lower[to..close].trim_start().starts_with("at time zone") {
+                    continue;
+                }
+                edits.push((
+                    from..to,
+                    format!("({} AT TIME ZONE 'UTC')", &stmt.text[from..to]),
+                ));
+                changed.push((*column).to_string());
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    changed.dedup();
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!(
+            "assume the generated column reads `{}` at 'UTC' (its expression depended on the session time zone, which a stored column cannot)",
+            changed.join("`, `")
+        ),
+        Applicability::Assumption,
+        edits,
+    ))
+}
+
+/// A table with two primary keys: the first stays, the second becomes UNIQUE.
+pub(super) fn second_primary_key_unique(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let open = lower.find('(')?;
+    let close = matching_paren(&masked, open)?;
+    let keys: Vec<std::ops::Range<usize>> = word_positions(&lower, "primary")
+        .into_iter()
+        .filter(|&at| at > open && at < close)
+        .filter_map(|at| {
+            let key = skip_ws(&lower, at + "primary".len());
+            lower[key..]
+                .starts_with("key")
+                .then(|| at..key + "key".len())
+        })
+        .collect();
+    let [_, second, ..] = keys.as_slice() else {
+        return None;
+    };
+    Some(edit_plan(
+        doc,
+        stmt,
+        "assume the first PRIMARY KEY is the table's key and the second one is UNIQUE".into(),
+        Applicability::Assumption,
+        vec![(second.clone(), "UNIQUE".into())],
+    ))
+}
+
+/// A partition of a table that is not partitioned: a table of its own with the parent's
+/// columns.
+pub(super) fn partition_as_plain_table(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let Some(NodeEnum::CreateStmt(create)) = stmt.first_node() else {
+        return None;
+    };
+    create.partbound.as_ref()?;
+    let child = create.relation.as_ref()?;
+    let parent = match create.inh_relations.first().and_then(|n| n.node.as_ref()) {
+        Some(NodeEnum::RangeVar(rv)) => rv,
+        _ => return None,
+    };
+    let name = |rv: &pb::RangeVar| match rv.schemaname.as_str() {
+        "" => quote_ident(&rv.relname),
+        schema => format!("{}.{}", quote_ident(schema), quote_ident(&rv.relname)),
+    };
+    let end = stmt.text.trim_end().trim_end_matches(';').trim_end().len();
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!(
+            "assume `{}` is a table of its own with the columns of `{}` (which is not partitioned, so it can have no partitions)",
+            child.relname, parent.relname
+        ),
+        Applicability::Assumption,
+        vec![(
+            0..end,
+            format!(
+                "CREATE TABLE {} (LIKE {} INCLUDING ALL)",
+                name(child),
+                name(parent)
+            ),
+        )],
+    ))
+}
+
+/// A generated column used as the partition key: a plain column of the same type (the
+/// application or a trigger fills it).
+pub(super) fn generated_to_plain(
+    doc: &Document,
+    stmt: &Statement,
+    named: &[String],
+) -> Option<FixPlan> {
+    let Some(NodeEnum::CreateStmt(create)) = stmt.first_node() else {
+        return None;
+    };
+    let key: Vec<&str> = create
+        .partspec
+        .as_ref()?
+        .part_params
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::PartitionElem(e)) if !e.name.is_empty() => Some(e.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let mut edits = Vec::new();
+    let mut columns = Vec::new();
+    for element in &create.table_elts {
+        let Some(NodeEnum::ColumnDef(col)) = &element.node else {
+            continue;
+        };
+        if !(named.contains(&col.colname)
+            || named.is_empty() && key.contains(&col.colname.as_str()))
+        {
+            continue;
+        }
+        let from = usize::try_from(col.location).ok()?;
+        let Some(at) = word_positions(&lower, "generated")
+            .into_iter()
+            .find(|&p| p > from)
+        else {
+            continue;
+        };
+        let open = at + lower[at..].find('(')?;
+        let close = matching_paren(&masked, open)?;
+        let after = skip_ws(&lower, close + 1);
+        let end = if lower[after..].starts_with("stored") {
+            after + "stored".len()
+        } else {
+            close + 1
+        };
+        let start = lower[..at].trim_end().len();
+        edits.push((start..end, String::new()));
+        columns.push(col.colname.clone());
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!(
+            "assume `{}` is a plain column that whoever inserts a row fills (a generated column cannot be the partition key)",
+            columns.join("`, `")
+        ),
+        Applicability::Assumption,
+        edits,
+    ))
+}
+
+/// `doc->>'key'->>0`: the first `->>` gives text, which has no `->>`; the path goes through
+/// json (`->`) up to its last step.
+pub(super) fn json_path_as_json(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let mut edits = Vec::new();
+    let arrows: Vec<usize> = masked.match_indices("->>").map(|(at, _)| at).collect();
+    for &at in &arrows {
+        // The operand after this arrow, then another arrow: this one must give json.
+        let rest = &masked[at + 3..];
+        let operand = rest.trim_start();
+        let len = if let Some(quoted) = operand.strip_prefix('\'') {
+            quoted.find('\'').map(|e| e + 2)?
+        } else {
+            operand
+                .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .unwrap_or(operand.len())
+        };
+        let next = operand[len..].trim_start();
+        if len > 0 && next.starts_with("->") {
+            edits.push((at..at + 3, "->".to_string()));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "assume the JSON path stays json until its last step (`->` before `->>`): `->>` gives text, which has no `->>`".into(),
+        Applicability::Assumption,
+        edits,
+    ))
+}
+
+/// `array_agg(DISTINCT x ORDER BY y)` with `y` not among the arguments: PostgreSQL cannot keep
+/// both; the order stays and DISTINCT goes (values may then repeat).
+pub(super) fn aggregate_without_distinct(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let mut edits = Vec::new();
+    for at in word_positions(&lower, "distinct") {
+        let open = lower[..at].trim_end();
+        if !open.ends_with('(') {
+            continue;
+        }
+        let close = matching_paren(&masked, open.len() - 1)?;
+        if !word_positions(&lower[at..close], "order").is_empty() {
+            edits.push((at..skip_ws(&lower, at + "distinct".len()), String::new()));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "assume the aggregate keeps its ORDER BY and drops DISTINCT (with DISTINCT it may only order by its arguments; values can then repeat)".into(),
+        Applicability::Assumption,
+        edits,
+    ))
+}
+
+/// A column name PostgreSQL itself suggests a correction for (`Perhaps you meant to reference
+/// the column "events.created_at"`): the statement with the suggested name.
+pub(super) fn hinted_column(
+    doc: &Document,
+    stmt: &Statement,
+    missing: &str,
+    hint: &str,
+) -> Option<FixPlan> {
+    if !hint.starts_with("Perhaps you meant to reference the column") {
+        return None;
+    }
+    let suggested = quoted_names(hint).into_iter().next()?;
+    let column = suggested.rsplit('.').next()?.to_string();
+    renamed_column(doc, stmt, missing, &column, "as PostgreSQL suggests")
+}
+
+/// The statement with the column `missing` written `column` (a typo of it), saying `why`.
+pub(super) fn renamed_column(
+    doc: &Document,
+    stmt: &Statement,
+    missing: &str,
+    column: &str,
+    why: &str,
+) -> Option<FixPlan> {
+    if column.is_empty() || column == missing {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_lowercase();
+    if lower.len() != masked.len() {
+        return None;
+    }
+    let edits: Vec<(Range<usize>, String)> = word_positions(&lower, &missing.to_lowercase())
+        .into_iter()
+        .filter(|&at| stmt.text[at..].starts_with(missing))
+        .map(|at| (at..at + missing.len(), quote_ident(column)))
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        format!("assume `{missing}` means `{column}`, {why}"),
+        Applicability::Assumption,
+        edits,
+    ))
+}

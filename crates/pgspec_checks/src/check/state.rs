@@ -69,6 +69,17 @@ pub(super) struct Engine<'a> {
     /// What pgspec may do with each statement, decided once from its parse tree (retries and
     /// second passes ask again without parsing again).
     pub(super) safety: Vec<Safety>,
+    /// Statements whose foreign keys into a reference cycle pgspec moved into ALTER TABLE
+    /// statements, and those statements (owner, SQL) while they wait for both tables.
+    pub(super) cycle_broken: HashSet<usize>,
+    /// Statements the database holds in a form the document does not say, chosen by pgspec
+    /// (an assumption, or in `check` a behaviour-changing fix): what the statements behind them
+    /// report is found assuming it. The fix title says what was assumed.
+    pub(super) assumed: HashMap<usize, String>,
+    /// Those of [`Engine::assumed`] that stand for a person's decision (an assumption), not a
+    /// behaviour-changing fix.
+    pub(super) assumptions: HashSet<usize>,
+    pub(super) moved_constraints: Vec<(usize, String)>,
 }
 
 /// A statement that ends its own backend (`pg_terminate_backend(pg_backend_pid())`) is a

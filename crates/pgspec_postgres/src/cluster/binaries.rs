@@ -27,20 +27,15 @@ impl PgBinaries {
             });
         }
         let mut searched = Vec::new();
-        match Command::new("pg_config")
-            .arg("--bindir")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-        {
-            Ok(out) if out.status.success() => {
-                let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        match os::command_output(Command::new("pg_config").arg("--bindir")) {
+            Some(bindir) => {
+                let dir = PathBuf::from(bindir);
                 if let Some(bins) = Self::from_dir(&dir) {
                     return Ok(bins);
                 }
                 searched.push(format!("{} (pg_config --bindir)", dir.display()));
             }
-            _ => searched.push("pg_config (not on PATH)".to_string()),
+            None => searched.push("pg_config (not on PATH)".to_string()),
         }
         let mut candidates = versioned_dirs(Path::new("/usr/lib/postgresql"), "", "bin");
         candidates.extend(versioned_dirs(Path::new("/usr"), "pgsql-", "bin"));
@@ -77,16 +72,7 @@ impl PgBinaries {
             .map(|tool| dir.join(tool))
             .filter(|tool| tool.is_file())
             .find_map(|tool| {
-                let out = Command::new(tool)
-                    .arg("--version")
-                    .stdin(Stdio::null())
-                    .stderr(Stdio::null())
-                    .output()
-                    .ok()?;
-                if !out.status.success() {
-                    return None;
-                }
-                parse_version(&String::from_utf8_lossy(&out.stdout))
+                parse_version(&os::command_output(Command::new(tool).arg("--version"))?)
             })?;
         Some(PgBinaries {
             bin_dir: dir.to_path_buf(),
@@ -112,16 +98,11 @@ impl PgBinaries {
     pub fn pkglibdir(&self) -> Option<PathBuf> {
         let pg_config = self.tool("pg_config");
         if pg_config.is_file() {
-            if let Ok(out) = Command::new(&pg_config)
-                .arg("--pkglibdir")
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
+            if let Some(dir) = os::command_output(Command::new(&pg_config).arg("--pkglibdir"))
+                .map(PathBuf::from)
+                .filter(|dir| dir.is_dir())
             {
-                let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-                if out.status.success() && dir.is_dir() {
-                    return Some(dir);
-                }
+                return Some(dir);
             }
         }
         // Debian layout: /usr/lib/postgresql/15/{bin,lib}.

@@ -412,7 +412,6 @@ pub(super) fn drop_database(
 /// Drop scratch databases of pgspec runs that died (same PID namespace, process gone) and
 /// roles of scratch databases that no longer exist. Best effort.
 pub(super) fn cleanup_stale(admin: &mut Client) {
-    super::spare::drop_unusable(admin);
     let namespace = os::pid_namespace();
     if namespace.is_empty() || !os::has_procfs() {
         return;

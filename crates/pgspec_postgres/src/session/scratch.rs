@@ -32,7 +32,7 @@ pub fn drop_live_scratch_databases() -> (Vec<String>, Vec<String>) {
         if let Some(oid) = l.run_owner {
             roles.push((oid, l.owner.clone()));
         }
-        match drop_scratch(&l.maintenance, &l.name, l.force_drop, &roles) {
+        match drop_scratch(&l.maintenance, None, &l.name, l.force_drop, &roles) {
             Ok(()) => dropped.push(l.name),
             Err(e) => failed.push(format!("{}: {e}", l.name)),
         }
@@ -41,14 +41,19 @@ pub fn drop_live_scratch_databases() -> (Vec<String>, Vec<String>) {
 }
 
 /// Drop database `name` and the roles in `roles` (by OID: a role the document renamed is
-/// still the one this run created, and a role that took the old name is not).
+/// still the one this run created, and a role that took the old name is not), on `open` (the
+/// connection that created it) when it is still usable.
 fn drop_scratch(
     maintenance: &postgres::Config,
+    open: Option<Client>,
     name: &str,
     force_drop: bool,
     roles: &[(u32, String)],
 ) -> Result<(), ClusterError> {
-    let mut admin = connect(maintenance, "the maintenance database")?;
+    let mut admin = match open.filter(|c| !c.is_closed()) {
+        Some(client) => client,
+        None => connect(maintenance, "the maintenance database")?,
+    };
     drop_database(&mut admin, name, force_drop)
         .map_err(|e| ClusterError::Server(format!("cannot drop {name}: {}", error_text(&e))))?;
     let mut failed = Vec::new();
@@ -92,6 +97,9 @@ pub struct ScratchDatabase {
     pub(super) dropped: bool,
     /// The thread making a spare database for the next run (joined before this one goes).
     pub(super) spare_maker: Option<std::thread::JoinHandle<()>>,
+    /// The maintenance connection that created the database, kept to drop it (a connection
+    /// less per run).
+    pub(super) maintenance_client: Option<Client>,
 }
 
 impl std::fmt::Debug for ScratchDatabase {
@@ -150,6 +158,7 @@ impl ScratchDatabase {
 
         if server.is_embedded() {
             cleanup_stale(&mut admin);
+            spare::drop_unusable(&mut admin);
         }
         // A password only matters where the server asks for one (never on the embedded
         // cluster's socket); it lives in this process only.
@@ -227,6 +236,7 @@ impl ScratchDatabase {
             // The next run's spare is made while this one works on its document.
             spare_maker: (server.is_embedded() && superuser)
                 .then(|| spare::replenish(maintenance.clone())),
+            maintenance_client: None,
             name,
         };
         if !owned {
@@ -240,10 +250,18 @@ impl ScratchDatabase {
             if let Some(p) = &password {
                 as_role.password(p.as_bytes());
             }
-            match as_role.connect(NoTls) {
-                Ok(_) => {
+            // The private cluster trusts its socket (initdb -A trust): the login is not tried
+            // first there, a connection less per run.
+            let login = if server.is_embedded() {
+                Ok(())
+            } else {
+                as_role.connect(NoTls).map(drop)
+            };
+            match login {
+                Ok(()) => {
                     scratch.app = as_role;
                     scratch.app_identity = AppIdentity::Role(scratch.owner.clone());
+                    scratch.maintenance_client = Some(admin);
                     return Ok(scratch);
                 }
                 Err(e) => {
@@ -263,6 +281,7 @@ impl ScratchDatabase {
                 "pgspec could not create a role for this run, and {admin_user} {why}"
             ))));
         }
+        scratch.maintenance_client = Some(admin);
         Ok(scratch)
     }
 
@@ -330,7 +349,10 @@ impl ScratchDatabase {
         // Held to the end: an interruption meanwhile waits, then finds the database promoted
         // (or still a scratch database, if the rename failed).
         let mut live = lock(&LIVE);
-        let mut admin = connect(&self.maintenance, "the maintenance database")?;
+        let mut admin = match self.maintenance_client.take().filter(|c| !c.is_closed()) {
+            Some(client) => client,
+            None => connect(&self.maintenance, "the maintenance database")?,
+        };
         let server_error = |e: postgres::Error| ClusterError::Server(error_text(&e));
         let exists = !simple_rows(
             &mut admin,
@@ -425,7 +447,13 @@ impl ScratchDatabase {
         if let Some(oid) = self.run_owner {
             roles.push((oid, self.owner.clone()));
         }
-        drop_scratch(&self.maintenance, &self.name, self.force_drop, &roles)
+        drop_scratch(
+            &self.maintenance,
+            self.maintenance_client.take(),
+            &self.name,
+            self.force_drop,
+            &roles,
+        )
     }
 }
 

@@ -165,10 +165,6 @@ fn month_arithmetic_and_calendar() {
     assert_eq!(month_window((2026, 1), 0), vec![(2026, 1)]);
     assert_eq!(add_months((2026, 12), 1), (2027, 1));
     assert_eq!(add_months((2026, 1), 24), (2028, 1));
-    assert_eq!(civil_from_days(0), (1970, 1, 1));
-    assert_eq!(civil_from_days(20_454), (2026, 1, 1));
-    assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     let (y, m, d) = today_utc();
     assert!(y >= 2024 && (1..=12).contains(&m) && (1..=31).contains(&d));
     assert_eq!(parse_epoch("Infinity"), Some(f64::INFINITY));

@@ -1,0 +1,166 @@
+//! What the target database remembers: the `pgspec_migrate.pgspec_migrations` table (one row
+//! per applied file: version, file name, checksum, applied time, duration) and the advisory
+//! lock that lets one `migrate apply` or `migrate down` at a time change a database.
+
+use std::time::{Duration, Instant};
+
+use pgspec_postgres::client::{Client, GenericClient};
+
+use crate::Error;
+
+/// The schema of pgspec's own table; never part of a plan (diff leaves it out).
+pub const SCHEMA: &str = "pgspec_migrate";
+pub const TABLE: &str = "pgspec_migrations";
+
+/// The advisory lock's key (the bytes of "pgspecmi"): advisory locks are per database, so one
+/// key serves every database.
+const LOCK_KEY: i64 = 0x7067_7370_6563_6d69;
+
+/// One row of the history.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AppliedRow {
+    pub version: u32,
+    pub file_name: String,
+    pub checksum: String,
+    /// `applied_at` as the server prints it.
+    pub applied_at: String,
+    pub duration_ms: i64,
+    /// Recorded without running: the database already had that schema.
+    pub baseline: bool,
+}
+
+fn server_error(doing: &str, e: &pgspec_postgres::client::Error) -> Error {
+    Error::new(format!(
+        "{doing}: {}",
+        pgspec_postgres::cluster::error_text(e)
+    ))
+}
+
+/// The applied rows, oldest version first; none when the table does not exist yet.
+pub fn read(client: &mut impl GenericClient) -> Result<Vec<AppliedRow>, Error> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{SCHEMA}.{TABLE}")],
+        )
+        .map_err(|e| server_error("reading the migration history", &e))?
+        .get(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            &format!(
+                "SELECT version, file_name, checksum, applied_at::text, duration_ms, baseline \
+                 FROM {SCHEMA}.{TABLE} ORDER BY version"
+            ),
+            &[],
+        )
+        .map_err(|e| server_error("reading the migration history", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| AppliedRow {
+            version: u32::try_from(r.get::<_, i32>(0)).unwrap_or(0),
+            file_name: r.get(1),
+            checksum: r.get(2),
+            applied_at: r.get(3),
+            duration_ms: r.get(4),
+            baseline: r.get(5),
+        })
+        .collect())
+}
+
+/// Create the history table if it is missing (under the lock: two first runs do not race).
+pub fn ensure(client: &mut Client) -> Result<(), Error> {
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+             CREATE TABLE IF NOT EXISTS {SCHEMA}.{TABLE} (
+                 version integer PRIMARY KEY,
+                 file_name text NOT NULL,
+                 checksum text NOT NULL,
+                 applied_at timestamptz NOT NULL DEFAULT now(),
+                 duration_ms bigint NOT NULL,
+                 baseline boolean NOT NULL DEFAULT false
+             );"
+        ))
+        .map_err(|e| server_error("creating the migration history table", &e))
+}
+
+pub fn record(
+    client: &mut impl GenericClient,
+    version: u32,
+    file_name: &str,
+    checksum: &str,
+    duration: Duration,
+    baseline: bool,
+) -> Result<(), Error> {
+    let version = i32::try_from(version).map_err(|_| Error::new("version out of range"))?;
+    let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    client
+        .execute(
+            &format!(
+                "INSERT INTO {SCHEMA}.{TABLE} (version, file_name, checksum, duration_ms, baseline) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            ),
+            &[&version, &file_name, &checksum, &ms, &baseline],
+        )
+        .map_err(|e| server_error(&format!("recording {file_name}"), &e))?;
+    Ok(())
+}
+
+pub fn forget(client: &mut impl GenericClient, version: u32) -> Result<(), Error> {
+    let version = i32::try_from(version).map_err(|_| Error::new("version out of range"))?;
+    client
+        .execute(
+            &format!("DELETE FROM {SCHEMA}.{TABLE} WHERE version = $1"),
+            &[&version],
+        )
+        .map_err(|e| server_error("removing a version from the history", &e))?;
+    Ok(())
+}
+
+/// Take the advisory lock, waiting at most `timeout`; `waiting` is called once with the pid of
+/// the holder when the lock is busy.
+pub fn lock(
+    client: &mut Client,
+    timeout: Duration,
+    waiting: &mut dyn FnMut(Option<i32>),
+) -> Result<(), Error> {
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .map_err(|e| server_error("taking the migration lock", &e))?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if !told {
+            let holder = client
+                .query_opt(
+                    "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' \
+                     AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
+                     AND granted AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
+                    &[&LOCK_KEY],
+                )
+                .ok()
+                .flatten()
+                .map(|r| r.get::<_, i32>(0));
+            waiting(holder);
+            told = true;
+        }
+        if start.elapsed() >= timeout {
+            return Err(Error::new(format!(
+                "another `pgspec migrate` holds this database's migration lock; gave up after {} s (--lock-timeout)",
+                timeout.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+pub fn unlock(client: &mut Client) {
+    let _ = client.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
+}

@@ -1,0 +1,1263 @@
+//! Versioned migrations for a living database: files written from the difference between the
+//! state the existing migrations build and the design document (diff in both directions),
+//! checksummed in a ledger, applied once each, in order, each in a transaction with its record,
+//! under an advisory lock, after a trial run on a scratch copy of the target's schema; and
+//! walked back through their down sections, refusing a step that loses data unless allowed.
+//!
+//! Nothing here prints: the binary renders the reports.
+
+pub mod file;
+pub mod history;
+pub mod ledger;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use pgspec_checks::pipeline;
+use pgspec_diagnostics::{Rule, Severity};
+use pgspec_diff::{Options, Plan, Refusal};
+use pgspec_postgres::catalog::Catalog;
+use pgspec_postgres::client::Client;
+use pgspec_postgres::{ApplySession, ClusterError, PrivilegeCheck, ScratchDatabase, Server};
+use pgspec_sql::safety::Safety;
+
+pub use file::{MigrationFile, Step};
+pub use history::AppliedRow;
+
+/// Why a migration command stopped; the message says what to do.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ClusterError> for Error {
+    fn from(e: ClusterError) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
+fn refusals_text(r: &[Refusal]) -> String {
+    r.iter()
+        .map(|x| format!("{}: {}", x.object, x.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The migration files of `dir` in version order (none when it does not exist yet). Every
+/// `.sql` file must be a well-formed migration with a version of its own.
+pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::new(format!("reading {}: {e}", dir.display()))),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::new(format!("reading {}: {e}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !name.ends_with(".sql") {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| Error::new(format!("reading {}: {e}", entry.path().display())))?;
+        files.push(file::parse(&name, &bytes)?);
+    }
+    files.sort_by_key(|f| f.version);
+    for pair in files.windows(2) {
+        if pair[0].version == pair[1].version {
+            return Err(Error::new(format!(
+                "{} and {} have the same version (two branches added a migration each? renumber one and run `pgspec migrate hash`)",
+                pair[0].file_name, pair[1].file_name
+            )));
+        }
+    }
+    Ok(files)
+}
+
+/// Where a file stands against the database's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Applied,
+    Pending,
+    /// Applied, and the file changed since.
+    Edited,
+    /// Applied, and the file is gone.
+    Missing,
+    /// Not applied, but a later version is: it would run out of order.
+    OutOfOrder,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Entry {
+    pub version: u32,
+    pub file_name: String,
+    pub state: State,
+    pub applied: Option<AppliedRow>,
+}
+
+/// Every file and every history row, side by side.
+pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
+    let last_applied = applied.iter().map(|r| r.version).max();
+    let mut out: Vec<Entry> = files
+        .iter()
+        .map(|f| {
+            let row = applied.iter().find(|r| r.version == f.version);
+            let state = match row {
+                Some(r) if r.checksum == f.checksum && r.file_name == f.file_name => State::Applied,
+                Some(_) => State::Edited,
+                None if last_applied.is_some_and(|v| v > f.version) => State::OutOfOrder,
+                None => State::Pending,
+            };
+            Entry {
+                version: f.version,
+                file_name: f.file_name.clone(),
+                state,
+                applied: row.cloned(),
+            }
+        })
+        .collect();
+    for r in applied {
+        if !files.iter().any(|f| f.version == r.version) {
+            out.push(Entry {
+                version: r.version,
+                file_name: r.file_name.clone(),
+                state: State::Missing,
+                applied: Some(r.clone()),
+            });
+        }
+    }
+    out.sort_by_key(|e| e.version);
+    out
+}
+
+/// Why the history and the files cannot go on as they are: edited, missing, out-of-order files.
+fn history_problems(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|e| match e.state {
+            State::Edited => Some(format!(
+                "{} was edited after it was applied (the database recorded another checksum{}); restore it and put the change in a new migration",
+                e.file_name,
+                e.applied
+                    .as_ref()
+                    .filter(|r| r.file_name != e.file_name)
+                    .map(|r| format!(", as {}", r.file_name))
+                    .unwrap_or_default()
+            )),
+            State::Missing => Some(format!(
+                "{} was applied but is no longer in the directory; restore it",
+                e.file_name
+            )),
+            State::OutOfOrder => Some(format!(
+                "{} is not applied but a later version is (a reordered or late-merged file); renumber it after the last applied one and run `pgspec migrate hash`",
+                e.file_name
+            )),
+            State::Applied | State::Pending => None,
+        })
+        .collect()
+}
+
+/// The database a migration command changes: the catalog is read as the administrator, the
+/// migrations run over `client` (the database's owner, or the URL's user).
+pub struct Target<'a> {
+    pub server: &'a Server,
+    pub database: String,
+    pub client: Client,
+}
+
+impl Target<'_> {
+    fn catalog(&self) -> Result<Catalog, Error> {
+        Ok(Catalog::load_database(self.server, &self.database)?)
+    }
+}
+
+/// Options that compare two databases' schemas: pgspec's history schema aside, and the owners
+/// of either side (a scratch copy has another owner) not a difference.
+fn compare_options(a: &Catalog, b: &Catalog) -> Options {
+    let mut owners: Vec<String> = [a, b]
+        .iter()
+        .flat_map(|c| {
+            c.tables
+                .iter()
+                .map(|t| t.owner.clone())
+                .chain(c.views.iter().map(|v| v.owner.clone()))
+        })
+        .collect();
+    owners.sort();
+    owners.dedup();
+    Options {
+        exclude_schemas: vec![history::SCHEMA.to_string()],
+        ignore_grantees: owners,
+        ..Options::default()
+    }
+}
+
+/// What still differs from `a` to `b` (empty: the same schema).
+fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
+    match pgspec_diff::plan(a, b, &compare_options(a, b)) {
+        Ok(plan) => plan
+            .statements
+            .iter()
+            .map(|s| s.sql.lines().next().unwrap_or("").to_string())
+            .collect(),
+        Err(r) => r
+            .iter()
+            .map(|x| format!("{}: {}", x.object, x.message))
+            .collect(),
+    }
+}
+
+/// A scratch database with a session, dropped together.
+struct Scratch {
+    // Field order: the session closes before the database is dropped.
+    session: ApplySession,
+    _database: ScratchDatabase,
+}
+
+impl Scratch {
+    fn empty(server: &Server) -> Result<Scratch, Error> {
+        let database = ScratchDatabase::create(server, "pgspec_migrate")?;
+        let session = database.session()?;
+        Ok(Scratch {
+            session,
+            _database: database,
+        })
+    }
+
+    /// A scratch database with `catalog`'s schema (built by diff from an empty one).
+    fn copy_of(server: &Server, catalog: &Catalog) -> Result<Scratch, Error> {
+        let mut s = Scratch::empty(server)?;
+        let empty = s.session.catalog()?;
+        let build =
+            pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog)).map_err(|r| {
+                Error::new(format!(
+                    "the target's schema cannot be copied to a scratch database: {}",
+                    refusals_text(&r)
+                ))
+            })?;
+        for st in &build.statements {
+            s.run(&st.sql).map_err(|e| {
+                Error::new(format!(
+                    "copying the target's schema to a scratch database: {e}"
+                ))
+            })?;
+        }
+        let copied = s.session.catalog()?;
+        let left = differences(&copied, catalog);
+        if !left.is_empty() {
+            return Err(Error::new(format!(
+                "the scratch copy of the target's schema differs from it: {}",
+                left.join("; ")
+            )));
+        }
+        Ok(s)
+    }
+
+    fn run(&mut self, sql: &str) -> Result<(), String> {
+        let outcome = self.session.apply(sql).map_err(|e| e.to_string())?;
+        match outcome.error() {
+            Some(e) => Err(e.message.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn run_steps(&mut self, file: &MigrationFile, steps: &[Step]) -> Result<(), Error> {
+        for (i, step) in steps.iter().enumerate() {
+            self.run(&step.sql).map_err(|e| {
+                Error::new(format!(
+                    "{} step {} fails on a scratch copy of the target's schema: {e}",
+                    file.file_name,
+                    i + 1
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn catalog(&mut self) -> Result<Catalog, Error> {
+        Ok(self.session.catalog()?)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// migrate new
+
+/// A fenced SQL block: a `.sql` file or a migration's text read as a one-block document.
+fn as_document(text: &str) -> Vec<u8> {
+    let longest = text
+        .lines()
+        .map(|l| l.len() - l.trim_start_matches('`').len())
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
+}
+
+/// The errors of a check report, `line N: CODE message`.
+fn report_errors(
+    report: &pgspec_checks::check::CheckReport,
+    document: &pgspec_document::Document,
+    label: &str,
+    shift: u32,
+) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .map(|d| {
+            let line = document
+                .source(label)
+                .line_index
+                .line(d.primary.range.start)
+                .saturating_sub(shift);
+            format!("line {line}: {} {}", d.code.as_str(), d.message)
+        })
+        .collect()
+}
+
+/// A document built on a scratch database as `pgspec up` builds it (fixes, partitions,
+/// platform shims): its catalog, the SQL script of what was built (`pgspec sql`), and the
+/// errors of the statements left out (as `up` leaves them out), `line N: CODE message`.
+pub struct BuiltDocument {
+    pub catalog: Catalog,
+    pub script: String,
+    pub left_out: Vec<String>,
+    /// Roles the document grants to but never creates (`up` creates them, cluster-wide).
+    pub roles_used: Vec<String>,
+}
+
+pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::new(format!("reading {label}: {e}")))?;
+    let is_sql = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    let bytes = if is_sql {
+        as_document(&String::from_utf8_lossy(&bytes))
+    } else {
+        bytes
+    };
+    let extracted = pipeline::extract(&bytes);
+    let mut s = Scratch::empty(server)?;
+    let built = pgspec_provision::up::build(&extracted, &mut s.session)
+        .map_err(|e| Error::new(format!("building {label}: {e}")))?;
+    let left_out = report_errors(
+        &built.report,
+        &extracted.document,
+        &label,
+        u32::from(is_sql),
+    );
+    Ok(BuiltDocument {
+        catalog: s.catalog()?,
+        script: pgspec_provision::up::system_script(&label, &built),
+        left_out,
+        roles_used: built.roles_used.clone(),
+    })
+}
+
+/// The state `files` build, on a fresh scratch database: every statement of each file's up
+/// section runs, as the database's unprivileged owner, except the privileged ones pgspec
+/// rebuilds for a document (an untrusted extension, an allowlisted role), which run through
+/// pgspec's own privileged path; what pgspec never runs is refused. `after_each(i, scratch)`
+/// is called after file `i`; `false` stops there.
+/// `roles`: roles the files grant to without creating them, created first when missing (as
+/// `up` creates them beside the database it makes; dropped with the scratch database).
+fn build_files(
+    files: &[MigrationFile],
+    server: &Server,
+    roles: &[String],
+    after_each: &mut dyn FnMut(usize, &mut Scratch) -> Result<bool, Error>,
+) -> Result<Scratch, Error> {
+    let mut s = Scratch::empty(server)?;
+    let database = s.session.database().to_string();
+    for role in roles {
+        let op = pgspec_sql::safety::PrivilegedOp::CreateRole {
+            name: role.clone(),
+            options: pgspec_sql::safety::RoleOptions {
+                login: Some(false),
+                ..Default::default()
+            },
+        };
+        // A role that exists already (the cluster's own) is left as it is.
+        let _ = s.session.apply_privileged(&op)?;
+    }
+    for (i, f) in files.iter().enumerate() {
+        let text: Vec<&str> = f.up.iter().map(|st| st.sql.as_str()).collect();
+        let extracted = pipeline::extract(&as_document(&text.join("\n")));
+        for st in &extracted.statements {
+            let outcome = match st.safety(Some(&database)) {
+                Safety::Refused(why) => {
+                    return Err(Error::new(format!(
+                        "{}: pgspec never runs `{}`: {why}",
+                        f.file_name,
+                        st.text.lines().next().unwrap_or("")
+                    )))
+                }
+                Safety::TransactionControl => continue,
+                Safety::Privileged { op, .. } => match s.session.privilege_check(&op)? {
+                    PrivilegeCheck::Run => {
+                        let outcome = s.session.apply_privileged(&op)?;
+                        // A role is cluster-wide: one the file creates may exist already
+                        // (`up` keeps the roles it made), as it does beside the target.
+                        let exists =
+                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
+                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
+                        if exists {
+                            continue;
+                        }
+                        outcome
+                    }
+                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
+                    PrivilegeCheck::AlreadyInPlace => continue,
+                    PrivilegeCheck::Refuse(why) => {
+                        return Err(Error::new(format!(
+                            "{}: pgspec does not run `{}` on a scratch database: {why}",
+                            f.file_name,
+                            st.text.lines().next().unwrap_or("")
+                        )))
+                    }
+                },
+                Safety::Document => s.session.apply(&st.text)?,
+            };
+            if let Some(e) = outcome.error() {
+                return Err(Error::new(format!(
+                    "{} does not build on a scratch database after the files before it: `{}`: {}",
+                    f.file_name,
+                    st.text.lines().next().unwrap_or(""),
+                    e.message
+                )));
+            }
+        }
+        if !after_each(i, &mut s)? {
+            break;
+        }
+    }
+    Ok(s)
+}
+
+/// A migration file `migrate new` wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Written {
+    pub path: PathBuf,
+    pub version: u32,
+    pub up_statements: usize,
+    pub down_statements: usize,
+    /// Hazard codes of the up section (`DIF001`, …), one per hazard.
+    pub hazards: Vec<String>,
+    /// The document's statements that failed and are not part of the migration (as `up`
+    /// leaves them out).
+    pub left_out: Vec<String>,
+    /// What the trial could not show.
+    pub notes: Vec<String>,
+}
+
+/// Write the next migration: from the state the files of `dir` build to the document's schema
+/// (up) and back (down), both tried on a scratch database first. `Ok(None)`: no change.
+/// `strict`: a document with a failing statement is refused instead of migrated without it.
+pub fn new_migration(
+    dir: &Path,
+    document: &Path,
+    name: &str,
+    server: &Server,
+    strict: bool,
+) -> Result<Option<Written>, Error> {
+    let files = read_dir(dir)?;
+    let stale = ledger::differences(dir, &files)?;
+    if !stale.is_empty() {
+        return Err(Error::new(format!(
+            "the ledger {} does not match the files ({}); after a deliberate edit of a file not yet applied, run `pgspec migrate hash`",
+            dir.join(ledger::FILE_NAME).display(),
+            stale.join("; ")
+        )));
+    }
+    let BuiltDocument {
+        catalog: to,
+        script,
+        left_out,
+        roles_used,
+    } = build_document(document, server)?;
+    let mut built = build_files(&files, server, &roles_used, &mut |_, _| Ok(true))
+        .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;
+    let from = built.catalog()?;
+    if strict && !left_out.is_empty() {
+        return Err(Error::new(format!(
+            "{} does not apply cleanly ({} error{}; `pgspec check` shows them): {}",
+            document.display(),
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+            left_out
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let options = compare_options(&from, &to);
+    if files.is_empty() {
+        return first_migration(
+            dir,
+            document,
+            name,
+            server,
+            &to,
+            &from,
+            &script,
+            &roles_used,
+            left_out,
+        );
+    }
+    let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
+        Error::new(format!(
+            "pgspec cannot express the change yet ({}): {}",
+            Rule::MigrationRefused.code(),
+            refusals_text(&r)
+        ))
+    })?;
+    if up.is_empty() {
+        return Ok(None);
+    }
+    let down = pgspec_diff::plan(&to, &from, &options).map_err(|r| {
+        Error::new(format!(
+            "pgspec cannot express the way back ({}): {}",
+            Rule::MigrationRefused.code(),
+            refusals_text(&r)
+        ))
+    })?;
+    // The trial: up brings the built state to the document, down brings it back.
+    run_plan(&mut built, &up).map_err(|e| Error::new(format!("the up plan {e}")))?;
+    let after_up = built.catalog()?;
+    let left = differences(&after_up, &to);
+    if !left.is_empty() {
+        return Err(Error::new(format!(
+            "after the up plan ran on a scratch database, this still differs from the document: {}",
+            left.join("; ")
+        )));
+    }
+    run_plan(&mut built, &down).map_err(|e| Error::new(format!("the down plan {e}")))?;
+    let after_down = built.catalog()?;
+    let left = differences(&after_down, &from);
+    if !left.is_empty() {
+        return Err(Error::new(format!(
+            "after the down plan ran on a scratch database, this still differs from the earlier state: {}",
+            left.join("; ")
+        )));
+    }
+    let version = files.last().map_or(1, |f| f.version + 1);
+    let slug = file::slug(name);
+    let file_name = format!("{version:04}_{slug}.sql");
+    let text = file::render(version, &slug, &document.display().to_string(), &up, &down);
+    let parsed = file::parse(&file_name, text.as_bytes())?;
+    let mut written = write_new(
+        dir,
+        files,
+        parsed,
+        &text,
+        version,
+        up.statements.len(),
+        &down,
+        left_out,
+    )?;
+    written.hazards = up
+        .statements
+        .iter()
+        .flat_map(|s| s.hazards.iter().map(|h| h.code.code().to_string()))
+        .collect();
+    Ok(Some(written))
+}
+
+/// The first migration: the document's own statements as `pgspec up` ran them (the script
+/// `pgspec sql` prints), so that it equals a database `up` made; its down section drops what
+/// it made (diff back to the empty database).
+#[allow(clippy::too_many_arguments)]
+fn first_migration(
+    dir: &Path,
+    document: &Path,
+    name: &str,
+    server: &Server,
+    to: &Catalog,
+    empty: &Catalog,
+    script: &str,
+    roles_used: &[String],
+    left_out: Vec<String>,
+) -> Result<Option<Written>, Error> {
+    if differences(empty, to).is_empty() {
+        return Ok(None);
+    }
+    // Facts the catalog does not model (privileges on a schema, comments on constraints) go
+    // with the objects the down section drops; the trial below shows none is left.
+    let mut without_facts = to.clone();
+    without_facts.unmodelled.clear();
+    let down =
+        pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
+            Error::new(format!(
+                "pgspec cannot express the way back to an empty database ({}): {}",
+                Rule::MigrationRefused.code(),
+                refusals_text(&r)
+            ))
+        })?;
+    let text = file::render_first(
+        1,
+        &file::slug(name),
+        &document.display().to_string(),
+        script,
+        &down,
+    );
+    let file_name = format!("{:04}_{}.sql", 1, file::slug(name));
+    let parsed = file::parse(&file_name, text.as_bytes())?;
+    // The trial: the file builds the document's schema, and its down section empties it.
+    let mut s = build_files(
+        std::slice::from_ref(&parsed),
+        server,
+        roles_used,
+        &mut |_, _| Ok(true),
+    )?;
+    let after = s.catalog()?;
+    let left = differences(&after, to);
+    if !left.is_empty() {
+        return Err(Error::new(format!(
+            "the document's script does not rebuild its schema on a scratch database: {}",
+            left.join("; ")
+        )));
+    }
+    // The down section of a first file empties the database; as the owner it cannot drop
+    // what pgspec created with privileges (an untrusted extension): the file is still written,
+    // and the warning says why that section was not tried to the end.
+    let mut notes = Vec::new();
+    match s.run_steps(&parsed, &parsed.down) {
+        Ok(()) => {
+            let after_down = s.catalog()?;
+            let left = differences(&after_down, empty);
+            if !left.is_empty() {
+                return Err(Error::new(format!(
+                    "after the down section ran on a scratch database, this is left: {}",
+                    left.join("; ")
+                )));
+            }
+        }
+        Err(e) => notes.push(format!(
+            "its down section (which empties the database) does not run as the database's owner: {}",
+            e.message
+        )),
+    }
+    let mut written = write_new(dir, Vec::new(), parsed, &text, 1, 0, &down, left_out)?;
+    written.notes = notes;
+    Ok(Some(written))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_new(
+    dir: &Path,
+    files: Vec<MigrationFile>,
+    parsed: MigrationFile,
+    text: &str,
+    version: u32,
+    up_statements: usize,
+    down: &Plan,
+    left_out: Vec<String>,
+) -> Result<Written, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::new(format!("creating {}: {e}", dir.display())))?;
+    let path = dir.join(&parsed.file_name);
+    std::fs::write(&path, text)
+        .map_err(|e| Error::new(format!("writing {}: {e}", path.display())))?;
+    let up_statements = if up_statements == 0 {
+        parsed
+            .up
+            .iter()
+            .filter_map(|st| pgspec_sql::ast::parse(&st.sql))
+            .map(|tree| pgspec_sql::ast::top_nodes(&tree).count())
+            .sum()
+    } else {
+        up_statements
+    };
+    let mut all = files;
+    all.push(parsed);
+    ledger::write(dir, &all)?;
+    Ok(Written {
+        path,
+        version,
+        up_statements,
+        down_statements: down.statements.len(),
+        hazards: Vec::new(),
+        left_out,
+        notes: Vec::new(),
+    })
+}
+
+fn run_plan(scratch: &mut Scratch, plan: &Plan) -> Result<(), String> {
+    for (i, s) in plan.statements.iter().enumerate() {
+        scratch.run(&s.sql).map_err(|e| {
+            format!(
+                "fails on a scratch database at statement {} (`{}`): {e}",
+                i + 1,
+                s.sql.lines().next().unwrap_or("")
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Rewrite the ledger from the files as they are (after a deliberate edit of a pending file).
+pub fn rehash(dir: &Path) -> Result<usize, Error> {
+    let files = read_dir(dir)?;
+    ledger::write(dir, &files)?;
+    Ok(files.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// migrate status
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Status {
+    pub entries: Vec<Entry>,
+    /// How the ledger differs from the files (empty: it matches).
+    pub ledger: Vec<String>,
+    /// What the database has that its applied files do not build, or lacks (the statements
+    /// that would bring the database to them); `None` when not compared (no scratch server,
+    /// or an applied file is edited or missing).
+    pub drift: Option<Vec<String>>,
+}
+
+/// The files against the history; with `scratch_server`, also the database's schema against
+/// the state its applied files build (drift: a change made by hand).
+pub fn status(
+    dir: &Path,
+    target: &mut Target<'_>,
+    scratch_server: Option<&Server>,
+) -> Result<Status, Error> {
+    let files = read_dir(dir)?;
+    let ledger = ledger::differences(dir, &files)?;
+    let applied = history::read(&mut target.client)?;
+    let entries = compare(&files, &applied);
+    let drift = match scratch_server {
+        Some(server) if history_problems(&entries).is_empty() => {
+            let applied_files: Vec<MigrationFile> = files
+                .iter()
+                .filter(|f| applied.iter().any(|r| r.version == f.version))
+                .cloned()
+                .collect();
+            let mut built = build_files(&applied_files, server, &[], &mut |_, _| Ok(true))?;
+            let built = built.catalog()?;
+            Some(differences(&target.catalog()?, &built))
+        }
+        _ => None,
+    };
+    Ok(Status {
+        entries,
+        ledger,
+        drift,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// migrate apply
+
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub dry_run: bool,
+    /// Try the pending files on a scratch copy of the target's schema first.
+    pub validate: bool,
+    pub lock_timeout: Duration,
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Done {
+    pub version: u32,
+    pub file_name: String,
+    /// `applied`, `baseline` (recorded: the database already had its schema), `would_apply`
+    /// (dry run), `reverted`, `would_revert`.
+    pub action: &'static str,
+    pub duration_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub done: Vec<Done>,
+    /// Said to the user: the lock was busy, validation skipped, …
+    pub notes: Vec<String>,
+    pub validated: bool,
+}
+
+/// Statements pgspec never runs for a document (a program run by the server, a file read or
+/// written, a setting that loads code, another database touched …) are refused in a migration
+/// file too, from the parse tree of each statement, before anything runs: a file is written
+/// from a document, and a document is hostile input.
+fn screen(file: &MigrationFile, steps: &[Step], database: &str) -> Result<(), Error> {
+    for (i, step) in steps.iter().enumerate() {
+        let extracted = pipeline::extract(&as_document(&step.sql));
+        for st in &extracted.statements {
+            if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
+                return Err(Error::new(format!(
+                    "{} step {}: pgspec never runs `{}`: {why}",
+                    file.file_name,
+                    i + 1,
+                    st.text.lines().next().unwrap_or("")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A failure while a file ran on the target: the database is as before that file (its
+/// transaction rolled back), except for steps that run outside a transaction.
+fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::Error) -> Error {
+    let partial = if file.up_is_atomic() {
+        "the file's transaction was rolled back: the database is as before it and the version is not recorded".to_string()
+    } else {
+        "steps that ran outside a transaction before it stay applied (the file has `-- pgspec:no-transaction` steps); the version is not recorded".to_string()
+    };
+    Error::new(format!(
+        "{} step {} failed on the target: {}; {partial}",
+        file.file_name,
+        step + 1,
+        pgspec_postgres::cluster::error_text(e)
+    ))
+}
+
+/// Run `steps` of `file` on the target, the transactional ones in one transaction with
+/// `finish` (the history change); a file with steps outside a transaction runs them alone.
+fn run_on_target(
+    client: &mut Client,
+    file: &MigrationFile,
+    steps: &[Step],
+    finish: &dyn Fn(&mut pgspec_postgres::client::Transaction<'_>, Duration) -> Result<(), Error>,
+) -> Result<Duration, Error> {
+    let start = Instant::now();
+    if steps.iter().all(|s| s.transactional) {
+        let mut tx = client
+            .transaction()
+            .map_err(|e| apply_failed(file, 0, &e))?;
+        for (i, s) in steps.iter().enumerate() {
+            tx.batch_execute(&s.sql)
+                .map_err(|e| apply_failed(file, i, &e))?;
+        }
+        finish(&mut tx, start.elapsed())?;
+        tx.commit()
+            .map_err(|e| apply_failed(file, steps.len(), &e))?;
+        return Ok(start.elapsed());
+    }
+    for (i, s) in steps.iter().enumerate() {
+        if s.transactional {
+            let mut tx = client
+                .transaction()
+                .map_err(|e| apply_failed(file, i, &e))?;
+            tx.batch_execute(&s.sql)
+                .map_err(|e| apply_failed(file, i, &e))?;
+            tx.commit().map_err(|e| apply_failed(file, i, &e))?;
+        } else {
+            client
+                .batch_execute(&s.sql)
+                .map_err(|e| apply_failed(file, i, &e))?;
+        }
+    }
+    let mut tx = client
+        .transaction()
+        .map_err(|e| apply_failed(file, steps.len(), &e))?;
+    finish(&mut tx, start.elapsed())?;
+    tx.commit()
+        .map_err(|e| apply_failed(file, steps.len(), &e))?;
+    Ok(start.elapsed())
+}
+
+/// Files `1..=k` whose state equals the target's schema, for a database that has a schema but
+/// no history (made by `pgspec up` before the first migration): the largest such `k`, with
+/// the scratch database at that state. `Ok(None)` when the target is empty.
+fn baseline(
+    files: &[MigrationFile],
+    target: &Catalog,
+    server: &Server,
+) -> Result<Option<(usize, Scratch)>, Error> {
+    let empty = Scratch::empty(server)?.catalog()?;
+    if differences(&empty, target).is_empty() {
+        return Ok(None);
+    }
+    let mut matched = None;
+    let mut first_difference = Vec::new();
+    let scratch = build_files(files, server, &[], &mut |i, s| {
+        let left = differences(&s.catalog()?, target);
+        if left.is_empty() {
+            matched = Some(i + 1);
+            return Ok(false);
+        }
+        if i == 0 {
+            first_difference = left;
+        }
+        Ok(true)
+    })
+    .map_err(|e| Error::new(format!("the migrations do not build: {e}")))?;
+    let Some(k) = matched else {
+        return Err(Error::new(format!(
+            "the database has a schema but no migration history, and no prefix of the migrations builds that schema (after the first file, still to change: {}); write a first migration that equals it (`pgspec migrate new` on the document it was made from, into an empty directory)",
+            first_difference.into_iter().take(5).collect::<Vec<_>>().join("; ")
+        )));
+    };
+    Ok(Some((k, scratch)))
+}
+
+/// A scratch database with the target's schema: the applied files built again when they
+/// give exactly the target's schema, else a copy made from the target's catalog. The second
+/// value: how the target drifted from its applied files (empty: it did not).
+fn copy_of_target(
+    applied_files: &[MigrationFile],
+    catalog: &Catalog,
+    server: &Server,
+) -> Result<(Scratch, Vec<String>), Error> {
+    let mut built = build_files(applied_files, server, &[], &mut |_, _| Ok(true))?;
+    let drift = differences(&built.catalog()?, catalog);
+    if drift.is_empty() {
+        return Ok((built, drift));
+    }
+    drop(built);
+    Ok((Scratch::copy_of(server, catalog)?, drift))
+}
+
+/// Apply the pending files of `dir` to the target, in order, under the migration lock.
+pub fn apply(
+    dir: &Path,
+    target: &mut Target<'_>,
+    scratch_server: &Server,
+    options: &ApplyOptions,
+    waiting: &mut dyn FnMut(Option<i32>),
+) -> Result<Report, Error> {
+    let files = read_dir(dir)?;
+    let stale = ledger::differences(dir, &files)?;
+    if !stale.is_empty() {
+        return Err(Error::new(format!(
+            "the ledger {} does not match the files ({}); after a deliberate edit of a file not yet applied, run `pgspec migrate hash`",
+            dir.join(ledger::FILE_NAME).display(),
+            stale.join("; ")
+        )));
+    }
+    history::lock(&mut target.client, options.lock_timeout, waiting)?;
+    let result = apply_locked(&files, target, scratch_server, options);
+    history::unlock(&mut target.client);
+    result
+}
+
+fn apply_locked(
+    files: &[MigrationFile],
+    target: &mut Target<'_>,
+    scratch_server: &Server,
+    options: &ApplyOptions,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let applied = history::read(&mut target.client)?;
+    let entries = compare(files, &applied);
+    let problems = history_problems(&entries);
+    if !problems.is_empty() {
+        return Err(Error::new(format!(
+            "refusing to apply: {}",
+            problems.join("; ")
+        )));
+    }
+    let mut pending: Vec<&MigrationFile> = files
+        .iter()
+        .filter(|f| {
+            entries
+                .iter()
+                .any(|e| e.version == f.version && e.state == State::Pending)
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(report);
+    }
+    for f in &pending {
+        screen(f, &f.up, &target.database)?;
+    }
+    let catalog = target.catalog()?;
+    let mut scratch = None;
+    let mut baseline_count = 0;
+    if applied.is_empty() {
+        if let Some((k, at_k)) = baseline(files, &catalog, scratch_server)? {
+            baseline_count = k;
+            scratch = Some(at_k);
+        }
+    }
+    let (baselined, rest) = pending.split_at(baseline_count.min(pending.len()));
+    let baselined: Vec<&MigrationFile> = baselined.to_vec();
+    pending = rest.to_vec();
+    if options.validate && !pending.is_empty() {
+        let mut s = match scratch.take() {
+            Some(s) => s,
+            None => {
+                let applied_files: Vec<MigrationFile> = files
+                    .iter()
+                    .filter(|f| applied.iter().any(|r| r.version == f.version))
+                    .cloned()
+                    .collect();
+                let (s, drift) =
+                    copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
+                        Error::new(format!("{e} (--no-validate applies without the trial run)"))
+                    })?;
+                if !drift.is_empty() {
+                    report.notes.push(format!(
+                        "the database differs from what its applied migrations build (changed by hand?): {}",
+                        drift.into_iter().take(5).collect::<Vec<_>>().join("; ")
+                    ));
+                }
+                s
+            }
+        };
+        for f in &pending {
+            s.run_steps(f, &f.up)?;
+        }
+        report.validated = true;
+    } else if !pending.is_empty() {
+        report
+            .notes
+            .push("not validated on a scratch copy (--no-validate)".into());
+    }
+    drop(scratch);
+    if options.dry_run {
+        for f in &baselined {
+            report.done.push(done(f, "would_baseline", Duration::ZERO));
+        }
+        for f in &pending {
+            report.done.push(done(f, "would_apply", Duration::ZERO));
+        }
+        return Ok(report);
+    }
+    history::ensure(&mut target.client)?;
+    for f in &baselined {
+        history::record(
+            &mut target.client,
+            f.version,
+            &f.file_name,
+            &f.checksum,
+            Duration::ZERO,
+            true,
+        )?;
+        report.done.push(done(f, "baseline", Duration::ZERO));
+    }
+    for f in &pending {
+        let took = run_on_target(&mut target.client, f, &f.up, &|tx, took| {
+            history::record(tx, f.version, &f.file_name, &f.checksum, took, false)
+        })?;
+        report.done.push(done(f, "applied", took));
+    }
+    Ok(report)
+}
+
+fn done(f: &MigrationFile, action: &'static str, took: Duration) -> Done {
+    Done {
+        version: f.version,
+        file_name: f.file_name.clone(),
+        action,
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// migrate down
+
+#[derive(Clone, Debug)]
+pub struct DownOptions {
+    pub steps: usize,
+    pub allow_data_loss: bool,
+    pub dry_run: bool,
+    pub validate: bool,
+    pub lock_timeout: Duration,
+}
+
+/// Whether a hazard loses data: values dropped, or a type that may reject or change them.
+fn loses_data(code: Rule) -> bool {
+    matches!(code, Rule::MigrationDropsData | Rule::MigrationNarrowsType)
+}
+
+/// Revert the last `steps` applied files through their down sections, newest first.
+pub fn down(
+    dir: &Path,
+    target: &mut Target<'_>,
+    scratch_server: &Server,
+    options: &DownOptions,
+    waiting: &mut dyn FnMut(Option<i32>),
+) -> Result<Report, Error> {
+    let files = read_dir(dir)?;
+    history::lock(&mut target.client, options.lock_timeout, waiting)?;
+    let result = down_locked(&files, target, scratch_server, options);
+    history::unlock(&mut target.client);
+    result
+}
+
+fn down_locked(
+    files: &[MigrationFile],
+    target: &mut Target<'_>,
+    scratch_server: &Server,
+    options: &DownOptions,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let applied = history::read(&mut target.client)?;
+    let entries = compare(files, &applied);
+    let problems = history_problems(&entries);
+    if !problems.is_empty() {
+        return Err(Error::new(format!(
+            "refusing to revert: {}",
+            problems.join("; ")
+        )));
+    }
+    let chosen: Vec<&MigrationFile> = applied
+        .iter()
+        .rev()
+        .take(options.steps)
+        .filter_map(|r| files.iter().find(|f| f.version == r.version))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(report);
+    }
+    for f in &chosen {
+        screen(f, &f.down, &target.database)?;
+    }
+    if options.validate {
+        let catalog = target.catalog()?;
+        let applied_files: Vec<MigrationFile> = files
+            .iter()
+            .filter(|f| applied.iter().any(|r| r.version == f.version))
+            .cloned()
+            .collect();
+        let (mut s, drift) =
+            copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
+                Error::new(format!("{e} (--no-validate reverts without the trial run)"))
+            })?;
+        if !drift.is_empty() {
+            report.notes.push(format!(
+                "the database differs from what its applied migrations build (changed by hand?): {}",
+                drift.into_iter().take(5).collect::<Vec<_>>().join("; ")
+            ));
+        }
+        let mut before = catalog;
+        for f in &chosen {
+            s.run_steps(f, &f.down)?;
+            let after = s.catalog()?;
+            // What the step did, as the planner sees it: its hazards are the step's.
+            let effect = pgspec_diff::plan(&before, &after, &compare_options(&before, &after))
+                .map_err(|r| {
+                    Error::new(format!(
+                        "the effect of {}'s down section cannot be judged: {}",
+                        f.file_name,
+                        refusals_text(&r)
+                    ))
+                })?;
+            let losses: Vec<String> = effect
+                .statements
+                .iter()
+                .flat_map(|st| st.hazards.iter())
+                .filter(|h| loses_data(h.code))
+                .map(|h| format!("{} {}", h.code.code(), h.message))
+                .collect();
+            if !losses.is_empty() {
+                if !options.allow_data_loss {
+                    return Err(Error::new(format!(
+                        "refusing to revert {}: its down section loses data ({}); add --allow-hazards data-loss to revert anyway",
+                        f.file_name,
+                        losses.join("; ")
+                    )));
+                }
+                report.notes.push(format!(
+                    "{} loses data (allowed): {}",
+                    f.file_name,
+                    losses.join("; ")
+                ));
+            }
+            before = after;
+        }
+        report.validated = true;
+    } else if !options.allow_data_loss {
+        return Err(Error::new(
+            "without the trial run (--no-validate) pgspec cannot tell whether the down sections lose data; add --allow-hazards data-loss to revert anyway",
+        ));
+    }
+    if options.dry_run {
+        for f in &chosen {
+            report.done.push(done(f, "would_revert", Duration::ZERO));
+        }
+        return Ok(report);
+    }
+    for f in &chosen {
+        let took = run_on_target(&mut target.client, f, &f.down, &|tx, _| {
+            history::forget(tx, f.version)
+        })?;
+        report.done.push(done(f, "reverted", took));
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, sql: &str) -> MigrationFile {
+        file::parse(name, format!("-- pgspec:up\n{sql}\n").as_bytes()).expect("parses")
+    }
+
+    fn row(f: &MigrationFile) -> AppliedRow {
+        AppliedRow {
+            version: f.version,
+            file_name: f.file_name.clone(),
+            checksum: f.checksum.clone(),
+            applied_at: "2026-01-01".into(),
+            duration_ms: 1,
+            baseline: false,
+        }
+    }
+
+    #[test]
+    fn files_and_history_give_each_file_its_state() {
+        let a = file("0001_a.sql", "CREATE TABLE a (x int);");
+        let b = file("0002_b.sql", "CREATE TABLE b (x int);");
+        let c = file("0003_c.sql", "CREATE TABLE c (x int);");
+        let d = file("0004_d.sql", "CREATE TABLE d (x int);");
+        let edited_a = file("0001_a.sql", "CREATE TABLE a (x bigint);");
+        let states = |files: &[MigrationFile], applied: &[AppliedRow]| {
+            compare(files, applied)
+                .into_iter()
+                .map(|e| (e.version, e.state))
+                .collect::<Vec<_>>()
+        };
+        // b slipped in before an applied c; d is new; a as applied.
+        assert_eq!(
+            states(
+                &[a.clone(), b.clone(), c.clone(), d.clone()],
+                &[row(&a), row(&c)]
+            ),
+            vec![
+                (1, State::Applied),
+                (2, State::OutOfOrder),
+                (3, State::Applied),
+                (4, State::Pending)
+            ]
+        );
+        // a edited, c gone.
+        assert_eq!(
+            states(&[edited_a, d.clone()], &[row(&a), row(&c)]),
+            vec![(1, State::Edited), (3, State::Missing), (4, State::Pending)]
+        );
+        // A file renamed keeps its version but not its record.
+        let renamed = file("0001_renamed.sql", "CREATE TABLE a (x int);");
+        assert_eq!(
+            states(std::slice::from_ref(&renamed), &[row(&a)]),
+            vec![(1, State::Edited)]
+        );
+        let problems = history_problems(&compare(&[renamed], &[row(&a)]));
+        assert!(problems[0].contains("as 0001_a.sql"), "{problems:?}");
+    }
+}
