@@ -3,6 +3,10 @@
 # from ../shared/peer-cases or the directory given; never copied into this repository):
 #   scripts/peer-diff.sh [PEER_DIR]
 #   SUITES="pg-schema-diff migra" FILTER=enum LIMIT=20 OUT=/tmp/peer-diff scripts/peer-diff.sh
+#   SUITES="sqldef sqldef-reverse" scripts/peer-diff.sh     # sqldef's psqldef YAML cases, both ways
+#   SPEED=1 RUNS=5 scripts/peer-diff.sh                     # and time migra beside pgspec
+#   STRIDE=3 SUITES=sqldef scripts/peer-diff.sh             # every third case only
+#   SPEED=1 SUITES=none scripts/peer-diff.sh                # the generated pairs alone
 # For each case: build A and B with psql in databases of pgspec's private cluster (creating the
 # roles the case names), run `pgspec diff --format json <A's URL> b.sql`, apply its statements to
 # A with psql (ON_ERROR_STOP), compare the normalised `pg_dump --schema-only` of A and B (its
@@ -32,7 +36,8 @@ fi
 echo "pgspec: $PGSPEC; cluster: $url; results: $out/results.jsonl" >&2
 
 PEERS=$peers PGSPEC=$PGSPEC CLUSTER_URL=$url OUT=$out SUITES=${SUITES:-pg-schema-diff migra} \
-FILTER=${FILTER:-} LIMIT=${LIMIT:-0} exec python3 - <<'PY'
+FILTER=${FILTER:-} LIMIT=${LIMIT:-0} SPEED=${SPEED:-0} STRIDE=${STRIDE:-1} RUNS=${RUNS:-5} RENAMES=${RENAMES:---no-renames} \
+exec python3 - <<'PY'
 import json, os, re, statistics, subprocess, sys, time
 from collections import defaultdict
 from pathlib import Path
@@ -44,6 +49,8 @@ out = Path(os.environ["OUT"])
 suites = os.environ["SUITES"].split()
 flt = os.environ["FILTER"]
 limit = int(os.environ["LIMIT"])
+# The peers' cases expect a drop and an add where pgspec offers a rename: --no-renames by default.
+RENAMES = os.environ.get("RENAMES", "--no-renames")
 
 def db_url(name):
     return re.sub(r"/postgres\?", f"/{name}?", cluster, count=1)
@@ -115,6 +122,9 @@ HAZARDS = {
     "UPGRADING_EXTENSION_VERSION": {"DIF007"},
 }
 
+def version_key(v):
+    return tuple(int(x) for x in str(v).split("."))
+
 def cases():
     if "pg-schema-diff" in suites:
         for meta in sorted((peers / "pg-schema-diff").glob("*/*/meta.json")):
@@ -124,12 +134,68 @@ def cases():
         for d in sorted((peers / "migra" / "FIXTURES").iterdir()):
             if (d / "a.sql").exists():
                 yield "migra", "fixtures", d, {}
+    for suite in ("sqldef", "sqldef-reverse"):
+        if suite not in suites:
+            continue
+        # Each YAML case has `current` (A) and `desired` (B), empty when left out; the reverse
+        # suite goes from desired back to current (the rollback direction). Cases for pgvector,
+        # for a server other than 15 or offline-only (Aurora DSQL syntax) are left out.
+        import yaml
+        for f in sorted((peers / "sqldef" / "psqldef").glob("tests_*.yml")):
+            for name, case in (yaml.safe_load(f.read_text()) or {}).items():
+                if not isinstance(case, dict) or case.get("offline"):
+                    continue
+                if case.get("flavor") == "pgvector":
+                    continue
+                if version_key(case.get("min_version", "0")) > (15,) or \
+                        version_key(case.get("max_version", "99")) < (15,):
+                    continue
+                current, desired = case.get("current") or "", case.get("desired") or ""
+                a, b = (current, desired) if suite == "sqldef" else (desired, current)
+                d = out / "cases" / suite / f.stem / name
+                d.mkdir(parents=True, exist_ok=True)
+                (d / "a.sql").write_text(a)
+                (d / "b.sql").write_text(b)
+                meta = {"roles": list(case.get("managed_roles") or []) + ([case["user"]] if case.get("user") else [])}
+                if case.get("error") and suite == "sqldef":
+                    meta["expected_error"] = case["error"]
+                yield suite, f.stem[len("tests_"):], d, meta
+
+# Speed beside migra (SPEED=1): migra in a virtualenv of its own (made on first use), timed on
+# the same A and B as pgspec, the two runs of a case in alternating order so that the
+# machine's load falls on both.
+speed = os.environ.get("SPEED") == "1"
+migra = None
+if speed:
+    venv = Path(os.environ.get("MIGRA_VENV", Path.home() / ".cache" / "pgspec-bench" / "migra-venv"))
+    if not (venv / "bin" / "migra").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        # migra's last release predates SQLAlchemy 2 (which defaults to psycopg 3).
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "migra", "psycopg2-binary",
+                        "sqlalchemy<2"], check=True)
+    migra = str(venv / "bin" / "migra")
+
+def timed(args):
+    t0 = time.monotonic()
+    r = run(args)
+    return r, round(time.monotonic() - t0, 3)
+
+def time_migra(a, b):
+    r, secs = timed([migra, "--unsafe", db_url(a), db_url(b)])
+    # migra exits 2 when it found differences, 0 when none.
+    return secs if r.returncode in (0, 2) else None
 
 results = []
 n = 0
+# STRIDE=k: every k-th case of each suite, in file order (a fixed sample when time is short).
+stride = int(os.environ.get("STRIDE", "1"))
+seen = defaultdict(int)
 for suite, group, path, meta in cases():
     cid = f"{suite}/{group}/{path.name}"
     if flt and flt not in cid:
+        continue
+    seen[suite] += 1
+    if (seen[suite] - 1) % stride:
         continue
     if "plan_factory" in meta:
         continue  # tests of the peer's own API (schema sources), not of a diff
@@ -148,9 +214,11 @@ for suite, group, path, meta in cases():
         res["status"] = "setup-error"
         res["why"] = (ra.stderr or rb.stderr).strip().splitlines()[-1:] 
         results.append(res); print(cid, res["status"], file=sys.stderr); continue
-    t0 = time.monotonic()
-    r = run([pgspec, "diff", "--format", "json", db_url(a), str(path / "b.sql")])
-    res["seconds"] = round(time.monotonic() - t0, 3)
+    if speed and suite in ("pg-schema-diff", "migra") and n % 2 == 0:
+        res["migra_seconds"] = time_migra(a, b)
+    r, res["seconds"] = timed([pgspec, "diff", "--format", "json", RENAMES, db_url(a), str(path / "b.sql")])
+    if speed and suite in ("pg-schema-diff", "migra") and n % 2 == 1:
+        res["migra_seconds"] = time_migra(a, b)
     if r.returncode == 2:
         res["status"] = "refused"
         res["why"] = [l for l in r.stderr.splitlines() if "error" in l][:3]
@@ -160,6 +228,8 @@ for suite, group, path, meta in cases():
     else:
         plan = json.loads(r.stdout)
         stmts = plan.get("statements", [])
+        res["rename_candidates"] = any("renames" in n for n in plan.get("notes", []))
+        res["not_validated"] = [n for n in plan.get("notes", []) if n.startswith("not validated")]
         res["statements"] = len(stmts)
         res["hazards"] = sorted({h["code"] for s in stmts for h in s["hazards"]})
         sql = "".join(s["sql"] + "\n;\n" for s in stmts)
@@ -223,6 +293,11 @@ for suite in suites:
     secs = [r["seconds"] for r in rows if "seconds" in r]
     if secs:
         print(f"median `pgspec diff` time per case (validation included): {statistics.median(secs):.2f} s")
+    both = [r for r in rows if r.get("migra_seconds") is not None and "seconds" in r]
+    if both:
+        print(f"same cases beside migra ({len(both)} where migra ran, alternating order): pgspec median "
+              f"{statistics.median(r['seconds'] for r in both):.2f} s, migra median "
+              f"{statistics.median(r['migra_seconds'] for r in both):.2f} s")
     if suite == "pg-schema-diff":
         tp = fp = fn = 0
         for r in rows:
@@ -241,4 +316,52 @@ for suite in suites:
         if tp + fp and tp + fn:
             print(f"hazards on passing cases (expected classes pgspec has a code for): precision {100 * tp / (tp + fp):.0f}% "
                   f"({tp}/{tp + fp}), recall {100 * tp / (tp + fn):.0f}% ({tp}/{tp + fn})")
+
+# Generated pairs (SPEED=1): N tables with a key, a foreign key to the previous table and an
+# index; B adds a column to every table, an index to every third and drops a column of every
+# fifth. Each tool runs RUNS times on the same A and B, alternating which goes first.
+if speed:
+    def generated(n, changed):
+        out = []
+        for i in range(n):
+            fk = f", prev_id bigint REFERENCES t{i - 1} (id)" if i else ""
+            extra = f", added_{i} text" if changed else ""
+            note = "" if changed and i % 5 == 0 else ", note text"
+            out.append(f"CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL, "
+                       f"created_at timestamptz DEFAULT now(){note}{fk}{extra});")
+            out.append(f"CREATE INDEX t{i}_name ON t{i} (name);")
+            if changed and i % 3 == 0:
+                out.append(f"CREATE INDEX t{i}_created ON t{i} (created_at);")
+        return "\n".join(out) + "\n"
+    runs = int(os.environ.get("RUNS", "5"))
+    print("\n### generated pairs beside migra\n")
+    print(f"| pair | pgspec median of {runs} | migra median of {runs} | ratio |")
+    print("|---|---:|---:|---:|")
+    for n_tables in (30, 300):
+        d = out / "generated" / str(n_tables)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "a.sql").write_text(generated(n_tables, False))
+        (d / "b.sql").write_text(generated(n_tables, True))
+        a, b = f"pgspec_gen_a_{os.getpid()}", f"pgspec_gen_b_{os.getpid()}"
+        recreate(a); recreate(b)
+        psql(a, "-f", str(d / "a.sql")); psql(b, "-f", str(d / "b.sql"))
+        ours, theirs = [], []
+        for i in range(runs):
+            order = ["pgspec", "migra"] if i % 2 == 0 else ["migra", "pgspec"]
+            for tool in order:
+                if tool == "pgspec":
+                    r, secs = timed([pgspec, "diff", "--format", "json", RENAMES, db_url(a), str(d / "b.sql")])
+                    if r.returncode == 0:
+                        ours.append(secs)
+                else:
+                    secs = time_migra(a, b)
+                    if secs is not None:
+                        theirs.append(secs)
+        drop(a); drop(b)
+        if ours and theirs:
+            mo, mt = statistics.median(ours), statistics.median(theirs)
+            print(f"| {n_tables} tables | {mo:.2f} s | {mt:.2f} s | {mo / mt:.2f} |")
+        else:
+            print(f"| {n_tables} tables | {'failed' if not ours else f'{statistics.median(ours):.2f} s'} | "
+                  f"{'failed' if not theirs else f'{statistics.median(theirs):.2f} s'} | |")
 PY

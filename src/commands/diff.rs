@@ -1,7 +1,10 @@
 //! `pgspec diff FROM TO`: the SQL that brings FROM's schema in step with TO's. Each side is a
 //! database URL or a design document (Markdown, or a `.sql` file read as one SQL block), which
-//! is applied to a scratch database as `check` applies it. Before printing, the plan is tried
-//! on a scratch copy of FROM and the result compared with TO.
+//! is applied to a scratch database as `check` applies it; `pgspec diff DOC` compares the
+//! database `pgspec up` made for DOC with DOC. Before printing, the plan is tried on a scratch
+//! copy of FROM and the result compared with TO. A table or column that goes while an
+//! identical one appears is a rename candidate: refused by name unless `--renames` takes it
+//! (or `--no-renames` drops and adds).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,13 +23,25 @@ use crate::printer::json_envelope;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct DiffArgs {
-    /// The schema to migrate from: a database URL (`postgres://…`) or a document.
+    /// The schema to migrate from: a database URL (`postgres://…`) or a document. Alone, a
+    /// document: the database `pgspec up` made for it is FROM and the document is TO.
     #[arg(value_name = "FROM")]
     from: String,
     /// The schema to migrate to: a database URL or a document (`.md`, or `.sql` read as one
     /// SQL block).
     #[arg(value_name = "TO")]
-    to: String,
+    to: Option<String>,
+    /// With one document: the name of the database `pgspec up` made for it (default: the one
+    /// `up` derives from the document's path).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Take the rename candidates (a table or column that goes while an identical one
+    /// appears) as renames.
+    #[arg(long, conflicts_with = "no_renames")]
+    renames: bool,
+    /// Plan the rename candidates as a drop and an add (their values are lost).
+    #[arg(long)]
+    no_renames: bool,
     /// Output format: the migration SQL, or one JSON object with its statements and hazards.
     #[arg(long, value_enum, default_value_t = ReportFormat::Full)]
     format: ReportFormat,
@@ -58,6 +73,60 @@ fn is_url(side: &str) -> bool {
 struct Side {
     catalog: Catalog,
     applied: Option<Applied>,
+    /// A scratch copy of a database side, rebuilt from its catalog (for renames, validation).
+    copy: Option<(ScratchDatabase, pgspec::postgres::ApplySession)>,
+    /// The roles that own the side's tables and views: a copy's objects belong to the scratch
+    /// database's owner instead, which is not a difference.
+    owners: Vec<String>,
+}
+
+impl Side {
+    fn new(catalog: Catalog, applied: Option<Applied>) -> Side {
+        let mut owners: Vec<String> = catalog
+            .tables
+            .iter()
+            .map(|t| t.owner.clone())
+            .chain(catalog.views.iter().map(|v| v.owner.clone()))
+            .collect();
+        owners.sort();
+        owners.dedup();
+        Side {
+            catalog,
+            applied,
+            copy: None,
+            owners,
+        }
+    }
+
+    /// A session on a scratch copy of this side: the document's own scratch database, or a
+    /// database side rebuilt from its catalog by the same planner (made once).
+    fn working_copy(
+        &mut self,
+        options: &diff::Options,
+        servers: &mut Servers<'_>,
+    ) -> Result<&mut pgspec::postgres::ApplySession, String> {
+        if self.applied.is_none() && self.copy.is_none() {
+            let server = servers.get().map_err(|e| format!("{e:#}"))?;
+            let scratch =
+                ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
+            let mut session = scratch.session().map_err(|e| e.to_string())?;
+            let empty = session.catalog().map_err(|e| e.to_string())?;
+            let copy = diff::plan(&empty, &self.catalog, options)
+                .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
+            run_plan(&mut session, &copy).map_err(|e| format!("copying FROM: {e}"))?;
+            let copied = session.catalog().map_err(|e| e.to_string())?;
+            match diff::plan(&copied, &self.catalog, options) {
+                Ok(rest) if rest.is_empty() => {}
+                _ => return Err("the copy of FROM differs from FROM".into()),
+            }
+            self.copy = Some((scratch, session));
+        }
+        match (&mut self.applied, &mut self.copy) {
+            (Some(applied), _) => Ok(&mut applied.session),
+            (None, Some((_, session))) => Ok(session),
+            (None, None) => unreachable!("a copy was made above"),
+        }
+    }
 }
 
 /// The document bytes; a `.sql` file becomes a one-block Markdown document.
@@ -93,7 +162,9 @@ impl Servers<'_> {
     }
 }
 
-fn read_side(side: &str, servers: &mut Servers<'_>) -> Result<Side, String> {
+/// Read one side. `as_up`: a document is built as `pgspec up` builds it (the platform layer it
+/// needs, every fix, its partitions), to compare with the database `up` made.
+fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side, String> {
     if is_url(side) {
         let server = Server::Url(side.to_string());
         let catalog =
@@ -103,16 +174,18 @@ fn read_side(side: &str, servers: &mut Servers<'_>) -> Result<Side, String> {
                     server.describe(&server.maintenance_dbname())
                 )
             })?;
-        return Ok(Side {
-            catalog,
-            applied: None,
-        });
+        return Ok(Side::new(catalog, None));
     }
     let path = PathBuf::from(side);
     let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
     let server = servers.get().map_err(|e| format!("{e:#}"))?;
-    let mut applied = pipeline::apply_in_scratch(pipeline::extract(&bytes), server)
-        .map_err(|e| format!("applying {side}: {e}"))?;
+    let extracted = pipeline::extract(&bytes);
+    let applied = if as_up {
+        built_as_up(extracted, server)
+    } else {
+        pipeline::apply_in_scratch(extracted, server)
+    };
+    let mut applied = applied.map_err(|e| format!("applying {side}: {e}"))?;
     let errors: Vec<String> = applied
         .report
         .diagnostics
@@ -150,10 +223,54 @@ fn read_side(side: &str, servers: &mut Servers<'_>) -> Result<Side, String> {
         .session
         .catalog()
         .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
-    Ok(Side {
-        catalog,
-        applied: Some(applied),
+    Ok(Side::new(catalog, Some(applied)))
+}
+
+/// The document built on a scratch database as `pgspec up` builds it.
+fn built_as_up(
+    extracted: pipeline::Extracted,
+    server: &Server,
+) -> Result<Applied, pgspec::postgres::ClusterError> {
+    let scratch = ScratchDatabase::create(server, "pgspec_diff")?;
+    let mut session = scratch.session()?;
+    let built = pgspec::up::build(&extracted, &mut session)?;
+    Ok(Applied {
+        document: extracted.document,
+        report: built.report,
+        session,
+        scratch,
     })
+}
+
+/// FROM when only a document is given: the database `pgspec up` made for it (with `--name`,
+/// that database), on `--db`'s server or the private cluster. Its label, and the side.
+fn read_up_database(args: &DiffArgs, servers: &mut Servers<'_>) -> Result<(String, Side), String> {
+    if is_url(&args.from) {
+        return Err(format!(
+            "{} is a database: with one argument, give a document (FROM is then the database `pgspec up` made for it)",
+            DiffArgs::label(&args.from)
+        ));
+    }
+    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| pgspec::up::database_name_for(&args.from));
+    let document = super::document_path(Path::new(&args.from));
+    let label = server.url(&name);
+    match pgspec::up::made_by_up(server, &name, document.as_deref()) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return Err(format!(
+                "there is no database that `pgspec up` made for {doc} (expected {label}): run `pgspec up {doc}` first, or give FROM (`pgspec diff URL {doc}`)",
+                doc = args.from
+            ))
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    let catalog = Catalog::load_database(server, &name)
+        .map_err(|e| format!("reading the catalog of {label}: {e}"))?;
+    Ok((label, Side::new(catalog, None)))
 }
 
 /// Why a plan did not run on a scratch copy.
@@ -192,8 +309,8 @@ fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result
     Ok(())
 }
 
-/// The objects still different after `plan` ran on a copy of FROM, or why that could not be
-/// tried. `Ok(None)`: validated.
+/// The objects still different after `plan` ran on a copy of FROM (to which the renames, if
+/// any, were already applied), or why that could not be tried. `Ok(None)`: validated.
 fn validate(
     from: &mut Side,
     to: &Catalog,
@@ -201,29 +318,7 @@ fn validate(
     options: &diff::Options,
     servers: &mut Servers<'_>,
 ) -> Result<Option<Vec<Refusal>>, String> {
-    // A scratch copy of FROM: the document's own scratch database, or one rebuilt from the
-    // live database's catalog by the same planner.
-    let mut rebuilt: Option<(ScratchDatabase, pgspec::postgres::ApplySession)> = None;
-    let session = match &mut from.applied {
-        Some(applied) => &mut applied.session,
-        None => {
-            let server = servers.get().map_err(|e| format!("{e:#}"))?;
-            let scratch =
-                ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
-            let mut session = scratch.session().map_err(|e| e.to_string())?;
-            let empty = session.catalog().map_err(|e| e.to_string())?;
-            let copy = diff::plan(&empty, &from.catalog, options)
-                .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
-            run_plan(&mut session, &copy).map_err(|e| format!("copying FROM: {e}"))?;
-            let copied = session.catalog().map_err(|e| e.to_string())?;
-            match diff::plan(&copied, &from.catalog, options) {
-                Ok(rest) if rest.is_empty() => {}
-                _ => return Err("the copy of FROM differs from FROM".into()),
-            }
-            rebuilt = Some((scratch, session));
-            &mut rebuilt.as_mut().expect("set above").1
-        }
-    };
+    let session = from.working_copy(options, servers)?;
     if let Err(e) = run_plan(session, plan) {
         if e.privilege {
             return Err(format!("the scratch database's owner may not run it: {e}"));
@@ -234,22 +329,26 @@ fn validate(
         )]));
     }
     let after = session.catalog().map_err(|e| e.to_string())?;
-    drop(rebuilt);
     // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
     // not a difference.
-    let mut owners: Vec<String> = from
-        .catalog
-        .tables
-        .iter()
-        .map(|t| t.owner.clone())
-        .chain(from.catalog.views.iter().map(|v| v.owner.clone()))
-        .collect();
-    owners.sort();
-    owners.dedup();
     let options = diff::Options {
-        ignore_grantees: owners,
+        ignore_grantees: from.owners.clone(),
         ..options.clone()
     };
+    let attachments = diff::partition_copies_differ(&after, to, &options);
+    if !attachments.is_empty() {
+        return Ok(Some(
+            attachments
+                .into_iter()
+                .map(|m| {
+                    refusal(
+                        "validation",
+                        format!("after the plan ran on a copy of FROM: {m}"),
+                    )
+                })
+                .collect(),
+        ));
+    }
     match diff::plan(&after, to, &options) {
         Ok(rest) if rest.is_empty() => Ok(None),
         Ok(rest) => Ok(Some(
@@ -282,36 +381,158 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         ignore_grantees: Vec::new(),
     };
     let mut servers = Servers { args, server: None };
-    let sides = read_side(&args.from, &mut servers)
-        .map_err(|e| vec![refusal("FROM", e)])
-        .and_then(|from| {
-            read_side(&args.to, &mut servers)
-                .map(|to| (from, to))
-                .map_err(|e| vec![refusal("TO", e)])
-        });
-    let (mut from, to) = match sides {
+    let from_label = args.to.as_ref().map(|_| DiffArgs::label(&args.from));
+    let labels = (
+        from_label,
+        DiffArgs::label(args.to.as_ref().unwrap_or(&args.from)),
+    );
+    let sides = match &args.to {
+        Some(to) => read_side(&args.from, &mut servers, false)
+            .map(|from| (DiffArgs::label(&args.from), from))
+            .map_err(|e| vec![refusal("FROM", e)])
+            .and_then(|from| {
+                read_side(to, &mut servers, false)
+                    .map(|to| (from, to))
+                    .map_err(|e| vec![refusal("TO", e)])
+            }),
+        None => read_up_database(args, &mut servers)
+            .map_err(|e| vec![refusal("FROM", e)])
+            .and_then(|from| {
+                read_side(&args.from, &mut servers, true)
+                    .map(|to| (from, to))
+                    .map_err(|e| vec![refusal("TO", e)])
+            }),
+    };
+    let ((from_label, mut from), to) = match sides {
         Ok(sides) => sides,
-        Err(refusals) => return refuse(args, &refusals),
+        Err(refusals) => {
+            let from_label = labels
+                .0
+                .unwrap_or_else(|| "the database `pgspec up` made".into());
+            return refuse(args, (&from_label, &labels.1), &refusals);
+        }
     };
-    let plan = match diff::plan(&from.catalog, &to.catalog, &options) {
-        Ok(plan) => plan,
-        Err(refusals) => return refuse(args, &refusals),
-    };
+    let labels = (from_label.as_str(), labels.1.as_str());
     let mut notes = Vec::new();
-    if !args.no_validate && !plan.is_empty() {
-        match validate(&mut from, &to.catalog, &plan, &options, &mut servers) {
+    let candidates = diff::renames(&from.catalog, &to.catalog, &options);
+    let mut renames: Vec<diff::Statement> = Vec::new();
+    let mut plan_options = options.clone();
+    let ambiguous: Vec<&diff::Rename> = candidates.iter().filter(|c| !c.unique).collect();
+    if !ambiguous.is_empty() && !args.no_renames {
+        let offers: Vec<Refusal> = ambiguous
+            .iter()
+            .map(|c| {
+                refusal(
+                    "rename?",
+                    format!(
+                        "{} may be a rename, but other objects are just as alike: rename it yourself first, or pass `--no-renames` to drop and add (losing its values)",
+                        c.describe()
+                    ),
+                )
+            })
+            .collect();
+        return refuse(args, labels, &offers);
+    }
+    if !candidates.is_empty() {
+        if args.renames {
+            match take_renames(&mut from, &candidates, &options, &mut servers) {
+                Ok(()) => {}
+                Err(why) => {
+                    return refuse(
+                        args,
+                        labels,
+                        &[refusal(
+                            "renames",
+                            format!("the renames could not be taken: {why}"),
+                        )],
+                    )
+                }
+            }
+            // FROM is now the renamed copy, whose objects the scratch owner holds.
+            plan_options.ignore_grantees = from.owners.clone();
+            renames = candidates
+                .iter()
+                .flat_map(|c| c.statements.clone())
+                .collect();
+            notes.push(format!("renamed (--renames): {}", listed(&candidates)));
+        } else if args.no_renames {
+            notes.push(format!(
+                "dropped and added, not renamed (--no-renames): {}",
+                listed(&candidates)
+            ));
+        } else {
+            let offers: Vec<Refusal> = candidates
+                .iter()
+                .map(|c| {
+                    refusal(
+                        "rename?",
+                        format!(
+                            "{} looks like a rename (it goes while an identical one appears): `--renames` renames it ({}), `--no-renames` drops it and adds the other, losing its values",
+                            c.describe(),
+                            c.statements[0].sql
+                        ),
+                    )
+                })
+                .collect();
+            return refuse(args, labels, &offers);
+        }
+    }
+    let rest = match diff::plan(&from.catalog, &to.catalog, &plan_options) {
+        Ok(plan) => plan,
+        Err(refusals) => return refuse(args, labels, &refusals),
+    };
+    if !renames.is_empty() && rest.is_empty() {
+        // The renamed copy of FROM already equals TO.
+        notes.push("validated on a scratch copy of FROM".to_string());
+    } else if !args.no_validate && !rest.is_empty() {
+        match validate(&mut from, &to.catalog, &rest, &options, &mut servers) {
             Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
-            Ok(Some(refusals)) => return refuse(args, &refusals),
+            Ok(Some(refusals)) => return refuse(args, labels, &refusals),
             // Said on stderr (and in the JSON notes), never silently.
             Err(why) => notes.push(format!("not validated: {why}")),
         }
     }
-    print_plan(args, &plan, &notes)?;
+    let mut plan = Plan {
+        statements: renames,
+    };
+    plan.statements.extend(rest.statements);
+    print_plan(args, labels, &plan, &notes)?;
     Ok(if args.exit_code && !plan.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The candidates for a one-line note: the first five, then how many more.
+fn listed(candidates: &[diff::Rename]) -> String {
+    let mut names: Vec<String> = candidates
+        .iter()
+        .take(5)
+        .map(diff::Rename::describe)
+        .collect();
+    if candidates.len() > 5 {
+        names.push(format!("and {} more", candidates.len() - 5));
+    }
+    names.join(", ")
+}
+
+/// Run the renames on a scratch copy of FROM and make that copy's catalog FROM: the rest of
+/// the plan is computed from the renamed schema (PostgreSQL itself renames what follows).
+fn take_renames(
+    from: &mut Side,
+    candidates: &[diff::Rename],
+    options: &diff::Options,
+    servers: &mut Servers<'_>,
+) -> Result<(), String> {
+    let statements = candidates
+        .iter()
+        .flat_map(|c| c.statements.clone())
+        .collect();
+    let session = from.working_copy(options, servers)?;
+    run_plan(session, &Plan { statements }).map_err(|e| e.to_string())?;
+    from.catalog = session.catalog().map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn refusal(object: &str, message: String) -> Refusal {
@@ -338,7 +559,7 @@ fn json_statements(plan: &Plan) -> serde_json::Value {
         .collect()
 }
 
-fn print_plan(args: &DiffArgs, plan: &Plan, notes: &[String]) -> Result<()> {
+fn print_plan(args: &DiffArgs, labels: (&str, &str), plan: &Plan, notes: &[String]) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let hazards: usize = plan.statements.iter().map(|s| s.hazards.len()).sum();
@@ -347,8 +568,8 @@ fn print_plan(args: &DiffArgs, plan: &Plan, notes: &[String]) -> Result<()> {
             "diff",
             serde_json::json!({
                 "status": if plan.is_empty() { "no_changes" } else { "changes" },
-                "from": args.label_of_from(),
-                "to": args.label_of_to(),
+                "from": labels.0,
+                "to": labels.1,
                 "statements": json_statements(plan),
                 "notes": notes,
             }),
@@ -386,15 +607,15 @@ fn write_ignoring_broken_pipe(out: &mut impl Write, bytes: &[u8]) -> Result<()> 
     Ok(())
 }
 
-fn refuse(args: &DiffArgs, refusals: &[Refusal]) -> Result<ExitCode> {
+fn refuse(args: &DiffArgs, labels: (&str, &str), refusals: &[Refusal]) -> Result<ExitCode> {
     let code = Rule::MigrationRefused;
     if args.format == ReportFormat::Json {
         let value = json_envelope(
             "diff",
             serde_json::json!({
                 "status": "refused",
-                "from": args.label_of_from(),
-                "to": args.label_of_to(),
+                "from": labels.0,
+                "to": labels.1,
                 "statements": [],
                 "refusals": refusals.iter().map(|r| serde_json::json!({
                     "code": code.code(),
@@ -426,13 +647,5 @@ impl DiffArgs {
         } else {
             side.to_string()
         }
-    }
-
-    fn label_of_from(&self) -> String {
-        Self::label(&self.from)
-    }
-
-    fn label_of_to(&self) -> String {
-        Self::label(&self.to)
     }
 }

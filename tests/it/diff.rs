@@ -275,7 +275,8 @@ fn every_group_of_pairs_has_a_test() {
 }
 
 /// A fixed sample of the peers' cases (the first three of every pg-schema-diff group that expect
-/// a plan, and every migra fixture named in `MIGRA`), read at run time; skipped with a message
+/// a plan, the migra fixtures named in `MIGRA_SAMPLE` and the sqldef cases in `SQLDEF_SAMPLE`,
+/// both ways), read at run time; skipped with a message
 /// when `../shared/peer-cases` is absent. Each one round-trips or is refused: never a plan that
 /// fails or diverges.
 #[test]
@@ -330,6 +331,39 @@ fn peer_cases_sample() {
             }
         }
     }
+    // migra's own fixtures (no roles beyond its rls one, which `round_trip` creates).
+    let fixtures = peers.join("migra").join("FIXTURES");
+    for name in MIGRA_SAMPLE {
+        ran += 1;
+        let _roles = crate::postgres::role_lock();
+        if let Some(f) = peer_round_trip(
+            &fixtures.join(name),
+            &["schemainspect_test_role".to_string()],
+        ) {
+            failures.push(f);
+        }
+    }
+    // sqldef's psqldef cases, both ways (desired → current is the rollback).
+    let sqldef = peers.join("sqldef").join("psqldef");
+    for (file, name) in SQLDEF_SAMPLE {
+        let text = std::fs::read_to_string(sqldef.join(format!("tests_{file}.yml")))
+            .unwrap_or_else(|e| panic!("sqldef {file}: {e}"));
+        let (current, desired) =
+            sqldef_case(&text, name).unwrap_or_else(|| panic!("sqldef {file}: no case {name}"));
+        assert!(
+            desired.contains("CREATE") && current != desired,
+            "sqldef {file}/{name} was not read: {current:?} → {desired:?}"
+        );
+        for (a, b) in [(&current, &desired), (&desired, &current)] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::write(dir.path().join("a.sql"), a).expect("write a.sql");
+            std::fs::write(dir.path().join("b.sql"), b).expect("write b.sql");
+            ran += 1;
+            if let Some(f) = peer_round_trip(dir.path(), &[]) {
+                failures.push(format!("sqldef {file}/{name}: {f}"));
+            }
+        }
+    }
     assert!(ran >= 60, "only {ran} peer cases sampled");
     assert!(
         failures.is_empty(),
@@ -337,6 +371,84 @@ fn peer_cases_sample() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// migra fixtures in the sample: one of each kind of object they exercise.
+const MIGRA_SAMPLE: &[&str] = &[
+    "dependencies2",
+    "enumdeps",
+    "generated_added",
+    "inherit2",
+    "privileges",
+    "rls",
+    "seq",
+    "triggers2",
+];
+
+/// sqldef cases in the sample, `(file after tests_, case)`, each run both ways.
+const SQLDEF_SAMPLE: &[(&str, &str)] = &[
+    ("comments", "Comment"),
+    ("constraints", "ParseAllAnyCheckConstraint"),
+    ("datatypes", "CreateTableChangeDefaultBoolean"),
+    ("dependency_ordering", "ViewDependsOnView_MultipleJoins"),
+    ("domains", "CreateDomainWithConstraints"),
+    ("identity", "RemoveIdentityFromColumn"),
+    ("indices", "CreateIndexWithBoolExpr"),
+    ("partition", "PartitionByList"),
+];
+
+/// `current` and `desired` of one case of a psqldef YAML file (empty when left out). Reads only
+/// what those files use for them: a case is a top-level `Name:` key, its SQL a `key: |` block
+/// scalar indented under it, or `""`.
+fn sqldef_case(text: &str, name: &str) -> Option<(String, String)> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| l.trim_end() != format!("{name}:"));
+    lines.next()?;
+    let mut fields: std::collections::BTreeMap<String, String> = Default::default();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in lines {
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            break;
+        }
+        let field = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.split_once(':'));
+        if let Some((key, value)) = field {
+            if let Some((k, body)) = current.take() {
+                fields.insert(k, block(&body));
+            }
+            if value.trim().starts_with('|') {
+                current = Some((key.to_string(), Vec::new()));
+            }
+            continue;
+        }
+        if let Some((_, body)) = current.as_mut() {
+            body.push(line);
+        }
+    }
+    if let Some((k, body)) = current {
+        fields.insert(k, block(&body));
+    }
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    Some((get("current"), get("desired")))
+}
+
+/// A YAML block scalar's lines without their common indentation.
+fn block(lines: &[&str]) -> String {
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// Peer cases whose failure is known and listed in BENCHMARKS.md (kept out of the sample so it
@@ -514,4 +626,200 @@ fn a_live_database_is_a_side_too() {
     let again = pgspec(&["diff", "--db", &url, &a.url(), &b]);
     assert_eq!(again.status.code(), Some(0));
     assert!(again.stdout.is_empty());
+}
+
+fn out_text(out: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const RENAME_FROM: &str =
+    "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, nick text);
+CREATE INDEX users_nick_idx ON users (nick);
+CREATE TABLE posts (id int PRIMARY KEY, author int REFERENCES users (id), body text);
+CREATE VIEW recent AS SELECT p.id, u.email FROM posts p JOIN users u ON u.id = p.author;
+";
+
+const RENAME_TO: &str =
+    "CREATE TABLE people (id serial PRIMARY KEY, email text NOT NULL UNIQUE, nick text);
+CREATE INDEX people_nick_idx ON people (nick);
+CREATE TABLE posts (id int PRIMARY KEY, writer int REFERENCES people (id), body text);
+CREATE VIEW recent AS SELECT p.id, u.email FROM posts p JOIN people u ON u.id = p.writer;
+";
+
+#[test]
+fn sqldef_cases_are_read_from_their_yaml() {
+    let text = "First:\n  current: |\n    CREATE TABLE a (x int);\n\n    CREATE INDEX ON a (x);\n  desired: \"\"\n  up: |\n    DROP TABLE a;\nSecond:\n  desired: |\n      CREATE TABLE b ();\n";
+    assert_eq!(
+        sqldef_case(text, "First"),
+        Some((
+            "CREATE TABLE a (x int);\n\nCREATE INDEX ON a (x);\n".to_string(),
+            String::new()
+        ))
+    );
+    assert_eq!(
+        sqldef_case(text, "Second"),
+        Some((String::new(), "CREATE TABLE b ();\n".to_string()))
+    );
+    assert_eq!(sqldef_case(text, "Third"), None);
+}
+
+#[test]
+fn a_table_or_column_that_looks_renamed_is_offered_never_dropped_silently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Db::new("rename");
+    let a_sql = write(dir.path(), "a.sql", RENAME_FROM);
+    a.run_file(Path::new(&a_sql)).expect("build A");
+    let b = write(dir.path(), "b.sql", RENAME_TO);
+    let url = shared_cluster().url("postgres");
+
+    // Offered by name, no plan.
+    let out = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("table public.users → public.people looks like a rename")
+            && stderr.contains("column public.posts.author → writer looks like a rename")
+            && stderr.contains("--renames"),
+        "{stderr}"
+    );
+
+    // --no-renames: drop and add, said on stderr.
+    let out = pgspec(&["diff", "--db", &url, "--no-renames", &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("DROP TABLE public.users;"), "{stdout}");
+    assert!(stderr.contains("not renamed (--no-renames)"), "{stderr}");
+
+    // --renames: renamed with what is named after them; the rows stay.
+    a.run_file(Path::new(&write(
+        dir.path(),
+        "rows.sql",
+        "INSERT INTO users (email) VALUES ('a@example.com');\nINSERT INTO posts VALUES (1, 1, 'hi');\n",
+    )))
+    .expect("rows");
+    let out = pgspec(&["diff", "--db", &url, "--renames", &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for want in [
+        "ALTER TABLE public.users RENAME TO people;",
+        "ALTER TABLE public.posts RENAME COLUMN author TO writer;",
+        "RENAME CONSTRAINT users_pkey TO people_pkey;",
+        "ALTER SEQUENCE public.users_id_seq RENAME TO people_id_seq;",
+        "ALTER INDEX public.users_nick_idx RENAME TO people_nick_idx;",
+        "-- hazard DIF007",
+    ] {
+        assert!(stdout.contains(want), "{want} not in\n{stdout}");
+    }
+    assert!(!stdout.contains("DROP"), "{stdout}");
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM"),
+        "{stderr}"
+    );
+    a.run_file(Path::new(&write(dir.path(), "plan.sql", &stdout)))
+        .expect("apply the plan");
+    let want = Db::new("rename_b");
+    want.run_file(Path::new(&b)).expect("build B");
+    assert_eq!(a.dump(), want.dump());
+    let mut client = ::postgres::Client::connect(&a.url(), ::postgres::NoTls).expect("connect");
+    let row = client
+        .query_one(
+            "SELECT p.writer, u.email FROM posts p JOIN people u ON u.id = p.writer",
+            &[],
+        )
+        .expect("the rows are there");
+    assert_eq!(row.get::<_, String>(1), "a@example.com");
+    let again = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn a_rename_the_evidence_cannot_pin_down_is_refused_even_with_renames() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = write(
+        dir.path(),
+        "a.sql",
+        "CREATE TABLE t (id int, x text, y text);\n",
+    );
+    let b = write(dir.path(), "b.sql", "CREATE TABLE t (id int, z text);\n");
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["diff", "--db", &url, "--renames", &a, &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("column public.t.x → z may be a rename")
+            && stderr.contains("column public.t.y → z may be a rename"),
+        "{stderr}"
+    );
+    let out = pgspec(&["diff", "--db", &url, "--no-renames", &a, &b]);
+    let (stdout, _) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("DROP COLUMN x;") && stdout.contains("ADD COLUMN z text;"));
+    // Not alike (another type): no candidate, the plan is a drop and an add as asked.
+    let c = write(dir.path(), "c.sql", "CREATE TABLE t (id int, z integer);\n");
+    let d = write(dir.path(), "d.sql", "CREATE TABLE t (id int, x text);\n");
+    let out = pgspec(&["diff", "--db", &url, &d, &c]);
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out).1);
+}
+
+#[test]
+fn one_document_is_diffed_against_the_database_up_made_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = shared_cluster().url("postgres");
+    let doc = write(
+        dir.path(),
+        "shop.md",
+        "# Shop\n\n```sql\nCREATE TABLE items (id int PRIMARY KEY, name text);\n```\n",
+    );
+    // Before `up`: a clear refusal that says what to do.
+    let out = pgspec(&["diff", "--db", &url, &doc]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("there is no database that `pgspec up` made for")
+            && stderr.contains("pgspec up"),
+        "{stderr}"
+    );
+    let up = pgspec(&["up", "--db", &url, &doc]);
+    assert_eq!(up.status.code(), Some(0), "{}", out_text(&up).1);
+    let out = pgspec(&["diff", "--db", &url, "--exit-code", &doc]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    // The document moves on: the plan brings the database to it, and applies.
+    std::fs::write(
+        &doc,
+        "# Shop\n\n```sql\nCREATE TABLE items (id int PRIMARY KEY, name text, price numeric NOT NULL DEFAULT 0);\n```\n",
+    )
+    .expect("edit");
+    let out = pgspec(&["diff", "--db", &url, "--format", "json", &doc]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let database = pgspec::up::database_name_for(&doc);
+    assert!(
+        json["from"].as_str().is_some_and(|f| f.contains(&database)),
+        "{json}"
+    );
+    assert_eq!(json["to"], doc.as_str());
+    let sql: Vec<&str> = json["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
+    assert_eq!(
+        sql,
+        ["ALTER TABLE public.items ADD COLUMN price numeric DEFAULT 0 NOT NULL"]
+    );
+    let down = pgspec(&["down", "--db", &url, &doc]);
+    assert_eq!(down.status.code(), Some(0), "{}", out_text(&down).1);
+    // A URL alone is no document.
+    let out = pgspec(&["diff", "--db", &url, &url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out_text(&out).1.contains("give a document"));
 }

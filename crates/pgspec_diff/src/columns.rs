@@ -215,6 +215,26 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
             );
             continue;
         };
+        let parent_keeps = to.inherits.iter().any(|parent| {
+            catalog
+                .tables
+                .iter()
+                .any(|x| qualified(&x.schema, &x.name) == *parent && x.column(&c.name).is_some())
+        });
+        // (A partition's columns are never local; one that is detached gets them as its own.)
+        let inherited_from_parent = !from.is_partition() && !from.inherits.is_empty();
+        if inherited_from_parent && !f.local && c.local && !parent_keeps {
+            // Inherited in FROM from a parent that drops it, which takes this copy along; TO
+            // declares it on the table itself.
+            p.push(
+                Phase::ReAddedColumns,
+                format!(
+                    "ALTER TABLE {name} ADD COLUMN {}",
+                    definition(catalog, to, c)
+                ),
+            );
+            continue;
+        }
         alter_column(p, &name, from, to, f, c);
     }
     for f in from.columns.iter().filter(|f| f.local) {

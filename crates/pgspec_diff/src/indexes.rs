@@ -2,7 +2,7 @@
 //! exist and can take it).
 
 use pgspec_diagnostics::Rule;
-use pgspec_postgres::catalog::{Index, TableKind};
+use pgspec_postgres::catalog::{Catalog, ConstraintKind, Index, TableKind};
 
 use crate::names::{ident, qualified};
 use crate::{hazard, Phase, Planner};
@@ -64,9 +64,36 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             t.parent.is_some() && t.schema == f.schema && t.name == f.name && shape(t) == shape(f)
         });
         if let Some(t) = attached {
+            // An index that backs a key of the parent must back the partition's own key
+            // before it can be attached.
+            let key = t.constraint.as_ref().and_then(|name| {
+                let c = to
+                    .constraints
+                    .iter()
+                    .find(|c| c.schema == t.schema && c.table == t.table && &c.name == name)?;
+                let kind = match c.kind {
+                    ConstraintKind::PrimaryKey => "PRIMARY KEY",
+                    ConstraintKind::Unique => "UNIQUE",
+                    _ => return None,
+                };
+                let exists = p
+                    .from
+                    .constraints
+                    .iter()
+                    .any(|x| x.schema == c.schema && x.table == c.table && x.name == c.name);
+                (!exists).then(|| {
+                    format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} {kind} USING INDEX {}",
+                        qualified(&t.schema, &t.table),
+                        ident(&c.name),
+                        ident(&t.name)
+                    )
+                })
+            });
             attaches.push((
                 t.parent.clone().unwrap_or_default(),
                 qualified(&t.schema, &t.name),
+                key,
             ));
             continue;
         }
@@ -103,7 +130,10 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             p.push(Phase::DropIndexes, sql);
         }
     }
-    for (parent, child) in attaches {
+    for (parent, child, key) in attaches {
+        if let Some(key) = key {
+            p.push(Phase::Indexes, key);
+        }
         p.push(
             Phase::Indexes,
             format!("ALTER INDEX {parent} ATTACH PARTITION {child}"),
@@ -211,4 +241,55 @@ fn build(i: &Index, how: &str) -> crate::Hazard {
         Rule::MigrationBuildsIndex,
         format!("index {} is built on {} {how}", i.name, i.display_table()),
     )
+}
+
+/// The partitions' copies of partitioned indexes, as `(partition, copy, parent index, shape)`:
+/// which index of a partition is attached to which parent index, which pg_dump prints and the
+/// plan does not otherwise compare.
+fn partition_copies(
+    catalog: &Catalog,
+    options: &crate::Options,
+) -> Vec<(String, String, String, String)> {
+    let mut out: Vec<_> = catalog
+        .indexes
+        .iter()
+        .filter(|i| options.includes(&i.schema))
+        .filter_map(|i| {
+            i.parent.as_ref().map(|parent| {
+                (
+                    qualified(&i.schema, &i.table),
+                    qualified(&i.schema, &i.name),
+                    parent.clone(),
+                    shape(i),
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Where two catalogs differ in the partitions' index copies (their names, and which parent
+/// index each is attached to): for the validation, after a plan ran on a copy of FROM.
+pub fn partition_copies_differ(
+    after: &Catalog,
+    to: &Catalog,
+    options: &crate::Options,
+) -> Vec<String> {
+    let (a, b) = (
+        partition_copies(after, options),
+        partition_copies(to, options),
+    );
+    let mut out = Vec::new();
+    for (table, name, parent, _) in a.iter().filter(|x| !b.contains(x)) {
+        out.push(format!(
+            "index {name} of partition {table} is attached to {parent}, which TO does not have"
+        ));
+    }
+    for (table, name, parent, _) in b.iter().filter(|x| !a.contains(x)) {
+        out.push(format!(
+            "TO attaches index {name} of partition {table} to {parent}; the plan does not"
+        ));
+    }
+    out
 }

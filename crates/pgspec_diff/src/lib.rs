@@ -11,12 +11,14 @@
 //! extensions and schemas (removed tables go with the first drops); comments and privileges last.
 
 mod columns;
+mod comments;
 mod constraints;
 mod functions;
 mod indexes;
 mod names;
 mod privileges;
 mod relations;
+mod renames;
 mod sequences;
 mod types;
 mod views;
@@ -27,7 +29,9 @@ use pgspec_diagnostics::Rule;
 use pgspec_postgres::catalog::Catalog;
 use serde::Serialize;
 
+pub use indexes::partition_copies_differ;
 pub use names::qualified;
+pub use renames::{renames, Rename, RenameKind};
 
 /// One statement of a plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -130,6 +134,9 @@ enum Phase {
     Tables,
     Columns,
     DropColumns,
+    // A child's column its parent drops (taking the inherited copy along) that TO declares
+    // on the child itself.
+    ReAddedColumns,
     Constraints,
     // After the indexes: a foreign key may reference a unique index that is no constraint.
     Indexes,
@@ -254,6 +261,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
     views::creates(&mut p);
     relations::triggers_and_policies_adds(&mut p);
     relations::comments(&mut p);
+    comments::diff(&mut p);
     privileges::diff(&mut p);
     unmodelled(&mut p);
     if !p.refusals.is_empty() {
@@ -307,12 +315,12 @@ fn unmodelled(p: &mut Planner<'_>) {
         .from
         .unmodelled
         .iter()
-        .filter(|l| !to.unmodelled.contains(l) && !ignored(l))
+        .filter(|l| !to.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
     let new: Vec<&String> = to
         .unmodelled
         .iter()
-        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l))
+        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
     let mut refusals = Vec::new();
     for l in gone {

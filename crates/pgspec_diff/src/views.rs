@@ -57,6 +57,14 @@ pub(crate) fn drop_changed(p: &mut Planner<'_>) {
                 _ => true,
             }
         };
+    // Tables that go (dropped, or a view of the same name takes their place).
+    let tables_go: BTreeSet<String> = p
+        .from
+        .tables
+        .iter()
+        .filter(|t| to.table(&t.schema, &t.name).is_none())
+        .map(|t| qualified(&t.schema, &t.name))
+        .collect();
     let mut changed: BTreeSet<String> = BTreeSet::new();
     for v in &p.from.views {
         let same = to_views.get(&key(v)).is_some_and(|t| {
@@ -67,7 +75,7 @@ pub(crate) fn drop_changed(p: &mut Planner<'_>) {
         let under = v
             .uses_relations
             .iter()
-            .any(|r| p.recreated.contains(r) || retyped.contains(r));
+            .any(|r| p.recreated.contains(r) || retyped.contains(r) || tables_go.contains(r));
         if !same || under || v.uses_functions.iter().any(function_changes) {
             changed.insert(key(v));
         }

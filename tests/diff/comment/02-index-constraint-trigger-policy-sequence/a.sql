@@ -1,0 +1,10 @@
+CREATE TABLE orders (id int PRIMARY KEY, total numeric CHECK (total >= 0), placed date);
+CREATE INDEX orders_placed ON orders (placed);
+CREATE SEQUENCE invoice_numbers;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_all ON orders USING (true);
+COMMENT ON INDEX orders_placed IS 'by day';
+COMMENT ON CONSTRAINT orders_total_check ON orders IS 'never negative';
+COMMENT ON TRIGGER orders_touch ON orders IS 'old text';

@@ -1,0 +1,11 @@
+CREATE TABLE orders (id int PRIMARY KEY, total numeric CHECK (total >= 0), placed date);
+CREATE INDEX orders_placed ON orders (placed);
+CREATE SEQUENCE invoice_numbers;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_all ON orders USING (true);
+COMMENT ON CONSTRAINT orders_pkey ON orders IS 'the key: one per order';
+COMMENT ON TRIGGER orders_touch ON orders IS 'new text';
+COMMENT ON POLICY orders_all ON orders IS 'everyone, for now';
+COMMENT ON SEQUENCE invoice_numbers IS 'gapless? no';
