@@ -138,16 +138,9 @@ pub fn lock(
             return Ok(());
         }
         if !told {
-            let holder = client
-                .query_opt(
-                    "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' \
-                     AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
-                     AND granted AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
-                    &[&LOCK_KEY],
-                )
+            let holder = pgspec_postgres::catalog::probes::advisory_lock_holder(client, LOCK_KEY)
                 .ok()
-                .flatten()
-                .map(|r| r.get::<_, i32>(0));
+                .flatten();
             waiting(holder);
             told = true;
         }

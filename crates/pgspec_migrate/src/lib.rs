@@ -356,8 +356,14 @@ pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Err
     };
     let extracted = pipeline::extract(&bytes);
     let mut s = Scratch::empty(server)?;
-    let built = pgspec_provision::up::build(&extracted, &mut s.session)
+    let mut built = pgspec_provision::up::build(&extracted, &mut s.session)
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
+    // Setting placeholders are `up`'s provisioning of one database (ALTER DATABASE … SET, which
+    // only a superuser may do for a setting the server does not know), not the schema: a
+    // migration runs as the database's owner and leaves them to `up`.
+    built
+        .provisioned
+        .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
     let left_out = report_errors(
         &built.report,
         &extracted.document,

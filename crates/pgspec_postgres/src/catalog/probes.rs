@@ -268,3 +268,20 @@ pub fn extension_installed(
         )?
         .get(0))
 }
+
+/// The server process that holds the advisory lock `key` (one bigint key) in the connected
+/// database, if any.
+pub fn advisory_lock_holder(
+    client: &mut impl GenericClient,
+    key: i64,
+) -> Result<Option<i32>, postgres::Error> {
+    Ok(client
+        .query_opt(
+            "SELECT pid FROM pg_catalog.pg_locks WHERE locktype OPERATOR(pg_catalog.=) 'advisory' \
+             AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database \
+             WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) \
+             AND granted AND ((classid::bigint OPERATOR(pg_catalog.<<) 32) OPERATOR(pg_catalog.|) objid::bigint) OPERATOR(pg_catalog.=) $1 LIMIT 1",
+            &[&key],
+        )?
+        .map(|r| r.get(0)))
+}
