@@ -173,7 +173,7 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<MigrationFile, Error> {
     Ok(MigrationFile {
         version,
         file_name: file_name.to_string(),
-        checksum: crate::ledger::sha256_hex(bytes),
+        checksum: sha256_hex(bytes),
         up,
         down,
     })
@@ -287,6 +287,18 @@ fn section(out: &mut String, plan: &Plan) {
         };
         out.push_str(&one.script());
     }
+}
+
+/// SHA-256 of `bytes` in lowercase hex: a file's checksum, in the ledger and in the history.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,24 +3,12 @@
 //! migration change the first line differently, so git reports a conflict instead of merging
 //! two files with the same number or a silent reorder.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
-use crate::file::MigrationFile;
+use crate::file::{sha256_hex, MigrationFile};
 use crate::Error;
 
 pub const FILE_NAME: &str = "pgspec.sum";
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
 
 /// The ledger's text for these files (in version order).
 pub fn render(files: &[MigrationFile]) -> String {
