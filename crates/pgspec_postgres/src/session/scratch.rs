@@ -50,10 +50,7 @@ fn drop_scratch(
     force_drop: bool,
     roles: &[(u32, String)],
 ) -> Result<(), ClusterError> {
-    let mut admin = match open.filter(|c| !c.is_closed()) {
-        Some(client) => client,
-        None => connect(maintenance, "the maintenance database")?,
-    };
+    let mut admin = open_or_connect(open, maintenance)?;
     drop_database(&mut admin, name, force_drop)
         .map_err(|e| ClusterError::Server(format!("cannot drop {name}: {}", error_text(&e))))?;
     let mut failed = Vec::new();
@@ -70,6 +67,17 @@ fn drop_scratch(
             "cannot drop roles: {}",
             failed.join("; ")
         )))
+    }
+}
+
+/// `open` while it is still usable, else a new connection to the maintenance database.
+fn open_or_connect(
+    open: Option<Client>,
+    maintenance: &postgres::Config,
+) -> Result<Client, ClusterError> {
+    match open.filter(|c| !c.is_closed()) {
+        Some(client) => Ok(client),
+        None => connect(maintenance, "the maintenance database"),
     }
 }
 
@@ -187,8 +195,10 @@ impl ScratchDatabase {
                 let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(role)));
             }
         };
+        // Spares only on the private cluster, whose superuser renames and re-owns them.
+        let spares = server.is_embedded() && superuser;
         // A spare made by an earlier run is renamed into place; else created now.
-        let spare = (server.is_embedded() && superuser)
+        let spare = spares
             .then(|| spare::take(&mut admin, &name, owner.as_deref()))
             .flatten();
         let created = match spare {
@@ -234,8 +244,7 @@ impl ScratchDatabase {
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
             // The next run's spare is made while this one works on its document.
-            spare_maker: (server.is_embedded() && superuser)
-                .then(|| spare::replenish(maintenance.clone())),
+            spare_maker: spares.then(|| spare::replenish(maintenance.clone())),
             maintenance_client: None,
             name,
         };
@@ -349,10 +358,7 @@ impl ScratchDatabase {
         // Held to the end: an interruption meanwhile waits, then finds the database promoted
         // (or still a scratch database, if the rename failed).
         let mut live = lock(&LIVE);
-        let mut admin = match self.maintenance_client.take().filter(|c| !c.is_closed()) {
-            Some(client) => client,
-            None => connect(&self.maintenance, "the maintenance database")?,
-        };
+        let mut admin = open_or_connect(self.maintenance_client.take(), &self.maintenance)?;
         let server_error = |e: postgres::Error| ClusterError::Server(error_text(&e));
         let exists = !simple_rows(
             &mut admin,
