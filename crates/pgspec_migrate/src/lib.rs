@@ -954,10 +954,9 @@ pub fn apply(
             stale.join("; ")
         )));
     }
-    history::lock(&mut target.client, options.lock_timeout, waiting)?;
-    let result = apply_locked(&files, target, scratch_server, options);
-    history::unlock(&mut target.client);
-    result
+    under_lock(target, options.lock_timeout, waiting, |target| {
+        apply_locked(&files, target, scratch_server, options)
+    })
 }
 
 fn apply_locked(
@@ -967,15 +966,7 @@ fn apply_locked(
     options: &ApplyOptions,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
-    let applied = history::read(&mut target.client)?;
-    let entries = compare(files, &applied);
-    let problems = history_problems(&entries);
-    if !problems.is_empty() {
-        return Err(Error::new(format!(
-            "refusing to apply: {}",
-            problems.join("; ")
-        )));
-    }
+    let (applied, entries) = checked_history(files, target, "apply")?;
     let mut pending: Vec<&MigrationFile> = files
         .iter()
         .filter(|f| {
@@ -1099,10 +1090,42 @@ pub fn down(
     waiting: &mut dyn FnMut(Option<i32>),
 ) -> Result<Report, Error> {
     let files = read_dir(dir)?;
-    history::lock(&mut target.client, options.lock_timeout, waiting)?;
-    let result = down_locked(&files, target, scratch_server, options);
+    under_lock(target, options.lock_timeout, waiting, |target| {
+        down_locked(&files, target, scratch_server, options)
+    })
+}
+
+/// `work` on the target while this process holds its migration lock (taken, waiting up to
+/// `timeout`, and given back whatever `work` returns).
+fn under_lock(
+    target: &mut Target<'_>,
+    timeout: Duration,
+    waiting: &mut dyn FnMut(Option<i32>),
+    work: impl FnOnce(&mut Target<'_>) -> Result<Report, Error>,
+) -> Result<Report, Error> {
+    history::lock(&mut target.client, timeout, waiting)?;
+    let result = work(target);
     history::unlock(&mut target.client);
     result
+}
+
+/// The target's history compared with the files; refused (`refusing to {verb}: …`) when an
+/// applied file was edited, removed or reordered.
+fn checked_history(
+    files: &[MigrationFile],
+    target: &mut Target<'_>,
+    verb: &str,
+) -> Result<(Vec<AppliedRow>, Vec<Entry>), Error> {
+    let applied = history::read(&mut target.client)?;
+    let entries = compare(files, &applied);
+    let problems = history_problems(&entries);
+    if !problems.is_empty() {
+        return Err(Error::new(format!(
+            "refusing to {verb}: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok((applied, entries))
 }
 
 fn down_locked(
@@ -1112,15 +1135,7 @@ fn down_locked(
     options: &DownOptions,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
-    let applied = history::read(&mut target.client)?;
-    let entries = compare(files, &applied);
-    let problems = history_problems(&entries);
-    if !problems.is_empty() {
-        return Err(Error::new(format!(
-            "refusing to revert: {}",
-            problems.join("; ")
-        )));
-    }
+    let (applied, _) = checked_history(files, target, "revert")?;
     let chosen: Vec<&MigrationFile> = applied
         .iter()
         .rev()
