@@ -15,17 +15,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .iter()
         .filter(|b| b.language == "plpgsql" && !b.name.is_empty())
     {
-        let triggers: Vec<_> = ctx
-            .catalog
-            .functions
-            .iter()
-            .filter(|f| f.name == body.name && f.returns_trigger)
-            .flat_map(|f| {
-                ctx.catalog
-                    .triggers
-                    .iter()
-                    .filter(move |t| t.function_oid == f.oid)
-            })
+        let triggers: Vec<_> = super::triggers_calling(ctx, &body.name)
             .filter(|t| {
                 t.timing == TriggerTiming::Before
                     && t.for_each_row

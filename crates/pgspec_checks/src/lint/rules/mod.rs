@@ -153,6 +153,23 @@ pub(super) fn writes<'q>(ctx: &'q Context<'_>) -> Vec<Write<'q>> {
     out
 }
 
+/// The triggers that fire the trigger function named `function` (every overload of the name).
+pub(super) fn triggers_calling<'c>(
+    ctx: &'c Context<'_>,
+    function: &'c str,
+) -> impl Iterator<Item = &'c crate::postgres::catalog::Trigger> {
+    ctx.catalog
+        .functions
+        .iter()
+        .filter(move |f| f.name == function && f.returns_trigger)
+        .flat_map(move |f| {
+            ctx.catalog
+                .triggers
+                .iter()
+                .filter(move |t| t.function_oid == f.oid)
+        })
+}
+
 /// Document range of byte `at` (`len` bytes) inside query `qi`.
 pub(super) fn query_range(ctx: &Context<'_>, qi: usize, at: usize, len: usize) -> TextRange {
     let q = &ctx.queries[qi];

@@ -48,18 +48,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .iter()
         .filter(|b| b.language == "plpgsql" && !b.name.is_empty())
     {
-        let triggers: Vec<_> = ctx
-            .catalog
-            .functions
-            .iter()
-            .filter(|f| f.name == body.name && f.returns_trigger)
-            .flat_map(|f| {
-                ctx.catalog
-                    .triggers
-                    .iter()
-                    .filter(move |t| t.function_oid == f.oid)
-            })
-            .collect();
+        let triggers: Vec<_> = super::triggers_calling(ctx, &body.name).collect();
         let records_tg_op = find_word(&body.text, "tg_op", 0).is_some();
         let on_delete =
             triggers.iter().any(|t| t.events.delete) || (triggers.is_empty() && records_tg_op);
