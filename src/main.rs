@@ -99,9 +99,11 @@ enum Command {
     /// partition maintenance runs, partitions cover today and the next months, the document's
     /// pg_cron jobs are scheduled; kept in the private cluster (or on --db).
     ///
-    /// Running it again on an unchanged document does nothing; on a changed document it says so
-    /// (use --recreate to rebuild).
-    Up(up::UpArgs),
+    /// Running it again on an unchanged document does nothing; on a changed document it
+    /// migrates the database, keeping every row: the plan (from `diff`, tried first on a scratch
+    /// copy) is printed with its hazards, and data-loss or locking hazards wait for
+    /// --allow-hazards (--plan only prints; --recreate rebuilds, losing the rows).
+    Up(up::UpCommand),
     /// Fill the database `pgspec up` made with synthetic rows that satisfy its constraints.
     ///
     /// Tables are filled parents first (foreign keys point at real rows; self references at
@@ -198,7 +200,7 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
              what is missing), or add --truncate to start over"
         }
         Command::Up(_) => {
-            "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
+            "a database `pgspec up` built earlier is unchanged (a migration in several steps stops after the last finished one); run `pgspec up` again to build it or continue"
         }
         Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
         Command::Report(_) => {
@@ -268,7 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rule { rule } => rule::run_rule(rule.as_deref()),
         Command::Fix(args) => fix::run_fix(&args),
         Command::Sql(args) => sql::run_sql(&args),
-        Command::Up(args) => up::run_up(&args),
+        Command::Up(args) => up::run_up_command(&args),
         Command::Down(args) => up::run_down(&args),
         Command::Seed(args) => seed::run_seed(&args),
         Command::Verify(args) => verify::run_verify(&args),

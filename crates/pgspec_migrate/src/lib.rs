@@ -7,8 +7,10 @@
 //! Nothing here prints: the binary renders the reports.
 
 pub mod file;
+pub mod hazards;
 pub mod history;
 pub mod ledger;
+pub mod up;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,12 +30,22 @@ pub use history::AppliedRow;
 #[derive(Debug, Clone)]
 pub struct Error {
     pub message: String,
+    /// The registry's code for it, when it has one (`DIF008`: diff cannot express a change).
+    pub code: Option<Rule>,
 }
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
         Error {
             message: message.into(),
+            code: None,
+        }
+    }
+
+    pub fn coded(code: Rule, message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            code: Some(code),
         }
     }
 }
@@ -346,13 +358,23 @@ pub struct BuiltDocument {
 pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::new(format!("reading {label}: {e}")))?;
-    let is_sql = path
+    build_document_bytes(&bytes, &label, server)
+}
+
+/// [`build_document`] of a document's bytes; `label` names it (a `.sql` label: one SQL block).
+pub fn build_document_bytes(
+    bytes: &[u8],
+    label: &str,
+    server: &Server,
+) -> Result<BuiltDocument, Error> {
+    let label = label.to_string();
+    let is_sql = Path::new(&label)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
     let bytes = if is_sql {
-        as_document(&String::from_utf8_lossy(&bytes))
+        as_document(&String::from_utf8_lossy(bytes))
     } else {
-        bytes
+        bytes.to_vec()
     };
     let extracted = pipeline::extract(&bytes);
     let mut s = Scratch::empty(server)?;
@@ -809,16 +831,24 @@ pub struct Report {
 /// from a document, and a document is hostile input.
 fn screen(file: &MigrationFile, steps: &[Step], database: &str) -> Result<(), Error> {
     for (i, step) in steps.iter().enumerate() {
-        let extracted = pipeline::extract(&as_document(&step.sql));
-        for st in &extracted.statements {
-            if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
-                return Err(Error::new(format!(
-                    "{} step {}: pgspec never runs `{}`: {why}",
-                    file.file_name,
-                    i + 1,
-                    st.text.lines().next().unwrap_or("")
-                )));
-            }
+        screen_sql(
+            &format!("{} step {}", file.file_name, i + 1),
+            &step.sql,
+            database,
+        )?;
+    }
+    Ok(())
+}
+
+/// [`screen`] for one piece of SQL, named `label` in the refusal.
+fn screen_sql(label: &str, sql: &str, database: &str) -> Result<(), Error> {
+    let extracted = pipeline::extract(&as_document(sql));
+    for st in &extracted.statements {
+        if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
+            return Err(Error::new(format!(
+                "{label}: pgspec never runs `{}`: {why}",
+                st.text.lines().next().unwrap_or("")
+            )));
         }
     }
     Ok(())
@@ -1078,7 +1108,7 @@ pub struct DownOptions {
 
 /// Whether a hazard loses data: values dropped, or a type that may reject or change them.
 fn loses_data(code: Rule) -> bool {
-    matches!(code, Rule::MigrationDropsData | Rule::MigrationNarrowsType)
+    hazards::Kind::of(code, true) == hazards::Kind::DataLoss
 }
 
 /// Revert the last `steps` applied files through their down sections, newest first.
@@ -1097,12 +1127,12 @@ pub fn down(
 
 /// `work` on the target while this process holds its migration lock (taken, waiting up to
 /// `timeout`, and given back whatever `work` returns).
-fn under_lock(
+fn under_lock<T>(
     target: &mut Target<'_>,
     timeout: Duration,
     waiting: &mut dyn FnMut(Option<i32>),
-    work: impl FnOnce(&mut Target<'_>) -> Result<Report, Error>,
-) -> Result<Report, Error> {
+    work: impl FnOnce(&mut Target<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     history::lock(&mut target.client, timeout, waiting)?;
     let result = work(target);
     history::unlock(&mut target.client);

@@ -125,6 +125,33 @@ fn up_comment(fingerprint: &str, document: Option<&str>) -> String {
     }
 }
 
+/// The comment `up` puts on `database` once a migration brought it to the document `bytes`
+/// (at `document`): the same as if `up` had built it from them.
+pub fn comment_after_migration(bytes: &[u8], document: Option<&str>) -> String {
+    up_comment(&fingerprint(bytes), document.map(document_id).as_deref())
+}
+
+/// The comment a database carries while a migration to `bytes` runs in several steps: it
+/// names neither document as the one the database was built from (so `up` never takes it for
+/// up to date) and keeps the path, so only this document's `up` continues it.
+pub fn comment_while_migrating(bytes: &[u8], document: Option<&str>) -> String {
+    let to = fingerprint(bytes);
+    match document.map(document_id) {
+        Some(id) => format!("{UP_MARKER} {INTERRUPTED} {to} path {id}"),
+        None => format!("{UP_MARKER} {INTERRUPTED} {to}"),
+    }
+}
+
+/// Whether a database's comment says a migration `up` started did not finish.
+pub fn migration_interrupted(comment: &str) -> bool {
+    comment.starts_with(&format!("{UP_MARKER} {INTERRUPTED} "))
+}
+
+/// What [`comment_while_migrating`] writes before the target fingerprint.
+/// (Never the word `document` before a fingerprint: that is what makes `up` call a database
+/// up to date.)
+const INTERRUPTED: &str = "unfinished migration to";
+
 /// A database `up` made, as its catalog says.
 #[derive(Clone, Debug)]
 pub struct UpDatabase {
