@@ -15,7 +15,8 @@ mod printer;
 mod progress;
 
 use commands::{
-    check, cluster, diff, erd, fix, migrate, model, report, rule, seed, sql, up, verify, ServerArgs,
+    check, cluster, diff, drift, erd, fix, migrate, model, report, rule, seed, sql, up, verify,
+    ServerArgs,
 };
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
@@ -132,6 +133,9 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Versioned migrations beside the document: `new`, `apply`, `status`, `down`, `hash`.
     Migrate(migrate::MigrateArgs),
+    /// Compare a live database with its document (and with the migrations applied to it):
+    /// the SQL that would bring it in step on stdout; exit 1 on any difference.
+    Drift(drift::DriftArgs),
     /// Draw the ERD of what the document really builds: the tables `up` makes with their
     /// columns, keys and types, foreign keys as edges with their cardinality, partitions
     /// folded under their parent, and drift in red (a column an ERD, column table or prose
@@ -277,6 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model(args) => model::run_model(&args),
         Command::Diff(args) => diff::run_diff(&args),
         Command::Migrate(args) => migrate::run_migrate(&args),
+        Command::Drift(args) => drift::run_drift(&args),
         Command::Erd(args) => erd::run_erd(&args),
         Command::Report(args) => report::run_report(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),

@@ -6,6 +6,7 @@
 //!
 //! Nothing here prints: the binary renders the reports.
 
+pub mod drift;
 pub mod file;
 pub mod hazards;
 pub mod history;
