@@ -228,7 +228,7 @@ fn print_migration(
                 "database": report.database,
                 "connection": report.connection,
                 "statements": statements,
-                "refusals": refused.iter().map(|h| serde_json::json!({
+                "refusals": refused.iter().filter(|_| m.outcome == migrate::up::Outcome::HazardsNotAllowed).map(|h| serde_json::json!({
                     "code": not_allowed.code(),
                     "name": not_allowed.name(),
                     "object": format!("statement {}", h.statement + 1),
@@ -257,7 +257,11 @@ fn print_migration(
             eprintln!("pgspec up: note: {n}");
         }
         for h in &refused {
-            eprintln!("pgspec: error[{}]: {}", not_allowed.code(), refusal_text(h));
+            if m.outcome == migrate::up::Outcome::Planned {
+                eprintln!("pgspec up: note: to run it: {}", refusal_text(h));
+            } else {
+                eprintln!("pgspec: error[{}]: {}", not_allowed.code(), refusal_text(h));
+            }
         }
         let hazards = m.hazards.len();
         let summary = format!(

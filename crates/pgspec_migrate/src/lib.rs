@@ -222,6 +222,13 @@ fn compare_options(a: &Catalog, b: &Catalog) -> Options {
     }
 }
 
+/// `catalog` without the facts the catalog does not model (diff refuses to plan them).
+fn without_facts(catalog: &Catalog) -> Catalog {
+    let mut c = catalog.clone();
+    c.unmodelled.clear();
+    c
+}
+
 /// What still differs from `a` to `b` (empty: the same schema).
 fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
     match pgspec_diff::plan(a, b, &compare_options(a, b)) {
@@ -234,6 +241,20 @@ fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
             .iter()
             .map(|x| format!("{}: {}", x.object, x.message))
             .collect(),
+    }
+}
+
+/// Why [`Scratch::run_as_document`] stopped.
+enum Failed {
+    /// pgspec does not run the statement (the error says why).
+    Refused(Error),
+    /// The server rejected it: its first line and the server's message.
+    Statement(String, String),
+}
+
+impl From<ClusterError> for Failed {
+    fn from(e: ClusterError) -> Self {
+        Failed::Refused(e.into())
     }
 }
 
@@ -273,6 +294,9 @@ impl Scratch {
     fn near_copy_of(server: &Server, catalog: &Catalog) -> Result<(Scratch, Vec<String>), Error> {
         let mut s = Scratch::empty(server)?;
         let empty = s.session.catalog()?;
+        // Facts the catalog does not model (privileges on a schema, …) cannot be planned; the
+        // copy goes without them and they are not compared.
+        let catalog = &without_facts(catalog);
         let build =
             pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog)).map_err(|r| {
                 Error::new(format!(
@@ -280,16 +304,67 @@ impl Scratch {
                     refusals_text(&r)
                 ))
             })?;
-        for st in &build.statements {
-            s.run(&st.sql).map_err(|e| {
-                Error::new(format!(
-                    "copying the target's schema to a scratch database: {e}"
-                ))
-            })?;
+        for (i, st) in build.statements.iter().enumerate() {
+            s.run_as_document(&st.sql, &format!("copying statement {}", i + 1))
+                .map_err(|e| match e {
+                    Failed::Refused(e) => e,
+                    Failed::Statement(statement, message) => Error::new(format!(
+                        "copying the target's schema to a scratch database: `{statement}`: {message}"
+                    )),
+                })?;
         }
         let copied = s.session.catalog()?;
         let left = differences(&copied, catalog);
         Ok((s, left))
+    }
+
+    /// Run `sql` statement by statement as pgspec runs a document's: as the database's
+    /// unprivileged owner, except the privileged statements pgspec runs for a document (an
+    /// untrusted extension, an allowlisted role) through its privileged path; what pgspec
+    /// never runs is refused. `label` names the source in a refusal.
+    fn run_as_document(&mut self, sql: &str, label: &str) -> Result<(), Failed> {
+        let database = self.session.database().to_string();
+        let extracted = pipeline::extract(&as_document(sql));
+        let first_line =
+            |st: &pgspec_sql::Statement| st.text.lines().next().unwrap_or("").to_string();
+        for st in &extracted.statements {
+            let outcome = match st.safety(Some(&database)) {
+                Safety::Refused(why) => {
+                    return Err(Failed::Refused(Error::new(format!(
+                        "{label}: pgspec never runs `{}`: {why}",
+                        first_line(st)
+                    ))))
+                }
+                Safety::TransactionControl => continue,
+                Safety::Privileged { op, .. } => match self.session.privilege_check(&op)? {
+                    PrivilegeCheck::Run => {
+                        let outcome = self.session.apply_privileged(&op)?;
+                        // A role is cluster-wide: one the file creates may exist already
+                        // (`up` keeps the roles it made), as it does beside the target.
+                        let exists =
+                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
+                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
+                        if exists {
+                            continue;
+                        }
+                        outcome
+                    }
+                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
+                    PrivilegeCheck::AlreadyInPlace => continue,
+                    PrivilegeCheck::Refuse(why) => {
+                        return Err(Failed::Refused(Error::new(format!(
+                            "{label}: pgspec does not run `{}` on a scratch database: {why}",
+                            first_line(st)
+                        ))))
+                    }
+                },
+                Safety::Document => self.session.apply(&st.text)?,
+            };
+            if let Some(e) = outcome.error() {
+                return Err(Failed::Statement(first_line(st), e.message.clone()));
+            }
+        }
+        Ok(())
     }
 
     fn run(&mut self, sql: &str) -> Result<(), String> {
@@ -424,7 +499,6 @@ fn build_files(
     after_each: &mut dyn FnMut(usize, &mut Scratch) -> Result<bool, Error>,
 ) -> Result<Scratch, Error> {
     let mut s = Scratch::empty(server)?;
-    let database = s.session.database().to_string();
     for role in roles {
         let op = pgspec_sql::safety::PrivilegedOp::CreateRole {
             name: role.clone(),
@@ -438,51 +512,14 @@ fn build_files(
     }
     for (i, f) in files.iter().enumerate() {
         let text: Vec<&str> = f.up.iter().map(|st| st.sql.as_str()).collect();
-        let extracted = pipeline::extract(&as_document(&text.join("\n")));
-        for st in &extracted.statements {
-            let outcome = match st.safety(Some(&database)) {
-                Safety::Refused(why) => {
-                    return Err(Error::new(format!(
-                        "{}: pgspec never runs `{}`: {why}",
-                        f.file_name,
-                        st.text.lines().next().unwrap_or("")
-                    )))
-                }
-                Safety::TransactionControl => continue,
-                Safety::Privileged { op, .. } => match s.session.privilege_check(&op)? {
-                    PrivilegeCheck::Run => {
-                        let outcome = s.session.apply_privileged(&op)?;
-                        // A role is cluster-wide: one the file creates may exist already
-                        // (`up` keeps the roles it made), as it does beside the target.
-                        let exists =
-                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
-                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
-                        if exists {
-                            continue;
-                        }
-                        outcome
-                    }
-                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
-                    PrivilegeCheck::AlreadyInPlace => continue,
-                    PrivilegeCheck::Refuse(why) => {
-                        return Err(Error::new(format!(
-                            "{}: pgspec does not run `{}` on a scratch database: {why}",
-                            f.file_name,
-                            st.text.lines().next().unwrap_or("")
-                        )))
-                    }
-                },
-                Safety::Document => s.session.apply(&st.text)?,
-            };
-            if let Some(e) = outcome.error() {
-                return Err(Error::new(format!(
-                    "{} does not build on a scratch database after the files before it: `{}`: {}",
-                    f.file_name,
-                    st.text.lines().next().unwrap_or(""),
-                    e.message
-                )));
-            }
-        }
+        s.run_as_document(&text.join("\n"), &f.file_name)
+            .map_err(|e| match e {
+                Failed::Refused(e) => e,
+                Failed::Statement(statement, message) => Error::new(format!(
+                    "{} does not build on a scratch database after the files before it: `{statement}`: {message}",
+                    f.file_name
+                )),
+            })?;
         if !after_each(i, &mut s)? {
             break;
         }

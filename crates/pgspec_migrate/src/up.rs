@@ -19,7 +19,9 @@ use pgspec_postgres::Server;
 use pgspec_sql::quote::{quote_ident, quote_literal_any_mode};
 
 use crate::hazards::{self, Allowance, Judged};
-use crate::{compare_options, differences, refusals_text, run_plan, Error, Scratch, Target};
+use crate::{
+    compare_options, differences, refusals_text, run_plan, without_facts, Error, Scratch, Target,
+};
 
 /// The document a database follows: its bytes, how messages name it, its path (its identity,
 /// as `up` records it; none for standard input).
@@ -175,30 +177,42 @@ pub fn plan_to(
     let candidates = pgspec_diff::renames(&from, to, &compare_options(&from, to));
     check_renames(&candidates, take_renames)?;
     let mut copy = None;
-    // What the copy of the database itself differs by (set aside after the trial).
-    let mut artifacts = Vec::new();
+    // The change must be expressible without the renames too (facts the catalog does not
+    // model, which a copy goes without, are compared there).
+    let refused = |r: Vec<pgspec_diff::Refusal>| {
+        Error::coded(
+            Rule::MigrationRefused,
+            format!(
+                "pgspec cannot express the change yet: {}",
+                refusals_text(&r)
+            ),
+        )
+    };
+    let without_renames =
+        pgspec_diff::plan(&from, to, &compare_options(&from, to)).map_err(refused)?;
+    let mut target = to.clone();
     // With renames, the rest is planned from the renamed copy, which carries the copy's own
-    // differences: statements that only restore those (planned from the copy to the database
-    // too, and not needed from the database to the document) are left out.
+    // differences (a CHECK PostgreSQL writes back differently once its text runs again):
+    // statements that only restore those (planned from the copy to the database too, and
+    // not needed from the database to the document) are left out.
     let mut copy_only: Vec<String> = Vec::new();
     if !candidates.is_empty() {
         let (mut s, left) = Scratch::near_copy_of(scratch_server, &from)?;
-        artifacts = left;
-        if !artifacts.is_empty() {
+        if !left.is_empty() {
             let copied = s.catalog()?;
-            let sql = |p: Result<Plan, Vec<pgspec_diff::Refusal>>| -> Vec<String> {
-                p.map(|p| p.statements.into_iter().map(|s| s.sql).collect())
+            let bare_from = without_facts(&from);
+            let needed: Vec<&str> = without_renames
+                .statements
+                .iter()
+                .map(|s| s.sql.as_str())
+                .collect();
+            copy_only =
+                pgspec_diff::plan(&copied, &bare_from, &compare_options(&copied, &bare_from))
+                    .map(|p| p.statements.into_iter().map(|s| s.sql).collect::<Vec<_>>())
                     .unwrap_or_default()
-            };
-            let needed = sql(pgspec_diff::plan(&from, to, &compare_options(&from, to)));
-            copy_only = sql(pgspec_diff::plan(
-                &copied,
-                &from,
-                &compare_options(&copied, &from),
-            ))
-            .into_iter()
-            .filter(|s| !needed.contains(s))
-            .collect();
+                    .into_iter()
+                    .filter(|s| !needed.contains(&s.as_str()))
+                    .collect();
         }
         let renames = Plan {
             statements: candidates
@@ -208,6 +222,7 @@ pub fn plan_to(
         };
         run_plan(&mut s, &renames).map_err(|e| Error::new(format!("the renames {e}")))?;
         from = s.catalog()?;
+        target = without_facts(to);
         copy = Some(s);
         notes.push(format!(
             "renamed (--renames): {}",
@@ -219,25 +234,17 @@ pub fn plan_to(
         ));
         plan.statements.extend(renames.statements);
     }
-    let options = compare_options(&from, to);
-    let mut rest = pgspec_diff::plan(&from, to, &options).map_err(|r| {
-        Error::coded(
-            Rule::MigrationRefused,
-            format!(
-                "pgspec cannot express the change yet: {}",
-                refusals_text(&r)
-            ),
-        )
-    })?;
+    let options = compare_options(&from, &target);
+    let mut rest = if candidates.is_empty() {
+        without_renames
+    } else {
+        pgspec_diff::plan(&from, &target, &options).map_err(refused)?
+    };
     rest.statements.retain(|s| !copy_only.contains(&s.sql));
     if !rest.is_empty() {
         let mut s = match copy {
             Some(s) => s,
-            None => {
-                let (s, left) = Scratch::near_copy_of(scratch_server, &from)?;
-                artifacts = left;
-                s
-            }
+            None => Scratch::near_copy_of(scratch_server, &from)?.0,
         };
         run_plan(&mut s, &rest).map_err(|e| {
             Error::coded(
@@ -246,21 +253,21 @@ pub fn plan_to(
             )
         })?;
         let after = s.catalog()?;
-        let mut left = differences(&after, to);
-        left.extend(pgspec_diff::partition_copies_differ(&after, to, &options));
-        left.retain(|l| !artifacts.contains(l));
-        if !artifacts.is_empty() {
-            notes.push(format!(
-                "the scratch copy of the database differs from it in {} statement{} of its own (a CHECK PostgreSQL writes back differently), set aside in the comparison after the trial",
-                artifacts.len(),
-                if artifacts.len() == 1 { "" } else { "s" }
-            ));
-        }
+        // The document's schema copied the same way, so that what PostgreSQL rewrites when a
+        // definition it printed runs again is rewritten on both sides.
+        let (mut seen, _) = Scratch::near_copy_of(scratch_server, to)?;
+        let to_seen = seen.catalog()?;
+        let mut left = differences(&after, &to_seen);
+        left.extend(pgspec_diff::partition_copies_differ(
+            &after,
+            &to_seen,
+            &compare_options(&after, &to_seen),
+        ));
         if !left.is_empty() {
             return Err(Error::coded(
                 Rule::MigrationRefused,
                 format!(
-                    "after the plan ran on a scratch copy of the database's schema, this still differs from the document: {}",
+                    "after the plan ran on a scratch copy of the database's schema, this still differs from the document (copied the same way): {}",
                     left.join("; ")
                 ),
             ));
@@ -295,10 +302,10 @@ fn migrate_locked(
         crate::screen_sql(&format!("statement {}", i + 1), &s.sql, &target.database)?;
     }
     let judged = hazards::judge(&plan, &options.allowance);
-    let outcome = if judged.iter().any(|h| !h.allowed) {
-        Outcome::HazardsNotAllowed
-    } else if options.plan_only {
+    let outcome = if options.plan_only {
         Outcome::Planned
+    } else if judged.iter().any(|h| !h.allowed) {
+        Outcome::HazardsNotAllowed
     } else {
         run(&mut target.client, &target.database, &plan, desired)?;
         Outcome::Migrated
