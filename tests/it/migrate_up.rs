@@ -169,7 +169,6 @@ fn data_survives_up(edit: &Edit) {
         edit.later
     ));
     doc.write(&edited);
-    let start = Instant::now();
     let out = doc.run(
         "up",
         &[
@@ -180,7 +179,6 @@ fn data_survives_up(edit: &Edit) {
             "json",
         ],
     );
-    let took = start.elapsed();
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["status"], "migrated", "{}", text(&out));
@@ -198,7 +196,6 @@ fn data_survives_up(edit: &Edit) {
             sql.join(";\n")
         );
     }
-    eprintln!("seed {}: up migrated in {took:?}", edit.seed);
 
     // Every row is still there, the renamed column read by its new name.
     for (table, old, new) in edit.renamed {
