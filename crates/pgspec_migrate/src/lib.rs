@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pgspec_checks::pipeline;
-use pgspec_diagnostics::{Rule, Severity};
+use pgspec_diagnostics::Rule;
 use pgspec_diff::{Options, Plan, Refusal};
 use pgspec_postgres::catalog::Catalog;
 use pgspec_postgres::client::Client;
@@ -407,28 +407,6 @@ fn as_document(text: &str) -> Vec<u8> {
     format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
 }
 
-/// The errors of a check report, `line N: CODE message`.
-fn report_errors(
-    report: &pgspec_checks::check::CheckReport,
-    document: &pgspec_document::Document,
-    label: &str,
-    shift: u32,
-) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .map(|d| {
-            let line = document
-                .source(label)
-                .line_index
-                .line(d.primary.range.start)
-                .saturating_sub(shift);
-            format!("line {line}: {} {}", d.code.as_str(), d.message)
-        })
-        .collect()
-}
-
 /// A document built on a scratch database as `pgspec up` builds it (fixes, partitions,
 /// platform shims): its catalog, the SQL script of what was built (`pgspec sql`), and the
 /// errors of the statements left out (as `up` leaves them out), `line N: CODE message`.
@@ -462,8 +440,11 @@ pub fn build_document_bytes(
         bytes.to_vec()
     };
     let extracted = pipeline::extract(&bytes);
-    let mut s = Scratch::empty(server)?;
-    let mut built = pgspec_provision::up::build(&extracted, &mut s.session)
+    let pgspec_provision::up::BuiltKept {
+        mut built,
+        mut session,
+        scratch,
+    } = pgspec_provision::up::build_kept(&extracted, server, "pgspec_migrate")
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
     // Setting placeholders are `up`'s provisioning of one database (ALTER DATABASE … SET, which
     // only a superuser may do for a setting the server does not know), not the schema: a
@@ -471,14 +452,14 @@ pub fn build_document_bytes(
     built
         .provisioned
         .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
-    let left_out = report_errors(
-        &built.report,
-        &extracted.document,
-        &label,
-        u32::from(is_sql),
-    );
+    let left_out = built
+        .report
+        .error_lines(&extracted.document, &label, u32::from(is_sql));
+    let catalog = session.catalog()?;
+    drop(session);
+    drop(scratch);
     Ok(BuiltDocument {
-        catalog: s.catalog()?,
+        catalog,
         script: pgspec_provision::up::system_script(&label, &built),
         left_out,
         roles_used: built.roles_used.clone(),

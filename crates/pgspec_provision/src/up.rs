@@ -470,12 +470,33 @@ pub fn build_with(
 /// Build the system an extracted document describes, as `up` would, in a scratch database
 /// that is dropped afterwards (for `pgspec sql`).
 pub fn build_in_scratch(extracted: &Extracted, server: &Server) -> Result<Built, ClusterError> {
-    let scratch = ScratchDatabase::create(server, "pgspec_sql")?;
+    Ok(build_kept(extracted, server, "pgspec_sql")?.built)
+}
+
+/// What [`build_kept`] built, and the scratch database it is in, open (dropped with this value,
+/// after the session).
+pub struct BuiltKept {
+    pub built: Built,
+    pub session: ApplySession,
+    pub scratch: ScratchDatabase,
+}
+
+/// Build the system a document describes, as `up` builds it, on a new scratch database named
+/// after `prefix`, and keep it open: the one way `diff`, `migrate` and `up`'s migrations read
+/// the schema a document stands for.
+pub fn build_kept(
+    extracted: &Extracted,
+    server: &Server,
+    prefix: &str,
+) -> Result<BuiltKept, ClusterError> {
+    let scratch = ScratchDatabase::create(server, prefix)?;
     let mut session = scratch.session()?;
     let built = build(extracted, &mut session)?;
-    drop(session);
-    drop(scratch);
-    Ok(built)
+    Ok(BuiltKept {
+        built,
+        session,
+        scratch,
+    })
 }
 
 /// `body` between dollar quotes whose tag it does not contain (psql ends a dollar-quoted string
