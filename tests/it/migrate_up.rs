@@ -612,3 +612,33 @@ pub(crate) fn example_findings(body: &str) -> Vec<Diagnostic> {
         })
         .collect()
 }
+
+/// A changed document's new pg_cron job is scheduled once `up` migrated the database, as `up`
+/// schedules a new database's.
+#[test]
+fn up_a_migration_schedules_the_changed_documents_cron_jobs() {
+    if !shared_cluster()
+        .bins
+        .preload_libraries()
+        .contains(&"pg_cron")
+    {
+        return; // pg_cron not installed here
+    }
+    let doc = Doc::new("# C\n\n```sql\nCREATE TABLE t (x integer);\n```\n");
+    let out = doc.run("up", &[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    doc.write(
+        "# C\n\n```sql\nCREATE EXTENSION IF NOT EXISTS pg_cron;\nCREATE TABLE t (x integer, y integer);\n\
+         SELECT cron.schedule('nightly', '0 3 * * *', $$DELETE FROM t WHERE x < 0$$);\n```\n",
+    );
+    let out = doc.run("up", &[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let jobs: i64 = crate::data_client(&Server::Url(shared_cluster().url("postgres")), "postgres")
+        .query_one(
+            "SELECT count(*) FROM cron.job WHERE database = $1 AND command LIKE 'DELETE FROM t%'",
+            &[&doc.database()],
+        )
+        .expect("cron.job")
+        .get(0);
+    assert_eq!(jobs, 1, "{}", text(&out));
+}

@@ -416,6 +416,8 @@ pub struct BuiltDocument {
     pub left_out: Vec<String>,
     /// Roles the document grants to but never creates (`up` creates them, cluster-wide).
     pub roles_used: Vec<String>,
+    /// The document's pg_cron jobs as `up` schedules them (document line, schedule).
+    pub cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
 }
 
 pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
@@ -459,6 +461,7 @@ pub fn build_document_bytes(
     drop(session);
     drop(scratch);
     Ok(BuiltDocument {
+        cron_jobs: pgspec_provision::up::cron_jobs(&extracted, &built.report),
         catalog,
         script: pgspec_provision::up::system_script(&label, &built),
         left_out,
@@ -548,6 +551,7 @@ pub fn new_migration(
         script,
         left_out,
         roles_used,
+        ..
     } = build_document(document, server)?;
     let mut built = build_files(&files, server, &roles_used, &mut |_, _| Ok(true))
         .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;

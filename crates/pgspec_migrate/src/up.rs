@@ -85,6 +85,23 @@ pub fn migrate(
     let mut migration = crate::under_lock(target, options.lock_timeout, waiting, |target| {
         migrate_locked(desired, &built.catalog, target, scratch_server, options)
     })?;
+    if migration.outcome == Outcome::Migrated {
+        for action in pgspec_provision::up::reschedule_jobs(
+            target.server,
+            &target.database,
+            &built.cron_jobs,
+        )? {
+            migration.notes.push(format!(
+                "cron job {}: {}",
+                action.object,
+                if action.note.is_empty() {
+                    "scheduled"
+                } else {
+                    action.note.as_str()
+                }
+            ));
+        }
+    }
     migration.left_out = built.left_out;
     migration.duration_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(migration)

@@ -344,20 +344,7 @@ pub fn up_with(
         crate::cron::unschedule_jobs(server, database)?;
         drop_database(server, &old)?;
     }
-    // The document's cron jobs whose timing and command checked out.
-    let jobs: Vec<(u32, crate::sql::cron::CronSchedule)> = extracted
-        .statements
-        .iter()
-        .zip(&report.statements)
-        .filter(|(_, r)| {
-            matches!(
-                r.status,
-                crate::check::StatementStatus::NotAppliedKind
-                    | crate::check::StatementStatus::Fixed
-            )
-        })
-        .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
-        .collect();
+    let jobs = cron_jobs(&extracted, &report);
     provisioned.extend(crate::cron::schedule_jobs(server, database, &jobs)?);
     let mut objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
     objects.push(cron_job_count(
@@ -374,6 +361,37 @@ pub fn up_with(
         provisioned,
         check: Some((extracted.document, report)),
     })
+}
+
+/// The document's cron jobs whose timing and command checked out (document line, schedule).
+pub fn cron_jobs(
+    extracted: &Extracted,
+    report: &CheckReport,
+) -> Vec<(u32, crate::sql::cron::CronSchedule)> {
+    extracted
+        .statements
+        .iter()
+        .zip(&report.statements)
+        .filter(|(_, r)| {
+            matches!(
+                r.status,
+                crate::check::StatementStatus::NotAppliedKind
+                    | crate::check::StatementStatus::Fixed
+            )
+        })
+        .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
+        .collect()
+}
+
+/// After a migration brought `database` to a changed document: its cron jobs are the
+/// document's (the earlier ones unscheduled), as `up` schedules them.
+pub fn reschedule_jobs(
+    server: &Server,
+    database: &str,
+    jobs: &[(u32, crate::sql::cron::CronSchedule)],
+) -> Result<Vec<ProvisionAction>, ClusterError> {
+    crate::cron::unschedule_jobs(server, database)?;
+    crate::cron::schedule_jobs(server, database, jobs)
 }
 
 /// What [`build`] made of a document on a database.
