@@ -258,7 +258,9 @@ pub fn plan_to(
         pgspec_diff::plan(&from, &target, &options).map_err(refused)?
     };
     rest.statements.retain(|s| !copy_only.contains(&s.sql));
-    if !rest.is_empty() {
+    // Tried whenever something changes: the rest of the plan, or the renames alone.
+    let validated = !rest.is_empty() || copy.is_some();
+    if validated {
         let mut s = match copy {
             Some(s) => s,
             None => Scratch::near_copy_of(scratch_server, &from)?.0,
@@ -293,7 +295,7 @@ pub fn plan_to(
     plan.statements.extend(rest.statements);
     Ok(Planned {
         plan,
-        validated: true,
+        validated,
         notes,
     })
 }
