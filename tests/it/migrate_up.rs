@@ -642,3 +642,44 @@ fn up_a_migration_schedules_the_changed_documents_cron_jobs() {
         .get(0);
     assert_eq!(jobs, 1, "{}", text(&out));
 }
+
+/// `drift` also compares the database with what the migration files it recorded as applied
+/// build: a change made by hand shows against both, with the statements that would undo it.
+#[test]
+fn drift_reports_a_change_made_by_hand_against_the_document_and_the_applied_migrations() {
+    let doc = Doc::new("# H\n\n```sql\nCREATE TABLE t (x integer PRIMARY KEY);\n```\n");
+    let path = doc.path();
+    let out = pgspec(&["migrate", "new", &path, "--name", "init"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = doc.run("up", &[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = pgspec(&["migrate", "apply", &path]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = doc.run("drift", &["--format", "json"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["status"], "in_step", "{}", text(&out));
+    assert_eq!(json["migrations"], serde_json::json!([]), "{}", text(&out));
+
+    client(&doc.database())
+        .batch_execute("ALTER TABLE public.t ADD COLUMN by_hand text")
+        .expect("a change by hand");
+    let out = doc.run("drift", &[]);
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("DROP COLUMN by_hand")
+            && stderr(&out).contains("against the migrations applied to it"),
+        "{}",
+        text(&out)
+    );
+    let out = doc.run("drift", &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["status"], "drifted");
+    assert!(
+        json["migrations"][0]
+            .as_str()
+            .is_some_and(|s| s.contains("by_hand")),
+        "{}",
+        text(&out)
+    );
+}
