@@ -135,6 +135,9 @@ fn print(args: &DriftArgs, database: &str, d: &migrate::drift::Drift) -> Result<
             d.renames.join(", ")
         ));
     }
+    if !d.kept_partitions.is_empty() {
+        notes.push(migrate::up::kept_note(&d.kept_partitions));
+    }
     notes.extend(d.migrations_note.clone());
     notes.extend(
         d.left_out

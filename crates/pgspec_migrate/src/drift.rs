@@ -28,6 +28,9 @@ pub struct Drift {
     pub migrations_note: Option<String>,
     /// The document's statements that fail, left out as `up` leaves them out.
     pub left_out: Vec<String>,
+    /// Partitions of the database the document does not name, not counted as differences
+    /// (as `up` keeps them).
+    pub kept_partitions: Vec<String>,
 }
 
 impl Drift {
@@ -46,7 +49,8 @@ pub fn drift(
     dir: Option<&Path>,
 ) -> Result<Drift, Error> {
     let live = Catalog::load_database(server, database)?;
-    let built = crate::build_document_bytes(desired.bytes, desired.label, scratch_server)?;
+    let built =
+        crate::build_document_bytes(desired.bytes, desired.label, scratch_server, Some(&live))?;
     let options = compare_options(&live, &built.catalog);
     let plan = pgspec_diff::plan(&live, &built.catalog, &options).map_err(|r| {
         Error::coded(
@@ -71,6 +75,7 @@ pub fn drift(
         migrations,
         migrations_note,
         left_out: built.left_out,
+        kept_partitions: built.kept_partitions,
     })
 }
 

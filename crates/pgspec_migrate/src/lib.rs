@@ -418,19 +418,72 @@ pub struct BuiltDocument {
     pub roles_used: Vec<String>,
     /// The document's pg_cron jobs as `up` schedules them (document line, schedule).
     pub cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
+    /// Partitions of the live database the document does not name, built too (`keeping`).
+    pub kept_partitions: Vec<String>,
+}
+
+/// The partitions of `live` that the document (`statements`) does not name and its build
+/// lacks, under a partitioned table the build has (the months pgspec added when `up` ran in
+/// an earlier month, or a partition made by hand), created in the build as they are in `live`,
+/// so that a plan keeps them and their rows instead of dropping them. One whose bounds clash
+/// with the build's partitions is left out (the plan then drops it, a data-loss hazard).
+fn keep_partitions(
+    live: &Catalog,
+    statements: &[pgspec_sql::Statement],
+    session: &mut ApplySession,
+) -> Result<Vec<String>, Error> {
+    let named: Vec<String> = statements
+        .iter()
+        .flat_map(|s| &s.facts.creates)
+        .filter(|o| o.kind == pgspec_sql::ObjectKind::Relation)
+        .map(|o| o.name.to_lowercase())
+        .collect();
+    let built = session.catalog()?;
+    let has = |schema: &str, name: &str| {
+        built
+            .tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    };
+    let mut kept = Vec::new();
+    for t in &live.tables {
+        let Some(of) = &t.partition_of else { continue };
+        let parent_partitioned =
+            has(&of.parent_schema, &of.parent_name).is_some_and(|p| p.partitioning.is_some());
+        if t.partitioning.is_some()
+            || !parent_partitioned
+            || has(&t.schema, &t.name).is_some()
+            || named.contains(&t.name.to_lowercase())
+        {
+            continue;
+        }
+        let name = pgspec_diff::qualified(&t.schema, &t.name);
+        let sql = format!(
+            "CREATE TABLE {name} PARTITION OF {} {}",
+            pgspec_diff::qualified(&of.parent_schema, &of.parent_name),
+            of.bound
+        );
+        if session.apply(&sql)?.error().is_none() {
+            kept.push(name);
+        }
+    }
+    Ok(kept)
 }
 
 pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::new(format!("reading {label}: {e}")))?;
-    build_document_bytes(&bytes, &label, server)
+    build_document_bytes(&bytes, &label, server, None)
 }
 
 /// [`build_document`] of a document's bytes; `label` names it (a `.sql` label: one SQL block).
+/// `keeping`: a live database's catalog whose partitions the document does not name are
+/// created in the build too (see [`keep_partitions`]).
 pub fn build_document_bytes(
     bytes: &[u8],
     label: &str,
     server: &Server,
+    keeping: Option<&Catalog>,
 ) -> Result<BuiltDocument, Error> {
     let label = label.to_string();
     let is_sql = Path::new(&label)
@@ -457,10 +510,15 @@ pub fn build_document_bytes(
     let left_out = built
         .report
         .error_lines(&extracted.document, &label, u32::from(is_sql));
+    let kept = match keeping {
+        Some(live) => keep_partitions(live, &extracted.statements, &mut session)?,
+        None => Vec::new(),
+    };
     let catalog = session.catalog()?;
     drop(session);
     drop(scratch);
     Ok(BuiltDocument {
+        kept_partitions: kept,
         cron_jobs: pgspec_provision::up::cron_jobs(&extracted, &built.report),
         catalog,
         script: pgspec_provision::up::system_script(&label, &built),

@@ -69,6 +69,9 @@ pub struct Migration {
     pub left_out: Vec<String>,
     pub notes: Vec<String>,
     pub duration_ms: u64,
+    /// The document's pg_cron jobs, scheduled once migrated.
+    #[serde(skip)]
+    cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
 }
 
 /// Migrate the target (a database `up` made for `desired`) to the document. Scratch databases
@@ -81,15 +84,14 @@ pub fn migrate(
     waiting: &mut dyn FnMut(Option<i32>),
 ) -> Result<Migration, Error> {
     let start = Instant::now();
-    let built = crate::build_document_bytes(desired.bytes, desired.label, scratch_server)?;
     let mut migration = crate::under_lock(target, options.lock_timeout, waiting, |target| {
-        migrate_locked(desired, &built.catalog, target, scratch_server, options)
+        migrate_locked(desired, target, scratch_server, options)
     })?;
     if migration.outcome == Outcome::Migrated {
         for action in pgspec_provision::up::reschedule_jobs(
             target.server,
             &target.database,
-            &built.cron_jobs,
+            &migration.cron_jobs,
         )? {
             migration.notes.push(format!(
                 "cron job {}: {}",
@@ -102,7 +104,6 @@ pub fn migrate(
             ));
         }
     }
-    migration.left_out = built.left_out;
     migration.duration_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(migration)
 }
@@ -302,7 +303,6 @@ pub fn plan_to(
 
 fn migrate_locked(
     desired: &Desired<'_>,
-    to: &Catalog,
     target: &mut Target<'_>,
     scratch_server: &Server,
     options: &Options,
@@ -312,11 +312,16 @@ fn migrate_locked(
             .and_then(|(comment, _)| comment)
             .is_some_and(|c| pgspec_provision::up::migration_interrupted(&c));
     let from = target.catalog()?;
+    let built =
+        crate::build_document_bytes(desired.bytes, desired.label, scratch_server, Some(&from))?;
     let Planned {
         plan,
         validated,
-        notes,
-    } = plan_to(&from, to, scratch_server, options.take_renames)?;
+        mut notes,
+    } = plan_to(&from, &built.catalog, scratch_server, options.take_renames)?;
+    if !built.kept_partitions.is_empty() {
+        notes.insert(0, kept_note(&built.kept_partitions));
+    }
     for (i, s) in plan.statements.iter().enumerate() {
         crate::screen_sql(&format!("statement {}", i + 1), &s.sql, &target.database)?;
     }
@@ -335,10 +340,19 @@ fn migrate_locked(
         hazards: judged,
         validated,
         resumed,
-        left_out: Vec::new(),
+        left_out: built.left_out,
         notes,
         duration_ms: 0,
+        cron_jobs: built.cron_jobs,
     })
+}
+
+/// Said when partitions the document does not name are kept.
+pub fn kept_note(kept: &[String]) -> String {
+    format!(
+        "kept, with their rows, partitions the document does not name (pgspec's for months before this one, or made by hand; drop one yourself if its rows should go): {}",
+        kept.join(", ")
+    )
 }
 
 fn comment_sql(database: &str, comment: &str) -> String {
