@@ -15,7 +15,7 @@ use pgspec::postgres::Server;
 
 use crate::postgres::shared_cluster;
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     format!(
         "pgspec_t_mig_{prefix}_{}_{}",
@@ -24,23 +24,23 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-fn client(database: &str) -> ::postgres::Client {
+pub(crate) fn client(database: &str) -> ::postgres::Client {
     ::postgres::Client::connect(&shared_cluster().url(database), ::postgres::NoTls)
         .unwrap_or_else(|e| panic!("connect to {database}: {e}"))
 }
 
-fn pgspec_command(args: &[&str]) -> Command {
+pub(crate) fn pgspec_command(args: &[&str]) -> Command {
     let root = shared_cluster().root.display().to_string();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgspec"));
     cmd.args(args).args(["--cluster-dir", &root]);
     cmd
 }
 
-fn pgspec(args: &[&str]) -> Output {
+pub(crate) fn pgspec(args: &[&str]) -> Output {
     pgspec_command(args).output().expect("run pgspec")
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -417,13 +417,13 @@ fn migrate_kill_9_during_apply_leaves_a_state_the_next_run_reports_and_continues
 }
 
 /// Per table (`schema.name`): its row count and a checksum of its rows.
-type Sums = BTreeMap<String, (i64, String)>;
+pub(crate) type Sums = BTreeMap<String, (i64, String)>;
 /// Per table: the quoted columns a checksum reads.
-type Columns = BTreeMap<String, Vec<String>>;
+pub(crate) type Columns = BTreeMap<String, Vec<String>>;
 
 /// Row count and a checksum of the rows of every table of the user's schemas, over the
 /// columns `columns` lists (the columns before the edit), or all when absent.
-fn snapshot(database: &str, columns: Option<&Columns>) -> (Sums, Columns) {
+pub(crate) fn snapshot(database: &str, columns: Option<&Columns>) -> (Sums, Columns) {
     let mut c = client(database);
     let tables: Vec<(String, String)> = c
         .query(
@@ -477,7 +477,7 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn catalog(database: &str) -> Catalog {
+pub(crate) fn catalog(database: &str) -> Catalog {
     let server = Server::Url(shared_cluster().url("postgres"));
     Catalog::load_database(&server, database).expect("read the catalog")
 }
