@@ -233,6 +233,25 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// `pgspec up --recreate --format json` of `path` into database `name` on the test cluster,
+/// which must succeed; its JSON.
+fn up_json(path: &str, name: &str) -> serde_json::Value {
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&[
+        "up",
+        "--recreate",
+        "--format",
+        "json",
+        "--db",
+        &url,
+        "--name",
+        name,
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    json_of(&out)
+}
+
 /// `up` takes the least surprising choice for every decision, builds every relation the
 /// document describes, and lists each choice: status `assumed`, the alternatives in
 /// `decision`, and in JSON the edit it stands for. An error behind an assumption is still
@@ -246,19 +265,7 @@ fn up_assumes_where_a_person_must_decide_and_builds_every_relation() {
     std::fs::copy(fixture("decisions.md"), &path).expect("copy");
     let path = path.display().to_string();
     let name = "pgspec_applying_decisions";
-    let out = pgspec(&[
-        "up",
-        "--recreate",
-        "--format",
-        "json",
-        "--db",
-        &url,
-        "--name",
-        name,
-        &path,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json = json_of(&out);
+    let json = up_json(&path, name);
     let document = &json["documents"][0];
     let doc = pgspec::pipeline::extract(&std::fs::read(&path).expect("read")).document;
     for needle in DECISIONS {
@@ -549,22 +556,9 @@ fn what_needs_a_statement_pgspec_did_not_run_says_so() {
 #[test]
 fn up_builds_a_pgvector_document_on_a_stand_in() {
     let _guard = crate::check::seed_lock();
-    let url = shared_cluster().url("postgres");
     let path = fixture("pgvector.md").display().to_string();
     let name = "pgspec_applying_pgvector";
-    let out = pgspec(&[
-        "up",
-        "--recreate",
-        "--format",
-        "json",
-        "--db",
-        &url,
-        "--name",
-        name,
-        &path,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json = json_of(&out);
+    let json = up_json(&path, name);
     let document = &json["documents"][0];
     let doc = pgspec::pipeline::extract(&std::fs::read(&path).expect("read")).document;
     for needle in [
