@@ -292,8 +292,9 @@ fn print_migration(
                 report.database
             ),
             migrate::up::Outcome::HazardsNotAllowed => eprintln!(
-                "pgspec up: database {}: not migrated ({summary}); nothing changed",
-                report.database
+                "pgspec up: database {}: not migrated ({summary}); nothing changed. Accept the hazards with `--allow-hazards`, or `pgspec up --recreate {}` rebuilds it from the document (its rows are lost)",
+                report.database,
+                args.target.path()
             ),
         }
     }
