@@ -319,17 +319,19 @@ impl ScratchDatabase {
     /// Open a session on it.
     pub fn session(&self) -> Result<ApplySession, ClusterError> {
         let settings = timeout_settings(self.statement_timeout, self.lock_timeout);
-        let admin = Conn::open(self.admin.clone(), settings.clone())?;
-        let app = Conn::open(self.app.clone(), settings)?;
+        let deadline = Deadline::new(Some(self.maintenance.clone()));
+        let admin = Conn::open(self.admin.clone(), settings.clone(), None)?;
+        let app = Conn::open(self.app.clone(), settings, Some(deadline.stepper()))?;
         Ok(ApplySession {
             app,
             admin,
             database: self.name.clone(),
             owner: self.owner.clone(),
             created_roles: Arc::clone(&self.created_roles),
-            deadline: Deadline::new(Some(self.maintenance.clone())),
+            deadline,
             watchdog_after: watchdog_after(self.statement_timeout),
             last_error_context: None,
+            batching_off: false,
         })
     }
 
