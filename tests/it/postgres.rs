@@ -1615,3 +1615,25 @@ fn a_batch_keeps_the_verdict_of_a_statement_stopped_for_time() {
         vec![vec![Some("t".to_string()), Some("t".to_string())]]
     );
 }
+
+#[test]
+fn a_batch_checks_deferred_constraints_with_the_statement_that_broke_them() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    let statements = statements_of(
+        "CREATE TABLE p (id int PRIMARY KEY);\n\
+         CREATE TABLE c (p int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\n\
+         INSERT INTO c VALUES (1);\n\
+         CREATE TABLE z (x int);",
+    );
+    let outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    // Alone, the row is refused at the statement's own commit, as in the batch.
+    let error = failed(s.apply_statement(&statements[2]).expect("apply"));
+    assert_eq!(error.sqlstate, "23503", "{error:?}");
+    // The session still batches.
+    let outcomes = s.apply_batch(&statements_of(
+        "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1);",
+    ));
+    assert_eq!(outcomes.expect("batch").len(), 2);
+}

@@ -9,7 +9,7 @@
 //! BEGIN;
 //! SAVEPOINT pgspec_batch_0;
 //! <statement 0>
-//! ;RELEASE SAVEPOINT pgspec_batch_0;BEGIN;
+//! ;SET CONSTRAINTS ALL IMMEDIATE;RELEASE SAVEPOINT pgspec_batch_0;BEGIN;
 //! SAVEPOINT pgspec_batch_1;
 //! …
 //! ```
@@ -169,8 +169,13 @@ fn batch_text(statements: &[&Statement]) -> (String, Vec<usize>) {
         starts.push(chars);
         chars += stmt.text.chars().count();
         sql.push_str(&stmt.text);
-        // A newline first: the text may end in a `--` comment.
-        let close = format!("\n;RELEASE SAVEPOINT {};BEGIN;", savepoint(k));
+        // A newline first: the text may end in a `--` comment. Deferred constraints and
+        // triggers fire before the savepoint goes, as they would at the statement's own
+        // commit, so what they report (or refuse) belongs to the statement.
+        let close = format!(
+            "\n;SET CONSTRAINTS ALL IMMEDIATE;RELEASE SAVEPOINT {};BEGIN;",
+            savepoint(k)
+        );
         chars += close.len();
         sql.push_str(&close);
     }
@@ -251,8 +256,9 @@ impl ApplySession {
                     return self.give_up(true);
                 }
                 if self.app.client.batch_execute("COMMIT").is_err() {
-                    // A deferred constraint failed at commit: nothing of the batch stays.
-                    return self.give_up(false);
+                    // Nothing is left to check at commit, yet it failed: nothing of the batch
+                    // stays, and this session goes one statement at a time from now on.
+                    return self.give_up(true);
                 }
                 self.app.take_notices();
                 Ok(heard
@@ -272,7 +278,8 @@ impl ApplySession {
                 let finish = format!("ROLLBACK TO SAVEPOINT {}; COMMIT", savepoint(k));
                 if let Err(f) = self.app.client.batch_execute(&finish) {
                     let code = f.as_db_error().map(|d| d.code().code().to_string());
-                    let _ = self.give_up(code.as_deref() == Some("3B001"));
+                    // 3B001: the savepoint the markers named does not exist (they lied).
+                    let _ = self.give_up(code.as_deref() != Some("25P01"));
                     if code.as_deref() == Some("25P01") {
                         // No block was open: the query string did not parse, so nothing ran.
                         // Its error position names the statement; those before it go again.
