@@ -1637,3 +1637,60 @@ fn a_batch_checks_deferred_constraints_with_the_statement_that_broke_them() {
     ));
     assert_eq!(outcomes.expect("batch").len(), 2);
 }
+
+/// Waits out one short statement bound and the terminate grace (about 2.5 s), like
+/// `the_session_terminates_a_statement_that_ignores_cancel`.
+#[test]
+fn a_batch_statement_that_ignores_cancel_ends_like_one_run_alone() {
+    let mut db = scratch(&url_server());
+    db.statement_timeout = Duration::from_millis(300);
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    applied(
+        s.apply(
+            "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             SET LOCAL statement_timeout = 0; LOOP BEGIN PERFORM pg_sleep(1); \
+             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+        )
+        .expect("apply"),
+    );
+    applied(
+        s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
+            .expect("apply"),
+    );
+    applied(s.apply("SET search_path = nowhere, public").expect("apply"));
+    let statements = statements_of(
+        "CREATE TABLE before_it (x int);\n\
+         INSERT INTO t VALUES (1);\n\
+         CREATE TABLE after_it (x int);",
+    );
+    let mut outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    let error = failed(outcomes.pop().expect("second"));
+    assert_eq!(error.sqlstate, "57014");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("terminated")),
+        "{error:?}"
+    );
+    applied(outcomes.pop().expect("first"));
+    // The statement before it is there (its batch's transaction died with the backend, so it
+    // ran again); the one after it never ran; the session is a fresh one, as after a
+    // statement terminated alone (the search_path set before is gone).
+    let rows = s
+        .query_as_document(
+            "SELECT pg_catalog.current_setting('search_path'), \
+             to_regclass('public.before_it') IS NOT NULL, to_regclass('public.after_it') IS NULL",
+        )
+        .expect("query");
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some("\"$user\", public".to_string()),
+            Some("t".to_string()),
+            Some("t".to_string())
+        ]]
+    );
+}
