@@ -104,16 +104,15 @@ impl<'a> Engine<'a> {
         let total = self.statements.len();
         let mut i = 0;
         while i < total {
-            let end = self.batch_end(i);
-            if end > i + 1 {
-                let outcomes = self.session.apply_batch(&self.statements[i..end])?;
-                let judged = outcomes.len();
+            let (start, end) = (i, self.batch_end(i));
+            if end > start + 1 {
+                let outcomes = self.session.apply_batch(&self.statements[start..end])?;
                 for outcome in outcomes {
                     let state = self.judge(i, outcome, false)?;
                     self.first_verdict(i, state);
                     i += 1;
                 }
-                if judged == end - (i - judged) {
+                if i == end {
                     continue;
                 }
             }
