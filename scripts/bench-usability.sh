@@ -18,6 +18,8 @@ home=$work/cluster
 trap '$bin cluster destroy --cluster-dir "$home" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 now() { date +%s%N; }
+# The machine's load average (1, 5, 15 min), printed beside each figure: compare ratios.
+load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # The ```sql blocks of a Markdown file, one after the other.
@@ -31,6 +33,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 url=$($bin cluster status --cluster-dir "$home" | sed -n 's/^running ([^)]*): //p')
 
 echo "## 1. warm check of seed 000 against squawk (median of $runs, ms)"
+load
 doc=seeds/repaired/000_1c0bd6538ded23d5.txt
 sql_blocks "$doc" > "$work/seed000.sql"
 $bin check --cluster-dir "$home" --format json "$doc" >/dev/null || true   # warm-up
@@ -45,6 +48,7 @@ pm=$(printf '%s\n' "${p[@]}" | median); sm=$(printf '%s\n' "${s[@]}" | median)
 echo "pgspec check: ${pm} ms (runs: ${p[*]})"
 echo "squawk:       ${sm} ms (runs: ${s[*]})"
 awk -v a="$pm" -v b="$sm" 'BEGIN { if (b > 0) printf "ratio: %.1fx (target: within 5x)\n", a / b }'
+load
 
 echo
 echo "## 2. a 15,000-line document of 3,000 statements against psql -1 -f (median of 3)"
@@ -73,6 +77,7 @@ open(sys.argv[1], "w").write("\n".join(out) + "\n")
 PY
 sql_blocks "$work/big.md" > "$work/big.sql"
 echo "document: $(wc -l < "$work/big.md") lines, $(grep -c ';$' "$work/big.sql") statements"
+load
 p=(); q=(); rss=()
 for i in 1 2 3; do
   t0=$(now)
@@ -93,3 +98,4 @@ rm_kb=$(printf '%s\n' "${rss[@]}" | median)
 echo "pgspec check: ${pm} ms (runs: ${p[*]}), peak RSS $(( rm_kb / 1024 )) MiB (target: under 100 MiB)"
 echo "psql -1 -f:   ${qm} ms (runs: ${q[*]}; CREATE DATABASE, the SQL in one transaction, DROP DATABASE)"
 awk -v a="$pm" -v b="$qm" 'BEGIN { if (b > 0) printf "ratio: %.2fx (target: within 1.2x)\n", a / b }'
+load

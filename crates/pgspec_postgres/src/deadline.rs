@@ -101,9 +101,38 @@ struct State {
 struct Armed {
     since: Instant,
     due: Instant,
+    /// The bound of each statement watched.
+    after: Duration,
+    /// How many more statements of a batch may start a bound of their own ([`Stepper::step`]).
+    steps_left: usize,
     token: CancelToken,
     pid: Option<i32>,
     cancelled: bool,
+}
+
+/// Tells an armed [`Deadline`] that the next statement of a batch has started, from a notice
+/// callback (which cannot borrow the session).
+#[derive(Clone)]
+pub struct Stepper {
+    shared: Arc<Shared>,
+}
+
+impl Stepper {
+    /// The statement running now is the next one of the batch armed with
+    /// [`Deadline::arm_batch`]: its bound starts now. Ignored once the batch's statements are
+    /// all counted (a document cannot lengthen its bound by faking the signal) and after a
+    /// cancel request went out.
+    pub fn step(&self) {
+        let mut state = lock(&self.shared.state);
+        if let Some(armed) = state.armed.as_mut() {
+            if armed.steps_left > 0 && !armed.cancelled {
+                armed.steps_left -= 1;
+                let now = Instant::now();
+                armed.since = now;
+                armed.due = now + armed.after;
+            }
+        }
+    }
 }
 
 impl Deadline {
@@ -149,17 +178,32 @@ impl Deadline {
 
     /// Watch the connection of `token` (backend `pid`) from now on.
     pub fn arm(&self, token: CancelToken, pid: Option<i32>, after: Duration) {
+        self.arm_batch(token, pid, after, 0);
+    }
+
+    /// [`Self::arm`] for a batch of `1 + steps` statements sent together: each gets `after`
+    /// from when it starts, as [`Stepper::step`] reports.
+    pub fn arm_batch(&self, token: CancelToken, pid: Option<i32>, after: Duration, steps: usize) {
         let now = Instant::now();
         let mut state = lock(&self.shared.state);
         state.armed = Some(Armed {
             since: now,
             due: now + after,
+            after,
+            steps_left: steps,
             token,
             pid,
             cancelled: false,
         });
         state.stopped = None;
         self.shared.wake.notify_all();
+    }
+
+    /// A handle that moves the bound on to the next statement of a batch.
+    pub fn stepper(&self) -> Stepper {
+        Stepper {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     /// Stop watching; says whether (and how) the statement was stopped.

@@ -28,12 +28,13 @@ pub mod session;
 pub use cluster::{
     admin_options, app_options, Cluster, ClusterError, ClusterStatus, PgBinaries, Server,
 };
-pub use deadline::{backend_pid, Bounded, Deadline, Stop, TERMINATE_GRACE};
+pub use deadline::{backend_pid, Bounded, Deadline, Stepper, Stop, TERMINATE_GRACE};
 pub use error::{char_position_to_byte, ErrorContext};
 pub use limits::Limits;
 pub use orphans::{application_name, CommandTimer};
 pub use owner_login::owner_login;
 pub use sandbox::SandboxStatus;
 pub use session::{
-    AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, PrivilegeCheck, ScratchDatabase,
+    batchable, AppIdentity, ApplySession, Notice, Outcome, OwnerSpec, PrivilegeCheck,
+    ScratchDatabase,
 };

@@ -25,12 +25,13 @@ use crate::diagnostics::PgDetails;
 use crate::sql::safety::PrivilegedOp;
 
 use super::cluster::error_text;
-use super::deadline::{backend_pid, Deadline, Stop};
+use super::deadline::{backend_pid, Deadline, Stepper, Stop};
 pub use super::error::Notice;
 use super::error::{notice, pg_details, ErrorContext};
 use super::{os, ClusterError, Server};
 
 mod admin;
+mod batch;
 mod scratch;
 mod spare;
 
@@ -39,6 +40,7 @@ use admin::{
     unique_name, user_is_unsafe,
 };
 pub use admin::{drop_database_roles, random_password, up_owner_marker};
+pub use batch::batchable;
 pub use scratch::{drop_live_scratch_databases, ScratchDatabase};
 
 /// The role that owned every scratch database before each database got an owner of its own
@@ -157,6 +159,9 @@ pub struct ApplySession {
     deadline: Deadline,
     watchdog_after: Option<Duration>,
     last_error_context: Option<ErrorContext>,
+    /// Set once a batch's markers could not be trusted (the document silenced warnings, say):
+    /// from then on every statement goes alone.
+    batching_off: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -414,7 +419,8 @@ impl ApplySession {
     /// Prepare (parse + analyze, never execute) an example query as the app role, with
     /// parameter types inferred; deallocates it.
     pub fn prepare(&mut self, sql: &str) -> Result<Outcome, ClusterError> {
-        self.run(false, sql, Mode::Prepare)
+        // Preparing runs nothing, so it cannot leave a transaction block open.
+        self.run_settling(false, sql, Mode::Prepare, false)
     }
 
     /// Names of extensions available for CREATE EXTENSION on this server.
@@ -479,7 +485,8 @@ impl ApplySession {
     /// Run pgspec's own query on the document's connection, as the document's role: for
     /// queries whose evaluation may run document code (plans, checks of function bodies,
     /// views, the document's tables), which must never run on the superuser connection.
-    /// Rows as text; the statement is bounded like any other.
+    /// Rows as text; the statement is bounded like any other. `sql` is a query (no
+    /// transaction control: nothing is settled after it).
     pub fn query_as_document(
         &mut self,
         sql: &str,
@@ -492,10 +499,12 @@ impl ApplySession {
         }
         let result = simple_rows(&mut conn.client, sql);
         let stopped = self.deadline.disarm();
+        // pgspec's own queries here are SELECTs, and no function can open a transaction
+        // block: there is none to settle.
         if conn.client.is_closed() {
             conn.reconnect()?;
         } else {
-            conn.settle_transaction();
+            conn.take_notices();
         }
         result.map_err(|e| {
             let mut text = format!("{} (in pgspec's query `{sql}`)", error_text(&e));
@@ -573,15 +582,7 @@ impl ApplySession {
             // statement (the document's fault), on a fresh connection.
             conn.reconnect()?;
             self.last_error_context = None;
-            return Ok(Outcome::Failed {
-                error: PgDetails {
-                    sqlstate: "57014".to_string(),
-                    message: "canceling statement: it outlived its time bound and ignored the cancel request".to_string(),
-                    hint: Some(stop.to_string()),
-                    ..PgDetails::default()
-                },
-                notices: Vec::new(),
-            });
+            return Ok(ignored_cancel(stop));
         }
         let notices = conn.take_notices();
         self.last_error_context = None;
@@ -634,6 +635,21 @@ impl ApplySession {
     }
 }
 
+/// A statement whose backend was terminated because it ignored the cancel request.
+fn ignored_cancel(stop: Stop) -> Outcome {
+    Outcome::Failed {
+        error: PgDetails {
+            sqlstate: "57014".to_string(),
+            message:
+                "canceling statement: it outlived its time bound and ignored the cancel request"
+                    .to_string(),
+            hint: Some(stop.to_string()),
+            ..PgDetails::default()
+        },
+        notices: Vec::new(),
+    }
+}
+
 /// One connection with its notice buffer and how to recreate it.
 struct Conn {
     client: Client,
@@ -645,10 +661,21 @@ struct Conn {
 }
 
 impl Conn {
-    fn open(mut config: postgres::Config, setup: String) -> Result<Self, ClusterError> {
+    /// `stepper` hears each batch marker as it arrives (see `batch`).
+    fn open(
+        mut config: postgres::Config,
+        setup: String,
+        stepper: Option<Stepper>,
+    ) -> Result<Self, ClusterError> {
         let notices = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&notices);
-        config.notice_callback(move |db| lock(&sink).push(notice(&db)));
+        config.notice_callback(move |db| {
+            let notice = notice(&db);
+            if let (Some(stepper), true) = (&stepper, batch::is_marker(&notice)) {
+                stepper.step();
+            }
+            lock(&sink).push(notice);
+        });
         let mut client = Self::connect(&config, &setup)?;
         Ok(Conn {
             pid: backend_pid(&mut client),

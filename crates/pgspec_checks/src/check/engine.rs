@@ -97,17 +97,82 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// Every statement once, in document order. Runs of plain statements go to the server
+    /// together ([`ApplySession::apply_batch`]); a statement the batch did not judge (it
+    /// failed there, or may not go in one) runs alone, exactly as it always did.
     pub(super) fn first_pass(&mut self) -> Result<(), ClusterError> {
         let total = self.statements.len();
-        for i in 0..total {
-            let state = self.run(i, false)?;
-            self.log_if_applied(i, &state);
-            self.states[i] = state;
-            if let Some(progress) = &self.options.progress {
-                (progress.0)(i + 1, total);
+        let mut i = 0;
+        while i < total {
+            let (start, end) = (i, self.batch_end(i));
+            if end > start + 1 {
+                let outcomes = self.session.apply_batch(&self.statements[start..end])?;
+                for outcome in outcomes {
+                    let state = self.judge(i, outcome, false)?;
+                    self.first_verdict(i, state);
+                    i += 1;
+                }
+                if i == end {
+                    continue;
+                }
             }
+            let state = self.run(i, false)?;
+            self.first_verdict(i, state);
+            i += 1;
         }
         Ok(())
+    }
+
+    fn first_verdict(&mut self, i: usize, state: State) {
+        self.log_if_applied(i, &state);
+        self.states[i] = state;
+        if let Some(progress) = &self.options.progress {
+            (progress.0)(i + 1, self.statements.len());
+        }
+    }
+
+    /// Where the run of statements from `start` that may be sent together in the first pass
+    /// ends (exclusive): schema and data statements the document's role runs as written,
+    /// outside the document's own transaction, that the session can batch, and that are not
+    /// expected to fail (a failure ends a batch and costs its round trips, so a statement
+    /// that uses what no earlier statement made, or makes what an earlier one made, goes
+    /// alone).
+    fn batch_end(&self, start: usize) -> usize {
+        let made = |c: usize, j: usize| {
+            (start..j).contains(&c)
+                || (c < start
+                    && match &self.states[c] {
+                        State::Applied | State::AppliedLate { .. } => true,
+                        State::Failed(..) => {
+                            self.applied_fixes.contains(&c) || self.assumed.contains_key(&c)
+                        }
+                        _ => false,
+                    })
+        };
+        let mut j = start;
+        while j < self.statements.len() {
+            let stmt = &self.statements[j];
+            let plain = matches!(stmt.kind, StatementKind::Schema | StatementKind::Data)
+                && matches!(self.safety[j], Safety::Document)
+                && !self.in_document_transaction[j]
+                && crate::postgres::batchable(stmt);
+            let expected_to_apply = plain
+                && stmt.facts.references.iter().all(|o| {
+                    self.creators
+                        .get(&o.name)
+                        .is_none_or(|cs| cs.iter().any(|&c| made(c, j)))
+                })
+                && stmt.facts.creates.iter().all(|o| {
+                    self.creators
+                        .get(&o.name)
+                        .is_none_or(|cs| !cs.iter().any(|&c| c != j && made(c, j)))
+                });
+            if !expected_to_apply {
+                break;
+            }
+            j += 1;
+        }
+        j
     }
 
     /// `CREATE ROLE x` failing only because `x` existed in the cluster before this run.
@@ -310,6 +375,13 @@ impl<'a> Engine<'a> {
                 },
             },
         };
+        self.judge(i, outcome, retry)
+    }
+
+    /// The state a statement's outcome puts it in (notices kept, failures categorized,
+    /// forward references deferred, safe fixes tried).
+    fn judge(&mut self, i: usize, outcome: Outcome, retry: bool) -> Result<State, ClusterError> {
+        let stmt = &self.statements[i];
         let outcome = match outcome {
             Outcome::Failed { error, .. } if self.role_existed_before(stmt, &error) => {
                 Outcome::Applied {

@@ -319,17 +319,29 @@ impl ScratchDatabase {
     /// Open a session on it.
     pub fn session(&self) -> Result<ApplySession, ClusterError> {
         let settings = timeout_settings(self.statement_timeout, self.lock_timeout);
-        let admin = Conn::open(self.admin.clone(), settings.clone())?;
-        let app = Conn::open(self.app.clone(), settings)?;
+        let deadline = Deadline::new(Some(self.maintenance.clone()));
+        // Both at once: the first connections to a new database build its catalog caches,
+        // a few milliseconds each.
+        let (admin_config, admin_settings) = (self.admin.clone(), settings.clone());
+        let (admin, app) = std::thread::scope(|scope| {
+            let admin = scope.spawn(move || Conn::open(admin_config, admin_settings, None));
+            let app = Conn::open(self.app.clone(), settings.clone(), Some(deadline.stepper()));
+            let admin = admin
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (admin, app)
+        });
+        let (admin, app) = (admin?, app?);
         Ok(ApplySession {
             app,
             admin,
             database: self.name.clone(),
             owner: self.owner.clone(),
             created_roles: Arc::clone(&self.created_roles),
-            deadline: Deadline::new(Some(self.maintenance.clone())),
+            deadline,
             watchdog_after: watchdog_after(self.statement_timeout),
             last_error_context: None,
+            batching_off: false,
         })
     }
 
