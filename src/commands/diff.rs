@@ -16,7 +16,7 @@ use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::pipeline::{self, Applied};
 use pgspec::postgres::catalog::Catalog;
-use pgspec::postgres::{ScratchDatabase, Server};
+use pgspec::postgres::{ApplySession, ScratchDatabase, Server};
 
 use super::{read_input, server_for, ReportFormat, ServerArgs};
 use crate::printer::json_envelope;
@@ -69,19 +69,29 @@ fn is_url(side: &str) -> bool {
     side.starts_with("postgres://") || side.starts_with("postgresql://")
 }
 
+/// A scratch database and a session on it (dropped in this order: the session first).
+struct Scratch {
+    session: ApplySession,
+    /// Held for its drop, which drops the database.
+    _database: ScratchDatabase,
+}
+
+/// A scratch copy of a database side, rebuilt from its catalog, or why it could not be made.
+type Copy = Result<Scratch, String>;
+
 /// A side read: its catalog, and the scratch database a document was applied to.
 struct Side {
     catalog: Catalog,
-    applied: Option<Applied>,
+    applied: Option<Scratch>,
     /// A scratch copy of a database side, rebuilt from its catalog (for renames, validation).
-    copy: Option<(ScratchDatabase, pgspec::postgres::ApplySession)>,
+    copy: Option<Copy>,
     /// The roles that own the side's tables and views: a copy's objects belong to the scratch
     /// database's owner instead, which is not a difference.
     owners: Vec<String>,
 }
 
 impl Side {
-    fn new(catalog: Catalog, applied: Option<Applied>) -> Side {
+    fn new(catalog: Catalog, applied: Option<Scratch>) -> Side {
         let mut owners: Vec<String> = catalog
             .tables
             .iter()
@@ -98,34 +108,72 @@ impl Side {
         }
     }
 
+    /// Make the scratch copy of a database side now (once), in `fresh` when given (a fresh
+    /// scratch database made meanwhile), so that it is ready when a plan is to be tried:
+    /// called while the other side is still being read.
+    fn prepare_copy(
+        &mut self,
+        options: &diff::Options,
+        servers: &Servers<'_>,
+        fresh: Option<Result<Fresh, String>>,
+    ) {
+        if self.applied.is_none() && self.copy.is_none() {
+            let fresh = fresh.unwrap_or_else(|| fresh_scratch(servers));
+            self.copy = Some(fresh.and_then(|fresh| copy_of(fresh, &self.catalog, options)));
+        }
+    }
+
     /// A session on a scratch copy of this side: the document's own scratch database, or a
     /// database side rebuilt from its catalog by the same planner (made once).
     fn working_copy(
         &mut self,
         options: &diff::Options,
-        servers: &mut Servers<'_>,
+        servers: &Servers<'_>,
     ) -> Result<&mut pgspec::postgres::ApplySession, String> {
-        if self.applied.is_none() && self.copy.is_none() {
-            let server = servers.get().map_err(|e| format!("{e:#}"))?;
-            let scratch =
-                ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
-            let mut session = scratch.session().map_err(|e| e.to_string())?;
-            let empty = session.catalog().map_err(|e| e.to_string())?;
-            let copy = diff::plan(&empty, &self.catalog, options)
-                .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
-            run_plan(&mut session, &copy).map_err(|e| format!("copying FROM: {e}"))?;
-            let copied = session.catalog().map_err(|e| e.to_string())?;
-            match diff::plan(&copied, &self.catalog, options) {
-                Ok(rest) if rest.is_empty() => {}
-                _ => return Err("the copy of FROM differs from FROM".into()),
-            }
-            self.copy = Some((scratch, session));
-        }
+        self.prepare_copy(options, servers, None);
         match (&mut self.applied, &mut self.copy) {
             (Some(applied), _) => Ok(&mut applied.session),
-            (None, Some((_, session))) => Ok(session),
+            (None, Some(Ok(copy))) => Ok(&mut copy.session),
+            (None, Some(Err(why))) => Err(why.clone()),
             (None, None) => unreachable!("a copy was made above"),
         }
+    }
+}
+
+/// A fresh scratch database with its catalog (what a database holds before anything is put
+/// into it).
+struct Fresh {
+    scratch: Scratch,
+    catalog: Catalog,
+}
+
+fn fresh_scratch(servers: &Servers<'_>) -> Result<Fresh, String> {
+    let server = servers.get()?;
+    let database = ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
+    let mut session = database.session().map_err(|e| e.to_string())?;
+    let catalog = session.catalog().map_err(|e| e.to_string())?;
+    Ok(Fresh {
+        scratch: Scratch {
+            session,
+            _database: database,
+        },
+        catalog,
+    })
+}
+
+/// `fresh` rebuilt as `catalog` by the same planner, checked to read back equal.
+fn copy_of(fresh: Fresh, catalog: &Catalog, options: &diff::Options) -> Copy {
+    let Fresh {
+        scratch: mut copy,
+        catalog: empty,
+    } = fresh;
+    let plan = diff::plan(&empty, catalog, options)
+        .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
+    run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
+    let copied = copy.session.catalog().map_err(|e| e.to_string())?;
+    match diff::plan(&copied, catalog, options) {
+        Ok(rest) if rest.is_empty() => Ok(copy),
+        _ => Err("the copy of FROM differs from FROM".into()),
     }
 }
 
@@ -148,23 +196,27 @@ fn document_bytes(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The server for documents and scratch copies: reached (or started) once, on first use, and
+/// shared by the threads that read the two sides.
 struct Servers<'a> {
     args: &'a DiffArgs,
-    server: Option<Server>,
+    server: std::sync::OnceLock<Result<Server, String>>,
 }
 
 impl Servers<'_> {
-    fn get(&mut self) -> Result<&Server> {
-        if self.server.is_none() {
-            self.server = Some(server_for(self.args.db.as_deref(), &self.args.server)?);
-        }
-        Ok(self.server.as_ref().expect("set above"))
+    fn get(&self) -> Result<&Server, String> {
+        self.server
+            .get_or_init(|| {
+                server_for(self.args.db.as_deref(), &self.args.server).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
 /// Read one side. `as_up`: a document is built as `pgspec up` builds it (the platform layer it
 /// needs, every fix, its partitions), to compare with the database `up` made.
-fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side, String> {
+fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, String> {
     if is_url(side) {
         let server = Server::Url(side.to_string());
         let catalog =
@@ -178,15 +230,41 @@ fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side,
     }
     let path = PathBuf::from(side);
     let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
-    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let server = servers.get()?;
     let extracted = pipeline::extract(&bytes);
     let applied = if as_up {
-        built_as_up(extracted, server)
+        built_as_up(extracted, server).map(|applied| split(applied, side, &path))
     } else {
-        pipeline::apply_in_scratch(extracted, server)
+        match applied_at_once(&extracted, server) {
+            Some(scratch) => Ok((Vec::new(), scratch)),
+            None => pipeline::apply_in_scratch(extracted, server)
+                .map(|applied| split(applied, side, &path)),
+        }
     };
-    let mut applied = applied.map_err(|e| format!("applying {side}: {e}"))?;
-    let errors: Vec<String> = applied
+    let (errors, mut scratch) = applied.map_err(|e| format!("applying {side}: {e}"))?;
+    if !errors.is_empty() {
+        return Err(format!(
+            "{side} does not apply cleanly ({} error{}; `pgspec check {side}` shows them): {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let catalog = scratch
+        .session
+        .catalog()
+        .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
+    Ok(Side::new(catalog, Some(scratch)))
+}
+
+/// The errors of a document's application, each with its line, and its scratch database.
+fn split(applied: Applied, side: &str, path: &Path) -> (Vec<String>, Scratch) {
+    let errors = applied
         .report
         .diagnostics
         .iter()
@@ -206,24 +284,63 @@ fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side,
             format!("line {line}: {} {}", d.code.as_str(), d.message)
         })
         .collect();
-    if !errors.is_empty() {
-        return Err(format!(
-            "{side} does not apply cleanly ({} error{}; `pgspec check {side}` shows them): {}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+    let Applied {
+        session, scratch, ..
+    } = applied;
+    (
+        errors,
+        Scratch {
+            session,
+            _database: scratch,
+        },
+    )
+}
+
+/// At most this many of a document's statements go to the server in one query string.
+const DOCUMENT_BATCH: usize = 500;
+
+/// A document whose statements are all plain schema statements that run as the document's
+/// own role, applied in a few query strings instead of one round trip each; `None` when the
+/// document needs more than that (privileged operations, examples, transaction control, a
+/// statement that does not parse, a reading error) or a batch fails: the check engine then
+/// applies it statement by statement on a fresh scratch database (and says what went wrong).
+/// Applied in document order, with nothing left out, this is what the engine does with a
+/// document that applies cleanly.
+fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<Scratch> {
+    if extracted.statements.is_empty()
+        || extracted
+            .diagnostics
+            .iter()
+            .any(|d| d.severity >= Severity::Error)
+    {
+        return None;
     }
-    let catalog = applied
-        .session
-        .catalog()
-        .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
-    Ok(Side::new(catalog, Some(applied)))
+    let database = ScratchDatabase::create(server, "pgspec_diff").ok()?;
+    let plain = extracted.statements.iter().all(|stmt| {
+        stmt.kind == pgspec::sql::StatementKind::Schema
+            && stmt.facts.parses
+            && stmt.safety(Some(&database.name)) == pgspec::sql::safety::Safety::Document
+    });
+    if !plain {
+        return None;
+    }
+    let mut session = database.session().ok()?;
+    for chunk in extracted.statements.chunks(DOCUMENT_BATCH) {
+        // Each text is one whole statement (the parser split them); a line of its own for the
+        // separator, so that a trailing comment cannot swallow it.
+        let text = chunk
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n;\n");
+        if !session.apply(&text).ok()?.is_applied() {
+            return None;
+        }
+    }
+    Some(Scratch {
+        session,
+        _database: database,
+    })
 }
 
 /// The document built on a scratch database as `pgspec up` builds it.
@@ -244,14 +361,14 @@ fn built_as_up(
 
 /// FROM when only a document is given: the database `pgspec up` made for it (with `--name`,
 /// that database), on `--db`'s server or the private cluster. Its label, and the side.
-fn read_up_database(args: &DiffArgs, servers: &mut Servers<'_>) -> Result<(String, Side), String> {
+fn read_up_database(args: &DiffArgs, servers: &Servers<'_>) -> Result<(String, Side), String> {
     if is_url(&args.from) {
         return Err(format!(
             "{} is a database: with one argument, give a document (FROM is then the database `pgspec up` made for it)",
             DiffArgs::label(&args.from)
         ));
     }
-    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let server = servers.get()?;
     let name = args
         .name
         .clone()
@@ -287,9 +404,58 @@ impl std::fmt::Display for Failed {
     }
 }
 
-/// Run `plan` on `session`; the first statement that fails, with the server's error.
+/// At most this many statements go to the server in one query string.
+const BATCH: usize = 250;
+
+/// Run `plan` on `session`; the first statement that fails, with the server's error. Runs of
+/// statements that may share a transaction go as one query string each (one implicit
+/// transaction, one round trip); when one fails, nothing of it stays, and its statements run
+/// one by one to name the statement that fails.
 fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result<(), Failed> {
-    for (i, s) in plan.statements.iter().enumerate() {
+    let statements = &plan.statements;
+    let mut start = 0;
+    while start < statements.len() {
+        let end = if statements[start].transactional {
+            (start..statements.len())
+                .take(BATCH)
+                .find(|&i| !statements[i].transactional)
+                .unwrap_or_else(|| (start + BATCH).min(statements.len()))
+        } else {
+            start + 1
+        };
+        if end - start > 1 {
+            let text = statements[start..end]
+                .iter()
+                .map(|s| s.sql.as_str())
+                .collect::<Vec<_>>()
+                .join("\n;\n");
+            let outcome = session.apply(&text).map_err(|e| Failed {
+                message: e.to_string(),
+                privilege: false,
+            })?;
+            if outcome.is_applied() {
+                start = end;
+                continue;
+            }
+        }
+        run_one_by_one(session, statements, start..end)?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Run `statements[range]` one at a time (see [`run_plan`]).
+fn run_one_by_one(
+    session: &mut pgspec::postgres::ApplySession,
+    statements: &[diff::Statement],
+    range: std::ops::Range<usize>,
+) -> Result<(), Failed> {
+    for (i, s) in statements
+        .iter()
+        .enumerate()
+        .take(range.end)
+        .skip(range.start)
+    {
         let outcome = session.apply(&s.sql).map_err(|e| Failed {
             message: e.to_string(),
             privilege: false,
@@ -316,7 +482,7 @@ fn validate(
     to: &Catalog,
     plan: &Plan,
     options: &diff::Options,
-    servers: &mut Servers<'_>,
+    servers: &Servers<'_>,
 ) -> Result<Option<Vec<Refusal>>, String> {
     let session = from.working_copy(options, servers)?;
     if let Err(e) = run_plan(session, plan) {
@@ -380,28 +546,54 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         exclude_schemas: args.exclude_schema.clone(),
         ignore_grantees: Vec::new(),
     };
-    let mut servers = Servers { args, server: None };
+    let servers = Servers {
+        args,
+        server: std::sync::OnceLock::new(),
+    };
     let from_label = args.to.as_ref().map(|_| DiffArgs::label(&args.from));
     let labels = (
         from_label,
         DiffArgs::label(args.to.as_ref().unwrap_or(&args.from)),
     );
-    let sides = match &args.to {
-        Some(to) => read_side(&args.from, &mut servers, false)
-            .map(|from| (DiffArgs::label(&args.from), from))
-            .map_err(|e| vec![refusal("FROM", e)])
-            .and_then(|from| {
-                read_side(to, &mut servers, false)
-                    .map(|to| (from, to))
-                    .map_err(|e| vec![refusal("TO", e)])
-            }),
-        None => read_up_database(args, &mut servers)
-            .map_err(|e| vec![refusal("FROM", e)])
-            .and_then(|from| {
-                read_side(&args.from, &mut servers, true)
-                    .map(|to| (from, to))
-                    .map_err(|e| vec![refusal("TO", e)])
-            }),
+    // The two sides are read at once, each on its own connections: a document's application
+    // and a database's catalog (and the copy of it that validation needs) take about as long.
+    // A database FROM is copied for the validation meanwhile too, into a scratch database
+    // made while its catalog is read.
+    let copy_ahead = !args.no_validate && (args.to.is_none() || is_url(&args.from));
+    let (from_side, to_side) = std::thread::scope(|scope| {
+        let from = scope.spawn(|| {
+            let fresh = copy_ahead.then(|| scope.spawn(|| fresh_scratch(&servers)));
+            let read = match &args.to {
+                Some(_) => {
+                    read_side(&args.from, &servers, false).map(|s| (DiffArgs::label(&args.from), s))
+                }
+                None => read_up_database(args, &servers),
+            };
+            let fresh = fresh.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            read.map(|(label, mut side)| {
+                if let Some(fresh) = fresh {
+                    side.prepare_copy(&options, &servers, Some(fresh));
+                }
+                (label, side)
+            })
+        });
+        let to = match &args.to {
+            Some(to) => read_side(to, &servers, false),
+            None => read_side(&args.from, &servers, true),
+        };
+        let from = from
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (from, to)
+    });
+    let sides = match (from_side, to_side) {
+        (Err(e), _) => Err(vec![refusal("FROM", e)]),
+        (Ok(_), Err(e)) => Err(vec![refusal("TO", e)]),
+        (Ok(from), Ok(to)) => Ok((from, to)),
     };
     let ((from_label, mut from), to) = match sides {
         Ok(sides) => sides,
@@ -413,8 +605,26 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         }
     };
     let labels = (from_label.as_str(), labels.1.as_str());
+    let result = plan_and_print(args, &options, labels, &mut from, &to, &servers);
+    // Both sides' scratch databases go at once: each drop waits for the server.
+    std::thread::scope(|scope| {
+        scope.spawn(move || drop(from));
+        drop(to);
+    });
+    result
+}
+
+/// Plan FROM → TO (renames first, when taken), validate the plan on a copy of FROM, print it.
+fn plan_and_print(
+    args: &DiffArgs,
+    options: &diff::Options,
+    labels: (&str, &str),
+    from: &mut Side,
+    to: &Side,
+    servers: &Servers<'_>,
+) -> Result<ExitCode> {
     let mut notes = Vec::new();
-    let candidates = diff::renames(&from.catalog, &to.catalog, &options);
+    let candidates = diff::renames(&from.catalog, &to.catalog, options);
     let mut renames: Vec<diff::Statement> = Vec::new();
     let mut plan_options = options.clone();
     let ambiguous: Vec<&diff::Rename> = candidates.iter().filter(|c| !c.unique).collect();
@@ -435,7 +645,7 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     }
     if !candidates.is_empty() {
         if args.renames {
-            match take_renames(&mut from, &candidates, &options, &mut servers) {
+            match take_renames(from, &candidates, options, servers) {
                 Ok(()) => {}
                 Err(why) => {
                     return refuse(
@@ -485,7 +695,7 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         // The renamed copy of FROM already equals TO.
         notes.push("validated on a scratch copy of FROM".to_string());
     } else if !args.no_validate && !rest.is_empty() {
-        match validate(&mut from, &to.catalog, &rest, &options, &mut servers) {
+        match validate(from, &to.catalog, &rest, options, servers) {
             Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
             Ok(Some(refusals)) => return refuse(args, labels, &refusals),
             // Said on stderr (and in the JSON notes), never silently.
@@ -523,7 +733,7 @@ fn take_renames(
     from: &mut Side,
     candidates: &[diff::Rename],
     options: &diff::Options,
-    servers: &mut Servers<'_>,
+    servers: &Servers<'_>,
 ) -> Result<(), String> {
     let statements = candidates
         .iter()
