@@ -16,7 +16,8 @@ use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::pipeline::{self, Applied};
 use pgspec::postgres::catalog::Catalog;
-use pgspec::postgres::{ApplySession, ScratchDatabase, Server};
+use pgspec::postgres::{ApplySession, PrivilegeCheck, ScratchDatabase, Server};
+use pgspec::sql::safety::{self, PrivilegedOp, Safety};
 
 use super::{read_input, server_for, ReportFormat, ServerArgs};
 use crate::printer::json_envelope;
@@ -129,7 +130,7 @@ impl Side {
         &mut self,
         options: &diff::Options,
         servers: &Servers<'_>,
-    ) -> Result<&mut pgspec::postgres::ApplySession, String> {
+    ) -> Result<&mut ApplySession, String> {
         self.prepare_copy(options, servers, None);
         match (&mut self.applied, &mut self.copy) {
             (Some(applied), _) => Ok(&mut applied.session),
@@ -319,7 +320,7 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
     let plain = extracted.statements.iter().all(|stmt| {
         stmt.kind == pgspec::sql::StatementKind::Schema
             && stmt.facts.parses
-            && stmt.safety(Some(&database.name)) == pgspec::sql::safety::Safety::Document
+            && stmt.safety(Some(&database.name)) == Safety::Document
     });
     if !plain {
         return None;
@@ -410,18 +411,23 @@ const BATCH: usize = 250;
 /// Run `plan` on `session`; the first statement that fails, with the server's error. Runs of
 /// statements that may share a transaction go as one query string each (one implicit
 /// transaction, one round trip); when one fails, nothing of it stays, and its statements run
-/// one by one to name the statement that fails.
-fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result<(), Failed> {
+/// one by one to name the statement that fails. A privileged operation (`CREATE EXTENSION`
+/// of an untrusted extension) goes alone, through the gate a document's goes through.
+fn run_plan(session: &mut ApplySession, plan: &Plan) -> Result<(), Failed> {
     let statements = &plan.statements;
+    let alone: Vec<bool> = statements
+        .iter()
+        .map(|s| !s.transactional || privileged(session, &s.sql).is_some())
+        .collect();
     let mut start = 0;
     while start < statements.len() {
-        let end = if statements[start].transactional {
+        let end = if alone[start] {
+            start + 1
+        } else {
             (start..statements.len())
                 .take(BATCH)
-                .find(|&i| !statements[i].transactional)
+                .find(|&i| alone[i])
                 .unwrap_or_else(|| (start + BATCH).min(statements.len()))
-        } else {
-            start + 1
         };
         if end - start > 1 {
             let text = statements[start..end]
@@ -444,9 +450,26 @@ fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result
     Ok(())
 }
 
+/// The privileged operation `sql` is, judged on its parse tree as a document's statement is.
+fn privileged(session: &ApplySession, sql: &str) -> Option<PrivilegedOp> {
+    match safety::assess_in(sql, Some(session.database())) {
+        Safety::Privileged { op, .. } => Some(op),
+        _ => None,
+    }
+}
+
+/// Whether `sql` is one `DROP EXTENSION`, judged on its parse tree.
+fn drops_extension(sql: &str) -> bool {
+    use pgspec::sql::ast::{self, pb, NodeEnum};
+    ast::parse(sql).is_some_and(|tree| {
+        let nodes: Vec<&NodeEnum> = ast::top_nodes(&tree).collect();
+        matches!(nodes.as_slice(), [NodeEnum::DropStmt(d)] if d.remove_type == pb::ObjectType::ObjectExtension as i32)
+    })
+}
+
 /// Run `statements[range]` one at a time (see [`run_plan`]).
 fn run_one_by_one(
-    session: &mut pgspec::postgres::ApplySession,
+    session: &mut ApplySession,
     statements: &[diff::Statement],
     range: std::ops::Range<usize>,
 ) -> Result<(), Failed> {
@@ -456,10 +479,38 @@ fn run_one_by_one(
         .take(range.end)
         .skip(range.start)
     {
-        let outcome = session.apply(&s.sql).map_err(|e| Failed {
+        let failed = |e: pgspec::postgres::ClusterError| Failed {
             message: e.to_string(),
             privilege: false,
-        })?;
+        };
+        let outcome = match privileged(session, &s.sql) {
+            Some(op) => match session.privilege_check(&op).map_err(failed)? {
+                PrivilegeCheck::Run => session.apply_privileged(&op).map_err(failed)?,
+                PrivilegeCheck::AlreadyInPlace => continue,
+                PrivilegeCheck::Refuse(reason) => {
+                    return Err(Failed {
+                        privilege: true,
+                        message: format!(
+                            "statement {} (`{}`): pgspec does not run it on a scratch database: {reason}",
+                            i + 1,
+                            s.sql.lines().next().unwrap_or("")
+                        ),
+                    })
+                }
+            },
+            None => {
+                let outcome = session.apply(&s.sql).map_err(failed)?;
+                match outcome.error() {
+                    // An untrusted extension pgspec created on the scratch database belongs to
+                    // the superuser; its drop (pgspec's text, naming only the extension) runs
+                    // there too.
+                    Some(e) if e.sqlstate == "42501" && drops_extension(&s.sql) => {
+                        session.apply_as_superuser(&s.sql).map_err(failed)?
+                    }
+                    _ => outcome,
+                }
+            }
+        };
         if let Some(e) = outcome.error() {
             return Err(Failed {
                 privilege: e.sqlstate == "42501",
@@ -698,8 +749,19 @@ fn plan_and_print(
         match validate(from, &to.catalog, &rest, options, servers) {
             Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
             Ok(Some(refusals)) => return refuse(args, labels, &refusals),
-            // Said on stderr (and in the JSON notes), never silently.
-            Err(why) => notes.push(format!("not validated: {why}")),
+            // The promise is a validated plan: one that cannot be tried is not printed.
+            Err(why) => {
+                return refuse(
+                    args,
+                    labels,
+                    &[refusal(
+                        "validation",
+                        format!(
+                            "the plan could not be tried on a copy of FROM: {why}; `--no-validate` prints it without that"
+                        ),
+                    )],
+                )
+            }
         }
     }
     let mut plan = Plan {

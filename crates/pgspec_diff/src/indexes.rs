@@ -202,9 +202,11 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
         let partitioned = to
             .table(&t.schema, &t.table)
             .is_some_and(|x| x.kind == TableKind::Partitioned);
+        let mut attach = Vec::new();
         if partitioned {
             // TO's partitions' own copies first, under TO's names: creating the partitioned
-            // index then attaches them instead of building copies with generated names.
+            // index then attaches them instead of building copies with generated names. An
+            // index created ON ONLY attaches none: each is attached by name after it.
             let parent = qualified(&t.schema, &t.name);
             for child in to
                 .indexes
@@ -212,6 +214,12 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
                 .filter(|c| c.parent.as_deref() == Some(parent.as_str()) && c.constraint.is_none())
             {
                 p.push(Phase::Indexes, child.definition.clone());
+                if !t.valid {
+                    attach.push(format!(
+                        "ALTER INDEX {parent} ATTACH PARTITION {}",
+                        qualified(&child.schema, &child.name)
+                    ));
+                }
             }
         }
         if new_table {
@@ -232,6 +240,9 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
                 )],
                 false,
             );
+        }
+        for sql in attach {
+            p.push(Phase::Indexes, sql);
         }
     }
 }
