@@ -15,8 +15,9 @@ use anyhow::{Context, Result};
 use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::pipeline::{self, Applied};
-use pgspec::postgres::catalog::Catalog;
+use pgspec::postgres::catalog::{probes, Catalog};
 use pgspec::postgres::{ApplySession, PrivilegeCheck, ScratchDatabase, Server};
+use pgspec::sql::quote::quote_ident;
 use pgspec::sql::safety::{self, PrivilegedOp, Safety};
 
 use super::{read_input, server_for, ReportFormat, ServerArgs};
@@ -73,8 +74,69 @@ fn is_url(side: &str) -> bool {
 /// A scratch database and a session on it (dropped in this order: the session first).
 struct Scratch {
     session: ApplySession,
+    /// Its owner, and the roles pgspec made in it to stand in for other owners.
+    owners: diff::Owners,
     /// Held for its drop, which drops the database.
     _database: ScratchDatabase,
+}
+
+impl Scratch {
+    fn new(session: ApplySession, database: ScratchDatabase) -> Scratch {
+        Scratch {
+            owners: diff::Owners::new(session.owner_role()),
+            session,
+            _database: database,
+        }
+    }
+
+    /// A role of this run for each of `roles` that has none yet, which the database's owner
+    /// is a member of: objects another role owns on the side copied are owned by its stand-in
+    /// here, and the plan, run by the owner, may still change them.
+    fn stand_ins_for(&mut self, roles: &[String]) -> Result<(), String> {
+        for role in roles {
+            if self.owners.stand_ins.values().any(|r| r == role) {
+                continue;
+            }
+            let stand_in = format!(
+                "{}_as{}",
+                self.session.owner_role(),
+                self.owners.stand_ins.len() + 1
+            );
+            let sql = format!(
+                "CREATE ROLE {stand_in} NOLOGIN; GRANT {stand_in} TO {owner}",
+                stand_in = quote_ident(&stand_in),
+                owner = quote_ident(self.session.owner_role())
+            );
+            let outcome = self
+                .session
+                .apply_as_superuser(&sql)
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = outcome.error() {
+                return Err(format!(
+                    "a role to stand in for {role} cannot be made: {}",
+                    e.message
+                ));
+            }
+            self.owners.stand_ins.insert(stand_in, role.clone());
+        }
+        Ok(())
+    }
+
+    /// Run ownership changes pgspec wrote (`ALTER … OWNER TO` a role of this database) on the
+    /// superuser connection: the owner may not give objects away, and nothing of the
+    /// document's runs in them.
+    fn run_owner_changes(&mut self, statements: &[diff::Statement]) -> Result<(), String> {
+        for s in statements {
+            let outcome = self
+                .session
+                .apply_as_superuser(&s.sql)
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = outcome.error() {
+                return Err(format!("`{}` failed: {}", s.sql, e.message));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A scratch copy of a database side, rebuilt from its catalog, or why it could not be made.
@@ -89,10 +151,12 @@ struct Side {
     /// The roles that own the side's tables and views: a copy's objects belong to the scratch
     /// database's owner instead, which is not a difference.
     owners: Vec<String>,
+    /// Who owns its objects, relative to its database's owner.
+    ownership: diff::Owners,
 }
 
 impl Side {
-    fn new(catalog: Catalog, applied: Option<Scratch>) -> Side {
+    fn new(catalog: Catalog, applied: Option<Scratch>, ownership: diff::Owners) -> Side {
         let mut owners: Vec<String> = catalog
             .tables
             .iter()
@@ -106,6 +170,7 @@ impl Side {
             applied,
             copy: None,
             owners,
+            ownership,
         }
     }
 
@@ -120,7 +185,9 @@ impl Side {
     ) {
         if self.applied.is_none() && self.copy.is_none() {
             let fresh = fresh.unwrap_or_else(|| fresh_scratch(servers));
-            self.copy = Some(fresh.and_then(|fresh| copy_of(fresh, &self.catalog, options)));
+            self.copy = Some(
+                fresh.and_then(|fresh| copy_of(fresh, &self.catalog, &self.ownership, options)),
+            );
         }
     }
 
@@ -130,11 +197,11 @@ impl Side {
         &mut self,
         options: &diff::Options,
         servers: &Servers<'_>,
-    ) -> Result<&mut ApplySession, String> {
+    ) -> Result<&mut Scratch, String> {
         self.prepare_copy(options, servers, None);
         match (&mut self.applied, &mut self.copy) {
-            (Some(applied), _) => Ok(&mut applied.session),
-            (None, Some(Ok(copy))) => Ok(&mut copy.session),
+            (Some(applied), _) => Ok(applied),
+            (None, Some(Ok(copy))) => Ok(copy),
             (None, Some(Err(why))) => Err(why.clone()),
             (None, None) => unreachable!("a copy was made above"),
         }
@@ -154,16 +221,19 @@ fn fresh_scratch(servers: &Servers<'_>) -> Result<Fresh, String> {
     let mut session = database.session().map_err(|e| e.to_string())?;
     let catalog = session.catalog().map_err(|e| e.to_string())?;
     Ok(Fresh {
-        scratch: Scratch {
-            session,
-            _database: database,
-        },
+        scratch: Scratch::new(session, database),
         catalog,
     })
 }
 
-/// `fresh` rebuilt as `catalog` by the same planner, checked to read back equal.
-fn copy_of(fresh: Fresh, catalog: &Catalog, options: &diff::Options) -> Copy {
+/// `fresh` rebuilt as `catalog` by the same planner, its relations owned as `owners` says
+/// (other roles' through stand-ins), checked to read back equal.
+fn copy_of(
+    fresh: Fresh,
+    catalog: &Catalog,
+    owners: &diff::Owners,
+    options: &diff::Options,
+) -> Copy {
     let Fresh {
         scratch: mut copy,
         catalog: empty,
@@ -171,9 +241,27 @@ fn copy_of(fresh: Fresh, catalog: &Catalog, options: &diff::Options) -> Copy {
     let plan = diff::plan(&empty, catalog, options)
         .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
     run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
+    let foreign = diff::foreign_owners(catalog, owners, options);
+    if !foreign.is_empty() {
+        copy.stand_ins_for(&foreign)?;
+        // The plan created every relation as the copy's owner, as into an empty database.
+        let changes =
+            diff::owner_changes(&empty, &copy.owners, catalog, owners, &copy.owners, options);
+        copy.run_owner_changes(&changes)
+            .map_err(|e| format!("copying FROM's owners: {e}"))?;
+    }
     let copied = copy.session.catalog().map_err(|e| e.to_string())?;
+    let same_owners = diff::owner_changes(
+        &copied,
+        &copy.owners,
+        catalog,
+        owners,
+        &copy.owners,
+        options,
+    )
+    .is_empty();
     match diff::plan(&copied, catalog, options) {
-        Ok(rest) if rest.is_empty() => Ok(copy),
+        Ok(rest) if rest.is_empty() && same_owners => Ok(copy),
         _ => Err("the copy of FROM differs from FROM".into()),
     }
 }
@@ -220,14 +308,9 @@ impl Servers<'_> {
 fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, String> {
     if is_url(side) {
         let server = Server::Url(side.to_string());
-        let catalog =
-            Catalog::load_database(&server, &server.maintenance_dbname()).map_err(|e| {
-                format!(
-                    "reading the catalog of {}: {e}",
-                    server.describe(&server.maintenance_dbname())
-                )
-            })?;
-        return Ok(Side::new(catalog, None));
+        let name = server.maintenance_dbname();
+        return read_database(&server, &name)
+            .map_err(|e| format!("reading the catalog of {}: {e}", server.describe(&name)));
     }
     let path = PathBuf::from(side);
     let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
@@ -260,7 +343,8 @@ fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, Str
         .session
         .catalog()
         .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
-    Ok(Side::new(catalog, Some(scratch)))
+    let ownership = scratch.owners.clone();
+    Ok(Side::new(catalog, Some(scratch), ownership))
 }
 
 /// The errors of a document's application, each with its line, and its scratch database.
@@ -288,13 +372,7 @@ fn split(applied: Applied, side: &str, path: &Path) -> (Vec<String>, Scratch) {
     let Applied {
         session, scratch, ..
     } = applied;
-    (
-        errors,
-        Scratch {
-            session,
-            _database: scratch,
-        },
-    )
+    (errors, Scratch::new(session, scratch))
 }
 
 /// At most this many of a document's statements go to the server in one query string.
@@ -338,10 +416,7 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
             return None;
         }
     }
-    Some(Scratch {
-        session,
-        _database: database,
-    })
+    Some(Scratch::new(session, database))
 }
 
 /// The document built on a scratch database as `pgspec up` builds it.
@@ -386,9 +461,18 @@ fn read_up_database(args: &DiffArgs, servers: &Servers<'_>) -> Result<(String, S
         }
         Err(e) => return Err(e.to_string()),
     }
-    let catalog = Catalog::load_database(server, &name)
-        .map_err(|e| format!("reading the catalog of {label}: {e}"))?;
-    Ok((label, Side::new(catalog, None)))
+    let side =
+        read_database(server, &name).map_err(|e| format!("reading the catalog of {label}: {e}"))?;
+    Ok((label, side))
+}
+
+/// A database side: its catalog and its owner, over one connection.
+fn read_database(server: &Server, name: &str) -> Result<Side, pgspec::postgres::ClusterError> {
+    let mut client = server.admin_client(name)?;
+    let catalog = Catalog::load(&mut client)?;
+    let owner = probes::database_owner(&mut client, name)
+        .map_err(|e| pgspec::postgres::ClusterError::Server(e.to_string()))?;
+    Ok(Side::new(catalog, None, diff::Owners::new(&owner)))
 }
 
 /// Why a plan did not run on a scratch copy.
@@ -531,12 +615,27 @@ fn run_one_by_one(
 fn validate(
     from: &mut Side,
     to: &Catalog,
+    to_owners: &diff::Owners,
     plan: &Plan,
     options: &diff::Options,
     servers: &Servers<'_>,
 ) -> Result<Option<Vec<Refusal>>, String> {
-    let session = from.working_copy(options, servers)?;
-    if let Err(e) = run_plan(session, plan) {
+    // The ownership changes as the copy has its roles (stand-ins for TO's other owners).
+    let names = {
+        let copy = from.working_copy(options, servers)?;
+        copy.stand_ins_for(&diff::foreign_owners(to, to_owners, options))?;
+        copy.owners.clone()
+    };
+    let owner_changes = diff::owner_changes(
+        &from.catalog,
+        &from.ownership,
+        to,
+        to_owners,
+        &names,
+        options,
+    );
+    let copy = from.working_copy(options, servers)?;
+    if let Err(e) = run_plan(&mut copy.session, plan) {
         if e.privilege {
             return Err(format!("the scratch database's owner may not run it: {e}"));
         }
@@ -545,7 +644,15 @@ fn validate(
             format!("the plan does not apply to a copy of FROM: {e}"),
         )]));
     }
-    let after = session.catalog().map_err(|e| e.to_string())?;
+    if let Err(e) = copy.run_owner_changes(&owner_changes) {
+        return Ok(Some(vec![refusal(
+            "validation",
+            format!("the ownership changes do not apply to a copy of FROM: {e}"),
+        )]));
+    }
+    let after = copy.session.catalog().map_err(|e| e.to_string())?;
+    let owners_left =
+        diff::owner_changes(&after, &copy.owners, to, to_owners, &copy.owners, options);
     // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
     // not a difference.
     let options = diff::Options {
@@ -567,10 +674,11 @@ fn validate(
         ));
     }
     match diff::plan(&after, to, &options) {
-        Ok(rest) if rest.is_empty() => Ok(None),
+        Ok(rest) if rest.is_empty() && owners_left.is_empty() => Ok(None),
         Ok(rest) => Ok(Some(
             rest.statements
                 .iter()
+                .chain(&owners_left)
                 .map(|s| Refusal {
                     object: "validation".into(),
                     message: format!(
@@ -675,6 +783,8 @@ fn plan_and_print(
     servers: &Servers<'_>,
 ) -> Result<ExitCode> {
     let mut notes = Vec::new();
+    // Renames replace FROM by a renamed copy, whose roles are the copy's.
+    let original_ownership = from.ownership.clone();
     let candidates = diff::renames(&from.catalog, &to.catalog, options);
     let mut renames: Vec<diff::Statement> = Vec::new();
     let mut plan_options = options.clone();
@@ -742,11 +852,21 @@ fn plan_and_print(
         Ok(plan) => plan,
         Err(refusals) => return refuse(args, labels, &refusals),
     };
-    if !renames.is_empty() && rest.is_empty() {
+    // Ownership, relative to each side's database owner, named as FROM has its roles.
+    let owner_changes = diff::owner_changes(
+        &from.catalog,
+        &from.ownership,
+        &to.catalog,
+        &to.ownership,
+        &original_ownership,
+        &plan_options,
+    );
+    let unchanged = rest.is_empty() && owner_changes.is_empty();
+    if !renames.is_empty() && unchanged {
         // The renamed copy of FROM already equals TO.
         notes.push("validated on a scratch copy of FROM".to_string());
-    } else if !args.no_validate && !rest.is_empty() {
-        match validate(from, &to.catalog, &rest, options, servers) {
+    } else if !args.no_validate && !unchanged {
+        match validate(from, &to.catalog, &to.ownership, &rest, options, servers) {
             Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
             Ok(Some(refusals)) => return refuse(args, labels, &refusals),
             // The promise is a validated plan: one that cannot be tried is not printed.
@@ -768,6 +888,7 @@ fn plan_and_print(
         statements: renames,
     };
     plan.statements.extend(rest.statements);
+    plan.statements.extend(owner_changes);
     print_plan(args, labels, &plan, &notes)?;
     Ok(if args.exit_code && !plan.is_empty() {
         ExitCode::from(1)
@@ -801,9 +922,12 @@ fn take_renames(
         .iter()
         .flat_map(|c| c.statements.clone())
         .collect();
-    let session = from.working_copy(options, servers)?;
-    run_plan(session, &Plan { statements }).map_err(|e| e.to_string())?;
-    from.catalog = session.catalog().map_err(|e| e.to_string())?;
+    let copy = from.working_copy(options, servers)?;
+    run_plan(&mut copy.session, &Plan { statements }).map_err(|e| e.to_string())?;
+    let catalog = copy.session.catalog().map_err(|e| e.to_string())?;
+    let ownership = copy.owners.clone();
+    from.catalog = catalog;
+    from.ownership = ownership;
     Ok(())
 }
 
