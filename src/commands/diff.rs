@@ -744,11 +744,29 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
             Some(to) => read_side(to, &servers, false),
             None => read_side(&args.from, &servers, true),
         };
+        // TO's scratch database has given its catalog and is not used again: it goes now,
+        // while FROM is still being copied and the plan tried.
+        let (to, dropping) = match to {
+            Ok(mut side) => {
+                let scratch = side.applied.take();
+                (
+                    Ok(side),
+                    scratch.map(|s| std::thread::spawn(move || drop(s))),
+                )
+            }
+            Err(e) => (Err(e), None),
+        };
         let from = from
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (from, to)
+        (from, (to, dropping))
     });
+    let (to_side, dropping) = to_side;
+    let dropped = move || {
+        if let Some(thread) = dropping {
+            let _ = thread.join();
+        }
+    };
     let sides = match (from_side, to_side) {
         (Err(e), _) => Err(vec![refusal("FROM", e)]),
         (Ok(_), Err(e)) => Err(vec![refusal("TO", e)]),
@@ -760,7 +778,9 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
             let from_label = labels
                 .0
                 .unwrap_or_else(|| "the database `pgspec up` made".into());
-            return refuse(args, (&from_label, &labels.1), &refusals);
+            let refused = refuse(args, (&from_label, &labels.1), &refusals);
+            dropped();
+            return refused;
         }
     };
     let labels = (from_label.as_str(), labels.1.as_str());
@@ -770,6 +790,7 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         scope.spawn(move || drop(from));
         drop(to);
     });
+    dropped();
     result
 }
 
