@@ -375,6 +375,16 @@ fn split(applied: Applied, side: &str, path: &Path) -> (Vec<String>, Scratch) {
     (errors, Scratch::new(session, scratch))
 }
 
+/// Whether the statement is a `SET LOCAL`, which lasts to the end of its transaction: alone in
+/// one, as the engine runs it, it changes nothing after it; in a batch it would.
+fn sets_local(stmt: &pgspec::sql::Statement) -> bool {
+    use pgspec::sql::ast::{self, NodeEnum};
+    stmt.ast().is_some_and(|tree| {
+        ast::top_nodes(tree)
+            .any(|node| matches!(node, NodeEnum::VariableSetStmt(set) if set.is_local))
+    })
+}
+
 /// At most this many of a document's statements go to the server in one query string.
 const DOCUMENT_BATCH: usize = 500;
 
@@ -398,6 +408,7 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
     let plain = extracted.statements.iter().all(|stmt| {
         stmt.kind == pgspec::sql::StatementKind::Schema
             && stmt.facts.parses
+            && !sets_local(stmt)
             && stmt.safety(Some(&database.name)) == Safety::Document
     });
     if !plain {
