@@ -319,7 +319,8 @@ for suite in suites:
 
 # Generated pairs (SPEED=1): N tables with a key, a foreign key to the previous table and an
 # index; B adds a column to every table, an index to every third and drops a column of every
-# fifth. Each tool runs RUNS times on the same A and B, alternating which goes first.
+# fifth. Each tool runs RUNS times on the same A and B, alternating which goes first: pgspec
+# given A's URL and b.sql (B applied as a document), pgspec given both URLs (as migra is), migra.
 if speed:
     def generated(n, changed):
         out = []
@@ -335,8 +336,8 @@ if speed:
         return "\n".join(out) + "\n"
     runs = int(os.environ.get("RUNS", "5"))
     print("\n### generated pairs beside migra\n")
-    print(f"| pair | pgspec median of {runs} | migra median of {runs} | ratio |")
-    print("|---|---:|---:|---:|")
+    print(f"| pair | pgspec, A's URL and b.sql: median of {runs} | pgspec, two URLs | migra, two URLs | ratio (b.sql) | ratio (URLs) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for n_tables in (30, 300):
         d = out / "generated" / str(n_tables)
         d.mkdir(parents=True, exist_ok=True)
@@ -345,23 +346,24 @@ if speed:
         a, b = f"pgspec_gen_a_{os.getpid()}", f"pgspec_gen_b_{os.getpid()}"
         recreate(a); recreate(b)
         psql(a, "-f", str(d / "a.sql")); psql(b, "-f", str(d / "b.sql"))
-        ours, theirs = [], []
+        ours, urls, theirs = [], [], []
         for i in range(runs):
-            order = ["pgspec", "migra"] if i % 2 == 0 else ["migra", "pgspec"]
+            order = ["pgspec", "urls", "migra"] if i % 2 == 0 else ["migra", "urls", "pgspec"]
             for tool in order:
                 if tool == "pgspec":
                     r, secs = timed([pgspec, "diff", "--format", "json", RENAMES, db_url(a), str(d / "b.sql")])
                     if r.returncode == 0:
                         ours.append(secs)
+                elif tool == "urls":
+                    r, secs = timed([pgspec, "diff", "--format", "json", RENAMES, db_url(a), db_url(b)])
+                    if r.returncode == 0:
+                        urls.append(secs)
                 else:
                     secs = time_migra(a, b)
                     if secs is not None:
                         theirs.append(secs)
         drop(a); drop(b)
-        if ours and theirs:
-            mo, mt = statistics.median(ours), statistics.median(theirs)
-            print(f"| {n_tables} tables | {mo:.2f} s | {mt:.2f} s | {mo / mt:.2f} |")
-        else:
-            print(f"| {n_tables} tables | {'failed' if not ours else f'{statistics.median(ours):.2f} s'} | "
-                  f"{'failed' if not theirs else f'{statistics.median(theirs):.2f} s'} | |")
+        med = lambda xs: f"{statistics.median(xs):.2f} s" if xs else "failed"
+        ratio = lambda xs: f"{statistics.median(xs) / statistics.median(theirs):.2f}" if xs and theirs else ""
+        print(f"| {n_tables} tables | {med(ours)} | {med(urls)} | {med(theirs)} | {ratio(ours)} | {ratio(urls)} |")
 PY

@@ -12,11 +12,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use pgspec::diagnostics::Rule;
+use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::pipeline::{self, Applied};
-use pgspec::postgres::catalog::Catalog;
-use pgspec::postgres::{ScratchDatabase, Server};
+use pgspec::postgres::catalog::{probes, Catalog};
+use pgspec::postgres::{ApplySession, PrivilegeCheck, ScratchDatabase, Server};
+use pgspec::sql::quote::quote_ident;
+use pgspec::sql::safety::{self, PrivilegedOp, Safety};
 
 use super::{read_input, server_for, ReportFormat, ServerArgs};
 use crate::printer::json_envelope;
@@ -69,19 +71,92 @@ fn is_url(side: &str) -> bool {
     side.starts_with("postgres://") || side.starts_with("postgresql://")
 }
 
+/// A scratch database and a session on it (dropped in this order: the session first).
+struct Scratch {
+    session: ApplySession,
+    /// Its owner, and the roles pgspec made in it to stand in for other owners.
+    owners: diff::Owners,
+    /// Held for its drop, which drops the database.
+    _database: ScratchDatabase,
+}
+
+impl Scratch {
+    fn new(session: ApplySession, database: ScratchDatabase) -> Scratch {
+        Scratch {
+            owners: diff::Owners::new(session.owner_role()),
+            session,
+            _database: database,
+        }
+    }
+
+    /// A role of this run for each of `roles` that has none yet, which the database's owner
+    /// is a member of: objects another role owns on the side copied are owned by its stand-in
+    /// here, and the plan, run by the owner, may still change them.
+    fn stand_ins_for(&mut self, roles: &[String]) -> Result<(), String> {
+        for role in roles {
+            if self.owners.stand_ins.values().any(|r| r == role) {
+                continue;
+            }
+            let stand_in = format!(
+                "{}_as{}",
+                self.session.owner_role(),
+                self.owners.stand_ins.len() + 1
+            );
+            let sql = format!(
+                "CREATE ROLE {stand_in} NOLOGIN; GRANT {stand_in} TO {owner}",
+                stand_in = quote_ident(&stand_in),
+                owner = quote_ident(self.session.owner_role())
+            );
+            let outcome = self
+                .session
+                .apply_as_superuser(&sql)
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = outcome.error() {
+                return Err(format!(
+                    "a role to stand in for {role} cannot be made: {}",
+                    e.message
+                ));
+            }
+            self.owners.stand_ins.insert(stand_in, role.clone());
+        }
+        Ok(())
+    }
+
+    /// Run ownership changes pgspec wrote (`ALTER … OWNER TO` a role of this database) on the
+    /// superuser connection: the owner may not give objects away, and nothing of the
+    /// document's runs in them.
+    fn run_owner_changes(&mut self, statements: &[diff::Statement]) -> Result<(), String> {
+        for s in statements {
+            let outcome = self
+                .session
+                .apply_as_superuser(&s.sql)
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = outcome.error() {
+                return Err(format!("`{}` failed: {}", s.sql, e.message));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A scratch copy of a database side, rebuilt from its catalog, or why it could not be made.
+type Copy = Result<Scratch, String>;
+
 /// A side read: its catalog, and the scratch database a document was applied to.
 struct Side {
     catalog: Catalog,
-    applied: Option<Applied>,
+    applied: Option<Scratch>,
     /// A scratch copy of a database side, rebuilt from its catalog (for renames, validation).
-    copy: Option<(ScratchDatabase, pgspec::postgres::ApplySession)>,
+    copy: Option<Copy>,
     /// The roles that own the side's tables and views: a copy's objects belong to the scratch
     /// database's owner instead, which is not a difference.
     owners: Vec<String>,
+    /// Who owns its objects, relative to its database's owner.
+    ownership: diff::Owners,
 }
 
 impl Side {
-    fn new(catalog: Catalog, applied: Option<Applied>) -> Side {
+    fn new(catalog: Catalog, applied: Option<Scratch>, ownership: diff::Owners) -> Side {
         let mut owners: Vec<String> = catalog
             .tables
             .iter()
@@ -95,6 +170,24 @@ impl Side {
             applied,
             copy: None,
             owners,
+            ownership,
+        }
+    }
+
+    /// Make the scratch copy of a database side now (once), in `fresh` when given (a fresh
+    /// scratch database made meanwhile), so that it is ready when a plan is to be tried:
+    /// called while the other side is still being read.
+    fn prepare_copy(
+        &mut self,
+        options: &diff::Options,
+        servers: &Servers<'_>,
+        fresh: Option<Result<Fresh, String>>,
+    ) {
+        if self.applied.is_none() && self.copy.is_none() {
+            let fresh = fresh.unwrap_or_else(|| fresh_scratch(servers));
+            self.copy = Some(
+                fresh.and_then(|fresh| copy_of(fresh, &self.catalog, &self.ownership, options)),
+            );
         }
     }
 
@@ -103,29 +196,73 @@ impl Side {
     fn working_copy(
         &mut self,
         options: &diff::Options,
-        servers: &mut Servers<'_>,
-    ) -> Result<&mut pgspec::postgres::ApplySession, String> {
-        if self.applied.is_none() && self.copy.is_none() {
-            let server = servers.get().map_err(|e| format!("{e:#}"))?;
-            let scratch =
-                ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
-            let mut session = scratch.session().map_err(|e| e.to_string())?;
-            let empty = session.catalog().map_err(|e| e.to_string())?;
-            let copy = diff::plan(&empty, &self.catalog, options)
-                .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
-            run_plan(&mut session, &copy).map_err(|e| format!("copying FROM: {e}"))?;
-            let copied = session.catalog().map_err(|e| e.to_string())?;
-            match diff::plan(&copied, &self.catalog, options) {
-                Ok(rest) if rest.is_empty() => {}
-                _ => return Err("the copy of FROM differs from FROM".into()),
-            }
-            self.copy = Some((scratch, session));
-        }
+        servers: &Servers<'_>,
+    ) -> Result<&mut Scratch, String> {
+        self.prepare_copy(options, servers, None);
         match (&mut self.applied, &mut self.copy) {
-            (Some(applied), _) => Ok(&mut applied.session),
-            (None, Some((_, session))) => Ok(session),
+            (Some(applied), _) => Ok(applied),
+            (None, Some(Ok(copy))) => Ok(copy),
+            (None, Some(Err(why))) => Err(why.clone()),
             (None, None) => unreachable!("a copy was made above"),
         }
+    }
+}
+
+/// A fresh scratch database with its catalog (what a database holds before anything is put
+/// into it).
+struct Fresh {
+    scratch: Scratch,
+    catalog: Catalog,
+}
+
+fn fresh_scratch(servers: &Servers<'_>) -> Result<Fresh, String> {
+    let server = servers.get()?;
+    let database = ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
+    let mut session = database.session().map_err(|e| e.to_string())?;
+    let catalog = session.catalog().map_err(|e| e.to_string())?;
+    Ok(Fresh {
+        scratch: Scratch::new(session, database),
+        catalog,
+    })
+}
+
+/// `fresh` rebuilt as `catalog` by the same planner, its relations owned as `owners` says
+/// (other roles' through stand-ins), checked to read back equal.
+fn copy_of(
+    fresh: Fresh,
+    catalog: &Catalog,
+    owners: &diff::Owners,
+    options: &diff::Options,
+) -> Copy {
+    let Fresh {
+        scratch: mut copy,
+        catalog: empty,
+    } = fresh;
+    let plan = diff::plan(&empty, catalog, options)
+        .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
+    run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
+    let foreign = diff::foreign_owners(catalog, owners, options);
+    if !foreign.is_empty() {
+        copy.stand_ins_for(&foreign)?;
+        // The plan created every relation as the copy's owner, as into an empty database.
+        let changes =
+            diff::owner_changes(&empty, &copy.owners, catalog, owners, &copy.owners, options);
+        copy.run_owner_changes(&changes)
+            .map_err(|e| format!("copying FROM's owners: {e}"))?;
+    }
+    let copied = copy.session.catalog().map_err(|e| e.to_string())?;
+    let same_owners = diff::owner_changes(
+        &copied,
+        &copy.owners,
+        catalog,
+        owners,
+        &copy.owners,
+        options,
+    )
+    .is_empty();
+    match diff::plan(&copied, catalog, options) {
+        Ok(rest) if rest.is_empty() && same_owners => Ok(copy),
+        _ => Err("the copy of FROM differs from FROM".into()),
     }
 }
 
@@ -148,50 +285,47 @@ fn document_bytes(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The server for documents and scratch copies: reached (or started) once, on first use, and
+/// shared by the threads that read the two sides.
 struct Servers<'a> {
     args: &'a DiffArgs,
-    server: Option<Server>,
+    server: std::sync::OnceLock<Result<Server, String>>,
 }
 
 impl Servers<'_> {
-    fn get(&mut self) -> Result<&Server> {
-        if self.server.is_none() {
-            self.server = Some(server_for(self.args.db.as_deref(), &self.args.server)?);
-        }
-        Ok(self.server.as_ref().expect("set above"))
+    fn get(&self) -> Result<&Server, String> {
+        self.server
+            .get_or_init(|| {
+                server_for(self.args.db.as_deref(), &self.args.server).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
 /// Read one side. `as_up`: a document is built as `pgspec up` builds it (the platform layer it
 /// needs, every fix, its partitions), to compare with the database `up` made.
-fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side, String> {
+fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, String> {
     if is_url(side) {
         let server = Server::Url(side.to_string());
-        let catalog =
-            Catalog::load_database(&server, &server.maintenance_dbname()).map_err(|e| {
-                format!(
-                    "reading the catalog of {}: {e}",
-                    server.describe(&server.maintenance_dbname())
-                )
-            })?;
-        return Ok(Side::new(catalog, None));
+        let name = server.maintenance_dbname();
+        return read_database(&server, &name)
+            .map_err(|e| format!("reading the catalog of {}: {e}", server.describe(&name)));
     }
     let path = PathBuf::from(side);
     let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
-    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let server = servers.get()?;
     let extracted = pipeline::extract(&bytes);
     let applied = if as_up {
-        built_as_up(extracted, server)
+        built_as_up(extracted, server).map(|applied| split(applied, side, &path))
     } else {
-        pipeline::apply_in_scratch(extracted, server)
+        match applied_at_once(&extracted, server) {
+            Some(scratch) => Ok((Vec::new(), scratch)),
+            None => pipeline::apply_in_scratch(extracted, server)
+                .map(|applied| split(applied, side, &path)),
+        }
     };
-    let mut applied = applied.map_err(|e| format!("applying {side}: {e}"))?;
-    // A `.sql` file is wrapped in one fence: its lines are one lower.
-    let shift = u32::from(
-        path.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
-    );
-    let errors = applied.report.error_lines(&applied.document, side, shift);
+    let (errors, mut scratch) = applied.map_err(|e| format!("applying {side}: {e}"))?;
     if !errors.is_empty() {
         return Err(format!(
             "{side} does not apply cleanly ({} error{}; `pgspec check {side}` shows them): {}",
@@ -205,11 +339,81 @@ fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side,
                 .join("; ")
         ));
     }
-    let catalog = applied
+    let catalog = scratch
         .session
         .catalog()
         .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
-    Ok(Side::new(catalog, Some(applied)))
+    let ownership = scratch.owners.clone();
+    Ok(Side::new(catalog, Some(scratch), ownership))
+}
+
+/// The errors of a document's application, each with its line, and its scratch database.
+fn split(applied: Applied, side: &str, path: &Path) -> (Vec<String>, Scratch) {
+    // A `.sql` file is wrapped in one fence: its lines are one lower.
+    let shift = u32::from(
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
+    );
+    let errors = applied.report.error_lines(&applied.document, side, shift);
+    let Applied {
+        session, scratch, ..
+    } = applied;
+    (errors, Scratch::new(session, scratch))
+}
+
+/// Whether the statement is a `SET LOCAL`, which lasts to the end of its transaction: alone in
+/// one, as the engine runs it, it changes nothing after it; in a batch it would.
+fn sets_local(stmt: &pgspec::sql::Statement) -> bool {
+    use pgspec::sql::ast::{self, NodeEnum};
+    stmt.ast().is_some_and(|tree| {
+        ast::top_nodes(tree)
+            .any(|node| matches!(node, NodeEnum::VariableSetStmt(set) if set.is_local))
+    })
+}
+
+/// At most this many of a document's statements go to the server in one query string.
+const DOCUMENT_BATCH: usize = 500;
+
+/// A document whose statements are all plain schema statements that run as the document's
+/// own role, applied in a few query strings instead of one round trip each; `None` when the
+/// document needs more than that (privileged operations, examples, transaction control, a
+/// statement that does not parse, a reading error) or a batch fails: the check engine then
+/// applies it statement by statement on a fresh scratch database (and says what went wrong).
+/// Applied in document order, with nothing left out, this is what the engine does with a
+/// document that applies cleanly.
+fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<Scratch> {
+    if extracted.statements.is_empty()
+        || extracted
+            .diagnostics
+            .iter()
+            .any(|d| d.severity >= Severity::Error)
+    {
+        return None;
+    }
+    let database = ScratchDatabase::create(server, "pgspec_diff").ok()?;
+    let plain = extracted.statements.iter().all(|stmt| {
+        stmt.kind == pgspec::sql::StatementKind::Schema
+            && stmt.facts.parses
+            && !sets_local(stmt)
+            && stmt.safety(Some(&database.name)) == Safety::Document
+    });
+    if !plain {
+        return None;
+    }
+    let mut session = database.session().ok()?;
+    for chunk in extracted.statements.chunks(DOCUMENT_BATCH) {
+        // Each text is one whole statement (the parser split them); a line of its own for the
+        // separator, so that a trailing comment cannot swallow it.
+        let text = chunk
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n;\n");
+        if !session.apply(&text).ok()?.is_applied() {
+            return None;
+        }
+    }
+    Some(Scratch::new(session, database))
 }
 
 /// The document built on a scratch database as `pgspec up` builds it.
@@ -228,14 +432,14 @@ fn built_as_up(
 
 /// FROM when only a document is given: the database `pgspec up` made for it (with `--name`,
 /// that database), on `--db`'s server or the private cluster. Its label, and the side.
-fn read_up_database(args: &DiffArgs, servers: &mut Servers<'_>) -> Result<(String, Side), String> {
+fn read_up_database(args: &DiffArgs, servers: &Servers<'_>) -> Result<(String, Side), String> {
     if is_url(&args.from) {
         return Err(format!(
             "{} is a database: with one argument, give a document (FROM is then the database `pgspec up` made for it)",
             DiffArgs::label(&args.from)
         ));
     }
-    let server = servers.get().map_err(|e| format!("{e:#}"))?;
+    let server = servers.get()?;
     let name = args
         .name
         .clone()
@@ -252,9 +456,18 @@ fn read_up_database(args: &DiffArgs, servers: &mut Servers<'_>) -> Result<(Strin
         }
         Err(e) => return Err(e.to_string()),
     }
-    let catalog = Catalog::load_database(server, &name)
-        .map_err(|e| format!("reading the catalog of {label}: {e}"))?;
-    Ok((label, Side::new(catalog, None)))
+    let side =
+        read_database(server, &name).map_err(|e| format!("reading the catalog of {label}: {e}"))?;
+    Ok((label, side))
+}
+
+/// A database side: its catalog and its owner, over one connection.
+fn read_database(server: &Server, name: &str) -> Result<Side, pgspec::postgres::ClusterError> {
+    let mut client = server.admin_client(name)?;
+    let catalog = Catalog::load(&mut client)?;
+    let owner = probes::database_owner(&mut client, name)
+        .map_err(|e| pgspec::postgres::ClusterError::Server(e.to_string()))?;
+    Ok(Side::new(catalog, None, diff::Owners::new(&owner)))
 }
 
 /// Why a plan did not run on a scratch copy.
@@ -271,13 +484,112 @@ impl std::fmt::Display for Failed {
     }
 }
 
-/// Run `plan` on `session`; the first statement that fails, with the server's error.
-fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result<(), Failed> {
-    for (i, s) in plan.statements.iter().enumerate() {
-        let outcome = session.apply(&s.sql).map_err(|e| Failed {
+/// At most this many statements go to the server in one query string.
+const BATCH: usize = 250;
+
+/// Run `plan` on `session`; the first statement that fails, with the server's error. Runs of
+/// statements that may share a transaction go as one query string each (one implicit
+/// transaction, one round trip); when one fails, nothing of it stays, and its statements run
+/// one by one to name the statement that fails. A privileged operation (`CREATE EXTENSION`
+/// of an untrusted extension) goes alone, through the gate a document's goes through.
+fn run_plan(session: &mut ApplySession, plan: &Plan) -> Result<(), Failed> {
+    let statements = &plan.statements;
+    let alone: Vec<bool> = statements
+        .iter()
+        .map(|s| !s.transactional || privileged(session, &s.sql).is_some())
+        .collect();
+    let mut start = 0;
+    while start < statements.len() {
+        let end = if alone[start] {
+            start + 1
+        } else {
+            (start..statements.len())
+                .take(BATCH)
+                .find(|&i| alone[i])
+                .unwrap_or_else(|| (start + BATCH).min(statements.len()))
+        };
+        if end - start > 1 {
+            let text = statements[start..end]
+                .iter()
+                .map(|s| s.sql.as_str())
+                .collect::<Vec<_>>()
+                .join("\n;\n");
+            let outcome = session.apply(&text).map_err(|e| Failed {
+                message: e.to_string(),
+                privilege: false,
+            })?;
+            if outcome.is_applied() {
+                start = end;
+                continue;
+            }
+        }
+        run_one_by_one(session, statements, start..end)?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// The privileged operation `sql` is, judged on its parse tree as a document's statement is.
+fn privileged(session: &ApplySession, sql: &str) -> Option<PrivilegedOp> {
+    match safety::assess_in(sql, Some(session.database())) {
+        Safety::Privileged { op, .. } => Some(op),
+        _ => None,
+    }
+}
+
+/// Whether `sql` is one `DROP EXTENSION`, judged on its parse tree.
+fn drops_extension(sql: &str) -> bool {
+    use pgspec::sql::ast::{self, pb, NodeEnum};
+    ast::parse(sql).is_some_and(|tree| {
+        let nodes: Vec<&NodeEnum> = ast::top_nodes(&tree).collect();
+        matches!(nodes.as_slice(), [NodeEnum::DropStmt(d)] if d.remove_type == pb::ObjectType::ObjectExtension as i32)
+    })
+}
+
+/// Run `statements[range]` one at a time (see [`run_plan`]).
+fn run_one_by_one(
+    session: &mut ApplySession,
+    statements: &[diff::Statement],
+    range: std::ops::Range<usize>,
+) -> Result<(), Failed> {
+    for (i, s) in statements
+        .iter()
+        .enumerate()
+        .take(range.end)
+        .skip(range.start)
+    {
+        let failed = |e: pgspec::postgres::ClusterError| Failed {
             message: e.to_string(),
             privilege: false,
-        })?;
+        };
+        let outcome = match privileged(session, &s.sql) {
+            Some(op) => match session.privilege_check(&op).map_err(failed)? {
+                PrivilegeCheck::Run => session.apply_privileged(&op).map_err(failed)?,
+                PrivilegeCheck::AlreadyInPlace => continue,
+                PrivilegeCheck::Refuse(reason) => {
+                    return Err(Failed {
+                        privilege: true,
+                        message: format!(
+                            "statement {} (`{}`): pgspec does not run it on a scratch database: {reason}",
+                            i + 1,
+                            s.sql.lines().next().unwrap_or("")
+                        ),
+                    })
+                }
+            },
+            None => {
+                let outcome = session.apply(&s.sql).map_err(failed)?;
+                match outcome.error() {
+                    // An untrusted extension pgspec created on the scratch database belongs to
+                    // the superuser; its drop (pgspec's text, naming only the extension) runs
+                    // there too.
+                    Some(e) if e.sqlstate == "42501" && drops_extension(&s.sql) => {
+                        session.apply_as_superuser(&s.sql).map_err(failed)?
+                    }
+                    _ => outcome,
+                }
+            }
+        };
         if let Some(e) = outcome.error() {
             return Err(Failed {
                 privilege: e.sqlstate == "42501",
@@ -298,12 +610,27 @@ fn run_plan(session: &mut pgspec::postgres::ApplySession, plan: &Plan) -> Result
 fn validate(
     from: &mut Side,
     to: &Catalog,
+    to_owners: &diff::Owners,
     plan: &Plan,
     options: &diff::Options,
-    servers: &mut Servers<'_>,
+    servers: &Servers<'_>,
 ) -> Result<Option<Vec<Refusal>>, String> {
-    let session = from.working_copy(options, servers)?;
-    if let Err(e) = run_plan(session, plan) {
+    // The ownership changes as the copy has its roles (stand-ins for TO's other owners).
+    let names = {
+        let copy = from.working_copy(options, servers)?;
+        copy.stand_ins_for(&diff::foreign_owners(to, to_owners, options))?;
+        copy.owners.clone()
+    };
+    let owner_changes = diff::owner_changes(
+        &from.catalog,
+        &from.ownership,
+        to,
+        to_owners,
+        &names,
+        options,
+    );
+    let copy = from.working_copy(options, servers)?;
+    if let Err(e) = run_plan(&mut copy.session, plan) {
         if e.privilege {
             return Err(format!("the scratch database's owner may not run it: {e}"));
         }
@@ -312,7 +639,15 @@ fn validate(
             format!("the plan does not apply to a copy of FROM: {e}"),
         )]));
     }
-    let after = session.catalog().map_err(|e| e.to_string())?;
+    if let Err(e) = copy.run_owner_changes(&owner_changes) {
+        return Ok(Some(vec![refusal(
+            "validation",
+            format!("the ownership changes do not apply to a copy of FROM: {e}"),
+        )]));
+    }
+    let after = copy.session.catalog().map_err(|e| e.to_string())?;
+    let owners_left =
+        diff::owner_changes(&after, &copy.owners, to, to_owners, &copy.owners, options);
     // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
     // not a difference.
     let options = diff::Options {
@@ -334,10 +669,11 @@ fn validate(
         ));
     }
     match diff::plan(&after, to, &options) {
-        Ok(rest) if rest.is_empty() => Ok(None),
+        Ok(rest) if rest.is_empty() && owners_left.is_empty() => Ok(None),
         Ok(rest) => Ok(Some(
             rest.statements
                 .iter()
+                .chain(&owners_left)
                 .map(|s| Refusal {
                     object: "validation".into(),
                     message: format!(
@@ -364,28 +700,72 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         exclude_schemas: args.exclude_schema.clone(),
         ignore_grantees: Vec::new(),
     };
-    let mut servers = Servers { args, server: None };
+    let servers = Servers {
+        args,
+        server: std::sync::OnceLock::new(),
+    };
     let from_label = args.to.as_ref().map(|_| DiffArgs::label(&args.from));
     let labels = (
         from_label,
         DiffArgs::label(args.to.as_ref().unwrap_or(&args.from)),
     );
-    let sides = match &args.to {
-        Some(to) => read_side(&args.from, &mut servers, false)
-            .map(|from| (DiffArgs::label(&args.from), from))
-            .map_err(|e| vec![refusal("FROM", e)])
-            .and_then(|from| {
-                read_side(to, &mut servers, false)
-                    .map(|to| (from, to))
-                    .map_err(|e| vec![refusal("TO", e)])
-            }),
-        None => read_up_database(args, &mut servers)
-            .map_err(|e| vec![refusal("FROM", e)])
-            .and_then(|from| {
-                read_side(&args.from, &mut servers, true)
-                    .map(|to| (from, to))
-                    .map_err(|e| vec![refusal("TO", e)])
-            }),
+    // The two sides are read at once, each on its own connections: a document's application
+    // and a database's catalog (and the copy of it that validation needs) take about as long.
+    // A database FROM is copied for the validation meanwhile too, into a scratch database
+    // made while its catalog is read.
+    let copy_ahead = !args.no_validate && (args.to.is_none() || is_url(&args.from));
+    let (from_side, to_side) = std::thread::scope(|scope| {
+        let from = scope.spawn(|| {
+            let fresh = copy_ahead.then(|| scope.spawn(|| fresh_scratch(&servers)));
+            let read = match &args.to {
+                Some(_) => {
+                    read_side(&args.from, &servers, false).map(|s| (DiffArgs::label(&args.from), s))
+                }
+                None => read_up_database(args, &servers),
+            };
+            let fresh = fresh.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            read.map(|(label, mut side)| {
+                if let Some(fresh) = fresh {
+                    side.prepare_copy(&options, &servers, Some(fresh));
+                }
+                (label, side)
+            })
+        });
+        let to = match &args.to {
+            Some(to) => read_side(to, &servers, false),
+            None => read_side(&args.from, &servers, true),
+        };
+        // TO's scratch database has given its catalog and is not used again: it goes now,
+        // while FROM is still being copied and the plan tried.
+        let (to, dropping) = match to {
+            Ok(mut side) => {
+                let scratch = side.applied.take();
+                (
+                    Ok(side),
+                    scratch.map(|s| std::thread::spawn(move || drop(s))),
+                )
+            }
+            Err(e) => (Err(e), None),
+        };
+        let from = from
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (from, (to, dropping))
+    });
+    let (to_side, dropping) = to_side;
+    let dropped = move || {
+        if let Some(thread) = dropping {
+            let _ = thread.join();
+        }
+    };
+    let sides = match (from_side, to_side) {
+        (Err(e), _) => Err(vec![refusal("FROM", e)]),
+        (Ok(_), Err(e)) => Err(vec![refusal("TO", e)]),
+        (Ok(from), Ok(to)) => Ok((from, to)),
     };
     let ((from_label, mut from), to) = match sides {
         Ok(sides) => sides,
@@ -393,12 +773,35 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
             let from_label = labels
                 .0
                 .unwrap_or_else(|| "the database `pgspec up` made".into());
-            return refuse(args, (&from_label, &labels.1), &refusals);
+            let refused = refuse(args, (&from_label, &labels.1), &refusals);
+            dropped();
+            return refused;
         }
     };
     let labels = (from_label.as_str(), labels.1.as_str());
+    let result = plan_and_print(args, &options, labels, &mut from, &to, &servers);
+    // Both sides' scratch databases go at once: each drop waits for the server.
+    std::thread::scope(|scope| {
+        scope.spawn(move || drop(from));
+        drop(to);
+    });
+    dropped();
+    result
+}
+
+/// Plan FROM → TO (renames first, when taken), validate the plan on a copy of FROM, print it.
+fn plan_and_print(
+    args: &DiffArgs,
+    options: &diff::Options,
+    labels: (&str, &str),
+    from: &mut Side,
+    to: &Side,
+    servers: &Servers<'_>,
+) -> Result<ExitCode> {
     let mut notes = Vec::new();
-    let candidates = diff::renames(&from.catalog, &to.catalog, &options);
+    // Renames replace FROM by a renamed copy, whose roles are the copy's.
+    let original_ownership = from.ownership.clone();
+    let candidates = diff::renames(&from.catalog, &to.catalog, options);
     let mut renames: Vec<diff::Statement> = Vec::new();
     let mut plan_options = options.clone();
     let ambiguous: Vec<&diff::Rename> = candidates.iter().filter(|c| !c.unique).collect();
@@ -419,7 +822,7 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     }
     if !candidates.is_empty() {
         if args.renames {
-            match take_renames(&mut from, &candidates, &options, &mut servers) {
+            match take_renames(from, &candidates, options, servers) {
                 Ok(()) => {}
                 Err(why) => {
                     return refuse(
@@ -465,21 +868,43 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         Ok(plan) => plan,
         Err(refusals) => return refuse(args, labels, &refusals),
     };
-    if !renames.is_empty() && rest.is_empty() {
+    // Ownership, relative to each side's database owner, named as FROM has its roles.
+    let owner_changes = diff::owner_changes(
+        &from.catalog,
+        &from.ownership,
+        &to.catalog,
+        &to.ownership,
+        &original_ownership,
+        &plan_options,
+    );
+    let unchanged = rest.is_empty() && owner_changes.is_empty();
+    if !renames.is_empty() && unchanged {
         // The renamed copy of FROM already equals TO.
         notes.push("validated on a scratch copy of FROM".to_string());
-    } else if !args.no_validate && !rest.is_empty() {
-        match validate(&mut from, &to.catalog, &rest, &options, &mut servers) {
+    } else if !args.no_validate && !unchanged {
+        match validate(from, &to.catalog, &to.ownership, &rest, options, servers) {
             Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
             Ok(Some(refusals)) => return refuse(args, labels, &refusals),
-            // Said on stderr (and in the JSON notes), never silently.
-            Err(why) => notes.push(format!("not validated: {why}")),
+            // The promise is a validated plan: one that cannot be tried is not printed.
+            Err(why) => {
+                return refuse(
+                    args,
+                    labels,
+                    &[refusal(
+                        "validation",
+                        format!(
+                            "the plan could not be tried on a copy of FROM: {why}; `--no-validate` prints it without that"
+                        ),
+                    )],
+                )
+            }
         }
     }
     let mut plan = Plan {
         statements: renames,
     };
     plan.statements.extend(rest.statements);
+    plan.statements.extend(owner_changes);
     print_plan(args, labels, &plan, &notes)?;
     Ok(if args.exit_code && !plan.is_empty() {
         ExitCode::from(1)
@@ -507,15 +932,18 @@ fn take_renames(
     from: &mut Side,
     candidates: &[diff::Rename],
     options: &diff::Options,
-    servers: &mut Servers<'_>,
+    servers: &Servers<'_>,
 ) -> Result<(), String> {
     let statements = candidates
         .iter()
         .flat_map(|c| c.statements.clone())
         .collect();
-    let session = from.working_copy(options, servers)?;
-    run_plan(session, &Plan { statements }).map_err(|e| e.to_string())?;
-    from.catalog = session.catalog().map_err(|e| e.to_string())?;
+    let copy = from.working_copy(options, servers)?;
+    run_plan(&mut copy.session, &Plan { statements }).map_err(|e| e.to_string())?;
+    let catalog = copy.session.catalog().map_err(|e| e.to_string())?;
+    let ownership = copy.owners.clone();
+    from.catalog = catalog;
+    from.ownership = ownership;
     Ok(())
 }
 

@@ -628,6 +628,92 @@ fn a_live_database_is_a_side_too() {
     assert!(again.stdout.is_empty());
 }
 
+#[test]
+fn a_relation_another_role_owns_on_one_side_changes_owner_and_the_round_trip_holds() {
+    // A's table belongs to a role other than A's database owner; TO (a document) leaves it
+    // to whoever runs it. The plan gives it back to A's database owner, validated on a copy
+    // where a role of the run stands in for the other owner.
+    let role = unique("owner");
+    admin()
+        .batch_execute(&format!("CREATE ROLE {role}"))
+        .expect("create the role");
+    let a = Db::new("owned");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = write(
+        dir.path(),
+        "a.sql",
+        &format!("CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t OWNER TO {role};\n"),
+    );
+    a.run_file(Path::new(&sql)).expect("build A");
+    let b = write(
+        dir.path(),
+        "b.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, v text);\n",
+    );
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let owner: String = admin()
+        .query_one(
+            "SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = $1",
+            &[&a.name],
+        )
+        .expect("database owner")
+        .get(0);
+    assert!(
+        stdout.contains(&format!("ALTER TABLE public.t OWNER TO {owner};")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM"),
+        "{stderr}"
+    );
+    let plan = write(dir.path(), "plan.sql", &stdout);
+    a.run_file(Path::new(&plan)).expect("apply the plan");
+    let again = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(again.stdout.is_empty(), "{}", out_text(&again).0);
+    assert!(a.catalog().tables.iter().all(|t| t.owner == owner));
+    drop(a);
+    let _ = admin().batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+}
+
+#[test]
+fn a_database_with_an_invalid_partitioned_index_is_copied_and_the_plan_validated() {
+    // A's partitioned index was made ON ONLY and one partition's index is not attached yet:
+    // the copy of A must be made the same way for the plan to be tried on it.
+    let parts = "CREATE TABLE m (k text NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN ('1');
+CREATE TABLE m2 PARTITION OF m FOR VALUES IN ('2');
+CREATE INDEX m_k ON ONLY m (k);
+CREATE INDEX m1_k ON m1 (k);
+ALTER INDEX m_k ATTACH PARTITION m1_k;
+CREATE INDEX m2_k ON m2 (k);
+";
+    let a = Db::new("invalid");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = write(dir.path(), "a.sql", parts);
+    a.run_file(Path::new(&sql)).expect("build A");
+    let b = write(
+        dir.path(),
+        "b.sql",
+        &format!("{parts}ALTER INDEX m_k ATTACH PARTITION m2_k;\n"),
+    );
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stdout.trim(),
+        "ALTER INDEX public.m_k ATTACH PARTITION public.m2_k;"
+    );
+}
+
 fn out_text(out: &std::process::Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -201,7 +201,20 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
         let partitioned = to
             .table(&t.schema, &t.table)
             .is_some_and(|x| x.kind == TableKind::Partitioned);
-        let add = format!("ALTER TABLE {table} ADD CONSTRAINT {}", ident(&t.name));
+        // A key whose index TO has on the partitioned table only (created ON ONLY, not every
+        // partition's index attached: invalid) is added there only.
+        let only = partitioned
+            && to.indexes.iter().any(|i| {
+                i.schema == t.schema
+                    && i.table == t.table
+                    && i.constraint.as_deref() == Some(t.name.as_str())
+                    && !i.valid
+            });
+        let add = format!(
+            "ALTER TABLE {}{table} ADD CONSTRAINT {}",
+            if only { "ONLY " } else { "" },
+            ident(&t.name)
+        );
         let two_steps = !new_table
             && !partitioned
             && t.validated

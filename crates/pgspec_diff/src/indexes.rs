@@ -64,6 +64,15 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
             t.parent.is_some() && t.schema == f.schema && t.name == f.name && shape(t) == shape(f)
         });
         if let Some(t) = attached {
+            // A partitioned index the plan creates attaches it itself (`adds`).
+            let parent_exists = p
+                .from
+                .indexes
+                .iter()
+                .any(|x| t.parent.as_deref() == Some(qualified(&x.schema, &x.name).as_str()));
+            if !parent_exists && t.constraint.is_none() {
+                continue;
+            }
             // An index that backs a key of the parent must back the partition's own key
             // before it can be attached.
             let key = t.constraint.as_ref().and_then(|name| {
@@ -202,16 +211,31 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
         let partitioned = to
             .table(&t.schema, &t.table)
             .is_some_and(|x| x.kind == TableKind::Partitioned);
+        let mut attach = Vec::new();
         if partitioned {
             // TO's partitions' own copies first, under TO's names: creating the partitioned
-            // index then attaches them instead of building copies with generated names.
+            // index then attaches them instead of building copies with generated names. An
+            // index created ON ONLY attaches none: each is attached by name after it.
             let parent = qualified(&t.schema, &t.name);
             for child in to
                 .indexes
                 .iter()
                 .filter(|c| c.parent.as_deref() == Some(parent.as_str()) && c.constraint.is_none())
             {
-                p.push(Phase::Indexes, child.definition.clone());
+                let exists = p
+                    .from
+                    .indexes
+                    .iter()
+                    .any(|f| f.schema == child.schema && f.name == child.name);
+                if !exists {
+                    p.push(Phase::Indexes, child.definition.clone());
+                }
+                if !t.valid {
+                    attach.push(format!(
+                        "ALTER INDEX {parent} ATTACH PARTITION {}",
+                        qualified(&child.schema, &child.name)
+                    ));
+                }
             }
         }
         if new_table {
@@ -232,6 +256,9 @@ pub(crate) fn adds(p: &mut Planner<'_>) {
                 )],
                 false,
             );
+        }
+        for sql in attach {
+            p.push(Phase::Indexes, sql);
         }
     }
 }

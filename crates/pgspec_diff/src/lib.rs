@@ -16,6 +16,7 @@ mod constraints;
 mod functions;
 mod indexes;
 mod names;
+mod owners;
 mod privileges;
 mod relations;
 mod renames;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 pub use indexes::partition_copies_differ;
 pub use names::qualified;
+pub use owners::{foreign_owners, owner_changes, Owners};
 pub use renames::{renames, Rename, RenameKind};
 
 /// One statement of a plan.
