@@ -11,6 +11,7 @@ mod generated;
 mod hostile;
 mod lint;
 mod migrate;
+mod migrate_chains;
 mod model;
 mod names;
 mod ownership;
