@@ -38,6 +38,16 @@ fn whole_set() -> bool {
     std::env::var("PGSPEC_CHAINS").is_ok_and(|v| v == "all")
 }
 
+/// In the whole-set mode, every `PGSPEC_CHAINS_STRIDE`-th case of a peer (default: each).
+fn stride<T>(cases: Vec<T>) -> Vec<T> {
+    let every = std::env::var("PGSPEC_CHAINS_STRIDE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    cases.into_iter().step_by(every).collect()
+}
+
 /// One revision: its SQL, and what a user would add to the migration file `migrate new` writes
 /// for it before applying (pgroll's backfills).
 #[derive(Clone, Debug, Default)]
@@ -80,24 +90,30 @@ struct Outcome {
 // ---------------------------------------------------------------------------------------------
 // Running a chain
 
-/// A database of the shared cluster holding a fresh build of a revision, dropped on drop.
-struct Fresh(String);
+/// A fresh `pgspec up` of a revision's document in a database of its own, taken down on drop.
+struct Fresh {
+    doc: String,
+    name: String,
+}
 
 impl Drop for Fresh {
     fn drop(&mut self) {
-        let _ = client("postgres")
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
+        let _ = pgspec(&["down", &self.doc, "--name", &self.name]);
     }
 }
 
-fn fresh_build(sql: &str) -> Result<Fresh, String> {
-    let fresh = Fresh(unique("chain_fresh"));
-    client("postgres")
-        .batch_execute(&format!("CREATE DATABASE {}", fresh.0))
-        .map_err(|e| format!("create database: {e}"))?;
-    client(&fresh.0)
-        .batch_execute(sql)
-        .map_err(|e| format!("the revision does not build on an empty database: {e}"))?;
+/// A fresh build of revision `k`: as `pgspec up` builds its document (with what `up`
+/// provisions, the partitions of today and a default one), which is what its first migration
+/// holds too.
+fn fresh_build(work: &Path, k: usize, sql: &str) -> Result<Fresh, String> {
+    let doc = work.join(format!("revision_{}.md", k + 1));
+    std::fs::write(&doc, document(sql)).map_err(|e| e.to_string())?;
+    let fresh = Fresh {
+        doc: doc.display().to_string(),
+        name: unique("chain_fresh"),
+    };
+    run(&["up", &fresh.doc, "--name", &fresh.name])
+        .map_err(|e| format!("a fresh build of the revision: {e}"))?;
     Ok(fresh)
 }
 
@@ -316,12 +332,23 @@ fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
         }
     }
     let _down = Down(doc_s.clone());
-    let mut fresh: Vec<Fresh> = Vec::new();
+    let mut builds: Vec<Fresh> = Vec::new();
+    // Per revision, its fresh build (a revision seen before shares the build).
+    let mut fresh: Vec<String> = Vec::new();
     // Each applied file with the revision it leads to.
     let mut applied: Vec<usize> = Vec::new();
     for (k, revision) in chain.revisions.iter().enumerate() {
         let step = |why: String| format!("step {} of {}: {why}", k + 1, chain.revisions.len());
-        fresh.push(fresh_build(&revision.sql).map_err(step)?);
+        let seen = chain.revisions[..k]
+            .iter()
+            .position(|r| r.sql == revision.sql);
+        match seen {
+            Some(j) => fresh.push(fresh[j].clone()),
+            None => {
+                builds.push(fresh_build(work.path(), k, &revision.sql).map_err(step)?);
+                fresh.push(builds.last().expect("pushed").name.clone());
+            }
+        }
         std::fs::write(&doc, document(&revision.sql)).expect("write the document");
         let out =
             run(&["migrate", "new", &doc_s, "--name", &format!("r{}", k + 1)]).map_err(step)?;
@@ -341,7 +368,7 @@ fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
         let conflicted = applying(
             &["migrate", "apply", &doc_s],
             &database,
-            k.checked_sub(1).map(|j| fresh[j].0.as_str()),
+            k.checked_sub(1).map(|j| fresh[j].as_str()),
         )
         .map_err(step)?;
         if let Some(c) = conflicted {
@@ -364,7 +391,7 @@ fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
                 )));
             }
         }
-        let rest = schema_differences(&database, &fresh[k].0);
+        let rest = schema_differences(&database, &fresh[k]);
         if !rest.is_empty() {
             return Err(step(format!(
                 "after apply, the database differs from a fresh build of the revision:\n{rest}"
@@ -393,14 +420,14 @@ fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
             if stderr(&out).contains("loses data") {
                 args.extend(["--allow-hazards", "data-loss"]);
             }
-            let conflicted = applying(&args, &database, Some(fresh[k].0.as_str())).map_err(step)?;
+            let conflicted = applying(&args, &database, Some(fresh[k].as_str())).map_err(step)?;
             if let Some(c) = conflicted {
                 outcome
                     .conflicts
                     .push(format!("down from revision {}: {c}", k + 1));
             }
         }
-        let rest = schema_differences(&database, &fresh[back].0);
+        let rest = schema_differences(&database, &fresh[back]);
         if !rest.is_empty() {
             return Err(step(format!(
                 "the database differs from a fresh build of revision {}:\n{rest}",
@@ -414,7 +441,10 @@ fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
 
 /// Run `chains`; in the whole-set mode print one line each, else fail on any failure.
 #[allow(clippy::print_stderr)] // the whole-set mode reports where the test runner shows it
-fn check(test: &str, chains: Vec<Chain>) {
+fn check(test: &str, mut chains: Vec<Chain>) {
+    if let Ok(only) = std::env::var("PGSPEC_CHAINS_FILTER") {
+        chains.retain(|c| c.name.contains(&only));
+    }
     let mut failures = Vec::new();
     let mut conflicts = Vec::new();
     let (mut steps, mut passed) = (0, 0);
@@ -434,7 +464,19 @@ fn check(test: &str, chains: Vec<Chain>) {
                 o.conflicts.len(),
                 o.failure
                     .as_deref()
-                    .map(|f| f.lines().take(3).collect::<Vec<_>>().join(" ⏎ "))
+                    .map(|f| f
+                        .lines()
+                        .filter(|l| {
+                            let l = l.trim();
+                            !(l.is_empty()
+                                || l == "stdout:"
+                                || l == "stderr:"
+                                || l.starts_with("exit "))
+                        })
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .join(" ⏎ ")
+                        .replace('\t', " "))
                     .unwrap_or_else(|| "ok".into())
             );
         }
@@ -518,7 +560,7 @@ fn migrate_chains_from_pg_schema_diff_pairs() {
             })
             .collect();
         all.sort();
-        all
+        stride(all)
     } else {
         PG_SCHEMA_DIFF_SAMPLE.iter().map(|c| root.join(c)).collect()
     };
@@ -552,7 +594,7 @@ fn migrate_chains_from_migra_fixtures() {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         all.sort();
-        all
+        stride(all)
     } else {
         MIGRA_SAMPLE.iter().map(|s| (*s).to_string()).collect()
     };
@@ -609,6 +651,7 @@ fn migrate_chains_from_sqldef_cases() {
             ));
         }
     }
+    let chains = if whole_set() { stride(chains) } else { chains };
     check("migrate_chains_from_sqldef_cases", chains);
 }
 
