@@ -844,7 +844,7 @@ fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::
     let partial = if file.up_is_atomic() {
         "the file's transaction was rolled back: the database is as before it and the version is not recorded".to_string()
     } else {
-        "steps that ran outside a transaction before it stay applied (the file has `-- pgspec:no-transaction` steps); the version is not recorded".to_string()
+        "the steps before it stay applied (a file with `-- pgspec:no-transaction` steps runs step by step, each in a transaction of its own or none); the version is not recorded".to_string()
     };
     Error::new(format!(
         "{} step {} failed on the target: {}; {partial}",
