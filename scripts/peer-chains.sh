@@ -35,25 +35,26 @@ STRIDE=${STRIDE:-1} TOOK=$took COMMIT=$(git rev-parse --short HEAD) \
 python3 - "$out/chains.tsv" >"$out/table.md" <<'PY'
 import os, sys
 from collections import OrderedDict
-rows = [l.rstrip("\n").split("\t", 5) for l in open(sys.argv[1]) if l.strip()]
+rows = [l.rstrip("\n").split("\t", 6) for l in open(sys.argv[1]) if l.strip()]
 by = OrderedDict()
-for source, name, fwd, down, conflicts, result in rows:
-    s = by.setdefault(source, dict(chains=0, ok=0, fwd=[0, 0], down=[0, 0], conflicts=0, failures=[]))
+for source, name, fwd, down, conflicts, rowsum, result in rows:
+    s = by.setdefault(source, dict(chains=0, ok=0, fwd=[0, 0], down=[0, 0], conflicts=0, rowless=0, failures=[]))
     s["chains"] += 1
     s["ok"] += result == "ok"
     for key, frac in (("fwd", fwd), ("down", down)):
         a, b = frac.split("/")
         s[key][0] += int(a); s[key][1] += int(b)
     s["conflicts"] += int(conflicts)
+    s["rowless"] += result == "ok" and rowsum == "0"
     if result != "ok":
         s["failures"].append((name, result))
 stride = os.environ["STRIDE"]
 print(f"Commit {os.environ['COMMIT']}, {'every case' if stride == '1' else 'every ' + stride + 'th pair'} "
       f"(pgroll: the whole chain), {os.environ['TOOK']} s, debug build, `scripts/peer-chains.sh`.\n")
-print("| peer | chains | chains passed | steps forward | steps down | applied once the rows were gone |")
-print("|---|---|---|---|---|---|")
+print("| peer | chains | chains passed | of which without rows | steps forward | steps down | steps applied once the rows were gone |")
+print("|---|---|---|---|---|---|---|")
 for source, s in by.items():
-    print(f"| {source} | {s['chains']} | {s['ok']} | {s['fwd'][0]}/{s['fwd'][1]} | {s['down'][0]}/{s['down'][1]} | {s['conflicts']} |")
+    print(f"| {source} | {s['chains']} | {s['ok']} | {s['rowless']} | {s['fwd'][0]}/{s['fwd'][1]} | {s['down'][0]}/{s['down'][1]} | {s['conflicts']} |")
 failures = [(src, n, r) for src, s in by.items() for n, r in s["failures"]]
 if failures:
     print("\nFailing chains (the first lines of the reason):\n")
