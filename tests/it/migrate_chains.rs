@@ -539,9 +539,9 @@ fn pair(source: &'static str, name: String, a: &str, b: &str) -> Chain {
 // ---------------------------------------------------------------------------------------------
 // The peers' pairs
 
-/// pg-schema-diff cases in the sample (`group/case`).
+/// pg-schema-diff cases in the sample (`group/case`): the rows of each side break the other's
+/// constraint (rolled back, then applied without them).
 const PG_SCHEMA_DIFF_SAMPLE: &[&str] = &[
-    "column/005-add-one-column-with-all-options",
     "check_constraint/020-alter-a-check-constraint-expression",
     "foreign_key_constraint/007-add-fk-owning-table-is-not-new",
 ];
@@ -591,7 +591,10 @@ fn migrate_chains_from_pg_schema_diff_pairs() {
     check("migrate_chains_from_pg_schema_diff_pairs", chains);
 }
 
-const MIGRA_SAMPLE: &[&str] = &["generated_added"];
+/// migra fixtures in the sample: their way back (B → A) once failed in diff's order of
+/// statements (an identity dropped after a default is set; a partition attached before its
+/// parent drops a column).
+const MIGRA_SAMPLE: &[&str] = &["identitycols", "partitioning"];
 
 #[test]
 fn migrate_chains_from_migra_fixtures() {
@@ -944,7 +947,7 @@ mod pgroll {
                 if let Some(comment) = comment {
                     sql.push(comment_on_column(&t, &name, Some(&comment)));
                 }
-                let not_null = !text(c, "nullable").is_some_and(|v| v == "true");
+                let not_null = text(c, "nullable").is_none_or(|v| v != "true");
                 if let (true, None, Some(up)) = (not_null, text(c, "default"), text(o, "up")) {
                     backfills.push(Backfill::NewColumn {
                         column: name,
