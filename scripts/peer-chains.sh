@@ -28,7 +28,7 @@ cd "$repo"
 PGSPEC_CHAINS=all PGSPEC_CHAINS_STRIDE=${STRIDE:-1} \
     cargo test --test it "$filter" -- --nocapture --test-threads 1 >"$out/log" 2>&1 || true
 took=$(( $(date +%s) - start ))
-grep '^chain: ' "$out/log" | sed 's/^chain: //' >"$out/chains.tsv" || true
+grep -o 'chain: .*' "$out/log" | sed 's/^chain: //' >"$out/chains.tsv" || true
 echo "log: $out/log; chains: $out/chains.tsv; ${took} s" >&2
 
 STRIDE=${STRIDE:-1} TOOK=$took COMMIT=$(git rev-parse --short HEAD) \
