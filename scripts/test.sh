@@ -4,6 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export INSTA_UPDATE=no
+# Four test threads on two cores: most tests wait on PostgreSQL (a server process per test,
+# pgspec's own binary), so two threads left the cores idle a fifth of the time (measured:
+# the integration tests in 298.8 s with 4 threads, 362.7 s with 2; BENCHMARKS.md). Each
+# thread gets a temporary cluster of its own (tests/it/postgres.rs, up to 4).
+export RUST_TEST_THREADS=${RUST_TEST_THREADS:-4}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -15,7 +15,8 @@ mod printer;
 mod progress;
 
 use commands::{
-    check, cluster, diff, erd, fix, migrate, model, report, rule, seed, sql, up, verify, ServerArgs,
+    check, cluster, diff, drift, erd, fix, migrate, model, report, rule, seed, sql, up, verify,
+    ServerArgs,
 };
 
 /// Turn a PostgreSQL design document (Markdown with SQL) into a working, verified database.
@@ -99,9 +100,11 @@ enum Command {
     /// partition maintenance runs, partitions cover today and the next months, the document's
     /// pg_cron jobs are scheduled; kept in the private cluster (or on --db).
     ///
-    /// Running it again on an unchanged document does nothing; on a changed document it says so
-    /// (use --recreate to rebuild).
-    Up(up::UpArgs),
+    /// Running it again on an unchanged document does nothing; on a changed document it
+    /// migrates the database, keeping every row: the plan (from `diff`, tried first on a scratch
+    /// copy) is printed with its hazards, and data-loss or locking hazards wait for
+    /// --allow-hazards (--plan only prints; --recreate rebuilds, losing the rows).
+    Up(up::UpCommand),
     /// Fill the database `pgspec up` made with synthetic rows that satisfy its constraints.
     ///
     /// Tables are filled parents first (foreign keys point at real rows; self references at
@@ -130,6 +133,9 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Versioned migrations beside the document: `new`, `apply`, `status`, `down`, `hash`.
     Migrate(migrate::MigrateArgs),
+    /// Compare a live database with its document (and with the migrations applied to it):
+    /// the SQL that would bring it in step on stdout; exit 1 on any difference.
+    Drift(drift::DriftArgs),
     /// Draw the ERD of what the document really builds: the tables `up` makes with their
     /// columns, keys and types, foreign keys as edges with their cardinality, partitions
     /// folded under their parent, and drift in red (a column an ERD, column table or prose
@@ -198,7 +204,7 @@ fn what_an_interruption_leaves(command: &Command) -> &'static str {
              what is missing), or add --truncate to start over"
         }
         Command::Up(_) => {
-            "a database `pgspec up` built earlier is unchanged; run `pgspec up` again to build it"
+            "a database `pgspec up` built earlier is unchanged (a migration in several steps stops after the last finished one); run `pgspec up` again to build it or continue"
         }
         Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
         Command::Report(_) => {
@@ -268,13 +274,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rule { rule } => rule::run_rule(rule.as_deref()),
         Command::Fix(args) => fix::run_fix(&args),
         Command::Sql(args) => sql::run_sql(&args),
-        Command::Up(args) => up::run_up(&args),
+        Command::Up(args) => up::run_up_command(&args),
         Command::Down(args) => up::run_down(&args),
         Command::Seed(args) => seed::run_seed(&args),
         Command::Verify(args) => verify::run_verify(&args),
         Command::Model(args) => model::run_model(&args),
         Command::Diff(args) => diff::run_diff(&args),
         Command::Migrate(args) => migrate::run_migrate(&args),
+        Command::Drift(args) => drift::run_drift(&args),
         Command::Erd(args) => erd::run_erd(&args),
         Command::Report(args) => report::run_report(&args),
         Command::Cluster { action, server } => cluster::run_cluster(action, &server),

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use pgspec::diagnostics::{Rule, Severity};
+use pgspec::diagnostics::Rule;
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::pipeline::{self, Applied};
 use pgspec::postgres::catalog::Catalog;
@@ -186,26 +186,12 @@ fn read_side(side: &str, servers: &mut Servers<'_>, as_up: bool) -> Result<Side,
         pipeline::apply_in_scratch(extracted, server)
     };
     let mut applied = applied.map_err(|e| format!("applying {side}: {e}"))?;
-    let errors: Vec<String> = applied
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .map(|d| {
-            // A `.sql` file is wrapped in one fence: its lines are one lower.
-            let shift = u32::from(
-                path.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
-            );
-            let line = applied
-                .document
-                .source(side)
-                .line_index
-                .line(d.primary.range.start)
-                .saturating_sub(shift);
-            format!("line {line}: {} {}", d.code.as_str(), d.message)
-        })
-        .collect();
+    // A `.sql` file is wrapped in one fence: its lines are one lower.
+    let shift = u32::from(
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
+    );
+    let errors = applied.report.error_lines(&applied.document, side, shift);
     if !errors.is_empty() {
         return Err(format!(
             "{side} does not apply cleanly ({} error{}; `pgspec check {side}` shows them): {}",
@@ -231,14 +217,12 @@ fn built_as_up(
     extracted: pipeline::Extracted,
     server: &Server,
 ) -> Result<Applied, pgspec::postgres::ClusterError> {
-    let scratch = ScratchDatabase::create(server, "pgspec_diff")?;
-    let mut session = scratch.session()?;
-    let built = pgspec::up::build(&extracted, &mut session)?;
+    let kept = pgspec::up::build_kept(&extracted, server, "pgspec_diff")?;
     Ok(Applied {
         document: extracted.document,
-        report: built.report,
-        session,
-        scratch,
+        report: kept.built.report,
+        session: kept.session,
+        scratch: kept.scratch,
     })
 }
 

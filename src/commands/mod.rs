@@ -13,6 +13,7 @@ use pgspec::postgres::{Cluster, PgBinaries, Server};
 pub(crate) mod check;
 pub(crate) mod cluster;
 pub(crate) mod diff;
+pub(crate) mod drift;
 pub(crate) mod erd;
 pub(crate) mod fix;
 pub(crate) mod migrate;

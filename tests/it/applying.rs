@@ -541,3 +541,73 @@ fn what_needs_a_statement_pgspec_did_not_run_says_so() {
         report.diagnostics
     );
 }
+
+/// pgvector is not installable here: `up` builds a document that needs it on a stand-in (an
+/// assumption per statement: vectors as `real[]`, pgvector's distance operators in SQL, its
+/// approximate index left out) instead of leaving every table that uses it out, and the
+/// document's own nearest-neighbour query answers as pgvector would.
+#[test]
+fn up_builds_a_pgvector_document_on_a_stand_in() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let path = fixture("pgvector.md").display().to_string();
+    let name = "pgspec_applying_pgvector";
+    let out = pgspec(&[
+        "up",
+        "--recreate",
+        "--format",
+        "json",
+        "--db",
+        &url,
+        "--name",
+        name,
+        &path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json = json_of(&out);
+    let document = &json["documents"][0];
+    let doc = pgspec::pipeline::extract(&std::fs::read(&path).expect("read")).document;
+    for needle in [
+        "CREATE EXTENSION IF NOT EXISTS vector",
+        "CREATE TABLE songs",
+        "CREATE INDEX songs_audio_embedding_idx",
+        "CREATE FUNCTION songs_like",
+    ] {
+        let line = u64::from(line_of(&doc, needle));
+        let statement = document["statements"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["line"] == line))
+            .unwrap_or_else(|| panic!("no statement at line {line}: {document}"));
+        assert_eq!(statement["status"], "assumed", "{statement}");
+    }
+    assert_eq!(
+        document["summary"]["cascades"], 0,
+        "{}",
+        document["summary"]
+    );
+    let server = pgspec::postgres::Server::Url(shared_cluster().url("postgres"));
+    let mut client = crate::data_client(&server, name);
+    let nearest: Vec<String> = client
+        .query("SELECT title FROM songs_like('{1,0,0}', 2)", &[])
+        .expect("the document's query runs")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(nearest, ["Morning", "Dawn"]);
+    let l2: f64 = client
+        .query_one("SELECT '{1,2}'::real[] <-> '{4,6}'::real[]", &[])
+        .expect("l2")
+        .get(0);
+    assert!((l2 - 5.0).abs() < 1e-9, "{l2}");
+    let type_of: String = client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 'songs'::regclass AND attname = 'audio_embedding'",
+            &[],
+        )
+        .expect("column type")
+        .get(0);
+    assert_eq!(type_of, "real[]");
+    drop(client);
+    pgspec::up::down(&server, name).expect("down");
+}

@@ -29,7 +29,7 @@ pub(crate) fn client(database: &str) -> ::postgres::Client {
         .unwrap_or_else(|e| panic!("connect to {database}: {e}"))
 }
 
-fn pgspec_command(args: &[&str]) -> Command {
+pub(crate) fn pgspec_command(args: &[&str]) -> Command {
     let root = shared_cluster().root.display().to_string();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgspec"));
     cmd.args(args).args(["--cluster-dir", &root]);
@@ -417,13 +417,13 @@ fn migrate_kill_9_during_apply_leaves_a_state_the_next_run_reports_and_continues
 }
 
 /// Per table (`schema.name`): its row count and a checksum of its rows.
-type Sums = BTreeMap<String, (i64, String)>;
+pub(crate) type Sums = BTreeMap<String, (i64, String)>;
 /// Per table: the quoted columns a checksum reads.
-type Columns = BTreeMap<String, Vec<String>>;
+pub(crate) type Columns = BTreeMap<String, Vec<String>>;
 
 /// Row count and a checksum of the rows of every table of the user's schemas, over the
 /// columns `columns` lists (the columns before the edit), or all when absent.
-fn snapshot(database: &str, columns: Option<&Columns>) -> (Sums, Columns) {
+pub(crate) fn snapshot(database: &str, columns: Option<&Columns>) -> (Sums, Columns) {
     let mut c = client(database);
     let tables: Vec<(String, String)> = c
         .query(

@@ -206,7 +206,9 @@ fn check_pages(rules: &[Rule]) -> Vec<String> {
                 }
                 continue;
             }
-            let found = if ex.stage == Stage::Diff {
+            let found = if ex.stage == Stage::Diff && rule == Rule::MigrationHazardNotAllowed {
+                crate::migrate_up::example_findings(&ex.body)
+            } else if ex.stage == Stage::Diff {
                 crate::diff::example_findings(&ex.body)
             } else {
                 run(&document(rule, ex), ex.stage)

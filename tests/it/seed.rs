@@ -813,6 +813,59 @@ fn seed_with_truncate_twice_gives_the_same_rows_and_a_rerun_adds_nothing() {
     drop_db(&server, &name);
 }
 
+/// `--truncate` on a document that uses a platform shim's table (Supabase's `net` queue,
+/// owned by the administrator and lent to the document's role for the load): the tables are
+/// emptied and their sequences restart, including the lent table's, which the document's role
+/// does not own.
+#[test]
+fn seed_truncate_restarts_the_sequences_of_a_lent_platform_table() {
+    let text = doc(
+        "CREATE TABLE webhooks (id serial PRIMARY KEY, url text NOT NULL);\n\
+         CREATE FUNCTION queue_webhook() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN PERFORM net.http_post(url := NEW.url, body := '{}'::jsonb); RETURN NEW; END $$;\n\
+         CREATE TRIGGER webhooks_queue AFTER INSERT ON webhooks FOR EACH ROW EXECUTE FUNCTION queue_webhook();",
+    );
+    let options = SeedOptions {
+        rows: 5,
+        ..SeedOptions::default()
+    };
+    let (server, name, first) = up_and_seed(&text, &options);
+    assert!(first.diagnostics.is_empty(), "{:#?}", first.diagnostics);
+    let ids = || -> (i64, i64) {
+        let mut c = crate::data_client(&server, &name);
+        let row = c
+            .query_one(
+                "SELECT (SELECT max(id) FROM webhooks)::int8, \
+                 (SELECT max(id) FROM net.http_request_queue)::int8",
+                &[],
+            )
+            .expect("max ids");
+        (row.get(0), row.get(1))
+    };
+    let before = ids();
+    assert!(
+        before.1 >= 5,
+        "the trigger queued a request per row: {before:?}"
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let again = seed::seed(
+        &extracted.document,
+        &extracted.statements,
+        &server,
+        &name,
+        &SeedOptions {
+            truncate: true,
+            ..options.clone()
+        },
+        &mut pgspec::seed::NoProgress,
+    )
+    .expect("seed --truncate runs");
+    assert!(again.diagnostics.is_empty(), "{:#?}", again.diagnostics);
+    // The same ids again: both sequences started over.
+    assert_eq!(ids(), before);
+    drop_db(&server, &name);
+}
+
 #[test]
 fn a_seed_killed_mid_table_is_finished_by_running_it_again() {
     use std::process::{Command, Stdio};

@@ -6,15 +6,18 @@
 //!
 //! Nothing here prints: the binary renders the reports.
 
+pub mod drift;
 pub mod file;
+pub mod hazards;
 pub mod history;
 pub mod ledger;
+pub mod up;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pgspec_checks::pipeline;
-use pgspec_diagnostics::{Rule, Severity};
+use pgspec_diagnostics::Rule;
 use pgspec_diff::{Options, Plan, Refusal};
 use pgspec_postgres::catalog::Catalog;
 use pgspec_postgres::client::Client;
@@ -28,12 +31,22 @@ pub use history::AppliedRow;
 #[derive(Debug, Clone)]
 pub struct Error {
     pub message: String,
+    /// The registry's code for it, when it has one (`DIF008`: diff cannot express a change).
+    pub code: Option<Rule>,
 }
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
         Error {
             message: message.into(),
+            code: None,
+        }
+    }
+
+    pub fn coded(code: Rule, message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            code: Some(code),
         }
     }
 }
@@ -209,6 +222,13 @@ fn compare_options(a: &Catalog, b: &Catalog) -> Options {
     }
 }
 
+/// `catalog` without the facts the catalog does not model (diff refuses to plan them).
+fn without_facts(catalog: &Catalog) -> Catalog {
+    let mut c = catalog.clone();
+    c.unmodelled.clear();
+    c
+}
+
 /// What still differs from `a` to `b` (empty: the same schema).
 fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
     match pgspec_diff::plan(a, b, &compare_options(a, b)) {
@@ -221,6 +241,20 @@ fn differences(a: &Catalog, b: &Catalog) -> Vec<String> {
             .iter()
             .map(|x| format!("{}: {}", x.object, x.message))
             .collect(),
+    }
+}
+
+/// Why [`Scratch::run_as_document`] stopped.
+enum Failed {
+    /// pgspec does not run the statement (the error says why).
+    Refused(Error),
+    /// The server rejected it: its first line and the server's message.
+    Statement(String, String),
+}
+
+impl From<ClusterError> for Failed {
+    fn from(e: ClusterError) -> Self {
+        Failed::Refused(e.into())
     }
 }
 
@@ -243,24 +277,7 @@ impl Scratch {
 
     /// A scratch database with `catalog`'s schema (built by diff from an empty one).
     fn copy_of(server: &Server, catalog: &Catalog) -> Result<Scratch, Error> {
-        let mut s = Scratch::empty(server)?;
-        let empty = s.session.catalog()?;
-        let build =
-            pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog)).map_err(|r| {
-                Error::new(format!(
-                    "the target's schema cannot be copied to a scratch database: {}",
-                    refusals_text(&r)
-                ))
-            })?;
-        for st in &build.statements {
-            s.run(&st.sql).map_err(|e| {
-                Error::new(format!(
-                    "copying the target's schema to a scratch database: {e}"
-                ))
-            })?;
-        }
-        let copied = s.session.catalog()?;
-        let left = differences(&copied, catalog);
+        let (s, left) = Scratch::near_copy_of(server, catalog)?;
         if !left.is_empty() {
             return Err(Error::new(format!(
                 "the scratch copy of the target's schema differs from it: {}",
@@ -268,6 +285,86 @@ impl Scratch {
             )));
         }
         Ok(s)
+    }
+
+    /// [`Scratch::copy_of`], and what still differs from `catalog` when the copy is not exact
+    /// (a CHECK that PostgreSQL deparses differently once its text runs again): the caller
+    /// sets those differences aside when it compares after a trial, since the copy brought
+    /// them, not the plan.
+    fn near_copy_of(server: &Server, catalog: &Catalog) -> Result<(Scratch, Vec<String>), Error> {
+        let mut s = Scratch::empty(server)?;
+        let empty = s.session.catalog()?;
+        // Facts the catalog does not model (privileges on a schema, …) cannot be planned; the
+        // copy goes without them and they are not compared.
+        let catalog = &without_facts(catalog);
+        let build =
+            pgspec_diff::plan(&empty, catalog, &compare_options(&empty, catalog)).map_err(|r| {
+                Error::new(format!(
+                    "the target's schema cannot be copied to a scratch database: {}",
+                    refusals_text(&r)
+                ))
+            })?;
+        for (i, st) in build.statements.iter().enumerate() {
+            s.run_as_document(&st.sql, &format!("copying statement {}", i + 1))
+                .map_err(|e| match e {
+                    Failed::Refused(e) => e,
+                    Failed::Statement(statement, message) => Error::new(format!(
+                        "copying the target's schema to a scratch database: `{statement}`: {message}"
+                    )),
+                })?;
+        }
+        let copied = s.session.catalog()?;
+        let left = differences(&copied, catalog);
+        Ok((s, left))
+    }
+
+    /// Run `sql` statement by statement as pgspec runs a document's: as the database's
+    /// unprivileged owner, except the privileged statements pgspec runs for a document (an
+    /// untrusted extension, an allowlisted role) through its privileged path; what pgspec
+    /// never runs is refused. `label` names the source in a refusal.
+    fn run_as_document(&mut self, sql: &str, label: &str) -> Result<(), Failed> {
+        let database = self.session.database().to_string();
+        let extracted = pipeline::extract(&as_document(sql));
+        let first_line =
+            |st: &pgspec_sql::Statement| st.text.lines().next().unwrap_or("").to_string();
+        for st in &extracted.statements {
+            let outcome = match st.safety(Some(&database)) {
+                Safety::Refused(why) => {
+                    return Err(Failed::Refused(Error::new(format!(
+                        "{label}: pgspec never runs `{}`: {why}",
+                        first_line(st)
+                    ))))
+                }
+                Safety::TransactionControl => continue,
+                Safety::Privileged { op, .. } => match self.session.privilege_check(&op)? {
+                    PrivilegeCheck::Run => {
+                        let outcome = self.session.apply_privileged(&op)?;
+                        // A role is cluster-wide: one the file creates may exist already
+                        // (`up` keeps the roles it made), as it does beside the target.
+                        let exists =
+                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
+                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
+                        if exists {
+                            continue;
+                        }
+                        outcome
+                    }
+                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
+                    PrivilegeCheck::AlreadyInPlace => continue,
+                    PrivilegeCheck::Refuse(why) => {
+                        return Err(Failed::Refused(Error::new(format!(
+                            "{label}: pgspec does not run `{}` on a scratch database: {why}",
+                            first_line(st)
+                        ))))
+                    }
+                },
+                Safety::Document => self.session.apply(&st.text)?,
+            };
+            if let Some(e) = outcome.error() {
+                return Err(Failed::Statement(first_line(st), e.message.clone()));
+            }
+        }
+        Ok(())
     }
 
     fn run(&mut self, sql: &str) -> Result<(), String> {
@@ -310,28 +407,6 @@ fn as_document(text: &str) -> Vec<u8> {
     format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
 }
 
-/// The errors of a check report, `line N: CODE message`.
-fn report_errors(
-    report: &pgspec_checks::check::CheckReport,
-    document: &pgspec_document::Document,
-    label: &str,
-    shift: u32,
-) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .map(|d| {
-            let line = document
-                .source(label)
-                .line_index
-                .line(d.primary.range.start)
-                .saturating_sub(shift);
-            format!("line {line}: {} {}", d.code.as_str(), d.message)
-        })
-        .collect()
-}
-
 /// A document built on a scratch database as `pgspec up` builds it (fixes, partitions,
 /// platform shims): its catalog, the SQL script of what was built (`pgspec sql`), and the
 /// errors of the statements left out (as `up` leaves them out), `line N: CODE message`.
@@ -341,22 +416,90 @@ pub struct BuiltDocument {
     pub left_out: Vec<String>,
     /// Roles the document grants to but never creates (`up` creates them, cluster-wide).
     pub roles_used: Vec<String>,
+    /// The document's pg_cron jobs as `up` schedules them (document line, schedule).
+    pub cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
+    /// Partitions of the live database the document does not name, built too (`keeping`).
+    pub kept_partitions: Vec<String>,
+}
+
+/// The partitions of `live` that the document (`statements`) does not name and its build
+/// lacks, under a partitioned table the build has (the months pgspec added when `up` ran in
+/// an earlier month, or a partition made by hand), created in the build as they are in `live`,
+/// so that a plan keeps them and their rows instead of dropping them. One whose bounds clash
+/// with the build's partitions is left out (the plan then drops it, a data-loss hazard).
+fn keep_partitions(
+    live: &Catalog,
+    statements: &[pgspec_sql::Statement],
+    session: &mut ApplySession,
+) -> Result<Vec<String>, Error> {
+    let named: Vec<String> = statements
+        .iter()
+        .flat_map(|s| &s.facts.creates)
+        .filter(|o| o.kind == pgspec_sql::ObjectKind::Relation)
+        .map(|o| o.name.to_lowercase())
+        .collect();
+    let built = session.catalog()?;
+    let has = |schema: &str, name: &str| {
+        built
+            .tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    };
+    let mut kept = Vec::new();
+    for t in &live.tables {
+        let Some(of) = &t.partition_of else { continue };
+        let parent_partitioned =
+            has(&of.parent_schema, &of.parent_name).is_some_and(|p| p.partitioning.is_some());
+        if t.partitioning.is_some()
+            || !parent_partitioned
+            || has(&t.schema, &t.name).is_some()
+            || named.contains(&t.name.to_lowercase())
+        {
+            continue;
+        }
+        let name = pgspec_diff::qualified(&t.schema, &t.name);
+        let sql = format!(
+            "CREATE TABLE {name} PARTITION OF {} {}",
+            pgspec_diff::qualified(&of.parent_schema, &of.parent_name),
+            of.bound
+        );
+        if session.apply(&sql)?.error().is_none() {
+            kept.push(name);
+        }
+    }
+    Ok(kept)
 }
 
 pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Error> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::new(format!("reading {label}: {e}")))?;
-    let is_sql = path
+    build_document_bytes(&bytes, &label, server, None)
+}
+
+/// [`build_document`] of a document's bytes; `label` names it (a `.sql` label: one SQL block).
+/// `keeping`: a live database's catalog whose partitions the document does not name are
+/// created in the build too (see [`keep_partitions`]).
+pub fn build_document_bytes(
+    bytes: &[u8],
+    label: &str,
+    server: &Server,
+    keeping: Option<&Catalog>,
+) -> Result<BuiltDocument, Error> {
+    let label = label.to_string();
+    let is_sql = Path::new(&label)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
     let bytes = if is_sql {
-        as_document(&String::from_utf8_lossy(&bytes))
+        as_document(&String::from_utf8_lossy(bytes))
     } else {
-        bytes
+        bytes.to_vec()
     };
     let extracted = pipeline::extract(&bytes);
-    let mut s = Scratch::empty(server)?;
-    let mut built = pgspec_provision::up::build(&extracted, &mut s.session)
+    let pgspec_provision::up::BuiltKept {
+        mut built,
+        mut session,
+        scratch,
+    } = pgspec_provision::up::build_kept(&extracted, server, "pgspec_migrate")
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
     // Setting placeholders are `up`'s provisioning of one database (ALTER DATABASE … SET, which
     // only a superuser may do for a setting the server does not know), not the schema: a
@@ -364,14 +507,20 @@ pub fn build_document(path: &Path, server: &Server) -> Result<BuiltDocument, Err
     built
         .provisioned
         .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
-    let left_out = report_errors(
-        &built.report,
-        &extracted.document,
-        &label,
-        u32::from(is_sql),
-    );
+    let left_out = built
+        .report
+        .error_lines(&extracted.document, &label, u32::from(is_sql));
+    let kept = match keeping {
+        Some(live) => keep_partitions(live, &extracted.statements, &mut session)?,
+        None => Vec::new(),
+    };
+    let catalog = session.catalog()?;
+    drop(session);
+    drop(scratch);
     Ok(BuiltDocument {
-        catalog: s.catalog()?,
+        kept_partitions: kept,
+        cron_jobs: pgspec_provision::up::cron_jobs(&extracted, &built.report),
+        catalog,
         script: pgspec_provision::up::system_script(&label, &built),
         left_out,
         roles_used: built.roles_used.clone(),
@@ -392,7 +541,6 @@ fn build_files(
     after_each: &mut dyn FnMut(usize, &mut Scratch) -> Result<bool, Error>,
 ) -> Result<Scratch, Error> {
     let mut s = Scratch::empty(server)?;
-    let database = s.session.database().to_string();
     for role in roles {
         let op = pgspec_sql::safety::PrivilegedOp::CreateRole {
             name: role.clone(),
@@ -406,51 +554,14 @@ fn build_files(
     }
     for (i, f) in files.iter().enumerate() {
         let text: Vec<&str> = f.up.iter().map(|st| st.sql.as_str()).collect();
-        let extracted = pipeline::extract(&as_document(&text.join("\n")));
-        for st in &extracted.statements {
-            let outcome = match st.safety(Some(&database)) {
-                Safety::Refused(why) => {
-                    return Err(Error::new(format!(
-                        "{}: pgspec never runs `{}`: {why}",
-                        f.file_name,
-                        st.text.lines().next().unwrap_or("")
-                    )))
-                }
-                Safety::TransactionControl => continue,
-                Safety::Privileged { op, .. } => match s.session.privilege_check(&op)? {
-                    PrivilegeCheck::Run => {
-                        let outcome = s.session.apply_privileged(&op)?;
-                        // A role is cluster-wide: one the file creates may exist already
-                        // (`up` keeps the roles it made), as it does beside the target.
-                        let exists =
-                            matches!(op, pgspec_sql::safety::PrivilegedOp::CreateRole { .. })
-                                && outcome.error().is_some_and(|e| e.sqlstate == "42710");
-                        if exists {
-                            continue;
-                        }
-                        outcome
-                    }
-                    // pg_cron lives in its cluster's cron database, as beside a database `up` made.
-                    PrivilegeCheck::AlreadyInPlace => continue,
-                    PrivilegeCheck::Refuse(why) => {
-                        return Err(Error::new(format!(
-                            "{}: pgspec does not run `{}` on a scratch database: {why}",
-                            f.file_name,
-                            st.text.lines().next().unwrap_or("")
-                        )))
-                    }
-                },
-                Safety::Document => s.session.apply(&st.text)?,
-            };
-            if let Some(e) = outcome.error() {
-                return Err(Error::new(format!(
-                    "{} does not build on a scratch database after the files before it: `{}`: {}",
-                    f.file_name,
-                    st.text.lines().next().unwrap_or(""),
-                    e.message
-                )));
-            }
-        }
+        s.run_as_document(&text.join("\n"), &f.file_name)
+            .map_err(|e| match e {
+                Failed::Refused(e) => e,
+                Failed::Statement(statement, message) => Error::new(format!(
+                    "{} does not build on a scratch database after the files before it: `{statement}`: {message}",
+                    f.file_name
+                )),
+            })?;
         if !after_each(i, &mut s)? {
             break;
         }
@@ -498,6 +609,7 @@ pub fn new_migration(
         script,
         left_out,
         roles_used,
+        ..
     } = build_document(document, server)?;
     let mut built = build_files(&files, server, &roles_used, &mut |_, _| Ok(true))
         .map_err(|e| Error::new(format!("the existing migrations do not build: {e}")))?;
@@ -823,16 +935,24 @@ pub struct Report {
 /// from a document, and a document is hostile input.
 fn screen(file: &MigrationFile, steps: &[Step], database: &str) -> Result<(), Error> {
     for (i, step) in steps.iter().enumerate() {
-        let extracted = pipeline::extract(&as_document(&step.sql));
-        for st in &extracted.statements {
-            if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
-                return Err(Error::new(format!(
-                    "{} step {}: pgspec never runs `{}`: {why}",
-                    file.file_name,
-                    i + 1,
-                    st.text.lines().next().unwrap_or("")
-                )));
-            }
+        screen_sql(
+            &format!("{} step {}", file.file_name, i + 1),
+            &step.sql,
+            database,
+        )?;
+    }
+    Ok(())
+}
+
+/// [`screen`] for one piece of SQL, named `label` in the refusal.
+fn screen_sql(label: &str, sql: &str, database: &str) -> Result<(), Error> {
+    let extracted = pipeline::extract(&as_document(sql));
+    for st in &extracted.statements {
+        if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
+            return Err(Error::new(format!(
+                "{label}: pgspec never runs `{}`: {why}",
+                st.text.lines().next().unwrap_or("")
+            )));
         }
     }
     Ok(())
@@ -1092,7 +1212,7 @@ pub struct DownOptions {
 
 /// Whether a hazard loses data: values dropped, or a type that may reject or change them.
 fn loses_data(code: Rule) -> bool {
-    matches!(code, Rule::MigrationDropsData | Rule::MigrationNarrowsType)
+    hazards::Kind::of(code, true) == hazards::Kind::DataLoss
 }
 
 /// Revert the last `steps` applied files through their down sections, newest first.
@@ -1111,12 +1231,12 @@ pub fn down(
 
 /// `work` on the target while this process holds its migration lock (taken, waiting up to
 /// `timeout`, and given back whatever `work` returns).
-fn under_lock(
+fn under_lock<T>(
     target: &mut Target<'_>,
     timeout: Duration,
     waiting: &mut dyn FnMut(Option<i32>),
-    work: impl FnOnce(&mut Target<'_>) -> Result<Report, Error>,
-) -> Result<Report, Error> {
+    work: impl FnOnce(&mut Target<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     history::lock(&mut target.client, timeout, waiting)?;
     let result = work(target);
     history::unlock(&mut target.client);

@@ -125,6 +125,33 @@ fn up_comment(fingerprint: &str, document: Option<&str>) -> String {
     }
 }
 
+/// The comment `up` puts on `database` once a migration brought it to the document `bytes`
+/// (at `document`): the same as if `up` had built it from them.
+pub fn comment_after_migration(bytes: &[u8], document: Option<&str>) -> String {
+    up_comment(&fingerprint(bytes), document.map(document_id).as_deref())
+}
+
+/// The comment a database carries while a migration to `bytes` runs in several steps: it
+/// names neither document as the one the database was built from (so `up` never takes it for
+/// up to date) and keeps the path, so only this document's `up` continues it.
+pub fn comment_while_migrating(bytes: &[u8], document: Option<&str>) -> String {
+    let to = fingerprint(bytes);
+    match document.map(document_id) {
+        Some(id) => format!("{UP_MARKER} {INTERRUPTED} {to} path {id}"),
+        None => format!("{UP_MARKER} {INTERRUPTED} {to}"),
+    }
+}
+
+/// Whether a database's comment says a migration `up` started did not finish.
+pub fn migration_interrupted(comment: &str) -> bool {
+    comment.starts_with(&format!("{UP_MARKER} {INTERRUPTED} "))
+}
+
+/// What [`comment_while_migrating`] writes before the target fingerprint.
+/// (Never the word `document` before a fingerprint: that is what makes `up` call a database
+/// up to date.)
+const INTERRUPTED: &str = "unfinished migration to";
+
 /// A database `up` made, as its catalog says.
 #[derive(Clone, Debug)]
 pub struct UpDatabase {
@@ -317,20 +344,7 @@ pub fn up_with(
         crate::cron::unschedule_jobs(server, database)?;
         drop_database(server, &old)?;
     }
-    // The document's cron jobs whose timing and command checked out.
-    let jobs: Vec<(u32, crate::sql::cron::CronSchedule)> = extracted
-        .statements
-        .iter()
-        .zip(&report.statements)
-        .filter(|(_, r)| {
-            matches!(
-                r.status,
-                crate::check::StatementStatus::NotAppliedKind
-                    | crate::check::StatementStatus::Fixed
-            )
-        })
-        .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
-        .collect();
+    let jobs = cron_jobs(&extracted, &report);
     provisioned.extend(crate::cron::schedule_jobs(server, database, &jobs)?);
     let mut objects = count_objects_by_url(server, database, Some(&extracted.statements))?;
     objects.push(cron_job_count(
@@ -347,6 +361,37 @@ pub fn up_with(
         provisioned,
         check: Some((extracted.document, report)),
     })
+}
+
+/// The document's cron jobs whose timing and command checked out (document line, schedule).
+pub fn cron_jobs(
+    extracted: &Extracted,
+    report: &CheckReport,
+) -> Vec<(u32, crate::sql::cron::CronSchedule)> {
+    extracted
+        .statements
+        .iter()
+        .zip(&report.statements)
+        .filter(|(_, r)| {
+            matches!(
+                r.status,
+                crate::check::StatementStatus::NotAppliedKind
+                    | crate::check::StatementStatus::Fixed
+            )
+        })
+        .filter_map(|(stmt, r)| stmt.cron_schedule().map(|job| (r.line, job)))
+        .collect()
+}
+
+/// After a migration brought `database` to a changed document: its cron jobs are the
+/// document's (the earlier ones unscheduled), as `up` schedules them.
+pub fn reschedule_jobs(
+    server: &Server,
+    database: &str,
+    jobs: &[(u32, crate::sql::cron::CronSchedule)],
+) -> Result<Vec<ProvisionAction>, ClusterError> {
+    crate::cron::unschedule_jobs(server, database)?;
+    crate::cron::schedule_jobs(server, database, jobs)
 }
 
 /// What [`build`] made of a document on a database.
@@ -443,12 +488,33 @@ pub fn build_with(
 /// Build the system an extracted document describes, as `up` would, in a scratch database
 /// that is dropped afterwards (for `pgspec sql`).
 pub fn build_in_scratch(extracted: &Extracted, server: &Server) -> Result<Built, ClusterError> {
-    let scratch = ScratchDatabase::create(server, "pgspec_sql")?;
+    Ok(build_kept(extracted, server, "pgspec_sql")?.built)
+}
+
+/// What [`build_kept`] built, and the scratch database it is in, open (dropped with this value,
+/// after the session).
+pub struct BuiltKept {
+    pub built: Built,
+    pub session: ApplySession,
+    pub scratch: ScratchDatabase,
+}
+
+/// Build the system a document describes, as `up` builds it, on a new scratch database named
+/// after `prefix`, and keep it open: the one way `diff`, `migrate` and `up`'s migrations read
+/// the schema a document stands for.
+pub fn build_kept(
+    extracted: &Extracted,
+    server: &Server,
+    prefix: &str,
+) -> Result<BuiltKept, ClusterError> {
+    let scratch = ScratchDatabase::create(server, prefix)?;
     let mut session = scratch.session()?;
     let built = build(extracted, &mut session)?;
-    drop(session);
-    drop(scratch);
-    Ok(built)
+    Ok(BuiltKept {
+        built,
+        session,
+        scratch,
+    })
 }
 
 /// `body` between dollar quotes whose tag it does not contain (psql ends a dollar-quoted string

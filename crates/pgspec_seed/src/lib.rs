@@ -282,12 +282,15 @@ fn one_value<T: for<'a> crate::postgres::client::types::FromSql<'a>>(
     Ok(ran.value.ok().and_then(|r| r.try_get::<_, T>(0).ok()))
 }
 
-/// Empty `tables` in one TRUNCATE as the document's role (`owner`), restarting their
-/// sequences; tables pgspec provisioned are lent to it for the statement, as for loading.
+/// Empty `tables` in one TRUNCATE as the document's role (`owner`), then restart the sequences
+/// their columns own; tables pgspec provisioned are lent to it for the statement, as for
+/// loading. The sequences are restarted by the administrator: `RESTART IDENTITY` needs to own
+/// them, and a lent table's are not the document's (restarting one runs no document code).
 fn truncate_tables(
     app: &mut DocumentConnection<'_>,
     admin: &mut Client,
     tables: &[Table],
+    sequences: &[crate::postgres::catalog::Sequence],
     owner: &str,
 ) -> Result<(), SeedError> {
     if tables.is_empty() {
@@ -310,7 +313,7 @@ fn truncate_tables(
         admin.batch_execute(grant)?;
     }
     let list: Vec<String> = tables.iter().map(Table::qualified).collect();
-    let sql = format!("TRUNCATE TABLE {} RESTART IDENTITY", list.join(", "));
+    let sql = format!("TRUNCATE TABLE {}", list.join(", "));
     let bound = bounded::bound_for_rows(tables.len().saturating_mul(1000), load::COPY_PER_ROW);
     let ran = app.run(bound, |c| c.batch_execute(&sql));
     for grant in &lend {
@@ -325,7 +328,22 @@ fn truncate_tables(
             "emptying the tables: {}",
             crate::postgres::cluster::error_text(&e)
         ))
-    })
+    })?;
+    for sequence in sequences {
+        let emptied = sequence.owned_by.as_ref().is_some_and(|by| {
+            tables
+                .iter()
+                .any(|t| t.schema == by.schema && t.name == by.table)
+        });
+        if emptied {
+            admin.batch_execute(&format!(
+                "ALTER SEQUENCE {}.{} RESTART",
+                quote_ident(&sequence.schema),
+                quote_ident(&sequence.name)
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// Why `server` cannot be reached now, if it cannot: what tells a server that stopped from a
@@ -383,7 +401,8 @@ fn fill(
     let mut app = DocumentConnection::open(server, database, setup)?;
     let mut admin = server.admin_client(database)?;
     admin.batch_execute(setup)?;
-    let catalog = Plan::from_catalog(&crate::postgres::catalog::Catalog::load(&mut admin)?);
+    let loaded = crate::postgres::catalog::Catalog::load(&mut admin)?;
+    let catalog = Plan::from_catalog(&loaded);
     // Everything that reads or writes the document's tables runs as their owner (`app`): a
     // table's defaults, triggers, CHECKs and RLS policies are the document's code.
     let owner: String = app
@@ -394,7 +413,13 @@ fn fill(
         .get(0);
     // Before the keys of existing rows are read: they are gone afterwards.
     if options.truncate {
-        truncate_tables(&mut app, &mut admin, &catalog.tables, &owner)?;
+        truncate_tables(
+            &mut app,
+            &mut admin,
+            &catalog.tables,
+            &loaded.sequences,
+            &owner,
+        )?;
     }
     let korean = names::is_korean(&document.text);
     let now = values::today_micros();

@@ -17,6 +17,7 @@ use crate::text::TextRange;
 use super::categorize::{quoted_names, Verdict};
 use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
 use super::rewrites;
+use super::standins;
 use super::state::Engine;
 
 impl Engine<'_> {
@@ -49,6 +50,9 @@ impl Engine<'_> {
                 rewrites::second_primary_key_unique(self.doc, stmt)
             }
             Category::NotPartitioned => rewrites::partition_as_plain_table(self.doc, stmt),
+            Category::MissingExtension if verdict.extension.as_deref() == Some("vector") => {
+                standins::pgvector(self.doc, stmt)
+            }
             _ => None,
         };
         Ok(plan.map(|mut plan| {

@@ -47,6 +47,9 @@ const EXTENSION_PROVIDERS: &[(&str, &str)] = &[
     ("ltree", "ltree"),
     ("vector", "vector"),
     ("halfvec", "vector"),
+    ("sparsevec", "vector"),
+    ("hnsw", "vector"),
+    ("ivfflat", "vector"),
     ("gin_trgm_ops", "pg_trgm"),
     ("gist_trgm_ops", "pg_trgm"),
     ("similarity", "pg_trgm"),
@@ -117,6 +120,17 @@ pub fn missing_names(err: &PgDetails) -> Vec<(Option<String>, String)> {
             .or_else(|| err.message.strip_prefix("procedure "))
         {
             let name = sig.split('(').next().unwrap_or(sig).trim();
+            out.push(split_qualified(name));
+        }
+    }
+    if code == "42704" {
+        // A function's argument type: `type vector does not exist` quotes nothing.
+        if let Some(name) = err
+            .message
+            .strip_prefix("type ")
+            .and_then(|rest| rest.strip_suffix(" does not exist"))
+            .filter(|name| !name.starts_with('"'))
+        {
             out.push(split_qualified(name));
         }
     }
@@ -280,10 +294,23 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         || lower_msg.contains("extension control file")
         || lower_msg.contains("is not available") && about_extension(stmt, &stmt_lower)
     {
-        return verdict(
-            Category::MissingExtension,
-            "the extension is not installed on this server; install its package (e.g. `apt-get install postgresql-15-cron`) or remove the dependency".into(),
-        );
+        let created = created_extension(stmt);
+        let known = created
+            .as_deref()
+            .and_then(|name| UNAVAILABLE_EXTENSION_NOTES.iter().find(|(e, _)| *e == name));
+        let help = match (known, &created) {
+            (Some((_, note)), _) => (*note).to_string(),
+            (None, Some(name)) => format!(
+                "the extension `{name}` is not installed on this server; install its package (on Debian usually `postgresql-15-{name}`) or remove the dependency"
+            ),
+            (None, None) => "the extension is not installed on this server; install its package or remove the dependency".into(),
+        };
+        return Verdict {
+            category: Category::MissingExtension,
+            help,
+            extension: created,
+            focus: None,
+        };
     }
 
     if lower_msg.contains("must include all partitioning columns") {
@@ -442,6 +469,14 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 
 /// Whether the statement is about an extension (CREATE / ALTER / DROP EXTENSION, or COMMENT
 /// ON EXTENSION): from its tree; words only for text without one.
+/// The extension a `CREATE EXTENSION` statement creates.
+pub fn created_extension(stmt: &Statement) -> Option<String> {
+    match stmt.first_node() {
+        Some(NodeEnum::CreateExtensionStmt(create)) => Some(create.extname.clone()),
+        _ => None,
+    }
+}
+
 fn about_extension(stmt: &Statement, stmt_lower: &str) -> bool {
     match stmt.first_node() {
         Some(node) => match node {

@@ -133,7 +133,10 @@ impl Engine<'_> {
             if let Some(&j) = behind_assumption.get(&i) {
                 let note = format!(
                     "found assuming {} at line {}",
-                    self.assumed[&j],
+                    // Assumptions' titles say "assume …" themselves.
+                    self.assumed[&j]
+                        .strip_prefix("assume ")
+                        .unwrap_or(&self.assumed[&j]),
                     self.line_of(&self.statements[j])
                 );
                 // A behaviour-changing fix found only under an assumption holds only with it:

@@ -14,6 +14,7 @@ mod plan;
 mod privileged;
 pub mod report;
 mod rewrites;
+mod standins;
 mod state;
 mod validation;
 

@@ -247,6 +247,23 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// The errors, one line each: `line N: CODE message`, the line in `document` (labelled
+    /// `label`) less `shift` (a `.sql` file read as one fenced block is one line lower).
+    pub fn error_lines(&self, document: &Document, label: &str, shift: u32) -> Vec<String> {
+        let source = document.source(label);
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Error)
+            .map(|d| {
+                let line = source
+                    .line_index
+                    .line(d.primary.range.start)
+                    .saturating_sub(shift);
+                format!("line {line}: {} {}", d.code.as_str(), d.message)
+            })
+            .collect()
+    }
+
     pub(crate) fn new(
         doc: &Document,
         statements: Vec<StatementReport>,
