@@ -263,6 +263,9 @@ fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<Exit
                     "pgspec migrate new: warning: left out, as `pgspec up` leaves it out: {l}"
                 );
             }
+            for n in &w.notes {
+                eprintln!("pgspec migrate new: note: {n}");
+            }
             let hazards = if w.hazards.is_empty() {
                 String::new()
             } else {

@@ -11,6 +11,7 @@ mod generated;
 mod hostile;
 mod lint;
 mod migrate;
+mod migrate_chains;
 mod migrate_up;
 mod model;
 mod names;

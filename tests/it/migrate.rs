@@ -129,7 +129,7 @@ fn text_of(out: &Output) -> String {
     text(out)
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -482,6 +482,32 @@ pub(crate) fn catalog(database: &str) -> Catalog {
     Catalog::load_database(&server, database).expect("read the catalog")
 }
 
+/// What differs between the schemas of two databases of the shared cluster, as the script that
+/// would bring `database` to `reference` (empty: the same), or the refusals. Owners aside (a
+/// scratch build has another), and pgspec's migration history.
+pub(crate) fn schema_differences(database: &str, reference: &str) -> String {
+    let (migrated, built) = (catalog(database), catalog(reference));
+    let mut owners: Vec<String> = [&migrated, &built]
+        .iter()
+        .flat_map(|c| c.tables.iter().map(|t| t.owner.clone()))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    let options = Options {
+        exclude_schemas: vec!["pgspec_migrate".into()],
+        ignore_grantees: owners,
+        ..Options::default()
+    };
+    match diff::plan(&migrated, &built, &options) {
+        Ok(rest) => rest.script(),
+        Err(refusals) => refusals
+            .iter()
+            .map(|r| format!("refused: {}: {}", r.object, r.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
 /// An edit of a seed document: a CHECK changed in place, and a block that adds a column, an
 /// index and a table.
 struct Edit {
@@ -567,23 +593,10 @@ fn data_survives(edit: &Edit) {
 
     let out = pgspec(&["up", &doc_s, "--name", &fresh]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let (migrated, built) = (catalog(&database), catalog(&fresh));
-    let mut owners: Vec<String> = [&migrated, &built]
-        .iter()
-        .flat_map(|c| c.tables.iter().map(|t| t.owner.clone()))
-        .collect();
-    owners.sort();
-    owners.dedup();
-    let options = Options {
-        exclude_schemas: vec!["pgspec_migrate".into()],
-        ignore_grantees: owners,
-        ..Options::default()
-    };
-    let rest = diff::plan(&migrated, &built, &options).expect("comparable");
+    let rest = schema_differences(&database, &fresh);
     assert!(
         rest.is_empty(),
-        "the migrated database differs from a fresh up:\n{}",
-        rest.script()
+        "the migrated database differs from a fresh up:\n{rest}"
     );
 
     // The way back drops the new table and column: refused, then allowed.
@@ -672,6 +685,107 @@ fn migrate_data_survives_an_edited_seed_000() {
             "CREATE TABLE public.tags",
         ],
     });
+}
+
+/// Seed 003 is a Supabase document: the platform layer's default privileges are the database
+/// owner's, and the owner of a scratch build is another role than the target's.
+#[test]
+fn migrate_data_survives_an_edited_seed_003() {
+    data_survives(&Edit {
+        seed: "003",
+        check_from: "feedback_type IN ('like', 'dislike', 'not_interested', 'report')",
+        check_to: "feedback_type IN ('like', 'dislike', 'not_interested', 'report', 'spam')",
+        later: "ALTER TABLE user_feedback ADD COLUMN note TEXT;\n\
+                CREATE INDEX idx_user_feedback_note ON user_feedback (note);\n\
+                CREATE TABLE tags (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL UNIQUE);",
+        new_table: "public.tags",
+        pieces: &[
+            "ADD COLUMN note",
+            "'spam'",
+            "idx_user_feedback_note",
+            "CREATE TABLE public.tags",
+        ],
+    });
+}
+
+/// A Supabase document that grants to the platform's roles gets the layer's default
+/// privileges, whose grantor is the database's owner: another role in each scratch build than
+/// in the database `up` made. The migrations are written, applied and walked back all the same.
+#[test]
+fn migrate_a_supabase_document_with_default_privileges_migrates_and_walks_back() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let doc = work.path().join("profiles.md");
+    let doc_s = doc.display().to_string();
+    let revision = |extra: &str| {
+        format!(
+            "# profiles\n\n```sql\nCREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users (id), name text{extra});\n\
+             ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY own ON profiles FOR SELECT TO authenticated USING (auth.uid() = id);\n\
+             GRANT SELECT ON profiles TO authenticated;\n```\n"
+        )
+    };
+    let database = pgspec::up::database_name_for(&doc_s);
+    let fresh = unique("supa_fresh");
+    struct Down<'a>(&'a str, &'a str);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = pgspec(&["down", self.0]);
+            let _ = pgspec(&["down", self.0, "--name", self.1]);
+        }
+    }
+    let _down = Down(&doc_s, &fresh);
+    // The platform's roles are cluster-wide.
+    let _roles = crate::postgres::role_lock();
+
+    std::fs::write(&doc, revision("")).expect("write doc");
+    let out = pgspec(&["migrate", "new", &doc_s, "--name", "init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out)
+            .contains("its down section keeps what pgspec cannot plan yet: default privileges"),
+        "{}",
+        text(&out)
+    );
+    let out = pgspec(&["up", &doc_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    client(&database)
+        .batch_execute(
+            "INSERT INTO auth.users (id) SELECT gen_random_uuid() FROM generate_series(1, 5);\n\
+             INSERT INTO public.profiles (id, name) SELECT id, 'n' FROM auth.users",
+        )
+        .expect("rows");
+
+    std::fs::write(&doc, revision(", bio text")).expect("edit doc");
+    let out = pgspec(&["migrate", "new", &doc_s, "--name", "bio"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = pgspec(&["migrate", "apply", &doc_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0002_bio.sql applied"),
+        "{}",
+        text(&out)
+    );
+    let count = |db: &str| -> i64 {
+        client(db)
+            .query_one("SELECT count(*) FROM public.profiles", &[])
+            .expect("count")
+            .get(0)
+    };
+    assert_eq!(count(&database), 5);
+    let out = pgspec(&["migrate", "status", &doc_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = pgspec(&["up", &doc_s, "--name", &fresh]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rest = schema_differences(&database, &fresh);
+    assert!(
+        rest.is_empty(),
+        "the migrated database differs from a fresh up:\n{rest}"
+    );
+
+    let out = pgspec(&["migrate", "down", &doc_s, "--allow-hazards", "data-loss"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(count(&database), 5);
 }
 
 /// Seed 004 has partitions made by its own maintenance function, pg_cron and an untrusted

@@ -406,6 +406,10 @@ fn alter_column(
         }
         p.push_hazard(Phase::Columns, sql, hazards);
     }
+    // An identity column takes no default: the identity goes first.
+    if f.identity.is_some() && c.identity.is_none() {
+        p.push(Phase::Columns, format!("{prefix} DROP IDENTITY"));
+    }
     if default_before != c.default {
         match &c.default {
             Some(d) => p.push(Phase::Columns, format!("{prefix} SET DEFAULT {d}")),
@@ -430,7 +434,7 @@ fn alter_column(
                 ),
             );
         }
-        (Some(_), None) => p.push(Phase::Columns, format!("{prefix} DROP IDENTITY")),
+        (Some(_), None) => {}
         (Some(a), Some(b)) => {
             if a != b {
                 let how = if b == Identity::Always {

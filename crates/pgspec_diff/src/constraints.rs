@@ -108,7 +108,7 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
     }
     let mut dropped_fks = Vec::new();
     for f in p.from.constraints.iter().filter(|c| own(c)) {
-        if f.kind != ConstraintKind::ForeignKey || table_goes(f) {
+        if f.kind != ConstraintKind::ForeignKey {
             continue;
         }
         let references_dropped = f.references.as_ref().is_some_and(|r| {
@@ -117,6 +117,11 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
                     || crate::indexes::changes(p, &r.schema, i)
             })
         });
+        // A table that goes takes its foreign keys along, but only after the keys they
+        // reference went: those are dropped first.
+        if table_goes(f) && !references_dropped {
+            continue;
+        }
         let keep = !references_dropped
             && to.constraints.iter().any(|t| {
                 same_place(t, f)

@@ -313,16 +313,20 @@ fn unmodelled(p: &mut Planner<'_>) {
                 || line.ends_with(&format!(" to {g} with grant option"))
         })
     };
-    let gone: Vec<&String> = p
-        .from
-        .unmodelled
+    let facts = |c: &Catalog| -> Vec<String> {
+        c.unmodelled
+            .iter()
+            .map(|l| default_privileges_without_owner_names(l, &owners))
+            .collect()
+    };
+    let (from_facts, to_facts) = (facts(&p.from), facts(to));
+    let gone: Vec<&String> = from_facts
         .iter()
-        .filter(|l| !to.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
+        .filter(|l| !to_facts.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
-    let new: Vec<&String> = to
-        .unmodelled
+    let new: Vec<&String> = to_facts
         .iter()
-        .filter(|l| !p.from.unmodelled.contains(l) && !ignored(l) && !comments::handled(l))
+        .filter(|l| !from_facts.contains(l) && !ignored(l) && !comments::handled(l))
         .collect();
     let mut refusals = Vec::new();
     for l in gone {
@@ -334,6 +338,40 @@ fn unmodelled(p: &mut Planner<'_>) {
     for r in refusals {
         p.refuse("not compared yet", r);
     }
+}
+
+/// A default-privileges fact (`default privileges (r) in public: {anon=arwdDxt/owner,…}`) with
+/// each owning role written `(owner)`: the grantor of default privileges is the role whose
+/// future objects they cover, and a scratch build's owner is another role than the target's.
+/// Other lines are returned as they are.
+fn default_privileges_without_owner_names(line: &str, owners: &BTreeSet<&str>) -> String {
+    let acl = line
+        .strip_prefix("default privileges (")
+        .and_then(|_| line.split_once(": {"))
+        .and_then(|(head, rest)| Some((head, rest.strip_suffix('}')?)));
+    let Some((head, items)) = acl else {
+        return line.to_string();
+    };
+    let role = |name: &str| {
+        if owners.contains(name) {
+            "(owner)".to_string()
+        } else {
+            name.to_string()
+        }
+    };
+    let items: Vec<String> = items
+        .split(',')
+        .map(|item| match item.rsplit_once('/') {
+            Some((granted, grantor)) => match granted.rsplit_once('=') {
+                Some((grantee, privileges)) => {
+                    format!("{}={privileges}/{}", role(grantee), role(grantor))
+                }
+                None => item.to_string(),
+            },
+            None => item.to_string(),
+        })
+        .collect();
+    format!("{head}: {{{}}}", items.join(","))
 }
 
 /// The catalog without the schemas `options` leaves out.
@@ -353,4 +391,31 @@ fn scoped(catalog: &Catalog, options: &Options) -> Catalog {
     c.policies.retain(|x| keep(&x.schema));
     c.privileges.retain(|x| keep(&x.schema));
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_privileges_of_two_owners_read_the_same_and_other_roles_keep_their_names() {
+        let owners: BTreeSet<&str> = ["pgspec_run_1", "pgspec_owner_2"].into_iter().collect();
+        let a = "default privileges (r) in public: {anon=arwdDxt/pgspec_run_1,pgspec_run_1=r/pgspec_run_1}";
+        let b = "default privileges (r) in public: {anon=arwdDxt/pgspec_owner_2,pgspec_owner_2=r/pgspec_owner_2}";
+        let other = "default privileges (r) in public: {anon=arwdDxt/someone}";
+        assert_eq!(
+            default_privileges_without_owner_names(a, &owners),
+            "default privileges (r) in public: {anon=arwdDxt/(owner),(owner)=r/(owner)}"
+        );
+        assert_eq!(
+            default_privileges_without_owner_names(a, &owners),
+            default_privileges_without_owner_names(b, &owners)
+        );
+        assert_eq!(
+            default_privileges_without_owner_names(other, &owners),
+            other
+        );
+        let rule = "rule r on public.t: CREATE RULE …";
+        assert_eq!(default_privileges_without_owner_names(rule, &owners), rule);
+    }
 }

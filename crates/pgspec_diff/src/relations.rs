@@ -295,13 +295,15 @@ pub(crate) fn tables(p: &mut Planner<'_>) {
         crate::columns::alter(p, &from, t);
         table_settings(p, Some(&from), t);
     }
-    let removed: Vec<Table> = p
+    let mut removed: Vec<Table> = p
         .from
         .tables
         .iter()
         .filter(|f| to.table(&f.schema, &f.name).is_none())
         .cloned()
         .collect();
+    // Inheritance children before their parents (a parent with children does not drop).
+    removed.sort_by_key(|t| std::cmp::Reverse(depth(&p.from, t)));
     for f in &removed {
         // A partition goes with its parent.
         let parent_goes = f.partition_of.as_ref().is_some_and(|po| {
@@ -412,8 +414,9 @@ fn partition_membership(p: &mut Planner<'_>, from: &Table, to: &Table) {
     }
     if let Some(b) = &to.partition_of {
         let parent = qualified(&b.parent_schema, &b.parent_name);
+        // After the columns the parent drops: a partition has exactly its parent's columns.
         p.push_hazard(
-            Phase::Columns,
+            Phase::ReAddedColumns,
             format!("ALTER TABLE {parent} ATTACH PARTITION {name} {}", b.bound),
             vec![hazard(
                 Rule::MigrationValidationScan,

@@ -1,0 +1,1373 @@
+//! Chains of revisions through `pgspec migrate`, built from the peers' own cases (read at run
+//! time from `../shared/peer-cases`, never copied here): each pair A, B of pg-schema-diff,
+//! migra and sqldef gives the chain A → B → A, and pgroll's examples, in their order, give
+//! one revision per example (each operation re-expressed as SQL by this file, appended to the
+//! revision before it).
+//!
+//! A chain runs as a user would: the first revision's migration is written (`migrate new`),
+//! the database made (`up`) and filled (`seed`); then for each revision the document changes,
+//! `migrate new` writes the next file, `migrate apply` applies it to the database with its
+//! rows, and `seed` adds rows. After every step the database's catalog must equal a fresh build
+//! of the revision (the revision's SQL run on an empty database), and the rows of every table
+//! the step keeps must still be there. Then `migrate down` walks the chain back one file at a
+//! time (`--allow-hazards data-loss` when it refuses), each time equal to a fresh build of the
+//! earlier revision.
+//!
+//! `cargo test` runs a fixed sample with every peer represented; `PGSPEC_CHAINS=all` runs
+//! every case of each peer and prints one `chain:` line per chain instead of failing
+//! (scripts/peer-chains.sh collects them into BENCHMARKS.md).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::migrate::{client, pgspec, schema_differences, stderr, text, unique};
+
+fn peers() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peer-cases");
+    dir.is_dir().then_some(dir)
+}
+
+#[allow(clippy::print_stderr)] // the skip is said where the test runner shows it
+fn skipped(test: &str) {
+    eprintln!(
+        "{test}: SKIPPED: ../shared/peer-cases is absent (the peers' cases are read at run time)"
+    );
+}
+
+fn whole_set() -> bool {
+    std::env::var("PGSPEC_CHAINS").is_ok_and(|v| v == "all")
+}
+
+/// In the whole-set mode, every `PGSPEC_CHAINS_STRIDE`-th case of a peer (default: each).
+fn stride<T>(cases: Vec<T>) -> Vec<T> {
+    let every = std::env::var("PGSPEC_CHAINS_STRIDE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    cases.into_iter().step_by(every).collect()
+}
+
+/// One revision: its SQL, and what a user would add to the migration file `migrate new` writes
+/// for it before applying (pgroll's backfills).
+#[derive(Clone, Debug, Default)]
+struct Revision {
+    sql: String,
+    backfills: Vec<Backfill>,
+}
+
+/// Values for rows already there, as pgroll's `up` expression gives them.
+#[derive(Clone, Debug)]
+enum Backfill {
+    /// Before the file's statements: `UPDATE table SET column = (expression)`.
+    Before {
+        table: String,
+        column: String,
+        expression: String,
+    },
+    /// A NOT NULL column added without a default: added nullable, filled, then NOT NULL.
+    NewColumn { column: String, expression: String },
+}
+
+struct Chain {
+    source: &'static str,
+    name: String,
+    revisions: Vec<Revision>,
+}
+
+/// How far a chain went.
+#[derive(Debug)]
+struct Outcome {
+    steps: usize,
+    passed: usize,
+    downs: usize,
+    downs_passed: usize,
+    /// Steps whose rows the new revision refuses (then applied without them).
+    conflicts: Vec<String>,
+    /// Rows the tables held after each step, summed (0: seed could fill no table).
+    rows: i64,
+    failure: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a chain
+
+/// A fresh `pgspec up` of a revision's document in a database of its own, taken down on drop.
+struct Fresh {
+    doc: String,
+    name: String,
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        let _ = pgspec(&["down", &self.doc, "--name", &self.name]);
+    }
+}
+
+/// A fresh build of revision `k`: as `pgspec up` builds its document (with what `up`
+/// provisions, the partitions of today and a default one), which is what its first migration
+/// holds too.
+fn fresh_build(work: &Path, k: usize, sql: &str) -> Result<Fresh, String> {
+    let doc = work.join(format!("revision_{}.md", k + 1));
+    std::fs::write(&doc, document(sql)).map_err(|e| e.to_string())?;
+    let fresh = Fresh {
+        doc: doc.display().to_string(),
+        name: unique("chain_fresh"),
+    };
+    run(&["up", &fresh.doc, "--name", &fresh.name])
+        .map_err(|e| format!("a fresh build of the revision: {e}"))?;
+    Ok(fresh)
+}
+
+/// Row count of every table of the user's schemas, `schema.name`.
+fn counts(database: &str) -> BTreeMap<String, i64> {
+    let mut c = client(database);
+    let tables: Vec<String> = c
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgspec_migrate', 'cron') \
+             AND n.nspname NOT LIKE 'pg_toast%'",
+            &[],
+        )
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .unwrap_or_default();
+    tables
+        .into_iter()
+        .filter_map(|t| {
+            let n: i64 = c
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .ok()?
+                .get(0);
+            Some((t, n))
+        })
+        .collect()
+}
+
+/// Run a `migrate apply` or `down` that must succeed. When the rows the database holds break
+/// the revision it goes to, the file must be rolled back whole (the database still equals the
+/// fresh build `unchanged`); then the tables are emptied and it runs again, and what the rows
+/// broke is returned.
+fn applying(
+    args: &[&str],
+    database: &str,
+    unchanged: Option<&str>,
+) -> Result<Option<String>, String> {
+    let out = pgspec(args);
+    if out.status.code() == Some(0) {
+        return Ok(None);
+    }
+    let err = stderr(&out);
+    let Some(unchanged) = unchanged.filter(|_| rows_conflict(&err)) else {
+        return Err(format!(
+            "`pgspec {}` failed: {}",
+            args.join(" "),
+            text(&out)
+        ));
+    };
+    let rest = schema_differences(database, unchanged);
+    if !rest.is_empty() {
+        return Err(format!(
+            "`pgspec {}` was refused by the rows ({}) and left the database changed:\n{rest}",
+            args.join(" "),
+            err.lines()
+                .find(|l| l.contains("failed on the target"))
+                .unwrap_or("")
+        ));
+    }
+    empty_tables(database);
+    run(args)?;
+    Ok(Some(
+        err.lines()
+            .find(|l| l.contains("failed on the target"))
+            .unwrap_or("")
+            .trim_start_matches("pgspec: error: ")
+            .split("; the file's")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    ))
+}
+
+/// Whether a failed apply was refused by the rows (a constraint they break, a value the new
+/// type cannot hold), not by the migration itself.
+fn rows_conflict(stderr: &str) -> bool {
+    stderr.contains("failed on the target")
+        && [
+            "violate",
+            "contains null values",
+            "could not create unique index",
+            "invalid input",
+        ]
+        .iter()
+        .any(|m| stderr.contains(m))
+}
+
+fn empty_tables(database: &str) {
+    let tables: Vec<String> = counts(database).into_keys().collect();
+    if !tables.is_empty() {
+        client(database)
+            .batch_execute(&format!("TRUNCATE {} CASCADE", tables.join(", ")))
+            .expect("empty the tables");
+    }
+}
+
+/// The migration file `migrate new` just wrote (the last one in `dir`).
+fn last_file(dir: &Path) -> Option<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    files.pop()
+}
+
+/// The user's edit of a written file: pgroll's backfills put in its up section.
+fn add_backfills(file: &Path, backfills: &[Backfill]) -> Result<(), String> {
+    let mut written = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    for b in backfills {
+        match b {
+            Backfill::Before {
+                table,
+                column,
+                expression,
+            } => {
+                let update = format!(
+                    "-- pgspec:up\nUPDATE {} SET {} = ({expression});",
+                    quote(table),
+                    quote(column)
+                );
+                written = written.replacen("-- pgspec:up", &update, 1);
+            }
+            Backfill::NewColumn { column, expression } => {
+                let marker = format!(" ADD COLUMN {} ", unquoted_or_quoted(column));
+                let Some(line) = written
+                    .lines()
+                    .find(|l| l.contains(&marker) && l.ends_with(" NOT NULL;"))
+                    .map(str::to_owned)
+                else {
+                    return Err(format!("no ADD COLUMN {column} … NOT NULL in the file"));
+                };
+                let table = line
+                    .split(" ADD COLUMN ")
+                    .next()
+                    .and_then(|head| head.strip_prefix("ALTER TABLE "))
+                    .unwrap_or_default()
+                    .to_string();
+                let col = unquoted_or_quoted(column);
+                let replacement = format!(
+                    "{};\nUPDATE {table} SET {col} = ({expression});\nALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL;",
+                    line.trim_end_matches(" NOT NULL;")
+                );
+                written = written.replacen(&line, &replacement, 1);
+            }
+        }
+    }
+    std::fs::write(file, written).map_err(|e| e.to_string())
+}
+
+/// How diff writes a column name: bare when it is a plain lower-case word.
+fn unquoted_or_quoted(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_string()
+    } else {
+        quote(name)
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A revision as a design document: its SQL in one block.
+fn document(sql: &str) -> String {
+    let longest = sql
+        .lines()
+        .map(|l| l.len() - l.trim_start_matches('`').len())
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("# revision\n\n{fence}sql\n{sql}\n{fence}\n")
+}
+
+fn run(args: &[&str]) -> Result<std::process::Output, String> {
+    let out = pgspec(args);
+    if out.status.code() == Some(0) {
+        Ok(out)
+    } else {
+        Err(format!(
+            "`pgspec {}` failed: {}",
+            args.join(" "),
+            text(&out)
+        ))
+    }
+}
+
+fn run_chain(chain: &Chain) -> Outcome {
+    let mut outcome = Outcome {
+        steps: chain.revisions.len(),
+        passed: 0,
+        downs: 0,
+        downs_passed: 0,
+        conflicts: Vec::new(),
+        rows: 0,
+        failure: None,
+    };
+    if let Err(why) = walk(chain, &mut outcome) {
+        outcome.failure = Some(why);
+    }
+    outcome
+}
+
+fn walk(chain: &Chain, outcome: &mut Outcome) -> Result<(), String> {
+    let work = tempfile::tempdir().expect("tempdir");
+    let doc = work.path().join("schema.md");
+    let doc_s = doc.display().to_string();
+    let database = pgspec::up::database_name_for(&doc_s);
+    struct Down(String);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = pgspec(&["down", &self.0]);
+        }
+    }
+    let _down = Down(doc_s.clone());
+    let mut builds: Vec<Fresh> = Vec::new();
+    // Per revision, its fresh build (a revision seen before shares the build).
+    let mut fresh: Vec<String> = Vec::new();
+    // Each applied file with the revision it leads to.
+    let mut applied: Vec<usize> = Vec::new();
+    for (k, revision) in chain.revisions.iter().enumerate() {
+        let step = |why: String| format!("step {} of {}: {why}", k + 1, chain.revisions.len());
+        let seen = chain.revisions[..k]
+            .iter()
+            .position(|r| r.sql == revision.sql);
+        match seen {
+            Some(j) => fresh.push(fresh[j].clone()),
+            None => {
+                builds.push(fresh_build(work.path(), k, &revision.sql).map_err(step)?);
+                fresh.push(builds.last().expect("pushed").name.clone());
+            }
+        }
+        std::fs::write(&doc, document(&revision.sql)).expect("write the document");
+        let out =
+            run(&["migrate", "new", &doc_s, "--name", &format!("r{}", k + 1)]).map_err(step)?;
+        let wrote = !String::from_utf8_lossy(&out.stdout).trim().is_empty();
+        if k == 0 {
+            run(&["up", &doc_s]).map_err(step)?;
+        }
+        if wrote && k > 0 {
+            applied.push(k);
+            if !revision.backfills.is_empty() {
+                let file = last_file(&work.path().join("migrations")).expect("a file");
+                add_backfills(&file, &revision.backfills).map_err(step)?;
+                run(&["migrate", "hash", &doc_s]).map_err(step)?;
+            }
+        }
+        let mut before = counts(&database);
+        let conflicted = applying(
+            &["migrate", "apply", &doc_s],
+            &database,
+            k.checked_sub(1).map(|j| fresh[j].as_str()),
+        )
+        .map_err(step)?;
+        if let Some(c) = conflicted {
+            outcome.conflicts.push(format!("step {}: {c}", k + 1));
+            before = counts(&database);
+        }
+        let after = counts(&database);
+        let loses_data = wrote
+            && k > 0
+            && std::fs::read_to_string(last_file(&work.path().join("migrations")).expect("file"))
+                .unwrap_or_default()
+                .split("-- pgspec:down")
+                .next()
+                .is_some_and(|up| up.contains("migration-drops-data"));
+        for (table, n) in &before {
+            if after.get(table).is_some_and(|m| m < n) && !loses_data {
+                return Err(step(format!(
+                    "{table} had {n} rows and has {} after the migration, which declares no data loss",
+                    after[table]
+                )));
+            }
+        }
+        let rest = schema_differences(&database, &fresh[k]);
+        if !rest.is_empty() {
+            return Err(step(format!(
+                "after apply, the database differs from a fresh build of the revision:\n{rest}"
+            )));
+        }
+        // Rows for the next step: three more in each table seed can fill.
+        let rows = (3 * (k + 1)).to_string();
+        let out = pgspec(&["seed", &doc_s, "--rows", &rows]);
+        if out.status.code() != Some(0) && !stderr(&out).contains("could not") {
+            return Err(step(format!("seed: {}", text(&out))));
+        }
+        outcome.rows += counts(&database).values().sum::<i64>();
+        outcome.passed += 1;
+    }
+    // The way back, one file at a time.
+    outcome.downs = applied.len();
+    while let Some(k) = applied.pop() {
+        // Back at the revision the file before it led to (else the first).
+        let back = applied.last().copied().unwrap_or(0);
+        let step = |why: String| format!("down from revision {}: {why}", k + 1);
+        let mut args = vec!["migrate", "down", doc_s.as_str(), "1"];
+        let out = pgspec(&args);
+        if out.status.code() != Some(0) {
+            if stderr(&out).contains("loses data") {
+                args.extend(["--allow-hazards", "data-loss"]);
+            }
+            let conflicted = applying(&args, &database, Some(fresh[k].as_str())).map_err(step)?;
+            if let Some(c) = conflicted {
+                outcome
+                    .conflicts
+                    .push(format!("down from revision {}: {c}", k + 1));
+            }
+        }
+        let rest = schema_differences(&database, &fresh[back]);
+        if !rest.is_empty() {
+            return Err(step(format!(
+                "the database differs from a fresh build of revision {}:\n{rest}",
+                back + 1
+            )));
+        }
+        outcome.downs_passed += 1;
+    }
+    Ok(())
+}
+
+/// Run `chains`; in the whole-set mode print one line each, else fail on any failure.
+#[allow(clippy::print_stderr)] // the whole-set mode reports where the test runner shows it
+fn check(test: &str, mut chains: Vec<Chain>) {
+    if let Ok(only) = std::env::var("PGSPEC_CHAINS_FILTER") {
+        chains.retain(|c| c.name.contains(&only));
+    }
+    let mut failures = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut rowless = Vec::new();
+    let (mut steps, mut passed) = (0, 0);
+    for chain in &chains {
+        let o = run_chain(chain);
+        steps += o.steps + o.downs;
+        passed += o.passed + o.downs_passed;
+        if whole_set() {
+            eprintln!(
+                "chain: {}\t{}\t{}/{}\t{}/{}\t{}\t{}\t{}",
+                chain.source,
+                chain.name,
+                o.passed,
+                o.steps,
+                o.downs_passed,
+                o.downs,
+                o.conflicts.len(),
+                o.rows,
+                o.failure
+                    .as_deref()
+                    .map(|f| f
+                        .lines()
+                        .filter(|l| {
+                            let l = l.trim();
+                            !(l.is_empty()
+                                || l == "stdout:"
+                                || l == "stderr:"
+                                || l.starts_with("exit "))
+                        })
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .join(" ⏎ ")
+                        .replace('\t', " "))
+                    .unwrap_or_else(|| "ok".into())
+            );
+        }
+        conflicts.extend(
+            o.conflicts
+                .iter()
+                .map(|c| format!("{} {}: {c}", chain.source, chain.name)),
+        );
+        if o.rows == 0 && o.failure.is_none() {
+            rowless.push(format!("{} {}", chain.source, chain.name));
+        }
+        if let Some(f) = o.failure {
+            failures.push(format!("{} {}: {f}", chain.source, chain.name));
+        }
+    }
+    eprintln!(
+        "{test}: {} chains, {passed} of {steps} steps passed; {} applied only once the rows the new revision refuses were gone{}",
+        chains.len(),
+        conflicts.len(),
+        conflicts
+            .iter()
+            .map(|c| format!("\n  {c}"))
+            .collect::<String>()
+    );
+    assert!(!chains.is_empty(), "no chain was read");
+    if !whole_set() {
+        assert!(
+            rowless.is_empty(),
+            "seed filled no table along these chains: {rowless:?}"
+        );
+        assert!(
+            failures.is_empty(),
+            "{} of {} chains fail:\n{}",
+            failures.len(),
+            chains.len(),
+            failures.join("\n\n")
+        );
+    }
+}
+
+/// A → B → A from two SQL texts.
+fn pair(source: &'static str, name: String, a: &str, b: &str) -> Chain {
+    let revision = |sql: &str| Revision {
+        sql: sql.to_string(),
+        backfills: Vec::new(),
+    };
+    Chain {
+        source,
+        name,
+        revisions: vec![revision(a), revision(b), revision(a)],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The peers' pairs
+
+/// pg-schema-diff cases in the sample (`group/case`): the rows of each side break the other's
+/// constraint (rolled back, then applied without them).
+const PG_SCHEMA_DIFF_SAMPLE: &[&str] = &[
+    "check_constraint/020-alter-a-check-constraint-expression",
+    "foreign_key_constraint/007-add-fk-owning-table-is-not-new",
+];
+
+#[test]
+fn migrate_chains_from_pg_schema_diff_pairs() {
+    let Some(peers) = peers() else {
+        return skipped("migrate_chains_from_pg_schema_diff_pairs");
+    };
+    let root = peers.join("pg-schema-diff");
+    let cases: Vec<PathBuf> = if whole_set() {
+        let mut all: Vec<PathBuf> = std::fs::read_dir(&root)
+            .expect("pg-schema-diff")
+            .filter_map(Result::ok)
+            .filter(|g| g.path().is_dir())
+            .flat_map(|g| {
+                std::fs::read_dir(g.path())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .map(|c| c.path())
+            })
+            .filter(|c| {
+                let meta = std::fs::read_to_string(c.join("meta.json")).unwrap_or_default();
+                c.join("a.sql").exists()
+                    && !meta.contains("\"expected_error\"")
+                    && !meta.contains("\"roles\"")
+                    && !meta.contains("\"plan_factory\"")
+            })
+            .collect();
+        all.sort();
+        stride(all)
+    } else {
+        PG_SCHEMA_DIFF_SAMPLE.iter().map(|c| root.join(c)).collect()
+    };
+    let chains = cases
+        .iter()
+        .map(|c| {
+            let read = |f: &str| {
+                std::fs::read_to_string(c.join(f))
+                    .unwrap_or_else(|e| panic!("{}: {e}", c.join(f).display()))
+            };
+            let name = c.strip_prefix(&root).unwrap_or(c).display().to_string();
+            pair("pg-schema-diff", name, &read("a.sql"), &read("b.sql"))
+        })
+        .collect();
+    check("migrate_chains_from_pg_schema_diff_pairs", chains);
+}
+
+/// migra fixtures in the sample: their way back (B → A) once failed in diff's order of
+/// statements (an identity dropped after a default is set; a partition attached before its
+/// parent drops a column).
+const MIGRA_SAMPLE: &[&str] = &["identitycols", "partitioning"];
+
+#[test]
+fn migrate_chains_from_migra_fixtures() {
+    let Some(peers) = peers() else {
+        return skipped("migrate_chains_from_migra_fixtures");
+    };
+    let root = peers.join("migra").join("FIXTURES");
+    let names: Vec<String> = if whole_set() {
+        let mut all: Vec<String> = std::fs::read_dir(&root)
+            .expect("migra fixtures")
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("a.sql").exists())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        all.sort();
+        stride(all)
+    } else {
+        MIGRA_SAMPLE.iter().map(|s| (*s).to_string()).collect()
+    };
+    let chains = names
+        .into_iter()
+        .map(|n| {
+            let read = |f: &str| std::fs::read_to_string(root.join(&n).join(f)).unwrap_or_default();
+            let (a, b) = (read("a.sql"), read("b.sql"));
+            pair("migra", n, &a, &b)
+        })
+        .collect();
+    check("migrate_chains_from_migra_fixtures", chains);
+}
+
+/// sqldef cases in the sample, `(file after tests_, case)`.
+const SQLDEF_SAMPLE: &[(&str, &str)] = &[("identity", "RemoveIdentityFromColumn")];
+
+#[test]
+fn migrate_chains_from_sqldef_cases() {
+    let Some(peers) = peers() else {
+        return skipped("migrate_chains_from_sqldef_cases");
+    };
+    let root = peers.join("sqldef").join("psqldef");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("psqldef")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("tests_"))
+        })
+        .collect();
+    files.sort();
+    let mut chains = Vec::new();
+    for f in files {
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().trim_start_matches("tests_").to_string())
+            .unwrap_or_default();
+        let yaml = yaml::parse(&std::fs::read_to_string(&f).expect("read yml"));
+        for (name, case) in yaml.entries() {
+            let sampled = SQLDEF_SAMPLE
+                .iter()
+                .any(|(file, n)| *file == stem && *n == name);
+            if !(sampled || whole_set() && sqldef_runs_here(case)) {
+                continue;
+            }
+            let field = |k: &str| case.get(k).and_then(yaml::Yaml::text).unwrap_or_default();
+            chains.push(pair(
+                "sqldef",
+                format!("{stem}/{name}"),
+                &field("current"),
+                &field("desired"),
+            ));
+        }
+    }
+    let chains = if whole_set() { stride(chains) } else { chains };
+    check("migrate_chains_from_sqldef_cases", chains);
+}
+
+/// A sqldef case for plain PostgreSQL 15 that builds both sides without roles of its own.
+fn sqldef_runs_here(case: &yaml::Yaml) -> bool {
+    let flag = |k: &str| case.get(k).is_some();
+    let version = |k: &str, default: u32| {
+        case.get(k)
+            .and_then(yaml::Yaml::text)
+            .and_then(|v| v.split('.').next().and_then(|m| m.parse().ok()))
+            .unwrap_or(default)
+    };
+    !flag("offline")
+        && !flag("error")
+        && !flag("managed_roles")
+        && !flag("user")
+        && case.get("flavor").is_none()
+        && version("min_version", 0) <= 15
+        && version("max_version", 99) >= 15
+        && case.get("desired").is_some()
+}
+
+// ---------------------------------------------------------------------------------------------
+// pgroll's examples
+
+/// How many of pgroll's examples, in their order, the sample runs.
+const PGROLL_SAMPLE: usize = 8;
+
+#[test]
+#[allow(clippy::print_stderr)] // where the whole set stops is said where the runner shows it
+fn migrate_chain_from_pgroll_examples() {
+    let Some(peers) = peers() else {
+        return skipped("migrate_chain_from_pgroll_examples");
+    };
+    let dir = peers.join("pgroll").join("examples");
+    let order = std::fs::read_to_string(dir.join(".ledger")).expect("pgroll's .ledger");
+    let take = if whole_set() {
+        usize::MAX
+    } else {
+        PGROLL_SAMPLE
+    };
+    let mut revisions: Vec<Revision> = Vec::new();
+    let mut script = String::new();
+    let mut stopped = None;
+    for name in order.lines().filter(|l| !l.trim().is_empty()).take(take) {
+        let yaml = yaml::parse(&std::fs::read_to_string(dir.join(name)).expect("example"));
+        match pgroll::revision(&yaml) {
+            Ok((sql, backfills)) => {
+                script.push_str(&format!("-- {name}\n{sql}\n"));
+                revisions.push(Revision {
+                    sql: script.clone(),
+                    backfills,
+                });
+            }
+            Err(why) => {
+                stopped = Some(format!("{name}: {why}"));
+                break;
+            }
+        }
+    }
+    if let Some(why) = &stopped {
+        assert!(
+            whole_set(),
+            "the sample reaches an example this file cannot re-express: {why}"
+        );
+        eprintln!("pgroll: the chain stops before {why}");
+    }
+    let chain = Chain {
+        source: "pgroll",
+        name: format!("examples 1–{}", revisions.len()),
+        revisions,
+    };
+    check("migrate_chain_from_pgroll_examples", vec![chain]);
+}
+
+/// pgroll's operations as SQL.
+mod pgroll {
+    use super::yaml::Yaml;
+    use super::{quote, Backfill};
+
+    fn text(y: &Yaml, key: &str) -> Option<String> {
+        y.get(key).and_then(Yaml::text)
+    }
+
+    fn need(y: &Yaml, key: &str) -> Result<String, String> {
+        text(y, key).ok_or_else(|| format!("no `{key}`"))
+    }
+
+    fn names(y: Option<&Yaml>) -> Vec<String> {
+        y.map(|l| l.items().iter().filter_map(Yaml::text).collect())
+            .unwrap_or_default()
+    }
+
+    fn quoted_list(names: &[String]) -> String {
+        names
+            .iter()
+            .map(|n| quote(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A column of `create_table` or `add_column`: its definition and comment. pgroll's
+    /// columns are NOT NULL unless `nullable: true`.
+    fn column(c: &Yaml, inline_pk: bool) -> Result<(String, Option<String>), String> {
+        let name = need(c, "name")?;
+        let mut def = format!("{} {}", quote(&name), need(c, "type")?);
+        if let Some(identity) = c.get("generated").and_then(|g| g.get("identity")) {
+            let kind = text(identity, "user_specified_values").unwrap_or_else(|| "ALWAYS".into());
+            def.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
+        }
+        if let Some(d) = text(c, "default") {
+            def.push_str(&format!(" DEFAULT {d}"));
+        }
+        let pk = c
+            .get("pk")
+            .and_then(Yaml::text)
+            .is_some_and(|v| v == "true");
+        if pk && inline_pk {
+            def.push_str(" PRIMARY KEY");
+        }
+        let nullable = text(c, "nullable").is_some_and(|v| v == "true");
+        if !nullable && !pk {
+            def.push_str(" NOT NULL");
+        }
+        if text(c, "unique").is_some_and(|v| v == "true") {
+            def.push_str(" UNIQUE");
+        }
+        if let Some(check) = c.get("check") {
+            def.push_str(&format!(
+                " CONSTRAINT {} CHECK ({})",
+                quote(&need(check, "name")?),
+                need(check, "constraint")?
+            ));
+        }
+        if let Some(r) = c.get("references") {
+            def.push_str(&format!(
+                " CONSTRAINT {} REFERENCES {} ({})",
+                quote(&need(r, "name")?),
+                quote(&need(r, "table")?),
+                quote(&need(r, "column")?)
+            ));
+            if let Some(action) = text(r, "on_delete") {
+                def.push_str(&format!(" ON DELETE {action}"));
+            }
+        }
+        Ok((def, text(c, "comment")))
+    }
+
+    fn comment_on_column(table: &str, column: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON COLUMN {}.{} IS {};",
+            quote(table),
+            quote(column),
+            comment.map_or("NULL".to_string(), |c| format!(
+                "'{}'",
+                c.replace('\'', "''")
+            ))
+        )
+    }
+
+    /// A table constraint of `create_table`'s `constraints` or of `create_constraint`.
+    fn constraint(c: &Yaml) -> Result<String, String> {
+        let name = quote(&need(c, "name")?);
+        let columns = quoted_list(&names(c.get("columns")));
+        let body = match need(c, "type")?.as_str() {
+            "primary_key" => format!("PRIMARY KEY ({columns})"),
+            "unique" => {
+                let include = names(
+                    c.get("index_parameters")
+                        .and_then(|p| p.get("include_columns")),
+                );
+                if include.is_empty() {
+                    format!("UNIQUE ({columns})")
+                } else {
+                    format!("UNIQUE ({columns}) INCLUDE ({})", quoted_list(&include))
+                }
+            }
+            "check" => format!("CHECK ({})", need(c, "check")?),
+            "foreign_key" => {
+                let r = c.get("references").ok_or("no `references`")?;
+                let mut s = format!(
+                    "FOREIGN KEY ({columns}) REFERENCES {} ({})",
+                    quote(&need(r, "table")?),
+                    quoted_list(&names(r.get("columns")))
+                );
+                if let Some(m) = text(r, "match_type") {
+                    s.push_str(&format!(" MATCH {m}"));
+                }
+                for (key, clause) in [("on_delete", "ON DELETE"), ("on_update", "ON UPDATE")] {
+                    if let Some(a) = text(r, key) {
+                        s.push_str(&format!(" {clause} {a}"));
+                    }
+                }
+                s
+            }
+            "exclude" => {
+                let e = c.get("exclude").ok_or("no `exclude`")?;
+                let mut s = format!(
+                    "EXCLUDE USING {} ({})",
+                    need(e, "index_method")?,
+                    need(e, "elements")?
+                );
+                if let Some(p) = text(e, "predicate") {
+                    s.push_str(&format!(" WHERE ({p})"));
+                }
+                s
+            }
+            other => return Err(format!("constraint type {other}")),
+        };
+        Ok(format!("CONSTRAINT {name} {body}"))
+    }
+
+    /// One example (a list of operations) as SQL statements, with the backfills its `up`
+    /// expressions give for rows already there.
+    pub(super) fn revision(example: &Yaml) -> Result<(String, Vec<Backfill>), String> {
+        let mut sql = Vec::new();
+        let mut backfills = Vec::new();
+        let operations = example.get("operations").ok_or("no operations")?;
+        for op in operations.items() {
+            let (kind, o) = op.entries().into_iter().next().ok_or("empty operation")?;
+            operation(kind, o, &mut sql, &mut backfills)?;
+        }
+        Ok((sql.join("\n"), backfills))
+    }
+
+    fn operation(
+        kind: &str,
+        o: &Yaml,
+        sql: &mut Vec<String>,
+        backfills: &mut Vec<Backfill>,
+    ) -> Result<(), String> {
+        let table = || need(o, "table").map(|t| quote(&t));
+        match kind {
+            "create_table" => {
+                let name = need(o, "name")?;
+                let columns = o.get("columns").map(Yaml::items).unwrap_or_default();
+                let pks: Vec<String> = columns
+                    .iter()
+                    .filter(|c| text(c, "pk").is_some_and(|v| v == "true"))
+                    .filter_map(|c| text(c, "name"))
+                    .collect();
+                let mut parts = Vec::new();
+                let mut comments = Vec::new();
+                for c in &columns {
+                    let (def, comment) = column(c, pks.len() == 1)?;
+                    parts.push(def);
+                    if let Some(comment) = comment {
+                        comments.push(comment_on_column(&name, &need(c, "name")?, Some(&comment)));
+                    }
+                }
+                if pks.len() > 1 {
+                    parts.push(format!("PRIMARY KEY ({})", quoted_list(&pks)));
+                }
+                for c in o.get("constraints").map(Yaml::items).unwrap_or_default() {
+                    parts.push(constraint(&c)?);
+                }
+                sql.push(format!(
+                    "CREATE TABLE {} (\n    {}\n);",
+                    quote(&name),
+                    parts.join(",\n    ")
+                ));
+                if let Some(comment) = text(o, "comment") {
+                    sql.push(format!(
+                        "COMMENT ON TABLE {} IS '{}';",
+                        quote(&name),
+                        comment.replace('\'', "''")
+                    ));
+                }
+                sql.extend(comments);
+            }
+            "add_column" => {
+                let t = need(o, "table")?;
+                let c = o.get("column").ok_or("no `column`")?;
+                let (def, comment) = column(c, true)?;
+                sql.push(format!("ALTER TABLE {} ADD COLUMN {def};", quote(&t)));
+                let name = need(c, "name")?;
+                if let Some(comment) = comment {
+                    sql.push(comment_on_column(&t, &name, Some(&comment)));
+                }
+                let not_null = text(c, "nullable").is_none_or(|v| v != "true");
+                if let (true, None, Some(up)) = (not_null, text(c, "default"), text(o, "up")) {
+                    backfills.push(Backfill::NewColumn {
+                        column: name,
+                        expression: up,
+                    });
+                }
+            }
+            "drop_column" => sql.push(format!(
+                "ALTER TABLE {} DROP COLUMN {};",
+                table()?,
+                quote(&need(o, "column")?)
+            )),
+            "drop_table" => sql.push(format!("DROP TABLE {};", quote(&need(o, "name")?))),
+            "rename_table" => sql.push(format!(
+                "ALTER TABLE {} RENAME TO {};",
+                quote(&need(o, "from")?),
+                quote(&need(o, "to")?)
+            )),
+            "rename_column" | "rename_constraint" => sql.push(format!(
+                "ALTER TABLE {} RENAME {} {} TO {};",
+                table()?,
+                if kind == "rename_column" {
+                    "COLUMN"
+                } else {
+                    "CONSTRAINT"
+                },
+                quote(&need(o, "from")?),
+                quote(&need(o, "to")?)
+            )),
+            "sql" => {
+                let up = need(o, "up")?;
+                sql.push(format!("{};", up.trim().trim_end_matches(';')));
+            }
+            "create_index" => {
+                let mut s = String::from("CREATE ");
+                if text(o, "unique").is_some_and(|v| v == "true") {
+                    s.push_str("UNIQUE ");
+                }
+                s.push_str(&format!(
+                    "INDEX {} ON {}",
+                    quote(&need(o, "name")?),
+                    table()?
+                ));
+                if let Some(m) = text(o, "method") {
+                    s.push_str(&format!(" USING {m}"));
+                }
+                let columns: Vec<String> = o
+                    .get("columns")
+                    .map(Yaml::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| {
+                        let mut part = quote(&text(c, "column").unwrap_or_default());
+                        if let Some(opclass) = c.get("opclass").and_then(|x| text(x, "name")) {
+                            part.push_str(&format!(" {opclass}"));
+                        }
+                        part
+                    })
+                    .collect();
+                s.push_str(&format!(" ({})", columns.join(", ")));
+                if let Some(p) = text(o, "storage_parameters") {
+                    s.push_str(&format!(" WITH ({p})"));
+                }
+                if let Some(p) = text(o, "predicate") {
+                    s.push_str(&format!(" WHERE {p}"));
+                }
+                sql.push(format!("{s};"));
+            }
+            "drop_index" => sql.push(format!("DROP INDEX {};", quote(&need(o, "name")?))),
+            "drop_constraint" | "drop_multicolumn_constraint" => sql.push(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};",
+                table()?,
+                quote(&need(o, "name")?)
+            )),
+            "create_constraint" => {
+                sql.push(format!("ALTER TABLE {} ADD {};", table()?, constraint(o)?));
+            }
+            "set_replica_identity" => {
+                let identity = o.get("identity").ok_or("no `identity`")?;
+                let how = match need(identity, "type")?.as_str() {
+                    "index" => format!("USING INDEX {}", quote(&need(identity, "index")?)),
+                    other => other.to_uppercase(),
+                };
+                sql.push(format!("ALTER TABLE {} REPLICA IDENTITY {how};", table()?));
+            }
+            "alter_column" => alter_column(o, sql, backfills)?,
+            other => return Err(format!("operation {other}")),
+        }
+        Ok(())
+    }
+
+    fn alter_column(
+        o: &Yaml,
+        sql: &mut Vec<String>,
+        backfills: &mut Vec<Backfill>,
+    ) -> Result<(), String> {
+        let t = need(o, "table")?;
+        let c = need(o, "column")?;
+        let alter = format!("ALTER TABLE {} ", quote(&t));
+        let mut constrains = false;
+        if let Some(ty) = text(o, "type") {
+            sql.push(format!(
+                "{alter}ALTER COLUMN {} TYPE {ty} USING {}::{ty};",
+                quote(&c),
+                quote(&c)
+            ));
+        }
+        if let Some(d) = o.get("default") {
+            sql.push(match d.text() {
+                Some(d) => format!("{alter}ALTER COLUMN {} SET DEFAULT {d};", quote(&c)),
+                None => format!("{alter}ALTER COLUMN {} DROP DEFAULT;", quote(&c)),
+            });
+        }
+        if let Some(n) = text(o, "nullable") {
+            let set = if n == "true" { "DROP" } else { "SET" };
+            constrains |= n != "true";
+            sql.push(format!("{alter}ALTER COLUMN {} {set} NOT NULL;", quote(&c)));
+        }
+        if let Some(u) = o.get("unique") {
+            constrains = true;
+            sql.push(format!(
+                "{alter}ADD CONSTRAINT {} UNIQUE ({});",
+                quote(&need(u, "name")?),
+                quote(&c)
+            ));
+        }
+        if let Some(k) = o.get("check") {
+            constrains = true;
+            sql.push(format!(
+                "{alter}ADD CONSTRAINT {} CHECK ({});",
+                quote(&need(k, "name")?),
+                need(k, "constraint")?
+            ));
+        }
+        if let Some(r) = o.get("references") {
+            constrains = true;
+            let mut s = format!(
+                "{alter}ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+                quote(&need(r, "name")?),
+                quote(&c),
+                quote(&need(r, "table")?),
+                quote(&need(r, "column")?)
+            );
+            if let Some(a) = text(r, "on_delete") {
+                s.push_str(&format!(" ON DELETE {a}"));
+            }
+            sql.push(format!("{s};"));
+        }
+        if let Some(comment) = o.get("comment") {
+            sql.push(comment_on_column(&t, &c, comment.text().as_deref()));
+        }
+        if let (true, Some(up)) = (constrains, text(o, "up")) {
+            backfills.push(Backfill::Before {
+                table: t,
+                column: c,
+                expression: up,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The part of YAML the peers' files use: block mappings and sequences by indentation, plain
+/// and quoted scalars, `[a, b]` flow sequences, `|` block scalars, `null`, full-line comments.
+mod yaml {
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Yaml {
+        Map(Vec<(String, Yaml)>),
+        List(Vec<Yaml>),
+        Text(String),
+        Null,
+    }
+
+    impl Yaml {
+        pub fn get(&self, key: &str) -> Option<&Yaml> {
+            match self {
+                Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+
+        pub fn text(&self) -> Option<String> {
+            match self {
+                Yaml::Text(s) => Some(s.clone()),
+                _ => None,
+            }
+        }
+
+        pub fn items(&self) -> Vec<Yaml> {
+            match self {
+                Yaml::List(items) => items.clone(),
+                _ => Vec::new(),
+            }
+        }
+
+        pub fn entries(&self) -> Vec<(&str, &Yaml)> {
+            match self {
+                Yaml::Map(entries) => entries.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    /// A line: its indentation and its text (`None`: blank).
+    struct Line {
+        indent: usize,
+        text: Option<String>,
+    }
+
+    pub fn parse(source: &str) -> Yaml {
+        let mut lines: Vec<Line> = source
+            .lines()
+            .map(|l| {
+                let trimmed = l.trim_start();
+                Line {
+                    indent: l.len() - trimmed.len(),
+                    text: (!trimmed.is_empty()).then(|| l.to_string()),
+                }
+            })
+            .collect();
+        let mut i = 0;
+        skip_blank(&lines, &mut i);
+        match lines.get(i).map(|l| l.indent) {
+            Some(indent) => node(&mut lines, &mut i, indent),
+            None => Yaml::Null,
+        }
+    }
+
+    fn is_comment(l: &Line) -> bool {
+        l.text
+            .as_deref()
+            .is_some_and(|t| t.trim_start().starts_with('#'))
+    }
+
+    fn skip_blank(lines: &[Line], i: &mut usize) {
+        while *i < lines.len() && (lines[*i].text.is_none() || is_comment(&lines[*i])) {
+            *i += 1;
+        }
+    }
+
+    fn content(l: &Line) -> &str {
+        l.text.as_deref().unwrap_or("").trim()
+    }
+
+    fn is_item(l: &Line) -> bool {
+        let c = content(l);
+        c == "-" || c.starts_with("- ")
+    }
+
+    /// The block at `indent` starting at line `i`.
+    fn node(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+        skip_blank(lines, i);
+        if *i < lines.len() && is_item(&lines[*i]) {
+            list(lines, i, indent)
+        } else {
+            map(lines, i, indent)
+        }
+    }
+
+    fn list(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+        let mut items = Vec::new();
+        loop {
+            skip_blank(lines, i);
+            if *i >= lines.len() || lines[*i].indent != indent || !is_item(&lines[*i]) {
+                break;
+            }
+            let rest = content(&lines[*i])[1..].trim_start().to_string();
+            if rest.is_empty() {
+                *i += 1;
+                skip_blank(lines, i);
+                let child = lines.get(*i).map_or(indent + 2, |l| l.indent);
+                items.push(node(lines, i, child));
+            } else if key_value(&rest).is_some() {
+                // `- key: value`: the item is a mapping starting on this line.
+                let child = indent + 2;
+                lines[*i] = Line {
+                    indent: child,
+                    text: Some(format!("{}{rest}", " ".repeat(child))),
+                };
+                items.push(map(lines, i, child));
+            } else {
+                items.push(scalar(&rest));
+                *i += 1;
+            }
+        }
+        Yaml::List(items)
+    }
+
+    /// `key: value` or `key:`, the key unquoted.
+    fn key_value(s: &str) -> Option<(String, String)> {
+        if let Some(q) = s.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            let end = s[1..].find(q)? + 1;
+            let rest = s[end + 1..].strip_prefix(':')?;
+            return Some((s[1..end].to_string(), rest.trim().to_string()));
+        }
+        let (k, v) = match s.find(": ") {
+            Some(p) => (&s[..p], &s[p + 2..]),
+            None => (s.strip_suffix(':')?, ""),
+        };
+        (!k.is_empty() && !k.contains(' ')).then(|| (k.to_string(), v.trim().to_string()))
+    }
+
+    fn map(lines: &mut [Line], i: &mut usize, indent: usize) -> Yaml {
+        let mut entries = Vec::new();
+        loop {
+            skip_blank(lines, i);
+            if *i >= lines.len() || lines[*i].indent != indent || is_item(&lines[*i]) {
+                break;
+            }
+            let Some((key, value)) = key_value(content(&lines[*i])) else {
+                *i += 1;
+                continue;
+            };
+            *i += 1;
+            let v = if value.starts_with('|') || value.starts_with('>') {
+                block_scalar(lines, i, indent)
+            } else if value.is_empty() {
+                skip_blank(lines, i);
+                match lines.get(*i) {
+                    Some(l) if l.indent > indent => {
+                        let child = l.indent;
+                        node(lines, i, child)
+                    }
+                    // A sequence may sit at its key's indentation.
+                    Some(l) if l.indent == indent && is_item(l) => list(lines, i, indent),
+                    _ => Yaml::Null,
+                }
+            } else {
+                scalar(&value)
+            };
+            entries.push((key, v));
+        }
+        Yaml::Map(entries)
+    }
+
+    /// The lines indented deeper than `indent` (blank ones included), without their common
+    /// indentation, each ending in a newline.
+    fn block_scalar(lines: &[Line], i: &mut usize, indent: usize) -> Yaml {
+        let start = *i;
+        while *i < lines.len() && (lines[*i].text.is_none() || lines[*i].indent > indent) {
+            *i += 1;
+        }
+        let body = &lines[start..*i];
+        let common = body
+            .iter()
+            .filter(|l| l.text.is_some())
+            .map(|l| l.indent)
+            .min()
+            .unwrap_or(0);
+        let mut text: String = body
+            .iter()
+            .map(|l| {
+                l.text
+                    .as_deref()
+                    .map_or("", |t| t.get(common..).unwrap_or(""))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        text = text.trim_end_matches('\n').to_string();
+        text.push('\n');
+        Yaml::Text(text)
+    }
+
+    fn scalar(s: &str) -> Yaml {
+        let s = s.trim();
+        if s == "null" || s == "~" {
+            return Yaml::Null;
+        }
+        if let Some(inner) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+            return Yaml::Text(inner.replace("''", "'"));
+        }
+        if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            return Yaml::Text(inner.replace("\\\"", "\"").replace("\\\\", "\\"));
+        }
+        if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            return Yaml::List(
+                inner
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(scalar)
+                    .collect(),
+            );
+        }
+        Yaml::Text(s.to_string())
+    }
+
+    #[test]
+    fn the_subset_the_peers_use_reads_as_yaml_does() {
+        let y = parse(
+            "# header\nops:\n  - create:\n      name: 'it''s'\n      cols: [a, b]\n      gone: null\n  - sql:\n      up: SELECT 1\nCase:\n  current: |\n    CREATE TABLE t (\n      id int\n    );\n\n  desired: \"\"\nlist:\n- x\n- y\n",
+        );
+        let ops = y.get("ops").expect("ops").items();
+        let create = ops[0].get("create").expect("create");
+        assert_eq!(
+            create.get("name").and_then(Yaml::text).as_deref(),
+            Some("it's")
+        );
+        assert_eq!(
+            create.get("cols").map(Yaml::items).map(|l| l.len()),
+            Some(2)
+        );
+        assert_eq!(create.get("gone"), Some(&Yaml::Null));
+        assert_eq!(
+            ops[1]
+                .get("sql")
+                .and_then(|s| s.get("up"))
+                .and_then(Yaml::text)
+                .as_deref(),
+            Some("SELECT 1")
+        );
+        let case = y.get("Case").expect("case");
+        assert_eq!(
+            case.get("current").and_then(Yaml::text).as_deref(),
+            Some("CREATE TABLE t (\n  id int\n);\n")
+        );
+        assert_eq!(
+            case.get("desired").and_then(Yaml::text).as_deref(),
+            Some("")
+        );
+        assert_eq!(y.get("list").map(Yaml::items).map(|l| l.len()), Some(2));
+    }
+}
