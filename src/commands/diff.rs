@@ -954,7 +954,8 @@ fn refusal(object: &str, message: String) -> Refusal {
     }
 }
 
-fn json_statements(plan: &Plan) -> serde_json::Value {
+/// A plan's statements with their hazards, as `diff` and `drift` print them in JSON.
+pub(crate) fn json_statements(plan: &Plan) -> serde_json::Value {
     plan.statements
         .iter()
         .map(|s| {

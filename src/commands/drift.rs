@@ -145,22 +145,6 @@ fn print(args: &DriftArgs, database: &str, d: &migrate::drift::Drift) -> Result<
             .map(|l| format!("left out of the document, as `pgspec up` leaves it out: {l}")),
     );
     if args.format == ReportFormat::Json {
-        let statements: Vec<serde_json::Value> = d
-            .plan
-            .statements
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "sql": s.sql,
-                    "transactional": s.transactional,
-                    "hazards": s.hazards.iter().map(|h| serde_json::json!({
-                        "code": h.code.code(),
-                        "name": h.code.name(),
-                        "message": h.message,
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
         let value = json_envelope(
             "drift",
             serde_json::json!({
@@ -168,7 +152,7 @@ fn print(args: &DriftArgs, database: &str, d: &migrate::drift::Drift) -> Result<
                 "code": serde_json::Value::Null,
                 "message": message,
                 "database": database,
-                "statements": statements,
+                "statements": super::diff::json_statements(&d.plan),
                 "migrations": d.migrations,
                 "notes": notes,
             }),
