@@ -13,6 +13,7 @@ use pgspec::diagnostics::render::{
     render_concise, render_full, render_github, render_sarif, Source,
 };
 use pgspec::diagnostics::{Code, Diagnostic, Severity};
+use pgspec::document::SourceKind;
 use pgspec::lint::LintConfig;
 use pgspec::pipeline;
 
@@ -168,7 +169,8 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let mut out = stdout.lock();
     for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
         pgspec::diagnostics::stage::document(&path);
-        let extracted = pipeline::extract(&bytes);
+        let extracted =
+            pipeline::extract_as(&bytes, SourceKind::of_path(std::path::Path::new(&path)));
         let options = CheckOptions {
             progress: crate::progress::statement_bar(&path),
             ..options.clone()

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
+use pgspec::document::SourceKind;
 use pgspec::picture::{dot, gather, mermaid, svg};
 use pgspec::pipeline;
 
@@ -47,7 +48,7 @@ pub(crate) fn run_erd(args: &ErdArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let path = args.doc.display().to_string();
     let server = server_for(args.db.as_deref(), &args.server)?;
-    let extracted = pipeline::extract(&bytes);
+    let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(&args.doc));
     let (erd, _) = gather::erd_of(&extracted, &server)
         .with_context(|| format!("building {path} on a scratch database"))?;
     let text = match args.format {

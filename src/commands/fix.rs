@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use pgspec::check::CheckOptions;
 use pgspec::diagnostics::{Applicability, Severity};
 use pgspec::document::SourceEncoding;
+use pgspec::document::SourceKind;
 use pgspec::fix;
 use pgspec::lint::LintConfig;
 use pgspec::pipeline;
@@ -53,7 +54,7 @@ pub(crate) fn run_fix(args: &FixArgs) -> Result<ExitCode> {
         .unwrap_or_default()
         .for_document(&args.doc);
     let (doc, report) = pipeline::check_and_lint(
-        pipeline::extract(&bytes),
+        pipeline::extract_as(&bytes, SourceKind::of_path(&args.doc)),
         &server,
         &CheckOptions::default(),
         &config,

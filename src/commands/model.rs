@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use pgspec::document::SourceKind;
 use pgspec::pipeline;
 
 use super::{read_input, server_for, ReportFormat, ServerArgs};
@@ -30,8 +31,11 @@ pub(crate) fn run_model(args: &ModelArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let (model, checked) = pipeline::model(pipeline::extract(&bytes), &server)
-        .with_context(|| format!("checking {path}"))?;
+    let (model, checked) = pipeline::model(
+        pipeline::extract_as(&bytes, SourceKind::of_path(&args.doc)),
+        &server,
+    )
+    .with_context(|| format!("checking {path}"))?;
     let doc = &checked.document;
     let drift: Vec<_> = checked
         .report

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use pgspec::diagnostics::render::render_full;
+use pgspec::document::SourceKind;
 use pgspec::pipeline;
 use pgspec::seed;
 
@@ -64,7 +65,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.target.doc)?;
     let path = args.target.path();
     let (server, name) = args.target.made_by_up("seeding")?;
-    let extracted = pipeline::extract(&bytes);
+    let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(&args.target.doc));
     let options = seed::SeedOptions {
         rows: args.rows,
         tables: args.tables.iter().cloned().collect(),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use pgspec::document::SourceKind;
 use pgspec::pipeline;
 use pgspec::up;
 
@@ -34,8 +35,11 @@ pub(crate) fn run_sql(args: &SqlArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.doc)?;
     let server = server_for(args.db.as_deref(), &args.server)?;
     let path = args.doc.display().to_string();
-    let built = up::build_in_scratch(&pipeline::extract(&bytes), &server)
-        .with_context(|| format!("building {path}"))?;
+    let built = up::build_in_scratch(
+        &pipeline::extract_as(&bytes, SourceKind::of_path(&args.doc)),
+        &server,
+    )
+    .with_context(|| format!("building {path}"))?;
     let script = up::system_script(&path, &built);
     match &args.output {
         Some(out) => {

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use pgspec::diagnostics::render::render_full;
 use pgspec::diagnostics::{Rule, Severity};
+use pgspec::document::SourceKind;
 use pgspec::migrate;
 use pgspec::pipeline;
 use pgspec::up;
@@ -313,7 +314,7 @@ fn up_report(args: &UpArgs, bytes: &[u8]) -> Result<(up::UpReport, ExitCode)> {
     let name = target.database_name();
     let server = target.server()?;
     let report = up::up_with(
-        pipeline::extract(bytes),
+        pipeline::extract_as(bytes, SourceKind::of_path(&target.doc)),
         bytes,
         &server,
         &name,

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use pgspec::diagnostics::render::{render_concise, render_full};
 use pgspec::diagnostics::Severity;
+use pgspec::document::SourceKind;
 use pgspec::pipeline;
 use pgspec::verify;
 
@@ -32,7 +33,7 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> Result<ExitCode> {
     let bytes = read_input(&args.target.doc)?;
     let path = args.target.path();
     let (server, name) = args.target.made_by_up("verifying")?;
-    let extracted = pipeline::extract(&bytes);
+    let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(&args.target.doc));
     let mut progress = crate::progress::ClaimSpinner::new(args.quiet);
     let report = verify::verify_with_progress(
         &extracted.document,

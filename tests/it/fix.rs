@@ -94,3 +94,38 @@ fn fixed_seeds_keep_only_fixes_for_review_and_decisions_and_fix_converges() {
         }
     }
 }
+
+/// A plain `.sql` file is one SQL block at the file's own positions: `check` reports each
+/// finding at its line of the file, and `fix` edits the file in place (no fence added).
+#[test]
+fn a_plain_sql_file_is_checked_and_fixed_at_its_own_lines() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("schema.sql");
+    let original = "-- accounts and their sessions\n\
+                    CREATE TABLE accounts (id int PRIMARY KEY);\n\
+                    CREATE TABLE sessions (id int PRIMARY KEY, account_id int REFERENCES accounts, seen timestamp);\n\
+                    CREATE INDEX sessions_recent ON sessions (account_id) WHERE seen > now();\n";
+    std::fs::write(&path, original).expect("write");
+    let doc = path.display().to_string();
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let document = &json["documents"][0];
+    assert_eq!(document["summary"]["statements"], 3, "{document}");
+    let error = document["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["severity"] == "error"))
+        .unwrap_or_else(|| panic!("the index predicate is an error: {document}"));
+    assert_eq!(error["line"], 4, "{error}");
+    let fixed = pgspec(&["fix", "--unsafe", "--db", &url, &doc]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(!text.contains("```"), "{text}");
+    assert!(text.starts_with("-- accounts and their sessions\n"), "{text}");
+    assert!(
+        text.contains("CREATE INDEX sessions_recent ON sessions (account_id);"),
+        "{text}"
+    );
+}

@@ -27,8 +27,13 @@ pub struct Extracted {
 
 /// Read `bytes` and extract its statements.
 pub fn extract(bytes: &[u8]) -> Extracted {
+    extract_as(bytes, document::SourceKind::Markdown)
+}
+
+/// [`extract`] of a source of the given kind (a plain `.sql` file is one SQL block).
+pub fn extract_as(bytes: &[u8], kind: document::SourceKind) -> Extracted {
     stage::enter("read");
-    let (document, mut diagnostics) = document::read(bytes);
+    let (document, mut diagnostics) = document::read_as(bytes, kind);
     stage::enter("sql");
     let (statements, sql_diagnostics) = sql::extract(&document);
     diagnostics.extend(sql_diagnostics);

@@ -99,7 +99,37 @@ impl Document {
 
 /// Read a document from raw bytes. Never panics; problems become diagnostics
 /// (DOC001 unclosed fence, DOC002/DOC003 mojibake, DOC004 unreadable input).
+/// How a source holds its SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A design document: SQL in fenced code blocks among prose, diagrams and tables.
+    Markdown,
+    /// A plain `.sql` file: the whole text is one SQL block, at the positions of the file.
+    Sql,
+}
+
+impl SourceKind {
+    /// The kind a file's name says: `.sql` is plain SQL, anything else a design document.
+    pub fn of_path(path: &std::path::Path) -> SourceKind {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        {
+            SourceKind::Sql
+        } else {
+            SourceKind::Markdown
+        }
+    }
+}
+
+/// [`read_as`] a design document.
 pub fn read(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {
+    read_as(bytes, SourceKind::Markdown)
+}
+
+/// Decode `bytes` (repairing mis-decoded UTF-8) and find their SQL: the fenced blocks of a
+/// design document, or the whole text of a plain SQL file.
+pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
     let decoded = decode::decode(bytes);
     let mut diagnostics = decoded.diagnostics;
     let Some(text) = decoded.text else {
@@ -125,7 +155,10 @@ pub fn read(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {
         None => (text, SourceEncoding::Utf8),
     };
 
-    let (blocks, fence_diagnostics) = fences::scan(&text);
+    let (blocks, fence_diagnostics) = match kind {
+        SourceKind::Markdown => fences::scan(&text),
+        SourceKind::Sql => (vec![whole_text_block(&text)], Vec::new()),
+    };
     diagnostics.extend(fence_diagnostics);
     let document = Document {
         line_index: LineIndex::new(&text),
@@ -134,6 +167,21 @@ pub fn read(bytes: &[u8]) -> (Document, Vec<Diagnostic>) {
         encoding,
     };
     (document, diagnostics)
+}
+
+/// A plain SQL file's text as one SQL block that maps onto the file one to one (no fence: an
+/// edit `fix` writes lands where it belongs).
+fn whole_text_block(text: &str) -> CodeBlock {
+    CodeBlock {
+        lang: "sql".into(),
+        is_sql: true,
+        fence: TextRange::empty(0),
+        code: text.to_string(),
+        source_map: SourceMap {
+            segments: vec![(0, 0, offset(text.len()))],
+        },
+        closed: true,
+    }
 }
 
 fn empty_document() -> Document {
