@@ -123,7 +123,10 @@ fn a_plain_sql_file_is_checked_and_fixed_at_its_own_lines() {
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(!text.contains("```"), "{text}");
-    assert!(text.starts_with("-- accounts and their sessions\n"), "{text}");
+    assert!(
+        text.starts_with("-- accounts and their sessions\n"),
+        "{text}"
+    );
     assert!(
         text.contains("CREATE INDEX sessions_recent ON sessions (account_id);"),
         "{text}"
