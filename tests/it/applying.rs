@@ -233,6 +233,26 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// The statement of `up`'s JSON `document` that starts at `line`.
+fn statement_at(document: &serde_json::Value, line: u64) -> &serde_json::Value {
+    document["statements"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["line"] == line))
+        .unwrap_or_else(|| panic!("no statement at line {line}: {document}"))
+}
+
+/// The type of `table.column` in the database, as PostgreSQL writes it.
+fn column_type(client: &mut ::postgres::Client, table: &str, column: &str) -> String {
+    client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = $1::text::regclass AND attname = $2",
+            &[&table, &column],
+        )
+        .expect("column type")
+        .get(0)
+}
+
 /// `pgspec up --recreate --format json` of `path` into database `name` on the test cluster,
 /// which must succeed; its JSON.
 fn up_json(path: &str, name: &str) -> serde_json::Value {
@@ -270,12 +290,7 @@ fn up_assumes_where_a_person_must_decide_and_builds_every_relation() {
     let doc = pgspec::pipeline::extract(&std::fs::read(&path).expect("read")).document;
     for needle in DECISIONS {
         let line = u64::from(line_of(&doc, needle));
-        let statement = document["statements"]
-            .as_array()
-            .expect("statements")
-            .iter()
-            .find(|s| s["line"] == line)
-            .unwrap_or_else(|| panic!("no statement at line {line}"));
+        let statement = statement_at(document, line);
         assert_eq!(statement["status"], "assumed", "{statement}");
         assert!(statement["decision"].is_string(), "{statement}");
         let end = statement["end_line"].as_u64().expect("end_line");
@@ -346,15 +361,7 @@ fn up_assumes_where_a_person_must_decide_and_builds_every_relation() {
         .expect("query")
         .get(0);
     assert!(generated.contains("'UTC'"), "{generated}");
-    let bot: String = client
-        .query_one(
-            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
-             WHERE attrelid = 'visits'::regclass AND attname = 'is_bot'",
-            &[],
-        )
-        .expect("query")
-        .get(0);
-    assert_eq!(bot, "boolean");
+    assert_eq!(column_type(&mut client, "visits", "is_bot"), "boolean");
     drop(client);
     let down = pgspec(&["down", "--db", &url, "--name", name, &path]);
     assert_eq!(down.status.code(), Some(0), "{down:?}");
@@ -568,10 +575,7 @@ fn up_builds_a_pgvector_document_on_a_stand_in() {
         "CREATE FUNCTION songs_like",
     ] {
         let line = u64::from(line_of(&doc, needle));
-        let statement = document["statements"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["line"] == line))
-            .unwrap_or_else(|| panic!("no statement at line {line}: {document}"));
+        let statement = statement_at(document, line);
         assert_eq!(statement["status"], "assumed", "{statement}");
     }
     assert_eq!(
@@ -593,15 +597,10 @@ fn up_builds_a_pgvector_document_on_a_stand_in() {
         .expect("l2")
         .get(0);
     assert!((l2 - 5.0).abs() < 1e-9, "{l2}");
-    let type_of: String = client
-        .query_one(
-            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
-             WHERE attrelid = 'songs'::regclass AND attname = 'audio_embedding'",
-            &[],
-        )
-        .expect("column type")
-        .get(0);
-    assert_eq!(type_of, "real[]");
+    assert_eq!(
+        column_type(&mut client, "songs", "audio_embedding"),
+        "real[]"
+    );
     drop(client);
     pgspec::up::down(&server, name).expect("down");
 }

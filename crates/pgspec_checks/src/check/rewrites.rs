@@ -118,7 +118,7 @@ fn word_positions(lower: &str, word: &str) -> Vec<usize> {
 }
 
 /// Skip whitespace from `at`.
-fn skip_ws(text: &str, at: usize) -> usize {
+pub(super) fn skip_ws(text: &str, at: usize) -> usize {
     at + text[at..].len() - text[at..].trim_start().len()
 }
 

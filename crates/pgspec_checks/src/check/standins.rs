@@ -12,7 +12,7 @@ use crate::sql::quote::quote_ident;
 use crate::sql::Statement;
 
 use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
-use super::rewrites::edit_plan;
+use super::rewrites::{edit_plan, skip_ws};
 
 /// pgvector's column types.
 const VECTOR_TYPES: &[&str] = &["vector", "halfvec", "sparsevec"];
@@ -153,7 +153,7 @@ fn vector_types_as_real_arrays(doc: &Document, stmt: &Statement) -> Option<FixPl
         else {
             continue;
         };
-        let after = name_end + (lower[name_end..].len() - lower[name_end..].trim_start().len());
+        let after = skip_ws(&lower, name_end);
         let end = if lower[after..].starts_with('(') {
             match matching_paren(&masked, after) {
                 Some(close) => close + 1,
