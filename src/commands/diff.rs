@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 
 use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
+use pgspec::document::SourceKind;
 use pgspec::pipeline::{self, Applied};
 use pgspec::postgres::catalog::{probes, Catalog};
 use pgspec::postgres::{ApplySession, PrivilegeCheck, ScratchDatabase, Server};
@@ -266,25 +267,6 @@ fn copy_of(
     }
 }
 
-/// The document bytes; a `.sql` file becomes a one-block Markdown document.
-fn document_bytes(path: &Path) -> Result<Vec<u8>> {
-    let bytes = read_input(path)?;
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
-    {
-        let text = String::from_utf8_lossy(&bytes);
-        let longest = text
-            .lines()
-            .map(|l| l.len() - l.trim_start_matches('`').len())
-            .max()
-            .unwrap_or(0);
-        let fence = "`".repeat(longest.max(2) + 1);
-        return Ok(format!("{fence}sql\n{text}\n{fence}\n").into_bytes());
-    }
-    Ok(bytes)
-}
-
 /// The server for documents and scratch copies: reached (or started) once, on first use, and
 /// shared by the threads that read the two sides.
 struct Servers<'a> {
@@ -313,16 +295,17 @@ fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, Str
             .map_err(|e| format!("reading the catalog of {}: {e}", server.describe(&name)));
     }
     let path = PathBuf::from(side);
-    let bytes = document_bytes(&path).map_err(|e| e.to_string())?;
+    let bytes = read_input(&path).map_err(|e| e.to_string())?;
     let server = servers.get()?;
-    let extracted = pipeline::extract(&bytes);
+    let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(&path));
     let applied = if as_up {
-        built_as_up(extracted, server).map(|applied| split(applied, side, &path))
+        built_as_up(extracted, server).map(|applied| split(applied, side))
     } else {
         match applied_at_once(&extracted, server) {
             Some(scratch) => Ok((Vec::new(), scratch)),
-            None => pipeline::apply_in_scratch(extracted, server)
-                .map(|applied| split(applied, side, &path)),
+            None => {
+                pipeline::apply_in_scratch(extracted, server).map(|applied| split(applied, side))
+            }
         }
     };
     let (errors, mut scratch) = applied.map_err(|e| format!("applying {side}: {e}"))?;
@@ -348,13 +331,8 @@ fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, Str
 }
 
 /// The errors of a document's application, each with its line, and its scratch database.
-fn split(applied: Applied, side: &str, path: &Path) -> (Vec<String>, Scratch) {
-    // A `.sql` file is wrapped in one fence: its lines are one lower.
-    let shift = u32::from(
-        path.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("sql")),
-    );
-    let errors = applied.report.error_lines(&applied.document, side, shift);
+fn split(applied: Applied, side: &str) -> (Vec<String>, Scratch) {
+    let errors = applied.report.error_lines(&applied.document, side, 0);
     let Applied {
         session, scratch, ..
     } = applied;

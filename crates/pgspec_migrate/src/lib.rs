@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use pgspec_checks::pipeline;
 use pgspec_diagnostics::Rule;
 use pgspec_diff::{Options, Plan, Refusal};
+use pgspec_document::SourceKind;
 use pgspec_postgres::catalog::Catalog;
 use pgspec_postgres::client::Client;
 use pgspec_postgres::{ApplySession, ClusterError, PrivilegeCheck, ScratchDatabase, Server};
@@ -324,7 +325,7 @@ impl Scratch {
     /// never runs is refused. `label` names the source in a refusal.
     fn run_as_document(&mut self, sql: &str, label: &str) -> Result<(), Failed> {
         let database = self.session.database().to_string();
-        let extracted = pipeline::extract(&as_document(sql));
+        let extracted = pipeline::extract_as(sql.as_bytes(), SourceKind::Sql);
         let first_line =
             |st: &pgspec_sql::Statement| st.text.lines().next().unwrap_or("").to_string();
         for st in &extracted.statements {
@@ -395,17 +396,6 @@ impl Scratch {
 
 // ---------------------------------------------------------------------------------------------
 // migrate new
-
-/// A fenced SQL block: a `.sql` file or a migration's text read as a one-block document.
-fn as_document(text: &str) -> Vec<u8> {
-    let longest = text
-        .lines()
-        .map(|l| l.len() - l.trim_start_matches('`').len())
-        .max()
-        .unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
-    format!("{fence}sql\n{text}\n{fence}\n").into_bytes()
-}
 
 /// A document built on a scratch database as `pgspec up` builds it (fixes, partitions,
 /// platform shims): its catalog, the SQL script of what was built (`pgspec sql`), and the
@@ -486,15 +476,7 @@ pub fn build_document_bytes(
     keeping: Option<&Catalog>,
 ) -> Result<BuiltDocument, Error> {
     let label = label.to_string();
-    let is_sql = Path::new(&label)
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-    let bytes = if is_sql {
-        as_document(&String::from_utf8_lossy(bytes))
-    } else {
-        bytes.to_vec()
-    };
-    let extracted = pipeline::extract(&bytes);
+    let extracted = pipeline::extract_as(bytes, SourceKind::of_path(Path::new(&label)));
     let pgspec_provision::up::BuiltKept {
         mut built,
         mut session,
@@ -507,9 +489,7 @@ pub fn build_document_bytes(
     built
         .provisioned
         .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
-    let left_out = built
-        .report
-        .error_lines(&extracted.document, &label, u32::from(is_sql));
+    let left_out = built.report.error_lines(&extracted.document, &label, 0);
     let kept = match keeping {
         Some(live) => keep_partitions(live, &extracted.statements, &mut session)?,
         None => Vec::new(),
@@ -946,7 +926,7 @@ fn screen(file: &MigrationFile, steps: &[Step], database: &str) -> Result<(), Er
 
 /// [`screen`] for one piece of SQL, named `label` in the refusal.
 fn screen_sql(label: &str, sql: &str, database: &str) -> Result<(), Error> {
-    let extracted = pipeline::extract(&as_document(sql));
+    let extracted = pipeline::extract_as(sql.as_bytes(), SourceKind::Sql);
     for st in &extracted.statements {
         if let pgspec_sql::safety::Safety::Refused(why) = st.safety(Some(database)) {
             return Err(Error::new(format!(
