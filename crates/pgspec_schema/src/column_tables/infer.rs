@@ -60,15 +60,22 @@ pub(super) fn infer_roles(roles: &mut [Role], rows: &[Vec<Cell<'_>>]) {
         return;
     };
     if !roles.iter().any(|r| matches!(r, Role::Name(_))) {
+        // Names come before their types, and a table's column names differ (a type-mapping
+        // table's `string`, `number` … repeat).
         let name_col = unknown.iter().copied().find(|&k| {
-            k != type_col && {
+            k < type_col && {
                 let cells = texts(k);
-                let flags: Vec<&str> = cells
+                let names: Vec<String> = cells
                     .iter()
                     .filter(|c| is_bare_name(**c))
-                    .map(|c| c.text)
+                    .map(|c| c.text.trim().to_lowercase())
                     .collect();
-                flags.len() >= ROWS_TO_TELL && flags.len() * 5 >= cells.len() * 3
+                let mut distinct = names.clone();
+                distinct.sort();
+                distinct.dedup();
+                names.len() >= ROWS_TO_TELL
+                    && names.len() * 5 >= cells.len() * 3
+                    && distinct.len() == names.len()
             }
         });
         if let Some(k) = name_col {

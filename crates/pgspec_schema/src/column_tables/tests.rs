@@ -635,3 +635,19 @@ fn a_table_of_settings_in_unknown_words_is_not_a_column_table() {
     let (tables, _, _) = read_tables(text);
     assert!(tables.is_empty(), "{tables:?}");
 }
+
+#[test]
+fn a_type_mapping_table_is_not_a_column_table() {
+    // A known type header, but what sits beside it repeats: a mapping, not column names.
+    let text = "# Appendix
+
+| PostgreSQL Type | TypeScript Type | Use |
+|---|---|---|
+| UUID | string | keys |
+| VARCHAR | string | text |
+| INTEGER | number | counts |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(tables.is_empty(), "{tables:?}");
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}

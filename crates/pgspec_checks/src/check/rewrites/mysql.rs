@@ -387,7 +387,7 @@ fn pg_type(
 /// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
 fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, rw: &mut Rewrite) {
     let column = unquote_backticks(name);
-    let t = skip_ws(lower, rest.start);
+    let t = skip_ws(lower, rest.start).min(rest.end);
     let type_len = lower[t..rest.end]
         .bytes()
         .position(|b| !is_ident_byte(b))
@@ -395,7 +395,7 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
     let word = &lower[t..t + type_len];
     let mut type_end = t + type_len;
     let mut args: Option<&str> = None;
-    let after_word = skip_ws(lower, type_end);
+    let after_word = skip_ws(lower, type_end).min(rest.end);
     if lower[after_word..rest.end].starts_with('(') {
         if let Some(close) = matching_paren(lower, after_word) {
             args = Some(&text[after_word + 1..close]);
@@ -657,6 +657,9 @@ mod tests {
             "CREATE TABLE t (a text COLLATE pg_catalog.\"default\", year integer, \"key\" int)",
             "CREATE TABLE t (id bigint, UNIQUE (id))",
             "CREATE INDEX ON t (id)",
+            // A type that ends its element, before the line break and `)`.
+            "CREATE TABLE 정산_내역 (\n    id bigint primary key,\n    메모 txet\n);",
+            "CREATE TABLE t (\n  a int,\n  b\n)",
         ] {
             assert!(rewritten(sql).is_none(), "{sql}: {:?}", rewritten(sql));
         }
