@@ -189,3 +189,42 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
     let after = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
     assert!(errors(&after).is_empty(), "{:#?}\n{text}", errors(&after));
 }
+
+/// A document whose tables are a DBML (dbdiagram.io) block: `check` builds them, with their
+/// keys, references and enumerations, and a finding on a column points at its line.
+#[test]
+fn a_dbml_model_is_read_and_built() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("blog.md");
+    std::fs::write(
+        &path,
+        "# Blog\n\n```dbml\nEnum post_state {\n  draft\n  published\n}\n\nTable authors {\n  id bigint [pk, increment]\n  handle varchar(40) [not null, unique]\n}\n\nTable posts {\n  id bigint [pk, increment]\n  author_id bigint [not null, ref: > authors.id]\n  state post_state [not null, default: 'draft']\n  edited timestamp\n}\n```\n\n```sql\nCREATE INDEX posts_state_idx ON posts (state);\n```\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let document = &json["documents"][0];
+    assert_eq!(document["summary"]["errors"], 0, "{document}");
+    assert_eq!(document["summary"]["applied"], 3, "{document}");
+    let timestamp = document["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == "LNT404"))
+        .unwrap_or_else(|| {
+            panic!("`edited timestamp` is a prefer-timestamptz finding: {document}")
+        });
+    assert_eq!(timestamp["line"], 18, "{timestamp}");
+    let sql = pgspec(&["sql", "--db", &url, &doc]);
+    let text = String::from_utf8_lossy(&sql.stdout);
+    assert!(
+        text.contains("author_id bigint NOT NULL REFERENCES authors (id)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CHECK (state IN ('draft', 'published'))"),
+        "{text}"
+    );
+}
