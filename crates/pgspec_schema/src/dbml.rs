@@ -167,6 +167,9 @@ fn reference(value: &str) -> Option<(String, Option<String>)> {
     }
 }
 
+/// A reference: the referring (table, column), and the referenced table and column.
+type Reference = ((String, String), (String, Option<String>));
+
 #[derive(PartialEq)]
 enum Inside {
     Nothing,
@@ -182,7 +185,7 @@ enum Inside {
 pub(crate) fn parse(code: &str) -> Vec<DocTable> {
     let mut tables: Vec<DocTable> = Vec::new();
     let mut enums: HashMap<String, Vec<String>> = HashMap::new();
-    let mut refs: Vec<((String, String), (String, Option<String>))> = Vec::new();
+    let mut refs: Vec<Reference> = Vec::new();
     let mut inside = Inside::Nothing;
     let mut depth = 0usize;
     for line in lines(code) {
@@ -324,7 +327,7 @@ pub(crate) fn parse(code: &str) -> Vec<DocTable> {
 }
 
 /// `Ref[ name]: a.x > b.y`: the many side (`>` points from many to one; `<` the other way).
-fn ref_line(text: &str) -> Option<((String, String), (String, Option<String>))> {
+fn ref_line(text: &str) -> Option<Reference> {
     let (_, body) = text.split_once(':')?;
     let body = body.split('[').next()?.trim();
     let (op_at, op) = body.char_indices().find(|&(i, c)| {
@@ -396,6 +399,7 @@ fn column(line: &str, line_start: usize) -> Option<DocColumn> {
         type_span: range(type_start, type_start + type_end),
         ..DocColumn::default()
     };
+    let mut increment = false;
     if let Some(open) = type_text.find('[') {
         let body = type_text[open + 1..].trim_end().trim_end_matches(']');
         for setting in settings(body) {
@@ -408,11 +412,7 @@ fn column(line: &str, line_start: usize) -> Option<DocColumn> {
                 ("unique", None) => c.unique = true,
                 ("not null", None) => c.not_null = Some(true),
                 ("null", None) => c.not_null = Some(false),
-                ("increment", None) => {
-                    if c.default.is_none() {
-                        c.default = Some("increment".into());
-                    }
-                }
+                ("increment", None) => increment = true,
                 ("default", Some(v)) => c.default = Some(default_sql(v)),
                 ("ref", Some(v)) => {
                     c.foreign_key = true;
@@ -424,8 +424,7 @@ fn column(line: &str, line_start: usize) -> Option<DocColumn> {
         }
     }
     // DBML's `increment` is an identity; pgspec's generated DDL knows it as a serial type.
-    if c.default.as_deref() == Some("increment") {
-        c.default = None;
+    if increment {
         let serial = match c.pg_type.as_deref() {
             Some("bigint") => Some("bigserial"),
             Some("smallint") => Some("smallserial"),
