@@ -228,3 +228,42 @@ fn a_dbml_model_is_read_and_built() {
         "{text}"
     );
 }
+
+/// A PlantUML entity diagram is a schema source too: its entities become tables, `*` is NOT
+/// NULL, `<<FK>>` a reference found by the column's name.
+#[test]
+fn a_plantuml_entity_diagram_is_read_and_built() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("orders.md");
+    std::fs::write(
+        &path,
+        "# 受注\n\n```plantuml\n@startuml\nentity \"顧客\" as customers {\n  * id : bigint <<PK>>\n  --\n  * email : varchar(255) <<UK>>\n}\n\nentity orders {\n  * id : bigint <<PK>>\n  * customer_id : bigint <<FK>>\n  placed : timestamp\n}\n\ncustomers ||--o{ orders\n@enduml\n```\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let document = &json["documents"][0];
+    assert_eq!(document["summary"]["errors"], 0, "{document}");
+    assert_eq!(document["summary"]["applied"], 2, "{document}");
+    let timestamp = document["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == "LNT404"))
+        .unwrap_or_else(|| {
+            panic!("`placed : timestamp` is a prefer-timestamptz finding: {document}")
+        });
+    assert_eq!(timestamp["line"], 14, "{timestamp}");
+    let sql = pgspec(&["sql", "--db", &url, &doc]);
+    let text = String::from_utf8_lossy(&sql.stdout);
+    assert!(
+        text.contains("customer_id bigint NOT NULL REFERENCES customers (id)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("email character varying(255) NOT NULL UNIQUE"),
+        "{text}"
+    );
+}

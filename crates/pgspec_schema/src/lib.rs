@@ -19,6 +19,7 @@ pub mod erd;
 pub mod merged;
 pub mod model;
 mod notes;
+pub mod plantuml;
 pub mod synth;
 
 pub use model::{
@@ -41,11 +42,14 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let (dbml_tables, dbml_diagnostics) = dbml::from_document(doc);
     tables.extend(dbml_tables);
     diagnostics.extend(dbml_diagnostics);
+    let (plantuml_tables, plantuml_diagnostics) = plantuml::from_document(doc);
+    tables.extend(plantuml_tables);
+    diagnostics.extend(plantuml_diagnostics);
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
     tables.sort_by_key(|t| match t.source {
-        SourceKind::Erd | SourceKind::Dbml => {
+        SourceKind::Erd | SourceKind::Dbml | SourceKind::PlantUml => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }

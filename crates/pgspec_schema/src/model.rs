@@ -37,6 +37,8 @@ pub enum SourceKind {
     ColumnTable,
     /// A `Table` of a DBML (dbdiagram.io) block.
     Dbml,
+    /// An `entity` of a PlantUML diagram.
+    PlantUml,
 }
 
 /// A table as one source of the document describes it.

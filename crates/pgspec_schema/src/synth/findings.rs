@@ -144,6 +144,7 @@ pub(super) fn fragment_note(
         SourceKind::Erd => "ERD entity",
         SourceKind::ColumnTable => "column table",
         SourceKind::Dbml => "DBML table",
+        SourceKind::PlantUml => "PlantUML entity",
         SourceKind::Prose => "column list",
     };
     let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
