@@ -175,7 +175,19 @@ struct Planner<'a> {
     /// Enums whose labels are removed or reordered: renamed aside, created again, their
     /// columns converted through text, the old type dropped.
     rebuilt_enums: BTreeSet<String>,
+    /// `ALTER TYPE … ADD VALUE` statements with their type and label literal: outside the
+    /// transaction only when a later statement may use the label (see [`added_labels_in_transaction`]).
+    added_labels: Vec<AddedLabel>,
     ignore_grantees: Vec<String>,
+}
+
+/// A label a plan adds to an enum.
+struct AddedLabel {
+    sql: String,
+    /// The enum, qualified as the plan writes it.
+    type_name: String,
+    /// The label as an SQL literal.
+    literal: String,
 }
 
 impl Planner<'_> {
@@ -243,6 +255,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
         created: BTreeSet::new(),
         retyped: BTreeSet::new(),
         rebuilt_enums: BTreeSet::new(),
+        added_labels: Vec::new(),
         ignore_grantees: options.ignore_grantees.clone(),
     };
     // Decisions that remove objects from the working FROM come first: recreated tables,
@@ -284,7 +297,25 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
     for (_, phase) in p.statements {
         statements.extend(phase);
     }
+    added_labels_in_transaction(&mut statements, &p.added_labels);
     Ok(Plan { statements })
+}
+
+/// PostgreSQL 12+ runs `ALTER TYPE … ADD VALUE` inside a transaction block, but refuses a use
+/// of the new label before the transaction commits. A label stays in the plan's transaction
+/// unless a later statement may use it: one that names its literal (a default, a CHECK, a
+/// view), or one that converts a column to the enum (its rows may hold the label).
+fn added_labels_in_transaction(statements: &mut [Statement], added: &[AddedLabel]) {
+    for i in 0..statements.len() {
+        let Some(label) = added.iter().find(|a| a.sql == statements[i].sql) else {
+            continue;
+        };
+        let converts_to = format!(" TYPE {}", label.type_name);
+        let used_later = statements[i + 1..]
+            .iter()
+            .any(|s| s.sql.contains(&label.literal) || s.sql.contains(&converts_to));
+        statements[i].transactional = !used_later;
+    }
 }
 
 /// What the catalog does not model must be the same on both sides.
