@@ -376,8 +376,14 @@ impl Scratch {
         }
     }
 
-    fn run_steps(&mut self, file: &MigrationFile, steps: &[Step]) -> Result<(), Error> {
-        for (i, step) in steps.iter().enumerate() {
+    /// Run `steps` from step `start + 1` (the ones before already ran).
+    fn run_steps(
+        &mut self,
+        file: &MigrationFile,
+        steps: &[Step],
+        start: usize,
+    ) -> Result<(), Error> {
+        for (i, step) in steps.iter().enumerate().skip(start) {
             self.run(&step.sql).map_err(|e| {
                 Error::new(format!(
                     "{} step {} fails on a scratch copy of the target's schema: {e}",
@@ -739,7 +745,7 @@ fn first_migration(
     // what pgspec created with privileges (an untrusted extension): the file is still written,
     // and the warning says why that section was not tried to the end.
     let mut notes = Vec::new();
-    match s.run_steps(&parsed, &parsed.down) {
+    match s.run_steps(&parsed, &parsed.down, 0) {
         Ok(()) => {
             let mut after_down = s.catalog()?;
             // Facts the catalog does not model on what the down section keeps (a grant or
@@ -939,12 +945,24 @@ fn screen_sql(label: &str, sql: &str, database: &str) -> Result<(), Error> {
 }
 
 /// A failure while a file ran on the target: the database is as before that file (its
-/// transaction rolled back), except for steps that run outside a transaction.
-fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::Error) -> Error {
-    let partial = if file.up_is_atomic() {
+/// transaction rolled back), except for the steps of a file with steps outside a transaction
+/// that finished before the failing one: those stay, recorded, and the next run continues
+/// from the failing step.
+fn apply_failed(
+    file: &MigrationFile,
+    steps: &[Step],
+    step: usize,
+    e: &pgspec_postgres::client::Error,
+) -> Error {
+    let partial = if steps.iter().all(|s| s.transactional) {
         "the file's transaction was rolled back: the database is as before it and the version is not recorded".to_string()
+    } else if step == 0 {
+        "no step of it had run (a file with `-- pgspec:no-transaction` steps runs step by step): the database is as before it and the version is not recorded".to_string()
     } else {
-        "the steps before it stay applied (a file with `-- pgspec:no-transaction` steps runs step by step, each in a transaction of its own or none); the version is not recorded".to_string()
+        format!(
+            "steps 1–{step} stay applied and recorded (a file with `-- pgspec:no-transaction` steps runs step by step); the version is not recorded and the next run continues from step {}",
+            step + 1
+        )
     };
     Error::new(format!(
         "{} step {} failed on the target: {}; {partial}",
@@ -954,49 +972,104 @@ fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::
     ))
 }
 
+/// Before a `CREATE INDEX CONCURRENTLY` step runs again (an earlier run stopped at or just
+/// after it): an invalid index of that name, which a failed build leaves, is dropped; a valid
+/// one means the step had finished, and it is skipped (`Ok(false)`).
+fn concurrent_index_to_build(client: &mut Client, sql: &str) -> Result<bool, Error> {
+    let Some(tree) = pgspec_sql::ast::parse(sql) else {
+        return Ok(true);
+    };
+    let Some(pgspec_sql::ast::NodeEnum::IndexStmt(index)) =
+        pgspec_sql::ast::top_nodes(&tree).next()
+    else {
+        return Ok(true);
+    };
+    if !index.concurrent || index.idxname.is_empty() {
+        return Ok(true);
+    }
+    let schema = index
+        .relation
+        .as_ref()
+        .map(|r| r.schemaname.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "public".into());
+    let server_error = |e: pgspec_postgres::client::Error| {
+        Error::new(format!(
+            "looking for index {}: {}",
+            index.idxname,
+            pgspec_postgres::cluster::error_text(&e)
+        ))
+    };
+    let valid: Option<bool> = client
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = $1 AND n.nspname = $2",
+            &[&index.idxname, &schema],
+        )
+        .map_err(server_error)?
+        .map(|r| r.get(0));
+    match valid {
+        Some(true) => Ok(false),
+        Some(false) => {
+            client
+                .batch_execute(&format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                    pgspec_diff::qualified(&schema, &index.idxname)
+                ))
+                .map_err(server_error)?;
+            Ok(true)
+        }
+        None => Ok(true),
+    }
+}
+
 /// Run `steps` of `file` on the target, the transactional ones in one transaction with
-/// `finish` (the history change); a file with steps outside a transaction runs them alone.
+/// `finish` (the history change). A file with steps outside a transaction runs them one by
+/// one from step `start + 1` (the steps an earlier run finished are skipped), recording each
+/// finished step with it, so that a run stopped part-way continues where it stopped.
 fn run_on_target(
     client: &mut Client,
     file: &MigrationFile,
     steps: &[Step],
+    direction: history::Direction,
+    start: usize,
     finish: &dyn Fn(&mut pgspec_postgres::client::Transaction<'_>, Duration) -> Result<(), Error>,
 ) -> Result<Duration, Error> {
-    let start = Instant::now();
+    let begun = Instant::now();
+    let failed = |i: usize, e: &pgspec_postgres::client::Error| apply_failed(file, steps, i, e);
     if steps.iter().all(|s| s.transactional) {
-        let mut tx = client
-            .transaction()
-            .map_err(|e| apply_failed(file, 0, &e))?;
+        let mut tx = client.transaction().map_err(|e| failed(0, &e))?;
         for (i, s) in steps.iter().enumerate() {
-            tx.batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
+            tx.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
         }
-        finish(&mut tx, start.elapsed())?;
-        tx.commit()
-            .map_err(|e| apply_failed(file, steps.len(), &e))?;
-        return Ok(start.elapsed());
+        finish(&mut tx, begun.elapsed())?;
+        tx.commit().map_err(|e| failed(steps.len(), &e))?;
+        return Ok(begun.elapsed());
     }
-    for (i, s) in steps.iter().enumerate() {
+    history::ensure(client)?;
+    let (version, checksum) = (file.version, file.checksum.as_str());
+    for (i, s) in steps.iter().enumerate().skip(start) {
         if s.transactional {
-            let mut tx = client
-                .transaction()
-                .map_err(|e| apply_failed(file, i, &e))?;
-            tx.batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
-            tx.commit().map_err(|e| apply_failed(file, i, &e))?;
+            let mut tx = client.transaction().map_err(|e| failed(i, &e))?;
+            tx.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
+            history::set_steps_done(&mut tx, version, direction, checksum, Some(i + 1))?;
+            tx.commit().map_err(|e| failed(i, &e))?;
         } else {
-            client
-                .batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
+            if i == start && !concurrent_index_to_build(client, &s.sql)? {
+                history::set_steps_done(client, version, direction, checksum, Some(i + 1))?;
+                continue;
+            }
+            client.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
+            history::set_steps_done(client, version, direction, checksum, Some(i + 1))?;
         }
     }
-    let mut tx = client
-        .transaction()
-        .map_err(|e| apply_failed(file, steps.len(), &e))?;
-    finish(&mut tx, start.elapsed())?;
-    tx.commit()
-        .map_err(|e| apply_failed(file, steps.len(), &e))?;
-    Ok(start.elapsed())
+    let mut tx = client.transaction().map_err(|e| failed(steps.len(), &e))?;
+    finish(&mut tx, begun.elapsed())?;
+    history::set_steps_done(&mut tx, version, direction, checksum, None)?;
+    tx.commit().map_err(|e| failed(steps.len(), &e))?;
+    Ok(begun.elapsed())
 }
 
 /// Files `1..=k` whose state equals the target's schema, for a database that has a schema but
@@ -1037,12 +1110,22 @@ fn baseline(
 /// A scratch database with the target's schema: the applied files built again when they
 /// give exactly the target's schema, else a copy made from the target's catalog. The second
 /// value: how the target drifted from its applied files (empty: it did not).
+/// `unfinished`: a file an earlier run stopped in, and how many of its up steps it finished
+/// (they are part of the target's schema).
 fn copy_of_target(
     applied_files: &[MigrationFile],
+    unfinished: Option<(&MigrationFile, usize)>,
     catalog: &Catalog,
     server: &Server,
 ) -> Result<(Scratch, Vec<String>), Error> {
     let mut built = build_files(applied_files, server, &[], &mut |_, _| Ok(true))?;
+    if let Some((f, done)) = unfinished {
+        for step in &f.up[..done.min(f.up.len())] {
+            built
+                .run(&step.sql)
+                .map_err(|e| Error::new(format!("{}: {e}", f.file_name)))?;
+        }
+    }
     let drift = differences(&built.catalog()?, catalog);
     if drift.is_empty() {
         return Ok((built, drift));
@@ -1095,10 +1178,25 @@ fn apply_locked(
     for f in &pending {
         screen(f, &f.up, &target.database)?;
     }
+    // The first pending file may have been stopped part-way (steps outside a transaction).
+    let resume_from = history::steps_done(
+        &mut target.client,
+        pending[0].version,
+        history::Direction::Up,
+        &pending[0].checksum,
+    )?;
+    if resume_from > 0 {
+        report.notes.push(format!(
+            "{} was stopped after step {resume_from} of {} by an earlier run: continuing from step {}",
+            pending[0].file_name,
+            pending[0].up.len(),
+            resume_from + 1
+        ));
+    }
     let catalog = target.catalog()?;
     let mut scratch = None;
     let mut baseline_count = 0;
-    if applied.is_empty() {
+    if applied.is_empty() && resume_from == 0 {
         if let Some((k, at_k)) = baseline(files, &catalog, scratch_server)? {
             baseline_count = k;
             scratch = Some(at_k);
@@ -1116,10 +1214,13 @@ fn apply_locked(
                     .filter(|f| applied.iter().any(|r| r.version == f.version))
                     .cloned()
                     .collect();
+                let unfinished = (resume_from > 0).then(|| (pending[0], resume_from));
                 let (s, drift) =
-                    copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
-                        Error::new(format!("{e} (--no-validate applies without the trial run)"))
-                    })?;
+                    copy_of_target(&applied_files, unfinished, &catalog, scratch_server).map_err(
+                        |e| {
+                            Error::new(format!("{e} (--no-validate applies without the trial run)"))
+                        },
+                    )?;
                 if !drift.is_empty() {
                     report.notes.push(format!(
                         "the database differs from what its applied migrations build (changed by hand?): {}",
@@ -1129,8 +1230,8 @@ fn apply_locked(
                 s
             }
         };
-        for f in &pending {
-            s.run_steps(f, &f.up)?;
+        for (i, f) in pending.iter().enumerate() {
+            s.run_steps(f, &f.up, if i == 0 { resume_from } else { 0 })?;
         }
         report.validated = true;
     } else if !pending.is_empty() {
@@ -1160,10 +1261,16 @@ fn apply_locked(
         )?;
         report.done.push(done(f, "baseline", Duration::ZERO));
     }
-    for f in &pending {
-        let took = run_on_target(&mut target.client, f, &f.up, &|tx, took| {
-            history::record(tx, f.version, &f.file_name, &f.checksum, took, false)
-        })?;
+    for (i, f) in pending.iter().enumerate() {
+        let start = if i == 0 { resume_from } else { 0 };
+        let took = run_on_target(
+            &mut target.client,
+            f,
+            &f.up,
+            history::Direction::Up,
+            start,
+            &|tx, took| history::record(tx, f.version, &f.file_name, &f.checksum, took, false),
+        )?;
         report.done.push(done(f, "applied", took));
     }
     Ok(report)
@@ -1269,8 +1376,8 @@ fn down_locked(
             .filter(|f| applied.iter().any(|r| r.version == f.version))
             .cloned()
             .collect();
-        let (mut s, drift) =
-            copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
+        let (mut s, drift) = copy_of_target(&applied_files, None, &catalog, scratch_server)
+            .map_err(|e| {
                 Error::new(format!("{e} (--no-validate reverts without the trial run)"))
             })?;
         if !drift.is_empty() {
@@ -1281,7 +1388,7 @@ fn down_locked(
         }
         let mut before = catalog;
         for f in &chosen {
-            s.run_steps(f, &f.down)?;
+            s.run_steps(f, &f.down, 0)?;
             let after = s.catalog()?;
             // What the step did, as the planner sees it: its hazards are the step's.
             let effect = pgspec_diff::plan(&before, &after, &compare_options(&before, &after))
@@ -1328,9 +1435,20 @@ fn down_locked(
         return Ok(report);
     }
     for f in &chosen {
-        let took = run_on_target(&mut target.client, f, &f.down, &|tx, _| {
-            history::forget(tx, f.version)
-        })?;
+        let start = history::steps_done(
+            &mut target.client,
+            f.version,
+            history::Direction::Down,
+            &f.checksum,
+        )?;
+        let took = run_on_target(
+            &mut target.client,
+            f,
+            &f.down,
+            history::Direction::Down,
+            start,
+            &|tx, _| history::forget(tx, f.version),
+        )?;
         report.done.push(done(f, "reverted", took));
     }
     Ok(report)
