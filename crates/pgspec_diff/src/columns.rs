@@ -379,17 +379,26 @@ fn alter_column(
             } else {
                 ""
             };
-            sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name));
+            let epoch = epoch_conversion(&col, &f.type_name, &c.type_name);
+            match &epoch {
+                Some(using) => sql.push_str(&format!(" USING {using}")),
+                None => sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name)),
+            }
             let (narrows, rewrites) = if rebuilt {
                 (true, true)
             } else {
                 type_change(&f.type_name, &c.type_name)
             };
-            if narrows {
+            if narrows || epoch.is_some() {
+                let reading = if epoch.is_some() {
+                    " (numbers are read as seconds since 1970-01-01 00:00 UTC, and times written so)"
+                } else {
+                    ""
+                };
                 hazards.push(hazard(
                     Rule::MigrationNarrowsType,
                     format!(
-                        "{name}.{} changes from {} to {}: values that do not convert make it fail, or are changed",
+                        "{name}.{} changes from {} to {}{reading}: values that do not convert make it fail, or are changed",
                         c.name, f.type_name, c.type_name
                     ),
                 ));
@@ -519,5 +528,36 @@ mod tests {
         assert_eq!(type_change("text", "character varying(5)"), (true, false));
         assert_eq!(type_change("bigint", "integer"), (true, true));
         assert_eq!(type_change("text", "integer"), (true, true));
+    }
+}
+
+/// PostgreSQL has no cast between numbers and timestamps: a number becomes a time, and back,
+/// as seconds since the Unix epoch (UTC for a timestamp without time zone), the usual meaning
+/// of a number column that turns into a timestamp. `None` for any other pair.
+fn epoch_conversion(col: &str, from: &str, to: &str) -> Option<String> {
+    let number = |t: &str| {
+        let base = t.split('(').next().unwrap_or(t).trim();
+        matches!(
+            base,
+            "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision"
+        )
+    };
+    let timestamp = |t: &str| t.starts_with("timestamp");
+    let zoned = |t: &str| t.ends_with("with time zone") && !t.ends_with("without time zone");
+    if number(from) && timestamp(to) {
+        Some(if zoned(to) {
+            format!("pg_catalog.to_timestamp({col})::{to}")
+        } else {
+            format!("(pg_catalog.to_timestamp({col}) AT TIME ZONE 'UTC')::{to}")
+        })
+    } else if timestamp(from) && number(to) {
+        let instant = if zoned(from) {
+            col.to_string()
+        } else {
+            format!("({col} AT TIME ZONE 'UTC')")
+        };
+        Some(format!("extract(epoch FROM {instant})::{to}"))
+    } else {
+        None
     }
 }
