@@ -188,7 +188,11 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
     let catalog = p.to;
     for c in &to.columns {
         if !c.local {
-            // An inherited column follows its parent's ALTERs.
+            // An inherited column follows its parent's ALTERs; one FROM declares on the table
+            // itself, which a parent gains, is moved into the parent's copy.
+            if let Some(f) = from.column(&c.name).filter(|f| f.local) {
+                becomes_inherited(p, &name, from, to, f);
+            }
             continue;
         }
         let Some(f) = from.column(&c.name) else {
@@ -560,4 +564,55 @@ fn epoch_conversion(col: &str, from: &str, to: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// A column FROM declares on `table` itself while TO only inherits it from a parent that
+/// gains it. The parent's `ADD COLUMN` would merge into the table's own column, which then
+/// stays declared on the table (`attislocal`: it outlives the parent dropping it). So the
+/// table's column is renamed aside first, the parent's copy takes its values, and the old
+/// one goes. When a parent already has the column, PostgreSQL has no statement that makes
+/// the table's own declaration go, and nothing is planned.
+fn becomes_inherited(p: &mut Planner<'_>, name: &str, from: &Table, to: &Table, f: &Column) {
+    let parent_gains = to.inherits.iter().any(|parent| {
+        from.inherits.contains(parent)
+            && p.from
+                .tables
+                .iter()
+                .find(|x| qualified(&x.schema, &x.name) == *parent)
+                .is_some_and(|x| x.column(&f.name).is_none())
+            && p.to
+                .tables
+                .iter()
+                .any(|x| qualified(&x.schema, &x.name) == *parent && x.column(&f.name).is_some())
+    });
+    let parent_has = to.inherits.iter().any(|parent| {
+        p.from
+            .tables
+            .iter()
+            .any(|x| qualified(&x.schema, &x.name) == *parent && x.column(&f.name).is_some())
+    });
+    if !parent_gains || parent_has {
+        return;
+    }
+    let column = ident(&f.name);
+    let aside = ident(&format!("{}__pgspec_own", f.name));
+    p.push(
+        Phase::Tables,
+        format!("ALTER TABLE {name} RENAME COLUMN {column} TO {aside}"),
+    );
+    p.push_hazard(
+        Phase::ReAddedColumns,
+        format!("UPDATE {name} SET {column} = {aside}"),
+        vec![hazard(
+            Rule::MigrationRewritesTable,
+            format!(
+                "{name}.{} becomes the column its parent declares: every row is updated to move its value",
+                f.name
+            ),
+        )],
+    );
+    p.push(
+        Phase::ReAddedColumns,
+        format!("ALTER TABLE {name} DROP COLUMN {aside}"),
+    );
 }
