@@ -230,13 +230,7 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
         if inherited_from_parent && !f.local && c.local && !parent_keeps {
             // Inherited in FROM from a parent that drops it, which takes this copy along; TO
             // declares it on the table itself.
-            p.push(
-                Phase::ReAddedColumns,
-                format!(
-                    "ALTER TABLE {name} ADD COLUMN {}",
-                    definition(catalog, to, c)
-                ),
-            );
+            keep_inherited_values(p, &name, to, c);
             continue;
         }
         alter_column(p, &name, from, to, f, c);
@@ -615,4 +609,53 @@ fn becomes_inherited(p: &mut Planner<'_>, name: &str, from: &Table, to: &Table, 
         Phase::ReAddedColumns,
         format!("ALTER TABLE {name} DROP COLUMN {aside}"),
     );
+}
+
+/// A column the table inherits from a parent that drops it (which takes the table's copy
+/// along), declared on the table in TO: its values are copied to a column of the table's own
+/// before the parent drops it, and that column takes the name. An identity or generated
+/// column computes its values again, and is simply added.
+fn keep_inherited_values(p: &mut Planner<'_>, name: &str, to: &Table, c: &Column) {
+    if c.identity.is_some() || c.generated.is_some() {
+        let sql = format!("ALTER TABLE {name} ADD COLUMN {}", definition(p.to, to, c));
+        p.push(Phase::ReAddedColumns, sql);
+        return;
+    }
+    let column = ident(&c.name);
+    let keep = ident(&format!("{}__pgspec_keep", c.name));
+    let mut bare = format!("{keep} {}", c.type_name);
+    if let Some(coll) = &c.collation {
+        bare.push_str(&format!(" COLLATE {}", ident(coll)));
+    }
+    p.push(
+        Phase::Columns,
+        format!("ALTER TABLE {name} ADD COLUMN {bare}"),
+    );
+    p.push_hazard(
+        Phase::Columns,
+        format!("UPDATE {name} SET {keep} = {column}"),
+        vec![hazard(
+            Rule::MigrationRewritesTable,
+            format!(
+                "{name}.{} is kept when its parent drops it: every row is updated to copy its value",
+                c.name
+            ),
+        )],
+    );
+    p.push(
+        Phase::ReAddedColumns,
+        format!("ALTER TABLE {name} RENAME COLUMN {keep} TO {column}"),
+    );
+    if let Some(d) = &c.default {
+        p.push(
+            Phase::ReAddedColumns,
+            format!("ALTER TABLE {name} ALTER COLUMN {column} SET DEFAULT {d}"),
+        );
+    }
+    if c.not_null {
+        p.push(
+            Phase::ReAddedColumns,
+            format!("ALTER TABLE {name} ALTER COLUMN {column} SET NOT NULL"),
+        );
+    }
 }
