@@ -580,6 +580,7 @@ pub fn new_migration(
     name: &str,
     server: &Server,
     strict: bool,
+    renames: up::Renames,
 ) -> Result<Option<Written>, Error> {
     let files = read_dir(dir)?;
     let stale = ledger::differences(dir, &files)?;
@@ -628,25 +629,48 @@ pub fn new_migration(
             left_out,
         );
     }
-    let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
-        Error::new(format!(
-            "pgspec cannot express the change yet ({}): {}",
-            Rule::MigrationRefused.code(),
-            refusals_text(&r)
-        ))
-    })?;
-    if up.is_empty() {
-        return Ok(None);
-    }
-    let down = pgspec_diff::plan(&to, &from, &options).map_err(|r| {
-        Error::new(format!(
-            "pgspec cannot express the way back ({}): {}",
-            Rule::MigrationRefused.code(),
-            refusals_text(&r)
-        ))
-    })?;
+    let candidates = pgspec_diff::renames(&from, &to, &options);
+    let mut notes = Vec::new();
+    let (up, down) = if !candidates.is_empty() && renames != up::Renames::DropAndAdd {
+        // Renames (`--renames`, else refused by name): the rest of each plan is planned from
+        // the renamed schema, both ways.
+        let up_plan = up::plan_to(&from, &to, server, renames)?;
+        let down_plan = up::plan_to(&to, &from, server, renames)?;
+        notes.extend(up_plan.notes);
+        (up_plan.plan, down_plan.plan)
+    } else {
+        if !candidates.is_empty() {
+            notes.push(format!(
+                "dropped and added, not renamed (--no-renames): {}",
+                candidates
+                    .iter()
+                    .map(pgspec_diff::Rename::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
+            Error::coded(
+                Rule::MigrationRefused,
+                format!(
+                    "pgspec cannot express the change yet: {}",
+                    refusals_text(&r)
+                ),
+            )
+        })?;
+        if up.is_empty() {
+            return Ok(None);
+        }
+        let down = pgspec_diff::plan(&to, &from, &options).map_err(|r| {
+            Error::coded(
+                Rule::MigrationRefused,
+                format!("pgspec cannot express the way back: {}", refusals_text(&r)),
+            )
+        })?;
+        (up, down)
+    };
     // The trial: up brings the built state to the document, down brings it back.
-    run_plan(&mut built, &up).map_err(|e| Error::new(format!("the up plan {e}")))?;
+    run_plan(&mut built, &up).map_err(|e| trial_failed("the up plan", &e))?;
     let after_up = built.catalog()?;
     let left = differences(&after_up, &to);
     if !left.is_empty() {
@@ -655,7 +679,7 @@ pub fn new_migration(
             left.join("; ")
         )));
     }
-    run_plan(&mut built, &down).map_err(|e| Error::new(format!("the down plan {e}")))?;
+    run_plan(&mut built, &down).map_err(|e| trial_failed("the way back (the down plan)", &e))?;
     let after_down = built.catalog()?;
     let left = differences(&after_down, &from);
     if !left.is_empty() {
@@ -679,6 +703,7 @@ pub fn new_migration(
         &down,
         left_out,
     )?;
+    written.notes = notes;
     written.hazards = up
         .statements
         .iter()
@@ -711,11 +736,13 @@ fn first_migration(
     without_facts.unmodelled.clear();
     let down =
         pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
-            Error::new(format!(
-                "pgspec cannot express the way back to an empty database ({}): {}",
-                Rule::MigrationRefused.code(),
-                refusals_text(&r)
-            ))
+            Error::coded(
+                Rule::MigrationRefused,
+                format!(
+                    "pgspec cannot express the way back to an empty database: {}",
+                    refusals_text(&r)
+                ),
+            )
         })?;
     let text = file::render_first(
         1,
@@ -818,6 +845,22 @@ fn write_new(
         left_out,
         notes: Vec::new(),
     })
+}
+
+/// A plan `migrate new` wrote that fails on the scratch database: refused (DIF008), with what
+/// PostgreSQL said. An extension with no update path to the older version gets the reason
+/// and the choices in plain words.
+fn trial_failed(plan: &str, e: &str) -> Error {
+    let downgrade = e.contains("ALTER EXTENSION") && e.contains("has no update path");
+    let advice = if downgrade {
+        "; the extension ships no script between those versions, so only DROP EXTENSION and CREATE EXTENSION … VERSION would get there, dropping every object that uses it: keep the version in the document, or write that section by hand"
+    } else {
+        ""
+    };
+    Error::coded(
+        Rule::MigrationRefused,
+        format!("pgspec cannot write {plan}: it {e}{advice}"),
+    )
 }
 
 fn run_plan(scratch: &mut Scratch, plan: &Plan) -> Result<(), String> {
@@ -959,8 +1002,13 @@ fn apply_failed(
     } else if step == 0 {
         "no step of it had run (a file with `-- pgspec:no-transaction` steps runs step by step): the database is as before it and the version is not recorded".to_string()
     } else {
+        let kept = if step == 1 {
+            "step 1 stays".to_string()
+        } else {
+            format!("steps 1–{step} stay")
+        };
         format!(
-            "steps 1–{step} stay applied and recorded (a file with `-- pgspec:no-transaction` steps runs step by step); the version is not recorded and the next run continues from step {}",
+            "{kept} applied and recorded (a file with `-- pgspec:no-transaction` steps runs step by step); the version is not recorded and the next run continues from step {}",
             step + 1
         )
     };
@@ -1110,6 +1158,29 @@ fn baseline(
 /// A scratch database with the target's schema: the applied files built again when they
 /// give exactly the target's schema, else a copy made from the target's catalog. The second
 /// value: how the target drifted from its applied files (empty: it did not).
+/// The names of `catalog`'s invalid indexes, which an interrupted or failed
+/// `CREATE INDEX CONCURRENTLY` leaves (never one of a partitioned table's, invalid by design
+/// until every partition has its copy), and the catalog without them: whatever runs next
+/// drops them and builds them again.
+fn without_invalid_indexes(catalog: &Catalog) -> (Catalog, Vec<String>) {
+    let partitioned: Vec<u32> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.partitioning.is_some())
+        .map(|t| t.oid)
+        .collect();
+    let invalid: Vec<String> = catalog
+        .indexes
+        .iter()
+        .filter(|i| !i.valid && !partitioned.contains(&i.table_oid))
+        .map(|i| pgspec_diff::qualified(&i.schema, &i.name))
+        .collect();
+    let mut c = catalog.clone();
+    c.indexes
+        .retain(|i| !invalid.contains(&pgspec_diff::qualified(&i.schema, &i.name)));
+    (c, invalid)
+}
+
 /// `unfinished`: a file an earlier run stopped in, and how many of its up steps it finished
 /// (they are part of the target's schema).
 fn copy_of_target(
@@ -1118,6 +1189,8 @@ fn copy_of_target(
     catalog: &Catalog,
     server: &Server,
 ) -> Result<(Scratch, Vec<String>), Error> {
+    // A failed CONCURRENTLY build's index goes before the step runs again.
+    let (catalog, _) = &without_invalid_indexes(catalog);
     let mut built = build_files(applied_files, server, &[], &mut |_, _| Ok(true))?;
     if let Some((f, done)) = unfinished {
         for step in &f.up[..done.min(f.up.len())] {
@@ -1399,11 +1472,34 @@ fn down_locked(
                         refusals_text(&r)
                     ))
                 })?;
+            // A rename the section runs (written with `--renames`) keeps the values; the
+            // catalogs alone show a drop and an add.
+            let down_text: String = f.down.iter().map(|st| st.sql.as_str()).collect();
+            let renamed: Vec<String> =
+                pgspec_diff::renames(&before, &after, &compare_options(&before, &after))
+                    .into_iter()
+                    .filter(|r| {
+                        r.statements
+                            .iter()
+                            .all(|st| down_text.contains(st.sql.as_str()))
+                    })
+                    .map(|r| match r.kind {
+                        pgspec_diff::RenameKind::Table => {
+                            format!("table {} ", pgspec_diff::qualified(&r.schema, &r.from))
+                        }
+                        pgspec_diff::RenameKind::Column => format!(
+                            "column {}.{} ",
+                            pgspec_diff::qualified(&r.schema, &r.table),
+                            r.from
+                        ),
+                    })
+                    .collect();
             let losses: Vec<String> = effect
                 .statements
                 .iter()
                 .flat_map(|st| st.hazards.iter())
                 .filter(|h| loses_data(h.code))
+                .filter(|h| !renamed.iter().any(|object| h.message.starts_with(object)))
                 .map(|h| format!("{} {}", h.code.code(), h.message))
                 .collect();
             if !losses.is_empty() {

@@ -31,10 +31,23 @@ pub struct Desired<'a> {
     pub path: Option<&'a str>,
 }
 
+/// What becomes of a rename candidate (a table or column that goes while an identical one
+/// appears).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Renames {
+    /// Refused by name, with the two flags that settle it (the default).
+    #[default]
+    Refuse,
+    /// Renamed, keeping its values (`--renames`).
+    Take,
+    /// Dropped and added, losing its values (`--no-renames`).
+    DropAndAdd,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Take the rename candidates as renames (`--renames`); without, a candidate is refused.
-    pub take_renames: bool,
+    /// What a rename candidate becomes (`--renames`, `--no-renames`; default: refused).
+    pub renames: Renames,
     pub allowance: Allowance,
     /// Compute, validate and judge the plan; change nothing (`--plan`).
     pub plan_only: bool,
@@ -115,14 +128,18 @@ pub struct Planned {
     pub notes: Vec<String>,
 }
 
-/// Rename candidates, refused by name unless `take_renames`; an ambiguous one always.
-fn check_renames(candidates: &[Rename], take_renames: bool) -> Result<(), Error> {
+/// Rename candidates, refused by name unless `--renames` takes them or `--no-renames` drops
+/// and adds them; an ambiguous one is refused unless dropped and added.
+fn check_renames(candidates: &[Rename], renames: Renames) -> Result<(), Error> {
+    if renames == Renames::DropAndAdd {
+        return Ok(());
+    }
     let ambiguous: Vec<String> = candidates
         .iter()
         .filter(|c| !c.unique)
         .map(|c| {
             format!(
-                "{} may be a rename, but other objects are just as alike: rename it yourself first",
+                "{} may be a rename, but other objects are just as alike: rename it yourself first, or pass `--no-renames` to drop and add (losing its values)",
                 c.describe()
             )
         })
@@ -130,12 +147,12 @@ fn check_renames(candidates: &[Rename], take_renames: bool) -> Result<(), Error>
     if !ambiguous.is_empty() {
         return Err(Error::coded(Rule::MigrationRefused, ambiguous.join("; ")));
     }
-    if !take_renames && !candidates.is_empty() {
+    if renames == Renames::Refuse && !candidates.is_empty() {
         let offers: Vec<String> = candidates
             .iter()
             .map(|c| {
                 format!(
-                    "{} looks like a rename (it goes while an identical one appears): `--renames` renames it ({})",
+                    "{} looks like a rename (it goes while an identical one appears): `--renames` renames it ({}), `--no-renames` drops it and adds the other, losing its values",
                     c.describe(),
                     c.statements.first().map_or("", |s| s.sql.as_str())
                 )
@@ -158,29 +175,14 @@ pub fn plan_to(
     from: &Catalog,
     to: &Catalog,
     scratch_server: &Server,
-    take_renames: bool,
+    renames: Renames,
 ) -> Result<Planned, Error> {
-    let mut from = from.clone();
     let mut plan = Plan::default();
     let mut notes = Vec::new();
-    // An index an interrupted `CREATE INDEX CONCURRENTLY` left invalid (never one of a
-    // partitioned table's, which is invalid by design until every partition has its copy):
-    // dropped, so that the plan builds it again.
-    let partitioned: Vec<u32> = from
-        .tables
-        .iter()
-        .filter(|t| t.partitioning.is_some())
-        .map(|t| t.oid)
-        .collect();
-    let invalid: Vec<String> = from
-        .indexes
-        .iter()
-        .filter(|i| !i.valid && !partitioned.contains(&i.table_oid))
-        .map(|i| pgspec_diff::qualified(&i.schema, &i.name))
-        .collect();
+    // An index an interrupted `CREATE INDEX CONCURRENTLY` left invalid: dropped, so that the
+    // plan builds it again.
+    let (mut from, invalid) = crate::without_invalid_indexes(from);
     if !invalid.is_empty() {
-        from.indexes
-            .retain(|i| !invalid.contains(&pgspec_diff::qualified(&i.schema, &i.name)));
         notes.push(format!(
             "invalid index{} (an interrupted build) dropped and built again: {}",
             if invalid.len() == 1 { "" } else { "es" },
@@ -192,8 +194,19 @@ pub fn plan_to(
             transactional: false,
         }));
     }
-    let candidates = pgspec_diff::renames(&from, to, &compare_options(&from, to));
-    check_renames(&candidates, take_renames)?;
+    let mut candidates = pgspec_diff::renames(&from, to, &compare_options(&from, to));
+    check_renames(&candidates, renames)?;
+    if renames == Renames::DropAndAdd && !candidates.is_empty() {
+        notes.push(format!(
+            "dropped and added, not renamed (--no-renames): {}",
+            candidates
+                .iter()
+                .map(Rename::describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        candidates.clear();
+    }
     let mut copy = None;
     // The change must be expressible without the renames too (facts the catalog does not
     // model, which a copy goes without, are compared there).
@@ -318,7 +331,7 @@ fn migrate_locked(
         plan,
         validated,
         mut notes,
-    } = plan_to(&from, &built.catalog, scratch_server, options.take_renames)?;
+    } = plan_to(&from, &built.catalog, scratch_server, options.renames)?;
     if !built.kept_partitions.is_empty() {
         notes.insert(0, kept_note(&built.kept_partitions));
     }
