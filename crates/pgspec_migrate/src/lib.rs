@@ -416,6 +416,9 @@ pub struct BuiltDocument {
     pub cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
     /// Partitions of the live database the document does not name, built too (`keeping`).
     pub kept_partitions: Vec<String>,
+    /// Custom settings the document's code reads and nobody sets, with the placeholder value
+    /// `up` gives them on a database it builds (`app.current_user_id`, `0000…`).
+    pub placeholders: Vec<(String, String)>,
 }
 
 /// The partitions of `live` that the document (`statements`) does not name and its build
@@ -490,8 +493,22 @@ pub fn build_document_bytes(
     } = pgspec_provision::up::build_kept(&extracted, server, "pgspec_migrate")
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
     // Setting placeholders are `up`'s provisioning of one database (ALTER DATABASE … SET, which
-    // only a superuser may do for a setting the server does not know), not the schema: a
-    // migration runs as the database's owner and leaves them to `up`.
+    // only a superuser may do for a setting the server does not know), not the schema: kept
+    // apart, for `up` to set on the database it migrates; a migration file leaves them out.
+    let placeholder_names: Vec<String> = built
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == pgspec_provision::ActionKind::SettingPlaceholder)
+        .map(|a| a.object.clone())
+        .collect();
+    let placeholders = pgspec_sql::settings::unset_settings_read(&extracted.statements)
+        .into_iter()
+        .filter(|r| placeholder_names.contains(&r.name))
+        .map(|r| {
+            let value = pgspec_provision::settings::placeholder_value(r.cast.as_deref());
+            (r.name, value.to_string())
+        })
+        .collect();
     built
         .provisioned
         .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
@@ -505,6 +522,7 @@ pub fn build_document_bytes(
     drop(scratch);
     Ok(BuiltDocument {
         kept_partitions: kept,
+        placeholders,
         cron_jobs: pgspec_provision::up::cron_jobs(&extracted, &built.report),
         catalog,
         script: pgspec_provision::up::system_script(&label, &built),
@@ -634,8 +652,8 @@ pub fn new_migration(
     let (up, down) = if !candidates.is_empty() && renames != up::Renames::DropAndAdd {
         // Renames (`--renames`, else refused by name): the rest of each plan is planned from
         // the renamed schema, both ways.
-        let up_plan = up::plan_to(&from, &to, server, renames)?;
-        let down_plan = up::plan_to(&to, &from, server, renames)?;
+        let up_plan = up::plan_to(&from, &to, server, renames, &[])?;
+        let down_plan = up::plan_to(&to, &from, server, renames, &[])?;
         notes.extend(up_plan.notes);
         (up_plan.plan, down_plan.plan)
     } else {
@@ -863,9 +881,38 @@ fn trial_failed(plan: &str, e: &str) -> Error {
     )
 }
 
+/// The extension `sql` creates when it is one statement pgspec runs for a document through
+/// its privileged path (an extension it allows, whether or not the owner may create it).
+fn creates_extension(sql: &str, database: &str) -> Option<pgspec_sql::safety::PrivilegedOp> {
+    let extracted = pipeline::extract_as(sql.as_bytes(), SourceKind::Sql);
+    let [st] = extracted.statements.as_slice() else {
+        return None;
+    };
+    match st.safety(Some(database)) {
+        Safety::Privileged {
+            op: op @ pgspec_sql::safety::PrivilegedOp::CreateExtension { .. },
+            ..
+        } => Some(op),
+        _ => None,
+    }
+}
+
 fn run_plan(scratch: &mut Scratch, plan: &Plan) -> Result<(), String> {
+    let database = scratch.session.database().to_string();
     for (i, s) in plan.statements.iter().enumerate() {
-        scratch.run(&s.sql).map_err(|e| {
+        // An extension is created as `up` creates it for a document: an untrusted one on the
+        // administrative connection (the owner may not).
+        let ran = if creates_extension(&s.sql, &database).is_some() {
+            scratch
+                .run_as_document(&s.sql, "the plan")
+                .map_err(|e| match e {
+                    Failed::Refused(e) => e.message,
+                    Failed::Statement(_, message) => message,
+                })
+        } else {
+            scratch.run(&s.sql)
+        };
+        ran.map_err(|e| {
             format!(
                 "fails on a scratch database at statement {} (`{}`): {e}",
                 i + 1,

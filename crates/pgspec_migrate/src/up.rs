@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use pgspec_diagnostics::Rule;
 use pgspec_diff::{Plan, Rename, Statement};
 use pgspec_postgres::catalog::Catalog;
-use pgspec_postgres::client::Client;
 use pgspec_postgres::Server;
 use pgspec_sql::quote::{quote_ident, quote_literal_any_mode};
 
@@ -176,6 +175,7 @@ pub fn plan_to(
     to: &Catalog,
     scratch_server: &Server,
     renames: Renames,
+    placeholders: &[(String, String)],
 ) -> Result<Planned, Error> {
     let mut plan = Plan::default();
     let mut notes = Vec::new();
@@ -279,6 +279,16 @@ pub fn plan_to(
             Some(s) => s,
             None => Scratch::near_copy_of(scratch_server, &from)?.0,
         };
+        // The settings the migration's session gets on the target (a default that reads one
+        // is computed when its column is added).
+        for (name, value) in placeholders {
+            s.run(&format!(
+                "SELECT pg_catalog.set_config({}, {}, false)",
+                quote_literal_any_mode(name),
+                quote_literal_any_mode(value)
+            ))
+            .map_err(|e| Error::new(format!("setting {name} on a scratch database: {e}")))?;
+        }
         run_plan(&mut s, &rest).map_err(|e| {
             Error::coded(
                 Rule::MigrationRefused,
@@ -331,7 +341,13 @@ fn migrate_locked(
         plan,
         validated,
         mut notes,
-    } = plan_to(&from, &built.catalog, scratch_server, options.renames)?;
+    } = plan_to(
+        &from,
+        &built.catalog,
+        scratch_server,
+        options.renames,
+        &built.placeholders,
+    )?;
     if !built.kept_partitions.is_empty() {
         notes.insert(0, kept_note(&built.kept_partitions));
     }
@@ -344,7 +360,9 @@ fn migrate_locked(
     } else if judged.iter().any(|h| !h.allowed) {
         Outcome::HazardsNotAllowed
     } else {
-        run(&mut target.client, &target.database, &plan, desired)?;
+        notes.extend(set_placeholders(target, &built.placeholders)?);
+        let privileged = privileged_extensions(target, &plan)?;
+        run(target, &plan, &privileged, desired)?;
         Outcome::Migrated
     };
     Ok(Migration {
@@ -376,16 +394,138 @@ fn comment_sql(database: &str, comment: &str) -> String {
     )
 }
 
+fn server_error(doing: &str, e: &pgspec_postgres::client::Error) -> Error {
+    Error::new(format!(
+        "{doing}: {}",
+        pgspec_postgres::cluster::error_text(e)
+    ))
+}
+
+/// Placeholders for the custom settings the changed document's code reads and nobody sets,
+/// on the database it migrates, as `up` sets them on a database it builds (`ALTER DATABASE …
+/// SET` on the administrative connection), and in the migration's own session; a setting the
+/// database already has keeps its value. What was set, or refused, is said.
+fn set_placeholders(
+    target: &mut Target<'_>,
+    placeholders: &[(String, String)],
+) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
+    if placeholders.is_empty() {
+        return Ok(notes);
+    }
+    let mut admin = target.server.admin_client(&target.database)?;
+    for (name, value) in placeholders {
+        if !pgspec_sql::settings::is_custom_setting_name(name) {
+            continue;
+        }
+        let has: bool = admin
+            .query_one(
+                "SELECT pg_catalog.current_setting($1, true) IS NOT NULL",
+                &[name],
+            )
+            .map_err(|e| server_error("reading a setting", &e))?
+            .get(0);
+        if has {
+            continue;
+        }
+        let quoted: Vec<String> = name.split('.').map(quote_ident).collect();
+        let alter = format!(
+            "ALTER DATABASE {} SET {} = {}",
+            quote_ident(&target.database),
+            quoted.join("."),
+            quote_literal_any_mode(value)
+        );
+        match admin.batch_execute(&alter) {
+            Ok(()) => {
+                target
+                    .client
+                    .query_one(
+                        "SELECT pg_catalog.set_config($1, $2, false)",
+                        &[name, value],
+                    )
+                    .map_err(|e| server_error("setting a placeholder", &e))?;
+                notes.push(format!(
+                    "setting {name}: read by the document's code and set by nobody: placeholder '{value}' for this database (as `up` sets it on a database it builds); the application's own SET overrides it"
+                ));
+            }
+            Err(e) => notes.push(format!(
+                "setting {name}: no placeholder: PostgreSQL refused it: {}",
+                pgspec_postgres::cluster::error_text(&e)
+            )),
+        }
+    }
+    Ok(notes)
+}
+
+/// The plan's statements that create an extension pgspec allows for a document and the
+/// database's owner may not create (an untrusted one): its statement index and the SQL that
+/// creates it on the administrative connection, as `up` does for a database it builds.
+fn privileged_extensions(target: &Target<'_>, plan: &Plan) -> Result<Vec<(usize, String)>, Error> {
+    let mut out = Vec::new();
+    let mut admin = None;
+    for (i, s) in plan.statements.iter().enumerate() {
+        let Some(op) = crate::creates_extension(&s.sql, &target.database) else {
+            continue;
+        };
+        let pgspec_sql::safety::PrivilegedOp::CreateExtension { name, .. } = &op else {
+            continue;
+        };
+        let admin = match &mut admin {
+            Some(a) => a,
+            None => admin.insert(target.server.admin_client(&target.database)?),
+        };
+        let trusted = admin
+            .query_opt(
+                "SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v \
+                 JOIN pg_catalog.pg_available_extensions a \
+                 ON a.name = v.name AND a.default_version = v.version WHERE v.name = $1",
+                &[name],
+            )
+            .map_err(|e| server_error("reading the available extensions", &e))?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        if !trusted {
+            out.push((i, op.to_sql(&target.database)));
+        }
+    }
+    Ok(out)
+}
+
 /// Run `plan` on the target with the comment that names the document: all in one transaction
 /// when every statement can run in one; else in steps (statements that cannot run in a
 /// transaction alone, the others grouped), after a comment that marks the migration
-/// unfinished until the last step.
+/// unfinished until the last step. `privileged` (see [`privileged_extensions`]) run first, on
+/// the administrative connection, and are left out of the owner's statements.
 fn run(
-    client: &mut Client,
-    database: &str,
+    target: &mut Target<'_>,
     plan: &Plan,
+    privileged: &[(usize, String)],
     desired: &Desired<'_>,
 ) -> Result<(), Error> {
+    if !privileged.is_empty() {
+        let mut admin = target.server.admin_client(&target.database)?;
+        for (i, sql) in privileged {
+            admin.batch_execute(sql).map_err(|e| {
+                server_error(
+                    &format!(
+                        "statement {} (`{sql}`) on the administrative connection",
+                        i + 1
+                    ),
+                    &e,
+                )
+            })?;
+        }
+    }
+    let plan = &Plan {
+        statements: plan
+            .statements
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !privileged.iter().any(|(j, _)| j == i))
+            .map(|(_, s)| s.clone())
+            .collect(),
+    };
+    let database = target.database.as_str();
+    let client = &mut target.client;
     let done = comment_sql(
         database,
         &pgspec_provision::up::comment_after_migration(desired.bytes, desired.path),
