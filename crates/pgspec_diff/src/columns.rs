@@ -502,33 +502,6 @@ fn not_null_scan(table: &str, column: &str) -> Hazard {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::type_change;
-
-    #[test]
-    fn widening_is_neither_narrowing_nor_always_a_rewrite() {
-        assert_eq!(
-            type_change("character varying(20)", "character varying(200)"),
-            (false, false)
-        );
-        assert_eq!(type_change("character varying(20)", "text"), (false, false));
-        assert_eq!(type_change("integer", "bigint"), (false, true));
-        assert_eq!(type_change("numeric(10,2)", "numeric"), (false, false));
-    }
-
-    #[test]
-    fn narrowing_and_unknown_changes_are_marked() {
-        assert_eq!(
-            type_change("character varying(200)", "character varying(20)"),
-            (true, true)
-        );
-        assert_eq!(type_change("text", "character varying(5)"), (true, false));
-        assert_eq!(type_change("bigint", "integer"), (true, true));
-        assert_eq!(type_change("text", "integer"), (true, true));
-    }
-}
-
 /// PostgreSQL has no cast between numbers and timestamps: a number becomes a time, and back,
 /// as seconds since the Unix epoch (UTC for a timestamp without time zone), the usual meaning
 /// of a number column that turns into a timestamp. `None` for any other pair.
@@ -657,5 +630,53 @@ fn keep_inherited_values(p: &mut Planner<'_>, name: &str, to: &Table, c: &Column
             Phase::ReAddedColumns,
             format!("ALTER TABLE {name} ALTER COLUMN {column} SET NOT NULL"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{epoch_conversion, type_change};
+
+    #[test]
+    fn widening_is_neither_narrowing_nor_always_a_rewrite() {
+        assert_eq!(
+            type_change("character varying(20)", "character varying(200)"),
+            (false, false)
+        );
+        assert_eq!(type_change("character varying(20)", "text"), (false, false));
+        assert_eq!(type_change("integer", "bigint"), (false, true));
+        assert_eq!(type_change("numeric(10,2)", "numeric"), (false, false));
+    }
+
+    #[test]
+    fn narrowing_and_unknown_changes_are_marked() {
+        assert_eq!(
+            type_change("character varying(200)", "character varying(20)"),
+            (true, true)
+        );
+        assert_eq!(type_change("text", "character varying(5)"), (true, false));
+        assert_eq!(type_change("bigint", "integer"), (true, true));
+        assert_eq!(type_change("text", "integer"), (true, true));
+    }
+
+    #[test]
+    fn numbers_and_timestamps_convert_as_epoch_seconds_and_nothing_else_does() {
+        assert_eq!(
+            epoch_conversion("c", "bigint", "timestamp without time zone").as_deref(),
+            Some("(pg_catalog.to_timestamp(c) AT TIME ZONE 'UTC')::timestamp without time zone")
+        );
+        assert_eq!(
+            epoch_conversion("c", "integer", "timestamp(3) with time zone").as_deref(),
+            Some("pg_catalog.to_timestamp(c)::timestamp(3) with time zone")
+        );
+        assert_eq!(
+            epoch_conversion("c", "timestamp without time zone", "bigint").as_deref(),
+            Some("extract(epoch FROM (c AT TIME ZONE 'UTC'))::bigint")
+        );
+        assert_eq!(
+            epoch_conversion("c", "text", "timestamp without time zone"),
+            None
+        );
+        assert_eq!(epoch_conversion("c", "bigint", "date"), None);
     }
 }

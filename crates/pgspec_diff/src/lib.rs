@@ -311,9 +311,10 @@ fn added_labels_in_transaction(statements: &mut [Statement], added: &[AddedLabel
             continue;
         };
         let converts_to = format!(" TYPE {}", label.type_name);
-        let used_later = statements[i + 1..]
-            .iter()
-            .any(|s| s.sql.contains(&label.literal) || s.sql.contains(&converts_to));
+        let used_later = statements[i + 1..].iter().any(|s| {
+            s.sql.contains(&label.literal)
+                || (s.sql.contains(" ALTER COLUMN ") && s.sql.contains(&converts_to))
+        });
         statements[i].transactional = !used_later;
     }
 }
@@ -448,5 +449,45 @@ mod tests {
         );
         let rule = "rule r on public.t: CREATE RULE …";
         assert_eq!(default_privileges_without_owner_names(rule, &owners), rule);
+    }
+
+    #[test]
+    fn a_new_label_leaves_the_transaction_only_when_a_later_statement_may_use_it() {
+        let statement = |sql: &str, transactional| Statement {
+            sql: sql.into(),
+            hazards: Vec::new(),
+            transactional,
+        };
+        let add = |label: &str| AddedLabel {
+            sql: format!("ALTER TYPE public.mood ADD VALUE IF NOT EXISTS '{label}'"),
+            type_name: "public.mood".into(),
+            literal: format!("'{label}'"),
+        };
+        let added = [add("happy"), add("great"), add("meh")];
+        let mut statements = vec![
+            statement(&added[0].sql, false),
+            statement(&added[1].sql, false),
+            statement(&added[2].sql, false),
+            statement(
+                "ALTER TABLE public.p ALTER COLUMN m SET DEFAULT 'great'::public.mood",
+                true,
+            ),
+            statement(
+                "ALTER TABLE public.q ALTER COLUMN m TYPE public.mood USING m::text::public.mood",
+                true,
+            ),
+        ];
+        added_labels_in_transaction(&mut statements, &added);
+        // 'happy' is used by nothing after it … but the column converted to the type may hold
+        // any label: every label added before that statement leaves the transaction.
+        let flags: Vec<bool> = statements.iter().map(|s| s.transactional).collect();
+        assert_eq!(flags, [false, false, false, true, true]);
+        statements.pop();
+        for s in &mut statements[..3] {
+            s.transactional = false;
+        }
+        added_labels_in_transaction(&mut statements, &added);
+        let flags: Vec<bool> = statements.iter().map(|s| s.transactional).collect();
+        assert_eq!(flags, [true, false, true, true]);
     }
 }
