@@ -484,9 +484,15 @@ fn run_status(doc: Option<&Path>, common: &Common) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for e in &status.entries {
+            let stopped = e.steps_done.map(|n| {
+                format!(
+                    "pending, stopped after step {n} by an earlier run (`migrate apply` continues from step {})",
+                    n + 1
+                )
+            });
             let state = match e.state {
                 State::Applied => "applied",
-                State::Pending => "pending",
+                State::Pending => stopped.as_deref().unwrap_or("pending"),
                 State::Edited => "EDITED after it was applied",
                 State::Missing => "MISSING (applied, file gone)",
                 State::OutOfOrder => "OUT OF ORDER (a later version is applied)",

@@ -134,6 +134,14 @@ fn migrate_a_file_with_steps_outside_a_transaction_continues_from_the_step_that_
     );
     assert_eq!(r.versions(), ["1"]);
     assert_eq!(r.texts("SELECT to_regclass('public.u')::text"), ["u"]);
+    // status says where it stopped; the step that ran is not drift.
+    let out = r.migrate("status", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("stopped after step 1 by an earlier run"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(
         r.texts(
             "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'public.t_x_key'::regclass"

@@ -124,6 +124,9 @@ pub struct Entry {
     pub file_name: String,
     pub state: State,
     pub applied: Option<AppliedRow>,
+    /// A pending file an earlier `apply` stopped in part-way (steps outside a transaction):
+    /// the steps it finished, which the next `apply` skips.
+    pub steps_done: Option<usize>,
 }
 
 /// Every file and every history row, side by side.
@@ -144,6 +147,7 @@ pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
                 file_name: f.file_name.clone(),
                 state,
                 applied: row.cloned(),
+                steps_done: None,
             }
         })
         .collect();
@@ -154,6 +158,7 @@ pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
                 file_name: r.file_name.clone(),
                 state: State::Missing,
                 applied: Some(r.clone()),
+                steps_done: None,
             });
         }
     }
@@ -954,7 +959,23 @@ pub fn status(
     let files = read_dir(dir)?;
     let ledger = ledger::differences(dir, &files)?;
     let applied = history::read(&mut target.client)?;
-    let entries = compare(&files, &applied);
+    let mut entries = compare(&files, &applied);
+    // The first pending file may have been stopped part-way.
+    let mut unfinished = None;
+    if let Some(e) = entries.iter_mut().find(|e| e.state == State::Pending) {
+        if let Some(f) = files.iter().find(|f| f.version == e.version) {
+            let done = history::steps_done(
+                &mut target.client,
+                f.version,
+                history::Direction::Up,
+                &f.checksum,
+            )?;
+            if done > 0 {
+                e.steps_done = Some(done);
+                unfinished = Some((f, done));
+            }
+        }
+    }
     let drift = match scratch_server {
         Some(server) if history_problems(&entries).is_empty() => {
             let applied_files: Vec<MigrationFile> = files
@@ -963,8 +984,18 @@ pub fn status(
                 .cloned()
                 .collect();
             let mut built = build_files(&applied_files, server, &[], &mut |_, _| Ok(true))?;
+            // The steps an unfinished file did are part of the database, not drift.
+            if let Some((f, done)) = unfinished {
+                for step in &f.up[..done.min(f.up.len())] {
+                    built
+                        .run(&step.sql)
+                        .map_err(|e| Error::new(format!("{}: {e}", f.file_name)))?;
+                }
+            }
             let built = built.catalog()?;
-            Some(differences(&target.catalog()?, &built))
+            // An invalid index a failed CONCURRENTLY build left: the next apply builds it.
+            let (live, _) = without_invalid_indexes(&target.catalog()?);
+            Some(differences(&live, &built))
         }
         _ => None,
     };
