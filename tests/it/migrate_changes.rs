@@ -338,3 +338,34 @@ fn migrate_a_childs_own_column_that_its_parent_gains_becomes_inherited_with_its_
         ["10", "20"]
     );
 }
+
+/// migra's `extversions`: a document that upgrades pg_trgm 1.3 → 1.4 has no way back (the
+/// extension ships no downgrade script): `migrate new` writes no file and says why, with its
+/// code.
+#[test]
+fn migrate_new_refuses_an_extension_upgrade_that_has_no_way_back_with_the_reason() {
+    let r = Revisions::new("extversion");
+    r.written(
+        "CREATE EXTENSION pg_trgm VERSION '1.3';\nCREATE TABLE t (x text);",
+        &["--name", "base"],
+    );
+    let out = r.new_file(
+        "CREATE EXTENSION pg_trgm VERSION '1.4';\nCREATE TABLE t (x text);",
+        &["--name", "upgrade", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["status"], "refused");
+    assert_eq!(json["code"], "DIF008");
+    let message = json["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the way back")
+            && message.contains("no update path from version \"1.4\" to version \"1.3\"")
+            && message.contains("keep the version in the document"),
+        "{message}"
+    );
+    let files = std::fs::read_dir(r.migrations())
+        .expect("migrations")
+        .count();
+    assert_eq!(files, 2, "only the first file and the ledger");
+}

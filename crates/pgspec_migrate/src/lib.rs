@@ -697,19 +697,25 @@ pub fn new_migration(
     let after_up = built.catalog()?;
     let left = differences(&after_up, &to);
     if !left.is_empty() {
-        return Err(Error::new(format!(
-            "after the up plan ran on a scratch database, this still differs from the document: {}",
-            left.join("; ")
-        )));
+        return Err(Error::coded(
+            Rule::MigrationRefused,
+            format!(
+                "pgspec cannot write the up plan: after it ran on a scratch database, this still differs from the document: {}",
+                left.join("; ")
+            ),
+        ));
     }
     run_plan(&mut built, &down).map_err(|e| trial_failed("the way back (the down plan)", &e))?;
     let after_down = built.catalog()?;
     let left = differences(&after_down, &from);
     if !left.is_empty() {
-        return Err(Error::new(format!(
-            "after the down plan ran on a scratch database, this still differs from the earlier state: {}",
-            left.join("; ")
-        )));
+        return Err(Error::coded(
+            Rule::MigrationRefused,
+            format!(
+                "pgspec cannot write the down plan: after it ran on a scratch database, this still differs from the earlier state: {}",
+                left.join("; ")
+            ),
+        ));
     }
     let version = files.last().map_or(1, |f| f.version + 1);
     let slug = file::slug(name);
