@@ -9,6 +9,8 @@
 # Each chain: A → B → A for a pair (pgroll: its 56 examples in order), `migrate new`, `up`,
 # `seed`, `migrate apply` per revision with the rows there, the catalog equal to a fresh build
 # of each revision, then `migrate down` back to the first. Per-chain lines go to $OUT/chains.tsv.
+# A chain whose step pgspec refuses with DIF008 and a reason (an extension with no update path
+# back to its older version) is counted as refused, apart from the chains that fail.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$repo/../shared/peer-cases" ]; then
@@ -38,7 +40,7 @@ from collections import OrderedDict
 rows = [l.rstrip("\n").split("\t", 6) for l in open(sys.argv[1]) if l.strip()]
 by = OrderedDict()
 for source, name, fwd, down, conflicts, rowsum, result in rows:
-    s = by.setdefault(source, dict(chains=0, ok=0, fwd=[0, 0], down=[0, 0], conflicts=0, rowless=0, failures=[]))
+    s = by.setdefault(source, dict(chains=0, ok=0, fwd=[0, 0], down=[0, 0], conflicts=0, rowless=0, failures=[], refusals=[]))
     s["chains"] += 1
     s["ok"] += result == "ok"
     for key, frac in (("fwd", fwd), ("down", down)):
@@ -46,15 +48,22 @@ for source, name, fwd, down, conflicts, rowsum, result in rows:
         s[key][0] += int(a); s[key][1] += int(b)
     s["conflicts"] += int(conflicts)
     s["rowless"] += result == "ok" and rowsum == "0"
-    if result != "ok":
+    if result.startswith("refused"):
+        s["refusals"].append((name, result))
+    elif result != "ok":
         s["failures"].append((name, result))
 stride = os.environ["STRIDE"]
 print(f"Commit {os.environ['COMMIT']}, {'every case' if stride == '1' else 'every ' + stride + 'th pair'} "
       f"(pgroll: the whole chain), {os.environ['TOOK']} s, debug build, `scripts/peer-chains.sh`.\n")
-print("| peer | chains | chains passed | of which without rows | steps forward | steps down | steps applied once the rows were gone |")
-print("|---|---|---|---|---|---|---|")
+print("| peer | chains | chains passed | refused, with the reason (DIF008) | failed | of which without rows | steps forward | steps down | steps applied once the rows were gone |")
+print("|---|---|---|---|---|---|---|---|---|")
 for source, s in by.items():
-    print(f"| {source} | {s['chains']} | {s['ok']} | {s['rowless']} | {s['fwd'][0]}/{s['fwd'][1]} | {s['down'][0]}/{s['down'][1]} | {s['conflicts']} |")
+    print(f"| {source} | {s['chains']} | {s['ok']} | {len(s['refusals'])} | {len(s['failures'])} | {s['rowless']} | {s['fwd'][0]}/{s['fwd'][1]} | {s['down'][0]}/{s['down'][1]} | {s['conflicts']} |")
+refusals = [(src, n, r) for src, s in by.items() for n, r in s["refusals"]]
+if refusals:
+    print("\nRefused chains (pgspec writes no file for the step and says why):\n")
+    for src, n, r in refusals:
+        print(f"- {src} `{n}`: {r[:400]}")
 failures = [(src, n, r) for src, s in by.items() for n, r in s["failures"]]
 if failures:
     print("\nFailing chains (the first lines of the reason):\n")

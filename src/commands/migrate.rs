@@ -36,6 +36,13 @@ enum Action {
         /// and say so).
         #[arg(long)]
         strict: bool,
+        /// Take the rename candidates (a table or column that goes while an identical one
+        /// appears) as renames, both ways, as `pgspec diff --renames` does.
+        #[arg(long, conflicts_with = "no_renames")]
+        renames: bool,
+        /// Drop a rename candidate and add the other (losing its values) instead of refusing.
+        #[arg(long)]
+        no_renames: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -205,8 +212,16 @@ pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
             doc,
             name,
             strict,
+            renames,
+            no_renames,
             common,
-        } => run_new(doc, name, *strict, common),
+        } => run_new(
+            doc,
+            name,
+            *strict,
+            rename_choice(*renames, *no_renames),
+            common,
+        ),
         Action::Apply {
             doc,
             dry_run,
@@ -232,10 +247,25 @@ pub(crate) fn run_migrate(args: &MigrateArgs) -> Result<ExitCode> {
     }
 }
 
-fn run_new(doc: &Path, name: &str, strict: bool, common: &Common) -> Result<ExitCode> {
+/// `--renames` / `--no-renames` (clap keeps them apart).
+pub(crate) fn rename_choice(renames: bool, no_renames: bool) -> migrate::up::Renames {
+    match (renames, no_renames) {
+        (true, _) => migrate::up::Renames::Take,
+        (false, true) => migrate::up::Renames::DropAndAdd,
+        (false, false) => migrate::up::Renames::Refuse,
+    }
+}
+
+fn run_new(
+    doc: &Path,
+    name: &str,
+    strict: bool,
+    renames: migrate::up::Renames,
+    common: &Common,
+) -> Result<ExitCode> {
     let dir = common.dir(Some(doc));
     let server = server_for(None, &common.server)?;
-    let written = match migrate::new_migration(&dir, doc, name, &server, strict) {
+    let written = match migrate::new_migration(&dir, doc, name, &server, strict, renames) {
         Ok(w) => w,
         Err(e) => return finish("migrate new", Err(e), common.format),
     };
@@ -368,11 +398,19 @@ fn finish(
             if format == ReportFormat::Json {
                 let value = json_envelope(
                     command,
-                    serde_json::json!({ "status": "refused", "message": e.message, "migrations": [] }),
+                    serde_json::json!({
+                        "status": "refused",
+                        "code": e.code.map(|c| c.code()),
+                        "message": e.message,
+                        "migrations": [],
+                    }),
                 );
                 println!("{}", serde_json::to_string_pretty(&value)?);
             }
-            eprintln!("pgspec: error: {}", e.message);
+            match e.code {
+                Some(code) => eprintln!("pgspec: error[{}]: {}", code.code(), e.message),
+                None => eprintln!("pgspec: error: {}", e.message),
+            }
             eprintln!("pgspec {command}: nothing further was changed");
             return Ok(ExitCode::from(2));
         }
@@ -446,9 +484,15 @@ fn run_status(doc: Option<&Path>, common: &Common) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for e in &status.entries {
+            let stopped = e.steps_done.map(|n| {
+                format!(
+                    "pending, stopped after step {n} by an earlier run (`migrate apply` continues from step {})",
+                    n + 1
+                )
+            });
             let state = match e.state {
                 State::Applied => "applied",
-                State::Pending => "pending",
+                State::Pending => stopped.as_deref().unwrap_or("pending"),
                 State::Edited => "EDITED after it was applied",
                 State::Missing => "MISSING (applied, file gone)",
                 State::OutOfOrder => "OUT OF ORDER (a later version is applied)",

@@ -52,8 +52,11 @@ pub(crate) struct MigrationArgs {
     plan: bool,
     /// Take the rename candidates (a table or column that goes while an identical one
     /// appears) as renames, as `pgspec diff --renames` does.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_renames")]
     renames: bool,
+    /// Drop a rename candidate and add the other (losing its values) instead of refusing.
+    #[arg(long)]
+    no_renames: bool,
     /// Hazards the migration may have: `data-loss`, `locking`, a hazard's code or name
     /// (`DIF003`, `migration-rewrites-table`), or `all`; comma-separated.
     #[arg(long, value_name = "KIND,…", value_delimiter = ',')]
@@ -86,7 +89,7 @@ pub(crate) fn run_up_command(command: &UpCommand) -> Result<ExitCode> {
         return Ok(code);
     }
     let options = migrate::up::Options {
-        take_renames: flags.renames,
+        renames: super::migrate::rename_choice(flags.renames, flags.no_renames),
         allowance,
         plan_only: flags.plan,
         lock_timeout: std::time::Duration::from_secs(flags.lock_timeout),

@@ -12,6 +12,7 @@ mod hostile;
 mod lint;
 mod migrate;
 mod migrate_chains;
+mod migrate_changes;
 mod migrate_up;
 mod model;
 mod names;

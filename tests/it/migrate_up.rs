@@ -596,6 +596,50 @@ fn up_kill_9_mid_migration_leaves_the_old_database_usable_and_the_next_up_contin
     assert!(stdout(&out).contains("up to date"), "{}", text(&out));
 }
 
+/// A changed document that needs what `up` provisions for a database it builds: an untrusted
+/// extension (the owner may not create it: created on the administrative connection, as for a
+/// fresh build) and a placeholder for a custom setting its code reads and nobody sets (on the
+/// database, and in the migration's session: the new column's default reads it when added).
+#[test]
+fn up_a_migration_creates_an_untrusted_extension_and_sets_a_placeholder_the_changed_document_needs()
+{
+    let doc = Doc::new("# T\n\n```sql\nCREATE TABLE t (x integer);\n```\n");
+    let out = doc.run("up", &[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    client(&doc.database())
+        .batch_execute("INSERT INTO public.t SELECT generate_series(1, 5)")
+        .expect("rows");
+    doc.write(
+        "# T\n\n```sql\nCREATE EXTENSION bloom;\n\
+         CREATE TABLE t (x integer, tenant integer DEFAULT current_setting('app.tenant')::integer);\n\
+         CREATE INDEX t_x_bloom ON t USING bloom (x);\n```\n",
+    );
+    let out = doc.run("up", &["--allow-hazards", "all"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("setting app.tenant"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        doc.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'bloom'"),
+        1
+    );
+    assert_eq!(
+        doc.scalar(
+            "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase \
+             WHERE d.datname = current_database() AND 'app.tenant=0' = ANY (s.setconfig)"
+        ),
+        1
+    );
+    assert_eq!(
+        doc.scalar("SELECT count(*) FROM public.t WHERE tenant = 0"),
+        5
+    );
+    let out = doc.run("drift", &[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+}
+
 /// The docs examples of `DIF009`: the plan between the two schemas, its hazards judged as
 /// `pgspec up` judges them without `--allow-hazards`; one finding per hazard not accepted.
 pub(crate) fn example_findings(body: &str) -> Vec<Diagnostic> {

@@ -188,7 +188,11 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
     let catalog = p.to;
     for c in &to.columns {
         if !c.local {
-            // An inherited column follows its parent's ALTERs.
+            // An inherited column follows its parent's ALTERs; one FROM declares on the table
+            // itself, which a parent gains, is moved into the parent's copy.
+            if let Some(f) = from.column(&c.name).filter(|f| f.local) {
+                becomes_inherited(p, &name, from, to, f);
+            }
             continue;
         }
         let Some(f) = from.column(&c.name) else {
@@ -226,13 +230,7 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
         if inherited_from_parent && !f.local && c.local && !parent_keeps {
             // Inherited in FROM from a parent that drops it, which takes this copy along; TO
             // declares it on the table itself.
-            p.push(
-                Phase::ReAddedColumns,
-                format!(
-                    "ALTER TABLE {name} ADD COLUMN {}",
-                    definition(catalog, to, c)
-                ),
-            );
+            keep_inherited_values(p, &name, to, c);
             continue;
         }
         alter_column(p, &name, from, to, f, c);
@@ -379,17 +377,26 @@ fn alter_column(
             } else {
                 ""
             };
-            sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name));
+            let epoch = epoch_conversion(&col, &f.type_name, &c.type_name);
+            match &epoch {
+                Some(using) => sql.push_str(&format!(" USING {using}")),
+                None => sql.push_str(&format!(" USING {col}{via_text}::{}", c.type_name)),
+            }
             let (narrows, rewrites) = if rebuilt {
                 (true, true)
             } else {
                 type_change(&f.type_name, &c.type_name)
             };
-            if narrows {
+            if narrows || epoch.is_some() {
+                let reading = if epoch.is_some() {
+                    " (numbers are read as seconds since 1970-01-01 00:00 UTC, and times written so)"
+                } else {
+                    ""
+                };
                 hazards.push(hazard(
                     Rule::MigrationNarrowsType,
                     format!(
-                        "{name}.{} changes from {} to {}: values that do not convert make it fail, or are changed",
+                        "{name}.{} changes from {} to {}{reading}: values that do not convert make it fail, or are changed",
                         c.name, f.type_name, c.type_name
                     ),
                 ));
@@ -495,9 +502,140 @@ fn not_null_scan(table: &str, column: &str) -> Hazard {
     )
 }
 
+/// PostgreSQL has no cast between numbers and timestamps: a number becomes a time, and back,
+/// as seconds since the Unix epoch (UTC for a timestamp without time zone), the usual meaning
+/// of a number column that turns into a timestamp. `None` for any other pair.
+fn epoch_conversion(col: &str, from: &str, to: &str) -> Option<String> {
+    let number = |t: &str| {
+        let base = t.split('(').next().unwrap_or(t).trim();
+        matches!(
+            base,
+            "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision"
+        )
+    };
+    let timestamp = |t: &str| t.starts_with("timestamp");
+    let zoned = |t: &str| t.ends_with("with time zone") && !t.ends_with("without time zone");
+    if number(from) && timestamp(to) {
+        Some(if zoned(to) {
+            format!("pg_catalog.to_timestamp({col})::{to}")
+        } else {
+            format!("(pg_catalog.to_timestamp({col}) AT TIME ZONE 'UTC')::{to}")
+        })
+    } else if timestamp(from) && number(to) {
+        let instant = if zoned(from) {
+            col.to_string()
+        } else {
+            format!("({col} AT TIME ZONE 'UTC')")
+        };
+        Some(format!("extract(epoch FROM {instant})::{to}"))
+    } else {
+        None
+    }
+}
+
+/// A column FROM declares on `table` itself while TO only inherits it from a parent that
+/// gains it. The parent's `ADD COLUMN` would merge into the table's own column, which then
+/// stays declared on the table (`attislocal`: it outlives the parent dropping it). So the
+/// table's column is renamed aside first, the parent's copy takes its values, and the old
+/// one goes. When a parent already has the column, PostgreSQL has no statement that makes
+/// the table's own declaration go, and nothing is planned.
+fn becomes_inherited(p: &mut Planner<'_>, name: &str, from: &Table, to: &Table, f: &Column) {
+    let parent_gains = to.inherits.iter().any(|parent| {
+        from.inherits.contains(parent)
+            && p.from
+                .tables
+                .iter()
+                .find(|x| qualified(&x.schema, &x.name) == *parent)
+                .is_some_and(|x| x.column(&f.name).is_none())
+            && p.to
+                .tables
+                .iter()
+                .any(|x| qualified(&x.schema, &x.name) == *parent && x.column(&f.name).is_some())
+    });
+    let parent_has = to.inherits.iter().any(|parent| {
+        p.from
+            .tables
+            .iter()
+            .any(|x| qualified(&x.schema, &x.name) == *parent && x.column(&f.name).is_some())
+    });
+    if !parent_gains || parent_has {
+        return;
+    }
+    let column = ident(&f.name);
+    let aside = ident(&format!("{}__pgspec_own", f.name));
+    p.push(
+        Phase::Tables,
+        format!("ALTER TABLE {name} RENAME COLUMN {column} TO {aside}"),
+    );
+    p.push_hazard(
+        Phase::ReAddedColumns,
+        format!("UPDATE {name} SET {column} = {aside}"),
+        vec![hazard(
+            Rule::MigrationRewritesTable,
+            format!(
+                "{name}.{} becomes the column its parent declares: every row is updated to move its value",
+                f.name
+            ),
+        )],
+    );
+    p.push(
+        Phase::ReAddedColumns,
+        format!("ALTER TABLE {name} DROP COLUMN {aside}"),
+    );
+}
+
+/// A column the table inherits from a parent that drops it (which takes the table's copy
+/// along), declared on the table in TO: its values are copied to a column of the table's own
+/// before the parent drops it, and that column takes the name. An identity or generated
+/// column computes its values again, and is simply added.
+fn keep_inherited_values(p: &mut Planner<'_>, name: &str, to: &Table, c: &Column) {
+    if c.identity.is_some() || c.generated.is_some() {
+        let sql = format!("ALTER TABLE {name} ADD COLUMN {}", definition(p.to, to, c));
+        p.push(Phase::ReAddedColumns, sql);
+        return;
+    }
+    let column = ident(&c.name);
+    let keep = ident(&format!("{}__pgspec_keep", c.name));
+    let mut bare = format!("{keep} {}", c.type_name);
+    if let Some(coll) = &c.collation {
+        bare.push_str(&format!(" COLLATE {}", ident(coll)));
+    }
+    p.push(
+        Phase::Columns,
+        format!("ALTER TABLE {name} ADD COLUMN {bare}"),
+    );
+    p.push_hazard(
+        Phase::Columns,
+        format!("UPDATE {name} SET {keep} = {column}"),
+        vec![hazard(
+            Rule::MigrationRewritesTable,
+            format!(
+                "{name}.{} is kept when its parent drops it: every row is updated to copy its value",
+                c.name
+            ),
+        )],
+    );
+    p.push(
+        Phase::ReAddedColumns,
+        format!("ALTER TABLE {name} RENAME COLUMN {keep} TO {column}"),
+    );
+    if let Some(d) = &c.default {
+        p.push(
+            Phase::ReAddedColumns,
+            format!("ALTER TABLE {name} ALTER COLUMN {column} SET DEFAULT {d}"),
+        );
+    }
+    if c.not_null {
+        p.push(
+            Phase::ReAddedColumns,
+            format!("ALTER TABLE {name} ALTER COLUMN {column} SET NOT NULL"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::type_change;
+    use super::{epoch_conversion, type_change};
 
     #[test]
     fn widening_is_neither_narrowing_nor_always_a_rewrite() {
@@ -519,5 +657,26 @@ mod tests {
         assert_eq!(type_change("text", "character varying(5)"), (true, false));
         assert_eq!(type_change("bigint", "integer"), (true, true));
         assert_eq!(type_change("text", "integer"), (true, true));
+    }
+
+    #[test]
+    fn numbers_and_timestamps_convert_as_epoch_seconds_and_nothing_else_does() {
+        assert_eq!(
+            epoch_conversion("c", "bigint", "timestamp without time zone").as_deref(),
+            Some("(pg_catalog.to_timestamp(c) AT TIME ZONE 'UTC')::timestamp without time zone")
+        );
+        assert_eq!(
+            epoch_conversion("c", "integer", "timestamp(3) with time zone").as_deref(),
+            Some("pg_catalog.to_timestamp(c)::timestamp(3) with time zone")
+        );
+        assert_eq!(
+            epoch_conversion("c", "timestamp without time zone", "bigint").as_deref(),
+            Some("extract(epoch FROM (c AT TIME ZONE 'UTC'))::bigint")
+        );
+        assert_eq!(
+            epoch_conversion("c", "text", "timestamp without time zone"),
+            None
+        );
+        assert_eq!(epoch_conversion("c", "bigint", "date"), None);
     }
 }

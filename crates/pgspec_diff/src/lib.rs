@@ -175,7 +175,19 @@ struct Planner<'a> {
     /// Enums whose labels are removed or reordered: renamed aside, created again, their
     /// columns converted through text, the old type dropped.
     rebuilt_enums: BTreeSet<String>,
+    /// `ALTER TYPE … ADD VALUE` statements with their type and label literal: outside the
+    /// transaction only when a later statement may use the label (see [`added_labels_in_transaction`]).
+    added_labels: Vec<AddedLabel>,
     ignore_grantees: Vec<String>,
+}
+
+/// A label a plan adds to an enum.
+struct AddedLabel {
+    sql: String,
+    /// The enum, qualified as the plan writes it.
+    type_name: String,
+    /// The label as an SQL literal.
+    literal: String,
 }
 
 impl Planner<'_> {
@@ -243,6 +255,7 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
         created: BTreeSet::new(),
         retyped: BTreeSet::new(),
         rebuilt_enums: BTreeSet::new(),
+        added_labels: Vec::new(),
         ignore_grantees: options.ignore_grantees.clone(),
     };
     // Decisions that remove objects from the working FROM come first: recreated tables,
@@ -284,7 +297,26 @@ pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec
     for (_, phase) in p.statements {
         statements.extend(phase);
     }
+    added_labels_in_transaction(&mut statements, &p.added_labels);
     Ok(Plan { statements })
+}
+
+/// PostgreSQL 12+ runs `ALTER TYPE … ADD VALUE` inside a transaction block, but refuses a use
+/// of the new label before the transaction commits. A label stays in the plan's transaction
+/// unless a later statement may use it: one that names its literal (a default, a CHECK, a
+/// view), or one that converts a column to the enum (its rows may hold the label).
+fn added_labels_in_transaction(statements: &mut [Statement], added: &[AddedLabel]) {
+    for i in 0..statements.len() {
+        let Some(label) = added.iter().find(|a| a.sql == statements[i].sql) else {
+            continue;
+        };
+        let converts_to = format!(" TYPE {}", label.type_name);
+        let used_later = statements[i + 1..].iter().any(|s| {
+            s.sql.contains(&label.literal)
+                || (s.sql.contains(" ALTER COLUMN ") && s.sql.contains(&converts_to))
+        });
+        statements[i].transactional = !used_later;
+    }
 }
 
 /// What the catalog does not model must be the same on both sides.
@@ -417,5 +449,45 @@ mod tests {
         );
         let rule = "rule r on public.t: CREATE RULE …";
         assert_eq!(default_privileges_without_owner_names(rule, &owners), rule);
+    }
+
+    #[test]
+    fn a_new_label_leaves_the_transaction_only_when_a_later_statement_may_use_it() {
+        let statement = |sql: &str, transactional| Statement {
+            sql: sql.into(),
+            hazards: Vec::new(),
+            transactional,
+        };
+        let add = |label: &str| AddedLabel {
+            sql: format!("ALTER TYPE public.mood ADD VALUE IF NOT EXISTS '{label}'"),
+            type_name: "public.mood".into(),
+            literal: format!("'{label}'"),
+        };
+        let added = [add("happy"), add("great"), add("meh")];
+        let mut statements = vec![
+            statement(&added[0].sql, false),
+            statement(&added[1].sql, false),
+            statement(&added[2].sql, false),
+            statement(
+                "ALTER TABLE public.p ALTER COLUMN m SET DEFAULT 'great'::public.mood",
+                true,
+            ),
+            statement(
+                "ALTER TABLE public.q ALTER COLUMN m TYPE public.mood USING m::text::public.mood",
+                true,
+            ),
+        ];
+        added_labels_in_transaction(&mut statements, &added);
+        // 'happy' is used by nothing after it … but the column converted to the type may hold
+        // any label: every label added before that statement leaves the transaction.
+        let flags: Vec<bool> = statements.iter().map(|s| s.transactional).collect();
+        assert_eq!(flags, [false, false, false, true, true]);
+        statements.pop();
+        for s in &mut statements[..3] {
+            s.transactional = false;
+        }
+        added_labels_in_transaction(&mut statements, &added);
+        let flags: Vec<bool> = statements.iter().map(|s| s.transactional).collect();
+        assert_eq!(flags, [true, false, true, true]);
     }
 }

@@ -160,12 +160,17 @@ fn alter(p: &mut Planner<'_>, f: &Type, t: &Type) {
                         None => String::new(),
                     },
                 };
-                p.push_with(
-                    Phase::Types,
-                    format!("ALTER TYPE {name} ADD VALUE {}{place}", literal(label)),
-                    Vec::new(),
-                    false,
+                // IF NOT EXISTS: a step outside a transaction may run again after an interruption.
+                let sql = format!(
+                    "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}{place}",
+                    literal(label)
                 );
+                p.added_labels.push(crate::AddedLabel {
+                    sql: sql.clone(),
+                    type_name: name.clone(),
+                    literal: literal(label),
+                });
+                p.push_with(Phase::Types, sql, Vec::new(), false);
             }
         }
         (

@@ -253,13 +253,49 @@ pub fn render_first(version: u32, slug: &str, document: &str, script: &str, down
     );
     out.push_str(UP);
     out.push('\n');
-    out.push_str(script);
+    let script = outside_transaction_marked(script);
+    out.push_str(&script);
     if !script.ends_with('\n') {
         out.push('\n');
     }
     out.push_str(DOWN);
     out.push('\n');
     section(&mut out, down);
+    out
+}
+
+/// `script` with each statement PostgreSQL refuses inside a transaction block (the
+/// document's own `CREATE INDEX CONCURRENTLY`) in a no-transaction step of its own: the lines
+/// it stands on between the two markers.
+fn outside_transaction_marked(script: &str) -> String {
+    let extracted =
+        pgspec_checks::pipeline::extract_as(script.as_bytes(), pgspec_document::SourceKind::Sql);
+    let mut out = String::new();
+    let mut at = 0;
+    for st in &extracted.statements {
+        if !pgspec_sql::transactions::refused_in_transaction_block(st) {
+            continue;
+        }
+        let (start, end) = (st.range.start as usize, st.range.end as usize);
+        if start < at || end > script.len() {
+            continue;
+        }
+        let line_start = script[..start].rfind('\n').map_or(0, |i| i + 1).max(at);
+        let line_end = script[end..]
+            .find('\n')
+            .map_or(script.len(), |i| end + i + 1);
+        out.push_str(&script[at..line_start]);
+        out.push_str(NO_TRANSACTION);
+        out.push('\n');
+        out.push_str(&script[line_start..line_end]);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(TRANSACTION);
+        out.push('\n');
+        at = line_end;
+    }
+    out.push_str(&script[at..]);
     out
 }
 
@@ -332,6 +368,16 @@ mod tests {
         assert!(!f.up_is_atomic());
         assert_eq!(f.down.len(), 1);
         assert_eq!(f.checksum.len(), 64);
+    }
+
+    #[test]
+    fn a_first_files_concurrent_index_gets_a_step_outside_the_transaction() {
+        let script = "CREATE TABLE a (x int);\n-- line 3\nCREATE INDEX CONCURRENTLY a_x ON a (x);\nCOMMENT ON TABLE a IS 'a';\n";
+        let text = render_first(1, "init", "doc.md", script, &Plan::default());
+        let f = parse("0001_init.sql", text.as_bytes()).expect("parses");
+        let kinds: Vec<bool> = f.up.iter().map(|s| s.transactional).collect();
+        assert_eq!(kinds, [true, false, true], "{text}");
+        assert!(f.up[1].sql.contains("CONCURRENTLY a_x"), "{text}");
     }
 
     #[test]

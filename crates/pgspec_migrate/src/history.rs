@@ -11,6 +11,9 @@ use crate::Error;
 /// The schema of pgspec's own table; never part of a plan (diff leaves it out).
 pub const SCHEMA: &str = "pgspec_migrate";
 pub const TABLE: &str = "pgspec_migrations";
+/// How far an unfinished file got: one row per file (and direction) whose steps outside a
+/// transaction let it stop part-way, removed with the file's record.
+pub const PROGRESS: &str = "pgspec_migration_progress";
 
 /// The advisory lock's key (the bytes of "pgspecmi"): advisory locks are per database, so one
 /// key serves every database.
@@ -82,6 +85,13 @@ pub fn ensure(client: &mut Client) -> Result<(), Error> {
                  applied_at timestamptz NOT NULL DEFAULT now(),
                  duration_ms bigint NOT NULL,
                  baseline boolean NOT NULL DEFAULT false
+             );
+             CREATE TABLE IF NOT EXISTS {SCHEMA}.{PROGRESS} (
+                 version integer NOT NULL,
+                 direction text NOT NULL,
+                 checksum text NOT NULL,
+                 steps_done integer NOT NULL,
+                 PRIMARY KEY (version, direction)
              );"
         ))
         .map_err(|e| server_error("creating the migration history table", &e))
@@ -118,6 +128,85 @@ pub fn forget(client: &mut impl GenericClient, version: u32) -> Result<(), Error
         )
         .map_err(|e| server_error("removing a version from the history", &e))?;
     Ok(())
+}
+
+/// Which way a file runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
+/// The steps of `version` (run `direction`, the file's bytes `checksum`) an earlier run
+/// finished before it stopped; 0 when none (or the file changed since).
+pub fn steps_done(
+    client: &mut impl GenericClient,
+    version: u32,
+    direction: Direction,
+    checksum: &str,
+) -> Result<usize, Error> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{SCHEMA}.{PROGRESS}")],
+        )
+        .map_err(|e| server_error("reading the migration progress", &e))?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version = i32::try_from(version).map_err(|_| Error::new("version out of range"))?;
+    let row = client
+        .query_opt(
+            &format!(
+                "SELECT steps_done FROM {SCHEMA}.{PROGRESS} \
+                 WHERE version = $1 AND direction = $2 AND checksum = $3"
+            ),
+            &[&version, &direction.as_str(), &checksum],
+        )
+        .map_err(|e| server_error("reading the migration progress", &e))?;
+    Ok(row.map_or(0, |r| usize::try_from(r.get::<_, i32>(0)).unwrap_or(0)))
+}
+
+/// Record that the first `done` steps of `version` ran (`None`: the file is finished, the row
+/// goes).
+pub fn set_steps_done(
+    client: &mut impl GenericClient,
+    version: u32,
+    direction: Direction,
+    checksum: &str,
+    done: Option<usize>,
+) -> Result<(), Error> {
+    let version = i32::try_from(version).map_err(|_| Error::new("version out of range"))?;
+    let result = match done {
+        Some(n) => {
+            let n = i32::try_from(n).map_err(|_| Error::new("step out of range"))?;
+            client.execute(
+                &format!(
+                    "INSERT INTO {SCHEMA}.{PROGRESS} (version, direction, checksum, steps_done) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (version, direction) \
+                     DO UPDATE SET checksum = EXCLUDED.checksum, steps_done = EXCLUDED.steps_done"
+                ),
+                &[&version, &direction.as_str(), &checksum, &n],
+            )
+        }
+        None => client.execute(
+            &format!("DELETE FROM {SCHEMA}.{PROGRESS} WHERE version = $1 AND direction = $2"),
+            &[&version, &direction.as_str()],
+        ),
+    };
+    result
+        .map(|_| ())
+        .map_err(|e| server_error("recording the migration progress", &e))
 }
 
 /// Take the advisory lock, waiting at most `timeout`; `waiting` is called once with the pid of

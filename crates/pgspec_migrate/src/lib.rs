@@ -124,6 +124,9 @@ pub struct Entry {
     pub file_name: String,
     pub state: State,
     pub applied: Option<AppliedRow>,
+    /// A pending file an earlier `apply` stopped in part-way (steps outside a transaction):
+    /// the steps it finished, which the next `apply` skips.
+    pub steps_done: Option<usize>,
 }
 
 /// Every file and every history row, side by side.
@@ -144,6 +147,7 @@ pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
                 file_name: f.file_name.clone(),
                 state,
                 applied: row.cloned(),
+                steps_done: None,
             }
         })
         .collect();
@@ -154,6 +158,7 @@ pub fn compare(files: &[MigrationFile], applied: &[AppliedRow]) -> Vec<Entry> {
                 file_name: r.file_name.clone(),
                 state: State::Missing,
                 applied: Some(r.clone()),
+                steps_done: None,
             });
         }
     }
@@ -376,8 +381,14 @@ impl Scratch {
         }
     }
 
-    fn run_steps(&mut self, file: &MigrationFile, steps: &[Step]) -> Result<(), Error> {
-        for (i, step) in steps.iter().enumerate() {
+    /// Run `steps` from step `start + 1` (the ones before already ran).
+    fn run_steps(
+        &mut self,
+        file: &MigrationFile,
+        steps: &[Step],
+        start: usize,
+    ) -> Result<(), Error> {
+        for (i, step) in steps.iter().enumerate().skip(start) {
             self.run(&step.sql).map_err(|e| {
                 Error::new(format!(
                     "{} step {} fails on a scratch copy of the target's schema: {e}",
@@ -410,6 +421,9 @@ pub struct BuiltDocument {
     pub cron_jobs: Vec<(u32, pgspec_sql::cron::CronSchedule)>,
     /// Partitions of the live database the document does not name, built too (`keeping`).
     pub kept_partitions: Vec<String>,
+    /// Custom settings the document's code reads and nobody sets, with the placeholder value
+    /// `up` gives them on a database it builds (`app.current_user_id`, `0000…`).
+    pub placeholders: Vec<(String, String)>,
 }
 
 /// The partitions of `live` that the document (`statements`) does not name and its build
@@ -484,8 +498,22 @@ pub fn build_document_bytes(
     } = pgspec_provision::up::build_kept(&extracted, server, "pgspec_migrate")
         .map_err(|e| Error::new(format!("building {label}: {e}")))?;
     // Setting placeholders are `up`'s provisioning of one database (ALTER DATABASE … SET, which
-    // only a superuser may do for a setting the server does not know), not the schema: a
-    // migration runs as the database's owner and leaves them to `up`.
+    // only a superuser may do for a setting the server does not know), not the schema: kept
+    // apart, for `up` to set on the database it migrates; a migration file leaves them out.
+    let placeholder_names: Vec<String> = built
+        .provisioned
+        .iter()
+        .filter(|a| a.kind == pgspec_provision::ActionKind::SettingPlaceholder)
+        .map(|a| a.object.clone())
+        .collect();
+    let placeholders = pgspec_sql::settings::unset_settings_read(&extracted.statements)
+        .into_iter()
+        .filter(|r| placeholder_names.contains(&r.name))
+        .map(|r| {
+            let value = pgspec_provision::settings::placeholder_value(r.cast.as_deref());
+            (r.name, value.to_string())
+        })
+        .collect();
     built
         .provisioned
         .retain(|a| a.kind != pgspec_provision::ActionKind::SettingPlaceholder);
@@ -499,6 +527,7 @@ pub fn build_document_bytes(
     drop(scratch);
     Ok(BuiltDocument {
         kept_partitions: kept,
+        placeholders,
         cron_jobs: pgspec_provision::up::cron_jobs(&extracted, &built.report),
         catalog,
         script: pgspec_provision::up::system_script(&label, &built),
@@ -574,6 +603,7 @@ pub fn new_migration(
     name: &str,
     server: &Server,
     strict: bool,
+    renames: up::Renames,
 ) -> Result<Option<Written>, Error> {
     let files = read_dir(dir)?;
     let stale = ledger::differences(dir, &files)?;
@@ -622,41 +652,70 @@ pub fn new_migration(
             left_out,
         );
     }
-    let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
-        Error::new(format!(
-            "pgspec cannot express the change yet ({}): {}",
-            Rule::MigrationRefused.code(),
-            refusals_text(&r)
-        ))
-    })?;
-    if up.is_empty() {
-        return Ok(None);
-    }
-    let down = pgspec_diff::plan(&to, &from, &options).map_err(|r| {
-        Error::new(format!(
-            "pgspec cannot express the way back ({}): {}",
-            Rule::MigrationRefused.code(),
-            refusals_text(&r)
-        ))
-    })?;
+    let candidates = pgspec_diff::renames(&from, &to, &options);
+    let mut notes = Vec::new();
+    let (up, down) = if !candidates.is_empty() && renames != up::Renames::DropAndAdd {
+        // Renames (`--renames`, else refused by name): the rest of each plan is planned from
+        // the renamed schema, both ways.
+        let up_plan = up::plan_to(&from, &to, server, renames, &[])?;
+        let down_plan = up::plan_to(&to, &from, server, renames, &[])?;
+        notes.extend(up_plan.notes);
+        (up_plan.plan, down_plan.plan)
+    } else {
+        if !candidates.is_empty() {
+            notes.push(format!(
+                "dropped and added, not renamed (--no-renames): {}",
+                candidates
+                    .iter()
+                    .map(pgspec_diff::Rename::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let up = pgspec_diff::plan(&from, &to, &options).map_err(|r| {
+            Error::coded(
+                Rule::MigrationRefused,
+                format!(
+                    "pgspec cannot express the change yet: {}",
+                    refusals_text(&r)
+                ),
+            )
+        })?;
+        if up.is_empty() {
+            return Ok(None);
+        }
+        let down = pgspec_diff::plan(&to, &from, &options).map_err(|r| {
+            Error::coded(
+                Rule::MigrationRefused,
+                format!("pgspec cannot express the way back: {}", refusals_text(&r)),
+            )
+        })?;
+        (up, down)
+    };
     // The trial: up brings the built state to the document, down brings it back.
-    run_plan(&mut built, &up).map_err(|e| Error::new(format!("the up plan {e}")))?;
+    run_plan(&mut built, &up).map_err(|e| trial_failed("the up plan", &e))?;
     let after_up = built.catalog()?;
     let left = differences(&after_up, &to);
     if !left.is_empty() {
-        return Err(Error::new(format!(
-            "after the up plan ran on a scratch database, this still differs from the document: {}",
-            left.join("; ")
-        )));
+        return Err(Error::coded(
+            Rule::MigrationRefused,
+            format!(
+                "pgspec cannot write the up plan: after it ran on a scratch database, this still differs from the document: {}",
+                left.join("; ")
+            ),
+        ));
     }
-    run_plan(&mut built, &down).map_err(|e| Error::new(format!("the down plan {e}")))?;
+    run_plan(&mut built, &down).map_err(|e| trial_failed("the way back (the down plan)", &e))?;
     let after_down = built.catalog()?;
     let left = differences(&after_down, &from);
     if !left.is_empty() {
-        return Err(Error::new(format!(
-            "after the down plan ran on a scratch database, this still differs from the earlier state: {}",
-            left.join("; ")
-        )));
+        return Err(Error::coded(
+            Rule::MigrationRefused,
+            format!(
+                "pgspec cannot write the down plan: after it ran on a scratch database, this still differs from the earlier state: {}",
+                left.join("; ")
+            ),
+        ));
     }
     let version = files.last().map_or(1, |f| f.version + 1);
     let slug = file::slug(name);
@@ -673,6 +732,7 @@ pub fn new_migration(
         &down,
         left_out,
     )?;
+    written.notes = notes;
     written.hazards = up
         .statements
         .iter()
@@ -705,11 +765,13 @@ fn first_migration(
     without_facts.unmodelled.clear();
     let down =
         pgspec_diff::plan(&without_facts, empty, &compare_options(to, empty)).map_err(|r| {
-            Error::new(format!(
-                "pgspec cannot express the way back to an empty database ({}): {}",
-                Rule::MigrationRefused.code(),
-                refusals_text(&r)
-            ))
+            Error::coded(
+                Rule::MigrationRefused,
+                format!(
+                    "pgspec cannot express the way back to an empty database: {}",
+                    refusals_text(&r)
+                ),
+            )
         })?;
     let text = file::render_first(
         1,
@@ -739,7 +801,7 @@ fn first_migration(
     // what pgspec created with privileges (an untrusted extension): the file is still written,
     // and the warning says why that section was not tried to the end.
     let mut notes = Vec::new();
-    match s.run_steps(&parsed, &parsed.down) {
+    match s.run_steps(&parsed, &parsed.down, 0) {
         Ok(()) => {
             let mut after_down = s.catalog()?;
             // Facts the catalog does not model on what the down section keeps (a grant or
@@ -814,9 +876,54 @@ fn write_new(
     })
 }
 
+/// A plan `migrate new` wrote that fails on the scratch database: refused (DIF008), with what
+/// PostgreSQL said. An extension with no update path to the older version gets the reason
+/// and the choices in plain words.
+fn trial_failed(plan: &str, e: &str) -> Error {
+    let downgrade = e.contains("ALTER EXTENSION") && e.contains("has no update path");
+    let advice = if downgrade {
+        "; the extension ships no script between those versions, so only DROP EXTENSION and CREATE EXTENSION … VERSION would get there, dropping every object that uses it: keep the version in the document, or write that section by hand"
+    } else {
+        ""
+    };
+    Error::coded(
+        Rule::MigrationRefused,
+        format!("pgspec cannot write {plan}: it {e}{advice}"),
+    )
+}
+
+/// The extension `sql` creates when it is one statement pgspec runs for a document through
+/// its privileged path (an extension it allows, whether or not the owner may create it).
+fn creates_extension(sql: &str, database: &str) -> Option<pgspec_sql::safety::PrivilegedOp> {
+    let extracted = pipeline::extract_as(sql.as_bytes(), SourceKind::Sql);
+    let [st] = extracted.statements.as_slice() else {
+        return None;
+    };
+    match st.safety(Some(database)) {
+        Safety::Privileged {
+            op: op @ pgspec_sql::safety::PrivilegedOp::CreateExtension { .. },
+            ..
+        } => Some(op),
+        _ => None,
+    }
+}
+
 fn run_plan(scratch: &mut Scratch, plan: &Plan) -> Result<(), String> {
+    let database = scratch.session.database().to_string();
     for (i, s) in plan.statements.iter().enumerate() {
-        scratch.run(&s.sql).map_err(|e| {
+        // An extension is created as `up` creates it for a document: an untrusted one on the
+        // administrative connection (the owner may not).
+        let ran = if creates_extension(&s.sql, &database).is_some() {
+            scratch
+                .run_as_document(&s.sql, "the plan")
+                .map_err(|e| match e {
+                    Failed::Refused(e) => e.message,
+                    Failed::Statement(_, message) => message,
+                })
+        } else {
+            scratch.run(&s.sql)
+        };
+        ran.map_err(|e| {
             format!(
                 "fails on a scratch database at statement {} (`{}`): {e}",
                 i + 1,
@@ -858,7 +965,23 @@ pub fn status(
     let files = read_dir(dir)?;
     let ledger = ledger::differences(dir, &files)?;
     let applied = history::read(&mut target.client)?;
-    let entries = compare(&files, &applied);
+    let mut entries = compare(&files, &applied);
+    // The first pending file may have been stopped part-way.
+    let mut unfinished = None;
+    if let Some(e) = entries.iter_mut().find(|e| e.state == State::Pending) {
+        if let Some(f) = files.iter().find(|f| f.version == e.version) {
+            let done = history::steps_done(
+                &mut target.client,
+                f.version,
+                history::Direction::Up,
+                &f.checksum,
+            )?;
+            if done > 0 {
+                e.steps_done = Some(done);
+                unfinished = Some((f, done));
+            }
+        }
+    }
     let drift = match scratch_server {
         Some(server) if history_problems(&entries).is_empty() => {
             let applied_files: Vec<MigrationFile> = files
@@ -867,8 +990,18 @@ pub fn status(
                 .cloned()
                 .collect();
             let mut built = build_files(&applied_files, server, &[], &mut |_, _| Ok(true))?;
+            // The steps an unfinished file did are part of the database, not drift.
+            if let Some((f, done)) = unfinished {
+                for step in &f.up[..done.min(f.up.len())] {
+                    built
+                        .run(&step.sql)
+                        .map_err(|e| Error::new(format!("{}: {e}", f.file_name)))?;
+                }
+            }
             let built = built.catalog()?;
-            Some(differences(&target.catalog()?, &built))
+            // An invalid index a failed CONCURRENTLY build left: the next apply builds it.
+            let (live, _) = without_invalid_indexes(&target.catalog()?);
+            Some(differences(&live, &built))
         }
         _ => None,
     };
@@ -939,12 +1072,29 @@ fn screen_sql(label: &str, sql: &str, database: &str) -> Result<(), Error> {
 }
 
 /// A failure while a file ran on the target: the database is as before that file (its
-/// transaction rolled back), except for steps that run outside a transaction.
-fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::Error) -> Error {
-    let partial = if file.up_is_atomic() {
+/// transaction rolled back), except for the steps of a file with steps outside a transaction
+/// that finished before the failing one: those stay, recorded, and the next run continues
+/// from the failing step.
+fn apply_failed(
+    file: &MigrationFile,
+    steps: &[Step],
+    step: usize,
+    e: &pgspec_postgres::client::Error,
+) -> Error {
+    let partial = if steps.iter().all(|s| s.transactional) {
         "the file's transaction was rolled back: the database is as before it and the version is not recorded".to_string()
+    } else if step == 0 {
+        "no step of it had run (a file with `-- pgspec:no-transaction` steps runs step by step): the database is as before it and the version is not recorded".to_string()
     } else {
-        "the steps before it stay applied (a file with `-- pgspec:no-transaction` steps runs step by step, each in a transaction of its own or none); the version is not recorded".to_string()
+        let kept = if step == 1 {
+            "step 1 stays".to_string()
+        } else {
+            format!("steps 1–{step} stay")
+        };
+        format!(
+            "{kept} applied and recorded (a file with `-- pgspec:no-transaction` steps runs step by step); the version is not recorded and the next run continues from step {}",
+            step + 1
+        )
     };
     Error::new(format!(
         "{} step {} failed on the target: {}; {partial}",
@@ -954,49 +1104,104 @@ fn apply_failed(file: &MigrationFile, step: usize, e: &pgspec_postgres::client::
     ))
 }
 
+/// Before a `CREATE INDEX CONCURRENTLY` step runs again (an earlier run stopped at or just
+/// after it): an invalid index of that name, which a failed build leaves, is dropped; a valid
+/// one means the step had finished, and it is skipped (`Ok(false)`).
+fn concurrent_index_to_build(client: &mut Client, sql: &str) -> Result<bool, Error> {
+    let Some(tree) = pgspec_sql::ast::parse(sql) else {
+        return Ok(true);
+    };
+    let Some(pgspec_sql::ast::NodeEnum::IndexStmt(index)) =
+        pgspec_sql::ast::top_nodes(&tree).next()
+    else {
+        return Ok(true);
+    };
+    if !index.concurrent || index.idxname.is_empty() {
+        return Ok(true);
+    }
+    let schema = index
+        .relation
+        .as_ref()
+        .map(|r| r.schemaname.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "public".into());
+    let server_error = |e: pgspec_postgres::client::Error| {
+        Error::new(format!(
+            "looking for index {}: {}",
+            index.idxname,
+            pgspec_postgres::cluster::error_text(&e)
+        ))
+    };
+    let valid: Option<bool> = client
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = $1 AND n.nspname = $2",
+            &[&index.idxname, &schema],
+        )
+        .map_err(server_error)?
+        .map(|r| r.get(0));
+    match valid {
+        Some(true) => Ok(false),
+        Some(false) => {
+            client
+                .batch_execute(&format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                    pgspec_diff::qualified(&schema, &index.idxname)
+                ))
+                .map_err(server_error)?;
+            Ok(true)
+        }
+        None => Ok(true),
+    }
+}
+
 /// Run `steps` of `file` on the target, the transactional ones in one transaction with
-/// `finish` (the history change); a file with steps outside a transaction runs them alone.
+/// `finish` (the history change). A file with steps outside a transaction runs them one by
+/// one from step `start + 1` (the steps an earlier run finished are skipped), recording each
+/// finished step with it, so that a run stopped part-way continues where it stopped.
 fn run_on_target(
     client: &mut Client,
     file: &MigrationFile,
     steps: &[Step],
+    direction: history::Direction,
+    start: usize,
     finish: &dyn Fn(&mut pgspec_postgres::client::Transaction<'_>, Duration) -> Result<(), Error>,
 ) -> Result<Duration, Error> {
-    let start = Instant::now();
+    let begun = Instant::now();
+    let failed = |i: usize, e: &pgspec_postgres::client::Error| apply_failed(file, steps, i, e);
     if steps.iter().all(|s| s.transactional) {
-        let mut tx = client
-            .transaction()
-            .map_err(|e| apply_failed(file, 0, &e))?;
+        let mut tx = client.transaction().map_err(|e| failed(0, &e))?;
         for (i, s) in steps.iter().enumerate() {
-            tx.batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
+            tx.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
         }
-        finish(&mut tx, start.elapsed())?;
-        tx.commit()
-            .map_err(|e| apply_failed(file, steps.len(), &e))?;
-        return Ok(start.elapsed());
+        finish(&mut tx, begun.elapsed())?;
+        tx.commit().map_err(|e| failed(steps.len(), &e))?;
+        return Ok(begun.elapsed());
     }
-    for (i, s) in steps.iter().enumerate() {
+    history::ensure(client)?;
+    let (version, checksum) = (file.version, file.checksum.as_str());
+    for (i, s) in steps.iter().enumerate().skip(start) {
         if s.transactional {
-            let mut tx = client
-                .transaction()
-                .map_err(|e| apply_failed(file, i, &e))?;
-            tx.batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
-            tx.commit().map_err(|e| apply_failed(file, i, &e))?;
+            let mut tx = client.transaction().map_err(|e| failed(i, &e))?;
+            tx.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
+            history::set_steps_done(&mut tx, version, direction, checksum, Some(i + 1))?;
+            tx.commit().map_err(|e| failed(i, &e))?;
         } else {
-            client
-                .batch_execute(&s.sql)
-                .map_err(|e| apply_failed(file, i, &e))?;
+            if i == start && !concurrent_index_to_build(client, &s.sql)? {
+                history::set_steps_done(client, version, direction, checksum, Some(i + 1))?;
+                continue;
+            }
+            client.batch_execute(&s.sql).map_err(|e| failed(i, &e))?;
+            history::set_steps_done(client, version, direction, checksum, Some(i + 1))?;
         }
     }
-    let mut tx = client
-        .transaction()
-        .map_err(|e| apply_failed(file, steps.len(), &e))?;
-    finish(&mut tx, start.elapsed())?;
-    tx.commit()
-        .map_err(|e| apply_failed(file, steps.len(), &e))?;
-    Ok(start.elapsed())
+    let mut tx = client.transaction().map_err(|e| failed(steps.len(), &e))?;
+    finish(&mut tx, begun.elapsed())?;
+    history::set_steps_done(&mut tx, version, direction, checksum, None)?;
+    tx.commit().map_err(|e| failed(steps.len(), &e))?;
+    Ok(begun.elapsed())
 }
 
 /// Files `1..=k` whose state equals the target's schema, for a database that has a schema but
@@ -1037,12 +1242,47 @@ fn baseline(
 /// A scratch database with the target's schema: the applied files built again when they
 /// give exactly the target's schema, else a copy made from the target's catalog. The second
 /// value: how the target drifted from its applied files (empty: it did not).
+/// The names of `catalog`'s invalid indexes, which an interrupted or failed
+/// `CREATE INDEX CONCURRENTLY` leaves (never one of a partitioned table's, invalid by design
+/// until every partition has its copy), and the catalog without them: whatever runs next
+/// drops them and builds them again.
+fn without_invalid_indexes(catalog: &Catalog) -> (Catalog, Vec<String>) {
+    let partitioned: Vec<u32> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.partitioning.is_some())
+        .map(|t| t.oid)
+        .collect();
+    let invalid: Vec<String> = catalog
+        .indexes
+        .iter()
+        .filter(|i| !i.valid && !partitioned.contains(&i.table_oid))
+        .map(|i| pgspec_diff::qualified(&i.schema, &i.name))
+        .collect();
+    let mut c = catalog.clone();
+    c.indexes
+        .retain(|i| !invalid.contains(&pgspec_diff::qualified(&i.schema, &i.name)));
+    (c, invalid)
+}
+
+/// `unfinished`: a file an earlier run stopped in, and how many of its up steps it finished
+/// (they are part of the target's schema).
 fn copy_of_target(
     applied_files: &[MigrationFile],
+    unfinished: Option<(&MigrationFile, usize)>,
     catalog: &Catalog,
     server: &Server,
 ) -> Result<(Scratch, Vec<String>), Error> {
+    // A failed CONCURRENTLY build's index goes before the step runs again.
+    let (catalog, _) = &without_invalid_indexes(catalog);
     let mut built = build_files(applied_files, server, &[], &mut |_, _| Ok(true))?;
+    if let Some((f, done)) = unfinished {
+        for step in &f.up[..done.min(f.up.len())] {
+            built
+                .run(&step.sql)
+                .map_err(|e| Error::new(format!("{}: {e}", f.file_name)))?;
+        }
+    }
     let drift = differences(&built.catalog()?, catalog);
     if drift.is_empty() {
         return Ok((built, drift));
@@ -1095,10 +1335,25 @@ fn apply_locked(
     for f in &pending {
         screen(f, &f.up, &target.database)?;
     }
+    // The first pending file may have been stopped part-way (steps outside a transaction).
+    let resume_from = history::steps_done(
+        &mut target.client,
+        pending[0].version,
+        history::Direction::Up,
+        &pending[0].checksum,
+    )?;
+    if resume_from > 0 {
+        report.notes.push(format!(
+            "{} was stopped after step {resume_from} of {} by an earlier run: continuing from step {}",
+            pending[0].file_name,
+            pending[0].up.len(),
+            resume_from + 1
+        ));
+    }
     let catalog = target.catalog()?;
     let mut scratch = None;
     let mut baseline_count = 0;
-    if applied.is_empty() {
+    if applied.is_empty() && resume_from == 0 {
         if let Some((k, at_k)) = baseline(files, &catalog, scratch_server)? {
             baseline_count = k;
             scratch = Some(at_k);
@@ -1116,10 +1371,13 @@ fn apply_locked(
                     .filter(|f| applied.iter().any(|r| r.version == f.version))
                     .cloned()
                     .collect();
+                let unfinished = (resume_from > 0).then(|| (pending[0], resume_from));
                 let (s, drift) =
-                    copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
-                        Error::new(format!("{e} (--no-validate applies without the trial run)"))
-                    })?;
+                    copy_of_target(&applied_files, unfinished, &catalog, scratch_server).map_err(
+                        |e| {
+                            Error::new(format!("{e} (--no-validate applies without the trial run)"))
+                        },
+                    )?;
                 if !drift.is_empty() {
                     report.notes.push(format!(
                         "the database differs from what its applied migrations build (changed by hand?): {}",
@@ -1129,8 +1387,8 @@ fn apply_locked(
                 s
             }
         };
-        for f in &pending {
-            s.run_steps(f, &f.up)?;
+        for (i, f) in pending.iter().enumerate() {
+            s.run_steps(f, &f.up, if i == 0 { resume_from } else { 0 })?;
         }
         report.validated = true;
     } else if !pending.is_empty() {
@@ -1160,10 +1418,16 @@ fn apply_locked(
         )?;
         report.done.push(done(f, "baseline", Duration::ZERO));
     }
-    for f in &pending {
-        let took = run_on_target(&mut target.client, f, &f.up, &|tx, took| {
-            history::record(tx, f.version, &f.file_name, &f.checksum, took, false)
-        })?;
+    for (i, f) in pending.iter().enumerate() {
+        let start = if i == 0 { resume_from } else { 0 };
+        let took = run_on_target(
+            &mut target.client,
+            f,
+            &f.up,
+            history::Direction::Up,
+            start,
+            &|tx, took| history::record(tx, f.version, &f.file_name, &f.checksum, took, false),
+        )?;
         report.done.push(done(f, "applied", took));
     }
     Ok(report)
@@ -1269,8 +1533,8 @@ fn down_locked(
             .filter(|f| applied.iter().any(|r| r.version == f.version))
             .cloned()
             .collect();
-        let (mut s, drift) =
-            copy_of_target(&applied_files, &catalog, scratch_server).map_err(|e| {
+        let (mut s, drift) = copy_of_target(&applied_files, None, &catalog, scratch_server)
+            .map_err(|e| {
                 Error::new(format!("{e} (--no-validate reverts without the trial run)"))
             })?;
         if !drift.is_empty() {
@@ -1281,7 +1545,7 @@ fn down_locked(
         }
         let mut before = catalog;
         for f in &chosen {
-            s.run_steps(f, &f.down)?;
+            s.run_steps(f, &f.down, 0)?;
             let after = s.catalog()?;
             // What the step did, as the planner sees it: its hazards are the step's.
             let effect = pgspec_diff::plan(&before, &after, &compare_options(&before, &after))
@@ -1292,11 +1556,34 @@ fn down_locked(
                         refusals_text(&r)
                     ))
                 })?;
+            // A rename the section runs (written with `--renames`) keeps the values; the
+            // catalogs alone show a drop and an add.
+            let down_text: String = f.down.iter().map(|st| st.sql.as_str()).collect();
+            let renamed: Vec<String> =
+                pgspec_diff::renames(&before, &after, &compare_options(&before, &after))
+                    .into_iter()
+                    .filter(|r| {
+                        r.statements
+                            .iter()
+                            .all(|st| down_text.contains(st.sql.as_str()))
+                    })
+                    .map(|r| match r.kind {
+                        pgspec_diff::RenameKind::Table => {
+                            format!("table {} ", pgspec_diff::qualified(&r.schema, &r.from))
+                        }
+                        pgspec_diff::RenameKind::Column => format!(
+                            "column {}.{} ",
+                            pgspec_diff::qualified(&r.schema, &r.table),
+                            r.from
+                        ),
+                    })
+                    .collect();
             let losses: Vec<String> = effect
                 .statements
                 .iter()
                 .flat_map(|st| st.hazards.iter())
                 .filter(|h| loses_data(h.code))
+                .filter(|h| !renamed.iter().any(|object| h.message.starts_with(object)))
                 .map(|h| format!("{} {}", h.code.code(), h.message))
                 .collect();
             if !losses.is_empty() {
@@ -1328,9 +1615,20 @@ fn down_locked(
         return Ok(report);
     }
     for f in &chosen {
-        let took = run_on_target(&mut target.client, f, &f.down, &|tx, _| {
-            history::forget(tx, f.version)
-        })?;
+        let start = history::steps_done(
+            &mut target.client,
+            f.version,
+            history::Direction::Down,
+            &f.checksum,
+        )?;
+        let took = run_on_target(
+            &mut target.client,
+            f,
+            &f.down,
+            history::Direction::Down,
+            start,
+            &|tx, _| history::forget(tx, f.version),
+        )?;
         report.done.push(done(f, "reverted", took));
     }
     Ok(report)

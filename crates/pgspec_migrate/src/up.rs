@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use pgspec_diagnostics::Rule;
 use pgspec_diff::{Plan, Rename, Statement};
 use pgspec_postgres::catalog::Catalog;
-use pgspec_postgres::client::Client;
 use pgspec_postgres::Server;
 use pgspec_sql::quote::{quote_ident, quote_literal_any_mode};
 
@@ -31,10 +30,23 @@ pub struct Desired<'a> {
     pub path: Option<&'a str>,
 }
 
+/// What becomes of a rename candidate (a table or column that goes while an identical one
+/// appears).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Renames {
+    /// Refused by name, with the two flags that settle it (the default).
+    #[default]
+    Refuse,
+    /// Renamed, keeping its values (`--renames`).
+    Take,
+    /// Dropped and added, losing its values (`--no-renames`).
+    DropAndAdd,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Take the rename candidates as renames (`--renames`); without, a candidate is refused.
-    pub take_renames: bool,
+    /// What a rename candidate becomes (`--renames`, `--no-renames`; default: refused).
+    pub renames: Renames,
     pub allowance: Allowance,
     /// Compute, validate and judge the plan; change nothing (`--plan`).
     pub plan_only: bool,
@@ -115,14 +127,18 @@ pub struct Planned {
     pub notes: Vec<String>,
 }
 
-/// Rename candidates, refused by name unless `take_renames`; an ambiguous one always.
-fn check_renames(candidates: &[Rename], take_renames: bool) -> Result<(), Error> {
+/// Rename candidates, refused by name unless `--renames` takes them or `--no-renames` drops
+/// and adds them; an ambiguous one is refused unless dropped and added.
+fn check_renames(candidates: &[Rename], renames: Renames) -> Result<(), Error> {
+    if renames == Renames::DropAndAdd {
+        return Ok(());
+    }
     let ambiguous: Vec<String> = candidates
         .iter()
         .filter(|c| !c.unique)
         .map(|c| {
             format!(
-                "{} may be a rename, but other objects are just as alike: rename it yourself first",
+                "{} may be a rename, but other objects are just as alike: rename it yourself first, or pass `--no-renames` to drop and add (losing its values)",
                 c.describe()
             )
         })
@@ -130,12 +146,12 @@ fn check_renames(candidates: &[Rename], take_renames: bool) -> Result<(), Error>
     if !ambiguous.is_empty() {
         return Err(Error::coded(Rule::MigrationRefused, ambiguous.join("; ")));
     }
-    if !take_renames && !candidates.is_empty() {
+    if renames == Renames::Refuse && !candidates.is_empty() {
         let offers: Vec<String> = candidates
             .iter()
             .map(|c| {
                 format!(
-                    "{} looks like a rename (it goes while an identical one appears): `--renames` renames it ({})",
+                    "{} looks like a rename (it goes while an identical one appears): `--renames` renames it ({}), `--no-renames` drops it and adds the other, losing its values",
                     c.describe(),
                     c.statements.first().map_or("", |s| s.sql.as_str())
                 )
@@ -158,29 +174,15 @@ pub fn plan_to(
     from: &Catalog,
     to: &Catalog,
     scratch_server: &Server,
-    take_renames: bool,
+    renames: Renames,
+    placeholders: &[(String, String)],
 ) -> Result<Planned, Error> {
-    let mut from = from.clone();
     let mut plan = Plan::default();
     let mut notes = Vec::new();
-    // An index an interrupted `CREATE INDEX CONCURRENTLY` left invalid (never one of a
-    // partitioned table's, which is invalid by design until every partition has its copy):
-    // dropped, so that the plan builds it again.
-    let partitioned: Vec<u32> = from
-        .tables
-        .iter()
-        .filter(|t| t.partitioning.is_some())
-        .map(|t| t.oid)
-        .collect();
-    let invalid: Vec<String> = from
-        .indexes
-        .iter()
-        .filter(|i| !i.valid && !partitioned.contains(&i.table_oid))
-        .map(|i| pgspec_diff::qualified(&i.schema, &i.name))
-        .collect();
+    // An index an interrupted `CREATE INDEX CONCURRENTLY` left invalid: dropped, so that the
+    // plan builds it again.
+    let (mut from, invalid) = crate::without_invalid_indexes(from);
     if !invalid.is_empty() {
-        from.indexes
-            .retain(|i| !invalid.contains(&pgspec_diff::qualified(&i.schema, &i.name)));
         notes.push(format!(
             "invalid index{} (an interrupted build) dropped and built again: {}",
             if invalid.len() == 1 { "" } else { "es" },
@@ -192,8 +194,19 @@ pub fn plan_to(
             transactional: false,
         }));
     }
-    let candidates = pgspec_diff::renames(&from, to, &compare_options(&from, to));
-    check_renames(&candidates, take_renames)?;
+    let mut candidates = pgspec_diff::renames(&from, to, &compare_options(&from, to));
+    check_renames(&candidates, renames)?;
+    if renames == Renames::DropAndAdd && !candidates.is_empty() {
+        notes.push(format!(
+            "dropped and added, not renamed (--no-renames): {}",
+            candidates
+                .iter()
+                .map(Rename::describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        candidates.clear();
+    }
     let mut copy = None;
     // The change must be expressible without the renames too (facts the catalog does not
     // model, which a copy goes without, are compared there).
@@ -266,6 +279,16 @@ pub fn plan_to(
             Some(s) => s,
             None => Scratch::near_copy_of(scratch_server, &from)?.0,
         };
+        // The settings the migration's session gets on the target (a default that reads one
+        // is computed when its column is added).
+        for (name, value) in placeholders {
+            s.run(&format!(
+                "SELECT pg_catalog.set_config({}, {}, false)",
+                quote_literal_any_mode(name),
+                quote_literal_any_mode(value)
+            ))
+            .map_err(|e| Error::new(format!("setting {name} on a scratch database: {e}")))?;
+        }
         run_plan(&mut s, &rest).map_err(|e| {
             Error::coded(
                 Rule::MigrationRefused,
@@ -318,7 +341,13 @@ fn migrate_locked(
         plan,
         validated,
         mut notes,
-    } = plan_to(&from, &built.catalog, scratch_server, options.take_renames)?;
+    } = plan_to(
+        &from,
+        &built.catalog,
+        scratch_server,
+        options.renames,
+        &built.placeholders,
+    )?;
     if !built.kept_partitions.is_empty() {
         notes.insert(0, kept_note(&built.kept_partitions));
     }
@@ -331,7 +360,9 @@ fn migrate_locked(
     } else if judged.iter().any(|h| !h.allowed) {
         Outcome::HazardsNotAllowed
     } else {
-        run(&mut target.client, &target.database, &plan, desired)?;
+        notes.extend(set_placeholders(target, &built.placeholders)?);
+        let privileged = privileged_extensions(target, &plan)?;
+        run(target, &plan, &privileged, desired)?;
         Outcome::Migrated
     };
     Ok(Migration {
@@ -363,16 +394,138 @@ fn comment_sql(database: &str, comment: &str) -> String {
     )
 }
 
+fn server_error(doing: &str, e: &pgspec_postgres::client::Error) -> Error {
+    Error::new(format!(
+        "{doing}: {}",
+        pgspec_postgres::cluster::error_text(e)
+    ))
+}
+
+/// Placeholders for the custom settings the changed document's code reads and nobody sets,
+/// on the database it migrates, as `up` sets them on a database it builds (`ALTER DATABASE …
+/// SET` on the administrative connection), and in the migration's own session; a setting the
+/// database already has keeps its value. What was set, or refused, is said.
+fn set_placeholders(
+    target: &mut Target<'_>,
+    placeholders: &[(String, String)],
+) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
+    if placeholders.is_empty() {
+        return Ok(notes);
+    }
+    let mut admin = target.server.admin_client(&target.database)?;
+    for (name, value) in placeholders {
+        if !pgspec_sql::settings::is_custom_setting_name(name) {
+            continue;
+        }
+        let has: bool = admin
+            .query_one(
+                "SELECT pg_catalog.current_setting($1, true) IS NOT NULL",
+                &[name],
+            )
+            .map_err(|e| server_error("reading a setting", &e))?
+            .get(0);
+        if has {
+            continue;
+        }
+        let quoted: Vec<String> = name.split('.').map(quote_ident).collect();
+        let alter = format!(
+            "ALTER DATABASE {} SET {} = {}",
+            quote_ident(&target.database),
+            quoted.join("."),
+            quote_literal_any_mode(value)
+        );
+        match admin.batch_execute(&alter) {
+            Ok(()) => {
+                target
+                    .client
+                    .query_one(
+                        "SELECT pg_catalog.set_config($1, $2, false)",
+                        &[name, value],
+                    )
+                    .map_err(|e| server_error("setting a placeholder", &e))?;
+                notes.push(format!(
+                    "setting {name}: read by the document's code and set by nobody: placeholder '{value}' for this database (as `up` sets it on a database it builds); the application's own SET overrides it"
+                ));
+            }
+            Err(e) => notes.push(format!(
+                "setting {name}: no placeholder: PostgreSQL refused it: {}",
+                pgspec_postgres::cluster::error_text(&e)
+            )),
+        }
+    }
+    Ok(notes)
+}
+
+/// The plan's statements that create an extension pgspec allows for a document and the
+/// database's owner may not create (an untrusted one): its statement index and the SQL that
+/// creates it on the administrative connection, as `up` does for a database it builds.
+fn privileged_extensions(target: &Target<'_>, plan: &Plan) -> Result<Vec<(usize, String)>, Error> {
+    let mut out = Vec::new();
+    let mut admin = None;
+    for (i, s) in plan.statements.iter().enumerate() {
+        let Some(op) = crate::creates_extension(&s.sql, &target.database) else {
+            continue;
+        };
+        let pgspec_sql::safety::PrivilegedOp::CreateExtension { name, .. } = &op else {
+            continue;
+        };
+        let admin = match &mut admin {
+            Some(a) => a,
+            None => admin.insert(target.server.admin_client(&target.database)?),
+        };
+        let trusted = admin
+            .query_opt(
+                "SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v \
+                 JOIN pg_catalog.pg_available_extensions a \
+                 ON a.name = v.name AND a.default_version = v.version WHERE v.name = $1",
+                &[name],
+            )
+            .map_err(|e| server_error("reading the available extensions", &e))?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        if !trusted {
+            out.push((i, op.to_sql(&target.database)));
+        }
+    }
+    Ok(out)
+}
+
 /// Run `plan` on the target with the comment that names the document: all in one transaction
 /// when every statement can run in one; else in steps (statements that cannot run in a
 /// transaction alone, the others grouped), after a comment that marks the migration
-/// unfinished until the last step.
+/// unfinished until the last step. `privileged` (see [`privileged_extensions`]) run first, on
+/// the administrative connection, and are left out of the owner's statements.
 fn run(
-    client: &mut Client,
-    database: &str,
+    target: &mut Target<'_>,
     plan: &Plan,
+    privileged: &[(usize, String)],
     desired: &Desired<'_>,
 ) -> Result<(), Error> {
+    if !privileged.is_empty() {
+        let mut admin = target.server.admin_client(&target.database)?;
+        for (i, sql) in privileged {
+            admin.batch_execute(sql).map_err(|e| {
+                server_error(
+                    &format!(
+                        "statement {} (`{sql}`) on the administrative connection",
+                        i + 1
+                    ),
+                    &e,
+                )
+            })?;
+        }
+    }
+    let plan = &Plan {
+        statements: plan
+            .statements
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !privileged.iter().any(|(j, _)| j == i))
+            .map(|(_, s)| s.clone())
+            .collect(),
+    };
+    let database = target.database.as_str();
+    let client = &mut target.client;
     let done = comment_sql(
         database,
         &pgspec_provision::up::comment_after_migration(desired.bytes, desired.path),
