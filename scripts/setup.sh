@@ -8,6 +8,9 @@ need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15 postgresql-contrib)
 [ -e /usr/lib/postgresql/15/lib/pg_cron.so ] || need+=(postgresql-15-cron)
 [ -e /usr/lib/postgresql/15/lib/plpgsql_check.so ] || need+=(postgresql-15-plpgsql-check)
+# PostGIS: design documents of anything with a map (stores, deliveries) create it; a document
+# that does is then built for real, not refused as an unavailable extension.
+[ -e /usr/lib/postgresql/15/lib/postgis-3.so ] || need+=(postgresql-15-postgis-3)
 # bindgen (pg_query's build) needs libclang.so itself; libclang-cpp alone is not enough.
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)

@@ -710,6 +710,43 @@ CREATE POLICY book_own ON book USING (owner_email = current_setting('app.email',
 }
 
 #[test]
+fn postgis_columns_are_seeded_with_shapes_a_spatial_query_finds() {
+    // scripts/setup.sh installs PostGIS: the extension is created for real, and its columns
+    // (not null or not) get points and polygons of their SRID.
+    let text = doc("CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE TABLE stores (
+    id bigserial PRIMARY KEY,
+    location geography(Point, 4326) NOT NULL,
+    area geometry(Polygon, 4326)
+);");
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 40,
+            ..SeedOptions::default()
+        },
+    );
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM stores"), 40);
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM stores WHERE ST_DWithin(location, ST_MakePoint(0, 0)::geography, 20000000) AND (area IS NULL OR ST_IsValid(area))"
+        ),
+        40
+    );
+    assert!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM stores WHERE ST_GeometryType(area) = 'ST_Polygon' AND ST_SRID(area) = 4326"
+        ) > 20
+    );
+    drop_db(&server, &name);
+}
+
+#[test]
 fn columns_and_tables_named_by_keywords_are_filled() {
     // Every name pgspec writes into its own SQL goes through one keyword-aware quoting.
     let text = doc(

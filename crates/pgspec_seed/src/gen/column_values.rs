@@ -168,7 +168,9 @@ impl Generator<'_> {
                     upper: Some(Box::new(upper)),
                 }
             }
-            ColType::Other(_) => other_text(col).map_or(Value::Null, Value::Text),
+            ColType::Other(_) => spatial_text(col, || self.rng.unit())
+                .or_else(|| other_text(col))
+                .map_or(Value::Null, Value::Text),
         }
     }
 
@@ -478,6 +480,91 @@ fn disjoint_range(elem: &ColType, _oid: u32, seq: u64, now: i64) -> Value {
 }
 
 /// Text for a type pgspec cannot write in binary, used with `::text::type`.
+/// A PostGIS value as extended WKT (`SRID=4326;POINT(126.98 37.57)`), of the shape and SRID
+/// the column's type modifier names (`geography(Point,4326)`, `geometry(MultiPolygon)`):
+/// geometry and geography read it as their text input. `unit` draws in `[0, 1)`.
+pub fn spatial_text(col: &Column, mut unit: impl FnMut() -> f64) -> Option<String> {
+    let t = col.type_sql.to_lowercase().replace(' ', "");
+    let (base, modifiers) = match t.split_once('(') {
+        Some((b, m)) => (b.to_string(), m.trim_end_matches(')').to_string()),
+        None => (t.clone(), String::new()),
+    };
+    let geography = match base.rsplit('.').next() {
+        Some("geography") => true,
+        Some("geometry") => false,
+        _ => return None,
+    };
+    let mut parts = modifiers.split(',');
+    let shape = parts
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("point")
+        .to_string();
+    let srid: i64 = parts
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(if geography { 4326 } else { 0 });
+    // Degrees where the reference system is longitude/latitude, else a few kilometres.
+    let degrees = geography || srid == 4326 || srid == 4258;
+    // `PointZ`, `PolygonM`, `PointZM` (no shape name ends in z or m itself).
+    let (shape, dims_z, dims_m) = if let Some(s) = shape.strip_suffix("zm") {
+        (s.to_string(), true, true)
+    } else if let Some(s) = shape.strip_suffix('z') {
+        (s.to_string(), true, false)
+    } else if let Some(s) = shape.strip_suffix('m') {
+        (s.to_string(), false, true)
+    } else {
+        (shape, false, false)
+    };
+    let (cx, cy) = if degrees {
+        (unit() * 300.0 - 150.0, unit() * 140.0 - 70.0)
+    } else {
+        (unit() * 10_000.0, unit() * 10_000.0)
+    };
+    let step = if degrees { 0.01 } else { 10.0 };
+    let coord = |x: f64, y: f64| {
+        let mut c = format!("{x:.6} {y:.6}");
+        if dims_z {
+            c.push_str(" 0");
+        }
+        if dims_m {
+            c.push_str(" 0");
+        }
+        c
+    };
+    let ring = format!(
+        "({}, {}, {}, {})",
+        coord(cx, cy),
+        coord(cx + step, cy),
+        coord(cx + step, cy + step),
+        coord(cx, cy)
+    );
+    let line = format!("{}, {}", coord(cx, cy), coord(cx + step, cy + step));
+    let body = match shape.as_str() {
+        "multipoint" => format!("MULTIPOINT(({}))", coord(cx, cy)),
+        "linestring" => format!("LINESTRING({line})"),
+        "multilinestring" => format!("MULTILINESTRING(({line}))"),
+        "polygon" => format!("POLYGON({ring})"),
+        "multipolygon" => format!("MULTIPOLYGON(({ring}))"),
+        _ => format!("POINT({})", coord(cx, cy)),
+    };
+    let suffix = match (dims_z, dims_m) {
+        (true, true) => " ZM",
+        (true, false) => " Z",
+        (false, true) => " M",
+        _ => "",
+    };
+    let body = match body.split_once('(') {
+        Some((kind, rest)) if !suffix.is_empty() => format!("{kind}{suffix} ({rest}"),
+        _ => body,
+    };
+    Some(if srid > 0 {
+        format!("SRID={srid};{body}")
+    } else {
+        body
+    })
+}
+
 pub fn other_text(col: &Column) -> Option<String> {
     let t = col.type_sql.to_lowercase();
     if t.starts_with("vector") {
@@ -508,4 +595,44 @@ pub fn other_text(col: &Column) -> Option<String> {
         }
         .to_string(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(type_sql: &str) -> Column {
+        Column {
+            attnum: 1,
+            name: "location".into(),
+            ty: ColType::Other(type_sql.into()),
+            type_sql: type_sql.into(),
+            not_null: true,
+            has_default: false,
+            identity: false,
+            generated: false,
+            sequence: None,
+            default_expr: None,
+        }
+    }
+
+    #[test]
+    fn spatial_values_take_the_shape_and_srid_of_the_type() {
+        let draw = || 0.5;
+        let text = |t: &str| spatial_text(&column(t), draw).unwrap_or_default();
+        assert_eq!(
+            text("geography(Point,4326)"),
+            "SRID=4326;POINT(0.000000 0.000000)"
+        );
+        assert_eq!(text("geography"), "SRID=4326;POINT(0.000000 0.000000)");
+        assert_eq!(text("geometry"), "POINT(5000.000000 5000.000000)");
+        assert!(text("public.geometry(MultiPolygon,3857)")
+            .starts_with("SRID=3857;MULTIPOLYGON(((5000.000000 5000.000000, 5010.000000"));
+        assert_eq!(
+            text("geometry(PointZ,4326)"),
+            "SRID=4326;POINT Z (0.000000 0.000000 0)"
+        );
+        assert!(text("geometry(LineString,4326)").starts_with("SRID=4326;LINESTRING("));
+        assert!(spatial_text(&column("tsvector"), draw).is_none());
+    }
 }

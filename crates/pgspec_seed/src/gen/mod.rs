@@ -18,7 +18,7 @@ use super::names::Names;
 use super::plan::{ColType, PartitionBound, Table};
 use super::values::{parse_timestamp, Rng, Value, DAY_MICROS};
 
-pub use column_values::{from_f64, literal_value, other_text};
+pub use column_values::{from_f64, literal_value, other_text, spatial_text};
 pub use text::from_regex;
 
 use rows::hash_values;
@@ -184,7 +184,11 @@ impl<'t> Generator<'t> {
             if writable(&c.ty) {
                 supplied.push(i);
                 text_cast.push(false);
-            } else if c.not_null && !c.has_default && other_text(c).is_some() {
+            } else if spatial_text(c, || 0.5).is_some()
+                || (c.not_null && !c.has_default && other_text(c).is_some())
+            {
+                // Spatial columns get values even when nullable: the document's queries on
+                // them (distance, containment) have rows to find.
                 supplied.push(i);
                 text_cast.push(true);
             }
