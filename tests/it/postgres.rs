@@ -672,7 +672,9 @@ fn embedded_server_cleans_up_after_dead_runs() {
     ] {
         admin.batch_execute(&sql).expect("set up a dead run");
     }
-    let db = scratch(&server);
+    let mut db = scratch(&server);
+    // Removed in the background while the run works; waited for here.
+    db.wait_for_housekeeping();
     assert!(!database_exists(&dead_db));
     assert!(!role_exists(&dead_role));
     assert!(
@@ -847,7 +849,8 @@ fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
         .expect("admin")
         .batch_execute(&format!("CREATE DATABASE {decoy}"))
         .expect("decoy");
-    let db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    let mut db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    db.wait_for_housekeeping();
     let taken = rows(&format!(
         "SELECT concat_ws(',', oid, datallowconn::text, pg_get_userbyid(datdba)) FROM pg_database \
          WHERE datname = '{}'",
