@@ -105,7 +105,7 @@ pub struct ScratchDatabase {
     pub(super) dropped: bool,
     /// The background work of this run on the private cluster ([`spare::housekeeping`]): not
     /// waited for, but by [`Self::wait_for_housekeeping`] and [`Self::drop_now`].
-    pub(super) housekeeping: Option<std::thread::JoinHandle<()>>,
+    pub(super) housekeeping: Option<spare::Housekeeping>,
     /// The maintenance connection that created the database, kept to drop it (a connection
     /// less per run).
     pub(super) maintenance_client: Option<Client>,
@@ -366,6 +366,9 @@ impl ScratchDatabase {
         final_name: &str,
         comment: &str,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
+        if let Some(work) = &mut self.housekeeping {
+            work.release();
+        }
         // Held to the end: an interruption meanwhile waits, then finds the database promoted
         // (or still a scratch database, if the rename failed).
         let mut live = lock(&LIVE);
@@ -452,12 +455,15 @@ impl ScratchDatabase {
     /// Wait until what dead runs left is removed and the next run's spare is made (for a
     /// caller that looks at the cluster next; a run itself never waits).
     pub fn wait_for_housekeeping(&mut self) {
-        if let Some(work) = self.housekeeping.take() {
-            let _ = work.join();
+        if let Some(work) = &mut self.housekeeping {
+            work.wait();
         }
     }
 
     fn cleanup(&mut self) -> Result<(), ClusterError> {
+        if let Some(work) = &mut self.housekeeping {
+            work.release();
+        }
         if self.dropped {
             return Ok(());
         }

@@ -54,10 +54,12 @@ pub(super) fn take(admin: &mut Client, name: &str, owner: Option<&str>) -> Optio
     None
 }
 
-/// The background work of a run on the private cluster, on a connection of its own, while
-/// the run works on its document: remove what dead runs left ([`cleanup_stale`]) and spares
-/// that can never be taken, then make a spare for the next run (`spares`), unless the cluster
-/// has enough.
+/// The background work of a run on the private cluster, on a connection of its own: remove
+/// what dead runs left ([`cleanup_stale`]) and spares that can never be taken while the run
+/// works on its document, then, once the run is done with its database (the
+/// [`Housekeeping::release`] of its drop or promotion), make a spare for the next run
+/// (`spares`) unless the cluster has enough: the copy then does not compete with the run's
+/// own statements for the cores.
 ///
 /// The process does not wait for it at exit (that would cost a `CREATE DATABASE`, ~30 ms,
 /// every run). That is safe: the server finishes a command whose client has gone (this
@@ -68,8 +70,9 @@ pub(super) fn housekeeping(
     maintenance: postgres::Config,
     spares: bool,
     file_copy: bool,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+) -> Housekeeping {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let work = std::thread::spawn(move || {
         let mut config = maintenance;
         config.application_name(&format!("pgspec-housekeeping/{}", std::process::id()));
         let Ok(mut admin) = config.connect(NoTls) else {
@@ -80,9 +83,36 @@ pub(super) fn housekeeping(
         cleanup_stale(&mut admin);
         drop_unusable(&mut admin);
         if spares {
+            // Returns when the run releases it (or is gone without doing so).
+            let _ = released.recv();
             make_spare(&mut admin, file_copy);
         }
-    })
+    });
+    Housekeeping {
+        work: Some(work),
+        release: Some(release),
+    }
+}
+
+/// The handle of a run's [`housekeeping`].
+pub(super) struct Housekeeping {
+    work: Option<std::thread::JoinHandle<()>>,
+    release: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Housekeeping {
+    /// The run is done with its database: the spare may be made now.
+    pub(super) fn release(&mut self) {
+        self.release.take();
+    }
+
+    /// Release it and wait until it is done.
+    pub(super) fn wait(&mut self) {
+        self.release();
+        if let Some(work) = self.work.take() {
+            let _ = work.join();
+        }
+    }
 }
 
 /// Make one spare unless the cluster has [`MAX_SPARES`].
