@@ -132,3 +132,99 @@ fn a_plain_sql_file_is_checked_and_fixed_at_its_own_lines() {
         "{text}"
     );
 }
+
+/// A schema carried over from MySQL: `fix` rewrites its dialect, and the fixed file applies
+/// with no error left, its rows and keys as the MySQL table meant them.
+#[test]
+fn a_mysql_schema_is_rewritten_and_then_applies() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shop.sql");
+    std::fs::write(
+        &path,
+        "CREATE TABLE `customers` (\n  `id` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT,\n  `email` VARCHAR(255) NOT NULL,\n  `is_vip` TINYINT(1) DEFAULT 0,\n  `created_at` DATETIME DEFAULT CURRENT_TIMESTAMP,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_email` (`email`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+         CREATE TABLE orders (\n  id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n  customer_id INT UNSIGNED NOT NULL,\n  status ENUM('new','paid') NOT NULL DEFAULT 'new',\n  FOREIGN KEY (customer_id) REFERENCES customers(id),\n  INDEX idx_orders_customer (customer_id)\n);\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let errors = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        json["documents"][0]["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .cloned()
+            .collect()
+    };
+    let before = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let found = errors(&before);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.iter().all(|d| d["fix"]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("MySQL"))
+            || d.to_string().contains("MySQL")),
+        "{found:#?}"
+    );
+    let fixed = pgspec(&["fix", "--db", &url, &doc]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let text = std::fs::read_to_string(&path).expect("read");
+    for gone in [
+        "`",
+        "AUTO_INCREMENT",
+        "UNSIGNED",
+        "ENGINE",
+        "TINYINT",
+        "ENUM",
+    ] {
+        assert!(!text.contains(gone), "{gone} left in:\n{text}");
+    }
+    assert!(
+        text.contains("CREATE UNIQUE INDEX uq_email ON customers (email);"),
+        "{text}"
+    );
+    let after = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    assert!(errors(&after).is_empty(), "{:#?}\n{text}", errors(&after));
+}
+
+/// A document whose tables are a DBML (dbdiagram.io) block: `check` builds them, with their
+/// keys, references and enumerations, and a finding on a column points at its line.
+#[test]
+fn a_dbml_model_is_read_and_built() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("blog.md");
+    std::fs::write(
+        &path,
+        "# Blog\n\n```dbml\nEnum post_state {\n  draft\n  published\n}\n\nTable authors {\n  id bigint [pk, increment]\n  handle varchar(40) [not null, unique]\n}\n\nTable posts {\n  id bigint [pk, increment]\n  author_id bigint [not null, ref: > authors.id]\n  state post_state [not null, default: 'draft']\n  edited timestamp\n}\n```\n\n```sql\nCREATE INDEX posts_state_idx ON posts (state);\n```\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let document = &json["documents"][0];
+    assert_eq!(document["summary"]["errors"], 0, "{document}");
+    assert_eq!(document["summary"]["applied"], 3, "{document}");
+    let timestamp = document["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == "LNT404"))
+        .unwrap_or_else(|| {
+            panic!("`edited timestamp` is a prefer-timestamptz finding: {document}")
+        });
+    assert_eq!(timestamp["line"], 18, "{timestamp}");
+    let sql = pgspec(&["sql", "--db", &url, &doc]);
+    let text = String::from_utf8_lossy(&sql.stdout);
+    assert!(
+        text.contains("author_id bigint NOT NULL REFERENCES authors (id)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CHECK (state IN ('draft', 'published'))"),
+        "{text}"
+    );
+}

@@ -13,6 +13,7 @@ use pgspec_postgres as postgres;
 use pgspec_sql as sql;
 
 pub mod column_tables;
+pub mod dbml;
 pub mod drift;
 pub mod erd;
 pub mod merged;
@@ -37,11 +38,14 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
     let (column_tables, column_diagnostics) = column_tables::from_document(doc);
     tables.extend(column_tables);
+    let (dbml_tables, dbml_diagnostics) = dbml::from_document(doc);
+    tables.extend(dbml_tables);
+    diagnostics.extend(dbml_diagnostics);
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
     tables.sort_by_key(|t| match t.source {
-        SourceKind::Erd => {
+        SourceKind::Erd | SourceKind::Dbml => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }

@@ -91,6 +91,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Erd => "erd",
         SourceKind::ColumnTable => "column-table",
+        SourceKind::Dbml => "dbml",
         SourceKind::Prose => "prose",
     }
 }

@@ -35,6 +35,8 @@ pub enum SourceKind {
     Erd,
     /// A markdown table (`| Column | Type | Notes |`) under a heading naming the table.
     ColumnTable,
+    /// A `Table` of a DBML (dbdiagram.io) block.
+    Dbml,
 }
 
 /// A table as one source of the document describes it.

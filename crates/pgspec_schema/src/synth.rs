@@ -109,6 +109,7 @@ fn source_kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Erd => "erd",
         SourceKind::ColumnTable => "column-table",
+        SourceKind::Dbml => "dbml",
         SourceKind::Prose => "prose",
     }
 }

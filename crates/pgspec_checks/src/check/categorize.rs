@@ -445,6 +445,13 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "the value does not match the column's type".into(),
         );
     }
+    if err.sqlstate == "42501" && lower_msg.contains("to create role") {
+        // Roles belong to the whole server, not to the document's database.
+        return verdict(
+            Category::Permission,
+            "roles are shared by every database of the server, so a document may not create them; create the role outside the document (pgspec stands in a NOLOGIN role for one the document only grants to)".into(),
+        );
+    }
     if err.sqlstate == "42501"
         || lower_msg.contains("permission denied")
         || lower_msg.contains("must be superuser")
@@ -699,6 +706,18 @@ mod tests {
             message: message.into(),
             ..PgDetails::default()
         }
+    }
+
+    #[test]
+    fn a_role_the_document_cannot_create_is_explained_as_a_role() {
+        let (_, s) = super::super::rewrites::tests::stmt(
+            "DO $$ BEGIN CREATE ROLE app LOGIN PASSWORD 'x'; END $$",
+        );
+        let v = categorize(&s, &err("42501", "permission denied to create role"));
+        assert_eq!(v.category, Category::Permission);
+        assert!(v.help.contains("roles are shared"), "{}", v.help);
+        let v = categorize(&s, &err("42501", "permission denied for schema x"));
+        assert!(v.help.contains("unprivileged role"), "{}", v.help);
     }
 
     #[test]

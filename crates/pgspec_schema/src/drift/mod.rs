@@ -37,6 +37,7 @@ fn what(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Erd => "ERD entity",
         SourceKind::ColumnTable => "column table",
+        SourceKind::Dbml => "DBML table",
         SourceKind::Prose => "column list",
     }
 }

@@ -143,6 +143,7 @@ pub(super) fn fragment_note(
     let what = match m.table.source {
         SourceKind::Erd => "ERD entity",
         SourceKind::ColumnTable => "column table",
+        SourceKind::Dbml => "DBML table",
         SourceKind::Prose => "column list",
     };
     let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
