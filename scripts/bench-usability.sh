@@ -6,12 +6,13 @@
 #      database of the same server.
 # Runs alternate (pgspec, reference, pgspec, …) so load on the machine falls on both sides.
 # Usage: scripts/bench-usability.sh [RUNS]   (needs squawk on PATH: `pip install squawk-cli`;
-# GNU time at /usr/bin/time; psql)
+# GNU time at /usr/bin/time; psql). PGSPEC_BIN=path measures that binary instead of this
+# tree's release build (e.g. an older commit's, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
-cargo build --release --quiet
-bin=$PWD/target/release/pgspec
+if [ -z "${PGSPEC_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${PGSPEC_BIN:-$PWD/target/release/pgspec}
 work=$(mktemp -d /tmp/pgsu.XXXX)
 chmod 755 "$work"   # the server runs as the `postgres` OS user
 home=$work/cluster

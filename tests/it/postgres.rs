@@ -672,7 +672,9 @@ fn embedded_server_cleans_up_after_dead_runs() {
     ] {
         admin.batch_execute(&sql).expect("set up a dead run");
     }
-    let db = scratch(&server);
+    let mut db = scratch(&server);
+    // Removed in the background while the run works; waited for here.
+    db.wait_for_housekeeping();
     assert!(!database_exists(&dead_db));
     assert!(!role_exists(&dead_role));
     assert!(
@@ -847,7 +849,8 @@ fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
         .expect("admin")
         .batch_execute(&format!("CREATE DATABASE {decoy}"))
         .expect("decoy");
-    let db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    let mut db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    db.wait_for_housekeeping();
     let taken = rows(&format!(
         "SELECT concat_ws(',', oid, datallowconn::text, pg_get_userbyid(datdba)) FROM pg_database \
          WHERE datname = '{}'",
@@ -867,6 +870,82 @@ fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
     drop(s);
     db.drop_now().expect("drop");
     assert_eq!(closed_spares().len(), 1, "the next spare is made");
+}
+
+#[test]
+fn runs_that_do_not_wait_for_their_spare_leave_only_whole_closed_spares() {
+    // A cluster of its own: its databases and roles are this test's to count.
+    let cluster = Cluster::temporary(&binaries()).expect("temporary");
+    let root = cluster.root.display().to_string();
+    let url = cluster.url("postgres");
+    let server = Server::Embedded(cluster);
+    let rows = |sql: &str| -> Vec<String> {
+        let mut admin = server.admin_client("postgres").expect("admin");
+        admin
+            .query(sql, &[])
+            .expect("query")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect()
+    };
+    let databases = || {
+        rows(
+            "SELECT concat_ws(',', datname, datallowconn, datconnlimit, pg_get_userbyid(datdba)) \
+             FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') ORDER BY 1",
+        )
+    };
+    let roles =
+        || rows("SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'pgspec%' ORDER BY 1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = dir.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "# Doc\n\n```sql\nCREATE ROLE reader NOLOGIN;\nCREATE TABLE t (id int PRIMARY KEY);\nGRANT SELECT ON t TO reader;\n```\n",
+    )
+    .expect("write");
+    let check = |target: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .arg("check")
+            .args(target)
+            .arg(&doc)
+            .output()
+            .expect("run pgspec");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // With --db the server is the user's: nothing of pgspec's is left, at once.
+    check(&["--db", &url]);
+    assert_eq!(databases(), Vec::<String>::new(), "--db: nothing left");
+    assert_eq!(roles(), Vec::<String>::new(), "--db: no role left");
+    // On the private cluster each run makes the next one's spare and exits without waiting;
+    // the server finishes it. Its own database and roles are gone when it exits.
+    for _ in 0..4 {
+        check(&["--cluster-dir", &root]);
+        assert!(
+            !databases().iter().any(|d| d.starts_with("pgspec_check")),
+            "{:?}",
+            databases()
+        );
+        assert_eq!(roles(), Vec::<String>::new());
+    }
+    // What is left: at most two spares, each whole (not an interrupted copy, -2), closed to
+    // connections and the superuser's.
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let left = databases();
+            !left.is_empty()
+                && left.len() <= 2
+                && left
+                    .iter()
+                    .all(|d| d.starts_with("pgspec_spare_") && d.ends_with(",f,-1,postgres"))
+        }),
+        "{:?}",
+        databases()
+    );
 }
 
 /// `cargo test --test it postgres::timings -- --ignored --nocapture`

@@ -206,6 +206,22 @@ pub fn check_all(
             SqlSide::from_catalog,
         )
         .with_refused_tables(&extracted.statements);
+    // What the lint rules need from the server, asked while the database is there.
+    // Lint reads the catalog: without it, no lint (as before, the error).
+    let db_catalog = match db_catalog {
+        Err(e) if lint.is_some() => return Err(e),
+        other => other,
+    };
+    let server_findings = match (lint, &db_catalog) {
+        (Some(config), Ok(db_catalog)) => {
+            stage::enter("lint");
+            lint::server_findings(&mut session, db_catalog, config)?
+        }
+        _ => None,
+    };
+    // The database is dropped while drift and the rules, which read no database, run.
+    drop(session);
+    let dropping = JoinOnDrop(Some(std::thread::spawn(move || drop(scratch))));
     stage::enter("drift");
     let drift = drift::drift(
         &extracted.document,
@@ -221,15 +237,15 @@ pub fn check_all(
         diagnostics.sort_by_key(|d| (d.primary.range.start, d.code));
         report.set_diagnostics(diagnostics);
     }
-    if let Some(config) = lint {
+    if let (Some(config), Ok(db_catalog)) = (lint, &db_catalog) {
         stage::enter("lint");
-        let findings = lint::lint(
+        let findings = lint::lint_with(
             &extracted.document,
             &extracted.statements,
-            &mut session,
-            &db_catalog?,
+            db_catalog,
             config,
-        )?;
+            server_findings,
+        );
         select_and_suppress(
             &extracted.document,
             &extracted.statements,
@@ -238,8 +254,8 @@ pub fn check_all(
             findings,
         );
     }
-    drop(session);
-    drop(scratch);
+    // Gone by the time the command ends, as before.
+    drop(dropping);
     Ok(Checked {
         document: extracted.document,
         report,
@@ -248,6 +264,17 @@ pub fn check_all(
         synthesis: extracted.synthesis,
         catalog,
     })
+}
+
+/// A thread joined when this is dropped, also while a panic unwinds.
+struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for JoinOnDrop {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The merged schema model of a document: check it, then join the scratch database's catalog

@@ -36,8 +36,8 @@ mod scratch;
 mod spare;
 
 use admin::{
-    cleanup_stale, create_database, create_run_role, drop_database, ensure_owner_role, refusal,
-    unique_name, user_is_unsafe,
+    create_database, create_run_role, drop_database, ensure_owner_role, refusal, unique_name,
+    user_is_unsafe,
 };
 pub use admin::{drop_database_roles, random_password, up_owner_marker};
 pub use batch::batchable;
@@ -466,6 +466,13 @@ impl ApplySession {
             }
             ClusterError::Server(format!("{} (in pgspec's catalog query)", error_text(&e)))
         })
+    }
+
+    /// Opens another superuser connection to this database, set up as the session's own (for
+    /// pgspec's catalog reads, which it shares out between the two); None when it cannot.
+    pub(crate) fn admin_opener(&self) -> impl FnOnce() -> Option<Client> + Send + 'static {
+        let (config, setup) = (self.admin.config.clone(), self.admin.setup.clone());
+        move || Conn::connect(&config, &setup).ok()
     }
 
     /// The schema the document's role creates unqualified objects in (`current_schema()` on

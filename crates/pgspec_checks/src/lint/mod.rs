@@ -43,21 +43,50 @@ pub fn lint(
     catalog: &Catalog,
     config: &LintConfig,
 ) -> Result<Vec<Diagnostic>, ClusterError> {
+    let server = server_findings(session, catalog, config)?;
+    Ok(lint_with(doc, statements, catalog, config, server))
+}
+
+/// What the rules need from the server, asked while the database is still there: the one
+/// rule that needs the server's help, plpgsql_check, runs (in the postgres module) before the
+/// rules, which only read its findings. `None`: not run (switched off, or not available).
+pub fn server_findings(
+    session: &mut ApplySession,
+    catalog: &Catalog,
+    config: &LintConfig,
+) -> Result<Option<PlpgsqlFindings>, ClusterError> {
+    let path = config.document.clone();
+    let on = Rule::PlpgsqlCheck.is_lint() && config.enabled(Rule::PlpgsqlCheck, path.as_deref());
+    if !(any_lint_rule(config) && on) {
+        return Ok(None);
+    }
+    plpgsql_check(session, &rules::plpgsql_check_targets(catalog))
+}
+
+/// Whether any rule but the suppression pass (which reports LNT001 and needs no catalog) is on.
+fn any_lint_rule(config: &LintConfig) -> bool {
+    let path = config.document.clone();
+    Rule::ALL.iter().any(|r| {
+        *r != Rule::UnusedSuppression && r.is_lint() && config.enabled(*r, path.as_deref())
+    })
+}
+
+/// [`lint`] once the server's findings are in: the rules read only the document, the catalog
+/// and `plpgsql_check` ([`server_findings`]), so the database may be gone by then.
+pub fn lint_with(
+    doc: &Document,
+    statements: &[Statement],
+    catalog: &Catalog,
+    config: &LintConfig,
+    plpgsql_check: Option<PlpgsqlFindings>,
+) -> Vec<Diagnostic> {
     let path = config.document.clone();
     let enabled = |rule: Rule| rule.is_lint() && config.enabled(rule, path.as_deref());
-    // The suppression pass reports LNT001; it needs no catalog.
-    if !Rule::ALL
-        .iter()
-        .any(|r| *r != Rule::UnusedSuppression && enabled(*r))
-    {
-        return Ok(Vec::new());
+    if !any_lint_rule(config) {
+        return Vec::new();
     }
     let mut ctx = Context::new(doc, statements, catalog);
-    // The one rule that needs the server's help: plpgsql_check runs (in the postgres module)
-    // before the rules, which only read its findings.
-    if enabled(Rule::PlpgsqlCheck) {
-        ctx.plpgsql_check = plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
-    }
+    ctx.plpgsql_check = plpgsql_check;
     for rule in Rule::ALL {
         if enabled(*rule) {
             rules::run(*rule, &mut ctx);
@@ -85,7 +114,7 @@ pub fn lint(
             .collect(),
     );
     found.sort_by_key(|d| (d.primary.range.start, d.code));
-    Ok(found)
+    found
 }
 
 /// Drop the rule findings the server already reported: a value or INSERT finding inside a

@@ -100,79 +100,55 @@ impl Catalog {
     /// schema-qualified).
     pub fn load_database(server: &super::Server, dbname: &str) -> Result<Catalog, ClusterError> {
         let mut client = server.admin_client(dbname)?;
-        Catalog::load(&mut client)
+        Self::read_split(&mut client, || server.admin_client(dbname).ok(), true).map_err(|e| io(&e))
     }
 
     /// Read the catalog of the database `client` is connected to.
     pub fn load(client: &mut Client) -> Result<Catalog, ClusterError> {
-        Self::read(client).map_err(|e| io(&e))
+        Self::read_split(client, || None, true).map_err(|e| io(&e))
     }
 
-    fn read(client: &mut Client) -> Result<Catalog, postgres::Error> {
-        Self::read_parts(client, true)
-    }
-
-    /// The catalog without [`Catalog::unmodelled`] (left empty): what drift and lint read.
-    /// That query alone takes a fifth of a small document's catalog time to plan, and only
-    /// `pgspec diff` needs it.
-    fn read_modelled(client: &mut Client) -> Result<Catalog, postgres::Error> {
-        Self::read_parts(client, false)
-    }
-
-    fn read_parts(client: &mut Client, unmodelled: bool) -> Result<Catalog, postgres::Error> {
-        let mut tables = tables::load(client)?;
-        let mut views = views::load(client)?;
-        let mut by_relation: BTreeMap<u32, Vec<Column>> = BTreeMap::new();
-        for (relation, column) in columns::load(client)? {
-            by_relation.entry(relation).or_default().push(column);
-        }
-        for t in &mut tables {
-            t.columns = by_relation.remove(&t.oid).unwrap_or_default();
-        }
-        let oids: BTreeMap<(String, String), u32> = tables
-            .iter()
-            .map(|t| ((t.schema.clone(), t.name.clone()), t.oid))
-            .collect();
-        for t in &mut tables {
-            if let Some(p) = &mut t.partition_of {
-                let key = (p.parent_schema.clone(), p.parent_name.clone());
-                p.parent_oid = oids.get(&key).copied().unwrap_or(0);
-            }
-        }
-        for v in &mut views {
-            v.columns = by_relation.remove(&v.oid).unwrap_or_default();
-        }
-        let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
-        let unmodelled = if unmodelled {
-            client
-                .query(include_str!("queries/unmodelled.sql"), &[])?
-                .iter()
-                .map(|r| r.get(0))
-                .collect()
-        } else {
-            Vec::new()
+    /// The catalog read on `client`, and meanwhile, when `second` opens another connection
+    /// to the same database, half of the queries on that one: the queries spend their time
+    /// in the server, one backend each, so two backends take about half as long.
+    fn read_split(
+        client: &mut Client,
+        second: impl FnOnce() -> Option<Client> + Send,
+        unmodelled: bool,
+    ) -> Result<Catalog, postgres::Error> {
+        let (relations, objects) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| second().map(|mut c| Objects::load(&mut c, unmodelled)));
+            let relations = Relations::load(client);
+            let objects = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (relations, objects)
+        });
+        let objects = match objects {
+            Some(objects) => objects?,
+            None => Objects::load(client, unmodelled)?,
         };
+        let relations = relations?;
         Ok(Catalog {
-            schemas: schemas::load(client)?,
-            extensions: schemas::load_extensions(client)?,
-            collations: schemas::load_collations(client)?,
-            types: types::load(client)?,
-            sequences: sequences::load(client)?,
-            tables,
-            views,
-            constraints: constraints::load(client)?,
-            indexes: indexes::load(client)?,
-            functions: functions::load(client)?,
-            triggers: triggers::load(client)?,
-            policies: policies::load(client)?,
-            privileges: privileges::load(client)?,
-            column_types: types::load_column_types(client)?,
-            routine_names: functions::load_routine_names(client)?,
-            today,
-            unmodelled,
+            schemas: relations.schemas,
+            extensions: relations.extensions,
+            collations: relations.collations,
+            types: relations.types,
+            sequences: relations.sequences,
+            tables: relations.tables,
+            views: relations.views,
+            constraints: objects.constraints,
+            indexes: objects.indexes,
+            functions: relations.functions,
+            triggers: objects.triggers,
+            policies: objects.policies,
+            privileges: objects.privileges,
+            column_types: objects.column_types,
+            routine_names: objects.routine_names,
+            today: relations.today,
+            unmodelled: objects.unmodelled,
         })
     }
-
     /// The table `schema.name`.
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
         self.tables
@@ -214,16 +190,111 @@ impl Catalog {
     }
 }
 
+/// The first half of the catalog's queries (relations with their columns, schemas, types,
+/// functions), read together on one connection.
+struct Relations {
+    tables: Vec<Table>,
+    views: Vec<View>,
+    schemas: Vec<Schema>,
+    extensions: Vec<Extension>,
+    collations: Vec<Collation>,
+    types: Vec<Type>,
+    sequences: Vec<Sequence>,
+    functions: Vec<Function>,
+    today: String,
+}
+
+impl Relations {
+    fn load(client: &mut Client) -> Result<Self, postgres::Error> {
+        let mut tables = tables::load(client)?;
+        let mut views = views::load(client)?;
+        let mut by_relation: BTreeMap<u32, Vec<Column>> = BTreeMap::new();
+        for (relation, column) in columns::load(client)? {
+            by_relation.entry(relation).or_default().push(column);
+        }
+        for t in &mut tables {
+            t.columns = by_relation.remove(&t.oid).unwrap_or_default();
+        }
+        let oids: BTreeMap<(String, String), u32> = tables
+            .iter()
+            .map(|t| ((t.schema.clone(), t.name.clone()), t.oid))
+            .collect();
+        for t in &mut tables {
+            if let Some(p) = &mut t.partition_of {
+                let key = (p.parent_schema.clone(), p.parent_name.clone());
+                p.parent_oid = oids.get(&key).copied().unwrap_or(0);
+            }
+        }
+        for v in &mut views {
+            v.columns = by_relation.remove(&v.oid).unwrap_or_default();
+        }
+        let today: String = client.query_one("SELECT CURRENT_DATE::text", &[])?.get(0);
+        Ok(Relations {
+            tables,
+            views,
+            schemas: schemas::load(client)?,
+            extensions: schemas::load_extensions(client)?,
+            collations: schemas::load_collations(client)?,
+            types: types::load(client)?,
+            sequences: sequences::load(client)?,
+            functions: functions::load(client)?,
+            today,
+        })
+    }
+}
+
+/// The other half (constraints, indexes, triggers, policies, privileges, the types columns
+/// use, the routines a call could name, and the facts not modelled when asked for).
+struct Objects {
+    constraints: Vec<Constraint>,
+    indexes: Vec<Index>,
+    triggers: Vec<Trigger>,
+    policies: Vec<Policy>,
+    privileges: Vec<Privilege>,
+    column_types: BTreeMap<u32, ColumnType>,
+    routine_names: BTreeSet<(String, String)>,
+    unmodelled: Vec<String>,
+}
+
+impl Objects {
+    fn load(client: &mut Client, unmodelled: bool) -> Result<Self, postgres::Error> {
+        let unmodelled = if unmodelled {
+            client
+                .query(include_str!("queries/unmodelled.sql"), &[])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Objects {
+            constraints: constraints::load(client)?,
+            indexes: indexes::load(client)?,
+            triggers: triggers::load(client)?,
+            policies: policies::load(client)?,
+            privileges: privileges::load(client)?,
+            column_types: types::load_column_types(client)?,
+            routine_names: functions::load_routine_names(client)?,
+            unmodelled,
+        })
+    }
+}
+
 impl ApplySession {
     /// The catalog of the scratch database, read on the superuser connection (whose
     /// search_path is `pg_catalog, pg_temp`).
+    /// Half of the queries run meanwhile on a second superuser connection of the session's.
     pub fn catalog(&mut self) -> Result<Catalog, ClusterError> {
-        self.with_admin(Catalog::read)
+        let second = self.admin_opener();
+        self.with_admin(|client| Catalog::read_split(client, second, true))
     }
 
-    /// [`Self::catalog`] without the facts it does not model ([`Catalog::unmodelled`] empty).
+    /// [`Self::catalog`] without the facts it does not model ([`Catalog::unmodelled`] empty):
+    /// what drift and lint read. That query alone takes a fifth of a small document's catalog
+    /// time to plan, and only `pgspec diff` needs it.
     pub fn modelled_catalog(&mut self) -> Result<Catalog, ClusterError> {
-        self.with_admin(Catalog::read_modelled)
+        let second = self.admin_opener();
+        self.with_admin(|client| Catalog::read_split(client, second, false))
     }
 }
 

@@ -387,10 +387,17 @@ pub(super) fn drop_database(
     name: &str,
     force: bool,
 ) -> Result<(), postgres::Error> {
-    let _ = admin.batch_execute(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {} AND pid <> pg_backend_pid()",
-        quote_literal(name)
-    ));
+    if force {
+        // DROP DATABASE … WITH (FORCE) ends the other sessions itself, but waits 100 ms at a
+        // time for any still there; the run's own ones, just closed, end within a moment:
+        // waited for here in small steps.
+        wait_until_unused(admin, name, Duration::from_millis(500));
+    } else {
+        let _ = admin.batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {} AND pid <> pg_backend_pid()",
+            quote_literal(name)
+        ));
+    }
     let sql = if force {
         format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
     } else {
@@ -405,6 +412,26 @@ pub(super) fn drop_database(
                 std::thread::sleep(Duration::from_millis(100));
             }
             result => return result,
+        }
+    }
+}
+
+/// Wait (at most `bound`) until no session is connected to `database`.
+fn wait_until_unused(admin: &mut Client, database: &str, bound: Duration) {
+    let sql = format!(
+        "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE datname OPERATOR(pg_catalog.=) {}",
+        quote_literal(database)
+    );
+    let started = Instant::now();
+    loop {
+        let sessions = simple_rows(admin, &sql)
+            .ok()
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| row.into_iter().next().flatten());
+        match sessions.as_deref() {
+            Some("0") | None => return,
+            Some(_) if started.elapsed() >= bound => return,
+            Some(_) => std::thread::sleep(Duration::from_millis(1)),
         }
     }
 }

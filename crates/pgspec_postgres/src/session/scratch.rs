@@ -103,8 +103,9 @@ pub struct ScratchDatabase {
     /// Roles this run created (OID, name at creation), dropped by OID with the database.
     pub(super) created_roles: Arc<Mutex<Vec<(u32, String)>>>,
     pub(super) dropped: bool,
-    /// The thread making a spare database for the next run (joined before this one goes).
-    pub(super) spare_maker: Option<std::thread::JoinHandle<()>>,
+    /// The background work of this run on the private cluster ([`spare::housekeeping`]): not
+    /// waited for, but by [`Self::wait_for_housekeeping`] and [`Self::drop_now`].
+    pub(super) housekeeping: Option<spare::Housekeeping>,
     /// The maintenance connection that created the database, kept to drop it (a connection
     /// less per run).
     pub(super) maintenance_client: Option<Client>,
@@ -164,10 +165,6 @@ impl ScratchDatabase {
         let superuser = info.get(1).cloned().flatten().as_deref() == Some("t");
         let admin_user = info.get(2).cloned().flatten().unwrap_or_default();
 
-        if server.is_embedded() {
-            cleanup_stale(&mut admin);
-            spare::drop_unusable(&mut admin);
-        }
         // A password only matters where the server asks for one (never on the embedded
         // cluster's socket); it lives in this process only.
         let password = (!server.is_embedded()).then(random_password);
@@ -243,8 +240,11 @@ impl ScratchDatabase {
             run_owner: if owned { run_owner } else { None },
             created_roles: Arc::new(Mutex::new(Vec::new())),
             dropped: false,
-            // The next run's spare is made while this one works on its document.
-            spare_maker: spares.then(|| spare::replenish(maintenance.clone())),
+            // What dead runs left is removed, and the next run's spare made, while this one
+            // works on its document.
+            housekeeping: server
+                .is_embedded()
+                .then(|| spare::housekeeping(maintenance.clone(), spares, version_num >= 150_000)),
             maintenance_client: None,
             name,
         };
@@ -366,7 +366,9 @@ impl ScratchDatabase {
         final_name: &str,
         comment: &str,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
-        self.join_spare_maker();
+        if let Some(work) = &mut self.housekeeping {
+            work.release();
+        }
         // Held to the end: an interruption meanwhile waits, then finds the database promoted
         // (or still a scratch database, if the rename failed).
         let mut live = lock(&LIVE);
@@ -441,21 +443,27 @@ impl ScratchDatabase {
         Ok((current.into_iter().map(|(_, n)| n).collect(), aside))
     }
 
-    /// Drop the database and the roles this run created now, reporting failure
-    /// (dropping the value does the same, silently).
+    /// Drop the database and the roles this run created now, reporting failure (dropping the
+    /// value does the same, silently), and wait for the background work
+    /// ([`Self::wait_for_housekeeping`]).
     pub fn drop_now(mut self) -> Result<(), ClusterError> {
-        self.cleanup()
+        let dropped = self.cleanup();
+        self.wait_for_housekeeping();
+        dropped
     }
 
-    /// Wait for the spare being made (so the process never ends in the middle of it).
-    fn join_spare_maker(&mut self) {
-        if let Some(maker) = self.spare_maker.take() {
-            let _ = maker.join();
+    /// Wait until what dead runs left is removed and the next run's spare is made (for a
+    /// caller that looks at the cluster next; a run itself never waits).
+    pub fn wait_for_housekeeping(&mut self) {
+        if let Some(work) = &mut self.housekeeping {
+            work.wait();
         }
     }
 
     fn cleanup(&mut self) -> Result<(), ClusterError> {
-        self.join_spare_maker();
+        if let Some(work) = &mut self.housekeeping {
+            work.release();
+        }
         if self.dropped {
             return Ok(());
         }

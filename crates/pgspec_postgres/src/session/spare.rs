@@ -7,7 +7,7 @@
 //! meantime; a database that does not meet all three is never taken. Only on the embedded
 //! cluster: pgspec leaves nothing of its own on a server it was given by URL.
 
-use super::admin::create_database_with;
+use super::admin::{cleanup_stale, create_database_with};
 use super::*;
 
 /// Name prefix of spare databases.
@@ -54,34 +54,92 @@ pub(super) fn take(admin: &mut Client, name: &str, owner: Option<&str>) -> Optio
     None
 }
 
-/// Make a spare for the next run in the background, unless the cluster has enough. Join the
-/// handle before the process ends (an abandoned `CREATE DATABASE` rolls back, so nothing
-/// half-made is left either way).
-pub(super) fn replenish(maintenance: postgres::Config) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let Ok(mut admin) = maintenance.connect(NoTls) else {
+/// The background work of a run on the private cluster, on a connection of its own: remove
+/// what dead runs left ([`cleanup_stale`]) and spares that can never be taken while the run
+/// works on its document, then, once the run is done with its database (the
+/// [`Housekeeping::release`] of its drop or promotion), make a spare for the next run
+/// (`spares`) unless the cluster has enough: the copy then does not compete with the run's
+/// own statements for the cores.
+///
+/// The process does not wait for it at exit (that would cost a `CREATE DATABASE`, ~30 ms,
+/// every run). That is safe: the server finishes a command whose client has gone (this
+/// connection turns off its periodic client check, and its name is not one that
+/// [`crate::orphans::terminate_orphans`] ends), and `CREATE DATABASE` is atomic, so the next
+/// run finds a whole spare or none; what is left undone is the next run's to do.
+pub(super) fn housekeeping(
+    maintenance: postgres::Config,
+    spares: bool,
+    file_copy: bool,
+) -> Housekeeping {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let work = std::thread::spawn(move || {
+        let mut config = maintenance;
+        config.application_name(&format!("pgspec-housekeeping/{}", std::process::id()));
+        let Ok(mut admin) = config.connect(NoTls) else {
             return;
         };
-        let count = simple_rows(
-            &mut admin,
-            "SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'pgspec\\_spare\\_%'",
-        )
-        .ok()
-        .and_then(|rows| rows.first().cloned())
-        .and_then(|row| row.first().cloned().flatten())
-        .and_then(|n| n.parse::<i64>().ok())
-        .unwrap_or(MAX_SPARES);
-        if count >= MAX_SPARES {
-            return;
+        // Not supported before PostgreSQL 14 (the setting is then not set either).
+        let _ = admin.batch_execute("SET client_connection_check_interval = 0");
+        cleanup_stale(&mut admin);
+        drop_unusable(&mut admin);
+        if spares {
+            // Returns when the run releases it (or is gone without doing so).
+            let _ = released.recv();
+            make_spare(&mut admin, file_copy);
         }
-        // Closed from its first moment (one statement: it exists closed or not at all).
-        let _ = create_database_with(
-            &mut admin,
-            &unique_name(SPARE_PREFIX),
-            None,
-            " ALLOW_CONNECTIONS false",
-        );
-    })
+    });
+    Housekeeping {
+        work: Some(work),
+        release: Some(release),
+    }
+}
+
+/// The handle of a run's [`housekeeping`].
+pub(super) struct Housekeeping {
+    work: Option<std::thread::JoinHandle<()>>,
+    release: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Housekeeping {
+    /// The run is done with its database: the spare may be made now.
+    pub(super) fn release(&mut self) {
+        self.release.take();
+    }
+
+    /// Release it and wait until it is done.
+    pub(super) fn wait(&mut self) {
+        self.release();
+        if let Some(work) = self.work.take() {
+            let _ = work.join();
+        }
+    }
+}
+
+/// Make one spare unless the cluster has [`MAX_SPARES`].
+fn make_spare(admin: &mut Client, file_copy: bool) {
+    let count = simple_rows(
+        admin,
+        "SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'pgspec\\_spare\\_%'",
+    )
+    .ok()
+    .and_then(|rows| rows.first().cloned())
+    .and_then(|row| row.first().cloned().flatten())
+    .and_then(|n| n.parse::<i64>().ok())
+    .unwrap_or(MAX_SPARES);
+    if count >= MAX_SPARES {
+        return;
+    }
+    // Closed from its first moment (one statement: it exists closed or not at all). Copied
+    // file by file where the server can (PostgreSQL 15+): the default, through shared buffers
+    // and WAL, leaves ~900 dirty buffers that the checkpoint of the next `DROP DATABASE` (the
+    // run's own scratch database, while the user waits) would write out.
+    let strategy = if file_copy { " STRATEGY FILE_COPY" } else { "" };
+    let _ = create_database_with(
+        admin,
+        &unique_name(SPARE_PREFIX),
+        None,
+        &format!(" ALLOW_CONNECTIONS false{strategy}"),
+    );
 }
 
 /// Drop spares that can never be taken (open to connections, or owned by someone else) and
