@@ -909,3 +909,64 @@ fn one_document_is_diffed_against_the_database_up_made_for_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out_text(&out).1.contains("give a document"));
 }
+
+#[test]
+fn a_database_from_is_copied_from_tos_scratch_database_when_to_only_defines_objects() {
+    // TO's scratch database, brought back to A by the reverse plan and read back equal to A,
+    // is where the plan is tried: the round trip holds as with a copy built from nothing.
+    let a = Db::new("reverse");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = write(
+        dir.path(),
+        "a.sql",
+        "CREATE TYPE e AS ENUM ('a');
+CREATE TABLE t (id int PRIMARY KEY, note text, k e DEFAULT 'a');
+CREATE INDEX t_note ON t (note);
+CREATE VIEW tv AS SELECT id FROM t;
+COMMENT ON TABLE t IS 'things';
+",
+    );
+    a.run_file(Path::new(&sql)).expect("build A");
+    let b = write(
+        dir.path(),
+        "b.sql",
+        "CREATE TYPE e AS ENUM ('a', 'b');
+CREATE TABLE t (id int PRIMARY KEY, v int, k e DEFAULT 'b');
+CREATE TABLE u (id int REFERENCES t);
+CREATE INDEX u_id ON u (id);
+CREATE VIEW tv AS SELECT id, v FROM t;
+",
+    );
+    let url = shared_cluster().url("postgres");
+    let out = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM, made from TO's by the reverse plan"),
+        "{stderr}"
+    );
+    let plan = write(dir.path(), "plan.sql", &stdout);
+    a.run_file(Path::new(&plan)).expect("apply the plan");
+    let again = pgspec(&["diff", "--db", &url, &a.url(), &b]);
+    assert_eq!(again.status.code(), Some(0), "{}", out_text(&again).1);
+    assert!(again.stdout.is_empty(), "{}", out_text(&again).0);
+
+    // A document that runs code (which may leave rows or settings behind) is not a base: the
+    // copy is built from nothing, and the plan still validated.
+    let runs_code = write(
+        dir.path(),
+        "runs_code.sql",
+        "CREATE TYPE e AS ENUM ('a', 'b');
+CREATE TABLE t (id int PRIMARY KEY, v int, k e DEFAULT 'b');
+DO $$BEGIN CREATE TABLE w (x int); END$$;
+",
+    );
+    let out = pgspec(&["diff", "--db", &url, &a.url(), &runs_code]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM") && !stderr.contains("reverse plan"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("CREATE TABLE public.w"), "{stdout}");
+}
