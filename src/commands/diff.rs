@@ -199,16 +199,17 @@ impl Side {
             if let Some(base) = self.base.take() {
                 // When TO's database cannot be brought back to this side (a refusal, a
                 // failure, a difference left), the copy is built from nothing.
-                if let Ok(copy) = copy_of(base, &self.catalog, &self.ownership, options) {
+                if let Ok(copy) = copy_of(base, &self.catalog, &self.ownership, options, true) {
                     self.copy = Some(Ok(copy));
                     self.copied_from_to = true;
                     return;
                 }
             }
             let fresh = fresh.unwrap_or_else(|| fresh_scratch(servers));
-            self.copy = Some(
-                fresh.and_then(|fresh| copy_of(fresh, &self.catalog, &self.ownership, options)),
-            );
+            self.copy =
+                Some(fresh.and_then(|fresh| {
+                    copy_of(fresh, &self.catalog, &self.ownership, options, false)
+                }));
         }
     }
 
@@ -248,8 +249,15 @@ fn fresh_scratch(servers: &Servers<'_>) -> Result<Base, String> {
 }
 
 /// `base` made into `catalog` by the same planner, its relations owned as `owners` says
-/// (other roles' through stand-ins), checked to read back equal.
-fn copy_of(base: Base, catalog: &Catalog, owners: &diff::Owners, options: &diff::Options) -> Copy {
+/// (other roles' through stand-ins), checked to read back equal. `brought_back`: the base is
+/// another side's database, whose columns and constraints must be declared alike too.
+fn copy_of(
+    base: Base,
+    catalog: &Catalog,
+    owners: &diff::Owners,
+    options: &diff::Options,
+    brought_back: bool,
+) -> Copy {
     let Base {
         scratch: mut copy,
         catalog: before,
@@ -281,9 +289,54 @@ fn copy_of(base: Base, catalog: &Catalog, owners: &diff::Owners, options: &diff:
     )
     .is_empty();
     match diff::plan(&copied, catalog, options) {
-        Ok(rest) if rest.is_empty() && same_owners => Ok(copy),
+        Ok(rest)
+            if rest.is_empty()
+                && same_owners
+                && (!brought_back || declared_alike(&copied, catalog, options)) =>
+        {
+            Ok(copy)
+        }
         _ => Err("the copy of FROM differs from FROM".into()),
     }
+}
+
+/// Whether each table's columns and constraints are declared on the table itself or only
+/// inherited alike in both catalogs (within the compared schemas): a state no plan statement
+/// sets (a copy brought back from another schema may differ in it), which decides what a
+/// later drop or add does.
+fn declared_alike(a: &Catalog, b: &Catalog, options: &diff::Options) -> bool {
+    type Declared = std::collections::BTreeSet<(String, String, String, bool, bool)>;
+    let in_scope = |schema: &str| {
+        (options.schemas.is_empty() || options.schemas.iter().any(|s| s == schema))
+            && !options.exclude_schemas.iter().any(|s| s == schema)
+    };
+    let declared = |c: &Catalog| -> Declared {
+        let columns = c.tables.iter().flat_map(|t| {
+            t.columns.iter().map(|col| {
+                (
+                    t.schema.clone(),
+                    t.name.clone(),
+                    col.name.clone(),
+                    col.local,
+                    false,
+                )
+            })
+        });
+        let constraints = c.constraints.iter().map(|k| {
+            (
+                k.schema.clone(),
+                k.table.clone(),
+                k.name.clone(),
+                k.local,
+                k.inherited,
+            )
+        });
+        columns
+            .chain(constraints)
+            .filter(|(schema, ..)| in_scope(schema))
+            .collect()
+    };
+    declared(a) == declared(b)
 }
 
 /// The server for documents and scratch copies: reached (or started) once, on first use, and

@@ -969,4 +969,36 @@ DO $$BEGIN CREATE TABLE w (x int); END$$;
         "{stderr}"
     );
     assert!(stdout.contains("CREATE TABLE public.w"), "{stdout}");
+
+    // Brought back from TO, a child's column would be declared on the child as well as
+    // inherited, where A's is inherited only (a state no statement sets): the copy is built
+    // from nothing instead, and the plan (whose drop of the parent's column takes the
+    // child's along) holds.
+    let parent = Db::new("inherit");
+    let sql = write(
+        dir.path(),
+        "parent_a.sql",
+        "CREATE TABLE base (created_at timestamp DEFAULT now(), e integer);
+CREATE TABLE child (a1 integer, a2 integer) INHERITS (base);
+",
+    );
+    parent.run_file(Path::new(&sql)).expect("build A");
+    let b = write(
+        dir.path(),
+        "parent_b.sql",
+        "CREATE TABLE base (created_at timestamp DEFAULT now());
+CREATE TABLE child (a1 integer, e integer) INHERITS (base);
+",
+    );
+    let out = pgspec(&["diff", "--db", &url, "--no-renames", &parent.url(), &b]);
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("validated on a scratch copy of FROM") && !stderr.contains("reverse plan"),
+        "{stderr}"
+    );
+    let plan = write(dir.path(), "parent_plan.sql", &stdout);
+    parent.run_file(Path::new(&plan)).expect("apply the plan");
+    let again = pgspec(&["diff", "--db", &url, &parent.url(), &b]);
+    assert!(again.stdout.is_empty(), "{}", out_text(&again).0);
 }
