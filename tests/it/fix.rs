@@ -132,3 +132,60 @@ fn a_plain_sql_file_is_checked_and_fixed_at_its_own_lines() {
         "{text}"
     );
 }
+
+/// A schema carried over from MySQL: `fix` rewrites its dialect, and the fixed file applies
+/// with no error left, its rows and keys as the MySQL table meant them.
+#[test]
+fn a_mysql_schema_is_rewritten_and_then_applies() {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shop.sql");
+    std::fs::write(
+        &path,
+        "CREATE TABLE `customers` (\n  `id` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT,\n  `email` VARCHAR(255) NOT NULL,\n  `is_vip` TINYINT(1) DEFAULT 0,\n  `created_at` DATETIME DEFAULT CURRENT_TIMESTAMP,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_email` (`email`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+         CREATE TABLE orders (\n  id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n  customer_id INT UNSIGNED NOT NULL,\n  status ENUM('new','paid') NOT NULL DEFAULT 'new',\n  FOREIGN KEY (customer_id) REFERENCES customers(id),\n  INDEX idx_orders_customer (customer_id)\n);\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let errors = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        json["documents"][0]["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .cloned()
+            .collect()
+    };
+    let before = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    let found = errors(&before);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.iter().all(|d| d["fix"]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("MySQL"))
+            || d.to_string().contains("MySQL")),
+        "{found:#?}"
+    );
+    let fixed = pgspec(&["fix", "--db", &url, &doc]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let text = std::fs::read_to_string(&path).expect("read");
+    for gone in [
+        "`",
+        "AUTO_INCREMENT",
+        "UNSIGNED",
+        "ENGINE",
+        "TINYINT",
+        "ENUM",
+    ] {
+        assert!(!text.contains(gone), "{gone} left in:\n{text}");
+    }
+    assert!(
+        text.contains("CREATE UNIQUE INDEX uq_email ON customers (email);"),
+        "{text}"
+    );
+    let after = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
+    assert!(errors(&after).is_empty(), "{:#?}\n{text}", errors(&after));
+}

@@ -669,6 +669,47 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
 }
 
 #[test]
+fn verify_proves_a_key_whose_duplicate_row_breaks_a_check_and_a_policy_on_a_cast_column() {
+    // The INSERT of a copy needs a fresh `isbn`, which its length and pattern refuse: the
+    // primary key is proven by giving one row another's id instead. The policy compares a
+    // varchar column with a text setting, which pg_policies prints with a cast on the column.
+    let text = doc("CREATE TABLE book (
+    id bigint PRIMARY KEY,
+    isbn varchar(17) NOT NULL UNIQUE CHECK (isbn ~ '^[0-9-]{10,17}$'),
+    owner_email varchar(200) NOT NULL
+);
+ALTER TABLE book ENABLE ROW LEVEL SECURITY;
+CREATE POLICY book_own ON book USING (owner_email = current_setting('app.email', true));");
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 50,
+            ..SeedOptions::default()
+        },
+    );
+    let report = run_verify(&server, &name, &text);
+    let claim = |kind: ClaimKind, part: &str| {
+        report
+            .claims
+            .iter()
+            .find(|c| c.kind == kind && c.title.contains(part))
+            .unwrap_or_else(|| panic!("no claim {part}: {:#?}", report.claims))
+    };
+    let pkey = claim(ClaimKind::Constraint, "book_pkey");
+    assert_eq!(pkey.status, Status::Pass, "{pkey:#?}");
+    assert!(
+        pkey.evidence["statement"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("UPDATE")),
+        "{pkey:#?}"
+    );
+    let rls = claim(ClaimKind::Rls, "book");
+    assert_eq!(rls.status, Status::Pass, "{rls:#?}");
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM book"), 50);
+    drop_db(&server, &name);
+}
+
+#[test]
 fn columns_and_tables_named_by_keywords_are_filled() {
     // Every name pgspec writes into its own SQL goes through one keyword-aware quoting.
     let text = doc(

@@ -126,11 +126,26 @@ pub fn group_by_cause(diagnostics: &[Diagnostic]) -> Vec<CauseGroup<'_>> {
         .filter(|d| d.severity == Severity::Info && d.code == Code::Cascade)
     {
         let Some(root) = c.root else { continue };
-        let home = groups.iter_mut().find(|g| {
-            std::iter::once(g.lead)
-                .chain(g.more.iter().copied())
-                .any(|d| root.contains(d.primary.range.start))
-        });
+        // The failed statement's own finding, not a warning that happens to sit inside the
+        // same statement (a drift note on one of its columns): the most severe match wins.
+        let home = groups
+            .iter_mut()
+            .filter_map(|g| {
+                std::iter::once(g.lead)
+                    .chain(g.more.iter().copied())
+                    .filter(|d| root.contains(d.primary.range.start))
+                    .map(|d| d.severity)
+                    .max()
+                    .map(|severity| (severity, g))
+            })
+            .fold(
+                None,
+                |best: Option<(Severity, &mut CauseGroup<'_>)>, (s, g)| match best {
+                    Some((b, _)) if b >= s => best,
+                    _ => Some((s, g)),
+                },
+            )
+            .map(|(_, g)| g);
         if let Some(g) = home {
             g.cascades.push(c);
         }
@@ -448,6 +463,35 @@ mod tests {
             out.ends_with("; `--verbose` shows every finding in full\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_cascade_joins_the_failure_of_its_statement_not_a_warning_inside_it() {
+        let t = text();
+        let li = LineIndex::new(&t);
+        // One statement over lines 20..28: a drift warning on its line 22 comes first in the
+        // document, PostgreSQL's rejection points at its line 24.
+        let statement = TextRange::new(at(&li, 20).start, at(&li, 28).end);
+        let warning = drift(&li, 22, "a column the ERD does not declare");
+        let error = Diagnostic::new(
+            Code::StatementRejected,
+            Category::InvalidDefinition,
+            "not supported",
+            at(&li, 24),
+        );
+        let mut cascade = Diagnostic::new(
+            Code::Cascade,
+            Category::Cascade,
+            "fails only because the statement at line 20 failed",
+            at(&li, 32),
+        );
+        cascade.root = Some(statement);
+        let ds = vec![warning, error, cascade];
+        let groups = group_by_cause(&ds);
+        assert_eq!(groups.len(), 2, "{groups:#?}");
+        assert_eq!(groups[0].lead.severity, Severity::Error);
+        assert_eq!(groups[0].cascades.len(), 1, "{groups:#?}");
+        assert!(groups[1].cascades.is_empty(), "{groups:#?}");
     }
 
     #[test]

@@ -25,6 +25,9 @@ use names::{bold_table_name, heading_table_name};
 mod keys;
 use keys::{stated_key, stated_reference};
 
+mod infer;
+use infer::infer_roles;
+
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
 pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
@@ -230,16 +233,22 @@ fn header_role(cell: &str) -> Role {
         // Japanese, Chinese (simplified and traditional)
         | "カラム名" | "カラム" | "列名" | "物理名" | "カラム物理名" | "フィールド名" | "字段名"
         | "字段" | "字段名称" | "列名称" | "欄位" | "欄位名稱" | "欄位名" | "栏位" | "栏位名"
-        | "column名" => Role::Name(true),
+        | "column名"
+        // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
+        | "columna" | "nombre de columna" | "nombre de la columna" | "coluna" | "nome da coluna" | "colonne" | "nom de colonne" | "nom de la colonne" | "spalte" | "spaltenname" | "colonna" | "nome colonna" | "nome della colonna" | "колонка" | "столбец" | "имя столбца" | "имя колонки" | "kolom" | "kolomnaam" | "cột" | "tên cột" | "sütun" | "sütun adı" | "kolumna" | "nazwa kolumny" => Role::Name(true),
         "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성"
-        | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性" => Role::Name(false),
+        | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性"
+        // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
+        | "nombre" | "campo" | "nome" | "nom" | "champ" | "feld" | "feldname" | "имя" | "название" | "поле" | "naam" | "veld" | "tên" | "alan" | "nazwa" | "pole" => Role::Name(false),
         "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type" | "型/型名"
         | "型名" | "データ型名"
         | "postgres type" | "postgresql type" | "column type" | "type (length)" | "타입"
         | "자료형" | "데이터 타입" | "데이터타입" | "데이터 형식" | "데이터형" | "형식"
         | "유형" | "타입(길이)" | "자료형(길이)" | "データ型" | "型" | "データタイプ" | "タイプ"
         | "型(桁数)" | "データ型(桁数)" | "数据类型" | "类型" | "字段类型" | "資料型態"
-        | "資料類型" | "型態" | "類型" | "数据类型(长度)" => Role::Type,
+        | "資料類型" | "型態" | "類型" | "数据类型(长度)"
+        // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
+        | "tipo" | "tipo de dato" | "tipo de datos" | "tipo de dado" | "tipo de dados" | "type de données" | "type de donnée" | "typ" | "datentyp" | "tipo di dato" | "tipo dati" | "тип" | "тип данных" | "gegevenstype" | "kiểu" | "kiểu dữ liệu" | "tür" | "veri tipi" | "veri türü" | "typ danych" => Role::Type,
         "notes" | "note" | "description" | "desc" | "constraints" | "constraint" | "comment"
         | "comments" | "remarks" | "remark" | "details" | "detail" | "options" | "modifiers"
         | "properties" | "extra" | "설명" | "비고" | "제약" | "제약조건" | "제약 조건" | "참고"
@@ -247,25 +256,43 @@ fn header_role(cell: &str) -> Role {
         | "制約" | "概要" | "内容" | "論理名" | "コメント" | "制約・備考" | "说明" | "描述"
         | "备注" | "约束" | "注释" | "含义" | "說明" | "描述說明" | "備註" | "約束" | "註解"
         | "意味" | "用途" | "定義内容" | "説明/備考" | "中文名" | "字段说明" | "备注说明"
-        | "字段描述" => Role::Notes,
-        "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" => {
+        | "字段描述"
+        // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
+        | "descripción" | "descripcion" | "restricciones" | "restricción" | "notas" | "observaciones" | "comentario" | "comentarios" | "descrição" | "descricao" | "restrições" | "observações" | "contraintes" | "contrainte" | "remarques" | "commentaire" | "commentaires" | "beschreibung" | "bemerkung" | "bemerkungen" | "einschränkungen" | "hinweis" | "hinweise" | "descrizione" | "vincoli" | "vincolo" | "описание" | "ограничения" | "примечание" | "примечания" | "комментарий" | "beschrijving" | "omschrijving" | "opmerking" | "opmerkingen" | "mô tả" | "ghi chú" | "ràng buộc" | "açıklama" | "kısıtlar" | "opis" | "ograniczenia" | "uwagi" => Role::Notes,
+        "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" | "clave"
+        | "chave" | "clé" | "schlüssel" | "chiave" | "ключ" | "sleutel" | "khóa" | "anahtar"
+        | "klucz" => {
             Role::Key
         }
         "pk" | "主キー" | "主キー(pk)" | "主キー（pk）" | "主键" | "主鍵" | "기본키" | "pk 여부"
-        | "pk여부" | "primary key" => Role::PrimaryKey,
+        | "pk여부" | "primary key" | "clave primaria" | "chave primária" | "clé primaire"
+        | "primärschlüssel" | "chiave primaria" | "первичный ключ" => Role::PrimaryKey,
         "length" | "size" | "len" | "長さ" | "桁数" | "長さ/桁数" | "桁" | "길이" | "크기"
-        | "사이즈" | "长度" | "長度" => Role::Length,
+        | "사이즈" | "长度" | "長度" | "longitud" | "tamaño" | "comprimento" | "tamanho"
+        | "longueur" | "taille" | "länge" | "lunghezza" | "длина" | "размер" => Role::Length,
         "精度" | "scale" | "小数桁" | "小数位" | "소수점" => Role::Scale,
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
         | "허용" | "null許可" | "null許容" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
-        | "可空" | "允許空值" | "允许null" => Role::Nullable,
+        | "可空" | "允許空值" | "允许null" | "nulo" | "nulable" | "anulable" | "acepta nulos"
+        | "nullbar" | "nulo?" => Role::Nullable,
         "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
-        | "是否必填" | "必填" | "not null制約" => Role::NotNull,
+        | "是否必填" | "必填" | "not null制約" | "obligatorio" | "requerido" | "obrigatório"
+        | "obligatoire" | "pflicht" | "pflichtfeld" | "obbligatorio" | "обязательное"
+        | "обязательный" | "verplicht" | "bắt buộc" | "zorunlu" | "wymagane" => Role::NotNull,
         "default" | "default value" | "기본값" | "디폴트" | "デフォルト" | "デフォルト値" | "初期値"
-        | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" => Role::Default,
+        | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" | "por defecto" | "valor por defecto"
+        | "predeterminado" | "valor predeterminado" | "padrão" | "valor padrão" | "défaut"
+        | "valeur par défaut" | "standardwert" | "vorgabe" | "predefinito"
+        | "valore predefinito" | "по умолчанию" | "значение по умолчанию" | "standaard"
+        | "mặc định" | "varsayılan" | "domyślna" | "wartość domyślna" => Role::Default,
         "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" | "参照"
-        | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" => Role::References,
-        "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" => Role::Unique,
+        | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" | "referencia" | "referencias"
+        | "referência" | "référence" | "referenz" | "fremdschlüssel" | "riferimento" | "ссылка"
+        | "внешний ключ" | "clave foránea" | "chave estrangeira" | "clé étrangère" => {
+            Role::References
+        }
+        "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" | "único" | "unico"
+        | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" => Role::Unique,
         _ => Role::Other,
     }
 }
@@ -519,7 +546,9 @@ impl<'d> Reader<'d> {
     }
 
     fn table(&mut self, header_line: usize, header: &[Cell<'_>], body: usize, end: usize) {
-        let roles: Vec<Role> = header.iter().map(|c| header_role(c.text)).collect();
+        let rows: Vec<Vec<Cell<'_>>> = (body..end).map(|l| split_row(self.lines[l])).collect();
+        let mut roles: Vec<Role> = header.iter().map(|c| header_role(c.text)).collect();
+        infer_roles(&mut roles, &rows);
         let Some(name_col) = roles.iter().position(|r| matches!(r, Role::Name(_))) else {
             return;
         };
@@ -528,7 +557,6 @@ impl<'d> Reader<'d> {
         };
         let explicit = roles[name_col] == Role::Name(true);
         let header_range = self.line_range(header_line);
-        let rows: Vec<Vec<Cell<'_>>> = (body..end).map(|l| split_row(self.lines[l])).collect();
         let mut columns = Vec::new();
         let mut unreadable = Vec::new();
         for cells in &rows {

@@ -14,6 +14,7 @@ pub mod cron;
 pub mod expr;
 mod facts;
 mod lexer;
+pub mod policy;
 pub mod quote;
 pub mod safety;
 pub mod settings;

@@ -3,11 +3,10 @@
 //! users (a fresh non-superuser role created inside the rolled-back transaction, plus the
 //! setting) and prove that neither can SELECT, UPDATE, DELETE or INSERT the other's rows.
 
+use crate::sql::policy::{user_key, UserKey};
 use crate::sql::quote::quote_literal as lit;
-use std::sync::OnceLock;
 
 use crate::postgres::client::{Client, Transaction};
-use regex::Regex;
 use serde_json::json;
 
 use crate::postgres::catalog::probes;
@@ -68,33 +67,18 @@ fn not_explained(conds: &[String]) -> String {
     }
 }
 
-fn owner_column(expr: &str) -> (Option<String>, Vec<String>) {
-    static FWD: OnceLock<Regex> = OnceLock::new();
-    static REV: OnceLock<Regex> = OnceLock::new();
-    static SET: OnceLock<Regex> = OnceLock::new();
-    let identity = r"(?:current_setting\('([^']+)'|auth\.uid\(\)|auth\.jwt\(\)|\(?\s*\(?\s*current_setting\('([^']+)')";
-    let fwd = FWD.get_or_init(|| {
-        Regex::new(&format!(
-            r"([a-z_][a-z0-9_]*)\)?\s*=\s*[(\s]*(?:SELECT\s+)?{identity}"
-        ))
-        .expect("invariant: valid")
-    });
-    let rev = REV.get_or_init(|| {
-        Regex::new(r"(?:current_setting\('[^']+'[^)]*\)|auth\.uid\(\))[)\s]*(?:::[a-z ]+[)\s]*)*=\s*\(?([a-z_][a-z0-9_]*)").expect("invariant: valid")
-    });
-    let set =
-        SET.get_or_init(|| Regex::new(r"current_setting\('([^']+)'").expect("invariant: valid"));
-    let settings = set
-        .captures_iter(expr)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-        .collect();
-    let column = fwd
-        .captures(expr)
-        .and_then(|c| c.get(1))
-        .or_else(|| rev.captures(expr).and_then(|c| c.get(1)))
-        .map(|m| m.as_str().to_string())
-        .filter(|c| !["select", "and", "or", "not", "true", "false"].contains(&c.as_str()));
-    (column, settings)
+/// The column a policy compares with the acting user, the settings it reads, and whether it
+/// looks at the user at all: read from the tree of its USING and WITH CHECK expressions.
+fn owner_column(expressions: &[Option<&str>]) -> (Option<String>, Vec<String>, bool) {
+    let keys: Vec<UserKey> = expressions.iter().flatten().map(|e| user_key(e)).collect();
+    let column = keys.iter().find_map(|k| k.column.clone());
+    let mut settings: Vec<String> = Vec::new();
+    for s in keys.iter().flat_map(|k| k.settings.iter()) {
+        if !settings.contains(s) {
+            settings.push(s.clone());
+        }
+    }
+    (column, settings, keys.iter().any(|k| k.reads_user))
 }
 
 /// Tables with policies keyed on a user setting.
@@ -103,16 +87,11 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
         return Vec::new();
     };
     let mut out: Vec<Keyed> = Vec::new();
-    let keyed = |lower: &str| {
-        lower.contains("current_setting(")
-            || lower.contains("auth.uid()")
-            || lower.contains("request.jwt")
-            || lower.contains("auth.jwt()")
-    };
     let mut shared: Vec<(String, String, String)> = Vec::new();
     let mut all: Vec<(String, String, String, Option<String>, bool)> = Vec::new();
     for r in rows {
-        let lower = r.expressions.to_lowercase();
+        let (column, settings, keyed) =
+            owner_column(&[r.using.as_deref(), r.with_check.as_deref()]);
         let cmd = r.command.clone();
         let qual = r.using.clone();
         all.push((
@@ -120,9 +99,9 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
             r.table.clone(),
             cmd.clone(),
             qual.clone(),
-            keyed(&lower),
+            keyed,
         ));
-        if !keyed(&lower) {
+        if !keyed {
             // `USING (true)` shares nothing on purpose: it opens the table.
             if let Some(q) =
                 qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true")
@@ -132,7 +111,6 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
             continue;
         }
         let (schema, table) = (r.schema.clone(), r.table.clone());
-        let (column, settings) = owner_column(&lower);
         let roles = r.roles.clone();
         let idx = out
             .iter()
@@ -513,23 +491,27 @@ mod tests {
 
     #[test]
     fn policy_shapes() {
+        let column = |e: &str| owner_column(&[Some(e)]).0;
         assert_eq!(
-            owner_column("(user_id = (current_setting('app.current_user_id'::text))::uuid)")
-                .0
-                .as_deref(),
+            column("(user_id = (current_setting('app.current_user_id'::text))::uuid)").as_deref(),
             Some("user_id")
         );
+        assert_eq!(column("(user_id = auth.uid())").as_deref(), Some("user_id"));
         assert_eq!(
-            owner_column("(user_id = auth.uid())").0.as_deref(),
-            Some("user_id")
-        );
-        assert_eq!(
-            owner_column("(auth.uid() = owner_id)").0.as_deref(),
+            column("(auth.uid() = owner_id)").as_deref(),
             Some("owner_id")
         );
+        // A cast on the column's side (how pg_policies prints a varchar compared with text).
         assert_eq!(
-            owner_column("(tenant_id = (SELECT current_setting('app.tenant'::text)::uuid))").1,
-            vec!["app.tenant".to_string()]
+            column("((correo)::text = current_setting('app.correo'::text, true))").as_deref(),
+            Some("correo")
         );
+        let (_, settings, keyed) = owner_column(&[
+            Some("(tenant_id = (SELECT current_setting('app.tenant'::text)::uuid))"),
+            Some("(owner = current_setting('app.user'::text))"),
+        ]);
+        assert_eq!(settings, ["app.tenant", "app.user"]);
+        assert!(keyed);
+        assert!(!owner_column(&[Some("(is_public = true)"), None]).2);
     }
 }

@@ -109,7 +109,9 @@ pub fn plan(
                 assumed: false,
             })
         }
-        Category::InlineIndex => inline_index_plan(doc, stmt),
+        Category::InlineIndex => {
+            rewrites::mysql::mysql_dialect(doc, stmt).or_else(|| inline_index_plan(doc, stmt))
+        }
         Category::PartitionKey => partition_key_plan(doc, stmt, &context.referenced_by),
         Category::ForeignKeyTarget => {
             rewrites::drop_partitioned_reference(doc, stmt, err, &context.partitioned_tables)
@@ -132,7 +134,10 @@ pub fn plan(
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
         Category::Syntax => {
             rewrites::detach_partition_syntax(doc, stmt, &context.partitioned_tables)
+                .or_else(|| rewrites::mysql::mysql_dialect(doc, stmt))
         }
+        // `DATETIME`, `TINYINT`, `LONGTEXT`: a MySQL type parses, and then does not exist.
+        Category::UndefinedObject => rewrites::mysql::mysql_dialect(doc, stmt),
         _ => None,
     }
 }

@@ -752,6 +752,8 @@ fn normalized(text: &str) -> String {
 #[cfg(test)]
 pub(super) mod tests;
 
+pub(super) mod mysql;
+
 /// Tables that reference each other: the foreign keys of a `CREATE TABLE` to `targets` (tables
 /// created by statements that wait for this one) leave the statement and come back as
 /// `ALTER TABLE … ADD … FOREIGN KEY …` after `insert_after` (the end of the last statement

@@ -147,12 +147,11 @@ pub struct PolicyRow {
     pub table: String,
     pub name: String,
     pub roles: Vec<String>,
-    /// USING and WITH CHECK joined by a space (either may be empty).
-    pub expressions: String,
     pub rls_enabled: bool,
     /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `ALL`.
     pub command: String,
     pub using: Option<String>,
+    pub with_check: Option<String>,
 }
 
 /// Every policy of the database, by schema, table and name.
@@ -160,7 +159,7 @@ pub fn policies(client: &mut impl GenericClient) -> Result<Vec<PolicyRow>, postg
     Ok(client
         .query(
             "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.roles::text[], \
-             COALESCE(p.qual, '') || ' ' || COALESCE(p.with_check, ''), c.relrowsecurity, p.cmd::text, p.qual \
+             c.relrowsecurity, p.cmd::text, p.qual, p.with_check \
              FROM pg_catalog.pg_policies p JOIN pg_catalog.pg_class c ON c.relname = p.tablename \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname \
              ORDER BY 1, 2, 3",
@@ -172,10 +171,10 @@ pub fn policies(client: &mut impl GenericClient) -> Result<Vec<PolicyRow>, postg
             table: r.get(1),
             name: r.get(2),
             roles: r.get(3),
-            expressions: r.get(4),
-            rls_enabled: r.get(5),
-            command: r.get(6),
-            using: r.get(7),
+            rls_enabled: r.get(4),
+            command: r.get(5),
+            using: r.get(6),
+            with_check: r.get(7),
         })
         .collect())
 }

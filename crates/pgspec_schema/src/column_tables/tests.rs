@@ -552,3 +552,86 @@ fn keys_stated_under_a_table_or_list_belong_to_it() {
         ]
     );
 }
+
+#[test]
+fn spanish_and_german_headers_are_column_tables() {
+    let text = "# Diseño
+
+### socio
+
+| Columna | Tipo | Restricciones | Descripción |
+|---|---|---|---|
+| id | BIGSERIAL | PK | |
+| correo | VARCHAR(200) | NOT NULL, UNIQUE | correo electrónico |
+
+### bestellung
+
+| Spaltenname | Datentyp | Standardwert | Beschreibung |
+|---|---|---|---|
+| id | bigint | | Primärschlüssel |
+| menge | integer | 1 | |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["socio", "bestellung"]);
+    let correo = &tables[0].columns[1];
+    assert_eq!(correo.pg_type.as_deref(), Some("character varying(200)"));
+    assert!(correo.unique);
+    assert_eq!(correo.not_null, Some(true));
+    assert!(tables[0].columns[0].primary_key);
+    assert_eq!(tables[1].columns[1].default.as_deref(), Some("1"));
+}
+
+#[test]
+fn a_header_in_words_pgspec_does_not_know_is_read_from_its_cells() {
+    // Greek headers: the cells still name columns, PostgreSQL types and constraints.
+    let text = "# Σχήμα
+
+### πελάτης (customers)
+
+| Στήλη | Τύπος | Περιορισμοί | Σχόλια |
+|---|---|---|---|
+| id | bigint | PRIMARY KEY | αναγνωριστικό |
+| email | text | NOT NULL UNIQUE | |
+| created_at | timestamptz | DEFAULT now() | |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert_eq!(tables[0].name, "customers");
+    let cols: Vec<(&str, Option<&str>)> = tables[0]
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.pg_type.as_deref()))
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ("id", Some("bigint")),
+            ("email", Some("text")),
+            ("created_at", Some("timestamp with time zone"))
+        ]
+    );
+    assert!(tables[0].columns[0].primary_key);
+    assert!(tables[0].columns[1].unique);
+    assert_eq!(tables[0].columns[1].not_null, Some(true));
+    assert_eq!(tables[0].columns[2].default.as_deref(), Some("now()"));
+}
+
+#[test]
+fn a_table_of_settings_in_unknown_words_is_not_a_column_table() {
+    // Names and numbers, but no column of PostgreSQL types: not a table description.
+    let text = "# Betrieb
+
+### Parameter
+
+| Einstellung | Wert |
+|---|---|
+| max_connections | 200 |
+| work_mem | 64MB |
+| shared_buffers | 4GB |
+";
+    let (tables, _, _) = read_tables(text);
+    assert!(tables.is_empty(), "{tables:?}");
+}

@@ -1,0 +1,664 @@
+//! A `CREATE TABLE` written in MySQL's dialect, as design documents often carry it from an
+//! earlier system: `` `quoted` `` names, `AUTO_INCREMENT`, `INT(11) UNSIGNED`, `DATETIME`,
+//! `TINYINT(1)`, `ENUM(…)`, `UNIQUE KEY`/`KEY` elements, `COMMENT '…'` and the table options
+//! after the closing parenthesis (`ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`).
+//!
+//! PostgreSQL's parser rejects the statement, so there is no tree to read: the rewrite works
+//! on the statement's elements (split at top-level commas, with strings and comments masked)
+//! and the result is parsed and applied again like every fix.
+
+use std::ops::Range;
+
+use crate::diagnostics::Applicability;
+use crate::document::Document;
+use crate::sql::quote::quote_ident;
+use crate::sql::Statement;
+
+use super::super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
+use super::{edit_plan, skip_ws};
+
+/// What one element of the table's list is.
+enum Element {
+    /// A column: its name as written and the range of its definition after the name.
+    Column { name: String, rest: Range<usize> },
+    /// `[UNIQUE] KEY|INDEX name (cols)`, `FULLTEXT KEY …`: moved out as CREATE INDEX.
+    Index {
+        unique: bool,
+        name: Option<String>,
+        columns: String,
+    },
+    /// Anything else (PRIMARY KEY, FOREIGN KEY, CONSTRAINT, CHECK): names unquoted only.
+    Other,
+}
+
+/// Words that start a table element that is not a column.
+const NOT_A_COLUMN: &[&str] = &[
+    "primary",
+    "unique",
+    "key",
+    "index",
+    "constraint",
+    "foreign",
+    "check",
+    "fulltext",
+    "spatial",
+    "exclude",
+    "like",
+];
+
+/// MySQL's table options: `NAME [=] value` after the closing parenthesis.
+const TABLE_OPTIONS: &[&str] = &[
+    "engine",
+    "charset",
+    "collate",
+    "auto_increment",
+    "row_format",
+    "comment",
+    "character",
+    "default",
+    "checksum",
+    "delay_key_write",
+    "pack_keys",
+    "stats_persistent",
+    "key_block_size",
+    "avg_row_length",
+    "max_rows",
+    "min_rows",
+];
+
+/// Edits collected over one statement, and what the fix must run and say afterwards.
+#[derive(Default)]
+struct Rewrite {
+    edits: Vec<(Range<usize>, String)>,
+    after: Vec<String>,
+    changes: Vec<&'static str>,
+    /// A behaviour MySQL had that PostgreSQL's table does not get (`ON UPDATE`).
+    lost: bool,
+}
+
+impl Rewrite {
+    fn edit(&mut self, range: Range<usize>, replacement: impl Into<String>, what: &'static str) {
+        self.edits.push((range, replacement.into()));
+        if !self.changes.contains(&what) {
+            self.changes.push(what);
+        }
+    }
+}
+
+/// The fix for a MySQL `CREATE TABLE`, when the statement has something of MySQL's to rewrite.
+pub(in crate::check) fn mysql_dialect(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let head = skip_ws(&lower, 0);
+    if !word_at(&lower, head, "create") {
+        return None;
+    }
+    let mut at = head + "create".len();
+    for optional in ["temporary", "temp", "unlogged"] {
+        let next = skip_ws(&lower, at);
+        if word_at(&lower, next, optional) {
+            at = next + optional.len();
+        }
+    }
+    let next = skip_ws(&lower, at);
+    if !word_at(&lower, next, "table") {
+        return None;
+    }
+    let open = at + lower[at..].find('(')?;
+    let close = matching_paren(&masked, open)?;
+    let mut name_at = skip_ws(&lower, next + "table".len());
+    if lower[name_at..].starts_with("if not exists") {
+        name_at = skip_ws(&lower, name_at + "if not exists".len());
+    }
+    let table_name = text[name_at..open].trim();
+    let mut rw = Rewrite::default();
+    backticks(text, &masked, &mut rw);
+    let table = unquote_backticks(table_name);
+    for (range, element) in elements(text, &lower, open, close) {
+        match element {
+            Element::Column { name, rest } => column(text, &lower, &name, rest, &table, &mut rw),
+            Element::Index {
+                unique,
+                name,
+                columns,
+            } => {
+                // The element and the comma before it (or after it, for the first one).
+                let before = lower[..range.start].trim_end();
+                let delete = if before.ends_with(',') {
+                    before.len() - 1..range.end
+                } else {
+                    let after = skip_ws(&lower, range.end);
+                    range.start..if lower[after..].starts_with(',') {
+                        after + 1
+                    } else {
+                        range.end
+                    }
+                };
+                rw.edit(delete, "", "KEY elements as CREATE INDEX");
+                rw.after.push(format!(
+                    "CREATE {}INDEX {}ON {table} ({})",
+                    if unique { "UNIQUE " } else { "" },
+                    name.map(|n| format!("{n} ")).unwrap_or_default(),
+                    unquote_backticks(&columns)
+                ));
+            }
+            Element::Other => {
+                // `PRIMARY KEY (id) USING BTREE`: the index method is PostgreSQL's own choice.
+                for using in word_positions(&lower[range.clone()], "using") {
+                    let from = range.start + using;
+                    let to = skip_ws(&lower, from + "using".len());
+                    for method in ["btree", "hash"] {
+                        if word_at(&lower, to, method) {
+                            rw.edit(from..to + method.len(), "", "index methods");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    table_options(text, &lower, close, &table, &mut rw);
+    if rw.changes.is_empty() {
+        return None;
+    }
+    let title = format!(
+        "rewrite MySQL's dialect for PostgreSQL: {}{}",
+        rw.changes.join(", "),
+        if rw.lost {
+            " (ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters)"
+        } else {
+            ""
+        }
+    );
+    let applicability = if rw.lost {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    // Overlapping edits (a backtick name inside a removed element) keep the outer one.
+    rw.edits
+        .sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut kept: Vec<(Range<usize>, String)> = Vec::new();
+    for (r, s) in rw.edits {
+        if kept.last().is_some_and(|(k, _)| r.start < k.end) {
+            continue;
+        }
+        kept.push((r, s));
+    }
+    let mut plan = edit_plan(doc, stmt, title, applicability, kept);
+    if !rw.after.is_empty() {
+        let terminator = if text.trim_end().ends_with(';') {
+            ""
+        } else {
+            ";"
+        };
+        plan.fix.edits.push(crate::diagnostics::Edit {
+            range: crate::text::TextRange::empty(stmt.range.end),
+            replacement: format!(
+                "{terminator}\n{}",
+                rw.after
+                    .iter()
+                    .map(|c| format!("{c};"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        });
+        plan.after = rw.after;
+    }
+    Some(plan)
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// Whether `word` starts at `at` in `lower` on identifier boundaries.
+fn word_at(lower: &str, at: usize, word: &str) -> bool {
+    lower[at..].starts_with(word)
+        && lower
+            .as_bytes()
+            .get(at + word.len())
+            .is_none_or(|&b| !is_ident_byte(b))
+        && (at == 0 || !is_ident_byte(lower.as_bytes()[at - 1]))
+}
+
+fn word_positions(lower: &str, word: &str) -> Vec<usize> {
+    lower
+        .match_indices(word)
+        .map(|(i, _)| i)
+        .filter(|&i| word_at(lower, i, word))
+        .collect()
+}
+
+/// `` `Name` `` → `name` (quoted only where PostgreSQL needs it). MySQL compares column names
+/// without case, so the lowercase name is the one every other statement's plain name meets.
+fn backticks(text: &str, masked: &str, rw: &mut Rewrite) {
+    let mut from = 0;
+    while let Some(open) = masked[from..].find('`').map(|i| from + i) {
+        let Some(close) = masked[open + 1..].find('`').map(|i| open + 1 + i) else {
+            return;
+        };
+        let name = &text[open + 1..close];
+        if !name.is_empty() {
+            rw.edit(
+                open..close + 1,
+                quote_ident(&name.to_lowercase()),
+                "names in backticks",
+            );
+        }
+        from = close + 1;
+    }
+}
+
+fn unquote_backticks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        if i % 2 == 0 {
+            out.push_str(&quote_ident(&part.to_lowercase()));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The elements of the list between `open` and `close`, split at top-level commas.
+fn elements(text: &str, lower: &str, open: usize, close: usize) -> Vec<(Range<usize>, Element)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = open + 1;
+    for (i, b) in lower.bytes().enumerate().take(close + 1).skip(open + 1) {
+        match b {
+            b'(' => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            b',' | b')' if depth == 0 => {
+                let s = skip_ws(lower, start);
+                let e = start + lower[start..i].trim_end().len();
+                if s < e {
+                    out.push((s..e, element(text, lower, s..e)));
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn element(text: &str, lower: &str, range: Range<usize>) -> Element {
+    let part = &lower[range.clone()];
+    let first_len = part
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || b == b'`' || b == b'"'))
+        .unwrap_or(part.len());
+    let first = &part[..first_len];
+    if !NOT_A_COLUMN.contains(&first) {
+        let name = text[range.start..range.start + first_len].to_string();
+        return Element::Column {
+            name,
+            rest: range.start + first_len..range.end,
+        };
+    }
+    // `[UNIQUE|FULLTEXT|SPATIAL] KEY|INDEX [name] (cols)`
+    let word_end = |p: usize| {
+        p + part[p..]
+            .bytes()
+            .position(|b| !is_ident_byte(b))
+            .unwrap_or(part.len() - p)
+    };
+    let mut p = 0;
+    let mut unique = false;
+    if matches!(first, "unique" | "fulltext" | "spatial") {
+        unique = first == "unique";
+        p = skip_ws(part, word_end(0));
+    }
+    let keyword = &part[p..word_end(p)];
+    if !matches!(keyword, "key" | "index") {
+        if first == "fulltext" || first == "spatial" {
+            // `FULLTEXT (cols)` without KEY: the element still is an index.
+        } else {
+            return Element::Other;
+        }
+    } else {
+        p = word_end(p);
+    }
+    let Some(paren) = part[p..].find('(').map(|i| p + i) else {
+        return Element::Other;
+    };
+    let Some(end) = matching_paren(part, paren) else {
+        return Element::Other;
+    };
+    let name = text[range.start + p..range.start + paren].trim();
+    let columns = text[range.start + paren + 1..range.start + end]
+        .trim()
+        .to_string();
+    Element::Index {
+        unique,
+        name: (!name.is_empty()).then(|| unquote_backticks(name)),
+        columns,
+    }
+}
+
+/// PostgreSQL's type for MySQL's `word(args)` (`unsigned`: widened so every value fits), and
+/// what the change is called; `None` when the type is PostgreSQL's already.
+fn pg_type(
+    word: &str,
+    args: Option<&str>,
+    unsigned: bool,
+    next: &str,
+) -> Option<(String, &'static str)> {
+    let args = args.map(str::trim);
+    let named = |t: &str| Some((t.to_string(), "MySQL type names"));
+    match word {
+        "tinyint" if args == Some("1") && !unsigned => {
+            Some(("boolean".into(), "TINYINT(1) as boolean"))
+        }
+        "tinyint" => named("smallint"),
+        "mediumint" => named("integer"),
+        "smallint" | "int" | "integer" | "bigint" if unsigned => Some((
+            match word {
+                "smallint" => "integer",
+                "bigint" => "numeric(20)",
+                _ => "bigint",
+            }
+            .into(),
+            "UNSIGNED as a wider type",
+        )),
+        "smallint" | "int" | "integer" | "bigint" if args.is_some() => {
+            Some((word.to_string(), "integer display widths"))
+        }
+        "datetime" => named(&match args {
+            Some(p) => format!("timestamp({p})"),
+            None => "timestamp".into(),
+        }),
+        "double" if next != "precision" => named("double precision"),
+        "tinytext" | "mediumtext" | "longtext" => named("text"),
+        "tinyblob" | "blob" | "mediumblob" | "longblob" | "binary" | "varbinary" => named("bytea"),
+        "year" => named("smallint"),
+        _ => None,
+    }
+}
+
+/// A column definition after its name: the type, `UNSIGNED`, `AUTO_INCREMENT`, character set
+/// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
+fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, rw: &mut Rewrite) {
+    let column = unquote_backticks(name);
+    let t = skip_ws(lower, rest.start);
+    let type_len = lower[t..rest.end]
+        .bytes()
+        .position(|b| !is_ident_byte(b))
+        .unwrap_or(rest.end - t);
+    let word = &lower[t..t + type_len];
+    let mut type_end = t + type_len;
+    let mut args: Option<&str> = None;
+    let after_word = skip_ws(lower, type_end);
+    if lower[after_word..rest.end].starts_with('(') {
+        if let Some(close) = matching_paren(lower, after_word) {
+            args = Some(&text[after_word + 1..close]);
+            type_end = close + 1;
+        }
+    }
+    let mut unsigned_range: Option<Range<usize>> = None;
+    let mut p = skip_ws(lower, type_end);
+    for flag in ["unsigned", "zerofill", "unsigned"] {
+        if p < rest.end && word_at(lower, p, flag) {
+            let end = p + flag.len();
+            unsigned_range = Some(unsigned_range.map_or(p..end, |r| r.start..end));
+            p = skip_ws(lower, end);
+        }
+    }
+    let unsigned = unsigned_range.is_some();
+    let next_len = lower[after_word..rest.end]
+        .bytes()
+        .position(|b| !is_ident_byte(b))
+        .unwrap_or(rest.end - after_word);
+    let next = &lower[after_word..after_word + next_len];
+    if word == "enum" {
+        if let Some(values) = args {
+            rw.edit(
+                t..type_end,
+                format!("text CHECK ({column} IN ({values}))"),
+                "ENUM as text with a CHECK",
+            );
+        }
+    } else if word == "set" && args.is_some() {
+        rw.edit(t..type_end, "text[]", "SET as text[]");
+    } else if let Some((ty, what)) = pg_type(word, args, unsigned, next) {
+        let boolean = ty == "boolean";
+        rw.edit(t..type_end, ty, what);
+        if boolean {
+            // Its default `0`/`1` becomes `false`/`true`.
+            for d in word_positions(&lower[rest.clone()], "default") {
+                let v = skip_ws(lower, rest.start + d + "default".len());
+                for (written, value) in [
+                    ("0", "false"),
+                    ("1", "true"),
+                    ("'0'", "false"),
+                    ("'1'", "true"),
+                ] {
+                    if text[v..].starts_with(written)
+                        && text
+                            .as_bytes()
+                            .get(v + written.len())
+                            .is_none_or(|&b| !is_ident_byte(b))
+                    {
+                        rw.edit(v..v + written.len(), value, "TINYINT(1) as boolean");
+                    }
+                }
+            }
+        }
+    }
+    if let Some(r) = unsigned_range {
+        let end = skip_ws(lower, r.end);
+        rw.edit(r.start..end, "", "UNSIGNED as a wider type");
+    }
+    // Attributes after the type.
+    let attrs = &lower[type_end..rest.end];
+    for at in word_positions(attrs, "auto_increment") {
+        let a = type_end + at;
+        rw.edit(
+            a..a + "auto_increment".len(),
+            "GENERATED BY DEFAULT AS IDENTITY",
+            "AUTO_INCREMENT as an identity",
+        );
+    }
+    for on in word_positions(attrs, "on") {
+        let o = type_end + on;
+        let u = skip_ws(lower, o + 2);
+        if !word_at(lower, u, "update") {
+            continue;
+        }
+        let v = skip_ws(lower, u + "update".len());
+        for now in ["current_timestamp", "now()", "localtimestamp"] {
+            if lower[v..].starts_with(now) {
+                let mut end = v + now.len();
+                if lower[end..].starts_with('(') {
+                    end = matching_paren(lower, end).map_or(end, |c| c + 1);
+                }
+                rw.edit(o..end, "", "ON UPDATE dropped");
+                rw.lost = true;
+            }
+        }
+    }
+    for clause in ["character set", "charset", "collate"] {
+        for c in word_positions(attrs, clause) {
+            let from = type_end + c;
+            let v = skip_ws(lower, from + clause.len());
+            let v = if lower[v..].starts_with('=') {
+                skip_ws(lower, v + 1)
+            } else {
+                v
+            };
+            let len = lower[v..]
+                .bytes()
+                .position(|b| !is_ident_byte(b))
+                .unwrap_or(lower.len() - v);
+            // PostgreSQL's own `COLLATE "C"` is quoted (masked here), `pg_catalog."default"`
+            // qualified: only MySQL's character sets and collations.
+            if len > 0 && is_mysql_charset(&lower[v..v + len]) {
+                rw.edit(from..v + len, "", "character sets and collations");
+            }
+        }
+    }
+    for c in word_positions(attrs, "comment") {
+        let from = type_end + c;
+        let v = skip_ws(lower, from + "comment".len());
+        if !text[v..].starts_with('\'') {
+            continue;
+        }
+        let Some(end) = string_end(text, v) else {
+            continue;
+        };
+        rw.after.push(format!(
+            "COMMENT ON COLUMN {table}.{column} IS {}",
+            &text[v..end]
+        ));
+        rw.edit(from..end, "", "COMMENT as COMMENT ON");
+    }
+}
+
+fn is_mysql_charset(name: &str) -> bool {
+    [
+        "utf8", "latin1", "ascii", "binary", "ucs2", "utf16", "utf32", "big5", "gbk", "sjis",
+        "euckr",
+    ]
+    .iter()
+    .any(|c| name.starts_with(c))
+}
+
+/// The end (exclusive) of the single-quoted string starting at `start`.
+fn string_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='…'` after the closing parenthesis.
+fn table_options(text: &str, lower: &str, close: usize, table: &str, rw: &mut Rewrite) {
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut p = skip_ws(lower, close + 1);
+    let start = p;
+    let mut comment: Option<String> = None;
+    while p < end {
+        let Some(option) = TABLE_OPTIONS.iter().find(|o| word_at(lower, p, o)) else {
+            break;
+        };
+        let mut q = skip_ws(lower, p + option.len());
+        if *option == "default" || *option == "character" {
+            // `DEFAULT CHARSET=…`, `DEFAULT COLLATE=…`, `CHARACTER SET=…`
+            let len = lower[q..]
+                .bytes()
+                .position(|b| !is_ident_byte(b))
+                .unwrap_or(lower.len() - q);
+            if len == 0 {
+                break;
+            }
+            q = skip_ws(lower, q + len);
+        }
+        if lower[q..].starts_with('=') {
+            q = skip_ws(lower, q + 1);
+        }
+        let value_end = if text[q..].starts_with('\'') {
+            let e = string_end(text, q).unwrap_or(end);
+            if *option == "comment" {
+                comment = Some(text[q..e].to_string());
+            }
+            e
+        } else {
+            q + lower[q..]
+                .bytes()
+                .position(|b| !is_ident_byte(b))
+                .unwrap_or(end - q)
+        };
+        if value_end == q {
+            break;
+        }
+        p = skip_ws(lower, value_end);
+        if lower[p..].starts_with(',') {
+            p = skip_ws(lower, p + 1);
+        }
+    }
+    if p > start {
+        rw.edit(
+            close + 1..p.min(end),
+            if p >= end { "" } else { " " },
+            "table options",
+        );
+        if let Some(c) = comment {
+            rw.after.push(format!("COMMENT ON TABLE {table} IS {c}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::stmt;
+    use super::*;
+
+    fn rewritten(sql: &str) -> Option<(String, Vec<String>, Applicability)> {
+        let (doc, s) = stmt(sql);
+        mysql_dialect(&doc, &s)
+            .map(|p| (p.replacement.expect("text"), p.after, p.fix.applicability))
+    }
+
+    #[test]
+    fn a_mysql_table_becomes_postgresql() {
+        let (text, after, applicability) = rewritten(
+            "CREATE TABLE `customers` (\n  `id` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT,\n  `email` VARCHAR(255) CHARACTER SET utf8mb4 NOT NULL COMMENT 'login',\n  `created_at` DATETIME DEFAULT CURRENT_TIMESTAMP,\n  `is_vip` TINYINT(1) DEFAULT 0,\n  `state` ENUM('new','paid') NOT NULL DEFAULT 'new',\n  body LONGTEXT,\n  PRIMARY KEY (`id`) USING BTREE,\n  UNIQUE KEY `uq_email` (`email`),\n  KEY idx_created (created_at)\n) ENGINE=InnoDB AUTO_INCREMENT=10 DEFAULT CHARSET=utf8mb4 COMMENT='people who buy';",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE customers (\n  id bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY,\n  email VARCHAR(255)  NOT NULL ,\n  created_at timestamp DEFAULT CURRENT_TIMESTAMP,\n  is_vip boolean DEFAULT false,\n  state text CHECK (state IN ('new','paid')) NOT NULL DEFAULT 'new',\n  body text,\n  PRIMARY KEY (id) \n);"
+        );
+        assert_eq!(
+            after,
+            [
+                "COMMENT ON COLUMN customers.email IS 'login'",
+                "CREATE UNIQUE INDEX uq_email ON customers (email)",
+                "CREATE INDEX idx_created ON customers (created_at)",
+                "COMMENT ON TABLE customers IS 'people who buy'",
+            ]
+        );
+        assert_eq!(applicability, Applicability::Safe);
+    }
+
+    #[test]
+    fn on_update_is_dropped_as_a_change_to_review() {
+        let (text, _, applicability) = rewritten(
+            "CREATE TABLE t (id int PRIMARY KEY, updated_at DATETIME ON UPDATE CURRENT_TIMESTAMP)",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE t (id int PRIMARY KEY, updated_at timestamp )"
+        );
+        assert_eq!(applicability, Applicability::Unsafe);
+    }
+
+    #[test]
+    fn postgresql_tables_are_left_alone() {
+        for sql in [
+            "CREATE TABLE t (id integer PRIMARY KEY, x double precision, n text COLLATE \"C\", y int)",
+            "CREATE TABLE t (a text COLLATE pg_catalog.\"default\", year integer, \"key\" int)",
+            "CREATE TABLE t (id bigint, UNIQUE (id))",
+            "CREATE INDEX ON t (id)",
+        ] {
+            assert!(rewritten(sql).is_none(), "{sql}: {:?}", rewritten(sql));
+        }
+    }
+}
