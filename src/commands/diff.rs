@@ -265,6 +265,9 @@ fn copy_of(
     let plan = diff::plan(&before, catalog, options)
         .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
     run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
+    if brought_back {
+        restart_sequences(&mut copy, catalog)?;
+    }
     let foreign = diff::foreign_owners(catalog, owners, options);
     copy.stand_ins_for(&foreign)?;
     // The plan created every relation as the copy's owner.
@@ -297,6 +300,32 @@ fn copy_of(
             Ok(copy)
         }
         _ => Err("the copy of FROM differs from FROM".into()),
+    }
+}
+
+/// Put every sequence of `catalog` back at its start, as a sequence the plan creates is: a
+/// copy brought back from another side keeps that side's position (which no catalog fact
+/// shows, and which decides whether a later change of bounds applies).
+fn restart_sequences(copy: &mut Scratch, catalog: &Catalog) -> Result<(), String> {
+    if catalog.sequences.is_empty() {
+        return Ok(());
+    }
+    let sql = catalog
+        .sequences
+        .iter()
+        .map(|q| {
+            format!(
+                "ALTER SEQUENCE {}.{} RESTART",
+                quote_ident(&q.schema),
+                quote_ident(&q.name)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";\n");
+    let outcome = copy.session.apply(&sql).map_err(|e| e.to_string())?;
+    match outcome.error() {
+        Some(e) => Err(format!("restarting the copy's sequences: {}", e.message)),
+        None => Ok(()),
     }
 }
 
