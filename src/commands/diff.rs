@@ -331,7 +331,7 @@ fn restart_sequences(copy: &mut Scratch, catalog: &Catalog) -> Result<(), String
 
 /// Whether each table's columns and constraints are declared on the table itself or only
 /// inherited alike in both catalogs (within the compared schemas): a state no plan statement
-/// sets (a copy brought back from another schema may differ in it), which decides what a
+/// sets (a copy brought back from the other side may differ in it), which decides what a
 /// later drop or add does.
 fn declared_alike(a: &Catalog, b: &Catalog, options: &diff::Options) -> bool {
     type Declared = std::collections::BTreeSet<(String, String, String, bool, bool)>;
