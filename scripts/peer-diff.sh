@@ -187,6 +187,8 @@ def time_migra(a, b):
 
 results = []
 n = 0
+# The machine's load, said beside every figure (a shared machine moves times by a factor of two).
+load_at_start = os.getloadavg()
 # STRIDE=k: every k-th case of each suite, in file order (a fixed sample when time is short).
 stride = int(os.environ.get("STRIDE", "1"))
 seen = defaultdict(int)
@@ -263,6 +265,11 @@ with open(out / "results.jsonl", "w") as f:
     for r in results:
         f.write(json.dumps(r) + "\n")
 
+def load_text(start):
+    end = os.getloadavg()
+    return f"load average {start[0]:.1f} at the start, {end[0]:.1f} at the end"
+
+print(f"\n{load_text(load_at_start)} of the peer cases")
 COLS = ["pass", "pass-column-order", "refused", "apply-failed", "diverged", "rediff-not-empty", "crash", "setup-error"]
 for suite in suites:
     rows = [r for r in results if r["suite"] == suite]
@@ -335,6 +342,7 @@ if speed:
                 out.append(f"CREATE INDEX t{i}_created ON t{i} (created_at);")
         return "\n".join(out) + "\n"
     runs = int(os.environ.get("RUNS", "5"))
+    generated_start = os.getloadavg()
     print("\n### generated pairs beside migra\n")
     print(f"| pair | pgspec, A's URL and b.sql: median of {runs} | pgspec, two URLs | migra, two URLs | ratio (b.sql) | ratio (URLs) |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -366,4 +374,5 @@ if speed:
         med = lambda xs: f"{statistics.median(xs):.2f} s" if xs else "failed"
         ratio = lambda xs: f"{statistics.median(xs) / statistics.median(theirs):.2f}" if xs and theirs else ""
         print(f"| {n_tables} tables | {med(ours)} | {med(urls)} | {med(theirs)} | {ratio(ours)} | {ratio(urls)} |")
+    print(f"\n{load_text(generated_start)} of the generated pairs")
 PY

@@ -79,6 +79,9 @@ struct Scratch {
     owners: diff::Owners,
     /// Held for its drop, which drops the database.
     _database: ScratchDatabase,
+    /// Built in a fresh session from definitions only (no rows, no session settings): it may
+    /// become the other side's copy.
+    definitions_only: bool,
 }
 
 impl Scratch {
@@ -87,6 +90,7 @@ impl Scratch {
             owners: diff::Owners::new(session.owner_role()),
             session,
             _database: database,
+            definitions_only: false,
         }
     }
 
@@ -149,6 +153,11 @@ struct Side {
     applied: Option<Scratch>,
     /// A scratch copy of a database side, rebuilt from its catalog (for renames, validation).
     copy: Option<Copy>,
+    /// TO's scratch database, to be brought back to this side for its copy: the reverse plan
+    /// is a fraction of what building the copy from nothing takes.
+    base: Option<Base>,
+    /// Whether the copy was made from TO's scratch database.
+    copied_from_to: bool,
     /// The roles that own the side's tables and views: a copy's objects belong to the scratch
     /// database's owner instead, which is not a difference.
     owners: Vec<String>,
@@ -170,6 +179,8 @@ impl Side {
             catalog,
             applied,
             copy: None,
+            base: None,
+            copied_from_to: false,
             owners,
             ownership,
         }
@@ -182,13 +193,23 @@ impl Side {
         &mut self,
         options: &diff::Options,
         servers: &Servers<'_>,
-        fresh: Option<Result<Fresh, String>>,
+        fresh: Option<Result<Base, String>>,
     ) {
         if self.applied.is_none() && self.copy.is_none() {
+            if let Some(base) = self.base.take() {
+                // When TO's database cannot be brought back to this side (a refusal, a
+                // failure, a difference left), the copy is built from nothing.
+                if let Ok(copy) = copy_of(base, &self.catalog, &self.ownership, options, true) {
+                    self.copy = Some(Ok(copy));
+                    self.copied_from_to = true;
+                    return;
+                }
+            }
             let fresh = fresh.unwrap_or_else(|| fresh_scratch(servers));
-            self.copy = Some(
-                fresh.and_then(|fresh| copy_of(fresh, &self.catalog, &self.ownership, options)),
-            );
+            self.copy =
+                Some(fresh.and_then(|fresh| {
+                    copy_of(fresh, &self.catalog, &self.ownership, options, false)
+                }));
         }
     }
 
@@ -209,48 +230,57 @@ impl Side {
     }
 }
 
-/// A fresh scratch database with its catalog (what a database holds before anything is put
-/// into it).
-struct Fresh {
+/// A scratch database with its catalog, which the planner turns into a copy of a side: a fresh
+/// one (what a database holds before anything is put into it), or TO's.
+struct Base {
     scratch: Scratch,
     catalog: Catalog,
 }
 
-fn fresh_scratch(servers: &Servers<'_>) -> Result<Fresh, String> {
+fn fresh_scratch(servers: &Servers<'_>) -> Result<Base, String> {
     let server = servers.get()?;
     let database = ScratchDatabase::create(server, "pgspec_diff").map_err(|e| e.to_string())?;
     let mut session = database.session().map_err(|e| e.to_string())?;
     let catalog = session.catalog().map_err(|e| e.to_string())?;
-    Ok(Fresh {
+    Ok(Base {
         scratch: Scratch::new(session, database),
         catalog,
     })
 }
 
-/// `fresh` rebuilt as `catalog` by the same planner, its relations owned as `owners` says
-/// (other roles' through stand-ins), checked to read back equal.
+/// `base` made into `catalog` by the same planner, its relations owned as `owners` says
+/// (other roles' through stand-ins), checked to read back equal. `brought_back`: the base is
+/// another side's database, whose columns and constraints must be declared alike too.
 fn copy_of(
-    fresh: Fresh,
+    base: Base,
     catalog: &Catalog,
     owners: &diff::Owners,
     options: &diff::Options,
+    brought_back: bool,
 ) -> Copy {
-    let Fresh {
+    let Base {
         scratch: mut copy,
-        catalog: empty,
-    } = fresh;
-    let plan = diff::plan(&empty, catalog, options)
+        catalog: before,
+    } = base;
+    let plan = diff::plan(&before, catalog, options)
         .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
     run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
-    let foreign = diff::foreign_owners(catalog, owners, options);
-    if !foreign.is_empty() {
-        copy.stand_ins_for(&foreign)?;
-        // The plan created every relation as the copy's owner, as into an empty database.
-        let changes =
-            diff::owner_changes(&empty, &copy.owners, catalog, owners, &copy.owners, options);
-        copy.run_owner_changes(&changes)
-            .map_err(|e| format!("copying FROM's owners: {e}"))?;
+    if brought_back {
+        restart_sequences(&mut copy, catalog)?;
     }
+    let foreign = diff::foreign_owners(catalog, owners, options);
+    copy.stand_ins_for(&foreign)?;
+    // The plan created every relation as the copy's owner.
+    let changes = diff::owner_changes(
+        &before,
+        &copy.owners,
+        catalog,
+        owners,
+        &copy.owners,
+        options,
+    );
+    copy.run_owner_changes(&changes)
+        .map_err(|e| format!("copying FROM's owners: {e}"))?;
     let copied = copy.session.catalog().map_err(|e| e.to_string())?;
     let same_owners = diff::owner_changes(
         &copied,
@@ -262,9 +292,80 @@ fn copy_of(
     )
     .is_empty();
     match diff::plan(&copied, catalog, options) {
-        Ok(rest) if rest.is_empty() && same_owners => Ok(copy),
+        Ok(rest)
+            if rest.is_empty()
+                && same_owners
+                && (!brought_back || declared_alike(&copied, catalog, options)) =>
+        {
+            Ok(copy)
+        }
         _ => Err("the copy of FROM differs from FROM".into()),
     }
+}
+
+/// Put every sequence of `catalog` back at its start, as a sequence the plan creates is: a
+/// copy brought back from another side keeps that side's position (which no catalog fact
+/// shows, and which decides whether a later change of bounds applies).
+fn restart_sequences(copy: &mut Scratch, catalog: &Catalog) -> Result<(), String> {
+    if catalog.sequences.is_empty() {
+        return Ok(());
+    }
+    let sql = catalog
+        .sequences
+        .iter()
+        .map(|q| {
+            format!(
+                "ALTER SEQUENCE {}.{} RESTART",
+                quote_ident(&q.schema),
+                quote_ident(&q.name)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";\n");
+    let outcome = copy.session.apply(&sql).map_err(|e| e.to_string())?;
+    match outcome.error() {
+        Some(e) => Err(format!("restarting the copy's sequences: {}", e.message)),
+        None => Ok(()),
+    }
+}
+
+/// Whether each table's columns and constraints are declared on the table itself or only
+/// inherited alike in both catalogs (within the compared schemas): a state no plan statement
+/// sets (a copy brought back from the other side may differ in it), which decides what a
+/// later drop or add does.
+fn declared_alike(a: &Catalog, b: &Catalog, options: &diff::Options) -> bool {
+    type Declared = std::collections::BTreeSet<(String, String, String, bool, bool)>;
+    let in_scope = |schema: &str| {
+        (options.schemas.is_empty() || options.schemas.iter().any(|s| s == schema))
+            && !options.exclude_schemas.iter().any(|s| s == schema)
+    };
+    let declared = |c: &Catalog| -> Declared {
+        let columns = c.tables.iter().flat_map(|t| {
+            t.columns.iter().map(|col| {
+                (
+                    t.schema.clone(),
+                    t.name.clone(),
+                    col.name.clone(),
+                    col.local,
+                    false,
+                )
+            })
+        });
+        let constraints = c.constraints.iter().map(|k| {
+            (
+                k.schema.clone(),
+                k.table.clone(),
+                k.name.clone(),
+                k.local,
+                k.inherited,
+            )
+        });
+        columns
+            .chain(constraints)
+            .filter(|(schema, ..)| in_scope(schema))
+            .collect()
+    };
+    declared(a) == declared(b)
 }
 
 /// The server for documents and scratch copies: reached (or started) once, on first use, and
@@ -286,8 +387,15 @@ impl Servers<'_> {
 }
 
 /// Read one side. `as_up`: a document is built as `pgspec up` builds it (the platform layer it
-/// needs, every fix, its partitions), to compare with the database `up` made.
-fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, String> {
+/// needs, every fix, its partitions), to compare with the database `up` made. `definitions`
+/// is told, as soon as the document is read, whether it only defines objects (its scratch
+/// database may then become FROM's copy).
+fn read_side(
+    side: &str,
+    servers: &Servers<'_>,
+    as_up: bool,
+    definitions: Option<std::sync::mpsc::Sender<bool>>,
+) -> Result<Side, String> {
     if is_url(side) {
         let server = Server::Url(side.to_string());
         let name = server.maintenance_dbname();
@@ -298,6 +406,9 @@ fn read_side(side: &str, servers: &Servers<'_>, as_up: bool) -> Result<Side, Str
     let bytes = read_input(&path).map_err(|e| e.to_string())?;
     let server = servers.get()?;
     let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(&path));
+    if let Some(definitions) = definitions {
+        let _ = definitions.send(!as_up && defines_only(&extracted));
+    }
     let applied = if as_up {
         built_as_up(extracted, server).map(|applied| split(applied, side))
     } else {
@@ -349,6 +460,45 @@ fn sets_local(stmt: &pgspec::sql::Statement) -> bool {
     })
 }
 
+/// Whether a statement only defines objects, judged on its parse tree: nothing that may put
+/// rows anywhere (DO, CALL, CREATE TABLE AS, DML), no session setting, nothing temporary.
+fn only_defines(stmt: &pgspec::sql::Statement) -> bool {
+    use pgspec::sql::ast::{self, pb, NodeEnum};
+    let temporary = |r: &Option<pb::RangeVar>| r.as_ref().is_some_and(|r| r.relpersistence == "t");
+    stmt.ast().is_some_and(|tree| {
+        ast::top_nodes(tree).all(|node| match node {
+            NodeEnum::DoStmt(_)
+            | NodeEnum::CallStmt(_)
+            | NodeEnum::CreateTableAsStmt(_)
+            | NodeEnum::VariableSetStmt(_)
+            | NodeEnum::SelectStmt(_)
+            | NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::CopyStmt(_) => false,
+            NodeEnum::CreateStmt(c) => !temporary(&c.relation),
+            NodeEnum::ViewStmt(v) => !temporary(&v.view),
+            NodeEnum::CreateSeqStmt(q) => !temporary(&q.sequence),
+            _ => true,
+        })
+    })
+}
+
+/// Whether a document is read without error and its statements are all schema statements
+/// that only define objects ([`only_defines`]).
+fn defines_only(extracted: &pipeline::Extracted) -> bool {
+    !extracted.statements.is_empty()
+        && !extracted
+            .diagnostics
+            .iter()
+            .any(|d| d.severity >= Severity::Error)
+        && extracted.statements.iter().all(|stmt| {
+            stmt.kind == pgspec::sql::StatementKind::Schema
+                && stmt.facts.parses
+                && only_defines(stmt)
+        })
+}
+
 /// At most this many of a document's statements go to the server in one query string.
 const DOCUMENT_BATCH: usize = 500;
 
@@ -391,7 +541,9 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
             return None;
         }
     }
-    Some(Scratch::new(session, database))
+    let mut scratch = Scratch::new(session, database);
+    scratch.definitions_only = defines_only(extracted);
+    Some(scratch)
 }
 
 /// The document built on a scratch database as `pgspec up` builds it.
@@ -690,15 +842,28 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     // The two sides are read at once, each on its own connections: a document's application
     // and a database's catalog (and the copy of it that validation needs) take about as long.
     // A database FROM is copied for the validation meanwhile too, into a scratch database
-    // made while its catalog is read.
+    // made while its catalog is read; or, when TO is a document that only defines objects
+    // and the whole schema is compared, TO's scratch database becomes FROM's copy once
+    // both are read (brought back to FROM by the reverse plan, and checked to read back
+    // equal): far less to build than FROM from nothing.
     let copy_ahead = !args.no_validate && (args.to.is_none() || is_url(&args.from));
+    let may_reuse_to = copy_ahead
+        && options.schemas.is_empty()
+        && options.exclude_schemas.is_empty()
+        && args.to.as_ref().is_some_and(|to| !is_url(to));
+    let (definitions, told) = std::sync::mpsc::channel();
+    // Shared with the thread that reads FROM (a receiver alone may not be).
+    let defines_only_told = std::sync::Mutex::new(told);
     let (from_side, to_side) = std::thread::scope(|scope| {
         let from = scope.spawn(|| {
-            let fresh = copy_ahead.then(|| scope.spawn(|| fresh_scratch(&servers)));
+            let reuse_to = may_reuse_to
+                && defines_only_told
+                    .lock()
+                    .is_ok_and(|told| told.recv().unwrap_or(false));
+            let fresh = (copy_ahead && !reuse_to).then(|| scope.spawn(|| fresh_scratch(&servers)));
             let read = match &args.to {
-                Some(_) => {
-                    read_side(&args.from, &servers, false).map(|s| (DiffArgs::label(&args.from), s))
-                }
+                Some(_) => read_side(&args.from, &servers, false, None)
+                    .map(|s| (DiffArgs::label(&args.from), s)),
                 None => read_up_database(args, &servers),
             };
             let fresh = fresh.map(|thread| {
@@ -714,27 +879,30 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
             })
         });
         let to = match &args.to {
-            Some(to) => read_side(to, &servers, false),
-            None => read_side(&args.from, &servers, true),
+            Some(to) => read_side(to, &servers, false, may_reuse_to.then_some(definitions)),
+            None => read_side(&args.from, &servers, true, None),
         };
-        // TO's scratch database has given its catalog and is not used again: it goes now,
-        // while FROM is still being copied and the plan tried.
-        let (to, dropping) = match to {
-            Ok(mut side) => {
-                let scratch = side.applied.take();
-                (
+        // TO's scratch database has given its catalog: it becomes FROM's copy, or it goes
+        // now, while FROM is still being copied and the plan tried.
+        let (to, kept, dropping) = match to {
+            Ok(mut side) => match side.applied.take() {
+                Some(scratch) if may_reuse_to && scratch.definitions_only => {
+                    (Ok(side), Some(scratch), None)
+                }
+                scratch => (
                     Ok(side),
+                    None,
                     scratch.map(|s| std::thread::spawn(move || drop(s))),
-                )
-            }
-            Err(e) => (Err(e), None),
+                ),
+            },
+            Err(e) => (Err(e), None, None),
         };
         let from = from
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (from, (to, dropping))
+        (from, (to, kept, dropping))
     });
-    let (to_side, dropping) = to_side;
+    let (to_side, kept, dropping) = to_side;
     let dropped = move || {
         if let Some(thread) = dropping {
             let _ = thread.join();
@@ -743,7 +911,13 @@ pub(crate) fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
     let sides = match (from_side, to_side) {
         (Err(e), _) => Err(vec![refusal("FROM", e)]),
         (Ok(_), Err(e)) => Err(vec![refusal("TO", e)]),
-        (Ok(from), Ok(to)) => Ok((from, to)),
+        (Ok((label, mut from)), Ok(to)) => {
+            from.base = kept.map(|scratch| Base {
+                scratch,
+                catalog: to.catalog.clone(),
+            });
+            Ok(((label, from), to))
+        }
     };
     let ((from_label, mut from), to) = match sides {
         Ok(sides) => sides,
@@ -858,10 +1032,10 @@ fn plan_and_print(
     let unchanged = rest.is_empty() && owner_changes.is_empty();
     if !renames.is_empty() && unchanged {
         // The renamed copy of FROM already equals TO.
-        notes.push("validated on a scratch copy of FROM".to_string());
+        notes.push(validated(from));
     } else if !args.no_validate && !unchanged {
         match validate(from, &to.catalog, &to.ownership, &rest, options, servers) {
-            Ok(None) => notes.push("validated on a scratch copy of FROM".to_string()),
+            Ok(None) => notes.push(validated(from)),
             Ok(Some(refusals)) => return refuse(args, labels, &refusals),
             // The promise is a validated plan: one that cannot be tried is not printed.
             Err(why) => {
@@ -889,6 +1063,15 @@ fn plan_and_print(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The note of a validated plan.
+fn validated(from: &Side) -> String {
+    if from.copied_from_to {
+        "validated on a scratch copy of FROM, made from TO's by the reverse plan".into()
+    } else {
+        "validated on a scratch copy of FROM".into()
+    }
 }
 
 /// The candidates for a one-line note: the first five, then how many more.

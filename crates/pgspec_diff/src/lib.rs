@@ -133,6 +133,8 @@ enum Phase {
     Types,
     Sequences,
     Functions,
+    // A new domain whose check or default calls a new function.
+    FunctionDomains,
     Tables,
     Columns,
     DropColumns,
@@ -150,6 +152,8 @@ enum Phase {
     Triggers,
     Policies,
     RowSecurity,
+    // A domain that goes, whose check or default calls a function that goes.
+    DropFunctionDomains,
     DropFunctions,
     DropSequences,
     DropTypes,

@@ -1,7 +1,7 @@
 //! The user's types: enums (labels added in place), domains, composite and range types.
 
 use pgspec_diagnostics::Rule;
-use pgspec_postgres::catalog::{Type, TypeKind};
+use pgspec_postgres::catalog::{Function, Type, TypeKind};
 
 use crate::names::{ident, literal, qualified};
 use crate::{hazard, Phase, Planner};
@@ -53,6 +53,63 @@ fn create(t: &Type) -> String {
     }
 }
 
+/// The type names `t` is built on (a domain's base, a composite's attributes, a range's
+/// subtype), as format_type prints them.
+fn built_on(t: &Type) -> Vec<&str> {
+    match &t.kind {
+        TypeKind::Enum { .. } => Vec::new(),
+        TypeKind::Range { subtype } => vec![subtype.as_str()],
+        TypeKind::Domain { base, .. } => vec![base.as_str()],
+        TypeKind::Composite { attributes } => attributes.iter().map(|(_, t)| t.as_str()).collect(),
+    }
+}
+
+/// Whether `written` (format_type's text) names `u`, or an array of it, or it with a typmod.
+fn names_type(written: &str, u: &Type) -> bool {
+    let name = qualified(&u.schema, &u.name);
+    written
+        .strip_prefix(name.as_str())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('[') || rest.starts_with('('))
+}
+
+/// `types` so that each comes after the types among them it is built on (a domain over a
+/// domain or an enum, a composite of them); otherwise in the order given.
+fn in_dependency_order(mut left: Vec<&Type>) -> Vec<&Type> {
+    let mut placed = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let ready = left
+            .iter()
+            .position(|t| {
+                !left
+                    .iter()
+                    .any(|u| !std::ptr::eq(*t, *u) && built_on(t).iter().any(|w| names_type(w, u)))
+            })
+            .unwrap_or(0);
+        placed.push(left.remove(ready));
+    }
+    placed
+}
+
+/// Whether a domain's checks or default call one of `functions`: it is created after them and
+/// dropped before them.
+fn calls_a_function(t: &Type, functions: &[Function]) -> bool {
+    let TypeKind::Domain {
+        default, checks, ..
+    } = &t.kind
+    else {
+        return false;
+    };
+    let texts: Vec<&str> = checks
+        .iter()
+        .map(|c| c.definition.as_str())
+        .chain(default.as_deref())
+        .collect();
+    functions.iter().any(|f| {
+        let call = format!("{}(", qualified(&f.schema, &f.name));
+        texts.iter().any(|text| text.contains(&call))
+    })
+}
+
 pub(crate) fn diff(p: &mut Planner<'_>) {
     let to = p.to;
     let mut new: Vec<&Type> = to
@@ -66,8 +123,13 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
         })
         .collect();
     new.sort_by_key(|t| rank(t));
-    for t in new {
-        p.push(Phase::Types, create(t));
+    for t in in_dependency_order(new) {
+        let phase = if calls_a_function(t, &to.functions) {
+            Phase::FunctionDomains
+        } else {
+            Phase::Types
+        };
+        p.push(phase, create(t));
     }
     for t in &to.types {
         let Some(f) = p
@@ -83,7 +145,7 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
             alter(p, &f, t);
         }
     }
-    let removed: Vec<Type> = p
+    let removed: Vec<&Type> = p
         .from
         .types
         .iter()
@@ -92,6 +154,11 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
                 .iter()
                 .any(|t| f.schema == t.schema && f.name == t.name)
         })
+        .collect();
+    // Dependants first.
+    let removed: Vec<Type> = in_dependency_order(removed)
+        .into_iter()
+        .rev()
         .cloned()
         .collect();
     for f in removed {
@@ -100,8 +167,13 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
         } else {
             "TYPE"
         };
+        let phase = if calls_a_function(&f, &p.from.functions) {
+            Phase::DropFunctionDomains
+        } else {
+            Phase::DropTypes
+        };
         p.push(
-            Phase::DropTypes,
+            phase,
             format!("DROP {kind} {}", qualified(&f.schema, &f.name)),
         );
     }
