@@ -148,10 +148,8 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
     )
     .expect("write");
     let doc = path.display().to_string();
-    let errors = |out: &std::process::Output| -> Vec<serde_json::Value> {
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        json["documents"][0]["diagnostics"]
+    let errors = |document: serde_json::Value| -> Vec<serde_json::Value> {
+        document["diagnostics"]
             .as_array()
             .expect("diagnostics")
             .iter()
@@ -159,8 +157,7 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
             .cloned()
             .collect()
     };
-    let before = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
-    let found = errors(&before);
+    let found = errors(checked(&url, &doc));
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(
         found.iter().all(|d| d["fix"]["title"]
@@ -186,39 +183,21 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
         text.contains("CREATE UNIQUE INDEX uq_email ON customers (email);"),
         "{text}"
     );
-    let after = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
-    assert!(errors(&after).is_empty(), "{:#?}\n{text}", errors(&after));
+    let left = errors(checked(&url, &doc));
+    assert!(left.is_empty(), "{left:#?}\n{text}");
 }
 
 /// A document whose tables are a DBML (dbdiagram.io) block: `check` builds them, with their
 /// keys, references and enumerations, and a finding on a column points at its line.
 #[test]
 fn a_dbml_model_is_read_and_built() {
-    let _guard = crate::check::seed_lock();
-    let url = shared_cluster().url("postgres");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("blog.md");
-    std::fs::write(
-        &path,
+    let text = built_from_blocks(
+        "blog.md",
         "# Blog\n\n```dbml\nEnum post_state {\n  draft\n  published\n}\n\nTable authors {\n  id bigint [pk, increment]\n  handle varchar(40) [not null, unique]\n}\n\nTable posts {\n  id bigint [pk, increment]\n  author_id bigint [not null, ref: > authors.id]\n  state post_state [not null, default: 'draft']\n  edited timestamp\n}\n```\n\n```sql\nCREATE INDEX posts_state_idx ON posts (state);\n```\n",
-    )
-    .expect("write");
-    let doc = path.display().to_string();
-    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let document = &json["documents"][0];
-    assert_eq!(document["summary"]["errors"], 0, "{document}");
-    assert_eq!(document["summary"]["applied"], 3, "{document}");
-    let timestamp = document["diagnostics"]
-        .as_array()
-        .and_then(|d| d.iter().find(|d| d["code"] == "LNT404"))
-        .unwrap_or_else(|| {
-            panic!("`edited timestamp` is a prefer-timestamptz finding: {document}")
-        });
-    assert_eq!(timestamp["line"], 18, "{timestamp}");
-    let sql = pgspec(&["sql", "--db", &url, &doc]);
-    let text = String::from_utf8_lossy(&sql.stdout);
+        3,
+        "LNT404",
+        18,
+    );
     assert!(
         text.contains("author_id bigint NOT NULL REFERENCES authors (id)"),
         "{text}"
@@ -233,31 +212,13 @@ fn a_dbml_model_is_read_and_built() {
 /// NULL, `<<FK>>` a reference found by the column's name.
 #[test]
 fn a_plantuml_entity_diagram_is_read_and_built() {
-    let _guard = crate::check::seed_lock();
-    let url = shared_cluster().url("postgres");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("orders.md");
-    std::fs::write(
-        &path,
+    let text = built_from_blocks(
+        "orders.md",
         "# 受注\n\n```plantuml\n@startuml\nentity \"顧客\" as customers {\n  * id : bigint <<PK>>\n  --\n  * email : varchar(255) <<UK>>\n}\n\nentity orders {\n  * id : bigint <<PK>>\n  * customer_id : bigint <<FK>>\n  placed : timestamp\n}\n\ncustomers ||--o{ orders\n@enduml\n```\n",
-    )
-    .expect("write");
-    let doc = path.display().to_string();
-    let out = pgspec(&["check", "--format", "json", "--db", &url, &doc]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let document = &json["documents"][0];
-    assert_eq!(document["summary"]["errors"], 0, "{document}");
-    assert_eq!(document["summary"]["applied"], 2, "{document}");
-    let timestamp = document["diagnostics"]
-        .as_array()
-        .and_then(|d| d.iter().find(|d| d["code"] == "LNT404"))
-        .unwrap_or_else(|| {
-            panic!("`placed : timestamp` is a prefer-timestamptz finding: {document}")
-        });
-    assert_eq!(timestamp["line"], 14, "{timestamp}");
-    let sql = pgspec(&["sql", "--db", &url, &doc]);
-    let text = String::from_utf8_lossy(&sql.stdout);
+        2,
+        "LNT404",
+        14,
+    );
     assert!(
         text.contains("customer_id bigint NOT NULL REFERENCES customers (id)"),
         "{text}"
@@ -266,4 +227,33 @@ fn a_plantuml_entity_diagram_is_read_and_built() {
         text.contains("email character varying(255) NOT NULL UNIQUE"),
         "{text}"
     );
+}
+
+/// `check --format json` of `doc` on `url`: the document's report.
+fn checked(url: &str, doc: &str) -> serde_json::Value {
+    let out = pgspec(&["check", "--format", "json", "--db", url, doc]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    json["documents"][0].clone()
+}
+
+/// A document of schema-describing blocks checks with no error, and a finding of rule `code`
+/// lands on `line`; returns what `pgspec sql` prints for it.
+fn built_from_blocks(file: &str, text: &str, applied: u64, code: &str, line: u64) -> String {
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(file);
+    std::fs::write(&path, text).expect("write");
+    let doc = path.display().to_string();
+    let document = checked(&url, &doc);
+    assert_eq!(document["summary"]["errors"], 0, "{document}");
+    assert_eq!(document["summary"]["applied"], applied, "{document}");
+    let finding = document["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == code))
+        .unwrap_or_else(|| panic!("no {code} finding: {document}"));
+    assert_eq!(finding["line"], line, "{finding}");
+    let sql = pgspec(&["sql", "--db", &url, &doc]);
+    String::from_utf8_lossy(&sql.stdout).into_owned()
 }

@@ -1132,16 +1132,8 @@ fn concurrent_index_to_build(client: &mut Client, sql: &str) -> Result<bool, Err
             pgspec_postgres::cluster::error_text(&e)
         ))
     };
-    let valid: Option<bool> = client
-        .query_opt(
-            "SELECT i.indisvalid FROM pg_catalog.pg_index i \
-             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname = $1 AND n.nspname = $2",
-            &[&index.idxname, &schema],
-        )
-        .map_err(server_error)?
-        .map(|r| r.get(0));
+    let valid = pgspec_postgres::catalog::probes::index_is_valid(client, &schema, &index.idxname)
+        .map_err(server_error)?;
     match valid {
         Some(true) => Ok(false),
         Some(false) => {

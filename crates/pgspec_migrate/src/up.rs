@@ -474,15 +474,8 @@ fn privileged_extensions(target: &Target<'_>, plan: &Plan) -> Result<Vec<(usize,
             Some(a) => a,
             None => admin.insert(target.server.admin_client(&target.database)?),
         };
-        let trusted = admin
-            .query_opt(
-                "SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v \
-                 JOIN pg_catalog.pg_available_extensions a \
-                 ON a.name = v.name AND a.default_version = v.version WHERE v.name = $1",
-                &[name],
-            )
-            .map_err(|e| server_error("reading the available extensions", &e))?
-            .is_some_and(|r| r.get::<_, bool>(0));
+        let trusted = pgspec_postgres::catalog::probes::extension_is_trusted(admin, name)
+            .map_err(|e| server_error("reading the available extensions", &e))?;
         if !trusted {
             out.push((i, op.to_sql(&target.database)));
         }

@@ -66,6 +66,20 @@ pub struct DocTable {
     pub keys: Vec<StatedKey>,
 }
 
+impl DocTable {
+    /// Every range of the table through `map` (a block's ranges into the document's).
+    pub fn map_ranges(&mut self, map: impl Fn(TextRange) -> TextRange) {
+        self.span = map(self.span);
+        for c in &mut self.columns {
+            c.span = map(c.span);
+            c.type_span = map(c.type_span);
+        }
+        for k in &mut self.keys {
+            k.span = map(k.span);
+        }
+    }
+}
+
 /// A key a line states over several columns of its table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatedKey {

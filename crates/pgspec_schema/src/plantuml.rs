@@ -24,13 +24,8 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
     let mut tables = Vec::new();
     for block in doc.blocks.iter().filter(|b| is_plantuml_block(b)) {
         let mut read = parse(&block.code);
-        let map = |r: TextRange| block.source_map.range_to_document(r);
         for t in &mut read {
-            t.span = map(t.span);
-            for c in &mut t.columns {
-                c.span = map(c.span);
-                c.type_span = map(c.type_span);
-            }
+            t.map_ranges(|r| block.source_map.range_to_document(r));
         }
         tables.extend(read);
     }

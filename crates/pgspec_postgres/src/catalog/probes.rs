@@ -284,3 +284,36 @@ pub fn advisory_lock_holder(
         )?
         .map(|r| r.get(0)))
 }
+
+/// Whether the default version of extension `name` is marked trusted (a database owner may
+/// create it); false when the server does not offer it.
+pub fn extension_is_trusted(
+    client: &mut impl GenericClient,
+    name: &str,
+) -> Result<bool, postgres::Error> {
+    Ok(client
+        .query_opt(
+            "SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v \
+             JOIN pg_catalog.pg_available_extensions a \
+             ON a.name = v.name AND a.default_version = v.version WHERE v.name = $1",
+            &[&name],
+        )?
+        .is_some_and(|r| r.get::<_, bool>(0)))
+}
+
+/// Whether index `schema.name` is valid; `None` when there is no such index.
+pub fn index_is_valid(
+    client: &mut impl GenericClient,
+    schema: &str,
+    name: &str,
+) -> Result<Option<bool>, postgres::Error> {
+    Ok(client
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = $1 AND n.nspname = $2",
+            &[&name, &schema],
+        )?
+        .map(|r| r.get(0)))
+}
