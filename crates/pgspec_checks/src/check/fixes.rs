@@ -110,7 +110,7 @@ pub fn plan(
             })
         }
         Category::InlineIndex => {
-            rewrites::mysql::mysql_dialect(doc, stmt).or_else(|| inline_index_plan(doc, stmt))
+            rewrites::dialect::other_dialect(doc, stmt).or_else(|| inline_index_plan(doc, stmt))
         }
         Category::PartitionKey => partition_key_plan(doc, stmt, &context.referenced_by),
         Category::ForeignKeyTarget => {
@@ -134,10 +134,11 @@ pub fn plan(
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
         Category::Syntax => {
             rewrites::detach_partition_syntax(doc, stmt, &context.partitioned_tables)
-                .or_else(|| rewrites::mysql::mysql_dialect(doc, stmt))
+                .or_else(|| rewrites::dialect::other_dialect(doc, stmt))
         }
-        // `DATETIME`, `TINYINT`, `LONGTEXT`: a MySQL type parses, and then does not exist.
-        Category::UndefinedObject => rewrites::mysql::mysql_dialect(doc, stmt),
+        // `DATETIME`, `NUMBER(10)`, `VARCHAR2(60)`: another system's type parses, and then
+        // does not exist.
+        Category::UndefinedObject => rewrites::dialect::other_dialect(doc, stmt),
         _ => None,
     }
 }

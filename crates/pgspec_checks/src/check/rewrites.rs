@@ -752,7 +752,7 @@ fn normalized(text: &str) -> String {
 #[cfg(test)]
 pub(super) mod tests;
 
-pub(super) mod mysql;
+pub(super) mod dialect;
 
 /// Tables that reference each other: the foreign keys of a `CREATE TABLE` to `targets` (tables
 /// created by statements that wait for this one) leave the statement and come back as

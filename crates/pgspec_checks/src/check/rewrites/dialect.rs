@@ -1,7 +1,9 @@
-//! A `CREATE TABLE` written in MySQL's dialect, as design documents often carry it from an
-//! earlier system: `` `quoted` `` names, `AUTO_INCREMENT`, `INT(11) UNSIGNED`, `DATETIME`,
-//! `TINYINT(1)`, `ENUM(…)`, `UNIQUE KEY`/`KEY` elements, `COMMENT '…'` and the table options
-//! after the closing parenthesis (`ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`).
+//! A `CREATE TABLE` written in another system's dialect, as design documents often carry it
+//! from an earlier system: MySQL's `` `quoted` `` names, `AUTO_INCREMENT`, `INT(11) UNSIGNED`,
+//! `DATETIME`, `TINYINT(1)`, `ENUM(…)`, `UNIQUE KEY`/`KEY` elements, `COMMENT '…'` and the table
+//! options after the closing parenthesis (`ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); Oracle's
+//! and SQL Server's type names (`NUMBER(10)`, `VARCHAR2(60)`, `CLOB`, `NVARCHAR(40)`), through
+//! the one table of other systems' spellings (`pgspec_sql::types`).
 //!
 //! PostgreSQL's parser rejects the statement, so there is no tree to read: the rewrite works
 //! on the statement's elements (split at top-level commas, with strings and comments masked)
@@ -12,6 +14,7 @@ use std::ops::Range;
 use crate::diagnostics::Applicability;
 use crate::document::Document;
 use crate::sql::quote::quote_ident;
+use crate::sql::types::{is_foreign_spelling, normalize_type};
 use crate::sql::Statement;
 
 use super::super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
@@ -85,8 +88,9 @@ impl Rewrite {
     }
 }
 
-/// The fix for a MySQL `CREATE TABLE`, when the statement has something of MySQL's to rewrite.
-pub(in crate::check) fn mysql_dialect(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+/// The fix for a `CREATE TABLE` in another dialect, when the statement has something of one to
+/// rewrite.
+pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
     let text = stmt.text.as_str();
     let masked = mask_quotes_and_comments(text);
     let lower = masked.to_ascii_lowercase();
@@ -102,6 +106,9 @@ pub(in crate::check) fn mysql_dialect(doc: &Document, stmt: &Statement) -> Optio
         }
     }
     let next = skip_ws(&lower, at);
+    if word_at(&lower, next, "sequence") {
+        return sequence_options(doc, stmt, &lower);
+    }
     if !word_at(&lower, next, "table") {
         return None;
     }
@@ -162,7 +169,7 @@ pub(in crate::check) fn mysql_dialect(doc: &Document, stmt: &Statement) -> Optio
         return None;
     }
     let title = format!(
-        "rewrite MySQL's dialect for PostgreSQL: {}{}",
+        "rewrite another system's dialect for PostgreSQL: {}{}",
         rw.changes.join(", "),
         if rw.lost {
             " (ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters)"
@@ -427,7 +434,14 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
         }
     } else if word == "set" && args.is_some() {
         rw.edit(t..type_end, "text[]", "SET as text[]");
-    } else if let Some((ty, what)) = pg_type(word, args, unsigned, next) {
+    } else if let Some((ty, what)) = pg_type(word, args, unsigned, next).or_else(|| {
+        // Oracle's and SQL Server's names, as the one table of other spellings knows them.
+        let written = &text[t..type_end];
+        (is_foreign_spelling(written) && !(word == "double" && next == "precision"))
+            .then(|| normalize_type(written))
+            .flatten()
+            .map(|pg| (pg, "other systems' type names"))
+    }) {
         let boolean = ty == "boolean";
         rw.edit(t..type_end, ty, what);
         if boolean {
@@ -458,6 +472,32 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
     }
     // Attributes after the type.
     let attrs = &lower[type_end..rest.end];
+    // Defaults other systems spell as their own functions.
+    for d in word_positions(attrs, "default") {
+        let v = skip_ws(lower, type_end + d + "default".len());
+        for (function, ours) in [
+            ("sysdate", "CURRENT_TIMESTAMP"),
+            ("systimestamp", "CURRENT_TIMESTAMP"),
+            ("getdate()", "CURRENT_TIMESTAMP"),
+            ("sysdatetime()", "CURRENT_TIMESTAMP"),
+            ("getutcdate()", "(now() AT TIME ZONE 'UTC')"),
+            ("newid()", "gen_random_uuid()"),
+        ] {
+            let bare = function.trim_end_matches("()");
+            if word_at(lower, v, bare) {
+                let end = if function.ends_with("()") {
+                    let open = skip_ws(lower, v + bare.len());
+                    if !lower[open..].starts_with('(') {
+                        continue;
+                    }
+                    matching_paren(lower, open).map_or(open, |c| c + 1)
+                } else {
+                    v + bare.len()
+                };
+                rw.edit(v..end, ours, "other systems' default functions");
+            }
+        }
+    }
     for at in word_positions(attrs, "auto_increment") {
         let a = type_end + at;
         rw.edit(
@@ -519,6 +559,35 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
         ));
         rw.edit(from..end, "", "COMMENT as COMMENT ON");
     }
+}
+
+/// Oracle's sequence options: `NOCACHE`, `NOORDER`/`ORDER` (PostgreSQL's sequences are
+/// neither cached across sessions by default nor ordered across nodes) and `NOCYCLE`,
+/// `NOMAXVALUE`, `NOMINVALUE` (PostgreSQL writes them as two words).
+fn sequence_options(doc: &Document, stmt: &Statement, lower: &str) -> Option<FixPlan> {
+    let mut edits = Vec::new();
+    for (word, ours) in [
+        ("nocache", ""),
+        ("noorder", ""),
+        ("order", ""),
+        ("nocycle", "NO CYCLE"),
+        ("nomaxvalue", "NO MAXVALUE"),
+        ("nominvalue", "NO MINVALUE"),
+    ] {
+        for at in word_positions(lower, word) {
+            edits.push((at..at + word.len(), ours.to_string()));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "rewrite another system's dialect for PostgreSQL: Oracle's sequence options".into(),
+        Applicability::Safe,
+        edits,
+    ))
 }
 
 fn is_mysql_charset(name: &str) -> bool {
@@ -611,7 +680,7 @@ mod tests {
 
     fn rewritten(sql: &str) -> Option<(String, Vec<String>, Applicability)> {
         let (doc, s) = stmt(sql);
-        mysql_dialect(&doc, &s)
+        other_dialect(&doc, &s)
             .map(|p| (p.replacement.expect("text"), p.after, p.fix.applicability))
     }
 
@@ -635,6 +704,31 @@ mod tests {
             ]
         );
         assert_eq!(applicability, Applicability::Safe);
+    }
+
+    #[test]
+    fn oracle_and_sql_server_type_names_become_postgresql_ones() {
+        let (text, _, applicability) = rewritten(
+            "CREATE TABLE departments (\n  dept_id NUMBER(6) PRIMARY KEY,\n  name VARCHAR2(60) NOT NULL,\n  notes CLOB,\n  label NVARCHAR(40),\n  created DATE DEFAULT SYSDATE,\n  token uniqueidentifier DEFAULT NEWID ( )\n)",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE departments (\n  dept_id numeric(6,0) PRIMARY KEY,\n  name character varying(60) NOT NULL,\n  notes text,\n  label character varying(40),\n  created DATE DEFAULT CURRENT_TIMESTAMP,\n  token uniqueidentifier DEFAULT gen_random_uuid()\n)"
+        );
+        assert_eq!(applicability, Applicability::Safe);
+    }
+
+    #[test]
+    fn oracle_sequence_options_are_spelled_as_postgresql_spells_them() {
+        let (text, _, _) =
+            rewritten("CREATE SEQUENCE emp_seq START WITH 1000 INCREMENT BY 1 NOCACHE NOCYCLE;")
+                .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE SEQUENCE emp_seq START WITH 1000 INCREMENT BY 1  NO CYCLE;"
+        );
+        assert!(rewritten("CREATE SEQUENCE s START 1 CACHE 20 NO CYCLE").is_none());
     }
 
     #[test]
