@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostics::Diagnostic;
-use crate::document::{CodeBlock, Document};
+use crate::document::CodeBlock;
+use crate::erd::range;
 use crate::text::TextRange;
 
 use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
@@ -18,26 +18,6 @@ use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
 /// Whether a block is DBML: tagged so (dbdiagram's own tag included).
 pub fn is_dbml_block(block: &CodeBlock) -> bool {
     matches!(block.lang.as_str(), "dbml" | "dbdiagram")
-}
-
-/// The tables of every DBML block of `doc`, in document order.
-pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
-    let mut tables = Vec::new();
-    for block in doc.blocks.iter().filter(|b| is_dbml_block(b)) {
-        let mut read = parse(&block.code);
-        for t in &mut read {
-            t.map_ranges(|r| block.source_map.range_to_document(r));
-        }
-        tables.extend(read);
-    }
-    (tables, Vec::new())
-}
-
-fn range(start: usize, end: usize) -> TextRange {
-    TextRange::new(
-        u32::try_from(start).unwrap_or(u32::MAX),
-        u32::try_from(end).unwrap_or(u32::MAX),
-    )
 }
 
 /// One line of the block with its offset; `//` comments removed.
@@ -174,7 +154,7 @@ enum Inside {
 }
 
 /// The tables of one DBML text, with ranges in the text.
-pub(crate) fn parse(code: &str) -> Vec<DocTable> {
+pub fn parse(code: &str) -> Vec<DocTable> {
     let mut tables: Vec<DocTable> = Vec::new();
     let mut enums: HashMap<String, Vec<String>> = HashMap::new();
     let mut refs: Vec<Reference> = Vec::new();

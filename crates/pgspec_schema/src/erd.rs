@@ -323,7 +323,7 @@ fn lines(code: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-fn range(start: usize, end: usize) -> TextRange {
+pub(crate) fn range(start: usize, end: usize) -> TextRange {
     TextRange::new(offset(start), offset(end.max(start)))
 }
 

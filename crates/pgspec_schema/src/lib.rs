@@ -35,16 +35,33 @@ use crate::document::Document;
 /// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
 /// `FK` columns that name no target get one guessed by [`infer_references`] among the
 /// document's non-SQL tables.
+/// The tables `parse` reads from every block `is_block` takes (DBML, PlantUML), in document
+/// order, their ranges mapped from the block into the document.
+fn tables_of_blocks(
+    doc: &Document,
+    is_block: fn(&document::CodeBlock) -> bool,
+    parse: fn(&str) -> Vec<DocTable>,
+) -> Vec<DocTable> {
+    let mut tables = Vec::new();
+    for block in doc.blocks.iter().filter(|b| is_block(b)) {
+        for mut t in parse(&block.code) {
+            t.map_ranges(|r| block.source_map.range_to_document(r));
+            tables.push(t);
+        }
+    }
+    tables
+}
+
 pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
     let (column_tables, column_diagnostics) = column_tables::from_document(doc);
     tables.extend(column_tables);
-    let (dbml_tables, dbml_diagnostics) = dbml::from_document(doc);
-    tables.extend(dbml_tables);
-    diagnostics.extend(dbml_diagnostics);
-    let (plantuml_tables, plantuml_diagnostics) = plantuml::from_document(doc);
-    tables.extend(plantuml_tables);
-    diagnostics.extend(plantuml_diagnostics);
+    tables.extend(tables_of_blocks(doc, dbml::is_dbml_block, dbml::parse));
+    tables.extend(tables_of_blocks(
+        doc,
+        plantuml::is_plantuml_block,
+        plantuml::parse,
+    ));
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();

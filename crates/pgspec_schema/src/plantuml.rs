@@ -7,9 +7,8 @@
 //! Each entity becomes a [`DocTable`] with the exact span of its name and of each attribute's
 //! name and type. A line the reader cannot use is skipped; it never panics.
 
-use crate::diagnostics::Diagnostic;
-use crate::document::{CodeBlock, Document};
-use crate::text::TextRange;
+use crate::document::CodeBlock;
+use crate::erd::range;
 
 use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
 
@@ -17,26 +16,6 @@ use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
 pub fn is_plantuml_block(block: &CodeBlock) -> bool {
     matches!(block.lang.as_str(), "plantuml" | "puml" | "uml")
         || block.code.trim_start().starts_with("@startuml")
-}
-
-/// The entities of every PlantUML block of `doc`, in document order.
-pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
-    let mut tables = Vec::new();
-    for block in doc.blocks.iter().filter(|b| is_plantuml_block(b)) {
-        let mut read = parse(&block.code);
-        for t in &mut read {
-            t.map_ranges(|r| block.source_map.range_to_document(r));
-        }
-        tables.extend(read);
-    }
-    (tables, Vec::new())
-}
-
-fn range(start: usize, end: usize) -> TextRange {
-    TextRange::new(
-        u32::try_from(start).unwrap_or(u32::MAX),
-        u32::try_from(end).unwrap_or(u32::MAX),
-    )
 }
 
 /// A name (`users`, `"order items"`, `shop.users`) at the start of `text`: lowercased unless
@@ -53,7 +32,7 @@ fn name_at(text: &str) -> Option<(String, usize, usize)> {
 }
 
 /// The entities of one diagram, with ranges in its text.
-pub(crate) fn parse(code: &str) -> Vec<DocTable> {
+pub fn parse(code: &str) -> Vec<DocTable> {
     let mut tables: Vec<DocTable> = Vec::new();
     let mut current: Option<usize> = None;
     let mut start = 0usize;
