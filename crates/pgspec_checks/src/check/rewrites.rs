@@ -103,17 +103,27 @@ pub(super) fn edit_plan(
     }
 }
 
+/// Whether `b` continues an identifier (PostgreSQL's: letters, digits, `_`, `$`, non-ASCII).
+pub(super) fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// Whether `word` starts at `at` in `lower` on identifier boundaries.
+pub(super) fn word_at(lower: &str, at: usize, word: &str) -> bool {
+    lower[at..].starts_with(word)
+        && lower
+            .as_bytes()
+            .get(at + word.len())
+            .is_none_or(|&b| !is_ident_byte(b))
+        && (at == 0 || !is_ident_byte(lower.as_bytes()[at - 1]))
+}
+
 /// Byte offsets of `word` in `lower` (already lowercased and masked) on identifier boundaries.
-fn word_positions(lower: &str, word: &str) -> Vec<usize> {
-    let bytes = lower.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+pub(super) fn word_positions(lower: &str, word: &str) -> Vec<usize> {
     lower
         .match_indices(word)
         .map(|(i, _)| i)
-        .filter(|&i| {
-            (i == 0 || !is_ident(bytes[i - 1]))
-                && bytes.get(i + word.len()).is_none_or(|&b| !is_ident(b))
-        })
+        .filter(|&i| word_at(lower, i, word))
         .collect()
 }
 

@@ -18,7 +18,7 @@ use crate::sql::types::{is_foreign_spelling, normalize_type};
 use crate::sql::Statement;
 
 use super::super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
-use super::{edit_plan, skip_ws};
+use super::{edit_plan, is_ident_byte, skip_ws, word_at, word_positions};
 
 /// What one element of the table's list is.
 enum Element {
@@ -213,28 +213,6 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         plan.after = rw.after;
     }
     Some(plan)
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
-/// Whether `word` starts at `at` in `lower` on identifier boundaries.
-fn word_at(lower: &str, at: usize, word: &str) -> bool {
-    lower[at..].starts_with(word)
-        && lower
-            .as_bytes()
-            .get(at + word.len())
-            .is_none_or(|&b| !is_ident_byte(b))
-        && (at == 0 || !is_ident_byte(lower.as_bytes()[at - 1]))
-}
-
-fn word_positions(lower: &str, word: &str) -> Vec<usize> {
-    lower
-        .match_indices(word)
-        .map(|(i, _)| i)
-        .filter(|&i| word_at(lower, i, word))
-        .collect()
 }
 
 /// `` `Name` `` → `name` (quoted only where PostgreSQL needs it). MySQL compares column names
