@@ -121,6 +121,20 @@ fn expect(
     }
 }
 
+/// The rows a duplicate of key `target` can be made from: the key all set, inside the partial
+/// index's `predicate`.
+fn key_rows(t: &Table, target: &[usize], predicate: Option<&str>) -> String {
+    let mut filter = target
+        .iter()
+        .map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    if let Some(p) = predicate {
+        filter = format!("{filter} AND ({p})");
+    }
+    filter
+}
+
 /// How a skip because the probe broke another rule first starts.
 const ANOTHER_ERROR: &str = "another error came first: ";
 
@@ -139,14 +153,7 @@ fn duplicate_by_update_sql(t: &Table, target: &[usize], predicate: Option<&str>)
         .iter()
         .map(|i| quote_ident(&t.columns[*i].name))
         .collect();
-    let mut filter = keys
-        .iter()
-        .map(|k| format!("{k} IS NOT NULL"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    if let Some(p) = predicate {
-        filter = format!("{filter} AND ({p})");
-    }
+    let filter = key_rows(t, target, predicate);
     let set: Vec<String> = keys
         .iter()
         .map(|k| format!("{k} = pgspec_source.{k}"))
@@ -231,14 +238,7 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
         cols.push(q);
         exprs.push(e);
     }
-    let not_null: Vec<String> = target
-        .iter()
-        .map(|i| format!("{} IS NOT NULL", quote_ident(&t.columns[*i].name)))
-        .collect();
-    let mut filter = not_null.join(" AND ");
-    if let Some(p) = predicate {
-        filter = format!("{filter} AND ({p})");
-    }
+    let filter = key_rows(t, target, predicate);
     let identity = target.iter().any(|i| t.columns[*i].identity);
     format!(
         "INSERT INTO {qt} ({}){} SELECT {} FROM {qt} WHERE {filter} LIMIT 1",
