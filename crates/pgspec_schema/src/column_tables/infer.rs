@@ -10,10 +10,9 @@ use crate::notes::{parse_notes, NoteFacts};
 /// Rows a table needs before its cells are trusted to say what its columns hold.
 const ROWS_TO_TELL: usize = 2;
 
-/// Whether at least three in five of `cells` (at least [`ROWS_TO_TELL`]) pass `test`.
-fn mostly(cells: &[&str], test: impl Fn(&str) -> bool) -> bool {
-    let hits = cells.iter().filter(|t| test(t)).count();
-    hits >= ROWS_TO_TELL && hits * 5 >= cells.len() * 3
+/// Whether `hits` of `all` cells tell: at least three in five, and at least [`ROWS_TO_TELL`].
+fn enough(hits: usize, all: usize) -> bool {
+    hits >= ROWS_TO_TELL && hits * 5 >= all * 3
 }
 
 /// The non-empty cells of column `k`, with their ranges.
@@ -41,16 +40,15 @@ pub(super) fn infer_roles(roles: &mut [Role], rows: &[Vec<Cell<'_>>]) {
     let unknown: Vec<usize> = (0..roles.len())
         .filter(|&k| roles[k] == Role::Other)
         .collect();
-    let texts = |k: usize| -> Vec<Cell<'_>> { column(rows, k) };
     if !roles.contains(&Role::Type) {
         let typed = unknown
             .iter()
             .map(|&k| {
-                let cells = texts(k);
+                let cells = column(rows, k);
                 let n = cells.iter().filter(|c| names_a_known_type(**c)).count();
                 (k, n, cells.len())
             })
-            .filter(|&(_, n, all)| n >= ROWS_TO_TELL && n * 5 >= all * 3)
+            .filter(|&(_, n, all)| enough(n, all))
             .max_by_key(|&(k, n, _)| (n, std::cmp::Reverse(k)));
         if let Some((k, _, _)) = typed {
             roles[k] = Role::Type;
@@ -64,7 +62,7 @@ pub(super) fn infer_roles(roles: &mut [Role], rows: &[Vec<Cell<'_>>]) {
         // table's `string`, `number` … repeat).
         let name_col = unknown.iter().copied().find(|&k| {
             k < type_col && {
-                let cells = texts(k);
+                let cells = column(rows, k);
                 let names: Vec<String> = cells
                     .iter()
                     .filter(|c| is_bare_name(**c))
@@ -73,9 +71,7 @@ pub(super) fn infer_roles(roles: &mut [Role], rows: &[Vec<Cell<'_>>]) {
                 let mut distinct = names.clone();
                 distinct.sort();
                 distinct.dedup();
-                names.len() >= ROWS_TO_TELL
-                    && names.len() * 5 >= cells.len() * 3
-                    && distinct.len() == names.len()
+                enough(names.len(), cells.len()) && distinct.len() == names.len()
             }
         });
         if let Some(k) = name_col {
@@ -86,8 +82,12 @@ pub(super) fn infer_roles(roles: &mut [Role], rows: &[Vec<Cell<'_>>]) {
         if roles[k] != Role::Other {
             continue;
         }
-        let cells: Vec<&str> = texts(k).iter().map(|c| c.text).collect();
-        if mostly(&cells, |t| parse_notes(t) != NoteFacts::default()) {
+        let cells = column(rows, k);
+        let stating = cells
+            .iter()
+            .filter(|c| parse_notes(c.text) != NoteFacts::default())
+            .count();
+        if enough(stating, cells.len()) {
             roles[k] = Role::Notes;
         }
     }
