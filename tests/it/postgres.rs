@@ -814,20 +814,23 @@ fn temporary_clusters_are_removed_on_drop() {
     assert!(!root.exists());
 }
 
+/// The first column of `sql`'s rows in the server's `postgres` database, as text.
+fn text_rows(server: &Server, sql: &str) -> Vec<String> {
+    let mut admin = server.admin_client("postgres").expect("admin");
+    admin
+        .query(sql, &[])
+        .expect("query")
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect()
+}
+
 #[test]
 fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
     // A cluster of its own: no other test takes its spares meanwhile.
     let cluster = Cluster::temporary(&binaries()).expect("temporary");
     let server = Server::Embedded(cluster);
-    let rows = |sql: &str| -> Vec<String> {
-        let mut admin = server.admin_client("postgres").expect("admin");
-        admin
-            .query(sql, &[])
-            .expect("query")
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect()
-    };
+    let rows = |sql: &str| text_rows(&server, sql);
     let closed_spares = || {
         rows(
             "SELECT oid::text FROM pg_database WHERE datname LIKE 'pgspec\\_spare\\_%' \
@@ -879,15 +882,7 @@ fn runs_that_do_not_wait_for_their_spare_leave_only_whole_closed_spares() {
     let root = cluster.root.display().to_string();
     let url = cluster.url("postgres");
     let server = Server::Embedded(cluster);
-    let rows = |sql: &str| -> Vec<String> {
-        let mut admin = server.admin_client("postgres").expect("admin");
-        admin
-            .query(sql, &[])
-            .expect("query")
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect()
-    };
+    let rows = |sql: &str| text_rows(&server, sql);
     let databases = || {
         rows(
             "SELECT concat_ws(',', datname, datallowconn, datconnlimit, pg_get_userbyid(datdba)) \
