@@ -172,7 +172,11 @@ impl ScratchDatabase {
         let (owner, run_owner) = match owner_spec {
             OwnerSpec::Run => {
                 let role = unique_name("pgspec_run");
-                match create_run_role(&mut admin, &role, password.as_deref(), superuser) {
+                // Once more after a failure: a concurrent run's housekeeping (dropping dead
+                // runs' roles and databases) can make one attempt fail under load.
+                match create_run_role(&mut admin, &role, password.as_deref(), superuser)
+                    .or_else(|_| create_run_role(&mut admin, &role, password.as_deref(), superuser))
+                {
                     Ok(oid) => (Some(role), Some(oid)),
                     Err(_) => (None, None),
                 }
