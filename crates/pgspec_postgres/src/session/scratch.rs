@@ -468,7 +468,9 @@ impl ScratchDatabase {
         if let Some(work) = &mut self.housekeeping {
             work.release();
         }
-        if self.dropped {
+        // Past --timeout the timer's thread removes what is live and says so; a drop here
+        // would race it (its statements fail as the timer ends them).
+        if self.dropped || crate::orphans::CommandTimer::expired() {
             return Ok(());
         }
         self.dropped = true;
