@@ -186,6 +186,61 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
     assert!(left.is_empty(), "{left:#?}\n{text}");
 }
 
+/// A schema carried over from SQL Server (`[names]`, `dbo.`, `IDENTITY(1,1)`, `BIT`,
+/// `NVARCHAR(MAX)`, `NONCLUSTERED`, `ON [PRIMARY]`): `fix` rewrites it and the fixed file applies
+/// with no error left.
+#[test]
+fn a_sql_server_schema_is_rewritten_and_then_applies() {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("inventory.sql");
+    std::fs::write(
+        &path,
+        "CREATE TABLE [dbo].[Warehouses] (\n  [Id] UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),\n  [Name] NVARCHAR(200) NOT NULL,\n  [Notes] NVARCHAR(MAX) NULL,\n  [IsActive] BIT NOT NULL DEFAULT 1,\n  CONSTRAINT [PK_Warehouses] PRIMARY KEY CLUSTERED ([Id])\n) ON [PRIMARY];\n\
+         CREATE TABLE dbo.Items (\n  ItemId INT IDENTITY(1,1) NOT NULL PRIMARY KEY,\n  WarehouseId UNIQUEIDENTIFIER NOT NULL REFERENCES dbo.Warehouses (Id),\n  Made DATETIME2(7) DEFAULT GETDATE()\n);\n\
+         CREATE NONCLUSTERED INDEX [IX_Items_Warehouse] ON [dbo].[Items] ([WarehouseId]);\n",
+    )
+    .expect("write");
+    let doc = path.display().to_string();
+    let errors = |document: serde_json::Value| -> Vec<serde_json::Value> {
+        document["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .cloned()
+            .collect()
+    };
+    let found = errors(checked(&url, &doc));
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found.iter().all(|d| d["fix"]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("another system's dialect"))),
+        "{found:#?}"
+    );
+    let fixed = pgspec(&["fix", "--db", &url, &doc]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let text = std::fs::read_to_string(&path).expect("read");
+    for gone in [
+        "[",
+        "dbo",
+        "IDENTITY(",
+        "BIT ",
+        "NONCLUSTERED",
+        "CLUSTERED",
+        "PRIMARY]",
+    ] {
+        assert!(!text.contains(gone), "{gone} left in:\n{text}");
+    }
+    assert!(
+        text.contains("CREATE INDEX ix_items_warehouse ON items (warehouseid);"),
+        "{text}"
+    );
+    let left = errors(checked(&url, &doc));
+    assert!(left.is_empty(), "{left:#?}\n{text}");
+}
+
 /// A document whose tables are a DBML (dbdiagram.io) block: `check` builds them, with their
 /// keys, references and enumerations, and a finding on a column points at its line.
 #[test]
