@@ -262,6 +262,30 @@ fn a_dbml_model_is_read_and_built() {
     );
 }
 
+/// A Prisma schema is a schema source too: its models become the tables Prisma's PostgreSQL
+/// connector makes (mapped names, `?` nullable, relations as foreign keys, an enum's values as
+/// a CHECK), and a finding on a field points at its line.
+#[test]
+fn a_prisma_schema_is_read_and_built() {
+    let text = built_from_blocks(
+        "booking.md",
+        "# Booking\n\n```prisma\nmodel Customer {\n  id       String    @id @default(uuid()) @db.Uuid\n  email    String    @unique\n  bookings Booking[]\n  @@map(\"customers\")\n}\n\nmodel Booking {\n  id         Int      @id @default(autoincrement())\n  customer   Customer @relation(fields: [customerId], references: [id])\n  customerId String   @map(\"customer_id\") @db.Uuid\n  state      State    @default(OPEN)\n  startsAt   DateTime @map(\"starts_at\")\n  note       String?\n  @@map(\"bookings\")\n}\n\nenum State {\n  OPEN\n  CLOSED\n}\n```\n\n```sql\nCREATE INDEX bookings_customer_idx ON bookings (customer_id);\n```\n",
+        3,
+        "LNT404",
+        16,
+    );
+    for expected in [
+        "id uuid PRIMARY KEY",
+        "email text NOT NULL UNIQUE",
+        "customer_id uuid NOT NULL REFERENCES customers (id)",
+        "CHECK (state IN ('OPEN', 'CLOSED'))",
+        "starts_at timestamp(3) without time zone NOT NULL",
+        "note text\n",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+}
+
 /// A PlantUML entity diagram is a schema source too: its entities become tables, `*` is NOT
 /// NULL, `<<FK>>` a reference found by the column's name.
 #[test]

@@ -39,6 +39,8 @@ pub enum SourceKind {
     Dbml,
     /// An `entity` of a PlantUML diagram.
     PlantUml,
+    /// A `model` of a Prisma schema.
+    Prisma,
 }
 
 /// A table as one source of the document describes it.

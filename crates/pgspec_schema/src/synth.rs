@@ -110,6 +110,7 @@ fn source_kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Erd => "erd",
         SourceKind::ColumnTable => "column-table",
         SourceKind::Dbml => "dbml",
+        SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
         SourceKind::Prose => "prose",
     }
