@@ -5,7 +5,8 @@
 //! and SQL Server's type names (`NUMBER(10)`, `VARCHAR2(60)`, `CLOB`, `NVARCHAR(40)`), through
 //! the one table of other systems' spellings (`pgspec_sql::types`); SQL Server's `[quoted]`
 //! names and `dbo.` schema, `IDENTITY(1,1)`, `BIT`, `[NON]CLUSTERED` and `ON [PRIMARY]`, in
-//! its `CREATE TABLE` and `CREATE INDEX`.
+//! its `CREATE TABLE` and `CREATE INDEX`; SQLite's `AUTOINCREMENT`, `COLLATE NOCASE`,
+//! `datetime('now')` and `WITHOUT ROWID`/`STRICT`.
 //!
 //! PostgreSQL's parser rejects the statement, so there is no tree to read: the rewrite works
 //! on the statement's elements (split at top-level commas, with strings and comments masked)
@@ -77,8 +78,9 @@ struct Rewrite {
     edits: Vec<(Range<usize>, String)>,
     after: Vec<String>,
     changes: Vec<&'static str>,
-    /// A behaviour MySQL had that PostgreSQL's table does not get (`ON UPDATE`).
-    lost: bool,
+    /// Behaviours the other system had that PostgreSQL's table does not get (`ON UPDATE`,
+    /// `COLLATE NOCASE`), each said once in the fix's title.
+    lost: Vec<&'static str>,
 }
 
 impl Rewrite {
@@ -178,6 +180,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     }
     table_options(text, &lower, close, &table, &mut rw);
     filegroup(&lower, close + 1, &mut rw);
+    sqlite_table_options(&lower, close + 1, &mut rw);
     finish(doc, stmt, text, rw)
 }
 
@@ -189,13 +192,13 @@ fn finish(doc: &Document, stmt: &Statement, text: &str, mut rw: Rewrite) -> Opti
     let title = format!(
         "rewrite another system's dialect for PostgreSQL: {}{}",
         rw.changes.join(", "),
-        if rw.lost {
-            " (ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters)"
+        if rw.lost.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(" ({})", rw.lost.join("; "))
         }
     );
-    let applicability = if rw.lost {
+    let applicability = if !rw.lost.is_empty() {
         Applicability::Unsafe
     } else {
         Applicability::Safe
@@ -426,6 +429,33 @@ fn filegroup(lower: &str, from: usize, rw: &mut Rewrite) {
     }
 }
 
+/// SQLite's `WITHOUT ROWID` and `STRICT` after the list (PostgreSQL's tables have no rowid
+/// and always check their types).
+fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut p = skip_ws(lower, from);
+    let start = p;
+    loop {
+        if word_at(lower, p, "without") {
+            let q = skip_ws(lower, p + "without".len());
+            if !word_at(lower, q, "rowid") {
+                break;
+            }
+            p = skip_ws(lower, q + "rowid".len());
+        } else if word_at(lower, p, "strict") {
+            p = skip_ws(lower, p + "strict".len());
+        } else {
+            break;
+        }
+        if lower[p..].starts_with(',') {
+            p = skip_ws(lower, p + 1);
+        }
+    }
+    if p > start {
+        rw.edit(start..p.min(end), "", "SQLite's table options");
+    }
+}
+
 /// SQL Server's `CREATE [UNIQUE] [NON]CLUSTERED INDEX [IX] ON [dbo].[T] ([C]) WITH (…) ON
 /// [PRIMARY]`: its names, layout and storage words removed.
 fn sql_server_index(
@@ -534,14 +564,7 @@ fn pg_type(
     sql_server: bool,
 ) -> Option<(String, &'static str)> {
     let args = args.map(str::trim);
-    let named = |t: &str| {
-        let what = if sql_server {
-            "other systems' type names"
-        } else {
-            "MySQL type names"
-        };
-        Some((t.to_string(), what))
-    };
+    let named = |t: &str| Some((t.to_string(), "other systems' type names"));
     match word {
         // SQL Server's 0/1 flag; PostgreSQL's `bit` is a bit string.
         "bit" if sql_server && args.is_none() => Some(("boolean".into(), "BIT as boolean")),
@@ -637,26 +660,11 @@ fn column(
         let boolean = ty == "boolean";
         rw.edit(t..type_end, ty, what);
         if boolean {
-            // Its default `0`/`1` becomes `false`/`true`.
-            for d in word_positions(&lower[rest.clone()], "default") {
-                let v = skip_ws(lower, rest.start + d + "default".len());
-                for (written, value) in [
-                    ("0", "false"),
-                    ("1", "true"),
-                    ("'0'", "false"),
-                    ("'1'", "true"),
-                ] {
-                    if text[v..].starts_with(written)
-                        && text
-                            .as_bytes()
-                            .get(v + written.len())
-                            .is_none_or(|&b| !is_ident_byte(b))
-                    {
-                        rw.edit(v..v + written.len(), value, what);
-                    }
-                }
-            }
+            boolean_defaults(text, lower, rest.clone(), what, rw);
         }
+    } else if matches!(word, "boolean" | "bool") {
+        // SQLite's and MySQL's booleans are numbers: `DEFAULT 0`.
+        boolean_defaults(text, lower, rest.clone(), "0/1 defaults of booleans", rw);
     }
     if let Some(r) = unsigned_range {
         let end = skip_ws(lower, r.end);
@@ -687,6 +695,18 @@ fn column(
                     v + bare.len()
                 };
                 rw.edit(v..end, ours, "other systems' default functions");
+            }
+        }
+        // SQLite's `datetime('now')` (its string is masked in `lower`: read the text).
+        let written = text[v..].to_ascii_lowercase();
+        for form in ["(datetime('now'))", "datetime('now')"] {
+            if written.starts_with(form) {
+                rw.edit(
+                    v..v + form.len(),
+                    "CURRENT_TIMESTAMP",
+                    "other systems' default functions",
+                );
+                break;
             }
         }
     }
@@ -720,13 +740,15 @@ fn column(
         );
     }
     clustered(lower, type_end..rest.end, rw);
-    for at in word_positions(attrs, "auto_increment") {
-        let a = type_end + at;
-        rw.edit(
-            a..a + "auto_increment".len(),
-            "GENERATED BY DEFAULT AS IDENTITY",
-            "AUTO_INCREMENT as an identity",
-        );
+    for word in ["auto_increment", "autoincrement"] {
+        for at in word_positions(attrs, word) {
+            let a = type_end + at;
+            rw.edit(
+                a..a + word.len(),
+                "GENERATED BY DEFAULT AS IDENTITY",
+                "auto-increment as an identity",
+            );
+        }
     }
     for on in word_positions(attrs, "on") {
         let o = type_end + on;
@@ -742,7 +764,10 @@ fn column(
                     end = matching_paren(lower, end).map_or(end, |c| c + 1);
                 }
                 rw.edit(o..end, "", "ON UPDATE dropped");
-                rw.lost = true;
+                lose(
+                    rw,
+                    "ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters",
+                );
             }
         }
     }
@@ -760,9 +785,17 @@ fn column(
                 .position(|b| !is_ident_byte(b))
                 .unwrap_or(lower.len() - v);
             // PostgreSQL's own `COLLATE "C"` is quoted (masked here), `pg_catalog."default"`
-            // qualified: only MySQL's character sets and collations.
+            // qualified: only MySQL's character sets and collations, and SQLite's.
             if len > 0 && is_mysql_charset(&lower[v..v + len]) {
                 rw.edit(from..v + len, "", "character sets and collations");
+            } else if clause == "collate" && matches!(&lower[v..v + len], "nocase" | "rtrim") {
+                rw.edit(from..v + len, "", "SQLite's collations");
+                lose(
+                    rw,
+                    "COLLATE NOCASE compared without case: use citext or lower() in a unique index if it matters",
+                );
+            } else if clause == "collate" && &lower[v..v + len] == "binary" {
+                rw.edit(from..v + len, "", "SQLite's collations");
             }
         }
     }
@@ -780,6 +813,41 @@ fn column(
             &text[v..end]
         ));
         rw.edit(from..end, "", "COMMENT as COMMENT ON");
+    }
+}
+
+/// Say once that the rewrite loses `what` (the fix is then one to review).
+fn lose(rw: &mut Rewrite, what: &'static str) {
+    if !rw.lost.contains(&what) {
+        rw.lost.push(what);
+    }
+}
+
+/// A boolean column's default `0`/`1` (or `'0'`/`'1'`) as `false`/`true`.
+fn boolean_defaults(
+    text: &str,
+    lower: &str,
+    rest: Range<usize>,
+    what: &'static str,
+    rw: &mut Rewrite,
+) {
+    for d in word_positions(&lower[rest.clone()], "default") {
+        let v = skip_ws(lower, rest.start + d + "default".len());
+        for (written, value) in [
+            ("0", "false"),
+            ("1", "true"),
+            ("'0'", "false"),
+            ("'1'", "true"),
+        ] {
+            if text[v..].starts_with(written)
+                && text
+                    .as_bytes()
+                    .get(v + written.len())
+                    .is_none_or(|&b| !is_ident_byte(b))
+            {
+                rw.edit(v..v + written.len(), value, what);
+            }
+        }
     }
 }
 
@@ -970,6 +1038,25 @@ mod tests {
             bracketed_names("([Order Id], x[1])", "([Order Id], x[1])"),
             [(1..11, "Order Id".to_string())]
         );
+    }
+
+    #[test]
+    fn a_sqlite_table_becomes_postgresql() {
+        let (text, _, applicability) = rewritten(
+            "CREATE TABLE IF NOT EXISTS notes (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  title TEXT COLLATE BINARY,\n  pinned BOOLEAN NOT NULL DEFAULT 0,\n  at DATETIME DEFAULT (datetime('now'))\n) WITHOUT ROWID, STRICT;",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE IF NOT EXISTS notes (\n  id INTEGER PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,\n  title TEXT ,\n  pinned BOOLEAN NOT NULL DEFAULT false,\n  at timestamp DEFAULT CURRENT_TIMESTAMP\n) ;"
+        );
+        assert_eq!(applicability, Applicability::Safe);
+        // Comparing without case is a behaviour PostgreSQL's text does not have: to review.
+        let (_, _, applicability) = rewritten(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE)",
+        )
+        .expect("a plan");
+        assert_eq!(applicability, Applicability::Unsafe);
     }
 
     #[test]
