@@ -264,13 +264,13 @@ fn a_dbml_model_is_read_and_built() {
 
 /// A Prisma schema is a schema source too: its models become the tables Prisma's PostgreSQL
 /// connector makes (mapped names, `?` nullable, relations as foreign keys, an enum's values as
-/// a CHECK), and a finding on a field points at its line.
+/// a CHECK, `@@index` as an index after the table), and a finding on a field points at its line.
 #[test]
 fn a_prisma_schema_is_read_and_built() {
     let text = built_from_blocks(
         "booking.md",
-        "# Booking\n\n```prisma\nmodel Customer {\n  id       String    @id @default(uuid()) @db.Uuid\n  email    String    @unique\n  bookings Booking[]\n  @@map(\"customers\")\n}\n\nmodel Booking {\n  id         Int      @id @default(autoincrement())\n  customer   Customer @relation(fields: [customerId], references: [id])\n  customerId String   @map(\"customer_id\") @db.Uuid\n  state      State    @default(OPEN)\n  startsAt   DateTime @map(\"starts_at\")\n  note       String?\n  @@map(\"bookings\")\n}\n\nenum State {\n  OPEN\n  CLOSED\n}\n```\n\n```sql\nCREATE INDEX bookings_customer_idx ON bookings (customer_id);\n```\n",
-        3,
+        "# Booking\n\n```prisma\nmodel Customer {\n  id       String    @id @default(uuid()) @db.Uuid\n  email    String    @unique\n  bookings Booking[]\n  @@map(\"customers\")\n}\n\nmodel Booking {\n  id         Int      @id @default(autoincrement())\n  customer   Customer @relation(fields: [customerId], references: [id])\n  customerId String   @map(\"customer_id\") @db.Uuid\n  state      State    @default(OPEN)\n  startsAt   DateTime @map(\"starts_at\")\n  note       String?\n  @@index([customerId])\n  @@map(\"bookings\")\n}\n\nenum State {\n  OPEN\n  CLOSED\n}\n```\n\n```sql\nCREATE INDEX bookings_starts_idx ON bookings (starts_at);\n```\n",
+        4,
         "LNT404",
         16,
     );
@@ -281,6 +281,7 @@ fn a_prisma_schema_is_read_and_built() {
         "CHECK (state IN ('OPEN', 'CLOSED'))",
         "starts_at timestamp(3) without time zone NOT NULL",
         "note text\n",
+        "CREATE INDEX ON bookings (customer_id);",
     ] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }

@@ -86,6 +86,10 @@ impl DocTable {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatedKey {
     pub primary: bool,
+    /// Not a key but an index the source asks for (DBML's `indexes { col }`, Prisma's
+    /// `@@index([a])`): generated as `CREATE INDEX` after its table.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub index: bool,
     /// Lowercased column names, in key order.
     pub columns: Vec<String>,
     /// The line's text.

@@ -120,7 +120,8 @@ pub fn parse(code: &str) -> Vec<DocTable> {
         }
         for (attribute, args, at) in &model.attributes {
             let primary = attribute == "id";
-            if !primary && attribute != "unique" {
+            let index = attribute == "index";
+            if !primary && !index && attribute != "unique" {
                 continue;
             }
             let columns: Vec<String> = list_argument(args, "fields")
@@ -136,6 +137,7 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             if !columns.is_empty() {
                 table.keys.push(StatedKey {
                     primary,
+                    index,
                     columns,
                     span: range(*at, *at + attribute.len() + 2),
                 });
@@ -595,9 +597,12 @@ enum Role {
             Some(("users".into(), Some("id".into())))
         );
         assert_eq!(post.columns[4].pg_type.as_deref(), Some("numeric(10,2)"));
-        assert_eq!(post.keys.len(), 1);
+        assert_eq!(post.keys.len(), 2);
         assert_eq!(post.keys[0].columns, ["title", "author_id"]);
-        assert!(!post.keys[0].primary);
+        assert!(!post.keys[0].primary && !post.keys[0].index);
+        // `@@index([authorId])`: an index over the mapped column.
+        assert_eq!(post.keys[1].columns, ["author_id"]);
+        assert!(post.keys[1].index);
     }
 
     #[test]
