@@ -53,24 +53,20 @@ check() {   # cluster dir → milliseconds of a warm `pgspec check` of seed 000
     ms "$t0" "$t1"
 }
 
-echo "## building 300 tables into a fresh database (median of $runs, ms)"
-load
-build "$disk" >/dev/null; build "$memory" >/dev/null   # warm-up
-d=(); m=()
-for _ in $(seq "$runs"); do d+=("$(build "$disk")"); m+=("$(build "$memory")"); done
-dm=$(printf '%s\n' "${d[@]}" | median); mm=$(printf '%s\n' "${m[@]}" | median)
-echo "disk (/tmp):       ${dm} ms (runs: ${d[*]})"
-echo "memory (/dev/shm): ${mm} ms (runs: ${m[*]})"
-awk -v a="$dm" -v b="$mm" 'BEGIN { if (b > 0) printf "disk/memory: %.2fx\n", a / b }'
-load
+# One work, on both sides in turn: a warm-up each, then RUNS pairs; medians and the ratio.
+compare() {   # title, function
+    local d=() m=() dm mm
+    echo "## $1 (median of $runs, ms)"
+    load
+    "$2" "$disk" >/dev/null; "$2" "$memory" >/dev/null   # warm-up
+    for _ in $(seq "$runs"); do d+=("$("$2" "$disk")"); m+=("$("$2" "$memory")"); done
+    dm=$(printf '%s\n' "${d[@]}" | median); mm=$(printf '%s\n' "${m[@]}" | median)
+    echo "disk (/tmp):       ${dm} ms (runs: ${d[*]})"
+    echo "memory (/dev/shm): ${mm} ms (runs: ${m[*]})"
+    awk -v a="$dm" -v b="$mm" 'BEGIN { if (b > 0) printf "disk/memory: %.2fx\n", a / b }'
+    load
+}
 
+compare "building 300 tables into a fresh database" build
 echo
-echo "## warm check of seed 000 (median of $runs, ms)"
-check "$disk" >/dev/null; check "$memory" >/dev/null   # warm-up
-d=(); m=()
-for _ in $(seq "$runs"); do d+=("$(check "$disk")"); m+=("$(check "$memory")"); done
-dm=$(printf '%s\n' "${d[@]}" | median); mm=$(printf '%s\n' "${m[@]}" | median)
-echo "disk (/tmp):       ${dm} ms (runs: ${d[*]})"
-echo "memory (/dev/shm): ${mm} ms (runs: ${m[*]})"
-awk -v a="$dm" -v b="$mm" 'BEGIN { if (b > 0) printf "disk/memory: %.2fx\n", a / b }'
-load
+compare "warm check of seed 000" check
