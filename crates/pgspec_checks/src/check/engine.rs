@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostics::{Category, PgDetails};
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError, Outcome, PrivilegeCheck};
-use crate::sql::safety::Safety;
+use crate::sql::safety::{PrivilegedOp, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
 use super::categorize::{self, categorize};
@@ -17,6 +17,42 @@ use super::report::SqlEntry;
 use super::state::{survive_lost_connection, Engine, State};
 use super::validation::{validation_mode, Validation};
 use super::CheckOptions;
+
+/// The installed extensions pgspec will likely create for the document: those its statements
+/// create, and those whose objects it uses without creating them (a fix creates the
+/// extension when such a statement fails). pg_cron aside: on the private cluster it lives in
+/// another database, and nothing is created.
+fn expected_extensions(
+    statements: &[Statement],
+    safety: &[Safety],
+    creators: &HashMap<String, Vec<usize>>,
+    available: &HashSet<String>,
+) -> Vec<String> {
+    let created = statements
+        .iter()
+        .zip(safety)
+        .filter(|(s, _)| matches!(s.kind, StatementKind::Schema | StatementKind::Data))
+        .filter_map(|(_, safety)| match safety {
+            Safety::Privileged {
+                op: PrivilegedOp::CreateExtension { name, .. },
+                ..
+            } => Some(name.clone()),
+            _ => None,
+        });
+    let used = statements
+        .iter()
+        .flat_map(|s| &s.facts.references)
+        .filter(|o| !creators.contains_key(&o.name))
+        .filter_map(categorize::extension_providing)
+        .map(str::to_owned);
+    let mut names: Vec<String> = created
+        .chain(used)
+        .filter(|name| name != "pg_cron" && available.contains(name))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
 
 impl<'a> Engine<'a> {
     pub(super) fn new(
@@ -63,10 +99,16 @@ impl<'a> Engine<'a> {
         let roles_before = crate::postgres::catalog::role_names(session)?
             .into_iter()
             .collect();
-        let safety = statements
+        let safety: Vec<Safety> = statements
             .iter()
             .map(|s| statement_safety(s, session.database()))
             .collect();
+        session.expect_extensions(expected_extensions(
+            statements,
+            &safety,
+            &creators,
+            &fix_context.available_extensions,
+        ));
         Ok(Self {
             doc,
             statements,
