@@ -11,6 +11,9 @@ use super::*;
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
 
+/// How long the connection has to answer an empty query before it is given up.
+const ANSWER_BOUND: Duration = Duration::from_secs(5);
+
 /// The connection, owned by a thread that runs the jobs it is given in order.
 pub(super) struct Background {
     jobs: Option<mpsc::Sender<Job>>,
@@ -50,20 +53,17 @@ impl Background {
         answered
     }
 
-    /// The connection, once the jobs given are done (`None` when it could not be opened or
-    /// was lost).
+    /// The connection, once the jobs given are done, if it still answers (`None` when it
+    /// could not be opened or was ended meanwhile: by an interrupted run's cleanup, say, whose
+    /// error the run would otherwise report first).
     pub(super) fn into_client(mut self) -> Option<Client> {
         self.finish()
+            .and_then(|mut client| client.is_valid(ANSWER_BOUND).is_ok().then_some(client))
     }
 
     fn finish(&mut self) -> Option<Client> {
         self.jobs.take();
-        self.worker
-            .take()?
-            .join()
-            .ok()
-            .flatten()
-            .filter(|c| !c.is_closed())
+        self.worker.take()?.join().ok().flatten()
     }
 }
 
