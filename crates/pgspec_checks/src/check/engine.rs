@@ -140,8 +140,9 @@ impl<'a> Engine<'a> {
     }
 
     /// Every statement once, in document order. Runs of plain statements go to the server
-    /// together ([`ApplySession::apply_batch`]); a statement the batch did not judge (it
-    /// failed there, or may not go in one) runs alone, exactly as it always did.
+    /// together ([`ApplySession::apply_batch`]), which judges them as if each ran alone; a
+    /// statement the batch did not judge (it failed there in a way that may depend on the
+    /// batch, or may not go in one) runs alone, exactly as it always did.
     pub(super) fn first_pass(&mut self) -> Result<(), ClusterError> {
         let total = self.statements.len();
         let mut i = 0;
