@@ -169,6 +169,10 @@ fn main() -> ExitCode {
     bound_time(&cli);
     stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
     panic::guarded(|| match run(cli) {
+        // The timer's thread reports and exits; the command's own end would race it.
+        _ if pgspec::postgres::CommandTimer::expired() => loop {
+            std::thread::park();
+        },
         Ok(code) => code,
         Err(err) if panic::is_broken_pipe_error(&err) => ExitCode::SUCCESS,
         Err(err) => {

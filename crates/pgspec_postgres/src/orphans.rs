@@ -107,7 +107,17 @@ pub(crate) fn remember_server(config: &postgres::Config) {
 /// works on, then calls `on_expiry` (which should exit the process).
 pub struct CommandTimer;
 
+/// Set when the bound of the command has passed: the timer's thread ends the process.
+static EXPIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl CommandTimer {
+    /// Whether the command outlived its bound: the timer's thread is ending the run's
+    /// statements, removing its scratch databases and then the process, and what the command
+    /// itself meets meanwhile (its connections ended under it) is not for the user.
+    pub fn expired() -> bool {
+        EXPIRED.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Start the timer (`limit` zero: no bound).
     pub fn start(limit: Duration, on_expiry: impl FnOnce() + Send + 'static) {
         if limit.is_zero() {
@@ -117,6 +127,7 @@ impl CommandTimer {
             .name("pgspec-timeout".to_string())
             .spawn(move || {
                 std::thread::sleep(limit);
+                EXPIRED.store(true, std::sync::atomic::Ordering::SeqCst);
                 let config = SERVER.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 if let Some(mut config) = config {
                     config.connect_timeout(Duration::from_secs(5));
