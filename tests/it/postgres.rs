@@ -1732,11 +1732,13 @@ fn a_batch_checks_deferred_constraints_with_the_statement_that_broke_them() {
          INSERT INTO c VALUES (1);\n\
          CREATE TABLE z (x int);",
     );
-    let outcomes = s.apply_batch(&statements).expect("batch");
-    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
-    // Alone, the row is refused at the statement's own commit, as in the batch.
-    let error = failed(s.apply_statement(&statements[2]).expect("apply"));
+    let mut outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+    let error = failed(outcomes.pop().expect("third"));
     assert_eq!(error.sqlstate, "23503", "{error:?}");
+    // Alone, the row is refused at the statement's own commit, as in the batch.
+    let alone = failed(s.apply_statement(&statements[2]).expect("apply"));
+    assert_eq!(alone, error);
     // The session still batches.
     let outcomes = s.apply_batch(&statements_of(
         "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1);",
