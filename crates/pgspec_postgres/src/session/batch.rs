@@ -330,9 +330,9 @@ impl ApplySession {
                 // batch's error is the statement's own when its kind cannot depend on the
                 // transaction around it, and it points inside the statement.
                 let stopped_for_time = db.code().code() == "57014";
-                if !stopped_for_time
-                    && !(own_error(&error.sqlstate) && position.is_none_or(|p| p.is_some()))
-                {
+                let about_itself =
+                    own_error(&error.sqlstate) && position.is_none_or(|p| p.is_some());
+                if !(stopped_for_time || about_itself) {
                     return Ok(outcomes);
                 }
                 error.position = position.flatten().and_then(|p| u32::try_from(p).ok());
