@@ -168,9 +168,19 @@ pub struct ApplySession {
     background: Option<background::Background>,
     /// What [`Self::expect_extensions`] asked in the background, then its answers.
     extension_controls: ExtensionControls,
-    /// [`Self::available_extensions`], once read.
-    available_extensions: Option<Vec<String>>,
+    /// [`Self::available_extensions`]: asked in the background when the session opens, then
+    /// read.
+    available_extensions: AvailableExtensions,
 }
+
+/// The names [`ApplySession::available_extensions`] answers with.
+enum AvailableExtensions {
+    Asked(std::sync::mpsc::Receiver<Option<Vec<Vec<Option<String>>>>>),
+    Known(Vec<String>),
+}
+
+/// The query of [`ApplySession::available_extensions`].
+const AVAILABLE_EXTENSIONS: &str = "SELECT name FROM pg_available_extensions ORDER BY name";
 
 /// [`background::ExtensionControl`] of the extensions a document creates, asked ahead.
 enum ExtensionControls {
@@ -489,11 +499,15 @@ impl ApplySession {
     /// Names of extensions available for CREATE EXTENSION on this server (read once a
     /// session: they are the server's files, which no statement changes).
     pub fn available_extensions(&mut self) -> Result<Vec<String>, ClusterError> {
-        if let Some(names) = &self.available_extensions {
-            return Ok(names.clone());
-        }
-        let names = self.names("SELECT name FROM pg_available_extensions ORDER BY name")?;
-        self.available_extensions = Some(names.clone());
+        let names = match &self.available_extensions {
+            AvailableExtensions::Known(names) => return Ok(names.clone()),
+            AvailableExtensions::Asked(answer) => match answer.recv() {
+                Ok(Some(rows)) => first_column(rows),
+                // The background connection could not answer: asked here instead.
+                _ => self.names(AVAILABLE_EXTENSIONS)?,
+            },
+        };
+        self.available_extensions = AvailableExtensions::Known(names.clone());
         Ok(names)
     }
 
@@ -614,11 +628,7 @@ impl ApplySession {
     }
 
     fn names(&mut self, sql: &str) -> Result<Vec<String>, ClusterError> {
-        Ok(self
-            .query_strings(sql)?
-            .into_iter()
-            .filter_map(|row| row.into_iter().next().flatten())
-            .collect())
+        Ok(first_column(self.query_strings(sql)?))
     }
 
     fn role_oids(&mut self) -> Result<HashMap<u32, String>, ClusterError> {
@@ -899,6 +909,13 @@ fn timeout_settings(statement_timeout: Duration, lock_timeout: Duration) -> Stri
         statement_timeout.as_millis(),
         lock_timeout.as_millis()
     )
+}
+
+/// The first value of each row that has one.
+fn first_column(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect()
 }
 
 /// Rows of a simple-protocol query as text.

@@ -331,6 +331,9 @@ impl ScratchDatabase {
         let mut background_config = self.admin.clone();
         background_config.notice_callback(|_| {});
         let background = background::Background::open(background_config, settings.clone());
+        // Every check asks first which extensions the server has: read while the session's
+        // other connections open.
+        let available = background.ask(|client| simple_rows(client, AVAILABLE_EXTENSIONS).ok());
         let (admin, app) = std::thread::scope(|scope| {
             let admin = scope.spawn(move || Conn::open(admin_config, admin_settings, None));
             let app = Conn::open(self.app.clone(), settings.clone(), Some(deadline.stepper()));
@@ -352,7 +355,7 @@ impl ScratchDatabase {
             batching_off: false,
             background: Some(background),
             extension_controls: ExtensionControls::Unknown,
-            available_extensions: None,
+            available_extensions: AvailableExtensions::Asked(available),
         })
     }
 
