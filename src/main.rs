@@ -169,7 +169,8 @@ fn main() -> ExitCode {
     bound_time(&cli);
     stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
     panic::guarded(|| match run(cli) {
-        // The timer's thread reports and exits; the command's own end would race it.
+        // Past --timeout the timer's thread ends the statements (often why this failed),
+        // removes the scratch databases, reports and exits.
         _ if pgspec::postgres::CommandTimer::expired() => loop {
             std::thread::park();
         },

@@ -118,13 +118,12 @@ pub(crate) fn remember_server(config: &postgres::Config) {
 /// works on, then calls `on_expiry` (which should exit the process).
 pub struct CommandTimer;
 
-/// Set when the bound of the command has passed: the timer's thread ends the process.
+/// Set once the command's time is up: from then on the timer's thread ends the statements,
+/// removes the scratch databases and exits; the command's own thread must leave that to it.
 static EXPIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl CommandTimer {
-    /// Whether the command outlived its bound: the timer's thread is ending the run's
-    /// statements, removing its scratch databases and then the process, and what the command
-    /// itself meets meanwhile (its connections ended under it) is not for the user.
+    /// Whether the command's time is up (its statements are being ended).
     pub fn expired() -> bool {
         EXPIRED.load(std::sync::atomic::Ordering::SeqCst)
     }
