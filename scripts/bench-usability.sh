@@ -16,7 +16,13 @@ runs=${1:-7}
 if [ -z "${PGSPEC_BIN:-}" ]; then cargo build --release --quiet; fi
 bin=${PGSPEC_BIN:-$PWD/target/release/pgspec}
 base=${PGSPEC_BASE_BIN:-}
-work=$(mktemp -d /tmp/pgsu.XXXX)
+# The cluster lives where pgspec's private cluster does by default: in memory (/dev/shm) when
+# the machine has it.
+parent=/tmp
+if awk '$2 == "/dev/shm" && $3 == "tmpfs" { found = 1 } END { exit !found }' /proc/mounts 2>/dev/null; then
+  parent=/dev/shm
+fi
+work=$(mktemp -d "$parent/pgsu.XXXX")
 chmod 755 "$work"   # the server runs as the `postgres` OS user
 home=$work/cluster
 trap '$bin cluster destroy --cluster-dir "$home" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
