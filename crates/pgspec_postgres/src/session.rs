@@ -173,9 +173,12 @@ pub struct ApplySession {
     available_extensions: AvailableExtensions,
 }
 
+/// Rows of a query as text (NULL as `None`).
+type Rows = Vec<Vec<Option<String>>>;
+
 /// The names [`ApplySession::available_extensions`] answers with.
 enum AvailableExtensions {
-    Asked(std::sync::mpsc::Receiver<Option<Vec<Vec<Option<String>>>>>),
+    Asked(std::sync::mpsc::Receiver<Option<Rows>>),
     Known(Vec<String>),
 }
 
@@ -185,10 +188,7 @@ const AVAILABLE_EXTENSIONS: &str = "SELECT name FROM pg_available_extensions ORD
 /// [`background::ExtensionControl`] of the extensions a document creates, asked ahead.
 enum ExtensionControls {
     Unknown,
-    Asked(
-        Vec<String>,
-        std::sync::mpsc::Receiver<Option<Vec<Vec<Option<String>>>>>,
-    ),
+    Asked(Vec<String>, std::sync::mpsc::Receiver<Option<Rows>>),
     Known(HashMap<String, background::ExtensionControl>),
 }
 
@@ -405,9 +405,10 @@ impl ApplySession {
         Ok(outcome)
     }
 
-    /// The extensions the document's `CREATE EXTENSION` statements name: what creating them
-    /// needs to know ([`Self::apply_privileged`]) is read now in the background, while the
-    /// statements before them run, instead of when each is created. Reading it takes the
+    /// The extensions pgspec expects to create for the document (its `CREATE EXTENSION`
+    /// statements, the fixes of statements that use an extension's objects): what creating
+    /// them needs to know ([`Self::apply_privileged`]) is read now in the background, while
+    /// the statements before them run, instead of when each is created. Reading it takes the
     /// server ~15 ms with PostGIS installed, whatever the names.
     pub fn expect_extensions(&mut self, names: Vec<String>) {
         let Some(background) = &self.background else {

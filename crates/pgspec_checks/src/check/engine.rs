@@ -94,11 +94,6 @@ impl<'a> Engine<'a> {
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
             plain_indexes: fixes::FixContext::plain_indexes(statements),
         };
-        // Roles are cluster-wide: one that exists before this run (another document's `up`,
-        // the platform shim) is not the document's duplicate.
-        let roles_before = crate::postgres::catalog::role_names(session)?
-            .into_iter()
-            .collect();
         let safety: Vec<Safety> = statements
             .iter()
             .map(|s| statement_safety(s, session.database()))
@@ -109,6 +104,11 @@ impl<'a> Engine<'a> {
             &creators,
             &fix_context.available_extensions,
         ));
+        // Roles are cluster-wide: one that exists before this run (another document's `up`,
+        // the platform shim) is not the document's duplicate.
+        let roles_before = crate::postgres::catalog::role_names(session)?
+            .into_iter()
+            .collect();
         Ok(Self {
             doc,
             statements,

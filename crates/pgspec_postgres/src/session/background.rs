@@ -1,8 +1,9 @@
 //! A third connection of a session, superuser like `admin` and set up the same, opened in the
-//! background while the session opens: pgspec's own slow queries run on it while the
-//! document's statements go on (the extensions' control files, [`ApplySession::expect_extensions`]),
-//! and the catalog then reads half of its queries on it instead of opening one
-//! ([`ApplySession::admin_opener`]).
+//! background while the session opens: pgspec's own queries run on it meanwhile (the
+//! server's available extensions while the other two connections open; the control files of
+//! the extensions the document will create, [`ApplySession::expect_extensions`], while its
+//! first statements run), and the catalog then reads half of its queries on it instead of
+//! opening one ([`ApplySession::admin_opener`]). Only pgspec's own queries run on it.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
