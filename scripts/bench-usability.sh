@@ -7,13 +7,22 @@
 # Runs alternate (pgspec, reference, pgspec, …) so load on the machine falls on both sides.
 # Usage: scripts/bench-usability.sh [RUNS]   (needs squawk on PATH: `pip install squawk-cli`;
 # GNU time at /usr/bin/time; psql). PGSPEC_BIN=path measures that binary instead of this
-# tree's release build (e.g. an older commit's, for a before/after).
+# tree's release build (e.g. an older commit's, for a before/after). PGSPEC_BASE_BIN=path also
+# measures that binary in part 1, its runs alternating with the other's on the same cluster, so
+# load falls on both (a before/after in the same minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
 if [ -z "${PGSPEC_BIN:-}" ]; then cargo build --release --quiet; fi
 bin=${PGSPEC_BIN:-$PWD/target/release/pgspec}
-work=$(mktemp -d /tmp/pgsu.XXXX)
+base=${PGSPEC_BASE_BIN:-}
+# The cluster lives where pgspec's private cluster does by default: in memory (/dev/shm) when
+# the machine has it.
+parent=/tmp
+if awk '$2 == "/dev/shm" && $3 == "tmpfs" { found = 1 } END { exit !found }' /proc/mounts 2>/dev/null; then
+  parent=/dev/shm
+fi
+work=$(mktemp -d "$parent/pgsu.XXXX")
 chmod 755 "$work"   # the server runs as the `postgres` OS user
 home=$work/cluster
 trap '$bin cluster destroy --cluster-dir "$home" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
@@ -38,8 +47,13 @@ load
 doc=seeds/repaired/000_1c0bd6538ded23d5.txt
 sql_blocks "$doc" > "$work/seed000.sql"
 $bin check --cluster-dir "$home" --format json "$doc" >/dev/null || true   # warm-up
-p=(); s=()
+if [ -n "$base" ]; then $base check --cluster-dir "$home" --format json "$doc" >/dev/null || true; fi
+p=(); s=(); b=()
 for _ in $(seq "$runs"); do
+  if [ -n "$base" ]; then
+    t0=$(now); $base check --cluster-dir "$home" --format json "$doc" >/dev/null || true; t1=$(now)
+    b+=("$(ms "$t0" "$t1")")
+  fi
   t0=$(now); $bin check --cluster-dir "$home" --format json "$doc" >/dev/null || true; t1=$(now)
   p+=("$(ms "$t0" "$t1")")
   t0=$(now); "$squawk" "$work/seed000.sql" >/dev/null 2>&1 || true; t1=$(now)
@@ -49,6 +63,11 @@ pm=$(printf '%s\n' "${p[@]}" | median); sm=$(printf '%s\n' "${s[@]}" | median)
 echo "pgspec check: ${pm} ms (runs: ${p[*]})"
 echo "squawk:       ${sm} ms (runs: ${s[*]})"
 awk -v a="$pm" -v b="$sm" 'BEGIN { if (b > 0) printf "ratio: %.1fx (target: within 5x)\n", a / b }'
+if [ -n "$base" ]; then
+  bm=$(printf '%s\n' "${b[@]}" | median)
+  echo "base ($base): ${bm} ms (runs: ${b[*]})"
+  awk -v a="$bm" -v b="$sm" 'BEGIN { if (b > 0) printf "base ratio: %.1fx\n", a / b }'
+fi
 load
 
 echo

@@ -150,7 +150,23 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         .iter()
         .map(|p| lint_config_for(args, p))
         .collect::<Result<Vec<_>>>()?;
-    let server = server_for(args.db.as_deref(), &args.server)?;
+    // The first document is extracted while the server gets ready (locating the binaries,
+    // the ping and the orphan sweep mostly wait on other processes).
+    let extract = |(path, bytes): (String, Vec<u8>)| {
+        pgspec::diagnostics::stage::document(&path);
+        let extracted = pipeline::extract_as(&bytes, SourceKind::of_path(Path::new(&path)));
+        (path, extracted)
+    };
+    let mut inputs = inputs.into_iter();
+    let (server, first) = std::thread::scope(|scope| {
+        let server = scope.spawn(|| server_for(args.db.as_deref(), &args.server));
+        let first = inputs.next().map(extract);
+        let server = server
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (server, first)
+    });
+    let server = server?;
     let options = CheckOptions {
         retry_forward_references: !args.no_reorder,
         ..CheckOptions::default()
@@ -166,11 +182,10 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
     let mut json_docs = Vec::new();
     let mut sarif_docs = Vec::new();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for ((path, bytes), config) in inputs.into_iter().zip(&configs) {
-        pgspec::diagnostics::stage::document(&path);
-        let extracted =
-            pipeline::extract_as(&bytes, SourceKind::of_path(std::path::Path::new(&path)));
+    // Buffered: a JSON report is thousands of lines, a write each otherwise.
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let documents = first.into_iter().chain(inputs.map(extract));
+    for ((path, extracted), config) in documents.zip(&configs) {
         let options = CheckOptions {
             progress: crate::progress::statement_bar(&path),
             ..options.clone()
@@ -247,6 +262,8 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
                 next_after_check(&report, &path, args.db.as_deref())
             )?;
         }
+        // Each document's findings as soon as they are known.
+        out.flush()?;
     }
     if args.format == Format::Json {
         let value = json_envelope(
@@ -264,6 +281,7 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &render_sarif(&files, env!("CARGO_PKG_VERSION")))?;
         writeln!(out)?;
     }
+    out.flush()?;
     if unreadable {
         return Ok(ExitCode::from(2));
     }

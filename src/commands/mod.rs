@@ -161,7 +161,7 @@ impl FailOn {
 pub(crate) fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> {
     if let Some(url) = db {
         let server = Server::Url(url.to_string());
-        server.terminate_orphans();
+        terminate_orphans_meanwhile(&server);
         return Ok(server);
     }
     let bins = PgBinaries::locate(args.pg_bin.as_deref())?;
@@ -172,8 +172,15 @@ pub(crate) fn server_for(db: Option<&str>, args: &ServerArgs) -> Result<Server> 
     let cluster =
         Cluster::ensure(&root, &bins).context("starting the private PostgreSQL cluster")?;
     let server = Server::Embedded(cluster);
-    server.terminate_orphans();
+    terminate_orphans_meanwhile(&server);
     Ok(server)
+}
+
+/// The backends that dead pgspec runs left are ended while the command starts its work.
+fn terminate_orphans_meanwhile(server: &Server) {
+    if let Ok(config) = server.config(&server.maintenance_dbname()) {
+        pgspec::postgres::orphans::terminate_orphans_meanwhile(config);
+    }
 }
 
 /// The document's path for `up`'s identity check (none for standard input).

@@ -1589,7 +1589,7 @@ fn a_batch_applies_a_run_and_gives_each_statement_its_own_notices() {
 }
 
 #[test]
-fn a_batch_keeps_what_applied_before_a_failure_and_leaves_the_failure_to_run_alone() {
+fn a_batch_keeps_what_applied_before_a_failure_and_judges_a_failure_about_the_statement() {
     let db = scratch(&url_server());
     let mut s = db.session().expect("session");
     let statements = statements_of(
@@ -1598,8 +1598,12 @@ fn a_batch_keeps_what_applied_before_a_failure_and_leaves_the_failure_to_run_alo
          INSERT INTO a VALUES ('not a number');\n\
          CREATE TABLE b (x int);",
     );
-    let outcomes = s.apply_batch(&statements).expect("batch");
-    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    let mut outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+    // The failure reports its own position, in its own text.
+    let error = failed(outcomes.pop().expect("third"));
+    assert_eq!(error.sqlstate, "22P02");
+    assert_eq!(error.position, Some(23), "{error:?}");
     outcomes.into_iter().for_each(|o| drop(applied(o)));
     let tables = |s: &mut pgspec::postgres::ApplySession| {
         s.query_strings(
@@ -1609,14 +1613,42 @@ fn a_batch_keeps_what_applied_before_a_failure_and_leaves_the_failure_to_run_alo
         .expect("query")
     };
     assert_eq!(tables(&mut s), vec![vec![Some("a".to_string())]]);
-    // Run alone, the failure reports its own position, in its own text.
-    let error = failed(s.apply_statement(&statements[2]).expect("apply"));
-    assert_eq!(error.sqlstate, "22P02");
-    assert_eq!(error.position, Some(23), "{error:?}");
+    // Run alone, it reports the same.
+    let alone = failed(s.apply_statement(&statements[2]).expect("apply"));
+    assert_eq!(alone, error);
     let rest = s.apply_batch(&statements[3..]).expect("batch");
     assert!(rest.is_empty(), "one statement goes alone: {rest:?}");
     applied(s.apply_statement(&statements[3]).expect("apply"));
     assert_eq!(tables(&mut s), vec![vec![Some("a,b".to_string())]]);
+}
+
+#[test]
+fn a_batch_leaves_a_failure_that_may_depend_on_its_block_to_run_alone() {
+    let db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
+    // A function's own error may depend on the transaction it runs in.
+    applied(
+        s.apply(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             RAISE EXCEPTION 'refused'; END $$",
+        )
+        .expect("apply"),
+    );
+    applied(
+        s.apply("CREATE TRIGGER refuse BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION refuse()")
+            .expect("apply"),
+    );
+    let statements = statements_of(
+        "CREATE TABLE before_it (x int);\n\
+         INSERT INTO t VALUES (1);\n\
+         CREATE TABLE after_it (x int);",
+    );
+    let outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    applied(outcomes.into_iter().next().expect("first"));
+    let error = failed(s.apply_statement(&statements[1]).expect("apply"));
+    assert_eq!(error.sqlstate, "P0001", "{error:?}");
 }
 
 #[test]
@@ -1700,11 +1732,13 @@ fn a_batch_checks_deferred_constraints_with_the_statement_that_broke_them() {
          INSERT INTO c VALUES (1);\n\
          CREATE TABLE z (x int);",
     );
-    let outcomes = s.apply_batch(&statements).expect("batch");
-    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
-    // Alone, the row is refused at the statement's own commit, as in the batch.
-    let error = failed(s.apply_statement(&statements[2]).expect("apply"));
+    let mut outcomes = s.apply_batch(&statements).expect("batch");
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+    let error = failed(outcomes.pop().expect("third"));
     assert_eq!(error.sqlstate, "23503", "{error:?}");
+    // Alone, the row is refused at the statement's own commit, as in the batch.
+    let alone = failed(s.apply_statement(&statements[2]).expect("apply"));
+    assert_eq!(alone, error);
     // The session still batches.
     let outcomes = s.apply_batch(&statements_of(
         "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1);",

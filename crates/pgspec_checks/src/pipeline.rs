@@ -195,17 +195,8 @@ pub fn check_all(
         options,
     )?;
     annotate_generated(&extracted.statements, &mut report);
-    // Drift against what the SQL created; the statements' own text when the catalog cannot be
-    // read.
     // The one catalog, read once: drift's SQL side and lint's rules both come from it.
     let db_catalog = session.modelled_catalog();
-    let catalog = db_catalog
-        .as_ref()
-        .map_or_else(
-            |_| SqlSide::from_statements(&extracted.statements),
-            SqlSide::from_catalog,
-        )
-        .with_refused_tables(&extracted.statements);
     // What the lint rules need from the server, asked while the database is there.
     // Lint reads the catalog: without it, no lint (as before, the error).
     let db_catalog = match db_catalog {
@@ -223,6 +214,15 @@ pub fn check_all(
     drop(session);
     let dropping = JoinOnDrop(Some(std::thread::spawn(move || drop(scratch))));
     stage::enter("drift");
+    // Drift against what the SQL created; the statements' own text when the catalog cannot be
+    // read. Worked out while the database is dropped, not before.
+    let catalog = db_catalog
+        .as_ref()
+        .map_or_else(
+            |_| SqlSide::from_statements(&extracted.statements),
+            SqlSide::from_catalog,
+        )
+        .with_refused_tables(&extracted.statements);
     let drift = drift::drift(
         &extracted.document,
         &extracted.schema,

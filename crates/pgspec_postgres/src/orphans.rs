@@ -74,6 +74,17 @@ pub fn terminate_orphans(admin: &mut postgres::Client) -> usize {
     ended
 }
 
+/// [`terminate_orphans`] on a connection of its own to the server `config` names, in the
+/// background: nothing a command does depends on those backends being gone, so it goes on
+/// meanwhile (a command that ends first may leave them to the next).
+pub fn terminate_orphans_meanwhile(config: postgres::Config) {
+    std::thread::spawn(move || {
+        if let Ok(mut admin) = config.connect(NoTls) {
+            terminate_orphans(&mut admin);
+        }
+    });
+}
+
 /// End this process's own backends (but the one of `admin`).
 pub fn terminate_own(admin: &mut postgres::Client) -> usize {
     let Ok(rows) = admin.query(

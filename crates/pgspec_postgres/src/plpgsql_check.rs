@@ -38,24 +38,28 @@ pub fn plpgsql_check(
     if targets.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let available = session.query_strings(
-        "SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_available_extensions WHERE name = 'plpgsql_check')::text, \
-                (SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension WHERE extname = 'plpgsql_check')::text",
-    )?;
-    let flag = |i: usize| {
-        available
-            .first()
-            .and_then(|r| r.get(i).cloned().flatten())
-            .as_deref()
-            == Some("1")
-    };
-    if !flag(0) {
+    if !session
+        .available_extensions()?
+        .iter()
+        .any(|name| name == "plpgsql_check")
+    {
         return Ok(None);
     }
-    let installed_before = flag(1);
+    // The schema of the document's own plpgsql_check, when it installed one.
+    let installed = session
+        .query_strings(
+            "SELECT n.nspname FROM pg_catalog.pg_extension e \
+             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname = 'plpgsql_check'",
+        )?
+        .into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next().flatten());
+    let installed_before = installed.is_some();
+    // pgspec's own statements, which create no role and leave no transaction open.
     if !installed_before
         && !session
-            .apply_as_superuser(&format!(
+            .apply_own_as_superuser(&format!(
                 "CREATE SCHEMA IF NOT EXISTS {LINT_SCHEMA}; \
                  CREATE EXTENSION plpgsql_check SCHEMA {LINT_SCHEMA}; \
                  GRANT USAGE ON SCHEMA {LINT_SCHEMA} TO {}",
@@ -65,16 +69,7 @@ pub fn plpgsql_check(
     {
         return Ok(None);
     }
-    let schema = session
-        .query_strings(
-            "SELECT n.nspname FROM pg_catalog.pg_extension e \
-             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
-             WHERE e.extname = 'plpgsql_check'",
-        )?
-        .into_iter()
-        .next()
-        .and_then(|row| row.into_iter().next().flatten())
-        .unwrap_or_else(|| LINT_SCHEMA.to_owned());
+    let schema = installed.unwrap_or_else(|| LINT_SCHEMA.to_owned());
     let mut out = Vec::new();
     for (function, relid) in targets {
         let sql = format!(
@@ -106,7 +101,7 @@ pub fn plpgsql_check(
     }
     if !installed_before {
         // Leave the database as `check` made it.
-        session.apply_as_superuser(&format!(
+        session.apply_own_as_superuser(&format!(
             "DROP EXTENSION IF EXISTS plpgsql_check; DROP SCHEMA IF EXISTS {LINT_SCHEMA}"
         ))?;
     }

@@ -108,10 +108,14 @@ impl Engine<'_> {
             .replacement
             .clone()
             .unwrap_or_else(|| stmt.text.clone());
-        if !matches!(
-            safety::assess_in(&text, Some(self.session.database())),
-            Safety::Document
-        ) {
+        // Parsed once: for its safety, and to tell whether running it may leave a transaction
+        // block to close.
+        let tree = crate::sql::ast::parse(&text);
+        let text_safety = match &tree {
+            Some(tree) => safety::assess_tree(tree, Some(self.session.database())),
+            None => Safety::Document,
+        };
+        if !matches!(text_safety, Safety::Document) {
             // A fixed text is derived from the document's: it runs as the document or not at all.
             self.fixes.insert(i, plan.fix);
             return Ok(State::Failed(err, verdict));
@@ -140,16 +144,18 @@ impl Engine<'_> {
             _ if text.trim().is_empty() => Some(Outcome::Applied {
                 notices: Vec::new(),
             }),
-            StatementKind::Schema | StatementKind::Data => {
-                Some(survive_lost_connection(self.session.apply(&text))?)
-            }
+            StatementKind::Schema | StatementKind::Data => Some(survive_lost_connection(
+                self.session.apply_parsed(&text, tree.as_deref()),
+            )?),
             // A schedule is validated again, now that the fix created what it needs.
             StatementKind::Operation if stmt.cron_schedule().is_some() => {
                 Some(self.validate_cron_job(i)?)
             }
             _ => match validation_mode(stmt) {
                 Validation::Prepare => Some(survive_lost_connection(self.session.prepare(&text))?),
-                Validation::Execute => Some(survive_lost_connection(self.session.apply(&text))?),
+                Validation::Execute => Some(survive_lost_connection(
+                    self.session.apply_parsed(&text, tree.as_deref()),
+                )?),
                 Validation::None => None,
             },
         };

@@ -166,6 +166,15 @@ pub fn quoted_names(message: &str) -> Vec<String> {
     out
 }
 
+/// The extension that provides the object a statement uses (as [`extension_for`] matches the
+/// names in an error): a fix creates it when the statement fails for want of the object.
+pub(super) fn extension_providing(object: &crate::sql::ObjectName) -> Option<&'static str> {
+    EXTENSION_PROVIDERS
+        .iter()
+        .find(|(needle, _)| object.schema.as_deref() == Some(needle) || object.name == *needle)
+        .map(|(_, ext)| *ext)
+}
+
 fn extension_for(names: &[(Option<String>, String)], message: &str) -> Option<&'static str> {
     let lower = message.to_lowercase();
     if lower.contains("no default operator class for access method \"gist\"") {

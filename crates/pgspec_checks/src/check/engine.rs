@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostics::{Category, PgDetails};
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError, Outcome, PrivilegeCheck};
-use crate::sql::safety::Safety;
+use crate::sql::safety::{PrivilegedOp, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
 use super::categorize::{self, categorize};
@@ -17,6 +17,42 @@ use super::report::SqlEntry;
 use super::state::{survive_lost_connection, Engine, State};
 use super::validation::{validation_mode, Validation};
 use super::CheckOptions;
+
+/// The installed extensions pgspec will likely create for the document: those its statements
+/// create, and those whose objects it uses without creating them (a fix creates the
+/// extension when such a statement fails). pg_cron aside: on the private cluster it lives in
+/// another database, and nothing is created.
+fn expected_extensions(
+    statements: &[Statement],
+    safety: &[Safety],
+    creators: &HashMap<String, Vec<usize>>,
+    available: &HashSet<String>,
+) -> Vec<String> {
+    let created = statements
+        .iter()
+        .zip(safety)
+        .filter(|(s, _)| matches!(s.kind, StatementKind::Schema | StatementKind::Data))
+        .filter_map(|(_, safety)| match safety {
+            Safety::Privileged {
+                op: PrivilegedOp::CreateExtension { name, .. },
+                ..
+            } => Some(name.clone()),
+            _ => None,
+        });
+    let used = statements
+        .iter()
+        .flat_map(|s| &s.facts.references)
+        .filter(|o| !creators.contains_key(&o.name))
+        .filter_map(categorize::extension_providing)
+        .map(str::to_owned);
+    let mut names: Vec<String> = created
+        .chain(used)
+        .filter(|name| name != "pg_cron" && available.contains(name))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
 
 impl<'a> Engine<'a> {
     pub(super) fn new(
@@ -58,14 +94,20 @@ impl<'a> Engine<'a> {
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
             plain_indexes: fixes::FixContext::plain_indexes(statements),
         };
+        let safety: Vec<Safety> = statements
+            .iter()
+            .map(|s| statement_safety(s, session.database()))
+            .collect();
+        session.expect_extensions(expected_extensions(
+            statements,
+            &safety,
+            &creators,
+            &fix_context.available_extensions,
+        ));
         // Roles are cluster-wide: one that exists before this run (another document's `up`,
         // the platform shim) is not the document's duplicate.
         let roles_before = crate::postgres::catalog::role_names(session)?
             .into_iter()
-            .collect();
-        let safety = statements
-            .iter()
-            .map(|s| statement_safety(s, session.database()))
             .collect();
         Ok(Self {
             doc,
@@ -98,8 +140,9 @@ impl<'a> Engine<'a> {
     }
 
     /// Every statement once, in document order. Runs of plain statements go to the server
-    /// together ([`ApplySession::apply_batch`]); a statement the batch did not judge (it
-    /// failed there, or may not go in one) runs alone, exactly as it always did.
+    /// together ([`ApplySession::apply_batch`]), which judges them as if each ran alone; a
+    /// statement the batch did not judge (it failed there in a way that may depend on the
+    /// batch, or may not go in one) runs alone, exactly as it always did.
     pub(super) fn first_pass(&mut self) -> Result<(), ClusterError> {
         let total = self.statements.len();
         let mut i = 0;

@@ -17,9 +17,14 @@
 //! When every statement applied and every marker arrived, a second round trip commits. When
 //! statement `k` failed, the savepoint `pgspec_batch_k` must still exist (the earlier ones were
 //! released): rolling back to it proves the markers told the truth, and the statements before
-//! `k` are committed. Statement `k` itself is then run alone by the caller, so its verdict,
-//! notices and error position are exactly those of a statement run by itself — except a
-//! statement stopped for time, whose verdict is kept (running it again would wait again).
+//! `k` are committed. Statement `k` keeps the batch's verdict when its error is about the
+//! statement itself (its SQLSTATE class: a missing or duplicate object, bad data, a broken
+//! constraint, an unsupported feature, …), with the error's position made relative to its
+//! text, which is what it would report alone; and when it was stopped for time (running it
+//! again would wait again). Any other error (about the transaction, locks, resources, or a
+//! function's own `RAISE`, which may depend on the block around it) leaves statement `k` to
+//! be run alone by the caller, so its verdict, notices and error position are exactly those
+//! of a statement run by itself.
 //! Whenever the replies do not add up, the whole transaction is rolled back and the caller
 //! goes one statement at a time: nothing of a batch is kept that was not proven.
 //!
@@ -152,6 +157,17 @@ fn long_identifier(text: &str) -> bool {
     quotes.windows(2).any(|w| w[1] - w[0] > MAX_IDENTIFIER + 1)
 }
 
+/// Whether an error of SQLSTATE `sqlstate` says the same of a statement in a batch as of the
+/// statement alone: classes about the statement and the objects and rows it works on (feature
+/// not supported, data, integrity, syntax and access, check option, dependent privileges),
+/// not about the transaction, resources, locks, the server or a function's own `RAISE`.
+fn own_error(sqlstate: &str) -> bool {
+    matches!(
+        sqlstate.get(..2),
+        Some("0A" | "22" | "23" | "2B" | "42" | "44")
+    )
+}
+
 fn savepoint(k: usize) -> String {
     format!("pgspec_batch_{k}")
 }
@@ -186,9 +202,9 @@ impl ApplySession {
     /// Apply the leading run of `statements` that can go together ([`batchable`]; at most a
     /// few hundred) as the document's role, in as few round trips as possible. Returns the
     /// verdicts of the statements that were judged, in order: a prefix of `statements`, every
-    /// one applied (and committed) except possibly the last, which failed for time (cancelled
-    /// or terminated). The statement after the prefix, if any, has not been judged (it failed,
-    /// or cannot go in a batch, or the batch was given up): run it alone with
+    /// one applied (and committed) except possibly the last, which failed (for time, or with
+    /// an error about itself). The statement after the prefix, if any, has not been judged (it
+    /// failed otherwise, or cannot go in a batch, or the batch was given up): run it alone with
     /// [`Self::apply_statement`], then call this again for the rest. An empty result means
     /// nothing changed.
     ///
@@ -304,25 +320,31 @@ impl ApplySession {
                     .take(k)
                     .map(|notices| Outcome::Applied { notices })
                     .collect();
-                if db.code().code() == "57014" {
-                    // Stopped for time: run alone it would wait as long again.
-                    let mut error = pg_details(db);
-                    let length = statements[k].text.chars().count();
-                    error.position = error
-                        .position
-                        .map(|p| (p as usize).checked_sub(starts[k]))
-                        .and_then(|p| p.filter(|&p| p >= 1 && p <= length))
-                        .and_then(|p| u32::try_from(p).ok());
-                    if let (Some(stop), None) = (stopped, &error.hint) {
-                        error.hint = Some(stop.to_string());
-                    }
-                    let context = ErrorContext::from_db_error(db);
-                    self.last_error_context = (!context.is_empty()).then_some(context);
-                    outcomes.push(Outcome::Failed {
-                        error,
-                        notices: last,
-                    });
+                let mut error = pg_details(db);
+                let length = statements[k].text.chars().count();
+                let position = error
+                    .position
+                    .map(|p| (p as usize).checked_sub(starts[k]))
+                    .map(|p| p.filter(|&p| p >= 1 && p <= length));
+                // Stopped for time: run alone it would wait as long again. Otherwise the
+                // batch's error is the statement's own when its kind cannot depend on the
+                // transaction around it, and it points inside the statement.
+                let stopped_for_time = db.code().code() == "57014";
+                let about_itself =
+                    own_error(&error.sqlstate) && position.is_none_or(|p| p.is_some());
+                if !(stopped_for_time || about_itself) {
+                    return Ok(outcomes);
                 }
+                error.position = position.flatten().and_then(|p| u32::try_from(p).ok());
+                if let (Some(stop), None) = (stopped, &error.hint) {
+                    error.hint = Some(stop.to_string());
+                }
+                let context = ErrorContext::from_db_error(db);
+                self.last_error_context = (!context.is_empty()).then_some(context);
+                outcomes.push(Outcome::Failed {
+                    error,
+                    notices: last,
+                });
                 Ok(outcomes)
             }
         }

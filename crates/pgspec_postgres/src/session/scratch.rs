@@ -333,6 +333,13 @@ impl ScratchDatabase {
         // Both at once: the first connections to a new database build its catalog caches,
         // a few milliseconds each.
         let (admin_config, admin_settings) = (self.admin.clone(), settings.clone());
+        // Its notices are nobody's: it runs only pgspec's own queries.
+        let mut background_config = self.admin.clone();
+        background_config.notice_callback(|_| {});
+        let background = background::Background::open(background_config, settings.clone());
+        // Every check asks first which extensions the server has: read while the session's
+        // other connections open.
+        let available = background.ask(|client| simple_rows(client, AVAILABLE_EXTENSIONS).ok());
         let (admin, app) = std::thread::scope(|scope| {
             let admin = scope.spawn(move || Conn::open(admin_config, admin_settings, None));
             let app = Conn::open(self.app.clone(), settings.clone(), Some(deadline.stepper()));
@@ -352,6 +359,9 @@ impl ScratchDatabase {
             watchdog_after: watchdog_after(self.statement_timeout),
             last_error_context: None,
             batching_off: false,
+            background: Some(background),
+            extension_controls: ExtensionControls::Unknown,
+            available_extensions: AvailableExtensions::Asked(available),
         })
     }
 

@@ -1,0 +1,120 @@
+//! A third connection of a session, superuser like `admin` and set up the same, opened in the
+//! background while the session opens: pgspec's own queries run on it meanwhile (the
+//! server's available extensions while the other two connections open; the control files of
+//! the extensions the document will create, [`ApplySession::expect_extensions`], while its
+//! first statements run), and the catalog then reads half of its queries on it instead of
+//! opening one ([`ApplySession::admin_opener`]). Only pgspec's own queries run on it.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use super::*;
+
+type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// How long the connection has to answer an empty query before it is given up.
+const ANSWER_BOUND: Duration = Duration::from_secs(5);
+
+/// The connection, owned by a thread that runs the jobs it is given in order.
+pub(super) struct Background {
+    jobs: Option<mpsc::Sender<Job>>,
+    worker: Option<std::thread::JoinHandle<Option<Client>>>,
+}
+
+impl Background {
+    /// Open the connection on a thread of its own (`None` there when it cannot: every job is
+    /// then dropped unrun, and its asker does the work itself).
+    pub(super) fn open(config: postgres::Config, setup: String) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let worker = std::thread::spawn(move || {
+            let mut client = Conn::connect(&config, &setup).ok()?;
+            for job in queue {
+                job(&mut client);
+            }
+            Some(client)
+        });
+        Background {
+            jobs: Some(jobs),
+            worker: Some(worker),
+        }
+    }
+
+    /// Run `query` on the connection after the jobs given before; its answer arrives on the
+    /// receiver (which hears nothing when the connection could not be opened or is gone).
+    pub(super) fn ask<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&mut Client) -> T + Send + 'static,
+    ) -> mpsc::Receiver<T> {
+        let (answer, answered) = mpsc::channel();
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Box::new(move |client: &mut Client| {
+                let _ = answer.send(query(client));
+            }));
+        }
+        answered
+    }
+
+    /// The connection, once the jobs given are done, if it still answers (`None` when it
+    /// could not be opened or was ended meanwhile: by an interrupted run's cleanup, say, whose
+    /// error the run would otherwise report first).
+    pub(super) fn into_client(mut self) -> Option<Client> {
+        self.finish()
+            .and_then(|mut client| client.is_valid(ANSWER_BOUND).is_ok().then_some(client))
+    }
+
+    fn finish(&mut self) -> Option<Client> {
+        self.jobs.take();
+        self.worker.take()?.join().ok().flatten()
+    }
+}
+
+impl Drop for Background {
+    /// Closed before the session's end: a scratch database is dropped only once its sessions
+    /// are gone.
+    fn drop(&mut self) {
+        drop(self.finish());
+    }
+}
+
+/// What `CREATE EXTENSION` of an installed extension needs to know: whether it is trusted
+/// (the database's owner may create it) and whether its control file fixes its schema.
+pub(super) type ExtensionControl = (bool, bool);
+
+/// The query that reads [`ExtensionControl`] of the default versions of `names`. The view
+/// reads every extension's control and script files whatever the names (~15 ms with
+/// PostGIS installed), so one query answers for all of them.
+pub(super) fn extension_controls_query(names: &[String]) -> String {
+    let list = names
+        .iter()
+        .map(|n| quote_literal(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT v.name, v.trusted, v.schema IS NOT NULL FROM pg_catalog.pg_available_extension_versions v \
+         JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version \
+         WHERE v.name IN ({list})"
+    )
+}
+
+/// [`ExtensionControl`] of each of `names` from the rows of [`extension_controls_query`]: a
+/// name without a row (not installed) is neither trusted nor of a fixed schema.
+pub(super) fn extension_controls(
+    names: &[String],
+    rows: Vec<Vec<Option<String>>>,
+) -> HashMap<String, ExtensionControl> {
+    let mut controls: HashMap<String, ExtensionControl> =
+        names.iter().map(|n| (n.clone(), (false, false))).collect();
+    // One row a name at most: an extension has one default version.
+    for row in rows {
+        let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
+        if let Some(control) = row
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|n| controls.get_mut(&n))
+        {
+            *control = (flag(1), flag(2));
+        }
+    }
+    controls
+}
