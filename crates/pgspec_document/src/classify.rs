@@ -27,6 +27,35 @@ pub(crate) const OTHER_SQL_LANGS: &[&str] = &[
     "ddl",
 ];
 
+/// Languages whose blocks may well start like SQL and are not (Redis's `SET key value`), or
+/// that pgspec reads as schema sources of their own.
+const NOT_SQL_LANGS: &[&str] = &[
+    "redis",
+    "mermaid",
+    "dbml",
+    "dbdiagram",
+    "prisma",
+    "plantuml",
+    "puml",
+    "cypher",
+    "sparql",
+    "graphql",
+    "kql",
+    "promql",
+    "logql",
+    "cql",
+];
+
+/// Whether a block is tagged with a language that is not SQL and still holds what reads as SQL
+/// (a ```text or ```sh block of `CREATE TABLE …;`): its statements are not applied, which the
+/// document should know.
+pub(crate) fn sql_in_other_block(block: &crate::CodeBlock) -> bool {
+    !block.is_sql
+        && !block.lang.is_empty()
+        && !NOT_SQL_LANGS.contains(&block.lang.as_str())
+        && looks_like_sql(&block.code)
+}
+
 /// Words a SQL statement of a design document starts with.
 const STATEMENT_KEYWORDS: &[&str] = &[
     "CREATE", "ALTER", "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "DROP", "GRANT", "COMMENT",
@@ -134,7 +163,7 @@ fn looks_like_sql(code: &str) -> bool {
 }
 
 /// The first line that is neither blank nor inside a `--` or `/* */` comment, trimmed.
-fn first_code_line(code: &str) -> Option<&str> {
+pub(crate) fn first_code_line(code: &str) -> Option<&str> {
     let mut in_block_comment = false;
     for line in code.lines() {
         let mut rest = line.trim();
@@ -176,6 +205,43 @@ mod tests {
         }
         assert!(!is_sql("typescript", "CREATE TABLE t (id int);"));
         assert!(!is_sql("bash", "psql -c 'SELECT 1;'"));
+    }
+
+    #[test]
+    fn sql_in_a_block_of_another_language_is_told() {
+        let block = |lang: &str, code: &str| crate::CodeBlock {
+            lang: lang.into(),
+            is_sql: is_sql(lang, code),
+            fence: crate::TextRange::empty(0),
+            code: code.into(),
+            source_map: crate::SourceMap {
+                segments: Vec::new(),
+            },
+            closed: true,
+        };
+        assert!(sql_in_other_block(&block(
+            "text",
+            "CREATE TABLE t (id int);"
+        )));
+        assert!(sql_in_other_block(&block(
+            "sh",
+            "INSERT INTO t VALUES (1);"
+        )));
+        // SQL blocks are read; Redis and schema languages are not SQL; prose is not.
+        assert!(!sql_in_other_block(&block(
+            "sql",
+            "CREATE TABLE t (id int);"
+        )));
+        assert!(!sql_in_other_block(&block(
+            "mysql",
+            "CREATE TABLE t (id int);"
+        )));
+        assert!(!sql_in_other_block(&block("redis", "SET k 1;\nDEL k;")));
+        assert!(!sql_in_other_block(&block(
+            "text",
+            "Create a user for the app."
+        )));
+        assert!(!sql_in_other_block(&block("", "CREATE TABLE t (id int);")));
     }
 
     #[test]

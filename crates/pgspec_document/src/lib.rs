@@ -13,7 +13,7 @@ mod lexicon;
 mod mojibake;
 
 use pgspec_diagnostics::text::{LineIndex, TextRange};
-use pgspec_diagnostics::Diagnostic;
+use pgspec_diagnostics::{Category, Code, Diagnostic};
 
 /// How the input bytes were turned into text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +160,24 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
         SourceKind::Sql => (vec![whole_text_block(&text)], Vec::new()),
     };
     diagnostics.extend(fence_diagnostics);
+    diagnostics.extend(
+        blocks
+            .iter()
+            .filter(|b| classify::sql_in_other_block(b))
+            .map(|b| {
+                Diagnostic::new(
+                    Code::SqlInOtherBlock,
+                    Category::Document,
+                    format!(
+                        "this ```{} block holds SQL (`{}`), which pgspec does not read",
+                        b.lang,
+                        classify::first_code_line(&b.code).unwrap_or_default()
+                    ),
+                    b.fence,
+                )
+                .help("tag it ```sql to have it applied and checked; leave it if it is not part of the design")
+            }),
+    );
     let document = Document {
         line_index: LineIndex::new(&text),
         text,
