@@ -25,8 +25,7 @@ use super::{edit_plan, is_ident_byte, skip_ws, word_at, word_positions};
 
 mod sql_server;
 use sql_server::{
-    brackets, clustered, filegroup, sql_server_index, sql_server_traits, sqlite_table_options,
-    unquote_brackets,
+    brackets, clustered, filegroup, sql_server_index, sql_server_traits, unquote_brackets,
 };
 
 /// What one element of the table's list is.
@@ -277,6 +276,33 @@ fn unquote_backticks(text: &str) -> String {
         }
     }
     out
+}
+
+/// SQLite's `WITHOUT ROWID` and `STRICT` after the list (PostgreSQL's tables have no rowid
+/// and always check their types).
+fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut p = skip_ws(lower, from);
+    let start = p;
+    loop {
+        if word_at(lower, p, "without") {
+            let q = skip_ws(lower, p + "without".len());
+            if !word_at(lower, q, "rowid") {
+                break;
+            }
+            p = skip_ws(lower, q + "rowid".len());
+        } else if word_at(lower, p, "strict") {
+            p = skip_ws(lower, p + "strict".len());
+        } else {
+            break;
+        }
+        if lower[p..].starts_with(',') {
+            p = skip_ws(lower, p + 1);
+        }
+    }
+    if p > start {
+        rw.edit(start..p.min(end), "", "SQLite's table options");
+    }
 }
 
 /// The elements of the list between `open` and `close`, split at top-level commas.

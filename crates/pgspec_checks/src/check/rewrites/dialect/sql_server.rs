@@ -1,5 +1,6 @@
-//! SQL Server's and SQLite's own words in a `CREATE TABLE` or `CREATE INDEX` (the rest of
-//! their dialects goes through the same elements and columns as MySQL's, in [`super`]).
+//! SQL Server's own words in a `CREATE TABLE` or `CREATE INDEX`: `[names]`, `dbo.`,
+//! `[NON]CLUSTERED`, storage clauses (the rest of its dialect goes through the same elements
+//! and columns as MySQL's, in [`super`]).
 
 use std::ops::Range;
 
@@ -164,33 +165,6 @@ pub(super) fn filegroup(lower: &str, from: usize, rw: &mut Rewrite) {
     }
     if p > start {
         rw.edit(start..p.min(end), "", "SQL Server's storage clauses");
-    }
-}
-
-/// SQLite's `WITHOUT ROWID` and `STRICT` after the list (PostgreSQL's tables have no rowid
-/// and always check their types).
-pub(super) fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
-    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
-    let mut p = skip_ws(lower, from);
-    let start = p;
-    loop {
-        if word_at(lower, p, "without") {
-            let q = skip_ws(lower, p + "without".len());
-            if !word_at(lower, q, "rowid") {
-                break;
-            }
-            p = skip_ws(lower, q + "rowid".len());
-        } else if word_at(lower, p, "strict") {
-            p = skip_ws(lower, p + "strict".len());
-        } else {
-            break;
-        }
-        if lower[p..].starts_with(',') {
-            p = skip_ws(lower, p + 1);
-        }
-    }
-    if p > start {
-        rw.edit(start..p.min(end), "", "SQLite's table options");
     }
 }
 
