@@ -154,9 +154,19 @@ impl Catalog {
     }
     /// The table `schema.name`.
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.tables
-            .iter()
-            .find(|t| t.schema == schema && t.name == name)
+        // Read tables come in (schema, name) order (byte order, as `name` sorts): a binary
+        // search finds them; a catalog built otherwise is searched in full when it misses.
+        let key = (schema, name);
+        let at = self
+            .tables
+            .partition_point(|t| (t.schema.as_str(), t.name.as_str()) < key);
+        match self.tables.get(at) {
+            Some(t) if t.schema == schema && t.name == name => Some(t),
+            _ => self
+                .tables
+                .iter()
+                .find(|t| t.schema == schema && t.name == name),
+        }
     }
 
     /// The table written `name` or `schema.name` (an unqualified name is looked up in
