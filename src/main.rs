@@ -169,6 +169,11 @@ fn main() -> ExitCode {
     bound_time(&cli);
     stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
     panic::guarded(|| match run(cli) {
+        // Past --timeout the timer's thread ends the statements (often why this failed),
+        // removes the scratch databases, reports and exits.
+        _ if pgspec::postgres::CommandTimer::expired() => loop {
+            std::thread::park();
+        },
         Ok(code) => code,
         Err(err) if panic::is_broken_pipe_error(&err) => ExitCode::SUCCESS,
         Err(err) => {

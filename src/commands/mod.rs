@@ -31,7 +31,8 @@ pub(crate) struct ServerArgs {
     /// `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
     #[arg(long, value_name = "DIR", global = true)]
     pg_bin: Option<PathBuf>,
-    /// Where the private cluster lives (default: $PGSPEC_HOME or /tmp/pgspec-<uid>).
+    /// Where the private cluster lives (default: $PGSPEC_HOME, else /dev/shm/pgspec-<uid> in
+    /// memory when /dev/shm is a tmpfs, else /tmp/pgspec-<uid>).
     #[arg(long, value_name = "DIR", global = true)]
     cluster_dir: Option<PathBuf>,
 }

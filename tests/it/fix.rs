@@ -138,17 +138,47 @@ fn a_plain_sql_file_is_checked_and_fixed_at_its_own_lines() {
 #[test]
 fn a_mysql_schema_is_rewritten_and_then_applies() {
     let _guard = crate::check::seed_lock();
-    let url = shared_cluster().url("postgres");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("shop.sql");
-    std::fs::write(
-        &path,
+    let text = rewritten_then_applied(
+        "shop.sql",
         "CREATE TABLE `customers` (\n  `id` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT,\n  `email` VARCHAR(255) NOT NULL,\n  `is_vip` TINYINT(1) DEFAULT 0,\n  `created_at` DATETIME DEFAULT CURRENT_TIMESTAMP,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_email` (`email`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
          CREATE TABLE orders (\n  id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n  customer_id INT UNSIGNED NOT NULL,\n  status ENUM('new','paid') NOT NULL DEFAULT 'new',\n  FOREIGN KEY (customer_id) REFERENCES customers(id),\n  INDEX idx_orders_customer (customer_id)\n);\n",
-    )
-    .expect("write");
+        2,
+        &["`", "AUTO_INCREMENT", "UNSIGNED", "ENGINE", "TINYINT", "ENUM"],
+    );
+    assert!(
+        text.contains("CREATE UNIQUE INDEX uq_email ON customers (email);"),
+        "{text}"
+    );
+}
+
+/// A schema carried over from SQL Server (`[names]`, `dbo.`, `IDENTITY(1,1)`, `BIT`,
+/// `NVARCHAR(MAX)`, `NONCLUSTERED`, `ON [PRIMARY]`): `fix` rewrites it and the fixed file applies
+/// with no error left.
+#[test]
+fn a_sql_server_schema_is_rewritten_and_then_applies() {
+    let text = rewritten_then_applied(
+        "inventory.sql",
+        "CREATE TABLE [dbo].[Warehouses] (\n  [Id] UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),\n  [Name] NVARCHAR(200) NOT NULL,\n  [Notes] NVARCHAR(MAX) NULL,\n  [IsActive] BIT NOT NULL DEFAULT 1,\n  CONSTRAINT [PK_Warehouses] PRIMARY KEY CLUSTERED ([Id])\n) ON [PRIMARY];\n\
+         CREATE TABLE dbo.Items (\n  ItemId INT IDENTITY(1,1) NOT NULL PRIMARY KEY,\n  WarehouseId UNIQUEIDENTIFIER NOT NULL REFERENCES dbo.Warehouses (Id),\n  Made DATETIME2(7) DEFAULT GETDATE()\n);\n\
+         CREATE NONCLUSTERED INDEX [IX_Items_Warehouse] ON [dbo].[Items] ([WarehouseId]);\n",
+        3,
+        &["[", "dbo", "IDENTITY(", "BIT ", "NONCLUSTERED", "CLUSTERED", "PRIMARY]"],
+    );
+    assert!(
+        text.contains("CREATE INDEX ix_items_warehouse ON items (warehouseid);"),
+        "{text}"
+    );
+}
+
+/// `sql` written to `file`: `check` finds `errors` errors, each with the dialect fix; `fix`
+/// leaves none of `gone` and the fixed file checks with no error. The fixed text.
+fn rewritten_then_applied(file: &str, sql: &str, errors: usize, gone: &[&str]) -> String {
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(file);
+    std::fs::write(&path, sql).expect("write");
     let doc = path.display().to_string();
-    let errors = |document: serde_json::Value| -> Vec<serde_json::Value> {
+    let errors_of = |document: serde_json::Value| -> Vec<serde_json::Value> {
         document["diagnostics"]
             .as_array()
             .expect("diagnostics")
@@ -157,8 +187,8 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
             .cloned()
             .collect()
     };
-    let found = errors(checked(&url, &doc));
-    assert_eq!(found.len(), 2, "{found:#?}");
+    let found = errors_of(checked(&url, &doc));
+    assert_eq!(found.len(), errors, "{found:#?}");
     assert!(
         found.iter().all(|d| d["fix"]["title"]
             .as_str()
@@ -168,22 +198,12 @@ fn a_mysql_schema_is_rewritten_and_then_applies() {
     let fixed = pgspec(&["fix", "--db", &url, &doc]);
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
     let text = std::fs::read_to_string(&path).expect("read");
-    for gone in [
-        "`",
-        "AUTO_INCREMENT",
-        "UNSIGNED",
-        "ENGINE",
-        "TINYINT",
-        "ENUM",
-    ] {
+    for gone in gone {
         assert!(!text.contains(gone), "{gone} left in:\n{text}");
     }
-    assert!(
-        text.contains("CREATE UNIQUE INDEX uq_email ON customers (email);"),
-        "{text}"
-    );
-    let left = errors(checked(&url, &doc));
+    let left = errors_of(checked(&url, &doc));
     assert!(left.is_empty(), "{left:#?}\n{text}");
+    text
 }
 
 /// A document whose tables are a DBML (dbdiagram.io) block: `check` builds them, with their
@@ -205,6 +225,31 @@ fn a_dbml_model_is_read_and_built() {
         text.contains("CHECK (state IN ('draft', 'published'))"),
         "{text}"
     );
+}
+
+/// A Prisma schema is a schema source too: its models become the tables Prisma's PostgreSQL
+/// connector makes (mapped names, `?` nullable, relations as foreign keys, an enum's values as
+/// a CHECK, `@@index` as an index after the table), and a finding on a field points at its line.
+#[test]
+fn a_prisma_schema_is_read_and_built() {
+    let text = built_from_blocks(
+        "booking.md",
+        "# Booking\n\n```prisma\nmodel Customer {\n  id       String    @id @default(uuid()) @db.Uuid\n  email    String    @unique\n  bookings Booking[]\n  @@map(\"customers\")\n}\n\nmodel Booking {\n  id         Int      @id @default(autoincrement())\n  customer   Customer @relation(fields: [customerId], references: [id])\n  customerId String   @map(\"customer_id\") @db.Uuid\n  state      State    @default(OPEN)\n  startsAt   DateTime @map(\"starts_at\")\n  note       String?\n  @@index([customerId])\n  @@map(\"bookings\")\n}\n\nenum State {\n  OPEN\n  CLOSED\n}\n```\n\n```sql\nCREATE INDEX bookings_starts_idx ON bookings (starts_at);\n```\n",
+        4,
+        "LNT404",
+        16,
+    );
+    for expected in [
+        "id uuid PRIMARY KEY",
+        "email text NOT NULL UNIQUE",
+        "customer_id uuid NOT NULL REFERENCES customers (id)",
+        "CHECK (state IN ('OPEN', 'CLOSED'))",
+        "starts_at timestamp(3) without time zone NOT NULL",
+        "note text\n",
+        "CREATE INDEX ON bookings (customer_id);",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
 }
 
 /// A PlantUML entity diagram is a schema source too: its entities become tables, `*` is NOT

@@ -1352,6 +1352,13 @@ fn server_file_functions() {
     shared_case("server_file_functions");
 }
 
+/// PostGIS's rasters reach files through GDAL (out-of-database bands, drivers that write):
+/// turning either on is a superuser's setting, so the document's attempts fail.
+#[test]
+fn postgis_raster_files() {
+    shared_case("postgis_raster_files");
+}
+
 #[test]
 fn adminpack_file_write() {
     shared_case("adminpack_file_write");

@@ -11,6 +11,22 @@ pub(crate) const SQL_LANGS: &[&str] = &[
     "pg",
 ];
 
+/// Info-string languages of other systems' SQL. A design document carries its schema in the
+/// dialect it was first written in (a ```mysql block from an earlier system): its statements are
+/// read and applied like the rest, where the dialect fixes rewrite them, never silently left out.
+pub(crate) const OTHER_SQL_LANGS: &[&str] = &[
+    "mysql",
+    "mariadb",
+    "tsql",
+    "mssql",
+    "sqlserver",
+    "sqlite",
+    "sqlite3",
+    "plsql",
+    "oracle",
+    "ddl",
+];
+
 /// Words a SQL statement of a design document starts with.
 const STATEMENT_KEYWORDS: &[&str] = &[
     "CREATE", "ALTER", "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "DROP", "GRANT", "COMMENT",
@@ -67,7 +83,7 @@ const DDL_OBJECTS: &[&str] = &[
 
 /// Whether a block tagged `lang` (lowercase, possibly empty) holding `code` is SQL.
 pub(crate) fn is_sql(lang: &str, code: &str) -> bool {
-    if SQL_LANGS.contains(&lang) {
+    if SQL_LANGS.contains(&lang) || OTHER_SQL_LANGS.contains(&lang) {
         return true;
     }
     lang.is_empty() && looks_like_sql(code)
@@ -155,7 +171,7 @@ mod tests {
 
     #[test]
     fn tagged_blocks_follow_the_tag() {
-        for lang in SQL_LANGS {
+        for lang in SQL_LANGS.iter().chain(OTHER_SQL_LANGS) {
             assert!(is_sql(lang, "whatever"));
         }
         assert!(!is_sql("typescript", "CREATE TABLE t (id int);"));

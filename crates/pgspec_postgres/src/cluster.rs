@@ -298,11 +298,15 @@ pub struct Cluster {
 
 impl Cluster {
     /// The default root for the reusable cluster (short path: the socket lives under it):
-    /// `$PGSPEC_HOME`, else `/tmp/pgspec-<euid>`.
+    /// `$PGSPEC_HOME`, else `pgspec-<euid>` in memory ([`os::memory_dir`], `/dev/shm`), else
+    /// in `/tmp`. Like `/tmp`, memory does not outlive a reboot; the cluster is a scratch and
+    /// development server that `pgspec up` rebuilds from the document.
     pub fn default_root() -> PathBuf {
         match std::env::var_os("PGSPEC_HOME").filter(|v| !v.is_empty()) {
             Some(home) => PathBuf::from(home),
-            None => PathBuf::from(format!("/tmp/pgspec-{}", os::euid())),
+            None => os::memory_dir()
+                .unwrap_or(Path::new("/tmp"))
+                .join(format!("pgspec-{}", os::euid())),
         }
     }
 
@@ -367,8 +371,11 @@ impl Cluster {
     pub fn temporary(bins: &PgBinaries) -> Result<Self, ClusterError> {
         let run_as = RunAs::detect()?;
         let tmp = std::env::temp_dir();
-        // As root the server user must reach it: stay in /tmp.
-        let parent = if run_as.uid().is_none() && tmp.as_os_str().len() <= 40 && tmp.is_dir() {
+        // In memory when it can be (see `os::memory_dir`: tests make thousands of databases);
+        // else, as root the server user must reach it: stay in /tmp.
+        let parent = if let Some(memory) = os::memory_dir() {
+            memory.to_path_buf()
+        } else if run_as.uid().is_none() && tmp.as_os_str().len() <= 40 && tmp.is_dir() {
             tmp
         } else {
             PathBuf::from("/tmp")

@@ -107,7 +107,16 @@ pub(crate) fn remember_server(config: &postgres::Config) {
 /// works on, then calls `on_expiry` (which should exit the process).
 pub struct CommandTimer;
 
+/// Set once the command's time is up: from then on the timer's thread ends the statements,
+/// removes the scratch databases and exits; the command's own thread must leave that to it.
+static EXPIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl CommandTimer {
+    /// Whether the command's time is up (its statements are being ended).
+    pub fn expired() -> bool {
+        EXPIRED.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Start the timer (`limit` zero: no bound).
     pub fn start(limit: Duration, on_expiry: impl FnOnce() + Send + 'static) {
         if limit.is_zero() {
@@ -117,6 +126,7 @@ impl CommandTimer {
             .name("pgspec-timeout".to_string())
             .spawn(move || {
                 std::thread::sleep(limit);
+                EXPIRED.store(true, std::sync::atomic::Ordering::SeqCst);
                 let config = SERVER.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 if let Some(mut config) = config {
                     config.connect_timeout(Duration::from_secs(5));

@@ -73,15 +73,17 @@ pub(crate) fn args(base: &Path, install: &Path) -> Vec<String> {
     }
     // Bring back what the hidden directories may hold: the binaries (read-only) and the
     // cluster's directory (writable).
-    let install = install.display().to_string();
-    args.extend(["--ro-bind".to_string(), install.clone(), install]);
-    let base = base.display().to_string();
-    args.extend(["--bind".to_string(), base.clone(), base]);
+    // A fresh /dev and /proc before the binds: a cluster kept in memory lives under /dev/shm,
+    // which a later `--dev` would cover.
     args.extend(
-        ["--dev", "/dev", "--proc", "/proc", "--"]
+        ["--dev", "/dev", "--proc", "/proc"]
             .iter()
             .map(|s| (*s).to_string()),
     );
+    let install = install.display().to_string();
+    args.extend(["--ro-bind".to_string(), install.clone(), install]);
+    let base = base.display().to_string();
+    args.extend(["--bind".to_string(), base.clone(), base, "--".to_string()]);
     args
 }
 
@@ -163,7 +165,7 @@ mod tests {
         assert!(text.starts_with("--unshare-net --ro-bind / / "), "{text}");
         assert!(
             text.ends_with(
-                "--ro-bind /usr/lib/postgresql/15 /usr/lib/postgresql/15 --bind /tmp/pgspec-0/pg15 /tmp/pgspec-0/pg15 --dev /dev --proc /proc --"
+                "--dev /dev --proc /proc --ro-bind /usr/lib/postgresql/15 /usr/lib/postgresql/15 --bind /tmp/pgspec-0/pg15 /tmp/pgspec-0/pg15 --"
             ),
             "{text}"
         );

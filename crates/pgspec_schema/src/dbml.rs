@@ -323,7 +323,7 @@ fn ref_line(text: &str) -> Option<Reference> {
     })
 }
 
-/// `(a, b) [pk]` / `(a, b) [unique]` / `a [unique]` inside `indexes { … }`.
+/// `(a, b) [pk]` / `(a, b) [unique]` / `a [unique]` / `(a, b)` (an index) inside `indexes { … }`.
 fn index_key(text: &str, span: TextRange) -> Option<StatedKey> {
     let (cols, opts) = match text.split_once('[') {
         Some((c, o)) => (c.trim(), o.trim_end_matches(']').to_ascii_lowercase()),
@@ -331,9 +331,7 @@ fn index_key(text: &str, span: TextRange) -> Option<StatedKey> {
     };
     let opts = settings(&opts);
     let primary = opts.iter().any(|o| o == "pk" || o == "primary key");
-    if !primary && !opts.iter().any(|o| o == "unique") {
-        return None;
-    }
+    let index = !primary && !opts.iter().any(|o| o == "unique");
     let columns: Vec<String> = cols
         .trim_start_matches('(')
         .trim_end_matches(')')
@@ -342,6 +340,7 @@ fn index_key(text: &str, span: TextRange) -> Option<StatedKey> {
         .collect();
     (!columns.is_empty()).then_some(StatedKey {
         primary,
+        index,
         columns,
         span,
     })
@@ -476,9 +475,12 @@ Ref: orders.coupon_id > coupons.id
             orders.columns[3].references,
             Some(("coupons".into(), Some("id".into())))
         );
-        assert_eq!(orders.keys.len(), 1);
+        assert_eq!(orders.keys.len(), 2);
         assert_eq!(orders.keys[0].columns, ["user_id", "status"]);
-        assert!(!orders.keys[0].primary);
+        assert!(!orders.keys[0].primary && !orders.keys[0].index);
+        // `created_at` alone in `indexes { … }`: an index, not a key.
+        assert_eq!(orders.keys[1].columns, ["created_at"]);
+        assert!(orders.keys[1].index);
     }
 
     #[test]

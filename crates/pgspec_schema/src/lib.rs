@@ -20,6 +20,7 @@ pub mod merged;
 pub mod model;
 mod notes;
 pub mod plantuml;
+pub mod prisma;
 pub mod synth;
 
 pub use model::{
@@ -62,11 +63,16 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         plantuml::is_plantuml_block,
         plantuml::parse,
     ));
+    tables.extend(tables_of_blocks(
+        doc,
+        prisma::is_prisma_block,
+        prisma::parse,
+    ));
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
     tables.sort_by_key(|t| match t.source {
-        SourceKind::Erd | SourceKind::Dbml | SourceKind::PlantUml => {
+        SourceKind::Erd | SourceKind::Dbml | SourceKind::PlantUml | SourceKind::Prisma => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }

@@ -92,6 +92,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Erd => "erd",
         SourceKind::ColumnTable => "column-table",
         SourceKind::Dbml => "dbml",
+        SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
         SourceKind::Prose => "prose",
     }

@@ -39,6 +39,8 @@ pub enum SourceKind {
     Dbml,
     /// An `entity` of a PlantUML diagram.
     PlantUml,
+    /// A `model` of a Prisma schema.
+    Prisma,
 }
 
 /// A table as one source of the document describes it.
@@ -84,6 +86,10 @@ impl DocTable {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatedKey {
     pub primary: bool,
+    /// Not a key but an index the source asks for (DBML's `indexes { col }`, Prisma's
+    /// `@@index([a])`): generated as `CREATE INDEX` after its table.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub index: bool,
     /// Lowercased column names, in key order.
     pub columns: Vec<String>,
     /// The line's text.

@@ -83,10 +83,9 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
             let mut keys: Vec<&StatedKey> = Vec::new();
             for s in &sources {
                 for k in &s.keys {
-                    if !keys
-                        .iter()
-                        .any(|x| x.columns == k.columns && x.primary == k.primary)
-                    {
+                    if !keys.iter().any(|x| {
+                        x.columns == k.columns && x.primary == k.primary && x.index == k.index
+                    }) {
                         keys.push(k);
                     }
                 }
@@ -110,6 +109,7 @@ fn source_kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Erd => "erd",
         SourceKind::ColumnTable => "column-table",
         SourceKind::Dbml => "dbml",
+        SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
         SourceKind::Prose => "prose",
     }
@@ -409,7 +409,7 @@ pub fn synthesize(
                 .columns
                 .iter()
                 .all(|k| m.columns.iter().any(|c| c.name == *k));
-            if !known || (key.primary && !pks.is_empty()) {
+            if !known || key.index || (key.primary && !pks.is_empty()) {
                 continue;
             }
             let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
@@ -453,6 +453,33 @@ pub fn synthesize(
                 quote(&generated_name(m))
             );
             push(p, 1, generated_statement(text, c.span, from), &mut pending);
+        }
+        // Indexes the source asks for, after the table.
+        for key in m.keys.iter().filter(|k| k.index) {
+            if !key
+                .columns
+                .iter()
+                .all(|k| m.columns.iter().any(|c| c.name == *k))
+            {
+                continue;
+            }
+            let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
+            let text = format!(
+                "CREATE INDEX ON {} ({});",
+                quote(&generated_name(m)),
+                columns.join(", ")
+            );
+            let from = GeneratedFrom {
+                line: line(key.span),
+                parts: Vec::new(),
+                ..from.clone()
+            };
+            push(
+                p,
+                1,
+                generated_statement(text, key.span, from),
+                &mut pending,
+            );
         }
         for (at, c, t, col) in alters {
             push(

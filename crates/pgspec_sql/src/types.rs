@@ -58,6 +58,14 @@ fn normalize_scalar(s: &str) -> Option<String> {
             Some(m) => format!("{key}({})", m.join(",")),
         });
     }
+    // SQL Server's `varchar(max)`: a string without a limit.
+    if matches!(key.as_str(), "varchar" | "nvarchar")
+        && modifiers
+            .as_deref()
+            .is_some_and(|m| matches!(m, [only] if only.eq_ignore_ascii_case("max")))
+    {
+        return Some("text".into());
+    }
     let numbers: Option<Vec<u32>> = match &modifiers {
         Some(m) => m.iter().map(|x| x.parse::<u32>().ok()).collect(),
         None => Some(Vec::new()),
@@ -70,7 +78,7 @@ fn normalize_scalar(s: &str) -> Option<String> {
         _ => None,
     };
     match key.as_str() {
-        "text" | "string" | "str" | "tinytext" | "mediumtext" | "longtext" | "clob" => {
+        "text" | "string" | "str" | "tinytext" | "mediumtext" | "longtext" | "clob" | "ntext" => {
             plain("text")
         }
         "varchar" | "character varying" | "char varying" | "nvarchar" | "varchar2"
@@ -104,6 +112,11 @@ fn normalize_scalar(s: &str) -> Option<String> {
         "timestamp" | "datetime" | "timestamp without time zone" => {
             with_precision("timestamp", "without time zone", &numbers)
         }
+        // SQL Server's take up to 7 fractional digits; PostgreSQL keeps 6.
+        "datetime2" => with_precision("timestamp", "without time zone", &microseconds(&numbers)),
+        "datetimeoffset" => with_precision("timestamp", "with time zone", &microseconds(&numbers)),
+        // SQL Server's: to the minute, so no fractional seconds.
+        "smalldatetime" => plain("timestamp(0) without time zone"),
         "timestamptz" | "timestamp with time zone" | "datetimetz" => {
             with_precision("timestamp", "with time zone", &numbers)
         }
@@ -111,10 +124,12 @@ fn normalize_scalar(s: &str) -> Option<String> {
         "timetz" | "time with time zone" => with_precision("time", "with time zone", &numbers),
         "date" => plain("date"),
         "interval" => one("interval"),
-        "uuid" | "guid" => plain("uuid"),
+        "uuid" | "guid" | "uniqueidentifier" => plain("uuid"),
         "json" => plain("json"),
         "jsonb" => plain("jsonb"),
-        "bytea" | "blob" | "binary" | "bytes" | "varbinary" | "longblob" => plain("bytea"),
+        "bytea" | "blob" | "binary" | "bytes" | "varbinary" | "longblob" | "image" => {
+            plain("bytea")
+        }
         "money" => plain("money"),
         "bit" => one("bit"),
         "varbit" | "bit varying" => one("bit varying"),
@@ -161,19 +176,32 @@ pub fn is_foreign_spelling(raw: &str) -> bool {
             | "number"
             | "double"
             | "datetime"
+            | "datetime2"
+            | "smalldatetime"
+            | "datetimeoffset"
             | "datetimetz"
             | "guid"
+            | "uniqueidentifier"
+            | "ntext"
+            | "image"
             | "blob"
             | "binary"
             | "bytes"
             | "varbinary"
             | "longblob"
     );
+    // `varchar(max)`: PostgreSQL's varchar takes a number.
+    let unbounded = lower.replace(' ', "").contains("(max)");
     let underscored = key.contains('_')
         && normalize_type(&lower).is_some()
         && normalize_type(&lower.replace('_', " ")).is_some()
         && !matches!(key.as_str(), "pg_lsn" | "txid_snapshot" | "pg_snapshot");
-    normalize_type(raw).is_some() && (foreign || underscored)
+    normalize_type(raw).is_some() && (foreign || underscored || unbounded)
+}
+
+/// A precision of fractional seconds as PostgreSQL can keep it (at most microseconds).
+fn microseconds(numbers: &[u32]) -> Vec<u32> {
+    numbers.iter().map(|&p| p.min(6)).collect()
 }
 
 /// `timestamp(3) with time zone`: PostgreSQL puts the precision after the first word.
@@ -205,6 +233,16 @@ mod tests {
             ),
             ("timestamptz(6)", Some("timestamp(6) with time zone")),
             ("datetime", Some("timestamp without time zone")),
+            // SQL Server's spellings.
+            ("uniqueidentifier", Some("uuid")),
+            ("datetime2(3)", Some("timestamp(3) without time zone")),
+            ("datetime2(7)", Some("timestamp(6) without time zone")),
+            ("datetimeoffset", Some("timestamp with time zone")),
+            ("smalldatetime", Some("timestamp(0) without time zone")),
+            ("nvarchar(max)", Some("text")),
+            ("VARCHAR(MAX)", Some("text")),
+            ("ntext", Some("text")),
+            ("image", Some("bytea")),
             ("text[]", Some("text[]")),
             ("string[]", Some("text[]")),
             ("varchar(20)[]", Some("character varying(20)[]")),
@@ -259,6 +297,9 @@ mod tests {
             "tinyint",
             "string",
             "timestamp_with_time_zone",
+            "uniqueidentifier",
+            "varchar(max)",
+            "datetime2(7)",
         ] {
             assert!(is_foreign_spelling(raw), "{raw}");
         }

@@ -27,6 +27,15 @@ impl PgBinaries {
             });
         }
         let mut searched = Vec::new();
+        let debian = versioned_dirs(Path::new("/usr/lib/postgresql"), "", "bin");
+        // Debian's `pg_config` on PATH is a shell script that runs the newest
+        // /usr/lib/postgresql/*/bin/pg_config: the first of `debian` below, found without the
+        // ~5 ms of a shell every command would pay. A real pg_config (a program) is asked.
+        if on_path("pg_config").is_some_and(|p| is_script(&p)) {
+            if let Some(bins) = debian.iter().find_map(|d| Self::from_dir(d)) {
+                return Ok(bins);
+            }
+        }
         match os::command_output(Command::new("pg_config").arg("--bindir")) {
             Some(bindir) => {
                 let dir = PathBuf::from(bindir);
@@ -37,7 +46,7 @@ impl PgBinaries {
             }
             None => searched.push("pg_config (not on PATH)".to_string()),
         }
-        let mut candidates = versioned_dirs(Path::new("/usr/lib/postgresql"), "", "bin");
+        let mut candidates = debian;
         candidates.extend(versioned_dirs(Path::new("/usr"), "pgsql-", "bin"));
         candidates.push(PathBuf::from("/usr/local/pgsql/bin"));
         if let Some(path) = std::env::var_os("PATH") {
@@ -124,6 +133,22 @@ impl PgBinaries {
             })
             .collect()
     }
+}
+
+/// The first `name` on PATH.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Whether `path` is a script (`#!`) rather than a program.
+pub(super) fn is_script(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 2];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"#!")
 }
 
 /// The version token of `postgres --version` ("postgres (PostgreSQL) 15.18 (Debian …)").

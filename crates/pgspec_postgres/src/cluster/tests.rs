@@ -103,3 +103,22 @@ fn rewrites_and_redacts_urls() {
         "host=h password=*** user=u"
     );
 }
+
+#[test]
+fn a_pg_config_script_is_told_from_a_program() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("pg_config");
+    fs::write(
+        &script,
+        "#!/bin/sh\nexec /usr/lib/postgresql/15/bin/pg_config \"$@\"\n",
+    )
+    .expect("write");
+    assert!(binaries::is_script(&script));
+    let program = dir.path().join("program");
+    fs::write(&program, b"\x7fELF\x02\x01\x01").expect("write");
+    assert!(!binaries::is_script(&program));
+    assert!(!binaries::is_script(&dir.path().join("missing")));
+    // The located installation is the newest Debian one here, as Debian's wrapper would say.
+    let bins = PgBinaries::locate(None).expect("binaries");
+    assert!(bins.tool("initdb").is_file(), "{bins:?}");
+}

@@ -169,6 +169,8 @@ impl ScratchDatabase {
         // cluster's socket); it lives in this process only.
         let password = (!server.is_embedded()).then(random_password);
         let name = unique_name(prefix);
+        // Why the run has no role of its own, for the refusal that may follow.
+        let mut no_role_because = None;
         let (owner, run_owner) = match owner_spec {
             OwnerSpec::Run => {
                 let role = unique_name("pgspec_run");
@@ -178,7 +180,10 @@ impl ScratchDatabase {
                     .or_else(|_| create_run_role(&mut admin, &role, password.as_deref(), superuser))
                 {
                     Ok(oid) => (Some(role), Some(oid)),
-                    Err(_) => (None, None),
+                    Err(e) => {
+                        no_role_because = Some(error_text(&e));
+                        (None, None)
+                    }
                 }
             }
             OwnerSpec::Persistent { role, database } => {
@@ -290,8 +295,9 @@ impl ScratchDatabase {
         // No role of its own: the URL's user runs the document, if it cannot harm anything.
         if let Some(why) = user_is_unsafe(&mut admin, &scratch.name) {
             let _ = scratch.cleanup();
+            let because = no_role_because.map_or_else(String::new, |e| format!(" ({e})"));
             return Err(ClusterError::Server(refusal(&format!(
-                "pgspec could not create a role for this run, and {admin_user} {why}"
+                "pgspec could not create a role for this run{because}, and {admin_user} {why}"
             ))));
         }
         scratch.maintenance_client = Some(admin);
@@ -468,7 +474,9 @@ impl ScratchDatabase {
         if let Some(work) = &mut self.housekeeping {
             work.release();
         }
-        if self.dropped {
+        // Past --timeout the timer's thread removes what is live and says so; a drop here
+        // would race it (its statements fail as the timer ends them).
+        if self.dropped || crate::orphans::CommandTimer::expired() {
             return Ok(());
         }
         self.dropped = true;

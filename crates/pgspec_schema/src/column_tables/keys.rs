@@ -89,6 +89,7 @@ pub(super) fn stated_key(line: Line<'_>) -> Option<StatedKey> {
     let lead = line.text.len() - line.text.trim_start().len();
     let start = line.start + lead;
     Some(StatedKey {
+        index: false,
         primary,
         columns,
         span: TextRange::new(offset(start), offset(start + text.len())),

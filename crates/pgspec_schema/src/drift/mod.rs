@@ -38,6 +38,7 @@ fn what(kind: SourceKind) -> &'static str {
         SourceKind::Erd => "ERD entity",
         SourceKind::ColumnTable => "column table",
         SourceKind::Dbml => "DBML table",
+        SourceKind::Prisma => "Prisma model",
         SourceKind::PlantUml => "PlantUML entity",
         SourceKind::Prose => "column list",
     }

@@ -49,7 +49,9 @@ pub(super) fn type_finding(
     } else {
         match &c.pg_type {
             Some(chosen) if crate::sql::types::is_foreign_spelling(raw) => {
-                if source == SourceKind::Erd {
+                // A mermaid ERD has no room for spaces, and Prisma's scalar types are its own
+                // language (`String`, `DateTime`): neither is a misspelling to fix.
+                if matches!(source, SourceKind::Erd | SourceKind::Prisma) {
                     return None;
                 }
                 (
@@ -144,6 +146,7 @@ pub(super) fn fragment_note(
         SourceKind::Erd => "ERD entity",
         SourceKind::ColumnTable => "column table",
         SourceKind::Dbml => "DBML table",
+        SourceKind::Prisma => "Prisma model",
         SourceKind::PlantUml => "PlantUML entity",
         SourceKind::Prose => "column list",
     };

@@ -3,7 +3,10 @@
 //! `DATETIME`, `TINYINT(1)`, `ENUM(…)`, `UNIQUE KEY`/`KEY` elements, `COMMENT '…'` and the table
 //! options after the closing parenthesis (`ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); Oracle's
 //! and SQL Server's type names (`NUMBER(10)`, `VARCHAR2(60)`, `CLOB`, `NVARCHAR(40)`), through
-//! the one table of other systems' spellings (`pgspec_sql::types`).
+//! the one table of other systems' spellings (`pgspec_sql::types`); SQL Server's `[quoted]`
+//! names and `dbo.` schema, `IDENTITY(1,1)`, `BIT`, `[NON]CLUSTERED` and `ON [PRIMARY]`, in
+//! its `CREATE TABLE` and `CREATE INDEX`; SQLite's `AUTOINCREMENT`, `COLLATE NOCASE`,
+//! `datetime('now')` and `WITHOUT ROWID`/`STRICT`.
 //!
 //! PostgreSQL's parser rejects the statement, so there is no tree to read: the rewrite works
 //! on the statement's elements (split at top-level commas, with strings and comments masked)
@@ -75,8 +78,9 @@ struct Rewrite {
     edits: Vec<(Range<usize>, String)>,
     after: Vec<String>,
     changes: Vec<&'static str>,
-    /// A behaviour MySQL had that PostgreSQL's table does not get (`ON UPDATE`).
-    lost: bool,
+    /// Behaviours the other system had that PostgreSQL's table does not get (`ON UPDATE`,
+    /// `COLLATE NOCASE`), each said once in the fix's title.
+    lost: Vec<&'static str>,
 }
 
 impl Rewrite {
@@ -109,6 +113,12 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     if word_at(&lower, next, "sequence") {
         return sequence_options(doc, stmt, &lower);
     }
+    if ["unique", "clustered", "nonclustered", "index"]
+        .iter()
+        .any(|w| word_at(&lower, next, w))
+    {
+        return sql_server_index(doc, stmt, &masked, &lower);
+    }
     if !word_at(&lower, next, "table") {
         return None;
     }
@@ -121,10 +131,13 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let table_name = text[name_at..open].trim();
     let mut rw = Rewrite::default();
     backticks(text, &masked, &mut rw);
+    let sql_server = brackets(text, &masked, &mut rw) || sql_server_traits(&lower);
     let table = unquote_backticks(table_name);
     for (range, element) in elements(text, &lower, open, close) {
         match element {
-            Element::Column { name, rest } => column(text, &lower, &name, rest, &table, &mut rw),
+            Element::Column { name, rest } => {
+                column(text, &lower, &name, rest, &table, sql_server, &mut rw)
+            }
             Element::Index {
                 unique,
                 name,
@@ -151,6 +164,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
                 ));
             }
             Element::Other => {
+                clustered(&lower, range.clone(), &mut rw);
                 // `PRIMARY KEY (id) USING BTREE`: the index method is PostgreSQL's own choice.
                 for using in word_positions(&lower[range.clone()], "using") {
                     let from = range.start + using;
@@ -165,19 +179,26 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         }
     }
     table_options(text, &lower, close, &table, &mut rw);
+    filegroup(&lower, close + 1, &mut rw);
+    sqlite_table_options(&lower, close + 1, &mut rw);
+    finish(doc, stmt, text, rw)
+}
+
+/// The fix made of `rw`'s edits, or `None` when there is nothing to rewrite.
+fn finish(doc: &Document, stmt: &Statement, text: &str, mut rw: Rewrite) -> Option<FixPlan> {
     if rw.changes.is_empty() {
         return None;
     }
     let title = format!(
         "rewrite another system's dialect for PostgreSQL: {}{}",
         rw.changes.join(", "),
-        if rw.lost {
-            " (ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters)"
+        if rw.lost.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(" ({})", rw.lost.join("; "))
         }
     );
-    let applicability = if rw.lost {
+    let applicability = if !rw.lost.is_empty() {
         Applicability::Unsafe
     } else {
         Applicability::Safe
@@ -236,6 +257,7 @@ fn backticks(text: &str, masked: &str, rw: &mut Rewrite) {
 }
 
 fn unquote_backticks(text: &str) -> String {
+    let text = &unquote_brackets(text);
     let mut out = String::with_capacity(text.len());
     let mut parts = text.split('`');
     if let Some(first) = parts.next() {
@@ -249,6 +271,210 @@ fn unquote_backticks(text: &str) -> String {
         }
     }
     out
+}
+
+/// SQL Server's `[Name]` (a name in brackets: a letter or `_` first, then letters, digits,
+/// `_`, `$`, `#` or spaces, after something that is not a name, so that `text[]`, `a[1]` and
+/// `ARRAY[x]` are not one) → `name`, lowercased as backticks are; `[dbo].` or `dbo.`, SQL
+/// Server's default schema, as PostgreSQL's (`public`, left unwritten). Whether there was one.
+fn brackets(text: &str, masked: &str, rw: &mut Rewrite) -> bool {
+    let mut found = false;
+    for (range, name) in bracketed_names(text, masked) {
+        found = true;
+        rw.edit(
+            range,
+            quote_ident(&name.to_lowercase()),
+            "names in brackets",
+        );
+    }
+    let lower = masked.to_ascii_lowercase();
+    for schema in ["[dbo].", "dbo."] {
+        for (at, _) in lower.match_indices(schema) {
+            let before = at.checked_sub(1).map(|i| lower.as_bytes()[i]);
+            if before.is_none_or(|b| !is_ident_byte(b) && b != b'.' && b != b']') {
+                found = true;
+                rw.edit(
+                    at..at + schema.len(),
+                    "",
+                    "SQL Server's dbo schema as the default one",
+                );
+            }
+        }
+    }
+    found
+}
+
+/// Each `[Name]` of [`brackets`]: its range (brackets included) and the name.
+fn bracketed_names(text: &str, masked: &str) -> Vec<(Range<usize>, String)> {
+    let bytes = masked.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = masked[from..].find('[').map(|i| from + i) {
+        let Some(close) = masked[open + 1..].find(']').map(|i| open + 1 + i) else {
+            break;
+        };
+        from = open + 1;
+        let name = &text[open + 1..close];
+        let starts_well = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_');
+        let plain = name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '#' | ' '));
+        let after_a_name = open > 0 && (is_ident_byte(bytes[open - 1]) || bytes[open - 1] == b']');
+        if starts_well && plain && !after_a_name {
+            out.push((open..close + 1, name.trim().to_string()));
+            from = close + 1;
+        }
+    }
+    out
+}
+
+/// `text` with its `[Name]`s and `dbo.` written as PostgreSQL reads them (see [`brackets`]).
+fn unquote_brackets(text: &str) -> String {
+    let mut rw = Rewrite::default();
+    brackets(text, &mask_quotes_and_comments(text), &mut rw);
+    rw.edits
+        .sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, replacement) in rw.edits {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        out.push_str(&replacement);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Words and functions only SQL Server's tables have.
+fn sql_server_traits(lower: &str) -> bool {
+    [
+        "nonclustered",
+        "clustered",
+        "uniqueidentifier",
+        "getdate",
+        "newid",
+        "datetime2",
+        "nvarchar",
+    ]
+    .iter()
+    .any(|w| !word_positions(lower, w).is_empty())
+        || word_positions(lower, "identity").iter().any(|&at| {
+            !lower[..at].trim_end().ends_with("as")
+                && lower[skip_ws(lower, at + "identity".len())..].starts_with('(')
+        })
+}
+
+/// `PRIMARY KEY CLUSTERED (id)`, `UNIQUE NONCLUSTERED`: how SQL Server lays a table out, which
+/// PostgreSQL does not choose this way.
+fn clustered(lower: &str, range: Range<usize>, rw: &mut Rewrite) {
+    for word in ["nonclustered", "clustered"] {
+        for at in word_positions(&lower[range.clone()], word) {
+            let from = range.start + at;
+            rw.edit(
+                from..skip_ws(lower, from + word.len()),
+                "",
+                "CLUSTERED and NONCLUSTERED",
+            );
+        }
+    }
+}
+
+/// SQL Server's storage clauses after the list: `ON [PRIMARY]`, `TEXTIMAGE_ON [PRIMARY]`,
+/// `WITH (PAD_INDEX = OFF, …)`.
+fn filegroup(lower: &str, from: usize, rw: &mut Rewrite) {
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut p = skip_ws(lower, from);
+    let start = p;
+    while p < end {
+        let word = ["with", "on", "textimage_on"]
+            .into_iter()
+            .find(|w| word_at(lower, p, w));
+        let Some(word) = word else { break };
+        let q = skip_ws(lower, p + word.len());
+        let value_end = if word == "with" {
+            if !lower[q..].starts_with('(') {
+                break;
+            }
+            match matching_paren(lower, q) {
+                Some(close) => close + 1,
+                None => break,
+            }
+        } else if lower[q..].starts_with('[') {
+            match lower[q..].find(']') {
+                Some(close) => q + close + 1,
+                None => break,
+            }
+        } else {
+            let len = lower[q..]
+                .bytes()
+                .position(|b| !is_ident_byte(b))
+                .unwrap_or(end - q);
+            // `ON "default"` is PostgreSQL's tablespace clause only after USING INDEX; a plain
+            // `ON name` after a table's list is SQL Server's filegroup.
+            if len == 0 {
+                break;
+            }
+            q + len
+        };
+        p = skip_ws(lower, value_end);
+    }
+    if p > start {
+        rw.edit(start..p.min(end), "", "SQL Server's storage clauses");
+    }
+}
+
+/// SQLite's `WITHOUT ROWID` and `STRICT` after the list (PostgreSQL's tables have no rowid
+/// and always check their types).
+fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut p = skip_ws(lower, from);
+    let start = p;
+    loop {
+        if word_at(lower, p, "without") {
+            let q = skip_ws(lower, p + "without".len());
+            if !word_at(lower, q, "rowid") {
+                break;
+            }
+            p = skip_ws(lower, q + "rowid".len());
+        } else if word_at(lower, p, "strict") {
+            p = skip_ws(lower, p + "strict".len());
+        } else {
+            break;
+        }
+        if lower[p..].starts_with(',') {
+            p = skip_ws(lower, p + 1);
+        }
+    }
+    if p > start {
+        rw.edit(start..p.min(end), "", "SQLite's table options");
+    }
+}
+
+/// SQL Server's `CREATE [UNIQUE] [NON]CLUSTERED INDEX [IX] ON [dbo].[T] ([C]) WITH (…) ON
+/// [PRIMARY]`: its names, layout and storage words removed.
+fn sql_server_index(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut rw = Rewrite::default();
+    let found = brackets(text, masked, &mut rw);
+    if !found && !sql_server_traits(lower) {
+        return None;
+    }
+    let columns_open = lower.find('(')?;
+    clustered(lower, 0..columns_open, &mut rw);
+    let columns_close = matching_paren(lower, columns_open)?;
+    filegroup(lower, columns_close + 1, &mut rw);
+    finish(doc, stmt, text, rw)
 }
 
 /// The elements of the list between `open` and `close`, split at top-level commas.
@@ -278,7 +504,7 @@ fn element(text: &str, lower: &str, range: Range<usize>) -> Element {
     let part = &lower[range.clone()];
     let first_len = part
         .bytes()
-        .position(|b| !(is_ident_byte(b) || b == b'`' || b == b'"'))
+        .position(|b| !(is_ident_byte(b) || matches!(b, b'`' | b'"' | b'[' | b']')))
         .unwrap_or(part.len());
     let first = &part[..first_len];
     if !NOT_A_COLUMN.contains(&first) {
@@ -335,10 +561,13 @@ fn pg_type(
     args: Option<&str>,
     unsigned: bool,
     next: &str,
+    sql_server: bool,
 ) -> Option<(String, &'static str)> {
     let args = args.map(str::trim);
-    let named = |t: &str| Some((t.to_string(), "MySQL type names"));
+    let named = |t: &str| Some((t.to_string(), "other systems' type names"));
     match word {
+        // SQL Server's 0/1 flag; PostgreSQL's `bit` is a bit string.
+        "bit" if sql_server && args.is_none() => Some(("boolean".into(), "BIT as boolean")),
         "tinyint" if args == Some("1") && !unsigned => {
             Some(("boolean".into(), "TINYINT(1) as boolean"))
         }
@@ -370,7 +599,15 @@ fn pg_type(
 
 /// A column definition after its name: the type, `UNSIGNED`, `AUTO_INCREMENT`, character set
 /// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
-fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, rw: &mut Rewrite) {
+fn column(
+    text: &str,
+    lower: &str,
+    name: &str,
+    rest: Range<usize>,
+    table: &str,
+    sql_server: bool,
+    rw: &mut Rewrite,
+) {
     let column = unquote_backticks(name);
     let t = skip_ws(lower, rest.start).min(rest.end);
     let type_len = lower[t..rest.end]
@@ -412,7 +649,7 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
         }
     } else if word == "set" && args.is_some() {
         rw.edit(t..type_end, "text[]", "SET as text[]");
-    } else if let Some((ty, what)) = pg_type(word, args, unsigned, next).or_else(|| {
+    } else if let Some((ty, what)) = pg_type(word, args, unsigned, next, sql_server).or_else(|| {
         // Oracle's and SQL Server's names, as the one table of other spellings knows them.
         let written = &text[t..type_end];
         (is_foreign_spelling(written) && !(word == "double" && next == "precision"))
@@ -423,26 +660,11 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
         let boolean = ty == "boolean";
         rw.edit(t..type_end, ty, what);
         if boolean {
-            // Its default `0`/`1` becomes `false`/`true`.
-            for d in word_positions(&lower[rest.clone()], "default") {
-                let v = skip_ws(lower, rest.start + d + "default".len());
-                for (written, value) in [
-                    ("0", "false"),
-                    ("1", "true"),
-                    ("'0'", "false"),
-                    ("'1'", "true"),
-                ] {
-                    if text[v..].starts_with(written)
-                        && text
-                            .as_bytes()
-                            .get(v + written.len())
-                            .is_none_or(|&b| !is_ident_byte(b))
-                    {
-                        rw.edit(v..v + written.len(), value, "TINYINT(1) as boolean");
-                    }
-                }
-            }
+            boolean_defaults(text, lower, rest.clone(), what, rw);
         }
+    } else if matches!(word, "boolean" | "bool") {
+        // SQLite's and MySQL's booleans are numbers: `DEFAULT 0`.
+        boolean_defaults(text, lower, rest.clone(), "0/1 defaults of booleans", rw);
     }
     if let Some(r) = unsigned_range {
         let end = skip_ws(lower, r.end);
@@ -475,14 +697,58 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
                 rw.edit(v..end, ours, "other systems' default functions");
             }
         }
+        // SQLite's `datetime('now')` (its string is masked in `lower`: read the text).
+        let written = text[v..].to_ascii_lowercase();
+        for form in ["(datetime('now'))", "datetime('now')"] {
+            if written.starts_with(form) {
+                rw.edit(
+                    v..v + form.len(),
+                    "CURRENT_TIMESTAMP",
+                    "other systems' default functions",
+                );
+                break;
+            }
+        }
     }
-    for at in word_positions(attrs, "auto_increment") {
+    // SQL Server's `IDENTITY(seed, increment)`, not PostgreSQL's `AS IDENTITY`.
+    for at in word_positions(attrs, "identity") {
         let a = type_end + at;
+        if lower[..a].trim_end().ends_with("as") {
+            continue;
+        }
+        let open = skip_ws(lower, a + "identity".len());
+        let (end, options) = match lower[open..]
+            .starts_with('(')
+            .then(|| matching_paren(lower, open))
+            .flatten()
+        {
+            Some(close) => {
+                let args: Vec<&str> = text[open + 1..close].split(',').map(str::trim).collect();
+                let options = match args.as_slice() {
+                    ["1", "1"] | [] => String::new(),
+                    [seed, step] => format!(" (START WITH {seed} INCREMENT BY {step})"),
+                    _ => continue,
+                };
+                (close + 1, options)
+            }
+            None => (a + "identity".len(), String::new()),
+        };
         rw.edit(
-            a..a + "auto_increment".len(),
-            "GENERATED BY DEFAULT AS IDENTITY",
-            "AUTO_INCREMENT as an identity",
+            a..end,
+            format!("GENERATED BY DEFAULT AS IDENTITY{options}"),
+            "IDENTITY as PostgreSQL's identity",
         );
+    }
+    clustered(lower, type_end..rest.end, rw);
+    for word in ["auto_increment", "autoincrement"] {
+        for at in word_positions(attrs, word) {
+            let a = type_end + at;
+            rw.edit(
+                a..a + word.len(),
+                "GENERATED BY DEFAULT AS IDENTITY",
+                "auto-increment as an identity",
+            );
+        }
     }
     for on in word_positions(attrs, "on") {
         let o = type_end + on;
@@ -498,7 +764,10 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
                     end = matching_paren(lower, end).map_or(end, |c| c + 1);
                 }
                 rw.edit(o..end, "", "ON UPDATE dropped");
-                rw.lost = true;
+                lose(
+                    rw,
+                    "ON UPDATE CURRENT_TIMESTAMP has no column form here: add a trigger if it matters",
+                );
             }
         }
     }
@@ -516,9 +785,17 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
                 .position(|b| !is_ident_byte(b))
                 .unwrap_or(lower.len() - v);
             // PostgreSQL's own `COLLATE "C"` is quoted (masked here), `pg_catalog."default"`
-            // qualified: only MySQL's character sets and collations.
+            // qualified: only MySQL's character sets and collations, and SQLite's.
             if len > 0 && is_mysql_charset(&lower[v..v + len]) {
                 rw.edit(from..v + len, "", "character sets and collations");
+            } else if clause == "collate" && matches!(&lower[v..v + len], "nocase" | "rtrim") {
+                rw.edit(from..v + len, "", "SQLite's collations");
+                lose(
+                    rw,
+                    "COLLATE NOCASE compared without case: use citext or lower() in a unique index if it matters",
+                );
+            } else if clause == "collate" && &lower[v..v + len] == "binary" {
+                rw.edit(from..v + len, "", "SQLite's collations");
             }
         }
     }
@@ -536,6 +813,41 @@ fn column(text: &str, lower: &str, name: &str, rest: Range<usize>, table: &str, 
             &text[v..end]
         ));
         rw.edit(from..end, "", "COMMENT as COMMENT ON");
+    }
+}
+
+/// Say once that the rewrite loses `what` (the fix is then one to review).
+fn lose(rw: &mut Rewrite, what: &'static str) {
+    if !rw.lost.contains(&what) {
+        rw.lost.push(what);
+    }
+}
+
+/// A boolean column's default `0`/`1` (or `'0'`/`'1'`) as `false`/`true`.
+fn boolean_defaults(
+    text: &str,
+    lower: &str,
+    rest: Range<usize>,
+    what: &'static str,
+    rw: &mut Rewrite,
+) {
+    for d in word_positions(&lower[rest.clone()], "default") {
+        let v = skip_ws(lower, rest.start + d + "default".len());
+        for (written, value) in [
+            ("0", "false"),
+            ("1", "true"),
+            ("'0'", "false"),
+            ("'1'", "true"),
+        ] {
+            if text[v..].starts_with(written)
+                && text
+                    .as_bytes()
+                    .get(v + written.len())
+                    .is_none_or(|&b| !is_ident_byte(b))
+            {
+                rw.edit(v..v + written.len(), value, what);
+            }
+        }
     }
 }
 
@@ -692,9 +1004,59 @@ mod tests {
         .expect("a plan");
         assert_eq!(
             text,
-            "CREATE TABLE departments (\n  dept_id numeric(6,0) PRIMARY KEY,\n  name character varying(60) NOT NULL,\n  notes text,\n  label character varying(40),\n  created DATE DEFAULT CURRENT_TIMESTAMP,\n  token uniqueidentifier DEFAULT gen_random_uuid()\n)"
+            "CREATE TABLE departments (\n  dept_id numeric(6,0) PRIMARY KEY,\n  name character varying(60) NOT NULL,\n  notes text,\n  label character varying(40),\n  created DATE DEFAULT CURRENT_TIMESTAMP,\n  token uuid DEFAULT gen_random_uuid()\n)"
         );
         assert_eq!(applicability, Applicability::Safe);
+    }
+
+    #[test]
+    fn a_sql_server_table_and_index_become_postgresql() {
+        let (text, _, applicability) = rewritten(
+            "CREATE TABLE [dbo].[Items] (\n  [ItemId] INT IDENTITY(100,5) NOT NULL,\n  [Kind] NVARCHAR(MAX),\n  [Seen] BIT DEFAULT 0,\n  [Made] DATETIME2(7) DEFAULT SYSDATETIME(),\n  CONSTRAINT [PK_Items] PRIMARY KEY CLUSTERED ([ItemId])\n) ON [PRIMARY] TEXTIMAGE_ON [PRIMARY];",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE items (\n  itemid INT GENERATED BY DEFAULT AS IDENTITY (START WITH 100 INCREMENT BY 5) NOT NULL,\n  kind text,\n  seen boolean DEFAULT false,\n  made timestamp(6) without time zone DEFAULT CURRENT_TIMESTAMP,\n  CONSTRAINT pk_items PRIMARY KEY (itemid)\n) ;"
+        );
+        assert_eq!(applicability, Applicability::Safe);
+        let (text, _, _) = rewritten(
+            "CREATE UNIQUE NONCLUSTERED INDEX [IX_Items_Kind] ON [dbo].[Items] ([Kind] ASC) WITH (PAD_INDEX = OFF) ON [PRIMARY]",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE UNIQUE INDEX ix_items_kind ON items (kind ASC) "
+        );
+    }
+
+    #[test]
+    fn brackets_that_are_arrays_or_subscripts_are_not_names() {
+        let masked = "CREATE TABLE t (tags text[], grid int[3][3], first text GENERATED ALWAYS AS (tags[1]) STORED, a int DEFAULT (ARRAY[x])[1])";
+        assert!(bracketed_names(masked, masked).is_empty());
+        assert_eq!(
+            bracketed_names("([Order Id], x[1])", "([Order Id], x[1])"),
+            [(1..11, "Order Id".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_sqlite_table_becomes_postgresql() {
+        let (text, _, applicability) = rewritten(
+            "CREATE TABLE IF NOT EXISTS notes (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  title TEXT COLLATE BINARY,\n  pinned BOOLEAN NOT NULL DEFAULT 0,\n  at DATETIME DEFAULT (datetime('now'))\n) WITHOUT ROWID, STRICT;",
+        )
+        .expect("a plan");
+        assert_eq!(
+            text,
+            "CREATE TABLE IF NOT EXISTS notes (\n  id INTEGER PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,\n  title TEXT ,\n  pinned BOOLEAN NOT NULL DEFAULT false,\n  at timestamp DEFAULT CURRENT_TIMESTAMP\n) ;"
+        );
+        assert_eq!(applicability, Applicability::Safe);
+        // Comparing without case is a behaviour PostgreSQL's text does not have: to review.
+        let (_, _, applicability) = rewritten(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE)",
+        )
+        .expect("a plan");
+        assert_eq!(applicability, Applicability::Unsafe);
     }
 
     #[test]
@@ -732,6 +1094,9 @@ mod tests {
             // A type that ends its element, before the line break and `)`.
             "CREATE TABLE 정산_내역 (\n    id bigint primary key,\n    메모 txet\n);",
             "CREATE TABLE t (\n  a int,\n  b\n)",
+            "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY, tags text[], flags bit(8))",
+            "CREATE INDEX t_first ON t ((tags[1]))",
+            "CREATE UNIQUE INDEX t_id ON t (id)",
         ] {
             assert!(rewritten(sql).is_none(), "{sql}: {:?}", rewritten(sql));
         }
