@@ -16,7 +16,7 @@ use pgspec::diagnostics::{Rule, Severity};
 use pgspec::diff::{self, Plan, Refusal};
 use pgspec::document::SourceKind;
 use pgspec::pipeline::{self, Applied};
-use pgspec::postgres::catalog::{probes, Catalog};
+use pgspec::postgres::catalog::{probes, Catalog, CatalogReader};
 use pgspec::postgres::{ApplySession, PrivilegeCheck, ScratchDatabase, Server};
 use pgspec::sql::quote::quote_ident;
 use pgspec::sql::safety::{self, PrivilegedOp, Safety};
@@ -72,8 +72,12 @@ fn is_url(side: &str) -> bool {
     side.starts_with("postgres://") || side.starts_with("postgresql://")
 }
 
-/// A scratch database and a session on it (dropped in this order: the session first).
+/// A scratch database and a session on it (dropped in this order: the reader's connections
+/// and the session first).
 struct Scratch {
+    /// Connections kept for reading its catalog (once per step: the document or copy, the
+    /// copy read back, the plan tried); opened on first use, or while the document applies.
+    reader: Option<CatalogReader>,
     session: ApplySession,
     /// Its owner, and the roles pgspec made in it to stand in for other owners.
     owners: diff::Owners,
@@ -87,11 +91,27 @@ struct Scratch {
 impl Scratch {
     fn new(session: ApplySession, database: ScratchDatabase) -> Scratch {
         Scratch {
+            reader: None,
             owners: diff::Owners::new(session.owner_role()),
             session,
             _database: database,
             definitions_only: false,
         }
+    }
+
+    /// The database's catalog, read on the reader's kept connections (on the session's when
+    /// they cannot be opened or fail).
+    fn catalog(&mut self) -> Result<Catalog, String> {
+        if self.reader.is_none() {
+            self.reader = self.session.catalog_reader()();
+        }
+        if let Some(reader) = &mut self.reader {
+            match reader.read() {
+                Ok(catalog) => return Ok(catalog),
+                Err(_) => self.reader = None,
+            }
+        }
+        self.session.catalog().map_err(|e| e.to_string())
     }
 
     /// A role of this run for each of `roles` that has none yet, which the database's owner
@@ -264,7 +284,8 @@ fn copy_of(
     } = base;
     let plan = diff::plan(&before, catalog, options)
         .map_err(|r| format!("FROM cannot be copied: {}", describe_refusals(&r)))?;
-    run_plan(&mut copy.session, &plan).map_err(|e| format!("copying FROM: {e}"))?;
+    run_plan(&mut copy.session, &on_scratch(&plan, &before))
+        .map_err(|e| format!("copying FROM: {e}"))?;
     if brought_back {
         restart_sequences(&mut copy, catalog)?;
     }
@@ -281,7 +302,7 @@ fn copy_of(
     );
     copy.run_owner_changes(&changes)
         .map_err(|e| format!("copying FROM's owners: {e}"))?;
-    let copied = copy.session.catalog().map_err(|e| e.to_string())?;
+    let copied = copy.catalog()?;
     let same_owners = diff::owner_changes(
         &copied,
         &copy.owners,
@@ -434,7 +455,6 @@ fn read_side(
         ));
     }
     let catalog = scratch
-        .session
         .catalog()
         .map_err(|e| format!("reading the catalog of {side}: {e}"))?;
     let ownership = scratch.owners.clone();
@@ -529,7 +549,9 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
         return None;
     }
     let mut session = database.session().ok()?;
-    for chunk in extracted.statements.chunks(DOCUMENT_BATCH) {
+    // The connections that will read its catalog are opened meanwhile.
+    let reader = std::thread::spawn(session.catalog_reader());
+    let applied = extracted.statements.chunks(DOCUMENT_BATCH).all(|chunk| {
         // Each text is one whole statement (the parser split them); a line of its own for the
         // separator, so that a trailing comment cannot swallow it.
         let text = chunk
@@ -537,11 +559,17 @@ fn applied_at_once(extracted: &pipeline::Extracted, server: &Server) -> Option<S
             .map(|s| s.text.as_str())
             .collect::<Vec<_>>()
             .join("\n;\n");
-        if !session.apply(&text).ok()?.is_applied() {
-            return None;
-        }
+        session
+            .apply(&text)
+            .is_ok_and(|outcome| outcome.is_applied())
+    });
+    // Joined before the database may go: its connections go first.
+    let reader = reader.join().ok().flatten();
+    if !applied {
+        return None;
     }
     let mut scratch = Scratch::new(session, database);
+    scratch.reader = reader;
     scratch.definitions_only = defines_only(extracted);
     Some(scratch)
 }
@@ -622,8 +650,8 @@ const BATCH: usize = 250;
 /// transaction, one round trip); when one fails, nothing of it stays, and its statements run
 /// one by one to name the statement that fails. A privileged operation (`CREATE EXTENSION`
 /// of an untrusted extension) goes alone, through the gate a document's goes through.
-fn run_plan(session: &mut ApplySession, plan: &Plan) -> Result<(), Failed> {
-    let statements = &plan.statements;
+/// The statements come from [`on_scratch`].
+fn run_plan(session: &mut ApplySession, statements: &[diff::Statement]) -> Result<(), Failed> {
     let alone: Vec<bool> = statements
         .iter()
         .map(|s| !s.transactional || privileged(session, &s.sql).is_some())
@@ -657,6 +685,74 @@ fn run_plan(session: &mut ApplySession, plan: &Plan) -> Result<(), Failed> {
         start = end;
     }
     Ok(())
+}
+
+/// `plan`'s statements as they run on a scratch database that holds `from`: a `CREATE INDEX
+/// CONCURRENTLY` on one of its ordinary tables as a plain `CREATE INDEX`, which may share the
+/// batch ([`built_plainly`]).
+fn on_scratch(plan: &Plan, from: &Catalog) -> Vec<diff::Statement> {
+    plan.statements
+        .iter()
+        .map(|s| built_plainly(s, from).unwrap_or_else(|| s.clone()))
+        .collect()
+}
+
+/// `s` as a plain, transactional `CREATE INDEX` when it is a `CREATE INDEX CONCURRENTLY` on an
+/// ordinary table of `from` (judged on its parse tree and the catalog). On a scratch database,
+/// with no rows and no other session, both build the same index and leave the same catalog;
+/// CONCURRENTLY only adds waits for other transactions and its own transaction, so that it
+/// must run alone (a round trip each: a hundred at 300 tables). It stays as written where it
+/// could fail differently: a partitioned or foreign table, any other statement.
+fn built_plainly(s: &diff::Statement, from: &Catalog) -> Option<diff::Statement> {
+    use pgspec::postgres::catalog::TableKind;
+    use pgspec::sql::ast::{self, NodeEnum};
+    if s.transactional {
+        return None;
+    }
+    // The planner writes `CREATE [UNIQUE] INDEX CONCURRENTLY name ON …`: the keyword comes
+    // first, so dropping its first occurrence drops the keyword and nothing else.
+    let head = [
+        "CREATE INDEX CONCURRENTLY ",
+        "CREATE UNIQUE INDEX CONCURRENTLY ",
+    ];
+    if !head.iter().any(|h| s.sql.starts_with(h)) {
+        return None;
+    }
+    let plain = s.sql.replacen("INDEX CONCURRENTLY ", "INDEX ", 1);
+    let one_index = |sql: &str| {
+        let tree = ast::parse(sql)?;
+        let nodes: Vec<&NodeEnum> = ast::top_nodes(&tree).collect();
+        match nodes.as_slice() {
+            [NodeEnum::IndexStmt(i)] => Some((
+                i.concurrent,
+                i.idxname.clone(),
+                i.relation.as_ref().map(|r| {
+                    (
+                        r.schemaname.clone(),
+                        r.relname.clone(),
+                        r.relpersistence.clone(),
+                    )
+                }),
+            )),
+            _ => None,
+        }
+    };
+    let (concurrent, name, relation) = one_index(&s.sql)?;
+    let (schema, table, persistence) = relation?;
+    let ordinary = from
+        .table(&schema, &table)
+        .is_some_and(|t| t.kind == TableKind::Ordinary);
+    if !concurrent || schema.is_empty() || persistence != "p" || !ordinary {
+        return None;
+    }
+    if one_index(&plain)? != (false, name, Some((schema, table, persistence))) {
+        return None;
+    }
+    Some(diff::Statement {
+        sql: plain,
+        hazards: s.hazards.clone(),
+        transactional: true,
+    })
 }
 
 /// The privileged operation `sql` is, judged on its parse tree as a document's statement is.
@@ -759,8 +855,9 @@ fn validate(
         &names,
         options,
     );
+    let statements = on_scratch(plan, &from.catalog);
     let copy = from.working_copy(options, servers)?;
-    if let Err(e) = run_plan(&mut copy.session, plan) {
+    if let Err(e) = run_plan(&mut copy.session, &statements) {
         if e.privilege {
             return Err(format!("the scratch database's owner may not run it: {e}"));
         }
@@ -775,7 +872,7 @@ fn validate(
             format!("the ownership changes do not apply to a copy of FROM: {e}"),
         )]));
     }
-    let after = copy.session.catalog().map_err(|e| e.to_string())?;
+    let after = copy.catalog()?;
     let owners_left =
         diff::owner_changes(&after, &copy.owners, to, to_owners, &copy.owners, options);
     // The copy's objects belong to the scratch database's owner: what FROM's owners hold is
@@ -1095,13 +1192,13 @@ fn take_renames(
     options: &diff::Options,
     servers: &Servers<'_>,
 ) -> Result<(), String> {
-    let statements = candidates
+    let statements: Vec<diff::Statement> = candidates
         .iter()
         .flat_map(|c| c.statements.clone())
         .collect();
     let copy = from.working_copy(options, servers)?;
-    run_plan(&mut copy.session, &Plan { statements }).map_err(|e| e.to_string())?;
-    let catalog = copy.session.catalog().map_err(|e| e.to_string())?;
+    run_plan(&mut copy.session, &statements).map_err(|e| e.to_string())?;
+    let catalog = copy.catalog()?;
     let ownership = copy.owners.clone();
     from.catalog = catalog;
     from.ownership = ownership;

@@ -1,6 +1,8 @@
 //! Indexes that no constraint owns: dropped, renamed, created (CONCURRENTLY on tables that
 //! exist and can take it).
 
+use std::collections::{HashMap, HashSet};
+
 use pgspec_diagnostics::Rule;
 use pgspec_postgres::catalog::{Catalog, ConstraintKind, Index, TableKind};
 
@@ -27,20 +29,36 @@ fn relation_goes(p: &Planner<'_>, i: &Index) -> bool {
             .any(|v| v.schema == i.schema && v.name == i.table)
 }
 
-/// Whether the plan drops the plain index `schema.name` of FROM (it goes, or changes).
-pub(crate) fn changes(p: &Planner<'_>, schema: &str, name: &str) -> bool {
-    let Some(f) = p
-        .from
-        .indexes
-        .iter()
-        .find(|i| own(i) && i.schema == schema && i.name == name)
-    else {
-        return false;
-    };
-    !p.to
-        .indexes
-        .iter()
-        .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f))
+/// TO's own indexes by schema and name (in catalog order).
+fn own_by_name(indexes: &[Index]) -> HashMap<(&str, &str), Vec<&Index>> {
+    let mut by_name: HashMap<(&str, &str), Vec<&Index>> = HashMap::new();
+    for i in indexes.iter().filter(|i| own(i)) {
+        by_name
+            .entry((i.schema.as_str(), i.name.as_str()))
+            .or_default()
+            .push(i);
+    }
+    by_name
+}
+
+/// The plain indexes of FROM the plan drops (they go, or change), as `(schema, name)`.
+pub(crate) fn changing(p: &Planner<'_>) -> HashSet<(String, String)> {
+    let in_to = own_by_name(&p.to.indexes);
+    let mut seen = HashSet::new();
+    let mut changing = HashSet::new();
+    for f in p.from.indexes.iter().filter(|i| own(i)) {
+        // The first of a name decides, as a search by name finds it.
+        if !seen.insert((f.schema.as_str(), f.name.as_str())) {
+            continue;
+        }
+        let kept = in_to
+            .get(&(f.schema.as_str(), f.name.as_str()))
+            .is_some_and(|ts| ts.iter().any(|t| shape(t) == shape(f)));
+        if !kept {
+            changing.insert((f.schema.clone(), f.name.clone()));
+        }
+    }
+    changing
 }
 
 pub(crate) fn drops(p: &mut Planner<'_>) {
@@ -48,14 +66,14 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
     let mut renames = Vec::new();
     let mut dropped = Vec::new();
     let mut attaches = Vec::new();
+    let in_to = own_by_name(&to.indexes);
     for f in p.from.indexes.iter().filter(|i| own(i)) {
         if relation_goes(p, f) {
             continue;
         }
-        let same = to
-            .indexes
-            .iter()
-            .any(|t| own(t) && t.schema == f.schema && t.name == f.name && shape(t) == shape(f));
+        let same = in_to
+            .get(&(f.schema.as_str(), f.name.as_str()))
+            .is_some_and(|ts| ts.iter().any(|t| shape(t) == shape(f)));
         if same {
             continue;
         }
@@ -163,7 +181,8 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
         }
     }
     // A partitioned index takes its partitions' copies with it.
-    let parents: Vec<String> = p
+    let dropped: HashSet<u32> = dropped.into_iter().collect();
+    let parents: HashSet<String> = p
         .from
         .indexes
         .iter()
@@ -177,12 +196,14 @@ pub(crate) fn drops(p: &mut Planner<'_>) {
 
 pub(crate) fn adds(p: &mut Planner<'_>) {
     let to = p.to;
+    let in_from: HashSet<(String, String)> = p
+        .from
+        .indexes
+        .iter()
+        .map(|f| (f.schema.clone(), f.name.clone()))
+        .collect();
     for t in to.indexes.iter().filter(|i| own(i)) {
-        if p.from
-            .indexes
-            .iter()
-            .any(|f| f.schema == t.schema && f.name == t.name)
-        {
+        if in_from.contains(&(t.schema.clone(), t.name.clone())) {
             continue;
         }
         let relation = qualified(&t.schema, &t.table);

@@ -110,6 +110,11 @@ pub struct Options {
 }
 
 impl Options {
+    /// Whether every schema is compared.
+    fn includes_all(&self) -> bool {
+        self.schemas.is_empty() && self.exclude_schemas.is_empty()
+    }
+
     fn includes(&self, schema: &str) -> bool {
         (self.schemas.is_empty() || self.schemas.iter().any(|s| s == schema))
             && !self.exclude_schemas.iter().any(|s| s == schema)
@@ -249,7 +254,12 @@ pub(crate) fn hazard(code: Rule, message: impl Into<String>) -> Hazard {
 /// The plan that turns `from` into `to`, or what it cannot express.
 pub fn plan(from: &Catalog, to: &Catalog, options: &Options) -> Result<Plan, Vec<Refusal>> {
     let from = scoped(from, options);
-    let to = scoped(to, options);
+    // TO is only read: a copy only when it is scoped.
+    let to = if options.includes_all() {
+        std::borrow::Cow::Borrowed(to)
+    } else {
+        std::borrow::Cow::Owned(scoped(to, options))
+    };
     let mut p = Planner {
         from,
         to: &to,

@@ -1,6 +1,5 @@
 //! Columns of tables, views and materialized views.
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A column.
@@ -55,9 +54,9 @@ impl Column {
 }
 
 /// `(relation oid, column)` in relation and attnum order.
-pub(super) fn load(client: &mut Client) -> Result<Vec<(u32, Column)>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<(u32, Column)>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/columns.sql"), &[])?
+        .rows(include_str!("queries/columns.sql"))?
         .iter()
         .map(|r| {
             let expr: Option<String> = r.get(7);

@@ -1,7 +1,6 @@
 //! Table constraints: primary keys, unique, foreign keys, checks, exclusions, constraint
 //! triggers. (Domain checks are on [`super::Type`].)
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A constraint on a table.
@@ -92,9 +91,9 @@ impl Constraint {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Constraint>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Constraint>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/constraints.sql"), &[])?
+        .rows(include_str!("queries/constraints.sql"))?
         .iter()
         .map(|r| {
             let contype: String = r.get(5);

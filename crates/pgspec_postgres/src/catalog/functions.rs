@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A function or procedure of the user's.
@@ -69,9 +68,9 @@ impl Function {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Function>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/functions.sql"), &[])?
+        .rows(include_str!("queries/functions.sql"))?
         .iter()
         .map(|r| {
             let kind: String = r.get(3);
@@ -112,10 +111,10 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Function>, postgres::Error
 }
 
 pub(super) fn load_routine_names(
-    client: &mut Client,
+    client: &mut impl super::Query,
 ) -> Result<BTreeSet<(String, String)>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/routine_names.sql"), &[])?
+        .rows(include_str!("queries/routine_names.sql"))?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect())

@@ -1,6 +1,5 @@
 //! Indexes of tables and materialized views.
 
-use postgres::Client;
 use serde::Serialize;
 
 /// An index.
@@ -42,9 +41,9 @@ impl Index {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Index>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Index>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/indexes.sql"), &[])?
+        .rows(include_str!("queries/indexes.sql"))?
         .iter()
         .map(|r| Index {
             oid: r.get(0),

@@ -1,6 +1,5 @@
 //! Row level security policies.
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A policy on a table.
@@ -56,9 +55,9 @@ impl Policy {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Policy>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Policy>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/policies.sql"), &[])?
+        .rows(include_str!("queries/policies.sql"))?
         .iter()
         .map(|r| {
             let cmd: String = r.get(5);

@@ -1,6 +1,5 @@
 //! Privileges granted on relations and their columns (explicit ACL entries).
 
-use postgres::Client;
 use serde::Serialize;
 
 /// One privilege one role holds on a relation or a column of it.
@@ -22,9 +21,9 @@ pub struct Privilege {
     pub to_owner: bool,
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Privilege>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Privilege>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/privileges.sql"), &[])?
+        .rows(include_str!("queries/privileges.sql"))?
         .iter()
         .map(|r| Privilege {
             relation_oid: r.get(0),

@@ -1,6 +1,5 @@
 //! Schemas and extensions.
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A schema of the user's.
@@ -33,9 +32,11 @@ pub struct Collation {
     pub deterministic: bool,
 }
 
-pub(super) fn load_collations(client: &mut Client) -> Result<Vec<Collation>, postgres::Error> {
+pub(super) fn load_collations(
+    client: &mut impl super::Query,
+) -> Result<Vec<Collation>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/collations.sql"), &[])?
+        .rows(include_str!("queries/collations.sql"))?
         .iter()
         .map(|r| Collation {
             schema: r.get(0),
@@ -48,9 +49,9 @@ pub(super) fn load_collations(client: &mut Client) -> Result<Vec<Collation>, pos
         .collect())
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Schema>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Schema>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/schemas.sql"), &[])?
+        .rows(include_str!("queries/schemas.sql"))?
         .iter()
         .map(|r| Schema {
             oid: r.get(0),
@@ -61,9 +62,11 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Schema>, postgres::Error> 
         .collect())
 }
 
-pub(super) fn load_extensions(client: &mut Client) -> Result<Vec<Extension>, postgres::Error> {
+pub(super) fn load_extensions(
+    client: &mut impl super::Query,
+) -> Result<Vec<Extension>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/extensions.sql"), &[])?
+        .rows(include_str!("queries/extensions.sql"))?
         .iter()
         .map(|r| Extension {
             name: r.get(0),

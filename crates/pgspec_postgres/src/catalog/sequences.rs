@@ -1,6 +1,5 @@
 //! Sequences.
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A sequence of the user's.
@@ -31,9 +30,9 @@ pub struct OwnedBy {
     pub identity: bool,
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Sequence>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Sequence>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/sequences.sql"), &[])?
+        .rows(include_str!("queries/sequences.sql"))?
         .iter()
         .map(|r| {
             let table: Option<String> = r.get(11);

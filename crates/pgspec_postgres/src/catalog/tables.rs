@@ -1,7 +1,6 @@
 //! Tables: ordinary, partitioned and foreign, partitions included, with row level security
 //! and partitioning.
 
-use postgres::Client;
 use serde::Serialize;
 
 use super::Column;
@@ -85,9 +84,9 @@ impl Table {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Table>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/tables.sql"), &[])?
+        .rows(include_str!("queries/tables.sql"))?
         .iter()
         .map(|r| {
             let relkind: String = r.get(3);

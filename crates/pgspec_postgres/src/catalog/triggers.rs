@@ -1,6 +1,5 @@
 //! Triggers (user triggers; internal ones and clones on partitions are not listed).
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A trigger on a table or view.
@@ -47,9 +46,9 @@ impl Trigger {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Trigger>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Trigger>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/triggers.sql"), &[])?
+        .rows(include_str!("queries/triggers.sql"))?
         .iter()
         .map(|r| {
             let bits: i32 = r.get(8);

@@ -1,7 +1,6 @@
 //! Types: the user's enums, domains, composite and range types ([`Type`]), and the
 //! resolution graph of every type a column uses ([`ColumnType`]).
 
-use postgres::Client;
 use serde::Serialize;
 
 /// A type the user created.
@@ -72,9 +71,9 @@ pub struct ColumnType {
     pub domain_checks: Vec<String>,
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<Type>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Type>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/types.sql"), &[])?
+        .rows(include_str!("queries/types.sql"))?
         .iter()
         .map(|r| {
             let typtype: String = r.get(3);
@@ -117,10 +116,10 @@ pub(super) fn load(client: &mut Client) -> Result<Vec<Type>, postgres::Error> {
 }
 
 pub(super) fn load_column_types(
-    client: &mut Client,
+    client: &mut impl super::Query,
 ) -> Result<std::collections::BTreeMap<u32, ColumnType>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/column_types.sql"), &[])?
+        .rows(include_str!("queries/column_types.sql"))?
         .iter()
         .map(|r| {
             let oid: u32 = r.get(0);

@@ -1,6 +1,5 @@
 //! Views and materialized views.
 
-use postgres::Client;
 use serde::Serialize;
 
 use super::Column;
@@ -33,9 +32,9 @@ impl View {
     }
 }
 
-pub(super) fn load(client: &mut Client) -> Result<Vec<View>, postgres::Error> {
+pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<View>, postgres::Error> {
     Ok(client
-        .query(include_str!("queries/views.sql"), &[])?
+        .rows(include_str!("queries/views.sql"))?
         .iter()
         .map(|r| View {
             oid: r.get(0),

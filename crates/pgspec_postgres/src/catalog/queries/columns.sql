@@ -20,12 +20,15 @@ SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, a.atttypmod,
              AND sd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
              AND sd.deptype IN ('a', 'i')
            LIMIT 1) END,
-       pg_catalog.col_description(a.attrelid, a.attnum), a.attislocal
+       ds.description, a.attislocal
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+-- What col_description() answers, joined: the function runs a query of its own per column.
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid AND ds.objsubid = a.attnum
+    AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'cron')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'

@@ -7,16 +7,20 @@
 SELECT k.oid, k.conrelid, n.nspname::text, c.relname::text, k.conname::text, k.contype::text,
        pg_catalog.pg_get_constraintdef(k.oid),
        coalesce(k.conkey, '{}'),
+       -- Each name by one index lookup: OFFSET 0 keeps the planner from hashing all of the
+       -- table's columns for every constraint (half of this query's time at 300 tables).
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+             JOIN LATERAL (SELECT a.attname FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = k.conrelid AND a.attnum = u.attnum OFFSET 0) a ON true
              ORDER BY u.ord),
        k.condeferrable, k.condeferred, k.convalidated, k.conislocal, (k.conparentid <> 0),
        c.relispartition,
        k.confrelid, fn.nspname::text, f.relname::text, coalesce(k.confkey, '{}'),
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
+             JOIN LATERAL (SELECT a.attname FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = k.confrelid AND a.attnum = u.attnum OFFSET 0) a ON true
              ORDER BY u.ord),
        k.confupdtype::text, k.confdeltype::text, k.confmatchtype::text,
        CASE WHEN k.contype = 'c' THEN pg_catalog.pg_get_expr(k.conbin, k.conrelid, true) END,

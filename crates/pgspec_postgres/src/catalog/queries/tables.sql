@@ -10,11 +10,13 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_catalog.pg_get_expr(c.relpartbound, c.oid),
        pt.partstrat::text,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       -- Each name by one index lookup (OFFSET 0: no hash of the table's columns per table).
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.unnest(pt.partattrs::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             JOIN LATERAL (SELECT a.attname FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attnum = k.attnum OFFSET 0) a ON true
              ORDER BY k.ord),
-       pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
+       ds.description, c.relreplident::text,
        coalesce(c.reloptions, '{}'), (c.relpersistence = 'u'),
        ARRAY(SELECT pg_catalog.format('%I.%I', pn2.nspname, p2.relname)
              FROM pg_catalog.pg_inherits i2
@@ -27,6 +29,9 @@ LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
 LEFT JOIN pg_catalog.pg_inherits ih ON c.relispartition AND ih.inhrelid = c.oid
 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = ih.inhparent
 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+-- What obj_description() answers, joined: the function runs a query of its own per table.
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid AND ds.objsubid = 0
+    AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE c.relkind IN ('r', 'p', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'cron')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
