@@ -309,9 +309,9 @@ impl ApplySession {
     }
 
     /// Opens the two connections of a [`CatalogReader`] for this session's database (on the
-    /// thread that calls it: they may be opened while something else runs); None when they
-    /// cannot be.
-    pub fn catalog_reader(&self) -> impl FnOnce() -> Option<CatalogReader> + Send + 'static {
+    /// thread that calls it: they may be opened while something else runs; the first is the
+    /// session's background connection when it still answers); None when they cannot be.
+    pub fn catalog_reader(&mut self) -> impl FnOnce() -> Option<CatalogReader> + Send + 'static {
         let (first, second) = (self.admin_opener(), self.admin_opener());
         move || {
             Some(CatalogReader {
