@@ -122,7 +122,7 @@ pub(crate) fn is_sql(lang: &str, code: &str) -> bool {
 /// statement keyword, and the block either terminates a statement with `;` or has an
 /// unmistakably SQL shape (`CREATE TABLE`, `INSERT INTO`, `SELECT … FROM`). ASCII-art trees and
 /// prose never start with a keyword followed by such a shape.
-fn looks_like_sql(code: &str) -> bool {
+pub(crate) fn looks_like_sql(code: &str) -> bool {
     let Some(first) = first_code_line(code) else {
         return false;
     };

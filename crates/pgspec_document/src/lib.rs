@@ -11,6 +11,7 @@ mod decode;
 mod fences;
 mod lexicon;
 mod mojibake;
+mod unread;
 
 use pgspec_diagnostics::text::{LineIndex, TextRange};
 use pgspec_diagnostics::{Category, Code, Diagnostic};
@@ -178,6 +179,20 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
                 .help("tag it ```sql to have it applied and checked; leave it if it is not part of the design")
             }),
     );
+    if kind == SourceKind::Markdown {
+        diagnostics.extend(unread::unread_sql(&text, &blocks).into_iter().map(|u| {
+            Diagnostic::new(
+                Code::SqlInOtherBlock,
+                Category::Document,
+                format!(
+                    "this {} holds SQL (`{}`), which pgspec does not read",
+                    u.kind, u.first_line
+                ),
+                u.range,
+            )
+            .help("put it in a ```sql fence to have it applied and checked; leave it if it is not part of the design")
+        }));
+    }
     let document = Document {
         line_index: LineIndex::new(&text),
         text,
