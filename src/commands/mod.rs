@@ -32,7 +32,7 @@ pub(crate) struct ServerArgs {
     #[arg(long, value_name = "DIR", global = true)]
     pg_bin: Option<PathBuf>,
     /// Where the private cluster lives (default: $PGSPEC_HOME, else /dev/shm/pgspec-<uid> in
-    /// memory when /dev/shm is a tmpfs, else /tmp/pgspec-<uid>).
+    /// memory when /dev/shm is a tmpfs of 1 GiB or more, else /tmp/pgspec-<uid>).
     #[arg(long, value_name = "DIR", global = true)]
     cluster_dir: Option<PathBuf>,
 }

@@ -76,7 +76,8 @@ pub(crate) fn pid_namespace() -> String {
 }
 
 /// The directory in memory where clusters keep their files: `/dev/shm` when it is a tmpfs
-/// (read from `/proc/mounts`) that everyone may write to, as on Linux by default.
+/// (read from `/proc/mounts`) of at least 1 GiB that everyone may write to, as on Linux by
+/// default.
 ///
 /// Why memory: a scratch database is created and dropped on every check, diff and test, each
 /// a few hundred files. On a disk, file systems pay for that churn (ext4 without a journal, as
@@ -88,10 +89,51 @@ pub(crate) fn memory_dir() -> Option<&'static Path> {
     let on_tmpfs = mounts.lines().any(|line| {
         let mut fields = line.split_whitespace();
         let (_device, point, kind) = (fields.next(), fields.next(), fields.next());
-        point == Some("/dev/shm") && kind == Some("tmpfs")
+        point == Some("/dev/shm") && kind == Some("tmpfs") && fields.next().is_none_or(roomy)
     });
     use std::os::unix::fs::PermissionsExt;
     let open_to_all = std::fs::metadata(dir)
         .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o1777 == 0o1777);
     (on_tmpfs && open_to_all).then_some(dir)
+}
+
+/// Whether a tmpfs mounted with `options` can hold clusters: at least 1 GiB, or no `size=`
+/// (half the memory). A container's `/dev/shm` is often 64 MiB, which a cluster or two fill.
+fn roomy(options: &str) -> bool {
+    let Some(size) = options.split(',').find_map(|o| o.strip_prefix("size=")) else {
+        return true;
+    };
+    let (digits, unit) = size.split_at(
+        size.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(size.len()),
+    );
+    let Ok(n) = digits.parse::<u64>() else {
+        return false;
+    };
+    let bytes = match unit.to_ascii_lowercase().as_str() {
+        "" => n,
+        "k" => n << 10,
+        "m" => n << 20,
+        "g" => n << 30,
+        "t" => n << 40,
+        // `size=50%`: a share of the memory, which this machine decides.
+        "%" => return n >= 10,
+        _ => return false,
+    };
+    bytes >= 1 << 30
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roomy;
+
+    #[test]
+    fn a_small_dev_shm_is_not_used_for_clusters() {
+        assert!(roomy("rw,relatime,size=24683784k"));
+        assert!(roomy("rw,nosuid,nodev"));
+        assert!(roomy("rw,size=2g"));
+        assert!(!roomy("rw,nosuid,nodev,noexec,relatime,size=65536k"));
+        assert!(!roomy("rw,size=64m"));
+        assert!(!roomy("rw,size=lots"));
+    }
 }
