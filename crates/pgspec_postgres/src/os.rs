@@ -54,6 +54,13 @@ pub(crate) fn command_output(cmd: &mut Command) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The first `name` in a directory of PATH.
+pub(crate) fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
 /// Whether `/proc` can answer liveness questions on this system.
 pub(crate) fn has_procfs() -> bool {
     Path::new("/proc/self").exists()

@@ -47,14 +47,13 @@ pub(crate) fn bwrap() -> Result<PathBuf, String> {
     if std::env::var("PGSPEC_SANDBOX").is_ok_and(|v| v.eq_ignore_ascii_case("off") || v == "0") {
         return Err("turned off (PGSPEC_SANDBOX=off)".to_string());
     }
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
-        .map(|d| d.join("bwrap"))
-        .find(|p| p.is_file());
-    on_path.ok_or_else(|| {
+    let found = crate::os::on_path("bwrap").or_else(|| {
+        ["/usr/bin/bwrap", "/bin/bwrap"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+    });
+    found.ok_or_else(|| {
         "bubblewrap (bwrap) is not installed (`apt-get install bubblewrap`)".to_string()
     })
 }

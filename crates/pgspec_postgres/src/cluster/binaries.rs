@@ -31,7 +31,7 @@ impl PgBinaries {
         // Debian's `pg_config` on PATH is a shell script that runs the newest
         // /usr/lib/postgresql/*/bin/pg_config: the first of `debian` below, found without the
         // ~5 ms of a shell every command would pay. A real pg_config (a program) is asked.
-        if on_path("pg_config").is_some_and(|p| is_script(&p)) {
+        if os::on_path("pg_config").is_some_and(|p| is_script(&p)) {
             if let Some(bins) = debian.iter().find_map(|d| Self::from_dir(d)) {
                 return Ok(bins);
             }
@@ -133,13 +133,6 @@ impl PgBinaries {
             })
             .collect()
     }
-}
-
-/// The first `name` on PATH.
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
 }
 
 /// Whether `path` is a script (`#!`) rather than a program.
