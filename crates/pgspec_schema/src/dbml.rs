@@ -396,15 +396,7 @@ fn column(line: &str, line_start: usize) -> Option<DocColumn> {
     }
     // DBML's `increment` is an identity; pgspec's generated DDL knows it as a serial type.
     if increment {
-        let serial = match c.pg_type.as_deref() {
-            Some("bigint") => Some("bigserial"),
-            Some("smallint") => Some("smallserial"),
-            Some("integer") | None => Some("serial"),
-            _ => None,
-        };
-        if let Some(s) = serial {
-            c.pg_type = normalize_type(s).or_else(|| Some(s.to_string()));
-        }
+        c.make_serial();
     }
     Some(c)
 }

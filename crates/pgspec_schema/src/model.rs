@@ -129,6 +129,20 @@ pub struct DocColumn {
     pub type_span: TextRange,
 }
 
+impl DocColumn {
+    /// An auto-incremented integer column (DBML's `increment`, Prisma's `autoincrement()`) as
+    /// the serial type of its width; a column of another type keeps it.
+    pub fn make_serial(&mut self) {
+        let serial = match self.pg_type.as_deref() {
+            Some("bigint") => "bigserial",
+            Some("smallint") => "smallserial",
+            Some("integer") | None => "serial",
+            _ => return,
+        };
+        self.pg_type = normalize_type(serial).or_else(|| Some(serial.to_string()));
+    }
+}
+
 /// How many rows of one side relate to one row of the other (crow's foot notation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
