@@ -161,24 +161,7 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
         SourceKind::Sql => (vec![whole_text_block(&text)], Vec::new()),
     };
     diagnostics.extend(fence_diagnostics);
-    diagnostics.extend(
-        blocks
-            .iter()
-            .filter(|b| classify::sql_in_other_block(b))
-            .map(|b| {
-                Diagnostic::new(
-                    Code::SqlInOtherBlock,
-                    Category::Document,
-                    format!(
-                        "this ```{} block holds SQL (`{}`), which pgspec does not read",
-                        b.lang,
-                        classify::first_code_line(&b.code).unwrap_or_default()
-                    ),
-                    b.fence,
-                )
-                .help("tag it ```sql to have it applied and checked; leave it if it is not part of the design")
-            }),
-    );
+    // A plain SQL file is one SQL block: nothing in it goes unread.
     if kind == SourceKind::Markdown {
         diagnostics.extend(unread::unread_sql(&text, &blocks).into_iter().map(|u| {
             Diagnostic::new(
@@ -190,7 +173,7 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
                 ),
                 u.range,
             )
-            .help("put it in a ```sql fence to have it applied and checked; leave it if it is not part of the design")
+            .help(u.help)
         }));
     }
     let document = Document {

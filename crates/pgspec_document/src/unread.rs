@@ -1,24 +1,40 @@
-//! SQL that a document holds where pgspec does not read SQL: an indented code block, or an HTML
-//! `<pre>` block (what wiki and notebook exports write), outside every fenced block. pgspec reads
-//! only fenced blocks, so these are reported (DOC006), never silently left out.
+//! SQL that a document holds where pgspec does not read SQL: a fenced block tagged with another
+//! language, an indented code block, or an HTML `<pre>` block (what wiki and notebook exports
+//! write) outside every fenced block. These are reported (DOC006), never silently left out.
 
-use crate::classify::{first_code_line, looks_like_sql};
+use crate::classify::{first_code_line, looks_like_sql, sql_in_other_block};
 use crate::{offset, CodeBlock, TextRange};
 
 /// A place holding SQL that is not read: where it starts, what kind of block it is, and its
 /// first line of SQL.
 pub(crate) struct Unread {
     pub(crate) range: TextRange,
-    pub(crate) kind: &'static str,
+    pub(crate) kind: String,
     pub(crate) first_line: String,
+    /// What the author can do.
+    pub(crate) help: &'static str,
 }
 
-/// The indented code blocks and HTML `<pre>` blocks of `text`, outside `blocks`, that read as
-/// SQL.
+/// The help of an unfenced block.
+const FENCE_IT: &str = "put it in a ```sql fence to have it applied and checked; leave it if it is not part of the design";
+
+/// The blocks of `text` that read as SQL and are not read: fenced blocks tagged with another
+/// language ([`sql_in_other_block`]), and indented code blocks and HTML `<pre>` blocks outside
+/// `blocks`.
 pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
     let fenced: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
     let outside = |at: usize| !fenced.iter().any(|&(s, e)| s <= at && at <= e);
-    let mut found = indented(text, &outside);
+    let mut found: Vec<Unread> = blocks
+        .iter()
+        .filter(|b| sql_in_other_block(b))
+        .map(|b| Unread {
+            range: b.fence,
+            kind: format!("```{} block", b.lang),
+            first_line: first_code_line(&b.code).unwrap_or_default().to_string(),
+            help: "tag it ```sql to have it applied and checked; leave it if it is not part of the design",
+        })
+        .collect();
+    found.extend(indented(text, &outside));
     found.extend(preformatted(text, &outside));
     found.sort_by_key(|u| u.range.start);
     found
@@ -47,8 +63,9 @@ fn indented(text: &str, outside: &impl Fn(usize) -> bool) -> Vec<Unread> {
             if looks_like_sql(&code) {
                 found.push(Unread {
                     range: TextRange::new(offset(start), offset(start + 4)),
-                    kind: "indented code block",
+                    kind: "indented code block".into(),
                     first_line: first_code_line(&code).unwrap_or_default().to_string(),
+                    help: FENCE_IT,
                 });
             }
         }
@@ -114,8 +131,9 @@ fn preformatted(text: &str, outside: &impl Fn(usize) -> bool) -> Vec<Unread> {
         if looks_like_sql(&code) {
             found.push(Unread {
                 range: TextRange::new(offset(open), offset(open + 4)),
-                kind: "HTML <pre> block",
+                kind: "HTML <pre> block".into(),
                 first_line: first_code_line(&code).unwrap_or_default().to_string(),
+                help: FENCE_IT,
             });
         }
         from = close;
@@ -151,7 +169,7 @@ fn decode_entities(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Vec<(&'static str, String)> {
+    fn kinds(text: &str) -> Vec<(String, String)> {
         let (blocks, _) = crate::fences::scan(text);
         unread_sql(text, &blocks)
             .into_iter()
@@ -166,10 +184,10 @@ mod tests {
             kinds(text),
             [
                 (
-                    "indented code block",
+                    "indented code block".to_string(),
                     "CREATE TABLE t (id int);".to_string()
                 ),
-                ("HTML <pre> block", "SELECT a & b".to_string()),
+                ("HTML <pre> block".to_string(), "SELECT a & b".to_string()),
             ]
         );
     }
