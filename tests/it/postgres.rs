@@ -994,8 +994,18 @@ fn timings() {
     eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
 }
 
-/// A loop that swallows every cancel request: only pg_terminate_backend ends it.
-const STUBBORN_LOOP: &str = "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); \
+/// A loop that swallows every cancel request: only pg_terminate_backend ends it. The blocks
+/// nest because a cancel that lands while the inner handler runs (outside the inner block; a
+/// loaded server can take the session's own timeout and pgspec's cancel close together) would
+/// otherwise end the statement as a plain cancel: CI saw that once in 2026-12.
+const STUBBORN_LOOP: &str = "DO $$ BEGIN LOOP BEGIN \
+     LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; \
+     EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$";
+
+/// [`STUBBORN_LOOP`] in a trigger function that also lifts its own timeout.
+const STUBBORN_TRIGGER: &str = "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN SET LOCAL statement_timeout = 0; LOOP BEGIN \
+     LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; \
      EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$";
 
 #[test]
@@ -1069,9 +1079,7 @@ fn the_session_terminates_a_statement_that_ignores_cancel() {
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
     applied(
         s.apply(
-            "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-             SET LOCAL statement_timeout = 0; LOOP BEGIN PERFORM pg_sleep(1); \
-             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+            STUBBORN_TRIGGER,
         )
         .expect("apply"),
     );
@@ -1756,9 +1764,7 @@ fn a_batch_statement_that_ignores_cancel_ends_like_one_run_alone() {
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
     applied(
         s.apply(
-            "CREATE FUNCTION spin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-             SET LOCAL statement_timeout = 0; LOOP BEGIN PERFORM pg_sleep(1); \
-             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$",
+            STUBBORN_TRIGGER,
         )
         .expect("apply"),
     );
