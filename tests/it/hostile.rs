@@ -263,10 +263,13 @@ impl Snapshot {
         let databases = text_rows(
             &mut c,
             // Spare databases pgspec makes for the next run (its own: the superuser's and closed
-            // to connections, so no document reaches them) come and go between snapshots.
+            // to connections, so no document reaches them) come and go between snapshots, and so
+            // does the template they are copied from (never open while PUBLIC may connect).
             "SELECT datname, concat_ws(',', pg_catalog.pg_get_userbyid(datdba), datallowconn, \
              datconnlimit, datistemplate) FROM pg_catalog.pg_database \
-             WHERE NOT (datname LIKE 'pgspec\\_spare\\_%' AND NOT datallowconn \
+             WHERE NOT ((datname LIKE 'pgspec\\_spare\\_%' AND NOT datallowconn \
+             OR datname = 'pgspec_template' \
+             AND NOT (datallowconn AND pg_catalog.has_database_privilege('public', oid, 'CONNECT'))) \
              AND datdba = 'postgres'::regrole)",
         )
         .into_iter()

@@ -845,6 +845,34 @@ fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
         .expect("drop");
     let spares = closed_spares();
     assert_eq!(spares.len(), 1, "one closed spare owned by the superuser");
+    // Copied from pgspec's template: closed, no role but the superuser may connect, and the
+    // copy starts with the relation cache file the template was given.
+    let template = || {
+        rows(
+            "SELECT concat_ws(',', datallowconn, has_database_privilege('public', oid, 'CONNECT'), \
+             pg_get_userbyid(datdba)) FROM pg_database WHERE datname = 'pgspec_template'",
+        )
+    };
+    assert_eq!(template(), ["f,f,postgres"]);
+    let cache_file = |oid: &str| {
+        rows(&format!(
+            "SELECT ((pg_stat_file('base/{oid}/pg_internal.init', true)).size IS NOT NULL)::text"
+        ))
+    };
+    assert_eq!(
+        cache_file(&spares[0]),
+        ["true"],
+        "the spare has its cache file"
+    );
+    // Left open to everyone (by hand): the next run closes it again before copying it.
+    server
+        .admin_client("postgres")
+        .expect("admin")
+        .batch_execute(
+            "ALTER DATABASE pgspec_template ALLOW_CONNECTIONS true; \
+             GRANT CONNECT ON DATABASE pgspec_template TO PUBLIC",
+        )
+        .expect("open the template");
     // Something named like a spare but open to connections: never taken, dropped as stale.
     let decoy = unique("pgspec_spare_decoy");
     server
@@ -873,6 +901,55 @@ fn a_run_takes_the_spare_database_an_earlier_run_made_and_never_an_open_one() {
     drop(s);
     db.drop_now().expect("drop");
     assert_eq!(closed_spares().len(), 1, "the next spare is made");
+    assert_eq!(template(), ["f,f,postgres"], "closed again");
+}
+
+/// A database named like pgspec's template that the superuser does not own is never copied:
+/// spares then come from template0, without what its owner put in it.
+#[test]
+fn a_template_someone_else_owns_is_not_copied() {
+    let cluster = Cluster::temporary(&binaries()).expect("temporary");
+    let server = Server::Embedded(cluster);
+    let mut admin = server.admin_client("postgres").expect("admin");
+    let maker = unique("maker");
+    admin
+        .batch_execute(&format!("CREATE ROLE {maker} LOGIN CREATEDB"))
+        .expect("role");
+    admin
+        .batch_execute(&format!("CREATE DATABASE pgspec_template OWNER {maker}"))
+        .expect("a foreign template");
+    let mut foreign = server.admin_client("pgspec_template").expect("connect");
+    foreign
+        .batch_execute("CREATE TABLE public.planted (x int)")
+        .expect("plant");
+    drop(foreign);
+    ScratchDatabase::create(&server, "pgspec_test")
+        .expect("scratch")
+        .drop_now()
+        .expect("drop");
+    let spares = text_rows(
+        &server,
+        "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'pgspec\\_spare\\_%'",
+    );
+    assert_eq!(spares, ["1"], "the next run takes a spare");
+    let mut db = ScratchDatabase::create(&server, "pgspec_test").expect("scratch");
+    let mut s = db.session().expect("session");
+    let planted = s
+        .query_strings("SELECT count(*) FROM pg_class WHERE relname = 'planted'")
+        .expect("query");
+    assert_eq!(
+        planted,
+        [vec![Some("0".to_string())]],
+        "nothing of it in the run's database"
+    );
+    drop(s);
+    db.wait_for_housekeeping();
+    db.drop_now().expect("drop");
+    let owner = text_rows(
+        &server,
+        "SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = 'pgspec_template'",
+    );
+    assert_eq!(owner, [maker], "left alone");
 }
 
 #[test]
@@ -886,7 +963,10 @@ fn runs_that_do_not_wait_for_their_spare_leave_only_whole_closed_spares() {
     let databases = || {
         rows(
             "SELECT concat_ws(',', datname, datallowconn, datconnlimit, pg_get_userbyid(datdba)) \
-             FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') ORDER BY 1",
+             FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') \
+             AND NOT (datname = 'pgspec_template' AND datdba = 'postgres'::regrole \
+             AND NOT (datallowconn AND has_database_privilege('public', oid, 'CONNECT'))) \
+             ORDER BY 1",
         )
     };
     let roles =
@@ -1077,12 +1157,7 @@ fn the_session_terminates_a_statement_that_ignores_cancel() {
     );
     // A trigger that lifts its own timeout and spins: same end.
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
-    applied(
-        s.apply(
-            STUBBORN_TRIGGER,
-        )
-        .expect("apply"),
-    );
+    applied(s.apply(STUBBORN_TRIGGER).expect("apply"));
     applied(
         s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
             .expect("apply"),
@@ -1762,12 +1837,7 @@ fn a_batch_statement_that_ignores_cancel_ends_like_one_run_alone() {
     db.statement_timeout = Duration::from_millis(300);
     let mut s = db.session().expect("session");
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
-    applied(
-        s.apply(
-            STUBBORN_TRIGGER,
-        )
-        .expect("apply"),
-    );
+    applied(s.apply(STUBBORN_TRIGGER).expect("apply"));
     applied(
         s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
             .expect("apply"),

@@ -6,12 +6,21 @@
 //! (`ALLOW_CONNECTIONS false`) until it is taken, so nothing can put anything into it in the
 //! meantime; a database that does not meet all three is never taken. Only on the embedded
 //! cluster: pgspec leaves nothing of its own on a server it was given by URL.
+//!
+//! On PostgreSQL 15+ spares are file copies of `pgspec_template`, an empty database of the
+//! superuser's that no other role may connect to, kept with its relation cache file
+//! (`pg_internal.init`): a copy starts with that file, so the run's first connections to its
+//! database do not each build their relation cache from the catalogs (template0, which nobody
+//! connects to, never has the file; the server removes every such file when it starts).
 
 use super::admin::{cleanup_stale, create_database_with};
 use super::*;
 
 /// Name prefix of spare databases.
 const SPARE_PREFIX: &str = "pgspec_spare";
+
+/// The database spares are copied from on PostgreSQL 15+ ([`warm_template`]).
+const TEMPLATE: &str = "pgspec_template";
 
 /// How many spares the cluster keeps at most (concurrent runs may each make one).
 const MAX_SPARES: i64 = 2;
@@ -85,7 +94,10 @@ pub(super) fn housekeeping(
         if spares {
             // Returns when the run releases it (or is gone without doing so).
             let _ = released.recv();
-            make_spare(&mut admin, file_copy);
+            let template = file_copy
+                .then(|| warm_template(&mut admin, &config))
+                .flatten();
+            make_spare(&mut admin, template);
         }
     });
     Housekeeping {
@@ -115,8 +127,92 @@ impl Housekeeping {
     }
 }
 
-/// Make one spare unless the cluster has [`MAX_SPARES`].
-fn make_spare(admin: &mut Client, file_copy: bool) {
+/// The database spares are copied from ([`TEMPLATE`]) once it exists, is the connected
+/// superuser's and admits no other role; None (spares are then copied from template0, as
+/// before) when it cannot be made so. Brings its relation cache file back when the server
+/// removed it (at every start).
+fn warm_template(admin: &mut Client, maintenance: &postgres::Config) -> Option<&'static str> {
+    // Each step is one statement and the next run repairs what one left half done: the
+    // process does not wait for this work at exit (see `housekeeping`). It is closed to
+    // connections from its first moment, and PUBLIC loses CONNECT before it is ever opened.
+    let name = quote_ident(TEMPLATE);
+    let state = match template_state(admin)? {
+        Some(state) => state,
+        None => {
+            let _ = create_database_with(admin, TEMPLATE, None, " ALLOW_CONNECTIONS false");
+            template_state(admin)??
+        }
+    };
+    if !state.ours {
+        return None;
+    }
+    if state.public
+        && admin
+            .batch_execute(&format!("REVOKE ALL ON DATABASE {name} FROM PUBLIC"))
+            .is_err()
+    {
+        return None;
+    }
+    if !state.warm {
+        // The server writes the file when the first connection has built its cache.
+        let opened = state.open
+            || admin
+                .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                .is_ok();
+        if opened {
+            let mut config = maintenance.clone();
+            config.dbname(TEMPLATE);
+            drop(config.connect(NoTls));
+        }
+    }
+    if state.open || !state.warm {
+        let _ = admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+    }
+    Some(TEMPLATE)
+}
+
+/// What [`warm_template`] needs to know of the template.
+struct TemplateState {
+    /// The connected superuser owns it.
+    ours: bool,
+    /// PUBLIC may connect to it (when it is open).
+    public: bool,
+    /// It holds its relation cache file.
+    warm: bool,
+    /// It is open to connections.
+    open: bool,
+}
+
+/// The template's state: Some(None) when there is none, None when the server does not answer.
+fn template_state(admin: &mut Client) -> Option<Option<TemplateState>> {
+    let rows = simple_rows(
+        admin,
+        &format!(
+            "SELECT (d.datdba OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_roles \
+             WHERE rolname OPERATOR(pg_catalog.=) current_user))::text, \
+             pg_catalog.has_database_privilege('public', d.oid, 'CONNECT')::text, \
+             ((pg_catalog.pg_stat_file('base/' OPERATOR(pg_catalog.||) d.oid \
+             OPERATOR(pg_catalog.||) '/pg_internal.init', true)).size IS NOT NULL)::text, \
+             d.datallowconn::text \
+             FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) {}",
+            quote_literal(TEMPLATE)
+        ),
+    )
+    .ok()?;
+    let Some(row) = rows.into_iter().next() else {
+        return Some(None);
+    };
+    let flag = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("true");
+    Some(Some(TemplateState {
+        ours: flag(0),
+        public: flag(1),
+        warm: flag(2),
+        open: flag(3),
+    }))
+}
+
+/// Make one spare unless the cluster has [`MAX_SPARES`], copied from `template` when given.
+fn make_spare(admin: &mut Client, template: Option<&str>) {
     let count = simple_rows(
         admin,
         "SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'pgspec\\_spare\\_%'",
@@ -133,10 +229,25 @@ fn make_spare(admin: &mut Client, file_copy: bool) {
     // file by file where the server can (PostgreSQL 15+): the default, through shared buffers
     // and WAL, leaves ~900 dirty buffers that the checkpoint of the next `DROP DATABASE` (the
     // run's own scratch database, while the user waits) would write out.
-    let strategy = if file_copy { " STRATEGY FILE_COPY" } else { "" };
+    let name = unique_name(SPARE_PREFIX);
+    if let Some(template) = template {
+        let copied = admin.batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE {} ALLOW_CONNECTIONS false STRATEGY FILE_COPY",
+            quote_ident(&name),
+            quote_ident(template)
+        ));
+        if copied.is_ok() {
+            return;
+        }
+    }
+    let strategy = if template.is_some() {
+        " STRATEGY FILE_COPY"
+    } else {
+        ""
+    };
     let _ = create_database_with(
         admin,
-        &unique_name(SPARE_PREFIX),
+        &name,
         None,
         &format!(" ALLOW_CONNECTIONS false{strategy}"),
     );
