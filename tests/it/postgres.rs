@@ -1074,6 +1074,38 @@ fn timings() {
     eprintln!("temporary cluster stop + remove: {:?}", t.elapsed());
 }
 
+/// The control-file reader behind `CREATE EXTENSION`'s checks says what the
+/// `pg_available_extension_versions` view says, for every extension the server offers.
+#[test]
+fn extension_control_files_answer_as_the_view_does() {
+    let mut db = scratch(&url_server());
+    let mut s = db.session().expect("session");
+    let rows = s
+        .query_strings(
+            "SELECT v.name, v.trusted::text, (v.schema IS NOT NULL)::text \
+             FROM pg_available_extension_versions v JOIN pg_available_extensions a \
+             ON a.name = v.name AND a.default_version = v.version ORDER BY 1",
+        )
+        .expect("the view");
+    assert!(rows.len() > 10, "{rows:?}");
+    let flag = |v: &Option<String>| v.as_deref() == Some("true");
+    for row in &rows {
+        let name = row[0].clone().expect("name");
+        let expected = (flag(&row[1]), flag(&row[2]));
+        assert_eq!(
+            s.extension_control(&name).expect("control"),
+            expected,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        s.extension_control("no_such_extension").expect("control"),
+        (false, false)
+    );
+    drop(s);
+    db.drop_now().expect("drop");
+}
+
 /// A loop that swallows every cancel request: only pg_terminate_backend ends it. The blocks
 /// nest because a cancel that lands while the inner handler runs (outside the inner block; a
 /// loaded server can take the session's own timeout and pgspec's cancel close together) would

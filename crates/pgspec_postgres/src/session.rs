@@ -33,6 +33,7 @@ use super::{os, ClusterError, Server};
 mod admin;
 mod background;
 mod batch;
+mod control_file;
 mod scratch;
 mod spare;
 
@@ -188,7 +189,7 @@ const AVAILABLE_EXTENSIONS: &str = "SELECT name FROM pg_available_extensions ORD
 /// [`background::ExtensionControl`] of the extensions a document creates, asked ahead.
 enum ExtensionControls {
     Unknown,
-    Asked(Vec<String>, std::sync::mpsc::Receiver<Option<Rows>>),
+    Asked(std::sync::mpsc::Receiver<Option<HashMap<String, background::ExtensionControl>>>),
     Known(HashMap<String, background::ExtensionControl>),
 }
 
@@ -408,8 +409,8 @@ impl ApplySession {
     /// The extensions pgspec expects to create for the document (its `CREATE EXTENSION`
     /// statements, the fixes of statements that use an extension's objects): what creating
     /// them needs to know ([`Self::apply_privileged`]) is read now in the background, while
-    /// the statements before them run, instead of when each is created. Reading it takes the
-    /// server ~15 ms with PostGIS installed, whatever the names.
+    /// the statements before them run, instead of when each is created (from their control
+    /// files: a round trip or two).
     pub fn expect_extensions(&mut self, names: Vec<String>) {
         let Some(background) = &self.background else {
             return;
@@ -417,23 +418,23 @@ impl ApplySession {
         if names.is_empty() {
             return;
         }
-        let sql = background::extension_controls_query(&names);
-        let answer = background.ask(move |client| simple_rows(client, &sql).ok());
-        self.extension_controls = ExtensionControls::Asked(names, answer);
+        let asked = names.clone();
+        let answer =
+            background.ask(move |client| background::read_extension_controls(client, &asked));
+        self.extension_controls = ExtensionControls::Asked(answer);
     }
 
     /// Whether an installed extension is trusted (its owner role may create it) and whether
     /// its control file fixes its schema.
-    fn extension_control(
+    pub fn extension_control(
         &mut self,
         name: &str,
     ) -> Result<background::ExtensionControl, ClusterError> {
-        if let ExtensionControls::Asked(names, answer) =
+        if let ExtensionControls::Asked(answer) =
             std::mem::replace(&mut self.extension_controls, ExtensionControls::Unknown)
         {
-            if let Ok(Some(rows)) = answer.recv() {
-                self.extension_controls =
-                    ExtensionControls::Known(background::extension_controls(&names, rows));
+            if let Ok(Some(known)) = answer.recv() {
+                self.extension_controls = ExtensionControls::Known(known);
             }
         }
         if let ExtensionControls::Known(known) = &self.extension_controls {
@@ -441,8 +442,16 @@ impl ApplySession {
                 return Ok(*control);
             }
         }
-        let rows = self.query_strings(&background::extension_controls_query(&[name.to_owned()]))?;
-        Ok(background::extension_controls(&[name.to_owned()], rows)[name])
+        let names = [name.to_owned()];
+        let known = background::read_extension_controls(&mut self.admin.client, &names);
+        self.admin.take_notices();
+        known
+            .and_then(|known| known.get(name).copied())
+            .ok_or_else(|| {
+                ClusterError::Server(format!(
+                    "cannot read what the server knows of extension {name}"
+                ))
+            })
     }
 
     fn role_oid(&mut self, name: &str) -> Result<Option<u32>, ClusterError> {

@@ -80,10 +80,54 @@ impl Drop for Background {
 /// (the database's owner may create it) and whether its control file fixes its schema.
 pub(super) type ExtensionControl = (bool, bool);
 
+/// [`ExtensionControl`] of each of `names`: from their control files where the server lets
+/// the superuser read them ([`super::control_file`]), else from the
+/// `pg_available_extension_versions` view. None when the server does not answer.
+pub(super) fn read_extension_controls(
+    client: &mut Client,
+    names: &[String],
+) -> Option<HashMap<String, ExtensionControl>> {
+    super::control_file::read_all(names, |files| read_extension_files(client, files)).or_else(
+        || {
+            simple_rows(client, &extension_controls_query(names))
+                .ok()
+                .map(|rows| extension_controls(names, rows))
+        },
+    )
+}
+
+/// The text of each of `files` in the server's extension directory (None: no such file), in
+/// order; an error when the server will not read them (not a superuser, say).
+fn read_extension_files(
+    client: &mut Client,
+    files: &[String],
+) -> Result<Vec<Option<String>>, postgres::Error> {
+    let list = files
+        .iter()
+        .map(|f| quote_literal(f))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = simple_rows(
+        client,
+        &format!(
+            "SELECT pg_catalog.pg_read_file(s.dir OPERATOR(pg_catalog.||) '/extension/' \
+             OPERATOR(pg_catalog.||) f.name, 0, 1048576, true) \
+             FROM (SELECT setting AS dir FROM pg_catalog.pg_config \
+             WHERE name OPERATOR(pg_catalog.=) 'SHAREDIR') s, \
+             pg_catalog.unnest(ARRAY[{list}]::pg_catalog.text[]) WITH ORDINALITY AS f(name, n) \
+             ORDER BY f.n"
+        ),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_iter().next().flatten())
+        .collect())
+}
+
 /// The query that reads [`ExtensionControl`] of the default versions of `names`. The view
 /// reads every extension's control and script files whatever the names (~15 ms with
 /// PostGIS installed), so one query answers for all of them.
-pub(super) fn extension_controls_query(names: &[String]) -> String {
+fn extension_controls_query(names: &[String]) -> String {
     let list = names
         .iter()
         .map(|n| quote_literal(n))
@@ -98,7 +142,7 @@ pub(super) fn extension_controls_query(names: &[String]) -> String {
 
 /// [`ExtensionControl`] of each of `names` from the rows of [`extension_controls_query`]: a
 /// name without a row (not installed) is neither trusted nor of a fixed schema.
-pub(super) fn extension_controls(
+fn extension_controls(
     names: &[String],
     rows: Vec<Vec<Option<String>>>,
 ) -> HashMap<String, ExtensionControl> {
