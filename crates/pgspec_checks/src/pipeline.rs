@@ -206,9 +206,9 @@ pub fn check_all(
     let server_findings = match (lint, &db_catalog) {
         (Some(config), Ok(db_catalog)) => {
             stage::enter("lint");
-            lint::server_findings(&mut session, db_catalog, config)?
+            lint::server_findings(&mut session, &extracted.statements, db_catalog, config)?
         }
-        _ => None,
+        _ => lint::ServerFindings::default(),
     };
     // The database is dropped while drift and the rules, which read no database, run.
     drop(session);

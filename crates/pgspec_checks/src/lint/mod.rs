@@ -10,7 +10,7 @@ mod model;
 mod rules;
 pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostic;
@@ -43,24 +43,48 @@ pub fn lint(
     catalog: &Catalog,
     config: &LintConfig,
 ) -> Result<Vec<Diagnostic>, ClusterError> {
-    let server = server_findings(session, catalog, config)?;
+    let server = server_findings(session, statements, catalog, config)?;
     Ok(lint_with(doc, statements, catalog, config, server))
 }
 
-/// What the rules need from the server, asked while the database is still there: the one
-/// rule that needs the server's help, plpgsql_check, runs (in the postgres module) before the
-/// rules, which only read its findings. `None`: not run (switched off, or not available).
+/// What the rules need from the server beyond the catalog, asked while the database is still
+/// there ([`server_findings`]); the rules only read it.
+#[derive(Debug, Default)]
+pub struct ServerFindings {
+    /// plpgsql_check's findings (`None`: not run, switched off, or not available).
+    pub plpgsql_check: Option<PlpgsqlFindings>,
+    /// `(schema, name)` of the routines, system ones included, named like a function the
+    /// document's cron jobs call (LNT501): only those names are asked for.
+    pub routine_names: BTreeSet<(String, String)>,
+}
+
+/// [`ServerFindings`] of the enabled rules: plpgsql_check runs (in the postgres module), and
+/// the routines the cron jobs' commands call are looked up.
 pub fn server_findings(
     session: &mut ApplySession,
+    statements: &[Statement],
     catalog: &Catalog,
     config: &LintConfig,
-) -> Result<Option<PlpgsqlFindings>, ClusterError> {
+) -> Result<ServerFindings, ClusterError> {
     let path = config.document.clone();
-    let on = Rule::PlpgsqlCheck.is_lint() && config.enabled(Rule::PlpgsqlCheck, path.as_deref());
-    if !(any_lint_rule(config) && on) {
-        return Ok(None);
+    let enabled = |rule: Rule| rule.is_lint() && config.enabled(rule, path.as_deref());
+    if !any_lint_rule(config) {
+        return Ok(ServerFindings::default());
     }
-    plpgsql_check(session, &rules::plpgsql_check_targets(catalog))
+    let mut found = ServerFindings::default();
+    if enabled(Rule::CronCallsMissingFunction) {
+        let mut names: Vec<String> = rules::cron_called_routines(statements)
+            .into_iter()
+            .filter_map(|call| call.parts.last().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        found.routine_names = crate::postgres::catalog::routine_names(session, &names)?;
+    }
+    if enabled(Rule::PlpgsqlCheck) {
+        found.plpgsql_check = plpgsql_check(session, &rules::plpgsql_check_targets(catalog))?;
+    }
+    Ok(found)
 }
 
 /// Whether any rule but the suppression pass (which reports LNT001 and needs no catalog) is on.
@@ -78,7 +102,7 @@ pub fn lint_with(
     statements: &[Statement],
     catalog: &Catalog,
     config: &LintConfig,
-    plpgsql_check: Option<PlpgsqlFindings>,
+    server: ServerFindings,
 ) -> Vec<Diagnostic> {
     let path = config.document.clone();
     let enabled = |rule: Rule| rule.is_lint() && config.enabled(rule, path.as_deref());
@@ -86,7 +110,8 @@ pub fn lint_with(
         return Vec::new();
     }
     let mut ctx = Context::new(doc, statements, catalog);
-    ctx.plpgsql_check = plpgsql_check;
+    ctx.plpgsql_check = server.plpgsql_check;
+    ctx.routine_names = server.routine_names;
     for rule in Rule::ALL {
         if enabled(*rule) {
             rules::run(*rule, &mut ctx);
@@ -200,6 +225,8 @@ pub(crate) struct Context<'a> {
     pub queries: Vec<Query>,
     /// plpgsql_check's findings by function oid (`None`: not run, or not available).
     pub plpgsql_check: Option<PlpgsqlFindings>,
+    /// [`ServerFindings::routine_names`].
+    pub routine_names: BTreeSet<(String, String)>,
     out: Vec<Diagnostic>,
 }
 
@@ -234,6 +261,7 @@ impl<'a> Context<'a> {
             bodies,
             queries,
             plpgsql_check: None,
+            routine_names: BTreeSet::new(),
             out: Vec::new(),
         }
     }

@@ -1,7 +1,5 @@
 //! Functions and procedures.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 /// A function or procedure of the user's.
@@ -107,15 +105,5 @@ pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Function>, post
                 uses_relations: r.get(19),
             }
         })
-        .collect())
-}
-
-pub(super) fn load_routine_names(
-    client: &mut impl super::Query,
-) -> Result<BTreeSet<(String, String)>, postgres::Error> {
-    Ok(client
-        .rows(include_str!("queries/routine_names.sql"))?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
         .collect())
 }

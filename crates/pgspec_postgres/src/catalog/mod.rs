@@ -30,7 +30,7 @@ mod triggers;
 mod types;
 mod views;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use postgres::{Client, Row};
 use serde::Serialize;
@@ -45,7 +45,7 @@ pub use schemas::{Collation, Extension, Schema};
 pub use sequences::{OwnedBy, Sequence};
 pub use server::{
     database_comment_and_owner, names_in_schema, object_counts, partition_rows,
-    partitioned_table_names, role_names, roles_granted_to,
+    partitioned_table_names, role_names, roles_granted_to, routine_names,
 };
 pub use tables::{PartitionOf, PartitionStrategy, Partitioning, Table, TableKind};
 pub use triggers::{Trigger, TriggerEvents, TriggerTiming};
@@ -76,9 +76,6 @@ pub struct Catalog {
     /// Every type a column uses, built-in ones included, and the types they go through
     /// (array elements, domain bases, range subtypes), by oid.
     pub column_types: BTreeMap<u32, ColumnType>,
-    /// `(schema, name)` of every function or procedure a call could name, system and extension
-    /// ones included.
-    pub routine_names: BTreeSet<(String, String)>,
     /// The server's `current_date` when the catalog was read (`YYYY-MM-DD`).
     pub today: String,
     /// Facts this catalog does not model yet (rules, privileges on functions, schemas and
@@ -147,7 +144,6 @@ impl Catalog {
             policies: objects.policies,
             privileges: objects.privileges,
             column_types: objects.column_types,
-            routine_names: objects.routine_names,
             today: relations.today,
             unmodelled: relations.unmodelled,
         }
@@ -275,15 +271,13 @@ impl Relations {
     }
 }
 
-/// The other half (indexes, triggers, policies, privileges, the types columns use, the
-/// routines a call could name).
+/// The other half (indexes, triggers, policies, privileges, the types columns use).
 struct Objects {
     indexes: Vec<Index>,
     triggers: Vec<Trigger>,
     policies: Vec<Policy>,
     privileges: Vec<Privilege>,
     column_types: BTreeMap<u32, ColumnType>,
-    routine_names: BTreeSet<(String, String)>,
 }
 
 impl Objects {
@@ -294,7 +288,6 @@ impl Objects {
             policies: policies::load(client)?,
             privileges: privileges::load(client)?,
             column_types: types::load_column_types(client)?,
-            routine_names: functions::load_routine_names(client)?,
         })
     }
 }

@@ -20,6 +20,34 @@ pub fn database_comment_and_owner(
     Ok(rows.first().map(|r| (r.get(0), r.get(1))))
 }
 
+/// `(schema, name)` of the functions and procedures named one of `names` in the session's
+/// database, system and extension ones included. No query when `names` is empty.
+pub fn routine_names(
+    session: &mut ApplySession,
+    names: &[String],
+) -> Result<std::collections::BTreeSet<(String, String)>, ClusterError> {
+    if names.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = names
+        .iter()
+        .map(|n| crate::sql::quote::quote_literal(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = include_str!("queries/routine_names.sql").replace(
+        "'{}'::pg_catalog.text[]",
+        &format!("ARRAY[{list}]::pg_catalog.text[]"),
+    );
+    Ok(session
+        .query_strings(&sql)?
+        .into_iter()
+        .filter_map(|row| {
+            let mut values = row.into_iter();
+            Some((values.next()??, values.next()??))
+        })
+        .collect())
+}
+
 /// Roles the session's database grants privileges to or names in policies, other than
 /// superusers, built-in roles and pgspec's own.
 pub fn roles_granted_to(session: &mut ApplySession) -> Result<Vec<String>, ClusterError> {

@@ -4,12 +4,13 @@
 use super::Context;
 use crate::lint::{diagnostic, find_word, Rule};
 use crate::sql::ast::{self, NodeEnum, NodeRef};
+use crate::sql::Statement;
 
 /// `(statement, byte offset of the command literal, command text)` of every cron.schedule call,
 /// wherever the statement calls it.
-pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
+pub(super) fn cron_commands(statements: &[Statement]) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
-    for (i, stmt) in ctx.statements.iter().enumerate() {
+    for (i, stmt) in statements.iter().enumerate() {
         let Some(tree) = stmt.ast() else { continue };
         for node in ast::top_nodes(tree).flat_map(|top| ast::walk(top.to_ref())) {
             let NodeRef::FuncCall(call) = node else {
@@ -39,14 +40,22 @@ pub(super) fn cron_commands(ctx: &Context<'_>) -> Vec<(usize, usize, String)> {
     out
 }
 
-pub(super) fn run(ctx: &mut Context<'_>) {
-    let mut found = Vec::new();
-    for (stmt, at, command) in cron_commands(ctx) {
+/// A function a cron job's command calls: the statement that schedules it, where the command
+/// literal starts in it, and the call's name as written (`[schema,] name`).
+pub(crate) struct CronCall {
+    pub stmt: usize,
+    pub at: usize,
+    pub parts: Vec<String>,
+}
+
+/// Every function call in the commands of the document's cron jobs.
+pub(crate) fn cron_called_routines(statements: &[Statement]) -> Vec<CronCall> {
+    let mut out = Vec::new();
+    for (stmt, at, command) in cron_commands(statements) {
         let Some(tree) = ast::parse(&command) else {
             continue;
         };
-        let calls = ast::top_nodes(&tree).flat_map(|top| ast::walk(top.to_ref()));
-        for call in calls {
+        for call in ast::top_nodes(&tree).flat_map(|top| ast::walk(top.to_ref())) {
             let NodeRef::FuncCall(call) = call else {
                 continue;
             };
@@ -54,32 +63,41 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 .into_iter()
                 .map(str::to_owned)
                 .collect();
-            let Some(name) = parts.last() else { continue };
-            let schema = (parts.len() > 1).then(|| parts[0].clone());
-            let exists = ctx
-                .catalog
-                .routine_names
-                .iter()
-                .any(|(s, n)| n == name && schema.as_ref().is_none_or(|schema| schema == s));
-            if exists {
-                continue;
+            if !parts.is_empty() {
+                out.push(CronCall { stmt, at, parts });
             }
-            let text = &ctx.statements[stmt].text;
-            let range = find_word(text, name, at).map_or_else(
-                || ctx.range(stmt, at, 1),
-                |p| ctx.range(stmt, p, name.len()),
-            );
-            let full = parts.join(".");
-            found.push(
-                diagnostic(
-                    Rule::CronCallsMissingFunction,
-                    format!("the cron job calls `{full}()`, which does not exist"),
-                    range,
-                )
-                .label("no such function")
-                .help(format!("define `{full}` in the document (or fix the name); the job is scheduled but fails on every run")),
-            );
         }
+    }
+    out
+}
+
+pub(super) fn run(ctx: &mut Context<'_>) {
+    let mut found = Vec::new();
+    for CronCall { stmt, at, parts } in cron_called_routines(ctx.statements) {
+        let Some(name) = parts.last() else { continue };
+        let schema = (parts.len() > 1).then(|| parts[0].clone());
+        let exists = ctx
+            .routine_names
+            .iter()
+            .any(|(s, n)| n == name && schema.as_ref().is_none_or(|schema| schema == s));
+        if exists {
+            continue;
+        }
+        let text = &ctx.statements[stmt].text;
+        let range = find_word(text, name, at).map_or_else(
+            || ctx.range(stmt, at, 1),
+            |p| ctx.range(stmt, p, name.len()),
+        );
+        let full = parts.join(".");
+        found.push(
+            diagnostic(
+                Rule::CronCallsMissingFunction,
+                format!("the cron job calls `{full}()`, which does not exist"),
+                range,
+            )
+            .label("no such function")
+            .help(format!("define `{full}` in the document (or fix the name); the job is scheduled but fails on every run")),
+        );
     }
     for d in found {
         ctx.push(d);

@@ -30,6 +30,7 @@ mod value_violates_check;
 
 use std::collections::BTreeMap;
 
+pub(super) use cron_calls_missing_function::cron_called_routines;
 pub(super) use plpgsql_check::targets as plpgsql_check_targets;
 
 use super::{Context, Rule};

@@ -28,7 +28,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             }
         }
     }
-    for (stmt, at, command) in cron_commands(ctx) {
+    for (stmt, at, command) in cron_commands(ctx.statements) {
         let Some(tree) = ast::parse(&command) else {
             continue;
         };
