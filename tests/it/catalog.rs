@@ -488,13 +488,11 @@ fn routine_names_are_read_for_the_names_asked() {
         .map(String::from)
         .collect();
     let found = pgspec::postgres::catalog::routine_names(&mut session, &names).expect("read");
-    let expected: std::collections::BTreeSet<(String, String)> = [
-        ("pg_catalog", "now"),
-        ("public", "it's"),
-    ]
-    .into_iter()
-    .map(|(s, n)| (s.to_owned(), n.to_owned()))
-    .collect();
+    let expected: std::collections::BTreeSet<(String, String)> =
+        [("pg_catalog", "now"), ("public", "it's")]
+            .into_iter()
+            .map(|(s, n)| (s.to_owned(), n.to_owned()))
+            .collect();
     assert_eq!(found, expected);
     assert!(pgspec::postgres::catalog::routine_names(&mut session, &[])
         .expect("nothing asked")
