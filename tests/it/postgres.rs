@@ -1078,7 +1078,7 @@ fn timings() {
 /// `pg_available_extension_versions` view says, for every extension the server offers.
 #[test]
 fn extension_control_files_answer_as_the_view_does() {
-    let mut db = scratch(&url_server());
+    let db = scratch(&url_server());
     let mut s = db.session().expect("session");
     let rows = s
         .query_strings(
