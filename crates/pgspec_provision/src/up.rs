@@ -19,6 +19,8 @@ use crate::ProvisionAction;
 mod script;
 
 pub use script::system_script;
+#[cfg(test)]
+use script::{dollar_quoted, terminated};
 
 /// Months after the current one that `up` makes sure have a partition.
 const PARTITION_MONTHS_AHEAD: u32 = 3;

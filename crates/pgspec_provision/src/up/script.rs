@@ -5,7 +5,7 @@ use super::*;
 
 /// `body` between dollar quotes whose tag it does not contain (psql ends a dollar-quoted string
 /// at the first closing tag, wherever it is, so a document's text must never contain the tag).
-fn dollar_quoted(body: &str) -> String {
+pub(super) fn dollar_quoted(body: &str) -> String {
     let mut n = 0u32;
     loop {
         let tag = if n == 0 {
@@ -22,7 +22,7 @@ fn dollar_quoted(body: &str) -> String {
 
 /// A statement followed by `;` and a line break; on a line of its own when the statement's
 /// last line holds a `--` comment, which would swallow the `;`.
-fn terminated(sql: &str) -> String {
+pub(super) fn terminated(sql: &str) -> String {
     let last_line = sql.rsplit('\n').next().unwrap_or(sql);
     if last_line.contains("--") {
         format!("{sql}\n;\n")
