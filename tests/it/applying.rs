@@ -604,3 +604,77 @@ fn up_builds_a_pgvector_document_on_a_stand_in() {
     drop(client);
     pgspec::up::down(&server, name).expect("down");
 }
+
+/// SQL in an indented code block (CommonMark's other kind of code block) is read like an
+/// untagged fenced block: applied, and an error lands on its own line and column, past the
+/// indentation.
+#[test]
+fn indented_sql_is_applied_and_its_errors_point_into_it() {
+    let text = "# Shop\n\nThe tables:\n\n    CREATE TABLE items (id int PRIMARY KEY, name text);\n\n    CREATE INDEX items_name ON items (nmae);\n\nAnd the rest:\n\n```sql\nCREATE TABLE orders (id int PRIMARY KEY, item_id int REFERENCES items (id));\n```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    assert_eq!(
+        status_at(&doc, &report, "CREATE TABLE items"),
+        StatementStatus::Applied
+    );
+    assert_eq!(
+        status_at(&doc, &report, "CREATE TABLE orders"),
+        StatementStatus::Applied,
+        "the fenced block after it sees its table"
+    );
+    let error = report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .expect("the misspelt column is an error");
+    let at = error.primary.range.start as usize;
+    assert_eq!(&text[at..at + 4], "nmae", "{error:?}");
+    assert!(
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "DOC006"),
+        "read, so not reported as unread"
+    );
+}
+
+/// A safe fix that adds a statement before one in an indented code block indents the line it
+/// adds, so the block keeps every statement: the fixed document reads and applies whole.
+#[test]
+fn a_fix_in_an_indented_block_keeps_its_lines_in_the_block() {
+    let text = "# Keys\n\nThe table:\n\n    CREATE TABLE keys (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), label text);\n    CREATE INDEX keys_label ON keys (label);\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    assert_ne!(
+        status_at(&doc, &report, "CREATE TABLE keys"),
+        StatementStatus::Applied,
+        "the extension is missing"
+    );
+    let fixed = pgspec::fix::apply_fixes(
+        &doc.text,
+        &doc.line_index,
+        &report.diagnostics,
+        Applicability::Safe,
+    );
+    assert!(
+        !fixed.fixes.is_empty(),
+        "a safe fix: {:#?}",
+        report.diagnostics
+    );
+    assert!(
+        fixed
+            .text
+            .lines()
+            .filter(|l| l.contains("CREATE "))
+            .all(|l| l.starts_with("    CREATE ")),
+        "{}",
+        fixed.text
+    );
+    let (doc, report) = check_bytes(fixed.text.as_bytes());
+    for needle in ["CREATE TABLE keys", "CREATE INDEX keys_label"] {
+        assert_eq!(
+            status_at(&doc, &report, needle),
+            StatementStatus::Applied,
+            "{}",
+            fixed.text
+        );
+    }
+}

@@ -256,6 +256,7 @@ pub fn check_all(
     }
     // Gone by the time the command ends, as before.
     drop(dropping);
+    keep_inserted_lines_in_their_block(&extracted.document, &mut report.diagnostics);
     Ok(Checked {
         document: extracted.document,
         report,
@@ -264,6 +265,24 @@ pub fn check_all(
         synthesis: extracted.synthesis,
         catalog,
     })
+}
+
+/// A line a fix inserts into a block that sits inside a container (an indented code block, a
+/// list item, a quote) carries the container's prefix, so the block does not end before it
+/// and the statements after it stay in the block. Fenced blocks at the top level have none.
+fn keep_inserted_lines_in_their_block(doc: &Document, diagnostics: &mut [Diagnostic]) {
+    for fix in diagnostics.iter_mut().filter_map(|d| d.fix.as_mut()) {
+        for edit in &mut fix.edits {
+            if !edit.replacement.contains('\n') {
+                continue;
+            }
+            if let Some(prefix) = doc.container_prefix(edit.range.start) {
+                if !prefix.is_empty() {
+                    edit.replacement = edit.replacement.replace('\n', &format!("\n{prefix}"));
+                }
+            }
+        }
+    }
 }
 
 /// A thread joined when this is dropped, also while a panic unwinds.

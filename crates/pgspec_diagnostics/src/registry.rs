@@ -179,7 +179,7 @@ rules! {
     "DOC003" => "mojibake-bytes-lost" => MojibakeBytesLost, Document, Document, Warning, Never, "mis-decoded text whose original bytes were partly lost; the repair is a guess";
     "DOC004" => "unreadable-input" => UnreadableInput, Document, Document, Error, Never, "the input is not a text document (binary, not UTF-8, or too large)";
     "DOC005" => "no-sql-found" => NoSqlFound, Document, Document, Warning, Never, "the document contains no SQL statement";
-    "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, indented, HTML <pre>) holds SQL";
+    "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, HTML <pre>) holds SQL";
     "SQL001" => "not-sql" => NotSql, Syntax, NotSql, Warning, Never, "a SQL block contains something that is not SQL (shell, pseudo-code, elision)";
     "SQL002" => "unterminated-statement" => UnterminatedStatement, Syntax, Syntax, Error, Never, "a string, quoted identifier, comment or dollar quote is never closed";
     "PG001" => "statement-rejected" => StatementRejected, Apply, InvalidDefinition, Error, Sometimes, "PostgreSQL rejected the statement";

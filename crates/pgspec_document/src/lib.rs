@@ -88,6 +88,21 @@ impl SourceMap {
 }
 
 impl Document {
+    /// What stands before a code line of the block holding document offset `at` on its line
+    /// and is not code: an indented code block's indentation, a list item's, a quote's `> `
+    /// (empty for a fenced block at the top level). A line an edit inserts there needs it to
+    /// stay in the block. None when `at` is in no block's code.
+    pub fn container_prefix(&self, at: u32) -> Option<&str> {
+        let (_, start, _) = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.source_map.segments.iter())
+            .find(|&&(_, start, len)| start <= at && at <= start + len)?;
+        let start = *start as usize;
+        let line_start = self.text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+        self.text.get(line_start..start)
+    }
+
     /// This document as a renderer's source, shown as `path`.
     pub fn source<'a>(&'a self, path: &'a str) -> pgspec_diagnostics::render::Source<'a> {
         pgspec_diagnostics::render::Source {
@@ -156,11 +171,20 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
         None => (text, SourceEncoding::Utf8),
     };
 
-    let (blocks, fence_diagnostics) = match kind {
+    let (mut blocks, fence_diagnostics) = match kind {
         SourceKind::Markdown => fences::scan(&text),
         SourceKind::Sql => (vec![whole_text_block(&text)], Vec::new()),
     };
     diagnostics.extend(fence_diagnostics);
+    if kind == SourceKind::Markdown {
+        // Indented code that reads as SQL is read like an untagged fenced block, in document
+        // order among the fenced ones.
+        let indented = unread::indented_sql(&text, &blocks);
+        if !indented.is_empty() {
+            blocks.extend(indented);
+            blocks.sort_by_key(|b| b.fence.start);
+        }
+    }
     // A plain SQL file is one SQL block: nothing in it goes unread.
     if kind == SourceKind::Markdown {
         diagnostics.extend(unread::unread_sql(&text, &blocks).into_iter().map(|u| {
@@ -233,6 +257,22 @@ mod tests {
     }
 
     const MIXED: &str = "# 설계\n\n```sql\nCREATE TABLE a (id int); -- 주문\n```\n\n1. 목록:\n\n   ```sql\n   SELECT 1;\n     -- 들여쓰기\n   ```\n\n> ~~~postgresql\n> SELECT 2;\n> ~~~\n\n```\nMaster Key\n└── DEK\n```\n";
+
+    #[test]
+    fn a_lines_container_prefix_is_what_stands_before_its_code() {
+        let text = "# T\n\n```sql\nCREATE TABLE a (\n    id int);\n```\n\n1. item:\n\n   ```sql\n   SELECT 1;\n   ```\n\n> ```sql\n> SELECT 2;\n> ```\n\nIndented:\n\n    CREATE TABLE b (id int);\n";
+        let (doc, _) = read(text.as_bytes());
+        let at = |needle: &str| offset(text.find(needle).expect("in the text"));
+        // A fenced block at the top level: nothing, whatever the code's own indentation.
+        assert_eq!(doc.container_prefix(at("CREATE TABLE a")), Some(""));
+        assert_eq!(doc.container_prefix(at("id int")), Some(""));
+        assert_eq!(doc.container_prefix(at("SELECT 1")), Some("   "));
+        assert_eq!(doc.container_prefix(at("SELECT 2")), Some("> "));
+        assert_eq!(doc.container_prefix(at("CREATE TABLE b")), Some("    "));
+        assert_eq!(doc.container_prefix(at("(id int);\n") + 9), Some("    "));
+        assert_eq!(doc.container_prefix(at("Indented")), None);
+        assert_exact(&doc);
+    }
 
     #[test]
     fn source_maps_are_exact_across_containers() {

@@ -1,9 +1,12 @@
-//! SQL that a document holds where pgspec does not read SQL: a fenced block tagged with another
-//! language, an indented code block, or an HTML `<pre>` block (what wiki and notebook exports
-//! write) outside every fenced block. These are reported (DOC006), never silently left out.
+//! Code a document holds outside its fenced blocks, and SQL where pgspec does not read SQL.
+//!
+//! An indented code block (CommonMark's other kind of code block) that reads as SQL is read
+//! like an untagged fenced block that does ([`indented_sql`]). SQL in a fenced block tagged with
+//! another language, or in an HTML `<pre>` block (what wiki and notebook exports write), is
+//! reported (DOC006), never silently left out.
 
 use crate::classify::{first_code_line, looks_like_sql, sql_in_other_block};
-use crate::{offset, CodeBlock, TextRange};
+use crate::{offset, CodeBlock, SourceMap, TextRange};
 
 /// A place holding SQL that is not read: where it starts, what kind of block it is, and its
 /// first line of SQL.
@@ -19,8 +22,7 @@ pub(crate) struct Unread {
 const FENCE_IT: &str = "put it in a ```sql fence to have it applied and checked; leave it if it is not part of the design";
 
 /// The blocks of `text` that read as SQL and are not read: fenced blocks tagged with another
-/// language ([`sql_in_other_block`]), and indented code blocks and HTML `<pre>` blocks outside
-/// `blocks`.
+/// language ([`sql_in_other_block`]), and HTML `<pre>` blocks outside `blocks`.
 pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
     let fenced: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
     let outside = |at: usize| !fenced.iter().any(|&(s, e)| s <= at && at <= e);
@@ -34,7 +36,6 @@ pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
             help: "tag it ```sql to have it applied and checked; leave it if it is not part of the design",
         })
         .collect();
-    found.extend(indented(text, &outside));
     found.extend(preformatted(text, &outside));
     found.sort_by_key(|u| u.range.start);
     found
@@ -50,26 +51,18 @@ fn span_of(b: &CodeBlock) -> (usize, usize) {
     (b.fence.start as usize, end.max(b.fence.end) as usize)
 }
 
-/// CommonMark's indented code blocks: lines indented four spaces (or a tab) after a blank line,
-/// not continuing a list item.
-fn indented(text: &str, outside: &impl Fn(usize) -> bool) -> Vec<Unread> {
+/// CommonMark's indented code blocks outside `blocks` (lines indented four spaces or a tab,
+/// after a blank line, not continuing a list item) that read as SQL, as blocks pgspec reads
+/// like an untagged fenced block: the indentation left out, every line mapped back to the
+/// document. Blank lines inside a block belong to it; trailing ones do not.
+pub(crate) fn indented_sql(text: &str, blocks: &[CodeBlock]) -> Vec<CodeBlock> {
+    let fenced: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
+    let outside = |at: usize| !fenced.iter().any(|&(s, e)| s <= at && at <= e);
     let mut found = Vec::new();
     let mut previous_blank = true;
     let mut in_list = false;
-    let mut run: Option<(usize, String)> = None;
+    let mut run: Option<Indented> = None;
     let mut at = 0;
-    let flush = |run: &mut Option<(usize, String)>, found: &mut Vec<Unread>| {
-        if let Some((start, code)) = run.take() {
-            if looks_like_sql(&code) {
-                found.push(Unread {
-                    range: TextRange::new(offset(start), offset(start + 4)),
-                    kind: "indented code block".into(),
-                    first_line: first_code_line(&code).unwrap_or_default().to_string(),
-                    help: FENCE_IT,
-                });
-            }
-        }
-    };
     for line in text.split_inclusive('\n') {
         let start = at;
         at += line.len();
@@ -77,16 +70,18 @@ fn indented(text: &str, outside: &impl Fn(usize) -> bool) -> Vec<Unread> {
         let blank = body.trim().is_empty();
         let code = body
             .strip_prefix("    ")
-            .or_else(|| body.strip_prefix('\t'));
+            .map(|c| (4, c))
+            .or_else(|| body.strip_prefix('\t').map(|c| (1, c)));
         match (&mut run, code) {
-            (Some((_, text)), Some(code)) => {
-                text.push_str(code);
-                text.push('\n');
-            }
-            (Some((_, text)), None) if blank => text.push('\n'),
-            (Some(_), None) => flush(&mut run, &mut found),
-            (None, Some(code)) if previous_blank && !in_list && !blank && outside(start) => {
-                run = Some((start, format!("{code}\n")));
+            (Some(r), Some((indent, code))) if !blank => r.push(start + indent, code),
+            (Some(r), _) if blank => r.blank(),
+            (Some(_), None) => found.extend(run.take().and_then(Indented::into_sql_block)),
+            (None, Some((indent, code)))
+                if previous_blank && !in_list && !blank && outside(start) =>
+            {
+                let mut r = Indented::new(start);
+                r.push(start + indent, code);
+                run = Some(r);
             }
             _ => {}
         }
@@ -96,8 +91,61 @@ fn indented(text: &str, outside: &impl Fn(usize) -> bool) -> Vec<Unread> {
         }
         previous_blank = blank;
     }
-    flush(&mut run, &mut found);
+    found.extend(run.and_then(Indented::into_sql_block));
     found
+}
+
+/// An indented code block being read: its code and where each of its lines came from.
+struct Indented {
+    start: usize,
+    code: String,
+    segments: Vec<(u32, u32, u32)>,
+    /// Blank lines seen since the last line of code: kept only if code follows.
+    pending_blanks: usize,
+}
+
+impl Indented {
+    fn new(start: usize) -> Self {
+        Indented {
+            start,
+            code: String::new(),
+            segments: Vec::new(),
+            pending_blanks: 0,
+        }
+    }
+
+    /// A line of code that starts at document offset `at`.
+    fn push(&mut self, at: usize, code: &str) {
+        // A blank line maps nowhere of its own: an offset in it lands at the end of the line
+        // before, as in a fenced block.
+        for _ in 0..std::mem::take(&mut self.pending_blanks) {
+            self.code.push('\n');
+        }
+        if !self.code.is_empty() {
+            self.code.push('\n');
+        }
+        self.segments
+            .push((offset(self.code.len()), offset(at), offset(code.len())));
+        self.code.push_str(code);
+    }
+
+    fn blank(&mut self) {
+        self.pending_blanks += 1;
+    }
+
+    fn into_sql_block(self) -> Option<CodeBlock> {
+        looks_like_sql(&self.code).then(|| CodeBlock {
+            lang: String::new(),
+            is_sql: true,
+            // No fence line: the block's first line stands for it.
+            fence: TextRange::empty(offset(self.start)),
+            code: self.code,
+            source_map: SourceMap {
+                segments: self.segments,
+            },
+            closed: true,
+        })
+    }
 }
 
 /// `- x`, `* x`, `+ x`, `1. x`, `1) x`.
@@ -178,18 +226,38 @@ mod tests {
     }
 
     #[test]
-    fn indented_and_preformatted_sql_is_found() {
-        let text = "# T\n\nThe table:\n\n    CREATE TABLE t (id int);\n    CREATE INDEX ON t (id);\n\nAnd:\n\n<pre><code class=\"language-sql\">SELECT a &amp; b\nFROM t WHERE a &lt; 3;\n</code></pre>\n";
+    fn preformatted_sql_is_found_and_indented_sql_is_read() {
+        let text = "# T\n\nThe table:\n\n    CREATE TABLE t (id int);\n\n    CREATE INDEX ON t (id);\n\nAnd:\n\n<pre><code class=\"language-sql\">SELECT a &amp; b\nFROM t WHERE a &lt; 3;\n</code></pre>\n";
         assert_eq!(
             kinds(text),
-            [
-                (
-                    "indented code block".to_string(),
-                    "CREATE TABLE t (id int);".to_string()
-                ),
-                ("HTML <pre> block".to_string(), "SELECT a & b".to_string()),
-            ]
+            [("HTML <pre> block".to_string(), "SELECT a & b".to_string())]
         );
+        let (blocks, _) = crate::fences::scan(text);
+        let read = indented_sql(text, &blocks);
+        assert_eq!(read.len(), 1, "one block, its blank line inside");
+        let block = &read[0];
+        assert!(block.is_sql && block.closed);
+        assert_eq!(
+            block.code,
+            "CREATE TABLE t (id int);\n\nCREATE INDEX ON t (id);"
+        );
+        // Every line maps back to its place in the document, past the indentation.
+        for word in ["CREATE TABLE", "CREATE INDEX", "(id);"] {
+            let in_code = block.code.rfind(word).expect("in the code");
+            let in_doc = block.source_map.to_document(offset(in_code)) as usize;
+            assert_eq!(&text[in_doc..in_doc + word.len()], word);
+        }
+        assert_eq!(
+            block.fence.start as usize,
+            text.find("    CREATE TABLE").expect("line")
+        );
+    }
+
+    #[test]
+    fn indented_text_that_is_not_sql_is_not_read() {
+        let text = "# T\n\n    $ psql -f schema.sql\n    done\n";
+        let (blocks, _) = crate::fences::scan(text);
+        assert!(indented_sql(text, &blocks).is_empty());
     }
 
     #[test]
@@ -205,6 +273,8 @@ mod tests {
             "<pre>$ psql -f schema.sql</pre>\n",
         ] {
             assert!(kinds(text).is_empty(), "{text:?}: {:?}", kinds(text));
+            let (blocks, _) = crate::fences::scan(text);
+            assert!(indented_sql(text, &blocks).is_empty(), "{text:?}");
         }
     }
 }
