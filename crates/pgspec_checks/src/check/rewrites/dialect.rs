@@ -105,7 +105,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let lower = masked.to_ascii_lowercase();
     let head = skip_ws(&lower, 0);
     if !word_at(&lower, head, "create") {
-        return None;
+        return mysql_names_and_intervals(doc, stmt, &masked, &lower);
     }
     let mut at = head + "create".len();
     for optional in ["temporary", "temp", "unlogged"] {
@@ -122,10 +122,11 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         .iter()
         .any(|w| word_at(&lower, next, w))
     {
-        return sql_server_index(doc, stmt, &masked, &lower);
+        return sql_server_index(doc, stmt, &masked, &lower)
+            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
     }
     if !word_at(&lower, next, "table") {
-        return None;
+        return mysql_names_and_intervals(doc, stmt, &masked, &lower);
     }
     let open = at + lower[at..].find('(')?;
     let close = matching_paren(&masked, open)?;
@@ -136,12 +137,16 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let table_name = text[name_at..open].trim();
     let mut rw = Rewrite::default();
     backticks(text, &masked, &mut rw);
+    mysql_intervals(text, &lower, &mut rw);
     let sql_server = brackets(text, &masked, &mut rw) || sql_server_traits(&lower);
     let table = unquote_backticks(table_name);
-    for (range, element) in elements(text, &lower, open, close) {
+    let parts = elements(text, &lower, open, close);
+    let keys = key_columns(&lower, &parts);
+    for (range, element) in parts {
         match element {
             Element::Column { name, rest } => {
-                column(text, &lower, &name, rest, &table, sql_server, &mut rw)
+                let key = keys.contains(&unquote_backticks(&name).to_lowercase());
+                column(text, &lower, &name, rest, &table, sql_server, key, &mut rw);
             }
             Element::Index {
                 unique,
@@ -187,6 +192,61 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     filegroup(&lower, close + 1, &mut rw);
     sqlite_table_options(&lower, close + 1, &mut rw);
     finish(doc, stmt, text, rw)
+}
+
+/// Any other statement (`INSERT`, `SELECT`, `CREATE VIEW`, `ALTER TABLE`) in MySQL's dialect:
+/// `` `quoted` `` names and `INTERVAL 7 DAY`. PostgreSQL has no backtick outside a string or a
+/// comment, so one there is MySQL's quoting, whatever the statement.
+fn mysql_names_and_intervals(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    mysql_intervals(text, lower, &mut rw);
+    finish(doc, stmt, text, rw)
+}
+
+/// MySQL's `INTERVAL 7 DAY` (a bare number and a unit) as PostgreSQL's `INTERVAL '7 day'`.
+/// PostgreSQL's own `INTERVAL '7' DAY` has a string there and is left alone.
+fn mysql_intervals(text: &str, lower: &str, rw: &mut Rewrite) {
+    const UNITS: &[&str] = &[
+        "microsecond",
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+    ];
+    for at in word_positions(lower, "interval") {
+        let n = skip_ws(lower, at + "interval".len());
+        let sign = usize::from(lower[n..].starts_with('-'));
+        let digits = lower[n + sign..]
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if digits == 0 {
+            continue;
+        }
+        let number_end = n + sign + digits;
+        let u = skip_ws(lower, number_end);
+        if u == number_end {
+            continue;
+        }
+        let Some(unit) = UNITS.iter().find(|w| word_at(lower, u, w)) else {
+            continue;
+        };
+        rw.edit(
+            at..u + unit.len(),
+            format!("INTERVAL '{} {unit}'", &text[n..number_end]),
+            "INTERVAL n UNIT as an interval literal",
+        );
+    }
 }
 
 /// The fix made of `rw`'s edits, or `None` when there is nothing to rewrite.
@@ -306,6 +366,37 @@ fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
 }
 
 /// The elements of the list between `open` and `close`, split at top-level commas.
+/// The columns the table's PRIMARY KEY, UNIQUE and FOREIGN KEY elements name, unquoted and
+/// lowercased.
+fn key_columns(lower: &str, parts: &[(Range<usize>, Element)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (range, element) in parts {
+        let part = &lower[range.clone()];
+        let at = match element {
+            Element::Column { .. } => continue,
+            Element::Index { unique: false, .. } => continue,
+            Element::Index { unique: true, .. } => word_positions(part, "unique").first().copied(),
+            Element::Other => ["primary", "foreign", "unique"]
+                .iter()
+                .find_map(|w| word_positions(part, w).first().copied()),
+        };
+        let Some(at) = at else { continue };
+        let Some(open) = part[at..].find('(').map(|i| at + i) else {
+            continue;
+        };
+        let Some(close) = matching_paren(part, open) else {
+            continue;
+        };
+        out.extend(
+            part[open + 1..close]
+                .split(',')
+                .map(|c| unquote_backticks(c.trim()).trim_matches('"').to_owned())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    out
+}
+
 fn elements(text: &str, lower: &str, open: usize, close: usize) -> Vec<(Range<usize>, Element)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -425,6 +516,27 @@ fn pg_type(
     }
 }
 
+/// The integer type an identity column of PostgreSQL type `ty` takes when `ty` is a `numeric`
+/// without fraction digits (PostgreSQL refuses an identity of any other type); `None` when `ty`
+/// is not such a numeric.
+fn identity_integer(ty: &str) -> Option<&'static str> {
+    let args = ty.trim().strip_prefix("numeric")?.trim();
+    if args.is_empty() {
+        return Some("bigint");
+    }
+    let inner = args.strip_prefix('(')?.strip_suffix(')')?;
+    let mut parts = inner.split(',').map(str::trim);
+    let precision: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some_and(|scale| scale != "0") {
+        return None;
+    }
+    Some(match precision {
+        0..=4 => "smallint",
+        5..=9 => "integer",
+        _ => "bigint",
+    })
+}
+
 /// A column definition after its name: the type, `UNSIGNED`, `AUTO_INCREMENT`, character set
 /// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
 fn column(
@@ -434,6 +546,7 @@ fn column(
     rest: Range<usize>,
     table: &str,
     sql_server: bool,
+    key: bool,
     rw: &mut Rewrite,
 ) {
     let column = unquote_backticks(name);
@@ -467,6 +580,17 @@ fn column(
         .position(|b| !is_ident_byte(b))
         .unwrap_or(rest.end - after_word);
     let next = &lower[after_word..after_word + next_len];
+    // Attributes after the type.
+    let attrs = &lower[type_end..rest.end];
+    let identity = ["auto_increment", "autoincrement", "identity"]
+        .iter()
+        .any(|w| !word_positions(attrs, w).is_empty());
+    // A key: MySQL's foreign keys join columns of one type, and an auto-increment id
+    // (an identity below) keeps an integer type, so every unsigned key column does.
+    let key = key
+        || ["primary", "unique", "references"]
+            .iter()
+            .any(|w| !word_positions(attrs, w).is_empty());
     if word == "enum" {
         if let Some(values) = args {
             rw.edit(
@@ -485,6 +609,16 @@ fn column(
             .flatten()
             .map(|pg| (pg, "other systems' type names"))
     }) {
+        // An identity takes smallint, integer or bigint only: MySQL's `BIGINT UNSIGNED
+        // AUTO_INCREMENT` and Oracle's `NUMBER(10) GENERATED … AS IDENTITY` count rows, so the
+        // integer type that holds the declared precision (bigint beyond it) keeps the key.
+        // MySQL's foreign keys join columns of one type, so the other `BIGINT UNSIGNED` key
+        // columns (the ones that reference such an id) take bigint too.
+        let ty = if identity || (key && what == "UNSIGNED as a wider type") {
+            identity_integer(&ty).map_or(ty, str::to_owned)
+        } else {
+            ty
+        };
         let boolean = ty == "boolean";
         rw.edit(t..type_end, ty, what);
         if boolean {
@@ -498,8 +632,6 @@ fn column(
         let end = skip_ws(lower, r.end);
         rw.edit(r.start..end, "", "UNSIGNED as a wider type");
     }
-    // Attributes after the type.
-    let attrs = &lower[type_end..rest.end];
     // Defaults other systems spell as their own functions.
     for d in word_positions(attrs, "default") {
         let v = skip_ws(lower, type_end + d + "default".len());
