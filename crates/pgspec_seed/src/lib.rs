@@ -164,6 +164,15 @@ pub fn locate_table(statements: &[Statement], table: &Table) -> TextRange {
                     && o.schema.as_deref().is_none_or(|sc| sc == table.schema)
             })
         })
+        // A table written in another system's dialect has no tree: pgspec's rewrite created
+        // it from the statement that names it.
+        .or_else(|| {
+            statements.iter().find(|s| {
+                !s.facts.parses
+                    && crate::sql::tables::written_table_name(&s.text).as_deref()
+                        == Some(table.name.as_str())
+            })
+        })
         .map_or(TextRange::empty(0), |s| s.range)
 }
 
@@ -794,6 +803,17 @@ mod tests {
             force_rls: false,
             owner: "pgspec_owner_test".into(),
         }
+    }
+
+    #[test]
+    fn a_table_written_in_another_dialect_is_located_at_its_statement() {
+        let text = "# Shop\n\n```sql\nCREATE TABLE `orders` (\n  `id` int NOT NULL AUTO_INCREMENT\n);\n```\n";
+        let (doc, _) = document::read(text.as_bytes());
+        let (statements, _) = sql::extract(&doc);
+        let range = locate_table(&statements, &table(1, "orders", Vec::new()));
+        assert_eq!(doc.line_index.line(range.start), 4);
+        let range = locate_table(&statements, &table(2, "other", Vec::new()));
+        assert_eq!(range, TextRange::empty(0));
     }
 
     #[test]
