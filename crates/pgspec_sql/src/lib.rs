@@ -377,7 +377,36 @@ fn extract_block(
             .help("close it; everything from here to the end of the code block was read as one statement"),
         ));
     }
+    let mut raws = Vec::with_capacity(split.statements.len());
     for raw in &split.statements {
+        if raw.shape != Shape::Sql || raw.sql_end != raw.end {
+            raws.push(raw.clone());
+            continue;
+        }
+        let parses = |sql: &str| ast::parse_tree(sql).is_ok();
+        let Some(boundaries) = split::missing_semicolons(&code[raw.start..raw.end], &parses) else {
+            raws.push(raw.clone());
+            continue;
+        };
+        let mut start = raw.start;
+        for (end, next) in boundaries {
+            let (end, next) = (raw.start + end, raw.start + next);
+            block_diagnostics.push((end, missing_semicolon(code, start..end, next, &to_doc)));
+            raws.push(split::RawStatement {
+                start,
+                end,
+                sql_end: end,
+                terminated: false,
+                ..raw.clone()
+            });
+            start = next;
+        }
+        raws.push(split::RawStatement {
+            start,
+            ..raw.clone()
+        });
+    }
+    for raw in &raws {
         let text = &code[raw.start..raw.end];
         let sql = &code[raw.start..raw.sql_end];
         let parsed = if raw.shape == Shape::Meta {
@@ -411,6 +440,41 @@ fn extract_block(
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
     diagnostics.extend(block_diagnostics.into_iter().map(|(_, d)| d));
+}
+
+/// SQL003 at the statement starting at `next` (block offsets), whose predecessor `before`
+/// lacks its `;`: the fix adds it after the predecessor's last token.
+fn missing_semicolon(
+    code: &str,
+    before: std::ops::Range<usize>,
+    next: usize,
+    to_doc: &dyn Fn(usize, usize) -> TextRange,
+) -> Diagnostic {
+    let keyword_len = code[next..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(code.len() - next);
+    let keyword = &code[next..next + keyword_len];
+    let first_line = code[before.clone()].lines().next().unwrap_or("").trim();
+    let mut head: String = first_line.chars().take(40).collect();
+    if head.len() < first_line.len() {
+        head.push('…');
+    }
+    Diagnostic::new(
+        Code::MissingSemicolon,
+        Category::Syntax,
+        format!("`{keyword}` starts a new statement but the one before it (`{head}`) has no `;`"),
+        to_doc(next, next + keyword_len),
+    )
+    .label("a new statement")
+    .help("end the statement before it with `;`; pgspec read them as two statements")
+    .fix(pgspec_diagnostics::Fix {
+        title: "add the missing `;`".to_owned(),
+        applicability: pgspec_diagnostics::Applicability::Safe,
+        edits: vec![pgspec_diagnostics::Edit {
+            range: to_doc(before.end, before.end),
+            replacement: ";".to_owned(),
+        }],
+    })
 }
 
 /// SQL001 for a statement that is not SQL.
@@ -501,6 +565,38 @@ mod tests {
             blocks: code_blocks,
             encoding: SourceEncoding::Utf8,
         }
+    }
+
+    #[test]
+    fn a_forgotten_semicolon_gives_two_statements_and_a_fix() {
+        let code = "CREATE TABLE t (a int, b int[]);\nCREATE INDEX i ON t USING gin (b)\nCREATE INDEX j ON t (a);";
+        let d = doc(&[("sql", code)]);
+        let (statements, diagnostics) = extract(&d);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE t (a int, b int[]);",
+                "CREATE INDEX i ON t USING gin (b)",
+                "CREATE INDEX j ON t (a);"
+            ]
+        );
+        assert!(statements.iter().all(|s| s.facts.parses));
+        assert_eq!(diagnostics.len(), 1);
+        let found = &diagnostics[0];
+        assert_eq!(found.code, Code::MissingSemicolon);
+        assert_eq!(d.line_index.line(found.primary.range.start), 6);
+        let fix = found.fix.as_ref().expect("a fix");
+        let mut fixed = d.text.clone();
+        let edit = &fix.edits[0];
+        fixed.replace_range(
+            edit.range.start as usize..edit.range.end as usize,
+            &edit.replacement,
+        );
+        assert!(fixed.contains("USING gin (b);\nCREATE INDEX j"), "{fixed}");
+        assert!(extract(&doc(&[("sql", &code.replace("(b)\n", "(b);\n"))]))
+            .1
+            .is_empty());
     }
 
     #[test]
