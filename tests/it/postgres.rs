@@ -1077,12 +1077,7 @@ fn the_session_terminates_a_statement_that_ignores_cancel() {
     );
     // A trigger that lifts its own timeout and spins: same end.
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
-    applied(
-        s.apply(
-            STUBBORN_TRIGGER,
-        )
-        .expect("apply"),
-    );
+    applied(s.apply(STUBBORN_TRIGGER).expect("apply"));
     applied(
         s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
             .expect("apply"),
@@ -1762,12 +1757,7 @@ fn a_batch_statement_that_ignores_cancel_ends_like_one_run_alone() {
     db.statement_timeout = Duration::from_millis(300);
     let mut s = db.session().expect("session");
     applied(s.apply("CREATE TABLE t (x int)").expect("apply"));
-    applied(
-        s.apply(
-            STUBBORN_TRIGGER,
-        )
-        .expect("apply"),
-    );
+    applied(s.apply(STUBBORN_TRIGGER).expect("apply"));
     applied(
         s.apply("CREATE TRIGGER spin BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION spin()")
             .expect("apply"),
