@@ -61,6 +61,36 @@ fn table_prefix_len(text: &str) -> Option<usize> {
     })
 }
 
+/// The word "table" in the languages whose column-table headers pgspec reads, as a title
+/// writes it before the table's name in backticks or quotes (`### Tabelle \`lager\``,
+/// `### Таблица \`clients\``); without them it would be a sentence (`Table of contents`).
+const TABLE_WORDS_BEFORE_QUOTED_NAME: &[&str] = &[
+    "table",
+    "tabelle",
+    "tabla",
+    "tabela",
+    "tabella",
+    "tabel",
+    "tablo",
+    "bảng",
+    "таблица",
+];
+
+/// The length of a [`TABLE_WORDS_BEFORE_QUOTED_NAME`] word and the spaces after it, when a
+/// backtick or a double quote follows them.
+fn table_word_len(text: &str) -> Option<usize> {
+    let word_len = text
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(text.len());
+    let word = text[..word_len].to_lowercase();
+    if !TABLE_WORDS_BEFORE_QUOTED_NAME.contains(&word.as_str()) {
+        return None;
+    }
+    let rest = &text[word_len..];
+    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    (spaces > 0 && rest[spaces..].starts_with(['`', '"'])).then_some(word_len + spaces)
+}
+
 /// Words for "table" that may follow a table's name in a title (`users テーブル`, `users表`).
 const TABLE_WORDS: &[&str] = &["테이블", "テーブル", "表", "数据表", "資料表", "（"];
 
@@ -173,7 +203,7 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         p += 2;
     }
     skip_ws(&mut p);
-    if let Some(len) = table_prefix_len(&text[p..]) {
+    if let Some(len) = table_prefix_len(&text[p..]).or_else(|| table_word_len(&text[p..])) {
         p += len;
         skip_ws(&mut p);
     }
@@ -186,7 +216,12 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
             let close = inner.find(q)?;
             let len = ascii_ident_len(&inner[..close]);
             if len == 0 || len != close {
-                return None;
+                // `### Таблица \`клиенты\` (clients)`: the ASCII name in parentheses.
+                return if heading {
+                    parenthesized_name(text, base)
+                } else {
+                    None
+                };
             }
             (p + 1, len, p + 1 + close + 1)
         }

@@ -293,6 +293,16 @@ fn heading_names() {
     );
     assert_eq!(name("### 📦 **orders**"), some("orders", "orders"));
     assert_eq!(name("### users 테이블"), some("users", "users"));
+    assert_eq!(
+        name("### Tabelle `lagerorte`"),
+        some("lagerorte", "lagerorte")
+    );
+    assert_eq!(name("### Tabla \"clientes\""), some("clientes", "clientes"));
+    assert_eq!(
+        name("### Таблица `клиенты` (clients)"),
+        some("clients", "clients")
+    );
+    assert_eq!(name("### Tabelle Artikel"), None);
     assert_eq!(name("### Table Definitions"), None);
     assert_eq!(name("### roles & user_roles"), None);
     assert_eq!(name("### Backup Schedule"), None);
