@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use crate::diagnostics::Applicability;
 use crate::document::Document;
-use crate::sql::quote::quote_ident;
+use crate::sql::quote::{quote_ident, quote_literal};
 use crate::sql::types::{is_foreign_spelling, normalize_type};
 use crate::sql::Statement;
 
@@ -188,6 +188,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
             }
         }
     }
+    tablespaces(&lower, &mut rw);
     table_options(text, &lower, close, &table, &mut rw);
     filegroup(&lower, close + 1, &mut rw);
     sqlite_table_options(&lower, close + 1, &mut rw);
@@ -207,7 +208,96 @@ fn mysql_names_and_intervals(
     let mut rw = Rewrite::default();
     backticks(text, masked, &mut rw);
     mysql_intervals(text, lower, &mut rw);
+    tablespaces(lower, &mut rw);
     finish(doc, stmt, text, rw)
+}
+
+/// Another system's functions that PostgreSQL spells differently, in a statement PostgreSQL
+/// reports one of as missing: `NVL(a, b)` and `IFNULL(a, b)` (and SQL Server's two-argument
+/// `ISNULL`) as `COALESCE(a, b)`, `GETDATE()` and `SYSDATETIME()` as `CURRENT_TIMESTAMP`.
+pub(in crate::check) fn other_functions(
+    doc: &Document,
+    stmt: &Statement,
+    err: &crate::diagnostics::PgDetails,
+) -> Option<FixPlan> {
+    // `function nvl(numeric, integer) does not exist`: only the function PostgreSQL named.
+    let missing = err
+        .message
+        .strip_prefix("function ")?
+        .split('(')
+        .next()?
+        .trim()
+        .to_ascii_lowercase();
+    let text = stmt.text.as_str();
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let mut rw = Rewrite::default();
+    for at in word_positions(&lower, &missing) {
+        let open = skip_ws(&lower, at + missing.len());
+        if !lower[open..].starts_with('(') {
+            continue;
+        }
+        let Some(close) = matching_paren(&lower, open) else {
+            continue;
+        };
+        let args = top_level_commas(&lower[open + 1..close]);
+        match (missing.as_str(), args) {
+            ("nvl" | "ifnull" | "isnull", 1) => {
+                rw.edit(at..open, "COALESCE", "other systems' functions");
+            }
+            ("getdate" | "sysdatetime", 0) if lower[open + 1..close].trim().is_empty() => {
+                rw.edit(
+                    at..close + 1,
+                    "CURRENT_TIMESTAMP",
+                    "other systems' functions",
+                );
+            }
+            _ => {}
+        }
+    }
+    finish(doc, stmt, text, rw)
+}
+
+/// How many commas `inner` has outside parentheses.
+fn top_level_commas(inner: &str) -> usize {
+    let mut depth = 0usize;
+    let mut commas = 0;
+    for b in inner.bytes() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => commas += 1,
+            _ => {}
+        }
+    }
+    commas
+}
+
+/// `[USING INDEX] TABLESPACE name` (Oracle's and PostgreSQL's storage placement): the
+/// document's tablespaces are the production server's, never the scratch database's, and
+/// where a table is stored does not change what it holds.
+fn tablespaces(lower: &str, rw: &mut Rewrite) {
+    for at in word_positions(lower, "tablespace") {
+        let name = skip_ws(lower, at + "tablespace".len());
+        let len = lower[name..]
+            .bytes()
+            .position(|b| !(is_ident_byte(b) || b == b'"'))
+            .unwrap_or(lower.len() - name);
+        if len == 0 {
+            continue;
+        }
+        let mut start = at;
+        let before = lower[..at].trim_end();
+        // A column named `tablespace` starts an element.
+        if before.ends_with(['(', ',']) {
+            continue;
+        }
+        if before.ends_with("using index") {
+            start = before.len() - "using index".len();
+        }
+        let start = lower[..start].trim_end().len();
+        rw.edit(start..name + len, "", "tablespaces");
+    }
 }
 
 /// MySQL's `INTERVAL 7 DAY` (a bare number and a unit) as PostgreSQL's `INTERVAL '7 day'`.
@@ -516,6 +606,45 @@ fn pg_type(
     }
 }
 
+/// Oracle's `[schema.]sequence.NEXTVAL` at `at`: its end and the sequence's name as
+/// PostgreSQL's `nextval` takes it.
+fn oracle_nextval(text: &str, lower: &str, at: usize) -> Option<(usize, String)> {
+    let len = lower[at..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || b == b'.'))
+        .unwrap_or(lower.len() - at);
+    let written = &lower[at..at + len];
+    let sequence = written.strip_suffix(".nextval")?;
+    if sequence.is_empty() || sequence.ends_with('.') {
+        return None;
+    }
+    Some((at + len, text[at..at + sequence.len()].to_lowercase()))
+}
+
+/// `VARCHAR2(200 CHAR)` / `VARCHAR2(200 BYTE)` as `VARCHAR2(200)`: Oracle's length
+/// semantics; PostgreSQL's lengths are in characters.
+fn oracle_length_semantics(written: &str) -> String {
+    let Some(open) = written.find('(') else {
+        return written.to_owned();
+    };
+    let Some(close) = written.rfind(')') else {
+        return written.to_owned();
+    };
+    let args = written[open + 1..close].trim();
+    let lower = args.to_ascii_lowercase();
+    for unit in [" char", " byte"] {
+        if let Some(n) = lower.strip_suffix(unit) {
+            return format!(
+                "{}({}){}",
+                &written[..open],
+                n.trim(),
+                &written[close + 1..]
+            );
+        }
+    }
+    written.to_owned()
+}
+
 /// The integer type an identity column of PostgreSQL type `ty` takes when `ty` is a `numeric`
 /// without fraction digits (PostgreSQL refuses an identity of any other type); `None` when `ty`
 /// is not such a numeric.
@@ -603,7 +732,7 @@ fn column(
         rw.edit(t..type_end, "text[]", "SET as text[]");
     } else if let Some((ty, what)) = pg_type(word, args, unsigned, next, sql_server).or_else(|| {
         // Oracle's and SQL Server's names, as the one table of other spellings knows them.
-        let written = &text[t..type_end];
+        let written = &oracle_length_semantics(&text[t..type_end]);
         (is_foreign_spelling(written) && !(word == "double" && next == "precision"))
             .then(|| normalize_type(written))
             .flatten()
@@ -612,9 +741,10 @@ fn column(
         // An identity takes smallint, integer or bigint only: MySQL's `BIGINT UNSIGNED
         // AUTO_INCREMENT` and Oracle's `NUMBER(10) GENERATED … AS IDENTITY` count rows, so the
         // integer type that holds the declared precision (bigint beyond it) keeps the key.
-        // MySQL's foreign keys join columns of one type, so the other `BIGINT UNSIGNED` key
-        // columns (the ones that reference such an id) take bigint too.
-        let ty = if identity || (key && what == "UNSIGNED as a wider type") {
+        // Foreign keys join columns of one type, so the other key columns of those spellings
+        // (MySQL's `BIGINT UNSIGNED`, Oracle's `NUMBER(6)`: the primary key and the columns
+        // that reference it) take the same integer type.
+        let ty = if identity || (key && (what == "UNSIGNED as a wider type" || word == "number")) {
             identity_integer(&ty).map_or(ty, str::to_owned)
         } else {
             ty
@@ -656,6 +786,14 @@ fn column(
                 };
                 rw.edit(v..end, ours, "other systems' default functions");
             }
+        }
+        // Oracle's `seq.NEXTVAL`.
+        if let Some((end, sequence)) = oracle_nextval(text, lower, v) {
+            rw.edit(
+                v..end,
+                format!("nextval({})", quote_literal(&sequence)),
+                "other systems' default functions",
+            );
         }
         // SQLite's `datetime('now')` (its string is masked in `lower`: read the text).
         let written = text[v..].to_ascii_lowercase();
