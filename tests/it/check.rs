@@ -154,6 +154,24 @@ fn a_fixed_statement_failing_on_a_failed_table_is_its_cascade() {
     );
     assert_eq!(report.statements[0].status, StatementStatus::Failed);
     assert!(root_line < players_line);
+
+    // The same with MySQL's backticks: the failed statement has no parse tree, its written
+    // name is what the cascade is found by.
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE `teams` (`id` int NOT NULL AUTO_INCREMENT, `kind` team_kind_nowhere, PRIMARY KEY (`id`)) ENGINE=InnoDB;\n\
+         CREATE TABLE `players` (`id` int NOT NULL AUTO_INCREMENT, `team_id` int REFERENCES `teams` (`id`), PRIMARY KEY (`id`)) ENGINE=InnoDB;",
+    ));
+    let players_line = line_of(&doc, "CREATE TABLE `players`");
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| !d.message.contains("\"teams\"")
+                || d.code == Code::Cascade
+                || doc.line_index.line(d.primary.range.start) != players_line),
+        "{:#?}",
+        report.diagnostics
+    );
 }
 
 #[test]

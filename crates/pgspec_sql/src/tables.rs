@@ -61,15 +61,21 @@ pub fn created_table(sql: &str) -> Option<SqlTable> {
 /// SQL Server's `[dbo].[Orders]`), read from its first words: unqualified and lowercased as
 /// the dialect rewrite spells it (a `"Quoted"` name keeps its case). `None` for any other text.
 pub fn written_table_name(sql: &str) -> Option<String> {
-    let mut words = sql.split_whitespace();
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut words = code.split_whitespace();
     if !words.next()?.eq_ignore_ascii_case("create") {
         return None;
     }
     let mut word = words.next()?;
-    for optional in ["temporary", "temp", "unlogged"] {
-        if word.eq_ignore_ascii_case(optional) {
-            word = words.next()?;
-        }
+    while ["temporary", "temp", "unlogged", "or", "replace"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+    {
+        word = words.next()?;
     }
     if !word.eq_ignore_ascii_case("table") {
         return None;
@@ -275,6 +281,7 @@ mod tests {
             ),
             ("CREATE TABLE [dbo].[Orders] ([Id] INT)", Some("orders")),
             ("CREATE UNLOGGED TABLE \"Mixed\" (id int)", Some("Mixed")),
+            ("-- people\nCREATE TABLE people(id int)", Some("people")),
             ("CREATE INDEX i ON t (a)", None),
             ("INSERT INTO `t` VALUES (1)", None),
         ] {
