@@ -47,17 +47,44 @@ const TABLE_PREFIXES: &[&str] = &[
     "表名:",
     "数据表:",
     "資料表:",
+    "tabelle:",
+    "tabellenname:",
+    "tableau:",
+    "nom de la table:",
+    "tabla:",
+    "nombre de la tabla:",
+    "tabela:",
+    "nome da tabela:",
+    "tabella:",
+    "tabel:",
+    "tablo:",
+    "bảng:",
+    "таблица:",
 ];
 
 /// The length of a [`TABLE_PREFIXES`] word and its colon (ASCII or full-width) at the start
 /// of `text`.
 fn table_prefix_len(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
+    // Lowercased where that keeps byte offsets (`Таблица` → `таблица`).
+    let lower: String = text
+        .chars()
+        .map(|c| {
+            let mut l = c.to_lowercase();
+            match (l.next(), l.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            }
+        })
+        .collect();
     TABLE_PREFIXES.iter().find_map(|p| {
         let word = p.trim_end_matches(':');
         let rest = lower.strip_prefix(word)?;
-        let colon = [':', '：'].into_iter().find(|c| rest.starts_with(*c))?;
-        Some(word.len() + colon.len_utf8())
+        // French sets a space before the colon: `Table : users`.
+        let spaces = rest.len() - rest.trim_start_matches([' ', '\u{a0}', '\u{202f}']).len();
+        let colon = [':', '：']
+            .into_iter()
+            .find(|c| rest[spaces..].starts_with(*c))?;
+        Some(word.len() + spaces + colon.len_utf8())
     })
 }
 
@@ -112,6 +139,15 @@ pub(super) const NOT_TABLE_NAMES: &[&str] = &[
     "attributes",
     "table",
     "tables",
+    "tabelle",
+    "tabellen",
+    "tableau",
+    "tabla",
+    "tablas",
+    "tabela",
+    "tabelas",
+    "tabella",
+    "tabel",
     "structure",
     "overview",
     "summary",

@@ -303,6 +303,13 @@ fn heading_names() {
         some("clients", "clients")
     );
     assert_eq!(name("### Tabelle Artikel"), None);
+    assert_eq!(name("## Tabla: productos"), some("productos", "productos"));
+    assert_eq!(name("## Table : commandes"), some("commandes", "commandes"));
+    assert_eq!(
+        name("## Таблица: склады (warehouses)"),
+        some("warehouses", "warehouses")
+    );
+    assert_eq!(name("### Tabla"), None);
     assert_eq!(name("### Table Definitions"), None);
     assert_eq!(name("### roles & user_roles"), None);
     assert_eq!(name("### Backup Schedule"), None);
