@@ -122,11 +122,12 @@ fn fill_unstated(column: &mut DocColumn, other: &DocColumn) {
     if column.default.is_none() {
         column.default.clone_from(&other.default);
     }
-    if column.references.is_none() || (column.references_inferred && !other.references_inferred) {
-        if other.references.is_some() {
-            column.references.clone_from(&other.references);
-            column.references_inferred = other.references_inferred;
-        }
+    if other.references.is_some()
+        && (column.references.is_none()
+            || (column.references_inferred && !other.references_inferred))
+    {
+        column.references.clone_from(&other.references);
+        column.references_inferred = other.references_inferred;
     }
     if column.enum_values.is_empty() {
         column.enum_values.clone_from(&other.enum_values);

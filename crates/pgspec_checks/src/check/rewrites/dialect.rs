@@ -146,7 +146,12 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         match element {
             Element::Column { name, rest } => {
                 let key = keys.contains(&unquote_backticks(&name).to_lowercase());
-                column(text, &lower, &name, rest, &table, sql_server, key, &mut rw);
+                let cx = ColumnContext {
+                    table: &table,
+                    sql_server,
+                    key,
+                };
+                column(text, &lower, &name, rest, &cx, &mut rw);
             }
             Element::Index {
                 unique,
@@ -666,6 +671,16 @@ fn identity_integer(ty: &str) -> Option<&'static str> {
     })
 }
 
+/// What a column's rewrite needs to know about its table.
+struct ColumnContext<'a> {
+    /// The table's name, as the rewrite spells it.
+    table: &'a str,
+    /// The statement is SQL Server's (`[names]`, `IDENTITY(1,1)`).
+    sql_server: bool,
+    /// The column is in a PRIMARY KEY, UNIQUE or FOREIGN KEY element of the table.
+    key: bool,
+}
+
 /// A column definition after its name: the type, `UNSIGNED`, `AUTO_INCREMENT`, character set
 /// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
 fn column(
@@ -673,11 +688,14 @@ fn column(
     lower: &str,
     name: &str,
     rest: Range<usize>,
-    table: &str,
-    sql_server: bool,
-    key: bool,
+    cx: &ColumnContext<'_>,
     rw: &mut Rewrite,
 ) {
+    let &ColumnContext {
+        table,
+        sql_server,
+        key,
+    } = cx;
     let column = unquote_backticks(name);
     let t = skip_ws(lower, rest.start).min(rest.end);
     let type_len = lower[t..rest.end]
