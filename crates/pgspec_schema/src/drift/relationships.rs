@@ -66,7 +66,8 @@ pub(super) fn relationships_drift(
         let many = |c: Cardinality| matches!(c, Cardinality::ZeroOrMore | Cardinality::OneOrMore);
         let key_side = if many(r.right_card) { right } else { left };
         // DRF001 covers tables only the description defines, with the keys pgspec generated
-        // for them; a table the SQL creates is judged on its own keys, even towards one.
+        // for them; a table the SQL creates that should hold the key must have it, even
+        // towards a generated table (DRF006).
         if generated.contains_key(key_side) {
             continue;
         }
@@ -105,6 +106,11 @@ pub(super) fn relationships_drift(
                 continue;
             }
         };
+        // The keys pgspec generated from the description are the description's own: their
+        // cardinalities are DRF001's business.
+        if generated.contains_key(left) || generated.contains_key(right) {
+            continue;
+        }
         let parent = if child == right { left } else { right };
         let nullable = fk
             .columns
