@@ -17,6 +17,8 @@ pub(crate) struct NoteFacts {
     pub not_null: Option<bool>,
     pub default: Option<String>,
     pub enum_values: Vec<String>,
+    /// Numbered by the database (`auto_increment`, `identity`): a serial type.
+    pub auto_increment: bool,
 }
 
 impl NoteFacts {
@@ -37,6 +39,7 @@ impl NoteFacts {
         if self.enum_values.is_empty() {
             self.enum_values = other.enum_values;
         }
+        self.auto_increment |= other.auto_increment;
     }
 }
 
@@ -188,6 +191,7 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     facts.not_null = cjk.not_null.or_else(|| nullability(&toks));
     facts.default = default_value(text);
     facts.enum_values = enum_values(&toks);
+    facts.auto_increment = any_phrase(&toks, words::AUTO_INCREMENT);
     facts
 }
 

@@ -272,3 +272,49 @@ pub(crate) const LIST_JOINERS: &[&str] = &[
     "hoặc",
     "và",
 ];
+
+/// Numbered by the database: MySQL's `auto_increment` (the `Extra` cell of `DESCRIBE`), an
+/// identity, and the same in the other languages.
+pub(crate) const AUTO_INCREMENT: &[&[&str]] = &[
+    &["auto_increment"],
+    &["autoincrement"],
+    &["auto-increment"],
+    &["auto", "increment"],
+    &["auto-incremented"],
+    &["identity"],
+    &["autoincremento"],
+    &["auto-incrément"],
+    &["auto-incrémenté"],
+    &["autowert"],
+    &["автоинкремент"],
+    &["자동증가"],
+    &["자동", "증가"],
+    &["自動採番"],
+    &["自增"],
+    &["自增长"],
+];
+
+/// What a yes/no cell says (`Pflicht: ja`, `Nulo: Sí`, `Обязательное: да`), besides the English,
+/// Korean, Japanese and Chinese marks.
+pub(crate) const YES: &[&str] = &[
+    "sí",
+    "si",
+    "sì",
+    "sim",
+    "oui",
+    "ja",
+    "да",
+    "tak",
+    "evet",
+    "có",
+    "wahr",
+    "vrai",
+    "verdadero",
+    "verdadeiro",
+];
+
+/// See [`YES`].
+pub(crate) const NO: &[&str] = &[
+    "nein", "non", "não", "nao", "нет", "nie", "hayır", "hayir", "nee", "không", "falsch", "faux",
+    "falso",
+];
