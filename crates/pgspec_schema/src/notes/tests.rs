@@ -241,3 +241,11 @@ fn european_and_russian_notes() {
         ["debutant", "intermediaire", "avance"]
     );
 }
+
+#[test]
+fn auto_increment_is_read_but_not_every_identity() {
+    assert!(parse_notes("auto_increment").auto_increment);
+    assert!(parse_notes("PK, auto increment").auto_increment);
+    assert!(parse_notes("generated always as identity").auto_increment);
+    assert!(!parse_notes("the identity provider's user id").auto_increment);
+}

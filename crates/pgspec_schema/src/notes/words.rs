@@ -274,14 +274,16 @@ pub(crate) const LIST_JOINERS: &[&str] = &[
 ];
 
 /// Numbered by the database: MySQL's `auto_increment` (the `Extra` cell of `DESCRIBE`), an
-/// identity, and the same in the other languages.
+/// identity column, and the same in the other languages (not a bare `identity`: "identity
+/// provider" describes something else).
 pub(crate) const AUTO_INCREMENT: &[&[&str]] = &[
     &["auto_increment"],
     &["autoincrement"],
     &["auto-increment"],
     &["auto", "increment"],
     &["auto-incremented"],
-    &["identity"],
+    &["identity", "column"],
+    &["as", "identity"],
     &["autoincremento"],
     &["auto-incrément"],
     &["auto-incrémenté"],
