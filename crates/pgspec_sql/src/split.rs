@@ -137,6 +137,14 @@ fn starts_sql_line(word: &str) -> bool {
     !title_case && is_statement_keyword(word)
 }
 
+/// SQL Server's `GO [count]` on a line of its own (`rest`: the text after the word): it ends
+/// the statement before it even without a `;`, and is a statement of its own (not SQL).
+fn is_batch_separator(word: &str, rest: &str) -> bool {
+    let line = rest.split('\n').next().unwrap_or("");
+    let line = line.split("--").next().unwrap_or("").trim();
+    word.eq_ignore_ascii_case("go") && line.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The statement being accumulated.
 struct Current {
     start: usize,
@@ -282,7 +290,11 @@ pub(crate) fn split(code: &str) -> Split {
                     line_start
                         && (tok.kind == TokenKind::Backslash || word.is_some_and(starts_sql_line))
                 }
-                Shape::Sql => tok.kind == TokenKind::Backslash,
+                Shape::Sql => {
+                    tok.kind == TokenKind::Backslash
+                        || (line_start
+                            && word.is_some_and(|w| is_batch_separator(w, &code[tok.end..])))
+                }
                 Shape::Meta => true,
             };
             if boundary {
@@ -470,6 +482,22 @@ mod tests {
 
     fn shapes(code: &str) -> Vec<Shape> {
         split(code).statements.iter().map(|s| s.shape).collect()
+    }
+
+    #[test]
+    fn a_go_line_ends_a_sql_server_batch() {
+        let code = "CREATE TABLE [dbo].[T] (\n  [Id] INT\n)\nGO\nCREATE INDEX i ON t (id)\ngo 2\nSELECT 1 AS go\n";
+        assert_eq!(
+            texts(code),
+            vec![
+                "CREATE TABLE [dbo].[T] (\n  [Id] INT\n)",
+                "GO",
+                "CREATE INDEX i ON t (id)",
+                "go 2",
+                "SELECT 1 AS go"
+            ]
+        );
+        assert_eq!(shapes(code)[1], Shape::Foreign);
     }
 
     #[test]
