@@ -164,15 +164,6 @@ pub fn locate_table(statements: &[Statement], table: &Table) -> TextRange {
                     && o.schema.as_deref().is_none_or(|sc| sc == table.schema)
             })
         })
-        // A table written in another system's dialect has no tree: pgspec's rewrite created
-        // it from the statement that names it.
-        .or_else(|| {
-            statements.iter().find(|s| {
-                !s.facts.parses
-                    && crate::sql::tables::written_table_name(&s.text).as_deref()
-                        == Some(table.name.as_str())
-            })
-        })
         .map_or(TextRange::empty(0), |s| s.range)
 }
 

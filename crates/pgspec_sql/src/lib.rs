@@ -78,14 +78,16 @@ pub struct ObjectName {
     pub name: String,
 }
 
-/// What pg_query tells about a statement (empty if it does not parse).
+/// What pg_query tells about a statement (empty if it does not parse, but for the table a
+/// `CREATE TABLE` in another dialect names).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
     /// Whether pg_query (PostgreSQL 18 grammar) parsed the statement.
     pub parses: bool,
     /// The parse error message, if any.
     pub parse_error: Option<String>,
-    /// Objects this statement creates.
+    /// Objects this statement creates; for a `CREATE TABLE` that does not parse (MySQL's,
+    /// SQL Server's), the table its text names ([`tables::written_table_name`]).
     pub creates: Vec<ObjectName>,
     /// Relations, functions, types it uses (not counting those it creates).
     pub references: Vec<ObjectName>,
@@ -685,6 +687,21 @@ mod tests {
             blocks: code_blocks,
             encoding: SourceEncoding::Utf8,
         }
+    }
+
+    #[test]
+    fn a_create_table_in_another_dialect_names_the_table_it_creates() {
+        let d = doc(&[(
+            "sql",
+            "CREATE TABLE [dbo].[Clientes] (\n  [Id] INT IDENTITY(1,1)\n)\nGO\nCREATE TABLE `pedidos` (`id` int);\nINSERT INTO `pedidos` VALUES (1);",
+        )]);
+        let (statements, _) = extract(&d);
+        let created: Vec<Vec<&str>> = statements
+            .iter()
+            .map(|s| s.facts.creates.iter().map(|o| o.name.as_str()).collect())
+            .collect();
+        assert_eq!(created, [vec!["clientes"], vec![], vec!["pedidos"], vec![]]);
+        assert!(statements.iter().all(|s| !s.facts.parses));
     }
 
     #[test]

@@ -66,13 +66,6 @@ impl<'a> Engine<'a> {
             for obj in &stmt.facts.creates {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
-            // A CREATE TABLE that does not parse (an inline INDEX, MySQL's backticks) still
-            // names its table, so what uses the table is its cascade.
-            if !stmt.facts.parses {
-                if let Some(name) = crate::sql::tables::written_table_name(&stmt.text) {
-                    creators.entry(name).or_default().push(i);
-                }
-            }
         }
         let fix_context = fixes::FixContext {
             available_extensions: session.available_extensions()?.into_iter().collect(),

@@ -291,20 +291,7 @@ impl<'a> Context<'a> {
         if kind == ObjectKind::Function {
             found.next_back().map(|s| s.index)
         } else {
-            found.next().map(|s| s.index).or_else(|| {
-                // A table written in another dialect has no tree; pgspec's rewrite created it
-                // from the statement that names it, and findings belong there.
-                (kind == ObjectKind::Relation)
-                    .then(|| {
-                        self.statements.iter().find(|s| {
-                            !s.facts.parses
-                                && crate::sql::tables::written_table_name(&s.text)
-                                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                        })
-                    })
-                    .flatten()
-                    .map(|s| s.index)
-            })
+            found.next().map(|s| s.index)
         }
     }
 
