@@ -393,6 +393,17 @@ impl<'d> Reader<'d> {
         let Some(key) = stated_key(line).filter(|k| !names_a_type(k)) else {
             return false;
         };
+        // `Primary key of `lines`: (a, b)`: a table the label names in backticks, read
+        // already (a data dictionary's tables have no heading of their own).
+        let label = line.text.split(['(', '（']).next().unwrap_or("");
+        let named: Vec<&str> = label.split('`').skip(1).step_by(2).collect();
+        if let [name] = named.as_slice() {
+            let name = name.to_lowercase();
+            if let Some(t) = self.tables.iter_mut().rev().find(|t| t.name == name) {
+                t.keys.push(key);
+                return true;
+            }
+        }
         let in_section = self
             .last_column_table
             .filter(|_| !self.section.column_tables.is_empty());

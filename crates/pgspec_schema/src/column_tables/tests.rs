@@ -655,6 +655,8 @@ fn a_data_dictionary_lists_the_columns_of_several_tables() {
 | posts | user_id | bigint | NO | FK → users.id |
 | users | created_at | timestamptz | YES | |
 
+Primary key of `posts`: (id, user_id)
+
 ### links
 
 | Column | Type | Table |
@@ -681,6 +683,16 @@ fn a_data_dictionary_lists_the_columns_of_several_tables() {
         ]
     );
     assert_eq!(at(&text, tables[1].span), "posts");
+    let keys: Vec<(bool, &[String])> = tables[1]
+        .keys
+        .iter()
+        .map(|k| (k.primary, k.columns.as_slice()))
+        .collect();
+    assert_eq!(
+        keys,
+        [(true, &["id".to_string(), "user_id".to_string()][..])]
+    );
+    assert!(tables[0].keys.is_empty());
     assert!(tables[0].columns[1].unique);
     assert_eq!(
         tables[1].columns[1].references,
