@@ -403,6 +403,7 @@ corpus! {
     fr_bullets,
     es_erd_sql,
     ru_definitions,
+    es_sqlserver_dictionary,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
