@@ -104,6 +104,10 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let masked = mask_quotes_and_comments(text);
     let lower = masked.to_ascii_lowercase();
     let head = skip_ws(&lower, 0);
+    if word_at(&lower, head, "alter") {
+        return alter_table_columns(doc, stmt, &masked, &lower)
+            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
+    }
     if !word_at(&lower, head, "create") {
         return mysql_names_and_intervals(doc, stmt, &masked, &lower);
     }
@@ -123,6 +127,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         .any(|w| word_at(&lower, next, w))
     {
         return sql_server_index(doc, stmt, &masked, &lower)
+            .or_else(|| unnamed_index_if_not_exists(doc, stmt, &lower))
             .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
     }
     if !word_at(&lower, next, "table") {
@@ -197,6 +202,142 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     table_options(text, &lower, close, &table, &mut rw);
     filegroup(&lower, close + 1, &mut rw);
     sqlite_table_options(&lower, close + 1, &mut rw);
+    finish(doc, stmt, text, rw)
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS ON t (a, b)`: PostgreSQL needs the
+/// index's name to tell whether it exists; the fix writes the name PostgreSQL gives such an
+/// index itself (`t_a_b_idx`), so the statement stays idempotent and creates the same index.
+fn unnamed_index_if_not_exists(doc: &Document, stmt: &Statement, lower: &str) -> Option<FixPlan> {
+    let at = word_positions(lower, "if").into_iter().find(|&i| {
+        let n = skip_ws(lower, i + 2);
+        word_at(lower, n, "not") && word_at(lower, skip_ws(lower, n + 3), "exists")
+    })?;
+    let n = skip_ws(lower, at + 2);
+    let after = skip_ws(lower, skip_ws(lower, n + 3) + "exists".len());
+    if !word_at(lower, after, "on") {
+        return None;
+    }
+    let mut t = skip_ws(lower, after + 2);
+    if word_at(lower, t, "only") {
+        t = skip_ws(lower, t + 4);
+    }
+    let table_len = lower[t..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || b == b'.'))
+        .unwrap_or(lower.len() - t);
+    let table = lower[t..t + table_len].rsplit('.').next()?;
+    let open = t + table_len + lower[t + table_len..].find('(')?;
+    let close = matching_paren(lower, open)?;
+    let mut columns = Vec::new();
+    for part in lower[open + 1..close].split(',') {
+        let column = part.split_whitespace().next()?;
+        if column.is_empty() || !column.bytes().all(is_ident_byte) {
+            return None;
+        }
+        columns.push(column);
+    }
+    if table.is_empty() || columns.is_empty() {
+        return None;
+    }
+    let mut name = format!("{table}_{}_idx", columns.join("_"));
+    // PostgreSQL's identifiers are at most 63 bytes (ASCII here: the parts are identifier bytes).
+    name.truncate(63);
+    let mut rw = Rewrite::default();
+    rw.edit(
+        after..after,
+        format!("{name} "),
+        "the index's own name for IF NOT EXISTS",
+    );
+    finish(doc, stmt, &stmt.text, rw)
+}
+
+/// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c <type> …` and `ALTER [COLUMN] c [SET DATA]
+/// TYPE <type>` with another system's type (`tinyint(1)`, `datetime`, `NVARCHAR(40)`): the
+/// column definitions rewritten as in a `CREATE TABLE`.
+fn alter_table_columns(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut p = skip_ws(lower, skip_ws(lower, 0) + "alter".len());
+    if !word_at(lower, p, "table") {
+        return None;
+    }
+    p = skip_ws(lower, p + "table".len());
+    for optional in ["if exists", "only"] {
+        if lower[p..].starts_with(optional) {
+            p = skip_ws(lower, p + optional.len());
+        }
+    }
+    let table_len = lower[p..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || matches!(b, b'.' | b'"' | b'`')))
+        .unwrap_or(lower.len() - p);
+    let table = unquote_backticks(&text[p..p + table_len]);
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    // The clauses, split at top-level commas.
+    let mut clauses = Vec::new();
+    let (mut depth, mut start) = (0usize, p + table_len);
+    for (i, b) in lower.bytes().enumerate().take(end).skip(start) {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                clauses.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    clauses.push(start..end);
+    for clause in clauses {
+        let mut q = skip_ws(lower, clause.start);
+        let words: &[&str] = if word_at(lower, q, "add") {
+            &["add", "column", "if not exists"]
+        } else if word_at(lower, q, "alter") {
+            &["alter", "column"]
+        } else {
+            continue;
+        };
+        for w in words {
+            if lower[q..].starts_with(w) && word_at(lower, q, w.split(' ').next().unwrap_or(w)) {
+                q = skip_ws(lower, q + w.len());
+            }
+        }
+        let name_len = lower[q..clause.end]
+            .bytes()
+            .position(|b| !(is_ident_byte(b) || matches!(b, b'"' | b'`' | b'[' | b']')))
+            .unwrap_or(clause.end - q);
+        if name_len == 0 || NOT_A_COLUMN.contains(&&lower[q..q + name_len]) {
+            continue;
+        }
+        let name = &text[q..q + name_len];
+        let mut rest = q + name_len;
+        if words[0] == "alter" {
+            // `ALTER COLUMN c [SET DATA] TYPE t`: the definition starts at the type.
+            let mut r = skip_ws(lower, rest);
+            for w in ["set data", "type"] {
+                if lower[r..].starts_with(w) {
+                    r = skip_ws(lower, r + w.len());
+                }
+            }
+            if r == skip_ws(lower, rest) {
+                continue;
+            }
+            rest = r;
+        }
+        let cx = ColumnContext {
+            table: &table,
+            sql_server: false,
+            key: false,
+        };
+        column(text, lower, name, rest..clause.end, &cx, &mut rw);
+    }
     finish(doc, stmt, text, rw)
 }
 

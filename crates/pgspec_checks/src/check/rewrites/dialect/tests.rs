@@ -257,3 +257,33 @@ fn other_systems_functions_become_postgresql_ones() {
         None
     );
 }
+
+#[test]
+fn other_systems_types_in_alter_table_become_postgresql_ones() {
+    let (text, _, applicability) = rewritten(
+        "ALTER TABLE users ADD COLUMN IF NOT EXISTS is_admin tinyint(1) NOT NULL DEFAULT 0, ADD last_seen datetime, ALTER COLUMN nick TYPE NVARCHAR(40)",
+    )
+    .expect("a plan");
+    assert_eq!(
+        text,
+        "ALTER TABLE users ADD COLUMN IF NOT EXISTS is_admin boolean NOT NULL DEFAULT false, ADD last_seen timestamp, ALTER COLUMN nick TYPE character varying(40)"
+    );
+    assert_eq!(applicability, Applicability::Safe);
+    assert!(rewritten("ALTER TABLE users ADD COLUMN n integer").is_none());
+    assert!(rewritten("ALTER TABLE users ADD CONSTRAINT k UNIQUE (n)").is_none());
+}
+
+#[test]
+fn an_unnamed_index_if_not_exists_gets_the_name_postgresql_would_give_it() {
+    let (text, _, applicability) = rewritten(
+        "CREATE INDEX IF NOT EXISTS ON public.orders USING btree (customer_id, created_at DESC);",
+    )
+    .expect("a plan");
+    assert_eq!(
+        text,
+        "CREATE INDEX IF NOT EXISTS orders_customer_id_created_at_idx ON public.orders USING btree (customer_id, created_at DESC);"
+    );
+    assert_eq!(applicability, Applicability::Safe);
+    assert!(rewritten("CREATE INDEX IF NOT EXISTS ON t ((lower(a)))").is_none());
+    assert!(rewritten("CREATE INDEX IF NOT EXISTS t_a ON t (a)").is_none());
+}
