@@ -121,6 +121,59 @@ fn cascade_points_at_its_root_and_is_not_an_error() {
     assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
 }
 
+/// A statement whose own root cause has a fix, and whose fixed text then fails only because
+/// a table another statement defines failed: that is the other statement's cascade, never
+/// "no source defines" the table.
+#[test]
+fn a_fixed_statement_failing_on_a_failed_table_is_its_cascade() {
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE teams (id NUMBER(6) PRIMARY KEY, kind team_kind_nowhere);\n\
+         CREATE TABLE players (id NUMBER(6) PRIMARY KEY, team_id NUMBER(6) REFERENCES teams (id));",
+    ));
+    let root_line = line_of(&doc, "CREATE TABLE teams");
+    let players_line = line_of(&doc, "CREATE TABLE players");
+    let at_players: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| doc.line_index.line(d.primary.range.start) == players_line)
+        .collect();
+    assert!(
+        at_players
+            .iter()
+            .all(|d| !d.message.contains("\"teams\"") || d.code == Code::Cascade),
+        "{at_players:#?}"
+    );
+    assert!(
+        report.diagnostics.iter().all(|d| !d
+            .notes
+            .iter()
+            .chain(d.help.iter())
+            .any(|n| n.contains("no schema source"))),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_eq!(report.statements[0].status, StatementStatus::Failed);
+    assert!(root_line < players_line);
+
+    // The same with MySQL's backticks: the failed statement has no parse tree, its written
+    // name is what the cascade is found by.
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE `teams` (`id` int NOT NULL AUTO_INCREMENT, `kind` team_kind_nowhere, PRIMARY KEY (`id`)) ENGINE=InnoDB;\n\
+         CREATE TABLE `players` (`id` int NOT NULL AUTO_INCREMENT, `team_id` int REFERENCES `teams` (`id`), PRIMARY KEY (`id`)) ENGINE=InnoDB;",
+    ));
+    let players_line = line_of(&doc, "CREATE TABLE `players`");
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| !d.message.contains("\"teams\"")
+                || d.code == Code::Cascade
+                || doc.line_index.line(d.primary.range.start) != players_line),
+        "{:#?}",
+        report.diagnostics
+    );
+}
+
 #[test]
 fn forward_reference_applies_after_reordering_with_a_warning() {
     let (doc, report) = check_text(&sql_doc(

@@ -1,5 +1,6 @@
 //! Documents as teams write them (tests/corpus/): every description style pgspec reads, in
-//! English, Korean, Japanese and Chinese, each with an expectation file. And the binary's
+//! English, Korean, Japanese, Chinese, German, French, Spanish, Portuguese and Russian, and SQL
+//! carried over from MySQL and Oracle, each with an expectation file. And the binary's
 //! behaviour on its own bugs and on a closed output pipe.
 
 use std::process::{Command, Stdio};
@@ -395,6 +396,14 @@ corpus! {
     zh_bullets,
     zh_traditional,
     zh_plain_titles,
+    en_handwritten_mistakes,
+    en_oracle_port,
+    pt_mysql_dump,
+    de_column_tables,
+    fr_bullets,
+    es_erd_sql,
+    ru_definitions,
+    es_sqlserver_dictionary,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

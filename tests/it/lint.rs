@@ -119,6 +119,7 @@ fixtures! {
     fixture_redundant_index => "redundant-index";
     fixture_foreign_key_without_index => "foreign-key-without-index";
     fixture_prefer_timestamptz => "prefer-timestamptz";
+    fixture_other_dialect_tables => "other-dialect-tables";
     fixture_identifier_too_long => "identifier-too-long";
     fixture_table_without_primary_key => "table-without-primary-key";
     fixture_duplicate_constraint => "duplicate-constraint";

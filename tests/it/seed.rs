@@ -275,6 +275,30 @@ fn unsatisfiable_check_is_reported_not_hidden() {
     drop_db(&server, &name);
 }
 
+/// A table an earlier table's trigger fills while it is seeded (an audit table with an identity
+/// key) is counted when its turn comes: its rows count and their keys are taken, so no
+/// generated row collides with them.
+#[test]
+fn rows_a_trigger_added_count_and_keep_their_keys() {
+    let text = doc(
+        "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE item_audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item_id bigint NOT NULL, op text NOT NULL);\n\
+         CREATE FUNCTION audit_item() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN INSERT INTO item_audit (item_id, op) VALUES (NEW.id, TG_OP); RETURN NEW; END; $$;\n\
+         CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION audit_item();",
+    );
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 30,
+            ..SeedOptions::default()
+        },
+    );
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM item_audit"), 30);
+    drop_db(&server, &name);
+}
+
 /// Backends of `db` still running a statement (other than the asking one), after a short wait.
 fn busy_backends(server: &Server, db: &str) -> Vec<String> {
     let mut c = crate::data_client(server, "postgres");

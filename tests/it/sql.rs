@@ -223,7 +223,10 @@ fn seed_statements_point_into_the_document() {
                 s.text,
                 "{name} statement {i}"
             );
-            let pgspec::sql::Origin::Document { block, code_range } = &s.origin else {
+            let pgspec::sql::Origin::Document {
+                block, code_range, ..
+            } = &s.origin
+            else {
                 panic!("{name} statement {i} is written in the document");
             };
             assert_eq!(&doc.blocks[*block].code[code_range.as_usize()], s.text);

@@ -182,6 +182,8 @@ rules! {
     "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, HTML <pre>) holds SQL";
     "SQL001" => "not-sql" => NotSql, Syntax, NotSql, Warning, Never, "a SQL block contains something that is not SQL (shell, pseudo-code, elision)";
     "SQL002" => "unterminated-statement" => UnterminatedStatement, Syntax, Syntax, Error, Never, "a string, quoted identifier, comment or dollar quote is never closed";
+    "SQL003" => "missing-semicolon" => MissingSemicolon, Syntax, Syntax, Error, Always, "two statements without the `;` between them (pgspec reads them as two)";
+    "SQL004" => "statement-across-blocks" => StatementAcrossBlocks, Syntax, Syntax, Warning, Never, "a statement that goes on in the next SQL block, prose between its parts (pgspec reads it as one)";
     "PG001" => "statement-rejected" => StatementRejected, Apply, InvalidDefinition, Error, Sometimes, "PostgreSQL rejected the statement";
     "PG002" => "cascade" => Cascade, Apply, Cascade, Info, Never, "the statement failed only because an earlier statement failed";
     "PG003" => "forward-reference" => ForwardReference, Apply, ForwardReference, Warning, Never, "the statement uses an object defined later in the document; it applied after reordering";

@@ -212,6 +212,9 @@ enum Role {
     Length,
     /// The scale of a numeric type, apart from its precision (`精度` beside `桁数`).
     Scale,
+    /// The table each row's column belongs to, in a data dictionary that lists the columns
+    /// of several tables in one table (`| Table | Column | Type |`).
+    Table,
     Other,
 }
 
@@ -293,6 +296,11 @@ fn header_role(cell: &str) -> Role {
         }
         "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" | "único" | "unico"
         | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" => Role::Unique,
+        "table" | "table name" | "table_name" | "tablename" | "테이블" | "테이블명"
+        | "テーブル" | "テーブル名" | "表名" | "数据表" | "表名称" | "資料表" | "tabla"
+        | "nombre de tabla" | "tabela" | "nome da tabela" | "tableau" | "nom de table"
+        | "tabelle" | "tabellenname" | "tabella" | "таблица" | "имя таблицы" | "tabel"
+        | "tablo" | "bảng" => Role::Table,
         _ => Role::Other,
     }
 }
@@ -305,6 +313,8 @@ fn yes_no(cell: &str) -> Option<bool> {
         | "是" | "はい" | "可" => Some(true),
         "n" | "no" | "x" | "✗" | "✘" | "❌" | "false" | "0" | "아니오" | "아니요" | "否"
         | "いいえ" | "不可" | "×" => Some(false),
+        t if crate::notes::words::YES.contains(&t) => Some(true),
+        t if crate::notes::words::NO.contains(&t) => Some(false),
         _ => None,
     }
 }
@@ -383,6 +393,17 @@ impl<'d> Reader<'d> {
         let Some(key) = stated_key(line).filter(|k| !names_a_type(k)) else {
             return false;
         };
+        // `Primary key of `lines`: (a, b)`: a table the label names in backticks, read
+        // already (a data dictionary's tables have no heading of their own).
+        let label = line.text.split(['(', '（']).next().unwrap_or("");
+        let named: Vec<&str> = label.split('`').skip(1).step_by(2).collect();
+        if let [name] = named.as_slice() {
+            let name = name.to_lowercase();
+            if let Some(t) = self.tables.iter_mut().rev().find(|t| t.name == name) {
+                t.keys.push(key);
+                return true;
+            }
+        }
         let in_section = self
             .last_column_table
             .filter(|_| !self.section.column_tables.is_empty());
@@ -557,6 +578,16 @@ impl<'d> Reader<'d> {
         };
         let explicit = roles[name_col] == Role::Name(true);
         let header_range = self.line_range(header_line);
+        // A dictionary names the table first; a `Table` header after the column names is
+        // something else (the table a key refers to).
+        if let Some(table_col) = roles
+            .iter()
+            .position(|r| *r == Role::Table)
+            .filter(|&k| k < name_col)
+        {
+            self.dictionary(&rows, &roles, (name_col, type_col, table_col));
+            return;
+        }
         let mut columns = Vec::new();
         let mut unreadable = Vec::new();
         for cells in &rows {
@@ -614,6 +645,78 @@ impl<'d> Reader<'d> {
             inferred: false,
             keys: Vec::new(),
         });
+    }
+
+    /// A data dictionary: one table listing the columns of several tables, each row naming its
+    /// table in `table_col` (an empty cell: the row above's table). Each table is read as a
+    /// column table of its own, named and located at its first row's cell.
+    fn dictionary(
+        &mut self,
+        rows: &[Vec<Cell<'_>>],
+        roles: &[Role],
+        (name_col, type_col, table_col): (usize, usize, usize),
+    ) {
+        let mut tables: Vec<DocTable> = Vec::new();
+        let mut current: Option<usize> = None;
+        for cells in rows {
+            let named = cells.get(table_col).and_then(|c| {
+                let t = c.text.trim();
+                let lead = c.text.len() - c.text.trim_start().len();
+                let inner = t.trim_matches(['`', '*', '"']);
+                let at = t.find(inner).unwrap_or(0);
+                let len = names::ascii_ident_len(inner);
+                (len > 0 && len == inner.len()).then(|| {
+                    let start = c.range.start as usize + lead + at;
+                    (
+                        inner.to_lowercase(),
+                        TextRange::new(offset(start), offset(start + len)),
+                    )
+                })
+            });
+            let index = match named {
+                Some((name, span)) => {
+                    if let Some(i) = tables.iter().position(|t| t.name == name) {
+                        i
+                    } else {
+                        tables.push(DocTable {
+                            name,
+                            source: SourceKind::ColumnTable,
+                            span,
+                            alias: None,
+                            defined: true,
+                            columns: Vec::new(),
+                            inferred: false,
+                            keys: Vec::new(),
+                        });
+                        tables.len() - 1
+                    }
+                }
+                None => match current {
+                    Some(i) => i,
+                    None => continue,
+                },
+            };
+            current = Some(index);
+            match row_column(cells, roles, name_col, type_col) {
+                RowResult::Column(c) => tables[index].columns.push(*c),
+                RowResult::Skip => {}
+                RowResult::Unreadable(range) => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::ColumnTableUnreadable,
+                        Category::Document,
+                        "column table row without a readable column name",
+                        range,
+                    )
+                    .label("not a column name")
+                    .help("put one column name (`order_id`) in the column cell; descriptions go in the notes column"),
+                ),
+            }
+        }
+        self.last_column_table = None;
+        for table in tables.into_iter().filter(|t| !t.columns.is_empty()) {
+            self.section.column_tables.push(table.name.clone());
+            self.tables.push(table);
+        }
     }
 
     /// The name for a table whose header is at `header_line`: a bold line just before it

@@ -1,9 +1,11 @@
 //! Facts in a column's free-text notes: `PK`, `FK → users.id`, `unique`, `default true`,
 //! `nullable` / `NOT NULL`, enumerated values (`` `ko` or `en` ``, `OPEN / LOCKED`,
-//! `'A', 'B', 'C'`), in English or Korean.
+//! `'A', 'B', 'C'`), in the languages [`words`] lists.
 //!
 //! Notes are prose, so the reader looks for fixed markers and takes only what follows them in a
 //! recognisable shape; anything else is left alone rather than guessed.
+
+pub(crate) mod words;
 
 /// What a note says about its column.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub(crate) struct NoteFacts {
     pub not_null: Option<bool>,
     pub default: Option<String>,
     pub enum_values: Vec<String>,
+    /// Numbered by the database (`auto_increment`, `identity`): a serial type.
+    pub auto_increment: bool,
 }
 
 impl NoteFacts {
@@ -35,6 +39,7 @@ impl NoteFacts {
         if self.enum_values.is_empty() {
             self.enum_values = other.enum_values;
         }
+        self.auto_increment |= other.auto_increment;
     }
 }
 
@@ -172,16 +177,7 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     let text = &space_scripts(prefix(text, 4096));
     let toks = tokens(text);
     let mut facts = NoteFacts {
-        primary_key: any_phrase(
-            &toks,
-            &[
-                &["pk"],
-                &["primary", "key"],
-                &["기본키"],
-                &["기본", "키"],
-                &["주키"],
-            ],
-        ),
+        primary_key: any_phrase(&toks, words::PRIMARY_KEY),
         unique: has_unique(&toks),
         ..NoteFacts::default()
     };
@@ -195,17 +191,20 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     facts.not_null = cjk.not_null.or_else(|| nullability(&toks));
     facts.default = default_value(text);
     facts.enum_values = enum_values(&toks);
+    facts.auto_increment = any_phrase(&toks, words::AUTO_INCREMENT);
     facts
 }
 
-/// `text` with a space between a run of ASCII word characters and a run of other letters
-/// (`users.idを参照` → `users.id を 参照`, `NULL不可` → `NULL 不可`): Japanese and Chinese
-/// write markers and names without spaces, and the tokens need them apart.
+/// `text` with a space between a run of alphabetic-script word characters and a run of other
+/// letters (`users.idを参照` → `users.id を 参照`, `NULL不可` → `NULL 不可`): Japanese and Chinese
+/// write markers and names without spaces, and the tokens need them apart. Accented Latin,
+/// Greek and Cyrillic letters belong to the first kind: `clé` and `Primärschlüssel` are one word.
 fn space_scripts(text: &str) -> String {
+    let alphabetic_script = |c: char| c < '\u{0530}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
     let mut out = String::with_capacity(text.len() + 8);
     let mut prev: Option<bool> = None;
     for c in text.chars() {
-        let kind = is_word_char(c).then(|| c.is_ascii());
+        let kind = is_word_char(c).then(|| alphabetic_script(c));
         if let (Some(a), Some(b)) = (prev, kind) {
             if a != b {
                 out.push(' ');
@@ -281,31 +280,17 @@ fn has_unique(toks: &[Tok<'_>]) -> bool {
             && toks
                 .get(i - 1)
                 .and_then(word_lower)
-                .is_some_and(|p| p == "not" || p == "non");
+                .is_some_and(|p| words::NEGATION.contains(&p.as_str()));
         match w.as_str() {
-            "unique" | "uk" | "uq" | "unq" | "유니크" | "고유" | "중복불가" => !negated,
             "non-unique" => false,
             "중복" => phrase_at(toks, i + 1, &["불가"]),
-            _ => false,
+            w => words::UNIQUE.contains(&w) && !negated,
         }
     })
 }
 
 fn nullability(toks: &[Tok<'_>]) -> Option<bool> {
-    let not_null = any_phrase(
-        toks,
-        &[
-            &["not", "null"],
-            &["not-null"],
-            &["non-null"],
-            &["non", "null"],
-            &["never", "null"],
-            &["required"],
-            &["필수"],
-            &["notnull"],
-            &["not_null"],
-        ],
-    );
+    let not_null = any_phrase(toks, words::NOT_NULL);
     if not_null {
         return Some(true);
     }
@@ -313,12 +298,8 @@ fn nullability(toks: &[Tok<'_>]) -> Option<bool> {
         let Some(w) = toks.get(i).and_then(word_lower) else {
             return false;
         };
-        match w.as_str() {
-            "nullable" | "optional" | "선택" => true,
-            // A bare NULL ("NULL for OAuth users", "null 허용"); `not null` was handled above.
-            "null" => true,
-            _ => false,
-        }
+        // A bare NULL ("NULL for OAuth users", "null 허용"); `not null` was handled above.
+        w == "null" || words::NULLABLE.contains(&w.as_str())
     });
     nullable.then_some(false)
 }
@@ -342,8 +323,16 @@ fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
                 ),
                 _,
             ) => (true, i + 1),
-            (Some("foreign"), _) if phrase_at(toks, i + 1, &["key"]) => (true, i + 2),
             (Some("참조" | "参照" | "参考"), _) => (true, i + 1),
+            _ if words::FOREIGN_KEY.iter().any(|p| phrase_at(toks, i, p)) => {
+                let len = words::FOREIGN_KEY
+                    .iter()
+                    .filter(|p| phrase_at(toks, i, p))
+                    .map(|p| p.len())
+                    .max()
+                    .unwrap_or(1);
+                (true, i + len)
+            }
             (_, Some(Tok::Punct('→' | '⇒' | '➜'))) => (false, i + 1),
             (_, Some(Tok::Punct('-' | '='))) if toks.get(i + 1) == Some(&Tok::Punct('>')) => {
                 (false, i + 2)
@@ -389,7 +378,7 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
             Tok::Punct('→' | '⇒' | '➜' | '-' | '>' | '=' | ':') => {}
             Tok::Punct('(' | '（') => opened = true,
             Tok::Punct('：') => {}
-            Tok::Word(w) if matches!(w.to_lowercase().as_str(), "to" | "references" | "key") => {}
+            Tok::Word(w) if words::BEFORE_TARGET.contains(&w.to_lowercase().as_str()) => {}
             _ => break,
         }
         i += 1;
@@ -437,22 +426,13 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
 
 /// The value after `default` / `defaults to` / `기본값`, as written.
 fn default_value(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
+    let lower = fold_case(text);
     let mut from = None;
-    for marker in [
-        "defaults to",
-        "default",
-        "기본값",
-        "디폴트",
-        "デフォルト値",
-        "デフォルト",
-        "初期値",
-        "默认值",
-        "默认",
-        "默認值",
-        "預設值",
-        "缺省值",
-    ] {
+    let markers = words::DEFAULT
+        .iter()
+        .map(|m| (*m, false))
+        .chain(words::DEFAULT_LABEL.iter().map(|m| (*m, true)));
+    for (marker, label) in markers {
         let mut search = 0;
         while let Some(pos) = lower[search..].find(marker) {
             let start = search + pos;
@@ -464,7 +444,8 @@ fn default_value(text: &str) -> Option<String> {
             let after_ok = lower[end..]
                 .chars()
                 .next()
-                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
+                && (!label || lower[end..].trim_start().starts_with([':', '=', '：']));
             if before_ok && after_ok {
                 from = Some(end);
                 break;
@@ -500,6 +481,20 @@ fn default_value(text: &str) -> Option<String> {
         return None;
     }
     Some(value)
+}
+
+/// `text` lowercased where that keeps every character's byte length (`По` → `по`, `É` → `é`),
+/// so offsets in the result are offsets in `text`.
+fn fold_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 /// One value: a quoted string, a code span's content, or a run up to a space or comma with
@@ -615,11 +610,9 @@ fn separator(tok: &Tok<'_>) -> Option<bool> {
     match tok {
         Tok::Punct(',' | '、') => Some(true),
         Tok::Punct('/' | '|') => Some(false),
-        Tok::Word(w) => matches!(
-            w.to_lowercase().as_str(),
-            "or" | "and" | "또는" | "혹은" | "및" | "または" | "又は" | "或" | "或者" | "和"
-        )
-        .then_some(false),
+        Tok::Word(w) => words::LIST_JOINERS
+            .contains(&w.to_lowercase().as_str())
+            .then_some(false),
         _ => None,
     }
 }

@@ -40,7 +40,10 @@ pub struct Synthesis {
 #[derive(Clone, Debug)]
 pub(crate) struct Merged<'a> {
     pub table: &'a DocTable,
-    pub columns: Vec<&'a DocColumn>,
+    /// Each column once, from the richest source that has it, with the facts that source
+    /// leaves unstated taken from the others (an ERD attribute's nullability from a list's
+    /// `obligatorio`).
+    pub columns: Vec<DocColumn>,
     /// The keys every source states apart from its columns, each once.
     pub keys: Vec<&'a StatedKey>,
 }
@@ -72,11 +75,15 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
                     .then(b.columns.len().cmp(&a.columns.len()))
             });
             let table = *sources.first()?;
-            let mut columns: Vec<&DocColumn> = Vec::new();
+            let mut columns: Vec<DocColumn> = Vec::new();
             for s in &sources {
                 for c in &s.columns {
-                    if usable_name(&c.name) && !columns.iter().any(|k| k.name == c.name) {
-                        columns.push(c);
+                    if !usable_name(&c.name) {
+                        continue;
+                    }
+                    match columns.iter_mut().find(|k| k.name == c.name) {
+                        Some(k) => fill_unstated(k, c),
+                        None => columns.push(c.clone()),
                     }
                 }
             }
@@ -97,6 +104,34 @@ pub(crate) fn merged_tables(schema: &DocSchema) -> Vec<Merged<'_>> {
             })
         })
         .collect()
+}
+
+/// The facts `column` (from a richer source) does not state, as `other` (another source's
+/// description of the same column) states them. What `column` states stays.
+fn fill_unstated(column: &mut DocColumn, other: &DocColumn) {
+    if column.pg_type.is_none() && column.raw_type.is_empty() {
+        column.raw_type.clone_from(&other.raw_type);
+        column.pg_type.clone_from(&other.pg_type);
+    }
+    column.primary_key |= other.primary_key;
+    column.unique |= other.unique;
+    column.foreign_key |= other.foreign_key;
+    if column.not_null.is_none() {
+        column.not_null = other.not_null;
+    }
+    if column.default.is_none() {
+        column.default.clone_from(&other.default);
+    }
+    if other.references.is_some()
+        && (column.references.is_none()
+            || (column.references_inferred && !other.references_inferred))
+    {
+        column.references.clone_from(&other.references);
+        column.references_inferred = other.references_inferred;
+    }
+    if column.enum_values.is_empty() {
+        column.enum_values.clone_from(&other.enum_values);
+    }
 }
 
 /// Unqualified, lowercase.
@@ -357,7 +392,7 @@ pub fn synthesize(
         for c in &m.columns {
             let inherited = referenced_type(c, &merged, &statements, &creators);
             if c.raw_type.trim().is_empty() && c.pg_type.is_none() && inherited.is_none() {
-                untyped.push(*c);
+                untyped.push(c);
             }
             diagnostics.extend(type_finding(c, m.table.source, &types));
             let mut def = column_definition(c, &types, inherited);
@@ -513,7 +548,6 @@ pub fn synthesize(
         let missing: Vec<&DocColumn> = m
             .columns
             .iter()
-            .copied()
             .filter(|c| !sql.columns.iter().any(|s| s.name == c.name))
             .collect();
         if missing.is_empty() {
@@ -576,7 +610,9 @@ pub fn synthesize(
                     let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     alters.push((at, *c, t, col));
                 }
-                Some(Target::Sql(t, col, k)) => alters.push(((c_idx + 1).max(k + 1), *c, t, col)),
+                Some(Target::Sql(t, col, k)) => {
+                    alters.push(((c_idx + 1).max(k + 1), *c, t, col));
+                }
                 None => {}
             }
         }

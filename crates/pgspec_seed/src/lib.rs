@@ -479,6 +479,16 @@ fn fill(
     for (position, &ti) in order.iter().enumerate() {
         let table = &catalog.tables[ti];
         let want = planned[position].rows;
+        // Rows an earlier table's load added here (the document's triggers: an audit table
+        // filled by inserts into the table it audits) count too, and their keys are taken.
+        if position > 0 {
+            let now_existing: i64 = one_value(
+                &mut app,
+                &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
+            )?
+            .unwrap_or(0);
+            planned[position].existing = now_existing.max(0).unsigned_abs();
+        }
         let existing = planned[position].existing;
         let to_add = want.saturating_sub(existing);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
@@ -794,6 +804,17 @@ mod tests {
             force_rls: false,
             owner: "pgspec_owner_test".into(),
         }
+    }
+
+    #[test]
+    fn a_table_written_in_another_dialect_is_located_at_its_statement() {
+        let text = "# Shop\n\n```sql\nCREATE TABLE `orders` (\n  `id` int NOT NULL AUTO_INCREMENT\n);\n```\n";
+        let (doc, _) = document::read(text.as_bytes());
+        let (statements, _) = sql::extract(&doc);
+        let range = locate_table(&statements, &table(1, "orders", Vec::new()));
+        assert_eq!(doc.line_index.line(range.start), 4);
+        let range = locate_table(&statements, &table(2, "other", Vec::new()));
+        assert_eq!(range, TextRange::empty(0));
     }
 
     #[test]

@@ -44,6 +44,16 @@ pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
         }
         Err(message) => {
             facts.parse_error = Some(message);
+            // A CREATE TABLE in another system's dialect (MySQL's backticks, SQL Server's
+            // brackets, Oracle's options) does not parse, but it names the table that pgspec's
+            // rewrite creates: what uses the table depends on this statement.
+            if let Some(name) = crate::tables::written_table_name(sql) {
+                facts.creates.push(ObjectName {
+                    kind: ObjectKind::Relation,
+                    schema: None,
+                    name,
+                });
+            }
             Parsed { facts, tree: None }
         }
     }

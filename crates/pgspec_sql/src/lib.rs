@@ -78,14 +78,16 @@ pub struct ObjectName {
     pub name: String,
 }
 
-/// What pg_query tells about a statement (empty if it does not parse).
+/// What pg_query tells about a statement (empty if it does not parse, but for the table a
+/// `CREATE TABLE` in another dialect names).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
     /// Whether pg_query (PostgreSQL 18 grammar) parsed the statement.
     pub parses: bool,
     /// The parse error message, if any.
     pub parse_error: Option<String>,
-    /// Objects this statement creates.
+    /// Objects this statement creates; for a `CREATE TABLE` that does not parse (MySQL's,
+    /// SQL Server's), the table its text names ([`tables::written_table_name`]).
     pub creates: Vec<ObjectName>,
     /// Relations, functions, types it uses (not counting those it creates).
     pub references: Vec<ObjectName>,
@@ -139,12 +141,28 @@ pub struct Statement {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// Written in the document: its code block (index in `Document::blocks`) and the range of
-    /// the text inside that block's `code`.
-    Document { block: usize, code_range: TextRange },
+    /// the text inside that block's `code`; `continued` when the statement goes on in the next
+    /// SQL block (prose between the parts), its text then being both parts joined by a newline.
+    Document {
+        block: usize,
+        code_range: TextRange,
+        continued: Option<Continuation>,
+    },
     /// Written by pgspec (DDL synthesized from an ERD entity or a column table that no SQL
     /// statement creates). It has no position inside a code block, so no finding can land in
     /// one and `fix` can never write it into the document.
     Generated(GeneratedFrom),
+}
+
+/// The second part of a statement written across two SQL blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Continuation {
+    /// The block (index in `Document::blocks`) that holds the rest.
+    pub block: usize,
+    /// The rest's range inside that block's `code`.
+    pub code_range: TextRange,
+    /// Where the rest starts in the statement's text.
+    pub at: u32,
 }
 
 impl Statement {
@@ -238,10 +256,23 @@ impl Statement {
     /// The document offset of byte `at` of the text: `None` for a generated statement (its
     /// text is nowhere in the document; its source is [`Statement::range`]).
     pub fn document_offset(&self, doc: &Document, at: usize) -> Option<u32> {
-        let Origin::Document { block, code_range } = &self.origin else {
+        let Origin::Document {
+            block,
+            code_range,
+            continued,
+        } = &self.origin
+        else {
             return None;
         };
         let at = u32::try_from(at.min(self.text.len())).ok()?;
+        if let Some(rest) = continued.filter(|c| at >= c.at) {
+            let block = doc.blocks.get(rest.block)?;
+            return Some(
+                block
+                    .source_map
+                    .to_document(rest.code_range.start + (at - rest.at)),
+            );
+        }
         let block = doc.blocks.get(*block)?;
         Some(block.source_map.to_document(code_range.start + at))
     }
@@ -305,14 +336,104 @@ impl GeneratedFrom {
 /// Unterminated strings/quotes/comments give SQL002; not-SQL statements (shell lines, prose,
 /// elisions, psql meta-commands) give SQL001. Never panics.
 pub fn extract(doc: &Document) -> (Vec<Statement>, Vec<Diagnostic>) {
-    let mut statements = Vec::new();
+    let mut statements: Vec<Statement> = Vec::new();
     let mut diagnostics = Vec::new();
     for (block_index, block) in doc.blocks.iter().enumerate() {
-        if block.is_sql {
-            extract_block(block_index, block, &mut statements, &mut diagnostics);
+        if !block.is_sql {
+            continue;
+        }
+        let first = statements.len();
+        extract_block(block_index, block, &mut statements, &mut diagnostics);
+        if first > 0 && first < statements.len() {
+            join_across_blocks(doc, &mut statements, first, &mut diagnostics);
         }
     }
+    for (i, s) in statements.iter_mut().enumerate() {
+        s.index = i;
+    }
     (statements, diagnostics)
+}
+
+/// The statement before `first` (the last of the previous block) and `first` (the first of
+/// the block just read) as one, when the previous block is the code block right before this
+/// one, its last statement has no `;` and neither part parses but the two joined do: a
+/// `CREATE TABLE` whose columns the document continues after a paragraph. SQL004 says so; the
+/// second part's not-SQL finding goes.
+fn join_across_blocks(
+    doc: &Document,
+    statements: &mut Vec<Statement>,
+    first: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let (before, after) = (&statements[first - 1], &statements[first]);
+    let (
+        Origin::Document {
+            block: b1,
+            code_range: r1,
+            continued: None,
+        },
+        Origin::Document {
+            block: b2,
+            code_range: r2,
+            continued: None,
+        },
+    ) = (&before.origin, &after.origin)
+    else {
+        return;
+    };
+    if *b2 != *b1 + 1
+        || before.facts.parses
+        || after.facts.parses
+        || before.text.trim_end().ends_with(';')
+        || before.kind == StatementKind::NotSql
+    {
+        return;
+    }
+    let text = format!("{}\n{}", before.text, after.text);
+    let parsed = facts::analyze(&text, before.facts.param_count.max(after.facts.param_count));
+    if !parsed.facts.parses {
+        return;
+    }
+    let kind = classify::classify(Shape::Sql, &text, parsed.first(), &parsed.facts);
+    let line = |r: TextRange| doc.line_index.line(r.start);
+    let joined = Statement {
+        index: before.index,
+        origin: Origin::Document {
+            block: *b1,
+            code_range: *r1,
+            continued: Some(Continuation {
+                block: *b2,
+                code_range: *r2,
+                at: offset(before.text.len() + 1),
+            }),
+        },
+        range: TextRange::new(before.range.start, after.range.end),
+        kind,
+        facts: parsed.facts,
+        ast: parsed.tree,
+        text,
+    };
+    let rest = after.range;
+    diagnostics.retain(|d| {
+        !(d.code == Code::NotSql
+            && rest.start <= d.primary.range.start
+            && d.primary.range.end <= rest.end)
+    });
+    diagnostics.push(
+        Diagnostic::new(
+            Code::StatementAcrossBlocks,
+            Category::Syntax,
+            format!(
+                "the statement at line {} goes on in the next SQL block, at line {}",
+                line(before.range),
+                line(rest)
+            ),
+            TextRange::empty(before.range.end),
+        )
+        .label("no `;`: it continues below")
+        .help("keep a statement in one SQL block (psql and migration tools run each block's text on its own); pgspec read the two parts as one statement"),
+    );
+    statements.splice(first - 1..=first, [joined]);
 }
 
 /// A statement pgspec wrote itself ([`Origin::Generated`]): classified as schema, with
@@ -377,7 +498,36 @@ fn extract_block(
             .help("close it; everything from here to the end of the code block was read as one statement"),
         ));
     }
+    let mut raws = Vec::with_capacity(split.statements.len());
     for raw in &split.statements {
+        if raw.shape != Shape::Sql || raw.sql_end != raw.end {
+            raws.push(raw.clone());
+            continue;
+        }
+        let parses = |sql: &str| ast::parse_tree(sql).is_ok();
+        let Some(boundaries) = split::missing_semicolons(&code[raw.start..raw.end], &parses) else {
+            raws.push(raw.clone());
+            continue;
+        };
+        let mut start = raw.start;
+        for (end, next) in boundaries {
+            let (end, next) = (raw.start + end, raw.start + next);
+            block_diagnostics.push((end, missing_semicolon(code, start..end, next, &to_doc)));
+            raws.push(split::RawStatement {
+                start,
+                end,
+                sql_end: end,
+                terminated: false,
+                ..raw.clone()
+            });
+            start = next;
+        }
+        raws.push(split::RawStatement {
+            start,
+            ..raw.clone()
+        });
+    }
+    for raw in &raws {
         let text = &code[raw.start..raw.end];
         let sql = &code[raw.start..raw.sql_end];
         let parsed = if raw.shape == Shape::Meta {
@@ -401,6 +551,7 @@ fn extract_block(
             origin: Origin::Document {
                 block: block_index,
                 code_range: TextRange::new(offset(raw.start), offset(raw.end)),
+                continued: None,
             },
             text: text.to_owned(),
             range,
@@ -411,6 +562,41 @@ fn extract_block(
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
     diagnostics.extend(block_diagnostics.into_iter().map(|(_, d)| d));
+}
+
+/// SQL003 at the statement starting at `next` (block offsets), whose predecessor `before`
+/// lacks its `;`: the fix adds it after the predecessor's last token.
+fn missing_semicolon(
+    code: &str,
+    before: std::ops::Range<usize>,
+    next: usize,
+    to_doc: &dyn Fn(usize, usize) -> TextRange,
+) -> Diagnostic {
+    let keyword_len = code[next..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(code.len() - next);
+    let keyword = &code[next..next + keyword_len];
+    let first_line = code[before.clone()].lines().next().unwrap_or("").trim();
+    let mut head: String = first_line.chars().take(40).collect();
+    if head.len() < first_line.len() {
+        head.push('…');
+    }
+    Diagnostic::new(
+        Code::MissingSemicolon,
+        Category::Syntax,
+        format!("`{keyword}` starts a new statement but the one before it (`{head}`) has no `;`"),
+        to_doc(next, next + keyword_len),
+    )
+    .label("a new statement")
+    .help("end the statement before it with `;`; pgspec read them as two statements")
+    .fix(pgspec_diagnostics::Fix {
+        title: "add the missing `;`".to_owned(),
+        applicability: pgspec_diagnostics::Applicability::Safe,
+        edits: vec![pgspec_diagnostics::Edit {
+            range: to_doc(before.end, before.end),
+            replacement: ";".to_owned(),
+        }],
+    })
 }
 
 /// SQL001 for a statement that is not SQL.
@@ -504,6 +690,104 @@ mod tests {
     }
 
     #[test]
+    fn a_create_table_in_another_dialect_names_the_table_it_creates() {
+        let d = doc(&[(
+            "sql",
+            "CREATE TABLE [dbo].[Clientes] (\n  [Id] INT IDENTITY(1,1)\n)\nGO\nCREATE TABLE `pedidos` (`id` int);\nINSERT INTO `pedidos` VALUES (1);",
+        )]);
+        let (statements, _) = extract(&d);
+        let created: Vec<Vec<&str>> = statements
+            .iter()
+            .map(|s| s.facts.creates.iter().map(|o| o.name.as_str()).collect())
+            .collect();
+        assert_eq!(created, [vec!["clientes"], vec![], vec!["pedidos"], vec![]]);
+        assert!(statements.iter().all(|s| !s.facts.parses));
+    }
+
+    #[test]
+    fn a_statement_continued_in_the_next_block_is_one_statement() {
+        let d = doc(&[
+            (
+                "sql",
+                "CREATE TABLE a (id int);\nCREATE TABLE orders (\n    id bigint PRIMARY KEY,",
+            ),
+            (
+                "sql",
+                "    total numeric NOT NULL\n);\nCREATE INDEX o ON orders (total);",
+            ),
+        ]);
+        let (statements, diagnostics) = extract(&d);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE a (id int);",
+                "CREATE TABLE orders (\n    id bigint PRIMARY KEY,\ntotal numeric NOT NULL\n);",
+                "CREATE INDEX o ON orders (total);"
+            ]
+        );
+        assert!(statements.iter().all(|s| s.facts.parses));
+        assert_eq!(
+            statements.iter().map(|s| s.index).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::StatementAcrossBlocks]);
+        // Offsets in the second part map into the second block.
+        let joined = &statements[1];
+        let at = joined.text.find("total").expect("total");
+        let range = joined.document_range(&d, at, "total".len());
+        assert_eq!(&d.text[range.as_usize()], "total");
+        let at = joined.text.find("bigint").expect("bigint");
+        let range = joined.document_range(&d, at, "bigint".len());
+        assert_eq!(&d.text[range.as_usize()], "bigint");
+        // A block that ends with a complete statement, or a second part that is a statement of
+        // its own, is not joined.
+        let (statements, _) = extract(&doc(&[
+            ("sql", "CREATE TABLE a (id int)"),
+            ("sql", "CREATE TABLE b (id int);"),
+        ]));
+        assert_eq!(statements.len(), 2);
+        let (statements, _) = extract(&doc(&[
+            ("sql", "CREATE TABLE a (id int,"),
+            ("sql", "  bogus bogus bogus"),
+        ]));
+        assert_eq!(statements.len(), 2);
+    }
+
+    #[test]
+    fn a_forgotten_semicolon_gives_two_statements_and_a_fix() {
+        let code = "CREATE TABLE t (a int, b int[]);\nCREATE INDEX i ON t USING gin (b)\nCREATE INDEX j ON t (a);";
+        let d = doc(&[("sql", code)]);
+        let (statements, diagnostics) = extract(&d);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE t (a int, b int[]);",
+                "CREATE INDEX i ON t USING gin (b)",
+                "CREATE INDEX j ON t (a);"
+            ]
+        );
+        assert!(statements.iter().all(|s| s.facts.parses));
+        assert_eq!(diagnostics.len(), 1);
+        let found = &diagnostics[0];
+        assert_eq!(found.code, Code::MissingSemicolon);
+        assert_eq!(d.line_index.line(found.primary.range.start), 6);
+        let fix = found.fix.as_ref().expect("a fix");
+        let mut fixed = d.text.clone();
+        let edit = &fix.edits[0];
+        fixed.replace_range(
+            edit.range.start as usize..edit.range.end as usize,
+            &edit.replacement,
+        );
+        assert!(fixed.contains("USING gin (b);\nCREATE INDEX j"), "{fixed}");
+        assert!(extract(&doc(&[("sql", &code.replace("(b)\n", "(b);\n"))]))
+            .1
+            .is_empty());
+    }
+
+    #[test]
     fn statements_are_numbered_in_document_order_with_document_ranges() {
         let d = doc(&[
             (
@@ -531,7 +815,10 @@ mod tests {
         );
         for s in &stmts {
             assert_eq!(&d.text[s.range.as_usize()], s.text);
-            let Origin::Document { block, code_range } = &s.origin else {
+            let Origin::Document {
+                block, code_range, ..
+            } = &s.origin
+            else {
                 panic!("a statement of the document is written in it");
             };
             assert_eq!(&d.blocks[*block].code[code_range.as_usize()], s.text);

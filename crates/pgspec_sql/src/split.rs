@@ -137,6 +137,14 @@ fn starts_sql_line(word: &str) -> bool {
     !title_case && is_statement_keyword(word)
 }
 
+/// SQL Server's `GO [count]` on a line of its own (`rest`: the text after the word): it ends
+/// the statement before it even without a `;`, and is a statement of its own (not SQL).
+fn is_batch_separator(word: &str, rest: &str) -> bool {
+    let line = rest.split('\n').next().unwrap_or("");
+    let line = line.split("--").next().unwrap_or("").trim();
+    word.eq_ignore_ascii_case("go") && line.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The statement being accumulated.
 struct Current {
     start: usize,
@@ -282,7 +290,11 @@ pub(crate) fn split(code: &str) -> Split {
                     line_start
                         && (tok.kind == TokenKind::Backslash || word.is_some_and(starts_sql_line))
                 }
-                Shape::Sql => tok.kind == TokenKind::Backslash,
+                Shape::Sql => {
+                    tok.kind == TokenKind::Backslash
+                        || (line_start
+                            && word.is_some_and(|w| is_batch_separator(w, &code[tok.end..])))
+                }
                 Shape::Meta => true,
             };
             if boundary {
@@ -353,6 +365,93 @@ pub(crate) fn split(code: &str) -> Split {
     out
 }
 
+/// Words that start a statement on a line of their own after a statement whose `;` was
+/// forgotten. Not the ones that also continue a statement on a new line (`SET` of a function,
+/// `BEGIN`/`END` of a body, `VALUES`, `TABLE`, `EXECUTE FUNCTION` of a trigger).
+const NEXT_STATEMENT_KEYWORDS: &[&str] = &[
+    "alter", "analyze", "call", "comment", "copy", "create", "delete", "do", "drop", "explain",
+    "grant", "insert", "merge", "refresh", "reindex", "revoke", "select", "truncate", "update",
+    "vacuum", "with",
+];
+
+/// At most this many places are tried in one statement (each costs a parse of what follows).
+const MAX_SEMICOLON_CANDIDATES: usize = 32;
+
+/// Where a statement that does not parse is two or more statements whose `;` was forgotten:
+/// for each boundary, the end of the statement before it (after its last token, where the `;`
+/// belongs) and the start of the next one (its first keyword, at the start of a line and
+/// outside parentheses). Only a split in which every piece parses is returned, so a statement
+/// with another syntax error stays whole. `parses` is PostgreSQL's parser.
+pub(crate) fn missing_semicolons(
+    text: &str,
+    parses: &dyn Fn(&str) -> bool,
+) -> Option<Vec<(usize, usize)>> {
+    let mut candidates = Vec::new();
+    let mut depth = 0usize;
+    let mut line_start = false;
+    let mut last_end = None;
+    for tok in super::lexer::tokenize(text) {
+        match tok.kind {
+            TokenKind::Whitespace { newline } => {
+                line_start |= newline;
+                continue;
+            }
+            TokenKind::LineComment | TokenKind::BlockComment => continue,
+            TokenKind::OpenParen => depth += 1,
+            TokenKind::CloseParen => depth = depth.saturating_sub(1),
+            TokenKind::Word if depth == 0 && line_start => {
+                let word = &text[tok.start..tok.end];
+                if let Some(end) = last_end {
+                    if NEXT_STATEMENT_KEYWORDS
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(word))
+                    {
+                        candidates.push((end, tok.start));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if tok.unterminated.is_some() {
+            return None;
+        }
+        line_start = false;
+        last_end = Some(tok.end);
+    }
+    candidates.truncate(MAX_SEMICOLON_CANDIDATES);
+    // From candidate `i` (the start of a piece), the boundaries after it that make every piece
+    // parse; `failed` remembers the starts that cannot.
+    fn from(
+        text: &str,
+        start: usize,
+        candidates: &[(usize, usize)],
+        parses: &dyn Fn(&str) -> bool,
+        failed: &mut Vec<usize>,
+    ) -> Option<Vec<(usize, usize)>> {
+        if failed.contains(&start) {
+            return None;
+        }
+        for (i, &(end, next)) in candidates.iter().enumerate() {
+            if end <= start || !parses(&text[start..end]) {
+                continue;
+            }
+            if parses(&text[next..]) {
+                return Some(vec![(end, next)]);
+            }
+            if let Some(mut rest) = from(text, next, &candidates[i + 1..], parses, failed) {
+                rest.insert(0, (end, next));
+                return Some(rest);
+            }
+        }
+        failed.push(start);
+        None
+    }
+    if candidates.is_empty() || parses(text) {
+        return None;
+    }
+    from(text, 0, &candidates, parses, &mut Vec::new())
+}
+
 /// End of the `\.` line that terminates inline COPY data starting on the line after `from`.
 fn copy_data_end(code: &str, from: usize) -> Option<usize> {
     let mut line_start = code.get(from..)?.find('\n')? + from + 1;
@@ -383,6 +482,61 @@ mod tests {
 
     fn shapes(code: &str) -> Vec<Shape> {
         split(code).statements.iter().map(|s| s.shape).collect()
+    }
+
+    #[test]
+    fn a_go_line_ends_a_sql_server_batch() {
+        let code = "CREATE TABLE [dbo].[T] (\n  [Id] INT\n)\nGO\nCREATE INDEX i ON t (id)\ngo 2\nSELECT 1 AS go\n";
+        assert_eq!(
+            texts(code),
+            vec![
+                "CREATE TABLE [dbo].[T] (\n  [Id] INT\n)",
+                "GO",
+                "CREATE INDEX i ON t (id)",
+                "go 2",
+                "SELECT 1 AS go"
+            ]
+        );
+        assert_eq!(shapes(code)[1], Shape::Foreign);
+    }
+
+    #[test]
+    fn forgotten_semicolons_are_found_where_every_piece_parses() {
+        let parses = |sql: &str| crate::ast::parse_tree(sql).is_ok();
+        let pieces = |text: &str| {
+            missing_semicolons(text, &parses).map(|b| {
+                let mut out = Vec::new();
+                let mut start = 0;
+                for (end, next) in b {
+                    out.push(text[start..end].to_owned());
+                    start = next;
+                }
+                out.push(text[start..].to_owned());
+                out
+            })
+        };
+        assert_eq!(
+            pieces("CREATE INDEX a ON t (x) -- gin\nCREATE INDEX b ON t (y)\n  ALTER TABLE t ADD z int"),
+            Some(vec![
+                "CREATE INDEX a ON t (x)".to_owned(),
+                "CREATE INDEX b ON t (y)".to_owned(),
+                "ALTER TABLE t ADD z int".to_owned(),
+            ])
+        );
+        // A statement that parses, or that has another error, stays whole.
+        assert_eq!(pieces("CREATE VIEW v AS\nSELECT 1"), None);
+        assert_eq!(pieces("INSERT INTO t (a)\nSELECT 1"), None);
+        assert_eq!(
+            pieces("CREATE TABLE t (a int)\nCREATE TABLE u (b intt int)"),
+            None
+        );
+        assert_eq!(
+            pieces("CREATE TABLE t (a int) CREATE TABLE u (b int)"),
+            None
+        );
+        // Inside parentheses and quotes a keyword starts nothing.
+        assert_eq!(pieces("SELECT (1\nSELECT 2"), None);
+        assert_eq!(pieces("SELECT 'a\nSELECT 2' x y"), None);
     }
 
     #[test]

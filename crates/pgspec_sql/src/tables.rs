@@ -57,6 +57,52 @@ pub fn created_table(sql: &str) -> Option<SqlTable> {
     created_table_in(&*crate::ast::parse(sql)?)
 }
 
+/// The name of the table a `CREATE TABLE` that does not parse names (MySQL's `` `orders` ``,
+/// SQL Server's `[dbo].[Orders]`), read from its first words: unqualified and lowercased as
+/// the dialect rewrite spells it (a `"Quoted"` name keeps its case). `None` for any other text.
+pub fn written_table_name(sql: &str) -> Option<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut words = code.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("create") {
+        return None;
+    }
+    let mut word = words.next()?;
+    while ["temporary", "temp", "unlogged", "or", "replace"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+    {
+        word = words.next()?;
+    }
+    if !word.eq_ignore_ascii_case("table") {
+        return None;
+    }
+    let mut name = words.next()?;
+    if name.eq_ignore_ascii_case("if") {
+        let not = words.next()?;
+        let exists = words.next()?;
+        if !not.eq_ignore_ascii_case("not") || !exists.eq_ignore_ascii_case("exists") {
+            return None;
+        }
+        name = words.next()?;
+    }
+    let name = name.split('(').next()?;
+    let last = name.rsplit('.').next()?;
+    let quoted = last.starts_with('"') && last.ends_with('"') && last.len() > 1;
+    let bare = last.trim_matches(|c| matches!(c, '`' | '"' | '[' | ']'));
+    if bare.is_empty() {
+        return None;
+    }
+    Some(if quoted {
+        bare.to_owned()
+    } else {
+        bare.to_lowercase()
+    })
+}
+
 /// The table the (first) statement of a tree creates, if it is a `CREATE TABLE`.
 pub fn created_table_in(tree: &crate::ast::ParseTree) -> Option<SqlTable> {
     let Some(NodeEnum::CreateStmt(create)) = crate::ast::first(tree) else {
@@ -224,6 +270,24 @@ fn type_name(t: &protobuf::TypeName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_written_name_of_a_table_in_another_dialect() {
+        for (sql, name) in [
+            ("CREATE TABLE `Clientes` (\n `id` int)", Some("clientes")),
+            (
+                "create table if not exists `loja`.`pedidos`(id int)",
+                Some("pedidos"),
+            ),
+            ("CREATE TABLE [dbo].[Orders] ([Id] INT)", Some("orders")),
+            ("CREATE UNLOGGED TABLE \"Mixed\" (id int)", Some("Mixed")),
+            ("-- people\nCREATE TABLE people(id int)", Some("people")),
+            ("CREATE INDEX i ON t (a)", None),
+            ("INSERT INTO `t` VALUES (1)", None),
+        ] {
+            assert_eq!(written_table_name(sql).as_deref(), name, "{sql}");
+        }
+    }
 
     #[test]
     fn foreign_keys_of_create_and_alter_table() {

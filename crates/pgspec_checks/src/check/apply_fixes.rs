@@ -236,6 +236,11 @@ impl Engine<'_> {
                 self.pending_fixes.insert(i, (plan, err, verdict));
                 return Ok(State::Deferred(error));
             }
+            // The fixed text fails only because another statement failed (the table it
+            // references): that statement is the root cause, reported at its own line, not a
+            // second error of this one ("no source defines `employees`" where one does).
+            Some(Outcome::Failed { error, .. })
+                if matches!(self.final_failure(i, error.clone()), State::Cascade { .. }) => {}
             Some(Outcome::Failed { error, .. })
                 if error.sqlstate != err.sqlstate || error.message != err.message =>
             {

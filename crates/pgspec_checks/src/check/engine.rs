@@ -66,25 +66,6 @@ impl<'a> Engine<'a> {
             for obj in &stmt.facts.creates {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
-            // A CREATE TABLE that does not parse (an inline INDEX) still names its table, so
-            // what uses the table is its cascade.
-            if !stmt.facts.parses
-                && stmt
-                    .text
-                    .trim_start()
-                    .get(..6)
-                    .is_some_and(|w| w.eq_ignore_ascii_case("create"))
-            {
-                if let Some(name) = fixes::created_table_name(&stmt.text) {
-                    let name = name.rsplit('.').next().unwrap_or(&name);
-                    let name = if name.starts_with('"') {
-                        name.trim_matches('"').to_string()
-                    } else {
-                        name.to_lowercase()
-                    };
-                    creators.entry(name).or_default().push(i);
-                }
-            }
         }
         let fix_context = fixes::FixContext {
             available_extensions: session.available_extensions()?.into_iter().collect(),

@@ -139,6 +139,8 @@ pub fn plan(
         // `DATETIME`, `NUMBER(10)`, `VARCHAR2(60)`: another system's type parses, and then
         // does not exist.
         Category::UndefinedObject => rewrites::dialect::other_dialect(doc, stmt),
+        // `NVL(a, b)`, `IFNULL(a, b)`, `GETDATE()`: another system's function.
+        Category::UndefinedFunction => rewrites::dialect::other_functions(doc, stmt, err),
         _ => None,
     }
 }

@@ -20,6 +20,15 @@ const UNIQUE_WORDS: &[&str] = &[
     "ユニーク",
     "一意",
     "唯一",
+    "eindeutig",
+    "único",
+    "única",
+    "unico",
+    "univoco",
+    "uniek",
+    "unikalny",
+    "уникальный",
+    "уникальность",
 ];
 
 /// Words that make it a primary key (checked first: "primary key" over "key").
@@ -33,6 +42,16 @@ const PRIMARY_WORDS: &[&str] = &[
     "主キー",
     "主键",
     "主鍵",
+    "primärschlüssel",
+    "clé primaire",
+    "cle primaire",
+    "clave primaria",
+    "chave primária",
+    "chave primaria",
+    "chiave primaria",
+    "primaire sleutel",
+    "klucz główny",
+    "первичный ключ",
 ];
 
 /// The key a line states, if it is a short line with a marker and one parenthesized list of
@@ -169,6 +188,11 @@ mod tests {
             p(&["order_id", "line_no"])
         );
         assert_eq!(key("복합 유니크: (a, b)"), u(&["a", "b"]));
+        assert_eq!(
+            key("Clé primaire composite : (cours_id, apprenant_courriel)"),
+            p(&["cours_id", "apprenant_courriel"])
+        );
+        assert_eq!(key("Составной первичный ключ: (a, b)"), p(&["a", "b"]));
         assert_eq!(key("제약: (slug) 유니크"), u(&["slug"]));
         assert_eq!(key("ユニーク制約：（a、b）"), u(&["a", "b"]));
         assert_eq!(key("联合主键 (a, b)"), p(&["a", "b"]));

@@ -47,18 +47,75 @@ const TABLE_PREFIXES: &[&str] = &[
     "表名:",
     "数据表:",
     "資料表:",
+    "tabelle:",
+    "tabellenname:",
+    "tableau:",
+    "nom de la table:",
+    "tabla:",
+    "nombre de la tabla:",
+    "tabela:",
+    "nome da tabela:",
+    "tabella:",
+    "tabel:",
+    "tablo:",
+    "bảng:",
+    "таблица:",
 ];
 
 /// The length of a [`TABLE_PREFIXES`] word and its colon (ASCII or full-width) at the start
 /// of `text`.
 fn table_prefix_len(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
+    // Lowercased where that keeps byte offsets (`Таблица` → `таблица`).
+    let lower: String = text
+        .chars()
+        .map(|c| {
+            let mut l = c.to_lowercase();
+            match (l.next(), l.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            }
+        })
+        .collect();
     TABLE_PREFIXES.iter().find_map(|p| {
         let word = p.trim_end_matches(':');
         let rest = lower.strip_prefix(word)?;
-        let colon = [':', '：'].into_iter().find(|c| rest.starts_with(*c))?;
-        Some(word.len() + colon.len_utf8())
+        // French sets a space before the colon: `Table : users`.
+        let spaces = rest.len() - rest.trim_start_matches([' ', '\u{a0}', '\u{202f}']).len();
+        let colon = [':', '：']
+            .into_iter()
+            .find(|c| rest[spaces..].starts_with(*c))?;
+        Some(word.len() + spaces + colon.len_utf8())
     })
+}
+
+/// The word "table" in the languages whose column-table headers pgspec reads, as a title
+/// writes it before the table's name in backticks or quotes (`### Tabelle \`lager\``,
+/// `### Таблица \`clients\``); without them it would be a sentence (`Table of contents`).
+const TABLE_WORDS_BEFORE_QUOTED_NAME: &[&str] = &[
+    "table",
+    "tabelle",
+    "tabla",
+    "tabela",
+    "tabella",
+    "tabel",
+    "tablo",
+    "bảng",
+    "таблица",
+];
+
+/// The length of a [`TABLE_WORDS_BEFORE_QUOTED_NAME`] word and the spaces after it, when a
+/// backtick or a double quote follows them.
+fn table_word_len(text: &str) -> Option<usize> {
+    let word_len = text
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(text.len());
+    let word = text[..word_len].to_lowercase();
+    if !TABLE_WORDS_BEFORE_QUOTED_NAME.contains(&word.as_str()) {
+        return None;
+    }
+    let rest = &text[word_len..];
+    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    (spaces > 0 && rest[spaces..].starts_with(['`', '"'])).then_some(word_len + spaces)
 }
 
 /// Words for "table" that may follow a table's name in a title (`users テーブル`, `users表`).
@@ -82,6 +139,15 @@ pub(super) const NOT_TABLE_NAMES: &[&str] = &[
     "attributes",
     "table",
     "tables",
+    "tabelle",
+    "tabellen",
+    "tableau",
+    "tabla",
+    "tablas",
+    "tabela",
+    "tabelas",
+    "tabella",
+    "tabel",
     "structure",
     "overview",
     "summary",
@@ -173,7 +239,7 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
         p += 2;
     }
     skip_ws(&mut p);
-    if let Some(len) = table_prefix_len(&text[p..]) {
+    if let Some(len) = table_prefix_len(&text[p..]).or_else(|| table_word_len(&text[p..])) {
         p += len;
         skip_ws(&mut p);
     }
@@ -186,7 +252,12 @@ pub(super) fn name_in_title(text: &str, base: usize, heading: bool) -> Option<(S
             let close = inner.find(q)?;
             let len = ascii_ident_len(&inner[..close]);
             if len == 0 || len != close {
-                return None;
+                // `### Таблица \`клиенты\` (clients)`: the ASCII name in parentheses.
+                return if heading {
+                    parenthesized_name(text, base)
+                } else {
+                    None
+                };
             }
             (p + 1, len, p + 1 + close + 1)
         }

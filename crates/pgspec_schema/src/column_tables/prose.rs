@@ -169,6 +169,9 @@ pub(super) fn describe(column: &mut DocColumn, text: &str, at: usize) {
     if column.enum_values.is_empty() {
         column.enum_values = facts.enum_values;
     }
+    if facts.auto_increment {
+        column.make_serial();
+    }
 }
 
 /// A bullet (`-`, `*`, `+`, `1.`) that describes one column: its name (backticked, bold or

@@ -68,7 +68,13 @@ pub(super) fn row_column(
                 comments.push(text.to_string());
                 facts.merge(notes::parse_notes(text));
             }
-            Role::Key => facts.merge(notes::parse_notes(text)),
+            // MySQL's `DESCRIBE`: PRI, UNI, MUL (a plain index).
+            Role::Key => match text.to_ascii_lowercase().as_str() {
+                "pri" => explicit.primary_key = true,
+                "uni" => explicit.unique = true,
+                "mul" => {}
+                _ => facts.merge(notes::parse_notes(text)),
+            },
             Role::PrimaryKey => match yes_no(text) {
                 Some(yes) => explicit.primary_key = yes,
                 None => facts.merge(notes::parse_notes(text)),
@@ -103,7 +109,7 @@ pub(super) fn row_column(
                     explicit.references = facts_ref.references;
                 }
             }
-            Role::Name(_) | Role::Type | Role::Other => {}
+            Role::Name(_) | Role::Type | Role::Table | Role::Other => {}
         }
     }
     // A dedicated column states the fact more plainly than a note does.
@@ -121,7 +127,7 @@ pub(super) fn row_column(
             .unwrap_or_default();
     }
     let pg_type = normalize_type(&with_length(&raw_type, length.as_deref(), scale.as_deref()));
-    RowResult::Column(Box::new(DocColumn {
+    let mut column = DocColumn {
         name,
         raw_type,
         pg_type,
@@ -136,7 +142,11 @@ pub(super) fn row_column(
         comment: (!comments.is_empty()).then(|| comments.join("; ")),
         span,
         type_span,
-    }))
+    };
+    if facts.auto_increment {
+        column.make_serial();
+    }
+    RowResult::Column(Box::new(column))
 }
 
 /// The type with the length (and scale) a separate cell gives (`varchar` + `50` →

@@ -293,6 +293,23 @@ fn heading_names() {
     );
     assert_eq!(name("### 📦 **orders**"), some("orders", "orders"));
     assert_eq!(name("### users 테이블"), some("users", "users"));
+    assert_eq!(
+        name("### Tabelle `lagerorte`"),
+        some("lagerorte", "lagerorte")
+    );
+    assert_eq!(name("### Tabla \"clientes\""), some("clientes", "clientes"));
+    assert_eq!(
+        name("### Таблица `клиенты` (clients)"),
+        some("clients", "clients")
+    );
+    assert_eq!(name("### Tabelle Artikel"), None);
+    assert_eq!(name("## Tabla: productos"), some("productos", "productos"));
+    assert_eq!(name("## Table : commandes"), some("commandes", "commandes"));
+    assert_eq!(
+        name("## Таблица: склады (warehouses)"),
+        some("warehouses", "warehouses")
+    );
+    assert_eq!(name("### Tabla"), None);
     assert_eq!(name("### Table Definitions"), None);
     assert_eq!(name("### roles & user_roles"), None);
     assert_eq!(name("### Backup Schedule"), None);
@@ -581,6 +598,106 @@ fn spanish_and_german_headers_are_column_tables() {
     assert_eq!(correo.not_null, Some(true));
     assert!(tables[0].columns[0].primary_key);
     assert_eq!(tables[1].columns[1].default.as_deref(), Some("1"));
+}
+
+#[test]
+fn mysql_describe_output_and_yes_no_cells_in_other_languages() {
+    let text = "# Shop
+
+### orders
+
+| Field | Type | Null | Key | Default | Extra |
+|---|---|---|---|---|---|
+| id | bigint | NO | PRI | NULL | auto_increment |
+| code | varchar(20) | NO | UNI | NULL | |
+| customer_id | int | YES | MUL | NULL | |
+
+### Tabelle `regale`
+
+| Feld | Typ | Pflicht | Schlüssel |
+|---|---|---|---|
+| id | bigint | ja | PK |
+| kommentar | text | nein | |
+
+### Tabla `autores`
+
+| Campo | Tipo | Nulo |
+|---|---|---|
+| nombre | text | No |
+| pais | char(2) | Sí |
+";
+    let (tables, diagnostics, _) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let orders = &tables[0];
+    assert!(orders.columns[0].primary_key);
+    assert_eq!(orders.columns[0].pg_type.as_deref(), Some("bigserial"));
+    assert_eq!(orders.columns[0].not_null, Some(true));
+    assert!(orders.columns[1].unique && !orders.columns[1].primary_key);
+    assert!(!orders.columns[2].unique);
+    assert_eq!(orders.columns[2].not_null, Some(false));
+    let regale = &tables[1];
+    assert_eq!(regale.columns[0].not_null, Some(true));
+    assert_eq!(regale.columns[1].not_null, Some(false));
+    let autores = &tables[2];
+    assert_eq!(autores.columns[0].not_null, Some(true));
+    assert_eq!(autores.columns[1].not_null, Some(false));
+}
+
+#[test]
+fn a_data_dictionary_lists_the_columns_of_several_tables() {
+    let text = "# Data dictionary
+
+| Table | Column | Type | Nullable | Description |
+|---|---|---|---|---|
+| users | id | bigint | NO | primary key |
+| | email | varchar(255) | NO | unique |
+| `posts` | id | bigint | NO | primary key |
+| posts | user_id | bigint | NO | FK → users.id |
+| users | created_at | timestamptz | YES | |
+
+Primary key of `posts`: (id, user_id)
+
+### links
+
+| Column | Type | Table |
+|---|---|---|
+| post_id | bigint | posts |
+";
+    let (tables, diagnostics, text) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let summary: Vec<(&str, Vec<&str>)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.columns.iter().map(|c| c.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("users", vec!["id", "email", "created_at"]),
+            ("posts", vec!["id", "user_id"]),
+            ("links", vec!["post_id"]),
+        ]
+    );
+    assert_eq!(at(&text, tables[1].span), "posts");
+    let keys: Vec<(bool, &[String])> = tables[1]
+        .keys
+        .iter()
+        .map(|k| (k.primary, k.columns.as_slice()))
+        .collect();
+    assert_eq!(
+        keys,
+        [(true, &["id".to_string(), "user_id".to_string()][..])]
+    );
+    assert!(tables[0].keys.is_empty());
+    assert!(tables[0].columns[1].unique);
+    assert_eq!(
+        tables[1].columns[1].references,
+        Some(("users".into(), Some("id".into())))
+    );
 }
 
 #[test]

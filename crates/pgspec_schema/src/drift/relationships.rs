@@ -62,8 +62,14 @@ pub(super) fn relationships_drift(
             }
             continue;
         }
-        if generated.contains_key(left) || generated.contains_key(right) {
-            continue; // DRF001 covers tables only the description defines.
+        // The side that should hold the key: the "many" one.
+        let many = |c: Cardinality| matches!(c, Cardinality::ZeroOrMore | Cardinality::OneOrMore);
+        let key_side = if many(r.right_card) { right } else { left };
+        // DRF001 covers tables only the description defines, with the keys pgspec generated
+        // for them; a table the SQL creates that should hold the key must have it, even
+        // towards a generated table (DRF006).
+        if generated.contains_key(key_side) {
+            continue;
         }
         let (Some(lt), Some(rt)) = (catalog.tables.get(left), catalog.tables.get(right)) else {
             continue;
@@ -75,15 +81,7 @@ pub(super) fn relationships_drift(
             (Some(f), _) => (right, rt, f, r.left_card, r.right_card),
             (None, Some(f)) => (left, lt, f, r.right_card, r.left_card),
             (None, None) => {
-                // The side that should hold the key: the "many" one.
-                let child = if matches!(
-                    r.right_card,
-                    Cardinality::ZeroOrMore | Cardinality::OneOrMore
-                ) {
-                    right
-                } else {
-                    left
-                };
+                let child = key_side;
                 let parent = if child == right { left } else { right };
                 let mut d = Diagnostic::new(
                     Code::RelationshipWithoutForeignKey,
@@ -108,6 +106,11 @@ pub(super) fn relationships_drift(
                 continue;
             }
         };
+        // The keys pgspec generated from the description are the description's own: their
+        // cardinalities are DRF001's business.
+        if generated.contains_key(left) || generated.contains_key(right) {
+            continue;
+        }
         let parent = if child == right { left } else { right };
         let nullable = fk
             .columns

@@ -264,32 +264,8 @@ impl<'a> SqlSpans<'a> {
 /// text (comments before it skipped), for statements the parser cannot read. Quoted names are
 /// lowercased too: drift compares names the way the descriptions write them.
 pub(crate) fn written_table_name(text: &str) -> Option<String> {
-    let code: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let lower = code.to_lowercase();
-    let mut words = lower.split_whitespace();
-    if words.next()? != "create" {
-        return None;
-    }
-    let mut word = words.next()?;
-    while matches!(word, "unlogged" | "temp" | "temporary" | "or" | "replace") {
-        word = words.next()?;
-    }
-    if word != "table" {
-        return None;
-    }
-    let mut name = words.next()?;
-    if name == "if" {
-        words.next()?;
-        words.next()?;
-        name = words.next()?;
-    }
-    let name = name.split('(').next()?.trim_matches('"');
-    let name = name.rsplit('.').next()?.trim_matches('"');
-    (!name.is_empty()).then(|| name.to_string())
+    // Drift compares names as the ERD and column tables give them: lowercased.
+    crate::sql::tables::written_table_name(text).map(|n| n.to_lowercase())
 }
 
 pub(super) fn first_line(doc: &Document, range: TextRange) -> TextRange {

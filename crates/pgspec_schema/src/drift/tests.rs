@@ -116,3 +116,73 @@ fn missing_column_reads_server_messages() {
     );
     assert_eq!(missing_column("relation \"x\" does not exist"), None);
 }
+
+#[test]
+fn a_relationship_from_a_generated_table_to_an_sql_table_needs_the_sql_tables_key() {
+    let text = "```mermaid
+erDiagram
+    CLIENTS ||--o{ BOOKINGS : makes
+    BOOKINGS ||--o{ NOTES : has
+    CLIENTS {
+        bigint id PK
+    }
+    BOOKINGS {
+        bigint id PK
+        bigint client_id FK
+    }
+    NOTES {
+        bigint id PK
+        bigint booking_id FK
+    }
+```
+
+```sql
+CREATE TABLE bookings (id bigint PRIMARY KEY, client_id bigint);
+```
+";
+    let (doc, _) = crate::document::read(text.as_bytes());
+    let (statements, _) = crate::sql::extract(&doc);
+    let (schema, _) = super::super::from_document(&doc);
+    let mut catalog = SqlSide::from_statements(&statements);
+    let mut synthesis = Synthesis::default();
+    // `clients` and `notes` are generated (and in the database after the check); `notes`
+    // holds its generated key.
+    for (name, fk) in [("clients", None), ("notes", Some("bookings"))] {
+        let span = schema
+            .tables
+            .iter()
+            .find(|t| t.name == name)
+            .expect("described")
+            .span;
+        synthesis
+            .generated_tables
+            .insert(name.to_owned(), (crate::SourceKind::Erd, span));
+        catalog.tables.insert(
+            name.to_owned(),
+            super::sql_side::SqlSideTable {
+                in_database: true,
+                foreign_keys: fk
+                    .map(|t| crate::sql::tables::SqlForeignKey {
+                        columns: vec!["booking_id".into()],
+                        target: t.into(),
+                        target_columns: vec!["id".into()],
+                    })
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            },
+        );
+    }
+    let found: Vec<(Code, String)> = drift(&doc, &schema, &synthesis, &statements, &catalog, None)
+        .iter()
+        .filter(|d| d.code == Code::RelationshipWithoutForeignKey)
+        .map(|d| (d.code, doc.text[d.primary.range.as_usize()].to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            Code::RelationshipWithoutForeignKey,
+            "CLIENTS ||--o{ BOOKINGS : makes".into()
+        )]
+    );
+}

@@ -170,3 +170,82 @@ fn tokens_keep_dotted_names_and_split_arrows() {
         [Tok::Word("user"), Tok::Punct('\''), Tok::Word("s")]
     );
 }
+
+#[test]
+fn european_and_russian_notes() {
+    for (note, table, column) in [
+        (
+            "Fremdschlüssel → artikel.id, nicht null",
+            "artikel",
+            Some("id"),
+        ),
+        ("FK auf lagerorte.id", "lagerorte", Some("id")),
+        (
+            "clé étrangère vers formateurs.id, obligatoire",
+            "formateurs",
+            Some("id"),
+        ),
+        ("référence cours.id", "cours", Some("id")),
+        ("clave foránea a clientes.id", "clientes", Some("id")),
+        ("chave estrangeira para pedidos(id)", "pedidos", Some("id")),
+        ("внешний ключ на tickets.id", "tickets", Some("id")),
+    ] {
+        let n = parse_notes(note);
+        assert!(n.foreign_key, "{note}");
+        assert_eq!(n.references, refs(table, column), "{note}");
+    }
+    for note in [
+        "Primärschlüssel",
+        "clé primaire",
+        "Clave primaria",
+        "chave primária",
+        "первичный ключ",
+    ] {
+        assert!(parse_notes(note).primary_key, "{note}");
+    }
+    for (note, not_null) in [
+        ("nicht null", Some(true)),
+        ("obligatoire", Some(true)),
+        ("non nul", Some(true)),
+        ("obligatorio", Some(true)),
+        ("não nulo", Some(true)),
+        ("не null", Some(true)),
+        ("обязательное", Some(true)),
+        ("facultatif", Some(false)),
+        ("opcional", Some(false)),
+    ] {
+        assert_eq!(parse_notes(note).not_null, not_null, "{note}");
+    }
+    assert!(parse_notes("eindeutig, nicht null").unique);
+    assert!(parse_notes("уникальный").unique);
+    assert!(!parse_notes("nicht eindeutig").unique);
+    for (note, value) in [
+        ("Standardwert: true", "true"),
+        ("Standard: 'Stück'", "'Stück'"),
+        ("valeur par défaut : 0", "0"),
+        ("non nul, par défaut now()", "now()"),
+        ("valor por defecto 'activo'", "'activo'"),
+        ("По умолчанию 'new'", "'new'"),
+        ("не null, по умолчанию now()", "now()"),
+    ] {
+        assert_eq!(parse_notes(note).default.as_deref(), Some(value), "{note}");
+    }
+    // `Standard` is a default only as a label.
+    assert_eq!(parse_notes("Standard-Einheit des Artikels").default, None);
+    assert_eq!(
+        parse_notes("`Stück`, `kg` oder `m`").enum_values,
+        ["Stück", "kg", "m"]
+    );
+    assert_eq!(
+        parse_notes("`debutant`, `intermediaire` ou `avance`").enum_values,
+        ["debutant", "intermediaire", "avance"]
+    );
+}
+
+#[test]
+fn auto_increment_is_read_but_not_every_identity() {
+    assert!(parse_notes("auto_increment").auto_increment);
+    assert!(parse_notes("PK, auto increment").auto_increment);
+    assert!(parse_notes("generated always as identity").auto_increment);
+    assert!(!parse_notes("the identity provider's user id").auto_increment);
+}

@@ -230,3 +230,39 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn facts_one_source_leaves_unstated_come_from_another() {
+    // The ERD (the richer source) names the columns; the list says which are required.
+    let (_, out, _, _) = run("# Shop
+
+```mermaid
+erDiagram
+    CLIENTS {
+        bigint id PK
+        text name
+        text phone UK
+        text email \"NOT NULL\"
+    }
+```
+
+### clients
+
+- `id` (bigint, primary key)
+- `name` (text, required)
+- `phone` (text, not null, default '')
+- `email` (text, nullable)
+- `note` (text)
+");
+    let texts = texts(&out);
+    assert_eq!(texts.len(), 1, "{texts:#?}");
+    assert!(texts[0].contains("name text NOT NULL,"), "{}", texts[0]);
+    assert!(
+        texts[0].contains("phone text NOT NULL UNIQUE DEFAULT '',"),
+        "{}",
+        texts[0]
+    );
+    // What the richer source states stays.
+    assert!(texts[0].contains("email text NOT NULL,"), "{}", texts[0]);
+    assert!(texts[0].contains("note text"), "{}", texts[0]);
+}

@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use crate::diagnostics::Applicability;
 use crate::document::Document;
-use crate::sql::quote::quote_ident;
+use crate::sql::quote::{quote_ident, quote_literal};
 use crate::sql::types::{is_foreign_spelling, normalize_type};
 use crate::sql::Statement;
 
@@ -104,8 +104,12 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let masked = mask_quotes_and_comments(text);
     let lower = masked.to_ascii_lowercase();
     let head = skip_ws(&lower, 0);
+    if word_at(&lower, head, "alter") {
+        return alter_table_columns(doc, stmt, &masked, &lower)
+            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
+    }
     if !word_at(&lower, head, "create") {
-        return None;
+        return mysql_names_and_intervals(doc, stmt, &masked, &lower);
     }
     let mut at = head + "create".len();
     for optional in ["temporary", "temp", "unlogged"] {
@@ -122,10 +126,12 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
         .iter()
         .any(|w| word_at(&lower, next, w))
     {
-        return sql_server_index(doc, stmt, &masked, &lower);
+        return sql_server_index(doc, stmt, &masked, &lower)
+            .or_else(|| unnamed_index_if_not_exists(doc, stmt, &lower))
+            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
     }
     if !word_at(&lower, next, "table") {
-        return None;
+        return mysql_names_and_intervals(doc, stmt, &masked, &lower);
     }
     let open = at + lower[at..].find('(')?;
     let close = matching_paren(&masked, open)?;
@@ -136,12 +142,21 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let table_name = text[name_at..open].trim();
     let mut rw = Rewrite::default();
     backticks(text, &masked, &mut rw);
+    mysql_intervals(text, &lower, &mut rw);
     let sql_server = brackets(text, &masked, &mut rw) || sql_server_traits(&lower);
     let table = unquote_backticks(table_name);
-    for (range, element) in elements(text, &lower, open, close) {
+    let parts = elements(text, &lower, open, close);
+    let keys = key_columns(&lower, &parts);
+    for (range, element) in parts {
         match element {
             Element::Column { name, rest } => {
-                column(text, &lower, &name, rest, &table, sql_server, &mut rw)
+                let key = keys.contains(&unquote_backticks(&name).to_lowercase());
+                let cx = ColumnContext {
+                    table: &table,
+                    sql_server,
+                    key,
+                };
+                column(text, &lower, &name, rest, &cx, &mut rw);
             }
             Element::Index {
                 unique,
@@ -183,10 +198,291 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
             }
         }
     }
+    tablespaces(&lower, &mut rw);
     table_options(text, &lower, close, &table, &mut rw);
     filegroup(&lower, close + 1, &mut rw);
     sqlite_table_options(&lower, close + 1, &mut rw);
     finish(doc, stmt, text, rw)
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS ON t (a, b)`: PostgreSQL needs the
+/// index's name to tell whether it exists; the fix writes the name PostgreSQL gives such an
+/// index itself (`t_a_b_idx`), so the statement stays idempotent and creates the same index.
+fn unnamed_index_if_not_exists(doc: &Document, stmt: &Statement, lower: &str) -> Option<FixPlan> {
+    let at = word_positions(lower, "if").into_iter().find(|&i| {
+        let n = skip_ws(lower, i + 2);
+        word_at(lower, n, "not") && word_at(lower, skip_ws(lower, n + 3), "exists")
+    })?;
+    let n = skip_ws(lower, at + 2);
+    let after = skip_ws(lower, skip_ws(lower, n + 3) + "exists".len());
+    if !word_at(lower, after, "on") {
+        return None;
+    }
+    let mut t = skip_ws(lower, after + 2);
+    if word_at(lower, t, "only") {
+        t = skip_ws(lower, t + 4);
+    }
+    let table_len = lower[t..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || b == b'.'))
+        .unwrap_or(lower.len() - t);
+    let table = lower[t..t + table_len].rsplit('.').next()?;
+    let open = t + table_len + lower[t + table_len..].find('(')?;
+    let close = matching_paren(lower, open)?;
+    let mut columns = Vec::new();
+    for part in lower[open + 1..close].split(',') {
+        let column = part.split_whitespace().next()?;
+        if column.is_empty() || !column.bytes().all(is_ident_byte) {
+            return None;
+        }
+        columns.push(column);
+    }
+    if table.is_empty() || columns.is_empty() {
+        return None;
+    }
+    let mut name = format!("{table}_{}_idx", columns.join("_"));
+    // PostgreSQL's identifiers are at most 63 bytes (ASCII here: the parts are identifier bytes).
+    name.truncate(63);
+    let mut rw = Rewrite::default();
+    rw.edit(
+        after..after,
+        format!("{name} "),
+        "the index's own name for IF NOT EXISTS",
+    );
+    finish(doc, stmt, &stmt.text, rw)
+}
+
+/// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c <type> …` and `ALTER [COLUMN] c [SET DATA]
+/// TYPE <type>` with another system's type (`tinyint(1)`, `datetime`, `NVARCHAR(40)`): the
+/// column definitions rewritten as in a `CREATE TABLE`.
+fn alter_table_columns(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut p = skip_ws(lower, skip_ws(lower, 0) + "alter".len());
+    if !word_at(lower, p, "table") {
+        return None;
+    }
+    p = skip_ws(lower, p + "table".len());
+    for optional in ["if exists", "only"] {
+        if lower[p..].starts_with(optional) {
+            p = skip_ws(lower, p + optional.len());
+        }
+    }
+    let table_len = lower[p..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || matches!(b, b'.' | b'"' | b'`')))
+        .unwrap_or(lower.len() - p);
+    let table = unquote_backticks(&text[p..p + table_len]);
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    // The clauses, split at top-level commas.
+    let mut clauses = Vec::new();
+    let (mut depth, mut start) = (0usize, p + table_len);
+    for (i, b) in lower.bytes().enumerate().take(end).skip(start) {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                clauses.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    clauses.push(start..end);
+    for clause in clauses {
+        let mut q = skip_ws(lower, clause.start);
+        let words: &[&str] = if word_at(lower, q, "add") {
+            &["add", "column", "if not exists"]
+        } else if word_at(lower, q, "alter") {
+            &["alter", "column"]
+        } else {
+            continue;
+        };
+        for w in words {
+            if lower[q..].starts_with(w) && word_at(lower, q, w.split(' ').next().unwrap_or(w)) {
+                q = skip_ws(lower, q + w.len());
+            }
+        }
+        let name_len = lower[q..clause.end]
+            .bytes()
+            .position(|b| !(is_ident_byte(b) || matches!(b, b'"' | b'`' | b'[' | b']')))
+            .unwrap_or(clause.end - q);
+        if name_len == 0 || NOT_A_COLUMN.contains(&&lower[q..q + name_len]) {
+            continue;
+        }
+        let name = &text[q..q + name_len];
+        let mut rest = q + name_len;
+        if words[0] == "alter" {
+            // `ALTER COLUMN c [SET DATA] TYPE t`: the definition starts at the type.
+            let mut r = skip_ws(lower, rest);
+            for w in ["set data", "type"] {
+                if lower[r..].starts_with(w) {
+                    r = skip_ws(lower, r + w.len());
+                }
+            }
+            if r == skip_ws(lower, rest) {
+                continue;
+            }
+            rest = r;
+        }
+        let cx = ColumnContext {
+            table: &table,
+            sql_server: false,
+            key: false,
+        };
+        column(text, lower, name, rest..clause.end, &cx, &mut rw);
+    }
+    finish(doc, stmt, text, rw)
+}
+
+/// Any other statement (`INSERT`, `SELECT`, `CREATE VIEW`, `ALTER TABLE`) in MySQL's dialect:
+/// `` `quoted` `` names and `INTERVAL 7 DAY`. PostgreSQL has no backtick outside a string or a
+/// comment, so one there is MySQL's quoting, whatever the statement.
+fn mysql_names_and_intervals(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    mysql_intervals(text, lower, &mut rw);
+    tablespaces(lower, &mut rw);
+    finish(doc, stmt, text, rw)
+}
+
+/// Another system's functions that PostgreSQL spells differently, in a statement PostgreSQL
+/// reports one of as missing: `NVL(a, b)` and `IFNULL(a, b)` (and SQL Server's two-argument
+/// `ISNULL`) as `COALESCE(a, b)`, `GETDATE()` and `SYSDATETIME()` as `CURRENT_TIMESTAMP`.
+pub(in crate::check) fn other_functions(
+    doc: &Document,
+    stmt: &Statement,
+    err: &crate::diagnostics::PgDetails,
+) -> Option<FixPlan> {
+    // `function nvl(numeric, integer) does not exist`: only the function PostgreSQL named.
+    let missing = err
+        .message
+        .strip_prefix("function ")?
+        .split('(')
+        .next()?
+        .trim()
+        .to_ascii_lowercase();
+    let text = stmt.text.as_str();
+    let masked = mask_quotes_and_comments(text);
+    let lower = masked.to_ascii_lowercase();
+    let mut rw = Rewrite::default();
+    for at in word_positions(&lower, &missing) {
+        let open = skip_ws(&lower, at + missing.len());
+        if !lower[open..].starts_with('(') {
+            continue;
+        }
+        let Some(close) = matching_paren(&lower, open) else {
+            continue;
+        };
+        let args = top_level_commas(&lower[open + 1..close]);
+        match (missing.as_str(), args) {
+            ("nvl" | "ifnull" | "isnull", 1) => {
+                rw.edit(at..open, "COALESCE", "other systems' functions");
+            }
+            ("getdate" | "sysdatetime", 0) if lower[open + 1..close].trim().is_empty() => {
+                rw.edit(
+                    at..close + 1,
+                    "CURRENT_TIMESTAMP",
+                    "other systems' functions",
+                );
+            }
+            _ => {}
+        }
+    }
+    finish(doc, stmt, text, rw)
+}
+
+/// How many commas `inner` has outside parentheses.
+fn top_level_commas(inner: &str) -> usize {
+    let mut depth = 0usize;
+    let mut commas = 0;
+    for b in inner.bytes() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => commas += 1,
+            _ => {}
+        }
+    }
+    commas
+}
+
+/// `[USING INDEX] TABLESPACE name` (Oracle's and PostgreSQL's storage placement): the
+/// document's tablespaces are the production server's, never the scratch database's, and
+/// where a table is stored does not change what it holds.
+fn tablespaces(lower: &str, rw: &mut Rewrite) {
+    for at in word_positions(lower, "tablespace") {
+        let name = skip_ws(lower, at + "tablespace".len());
+        let len = lower[name..]
+            .bytes()
+            .position(|b| !(is_ident_byte(b) || b == b'"'))
+            .unwrap_or(lower.len() - name);
+        if len == 0 {
+            continue;
+        }
+        let mut start = at;
+        let before = lower[..at].trim_end();
+        // A column named `tablespace` starts an element.
+        if before.ends_with(['(', ',']) {
+            continue;
+        }
+        if before.ends_with("using index") {
+            start = before.len() - "using index".len();
+        }
+        let start = lower[..start].trim_end().len();
+        rw.edit(start..name + len, "", "tablespaces");
+    }
+}
+
+/// MySQL's `INTERVAL 7 DAY` (a bare number and a unit) as PostgreSQL's `INTERVAL '7 day'`.
+/// PostgreSQL's own `INTERVAL '7' DAY` has a string there and is left alone.
+fn mysql_intervals(text: &str, lower: &str, rw: &mut Rewrite) {
+    const UNITS: &[&str] = &[
+        "microsecond",
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+    ];
+    for at in word_positions(lower, "interval") {
+        let n = skip_ws(lower, at + "interval".len());
+        let sign = usize::from(lower[n..].starts_with('-'));
+        let digits = lower[n + sign..]
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if digits == 0 {
+            continue;
+        }
+        let number_end = n + sign + digits;
+        let u = skip_ws(lower, number_end);
+        if u == number_end {
+            continue;
+        }
+        let Some(unit) = UNITS.iter().find(|w| word_at(lower, u, w)) else {
+            continue;
+        };
+        rw.edit(
+            at..u + unit.len(),
+            format!("INTERVAL '{} {unit}'", &text[n..number_end]),
+            "INTERVAL n UNIT as an interval literal",
+        );
+    }
 }
 
 /// The fix made of `rw`'s edits, or `None` when there is nothing to rewrite.
@@ -306,6 +602,37 @@ fn sqlite_table_options(lower: &str, from: usize, rw: &mut Rewrite) {
 }
 
 /// The elements of the list between `open` and `close`, split at top-level commas.
+/// The columns the table's PRIMARY KEY, UNIQUE and FOREIGN KEY elements name, unquoted and
+/// lowercased.
+fn key_columns(lower: &str, parts: &[(Range<usize>, Element)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (range, element) in parts {
+        let part = &lower[range.clone()];
+        let at = match element {
+            Element::Column { .. } => continue,
+            Element::Index { unique: false, .. } => continue,
+            Element::Index { unique: true, .. } => word_positions(part, "unique").first().copied(),
+            Element::Other => ["primary", "foreign", "unique"]
+                .iter()
+                .find_map(|w| word_positions(part, w).first().copied()),
+        };
+        let Some(at) = at else { continue };
+        let Some(open) = part[at..].find('(').map(|i| at + i) else {
+            continue;
+        };
+        let Some(close) = matching_paren(part, open) else {
+            continue;
+        };
+        out.extend(
+            part[open + 1..close]
+                .split(',')
+                .map(|c| unquote_backticks(c.trim()).trim_matches('"').to_owned())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    out
+}
+
 fn elements(text: &str, lower: &str, open: usize, close: usize) -> Vec<(Range<usize>, Element)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -425,6 +752,76 @@ fn pg_type(
     }
 }
 
+/// Oracle's `[schema.]sequence.NEXTVAL` at `at`: its end and the sequence's name as
+/// PostgreSQL's `nextval` takes it.
+fn oracle_nextval(text: &str, lower: &str, at: usize) -> Option<(usize, String)> {
+    let len = lower[at..]
+        .bytes()
+        .position(|b| !(is_ident_byte(b) || b == b'.'))
+        .unwrap_or(lower.len() - at);
+    let written = &lower[at..at + len];
+    let sequence = written.strip_suffix(".nextval")?;
+    if sequence.is_empty() || sequence.ends_with('.') {
+        return None;
+    }
+    Some((at + len, text[at..at + sequence.len()].to_lowercase()))
+}
+
+/// `VARCHAR2(200 CHAR)` / `VARCHAR2(200 BYTE)` as `VARCHAR2(200)`: Oracle's length
+/// semantics; PostgreSQL's lengths are in characters.
+fn oracle_length_semantics(written: &str) -> String {
+    let Some(open) = written.find('(') else {
+        return written.to_owned();
+    };
+    let Some(close) = written.rfind(')') else {
+        return written.to_owned();
+    };
+    let args = written[open + 1..close].trim();
+    let lower = args.to_ascii_lowercase();
+    for unit in [" char", " byte"] {
+        if let Some(n) = lower.strip_suffix(unit) {
+            return format!(
+                "{}({}){}",
+                &written[..open],
+                n.trim(),
+                &written[close + 1..]
+            );
+        }
+    }
+    written.to_owned()
+}
+
+/// The integer type an identity column of PostgreSQL type `ty` takes when `ty` is a `numeric`
+/// without fraction digits (PostgreSQL refuses an identity of any other type); `None` when `ty`
+/// is not such a numeric.
+fn identity_integer(ty: &str) -> Option<&'static str> {
+    let args = ty.trim().strip_prefix("numeric")?.trim();
+    if args.is_empty() {
+        return Some("bigint");
+    }
+    let inner = args.strip_prefix('(')?.strip_suffix(')')?;
+    let mut parts = inner.split(',').map(str::trim);
+    let precision: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some_and(|scale| scale != "0") {
+        return None;
+    }
+    Some(match precision {
+        0..=4 => "smallint",
+        5..=9 => "integer",
+        _ => "bigint",
+    })
+}
+
+/// What a column's rewrite needs to know about its table.
+struct ColumnContext<'a> {
+    /// The table's name, as the rewrite spells it.
+    table: &'a str,
+    /// The statement is SQL Server's (`[names]`, `IDENTITY(1,1)`).
+    sql_server: bool,
+    /// The column is in a PRIMARY KEY, UNIQUE or FOREIGN KEY element of the table.
+    key: bool,
+}
+
 /// A column definition after its name: the type, `UNSIGNED`, `AUTO_INCREMENT`, character set
 /// and collation clauses, `ON UPDATE CURRENT_TIMESTAMP`, `COMMENT '…'`.
 fn column(
@@ -432,10 +829,14 @@ fn column(
     lower: &str,
     name: &str,
     rest: Range<usize>,
-    table: &str,
-    sql_server: bool,
+    cx: &ColumnContext<'_>,
     rw: &mut Rewrite,
 ) {
+    let &ColumnContext {
+        table,
+        sql_server,
+        key,
+    } = cx;
     let column = unquote_backticks(name);
     let t = skip_ws(lower, rest.start).min(rest.end);
     let type_len = lower[t..rest.end]
@@ -467,6 +868,17 @@ fn column(
         .position(|b| !is_ident_byte(b))
         .unwrap_or(rest.end - after_word);
     let next = &lower[after_word..after_word + next_len];
+    // Attributes after the type.
+    let attrs = &lower[type_end..rest.end];
+    let identity = ["auto_increment", "autoincrement", "identity"]
+        .iter()
+        .any(|w| !word_positions(attrs, w).is_empty());
+    // A key: MySQL's foreign keys join columns of one type, and an auto-increment id
+    // (an identity below) keeps an integer type, so every unsigned key column does.
+    let key = key
+        || ["primary", "unique", "references"]
+            .iter()
+            .any(|w| !word_positions(attrs, w).is_empty());
     if word == "enum" {
         if let Some(values) = args {
             rw.edit(
@@ -479,12 +891,23 @@ fn column(
         rw.edit(t..type_end, "text[]", "SET as text[]");
     } else if let Some((ty, what)) = pg_type(word, args, unsigned, next, sql_server).or_else(|| {
         // Oracle's and SQL Server's names, as the one table of other spellings knows them.
-        let written = &text[t..type_end];
+        let written = &oracle_length_semantics(&text[t..type_end]);
         (is_foreign_spelling(written) && !(word == "double" && next == "precision"))
             .then(|| normalize_type(written))
             .flatten()
             .map(|pg| (pg, "other systems' type names"))
     }) {
+        // An identity takes smallint, integer or bigint only: MySQL's `BIGINT UNSIGNED
+        // AUTO_INCREMENT` and Oracle's `NUMBER(10) GENERATED … AS IDENTITY` count rows, so the
+        // integer type that holds the declared precision (bigint beyond it) keeps the key.
+        // Foreign keys join columns of one type, so the other key columns of those spellings
+        // (MySQL's `BIGINT UNSIGNED`, Oracle's `NUMBER(6)`: the primary key and the columns
+        // that reference it) take the same integer type.
+        let ty = if identity || (key && (what == "UNSIGNED as a wider type" || word == "number")) {
+            identity_integer(&ty).map_or(ty, str::to_owned)
+        } else {
+            ty
+        };
         let boolean = ty == "boolean";
         rw.edit(t..type_end, ty, what);
         if boolean {
@@ -498,8 +921,6 @@ fn column(
         let end = skip_ws(lower, r.end);
         rw.edit(r.start..end, "", "UNSIGNED as a wider type");
     }
-    // Attributes after the type.
-    let attrs = &lower[type_end..rest.end];
     // Defaults other systems spell as their own functions.
     for d in word_positions(attrs, "default") {
         let v = skip_ws(lower, type_end + d + "default".len());
@@ -524,6 +945,14 @@ fn column(
                 };
                 rw.edit(v..end, ours, "other systems' default functions");
             }
+        }
+        // Oracle's `seq.NEXTVAL`.
+        if let Some((end, sequence)) = oracle_nextval(text, lower, v) {
+            rw.edit(
+                v..end,
+                format!("nextval({})", quote_literal(&sequence)),
+                "other systems' default functions",
+            );
         }
         // SQLite's `datetime('now')` (its string is masked in `lower`: read the text).
         let written = text[v..].to_ascii_lowercase();

@@ -8,6 +8,7 @@ pub(in crate::check) fn stmt(sql: &str) -> (Document, Statement) {
         crate::sql::Origin::Document {
             block: 0,
             code_range: TextRange::new(0, u32::try_from(sql.len()).expect("small")),
+            continued: None,
         },
         sql.to_string(),
         TextRange::new(0, u32::try_from(sql.len()).expect("small")),

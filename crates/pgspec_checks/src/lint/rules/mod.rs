@@ -171,6 +171,51 @@ pub(super) fn triggers_calling<'c>(
         })
 }
 
+/// A trigger as the document's `CREATE TRIGGER` states it: name, table and events.
+pub(super) struct DocTrigger {
+    pub name: String,
+    pub table: String,
+    pub events: crate::postgres::catalog::TriggerEvents,
+}
+
+/// The triggers the document's `CREATE TRIGGER` statements attach to the function named
+/// `function`, applied or not: a trigger that failed (its table failed before it) still
+/// says for which events its function is written.
+pub(super) fn document_triggers_calling(ctx: &Context<'_>, function: &str) -> Vec<DocTrigger> {
+    // pg_trigger's tgtype bits, as CreateTrigStmt.events carries them.
+    const INSERT: i32 = 1 << 2;
+    const DELETE: i32 = 1 << 3;
+    const UPDATE: i32 = 1 << 4;
+    const TRUNCATE: i32 = 1 << 5;
+    let mut out = Vec::new();
+    for stmt in ctx.statements {
+        let Some(tree) = stmt.ast() else { continue };
+        for top in sql_ast::top_nodes(tree) {
+            let NodeEnum::CreateTrigStmt(t) = top else {
+                continue;
+            };
+            if sql_ast::last_name(&t.funcname) != Some(function) {
+                continue;
+            }
+            out.push(DocTrigger {
+                name: t.trigname.clone(),
+                table: t
+                    .relation
+                    .as_ref()
+                    .map(|r| r.relname.clone())
+                    .unwrap_or_default(),
+                events: crate::postgres::catalog::TriggerEvents {
+                    insert: t.events & INSERT != 0,
+                    update: t.events & UPDATE != 0,
+                    delete: t.events & DELETE != 0,
+                    truncate: t.events & TRUNCATE != 0,
+                },
+            });
+        }
+    }
+    out
+}
+
 /// Document range of byte `at` (`len` bytes) inside query `qi`.
 pub(super) fn query_range(ctx: &Context<'_>, qi: usize, at: usize, len: usize) -> TextRange {
     let q = &ctx.queries[qi];

@@ -48,7 +48,18 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .iter()
         .filter(|b| b.language == "plpgsql" && !b.name.is_empty())
     {
-        let triggers: Vec<_> = super::triggers_calling(ctx, &body.name).collect();
+        let mut triggers: Vec<super::DocTrigger> = super::triggers_calling(ctx, &body.name)
+            .map(|t| super::DocTrigger {
+                name: t.name.clone(),
+                table: t.table.clone(),
+                events: t.events,
+            })
+            .collect();
+        if triggers.is_empty() {
+            // Not in the catalog (the trigger failed): the document's CREATE TRIGGER still
+            // states its events.
+            triggers = super::document_triggers_calling(ctx, &body.name);
+        }
         let records_tg_op = find_word(&body.text, "tg_op", 0).is_some();
         let on_delete =
             triggers.iter().any(|t| t.events.delete) || (triggers.is_empty() && records_tg_op);
