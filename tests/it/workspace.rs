@@ -165,3 +165,49 @@ fn the_build_compiles_one_version_of_each_heavy_macro_crate() {
         );
     }
 }
+
+/// Files stay short enough to read: no Rust source of ours (crates, the binary, the tests) is
+/// over [`MAX_LINES`] lines unless its module doc says why (`Long because …`).
+#[test]
+fn no_source_file_is_long_unless_its_module_doc_says_why() {
+    const MAX_LINES: usize = 800;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src"), root.join("tests")];
+    for crate_dir in std::fs::read_dir(root.join("crates")).expect("crates").flatten() {
+        dirs.push(crate_dir.path().join("src"));
+    }
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 100, "found {} files", files.len());
+    let mut long = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines = text.lines().count();
+        let doc = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if lines > MAX_LINES && !doc.contains("long because") {
+            long.push(format!(
+                "{} ({lines} lines)",
+                path.strip_prefix(root).unwrap_or(&path).display()
+            ));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these files, or say in their module doc why they are long: {long:#?}"
+    );
+}

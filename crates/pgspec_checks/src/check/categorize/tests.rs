@@ -1,0 +1,72 @@
+use super::*;
+
+fn err(code: &str, message: &str) -> PgDetails {
+    PgDetails {
+        sqlstate: code.into(),
+        message: message.into(),
+        ..PgDetails::default()
+    }
+}
+
+#[test]
+fn a_role_the_document_cannot_create_is_explained_as_a_role() {
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "DO $$ BEGIN CREATE ROLE app LOGIN PASSWORD 'x'; END $$",
+    );
+    let v = categorize(&s, &err("42501", "permission denied to create role"));
+    assert_eq!(v.category, Category::Permission);
+    assert!(v.help.contains("roles are shared"), "{}", v.help);
+    let v = categorize(&s, &err("42501", "permission denied for schema x"));
+    assert!(v.help.contains("unprivileged role"), "{}", v.help);
+}
+
+#[test]
+fn a_serial_type_outside_a_column_definition_is_explained() {
+    let (_, s) =
+        super::super::rewrites::tests::stmt("ALTER TABLE rooms ALTER COLUMN floor TYPE bigserial");
+    let v = categorize(&s, &err("42704", "type \"bigserial\" does not exist"));
+    assert_eq!(v.category, Category::UndefinedObject);
+    assert!(v.help.contains("write `bigint` here"), "{}", v.help);
+    let v = categorize(&s, &err("42704", "type \"serials\" does not exist"));
+    assert_eq!(v.help, "no statement of the document creates this object");
+}
+
+#[test]
+fn inline_index_is_found_but_not_primary_key_or_columns_named_like_keys() {
+    let t = "CREATE TABLE s (\n  id int,\n  key_name text,\n  INDEX idx_s (id DESC)\n)";
+    assert_eq!(inline_index_offset(t), t.find("INDEX"));
+    let t = "CREATE TABLE s (\n  id int, -- 세션\n  -- 인덱스\n  INDEX idx_s (id DESC)\n)";
+    assert_eq!(inline_index_offset(t), t.find("INDEX"));
+    assert_eq!(
+        inline_index_offset("CREATE TABLE s (id int, PRIMARY KEY (id))"),
+        None
+    );
+    assert_eq!(
+        inline_index_offset("CREATE TABLE s (id int, key text)"),
+        None
+    );
+    assert_eq!(
+        inline_index_offset("CREATE TABLE s (id int, key varchar(20))"),
+        None
+    );
+    assert_eq!(
+        inline_index_offset("CREATE TABLE s (id int, KEY k_id (id))"),
+        Some(24)
+    );
+}
+
+#[test]
+fn missing_names_reads_quoted_and_function_names() {
+    assert_eq!(
+        missing_names(&err("42P01", "relation \"public.orders\" does not exist")),
+        vec![(Some("public".into()), "orders".into())]
+    );
+    assert_eq!(
+        missing_names(&err(
+            "42883",
+            "function cron.schedule(unknown, unknown, unknown) does not exist"
+        )),
+        vec![(Some("cron".into()), "schedule".into())]
+    );
+    assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());
+}

@@ -1,0 +1,127 @@
+//! Foreign keys of generated tables: what a column references (a table, an enumeration, a type), the target's key, and the ALTER TABLE that adds the key after both tables exist.
+
+use super::*;
+
+/// The type of the column a foreign-key column without a type of its own refers to (a
+/// `serial` key's integer type): `user_id (FK -> users.id)` is a `uuid` when `users.id` is.
+pub(super) fn referenced_type(
+    c: &DocColumn,
+    merged: &[Merged],
+    statements: &[Statement],
+    creators: &HashMap<String, usize>,
+) -> Option<String> {
+    if !c.raw_type.trim().is_empty() {
+        return None;
+    }
+    let (target, col) = c.references.as_ref()?;
+    let t = bare(target);
+    let integer = |ty: &str| {
+        match ty {
+            "serial" => "integer",
+            "bigserial" => "bigint",
+            "smallserial" => "smallint",
+            other => other,
+        }
+        .to_string()
+    };
+    if let Some(m) = merged.iter().find(|m| bare(&m.table.name) == t) {
+        let key = match col {
+            Some(col) => m.columns.iter().find(|k| k.name == *col),
+            None => m.columns.iter().find(|k| k.primary_key),
+        }?;
+        return key.pg_type.as_deref().map(integer);
+    }
+    let sql = statements.get(*creators.get(t)?)?.created_table()?;
+    let name = match col {
+        Some(col) => col.clone(),
+        None => sql
+            .primary_key
+            .first()
+            .filter(|_| sql.primary_key.len() == 1)?
+            .clone(),
+    };
+    let key = sql.columns.iter().find(|k| k.name == name)?;
+    Some(integer(&key.pg_type))
+}
+
+/// Whether a type word is an enumeration without a type of its own: `enum`, `ENUM('a', 'b')`.
+pub(super) fn is_enum_word(raw: &str) -> bool {
+    let lower = raw.trim().to_ascii_lowercase();
+    lower == "enum" || (lower.starts_with("enum") && lower[4..].trim_start().starts_with('('))
+}
+
+pub(super) enum Target {
+    /// A generated table and the referenced column (its single primary key when unnamed).
+    Generated(String, Option<String>),
+    /// A table the SQL creates, the column named (if any) and its creator's index.
+    Sql(String, Option<String>, usize),
+}
+
+pub(super) fn fk_target(
+    c: &DocColumn,
+    own: &Merged,
+    generated: &HashMap<&str, &Merged>,
+    creators: &HashMap<String, usize>,
+    sql_names: &HashMap<String, String>,
+) -> Option<Target> {
+    let (target, col) = c.references.as_ref()?;
+    if !target.split('.').all(usable_name) || col.as_deref().is_some_and(|c| !usable_name(c)) {
+        return None;
+    }
+    let t = bare(target).to_string();
+    let _ = own;
+    if let Some(m) = generated.get(t.as_str()) {
+        // The referenced column must be unique in what pgspec generates.
+        let key = match col {
+            Some(col) => m
+                .columns
+                .iter()
+                .find(|k| k.name == *col)
+                .filter(|k| (k.primary_key && single_pk(m)) || k.unique)
+                .map(|k| k.name.clone()),
+            None => m
+                .columns
+                .iter()
+                .find(|k| k.primary_key)
+                .filter(|_| single_pk(m))
+                .map(|k| k.name.clone()),
+        }?;
+        return Some(Target::Generated(t, Some(key)));
+    }
+    if let Some(&k) = creators.get(&t) {
+        let name = sql_names.get(&t).cloned().unwrap_or(t);
+        return Some(Target::Sql(name, col.clone(), k));
+    }
+    None
+}
+
+pub(super) fn single_pk(m: &Merged) -> bool {
+    m.columns.iter().filter(|c| c.primary_key).count() == 1
+}
+
+pub(super) fn foreign_key_alter(
+    table: &str,
+    c: &DocColumn,
+    target: &str,
+    col: Option<String>,
+    from: &GeneratedFrom,
+    doc: &Document,
+) -> Statement {
+    let col = col
+        .map(|c| format!(" ({})", quote_part(&c)))
+        .unwrap_or_default();
+    let text = format!(
+        "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
+        quote(table),
+        quote_part(&c.name),
+        quote(target),
+        col
+    );
+    let from = GeneratedFrom {
+        line: doc.line_index.line(c.span.start),
+        column: Some(c.name.clone()),
+        parts: Vec::new(),
+        ..from.clone()
+    };
+    generated_statement(text, c.span, from)
+}
