@@ -463,7 +463,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the Supabase shim: a provisioning script pgspec applies (its DO blocks look roles up)",
     ),
     (
-        "pgspec_provision/src/up.rs",
+        "pgspec_provision/src/up/script.rs",
         "pg_roles",
         "the `pgspec sql` script's DO block that creates a role only if it does not exist",
     ),
