@@ -174,7 +174,10 @@ fn no_source_file_is_long_unless_its_module_doc_says_why() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     let mut dirs = vec![root.join("src"), root.join("tests")];
-    for crate_dir in std::fs::read_dir(root.join("crates")).expect("crates").flatten() {
+    for crate_dir in std::fs::read_dir(root.join("crates"))
+        .expect("crates")
+        .flatten()
+    {
         dirs.push(crate_dir.path().join("src"));
     }
     while let Some(dir) = dirs.pop() {

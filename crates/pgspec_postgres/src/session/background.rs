@@ -76,9 +76,7 @@ impl Drop for Background {
     }
 }
 
-/// What `CREATE EXTENSION` of an installed extension needs to know: whether it is trusted
-/// (the database's owner may create it) and whether its control file fixes its schema.
-pub(super) type ExtensionControl = (bool, bool);
+pub(super) use super::control_file::ExtensionControl;
 
 /// [`ExtensionControl`] of each of `names`: from their control files where the server lets
 /// the superuser read them ([`super::control_file`]), else from the

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
-use super::background::ExtensionControl;
+/// What `CREATE EXTENSION` of an installed extension needs to know: whether it is trusted
+/// (the database's owner may create it) and whether its control file fixes its schema.
+pub(super) type ExtensionControl = (bool, bool);
 
 /// The settings of one control file that matter here (absent: not set).
 #[derive(Debug, Default, PartialEq, Eq)]
