@@ -97,7 +97,7 @@ pub(super) fn housekeeping(
             let template = file_copy
                 .then(|| warm_template(&mut admin, &config))
                 .flatten();
-            make_spare(&mut admin, template);
+            make_spare(&mut admin, file_copy, template);
         }
     });
     Housekeeping {
@@ -211,8 +211,9 @@ fn template_state(admin: &mut Client) -> Option<Option<TemplateState>> {
     }))
 }
 
-/// Make one spare unless the cluster has [`MAX_SPARES`], copied from `template` when given.
-fn make_spare(admin: &mut Client, template: Option<&str>) {
+/// Make one spare unless the cluster has [`MAX_SPARES`], copied from `template` when given
+/// (else from template0), file by file when `file_copy`.
+fn make_spare(admin: &mut Client, file_copy: bool, template: Option<&str>) {
     let count = simple_rows(
         admin,
         "SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'pgspec\\_spare\\_%'",
@@ -240,11 +241,7 @@ fn make_spare(admin: &mut Client, template: Option<&str>) {
             return;
         }
     }
-    let strategy = if template.is_some() {
-        " STRATEGY FILE_COPY"
-    } else {
-        ""
-    };
+    let strategy = if file_copy { " STRATEGY FILE_COPY" } else { "" };
     let _ = create_database_with(
         admin,
         &name,
