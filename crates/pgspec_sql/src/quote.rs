@@ -26,6 +26,15 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// String literals of `texts`, comma-separated: the inside of `IN (…)` or `ARRAY[…]`.
+pub fn quote_literals(texts: &[String]) -> String {
+    texts
+        .iter()
+        .map(|t| quote_literal(t))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A string literal read the same whatever `standard_conforming_strings` says (for scripts
 /// pgspec prints, which may run with any server and client setting).
 pub fn quote_literal_any_mode(text: &str) -> String {
@@ -72,6 +81,13 @@ fn is_keyword(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_lists_quote_each_text() {
+        let texts = ["a".to_string(), "it's".to_string()];
+        assert_eq!(quote_literals(&texts), "'a', 'it''s'");
+        assert_eq!(quote_literals(&[]), "");
+    }
 
     #[test]
     fn names_are_quoted_only_when_needed() {

@@ -29,11 +29,7 @@ pub fn routine_names(
     if names.is_empty() {
         return Ok(Default::default());
     }
-    let list = names
-        .iter()
-        .map(|n| crate::sql::quote::quote_literal(n))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::sql::quote::quote_literals(names);
     let sql = include_str!("queries/routine_names.sql").replace(
         "'{}'::pg_catalog.text[]",
         &format!("ARRAY[{list}]::pg_catalog.text[]"),

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 
+use crate::sql::quote::quote_literals;
+
 use super::*;
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
@@ -100,11 +102,7 @@ fn read_extension_files(
     client: &mut Client,
     files: &[String],
 ) -> Result<Vec<Option<String>>, postgres::Error> {
-    let list = files
-        .iter()
-        .map(|f| quote_literal(f))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_literals(files);
     let rows = simple_rows(
         client,
         &format!(
@@ -126,11 +124,7 @@ fn read_extension_files(
 /// reads every extension's control and script files whatever the names (~15 ms with
 /// PostGIS installed), so one query answers for all of them.
 fn extension_controls_query(names: &[String]) -> String {
-    let list = names
-        .iter()
-        .map(|n| quote_literal(n))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quote_literals(names);
     format!(
         "SELECT v.name, v.trusted, v.schema IS NOT NULL FROM pg_catalog.pg_available_extension_versions v \
          JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version \
