@@ -24,8 +24,7 @@ const FENCE_IT: &str = "put it in a ```sql fence to have it applied and checked;
 /// The blocks of `text` that read as SQL and are not read: fenced blocks tagged with another
 /// language ([`sql_in_other_block`]), and HTML `<pre>` blocks outside `blocks`.
 pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
-    let fenced: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
-    let outside = |at: usize| !fenced.iter().any(|&(s, e)| s <= at && at <= e);
+    let outside = outside_of(blocks);
     let mut found: Vec<Unread> = blocks
         .iter()
         .filter(|b| sql_in_other_block(b))
@@ -39,6 +38,12 @@ pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
     found.extend(preformatted(text, &outside));
     found.sort_by_key(|u| u.range.start);
     found
+}
+
+/// Whether a document offset lies outside every one of `blocks` (fence to last line).
+fn outside_of(blocks: &[CodeBlock]) -> impl Fn(usize) -> bool {
+    let spans: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
+    move |at| !spans.iter().any(|&(s, e)| s <= at && at <= e)
 }
 
 /// From a fenced block's opening fence to the end of its last line of content.
@@ -56,8 +61,7 @@ fn span_of(b: &CodeBlock) -> (usize, usize) {
 /// like an untagged fenced block: the indentation left out, every line mapped back to the
 /// document. Blank lines inside a block belong to it; trailing ones do not.
 pub(crate) fn indented_sql(text: &str, blocks: &[CodeBlock]) -> Vec<CodeBlock> {
-    let fenced: Vec<(usize, usize)> = blocks.iter().map(span_of).collect();
-    let outside = |at: usize| !fenced.iter().any(|&(s, e)| s <= at && at <= e);
+    let outside = outside_of(blocks);
     let mut found = Vec::new();
     let mut previous_blank = true;
     let mut in_list = false;
