@@ -76,6 +76,8 @@ RESET search_path;
 "#;
 
 fn loaded() -> (Catalog, Catalog) {
+    // EVERY_KIND creates a role (cluster-wide): one such test at a time on a cluster.
+    let _roles = crate::postgres::role_lock();
     let server = Server::Url(shared_cluster().url("postgres"));
     let db = ScratchDatabase::create(&server, "pgspec_catalog")
         .unwrap_or_else(|e| panic!("scratch database: {e}"));
@@ -468,6 +470,37 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the `pgspec sql` script's DO block that creates a role only if it does not exist",
     ),
 ];
+
+/// The catalog read on a connection whose queries were prepared and run before the document
+/// created anything (what `check` does while the document applies) is the catalog a fresh
+/// connection reads: the plans made on an empty database see every object made after them.
+#[test]
+fn a_catalog_warmed_before_the_document_applies_reads_what_a_fresh_one_reads() {
+    let _roles = crate::postgres::role_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let db = ScratchDatabase::create(&server, "pgspec_catalog").expect("scratch");
+    let mut session = db.session().expect("session");
+    session.will_read_catalog();
+    session.expect_extensions(Vec::new());
+    assert!(session.wait_for_catalog_warm_up(), "the warm-up ran");
+    let mut admin = server.admin_client(&db.name).expect("admin");
+    admin
+        .batch_execute(EVERY_KIND)
+        .unwrap_or_else(|e| panic!("setup: {e}"));
+    let warm = session.modelled_catalog().expect("warm read");
+    let mut fresh = Catalog::load(&mut admin).expect("fresh read");
+    fresh.unmodelled.clear();
+    assert_eq!(warm.tables.len(), 5, "{:?}", warm.tables);
+    assert_eq!(warm, fresh);
+    drop(session);
+    admin
+        .batch_execute("DROP OWNED BY catalog_reader_test")
+        .expect("drop grants");
+    drop(admin);
+    drop(db);
+    let mut admin = server.admin_client("postgres").expect("admin");
+    let _ = admin.batch_execute("DROP ROLE IF EXISTS catalog_reader_test");
+}
 
 /// `text` without its `#[cfg(test)]` module (tests may hold catalog SQL as document text).
 /// The routines named like the calls asked about, system ones included; only those.

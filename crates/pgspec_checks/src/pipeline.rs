@@ -180,6 +180,7 @@ pub fn check_all(
     stage::enter("check");
     let scratch = ScratchDatabase::create(server, "pgspec_check")?;
     let mut session = scratch.session()?;
+    session.will_read_catalog();
     // The platform objects the document uses and does not define, as `up` provides them.
     let provided = crate::platform::supabase::install(&mut session, &extracted.statements)?;
     let mut diagnostics = extracted.diagnostics;

@@ -176,6 +176,17 @@ pub struct ApplySession {
     /// [`Self::available_extensions`]: asked in the background when the session opens, then
     /// read.
     available_extensions: AvailableExtensions,
+    /// The catalog's statements, prepared and run once on the background connection while
+    /// the document applies ([`Self::will_read_catalog`]).
+    warm_catalog: WarmCatalog,
+}
+
+/// Whether the catalog's statements are to be, or were, prepared in the background.
+enum WarmCatalog {
+    No,
+    Wanted,
+    Asked(std::sync::mpsc::Receiver<crate::catalog::WarmStatements>),
+    Ready(crate::catalog::WarmStatements),
 }
 
 /// Rows of a query as text (NULL as `None`).
@@ -345,6 +356,51 @@ impl ApplySession {
             }
             ClusterError::Server(format!("{} (in pgspec's catalog query)", error_text(&e)))
         })
+    }
+
+    /// Say that the catalog will be read once the document has applied: its queries are then
+    /// prepared and run once on the background connection ([`crate::catalog::warm`]) right
+    /// after the extension questions of [`Self::expect_extensions`], while the document
+    /// applies on its own connection, and the read that follows finds a backend with warm
+    /// caches and ready plans. Nothing happens without a background connection.
+    pub fn will_read_catalog(&mut self) {
+        self.warm_catalog = WarmCatalog::Wanted;
+    }
+
+    /// Wait until the warm-up of [`Self::will_read_catalog`] is done; whether it succeeded
+    /// (false when none was started). For a caller that changes the database next and wants
+    /// the catalog read to see the change through plans made before it (a test).
+    pub fn wait_for_catalog_warm_up(&mut self) -> bool {
+        if let WarmCatalog::Asked(answer) = &self.warm_catalog {
+            self.warm_catalog = match answer.recv() {
+                Ok(statements) => WarmCatalog::Ready(statements),
+                Err(_) => WarmCatalog::No,
+            };
+        }
+        matches!(self.warm_catalog, WarmCatalog::Ready(_))
+    }
+
+    /// Queue the warm-up [`Self::will_read_catalog`] asked for, once.
+    fn start_warming_catalog(&mut self) {
+        if let (WarmCatalog::Wanted, Some(background)) = (&self.warm_catalog, &self.background) {
+            self.warm_catalog = WarmCatalog::Asked(background.ask(crate::catalog::warm));
+        }
+    }
+
+    /// The background connection that [`Self::will_read_catalog`] had prepared, with the
+    /// statements it prepared (None when that failed); None when it was not asked or the
+    /// connection no longer answers.
+    pub(crate) fn take_warmed_connection(
+        &mut self,
+    ) -> Option<(Client, Option<crate::catalog::WarmStatements>)> {
+        let warmed = match std::mem::replace(&mut self.warm_catalog, WarmCatalog::No) {
+            WarmCatalog::No | WarmCatalog::Wanted => return None,
+            WarmCatalog::Asked(answer) => Err(answer),
+            WarmCatalog::Ready(statements) => Ok(statements),
+        };
+        let client = self.background.take()?.into_client()?;
+        // The connection's jobs are done: its answer is there, or it failed.
+        Some((client, warmed.or_else(|answer| answer.try_recv()).ok()))
     }
 
     /// Another superuser connection to this database, set up as the session's own (for

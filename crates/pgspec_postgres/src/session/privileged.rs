@@ -136,16 +136,13 @@ impl ApplySession {
     /// the statements before them run, instead of when each is created (from their control
     /// files: a round trip or two).
     pub fn expect_extensions(&mut self, names: Vec<String>) {
-        let Some(background) = &self.background else {
-            return;
-        };
-        if names.is_empty() {
-            return;
+        if let (Some(background), false) = (&self.background, names.is_empty()) {
+            let asked = names.clone();
+            let answer =
+                background.ask(move |client| background::read_extension_controls(client, &asked));
+            self.extension_controls = ExtensionControls::Asked(answer);
         }
-        let asked = names.clone();
-        let answer =
-            background.ask(move |client| background::read_extension_controls(client, &asked));
-        self.extension_controls = ExtensionControls::Asked(answer);
+        self.start_warming_catalog();
     }
 
     /// Whether an installed extension is trusted (its owner role may create it) and whether

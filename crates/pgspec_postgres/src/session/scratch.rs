@@ -362,6 +362,7 @@ impl ScratchDatabase {
             background: Some(background),
             extension_controls: ExtensionControls::Unknown,
             available_extensions: AvailableExtensions::Asked(available),
+            warm_catalog: WarmCatalog::No,
         })
     }
 
