@@ -246,6 +246,7 @@ rules! {
     "PG008" => "platform-provided" => PlatformProvided, Apply, PlatformObject, Info, Never, "objects of a hosted platform (Supabase) that the document uses and does not define, provided by pgspec's layer";
     "LNT304" => "before-trigger-returns-null" => BeforeTriggerReturnsNull, Catalog, Plpgsql, Error, Never, "a BEFORE row trigger on INSERT or UPDATE whose function returns NULL on the path every row takes, so PostgreSQL silently skips the rows";
     "LNT305" => "security-definer-writes-any-row" => SecurityDefinerWritesAnyRow, Catalog, Rls, Error, Never, "a SECURITY DEFINER function every role may call that updates or deletes rows of a table with row level security without tying them to the caller";
+    "DIF010" => "migration-needs-empty-table" => MigrationNeedsEmptyTable, Migration, Migration, Warning, Never, "a migration adds a NOT NULL column without a default to a table that already exists, which fails if the table holds a row";
     "DIF009" => "migration-hazard-not-allowed" => MigrationHazardNotAllowed, Migration, Migration, Error, Never, "`pgspec up` does not run a migration with a data-loss or locking hazard on a database that holds rows until `--allow-hazards` accepts it";
 }
 

@@ -209,6 +209,15 @@ pub(crate) fn alter(p: &mut Planner<'_>, from: &Table, to: &Table) {
                     ),
                 ));
             }
+            if c.not_null && c.default.is_none() && c.generated.is_none() && c.identity.is_none() {
+                hazards.push(hazard(
+                    Rule::MigrationNeedsEmptyTable,
+                    format!(
+                        "{name}.{} is added NOT NULL without a default: the statement fails if {name} holds a row; give the column a DEFAULT in the document, or add it nullable, fill it, and set NOT NULL in a later migration",
+                        c.name
+                    ),
+                ));
+            }
             p.push_hazard(
                 Phase::Columns,
                 format!(

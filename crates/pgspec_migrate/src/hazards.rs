@@ -103,6 +103,7 @@ fn hazard_code(rule: Rule) -> bool {
             | Rule::MigrationDropsIndex
             | Rule::MigrationValidationScan
             | Rule::MigrationUntrackedChange
+            | Rule::MigrationNeedsEmptyTable
     )
 }
 
