@@ -605,6 +605,80 @@ fn up_builds_a_pgvector_document_on_a_stand_in() {
     pgspec::up::down(&server, name).expect("down");
 }
 
+/// TimescaleDB and Citus are not installable here: `up` builds a document that uses them with
+/// its tables plain (the calls that would convert them left out, as assumptions) and
+/// `time_bucket` standing in as `date_bin`; `verify` skips the left-out calls (they need an
+/// extension that is not there) instead of failing them, and the document's own query runs.
+#[test]
+fn up_builds_timescale_and_citus_documents_on_plain_tables() {
+    let _guard = crate::check::seed_lock();
+    let path = fixture("timeseries.md").display().to_string();
+    let name = "pgspec_applying_timeseries";
+    let json = up_json(&path, name);
+    let document = &json["documents"][0];
+    let bytes = std::fs::read(&path).expect("read");
+    let extracted = pgspec::pipeline::extract(&bytes);
+    let doc = &extracted.document;
+    for needle in [
+        "CREATE EXTENSION IF NOT EXISTS timescaledb",
+        "SELECT create_reference_table",
+        "SELECT create_hypertable",
+        "SELECT add_retention_policy",
+    ] {
+        let line = u64::from(line_of(doc, needle));
+        let statement = statement_at(document, line);
+        assert_eq!(statement["status"], "assumed", "{needle}: {statement}");
+    }
+    let view = statement_at(
+        document,
+        u64::from(line_of(doc, "CREATE VIEW readings_per_hour")),
+    );
+    assert_eq!(view["status"], "applied", "{view}");
+    let server = pgspec::postgres::Server::Url(shared_cluster().url("postgres"));
+    let mut client = crate::data_client(&server, name);
+    let hour: String = client
+        .query_one(
+            "SELECT time_bucket(INTERVAL '1 hour', timestamptz '2026-03-01 10:37:12+00')::text",
+            &[],
+        )
+        .expect("time_bucket stands in")
+        .get(0);
+    assert_eq!(hour, "2026-03-01 10:00:00+00");
+    drop(client);
+    let report =
+        pgspec::verify::verify(doc, &extracted.statements, &server, name).expect("verify runs");
+    for needle in [
+        "create_reference_table",
+        "create_hypertable",
+        "add_retention_policy",
+    ] {
+        let claim = report
+            .claims
+            .iter()
+            .find(|c| c.title.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {:#?}", report.claims));
+        assert_eq!(claim.status, pgspec::verify::Status::Skipped, "{claim:#?}");
+        assert!(
+            claim
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not installable here")),
+            "{claim:#?}"
+        );
+    }
+    let dashboard = report
+        .claims
+        .iter()
+        .find(|c| c.title.contains("readings_per_hour"))
+        .unwrap_or_else(|| panic!("{:#?}", report.claims));
+    assert_eq!(
+        dashboard.status,
+        pgspec::verify::Status::Pass,
+        "{dashboard:#?}"
+    );
+    pgspec::up::down(&server, name).expect("down");
+}
+
 /// SQL in an indented code block (CommonMark's other kind of code block) is read like an
 /// untagged fenced block: applied, and an error lands on its own line and column, past the
 /// indentation.

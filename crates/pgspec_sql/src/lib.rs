@@ -12,6 +12,7 @@ pub mod catalog_text;
 mod classify;
 pub mod cron;
 pub mod expr;
+pub mod extensions;
 mod extract;
 mod facts;
 mod lexer;

@@ -53,6 +53,10 @@ impl Engine<'_> {
             Category::MissingExtension if verdict.extension.as_deref() == Some("vector") => {
                 standins::pgvector(self.doc, stmt)
             }
+            Category::MissingExtension => verdict
+                .extension
+                .as_deref()
+                .and_then(|extension| standins::distribution(stmt, extension)),
             _ => None,
         };
         Ok(plan.map(|mut plan| {

@@ -22,67 +22,7 @@ const PLATFORM_SCHEMAS: &[&str] = &[
 /// Object names (lowercase) that only a platform provides.
 const PLATFORM_OBJECTS: &[&str] = &["supabase_realtime", "authenticated", "anon", "service_role"];
 
-/// `(needle in the error message or statement, extension that provides it)`.
-/// Needles are matched against the lowercased names the error reports.
-const EXTENSION_PROVIDERS: &[(&str, &str)] = &[
-    ("cron", "pg_cron"),
-    ("pg_stat_statements", "pg_stat_statements"),
-    ("pg_stat_statements_reset", "pg_stat_statements"),
-    ("uuid_generate_v4", "uuid-ossp"),
-    ("uuid_generate_v1", "uuid-ossp"),
-    ("gen_salt", "pgcrypto"),
-    ("crypt", "pgcrypto"),
-    ("pgp_sym_encrypt", "pgcrypto"),
-    ("pgp_sym_decrypt", "pgcrypto"),
-    ("pgp_pub_encrypt", "pgcrypto"),
-    ("pgp_pub_decrypt", "pgcrypto"),
-    ("digest", "pgcrypto"),
-    ("hmac", "pgcrypto"),
-    ("encrypt", "pgcrypto"),
-    ("decrypt", "pgcrypto"),
-    ("gen_random_bytes", "pgcrypto"),
-    ("armor", "pgcrypto"),
-    ("citext", "citext"),
-    ("hstore", "hstore"),
-    ("ltree", "ltree"),
-    ("vector", "vector"),
-    ("halfvec", "vector"),
-    ("sparsevec", "vector"),
-    ("hnsw", "vector"),
-    ("ivfflat", "vector"),
-    ("gin_trgm_ops", "pg_trgm"),
-    ("gist_trgm_ops", "pg_trgm"),
-    ("similarity", "pg_trgm"),
-    ("word_similarity", "pg_trgm"),
-    ("partman", "pg_partman"),
-    ("create_parent", "pg_partman"),
-    ("run_maintenance", "pg_partman"),
-    ("hypopg", "hypopg"),
-    ("hypopg_create_index", "hypopg"),
-    ("plpgsql_check_function", "plpgsql_check"),
-    ("earth", "earthdistance"),
-    ("ll_to_earth", "earthdistance"),
-    ("unaccent", "unaccent"),
-    ("geometry", "postgis"),
-    ("geography", "postgis"),
-    ("dblink", "dblink"),
-];
-
-/// Extensions that no Debian package provides here; say so instead of suggesting CREATE EXTENSION.
-pub const UNAVAILABLE_EXTENSION_NOTES: &[(&str, &str)] = &[
-    (
-        "vector",
-        "pgvector is not installable on this machine; store embeddings as `real[]` (or `bytea`) until it is",
-    ),
-    (
-        "postgis",
-        "PostGIS is not installed; `apt-get install postgresql-15-postgis-3` provides it",
-    ),
-    (
-        "citus",
-        "Citus is not installable here; distributed tables behave as plain tables",
-    ),
-];
+use crate::sql::extensions::{EXTENSION_PROVIDERS, UNAVAILABLE_EXTENSION_NOTES};
 
 /// The outcome of categorizing one failure.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,9 +1,12 @@
-//! Stand-ins for an extension that cannot be installed here: pgvector. Without one, every table
-//! with an embedding column would be a cascade of the failed `CREATE EXTENSION vector`, and the
-//! document's tables, functions and seed data would never be checked. As assumptions (listed by
-//! `up`, refused by `up --strict`), pgspec stores the vectors as `real[]`, defines pgvector's
-//! distance operators over `real[]` in plain SQL, and leaves the approximate-nearest-neighbour
-//! indexes out: the schema works and answers the same queries, only slower.
+//! Stand-ins for extensions that cannot be installed here: pgvector, TimescaleDB and Citus.
+//! Without one, every table with an embedding column would be a cascade of the failed
+//! `CREATE EXTENSION vector`, and the document's tables, functions and seed data would never be
+//! checked. As assumptions (listed by `up`, refused by `up --strict`), pgspec stores the vectors
+//! as `real[]`, defines pgvector's distance operators over `real[]` in plain SQL, and leaves the
+//! approximate-nearest-neighbour indexes out: the schema works and answers the same queries,
+//! only slower. TimescaleDB's hypertables and Citus's distributed tables stay plain tables:
+//! the calls that would convert them are left out, and `time_bucket` is PostgreSQL's
+//! `date_bin` with TimescaleDB's default origin.
 
 use crate::diagnostics::{Applicability, Fix};
 use crate::document::Document;
@@ -177,4 +180,102 @@ fn vector_types_as_real_arrays(doc: &Document, stmt: &Statement) -> Option<FixPl
         Applicability::Assumption,
         edits,
     ))
+}
+
+/// TimescaleDB's and Citus's functions that turn a plain table into one of theirs (or manage
+/// what those are): a statement that only calls them is left out, the table staying plain.
+const DISTRIBUTION_CALLS: &[&str] = &[
+    "create_hypertable",
+    "add_retention_policy",
+    "remove_retention_policy",
+    "add_compression_policy",
+    "remove_compression_policy",
+    "add_continuous_aggregate_policy",
+    "add_reorder_policy",
+    "set_chunk_time_interval",
+    "create_distributed_table",
+    "create_reference_table",
+    "create_distributed_function",
+    "undistribute_table",
+    "alter_distributed_table",
+    "citus_add_node",
+    "master_add_node",
+];
+
+/// `time_bucket` over timestamps and dates as `date_bin` (PostgreSQL 14+) with TimescaleDB's
+/// default origin (Monday 2000-01-03), for buckets of a fixed length.
+const TIME_BUCKET: &str = "\
+CREATE FUNCTION time_bucket(bucket_width interval, ts timestamptz) RETURNS timestamptz \
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT date_bin(bucket_width, ts, timestamptz '2000-01-03 00:00:00+00') $$;
+CREATE FUNCTION time_bucket(bucket_width interval, ts timestamp) RETURNS timestamp \
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT date_bin(bucket_width, ts, timestamp '2000-01-03 00:00:00') $$;
+CREATE FUNCTION time_bucket(bucket_width interval, ts date) RETURNS date \
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT date_bin(bucket_width, ts::timestamp, timestamp '2000-01-03 00:00:00')::date $$;";
+
+/// The assumption for a statement that failed because TimescaleDB or Citus (`extension`) is
+/// missing: `CREATE EXTENSION` replaced by the stand-in (`time_bucket` for TimescaleDB,
+/// nothing for Citus), a statement that only converts tables left out, a statement that uses
+/// `time_bucket` run after the stand-in.
+pub(super) fn distribution(stmt: &Statement, extension: &str) -> Option<FixPlan> {
+    let product = match extension {
+        "timescaledb" => "TimescaleDB",
+        "citus" => "Citus",
+        _ => return None,
+    };
+    let root = stmt.first_node()?;
+    if let NodeEnum::CreateExtensionStmt(create) = root {
+        if create.extname != extension {
+            return None;
+        }
+        let sql = if extension == "timescaledb" {
+            TIME_BUCKET.to_string()
+        } else {
+            String::new()
+        };
+        return Some(instead(
+            format!(
+                "assume {product}'s stand-in: {product} is not installable here, so its tables stay plain \
+                 PostgreSQL tables{}",
+                if sql.is_empty() {
+                    ""
+                } else {
+                    " and `time_bucket` is `date_bin` with TimescaleDB's default origin"
+                }
+            ),
+            sql,
+        ));
+    }
+    let calls: Vec<String> = ast::walk(root.to_ref())
+        .into_iter()
+        .filter_map(|node| match node {
+            NodeRef::FuncCall(call) => ast::names(&call.funcname).last().map(|n| n.to_string()),
+            _ => None,
+        })
+        .collect();
+    if let NodeEnum::SelectStmt(select) = root {
+        let converts = !calls.is_empty()
+            && calls
+                .iter()
+                .all(|c| DISTRIBUTION_CALLS.contains(&c.as_str()))
+            && select.where_clause.is_none();
+        if converts {
+            return Some(instead(
+                format!(
+                    "assume `{}` is left out: {product} is not installable here, so the table stays a plain PostgreSQL table",
+                    calls[0]
+                ),
+                String::new(),
+            ));
+        }
+    }
+    if extension == "timescaledb" && calls.iter().any(|c| c == "time_bucket") {
+        let mut plan = instead(
+            "assume TimescaleDB's `time_bucket` stand-in: PostgreSQL's `date_bin` with TimescaleDB's default origin".into(),
+            stmt.text.clone(),
+        );
+        plan.before = vec![TIME_BUCKET.to_string()];
+        plan.replacement = None;
+        return Some(plan);
+    }
+    None
 }
