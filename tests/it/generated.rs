@@ -255,3 +255,124 @@ fn prose_findings_point_at_their_column_in_the_line() {
     assert_eq!(&text[fk.start as usize..fk.end as usize], "team_id");
     assert_fix_writes_nothing(&doc, &found);
 }
+
+/// Column tables with their keys and CHECKs in the constraints cell, an SQL table, and a table
+/// that lists the indexes (as design documents often do, in their own language): `up` builds
+/// each listed index once (the one the SQL already creates is not built twice), reads the
+/// CHECK written in a cell, and no row of the index list becomes a column.
+const INDEX_LIST: &str = "# 주문 서비스
+
+### users (회원)
+
+| 컬럼명 | 타입 | 제약조건 | 설명 |
+|---|---|---|---|
+| id | BIGSERIAL | PK | 회원 ID |
+| email | VARCHAR(255) | NOT NULL, UNIQUE | 이메일 |
+
+### orders (주문)
+
+| 컬럼명 | 타입 | 제약조건 | 설명 |
+|---|---|---|---|
+| id | BIGSERIAL | PK | 주문 ID |
+| user_id | BIGINT | NOT NULL, FK → users.id | 회원 |
+| total_amount | NUMERIC(12,2) | NOT NULL, CHECK (total_amount >= 0) | 총액 |
+| ordered_at | TIMESTAMPTZ | NOT NULL | 주문 시각 |
+
+```sql
+CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL, user_id bigint);
+CREATE INDEX idx_coupons_code ON coupons (code);
+```
+
+## 인덱스
+
+| 인덱스명 | 테이블 | 컬럼 | 유형 | 비고 |
+|---|---|---|---|---|
+| idx_orders_user_id | orders | user_id | B-Tree | 회원별 주문 |
+| idx_orders_recent | orders | user_id, ordered_at DESC | B-Tree | 최신 주문 |
+| uq_users_email_lower | users | lower(email) | UNIQUE | 대소문자 무시 |
+| idx_coupons_code | coupons | code | B-Tree | SQL에도 있음 |
+| pk_orders | orders | id | PK | 기본키 |
+
+## 제약조건
+
+| 제약조건명 | 테이블 | 컬럼 | 유형 |
+|---|---|---|---|
+| fk_orders_users | orders | user_id | FK |
+";
+
+#[test]
+fn an_index_list_builds_its_indexes_and_a_check_cell_its_check() {
+    let _guard = seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("indexes.md");
+    std::fs::write(&path, INDEX_LIST).expect("write");
+    let url = shared_cluster().url("postgres");
+    let name = "pgspec_generated_index_list";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args([
+            "up",
+            "--recreate",
+            "--format",
+            "json",
+            "--db",
+            &url,
+            "--name",
+            name,
+        ])
+        .arg(&path)
+        .output()
+        .expect("run pgspec");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = &json["documents"][0]["summary"];
+    assert_eq!(summary["failed"], 0, "{summary}");
+    let server = Server::Url(url);
+    let mut client = crate::data_client(&server, name);
+    let text = |client: &mut ::postgres::Client, sql: &str| -> Vec<String> {
+        client
+            .query(sql, &[])
+            .expect("query")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let indexes = text(
+        &mut client,
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%_key' ORDER BY indexname",
+    );
+    assert_eq!(
+        indexes,
+        [
+            "CREATE INDEX idx_coupons_code ON public.coupons USING btree (code)",
+            "CREATE INDEX idx_orders_recent ON public.orders USING btree (user_id, ordered_at DESC)",
+            "CREATE INDEX idx_orders_user_id ON public.orders USING btree (user_id)",
+            "CREATE UNIQUE INDEX uq_users_email_lower ON public.users USING btree (lower((email)::text))",
+        ]
+    );
+    let columns = text(
+        &mut client,
+        "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1",
+    );
+    assert_eq!(
+        columns,
+        [
+            "coupons.code",
+            "coupons.id",
+            "coupons.user_id",
+            "orders.id",
+            "orders.ordered_at",
+            "orders.total_amount",
+            "orders.user_id",
+            "users.email",
+            "users.id",
+        ],
+        "no row of the index or constraint list became a column"
+    );
+    let checks = text(
+        &mut client,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c'",
+    );
+    assert_eq!(checks, ["CHECK ((total_amount >= (0)::numeric))"]);
+    drop(client);
+    pgspec::up::down(&server, name).expect("down");
+}

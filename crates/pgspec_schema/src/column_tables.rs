@@ -11,7 +11,7 @@ use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::{offset, Document};
 use crate::text::TextRange;
 
-use super::model::{normalize_type, DocColumn, DocTable, SourceKind, StatedKey};
+use super::model::{normalize_type, DocColumn, DocIndex, DocTable, SourceKind, StatedKey};
 
 mod prose;
 use prose::{bullet_column, definition_column, prose_columns, sentence_columns};
@@ -31,15 +31,20 @@ use infer::infer_roles;
 mod cells;
 use cells::*;
 
+mod indexes;
+pub(crate) use indexes::create_index;
+use indexes::{index_row, IndexRow};
+
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
-pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
+pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<DocIndex>, Vec<Diagnostic>) {
     let lines = split_lines(&doc.text);
     let markdown = markdown_lines(doc, lines.len());
     let mut reader = Reader {
         lines: &lines,
         markdown: &markdown,
         tables: Vec::new(),
+        indexes: Vec::new(),
         diagnostics: Vec::new(),
         section: Section::default(),
         bold: None,
@@ -49,11 +54,12 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<Diagnostic>) {
     reader.run();
     let Reader {
         mut tables,
+        indexes,
         diagnostics,
         ..
     } = reader;
     tables.sort_by_key(|t| t.span.start);
-    (tables, diagnostics)
+    (tables, indexes, diagnostics)
 }
 
 /// One line of the document: start offset and text without the line terminator.
@@ -161,6 +167,7 @@ struct Reader<'d> {
     lines: &'d [Line<'d>],
     markdown: &'d [bool],
     tables: Vec<DocTable>,
+    indexes: Vec<DocIndex>,
     diagnostics: Vec<Diagnostic>,
     section: Section,
     /// A bold line naming a table (`**orders**`) and its line index.
@@ -369,6 +376,15 @@ impl<'d> Reader<'d> {
     fn table(&mut self, header_line: usize, header: &[Cell<'_>], body: usize, end: usize) {
         let rows: Vec<Vec<Cell<'_>>> = (body..end).map(|l| split_row(self.lines[l])).collect();
         let mut roles: Vec<Role> = header.iter().map(|c| header_role(c.text)).collect();
+        if roles.contains(&Role::IndexName) {
+            self.index_table(&rows, &roles, header_line);
+            return;
+        }
+        // A list of constraints (`| Constraint name | Table | Column | Type |`) is not a data
+        // dictionary of columns.
+        if roles.contains(&Role::ConstraintName) {
+            return;
+        }
         infer_roles(&mut roles, &rows);
         let Some(name_col) = roles.iter().position(|r| matches!(r, Role::Name(_))) else {
             return;
@@ -445,6 +461,33 @@ impl<'d> Reader<'d> {
             inferred: false,
             keys: Vec::new(),
         });
+    }
+
+    /// An index table: each readable row an index; a row that names no table or whose key
+    /// parts are not SQL is reported (ERD002).
+    fn index_table(&mut self, rows: &[Vec<Cell<'_>>], roles: &[Role], header_line: usize) {
+        let default_table = if roles.contains(&Role::Table) {
+            None
+        } else {
+            self.table_name(header_line).map(|(name, _)| name)
+        };
+        for cells in rows {
+            match index_row(cells, roles, default_table.as_deref()) {
+                IndexRow::Index(index) => self.indexes.push(index),
+                IndexRow::Skip => {}
+                IndexRow::Unreadable(range) => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::ColumnTableUnreadable,
+                        Category::Document,
+                        "index table row that pgspec cannot turn into an index",
+                        range,
+                    )
+                    .label("no table, or key parts that are not SQL")
+                    .help("name the table in its cell and the key parts as SQL (`status, created_at DESC`, `lower(email)`)"),
+                ),
+            }
+        }
+        self.last_column_table = None;
     }
 
     /// A data dictionary: one table listing the columns of several tables, each row naming its

@@ -269,6 +269,7 @@ fn column(a: &ErdAttribute) -> DocColumn {
         references,
         references_inferred: false,
         enum_values,
+        checks: facts.checks,
         comment: a.comment.clone(),
         span: a.name_span,
         type_span: a.ty_span,

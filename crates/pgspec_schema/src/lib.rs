@@ -24,8 +24,8 @@ pub mod prisma;
 pub mod synth;
 
 pub use model::{
-    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocRelationship,
-    DocSchema, DocTable, SourceKind, StatedKey,
+    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocIndex,
+    DocRelationship, DocSchema, DocTable, SourceKind, StatedKey,
 };
 
 use crate::diagnostics::Diagnostic;
@@ -55,7 +55,7 @@ fn tables_of_blocks(
 
 pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
-    let (column_tables, column_diagnostics) = column_tables::from_document(doc);
+    let (column_tables, indexes, column_diagnostics) = column_tables::from_document(doc);
     tables.extend(column_tables);
     tables.extend(tables_of_blocks(doc, dbml::is_dbml_block, dbml::parse));
     tables.extend(tables_of_blocks(
@@ -90,6 +90,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let mut schema = DocSchema {
         tables,
         relationships,
+        indexes,
     };
     infer_references(&mut schema, &[]);
     (schema, diagnostics)

@@ -15,6 +15,25 @@ use crate::text::TextRange;
 pub struct DocSchema {
     pub tables: Vec<DocTable>,
     pub relationships: Vec<DocRelationship>,
+    /// Indexes a table of the document lists, in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<DocIndex>,
+}
+
+/// An index a Markdown table of the document lists (`| Index | Table | Columns | Type |`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DocIndex {
+    /// Lowercased; None when the row names none.
+    pub name: Option<String>,
+    /// The table, lowercased (`orders`, `shop.orders`).
+    pub table: String,
+    /// The key parts as written: `status`, `ordered_at DESC`, `lower(email)`.
+    pub columns: Vec<String>,
+    /// The access method (`btree`, `gin`, …) when the row names one.
+    pub method: Option<String>,
+    pub unique: bool,
+    /// The row.
+    pub span: TextRange,
 }
 
 impl DocSchema {
@@ -121,6 +140,8 @@ pub struct DocColumn {
     pub references_inferred: bool,
     /// Allowed values, when the document enumerates them (`` `ko` or `en` ``, `OPEN / LOCKED`).
     pub enum_values: Vec<String>,
+    /// `CHECK (…)` expressions written in the row's cells (each one SQL expression).
+    pub checks: Vec<String>,
     /// The note / description / ERD comment text.
     pub comment: Option<String>,
     /// The column name token.
@@ -356,6 +377,7 @@ mod tests {
                 table("categories", vec![]),
             ],
             relationships: vec![],
+            indexes: vec![],
         };
         infer_references(&mut schema, &[]);
         let refs: Vec<Option<&str>> = schema.tables[0]
@@ -415,6 +437,7 @@ mod tests {
                 label: None,
                 span: TextRange::default(),
             }],
+            indexes: vec![],
         };
         let sql = [
             "customers",

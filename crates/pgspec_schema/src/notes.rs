@@ -19,6 +19,8 @@ pub(crate) struct NoteFacts {
     pub enum_values: Vec<String>,
     /// Numbered by the database (`auto_increment`, `identity`): a serial type.
     pub auto_increment: bool,
+    /// The expressions of `CHECK (…)` written in the note, each one SQL expression.
+    pub checks: Vec<String>,
 }
 
 impl NoteFacts {
@@ -40,6 +42,11 @@ impl NoteFacts {
             self.enum_values = other.enum_values;
         }
         self.auto_increment |= other.auto_increment;
+        for check in other.checks {
+            if !self.checks.contains(&check) {
+                self.checks.push(check);
+            }
+        }
     }
 }
 
@@ -174,6 +181,7 @@ const KNOWN_SCHEMAS: &[&str] = &["public", "auth", "storage", "extensions", "pri
 pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     // A note is a sentence or two; a pathological cell is read only in part, which keeps the
     // (quadratic in places) list search cheap.
+    let checks = check_expressions(prefix(text, 4096));
     let text = &space_scripts(prefix(text, 4096));
     let toks = tokens(text);
     let mut facts = NoteFacts {
@@ -192,7 +200,52 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     facts.default = default_value(text);
     facts.enum_values = enum_values(&toks);
     facts.auto_increment = any_phrase(&toks, words::AUTO_INCREMENT);
+    facts.checks = checks;
     facts
+}
+
+/// The expressions of every `CHECK (…)` in `text` (any case, the parentheses balanced) that
+/// parse as one SQL expression: `CHECK (price >= 0)` is kept, `CHECK (0 이상)` is prose.
+fn check_expressions(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("check") {
+        let start = from + at;
+        from = start + "check".len();
+        let word_before = lower[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let rest = &text[from..];
+        let open = rest.len() - rest.trim_start().len();
+        if word_before || !rest[open..].starts_with('(') {
+            continue;
+        }
+        let body_start = from + open + 1;
+        let mut depth = 1usize;
+        let mut end = None;
+        for (i, c) in text[body_start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(body_start + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else { break };
+        let expression = text[body_start..end].trim().trim_matches('`').trim();
+        if !expression.is_empty() && crate::sql::expr::is_expression(expression) {
+            out.push(expression.to_string());
+        }
+        from = end + 1;
+    }
+    out
 }
 
 /// `text` with a space between a run of alphabetic-script word characters and a run of other

@@ -23,6 +23,7 @@ use super::model::{DocColumn, DocSchema, DocTable, SourceKind, StatedKey};
 
 mod columns;
 mod findings;
+mod indexes;
 mod names;
 mod references;
 
@@ -217,6 +218,17 @@ struct Pending {
 /// renumbered, with a note (DRF010, info) for each fragment merged with its ERD entity or
 /// column table.
 pub fn synthesize(
+    doc: &Document,
+    schema: &DocSchema,
+    statements: Vec<Statement>,
+) -> (Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+    let (statements, synthesis, diagnostics) = synthesize_tables(doc, schema, statements);
+    let statements = indexes::with_listed_indexes(doc, &schema.indexes, statements);
+    (statements, synthesis, diagnostics)
+}
+
+/// The tables and missing columns of [`synthesize`].
+fn synthesize_tables(
     doc: &Document,
     schema: &DocSchema,
     statements: Vec<Statement>,

@@ -67,6 +67,18 @@ pub fn parse_expr(text: &str, lookup: &Lookup<'_>) -> Option<Expr> {
     Some(convert(rt.val.as_deref()?.node.as_ref()?, lookup))
 }
 
+/// Whether `text` is one SQL scalar expression (what a `CHECK (…)` written in a column
+/// table's cell must be before pgspec puts it into the table it generates).
+pub fn is_expression(text: &str) -> bool {
+    if text.contains(';') {
+        return false;
+    }
+    let Some(NodeEnum::SelectStmt(sel)) = parse_first(&format!("SELECT ({text})")) else {
+        return false;
+    };
+    sel.target_list.len() == 1 && sel.from_clause.is_empty()
+}
+
 /// Parse `CHECK (…)` as `pg_get_constraintdef` prints it (or a domain's `CHECK (VALUE …)`).
 pub fn parse_check(def: &str, lookup: &Lookup<'_>) -> Option<Expr> {
     let body = def.trim();

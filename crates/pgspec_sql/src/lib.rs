@@ -306,7 +306,7 @@ impl Statement {
 /// Where a statement pgspec generated comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GeneratedFrom {
-    /// `erd`, `column-table` or `prose`.
+    /// `erd`, `column-table`, `index-table`, `dbml`, `plantuml`, `prisma` or `prose`.
     pub source_kind: String,
     /// The table (lowercase) the source describes.
     pub table: String,
@@ -327,6 +327,7 @@ impl GeneratedFrom {
         let what = match self.source_kind.as_str() {
             "erd" => "the ERD entity",
             "column-table" => "the column table",
+            "index-table" => "the index table row for",
             "prose" => "the column list",
             other => other,
         };

@@ -101,6 +101,11 @@ pub(super) enum Role {
     /// The table each row's column belongs to, in a data dictionary that lists the columns
     /// of several tables in one table (`| Table | Column | Type |`).
     Table,
+    /// An index's name: the table lists indexes (`| Index | Table | Columns | Type |`), not
+    /// columns.
+    IndexName,
+    /// A constraint's name: the table lists constraints, not columns.
+    ConstraintName,
     Other,
 }
 
@@ -187,6 +192,19 @@ pub(super) fn header_role(cell: &str) -> Role {
         | "nombre de tabla" | "tabela" | "nome da tabela" | "tableau" | "nom de table"
         | "tabelle" | "tabellenname" | "tabella" | "таблица" | "имя таблицы" | "tabel"
         | "tablo" | "bảng" => Role::Table,
+        "index" | "index name" | "index_name" | "indexes" | "indices" | "인덱스" | "인덱스명"
+        | "인덱스 이름" | "인덱스이름" | "インデックス" | "インデックス名" | "索引" | "索引名"
+        | "索引名称" | "索引名稱" | "índice" | "nombre del índice" | "nombre de índice"
+        | "nome do índice" | "nom de l'index" | "nom de l’index" | "indexname" | "indice"
+        | "nome indice" | "nome dell'indice" | "индекс" | "имя индекса" | "indexnaam"
+        | "chỉ mục" | "tên chỉ mục" | "indeks" | "nazwa indeksu" | "dizin" | "dizin adı" => {
+            Role::IndexName
+        }
+        "constraint name" | "constraint_name" | "제약조건명" | "제약 조건명" | "제약조건 이름"
+        | "制約名" | "约束名" | "约束名称" | "約束名稱" | "nombre de la restricción"
+        | "nome da restrição" | "nom de la contrainte" | "constraint-name" | "имя ограничения" => {
+            Role::ConstraintName
+        }
         _ => Role::Other,
     }
 }

@@ -109,7 +109,12 @@ pub(super) fn row_column(
                     explicit.references = facts_ref.references;
                 }
             }
-            Role::Name(_) | Role::Type | Role::Table | Role::Other => {}
+            Role::Name(_)
+            | Role::Type
+            | Role::Table
+            | Role::IndexName
+            | Role::ConstraintName
+            | Role::Other => {}
         }
     }
     // A dedicated column states the fact more plainly than a note does.
@@ -139,6 +144,7 @@ pub(super) fn row_column(
         references: facts.references,
         references_inferred: false,
         enum_values,
+        checks: facts.checks,
         comment: (!comments.is_empty()).then(|| comments.join("; ")),
         span,
         type_span,

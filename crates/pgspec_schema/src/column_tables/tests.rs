@@ -3,7 +3,7 @@ use crate::document::read;
 
 fn read_tables(text: &str) -> (Vec<DocTable>, Vec<Diagnostic>, String) {
     let (doc, _) = read(text.as_bytes());
-    let (tables, diagnostics) = from_document(&doc);
+    let (tables, _, diagnostics) = from_document(&doc);
     (tables, diagnostics, doc.text)
 }
 

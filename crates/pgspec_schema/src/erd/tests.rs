@@ -276,12 +276,14 @@ fn schema_view_lowercases_normalises_and_infers_targets() {
     let mut schema = crate::DocSchema {
         tables,
         relationships: rels,
+        indexes: Vec::new(),
     };
     assert_eq!(schema.tables[1].columns[0].references, None);
     crate::infer_references(&mut schema, &[]);
     let crate::DocSchema {
         tables,
         relationships: rels,
+        ..
     } = schema;
     assert_eq!(tables[0].name, "users");
     assert_eq!(tables[1].name, "order_items");

@@ -7,7 +7,8 @@ use crate::sql::quote::quote_literal as literal;
 use super::super::model::DocColumn;
 use super::{is_enum_word, quote_part};
 
-/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (… IN (…))]` for a column description.
+/// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (…)] [CHECK (… IN (…))]` for a column
+/// description.
 /// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
 pub(super) fn column_definition(
     c: &DocColumn,
@@ -38,7 +39,12 @@ pub(super) fn column_definition(
         def.push_str(&format!(" DEFAULT {default}"));
     }
     let textual = ty == "text" || ty.starts_with("character");
-    if textual && c.enum_values.len() >= 2 {
+    // A CHECK the document wrote says what the values may be more exactly than a list read
+    // from the same cell (which is often that CHECK's own `IN (…)`).
+    for check in &c.checks {
+        def.push_str(&format!(" CHECK ({check})"));
+    }
+    if textual && c.enum_values.len() >= 2 && c.checks.is_empty() {
         let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
         def.push_str(&format!(
             " CHECK ({} IN ({}))",
