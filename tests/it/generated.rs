@@ -376,3 +376,101 @@ fn an_index_list_builds_its_indexes_and_a_check_cell_its_check() {
     drop(client);
     pgspec::up::down(&server, name).expect("down");
 }
+
+/// Lists of values under a title that names them: the one a column uses as its type (in SQL
+/// and in a column table) becomes that enum type, before its first use; one whose name no
+/// column uses, under a title that does not say enum, stays prose.
+const VALUE_LISTS: &str = "# Deliveries
+
+## Codes
+
+### delivery_state
+
+| Value | Meaning |
+|---|---|
+| `READY` | packed |
+| `ON_ROUTE` | with the driver |
+| `DONE` | handed over |
+
+### vehicle_kind (enum)
+
+| Code | Meaning |
+|---|---|
+| VAN | small loads |
+| TRUCK | pallets |
+
+### colour
+
+| Value | Meaning |
+|---|---|
+| red | urgent |
+
+## Tables
+
+```sql
+CREATE TABLE deliveries (id bigint PRIMARY KEY, state delivery_state NOT NULL DEFAULT 'READY');
+```
+
+### vehicles
+
+| Column | Type | Notes |
+|---|---|---|
+| id | bigint | PK |
+| kind | vehicle_kind | NOT NULL |
+";
+
+#[test]
+fn a_list_of_values_a_column_uses_as_its_type_becomes_that_enum() {
+    let _guard = seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("values.md");
+    std::fs::write(&path, VALUE_LISTS).expect("write");
+    let url = shared_cluster().url("postgres");
+    let name = "pgspec_generated_value_lists";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args([
+            "up",
+            "--recreate",
+            "--format",
+            "json",
+            "--db",
+            &url,
+            "--name",
+            name,
+        ])
+        .arg(&path)
+        .output()
+        .expect("run pgspec");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = &json["documents"][0]["summary"];
+    assert_eq!(summary["failed"], 0, "{summary}");
+    let server = Server::Url(url);
+    let mut client = crate::data_client(&server, name);
+    let labels: Vec<String> = client
+        .query(
+            "SELECT t.typname || ':' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid GROUP BY t.typname ORDER BY 1",
+            &[],
+        )
+        .expect("query")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "delivery_state:READY,ON_ROUTE,DONE",
+            "vehicle_kind:VAN,TRUCK"
+        ]
+    );
+    let kind: String = client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'vehicles'::regclass AND attname = 'kind'",
+            &[],
+        )
+        .expect("kind")
+        .get(0);
+    assert_eq!(kind, "vehicle_kind");
+    drop(client);
+    pgspec::up::down(&server, name).expect("down");
+}

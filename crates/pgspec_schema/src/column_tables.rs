@@ -11,7 +11,7 @@ use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::{offset, Document};
 use crate::text::TextRange;
 
-use super::model::{normalize_type, DocColumn, DocIndex, DocTable, SourceKind, StatedKey};
+use super::model::{normalize_type, DocColumn, DocEnum, DocIndex, DocTable, SourceKind, StatedKey};
 
 mod prose;
 use prose::{bullet_column, definition_column, prose_columns, sentence_columns};
@@ -37,7 +37,17 @@ use indexes::{index_row, IndexRow};
 
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
-pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<DocIndex>, Vec<Diagnostic>) {
+/// What [`from_document`] reads.
+pub struct Reading {
+    pub tables: Vec<DocTable>,
+    /// Rows of index lists.
+    pub indexes: Vec<DocIndex>,
+    /// Lists of values under a title that names them.
+    pub enums: Vec<DocEnum>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn from_document(doc: &Document) -> Reading {
     let lines = split_lines(&doc.text);
     let markdown = markdown_lines(doc, lines.len());
     let mut reader = Reader {
@@ -45,6 +55,7 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<DocIndex>, Vec<Diagn
         markdown: &markdown,
         tables: Vec::new(),
         indexes: Vec::new(),
+        enums: Vec::new(),
         diagnostics: Vec::new(),
         section: Section::default(),
         bold: None,
@@ -55,11 +66,17 @@ pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<DocIndex>, Vec<Diagn
     let Reader {
         mut tables,
         indexes,
+        enums,
         diagnostics,
         ..
     } = reader;
     tables.sort_by_key(|t| t.span.start);
-    (tables, indexes, diagnostics)
+    Reading {
+        tables,
+        indexes,
+        enums,
+        diagnostics,
+    }
 }
 
 /// One line of the document: start offset and text without the line terminator.
@@ -168,6 +185,7 @@ struct Reader<'d> {
     markdown: &'d [bool],
     tables: Vec<DocTable>,
     indexes: Vec<DocIndex>,
+    enums: Vec<DocEnum>,
     diagnostics: Vec<Diagnostic>,
     section: Section,
     /// A bold line naming a table (`**orders**`) and its line index.
@@ -385,6 +403,11 @@ impl<'d> Reader<'d> {
         if roles.contains(&Role::ConstraintName) {
             return;
         }
+        // `| Value | Description |`: the labels of the type the title names.
+        if roles.first() == Some(&Role::Value) && !roles.contains(&Role::Type) {
+            self.value_list(&rows, header_line);
+            return;
+        }
         infer_roles(&mut roles, &rows);
         let Some(name_col) = roles.iter().position(|r| matches!(r, Role::Name(_))) else {
             return;
@@ -461,6 +484,52 @@ impl<'d> Reader<'d> {
             inferred: false,
             keys: Vec::new(),
         });
+    }
+
+    /// A list of values under a heading or bold line that names it: an enum's labels, the
+    /// first cell of each row (code marks and quotes taken off).
+    fn value_list(&mut self, rows: &[Vec<Cell<'_>>], header_line: usize) {
+        let title = self.title_text(header_line);
+        let Some((name, span)) = self.table_name(header_line) else {
+            return;
+        };
+        let values: Vec<String> = rows
+            .iter()
+            .filter_map(|cells| cells.first())
+            .map(|c| {
+                c.text
+                    .trim()
+                    .trim_matches(['`', '*', '\'', '"'])
+                    .trim()
+                    .to_string()
+            })
+            .filter(|v| !v.is_empty() && !v.chars().all(|c| matches!(c, '.' | '…' | '-')))
+            .collect();
+        if values.is_empty() {
+            return;
+        }
+        let lower = title.to_lowercase();
+        let declared = ["enum", "열거", "列挙", "枚举", "列舉", "énum", "перечисл"]
+            .iter()
+            .any(|w| lower.contains(w));
+        self.enums.push(DocEnum {
+            name,
+            values,
+            declared,
+            span,
+        });
+        self.last_column_table = None;
+    }
+
+    /// The text of the heading or bold line that names the table at `header_line` (the
+    /// nearest one above it).
+    fn title_text(&self, header_line: usize) -> String {
+        (0..header_line)
+            .rev()
+            .map(|i| self.lines[i].text.trim())
+            .find(|t| t.starts_with('#') || t.starts_with("**") || t.starts_with("__"))
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// An index table: each readable row an index; a row that names no table or whose key

@@ -24,7 +24,7 @@ pub mod prisma;
 pub mod synth;
 
 pub use model::{
-    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocIndex,
+    align_names, infer_references, normalize_type, Cardinality, DocColumn, DocEnum, DocIndex,
     DocRelationship, DocSchema, DocTable, SourceKind, StatedKey,
 };
 
@@ -55,7 +55,12 @@ fn tables_of_blocks(
 
 pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
-    let (column_tables, indexes, column_diagnostics) = column_tables::from_document(doc);
+    let column_tables::Reading {
+        tables: column_tables,
+        indexes,
+        enums,
+        diagnostics: column_diagnostics,
+    } = column_tables::from_document(doc);
     tables.extend(column_tables);
     tables.extend(tables_of_blocks(doc, dbml::is_dbml_block, dbml::parse));
     tables.extend(tables_of_blocks(
@@ -91,6 +96,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         tables,
         relationships,
         indexes,
+        enums,
     };
     infer_references(&mut schema, &[]);
     (schema, diagnostics)

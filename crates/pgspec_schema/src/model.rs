@@ -18,6 +18,24 @@ pub struct DocSchema {
     /// Indexes a table of the document lists, in document order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<DocIndex>,
+    /// Lists of values under a heading that names them (`### order_status (ENUM)` over
+    /// `| Value | Description |`), in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<DocEnum>,
+}
+
+/// A list of values a Markdown table gives under a heading or bold line that names it: the
+/// labels of an enum type when a column uses that name as its type (or the title says enum).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DocEnum {
+    /// Lowercased, as the heading names it.
+    pub name: String,
+    /// The labels as written, in order.
+    pub values: Vec<String>,
+    /// The title says it is an enum (`ENUM`, `열거형`, `列挙型`, `枚举`).
+    pub declared: bool,
+    /// The name in the heading or bold line.
+    pub span: TextRange,
 }
 
 /// An index a Markdown table of the document lists (`| Index | Table | Columns | Type |`).
@@ -378,6 +396,7 @@ mod tests {
             ],
             relationships: vec![],
             indexes: vec![],
+            enums: vec![],
         };
         infer_references(&mut schema, &[]);
         let refs: Vec<Option<&str>> = schema.tables[0]
@@ -438,6 +457,7 @@ mod tests {
                 span: TextRange::default(),
             }],
             indexes: vec![],
+            enums: vec![],
         };
         let sql = [
             "customers",

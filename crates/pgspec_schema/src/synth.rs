@@ -22,6 +22,7 @@ use crate::text::TextRange;
 use super::model::{DocColumn, DocSchema, DocTable, SourceKind, StatedKey};
 
 mod columns;
+mod enums;
 mod findings;
 mod indexes;
 mod names;
@@ -222,6 +223,7 @@ pub fn synthesize(
     schema: &DocSchema,
     statements: Vec<Statement>,
 ) -> (Vec<Statement>, Synthesis, Vec<Diagnostic>) {
+    let statements = enums::with_listed_enums(doc, schema, statements);
     let (statements, synthesis, diagnostics) = synthesize_tables(doc, schema, statements);
     let statements = indexes::with_listed_indexes(doc, &schema.indexes, statements);
     (statements, synthesis, diagnostics)

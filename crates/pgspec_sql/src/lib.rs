@@ -306,7 +306,8 @@ impl Statement {
 /// Where a statement pgspec generated comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GeneratedFrom {
-    /// `erd`, `column-table`, `index-table`, `dbml`, `plantuml`, `prisma` or `prose`.
+    /// `erd`, `column-table`, `index-table`, `value-list`, `dbml`, `plantuml`, `prisma` or
+    /// `prose`.
     pub source_kind: String,
     /// The table (lowercase) the source describes.
     pub table: String,
@@ -328,6 +329,7 @@ impl GeneratedFrom {
             "erd" => "the ERD entity",
             "column-table" => "the column table",
             "index-table" => "the index table row for",
+            "value-list" => "the list of values",
             "prose" => "the column list",
             other => other,
         };

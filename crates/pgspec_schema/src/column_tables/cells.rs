@@ -106,6 +106,9 @@ pub(super) enum Role {
     IndexName,
     /// A constraint's name: the table lists constraints, not columns.
     ConstraintName,
+    /// A value of a list of values (`| Value | Description |` under `### order_status`): the
+    /// labels of an enum type, not columns.
+    Value,
     Other,
 }
 
@@ -205,6 +208,11 @@ pub(super) fn header_role(cell: &str) -> Role {
         | "nome da restrição" | "nom de la contrainte" | "constraint-name" | "имя ограничения" => {
             Role::ConstraintName
         }
+        "value" | "values" | "enum value" | "enum values" | "code" | "code value" | "값"
+        | "코드" | "코드값" | "코드 값" | "열거값" | "値" | "コード" | "コード値" | "区分値"
+        | "值" | "取值" | "枚举值" | "代码" | "代碼" | "valor" | "valores" | "valeur"
+        | "valeurs" | "wert" | "werte" | "valore" | "valori" | "значение" | "значения"
+        | "waarde" | "giá trị" | "değer" | "wartość" | "nilai" => Role::Value,
         _ => Role::Other,
     }
 }

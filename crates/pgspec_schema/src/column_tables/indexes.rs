@@ -210,7 +210,12 @@ mod tests {
     fn an_index_list_is_read_as_indexes_not_columns() {
         let text = "# Shop\n\n### orders\n\n| Column | Type | Notes |\n|---|---|---|\n| id | bigint | PK |\n| status | text | NOT NULL |\n\n| Index name | Columns | Type |\n|---|---|---|\n| orders_status_idx | `status` | GIN |\n| orders_pkey | id | Primary key |\n| orders_any | every column we filter on | B-Tree |\n";
         let (doc, _) = crate::document::read(text.as_bytes());
-        let (tables, indexes, diagnostics) = super::super::from_document(&doc);
+        let super::super::Reading {
+            tables,
+            indexes,
+            diagnostics,
+            ..
+        } = super::super::from_document(&doc);
         assert_eq!(tables.len(), 1);
         let columns: Vec<&str> = tables[0].columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(columns, ["id", "status"]);

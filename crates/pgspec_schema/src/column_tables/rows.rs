@@ -114,6 +114,7 @@ pub(super) fn row_column(
             | Role::Table
             | Role::IndexName
             | Role::ConstraintName
+            | Role::Value
             | Role::Other => {}
         }
     }

@@ -3,8 +3,8 @@ use crate::document::read;
 
 fn read_tables(text: &str) -> (Vec<DocTable>, Vec<Diagnostic>, String) {
     let (doc, _) = read(text.as_bytes());
-    let (tables, _, diagnostics) = from_document(&doc);
-    (tables, diagnostics, doc.text)
+    let reading = from_document(&doc);
+    (reading.tables, reading.diagnostics, doc.text)
 }
 
 fn at(text: &str, r: TextRange) -> &str {

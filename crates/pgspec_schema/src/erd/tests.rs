@@ -277,6 +277,7 @@ fn schema_view_lowercases_normalises_and_infers_targets() {
         tables,
         relationships: rels,
         indexes: Vec::new(),
+        enums: Vec::new(),
     };
     assert_eq!(schema.tables[1].columns[0].references, None);
     crate::infer_references(&mut schema, &[]);
