@@ -535,10 +535,20 @@ impl<'d> Reader<'d> {
     /// An index table: each readable row an index; a row that names no table or whose key
     /// parts are not SQL is reported (ERD002).
     fn index_table(&mut self, rows: &[Vec<Cell<'_>>], roles: &[Role], header_line: usize) {
+        // Without a table column: the table the heading names, else the column table read
+        // last (an `#### Indexes` list under the table's own section).
         let default_table = if roles.contains(&Role::Table) {
             None
         } else {
-            self.table_name(header_line).map(|(name, _)| name)
+            self.table_name(header_line)
+                .map(|(name, _)| name)
+                .or_else(|| {
+                    self.tables
+                        .iter()
+                        .rev()
+                        .find(|t| t.source == SourceKind::ColumnTable)
+                        .map(|t| t.name.clone())
+                })
         };
         for cells in rows {
             match index_row(cells, roles, default_table.as_deref()) {

@@ -229,6 +229,19 @@ mod tests {
         assert!(row.contains("orders_any"), "{row}");
     }
 
+    /// An index list under a subheading of its own (`#### インデックス`) belongs to the column
+    /// table read last.
+    #[test]
+    fn an_index_list_under_its_own_subheading_belongs_to_the_table_above() {
+        let text = "# 設計書\n\n### members テーブル\n\n| 物理名 | データ型 | 備考 |\n|---|---|---|\n| id | bigint | 主キー |\n| email | text | |\n\n#### インデックス\n\n| インデックス名 | カラム | 種別 |\n|---|---|---|\n| idx_members_email | email | UNIQUE |\n";
+        let (doc, _) = crate::document::read(text.as_bytes());
+        let reading = super::super::from_document(&doc);
+        assert_eq!(reading.indexes.len(), 1, "{:?}", reading.diagnostics);
+        assert_eq!(reading.indexes[0].table, "members");
+        assert!(reading.indexes[0].unique);
+        assert_eq!(reading.tables.len(), 1);
+    }
+
     #[test]
     fn key_parts_split_outside_parentheses() {
         assert_eq!(
