@@ -332,7 +332,10 @@ impl Cluster {
         let run_as = RunAs::detect()?;
         let cluster = Cluster::new(layout, bins, run_as, false);
         let layout = &cluster.layout;
-        if layout.initialized() && layout.pid_file().is_file() && cluster.ping().is_ok() {
+        if layout.initialized()
+            && layout.pid_file().is_file()
+            && (cluster.announces_ready() || cluster.ping().is_ok())
+        {
             return Ok(cluster);
         }
         prepare_root(&layout.root, &cluster.run_as, false)?;
@@ -480,6 +483,26 @@ impl Cluster {
     /// Whether this server knows `client_connection_check_interval` (PostgreSQL 14+).
     fn check_interval(&self) -> bool {
         self.bins.major().parse::<u32>().is_ok_and(|m| m >= 14)
+    }
+
+    /// Whether the server says it runs and accepts connections, without a connection (which
+    /// costs every command a backend): its pid file names a live `postgres` process and says
+    /// `ready` (as `pg_ctl` reads it), and its socket is there. A server that is gone or
+    /// starting fails one of them and is pinged, then (re)started as before.
+    fn announces_ready(&self) -> bool {
+        let Ok(text) = std::fs::read_to_string(self.layout.pid_file()) else {
+            return false;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let Some(pid) = lines.first().and_then(|l| l.trim().parse::<u32>().ok()) else {
+            return false;
+        };
+        // The 8th line is the postmaster's status (`ready   `, `starting`, `stopping`).
+        let ready = lines.get(7).is_some_and(|l| l.trim() == "ready");
+        let postgres = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|cmd| cmd.windows(8).any(|w| w == b"postgres"));
+        let socket = self.socket_dir.join(format!(".s.PGSQL.{}", self.port));
+        ready && postgres && socket.exists()
     }
 
     /// Connect once (to `postgres`) and close.

@@ -94,6 +94,34 @@ pub(super) fn ensure_initializes_reuses_stops_and_destroys() {
     let restart = started.elapsed();
     cluster.stop().expect("stop");
 
+    // What a server killed with its files in place leaves: a pid file that says `ready` for a
+    // process that is gone, and its socket file. pgspec does not take it for a running server
+    // (it reads the pid file instead of connecting when it can): it starts the server again.
+    let data = root.join(format!("pg{}/data", bins.major()));
+    let mut ended = std::process::Command::new("true").spawn().expect("spawn");
+    let gone = ended.id();
+    ended.wait().expect("wait");
+    let socket_dir = root.join(format!("pg{}/run", bins.major()));
+    std::fs::write(
+        data.join("postmaster.pid"),
+        format!(
+            "{gone}\n{}\n1\n5432\n{}\n\n  0  0\nready   \n",
+            data.display(),
+            socket_dir.display()
+        ),
+    )
+    .expect("stale pid file");
+    std::fs::write(socket_dir.join(".s.PGSQL.5432"), "").expect("stale socket file");
+    let cluster = Cluster::ensure(&root, &bins).expect("starts over the stale files");
+    let server = Server::Embedded(cluster);
+    scratch(&server)
+        .drop_now()
+        .expect("a database on the started server");
+    let Server::Embedded(cluster) = server else {
+        unreachable!()
+    };
+    cluster.stop().expect("stop");
+
     // A server that cannot start: the error carries the end of the server log.
     let conf = root.join(format!("pg{}/data/postgresql.conf", bins.major()));
     let original = std::fs::read_to_string(&conf).expect("read conf");
