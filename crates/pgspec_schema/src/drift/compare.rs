@@ -23,6 +23,14 @@ pub(super) fn types_agree(doc_raw: &str, doc_type: &str, sql: &str) -> bool {
         "smallserial" => "smallint",
         other => other,
     };
+    // The catalog names a type outside pg_catalog with its schema (`public.citext`); a
+    // description that names none means the type wherever it lives.
+    let sql = match sql.split_once('.') {
+        Some((schema, name)) if !doc_type.contains('.') && !schema.contains(['(', ' ', '"']) => {
+            name
+        }
+        _ => sql,
+    };
     if doc_type == sql {
         return true;
     }

@@ -25,6 +25,10 @@ fn types_agree_up_to_what_the_description_says() {
     assert!(!agree("text[]", "text"));
     assert!(agree("string[]", "text[]"));
     assert!(!agree("int", "bigint"));
+    // An extension's type, named with its schema by the catalog.
+    assert!(agree("string", "public.citext"));
+    assert!(agree("citext", "public.citext"));
+    assert!(!agree("text", "public.citext"));
 }
 
 #[test]
