@@ -11,6 +11,11 @@ need=()
 # PostGIS: design documents of anything with a map (stores, deliveries) create it; a document
 # that does is then built for real, not refused as an unavailable extension.
 [ -e /usr/lib/postgresql/15/lib/postgis-3.so ] || need+=(postgresql-15-postgis-3)
+# The other extensions Debian packages for PostgreSQL 15 that design documents use: pg_partman
+# (partition maintenance), hypopg (hypothetical indexes), pgTAP (tests written in SQL).
+[ -e /usr/lib/postgresql/15/lib/pg_partman_bgw.so ] || need+=(postgresql-15-partman)
+[ -e /usr/lib/postgresql/15/lib/hypopg.so ] || need+=(postgresql-15-hypopg)
+[ -e /usr/share/postgresql/15/extension/pgtap.control ] || need+=(postgresql-15-pgtap)
 # bindgen (pg_query's build) needs libclang.so itself; libclang-cpp alone is not enough.
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)

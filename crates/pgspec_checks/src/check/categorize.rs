@@ -250,7 +250,8 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         let help = match (known, &created) {
             (Some((_, note)), _) => (*note).to_string(),
             (None, Some(name)) => format!(
-                "the extension `{name}` is not installed on this server; install its package (on Debian usually `postgresql-15-{name}`) or remove the dependency"
+                "the extension `{name}` is not installed on this server; install its package (on Debian `{}`) or remove the dependency",
+                debian_package(name)
             ),
             (None, None) => "the extension is not installed on this server; install its package or remove the dependency".into(),
         };
@@ -668,6 +669,23 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
             verdict.help
         ),
     }
+}
+
+/// The Debian package (PGDG naming, PostgreSQL 15) that installs extension `name`: most are
+/// `postgresql-15-<name>`, a few are named otherwise.
+fn debian_package(name: &str) -> String {
+    let package = match name {
+        "pg_partman" => "partman",
+        "pg_cron" => "cron",
+        "plpgsql_check" => "plpgsql-check",
+        "postgis" | "postgis_topology" | "postgis_raster" => "postgis-3",
+        "vector" => "pgvector",
+        "pg_repack" => "repack",
+        "pg_hint_plan" => "pg-hint-plan",
+        "timescaledb" => "timescaledb",
+        other => other,
+    };
+    format!("postgresql-15-{package}")
 }
 
 #[cfg(test)]

@@ -70,3 +70,19 @@ fn missing_names_reads_quoted_and_function_names() {
     );
     assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());
 }
+
+#[test]
+fn a_missing_extension_names_the_debian_package_that_installs_it() {
+    let (_, s) = super::super::rewrites::tests::stmt("CREATE EXTENSION pg_repack");
+    let v = categorize(
+        &s,
+        &err("58P01", "extension \"pg_repack\" is not available"),
+    );
+    assert_eq!(v.category, Category::MissingExtension);
+    assert!(v.help.contains("`postgresql-15-repack`"), "{}", v.help);
+    assert_eq!(debian_package("pg_partman"), "postgresql-15-partman");
+    assert_eq!(
+        debian_package("pg_stat_kcache"),
+        "postgresql-15-pg_stat_kcache"
+    );
+}
