@@ -2,12 +2,39 @@
 //! today's rows and no DEFAULT partition: every INSERT of a current row fails ("no partition of
 //! relation found for row"). A table whose partitions cover today but that has no DEFAULT
 //! partition is reported at Info: inserts start failing when time passes the last partition.
+//! A table the document hands to pg_partman (`partman.create_parent`) is partman's to cover.
 
 use super::Context;
 use crate::diagnostics::Severity;
 use crate::lint::{diagnostic, Rule};
 use crate::postgres::catalog::PartitionStrategy;
-use crate::sql::ObjectKind;
+use crate::sql::ast::{self, pb, NodeEnum, NodeRef};
+use crate::sql::{ObjectKind, Statement};
+
+/// Whether a statement hands the table to pg_partman (`partman.create_parent('public.events',
+/// …)`), which makes its partitions ahead of time (and a DEFAULT one) when it runs: the table's
+/// coverage is then partman's, not the document's partitions'.
+fn maintained_by_partman(statements: &[Statement], schema: &str, table: &str) -> bool {
+    let named = |written: &str| {
+        let written = written.to_lowercase();
+        written == table || written == format!("{schema}.{table}")
+    };
+    statements
+        .iter()
+        .filter_map(Statement::first_node)
+        .any(|root| {
+            ast::walk(root.to_ref()).into_iter().any(|node| {
+                let NodeRef::FuncCall(call) = node else {
+                    return false;
+                };
+                ast::names(&call.funcname).last() == Some(&"create_parent")
+                    && call.args.first().is_some_and(|arg| {
+                        matches!(&arg.node, Some(NodeEnum::AConst(c))
+                        if matches!(&c.val, Some(pb::a_const::Val::Sval(s)) if named(&s.sval)))
+                    })
+            })
+        })
+}
 
 /// `FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')` → the two quoted values.
 fn range_bounds(bound: &str) -> Option<(String, String)> {
@@ -36,6 +63,9 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             continue;
         };
         let table = parent.name.clone();
+        if maintained_by_partman(ctx.statements, &parent.schema, &table) {
+            continue;
+        }
         // The first key column's type.
         let key_type = partitioning
             .columns
