@@ -303,30 +303,8 @@ CREATE INDEX idx_coupons_code ON coupons (code);
 #[test]
 fn an_index_list_builds_its_indexes_and_a_check_cell_its_check() {
     let _guard = seed_lock();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("indexes.md");
-    std::fs::write(&path, INDEX_LIST).expect("write");
-    let url = shared_cluster().url("postgres");
     let name = "pgspec_generated_index_list";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
-        .args([
-            "up",
-            "--recreate",
-            "--format",
-            "json",
-            "--db",
-            &url,
-            "--name",
-            name,
-        ])
-        .arg(&path)
-        .output()
-        .expect("run pgspec");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let summary = &json["documents"][0]["summary"];
-    assert_eq!(summary["failed"], 0, "{summary}");
-    let server = Server::Url(url);
+    let server = up_without_failures(INDEX_LIST, name);
     let mut client = crate::data_client(&server, name);
     let text = |client: &mut ::postgres::Client, sql: &str| -> Vec<String> {
         client
@@ -422,30 +400,8 @@ CREATE TABLE deliveries (id bigint PRIMARY KEY, state delivery_state NOT NULL DE
 #[test]
 fn a_list_of_values_a_column_uses_as_its_type_becomes_that_enum() {
     let _guard = seed_lock();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("values.md");
-    std::fs::write(&path, VALUE_LISTS).expect("write");
-    let url = shared_cluster().url("postgres");
     let name = "pgspec_generated_value_lists";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
-        .args([
-            "up",
-            "--recreate",
-            "--format",
-            "json",
-            "--db",
-            &url,
-            "--name",
-            name,
-        ])
-        .arg(&path)
-        .output()
-        .expect("run pgspec");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let summary = &json["documents"][0]["summary"];
-    assert_eq!(summary["failed"], 0, "{summary}");
-    let server = Server::Url(url);
+    let server = up_without_failures(VALUE_LISTS, name);
     let mut client = crate::data_client(&server, name);
     let labels: Vec<String> = client
         .query(
@@ -473,4 +429,32 @@ fn a_list_of_values_a_column_uses_as_its_type_becomes_that_enum() {
     assert_eq!(kind, "vehicle_kind");
     drop(client);
     pgspec::up::down(&server, name).expect("down");
+}
+
+/// `pgspec up --recreate` of `text` into database `name` on the test cluster: it succeeds and
+/// no statement fails. The server it ran on.
+fn up_without_failures(text: &str, name: &str) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("doc.md");
+    std::fs::write(&path, text).expect("write");
+    let url = shared_cluster().url("postgres");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args([
+            "up",
+            "--recreate",
+            "--format",
+            "json",
+            "--db",
+            &url,
+            "--name",
+            name,
+        ])
+        .arg(&path)
+        .output()
+        .expect("run pgspec");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = &json["documents"][0]["summary"];
+    assert_eq!(summary["failed"], 0, "{summary}");
+    Server::Url(url)
 }

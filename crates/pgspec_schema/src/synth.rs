@@ -206,6 +206,28 @@ fn type_creators(statements: &[Statement]) -> HashMap<String, usize> {
     out
 }
 
+/// `statements` with each of `inserts` (`at`, order, statement) placed before original
+/// statement `at` (at the end when `at` is past the last), in (`at`, order) order, renumbered.
+fn with_inserted(
+    statements: Vec<Statement>,
+    mut inserts: Vec<(usize, usize, Statement)>,
+) -> Vec<Statement> {
+    inserts.sort_by_key(|(at, order, _)| (*at, *order));
+    let mut out = Vec::with_capacity(statements.len() + inserts.len());
+    let mut inserts = inserts.into_iter().peekable();
+    for (i, s) in statements.into_iter().enumerate() {
+        while let Some((_, _, stmt)) = inserts.next_if(|(at, _, _)| *at <= i) {
+            out.push(stmt);
+        }
+        out.push(s);
+    }
+    out.extend(inserts.map(|(_, _, stmt)| stmt));
+    for (i, s) in out.iter_mut().enumerate() {
+        s.index = i;
+    }
+    out
+}
+
 /// A statement to insert: before original statement `at`, in `phase` order, then creation
 /// order.
 struct Pending {

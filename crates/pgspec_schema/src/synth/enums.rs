@@ -9,7 +9,7 @@ use crate::model::{DocEnum, DocSchema};
 use crate::sql::quote::quote_literal;
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement};
 
-use super::quote;
+use super::{quote, with_inserted};
 
 /// `statements` with the listed enum types inserted, renumbered.
 pub(super) fn with_listed_enums(
@@ -53,20 +53,7 @@ pub(super) fn with_listed_enums(
         };
         inserts.push((at, seq, generated_statement(text, e.span, from)));
     }
-    inserts.sort_by_key(|(at, seq, _)| (*at, *seq));
-    let mut out = Vec::with_capacity(n + inserts.len());
-    let mut inserts = inserts.into_iter().peekable();
-    for (i, s) in statements.into_iter().enumerate() {
-        while let Some((_, _, stmt)) = inserts.next_if(|(at, _, _)| *at <= i) {
-            out.push(stmt);
-        }
-        out.push(s);
-    }
-    out.extend(inserts.map(|(_, _, stmt)| stmt));
-    for (i, s) in out.iter_mut().enumerate() {
-        s.index = i;
-    }
-    out
+    with_inserted(statements, inserts)
 }
 
 /// Whether a statement creates a type (or a relation, whose row type it would clash with)

@@ -10,7 +10,7 @@ use crate::model::DocIndex;
 use crate::sql::ast::{self, NodeEnum};
 use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement};
 
-use super::{bare, quote, relation_creators};
+use super::{bare, quote, relation_creators, with_inserted};
 
 /// `statements` with the index tables' indexes inserted, renumbered.
 pub(super) fn with_listed_indexes(
@@ -53,20 +53,7 @@ pub(super) fn with_listed_indexes(
         let text = create_index(index, &quote(&index.table));
         inserts.push((at, seq, generated_statement(text, index.span, from)));
     }
-    inserts.sort_by_key(|(at, seq, _)| (*at, *seq));
-    let mut out = Vec::with_capacity(n + inserts.len());
-    let mut inserts = inserts.into_iter().peekable();
-    for (i, s) in statements.into_iter().enumerate() {
-        while let Some((_, _, stmt)) = inserts.next_if(|(at, _, _)| *at <= i) {
-            out.push(stmt);
-        }
-        out.push(s);
-    }
-    out.extend(inserts.map(|(_, _, stmt)| stmt));
-    for (i, s) in out.iter_mut().enumerate() {
-        s.index = i;
-    }
-    out
+    with_inserted(statements, inserts)
 }
 
 /// The table and plain column names of a `CREATE INDEX` (an expression counts as an empty
