@@ -89,6 +89,12 @@ fn loaded() -> (Catalog, Catalog) {
     let mut session = db.session().expect("session");
     let through_session = session.catalog().expect("catalog through the session");
     drop(session);
+    drop_every_kind(&server, admin, db);
+    (direct, through_session)
+}
+
+/// Drop the database that holds [`EVERY_KIND`] and the role it created (cluster-wide).
+fn drop_every_kind(server: &Server, mut admin: ::postgres::Client, db: ScratchDatabase) {
     admin
         .batch_execute("DROP OWNED BY catalog_reader_test")
         .expect("drop grants");
@@ -96,7 +102,6 @@ fn loaded() -> (Catalog, Catalog) {
     drop(db);
     let mut admin = server.admin_client("postgres").expect("admin");
     let _ = admin.batch_execute("DROP ROLE IF EXISTS catalog_reader_test");
-    (direct, through_session)
 }
 
 #[test]
@@ -493,13 +498,7 @@ fn a_catalog_warmed_before_the_document_applies_reads_what_a_fresh_one_reads() {
     assert_eq!(warm.tables.len(), 5, "{:?}", warm.tables);
     assert_eq!(warm, fresh);
     drop(session);
-    admin
-        .batch_execute("DROP OWNED BY catalog_reader_test")
-        .expect("drop grants");
-    drop(admin);
-    drop(db);
-    let mut admin = server.admin_client("postgres").expect("admin");
-    let _ = admin.batch_execute("DROP ROLE IF EXISTS catalog_reader_test");
+    drop_every_kind(&server, admin, db);
 }
 
 /// `text` without its `#[cfg(test)]` module (tests may hold catalog SQL as document text).
