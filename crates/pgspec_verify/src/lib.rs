@@ -17,6 +17,7 @@ pub mod calls;
 pub mod constraints;
 pub mod queries;
 pub mod rls;
+mod tap;
 
 use std::collections::HashMap;
 
@@ -281,7 +282,16 @@ pub fn verify_with_progress(
     let mut judged = Claims::new(progress);
     let found = queries::find(document, statements);
     judged.group(ClaimKind::Query);
-    queries::run(&mut app, &catalog, &found, &indexes, &line_of, &mut judged);
+    let tap = db.extensions.iter().any(|e| e.name == "pgtap");
+    queries::run(
+        &mut app,
+        &catalog,
+        &found,
+        &indexes,
+        tap,
+        &line_of,
+        &mut judged,
+    );
     let keyed = rls::keyed_tables(&mut admin);
     judged.group(ClaimKind::Rls);
     rls::run(

@@ -422,11 +422,15 @@ fn first_error(e: &crate::postgres::client::Error) -> (String, String) {
 
 /// Run every found query; the ones whose context names an index become `explain` claims.
 #[allow(clippy::too_many_lines)]
+/// `tap`: the database has pgTAP, whose test queries are judged by their TAP lines
+/// ([`crate::tap`]).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     app: &mut DocumentConnection<'_>,
     catalog: &Plan,
     queries: &[FoundQuery],
     catalog_indexes: &[String],
+    tap: bool,
     line_of: &dyn Fn(TextRange) -> u32,
     claims: &mut Claims<'_>,
 ) {
@@ -469,6 +473,13 @@ pub fn run(
             claims.push(claim);
             continue;
         }
+        if tap && crate::tap::bookkeeping(&query) {
+            claim.status = Status::Skipped;
+            claim.reason =
+                Some("pgTAP's bookkeeping of a whole run: pgspec runs each test on its own".into());
+            claims.push(claim);
+            continue;
+        }
         let tables = tables_of(catalog, &query);
         let (params, literals) = bindings(&query);
         let mut wanted: Vec<String> = params.iter().map(|(_, c)| c.clone()).collect();
@@ -505,6 +516,9 @@ pub fn run(
             };
             tick.next();
             let _ = tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()));
+            if tap {
+                crate::tap::begin(&mut tx);
+            }
             // Prepared statements outlive transactions; plans are cached, so each setting gets a
             // fresh PREPARE.
             let prepare = format!("DEALLOCATE ALL; PREPARE pgspec_verify_q AS {text}");
@@ -559,6 +573,13 @@ pub fn run(
                         .unwrap_or_default();
                     Ok(serde_json::from_str(&text).unwrap_or(Json::Null))
                 };
+            // pgTAP's test first, so its line is test 1 (EXPLAIN ANALYZE runs it again).
+            let tap_result = if tap {
+                tick.next();
+                crate::tap::judge(&mut tx, &exec)
+            } else {
+                None
+            };
             tick.next();
             let chosen = match explain(&mut tx, true) {
                 Ok(p) => p,
@@ -586,6 +607,22 @@ pub fn run(
                 "claimed_ms": pc.claimed_ms,
                 "plan": summarize(&chosen_nodes),
             });
+                if let Some((passed, lines)) = tap_result {
+                    if !passed {
+                        claim.status = Status::Fail;
+                        claim.reason = Some(
+                            lines
+                                .iter()
+                                .filter(|l| l.starts_with("not ok") || l.starts_with('#'))
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        );
+                    }
+                    if let Some(obj) = claim.evidence.as_object_mut() {
+                        obj.insert("tap".into(), json!(lines));
+                    }
+                }
             if kind == ClaimKind::Explain {
                 // "Usable": the named index serves the query once sequential scans and the
                 // other (non-constraint) indexes of its tables are out of the way — dropped inside
