@@ -15,16 +15,18 @@ pub(super) fn run(ctx: &mut Context<'_>) {
         .iter()
         .filter(|c| c.kind == ConstraintKind::ForeignKey && !c.on_partition && !c.inherited)
     {
+        // By attribute number: the index's keys are printed quoted where a name needs it
+        // (`"회원_아이디"`), the key's columns are not; an expression key (0) matches nothing.
         let covered = ctx.catalog.indexes.iter().any(|i| {
-            i.table_oid == fk.table_oid && i.keys.len() >= fk.columns.len() && {
-                let mut head: Vec<&String> = i.keys[..fk.columns.len()].iter().collect();
-                let mut cols: Vec<&String> = fk.columns.iter().collect();
-                head.sort();
-                cols.sort();
+            i.table_oid == fk.table_oid && i.attnums.len() >= fk.attnums.len() && {
+                let mut head: Vec<i16> = i.attnums[..fk.attnums.len()].to_vec();
+                let mut cols: Vec<i16> = fk.attnums.clone();
+                head.sort_unstable();
+                cols.sort_unstable();
                 head == cols
             }
         });
-        if covered || fk.columns.is_empty() {
+        if covered || fk.attnums.is_empty() {
             continue;
         }
         let table = fk.table.clone();
