@@ -196,6 +196,47 @@ fn forward_reference_applies_after_reordering_with_a_warning() {
     );
 }
 
+/// Sample data in the wrong order (children before their parents) applies after reordering,
+/// with a warning that names the INSERT of the rows it needs; data that references rows no
+/// statement inserts is still an error.
+#[test]
+fn rows_inserted_before_the_rows_they_reference_apply_after_reordering() {
+    let (doc, report) = check_text(&sql_doc(
+        "CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE books (id int PRIMARY KEY, author_id int NOT NULL REFERENCES authors(id));\n\
+         INSERT INTO books (id, author_id) VALUES (1, 1), (2, 2);\n\
+         INSERT INTO authors (id, name) VALUES (1, 'Herbert'), (2, 'Austen');\n\
+         INSERT INTO books (id, author_id) VALUES (3, 9);",
+    ));
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::ForwardReference)
+        .expect("forward reference reported");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.message,
+        format!(
+            "references rows that the statement at line {} inserts later",
+            line_of(&doc, "INSERT INTO authors")
+        )
+    );
+    assert_eq!(
+        doc.line_index.line(d.primary.range.start),
+        line_of(&doc, "VALUES (1, 1)")
+    );
+    let error = report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .expect("the orphan row is an error");
+    assert_eq!(
+        doc.line_index.line(error.primary.range.start),
+        line_of(&doc, "VALUES (3, 9)")
+    );
+}
+
 #[test]
 fn inline_index_and_not_partitioned_are_categorized() {
     let (_, report) = check_text(&sql_doc(

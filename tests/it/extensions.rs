@@ -74,7 +74,10 @@ fn pgtap_tests_are_claims_judged_by_their_tap_lines() {
     assert_eq!(status("no minors").0, Status::Pass);
     let (nullable, why) = status("col_not_null");
     assert_eq!(nullable, Status::Fail, "{why}");
-    assert!(why.starts_with("not ok 1 - Column members.age should be NOT NULL"), "{why}");
+    assert!(
+        why.starts_with("not ok 1 - Column members.age should be NOT NULL"),
+        "{why}"
+    );
     assert_eq!(status("plan(4)").0, Status::Skipped);
     assert_eq!(status("finish()").0, Status::Skipped);
     pgspec::up::down(&server, database).expect("down");

@@ -359,11 +359,18 @@ impl Engine<'_> {
 
     fn forward_reference(&self, i: usize, creator: Option<usize>) -> Diagnostic {
         let stmt = &self.statements[i];
+        // Sample data in the wrong order: rows that need rows a later INSERT makes.
+        let rows = creator.is_some_and(|j| {
+            self.statements[j].kind == crate::sql::StatementKind::Data
+                && stmt.kind == crate::sql::StatementKind::Data
+        });
         let (message, secondary) = match creator {
             Some(j) => {
                 let line = self.line_of(&self.statements[j]);
                 (
-                    if j > i {
+                    if rows {
+                        format!("references rows that the statement at line {line} inserts later")
+                    } else if j > i {
                         format!("uses an object defined later at line {line}")
                     } else {
                         format!(
@@ -372,7 +379,11 @@ impl Engine<'_> {
                     },
                     Some(Label::with_message(
                         self.first_line(&self.statements[j]),
-                        "defined here",
+                        if rows {
+                            "inserted here"
+                        } else {
+                            "defined here"
+                        },
                     )),
                 )
             }
@@ -387,7 +398,11 @@ impl Engine<'_> {
             message,
             self.first_line(stmt),
         )
-        .help("the statement applied after reordering; move the definition above its first use");
+        .help(if rows {
+            "the statement applied after reordering; move it below the INSERT of the rows it references"
+        } else {
+            "the statement applied after reordering; move the definition above its first use"
+        });
         d.secondary.extend(secondary);
         d.root = creator.map(|j| self.statements[j].range);
         d

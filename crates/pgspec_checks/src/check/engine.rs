@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostics::{Category, PgDetails};
 use crate::document::Document;
 use crate::postgres::{ApplySession, ClusterError, Outcome, PrivilegeCheck};
+use crate::sql::ast::NodeEnum;
 use crate::sql::safety::{PrivilegedOp, Safety};
 use crate::sql::{ObjectKind, Statement, StatementKind};
 
@@ -332,6 +333,19 @@ impl<'a> Engine<'a> {
             .copied()
             .filter(|&j| j != i)
             .max()
+            .or_else(|| {
+                // The rows it needed: the first insert into their table after it.
+                if err.sqlstate != "23503" {
+                    return None;
+                }
+                let table = err
+                    .detail
+                    .as_deref()
+                    .and_then(|d| categorize::quoted_names(d).into_iter().last())?
+                    .to_lowercase();
+                (i + 1..self.statements.len())
+                    .find(|&j| inserted_table(&self.statements[j]).is_some_and(|t| t == table))
+            })
     }
 
     /// Run statement `i` according to its kind; returns its new state.
@@ -475,13 +489,33 @@ impl<'a> Engine<'a> {
             .min()
     }
 
-    /// Whether the error names an object that a later statement creates (or a deferred one).
+    /// Whether the error names an object that a later statement creates (or a deferred one),
+    /// or rows that a later statement inserts ([`Self::later_rows`]).
     pub(super) fn is_forward_reference(&self, i: usize, err: &PgDetails) -> bool {
         categorize::missing_names(err).iter().any(|(_, name)| {
             self.creators.get(name).is_some_and(|cs| {
                 cs.iter()
                     .any(|&j| j > i || matches!(self.states[j], State::Deferred(_)))
             })
+        }) || self.later_rows(i, err).is_some()
+    }
+
+    /// For an INSERT or COPY whose foreign key found no row (`Key (author_id)=(1) is not
+    /// present in table "authors"`): a later (or deferred) INSERT or COPY into that table,
+    /// which the document's sample data puts after the rows that need it.
+    pub(super) fn later_rows(&self, i: usize, err: &PgDetails) -> Option<usize> {
+        if err.sqlstate != "23503" || inserted_table(&self.statements[i]).is_none() {
+            return None;
+        }
+        let table = err
+            .detail
+            .as_deref()
+            .filter(|d| d.contains("is not present in table"))
+            .and_then(|d| categorize::quoted_names(d).into_iter().last())?
+            .to_lowercase();
+        (0..self.statements.len()).find(|&j| {
+            (j > i || matches!(self.states[j], State::Deferred(_)))
+                && inserted_table(&self.statements[j]).is_some_and(|t| t == table)
         })
     }
 
@@ -555,5 +589,16 @@ impl<'a> Engine<'a> {
         }
         let verdict = categorize(&self.statements[i], &error);
         State::Failed(error, verdict)
+    }
+}
+
+/// The table an INSERT or COPY … FROM fills (lowercase, unqualified), from its tree.
+fn inserted_table(stmt: &Statement) -> Option<String> {
+    match stmt.first_node()? {
+        NodeEnum::InsertStmt(insert) => insert.relation.as_ref().map(|r| r.relname.to_lowercase()),
+        NodeEnum::CopyStmt(copy) if copy.is_from => {
+            copy.relation.as_ref().map(|r| r.relname.to_lowercase())
+        }
+        _ => None,
     }
 }
