@@ -72,6 +72,11 @@ pub fn plan(
     verdict: &Verdict,
     context: &FixContext,
 ) -> Option<FixPlan> {
+    // `cannot insert a non-DEFAULT value into column "id"`: ids given for an identity that is
+    // GENERATED ALWAYS.
+    if err.sqlstate == "428C9" {
+        return rewrites::identity_override(doc, stmt, err);
+    }
     match verdict.category {
         Category::MissingExtension => {
             let ext = verdict.extension.as_deref()?;

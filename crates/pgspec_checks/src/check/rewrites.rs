@@ -14,9 +14,11 @@ use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
 use crate::sql::quote::quote_ident;
 
 mod columns;
+mod identity;
 mod partitions;
 
 pub(super) use columns::*;
+pub(super) use identity::*;
 pub(super) use partitions::*;
 
 /// Whether `stmt` is what `tree` accepts of its (first) parsed statement; for text that does not

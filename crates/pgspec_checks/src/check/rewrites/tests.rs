@@ -169,3 +169,24 @@ fn predicate_after_include_is_dropped() {
         "CREATE INDEX idx_trend_time_score ON trending_keywords(\n  time_slot,\n  trend_score DESC\n) INCLUDE (keyword, category);"
     );
 }
+
+#[test]
+fn ids_given_for_an_identity_always_column_override_it_and_move_it_past() {
+    let (doc, s) = stmt("INSERT INTO shop.plans (id, code) VALUES (1, 'free'), (2, 'pro');");
+    let e = PgDetails {
+        sqlstate: "428C9".into(),
+        message: "cannot insert a non-DEFAULT value into column \"id\"".into(),
+        ..PgDetails::default()
+    };
+    let plan = identity_override(&doc, &s, &e).expect("a fix");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some("INSERT INTO shop.plans (id, code) OVERRIDING SYSTEM VALUE VALUES (1, 'free'), (2, 'pro');")
+    );
+    assert_eq!(
+        plan.after,
+        ["SELECT setval(pg_get_serial_sequence('shop.plans', 'id'), (SELECT max(id) FROM shop.plans))"]
+    );
+    let (doc, s) = stmt("INSERT INTO plans (id) OVERRIDING USER VALUE VALUES (1);");
+    assert!(identity_override(&doc, &s, &e).is_none());
+}
