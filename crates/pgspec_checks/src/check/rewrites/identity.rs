@@ -1,7 +1,8 @@
-//! Explicit values for a `GENERATED ALWAYS AS IDENTITY` column: sample data often gives the
-//! ids (`INSERT INTO plans (id, code) VALUES (1, 'free')`), which PostgreSQL refuses without
-//! `OVERRIDING SYSTEM VALUE`; and once it takes them, the identity must move past them or the
-//! next row without an id collides with the first one given.
+//! Two things documents write that PostgreSQL refuses though the intent is plain: explicit
+//! values for a `GENERATED ALWAYS AS IDENTITY` column (sample data often gives the ids), which
+//! need `OVERRIDING SYSTEM VALUE` and then the identity moved past them; and `IF NOT EXISTS`
+//! on objects PostgreSQL creates without one (`CREATE TYPE`, `CREATE POLICY`, `ADD
+//! CONSTRAINT`, …).
 
 use super::*;
 
@@ -60,4 +61,81 @@ pub(crate) fn identity_override(
     }
     plan.after.push(setval);
     Some(plan)
+}
+
+/// The objects PostgreSQL 15 creates without an `IF NOT EXISTS` clause, as the statement (or
+/// its ALTER TABLE action) starts: `CREATE TYPE IF NOT EXISTS x …` does not parse.
+const NO_IF_NOT_EXISTS: &[&[&str]] = &[
+    &["create", "type"],
+    &["create", "domain"],
+    &["create", "policy"],
+    &["create", "trigger"],
+    &["create", "constraint", "trigger"],
+    &["create", "rule"],
+    &["create", "publication"],
+    &["create", "event", "trigger"],
+    &["create", "operator"],
+    &["add", "constraint"],
+];
+
+/// `IF NOT EXISTS` where PostgreSQL has none (the parser stops at its `NOT`): taken out, since
+/// the scratch database has no such object yet; `CREATE TRIGGER IF NOT EXISTS` becomes
+/// `CREATE OR REPLACE TRIGGER` (PostgreSQL 14+), which a rerun tolerates too. Decided on the
+/// words before the clause: the statement has no tree.
+pub(crate) fn unsupported_if_not_exists(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Option<FixPlan> {
+    if !err.message.ends_with("at or near \"NOT\"") {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let words: Vec<(usize, &str)> = lower
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize, w))
+        .collect();
+    for at in 0..words.len() {
+        let rest = &words[at..];
+        for head in NO_IF_NOT_EXISTS {
+            let n = head.len();
+            let matches_head = rest.len() > n + 2
+                && rest[..n].iter().map(|(_, w)| *w).eq(head.iter().copied())
+                && rest[n].1 == "if"
+                && rest[n + 1].1 == "not"
+                && rest[n + 2].1 == "exists";
+            if !matches_head {
+                continue;
+            }
+            let clause = rest[n].0..rest[n + 2].0 + "exists".len();
+            let end = skip_ws(&lower, clause.end);
+            let trigger = head == &["create", "trigger"];
+            let (range, replacement, title) = if trigger {
+                (
+                    rest[0].0..end,
+                    "CREATE OR REPLACE TRIGGER ".to_string(),
+                    "PostgreSQL has no CREATE TRIGGER IF NOT EXISTS: CREATE OR REPLACE TRIGGER"
+                        .to_string(),
+                )
+            } else {
+                (
+                    clause.start..end,
+                    String::new(),
+                    format!(
+                        "PostgreSQL has no `{} IF NOT EXISTS`: the clause goes (the object does not exist yet)",
+                        head.join(" ").to_uppercase()
+                    ),
+                )
+            };
+            return Some(edit_plan(
+                doc,
+                stmt,
+                title,
+                Applicability::Safe,
+                vec![(range, replacement)],
+            ));
+        }
+    }
+    None
 }

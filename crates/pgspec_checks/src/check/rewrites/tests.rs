@@ -190,3 +190,28 @@ fn ids_given_for_an_identity_always_column_override_it_and_move_it_past() {
     let (doc, s) = stmt("INSERT INTO plans (id) OVERRIDING USER VALUE VALUES (1);");
     assert!(identity_override(&doc, &s, &e).is_none());
 }
+
+#[test]
+fn if_not_exists_where_postgresql_has_none_goes() {
+    let e = err("syntax error at or near \"NOT\"");
+    let (doc, s) = stmt("CREATE TYPE IF NOT EXISTS mood AS ENUM ('sad', 'ok');");
+    assert_eq!(
+        fixed(unsupported_if_not_exists(&doc, &s, &e)),
+        "CREATE TYPE mood AS ENUM ('sad', 'ok');"
+    );
+    let (doc, s) = stmt("ALTER TABLE t ADD CONSTRAINT IF NOT EXISTS c CHECK (x > 0);");
+    assert_eq!(
+        fixed(unsupported_if_not_exists(&doc, &s, &e)),
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0);"
+    );
+    let (doc, s) = stmt(
+        "CREATE TRIGGER IF NOT EXISTS t BEFORE UPDATE ON x FOR EACH ROW EXECUTE FUNCTION f();",
+    );
+    assert_eq!(
+        fixed(unsupported_if_not_exists(&doc, &s, &e)),
+        "CREATE OR REPLACE TRIGGER t BEFORE UPDATE ON x FOR EACH ROW EXECUTE FUNCTION f();"
+    );
+    // Another syntax error, or a clause PostgreSQL has: nothing.
+    let (doc, s) = stmt("CREATE TABLE IF NOT EXISTS t (a int NOT NUL);");
+    assert!(unsupported_if_not_exists(&doc, &s, &err("syntax error at or near \"NUL\"")).is_none());
+}
