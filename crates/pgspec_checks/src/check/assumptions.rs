@@ -49,6 +49,9 @@ impl Engine<'_> {
             Category::InvalidDefinition if err.message.contains("multiple primary keys") => {
                 rewrites::second_primary_key_unique(self.doc, stmt)
             }
+            _ if err.message == "cannot use subquery in check constraint" => {
+                rewrites::check_with_subquery_left_out(self.doc, stmt)
+            }
             Category::NotPartitioned => rewrites::partition_as_plain_table(self.doc, stmt),
             Category::MissingExtension if verdict.extension.as_deref() == Some("vector") => {
                 standins::pgvector(self.doc, stmt)

@@ -443,6 +443,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "no statement of the document creates this object".into(),
         );
     }
+    if err.message == "cannot use subquery in check constraint" {
+        return verdict(
+            Category::InvalidDefinition,
+            "a CHECK sees only its own row: enforce a rule over other rows with a trigger (BEFORE INSERT OR UPDATE) that looks them up, or with a foreign key".into(),
+        );
+    }
     if err.sqlstate == "428C9" {
         return verdict(
             Category::InvalidDefinition,

@@ -272,3 +272,65 @@ pub(in crate::check) fn renamed_column(
         edits,
     ))
 }
+
+/// A CHECK that reads other rows with a subquery (`CHECK (qty <= (SELECT stock FROM …))`),
+/// which PostgreSQL refuses: each such CHECK of the CREATE TABLE or ALTER TABLE is left out,
+/// so the table is built and what uses it is checked; the rule it states needs a trigger.
+/// Found on the tree (a CHECK constraint whose expression holds a sublink), cut from the text
+/// at the constraint's position (with its `CONSTRAINT name` and a comma before it, if any).
+pub(in crate::check) fn check_with_subquery_left_out(
+    doc: &Document,
+    stmt: &Statement,
+) -> Option<FixPlan> {
+    let root = stmt.first_node()?;
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let mut edits = Vec::new();
+    for node in crate::sql::ast::walk(root.to_ref()) {
+        let crate::sql::ast::NodeRef::Constraint(c) = node else {
+            continue;
+        };
+        if c.contype != pb::ConstrType::ConstrCheck as i32 {
+            continue;
+        }
+        let has_sublink = c
+            .raw_expr
+            .as_deref()
+            .and_then(|e| e.node.as_ref())
+            .is_some_and(|e| {
+                crate::sql::ast::walk(e.to_ref())
+                    .into_iter()
+                    .any(|n| matches!(n, crate::sql::ast::NodeRef::SubLink(_)))
+            });
+        let Ok(start) = usize::try_from(c.location) else {
+            continue;
+        };
+        if !has_sublink {
+            continue;
+        }
+        let check = start + lower.get(start..)?.find("check")?;
+        let open = skip_ws(&lower, check + "check".len());
+        if !lower[open..].starts_with('(') {
+            continue;
+        }
+        let end = matching_paren(&masked, open)? + 1;
+        // A table constraint takes the comma before it along; a column's CHECK the space.
+        let before = lower[..start].trim_end();
+        let from = if before.ends_with(',') {
+            before.len() - 1
+        } else {
+            before.len()
+        };
+        edits.push((from..end, String::new()));
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "assume the CHECK that reads other rows is left out: a CHECK sees only its own row, so the rule it states needs a trigger (BEFORE INSERT OR UPDATE) that looks the other rows up".into(),
+        Applicability::Assumption,
+        edits,
+    ))
+}

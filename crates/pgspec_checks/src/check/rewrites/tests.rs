@@ -215,3 +215,16 @@ fn if_not_exists_where_postgresql_has_none_goes() {
     let (doc, s) = stmt("CREATE TABLE IF NOT EXISTS t (a int NOT NUL);");
     assert!(unsupported_if_not_exists(&doc, &s, &err("syntax error at or near \"NUL\"")).is_none());
 }
+
+#[test]
+fn a_check_with_a_subquery_is_left_out_with_its_comma() {
+    let (doc, s) = stmt(
+        "CREATE TABLE o (id int, qty int CHECK (qty <= (SELECT 5)), n int, CONSTRAINT c CHECK (n > (SELECT count(*) FROM p)), CHECK (n > 0));",
+    );
+    assert_eq!(
+        fixed(check_with_subquery_left_out(&doc, &s)),
+        "CREATE TABLE o (id int, qty int, n int, CHECK (n > 0));"
+    );
+    let (doc, s) = stmt("CREATE TABLE o (n int CHECK (n > 0));");
+    assert!(check_with_subquery_left_out(&doc, &s).is_none());
+}
