@@ -30,7 +30,8 @@ pub struct Loaded {
     pub seconds: f64,
     pub copy_batches: u64,
     pub insert_batches: u64,
-    /// Rows the server rejected, by constraint (or message when it names none).
+    /// Rows the server rejected, by constraint (else the routine that raised the error, else
+    /// the message).
     pub rejected: HashMap<String, u64>,
     /// The first server message per rejecting constraint.
     pub messages: HashMap<String, String>,
@@ -262,6 +263,23 @@ fn chunk_rows(gen: &Generator<'_>) -> usize {
     (30_000 / gen.supplied.len().max(1)).clamp(1, 500)
 }
 
+/// What a rejection is counted under: the constraint the server names; else the routine that
+/// raised the error (a trigger function's `RAISE` names the row in its message, so counting by
+/// message would make one finding per row); else the message.
+fn rejection_key(constraint: Option<&str>, context: Option<&str>, message: &str) -> String {
+    if let Some(c) = constraint {
+        return c.to_string();
+    }
+    // The innermost frame of the context: `PL/pgSQL function f(integer) line 3 at RAISE`,
+    // `SQL function "f" statement 1`.
+    let routine = context.and_then(|w| w.lines().next()).and_then(|frame| {
+        let rest = frame.split_once(" function ")?.1;
+        let end = rest.find(" line ").or_else(|| rest.find(" statement "))?;
+        Some(rest[..end].trim_matches('"').to_string())
+    });
+    routine.unwrap_or_else(|| message.to_string())
+}
+
 /// INSERT `rows` in chunks; rows of a failing chunk one by one, each rejected row
 /// regenerated up to `ROW_RETRIES` times. Returns the rows that went in.
 fn insert_rows(
@@ -316,8 +334,7 @@ fn insert_rows(
                         drop(sp);
                         let (key, message) = match e.as_db_error() {
                             Some(db) => (
-                                db.constraint()
-                                    .map_or_else(|| db.message().to_string(), str::to_string),
+                                rejection_key(db.constraint(), db.where_(), db.message()),
                                 db.message().to_string(),
                             ),
                             None => return Err(e),
@@ -344,4 +361,37 @@ fn insert_rows(
     tick.next();
     tx.commit()?;
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejection_key;
+
+    #[test]
+    fn rejections_without_a_constraint_count_under_the_routine_that_raised_them() {
+        let plpgsql = Some("PL/pgSQL function appointments_weekday() line 3 at RAISE");
+        // Two rows, two messages (the trigger names the row): one key.
+        let a = rejection_key(
+            None,
+            plpgsql,
+            "土日は予約できません: [\"2026-07-26 08:00:00\",…)",
+        );
+        let b = rejection_key(
+            None,
+            plpgsql,
+            "土日は予約できません: [\"2026-07-25 10:00:00\",…)",
+        );
+        assert_eq!(a, "appointments_weekday()");
+        assert_eq!(a, b);
+        assert_eq!(
+            rejection_key(None, Some("SQL function \"guard\" statement 1"), "no"),
+            "guard"
+        );
+        // A constraint the server names wins; no context leaves the message.
+        assert_eq!(
+            rejection_key(Some("orders_total_check"), plpgsql, "x"),
+            "orders_total_check"
+        );
+        assert_eq!(rejection_key(None, None, "boom"), "boom");
+    }
 }
