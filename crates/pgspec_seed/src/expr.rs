@@ -255,6 +255,7 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
                     (V::Str(p), V::Str(q)) => V::Str(p + &q),
                     _ => V::Unknown,
                 },
+                "?" | "?|" | "?&" | "->" | "->>" => json_op(op, &x, &y),
                 "<@" | "@>" => match (x, y) {
                     (V::Arr(p), V::Arr(q)) => {
                         let (small, big) = if op == "<@" { (p, q) } else { (q, p) };
@@ -330,6 +331,11 @@ pub struct Hints {
     pub le: Vec<(usize, bool)>,
     /// `self = expression over other columns`.
     pub equals: Option<Expr>,
+    /// JSON column: the kind `json(b)_typeof` must give (`object`, `array`, …).
+    pub json_kind: Option<String>,
+    /// JSON column: keys it must have (`? 'k'`, `?& array[…]`, `->> 'k' IS NOT NULL`), each
+    /// with the kind its value must be (`jsonb_typeof(col -> 'k') = 'number'`).
+    pub json_keys: Vec<(String, Option<String>)>,
 }
 
 fn strip(e: &Expr) -> &Expr {
@@ -403,7 +409,93 @@ pub fn hints(checks: &[&Expr], ncols: usize) -> Vec<Hints> {
     out
 }
 
+/// `col -> 'k'` / `col ->> 'k'`: the column and the key.
+fn json_member(e: &Expr) -> Option<(usize, String)> {
+    match strip(e) {
+        Expr::Op(op, a, k) if op == "->" || op == "->>" => match (strip(a), literal(k)) {
+            (Expr::Col(i), Some(V::Str(k))) => Some((*i, k)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn require_key(h: &mut Hints, key: String, kind: Option<String>) {
+    match h.json_keys.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => {
+            if kind.is_some() {
+                entry.1 = kind;
+            }
+        }
+        None => h.json_keys.push((key, kind)),
+    }
+}
+
+/// JSON hints: `col ? 'k'`, `col ?& array[…]`, `col ?| array[…]`, `jsonb_typeof(col) = 'object'`,
+/// `jsonb_typeof(col -> 'k') = 'number'`. Whether `c` was one.
+fn json_hint(c: &Expr, out: &mut [Hints]) -> bool {
+    match c {
+        Expr::IsNull(a, true) => match json_member(a) {
+            Some((i, k)) => {
+                require_key(&mut out[i], k, None);
+                true
+            }
+            None => false,
+        },
+        Expr::Op(op, a, b) if op == "?" || op == "?&" || op == "?|" => {
+            let Expr::Col(i) = strip(a) else {
+                return false;
+            };
+            let keys: Vec<String> = match strip(b) {
+                Expr::Array(items) => items
+                    .iter()
+                    .filter_map(|x| match literal(x) {
+                        Some(V::Str(k)) => Some(k),
+                        _ => None,
+                    })
+                    .collect(),
+                other => match literal(other) {
+                    Some(V::Str(k)) => vec![k],
+                    _ => Vec::new(),
+                },
+            };
+            // `?|` needs one of them: the first will do.
+            let take = if op == "?|" { 1 } else { keys.len() };
+            for k in keys.into_iter().take(take) {
+                require_key(&mut out[*i], k, None);
+            }
+            true
+        }
+        Expr::Op(op, a, b) if op == "=" => {
+            let (f, kind) = match (strip(a), literal(b), strip(b), literal(a)) {
+                (Expr::Func(f, args), Some(V::Str(k)), _, _)
+                | (_, _, Expr::Func(f, args), Some(V::Str(k)))
+                    if (f == "jsonb_typeof" || f == "json_typeof") && args.len() == 1 =>
+                {
+                    (&args[0], k)
+                }
+                _ => return false,
+            };
+            if let Expr::Col(i) = strip(f) {
+                out[*i].json_kind = Some(kind);
+            } else if let Some((i, k)) = json_member(f) {
+                if out[i].json_kind.is_none() {
+                    out[i].json_kind = Some("object".into());
+                }
+                require_key(&mut out[i], k, Some(kind));
+            } else {
+                return false;
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 fn hint_one(c: &Expr, out: &mut [Hints]) {
+    if json_hint(c, out) {
+        return;
+    }
     match c {
         Expr::And(items) => items.iter().for_each(|i| hint_one(i, out)),
         Expr::IsNull(a, true) => {
@@ -519,6 +611,49 @@ fn hint_one(c: &Expr, out: &mut [Hints]) {
     }
 }
 
+/// `?`, `?|`, `?&`, `->`, `->>` on JSON text (the member as JSON text for `->`, as its text
+/// for `->>`).
+fn json_op(op: &str, x: &V, y: &V) -> V {
+    let V::Str(doc) = x else { return V::Unknown };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(doc) else {
+        return V::Unknown;
+    };
+    let has = |k: &V| match (k, &doc) {
+        (V::Str(k), serde_json::Value::Object(m)) => Some(m.contains_key(k)),
+        (V::Str(k), serde_json::Value::Array(a)) => Some(a.iter().any(|e| e.as_str() == Some(k))),
+        (V::Str(_), _) => Some(false),
+        _ => None,
+    };
+    match (op, y) {
+        ("?", k) => has(k).map_or(V::Unknown, V::Bool),
+        ("?|" | "?&", V::Arr(keys)) => {
+            let found: Option<Vec<bool>> = keys.iter().map(has).collect();
+            found.map_or(V::Unknown, |f| {
+                V::Bool(if op == "?|" {
+                    f.iter().any(|b| *b)
+                } else {
+                    f.iter().all(|b| *b)
+                })
+            })
+        }
+        ("->" | "->>", k) => {
+            let member = match (k, &doc) {
+                (V::Str(k), serde_json::Value::Object(m)) => m.get(k),
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                (V::Num(n), serde_json::Value::Array(a)) if *n >= 0.0 => a.get(*n as usize),
+                _ => return V::Unknown,
+            };
+            match member {
+                None | Some(serde_json::Value::Null) if op == "->>" => V::Null,
+                None => V::Null,
+                Some(serde_json::Value::String(s)) if op == "->>" => V::Str(s.clone()),
+                Some(v) => V::Str(v.to_string()),
+            }
+        }
+        _ => V::Unknown,
+    }
+}
+
 fn is_len(f: &str) -> bool {
     matches!(f, "length" | "char_length" | "character_length")
 }
@@ -613,6 +748,38 @@ mod tests {
         ];
         assert_eq!(eval(&e, &row), V::Bool(true));
         assert_eq!(eval(&o, &row), V::Bool(true));
+    }
+
+    #[test]
+    fn json_key_checks_become_hints_and_are_evaluated() {
+        let l = cols(&["vitals", "limits"]);
+        let a = parse_check(
+            "CHECK (((jsonb_typeof(vitals) = 'object'::text) AND (vitals ? 'bp'::text)))",
+            &l,
+        )
+        .expect("parses");
+        let b = parse_check(
+            "CHECK (((limits ?& ARRAY['seats'::text, 'plan'::text]) AND (jsonb_typeof((limits -> 'seats'::text)) = 'number'::text)))",
+            &l,
+        )
+        .expect("parses");
+        let h = hints(&[&a, &b], 2);
+        assert_eq!(h[0].json_kind.as_deref(), Some("object"));
+        assert_eq!(h[0].json_keys, vec![("bp".to_string(), None)]);
+        assert_eq!(
+            h[1].json_keys,
+            vec![
+                ("seats".to_string(), Some("number".to_string())),
+                ("plan".to_string(), None)
+            ]
+        );
+        let row = |v: &str, l: &str| vec![Value::Jsonb(v.into()), Value::Jsonb(l.into())];
+        let good = row(r#"{"bp": "120/80"}"#, r#"{"seats": 5, "plan": "pro"}"#);
+        assert_eq!(eval(&a, &good), V::Bool(true));
+        assert_eq!(eval(&b, &good), V::Bool(true));
+        let bad = row(r#"{"n": 1}"#, r#"{"seats": "5", "plan": "pro"}"#);
+        assert_eq!(eval(&a, &bad), V::Bool(false));
+        assert_eq!(eval(&b, &bad), V::Bool(false));
     }
 
     #[test]
