@@ -268,6 +268,17 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
         }
         Expr::Func(name, args) => {
             let vals: Vec<V> = args.iter().map(|a| eval(a, row)).collect();
+            if let ("num_nonnulls" | "num_nulls", false) =
+                (name.as_str(), vals.contains(&V::Unknown))
+            {
+                let set = vals.iter().filter(|v| **v != V::Null).count();
+                #[allow(clippy::cast_precision_loss)]
+                return V::Num(if name == "num_nulls" {
+                    vals.len() - set
+                } else {
+                    set
+                } as f64);
+            }
             if name != "coalesce" && vals.contains(&V::Null) {
                 return V::Null;
             }
@@ -381,6 +392,103 @@ fn flip(op: &str) -> &str {
         ">=" => "<=",
         o => o,
     }
+}
+
+/// How many of `columns` must be set: `num_nonnulls(a, b) = 1`, `num_nulls(…) <= 1`,
+/// `coalesce(a, b) IS NOT NULL`, `a IS NOT NULL OR b IS NOT NULL`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetCount {
+    pub columns: Vec<usize>,
+    pub min: usize,
+    pub max: usize,
+}
+
+/// The [`SetCount`]s the CHECK expressions state.
+pub fn set_counts(checks: &[&Expr]) -> Vec<SetCount> {
+    let mut all = Vec::new();
+    for c in checks {
+        conjuncts(c, &mut all);
+    }
+    let plain = |args: &[Expr]| -> Option<Vec<usize>> {
+        args.iter()
+            .map(|a| match strip(a) {
+                Expr::Col(i) => Some(*i),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for c in all {
+        match c {
+            Expr::IsNull(a, true) => {
+                if let Expr::Func(f, args) = strip(a) {
+                    if let (true, Some(columns)) = (f == "coalesce", plain(args)) {
+                        let max = columns.len();
+                        out.push(SetCount {
+                            columns,
+                            min: 1,
+                            max,
+                        });
+                    }
+                }
+            }
+            Expr::Or(items) => {
+                let columns: Option<Vec<usize>> = items
+                    .iter()
+                    .map(|i| match i {
+                        Expr::IsNull(a, true) => match strip(a) {
+                            Expr::Col(c) => Some(*c),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(columns) = columns {
+                    let max = columns.len();
+                    out.push(SetCount {
+                        columns,
+                        min: 1,
+                        max,
+                    });
+                }
+            }
+            Expr::Op(op, a, b) => {
+                let (f, op, n) = match (strip(a), literal(b), strip(b), literal(a)) {
+                    (Expr::Func(f, args), Some(V::Num(n)), _, _) => ((f, args), op.as_str(), n),
+                    (_, _, Expr::Func(f, args), Some(V::Num(n))) => ((f, args), flip(op), n),
+                    _ => continue,
+                };
+                let ((name, args), Some(columns)) = (f, plain(f.1)) else {
+                    continue;
+                };
+                if name != "num_nonnulls" && name != "num_nulls" || n < 0.0 || n.fract() != 0.0 {
+                    continue;
+                }
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let n = n as usize;
+                let len = args.len();
+                let (lo, hi) = match op {
+                    "=" => (n, n),
+                    ">=" => (n, len),
+                    ">" => (n + 1, len),
+                    "<=" => (0, n),
+                    "<" if n > 0 => (0, n - 1),
+                    _ => continue,
+                };
+                // num_nulls counts the other way.
+                let (min, max) = if name == "num_nulls" {
+                    (len.saturating_sub(hi), len.saturating_sub(lo))
+                } else {
+                    (lo, hi.min(len))
+                };
+                if min <= max {
+                    out.push(SetCount { columns, min, max });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Mine hints for `ncols` columns from the CHECK expressions.

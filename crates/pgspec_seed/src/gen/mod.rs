@@ -68,6 +68,8 @@ pub struct Generator<'t> {
     pub text_cast: Vec<bool>,
     hints: Arc<Vec<Hints>>,
     checks: Vec<(String, Expr)>,
+    /// How many of a group of columns must be set (`num_nonnulls(a, b) = 1`).
+    set_counts: Arc<Vec<expr::SetCount>>,
     fks: Arc<Vec<FkPlan>>,
     fk_col: Vec<bool>,
     unique_col: Vec<bool>,
@@ -111,7 +113,9 @@ impl<'t> Generator<'t> {
             .iter()
             .filter_map(|c| c.expr.clone().map(|e| (c.name.clone(), e)))
             .collect();
-        let mut hints = expr::hints(&checks.iter().map(|(_, e)| e).collect::<Vec<_>>(), n);
+        let exprs: Vec<&Expr> = checks.iter().map(|(_, e)| e).collect();
+        let mut hints = expr::hints(&exprs, n);
+        let set_counts = expr::set_counts(&exprs);
         for (i, c) in table.columns.iter().enumerate() {
             if let ColType::Text {
                 max_len: Some(m), ..
@@ -258,6 +262,7 @@ impl<'t> Generator<'t> {
             text_cast,
             hints: Arc::new(hints),
             checks,
+            set_counts: Arc::new(set_counts),
             fks: Arc::new(fks),
             fk_col,
             unique_col,

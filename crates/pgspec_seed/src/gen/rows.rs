@@ -114,6 +114,9 @@ impl Generator<'_> {
                 }
             }
         }
+        if !self.set_values(&mut row, attempt) {
+            return Err(None);
+        }
         // NOT NULL columns pgspec could not fill stay NULL only if the column has a default
         // (and is then not supplied) — see `supplied`.
         for (name, e) in &self.checks {
@@ -145,6 +148,59 @@ impl Generator<'_> {
             self.unique_sets[ui].insert(h);
         }
         Ok(row)
+    }
+
+    /// Bring each group of columns a CHECK counts (`num_nonnulls(a, b) = 1`) to a count it
+    /// allows: NULL the surplus of nullable columns, fill missing ones that are not foreign
+    /// keys. False when the row cannot be repaired (it is then generated again).
+    fn set_values(&mut self, row: &mut [Value], attempt: u32) -> bool {
+        let counts = Arc::clone(&self.set_counts);
+        for c in counts.iter() {
+            let mut set: Vec<usize> = c
+                .columns
+                .iter()
+                .copied()
+                .filter(|i| !row[*i].is_null())
+                .collect();
+            // Surplus: keep a random `max` of them, NULL the others that may be NULL.
+            while set.len() > c.max {
+                let nullable: Vec<usize> = set
+                    .iter()
+                    .copied()
+                    .filter(|i| !self.table.columns[*i].not_null)
+                    .collect();
+                let Some(&drop) = self.rng.pick(&nullable) else {
+                    return false;
+                };
+                row[drop] = Value::Null;
+                set.retain(|i| *i != drop);
+            }
+            let mut missing: Vec<usize> = c
+                .columns
+                .iter()
+                .copied()
+                .filter(|i| {
+                    row[*i].is_null() && !self.fk_col[*i] && !self.table.columns[*i].generated
+                })
+                .collect();
+            while set.len() < c.min {
+                let Some(&fill) = self.rng.pick(&missing) else {
+                    return false;
+                };
+                for _ in 0..4 {
+                    row[fill] = self.value(fill, attempt);
+                    if !row[fill].is_null() {
+                        break;
+                    }
+                }
+                if row[fill].is_null() {
+                    return false;
+                }
+                set.push(fill);
+                missing.retain(|i| *i != fill);
+            }
+        }
+        true
     }
 
     fn fk_covers(&self, ci: usize) -> bool {
