@@ -639,7 +639,7 @@ fn fill(
             if let Some(m) = loaded.messages.get(constraint) {
                 d = d.note(format!("postgres: {m}"));
             }
-            if let Some(c) = table.checks.iter().find(|c| &c.name == constraint) {
+            if let Some(c) = table.checks.iter().find(|c| &c.reported_as == constraint) {
                 d = d.note(format!("constraint: {}", c.definition));
             }
             diagnostics.push(d);

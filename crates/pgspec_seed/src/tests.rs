@@ -87,6 +87,7 @@ fn counted_table(checks: &[&str]) -> Table {
         .enumerate()
         .map(|(i, d)| plan::Check {
             name: format!("holders_check{i}"),
+            reported_as: format!("holders_check{i}"),
             definition: (*d).into(),
             expr: expr::parse_check(d, &lookup),
         })

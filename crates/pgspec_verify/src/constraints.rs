@@ -363,7 +363,7 @@ pub fn run(
                 qt = t.qualified()
             );
             let (line, range) = locate(t, &c.name);
-            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.name, &t.name);
+            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.reported_as, &t.name);
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,
