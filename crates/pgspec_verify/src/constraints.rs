@@ -172,6 +172,34 @@ fn predicate_sql(def: &str) -> Option<String> {
     Some(def[at + 7..].trim().to_string())
 }
 
+/// A fresh value for text column `ci` of `t`: the first of some generated values (which keep
+/// the column's length, regex and list CHECKs) that no row has.
+fn fresh_text(t: &Table, ci: usize) -> Option<String> {
+    let mut gen = crate::seed::gen::Generator::new(
+        t,
+        0x7e57,
+        false,
+        crate::seed::values::today_micros(),
+        &[],
+    );
+    let candidates = gen.fresh_texts(ci, 12);
+    if candidates.is_empty() {
+        return None;
+    }
+    let q = quote_ident(&t.columns[ci].name);
+    Some(format!(
+        "(SELECT pgspec_v::{ty} FROM unnest(ARRAY[{list}]::text[]) AS pgspec_v \
+         WHERE NOT EXISTS (SELECT 1 FROM {qt} WHERE {q}::text = pgspec_v) LIMIT 1)",
+        ty = t.columns[ci].type_sql,
+        list = candidates
+            .iter()
+            .map(|c| lit(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        qt = t.qualified(),
+    ))
+}
+
 fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String {
     let qt = t.qualified();
     // Every other unique set gets one of its columns changed, so that the target constraint
@@ -224,7 +252,8 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
             "NULL".to_string()
         } else if fresh.contains(&i) {
             match &c.ty {
-                ColType::Text { .. } => format!("left(md5(random()::text), 12) || {q}"),
+                ColType::Text { .. } => fresh_text(t, i)
+                    .unwrap_or_else(|| format!("left(md5(random()::text), 12) || {q}")),
                 ColType::Uuid => "gen_random_uuid()".into(),
                 ColType::Int2 | ColType::Int4 | ColType::Int8 => format!("{q} + 1000000000"),
                 ColType::Timestamptz | ColType::Timestamp => {

@@ -28,6 +28,12 @@ CREATE TABLE readings (
                                  AND jsonb_typeof(limits -> 'seats') = 'number')
 );
 
+-- A key pgspec must duplicate while keeping the other unique column fresh and valid.
+CREATE TABLE items (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku varchar(10) NOT NULL UNIQUE CHECK (sku ~ '^SKU-[0-9]{6}$')
+);
+
 -- Odd days are refused by a trigger whose message names the row.
 CREATE TABLE visits (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -91,5 +97,13 @@ fn hard_constraints_are_met_by_construction_and_rejections_are_grouped() {
         .find(|c| c.title.contains("domain check on deposit"))
         .expect("a claim for the domain check");
     assert_eq!(domain.status, Status::Pass, "{domain:?}");
+    // The duplicate id goes in with a fresh sku that fits varchar(10) and the regex, so the
+    // primary key is what rejects it.
+    let key = verified
+        .claims
+        .iter()
+        .find(|c| c.title.contains("`items_pkey`"))
+        .expect("a claim for items_pkey");
+    assert_eq!(key.status, Status::Pass, "{key:?}");
     drop_db(&server, &name);
 }

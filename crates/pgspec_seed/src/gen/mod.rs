@@ -308,6 +308,23 @@ impl<'t> Generator<'t> {
         );
     }
 
+    /// `n` fresh text values for column `ci` that honour its type and CHECK hints (length,
+    /// regex, IN-list), from another random stream than the seeded rows'; for `verify`, which
+    /// needs a value no row has yet.
+    pub fn fresh_texts(&mut self, ci: usize, n: u32) -> Vec<String> {
+        let salt = self.rng.next_u64();
+        self.continue_after(salt ^ 0x5eed, 1 << 40);
+        (0..n)
+            .filter_map(|attempt| {
+                self.seq += 1;
+                match self.value(ci, attempt) {
+                    Value::Text(s) => Some(s),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// Record existing values of unique set `i`.
     pub fn preload_unique(&mut self, i: usize, values: &[Value]) {
         if values.iter().any(Value::is_null) {
