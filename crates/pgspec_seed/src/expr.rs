@@ -10,7 +10,8 @@ use regex::Regex;
 use super::values::{parse_timestamp, today_micros, Value};
 
 pub use crate::sql::expr::{
-    columns_of, index_expression_columns, parse_check, parse_exclusion, parse_expr, Expr,
+    columns_of, index_expression_columns, index_expressions, parse_check, parse_exclusion,
+    parse_expr, Expr,
 };
 
 /// A value during evaluation.

@@ -1,6 +1,7 @@
 //! Constraints that are hard to satisfy, read from the catalog: columns a CHECK counts
-//! (`num_nonnulls`), JSON keys a CHECK requires, a trigger that rejects some rows, domain CHECKs
-//! that `verify` proves.
+//! (`num_nonnulls`), JSON keys a CHECK requires, a trigger that rejects some rows; and the
+//! claims `verify` proves on them (domain CHECKs, keys beside fresh valid values, uniqueness
+//! whatever the case).
 
 use super::*;
 
@@ -33,6 +34,13 @@ CREATE TABLE items (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     sku varchar(10) NOT NULL UNIQUE CHECK (sku ~ '^SKU-[0-9]{6}$')
 );
+
+-- Emails are unique whatever their case.
+CREATE TABLE members (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email varchar(200) NOT NULL CHECK (email ~ '^[^@]+@[^@]+$')
+);
+CREATE UNIQUE INDEX members_email_ci ON members (lower(email));
 
 -- Odd days are refused by a trigger whose message names the row.
 CREATE TABLE visits (
@@ -105,5 +113,19 @@ fn hard_constraints_are_met_by_construction_and_rejections_are_grouped() {
         .find(|c| c.title.contains("`items_pkey`"))
         .expect("a claim for items_pkey");
     assert_eq!(key.status, Status::Pass, "{key:?}");
+    // The case-insensitive index is proven with a duplicate in another case, not the same value.
+    let ci = verified
+        .claims
+        .iter()
+        .find(|c| c.title.contains("`members_email_ci`"))
+        .expect("a claim for members_email_ci");
+    assert_eq!(ci.status, Status::Pass, "{ci:?}");
+    assert!(ci.title.contains("in another case"), "{ci:?}");
+    assert!(
+        ci.evidence["statement"]
+            .as_str()
+            .is_some_and(|s| s.contains("upper(left(email, 1))")),
+        "{ci:?}"
+    );
     drop_db(&server, &name);
 }
