@@ -198,7 +198,15 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
                 if iv == V::Unknown {
                     return V::Unknown;
                 }
-                if compare(&v, &iv) == Some(std::cmp::Ordering::Equal) {
+                // `x = ANY (array_column)`: the array's elements are the list.
+                let elements = match iv {
+                    V::Arr(elements) => elements,
+                    one => vec![one],
+                };
+                if elements
+                    .iter()
+                    .any(|e| compare(&v, e) == Some(std::cmp::Ordering::Equal))
+                {
                     found = true;
                 }
             }
@@ -334,6 +342,10 @@ pub struct Hints {
     pub max_len: Option<usize>,
     /// (pattern, case-insensitive, compiled).
     pub regexes: Vec<(String, bool, Arc<Regex>)>,
+    /// Patterns of which one must match (`col ~ 'p1' OR col ~ 'p2'`).
+    pub regex_any: Vec<(String, bool, Arc<Regex>)>,
+    /// `col = ANY (other_col)`: the value is an element of that array column.
+    pub element_of: Option<usize>,
     /// Array column: elements from this list.
     pub subset_of: Option<Vec<V>>,
     pub not_null: bool,
@@ -392,6 +404,58 @@ fn flip(op: &str) -> &str {
         ">" => "<",
         ">=" => "<=",
         o => o,
+    }
+}
+
+/// `date_col + 30` counts days: the integer becomes microseconds (what pgspec evaluates dates
+/// in), so the comparison it sits in is judged as the server judges it.
+pub fn date_days(e: Expr, is_date: &dyn Fn(usize) -> bool) -> Expr {
+    let go = |x: Box<Expr>| Box::new(date_days(*x, is_date));
+    let all = |v: Vec<Expr>| v.into_iter().map(|x| date_days(x, is_date)).collect();
+    match e {
+        Expr::Op(op, a, b) if op == "+" || op == "-" => {
+            let date = |x: &Expr| matches!(strip(x), Expr::Col(i) if is_date(*i));
+            let days = |x: Expr| match x {
+                Expr::Num(n) =>
+                {
+                    #[allow(clippy::cast_precision_loss)]
+                    Expr::Num(n * super::values::DAY_MICROS as f64)
+                }
+                other => date_days(other, is_date),
+            };
+            if date(&a) {
+                Expr::Op(op, a, Box::new(days(*b)))
+            } else if date(&b) && op == "+" {
+                Expr::Op(op, Box::new(days(*a)), b)
+            } else {
+                Expr::Op(op, go(a), go(b))
+            }
+        }
+        Expr::Op(op, a, b) => Expr::Op(op, go(a), go(b)),
+        Expr::Cast(a, t) => Expr::Cast(go(a), t),
+        Expr::Neg(a) => Expr::Neg(go(a)),
+        Expr::Not(a) => Expr::Not(go(a)),
+        Expr::IsNull(a, n) => Expr::IsNull(go(a), n),
+        Expr::InList(a, l, n) => Expr::InList(go(a), all(l), n),
+        Expr::Between(a, b, c, n) => Expr::Between(go(a), go(b), go(c), n),
+        Expr::And(l) => Expr::And(all(l)),
+        Expr::Or(l) => Expr::Or(all(l)),
+        Expr::Func(f, l) => Expr::Func(f, all(l)),
+        Expr::Array(l) => Expr::Array(all(l)),
+        Expr::Regex {
+            arg,
+            pattern,
+            re,
+            case_insensitive,
+            negated,
+        } => Expr::Regex {
+            arg: go(arg),
+            pattern,
+            re,
+            case_insensitive,
+            negated,
+        },
+        other => other,
     }
 }
 
@@ -614,10 +678,50 @@ fn hint_one(c: &Expr, out: &mut [Hints]) {
         }
         Expr::InList(a, items, false) => {
             if let Expr::Col(i) = strip(a) {
+                if let [other] = items.as_slice() {
+                    // `col = ANY (array_col)`: the value is one of another column's elements.
+                    if let Expr::Col(j) = strip(other) {
+                        if j != i {
+                            out[*i].element_of = Some(*j);
+                        }
+                        return;
+                    }
+                }
                 let lits: Option<Vec<V>> = items.iter().map(literal).collect();
                 if let Some(l) = lits {
                     out[*i].choices = Some(l);
                 }
+            }
+        }
+        Expr::Or(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(i, Expr::Regex { negated: false, .. })) =>
+        {
+            // `col ~ 'p1' OR col ~ 'p2'`: one of the patterns.
+            let mut col = None;
+            let mut alternatives = Vec::new();
+            for i in items {
+                if let Expr::Regex {
+                    arg,
+                    pattern,
+                    re,
+                    case_insensitive,
+                    ..
+                } = i
+                {
+                    match strip(arg) {
+                        Expr::Col(c) if col.is_none_or(|x| x == *c) => {
+                            col = Some(*c);
+                            alternatives.push((pattern.clone(), *case_insensitive, Arc::clone(re)));
+                        }
+                        _ => return,
+                    }
+                }
+            }
+            if let Some(c) = col {
+                out[c].regex_any = alternatives;
             }
         }
         Expr::Or(items) => {

@@ -377,6 +377,9 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
     let mut entries: Vec<(&str, Entry<'_>)> = catalog
         .constraints_of(source.oid)
         .filter(|k| k.kind != ConstraintKind::Trigger)
+        // A foreign key to a partitioned table has a clone per referenced partition; the
+        // parent's constraint covers them (the clones' partitions are not filled on their own).
+        .filter(|k| !(k.kind == ConstraintKind::ForeignKey && k.inherited))
         .map(|k| (k.name.as_str(), Entry::Constraint(k)))
         .chain(
             catalog
@@ -397,7 +400,9 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                 let lookup = |n: &str| t.column_named(n);
                 match k.kind {
                     ConstraintKind::Check => {
-                        let expr = expr::parse_check(&k.definition, &lookup);
+                        let is_date = |i: usize| t.columns[i].ty == ColType::Date;
+                        let expr = expr::parse_check(&k.definition, &lookup)
+                            .map(|e| expr::date_days(e, &is_date));
                         t.checks.push(Check {
                             name: k.name.clone(),
                             reported_as: k.name.clone(),

@@ -51,7 +51,21 @@ impl Generator<'_> {
             | ColType::Numeric { .. } => {
                 if unique && is_int(ty) {
                     #[allow(clippy::cast_possible_wrap)]
-                    let v = self.int_base[ci] + seq as i64 - 1;
+                    let mut v = self.int_base[ci] + seq as i64 - 1;
+                    // A CHECK that bounds the column (`line BETWEEN 1 AND 999`): the counter
+                    // goes round inside the bounds. Alone, the key's unique set then says when
+                    // the values run out; beside a foreign key, the pair stays unique.
+                    if h.min.is_some() || h.max.is_some() {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let (lo, hi) = {
+                            let (lo, hi) = self.numeric_bounds(ci, ty, "");
+                            (lo.ceil() as i64, hi.floor() as i64)
+                        };
+                        if hi >= lo && (v < lo || v > hi) {
+                            v = lo + (v - lo).rem_euclid(hi - lo + 1);
+                        }
+                    }
+                    #[allow(clippy::cast_precision_loss)]
                     return from_f64(ty, v as f64);
                 }
                 let (lo, hi) = self.numeric_bounds(ci, ty, &name);

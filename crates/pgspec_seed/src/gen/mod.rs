@@ -368,12 +368,45 @@ impl<'t> Generator<'t> {
         }
         self.consecutive_failures += 1;
         if self.consecutive_failures >= 50 {
+            let reason = match self.capacity(&last) {
+                Some(n) => format!(
+                    "its columns take at most {n} distinct values under their types and CHECKs"
+                ),
+                None => format!("{ATTEMPTS} attempts per row failed for 50 rows in a row"),
+            };
             self.exhausted = Some(Exhausted {
                 constraint: last.clone(),
-                reason: format!("{ATTEMPTS} attempts per row failed for 50 rows in a row"),
+                reason,
             });
         }
         None
+    }
+
+    /// How many distinct keys unique set `name` can hold when every column of it has a finite
+    /// domain (booleans, enums, IN-lists, integers a CHECK bounds on both sides).
+    fn capacity(&self, name: &str) -> Option<u128> {
+        let u = self.table.uniques.iter().find(|u| u.name == name)?;
+        u.columns.iter().try_fold(1u128, |n, c| {
+            let h = &self.hints[*c];
+            let size = if let Some(choices) = &h.choices {
+                choices.len() as u128
+            } else {
+                match &self.table.columns[*c].ty {
+                    ColType::Bool => 2,
+                    ColType::Enum(labels) => labels.len() as u128,
+                    t if is_int(t) => {
+                        let ((lo, ls), (hi, hs)) = (h.min?, h.max?);
+                        let lo = if ls { lo.floor() + 1.0 } else { lo.ceil() };
+                        let hi = if hs { hi.ceil() - 1.0 } else { hi.floor() };
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let size = (hi - lo + 1.0).max(0.0) as u128;
+                        size
+                    }
+                    _ => return None,
+                }
+            };
+            n.checked_mul(size)
+        })
     }
 }
 

@@ -117,6 +117,7 @@ impl Generator<'_> {
         if !self.set_values(&mut row, attempt) {
             return Err(None);
         }
+        self.elements_of_arrays(&mut row);
         // NOT NULL columns pgspec could not fill stay NULL only if the column has a default
         // (and is then not supplied) — see `supplied`.
         for (name, e) in &self.checks {
@@ -201,6 +202,29 @@ impl Generator<'_> {
             }
         }
         true
+    }
+
+    /// `col = ANY (array_col)`: the value becomes one of the array's elements; an empty array
+    /// gets the value as its element.
+    fn elements_of_arrays(&mut self, row: &mut [Value]) {
+        let hints = Arc::clone(&self.hints);
+        for (ci, h) in hints.iter().enumerate() {
+            let Some(arr) = h.element_of else { continue };
+            if row[ci].is_null() || self.table.columns[arr].generated {
+                continue;
+            }
+            let ty = self.table.columns[ci].ty.clone();
+            let ColType::Array { elem, .. } = self.table.columns[arr].ty.clone() else {
+                continue;
+            };
+            let value = expr::V::of(&row[ci]);
+            if let Value::Array { items, .. } = &mut row[arr] {
+                match self.rng.pick(items).cloned() {
+                    Some(item) => row[ci] = literal_value(&ty, &expr::V::of(&item)),
+                    None => items.push(literal_value(&elem, &value)),
+                }
+            }
+        }
     }
 
     fn fk_covers(&self, ci: usize) -> bool {
