@@ -442,6 +442,9 @@ fn fill(
         }
     }
     let by_oid: HashMap<i64, &Table> = catalog.tables.iter().map(|t| (t.oid, t)).collect();
+    // "One or more" relationships of the document's diagrams: every parent gets a child.
+    let table_names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+    let required = pgspec_schema::required::required_children(document, &table_names);
     let mut pools: KeyPools = HashMap::new();
     // Rows the document itself inserted (reference data) are parents too.
     for (oid, sets) in &referenced {
@@ -492,6 +495,15 @@ fn fill(
         let existing = planned[position].existing;
         let to_add = want.saturating_sub(existing);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
+        for fk in &table.fks {
+            let parent = by_oid.get(&fk.ref_table).map(|p| p.name.to_lowercase());
+            if required
+                .iter()
+                .any(|r| Some(&r.parent) == parent.as_ref() && r.child == table.name.to_lowercase())
+            {
+                gen.cover_parents(&fk.name);
+            }
+        }
         // Existing rows: keep unique values unique and integer keys above them.
         if existing > 0 && to_add > 0 {
             gen.continue_after(options.seed, existing);

@@ -210,3 +210,70 @@ fn keys_dates_and_array_members_that_checks_tie_together_are_filled() {
     );
     drop_db(&server, &name);
 }
+
+/// A diagram that says every order has at least one item; the SQL cannot say it.
+const ONE_OR_MORE: &str = r"
+CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, placed_at timestamptz NOT NULL);
+CREATE TABLE order_items (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id bigint NOT NULL REFERENCES orders (id),
+    quantity integer NOT NULL CHECK (quantity > 0)
+);
+```
+
+Every order has at least one item:
+
+```mermaid
+erDiagram
+    ORDERS ||--|{ ORDER_ITEMS : contains
+```
+
+```sql
+SELECT count(*) FROM order_items WHERE order_id = 1;
+";
+
+#[test]
+fn a_diagrams_one_or_more_is_seeded_and_verified() {
+    let text = doc(ONE_OR_MORE);
+    let claim = |report: &VerifyReport| {
+        report
+            .claims
+            .iter()
+            .find(|c| {
+                c.title
+                    .starts_with("every orders row has at least one order_items row")
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no claim: {:#?}", report.claims))
+    };
+    // As many items as orders: each order gets exactly one, none is left without.
+    let mut tables = std::collections::BTreeMap::new();
+    tables.insert("orders".to_string(), 300);
+    tables.insert("order_items".to_string(), 300);
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            tables,
+            ..SeedOptions::default()
+        },
+    );
+    let verified = run_verify(&server, &name, &text);
+    let held = claim(&verified);
+    assert_eq!(held.status, Status::Pass, "{held:?}");
+    // The claim is judged on the rows: an order without items fails it.
+    count(
+        &server,
+        &name,
+        "WITH o AS (INSERT INTO orders (placed_at) VALUES (now()) RETURNING id) SELECT count(*) FROM o",
+    );
+    let broken = claim(&run_verify(&server, &name, &text));
+    assert_eq!(broken.status, Status::Fail, "{broken:?}");
+    assert!(
+        broken
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("1 orders rows")),
+        "{broken:?}"
+    );
+    drop_db(&server, &name);
+}

@@ -38,6 +38,9 @@ enum FkMode {
     SelfRef,
     /// Part of a cycle: NULL now, set by an UPDATE once every table is loaded.
     Deferred,
+    /// Every parent row needs a child (a diagram's "one or more"): the first rows take each
+    /// parent once, the rest pick at random.
+    Cover,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +83,8 @@ pub struct Generator<'t> {
     /// Counter that makes by-construction unique values unique (grows with every attempt).
     seq: u64,
     distinct_next: u64,
+    /// The next parent a `Cover` foreign key gives a child.
+    cover_next: u64,
     /// First value for integer key columns (above what the table holds).
     pub int_base: Vec<i64>,
     ranges: Vec<(Option<i64>, Option<i64>)>,
@@ -272,6 +277,7 @@ impl<'t> Generator<'t> {
             unique_sets: vec![HashSet::new(); table.uniques.len()],
             seq: 0,
             distinct_next: 0,
+            cover_next: 0,
             int_base: vec![1; n],
             ranges,
             lists,
@@ -336,6 +342,17 @@ impl<'t> Generator<'t> {
         }
     }
 
+    /// Give every row of the table foreign key `fk` references a child before any gets a
+    /// second (for a relationship a diagram draws as "one or more"). Only a foreign key that
+    /// picks its parents at random changes.
+    pub fn cover_parents(&mut self, fk: &str) {
+        for f in Arc::make_mut(&mut self.fks).iter_mut() {
+            if f.name == fk && f.mode == FkMode::Random {
+                f.mode = FkMode::Cover;
+            }
+        }
+    }
+
     /// The names of the FKs left NULL for a later UPDATE.
     pub fn deferred_fks(&self) -> Vec<String> {
         self.fks
@@ -353,7 +370,13 @@ impl<'t> Generator<'t> {
         }
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
-            match self.attempt(pools, attempt) {
+            // A rejected attempt gives its parent back: the next one covers it.
+            let cover_next = self.cover_next;
+            let tried = self.attempt(pools, attempt);
+            if tried.is_err() {
+                self.cover_next = cover_next;
+            }
+            match tried {
                 Ok(row) => {
                     self.consecutive_failures = 0;
                     return Some(row);

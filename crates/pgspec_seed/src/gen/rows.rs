@@ -27,7 +27,7 @@ impl Generator<'_> {
             match fk.mode {
                 FkMode::Deferred => {}
                 FkMode::SelfRef => {} // after the row's own key is known
-                FkMode::Random | FkMode::Distinct => {
+                FkMode::Random | FkMode::Distinct | FkMode::Cover => {
                     let pool = pools.get(&fk.pool).map_or(&[][..], Vec::as_slice);
                     if pool.is_empty() {
                         if fk.nullable {
@@ -41,7 +41,11 @@ impl Generator<'_> {
                     if fk.nullable && fk.mode == FkMode::Random && self.rng.chance(0.1) {
                         continue;
                     }
-                    let idx = if fk.mode == FkMode::Distinct {
+                    let idx = if fk.mode == FkMode::Cover && self.cover_next < pool.len() as u64 {
+                        let k = self.cover_next;
+                        self.cover_next += 1;
+                        permute(k, pool.len() as u64)
+                    } else if fk.mode == FkMode::Distinct {
                         let k = self.distinct_next;
                         self.distinct_next += 1;
                         if k >= pool.len() as u64 {
