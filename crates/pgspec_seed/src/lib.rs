@@ -15,6 +15,7 @@ use pgspec_provision::up;
 use pgspec_sql as sql;
 
 pub mod bounded;
+mod cycles;
 pub mod expr;
 pub mod gen;
 pub mod load;
@@ -24,7 +25,7 @@ pub mod progress;
 pub mod values;
 pub mod volumes;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use crate::postgres::client::Client;
@@ -39,6 +40,7 @@ use crate::text::TextRange;
 pub use progress::{NoProgress, PlannedTable, Progress, SeedProgress};
 
 use bounded::{statement_bound, DocumentConnection};
+use cycles::plan_order;
 use gen::{Generator, KeyPools};
 use plan::{quote_ident, Plan, Table};
 use values::Value;
@@ -172,59 +174,6 @@ fn locate_constraint(statements: &[Statement], table: &Table, constraint: &str) 
         .iter()
         .find(|s| s.text.contains(constraint))
         .map_or_else(|| locate_table(statements, table), |s| s.range)
-}
-
-/// FK-topological order of the tables; FKs that close a cycle are returned to be deferred
-/// (nullable ones preferred).
-fn plan_order(tables: &[Table]) -> (Vec<usize>, Vec<String>) {
-    let idx: HashMap<i64, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
-    let mut done = vec![false; tables.len()];
-    let mut order = Vec::new();
-    let mut deferred: HashSet<String> = HashSet::new();
-    while order.len() < tables.len() {
-        let ready = (0..tables.len()).find(|&i| {
-            !done[i]
-                && tables[i].fks.iter().all(|f| {
-                    f.ref_table == tables[i].oid
-                        || deferred.contains(&f.name)
-                        || idx.get(&f.ref_table).is_none_or(|&p| done[p])
-                })
-        });
-        if let Some(i) = ready {
-            done[i] = true;
-            order.push(i);
-            continue;
-        }
-        // A cycle: defer the pending FKs of one table, preferring one whose FKs are nullable.
-        let pending = |i: usize| {
-            tables[i]
-                .fks
-                .iter()
-                .filter(|f| {
-                    f.ref_table != tables[i].oid
-                        && !deferred.contains(&f.name)
-                        && idx.get(&f.ref_table).is_some_and(|&p| !done[p])
-                })
-                .collect::<Vec<_>>()
-        };
-        let candidates: Vec<usize> = (0..tables.len()).filter(|&i| !done[i]).collect();
-        let pick = candidates
-            .iter()
-            .copied()
-            .find(|&i| {
-                pending(i)
-                    .iter()
-                    .all(|f| f.columns.iter().all(|c| !tables[i].columns[*c].not_null))
-            })
-            .or_else(|| candidates.first().copied());
-        let Some(i) = pick else { break };
-        for f in pending(i) {
-            deferred.insert(f.name.clone());
-        }
-    }
-    let mut deferred: Vec<String> = deferred.into_iter().collect();
-    deferred.sort();
-    (order, deferred)
 }
 
 fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
@@ -476,6 +425,9 @@ fn fill(
     progress.plan(&planned);
 
     let mut reports = Vec::new();
+    // Inside the one transaction a cycle of NOT NULL keys is filled in.
+    let mut in_cycle: Option<i64> = None;
+    let (strict, strict_parents) = cycles::strict_keys(&catalog.tables, &deferred);
     let mut rows_of: HashMap<i64, u64> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut total = 0;
@@ -558,32 +510,42 @@ fn fill(
                 finished,
             });
         };
-        let loaded =
-            match load::load_table(&mut app, &mut gen, &mut pools, &refs, to_add, &mut on_batch) {
-                Ok(l) => l,
-                Err(e) => {
-                    if let Some(why) = server_stopped(server) {
-                        return Err(SeedError::ServerStopped {
-                            during: format!(" while `{}` was being filled", table.display_name()),
-                            why,
-                        });
-                    }
-                    let text = match &e {
-                        SeedError::Server(t) => t.clone(),
-                        other => other.to_string(),
-                    };
-                    diagnostics.push(Diagnostic::new(
-                        Code::TableNotSeeded,
-                        Category::Seed,
-                        format!(
-                            "table `{}` could not be seeded: {text}",
-                            table.display_name(),
-                        ),
-                        locate_table(statements, table),
-                    ));
-                    load::Loaded::default()
+        if in_cycle.is_none() && to_add > 0 && cycles::needs_transaction(table, &deferred) {
+            in_cycle = Some(cycles::begin(&mut app)?);
+        }
+        let loaded = match load::load_table(
+            &mut app,
+            &mut gen,
+            &mut pools,
+            &refs,
+            to_add,
+            in_cycle.is_some(),
+            &mut on_batch,
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                if let Some(why) = server_stopped(server) {
+                    return Err(SeedError::ServerStopped {
+                        during: format!(" while `{}` was being filled", table.display_name()),
+                        why,
+                    });
                 }
-            };
+                let text = match &e {
+                    SeedError::Server(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                diagnostics.push(Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "table `{}` could not be seeded: {text}",
+                        table.display_name(),
+                    ),
+                    locate_table(statements, table),
+                ));
+                load::Loaded::default()
+            }
+        };
         if loaded.stopped.is_some() {
             if let Some(why) = server_stopped(server) {
                 return Err(SeedError::ServerStopped {
@@ -700,73 +662,40 @@ fn fill(
         };
         progress.table_done(&report);
         reports.push(report);
-    }
-    // Cycles: point the deferred foreign keys at parents now that every table has rows.
-    for t in &catalog.tables {
-        for f in t.fks.iter().filter(|f| deferred.contains(&f.name)) {
-            let Some(parent) = by_oid.get(&f.ref_table) else {
-                continue;
-            };
-            let child_cols: Vec<String> = f
-                .columns
-                .iter()
-                .map(|c| quote_ident(&t.columns[*c].name))
-                .collect();
-            let parent_cols: Vec<String> = f
-                .ref_attnums
-                .iter()
-                .filter_map(|a| parent.column_index(*a))
-                .map(|c| quote_ident(&parent.columns[c].name))
-                .collect();
-            if parent_cols.len() != child_cols.len() {
-                continue;
-            }
-            let sql = format!(
-                "WITH p AS (SELECT {pc}, (row_number() OVER ()) - 1 AS rn FROM {pt}), n AS (SELECT count(*) AS n FROM p) \
-                 UPDATE {ct} c SET ({cc}) = (SELECT {pq} FROM p, n WHERE p.rn = abs(hashtext(c.ctid::text || c.tableoid::text)) % n.n) \
-                 WHERE abs(hashtext(c.ctid::text)) % 10 < 8 AND (SELECT n FROM n) > 0",
-                pc = parent_cols.join(", "),
-                pt = parent.qualified(),
-                ct = t.qualified(),
-                cc = child_cols.join(", "),
-                pq = parent_cols.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", "),
-            );
-            let sql = if child_cols.len() == 1 {
-                sql.replace(
-                    &format!("SET ({})", child_cols[0]),
-                    &format!("SET {}", child_cols[0]),
-                )
-            } else {
-                sql
-            };
-            // One UPDATE of every row of the child: its bound grows with them.
-            let rows =
-                usize::try_from(rows_of.get(&t.oid).copied().unwrap_or(0)).unwrap_or(usize::MAX);
-            let bound = bounded::bound_for_rows(rows, load::COPY_PER_ROW);
-            let ran = app.run(bound, |c| {
-                let set = bounded::set_statement_timeout(false, bound);
-                let r = c.batch_execute(&format!("{set}; {sql}"));
-                let _ = c.batch_execute("RESET statement_timeout");
-                r
-            })?;
-            let failure = match (ran.stop(ran.value.as_ref().err()), &ran.value) {
-                (Some(stop), _) => Some(stop.to_string()),
-                (None, Err(e)) => Some(crate::postgres::cluster::error_text(e)),
-                (None, Ok(())) => None,
-            };
-            if let Some(why) = failure {
-                diagnostics.push(Diagnostic::new(
-                    Code::ConstraintNotSatisfied,
-                    Category::Seed,
-                    format!(
-                        "`{}` (part of a foreign-key cycle) stayed NULL: {why}",
-                        f.name,
-                    ),
-                    locate_table(statements, t),
-                ));
+        // A cycle of NOT NULL keys closes when the tables they point at have their rows: the
+        // keys get real parents and the transaction ends (the deferred check passes).
+        if let Some(xid) = in_cycle {
+            if strict_parents.iter().all(|p| rows_of.contains_key(p)) {
+                cycles::point_deferred(
+                    &mut app,
+                    &catalog.tables,
+                    &by_oid,
+                    &strict,
+                    &rows_of,
+                    statements,
+                    &mut diagnostics,
+                )?;
+                cycles::commit(&mut app, xid, &mut diagnostics)?;
+                in_cycle = None;
             }
         }
     }
+    // Cycles: point the (nullable) deferred foreign keys at parents now that every table has
+    // rows.
+    let rest: Vec<String> = deferred
+        .iter()
+        .filter(|f| !strict.contains(f))
+        .cloned()
+        .collect();
+    cycles::point_deferred(
+        &mut app,
+        &catalog.tables,
+        &by_oid,
+        &rest,
+        &rows_of,
+        statements,
+        &mut diagnostics,
+    )?;
     Ok(SeedReport {
         database: database.to_string(),
         tables: reports,

@@ -56,6 +56,7 @@ pub fn load_table(
     pools: &mut KeyPools,
     referenced: &[Vec<i16>],
     want: u64,
+    in_transaction: bool,
     progress: &mut dyn FnMut(u64, f64, bool),
 ) -> Result<Loaded, super::SeedError> {
     let started = Instant::now();
@@ -77,7 +78,7 @@ pub fn load_table(
             let ran = conn.run(bound, |c| {
                 let set = bounded::set_statement_timeout(false, bound);
                 let out = match c.batch_execute(&set) {
-                    Ok(()) => copy_batch(c, &copy_sql, &types, gen, pools, n),
+                    Ok(()) => copy_batch(c, &copy_sql, &types, gen, pools, n, in_transaction),
                     Err(e) => (Vec::new(), Err(e)),
                 };
                 let _ = c.batch_execute("RESET statement_timeout");
@@ -94,6 +95,21 @@ pub fn load_table(
             if copied.is_ok() {
                 out.copy_batches += 1;
                 rows
+            } else if in_transaction {
+                // Inside a longer transaction the INSERT fallback's own transaction would end
+                // it: the batch's rows count as rejected, under what rejected them.
+                if let Err(e) = &copied {
+                    let (key, message) = match e.as_db_error() {
+                        Some(db) => (
+                            rejection_key(db.constraint(), db.where_(), db.message()),
+                            db.message().to_string(),
+                        ),
+                        None => (e.to_string(), e.to_string()),
+                    };
+                    *out.rejected.entry(key.clone()).or_insert(0) += rows.len() as u64;
+                    out.messages.entry(key).or_insert(message);
+                }
+                break;
             } else {
                 out.insert_batches += 1;
                 match insert_bounded(conn, gen, pools, rows, &mut out)? {
@@ -172,7 +188,40 @@ fn insert_bounded(
     Ok(Some(ran.value?))
 }
 
+/// [`copy_rows`] in an explicit transaction: a deferred constraint that fails at COMMIT is an
+/// error of this batch. In autocommit, the implicit commit's error came after the COPY's
+/// completion and was lost, so rows were counted that were never stored.
 fn copy_batch(
+    client: &mut Client,
+    sql: &str,
+    types: &[Type],
+    gen: &mut Generator<'_>,
+    pools: &KeyPools,
+    n: usize,
+    in_transaction: bool,
+) -> (Vec<Vec<Value>>, Result<(), crate::postgres::client::Error>) {
+    // Inside a longer transaction (a cycle of NOT NULL keys): a savepoint instead.
+    let (begin, commit, rollback) = if in_transaction {
+        (
+            "SAVEPOINT pgspec_copy",
+            "RELEASE SAVEPOINT pgspec_copy",
+            "ROLLBACK TO SAVEPOINT pgspec_copy",
+        )
+    } else {
+        ("BEGIN", "COMMIT", "ROLLBACK")
+    };
+    if let Err(e) = client.batch_execute(begin) {
+        return (Vec::new(), Err(e));
+    }
+    let (rows, copied) = copy_rows(client, sql, types, gen, pools, n);
+    let result = copied.and_then(|()| client.batch_execute(commit));
+    if result.is_err() {
+        let _ = client.batch_execute(rollback);
+    }
+    (rows, result)
+}
+
+fn copy_rows(
     client: &mut Client,
     sql: &str,
     types: &[Type],

@@ -86,6 +86,8 @@ pub struct ForeignKey {
     pub columns: Vec<usize>,
     pub ref_table: i64,
     pub ref_attnums: Vec<i16>,
+    /// DEFERRABLE: checked at COMMIT when deferred.
+    pub deferrable: bool,
 }
 
 /// A CHECK constraint (table or domain).
@@ -429,6 +431,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                             columns: cols,
                             ref_table,
                             ref_attnums,
+                            deferrable: k.deferrable,
                         });
                     }
                     ConstraintKind::Exclusion => {

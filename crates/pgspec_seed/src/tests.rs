@@ -28,6 +28,7 @@ fn table(oid: i64, name: &str, fks: Vec<(i64, bool)>) -> Table {
                 columns: vec![0],
                 ref_table: r,
                 ref_attnums: vec![1],
+                deferrable: false,
             })
             .collect(),
         disjoint: Vec::new(),

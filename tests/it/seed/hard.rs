@@ -277,3 +277,60 @@ fn a_diagrams_one_or_more_is_seeded_and_verified() {
     );
     drop_db(&server, &name);
 }
+
+/// Two NOT NULL foreign keys that point at each other, checked at COMMIT.
+const NOT_NULL_CYCLE: &str = r"
+CREATE TABLE tenants (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    slug text NOT NULL UNIQUE,
+    owner_user_id bigint NOT NULL
+);
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL REFERENCES tenants (id) DEFERRABLE INITIALLY DEFERRED,
+    email text NOT NULL
+);
+ALTER TABLE tenants ADD CONSTRAINT tenants_owner_fk
+    FOREIGN KEY (owner_user_id) REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED;
+CREATE TABLE projects (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL REFERENCES tenants (id)
+);
+";
+
+#[test]
+fn a_cycle_of_not_null_deferrable_keys_is_filled_in_one_transaction() {
+    let (server, name, report) = up_and_seed(
+        &doc(NOT_NULL_CYCLE),
+        &SeedOptions {
+            rows: 200,
+            ..SeedOptions::default()
+        },
+    );
+    assert!(
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::TableNotSeeded),
+        "{:#?}",
+        report.diagnostics
+    );
+    // What the report counts is what the database holds.
+    for t in ["tenants", "users", "projects"] {
+        assert_eq!(
+            count(&server, &name, &format!("SELECT count(*) FROM {t}")),
+            200,
+            "{t}: {:?}",
+            report.tables
+        );
+    }
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.owner_user_id)"
+        ),
+        0
+    );
+    drop_db(&server, &name);
+}
