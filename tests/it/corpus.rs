@@ -407,6 +407,8 @@ corpus! {
     en_room_booking,
     de_lager_preise,
     ja_clinic_schedule,
+    es_facturacion,
+    ko_subscriptions,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
