@@ -176,6 +176,47 @@ fn locate_constraint(statements: &[Statement], table: &Table, constraint: &str) 
         .map_or_else(|| locate_table(statements, table), |s| s.range)
 }
 
+/// Lift FORCE ROW LEVEL SECURITY from `table` for its load (a lock it cannot get within a few
+/// seconds leaves it as it is: the load then reports what the policies refuse).
+fn unforce(admin: &mut crate::postgres::client::Client, table: &Table) {
+    let _ = admin.batch_execute(&format!(
+        "SET lock_timeout = '5s'; ALTER TABLE {} NO FORCE ROW LEVEL SECURITY; RESET lock_timeout",
+        table.qualified()
+    ));
+    let _ = admin.batch_execute("RESET lock_timeout");
+}
+
+/// Put FORCE ROW LEVEL SECURITY back on the tables in `forced`; one it cannot be put back on
+/// is an error that says how to do it by hand.
+fn reforce(
+    admin: &mut crate::postgres::client::Client,
+    forced: &mut Vec<&Table>,
+    statements: &[Statement],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for table in forced.drain(..) {
+        let sql = format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.qualified());
+        if let Err(e) = admin.batch_execute(&format!(
+            "SET lock_timeout = '30s'; {sql}; RESET lock_timeout"
+        )) {
+            let _ = admin.batch_execute("RESET lock_timeout");
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "FORCE ROW LEVEL SECURITY of `{}` was lifted for the load and could not be put back: {}",
+                        table.display_name(),
+                        crate::postgres::cluster::error_text(&e)
+                    ),
+                    locate_table(statements, table),
+                )
+                .help(format!("run `{sql};`")),
+            );
+        }
+    }
+}
+
 fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
     options
         .tables
@@ -427,6 +468,8 @@ fn fill(
     let mut reports = Vec::new();
     // Inside the one transaction a cycle of NOT NULL keys is filled in.
     let mut in_cycle: Option<i64> = None;
+    // Tables whose FORCE ROW LEVEL SECURITY was lifted for the load and is not back yet.
+    let mut forced: Vec<&Table> = Vec::new();
     let (strict, strict_parents) = cycles::strict_keys(&catalog.tables, &deferred);
     let mut rows_of: HashMap<i64, u64> = HashMap::new();
     let mut diagnostics = Vec::new();
@@ -498,6 +541,12 @@ fn fill(
         );
         if borrowed {
             let _ = admin.batch_execute(&grants);
+        }
+        // FORCE ROW LEVEL SECURITY puts the owner under the policies, and COPY refuses such a
+        // table: FORCE is lifted while the table is filled (as the grant above lasts as long
+        // as the load), and put back after it.
+        if table.force_rls {
+            unforce(&mut admin, table);
         }
         let mut on_batch = |done: u64, seconds: f64, finished: bool| {
             progress.rows(&Progress {
@@ -575,6 +624,13 @@ fn fill(
                     .replace("GRANT ", "REVOKE ")
                     .replace(" TO ", " FROM "),
             );
+        }
+        if table.force_rls {
+            // Inside the cycle's transaction the table stays locked until its COMMIT.
+            forced.push(table);
+            if in_cycle.is_none() {
+                reforce(&mut admin, &mut forced, statements, &mut diagnostics);
+            }
         }
         total += loaded.rows;
         let method = match (loaded.copy_batches > 0, loaded.insert_batches > 0) {
@@ -677,6 +733,7 @@ fn fill(
                 )?;
                 cycles::commit(&mut app, xid, &mut diagnostics)?;
                 in_cycle = None;
+                reforce(&mut admin, &mut forced, statements, &mut diagnostics);
             }
         }
     }
@@ -696,6 +753,10 @@ fn fill(
         statements,
         &mut diagnostics,
     )?;
+    if let Some(xid) = in_cycle {
+        cycles::commit(&mut app, xid, &mut diagnostics)?;
+    }
+    reforce(&mut admin, &mut forced, statements, &mut diagnostics);
     Ok(SeedReport {
         database: database.to_string(),
         tables: reports,

@@ -334,3 +334,34 @@ fn a_cycle_of_not_null_deferrable_keys_is_filled_in_one_transaction() {
     );
     drop_db(&server, &name);
 }
+
+#[test]
+fn a_table_with_forced_row_level_security_is_filled_and_stays_forced() {
+    let (server, name, report) = up_and_seed(
+        &doc("CREATE TABLE notes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    region text NOT NULL,
+    body text NOT NULL
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_region ON notes USING (region = current_setting('app.region', true));"),
+        &SeedOptions {
+            rows: 100,
+            ..SeedOptions::default()
+        },
+    );
+    let notes = &report.tables[0];
+    assert_eq!(notes.rows, 100, "{notes:?} {:#?}", report.diagnostics);
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    // FORCE was lifted for the load only.
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM pg_class WHERE relname = 'notes' AND relforcerowsecurity"
+        ),
+        1
+    );
+    drop_db(&server, &name);
+}
