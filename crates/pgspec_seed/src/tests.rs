@@ -134,3 +134,23 @@ fn columns_a_check_counts_are_set_as_many_as_it_allows() {
         }
     }
 }
+
+#[test]
+fn columns_null_together_are_made_to_agree() {
+    let t = counted_table(&[
+        "CHECK ((num_nonnulls(a, b) = 1))",
+        "CHECK (((a IS NULL) = (c IS NULL)))",
+    ]);
+    let mut g = gen::Generator::new(&t, 11, false, 0, &[]);
+    let pools = gen::KeyPools::new();
+    let mut with_a = 0;
+    for _ in 0..300 {
+        let row = g.next_row(&pools).expect("a row");
+        assert_eq!(row[0].is_null(), row[2].is_null(), "{row:?}");
+        assert_ne!(row[0].is_null(), row[1].is_null(), "{row:?}");
+        with_a += usize::from(!row[0].is_null());
+    }
+    assert!(with_a > 50 && with_a < 250, "{with_a}");
+    // Made to fit, not filtered.
+    assert!(g.check_failures.is_empty(), "{:?}", g.check_failures);
+}

@@ -151,3 +151,28 @@ pub fn set_counts(checks: &[&Expr]) -> Vec<SetCount> {
     }
     out
 }
+
+/// Pairs of columns a CHECK wants NULL together: `(a IS NULL) = (b IS NULL)`, also spelled with
+/// `IS NOT NULL` on both sides.
+pub fn null_pairs(checks: &[&Expr]) -> Vec<(usize, usize)> {
+    let mut all = Vec::new();
+    for c in checks {
+        conjuncts(c, &mut all);
+    }
+    let null_test = |e: &Expr| match strip(e) {
+        Expr::IsNull(a, not) => match strip(a) {
+            Expr::Col(i) => Some((*i, *not)),
+            _ => None,
+        },
+        _ => None,
+    };
+    all.into_iter()
+        .filter_map(|c| match c {
+            Expr::Op(op, a, b) if op == "=" => match (null_test(a), null_test(b)) {
+                (Some((x, p)), Some((y, q))) if p == q && x != y => Some((x, y)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}

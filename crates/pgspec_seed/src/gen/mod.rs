@@ -73,6 +73,8 @@ pub struct Generator<'t> {
     checks: Vec<(String, Expr)>,
     /// How many of a group of columns must be set (`num_nonnulls(a, b) = 1`).
     set_counts: Arc<Vec<expr::SetCount>>,
+    /// Columns NULL together (`(a IS NULL) = (b IS NULL)`).
+    null_pairs: Arc<Vec<(usize, usize)>>,
     fks: Arc<Vec<FkPlan>>,
     fk_col: Vec<bool>,
     unique_col: Vec<bool>,
@@ -121,6 +123,7 @@ impl<'t> Generator<'t> {
         let exprs: Vec<&Expr> = checks.iter().map(|(_, e)| e).collect();
         let mut hints = expr::hints(&exprs, n);
         let set_counts = expr::set_counts(&exprs);
+        let null_pairs = expr::null_pairs(&exprs);
         for (i, c) in table.columns.iter().enumerate() {
             if let ColType::Text {
                 max_len: Some(m), ..
@@ -268,6 +271,7 @@ impl<'t> Generator<'t> {
             hints: Arc::new(hints),
             checks,
             set_counts: Arc::new(set_counts),
+            null_pairs: Arc::new(null_pairs),
             fks: Arc::new(fks),
             fk_col,
             unique_col,

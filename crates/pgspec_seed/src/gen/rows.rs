@@ -118,9 +118,13 @@ impl Generator<'_> {
                 }
             }
         }
+        // Pairs NULL together first get their missing half, then the counts drop the surplus,
+        // then a half whose partner was dropped goes too.
+        self.pair_nulls(&mut row, attempt, true);
         if !self.set_values(&mut row, attempt) {
             return Err(None);
         }
+        self.pair_nulls(&mut row, attempt, false);
         self.elements_of_arrays(&mut row);
         // NOT NULL columns pgspec could not fill stay NULL only if the column has a default
         // (and is then not supplied) — see `supplied`.
@@ -206,6 +210,47 @@ impl Generator<'_> {
             }
         }
         true
+    }
+
+    /// Make each pair of columns a CHECK wants NULL together agree: `fill` gives the NULL half
+    /// a value (else it NULLs the other), otherwise the set half is NULLed (else the other
+    /// filled); columns a set count governs and foreign keys are left to those.
+    fn pair_nulls(&mut self, row: &mut [Value], attempt: u32, fill: bool) {
+        let pairs = Arc::clone(&self.null_pairs);
+        let counts = Arc::clone(&self.set_counts);
+        let counted = |c: usize| counts.iter().any(|s| s.columns.contains(&c));
+        for &(a, b) in pairs.iter() {
+            let (set, null) = match (row[a].is_null(), row[b].is_null()) {
+                (false, true) => (a, b),
+                (true, false) => (b, a),
+                _ => continue,
+            };
+            let fillable = |g: &Self, c: usize| {
+                !g.fk_col[c] && !g.table.columns[c].generated && (fill || !counted(c))
+            };
+            let droppable =
+                |g: &Self, c: usize| !g.table.columns[c].not_null && (fill || !counted(c));
+            let try_fill = |g: &mut Self, row: &mut [Value]| {
+                for _ in 0..4 {
+                    row[null] = g.value(null, attempt);
+                    if !row[null].is_null() {
+                        return true;
+                    }
+                }
+                false
+            };
+            let done = if fill {
+                (fillable(self, null) && try_fill(self, row)) || droppable(self, set)
+            } else {
+                droppable(self, set) || (fillable(self, null) && try_fill(self, row))
+            };
+            if done && !row[null].is_null() {
+                continue;
+            }
+            if done && droppable(self, set) {
+                row[set] = Value::Null;
+            }
+        }
     }
 
     /// `col = ANY (array_col)`: the value becomes one of the array's elements; an empty array
