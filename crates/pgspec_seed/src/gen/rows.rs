@@ -239,15 +239,15 @@ impl Generator<'_> {
                 }
                 false
             };
-            let done = if fill {
-                (fillable(self, null) && try_fill(self, row)) || droppable(self, set)
-            } else {
-                droppable(self, set) || (fillable(self, null) && try_fill(self, row))
-            };
-            if done && !row[null].is_null() {
+            // After the counts, NULL the set half first; before them, fill the NULL half first.
+            if !fill && droppable(self, set) {
+                row[set] = Value::Null;
                 continue;
             }
-            if done && droppable(self, set) {
+            if fillable(self, null) && try_fill(self, row) {
+                continue;
+            }
+            if droppable(self, set) {
                 row[set] = Value::Null;
             }
         }
