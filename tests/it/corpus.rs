@@ -404,6 +404,11 @@ corpus! {
     es_erd_sql,
     ru_definitions,
     es_sqlserver_dictionary,
+    en_room_booking,
+    de_lager_preise,
+    ja_clinic_schedule,
+    es_facturacion,
+    ko_subscriptions,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -578,4 +578,5 @@ impl SeedProgress for Recording {
 }
 
 mod claims;
+mod hard;
 mod reruns;

@@ -21,6 +21,7 @@ pub mod model;
 mod notes;
 pub mod plantuml;
 pub mod prisma;
+pub mod required;
 pub mod synth;
 
 pub use model::{

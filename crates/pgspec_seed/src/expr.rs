@@ -10,8 +10,17 @@ use regex::Regex;
 use super::values::{parse_timestamp, today_micros, Value};
 
 pub use crate::sql::expr::{
-    columns_of, index_expression_columns, parse_check, parse_exclusion, parse_expr, Expr,
+    columns_of, index_expression_columns, index_expressions, parse_check, parse_exclusion,
+    parse_expr, Expr,
 };
+
+mod counts;
+mod json;
+#[cfg(test)]
+mod tests;
+
+pub use counts::{date_days, null_pairs, set_counts, SetCount};
+use json::{json_hint, json_op};
 
 /// A value during evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -197,7 +206,15 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
                 if iv == V::Unknown {
                     return V::Unknown;
                 }
-                if compare(&v, &iv) == Some(std::cmp::Ordering::Equal) {
+                // `x = ANY (array_column)`: the array's elements are the list.
+                let elements = match iv {
+                    V::Arr(elements) => elements,
+                    one => vec![one],
+                };
+                if elements
+                    .iter()
+                    .any(|e| compare(&v, e) == Some(std::cmp::Ordering::Equal))
+                {
                     found = true;
                 }
             }
@@ -255,6 +272,7 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
                     (V::Str(p), V::Str(q)) => V::Str(p + &q),
                     _ => V::Unknown,
                 },
+                "?" | "?|" | "?&" | "->" | "->>" => json_op(op, &x, &y),
                 "<@" | "@>" => match (x, y) {
                     (V::Arr(p), V::Arr(q)) => {
                         let (small, big) = if op == "<@" { (p, q) } else { (q, p) };
@@ -267,6 +285,17 @@ pub fn eval(e: &Expr, row: &[Value]) -> V {
         }
         Expr::Func(name, args) => {
             let vals: Vec<V> = args.iter().map(|a| eval(a, row)).collect();
+            if let ("num_nonnulls" | "num_nulls", false) =
+                (name.as_str(), vals.contains(&V::Unknown))
+            {
+                let set = vals.iter().filter(|v| **v != V::Null).count();
+                #[allow(clippy::cast_precision_loss)]
+                return V::Num(if name == "num_nulls" {
+                    vals.len() - set
+                } else {
+                    set
+                } as f64);
+            }
             if name != "coalesce" && vals.contains(&V::Null) {
                 return V::Null;
             }
@@ -321,6 +350,10 @@ pub struct Hints {
     pub max_len: Option<usize>,
     /// (pattern, case-insensitive, compiled).
     pub regexes: Vec<(String, bool, Arc<Regex>)>,
+    /// Patterns of which one must match (`col ~ 'p1' OR col ~ 'p2'`).
+    pub regex_any: Vec<(String, bool, Arc<Regex>)>,
+    /// `col = ANY (other_col)`: the value is an element of that array column.
+    pub element_of: Option<usize>,
     /// Array column: elements from this list.
     pub subset_of: Option<Vec<V>>,
     pub not_null: bool,
@@ -330,6 +363,11 @@ pub struct Hints {
     pub le: Vec<(usize, bool)>,
     /// `self = expression over other columns`.
     pub equals: Option<Expr>,
+    /// JSON column: the kind `json(b)_typeof` must give (`object`, `array`, …).
+    pub json_kind: Option<String>,
+    /// JSON column: keys it must have (`? 'k'`, `?& array[…]`, `->> 'k' IS NOT NULL`), each
+    /// with the kind its value must be (`jsonb_typeof(col -> 'k') = 'number'`).
+    pub json_keys: Vec<(String, Option<String>)>,
 }
 
 fn strip(e: &Expr) -> &Expr {
@@ -404,6 +442,9 @@ pub fn hints(checks: &[&Expr], ncols: usize) -> Vec<Hints> {
 }
 
 fn hint_one(c: &Expr, out: &mut [Hints]) {
+    if json_hint(c, out) {
+        return;
+    }
     match c {
         Expr::And(items) => items.iter().for_each(|i| hint_one(i, out)),
         Expr::IsNull(a, true) => {
@@ -413,10 +454,50 @@ fn hint_one(c: &Expr, out: &mut [Hints]) {
         }
         Expr::InList(a, items, false) => {
             if let Expr::Col(i) = strip(a) {
+                if let [other] = items.as_slice() {
+                    // `col = ANY (array_col)`: the value is one of another column's elements.
+                    if let Expr::Col(j) = strip(other) {
+                        if j != i {
+                            out[*i].element_of = Some(*j);
+                        }
+                        return;
+                    }
+                }
                 let lits: Option<Vec<V>> = items.iter().map(literal).collect();
                 if let Some(l) = lits {
                     out[*i].choices = Some(l);
                 }
+            }
+        }
+        Expr::Or(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(i, Expr::Regex { negated: false, .. })) =>
+        {
+            // `col ~ 'p1' OR col ~ 'p2'`: one of the patterns.
+            let mut col = None;
+            let mut alternatives = Vec::new();
+            for i in items {
+                if let Expr::Regex {
+                    arg,
+                    pattern,
+                    re,
+                    case_insensitive,
+                    ..
+                } = i
+                {
+                    match strip(arg) {
+                        Expr::Col(c) if col.is_none_or(|x| x == *c) => {
+                            col = Some(*c);
+                            alternatives.push((pattern.clone(), *case_insensitive, Arc::clone(re)));
+                        }
+                        _ => return,
+                    }
+                }
+            }
+            if let Some(c) = col {
+                out[c].regex_any = alternatives;
             }
         }
         Expr::Or(items) => {
@@ -548,77 +629,5 @@ fn tighten_min(h: &mut Hints, n: f64, strict: bool) {
 fn tighten_max(h: &mut Hints, n: f64, strict: bool) {
     if h.max.is_none_or(|(m, _)| n <= m) {
         h.max = Some((n, strict));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cols(names: &'static [&'static str]) -> impl Fn(&str) -> Option<usize> {
-        move |n| names.iter().position(|x| *x == n)
-    }
-
-    #[test]
-    fn in_lists_and_comparisons_become_hints() {
-        let l = cols(&["status", "total", "subtotal", "discount", "tax", "steps"]);
-        let a = parse_check(
-            "CHECK (((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])))",
-            &l,
-        )
-        .expect("parses");
-        let b = parse_check("CHECK ((total = ((subtotal - discount) + tax)))", &l).expect("parses");
-        let c = parse_check("CHECK (((steps > 0) AND (steps <= 150)))", &l).expect("parses");
-        let h = hints(&[&a, &b, &c], 6);
-        assert_eq!(
-            h[0].choices,
-            Some(vec![V::Str("a".into()), V::Str("b".into())])
-        );
-        assert!(h[1].equals.is_some());
-        assert_eq!(h[5].min, Some((0.0, true)));
-        assert_eq!(h[5].max, Some((150.0, false)));
-        let row = vec![
-            Value::Text("a".into()),
-            Value::I32(12),
-            Value::I32(10),
-            Value::I32(1),
-            Value::I32(3),
-            Value::I32(5),
-        ];
-        assert_eq!(eval(&a, &row), V::Bool(true));
-        assert_eq!(eval(&b, &row), V::Bool(true));
-        assert_eq!(eval(&c, &row), V::Bool(true));
-    }
-
-    #[test]
-    fn regexes_and_conditional_orderings() {
-        let l = cols(&["email", "created_at", "started_at"]);
-        let e = parse_check(
-            "CHECK (((email)::text ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'::text))",
-            &l,
-        )
-        .expect("parses");
-        let o = parse_check(
-            "CHECK (((started_at IS NULL) OR (started_at >= created_at)))",
-            &l,
-        )
-        .expect("parses");
-        let h = hints(&[&e, &o], 3);
-        assert_eq!(h[0].regexes.len(), 1);
-        assert_eq!(h[2].ge, vec![(1, false)]);
-        let row = vec![
-            Value::Text("kim.minji@example.com".into()),
-            Value::Timestamp(10),
-            Value::Null,
-        ];
-        assert_eq!(eval(&e, &row), V::Bool(true));
-        assert_eq!(eval(&o, &row), V::Bool(true));
-    }
-
-    #[test]
-    fn unsupported_functions_are_unknown() {
-        let l = cols(&["x"]);
-        let e = parse_check("CHECK ((my_func(x) > 0))", &l).expect("parses");
-        assert_eq!(eval(&e, &[Value::I32(1)]), V::Unknown);
     }
 }

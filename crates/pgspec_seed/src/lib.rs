@@ -15,6 +15,7 @@ use pgspec_provision::up;
 use pgspec_sql as sql;
 
 pub mod bounded;
+mod cycles;
 pub mod expr;
 pub mod gen;
 pub mod load;
@@ -24,7 +25,7 @@ pub mod progress;
 pub mod values;
 pub mod volumes;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use crate::postgres::client::Client;
@@ -39,6 +40,7 @@ use crate::text::TextRange;
 pub use progress::{NoProgress, PlannedTable, Progress, SeedProgress};
 
 use bounded::{statement_bound, DocumentConnection};
+use cycles::plan_order;
 use gen::{Generator, KeyPools};
 use plan::{quote_ident, Plan, Table};
 use values::Value;
@@ -174,57 +176,45 @@ fn locate_constraint(statements: &[Statement], table: &Table, constraint: &str) 
         .map_or_else(|| locate_table(statements, table), |s| s.range)
 }
 
-/// FK-topological order of the tables; FKs that close a cycle are returned to be deferred
-/// (nullable ones preferred).
-fn plan_order(tables: &[Table]) -> (Vec<usize>, Vec<String>) {
-    let idx: HashMap<i64, usize> = tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
-    let mut done = vec![false; tables.len()];
-    let mut order = Vec::new();
-    let mut deferred: HashSet<String> = HashSet::new();
-    while order.len() < tables.len() {
-        let ready = (0..tables.len()).find(|&i| {
-            !done[i]
-                && tables[i].fks.iter().all(|f| {
-                    f.ref_table == tables[i].oid
-                        || deferred.contains(&f.name)
-                        || idx.get(&f.ref_table).is_none_or(|&p| done[p])
-                })
-        });
-        if let Some(i) = ready {
-            done[i] = true;
-            order.push(i);
-            continue;
-        }
-        // A cycle: defer the pending FKs of one table, preferring one whose FKs are nullable.
-        let pending = |i: usize| {
-            tables[i]
-                .fks
-                .iter()
-                .filter(|f| {
-                    f.ref_table != tables[i].oid
-                        && !deferred.contains(&f.name)
-                        && idx.get(&f.ref_table).is_some_and(|&p| !done[p])
-                })
-                .collect::<Vec<_>>()
-        };
-        let candidates: Vec<usize> = (0..tables.len()).filter(|&i| !done[i]).collect();
-        let pick = candidates
-            .iter()
-            .copied()
-            .find(|&i| {
-                pending(i)
-                    .iter()
-                    .all(|f| f.columns.iter().all(|c| !tables[i].columns[*c].not_null))
-            })
-            .or_else(|| candidates.first().copied());
-        let Some(i) = pick else { break };
-        for f in pending(i) {
-            deferred.insert(f.name.clone());
+/// Lift FORCE ROW LEVEL SECURITY from `table` for its load (a lock it cannot get within a few
+/// seconds leaves it as it is: the load then reports what the policies refuse).
+fn unforce(admin: &mut crate::postgres::client::Client, table: &Table) {
+    let _ = admin.batch_execute(&format!(
+        "SET lock_timeout = '5s'; ALTER TABLE {} NO FORCE ROW LEVEL SECURITY; RESET lock_timeout",
+        table.qualified()
+    ));
+    let _ = admin.batch_execute("RESET lock_timeout");
+}
+
+/// Put FORCE ROW LEVEL SECURITY back on the tables in `forced`; one it cannot be put back on
+/// is an error that says how to do it by hand.
+fn reforce(
+    admin: &mut crate::postgres::client::Client,
+    forced: &mut Vec<&Table>,
+    statements: &[Statement],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for table in forced.drain(..) {
+        let sql = format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.qualified());
+        if let Err(e) = admin.batch_execute(&format!(
+            "SET lock_timeout = '30s'; {sql}; RESET lock_timeout"
+        )) {
+            let _ = admin.batch_execute("RESET lock_timeout");
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "FORCE ROW LEVEL SECURITY of `{}` was lifted for the load and could not be put back: {}",
+                        table.display_name(),
+                        crate::postgres::cluster::error_text(&e)
+                    ),
+                    locate_table(statements, table),
+                )
+                .help(format!("run `{sql};`")),
+            );
         }
     }
-    let mut deferred: Vec<String> = deferred.into_iter().collect();
-    deferred.sort();
-    (order, deferred)
 }
 
 fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
@@ -442,6 +432,9 @@ fn fill(
         }
     }
     let by_oid: HashMap<i64, &Table> = catalog.tables.iter().map(|t| (t.oid, t)).collect();
+    // "One or more" relationships of the document's diagrams: every parent gets a child.
+    let table_names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+    let required = pgspec_schema::required::required_children(document, &table_names);
     let mut pools: KeyPools = HashMap::new();
     // Rows the document itself inserted (reference data) are parents too.
     for (oid, sets) in &referenced {
@@ -473,6 +466,11 @@ fn fill(
     progress.plan(&planned);
 
     let mut reports = Vec::new();
+    // Inside the one transaction a cycle of NOT NULL keys is filled in.
+    let mut in_cycle: Option<i64> = None;
+    // Tables whose FORCE ROW LEVEL SECURITY was lifted for the load and is not back yet.
+    let mut forced: Vec<&Table> = Vec::new();
+    let (strict, strict_parents) = cycles::strict_keys(&catalog.tables, &deferred);
     let mut rows_of: HashMap<i64, u64> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut total = 0;
@@ -492,6 +490,15 @@ fn fill(
         let existing = planned[position].existing;
         let to_add = want.saturating_sub(existing);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
+        for fk in &table.fks {
+            let parent = by_oid.get(&fk.ref_table).map(|p| p.name.to_lowercase());
+            if required
+                .iter()
+                .any(|r| Some(&r.parent) == parent.as_ref() && r.child == table.name.to_lowercase())
+            {
+                gen.cover_parents(&fk.name);
+            }
+        }
         // Existing rows: keep unique values unique and integer keys above them.
         if existing > 0 && to_add > 0 {
             gen.continue_after(options.seed, existing);
@@ -535,6 +542,12 @@ fn fill(
         if borrowed {
             let _ = admin.batch_execute(&grants);
         }
+        // FORCE ROW LEVEL SECURITY puts the owner under the policies, and COPY refuses such a
+        // table: FORCE is lifted while the table is filled (as the grant above lasts as long
+        // as the load), and put back after it.
+        if table.force_rls {
+            unforce(&mut admin, table);
+        }
         let mut on_batch = |done: u64, seconds: f64, finished: bool| {
             progress.rows(&Progress {
                 table: &planned[position].table,
@@ -546,32 +559,42 @@ fn fill(
                 finished,
             });
         };
-        let loaded =
-            match load::load_table(&mut app, &mut gen, &mut pools, &refs, to_add, &mut on_batch) {
-                Ok(l) => l,
-                Err(e) => {
-                    if let Some(why) = server_stopped(server) {
-                        return Err(SeedError::ServerStopped {
-                            during: format!(" while `{}` was being filled", table.display_name()),
-                            why,
-                        });
-                    }
-                    let text = match &e {
-                        SeedError::Server(t) => t.clone(),
-                        other => other.to_string(),
-                    };
-                    diagnostics.push(Diagnostic::new(
-                        Code::TableNotSeeded,
-                        Category::Seed,
-                        format!(
-                            "table `{}` could not be seeded: {text}",
-                            table.display_name(),
-                        ),
-                        locate_table(statements, table),
-                    ));
-                    load::Loaded::default()
+        if in_cycle.is_none() && to_add > 0 && cycles::needs_transaction(table, &deferred) {
+            in_cycle = Some(cycles::begin(&mut app)?);
+        }
+        let loaded = match load::load_table(
+            &mut app,
+            &mut gen,
+            &mut pools,
+            &refs,
+            to_add,
+            in_cycle.is_some(),
+            &mut on_batch,
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                if let Some(why) = server_stopped(server) {
+                    return Err(SeedError::ServerStopped {
+                        during: format!(" while `{}` was being filled", table.display_name()),
+                        why,
+                    });
                 }
-            };
+                let text = match &e {
+                    SeedError::Server(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                diagnostics.push(Diagnostic::new(
+                    Code::TableNotSeeded,
+                    Category::Seed,
+                    format!(
+                        "table `{}` could not be seeded: {text}",
+                        table.display_name(),
+                    ),
+                    locate_table(statements, table),
+                ));
+                load::Loaded::default()
+            }
+        };
         if loaded.stopped.is_some() {
             if let Some(why) = server_stopped(server) {
                 return Err(SeedError::ServerStopped {
@@ -601,6 +624,13 @@ fn fill(
                     .replace("GRANT ", "REVOKE ")
                     .replace(" TO ", " FROM "),
             );
+        }
+        if table.force_rls {
+            // Inside the cycle's transaction the table stays locked until its COMMIT.
+            forced.push(table);
+            if in_cycle.is_none() {
+                reforce(&mut admin, &mut forced, statements, &mut diagnostics);
+            }
         }
         total += loaded.rows;
         let method = match (loaded.copy_batches > 0, loaded.insert_batches > 0) {
@@ -639,7 +669,7 @@ fn fill(
             if let Some(m) = loaded.messages.get(constraint) {
                 d = d.note(format!("postgres: {m}"));
             }
-            if let Some(c) = table.checks.iter().find(|c| &c.name == constraint) {
+            if let Some(c) = table.checks.iter().find(|c| &c.reported_as == constraint) {
                 d = d.note(format!("constraint: {}", c.definition));
             }
             diagnostics.push(d);
@@ -688,73 +718,45 @@ fn fill(
         };
         progress.table_done(&report);
         reports.push(report);
-    }
-    // Cycles: point the deferred foreign keys at parents now that every table has rows.
-    for t in &catalog.tables {
-        for f in t.fks.iter().filter(|f| deferred.contains(&f.name)) {
-            let Some(parent) = by_oid.get(&f.ref_table) else {
-                continue;
-            };
-            let child_cols: Vec<String> = f
-                .columns
-                .iter()
-                .map(|c| quote_ident(&t.columns[*c].name))
-                .collect();
-            let parent_cols: Vec<String> = f
-                .ref_attnums
-                .iter()
-                .filter_map(|a| parent.column_index(*a))
-                .map(|c| quote_ident(&parent.columns[c].name))
-                .collect();
-            if parent_cols.len() != child_cols.len() {
-                continue;
-            }
-            let sql = format!(
-                "WITH p AS (SELECT {pc}, (row_number() OVER ()) - 1 AS rn FROM {pt}), n AS (SELECT count(*) AS n FROM p) \
-                 UPDATE {ct} c SET ({cc}) = (SELECT {pq} FROM p, n WHERE p.rn = abs(hashtext(c.ctid::text || c.tableoid::text)) % n.n) \
-                 WHERE abs(hashtext(c.ctid::text)) % 10 < 8 AND (SELECT n FROM n) > 0",
-                pc = parent_cols.join(", "),
-                pt = parent.qualified(),
-                ct = t.qualified(),
-                cc = child_cols.join(", "),
-                pq = parent_cols.iter().map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", "),
-            );
-            let sql = if child_cols.len() == 1 {
-                sql.replace(
-                    &format!("SET ({})", child_cols[0]),
-                    &format!("SET {}", child_cols[0]),
-                )
-            } else {
-                sql
-            };
-            // One UPDATE of every row of the child: its bound grows with them.
-            let rows =
-                usize::try_from(rows_of.get(&t.oid).copied().unwrap_or(0)).unwrap_or(usize::MAX);
-            let bound = bounded::bound_for_rows(rows, load::COPY_PER_ROW);
-            let ran = app.run(bound, |c| {
-                let set = bounded::set_statement_timeout(false, bound);
-                let r = c.batch_execute(&format!("{set}; {sql}"));
-                let _ = c.batch_execute("RESET statement_timeout");
-                r
-            })?;
-            let failure = match (ran.stop(ran.value.as_ref().err()), &ran.value) {
-                (Some(stop), _) => Some(stop.to_string()),
-                (None, Err(e)) => Some(crate::postgres::cluster::error_text(e)),
-                (None, Ok(())) => None,
-            };
-            if let Some(why) = failure {
-                diagnostics.push(Diagnostic::new(
-                    Code::ConstraintNotSatisfied,
-                    Category::Seed,
-                    format!(
-                        "`{}` (part of a foreign-key cycle) stayed NULL: {why}",
-                        f.name,
-                    ),
-                    locate_table(statements, t),
-                ));
+        // A cycle of NOT NULL keys closes when the tables they point at have their rows: the
+        // keys get real parents and the transaction ends (the deferred check passes).
+        if let Some(xid) = in_cycle {
+            if strict_parents.iter().all(|p| rows_of.contains_key(p)) {
+                cycles::point_deferred(
+                    &mut app,
+                    &catalog.tables,
+                    &by_oid,
+                    &strict,
+                    &rows_of,
+                    statements,
+                    &mut diagnostics,
+                )?;
+                cycles::commit(&mut app, xid, &mut diagnostics)?;
+                in_cycle = None;
+                reforce(&mut admin, &mut forced, statements, &mut diagnostics);
             }
         }
     }
+    // Cycles: point the (nullable) deferred foreign keys at parents now that every table has
+    // rows.
+    let rest: Vec<String> = deferred
+        .iter()
+        .filter(|f| !strict.contains(f))
+        .cloned()
+        .collect();
+    cycles::point_deferred(
+        &mut app,
+        &catalog.tables,
+        &by_oid,
+        &rest,
+        &rows_of,
+        statements,
+        &mut diagnostics,
+    )?;
+    if let Some(xid) = in_cycle {
+        cycles::commit(&mut app, xid, &mut diagnostics)?;
+    }
+    reforce(&mut admin, &mut forced, statements, &mut diagnostics);
     Ok(SeedReport {
         database: database.to_string(),
         tables: reports,

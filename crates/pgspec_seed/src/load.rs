@@ -30,7 +30,8 @@ pub struct Loaded {
     pub seconds: f64,
     pub copy_batches: u64,
     pub insert_batches: u64,
-    /// Rows the server rejected, by constraint (or message when it names none).
+    /// Rows the server rejected, by constraint (else the routine that raised the error, else
+    /// the message).
     pub rejected: HashMap<String, u64>,
     /// The first server message per rejecting constraint.
     pub messages: HashMap<String, String>,
@@ -55,6 +56,7 @@ pub fn load_table(
     pools: &mut KeyPools,
     referenced: &[Vec<i16>],
     want: u64,
+    in_transaction: bool,
     progress: &mut dyn FnMut(u64, f64, bool),
 ) -> Result<Loaded, super::SeedError> {
     let started = Instant::now();
@@ -76,7 +78,7 @@ pub fn load_table(
             let ran = conn.run(bound, |c| {
                 let set = bounded::set_statement_timeout(false, bound);
                 let out = match c.batch_execute(&set) {
-                    Ok(()) => copy_batch(c, &copy_sql, &types, gen, pools, n),
+                    Ok(()) => copy_batch(c, &copy_sql, &types, gen, pools, n, in_transaction),
                     Err(e) => (Vec::new(), Err(e)),
                 };
                 let _ = c.batch_execute("RESET statement_timeout");
@@ -93,6 +95,21 @@ pub fn load_table(
             if copied.is_ok() {
                 out.copy_batches += 1;
                 rows
+            } else if in_transaction {
+                // Inside a longer transaction the INSERT fallback's own transaction would end
+                // it: the batch's rows count as rejected, under what rejected them.
+                if let Err(e) = &copied {
+                    let (key, message) = match e.as_db_error() {
+                        Some(db) => (
+                            rejection_key(db.constraint(), db.where_(), db.message()),
+                            db.message().to_string(),
+                        ),
+                        None => (e.to_string(), e.to_string()),
+                    };
+                    *out.rejected.entry(key.clone()).or_insert(0) += rows.len() as u64;
+                    out.messages.entry(key).or_insert(message);
+                }
+                break;
             } else {
                 out.insert_batches += 1;
                 match insert_bounded(conn, gen, pools, rows, &mut out)? {
@@ -171,7 +188,40 @@ fn insert_bounded(
     Ok(Some(ran.value?))
 }
 
+/// [`copy_rows`] in an explicit transaction: a deferred constraint that fails at COMMIT is an
+/// error of this batch. In autocommit, the implicit commit's error came after the COPY's
+/// completion and was lost, so rows were counted that were never stored.
 fn copy_batch(
+    client: &mut Client,
+    sql: &str,
+    types: &[Type],
+    gen: &mut Generator<'_>,
+    pools: &KeyPools,
+    n: usize,
+    in_transaction: bool,
+) -> (Vec<Vec<Value>>, Result<(), crate::postgres::client::Error>) {
+    // Inside a longer transaction (a cycle of NOT NULL keys): a savepoint instead.
+    let (begin, commit, rollback) = if in_transaction {
+        (
+            "SAVEPOINT pgspec_copy",
+            "RELEASE SAVEPOINT pgspec_copy",
+            "ROLLBACK TO SAVEPOINT pgspec_copy",
+        )
+    } else {
+        ("BEGIN", "COMMIT", "ROLLBACK")
+    };
+    if let Err(e) = client.batch_execute(begin) {
+        return (Vec::new(), Err(e));
+    }
+    let (rows, copied) = copy_rows(client, sql, types, gen, pools, n);
+    let result = copied.and_then(|()| client.batch_execute(commit));
+    if result.is_err() {
+        let _ = client.batch_execute(rollback);
+    }
+    (rows, result)
+}
+
+fn copy_rows(
     client: &mut Client,
     sql: &str,
     types: &[Type],
@@ -262,6 +312,23 @@ fn chunk_rows(gen: &Generator<'_>) -> usize {
     (30_000 / gen.supplied.len().max(1)).clamp(1, 500)
 }
 
+/// What a rejection is counted under: the constraint the server names; else the routine that
+/// raised the error (a trigger function's `RAISE` names the row in its message, so counting by
+/// message would make one finding per row); else the message.
+fn rejection_key(constraint: Option<&str>, context: Option<&str>, message: &str) -> String {
+    if let Some(c) = constraint {
+        return c.to_string();
+    }
+    // The innermost frame of the context: `PL/pgSQL function f(integer) line 3 at RAISE`,
+    // `SQL function "f" statement 1`.
+    let routine = context.and_then(|w| w.lines().next()).and_then(|frame| {
+        let rest = frame.split_once(" function ")?.1;
+        let end = rest.find(" line ").or_else(|| rest.find(" statement "))?;
+        Some(rest[..end].trim_matches('"').to_string())
+    });
+    routine.unwrap_or_else(|| message.to_string())
+}
+
 /// INSERT `rows` in chunks; rows of a failing chunk one by one, each rejected row
 /// regenerated up to `ROW_RETRIES` times. Returns the rows that went in.
 fn insert_rows(
@@ -316,8 +383,7 @@ fn insert_rows(
                         drop(sp);
                         let (key, message) = match e.as_db_error() {
                             Some(db) => (
-                                db.constraint()
-                                    .map_or_else(|| db.message().to_string(), str::to_string),
+                                rejection_key(db.constraint(), db.where_(), db.message()),
                                 db.message().to_string(),
                             ),
                             None => return Err(e),
@@ -344,4 +410,37 @@ fn insert_rows(
     tick.next();
     tx.commit()?;
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejection_key;
+
+    #[test]
+    fn rejections_without_a_constraint_count_under_the_routine_that_raised_them() {
+        let plpgsql = Some("PL/pgSQL function appointments_weekday() line 3 at RAISE");
+        // Two rows, two messages (the trigger names the row): one key.
+        let a = rejection_key(
+            None,
+            plpgsql,
+            "土日は予約できません: [\"2026-07-26 08:00:00\",…)",
+        );
+        let b = rejection_key(
+            None,
+            plpgsql,
+            "土日は予約できません: [\"2026-07-25 10:00:00\",…)",
+        );
+        assert_eq!(a, "appointments_weekday()");
+        assert_eq!(a, b);
+        assert_eq!(
+            rejection_key(None, Some("SQL function \"guard\" statement 1"), "no"),
+            "guard"
+        );
+        // A constraint the server names wins; no context leaves the message.
+        assert_eq!(
+            rejection_key(Some("orders_total_check"), plpgsql, "x"),
+            "orders_total_check"
+        );
+        assert_eq!(rejection_key(None, None, "boom"), "boom");
+    }
 }

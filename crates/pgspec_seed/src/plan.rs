@@ -86,12 +86,17 @@ pub struct ForeignKey {
     pub columns: Vec<usize>,
     pub ref_table: i64,
     pub ref_attnums: Vec<i16>,
+    /// DEFERRABLE: checked at COMMIT when deferred.
+    pub deferrable: bool,
 }
 
 /// A CHECK constraint (table or domain).
 #[derive(Clone, Debug)]
 pub struct Check {
     pub name: String,
+    /// The name the server gives when it rejects a value: `name` for a table's CHECK, the
+    /// domain's constraint name for a domain's.
+    pub reported_as: String,
     pub definition: String,
     /// None when pgspec could not read the expression (the server still enforces it).
     pub expr: Option<Expr>,
@@ -165,13 +170,13 @@ pub struct Plan {
 /// Resolves column types to something pgspec can generate, through the catalog's type graph.
 struct Types<'a> {
     graph: &'a BTreeMap<u32, ColumnType>,
-    cache: HashMap<u32, (ColType, Vec<String>)>,
+    cache: HashMap<u32, (ColType, Vec<(String, String)>)>,
 }
 
 impl Types<'_> {
-    /// The generatable type of `type_oid` with `typmod`, plus the CHECK definitions of the
-    /// domains it goes through.
-    fn resolve(&mut self, type_oid: u32, typmod: i32) -> (ColType, Vec<String>) {
+    /// The generatable type of `type_oid` with `typmod`, plus the CHECKs (name, definition) of
+    /// the domains it goes through.
+    fn resolve(&mut self, type_oid: u32, typmod: i32) -> (ColType, Vec<(String, String)>) {
         if typmod < 0 {
             if let Some(hit) = self.cache.get(&type_oid) {
                 return hit.clone();
@@ -184,7 +189,12 @@ impl Types<'_> {
         resolved
     }
 
-    fn resolve_uncached(&self, type_oid: u32, typmod: i32, depth: u32) -> (ColType, Vec<String>) {
+    fn resolve_uncached(
+        &self,
+        type_oid: u32,
+        typmod: i32,
+        depth: u32,
+    ) -> (ColType, Vec<(String, String)>) {
         let builtin = match type_oid {
             16 => Some(ColType::Bool),
             21 => Some(ColType::Int2),
@@ -241,7 +251,12 @@ impl Types<'_> {
             'e' => (ColType::Enum(info.enum_labels.clone()), Vec::new()),
             'd' => {
                 let (t, mut checks) = self.resolve_uncached(info.base, info.base_typmod, depth + 1);
-                checks.extend(info.domain_checks.iter().cloned());
+                checks.extend(
+                    info.domain_check_names
+                        .iter()
+                        .cloned()
+                        .zip(info.domain_checks.iter().cloned()),
+                );
                 (t, checks)
             }
             'r' => {
@@ -341,7 +356,7 @@ fn table(catalog: &Catalog, source: &db::Table, types: &mut Types<'_>) -> Table 
     }
     for (ci, checks) in domain_checks {
         let col_name = t.columns[ci].name.clone();
-        for def in checks {
+        for (reported_as, def) in checks {
             let expr = expr::parse_check(&def, &|name| {
                 (name == "value")
                     .then_some(ci)
@@ -349,6 +364,7 @@ fn table(catalog: &Catalog, source: &db::Table, types: &mut Types<'_>) -> Table 
             });
             t.checks.push(Check {
                 name: format!("domain check on {col_name}"),
+                reported_as,
                 definition: def,
                 expr,
             });
@@ -363,6 +379,9 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
     let mut entries: Vec<(&str, Entry<'_>)> = catalog
         .constraints_of(source.oid)
         .filter(|k| k.kind != ConstraintKind::Trigger)
+        // A foreign key to a partitioned table has a clone per referenced partition; the
+        // parent's constraint covers them (the clones' partitions are not filled on their own).
+        .filter(|k| !(k.kind == ConstraintKind::ForeignKey && k.inherited))
         .map(|k| (k.name.as_str(), Entry::Constraint(k)))
         .chain(
             catalog
@@ -383,9 +402,12 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                 let lookup = |n: &str| t.column_named(n);
                 match k.kind {
                     ConstraintKind::Check => {
-                        let expr = expr::parse_check(&k.definition, &lookup);
+                        let is_date = |i: usize| t.columns[i].ty == ColType::Date;
+                        let expr = expr::parse_check(&k.definition, &lookup)
+                            .map(|e| expr::date_days(e, &is_date));
                         t.checks.push(Check {
                             name: k.name.clone(),
+                            reported_as: k.name.clone(),
                             definition: k.definition.clone(),
                             expr,
                         });
@@ -409,6 +431,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                             columns: cols,
                             ref_table,
                             ref_attnums,
+                            deferrable: k.deferrable,
                         });
                     }
                     ConstraintKind::Exclusion => {

@@ -28,6 +28,7 @@ fn table(oid: i64, name: &str, fks: Vec<(i64, bool)>) -> Table {
                 columns: vec![0],
                 ref_table: r,
                 ref_attnums: vec![1],
+                deferrable: false,
             })
             .collect(),
         disjoint: Vec::new(),
@@ -67,4 +68,89 @@ fn parents_come_first_and_cycles_are_deferred() {
     let (order, deferred) = plan_order(&cyclic);
     assert_eq!(order.len(), 2);
     assert_eq!(deferred.len(), 1);
+}
+
+/// Columns `a`, `b`, `c` (nullable integers) under `checks` (pg_get_constraintdef text).
+fn counted_table(checks: &[&str]) -> Table {
+    let mut t = table(9, "holders", Vec::new());
+    t.columns = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Column {
+            attnum: i16::try_from(i + 1).expect("small"),
+            name: (*n).into(),
+            ..t.columns[0].clone()
+        })
+        .collect();
+    let lookup = |n: &str| ["a", "b", "c"].iter().position(|x| *x == n);
+    t.checks = checks
+        .iter()
+        .enumerate()
+        .map(|(i, d)| plan::Check {
+            name: format!("holders_check{i}"),
+            reported_as: format!("holders_check{i}"),
+            definition: (*d).into(),
+            expr: expr::parse_check(d, &lookup),
+        })
+        .collect();
+    t
+}
+
+#[test]
+fn columns_a_check_counts_are_set_as_many_as_it_allows() {
+    for (check, allowed) in [
+        ("CHECK ((num_nonnulls(a, b, c) = 1))", 1..=1),
+        ("CHECK ((num_nulls(a, b, c) >= 2))", 0..=1),
+        ("CHECK ((COALESCE(a, b) IS NOT NULL))", 1..=3),
+        ("CHECK (((a IS NOT NULL) OR (c IS NOT NULL)))", 1..=3),
+    ] {
+        let t = counted_table(&[check]);
+        let mut g = gen::Generator::new(&t, 7, false, 0, &[]);
+        let pools = gen::KeyPools::new();
+        for _ in 0..300 {
+            let row = g.next_row(&pools).expect("a row");
+            let set = |cols: &[usize]| cols.iter().filter(|c| !row[**c].is_null()).count();
+            let n = if check.contains("COALESCE") {
+                set(&[0, 1])
+            } else if check.contains("OR") {
+                set(&[0, 2])
+            } else {
+                set(&[0, 1, 2])
+            };
+            assert!(allowed.contains(&n), "{check}: {row:?}");
+        }
+        // Nothing was rejected on the way: the rows were made to fit, not filtered.
+        assert!(
+            g.check_failures.is_empty(),
+            "{check}: {:?}",
+            g.check_failures
+        );
+        if check.contains("= 1") {
+            // Each column takes its turn as the one that is set.
+            for ci in 0..3 {
+                let mut g = gen::Generator::new(&t, 7, false, 0, &[]);
+                assert!((0..300).any(|_| !g.next_row(&pools).expect("row")[ci].is_null()));
+            }
+        }
+    }
+}
+
+#[test]
+fn columns_null_together_are_made_to_agree() {
+    let t = counted_table(&[
+        "CHECK ((num_nonnulls(a, b) = 1))",
+        "CHECK (((a IS NULL) = (c IS NULL)))",
+    ]);
+    let mut g = gen::Generator::new(&t, 11, false, 0, &[]);
+    let pools = gen::KeyPools::new();
+    let mut with_a = 0;
+    for _ in 0..300 {
+        let row = g.next_row(&pools).expect("a row");
+        assert_eq!(row[0].is_null(), row[2].is_null(), "{row:?}");
+        assert_ne!(row[0].is_null(), row[1].is_null(), "{row:?}");
+        with_a += usize::from(!row[0].is_null());
+    }
+    assert!(with_a > 50 && with_a < 250, "{with_a}");
+    // Made to fit, not filtered.
+    assert!(g.check_failures.is_empty(), "{:?}", g.check_failures);
 }

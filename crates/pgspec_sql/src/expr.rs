@@ -156,6 +156,21 @@ pub fn index_expression_columns(def: &str, lookup: &Lookup<'_>) -> Vec<usize> {
     out
 }
 
+/// The expression keys of a `CREATE UNIQUE INDEX` definition (`lower(email)`), in order.
+pub fn index_expressions(def: &str, lookup: &Lookup<'_>) -> Vec<Expr> {
+    let mut out = Vec::new();
+    if let Some(NodeEnum::IndexStmt(stmt)) = parse_first(def) {
+        for p in &stmt.index_params {
+            if let Some(NodeEnum::IndexElem(ie)) = p.node.as_ref() {
+                if let Some(e) = ie.expr.as_deref().and_then(|n| n.node.as_ref()) {
+                    out.push(convert(e, lookup));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every column an expression reads.
 pub fn columns_of(e: &Expr, out: &mut Vec<usize>) {
     match e {

@@ -172,7 +172,70 @@ fn predicate_sql(def: &str) -> Option<String> {
     Some(def[at + 7..].trim().to_string())
 }
 
-fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String {
+/// A fresh value for text column `ci` of `t`: the first of some generated values (which keep
+/// the column's length, regex and list CHECKs) that no row has.
+fn fresh_text(t: &Table, ci: usize) -> Option<String> {
+    let mut gen = crate::seed::gen::Generator::new(
+        t,
+        0x7e57,
+        false,
+        crate::seed::values::today_micros(),
+        &[],
+    );
+    let candidates = gen.fresh_texts(ci, 12);
+    if candidates.is_empty() {
+        return None;
+    }
+    let q = quote_ident(&t.columns[ci].name);
+    Some(format!(
+        "(SELECT pgspec_v::{ty} FROM unnest(ARRAY[{list}]::text[]) AS pgspec_v \
+         WHERE NOT EXISTS (SELECT 1 FROM {qt} WHERE {q}::text = pgspec_v) LIMIT 1)",
+        ty = t.columns[ci].type_sql,
+        list = candidates
+            .iter()
+            .map(|c| lit(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        qt = t.qualified(),
+    ))
+}
+
+/// Key columns a unique index compares without case (`lower(email)`, `upper(code)`), each
+/// with the function that changes the case of its first letter the other way.
+fn case_blind_keys(t: &Table, def: &str) -> Vec<(usize, &'static str)> {
+    if !def.starts_with("CREATE UNIQUE INDEX") {
+        return Vec::new();
+    }
+    fn column(e: &expr::Expr) -> Option<usize> {
+        match e {
+            expr::Expr::Col(i) => Some(*i),
+            expr::Expr::Cast(inner, _) => column(inner),
+            _ => None,
+        }
+    }
+    let lookup = |n: &str| t.column_named(n);
+    expr::index_expressions(def, &lookup)
+        .iter()
+        .filter_map(|e| match e {
+            expr::Expr::Func(f, args) if args.len() == 1 => {
+                let other = match f.as_str() {
+                    "lower" => "upper",
+                    "upper" => "lower",
+                    _ => return None,
+                };
+                column(&args[0]).map(|i| (i, other))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn duplicate_sql(
+    t: &Table,
+    target: &[usize],
+    predicate: Option<&str>,
+    case_blind: &[(usize, &str)],
+) -> String {
     let qt = t.qualified();
     // Every other unique set gets one of its columns changed, so that the target constraint
     // is the one the duplicate meets: a column with a default (omitted), a nullable one (NULL),
@@ -220,11 +283,15 @@ fn duplicate_sql(t: &Table, target: &[usize], predicate: Option<&str>) -> String
             continue;
         }
         let q = quote_ident(&c.name);
-        let e = if null.contains(&i) {
+        let e = if let Some((_, f)) = case_blind.iter().find(|(c, _)| *c == i) {
+            // The same key in another case: what the index compares is still equal.
+            format!("{f}(left({q}, 1)) || substr({q}, 2)")
+        } else if null.contains(&i) {
             "NULL".to_string()
         } else if fresh.contains(&i) {
             match &c.ty {
-                ColType::Text { .. } => format!("left(md5(random()::text), 12) || {q}"),
+                ColType::Text { .. } => fresh_text(t, i)
+                    .unwrap_or_else(|| format!("left(md5(random()::text), 12) || {q}")),
                 ColType::Uuid => "gen_random_uuid()".into(),
                 ColType::Int2 | ColType::Int4 | ColType::Int8 => format!("{q} + 1000000000"),
                 ColType::Timestamptz | ColType::Timestamp => {
@@ -280,7 +347,8 @@ pub fn run(
             } else {
                 None
             };
-            let sql = duplicate_sql(t, &u.columns, predicate.as_deref());
+            let case_blind = case_blind_keys(t, &def);
+            let sql = duplicate_sql(t, &u.columns, predicate.as_deref(), &case_blind);
             let codes = ["23505", "23P01"];
             let (mut status, mut reason, mut evidence) =
                 expect(app, &sql, &codes, &u.name, &t.name);
@@ -303,9 +371,14 @@ pub fn run(
                 kind: ClaimKind::Constraint,
                 line,
                 title: format!(
-                    "`{}` rejects a duplicate ({}) in {}{}",
+                    "`{}` rejects a duplicate ({}){} in {}{}",
                     u.name,
                     cols.join(", "),
+                    if case_blind.is_empty() {
+                        ""
+                    } else {
+                        " in another case"
+                    },
                     t.display_name(),
                     predicate
                         .as_deref()
@@ -363,7 +436,7 @@ pub fn run(
                 qt = t.qualified()
             );
             let (line, range) = locate(t, &c.name);
-            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.name, &t.name);
+            let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.reported_as, &t.name);
             claims.push(Claim {
                 kind: ClaimKind::Constraint,
                 line,

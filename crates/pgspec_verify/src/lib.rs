@@ -14,6 +14,7 @@ use pgspec_seed as seed;
 use pgspec_sql as sql;
 
 pub mod calls;
+pub mod cardinality;
 pub mod constraints;
 pub mod queries;
 pub mod rls;
@@ -315,6 +316,9 @@ pub fn verify_with_progress(
     calls::schedules(&mut app, statements, &line_of, &mut judged);
     judged.group(ClaimKind::Constraint);
     constraints::run(&mut app, &catalog, &definitions, &locate, &mut judged);
+    let names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+    let required = pgspec_schema::required::required_children(document, &names);
+    cardinality::run(&mut app, &catalog, &required, &line_of, &mut judged);
     let mut claims = judged.list;
     claims.sort_by_key(|c| c.line);
 

@@ -207,13 +207,16 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
 
 #[test]
 fn verify_proves_a_key_whose_duplicate_row_breaks_a_check_and_a_policy_on_a_cast_column() {
-    // The INSERT of a copy needs a fresh `isbn`, which its length and pattern refuse: the
-    // primary key is proven by giving one row another's id instead. The policy compares a
-    // varchar column with a text setting, which pg_policies prints with a cast on the column.
+    // The INSERT of a copy needs a fresh `isbn`, which the CHECK tying it to `code` refuses
+    // (a fresh value keeps the column's own pattern, not another column's): the primary key
+    // is proven by giving one row another's id instead. The policy compares a varchar column
+    // with a text setting, which pg_policies prints with a cast on the column.
     let text = doc("CREATE TABLE book (
     id bigint PRIMARY KEY,
+    code varchar(12) NOT NULL CHECK (code ~ '^[0-9]{9,12}$'),
     isbn varchar(17) NOT NULL UNIQUE CHECK (isbn ~ '^[0-9-]{10,17}$'),
-    owner_email varchar(200) NOT NULL
+    owner_email varchar(200) NOT NULL,
+    CHECK (isbn = code || '-0')
 );
 ALTER TABLE book ENABLE ROW LEVEL SECURITY;
 CREATE POLICY book_own ON book USING (owner_email = current_setting('app.email', true));");

@@ -69,6 +69,9 @@ pub struct ColumnType {
     pub enum_labels: Vec<String>,
     /// CHECK definitions of a domain.
     pub domain_checks: Vec<String>,
+    /// Their constraint names (the name the server reports when one rejects a value), in the
+    /// same order.
+    pub domain_check_names: Vec<String>,
 }
 
 pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Type>, postgres::Error> {
@@ -140,6 +143,7 @@ pub(super) fn load_column_types(
                     sql: r.get(9),
                     enum_labels: r.get(10),
                     domain_checks: r.get(11),
+                    domain_check_names: r.get(12),
                 },
             )
         })

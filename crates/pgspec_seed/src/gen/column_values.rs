@@ -51,7 +51,21 @@ impl Generator<'_> {
             | ColType::Numeric { .. } => {
                 if unique && is_int(ty) {
                     #[allow(clippy::cast_possible_wrap)]
-                    let v = self.int_base[ci] + seq as i64 - 1;
+                    let mut v = self.int_base[ci] + seq as i64 - 1;
+                    // A CHECK that bounds the column (`line BETWEEN 1 AND 999`): the counter
+                    // goes round inside the bounds. Alone, the key's unique set then says when
+                    // the values run out; beside a foreign key, the pair stays unique.
+                    if h.min.is_some() || h.max.is_some() {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let (lo, hi) = {
+                            let (lo, hi) = self.numeric_bounds(ci, ty, "");
+                            (lo.ceil() as i64, hi.floor() as i64)
+                        };
+                        if hi >= lo && (v < lo || v > hi) {
+                            v = lo + (v - lo).rem_euclid(hi - lo + 1);
+                        }
+                    }
+                    #[allow(clippy::cast_precision_loss)]
                     return from_f64(ty, v as f64);
                 }
                 let (lo, hi) = self.numeric_bounds(ci, ty, &name);
@@ -90,7 +104,7 @@ impl Generator<'_> {
                 months: 0,
             },
             ColType::Json | ColType::Jsonb => {
-                let text = self.json(&name, seq, attempt);
+                let text = self.json(&name, seq, attempt, h.json_kind.as_deref(), &h.json_keys);
                 if *ty == ColType::Json {
                     Value::Json(text)
                 } else {
@@ -283,8 +297,32 @@ impl Generator<'_> {
         self.rng.range(lo, hi)
     }
 
-    fn json(&mut self, name: &str, seq: u64, attempt: u32) -> String {
-        if attempt % 2 == 1
+    /// A JSON document: an object (or, for list-like names, an array) unless the CHECKs
+    /// ask for a `kind`; an object with the `keys` they require, each of the kind asked.
+    fn json(
+        &mut self,
+        name: &str,
+        seq: u64,
+        attempt: u32,
+        kind: Option<&str>,
+        keys: &[(String, Option<String>)],
+    ) -> String {
+        if let Some(k) = kind.filter(|k| *k != "object" && *k != "array") {
+            return self.json_scalar(k, seq);
+        }
+        if kind == Some("object") || !keys.is_empty() {
+            let mut members = Vec::new();
+            for (key, kind) in keys {
+                let value = self.json_scalar(kind.as_deref().unwrap_or("string"), seq);
+                members.push(format!("{}: {value}", json_string(key)));
+            }
+            if !keys.iter().any(|(k, _)| k == "source") {
+                members.push("\"source\": \"pgspec\"".into());
+            }
+            return format!("{{{}}}", members.join(", "));
+        }
+        if kind == Some("array")
+            || attempt % 2 == 1
             || name.contains("tags")
             || name.ends_with("_ids")
             || name.contains("items")
@@ -299,6 +337,30 @@ impl Generator<'_> {
         let word = self.names.words(&mut self.rng, 1);
         format!("{{\"source\": \"pgspec\", \"n\": {seq}, \"label\": \"{word}\"}}")
     }
+}
+
+impl Generator<'_> {
+    /// A JSON value of `kind` (what `jsonb_typeof` says).
+    fn json_scalar(&mut self, kind: &str, seq: u64) -> String {
+        match kind {
+            "number" => format!("{}", seq % 1000 + self.rng.below(100)),
+            "boolean" => if self.rng.chance(0.5) {
+                "true"
+            } else {
+                "false"
+            }
+            .into(),
+            "null" => "null".into(),
+            "array" => format!("[{}]", json_string(&self.names.words(&mut self.rng, 1))),
+            "object" => format!("{{\"n\": {seq}}}"),
+            _ => json_string(&self.names.words(&mut self.rng, 1)),
+        }
+    }
+}
+
+/// `s` as a JSON string.
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
 }
 
 pub(super) fn null_rate(name: &str) -> f64 {

@@ -38,6 +38,9 @@ enum FkMode {
     SelfRef,
     /// Part of a cycle: NULL now, set by an UPDATE once every table is loaded.
     Deferred,
+    /// Every parent row needs a child (a diagram's "one or more"): the first rows take each
+    /// parent once, the rest pick at random.
+    Cover,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +71,10 @@ pub struct Generator<'t> {
     pub text_cast: Vec<bool>,
     hints: Arc<Vec<Hints>>,
     checks: Vec<(String, Expr)>,
+    /// How many of a group of columns must be set (`num_nonnulls(a, b) = 1`).
+    set_counts: Arc<Vec<expr::SetCount>>,
+    /// Columns NULL together (`(a IS NULL) = (b IS NULL)`).
+    null_pairs: Arc<Vec<(usize, usize)>>,
     fks: Arc<Vec<FkPlan>>,
     fk_col: Vec<bool>,
     unique_col: Vec<bool>,
@@ -78,6 +85,8 @@ pub struct Generator<'t> {
     /// Counter that makes by-construction unique values unique (grows with every attempt).
     seq: u64,
     distinct_next: u64,
+    /// The next parent a `Cover` foreign key gives a child.
+    cover_next: u64,
     /// First value for integer key columns (above what the table holds).
     pub int_base: Vec<i64>,
     ranges: Vec<(Option<i64>, Option<i64>)>,
@@ -111,7 +120,10 @@ impl<'t> Generator<'t> {
             .iter()
             .filter_map(|c| c.expr.clone().map(|e| (c.name.clone(), e)))
             .collect();
-        let mut hints = expr::hints(&checks.iter().map(|(_, e)| e).collect::<Vec<_>>(), n);
+        let exprs: Vec<&Expr> = checks.iter().map(|(_, e)| e).collect();
+        let mut hints = expr::hints(&exprs, n);
+        let set_counts = expr::set_counts(&exprs);
+        let null_pairs = expr::null_pairs(&exprs);
         for (i, c) in table.columns.iter().enumerate() {
             if let ColType::Text {
                 max_len: Some(m), ..
@@ -258,6 +270,8 @@ impl<'t> Generator<'t> {
             text_cast,
             hints: Arc::new(hints),
             checks,
+            set_counts: Arc::new(set_counts),
+            null_pairs: Arc::new(null_pairs),
             fks: Arc::new(fks),
             fk_col,
             unique_col,
@@ -267,6 +281,7 @@ impl<'t> Generator<'t> {
             unique_sets: vec![HashSet::new(); table.uniques.len()],
             seq: 0,
             distinct_next: 0,
+            cover_next: 0,
             int_base: vec![1; n],
             ranges,
             lists,
@@ -303,6 +318,23 @@ impl<'t> Generator<'t> {
         );
     }
 
+    /// `n` fresh text values for column `ci` that honour its type and CHECK hints (length,
+    /// regex, IN-list), from another random stream than the seeded rows'; for `verify`, which
+    /// needs a value no row has yet.
+    pub fn fresh_texts(&mut self, ci: usize, n: u32) -> Vec<String> {
+        let salt = self.rng.next_u64();
+        self.continue_after(salt ^ 0x5eed, 1 << 40);
+        (0..n)
+            .filter_map(|attempt| {
+                self.seq += 1;
+                match self.value(ci, attempt) {
+                    Value::Text(s) => Some(s),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// Record existing values of unique set `i`.
     pub fn preload_unique(&mut self, i: usize, values: &[Value]) {
         if values.iter().any(Value::is_null) {
@@ -311,6 +343,17 @@ impl<'t> Generator<'t> {
         let h = hash_values(values.iter());
         if let Some(set) = self.unique_sets.get_mut(i) {
             set.insert(h);
+        }
+    }
+
+    /// Give every row of the table foreign key `fk` references a child before any gets a
+    /// second (for a relationship a diagram draws as "one or more"). Only a foreign key that
+    /// picks its parents at random changes.
+    pub fn cover_parents(&mut self, fk: &str) {
+        for f in Arc::make_mut(&mut self.fks).iter_mut() {
+            if f.name == fk && f.mode == FkMode::Random {
+                f.mode = FkMode::Cover;
+            }
         }
     }
 
@@ -331,7 +374,13 @@ impl<'t> Generator<'t> {
         }
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
-            match self.attempt(pools, attempt) {
+            // A rejected attempt gives its parent back: the next one covers it.
+            let cover_next = self.cover_next;
+            let tried = self.attempt(pools, attempt);
+            if tried.is_err() {
+                self.cover_next = cover_next;
+            }
+            match tried {
                 Ok(row) => {
                     self.consecutive_failures = 0;
                     return Some(row);
@@ -346,12 +395,45 @@ impl<'t> Generator<'t> {
         }
         self.consecutive_failures += 1;
         if self.consecutive_failures >= 50 {
+            let reason = match self.capacity(&last) {
+                Some(n) => format!(
+                    "its columns take at most {n} distinct values under their types and CHECKs"
+                ),
+                None => format!("{ATTEMPTS} attempts per row failed for 50 rows in a row"),
+            };
             self.exhausted = Some(Exhausted {
                 constraint: last.clone(),
-                reason: format!("{ATTEMPTS} attempts per row failed for 50 rows in a row"),
+                reason,
             });
         }
         None
+    }
+
+    /// How many distinct keys unique set `name` can hold when every column of it has a finite
+    /// domain (booleans, enums, IN-lists, integers a CHECK bounds on both sides).
+    fn capacity(&self, name: &str) -> Option<u128> {
+        let u = self.table.uniques.iter().find(|u| u.name == name)?;
+        u.columns.iter().try_fold(1u128, |n, c| {
+            let h = &self.hints[*c];
+            let size = if let Some(choices) = &h.choices {
+                choices.len() as u128
+            } else {
+                match &self.table.columns[*c].ty {
+                    ColType::Bool => 2,
+                    ColType::Enum(labels) => labels.len() as u128,
+                    t if is_int(t) => {
+                        let ((lo, ls), (hi, hs)) = (h.min?, h.max?);
+                        let lo = if ls { lo.floor() + 1.0 } else { lo.ceil() };
+                        let hi = if hs { hi.ceil() - 1.0 } else { hi.floor() };
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let size = (hi - lo + 1.0).max(0.0) as u128;
+                        size
+                    }
+                    _ => return None,
+                }
+            };
+            n.checked_mul(size)
+        })
     }
 }
 

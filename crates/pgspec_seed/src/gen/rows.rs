@@ -27,7 +27,7 @@ impl Generator<'_> {
             match fk.mode {
                 FkMode::Deferred => {}
                 FkMode::SelfRef => {} // after the row's own key is known
-                FkMode::Random | FkMode::Distinct => {
+                FkMode::Random | FkMode::Distinct | FkMode::Cover => {
                     let pool = pools.get(&fk.pool).map_or(&[][..], Vec::as_slice);
                     if pool.is_empty() {
                         if fk.nullable {
@@ -41,7 +41,11 @@ impl Generator<'_> {
                     if fk.nullable && fk.mode == FkMode::Random && self.rng.chance(0.1) {
                         continue;
                     }
-                    let idx = if fk.mode == FkMode::Distinct {
+                    let idx = if fk.mode == FkMode::Cover && self.cover_next < pool.len() as u64 {
+                        let k = self.cover_next;
+                        self.cover_next += 1;
+                        permute(k, pool.len() as u64)
+                    } else if fk.mode == FkMode::Distinct {
                         let k = self.distinct_next;
                         self.distinct_next += 1;
                         if k >= pool.len() as u64 {
@@ -114,6 +118,14 @@ impl Generator<'_> {
                 }
             }
         }
+        // Pairs NULL together first get their missing half, then the counts drop the surplus,
+        // then a half whose partner was dropped goes too.
+        self.pair_nulls(&mut row, attempt, true);
+        if !self.set_values(&mut row, attempt) {
+            return Err(None);
+        }
+        self.pair_nulls(&mut row, attempt, false);
+        self.elements_of_arrays(&mut row);
         // NOT NULL columns pgspec could not fill stay NULL only if the column has a default
         // (and is then not supplied) — see `supplied`.
         for (name, e) in &self.checks {
@@ -145,6 +157,123 @@ impl Generator<'_> {
             self.unique_sets[ui].insert(h);
         }
         Ok(row)
+    }
+
+    /// Bring each group of columns a CHECK counts (`num_nonnulls(a, b) = 1`) to a count it
+    /// allows: NULL the surplus of nullable columns, fill missing ones that are not foreign
+    /// keys. False when the row cannot be repaired (it is then generated again).
+    fn set_values(&mut self, row: &mut [Value], attempt: u32) -> bool {
+        let counts = Arc::clone(&self.set_counts);
+        for c in counts.iter() {
+            let mut set: Vec<usize> = c
+                .columns
+                .iter()
+                .copied()
+                .filter(|i| !row[*i].is_null())
+                .collect();
+            // Surplus: keep a random `max` of them, NULL the others that may be NULL.
+            while set.len() > c.max {
+                let nullable: Vec<usize> = set
+                    .iter()
+                    .copied()
+                    .filter(|i| !self.table.columns[*i].not_null)
+                    .collect();
+                let Some(&drop) = self.rng.pick(&nullable) else {
+                    return false;
+                };
+                row[drop] = Value::Null;
+                set.retain(|i| *i != drop);
+            }
+            let mut missing: Vec<usize> = c
+                .columns
+                .iter()
+                .copied()
+                .filter(|i| {
+                    row[*i].is_null() && !self.fk_col[*i] && !self.table.columns[*i].generated
+                })
+                .collect();
+            while set.len() < c.min {
+                let Some(&fill) = self.rng.pick(&missing) else {
+                    return false;
+                };
+                for _ in 0..4 {
+                    row[fill] = self.value(fill, attempt);
+                    if !row[fill].is_null() {
+                        break;
+                    }
+                }
+                if row[fill].is_null() {
+                    return false;
+                }
+                set.push(fill);
+                missing.retain(|i| *i != fill);
+            }
+        }
+        true
+    }
+
+    /// Make each pair of columns a CHECK wants NULL together agree: `fill` gives the NULL half
+    /// a value (else it NULLs the other), otherwise the set half is NULLed (else the other
+    /// filled); columns a set count governs and foreign keys are left to those.
+    fn pair_nulls(&mut self, row: &mut [Value], attempt: u32, fill: bool) {
+        let pairs = Arc::clone(&self.null_pairs);
+        let counts = Arc::clone(&self.set_counts);
+        let counted = |c: usize| counts.iter().any(|s| s.columns.contains(&c));
+        for &(a, b) in pairs.iter() {
+            let (set, null) = match (row[a].is_null(), row[b].is_null()) {
+                (false, true) => (a, b),
+                (true, false) => (b, a),
+                _ => continue,
+            };
+            let fillable = |g: &Self, c: usize| {
+                !g.fk_col[c] && !g.table.columns[c].generated && (fill || !counted(c))
+            };
+            let droppable =
+                |g: &Self, c: usize| !g.table.columns[c].not_null && (fill || !counted(c));
+            let try_fill = |g: &mut Self, row: &mut [Value]| {
+                for _ in 0..4 {
+                    row[null] = g.value(null, attempt);
+                    if !row[null].is_null() {
+                        return true;
+                    }
+                }
+                false
+            };
+            // After the counts, NULL the set half first; before them, fill the NULL half first.
+            if !fill && droppable(self, set) {
+                row[set] = Value::Null;
+                continue;
+            }
+            if fillable(self, null) && try_fill(self, row) {
+                continue;
+            }
+            if droppable(self, set) {
+                row[set] = Value::Null;
+            }
+        }
+    }
+
+    /// `col = ANY (array_col)`: the value becomes one of the array's elements; an empty array
+    /// gets the value as its element.
+    fn elements_of_arrays(&mut self, row: &mut [Value]) {
+        let hints = Arc::clone(&self.hints);
+        for (ci, h) in hints.iter().enumerate() {
+            let Some(arr) = h.element_of else { continue };
+            if row[ci].is_null() || self.table.columns[arr].generated {
+                continue;
+            }
+            let ty = self.table.columns[ci].ty.clone();
+            let ColType::Array { elem, .. } = self.table.columns[arr].ty.clone() else {
+                continue;
+            };
+            let value = expr::V::of(&row[ci]);
+            if let Value::Array { items, .. } = &mut row[arr] {
+                match self.rng.pick(items).cloned() {
+                    Some(item) => row[ci] = literal_value(&ty, &expr::V::of(&item)),
+                    None => items.push(literal_value(&elem, &value)),
+                }
+            }
+        }
     }
 
     fn fk_covers(&self, ci: usize) -> bool {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::names::hex;
+use crate::plan::ColType;
 use crate::values::Rng;
 
 use super::Generator;
@@ -219,12 +220,43 @@ impl Generator<'_> {
         if unique && !unique_done {
             s = format!("{s} {seq}");
         }
+        // A char(n) value is matched as the server stores it, padded to n (`'A1'::char(3) ~
+        // '^[A-Z][0-9]$'` is false).
+        let width = match self.table.columns[ci].ty {
+            ColType::Text {
+                fixed: true,
+                max_len: Some(n),
+            } => n,
+            _ => 0,
+        };
+        let is_match = |re: &regex::Regex, v: &str| {
+            let len = v.chars().count();
+            if len < width {
+                re.is_match(&format!("{v}{}", " ".repeat(width - len)))
+            } else {
+                re.is_match(v)
+            }
+        };
         // Regexes: keep the realistic value when it matches, else generate from the pattern.
-        if !h.regexes.is_empty() && !h.regexes.iter().all(|(_, _, re)| re.is_match(&s)) {
-            let (pattern, ci_flag, re) = h.regexes[0].clone();
+        if !h.regexes.is_empty() && !h.regexes.iter().all(|(_, _, re)| is_match(re, &s)) {
+            let (pattern, ci_flag, _) = h.regexes[0].clone();
             for _ in 0..8 {
                 if let Some(g) = from_regex(&pattern, ci_flag, &mut self.rng) {
-                    if re.is_match(&g) && h.regexes.iter().all(|(_, _, r)| r.is_match(&g)) {
+                    if h.regexes.iter().all(|(_, _, r)| is_match(r, &g)) {
+                        s = g;
+                        break;
+                    }
+                }
+            }
+        }
+        // One of several patterns: keep the value when one matches, else generate from one.
+        if !h.regex_any.is_empty() && !h.regex_any.iter().any(|(_, _, re)| is_match(re, &s)) {
+            for _ in 0..8 {
+                let Some((pattern, ci_flag, re)) = self.rng.pick(&h.regex_any).cloned() else {
+                    break;
+                };
+                if let Some(g) = from_regex(&pattern, ci_flag, &mut self.rng) {
+                    if is_match(&re, &g) && h.regexes.iter().all(|(_, _, r)| is_match(r, &g)) {
                         s = g;
                         break;
                     }

@@ -1,7 +1,8 @@
 -- Every type a column of the user's relations uses, and the types those go through (array
 -- elements, domain bases, range subtypes), built-in ones included: oid, name, schema, typtype,
 -- category, element, base type and typmod, range subtype, format_type, enum labels, domain
--- CHECK definitions. What a generator needs to resolve a column to something it can produce.
+-- CHECK definitions and their names (in the same order). What a generator needs to resolve a
+-- column to something it can produce.
 -- Tested on PostgreSQL 15.
 WITH RECURSIVE used(oid) AS (
     SELECT a.atttypid
@@ -26,6 +27,8 @@ SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typcategory::
        ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
              WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
        ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k
+             WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
+       ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k
              WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname)
 FROM used u
 JOIN pg_catalog.pg_type t ON t.oid = u.oid
