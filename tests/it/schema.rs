@@ -545,7 +545,7 @@ fn erd_problems_are_reported_at_document_lines() {
 }
 
 /// A large document (seed 002 repeated 100 times, 1.5 MB) is read in about a second even in
-/// a debug build.
+/// a debug build; the bound only catches reading that grows faster than the document.
 #[test]
 fn large_document() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -567,5 +567,7 @@ fn large_document() {
     // reads like the original.
     assert_eq!(schema.tables.len(), 1700);
     assert_eq!(diagnostics.len(), 100);
-    assert!(elapsed.as_secs() < 10, "{elapsed:?}");
+    // A guard against quadratic reading (which took minutes here), not a speed figure: ~1 s
+    // idle in a debug build, 10.6 s once at load 17 on two cores.
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
 }
