@@ -567,7 +567,7 @@ fn large_document() {
     // reads like the original.
     assert_eq!(schema.tables.len(), 1700);
     assert_eq!(diagnostics.len(), 100);
-    // A guard against quadratic reading (which took minutes here), not a speed figure: ~1 s
+    // A guard against reading that grows faster than the document, not a speed figure: ~1 s
     // idle in a debug build, 10.6 s once at load 17 on two cores.
     assert!(elapsed.as_secs() < 60, "{elapsed:?}");
 }
