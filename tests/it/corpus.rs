@@ -313,13 +313,21 @@ fn run_corpus(name: &str) {
     run_ok(&["down", "--db", &url, "--name", &database, doc]);
 }
 
-/// The lines of a document outside its ```sql blocks (fences included in the blocks).
+/// The lines of a document outside its SQL blocks (```sql, ```postgresql, ```psql, …; fences
+/// included in the blocks).
 fn outside_sql(text: &str) -> Vec<&str> {
     let mut in_sql = false;
     let mut out = Vec::new();
     for line in text.lines() {
         let fence = line.trim_start().starts_with("```");
-        if fence && !in_sql && line.trim_start()[3..].trim().eq_ignore_ascii_case("sql") {
+        let lang = line
+            .trim_start()
+            .get(3..)
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let sql_lang = ["sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql"];
+        if fence && !in_sql && sql_lang.contains(&lang.as_str()) {
             in_sql = true;
             continue;
         }
@@ -404,6 +412,7 @@ corpus! {
     es_erd_sql,
     ru_definitions,
     es_sqlserver_dictionary,
+    it_pg_dump,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -82,6 +82,7 @@ pub(super) fn join_across_blocks(
         facts: parsed.facts,
         ast: parsed.tree,
         text,
+        copy_sql_end: None,
     };
     let rest = after.range;
     diagnostics.retain(|d| {
@@ -199,6 +200,7 @@ pub(super) fn extract_block(
             kind,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: (raw.sql_end != raw.end).then(|| offset(raw.sql_end - raw.start)),
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);

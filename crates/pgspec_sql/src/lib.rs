@@ -139,6 +139,18 @@ pub struct Statement {
     /// PostgreSQL's parse tree of the text, parsed once when the statement was made; `None`
     /// when the text does not parse. Shared, so cloning a statement does not copy it.
     ast: Option<Arc<ast::ParseTree>>,
+    /// For `COPY … FROM STDIN;` with inline data: where the SQL ends in `text` (the data
+    /// lines and the `\.` line follow). The tree and facts are the SQL's alone.
+    copy_sql_end: Option<u32>,
+}
+
+/// A `COPY … FROM STDIN;` statement's SQL and its inline data ([`Statement::inline_copy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineCopy<'a> {
+    pub sql: &'a str,
+    pub data: &'a str,
+    /// Where the data starts in the statement's text.
+    pub data_start: usize,
 }
 
 /// Where a statement's text comes from.
@@ -188,7 +200,23 @@ impl Statement {
             kind,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: None,
         }
+    }
+
+    /// For `COPY … FROM STDIN;` followed by its data in the document: the statement's SQL
+    /// and the data PostgreSQL reads from STDIN (the lines between them, each with its
+    /// newline, without the `\.` line), as psql sends them. `None` for any other statement.
+    pub fn inline_copy(&self) -> Option<InlineCopy<'_>> {
+        let end = usize::try_from(self.copy_sql_end?).ok()?;
+        let rest = self.text.get(end..)?;
+        let data_start = end + rest.find('\n')? + 1;
+        let data_end = end + rest.rfind('\n')? + 1;
+        Some(InlineCopy {
+            sql: self.text.get(..end)?,
+            data: self.text.get(data_start..data_end.max(data_start))?,
+            data_start,
+        })
     }
 
     /// The parse tree of [`Statement::text`] (kept from when the statement was made: never
@@ -221,6 +249,7 @@ impl Statement {
             text,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: None,
             ..self.clone()
         }
     }
@@ -349,6 +378,7 @@ pub fn generated_statement(text: String, range: TextRange, generated: GeneratedF
         facts: parsed.facts,
         ast: parsed.tree,
         text,
+        copy_sql_end: None,
     }
 }
 
