@@ -413,6 +413,8 @@ corpus! {
     ru_definitions,
     es_sqlserver_dictionary,
     it_pg_dump,
+    vi_psql_session,
+    tr_migration_log,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

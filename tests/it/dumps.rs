@@ -117,3 +117,33 @@ fn a_table_out_of_the_dumps_search_path_is_explained() {
         "{help}"
     );
 }
+
+#[test]
+fn the_index_a_fix_adds_to_a_dump_is_named_as_the_dump_names_its_table() {
+    let _guard = crate::check::seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("dump.md");
+    std::fs::write(
+        &path,
+        doc("SELECT pg_catalog.set_config('search_path', '', false);\n\
+             CREATE TABLE public.a (id int PRIMARY KEY);\n\
+             CREATE TABLE public.b (id int PRIMARY KEY, a_id int);\n\
+             ALTER TABLE ONLY public.b\n    ADD CONSTRAINT b_a_fkey FOREIGN KEY (a_id) REFERENCES public.a(id);"),
+    )
+    .expect("write");
+    let path = path.to_str().expect("utf-8");
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pgspec")
+    };
+    let fixed = run(&["fix", "--unsafe", "--db", &url, path]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains("CREATE INDEX ON public.b (a_id);"), "{text}");
+    let checked = run(&["check", "--db", &url, path]);
+    assert_eq!(checked.status.code(), Some(0), "{checked:?}\n{text}");
+}

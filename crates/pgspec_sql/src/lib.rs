@@ -423,6 +423,7 @@ mod tests {
                     segments: vec![(0, start, offset(code.len()))],
                 },
                 closed: true,
+                transcript: false,
             });
         }
         Document {
@@ -757,6 +758,7 @@ mod tests {
                 ],
             },
             closed: true,
+            transcript: false,
         };
         let d = Document {
             line_index: LineIndex::new(text),
