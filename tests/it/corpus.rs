@@ -66,8 +66,8 @@ fn corpus_dir() -> std::path::PathBuf {
 
 /// What a document's `.expect.toml` says a correct tool creates and reports.
 struct Expectation {
-    /// Table → (columns `name type`, NOT NULL columns, constraint definitions, checks:
-    /// column → allowed values).
+    /// Table (`schema.name` outside `public`) → (columns `name type`, NOT NULL columns,
+    /// constraint definitions, checks: column → allowed values).
     tables: Vec<ExpectedTable>,
     /// Findings that must be reported: code and 1-based line.
     findings: Vec<(String, u64)>,
@@ -249,13 +249,18 @@ fn run_corpus(name: &str) {
     let server = pgspec::postgres::Server::Url(url.clone());
     let mut client = crate::data_client(&server, &database);
     for table in &expect.tables {
+        // `[tables."core.vehicles"]` for a table outside `public`.
+        let (schema, relname) = table
+            .name
+            .split_once('.')
+            .unwrap_or(("public", table.name.as_str()));
         let columns: Vec<(String, String, bool)> = client
             .query(
                 "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = $1
+                 WHERE c.relnamespace = $1::text::regnamespace AND c.relname = $2
                    AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                &[&table.name],
+                &[&schema, &relname],
             )
             .expect("columns")
             .iter()
@@ -282,8 +287,8 @@ fn run_corpus(name: &str) {
             .query(
                 "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
                  JOIN pg_class c ON c.oid = k.conrelid
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = $1",
-                &[&table.name],
+                 WHERE c.relnamespace = $1::text::regnamespace AND c.relname = $2",
+                &[&schema, &relname],
             )
             .expect("constraints")
             .iter()
@@ -415,6 +420,7 @@ corpus! {
     it_pg_dump,
     vi_psql_session,
     tr_migration_log,
+    en_pgsql_features,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -88,6 +88,10 @@ pub struct ForeignKey {
     pub ref_attnums: Vec<i16>,
 }
 
+/// How the plan names the CHECK of a column's domain (`domain check on odometer`): the
+/// server reports the domain's own constraint name for it, on the type, not the table.
+pub const DOMAIN_CHECK_PREFIX: &str = "domain check on ";
+
 /// A CHECK constraint (table or domain).
 #[derive(Clone, Debug)]
 pub struct Check {
@@ -348,7 +352,7 @@ fn table(catalog: &Catalog, source: &db::Table, types: &mut Types<'_>) -> Table 
                     .or_else(|| (name == col_name).then_some(ci))
             });
             t.checks.push(Check {
-                name: format!("domain check on {col_name}"),
+                name: format!("{DOMAIN_CHECK_PREFIX}{col_name}"),
                 definition: def,
                 expr,
             });

@@ -18,6 +18,7 @@ mod lexer;
 pub mod policy;
 pub mod quote;
 pub mod safety;
+pub mod search_path;
 pub mod settings;
 mod split;
 pub mod tables;

@@ -502,6 +502,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "no statement of the document creates this object".into(),
         );
     }
+    if err.message == "CONCURRENTLY cannot be used when the materialized view is not populated" {
+        return verdict(
+            Category::InvalidDefinition,
+            "the materialized view was created `WITH NO DATA`, and its first refresh cannot be `CONCURRENTLY`: refresh it once without `CONCURRENTLY` after creating it (or create it `WITH DATA`)".into(),
+        );
+    }
     verdict(
         Category::InvalidDefinition,
         "PostgreSQL rejects this definition; see its message".into(),

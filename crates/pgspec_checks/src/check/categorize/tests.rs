@@ -70,3 +70,18 @@ fn missing_names_reads_quoted_and_function_names() {
     );
     assert!(missing_names(&err("42601", "syntax error at or near \"x\"")).is_empty());
 }
+
+#[test]
+fn a_concurrent_first_refresh_of_an_empty_materialized_view_is_explained() {
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY reporting.daily",
+    );
+    let v = categorize(
+        &s,
+        &err(
+            "0A000",
+            "CONCURRENTLY cannot be used when the materialized view is not populated",
+        ),
+    );
+    assert!(v.help.contains("WITH NO DATA"), "{}", v.help);
+}
