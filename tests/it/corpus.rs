@@ -421,6 +421,7 @@ corpus! {
     vi_psql_session,
     tr_migration_log,
     en_pgsql_features,
+    pl_prisma_schema,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

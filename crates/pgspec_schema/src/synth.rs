@@ -420,6 +420,7 @@ pub fn synthesize(
                     if let Some(col) = col {
                         def.push_str(&format!(" ({})", quote_part(&col)));
                     }
+                    def.push_str(&references::on_delete_clause(c));
                 }
                 Some(Target::Generated(t, col)) => {
                     let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));
