@@ -422,6 +422,7 @@ corpus! {
     tr_migration_log,
     en_pgsql_features,
     pl_prisma_schema,
+    id_html_tables,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
