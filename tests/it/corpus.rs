@@ -243,6 +243,13 @@ fn run_corpus(name: &str) {
         outside_sql(&fixed),
         "{name}: a fix edited text outside the SQL blocks"
     );
+    // Fixes converge: a second run finds nothing more to fix.
+    run_ok(&["fix", "--unsafe", "--db", &url, copy]);
+    let again = std::fs::read_to_string(copy).expect("read fixed again");
+    assert_eq!(
+        fixed, again,
+        "{name}: a second `fix --unsafe` changed the document"
+    );
 
     let database = format!("corpus_{name}");
     run_ok(&["up", "--db", &url, "--name", &database, "--recreate", doc]);
