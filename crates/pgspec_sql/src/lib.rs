@@ -15,6 +15,7 @@ pub mod expr;
 mod extract;
 mod facts;
 mod lexer;
+pub mod lineage;
 pub mod policy;
 pub mod quote;
 pub mod safety;
@@ -272,6 +273,11 @@ impl Statement {
     /// The table this statement creates with its columns, from its kept tree.
     pub fn created_table(&self) -> Option<tables::SqlTable> {
         self.ast().and_then(tables::created_table_in)
+    }
+
+    /// The table or column this statement renames, or the tables it drops, from its tree.
+    pub fn table_change(&self) -> Option<tables::TableChange> {
+        self.ast().and_then(tables::table_change_in)
     }
 
     /// Where pgspec generated it from, if it did.
