@@ -47,6 +47,9 @@ pub enum ColType {
         elem: Box<ColType>,
         elem_oid: u32,
     },
+    /// A composite type (`CREATE TYPE geo_point AS (lat float8, lon float8)`): its attributes'
+    /// types, in order, written as a row literal `("1.5","2")`.
+    Composite(Vec<ColType>),
     /// Anything else (tsvector, vector, money, geometric types, …), by its SQL name.
     Other(String),
 }
@@ -257,6 +260,14 @@ impl Types<'_> {
                     },
                     Vec::new(),
                 )
+            }
+            'c' if !info.attributes.is_empty() => {
+                let fields = info
+                    .attributes
+                    .iter()
+                    .map(|&a| self.resolve_uncached(a, -1, depth + 1).0)
+                    .collect();
+                (ColType::Composite(fields), Vec::new())
             }
             _ if info.category == 'A' && info.element != 0 => {
                 let (elem, _) = self.resolve_uncached(info.element, typmod, depth + 1);

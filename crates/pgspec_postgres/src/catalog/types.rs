@@ -69,6 +69,8 @@ pub struct ColumnType {
     pub enum_labels: Vec<String>,
     /// CHECK definitions of a domain.
     pub domain_checks: Vec<String>,
+    /// The types of a composite type's attributes, in order (empty for other types).
+    pub attributes: Vec<u32>,
 }
 
 pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Type>, postgres::Error> {
@@ -140,6 +142,7 @@ pub(super) fn load_column_types(
                     sql: r.get(9),
                     enum_labels: r.get(10),
                     domain_checks: r.get(11),
+                    attributes: r.get(12),
                 },
             )
         })
