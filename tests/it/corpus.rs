@@ -66,8 +66,8 @@ fn corpus_dir() -> std::path::PathBuf {
 
 /// What a document's `.expect.toml` says a correct tool creates and reports.
 struct Expectation {
-    /// Table → (columns `name type`, NOT NULL columns, constraint definitions, checks:
-    /// column → allowed values).
+    /// Table (`schema.name` outside `public`) → (columns `name type`, NOT NULL columns,
+    /// constraint definitions, checks: column → allowed values).
     tables: Vec<ExpectedTable>,
     /// Findings that must be reported: code and 1-based line.
     findings: Vec<(String, u64)>,
@@ -243,19 +243,31 @@ fn run_corpus(name: &str) {
         outside_sql(&fixed),
         "{name}: a fix edited text outside the SQL blocks"
     );
+    // Fixes converge: a second run finds nothing more to fix.
+    run_ok(&["fix", "--unsafe", "--db", &url, copy]);
+    let again = std::fs::read_to_string(copy).expect("read fixed again");
+    assert_eq!(
+        fixed, again,
+        "{name}: a second `fix --unsafe` changed the document"
+    );
 
     let database = format!("corpus_{name}");
     run_ok(&["up", "--db", &url, "--name", &database, "--recreate", doc]);
     let server = pgspec::postgres::Server::Url(url.clone());
     let mut client = crate::data_client(&server, &database);
     for table in &expect.tables {
+        // `[tables."core.vehicles"]` for a table outside `public`.
+        let (schema, relname) = table
+            .name
+            .split_once('.')
+            .unwrap_or(("public", table.name.as_str()));
         let columns: Vec<(String, String, bool)> = client
             .query(
                 "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = $1
+                 WHERE c.relnamespace = $1::text::regnamespace AND c.relname = $2
                    AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                &[&table.name],
+                &[&schema, &relname],
             )
             .expect("columns")
             .iter()
@@ -282,8 +294,8 @@ fn run_corpus(name: &str) {
             .query(
                 "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
                  JOIN pg_class c ON c.oid = k.conrelid
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = $1",
-                &[&table.name],
+                 WHERE c.relnamespace = $1::text::regnamespace AND c.relname = $2",
+                &[&schema, &relname],
             )
             .expect("constraints")
             .iter()
@@ -313,13 +325,21 @@ fn run_corpus(name: &str) {
     run_ok(&["down", "--db", &url, "--name", &database, doc]);
 }
 
-/// The lines of a document outside its ```sql blocks (fences included in the blocks).
+/// The lines of a document outside its SQL blocks (```sql, ```postgresql, ```psql, …; fences
+/// included in the blocks).
 fn outside_sql(text: &str) -> Vec<&str> {
     let mut in_sql = false;
     let mut out = Vec::new();
     for line in text.lines() {
         let fence = line.trim_start().starts_with("```");
-        if fence && !in_sql && line.trim_start()[3..].trim().eq_ignore_ascii_case("sql") {
+        let lang = line
+            .trim_start()
+            .get(3..)
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let sql_lang = ["sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql"];
+        if fence && !in_sql && sql_lang.contains(&lang.as_str()) {
             in_sql = true;
             continue;
         }
@@ -409,6 +429,12 @@ corpus! {
     ja_clinic_schedule,
     es_facturacion,
     ko_subscriptions,
+    it_pg_dump,
+    vi_psql_session,
+    tr_migration_log,
+    en_pgsql_features,
+    pl_prisma_schema,
+    id_html_tables,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -301,3 +301,26 @@ fn built_from_blocks(file: &str, text: &str, applied: u64, code: &str, line: u64
     let sql = pgspec(&["sql", "--db", &url, &doc]);
     String::from_utf8_lossy(&sql.stdout).into_owned()
 }
+
+#[test]
+fn one_fix_run_applies_fixes_that_show_only_after_others_applied() {
+    // The dialect fix makes `datetime` a `timestamp`; only then does LNT404 offer
+    // `timestamptz`. One run applies both, and a second one finds nothing left.
+    let _guard = crate::check::seed_lock();
+    let url = shared_cluster().url("postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = dir.path().join("mysql.md");
+    std::fs::write(
+        &doc,
+        "# Orders\n\n```sql\nCREATE TABLE orders (\n  id int PRIMARY KEY,\n  created_at datetime NOT NULL\n);\n```\n",
+    )
+    .expect("write");
+    let doc = doc.display().to_string();
+    let out = pgspec(&["fix", "--unsafe", "--db", &url, &doc]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let once = std::fs::read_to_string(&doc).expect("read");
+    assert!(once.contains("created_at timestamptz NOT NULL"), "{once}");
+    let out = pgspec(&["fix", "--unsafe", "--db", &url, &doc]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&doc).expect("read"), once);
+}

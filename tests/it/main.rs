@@ -6,6 +6,7 @@ mod converge;
 mod corpus;
 mod diff;
 mod document;
+mod dumps;
 mod extensions;
 mod fix;
 mod generated;

@@ -624,3 +624,21 @@ fn fuzz_regressions_generate_sql_that_parses() {
         }
     }
 }
+
+#[test]
+fn a_migration_logs_renamed_table_is_one_table_sourced_at_its_create_table() {
+    let _guard = seed_lock();
+    let text = "# Log\n\n## V1\n\n```sql\nCREATE TABLE musteri (\n  id int PRIMARY KEY,\n  tel text\n);\n```\n\n## V2\n\n```sql\nALTER TABLE musteri RENAME COLUMN tel TO telefon;\nALTER TABLE musteri RENAME TO musteriler;\n```\n";
+    let (model, _) = pipeline::model(pipeline::extract(text.as_bytes()), &server()).expect("model");
+    let names: Vec<&str> = model.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["musteriler"], "{model:#?}");
+    let table = &model.tables[0];
+    assert!(table.in_database);
+    assert_eq!(table.sources[0].line, 6, "{table:#?}");
+    let telefon = table
+        .columns
+        .iter()
+        .find(|c| c.name == "telefon")
+        .expect("the renamed column");
+    assert_eq!(telefon.sources[0].line, 8, "{telefon:#?}");
+}

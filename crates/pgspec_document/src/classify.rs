@@ -218,6 +218,7 @@ mod tests {
                 segments: Vec::new(),
             },
             closed: true,
+            transcript: false,
         };
         assert!(sql_in_other_block(&block(
             "text",

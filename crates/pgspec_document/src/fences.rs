@@ -116,6 +116,7 @@ impl Open {
                 segments: self.segments,
             },
             closed,
+            transcript: false,
         }
     }
 }

@@ -11,6 +11,7 @@ mod decode;
 mod fences;
 mod lexicon;
 mod mojibake;
+mod transcript;
 mod unread;
 
 use pgspec_diagnostics::text::{LineIndex, TextRange};
@@ -58,6 +59,9 @@ pub struct CodeBlock {
     pub source_map: SourceMap,
     /// Whether a proper closing fence was found.
     pub closed: bool,
+    /// Whether the block is a psql session transcript: `code` is what was typed at the
+    /// prompts, without them, and psql's answers are empty lines.
+    pub transcript: bool,
 }
 
 /// Piecewise map from code-block offsets to document offsets: one segment per content line.
@@ -185,6 +189,11 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
             blocks.sort_by_key(|b| b.fence.start);
         }
     }
+    if kind == SourceKind::Markdown {
+        for block in &mut blocks {
+            transcript::read_typed(block);
+        }
+    }
     // A plain SQL file is one SQL block: nothing in it goes unread.
     if kind == SourceKind::Markdown {
         diagnostics.extend(unread::unread_sql(&text, &blocks).into_iter().map(|u| {
@@ -221,6 +230,7 @@ fn whole_text_block(text: &str) -> CodeBlock {
             segments: vec![(0, 0, offset(text.len()))],
         },
         closed: true,
+        transcript: false,
     }
 }
 

@@ -148,6 +148,7 @@ impl Indented {
                 segments: self.segments,
             },
             closed: true,
+            transcript: false,
         })
     }
 }

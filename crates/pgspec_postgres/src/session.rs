@@ -209,9 +209,11 @@ enum ExtensionControls {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+enum Mode<'a> {
     Execute,
     Prepare,
+    /// `COPY … FROM STDIN` with this data, as psql sends a document's inline rows.
+    CopyIn(&'a str),
 }
 
 impl ApplySession {
@@ -228,6 +230,31 @@ impl ApplySession {
         &mut self,
         stmt: &crate::sql::Statement,
     ) -> Result<Outcome, ClusterError> {
+        if let Some(copy) = stmt.inline_copy() {
+            // COPY reads no transaction control: nothing to settle afterwards.
+            let mut outcome = self.run_settling(false, copy.sql, Mode::CopyIn(copy.data), false)?;
+            // The server names the data line it stopped at (`COPY t, line 2, column id: "x"`):
+            // the finding points at that line of the document.
+            if let Outcome::Failed { error, .. } = &mut outcome {
+                let line = self
+                    .last_error_context
+                    .as_ref()
+                    .and_then(|c| c.context.as_deref())
+                    .and_then(copy_data_line);
+                if let (None, Some(line)) = (error.position, line) {
+                    let at = copy.data_start
+                        + copy
+                            .data
+                            .split_inclusive('\n')
+                            .take(line.saturating_sub(1))
+                            .map(str::len)
+                            .sum::<usize>();
+                    let chars = stmt.text.get(..at).map_or(0, |t| t.chars().count());
+                    error.position = u32::try_from(chars + 1).ok();
+                }
+            }
+            return Ok(outcome);
+        }
         self.apply_parsed(&stmt.text, stmt.ast())
     }
 
@@ -293,6 +320,14 @@ impl ApplySession {
         lock(&self.created_roles)
             .iter()
             .map(|(oid, _)| *oid)
+            .collect()
+    }
+
+    /// Names of the roles this run created so far (see [`Self::created_role_oids`]).
+    pub fn created_role_names(&self) -> Vec<String> {
+        lock(&self.created_roles)
+            .iter()
+            .map(|(_, name)| name.clone())
             .collect()
     }
 
@@ -519,6 +554,7 @@ impl ApplySession {
         let result = match mode {
             Mode::Execute => conn.client.batch_execute(sql),
             Mode::Prepare => conn.client.prepare(sql).map(drop),
+            Mode::CopyIn(data) => copy_in(&mut conn.client, sql, data),
         };
         let stopped = self.deadline.disarm();
         if let Some(stop @ Stop::Terminated { .. }) = stopped {
@@ -577,6 +613,24 @@ impl ApplySession {
         }
         outcome.map_err(ClusterError::Server)
     }
+}
+
+/// The data line (1-based) a COPY error's context names: `COPY t, line 2, column id: "x"`.
+fn copy_data_line(context: &str) -> Option<usize> {
+    let first = context.lines().next()?;
+    let rest = first.strip_prefix("COPY ")?;
+    let (_, after) = rest.split_once(", line ")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Run `COPY … FROM STDIN` with `data` as its input.
+fn copy_in(client: &mut postgres::Client, sql: &str, data: &str) -> Result<(), postgres::Error> {
+    use std::io::Write;
+    let mut writer = client.copy_in(sql)?;
+    // A write error means the server ended the COPY: `finish` returns its error.
+    let _ = writer.write_all(data.as_bytes());
+    writer.finish().map(drop)
 }
 
 /// A statement whose backend was terminated because it ignored the cancel request.

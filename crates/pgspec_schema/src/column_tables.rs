@@ -1,6 +1,6 @@
 //! Tables a document specifies in Markdown rather than SQL: column tables
-//! (`| Column | Type | Notes |`, in English or Korean) under a heading or bold line that names
-//! the table, and prose column lists ("Columns: `id`, `order_id`, …") as a weaker source.
+//! (`| Column | Type | Notes |`, in English or Korean, or an HTML `<table>`) under a heading or
+//! bold line that names the table, and prose column lists ("Columns: `id`, `order_id`, …") as a weaker source.
 //!
 //! The reader is line-based, like the fence scanner, so that it agrees with
 //! [`Document::blocks`] about what is code: lines of a closed code block are never Markdown.
@@ -30,6 +30,8 @@ use infer::infer_roles;
 
 mod cells;
 use cells::*;
+
+mod html;
 
 mod indexes;
 pub(crate) use indexes::create_index;
@@ -284,6 +286,13 @@ impl<'d> Reader<'d> {
                 i = self.table_or_rows(i);
                 continue;
             }
+            if indent <= 3 && html::starts_table(t) {
+                if let Some(table) = html::table(self.lines, self.markdown, i) {
+                    self.column_table(i, &table.header, table.rows);
+                    i = table.end;
+                    continue;
+                }
+            }
             self.prose(line);
             i += 1;
         }
@@ -394,6 +403,12 @@ impl<'d> Reader<'d> {
 
     fn table(&mut self, header_line: usize, header: &[Cell<'_>], body: usize, end: usize) {
         let rows: Vec<Vec<Cell<'_>>> = (body..end).map(|l| split_row(self.lines[l])).collect();
+        self.column_table(header_line, header, rows);
+    }
+
+    /// A table's header and rows (Markdown or HTML; `header_line` is where it starts) read as
+    /// a column table when its header names columns and types.
+    fn column_table(&mut self, header_line: usize, header: &[Cell<'_>], rows: Vec<Vec<Cell<'_>>>) {
         let mut roles: Vec<Role> = header.iter().map(|c| header_role(c.text)).collect();
         if roles.contains(&Role::IndexName) {
             self.index_table(&rows, &roles, header_line);

@@ -268,6 +268,7 @@ fn column(a: &ErdAttribute) -> DocColumn {
         default: facts.default,
         references,
         references_inferred: false,
+        on_delete: facts.on_delete.clone(),
         enum_values,
         checks: facts.checks,
         comment: a.comment.clone(),

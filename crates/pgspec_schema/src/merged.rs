@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::document::Document;
-use crate::sql::{ObjectKind, Statement, StatementKind};
+use crate::sql::Statement;
 
 use super::drift::SqlSide;
 use super::model::{Cardinality, DocSchema, SourceKind};
@@ -111,20 +111,11 @@ pub fn build(
     catalog: &SqlSide,
 ) -> Model {
     let line = |offset: u32| doc.line_index.line(offset);
-    // The document's own CREATE TABLE per table (first one), for SQL source lines.
-    let sql_creator = |name: &str| -> Option<&Statement> {
-        statements.iter().find(|s| {
-            s.generated().is_none()
-                && s.kind == StatementKind::Schema
-                && (s
-                    .facts
-                    .creates
-                    .iter()
-                    .any(|o| o.kind == ObjectKind::Relation && o.name.to_lowercase() == name)
-                    || (!s.facts.parses
-                        && super::drift::written_table_name(&s.text).as_deref() == Some(name)))
-        })
-    };
+    // The document's own CREATE TABLE per table (first one, through a migration's renames),
+    // for SQL source lines.
+    let lineage = crate::sql::lineage::Lineage::of(statements);
+    let sql_creator =
+        |name: &str| -> Option<&Statement> { lineage.creator(name).map(|i| &statements[i]) };
     let mut names: BTreeSet<String> = catalog.tables.keys().cloned().collect();
     for t in schema.tables.iter().filter(|t| t.defined) {
         names.insert(bare(&t.name).to_string());
@@ -174,10 +165,11 @@ pub fn build(
                         line: line(s.range.start),
                     });
                 } else if let Some((s, t)) = &sql_columns {
+                    let original = lineage.original_column(&name, &c.name);
                     let at = t
                         .columns
                         .iter()
-                        .find(|k| k.name == c.name)
+                        .find(|k| k.name == original)
                         .and_then(|k| s.document_offset(doc, k.offset))
                         .unwrap_or(s.range.start);
                     col_sources.push(FactSource {

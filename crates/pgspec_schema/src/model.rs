@@ -156,6 +156,10 @@ pub struct DocColumn {
     pub references: Option<(String, Option<String>)>,
     /// Whether `references` is a guess from the column's name rather than the document's word.
     pub references_inferred: bool,
+    /// What deleting the referenced row does (`CASCADE`, `SET NULL`, `RESTRICT`, …), when the
+    /// document says (Prisma's `onDelete: Cascade`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<String>,
     /// Allowed values, when the document enumerates them (`` `ko` or `en` ``, `OPEN / LOCKED`).
     pub enum_values: Vec<String>,
     /// `CHECK (…)` expressions written in the row's cells (each one SQL expression).

@@ -21,6 +21,8 @@ pub(crate) struct NoteFacts {
     pub auto_increment: bool,
     /// The expressions of `CHECK (…)` written in the note, each one SQL expression.
     pub checks: Vec<String>,
+    /// `on delete cascade` / `set null` / … : the reference's delete action, in SQL.
+    pub on_delete: Option<String>,
 }
 
 impl NoteFacts {
@@ -37,6 +39,9 @@ impl NoteFacts {
         }
         if self.default.is_none() {
             self.default = other.default;
+        }
+        if self.on_delete.is_none() {
+            self.on_delete = other.on_delete;
         }
         if self.enum_values.is_empty() {
             self.enum_values = other.enum_values;
@@ -201,6 +206,7 @@ pub(crate) fn parse_notes(text: &str) -> NoteFacts {
     facts.enum_values = enum_values(&toks);
     facts.auto_increment = any_phrase(&toks, words::AUTO_INCREMENT);
     facts.checks = checks;
+    facts.on_delete = on_delete(text);
     facts
 }
 
@@ -246,6 +252,25 @@ fn check_expressions(text: &str) -> Vec<String> {
         from = end + 1;
     }
     out
+}
+
+/// The action of `ON DELETE …` in a note (`FK → users.id, on delete cascade`), in SQL.
+fn on_delete(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.windows(2).position(|w| w == ["on", "delete"])? + 2;
+    let action = match (words.get(at).copied(), words.get(at + 1).copied()) {
+        (Some("cascade"), _) => "CASCADE",
+        (Some("restrict"), _) => "RESTRICT",
+        (Some("set"), Some("null")) => "SET NULL",
+        (Some("set"), Some("default")) => "SET DEFAULT",
+        (Some("no"), Some("action")) => "NO ACTION",
+        _ => return None,
+    };
+    Some(action.to_owned())
 }
 
 /// `text` with a space between a run of alphabetic-script word characters and a run of other

@@ -9,7 +9,8 @@
 //!   serial type, `now()` and `dbgenerated("…")` database defaults; `uuid()`, `cuid()` and
 //!   `@updatedAt` are filled in by Prisma's client, so the column has no default (noted).
 //! - A relation field (`author User @relation(fields: [authorId], references: [id])`) is no
-//!   column: it makes `authorId` a foreign key to the model's table and column.
+//!   column: it makes `authorId` a foreign key to the model's table and column, with its
+//!   `onDelete:` action.
 //! - An `enum`'s values make its columns `text` with a CHECK, as DBML's do.
 //!
 //! Implicit many-to-many relations (a list on both sides, no `fields`) are Prisma's own join
@@ -84,6 +85,7 @@ pub fn parse(code: &str) -> Vec<DocTable> {
         };
         // Relation fields first: they say which scalar fields are foreign keys.
         let mut references: HashMap<String, (String, Option<String>)> = HashMap::new();
+        let mut on_delete: HashMap<String, String> = HashMap::new();
         for field in &model.fields {
             let Some(target) = by_name.get(field.type_name.as_str()) else {
                 continue;
@@ -103,6 +105,9 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                     .find(|f| &f.name == to)
                     .map_or_else(|| to.clone(), column_name);
                 references.insert(from.clone(), (table_name(target), Some(to_column)));
+                if let Some(action) = referential_action(args, "onDelete") {
+                    on_delete.insert(from.clone(), action.to_owned());
+                }
             }
         }
         for field in &model.fields {
@@ -116,6 +121,7 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             if let Some(target) = references.remove(&field.name) {
                 column.foreign_key = true;
                 column.references = Some(target);
+                column.on_delete = on_delete.remove(&field.name);
             }
             table.columns.push(column);
         }
@@ -286,6 +292,24 @@ fn attribute<'a>(attributes: &'a [(String, String, usize)], name: &str) -> Optio
         .iter()
         .find(|(a, _, _)| a == name)
         .map(|(_, args, _)| args.as_str())
+}
+
+/// The SQL of a referential action argument (`onDelete: Cascade` → `CASCADE`).
+fn referential_action(args: &str, name: &str) -> Option<&'static str> {
+    let at = args.find(&format!("{name}:"))? + name.len() + 1;
+    let word: String = args[at..]
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    match word.as_str() {
+        "Cascade" => Some("CASCADE"),
+        "SetNull" => Some("SET NULL"),
+        "SetDefault" => Some("SET DEFAULT"),
+        "Restrict" => Some("RESTRICT"),
+        "NoAction" => Some("NO ACTION"),
+        _ => None,
+    }
 }
 
 /// The first `"string"` of an argument list.
@@ -586,6 +610,7 @@ enum Role {
             post.columns[3].references,
             Some(("users".into(), Some("id".into())))
         );
+        assert_eq!(post.columns[3].on_delete.as_deref(), Some("CASCADE"));
         assert_eq!(post.columns[4].pg_type.as_deref(), Some("numeric(10,2)"));
         assert_eq!(post.keys.len(), 2);
         assert_eq!(post.keys[0].columns, ["title", "author_id"]);

@@ -456,6 +456,7 @@ fn synthesize_tables(
                     if let Some(col) = col {
                         def.push_str(&format!(" ({})", quote_part(&col)));
                     }
+                    def.push_str(&references::on_delete_clause(c));
                 }
                 Some(Target::Generated(t, col)) => {
                     let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));

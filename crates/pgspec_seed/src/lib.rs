@@ -157,6 +157,17 @@ pub fn database_exists(server: &Server, database: &str) -> Result<bool, SeedErro
 
 /// Where a table is created in the document (its CREATE TABLE statement), or the start.
 pub fn locate_table(statements: &[Statement], table: &Table) -> TextRange {
+    // The CREATE TABLE of a table a migration log renamed since.
+    let lineage = crate::sql::lineage::Lineage::of(statements);
+    if let Some(i) = lineage.creator(&table.name.to_lowercase()) {
+        let creates_it = statements[i].facts.creates.iter().any(|o| {
+            o.kind == ObjectKind::Relation
+                && o.schema.as_deref().is_none_or(|sc| sc == table.schema)
+        });
+        if creates_it {
+            return statements[i].range;
+        }
+    }
     statements
         .iter()
         .find(|s| {

@@ -47,6 +47,9 @@ pub enum ColType {
         elem: Box<ColType>,
         elem_oid: u32,
     },
+    /// A composite type (`CREATE TYPE geo_point AS (lat float8, lon float8)`): its attributes'
+    /// types, in order, written as a row literal `("1.5","2")`.
+    Composite(Vec<ColType>),
     /// Anything else (tsvector, vector, money, geometric types, …), by its SQL name.
     Other(String),
 }
@@ -89,6 +92,10 @@ pub struct ForeignKey {
     /// DEFERRABLE: checked at COMMIT when deferred.
     pub deferrable: bool,
 }
+
+/// How the plan names the CHECK of a column's domain (`domain check on odometer`): the
+/// server reports the domain's own constraint name for it, on the type, not the table.
+pub const DOMAIN_CHECK_PREFIX: &str = "domain check on ";
 
 /// A CHECK constraint (table or domain).
 #[derive(Clone, Debug)]
@@ -269,6 +276,14 @@ impl Types<'_> {
                     Vec::new(),
                 )
             }
+            'c' if !info.attributes.is_empty() => {
+                let fields = info
+                    .attributes
+                    .iter()
+                    .map(|&a| self.resolve_uncached(a, -1, depth + 1).0)
+                    .collect();
+                (ColType::Composite(fields), Vec::new())
+            }
             _ if info.category == 'A' && info.element != 0 => {
                 let (elem, _) = self.resolve_uncached(info.element, typmod, depth + 1);
                 (
@@ -363,7 +378,7 @@ fn table(catalog: &Catalog, source: &db::Table, types: &mut Types<'_>) -> Table 
                     .or_else(|| (name == col_name).then_some(ci))
             });
             t.checks.push(Check {
-                name: format!("domain check on {col_name}"),
+                name: format!("{DOMAIN_CHECK_PREFIX}{col_name}"),
                 reported_as,
                 definition: def,
                 expr,

@@ -524,3 +524,53 @@ mod tests {
         );
     }
 }
+
+/// The role a statement gives an object to (`ALTER TABLE … OWNER TO r`, `ALTER FUNCTION … OWNER
+/// TO r`, …, as `pg_dump` writes for every object): the named role of its one top-level
+/// statement, `None` for another statement or `CURRENT_USER`-like role specifications.
+pub fn new_owner(tree: &ParseTree) -> Option<&str> {
+    let mut nodes = top_nodes(tree);
+    let (Some(node), None) = (nodes.next(), nodes.next()) else {
+        return None;
+    };
+    let spec = match node {
+        NodeEnum::AlterOwnerStmt(stmt) => stmt.newowner.as_ref(),
+        NodeEnum::AlterTableStmt(stmt) => stmt.cmds.iter().find_map(|cmd| match &cmd.node {
+            Some(NodeEnum::AlterTableCmd(cmd))
+                if cmd.subtype == pb::AlterTableType::AtChangeOwner as i32 =>
+            {
+                cmd.newowner.as_ref()
+            }
+            _ => None,
+        }),
+        _ => None,
+    }?;
+    (spec.roletype == pb::RoleSpecType::RolespecCstring as i32).then_some(spec.rolename.as_str())
+}
+
+#[cfg(test)]
+mod owner_tests {
+    use super::*;
+
+    #[test]
+    fn the_new_owner_is_read_from_every_owner_change() {
+        let owner = |sql: &str| parse(sql).and_then(|t| new_owner(&t).map(str::to_owned));
+        assert_eq!(
+            owner("ALTER TABLE public.t OWNER TO app").as_deref(),
+            Some("app")
+        );
+        assert_eq!(
+            owner("ALTER TABLE ONLY t OWNER TO \"App\"").as_deref(),
+            Some("App")
+        );
+        assert_eq!(
+            owner("ALTER FUNCTION f(int) OWNER TO app").as_deref(),
+            Some("app")
+        );
+        assert_eq!(owner("ALTER SCHEMA s OWNER TO app").as_deref(), Some("app"));
+        assert_eq!(owner("ALTER TYPE e OWNER TO app").as_deref(), Some("app"));
+        assert_eq!(owner("ALTER TABLE t OWNER TO CURRENT_USER"), None);
+        assert_eq!(owner("ALTER TABLE t ADD COLUMN x int"), None);
+        assert_eq!(owner("CREATE TABLE t (x int)"), None);
+    }
+}

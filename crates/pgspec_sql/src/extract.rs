@@ -82,6 +82,7 @@ pub(super) fn join_across_blocks(
         facts: parsed.facts,
         ast: parsed.tree,
         text,
+        copy_sql_end: None,
     };
     let rest = after.range;
     diagnostics.retain(|d| {
@@ -184,7 +185,11 @@ pub(super) fn extract_block(
         };
         let kind = classify::classify(raw.shape, sql, parsed.first(), &parsed.facts);
         let range = to_doc(raw.start, raw.end);
-        if kind == StatementKind::NotSql {
+        // In a psql transcript, looking at the schema and moving between databases is what a
+        // session is made of: nothing to tell. What runs or includes more SQL still is.
+        let session_command =
+            block.transcript && raw.shape == Shape::Meta && looks_or_connects(text);
+        if kind == StatementKind::NotSql && !session_command {
             block_diagnostics.push((raw.start, not_sql(raw.shape, text, range)));
         }
         statements.push(Statement {
@@ -199,6 +204,7 @@ pub(super) fn extract_block(
             kind,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: (raw.sql_end != raw.end).then(|| offset(raw.sql_end - raw.start)),
         });
     }
     block_diagnostics.sort_by_key(|(at, _)| *at);
@@ -240,6 +246,40 @@ pub(super) fn missing_semicolon(
     })
 }
 
+/// Whether a psql meta-command only shows something or connects (`\d t`, `\dt+`, `\c db`,
+/// `\x`, `\timing`, …): it changes nothing a document's SQL builds.
+fn looks_or_connects(meta: &str) -> bool {
+    let command = meta
+        .trim_start_matches('\\')
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    let base = command.trim_end_matches(['+', 'S']);
+    matches!(
+        base,
+        "c" | "connect"
+            | "conninfo"
+            | "l"
+            | "list"
+            | "x"
+            | "timing"
+            | "pset"
+            | "echo"
+            | "q"
+            | "encoding"
+            | "h"
+            | "help"
+            | "?"
+            | "z"
+            | "sf"
+            | "sv"
+            | "a"
+            | "t"
+            | "H"
+            | "f"
+    ) || (base.starts_with('d') && base.len() <= 4 && base.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
 /// SQL001 for a statement that is not SQL.
 pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
     let first_line = text.lines().next().unwrap_or("").trim();
@@ -251,7 +291,21 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         .chars()
         .all(|c| c == '.' || c == '…' || c == ';' || c.is_whitespace());
     let outline = !elision && (text.contains("...") || text.contains('…'));
-    if shape == Shape::Meta {
+    let include = shape == Shape::Meta
+        && matches!(
+            text.trim_start_matches('\\').split_whitespace().next(),
+            Some("i" | "ir" | "include" | "include_relative")
+        );
+    if include {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("psql meta-command `{snippet}` runs SQL from a file pgspec does not read"),
+            range,
+        )
+        .label("not run")
+        .help("paste the file's SQL into a ```sql block of the document to have it applied and checked")
+    } else if shape == Shape::Meta {
         Diagnostic::new(
             Code::NotSql,
             Category::NotSql,
@@ -289,5 +343,33 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         )
         .label("not run")
         .help("move it to a ```bash block or make it a SQL comment (`-- …`)")
+    }
+}
+
+#[cfg(test)]
+mod transcript_tests {
+    use super::*;
+
+    #[test]
+    fn a_transcripts_typed_sql_is_read_and_only_what_runs_elsewhere_is_told() {
+        let text = "# T\n\n```psql\nshop=# \\c shop\nYou are now connected.\nshop=# \\timing on\nshop=# CREATE TABLE t (\nshop(#   id int\nshop(# );\nCREATE TABLE\nshop=# \\d t\n  Table \"public.t\"\nshop=# \\i more.sql\nshop=# \\set x 1\n```\n\n```sql\n\\d t\n```\n";
+        let (doc, _) = pgspec_document::read(text.as_bytes());
+        let (statements, diagnostics) = crate::extract(&doc);
+        let create = statements
+            .iter()
+            .find(|s| s.kind == StatementKind::Schema)
+            .expect("the CREATE TABLE");
+        assert_eq!(create.text, "CREATE TABLE t (\n  id int\n);");
+        assert_eq!(doc.line_index.line(create.range.start), 7);
+        let told: Vec<u32> = diagnostics
+            .iter()
+            .filter(|d| d.code == Code::NotSql)
+            .map(|d| doc.line_index.line(d.primary.range.start))
+            .collect();
+        // `\i` and `\set` in the session, and `\d` in a plain SQL block.
+        assert_eq!(told, [13, 14, 18], "{diagnostics:#?}");
+        assert!(diagnostics[0]
+            .message
+            .contains("from a file pgspec does not read"));
     }
 }

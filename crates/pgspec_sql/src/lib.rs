@@ -16,9 +16,11 @@ pub mod extensions;
 mod extract;
 mod facts;
 mod lexer;
+pub mod lineage;
 pub mod policy;
 pub mod quote;
 pub mod safety;
+pub mod search_path;
 pub mod settings;
 mod split;
 pub mod tables;
@@ -140,6 +142,18 @@ pub struct Statement {
     /// PostgreSQL's parse tree of the text, parsed once when the statement was made; `None`
     /// when the text does not parse. Shared, so cloning a statement does not copy it.
     ast: Option<Arc<ast::ParseTree>>,
+    /// For `COPY … FROM STDIN;` with inline data: where the SQL ends in `text` (the data
+    /// lines and the `\.` line follow). The tree and facts are the SQL's alone.
+    copy_sql_end: Option<u32>,
+}
+
+/// A `COPY … FROM STDIN;` statement's SQL and its inline data ([`Statement::inline_copy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineCopy<'a> {
+    pub sql: &'a str,
+    pub data: &'a str,
+    /// Where the data starts in the statement's text.
+    pub data_start: usize,
 }
 
 /// Where a statement's text comes from.
@@ -189,7 +203,23 @@ impl Statement {
             kind,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: None,
         }
+    }
+
+    /// For `COPY … FROM STDIN;` followed by its data in the document: the statement's SQL
+    /// and the data PostgreSQL reads from STDIN (the lines between them, each with its
+    /// newline, without the `\.` line), as psql sends them. `None` for any other statement.
+    pub fn inline_copy(&self) -> Option<InlineCopy<'_>> {
+        let end = usize::try_from(self.copy_sql_end?).ok()?;
+        let rest = self.text.get(end..)?;
+        let data_start = end + rest.find('\n')? + 1;
+        let data_end = end + rest.rfind('\n')? + 1;
+        Some(InlineCopy {
+            sql: self.text.get(..end)?,
+            data: self.text.get(data_start..data_end.max(data_start))?,
+            data_start,
+        })
     }
 
     /// The parse tree of [`Statement::text`] (kept from when the statement was made: never
@@ -222,6 +252,7 @@ impl Statement {
             text,
             facts: parsed.facts,
             ast: parsed.tree,
+            copy_sql_end: None,
             ..self.clone()
         }
     }
@@ -243,6 +274,11 @@ impl Statement {
     /// The table this statement creates with its columns, from its kept tree.
     pub fn created_table(&self) -> Option<tables::SqlTable> {
         self.ast().and_then(tables::created_table_in)
+    }
+
+    /// The table or column this statement renames, or the tables it drops, from its tree.
+    pub fn table_change(&self) -> Option<tables::TableChange> {
+        self.ast().and_then(tables::table_change_in)
     }
 
     /// Where pgspec generated it from, if it did.
@@ -353,6 +389,7 @@ pub fn generated_statement(text: String, range: TextRange, generated: GeneratedF
         facts: parsed.facts,
         ast: parsed.tree,
         text,
+        copy_sql_end: None,
     }
 }
 
@@ -397,6 +434,7 @@ mod tests {
                     segments: vec![(0, start, offset(code.len()))],
                 },
                 closed: true,
+                transcript: false,
             });
         }
         Document {
@@ -731,6 +769,7 @@ mod tests {
                 ],
             },
             closed: true,
+            transcript: false,
         };
         let d = Document {
             line_index: LineIndex::new(text),

@@ -374,3 +374,95 @@ mod tests {
         assert!(created_table("").is_none());
     }
 }
+
+/// What a statement does to tables a migration log renamed or dropped on the way: the table
+/// renamed (`ALTER TABLE a RENAME TO b`), a column renamed (`ALTER TABLE t RENAME COLUMN a TO
+/// b`), or the tables dropped. Names unqualified, as the parser folds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableChange {
+    Renamed {
+        from: String,
+        to: String,
+    },
+    ColumnRenamed {
+        table: String,
+        from: String,
+        to: String,
+    },
+    Dropped(Vec<String>),
+}
+
+/// The [`TableChange`] of one top-level statement node.
+pub fn table_change_in(tree: &crate::ast::ParseTree) -> Option<TableChange> {
+    let node = crate::ast::first(tree)?;
+    match node {
+        NodeEnum::RenameStmt(r) => {
+            let table = r.relation.as_ref()?.relname.clone();
+            match protobuf::ObjectType::try_from(r.rename_type).ok()? {
+                protobuf::ObjectType::ObjectTable if r.subname.is_empty() => {
+                    Some(TableChange::Renamed {
+                        from: table,
+                        to: r.newname.clone(),
+                    })
+                }
+                protobuf::ObjectType::ObjectColumn => Some(TableChange::ColumnRenamed {
+                    table,
+                    from: r.subname.clone(),
+                    to: r.newname.clone(),
+                }),
+                _ => None,
+            }
+        }
+        NodeEnum::DropStmt(d) if d.remove_type == protobuf::ObjectType::ObjectTable as i32 => {
+            let names = d
+                .objects
+                .iter()
+                .filter_map(|o| match o.node.as_ref()? {
+                    NodeEnum::List(l) => {
+                        l.items
+                            .last()
+                            .and_then(crate::ast::node)
+                            .and_then(|n| match n {
+                                NodeEnum::String(s) => Some(s.sval.clone()),
+                                _ => None,
+                            })
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some(TableChange::Dropped(names))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    #[test]
+    fn renames_and_drops_of_tables_are_read() {
+        let change = |sql: &str| crate::ast::parse(sql).and_then(|t| table_change_in(&t));
+        assert_eq!(
+            change("ALTER TABLE musteri RENAME TO musteriler"),
+            Some(TableChange::Renamed {
+                from: "musteri".into(),
+                to: "musteriler".into()
+            })
+        );
+        assert_eq!(
+            change("ALTER TABLE public.gonderi RENAME COLUMN agirlik_kg TO agirlik"),
+            Some(TableChange::ColumnRenamed {
+                table: "gonderi".into(),
+                from: "agirlik_kg".into(),
+                to: "agirlik".into()
+            })
+        );
+        assert_eq!(
+            change("DROP TABLE IF EXISTS a, s.b CASCADE"),
+            Some(TableChange::Dropped(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(change("ALTER INDEX i RENAME TO j"), None);
+        assert_eq!(change("DROP VIEW v"), None);
+    }
+}

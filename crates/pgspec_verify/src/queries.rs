@@ -14,6 +14,7 @@ use crate::document::Document;
 use crate::postgres::catalog::probes;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::plan::{quote_ident, Plan, Table};
+use crate::sql::search_path::search_path_before;
 use crate::sql::{is_placeholder, Statement, StatementKind};
 use crate::text::TextRange;
 
@@ -26,6 +27,9 @@ pub struct FoundQuery {
     pub range: TextRange,
     /// Text around the query (its comments, the lines before and after).
     pub context: String,
+    /// The `search_path` the document set before the query (`SET search_path = core, public`),
+    /// which the query is written for; `None`: the server's default.
+    pub search_path: Option<String>,
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -72,6 +76,7 @@ pub fn find(doc: &Document, statements: &[Statement]) -> Vec<FoundQuery> {
         out.push(FoundQuery {
             text: s.text.clone(),
             range: s.range,
+            search_path: search_path_before(statements, s.range.start),
             context: context(
                 line_of(s.range.start),
                 line_of(s.range.end),
@@ -104,6 +109,7 @@ pub fn find(doc: &Document, statements: &[Statement]) -> Vec<FoundQuery> {
                     out.push(FoundQuery {
                         text,
                         range,
+                        search_path: search_path_before(statements, range.start),
                         context: context(sl, el, 0, usize::MAX),
                     });
                     start = None;
@@ -516,6 +522,12 @@ pub fn run(
             };
             tick.next();
             let _ = tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()));
+            if let Some(path) = &q.search_path {
+                let _ = tx.batch_execute(&format!(
+                    "SELECT pg_catalog.set_config('search_path', {}, true)",
+                    quote_literal(path)
+                ));
+            }
             if tap {
                 crate::tap::begin(&mut tx);
             }

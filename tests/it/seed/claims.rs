@@ -248,3 +248,64 @@ CREATE POLICY book_own ON book USING (owner_email = current_setting('app.email',
     assert_eq!(count(&server, &name, "SELECT count(*) FROM book"), 50);
     drop_db(&server, &name);
 }
+
+#[test]
+fn a_query_claim_runs_with_the_search_path_the_document_set_before_it() {
+    let text = doc("CREATE SCHEMA core;\n\
+         SET search_path = core, public;\n\
+         CREATE TABLE windows (id bigint PRIMARY KEY, during tstzrange NOT NULL);\n\
+         SELECT id FROM windows WHERE during @> now();\n\
+         RESET search_path;\n\
+         SELECT id FROM core.windows;");
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 20,
+            ..SeedOptions::default()
+        },
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .expect("verify runs");
+    drop_db(&server, &name);
+    let queries: Vec<(&str, Status)> = report
+        .claims
+        .iter()
+        .filter(|c| c.kind == ClaimKind::Query)
+        .map(|c| (c.title.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            ("SELECT id FROM windows WHERE during @> now()", Status::Pass),
+            ("SELECT id FROM core.windows", Status::Pass),
+        ],
+        "{:#?}",
+        report.claims
+    );
+}
+
+#[test]
+fn a_domains_check_is_verified_by_the_domains_own_error() {
+    let text = doc(
+        "CREATE DOMAIN positive_km AS numeric(10,1) CHECK (VALUE >= 0);\n\
+         CREATE TABLE trips (id bigint PRIMARY KEY, km positive_km NOT NULL);",
+    );
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 20,
+            ..SeedOptions::default()
+        },
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .expect("verify runs");
+    drop_db(&server, &name);
+    let domain = report
+        .claims
+        .iter()
+        .find(|c| c.title.contains("domain check on km"))
+        .expect("the domain's check is a claim");
+    assert_eq!(domain.status, Status::Pass, "{domain:#?}");
+}

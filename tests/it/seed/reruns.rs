@@ -334,3 +334,23 @@ fn a_server_that_stops_mid_seed_is_named_and_a_rerun_finishes() {
     );
     assert_eq!(events(), Some(600_000));
 }
+
+#[test]
+fn composite_type_columns_are_filled_field_by_field() {
+    let text = doc("CREATE TYPE geo_point AS (lat double precision, lon double precision, label text, n numeric(6,2));\n\
+         CREATE TABLE readings (id int PRIMARY KEY, position geo_point NOT NULL, home geo_point);");
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 30,
+            ..SeedOptions::default()
+        },
+    );
+    let filled = count(
+        &server,
+        &name,
+        "SELECT count(*) FROM readings WHERE (position).lat IS NOT NULL AND (position).label IS NOT NULL AND (position).n IS NOT NULL",
+    );
+    drop_db(&server, &name);
+    assert_eq!(filled, 30, "{:#?}", report.diagnostics);
+}

@@ -144,9 +144,15 @@ impl Engine<'_> {
             _ if text.trim().is_empty() => Some(Outcome::Applied {
                 notices: Vec::new(),
             }),
-            StatementKind::Schema | StatementKind::Data => Some(survive_lost_connection(
-                self.session.apply_parsed(&text, tree.as_deref()),
-            )?),
+            StatementKind::Schema | StatementKind::Data => {
+                let outcome =
+                    survive_lost_connection(self.session.apply_parsed(&text, tree.as_deref()))?;
+                Some(
+                    self.with_owner_of_run(tree.as_deref(), outcome, &|session| {
+                        session.apply_parsed(&text, tree.as_deref())
+                    })?,
+                )
+            }
             // A schedule is validated again, now that the fix created what it needs.
             StatementKind::Operation if stmt.cron_schedule().is_some() => {
                 Some(self.validate_cron_job(i)?)

@@ -470,7 +470,11 @@ impl<'a> Engine<'a> {
             let text = format!("SELECT 1; {}", stmt.text);
             return survive_lost_connection(self.session.apply(&text));
         }
-        survive_lost_connection(self.session.apply_statement(stmt))
+        let outcome = survive_lost_connection(self.session.apply_statement(stmt))?;
+        let stmt = &self.statements[i];
+        self.with_owner_of_run(stmt.ast(), outcome, &|session| {
+            session.apply_statement(stmt)
+        })
     }
 
     /// The statement that already created an object statement `i` creates too (usually an
@@ -587,8 +591,39 @@ impl<'a> Engine<'a> {
                 via: j,
             };
         }
-        let verdict = categorize(&self.statements[i], &error);
+        let mut verdict = categorize(&self.statements[i], &error);
+        if verdict.category == crate::diagnostics::Category::UndefinedTable {
+            if let Some(help) = self.created_out_of_sight(i, &error) {
+                verdict.help = help;
+            }
+        }
         State::Failed(error, verdict)
+    }
+
+    /// For a table statement `i` does not find although an earlier statement created it: where
+    /// it was created, and why it is out of sight (a `search_path` the document set, as
+    /// `pg_dump`'s `set_config('search_path', '', false)` does, or another schema).
+    fn created_out_of_sight(&self, i: usize, error: &PgDetails) -> Option<String> {
+        categorize::missing_names(error)
+            .into_iter()
+            .find_map(|(_, name)| {
+                let j = *self.creators.get(&name)?.iter().find(|&&j| {
+                    j != i && matches!(self.states[j], State::Applied | State::AppliedLate { .. })
+                })?;
+                let created = self.statements[j]
+                    .facts
+                    .creates
+                    .iter()
+                    .find(|o| o.name == name)?;
+                let qualified = match &created.schema {
+                    Some(schema) => format!("{schema}.{name}"),
+                    None => name.clone(),
+                };
+                Some(format!(
+                    "line {} creates `{qualified}`, but it is not visible here: the `search_path` in force leaves its schema out (a `SET search_path` or `set_config('search_path', …)` earlier in the document, as in a pasted `pg_dump`), or the name here is qualified with another schema; qualify the name (`{qualified}`) or set the `search_path` back",
+                    self.line_of(&self.statements[j])
+                ))
+            })
     }
 }
 

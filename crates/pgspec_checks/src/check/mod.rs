@@ -10,6 +10,7 @@ mod diagnose;
 mod engine;
 pub mod fixes;
 mod locate;
+mod owners;
 mod plan;
 mod privileged;
 pub mod report;

@@ -72,6 +72,8 @@ pub struct ColumnType {
     /// Their constraint names (the name the server reports when one rejects a value), in the
     /// same order.
     pub domain_check_names: Vec<String>,
+    /// The types of a composite type's attributes, in order (empty for other types).
+    pub attributes: Vec<u32>,
 }
 
 pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Type>, postgres::Error> {
@@ -144,6 +146,7 @@ pub(super) fn load_column_types(
                     enum_labels: r.get(10),
                     domain_checks: r.get(11),
                     domain_check_names: r.get(12),
+                    attributes: r.get(13),
                 },
             )
         })

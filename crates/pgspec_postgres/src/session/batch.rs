@@ -76,7 +76,8 @@ pub(super) fn is_marker(notice: &Notice) -> bool {
 /// `COMMIT`), reads no `COPY` data, cannot make the session's later statements run
 /// differently within the block (`SET LOCAL`, `set_config(…, true)` in a `SELECT`), and
 /// whose text the lexer reads the same whatever the settings (no backslash, no identifier it
-/// would truncate with a notice). Everything else goes alone, as before.
+/// would truncate with a notice), and that gives no object to another role. Everything else
+/// goes alone, as before.
 pub fn batchable(stmt: &Statement) -> bool {
     if !stmt.facts.parses
         || stmt.text.contains('\\')
@@ -88,6 +89,10 @@ pub fn batchable(stmt: &Statement) -> bool {
     let Some(tree) = stmt.ast() else {
         return false;
     };
+    // An owner change may need what pgspec grants when it fails (the check's owners stage).
+    if ast::new_owner(tree).is_some() {
+        return false;
+    }
     let mut nodes = ast::top_nodes(tree);
     let (Some(node), None) = (nodes.next(), nodes.next()) else {
         return false;

@@ -145,7 +145,9 @@ pub(super) fn header_role(cell: &str) -> Role {
         | "型(桁数)" | "データ型(桁数)" | "数据类型" | "类型" | "字段类型" | "資料型態"
         | "資料類型" | "型態" | "類型" | "数据类型(长度)"
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
-        | "tipo" | "tipo de dato" | "tipo de datos" | "tipo de dado" | "tipo de dados" | "type de données" | "type de donnée" | "typ" | "datentyp" | "tipo di dato" | "tipo dati" | "тип" | "тип данных" | "gegevenstype" | "kiểu" | "kiểu dữ liệu" | "tür" | "veri tipi" | "veri türü" | "typ danych" => Role::Type,
+        | "tipo" | "tipo de dato" | "tipo de datos" | "tipo de dado" | "tipo de dados" | "type de données" | "type de donnée" | "typ" | "datentyp" | "tipo di dato" | "tipo dati" | "тип" | "тип данных" | "gegevenstype" | "kiểu" | "kiểu dữ liệu" | "tür" | "veri tipi" | "veri türü" | "typ danych"
+        // Indonesian (Malay)
+        | "tipe" | "tipe data" | "jenis data" => Role::Type,
         "notes" | "note" | "description" | "desc" | "constraints" | "constraint" | "comment"
         | "comments" | "remarks" | "remark" | "details" | "detail" | "options" | "modifiers"
         | "properties" | "extra" | "설명" | "비고" | "제약" | "제약조건" | "제약 조건" | "참고"
@@ -155,15 +157,17 @@ pub(super) fn header_role(cell: &str) -> Role {
         | "意味" | "用途" | "定義内容" | "説明/備考" | "中文名" | "字段说明" | "备注说明"
         | "字段描述"
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
-        | "descripción" | "descripcion" | "restricciones" | "restricción" | "notas" | "observaciones" | "comentario" | "comentarios" | "descrição" | "descricao" | "restrições" | "observações" | "contraintes" | "contrainte" | "remarques" | "commentaire" | "commentaires" | "beschreibung" | "bemerkung" | "bemerkungen" | "einschränkungen" | "hinweis" | "hinweise" | "descrizione" | "vincoli" | "vincolo" | "описание" | "ограничения" | "примечание" | "примечания" | "комментарий" | "beschrijving" | "omschrijving" | "opmerking" | "opmerkingen" | "mô tả" | "ghi chú" | "ràng buộc" | "açıklama" | "kısıtlar" | "opis" | "ograniczenia" | "uwagi" => Role::Notes,
+        | "descripción" | "descripcion" | "restricciones" | "restricción" | "notas" | "observaciones" | "comentario" | "comentarios" | "descrição" | "descricao" | "restrições" | "observações" | "contraintes" | "contrainte" | "remarques" | "commentaire" | "commentaires" | "beschreibung" | "bemerkung" | "bemerkungen" | "einschränkungen" | "hinweis" | "hinweise" | "descrizione" | "vincoli" | "vincolo" | "описание" | "ограничения" | "примечание" | "примечания" | "комментарий" | "beschrijving" | "omschrijving" | "opmerking" | "opmerkingen" | "mô tả" | "ghi chú" | "ràng buộc" | "açıklama" | "kısıtlar" | "opis" | "ograniczenia" | "uwagi"
+        // Indonesian (Malay)
+        | "keterangan" | "deskripsi" | "catatan" | "batasan" => Role::Notes,
         "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" | "clave"
         | "chave" | "clé" | "schlüssel" | "chiave" | "ключ" | "sleutel" | "khóa" | "anahtar"
-        | "klucz" => {
+        | "klucz" | "kunci" => {
             Role::Key
         }
         "pk" | "主キー" | "主キー(pk)" | "主キー（pk）" | "主键" | "主鍵" | "기본키" | "pk 여부"
         | "pk여부" | "primary key" | "clave primaria" | "chave primária" | "clé primaire"
-        | "primärschlüssel" | "chiave primaria" | "первичный ключ" => Role::PrimaryKey,
+        | "primärschlüssel" | "chiave primaria" | "первичный ключ" | "kunci utama" => Role::PrimaryKey,
         "length" | "size" | "len" | "長さ" | "桁数" | "長さ/桁数" | "桁" | "길이" | "크기"
         | "사이즈" | "长度" | "長度" | "longitud" | "tamaño" | "comprimento" | "tamanho"
         | "longueur" | "taille" | "länge" | "lunghezza" | "длина" | "размер" => Role::Length,
@@ -171,30 +175,32 @@ pub(super) fn header_role(cell: &str) -> Role {
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
         | "허용" | "null許可" | "null許容" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
         | "可空" | "允許空值" | "允许null" | "nulo" | "nulable" | "anulable" | "acepta nulos"
-        | "nullbar" | "nulo?" => Role::Nullable,
+        | "nullbar" | "nulo?" | "boleh kosong" | "boleh null" => Role::Nullable,
         "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
         | "是否必填" | "必填" | "not null制約" | "obligatorio" | "requerido" | "obrigatório"
         | "obligatoire" | "pflicht" | "pflichtfeld" | "obbligatorio" | "обязательное"
-        | "обязательный" | "verplicht" | "bắt buộc" | "zorunlu" | "wymagane" => Role::NotNull,
+        | "обязательный" | "verplicht" | "bắt buộc" | "zorunlu" | "wymagane" | "wajib" | "wajib diisi" => Role::NotNull,
         "default" | "default value" | "기본값" | "디폴트" | "デフォルト" | "デフォルト値" | "初期値"
         | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" | "por defecto" | "valor por defecto"
         | "predeterminado" | "valor predeterminado" | "padrão" | "valor padrão" | "défaut"
         | "valeur par défaut" | "standardwert" | "vorgabe" | "predefinito"
         | "valore predefinito" | "по умолчанию" | "значение по умолчанию" | "standaard"
-        | "mặc định" | "varsayılan" | "domyślna" | "wartość domyślna" => Role::Default,
+        | "mặc định" | "varsayılan" | "domyślna" | "wartość domyślna" | "nilai bawaan"
+        | "nilai default" | "bawaan" => Role::Default,
         "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" | "参照"
         | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" | "referencia" | "referencias"
         | "referência" | "référence" | "referenz" | "fremdschlüssel" | "riferimento" | "ссылка"
-        | "внешний ключ" | "clave foránea" | "chave estrangeira" | "clé étrangère" => {
+        | "внешний ключ" | "clave foránea" | "chave estrangeira" | "clé étrangère" | "referensi"
+        | "kunci asing" => {
             Role::References
         }
         "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" | "único" | "unico"
-        | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" => Role::Unique,
+        | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" | "unik" => Role::Unique,
         "table" | "table name" | "table_name" | "tablename" | "테이블" | "테이블명"
         | "テーブル" | "テーブル名" | "表名" | "数据表" | "表名称" | "資料表" | "tabla"
         | "nombre de tabla" | "tabela" | "nome da tabela" | "tableau" | "nom de table"
         | "tabelle" | "tabellenname" | "tabella" | "таблица" | "имя таблицы" | "tabel"
-        | "tablo" | "bảng" => Role::Table,
+        | "tablo" | "bảng" | "nama tabel" => Role::Table,
         "index" | "index name" | "index_name" | "indexes" | "indices" | "인덱스" | "인덱스명"
         | "인덱스 이름" | "인덱스이름" | "インデックス" | "インデックス名" | "索引" | "索引名"
         | "索引名称" | "索引名稱" | "índice" | "nombre del índice" | "nombre de índice"

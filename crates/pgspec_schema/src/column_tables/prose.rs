@@ -157,6 +157,9 @@ pub(super) fn describe(column: &mut DocColumn, text: &str, at: usize) {
     column.primary_key |= facts.primary_key;
     column.unique |= facts.unique;
     column.foreign_key |= facts.foreign_key || facts.references.is_some();
+    if column.on_delete.is_none() {
+        column.on_delete = facts.on_delete.clone();
+    }
     if column.references.is_none() {
         column.references = facts.references;
     }

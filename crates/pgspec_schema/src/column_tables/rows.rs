@@ -144,6 +144,7 @@ pub(super) fn row_column(
         default: facts.default,
         references: facts.references,
         references_inferred: false,
+        on_delete: facts.on_delete,
         enum_values,
         checks: facts.checks,
         comment: (!comments.is_empty()).then(|| comments.join("; ")),

@@ -768,3 +768,31 @@ fn a_type_mapping_table_is_not_a_column_table() {
     assert!(tables.is_empty(), "{tables:?}");
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
+
+#[test]
+fn html_tables_are_read_like_markdown_ones_at_their_cells() {
+    let text = "# Skema\n\n## Tabel `pasien`\n\n<table>\n  <thead>\n    <tr><th>Kolom</th><th>Tipe Data</th><th>Wajib</th><th>Keterangan</th></tr>\n  </thead>\n  <tbody>\n    <tr><td><code>id</code></td><td>bigserial</td><td>Ya</td><td>Kunci utama</td></tr>\n    <tr><td>kelamin</td><td>char(1)</td><td>Ya</td><td>L atau P</td></tr>\n    <tr>\n      <td>dokter_id</td>\n      <td>integer</td>\n      <td>Tidak</td>\n      <td>FK → dokter.id, on delete set null</td>\n    </tr>\n    <tr><td>catatan<td>text<td>Tidak<td>\n  </tbody>\n</table>\n\n<TABLE border=1>\n<tr><th>Column<th>Type\n<tr><td>never closed<td>int\n";
+    let (tables, diagnostics, text) = read_tables(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(tables.len(), 1, "{tables:#?}");
+    let t = &tables[0];
+    assert_eq!(t.name, "pasien");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "kelamin", "dokter_id", "catatan"]);
+    let id = &t.columns[0];
+    assert!(id.primary_key);
+    assert_eq!(at(&text, id.span), "id");
+    assert_eq!(at(&text, id.type_span), "bigserial");
+    assert_eq!(t.columns[1].not_null, Some(true));
+    assert_eq!(t.columns[1].enum_values, ["L", "P"]);
+    let dokter = &t.columns[2];
+    assert_eq!(dokter.not_null, Some(false));
+    assert_eq!(
+        dokter.references,
+        Some(("dokter".into(), Some("id".into())))
+    );
+    assert_eq!(dokter.on_delete.as_deref(), Some("SET NULL"));
+    assert_eq!(at(&text, dokter.span), "dokter_id");
+    // Closing tags left out, as HTML allows.
+    assert_eq!(t.columns[3].pg_type.as_deref(), Some("text"));
+}

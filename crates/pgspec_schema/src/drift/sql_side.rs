@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::document::Document;
 use crate::postgres::catalog::{Catalog as DbCatalog, ConstraintKind, TableKind};
-use crate::sql::tables::SqlForeignKey;
-use crate::sql::{ObjectKind, Statement, StatementKind};
+use crate::sql::tables::{SqlForeignKey, TableChange};
+use crate::sql::{Statement, StatementKind};
 use crate::text::TextRange;
 
 /// The SQL side of the comparison: tables by unqualified name, derived from the one
@@ -147,10 +147,32 @@ impl SqlSide {
     /// What the document's own `CREATE TABLE` statements say (generated statements excluded):
     /// the fallback when no database is at hand.
     pub fn from_statements(statements: &[Statement]) -> SqlSide {
-        let mut tables = BTreeMap::new();
+        let mut tables: BTreeMap<String, SqlSideTable> = BTreeMap::new();
         for s in statements.iter().filter(|s| s.generated().is_none()) {
             if !matches!(s.kind, StatementKind::Schema) {
                 continue;
+            }
+            // A migration log renames and drops what it created before.
+            match s.table_change() {
+                Some(TableChange::Renamed { from, to }) => {
+                    if let Some(t) = tables.remove(&from) {
+                        tables.entry(to).or_insert(t);
+                    }
+                    continue;
+                }
+                Some(TableChange::ColumnRenamed { table, from, to }) => {
+                    if let Some(t) = tables.get_mut(&table) {
+                        t.rename_column(&from, &to);
+                    }
+                    continue;
+                }
+                Some(TableChange::Dropped(names)) => {
+                    for name in names {
+                        tables.remove(&name);
+                    }
+                    continue;
+                }
+                None => {}
             }
             let Some(t) = s.created_table() else {
                 continue;
@@ -189,6 +211,22 @@ impl SqlSide {
     }
 }
 
+impl SqlSideTable {
+    /// `ALTER TABLE … RENAME COLUMN from TO to`.
+    fn rename_column(&mut self, from: &str, to: &str) {
+        let rename = |name: &mut String| {
+            if name == from {
+                *name = to.to_owned();
+            }
+        };
+        for c in &mut self.columns {
+            rename(&mut c.name);
+        }
+        self.primary_key.iter_mut().for_each(rename);
+        self.unique.iter_mut().flatten().for_each(rename);
+    }
+}
+
 impl SqlSide {
     /// Add the tables the document's `CREATE TABLE` statements define that the database lacks
     /// (the server refused them): still the SQL's design, compared with the description.
@@ -205,34 +243,20 @@ impl SqlSide {
 pub(super) struct SqlSpans<'a> {
     doc: &'a Document,
     statements: &'a [Statement],
-    /// Unqualified table name → index of the first document statement creating it.
+    /// Unqualified table name → index of the first document statement creating it (through
+    /// the renames of a migration log).
     pub(super) creators: HashMap<String, usize>,
+    lineage: crate::sql::lineage::Lineage,
 }
 
 impl<'a> SqlSpans<'a> {
     pub(super) fn new(doc: &'a Document, statements: &'a [Statement]) -> Self {
-        let mut creators = HashMap::new();
-        for (i, s) in statements.iter().enumerate() {
-            if s.generated().is_some() || !matches!(s.kind, StatementKind::Schema) {
-                continue;
-            }
-            for o in &s.facts.creates {
-                if o.kind == ObjectKind::Relation {
-                    creators.entry(o.name.to_lowercase()).or_insert(i);
-                }
-            }
-            if !s.facts.parses {
-                // MySQL-isms (inline INDEX) keep the parser from reading the name; the server
-                // may still have created the table after check's safe fix.
-                if let Some(name) = written_table_name(&s.text) {
-                    creators.entry(name).or_insert(i);
-                }
-            }
-        }
+        let lineage = crate::sql::lineage::Lineage::of(statements);
         Self {
             doc,
             statements,
-            creators,
+            creators: lineage.tables().map(|(n, i)| (n.to_owned(), i)).collect(),
+            lineage,
         }
     }
 
@@ -248,6 +272,8 @@ impl<'a> SqlSpans<'a> {
     /// The column's name in the `CREATE TABLE`, else the statement's first line.
     pub(super) fn column(&self, table: &str, column: &str) -> Option<TextRange> {
         let stmt = self.creator(table)?;
+        // The name the column had in the CREATE TABLE (a migration may have renamed it).
+        let column = self.lineage.original_column(table, column);
         let at = stmt
             .created_table()
             .and_then(|t| t.columns.into_iter().find(|c| c.name == column))

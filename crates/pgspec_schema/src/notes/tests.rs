@@ -249,3 +249,22 @@ fn auto_increment_is_read_but_not_every_identity() {
     assert!(parse_notes("generated always as identity").auto_increment);
     assert!(!parse_notes("the identity provider's user id").auto_increment);
 }
+
+#[test]
+fn the_delete_action_of_a_reference() {
+    let action = |t: &str| parse_notes(t).on_delete;
+    assert_eq!(
+        action("references users(id) on delete cascade").as_deref(),
+        Some("CASCADE")
+    );
+    assert_eq!(
+        action("FK → teams.id, ON DELETE SET NULL").as_deref(),
+        Some("SET NULL")
+    );
+    assert_eq!(
+        action("FK, on-delete: restrict").as_deref(),
+        Some("RESTRICT")
+    );
+    assert_eq!(action("FK → users.id"), None);
+    assert_eq!(action("deleted on delete of the user"), None);
+}

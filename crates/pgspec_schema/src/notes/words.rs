@@ -1,6 +1,6 @@
 //! The words notes use for keys, nullability and defaults, in the languages whose column-table
 //! headers pgspec reads: English and Korean (the first ones), then German, French, Spanish,
-//! Portuguese, Italian, Dutch, Polish, Russian, Turkish and Vietnamese. Japanese and Chinese
+//! Portuguese, Italian, Dutch, Polish, Russian, Turkish, Vietnamese and Indonesian (Malay). Japanese and Chinese
 //! markers are found inside words instead (see `cjk_markers`).
 //!
 //! Each phrase is a sequence of lowercased words as [`super::tokens`] splits them.
@@ -29,6 +29,8 @@ pub(crate) const PRIMARY_KEY: &[&[&str]] = &[
     &["первичный", "ключ"],
     &["birincil", "anahtar"],
     &["khóa", "chính"],
+    &["kunci", "utama"],
+    &["kunci", "primer"],
 ];
 
 /// A foreign key or a reference: the referenced table (or `table.column`) follows.
@@ -60,6 +62,9 @@ pub(crate) const FOREIGN_KEY: &[&[&str]] = &[
     &["ссылается"],
     &["yabancı", "anahtar"],
     &["khóa", "ngoại"],
+    &["kunci", "asing"],
+    &["merujuk", "ke"],
+    &["mengacu", "ke"],
 ];
 
 /// Words between a reference marker and its target (`FK auf lager.id`, `référence vers
@@ -90,6 +95,8 @@ pub(crate) const BEFORE_TARGET: &[&str] = &[
     "tabela",
     "tabella",
     "таблицу",
+    "ke",
+    "tabel",
 ];
 
 /// Unique.
@@ -118,6 +125,7 @@ pub(crate) const UNIQUE: &[&str] = &[
     "уникальная",
     "уникально",
     "benzersiz",
+    "unik",
 ];
 
 /// A word before [`UNIQUE`] that negates it (`not unique`, `nicht eindeutig`, `не уникальный`).
@@ -171,6 +179,10 @@ pub(crate) const NOT_NULL: &[&[&str]] = &[
     &["обязательна"],
     &["zorunlu"],
     &["bắt", "buộc"],
+    &["wajib"],
+    &["wajib", "diisi"],
+    &["tidak", "boleh", "kosong"],
+    &["tidak", "boleh", "null"],
 ];
 
 /// Nullable (checked after [`NOT_NULL`]; a bare `NULL` counts too).
@@ -192,6 +204,7 @@ pub(crate) const NULLABLE: &[&str] = &[
     "opcjonalne",
     "необязательное",
     "необязательный",
+    "opsional",
 ];
 
 /// What a default value follows, longest first (the first marker found wins). The value may
@@ -228,6 +241,9 @@ pub(crate) const DEFAULT: &[&str] = &[
     "domyślnie",
     "varsayılan",
     "mặc định",
+    "nilai bawaan",
+    "nilai default",
+    "bawaan",
 ];
 
 /// Words that mean "default" only as a label, with `:` or `=` after them (`Standard: 0`,
@@ -271,6 +287,8 @@ pub(crate) const LIST_JOINERS: &[&str] = &[
     "ve",
     "hoặc",
     "và",
+    "atau",
+    "dan",
 ];
 
 /// Numbered by the database: MySQL's `auto_increment` (the `Extra` cell of `DESCRIBE`), an
@@ -309,6 +327,7 @@ pub(crate) const YES: &[&str] = &[
     "tak",
     "evet",
     "có",
+    "ya",
     "wahr",
     "vrai",
     "verdadero",
@@ -318,5 +337,5 @@ pub(crate) const YES: &[&str] = &[
 /// See [`YES`].
 pub(crate) const NO: &[&str] = &[
     "nein", "non", "não", "nao", "нет", "nie", "hayır", "hayir", "nee", "không", "falsch", "faux",
-    "falso",
+    "falso", "tidak",
 ];

@@ -111,11 +111,12 @@ pub(super) fn foreign_key_alter(
         .map(|c| format!(" ({})", quote_part(&c)))
         .unwrap_or_default();
     let text = format!(
-        "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{};",
+        "ALTER TABLE {} ADD FOREIGN KEY ({}) REFERENCES {}{}{};",
         quote(table),
         quote_part(&c.name),
         quote(target),
-        col
+        col,
+        on_delete_clause(c)
     );
     let from = GeneratedFrom {
         line: doc.line_index.line(c.span.start),
@@ -124,4 +125,15 @@ pub(super) fn foreign_key_alter(
         ..from.clone()
     };
     generated_statement(text, c.span, from)
+}
+
+/// ` ON DELETE …` for a column whose description says what deleting the referenced row does
+/// (only the actions PostgreSQL has: the text goes into generated SQL).
+pub(super) fn on_delete_clause(c: &DocColumn) -> String {
+    match c.on_delete.as_deref() {
+        Some(action @ ("CASCADE" | "SET NULL" | "SET DEFAULT" | "RESTRICT" | "NO ACTION")) => {
+            format!(" ON DELETE {action}")
+        }
+        _ => String::new(),
+    }
 }

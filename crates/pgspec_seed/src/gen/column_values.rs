@@ -182,6 +182,10 @@ impl Generator<'_> {
                     upper: Some(Box::new(upper)),
                 }
             }
+            ColType::Composite(fields) => {
+                let values: Vec<Value> = fields.iter().map(|f| self.scalar(f)).collect();
+                Value::Text(row_literal(&values))
+            }
             ColType::Other(_) => spatial_text(col, || self.rng.unit())
                 .or_else(|| other_text(col))
                 .map_or(Value::Null, Value::Text),
@@ -696,5 +700,63 @@ mod tests {
         );
         assert!(text("geometry(LineString,4326)").starts_with("SRID=4326;LINESTRING("));
         assert!(spatial_text(&column("tsvector"), draw).is_none());
+    }
+}
+
+/// A composite value's text (`("1.5","x ""y""")`): each field quoted, a field pgspec cannot
+/// write as text left empty (NULL).
+pub fn row_literal(values: &[Value]) -> String {
+    let fields: Vec<String> = values
+        .iter()
+        .map(|v| {
+            let text = match v {
+                Value::Bool(b) => Some(if *b { "t".to_owned() } else { "f".to_owned() }),
+                Value::I16(n) => Some(n.to_string()),
+                Value::I32(n) => Some(n.to_string()),
+                Value::I64(n) => Some(n.to_string()),
+                Value::F32(n) => Some(n.to_string()),
+                Value::F64(n) => Some(n.to_string()),
+                Value::Numeric { unscaled, scale } => Some(numeric_text(*unscaled, *scale)),
+                Value::Text(t) | Value::Json(t) | Value::Jsonb(t) => Some(t.clone()),
+                _ => None,
+            };
+            text.map_or_else(String::new, |t| {
+                format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\"\""))
+            })
+        })
+        .collect();
+    format!("({})", fields.join(","))
+}
+
+/// `unscaled / 10^scale` as decimal text.
+fn numeric_text(unscaled: i128, scale: u16) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let scale = usize::from(scale);
+    let sign = if unscaled < 0 { "-" } else { "" };
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    format!("{sign}{int}.{frac}")
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    #[test]
+    fn a_composite_value_is_a_row_literal_with_every_field_quoted() {
+        let row = row_literal(&[
+            Value::F64(1.5),
+            Value::Text("a \"b\", c\\d".into()),
+            Value::Null,
+            Value::Numeric {
+                unscaled: -5,
+                scale: 2,
+            },
+            Value::Bool(true),
+        ]);
+        assert_eq!(row, r#"("1.5","a ""b"", c\\d",,"-0.05","t")"#);
     }
 }

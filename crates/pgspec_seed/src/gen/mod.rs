@@ -105,7 +105,7 @@ fn is_int(t: &ColType) -> bool {
 /// Whether pgspec can write this type in binary.
 pub fn writable(t: &ColType) -> bool {
     match t {
-        ColType::Other(_) => false,
+        ColType::Other(_) | ColType::Composite(_) => false,
         ColType::Array { elem, .. } | ColType::Range { elem, .. } => writable(elem),
         _ => true,
     }
@@ -197,6 +197,7 @@ impl<'t> Generator<'t> {
                 supplied.push(i);
                 text_cast.push(false);
             } else if spatial_text(c, || 0.5).is_some()
+                || matches!(c.ty, ColType::Composite(_))
                 || (c.not_null && !c.has_default && other_text(c).is_some())
             {
                 // Spatial columns get values even when nullable: the document's queries on

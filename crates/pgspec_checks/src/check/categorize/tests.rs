@@ -86,3 +86,18 @@ fn a_missing_extension_names_the_debian_package_that_installs_it() {
         "postgresql-15-pg_stat_kcache"
     );
 }
+
+#[test]
+fn a_concurrent_first_refresh_of_an_empty_materialized_view_is_explained() {
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY reporting.daily",
+    );
+    let v = categorize(
+        &s,
+        &err(
+            "0A000",
+            "CONCURRENTLY cannot be used when the materialized view is not populated",
+        ),
+    );
+    assert!(v.help.contains("WITH NO DATA"), "{}", v.help);
+}

@@ -60,7 +60,16 @@ pub(super) fn run(ctx: &mut Context<'_>) {
                 && range.start < s.range.end
                 && s.text.trim_end().ends_with(';')
         }) {
-            let qualified = fk.display_table();
+            // A statement that names its table with `public.` (as `pg_dump`, whose
+            // `search_path` is empty, does) gets an index named the same way.
+            let in_public = format!("public.{}", fk.table);
+            let qualified = if fk.schema == "public"
+                && crate::lint::find_word(&stmt.text, &in_public, 0).is_some()
+            {
+                in_public
+            } else {
+                fk.display_table()
+            };
             d = d.fix(Fix {
                 title: format!("add an index on `{table} ({cols})`"),
                 // Unsafe only in cost: building the index locks writes on a large table.

@@ -1,8 +1,9 @@
 -- Every type a column of the user's relations uses, and the types those go through (array
--- elements, domain bases, range subtypes), built-in ones included: oid, name, schema, typtype,
--- category, element, base type and typmod, range subtype, format_type, enum labels, domain
--- CHECK definitions and their names (in the same order). What a generator needs to resolve a
--- column to something it can produce.
+-- elements, domain bases, range subtypes, composite attributes), built-in ones included: oid,
+-- name, schema, typtype, category, element, base type and typmod, range subtype, format_type,
+-- enum labels, domain CHECK definitions and their names (in the same order), a composite's
+-- attribute types in order. What a generator needs to resolve a column to something it can
+-- produce.
 -- Tested on PostgreSQL 15.
 WITH RECURSIVE used(oid) AS (
     SELECT a.atttypid
@@ -18,7 +19,11 @@ WITH RECURSIVE used(oid) AS (
     FROM used u
     JOIN pg_catalog.pg_type t ON t.oid = u.oid
     CROSS JOIN LATERAL (VALUES (t.typelem), (t.typbasetype),
-        ((SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid))) AS v(next)
+        ((SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid))
+        UNION ALL
+        SELECT a.atttypid FROM pg_catalog.pg_attribute a
+        WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0
+          AND NOT a.attisdropped) AS v(next)
     WHERE v.next IS NOT NULL AND v.next <> 0
 )
 SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typcategory::text,
@@ -29,7 +34,10 @@ SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typcategory::
        ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k
              WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
        ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k
-             WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname)
+             WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
+       ARRAY(SELECT a.atttypid FROM pg_catalog.pg_attribute a
+             WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0
+               AND NOT a.attisdropped ORDER BY a.attnum)
 FROM used u
 JOIN pg_catalog.pg_type t ON t.oid = u.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
