@@ -165,7 +165,13 @@ pub fn build(
                         line: line(s.range.start),
                     });
                 } else if let Some((s, t)) = &sql_columns {
+                    // Its name in the CREATE TABLE when that has it (see SqlSpans::column).
                     let original = lineage.original_column(&name, &c.name);
+                    let original = if t.columns.iter().any(|k| k.name == original) {
+                        original
+                    } else {
+                        c.name.as_str()
+                    };
                     let at = t
                         .columns
                         .iter()

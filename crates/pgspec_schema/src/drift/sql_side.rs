@@ -272,10 +272,22 @@ impl<'a> SqlSpans<'a> {
     /// The column's name in the `CREATE TABLE`, else the statement's first line.
     pub(super) fn column(&self, table: &str, column: &str) -> Option<TextRange> {
         let stmt = self.creator(table)?;
-        // The name the column had in the CREATE TABLE (a migration may have renamed it).
-        let column = self.lineage.original_column(table, column);
-        let at = stmt
-            .created_table()
+        let created = stmt.created_table();
+        // The name the column had in the CREATE TABLE (a migration may have renamed it), when
+        // the CREATE TABLE has it: a column added later and renamed onto a name the table
+        // already had (`display_name_new` → `display_name`) is found under its own name.
+        let original = self.lineage.original_column(table, column);
+        let in_create = |name: &str| {
+            created
+                .as_ref()
+                .is_some_and(|t| t.columns.iter().any(|c| c.name == name))
+        };
+        let column = if in_create(original) {
+            original
+        } else {
+            column
+        };
+        let at = created
             .and_then(|t| t.columns.into_iter().find(|c| c.name == column))
             .and_then(|c| {
                 stmt.is_written().then_some(())?;
