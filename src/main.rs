@@ -10,6 +10,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod interrupt;
 mod panic;
 mod printer;
 mod progress;
@@ -25,7 +26,7 @@ use commands::{
 /// a real PostgreSQL (a private cluster it starts itself, or --db URL) and reports every
 /// problem at its document line, rustc-style, with a category and a help text.
 #[derive(Parser, Debug)]
-#[command(name = "pgspec", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "pgspec", version, about, long_about = None, after_help = commands::EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,27 +39,6 @@ struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
     statement_timeout: u64,
 }
-
-const EXAMPLES: &str = "\
-Examples:
-  pgspec check docs/schema.md                 apply on the private cluster, report problems
-  pgspec check --format json docs/*.md        machine-readable, one entry per document
-  pgspec lint --format sarif docs/schema.md   only the lint rules' findings, as SARIF 2.1.0 for code scanning
-  pgspec rule LNT201                          explain a lint rule (`pgspec rule` lists them all)
-  pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
-  pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
-  pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
-  pgspec up docs/schema.md                    a persistent database with the document applied; prints its URL
-  pgspec seed --rows 10000 docs/schema.md     fill it with rows that satisfy its constraints
-  pgspec verify docs/schema.md                check the document's claims on the seeded data
-  pgspec down docs/schema.md                  remove it again
-  pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
-  pgspec diff postgres://me@/app docs/schema.md  the SQL that brings a database to the document, with hazards
-  pgspec erd docs/schema.md -o erd.svg        the ERD of what the document builds (--format mermaid|dot)
-  pgspec report docs/schema.md -o report.html one self-contained page: ERD, findings, claims, drift, rows
-  pgspec cluster status                       where the private cluster lives, whether it runs
-
-Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -166,8 +146,8 @@ enum Command {
 fn main() -> ExitCode {
     panic::install();
     let cli = Cli::parse();
-    bound_time(&cli);
-    stop_cleanly_on_signals(what_an_interruption_leaves(&cli.command));
+    interrupt::bound_time(cli.statement_timeout, cli.timeout);
+    interrupt::stop_cleanly_on_signals(interrupt::what_an_interruption_leaves(&cli.command));
     panic::guarded(|| match run(cli) {
         // Past --timeout the timer's thread ends the statements (often why this failed),
         // removes the scratch databases, reports and exits.
@@ -185,92 +165,6 @@ fn main() -> ExitCode {
         }
     })
 }
-
-/// --statement-timeout for every connection, --timeout for the whole command.
-fn bound_time(cli: &Cli) {
-    use std::time::Duration;
-    pgspec::postgres::limits::set(pgspec::postgres::Limits {
-        statement_timeout: Duration::from_secs(cli.statement_timeout),
-        ..pgspec::postgres::Limits::default()
-    });
-    let limit = cli.timeout;
-    pgspec::postgres::CommandTimer::start(Duration::from_secs(limit), move || {
-        eprintln!("pgspec: error: the command did not finish within --timeout {limit} s; pgspec ended its statements on the server");
-        report_cleanup();
-        std::process::exit(2);
-    });
-}
-
-/// What is left when `command` is interrupted, beyond the scratch databases pgspec removes.
-fn what_an_interruption_leaves(command: &Command) -> &'static str {
-    match command {
-        Command::Seed(_) => {
-            "the rows loaded so far stay: run the same `pgspec seed` again to finish (it fills only \
-             what is missing), or add --truncate to start over"
-        }
-        Command::Up(_) => {
-            "a database `pgspec up` built earlier is unchanged (a migration in several steps stops after the last finished one); run `pgspec up` again to build it or continue"
-        }
-        Command::Migrate(_) => "a migration file that was running is rolled back with its record (steps marked no-transaction excepted): `pgspec migrate status` shows where it stopped, `pgspec migrate apply` continues; `migrate new` writes its file only once complete",
-        Command::Report(_) => {
-            "the report's database (pgspec_report_<pid>_<hash>) may be left: `pgspec down --name NAME DOC` removes it"
-        }
-        _ => "",
-    }
-}
-
-/// Ctrl-C, SIGTERM and SIGHUP: remove the run's scratch databases and the roles it created,
-/// say so and what the interruption leaves, and exit with 128 + the signal's number. A second
-/// signal while that runs exits at once.
-fn stop_cleanly_on_signals(leaves: &'static str) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        return;
-    };
-    std::thread::spawn(move || {
-        let mut received = signals.forever();
-        let Some(first) = received.next() else {
-            return;
-        };
-        std::thread::spawn(move || {
-            eprintln!("\npgspec: interrupted; cleaning up (a second Ctrl-C exits at once)");
-            report_cleanup();
-            if !leaves.is_empty() {
-                eprintln!("pgspec: {leaves}");
-            }
-            std::process::exit(128 + first);
-        });
-        if let Some(second) = received.next() {
-            eprintln!("pgspec: stopped without cleaning up");
-            std::process::exit(128 + second);
-        }
-    });
-}
-
-/// Drop the scratch databases of this run that still exist, and say which; given up after
-/// [`CLEANUP_BOUND`] (a server that hangs must not keep an interrupted run alive).
-fn report_cleanup() {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(pgspec::postgres::session::drop_live_scratch_databases());
-    });
-    let Ok((dropped, failed)) = receiver.recv_timeout(CLEANUP_BOUND) else {
-        eprintln!(
-            "pgspec: the server did not answer within {} s; scratch databases may be left (the next run on the private cluster removes them)",
-            CLEANUP_BOUND.as_secs()
-        );
-        return;
-    };
-    for name in dropped {
-        eprintln!("pgspec: removed the scratch database {name} and the roles this run created");
-    }
-    for why in failed {
-        eprintln!("pgspec: could not remove a scratch database: {why}");
-    }
-}
-
-/// How long an interrupted run waits for its scratch databases to be dropped.
-const CLEANUP_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {

@@ -198,3 +198,25 @@ pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
     }
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
+
+/// The examples `pgspec --help` ends with.
+pub const EXAMPLES: &str = "\
+Examples:
+  pgspec check docs/schema.md                 apply on the private cluster, report problems
+  pgspec check --format json docs/*.md        machine-readable, one entry per document
+  pgspec lint --format sarif docs/schema.md   only the lint rules' findings, as SARIF 2.1.0 for code scanning
+  pgspec rule LNT201                          explain a lint rule (`pgspec rule` lists them all)
+  pgspec check --db postgres://me@/scratch x.md  use a server you name (a scratch database is created and dropped)
+  pgspec fix --diff docs/schema.md            show the safe fixes as a diff (without --diff: write them)
+  pgspec sql docs/schema.md > schema.sql      the clean, ordered schema SQL with fixes applied
+  pgspec up docs/schema.md                    a persistent database with the document applied; prints its URL
+  pgspec seed --rows 10000 docs/schema.md     fill it with rows that satisfy its constraints
+  pgspec verify docs/schema.md                check the document's claims on the seeded data
+  pgspec down docs/schema.md                  remove it again
+  pgspec model --format json docs/schema.md   the merged schema model (SQL + ERD + column tables) with sources
+  pgspec diff postgres://me@/app docs/schema.md  the SQL that brings a database to the document, with hazards
+  pgspec erd docs/schema.md -o erd.svg        the ERD of what the document builds (--format mermaid|dot)
+  pgspec report docs/schema.md -o report.html one self-contained page: ERD, findings, claims, drift, rows
+  pgspec cluster status                       where the private cluster lives, whether it runs
+
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 pgspec could not run.";
