@@ -220,6 +220,9 @@ fn no_source_file_is_long_unless_its_module_doc_says_why() {
 #[test]
 fn the_binarys_main_stays_small() {
     let main = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/main.rs");
-    let lines = std::fs::read_to_string(&main).expect("src/main.rs").lines().count();
+    let lines = std::fs::read_to_string(&main)
+        .expect("src/main.rs")
+        .lines()
+        .count();
     assert!(lines < 200, "src/main.rs has {lines} lines");
 }

@@ -94,6 +94,18 @@ pub fn names(nodes: &[pb::Node]) -> Vec<&str> {
         .collect()
 }
 
+/// The unqualified names of the functions called at and below `root`, in tree order
+/// (`partman.create_parent(…)` gives `create_parent`).
+pub fn called_functions(root: NodeRef<'_>) -> Vec<String> {
+    walk(root)
+        .into_iter()
+        .filter_map(|node| match node {
+            NodeRef::FuncCall(call) => last_name(&call.funcname).map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The last name of a list of `String` nodes (`users` of `public.users`).
 pub fn last_name(nodes: &[pb::Node]) -> Option<&str> {
     names(nodes).pop()

@@ -5,7 +5,7 @@
 //! the bookkeeping of a whole run and are skipped.
 
 use crate::postgres::client::{SimpleQueryMessage, Transaction};
-use crate::sql::ast::{self, NodeEnum, NodeRef};
+use crate::sql::ast::{self, NodeEnum};
 
 /// pgTAP's functions that count and close a run rather than test anything.
 const BOOKKEEPING: &[&str] = &["plan", "no_plan", "finish", "done_testing", "diag"];
@@ -19,13 +19,7 @@ pub(crate) fn bookkeeping(query: &str) -> bool {
     let (Some(root @ NodeEnum::SelectStmt(_)), None) = (nodes.next(), nodes.next()) else {
         return false;
     };
-    let calls: Vec<String> = ast::walk(root.to_ref())
-        .into_iter()
-        .filter_map(|node| match node {
-            NodeRef::FuncCall(call) => ast::names(&call.funcname).last().map(|n| n.to_string()),
-            _ => None,
-        })
-        .collect();
+    let calls = ast::called_functions(root.to_ref());
     !calls.is_empty() && calls.iter().all(|c| BOOKKEEPING.contains(&c.as_str()))
 }
 

@@ -245,13 +245,7 @@ pub(super) fn distribution(stmt: &Statement, extension: &str) -> Option<FixPlan>
             sql,
         ));
     }
-    let calls: Vec<String> = ast::walk(root.to_ref())
-        .into_iter()
-        .filter_map(|node| match node {
-            NodeRef::FuncCall(call) => ast::names(&call.funcname).last().map(|n| n.to_string()),
-            _ => None,
-        })
-        .collect();
+    let calls: Vec<String> = ast::called_functions(root.to_ref());
     if let NodeEnum::SelectStmt(select) = root {
         let converts = !calls.is_empty()
             && calls
