@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-pub use crate::visit::{children, walk, NodeRef};
+pub use crate::visit::{called_functions, children, walk, NodeRef};
 pub use pg_query::protobuf as pb;
 pub use pg_query::NodeEnum;
 
@@ -89,18 +89,6 @@ pub fn names(nodes: &[pb::Node]) -> Vec<&str> {
         .iter()
         .filter_map(|n| match &n.node {
             Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The unqualified names of the functions called at and below `root`, in tree order
-/// (`partman.create_parent(…)` gives `create_parent`).
-pub fn called_functions(root: NodeRef<'_>) -> Vec<String> {
-    walk(root)
-        .into_iter()
-        .filter_map(|node| match node {
-            NodeRef::FuncCall(call) => last_name(&call.funcname).map(str::to_owned),
             _ => None,
         })
         .collect()

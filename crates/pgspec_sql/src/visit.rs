@@ -31,6 +31,18 @@ pub fn walk<'a>(root: NodeRef<'a>) -> Vec<NodeRef<'a>> {
     found
 }
 
+/// The unqualified names of the functions called at and below `root`, in tree order
+/// (`partman.create_parent(…)` gives `create_parent`).
+pub fn called_functions(root: NodeRef<'_>) -> Vec<String> {
+    walk(root)
+        .into_iter()
+        .filter_map(|node| match node {
+            NodeRef::FuncCall(call) => super::ast::last_name(&call.funcname).map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
 /// References found in `node`, in source order, without common-table-expression names.
 pub(crate) fn references(node: &NodeEnum) -> Vec<ObjectName> {
     found(node, false)
