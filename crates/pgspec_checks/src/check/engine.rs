@@ -335,14 +335,7 @@ impl<'a> Engine<'a> {
             .max()
             .or_else(|| {
                 // The rows it needed: the first insert into their table after it.
-                if err.sqlstate != "23503" {
-                    return None;
-                }
-                let table = err
-                    .detail
-                    .as_deref()
-                    .and_then(|d| categorize::quoted_names(d).into_iter().last())?
-                    .to_lowercase();
+                let table = missing_rows_table(err)?.to_lowercase();
                 (i + 1..self.statements.len())
                     .find(|&j| inserted_table(&self.statements[j]).is_some_and(|t| t == table))
             })
@@ -508,15 +501,8 @@ impl<'a> Engine<'a> {
     /// present in table "authors"`): a later (or deferred) INSERT or COPY into that table,
     /// which the document's sample data puts after the rows that need it.
     pub(super) fn later_rows(&self, i: usize, err: &PgDetails) -> Option<usize> {
-        if err.sqlstate != "23503" || inserted_table(&self.statements[i]).is_none() {
-            return None;
-        }
-        let table = err
-            .detail
-            .as_deref()
-            .filter(|d| d.contains("is not present in table"))
-            .and_then(|d| categorize::quoted_names(d).into_iter().last())?
-            .to_lowercase();
+        inserted_table(&self.statements[i])?;
+        let table = missing_rows_table(err)?.to_lowercase();
         (0..self.statements.len()).find(|&j| {
             (j > i || matches!(self.states[j], State::Deferred(_)))
                 && inserted_table(&self.statements[j]).is_some_and(|t| t == table)
@@ -526,15 +512,7 @@ impl<'a> Engine<'a> {
     /// A foreign key violation on rows of a table that an earlier statement pgspec did not run
     /// (a `COPY` from a server file, refused) would have filled: that statement.
     fn skipped_rows_needed(&self, i: usize, error: &PgDetails) -> Option<usize> {
-        if error.sqlstate != "23503" {
-            return None;
-        }
-        // `Key (plan_id)=(1) is not present in table "plans".`
-        let table = error
-            .detail
-            .as_deref()
-            .filter(|d| d.contains("is not present in table"))
-            .and_then(|d| categorize::quoted_names(d).into_iter().last())?;
+        let table = missing_rows_table(error)?;
         (0..i).rev().find(|&j| {
             matches!(&self.states[j], State::Skipped(reason) if !reason.is_empty())
                 && self.statements[j]
@@ -625,6 +603,18 @@ impl<'a> Engine<'a> {
                 ))
             })
     }
+}
+
+/// The table whose row a foreign key violation found missing, as the server names it
+/// (`Key (plan_id)=(1) is not present in table "plans".`).
+fn missing_rows_table(err: &PgDetails) -> Option<String> {
+    if err.sqlstate != "23503" {
+        return None;
+    }
+    err.detail
+        .as_deref()
+        .filter(|d| d.contains("is not present in table"))
+        .and_then(|d| categorize::quoted_names(d).into_iter().last())
 }
 
 /// The table an INSERT or COPY … FROM fills (lowercase, unqualified), from its tree.
