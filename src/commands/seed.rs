@@ -108,10 +108,23 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             writeln!(out, "{}\n", render_full(&source, d, styled))?;
         }
         for t in &report.tables {
-            let had = if t.existing > 0 {
-                format!("  (had {}, now {})", t.existing, t.existing + t.rows)
-            } else {
+            // Rows the table held before the run, and those the document's triggers wrote
+            // into it while earlier tables were filled.
+            let mut before = Vec::new();
+            if t.existing > 0 {
+                before.push(format!("had {}", t.existing));
+            }
+            if t.written_by_triggers > 0 {
+                before.push(format!(
+                    "{} written by the document's triggers",
+                    t.written_by_triggers
+                ));
+            }
+            let had = if before.is_empty() {
                 String::new()
+            } else {
+                let now = t.existing + t.written_by_triggers + t.rows;
+                format!("  ({}, now {now})", before.join(", "))
             };
             writeln!(
                 out,

@@ -104,6 +104,10 @@ pub struct TableReport {
     pub rows: u64,
     /// Rows the table held before this run (they count towards `requested`).
     pub existing: u64,
+    /// Rows the document's triggers wrote into it during this run, before its own load (an
+    /// audit table filled by the inserts into the table it audits); they count towards
+    /// `requested` too.
+    pub written_by_triggers: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
     /// `copy`, `insert` or `copy+insert`.
@@ -490,15 +494,17 @@ fn fill(
         let want = planned[position].rows;
         // Rows an earlier table's load added here (the document's triggers: an audit table
         // filled by inserts into the table it audits) count too, and their keys are taken.
-        if position > 0 {
+        let before = planned[position].existing;
+        let existing = if position > 0 {
             let now_existing: i64 = one_value(
                 &mut app,
                 &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
             )?
             .unwrap_or(0);
-            planned[position].existing = now_existing.max(0).unsigned_abs();
-        }
-        let existing = planned[position].existing;
+            now_existing.max(0).unsigned_abs()
+        } else {
+            before
+        };
         let to_add = want.saturating_sub(existing);
         let mut gen = Generator::new(table, options.seed, korean, now, &deferred);
         for fk in &table.fks {
@@ -715,7 +721,8 @@ fn fill(
             table: table.display_name(),
             requested: want,
             rows: loaded.rows,
-            existing,
+            existing: existing.min(before),
+            written_by_triggers: existing.saturating_sub(before),
             seconds: loaded.seconds,
             #[allow(clippy::cast_precision_loss)]
             rows_per_second: if loaded.seconds > 0.0 {
