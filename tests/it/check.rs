@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pgspec::check::{CheckOptions, CheckReport, StatementStatus};
-use pgspec::diagnostics::{Category, Code, Severity};
+use pgspec::diagnostics::{Applicability, Category, Code, Severity};
 use pgspec::document::Document;
 use pgspec::pipeline;
 use pgspec::postgres::Server;
@@ -679,4 +679,57 @@ fn check_reports_its_progress_through_the_statements() {
     let heard = heard.lock().expect("lock").clone();
     let expected: Vec<(usize, usize)> = (1..=250).map(|done| (done, 250)).collect();
     assert_eq!(heard, expected, "one report after every statement");
+}
+
+/// A view defined again with other columns (a later version of the design) is dropped first
+/// by a safe fix; what is built on the new definition applies. Granted on before, the drop
+/// would take the grant along: the fix is then a behaviour-changing one.
+#[test]
+fn a_view_defined_again_with_other_columns_is_dropped_first() {
+    let text = sql_doc(
+        "CREATE TABLE members (id bigint PRIMARY KEY, email text, nickname text);\n\
+         CREATE VIEW member_list AS SELECT id, email, nickname FROM members;\n\
+         CREATE OR REPLACE VIEW member_list AS SELECT id, lower(email) AS email_key FROM members;\n\
+         CREATE VIEW member_keys AS SELECT email_key FROM member_list;",
+    );
+    let (doc, report) = check_text(&text);
+    let statuses: Vec<_> = report.statements.iter().map(|s| s.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            StatementStatus::Applied,
+            StatementStatus::Applied,
+            StatementStatus::Fixed,
+            StatementStatus::Applied
+        ],
+        "{:#?}",
+        report.diagnostics
+    );
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.fix.is_some())
+        .expect("the redefinition has a fix");
+    assert_eq!(
+        doc.line_index.line(d.primary.range.start),
+        line_of(&doc, "CREATE OR REPLACE VIEW")
+    );
+    let fix = d.fix.as_ref().expect("fix");
+    assert_eq!(fix.applicability, Applicability::Safe);
+    assert_eq!(fix.edits[0].replacement, "DROP VIEW member_list;\n");
+
+    let granted = sql_doc(
+        "CREATE TABLE members (id bigint PRIMARY KEY, email text, nickname text);\n\
+         CREATE VIEW member_list AS SELECT id, email, nickname FROM members;\n\
+         GRANT SELECT ON member_list TO PUBLIC;\n\
+         CREATE OR REPLACE VIEW member_list AS SELECT id FROM members;",
+    );
+    let (_, report) = check_text(&granted);
+    let fix = report
+        .diagnostics
+        .iter()
+        .find_map(|d| d.fix.as_ref())
+        .expect("a fix is proposed");
+    assert_eq!(fix.applicability, Applicability::Unsafe);
+    assert_ne!(report.statements[3].status, StatementStatus::Fixed);
 }

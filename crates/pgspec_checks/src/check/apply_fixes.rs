@@ -78,6 +78,7 @@ impl Engine<'_> {
             .then(|| self.earlier_definition(i))
             .flatten()
             .map(|j| self.statements[j].clone());
+        self.fix_context.view_used_before = err.sqlstate == "42P16" && self.used_before(i);
         let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
         if plan.is_none() && self.options.assume {
             return self.plan_assumption(i, stmt, err, verdict);

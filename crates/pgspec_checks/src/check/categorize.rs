@@ -449,6 +449,14 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "a CHECK sees only its own row: enforce a rule over other rows with a trigger (BEFORE INSERT OR UPDATE) that looks them up, or with a foreign key".into(),
         );
     }
+    if err.sqlstate == "42P16" && err.message.contains("view column")
+        || err.message == "cannot drop columns from view"
+    {
+        return verdict(
+            Category::InvalidDefinition,
+            "`CREATE OR REPLACE VIEW` may only add columns after the existing ones: to drop, rename, reorder or retype one, drop the view first (`DROP VIEW`) and create it again".into(),
+        );
+    }
     if err.sqlstate == "428C9" {
         return verdict(
             Category::InvalidDefinition,

@@ -75,6 +75,7 @@ impl<'a> Engine<'a> {
             earlier_definition: None,
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
             plain_indexes: fixes::FixContext::plain_indexes(statements),
+            view_used_before: false,
         };
         let safety: Vec<Safety> = statements
             .iter()
@@ -467,6 +468,27 @@ impl<'a> Engine<'a> {
         let stmt = &self.statements[i];
         self.with_owner_of_run(stmt.ast(), outcome, &|session| {
             session.apply_statement(stmt)
+        })
+    }
+
+    /// Whether a statement before `i` that does not define the relations `i` creates uses one
+    /// of them (grants on it, comments on it, a trigger or a view over it).
+    pub(super) fn used_before(&self, i: usize) -> bool {
+        let created: Vec<_> = self.statements[i]
+            .facts
+            .creates
+            .iter()
+            .filter(|o| o.kind == ObjectKind::Relation)
+            .collect();
+        self.statements[..i].iter().any(|s| {
+            let defines = |o: &&crate::sql::ObjectName| s.facts.creates.iter().any(|c| c == *o);
+            created.iter().any(|o| {
+                !defines(o)
+                    && s.facts
+                        .references
+                        .iter()
+                        .any(|r| r.kind == o.kind && r.name == o.name)
+            })
         })
     }
 

@@ -29,6 +29,9 @@ pub struct FixContext {
     pub referenced_by: HashMap<String, String>,
     /// The document's plain (non-partial) indexes: where the statement is, table, key columns.
     pub plain_indexes: Vec<(TextRange, String, Vec<String>)>,
+    /// For a view that cannot be replaced as written: whether an earlier statement (not one
+    /// that defines it) uses it.
+    pub view_used_before: bool,
 }
 
 impl FixContext {
@@ -76,6 +79,15 @@ pub fn plan(
     // GENERATED ALWAYS.
     if err.sqlstate == "428C9" {
         return rewrites::identity_override(doc, stmt, err);
+    }
+    // `cannot drop columns from view`, `cannot change name of view column`, … of a
+    // `CREATE OR REPLACE VIEW` that redefines a view.
+    if err.sqlstate == "42P16" {
+        if let Some(plan) =
+            rewrites::drop_view_to_redefine(doc, stmt, err, context.view_used_before)
+        {
+            return Some(plan);
+        }
     }
     match verdict.category {
         Category::MissingExtension => {

@@ -16,10 +16,12 @@ use crate::sql::quote::quote_ident;
 mod columns;
 mod identity;
 mod partitions;
+mod views;
 
 pub(super) use columns::*;
 pub(super) use identity::*;
 pub(super) use partitions::*;
+pub(super) use views::*;
 
 /// Whether `stmt` is what `tree` accepts of its (first) parsed statement; for text that does not
 /// parse (a fix's own input often does not), what `words` says of its text (lowercase, comments

@@ -228,3 +228,34 @@ fn a_check_with_a_subquery_is_left_out_with_its_comma() {
     let (doc, s) = stmt("CREATE TABLE o (n int CHECK (n > 0));");
     assert!(check_with_subquery_left_out(&doc, &s).is_none());
 }
+
+#[test]
+fn a_view_replaced_with_other_columns_is_dropped_first() {
+    let (doc, s) = stmt("CREATE OR REPLACE VIEW app.active_users AS SELECT id, email FROM users;");
+    let e = PgDetails {
+        sqlstate: "42P16".into(),
+        message: "cannot drop columns from view".into(),
+        ..PgDetails::default()
+    };
+    let plan = drop_view_to_redefine(&doc, &s, &e, false).expect("a fix");
+    assert_eq!(plan.before, ["DROP VIEW app.active_users"]);
+    assert_eq!(
+        plan.replacement, None,
+        "the statement runs again as written"
+    );
+    assert_eq!(plan.fix.applicability, Applicability::Safe);
+    assert_eq!(plan.fix.edits.len(), 1);
+    assert_eq!(
+        plan.fix.edits[0].replacement,
+        "DROP VIEW app.active_users;\n"
+    );
+    assert_eq!(plan.fix.edits[0].range, TextRange::empty(0));
+    // Used before (granted, commented on): the drop would take that along.
+    let used = drop_view_to_redefine(&doc, &s, &e, true).expect("a fix");
+    assert_eq!(used.fix.applicability, Applicability::Unsafe);
+    // A plain CREATE VIEW, or another error, is not this fix's.
+    let (doc, plain) = stmt("CREATE VIEW v AS SELECT 1 AS a;");
+    assert!(drop_view_to_redefine(&doc, &plain, &e, false).is_none());
+    let (doc, s) = stmt("CREATE OR REPLACE VIEW v AS SELECT 1 AS a;");
+    assert!(drop_view_to_redefine(&doc, &s, &err("syntax error"), false).is_none());
+}
