@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 16's speed and memory figures, each side by side with its reference in one run:
-#   1. warm `pgspec check` of seed 000 against squawk's static lint of the same SQL blocks;
+#   1. warm `pgspec check` of seed 000 against squawk's static lint of the same SQL blocks, and
+#      `psql -f` of those blocks into a ready empty database (what running the SQL alone costs);
 #   2. a generated document of ~15,000 lines and 3,000 statements: `pgspec check` (wall time and
 #      peak memory of the pgspec process) against `psql -1 -f` of the same SQL into a fresh
 #      database of the same server.
@@ -48,8 +49,15 @@ doc=seeds/repaired/000_1c0bd6538ded23d5.txt
 sql_blocks "$doc" > "$work/seed000.sql"
 $bin check --cluster-dir "$home" --format json "$doc" >/dev/null || true   # warm-up
 if [ -n "$base" ]; then $base check --cluster-dir "$home" --format json "$doc" >/dev/null || true; fi
-p=(); s=(); b=()
+p=(); s=(); b=(); f=()
+floor_url=$(echo "$url" | sed "s#@/postgres?#@/pgsu_floor?#")
 for _ in $(seq "$runs"); do
+  # The floor: the same SQL alone, run by psql into an empty database made ready beforehand
+  # (no scratch database to make or drop, no catalog read, no lint), as a reference for what
+  # applying the document costs the server at all.
+  psql "$url" -qXc "DROP DATABASE IF EXISTS pgsu_floor" -c "CREATE DATABASE pgsu_floor" >/dev/null
+  t0=$(now); psql "$floor_url" -qX -f "$work/seed000.sql" >/dev/null 2>&1 || true; t1=$(now)
+  f+=("$(ms "$t0" "$t1")")
   if [ -n "$base" ]; then
     t0=$(now); $base check --cluster-dir "$home" --format json "$doc" >/dev/null || true; t1=$(now)
     b+=("$(ms "$t0" "$t1")")
@@ -59,10 +67,14 @@ for _ in $(seq "$runs"); do
   t0=$(now); "$squawk" "$work/seed000.sql" >/dev/null 2>&1 || true; t1=$(now)
   s+=("$(ms "$t0" "$t1")")
 done
+psql "$url" -qXc "DROP DATABASE IF EXISTS pgsu_floor" >/dev/null
 pm=$(printf '%s\n' "${p[@]}" | median); sm=$(printf '%s\n' "${s[@]}" | median)
+fm=$(printf '%s\n' "${f[@]}" | median)
 echo "pgspec check: ${pm} ms (runs: ${p[*]})"
 echo "squawk:       ${sm} ms (runs: ${s[*]})"
+echo "psql -f (the SQL alone, into a ready empty database): ${fm} ms (runs: ${f[*]})"
 awk -v a="$pm" -v b="$sm" 'BEGIN { if (b > 0) printf "ratio: %.1fx (target: within 5x)\n", a / b }'
+awk -v a="$fm" -v b="$sm" -v c="$pm" 'BEGIN { if (b > 0 && a > 0) printf "psql -f / squawk: %.1fx; pgspec check / psql -f: %.1fx\n", a / b, c / a }'
 if [ -n "$base" ]; then
   bm=$(printf '%s\n' "${b[@]}" | median)
   echo "base ($base): ${bm} ms (runs: ${b[*]})"
