@@ -278,10 +278,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     if lower_msg.contains("generation expression is not immutable")
         || lower_msg.contains("generated column")
     {
-        return verdict(
-            Category::GeneratedColumn,
-            "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger".into(),
-        );
+        let help = if generated_from_the_clock(stmt) {
+            "a generated column is computed when its row is written and never again: an expression that reads the clock (`now()`, `CURRENT_DATE`, …) would go stale, and PostgreSQL refuses it; compute it in a query or a view instead"
+        } else {
+            "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger"
+        };
+        return verdict(Category::GeneratedColumn, help.into());
     }
     if lower_msg.contains("must be marked immutable") {
         return verdict(
@@ -478,6 +480,45 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 /// Whether the statement is about an extension (CREATE / ALTER / DROP EXTENSION, or COMMENT
 /// ON EXTENSION): from its tree; words only for text without one.
 /// The extension a `CREATE EXTENSION` statement creates.
+/// The functions of the clock (and of chance) whose value changes from call to call.
+const CLOCK_FUNCTIONS: &[&str] = &[
+    "now",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "timeofday",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+];
+
+/// Whether a generated column of `stmt` reads the clock: `now()`, `CURRENT_DATE`,
+/// `CURRENT_TIMESTAMP` (an SQL value function), `age(x)` (against the current date), ….
+fn generated_from_the_clock(stmt: &Statement) -> bool {
+    use crate::sql::ast::{last_name, walk, NodeRef};
+    let Some(root) = stmt.first_node() else {
+        return false;
+    };
+    walk(root.to_ref()).into_iter().any(|node| {
+        let NodeRef::Constraint(c) = node else {
+            return false;
+        };
+        if c.contype != pb::ConstrType::ConstrGenerated as i32 {
+            return false;
+        }
+        let Some(expr) = c.raw_expr.as_deref().and_then(|e| e.node.as_ref()) else {
+            return false;
+        };
+        walk(expr.to_ref()).into_iter().any(|n| match n {
+            NodeRef::SqlvalueFunction(_) => true,
+            NodeRef::FuncCall(call) => last_name(&call.funcname).is_some_and(|name| {
+                CLOCK_FUNCTIONS.contains(&name) || name == "age" && call.args.len() == 1
+            }),
+            _ => false,
+        })
+    })
+}
+
 pub fn created_extension(stmt: &Statement) -> Option<String> {
     match stmt.first_node() {
         Some(NodeEnum::CreateExtensionStmt(create)) => Some(create.extname.clone()),
@@ -546,6 +587,11 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
     }
     let help = if (head.starts_with("UPDATE") || head.starts_with("DELETE")) && upper == "LIMIT" {
         "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
+    } else if head.starts_with("REPLACE")
+        || upper == "DUPLICATE"
+        || head.starts_with("INSERT OR REPLACE")
+    {
+        "this is another system's upsert (MySQL's `REPLACE INTO` and `ON DUPLICATE KEY UPDATE`, SQLite's `INSERT OR REPLACE`): PostgreSQL writes `INSERT … ON CONFLICT (key columns) DO UPDATE SET col = EXCLUDED.col`".to_string()
     } else if head.contains("DETACH PARTITION") {
         "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
             .to_string()
@@ -669,6 +715,9 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         }
         Category::PartitionKey => {
             "the table is partitioned, but a PRIMARY KEY / UNIQUE constraint lacks the partition key: add the partition key to the constraint (uniqueness then holds per partition key value, and foreign keys to the table must name it too), or do not partition the table".into()
+        }
+        Category::GeneratedColumn if verdict.help.contains("reads the clock") => {
+            "the generated column's expression reads the clock, so a stored value would go stale: compute it when it is read (a query or a view), or keep a plain column that the application or a trigger sets".into()
         }
         Category::GeneratedColumn => {
             "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()

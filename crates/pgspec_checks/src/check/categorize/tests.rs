@@ -101,3 +101,51 @@ fn a_concurrent_first_refresh_of_an_empty_materialized_view_is_explained() {
     );
     assert!(v.help.contains("WITH NO DATA"), "{}", v.help);
 }
+
+#[test]
+fn a_generated_column_that_reads_the_clock_is_explained_as_such() {
+    let e = err("42P17", "generation expression is not immutable");
+    for clock in [
+        "EXTRACT(DAY FROM now() - created_at)",
+        "CURRENT_DATE - created_at::date",
+        "age(created_at)",
+    ] {
+        let (_, s) = super::super::rewrites::tests::stmt(&format!(
+            "CREATE TABLE notes (created_at timestamptz, age_days int GENERATED ALWAYS AS ({clock}) STORED)"
+        ));
+        let v = categorize(&s, &e);
+        assert_eq!(v.category, Category::GeneratedColumn);
+        assert!(v.help.contains("reads the clock"), "{clock}: {}", v.help);
+        assert!(decision(&v, &e).contains("reads the clock"), "{clock}");
+    }
+    // The time zone, not the clock: `date(timestamptz)`, and `age(a, b)` of two columns.
+    for zone in ["date(created_at)", "age(created_at, created_at)"] {
+        let (_, s) = super::super::rewrites::tests::stmt(&format!(
+            "CREATE TABLE notes (created_at timestamptz, day date GENERATED ALWAYS AS ({zone}) STORED)"
+        ));
+        let v = categorize(&s, &e);
+        assert!(v.help.contains("time zone"), "{zone}: {}", v.help);
+        assert!(decision(&v, &e).contains("time zone"), "{zone}");
+    }
+}
+
+#[test]
+fn another_systems_upsert_is_explained_as_on_conflict() {
+    for (sql, near) in [
+        ("REPLACE INTO products (id, sku) VALUES (3, 'A-3');", "REPLACE"),
+        (
+            "INSERT INTO products (id, stock) VALUES (1, 5) ON DUPLICATE KEY UPDATE stock = VALUES(stock);",
+            "DUPLICATE",
+        ),
+        ("INSERT OR REPLACE INTO products (id) VALUES (3);", "OR"),
+    ] {
+        let (_, s) = super::super::rewrites::tests::stmt(sql);
+        let position = sql.find(near).expect("token") + 1;
+        let e = PgDetails {
+            position: Some(u32::try_from(position).expect("small")),
+            ..err("42601", &format!("syntax error at or near \"{near}\""))
+        };
+        let v = categorize(&s, &e);
+        assert!(v.help.contains("ON CONFLICT"), "{sql}: {}", v.help);
+    }
+}
