@@ -232,6 +232,8 @@ fn by_keywords(sql: &str, tokens: &[Token], example_values: bool) -> StatementKi
         | "import" | "reassign" => K::Schema,
         "insert" if example_values => K::Example,
         "insert" => K::Data,
+        // MySQL's upsert: SQL that PostgreSQL does not have (check says what to write).
+        "replace" if word(1) == "into" => K::Data,
         "copy" => {
             let from_stdin = tokens.windows(2).any(|w| {
                 let a = &sql[w[0].start..w[0].end];
@@ -445,6 +447,7 @@ mod tests {
             ),
             ("INSERT INTO t SELECT id FROM s WHERE active;", Data),
             ("COPY t (a, b) FROM STDIN;", Data),
+            ("REPLACE INTO t (id, sku) VALUES (3, 'A-3');", Data),
             ("INSERT INTO t VALUES (1, 'a', ...);", NotSql),
             // Example
             ("SELECT * FROM orders WHERE id = $1;", Example),

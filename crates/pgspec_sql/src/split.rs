@@ -102,6 +102,8 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "refresh",
     "reindex",
     "release",
+    // MySQL's `REPLACE INTO`: SQL that PostgreSQL does not have, reported as such.
+    "replace",
     "reset",
     "revoke",
     "rollback",

@@ -360,7 +360,36 @@ fn mysql_names_and_intervals(
     backticks(text, masked, &mut rw);
     mysql_intervals(text, lower, &mut rw);
     tablespaces(lower, &mut rw);
+    insert_ignore(lower, &mut rw);
     finish(doc, stmt, text, rw)
+}
+
+/// MySQL's `INSERT IGNORE INTO` and SQLite's `INSERT OR IGNORE INTO`: the rows that would
+/// break a unique key are skipped, which PostgreSQL writes `ON CONFLICT DO NOTHING` at the end.
+fn insert_ignore(lower: &str, rw: &mut Rewrite) {
+    let head = skip_ws(lower, 0);
+    if !word_at(lower, head, "insert") {
+        return;
+    }
+    let from = skip_ws(lower, head + "insert".len());
+    let mut at = from;
+    if word_at(lower, at, "or") {
+        at = skip_ws(lower, at + "or".len());
+    }
+    if !word_at(lower, at, "ignore") {
+        return;
+    }
+    let into = skip_ws(lower, at + "ignore".len());
+    if !word_at(lower, into, "into") {
+        return;
+    }
+    let body = lower.trim_end();
+    let end = body
+        .strip_suffix(';')
+        .map_or(body.len(), |b| b.trim_end().len());
+    const WHAT: &str = "INSERT IGNORE as ON CONFLICT DO NOTHING";
+    rw.edit(from..into, "", WHAT);
+    rw.edit(end..end, " ON CONFLICT DO NOTHING", WHAT);
 }
 
 /// Another system's functions that PostgreSQL spells differently, in a statement PostgreSQL

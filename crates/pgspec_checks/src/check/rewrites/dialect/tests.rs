@@ -287,3 +287,25 @@ fn an_unnamed_index_if_not_exists_gets_the_name_postgresql_would_give_it() {
     assert!(rewritten("CREATE INDEX IF NOT EXISTS ON t ((lower(a)))").is_none());
     assert!(rewritten("CREATE INDEX IF NOT EXISTS t_a ON t (a)").is_none());
 }
+
+#[test]
+fn insert_ignore_skips_conflicting_rows_with_on_conflict_do_nothing() {
+    for (sql, expected) in [
+        (
+            "INSERT IGNORE INTO products (id, sku) VALUES (1, 'A-1');",
+            "INSERT INTO products (id, sku) VALUES (1, 'A-1') ON CONFLICT DO NOTHING;",
+        ),
+        (
+            "insert or ignore into `products` (id) values (2)",
+            "insert into products (id) values (2) ON CONFLICT DO NOTHING",
+        ),
+    ] {
+        let (text, after, applicability) = rewritten(sql).expect("a plan");
+        assert_eq!(text, expected);
+        assert!(after.is_empty());
+        assert_eq!(applicability, Applicability::Safe);
+    }
+    // `ignore` as a name, and PostgreSQL's own INSERT: nothing to rewrite.
+    assert!(rewritten("INSERT INTO ignore (id) VALUES (1);").is_none());
+    assert!(rewritten("INSERT INTO t (id) VALUES (1) ON CONFLICT DO NOTHING;").is_none());
+}
