@@ -230,7 +230,10 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         let unavailable = UNAVAILABLE_EXTENSION_NOTES.iter().find(|(e, _)| *e == ext);
         let help = match unavailable {
             Some((_, note)) => (*note).to_string(),
-            None => format!("add `CREATE EXTENSION IF NOT EXISTS {ext};` before this statement"),
+            None => format!(
+                "add `CREATE EXTENSION IF NOT EXISTS {};` before this statement",
+                crate::sql::quote::quote_ident(ext)
+            ),
         };
         return Verdict {
             category: Category::MissingExtension,

@@ -80,6 +80,11 @@ pub fn plan(
     if err.sqlstate == "428C9" {
         return rewrites::identity_override(doc, stmt, err);
     }
+    if err.sqlstate == "42804" {
+        if let Some(plan) = rewrites::boolean_default_from_integer(doc, stmt, err) {
+            return Some(plan);
+        }
+    }
     // `cannot drop columns from view`, `cannot change name of view column`, … of a
     // `CREATE OR REPLACE VIEW` that redefines a view.
     if err.sqlstate == "42P16" {

@@ -13,11 +13,13 @@ use super::categorize::quoted_names;
 use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
 use crate::sql::quote::quote_ident;
 
+mod booleans;
 mod columns;
 mod identity;
 mod partitions;
 mod views;
 
+pub(super) use booleans::*;
 pub(super) use columns::*;
 pub(super) use identity::*;
 pub(super) use partitions::*;

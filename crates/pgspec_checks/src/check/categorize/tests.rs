@@ -149,3 +149,21 @@ fn another_systems_upsert_is_explained_as_on_conflict() {
         assert!(v.help.contains("ON CONFLICT"), "{sql}: {}", v.help);
     }
 }
+
+#[test]
+fn a_missing_extension_is_named_as_sql_quotes_it() {
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "CREATE TABLE m (id uuid PRIMARY KEY DEFAULT uuid_generate_v4())",
+    );
+    let v = categorize(
+        &s,
+        &err("42883", "function uuid_generate_v4() does not exist"),
+    );
+    assert_eq!(v.category, Category::MissingExtension);
+    assert!(
+        v.help
+            .contains("`CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";`"),
+        "{}",
+        v.help
+    );
+}

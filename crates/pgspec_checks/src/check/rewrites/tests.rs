@@ -259,3 +259,35 @@ fn a_view_replaced_with_other_columns_is_dropped_first() {
     let (doc, s) = stmt("CREATE OR REPLACE VIEW v AS SELECT 1 AS a;");
     assert!(drop_view_to_redefine(&doc, &s, &err("syntax error"), false).is_none());
 }
+
+#[test]
+fn integer_defaults_of_a_boolean_become_false_and_true() {
+    let e = PgDetails {
+        sqlstate: "42804".into(),
+        message: "column \"active\" is of type boolean but default expression is of type integer"
+            .into(),
+        ..PgDetails::default()
+    };
+    for (sql, expected) in [
+        (
+            "CREATE TABLE m (id int, active boolean NOT NULL DEFAULT 1, vip boolean DEFAULT 0);",
+            "CREATE TABLE m (id int, active boolean NOT NULL DEFAULT true, vip boolean DEFAULT 0);",
+        ),
+        (
+            "ALTER TABLE m ALTER COLUMN active SET DEFAULT 0;",
+            "ALTER TABLE m ALTER COLUMN active SET DEFAULT false;",
+        ),
+        (
+            "ALTER TABLE m ADD COLUMN active boolean DEFAULT 1 NOT NULL;",
+            "ALTER TABLE m ADD COLUMN active boolean DEFAULT true NOT NULL;",
+        ),
+    ] {
+        let (doc, s) = stmt(sql);
+        let plan = boolean_default_from_integer(&doc, &s, &e).expect("a fix");
+        assert_eq!(plan.replacement.as_deref(), Some(expected));
+        assert_eq!(plan.fix.applicability, Applicability::Safe);
+    }
+    // Another integer is not a boolean's spelling: no fix.
+    let (doc, s) = stmt("CREATE TABLE m (active boolean DEFAULT 2);");
+    assert!(boolean_default_from_integer(&doc, &s, &e).is_none());
+}
