@@ -76,6 +76,7 @@ impl<'a> Engine<'a> {
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
             plain_indexes: fixes::FixContext::plain_indexes(statements),
             view_used_before: false,
+            boolean_columns: super::rewrites::declared_boolean_columns(statements),
         };
         let safety: Vec<Safety> = statements
             .iter()

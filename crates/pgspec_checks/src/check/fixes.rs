@@ -32,6 +32,8 @@ pub struct FixContext {
     /// For a view that cannot be replaced as written: whether an earlier statement (not one
     /// that defines it) uses it.
     pub view_used_before: bool,
+    /// The boolean columns the document declares, by unqualified table name (lowercased).
+    pub boolean_columns: HashMap<String, HashSet<String>>,
 }
 
 impl FixContext {
@@ -81,7 +83,9 @@ pub fn plan(
         return rewrites::identity_override(doc, stmt, err);
     }
     if err.sqlstate == "42804" {
-        if let Some(plan) = rewrites::boolean_default_from_integer(doc, stmt, err) {
+        if let Some(plan) = rewrites::boolean_default_from_integer(doc, stmt, err).or_else(|| {
+            rewrites::boolean_values_from_integers(doc, stmt, err, &context.boolean_columns)
+        }) {
             return Some(plan);
         }
     }

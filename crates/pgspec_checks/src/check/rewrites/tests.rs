@@ -270,8 +270,8 @@ fn integer_defaults_of_a_boolean_become_false_and_true() {
     };
     for (sql, expected) in [
         (
-            "CREATE TABLE m (id int, active boolean NOT NULL DEFAULT 1, vip boolean DEFAULT 0);",
-            "CREATE TABLE m (id int, active boolean NOT NULL DEFAULT true, vip boolean DEFAULT 0);",
+            "CREATE TABLE m (id int DEFAULT 0, active boolean NOT NULL DEFAULT 1, vip boolean DEFAULT 0);",
+            "CREATE TABLE m (id int DEFAULT 0, active boolean NOT NULL DEFAULT true, vip boolean DEFAULT false);",
         ),
         (
             "ALTER TABLE m ALTER COLUMN active SET DEFAULT 0;",
@@ -290,4 +290,33 @@ fn integer_defaults_of_a_boolean_become_false_and_true() {
     // Another integer is not a boolean's spelling: no fix.
     let (doc, s) = stmt("CREATE TABLE m (active boolean DEFAULT 2);");
     assert!(boolean_default_from_integer(&doc, &s, &e).is_none());
+}
+
+#[test]
+fn integer_values_inserted_into_a_boolean_become_false_and_true() {
+    let e = PgDetails {
+        sqlstate: "42804".into(),
+        message: "column \"active\" is of type boolean but expression is of type integer".into(),
+        ..PgDetails::default()
+    };
+    let (_, table) = stmt("CREATE TABLE m (name text, active boolean, beta bool, score int)");
+    let declared = declared_boolean_columns(&[table]);
+    let (doc, s) = stmt(
+        "INSERT INTO m (name, active, score, beta) VALUES ('a', 1, 1, 0), ('b', 0, 10, 1), ('c', true, 0, false);",
+    );
+    let plan = boolean_values_from_integers(&doc, &s, &e, &declared).expect("a fix");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some("INSERT INTO m (name, active, score, beta) VALUES ('a', true, 1, false), ('b', false, 10, true), ('c', true, 0, false);")
+    );
+    // Only the column the error names when the document declares none.
+    let plan = boolean_values_from_integers(&doc, &s, &e, &std::collections::HashMap::new())
+        .expect("a fix");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some("INSERT INTO m (name, active, score, beta) VALUES ('a', true, 1, 0), ('b', false, 10, 1), ('c', true, 0, false);")
+    );
+    // No column list: the column's place is the table's, not known here.
+    let (doc, s) = stmt("INSERT INTO m VALUES ('a', 1);");
+    assert!(boolean_values_from_integers(&doc, &s, &e, &declared).is_none());
 }
