@@ -15,6 +15,7 @@ pub mod expr;
 pub mod extensions;
 mod extract;
 mod facts;
+pub mod json_paths;
 mod lexer;
 pub mod lineage;
 pub mod policy;

@@ -395,6 +395,19 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
                 "the example uses a placeholder where a typed value is needed; use a real literal or a `$n` parameter".into(),
             );
         }
+        let casts_a_key = err.sqlstate == "22P02"
+            && stmt.first_node().is_some_and(|root| {
+                let refused = quoted_names(&err.message).into_iter().last();
+                crate::sql::json_paths::cast_keys(root, &stmt.text)
+                    .iter()
+                    .any(|c| Some(&c.key) == refused.as_ref())
+            });
+        if casts_a_key {
+            return verdict(
+                Category::DatatypeMismatch,
+                "`::` binds tighter than `->>`: the cast applies to the JSON key, not to the value under it; put the path in parentheses, `(data->>'key')::type`".into(),
+            );
+        }
         return verdict(
             Category::DatatypeMismatch,
             "the value does not match the column's type".into(),

@@ -82,6 +82,11 @@ pub fn plan(
     if err.sqlstate == "428C9" {
         return rewrites::identity_override(doc, stmt, err);
     }
+    if err.sqlstate == "22P02" {
+        if let Some(plan) = rewrites::parenthesize_json_key_casts(doc, stmt, err) {
+            return Some(plan);
+        }
+    }
     if err.sqlstate == "42804" {
         if let Some(plan) = rewrites::boolean_default_from_integer(doc, stmt, err).or_else(|| {
             rewrites::boolean_values_from_integers(doc, stmt, err, &context.boolean_columns)

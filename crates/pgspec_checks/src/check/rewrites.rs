@@ -16,12 +16,14 @@ use crate::sql::quote::quote_ident;
 mod booleans;
 mod columns;
 mod identity;
+mod json_casts;
 mod partitions;
 mod views;
 
 pub(super) use booleans::*;
 pub(super) use columns::*;
 pub(super) use identity::*;
+pub(super) use json_casts::*;
 pub(super) use partitions::*;
 pub(super) use views::*;
 

@@ -320,3 +320,27 @@ fn integer_values_inserted_into_a_boolean_become_false_and_true() {
     let (doc, s) = stmt("INSERT INTO m VALUES ('a', 1);");
     assert!(boolean_values_from_integers(&doc, &s, &e, &declared).is_none());
 }
+
+#[test]
+fn a_cast_json_key_gets_its_path_in_parentheses() {
+    let e = PgDetails {
+        sqlstate: "22P02".into(),
+        message: "invalid input syntax for type numeric: \"price\"".into(),
+        ..PgDetails::default()
+    };
+    let (doc, s) = stmt(
+        "CREATE VIEW cheap AS SELECT id FROM p WHERE data->>'price'::numeric < 10 AND meta->'a'->>'n'::int > 1;",
+    );
+    let plan = parenthesize_json_key_casts(&doc, &s, &e).expect("a fix");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some("CREATE VIEW cheap AS SELECT id FROM p WHERE (data->>'price')::numeric < 10 AND (meta->'a'->>'n')::int > 1;")
+    );
+    assert_eq!(plan.fix.applicability, Applicability::Safe);
+    // Another value refused: not this fix's.
+    let other = PgDetails {
+        message: "invalid input syntax for type integer: \"abc\"".into(),
+        ..e
+    };
+    assert!(parenthesize_json_key_casts(&doc, &s, &other).is_none());
+}

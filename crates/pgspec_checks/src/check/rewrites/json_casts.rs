@@ -1,0 +1,34 @@
+//! `data->>'price'::numeric` refused with 22P02 (the key read as a number): the path in
+//! parentheses, then the cast: `(data->>'price')::numeric`.
+
+use super::*;
+use crate::sql::json_paths::cast_keys;
+
+/// The key the error could not read as its cast's type is a JSON key: the path in parentheses,
+/// then the cast (every such path of the statement).
+pub(crate) fn parenthesize_json_key_casts(
+    doc: &Document,
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Option<FixPlan> {
+    if err.sqlstate != "22P02" {
+        return None;
+    }
+    let refused = quoted_names(&err.message).into_iter().last()?;
+    let found = cast_keys(stmt.first_node()?, &stmt.text);
+    if !found.iter().any(|c| c.key == refused) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    for cast in found {
+        edits.push((cast.path_start..cast.path_start, "(".to_string()));
+        edits.push((cast.key_end..cast.key_end, ")".to_string()));
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "cast the value under the JSON key, not the key: `::` binds tighter than `->>`".into(),
+        Applicability::Safe,
+        edits,
+    ))
+}
