@@ -108,6 +108,7 @@ fixtures! {
     fixture_uuid_in_short_varchar => "uuid-in-short-varchar";
     fixture_insert_omits_not_null => "insert-omits-not-null";
     fixture_check_bypassed_by_null => "check-bypassed-by-null";
+    fixture_set_null_on_not_null => "set-null-on-not-null";
     fixture_rls_enabled_without_policy => "rls-enabled-without-policy";
     fixture_policy_without_rls => "policy-without-rls";
     fixture_command_without_policy => "command-without-policy";

@@ -247,6 +247,7 @@ rules! {
     "LNT304" => "before-trigger-returns-null" => BeforeTriggerReturnsNull, Catalog, Plpgsql, Error, Never, "a BEFORE row trigger on INSERT or UPDATE whose function returns NULL on the path every row takes, so PostgreSQL silently skips the rows";
     "LNT305" => "security-definer-writes-any-row" => SecurityDefinerWritesAnyRow, Catalog, Rls, Error, Never, "a SECURITY DEFINER function every role may call that updates or deletes rows of a table with row level security without tying them to the caller";
     "DIF010" => "migration-needs-empty-table" => MigrationNeedsEmptyTable, Migration, Migration, Warning, Never, "a migration adds a NOT NULL column without a default to a table that already exists, which fails if the table holds a row";
+    "LNT105" => "set-null-on-not-null" => SetNullOnNotNull, Catalog, Constraint, Error, Never, "a foreign key sets a NOT NULL column to NULL when its referenced row is deleted or its key changes (`ON DELETE SET NULL`, `SET DEFAULT` without a default), so that delete fails";
     "DIF009" => "migration-hazard-not-allowed" => MigrationHazardNotAllowed, Migration, Migration, Error, Never, "`pgspec up` does not run a migration with a data-loss or locking hazard on a database that holds rows until `--allow-hazards` accepts it";
 }
 

@@ -23,6 +23,7 @@ mod refresh_concurrently_without_unique_index;
 mod rls_enabled_without_policy;
 mod security_definer_without_search_path;
 mod security_definer_writes_any_row;
+mod set_null_on_not_null;
 mod table_without_primary_key;
 mod trigger_reads_missing_row;
 mod uuid_in_short_varchar;
@@ -47,6 +48,7 @@ pub(super) fn run(rule: Rule, ctx: &mut Context<'_>) {
         Rule::UuidInShortVarchar => uuid_in_short_varchar::run(ctx),
         Rule::InsertOmitsNotNull => insert_omits_not_null::run(ctx),
         Rule::CheckBypassedByNull => check_bypassed_by_null::run(ctx),
+        Rule::SetNullOnNotNull => set_null_on_not_null::run(ctx),
         Rule::RlsEnabledWithoutPolicy => rls_enabled_without_policy::run(ctx),
         Rule::PolicyWithoutRls => policy_without_rls::run(ctx),
         Rule::CommandWithoutPolicy => command_without_policy::run(ctx),
