@@ -82,6 +82,12 @@ pub fn plan(
     if err.sqlstate == "428C9" {
         return rewrites::identity_override(doc, stmt, err);
     }
+    // MySQL's strings in double quotes, where PostgreSQL can only mean a value.
+    if matches!(err.sqlstate.as_str(), "0A000" | "42703" | "42601") {
+        if let Some(plan) = rewrites::double_quoted_strings(doc, stmt, err) {
+            return Some(plan);
+        }
+    }
     if err.sqlstate == "22P02" {
         if let Some(plan) = rewrites::parenthesize_json_key_casts(doc, stmt, err) {
             return Some(plan);

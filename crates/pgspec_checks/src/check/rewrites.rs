@@ -18,6 +18,7 @@ mod columns;
 mod identity;
 mod json_casts;
 mod partitions;
+mod quotes;
 mod views;
 
 pub(super) use booleans::*;
@@ -25,6 +26,7 @@ pub(super) use columns::*;
 pub(super) use identity::*;
 pub(super) use json_casts::*;
 pub(super) use partitions::*;
+pub(super) use quotes::*;
 pub(super) use views::*;
 
 /// Whether `stmt` is what `tree` accepts of its (first) parsed statement; for text that does not

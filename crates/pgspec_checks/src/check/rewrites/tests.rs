@@ -344,3 +344,53 @@ fn a_cast_json_key_gets_its_path_in_parentheses() {
     };
     assert!(parenthesize_json_key_casts(&doc, &s, &other).is_none());
 }
+
+#[test]
+fn strings_in_double_quotes_become_string_literals_where_only_a_value_can_stand() {
+    let fixed_text = |sql: &str, e: PgDetails| {
+        let (doc, s) = stmt(sql);
+        double_quoted_strings(&doc, &s, &e).and_then(|p| p.replacement)
+    };
+    let default = PgDetails {
+        sqlstate: "0A000".into(),
+        message: "cannot use column reference in DEFAULT expression".into(),
+        ..PgDetails::default()
+    };
+    assert_eq!(
+        fixed_text(
+            "CREATE TABLE o (id int, status text DEFAULT \"it's \"\"new\"\"\");",
+            default.clone()
+        )
+        .as_deref(),
+        Some("CREATE TABLE o (id int, status text DEFAULT 'it''s \"new\"');")
+    );
+    let missing = PgDetails {
+        sqlstate: "42703".into(),
+        message: "column \"paid\" does not exist".into(),
+        ..PgDetails::default()
+    };
+    assert_eq!(
+        fixed_text(
+            "INSERT INTO o (id, status, note) VALUES (1, \"paid\", lower(\"A\")), (2, (SELECT \"status\" FROM o LIMIT 1), NULL);",
+            missing.clone()
+        )
+        .as_deref(),
+        Some("INSERT INTO o (id, status, note) VALUES (1, 'paid', lower('A')), (2, (SELECT \"status\" FROM o LIMIT 1), NULL);")
+    );
+    // A name in a query is a name; a bare word is not a string in quotes.
+    assert_eq!(
+        fixed_text("INSERT INTO o SELECT \"id\" FROM p;", missing.clone()),
+        None
+    );
+    assert_eq!(fixed_text("INSERT INTO o VALUES (paid);", missing), None);
+    let syntax = PgDetails {
+        sqlstate: "42601".into(),
+        message: "syntax error at or near \"\"Customer orders\"\"".into(),
+        position: Some(28),
+        ..PgDetails::default()
+    };
+    assert_eq!(
+        fixed_text("COMMENT ON TABLE orders IS \"Customer orders\";", syntax).as_deref(),
+        Some("COMMENT ON TABLE orders IS 'Customer orders';")
+    );
+}
