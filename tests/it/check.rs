@@ -733,3 +733,49 @@ fn a_view_defined_again_with_other_columns_is_dropped_first() {
     assert_eq!(fix.applicability, Applicability::Unsafe);
     assert_ne!(report.statements[3].status, StatementStatus::Fixed);
 }
+
+/// A NOT NULL column added (a later version of the design) to a table the document's sample
+/// rows already fill fails; its help says why, and what uses the column is its cascade (it was
+/// an error of its own, "no schema source declares the column", and check assumed the column).
+#[test]
+fn a_column_a_failed_alter_table_adds_is_a_cascade_of_it() {
+    let text = sql_doc(
+        "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);\n\
+         INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bo');\n\
+         ALTER TABLE customers ADD COLUMN email text NOT NULL;\n\
+         ALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE (email);\n\
+         CREATE INDEX other_email ON customers (name);",
+    );
+    let (doc, report) = check_text(&text);
+    let statuses: Vec<_> = report.statements.iter().map(|s| s.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            StatementStatus::Applied,
+            StatementStatus::Applied,
+            StatementStatus::Failed,
+            StatementStatus::Cascade,
+            StatementStatus::Applied
+        ],
+        "{:#?}",
+        report.diagnostics
+    );
+    let errors: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        doc.line_index.line(errors[0].primary.range.start),
+        line_of(&doc, "ADD COLUMN email")
+    );
+    assert!(
+        errors[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("already holds rows")),
+        "{:?}",
+        errors[0].help
+    );
+}

@@ -475,6 +475,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "`CREATE OR REPLACE VIEW` may only add columns after the existing ones: to drop, rename, reorder or retype one, drop the view first (`DROP VIEW`) and create it again".into(),
         );
     }
+    if err.sqlstate == "23502" && err.message.contains("contains null values") {
+        return verdict(
+            Category::InvalidDefinition,
+            "the table already holds rows (inserted earlier in the document), in which the new NOT NULL column would be NULL: give the column a DEFAULT, or add it without NOT NULL, fill it (`UPDATE`), then `SET NOT NULL`".into(),
+        );
+    }
     if err.sqlstate == "428C9" {
         return verdict(
             Category::InvalidDefinition,

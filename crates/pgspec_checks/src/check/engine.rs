@@ -68,6 +68,7 @@ impl<'a> Engine<'a> {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
         }
+        let added_columns = added_columns(statements);
         let fix_context = fixes::FixContext {
             available_extensions: session.available_extensions()?.into_iter().collect(),
             partitioned_tables: HashSet::new(),
@@ -101,6 +102,7 @@ impl<'a> Engine<'a> {
             states: vec![State::Pending; statements.len()],
             notices: Vec::new(),
             creators,
+            added_columns,
             fix_context,
             roles_before,
             prelude_done: HashSet::new(),
@@ -585,6 +587,9 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        if let Some(state) = self.column_of_failed_alter(i, &error) {
+            return state;
+        }
         if let Some(j) = self.skipped_rows_needed(i, &error) {
             return State::Cascade {
                 error,
@@ -599,6 +604,49 @@ impl<'a> Engine<'a> {
             }
         }
         State::Failed(error, verdict)
+    }
+
+    /// A column statement `i` does not find (42703) that a failed `ALTER TABLE … ADD COLUMN` of
+    /// a table `i` uses would have added: a cascade of that statement.
+    fn column_of_failed_alter(&self, i: usize, error: &PgDetails) -> Option<State> {
+        if error.sqlstate != "42703" {
+            return None;
+        }
+        let uses = |table: &str| {
+            self.statements[i]
+                .facts
+                .references
+                .iter()
+                .chain(&self.statements[i].facts.creates)
+                .any(|o| o.kind == ObjectKind::Relation && o.name == table)
+        };
+        for (_, column) in categorize::missing_names(error) {
+            for (j, table) in self.added_columns.get(&column).into_iter().flatten() {
+                if *j == i || !uses(table) {
+                    continue;
+                }
+                match &self.states[*j] {
+                    State::Failed(..)
+                        if !self.applied_fixes.contains(j) && !self.assumed.contains_key(j) =>
+                    {
+                        return Some(State::Cascade {
+                            error: error.clone(),
+                            root: *j,
+                            via: *j,
+                        });
+                    }
+                    State::Cascade { root, .. } => {
+                        return Some(State::Cascade {
+                            error: error.clone(),
+                            root: *root,
+                            via: *j,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
     }
 
     /// For a table statement `i` does not find although an earlier statement created it: where
@@ -649,4 +697,33 @@ fn inserted_table(stmt: &Statement) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Column name → the `ALTER TABLE … ADD COLUMN` statements of `statements` that add it, with
+/// their table (unqualified).
+fn added_columns(statements: &[Statement]) -> HashMap<String, Vec<(usize, String)>> {
+    let mut out: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+    for (i, stmt) in statements.iter().enumerate() {
+        let Some(NodeEnum::AlterTableStmt(alter)) = stmt.first_node() else {
+            continue;
+        };
+        let Some(table) = alter.relation.as_ref() else {
+            continue;
+        };
+        for cmd in &alter.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
+            if cmd.subtype != crate::sql::ast::pb::AlterTableType::AtAddColumn as i32 {
+                continue;
+            }
+            if let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+            {
+                out.entry(def.colname.clone())
+                    .or_default()
+                    .push((i, table.relname.clone()));
+            }
+        }
+    }
+    out
 }
