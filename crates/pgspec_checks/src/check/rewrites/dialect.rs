@@ -6,7 +6,9 @@
 //! the one table of other systems' spellings (`pgspec_sql::types`); SQL Server's `[quoted]`
 //! names and `dbo.` schema, `IDENTITY(1,1)`, `BIT`, `[NON]CLUSTERED` and `ON [PRIMARY]`, in
 //! its `CREATE TABLE` and `CREATE INDEX`; SQLite's `AUTOINCREMENT`, `COLLATE NOCASE`,
-//! `datetime('now')` and `WITHOUT ROWID`/`STRICT`.
+//! `datetime('now')` and `WITHOUT ROWID`/`STRICT`. Beside tables: MySQL's index statements
+//! (`CREATE INDEX name USING BTREE ON t`, `CREATE FULLTEXT INDEX`, `DROP INDEX name ON t`) and
+//! `INSERT IGNORE`.
 //!
 //! PostgreSQL's parser rejects the statement, so there is no tree to read: the rewrite works
 //! on the statement's elements (split at top-level commas, with strings and comments masked)
@@ -114,7 +116,8 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
             .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
     }
     if !word_at(&lower, head, "create") {
-        return mysql_names_and_intervals(doc, stmt, &masked, &lower);
+        return mysql_drop_index(doc, stmt, &masked, &lower)
+            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
     }
     let mut at = head + "create".len();
     for optional in ["temporary", "temp", "unlogged"] {
@@ -127,13 +130,20 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     if word_at(&lower, next, "sequence") {
         return sequence_options(doc, stmt, &lower);
     }
-    if ["unique", "clustered", "nonclustered", "index"]
-        .iter()
-        .any(|w| word_at(&lower, next, w))
+    if [
+        "unique",
+        "clustered",
+        "nonclustered",
+        "index",
+        "fulltext",
+        "spatial",
+    ]
+    .iter()
+    .any(|w| word_at(&lower, next, w))
     {
         return sql_server_index(doc, stmt, &masked, &lower)
             .or_else(|| unnamed_index_if_not_exists(doc, stmt, &lower))
-            .or_else(|| mysql_names_and_intervals(doc, stmt, &masked, &lower));
+            .or_else(|| mysql_index(doc, stmt, &masked, &lower, next));
     }
     if !word_at(&lower, next, "table") {
         return mysql_names_and_intervals(doc, stmt, &masked, &lower);
@@ -343,6 +353,78 @@ fn alter_table_columns(
         };
         column(text, lower, name, rest..clause.end, &cx, &mut rw);
     }
+    finish(doc, stmt, text, rw)
+}
+
+/// MySQL's `CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX name USING BTREE ON t (…)`: the method goes
+/// after the table (`ON t USING btree (…)`); FULLTEXT and SPATIAL become a plain index (their
+/// searches are PostgreSQL's `to_tsvector` with a GIN index and PostGIS: said in the title).
+/// `at` is where the word after CREATE starts.
+fn mysql_index(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+    at: usize,
+) -> Option<FixPlan> {
+    let text = stmt.text.as_str();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    for (kind, lost) in [
+        ("fulltext", "FULLTEXT as a plain index (full-text search in PostgreSQL is a GIN index on to_tsvector(…))"),
+        ("spatial", "SPATIAL as a plain index (spatial search in PostgreSQL is PostGIS's GiST index)"),
+    ] {
+        if word_at(lower, at, kind) {
+            rw.edit(at..skip_ws(lower, at + kind.len()), "", "MySQL's index syntax");
+            rw.lost.push(lost);
+        }
+    }
+    // `USING method` before `ON`.
+    if let Some(on) = word_positions(lower, "on").into_iter().next() {
+        if let Some(using) = word_positions(&lower[..on], "using").into_iter().next() {
+            let method_at = skip_ws(lower, using + "using".len());
+            let method_len = lower[method_at..]
+                .bytes()
+                .position(|b| !is_ident_byte(b))
+                .unwrap_or(lower.len() - method_at);
+            let method = lower[method_at..method_at + method_len].to_string();
+            let open = on + lower[on..].find('(')?;
+            rw.edit(
+                using..skip_ws(lower, method_at + method_len),
+                "",
+                "MySQL's index syntax",
+            );
+            rw.edit(
+                open..open,
+                format!("USING {method} "),
+                "MySQL's index syntax",
+            );
+        }
+    }
+    mysql_intervals(text, lower, &mut rw);
+    tablespaces(lower, &mut rw);
+    finish(doc, stmt, text, rw)
+}
+
+/// MySQL's `DROP INDEX name ON t`: an index's name is enough in PostgreSQL (`DROP INDEX name`).
+fn mysql_drop_index(
+    doc: &Document,
+    stmt: &Statement,
+    masked: &str,
+    lower: &str,
+) -> Option<FixPlan> {
+    let head = skip_ws(lower, 0);
+    let index = skip_ws(lower, head + "drop".len());
+    if !word_at(lower, head, "drop") || !word_at(lower, index, "index") {
+        return None;
+    }
+    let on = word_positions(lower, "on").into_iter().next()?;
+    let end = lower.trim_end().trim_end_matches(';').trim_end().len();
+    let text = stmt.text.as_str();
+    let mut rw = Rewrite::default();
+    backticks(text, masked, &mut rw);
+    let start = lower[..on].trim_end().len();
+    rw.edit(start..end, "", "MySQL's index syntax");
     finish(doc, stmt, text, rw)
 }
 

@@ -309,3 +309,27 @@ fn insert_ignore_skips_conflicting_rows_with_on_conflict_do_nothing() {
     assert!(rewritten("INSERT INTO ignore (id) VALUES (1);").is_none());
     assert!(rewritten("INSERT INTO t (id) VALUES (1) ON CONFLICT DO NOTHING;").is_none());
 }
+
+#[test]
+fn mysql_index_statements_become_postgresql_ones() {
+    let (text, _, applicability) =
+        rewritten("CREATE INDEX idx_posts_slug USING BTREE ON `posts` (slug);").expect("a plan");
+    assert_eq!(
+        text,
+        "CREATE INDEX idx_posts_slug ON posts USING btree (slug);"
+    );
+    assert_eq!(applicability, Applicability::Safe);
+    let (text, _, applicability) =
+        rewritten("CREATE FULLTEXT INDEX ft_posts ON posts (title, body);").expect("a plan");
+    assert_eq!(text, "CREATE INDEX ft_posts ON posts (title, body);");
+    assert_eq!(
+        applicability,
+        Applicability::Unsafe,
+        "full-text search is lost"
+    );
+    let (text, _, _) = rewritten("DROP INDEX idx_posts_slug ON posts;").expect("a plan");
+    assert_eq!(text, "DROP INDEX idx_posts_slug;");
+    // PostgreSQL's own: nothing to rewrite.
+    assert!(rewritten("CREATE INDEX ON posts USING gin (tags);").is_none());
+    assert!(rewritten("DROP INDEX IF EXISTS idx_posts_slug;").is_none());
+}
