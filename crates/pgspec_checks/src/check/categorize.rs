@@ -283,6 +283,8 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     {
         let help = if generated_from_the_clock(stmt) {
             "a generated column is computed when its row is written and never again: an expression that reads the clock (`now()`, `CURRENT_DATE`, …) would go stale, and PostgreSQL refuses it; compute it in a query or a view instead"
+        } else if generated_with_the_default_search_config(stmt) {
+            "a generated column may only use IMMUTABLE expressions: `to_tsvector(text)` with one argument depends on the `default_text_search_config` setting; name the configuration, `to_tsvector('simple', …)` (or 'english', …)"
         } else {
             "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger"
         };
@@ -375,6 +377,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         return verdict(
             Category::UndefinedFunction,
             "no function with this name and argument types exists; define it before use or cast the arguments".into(),
+        );
+    }
+    if err.message == "cannot determine type of empty array" {
+        return verdict(
+            Category::DatatypeMismatch,
+            "an empty `ARRAY[]` has no element type to infer: write `'{}'` (typed by its column) or `ARRAY[]::text[]`".into(),
         );
     }
     if matches!(err.sqlstate.as_str(), "42P02" | "42P18" | "08P01")
@@ -514,23 +522,50 @@ const CLOCK_FUNCTIONS: &[&str] = &[
     "uuid_generate_v4",
 ];
 
+/// The text search functions whose one-argument form reads `default_text_search_config`.
+const SEARCH_CONFIG_FUNCTIONS: &[&str] = &[
+    "to_tsvector",
+    "to_tsquery",
+    "plainto_tsquery",
+    "phraseto_tsquery",
+    "websearch_to_tsquery",
+];
+
+/// The generation expressions of `stmt` (`GENERATED ALWAYS AS (…)`).
+fn generation_expressions(stmt: &Statement) -> Vec<&NodeEnum> {
+    use crate::sql::ast::{walk, NodeRef};
+    let Some(root) = stmt.first_node() else {
+        return Vec::new();
+    };
+    walk(root.to_ref())
+        .into_iter()
+        .filter_map(|node| match node {
+            NodeRef::Constraint(c) if c.contype == pb::ConstrType::ConstrGenerated as i32 => {
+                c.raw_expr.as_deref().and_then(|e| e.node.as_ref())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a generated column of `stmt` calls a text search function with one argument (the
+/// configuration then comes from a setting).
+fn generated_with_the_default_search_config(stmt: &Statement) -> bool {
+    use crate::sql::ast::{last_name, walk, NodeRef};
+    generation_expressions(stmt).into_iter().any(|expr| {
+        walk(expr.to_ref()).into_iter().any(|n| {
+            matches!(n, NodeRef::FuncCall(call)
+                if call.args.len() == 1
+                    && last_name(&call.funcname).is_some_and(|f| SEARCH_CONFIG_FUNCTIONS.contains(&f)))
+        })
+    })
+}
+
 /// Whether a generated column of `stmt` reads the clock: `now()`, `CURRENT_DATE`,
 /// `CURRENT_TIMESTAMP` (an SQL value function), `age(x)` (against the current date), ….
 fn generated_from_the_clock(stmt: &Statement) -> bool {
     use crate::sql::ast::{last_name, walk, NodeRef};
-    let Some(root) = stmt.first_node() else {
-        return false;
-    };
-    walk(root.to_ref()).into_iter().any(|node| {
-        let NodeRef::Constraint(c) = node else {
-            return false;
-        };
-        if c.contype != pb::ConstrType::ConstrGenerated as i32 {
-            return false;
-        }
-        let Some(expr) = c.raw_expr.as_deref().and_then(|e| e.node.as_ref()) else {
-            return false;
-        };
+    generation_expressions(stmt).into_iter().any(|expr| {
         walk(expr.to_ref()).into_iter().any(|n| match n {
             NodeRef::SqlvalueFunction(_) => true,
             NodeRef::FuncCall(call) => last_name(&call.funcname).is_some_and(|name| {
@@ -740,6 +775,9 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         }
         Category::GeneratedColumn if verdict.help.contains("reads the clock") => {
             "the generated column's expression reads the clock, so a stored value would go stale: compute it when it is read (a query or a view), or keep a plain column that the application or a trigger sets".into()
+        }
+        Category::GeneratedColumn if verdict.help.contains("default_text_search_config") => {
+            "the generated column's expression depends on the `default_text_search_config` setting: name the text search configuration in it".into()
         }
         Category::GeneratedColumn => {
             "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()

@@ -88,6 +88,11 @@ pub fn plan(
             return Some(plan);
         }
     }
+    if err.sqlstate == "42P18" {
+        if let Some(plan) = rewrites::empty_array_literals(doc, stmt, err) {
+            return Some(plan);
+        }
+    }
     if err.sqlstate == "22P02" {
         if let Some(plan) = rewrites::parenthesize_json_key_casts(doc, stmt, err) {
             return Some(plan);

@@ -13,6 +13,7 @@ use super::categorize::quoted_names;
 use super::plan::{mask_quotes_and_comments, matching_paren, FixPlan};
 use crate::sql::quote::quote_ident;
 
+mod arrays;
 mod booleans;
 mod columns;
 mod identity;
@@ -21,6 +22,7 @@ mod partitions;
 mod quotes;
 mod views;
 
+pub(super) use arrays::*;
 pub(super) use booleans::*;
 pub(super) use columns::*;
 pub(super) use identity::*;

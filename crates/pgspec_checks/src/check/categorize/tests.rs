@@ -167,3 +167,21 @@ fn a_missing_extension_is_named_as_sql_quotes_it() {
         v.help
     );
 }
+
+#[test]
+fn a_generated_search_vector_without_its_configuration_is_explained() {
+    let e = err("42P17", "generation expression is not immutable");
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "CREATE TABLE a (title text, search tsvector GENERATED ALWAYS AS (to_tsvector(title)) STORED)",
+    );
+    let v = categorize(&s, &e);
+    assert!(v.help.contains("default_text_search_config"), "{}", v.help);
+    let (_, s) = super::super::rewrites::tests::stmt(
+        "CREATE TABLE a (title text, search tsvector GENERATED ALWAYS AS (to_tsvector('english', title)) STORED)",
+    );
+    assert!(!categorize(&s, &e)
+        .help
+        .contains("default_text_search_config"));
+    let v = categorize(&s, &err("42P18", "cannot determine type of empty array"));
+    assert!(v.help.contains("'{}'"), "{}", v.help);
+}

@@ -158,6 +158,9 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     let mut rw = Rewrite::default();
     backticks(text, &masked, &mut rw);
     mysql_intervals(text, &lower, &mut rw);
+    empty_parens_after_clock_keywords(&lower, &mut rw);
+    empty_arrays(&lower, &mut rw);
+    generated_columns_stored(&masked, &lower, &mut rw);
     let sql_server = brackets(text, &masked, &mut rw) || sql_server_traits(&lower);
     let table = unquote_backticks(table_name);
     let parts = elements(text, &lower, open, close);
@@ -295,6 +298,9 @@ fn alter_table_columns(
     let end = lower.trim_end().trim_end_matches(';').trim_end().len();
     let mut rw = Rewrite::default();
     backticks(text, masked, &mut rw);
+    empty_parens_after_clock_keywords(lower, &mut rw);
+    empty_arrays(lower, &mut rw);
+    generated_columns_stored(masked, lower, &mut rw);
     // The clauses, split at top-level commas.
     let mut clauses = Vec::new();
     let (mut depth, mut start) = (0usize, p + table_len);
@@ -402,6 +408,9 @@ fn mysql_index(
         }
     }
     mysql_intervals(text, lower, &mut rw);
+    empty_parens_after_clock_keywords(lower, &mut rw);
+    empty_arrays(lower, &mut rw);
+    generated_columns_stored(masked, lower, &mut rw);
     tablespaces(lower, &mut rw);
     finish(doc, stmt, text, rw)
 }
@@ -441,6 +450,9 @@ fn mysql_names_and_intervals(
     let mut rw = Rewrite::default();
     backticks(text, masked, &mut rw);
     mysql_intervals(text, lower, &mut rw);
+    empty_parens_after_clock_keywords(lower, &mut rw);
+    empty_arrays(lower, &mut rw);
+    generated_columns_stored(masked, lower, &mut rw);
     tablespaces(lower, &mut rw);
     insert_ignore(lower, &mut rw);
     finish(doc, stmt, text, rw)

@@ -394,3 +394,23 @@ fn strings_in_double_quotes_become_string_literals_where_only_a_value_can_stand(
         Some("COMMENT ON TABLE orders IS 'Customer orders';")
     );
 }
+
+#[test]
+fn an_empty_array_is_written_as_a_literal_its_column_types() {
+    let e = PgDetails {
+        sqlstate: "42P18".into(),
+        message: "cannot determine type of empty array".into(),
+        ..PgDetails::default()
+    };
+    let (doc, s) = stmt(
+        "CREATE TABLE a (tags text[] NOT NULL DEFAULT ARRAY [ ], ok int[] DEFAULT ARRAY[]::int[]);",
+    );
+    let plan = empty_array_literals(&doc, &s, &e).expect("a fix");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some(
+            "CREATE TABLE a (tags text[] NOT NULL DEFAULT '{}', ok int[] DEFAULT ARRAY[]::int[]);"
+        )
+    );
+    assert_eq!(plan.fix.applicability, Applicability::Safe);
+}

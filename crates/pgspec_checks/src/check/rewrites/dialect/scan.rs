@@ -83,6 +83,87 @@ pub(super) fn mysql_intervals(text: &str, lower: &str, rw: &mut Rewrite) {
     }
 }
 
+/// `CURRENT_TIMESTAMP()`, `CURRENT_DATE()`, `LOCALTIMESTAMP()`, …: MySQL's functions of the
+/// clock called with empty parentheses, which are keywords in PostgreSQL (written without them,
+/// or with a precision: `CURRENT_TIMESTAMP(3)` is left alone).
+pub(super) fn empty_parens_after_clock_keywords(lower: &str, rw: &mut Rewrite) {
+    const KEYWORDS: &[&str] = &[
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtimestamp",
+        "localtime",
+    ];
+    for keyword in KEYWORDS {
+        for at in word_positions(lower, keyword) {
+            let open = skip_ws(lower, at + keyword.len());
+            if !lower[open..].starts_with('(') {
+                continue;
+            }
+            let close = skip_ws(lower, open + 1);
+            if lower[close..].starts_with(')') {
+                rw.edit(
+                    at + keyword.len()..close + 1,
+                    "",
+                    "CURRENT_TIMESTAMP() without parentheses",
+                );
+            }
+        }
+    }
+}
+
+/// `GENERATED ALWAYS AS (expr) VIRTUAL`, or without a kind (MySQL's default, and PostgreSQL
+/// 18's): PostgreSQL 15 computes a generated column only `STORED`. The values are the same; only
+/// where they are kept differs.
+pub(super) fn generated_columns_stored(masked: &str, lower: &str, rw: &mut Rewrite) {
+    for at in word_positions(lower, "generated") {
+        let mut p = skip_ws(lower, at + "generated".len());
+        for w in ["always", "as"] {
+            if !word_at(lower, p, w) {
+                p = usize::MAX;
+                break;
+            }
+            p = skip_ws(lower, p + w.len());
+        }
+        if p == usize::MAX || !lower[p..].starts_with('(') {
+            continue;
+        }
+        let Some(close) = matching_paren(masked, p) else {
+            continue;
+        };
+        let next = skip_ws(lower, close + 1);
+        if word_at(lower, next, "virtual") {
+            rw.edit(
+                next..next + "virtual".len(),
+                "STORED",
+                "generated columns STORED",
+            );
+        } else if !word_at(lower, next, "stored") {
+            rw.edit(close + 1..close + 1, " STORED", "generated columns STORED");
+        }
+    }
+}
+
+/// `DEFAULT ARRAY[]` beside another dialect's spellings (alone, the fix on the tree does it):
+/// an empty array constructor has no element type, the literal `'{}'` gets its column's.
+pub(super) fn empty_arrays(lower: &str, rw: &mut Rewrite) {
+    for at in word_positions(lower, "array") {
+        let open = skip_ws(lower, at + "array".len());
+        if !lower[open..].starts_with('[') {
+            continue;
+        }
+        let close = skip_ws(lower, open + 1);
+        if !lower[close..].starts_with(']') || lower[close + 1..].trim_start().starts_with("::") {
+            continue;
+        }
+        // Only a default: elsewhere nothing may give the literal a type.
+        if !lower[..at].trim_end().ends_with("default") {
+            continue;
+        }
+        rw.edit(at..close + 1, "'{}'", "empty ARRAY[] defaults as '{}'");
+    }
+}
+
 /// `` `Name` `` → `name` (quoted only where PostgreSQL needs it). MySQL compares column names
 /// without case, so the lowercase name is the one every other statement's plain name meets.
 pub(super) fn backticks(text: &str, masked: &str, rw: &mut Rewrite) {

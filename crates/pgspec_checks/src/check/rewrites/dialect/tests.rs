@@ -333,3 +333,18 @@ fn mysql_index_statements_become_postgresql_ones() {
     assert!(rewritten("CREATE INDEX ON posts USING gin (tags);").is_none());
     assert!(rewritten("DROP INDEX IF EXISTS idx_posts_slug;").is_none());
 }
+
+#[test]
+fn clock_calls_generated_columns_and_empty_arrays_become_postgresql() {
+    let (text, _, applicability) = rewritten(
+        "CREATE TABLE a (id int, tags text[] NOT NULL DEFAULT ARRAY[], at timestamptz DEFAULT CURRENT_TIMESTAMP(), on_day date DEFAULT current_date ( ), at3 timestamptz DEFAULT CURRENT_TIMESTAMP(3), n int GENERATED ALWAYS AS (id + 1) VIRTUAL, m int GENERATED ALWAYS AS (id * 2), k int GENERATED ALWAYS AS (id) STORED, e int[] DEFAULT ARRAY[]::int[])",
+    )
+    .expect("a plan");
+    assert_eq!(
+        text,
+        "CREATE TABLE a (id int, tags text[] NOT NULL DEFAULT '{}', at timestamptz DEFAULT CURRENT_TIMESTAMP, on_day date DEFAULT current_date, at3 timestamptz DEFAULT CURRENT_TIMESTAMP(3), n int GENERATED ALWAYS AS (id + 1) STORED, m int GENERATED ALWAYS AS (id * 2) STORED, k int GENERATED ALWAYS AS (id) STORED, e int[] DEFAULT ARRAY[]::int[])"
+    );
+    assert_eq!(applicability, Applicability::Safe);
+    // Identity columns are GENERATED too, but not AS (…): left alone.
+    assert!(rewritten("CREATE TABLE b (id int GENERATED ALWAYS AS IDENTITY)").is_none());
+}
