@@ -281,9 +281,9 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     if lower_msg.contains("generation expression is not immutable")
         || lower_msg.contains("generated column")
     {
-        let help = if generated_from_the_clock(stmt) {
+        let help = if generated::generated_from_the_clock(stmt) {
             "a generated column is computed when its row is written and never again: an expression that reads the clock (`now()`, `CURRENT_DATE`, …) would go stale, and PostgreSQL refuses it; compute it in a query or a view instead"
-        } else if generated_with_the_default_search_config(stmt) {
+        } else if generated::generated_with_the_default_search_config(stmt) {
             "a generated column may only use IMMUTABLE expressions: `to_tsvector(text)` with one argument depends on the `default_text_search_config` setting; name the configuration, `to_tsvector('simple', …)` (or 'english', …)"
         } else {
             "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger"
@@ -510,72 +510,6 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 /// Whether the statement is about an extension (CREATE / ALTER / DROP EXTENSION, or COMMENT
 /// ON EXTENSION): from its tree; words only for text without one.
 /// The extension a `CREATE EXTENSION` statement creates.
-/// The functions of the clock (and of chance) whose value changes from call to call.
-const CLOCK_FUNCTIONS: &[&str] = &[
-    "now",
-    "clock_timestamp",
-    "statement_timestamp",
-    "transaction_timestamp",
-    "timeofday",
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v4",
-];
-
-/// The text search functions whose one-argument form reads `default_text_search_config`.
-const SEARCH_CONFIG_FUNCTIONS: &[&str] = &[
-    "to_tsvector",
-    "to_tsquery",
-    "plainto_tsquery",
-    "phraseto_tsquery",
-    "websearch_to_tsquery",
-];
-
-/// The generation expressions of `stmt` (`GENERATED ALWAYS AS (…)`).
-fn generation_expressions(stmt: &Statement) -> Vec<&NodeEnum> {
-    use crate::sql::ast::{walk, NodeRef};
-    let Some(root) = stmt.first_node() else {
-        return Vec::new();
-    };
-    walk(root.to_ref())
-        .into_iter()
-        .filter_map(|node| match node {
-            NodeRef::Constraint(c) if c.contype == pb::ConstrType::ConstrGenerated as i32 => {
-                c.raw_expr.as_deref().and_then(|e| e.node.as_ref())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether a generated column of `stmt` calls a text search function with one argument (the
-/// configuration then comes from a setting).
-fn generated_with_the_default_search_config(stmt: &Statement) -> bool {
-    use crate::sql::ast::{last_name, walk, NodeRef};
-    generation_expressions(stmt).into_iter().any(|expr| {
-        walk(expr.to_ref()).into_iter().any(|n| {
-            matches!(n, NodeRef::FuncCall(call)
-                if call.args.len() == 1
-                    && last_name(&call.funcname).is_some_and(|f| SEARCH_CONFIG_FUNCTIONS.contains(&f)))
-        })
-    })
-}
-
-/// Whether a generated column of `stmt` reads the clock: `now()`, `CURRENT_DATE`,
-/// `CURRENT_TIMESTAMP` (an SQL value function), `age(x)` (against the current date), ….
-fn generated_from_the_clock(stmt: &Statement) -> bool {
-    use crate::sql::ast::{last_name, walk, NodeRef};
-    generation_expressions(stmt).into_iter().any(|expr| {
-        walk(expr.to_ref()).into_iter().any(|n| match n {
-            NodeRef::SqlvalueFunction(_) => true,
-            NodeRef::FuncCall(call) => last_name(&call.funcname).is_some_and(|name| {
-                CLOCK_FUNCTIONS.contains(&name) || name == "age" && call.args.len() == 1
-            }),
-            _ => false,
-        })
-    })
-}
-
 pub fn created_extension(stmt: &Statement) -> Option<String> {
     match stmt.first_node() {
         Some(NodeEnum::CreateExtensionStmt(create)) => Some(create.extname.clone()),
@@ -822,6 +756,8 @@ fn debian_package(name: &str) -> String {
     };
     format!("postgresql-15-{package}")
 }
+
+mod generated;
 
 #[cfg(test)]
 mod tests;
