@@ -45,7 +45,7 @@ pub fn cast_keys(root: &NodeEnum, text: &str) -> Vec<CastKey> {
         ) else {
             continue;
         };
-        let Some(key_end) = literal_end(text, literal) else {
+        let Some(key_end) = crate::quote::string_literal_end(text, literal) else {
             continue;
         };
         out.push(CastKey {
@@ -72,26 +72,6 @@ fn start_of(expr: &pb::Node) -> Option<usize> {
         })
         .filter_map(|l| usize::try_from(l).ok())
         .min()
-}
-
-/// The end of the quoted literal starting at `at` (`'…'`, doubled quotes inside).
-fn literal_end(text: &str, at: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    if bytes.get(at) != Some(&b'\'') {
-        return None;
-    }
-    let mut i = at + 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            if bytes.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            return Some(i + 1);
-        }
-        i += 1;
-    }
-    None
 }
 
 #[cfg(test)]

@@ -25,15 +25,7 @@ pub(crate) fn drop_view_to_redefine(
         return None;
     }
     let relation = view.view.as_ref()?;
-    let name = if relation.schemaname.is_empty() {
-        quote_ident(&relation.relname)
-    } else {
-        format!(
-            "{}.{}",
-            quote_ident(&relation.schemaname),
-            quote_ident(&relation.relname)
-        )
-    };
+    let name = crate::sql::quote::quote_relation(relation);
     let drop = format!("DROP VIEW {name}");
     let (applicability, why) = if used_before {
         (

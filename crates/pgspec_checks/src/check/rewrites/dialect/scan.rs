@@ -239,19 +239,7 @@ pub(super) fn is_mysql_charset(name: &str) -> bool {
 
 /// The end (exclusive) of the single-quoted string starting at `start`.
 pub(super) fn string_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = start + 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            if bytes.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            return Some(i + 1);
-        }
-        i += 1;
-    }
-    None
+    crate::sql::quote::string_literal_end(text, start)
 }
 
 /// `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='…'` after the closing parenthesis.
