@@ -78,6 +78,41 @@ fn is_keyword(word: &str) -> bool {
     }
 }
 
+/// A parsed relation's name as SQL writes it: `schema.name` when the statement qualified it,
+/// each part quoted where it needs to be.
+pub fn quote_relation(relation: &crate::ast::pb::RangeVar) -> String {
+    if relation.schemaname.is_empty() {
+        quote_ident(&relation.relname)
+    } else {
+        format!(
+            "{}.{}",
+            quote_ident(&relation.schemaname),
+            quote_ident(&relation.relname)
+        )
+    }
+}
+
+/// The end (exclusive) of the single-quoted string literal starting at `start` (`'…'`, a
+/// doubled quote inside); None when `start` is not a quote or the literal does not end.
+pub fn string_literal_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(start) != Some(&b'\'') {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,39 +157,4 @@ mod tests {
         assert_eq!(text, "t\\n\\! touch /tmp/x\\r\\u{2028}");
         assert_eq!(comment_text("a\tb\u{7}"), "a b\\u{0007}");
     }
-}
-
-/// A parsed relation's name as SQL writes it: `schema.name` when the statement qualified it,
-/// each part quoted where it needs to be.
-pub fn quote_relation(relation: &crate::ast::pb::RangeVar) -> String {
-    if relation.schemaname.is_empty() {
-        quote_ident(&relation.relname)
-    } else {
-        format!(
-            "{}.{}",
-            quote_ident(&relation.schemaname),
-            quote_ident(&relation.relname)
-        )
-    }
-}
-
-/// The end (exclusive) of the single-quoted string literal starting at `start` (`'…'`, a
-/// doubled quote inside); None when `start` is not a quote or the literal does not end.
-pub fn string_literal_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    if bytes.get(start) != Some(&b'\'') {
-        return None;
-    }
-    let mut i = start + 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            if bytes.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            return Some(i + 1);
-        }
-        i += 1;
-    }
-    None
 }
