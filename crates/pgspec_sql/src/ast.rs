@@ -410,6 +410,20 @@ fn collect_plpgsql_queries(value: &serde_json::Value, line: usize, out: &mut Vec
     }
 }
 
+/// A parsed relation's name as SQL writes it: `schema.name` when the statement qualified it,
+/// each part quoted where it needs to be.
+pub fn quote_relation(relation: &pb::RangeVar) -> String {
+    if relation.schemaname.is_empty() {
+        crate::quote::quote_ident(&relation.relname)
+    } else {
+        format!(
+            "{}.{}",
+            crate::quote::quote_ident(&relation.schemaname),
+            crate::quote::quote_ident(&relation.relname)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

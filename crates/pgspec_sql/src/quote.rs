@@ -78,20 +78,6 @@ fn is_keyword(word: &str) -> bool {
     }
 }
 
-/// A parsed relation's name as SQL writes it: `schema.name` when the statement qualified it,
-/// each part quoted where it needs to be.
-pub fn quote_relation(relation: &crate::ast::pb::RangeVar) -> String {
-    if relation.schemaname.is_empty() {
-        quote_ident(&relation.relname)
-    } else {
-        format!(
-            "{}.{}",
-            quote_ident(&relation.schemaname),
-            quote_ident(&relation.relname)
-        )
-    }
-}
-
 /// The end (exclusive) of the single-quoted string literal starting at `start` (`'…'`, a
 /// doubled quote inside); None when `start` is not a quote or the literal does not end.
 pub fn string_literal_end(text: &str, start: usize) -> Option<usize> {

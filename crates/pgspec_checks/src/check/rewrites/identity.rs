@@ -29,7 +29,7 @@ pub(crate) fn identity_override(
     let masked = mask_quotes_and_comments(&stmt.text);
     let from = usize::try_from(target.location).ok()?;
     let close = from + masked.get(from..)?.find(')')?;
-    let table = crate::sql::quote::quote_relation(relation);
+    let table = crate::sql::ast::quote_relation(relation);
     let column_ident = quote_ident(&column);
     let setval = format!(
         "SELECT setval(pg_get_serial_sequence({}, {}), (SELECT max({column_ident}) FROM {table}))",

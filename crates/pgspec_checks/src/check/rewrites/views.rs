@@ -25,7 +25,7 @@ pub(crate) fn drop_view_to_redefine(
         return None;
     }
     let relation = view.view.as_ref()?;
-    let name = crate::sql::quote::quote_relation(relation);
+    let name = crate::sql::ast::quote_relation(relation);
     let drop = format!("DROP VIEW {name}");
     let (applicability, why) = if used_before {
         (
