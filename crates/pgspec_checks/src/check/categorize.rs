@@ -583,6 +583,8 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
         || head.starts_with("INSERT OR REPLACE")
     {
         "this is another system's upsert (MySQL's `REPLACE INTO` and `ON DUPLICATE KEY UPDATE`, SQLite's `INSERT OR REPLACE`): PostgreSQL writes `INSERT … ON CONFLICT (key columns) DO UPDATE SET col = EXCLUDED.col`".to_string()
+    } else if head.starts_with("ALTER") && matches!(upper.as_str(), "MODIFY" | "CHANGE") {
+        "this is MySQL's column change: `MODIFY [COLUMN] c type …` is PostgreSQL's `ALTER COLUMN c TYPE type` (with `SET`/`DROP NOT NULL` and `SET DEFAULT` as separate actions), and `CHANGE [COLUMN] old new type` is `RENAME COLUMN old TO new` (a statement of its own) then `ALTER COLUMN new TYPE type`".to_string()
     } else if head.contains("DETACH PARTITION") {
         "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
             .to_string()

@@ -185,3 +185,23 @@ fn a_generated_search_vector_without_its_configuration_is_explained() {
     let v = categorize(&s, &err("42P18", "cannot determine type of empty array"));
     assert!(v.help.contains("'{}'"), "{}", v.help);
 }
+
+#[test]
+fn mysqls_column_changes_are_explained_as_postgresqls() {
+    for (sql, near) in [
+        (
+            "ALTER TABLE posts MODIFY COLUMN title varchar(300) NOT NULL;",
+            "MODIFY",
+        ),
+        ("ALTER TABLE posts CHANGE body content text;", "CHANGE"),
+    ] {
+        let (_, s) = super::super::rewrites::tests::stmt(sql);
+        let position = sql.find(near).expect("token") + 1;
+        let e = PgDetails {
+            position: Some(u32::try_from(position).expect("small")),
+            ..err("42601", &format!("syntax error at or near \"{near}\""))
+        };
+        let v = categorize(&s, &e);
+        assert!(v.help.contains("ALTER COLUMN"), "{sql}: {}", v.help);
+    }
+}
