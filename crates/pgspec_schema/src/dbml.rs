@@ -139,8 +139,42 @@ fn reference(value: &str) -> Option<(String, Option<String>)> {
     }
 }
 
-/// A reference: the referring (table, column), and the referenced table and column.
-type Reference = ((String, String), (String, Option<String>));
+/// A reference: the referring (table, column), the referenced table and column, and what
+/// deleting the referenced row does (`[delete: cascade]` on a `Ref` line).
+type Reference = ((String, String), (String, Option<String>), Option<String>);
+
+/// `Table name as A {`: the alias `a` (lowercased) after the name, if any.
+fn table_alias(after_name: &str) -> Option<String> {
+    let rest = after_name.trim_start();
+    let (word, rest) = rest.split_at(rest.find(char::is_whitespace)?);
+    if !word.eq_ignore_ascii_case("as") {
+        return None;
+    }
+    name_at(rest.trim_start()).map(|(alias, _)| alias)
+}
+
+/// A `Ref` line's `delete:` setting in SQL's words (`set null` → `SET NULL`); only the
+/// actions PostgreSQL has.
+fn delete_action(settings_text: &str) -> Option<String> {
+    settings(settings_text).iter().find_map(|s| {
+        let (key, value) = s.split_once(':')?;
+        if !key.trim().eq_ignore_ascii_case("delete") {
+            return None;
+        }
+        let action = value
+            .trim()
+            .trim_matches(['\'', '"'])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
+        matches!(
+            action.as_str(),
+            "CASCADE" | "SET NULL" | "SET DEFAULT" | "RESTRICT" | "NO ACTION"
+        )
+        .then_some(action)
+    })
+}
 
 #[derive(PartialEq)]
 enum Inside {
@@ -158,6 +192,8 @@ pub fn parse(code: &str) -> Vec<DocTable> {
     let mut tables: Vec<DocTable> = Vec::new();
     let mut enums: HashMap<String, Vec<String>> = HashMap::new();
     let mut refs: Vec<Reference> = Vec::new();
+    // `Table fietsen as F`: `Ref` lines and inline refs may name the table by its alias.
+    let mut aliases: HashMap<String, String> = HashMap::new();
     let mut inside = Inside::Nothing;
     let mut depth = 0usize;
     for line in lines(code) {
@@ -191,6 +227,9 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                 match word.as_str() {
                     "table" if opens => {
                         if let Some((name, len)) = name_at(rest) {
+                            if let Some(alias) = table_alias(&rest[len..]) {
+                                aliases.insert(alias, name.clone());
+                            }
                             tables.push(DocTable {
                                 name,
                                 source: SourceKind::Dbml,
@@ -284,7 +323,16 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             }
         }
     }
-    for ((table, column), target) in refs {
+    let resolve = |name: String| aliases.get(&name).cloned().unwrap_or(name);
+    for t in &mut tables {
+        for c in &mut t.columns {
+            if let Some((target, column)) = c.references.take() {
+                c.references = Some((resolve(target), column));
+            }
+        }
+    }
+    for ((table, column), (target, target_column), on_delete) in refs {
+        let (table, target) = (resolve(table), (resolve(target), target_column));
         let Some(c) = tables
             .iter_mut()
             .find(|t| t.name == table)
@@ -294,6 +342,9 @@ pub fn parse(code: &str) -> Vec<DocTable> {
         };
         c.foreign_key = true;
         c.references.get_or_insert(target);
+        if on_delete.is_some() {
+            c.on_delete = on_delete;
+        }
     }
     tables
 }
@@ -301,7 +352,11 @@ pub fn parse(code: &str) -> Vec<DocTable> {
 /// `Ref[ name]: a.x > b.y`: the many side (`>` points from many to one; `<` the other way).
 fn ref_line(text: &str) -> Option<Reference> {
     let (_, body) = text.split_once(':')?;
-    let body = body.split('[').next()?.trim();
+    let (body, settings_text) = match body.split_once('[') {
+        Some((b, s)) => (b.trim(), s.trim_end().trim_end_matches(']')),
+        None => (body.trim(), ""),
+    };
+    let on_delete = delete_action(settings_text);
     let (op_at, op) = body.char_indices().find(|&(i, c)| {
         matches!(c, '>' | '<' | '-')
             && body[..i].ends_with(|p: char| p.is_whitespace() || p.is_alphanumeric() || p == '"')
@@ -318,8 +373,8 @@ fn ref_line(text: &str) -> Option<Reference> {
     };
     let (l, r) = (split(left)?, split(right)?);
     Some(match op {
-        '<' => (r, (l.0, Some(l.1))),
-        _ => (l, (r.0, Some(r.1))),
+        '<' => (r, (l.0, Some(l.1)), on_delete),
+        _ => (l, (r.0, Some(r.1)), on_delete),
     })
 }
 
@@ -473,6 +528,26 @@ Ref: orders.coupon_id > coupons.id
         // `created_at` alone in `indexes { … }`: an index, not a key.
         assert_eq!(orders.keys[1].columns, ["created_at"]);
         assert!(orders.keys[1].index);
+    }
+
+    #[test]
+    fn aliases_and_delete_actions_of_ref_lines_are_kept() {
+        let text = "Table stations as S {\n  id int [pk]\n}\nTable bikes as B {\n  id int [pk]\n  station_id int [ref: > S.id]\n}\nTable rides {\n  bike_id int\n  end_station_id int\n  paid_by int\n}\nRef: rides.bike_id > B.id [delete: cascade, update: cascade]\nRef: S.id < rides.end_station_id [update: cascade, delete: Set  Null]\nRef: rides.paid_by > bikes.id [delete: explode]\n";
+        let tables = parse(text);
+        let bikes = &tables[1];
+        assert_eq!(
+            bikes.columns[1].references,
+            Some(("stations".into(), Some("id".into())))
+        );
+        let rides = &tables[2];
+        let (bike, end, paid) = (&rides.columns[0], &rides.columns[1], &rides.columns[2]);
+        assert_eq!(bike.references, Some(("bikes".into(), Some("id".into()))));
+        assert_eq!(bike.on_delete.as_deref(), Some("CASCADE"));
+        assert_eq!(end.references, Some(("stations".into(), Some("id".into()))));
+        assert_eq!(end.on_delete.as_deref(), Some("SET NULL"));
+        // Not an action PostgreSQL has: no clause rather than a broken one.
+        assert!(paid.foreign_key);
+        assert_eq!(paid.on_delete, None);
     }
 
     #[test]
