@@ -435,6 +435,7 @@ corpus! {
     en_pgsql_features,
     pl_prisma_schema,
     id_html_tables,
+    nl_dbml_fietsverhuur,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

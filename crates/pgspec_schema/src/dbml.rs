@@ -189,9 +189,31 @@ enum Inside {
 
 /// The tables of one DBML text, with ranges in the text.
 pub fn parse(code: &str) -> Vec<DocTable> {
+    parse_with_problems(code).0
+}
+
+/// A `Ref` pgspec could not use, with the range of its line in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub range: TextRange,
+    pub message: String,
+    pub help: String,
+}
+
+/// The tables of one DBML text, and the `Ref` lines that made no foreign key: unreadable
+/// (a composite `a.(x, y)`), or naming a table or column no `Table` declares.
+pub fn parse_with_problems(code: &str) -> (Vec<DocTable>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let unread = |span: TextRange, text: &str| Problem {
+        range: span,
+        message: format!("DBML: pgspec cannot read `{text}`; no foreign key was made from it"),
+        help: "write one column on each side (`Ref: orders.user_id > users.id`); a composite \
+               foreign key goes in the SQL (`FOREIGN KEY (a, b) REFERENCES t (a, b)`)"
+            .into(),
+    };
     let mut tables: Vec<DocTable> = Vec::new();
     let mut enums: HashMap<String, Vec<String>> = HashMap::new();
-    let mut refs: Vec<Reference> = Vec::new();
+    let mut refs: Vec<(Reference, TextRange)> = Vec::new();
     // `Table fietsen as F`: `Ref` lines and inline refs may name the table by its alias.
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut inside = Inside::Nothing;
@@ -250,8 +272,10 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                     }
                     "ref" if opens => inside = Inside::Ref,
                     "ref" => {
-                        if let Some(r) = ref_line(trimmed) {
-                            refs.push(r);
+                        let span = range(at, at + trimmed.len());
+                        match ref_line(trimmed) {
+                            Some(r) => refs.push((r, span)),
+                            None => problems.push(unread(span, trimmed)),
                         }
                     }
                     _ if opens => inside = Inside::Other,
@@ -292,8 +316,10 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                 }
             }
             Inside::Ref => {
-                if let Some(r) = ref_line(&format!("Ref: {trimmed}")) {
-                    refs.push(r);
+                let span = range(at, at + trimmed.len());
+                match ref_line(&format!("Ref: {trimmed}")) {
+                    Some(r) => refs.push((r, span)),
+                    None => problems.push(unread(span, trimmed)),
                 }
             }
             Inside::Other => {
@@ -331,13 +357,35 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             }
         }
     }
-    for ((table, column), (target, target_column), on_delete) in refs {
+    for (((table, column), (target, target_column), on_delete), span) in refs {
         let (table, target) = (resolve(table), (resolve(target), target_column));
-        let Some(c) = tables
-            .iter_mut()
-            .find(|t| t.name == table)
-            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
-        else {
+        let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
+            problems.push(Problem {
+                range: span,
+                message: format!(
+                    "DBML: `Ref` names table `{table}`, which no `Table` of the block declares; \
+                     no foreign key was made from it"
+                ),
+                help: format!("declare `Table {table} {{ … }}` or correct the table's name"),
+            });
+            continue;
+        };
+        let Some(c) = t.columns.iter_mut().find(|c| c.name == column) else {
+            let known: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let close = known
+                .iter()
+                .find(|k| k.starts_with(column.as_str()) || column.starts_with(*k))
+                .map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"));
+            problems.push(Problem {
+                range: span,
+                message: format!(
+                    "DBML: `Ref` names column `{table}.{column}`, which the table does not \
+                     declare; no foreign key was made from it"
+                ),
+                help: format!(
+                    "correct the column's name{close}, or declare it in `Table {table}`"
+                ),
+            });
             continue;
         };
         c.foreign_key = true;
@@ -346,7 +394,8 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             c.on_delete = on_delete;
         }
     }
-    tables
+    problems.sort_by_key(|p| p.range.start);
+    (tables, problems)
 }
 
 /// `Ref[ name]: a.x > b.y`: the many side (`>` points from many to one; `<` the other way).
@@ -548,6 +597,26 @@ Ref: orders.coupon_id > coupons.id
         // Not an action PostgreSQL has: no clause rather than a broken one.
         assert!(paid.foreign_key);
         assert_eq!(paid.on_delete, None);
+    }
+
+    #[test]
+    fn refs_that_make_no_foreign_key_are_problems_at_their_line() {
+        let text = "Table a {\n  id int [pk]\n  b_id int\n}\nTable b {\n  id int [pk]\n}\nRef: a.b > b.id\nRef: c.b_id > b.id\nRef: a.(id, b_id) > b.(x, y)\nRef: a.b_id > b.id\n";
+        let (tables, problems) = parse_with_problems(text);
+        let lines: Vec<&str> = problems.iter().map(|p| &text[p.range.as_usize()]).collect();
+        assert_eq!(
+            lines,
+            ["Ref: a.b > b.id", "Ref: c.b_id > b.id", "Ref: a.(id, b_id) > b.(x, y)"],
+            "{problems:?}"
+        );
+        assert!(problems[0].message.contains("`a.b`"), "{problems:?}");
+        assert!(problems[0].help.contains("`b_id`"), "{problems:?}");
+        assert!(problems[1].message.contains("table `c`"), "{problems:?}");
+        // The good line still makes its foreign key.
+        assert_eq!(
+            tables[0].columns[1].references,
+            Some(("b".into(), Some("id".into())))
+        );
     }
 
     #[test]

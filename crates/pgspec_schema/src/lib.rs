@@ -63,7 +63,22 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         diagnostics: column_diagnostics,
     } = column_tables::from_document(doc);
     tables.extend(column_tables);
-    tables.extend(tables_of_blocks(doc, dbml::is_dbml_block, dbml::parse));
+    for block in doc.blocks.iter().filter(|b| dbml::is_dbml_block(b)) {
+        let (dbml_tables, problems) = dbml::parse_with_problems(&block.code);
+        for mut t in dbml_tables {
+            t.map_ranges(|r| block.source_map.range_to_document(r));
+            tables.push(t);
+        }
+        diagnostics.extend(problems.into_iter().map(|p| {
+            Diagnostic::new(
+                diagnostics::Code::ErdSyntax,
+                diagnostics::Category::Document,
+                p.message,
+                block.source_map.range_to_document(p.range),
+            )
+            .help(p.help)
+        }));
+    }
     tables.extend(tables_of_blocks(
         doc,
         plantuml::is_plantuml_block,
