@@ -436,6 +436,7 @@ corpus! {
     pl_prisma_schema,
     id_html_tables,
     nl_dbml_fietsverhuur,
+    ar_column_tables,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
