@@ -188,6 +188,27 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
     assert_eq!(count(&server, &name, "SELECT count(*) FROM notes"), 300);
     drop_db(&server, &name);
 
+    // Everyone reads every note on purpose (a SELECT policy `USING (true)`); the writes stay
+    // each user's own: isolation holds, the other users' rows are explained.
+    let open_reads = rls_doc(
+        "CREATE POLICY notes_update_own ON notes FOR UPDATE USING (user_id = current_setting('app.current_user_id')::uuid);\nCREATE POLICY notes_read_all ON notes FOR SELECT USING (true);",
+    );
+    let (server, name, _) = up_and_seed(&open_reads, &opts);
+    let report = run_verify(&server, &name, &open_reads);
+    let rls = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Rls)
+        .expect("rls claim");
+    assert_eq!(rls.status, Status::Pass, "{rls:#?}");
+    assert!(
+        rls.evidence["as"][0]["explained_rows_visible"]
+            .as_i64()
+            .is_some_and(|n| n > 0),
+        "{rls:#?}"
+    );
+    drop_db(&server, &name);
+
     // An UPDATE policy that forgets the user lets anyone change anyone's notes.
     let leaky = rls_doc("CREATE POLICY notes_update_any ON notes FOR UPDATE USING (true);");
     let (server, name, _) = up_and_seed(&leaky, &opts);
