@@ -382,9 +382,7 @@ pub fn parse_with_problems(code: &str) -> (Vec<DocTable>, Vec<Problem>) {
                     "DBML: `Ref` names column `{table}.{column}`, which the table does not \
                      declare; no foreign key was made from it"
                 ),
-                help: format!(
-                    "correct the column's name{close}, or declare it in `Table {table}`"
-                ),
+                help: format!("correct the column's name{close}, or declare it in `Table {table}`"),
             });
             continue;
         };
@@ -606,7 +604,11 @@ Ref: orders.coupon_id > coupons.id
         let lines: Vec<&str> = problems.iter().map(|p| &text[p.range.as_usize()]).collect();
         assert_eq!(
             lines,
-            ["Ref: a.b > b.id", "Ref: c.b_id > b.id", "Ref: a.(id, b_id) > b.(x, y)"],
+            [
+                "Ref: a.b > b.id",
+                "Ref: c.b_id > b.id",
+                "Ref: a.(id, b_id) > b.(x, y)"
+            ],
             "{problems:?}"
         );
         assert!(problems[0].message.contains("`a.b`"), "{problems:?}");

@@ -501,8 +501,10 @@ fn fill(
             // again, as the pools were read before any table was loaded).
             if now_existing != planned[position].existing {
                 for attnums in referenced.get(&table.oid).into_iter().flatten() {
-                    let cols: Vec<usize> =
-                        attnums.iter().filter_map(|a| table.column_index(*a)).collect();
+                    let cols: Vec<usize> = attnums
+                        .iter()
+                        .filter_map(|a| table.column_index(*a))
+                        .collect();
                     if cols.len() == attnums.len() {
                         let rows = raw_rows(&mut app, &select_columns(table, &cols, 200_000))?;
                         pools.insert((table.oid, attnums.clone()), rows);

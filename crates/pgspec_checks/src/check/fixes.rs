@@ -136,7 +136,11 @@ pub fn plan(
         Category::Syntax if err.message.contains("WITH CHECK cannot be applied") => {
             rewrites::drop_meaningless_with_check(doc, stmt)
         }
-        Category::Syntax if err.message.contains("only WITH CHECK expression allowed for INSERT") => {
+        Category::Syntax
+            if err
+                .message
+                .contains("only WITH CHECK expression allowed for INSERT") =>
+        {
             rewrites::insert_policy_using(doc, stmt)
         }
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),

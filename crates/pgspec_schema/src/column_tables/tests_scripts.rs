@@ -83,7 +83,10 @@ fn hindi_and_thai_words_keep_their_combining_signs() {
     assert_eq!(order.references, Some(("orders".into(), Some("id".into()))));
     assert_eq!(order.not_null, Some(true));
     assert!(column(payments, "ref_no").unique);
-    assert_eq!(column(payments, "paid_at").default.as_deref(), Some("now()"));
+    assert_eq!(
+        column(payments, "paid_at").default.as_deref(),
+        Some("now()")
+    );
 }
 
 #[test]
@@ -108,7 +111,10 @@ fn swedish_and_danish_headers_and_notes() {
     let (kunder, ordrer) = (&tables[0], &tables[1]);
     assert!(column(kunder, "id").primary_key);
     let butik = column(kunder, "butik_id");
-    assert_eq!(butik.references, Some(("butiker".into(), Some("id".into()))));
+    assert_eq!(
+        butik.references,
+        Some(("butiker".into(), Some("id".into())))
+    );
     assert_eq!(butik.not_null, Some(true));
     let epost = column(kunder, "epost");
     assert!(epost.unique && epost.not_null == Some(true));

@@ -172,7 +172,19 @@ pub(crate) const UNIQUE: &[&str] = &[
 
 /// A word before [`UNIQUE`] that negates it (`not unique`, `nicht eindeutig`, `не уникальный`).
 pub(crate) const NEGATION: &[&str] = &[
-    "not", "non", "nicht", "no", "não", "niet", "nie", "не", "inte", "ikke", "غير", "ليس", "नहीं",
+    "not",
+    "non",
+    "nicht",
+    "no",
+    "não",
+    "niet",
+    "nie",
+    "не",
+    "inte",
+    "ikke",
+    "غير",
+    "ليس",
+    "नहीं",
 ];
 
 /// NOT NULL.
@@ -425,6 +437,22 @@ pub(crate) const YES: &[&str] = &[
 
 /// See [`YES`].
 pub(crate) const NO: &[&str] = &[
-    "nein", "non", "não", "nao", "нет", "nie", "hayır", "hayir", "nee", "không", "falsch", "faux",
-    "falso", "tidak", "nej", "لا", "नहीं", "ไม่",
+    "nein",
+    "non",
+    "não",
+    "nao",
+    "нет",
+    "nie",
+    "hayır",
+    "hayir",
+    "nee",
+    "không",
+    "falsch",
+    "faux",
+    "falso",
+    "tidak",
+    "nej",
+    "لا",
+    "नहीं",
+    "ไม่",
 ];

@@ -288,5 +288,9 @@ ALTER TABLE students ADD CONSTRAINT students_gender_ck CHECK (gender IN ('M', 'F
         .expect("generated table");
     // The document's own CHECK covers `gender`; `level` keeps the one its values make.
     assert!(!create.text.contains("gender IN"), "{}", create.text);
-    assert!(create.text.contains("level IN ('low', 'high')"), "{}", create.text);
+    assert!(
+        create.text.contains("level IN ('low', 'high')"),
+        "{}",
+        create.text
+    );
 }

@@ -236,9 +236,8 @@ fn an_insert_policys_using_becomes_with_check_or_goes() {
         fixed(insert_policy_using(&doc, &s)),
         "create policy \"book\" on public.bookings\n  for insert to authenticated\n  WITH CHECK (customer_id = (select auth.uid()));"
     );
-    let (doc, s) = stmt(
-        "CREATE POLICY p ON t FOR INSERT USING (a > (1)) WITH CHECK (owner = current_user);",
-    );
+    let (doc, s) =
+        stmt("CREATE POLICY p ON t FOR INSERT USING (a > (1)) WITH CHECK (owner = current_user);");
     assert_eq!(
         fixed(insert_policy_using(&doc, &s)),
         "CREATE POLICY p ON t FOR INSERT WITH CHECK (owner = current_user);"
