@@ -437,6 +437,7 @@ corpus! {
     id_html_tables,
     nl_dbml_fietsverhuur,
     ar_column_tables,
+    sv_supabase_rls,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
