@@ -436,6 +436,34 @@ pub fn table_change_in(tree: &crate::ast::ParseTree) -> Option<TableChange> {
     }
 }
 
+/// The table and the columns an `ALTER TABLE t ADD [COLUMN] c type, …` adds, each with the
+/// byte offset of its definition in the statement text. Table unqualified, as the parser folds
+/// it.
+pub fn added_columns_in(tree: &crate::ast::ParseTree) -> Option<(String, Vec<(String, usize)>)> {
+    let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
+        return None;
+    };
+    let table = alter.relation.as_ref()?.relname.clone();
+    let columns: Vec<(String, usize)> = alter
+        .cmds
+        .iter()
+        .filter_map(|cmd| match crate::ast::node(cmd)? {
+            NodeEnum::AlterTableCmd(cmd)
+                if cmd.subtype == protobuf::AlterTableType::AtAddColumn as i32 =>
+            {
+                match cmd.def.as_deref().and_then(crate::ast::node)? {
+                    NodeEnum::ColumnDef(c) => {
+                        Some((c.colname.clone(), usize::try_from(c.location).ok()?))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    (!columns.is_empty()).then_some((table, columns))
+}
+
 /// The table and the columns of each `CHECK` an `ALTER TABLE t ADD [CONSTRAINT n] CHECK (…)`
 /// adds: `("students", ["gender"])` for `ALTER TABLE students ADD CHECK (gender IN ('M',
 /// 'F'))`. Table unqualified, as the parser folds it; columns in the order the checks name them.
@@ -507,6 +535,12 @@ mod change_tests {
             Some(("students".into(), vec!["gender".into(), "born".into(), "died".into()]))
         );
         assert_eq!(checks("ALTER TABLE t ADD UNIQUE (a)"), None);
+        let added = |sql: &str| crate::ast::parse(sql).and_then(|t| added_columns_in(&t));
+        assert_eq!(
+            added("ALTER TABLE o ADD COLUMN a int, ADD b text NOT NULL, ADD CHECK (a > 0)"),
+            Some(("o".into(), vec![("a".into(), 25), ("b".into(), 36)]))
+        );
+        assert_eq!(added("ALTER TABLE o DROP COLUMN a"), None);
         assert_eq!(checks("ALTER TABLE t ADD COLUMN a int CHECK (a > 0)"), None);
         assert_eq!(change("DROP VIEW v"), None);
     }
