@@ -438,6 +438,7 @@ corpus! {
     nl_dbml_fietsverhuur,
     ar_column_tables,
     sv_supabase_rls,
+    hi_v2_changes,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
