@@ -123,3 +123,22 @@ fn swedish_and_danish_headers_and_notes() {
     assert_eq!(status.default.as_deref(), Some("'ny'"));
     assert_eq!(status.not_null, Some(true));
 }
+
+#[test]
+fn the_word_table_before_a_quoted_name_in_thai_arabic_hindi_and_swedish_titles() {
+    for (title, name) in [
+        ("### 2.1 ตาราง `waitlist` (คิวหน้าร้าน)", "waitlist"),
+        ("### جدول `students` (الطلاب)", "students"),
+        ("### तालिका `orders` (ऑर्डर)", "orders"),
+        ("### Tabell `kunder`", "kunder"),
+        ("**ตาราง: payments**", "payments"),
+    ] {
+        let text = format!("{title}\n\n| Column | Type |\n|---|---|\n| id | bigint |\n");
+        let tables = read_tables(&text);
+        assert_eq!(
+            tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            [name],
+            "{title}"
+        );
+    }
+}
