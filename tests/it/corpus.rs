@@ -439,6 +439,7 @@ corpus! {
     ar_column_tables,
     sv_supabase_rls,
     hi_v2_changes,
+    th_class_diagram,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -12,6 +12,7 @@ use pgspec_document as document;
 use pgspec_postgres as postgres;
 use pgspec_sql as sql;
 
+pub mod class_diagram;
 pub mod column_tables;
 pub mod dbml;
 pub mod drift;
@@ -89,11 +90,20 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         prisma::is_prisma_block,
         prisma::parse,
     ));
+    tables.extend(tables_of_blocks(
+        doc,
+        class_diagram::is_class_diagram_block,
+        class_diagram::parse,
+    ));
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
     tables.sort_by_key(|t| match t.source {
-        SourceKind::Erd | SourceKind::Dbml | SourceKind::PlantUml | SourceKind::Prisma => {
+        SourceKind::Erd
+        | SourceKind::Dbml
+        | SourceKind::PlantUml
+        | SourceKind::Prisma
+        | SourceKind::ClassDiagram => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }

@@ -94,6 +94,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Dbml => "dbml",
         SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
+        SourceKind::ClassDiagram => "class-diagram",
         SourceKind::Prose => "prose",
     }
 }

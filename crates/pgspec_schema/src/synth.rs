@@ -153,6 +153,7 @@ fn source_kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Dbml => "dbml",
         SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
+        SourceKind::ClassDiagram => "class-diagram",
         SourceKind::Prose => "prose",
     }
 }
