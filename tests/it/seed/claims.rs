@@ -330,3 +330,33 @@ fn a_domains_check_is_verified_by_the_domains_own_error() {
         .expect("the domain's check is a claim");
     assert_eq!(domain.status, Status::Pass, "{domain:#?}");
 }
+
+/// An exclusion constraint over ranges (one vehicle, no two overlapping bookings) is a claim
+/// like a unique key: a copy of a booking overlaps it and is rejected.
+#[test]
+fn verify_proves_an_exclusion_constraint_rejects_an_overlap() {
+    let text = doc("CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE vehicle (id int PRIMARY KEY);
+CREATE TABLE booking (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    vehicle_id int NOT NULL REFERENCES vehicle (id),
+    during tstzrange NOT NULL,
+    EXCLUDE USING gist (vehicle_id WITH =, during WITH &&)
+);");
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 40,
+            ..SeedOptions::default()
+        },
+    );
+    let report = run_verify(&server, &name, &text);
+    let claim = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Constraint && c.title.contains("_excl"))
+        .unwrap_or_else(|| panic!("no exclusion claim: {:#?}", report.claims));
+    assert_eq!(claim.status, Status::Pass, "{claim:#?}");
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM booking"), 40);
+    drop_db(&server, &name);
+}
