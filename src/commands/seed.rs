@@ -138,7 +138,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             let complete = held.iter().filter(|t| t.existing >= t.requested).count();
             writeln!(
                 out,
-                "{} of {} tables already held rows (the document's own, or those of an earlier seed that stopped); \
+                "{} of {} tables already held rows (the document's own, those an earlier table's triggers added, or those of an earlier seed that stopped); \
                  each was filled up to its count{}; --truncate empties the tables first",
                 held.len(),
                 report.tables.len(),
