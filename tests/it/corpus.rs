@@ -440,6 +440,7 @@ corpus! {
     sv_supabase_rls,
     hi_v2_changes,
     th_class_diagram,
+    cs_partitions_cron,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
