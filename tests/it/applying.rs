@@ -752,3 +752,25 @@ fn a_fix_in_an_indented_block_keeps_its_lines_in_the_block() {
         );
     }
 }
+
+/// A column an earlier statement renamed (a "v2 changes" section after the v1 schema) that a
+/// later query still names by its old name: the assumption is the new name, and says where the
+/// document renamed it, rather than a new column nobody declared.
+#[test]
+fn a_column_renamed_earlier_is_assumed_under_its_new_name() {
+    let text = "# v1\n\n```sql\nCREATE TABLE customers (id bigint PRIMARY KEY, full_name text NOT NULL);\n```\n\n# v2\n\n```sql\nALTER TABLE customers RENAME COLUMN full_name TO name;\n```\n\n```sql\nSELECT c.id, c.full_name FROM customers c;\n```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let line = line_of(&doc, "SELECT c.id");
+    let rename = line_of(&doc, "RENAME COLUMN");
+    let fix = report
+        .diagnostics
+        .iter()
+        .filter(|d| doc.line_index.line(d.primary.range.start) == line)
+        .find_map(|d| d.fix.as_ref())
+        .unwrap_or_else(|| panic!("no fix at line {line}: {:#?}", report.diagnostics));
+    assert_eq!(fix.applicability, Applicability::Assumption, "{fix:?}");
+    assert_eq!(
+        fix.title,
+        format!("assume `full_name` means `name`, the name the document gave it at line {rename}")
+    );
+}

@@ -1,6 +1,8 @@
-//! Documents as teams write them (tests/corpus/): every description style pgspec reads, in
-//! English, Korean, Japanese, Chinese, German, French, Spanish, Portuguese and Russian, and SQL
-//! carried over from MySQL and Oracle, each with an expectation file. And the binary's
+//! Documents as teams write them (tests/corpus/): every description style pgspec reads (column
+//! tables, lists, ERDs, DBML, Prisma, class diagrams, dumps, migration logs), in English,
+//! Korean, Japanese, Chinese, German, French, Spanish, Portuguese, Russian, Dutch, Swedish,
+//! Czech, Arabic, Hindi, Thai and more, and SQL carried over from MySQL and Oracle, each with an
+//! expectation file. And the binary's
 //! behaviour on its own bugs and on a closed output pipe.
 
 use std::process::{Command, Stdio};
@@ -435,6 +437,12 @@ corpus! {
     en_pgsql_features,
     pl_prisma_schema,
     id_html_tables,
+    nl_dbml_fietsverhuur,
+    ar_column_tables,
+    sv_supabase_rls,
+    hi_v2_changes,
+    th_class_diagram,
+    cs_partitions_cron,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -112,6 +112,7 @@ fixtures! {
     fixture_rls_enabled_without_policy => "rls-enabled-without-policy";
     fixture_policy_without_rls => "policy-without-rls";
     fixture_command_without_policy => "command-without-policy";
+    fixture_command_without_policy_supabase => "command-without-policy-supabase";
     fixture_current_setting_without_missing_ok => "current-setting-without-missing-ok";
     fixture_plpgsql_check => "plpgsql-check";
     fixture_trigger_reads_missing_row => "trigger-reads-missing-row";

@@ -642,3 +642,32 @@ fn a_migration_logs_renamed_table_is_one_table_sourced_at_its_create_table() {
         .expect("the renamed column");
     assert_eq!(telefon.sources[0].line, 8, "{telefon:#?}");
 }
+
+/// A column a later `ALTER TABLE … ADD COLUMN` adds (a "v2 changes" section) has its source at
+/// its definition there, not at the table's CREATE TABLE.
+#[test]
+fn a_column_added_by_alter_table_has_its_own_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v2.md");
+    let text = "# v1\n\n```sql\nCREATE TABLE orders (\n  id bigint PRIMARY KEY\n);\n```\n\n# v2\n\n```sql\nALTER TABLE orders\n  ADD COLUMN rider text,\n  ADD COLUMN paid boolean;\n```\n";
+    std::fs::write(&path, text).expect("write");
+    let _guard = seed_lock();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(["model", "--db", &shared_cluster().url("postgres")])
+        .args(["--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("run pgspec");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let columns = json["documents"][0]["model"]["tables"][0]["columns"].clone();
+    let line_of_column = |name: &str| {
+        columns
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["name"] == name))
+            .map(|c| c["sources"][0]["line"].clone())
+            .unwrap_or_else(|| panic!("{name} in {columns}"))
+    };
+    assert_eq!(line_of_column("id"), 5);
+    assert_eq!(line_of_column("rider"), 13);
+    assert_eq!(line_of_column("paid"), 14);
+}

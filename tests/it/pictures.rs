@@ -93,6 +93,26 @@ fn erd_marks_a_relationship_without_foreign_key_and_a_missing_column() {
     assert!(mermaid::to_mermaid(&erd).contains("customers ||..o{ orders"));
 }
 
+/// A platform's own table that the document references (Supabase's `auth.users`, provided by
+/// pgspec's layer) is drawn with its columns, none of them marked as described-but-missing:
+/// nothing in the document describes them.
+#[test]
+fn erd_draws_a_platform_table_without_drift_marks() {
+    let doc = "# Profiles\n\n```sql\nCREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, shown text NOT NULL);\n```\n";
+    let (erd, _) = {
+        let _guard = seed_lock();
+        gather::erd_of(&pipeline::extract(doc.as_bytes()), &server()).expect("erd")
+    };
+    let users = erd
+        .tables
+        .iter()
+        .find(|t| t.name.ends_with("users"))
+        .unwrap_or_else(|| panic!("auth.users drawn: {erd:#?}"));
+    assert!(!users.columns.is_empty(), "{users:#?}");
+    assert!(users.columns.iter().all(|c| !c.missing), "{users:#?}");
+    assert!(!mermaid::to_mermaid(&erd).contains("DRIFT"));
+}
+
 /// Headless Chromium (Debian's `chromium`), found on the PATH or installed once with apt-get;
 /// `None` (the caller skips, saying why) when neither works.
 fn chromium() -> Option<&'static Path> {

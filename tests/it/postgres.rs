@@ -750,7 +750,13 @@ use security::*;
 /// the one that failed has no entry, and pgspec's copy of the extension is gone afterwards.
 #[test]
 fn plpgsql_check_keeps_the_findings_beside_a_function_it_cannot_check() {
-    use pgspec::postgres::plpgsql_check::plpgsql_check;
+    use pgspec::postgres::plpgsql_check::{plpgsql_check, Target};
+    let target = |function: u32| Target {
+        function,
+        relid: 0,
+        old_table: None,
+        new_table: None,
+    };
     let db = scratch(&url_server());
     let mut s = db.session().expect("session");
     for sql in [
@@ -772,7 +778,7 @@ fn plpgsql_check_keeps_the_findings_beside_a_function_it_cannot_check() {
             .expect("a number")
     };
     let (bad, good, plain) = (oid("bad"), oid("good"), oid("plain"));
-    let together = plpgsql_check(&mut s, &[(bad, 0), (good, 0)])
+    let together = plpgsql_check(&mut s, &[target(bad), target(good)])
         .expect("plpgsql_check runs")
         .expect("plpgsql_check is installed (scripts/setup.sh)");
     assert_eq!(together.len(), 2, "{together:?}");
@@ -785,7 +791,7 @@ fn plpgsql_check_keeps_the_findings_beside_a_function_it_cannot_check() {
     assert_eq!(sqlstates, vec![Some("42703")], "{together:?}");
     assert_eq!(together[1], (good, Vec::new()));
     // `plain` is not PL/pgSQL: plpgsql_check raises for it, and the one query fails.
-    let apart = plpgsql_check(&mut s, &[(bad, 0), (plain, 0), (good, 0)])
+    let apart = plpgsql_check(&mut s, &[target(bad), target(plain), target(good)])
         .expect("plpgsql_check runs")
         .expect("installed");
     assert_eq!(apart, together);

@@ -299,6 +299,32 @@ fn rows_a_trigger_added_count_and_keep_their_keys() {
     drop_db(&server, &name);
 }
 
+/// A table only a trigger fills (a profile per account, as Supabase's "create a profile on
+/// sign-up" does) is the parent of a later table: the rows the trigger added are the keys the
+/// later table's foreign key takes, not "no rows".
+#[test]
+fn rows_a_trigger_added_are_parents_of_later_tables() {
+    let text = doc(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);\n\
+         CREATE TABLE profiles (id bigint PRIMARY KEY REFERENCES accounts (id), shown text NOT NULL);\n\
+         CREATE FUNCTION make_profile() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN INSERT INTO profiles (id, shown) VALUES (NEW.id, NEW.email); RETURN NEW; END; $$;\n\
+         CREATE TRIGGER accounts_profile AFTER INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION make_profile();\n\
+         CREATE TABLE shops (id bigint PRIMARY KEY, owner_id bigint NOT NULL REFERENCES profiles (id));",
+    );
+    let (server, name, report) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 20,
+            ..SeedOptions::default()
+        },
+    );
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM profiles"), 20);
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM shops"), 20);
+    drop_db(&server, &name);
+}
+
 /// Backends of `db` still running a statement (other than the asking one), after a short wait.
 fn busy_backends(server: &Server, db: &str) -> Vec<String> {
     let mut c = crate::data_client(server, "postgres");

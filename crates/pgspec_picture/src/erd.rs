@@ -311,7 +311,10 @@ fn table(t: &ModelTable, drift_at: &BTreeMap<u32, Vec<String>>) -> ErdTable {
                 foreign_key: c.references.is_some(),
                 unique: c.unique,
                 nullable: c.nullable,
-                missing: t.in_database && !built,
+                // Described (some source names it) and not built. A column with no source at
+                // all is in the database from elsewhere (a platform's own table such as
+                // Supabase's `auth.users`, an extension's): nothing claims it.
+                missing: t.in_database && !built && !c.sources.is_empty(),
                 drift,
             }
         })

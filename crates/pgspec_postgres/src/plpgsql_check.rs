@@ -28,12 +28,22 @@ pub struct PlpgsqlFinding {
 /// plpgsql_check's findings, by function oid.
 pub type PlpgsqlFindings = Vec<(u32, Vec<PlpgsqlFinding>)>;
 
-/// Check each `(function oid, relation oid)` (the relation a trigger function's trigger is on,
-/// 0 for other functions) with plpgsql_check. `None` when the server does not have the
+/// A function for plpgsql_check: a trigger function is checked against the relation its
+/// trigger is on (`relid`, 0 for other functions) and the transition tables the trigger names
+/// (`REFERENCING NEW TABLE AS n`), which its body reads like tables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub function: u32,
+    pub relid: u32,
+    pub old_table: Option<String>,
+    pub new_table: Option<String>,
+}
+
+/// Check each [`Target`] with plpgsql_check. `None` when the server does not have the
 /// extension (or it cannot be installed); a function whose check fails to run has no entry.
 pub fn plpgsql_check(
     session: &mut ApplySession,
-    targets: &[(u32, u32)],
+    targets: &[Target],
 ) -> Result<Option<PlpgsqlFindings>, ClusterError> {
     if targets.is_empty() {
         return Ok(Some(Vec::new()));
@@ -71,12 +81,20 @@ pub fn plpgsql_check(
     }
     let schema = installed.unwrap_or_else(|| LINT_SCHEMA.to_owned());
     let mut out = Vec::new();
-    for (function, relid) in targets {
+    for target in targets {
+        let (function, relid) = (target.function, target.relid);
+        let transition = |arg: &str, name: &Option<String>| {
+            name.as_deref().map_or_else(String::new, |n| {
+                format!(", {arg} => {}", crate::sql::quote::quote_literal(n))
+            })
+        };
         let sql = format!(
             "SELECT lineno::text, message, detail, hint, level, position::text, query, sqlstate \
-             FROM {}.plpgsql_check_function_tb({function}::pg_catalog.oid::pg_catalog.regprocedure, {relid}::pg_catalog.oid::pg_catalog.regclass, \
+             FROM {}.plpgsql_check_function_tb({function}::pg_catalog.oid::pg_catalog.regprocedure, {relid}::pg_catalog.oid::pg_catalog.regclass{}{}, \
              fatal_errors => false, other_warnings => false, extra_warnings => false, performance_warnings => false)",
             crate::sql::quote::quote_ident(&schema),
+            transition("oldtable", &target.old_table),
+            transition("newtable", &target.new_table),
         );
         let Ok(rows) = session.query_as_document(&sql) else {
             continue;
@@ -97,7 +115,7 @@ pub fn plpgsql_check(
                 }
             })
             .collect();
-        out.push((*function, findings));
+        out.push((function, findings));
     }
     if !installed_before {
         // Leave the database as `check` made it.

@@ -740,3 +740,5 @@ fn is_atx_heading(t: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_scripts;

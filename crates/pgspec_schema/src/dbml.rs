@@ -139,8 +139,42 @@ fn reference(value: &str) -> Option<(String, Option<String>)> {
     }
 }
 
-/// A reference: the referring (table, column), and the referenced table and column.
-type Reference = ((String, String), (String, Option<String>));
+/// A reference: the referring (table, column), the referenced table and column, and what
+/// deleting the referenced row does (`[delete: cascade]` on a `Ref` line).
+type Reference = ((String, String), (String, Option<String>), Option<String>);
+
+/// `Table name as A {`: the alias `a` (lowercased) after the name, if any.
+fn table_alias(after_name: &str) -> Option<String> {
+    let rest = after_name.trim_start();
+    let (word, rest) = rest.split_at(rest.find(char::is_whitespace)?);
+    if !word.eq_ignore_ascii_case("as") {
+        return None;
+    }
+    name_at(rest.trim_start()).map(|(alias, _)| alias)
+}
+
+/// A `Ref` line's `delete:` setting in SQL's words (`set null` → `SET NULL`); only the
+/// actions PostgreSQL has.
+fn delete_action(settings_text: &str) -> Option<String> {
+    settings(settings_text).iter().find_map(|s| {
+        let (key, value) = s.split_once(':')?;
+        if !key.trim().eq_ignore_ascii_case("delete") {
+            return None;
+        }
+        let action = value
+            .trim()
+            .trim_matches(['\'', '"'])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
+        matches!(
+            action.as_str(),
+            "CASCADE" | "SET NULL" | "SET DEFAULT" | "RESTRICT" | "NO ACTION"
+        )
+        .then_some(action)
+    })
+}
 
 #[derive(PartialEq)]
 enum Inside {
@@ -155,9 +189,33 @@ enum Inside {
 
 /// The tables of one DBML text, with ranges in the text.
 pub fn parse(code: &str) -> Vec<DocTable> {
+    parse_with_problems(code).0
+}
+
+/// A `Ref` pgspec could not use, with the range of its line in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub range: TextRange,
+    pub message: String,
+    pub help: String,
+}
+
+/// The tables of one DBML text, and the `Ref` lines that made no foreign key: unreadable
+/// (a composite `a.(x, y)`), or naming a table or column no `Table` declares.
+pub fn parse_with_problems(code: &str) -> (Vec<DocTable>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let unread = |span: TextRange, text: &str| Problem {
+        range: span,
+        message: format!("DBML: pgspec cannot read `{text}`; no foreign key was made from it"),
+        help: "write one column on each side (`Ref: orders.user_id > users.id`); a composite \
+               foreign key goes in the SQL (`FOREIGN KEY (a, b) REFERENCES t (a, b)`)"
+            .into(),
+    };
     let mut tables: Vec<DocTable> = Vec::new();
     let mut enums: HashMap<String, Vec<String>> = HashMap::new();
-    let mut refs: Vec<Reference> = Vec::new();
+    let mut refs: Vec<(Reference, TextRange)> = Vec::new();
+    // `Table fietsen as F`: `Ref` lines and inline refs may name the table by its alias.
+    let mut aliases: HashMap<String, String> = HashMap::new();
     let mut inside = Inside::Nothing;
     let mut depth = 0usize;
     for line in lines(code) {
@@ -191,6 +249,9 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                 match word.as_str() {
                     "table" if opens => {
                         if let Some((name, len)) = name_at(rest) {
+                            if let Some(alias) = table_alias(&rest[len..]) {
+                                aliases.insert(alias, name.clone());
+                            }
                             tables.push(DocTable {
                                 name,
                                 source: SourceKind::Dbml,
@@ -211,8 +272,10 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                     }
                     "ref" if opens => inside = Inside::Ref,
                     "ref" => {
-                        if let Some(r) = ref_line(trimmed) {
-                            refs.push(r);
+                        let span = range(at, at + trimmed.len());
+                        match ref_line(trimmed) {
+                            Some(r) => refs.push((r, span)),
+                            None => problems.push(unread(span, trimmed)),
                         }
                     }
                     _ if opens => inside = Inside::Other,
@@ -253,8 +316,10 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                 }
             }
             Inside::Ref => {
-                if let Some(r) = ref_line(&format!("Ref: {trimmed}")) {
-                    refs.push(r);
+                let span = range(at, at + trimmed.len());
+                match ref_line(&format!("Ref: {trimmed}")) {
+                    Some(r) => refs.push((r, span)),
+                    None => problems.push(unread(span, trimmed)),
                 }
             }
             Inside::Other => {
@@ -284,24 +349,61 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             }
         }
     }
-    for ((table, column), target) in refs {
-        let Some(c) = tables
-            .iter_mut()
-            .find(|t| t.name == table)
-            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
-        else {
+    let resolve = |name: String| aliases.get(&name).cloned().unwrap_or(name);
+    for t in &mut tables {
+        for c in &mut t.columns {
+            if let Some((target, column)) = c.references.take() {
+                c.references = Some((resolve(target), column));
+            }
+        }
+    }
+    for (((table, column), (target, target_column), on_delete), span) in refs {
+        let (table, target) = (resolve(table), (resolve(target), target_column));
+        let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
+            problems.push(Problem {
+                range: span,
+                message: format!(
+                    "DBML: `Ref` names table `{table}`, which no `Table` of the block declares; \
+                     no foreign key was made from it"
+                ),
+                help: format!("declare `Table {table} {{ … }}` or correct the table's name"),
+            });
+            continue;
+        };
+        let Some(c) = t.columns.iter_mut().find(|c| c.name == column) else {
+            let known: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let close = known
+                .iter()
+                .find(|k| k.starts_with(column.as_str()) || column.starts_with(*k))
+                .map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"));
+            problems.push(Problem {
+                range: span,
+                message: format!(
+                    "DBML: `Ref` names column `{table}.{column}`, which the table does not \
+                     declare; no foreign key was made from it"
+                ),
+                help: format!("correct the column's name{close}, or declare it in `Table {table}`"),
+            });
             continue;
         };
         c.foreign_key = true;
         c.references.get_or_insert(target);
+        if on_delete.is_some() {
+            c.on_delete = on_delete;
+        }
     }
-    tables
+    problems.sort_by_key(|p| p.range.start);
+    (tables, problems)
 }
 
 /// `Ref[ name]: a.x > b.y`: the many side (`>` points from many to one; `<` the other way).
 fn ref_line(text: &str) -> Option<Reference> {
     let (_, body) = text.split_once(':')?;
-    let body = body.split('[').next()?.trim();
+    let (body, settings_text) = match body.split_once('[') {
+        Some((b, s)) => (b.trim(), s.trim_end().trim_end_matches(']')),
+        None => (body.trim(), ""),
+    };
+    let on_delete = delete_action(settings_text);
     let (op_at, op) = body.char_indices().find(|&(i, c)| {
         matches!(c, '>' | '<' | '-')
             && body[..i].ends_with(|p: char| p.is_whitespace() || p.is_alphanumeric() || p == '"')
@@ -318,8 +420,8 @@ fn ref_line(text: &str) -> Option<Reference> {
     };
     let (l, r) = (split(left)?, split(right)?);
     Some(match op {
-        '<' => (r, (l.0, Some(l.1))),
-        _ => (l, (r.0, Some(r.1))),
+        '<' => (r, (l.0, Some(l.1)), on_delete),
+        _ => (l, (r.0, Some(r.1)), on_delete),
     })
 }
 
@@ -473,6 +575,50 @@ Ref: orders.coupon_id > coupons.id
         // `created_at` alone in `indexes { … }`: an index, not a key.
         assert_eq!(orders.keys[1].columns, ["created_at"]);
         assert!(orders.keys[1].index);
+    }
+
+    #[test]
+    fn aliases_and_delete_actions_of_ref_lines_are_kept() {
+        let text = "Table stations as S {\n  id int [pk]\n}\nTable bikes as B {\n  id int [pk]\n  station_id int [ref: > S.id]\n}\nTable rides {\n  bike_id int\n  end_station_id int\n  paid_by int\n}\nRef: rides.bike_id > B.id [delete: cascade, update: cascade]\nRef: S.id < rides.end_station_id [update: cascade, delete: Set  Null]\nRef: rides.paid_by > bikes.id [delete: explode]\n";
+        let tables = parse(text);
+        let bikes = &tables[1];
+        assert_eq!(
+            bikes.columns[1].references,
+            Some(("stations".into(), Some("id".into())))
+        );
+        let rides = &tables[2];
+        let (bike, end, paid) = (&rides.columns[0], &rides.columns[1], &rides.columns[2]);
+        assert_eq!(bike.references, Some(("bikes".into(), Some("id".into()))));
+        assert_eq!(bike.on_delete.as_deref(), Some("CASCADE"));
+        assert_eq!(end.references, Some(("stations".into(), Some("id".into()))));
+        assert_eq!(end.on_delete.as_deref(), Some("SET NULL"));
+        // Not an action PostgreSQL has: no clause rather than a broken one.
+        assert!(paid.foreign_key);
+        assert_eq!(paid.on_delete, None);
+    }
+
+    #[test]
+    fn refs_that_make_no_foreign_key_are_problems_at_their_line() {
+        let text = "Table a {\n  id int [pk]\n  b_id int\n}\nTable b {\n  id int [pk]\n}\nRef: a.b > b.id\nRef: c.b_id > b.id\nRef: a.(id, b_id) > b.(x, y)\nRef: a.b_id > b.id\n";
+        let (tables, problems) = parse_with_problems(text);
+        let lines: Vec<&str> = problems.iter().map(|p| &text[p.range.as_usize()]).collect();
+        assert_eq!(
+            lines,
+            [
+                "Ref: a.b > b.id",
+                "Ref: c.b_id > b.id",
+                "Ref: a.(id, b_id) > b.(x, y)"
+            ],
+            "{problems:?}"
+        );
+        assert!(problems[0].message.contains("`a.b`"), "{problems:?}");
+        assert!(problems[0].help.contains("`b_id`"), "{problems:?}");
+        assert!(problems[1].message.contains("table `c`"), "{problems:?}");
+        // The good line still makes its foreign key.
+        assert_eq!(
+            tables[0].columns[1].references,
+            Some(("b".into(), Some("id".into())))
+        );
     }
 
     #[test]

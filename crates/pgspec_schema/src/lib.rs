@@ -12,6 +12,7 @@ use pgspec_document as document;
 use pgspec_postgres as postgres;
 use pgspec_sql as sql;
 
+pub mod class_diagram;
 pub mod column_tables;
 pub mod dbml;
 pub mod drift;
@@ -63,7 +64,22 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         diagnostics: column_diagnostics,
     } = column_tables::from_document(doc);
     tables.extend(column_tables);
-    tables.extend(tables_of_blocks(doc, dbml::is_dbml_block, dbml::parse));
+    for block in doc.blocks.iter().filter(|b| dbml::is_dbml_block(b)) {
+        let (dbml_tables, problems) = dbml::parse_with_problems(&block.code);
+        for mut t in dbml_tables {
+            t.map_ranges(|r| block.source_map.range_to_document(r));
+            tables.push(t);
+        }
+        diagnostics.extend(problems.into_iter().map(|p| {
+            Diagnostic::new(
+                diagnostics::Code::ErdSyntax,
+                diagnostics::Category::Document,
+                p.message,
+                block.source_map.range_to_document(p.range),
+            )
+            .help(p.help)
+        }));
+    }
     tables.extend(tables_of_blocks(
         doc,
         plantuml::is_plantuml_block,
@@ -74,11 +90,20 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         prisma::is_prisma_block,
         prisma::parse,
     ));
+    tables.extend(tables_of_blocks(
+        doc,
+        class_diagram::is_class_diagram_block,
+        class_diagram::parse,
+    ));
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
     tables.sort_by_key(|t| match t.source {
-        SourceKind::Erd | SourceKind::Dbml | SourceKind::PlantUml | SourceKind::Prisma => {
+        SourceKind::Erd
+        | SourceKind::Dbml
+        | SourceKind::PlantUml
+        | SourceKind::Prisma
+        | SourceKind::ClassDiagram => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }

@@ -94,6 +94,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Dbml => "dbml",
         SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
+        SourceKind::ClassDiagram => "class-diagram",
         SourceKind::Prose => "prose",
     }
 }
@@ -158,6 +159,14 @@ pub fn build(
                     col_sources.push(FactSource {
                         kind: "generated",
                         line: described.first().map_or(0, |t| line(t.span.start)),
+                    });
+                } else if let Some((k, at)) = lineage.added_column(&name, &c.name) {
+                    // Added by a later `ALTER TABLE … ADD COLUMN` (a "v2 changes" section):
+                    // its line there, not the CREATE TABLE's.
+                    let s = &statements[k];
+                    col_sources.push(FactSource {
+                        kind: "sql",
+                        line: line(s.document_offset(doc, at).unwrap_or(s.range.start)),
                     });
                 } else if let Some(s) = creator.filter(|_| sql_columns.is_none()) {
                     col_sources.push(FactSource {

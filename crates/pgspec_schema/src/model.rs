@@ -78,6 +78,8 @@ pub enum SourceKind {
     PlantUml,
     /// A `model` of a Prisma schema.
     Prisma,
+    /// A class of a mermaid `classDiagram` drawn as an entity diagram (typed attributes, `PK`).
+    ClassDiagram,
 }
 
 /// A table as one source of the document describes it.

@@ -5,7 +5,10 @@
 //! Notes are prose, so the reader looks for fixed markers and takes only what follows them in a
 //! recognisable shape; anything else is left alone rather than guessed.
 
+mod unspaced;
 pub(crate) mod words;
+
+use unspaced::cjk_markers;
 
 /// What a note says about its column.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,7 +72,25 @@ pub(crate) enum Tok<'a> {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
+    c.is_alphanumeric() || c == '_' || c == '$' || is_inner_mark(c)
+}
+
+/// A combining sign inside a word that is not a letter to Unicode: the Devanagari virama and
+/// nukta (`प्राथमिक`, `डिफ़ॉल्ट`) and the other Indic signs, Thai and Lao tone marks (`ห้าม`),
+/// combining diacritics. Without it such words split in the middle.
+fn is_inner_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{0610}'..='\u{061A}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0900}'..='\u{0963}'
+        | '\u{0966}'..='\u{0DFF}'
+        | '\u{0E31}'..='\u{0E3A}'
+        | '\u{0E47}'..='\u{0E4E}'
+        | '\u{0EB1}'..='\u{0EBC}'
+        | '\u{0EC8}'..='\u{0ECD}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{200C}'..='\u{200D}')
 }
 
 /// Split a note into tokens.
@@ -294,52 +315,6 @@ fn space_scripts(text: &str) -> String {
     out
 }
 
-/// Japanese and Chinese key and nullability words, found anywhere in the note (they are not
-/// separated from the words around them).
-fn cjk_markers(text: &str) -> NoteFacts {
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let lower = squeezed.to_lowercase();
-    let has_squeezed = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    let not_null = if has_squeezed(&[
-        "必須",
-        "非空",
-        "不可为空",
-        "不能为空",
-        "不可為空",
-        "不能為空",
-        "null不可",
-        "null禁止",
-        "null不允许",
-        "不允许null",
-        "不允许为空",
-    ]) {
-        Some(true)
-    } else if has_squeezed(&[
-        "null可",
-        "null許可",
-        "null许可",
-        "可空",
-        "允许为空",
-        "允许null",
-        "允許空",
-        "可为空",
-        "可為空",
-        "任意",
-    ]) {
-        Some(false)
-    } else {
-        None
-    };
-    NoteFacts {
-        primary_key: has(&["主キー", "主键", "主鍵", "プライマリキー"]),
-        unique: has(&["ユニーク", "一意", "唯一"]) && !has(&["非唯一", "一意でない"]),
-        foreign_key: has(&["外部キー", "外键", "外鍵"]),
-        not_null,
-        ..NoteFacts::default()
-    }
-}
-
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
 pub(crate) fn prefix(text: &str, max: usize) -> &str {
     let mut end = text.len().min(max);
@@ -388,7 +363,7 @@ fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
     for i in 0..toks.len() {
         // Japanese binds the particle to the marker: `を参照`, `の外部キー`.
         let w = toks.get(i).and_then(word_lower).map(|w| {
-            ["参照", "外部キー"]
+            ["参照", "外部キー", "อ้างอิง", "คีย์นอก"]
                 .into_iter()
                 .find(|m| w.ends_with(m))
                 .map_or(w, str::to_owned)
@@ -396,8 +371,22 @@ fn references(toks: &[Tok<'_>]) -> (bool, Option<(String, Option<String>)>) {
         let (marker, next) = match (w.as_deref(), toks.get(i)) {
             (
                 Some(
-                    "fk" | "references" | "refs" | "ref" | "외래키" | "참조키" | "外部キー"
-                    | "外键" | "外鍵" | "关联" | "關聯" | "引用",
+                    "fk"
+                    | "references"
+                    | "refs"
+                    | "ref"
+                    | "외래키"
+                    | "참조키"
+                    | "外部キー"
+                    | "外键"
+                    | "外鍵"
+                    | "关联"
+                    | "關聯"
+                    | "引用"
+                    | "อ้างอิง"
+                    | "คีย์นอก"
+                    | "مرجع"
+                    | "संदर्भ",
                 ),
                 _,
             ) => (true, i + 1),
@@ -453,7 +442,8 @@ fn target_at(toks: &[Tok<'_>], mut i: usize) -> Option<(String, Option<String>)>
     let mut opened = false;
     loop {
         match toks.get(i)? {
-            Tok::Punct('→' | '⇒' | '➜' | '-' | '>' | '=' | ':') => {}
+            // `←` after a marker: right-to-left text draws the arrow towards the target.
+            Tok::Punct('→' | '⇒' | '➜' | '←' | '-' | '>' | '=' | ':') => {}
             Tok::Punct('(' | '（') => opened = true,
             Tok::Punct('：') => {}
             Tok::Word(w) if words::BEFORE_TARGET.contains(&w.to_lowercase().as_str()) => {}

@@ -28,7 +28,7 @@ mod indexes;
 mod names;
 mod references;
 
-use columns::column_definition;
+use columns::{column_definition, sql_checked_columns};
 use findings::{fragment_note, inferred_note, type_finding, untyped_finding};
 use names::*;
 use references::*;
@@ -153,6 +153,7 @@ fn source_kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Dbml => "dbml",
         SourceKind::Prisma => "prisma",
         SourceKind::PlantUml => "plantuml",
+        SourceKind::ClassDiagram => "class-diagram",
         SourceKind::Prose => "prose",
     }
 }
@@ -266,6 +267,7 @@ fn synthesize_tables(
     let creators = relation_creators(&statements);
     let sql_names = relation_sql_names(&statements);
     let types = type_creators(&statements);
+    let sql_checked = sql_checked_columns(&statements);
     let n = statements.len();
     let line = |r: TextRange| doc.line_index.line(r.start);
 
@@ -436,7 +438,8 @@ fn synthesize_tables(
                 untyped.push(c);
             }
             diagnostics.extend(type_finding(c, m.table.source, &types));
-            let mut def = column_definition(c, &types, inherited);
+            let checked = sql_checked.contains(&(bare(&m.table.name).to_string(), c.name.clone()));
+            let mut def = column_definition(c, &types, inherited, checked);
             if extension_type(c) && !c.primary_key {
                 // A type from an extension the server may lack: its own statement, so that
                 // only this column fails.
@@ -637,7 +640,8 @@ fn synthesize_tables(
         let mut own_statements = Vec::new();
         for c in &missing {
             let inherited = referenced_type(c, &merged, &statements, &creators);
-            let mut def = column_definition(c, &types, inherited);
+            let checked = sql_checked.contains(&(bare(&m.table.name).to_string(), c.name.clone()));
+            let mut def = column_definition(c, &types, inherited, checked);
             if extension_type(c) {
                 own_statements.push((*c, def));
                 continue;

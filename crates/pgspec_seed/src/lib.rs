@@ -501,7 +501,22 @@ fn fill(
                 &format!("SELECT pg_catalog.count(*) FROM {}", table.qualified()),
             )?
             .unwrap_or(0);
-            now_existing.max(0).unsigned_abs()
+            let now_existing = now_existing.max(0).unsigned_abs();
+            // Those rows are parents too: the children's foreign keys take their keys (read
+            // again, as the pools were read before any table was loaded).
+            if now_existing != before {
+                for attnums in referenced.get(&table.oid).into_iter().flatten() {
+                    let cols: Vec<usize> = attnums
+                        .iter()
+                        .filter_map(|a| table.column_index(*a))
+                        .collect();
+                    if cols.len() == attnums.len() {
+                        let rows = raw_rows(&mut app, &select_columns(table, &cols, 200_000))?;
+                        pools.insert((table.oid, attnums.clone()), rows);
+                    }
+                }
+            }
+            now_existing
         } else {
             before
         };

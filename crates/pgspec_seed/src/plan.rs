@@ -453,7 +453,17 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                         let (eq_cols, overlap_cols, predicate) =
                             expr::parse_exclusion(&k.definition, &lookup);
                         if !overlap_cols.is_empty() {
+                            // Also a set no two rows may repeat (a copy of a row overlaps it):
+                            // what `verify` proves the constraint rejects.
+                            let mut all = eq_cols.clone();
+                            all.extend(overlap_cols.iter().copied());
                             t.disjoint.extend(overlap_cols);
+                            t.uniques.push(UniqueSet {
+                                name: k.name.clone(),
+                                columns: all,
+                                predicate,
+                                primary: false,
+                            });
                         } else if !eq_cols.is_empty() {
                             t.uniques.push(UniqueSet {
                                 name: k.name.clone(),

@@ -155,6 +155,24 @@ pub fn column_ref(n: &NodeEnum) -> Option<&str> {
     }
 }
 
+/// The transition tables a `CREATE TRIGGER … REFERENCING OLD TABLE AS o NEW TABLE AS n`
+/// names (as `pg_get_triggerdef` prints a trigger): `(old, new)`.
+pub fn trigger_transition_tables(sql: &str) -> (Option<String>, Option<String>) {
+    let mut out = (None, None);
+    let Some(tree) = parse(sql) else { return out };
+    if let Some(NodeEnum::CreateTrigStmt(t)) = first(&tree) {
+        for rel in &t.transition_rels {
+            if let Some(NodeEnum::TriggerTransition(tt)) = node(rel) {
+                if tt.is_table {
+                    let slot = if tt.is_new { &mut out.1 } else { &mut out.0 };
+                    *slot = Some(tt.name.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A function call's name, lowercased, with its schema when it is written (`cron.schedule`).
 pub fn function_name(call: &pb::FuncCall) -> Vec<String> {
     names(&call.funcname)
@@ -427,6 +445,20 @@ pub fn quote_relation(relation: &pb::RangeVar) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_triggers_transition_tables_are_read_from_its_definition() {
+        assert_eq!(
+            trigger_transition_tables("CREATE TRIGGER t AFTER UPDATE ON public.p REFERENCING OLD TABLE AS before NEW TABLE AS \"Nove\" FOR EACH STATEMENT EXECUTE FUNCTION f()"),
+            (Some("before".into()), Some("Nove".into()))
+        );
+        assert_eq!(
+            trigger_transition_tables(
+                "CREATE TRIGGER t AFTER INSERT ON p FOR EACH ROW EXECUTE FUNCTION f()"
+            ),
+            (None, None)
+        );
+    }
 
     #[test]
     fn parse_counts_and_returns_the_statements() {

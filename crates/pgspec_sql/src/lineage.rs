@@ -15,6 +15,9 @@ pub struct Lineage {
     creators: HashMap<String, usize>,
     /// (final table, final column) → the column's name in the `CREATE TABLE`.
     columns: HashMap<(String, String), String>,
+    /// (final table, the column's name when added) → the `ALTER TABLE … ADD COLUMN` that added
+    /// it: its statement and the byte offset of the column's definition in it.
+    added: HashMap<(String, String), (usize, usize)>,
 }
 
 impl Lineage {
@@ -41,6 +44,17 @@ impl Lineage {
                             l.columns.insert((to.clone(), key.1), origin);
                         }
                     }
+                    let moved: Vec<_> = l
+                        .added
+                        .keys()
+                        .filter(|(t, _)| *t == from)
+                        .cloned()
+                        .collect();
+                    for key in moved {
+                        if let Some(at) = l.added.remove(&key) {
+                            l.added.insert((to.clone(), key.1), at);
+                        }
+                    }
                     continue;
                 }
                 Some(TableChange::ColumnRenamed { table, from, to }) => {
@@ -57,10 +71,18 @@ impl Lineage {
                         let name = name.to_lowercase();
                         l.creators.remove(&name);
                         l.columns.retain(|(t, _), _| *t != name);
+                        l.added.retain(|(t, _), _| *t != name);
                     }
                     continue;
                 }
                 None => {}
+            }
+            if let Some((table, columns)) = s.ast().and_then(crate::tables::added_columns_in) {
+                for (column, at) in columns {
+                    l.added
+                        .entry((table.to_lowercase(), column))
+                        .or_insert((i, at));
+                }
             }
             for o in &s.facts.creates {
                 if o.kind == ObjectKind::Relation {
@@ -88,6 +110,15 @@ impl Lineage {
         self.columns
             .get(&(table.to_owned(), column.to_owned()))
             .map_or(column, String::as_str)
+    }
+
+    /// The `ALTER TABLE … ADD COLUMN` that added column `column` (its final name) to `table`:
+    /// the statement's index and the offset of the column's definition in its text.
+    pub fn added_column(&self, table: &str, column: &str) -> Option<(usize, usize)> {
+        let original = self.original_column(table, column);
+        self.added
+            .get(&(table.to_owned(), original.to_owned()))
+            .copied()
     }
 
     /// The final names of the tables the statements created, with their creators.
@@ -118,5 +149,22 @@ mod tests {
         assert_eq!(l.creator("eski"), None);
         assert_eq!(l.original_column("musteriler", "gsm"), "tel");
         assert_eq!(l.original_column("musteriler", "id"), "id");
+    }
+
+    #[test]
+    fn a_column_an_alter_table_adds_is_found_at_its_definition_through_renames() {
+        let sql = "CREATE TABLE c (id int PRIMARY KEY);\n\
+                   ALTER TABLE c ADD COLUMN mail text, ADD COLUMN tel text;\n\
+                   ALTER TABLE c RENAME COLUMN mail TO email;\n\
+                   ALTER TABLE c RENAME TO customers;";
+        let (doc, _) = pgspec_document::read(format!("# T\n\n```sql\n{sql}\n```\n").as_bytes());
+        let (statements, _) = crate::extract(&doc);
+        let l = Lineage::of(&statements);
+        let (i, at) = l.added_column("customers", "email").expect("email added");
+        assert_eq!(i, 1);
+        assert!(statements[1].text[at..].starts_with("mail text"));
+        let (_, at) = l.added_column("customers", "tel").expect("tel added");
+        assert!(statements[1].text[at..].starts_with("tel text"));
+        assert_eq!(l.added_column("customers", "id"), None);
     }
 }

@@ -436,6 +436,72 @@ pub fn table_change_in(tree: &crate::ast::ParseTree) -> Option<TableChange> {
     }
 }
 
+/// The table and the columns an `ALTER TABLE t ADD [COLUMN] c type, …` adds, each with the
+/// byte offset of its definition in the statement text. Table unqualified, as the parser folds
+/// it.
+pub fn added_columns_in(tree: &crate::ast::ParseTree) -> Option<(String, Vec<(String, usize)>)> {
+    let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
+        return None;
+    };
+    let table = alter.relation.as_ref()?.relname.clone();
+    let columns: Vec<(String, usize)> = alter
+        .cmds
+        .iter()
+        .filter_map(|cmd| match crate::ast::node(cmd)? {
+            NodeEnum::AlterTableCmd(cmd)
+                if cmd.subtype == protobuf::AlterTableType::AtAddColumn as i32 =>
+            {
+                match cmd.def.as_deref().and_then(crate::ast::node)? {
+                    NodeEnum::ColumnDef(c) => {
+                        Some((c.colname.clone(), usize::try_from(c.location).ok()?))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    (!columns.is_empty()).then_some((table, columns))
+}
+
+/// The table and the columns of each `CHECK` an `ALTER TABLE t ADD [CONSTRAINT n] CHECK (…)`
+/// adds: `("students", ["gender"])` for `ALTER TABLE students ADD CHECK (gender IN ('M',
+/// 'F'))`. Table unqualified, as the parser folds it; columns in the order the checks name them.
+pub fn added_check_columns(tree: &crate::ast::ParseTree) -> Option<(String, Vec<String>)> {
+    let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
+        return None;
+    };
+    let table = alter.relation.as_ref()?.relname.clone();
+    let mut columns: Vec<String> = Vec::new();
+    for cmd in &alter.cmds {
+        let Some(NodeEnum::AlterTableCmd(cmd)) = crate::ast::node(cmd) else {
+            continue;
+        };
+        if cmd.subtype != protobuf::AlterTableType::AtAddConstraint as i32 {
+            continue;
+        }
+        let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(crate::ast::node) else {
+            continue;
+        };
+        if c.contype != ConstrType::ConstrCheck as i32 {
+            continue;
+        }
+        let Some(expr) = c.raw_expr.as_deref().and_then(crate::ast::node) else {
+            continue;
+        };
+        for n in crate::visit::walk(expr.to_ref()) {
+            if let crate::visit::NodeRef::ColumnRef(r) = n {
+                if let Some(name) = crate::ast::last_name(&r.fields) {
+                    if !columns.iter().any(|c| c == name) {
+                        columns.push(name.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    (!columns.is_empty()).then_some((table, columns))
+}
+
 #[cfg(test)]
 mod change_tests {
     use super::*;
@@ -463,6 +529,19 @@ mod change_tests {
             Some(TableChange::Dropped(vec!["a".into(), "b".into()]))
         );
         assert_eq!(change("ALTER INDEX i RENAME TO j"), None);
+        let checks = |sql: &str| crate::ast::parse(sql).and_then(|t| added_check_columns(&t));
+        assert_eq!(
+            checks("ALTER TABLE s.students ADD CONSTRAINT g CHECK (gender IN ('M', 'F')), ADD CHECK (born < died AND gender <> 'X')"),
+            Some(("students".into(), vec!["gender".into(), "born".into(), "died".into()]))
+        );
+        assert_eq!(checks("ALTER TABLE t ADD UNIQUE (a)"), None);
+        let added = |sql: &str| crate::ast::parse(sql).and_then(|t| added_columns_in(&t));
+        assert_eq!(
+            added("ALTER TABLE o ADD COLUMN a int, ADD b text NOT NULL, ADD CHECK (a > 0)"),
+            Some(("o".into(), vec![("a".into(), 25), ("b".into(), 36)]))
+        );
+        assert_eq!(added("ALTER TABLE o DROP COLUMN a"), None);
+        assert_eq!(checks("ALTER TABLE t ADD COLUMN a int CHECK (a > 0)"), None);
         assert_eq!(change("DROP VIEW v"), None);
     }
 }

@@ -102,9 +102,11 @@ pub fn keyed_tables(admin: &mut Client) -> Vec<Keyed> {
             keyed,
         ));
         if !keyed {
-            // `USING (true)` shares nothing on purpose: it opens the table.
+            // A SELECT policy `USING (true)` states that everyone reads every row (Supabase's
+            // "public profiles are viewable by everyone"); a FOR ALL one opens the writes too,
+            // which no design means: that stays a leak.
             if let Some(q) =
-                qual.filter(|q| (cmd == "SELECT" || cmd == "ALL") && q.trim() != "true")
+                qual.filter(|q| cmd == "SELECT" || (cmd == "ALL" && q.trim() != "true"))
             {
                 shared.push((r.schema.clone(), r.table.clone(), q));
             }

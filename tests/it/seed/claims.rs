@@ -188,6 +188,27 @@ fn verify_proves_rls_isolation_and_catches_a_leak() {
     assert_eq!(count(&server, &name, "SELECT count(*) FROM notes"), 300);
     drop_db(&server, &name);
 
+    // Everyone reads every note on purpose (a SELECT policy `USING (true)`); the writes stay
+    // each user's own: isolation holds, the other users' rows are explained.
+    let open_reads = rls_doc(
+        "CREATE POLICY notes_update_own ON notes FOR UPDATE USING (user_id = current_setting('app.current_user_id')::uuid);\nCREATE POLICY notes_read_all ON notes FOR SELECT USING (true);",
+    );
+    let (server, name, _) = up_and_seed(&open_reads, &opts);
+    let report = run_verify(&server, &name, &open_reads);
+    let rls = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Rls)
+        .expect("rls claim");
+    assert_eq!(rls.status, Status::Pass, "{rls:#?}");
+    assert!(
+        rls.evidence["as"][0]["explained_rows_visible"]
+            .as_i64()
+            .is_some_and(|n| n > 0),
+        "{rls:#?}"
+    );
+    drop_db(&server, &name);
+
     // An UPDATE policy that forgets the user lets anyone change anyone's notes.
     let leaky = rls_doc("CREATE POLICY notes_update_any ON notes FOR UPDATE USING (true);");
     let (server, name, _) = up_and_seed(&leaky, &opts);
@@ -308,4 +329,34 @@ fn a_domains_check_is_verified_by_the_domains_own_error() {
         .find(|c| c.title.contains("domain check on km"))
         .expect("the domain's check is a claim");
     assert_eq!(domain.status, Status::Pass, "{domain:#?}");
+}
+
+/// An exclusion constraint over ranges (one vehicle, no two overlapping bookings) is a claim
+/// like a unique key: a copy of a booking overlaps it and is rejected.
+#[test]
+fn verify_proves_an_exclusion_constraint_rejects_an_overlap() {
+    let text = doc("CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE vehicle (id int PRIMARY KEY);
+CREATE TABLE booking (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    vehicle_id int NOT NULL REFERENCES vehicle (id),
+    during tstzrange NOT NULL,
+    EXCLUDE USING gist (vehicle_id WITH =, during WITH &&)
+);");
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 40,
+            ..SeedOptions::default()
+        },
+    );
+    let report = run_verify(&server, &name, &text);
+    let claim = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Constraint && c.title.contains("_excl"))
+        .unwrap_or_else(|| panic!("no exclusion claim: {:#?}", report.claims));
+    assert_eq!(claim.status, Status::Pass, "{claim:#?}");
+    assert_eq!(count(&server, &name, "SELECT count(*) FROM booking"), 40);
+    drop_db(&server, &name);
 }

@@ -73,6 +73,49 @@ impl Engine<'_> {
         }))
     }
 
+    /// The new name of `column` when a document statement before `i` renamed it (in the table
+    /// `qualifier` names, through its alias, or in a table `stmt` reads), and the statement with
+    /// the new name.
+    fn renamed_earlier(
+        &self,
+        i: usize,
+        stmt: &Statement,
+        qualifier: Option<&str>,
+        column: &str,
+    ) -> Option<FixPlan> {
+        let table = qualifier.map(|q| alias_target(stmt, q).unwrap_or_else(|| q.to_owned()));
+        let reads = |t: &str| {
+            table.as_deref().map_or_else(
+                || {
+                    stmt.facts
+                        .references
+                        .iter()
+                        .any(|r| r.kind == ObjectKind::Relation && r.name == t)
+                },
+                |named| named == t,
+            )
+        };
+        let (at, to) = self.statements[..i.min(self.statements.len())]
+            .iter()
+            .rev()
+            .find_map(|s| match s.table_change()? {
+                crate::sql::tables::TableChange::ColumnRenamed { table, from, to }
+                    if from == column && reads(&table) =>
+                {
+                    Some((s.range.start, to))
+                }
+                _ => None,
+            })?;
+        let line = self.doc.line_index.line(at);
+        rewrites::renamed_column(
+            self.doc,
+            stmt,
+            column,
+            &to,
+            &format!("the name the document gave it at line {line}"),
+        )
+    }
+
     /// A column that a statement uses but no schema source declares: add it to its table, its
     /// type taken from a column of the same name elsewhere in the database, else from its name.
     fn assume_missing_column(
@@ -84,6 +127,11 @@ impl Engine<'_> {
         let Some((qualifier, column)) = missing_column(&err.message) else {
             return Ok(None);
         };
+        // A column an earlier statement renamed (`ALTER TABLE t RENAME COLUMN a TO b`): the
+        // statement still uses the old name.
+        if let Some(plan) = self.renamed_earlier(i, stmt, qualifier.as_deref(), &column) {
+            return Ok(Some(plan));
+        }
         // A name PostgreSQL knows a near match for is a typo of it, not a new column.
         if let Some(plan) = err
             .hint

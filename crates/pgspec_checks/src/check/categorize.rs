@@ -576,6 +576,24 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
             None,
         );
     }
+    // The grammar took the statement and the server refused it afterwards, without a position:
+    // no parser stopped anywhere, the message says what is wrong.
+    if err.position.is_none() && stmt.facts.parses {
+        let help = if err
+            .message
+            .contains("only WITH CHECK expression allowed for INSERT")
+        {
+            "an INSERT policy has no USING (there are no existing rows to filter): write the condition new rows must meet as `WITH CHECK (…)`".to_string()
+        } else if err.message.contains("WITH CHECK cannot be applied") {
+            "a SELECT or DELETE policy has no WITH CHECK (no new rows to check): keep the condition in `USING (…)`".to_string()
+        } else {
+            format!(
+                "PostgreSQL parses the statement but refuses it as written ({}); change what the message names",
+                err.message
+            )
+        };
+        return verdict(Category::Syntax, help, None);
+    }
     let help = if (head.starts_with("UPDATE") || head.starts_with("DELETE")) && upper == "LIMIT" {
         "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
     } else if head.starts_with("REPLACE")

@@ -173,6 +173,13 @@ pub fn plan(
         Category::Syntax if err.message.contains("WITH CHECK cannot be applied") => {
             rewrites::drop_meaningless_with_check(doc, stmt)
         }
+        Category::Syntax
+            if err
+                .message
+                .contains("only WITH CHECK expression allowed for INSERT") =>
+        {
+            rewrites::insert_policy_using(doc, stmt)
+        }
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
         Category::Syntax => rewrites::unsupported_if_not_exists(doc, stmt, err)
             .or_else(|| rewrites::detach_partition_syntax(doc, stmt, &context.partitioned_tables))

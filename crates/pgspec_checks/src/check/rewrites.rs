@@ -383,6 +383,36 @@ pub(super) fn drop_meaningless_with_check(doc: &Document, stmt: &Statement) -> O
     ))
 }
 
+/// `CREATE POLICY … FOR INSERT USING (cond)`: an INSERT policy has only WITH CHECK (the
+/// condition new rows must meet), so `USING` becomes `WITH CHECK`; when the policy has a WITH
+/// CHECK as well, the USING clause never applied and goes.
+pub(super) fn insert_policy_using(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let Some(NodeEnum::CreatePolicyStmt(policy)) = stmt.first_node() else {
+        return None;
+    };
+    if policy.cmd_name != "insert" || policy.qual.is_none() {
+        return None;
+    }
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    let at = *word_positions(&lower, "using").first()?;
+    let (title, edit) = if policy.with_check.is_some() {
+        let open = at + lower[at..].find('(')?;
+        let close = matching_paren(&masked, open)?;
+        let from = lower[..at].trim_end().len();
+        (
+            "remove the USING clause — an INSERT policy checks new rows with WITH CHECK only, so USING never applied".to_string(),
+            (from..close + 1, String::new()),
+        )
+    } else {
+        (
+            "write WITH CHECK for USING — an INSERT policy checks the new rows with WITH CHECK (there are no existing rows to filter)".to_string(),
+            (at..at + "using".len(), "WITH CHECK".to_string()),
+        )
+    };
+    Some(edit_plan(doc, stmt, title, Applicability::Safe, vec![edit]))
+}
+
 /// pg_stat_* views: `tablename` → `relname`, `indexname` → `indexrelname` (the names of
 /// pg_tables / pg_indexes, not of the statistics views).
 pub(super) fn stat_view_columns(

@@ -59,6 +59,21 @@ const SECTION_MARKER: &str = "-- pgspec:section ";
 /// The advice for a `vector(n)` column when the server has no pgvector.
 pub const VECTOR_FALLBACK: &str = "pgvector's `vector` type is not installed on this server and cannot be shimmed; to apply the rest of the schema, declare the column as `real[]` (same values, no vector operators or HNSW/IVFFlat indexes), or install pgvector (`apt-get install postgresql-<major>-pgvector`)";
 
+/// Whether the shim is in `catalog`'s database: its schema `auth`, commented as the shim's.
+pub fn shim_in(catalog: &crate::postgres::catalog::Catalog) -> bool {
+    catalog.schemas.iter().any(|s| {
+        s.name == "auth"
+            && s.comment
+                .as_deref()
+                .is_some_and(|c| c.starts_with("pgspec shim for Supabase:"))
+    })
+}
+
+/// Roles that Supabase gives BYPASSRLS and the shim does not (a privilege pgspec does not hand
+/// out): on Supabase no policy stops them, so a finding about what policies deny them is not
+/// about the system the document describes.
+pub const BYPASSES_RLS: &[&str] = &["service_role"];
+
 /// The whole shim as one SQL script (valid for psql too).
 pub fn shim_sql() -> &'static str {
     SHIM_SQL

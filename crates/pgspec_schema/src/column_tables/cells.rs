@@ -132,11 +132,16 @@ pub(super) fn header_role(cell: &str) -> Role {
         | "字段" | "字段名称" | "列名称" | "欄位" | "欄位名稱" | "欄位名" | "栏位" | "栏位名"
         | "column名"
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
-        | "columna" | "nombre de columna" | "nombre de la columna" | "coluna" | "nome da coluna" | "colonne" | "nom de colonne" | "nom de la colonne" | "spalte" | "spaltenname" | "colonna" | "nome colonna" | "nome della colonna" | "колонка" | "столбец" | "имя столбца" | "имя колонки" | "kolom" | "kolomnaam" | "cột" | "tên cột" | "sütun" | "sütun adı" | "kolumna" | "nazwa kolumny" => Role::Name(true),
+        | "columna" | "nombre de columna" | "nombre de la columna" | "coluna" | "nome da coluna" | "colonne" | "nom de colonne" | "nom de la colonne" | "spalte" | "spaltenname" | "colonna" | "nome colonna" | "nome della colonna" | "колонка" | "столбец" | "имя столбца" | "имя колонки" | "kolom" | "kolomnaam" | "cột" | "tên cột" | "sütun" | "sütun adı" | "kolumna" | "nazwa kolumny"
+        // Swedish, Danish, Norwegian, Arabic, Hindi, Thai
+        | "kolumn" | "kolumnnamn" | "kolonne" | "kolonnenavn" | "kolonnavn" | "العمود" | "اسم العمود"
+        | "عمود" | "कॉलम" | "कॉलम नाम" | "कॉलम का नाम" | "स्तंभ" | "คอลัมน์" | "ชื่อคอลัมน์" => Role::Name(true),
         "name" | "field" | "field name" | "fields" | "attribute" | "이름" | "필드" | "속성"
         | "名前" | "項目名" | "項目" | "名称" | "名稱" | "属性"
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
-        | "nombre" | "campo" | "nome" | "nom" | "champ" | "feld" | "feldname" | "имя" | "название" | "поле" | "naam" | "veld" | "tên" | "alan" | "nazwa" | "pole" => Role::Name(false),
+        | "nombre" | "campo" | "nome" | "nom" | "champ" | "feld" | "feldname" | "имя" | "название" | "поле" | "naam" | "veld" | "tên" | "alan" | "nazwa" | "pole" | "namn" | "fält" | "navn" | "felt"
+        | "الاسم" | "الحقل" | "اسم الحقل" | "नाम" | "फ़ील्ड" | "फील्ड" | "फ़ील्ड नाम" | "ชื่อ" | "ฟิลด์"
+        | "ชื่อฟิลด์" => Role::Name(false),
         "type" | "data type" | "datatype" | "data_type" | "sql type" | "pg type" | "型/型名"
         | "型名" | "データ型名"
         | "postgres type" | "postgresql type" | "column type" | "type (length)" | "타입"
@@ -147,7 +152,10 @@ pub(super) fn header_role(cell: &str) -> Role {
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
         | "tipo" | "tipo de dato" | "tipo de datos" | "tipo de dado" | "tipo de dados" | "type de données" | "type de donnée" | "typ" | "datentyp" | "tipo di dato" | "tipo dati" | "тип" | "тип данных" | "gegevenstype" | "kiểu" | "kiểu dữ liệu" | "tür" | "veri tipi" | "veri türü" | "typ danych"
         // Indonesian (Malay)
-        | "tipe" | "tipe data" | "jenis data" => Role::Type,
+        | "tipe" | "tipe data" | "jenis data"
+        // Swedish, Danish, Norwegian, Arabic, Hindi, Thai
+        | "datatyp" | "النوع" | "نوع البيانات" | "نوع" | "प्रकार" | "डेटा प्रकार"
+        | "डेटा टाइप" | "ประเภท" | "ชนิด" | "ชนิดข้อมูล" | "ประเภทข้อมูล" => Role::Type,
         "notes" | "note" | "description" | "desc" | "constraints" | "constraint" | "comment"
         | "comments" | "remarks" | "remark" | "details" | "detail" | "options" | "modifiers"
         | "properties" | "extra" | "설명" | "비고" | "제약" | "제약조건" | "제약 조건" | "참고"
@@ -159,15 +167,22 @@ pub(super) fn header_role(cell: &str) -> Role {
         // Spanish, Portuguese, French, German, Italian, Russian, Dutch, Vietnamese, Turkish, Polish
         | "descripción" | "descripcion" | "restricciones" | "restricción" | "notas" | "observaciones" | "comentario" | "comentarios" | "descrição" | "descricao" | "restrições" | "observações" | "contraintes" | "contrainte" | "remarques" | "commentaire" | "commentaires" | "beschreibung" | "bemerkung" | "bemerkungen" | "einschränkungen" | "hinweis" | "hinweise" | "descrizione" | "vincoli" | "vincolo" | "описание" | "ограничения" | "примечание" | "примечания" | "комментарий" | "beschrijving" | "omschrijving" | "opmerking" | "opmerkingen" | "mô tả" | "ghi chú" | "ràng buộc" | "açıklama" | "kısıtlar" | "opis" | "ograniczenia" | "uwagi"
         // Indonesian (Malay)
-        | "keterangan" | "deskripsi" | "catatan" | "batasan" => Role::Notes,
+        | "keterangan" | "deskripsi" | "catatan" | "batasan"
+        // Swedish, Danish, Norwegian, Arabic, Hindi, Thai
+        | "beskrivning" | "anmärkning" | "kommentar" | "villkor" | "begränsningar" | "beskrivelse"
+        | "bemærkning" | "merknad" | "begrænsninger" | "begrensninger" | "الوصف" | "القيود"
+        | "ملاحظات" | "ملاحظة" | "الشرح" | "विवरण" | "टिप्पणी" | "बाधाएँ" | "बाधाएं" | "नोट"
+        | "คำอธิบาย" | "หมายเหตุ" | "ข้อจำกัด" | "รายละเอียด" => Role::Notes,
         "key" | "keys" | "pk/fk" | "key type" | "키" | "pk/fk/uk" | "キー" | "键" | "鍵" | "clave"
         | "chave" | "clé" | "schlüssel" | "chiave" | "ключ" | "sleutel" | "khóa" | "anahtar"
-        | "klucz" | "kunci" => {
+        | "klucz" | "kunci" | "nyckel" | "nøgle" | "nøkkel" | "المفتاح" | "مفتاح" | "कुंजी"
+        | "คีย์" => {
             Role::Key
         }
         "pk" | "主キー" | "主キー(pk)" | "主キー（pk）" | "主键" | "主鍵" | "기본키" | "pk 여부"
         | "pk여부" | "primary key" | "clave primaria" | "chave primária" | "clé primaire"
-        | "primärschlüssel" | "chiave primaria" | "первичный ключ" | "kunci utama" => Role::PrimaryKey,
+        | "primärschlüssel" | "chiave primaria" | "первичный ключ" | "kunci utama" | "primärnyckel"
+        | "primærnøgle" | "primærnøkkel" | "مفتاح أساسي" | "प्राथमिक कुंजी" | "คีย์หลัก" => Role::PrimaryKey,
         "length" | "size" | "len" | "長さ" | "桁数" | "長さ/桁数" | "桁" | "길이" | "크기"
         | "사이즈" | "长度" | "長度" | "longitud" | "tamaño" | "comprimento" | "tamanho"
         | "longueur" | "taille" | "länge" | "lunghezza" | "длина" | "размер" => Role::Length,
@@ -175,32 +190,38 @@ pub(super) fn header_role(cell: &str) -> Role {
         "nullable" | "null" | "null 허용" | "null여부" | "null 여부" | "null 허용 여부"
         | "허용" | "null許可" | "null許容" | "null可" | "null许可" | "允许空" | "允许为空" | "是否为空"
         | "可空" | "允許空值" | "允许null" | "nulo" | "nulable" | "anulable" | "acepta nulos"
-        | "nullbar" | "nulo?" | "boleh kosong" | "boleh null" => Role::Nullable,
+        | "nullbar" | "nulo?" | "boleh kosong" | "boleh null" | "يقبل null" | "يقبل القيم الفارغة"
+        | "null مسموح" | "null की अनुमति" | "ว่างได้" => Role::Nullable,
         "not null" | "required" | "필수" | "nn" | "필수 여부" | "필수여부" | "必須" | "非空"
         | "是否必填" | "必填" | "not null制約" | "obligatorio" | "requerido" | "obrigatório"
         | "obligatoire" | "pflicht" | "pflichtfeld" | "obbligatorio" | "обязательное"
-        | "обязательный" | "verplicht" | "bắt buộc" | "zorunlu" | "wymagane" | "wajib" | "wajib diisi" => Role::NotNull,
+        | "обязательный" | "verplicht" | "bắt buộc" | "zorunlu" | "wymagane" | "wajib" | "wajib diisi" | "obligatorisk" | "påkrævet" | "مطلوب" | "إلزامي"
+        | "अनिवार्य" | "आवश्यक" | "จำเป็น" => Role::NotNull,
         "default" | "default value" | "기본값" | "디폴트" | "デフォルト" | "デフォルト値" | "初期値"
         | "默认值" | "默认" | "默認值" | "預設值" | "缺省值" | "por defecto" | "valor por defecto"
         | "predeterminado" | "valor predeterminado" | "padrão" | "valor padrão" | "défaut"
         | "valeur par défaut" | "standardwert" | "vorgabe" | "predefinito"
         | "valore predefinito" | "по умолчанию" | "значение по умолчанию" | "standaard"
         | "mặc định" | "varsayılan" | "domyślna" | "wartość domyślna" | "nilai bawaan"
-        | "nilai default" | "bawaan" => Role::Default,
+        | "nilai default" | "bawaan" | "standardvärde" | "standardværdi" | "standardverdi"
+        | "القيمة الافتراضية" | "افتراضي" | "डिफ़ॉल्ट" | "डिफ़ॉल्ट मान" | "ค่าเริ่มต้น" => Role::Default,
         "references" | "reference" | "fk" | "foreign key" | "참조" | "ref" | "fk 참조" | "参照"
         | "参照先" | "外部キー" | "外键" | "外鍵" | "关联" | "關聯" | "referencia" | "referencias"
         | "referência" | "référence" | "referenz" | "fremdschlüssel" | "riferimento" | "ссылка"
         | "внешний ключ" | "clave foránea" | "chave estrangeira" | "clé étrangère" | "referensi"
-        | "kunci asing" => {
+        | "kunci asing" | "främmande nyckel" | "fremmednøgle" | "fremmednøkkel" | "مرجع"
+        | "مفتاح أجنبي" | "संदर्भ" | "विदेशी कुंजी" | "อ้างอิง" | "คีย์นอก" => {
             Role::References
         }
         "unique" | "uk" | "유니크" | "고유" | "ユニーク" | "一意" | "唯一" | "único" | "unico"
-        | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" | "unik" => Role::Unique,
+        | "eindeutig" | "univoco" | "уникальный" | "uniek" | "benzersiz" | "unik" | "فريد"
+        | "अद्वितीय" | "ไม่ซ้ำ" => Role::Unique,
         "table" | "table name" | "table_name" | "tablename" | "테이블" | "테이블명"
         | "テーブル" | "テーブル名" | "表名" | "数据表" | "表名称" | "資料表" | "tabla"
         | "nombre de tabla" | "tabela" | "nome da tabela" | "tableau" | "nom de table"
         | "tabelle" | "tabellenname" | "tabella" | "таблица" | "имя таблицы" | "tabel"
-        | "tablo" | "bảng" | "nama tabel" => Role::Table,
+        | "tablo" | "bảng" | "nama tabel" | "tabell" | "tabellnamn" | "tabelnavn" | "tabellnavn"
+        | "الجدول" | "اسم الجدول" | "तालिका" | "टेबल" | "ตาราง" | "ชื่อตาราง" => Role::Table,
         "index" | "index name" | "index_name" | "indexes" | "indices" | "인덱스" | "인덱스명"
         | "인덱스 이름" | "인덱스이름" | "インデックス" | "インデックス名" | "索引" | "索引名"
         | "索引名称" | "索引名稱" | "índice" | "nombre del índice" | "nombre de índice"

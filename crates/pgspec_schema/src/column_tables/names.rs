@@ -60,6 +60,11 @@ const TABLE_PREFIXES: &[&str] = &[
     "tablo:",
     "bảng:",
     "таблица:",
+    "tabell:",
+    "جدول:",
+    "तालिका:",
+    "टेबल:",
+    "ตาราง:",
 ];
 
 /// The length of a [`TABLE_PREFIXES`] word and its colon (ASCII or full-width) at the start
@@ -101,6 +106,11 @@ const TABLE_WORDS_BEFORE_QUOTED_NAME: &[&str] = &[
     "tablo",
     "bảng",
     "таблица",
+    "tabell",
+    "جدول",
+    "तालिका",
+    "टेबल",
+    "ตาราง",
 ];
 
 /// The length of a [`TABLE_WORDS_BEFORE_QUOTED_NAME`] word and the spaces after it, when a

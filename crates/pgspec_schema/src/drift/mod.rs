@@ -40,6 +40,7 @@ fn what(kind: SourceKind) -> &'static str {
         SourceKind::Dbml => "DBML table",
         SourceKind::Prisma => "Prisma model",
         SourceKind::PlantUml => "PlantUML entity",
+        SourceKind::ClassDiagram => "class diagram",
         SourceKind::Prose => "column list",
     }
 }

@@ -285,6 +285,18 @@ impl<'a> SqlSpans<'a> {
         let column = if in_create(original) {
             original
         } else {
+            // Added by a later `ALTER TABLE … ADD COLUMN`: its definition there.
+            if let Some((k, at)) = self.lineage.added_column(table, column) {
+                let alter = &self.statements[k];
+                let name = self.lineage.original_column(table, column);
+                let range = alter.document_range(self.doc, at, name.len());
+                if alter.is_written()
+                    && self.doc.text.get(range.as_usize()).map(str::to_lowercase)
+                        == Some(name.to_owned())
+                {
+                    return Some(range);
+                }
+            }
             column
         };
         let at = created

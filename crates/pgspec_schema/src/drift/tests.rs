@@ -190,3 +190,47 @@ CREATE TABLE bookings (id bigint PRIMARY KEY, client_id bigint);
         )]
     );
 }
+
+#[test]
+fn a_column_an_alter_table_adds_is_found_at_its_definition() {
+    let text = "```mermaid
+erDiagram
+    A {
+        int id PK
+    }
+```
+
+```sql
+CREATE TABLE a (id int PRIMARY KEY);
+ALTER TABLE a ADD COLUMN later text;
+```
+";
+    let (doc, _) = crate::document::read(text.as_bytes());
+    let (statements, _) = crate::sql::extract(&doc);
+    let (schema, _) = super::super::from_document(&doc);
+    let mut catalog = SqlSide::from_statements(&statements);
+    if !catalog.tables["a"]
+        .columns
+        .iter()
+        .any(|c| c.name == "later")
+    {
+        // Without a server the SQL side is the CREATE TABLE texts: the column as a live
+        // catalog has it.
+        let mut later = catalog.tables["a"].columns[0].clone();
+        later.name = "later".into();
+        later.pg_type = "text".into();
+        catalog.tables.get_mut("a").expect("a").columns.push(later);
+    }
+    let found: Vec<(Code, String)> = drift(
+        &doc,
+        &schema,
+        &Synthesis::default(),
+        &statements,
+        &catalog,
+        None,
+    )
+    .iter()
+    .map(|d| (d.code, doc.text[d.primary.range.as_usize()].to_string()))
+    .collect();
+    assert_eq!(found, [(Code::ColumnNotInErd, "later".into())]);
+}

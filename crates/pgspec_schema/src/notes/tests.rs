@@ -268,3 +268,22 @@ fn the_delete_action_of_a_reference() {
     assert_eq!(action("FK → users.id"), None);
     assert_eq!(action("deleted on delete of the user"), None);
 }
+
+#[test]
+fn reference_words_between_marker_and_target_are_not_the_target() {
+    for note in [
+        "مفتاح أجنبي يشير إلى teachers.id",
+        "कुंजी संदर्भ teachers.id",
+        "FK อ้างอิง teachers.id",
+        "främmande nyckel, refererar till teachers.id",
+    ] {
+        assert_eq!(
+            parse_notes(note).references,
+            refs("teachers", Some("id")),
+            "{note}"
+        );
+    }
+    // A Devanagari word with a virama is one word, not three.
+    let toks = tokens("प्राथमिक कुंजी");
+    assert_eq!(toks.len(), 2, "{toks:?}");
+}

@@ -1,7 +1,8 @@
 //! The words notes use for keys, nullability and defaults, in the languages whose column-table
 //! headers pgspec reads: English and Korean (the first ones), then German, French, Spanish,
-//! Portuguese, Italian, Dutch, Polish, Russian, Turkish, Vietnamese and Indonesian (Malay). Japanese and Chinese
-//! markers are found inside words instead (see `cjk_markers`).
+//! Portuguese, Italian, Dutch, Polish, Russian, Turkish, Vietnamese and Indonesian (Malay),
+//! Swedish, Danish, Norwegian, Arabic and Hindi. Japanese, Chinese and Thai markers are found
+//! inside words instead (see `cjk_markers`): those languages write words without spaces.
 //!
 //! Each phrase is a sequence of lowercased words as [`super::tokens`] splits them.
 
@@ -31,6 +32,15 @@ pub(crate) const PRIMARY_KEY: &[&[&str]] = &[
     &["khóa", "chính"],
     &["kunci", "utama"],
     &["kunci", "primer"],
+    &["primärnyckel"],
+    &["primærnøgle"],
+    &["primærnøkkel"],
+    &["مفتاح", "أساسي"],
+    &["مفتاح", "رئيسي"],
+    &["المفتاح", "الأساسي"],
+    &["المفتاح", "الرئيسي"],
+    &["प्राथमिक", "कुंजी"],
+    &["प्राइमरी", "की"],
 ];
 
 /// A foreign key or a reference: the referenced table (or `table.column`) follows.
@@ -65,6 +75,20 @@ pub(crate) const FOREIGN_KEY: &[&[&str]] = &[
     &["kunci", "asing"],
     &["merujuk", "ke"],
     &["mengacu", "ke"],
+    &["främmande", "nyckel"],
+    &["främmandenyckel"],
+    &["refererar", "till"],
+    &["fremmednøgle"],
+    &["fremmednøkkel"],
+    &["refererer", "til"],
+    &["مفتاح", "أجنبي"],
+    &["مفتاح", "خارجي"],
+    &["المفتاح", "الأجنبي"],
+    &["المفتاح", "الخارجي"],
+    &["يشير", "إلى"],
+    &["يرتبط", "بـ"],
+    &["विदेशी", "कुंजी"],
+    &["फॉरेन", "की"],
 ];
 
 /// Words between a reference marker and its target (`FK auf lager.id`, `référence vers
@@ -97,6 +121,17 @@ pub(crate) const BEFORE_TARGET: &[&str] = &[
     "таблицу",
     "ke",
     "tabel",
+    "till",
+    "til",
+    "refererar",
+    "refererer",
+    "إلى",
+    "الجدول",
+    "يشير",
+    "مرجع",
+    "संदर्भ",
+    "อ้างอิง",
+    "ตาราง",
 ];
 
 /// Unique.
@@ -126,10 +161,31 @@ pub(crate) const UNIQUE: &[&str] = &[
     "уникально",
     "benzersiz",
     "unik",
+    "unikt",
+    "unikke",
+    "فريد",
+    "فريدة",
+    "فريدًا",
+    "अद्वितीय",
+    "यूनिक",
 ];
 
 /// A word before [`UNIQUE`] that negates it (`not unique`, `nicht eindeutig`, `не уникальный`).
-pub(crate) const NEGATION: &[&str] = &["not", "non", "nicht", "no", "não", "niet", "nie", "не"];
+pub(crate) const NEGATION: &[&str] = &[
+    "not",
+    "non",
+    "nicht",
+    "no",
+    "não",
+    "niet",
+    "nie",
+    "не",
+    "inte",
+    "ikke",
+    "غير",
+    "ليس",
+    "नहीं",
+];
 
 /// NOT NULL.
 pub(crate) const NOT_NULL: &[&[&str]] = &[
@@ -183,6 +239,21 @@ pub(crate) const NOT_NULL: &[&[&str]] = &[
     &["wajib", "diisi"],
     &["tidak", "boleh", "kosong"],
     &["tidak", "boleh", "null"],
+    &["obligatorisk"],
+    &["krävs"],
+    &["inte", "null"],
+    &["ej", "null"],
+    &["påkrævet"],
+    &["ikke", "null"],
+    &["غير", "فارغ"],
+    &["غير", "فارغة"],
+    &["لا", "يقبل", "null"],
+    &["إلزامي"],
+    &["إجباري"],
+    &["مطلوب"],
+    &["अनिवार्य"],
+    &["आवश्यक"],
+    &["नॉट", "नल"],
 ];
 
 /// Nullable (checked after [`NOT_NULL`]; a bare `NULL` counts too).
@@ -205,6 +276,13 @@ pub(crate) const NULLABLE: &[&str] = &[
     "необязательное",
     "необязательный",
     "opsional",
+    "valfri",
+    "valfritt",
+    "valgfri",
+    "valgfrit",
+    "اختياري",
+    "اختيارية",
+    "वैकल्पिक",
 ];
 
 /// What a default value follows, longest first (the first marker found wins). The value may
@@ -244,6 +322,16 @@ pub(crate) const DEFAULT: &[&str] = &[
     "nilai bawaan",
     "nilai default",
     "bawaan",
+    "standardvärde",
+    "standardværdi",
+    "standardverdi",
+    "القيمة الافتراضية",
+    "افتراضيًا",
+    "افتراضي",
+    "डिफ़ॉल्ट मान",
+    "डिफ़ॉल्ट",
+    "डिफॉल्ट",
+    "ค่าเริ่มต้น",
 ];
 
 /// Words that mean "default" only as a label, with `:` or `=` after them (`Standard: 0`,
@@ -289,6 +377,15 @@ pub(crate) const LIST_JOINERS: &[&str] = &[
     "và",
     "atau",
     "dan",
+    "eller",
+    "och",
+    "og",
+    "أو",
+    "و",
+    "या",
+    "और",
+    "หรือ",
+    "และ",
 ];
 
 /// Numbered by the database: MySQL's `auto_increment` (the `Extra` cell of `DESCRIBE`), an
@@ -332,10 +429,30 @@ pub(crate) const YES: &[&str] = &[
     "vrai",
     "verdadero",
     "verdadeiro",
+    "نعم",
+    "हाँ",
+    "हां",
+    "ใช่",
 ];
 
 /// See [`YES`].
 pub(crate) const NO: &[&str] = &[
-    "nein", "non", "não", "nao", "нет", "nie", "hayır", "hayir", "nee", "không", "falsch", "faux",
-    "falso", "tidak",
+    "nein",
+    "non",
+    "não",
+    "nao",
+    "нет",
+    "nie",
+    "hayır",
+    "hayir",
+    "nee",
+    "không",
+    "falsch",
+    "faux",
+    "falso",
+    "tidak",
+    "nej",
+    "لا",
+    "नहीं",
+    "ไม่",
 ];

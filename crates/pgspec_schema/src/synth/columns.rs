@@ -1,8 +1,9 @@
 //! One generated column as SQL: its type, keys, default and enumerated values.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::sql::quote::quote_literal as literal;
+use crate::sql::Statement;
 
 use super::super::model::DocColumn;
 use super::{is_enum_word, quote_part};
@@ -10,10 +11,14 @@ use super::{is_enum_word, quote_part};
 /// `name type [NOT NULL] [UNIQUE] [DEFAULT …] [CHECK (…)] [CHECK (… IN (…))]` for a column
 /// description.
 /// Unknown types become `text` (said in a comment), a type the SQL creates is used as is.
+/// `checked_in_sql`: a statement of the document adds a CHECK on the column
+/// ([`sql_checked_columns`]), which says what the values may be; the values listed in the
+/// description then make no second CHECK of their own.
 pub(super) fn column_definition(
     c: &DocColumn,
     types: &HashMap<String, usize>,
     inherited: Option<String>,
+    checked_in_sql: bool,
 ) -> String {
     let raw = c.raw_type.trim();
     let (ty, comment) = match &c.pg_type {
@@ -44,7 +49,7 @@ pub(super) fn column_definition(
     for check in &c.checks {
         def.push_str(&format!(" CHECK ({check})"));
     }
-    if textual && c.enum_values.len() >= 2 && c.checks.is_empty() {
+    if textual && c.enum_values.len() >= 2 && c.checks.is_empty() && !checked_in_sql {
         let values: Vec<String> = c.enum_values.iter().map(|v| literal(v)).collect();
         def.push_str(&format!(
             " CHECK ({} IN ({}))",
@@ -58,6 +63,16 @@ pub(super) fn column_definition(
         def.push_str(&format!(" /* {comment} */"));
     }
     def
+}
+
+/// (table, column) of every column a statement of the document gives a CHECK with `ALTER
+/// TABLE … ADD CHECK (…)`; the table unqualified, as the parser folds it.
+pub(super) fn sql_checked_columns(statements: &[Statement]) -> HashSet<(String, String)> {
+    statements
+        .iter()
+        .filter_map(|s| crate::sql::tables::added_check_columns(s.ast()?))
+        .flat_map(|(table, columns)| columns.into_iter().map(move |c| (table.clone(), c)))
+        .collect()
 }
 
 /// A default as SQL: literals, `true`/`false`/`null`, and function calls are kept; other

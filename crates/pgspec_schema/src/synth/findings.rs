@@ -148,6 +148,7 @@ pub(super) fn fragment_note(
         SourceKind::Dbml => "DBML table",
         SourceKind::Prisma => "Prisma model",
         SourceKind::PlantUml => "PlantUML entity",
+        SourceKind::ClassDiagram => "class diagram",
         SourceKind::Prose => "column list",
     };
     let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();

@@ -266,3 +266,31 @@ erDiagram
     assert!(texts[0].contains("email text NOT NULL,"), "{}", texts[0]);
     assert!(texts[0].contains("note text"), "{}", texts[0]);
 }
+
+#[test]
+fn listed_values_make_no_second_check_when_the_sql_adds_one() {
+    let (_, out, _, _) = run("# School
+
+### students
+| Column | Type | Notes |
+| --- | --- | --- |
+| id | bigint | PK |
+| gender | char(1) | `M` or `F` |
+| level | text | `low` or `high` |
+
+```sql
+ALTER TABLE students ADD CONSTRAINT students_gender_ck CHECK (gender IN ('M', 'F'));
+```
+");
+    let create = out
+        .iter()
+        .find(|s| s.text.starts_with("CREATE TABLE students"))
+        .expect("generated table");
+    // The document's own CHECK covers `gender`; `level` keeps the one its values make.
+    assert!(!create.text.contains("gender IN"), "{}", create.text);
+    assert!(
+        create.text.contains("level IN ('low', 'high')"),
+        "{}",
+        create.text
+    );
+}

@@ -414,3 +414,23 @@ fn an_empty_array_is_written_as_a_literal_its_column_types() {
     );
     assert_eq!(plan.fix.applicability, Applicability::Safe);
 }
+
+#[test]
+fn an_insert_policys_using_becomes_with_check_or_goes() {
+    let (doc, s) = stmt("create policy \"book\" on public.bookings\n  for insert to authenticated\n  using (customer_id = (select auth.uid()));");
+    assert_eq!(
+        fixed(insert_policy_using(&doc, &s)),
+        "create policy \"book\" on public.bookings\n  for insert to authenticated\n  WITH CHECK (customer_id = (select auth.uid()));"
+    );
+    let (doc, s) =
+        stmt("CREATE POLICY p ON t FOR INSERT USING (a > (1)) WITH CHECK (owner = current_user);");
+    assert_eq!(
+        fixed(insert_policy_using(&doc, &s)),
+        "CREATE POLICY p ON t FOR INSERT WITH CHECK (owner = current_user);"
+    );
+    // Another command, or no USING: not this fix.
+    let (doc, s) = stmt("CREATE POLICY p ON t FOR UPDATE USING (a > 1);");
+    assert!(insert_policy_using(&doc, &s).is_none());
+    let (doc, s) = stmt("CREATE POLICY p ON t FOR INSERT WITH CHECK (a > 1);");
+    assert!(insert_policy_using(&doc, &s).is_none());
+}

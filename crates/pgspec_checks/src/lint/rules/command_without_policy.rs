@@ -18,10 +18,15 @@ pub(super) fn run(ctx: &mut Context<'_>) {
     // Table privileges on tables with row level security, granted to roles other than the
     // owner.
     let catalog = ctx.catalog;
+    // On Supabase `service_role` bypasses row level security: it is not denied anything.
+    let supabase = crate::platform::supabase::shim_in(catalog);
     let grants: Vec<&Privilege> = catalog
         .privileges
         .iter()
         .filter(|p| p.column.is_none() && !p.to_owner && p.grantee != "PUBLIC")
+        .filter(|p| {
+            !(supabase && crate::platform::supabase::BYPASSES_RLS.contains(&p.grantee.as_str()))
+        })
         .filter(|p| {
             catalog
                 .table_by_oid(p.relation_oid)

@@ -7,12 +7,13 @@ use super::Context;
 use crate::diagnostics::Severity;
 use crate::lint::{diagnostic, find_word, Rule};
 use crate::postgres::catalog::Catalog;
+use crate::postgres::plpgsql_check::Target;
 use crate::text::TextRange;
 
 /// The functions plpgsql_check should see: every PL/pgSQL function of the catalog with the
 /// relation to check it against (a trigger function: a table one of its triggers is on; 0 for
 /// other functions; a trigger function without a trigger is not checked).
-pub(crate) fn targets(catalog: &Catalog) -> Vec<(u32, u32)> {
+pub(crate) fn targets(catalog: &Catalog) -> Vec<Target> {
     catalog
         .functions
         .iter()
@@ -23,9 +24,22 @@ pub(crate) fn targets(catalog: &Catalog) -> Vec<(u32, u32)> {
                     .triggers
                     .iter()
                     .find(|t| t.function_oid == f.oid)
-                    .map(|t| (f.oid, t.table_oid))
+                    .map(|t| {
+                        // `REFERENCING NEW TABLE AS nove`: the body reads `nove` like a table.
+                        let (old_table, new_table) =
+                            crate::sql::ast::trigger_transition_tables(&t.definition);
+                        Target {
+                            function: f.oid,
+                            relid: t.table_oid,
+                            old_table,
+                            new_table,
+                        }
+                    })
             } else {
-                Some((f.oid, 0))
+                Some(Target {
+                    function: f.oid,
+                    ..Target::default()
+                })
             }
         })
         .collect()
