@@ -17,6 +17,7 @@ use pgspec_sql as sql;
 pub mod bounded;
 mod cycles;
 pub mod expr;
+mod forced;
 pub mod gen;
 pub mod load;
 pub mod names;
@@ -41,6 +42,7 @@ pub use progress::{NoProgress, PlannedTable, Progress, SeedProgress};
 
 use bounded::{statement_bound, DocumentConnection};
 use cycles::plan_order;
+use forced::{reforce, unforce};
 use gen::{Generator, KeyPools};
 use plan::{quote_ident, Plan, Table};
 use values::Value;
@@ -189,47 +191,6 @@ fn locate_constraint(statements: &[Statement], table: &Table, constraint: &str) 
         .iter()
         .find(|s| s.text.contains(constraint))
         .map_or_else(|| locate_table(statements, table), |s| s.range)
-}
-
-/// Lift FORCE ROW LEVEL SECURITY from `table` for its load (a lock it cannot get within a few
-/// seconds leaves it as it is: the load then reports what the policies refuse).
-fn unforce(admin: &mut crate::postgres::client::Client, table: &Table) {
-    let _ = admin.batch_execute(&format!(
-        "SET lock_timeout = '5s'; ALTER TABLE {} NO FORCE ROW LEVEL SECURITY; RESET lock_timeout",
-        table.qualified()
-    ));
-    let _ = admin.batch_execute("RESET lock_timeout");
-}
-
-/// Put FORCE ROW LEVEL SECURITY back on the tables in `forced`; one it cannot be put back on
-/// is an error that says how to do it by hand.
-fn reforce(
-    admin: &mut crate::postgres::client::Client,
-    forced: &mut Vec<&Table>,
-    statements: &[Statement],
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    for table in forced.drain(..) {
-        let sql = format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.qualified());
-        if let Err(e) = admin.batch_execute(&format!(
-            "SET lock_timeout = '30s'; {sql}; RESET lock_timeout"
-        )) {
-            let _ = admin.batch_execute("RESET lock_timeout");
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::TableNotSeeded,
-                    Category::Seed,
-                    format!(
-                        "FORCE ROW LEVEL SECURITY of `{}` was lifted for the load and could not be put back: {}",
-                        table.display_name(),
-                        crate::postgres::cluster::error_text(&e)
-                    ),
-                    locate_table(statements, table),
-                )
-                .help(format!("run `{sql};`")),
-            );
-        }
-    }
 }
 
 fn requested(options: &SeedOptions, stated: &BTreeMap<String, u64>, table: &Table) -> u64 {
