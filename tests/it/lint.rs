@@ -466,3 +466,26 @@ fn findings_on_generated_tables_point_at_their_source_row_and_never_write_there(
         );
     }
 }
+
+/// LNT203 names a table outside `public` with its schema, and its help's CREATE POLICY does
+/// too (it said `clips`, which no CREATE POLICY finds from `public`).
+#[test]
+fn a_command_without_policy_names_the_tables_schema() {
+    let path = fixture_dir().join("command-without-policy.md");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let (doc, d) = lint_bytes(text.as_bytes(), &LintConfig::default());
+    let line = line_of(&doc, "CREATE POLICY clips_select", 0);
+    assert_finding(
+        &doc,
+        &d,
+        "LNT203",
+        line,
+        "`media.clips` has no DELETE policy",
+    );
+    let help = d
+        .iter()
+        .find(|d| d.message.contains("media.clips"))
+        .and_then(|d| d.help.clone())
+        .unwrap_or_default();
+    assert!(help.contains("ON media.clips FOR DELETE"), "{help}");
+}

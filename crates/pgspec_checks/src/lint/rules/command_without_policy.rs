@@ -60,6 +60,14 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             } else {
                 "silently matches no rows"
             };
+            // Named as SQL writes it outside `public` (`storage.objects`): the help's
+            // CREATE POLICY must find the table.
+            let shown = catalog
+                .tables
+                .iter()
+                .find(|t| t.name == *table)
+                .map_or_else(|| table.clone(), |t| t.display_name());
+            let table = &shown;
             ctx.push(
                 diagnostic(
                     Rule::CommandWithoutPolicy,
