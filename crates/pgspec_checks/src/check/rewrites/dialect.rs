@@ -156,11 +156,7 @@ pub(in crate::check) fn other_dialect(doc: &Document, stmt: &Statement) -> Optio
     }
     let table_name = text[name_at..open].trim();
     let mut rw = Rewrite::default();
-    backticks(text, &masked, &mut rw);
-    mysql_intervals(text, &lower, &mut rw);
-    empty_parens_after_clock_keywords(&lower, &mut rw);
-    empty_arrays(&lower, &mut rw);
-    generated_columns_stored(&masked, &lower, &mut rw);
+    spellings_anywhere(text, &masked, &lower, &mut rw);
     let sql_server = brackets(text, &masked, &mut rw) || sql_server_traits(&lower);
     let table = unquote_backticks(table_name);
     let parts = elements(text, &lower, open, close);
@@ -297,10 +293,7 @@ fn alter_table_columns(
     let table = unquote_backticks(&text[p..p + table_len]);
     let end = lower.trim_end().trim_end_matches(';').trim_end().len();
     let mut rw = Rewrite::default();
-    backticks(text, masked, &mut rw);
-    empty_parens_after_clock_keywords(lower, &mut rw);
-    empty_arrays(lower, &mut rw);
-    generated_columns_stored(masked, lower, &mut rw);
+    spellings_anywhere(text, masked, lower, &mut rw);
     // The clauses, split at top-level commas.
     let mut clauses = Vec::new();
     let (mut depth, mut start) = (0usize, p + table_len);
@@ -375,7 +368,7 @@ fn mysql_index(
 ) -> Option<FixPlan> {
     let text = stmt.text.as_str();
     let mut rw = Rewrite::default();
-    backticks(text, masked, &mut rw);
+    spellings_anywhere(text, masked, lower, &mut rw);
     for (kind, lost) in [
         ("fulltext", "FULLTEXT as a plain index (full-text search in PostgreSQL is a GIN index on to_tsvector(…))"),
         ("spatial", "SPATIAL as a plain index (spatial search in PostgreSQL is PostGIS's GiST index)"),
@@ -407,10 +400,6 @@ fn mysql_index(
             );
         }
     }
-    mysql_intervals(text, lower, &mut rw);
-    empty_parens_after_clock_keywords(lower, &mut rw);
-    empty_arrays(lower, &mut rw);
-    generated_columns_stored(masked, lower, &mut rw);
     tablespaces(lower, &mut rw);
     finish(doc, stmt, text, rw)
 }
@@ -448,11 +437,7 @@ fn mysql_names_and_intervals(
 ) -> Option<FixPlan> {
     let text = stmt.text.as_str();
     let mut rw = Rewrite::default();
-    backticks(text, masked, &mut rw);
-    mysql_intervals(text, lower, &mut rw);
-    empty_parens_after_clock_keywords(lower, &mut rw);
-    empty_arrays(lower, &mut rw);
-    generated_columns_stored(masked, lower, &mut rw);
+    spellings_anywhere(text, masked, lower, &mut rw);
     tablespaces(lower, &mut rw);
     insert_ignore(lower, &mut rw);
     finish(doc, stmt, text, rw)

@@ -83,6 +83,17 @@ pub(super) fn mysql_intervals(text: &str, lower: &str, rw: &mut Rewrite) {
     }
 }
 
+/// The other systems' spellings that may stand anywhere in a statement, whatever it is:
+/// backtick names, `INTERVAL 7 DAY`, `CURRENT_TIMESTAMP()`, `DEFAULT ARRAY[]`, generated
+/// columns without `STORED`.
+pub(super) fn spellings_anywhere(text: &str, masked: &str, lower: &str, rw: &mut Rewrite) {
+    backticks(text, masked, rw);
+    mysql_intervals(text, lower, rw);
+    empty_parens_after_clock_keywords(lower, rw);
+    empty_arrays(lower, rw);
+    generated_columns_stored(masked, lower, rw);
+}
+
 /// `CURRENT_TIMESTAMP()`, `CURRENT_DATE()`, `LOCALTIMESTAMP()`, …: MySQL's functions of the
 /// clock called with empty parentheses, which are keywords in PostgreSQL (written without them,
 /// or with a precision: `CURRENT_TIMESTAMP(3)` is left alone).
