@@ -79,6 +79,11 @@ impl Engine<'_> {
             .flatten()
             .map(|j| self.statements[j].clone());
         self.fix_context.view_used_before = err.sqlstate == "42P16" && self.used_before(i);
+        // Read only when a boolean column was given an integer (rare), not for every check.
+        if err.sqlstate == "42804" {
+            self.fix_context.boolean_columns =
+                super::rewrites::declared_boolean_columns(self.statements);
+        }
         let mut plan = fixes::plan(self.doc, stmt, err, verdict, &self.fix_context);
         if plan.is_none() && self.options.assume {
             return self.plan_assumption(i, stmt, err, verdict);

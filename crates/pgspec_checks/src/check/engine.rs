@@ -68,7 +68,6 @@ impl<'a> Engine<'a> {
                 creators.entry(obj.name.clone()).or_default().push(i);
             }
         }
-        let added_columns = added_columns(statements);
         let fix_context = fixes::FixContext {
             available_extensions: session.available_extensions()?.into_iter().collect(),
             partitioned_tables: HashSet::new(),
@@ -77,7 +76,7 @@ impl<'a> Engine<'a> {
             referenced_by: fixes::FixContext::foreign_key_targets(statements),
             plain_indexes: fixes::FixContext::plain_indexes(statements),
             view_used_before: false,
-            boolean_columns: super::rewrites::declared_boolean_columns(statements),
+            boolean_columns: HashMap::new(),
         };
         let safety: Vec<Safety> = statements
             .iter()
@@ -102,7 +101,6 @@ impl<'a> Engine<'a> {
             states: vec![State::Pending; statements.len()],
             notices: Vec::new(),
             creators,
-            added_columns,
             fix_context,
             roles_before,
             prelude_done: HashSet::new(),
@@ -557,33 +555,12 @@ impl<'a> Engine<'a> {
                 if j == i {
                     continue;
                 }
-                match &self.states[j] {
-                    // A root that applied with its fix created what it should have.
-                    State::Failed(..)
-                        if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) => {}
-                    State::Failed(..) | State::Deferred(_) => {
-                        return State::Cascade {
-                            error,
-                            root: j,
-                            via: j,
-                        };
-                    }
-                    State::Cascade { root, .. } => {
-                        return State::Cascade {
-                            error,
-                            root: *root,
-                            via: j,
-                        };
-                    }
-                    // pgspec chose not to run what creates it: not the author's error here.
-                    State::Skipped(reason) if !reason.is_empty() => {
-                        return State::Cascade {
-                            error,
-                            root: j,
-                            via: j,
-                        };
-                    }
-                    _ => {}
+                if let Some(root) = self.root_behind(j) {
+                    return State::Cascade {
+                        error,
+                        root,
+                        via: j,
+                    };
                 }
             }
         }
@@ -606,8 +583,27 @@ impl<'a> Engine<'a> {
         State::Failed(error, verdict)
     }
 
-    /// A column statement `i` does not find (42703) that a failed `ALTER TABLE … ADD COLUMN` of
-    /// a table `i` uses would have added: a cascade of that statement.
+    /// The root cause a statement that needs what statement `j` creates fails behind, if `j`
+    /// did not create it: `j` itself when it failed without a fix or waits for a later
+    /// definition, or pgspec chose not to run it (not the author's error here); `j`'s own root
+    /// when `j` is a cascade.
+    fn root_behind(&self, j: usize) -> Option<usize> {
+        match &self.states[j] {
+            // A root that applied with its fix created what it should have.
+            State::Failed(..)
+                if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) =>
+            {
+                None
+            }
+            State::Failed(..) | State::Deferred(_) => Some(j),
+            State::Cascade { root, .. } => Some(*root),
+            State::Skipped(reason) if !reason.is_empty() => Some(j),
+            _ => None,
+        }
+    }
+
+    /// A column statement `i` does not find (42703) that an `ALTER TABLE … ADD COLUMN` of a
+    /// table `i` uses would have added, had it not failed: a cascade of that statement.
     fn column_of_failed_alter(&self, i: usize, error: &PgDetails) -> Option<State> {
         if error.sqlstate != "42703" {
             return None;
@@ -620,29 +616,21 @@ impl<'a> Engine<'a> {
                 .chain(&self.statements[i].facts.creates)
                 .any(|o| o.kind == ObjectKind::Relation && o.name == table)
         };
-        for (_, column) in categorize::missing_names(error) {
-            for (j, table) in self.added_columns.get(&column).into_iter().flatten() {
-                if *j == i || !uses(table) {
+        let missing = categorize::missing_names(error);
+        for (j, stmt) in self.statements.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            for (table, column) in added_columns(stmt) {
+                if !uses(&table) || !missing.iter().any(|(_, m)| *m == column) {
                     continue;
                 }
-                match &self.states[*j] {
-                    State::Failed(..)
-                        if !self.applied_fixes.contains(j) && !self.assumed.contains_key(j) =>
-                    {
-                        return Some(State::Cascade {
-                            error: error.clone(),
-                            root: *j,
-                            via: *j,
-                        });
-                    }
-                    State::Cascade { root, .. } => {
-                        return Some(State::Cascade {
-                            error: error.clone(),
-                            root: *root,
-                            via: *j,
-                        });
-                    }
-                    _ => {}
+                if let Some(root) = self.root_behind(j) {
+                    return Some(State::Cascade {
+                        error: error.clone(),
+                        root,
+                        via: j,
+                    });
                 }
             }
         }
@@ -699,31 +687,30 @@ fn inserted_table(stmt: &Statement) -> Option<String> {
     }
 }
 
-/// Column name → the `ALTER TABLE … ADD COLUMN` statements of `statements` that add it, with
-/// their table (unqualified).
-fn added_columns(statements: &[Statement]) -> HashMap<String, Vec<(usize, String)>> {
-    let mut out: HashMap<String, Vec<(usize, String)>> = HashMap::new();
-    for (i, stmt) in statements.iter().enumerate() {
-        let Some(NodeEnum::AlterTableStmt(alter)) = stmt.first_node() else {
-            continue;
-        };
-        let Some(table) = alter.relation.as_ref() else {
-            continue;
-        };
-        for cmd in &alter.cmds {
-            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
-                continue;
-            };
-            if cmd.subtype != crate::sql::ast::pb::AlterTableType::AtAddColumn as i32 {
-                continue;
-            }
-            if let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+/// `(table, column)` of each column an `ALTER TABLE … ADD COLUMN` statement adds (the table
+/// unqualified).
+fn added_columns(stmt: &Statement) -> Vec<(String, String)> {
+    let Some(NodeEnum::AlterTableStmt(alter)) = stmt.first_node() else {
+        return Vec::new();
+    };
+    let Some(table) = alter.relation.as_ref() else {
+        return Vec::new();
+    };
+    alter
+        .cmds
+        .iter()
+        .filter_map(|cmd| match &cmd.node {
+            Some(NodeEnum::AlterTableCmd(cmd))
+                if cmd.subtype == crate::sql::ast::pb::AlterTableType::AtAddColumn as i32 =>
             {
-                out.entry(def.colname.clone())
-                    .or_default()
-                    .push((i, table.relname.clone()));
+                match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    Some(NodeEnum::ColumnDef(def)) => {
+                        Some((table.relname.clone(), def.colname.clone()))
+                    }
+                    _ => None,
+                }
             }
-        }
-    }
-    out
+            _ => None,
+        })
+        .collect()
 }

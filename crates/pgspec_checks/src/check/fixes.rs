@@ -32,7 +32,8 @@ pub struct FixContext {
     /// For a view that cannot be replaced as written: whether an earlier statement (not one
     /// that defines it) uses it.
     pub view_used_before: bool,
-    /// The boolean columns the document declares, by unqualified table name (lowercased).
+    /// The boolean columns the document declares, by unqualified table name (lowercased);
+    /// filled before planning the fix of a 42804 (an integer given to a boolean).
     pub boolean_columns: HashMap<String, HashSet<String>>,
 }
 

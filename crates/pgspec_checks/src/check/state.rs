@@ -45,9 +45,6 @@ pub(super) struct Engine<'a> {
     pub(super) notices: Vec<(usize, Notice)>,
     /// lowercase unqualified name → statements that create an object of that name.
     pub(super) creators: HashMap<String, Vec<usize>>,
-    /// Column name → the `ALTER TABLE … ADD COLUMN` statements that add it, with their table
-    /// (unqualified): what a later statement missing that column waits on.
-    pub(super) added_columns: HashMap<String, Vec<(usize, String)>>,
     pub(super) fix_context: fixes::FixContext,
     pub(super) roles_before: HashSet<String>,
     /// What ran successfully, in order: the schema `pgspec sql` prints.
