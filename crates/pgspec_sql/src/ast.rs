@@ -428,6 +428,16 @@ fn collect_plpgsql_queries(value: &serde_json::Value, line: usize, out: &mut Vec
     }
 }
 
+/// The `DEFAULT` expression a column definition gives in its constraints (`c int DEFAULT 1`).
+pub fn column_default(def: &pb::ColumnDef) -> Option<&pb::Node> {
+    def.constraints.iter().find_map(|c| match &c.node {
+        Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrDefault as i32 => {
+            c.raw_expr.as_deref()
+        }
+        _ => None,
+    })
+}
+
 /// A parsed relation's name as SQL writes it: `schema.name` when the statement qualified it,
 /// each part quoted where it needs to be.
 pub fn quote_relation(relation: &pb::RangeVar) -> String {

@@ -14,6 +14,7 @@ pub(crate) fn empty_array_literals(
         return None;
     }
     let root = stmt.first_node()?;
+    let masked = mask_quotes_and_comments(&stmt.text).to_ascii_lowercase();
     let mut edits = Vec::new();
     for node in walk(root.to_ref()) {
         let NodeRef::AArrayExpr(array) = node else {
@@ -24,7 +25,6 @@ pub(crate) fn empty_array_literals(
         }
         let at = usize::try_from(array.location).ok()?;
         // `ARRAY[` … `]` as written (the location is the keyword's).
-        let masked = mask_quotes_and_comments(&stmt.text).to_ascii_lowercase();
         if !word_at(&masked, at, "array") {
             continue;
         }

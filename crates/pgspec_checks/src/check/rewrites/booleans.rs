@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::*;
-use crate::sql::ast::{last_name, walk, NodeRef};
+use crate::sql::ast::{column_default, last_name, walk, NodeRef};
 
 /// `DEFAULT 0`/`DEFAULT 1` of the boolean column the error names, in a `CREATE TABLE` or an
 /// `ALTER TABLE` (`ADD COLUMN`, `ALTER COLUMN … SET DEFAULT`), as `false`/`true`.
@@ -29,14 +29,7 @@ pub(crate) fn boolean_default_from_integer(
     for node in walk(root.to_ref()) {
         match node {
             NodeRef::ColumnDef(def) if def.colname == column || is_boolean(def) => {
-                defaults.extend(def.constraints.iter().filter_map(|c| match &c.node {
-                    Some(NodeEnum::Constraint(c))
-                        if c.contype == pb::ConstrType::ConstrDefault as i32 =>
-                    {
-                        c.raw_expr.as_deref()
-                    }
-                    _ => None,
-                }));
+                defaults.extend(column_default(def));
             }
             NodeRef::AlterTableCmd(cmd)
                 if cmd.subtype == pb::AlterTableType::AtColumnDefault as i32

@@ -4,7 +4,7 @@
 //! not parse. Where PostgreSQL can only mean a value, the fix writes a string literal.
 
 use super::*;
-use crate::sql::ast::{children, NodeRef};
+use crate::sql::ast::{children, column_default, NodeRef};
 
 /// Every double-quoted name in `stmt` that stands where only a value can: the default of a
 /// column, a row of `VALUES` (outside a subquery), and the text of a `COMMENT … IS`.
@@ -17,18 +17,11 @@ pub(crate) fn double_quoted_strings(
         ("0A000", Some(root)) if err.message.contains("column reference in DEFAULT") => {
             let mut found = Vec::new();
             for node in crate::sql::ast::walk(root.to_ref()) {
-                if let NodeRef::ColumnDef(def) = node {
-                    for c in &def.constraints {
-                        if let Some(NodeEnum::Constraint(c)) = &c.node {
-                            if c.contype == pb::ConstrType::ConstrDefault as i32 {
-                                if let Some(expr) =
-                                    c.raw_expr.as_deref().and_then(|e| e.node.as_ref())
-                                {
-                                    column_refs(expr.to_ref(), &mut found);
-                                }
-                            }
-                        }
-                    }
+                let NodeRef::ColumnDef(def) = node else {
+                    continue;
+                };
+                if let Some(expr) = column_default(def).and_then(|e| e.node.as_ref()) {
+                    column_refs(expr.to_ref(), &mut found);
                 }
             }
             found
