@@ -178,6 +178,14 @@ impl Catalog {
         }
     }
 
+    /// The foreign keys tables declare themselves: not the clones on a partitioned table's
+    /// partitions, nor those inherited from a parent.
+    pub fn declared_foreign_keys(&self) -> impl Iterator<Item = &Constraint> {
+        self.constraints
+            .iter()
+            .filter(|c| c.kind == ConstraintKind::ForeignKey && !c.on_partition && !c.inherited)
+    }
+
     /// The table with this oid.
     pub fn table_by_oid(&self, oid: u32) -> Option<&Table> {
         self.tables.iter().find(|t| t.oid == oid)

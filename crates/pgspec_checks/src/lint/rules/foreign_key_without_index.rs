@@ -4,17 +4,11 @@
 use super::Context;
 use crate::diagnostics::{Applicability, Edit, Fix};
 use crate::lint::{diagnostic, Rule};
-use crate::postgres::catalog::ConstraintKind;
 use crate::text::TextRange;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for fk in ctx
-        .catalog
-        .constraints
-        .iter()
-        .filter(|c| c.kind == ConstraintKind::ForeignKey && !c.on_partition && !c.inherited)
-    {
+    for fk in ctx.catalog.declared_foreign_keys() {
         // By attribute number: the index's keys are printed quoted where a name needs it
         // (`"회원_아이디"`), the key's columns are not; an expression key (0) matches nothing.
         let covered = ctx.catalog.indexes.iter().any(|i| {

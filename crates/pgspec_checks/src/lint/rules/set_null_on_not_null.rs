@@ -5,16 +5,11 @@
 
 use super::Context;
 use crate::lint::{diagnostic, Rule};
-use crate::postgres::catalog::{ConstraintKind, ForeignKeyAction};
+use crate::postgres::catalog::ForeignKeyAction;
 
 pub(super) fn run(ctx: &mut Context<'_>) {
     let mut found = Vec::new();
-    for fk in ctx
-        .catalog
-        .constraints
-        .iter()
-        .filter(|c| c.kind == ConstraintKind::ForeignKey && !c.on_partition && !c.inherited)
-    {
+    for fk in ctx.catalog.declared_foreign_keys() {
         let Some(target) = &fk.references else {
             continue;
         };
