@@ -281,13 +281,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
     if lower_msg.contains("generation expression is not immutable")
         || lower_msg.contains("generated column")
     {
-        let help = if generated::generated_from_the_clock(stmt) {
-            "a generated column is computed when its row is written and never again: an expression that reads the clock (`now()`, `CURRENT_DATE`, …) would go stale, and PostgreSQL refuses it; compute it in a query or a view instead"
-        } else if generated::generated_with_the_default_search_config(stmt) {
-            "a generated column may only use IMMUTABLE expressions: `to_tsvector(text)` with one argument depends on the `default_text_search_config` setting; name the configuration, `to_tsvector('simple', …)` (or 'english', …)"
-        } else {
-            "a generated column may only use IMMUTABLE expressions: `date(timestamptz)` depends on the time zone; use `(col AT TIME ZONE 'UTC')::date` or a plain column filled by a trigger"
-        };
+        let help = generated::Cause::of(stmt).help();
         return verdict(Category::GeneratedColumn, help.into());
     }
     if lower_msg.contains("must be marked immutable") {
@@ -727,15 +721,10 @@ pub fn decision(verdict: &Verdict, err: &PgDetails) -> String {
         Category::PartitionKey => {
             "the table is partitioned, but a PRIMARY KEY / UNIQUE constraint lacks the partition key: add the partition key to the constraint (uniqueness then holds per partition key value, and foreign keys to the table must name it too), or do not partition the table".into()
         }
-        Category::GeneratedColumn if verdict.help.contains("reads the clock") => {
-            "the generated column's expression reads the clock, so a stored value would go stale: compute it when it is read (a query or a view), or keep a plain column that the application or a trigger sets".into()
-        }
-        Category::GeneratedColumn if verdict.help.contains("default_text_search_config") => {
-            "the generated column's expression depends on the `default_text_search_config` setting: name the text search configuration in it".into()
-        }
-        Category::GeneratedColumn => {
-            "the generated column's expression is not IMMUTABLE (it depends on the session time zone): choose the time zone (`AT TIME ZONE 'UTC'`) or fill the column from a trigger".into()
-        }
+        Category::GeneratedColumn => generated::Cause::of_help(&verdict.help)
+            .unwrap_or(generated::Cause::TimeZone)
+            .decision()
+            .into(),
         Category::ForeignKeyTarget if names.is_empty() => {
             "the foreign key's columns do not match the referenced table's primary key (a partitioned table's key includes the partition column): list the referenced columns, reference a UNIQUE constraint, or enforce the reference in the application".into()
         }
