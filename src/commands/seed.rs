@@ -123,8 +123,7 @@ pub(crate) fn run_seed(args: &SeedArgs) -> Result<ExitCode> {
             let had = if before.is_empty() {
                 String::new()
             } else {
-                let now = t.existing + t.written_by_triggers + t.rows;
-                format!("  ({}, now {now})", before.join(", "))
+                format!("  ({}, now {})", before.join(", "), t.rows_now())
             };
             writeln!(
                 out,

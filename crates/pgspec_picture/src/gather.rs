@@ -255,7 +255,7 @@ fn later_stages(
             page.rows = s
                 .tables
                 .iter()
-                .map(|t| (t.table.clone(), t.existing + t.written_by_triggers + t.rows))
+                .map(|t| (t.table.clone(), t.rows_now()))
                 .collect();
             for t in s.tables.iter().filter(|t| t.stopped.is_some()) {
                 page.notes.push(format!(

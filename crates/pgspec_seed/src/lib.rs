@@ -121,6 +121,14 @@ pub struct TableReport {
     pub stopped: Option<String>,
 }
 
+impl TableReport {
+    /// Rows the table holds after the run: those it held, those the document's triggers wrote
+    /// into it, and those this run added.
+    pub fn rows_now(&self) -> u64 {
+        self.existing + self.written_by_triggers + self.rows
+    }
+}
+
 /// The product of `seed`.
 #[derive(Debug)]
 pub struct SeedReport {
@@ -227,6 +235,27 @@ fn select_columns(table: &Table, cols: &[usize], limit: u64) -> String {
 
 /// The rows of `sql` on the document's connection, within the statement bound (none when it
 /// fails or is stopped).
+/// The keys `table` holds now for each column set a foreign key references (`referenced`),
+/// as the pools its children's keys are drawn from.
+fn read_key_pools(
+    app: &mut DocumentConnection<'_>,
+    table: &Table,
+    referenced: &HashMap<i64, Vec<Vec<i16>>>,
+    pools: &mut KeyPools,
+) -> Result<(), SeedError> {
+    for attnums in referenced.get(&table.oid).into_iter().flatten() {
+        let cols: Vec<usize> = attnums
+            .iter()
+            .filter_map(|a| table.column_index(*a))
+            .collect();
+        if cols.len() == attnums.len() {
+            let rows = raw_rows(app, &select_columns(table, &cols, 200_000))?;
+            pools.insert((table.oid, attnums.clone()), rows);
+        }
+    }
+    Ok(())
+}
+
 fn raw_rows(app: &mut DocumentConnection<'_>, sql: &str) -> Result<Vec<Vec<Value>>, SeedError> {
     let ran = app.run(statement_bound(), |c| c.query(sql, &[]))?;
     Ok(ran.value.map_or_else(
@@ -413,16 +442,9 @@ fn fill(
     let required = pgspec_schema::required::required_children(document, &table_names);
     let mut pools: KeyPools = HashMap::new();
     // Rows the document itself inserted (reference data) are parents too.
-    for (oid, sets) in &referenced {
+    for oid in referenced.keys() {
         let Some(t) = by_oid.get(oid) else { continue };
-        for attnums in sets {
-            let cols: Vec<usize> = attnums.iter().filter_map(|a| t.column_index(*a)).collect();
-            if cols.len() != attnums.len() {
-                continue;
-            }
-            let rows = raw_rows(&mut app, &select_columns(t, &cols, 200_000))?;
-            pools.insert((*oid, attnums.clone()), rows);
-        }
+        read_key_pools(&mut app, t, &referenced, &mut pools)?;
     }
 
     let mut planned = Vec::with_capacity(order.len());
@@ -466,16 +488,7 @@ fn fill(
             // Those rows are parents too: the children's foreign keys take their keys (read
             // again, as the pools were read before any table was loaded).
             if now_existing != before {
-                for attnums in referenced.get(&table.oid).into_iter().flatten() {
-                    let cols: Vec<usize> = attnums
-                        .iter()
-                        .filter_map(|a| table.column_index(*a))
-                        .collect();
-                    if cols.len() == attnums.len() {
-                        let rows = raw_rows(&mut app, &select_columns(table, &cols, 200_000))?;
-                        pools.insert((table.oid, attnums.clone()), rows);
-                    }
-                }
+                read_key_pools(&mut app, table, &referenced, &mut pools)?;
             }
             now_existing
         } else {
