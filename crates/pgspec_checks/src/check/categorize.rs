@@ -397,14 +397,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
                 "the example uses a placeholder where a typed value is needed; use a real literal or a `$n` parameter".into(),
             );
         }
-        let casts_a_key = err.sqlstate == "22P02"
-            && stmt.first_node().is_some_and(|root| {
-                let refused = quoted_names(&err.message).into_iter().last();
-                crate::sql::json_paths::cast_keys(root, &stmt.text)
-                    .iter()
-                    .any(|c| Some(&c.key) == refused.as_ref())
-            });
-        if casts_a_key {
+        if !refused_json_key_casts(stmt, err).is_empty() {
             return verdict(
                 Category::DatatypeMismatch,
                 "`::` binds tighter than `->>`: the cast applies to the JSON key, not to the value under it; put the path in parentheses, `(data->>'key')::type`".into(),
@@ -504,6 +497,26 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
 /// Whether the statement is about an extension (CREATE / ALTER / DROP EXTENSION, or COMMENT
 /// ON EXTENSION): from its tree; words only for text without one.
 /// The extension a `CREATE EXTENSION` statement creates.
+/// The JSON keys `stmt` casts instead of their values (`data->>'price'::numeric`), every one of
+/// them, when the value a 22P02 could not read is such a key; none otherwise.
+pub(super) fn refused_json_key_casts(
+    stmt: &Statement,
+    err: &PgDetails,
+) -> Vec<crate::sql::json_paths::CastKey> {
+    let (Some(root), Some(refused)) = (
+        stmt.first_node().filter(|_| err.sqlstate == "22P02"),
+        quoted_names(&err.message).into_iter().last(),
+    ) else {
+        return Vec::new();
+    };
+    let found = crate::sql::json_paths::cast_keys(root, &stmt.text);
+    if found.iter().any(|c| c.key == refused) {
+        found
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn created_extension(stmt: &Statement) -> Option<String> {
     match stmt.first_node() {
         Some(NodeEnum::CreateExtensionStmt(create)) => Some(create.extname.clone()),

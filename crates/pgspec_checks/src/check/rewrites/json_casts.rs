@@ -2,7 +2,6 @@
 //! parentheses, then the cast: `(data->>'price')::numeric`.
 
 use super::*;
-use crate::sql::json_paths::cast_keys;
 
 /// The key the error could not read as its cast's type is a JSON key: the path in parentheses,
 /// then the cast (every such path of the statement).
@@ -11,12 +10,8 @@ pub(crate) fn parenthesize_json_key_casts(
     stmt: &Statement,
     err: &PgDetails,
 ) -> Option<FixPlan> {
-    if err.sqlstate != "22P02" {
-        return None;
-    }
-    let refused = quoted_names(&err.message).into_iter().last()?;
-    let found = cast_keys(stmt.first_node()?, &stmt.text);
-    if !found.iter().any(|c| c.key == refused) {
+    let found = super::super::categorize::refused_json_key_casts(stmt, err);
+    if found.is_empty() {
         return None;
     }
     let mut edits = Vec::new();
