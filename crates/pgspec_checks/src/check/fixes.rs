@@ -83,37 +83,22 @@ pub fn plan(
     if err.sqlstate == "428C9" {
         return rewrites::identity_override(doc, stmt, err);
     }
-    // MySQL's strings in double quotes, where PostgreSQL can only mean a value.
-    if matches!(err.sqlstate.as_str(), "0A000" | "42703" | "42601") {
-        if let Some(plan) = rewrites::double_quoted_strings(doc, stmt, err) {
-            return Some(plan);
-        }
-    }
-    if err.sqlstate == "42P18" {
-        if let Some(plan) = rewrites::empty_array_literals(doc, stmt, err) {
-            return Some(plan);
-        }
-    }
-    if err.sqlstate == "22P02" {
-        if let Some(plan) = rewrites::parenthesize_json_key_casts(doc, stmt, err) {
-            return Some(plan);
-        }
-    }
-    if err.sqlstate == "42804" {
-        if let Some(plan) = rewrites::boolean_default_from_integer(doc, stmt, err).or_else(|| {
+    // Fixes chosen by the error itself; where none applies, by the verdict's category below.
+    let by_error = match err.sqlstate.as_str() {
+        // MySQL's strings in double quotes, where PostgreSQL can only mean a value.
+        "0A000" | "42703" | "42601" => rewrites::double_quoted_strings(doc, stmt, err),
+        "42P18" => rewrites::empty_array_literals(doc, stmt, err),
+        "22P02" => rewrites::parenthesize_json_key_casts(doc, stmt, err),
+        "42804" => rewrites::boolean_default_from_integer(doc, stmt, err).or_else(|| {
             rewrites::boolean_values_from_integers(doc, stmt, err, &context.boolean_columns)
-        }) {
-            return Some(plan);
-        }
-    }
-    // `cannot drop columns from view`, `cannot change name of view column`, … of a
-    // `CREATE OR REPLACE VIEW` that redefines a view.
-    if err.sqlstate == "42P16" {
-        if let Some(plan) =
-            rewrites::drop_view_to_redefine(doc, stmt, err, context.view_used_before)
-        {
-            return Some(plan);
-        }
+        }),
+        // `cannot drop columns from view`, `cannot change name of view column`, … of a
+        // `CREATE OR REPLACE VIEW` that redefines a view.
+        "42P16" => rewrites::drop_view_to_redefine(doc, stmt, err, context.view_used_before),
+        _ => None,
+    };
+    if by_error.is_some() {
+        return by_error;
     }
     match verdict.category {
         Category::MissingExtension => {
