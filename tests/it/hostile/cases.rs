@@ -491,8 +491,16 @@ fn markers_are_read_from_the_fixtures() {
 }
 
 /// Names of the roles of a cluster.
+/// The cluster's roles, except those a pgspec run made and marked (its run owner, `up`'s owner,
+/// a document's role under the run's prefix): concurrent tests' runs create and drop those
+/// at any moment, and they are never a psql script's doing.
 pub(super) fn role_names(c: &mut postgres::Client) -> std::collections::BTreeSet<String> {
-    c.query("SELECT rolname::text FROM pg_catalog.pg_roles", &[])
-        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-        .unwrap_or_default()
+    c.query(
+        "SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE NOT EXISTS (\
+         SELECT 1 FROM pg_catalog.pg_shdescription s WHERE s.objoid = r.oid \
+         AND s.classoid = 'pg_catalog.pg_authid'::regclass AND s.description LIKE 'pgspec %')",
+        &[],
+    )
+    .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+    .unwrap_or_default()
 }
