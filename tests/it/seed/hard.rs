@@ -365,3 +365,77 @@ CREATE POLICY notes_region ON notes USING (region = current_setting('app.region'
     );
     drop_db(&server, &name);
 }
+
+/// Keys a year of random days cannot fill: a date alone, beside a boolean, beside an integer
+/// a CHECK bounds to three values, and a date a CHECK bounds to one month beside a boolean.
+const DAY_KEYS: &str = r"
+CREATE TABLE holidays (day date PRIMARY KEY, name text NOT NULL);
+CREATE TABLE daily_flags (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    is_weekend boolean NOT NULL,
+    day date NOT NULL,
+    UNIQUE (is_weekend, day)
+);
+CREATE TABLE sensor_days (
+    sensor integer NOT NULL CHECK (sensor BETWEEN 1 AND 3),
+    taken_on date NOT NULL,
+    value numeric(8,2) NOT NULL,
+    PRIMARY KEY (sensor, taken_on)
+);
+CREATE TABLE march_shifts (
+    night boolean NOT NULL,
+    day date NOT NULL CHECK (day >= DATE '2025-03-01' AND day < DATE '2025-04-01'),
+    PRIMARY KEY (night, day)
+);
+-- Not a key: a day after the first of March, and not in April.
+CREATE TABLE march_visits (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    day date NOT NULL CHECK (day > DATE '2025-03-01' AND day <= DATE '2025-03-31')
+);
+";
+
+#[test]
+fn keys_of_dates_take_a_day_per_row() {
+    let (server, name, report) = up_and_seed(
+        &doc(DAY_KEYS),
+        &SeedOptions {
+            rows: 1500,
+            ..SeedOptions::default()
+        },
+    );
+    for t in &report.tables {
+        let expected = if t.table == "march_shifts" { 62 } else { 1500 };
+        assert_eq!(t.rows, expected, "{t:?}");
+    }
+    // Two nights by 31 days of March, and the report says so.
+    let march = report.tables.iter().find(|t| t.table == "march_shifts");
+    assert!(
+        march.is_some_and(|t| t
+            .stopped
+            .as_deref()
+            .is_some_and(|s| s.contains("at most 62 distinct values"))),
+        "{march:?}"
+    );
+    assert_eq!(
+        count(&server, &name, "SELECT count(DISTINCT day) FROM holidays"),
+        1500
+    );
+    // Random days spread over the month the CHECK allows, not its last day or two.
+    assert!(
+        count(
+            &server,
+            &name,
+            "SELECT count(DISTINCT day) FROM march_visits"
+        ) >= 25,
+        "march_visits"
+    );
+    assert_eq!(
+        count(
+            &server,
+            &name,
+            "SELECT count(*) FROM march_shifts WHERE day BETWEEN '2025-03-01' AND '2025-03-31'"
+        ),
+        62
+    );
+    drop_db(&server, &name);
+}

@@ -161,29 +161,34 @@ impl<'t> Generator<'t> {
                 mode,
             });
         }
-        // Unique by construction: single-column sets, and one free column of composite sets.
+        // Unique by construction: single-column sets, and one free column of composite sets:
+        // the one with the most values to give (a bounded integer wraps, a date goes back a
+        // day per row, a boolean or a list of choices cannot).
         let mut unique_col = vec![false; n];
+        let room = |c: usize| {
+            let h = &hints[c];
+            if h.choices.is_some() {
+                return 0;
+            }
+            match table.columns[c].ty {
+                ColType::Text { .. } | ColType::Uuid | ColType::Numeric { .. } => 3,
+                ColType::Int2 | ColType::Int4 | ColType::Int8
+                    if h.min.is_none() || h.max.is_none() =>
+                {
+                    3
+                }
+                ColType::Date => 2,
+                ColType::Int2 | ColType::Int4 | ColType::Int8 => 1,
+                _ => 0,
+            }
+        };
         for u in &table.uniques {
             if u.columns.iter().all(|c| fk_col[*c]) {
                 continue;
             }
-            let free: Vec<usize> = u.columns.iter().copied().filter(|c| !fk_col[*c]).collect();
-            if let Some(best) = free
-                .iter()
-                .copied()
-                .find(|c| {
-                    matches!(
-                        table.columns[*c].ty,
-                        ColType::Text { .. }
-                            | ColType::Int2
-                            | ColType::Int4
-                            | ColType::Int8
-                            | ColType::Uuid
-                            | ColType::Numeric { .. }
-                    ) && hints[*c].choices.is_none()
-                })
-                .or_else(|| free.first().copied())
-            {
+            let free = u.columns.iter().copied().filter(|c| !fk_col[*c]);
+            // The first of those with the most room.
+            if let Some(best) = free.rev().max_by_key(|c| room(*c)) {
                 unique_col[best] = true;
             }
         }
@@ -429,6 +434,11 @@ impl<'t> Generator<'t> {
                         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                         let size = (hi - lo + 1.0).max(0.0) as u128;
                         size
+                    }
+                    ColType::Date if h.min.is_some() && h.max.is_some() => {
+                        let name = self.table.columns[*c].name.to_lowercase();
+                        let (first, last) = self.day_bounds(*c, &name);
+                        u128::try_from(last - first + 1).unwrap_or(0)
                     }
                     _ => return None,
                 }
