@@ -489,3 +489,27 @@ fn a_command_without_policy_names_the_tables_schema() {
         .unwrap_or_default();
     assert!(help.contains("ON media.clips FOR DELETE"), "{help}");
 }
+
+/// A cron job whose command calls a missing function: `check` runs the command as the job
+/// would and PostgreSQL rejects it; the finding is the rule's, once, not a failed example query
+/// beside it. A job whose command fails for another reason keeps the server's verdict.
+#[test]
+fn a_cron_job_calling_a_missing_function_is_one_finding() {
+    let text = "# Jobs\n\n```sql\nCREATE EXTENSION IF NOT EXISTS pg_cron;\nCREATE TABLE sessions (id bigserial PRIMARY KEY, expires_at timestamptz NOT NULL);\nSELECT cron.schedule('purge', '*/5 * * * *', 'SELECT purge_expired_sessions()');\nSELECT cron.schedule('nightly', '0 3 * * *', $$DELETE FROM session WHERE expires_at < now()$$);\n```\n";
+    let _guard = seed_lock();
+    let server = Server::Url(shared_cluster().url("postgres"));
+    let (doc, report) = pipeline::check_and_lint(
+        pipeline::extract(text.as_bytes()),
+        &server,
+        &CheckOptions::default(),
+        &LintConfig::default(),
+    )
+    .expect("check and lint run");
+    let got = found(&doc, &report.diagnostics);
+    let expected: BTreeMap<(u32, String), usize> =
+        [((6, "LNT501".to_owned()), 1), ((7, "PG004".to_owned()), 1)]
+            .into_iter()
+            .collect();
+    assert_eq!(got, expected, "{:#?}", report.diagnostics);
+    assert_eq!(report.summary.errors, 2, "{:?}", report.summary);
+}

@@ -359,6 +359,10 @@ fn select_and_suppress(
     report.set_diagnostics(kept);
     let findings = lint::suppress::filter(doc, &suppressions, &mut usage, findings);
     let mut findings = lint::drop_server_duplicates(findings, &report.diagnostics, statements);
+    let server = std::mem::take(&mut report.diagnostics);
+    report.set_diagnostics(lint::superseded_server_findings(
+        server, &findings, statements,
+    ));
     if enabled(crate::diagnostics::Code::UnusedSuppression) {
         findings.extend(lint::suppress::unused(&suppressions, &usage, &enabled));
         findings.sort_by_key(|d| (d.primary.range.start, d.code));

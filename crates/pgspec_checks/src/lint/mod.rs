@@ -182,6 +182,37 @@ pub fn drop_server_duplicates(
         .collect()
 }
 
+/// The server's verdicts a rule finding says better: a cron job's command that `check` ran
+/// and PostgreSQL rejected for a missing function (`42883`, reported as a failed example
+/// query) is the job that fails on every run, which `LNT501` says at the same statement.
+pub fn superseded_server_findings(
+    server: Vec<Diagnostic>,
+    findings: &[Diagnostic],
+    statements: &[Statement],
+) -> Vec<Diagnostic> {
+    let statement_of = |d: &Diagnostic| {
+        statements.iter().position(|s| {
+            s.range.start <= d.primary.range.start
+                && d.primary.range.start < s.range.end.max(s.range.start + 1)
+        })
+    };
+    let cron_calls: Vec<usize> = findings
+        .iter()
+        .filter(|d| d.code == Rule::CronCallsMissingFunction)
+        .filter_map(statement_of)
+        .collect();
+    if cron_calls.is_empty() {
+        return server;
+    }
+    server
+        .into_iter()
+        .filter(|d| {
+            let missing_function = d.postgres.as_ref().is_some_and(|p| p.sqlstate == "42883");
+            !(missing_function && statement_of(d).is_some_and(|i| cron_calls.contains(&i)))
+        })
+        .collect()
+}
+
 fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut seen = HashSet::new();
     diagnostics
