@@ -280,6 +280,19 @@ fn looks_or_connects(meta: &str) -> bool {
     ) || (base.starts_with('d') && base.len() <= 4 && base.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
+/// Whether a psql meta-command only sets psql up or shows something (`\set`, `\pset`,
+/// `\timing`, `\echo`, `\d t`, `\x`, …). Connecting (`\c`) and running files (`\i`) are
+/// not: the statements after them were meant for another database or come from elsewhere.
+fn psql_setting(meta: &str) -> bool {
+    let command = meta
+        .trim_start_matches('\\')
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    matches!(command, "set" | "unset" | "qecho" | "warn" | "prompt")
+        || (looks_or_connects(meta) && !matches!(command, "c" | "connect" | "q"))
+}
+
 /// SQL001 for a statement that is not SQL.
 pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
     let first_line = text.lines().next().unwrap_or("").trim();
@@ -305,6 +318,32 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         )
         .label("not run")
         .help("paste the file's SQL into a ```sql block of the document to have it applied and checked")
+    } else if shape == Shape::Meta && psql_setting(text) {
+        // A psql script's own settings and output (`\set ON_ERROR_STOP on`, `\timing`,
+        // `\echo`, `\dt`): what the script is made of, not a mistake; said once, quietly.
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("psql meta-command `{snippet}` is psql's own, not SQL: skipped"),
+            range,
+        )
+        .severity(pgspec_diagnostics::Severity::Info)
+        .label("skipped")
+        .help("nothing to do: it sets up or shows something in psql and builds nothing")
+    } else if shape == Shape::Meta
+        && matches!(
+            text.trim_start_matches('\\').split_whitespace().next(),
+            Some("c" | "connect")
+        )
+    {
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("psql meta-command `{snippet}` connects to another database; pgspec does not follow it"),
+            range,
+        )
+        .label("not run")
+        .help("pgspec applies the whole document to one database: the statements after it land in the same database as those before it; if they need a database of their own, describe it in a document of its own")
     } else if shape == Shape::Meta {
         Diagnostic::new(
             Code::NotSql,

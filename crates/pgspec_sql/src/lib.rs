@@ -605,10 +605,38 @@ mod tests {
     }
 
     #[test]
+    fn a_psql_scripts_settings_are_info_and_a_connect_says_where_it_leads() {
+        let d = doc(&[(
+            "sql",
+            "\\set ON_ERROR_STOP on\n\\timing on\n\\echo tables\n\\dt+\n\\c shop\nCREATE TABLE t (id int);\n\\i more.sql\n",
+        )]);
+        let (_, diags) = extract(&d);
+        let got: Vec<(Severity, &str)> = diags
+            .iter()
+            .map(|g| (g.severity, &d.text[g.primary.range.as_usize()]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Severity::Info, "\\set ON_ERROR_STOP on"),
+                (Severity::Info, "\\timing on"),
+                (Severity::Info, "\\echo tables"),
+                (Severity::Info, "\\dt+"),
+                (Severity::Warning, "\\c shop"),
+                (Severity::Warning, "\\i more.sql"),
+            ]
+        );
+        assert!(diags[4].message.contains("connects to another database"));
+        assert!(diags[5]
+            .message
+            .contains("from a file pgspec does not read"));
+    }
+
+    #[test]
     fn not_sql_gives_sql001_warnings() {
         let d = doc(&[(
             "sql",
-            "\\c app\npg_dump -t orders > backup.sql\n-- detach\nALTER TABLE orders DETACH PARTITION p;\n...\n",
+            "\\lo_import photo.png\npg_dump -t orders > backup.sql\n-- detach\nALTER TABLE orders DETACH PARTITION p;\n...\n",
         )]);
         let (stmts, diags) = extract(&d);
         let kinds: Vec<_> = stmts.iter().map(|s| s.kind).collect();
@@ -628,7 +656,10 @@ mod tests {
             && d.help
                 .as_deref()
                 .is_some_and(|h| h.contains("```bash") || h.contains("comment"))));
-        assert_eq!(diags[0].message, "psql meta-command `\\c app` is not SQL");
+        assert_eq!(
+            diags[0].message,
+            "psql meta-command `\\lo_import photo.png` is not SQL"
+        );
         assert_eq!(
             diags[1].message,
             "`pg_dump -t orders > backup.sql` is not SQL"
