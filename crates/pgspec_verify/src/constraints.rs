@@ -401,6 +401,37 @@ pub fn run(
                 .enumerate()
                 .find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some())
             else {
+                // A CHECK that orders two columns (`ends_at > starts_at`).
+                if let Some((ci, (other, bad, words))) = h
+                    .iter()
+                    .enumerate()
+                    .find_map(|(ci, h)| ordering_breach(t, ci, h).map(|b| (ci, b)))
+                {
+                    let (col, other) = (&t.columns[ci], &t.columns[other]);
+                    let sql = format!(
+                        "WITH one AS (SELECT tableoid, ctid FROM {qt} WHERE {o} IS NOT NULL LIMIT 1) UPDATE {qt} SET {q} = {bad} FROM one WHERE {qt}.tableoid = one.tableoid AND {qt}.ctid = one.ctid",
+                        qt = t.qualified(),
+                        q = quote_ident(&col.name),
+                        o = quote_ident(&other.name),
+                    );
+                    let (line, range) = locate(t, &c.name);
+                    let (status, reason, evidence) =
+                        expect(app, &sql, &["23514"], &c.reported_as, &t.name);
+                    claims.push(Claim {
+                        kind: ClaimKind::Constraint,
+                        line,
+                        title: format!(
+                            "`{}` rejects {} {words} in {}",
+                            c.name,
+                            col.name,
+                            t.display_name()
+                        ),
+                        status,
+                        reason,
+                        evidence,
+                        range,
+                    });
+                }
                 continue;
             };
             let col = &t.columns[ci];
@@ -455,6 +486,39 @@ pub fn run(
             });
         }
     }
+}
+
+/// For a CHECK that orders column `ci` against another (`ci > other`, `ci <= other`): the
+/// other column, the value of `ci` that breaks the order, as SQL over the row being updated
+/// (the other column's value for `>`, one step below it for `>=`), and what that value is in
+/// words. None for types without a step.
+fn ordering_breach(t: &Table, ci: usize, h: &expr::Hints) -> Option<(usize, String, String)> {
+    let (other, strict, above) =
+        h.ge.first()
+            .map(|(o, s)| (*o, *s, true))
+            .or_else(|| h.le.first().map(|(o, s)| (*o, *s, false)))?;
+    let step = match t.columns.get(ci)?.ty {
+        ColType::Int2
+        | ColType::Int4
+        | ColType::Int8
+        | ColType::Numeric { .. }
+        | ColType::Float4
+        | ColType::Float8
+        | ColType::Date => Some("1"),
+        ColType::Timestamp | ColType::Timestamptz => Some("interval '1 day'"),
+        // A step on a time of day can go round midnight: only equal is sure to break.
+        ColType::Time => None,
+        _ => return None,
+    };
+    let name = &t.columns.get(other)?.name;
+    let value = format!("{}.{}", t.qualified(), quote_ident(name));
+    // Equal breaks a strict order; one step to the wrong side breaks the other.
+    Some(match (strict, above, step) {
+        (true, _, _) => (other, value, format!("equal to {name}")),
+        (false, true, Some(step)) => (other, format!("{value} - {step}"), format!("below {name}")),
+        (false, false, Some(step)) => (other, format!("{value} + {step}"), format!("above {name}")),
+        (false, _, None) => return None,
+    })
 }
 
 #[cfg(test)]

@@ -254,11 +254,29 @@ pub fn verify_with_progress(
         );
     }
     let line_of = |range: TextRange| document.line_index.line(range.start);
+    // The statement that names a constraint; in the document's own text, the name itself (a
+    // table's CHECK three lines into its CREATE TABLE is claimed at its line).
     let locate = |table: &plan::Table, name: &str| {
         let range = statements
             .iter()
-            .find(|s| !name.is_empty() && s.text.contains(name))
-            .map_or_else(|| seed::locate_table(statements, table), |s| s.range);
+            .find_map(|s| {
+                let at = s.text.find(name).filter(|_| !name.is_empty())?;
+                let written = matches!(
+                    s.origin,
+                    crate::sql::Origin::Document {
+                        continued: None,
+                        ..
+                    }
+                ) && s.range.as_usize().len() == s.text.len();
+                let start = s.range.start + u32::try_from(at).ok()?;
+                let end = start + u32::try_from(name.len()).ok()?;
+                Some(if written {
+                    TextRange::new(start, end)
+                } else {
+                    s.range
+                })
+            })
+            .unwrap_or_else(|| seed::locate_table(statements, table));
         (line_of(range), range)
     };
     let locate_policy = |name: &str| {

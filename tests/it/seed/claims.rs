@@ -360,3 +360,57 @@ CREATE TABLE booking (
     assert_eq!(count(&server, &name, "SELECT count(*) FROM booking"), 40);
     drop_db(&server, &name);
 }
+
+/// CHECKs that order two columns are claims too: each rejects a row whose column is put on
+/// the wrong side of the other, and each claim is at its CHECK's own line.
+const ORDERED: &str = "
+CREATE TABLE bookings (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    starts_at timestamptz NOT NULL,
+    ends_at timestamptz NOT NULL,
+    guests integer NOT NULL,
+    max_guests integer NOT NULL,
+    CONSTRAINT booking_period CHECK (ends_at > starts_at),
+    CONSTRAINT booking_capacity CHECK (guests <= max_guests)
+);
+CREATE TABLE stays (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    check_in date NOT NULL,
+    check_out date,
+    CONSTRAINT stay_dates CHECK (check_out >= check_in)
+);
+";
+
+#[test]
+fn checks_that_order_two_columns_are_claimed_at_their_lines() {
+    let text = doc(ORDERED);
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 30,
+            ..SeedOptions::default()
+        },
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .expect("verify runs");
+    drop_db(&server, &name);
+    for (constraint, words) in [
+        ("booking_period", "ends_at equal to starts_at"),
+        ("booking_capacity", "guests above max_guests"),
+        ("stay_dates", "check_out below check_in"),
+    ] {
+        let claim = report
+            .claims
+            .iter()
+            .find(|c| c.title.contains(constraint))
+            .unwrap_or_else(|| panic!("no claim for {constraint}: {:#?}", report.claims));
+        assert_eq!(claim.status, verify::Status::Pass, "{claim:#?}");
+        assert!(claim.title.contains(words), "{claim:#?}");
+        let written = text
+            .lines()
+            .position(|l| l.contains(&format!("CONSTRAINT {constraint}")))
+            .expect("in the document");
+        assert_eq!(claim.line as usize, written + 1, "{claim:#?}");
+    }
+}
