@@ -601,24 +601,12 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
         };
         return verdict(Category::Syntax, help, None);
     }
-    let help = if (head.starts_with("UPDATE") || head.starts_with("DELETE")) && upper == "LIMIT" {
-        "PostgreSQL has no `UPDATE/DELETE … LIMIT`; restrict the rows with `WHERE ctid IN (SELECT ctid FROM … LIMIT n)`".to_string()
-    } else if head.starts_with("REPLACE")
-        || upper == "DUPLICATE"
-        || head.starts_with("INSERT OR REPLACE")
-    {
-        "this is another system's upsert (MySQL's `REPLACE INTO` and `ON DUPLICATE KEY UPDATE`, SQLite's `INSERT OR REPLACE`): PostgreSQL writes `INSERT … ON CONFLICT (key columns) DO UPDATE SET col = EXCLUDED.col`".to_string()
-    } else if head.starts_with("ALTER") && matches!(upper.as_str(), "MODIFY" | "CHANGE") {
-        "this is MySQL's column change: `MODIFY [COLUMN] c type …` is PostgreSQL's `ALTER COLUMN c TYPE type` (with `SET`/`DROP NOT NULL` and `SET DEFAULT` as separate actions), and `CHANGE [COLUMN] old new type` is `RENAME COLUMN old TO new` (a statement of its own) then `ALTER COLUMN new TYPE type`".to_string()
-    } else if head.contains("DETACH PARTITION") {
-        "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
-            .to_string()
-    } else {
+    let help = dialects::syntax_help(&head, &upper).unwrap_or_else(|| {
         format!(
             "PostgreSQL's parser stops at `{}`; fix the clause (order, spelling or a missing comma)",
             token.chars().take(40).collect::<String>()
         )
-    };
+    });
     verdict(Category::Syntax, help, None)
 }
 
@@ -779,6 +767,7 @@ fn debian_package(name: &str) -> String {
     format!("postgresql-15-{package}")
 }
 
+mod dialects;
 mod generated;
 
 #[cfg(test)]
