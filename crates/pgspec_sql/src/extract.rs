@@ -293,6 +293,16 @@ fn psql_setting(meta: &str) -> bool {
         || (looks_or_connects(meta) && !matches!(command, "c" | "connect" | "q"))
 }
 
+/// `GO` (or `GO 5`, `go;`) alone: sqlcmd's and SSMS's end of a batch.
+fn batch_separator(text: &str) -> bool {
+    let mut words = text.trim().trim_end_matches(';').split_whitespace();
+    words.next().is_some_and(|w| w.eq_ignore_ascii_case("go"))
+        && words
+            .next()
+            .is_none_or(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        && words.next().is_none()
+}
+
 /// SQL001 for a statement that is not SQL.
 pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic {
     let first_line = text.lines().next().unwrap_or("").trim();
@@ -353,6 +363,17 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         )
         .label("not run")
         .help("pgspec runs SQL only; move it to a ```bash block or make it a SQL comment (`-- …`)")
+    } else if batch_separator(text) {
+        // SQL Server's tools end a batch with `GO`: what the script is made of there.
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("`{snippet}` is SQL Server's batch separator, not SQL: skipped"),
+            range,
+        )
+        .severity(pgspec_diagnostics::Severity::Info)
+        .label("skipped")
+        .help("nothing to do for pgspec; PostgreSQL's tools need no separator between statements (delete it when the script moves to PostgreSQL)")
     } else if outline {
         Diagnostic::new(
             Code::NotSql,

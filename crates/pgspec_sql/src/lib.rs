@@ -630,6 +630,15 @@ mod tests {
         assert!(diags[5]
             .message
             .contains("from a file pgspec does not read"));
+        let d = doc(&[(
+            "sql",
+            "CREATE TABLE t (id int);\nGO\nCREATE TABLE u (id int);\ngo 2\n",
+        )]);
+        let (_, diags) = extract(&d);
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+        assert!(diags
+            .iter()
+            .all(|g| g.severity == Severity::Info && g.message.contains("batch separator")));
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub(super) fn syntax_help(head: &str, upper: &str) -> Option<String> {
         "this is another system's upsert (MySQL's `REPLACE INTO` and `ON DUPLICATE KEY UPDATE`, SQLite's `INSERT OR REPLACE`): PostgreSQL writes `INSERT … ON CONFLICT (key columns) DO UPDATE SET col = EXCLUDED.col`"
     } else if head.starts_with("ALTER") && matches!(upper, "MODIFY" | "CHANGE") {
         "this is MySQL's column change: `MODIFY [COLUMN] c type …` is PostgreSQL's `ALTER COLUMN c TYPE type` (with `SET`/`DROP NOT NULL` and `SET DEFAULT` as separate actions), and `CHANGE [COLUMN] old new type` is `RENAME COLUMN old TO new` (a statement of its own) then `ALTER COLUMN new TYPE type`"
+    } else if head.starts_with("SELECT TOP") || head.starts_with("SELECT DISTINCT TOP") {
+        "`SELECT TOP n` is SQL Server's: PostgreSQL writes `SELECT … LIMIT n` at the end (after `ORDER BY`)"
     } else if head.contains("DETACH PARTITION") {
         "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
     } else if creates_trigger(head)
@@ -59,6 +61,8 @@ mod tests {
             let help = syntax_help(&sql.to_uppercase(), token).unwrap_or_default();
             assert!(help.contains("runs a function"), "{sql}: {help}");
         }
+        let top = syntax_help("SELECT TOP 10 * FROM T ORDER BY QTY DESC", "10");
+        assert!(top.is_some_and(|h| h.contains("LIMIT n")));
         // PostgreSQL's own form, stopped elsewhere, is not told it is another system's.
         let own = "CREATE TRIGGER t BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f(,)";
         assert_eq!(syntax_help(own, ","), None);

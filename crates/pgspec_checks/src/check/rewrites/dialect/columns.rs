@@ -290,6 +290,19 @@ pub(super) fn column(
         );
     }
     clustered(lower, type_end..rest.end, rw);
+    // SQL Server's column-level `FOREIGN KEY REFERENCES t (c)`: PostgreSQL's column
+    // constraint is the `REFERENCES` alone.
+    for at in word_positions(attrs, "foreign") {
+        let f = type_end + at;
+        let k = skip_ws(lower, f + "foreign".len());
+        if !word_at(lower, k, "key") {
+            continue;
+        }
+        let r = skip_ws(lower, k + "key".len());
+        if word_at(lower, r, "references") {
+            rw.edit(f..r, "", "a column's FOREIGN KEY REFERENCES as REFERENCES");
+        }
+    }
     for word in ["auto_increment", "autoincrement"] {
         for at in word_positions(attrs, word) {
             let a = type_end + at;
