@@ -49,6 +49,9 @@ impl Engine<'_> {
             Category::InvalidDefinition if err.message.contains("multiple primary keys") => {
                 rewrites::second_primary_key_unique(self.doc, stmt)
             }
+            _ if err.message == "exclusion constraints are not supported on partitioned tables" => {
+                rewrites::exclusion_left_out(self.doc, stmt)
+            }
             _ if err.message == "cannot use subquery in check constraint" => {
                 rewrites::check_with_subquery_left_out(self.doc, stmt)
             }

@@ -456,6 +456,12 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
             "no statement of the document creates this object".into(),
         );
     }
+    if err.message == "exclusion constraints are not supported on partitioned tables" {
+        return verdict(
+            Category::InvalidDefinition,
+            "PostgreSQL 15 cannot enforce an exclusion constraint across partitions: add it to each partition (`ALTER TABLE partition ADD EXCLUDE …`, which holds inside that partition only; choose the partition key so that rows that may conflict share a partition), or leave the table unpartitioned".into(),
+        );
+    }
     if err.message == "cannot use subquery in check constraint" {
         return verdict(
             Category::InvalidDefinition,

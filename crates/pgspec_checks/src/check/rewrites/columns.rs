@@ -334,3 +334,54 @@ pub(in crate::check) fn check_with_subquery_left_out(
         edits,
     ))
 }
+
+/// An exclusion constraint of a partitioned table, which PostgreSQL 15 refuses: each `EXCLUDE`
+/// element of the CREATE TABLE is left out (with its `CONSTRAINT name` and the comma before
+/// it), so the table is built and what uses it is checked; found on the tree, cut from the
+/// text from the constraint's position to the end of its element.
+pub(in crate::check) fn exclusion_left_out(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    let root = stmt.first_node()?;
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let mut edits = Vec::new();
+    for node in crate::sql::ast::walk(root.to_ref()) {
+        let crate::sql::ast::NodeRef::Constraint(c) = node else {
+            continue;
+        };
+        if c.contype != pb::ConstrType::ConstrExclusion as i32 {
+            continue;
+        }
+        let Ok(start) = usize::try_from(c.location) else {
+            continue;
+        };
+        let end = element_end(&masked, start)?;
+        let before = masked[..start].trim_end();
+        let from = before.strip_suffix(',').map_or(start, str::len);
+        edits.push((from..end, String::new()));
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(edit_plan(
+        doc,
+        stmt,
+        "assume the exclusion constraint is left out of the partitioned table: PostgreSQL 15 enforces one only inside each partition (`ALTER TABLE partition ADD EXCLUDE …`)".into(),
+        Applicability::Assumption,
+        edits,
+    ))
+}
+
+/// Where the table element starting at `start` of `masked` ends: before the comma or the
+/// closing parenthesis of the element list that follows it outside parentheses.
+fn element_end(masked: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in masked.bytes().enumerate().skip(start) {
+        match b {
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some(masked[..i].trim_end().len()),
+            b')' => depth -= 1,
+            b',' if depth == 0 => return Some(masked[..i].trim_end().len()),
+            _ => {}
+        }
+    }
+    None
+}

@@ -217,6 +217,26 @@ fn if_not_exists_where_postgresql_has_none_goes() {
 }
 
 #[test]
+fn an_exclusion_constraint_of_a_partitioned_table_is_left_out_with_its_comma() {
+    let (doc, s) = stmt(
+        "CREATE TABLE a (id bigint, vet int, slot tstzrange, st text,\n  CONSTRAINT no_overlap EXCLUDE USING gist (vet WITH =, slot WITH &&) WHERE (st <> 'x'),\n  PRIMARY KEY (id)\n) PARTITION BY RANGE (id);",
+    );
+    assert_eq!(
+        fixed(exclusion_left_out(&doc, &s)),
+        "CREATE TABLE a (id bigint, vet int, slot tstzrange, st text,\n  PRIMARY KEY (id)\n) PARTITION BY RANGE (id);"
+    );
+    let (doc, s) = stmt(
+        "CREATE TABLE a (id bigint, slot tstzrange, EXCLUDE USING gist (slot WITH &&)) PARTITION BY RANGE (id);",
+    );
+    assert_eq!(
+        fixed(exclusion_left_out(&doc, &s)),
+        "CREATE TABLE a (id bigint, slot tstzrange) PARTITION BY RANGE (id);"
+    );
+    let (doc, s) = stmt("CREATE TABLE a (id bigint PRIMARY KEY) PARTITION BY RANGE (id);");
+    assert!(exclusion_left_out(&doc, &s).is_none());
+}
+
+#[test]
 fn a_check_with_a_subquery_is_left_out_with_its_comma() {
     let (doc, s) = stmt(
         "CREATE TABLE o (id int, qty int CHECK (qty <= (SELECT 5)), n int, CONSTRAINT c CHECK (n > (SELECT count(*) FROM p)), CHECK (n > 0));",
