@@ -391,6 +391,8 @@ macro_rules! corpus {
 
 corpus! {
     en_sql_only,
+    pt_plantuml_biblioteca,
+    ja_plantuml_drift,
     en_column_tables,
     en_mermaid_erd,
     en_erd_type_names,

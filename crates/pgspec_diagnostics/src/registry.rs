@@ -191,7 +191,7 @@ rules! {
     "PG005" => "server-notice" => ServerNotice, Apply, InvalidDefinition, Warning, Never, "PostgreSQL raised a warning or notice while applying the statement";
     "PG006" => "unsafe-statement" => UnsafeStatement, Apply, UnsafeStatement, Warning, Never, "a statement pgspec does not run (server programs, server files, network, superuser-only)";
     "PG007" => "function-failed" => FunctionFailed, Apply, InvalidDefinition, Error, Never, "a function the document defines fails when `up` calls it";
-    "ERD001" => "erd-syntax" => ErdSyntax, Document, Document, Warning, Never, "a diagram line pgspec cannot read or use: mermaid erDiagram syntax, a DBML `Ref` that makes no foreign key";
+    "ERD001" => "erd-syntax" => ErdSyntax, Document, Document, Warning, Never, "a diagram line pgspec cannot read or use: mermaid erDiagram syntax, a DBML `Ref` that makes no foreign key, a PlantUML attribute or key line";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Document, Document, Warning, Never, "a column table whose rows pgspec cannot read";
     "ERD003" => "type-not-postgres" => TypeNotPostgres, Document, Document, Warning, Never, "a column described outside SQL has no type, or one PostgreSQL does not have (another system's spelling, a typo); pgspec names the type it chose";
     "ERD004" => "table-inferred" => TableInferred, Document, Document, Info, Never, "a table pgspec read from a sentence naming its columns, with types guessed from the names; confirm it";

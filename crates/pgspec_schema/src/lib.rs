@@ -38,7 +38,7 @@ use crate::document::Document;
 /// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
 /// `FK` columns that name no target get one guessed by [`infer_references`] among the
 /// document's non-SQL tables.
-/// The tables `parse` reads from every block `is_block` takes (DBML, PlantUML), in document
+/// The tables `parse` reads from every block `is_block` takes (Prisma, class diagrams), in document
 /// order, their ranges mapped from the block into the document.
 fn tables_of_blocks(
     doc: &Document,
@@ -56,7 +56,7 @@ fn tables_of_blocks(
 }
 
 pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
-    let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
+    let (mut tables, mut relationships, mut diagnostics) = erd::from_document(doc);
     let column_tables::Reading {
         tables: column_tables,
         indexes,
@@ -80,11 +80,18 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
             .help(p.help)
         }));
     }
-    tables.extend(tables_of_blocks(
-        doc,
-        plantuml::is_plantuml_block,
-        plantuml::parse,
-    ));
+    let plantuml = plantuml::from_blocks(doc.blocks.iter());
+    tables.extend(plantuml.tables);
+    relationships.extend(plantuml.relationships);
+    diagnostics.extend(plantuml.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::ErdSyntax,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
     tables.extend(tables_of_blocks(
         doc,
         prisma::is_prisma_block,

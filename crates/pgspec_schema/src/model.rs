@@ -82,6 +82,15 @@ pub enum SourceKind {
     ClassDiagram,
 }
 
+impl SourceKind {
+    /// Whether this kind of source draws relationships between its tables (a mermaid
+    /// `erDiagram`, a PlantUML entity diagram): a foreign key between two of its tables that
+    /// no relationship draws is drift.
+    pub fn draws_relationships(self) -> bool {
+        matches!(self, SourceKind::Erd | SourceKind::PlantUml)
+    }
+}
+
 /// A table as one source of the document describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DocTable {
@@ -344,7 +353,7 @@ fn infer_among(stem: &str, names: &[String]) -> Option<Option<String>> {
 }
 
 /// A table name and its likely singulars (`categories` → `category`, `boxes` → `box`).
-fn singular_forms(name: &str) -> Vec<String> {
+pub(crate) fn singular_forms(name: &str) -> Vec<String> {
     let mut forms = vec![name.to_string()];
     if let Some(s) = name.strip_suffix("ies") {
         forms.push(format!("{s}y"));
