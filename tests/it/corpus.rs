@@ -392,6 +392,7 @@ macro_rules! corpus {
 corpus! {
     en_sql_only,
     pt_plantuml_biblioteca,
+    pl_psql_describe,
     ja_plantuml_drift,
     en_column_tables,
     en_mermaid_erd,
