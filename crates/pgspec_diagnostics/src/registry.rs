@@ -180,7 +180,7 @@ rules! {
     "DOC004" => "unreadable-input" => UnreadableInput, Document, Document, Error, Never, "the input is not a text document (binary, not UTF-8, or too large)";
     "DOC005" => "no-sql-found" => NoSqlFound, Document, Document, Warning, Never, "the document contains no SQL statement";
     "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, HTML <pre>) holds SQL";
-    "DOC007" => "psql-describe-output" => PsqlDescribeOutput, Document, Document, Warning, Never, "a block holds psql's `\\d table` output, which pgspec does not read as the schema";
+    "DOC007" => "psql-describe-unread" => PsqlDescribeUnread, Document, Document, Warning, Never, "a line of psql's `\\d table` output pgspec cannot build from (a composite foreign key, a partial index, a generated column)";
     "SQL001" => "not-sql" => NotSql, Syntax, NotSql, Warning, Never, "a SQL block contains something that is not SQL (shell, pseudo-code, elision)";
     "SQL002" => "unterminated-statement" => UnterminatedStatement, Syntax, Syntax, Error, Never, "a string, quoted identifier, comment or dollar quote is never closed";
     "SQL003" => "missing-semicolon" => MissingSemicolon, Syntax, Syntax, Error, Always, "two statements without the `;` between them (pgspec reads them as two)";

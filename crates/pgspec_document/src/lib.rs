@@ -209,21 +209,6 @@ pub fn read_as(bytes: &[u8], kind: SourceKind) -> (Document, Vec<Diagnostic>) {
             .help(u.help)
         }));
     }
-    if kind == SourceKind::Markdown {
-        diagnostics.extend(unread::psql_describe(&blocks).into_iter().map(|(name, at)| {
-            Diagnostic::new(
-                Code::PsqlDescribeOutput,
-                Category::Document,
-                format!(
-                    "this block is psql's description of `{name}` (`\\d`), which pgspec does not read as the schema"
-                ),
-                at,
-            )
-            .help(
-                "put the table's CREATE TABLE in a ```sql block (`pg_dump --schema-only --table` prints it), or describe its columns in a column table; leave the output if the SQL elsewhere creates the table",
-            )
-        }));
-    }
     let document = Document {
         line_index: LineIndex::new(&text),
         text,
@@ -392,25 +377,5 @@ mod tests {
             .expect("DOC002");
         assert_eq!(doc.line_index.line(repaired.primary.range.start), 2);
         assert_exact(&doc);
-    }
-
-    #[test]
-    fn psql_describe_output_is_reported_not_read() {
-        let text = "# T\n\n```text\n          Table \"public.users\"\n Column |  Type  | Collation | Nullable | Default\n--------+--------+-----------+----------+---------\n id     | bigint |           | not null |\nIndexes:\n    \"users_pkey\" PRIMARY KEY, btree (id)\n```\n\n```\nTable \"orders\"\n Column | Type | Modifiers\n```\n\n```text\nTable \"x\" is big\n```\n";
-        let (doc, diagnostics) = read(text.as_bytes());
-        let found: Vec<(Code, usize)> = diagnostics
-            .iter()
-            .filter(|d| d.code == Code::PsqlDescribeOutput)
-            .map(|d| (d.code, doc.line_index.line(d.primary.range.start) as usize))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                (Code::PsqlDescribeOutput, 3),
-                (Code::PsqlDescribeOutput, 12)
-            ]
-        );
-        assert!(diagnostics[0].message.contains("`public.users`"));
-        assert!(doc.blocks.iter().all(|b| !b.is_sql));
     }
 }

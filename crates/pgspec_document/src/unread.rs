@@ -218,34 +218,6 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// A block holding psql's `\d table` output (`Table "public.users"` over `Column | Type | …`):
-/// what a database looks like, not a statement pgspec can apply. The table's name as psql
-/// prints it, and the block.
-pub(crate) fn psql_describe(blocks: &[CodeBlock]) -> Vec<(String, TextRange)> {
-    let mut found = Vec::new();
-    for b in blocks {
-        let mut lines = b.code.lines().map(str::trim).filter(|l| !l.is_empty());
-        let Some(title) = lines.next() else { continue };
-        let name = [
-            "Table \"",
-            "Unlogged table \"",
-            "Partitioned table \"",
-            "Foreign table \"",
-        ]
-        .iter()
-        .find_map(|p| title.strip_prefix(p))
-        .and_then(|rest| rest.strip_suffix('"'));
-        let header = lines.next().unwrap_or_default();
-        let cells: Vec<&str> = header.split('|').map(str::trim).collect();
-        if let Some(name) = name {
-            if cells.len() >= 3 && cells[0] == "Column" && cells[1] == "Type" {
-                found.push((name.to_string(), b.fence));
-            }
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

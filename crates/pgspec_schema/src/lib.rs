@@ -22,6 +22,7 @@ pub mod model;
 mod notes;
 pub mod plantuml;
 pub mod prisma;
+pub mod psql_describe;
 pub mod required;
 pub mod synth;
 
@@ -92,6 +93,17 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         )
         .help(p.help)
     }));
+    let psql = psql_describe::from_blocks(doc.blocks.iter());
+    tables.extend(psql.tables);
+    diagnostics.extend(psql.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::PsqlDescribeUnread,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
     tables.extend(tables_of_blocks(
         doc,
         prisma::is_prisma_block,
@@ -110,7 +122,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         | SourceKind::Dbml
         | SourceKind::PlantUml
         | SourceKind::Prisma
-        | SourceKind::ClassDiagram => {
+        | SourceKind::ClassDiagram
+        | SourceKind::PsqlDescribe => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }
@@ -125,6 +138,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     tables.retain(|t| !t.inferred || !described.contains(&t.name));
     diagnostics.extend(column_diagnostics);
     diagnostics.sort_by_key(|d| d.primary.range.start);
+    let mut indexes = indexes;
+    indexes.extend(psql.indexes);
     let mut schema = DocSchema {
         tables,
         relationships,
