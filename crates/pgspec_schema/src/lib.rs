@@ -93,7 +93,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         )
         .help(p.help)
     }));
-    let psql = psql_describe::from_blocks(doc.blocks.iter());
+    let psql = psql_describe::from_document(doc);
     tables.extend(psql.tables);
     diagnostics.extend(psql.problems.into_iter().map(|p| {
         Diagnostic::new(

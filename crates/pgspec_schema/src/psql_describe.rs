@@ -27,7 +27,7 @@
 #[cfg(test)]
 mod tests;
 
-use crate::document::CodeBlock;
+use crate::document::{CodeBlock, Document};
 use crate::erd::range;
 use crate::text::TextRange;
 
@@ -516,12 +516,11 @@ fn foreign_key_line(table: &mut DocTable, line: &str) -> bool {
     true
 }
 
-/// The reading of every describe block of a document, ranges mapped into the document.
-pub fn from_blocks<'a>(blocks: impl Iterator<Item = &'a CodeBlock>) -> Reading {
+/// The reading of every describe block of a document, and of every `\d` answer inside a psql
+/// session transcript, ranges mapped into the document.
+pub fn from_document(doc: &Document) -> Reading {
     let mut all = Reading::default();
-    for block in blocks.filter(|b| is_describe_block(b)) {
-        let mut reading = read(&block.code);
-        let map = |r: TextRange| block.source_map.range_to_document(r);
+    let mut add = |mut reading: Reading, map: &dyn Fn(TextRange) -> TextRange| {
         for t in &mut reading.tables {
             t.map_ranges(map);
         }
@@ -534,6 +533,59 @@ pub fn from_blocks<'a>(blocks: impl Iterator<Item = &'a CodeBlock>) -> Reading {
         all.tables.extend(reading.tables);
         all.indexes.extend(reading.indexes);
         all.problems.extend(reading.problems);
+    };
+    for block in &doc.blocks {
+        if is_describe_block(block) {
+            add(read(&block.code), &|r| {
+                block.source_map.range_to_document(r)
+            });
+        } else if block.transcript {
+            for (at, answer) in transcript_answers(&doc.text, block) {
+                let shift = |r: TextRange| TextRange::new(r.start + at as u32, r.end + at as u32);
+                add(read(answer), &shift);
+            }
+        }
     }
     all
+}
+
+/// The `\d` answers of a transcript block, as (document offset, text): from a `Table "…"`
+/// line over a `Column | Type` header to the next blank line, prompt or closing fence.
+fn transcript_answers<'a>(text: &'a str, block: &CodeBlock) -> Vec<(usize, &'a str)> {
+    let start = (block.fence.end as usize).min(text.len());
+    let mut found = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut at = start;
+    let body = &text[start..];
+    for raw in body.split_inclusive('\n') {
+        let line_start = at;
+        at += raw.len();
+        let trimmed = raw.trim();
+        if line_start == start {
+            continue; // the rest of the fence line
+        }
+        let ends = trimmed.is_empty()
+            || trimmed.starts_with("```")
+            || trimmed.starts_with("~~~")
+            || crate::document::psql_prompt(trimmed).is_some();
+        if ends {
+            if let Some(s) = open.take() {
+                found.push((s, &text[s..line_start]));
+            }
+            if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+                break;
+            }
+            continue;
+        }
+        if open.is_none() && title(raw).is_some() {
+            open = Some(line_start);
+        }
+    }
+    if let Some(s) = open {
+        found.push((s, &text[s..at]));
+    }
+    found
+        .into_iter()
+        .filter(|(_, answer)| header(answer).is_some())
+        .collect()
 }

@@ -145,3 +145,17 @@ fn casts_after_literals_are_dropped_and_expression_defaults_are_problems() {
         .collect();
     assert_eq!(lines, ["b", "c", "d"]);
 }
+
+#[test]
+fn a_describe_answer_inside_a_psql_transcript_is_read_at_its_document_lines() {
+    let text = "# S\n\n```psql\napp=# \\d orders\n              Table \"public.orders\"\n Column  |  Type  | Collation | Nullable | Default\n---------+--------+-----------+----------+---------\n id      | bigint |           | not null |\n user_id | bigint |           |          |\nIndexes:\n    \"orders_pkey\" PRIMARY KEY, btree (id)\n\napp=# SELECT 1;\n ?column?\n----------\n        1\n(1 row)\n```\n";
+    let (doc, _) = crate::document::read(text.as_bytes());
+    assert!(doc.blocks[0].transcript);
+    let reading = from_document(&doc);
+    let t = &reading.tables[0];
+    assert_eq!(t.name, "orders");
+    assert_eq!(at(text, t.span), "public.orders");
+    assert_eq!(at(text, t.columns[1].span), "user_id");
+    assert!(t.columns[0].primary_key);
+    assert_eq!(doc.line_index.line(t.columns[1].span.start), 9);
+}
