@@ -393,6 +393,7 @@ corpus! {
     en_sql_only,
     pt_plantuml_biblioteca,
     pl_psql_describe,
+    es_plantuml_clinica,
     ja_plantuml_drift,
     en_column_tables,
     en_mermaid_erd,

@@ -84,6 +84,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     let plantuml = plantuml::from_blocks(doc.blocks.iter());
     tables.extend(plantuml.tables);
     relationships.extend(plantuml.relationships);
+    let plantuml_enums = plantuml.enums;
     diagnostics.extend(plantuml.problems.into_iter().map(|p| {
         Diagnostic::new(
             diagnostics::Code::ErdSyntax,
@@ -140,6 +141,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     diagnostics.sort_by_key(|d| d.primary.range.start);
     let mut indexes = indexes;
     indexes.extend(psql.indexes);
+    let mut enums = enums;
+    enums.extend(plantuml_enums);
     let mut schema = DocSchema {
         tables,
         relationships,

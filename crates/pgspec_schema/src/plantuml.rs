@@ -12,6 +12,9 @@
 //! whose "many" side has the column `<one side>_id` marks that column a foreign key to the
 //! "one" side (the diagram draws the key the column holds).
 //!
+//! Enumerations (`enum Status { NEW PAID }`) are types an attribute may name: pgspec creates
+//! them when one does.
+//!
 //! Every name and attribute carries the exact span of its token; a line inside an entity that
 //! cannot be read is a [`Problem`] at that line (ERD001). It never panics.
 
@@ -26,7 +29,7 @@ use crate::erd::range;
 use crate::text::TextRange;
 
 pub use super::dbml::Problem;
-use super::model::{singular_forms, Cardinality, DocRelationship, DocTable, SourceKind};
+use super::model::{singular_forms, Cardinality, DocEnum, DocRelationship, DocTable, SourceKind};
 use attributes::{attribute, Attribute};
 
 /// Whether a block is a PlantUML diagram.
@@ -40,6 +43,8 @@ pub fn is_plantuml_block(block: &CodeBlock) -> bool {
 pub struct Reading {
     pub tables: Vec<DocTable>,
     pub relationships: Vec<DocRelationship>,
+    /// `enum Status { NEW PAID }`: a type an attribute may name.
+    pub enums: Vec<DocEnum>,
     pub problems: Vec<Problem>,
 }
 
@@ -380,7 +385,11 @@ fn relationship(line: &str, at: usize) -> Option<RawRelationship> {
 /// Lines that open a block pgspec skips to its end line (`note … end note`, preprocessor
 /// procedures): the end line's start, lowercased.
 fn skipped_block_end(lower: &str) -> Option<&'static str> {
-    if (lower.starts_with("note ") && !lower.contains(':')) || lower == "note" {
+    // `note right of x` / `note as N1` run to `end note`; `note "text" as N1` and `note left:
+    // text` are one line.
+    if (lower.starts_with("note ") && !lower.contains(':') && !lower.contains('"'))
+        || lower == "note"
+    {
         return Some("end note");
     }
     for (open, end) in [
@@ -406,6 +415,7 @@ pub fn read(code: &str) -> Reading {
     // Quoted labels and their table (`entity "Users" as users`: `"Users" ||--o{ orders`).
     let mut labels: HashMap<String, String> = HashMap::new();
     let mut current: Option<usize> = None;
+    let mut current_enum: Option<usize> = None;
     let mut skip_until: Option<&str> = None;
     let mut start = 0usize;
     for raw in text.split_inclusive('\n') {
@@ -429,8 +439,17 @@ pub fn read(code: &str) -> Reading {
             continue;
         }
         if trimmed.starts_with('}') {
+            current_enum = None;
             if let Some(t) = current.take() {
                 attributes::resolve_keys(&mut reading.tables[t], &mut reading.problems);
+            }
+            continue;
+        }
+        if let Some(e) = current_enum {
+            // One value a line (`PAID`, `PAID : paid in full`, `PAID = 2`).
+            let len = bare_len(trimmed);
+            if len > 0 && !trimmed.starts_with("--") && !trimmed.starts_with("..") {
+                reading.enums[e].values.push(trimmed[..len].to_string());
             }
             continue;
         }
@@ -448,6 +467,18 @@ pub fn read(code: &str) -> Reading {
             continue;
         }
         if let Some(body) = trimmed.strip_suffix('{') {
+            if let Some(rest) = body.strip_prefix("enum ") {
+                if let Some(named) = header_name(rest.trim_end(), at + "enum ".len()) {
+                    reading.enums.push(DocEnum {
+                        name: named.name.to_lowercase(),
+                        values: Vec::new(),
+                        declared: true,
+                        span: range(named.start, named.end),
+                    });
+                    current_enum = Some(reading.enums.len() - 1);
+                }
+                continue;
+            }
             if let Some(named) = header(body.trim_end(), at, &macros) {
                 if let Some(label) = &named.label {
                     labels.insert(label.clone(), named.name.clone());
@@ -555,11 +586,15 @@ pub fn from_blocks<'a>(blocks: impl Iterator<Item = &'a CodeBlock>) -> Reading {
         for r in &mut reading.relationships {
             r.span = map(r.span);
         }
+        for e in &mut reading.enums {
+            e.span = map(e.span);
+        }
         for p in &mut reading.problems {
             p.range = map(p.range);
         }
         all.tables.extend(reading.tables);
         all.relationships.extend(reading.relationships);
+        all.enums.extend(reading.enums);
         all.problems.extend(reading.problems);
     }
     all

@@ -292,6 +292,8 @@ note as N1
   entity noted {
   }
 end note
+note \"one line\" as N2
+note left of shown : one line too
 !procedure $t($n)
   entity $n {
   }
@@ -304,4 +306,28 @@ entity shown { /' inline '/
     let tables = read(code).tables;
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["shown"]);
+}
+
+#[test]
+fn an_enum_block_is_a_list_of_values() {
+    let code = "@startuml
+enum \"Estado\" as EstadoCita {
+  pendiente
+  atendida : ya vino
+  --
+  cancelada = 3
+}
+entity citas {
+  * estado : EstadoCita
+}
+@enduml
+";
+    let reading = read(code);
+    assert_eq!(reading.enums.len(), 1);
+    let e = &reading.enums[0];
+    assert_eq!(e.name, "estadocita");
+    assert!(e.declared);
+    assert_eq!(e.values, ["pendiente", "atendida", "cancelada"]);
+    assert_eq!(at(code, e.span), "EstadoCita");
+    assert_eq!(reading.tables[0].columns[0].raw_type, "EstadoCita");
 }
