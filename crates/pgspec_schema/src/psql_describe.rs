@@ -516,8 +516,8 @@ fn foreign_key_line(table: &mut DocTable, line: &str) -> bool {
     true
 }
 
-/// The reading of every describe block of a document, and of every `\d` answer inside a psql
-/// session transcript, ranges mapped into the document.
+/// The reading of every describe block of a document, of every `\d` answer inside a psql
+/// session transcript, and of one pasted outside any block, ranges mapped into the document.
 pub fn from_document(doc: &Document) -> Reading {
     let mut all = Reading::default();
     let mut add = |mut reading: Reading, map: &dyn Fn(TextRange) -> TextRange| {
@@ -540,39 +540,49 @@ pub fn from_document(doc: &Document) -> Reading {
                 block.source_map.range_to_document(r)
             });
         } else if block.transcript {
-            for (at, answer) in transcript_answers(&doc.text, block) {
-                let shift = |r: TextRange| TextRange::new(r.start + at as u32, r.end + at as u32);
-                add(read(answer), &shift);
+            for (at, answer) in answers(&doc.text, block.fence.end as usize, true) {
+                add(read(answer), &|r| shifted(r, at));
             }
+        }
+    }
+    // Pasted without a fence: the paragraph psql's output becomes.
+    let spans: Vec<(usize, usize)> = doc.blocks.iter().map(block_span).collect();
+    for (at, answer) in answers(&doc.text, 0, false) {
+        if !spans.iter().any(|&(s, e)| s <= at && at <= e) {
+            add(read(answer), &|r| shifted(r, at));
         }
     }
     all
 }
 
-/// The `\d` answers of a transcript block, as (document offset, text): from a `Table "…"`
-/// line over a `Column | Type` header to the next blank line, prompt or closing fence.
-fn transcript_answers<'a>(text: &'a str, block: &CodeBlock) -> Vec<(usize, &'a str)> {
-    let start = (block.fence.end as usize).min(text.len());
+/// `r` moved `by` bytes on.
+fn shifted(r: TextRange, by: usize) -> TextRange {
+    let by = u32::try_from(by).unwrap_or(u32::MAX);
+    TextRange::new(r.start.saturating_add(by), r.end.saturating_add(by))
+}
+
+/// psql's `\d` answers in `text` from `from` on, as (document offset, text): each from a
+/// `Table "…"` line over a `Column | Type` header to the next blank line, psql prompt or fence
+/// line. In a transcript (`in_block`) the first line (the rest of the opening fence) is skipped
+/// and the closing fence ends the search.
+fn answers(text: &str, from: usize, in_block: bool) -> Vec<(usize, &str)> {
+    let start = from.min(text.len());
     let mut found = Vec::new();
     let mut open: Option<usize> = None;
     let mut at = start;
-    let body = &text[start..];
-    for raw in body.split_inclusive('\n') {
+    for raw in text[start..].split_inclusive('\n') {
         let line_start = at;
         at += raw.len();
         let trimmed = raw.trim();
-        if line_start == start {
-            continue; // the rest of the fence line
+        if in_block && line_start == start {
+            continue;
         }
-        let ends = trimmed.is_empty()
-            || trimmed.starts_with("```")
-            || trimmed.starts_with("~~~")
-            || crate::document::psql_prompt(trimmed).is_some();
-        if ends {
+        let fence = trimmed.starts_with("```") || trimmed.starts_with("~~~");
+        if trimmed.is_empty() || fence || crate::document::psql_prompt(trimmed).is_some() {
             if let Some(s) = open.take() {
                 found.push((s, &text[s..line_start]));
             }
-            if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            if fence && in_block {
                 break;
             }
             continue;
@@ -588,4 +598,14 @@ fn transcript_answers<'a>(text: &'a str, block: &CodeBlock) -> Vec<(usize, &'a s
         .into_iter()
         .filter(|(_, answer)| header(answer).is_some())
         .collect()
+}
+
+/// From a block's opening fence to the end of its last line of content.
+fn block_span(b: &CodeBlock) -> (usize, usize) {
+    let end = b
+        .source_map
+        .segments
+        .last()
+        .map_or(b.fence.end, |&(_, at, len)| at + len);
+    (b.fence.start as usize, end.max(b.fence.end) as usize)
 }

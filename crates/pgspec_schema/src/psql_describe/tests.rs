@@ -159,3 +159,15 @@ fn a_describe_answer_inside_a_psql_transcript_is_read_at_its_document_lines() {
     assert!(t.columns[0].primary_key);
     assert_eq!(doc.line_index.line(t.columns[1].span.start), 9);
 }
+
+#[test]
+fn a_describe_output_pasted_without_a_fence_is_read() {
+    let text = "# U\n\nProduction:\n\n                 Table \"public.users\"\n Column |  Type  | Collation | Nullable | Default\n--------+--------+-----------+----------+---------\n id     | bigint |           | not null |\n email  | text   |           | not null |\nIndexes:\n    \"users_pkey\" PRIMARY KEY, btree (id)\n\nNot a description: Table \"x\" is big.\n";
+    let (doc, _) = crate::document::read(text.as_bytes());
+    let reading = from_document(&doc);
+    assert_eq!(reading.tables.len(), 1);
+    let t = &reading.tables[0];
+    assert_eq!(at(text, t.span), "public.users");
+    assert_eq!(at(text, t.columns[1].span), "email");
+    assert!(t.columns[0].primary_key);
+}
