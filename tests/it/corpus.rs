@@ -394,6 +394,7 @@ corpus! {
     pt_plantuml_biblioteca,
     pl_psql_describe,
     es_plantuml_clinica,
+    fr_notes_installation,
     ja_plantuml_drift,
     en_column_tables,
     en_mermaid_erd,
