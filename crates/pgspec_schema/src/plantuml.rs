@@ -280,6 +280,9 @@ struct RawRelationship {
     identifying: bool,
     label: Option<String>,
     span: TextRange,
+    /// Drawn in information engineering's notation (`}o--||`), which only entity diagrams
+    /// use; multiplicities (`"1" -- "*"`) are any class diagram's.
+    crows_feet: bool,
 }
 
 /// A multiplicity in quotes (`"1"`, `"0..*"`, `"1..n"`).
@@ -325,7 +328,10 @@ fn connector(text: &str) -> Option<(Option<Cardinality>, Option<Cardinality>, bo
             break;
         }
     }
-    let rest = rest.trim_start_matches('<').trim_end_matches('>');
+    // A class diagram's arrowheads (`*--`, `o--`, `<|--`, `-->`, `#--`): only the line and the
+    // multiplicities say anything about the keys.
+    let heads = ['<', '>', '|', '*', 'o', '#', 'x', '+', '^'];
+    let rest = rest.trim_start_matches(heads).trim_end_matches(heads);
     // The line: dashes or dots, with a direction (`-up-`) or a style (`-[#red]-`) inside.
     let mut line = String::new();
     let mut inner = rest;
@@ -372,6 +378,7 @@ fn relationship(line: &str, at: usize) -> Option<RawRelationship> {
     };
     let (left_card, right_card) = (left_sym.or(left_mult)?, right_sym.or(right_mult)?);
     Some(RawRelationship {
+        crows_feet: left_sym.is_some() || right_sym.is_some(),
         left: (left.to_string(), left_quoted),
         right: (right.to_string(), right_quoted),
         left_card,
@@ -508,8 +515,16 @@ pub fn read(code: &str) -> Reading {
             sql_name(name)
         }
     };
+    // A class diagram of the application's types draws multiplicities too: those count only
+    // between two tables of the diagram.
+    let table_names: Vec<String> = reading.tables.iter().map(|t| t.name.clone()).collect();
     reading.relationships = raw_relationships
         .iter()
+        .filter(|r| {
+            r.crows_feet
+                || (table_names.contains(&resolve(&r.left))
+                    && table_names.contains(&resolve(&r.right)))
+        })
         .map(|r| DocRelationship {
             left: resolve(&r.left),
             right: resolve(&r.right),

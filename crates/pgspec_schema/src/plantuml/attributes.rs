@@ -167,6 +167,12 @@ pub(super) fn attribute(line: &str, line_start: usize) -> Attribute {
             return Attribute::Nothing;
         }
     }
+    // `{field} id : int` says it is a field; `{method}`, `{static}` lines are the class's own.
+    if let Some(rest) = text.strip_prefix("{field}") {
+        let skip = text.len() - rest.trim_start().len();
+        text = &text[skip..];
+        offset += skip;
+    }
     if text.starts_with('\'') || text.starts_with("//") || text.starts_with('{') {
         return Attribute::Nothing;
     }

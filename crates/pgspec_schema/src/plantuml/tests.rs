@@ -86,6 +86,8 @@ pedidos |o..o{ clientes
 clientes \"1\" -- \"0..*\" pedidos
 clientes \"0..1\" -[#red]-> \"1..*\" pedidos : tem
 clientes -- pedidos
+clientes \"1\" *-- \"many\" pedidos
+pedidos \"0..*\" --> \"1\" clientes : pertenece
 skinparam linetype ortho
 @enduml
 ";
@@ -133,6 +135,15 @@ skinparam linetype ortho
                 OneOrMore,
                 true,
                 Some("tem")
+            ),
+            ("clientes", ExactlyOne, "pedidos", ZeroOrMore, true, None),
+            (
+                "pedidos",
+                ZeroOrMore,
+                "clientes",
+                ExactlyOne,
+                true,
+                Some("pertenece")
             ),
         ]
     );
@@ -196,6 +207,8 @@ fn attributes_without_a_colon_and_their_marks() {
   <b>org_id</b> : bigint <<FK>>
   score numeric(5,2),UK
   bio
+  {field} nickname : text
+  {method} touch() : void
   --
   INDEX idx_login login_id, age
 }
@@ -217,6 +230,7 @@ fn attributes_without_a_colon_and_their_marks() {
             ("org_id", Some("bigint")),
             ("score", Some("numeric(5,2)")),
             ("bio", None),
+            ("nickname", Some("text")),
         ]
     );
     assert!(t.columns[0].primary_key);
@@ -330,4 +344,28 @@ entity citas {
     assert_eq!(e.values, ["pendiente", "atendida", "cancelada"]);
     assert_eq!(at(code, e.span), "EstadoCita");
     assert_eq!(reading.tables[0].columns[0].raw_type, "EstadoCita");
+}
+
+#[test]
+fn multiplicities_between_application_classes_are_no_relationships() {
+    let code = "@startuml
+class Order {
+  + total() : Money
+}
+class LineItem
+entity invoices {
+  * id : bigint <<PK>>
+}
+Order \"1\" *-- \"many\" LineItem
+invoices \"1\" -- \"*\" Order
+invoices ||--o{ payments
+@enduml
+";
+    let reading = read(code);
+    let rels: Vec<(&str, &str)> = reading
+        .relationships
+        .iter()
+        .map(|r| (r.left.as_str(), r.right.as_str()))
+        .collect();
+    assert_eq!(rels, [("invoices", "payments")]);
 }
