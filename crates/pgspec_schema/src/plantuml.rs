@@ -163,8 +163,8 @@ fn header_name(rest: &str, base: usize) -> Option<Named> {
     }
 }
 
-/// A class is a table only with a table stereotype: `<<table>>`, `<< (T,#color) >>`,
-/// `<<entity>>`.
+/// A class is a table only with a table stereotype: `<<table>>`, `<< (T,#color) >>` (not a
+/// domain model's `<<Entity>>`, which is an application class).
 fn has_table_stereotype(text: &str) -> bool {
     let lower = text.to_lowercase();
     let Some(open) = lower.find("<<") else {
@@ -172,10 +172,7 @@ fn has_table_stereotype(text: &str) -> bool {
     };
     let inner = &lower[open + 2..];
     let inner = inner[..inner.find(">>").unwrap_or(inner.len())].trim();
-    inner.contains("table")
-        || inner.contains("entity")
-        || inner.starts_with("(t,")
-        || inner.starts_with("(t ")
+    inner.contains("table") || inner.starts_with("(t,") || inner.starts_with("(t ")
 }
 
 /// The header of an entity or table class, without its `{`: the table's name.

@@ -173,6 +173,10 @@ class bestellungen <<table>> {
 class \"Artikel\" as artikel << (T,#FFAAAA) >> {
   +id : integer [PK]
 }
+class Bestellung <<Entity>> {
+  - id : BestellungId
+  + aufgeben() : void
+}
 class Warenkorb {
   + id : bigint
   + leeren() : void
