@@ -391,6 +391,11 @@ macro_rules! corpus {
 
 corpus! {
     en_sql_only,
+    pt_plantuml_biblioteca,
+    pl_psql_describe,
+    es_plantuml_clinica,
+    fr_notes_installation,
+    ja_plantuml_drift,
     en_column_tables,
     en_mermaid_erd,
     en_erd_type_names,

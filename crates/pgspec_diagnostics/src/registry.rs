@@ -180,6 +180,7 @@ rules! {
     "DOC004" => "unreadable-input" => UnreadableInput, Document, Document, Error, Never, "the input is not a text document (binary, not UTF-8, or too large)";
     "DOC005" => "no-sql-found" => NoSqlFound, Document, Document, Warning, Never, "the document contains no SQL statement";
     "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, HTML <pre>) holds SQL";
+    "DOC007" => "psql-describe-unread" => PsqlDescribeUnread, Document, Document, Warning, Never, "a line of psql's `\\d table` output pgspec cannot build from (a composite foreign key, a partial index, a generated column)";
     "SQL001" => "not-sql" => NotSql, Syntax, NotSql, Warning, Never, "a SQL block contains something that is not SQL (shell, pseudo-code, elision)";
     "SQL002" => "unterminated-statement" => UnterminatedStatement, Syntax, Syntax, Error, Never, "a string, quoted identifier, comment or dollar quote is never closed";
     "SQL003" => "missing-semicolon" => MissingSemicolon, Syntax, Syntax, Error, Always, "two statements without the `;` between them (pgspec reads them as two)";
@@ -191,7 +192,7 @@ rules! {
     "PG005" => "server-notice" => ServerNotice, Apply, InvalidDefinition, Warning, Never, "PostgreSQL raised a warning or notice while applying the statement";
     "PG006" => "unsafe-statement" => UnsafeStatement, Apply, UnsafeStatement, Warning, Never, "a statement pgspec does not run (server programs, server files, network, superuser-only)";
     "PG007" => "function-failed" => FunctionFailed, Apply, InvalidDefinition, Error, Never, "a function the document defines fails when `up` calls it";
-    "ERD001" => "erd-syntax" => ErdSyntax, Document, Document, Warning, Never, "a diagram line pgspec cannot read or use: mermaid erDiagram syntax, a DBML `Ref` that makes no foreign key";
+    "ERD001" => "erd-syntax" => ErdSyntax, Document, Document, Warning, Never, "a diagram line pgspec cannot read or use: mermaid erDiagram syntax, a DBML `Ref` that makes no foreign key, a PlantUML attribute or key line";
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Document, Document, Warning, Never, "a column table whose rows pgspec cannot read";
     "ERD003" => "type-not-postgres" => TypeNotPostgres, Document, Document, Warning, Never, "a column described outside SQL has no type, or one PostgreSQL does not have (another system's spelling, a typo); pgspec names the type it chose";
     "ERD004" => "table-inferred" => TableInferred, Document, Document, Info, Never, "a table pgspec read from a sentence naming its columns, with types guessed from the names; confirm it";

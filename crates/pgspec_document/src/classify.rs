@@ -53,7 +53,42 @@ pub(crate) fn sql_in_other_block(block: &crate::CodeBlock) -> bool {
     !block.is_sql
         && !block.lang.is_empty()
         && !NOT_SQL_LANGS.contains(&block.lang.as_str())
-        && looks_like_sql(&block.code)
+        && (looks_like_sql(&block.code) || psql_heredoc(&block.code).is_some())
+}
+
+/// The first line of SQL a shell block feeds psql through a here-document (`psql "$URL"
+/// <<'SQL'` … `SQL`), when that text reads as SQL: setup steps that create the design's tables
+/// are SQL pgspec does not apply.
+pub(crate) fn psql_heredoc(code: &str) -> Option<&str> {
+    let mut lines = code.lines();
+    while let Some(line) = lines.next() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let runs_psql = words.iter().any(|w| *w == "psql" || w.ends_with("/psql"));
+        let Some(marker) = line.split_once("<<").map(|(_, m)| m) else {
+            continue;
+        };
+        if !runs_psql {
+            continue;
+        }
+        let marker = marker
+            .trim_start_matches(['-', '~'])
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(['\'', '"']);
+        if marker.is_empty() || !marker.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != marker).collect();
+        let text = body.join("\n");
+        if looks_like_sql(&text) {
+            return body
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty() && !l.starts_with("--"));
+        }
+    }
+    None
 }
 
 /// Words a SQL statement of a design document starts with.

@@ -25,6 +25,7 @@ pub(crate) fn scan(text: &str) -> (Vec<CodeBlock>, Vec<Diagnostic>) {
     let mut scanner = Scanner::default();
     let mut start = 0usize;
     let mut line_no = 0u32;
+    let mut in_comment = false;
     // The empty "line" after a final newline holds nothing, so it is not scanned (a block left
     // open at the end would otherwise gain an empty last line).
     while start < text.len() {
@@ -33,6 +34,23 @@ pub(crate) fn scan(text: &str) -> (Vec<CodeBlock>, Vec<Diagnostic>) {
         let line = &text[start..end];
         let line = line.strip_suffix('\r').unwrap_or(line);
         let next_start = if end < text.len() { end + 1 } else { end };
+        // An HTML comment (CommonMark's HTML block from `<!--` to the line holding `-->`)
+        // hides what it holds, fences included: commented-out SQL is not the design.
+        if in_comment {
+            in_comment = !line.contains("-->");
+            start = end + 1;
+            continue;
+        }
+        if scanner.open.is_none()
+            && opens_comment(line)
+            && text
+                .get(next_start..)
+                .is_some_and(|rest| rest.contains("-->"))
+        {
+            in_comment = true;
+            start = end + 1;
+            continue;
+        }
         scanner.line(Line {
             no: line_no,
             start,
@@ -43,6 +61,16 @@ pub(crate) fn scan(text: &str) -> (Vec<CodeBlock>, Vec<Diagnostic>) {
     }
     scanner.finish_at_eof();
     (scanner.blocks, scanner.diagnostics)
+}
+
+/// Whether `line` starts an HTML comment that does not end on it (up to three spaces of
+/// indentation, as CommonMark allows an HTML block).
+fn opens_comment(line: &str) -> bool {
+    let trimmed = line.trim_start_matches(' ');
+    line.len() - trimmed.len() <= 3
+        && trimmed
+            .strip_prefix("<!--")
+            .is_some_and(|rest| !rest.contains("-->"))
 }
 
 /// One line of the document, without its line terminator.
@@ -674,5 +702,20 @@ mod tests {
         assert!(is_thematic_break("* * *"));
         assert!(!is_thematic_break("- a"));
         assert!(!is_thematic_break("--"));
+    }
+
+    #[test]
+    fn fences_inside_an_html_comment_are_not_blocks() {
+        let text = "# T\n\n<!--\n```sql\nCREATE TABLE old (id int);\n```\n-->\n\n<!-- one line -->\n```sql\nCREATE TABLE kept (id int);\n```\n\n<!-- never closed\n```sql\nCREATE TABLE also_kept (id int);\n```\n";
+        let (blocks, diagnostics) = blocks(text);
+        let codes: Vec<&str> = blocks.iter().map(|b| b.code.trim()).collect();
+        assert_eq!(
+            codes,
+            [
+                "CREATE TABLE kept (id int);",
+                "CREATE TABLE also_kept (id int);"
+            ]
+        );
+        assert!(diagnostics.is_empty());
     }
 }

@@ -12,6 +12,8 @@ mod fences;
 mod lexicon;
 mod mojibake;
 mod transcript;
+/// The psql prompt a line starts with (its length, and whether it starts a statement).
+pub use transcript::prompt as psql_prompt;
 mod unread;
 
 use pgspec_diagnostics::text::{LineIndex, TextRange};

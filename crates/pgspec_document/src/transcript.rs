@@ -25,7 +25,7 @@ const TRANSCRIPT_LANGS: &[&str] = &[
 /// The length of the psql prompt `line` starts with (`db=# `, `db=> `, `db-# `, `db(# `, …,
 /// its one following space included) and whether it is the prompt of a new statement
 /// (`=`, `^`, `!`) rather than of a continued one.
-pub(crate) fn prompt(line: &str) -> Option<(usize, bool)> {
+pub fn prompt(line: &str) -> Option<(usize, bool)> {
     let token_end = line.find([' ', '\t']).unwrap_or(line.len());
     let token = &line[..token_end];
     let mut chars = token.char_indices().rev();

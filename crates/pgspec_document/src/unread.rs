@@ -5,7 +5,7 @@
 //! another language, or in an HTML `<pre>` block (what wiki and notebook exports write), is
 //! reported (DOC006), never silently left out.
 
-use crate::classify::{first_code_line, looks_like_sql, sql_in_other_block};
+use crate::classify::{first_code_line, looks_like_sql, psql_heredoc, sql_in_other_block};
 use crate::{offset, CodeBlock, SourceMap, TextRange};
 
 /// A place holding SQL that is not read: where it starts, what kind of block it is, and its
@@ -28,11 +28,19 @@ pub(crate) fn unread_sql(text: &str, blocks: &[CodeBlock]) -> Vec<Unread> {
     let mut found: Vec<Unread> = blocks
         .iter()
         .filter(|b| sql_in_other_block(b))
-        .map(|b| Unread {
-            range: b.fence,
-            kind: format!("```{} block", b.lang),
-            first_line: first_code_line(&b.code).unwrap_or_default().to_string(),
-            help: "tag it ```sql to have it applied and checked; leave it if it is not part of the design",
+        .map(|b| match psql_heredoc(&b.code) {
+            Some(first) => Unread {
+                range: b.fence,
+                kind: format!("```{} block's psql here-document", b.lang),
+                first_line: first.to_string(),
+                help: "copy the statements into a ```sql block to have them applied and checked; leave it if it is a setup step outside the design",
+            },
+            None => Unread {
+                range: b.fence,
+                kind: format!("```{} block", b.lang),
+                first_line: first_code_line(&b.code).unwrap_or_default().to_string(),
+                help: "tag it ```sql to have it applied and checked; leave it if it is not part of the design",
+            },
         })
         .collect();
     found.extend(preformatted(text, &outside));
@@ -281,5 +289,17 @@ mod tests {
             let (blocks, _) = crate::fences::scan(text);
             assert!(indented_sql(text, &blocks).is_empty(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn sql_a_shell_block_feeds_psql_is_found() {
+        let text = "# Setup\n\n```bash\nexport PGHOST=db\npsql \"$DATABASE_URL\" <<-'SQL'\n  -- the tables\n  CREATE TABLE t (id int PRIMARY KEY);\nSQL\n```\n\n```sh\ncat <<EOF > notes.txt\nCREATE TABLE is not run here;\nEOF\npsql -f schema.sql\n```\n";
+        assert_eq!(
+            kinds(text),
+            [(
+                "```bash block's psql here-document".to_string(),
+                "CREATE TABLE t (id int PRIMARY KEY);".to_string()
+            )]
+        );
     }
 }

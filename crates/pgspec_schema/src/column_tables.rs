@@ -741,4 +741,6 @@ fn is_atx_heading(t: &str) -> bool {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_psql;
+#[cfg(test)]
 mod tests_scripts;

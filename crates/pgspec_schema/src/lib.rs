@@ -22,6 +22,7 @@ pub mod model;
 mod notes;
 pub mod plantuml;
 pub mod prisma;
+pub mod psql_describe;
 pub mod required;
 pub mod synth;
 
@@ -38,7 +39,7 @@ use crate::document::Document;
 /// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
 /// `FK` columns that name no target get one guessed by [`infer_references`] among the
 /// document's non-SQL tables.
-/// The tables `parse` reads from every block `is_block` takes (DBML, PlantUML), in document
+/// The tables `parse` reads from every block `is_block` takes (Prisma, class diagrams), in document
 /// order, their ranges mapped from the block into the document.
 fn tables_of_blocks(
     doc: &Document,
@@ -56,7 +57,7 @@ fn tables_of_blocks(
 }
 
 pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
-    let (mut tables, relationships, mut diagnostics) = erd::from_document(doc);
+    let (mut tables, mut relationships, mut diagnostics) = erd::from_document(doc);
     let column_tables::Reading {
         tables: column_tables,
         indexes,
@@ -80,11 +81,30 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
             .help(p.help)
         }));
     }
-    tables.extend(tables_of_blocks(
-        doc,
-        plantuml::is_plantuml_block,
-        plantuml::parse,
-    ));
+    let plantuml = plantuml::from_blocks(doc.blocks.iter());
+    tables.extend(plantuml.tables);
+    relationships.extend(plantuml.relationships);
+    let plantuml_enums = plantuml.enums;
+    diagnostics.extend(plantuml.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::ErdSyntax,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
+    let psql = psql_describe::from_document(doc);
+    tables.extend(psql.tables);
+    diagnostics.extend(psql.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::PsqlDescribeUnread,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
     tables.extend(tables_of_blocks(
         doc,
         prisma::is_prisma_block,
@@ -103,7 +123,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         | SourceKind::Dbml
         | SourceKind::PlantUml
         | SourceKind::Prisma
-        | SourceKind::ClassDiagram => {
+        | SourceKind::ClassDiagram
+        | SourceKind::PsqlDescribe => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }
@@ -118,6 +139,10 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     tables.retain(|t| !t.inferred || !described.contains(&t.name));
     diagnostics.extend(column_diagnostics);
     diagnostics.sort_by_key(|d| d.primary.range.start);
+    let mut indexes = indexes;
+    indexes.extend(psql.indexes);
+    let mut enums = enums;
+    enums.extend(plantuml_enums);
     let mut schema = DocSchema {
         tables,
         relationships,

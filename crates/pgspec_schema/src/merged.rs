@@ -88,15 +88,7 @@ pub struct ModelRelationship {
 }
 
 fn kind_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Erd => "erd",
-        SourceKind::ColumnTable => "column-table",
-        SourceKind::Dbml => "dbml",
-        SourceKind::Prisma => "prisma",
-        SourceKind::PlantUml => "plantuml",
-        SourceKind::ClassDiagram => "class-diagram",
-        SourceKind::Prose => "prose",
-    }
+    kind.kebab()
 }
 
 fn bare(name: &str) -> &str {

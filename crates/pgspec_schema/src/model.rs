@@ -80,6 +80,46 @@ pub enum SourceKind {
     Prisma,
     /// A class of a mermaid `classDiagram` drawn as an entity diagram (typed attributes, `PK`).
     ClassDiagram,
+    /// psql's description of a table (`\\d users` output): what the database looks like.
+    PsqlDescribe,
+}
+
+impl SourceKind {
+    /// The kind's name in the model's output and a generated statement's origin
+    /// (`column-table`, `plantuml`).
+    pub fn kebab(self) -> &'static str {
+        match self {
+            SourceKind::Erd => "erd",
+            SourceKind::ColumnTable => "column-table",
+            SourceKind::Dbml => "dbml",
+            SourceKind::Prisma => "prisma",
+            SourceKind::PlantUml => "plantuml",
+            SourceKind::ClassDiagram => "class-diagram",
+            SourceKind::Prose => "prose",
+            SourceKind::PsqlDescribe => "psql-describe",
+        }
+    }
+
+    /// What one table of this kind is called in a message (`ERD entity`, `column table`).
+    pub fn what(self) -> &'static str {
+        match self {
+            SourceKind::Erd => "ERD entity",
+            SourceKind::ColumnTable => "column table",
+            SourceKind::Dbml => "DBML table",
+            SourceKind::Prisma => "Prisma model",
+            SourceKind::PlantUml => "PlantUML entity",
+            SourceKind::ClassDiagram => "class diagram",
+            SourceKind::Prose => "column list",
+            SourceKind::PsqlDescribe => "psql description (`\\d`)",
+        }
+    }
+
+    /// Whether this kind of source draws relationships between its tables (a mermaid
+    /// `erDiagram`, a PlantUML entity diagram): a foreign key between two of its tables that
+    /// no relationship draws is drift.
+    pub fn draws_relationships(self) -> bool {
+        matches!(self, SourceKind::Erd | SourceKind::PlantUml)
+    }
 }
 
 /// A table as one source of the document describes it.
@@ -344,7 +384,7 @@ fn infer_among(stem: &str, names: &[String]) -> Option<Option<String>> {
 }
 
 /// A table name and its likely singulars (`categories` → `category`, `boxes` → `box`).
-fn singular_forms(name: &str) -> Vec<String> {
+pub(crate) fn singular_forms(name: &str) -> Vec<String> {
     let mut forms = vec![name.to_string()];
     if let Some(s) = name.strip_suffix("ies") {
         forms.push(format!("{s}y"));

@@ -147,15 +147,7 @@ fn bare(name: &str) -> &str {
 }
 
 fn source_kind_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Erd => "erd",
-        SourceKind::ColumnTable => "column-table",
-        SourceKind::Dbml => "dbml",
-        SourceKind::Prisma => "prisma",
-        SourceKind::PlantUml => "plantuml",
-        SourceKind::ClassDiagram => "class-diagram",
-        SourceKind::Prose => "prose",
-    }
+    kind.kebab()
 }
 
 /// Statements that define relations, by unqualified name: the first creator's index.

@@ -151,8 +151,17 @@ pub(super) fn row_column(
         span,
         type_span,
     };
-    if facts.auto_increment {
+    // A sequence's `nextval('users_id_seq'::regclass)` (what psql and pg_dump print for a
+    // serial column): the sequence is the serial type's own, not one the document creates.
+    let sequence = column
+        .default
+        .as_deref()
+        .is_some_and(|d| d.trim().to_ascii_lowercase().starts_with("nextval("));
+    if facts.auto_increment || sequence {
         column.make_serial();
+        if sequence {
+            column.default = None;
+        }
     }
     RowResult::Column(Box::new(column))
 }

@@ -34,15 +34,7 @@ use relationships::relationships_drift;
 use sql_side::{first_line, SqlSpans};
 
 fn what(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Erd => "ERD entity",
-        SourceKind::ColumnTable => "column table",
-        SourceKind::Dbml => "DBML table",
-        SourceKind::Prisma => "Prisma model",
-        SourceKind::PlantUml => "PlantUML entity",
-        SourceKind::ClassDiagram => "class diagram",
-        SourceKind::Prose => "column list",
-    }
+    kind.what()
 }
 
 /// Every drift between the document's non-SQL schema and `catalog`.
@@ -130,7 +122,13 @@ pub fn drift(
             }
         }
     }
-    for name in &sql_tables {
+    // psql's description of a table is pasted for that table: it promises no picture of the
+    // whole schema, so alone it asks no other table to be described.
+    let whole_picture = schema
+        .tables
+        .iter()
+        .any(|t| t.source != SourceKind::PsqlDescribe);
+    for name in sql_tables.iter().filter(|_| whole_picture) {
         if generated.contains_key(name.as_str()) || described.contains(name.as_str()) {
             continue;
         }

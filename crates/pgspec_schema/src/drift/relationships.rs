@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
 
-use super::super::model::{Cardinality, DocSchema, SourceKind};
+use super::super::model::{Cardinality, DocSchema};
 use super::super::synth::Synthesis;
 use super::bare;
 use super::sql_side::{SqlSide, SqlSpans};
@@ -33,7 +33,7 @@ pub(super) fn relationships_drift(
         schema
             .tables
             .iter()
-            .find(|t| bare(&t.name) == name && t.source == SourceKind::Erd)
+            .find(|t| bare(&t.name) == name && t.source.draws_relationships())
             .map(|t| t.span)
     };
     for r in &schema.relationships {
@@ -145,14 +145,15 @@ pub(super) fn relationships_drift(
         }
     }
 
-    // DRF007: foreign keys between ERD entities that the ERD does not draw.
+    // DRF007: foreign keys between entities of a diagram (mermaid, PlantUML) that no diagram
+    // draws.
     if schema.relationships.is_empty() {
         return;
     }
     let in_erd: HashSet<&str> = schema
         .tables
         .iter()
-        .filter(|t| t.source == SourceKind::Erd)
+        .filter(|t| t.source.draws_relationships())
         .map(|t| bare(&t.name))
         .collect();
     let added = &synthesis.added_columns;

@@ -102,7 +102,17 @@ pub(super) fn default_expression(raw: &str, ty: &str) -> Option<String> {
         && d[..d.len() - 2]
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
-    if numeric || quoted || keyword || call {
+    // `'active'::text`, `'{}'::jsonb`: a literal with the cast psql and pg_dump print after
+    // it, an expression as written.
+    let cast_literal = d.starts_with('\'')
+        && d.split_once("'::").is_some_and(|(lit, ty)| {
+            !lit[1..].contains('\'')
+                && !ty.is_empty()
+                && ty
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '[' | ']'))
+        });
+    if numeric || quoted || keyword || call || cast_literal {
         return Some(d.to_string());
     }
     let textual = ty == "text" || ty.starts_with("character");

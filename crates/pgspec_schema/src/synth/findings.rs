@@ -142,15 +142,7 @@ pub(super) fn fragment_note(
     used: &[&str],
 ) -> Diagnostic {
     let source_line = doc.line_index.line(m.table.span.start);
-    let what = match m.table.source {
-        SourceKind::Erd => "ERD entity",
-        SourceKind::ColumnTable => "column table",
-        SourceKind::Dbml => "DBML table",
-        SourceKind::Prisma => "Prisma model",
-        SourceKind::PlantUml => "PlantUML entity",
-        SourceKind::ClassDiagram => "class diagram",
-        SourceKind::Prose => "column list",
-    };
+    let what = m.table.source.what();
     let names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.name)).collect();
     let why = if elided {
         "it elides columns".to_string()

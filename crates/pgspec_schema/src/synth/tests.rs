@@ -164,6 +164,16 @@ fn identifiers_and_defaults_are_written_as_sql() {
         default_expression("O'Brien", text).as_deref(),
         Some("'O''Brien'")
     );
+    // psql's and pg_dump's spelling: the literal and its cast, as written.
+    assert_eq!(
+        default_expression("'active'::text", text).as_deref(),
+        Some("'active'::text")
+    );
+    assert_eq!(
+        default_expression("'{}'::jsonb", "jsonb").as_deref(),
+        Some("'{}'::jsonb")
+    );
+    assert_eq!(default_expression("'a'::text || 'b'", "integer"), None);
     assert_eq!(default_expression("next week", "date"), None);
     assert_eq!(default_expression("", text), None);
     assert!(has_elision(
