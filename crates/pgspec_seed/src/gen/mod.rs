@@ -7,6 +7,7 @@
 //! makes text values (from the column's name, or from a CHECK's regex).
 
 mod column_values;
+mod dates;
 mod rows;
 mod text;
 
