@@ -394,79 +394,19 @@ pub fn run(
             });
         }
         for c in &t.checks {
-            let Some(e) = &c.expr else { continue };
-            let h = expr::hints(&[e], t.columns.len());
-            let Some((ci, hint)) = h
-                .iter()
-                .enumerate()
-                .find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some())
-            else {
-                // A CHECK that orders two columns (`ends_at > starts_at`).
-                if let Some((ci, (other, bad, words))) = h
-                    .iter()
-                    .enumerate()
-                    .find_map(|(ci, h)| ordering_breach(t, ci, h).map(|b| (ci, b)))
-                {
-                    let (col, other) = (&t.columns[ci], &t.columns[other]);
-                    let sql = format!(
-                        "WITH one AS (SELECT tableoid, ctid FROM {qt} WHERE {o} IS NOT NULL LIMIT 1) UPDATE {qt} SET {q} = {bad} FROM one WHERE {qt}.tableoid = one.tableoid AND {qt}.ctid = one.ctid",
-                        qt = t.qualified(),
-                        q = quote_ident(&col.name),
-                        o = quote_ident(&other.name),
-                    );
-                    let (line, range) = locate(t, &c.name);
-                    let (status, reason, evidence) =
-                        expect(app, &sql, &["23514"], &c.reported_as, &t.name);
-                    claims.push(Claim {
-                        kind: ClaimKind::Constraint,
-                        line,
-                        title: format!(
-                            "`{}` rejects {} {words} in {}",
-                            c.name,
-                            col.name,
-                            t.display_name()
-                        ),
-                        status,
-                        reason,
-                        evidence,
-                        range,
-                    });
-                }
+            let Some(breach) = c.expr.as_ref().and_then(|e| check_breach(t, e)) else {
                 continue;
             };
-            let col = &t.columns[ci];
-            let bad = match (&col.ty, &hint.choices) {
-                (ColType::Text { max_len, .. }, Some(choices))
-                    if choices.iter().all(|v| matches!(v, V::Str(_))) =>
-                {
-                    let mut v = "pgspec-invalid".to_string();
-                    if let Some(m) = max_len {
-                        v.truncate((*m).max(1));
-                    }
-                    if choices.contains(&V::Str(v.clone())) {
-                        continue;
-                    }
-                    lit(&v)
-                }
-                (
-                    ColType::Int2
-                    | ColType::Int4
-                    | ColType::Int8
-                    | ColType::Numeric { .. }
-                    | ColType::Float4
-                    | ColType::Float8,
-                    None,
-                ) => match (hint.min, hint.max) {
-                    (Some((m, _)), _) => format!("{}", m - 1.0),
-                    (None, Some((m, _))) => format!("{}", m + 1.0),
-                    _ => continue,
-                },
-                _ => continue,
-            };
-            let q = quote_ident(&col.name);
+            let col = &t.columns[breach.column];
+            // A row whose other column is set, for a CHECK that compares the two.
+            let row = breach.beside.map_or_else(String::new, |o| {
+                format!(" WHERE {} IS NOT NULL", quote_ident(&t.columns[o].name))
+            });
             let sql = format!(
-                "WITH one AS (SELECT tableoid, ctid FROM {qt} LIMIT 1) UPDATE {qt} SET {q} = {bad} FROM one WHERE {qt}.tableoid = one.tableoid AND {qt}.ctid = one.ctid",
-                qt = t.qualified()
+                "WITH one AS (SELECT tableoid, ctid FROM {qt}{row} LIMIT 1) UPDATE {qt} SET {q} = {bad} FROM one WHERE {qt}.tableoid = one.tableoid AND {qt}.ctid = one.ctid",
+                qt = t.qualified(),
+                q = quote_ident(&col.name),
+                bad = breach.value,
             );
             let (line, range) = locate(t, &c.name);
             let (status, reason, evidence) = expect(app, &sql, &["23514"], &c.reported_as, &t.name);
@@ -474,9 +414,10 @@ pub fn run(
                 kind: ClaimKind::Constraint,
                 line,
                 title: format!(
-                    "`{}` rejects {} = {bad} in {}",
+                    "`{}` rejects {} {} in {}",
                     c.name,
                     col.name,
+                    breach.words,
                     t.display_name()
                 ),
                 status,
@@ -486,6 +427,72 @@ pub fn run(
             });
         }
     }
+}
+
+/// A value that a CHECK must reject: for `column`, `value` (SQL over the row being updated),
+/// described as `words` (`= 'pgspec-invalid'`, `equal to starts_at`); `beside` the column the
+/// CHECK compares it with, which must be set in the row for the CHECK to judge.
+struct Breach {
+    column: usize,
+    value: String,
+    words: String,
+    beside: Option<usize>,
+}
+
+/// The [`Breach`] of CHECK `e` of `t`: a value outside a column's list or bounds, or a column
+/// put on the wrong side of the one the CHECK orders it against. None when pgspec knows none.
+fn check_breach(t: &Table, e: &expr::Expr) -> Option<Breach> {
+    let h = expr::hints(&[e], t.columns.len());
+    let Some((ci, hint)) = h
+        .iter()
+        .enumerate()
+        .find(|(_, h)| h.choices.is_some() || h.min.is_some() || h.max.is_some())
+    else {
+        // A CHECK that orders two columns (`ends_at > starts_at`).
+        return h.iter().enumerate().find_map(|(ci, h)| {
+            let (other, value, words) = ordering_breach(t, ci, h)?;
+            Some(Breach {
+                column: ci,
+                value,
+                words,
+                beside: Some(other),
+            })
+        });
+    };
+    let bad = match (&t.columns[ci].ty, &hint.choices) {
+        (ColType::Text { max_len, .. }, Some(choices))
+            if choices.iter().all(|v| matches!(v, V::Str(_))) =>
+        {
+            let mut v = "pgspec-invalid".to_string();
+            if let Some(m) = max_len {
+                v.truncate((*m).max(1));
+            }
+            if choices.contains(&V::Str(v.clone())) {
+                return None;
+            }
+            lit(&v)
+        }
+        (
+            ColType::Int2
+            | ColType::Int4
+            | ColType::Int8
+            | ColType::Numeric { .. }
+            | ColType::Float4
+            | ColType::Float8,
+            None,
+        ) => match (hint.min, hint.max) {
+            (Some((m, _)), _) => format!("{}", m - 1.0),
+            (None, Some((m, _))) => format!("{}", m + 1.0),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Breach {
+        column: ci,
+        words: format!("= {bad}"),
+        value: bad,
+        beside: None,
+    })
 }
 
 /// For a CHECK that orders column `ci` against another (`ci > other`, `ci <= other`): the

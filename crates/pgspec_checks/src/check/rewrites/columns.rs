@@ -282,64 +282,57 @@ pub(in crate::check) fn check_with_subquery_left_out(
     doc: &Document,
     stmt: &Statement,
 ) -> Option<FixPlan> {
-    let root = stmt.first_node()?;
-    let masked = mask_quotes_and_comments(&stmt.text);
-    let lower = masked.to_ascii_lowercase();
-    let mut edits = Vec::new();
-    for node in crate::sql::ast::walk(root.to_ref()) {
-        let crate::sql::ast::NodeRef::Constraint(c) = node else {
-            continue;
-        };
-        if c.contype != pb::ConstrType::ConstrCheck as i32 {
-            continue;
-        }
-        let has_sublink = c
-            .raw_expr
-            .as_deref()
-            .and_then(|e| e.node.as_ref())
-            .is_some_and(|e| {
-                crate::sql::ast::walk(e.to_ref())
-                    .into_iter()
-                    .any(|n| matches!(n, crate::sql::ast::NodeRef::SubLink(_)))
-            });
-        let Ok(start) = usize::try_from(c.location) else {
-            continue;
-        };
-        if !has_sublink {
-            continue;
-        }
-        let check = start + lower.get(start..)?.find("check")?;
-        let open = skip_ws(&lower, check + "check".len());
-        if !lower[open..].starts_with('(') {
-            continue;
-        }
-        let end = matching_paren(&masked, open)? + 1;
-        // A table constraint takes the comma before it along; a column's CHECK the space.
-        let before = lower[..start].trim_end();
-        let from = if before.ends_with(',') {
-            before.len() - 1
-        } else {
-            before.len()
-        };
-        edits.push((from..end, String::new()));
-    }
-    if edits.is_empty() {
-        return None;
-    }
-    Some(edit_plan(
+    constraints_left_out(
         doc,
         stmt,
-        "assume the CHECK that reads other rows is left out: a CHECK sees only its own row, so the rule it states needs a trigger (BEFORE INSERT OR UPDATE) that looks the other rows up".into(),
-        Applicability::Assumption,
-        edits,
-    ))
+        |c| {
+            c.contype == pb::ConstrType::ConstrCheck as i32
+                && c.raw_expr
+                    .as_deref()
+                    .and_then(|e| e.node.as_ref())
+                    .is_some_and(|e| {
+                        crate::sql::ast::walk(e.to_ref())
+                            .into_iter()
+                            .any(|n| matches!(n, crate::sql::ast::NodeRef::SubLink(_)))
+                    })
+        },
+        |masked, start| {
+            // Through the CHECK's parenthesis (a column's CHECK ends there, not at a comma).
+            let lower = masked.to_ascii_lowercase();
+            let check = start + lower.get(start..)?.find("check")?;
+            let open = skip_ws(&lower, check + "check".len());
+            lower[open..]
+                .starts_with('(')
+                .then(|| matching_paren(masked, open).map(|close| close + 1))
+                .flatten()
+        },
+        "assume the CHECK that reads other rows is left out: a CHECK sees only its own row, so the rule it states needs a trigger (BEFORE INSERT OR UPDATE) that looks the other rows up",
+    )
 }
 
 /// An exclusion constraint of a partitioned table, which PostgreSQL 15 refuses: each `EXCLUDE`
-/// element of the CREATE TABLE is left out (with its `CONSTRAINT name` and the comma before
-/// it), so the table is built and what uses it is checked; found on the tree, cut from the
-/// text from the constraint's position to the end of its element.
+/// element of the CREATE TABLE is left out (with its `CONSTRAINT name` and its comma), so the
+/// table is built and what uses it is checked.
 pub(in crate::check) fn exclusion_left_out(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
+    constraints_left_out(
+        doc,
+        stmt,
+        |c| c.contype == pb::ConstrType::ConstrExclusion as i32,
+        element_end,
+        "assume the exclusion constraint is left out of the partitioned table: PostgreSQL 15 enforces one only inside each partition (`ALTER TABLE partition ADD EXCLUDE …`)",
+    )
+}
+
+/// The constraints of `stmt` that `wanted` picks, found on the tree and cut from the text from
+/// their position (`CONSTRAINT name` included) to where `end` says they end, with the comma
+/// before them (or, for the list's first element, the one after): an assumption saying `what`.
+fn constraints_left_out(
+    doc: &Document,
+    stmt: &Statement,
+    wanted: impl Fn(&pb::Constraint) -> bool,
+    end: impl Fn(&str, usize) -> Option<usize>,
+    what: &str,
+) -> Option<FixPlan> {
     let root = stmt.first_node()?;
     let masked = mask_quotes_and_comments(&stmt.text);
     let mut edits = Vec::new();
@@ -347,16 +340,27 @@ pub(in crate::check) fn exclusion_left_out(doc: &Document, stmt: &Statement) -> 
         let crate::sql::ast::NodeRef::Constraint(c) = node else {
             continue;
         };
-        if c.contype != pb::ConstrType::ConstrExclusion as i32 {
-            continue;
-        }
         let Ok(start) = usize::try_from(c.location) else {
             continue;
         };
-        let end = element_end(&masked, start)?;
+        if !wanted(c) {
+            continue;
+        }
+        let Some(end) = end(&masked, start) else {
+            continue;
+        };
         let before = masked[..start].trim_end();
-        let from = before.strip_suffix(',').map_or(start, str::len);
-        edits.push((from..end, String::new()));
+        let cut = match before.strip_suffix(',') {
+            Some(kept) => kept.len()..end,
+            // The list's first element: the comma after it goes (a column's constraint keeps
+            // its column's).
+            None if before.ends_with('(') && masked[end..].trim_start().starts_with(',') => {
+                let comma = end + masked[end..].find(',')?;
+                start..skip_ws(&masked, comma + 1)
+            }
+            None => before.len()..end,
+        };
+        edits.push((cut, String::new()));
     }
     if edits.is_empty() {
         return None;
@@ -364,7 +368,7 @@ pub(in crate::check) fn exclusion_left_out(doc: &Document, stmt: &Statement) -> 
     Some(edit_plan(
         doc,
         stmt,
-        "assume the exclusion constraint is left out of the partitioned table: PostgreSQL 15 enforces one only inside each partition (`ALTER TABLE partition ADD EXCLUDE …`)".into(),
+        what.to_string(),
         Applicability::Assumption,
         edits,
     ))

@@ -232,6 +232,13 @@ fn an_exclusion_constraint_of_a_partitioned_table_is_left_out_with_its_comma() {
         fixed(exclusion_left_out(&doc, &s)),
         "CREATE TABLE a (id bigint, slot tstzrange) PARTITION BY RANGE (id);"
     );
+    let (doc, s) = stmt(
+        "CREATE TABLE a (EXCLUDE USING gist (slot WITH &&), id bigint, slot tstzrange) PARTITION BY RANGE (id);",
+    );
+    assert_eq!(
+        fixed(exclusion_left_out(&doc, &s)),
+        "CREATE TABLE a (id bigint, slot tstzrange) PARTITION BY RANGE (id);"
+    );
     let (doc, s) = stmt("CREATE TABLE a (id bigint PRIMARY KEY) PARTITION BY RANGE (id);");
     assert!(exclusion_left_out(&doc, &s).is_none());
 }
