@@ -414,3 +414,46 @@ fn checks_that_order_two_columns_are_claimed_at_their_lines() {
         assert_eq!(claim.line as usize, written + 1, "{claim:#?}");
     }
 }
+
+/// An index of a partitioned table serves a query through its partitions' own indexes (named
+/// after each partition): the claim that the query uses it holds.
+const PARTITIONED_INDEX: &str = "
+CREATE TABLE visits (
+    id bigint NOT NULL,
+    vet_id integer NOT NULL,
+    made_on date NOT NULL,
+    status text NOT NULL CHECK (status IN ('booked', 'done')),
+    PRIMARY KEY (id, made_on)
+) PARTITION BY RANGE (made_on);
+CREATE TABLE visits_old PARTITION OF visits FOR VALUES FROM ('2000-01-01') TO ('2025-06-01');
+CREATE TABLE visits_new PARTITION OF visits FOR VALUES FROM ('2025-06-01') TO ('2100-01-01');
+CREATE INDEX idx_visits_booked ON visits (vet_id, made_on) WHERE status = 'booked';
+```
+
+A vet's booked visits use `idx_visits_booked`:
+
+```sql
+SELECT id, made_on FROM visits WHERE vet_id = 7 AND status = 'booked' ORDER BY made_on LIMIT 20;
+";
+
+#[test]
+fn an_index_of_a_partitioned_table_is_used_through_its_partitions() {
+    let text = doc(PARTITIONED_INDEX);
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 400,
+            ..SeedOptions::default()
+        },
+    );
+    let extracted = pipeline::extract(text.as_bytes());
+    let report = verify::verify(&extracted.document, &extracted.statements, &server, &name)
+        .expect("verify runs");
+    drop_db(&server, &name);
+    let claim = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Explain)
+        .unwrap_or_else(|| panic!("no index claim: {:#?}", report.claims));
+    assert_eq!(claim.status, verify::Status::Pass, "{claim:#?}");
+}

@@ -21,6 +21,30 @@ pub fn index_definitions(
         .collect())
 }
 
+/// The indexes named `names` (lowercase) and those of partitions attached to them, at any
+/// depth (an index on a partitioned table is served, in a plan, by its partitions' indexes),
+/// by lowercase name.
+pub fn indexes_with_partitions(
+    client: &mut impl GenericClient,
+    names: &[String],
+) -> Result<Vec<String>, postgres::Error> {
+    Ok(client
+        .query(
+            "WITH RECURSIVE attached(oid) AS ( \
+               SELECT c.oid FROM pg_catalog.pg_class c \
+               WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{i,I}'::pg_catalog.\"char\"[]) \
+               AND pg_catalog.lower(c.relname) OPERATOR(pg_catalog.=) ANY($1) \
+               UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i \
+               JOIN attached a ON i.inhparent OPERATOR(pg_catalog.=) a.oid) \
+             SELECT DISTINCT pg_catalog.lower(c.relname) FROM attached a \
+             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.oid",
+            &[&names],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// Parameter types (as text) of the prepared statement `name` of this session.
 pub fn prepared_parameter_types(
     client: &mut impl GenericClient,
