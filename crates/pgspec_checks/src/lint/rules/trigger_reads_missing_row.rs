@@ -27,18 +27,62 @@ fn branches_on_tg_op(src: &str) -> bool {
     false
 }
 
-/// The first `row.` field access (`NEW.x`) in `src`, skipping `--` comments.
-fn first_field_access(src: &str, row: &str) -> Option<usize> {
+/// The first `row.` field access (`NEW.x`) in `src`, skipping `--` comments and accesses that
+/// `COALESCE` pairs with the other row (`COALESCE(NEW.tenant_id, OLD.tenant_id)`), which is
+/// what the rule advises.
+fn first_field_access(src: &str, row: &str, other: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(at) = find_word(src, row, from) {
         let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
         let in_comment = src[line_start..at].contains("--");
-        if !in_comment && src[at + row.len()..].starts_with('.') {
+        if !in_comment && src[at + row.len()..].starts_with('.') && !coalesced_with(src, at, other)
+        {
             return Some(at);
         }
         from = at + row.len();
     }
     None
+}
+
+/// Whether position `at` of `src` is an argument of a `COALESCE(…)` whose arguments also
+/// name the row `other`.
+fn coalesced_with(src: &str, at: usize, other: &str) -> bool {
+    let lower = src.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    // The innermost parenthesis open at `at`.
+    let mut depth = 0usize;
+    let Some(open) = (0..at).rev().find(|&i| match bytes[i] {
+        b')' => {
+            depth += 1;
+            false
+        }
+        b'(' if depth > 0 => {
+            depth -= 1;
+            false
+        }
+        b'(' => true,
+        _ => false,
+    }) else {
+        return false;
+    };
+    if !lower[..open].trim_end().ends_with("coalesce") {
+        return false;
+    }
+    let mut depth = 0usize;
+    let close = (open..lower.len())
+        .find(|&i| match bytes[i] {
+            b'(' => {
+                depth += 1;
+                false
+            }
+            b')' => {
+                depth -= 1;
+                depth == 0
+            }
+            _ => false,
+        })
+        .unwrap_or(lower.len());
+    find_word(&lower[open..close], other, 0).is_some()
 }
 
 pub(super) fn run(ctx: &mut Context<'_>) {
@@ -75,7 +119,7 @@ pub(super) fn run(ctx: &mut Context<'_>) {
             if !fires {
                 continue;
             }
-            let Some(at) = first_field_access(&body.text, row) else {
+            let Some(at) = first_field_access(&body.text, row, &other.to_ascii_lowercase()) else {
                 continue;
             };
             let why = if triggers.is_empty() {
