@@ -554,10 +554,14 @@ fn syntax_verdict(stmt: &Statement, err: &PgDetails) -> Verdict {
             crate::postgres::char_position_to_byte(&stmt.text, p) as usize
         })
         .min(stmt.text.len());
-    let token: String = stmt.text[at..]
+    let mut token: String = stmt.text[at..]
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '(' && *c != ',')
         .collect();
+    if token.is_empty() {
+        // The parser stopped at punctuation (`(`, `,`): that is the token.
+        token = stmt.text[at..].chars().take(1).collect();
+    }
     let upper = token.to_uppercase();
     let head = stmt.text.trim_start().to_uppercase();
     let verdict = |category, help: String, focus| Verdict {

@@ -20,6 +20,7 @@ mod identity;
 mod json_casts;
 mod partitions;
 mod quotes;
+mod unique_index;
 mod views;
 
 pub(super) use arrays::*;
@@ -29,6 +30,7 @@ pub(super) use identity::*;
 pub(super) use json_casts::*;
 pub(super) use partitions::*;
 pub(super) use quotes::*;
+pub(super) use unique_index::*;
 pub(super) use views::*;
 
 /// Whether `stmt` is what `tree` accepts of its (first) parsed statement; for text that does not

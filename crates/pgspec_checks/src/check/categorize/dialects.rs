@@ -1,5 +1,6 @@
-//! Helps for statements written in another system's SQL that PostgreSQL's parser stops in:
-//! what the statement is (MySQL's upsert, SQLite's trigger, …) and how PostgreSQL writes it.
+//! Helps for statements PostgreSQL's parser stops in, mostly written in another system's SQL:
+//! what the statement is (MySQL's upsert, SQLite's trigger, a UNIQUE over an expression, …)
+//! and how PostgreSQL writes it.
 
 /// The help for a syntax error at the token `upper` (upper-cased) of a statement whose text,
 /// upper-cased and trimmed, is `head`; None when the statement is no form pgspec knows.
@@ -15,6 +16,11 @@ pub(super) fn syntax_help(head: &str, upper: &str) -> Option<String> {
         "this is MySQL's column change: `MODIFY [COLUMN] c type …` is PostgreSQL's `ALTER COLUMN c TYPE type` (with `SET`/`DROP NOT NULL` and `SET DEFAULT` as separate actions), and `CHANGE [COLUMN] old new type` is `RENAME COLUMN old TO new` (a statement of its own) then `ALTER COLUMN new TYPE type`"
     } else if head.starts_with("SELECT TOP") || head.starts_with("SELECT DISTINCT TOP") {
         "`SELECT TOP n` is SQL Server's: PostgreSQL writes `SELECT … LIMIT n` at the end (after `ORDER BY`)"
+    } else if upper == "("
+        && (head.starts_with("ALTER TABLE") || head.starts_with("CREATE TABLE"))
+        && head.contains("UNIQUE")
+    {
+        "a UNIQUE constraint names columns only; to make an expression unique (`lower(email)`), create a unique index: `CREATE UNIQUE INDEX name ON table (lower(email));`"
     } else if head.contains("DETACH PARTITION") {
         "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
     } else if creates_trigger(head)

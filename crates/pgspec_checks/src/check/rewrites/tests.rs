@@ -461,3 +461,23 @@ fn an_insert_policys_using_becomes_with_check_or_goes() {
     let (doc, s) = stmt("CREATE POLICY p ON t FOR INSERT WITH CHECK (a > 1);");
     assert!(insert_policy_using(&doc, &s).is_none());
 }
+
+#[test]
+fn a_unique_constraint_over_an_expression_becomes_a_unique_index() {
+    let (doc, s) =
+        stmt("ALTER TABLE orders ADD CONSTRAINT orders_email_lower UNIQUE (lower(email));");
+    assert_eq!(
+        fixed(unique_expression_as_index(&doc, &s)),
+        "CREATE UNIQUE INDEX orders_email_lower ON orders (lower(email));"
+    );
+    let (doc, s) = stmt("alter table only app.members add unique (tenant_id, lower(email))");
+    assert_eq!(
+        fixed(unique_expression_as_index(&doc, &s)),
+        "CREATE UNIQUE INDEX ON app.members (tenant_id, lower(email))"
+    );
+    // Plain columns are a constraint PostgreSQL takes; options after the list are not ours.
+    let (doc, s) = stmt("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a, b);");
+    assert!(unique_expression_as_index(&doc, &s).is_none());
+    let (doc, s) = stmt("ALTER TABLE t ADD CONSTRAINT u UNIQUE (lower(a)) DEFERRABLE;");
+    assert!(unique_expression_as_index(&doc, &s).is_none());
+}
