@@ -169,6 +169,7 @@ pub fn plan(
         Category::Syntax if err.message.contains("\"LIMIT\"") => rewrites::update_limit(doc, stmt),
         Category::Syntax => rewrites::unsupported_if_not_exists(doc, stmt, err)
             .or_else(|| rewrites::unique_expression_as_index(doc, stmt))
+            .or_else(|| rewrites::unique_elements_as_indexes(doc, stmt))
             .or_else(|| rewrites::detach_partition_syntax(doc, stmt, &context.partitioned_tables))
             .or_else(|| rewrites::dialect::other_dialect(doc, stmt)),
         // `DATETIME`, `NUMBER(10)`, `VARCHAR2(60)`: another system's type parses, and then

@@ -21,6 +21,11 @@ pub(super) fn syntax_help(head: &str, upper: &str) -> Option<String> {
         && head.contains("UNIQUE")
     {
         "a UNIQUE constraint names columns only; to make an expression unique (`lower(email)`), create a unique index: `CREATE UNIQUE INDEX name ON table (lower(email));`"
+    } else if upper == "WHERE"
+        && (head.starts_with("ALTER TABLE") || head.starts_with("CREATE TABLE"))
+        && head.contains("UNIQUE")
+    {
+        "a UNIQUE constraint has no WHERE; a rule that holds only for some rows is a partial unique index: `CREATE UNIQUE INDEX name ON table (columns) WHERE …;`"
     } else if head.contains("DETACH PARTITION") {
         "`DETACH PARTITION` belongs to the parent: `ALTER TABLE parent DETACH PARTITION child;`"
     } else if creates_trigger(head)

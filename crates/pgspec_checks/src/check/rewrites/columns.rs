@@ -376,7 +376,7 @@ fn constraints_left_out(
 
 /// Where the table element starting at `start` of `masked` ends: before the comma or the
 /// closing parenthesis of the element list that follows it outside parentheses.
-fn element_end(masked: &str, start: usize) -> Option<usize> {
+pub(super) fn element_end(masked: &str, start: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, b) in masked.bytes().enumerate().skip(start) {
         match b {

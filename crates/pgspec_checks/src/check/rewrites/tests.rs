@@ -481,3 +481,26 @@ fn a_unique_constraint_over_an_expression_becomes_a_unique_index() {
     let (doc, s) = stmt("ALTER TABLE t ADD CONSTRAINT u UNIQUE (lower(a)) DEFERRABLE;");
     assert!(unique_expression_as_index(&doc, &s).is_none());
 }
+
+#[test]
+fn unique_elements_only_an_index_can_be_move_out_of_create_table() {
+    let (doc, s) = stmt(
+        "CREATE TABLE m (\n  id int PRIMARY KEY,\n  email text,\n  nick text,\n  gone timestamptz,\n  UNIQUE (lower(email)),\n  CONSTRAINT m_nick UNIQUE (nick) WHERE gone IS NULL,\n  UNIQUE (nick, email)\n);",
+    );
+    let plan = unique_elements_as_indexes(&doc, &s).expect("a plan");
+    assert_eq!(
+        plan.replacement.as_deref(),
+        Some("CREATE TABLE m (\n  id int PRIMARY KEY,\n  email text,\n  nick text,\n  gone timestamptz,\n  UNIQUE (nick, email)\n);")
+    );
+    assert_eq!(
+        plan.after,
+        [
+            "CREATE UNIQUE INDEX ON m (lower(email))",
+            "CREATE UNIQUE INDEX m_nick ON m (nick) WHERE gone IS NULL",
+        ]
+    );
+    assert_eq!(plan.fix.applicability, Applicability::Safe);
+    // A list of plain columns is a constraint PostgreSQL takes.
+    let (doc, s) = stmt("CREATE TABLE m (a int, b int, UNIQUE (a, b));");
+    assert!(unique_elements_as_indexes(&doc, &s).is_none());
+}

@@ -67,3 +67,104 @@ pub(in crate::check) fn unique_expression_as_index(
         )],
     ))
 }
+
+/// The table elements of `CREATE TABLE t (…)` that are UNIQUE constraints only an index can
+/// be (`UNIQUE (lower(email))`, `CONSTRAINT u UNIQUE (a, b) WHERE deleted_at IS NULL`): each
+/// taken out of the list (with its comma) and created after the table as `CREATE UNIQUE
+/// INDEX [u] ON t (…) [WHERE …]`. Safe: the same rule, kept by an index.
+pub(in crate::check) fn unique_elements_as_indexes(
+    doc: &Document,
+    stmt: &Statement,
+) -> Option<FixPlan> {
+    let masked = mask_quotes_and_comments(&stmt.text);
+    let lower = masked.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("create") {
+        return None;
+    }
+    let table = super::super::fixes::created_table_name(&stmt.text)?;
+    let list = lower.find('(')?;
+    let mut cuts: Vec<(Range<usize>, String)> = Vec::new();
+    let mut creates = Vec::new();
+    let mut from = list + 1;
+    while let Some(found) = lower[from..].find("unique") {
+        let unique = from + found;
+        from = unique + "unique".len();
+        // A table element: after `(` or `,` of the list, or after `CONSTRAINT name`.
+        let before = lower[..unique].trim_end();
+        let name_start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let ahead = before[..name_start].trim_end();
+        let (start, name) = if ahead.ends_with("constraint") {
+            (
+                ahead.len() - "constraint".len(),
+                Some(stmt.text[name_start..before.len()].to_string()),
+            )
+        } else if before.ends_with(',') || before.ends_with('(') {
+            (unique, None)
+        } else {
+            continue;
+        };
+        let open = skip_ws(&lower, from);
+        if !lower[open..].starts_with('(') {
+            continue;
+        }
+        let close = matching_paren(&masked, open)?;
+        let keys = stmt.text[open + 1..close].trim();
+        let end = element_end(&masked, close + 1)?;
+        let tail = lower[close + 1..end].trim();
+        let predicate = tail
+            .starts_with("where")
+            .then(|| stmt.text[close + 1..end].trim()["where".len()..].trim());
+        let needs_index = keys.contains('(') || predicate.is_some();
+        if !needs_index || !(tail.is_empty() || predicate.is_some()) {
+            continue;
+        }
+        let cut = match masked[..start].trim_end().strip_suffix(',') {
+            Some(kept) => kept.len()..end,
+            // The list's first element: the comma after it goes.
+            None => {
+                let comma = end + masked[end..].find(',')?;
+                if !masked[end..comma].trim().is_empty() {
+                    return None;
+                }
+                start..skip_ws(&masked, comma + 1)
+            }
+        };
+        cuts.push((cut, String::new()));
+        creates.push(format!(
+            "CREATE UNIQUE INDEX {}ON {table} ({keys}){}",
+            name.map(|n| format!("{n} ")).unwrap_or_default(),
+            predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default()
+        ));
+        from = end;
+    }
+    if creates.is_empty() {
+        return None;
+    }
+    let mut plan = edit_plan(
+        doc,
+        stmt,
+        "a UNIQUE constraint names columns only and has no WHERE: an expression or a partial rule is a unique index, created after the table".into(),
+        Applicability::Safe,
+        cuts,
+    );
+    if plan.fix.applicability == Applicability::Safe {
+        let terminator = if stmt.text.trim_end().ends_with(';') {
+            ""
+        } else {
+            ";"
+        };
+        plan.fix.edits.push(Edit {
+            range: TextRange::empty(stmt.range.end),
+            replacement: format!(
+                "{terminator}\n{}",
+                creates
+                    .iter()
+                    .map(|c| format!("{c};"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        });
+    }
+    plan.after = creates;
+    Some(plan)
+}
