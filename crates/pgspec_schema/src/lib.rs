@@ -39,7 +39,7 @@ use crate::document::Document;
 /// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
 /// `FK` columns that name no target get one guessed by [`infer_references`] among the
 /// document's non-SQL tables.
-/// The tables `parse` reads from every block `is_block` takes (Prisma, class diagrams), in document
+/// The tables `parse` reads from every block `is_block` takes (Prisma), in document
 /// order, their ranges mapped from the block into the document.
 fn tables_of_blocks(
     doc: &Document,
@@ -110,11 +110,9 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         prisma::is_prisma_block,
         prisma::parse,
     ));
-    tables.extend(tables_of_blocks(
-        doc,
-        class_diagram::is_class_diagram_block,
-        class_diagram::parse,
-    ));
+    let (class_tables, class_relationships) = class_diagram::from_document(doc);
+    tables.extend(class_tables);
+    relationships.extend(class_relationships);
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();

@@ -107,8 +107,9 @@ pub(super) fn relationships_drift(
             }
         };
         // The keys pgspec generated from the description are the description's own: their
-        // cardinalities are DRF001's business.
-        if generated.contains_key(left) || generated.contains_key(right) {
+        // cardinalities are DRF001's business. Cardinalities a line does not write (a class
+        // diagram's `Order *-- LineItem`) are not compared.
+        if generated.contains_key(left) || generated.contains_key(right) || !r.cardinality_written {
             continue;
         }
         let parent = if child == right { left } else { right };
