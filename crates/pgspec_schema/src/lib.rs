@@ -23,6 +23,7 @@ mod notes;
 pub mod plantuml;
 pub mod prisma;
 pub mod psql_describe;
+pub mod rails_schema;
 pub mod required;
 pub mod synth;
 
@@ -105,6 +106,18 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         )
         .help(p.help)
     }));
+    let rails = rails_schema::from_document(doc);
+    tables.extend(rails.tables);
+    let rails_enums = rails.enums;
+    diagnostics.extend(rails.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::RailsSchemaUnread,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
     tables.extend(tables_of_blocks(
         doc,
         prisma::is_prisma_block,
@@ -122,7 +135,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         | SourceKind::PlantUml
         | SourceKind::Prisma
         | SourceKind::ClassDiagram
-        | SourceKind::PsqlDescribe => {
+        | SourceKind::PsqlDescribe
+        | SourceKind::RailsSchema => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }
@@ -141,6 +155,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     indexes.extend(psql.indexes);
     let mut enums = enums;
     enums.extend(plantuml_enums);
+    enums.extend(rails_enums);
     let mut schema = DocSchema {
         tables,
         relationships,

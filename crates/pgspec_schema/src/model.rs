@@ -82,6 +82,8 @@ pub enum SourceKind {
     ClassDiagram,
     /// psql's description of a table (`\\d users` output): what the database looks like.
     PsqlDescribe,
+    /// A `create_table` of Rails' `db/schema.rb`: what the database looks like.
+    RailsSchema,
 }
 
 impl SourceKind {
@@ -97,6 +99,7 @@ impl SourceKind {
             SourceKind::ClassDiagram => "class-diagram",
             SourceKind::Prose => "prose",
             SourceKind::PsqlDescribe => "psql-describe",
+            SourceKind::RailsSchema => "rails-schema",
         }
     }
 
@@ -111,6 +114,7 @@ impl SourceKind {
             SourceKind::ClassDiagram => "class diagram",
             SourceKind::Prose => "column list",
             SourceKind::PsqlDescribe => "psql description (`\\d`)",
+            SourceKind::RailsSchema => "Rails schema (`db/schema.rb`)",
         }
     }
 
