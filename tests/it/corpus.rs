@@ -1,7 +1,7 @@
 //! Documents as teams write them (tests/corpus/): every description style pgspec reads (column
-//! tables, lists, ERDs, DBML, Prisma, class diagrams, dumps, migration logs), in English,
+//! tables, lists, ERDs, DBML, Prisma, class diagrams, Rails schema.rb, dumps, migration logs), in English,
 //! Korean, Japanese, Chinese, German, French, Spanish, Portuguese, Russian, Dutch, Swedish,
-//! Czech, Arabic, Hindi, Thai and more, and SQL carried over from MySQL and Oracle, each with an
+//! Czech, Arabic, Hindi, Thai, Greek, Hungarian and more, and SQL carried over from MySQL and Oracle, each with an
 //! expectation file. And the binary's
 //! behaviour on its own bugs and on a closed output pipe.
 
@@ -447,6 +447,8 @@ corpus! {
     sv_supabase_rls,
     hi_v2_changes,
     th_class_diagram,
+    el_class_diagram_vet,
+    hu_rails_schema,
     cs_partitions_cron,
 }
 

@@ -300,6 +300,48 @@ CREATE TABLE audit (id bigint);
 }
 
 #[test]
+fn a_class_diagrams_missing_relationship_is_asked_for_in_its_own_notation() {
+    let doc_text = r#"# Shop
+
+```mermaid
+classDiagram
+    class Customer {
+        +bigint id PK
+    }
+    class SalesOrder {
+        +bigint id PK
+        +bigint customer_id FK
+    }
+    class Invoice {
+        +bigint id PK
+        +bigint sales_order_id FK
+    }
+    SalesOrder "1" --> "0..1" Invoice
+```
+
+```sql
+CREATE TABLE customer (id bigint PRIMARY KEY);
+CREATE TABLE sales_order (id bigint PRIMARY KEY, customer_id bigint REFERENCES customer(id));
+CREATE TABLE invoice (id bigint PRIMARY KEY, sales_order_id bigint NOT NULL UNIQUE REFERENCES sales_order(id));
+```
+"#;
+    let (doc, report) = check_bytes(doc_text.as_bytes());
+    let missing = with_code(&report, Code::ForeignKeyWithoutRelationship);
+    assert_eq!(missing.len(), 1, "{:#?}", report.diagnostics);
+    assert_eq!(
+        line(&doc, missing[0]),
+        line_of(&doc, "customer_id bigint REFERENCES")
+    );
+    assert_eq!(
+        missing[0].help.as_deref(),
+        Some("draw `Customer \"1\" --> \"*\" SalesOrder` in the class diagram")
+    );
+    // The drawn line is the SQL's key: nothing else drifts.
+    assert!(with_code(&report, Code::RelationshipWithoutForeignKey).is_empty());
+    assert!(with_code(&report, Code::CardinalityMismatch).is_empty());
+}
+
+#[test]
 fn seed_002_up_creates_what_the_column_tables_and_prose_describe() {
     let bytes = seed("002");
     let name = format!("pgspec_model_002_{}", std::process::id());

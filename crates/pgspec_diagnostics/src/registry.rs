@@ -181,6 +181,7 @@ rules! {
     "DOC005" => "no-sql-found" => NoSqlFound, Document, Document, Warning, Never, "the document contains no SQL statement";
     "DOC006" => "sql-in-other-block" => SqlInOtherBlock, Document, Document, Warning, Never, "a block pgspec does not read (tagged with another language, HTML <pre>) holds SQL";
     "DOC007" => "psql-describe-unread" => PsqlDescribeUnread, Document, Document, Warning, Never, "a line of psql's `\\d table` output pgspec cannot build from (a composite foreign key, a partial index, a generated column)";
+    "DOC008" => "rails-schema-unread" => RailsSchemaUnread, Document, Document, Warning, Never, "a line of a Rails `db/schema.rb` pgspec cannot build from (a partial or expression index, a check constraint, an expression default, a composite foreign key)";
     "SQL001" => "not-sql" => NotSql, Syntax, NotSql, Warning, Never, "a SQL block contains something that is not SQL (shell, pseudo-code, elision)";
     "SQL002" => "unterminated-statement" => UnterminatedStatement, Syntax, Syntax, Error, Never, "a string, quoted identifier, comment or dollar quote is never closed";
     "SQL003" => "missing-semicolon" => MissingSemicolon, Syntax, Syntax, Error, Always, "two statements without the `;` between them (pgspec reads them as two)";

@@ -1,16 +1,25 @@
 //! A reader for mermaid `classDiagram` blocks drawn as entity diagrams: classes whose
 //! attributes carry SQL types and key marks (`+bigint id PK`, `+user_id : bigint FK`). A class
 //! diagram usually draws the application's types, not tables, so a diagram is read only when
-//! one of its attributes is marked `PK`; methods (`+cancel() void`), generics and relationship
-//! lines are left out (an `FK` attribute's target is guessed like an ERD's, from its name).
+//! one of its attributes is marked `PK`; methods (`+cancel() void`) and generics are left out.
 //!
 //! Each class with attributes becomes a [`DocTable`] with the exact span of its name and of each
-//! attribute's name and type. A line the reader cannot use is skipped; it never panics.
+//! attribute's name and type. Relationship lines ([`relationships`]) between two of those
+//! tables are the diagram's relationships, as an erDiagram's are; so is a line with both
+//! multiplicities from a table to a class the diagram only names there (an entity it draws but
+//! does not describe). A relationship with a "many" side marks that side's `<other>_id` column
+//! as its foreign key; an `FK` attribute's target is otherwise guessed from its name. A line
+//! the reader cannot use is skipped; it never panics.
 
-use crate::document::CodeBlock;
+mod relationships;
+
+use crate::document::{CodeBlock, Document};
 use crate::erd::range;
+use crate::text::TextRange;
 
-use super::model::{normalize_type, DocColumn, DocTable, SourceKind};
+use super::model::{
+    keys_from_relationships, normalize_type, DocColumn, DocRelationship, DocTable, SourceKind,
+};
 
 /// Whether a block is a mermaid class diagram.
 pub fn is_class_diagram_block(block: &CodeBlock) -> bool {
@@ -153,6 +162,32 @@ fn type_len(text: &str) -> usize {
 /// The classes of one diagram as tables, with ranges in its text; empty when no attribute is
 /// marked `PK` (a diagram of the application's types).
 pub fn parse(code: &str) -> Vec<DocTable> {
+    read(code).0
+}
+
+/// The tables and relationships of every class diagram of `doc`, ranges in the document.
+pub fn from_document(doc: &Document) -> (Vec<DocTable>, Vec<DocRelationship>) {
+    let mut tables = Vec::new();
+    let mut relationships = Vec::new();
+    for block in doc.blocks.iter().filter(|b| is_class_diagram_block(b)) {
+        let map = |r: TextRange| block.source_map.range_to_document(r);
+        let (mut t, mut r) = read(&block.code);
+        for t in &mut t {
+            t.map_ranges(map);
+        }
+        for r in &mut r {
+            r.span = map(r.span);
+        }
+        tables.extend(t);
+        relationships.extend(r);
+    }
+    (tables, relationships)
+}
+
+/// The tables and relationships of one diagram, with ranges in its text; nothing when no
+/// attribute is marked `PK`.
+pub fn read(code: &str) -> (Vec<DocTable>, Vec<DocRelationship>) {
+    let mut lines: Vec<relationships::Line> = Vec::new();
     let mut tables: Vec<DocTable> = Vec::new();
     let mut current: Option<usize> = None;
     let mut start = 0usize;
@@ -206,6 +241,10 @@ pub fn parse(code: &str) -> Vec<DocTable> {
             }
             continue;
         }
+        if let Some(l) = relationships::line(trimmed, at) {
+            lines.push(l);
+            continue;
+        }
         // `Booking : +bigint id PK`: one attribute of a class, outside braces.
         let len = ident_len(trimmed);
         if len > 0 && trimmed[len..].trim_start().starts_with(':') {
@@ -223,10 +262,35 @@ pub fn parse(code: &str) -> Vec<DocTable> {
         .flat_map(|t| &t.columns)
         .any(|c| c.primary_key)
     {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
+    // Every class the diagram declares or gives a member, before those without columns go.
+    let declared: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
     tables.retain(|t| !t.columns.is_empty());
-    tables
+    let is_table = |name: &str| tables.iter().any(|t| t.name == name);
+    let relationships: Vec<DocRelationship> = lines
+        .into_iter()
+        .filter_map(|l| {
+            let (left, right) = (l.left.to_lowercase(), l.right.to_lowercase());
+            let only_named = |name: &str| !declared.iter().any(|d| d == name);
+            let kept = (is_table(&left) && is_table(&right))
+                || (l.written
+                    && ((is_table(&left) && only_named(&right))
+                        || (only_named(&left) && is_table(&right))));
+            kept.then_some(DocRelationship {
+                left,
+                right,
+                left_card: l.left_card,
+                right_card: l.right_card,
+                identifying: l.solid,
+                label: l.label,
+                span: l.span,
+                cardinality_written: l.written,
+            })
+        })
+        .collect();
+    keys_from_relationships(&relationships, &mut tables);
+    (tables, relationships)
 }
 
 #[cfg(test)]
@@ -286,6 +350,44 @@ mod tests {
         let phone = &tables[2].columns[1];
         assert!(phone.unique);
         assert_eq!(&DIAGRAM[phone.type_span.as_usize()], "varchar(20)");
+    }
+
+    #[test]
+    fn relationship_lines_between_tables_are_relationships() {
+        let text = "classDiagram
+    class Order {
+        +bigint id PK
+    }
+    class LineItem {
+        +bigint id PK
+        +bigint order_id
+    }
+    class Mailer {
+        +send() void
+    }
+    Order *-- LineItem
+    Order \"1\" --> \"0..1\" Shipment : ships
+    Order ..> Mailer
+    Order --> Mailer
+    Order -- Refund
+";
+        let (tables, rels) = read(text);
+        let ends: Vec<(&str, &str, bool)> = rels
+            .iter()
+            .map(|r| (r.left.as_str(), r.right.as_str(), r.cardinality_written))
+            .collect();
+        // `Shipment` is only named, on a line with both multiplicities: an entity drawn but not
+        // described. `Mailer` is a class, not a table; `Refund` has no multiplicities.
+        assert_eq!(
+            ends,
+            [("order", "lineitem", false), ("order", "shipment", true)]
+        );
+        assert_eq!(&text[rels[0].span.as_usize()], "Order *-- LineItem");
+        assert_eq!(rels[1].label.as_deref(), Some("ships"));
+        // The composition draws `line_item.order_id`'s key.
+        let order_id = &tables[1].columns[1];
+        assert!(order_id.foreign_key);
+        assert_eq!(order_id.references, Some(("order".to_string(), None)));
     }
 
     #[test]

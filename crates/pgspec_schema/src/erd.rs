@@ -229,6 +229,7 @@ pub fn to_schema(
             identifying: r.identifying,
             label: r.label.clone(),
             span: r.span,
+            cardinality_written: true,
         })
         .collect();
     (tables, rels)

@@ -23,6 +23,7 @@ mod notes;
 pub mod plantuml;
 pub mod prisma;
 pub mod psql_describe;
+pub mod rails_schema;
 pub mod required;
 pub mod synth;
 
@@ -39,7 +40,7 @@ use crate::document::Document;
 /// reports diagram lines that cannot be read, ERD002 column tables or rows that cannot be read.
 /// `FK` columns that name no target get one guessed by [`infer_references`] among the
 /// document's non-SQL tables.
-/// The tables `parse` reads from every block `is_block` takes (Prisma, class diagrams), in document
+/// The tables `parse` reads from every block `is_block` takes (Prisma), in document
 /// order, their ranges mapped from the block into the document.
 fn tables_of_blocks(
     doc: &Document,
@@ -105,16 +106,26 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         )
         .help(p.help)
     }));
+    let rails = rails_schema::from_document(doc);
+    tables.extend(rails.tables);
+    let rails_enums = rails.enums;
+    diagnostics.extend(rails.problems.into_iter().map(|p| {
+        Diagnostic::new(
+            diagnostics::Code::RailsSchemaUnread,
+            diagnostics::Category::Document,
+            p.message,
+            p.range,
+        )
+        .help(p.help)
+    }));
     tables.extend(tables_of_blocks(
         doc,
         prisma::is_prisma_block,
         prisma::parse,
     ));
-    tables.extend(tables_of_blocks(
-        doc,
-        class_diagram::is_class_diagram_block,
-        class_diagram::parse,
-    ));
+    let (class_tables, class_relationships) = class_diagram::from_document(doc);
+    tables.extend(class_tables);
+    relationships.extend(class_relationships);
     // Document order, with a diagram's entities together at their block and in diagram order
     // (the sort is stable).
     let block_starts: Vec<u32> = doc.blocks.iter().map(|b| b.fence.start).collect();
@@ -124,7 +135,8 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
         | SourceKind::PlantUml
         | SourceKind::Prisma
         | SourceKind::ClassDiagram
-        | SourceKind::PsqlDescribe => {
+        | SourceKind::PsqlDescribe
+        | SourceKind::RailsSchema => {
             let i = block_starts.partition_point(|&s| s <= t.span.start);
             i.checked_sub(1).map_or(t.span.start, |i| block_starts[i])
         }
@@ -143,6 +155,7 @@ pub fn from_document(doc: &Document) -> (DocSchema, Vec<Diagnostic>) {
     indexes.extend(psql.indexes);
     let mut enums = enums;
     enums.extend(plantuml_enums);
+    enums.extend(rails_enums);
     let mut schema = DocSchema {
         tables,
         relationships,

@@ -82,6 +82,8 @@ pub enum SourceKind {
     ClassDiagram,
     /// psql's description of a table (`\\d users` output): what the database looks like.
     PsqlDescribe,
+    /// A `create_table` of Rails' `db/schema.rb`: what the database looks like.
+    RailsSchema,
 }
 
 impl SourceKind {
@@ -97,6 +99,7 @@ impl SourceKind {
             SourceKind::ClassDiagram => "class-diagram",
             SourceKind::Prose => "prose",
             SourceKind::PsqlDescribe => "psql-describe",
+            SourceKind::RailsSchema => "rails-schema",
         }
     }
 
@@ -111,14 +114,18 @@ impl SourceKind {
             SourceKind::ClassDiagram => "class diagram",
             SourceKind::Prose => "column list",
             SourceKind::PsqlDescribe => "psql description (`\\d`)",
+            SourceKind::RailsSchema => "Rails schema (`db/schema.rb`)",
         }
     }
 
     /// Whether this kind of source draws relationships between its tables (a mermaid
-    /// `erDiagram`, a PlantUML entity diagram): a foreign key between two of its tables that
+    /// `erDiagram` or entity `classDiagram`, a PlantUML entity diagram): a foreign key between two of its tables that
     /// no relationship draws is drift.
     pub fn draws_relationships(self) -> bool {
-        matches!(self, SourceKind::Erd | SourceKind::PlantUml)
+        matches!(
+            self,
+            SourceKind::Erd | SourceKind::PlantUml | SourceKind::ClassDiagram
+        )
     }
 }
 
@@ -256,6 +263,11 @@ pub struct DocRelationship {
     pub label: Option<String>,
     /// The whole relationship statement.
     pub span: TextRange,
+    /// Whether the line writes both cardinalities. A class diagram's line may write none
+    /// (`Order *-- LineItem`): its cardinalities are then read from the arrow and are not
+    /// compared with the keys (DRF008).
+    #[serde(skip)]
+    pub cardinality_written: bool,
 }
 
 /// Give described tables the name of the SQL table they describe when the names differ only in
@@ -359,6 +371,74 @@ pub fn infer_references(schema: &mut DocSchema, known_tables: &[String]) {
             }
         }
     }
+}
+
+/// A relationship with one "many" side whose table has the column `<one side>_id` (not marked)
+/// draws that column's foreign key: mark it, with the "one" side as its target. Names compare
+/// without underscores (a class `LineItem` is `lineitem`, its key `line_item_id`). A line that
+/// writes no cardinalities (a class diagram's `Order -- Invoice`) may be read either way round.
+pub(crate) fn keys_from_relationships(relationships: &[DocRelationship], tables: &mut [DocTable]) {
+    let many = |c: Cardinality| matches!(c, Cardinality::ZeroOrMore | Cardinality::OneOrMore);
+    for r in relationships {
+        let (child, parent) = match (many(r.left_card), many(r.right_card)) {
+            (true, false) => (&r.left, &r.right),
+            (false, true) => (&r.right, &r.left),
+            _ => continue,
+        };
+        let mut ends = vec![(child, parent)];
+        if !r.cardinality_written {
+            ends.push((parent, child));
+        }
+        for (child, parent) in ends {
+            if mark_key(tables, child, parent) {
+                break;
+            }
+        }
+    }
+}
+
+/// Mark the column of `child` that holds a key to `parent` (see [`keys_from_relationships`]);
+/// whether one was marked.
+fn mark_key(tables: &mut [DocTable], child: &str, parent: &str) -> bool {
+    let squash = |s: &str| s.replace('_', "");
+    let bare_parent = parent.rsplit('.').next().unwrap_or(parent);
+    let wanted: Vec<String> = singular_forms(bare_parent)
+        .iter()
+        .map(|f| squash(&format!("{f}id")))
+        .collect();
+    // Else the one column marked FK whose stem and the table's name start alike
+    // (`kunde_id` to `kunden`, `klant_id` to `klanten`: plurals the English forms miss).
+    let alike = |c: &DocColumn| {
+        c.foreign_key
+            && c.name.strip_suffix("_id").is_some_and(|stem| {
+                stem.chars().count() >= 3
+                    && (bare_parent.starts_with(stem) || stem.starts_with(bare_parent))
+            })
+    };
+    let mut marked = false;
+    for table in tables.iter_mut().filter(|t| t.name == child) {
+        let exact = table.columns.iter().position(|c| {
+            c.name.ends_with("id") && wanted.contains(&squash(&c.name)) && c.references.is_none()
+        });
+        let similar: Vec<usize> = (0..table.columns.len())
+            .filter(|&i| alike(&table.columns[i]) && table.columns[i].references.is_none())
+            .collect();
+        let Some(column) = exact
+            .or(match similar.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            })
+            .and_then(|i| table.columns.get_mut(i))
+            .filter(|c| c.references.is_none())
+        else {
+            continue;
+        };
+        column.foreign_key = true;
+        column.references = Some((parent.to_string(), None));
+        column.references_inferred = true;
+        marked = true;
+    }
+    marked
 }
 
 /// The target for `stem` among `names`: `Some(Some(t))` for a unique match in the first tier
@@ -501,6 +581,7 @@ mod tests {
                 identifying: true,
                 label: None,
                 span: TextRange::default(),
+                cardinality_written: true,
             }],
             indexes: vec![],
             enums: vec![],

@@ -29,7 +29,9 @@ use crate::erd::range;
 use crate::text::TextRange;
 
 pub use super::dbml::Problem;
-use super::model::{singular_forms, Cardinality, DocEnum, DocRelationship, DocTable, SourceKind};
+use super::model::{
+    keys_from_relationships, Cardinality, DocEnum, DocRelationship, DocTable, SourceKind,
+};
 use attributes::{attribute, Attribute};
 
 /// Whether a block is a PlantUML diagram.
@@ -530,60 +532,11 @@ pub fn read(code: &str) -> Reading {
             identifying: r.identifying,
             label: r.label.clone(),
             span: r.span,
+            cardinality_written: true,
         })
         .collect();
-    keys_from_relationships(&mut reading);
+    keys_from_relationships(&reading.relationships, &mut reading.tables);
     reading
-}
-
-/// A relationship with one "many" side whose table has the column `<one side>_id` (not marked)
-/// draws that column's foreign key: mark it, with the "one" side as its target.
-fn keys_from_relationships(reading: &mut Reading) {
-    let many = |c: Cardinality| matches!(c, Cardinality::ZeroOrMore | Cardinality::OneOrMore);
-    for r in &reading.relationships {
-        let (child, parent) = match (many(r.left_card), many(r.right_card)) {
-            (true, false) => (&r.left, &r.right),
-            (false, true) => (&r.right, &r.left),
-            _ => continue,
-        };
-        let bare_parent = parent.rsplit('.').next().unwrap_or(parent);
-        let wanted: Vec<String> = singular_forms(bare_parent)
-            .iter()
-            .map(|f| format!("{f}_id"))
-            .collect();
-        // Else the one column marked FK whose stem and the table's name start alike
-        // (`kunde_id` to `kunden`, `klant_id` to `klanten`: plurals the English forms miss).
-        let alike = |c: &super::model::DocColumn| {
-            c.foreign_key
-                && c.name.strip_suffix("_id").is_some_and(|stem| {
-                    stem.chars().count() >= 3
-                        && (bare_parent.starts_with(stem) || stem.starts_with(bare_parent))
-                })
-        };
-        for table in reading.tables.iter_mut().filter(|t| t.name == *child) {
-            let unresolved = |c: &&mut super::model::DocColumn| c.references.is_none();
-            let exact = table
-                .columns
-                .iter()
-                .position(|c| wanted.contains(&c.name) && c.references.is_none());
-            let similar: Vec<usize> = (0..table.columns.len())
-                .filter(|&i| alike(&table.columns[i]) && table.columns[i].references.is_none())
-                .collect();
-            let Some(column) = exact
-                .or(match similar.as_slice() {
-                    [one] => Some(*one),
-                    _ => None,
-                })
-                .and_then(|i| table.columns.get_mut(i))
-                .filter(unresolved)
-            else {
-                continue;
-            };
-            column.foreign_key = true;
-            column.references = Some((parent.clone(), None));
-            column.references_inferred = true;
-        }
-    }
 }
 
 /// The reading of every PlantUML block of a document, ranges mapped into the document.

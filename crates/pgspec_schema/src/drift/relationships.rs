@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use crate::diagnostics::{Category, Code, Diagnostic, Label};
 use crate::document::Document;
 
-use super::super::model::{Cardinality, DocSchema};
+use super::super::model::{Cardinality, DocSchema, SourceKind};
 use super::super::synth::Synthesis;
 use super::bare;
 use super::sql_side::{SqlSide, SqlSpans};
@@ -107,8 +107,9 @@ pub(super) fn relationships_drift(
             }
         };
         // The keys pgspec generated from the description are the description's own: their
-        // cardinalities are DRF001's business.
-        if generated.contains_key(left) || generated.contains_key(right) {
+        // cardinalities are DRF001's business. Cardinalities a line does not write (a class
+        // diagram's `Order *-- LineItem`) are not compared.
+        if generated.contains_key(left) || generated.contains_key(right) || !r.cardinality_written {
             continue;
         }
         let parent = if child == right { left } else { right };
@@ -192,12 +193,37 @@ pub(super) fn relationships_drift(
                 at,
             )
             .label("foreign key here")
-            .help(format!("draw `{} ||--o{{ {name}` in the ERD", fk.target));
+            .help(draw_help(doc, schema, &fk.target, name));
             if let Some(span) = erd_span(name) {
                 d = d.secondary(Label::with_message(span, "the ERD entity"));
             }
             out.push(d);
         }
     }
-    let _ = doc;
+}
+
+/// How to draw the relationship of `child`'s key to `parent` in the child's diagram: a class
+/// diagram's line with multiplicities, the classes spelled as the diagram writes them, else
+/// crow's feet (mermaid's erDiagram and PlantUML both read them).
+fn draw_help(doc: &Document, schema: &DocSchema, parent: &str, child: &str) -> String {
+    let drawn = |name: &str| {
+        schema
+            .tables
+            .iter()
+            .find(|t| bare(&t.name) == name && t.source.draws_relationships())
+    };
+    let written = |name: &str| {
+        drawn(name)
+            .and_then(|t| doc.text.get(t.span.start as usize..t.span.end as usize))
+            .unwrap_or(name)
+            .to_string()
+    };
+    match drawn(child) {
+        Some(t) if t.source == SourceKind::ClassDiagram => format!(
+            "draw `{} \"1\" --> \"*\" {}` in the class diagram",
+            written(parent),
+            written(child)
+        ),
+        _ => format!("draw `{parent} ||--o{{ {child}` in the ERD"),
+    }
 }

@@ -49,9 +49,13 @@ pub(super) fn type_finding(
     } else {
         match &c.pg_type {
             Some(chosen) if crate::sql::types::is_foreign_spelling(raw) => {
-                // A mermaid ERD has no room for spaces, and Prisma's scalar types are its own
-                // language (`String`, `DateTime`): neither is a misspelling to fix.
-                if matches!(source, SourceKind::Erd | SourceKind::Prisma) {
+                // A mermaid ERD has no room for spaces, and Prisma's scalar types and Rails'
+                // column types are their own language (`String`, `DateTime`, `t.string`):
+                // none is a misspelling to fix.
+                if matches!(
+                    source,
+                    SourceKind::Erd | SourceKind::Prisma | SourceKind::RailsSchema
+                ) {
                     return None;
                 }
                 (
