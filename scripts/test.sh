@@ -12,7 +12,8 @@ export RUST_TEST_THREADS=${RUST_TEST_THREADS:-4}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace 2>&1 | tee "$log"
+# Every test binary runs even after one fails: the closing line then counts every failure.
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary.

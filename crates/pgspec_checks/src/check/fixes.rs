@@ -263,22 +263,7 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
             replacement: String::new(),
         })
         .collect();
-    let terminator = if stmt.text.trim_end().ends_with(';') {
-        ""
-    } else {
-        ";"
-    };
-    edits.push(Edit {
-        range: TextRange::empty(stmt.range.end),
-        replacement: format!(
-            "{terminator}\n{}",
-            creates
-                .iter()
-                .map(|c| format!("{c};"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-    });
+    edits.push(statements_after(stmt, &creates));
     Some(FixPlan {
         fix: Fix {
             title: format!(
@@ -300,6 +285,27 @@ fn inline_index_plan(doc: &Document, stmt: &Statement) -> Option<FixPlan> {
         chained: 0,
         assumed: false,
     })
+}
+
+/// The document edit that writes `statements` (each with its `;`) on lines of their own after
+/// `stmt` (ending it with `;` first when it has none).
+pub(super) fn statements_after(stmt: &Statement, statements: &[String]) -> Edit {
+    let terminator = if stmt.text.trim_end().ends_with(';') {
+        ""
+    } else {
+        ";"
+    };
+    Edit {
+        range: TextRange::empty(stmt.range.end),
+        replacement: format!(
+            "{terminator}\n{}",
+            statements
+                .iter()
+                .map(|c| format!("{c};"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
 }
 
 /// The table name of a `CREATE [UNLOGGED|TEMP] TABLE [IF NOT EXISTS] name` text, as written.

@@ -148,22 +148,9 @@ pub(in crate::check) fn unique_elements_as_indexes(
         cuts,
     );
     if plan.fix.applicability == Applicability::Safe {
-        let terminator = if stmt.text.trim_end().ends_with(';') {
-            ""
-        } else {
-            ";"
-        };
-        plan.fix.edits.push(Edit {
-            range: TextRange::empty(stmt.range.end),
-            replacement: format!(
-                "{terminator}\n{}",
-                creates
-                    .iter()
-                    .map(|c| format!("{c};"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-        });
+        plan.fix
+            .edits
+            .push(super::super::fixes::statements_after(stmt, &creates));
     }
     plan.after = creates;
     Some(plan)
