@@ -427,11 +427,19 @@ fn ref_line(text: &str) -> Option<Reference> {
 
 /// `(a, b) [pk]` / `(a, b) [unique]` / `a [unique]` / `(a, b)` (an index) inside `indexes { … }`.
 fn index_key(text: &str, span: TextRange) -> Option<StatedKey> {
-    let (cols, opts) = match text.split_once('[') {
-        Some((c, o)) => (c.trim(), o.trim_end_matches(']').to_ascii_lowercase()),
-        None => (text.trim(), String::new()),
+    let (cols, written) = match text.split_once('[') {
+        Some((c, o)) => (c.trim(), o.trim_end_matches(']')),
+        None => (text.trim(), ""),
     };
-    let opts = settings(&opts);
+    // `name: 'orders_uq'`, as written (a name keeps its case).
+    let name = settings(written).into_iter().find_map(|o| {
+        let (key, value) = o.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case("name")
+            .then(|| value.trim().trim_matches(['\'', '"']).to_string())
+            .filter(|n| !n.is_empty())
+    });
+    let opts = settings(&written.to_ascii_lowercase());
     let primary = opts.iter().any(|o| o == "pk" || o == "primary key");
     let index = !primary && !opts.iter().any(|o| o == "unique");
     let columns: Vec<String> = cols
@@ -444,6 +452,7 @@ fn index_key(text: &str, span: TextRange) -> Option<StatedKey> {
         primary,
         index,
         columns,
+        name,
         span,
     })
 }
@@ -575,6 +584,17 @@ Ref: orders.coupon_id > coupons.id
         // `created_at` alone in `indexes { … }`: an index, not a key.
         assert_eq!(orders.keys[1].columns, ["created_at"]);
         assert!(orders.keys[1].index);
+    }
+
+    #[test]
+    fn index_names_are_kept_as_written() {
+        let text = "Table orders {\n  id int [pk]\n  shop_id int\n  number int\n  indexes {\n    (shop_id, number) [unique, name: 'Orders_Shop_Number']\n    number [name: \"orders_number_idx\", type: btree]\n    shop_id\n  }\n}\n";
+        let tables = parse(text);
+        let names: Vec<Option<&str>> = tables[0].keys.iter().map(|k| k.name.as_deref()).collect();
+        assert_eq!(
+            names,
+            [Some("Orders_Shop_Number"), Some("orders_number_idx"), None]
+        );
     }
 
     #[test]

@@ -178,6 +178,9 @@ pub struct StatedKey {
     pub index: bool,
     /// Lowercased column names, in key order.
     pub columns: Vec<String>,
+    /// The name the source gives the key or index (DBML's `[name: 'orders_uq']`), as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The line's text.
     pub span: TextRange,
 }

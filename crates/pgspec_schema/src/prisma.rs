@@ -146,6 +146,7 @@ pub fn parse(code: &str) -> Vec<DocTable> {
                     primary,
                     index,
                     columns,
+                    name: None,
                     span: range(*at, *at + attribute.len() + 2),
                 });
             }

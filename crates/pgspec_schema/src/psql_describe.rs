@@ -437,6 +437,7 @@ fn index_line(table: &mut DocTable, reading: &mut Reading, line: &str, at: usize
                     primary,
                     index: false,
                     columns,
+                    name: None,
                     span,
                 }),
             }

@@ -227,6 +227,7 @@ pub fn read(code: &str) -> Reading {
                     primary: true,
                     index: false,
                     columns: strings(keys).iter().map(|k| k.to_lowercase()).collect(),
+                    name: None,
                     span,
                 });
             } else if id != Some("false") {
@@ -334,6 +335,7 @@ fn table_line(table: &mut DocTable, line: &str, at: usize) -> Result<(), String>
                 primary: false,
                 index: option(&opts, "unique") != Some("true"),
                 columns: cols.iter().map(|c| c.to_lowercase()).collect(),
+                name: None,
                 span: range(at, at + line.len()),
             });
             Ok(())
@@ -362,6 +364,7 @@ fn table_line(table: &mut DocTable, line: &str, at: usize) -> Result<(), String>
                     primary: false,
                     index: true,
                     columns: vec![format!("{}_id", name.to_lowercase())],
+                    name: None,
                     span: range(at, at + line.len()),
                 });
             }

@@ -486,7 +486,10 @@ fn synthesize_tables(
             }
             let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
             let kind = if key.primary { "PRIMARY KEY" } else { "UNIQUE" };
-            lines.push(format!("{kind} ({})", columns.join(", ")));
+            let named = key.name.as_deref().map_or_else(String::new, |n| {
+                format!("CONSTRAINT {} ", crate::sql::quote::quote_ident(n))
+            });
+            lines.push(format!("{named}{kind} ({})", columns.join(", ")));
             line_sources.push(key.span);
         }
         diagnostics.extend(untyped_finding(m, &untyped));
@@ -536,8 +539,11 @@ fn synthesize_tables(
                 continue;
             }
             let columns: Vec<String> = key.columns.iter().map(|c| quote_part(c)).collect();
+            let named = key.name.as_deref().map_or_else(String::new, |n| {
+                format!("{} ", crate::sql::quote::quote_ident(n))
+            });
             let text = format!(
-                "CREATE INDEX ON {} ({});",
+                "CREATE INDEX {named}ON {} ({});",
                 quote(&generated_name(m)),
                 columns.join(", ")
             );

@@ -111,6 +111,7 @@ pub(super) fn stated_key(line: Line<'_>) -> Option<StatedKey> {
         index: false,
         primary,
         columns,
+        name: None,
         span: TextRange::new(offset(start), offset(start + text.len())),
     })
 }

@@ -431,6 +431,7 @@ fn index_line(text: &str, offset: usize) -> Option<Attribute> {
         primary,
         index: !primary && !unique,
         columns,
+        name: None,
         span: range(offset, offset + text.len()),
     }))
 }
