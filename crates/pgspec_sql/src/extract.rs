@@ -249,12 +249,7 @@ pub(super) fn missing_semicolon(
 /// Whether a psql meta-command only shows something or connects (`\d t`, `\dt+`, `\c db`,
 /// `\x`, `\timing`, …): it changes nothing a document's SQL builds.
 fn looks_or_connects(meta: &str) -> bool {
-    let command = meta
-        .trim_start_matches('\\')
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("");
-    let base = command.trim_end_matches(['+', 'S']);
+    let base = meta_command(meta).trim_end_matches(['+', 'S']);
     matches!(
         base,
         "c" | "connect"
@@ -284,13 +279,17 @@ fn looks_or_connects(meta: &str) -> bool {
 /// `\timing`, `\echo`, `\d t`, `\x`, …). Connecting (`\c`) and running files (`\i`) are
 /// not: the statements after them were meant for another database or come from elsewhere.
 fn psql_setting(meta: &str) -> bool {
-    let command = meta
-        .trim_start_matches('\\')
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("");
+    let command = meta_command(meta);
     matches!(command, "set" | "unset" | "qecho" | "warn" | "prompt")
         || (looks_or_connects(meta) && !matches!(command, "c" | "connect" | "q"))
+}
+
+/// The command word of a psql meta-command (`c` of `\\c shop`, `dt+` of `\\dt+`).
+fn meta_command(meta: &str) -> &str {
+    meta.trim_start_matches('\\')
+        .split(char::is_whitespace)
+        .next()
+        .unwrap_or("")
 }
 
 /// `GO` (or `GO 5`, `go;`) alone: sqlcmd's and SSMS's end of a batch.
@@ -314,11 +313,12 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         .chars()
         .all(|c| c == '.' || c == '…' || c == ';' || c.is_whitespace());
     let outline = !elision && (text.contains("...") || text.contains('…'));
-    let include = shape == Shape::Meta
-        && matches!(
-            text.trim_start_matches('\\').split_whitespace().next(),
-            Some("i" | "ir" | "include" | "include_relative")
-        );
+    let command = if shape == Shape::Meta {
+        meta_command(text)
+    } else {
+        ""
+    };
+    let include = matches!(command, "i" | "ir" | "include" | "include_relative");
     if include {
         Diagnostic::new(
             Code::NotSql,
@@ -340,12 +340,7 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         .severity(pgspec_diagnostics::Severity::Info)
         .label("skipped")
         .help("nothing to do: it sets up or shows something in psql and builds nothing")
-    } else if shape == Shape::Meta
-        && matches!(
-            text.trim_start_matches('\\').split_whitespace().next(),
-            Some("c" | "connect")
-        )
-    {
+    } else if matches!(command, "c" | "connect") {
         Diagnostic::new(
             Code::NotSql,
             Category::NotSql,

@@ -30,6 +30,7 @@ use state::Engine;
 
 pub use categorize::{categorize, Verdict};
 pub(crate) use diagnose::kind_name;
+pub(crate) use plan::matching_paren;
 pub use report::{CheckReport, SqlEntry, StatementReport, Summary};
 
 /// What happened to a statement.

@@ -60,7 +60,7 @@ pub(super) fn mask_quotes_and_comments(text: &str) -> String {
 }
 
 /// Byte ranges of the comma-separated elements between `start` and `end` at paren depth 0.
-pub(super) fn matching_paren(text: &str, open: usize) -> Option<usize> {
+pub(crate) fn matching_paren(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, c) in text[open..].char_indices() {
         match c {

@@ -157,15 +157,7 @@ pub fn drop_server_duplicates(
                 .as_ref()
                 .is_some_and(|p| p.sqlstate.starts_with("22") || p.sqlstate.starts_with("23"))
         })
-        .filter_map(|d| {
-            statements
-                .iter()
-                .find(|s| {
-                    s.range.start <= d.primary.range.start
-                        && d.primary.range.start < s.range.end.max(s.range.start + 1)
-                })
-                .map(|s| s.range)
-        })
+        .filter_map(|d| statement_of(statements, d).map(|i| statements[i].range))
         .collect();
     findings
         .into_iter()
@@ -190,16 +182,10 @@ pub fn superseded_server_findings(
     findings: &[Diagnostic],
     statements: &[Statement],
 ) -> Vec<Diagnostic> {
-    let statement_of = |d: &Diagnostic| {
-        statements.iter().position(|s| {
-            s.range.start <= d.primary.range.start
-                && d.primary.range.start < s.range.end.max(s.range.start + 1)
-        })
-    };
     let cron_calls: Vec<usize> = findings
         .iter()
         .filter(|d| d.code == Rule::CronCallsMissingFunction)
-        .filter_map(statement_of)
+        .filter_map(|d| statement_of(statements, d))
         .collect();
     if cron_calls.is_empty() {
         return server;
@@ -208,9 +194,18 @@ pub fn superseded_server_findings(
         .into_iter()
         .filter(|d| {
             let missing_function = d.postgres.as_ref().is_some_and(|p| p.sqlstate == "42883");
-            !(missing_function && statement_of(d).is_some_and(|i| cron_calls.contains(&i)))
+            !(missing_function
+                && statement_of(statements, d).is_some_and(|i| cron_calls.contains(&i)))
         })
         .collect()
+}
+
+/// The index of the statement a finding starts in (an empty statement counts its start).
+fn statement_of(statements: &[Statement], d: &Diagnostic) -> Option<usize> {
+    let at = d.primary.range.start;
+    statements
+        .iter()
+        .position(|s| s.range.start <= at && at < s.range.end.max(s.range.start + 1))
 }
 
 fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {

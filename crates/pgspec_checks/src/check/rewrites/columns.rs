@@ -349,17 +349,9 @@ fn constraints_left_out(
         let Some(end) = end(&masked, start) else {
             continue;
         };
-        let before = masked[..start].trim_end();
-        let cut = match before.strip_suffix(',') {
-            Some(kept) => kept.len()..end,
-            // The list's first element: the comma after it goes (a column's constraint keeps
-            // its column's).
-            None if before.ends_with('(') && masked[end..].trim_start().starts_with(',') => {
-                let comma = end + masked[end..].find(',')?;
-                start..skip_ws(&masked, comma + 1)
-            }
-            None => before.len()..end,
-        };
+        // A column's constraint has no comma of its own: it goes with the space before it.
+        let cut = element_with_comma(&masked, start, end)
+            .unwrap_or_else(|| masked[..start].trim_end().len()..end);
         edits.push((cut, String::new()));
     }
     if edits.is_empty() {
@@ -372,6 +364,24 @@ fn constraints_left_out(
         Applicability::Assumption,
         edits,
     ))
+}
+
+/// What cutting the table element `start..end` of `masked` out of its list removes: the element
+/// with the comma before it, or, for the list's first element, with the comma after it. None
+/// when it has neither (a column's constraint, or the list's only element).
+pub(super) fn element_with_comma(masked: &str, start: usize, end: usize) -> Option<Range<usize>> {
+    let before = masked[..start].trim_end();
+    if let Some(kept) = before.strip_suffix(',') {
+        return Some(kept.len()..end);
+    }
+    if !before.ends_with('(') {
+        return None;
+    }
+    let comma = end + masked[end..].find(',')?;
+    masked[end..comma]
+        .trim()
+        .is_empty()
+        .then(|| start..skip_ws(masked, comma + 1))
 }
 
 /// Where the table element starting at `start` of `masked` ends: before the comma or the

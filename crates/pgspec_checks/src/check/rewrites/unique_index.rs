@@ -118,18 +118,7 @@ pub(in crate::check) fn unique_elements_as_indexes(
         if !needs_index || !(tail.is_empty() || predicate.is_some()) {
             continue;
         }
-        let cut = match masked[..start].trim_end().strip_suffix(',') {
-            Some(kept) => kept.len()..end,
-            // The list's first element: the comma after it goes.
-            None => {
-                let comma = end + masked[end..].find(',')?;
-                if !masked[end..comma].trim().is_empty() {
-                    return None;
-                }
-                start..skip_ws(&masked, comma + 1)
-            }
-        };
-        cuts.push((cut, String::new()));
+        cuts.push((element_with_comma(&masked, start, end)?, String::new()));
         creates.push(format!(
             "CREATE UNIQUE INDEX {}ON {table} ({keys}){}",
             name.map(|n| format!("{n} ")).unwrap_or_default(),

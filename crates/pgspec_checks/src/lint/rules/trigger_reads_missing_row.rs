@@ -68,20 +68,7 @@ fn coalesced_with(src: &str, at: usize, other: &str) -> bool {
     if !lower[..open].trim_end().ends_with("coalesce") {
         return false;
     }
-    let mut depth = 0usize;
-    let close = (open..lower.len())
-        .find(|&i| match bytes[i] {
-            b'(' => {
-                depth += 1;
-                false
-            }
-            b')' => {
-                depth -= 1;
-                depth == 0
-            }
-            _ => false,
-        })
-        .unwrap_or(lower.len());
+    let close = crate::check::matching_paren(&lower, open).unwrap_or(lower.len());
     find_word(&lower[open..close], other, 0).is_some()
 }
 
