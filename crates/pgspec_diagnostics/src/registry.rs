@@ -197,6 +197,7 @@ rules! {
     "ERD002" => "column-table-unreadable" => ColumnTableUnreadable, Document, Document, Warning, Never, "a column table whose rows pgspec cannot read";
     "ERD003" => "type-not-postgres" => TypeNotPostgres, Document, Document, Warning, Never, "a column described outside SQL has no type, or one PostgreSQL does not have (another system's spelling, a typo); pgspec names the type it chose";
     "ERD004" => "table-inferred" => TableInferred, Document, Document, Info, Never, "a table pgspec read from a sentence naming its columns, with types guessed from the names; confirm it";
+    "ERD005" => "reference-not-built" => ReferenceNotBuilt, Document, Document, Warning, Never, "a reference the document states outside SQL (column table, diagram, schema dump) that pgspec cannot build as a foreign key: no such table, or the referenced column is not a key";
     "DRF001" => "table-not-in-sql" => TableNotInSql, Claims, Drift, Info, Never, "tables the ERD, column tables or lists describe that no SQL statement creates (pgspec generated them): one note per document";
     "DRF002" => "table-not-in-erd" => TableNotInErd, Claims, Drift, Warning, Never, "a table the SQL creates that the document's ERD or column tables do not describe";
     "DRF003" => "column-not-in-sql" => ColumnNotInSql, Claims, Drift, Warning, Never, "a column the ERD or a column table declares that the SQL table lacks";

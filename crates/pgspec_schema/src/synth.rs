@@ -459,7 +459,7 @@ fn synthesize_tables(
                     alters.push((at, c, t, col));
                 }
                 Some(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
-                None => {}
+                None => diagnostics.extend(unbuilt_reference(c, name, &by_name, &creators)),
             }
             lines.push(def);
             line_sources.push(c.span);
@@ -657,7 +657,7 @@ fn synthesize_tables(
                 Some(Target::Sql(t, col, k)) => {
                     alters.push(((c_idx + 1).max(k + 1), *c, t, col));
                 }
-                None => {}
+                None => diagnostics.extend(unbuilt_reference(c, name, &by_name, &creators)),
             }
         }
         let text = format!(

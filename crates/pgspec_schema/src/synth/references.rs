@@ -1,6 +1,7 @@
 //! Foreign keys of generated tables: what a column references (a table, an enumeration, a type), the target's key, and the ALTER TABLE that adds the key after both tables exist.
 
 use super::*;
+use crate::diagnostics::{Category, Code};
 
 /// The type of the column a foreign-key column without a type of its own refers to (a
 /// `serial` key's integer type): `user_id (FK -> users.id)` is a `uuid` when `users.id` is.
@@ -93,6 +94,83 @@ pub(super) fn fk_target(
         return Some(Target::Sql(name, col.clone(), k));
     }
     None
+}
+
+/// ERD005 for a reference the document states that [`fk_target`] cannot build as a foreign
+/// key: the column is still created, and the reader must learn that its key is not. A guessed
+/// reference (`references_inferred`) to a table defined nowhere is DRF011's, not this rule's.
+pub(super) fn unbuilt_reference(
+    c: &DocColumn,
+    table: &str,
+    generated: &HashMap<&str, &Merged>,
+    creators: &HashMap<String, usize>,
+) -> Option<Diagnostic> {
+    let (target, col) = c.references.as_ref()?;
+    let t = bare(target);
+    let wanted = match col {
+        Some(col) => format!("`{t}` (`{col}`)"),
+        None => format!("`{t}`"),
+    };
+    let (why, help) = if !target.split('.').all(usable_name)
+        || col.as_deref().is_some_and(|c| !usable_name(c))
+    {
+        (
+            format!("{wanted} cannot be a table and column name"),
+            "write the referenced table (and column) as plain names: `references customers(id)`"
+                .to_string(),
+        )
+    } else if let Some(m) = generated.get(t) {
+        let pk: Vec<&str> = m
+            .columns
+            .iter()
+            .filter(|k| k.primary_key)
+            .map(|k| k.name.as_str())
+            .collect();
+        match col {
+            Some(col) if !m.columns.iter().any(|k| k.name == *col) => (
+                format!("`{t}` has no column `{col}`"),
+                format!("reference a column `{t}` has (its key), or add `{col}` to `{t}`"),
+            ),
+            Some(col) => (
+                format!("`{t}.{col}` is neither the primary key of `{t}` nor unique"),
+                format!("mark `{t}.{col}` as the primary key or unique, or reference `{t}`'s key"),
+            ),
+            None if pk.is_empty() => (
+                format!("`{t}` has no primary key to reference"),
+                format!("mark `{t}`'s key column as the primary key, or name the referenced column"),
+            ),
+            None => (
+                format!(
+                    "the primary key of `{t}` has {} columns ({}), and one column cannot reference it",
+                    pk.len(),
+                    pk.join(", ")
+                ),
+                format!("reference a unique column of `{t}`, or write the composite foreign key in SQL"),
+            ),
+        }
+    } else if creators.contains_key(t) || c.references_inferred {
+        return None;
+    } else {
+        (
+            format!("no table `{t}` is defined in the document"),
+            format!(
+                "define `{t}` (SQL, a column table or the diagram), or correct the referenced name"
+            ),
+        )
+    };
+    let column = &c.name;
+    Some(
+        Diagnostic::new(
+            Code::ReferenceNotBuilt,
+            Category::Document,
+            format!(
+                "`{table}.{column}` references {wanted}, but {why}: pgspec created the column without its foreign key"
+            ),
+            c.span,
+        )
+        .label("no foreign key made from this")
+        .help(help),
+    )
 }
 
 pub(super) fn single_pk(m: &Merged) -> bool {

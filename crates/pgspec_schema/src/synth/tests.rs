@@ -304,3 +304,49 @@ ALTER TABLE students ADD CONSTRAINT students_gender_ck CHECK (gender IN ('M', 'F
         create.text
     );
 }
+
+#[test]
+fn a_stated_reference_without_a_key_or_a_table_is_reported_not_dropped() {
+    let text = "# Shop\n\n## customers\n\n| Column | Type | Notes |\n|---|---|---|\n\
+| code | text | not null |\n| tag | text | |\n\n## orders\n\n| Column | Type | Notes |\n|---|---|---|\n\
+| id | bigint | primary key |\n| customer_code | text | references customers(code) |\n\
+| customer_tag | text | references customers(label) |\n| shop_id | bigint | references shops(id) |\n\
+| note_id | bigint | references notes(id) |\n\n```sql\nCREATE TABLE notes (id bigint PRIMARY KEY);\n```\n";
+    let (doc, out, _, diagnostics) = run(text);
+    let found: Vec<(u32, &str)> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::ReferenceNotBuilt)
+        .map(|d| {
+            (
+                doc.line_index.line(d.primary.range.start),
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found[0].0, 15);
+    assert!(
+        found[0]
+            .1
+            .contains("`customers.code` is neither the primary key"),
+        "{}",
+        found[0].1
+    );
+    assert_eq!(found[1].0, 16);
+    assert!(
+        found[1].1.contains("`customers` has no column `label`"),
+        "{}",
+        found[1].1
+    );
+    assert_eq!(found[2].0, 17);
+    assert!(found[2].1.contains("no table `shops`"), "{}", found[2].1);
+    // The reference to a table the SQL creates is built (and judged by the server).
+    assert!(
+        texts(&out).iter().any(|t| t.contains("REFERENCES notes")),
+        "{:#?}",
+        texts(&out)
+    );
+    assert!(!texts(&out)
+        .iter()
+        .any(|t| t.contains("REFERENCES customers")));
+}
