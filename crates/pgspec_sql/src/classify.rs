@@ -347,8 +347,19 @@ pub fn is_placeholder(value: &str) -> bool {
 /// padded with spaces to the literal's length so that the server's error positions still point
 /// into the original text: an example is prepared for what it shows, not for its stand-ins
 /// (`'[USER_ID]'` is no uuid, and saying so would blame the author for an illustration).
-/// Literals shorter than `NULL` stay.
+/// Literals shorter than `NULL` stay. Named placeholders (`:user_id`, `@tenant`) become `$n`
+/// parameters first ([`crate::numbered_placeholders`]).
 pub fn without_placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
+    match crate::numbered_placeholders(sql) {
+        std::borrow::Cow::Borrowed(_) => literals_as_null(sql),
+        std::borrow::Cow::Owned(numbered) => {
+            std::borrow::Cow::Owned(literals_as_null(&numbered).into_owned())
+        }
+    }
+}
+
+/// `sql` with its placeholder literals (`'<email>'`) as `NULL`, padded to their width.
+fn literals_as_null(sql: &str) -> std::borrow::Cow<'_, str> {
     let literals: Vec<Token> = tokenize(sql)
         .into_iter()
         .filter(|t| t.kind == TokenKind::String)

@@ -18,6 +18,7 @@ mod facts;
 pub mod json_paths;
 mod lexer;
 pub mod lineage;
+mod placeholders;
 pub mod policy;
 pub mod quote;
 pub mod safety;
@@ -43,6 +44,7 @@ pub use classify::{is_placeholder, without_placeholders};
 pub use extract::extract;
 #[cfg(test)]
 use extract::offset;
+pub use placeholders::numbered_placeholders;
 
 /// What a statement is for, which decides whether `check` applies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

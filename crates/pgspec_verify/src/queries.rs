@@ -441,7 +441,8 @@ pub fn run(
     claims: &mut Claims<'_>,
 ) {
     for q in queries {
-        let query = inner_query(&q.text);
+        // A named placeholder (`:day`, `@tenant`) is bound like the `$n` it stands for.
+        let query = crate::sql::numbered_placeholders(&inner_query(&q.text)).into_owned();
         let title: String = query
             .split_whitespace()
             .collect::<Vec<_>>()

@@ -457,3 +457,53 @@ fn an_index_of_a_partitioned_table_is_used_through_its_partitions() {
         .unwrap_or_else(|| panic!("no index claim: {:#?}", report.claims));
     assert_eq!(claim.status, verify::Status::Pass, "{claim:#?}");
 }
+
+/// A query written with named placeholders (psql's `:account`, a template's `{kind}`) is the
+/// query with `$n` parameters: check prepares it (no PG004), and verify binds sampled values
+/// and judges its index claim.
+#[test]
+fn a_query_with_named_placeholders_is_prepared_and_its_index_claim_judged() {
+    let text = doc("CREATE TABLE events (
+    id bigint PRIMARY KEY,
+    account_id bigint NOT NULL,
+    kind text NOT NULL,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX idx_events_account ON events (account_id, created_at DESC);
+```
+
+The account timeline uses `idx_events_account` (Index Scan):
+
+```sql
+SELECT id, created_at FROM events
+WHERE account_id = :account AND kind <> {kind} AND created_at > :since
+ORDER BY created_at DESC LIMIT 20;");
+    let (_, checked) = crate::check::check_bytes(text.as_bytes());
+    assert!(
+        !checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::ExampleQueryRejected || d.code == Code::StatementRejected),
+        "{:#?}",
+        checked.diagnostics
+    );
+    let (server, name, _) = up_and_seed(
+        &text,
+        &SeedOptions {
+            rows: 3000,
+            ..SeedOptions::default()
+        },
+    );
+    let report = run_verify(&server, &name, &text);
+    let explain = report
+        .claims
+        .iter()
+        .find(|c| c.kind == ClaimKind::Explain)
+        .expect("an explain claim");
+    assert_eq!(explain.status, Status::Pass, "{explain:#?}");
+    assert!(
+        explain.evidence["parameters"]["$1"].is_string(),
+        "{explain:#?}"
+    );
+    drop_db(&server, &name);
+}
