@@ -504,7 +504,12 @@ fn ordering_breach(t: &Table, ci: usize, h: &expr::Hints) -> Option<(usize, Stri
         h.ge.first()
             .map(|(o, s)| (*o, *s, true))
             .or_else(|| h.le.first().map(|(o, s)| (*o, *s, false)))?;
-    let step = match t.columns.get(ci)?.ty {
+    // The step is taken from the other column: the value written is `other - step`, and
+    // PostgreSQL casts it to this column's type on assignment (`day >= created_at::date`
+    // sets `day` from a timestamptz).
+    let own_is_time = matches!(t.columns.get(ci)?.ty, ColType::Time);
+    let step = match t.columns.get(other)?.ty {
+        _ if own_is_time => None,
         ColType::Int2
         | ColType::Int4
         | ColType::Int8

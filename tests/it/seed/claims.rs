@@ -377,7 +377,9 @@ CREATE TABLE stays (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     check_in date NOT NULL,
     check_out date,
-    CONSTRAINT stay_dates CHECK (check_out >= check_in)
+    booked_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT stay_dates CHECK (check_out >= check_in),
+    CONSTRAINT stay_booked CHECK (check_in >= booked_at::date)
 );
 ";
 
@@ -399,6 +401,9 @@ fn checks_that_order_two_columns_are_claimed_at_their_lines() {
         ("booking_period", "ends_at equal to starts_at"),
         ("booking_capacity", "guests above max_guests"),
         ("stay_dates", "check_out below check_in"),
+        // A date against a timestamp's date: the step is the timestamp's (a day), the value
+        // is cast to the date on assignment.
+        ("stay_booked", "check_in below booked_at"),
     ] {
         let claim = report
             .claims
