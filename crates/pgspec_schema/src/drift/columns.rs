@@ -9,7 +9,7 @@ use crate::sql::{ObjectKind, Statement};
 
 use super::super::model::DocColumn;
 use super::super::synth::{Merged, Synthesis};
-use super::compare::{like_sources, missing_column, types_agree};
+use super::compare::{like_sources, missing_column_of, types_agree};
 use super::sql_side::{SqlSideTable, SqlSpans};
 use super::{bare, what};
 
@@ -194,7 +194,11 @@ pub(super) fn used_columns_drift(
         if d.category != Category::UndefinedColumn || !d.code.as_str().starts_with("PG") {
             continue;
         }
-        let Some(column) = d.postgres.as_ref().and_then(|p| missing_column(&p.message)) else {
+        let Some((qualifier, column)) = d
+            .postgres
+            .as_ref()
+            .and_then(|p| missing_column_of(&p.message))
+        else {
             continue;
         };
         let Some(stmt) = statements.iter().find(|s| {
@@ -212,6 +216,21 @@ pub(super) fn used_columns_drift(
             .filter(|r| r.kind == ObjectKind::Relation)
             .map(|r| r.name.to_lowercase())
             .chain(like_sources(&stmt.text))
+            // `column users.x does not exist` is about `users` when the statement uses a
+            // table of that name (not the policy's or trigger's own table); an alias leaves
+            // every table a candidate.
+            .filter(|r| match &qualifier {
+                Some(q)
+                    if stmt
+                        .facts
+                        .references
+                        .iter()
+                        .any(|o| o.name.to_lowercase() == *q) =>
+                {
+                    r == q
+                }
+                _ => true,
+            })
             .find_map(|r| {
                 let described = synthesis.generated_tables.contains_key(&r)
                     || synthesis.added_columns.contains_key(&r);

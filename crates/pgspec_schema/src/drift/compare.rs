@@ -73,13 +73,24 @@ pub(super) fn like_sources(text: &str) -> Vec<String> {
 
 /// The column an undefined-column message names: `column "x" does not exist`,
 /// `column t.x does not exist`, `column "x" named in partition key does not exist`.
+#[cfg(test)]
 pub(super) fn missing_column(message: &str) -> Option<String> {
+    missing_column_of(message).map(|(_, name)| name)
+}
+
+/// [`missing_column`] with the qualifier the message gives it (`column v.score …` → `v`, a
+/// table or an alias), lowercased.
+pub(super) fn missing_column_of(message: &str) -> Option<(Option<String>, String)> {
     let rest = message.strip_prefix("column ")?;
-    let name = if let Some(q) = rest.strip_prefix('"') {
+    let written = if let Some(q) = rest.strip_prefix('"') {
         q.split('"').next()?.to_string()
     } else {
         rest.split_whitespace().next()?.to_string()
     };
-    let name = name.rsplit('.').next().unwrap_or(&name).trim_matches('"');
-    (!name.is_empty()).then(|| name.to_lowercase())
+    let (qualifier, name) = match written.rsplit_once('.') {
+        Some((q, n)) => (Some(q.trim_matches('"').to_lowercase()), n),
+        None => (None, written.as_str()),
+    };
+    let name = name.trim_matches('"');
+    (!name.is_empty()).then(|| (qualifier, name.to_lowercase()))
 }

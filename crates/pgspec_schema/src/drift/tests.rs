@@ -3,7 +3,7 @@
 use crate::diagnostics::Code;
 
 use super::super::synth::Synthesis;
-use super::compare::{missing_column, types_agree};
+use super::compare::{missing_column, missing_column_of, types_agree};
 use super::{drift, written_table_name, SqlSide};
 
 #[test]
@@ -119,6 +119,10 @@ fn missing_column_reads_server_messages() {
         Some("created_at")
     );
     assert_eq!(missing_column("relation \"x\" does not exist"), None);
+    assert_eq!(
+        missing_column_of("column users.subscription_end does not exist"),
+        Some((Some("users".into()), "subscription_end".into()))
+    );
 }
 
 #[test]
