@@ -41,6 +41,26 @@ fn column_of(node: &NodeEnum) -> Option<String> {
     }
 }
 
+/// The nodes of `root` outside subqueries that read tables: a column compared with the user
+/// inside `EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid())` is the subquery's
+/// table's, not the policy's. Subqueries without FROM (`(SELECT current_setting(…))`) are
+/// walked.
+fn outside_table_subqueries(root: NodeRef<'_>) -> Vec<NodeRef<'_>> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    let mut children = Vec::new();
+    while let Some(node) = stack.pop() {
+        if matches!(node, NodeRef::SelectStmt(s) if !s.from_clause.is_empty()) {
+            continue;
+        }
+        found.push(node);
+        children.clear();
+        crate::children::children(node, &mut children);
+        stack.extend(children.drain(..).rev());
+    }
+    found
+}
+
 /// Read `expr`; an expression PostgreSQL's parser rejects has no key.
 pub fn user_key(expr: &str) -> UserKey {
     let mut key = UserKey::default();
@@ -50,6 +70,7 @@ pub fn user_key(expr: &str) -> UserKey {
     let Some(root) = ast::first(&tree) else {
         return key;
     };
+    let own_level = outside_table_subqueries(root.to_ref());
     for n in walk(root.to_ref()) {
         match n {
             NodeRef::FuncCall(call) => {
@@ -66,7 +87,13 @@ pub fn user_key(expr: &str) -> UserKey {
                     }
                 }
             }
-            NodeRef::AExpr(e) if key.column.is_none() && ast::last_name(&e.name) == Some("=") => {
+            NodeRef::AExpr(e)
+                if key.column.is_none()
+                    && ast::last_name(&e.name) == Some("=")
+                    && own_level
+                        .iter()
+                        .any(|o| matches!(o, NodeRef::AExpr(x) if std::ptr::eq(*x, e))) =>
+            {
                 let (Some(l), Some(r)) = (
                     e.lexpr.as_deref().and_then(ast::node),
                     e.rexpr.as_deref().and_then(ast::node),
@@ -113,6 +140,19 @@ mod tests {
         assert_eq!(
             key("((t.user_id = (current_setting('app.uid'))::bigint) AND (NOT archived))"),
             (Some("user_id".into()), vec!["app.uid".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_column_of_a_subquerys_table_is_not_the_policys_key() {
+        assert_eq!(
+            key("(EXISTS ( SELECT 1 FROM members m WHERE ((m.team_id = teams.id) AND (m.user_id = auth.uid()))))"),
+            (None, vec![])
+        );
+        assert!(user_key("CASE WHEN (kind = 'x') THEN (EXISTS ( SELECT 1 FROM users WHERE (users.auth_id = auth.uid()))) ELSE true END").reads_user);
+        assert_eq!(
+            key("((owner_id = auth.uid()) OR (EXISTS ( SELECT 1 FROM shares s WHERE (s.user_id = auth.uid()))))"),
+            (Some("owner_id".into()), vec![])
         );
     }
 

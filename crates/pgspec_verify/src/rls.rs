@@ -253,6 +253,15 @@ pub fn run(
             claims.push(claim);
             continue;
         };
+        if table.column_named(&column).is_none() {
+            claim.status = Status::Skipped;
+            claim.reason = Some(format!(
+                "the policies compare `{column}` with the user identity, and `{}` has no such column (a column of another table?)",
+                k.table
+            ));
+            claims.push(claim);
+            continue;
+        }
         let qt = table.qualified();
         let qc = quote_ident(&column);
         // The acting role exists (committed) only for this check: the superuser creates it and
