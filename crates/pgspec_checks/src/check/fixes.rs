@@ -38,15 +38,26 @@ pub struct FixContext {
 }
 
 impl FixContext {
-    /// The plain indexes of `statements` (see [`FixContext::plain_indexes`]).
+    /// The plain indexes of `statements` (see [`FixContext::plain_indexes`]), and the indexes
+    /// of the keys their CREATE TABLEs declare (a primary key, a UNIQUE constraint).
     pub fn plain_indexes(statements: &[Statement]) -> Vec<(TextRange, String, Vec<String>)> {
-        statements
+        let mut out: Vec<(TextRange, String, Vec<String>)> = statements
             .iter()
             .filter(|s| {
                 matches!(s.first_node(), Some(crate::sql::ast::NodeEnum::IndexStmt(i)) if i.where_clause.is_none())
             })
             .filter_map(|s| rewrites::index_key(s).map(|(t, k)| (s.range, t, k)))
-            .collect()
+            .collect();
+        for s in statements {
+            let Some(table) = s.created_table() else {
+                continue;
+            };
+            let keys = std::iter::once(table.primary_key.clone())
+                .chain(table.unique.iter().cloned())
+                .filter(|k| !k.is_empty());
+            out.extend(keys.map(|k| (s.range, table.name.clone(), k)));
+        }
+        out
     }
 
     /// Which table of `statements` references which (see [`FixContext::referenced_by`]).

@@ -252,7 +252,7 @@ pub(super) fn drop_index_predicate(
             return Some(remove_statement(
                 doc,
                 stmt,
-                format!("remove this index — its predicate calls a function that is not IMMUTABLE, and without it the index would cover the same columns of `{table}` as the index at line {line}"),
+                format!("remove this index — its predicate calls a function that is not IMMUTABLE, and without it the index would cover the same columns of `{table}` as the index or key at line {line}"),
                 Applicability::Unsafe,
             ));
         }

@@ -108,6 +108,19 @@ fn a_predicate_whose_removal_duplicates_an_index_removes_the_index() {
 }
 
 #[test]
+fn a_predicate_whose_removal_duplicates_a_key_removes_the_index() {
+    let (_, table) =
+        stmt("CREATE TABLE sessions (id bigint PRIMARY KEY, token text, UNIQUE (token));");
+    let keys = crate::check::fixes::FixContext::plain_indexes(&[table]);
+    let key_columns: Vec<&[String]> = keys.iter().map(|(_, _, k)| k.as_slice()).collect();
+    assert_eq!(key_columns, [["id".to_string()], ["token".to_string()]]);
+    let (doc, s) = stmt("CREATE INDEX live ON sessions (id) WHERE expires_at > now();");
+    let e = err("functions in index predicate must be marked IMMUTABLE");
+    let plan = drop_index_predicate(&doc, &s, &e, &keys).expect("a plan");
+    assert_eq!(plan.replacement.as_deref(), Some(""));
+}
+
+#[test]
 fn update_limit_becomes_a_ctid_subquery() {
     let (doc, s) = stmt("UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;");
     assert_eq!(
