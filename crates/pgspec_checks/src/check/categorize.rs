@@ -285,10 +285,16 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         return verdict(Category::GeneratedColumn, help.into());
     }
     if lower_msg.contains("must be marked immutable") {
-        return verdict(
-            Category::NonImmutable,
-            "index predicates and expressions must be IMMUTABLE: `now()`/`current_date` change over time; drop the time condition from the index predicate and keep it in the query".into(),
+        let unique = matches!(
+            stmt.first_node(),
+            Some(crate::sql::ast::NodeEnum::IndexStmt(i)) if i.unique
         );
+        let help = if unique && lower_msg.contains("predicate") {
+            "index predicates must be IMMUTABLE: `now()`/`current_date` change over time, so a row would leave the index without being written; a unique index cannot hold a rule that depends on the time"
+        } else {
+            "index predicates and expressions must be IMMUTABLE: `now()`/`current_date` change over time; drop the time condition from the index predicate and keep it in the query"
+        };
+        return verdict(Category::NonImmutable, help.into());
     }
     if lower_msg.contains("text search configuration") {
         return verdict(

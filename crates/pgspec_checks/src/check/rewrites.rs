@@ -257,6 +257,17 @@ pub(super) fn drop_index_predicate(
             ));
         }
     }
+    // Without its predicate a UNIQUE index would make its columns unique over every row ("one
+    // live session per user" would become "one session per user, ever"): it is left out,
+    // and nothing is written into the document.
+    if matches!(stmt.first_node(), Some(NodeEnum::IndexStmt(i)) if i.unique) {
+        return Some(remove_statement(
+            doc,
+            stmt,
+            "leave this unique index out — its predicate calls a function that is not IMMUTABLE, and without the predicate it would make its columns unique over every row; enforce the rule with a trigger, or index a stored state (`WHERE revoked_at IS NULL`, `WHERE status = 'active'`)".into(),
+            Applicability::DisplayOnly,
+        ));
+    }
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
     if !statement_is(

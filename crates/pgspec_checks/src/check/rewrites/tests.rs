@@ -121,6 +121,19 @@ fn a_predicate_whose_removal_duplicates_a_key_removes_the_index() {
 }
 
 #[test]
+fn a_unique_index_keeps_its_predicate_and_is_left_out() {
+    let (doc, s) = stmt("CREATE UNIQUE INDEX live ON sessions (user_id) WHERE expires_at > now();");
+    let e = err("functions in index predicate must be marked IMMUTABLE");
+    let plan = drop_index_predicate(&doc, &s, &e, &[]).expect("a plan");
+    assert!(
+        plan.fix.title.starts_with("leave this unique index out"),
+        "{}",
+        plan.fix.title
+    );
+    assert_eq!(plan.fix.applicability, Applicability::DisplayOnly);
+}
+
+#[test]
 fn update_limit_becomes_a_ctid_subquery() {
     let (doc, s) = stmt("UPDATE orders SET a = b WHERE a IS NULL LIMIT 1000;");
     assert_eq!(
