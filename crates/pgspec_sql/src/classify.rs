@@ -17,7 +17,7 @@ pub(crate) fn classify(
     stmt: Option<&NodeEnum>,
     facts: &Facts,
 ) -> StatementKind {
-    if shape == Shape::Meta {
+    if shape == Shape::Meta || other_systems_setting(sql).is_some() {
         return StatementKind::NotSql;
     }
     let all_tokens = tokenize(sql);
@@ -34,6 +34,54 @@ pub(crate) fn classify(
         // an outline of SQL, not SQL a server could run.
         None if elides(sql, &all_tokens) || is_name_only(sql, &tokens) => StatementKind::NotSql,
         None => by_keywords(sql, &tokens, example_values),
+    }
+}
+
+/// Which system's session statement `sql` is, when it is another system's and builds nothing:
+/// SQLite's `PRAGMA`, MySQL's and SQL Server's `USE db`, the MySQL client's `DELIMITER`,
+/// MySQL's `SET FOREIGN_KEY_CHECKS = 0` (and mysqldump's `SET @OLD_…`), SQL Server's
+/// `SET ANSI_NULLS ON`. Scripts ported from those systems are full of them.
+pub(crate) fn other_systems_setting(sql: &str) -> Option<&'static str> {
+    let text = sql.trim().trim_end_matches(';').trim();
+    let mut words = text.split_whitespace();
+    let first = words.next()?.to_ascii_uppercase();
+    let second = words.next().map(str::to_ascii_uppercase);
+    let rest = words.count();
+    let setting = |name: &str| {
+        let name = name.split('=').next().unwrap_or(name);
+        name.trim_start_matches('@').to_string()
+    };
+    match (first.as_str(), second.as_deref()) {
+        ("PRAGMA", Some(_)) => Some("SQLite"),
+        ("USE", Some(_)) if rest == 0 => Some("MySQL and SQL Server"),
+        ("DELIMITER", Some(_)) if rest == 0 => Some("the MySQL client"),
+        ("SET", Some(name)) if name.starts_with('@') => Some("MySQL"),
+        ("SET", Some(name)) => match setting(name).as_str() {
+            "FOREIGN_KEY_CHECKS"
+            | "UNIQUE_CHECKS"
+            | "SQL_MODE"
+            | "SQL_SAFE_UPDATES"
+            | "TIME_ZONE"
+            | "CHARACTER_SET_CLIENT"
+            | "CHARACTER_SET_RESULTS"
+            | "COLLATION_CONNECTION"
+            | "SQL_NOTES"
+            | "AUTOCOMMIT" => Some("MySQL"),
+            "ANSI_NULLS"
+            | "ANSI_PADDING"
+            | "ANSI_WARNINGS"
+            | "ARITHABORT"
+            | "CONCAT_NULL_YIELDS_NULL"
+            | "NUMERIC_ROUNDABORT"
+            | "QUOTED_IDENTIFIER"
+            | "NOCOUNT"
+            | "XACT_ABORT"
+            | "IDENTITY_INSERT"
+            | "IMPLICIT_TRANSACTIONS"
+            | "DATEFORMAT" => Some("SQL Server"),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

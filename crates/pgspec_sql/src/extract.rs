@@ -358,6 +358,18 @@ pub(super) fn not_sql(shape: Shape, text: &str, range: TextRange) -> Diagnostic 
         )
         .label("not run")
         .help("pgspec runs SQL only; move it to a ```bash block or make it a SQL comment (`-- …`)")
+    } else if let Some(system) = crate::classify::other_systems_setting(text) {
+        // A session setting of the system the script comes from: what the script is made
+        // of there, nothing PostgreSQL needs.
+        Diagnostic::new(
+            Code::NotSql,
+            Category::NotSql,
+            format!("`{snippet}` is {system}'s own session statement, not PostgreSQL's: skipped"),
+            range,
+        )
+        .severity(pgspec_diagnostics::Severity::Info)
+        .label("skipped")
+        .help("nothing to do for pgspec: it builds nothing (delete it when the script moves to PostgreSQL, which always enforces foreign keys and needs no database switch inside a script)")
     } else if batch_separator(text) {
         // SQL Server's tools end a batch with `GO`: what the script is made of there.
         Diagnostic::new(

@@ -231,6 +231,30 @@ fn a_psql_scripts_settings_are_info_and_a_connect_says_where_it_leads() {
 }
 
 #[test]
+fn other_systems_session_statements_are_info_and_skipped() {
+    let d = doc(&[(
+        "sql",
+        "PRAGMA foreign_keys = ON;\nSET FOREIGN_KEY_CHECKS = 0;\nSET @OLD_SQL_MODE=@@SQL_MODE;\nUSE shop;\nSET ANSI_NULLS ON;\nSET QUOTED_IDENTIFIER ON;\nCREATE TABLE t (id int);\nSET search_path = app;\nSET NAMES 'UTF8';\n",
+    )]);
+    let (stmts, diags) = extract(&d);
+    let systems: Vec<&str> = diags
+        .iter()
+        .map(|g| {
+            assert_eq!(g.severity, Severity::Info, "{g:#?}");
+            g.message.split(" is ").nth(1).unwrap_or("")
+        })
+        .collect();
+    assert_eq!(diags.len(), 6, "{diags:#?}");
+    assert!(systems[0].starts_with("SQLite's"), "{systems:?}");
+    assert!(systems[1].starts_with("MySQL's") && systems[2].starts_with("MySQL's"));
+    assert!(systems[3].starts_with("MySQL and SQL Server's"));
+    assert!(systems[4].starts_with("SQL Server's") && systems[5].starts_with("SQL Server's"));
+    // PostgreSQL's own settings stay what they are.
+    assert_ne!(stmts[7].kind, StatementKind::NotSql);
+    assert_ne!(stmts[8].kind, StatementKind::NotSql);
+}
+
+#[test]
 fn not_sql_gives_sql001_warnings() {
     let d = doc(&[(
         "sql",
