@@ -200,10 +200,12 @@ pub(crate) fn run_check(args: &CheckArgs, lint_only: bool) -> Result<ExitCode> {
             report.set_diagnostics(lint);
         }
         severities.extend(report.diagnostics.iter().map(|d| d.severity));
+        // A text with a few undecodable bytes (replaced, or read as windows-1252) was
+        // checked: its DOC004 is a warning, and only the refusal of a file is "could not".
         unreadable |= report
             .diagnostics
             .iter()
-            .any(|d| d.code == Code::UnreadableInput);
+            .any(|d| d.code == Code::UnreadableInput && d.severity == Severity::Error);
         pgspec::diagnostics::stage::enter("render");
         let source = doc.source(&path);
         let shown = report.diagnostics.iter().filter(|d| {

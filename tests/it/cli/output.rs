@@ -183,6 +183,16 @@ fn exit_code_and_format_matrix_covers_every_command() {
     std::fs::write(&binary, b"\x00\x01\x02\xff\xfe").expect("write");
     let binary = binary.display().to_string();
     assert_eq!(code(&["check", "--db", &url, &binary]).0, Some(2));
+    // A text with one stray byte is read (the byte replaced, DOC004 a warning) and checked:
+    // its findings decide, as for any document.
+    let stray = dir.path().join("stray.md");
+    std::fs::write(
+        &stray,
+        b"# Caf\xe9 \xe2\x80 notes\n\n```sql\nCREATE TABLE t (id int PRIMARY KEY);\n```\n",
+    )
+    .expect("write");
+    let stray = stray.display().to_string();
+    assert_eq!(code(&["check", "--db", &url, &stray]).0, Some(0));
 }
 
 /// The last line of each command's human output names the command to run next.
