@@ -119,6 +119,7 @@ impl<'a> Engine<'a> {
             cycle_broken: HashSet::new(),
             assumed: HashMap::new(),
             assumptions: HashSet::new(),
+            assumed_left_out: HashSet::new(),
             moved_constraints: Vec::new(),
         })
     }
@@ -589,7 +590,9 @@ impl<'a> Engine<'a> {
     /// when `j` is a cascade.
     fn root_behind(&self, j: usize) -> Option<usize> {
         match &self.states[j] {
-            // A root that applied with its fix created what it should have.
+            // A root that applied with its fix created what it should have, unless the
+            // assumption left the statement out.
+            State::Failed(..) if self.assumed_left_out.contains(&j) => Some(j),
             State::Failed(..)
                 if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) =>
             {
