@@ -131,12 +131,20 @@ struct PlanClaim {
 }
 
 fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
-    static IDX: OnceLock<Regex> = OnceLock::new();
     static MS: OnceLock<Regex> = OnceLock::new();
     let lower = context.to_lowercase();
     let mut c = PlanClaim::default();
-    for m in re(&IDX, r"\b[A-Za-z_][A-Za-z0-9_]*\b").find_iter(context) {
-        let name = m.as_str().to_lowercase();
+    // Identifiers as PostgreSQL reads them: letters of any script (`kb_文章_检索_gin`,
+    // `kunden_größe_idx`), digits, `_` and `$`, not starting with a digit.
+    let words = context
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        });
+    for word in words {
+        let name = word.to_lowercase();
         if catalog_indexes.contains(&name) && !c.indexes.contains(&name) {
             c.indexes.push(name);
         }
@@ -788,5 +796,25 @@ mod tests {
         assert_eq!(c.indexes, vec!["idx_jobs_user".to_string()]);
         assert!(c.any_index);
         assert_eq!(c.claimed_ms, Some(0.5));
+    }
+
+    #[test]
+    fn plan_claims_name_indexes_in_any_script() {
+        let c = plan_claim(
+            "这个查询走 `kb_文章_检索_gin` 索引，不走 kunden_größe_idx2",
+            &[
+                "kb_文章_检索_gin".into(),
+                "kunden_größe_idx2".into(),
+                "kb_文章".into(),
+            ],
+        );
+        assert_eq!(
+            c.indexes,
+            vec![
+                "kb_文章_检索_gin".to_string(),
+                "kunden_größe_idx2".to_string()
+            ]
+        );
+        assert!(c.any_index);
     }
 }
