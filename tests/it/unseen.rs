@@ -45,3 +45,116 @@ fn a_statement_needing_an_index_left_out_by_assumption_is_its_cascade() {
         report.diagnostics
     );
 }
+
+fn pgspec(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgspec"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pgspec")
+}
+
+/// `verify` calls every function the document defines, inside a transaction it rolls back.
+/// A procedure that commits cannot run there (skipped, not failed); an `id` parameter is the
+/// id of the table the function works on, not of the first table with an `id`; a function
+/// that inserts its argument into a unique column is called again with a value no row has;
+/// and dynamic SQL naming a schema from pgspec's guessed argument is skipped, while a table
+/// the function's own text misspells still fails.
+#[test]
+fn verify_calls_functions_as_their_design_means_them() {
+    let _guard = crate::check::seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("queue.md");
+    std::fs::write(
+        &path,
+        "# Queue\n\n```sql\n\
+         CREATE TABLE accounts (id bigint PRIMARY KEY CHECK (id > 1000000), total numeric NOT NULL);\n\
+         CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tries smallint NOT NULL DEFAULT 0, done boolean NOT NULL DEFAULT false);\n\
+         CREATE TABLE job_log (job_id bigint NOT NULL REFERENCES jobs (id), try smallint NOT NULL);\n\
+         CREATE TABLE tenants (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug text NOT NULL UNIQUE);\n\
+         \n\
+         CREATE PROCEDURE finish_jobs() LANGUAGE plpgsql AS $$\n\
+         BEGIN\n\
+             UPDATE jobs SET done = true WHERE NOT done;\n\
+             COMMIT;\n\
+         END;\n\
+         $$;\n\
+         \n\
+         CREATE FUNCTION log_try(p_id bigint) RETURNS void LANGUAGE plpgsql AS $$\n\
+         DECLARE n smallint;\n\
+         BEGIN\n\
+             SELECT tries INTO n FROM jobs WHERE id = p_id;\n\
+             INSERT INTO job_log (job_id, try) VALUES (p_id, n);\n\
+         END;\n\
+         $$;\n\
+         \n\
+         CREATE FUNCTION add_tenant(p_slug text) RETURNS integer LANGUAGE sql AS $$\n\
+             INSERT INTO tenants (slug) VALUES (p_slug) RETURNING id\n\
+         $$;\n\
+         \n\
+         CREATE FUNCTION tenant_orders(p_schema text) RETURNS bigint LANGUAGE plpgsql AS $$\n\
+         DECLARE n bigint;\n\
+         BEGIN\n\
+             EXECUTE format('SELECT count(*) FROM %I.orders', p_schema) INTO n;\n\
+             RETURN n;\n\
+         END;\n\
+         $$;\n\
+         \n\
+         CREATE FUNCTION old_orders() RETURNS bigint LANGUAGE plpgsql AS $$\n\
+         DECLARE n bigint;\n\
+         BEGIN\n\
+             EXECUTE 'SELECT count(*) FROM orderz' INTO n;\n\
+             RETURN n;\n\
+         END;\n\
+         $$;\n\
+         ```\n",
+    )
+    .expect("write");
+    let path = path.display().to_string();
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let name = "pgspec_unseen_calls";
+    let base = ["--db", url.as_str(), "--name", name];
+    let up = pgspec(&[&["up", "--recreate"][..], &base, &[path.as_str()]].concat());
+    assert_eq!(up.status.code(), Some(0), "{up:?}");
+    let seed = pgspec(&[&["seed", "--rows", "20"][..], &base, &[path.as_str()]].concat());
+    assert_eq!(seed.status.code(), Some(0), "{seed:?}");
+    let verify = pgspec(&[&["verify", "--format", "json"][..], &base, &[path.as_str()]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&verify.stdout).expect("verify json");
+    let status = |function: &str| {
+        json["claims"]
+            .as_array()
+            .expect("claims")
+            .iter()
+            .find(|c| {
+                c["kind"] == "function" && c["title"].as_str().is_some_and(|t| t.contains(function))
+            })
+            .unwrap_or_else(|| panic!("no claim for {function}: {json}"))["status"]
+            .as_str()
+            .expect("status")
+            .to_string()
+    };
+    let statuses: Vec<(&str, String)> = [
+        "finish_jobs",
+        "log_try",
+        "add_tenant",
+        "tenant_orders",
+        "old_orders",
+    ]
+    .into_iter()
+    .map(|f| (f, status(f)))
+    .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("finish_jobs", "skipped".to_string()),
+            ("log_try", "pass".to_string()),
+            ("add_tenant", "pass".to_string()),
+            ("tenant_orders", "skipped".to_string()),
+            ("old_orders", "fail".to_string()),
+        ],
+        "{json}"
+    );
+    assert!(pgspec(&[&["down"][..], &base, &[path.as_str()]].concat())
+        .status
+        .success());
+}
