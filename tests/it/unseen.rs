@@ -158,3 +158,72 @@ fn verify_calls_functions_as_their_design_means_them() {
         .status
         .success());
 }
+
+/// A schema per tenant: tables of one name in several schemas are separate tables of the
+/// model (`acme.users`, `globex.users`, and `public`'s as `users`), each with its own columns
+/// and its own `CREATE TABLE` line, and foreign keys point at the one they reference.
+#[test]
+fn model_keeps_tables_of_one_name_in_several_schemas_apart() {
+    let _guard = crate::check::seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tenants.md");
+    std::fs::write(
+        &path,
+        "# Tenants\n\n```sql\n\
+         CREATE SCHEMA acme;\n\
+         CREATE SCHEMA globex;\n\
+         CREATE TABLE acme.users (id int PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+         CREATE TABLE globex.users (id int PRIMARY KEY, login text NOT NULL);\n\
+         CREATE TABLE users (id int PRIMARY KEY, name text);\n\
+         CREATE TABLE globex.orders (id int PRIMARY KEY, user_id int REFERENCES globex.users (id), buyer int REFERENCES acme.users (id));\n\
+         ```\n",
+    )
+    .expect("write");
+    let path = path.display().to_string();
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let out = pgspec(&["model", "--format", "json", "--db", &url, &path]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("model json");
+    let tables = json["documents"][0]["model"]["tables"]
+        .as_array()
+        .expect("tables");
+    let shape = |name: &str| -> (Vec<String>, Vec<u64>) {
+        let t = tables
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no table {name}: {tables:?}"));
+        let columns = t["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .map(|c| c["name"].as_str().expect("name").to_string())
+            .collect();
+        let lines = t["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .map(|s| s["line"].as_u64().expect("line"))
+            .collect();
+        (columns, lines)
+    };
+    assert_eq!(
+        shape("acme.users"),
+        (vec!["id".into(), "email".into()], vec![6])
+    );
+    assert_eq!(
+        shape("globex.users"),
+        (vec!["id".into(), "login".into()], vec![7])
+    );
+    assert_eq!(shape("users"), (vec!["id".into(), "name".into()], vec![8]));
+    let orders = tables
+        .iter()
+        .find(|t| t["name"] == "orders")
+        .expect("orders");
+    let targets: Vec<&str> = orders["foreign_keys"]
+        .as_array()
+        .expect("foreign keys")
+        .iter()
+        .map(|f| f["references_table"].as_str().expect("target"))
+        .collect();
+    assert_eq!(targets, ["globex.users", "acme.users"]);
+}
