@@ -227,3 +227,49 @@ fn model_keeps_tables_of_one_name_in_several_schemas_apart() {
         .collect();
     assert_eq!(targets, ["globex.users", "acme.users"]);
 }
+
+/// An example query the server rejects (a column the design lacks) defines nothing: `diff`
+/// between two versions of the document still plans, where it refused the document as not
+/// applying cleanly; a failing schema statement still refuses it.
+#[test]
+fn diff_plans_past_a_rejected_example_query() {
+    let _guard = crate::check::seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, table: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "# Orders\n\n```sql\n{table}\n```\n\nOpen orders:\n\n```sql\nSELECT id FROM orders WHERE status = 'open';\n```\n"
+            ),
+        )
+        .expect("write");
+        path.display().to_string()
+    };
+    let old = write(
+        "old.md",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL);",
+    );
+    let new = write(
+        "new.md",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL, note text);",
+    );
+    let broken = write(
+        "broken.md",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL, kind kind_nowhere);",
+    );
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let out = pgspec(&["diff", "--db", &url, &old, &new]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout.contains("ALTER TABLE public.orders ADD COLUMN note text;"),
+        "{stdout}"
+    );
+    let out = pgspec(&["diff", "--db", &url, &old, &broken]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not apply cleanly"),
+        "{out:?}"
+    );
+}
