@@ -273,3 +273,46 @@ fn diff_plans_past_a_rejected_example_query() {
         "{out:?}"
     );
 }
+
+/// A sample row that breaks a CHECK is the row's problem (or the CHECK's), said at that row of
+/// a multi-row `INSERT … VALUES` (the one the server's "Failing row contains" shows), not "the
+/// definition" at the statement's first line; a domain's CHECK likewise.
+#[test]
+fn a_sample_row_breaking_a_check_is_reported_at_its_row() {
+    let text = "# Rooms\n\n```sql\n\
+        CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%.%');\n\
+        CREATE TABLE rooms (id int PRIMARY KEY, name text NOT NULL, seats int NOT NULL CHECK (seats > 0), kit text[] NOT NULL DEFAULT '{}' CHECK (kit <@ ARRAY['tv', 'board']));\n\
+        CREATE TABLE guests (id int PRIMARY KEY, mail email NOT NULL);\n\
+        INSERT INTO rooms (id, name, seats, kit) VALUES\n\
+            (1, 'Brera', 12, ARRAY['tv']),\n\
+            (2, 'Navigli', 40, ARRAY['board', 'wifi']),\n\
+            (3, 'Duomo', 8, ARRAY['tv', 'board']);\n\
+        INSERT INTO guests (id, mail) VALUES (1, 'a@b.it'), (2, 'nobody');\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let rejected: Vec<(u32, pgspec::diagnostics::Category, String)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .map(|d| {
+            (
+                doc.line_index.line(d.primary.range.start),
+                d.category,
+                doc.text[d.primary.range.as_usize()].to_string(),
+            )
+        })
+        .collect();
+    let row_line = line_of(&doc, "(2, 'Navigli'");
+    let guests_line = line_of(&doc, "INSERT INTO guests");
+    assert_eq!(rejected.len(), 2, "{:#?}", report.diagnostics);
+    assert_eq!(rejected[0].0, row_line, "{rejected:?}");
+    assert!(rejected[0].2.starts_with("2, 'Navigli'"), "{rejected:?}");
+    assert_eq!(rejected[1].0, guests_line, "{rejected:?}");
+    for (_, category, _) in &rejected {
+        assert_eq!(
+            *category,
+            pgspec::diagnostics::Category::Constraint,
+            "{rejected:?}"
+        );
+    }
+}
