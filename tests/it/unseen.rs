@@ -316,3 +316,47 @@ fn a_sample_row_breaking_a_check_is_reported_at_its_row() {
         );
     }
 }
+
+/// Rich types fill: a composite type's attributes keep their lengths and precision (`char(2)`,
+/// `numeric(4,2)`), a range over `time` has bounds, and a column of a NOT NULL domain gets no
+/// NULL; each table gets every row it asks for, with no rejected rows.
+#[test]
+fn seed_fills_composites_time_ranges_and_not_null_domains() {
+    let _guard = crate::check::seed_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rooms.md");
+    std::fs::write(
+        &path,
+        "# Rooms\n\n```sql\n\
+         CREATE DOMAIN amount AS numeric(10,2) NOT NULL DEFAULT 0 CHECK (VALUE >= 0);\n\
+         CREATE TYPE address AS (street text, zip char(5), province char(2), rate numeric(4,2));\n\
+         CREATE TYPE hours AS RANGE (subtype = time);\n\
+         CREATE TABLE sites (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, address address NOT NULL, open hours NOT NULL, fee amount);\n\
+         ```\n",
+    )
+    .expect("write");
+    let path = path.display().to_string();
+    let url = crate::postgres::shared_cluster().url("postgres");
+    let name = "pgspec_unseen_rich_types";
+    let base = ["--db", url.as_str(), "--name", name];
+    let up = pgspec(&[&["up", "--recreate"][..], &base, &[path.as_str()]].concat());
+    assert_eq!(up.status.code(), Some(0), "{up:?}");
+    let seed = pgspec(
+        &[
+            &["seed", "--rows", "200", "--format", "json"][..],
+            &base,
+            &[path.as_str()],
+        ]
+        .concat(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&seed.stdout).expect("seed json");
+    assert_eq!(json["total_rows"], 200, "{json}");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|d| d["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.is_empty(), "{json}");
+    assert!(pgspec(&[&["down"][..], &base, &[path.as_str()]].concat())
+        .status
+        .success());
+}
