@@ -2,7 +2,7 @@
 //! tables, lists, ERDs, DBML, Prisma, class diagrams, Rails schema.rb, dumps, migration logs), in English,
 //! Korean, Japanese, Chinese, German, French, Spanish, Portuguese, Russian, Dutch, Swedish,
 //! Czech, Arabic, Hindi, Thai, Greek, Hungarian and more, and SQL carried over from MySQL and Oracle;
-//! schema-per-tenant PL/pgSQL, job queues, full-text search and extensions not installable here, each with an
+//! schema-per-tenant PL/pgSQL, job queues, full-text search, rich types and extensions not installable here, each with an
 //! expectation file. And the binary's
 //! behaviour on its own bugs and on a closed output pipe.
 
@@ -455,6 +455,7 @@ corpus! {
     pt_fila_outbox,
     zh_fulltext_search,
     tr_konum_vektor,
+    it_tipi_prenotazioni,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.
