@@ -360,3 +360,25 @@ fn seed_fills_composites_time_ranges_and_not_null_domains() {
         .status
         .success());
 }
+
+/// A query under a `search_path` whose tenant schema was never created (the block meant to
+/// create it failed) says so, beside where the name it looks for does exist.
+#[test]
+fn a_missing_name_under_a_search_path_naming_an_absent_schema_says_so() {
+    let text = "# Tenants\n\n```sql\n\
+        CREATE SCHEMA template;\n\
+        CREATE TABLE template.customers (id int PRIMARY KEY);\n\
+        DO $$ BEGIN EXECUTE 'CREATE SCHEMA t_acme'; EXECUTE 'CREATE TABLE t_acme.customers (LIKE template.customers)'; PERFORM 1 / 0; END $$;\n\
+        SET search_path TO t_acme, public;\n\
+        ```\n\n```sql\nSELECT id FROM customers WHERE id = 1;\n```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let line = line_of(&doc, "SELECT id FROM customers");
+    let help = report
+        .diagnostics
+        .iter()
+        .find(|d| doc.line_index.line(d.primary.range.start) == line)
+        .and_then(|d| d.help.clone())
+        .unwrap_or_else(|| panic!("no finding at line {line}: {:#?}", report.diagnostics));
+    assert!(help.contains("`template.customers`"), "{help}");
+    assert!(help.contains("names the schema `t_acme`"), "{help}");
+}
