@@ -1,7 +1,8 @@
 //! Documents as teams write them (tests/corpus/): every description style pgspec reads (column
 //! tables, lists, ERDs, DBML, Prisma, class diagrams, Rails schema.rb, dumps, migration logs), in English,
 //! Korean, Japanese, Chinese, German, French, Spanish, Portuguese, Russian, Dutch, Swedish,
-//! Czech, Arabic, Hindi, Thai, Greek, Hungarian and more, and SQL carried over from MySQL and Oracle, each with an
+//! Czech, Arabic, Hindi, Thai, Greek, Hungarian and more, and SQL carried over from MySQL and Oracle;
+//! schema-per-tenant PL/pgSQL, job queues, full-text search, rich types and extensions not installable here, each with an
 //! expectation file. And the binary's
 //! behaviour on its own bugs and on a closed output pipe.
 
@@ -450,6 +451,11 @@ corpus! {
     el_class_diagram_vet,
     hu_rails_schema,
     cs_partitions_cron,
+    de_mandanten_plpgsql,
+    pt_fila_outbox,
+    zh_fulltext_search,
+    tr_konum_vektor,
+    it_tipi_prenotazioni,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

@@ -28,6 +28,7 @@ mod sarif;
 mod schema;
 mod seed;
 mod sql;
+mod unseen;
 mod up;
 mod workspace;
 

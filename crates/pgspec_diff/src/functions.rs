@@ -49,13 +49,7 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
         )
         .collect();
     let late = |f: &Function| {
-        let mentions = |text: &str| {
-            new_relations.iter().any(|r| {
-                text == r
-                    || text.starts_with(&format!("{r}["))
-                    || text.contains(&format!("SETOF {r}"))
-            })
-        };
+        let mentions = |text: &str| mentions_relation(&new_relations, text);
         // A SQL-standard body is parsed at creation: the tables it reads must exist.
         f.uses_relations.iter().any(|r| new_relations.contains(r))
             || f.argument_types.iter().any(|t| mentions(t))
@@ -149,6 +143,39 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
         .filter(|f| !to.functions.iter().any(|t| same_routine(f, t)))
         .cloned()
         .collect();
+    // A function whose signature uses the row type of a table that goes depends on it: it
+    // goes before the table (`RETURNS SETOF orders`), and so do the removed functions whose
+    // SQL-standard bodies call it.
+    let going_tables: BTreeSet<String> = p
+        .from
+        .tables
+        .iter()
+        .filter(|t| to.table(&t.schema, &t.name).is_none())
+        .map(|t| qualified(&t.schema, &t.name))
+        .collect();
+    let mut early: BTreeSet<String> = removed
+        .iter()
+        .filter(|f| {
+            f.argument_types
+                .iter()
+                .any(|t| mentions_relation(&going_tables, t))
+                || f.result
+                    .as_deref()
+                    .is_some_and(|r| mentions_relation(&going_tables, r))
+        })
+        .map(signature)
+        .collect();
+    loop {
+        let callers: Vec<String> = removed
+            .iter()
+            .map(signature)
+            .filter(|f| !early.contains(f) && early.iter().any(|e| uses(&p.from, f, e)))
+            .collect();
+        if callers.is_empty() {
+            break;
+        }
+        early.extend(callers);
+    }
     // Callers before their callees.
     let mut ordered = Vec::new();
     while !removed.is_empty() {
@@ -170,9 +197,22 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
     }
     for f in ordered {
         forgotten.push(f.oid);
-        crate::push_plain(&mut p.statements, Phase::DropFunctions, drop_sql(&f));
+        let phase = if early.contains(&signature(&f)) {
+            Phase::DropRowTypeFunctions
+        } else {
+            Phase::DropFunctions
+        };
+        crate::push_plain(&mut p.statements, phase, drop_sql(&f));
     }
     p.from.functions.retain(|f| !forgotten.contains(&f.oid));
+}
+
+/// Whether a type as the catalog prints it (`public.orders`, `public.orders[]`,
+/// `SETOF public.orders`) is the row type of one of `relations` (qualified names).
+fn mentions_relation(relations: &BTreeSet<String>, text: &str) -> bool {
+    relations.iter().any(|r| {
+        text == r || text.starts_with(&format!("{r}[")) || text.contains(&format!("SETOF {r}"))
+    })
 }
 
 /// Whether the function `caller` (a signature) depends on `callee`.

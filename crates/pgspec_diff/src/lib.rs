@@ -8,7 +8,8 @@
 //! constraints, indexes, recreated tables) first; then schemas, extensions, types, sequences,
 //! functions, tables and columns, constraints, indexes, foreign keys, views in dependency
 //! order, triggers and policies; then the drops of removed functions, sequences, types,
-//! extensions and schemas (removed tables go with the first drops); comments and privileges last.
+//! extensions and schemas (removed tables go with the first drops, after the removed functions
+//! whose signatures use their row type); comments and privileges last.
 
 mod columns;
 mod comments;
@@ -131,6 +132,8 @@ enum Phase {
     DropConstraints,
     DropIndexes,
     DropRecreatedTables,
+    // A function whose signature uses the row type of a table that goes (`RETURNS SETOF t`).
+    DropRowTypeFunctions,
     // Early: a new object may take the name of one that goes (an index, a key).
     DropTables,
     CreateSchemas,

@@ -196,6 +196,24 @@ impl Types<'_> {
         resolved
     }
 
+    /// Whether the type is a domain declared NOT NULL (or over one): its column takes no NULL
+    /// whatever the column says.
+    fn domain_not_null(&self, type_oid: u32) -> bool {
+        let mut oid = type_oid;
+        for _ in 0..8 {
+            match self.graph.get(&oid) {
+                Some(info) if info.typtype == 'd' => {
+                    if info.not_null {
+                        return true;
+                    }
+                    oid = info.base;
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     fn resolve_uncached(
         &self,
         type_oid: u32,
@@ -280,7 +298,11 @@ impl Types<'_> {
                 let fields = info
                     .attributes
                     .iter()
-                    .map(|&a| self.resolve_uncached(a, -1, depth + 1).0)
+                    .enumerate()
+                    .map(|(i, &a)| {
+                        let typmod = info.attribute_typmods.get(i).copied().unwrap_or(-1);
+                        self.resolve_uncached(a, typmod, depth + 1).0
+                    })
                     .collect();
                 (ColType::Composite(fields), Vec::new())
             }
@@ -361,7 +383,7 @@ fn table(catalog: &Catalog, source: &db::Table, types: &mut Types<'_>) -> Table 
             name: c.name.clone(),
             ty,
             type_sql: c.type_name.clone(),
-            not_null: c.not_null,
+            not_null: c.not_null || types.domain_not_null(c.type_oid),
             has_default: c.default.is_some() || c.generated.is_some(),
             identity: c.identity.is_some(),
             generated: c.generated.is_some(),

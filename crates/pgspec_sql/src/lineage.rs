@@ -18,6 +18,9 @@ pub struct Lineage {
     /// (final table, the column's name when added) → the `ALTER TABLE … ADD COLUMN` that added
     /// it: its statement and the byte offset of the column's definition in it.
     added: HashMap<(String, String), (usize, usize)>,
+    /// Unqualified names whose creator so far is a table outside `public`: a later table of
+    /// that name in `public` takes the unqualified name (as the catalog side gives it).
+    outside_public: std::collections::HashSet<String>,
 }
 
 impl Lineage {
@@ -86,7 +89,25 @@ impl Lineage {
             }
             for o in &s.facts.creates {
                 if o.kind == ObjectKind::Relation {
-                    l.creators.entry(o.name.to_lowercase()).or_insert(i);
+                    let name = o.name.to_lowercase();
+                    match o.schema.as_deref().map(str::to_lowercase) {
+                        Some(schema) if schema != "public" => {
+                            // The same name in several schemas (a schema per tenant): each
+                            // also by its qualified name.
+                            l.creators.entry(format!("{schema}.{name}")).or_insert(i);
+                            if !l.creators.contains_key(&name) {
+                                l.outside_public.insert(name.clone());
+                            }
+                            l.creators.entry(name).or_insert(i);
+                        }
+                        _ => {
+                            if l.outside_public.remove(&name) {
+                                l.creators.insert(name, i);
+                            } else {
+                                l.creators.entry(name).or_insert(i);
+                            }
+                        }
+                    }
                 }
             }
             if !s.facts.parses {

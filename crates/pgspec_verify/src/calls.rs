@@ -153,16 +153,44 @@ fn partition_claim(
     })
 }
 
+/// SQLSTATE 23505: a unique key already has the value.
+const UNIQUE_VIOLATION: &str = "23505";
+
+/// SQLSTATE 2D000: a procedure's COMMIT or ROLLBACK inside a transaction block.
+const INVALID_TRANSACTION_TERMINATION: &str = "2D000";
+
+/// Where `word` first occurs in `text` on identifier boundaries.
+fn word_at(text: &str, word: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).map(|(at, _)| at).find(|&at| {
+        !text[..at].chars().next_back().is_some_and(is_ident)
+            && !text[at + word.len()..].chars().next().is_some_and(is_ident)
+    })
+}
+
+/// The catalog's tables, those the function's text (`definition`, lowercase) names first, in
+/// the order it names them: a parameter `p_id` is the id of the table the function works on.
+fn tables_by_mention<'c>(catalog: &'c Plan, definition: &str) -> Vec<&'c crate::seed::plan::Table> {
+    let mut tables: Vec<_> = catalog.tables.iter().collect();
+    tables.sort_by_key(|t| word_at(definition, &t.name.to_lowercase()).unwrap_or(usize::MAX));
+    tables
+}
+
 /// An argument expression for a parameter: a real value of a column with the parameter's
-/// name (without `p_`/`in_`/`_`), else a plain value of its type.
-fn argument(catalog: &Plan, name: &str, type_sql: &str) -> String {
+/// name (without `p_`/`in_`/`_`) in the tables the function names first (`definition`, its
+/// lowercase text), else (or when `fresh`: a value no row has yet, for a function that
+/// inserts it) a plain value of its type.
+fn argument(catalog: &Plan, definition: &str, name: &str, type_sql: &str, fresh: bool) -> String {
     let base = name
         .trim_start_matches("p_")
         .trim_start_matches("in_")
         .trim_start_matches("arg_")
         .trim_start_matches('_')
         .to_lowercase();
-    for t in &catalog.tables {
+    for t in tables_by_mention(catalog, definition)
+        .into_iter()
+        .filter(|_| !fresh)
+    {
         for c in &t.columns {
             if (c.name == base || (base == "id" && c.name == "id")) && c.type_sql == type_sql {
                 return format!(
@@ -273,6 +301,7 @@ pub fn functions(
 ) {
     let mut seen = Vec::new();
     for s in statements {
+        let definition = s.text.to_lowercase();
         for obj in s
             .facts
             .creates
@@ -322,56 +351,73 @@ pub fn functions(
                 let required = types
                     .len()
                     .saturating_sub(usize::try_from(defaults).unwrap_or(0));
-                let args: Vec<String> = types
-                    .iter()
-                    .take(required)
-                    .enumerate()
-                    .map(|(i, t)| argument(catalog, in_names.get(i).map_or("", String::as_str), t))
-                    .collect();
-                let call = if kind == "p" {
-                    format!("CALL {qualified}({})", args.join(", "))
-                } else {
-                    format!("SELECT ({qualified}({}))::text", args.join(", "))
+                let call_with = |fresh: bool| {
+                    let args: Vec<String> = types
+                        .iter()
+                        .take(required)
+                        .enumerate()
+                        .map(|(i, t)| {
+                            argument(
+                                catalog,
+                                &definition,
+                                in_names.get(i).map_or("", String::as_str),
+                                t,
+                                fresh,
+                            )
+                        })
+                        .collect();
+                    if kind == "p" {
+                        format!("CALL {qualified}({})", args.join(", "))
+                    } else {
+                        format!("SELECT ({qualified}({}))::text", args.join(", "))
+                    }
                 };
+                let mut call = call_with(false);
+                // Values taken from existing rows suit a function that looks them up; one that
+                // inserts them (a new tenant's slug) meets its own unique key: it is called
+                // again with values no row has.
+                let fresh_call = Some(call_with(true)).filter(|c| *c != call);
                 claim.title = format!("{qualified}({}) runs", types.join(", "));
                 let is_partition = qualified.to_lowercase().contains("partition");
                 let started = std::time::Instant::now();
-                let ran =
-                    app.run_each(
-                        statement_bound(),
-                        |app,
-                         tick|
-                         -> Result<
-                            (Option<String>, Option<Claim>),
-                            crate::postgres::client::Error,
-                        > {
-                            tick.next();
-                            let mut tx = app.transaction()?;
-                            tx.batch_execute(&bounded::set_statement_timeout(
-                                true,
-                                statement_bound(),
-                            ))?;
-                            tick.next();
-                            let rows = tx.query(call.as_str(), &[])?;
-                            let value = rows
-                                .first()
-                                .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
-                            tick.next();
-                            let part = if is_partition {
-                                partition_claim(
-                                    &mut tx,
-                                    line,
-                                    s.range,
-                                    &format!("calling {qualified}"),
-                                )
-                            } else {
-                                None
-                            };
-                            tick.next();
-                            drop(tx);
-                            Ok((value, part))
-                        },
-                    );
+                let ran = app.run_each(
+                    statement_bound(),
+                    |app,
+                     tick|
+                     -> Result<
+                        (Option<String>, Option<Claim>, bool),
+                        crate::postgres::client::Error,
+                    > {
+                        tick.next();
+                        let mut tx = app.transaction()?;
+                        tx.batch_execute(&bounded::set_statement_timeout(true, statement_bound()))?;
+                        tx.batch_execute("SAVEPOINT pgspec_call")?;
+                        tick.next();
+                        let mut fresh = false;
+                        let rows = match (tx.query(call.as_str(), &[]), &fresh_call) {
+                            (Err(e), Some(again))
+                                if e.code().map(|c| c.code()) == Some(UNIQUE_VIOLATION) =>
+                            {
+                                tx.batch_execute("ROLLBACK TO SAVEPOINT pgspec_call")?;
+                                fresh = true;
+                                tx.query(again.as_str(), &[])?
+                            }
+                            (ran, _) => ran?,
+                        };
+                        let value = rows
+                            .first()
+                            .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
+                        tick.next();
+                        let part = if is_partition {
+                            partition_claim(&mut tx, line, s.range, &format!("calling {qualified}"))
+                        } else {
+                            None
+                        };
+                        tick.next();
+                        drop(tx);
+                        Ok((value, part, fresh))
+                    },
+                );
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 let outcome = match stop_of(ran) {
                     Ok(outcome) => outcome,
@@ -384,7 +430,10 @@ pub fn functions(
                     }
                 };
                 match outcome {
-                    Ok((value, part)) => {
+                    Ok((value, part, fresh)) => {
+                        if fresh {
+                            call = fresh_call.clone().unwrap_or(call);
+                        }
                         claim.evidence = json!({ "call": call, "result": value.map(|v| v.chars().take(200).collect::<String>()), "ms": ms });
                         claims.push(claim);
                         claims.extend(part);
@@ -395,21 +444,68 @@ pub fn functions(
                         claim.reason = Some(msg.clone());
                         // At the failing line of the body, when the server says which.
                         let context = e.as_db_error().and_then(|d| d.where_()).unwrap_or("");
+                        let mut failing_text = "";
                         if let Some((body_line, range)) = failing_body_line(context, &obj.name)
                             .and_then(|l| Some((l, body_line_range(document, s, l)?)))
                         {
+                            failing_text = document
+                                .text
+                                .get(range.start as usize..range.end as usize)
+                                .unwrap_or("");
                             claim.range = range;
                             claim.line = line_of(range);
                             claim.reason =
                                 Some(format!("{msg} (line {body_line} of the function's body)"));
                         }
                         claim.evidence = json!({ "call": call, "sqlstate": code, "error": msg, "context": context });
+                        if kind == "p" && code == INVALID_TRANSACTION_TERMINATION {
+                            // Not the procedure's fault: its COMMIT or ROLLBACK cannot run in
+                            // the transaction pgspec calls it in (and rolls back).
+                            claim.status = Status::Skipped;
+                            claim.reason = Some(format!(
+                                "the procedure ends its own transaction (COMMIT or ROLLBACK{}), and pgspec calls it only inside a transaction it rolls back, so as not to keep its changes: run `{call}` yourself",
+                                failing_body_line(context, &obj.name)
+                                    .map(|l| format!(", line {l} of its body"))
+                                    .unwrap_or_default()
+                            ));
+                        }
+                        if named_at_run_time(&code, &msg, failing_text, &definition) {
+                            claim.status = Status::Skipped;
+                            claim.reason = Some(format!(
+                                "the function runs SQL it builds at run time (`{}`), and the object that SQL names, from pgspec's arguments or the seeded rows, does not exist: {msg}; call it with real arguments to check it (`{call}` was pgspec's guess)",
+                                failing_text.chars().take(80).collect::<String>()
+                            ));
+                        }
                         claims.push(claim);
                     }
                 }
             }
         }
     }
+}
+
+/// Whether a function's error is about an object its dynamic SQL named at run time: the
+/// failing statement (`failing_statement`) runs `EXECUTE`, the server says a relation or
+/// schema does not exist (42P01, 3F000), and the name it quotes is nowhere in the function's
+/// text (`definition`, lowercase), so it came from the arguments or the rows the function
+/// read (`format('%I.kunden', schema)` with pgspec's guessed schema), not from the document.
+fn named_at_run_time(
+    sqlstate: &str,
+    message: &str,
+    failing_statement: &str,
+    definition: &str,
+) -> bool {
+    if !matches!(sqlstate, "42P01" | "3F000") {
+        return false;
+    }
+    let dynamic = failing_statement
+        .to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == "execute");
+    let Some(name) = message.split('"').nth(1).filter(|n| !n.is_empty()) else {
+        return false;
+    };
+    dynamic && word_at(definition, &name.to_lowercase()).is_none()
 }
 
 /// Run every pg_cron job command once.
@@ -524,6 +620,48 @@ mod tests {
             failing_body_line("SQL function \"f\" statement 1", "f"),
             None
         );
+    }
+
+    #[test]
+    fn dynamic_sql_naming_a_missing_object_at_run_time() {
+        let definition =
+            "create function stats(p_schema text) returns bigint language plpgsql as $$ \
+            begin execute format('select count(*) from %i.kunden', p_schema); \
+            execute 'select count(*) from orderz'; end $$;";
+        let dynamic = "EXECUTE format('SELECT count(*) FROM %I.kunden', p_schema);";
+        // The schema came from pgspec's argument: not the function's fault.
+        assert!(named_at_run_time(
+            "42P01",
+            "relation \"test.kunden\" does not exist",
+            dynamic,
+            definition
+        ));
+        assert!(named_at_run_time(
+            "3F000",
+            "schema \"m_x1\" does not exist",
+            dynamic,
+            definition
+        ));
+        // A misspelled table written in the function itself is its error.
+        assert!(!named_at_run_time(
+            "42P01",
+            "relation \"orderz\" does not exist",
+            "EXECUTE 'SELECT count(*) FROM orderz';",
+            definition
+        ));
+        // Static SQL, or another error: the function's.
+        assert!(!named_at_run_time(
+            "42P01",
+            "relation \"test.kunden\" does not exist",
+            "SELECT count(*) INTO n FROM test.kunden;",
+            definition
+        ));
+        assert!(!named_at_run_time(
+            "23505",
+            "duplicate key value violates unique constraint \"k\"",
+            dynamic,
+            definition
+        ));
     }
 
     #[test]

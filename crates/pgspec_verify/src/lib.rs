@@ -16,6 +16,7 @@ use pgspec_sql as sql;
 pub mod calls;
 pub mod cardinality;
 pub mod constraints;
+mod found;
 pub mod queries;
 pub mod rls;
 mod tap;

@@ -2,7 +2,8 @@
 //! (SQL inside TypeScript/Python snippets); parameters and placeholder literals bound to real
 //! values sampled from the seeded tables; run under EXPLAIN ANALYZE; and, where the text around
 //! them names an index or a scan type, checked for that plan: "usable" (sequential scans off)
-//! and "chosen" (the planner's own choice on ANALYZEd data).
+//! and "chosen" (the planner's own choice on ANALYZEd data). Finding them is
+//! [`crate::found`]'s.
 
 use crate::sql::quote::quote_literal;
 use std::sync::OnceLock;
@@ -10,115 +11,17 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{json, Value as Json};
 
-use crate::document::Document;
 use crate::postgres::catalog::probes;
 use crate::seed::bounded::{self, statement_bound, DocumentConnection};
 use crate::seed::plan::{quote_ident, Plan, Table};
-use crate::sql::search_path::search_path_before;
-use crate::sql::{is_placeholder, Statement, StatementKind};
+use crate::sql::is_placeholder;
 use crate::text::TextRange;
 
 use super::{Claim, ClaimKind, Claims, Status};
-
-/// A query found in the document.
-#[derive(Clone, Debug)]
-pub struct FoundQuery {
-    pub text: String,
-    pub range: TextRange,
-    /// Text around the query (its comments, the lines before and after).
-    pub context: String,
-    /// The `search_path` the document set before the query (`SET search_path = core, public`),
-    /// which the query is written for; `None`: the server's default.
-    pub search_path: Option<String>,
-}
+pub use crate::found::{find, FoundQuery};
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("invariant: the pattern is valid"))
-}
-
-/// Queries of the document: Example statements, and SELECT/WITH statements inside code
-/// blocks that are not SQL blocks.
-pub fn find(doc: &Document, statements: &[Statement]) -> Vec<FoundQuery> {
-    let mut out = Vec::new();
-    let lines: Vec<&str> = doc.text.lines().collect();
-    let line_of = |offset: u32| doc.line_index.line(offset) as usize;
-    let context = |start_line: usize, end_line: usize, prev_end: usize, next_start: usize| {
-        let from = start_line.saturating_sub(6).max(prev_end + 1).max(1);
-        let to = (end_line + 8)
-            .min(next_start.saturating_sub(1))
-            .min(lines.len());
-        lines
-            .get(from - 1..to)
-            .map(|l| l.join("\n"))
-            .unwrap_or_default()
-    };
-    for (i, s) in statements.iter().enumerate() {
-        let lower = s.text.trim_start().to_lowercase();
-        let is_query = s.kind == StatementKind::Example
-            || (s.kind == StatementKind::Operation
-                && (lower.starts_with("explain") || lower.starts_with("select"))
-                && !lower.contains("cron.")
-                && !lower.contains("pg_stat")
-                && !lower.contains("pg_catalog")
-                && !lower.contains("pg_size")
-                && !lower.contains("pg_tables")
-                && !lower.contains("information_schema"));
-        if !is_query {
-            continue;
-        }
-        let prev_end = i
-            .checked_sub(1)
-            .and_then(|p| statements.get(p))
-            .map_or(0, |p| line_of(p.range.end));
-        let next_start = statements
-            .get(i + 1)
-            .map_or(usize::MAX, |n| line_of(n.range.start));
-        out.push(FoundQuery {
-            text: s.text.clone(),
-            range: s.range,
-            search_path: search_path_before(statements, s.range.start),
-            context: context(
-                line_of(s.range.start),
-                line_of(s.range.end),
-                prev_end,
-                next_start,
-            ),
-        });
-    }
-    // SQL inside other code blocks (TypeScript, Python, plain text).
-    for block in doc.blocks.iter().filter(|b| !b.is_sql) {
-        let code = &block.code;
-        let mut offset = 0usize;
-        let mut start: Option<usize> = None;
-        for line in code.split_inclusive('\n') {
-            let t = line.trim_start();
-            if start.is_none() && (t.starts_with("SELECT") || t.starts_with("WITH ")) {
-                start = Some(offset + (line.len() - t.len()));
-            }
-            offset += line.len();
-            if let Some(st) = start {
-                let trimmed = line.trim_end();
-                if let Some(semi) = trimmed.rfind(';').filter(|_| trimmed.ends_with(';')) {
-                    let end = offset - line.len() + semi + 1;
-                    let text = code[st..end].to_string();
-                    let range = block.source_map.range_to_document(TextRange::new(
-                        u32::try_from(st).unwrap_or(0),
-                        u32::try_from(end).unwrap_or(0),
-                    ));
-                    let (sl, el) = (line_of(range.start), line_of(range.end));
-                    out.push(FoundQuery {
-                        text,
-                        range,
-                        search_path: search_path_before(statements, range.start),
-                        context: context(sl, el, 0, usize::MAX),
-                    });
-                    start = None;
-                }
-            }
-        }
-    }
-    out.sort_by_key(|q| q.range.start);
-    out
 }
 
 /// What the context claims about the plan.
@@ -131,12 +34,20 @@ struct PlanClaim {
 }
 
 fn plan_claim(context: &str, catalog_indexes: &[String]) -> PlanClaim {
-    static IDX: OnceLock<Regex> = OnceLock::new();
     static MS: OnceLock<Regex> = OnceLock::new();
     let lower = context.to_lowercase();
     let mut c = PlanClaim::default();
-    for m in re(&IDX, r"\b[A-Za-z_][A-Za-z0-9_]*\b").find_iter(context) {
-        let name = m.as_str().to_lowercase();
+    // Identifiers as PostgreSQL reads them: letters of any script (`kb_文章_检索_gin`,
+    // `kunden_größe_idx`), digits, `_` and `$`, not starting with a digit.
+    let words = context
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        });
+    for word in words {
+        let name = word.to_lowercase();
         if catalog_indexes.contains(&name) && !c.indexes.contains(&name) {
             c.indexes.push(name);
         }
@@ -789,5 +700,25 @@ mod tests {
         assert_eq!(c.indexes, vec!["idx_jobs_user".to_string()]);
         assert!(c.any_index);
         assert_eq!(c.claimed_ms, Some(0.5));
+    }
+
+    #[test]
+    fn plan_claims_name_indexes_in_any_script() {
+        let c = plan_claim(
+            "这个查询走 `kb_文章_检索_gin` 索引，不走 kunden_größe_idx2",
+            &[
+                "kb_文章_检索_gin".into(),
+                "kunden_größe_idx2".into(),
+                "kb_文章".into(),
+            ],
+        );
+        assert_eq!(
+            c.indexes,
+            vec![
+                "kb_文章_检索_gin".to_string(),
+                "kunden_größe_idx2".to_string()
+            ]
+        );
+        assert!(c.any_index);
     }
 }

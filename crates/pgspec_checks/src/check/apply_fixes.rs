@@ -238,6 +238,9 @@ impl Engine<'_> {
                     self.assumed.insert(i, plan.fix.title.clone());
                     if assumption {
                         self.assumptions.insert(i);
+                        if text.trim().is_empty() {
+                            self.assumed_left_out.insert(i);
+                        }
                     }
                 }
             }

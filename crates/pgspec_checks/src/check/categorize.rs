@@ -167,6 +167,9 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
         focus: None,
     };
 
+    if let Some(v) = super::sample_rows::verdict(stmt, err) {
+        return v;
+    }
     // A `cron.schedule(...)` is validated, never run: what fails is its timing, pg_cron itself
     // or its command (a command naming what does not exist is categorized by those names).
     if stmt.cron_schedule().is_some() && names.is_empty() {

@@ -119,6 +119,7 @@ impl<'a> Engine<'a> {
             cycle_broken: HashSet::new(),
             assumed: HashMap::new(),
             assumptions: HashSet::new(),
+            assumed_left_out: HashSet::new(),
             moved_constraints: Vec::new(),
         })
     }
@@ -589,7 +590,9 @@ impl<'a> Engine<'a> {
     /// when `j` is a cascade.
     fn root_behind(&self, j: usize) -> Option<usize> {
         match &self.states[j] {
-            // A root that applied with its fix created what it should have.
+            // A root that applied with its fix created what it should have, unless the
+            // assumption left the statement out.
+            State::Failed(..) if self.assumed_left_out.contains(&j) => Some(j),
             State::Failed(..)
                 if self.applied_fixes.contains(&j) || self.assumed.contains_key(&j) =>
             {
@@ -656,11 +659,42 @@ impl<'a> Engine<'a> {
                     Some(schema) => format!("{schema}.{name}"),
                     None => name.clone(),
                 };
+                let absent = self.absent_path_schema(i).map_or_else(String::new, |schema| {
+                    format!(
+                        "; the `search_path` in force names the schema `{schema}`, which no statement of the document that applied creates (the one meant to create it failed, or creates it with dynamic SQL): the name may be meant to be found there"
+                    )
+                });
                 Some(format!(
-                    "line {} creates `{qualified}`, but it is not visible here: the `search_path` in force leaves its schema out (a `SET search_path` or `set_config('search_path', …)` earlier in the document, as in a pasted `pg_dump`), or the name here is qualified with another schema; qualify the name (`{qualified}`) or set the `search_path` back",
+                    "line {} creates `{qualified}`, but it is not visible here: the `search_path` in force leaves its schema out (a `SET search_path` or `set_config('search_path', …)` earlier in the document, as in a pasted `pg_dump`), or the name here is qualified with another schema; qualify the name (`{qualified}`) or set the `search_path` back{absent}",
                     self.line_of(&self.statements[j])
                 ))
             })
+    }
+
+    /// A schema of the `search_path` the document set before statement `i` that no statement
+    /// of the document that applied creates (`SET search_path TO m_acme, core` where the
+    /// block that creates `m_acme` failed).
+    fn absent_path_schema(&self, i: usize) -> Option<String> {
+        let path = crate::sql::search_path::search_path_before(
+            self.statements,
+            self.statements[i].range.start,
+        )?;
+        let created = |schema: &str| {
+            self.statements.iter().enumerate().any(|(j, s)| {
+                matches!(self.states[j], State::Applied | State::AppliedLate { .. })
+                    && s.facts
+                        .creates
+                        .iter()
+                        .any(|o| o.kind == ObjectKind::Schema && o.name == schema)
+            })
+        };
+        path.split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .filter(|s| {
+                !s.is_empty()
+                    && !matches!(s.as_str(), "$user" | "public" | "pg_catalog" | "pg_temp")
+            })
+            .find(|s| !created(s))
     }
 }
 

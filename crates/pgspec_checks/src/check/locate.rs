@@ -47,7 +47,8 @@ impl Engine<'_> {
         }
         let Some(position) = position else {
             return self
-                .name_range(stmt, err)
+                .failing_row_range(stmt, err)
+                .or_else(|| self.name_range(stmt, err))
                 .unwrap_or_else(|| self.first_line(stmt));
         };
         let byte = char_position_to_byte(&stmt.text, position);
@@ -102,9 +103,67 @@ impl Engine<'_> {
         None
     }
 
+    /// The row of a multi-row `INSERT … VALUES` the server's `Failing row contains (…)` names:
+    /// the one row whose constants all appear in the failing row, from its first value to the
+    /// end of its line.
+    fn failing_row_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
+        let at = failing_row(stmt, err.detail.as_deref()?)?;
+        let line_end = stmt.text[at..]
+            .find('\n')
+            .map_or(stmt.text.len(), |n| at + n);
+        let row = stmt.text[at..line_end].trim_end();
+        Some(stmt.document_range(self.doc, at, row.len()))
+    }
+
     pub(super) fn line_of(&self, stmt: &Statement) -> u32 {
         self.doc.line_index.line(stmt.range.start)
     }
+}
+
+/// The byte offset (in the statement's text) of the first value of the `VALUES` row that the
+/// server's detail `Failing row contains (3, 2, Colosseo, 8, {lavagna,wifi}, 30.00, null).`
+/// shows: the only row of several whose string and number constants are all values of the
+/// failing row.
+fn failing_row(stmt: &Statement, detail: &str) -> Option<usize> {
+    use crate::sql::ast::{self, NodeEnum};
+    let tuple = detail
+        .strip_prefix("Failing row contains (")?
+        .trim_end_matches('.')
+        .strip_suffix(')')?;
+    let values: Vec<&str> = tuple
+        .split(',')
+        .map(|v| v.trim().trim_matches('"'))
+        .collect();
+    let same = |constant: &str| {
+        values.iter().any(|v| {
+            *v == constant
+                || matches!((v.parse::<f64>(), constant.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+        })
+    };
+    let NodeEnum::InsertStmt(insert) = stmt.first_node()? else {
+        return None;
+    };
+    let NodeEnum::SelectStmt(select) = insert.select_stmt.as_deref().and_then(ast::node)? else {
+        return None;
+    };
+    if select.values_lists.len() < 2 {
+        return None;
+    }
+    let mut matching = select.values_lists.iter().filter_map(|row| {
+        let NodeEnum::List(list) = ast::node(row)? else {
+            return None;
+        };
+        let constants: Vec<(String, usize)> = list
+            .items
+            .iter()
+            .filter_map(ast::node)
+            .filter_map(ast::constant)
+            .collect();
+        let first = constants.first()?.1;
+        constants.iter().all(|(c, _)| same(c)).then_some(first)
+    });
+    let row = matching.next()?;
+    matching.next().is_none().then_some(row)
 }
 
 /// A byte offset in the statement as a 1-based character position, like the server's.

@@ -15,6 +15,7 @@ mod plan;
 mod privileged;
 pub mod report;
 mod rewrites;
+mod sample_rows;
 mod standins;
 mod state;
 mod validation;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{kind_name, StatementStatus};
-use crate::diagnostics::{Category, Diagnostic, Fix, PgDetails, Severity};
+use crate::diagnostics::{Category, Code, Diagnostic, Fix, PgDetails, Severity};
 use crate::document::{Document, SourceEncoding};
 use crate::sql::{Statement, StatementKind};
 
@@ -247,13 +247,24 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// The errors, one line each: `line N: CODE message`, the line in `document` (labelled
-    /// `label`) less `shift` (a `.sql` file read as one fenced block is one line lower).
+    /// The errors that leave the schema short of what the document defines, one line each:
+    /// `line N: CODE message`, the line in `document` (labelled `label`) less `shift` (a `.sql`
+    /// file read as one fenced block is one line lower). An example query the server rejects
+    /// defines nothing: it is not among them.
     pub fn error_lines(&self, document: &Document, label: &str, shift: u32) -> Vec<String> {
         let source = document.source(label);
+        let in_example = |line: u32| {
+            self.statements
+                .iter()
+                .any(|s| s.kind == StatementKind::Example && s.line <= line && line <= s.end_line)
+        };
         self.diagnostics
             .iter()
             .filter(|d| d.severity >= Severity::Error)
+            .filter(|d| {
+                d.code != Code::ExampleQueryRejected
+                    || !in_example(document.line_index.line(d.primary.range.start))
+            })
             .map(|d| {
                 let line = source
                     .line_index

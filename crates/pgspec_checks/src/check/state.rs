@@ -81,6 +81,10 @@ pub(super) struct Engine<'a> {
     /// Those of [`Engine::assumed`] that stand for a person's decision (an assumption), not a
     /// behaviour-changing fix.
     pub(super) assumptions: HashSet<usize>,
+    /// Those of [`Engine::assumed`] whose assumption leaves the statement out (pgvector's
+    /// `hnsw` index, TimescaleDB's `create_hypertable`): what they would create does not exist,
+    /// so a statement that needs it is a cascade of them.
+    pub(super) assumed_left_out: HashSet<usize>,
     pub(super) moved_constraints: Vec<(usize, String)>,
 }
 

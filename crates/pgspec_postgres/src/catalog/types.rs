@@ -74,6 +74,10 @@ pub struct ColumnType {
     pub domain_check_names: Vec<String>,
     /// The types of a composite type's attributes, in order (empty for other types).
     pub attributes: Vec<u32>,
+    /// Their typmods (`char(5)`, `numeric(6,2)`; -1: none), in the same order.
+    pub attribute_typmods: Vec<i32>,
+    /// A domain declared NOT NULL (`typnotnull`).
+    pub not_null: bool,
 }
 
 pub(super) fn load(client: &mut impl super::Query) -> Result<Vec<Type>, postgres::Error> {
@@ -147,6 +151,8 @@ pub(super) fn load_column_types(
                     domain_checks: r.get(11),
                     domain_check_names: r.get(12),
                     attributes: r.get(13),
+                    attribute_typmods: r.get(14),
+                    not_null: r.get(15),
                 },
             )
         })

@@ -123,13 +123,26 @@ pub fn drift(
         }
     }
     // psql's description of a table is pasted for that table: it promises no picture of the
-    // whole schema, so alone it asks no other table to be described.
-    let whole_picture = schema
+    // whole schema, so alone it asks no other table to be described. A column table (or a
+    // sentence) explains the one table it sits by: only descriptions of at least half the
+    // SQL's tables (a data dictionary), or a diagram, promise the whole picture.
+    let diagram = schema.tables.iter().any(|t| {
+        !matches!(
+            t.source,
+            SourceKind::PsqlDescribe | SourceKind::ColumnTable | SourceKind::Prose
+        )
+    });
+    let per_table: HashSet<&str> = schema
         .tables
         .iter()
-        .any(|t| t.source != SourceKind::PsqlDescribe);
+        .filter(|t| matches!(t.source, SourceKind::ColumnTable | SourceKind::Prose))
+        .map(|t| bare(&t.name))
+        .collect();
+    let whole_picture =
+        diagram || (!per_table.is_empty() && per_table.len() * 2 >= sql_tables.len());
     for name in sql_tables.iter().filter(|_| whole_picture) {
-        if generated.contains_key(name.as_str()) || described.contains(name.as_str()) {
+        // A tenant's copy (`globex.users`) of a described table is described.
+        if generated.contains_key(name.as_str()) || described.contains(bare(name)) {
             continue;
         }
         let Some(at) = sql.table(name) else {

@@ -64,7 +64,9 @@ impl SqlSideTable {
 
 impl SqlSide {
     /// The ordinary and partitioned tables of `catalog` (partitions are not tables of the
-    /// design), by unqualified name; where names repeat across schemas, `public`'s come first.
+    /// design), by unqualified name; where names repeat across schemas (a schema per tenant),
+    /// `public`'s (else the first schema's) has the unqualified name and each other one its
+    /// qualified name (`globex.users`), never one table with the columns of all of them.
     pub fn from_catalog(catalog: &DbCatalog) -> SqlSide {
         let mut tables: BTreeMap<String, SqlSideTable> = BTreeMap::new();
         let mut in_order: Vec<&crate::postgres::catalog::Table> = catalog
@@ -75,13 +77,16 @@ impl SqlSide {
         in_order.sort_by_key(|t| (t.schema != "public", t.schema.clone(), t.name.clone()));
         let mut owner: HashMap<u32, String> = HashMap::new();
         for t in &in_order {
-            owner.insert(t.oid, t.name.clone());
-            let entry = tables
-                .entry(t.name.clone())
-                .or_insert_with(|| SqlSideTable {
-                    in_database: true,
-                    ..SqlSideTable::default()
-                });
+            let key = if tables.contains_key(&t.name) {
+                format!("{}.{}", t.schema, t.name)
+            } else {
+                t.name.clone()
+            };
+            owner.insert(t.oid, key.clone());
+            let entry = tables.entry(key).or_insert_with(|| SqlSideTable {
+                in_database: true,
+                ..SqlSideTable::default()
+            });
             for c in &t.columns {
                 if entry.column(&c.name).is_some() {
                     continue;
@@ -137,7 +142,10 @@ impl SqlSide {
             };
             t.foreign_keys.push(SqlForeignKey {
                 columns: k.columns.clone(),
-                target: r.table.clone(),
+                target: owner
+                    .get(&r.table_oid)
+                    .cloned()
+                    .unwrap_or_else(|| r.table.clone()),
                 target_columns: r.columns.clone(),
             });
         }

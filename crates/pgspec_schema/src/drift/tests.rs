@@ -238,3 +238,38 @@ ALTER TABLE a ADD COLUMN later text;
     .collect();
     assert_eq!(found, [(Code::ColumnNotInErd, "later".into())]);
 }
+
+/// A column table under one table's heading explains that table; it does not promise that
+/// every other table of the SQL is described. Column tables for at least half the tables (a
+/// data dictionary) do.
+#[test]
+fn a_column_table_for_one_table_asks_no_other_table_to_be_described() {
+    let table_not_in_erd = |text: &str| -> Vec<String> {
+        let (doc, _) = crate::document::read(text.as_bytes());
+        let (statements, _) = crate::sql::extract(&doc);
+        let (schema, _) = super::super::from_document(&doc);
+        let catalog = SqlSide::from_statements(&statements);
+        drift(
+            &doc,
+            &schema,
+            &Synthesis::default(),
+            &statements,
+            &catalog,
+            None,
+        )
+        .iter()
+        .filter(|d| d.code == Code::TableNotInErd)
+        .map(|d| d.message.split('`').nth(1).unwrap_or_default().to_string())
+        .collect()
+    };
+    let column_table = |name: &str| {
+        format!("### {name}\n\n| Column | Type | Notes |\n|---|---|---|\n| id | int | PK |\n\n")
+    };
+    let sql =
+        "```sql\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n\
+               CREATE TABLE c (id int PRIMARY KEY);\nCREATE TABLE d (id int PRIMARY KEY);\n```\n";
+    let one = format!("{}{sql}", column_table("a"));
+    assert_eq!(table_not_in_erd(&one), Vec::<String>::new());
+    let dictionary = format!("{}{}{sql}", column_table("a"), column_table("b"));
+    assert_eq!(table_not_in_erd(&dictionary), ["c", "d"]);
+}

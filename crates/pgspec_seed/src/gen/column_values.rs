@@ -169,6 +169,12 @@ impl Generator<'_> {
                     Value::Date(d) => {
                         Value::Date(d + 1 + i32::try_from(self.rng.below(14)).unwrap_or(0))
                     }
+                    // Times of day (a range over `time`, opening hours): an hour or more
+                    // later, before midnight.
+                    Value::Time(t) => Value::Time(
+                        (t + (1 + self.rng.range(0, 4)) * 3_600_000_000)
+                            .min(24 * 3_600_000_000 - 1),
+                    ),
                     Value::Numeric { unscaled, scale } => Value::Numeric {
                         unscaled: unscaled + 100,
                         scale: *scale,
@@ -194,20 +200,33 @@ impl Generator<'_> {
         }
     }
 
-    /// A value of an element type (arrays, ranges), without column hints.
+    /// A value of an element type (arrays, ranges, a composite's attributes), without column
+    /// hints, within the type's length and precision (`char(2)`, `numeric(4,2)`).
     fn scalar(&mut self, ty: &ColType) -> Value {
         match ty {
-            ColType::Text { .. } => Value::Text(self.names.words(&mut self.rng, 1)),
+            ColType::Text { max_len, .. } => {
+                let word = self.names.words(&mut self.rng, 1);
+                Value::Text(match max_len {
+                    Some(n) => word.chars().take(*n).collect(),
+                    None => word,
+                })
+            }
             ColType::Int2 => Value::I16(i16::try_from(self.rng.below(100)).unwrap_or(0)),
             ColType::Int4 => Value::I32(i32::try_from(self.rng.below(1000)).unwrap_or(0)),
             ColType::Int8 => Value::I64(i64::try_from(self.rng.below(1000)).unwrap_or(0)),
             ColType::Float4 => Value::F32(1.0),
             #[allow(clippy::cast_precision_loss)]
             ColType::Float8 => Value::F64(self.rng.below(1000) as f64 / 10.0),
-            ColType::Numeric { scale, .. } => Value::Numeric {
-                unscaled: i128::from(self.rng.below(100_000)),
-                scale: *scale,
-            },
+            ColType::Numeric { precision, scale } => {
+                // At most `precision` digits in all: below 10^precision unscaled.
+                let limit = precision
+                    .map_or(100_000, |p| 10u64.saturating_pow(u32::from(p)))
+                    .min(100_000);
+                Value::Numeric {
+                    unscaled: i128::from(self.rng.below(limit)),
+                    scale: *scale,
+                }
+            }
             ColType::Uuid => Value::Uuid(self.rng.uuid()),
             ColType::Timestamp | ColType::Timestamptz => {
                 Value::Timestamp(self.now - self.rng.range(0, 365 * DAY_MICROS))
@@ -215,6 +234,7 @@ impl Generator<'_> {
             ColType::Date => Value::Date(
                 i32::try_from((self.now / DAY_MICROS) - self.rng.range(0, 365)).unwrap_or(0),
             ),
+            ColType::Time => Value::Time(self.rng.range(6 * 3600, 19 * 3600) * 1_000_000),
             ColType::Bool => Value::Bool(self.rng.chance(0.5)),
             ColType::Enum(labels) => self
                 .rng

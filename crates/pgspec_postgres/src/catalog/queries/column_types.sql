@@ -2,7 +2,7 @@
 -- elements, domain bases, range subtypes, composite attributes), built-in ones included: oid,
 -- name, schema, typtype, category, element, base type and typmod, range subtype, format_type,
 -- enum labels, domain CHECK definitions and their names (in the same order), a composite's
--- attribute types in order. What a generator needs to resolve a column to something it can
+-- attribute types and their typmods (`char(5)`: 9) in order, and whether a domain is NOT NULL. What a generator needs to resolve a column to something it can
 -- produce.
 -- Tested on PostgreSQL 15.
 WITH RECURSIVE used(oid) AS (
@@ -37,7 +37,11 @@ SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typcategory::
              WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
        ARRAY(SELECT a.atttypid FROM pg_catalog.pg_attribute a
              WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0
-               AND NOT a.attisdropped ORDER BY a.attnum)
+               AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT a.atttypmod FROM pg_catalog.pg_attribute a
+             WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0
+               AND NOT a.attisdropped ORDER BY a.attnum),
+       t.typnotnull
 FROM used u
 JOIN pg_catalog.pg_type t ON t.oid = u.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
