@@ -209,6 +209,7 @@ rules! {
     "DRF009" => "key-mismatch" => KeyMismatch, Claims, Drift, Warning, Never, "PK/UK markers of the ERD or column table disagree with the SQL's keys";
     "DRF010" => "fragment-merged" => FragmentMerged, Claims, Drift, Info, Never, "a CREATE TABLE that is only a fragment was completed from the table's ERD entity or column table";
     "DRF011" => "relationship-to-undefined-entity" => RelationshipToUndefinedEntity, Claims, Drift, Warning, Never, "an ERD relationship to an entity that neither the ERD, a column table nor the SQL defines";
+    "DRF012" => "stated-index-not-in-sql" => StatedIndexNotInSql, Claims, Drift, Warning, Never, "a sentence states an index or a unique key (`a unique index on `t (a, b)``) that no index or key of the SQL provides; pgspec built it from the sentence";
     "SEED001" => "constraint-not-satisfied" => ConstraintNotSatisfied, Data, Seed, Warning, Never, "a constraint rejected rows pgspec generated (it could not satisfy it)";
     "SEED002" => "table-not-seeded" => TableNotSeeded, Data, Seed, Warning, Never, "a table received fewer rows than asked (a unique or foreign key limits it, or rows were rejected)";
     "VER001" => "claim-failed" => ClaimFailed, Data, Claim, Error, Never, "a claim of the document does not hold on the seeded database";

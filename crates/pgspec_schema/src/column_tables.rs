@@ -38,6 +38,8 @@ pub(crate) use indexes::create_index;
 
 mod lists;
 
+mod stated_indexes;
+
 /// Column tables and prose column lists of the document, in document order, with ERD002 for
 /// column tables or rows that could not be read.
 /// What [`from_document`] reads.
@@ -68,12 +70,13 @@ pub fn from_document(doc: &Document) -> Reading {
     reader.run();
     let Reader {
         mut tables,
-        indexes,
+        mut indexes,
         enums,
         diagnostics,
         ..
     } = reader;
     tables.sort_by_key(|t| t.span.start);
+    indexes.extend(stated_indexes::in_paragraphs(&lines, &markdown));
     Reading {
         tables,
         indexes,

@@ -50,8 +50,12 @@ pub struct DocIndex {
     /// The access method (`btree`, `gin`, …) when the row names one.
     pub method: Option<String>,
     pub unique: bool,
-    /// The row.
+    /// The row (for a sentence, the backticked key).
     pub span: TextRange,
+    /// Stated in a sentence ("a unique index on `t (a, b)`"), not listed in an index table:
+    /// pgspec builds it only when the SQL has no index or key that serves it, and says so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sentence: bool,
 }
 
 impl DocSchema {

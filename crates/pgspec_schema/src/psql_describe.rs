@@ -449,6 +449,7 @@ fn index_line(table: &mut DocTable, reading: &mut Reading, line: &str, at: usize
             method: Some(method.to_lowercase()).filter(|m| !m.is_empty()),
             unique: kind.starts_with("UNIQUE"),
             span,
+            sentence: false,
         }),
     }
 }

@@ -239,8 +239,9 @@ pub fn synthesize(
     statements: Vec<Statement>,
 ) -> (Vec<Statement>, Synthesis, Vec<Diagnostic>) {
     let statements = enums::with_listed_enums(doc, schema, statements);
-    let (statements, synthesis, diagnostics) = synthesize_tables(doc, schema, statements);
-    let statements = indexes::with_listed_indexes(doc, &schema.indexes, statements);
+    let (statements, synthesis, mut diagnostics) = synthesize_tables(doc, schema, statements);
+    let (statements, stated) = indexes::with_listed_indexes(doc, &schema.indexes, statements);
+    diagnostics.extend(stated);
     (statements, synthesis, diagnostics)
 }
 

@@ -368,6 +368,7 @@ impl GeneratedFrom {
             "erd" => "the ERD entity",
             "column-table" => "the column table",
             "index-table" => "the index table row for",
+            "sentence" => "the sentence about",
             "value-list" => "the list of values",
             "prose" => "the column list",
             other => other,

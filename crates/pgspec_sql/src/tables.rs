@@ -502,6 +502,38 @@ pub fn added_check_columns(tree: &crate::ast::ParseTree) -> Option<(String, Vec<
     (!columns.is_empty()).then_some((table, columns))
 }
 
+/// The table and the column lists of the PRIMARY KEY / UNIQUE constraints an `ALTER TABLE t ADD
+/// [CONSTRAINT n] UNIQUE (…)` adds. Table unqualified, as the parser folds it.
+pub fn added_unique_keys(tree: &crate::ast::ParseTree) -> Option<(String, Vec<Vec<String>>)> {
+    let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
+        return None;
+    };
+    let table = alter.relation.as_ref()?.relname.clone();
+    let mut found = Vec::new();
+    for cmd in &alter.cmds {
+        let Some(NodeEnum::AlterTableCmd(cmd)) = crate::ast::node(cmd) else {
+            continue;
+        };
+        if cmd.subtype != protobuf::AlterTableType::AtAddConstraint as i32 {
+            continue;
+        }
+        let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(crate::ast::node) else {
+            continue;
+        };
+        if c.contype == ConstrType::ConstrUnique as i32
+            || c.contype == ConstrType::ConstrPrimary as i32
+        {
+            found.push(
+                crate::ast::names(&c.keys)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+    }
+    (!found.is_empty()).then_some((table, found))
+}
+
 #[cfg(test)]
 mod change_tests {
     use super::*;

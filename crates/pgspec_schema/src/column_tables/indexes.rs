@@ -84,6 +84,7 @@ pub(super) fn index_row(
         method,
         unique,
         span: TextRange::new(offset(row.start as usize), offset(row.end as usize)),
+        sentence: false,
     };
     if index.columns.is_empty()
         || crate::sql::ast::parse(&create_index(&index, "pgspec_probe")).is_none()
@@ -267,6 +268,7 @@ mod tests {
             method: None,
             unique: true,
             span: TextRange::default(),
+            sentence: false,
         };
         assert_eq!(
             create_index(&index, "users"),

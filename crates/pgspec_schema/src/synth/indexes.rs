@@ -5,6 +5,7 @@
 //! the end, so that its failure points at the row.
 
 use crate::column_tables::create_index;
+use crate::diagnostics::Diagnostic;
 use crate::document::Document;
 use crate::model::DocIndex;
 use crate::sql::ast::{self, NodeEnum};
@@ -12,15 +13,20 @@ use crate::sql::{generated_statement, GeneratedFrom, ObjectKind, Statement};
 
 use super::{bare, quote, relation_creators, with_inserted};
 
-/// `statements` with the index tables' indexes inserted, renumbered.
+mod stated;
+
+/// `statements` with the index tables' indexes inserted, renumbered; and DRF012 for each index
+/// a sentence states that pgspec had to build (see [`stated::served`]).
 pub(super) fn with_listed_indexes(
     doc: &Document,
     indexes: &[DocIndex],
     statements: Vec<Statement>,
-) -> Vec<Statement> {
+) -> (Vec<Statement>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
     if indexes.is_empty() {
-        return statements;
+        return (statements, diagnostics);
     }
+    let mut keys = stated::keys(&statements);
     let creators = relation_creators(&statements);
     let named: Vec<String> = statements
         .iter()
@@ -33,18 +39,39 @@ pub(super) fn with_listed_indexes(
     let mut inserts: Vec<(usize, usize, Statement)> = Vec::new();
     for (seq, index) in indexes.iter().enumerate() {
         let table = bare(&index.table);
-        let duplicate = match &index.name {
-            Some(name) => named.iter().any(|n| n == name),
-            None => keyed
-                .iter()
-                .any(|(t, columns)| t == table && *columns == plain_columns(index)),
-        };
+        if index.sentence {
+            // A sentence about a table nothing creates may be about another system: left alone.
+            if !creators.contains_key(table) || stated::served(index, &keys) {
+                continue;
+            }
+            diagnostics.push(stated::finding(index, &keys));
+            keys.push(stated::built(index));
+        }
+        // A stated index not served (above) is built even beside an index of other kind.
+        let duplicate = !index.sentence
+            && match &index.name {
+                Some(name) => named.iter().any(|n| n == name),
+                None => keyed
+                    .iter()
+                    .any(|(t, columns)| t == table && *columns == plain_columns(index)),
+            };
         if duplicate {
             continue;
         }
-        let at = creators.get(table).map_or(n, |&k| k + 1);
+        // A stated index goes last: its table may be completed by statements after the one
+        // that creates it (a fragment's added columns), and nothing depends on the index.
+        let at = if index.sentence {
+            n
+        } else {
+            creators.get(table).map_or(n, |&k| k + 1)
+        };
         let from = GeneratedFrom {
-            source_kind: "index-table".to_string(),
+            source_kind: if index.sentence {
+                "sentence"
+            } else {
+                "index-table"
+            }
+            .to_string(),
             table: index.table.clone(),
             column: None,
             line: doc.line_index.line(index.span.start),
@@ -53,7 +80,7 @@ pub(super) fn with_listed_indexes(
         let text = create_index(index, &quote(&index.table));
         inserts.push((at, seq, generated_statement(text, index.span, from)));
     }
-    with_inserted(statements, inserts)
+    (with_inserted(statements, inserts), diagnostics)
 }
 
 /// The table and plain column names of a `CREATE INDEX` (an expression counts as an empty

@@ -350,3 +350,43 @@ fn a_stated_reference_without_a_key_or_a_table_is_reported_not_dropped() {
         .iter()
         .any(|t| t.contains("REFERENCES customers")));
 }
+
+#[test]
+fn a_stated_index_is_built_only_when_no_index_or_key_of_the_sql_serves_it() {
+    let text = "# Shop\n\n\
+- `users.email` is unique.\n\
+- Unique constraint on `(order_id, code)` in `pickups`.\n\
+- Composite index on `orders (shop_id, placed_at)` for listings.\n\
+- A GIN index on `orders (tags)`.\n\
+- Unique `orders (shop_id, number)`.\n\
+- There is no index on `orders (note)`.\n\n\
+```sql\n\
+CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\n\
+CREATE TABLE pickups (id bigint PRIMARY KEY, order_id bigint, code text);\n\
+CREATE TABLE orders (id bigint PRIMARY KEY, shop_id bigint, number int, placed_at timestamptz, tags text[], note text, UNIQUE (number));\n\
+CREATE INDEX orders_listing ON orders (shop_id, placed_at DESC, id);\n\
+CREATE INDEX orders_tags ON orders (tags);\n\
+```\n";
+    let (doc, out, _, diagnostics) = run(text);
+    let stated: Vec<u32> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::StatedIndexNotInSql)
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    // users.email: the added UNIQUE; orders (shop_id, placed_at): a longer index; orders
+    // (shop_id, number): UNIQUE (number) implies it. Not served: the pickups pair, and the
+    // GIN index (the SQL's is a btree).
+    assert_eq!(stated, [4, 6], "{diagnostics:#?}");
+    let built: Vec<String> = texts(&out)
+        .into_iter()
+        .filter(|t| t.starts_with("[sentence"))
+        .collect();
+    assert_eq!(
+        built,
+        [
+            "[sentence 4] CREATE UNIQUE INDEX ON pickups (order_id, code);",
+            "[sentence 6] CREATE INDEX ON orders USING gin (tags);"
+        ]
+    );
+}
