@@ -468,21 +468,9 @@ pub fn added_columns_in(tree: &crate::ast::ParseTree) -> Option<(String, Vec<(St
 /// adds: `("students", ["gender"])` for `ALTER TABLE students ADD CHECK (gender IN ('M',
 /// 'F'))`. Table unqualified, as the parser folds it; columns in the order the checks name them.
 pub fn added_check_columns(tree: &crate::ast::ParseTree) -> Option<(String, Vec<String>)> {
-    let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
-        return None;
-    };
-    let table = alter.relation.as_ref()?.relname.clone();
+    let (table, constraints) = added_constraints(tree)?;
     let mut columns: Vec<String> = Vec::new();
-    for cmd in &alter.cmds {
-        let Some(NodeEnum::AlterTableCmd(cmd)) = crate::ast::node(cmd) else {
-            continue;
-        };
-        if cmd.subtype != protobuf::AlterTableType::AtAddConstraint as i32 {
-            continue;
-        }
-        let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(crate::ast::node) else {
-            continue;
-        };
+    for c in constraints {
         if c.contype != ConstrType::ConstrCheck as i32 {
             continue;
         }
@@ -502,35 +490,47 @@ pub fn added_check_columns(tree: &crate::ast::ParseTree) -> Option<(String, Vec<
     (!columns.is_empty()).then_some((table, columns))
 }
 
-/// The table and the column lists of the PRIMARY KEY / UNIQUE constraints an `ALTER TABLE t ADD
-/// [CONSTRAINT n] UNIQUE (…)` adds. Table unqualified, as the parser folds it.
-pub fn added_unique_keys(tree: &crate::ast::ParseTree) -> Option<(String, Vec<Vec<String>>)> {
+/// The table and the constraints an `ALTER TABLE t ADD [CONSTRAINT n] …` adds, in order.
+fn added_constraints(tree: &crate::ast::ParseTree) -> Option<(String, Vec<&protobuf::Constraint>)> {
     let NodeEnum::AlterTableStmt(alter) = crate::ast::first(tree)? else {
         return None;
     };
     let table = alter.relation.as_ref()?.relname.clone();
-    let mut found = Vec::new();
-    for cmd in &alter.cmds {
-        let Some(NodeEnum::AlterTableCmd(cmd)) = crate::ast::node(cmd) else {
-            continue;
-        };
-        if cmd.subtype != protobuf::AlterTableType::AtAddConstraint as i32 {
-            continue;
-        }
-        let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(crate::ast::node) else {
-            continue;
-        };
-        if c.contype == ConstrType::ConstrUnique as i32
-            || c.contype == ConstrType::ConstrPrimary as i32
-        {
-            found.push(
-                crate::ast::names(&c.keys)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-            );
-        }
-    }
+    let constraints = alter
+        .cmds
+        .iter()
+        .filter_map(|cmd| match crate::ast::node(cmd) {
+            Some(NodeEnum::AlterTableCmd(cmd))
+                if cmd.subtype == protobuf::AlterTableType::AtAddConstraint as i32 =>
+            {
+                match cmd.def.as_deref().and_then(crate::ast::node) {
+                    Some(NodeEnum::Constraint(c)) => Some(&**c),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    Some((table, constraints))
+}
+
+/// The table and the column lists of the PRIMARY KEY / UNIQUE constraints an `ALTER TABLE t ADD
+/// [CONSTRAINT n] UNIQUE (…)` adds. Table unqualified, as the parser folds it.
+pub fn added_unique_keys(tree: &crate::ast::ParseTree) -> Option<(String, Vec<Vec<String>>)> {
+    let (table, constraints) = added_constraints(tree)?;
+    let found: Vec<Vec<String>> = constraints
+        .into_iter()
+        .filter(|c| {
+            c.contype == ConstrType::ConstrUnique as i32
+                || c.contype == ConstrType::ConstrPrimary as i32
+        })
+        .map(|c| {
+            crate::ast::names(&c.keys)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
     (!found.is_empty()).then_some((table, found))
 }
 

@@ -39,24 +39,15 @@ pub(super) fn keys(statements: &[Statement]) -> Vec<Key> {
             for columns in added {
                 out.push(key(&table, lower(&columns), true, "btree"));
             }
-        } else if let Some(NodeEnum::IndexStmt(index)) = s.first_node() {
-            let Some(relation) = index.relation.as_ref() else {
-                continue;
-            };
-            let columns = index
-                .index_params
-                .iter()
-                .map(|p| match &p.node {
-                    Some(NodeEnum::IndexElem(e)) => e.name.to_lowercase(),
-                    _ => String::new(),
-                })
-                .collect();
+        } else if let (Some(NodeEnum::IndexStmt(index)), Some((table, columns))) =
+            (s.first_node(), super::index_key(s))
+        {
             let method = if index.access_method.is_empty() {
                 "btree"
             } else {
                 &index.access_method
             };
-            out.push(key(&relation.relname, columns, index.unique, method));
+            out.push(key(&table, columns, index.unique, method));
         }
     }
     out
