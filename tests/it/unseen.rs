@@ -382,3 +382,31 @@ fn a_missing_name_under_a_search_path_naming_an_absent_schema_says_so() {
     assert!(help.contains("`template.customers`"), "{help}");
     assert!(help.contains("names the schema `t_acme`"), "{help}");
 }
+
+/// An example that inserts rows referencing rows no statement of the document inserts (the
+/// ledger's lines before any account) is the sample rows' fault, told with the table and key:
+/// not "PostgreSQL rejects this definition".
+#[test]
+fn a_sample_row_referencing_rows_nobody_inserts_names_them() {
+    let text = "# Ledger\n\n```sql\n\
+        CREATE TABLE accounts (id int PRIMARY KEY, label text NOT NULL);\n\
+        CREATE TABLE lines (id int PRIMARY KEY, account_id int NOT NULL REFERENCES accounts(id));\n\
+        INSERT INTO lines (id, account_id) VALUES (1, 7);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(
+        doc.line_index.line(d.primary.range.start),
+        line_of(&doc, "INSERT INTO lines")
+    );
+    assert_eq!(d.category, pgspec::diagnostics::Category::Constraint);
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("`accounts` ((account_id)=(7))") && help.contains("no statement"),
+        "{help}"
+    );
+}
