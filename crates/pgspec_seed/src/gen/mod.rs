@@ -71,7 +71,7 @@ pub struct Generator<'t> {
     /// Supplied columns whose type pgspec writes as text with a cast (`$n::text::type`).
     pub text_cast: Vec<bool>,
     hints: Arc<Vec<Hints>>,
-    checks: Vec<(String, Expr)>,
+    checks: Arc<Vec<(String, Expr)>>,
     /// How many of a group of columns must be set (`num_nonnulls(a, b) = 1`).
     set_counts: Arc<Vec<expr::SetCount>>,
     /// Columns NULL together (`(a IS NULL) = (b IS NULL)`).
@@ -276,7 +276,7 @@ impl<'t> Generator<'t> {
             supplied,
             text_cast,
             hints: Arc::new(hints),
-            checks,
+            checks: Arc::new(checks),
             set_counts: Arc::new(set_counts),
             null_pairs: Arc::new(null_pairs),
             fks: Arc::new(fks),
