@@ -410,3 +410,29 @@ fn a_sample_row_referencing_rows_nobody_inserts_names_them() {
         "{help}"
     );
 }
+
+/// Sample rows whose referenced rows are in an INSERT that failed (a wrong column count in
+/// the category list) are a cascade of that INSERT, not a second error saying no statement
+/// inserts them.
+#[test]
+fn sample_rows_behind_a_failed_insert_of_their_parents_are_its_cascade() {
+    let text = "# Rental\n\n```sql\n\
+        CREATE TABLE kinds (code text PRIMARY KEY, name text NOT NULL);\n\
+        CREATE TABLE gear (id int PRIMARY KEY, kind text NOT NULL REFERENCES kinds(code));\n\
+        INSERT INTO kinds VALUES ('SKI', 'Skis'), ('HELM', 'Helmets', 'kids too');\n\
+        INSERT INTO gear VALUES (1, 'SKI');\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let gear = report
+        .statements
+        .iter()
+        .find(|s| s.line == line_of(&doc, "INSERT INTO gear"))
+        .expect("the gear rows");
+    assert_eq!(gear.status, StatementStatus::Cascade, "{gear:?}");
+    assert_eq!(
+        gear.root_line,
+        Some(line_of(&doc, "INSERT INTO kinds")),
+        "{gear:?}"
+    );
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
+}
