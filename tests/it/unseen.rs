@@ -436,3 +436,41 @@ fn sample_rows_behind_a_failed_insert_of_their_parents_are_its_cascade() {
     );
     assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
 }
+
+/// A duplicate key or a missing referenced row in a multi-row INSERT is reported at the row
+/// the server rejected (found by the INSERT's column list and the key in the server's detail),
+/// not at the INSERT's first line.
+#[test]
+fn key_violations_in_sample_rows_point_at_their_row() {
+    let text = "# Clients\n\n```sql\n\
+        CREATE TABLE clients (id int PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+        CREATE TABLE shops (id int PRIMARY KEY);\n\
+        CREATE TABLE rentals (id int PRIMARY KEY, shop_id int NOT NULL REFERENCES shops(id));\n\
+        INSERT INTO shops (id) VALUES (1), (2);\n\
+        INSERT INTO clients (id, email) VALUES\n\
+          (1, 'anna@example.pl'),\n\
+          (2, 'piotr@example.pl'),\n\
+          (3, 'anna@example.pl');\n\
+        INSERT INTO rentals (id, shop_id) VALUES\n\
+          (1, 2),\n\
+          (2, 5),\n\
+          (5, 1);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let mut lines: Vec<u32> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        vec![
+            line_of(&doc, "(3, 'anna@"),
+            line_of(&doc, "(2, 5)"),
+        ],
+        "{:#?}",
+        report.diagnostics
+    );
+}
