@@ -549,11 +549,12 @@ impl<'a> Engine<'a> {
 
     /// A foreign key violation on rows of a table whose INSERT or COPY earlier in the document
     /// failed (the category list with a wrong column count before the items that need it):
-    /// the root cause behind that statement, and the statement.
+    /// the root cause behind the first such statement (a table's first rows are its base
+    /// rows), and the statement.
     fn failed_rows_needed(&self, i: usize, error: &PgDetails) -> Option<(usize, usize)> {
         inserted_table(&self.statements[i])?;
         let table = missing_rows_table(error)?.to_lowercase();
-        (0..i).rev().find_map(|j| {
+        (0..i).find_map(|j| {
             if inserted_table(&self.statements[j]).is_none_or(|t| t != table) {
                 return None;
             }
