@@ -466,11 +466,46 @@ fn key_violations_in_sample_rows_point_at_their_row() {
     lines.sort_unstable();
     assert_eq!(
         lines,
-        vec![
-            line_of(&doc, "(3, 'anna@"),
-            line_of(&doc, "(2, 5)"),
-        ],
+        vec![line_of(&doc, "(3, 'anna@"), line_of(&doc, "(2, 5)"),],
         "{:#?}",
         report.diagnostics
     );
+}
+
+/// pgAdmin's export of a serial column: `DEFAULT nextval('s.t_id_seq'::regclass)` without
+/// the `CREATE SEQUENCE`. The missing relation is told as the sequence it is, with a safe fix
+/// that creates it, and the table (and what uses it) applies behind the fix.
+#[test]
+fn a_gui_export_without_its_sequence_gets_it_created_first() {
+    let text = "# Invoices\n\n```sql\n\
+        CREATE SCHEMA billing;\n\
+        CREATE TABLE IF NOT EXISTS billing.invoice\n(\n    \
+            id bigint NOT NULL DEFAULT nextval('billing.invoice_id_seq'::regclass),\n    \
+            amount numeric(12,2) NOT NULL,\n    \
+            CONSTRAINT invoice_pkey PRIMARY KEY (id)\n)\n\nTABLESPACE pg_default;\n\
+        CREATE INDEX invoice_amount ON billing.invoice (amount);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let table = report
+        .statements
+        .iter()
+        .find(|s| s.line == line_of(&doc, "CREATE TABLE IF NOT EXISTS"))
+        .expect("the table");
+    assert_eq!(table.status, StatementStatus::Fixed, "{table:?}");
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .expect("the missing sequence");
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("is the sequence of a `nextval")),
+        "{d:#?}"
+    );
+    let fix = d.fix.as_ref().expect("a fix");
+    assert_eq!(fix.applicability, pgspec::diagnostics::Applicability::Safe);
+    assert_eq!(
+        fix.edits[0].replacement,
+        "CREATE SEQUENCE IF NOT EXISTS billing.invoice_id_seq;\n"
+    );
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
 }

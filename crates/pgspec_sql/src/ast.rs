@@ -632,7 +632,10 @@ mod owner_tests {
             owner("CREATE SCHEMA contract AUTHORIZATION app_owner").as_deref(),
             Some("app_owner")
         );
-        assert_eq!(owner("CREATE SCHEMA AUTHORIZATION app").as_deref(), Some("app"));
+        assert_eq!(
+            owner("CREATE SCHEMA AUTHORIZATION app").as_deref(),
+            Some("app")
+        );
         assert_eq!(owner("CREATE SCHEMA contract"), None);
         assert_eq!(owner("ALTER TABLE t OWNER TO CURRENT_USER"), None);
         assert_eq!(owner("ALTER TABLE t ADD COLUMN x int"), None);
