@@ -341,7 +341,17 @@ fn outside_sql(text: &str) -> Vec<&str> {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        let sql_lang = ["sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql"];
+        // An untagged fence holds SQL in documents pasted from GUI tools; pgspec reads it
+        // as SQL when it parses as SQL.
+        let sql_lang = [
+            "sql",
+            "postgresql",
+            "postgres",
+            "psql",
+            "pgsql",
+            "plpgsql",
+            "",
+        ];
         if fence && !in_sql && sql_lang.contains(&lang.as_str()) {
             in_sql = true;
             continue;
@@ -456,6 +466,10 @@ corpus! {
     zh_fulltext_search,
     tr_konum_vektor,
     it_tipi_prenotazioni,
+    ru_ierarkhiya,
+    fr_grand_livre,
+    pl_dane_startowe,
+    nl_export_historie,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

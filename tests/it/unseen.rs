@@ -498,7 +498,9 @@ fn a_gui_export_without_its_sequence_gets_it_created_first() {
         .find(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
         .expect("the missing sequence");
     assert!(
-        d.help.as_deref().is_some_and(|h| h.contains("is the sequence of a `nextval")),
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("is the sequence of a `nextval")),
         "{d:#?}"
     );
     let fix = d.fix.as_ref().expect("a fix");
