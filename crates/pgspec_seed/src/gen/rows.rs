@@ -138,15 +138,14 @@ impl Generator<'_> {
         }
         let mut hashes = Vec::new();
         for (ui, u) in self.table.uniques.iter().enumerate() {
-            if u.columns.iter().any(|c| row[*c].is_null()) {
+            let Some(h) = unique_key_hash(u, &row) else {
                 continue;
-            }
+            };
             if let Some(p) = &u.predicate {
                 if expr::eval(p, &row) != V::Bool(true) && expr::eval(p, &row) != V::Unknown {
                     continue;
                 }
             }
-            let h = hash_values(u.columns.iter().map(|c| &row[*c]));
             if self.unique_sets[ui].contains(&h) || hashes.contains(&(ui, h)) {
                 *self.check_failures.entry(u.name.clone()).or_default() += 1;
                 self.last_failure = u.name.clone();
@@ -403,6 +402,28 @@ pub(super) fn permute(k: u64, n: u64) -> u64 {
     }
     let r = (u128::from(k % n) * u128::from(P)) % u128::from(n);
     u64::try_from(r).unwrap_or(0)
+}
+
+/// The hash rows of a unique set are compared on, `None` when the row's key has a NULL (NULLs
+/// never collide). An expression index compares its keys' values: `(parent_id IS NULL)` is
+/// `true` for every root, so two roots collide. Keys pgspec cannot evaluate fall back to the
+/// raw columns they use.
+pub(super) fn unique_key_hash(u: &crate::plan::UniqueSet, row: &[Value]) -> Option<u64> {
+    let keys: Vec<V> = u.keys.iter().map(|k| expr::eval(k, row)).collect();
+    if !keys.is_empty() && !keys.contains(&V::Unknown) {
+        if keys.contains(&V::Null) {
+            return None;
+        }
+        let mut h = FNV_START;
+        for b in format!("{keys:?}").bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        return Some(h);
+    }
+    if u.columns.iter().any(|c| row[*c].is_null()) {
+        return None;
+    }
+    Some(hash_values(u.columns.iter().map(|c| &row[*c])))
 }
 
 pub(super) fn hash_values<'a>(values: impl Iterator<Item = &'a Value>) -> u64 {
