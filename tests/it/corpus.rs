@@ -332,6 +332,8 @@ fn run_corpus(name: &str) {
 /// included in the blocks).
 fn outside_sql(text: &str) -> Vec<&str> {
     let mut in_sql = false;
+    // Inside a fence of another language (its closing ``` is not an untagged opening).
+    let mut in_other = false;
     let mut out = Vec::new();
     for line in text.lines() {
         let fence = line.trim_start().starts_with("```");
@@ -352,9 +354,17 @@ fn outside_sql(text: &str) -> Vec<&str> {
             "plpgsql",
             "",
         ];
+        if fence && in_other {
+            in_other = false;
+            out.push(line);
+            continue;
+        }
         if fence && !in_sql && sql_lang.contains(&lang.as_str()) {
             in_sql = true;
             continue;
+        }
+        if fence && !in_sql {
+            in_other = true;
         }
         if fence && in_sql {
             in_sql = false;
