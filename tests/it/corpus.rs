@@ -332,6 +332,8 @@ fn run_corpus(name: &str) {
 /// included in the blocks).
 fn outside_sql(text: &str) -> Vec<&str> {
     let mut in_sql = false;
+    // Inside a fence of another language (its closing ``` is not an untagged opening).
+    let mut in_other = false;
     let mut out = Vec::new();
     for line in text.lines() {
         let fence = line.trim_start().starts_with("```");
@@ -341,10 +343,28 @@ fn outside_sql(text: &str) -> Vec<&str> {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        let sql_lang = ["sql", "postgresql", "postgres", "psql", "pgsql", "plpgsql"];
+        // An untagged fence holds SQL in documents pasted from GUI tools; pgspec reads it
+        // as SQL when it parses as SQL.
+        let sql_lang = [
+            "sql",
+            "postgresql",
+            "postgres",
+            "psql",
+            "pgsql",
+            "plpgsql",
+            "",
+        ];
+        if fence && in_other {
+            in_other = false;
+            out.push(line);
+            continue;
+        }
         if fence && !in_sql && sql_lang.contains(&lang.as_str()) {
             in_sql = true;
             continue;
+        }
+        if fence && !in_sql {
+            in_other = true;
         }
         if fence && in_sql {
             in_sql = false;
@@ -456,6 +476,10 @@ corpus! {
     zh_fulltext_search,
     tr_konum_vektor,
     it_tipi_prenotazioni,
+    ru_ierarkhiya,
+    fr_grand_livre,
+    pl_dane_startowe,
+    nl_export_historie,
 }
 
 /// Lines of the shapes the readers look for, and text that broke renderers before.

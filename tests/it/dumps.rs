@@ -35,8 +35,7 @@ fn copy_from_stdin_rows_are_applied_and_a_bad_row_is_found_at_its_line() {
     let (document, report) = check_bytes(text.as_bytes());
     let status: Vec<StatementStatus> = report.statements.iter().map(|s| s.status).collect();
     // The NULL of row 2 breaks NOT NULL: the first COPY fails at that row's line; the second at
-    // `x`. The third one's row references a row of the failed first COPY: foreign keys are
-    // checked when the COPY ends, after every row, so that finding is at the COPY itself.
+    // `x`. The third one's row references a row of the failed first COPY: a cascade of it.
     let errors: Vec<(Code, u32)> = report
         .diagnostics
         .iter()
@@ -48,13 +47,19 @@ fn copy_from_stdin_rows_are_applied_and_a_bad_row_is_found_at_its_line() {
         [
             (Code::StatementRejected, line_of(&text, "2\t\\N")),
             (Code::StatementRejected, line_of(&text, "x\tfour")),
-            (Code::StatementRejected, line_of(&text, "COPY u")),
         ],
         "{status:?}\n{:#?}",
         report.diagnostics
     );
     let bad = &report.diagnostics[1];
     assert_eq!(bad.category, Category::DatatypeMismatch);
+    let copy_u = report
+        .statements
+        .iter()
+        .find(|s| s.line == line_of(&text, "COPY u"))
+        .expect("COPY u");
+    assert_eq!(copy_u.status, StatementStatus::Cascade, "{copy_u:?}");
+    assert_eq!(copy_u.root_line, Some(line_of(&text, "COPY t (id")));
 }
 
 #[test]
@@ -146,4 +151,36 @@ fn the_index_a_fix_adds_to_a_dump_is_named_as_the_dump_names_its_table() {
     assert!(text.contains("CREATE INDEX ON public.b (a_id);"), "{text}");
     let checked = run(&["check", "--db", &url, path]);
     assert_eq!(checked.status.code(), Some(0), "{checked:?}\n{text}");
+}
+
+/// A GUI export's `CREATE SCHEMA s AUTHORIZATION owner`, the owner missing: one finding with
+/// its safe fix (create the role), and the schema is then given to it as `ALTER SCHEMA … OWNER
+/// TO` would be, so the tables in the schema apply instead of failing behind it.
+#[test]
+fn a_schema_created_for_a_missing_owner_is_one_finding() {
+    let text = doc("CREATE SCHEMA contract AUTHORIZATION export_owner;\n\
+         CREATE TABLE contract.klant (id int PRIMARY KEY);\n\
+         ALTER TABLE contract.klant OWNER TO export_owner;");
+    let (_, report) = check_bytes(text.as_bytes());
+    let errors: Vec<(Code, String)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(
+            Code::StatementRejected,
+            "role \"export_owner\" does not exist".to_string()
+        )],
+        "{:#?}",
+        report.diagnostics
+    );
+    let cascades = report
+        .statements
+        .iter()
+        .filter(|s| s.status == StatementStatus::Cascade)
+        .count();
+    assert_eq!(cascades, 0, "{:#?}", report.statements);
 }

@@ -382,3 +382,132 @@ fn a_missing_name_under_a_search_path_naming_an_absent_schema_says_so() {
     assert!(help.contains("`template.customers`"), "{help}");
     assert!(help.contains("names the schema `t_acme`"), "{help}");
 }
+
+/// An example that inserts rows referencing rows no statement of the document inserts (the
+/// ledger's lines before any account) is the sample rows' fault, told with the table and key:
+/// not "PostgreSQL rejects this definition".
+#[test]
+fn a_sample_row_referencing_rows_nobody_inserts_names_them() {
+    let text = "# Ledger\n\n```sql\n\
+        CREATE TABLE accounts (id int PRIMARY KEY, label text NOT NULL);\n\
+        CREATE TABLE lines (id int PRIMARY KEY, account_id int NOT NULL REFERENCES accounts(id));\n\
+        INSERT INTO lines (id, account_id) VALUES (1, 7);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(
+        doc.line_index.line(d.primary.range.start),
+        line_of(&doc, "INSERT INTO lines")
+    );
+    assert_eq!(d.category, pgspec::diagnostics::Category::Constraint);
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("`accounts` ((account_id)=(7))") && help.contains("no statement"),
+        "{help}"
+    );
+}
+
+/// Sample rows whose referenced rows are in an INSERT that failed (a wrong column count in
+/// the category list) are a cascade of that INSERT, not a second error saying no statement
+/// inserts them.
+#[test]
+fn sample_rows_behind_a_failed_insert_of_their_parents_are_its_cascade() {
+    let text = "# Rental\n\n```sql\n\
+        CREATE TABLE kinds (code text PRIMARY KEY, name text NOT NULL);\n\
+        CREATE TABLE gear (id int PRIMARY KEY, kind text NOT NULL REFERENCES kinds(code));\n\
+        INSERT INTO kinds VALUES ('SKI', 'Skis'), ('HELM', 'Helmets', 'kids too');\n\
+        INSERT INTO gear VALUES (1, 'SKI');\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let gear = report
+        .statements
+        .iter()
+        .find(|s| s.line == line_of(&doc, "INSERT INTO gear"))
+        .expect("the gear rows");
+    assert_eq!(gear.status, StatementStatus::Cascade, "{gear:?}");
+    assert_eq!(
+        gear.root_line,
+        Some(line_of(&doc, "INSERT INTO kinds")),
+        "{gear:?}"
+    );
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
+}
+
+/// A duplicate key or a missing referenced row in a multi-row INSERT is reported at the row
+/// the server rejected (found by the INSERT's column list and the key in the server's detail),
+/// not at the INSERT's first line.
+#[test]
+fn key_violations_in_sample_rows_point_at_their_row() {
+    let text = "# Clients\n\n```sql\n\
+        CREATE TABLE clients (id int PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+        CREATE TABLE shops (id int PRIMARY KEY);\n\
+        CREATE TABLE rentals (id int PRIMARY KEY, shop_id int NOT NULL REFERENCES shops(id));\n\
+        INSERT INTO shops (id) VALUES (1), (2);\n\
+        INSERT INTO clients (id, email) VALUES\n\
+          (1, 'anna@example.pl'),\n\
+          (2, 'piotr@example.pl'),\n\
+          (3, 'anna@example.pl');\n\
+        INSERT INTO rentals (id, shop_id) VALUES\n\
+          (1, 2),\n\
+          (2, 5),\n\
+          (5, 1);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let mut lines: Vec<u32> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .map(|d| doc.line_index.line(d.primary.range.start))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        vec![line_of(&doc, "(3, 'anna@"), line_of(&doc, "(2, 5)"),],
+        "{:#?}",
+        report.diagnostics
+    );
+}
+
+/// pgAdmin's export of a serial column: `DEFAULT nextval('s.t_id_seq'::regclass)` without
+/// the `CREATE SEQUENCE`. The missing relation is told as the sequence it is, with a safe fix
+/// that creates it, and the table (and what uses it) applies behind the fix.
+#[test]
+fn a_gui_export_without_its_sequence_gets_it_created_first() {
+    let text = "# Invoices\n\n```sql\n\
+        CREATE SCHEMA billing;\n\
+        CREATE TABLE IF NOT EXISTS billing.invoice\n(\n    \
+            id bigint NOT NULL DEFAULT nextval('billing.invoice_id_seq'::regclass),\n    \
+            amount numeric(12,2) NOT NULL,\n    \
+            CONSTRAINT invoice_pkey PRIMARY KEY (id)\n)\n\nTABLESPACE pg_default;\n\
+        CREATE INDEX invoice_amount ON billing.invoice (amount);\n\
+        ```\n";
+    let (doc, report) = check_bytes(text.as_bytes());
+    let table = report
+        .statements
+        .iter()
+        .find(|s| s.line == line_of(&doc, "CREATE TABLE IF NOT EXISTS"))
+        .expect("the table");
+    assert_eq!(table.status, StatementStatus::Fixed, "{table:?}");
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == pgspec::diagnostics::Code::StatementRejected)
+        .expect("the missing sequence");
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("is the sequence of a `nextval")),
+        "{d:#?}"
+    );
+    let fix = d.fix.as_ref().expect("a fix");
+    assert_eq!(fix.applicability, pgspec::diagnostics::Applicability::Safe);
+    assert_eq!(
+        fix.edits[0].replacement,
+        "CREATE SEQUENCE IF NOT EXISTS billing.invoice_id_seq;\n"
+    );
+    assert_eq!(report.summary.errors, 1, "{:#?}", report.diagnostics);
+}

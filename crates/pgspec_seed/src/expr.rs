@@ -19,7 +19,7 @@ mod json;
 #[cfg(test)]
 mod tests;
 
-pub use counts::{date_days, null_pairs, set_counts, SetCount};
+pub use counts::{date_days, equal_literals, null_pairs, set_counts, SetCount};
 use json::{json_hint, json_op};
 
 /// A value during evaluation.

@@ -80,6 +80,10 @@ pub struct UniqueSet {
     /// Only rows satisfying this must be unique (partial index, EXCLUDE … WHERE).
     pub predicate: Option<Expr>,
     pub primary: bool,
+    /// A unique index over expressions: its keys in order (plain columns as `Col`), which
+    /// rows are compared on. `(parent_id IS NULL)` and `coalesce(deleted_at, 'infinity')` are
+    /// set when their columns are NULL. Empty for other unique sets.
+    pub keys: Vec<Expr>,
 }
 
 /// A foreign key of a table to fill.
@@ -455,6 +459,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                             columns: cols,
                             predicate: None,
                             primary: k.kind == ConstraintKind::PrimaryKey,
+                            keys: Vec::new(),
                         });
                     }
                     ConstraintKind::ForeignKey => {
@@ -485,6 +490,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                                 columns: all,
                                 predicate,
                                 primary: false,
+                                keys: Vec::new(),
                             });
                         } else if !eq_cols.is_empty() {
                             t.uniques.push(UniqueSet {
@@ -492,6 +498,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                                 columns: eq_cols,
                                 predicate,
                                 primary: false,
+                                keys: Vec::new(),
                             });
                         }
                     }
@@ -505,9 +512,20 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                     .iter()
                     .filter_map(|a| t.column_index(*a))
                     .collect();
+                let mut keys = Vec::new();
                 if i.attnums.contains(&0) {
                     // Expression keys: uniqueness of the raw columns they use is stronger.
                     cols.extend(expr::index_expression_columns(&i.definition, &lookup));
+                    let mut exprs = expr::index_expressions(&i.definition, &lookup).into_iter();
+                    keys = i
+                        .attnums
+                        .iter()
+                        .map(|a| match a {
+                            0 => exprs.next(),
+                            a => t.column_index(*a).map(Expr::Col),
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .unwrap_or_default();
                 }
                 cols.sort_unstable();
                 cols.dedup();
@@ -523,6 +541,7 @@ fn constraints(catalog: &Catalog, source: &db::Table, t: &mut Table) {
                     columns: cols,
                     predicate,
                     primary: false,
+                    keys,
                 });
             }
         }

@@ -591,6 +591,9 @@ pub fn new_owner(tree: &ParseTree) -> Option<&str> {
     };
     let spec = match node {
         NodeEnum::AlterOwnerStmt(stmt) => stmt.newowner.as_ref(),
+        // `CREATE SCHEMA s AUTHORIZATION app_owner` (GUI exports write it) gives the new
+        // schema to a role just as `ALTER SCHEMA s OWNER TO` does.
+        NodeEnum::CreateSchemaStmt(stmt) => stmt.authrole.as_ref(),
         NodeEnum::AlterTableStmt(stmt) => stmt.cmds.iter().find_map(|cmd| match &cmd.node {
             Some(NodeEnum::AlterTableCmd(cmd))
                 if cmd.subtype == pb::AlterTableType::AtChangeOwner as i32 =>
@@ -625,6 +628,15 @@ mod owner_tests {
         );
         assert_eq!(owner("ALTER SCHEMA s OWNER TO app").as_deref(), Some("app"));
         assert_eq!(owner("ALTER TYPE e OWNER TO app").as_deref(), Some("app"));
+        assert_eq!(
+            owner("CREATE SCHEMA contract AUTHORIZATION app_owner").as_deref(),
+            Some("app_owner")
+        );
+        assert_eq!(
+            owner("CREATE SCHEMA AUTHORIZATION app").as_deref(),
+            Some("app")
+        );
+        assert_eq!(owner("CREATE SCHEMA contract"), None);
         assert_eq!(owner("ALTER TABLE t OWNER TO CURRENT_USER"), None);
         assert_eq!(owner("ALTER TABLE t ADD COLUMN x int"), None);
         assert_eq!(owner("CREATE TABLE t (x int)"), None);

@@ -371,10 +371,8 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
                 "this system view does not exist in PostgreSQL 15".into(),
             );
         }
-        return verdict(
-            Category::UndefinedTable,
-            "no statement of the document creates this table; add its CREATE TABLE (it may exist only in an ERD or a column table)".into(),
-        );
+        let help = super::fixes::missing_sequence_help(stmt, err).unwrap_or_else(|| "no statement of the document creates this table; add its CREATE TABLE (it may exist only in an ERD or a column table)".into());
+        return verdict(Category::UndefinedTable, help);
     }
     if err.sqlstate == "42883" {
         return verdict(

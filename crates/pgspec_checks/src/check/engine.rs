@@ -547,6 +547,24 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// A foreign key violation on rows of a table whose INSERT or COPY earlier in the document
+    /// failed (the category list with a wrong column count before the items that need it):
+    /// the root cause behind the first such statement (a table's first rows are its base
+    /// rows), and the statement.
+    fn failed_rows_needed(&self, i: usize, error: &PgDetails) -> Option<(usize, usize)> {
+        inserted_table(&self.statements[i])?;
+        let table = missing_rows_table(error)?.to_lowercase();
+        (0..i).find_map(|j| {
+            if inserted_table(&self.statements[j]).is_none_or(|t| t != table) {
+                return None;
+            }
+            match &self.states[j] {
+                State::Failed(..) | State::Cascade { .. } => Some((self.root_behind(j)?, j)),
+                _ => None,
+            }
+        })
+    }
+
     pub(super) fn final_failure(&self, i: usize, error: PgDetails) -> State {
         for (_, name) in categorize::missing_names(&error) {
             let Some(cs) = self.creators.get(&name) else {
@@ -567,6 +585,9 @@ impl<'a> Engine<'a> {
         }
         if let Some(state) = self.column_of_failed_alter(i, &error) {
             return state;
+        }
+        if let Some((root, via)) = self.failed_rows_needed(i, &error) {
+            return State::Cascade { error, root, via };
         }
         if let Some(j) = self.skipped_rows_needed(i, &error) {
             return State::Cascade {

@@ -107,7 +107,8 @@ impl Engine<'_> {
     /// the one row whose constants all appear in the failing row, from its first value to the
     /// end of its line.
     fn failing_row_range(&self, stmt: &Statement, err: &PgDetails) -> Option<TextRange> {
-        let at = failing_row(stmt, err.detail.as_deref()?)?;
+        let detail = err.detail.as_deref()?;
+        let at = failing_row(stmt, detail).or_else(|| keyed_row(stmt, detail))?;
         let line_end = stmt.text[at..]
             .find('\n')
             .map_or(stmt.text.len(), |n| at + n);
@@ -164,6 +165,75 @@ fn failing_row(stmt: &Statement, detail: &str) -> Option<usize> {
     });
     let row = matching.next()?;
     matching.next().is_none().then_some(row)
+}
+
+/// The byte offset (in the statement's text) of the first value of the `VALUES` row a key
+/// violation's detail names, by the INSERT's column list: `Key (email)=(a@b.pl) already
+/// exists.` is the second row with that key (the first went in), or the only one (the row it
+/// collides with came from another statement); `Key (klient_id)=(5) is not present in table
+/// "klienci".` is the first row with it.
+fn keyed_row(stmt: &Statement, detail: &str) -> Option<usize> {
+    use crate::sql::ast::{self, NodeEnum};
+    let rest = detail.strip_prefix("Key (")?;
+    let (columns, rest) = rest.split_once(")=(")?;
+    let (values, duplicate) = if let Some((v, _)) = rest.split_once(") already exists") {
+        (v, true)
+    } else {
+        (rest.split_once(") is not present in table")?.0, false)
+    };
+    let columns: Vec<&str> = columns.split(", ").map(|c| c.trim_matches('"')).collect();
+    let values: Vec<&str> = values.split(", ").collect();
+    if columns.len() != values.len() {
+        return None;
+    }
+    let NodeEnum::InsertStmt(insert) = stmt.first_node()? else {
+        return None;
+    };
+    let names: Vec<&str> = insert
+        .cols
+        .iter()
+        .filter_map(|c| match ast::node(c)? {
+            NodeEnum::ResTarget(t) => Some(t.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let positions: Vec<usize> = columns
+        .iter()
+        .map(|c| names.iter().position(|n| n.eq_ignore_ascii_case(c)))
+        .collect::<Option<_>>()?;
+    let NodeEnum::SelectStmt(select) = insert.select_stmt.as_deref().and_then(ast::node)? else {
+        return None;
+    };
+    if select.values_lists.len() < 2 {
+        return None;
+    }
+    let same = |a: &str, b: &str| {
+        a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+    };
+    let rows: Vec<usize> = select
+        .values_lists
+        .iter()
+        .filter_map(|row| {
+            let NodeEnum::List(list) = ast::node(row)? else {
+                return None;
+            };
+            let items: Vec<&NodeEnum> = list.items.iter().filter_map(ast::node).collect();
+            let keyed = positions.iter().zip(&values).all(|(p, v)| {
+                items
+                    .get(*p)
+                    .and_then(|n| ast::constant(n))
+                    .is_some_and(|(c, _)| same(&c, v))
+            });
+            let first = items.iter().find_map(|n| ast::constant(n))?.1;
+            keyed.then_some(first)
+        })
+        .collect();
+    match (duplicate, rows.as_slice()) {
+        (true, [only]) => Some(*only),
+        (true, [_, second, ..]) => Some(*second),
+        (false, [first, ..]) => Some(*first),
+        _ => None,
+    }
 }
 
 /// A byte offset in the statement as a 1-based character position, like the server's.

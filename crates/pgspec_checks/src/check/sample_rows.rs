@@ -38,6 +38,24 @@ pub(super) fn verdict(stmt: &Statement, err: &PgDetails) -> Option<Verdict> {
         "23505" => format!(
             "two of the document's sample rows (or a row and one inserted earlier) have the same key under `{name}`: make them differ"
         ),
+        // Rows inserted later in the document are a forward reference (reordered before this
+        // verdict); here no statement of the document inserts the referenced row before or after.
+        "23503" if msg.starts_with("insert or update") => {
+            let key = err
+                .detail
+                .as_deref()
+                .and_then(|d| d.strip_prefix("Key "))
+                .and_then(|d| d.split(" is not present").next())
+                .unwrap_or("");
+            let table = err
+                .detail
+                .as_deref()
+                .and_then(|d| d.rsplit('"').nth(1))
+                .unwrap_or("");
+            format!(
+                "a row of the document's sample rows references a row of `{table}` ({key}) that no statement of the document inserts: insert the referenced rows before this statement, or correct the key"
+            )
+        }
         "23P01" => format!(
             "a row of the document's sample rows conflicts with another under the exclusion constraint `{name}` (overlapping ranges for the same key): correct the row"
         ),

@@ -176,3 +176,39 @@ pub fn null_pairs(checks: &[&Expr]) -> Vec<(usize, usize)> {
         })
         .collect()
 }
+
+/// The `column = literal` tests inside a CHECK, at any depth (`(debit = 0) <> (credit = 0)`,
+/// `debit = 0 OR credit = 0`, `(kind = 'in' AND qty > 0) OR …`): values a row that fails the
+/// CHECK can take in one column to pass it, where random values almost never hit them.
+pub fn equal_literals(e: &Expr) -> Vec<(usize, V)> {
+    let mut out = Vec::new();
+    collect_equal_literals(e, &mut out);
+    out
+}
+
+fn collect_equal_literals(e: &Expr, out: &mut Vec<(usize, V)>) {
+    let mut push = |i: usize, v: V| {
+        if !out.iter().any(|(j, w)| *j == i && *w == v) {
+            out.push((i, v));
+        }
+    };
+    match e {
+        Expr::Op(op, a, b) if op == "=" => match (strip(a), strip(b)) {
+            (Expr::Col(i), _) if literal(b).is_some() => push(*i, literal(b).unwrap_or(V::Null)),
+            (_, Expr::Col(i)) if literal(a).is_some() => push(*i, literal(a).unwrap_or(V::Null)),
+            _ => {
+                collect_equal_literals(a, out);
+                collect_equal_literals(b, out);
+            }
+        },
+        Expr::Op(_, a, b) => {
+            collect_equal_literals(a, out);
+            collect_equal_literals(b, out);
+        }
+        Expr::Not(a) | Expr::Cast(a, _) => collect_equal_literals(a, out),
+        Expr::And(items) | Expr::Or(items) => {
+            items.iter().for_each(|i| collect_equal_literals(i, out));
+        }
+        _ => {}
+    }
+}

@@ -614,7 +614,9 @@ pub fn spatial_text(col: &Column, mut unit: impl FnMut() -> f64) -> Option<Strin
 }
 
 pub fn other_text(col: &Column) -> Option<String> {
-    let t = col.type_sql.to_lowercase();
+    // The type as the catalog prints it, schema-qualified when the extension that defines it
+    // lives outside the session's search_path (`public.ltree`, `extensions.hstore`).
+    let t = unqualified_type(&col.type_sql.to_lowercase());
     if t.starts_with("vector") {
         let dims: usize = t
             .trim_start_matches("vector")
@@ -645,9 +647,30 @@ pub fn other_text(col: &Column) -> Option<String> {
     )
 }
 
+/// `schema.type(mods)` without its schema: `public.vector(3)` → `vector(3)`, a quoted schema
+/// included; a type without a qualifier is returned as is.
+fn unqualified_type(t: &str) -> String {
+    let (base, mods) = t.find('(').map_or((t, ""), |at| t.split_at(at));
+    let base = base.rsplit_once('.').map_or(base, |(_, name)| name);
+    format!("{base}{mods}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extension_types_get_values_when_the_catalog_qualifies_them() {
+        for (ty, want) in [
+            ("ltree", "root.seed"),
+            ("public.ltree", "root.seed"),
+            ("\"ext\".hstore", "a=>1"),
+            ("extensions.vector(2)", "[0.1,0.1]"),
+            ("numeric(4,2)", ""),
+        ] {
+            assert_eq!(other_text(&column(ty)).unwrap_or_default(), want, "{ty}");
+        }
+    }
 
     fn column(type_sql: &str) -> Column {
         Column {

@@ -22,8 +22,6 @@ use super::values::{parse_timestamp, Rng, Value, DAY_MICROS};
 pub use column_values::{from_f64, literal_value, other_text, spatial_text};
 pub use text::from_regex;
 
-use rows::hash_values;
-
 /// Attempts per row before pgspec gives the row up.
 const ATTEMPTS: u32 = 24;
 
@@ -71,7 +69,7 @@ pub struct Generator<'t> {
     /// Supplied columns whose type pgspec writes as text with a cast (`$n::text::type`).
     pub text_cast: Vec<bool>,
     hints: Arc<Vec<Hints>>,
-    checks: Vec<(String, Expr)>,
+    checks: Arc<Vec<(String, Expr)>>,
     /// How many of a group of columns must be set (`num_nonnulls(a, b) = 1`).
     set_counts: Arc<Vec<expr::SetCount>>,
     /// Columns NULL together (`(a IS NULL) = (b IS NULL)`).
@@ -276,7 +274,7 @@ impl<'t> Generator<'t> {
             supplied,
             text_cast,
             hints: Arc::new(hints),
-            checks,
+            checks: Arc::new(checks),
             set_counts: Arc::new(set_counts),
             null_pairs: Arc::new(null_pairs),
             fks: Arc::new(fks),
@@ -343,11 +341,20 @@ impl<'t> Generator<'t> {
     }
 
     /// Record existing values of unique set `i`.
+    /// `values` are those of the set's columns, in order; hashed as a generated row is.
     pub fn preload_unique(&mut self, i: usize, values: &[Value]) {
-        if values.iter().any(Value::is_null) {
+        let Some(u) = self.table.uniques.get(i) else {
             return;
+        };
+        let mut row = vec![Value::Null; self.table.columns.len()];
+        for (c, v) in u.columns.iter().zip(values) {
+            if let Some(slot) = row.get_mut(*c) {
+                *slot = v.clone();
+            }
         }
-        let h = hash_values(values.iter());
+        let Some(h) = rows::unique_key_hash(u, &row) else {
+            return;
+        };
         if let Some(set) = self.unique_sets.get_mut(i) {
             set.insert(h);
         }

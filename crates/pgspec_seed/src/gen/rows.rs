@@ -128,8 +128,9 @@ impl Generator<'_> {
         self.elements_of_arrays(&mut row);
         // NOT NULL columns pgspec could not fill stay NULL only if the column has a default
         // (and is then not supplied) — see `supplied`.
-        for (name, e) in &self.checks {
-            if expr::eval(e, &row) == V::Bool(false) {
+        let checks = Arc::clone(&self.checks);
+        for (name, e) in checks.iter() {
+            if expr::eval(e, &row) == V::Bool(false) && !self.literal_repair(e, &mut row) {
                 *self.check_failures.entry(name.clone()).or_default() += 1;
                 self.last_failure = name.clone();
                 return Err(None);
@@ -137,15 +138,14 @@ impl Generator<'_> {
         }
         let mut hashes = Vec::new();
         for (ui, u) in self.table.uniques.iter().enumerate() {
-            if u.columns.iter().any(|c| row[*c].is_null()) {
+            let Some(h) = unique_key_hash(u, &row) else {
                 continue;
-            }
+            };
             if let Some(p) = &u.predicate {
                 if expr::eval(p, &row) != V::Bool(true) && expr::eval(p, &row) != V::Unknown {
                     continue;
                 }
             }
-            let h = hash_values(u.columns.iter().map(|c| &row[*c]));
             if self.unique_sets[ui].contains(&h) || hashes.contains(&(ui, h)) {
                 *self.check_failures.entry(u.name.clone()).or_default() += 1;
                 self.last_failure = u.name.clone();
@@ -157,6 +157,34 @@ impl Generator<'_> {
             self.unique_sets[ui].insert(h);
         }
         Ok(row)
+    }
+
+    /// A row that fails the CHECK `e` given, in one column, a value the CHECK compares it to
+    /// (`debit = 0` in `(debit = 0) <> (credit = 0)`) when that makes every CHECK hold; foreign
+    /// key and generated columns keep their values. False when no such column and value exist.
+    fn literal_repair(&self, e: &expr::Expr, row: &mut [Value]) -> bool {
+        for (ci, v) in expr::equal_literals(e) {
+            let Some(col) = self.table.columns.get(ci) else {
+                continue;
+            };
+            if self.fk_col[ci] || col.generated {
+                continue;
+            }
+            let value = literal_value(&col.ty, &v);
+            if value.is_null() {
+                continue;
+            }
+            let old = std::mem::replace(&mut row[ci], value);
+            if self
+                .checks
+                .iter()
+                .all(|(_, c)| expr::eval(c, row) != V::Bool(false))
+            {
+                return true;
+            }
+            row[ci] = old;
+        }
+        false
     }
 
     /// Bring each group of columns a CHECK counts (`num_nonnulls(a, b) = 1`) to a count it
@@ -374,6 +402,28 @@ pub(super) fn permute(k: u64, n: u64) -> u64 {
     }
     let r = (u128::from(k % n) * u128::from(P)) % u128::from(n);
     u64::try_from(r).unwrap_or(0)
+}
+
+/// The hash rows of a unique set are compared on, `None` when the row's key has a NULL (NULLs
+/// never collide). An expression index compares its keys' values: `(parent_id IS NULL)` is
+/// `true` for every root, so two roots collide. Keys pgspec cannot evaluate fall back to the
+/// raw columns they use.
+pub(super) fn unique_key_hash(u: &crate::plan::UniqueSet, row: &[Value]) -> Option<u64> {
+    let keys: Vec<V> = u.keys.iter().map(|k| expr::eval(k, row)).collect();
+    if !keys.is_empty() && !keys.contains(&V::Unknown) {
+        if keys.contains(&V::Null) {
+            return None;
+        }
+        let mut h = FNV_START;
+        for b in format!("{keys:?}").bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        return Some(h);
+    }
+    if u.columns.iter().any(|c| row[*c].is_null()) {
+        return None;
+    }
+    Some(hash_values(u.columns.iter().map(|c| &row[*c])))
 }
 
 pub(super) fn hash_values<'a>(values: impl Iterator<Item = &'a Value>) -> u64 {

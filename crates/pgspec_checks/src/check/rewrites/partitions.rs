@@ -342,9 +342,23 @@ pub(in crate::check) fn move_foreign_keys_out(
         edits,
     );
     if plan.fix.applicability == Applicability::Safe {
+        // The statement they come after may be the last of its block, written without `;`.
+        let at = insert_after as usize;
+        let ended = doc
+            .text
+            .get(..at)
+            .is_some_and(|t| t.trim_end().ends_with(';'))
+            || doc
+                .text
+                .get(at..)
+                .is_some_and(|t| t.trim_start().starts_with(';'));
         plan.fix.edits.push(Edit {
             range: TextRange::empty(insert_after),
-            replacement: alters.iter().map(|a| format!("\n{a}")).collect::<String>(),
+            replacement: format!(
+                "{}{}",
+                if ended { "" } else { ";" },
+                alters.iter().map(|a| format!("\n{a}")).collect::<String>()
+            ),
         });
     }
     plan.after = alters;
