@@ -5,6 +5,8 @@ use crate::diagnostics::{Category, PgDetails};
 use crate::sql::ast::{pb, NodeEnum};
 use crate::sql::{Statement, StatementKind};
 
+pub use super::verdict::{quoted_names, Verdict};
+
 /// Schemas that only a hosted platform (Supabase) provides.
 const PLATFORM_SCHEMAS: &[&str] = &[
     "auth",
@@ -23,18 +25,6 @@ const PLATFORM_SCHEMAS: &[&str] = &[
 const PLATFORM_OBJECTS: &[&str] = &["supabase_realtime", "authenticated", "anon", "service_role"];
 
 use crate::sql::extensions::{EXTENSION_PROVIDERS, UNAVAILABLE_EXTENSION_NOTES};
-
-/// The outcome of categorizing one failure.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    pub category: Category,
-    pub help: String,
-    /// The extension whose absence caused the failure, when known.
-    pub extension: Option<String>,
-    /// Byte offset in the statement text of the real culprit, when it is not where the
-    /// server's parser stopped (an inline `INDEX` makes the parser stop at a later `DESC`).
-    pub focus: Option<usize>,
-}
 
 /// Names (lowercase, unqualified) that a "does not exist" style error reports missing, with the
 /// schema when the message gave one. Used for cascades and forward references.
@@ -91,19 +81,6 @@ fn split_qualified(name: &str) -> (Option<String>, String) {
         ),
         None => (None, name.to_lowercase()),
     }
-}
-
-/// Every `"…"`-quoted word in a server message.
-pub fn quoted_names(message: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = message;
-    while let Some(start) = rest.find('"') {
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('"') else { break };
-        out.push(after[..end].to_string());
-        rest = &after[end + 1..];
-    }
-    out
 }
 
 /// The extension that provides the object a statement uses (as [`extension_for`] matches the
@@ -371,7 +348,7 @@ pub fn categorize(stmt: &Statement, err: &PgDetails) -> Verdict {
                 "this system view does not exist in PostgreSQL 15".into(),
             );
         }
-        let help = super::fixes::missing_sequence_help(stmt, err).unwrap_or_else(|| "no statement of the document creates this table; add its CREATE TABLE (it may exist only in an ERD or a column table)".into());
+        let help = super::verdict::missing_sequence_help(stmt, err).unwrap_or_else(|| "no statement of the document creates this table; add its CREATE TABLE (it may exist only in an ERD or a column table)".into());
         return verdict(Category::UndefinedTable, help);
     }
     if err.sqlstate == "42883" {

@@ -19,6 +19,7 @@ mod sample_rows;
 mod standins;
 mod state;
 mod validation;
+mod verdict;
 
 use serde::Serialize;
 

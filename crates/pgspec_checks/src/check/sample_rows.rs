@@ -4,7 +4,7 @@
 use crate::diagnostics::{Category, PgDetails};
 use crate::sql::{Statement, StatementKind};
 
-use super::categorize::Verdict;
+use super::verdict::Verdict;
 
 /// The verdict for a data statement the server rejects with a constraint violation (CHECK,
 /// domain CHECK, NOT NULL, unique key, exclusion constraint); `None` for anything else.
