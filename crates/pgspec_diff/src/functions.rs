@@ -146,13 +146,7 @@ pub(crate) fn diff(p: &mut Planner<'_>) {
     // A function whose signature uses the row type of a table that goes depends on it: it
     // goes before the table (`RETURNS SETOF orders`), and so do the removed functions whose
     // SQL-standard bodies call it.
-    let going_tables: BTreeSet<String> = p
-        .from
-        .tables
-        .iter()
-        .filter(|t| to.table(&t.schema, &t.name).is_none())
-        .map(|t| qualified(&t.schema, &t.name))
-        .collect();
+    let going_tables = p.going_tables();
     let mut early: BTreeSet<String> = removed
         .iter()
         .filter(|f| {

@@ -203,6 +203,17 @@ struct AddedLabel {
 }
 
 impl Planner<'_> {
+    /// The tables of FROM that TO does not have (quoted `schema.name`): dropped, or replaced
+    /// by a relation of another kind under the same name.
+    fn going_tables(&self) -> BTreeSet<String> {
+        self.from
+            .tables
+            .iter()
+            .filter(|t| self.to.table(&t.schema, &t.name).is_none())
+            .map(|t| names::qualified(&t.schema, &t.name))
+            .collect()
+    }
+
     fn push(&mut self, phase: Phase, sql: impl Into<String>) {
         push_plain(&mut self.statements, phase, sql);
     }

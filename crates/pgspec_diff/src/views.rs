@@ -58,13 +58,7 @@ pub(crate) fn drop_changed(p: &mut Planner<'_>) {
             }
         };
     // Tables that go (dropped, or a view of the same name takes their place).
-    let tables_go: BTreeSet<String> = p
-        .from
-        .tables
-        .iter()
-        .filter(|t| to.table(&t.schema, &t.name).is_none())
-        .map(|t| qualified(&t.schema, &t.name))
-        .collect();
+    let tables_go = p.going_tables();
     let mut changed: BTreeSet<String> = BTreeSet::new();
     for v in &p.from.views {
         let same = to_views.get(&key(v)).is_some_and(|t| {
