@@ -147,6 +147,15 @@ pub(super) fn word_positions(lower: &str, word: &str) -> Vec<usize> {
         .collect()
 }
 
+/// The whitespace-separated words of `lower` (already lowercased and masked), each with its
+/// byte offset.
+pub(super) fn words_at(lower: &str) -> Vec<(usize, &str)> {
+    lower
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize, w))
+        .collect()
+}
+
 /// Skip whitespace from `at`.
 pub(super) fn skip_ws(text: &str, at: usize) -> usize {
     at + text[at..].len() - text[at..].trim_start().len()

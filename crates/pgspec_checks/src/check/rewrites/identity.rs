@@ -84,10 +84,7 @@ pub(crate) fn unsupported_if_not_exists(
     }
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    let words: Vec<(usize, &str)> = lower
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize, w))
-        .collect();
+    let words = words_at(&lower);
     for at in 0..words.len() {
         let rest = &words[at..];
         for head in NO_IF_NOT_EXISTS {

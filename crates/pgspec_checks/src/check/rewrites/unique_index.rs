@@ -14,10 +14,7 @@ pub(in crate::check) fn unique_expression_as_index(
 ) -> Option<FixPlan> {
     let masked = mask_quotes_and_comments(&stmt.text);
     let lower = masked.to_ascii_lowercase();
-    let words: Vec<(usize, &str)> = lower
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize, w))
-        .collect();
+    let words = words_at(&lower);
     let word = |i: usize| words.get(i).map_or("", |(_, w)| *w);
     if word(0) != "alter" || word(1) != "table" {
         return None;
