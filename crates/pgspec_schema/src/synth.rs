@@ -444,7 +444,7 @@ fn synthesize_tables(
                 def.push_str(" PRIMARY KEY");
             }
             match fk_target(c, m, &by_name, &creators, &sql_names) {
-                Some(Target::Generated(t, col))
+                Ok(Target::Generated(t, col))
                     if !deferred_edges.contains(&(name.to_string(), c.name.clone())) =>
                 {
                     let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
@@ -454,13 +454,13 @@ fn synthesize_tables(
                     }
                     def.push_str(&references::on_delete_clause(c));
                 }
-                Some(Target::Generated(t, col)) => {
+                Ok(Target::Generated(t, col)) => {
                     let at = p.max(pos.get(t.as_str()).copied().unwrap_or(p));
                     let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     alters.push((at, c, t, col));
                 }
-                Some(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
-                None => diagnostics.extend(unbuilt_reference(c, name, &by_name, &creators)),
+                Ok(Target::Sql(t, col, k)) => alters.push((p.max(k + 1), c, t, col)),
+                Err(why) => diagnostics.extend(unbuilt_reference(c, name, why)),
             }
             lines.push(def);
             line_sources.push(c.span);
@@ -650,15 +650,15 @@ fn synthesize_tables(
             }
             adds.push(format!("ADD COLUMN IF NOT EXISTS {def}"));
             match fk_target(c, m, &by_name, &creators, &sql_names) {
-                Some(Target::Generated(t, col)) => {
+                Ok(Target::Generated(t, col)) => {
                     let at = (c_idx + 1).max(pos.get(t.as_str()).copied().unwrap_or(0));
                     let t = generated_names.get(t.as_str()).cloned().unwrap_or(t);
                     alters.push((at, *c, t, col));
                 }
-                Some(Target::Sql(t, col, k)) => {
+                Ok(Target::Sql(t, col, k)) => {
                     alters.push(((c_idx + 1).max(k + 1), *c, t, col));
                 }
-                None => diagnostics.extend(unbuilt_reference(c, name, &by_name, &creators)),
+                Err(why) => diagnostics.extend(unbuilt_reference(c, name, why)),
             }
         }
         let text = format!(

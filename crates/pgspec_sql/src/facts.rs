@@ -45,19 +45,11 @@ pub(crate) fn analyze(sql: &str, param_count: u32) -> Parsed {
         Err(message) => {
             // An example query with named placeholders (`:user_id`, `@tenant`) is read as
             // the query it stands for, with `$n` parameters in their place.
-            if let std::borrow::Cow::Owned(numbered) = crate::numbered_placeholders(sql) {
+            if let Some((numbered, highest)) = crate::placeholders::numbered(sql) {
                 if let Ok(tree) = ast::parse_tree(&numbered) {
                     let tree = Arc::new(tree);
                     facts_of(&tree, &mut facts);
-                    facts.param_count = crate::lexer::tokenize(&numbered)
-                        .iter()
-                        .filter_map(|t| match t.kind {
-                            crate::lexer::TokenKind::Param(n) => Some(n),
-                            _ => None,
-                        })
-                        .max()
-                        .unwrap_or(0)
-                        .max(param_count);
+                    facts.param_count = highest.max(param_count);
                     return Parsed {
                         facts,
                         tree: Some(tree),

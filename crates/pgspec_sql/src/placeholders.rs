@@ -14,10 +14,16 @@ use crate::lexer::{is_ident_start, tokenize, Token, TokenKind};
 
 /// `sql` with its named placeholders as `$n` parameters (borrowed when it has none).
 pub fn numbered_placeholders(sql: &str) -> Cow<'_, str> {
+    numbered(sql).map_or(Cow::Borrowed(sql), |(text, _)| Cow::Owned(text))
+}
+
+/// [`numbered_placeholders`] when `sql` has named placeholders: the text and its highest
+/// parameter number.
+pub(crate) fn numbered(sql: &str) -> Option<(String, u32)> {
     let tokens = tokenize(sql);
     let found = placeholders(sql, &tokens);
     if found.is_empty() {
-        return Cow::Borrowed(sql);
+        return None;
     }
     let mut next = tokens
         .iter()
@@ -47,7 +53,7 @@ pub fn numbered_placeholders(sql: &str) -> Cow<'_, str> {
         at = end;
     }
     out.push_str(&sql[at..]);
-    Cow::Owned(out)
+    Some((out, next))
 }
 
 /// The named placeholders of a tokenized text: byte range and name (lowercase), in order.

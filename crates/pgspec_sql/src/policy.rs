@@ -4,7 +4,7 @@
 //! `tenant_id = (SELECT current_setting('app.tenant')::uuid)`.
 
 use crate::ast::{self, NodeEnum};
-use crate::visit::{walk, NodeRef};
+use crate::visit::{walk, walk_except, NodeRef};
 
 /// The user key of one policy expression.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,26 +41,6 @@ fn column_of(node: &NodeEnum) -> Option<String> {
     }
 }
 
-/// The nodes of `root` outside subqueries that read tables: a column compared with the user
-/// inside `EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid())` is the subquery's
-/// table's, not the policy's. Subqueries without FROM (`(SELECT current_setting(…))`) are
-/// walked.
-fn outside_table_subqueries(root: NodeRef<'_>) -> Vec<NodeRef<'_>> {
-    let mut found = Vec::new();
-    let mut stack = vec![root];
-    let mut children = Vec::new();
-    while let Some(node) = stack.pop() {
-        if matches!(node, NodeRef::SelectStmt(s) if !s.from_clause.is_empty()) {
-            continue;
-        }
-        found.push(node);
-        children.clear();
-        crate::children::children(node, &mut children);
-        stack.extend(children.drain(..).rev());
-    }
-    found
-}
-
 /// Read `expr`; an expression PostgreSQL's parser rejects has no key.
 pub fn user_key(expr: &str) -> UserKey {
     let mut key = UserKey::default();
@@ -70,45 +50,46 @@ pub fn user_key(expr: &str) -> UserKey {
     let Some(root) = ast::first(&tree) else {
         return key;
     };
-    let own_level = outside_table_subqueries(root.to_ref());
     for n in walk(root.to_ref()) {
-        match n {
-            NodeRef::FuncCall(call) => {
-                key.reads_user |= names_the_user(&ast::names(&call.funcname));
-                if ast::last_name(&call.funcname) != Some("current_setting") {
-                    continue;
-                }
-                let name = call.args.first().and_then(ast::node).map(ast::strip_casts);
-                if let Some(NodeEnum::AConst(c)) = name {
-                    if let Some(ast::pb::a_const::Val::Sval(s)) = &c.val {
-                        if !key.settings.contains(&s.sval) {
-                            key.settings.push(s.sval.clone());
-                        }
-                    }
+        let NodeRef::FuncCall(call) = n else { continue };
+        key.reads_user |= names_the_user(&ast::names(&call.funcname));
+        if ast::last_name(&call.funcname) != Some("current_setting") {
+            continue;
+        }
+        let name = call.args.first().and_then(ast::node).map(ast::strip_casts);
+        if let Some(NodeEnum::AConst(c)) = name {
+            if let Some(ast::pb::a_const::Val::Sval(s)) = &c.val {
+                if !key.settings.contains(&s.sval) {
+                    key.settings.push(s.sval.clone());
                 }
             }
-            NodeRef::AExpr(e)
-                if key.column.is_none()
-                    && ast::last_name(&e.name) == Some("=")
-                    && own_level
-                        .iter()
-                        .any(|o| matches!(o, NodeRef::AExpr(x) if std::ptr::eq(*x, e))) =>
-            {
-                let (Some(l), Some(r)) = (
-                    e.lexpr.as_deref().and_then(ast::node),
-                    e.rexpr.as_deref().and_then(ast::node),
-                ) else {
-                    continue;
-                };
-                key.column = if reads_the_user(r.to_ref()) {
-                    column_of(l)
-                } else if reads_the_user(l.to_ref()) {
-                    column_of(r)
-                } else {
-                    None
-                };
-            }
-            _ => {}
+        }
+    }
+    // The column compared with the user, outside subqueries that read tables: inside
+    // `EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid())` it is the subquery's
+    // table's, not the policy's. Subqueries without FROM (`(SELECT current_setting(…))`) count.
+    let reads_a_table =
+        |n: &NodeRef<'_>| matches!(n, NodeRef::SelectStmt(s) if !s.from_clause.is_empty());
+    for n in walk_except(root.to_ref(), reads_a_table) {
+        let NodeRef::AExpr(e) = n else { continue };
+        if ast::last_name(&e.name) != Some("=") {
+            continue;
+        }
+        let (Some(l), Some(r)) = (
+            e.lexpr.as_deref().and_then(ast::node),
+            e.rexpr.as_deref().and_then(ast::node),
+        ) else {
+            continue;
+        };
+        key.column = if reads_the_user(r.to_ref()) {
+            column_of(l)
+        } else if reads_the_user(l.to_ref()) {
+            column_of(r)
+        } else {
+            None
+        };
+        if key.column.is_some() {
+            break;
         }
     }
     key

@@ -19,10 +19,18 @@ pub fn children(node: NodeRef<'_>) -> Vec<NodeRef<'_>> {
 
 /// Every node at and below `root`, pre-order, in field order.
 pub fn walk<'a>(root: NodeRef<'a>) -> Vec<NodeRef<'a>> {
+    walk_except(root, |_| false)
+}
+
+/// [`walk`], leaving out each node for which `skip` holds and everything below it.
+pub fn walk_except<'a>(root: NodeRef<'a>, skip: impl Fn(&NodeRef<'a>) -> bool) -> Vec<NodeRef<'a>> {
     let mut found = Vec::new();
     let mut stack = vec![root];
     let mut children = Vec::new();
     while let Some(node) = stack.pop() {
+        if skip(&node) {
+            continue;
+        }
         found.push(node);
         children.clear();
         super::children::children(node, &mut children);

@@ -211,14 +211,9 @@ fn marker(lower: &str, markers: &[&str]) -> bool {
                     .chars()
                     .next_back()
                     .is_none_or(|c| !c.is_alphanumeric());
-            let near: String = before
-                .chars()
-                .rev()
-                .take(12)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            // The 12 characters before the marker.
+            let from = before.char_indices().rev().nth(11).map_or(0, |(i, _)| i);
+            let near = &before[from..];
             word_start && !NEGATIONS.iter().any(|n| near.contains(n))
         })
     })

@@ -58,105 +58,121 @@ pub(super) enum Target {
     Sql(String, Option<String>, usize),
 }
 
+/// Why a column's stated reference is not built as a foreign key ([`fk_target`]).
+pub(super) enum Unbuilt {
+    /// The column states no reference.
+    NotStated,
+    /// The target or its column is not a plain name.
+    BadName,
+    /// The generated target has no column of that name.
+    NoColumn(String),
+    /// The generated target's column is neither its single-column primary key nor unique.
+    NotKey(String),
+    /// The generated target has no primary key (and no column is named).
+    NoPrimaryKey,
+    /// The generated target's primary key has these columns (and no column is named).
+    CompositeKey(Vec<String>),
+    /// No source of the document defines the target.
+    NoTable,
+}
+
 pub(super) fn fk_target(
     c: &DocColumn,
     own: &Merged,
     generated: &HashMap<&str, &Merged>,
     creators: &HashMap<String, usize>,
     sql_names: &HashMap<String, String>,
-) -> Option<Target> {
-    let (target, col) = c.references.as_ref()?;
+) -> Result<Target, Unbuilt> {
+    let (target, col) = c.references.as_ref().ok_or(Unbuilt::NotStated)?;
     if !target.split('.').all(usable_name) || col.as_deref().is_some_and(|c| !usable_name(c)) {
-        return None;
+        return Err(Unbuilt::BadName);
     }
     let t = bare(target).to_string();
     let _ = own;
     if let Some(m) = generated.get(t.as_str()) {
         // The referenced column must be unique in what pgspec generates.
         let key = match col {
-            Some(col) => m
-                .columns
-                .iter()
-                .find(|k| k.name == *col)
-                .filter(|k| (k.primary_key && single_pk(m)) || k.unique)
-                .map(|k| k.name.clone()),
-            None => m
-                .columns
-                .iter()
-                .find(|k| k.primary_key)
-                .filter(|_| single_pk(m))
-                .map(|k| k.name.clone()),
-        }?;
-        return Some(Target::Generated(t, Some(key)));
+            Some(col) => {
+                let k = m
+                    .columns
+                    .iter()
+                    .find(|k| k.name == *col)
+                    .ok_or_else(|| Unbuilt::NoColumn(col.clone()))?;
+                if !((k.primary_key && single_pk(m)) || k.unique) {
+                    return Err(Unbuilt::NotKey(col.clone()));
+                }
+                k.name.clone()
+            }
+            None => {
+                let pk: Vec<String> = m
+                    .columns
+                    .iter()
+                    .filter(|k| k.primary_key)
+                    .map(|k| k.name.clone())
+                    .collect();
+                match <[String; 1]>::try_from(pk) {
+                    Ok([key]) => key,
+                    Err(pk) if pk.is_empty() => return Err(Unbuilt::NoPrimaryKey),
+                    Err(pk) => return Err(Unbuilt::CompositeKey(pk)),
+                }
+            }
+        };
+        return Ok(Target::Generated(t, Some(key)));
     }
     if let Some(&k) = creators.get(&t) {
         let name = sql_names.get(&t).cloned().unwrap_or(t);
-        return Some(Target::Sql(name, col.clone(), k));
+        return Ok(Target::Sql(name, col.clone(), k));
     }
-    None
+    Err(Unbuilt::NoTable)
 }
 
 /// ERD005 for a reference the document states that [`fk_target`] cannot build as a foreign
-/// key: the column is still created, and the reader must learn that its key is not. A guessed
-/// reference (`references_inferred`) to a table defined nowhere is DRF011's, not this rule's.
-pub(super) fn unbuilt_reference(
-    c: &DocColumn,
-    table: &str,
-    generated: &HashMap<&str, &Merged>,
-    creators: &HashMap<String, usize>,
-) -> Option<Diagnostic> {
+/// key, and why: the column is still created, and the reader must learn that its key is not.
+/// A guessed reference (`references_inferred`) to a table defined nowhere is DRF011's, not
+/// this rule's.
+pub(super) fn unbuilt_reference(c: &DocColumn, table: &str, why: Unbuilt) -> Option<Diagnostic> {
     let (target, col) = c.references.as_ref()?;
     let t = bare(target);
     let wanted = match col {
         Some(col) => format!("`{t}` (`{col}`)"),
         None => format!("`{t}`"),
     };
-    let (why, help) = if !target.split('.').all(usable_name)
-        || col.as_deref().is_some_and(|c| !usable_name(c))
-    {
-        (
+    let (why, help) = match why {
+        Unbuilt::NotStated => return None,
+        Unbuilt::NoTable if c.references_inferred => return None,
+        Unbuilt::BadName => (
             format!("{wanted} cannot be a table and column name"),
             "write the referenced table (and column) as plain names: `references customers(id)`"
                 .to_string(),
-        )
-    } else if let Some(m) = generated.get(t) {
-        let pk: Vec<&str> = m
-            .columns
-            .iter()
-            .filter(|k| k.primary_key)
-            .map(|k| k.name.as_str())
-            .collect();
-        match col {
-            Some(col) if !m.columns.iter().any(|k| k.name == *col) => (
-                format!("`{t}` has no column `{col}`"),
-                format!("reference a column `{t}` has (its key), or add `{col}` to `{t}`"),
+        ),
+        Unbuilt::NoColumn(col) => (
+            format!("`{t}` has no column `{col}`"),
+            format!("reference a column `{t}` has (its key), or add `{col}` to `{t}`"),
+        ),
+        Unbuilt::NotKey(col) => (
+            format!("`{t}.{col}` is neither the primary key of `{t}` nor unique"),
+            format!("mark `{t}.{col}` as the primary key or unique, or reference `{t}`'s key"),
+        ),
+        Unbuilt::NoPrimaryKey => (
+            format!("`{t}` has no primary key to reference"),
+            format!("mark `{t}`'s key column as the primary key, or name the referenced column"),
+        ),
+        Unbuilt::CompositeKey(pk) => (
+            format!(
+                "the primary key of `{t}` has {} columns ({}), and one column cannot reference it",
+                pk.len(),
+                pk.join(", ")
             ),
-            Some(col) => (
-                format!("`{t}.{col}` is neither the primary key of `{t}` nor unique"),
-                format!("mark `{t}.{col}` as the primary key or unique, or reference `{t}`'s key"),
+            format!(
+                "reference a unique column of `{t}`, or write the composite foreign key in SQL"
             ),
-            None if pk.is_empty() => (
-                format!("`{t}` has no primary key to reference"),
-                format!("mark `{t}`'s key column as the primary key, or name the referenced column"),
-            ),
-            None => (
-                format!(
-                    "the primary key of `{t}` has {} columns ({}), and one column cannot reference it",
-                    pk.len(),
-                    pk.join(", ")
-                ),
-                format!("reference a unique column of `{t}`, or write the composite foreign key in SQL"),
-            ),
-        }
-    } else if creators.contains_key(t) || c.references_inferred {
-        return None;
-    } else {
-        (
+        ),
+        Unbuilt::NoTable => (
             format!("no table `{t}` is defined in the document"),
             format!(
                 "define `{t}` (SQL, a column table or the diagram), or correct the referenced name"
             ),
-        )
+        ),
     };
     let column = &c.name;
     Some(
